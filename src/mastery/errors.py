@@ -1,0 +1,38 @@
+"""Typed errors that carry what a person needs to fix the problem.
+
+The CLI prints any `MasteryError` as one line on stderr and exits 2; the TUI shows it with
+`notify(..., severity="error")`. Anything else is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MasteryError(Exception):
+    """Base of every error a user can cause (bad input, missing profile, ...)."""
+
+    exit_code: int = 2
+
+
+class ProfileError(MasteryError):
+    """The profile cannot be opened: unknown schema, locked, unreadable."""
+
+
+class DeckFormatError(MasteryError):
+    """A deck or card file is malformed; names the file, the line (when known) and why."""
+
+    def __init__(self, path: str | Path, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class NotFoundError(MasteryError):
+    """A deck, card or other named thing does not exist."""
+
+
+class SettingError(MasteryError):
+    """A setting was given a value it cannot take."""

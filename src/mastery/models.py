@@ -1,0 +1,116 @@
+"""Every table of a profile database, in one place, readable top to bottom.
+
+Moments are stored as integer milliseconds since the Unix epoch in UTC (see `days.to_ms`):
+the domain converts to tz-aware datetimes at its edges. Booleans are 0/1 integers.
+
+Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
+"""
+
+from typing import Optional
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+STATE_NEW = 0
+STATE_LEARNING = 1
+STATE_REVIEW = 2
+STATE_RELEARNING = 3
+STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+
+
+class Deck(SQLModel, table=True):
+    """A deck as imported from a file; `key` is the deck id written in that file."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    name: str
+    description: str = ""
+    version: str = ""
+    tags: str = ""  # space separated
+    source: str = ""  # path of the file it was last imported from
+    created_at: int
+    updated_at: int
+
+
+class Card(SQLModel, table=True):
+    """One reviewable card: content from the deck file, schedule from FSRS.
+
+    `key` is the card id inside its deck (explicit in the file, or derived from content);
+    cloze cards of one note share `note_key` and are siblings.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("deck_id", "key"),
+        # The due queue: learning/review cards by due time, new cards by position.
+        Index("ix_card_queue", "suspended", "state", "due"),
+        Index("ix_card_new", "suspended", "state", "deck_id", "position"),
+        Index("ix_card_deck", "deck_id", "state"),
+        Index("ix_card_note", "note_key"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
+    key: str
+    note_key: str
+    front: str
+    back: str
+    tags: str = ""  # space separated
+    position: int = 0  # order in the deck file; new cards are introduced in this order
+    state: int = STATE_NEW
+    step: Optional[int] = None
+    stability: Optional[float] = None
+    difficulty: Optional[float] = None
+    due: Optional[int] = None  # ms UTC; None for new cards
+    last_review: Optional[int] = None  # ms UTC
+    reps: int = 0
+    lapses: int = 0
+    suspended: int = 0
+    buried_until: Optional[int] = None  # ms UTC: hidden from the queue until then
+    in_deck: int = 1  # 0 once the card left its deck file (it is then suspended, never deleted)
+    created_at: int
+    updated_at: int
+
+
+class ReviewLog(SQLModel, table=True):
+    """Every answer, with enough to undo it, recompute memory states and optimise FSRS.
+
+    `kind` is "review" for scheduled reviews; later kinds (cram, preview) are kept apart so the
+    optimiser learns only from real reviews.
+    """
+
+    __table_args__ = (
+        Index("ix_revlog_card", "card_id", "reviewed_at"),
+        Index("ix_revlog_time", "reviewed_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
+    rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    reviewed_at: int  # ms UTC
+    duration_ms: int = 0
+    kind: str = "review"
+    confidence: Optional[int] = None
+    state_before: int
+    state_after: int
+    step_before: Optional[int] = None
+    step_after: Optional[int] = None
+    due_before: Optional[int] = None
+    due_after: int
+    stability_before: Optional[float] = None
+    stability_after: float
+    difficulty_before: Optional[float] = None
+    difficulty_after: float
+    last_review_before: Optional[int] = None
+    elapsed_days: int = 0  # learner's days since the previous review
+    scheduled_days: int = 0  # interval given, in days (0 for learning steps)
+    suspended_before: int = 0  # leech handling may suspend; undo restores
+    tags_before: Optional[str] = None  # set only when the answer changed the tags (leech)
+
+
+class Setting(SQLModel, table=True):
+    """Per-profile settings as JSON values; `settings.py` owns names, defaults and validation."""
+
+    key: str = Field(primary_key=True)
+    value: str
