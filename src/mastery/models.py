@@ -6,7 +6,6 @@ the domain converts to tz-aware datetimes at its edges. Booleans are 0/1 integer
 Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 """
 
-from typing import Optional
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -23,7 +22,7 @@ STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 class Deck(SQLModel, table=True):
     """A deck as imported from a file; `key` is the deck id written in that file."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
     name: str
     description: str = ""
@@ -50,7 +49,7 @@ class Card(SQLModel, table=True):
         Index("ix_card_note", "note_key"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
     key: str
     note_key: str
@@ -59,15 +58,15 @@ class Card(SQLModel, table=True):
     tags: str = ""  # space separated
     position: int = 0  # order in the deck file; new cards are introduced in this order
     state: int = STATE_NEW
-    step: Optional[int] = None
-    stability: Optional[float] = None
-    difficulty: Optional[float] = None
-    due: Optional[int] = None  # ms UTC; None for new cards
-    last_review: Optional[int] = None  # ms UTC
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: int | None = None  # ms UTC; None for new cards
+    last_review: int | None = None  # ms UTC
     reps: int = 0
     lapses: int = 0
     suspended: int = 0
-    buried_until: Optional[int] = None  # ms UTC: hidden from the queue until then
+    buried_until: int | None = None  # ms UTC: hidden from the queue until then
     in_deck: int = 1  # 0 once the card left its deck file (it is then suspended, never deleted)
     created_at: int
     updated_at: int
@@ -85,28 +84,28 @@ class ReviewLog(SQLModel, table=True):
         Index("ix_revlog_time", "reviewed_at"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
     rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
     reviewed_at: int  # ms UTC
     duration_ms: int = 0
     kind: str = "review"
-    confidence: Optional[int] = None
+    confidence: int | None = None
     state_before: int
     state_after: int
-    step_before: Optional[int] = None
-    step_after: Optional[int] = None
-    due_before: Optional[int] = None
+    step_before: int | None = None
+    step_after: int | None = None
+    due_before: int | None = None
     due_after: int
-    stability_before: Optional[float] = None
+    stability_before: float | None = None
     stability_after: float
-    difficulty_before: Optional[float] = None
+    difficulty_before: float | None = None
     difficulty_after: float
-    last_review_before: Optional[int] = None
+    last_review_before: int | None = None
     elapsed_days: int = 0  # learner's days since the previous review
     scheduled_days: int = 0  # interval given, in days (0 for learning steps)
     suspended_before: int = 0  # leech handling may suspend; undo restores
-    tags_before: Optional[str] = None  # set only when the answer changed the tags (leech)
+    tags_before: str | None = None  # set only when the answer changed the tags (leech)
 
 
 class Setting(SQLModel, table=True):

@@ -1,0 +1,234 @@
+"""Mastery's benchmarks: `python benchmarks/run.py` (one command; the last line is JSON).
+
+Builds (once, cached in benchmarks/.cache/) a synthetic profile of 100,000 cards and
+1,000,000 review logs with 2,000 cards due, then measures the figures the issues name.
+Anki's own Rust backend on the same 2-core machine and the same work is the figure to beat
+(see ../shared/PERFORMANCE.md and benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from mastery.collection import Collection  # noqa: E402
+from mastery.days import to_ms  # noqa: E402
+
+CACHE = HERE / ".cache"
+BIG_VERSION = 1  # bump when the generator or the schema changes
+N_CARDS = 100_000
+N_LOGS = 1_000_000
+N_DUE = 2_000
+N_DECKS = 10
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+def big_profile() -> Path:
+    """The cached synthetic profile, built if missing (takes a few seconds)."""
+    path = CACHE / f"big-v{BIG_VERSION}.db"
+    if path.exists():
+        return path
+    CACHE.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    for leftover in CACHE.glob(tmp.name + "*"):
+        leftover.unlink()
+    rng = random.Random(42)
+    col = Collection.open_path(tmp)
+    col.set_setting("timezone", "UTC")
+    col.set_setting("load_bundled_decks", False)
+    col.set_setting("reviews_per_day", 9999)
+    now_ms = to_ms(NOW)
+    day = 86_400_000
+    start_of_today = to_ms(NOW.replace(hour=4, minute=0, second=0, microsecond=0))
+    with col.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO deck (id, key, name, description, version, tags, source, created_at, "
+            "updated_at) VALUES (?, ?, ?, '', '1', '', '', ?, ?)",
+            [(d + 1, f"deck-{d}", f"Deck {d}", now_ms, now_ms) for d in range(N_DECKS)],
+        )
+        cards = []
+        for i in range(N_CARDS):
+            deck = i % N_DECKS + 1
+            if i < N_DUE:  # due today (some overdue)
+                state, due = 2, start_of_today - rng.randint(0, 5) * day + rng.randint(0, day)
+            elif i < N_CARDS * 0.7:  # review, due later
+                state, due = 2, start_of_today + rng.randint(1, 365) * day
+            elif i < N_CARDS * 0.72:  # learning, due later today or tomorrow
+                state, due = 1, now_ms + rng.randint(30, 2000) * 60_000
+            else:
+                state, due = 0, None
+            stab = rng.uniform(1, 300) if state else None
+            diff = rng.uniform(2, 9) if state else None
+            last = (due - int(stab * day)) if state and stab else None
+            cards.append((i + 1, deck, f"c{i}", f"deck-{deck}/c{i}", f"Front {i} lorem ipsum",
+                          f"Back {i}", "tag" if i % 7 == 0 else "", i, state,
+                          0 if state == 1 else None, stab, diff, due, last, 10 if state else 0,
+                          1 if state else 0, now_ms, now_ms))
+        conn.executemany(
+            "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, state, "
+            "step, stability, difficulty, due, last_review, reps, lapses, suspended, in_deck, "
+            "created_at, updated_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)",
+            cards,
+        )
+        reviewed = [c for c in cards if c[8] != 0]
+        logs = []
+        for n in range(N_LOGS):
+            card = reviewed[n % len(reviewed)]
+            at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
+            rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
+            logs.append((card[0], rating, at, rng.randint(2000, 15000), 2, 2, at - 5 * day,
+                         at + 10 * day, 5.0, 6.0, 5.0, 5.0, at - 5 * day, 5, 10))
+        conn.executemany(
+            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+            "state_before, state_after, due_before, due_after, stability_before, "
+            "stability_after, difficulty_before, difficulty_after, last_review_before, "
+            "elapsed_days, scheduled_days, suspended_before) "
+            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            logs,
+        )
+    col.conn.execute("ANALYZE")
+    col.close()
+    tmp.replace(path)
+    return path
+
+
+def copy_of(path: Path, folder: Path) -> Path:
+    target = folder / "profile.db"
+    shutil.copy2(path, target)
+    return target
+
+
+def bench_import_10k(folder: Path) -> float:
+    tsv = folder / "ten-thousand.tsv"
+    rng = random.Random(7)
+    tsv.write_text(
+        "".join(f"Question {i} {rng.random():.6f}\tAnswer {i}\ttag{i % 10}\n"
+                for i in range(10_000)),
+        encoding="utf-8",
+    )
+    timings = []
+    for run in range(3):
+        with Collection.open_path(folder / f"import-{run}.db") as col:
+            t0 = time.perf_counter()
+            [report] = col.import_files([tsv], now=NOW)
+            timings.append(time.perf_counter() - t0)
+            assert report.added == 10_000, report
+    return min(timings)
+
+
+def bench_answers(big: Path, folder: Path) -> tuple[float, float]:
+    rng = random.Random(1)
+    with Collection.open_path(copy_of(big, folder)) as col:
+        col.scheduler  # noqa: B018 - build the scheduler (and import fsrs) outside the timing
+        times = []
+        for _ in range(1000):
+            rating = rng.choices((3, 1, 2), (85, 10, 5))[0]
+            t0 = time.perf_counter()
+            card = col.next_card(now=NOW)
+            assert card is not None
+            col.answer(card.id, rating, now=NOW, duration_ms=5000)
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def bench_dashboard(big: Path) -> float:
+    with Collection.open_path(big) as col:
+        col.decks(now=NOW)
+        runs = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            decks = col.decks(now=NOW)
+            runs.append((time.perf_counter() - t0) * 1000)
+        assert sum(d.due for d in decks) >= N_DUE
+    return statistics.median(runs)
+
+
+FIRST_CARD = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from mastery.collection import Collection
+from mastery.tui.app import MasteryApp
+from datetime import datetime, timezone
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+col = Collection.open_path({db!r})
+app = MasteryApp(col, clock=lambda: NOW, start_review=True)
+def ready() -> None:
+    card = app.review_card_shown()
+    if card is None:
+        app.set_timer(0.005, ready)
+        return
+    print("READY", card, flush=True)
+    app.exit()
+app.call_after_refresh(ready)
+app.run(headless=True, size=(100, 30))
+col.close()
+"""
+
+
+def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
+    db = copy_of(big, folder)
+    script = FIRST_CARD.format(src=str(HERE.parent / "src"), db=str(db))
+    timings = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - t0
+        proc.wait()
+        if not line.startswith("READY"):
+            raise SystemExit(f"first-card run failed: {line}{proc.stderr.read()}")  # type: ignore[union-attr]
+        timings.append(elapsed)
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return statistics.median(timings), rss_kb / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", help="comma-separated figures to run")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+
+    def want(name: str) -> bool:
+        return only is None or name in only
+
+    t0 = time.perf_counter()
+    big = big_profile()
+    print(f"synthetic profile ready in {time.perf_counter() - t0:.1f} s: {big}", file=sys.stderr)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if want("import_10k_s"):
+            results["import_10k_s"] = round(bench_import_10k(folder), 3)
+        if want("answer"):
+            p50, p99 = bench_answers(big, folder)
+            results["answer_p50_ms"], results["answer_p99_ms"] = round(p50, 3), round(p99, 3)
+        if want("dashboard_counts_ms"):
+            results["dashboard_counts_ms"] = round(bench_dashboard(big), 2)
+        if want("first_card_s"):
+            first, rss = bench_first_card(big, folder)
+            results["first_card_s"], results["peak_rss_mb"] = round(first, 3), round(rss, 1)
+        for name, value in results.items():
+            print(f"{name:>22}: {value}", file=sys.stderr)
+    print(json.dumps({"machine": f"{os.cpu_count()} cores", **results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""The `mastery` command: parses arguments, calls the domain, prints tables or JSON.
+
+Bad input is one line on stderr and exit status 2 (`deck check` uses 1 for "problems found", as
+linters do); a traceback means a bug. Heavy imports (textual, fsrs) happen only in the commands
+that need them, so `mastery decks` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mastery.errors import MasteryError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from mastery import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mastery",
+        description="Personal mastery in the terminal: review cards, goals and a journal.",
+    )
+    parser.add_argument("--version", action="version", version=f"mastery {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="folder of all profiles (or MASTERY_HOME)")
+    parser.add_argument("--profile", default="default", metavar="NAME",
+                        help="whose profile to open (default: %(default)s)")
+    parser.add_argument("--no-bundled-decks", action="store_true",
+                        help="create a new profile without the bundled decks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("review", help="go straight into today's review")
+    p.add_argument("--deck", metavar="ID", help="review only this deck")
+
+    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _json_flag(p)
+
+    p = sub.add_parser("decks", help="list decks with today's counts")
+    _json_flag(p)
+
+    deck = sub.add_parser("deck", help="work on deck files").add_subparsers(
+        dest="deck_command", metavar="ACTION", required=True
+    )
+    p = deck.add_parser("check", help="validate deck files (exit 1 on problems)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _json_flag(p)
+    p = deck.add_parser("fmt", help="write explicit card ids into deck files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--check", action="store_true",
+                   help="only report files that would change (exit 1 if any)")
+
+    card = sub.add_parser("card", help="look at one card").add_subparsers(
+        dest="card_command", metavar="ACTION", required=True
+    )
+    p = card.add_parser("show", help="card info: history, stability, difficulty, next due")
+    p.add_argument("ref", metavar="ID", help="deck-id/card-id, or the number the browser shows")
+    _json_flag(p)
+
+    p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
+    _json_flag(p)
+
+    p = sub.add_parser("backup", help="copy the profile database now (the newest 7 are kept)")
+    _json_flag(p)
+
+    p = sub.add_parser("config", help="show or change a setting")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    _json_flag(p)
+    return parser
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except MasteryError as exc:
+        print(f"mastery: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"mastery: error:{name}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from mastery.collection import Collection
+
+    return Collection.open(
+        args.profile, args.home, bundled=False if args.no_bundled_decks else None
+    )
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "deck":
+        return _deck(args)
+    if command is None or command == "review":
+        from mastery.tui.app import run_app
+
+        col = _open(args)
+        try:
+            if command == "review" and args.deck:
+                col.deck(args.deck)  # fail before the screen opens
+            run_app(col, start_review=command == "review",
+                    deck_key=getattr(args, "deck", None))
+        finally:
+            col.close()
+        return 0
+    with _open(args) as col:
+        handler = _COMMANDS[command]
+        return handler(col, args)
+
+
+# ----------------------------------------------------------------------------- commands
+def _import(col: Any, args: argparse.Namespace) -> int:
+    reports = col.import_files(args.files)
+    if args.json:
+        _print_json([r.to_dict() for r in reports])
+        return 0
+    _table(
+        ["deck", "added", "updated", "unchanged", "suspended", "restored"],
+        [[r.deck_key, r.added, r.updated, r.unchanged, r.suspended, r.restored] for r in reports],
+    )
+    return 0
+
+
+def _decks(col: Any, args: argparse.Namespace) -> int:
+    decks = col.decks()
+    if args.json:
+        _print_json([
+            {"id": d.key, "name": d.name, "version": d.version, "cards": d.total, "new": d.new,
+             "learning": d.learning, "due": d.due, "suspended": d.suspended}
+            for d in decks
+        ])
+        return 0
+    if not decks:
+        print("No decks yet. Import one with: mastery import FILE.toml")
+        return 0
+    _table(
+        ["id", "name", "cards", "new", "learning", "due"],
+        [[d.key, d.name, d.total, d.new, d.learning, d.due] for d in decks],
+    )
+    return 0
+
+
+def _card_show(col: Any, args: argparse.Namespace) -> int:
+    info = col.card_info(args.ref)
+    card = info.card
+    data = {
+        "number": card.id,
+        "ref": card.ref,
+        "deck": card.deck_key,
+        "front": card.front,
+        "back": card.back,
+        "tags": list(card.tags),
+        "state": card.state_name,
+        "suspended": card.suspended,
+        "due": card.due.isoformat() if card.due else None,
+        "stability_days": _round(card.stability, 2),
+        "difficulty": _round(card.difficulty, 2),
+        "retrievability": _round(info.retrievability, 3),
+        "reps": card.reps,
+        "lapses": card.lapses,
+        "history": [
+            {"at": h.reviewed_at.isoformat(), "rating": h.rating_name,
+             "elapsed_days": h.elapsed_days, "interval_days": h.scheduled_days,
+             "stability": round(h.stability_after, 2), "difficulty": round(h.difficulty_after, 2)}
+            for h in info.history
+        ],
+    }
+    if args.json:
+        _print_json(data)
+        return 0
+    for key in ("number", "ref", "state", "suspended", "due", "stability_days", "difficulty",
+                "retrievability", "reps", "lapses"):
+        print(f"{key.replace('_', ' '):>15}: {data[key]}")
+    print(f"{'tags':>15}: {' '.join(card.tags)}")
+    print(f"\n{card.front}\n---\n{card.back}\n")
+    if info.history:
+        _table(
+            ["when", "rating", "elapsed", "interval", "stability"],
+            [[h["at"][:16].replace("T", " "), h["rating"], h["elapsed_days"],
+              h["interval_days"], h["stability"]] for h in data["history"]],
+        )
+    return 0
+
+
+def _stats(col: Any, args: argparse.Namespace) -> int:
+    data = col.stats().to_dict()
+    if args.json:
+        _print_json(data)
+        return 0
+    due = data["due_today"]
+    print(f"Reviews today: {data['reviews_today']} ({data['time_today_s']} s)")
+    print(f"Reviews total: {data['reviews_total']}")
+    print(f"Streak: {data['streak_days']} days")
+    cards = data["cards"]
+    print(f"Cards: {cards['total']} ({cards['new']} new, {cards['learning']} learning, "
+          f"{cards['review']} review, {cards['suspended']} suspended)")
+    print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
+    if data["next_due"]:
+        print(f"Next due: {data['next_due']}")
+    return 0
+
+
+def _backup(col: Any, args: argparse.Namespace) -> int:
+    path = col.backup()
+    if args.json:
+        _print_json({"backup": str(path), "kept": [str(p) for p in col.backups()]})
+    else:
+        print(f"Backed up to {path}")
+    return 0
+
+
+def _config(col: Any, args: argparse.Namespace) -> int:
+    if args.key and args.value is not None:
+        value = col.set_setting(args.key, args.value)
+        print(json.dumps(value) if args.json else f"{args.key} = {value}")
+        return 0
+    values = col.settings() if not args.key else {args.key: col.setting(args.key)}
+    if args.json:
+        _print_json(values)
+    else:
+        _table(["setting", "value"], [[k, json.dumps(v)] for k, v in values.items()])
+    return 0
+
+
+def _deck(args: argparse.Namespace) -> int:
+    from mastery import decks
+
+    if args.deck_command == "check":
+        problems = [p for f in args.files for p in decks.check_deck(Path(f))]
+        if args.json:
+            _print_json([{"path": p.path, "line": p.line, "reason": p.reason} for p in problems])
+        else:
+            for problem in problems:
+                print(problem)
+            if not problems:
+                print(f"{len(args.files)} deck file(s) OK")
+        return 1 if problems else 0
+    if args.deck_command == "fmt":
+        changed = 0
+        for name in args.files:
+            path = Path(name)
+            if path.suffix.lower() != ".toml":
+                raise MasteryError(f"{path}: deck fmt works on .toml deck files only")
+            text = path.read_text(encoding="utf-8")
+            new = decks.format_deck(text, str(path))
+            if new != text:
+                changed += 1
+                if args.check:
+                    print(f"{path}: would write explicit card ids")
+                else:
+                    _atomic_write(path, new)
+                    print(f"{path}: wrote explicit card ids")
+        if not changed:
+            print(f"{len(args.files)} deck file(s) already have explicit ids")
+        return 1 if (args.check and changed) else 0
+    raise MasteryError(f"unknown deck action {args.deck_command}")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write beside the target, fsync, then rename: a crash leaves the old file or the new one."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ----------------------------------------------------------------------------- output
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+_COMMANDS = {
+    "import": _import,
+    "decks": _decks,
+    "card": _card_show,
+    "stats": _stats,
+    "backup": _backup,
+    "config": _config,
+}

@@ -1,0 +1,893 @@
+"""The facade over one profile: decks, cards, the review queue, answers, undo, stats, backups.
+
+The CLI and the TUI reach everything through `Collection` and get plain dataclasses back, never
+live rows, so each can be tested without the other. Every public method that writes is one
+transaction. The current time is always a parameter (`now`), so tests set it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mastery import paths
+from mastery import settings as settings_mod
+from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
+from mastery.db import Database
+from mastery.errors import MasteryError, NotFoundError
+from mastery.models import STATE_NAMES, STATE_NEW, STATE_REVIEW
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
+BACKUPS_KEPT = 7
+
+# suspended column: why a card is out of the queue
+SUSPENDED_NO = 0
+SUSPENDED_BY_USER = 1  # by the learner or as a leech
+SUSPENDED_LEFT_DECK = 2  # its card left the deck file; comes back if the card returns
+
+_CARD_COLUMNS = (
+    "c.id, c.deck_id, d.key, d.name, c.key, c.note_key, c.front, c.back, c.tags, c.state, "
+    "c.step, c.stability, c.difficulty, c.due, c.last_review, c.reps, c.lapses, c.suspended, "
+    "c.buried_until, c.in_deck, c.position"
+)
+
+
+# ----------------------------------------------------------------------------- plain data
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A card as the learner sees it, with its schedule."""
+
+    id: int
+    deck_id: int
+    deck_key: str
+    deck_name: str
+    key: str
+    note_key: str
+    front: str
+    back: str
+    tags: tuple[str, ...]
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime | None
+    last_review: datetime | None
+    reps: int
+    lapses: int
+    suspended: bool
+    buried_until: datetime | None
+    in_deck: bool
+    position: int
+
+    @property
+    def ref(self) -> str:
+        """The stable reference `deck-id/card-id`, as written in the deck file."""
+        return f"{self.deck_key}/{self.key}"
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES[self.state]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLogView:
+    id: int
+    card_id: int
+    rating: int
+    reviewed_at: datetime
+    duration_ms: int
+    state_before: int
+    state_after: int
+    elapsed_days: int
+    scheduled_days: int
+    stability_after: float
+    difficulty_after: float
+    due_after: datetime
+
+    @property
+    def rating_name(self) -> str:
+        return RATING_NAMES[self.rating]
+
+
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    card: CardView
+    history: list[ReviewLogView]
+    retrievability: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSummary:
+    """A deck with what is left to do today (limits applied) and its size."""
+
+    id: int
+    key: str
+    name: str
+    description: str
+    version: str
+    tags: tuple[str, ...]
+    source: str
+    total: int
+    new: int
+    learning: int
+    due: int
+    suspended: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChoice:
+    """One answer button: its key, name and the interval it would give ("10m", "3d")."""
+
+    rating: int
+    name: str
+    interval: timedelta
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    log_id: int
+    card_id: int
+    rating: int
+    due: datetime
+    leech: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What one deck file did to the profile."""
+
+    deck_key: str
+    deck_name: str
+    source: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suspended: int = 0
+    restored: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deck": self.deck_key,
+            "name": self.deck_name,
+            "source": self.source,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "suspended": self.suspended,
+            "restored": self.restored,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    reviews_today: int
+    reviews_total: int
+    time_today_ms: int
+    streak_days: int
+    cards_total: int
+    cards_new: int
+    cards_learning: int
+    cards_review: int
+    cards_suspended: int
+    due_today: QueueCounts
+    next_due: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviews_today": self.reviews_today,
+            "reviews_total": self.reviews_total,
+            "time_today_s": round(self.time_today_ms / 1000, 1),
+            "streak_days": self.streak_days,
+            "cards": {
+                "total": self.cards_total,
+                "new": self.cards_new,
+                "learning": self.cards_learning,
+                "review": self.cards_review,
+                "suspended": self.cards_suspended,
+            },
+            "due_today": {
+                "new": self.due_today.new,
+                "learning": self.due_today.learning,
+                "review": self.due_today.review,
+            },
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+        }
+
+
+@dataclass
+class _UndoStep:
+    kind: str  # "answer" | "suspend" | "bury"
+    card_id: int
+    log_id: int | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- the facade
+class Collection:
+    """One open profile."""
+
+    def __init__(self, db: Database, profile: str = paths.DEFAULT_PROFILE) -> None:
+        self.db = db
+        self.profile = profile
+        self._settings: dict[str, Any] | None = None
+        self._scheduler: Any = None
+        self._clock: DayClock | None = None
+        self._undo: list[_UndoStep] = []
+        self._done_cache: tuple[date, int, int] | None = None  # (day, new done, reviews done)
+
+    # ------------------------------------------------------------------ opening and closing
+    @classmethod
+    def open(
+        cls,
+        profile: str = paths.DEFAULT_PROFILE,
+        home: str | Path | None = None,
+        *,
+        bundled: bool | None = None,
+        now: datetime | None = None,
+    ) -> Collection:
+        """Open (creating on first use) a profile.
+
+        A new profile loads the bundled decks unless `bundled` is False; an existing profile
+        with the `load_bundled_decks` setting on picks up newer versions of them.
+        """
+        path = paths.database_path(profile, home)
+        created = not path.exists()
+        col = cls(Database.open(path), profile)
+        try:
+            if created and bundled is False:
+                col.set_setting("load_bundled_decks", False)
+            if bundled is not False and col.setting("load_bundled_decks"):
+                col.sync_bundled_decks(now=now)
+        except BaseException:
+            col.close()
+            raise
+        return col
+
+    @classmethod
+    def open_path(cls, path: str | Path) -> Collection:
+        """Open a database file directly (tests, benchmarks, backups)."""
+        return cls(Database.open(path))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    # ------------------------------------------------------------------ settings
+    def settings(self) -> dict[str, Any]:
+        """Every setting with its current value (defaults filled in)."""
+        if self._settings is None:
+            values = {k: s.default for k, s in settings_mod.SETTINGS.items()}
+            for key, raw in self.conn.execute("SELECT key, value FROM setting"):
+                if key in settings_mod.SETTINGS:
+                    values[key] = settings_mod.decode(key, raw)
+            self._settings = values
+        return dict(self._settings)
+
+    def setting(self, key: str) -> Any:
+        if key not in settings_mod.SETTINGS:
+            raise settings_mod.SettingError(f"unknown setting {key!r}")
+        return self.settings()[key]
+
+    def set_setting(self, key: str, value: Any) -> Any:
+        """Validate and store one setting; returns the stored value."""
+        value = settings_mod.coerce(key, value)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO setting(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, settings_mod.encode(value)),
+            )
+        self._settings = None
+        self._scheduler = None
+        self._clock = None
+        self._done_cache = None
+        return value
+
+    def _meta(self, key: str) -> Any:
+        """Internal values kept beside the settings (not user-editable), e.g. bundled versions."""
+        row = self.conn.execute("SELECT value FROM setting WHERE key=?", (f"_{key}",)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _set_meta(self, key: str, value: Any) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO setting(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (f"_{key}", json.dumps(value)),
+            )
+
+    @property
+    def clock(self) -> DayClock:
+        if self._clock is None:
+            s = self.settings()
+            self._clock = DayClock(local_zone(s["timezone"] or None), s["rollover_hour"])
+        return self._clock
+
+    @property
+    def scheduler(self) -> Any:
+        """The FSRS scheduler for this profile's settings (built lazily: fsrs loads on demand)."""
+        if self._scheduler is None:
+            from mastery.scheduler import Scheduler, SchedulerConfig
+
+            s = self.settings()
+            config = SchedulerConfig(
+                desired_retention=s["desired_retention"],
+                learning_steps=tuple(map(settings_mod.step_to_timedelta, s["learning_steps"])),
+                relearning_steps=tuple(
+                    map(settings_mod.step_to_timedelta, s["relearning_steps"])
+                ),
+                maximum_interval=s["maximum_interval"],
+                enable_fuzz=s["enable_fuzz"],
+            )
+            self._scheduler = Scheduler(config, self.clock)
+        return self._scheduler
+
+    # ------------------------------------------------------------------ decks
+    def import_files(
+        self, files: Sequence[str | Path], *, now: datetime | None = None
+    ) -> list[ImportReport]:
+        """Import deck files in one transaction: all of them, or (on any error) none."""
+        from mastery.decks import load_deck
+
+        specs = [load_deck(Path(f)) for f in files]
+        return self.import_specs(specs, now=now)
+
+    def import_specs(self, specs: Sequence[Any], *, now: datetime | None = None) -> list[ImportReport]:
+        from mastery.decks.importer import import_specs
+
+        now = now or utcnow()
+        with self.db.transaction() as conn:
+            reports = import_specs(conn, specs, to_ms(now))
+        self._done_cache = None
+        return reports
+
+    def sync_bundled_decks(self, *, now: datetime | None = None) -> list[ImportReport]:
+        """Import bundled decks that are new to this profile or have a newer version."""
+        from mastery.decks import load_deck
+
+        folder = paths.bundled_decks_dir()
+        if not folder.is_dir():
+            return []
+        seen: dict[str, str] = self._meta("bundled_versions") or {}
+        specs = []
+        for file in sorted(folder.glob("*.toml")):
+            spec = load_deck(file)
+            if seen.get(spec.key) != spec.version:
+                specs.append(spec)
+        if not specs:
+            return []
+        reports = self.import_specs(specs, now=now)
+        seen.update({s.key: s.version for s in specs})
+        self._set_meta("bundled_versions", seen)
+        return reports
+
+    def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:
+        """Every deck with today's New / Learning / Due counts (daily limits applied)."""
+        now = now or utcnow()
+        now_ms = to_ms(now)
+        end_ms = to_ms(self.clock.next_day_start(now))
+        new_left, review_left = self._limits_left(now)
+        rows = self.conn.execute(
+            """
+            SELECT d.id, d.key, d.name, d.description, d.version, d.tags, d.source,
+                   count(c.id),
+                   coalesce(sum(c.state = 0 AND c.suspended = 0
+                                AND (c.buried_until IS NULL OR c.buried_until <= :now)), 0),
+                   coalesce(sum(c.state IN (1, 3) AND c.suspended = 0 AND c.due < :end), 0),
+                   coalesce(sum(c.state = 2 AND c.suspended = 0 AND c.due < :end
+                                AND (c.buried_until IS NULL OR c.buried_until <= :now)), 0),
+                   coalesce(sum(c.suspended != 0), 0)
+            FROM deck d LEFT JOIN card c ON c.deck_id = d.id
+            GROUP BY d.id ORDER BY d.name COLLATE NOCASE
+            """,
+            {"now": now_ms, "end": end_ms},
+        ).fetchall()
+        return [
+            DeckSummary(
+                id=r[0], key=r[1], name=r[2], description=r[3], version=r[4],
+                tags=tuple(r[5].split()), source=r[6], total=r[7],
+                new=min(r[8], new_left), learning=r[9], due=min(r[10], review_left),
+                suspended=r[11],
+            )
+            for r in rows
+        ]
+
+    def deck(self, key_or_id: str | int, *, now: datetime | None = None) -> DeckSummary:
+        for deck in self.decks(now=now):
+            if str(deck.id) == str(key_or_id) or deck.key == key_or_id:
+                return deck
+        raise NotFoundError(f"no deck {key_or_id!r}; see `mastery decks`")
+
+    def deck_cards(self, deck_key: str) -> list[CardView]:
+        """Every card of a deck that is still in its file, in file order (for `deck export`)."""
+        deck = self.deck(deck_key)
+        return self._cards(
+            "WHERE c.deck_id = ? AND c.in_deck = 1 ORDER BY c.position", (deck.id,)
+        )
+
+    # ------------------------------------------------------------------ cards
+    def _cards(self, where: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[CardView]:
+        sql = f"SELECT {_CARD_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id {where}"
+        return [_card_view(r) for r in self.conn.execute(sql, params)]
+
+    def card(self, ref: str | int) -> CardView:
+        """A card by its number (as the browser shows it) or by `deck-id/card-id`."""
+        text = str(ref).strip()
+        if text.isdigit():
+            found = self._cards("WHERE c.id = ?", (int(text),))
+        elif "/" in text:
+            deck_key, card_key = text.split("/", 1)
+            found = self._cards("WHERE d.key = ? AND c.key = ?", (deck_key, card_key))
+        else:
+            found = []
+        if not found:
+            raise NotFoundError(
+                f"no card {text!r}: use the number shown in the browser or deck-id/card-id"
+            )
+        return found[0]
+
+    def card_info(self, ref: str | int, *, now: datetime | None = None) -> CardInfo:
+        card = self.card(ref)
+        rows = self.conn.execute(
+            "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
+            "elapsed_days, scheduled_days, stability_after, difficulty_after, due_after "
+            "FROM reviewlog WHERE card_id = ? ORDER BY reviewed_at, id",
+            (card.id,),
+        ).fetchall()
+        history = [
+            ReviewLogView(
+                id=r[0], card_id=r[1], rating=r[2], reviewed_at=from_ms(r[3]), duration_ms=r[4],
+                state_before=r[5], state_after=r[6], elapsed_days=r[7], scheduled_days=r[8],
+                stability_after=r[9], difficulty_after=r[10], due_after=from_ms(r[11]),
+            )
+            for r in rows
+        ]
+        return CardInfo(card, history, self.retrievability(card, now=now))
+
+    def retrievability(self, card: CardView, *, now: datetime | None = None) -> float | None:
+        if card.state == STATE_NEW or card.stability is None:
+            return None
+        return self.scheduler.retrievability(_memory(card), now or utcnow())
+
+    def search_cards(
+        self, query: str = "", *, deck: str | None = None, limit: int = 1000
+    ) -> list[CardView]:
+        """Cards matching a search: words match front or back; `tag:x`, `deck:x` and
+        `is:new|learning|review|due|suspended|leech` narrow it (all terms must hold)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if deck:
+            clauses.append("d.key = ?")
+            params.append(deck)
+        for term in query.split():
+            lowered = term.lower()
+            if lowered.startswith("tag:") and len(term) > 4:
+                clauses.append("(' ' || c.tags || ' ') LIKE ?")
+                params.append(f"% {_like(term[4:])} %")
+            elif lowered.startswith("deck:") and len(term) > 5:
+                clauses.append("(d.key LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')")
+                params += [f"%{_like(term[5:])}%"] * 2
+            elif lowered.startswith("is:"):
+                clauses.append(_IS_FILTERS.get(lowered[3:], "0"))
+                if lowered == "is:due":
+                    params.append(to_ms(self.clock.next_day_start(utcnow())))
+            else:
+                clauses.append("(c.front LIKE ? ESCAPE '\\' OR c.back LIKE ? ESCAPE '\\')")
+                params += [f"%{_like(term)}%"] * 2
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._cards(f"{where} ORDER BY d.name, c.position LIMIT {int(limit)}", params)
+
+    def suspend(self, card_ids: Iterable[int]) -> int:
+        return self._set_suspended(list(card_ids), True)
+
+    def unsuspend(self, card_ids: Iterable[int]) -> int:
+        return self._set_suspended(list(card_ids), False)
+
+    def _set_suspended(self, ids: list[int], on: bool) -> int:
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        with self.db.transaction() as conn:
+            before = conn.execute(
+                f"SELECT id, suspended FROM card WHERE id IN ({marks})", ids
+            ).fetchall()
+            if len(before) != len(set(ids)):
+                raise NotFoundError("no such card")
+            changed = conn.execute(
+                f"UPDATE card SET suspended = ?, updated_at = ? WHERE id IN ({marks}) "
+                f"AND (suspended != 0) != ?",
+                [SUSPENDED_BY_USER if on else SUSPENDED_NO, to_ms(utcnow()), *ids, on],
+            ).rowcount
+        if len(ids) == 1:
+            self._undo.append(_UndoStep("suspend", ids[0], before={"suspended": before[0][1]}))
+        return changed
+
+    def bury(self, card_id: int, *, now: datetime | None = None) -> datetime:
+        """Hide a card until the learner's next day; returns when it comes back."""
+        now = now or utcnow()
+        until = self.clock.next_day_start(now)
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT buried_until FROM card WHERE id = ?", (card_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no card {card_id}")
+            conn.execute("UPDATE card SET buried_until = ? WHERE id = ?", (to_ms(until), card_id))
+        self._undo.append(_UndoStep("bury", card_id, before={"buried_until": row[0]}))
+        return until
+
+    # ------------------------------------------------------------------ the review queue
+    def _done_today(self, now: datetime) -> tuple[int, int]:
+        """(new cards introduced, review cards answered) today, cached for the hot path."""
+        today = self.clock.day_of(now)
+        if self._done_cache is None or self._done_cache[0] != today:
+            start = to_ms(self.clock.day_start(today))
+            end = to_ms(self.clock.day_start(today + timedelta(days=1)))
+            new, rev = self.conn.execute(
+                "SELECT coalesce(sum(state_before = 0), 0), coalesce(sum(state_before = 2), 0) "
+                "FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND kind = 'review'",
+                (start, end),
+            ).fetchone()
+            self._done_cache = (today, new, rev)
+        return self._done_cache[1], self._done_cache[2]
+
+    def _limits_left(self, now: datetime) -> tuple[int, int]:
+        new_done, rev_done = self._done_today(now)
+        s = self.settings()
+        return max(0, s["new_per_day"] - new_done), max(0, s["reviews_per_day"] - rev_done)
+
+    def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
+        """What is left to review today (daily limits applied)."""
+        now = now or utcnow()
+        new_left, review_left = self._limits_left(now)
+        deck_sql = " AND deck_id = :deck" if deck_id is not None else ""
+        params = {
+            "now": to_ms(now), "end": to_ms(self.clock.next_day_start(now)), "deck": deck_id,
+            "new_left": new_left, "review_left": review_left,
+        }
+        visible = "(buried_until IS NULL OR buried_until <= :now)"
+        learning = self.conn.execute(
+            "SELECT count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) AND due < :end"
+            + deck_sql, params,
+        ).fetchone()[0]
+        review = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 2 "
+            f"AND due < :end AND {visible}{deck_sql} LIMIT :review_left)", params,
+        ).fetchone()[0]
+        new = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 0 "
+            f"AND {visible}{deck_sql} LIMIT :new_left)", params,
+        ).fetchone()[0]
+        return QueueCounts(new=new, learning=learning, review=review)
+
+    def next_card(self, *, now: datetime | None = None, deck_id: int | None = None) -> CardView | None:
+        """The card to show next: due learning cards, then due reviews by due time, then new
+        cards in deck order up to the daily limit; siblings of a card reviewed today wait."""
+        now = now or utcnow()
+        now_ms = to_ms(now)
+        day_start = to_ms(self.clock.day_start(self.clock.day_of(now)))
+        end_ms = to_ms(self.clock.next_day_start(now))
+        new_left, review_left = self._limits_left(now)
+        deck_sql = " AND c.deck_id = :deck" if deck_id is not None else ""
+        p = {"now": now_ms, "end": end_ms, "day": day_start, "deck": deck_id,
+             "ahead": to_ms(now + LEARN_AHEAD)}
+        visible = "(c.buried_until IS NULL OR c.buried_until <= :now)"
+        no_sibling = (
+            "NOT EXISTS (SELECT 1 FROM card s WHERE s.note_key = c.note_key AND s.id != c.id "
+            "AND s.last_review >= :day)"
+        )
+        base = f"SELECT {_CARD_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id WHERE "
+        queries = [
+            f"c.suspended = 0 AND c.state IN (1, 3) AND c.due <= :now AND {visible}{deck_sql} "
+            "ORDER BY c.due LIMIT 1"
+        ]
+        if review_left > 0:
+            queries.append(
+                f"c.suspended = 0 AND c.state = 2 AND c.due < :end AND {visible} AND "
+                f"{no_sibling}{deck_sql} ORDER BY c.due LIMIT 1"
+            )
+        if new_left > 0:
+            queries.append(
+                f"c.suspended = 0 AND c.state = 0 AND {visible} AND {no_sibling}{deck_sql} "
+                "ORDER BY c.deck_id, c.position LIMIT 1"
+            )
+        queries.append(
+            f"c.suspended = 0 AND c.state IN (1, 3) AND c.due <= :ahead AND {visible}{deck_sql} "
+            "ORDER BY c.due LIMIT 1"
+        )
+        for where in queries:
+            row = self.conn.execute(base + where, p).fetchone()
+            if row is not None:
+                return _card_view(row)
+        return None
+
+    def next_due(self, *, now: datetime | None = None, deck_id: int | None = None) -> datetime | None:
+        """When the next card comes due after today's work is done (for "nothing due" screens)."""
+        now = now or utcnow()
+        deck_sql = " AND deck_id = ?" if deck_id is not None else ""
+        params: list[Any] = [to_ms(now)] + ([deck_id] if deck_id is not None else [])
+        row = self.conn.execute(
+            "SELECT min(due) FROM card WHERE suspended = 0 AND state != 0 AND due > ?" + deck_sql,
+            params,
+        ).fetchone()
+        return from_ms(row[0]) if row and row[0] is not None else None
+
+    def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
+        """The four answer buttons with the interval each would give."""
+        from mastery.scheduler import format_interval
+
+        card = self.card(card_id)
+        outcomes = self.scheduler.outcomes(_memory(card), now or utcnow(), seed=_seed(card))
+        return [
+            RatingChoice(r, RATING_NAMES[r], o.interval, format_interval(o.interval))
+            for r, o in sorted(outcomes.items())
+        ]
+
+    def answer(
+        self,
+        card_id: int,
+        rating: int,
+        *,
+        now: datetime | None = None,
+        duration_ms: int = 0,
+        confidence: int | None = None,
+    ) -> Answered:
+        """Record an answer: reschedule the card and log the review, in one transaction."""
+        if rating not in RATING_NAMES:
+            raise MasteryError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating}")
+        now = now or utcnow()
+        now_ms = to_ms(now)
+        conn = self.conn
+        row = conn.execute(
+            "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, "
+            "suspended, tags FROM card WHERE id = ?",
+            (card_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card {card_id}")
+        state, step, stab, diff, due, last, reps, lapses, suspended, tags = row
+        from mastery.scheduler import Memory
+
+        memory = Memory(
+            state=state, step=step, stability=stab, difficulty=diff,
+            due=from_ms(due) if due is not None else None,
+            last_review=from_ms(last) if last is not None else None,
+            reps=reps, lapses=lapses,
+        )
+        outcome = self.scheduler.answer(memory, rating, now, seed=card_id * 1000 + reps)
+        after = outcome.memory
+        leech = False
+        new_tags, new_suspended = tags, suspended
+        threshold = self.settings()["leech_threshold"]
+        if threshold and after.lapses > lapses and _is_leech_lapse(after.lapses, threshold):
+            leech = True
+            if "leech" not in tags.split():
+                new_tags = (tags + " leech").strip()
+            if self.settings()["leech_action"] == "suspend":
+                new_suspended = SUSPENDED_BY_USER
+        due_after = to_ms(after.due)
+        with self.db.transaction():
+            conn.execute(
+                "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
+                "last_review=?, reps=?, lapses=?, suspended=?, tags=?, buried_until=NULL, "
+                "updated_at=? WHERE id=?",
+                (after.state, after.step, after.stability, after.difficulty, due_after, now_ms,
+                 after.reps, after.lapses, new_suspended, new_tags, now_ms, card_id),
+            )
+            cur = conn.execute(
+                "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+                "confidence, state_before, state_after, step_before, step_after, due_before, "
+                "due_after, stability_before, stability_after, difficulty_before, "
+                "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
+                "suspended_before, tags_before) "
+                "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (card_id, rating, now_ms, int(duration_ms), confidence, state, after.state, step,
+                 after.step, due, due_after, stab, after.stability, diff, after.difficulty,
+                 last, outcome.elapsed_days, outcome.scheduled_days, suspended,
+                 tags if new_tags != tags else None),
+            )
+        log_id = int(cur.lastrowid or 0)
+        if self._done_cache is not None and self._done_cache[0] == self.clock.day_of(now):
+            day, new_done, rev_done = self._done_cache
+            self._done_cache = (day, new_done + (state == STATE_NEW),
+                                rev_done + (state == STATE_REVIEW))
+        self._undo.append(_UndoStep("answer", card_id, log_id=log_id))
+        return Answered(log_id, card_id, rating, after.due, leech)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> CardView | None:
+        """Take back the last answer, suspension or burial of this session (several steps).
+
+        An undone answer restores the card exactly and deletes its review log entry.
+        """
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        with self.db.transaction() as conn:
+            if step.kind == "answer":
+                log = conn.execute(
+                    "SELECT state_before, step_before, stability_before, difficulty_before, "
+                    "due_before, last_review_before, suspended_before, tags_before, rating, "
+                    "state_before FROM reviewlog WHERE id = ?",
+                    (step.log_id,),
+                ).fetchone()
+                if log is None:
+                    return None
+                lapsed = log[9] == STATE_REVIEW and log[8] == 1
+                conn.execute(
+                    "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
+                    "last_review=?, suspended=?, tags=coalesce(?, tags), reps=reps-1, "
+                    "lapses=lapses-? WHERE id=?",
+                    (*log[:8], int(lapsed), step.card_id),
+                )
+                conn.execute("DELETE FROM reviewlog WHERE id = ?", (step.log_id,))
+                self._done_cache = None
+            elif step.kind == "suspend":
+                conn.execute("UPDATE card SET suspended=? WHERE id=?",
+                             (step.before["suspended"], step.card_id))
+            elif step.kind == "bury":
+                conn.execute("UPDATE card SET buried_until=? WHERE id=?",
+                             (step.before["buried_until"], step.card_id))
+        return self.card(step.card_id)
+
+    # ------------------------------------------------------------------ stats
+    def stats(self, *, now: datetime | None = None) -> Stats:
+        now = now or utcnow()
+        clock = self.clock
+        today = clock.day_of(now)
+        start = to_ms(clock.day_start(today))
+        end = to_ms(clock.day_start(today + timedelta(days=1)))
+        reviews_today, time_today = self.conn.execute(
+            "SELECT count(*), coalesce(sum(duration_ms), 0) FROM reviewlog "
+            "WHERE reviewed_at >= ? AND reviewed_at < ? AND kind = 'review'",
+            (start, end),
+        ).fetchone()
+        reviews_total = self.conn.execute(
+            "SELECT count(*) FROM reviewlog WHERE kind = 'review'"
+        ).fetchone()[0]
+        total, new, learning, review, suspended = self.conn.execute(
+            "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state IN (1, 3)), 0), "
+            "coalesce(sum(state = 2), 0), coalesce(sum(suspended != 0), 0) FROM card"
+        ).fetchone()
+        return Stats(
+            reviews_today=reviews_today,
+            reviews_total=reviews_total,
+            time_today_ms=time_today,
+            streak_days=self.review_streak(now=now),
+            cards_total=total,
+            cards_new=new,
+            cards_learning=learning,
+            cards_review=review,
+            cards_suspended=suspended,
+            due_today=self.counts(now=now),
+            next_due=self.next_due(now=now),
+        )
+
+    def review_streak(self, *, now: datetime | None = None) -> int:
+        """Consecutive learner's days with at least one review, up to today (or yesterday)."""
+        now = now or utcnow()
+        clock = self.clock
+        today = clock.day_of(now)
+        active: set[date] = set()
+        day = today
+        while True:
+            start = to_ms(clock.day_start(day))
+            end = to_ms(clock.day_start(day + timedelta(days=1)))
+            hit = self.conn.execute(
+                "SELECT 1 FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1",
+                (start, end),
+            ).fetchone()
+            if hit:
+                active.add(day)
+            elif day != today:
+                break
+            day -= timedelta(days=1)
+        return streak(active, today)
+
+    # ------------------------------------------------------------------ backups
+    def backup(self, *, now: datetime | None = None, dest: Path | None = None) -> Path:
+        """Copy the database consistently (SQLite's online backup) and keep the newest 7."""
+        now = now or utcnow()
+        folder = self.db.path.parent / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = dest or folder / f"mastery-{now.strftime('%Y%m%d-%H%M%S')}.db"
+        tmp = target.with_suffix(".tmp")
+        out = sqlite3.connect(str(tmp))
+        try:
+            self.conn.backup(out)
+        finally:
+            out.close()
+        tmp.replace(target)
+        if dest is None:
+            for old in sorted(folder.glob("mastery-*.db"))[:-BACKUPS_KEPT]:
+                old.unlink(missing_ok=True)
+        return target
+
+    def backups(self) -> list[Path]:
+        folder = self.db.path.parent / "backups"
+        return sorted(folder.glob("mastery-*.db")) if folder.is_dir() else []
+
+    def auto_backup(self, *, now: datetime | None = None) -> Path | None:
+        """The daily backup: made when the setting is on and none exists for today's date."""
+        if not self.setting("auto_backup"):
+            return None
+        now = now or utcnow()
+        if any(p.name.startswith(f"mastery-{now.strftime('%Y%m%d')}") for p in self.backups()):
+            return None
+        return self.backup(now=now)
+
+
+# ----------------------------------------------------------------------------- helpers
+_IS_FILTERS = {
+    "new": "c.state = 0",
+    "learning": "c.state IN (1, 3)",
+    "review": "c.state = 2",
+    "due": "(c.state != 0 AND c.suspended = 0 AND c.due < ?)",
+    "suspended": "c.suspended != 0",
+    "leech": "(' ' || c.tags || ' ') LIKE '% leech %'",
+}
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _card_view(r: Sequence[Any]) -> CardView:
+    return CardView(
+        id=r[0], deck_id=r[1], deck_key=r[2], deck_name=r[3], key=r[4], note_key=r[5],
+        front=r[6], back=r[7], tags=tuple(r[8].split()), state=r[9], step=r[10],
+        stability=r[11], difficulty=r[12],
+        due=from_ms(r[13]) if r[13] is not None else None,
+        last_review=from_ms(r[14]) if r[14] is not None else None,
+        reps=r[15], lapses=r[16], suspended=bool(r[17]),
+        buried_until=from_ms(r[18]) if r[18] is not None else None,
+        in_deck=bool(r[19]), position=r[20],
+    )
+
+
+def _memory(card: CardView) -> Any:
+    from mastery.scheduler import Memory
+
+    return Memory(
+        state=card.state, step=card.step, stability=card.stability, difficulty=card.difficulty,
+        due=card.due, last_review=card.last_review, reps=card.reps, lapses=card.lapses,
+    )
+
+
+def _seed(card: CardView) -> int:
+    return card.id * 1000 + card.reps
+
+
+def _is_leech_lapse(lapses: int, threshold: int) -> bool:
+    """As Anki: a leech at the threshold, and again every half threshold after it."""
+    if lapses < threshold:
+        return False
+    return (lapses - threshold) % max(1, threshold // 2) == 0

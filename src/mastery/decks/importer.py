@@ -1,0 +1,128 @@
+"""Deck specs into the profile: add new cards, update changed text, suspend removed cards.
+
+Review state never lives in deck files, so a re-import only touches content: a card keeps its
+schedule and history as long as its key (explicit id or content-derived) stays the same. Cards
+that left the file are suspended (marked as having left), never deleted, and come back with
+their history if they return. Runs inside the caller's transaction: one run, all or nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from mastery.collection import SUSPENDED_LEFT_DECK, ImportReport
+from mastery.decks.format import DeckSpec
+from mastery.errors import DeckFormatError
+
+
+def import_specs(conn: sqlite3.Connection, specs: Sequence[DeckSpec], now_ms: int) -> list[ImportReport]:
+    seen: dict[str, str] = {}
+    for spec in specs:
+        if spec.key in seen:
+            raise DeckFormatError(
+                spec.source, None, f"deck id {spec.key!r} is also used by {seen[spec.key]}"
+            )
+        seen[spec.key] = spec.source
+    return [_import_one(conn, spec, now_ms) for spec in specs]
+
+
+def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> ImportReport:
+    tags = " ".join(spec.tags)
+    row = conn.execute("SELECT id FROM deck WHERE key = ?", (spec.key,)).fetchone()
+    if row is None:
+        deck_id = conn.execute(
+            "INSERT INTO deck (key, name, description, version, tags, source, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (spec.key, spec.name, spec.description, spec.version, tags, spec.source, now_ms,
+             now_ms),
+        ).lastrowid
+    else:
+        deck_id = row[0]
+        conn.execute(
+            "UPDATE deck SET name=?, description=?, version=?, tags=?, source=?, updated_at=? "
+            "WHERE id=?",
+            (spec.name, spec.description, spec.version, tags, spec.source, now_ms, deck_id),
+        )
+    existing = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT key, id, note_key, front, back, tags, position, in_deck, suspended "
+            "FROM card WHERE deck_id = ?",
+            (deck_id,),
+        )
+    }
+    inserts: list[tuple] = []
+    updates: list[tuple] = []
+    restores: list[tuple] = []
+    added = updated = unchanged = restored = 0
+    for card in spec.cards:
+        card_tags = " ".join(card.tags)
+        old = existing.get(card.key)
+        if old is None:
+            inserts.append(
+                (deck_id, card.key, card.note_key, card.front, card.back, card_tags,
+                 card.position, now_ms, now_ms)
+            )
+            added += 1
+            continue
+        card_id, note_key, front, back, old_tags, position, in_deck, suspended = old
+        content_changed = (front, back, _user_tags(old_tags)) != (
+            card.front, card.back, card_tags
+        )
+        if content_changed or note_key != card.note_key or position != card.position:
+            updates.append(
+                (card.note_key, card.front, card.back, _merge_tags(card_tags, old_tags),
+                 card.position, now_ms, card_id)
+            )
+        if not in_deck:
+            restores.append((now_ms, card_id))
+            restored += 1
+        elif content_changed:
+            updated += 1
+        else:
+            unchanged += 1
+    keys = {c.key for c in spec.cards}
+    removed = [(now_ms, v[0]) for k, v in existing.items() if k not in keys and v[6]]
+    if inserts:
+        conn.executemany(
+            "INSERT INTO card (deck_id, key, note_key, front, back, tags, position, state, reps, "
+            "lapses, suspended, in_deck, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 1, ?, ?)",
+            inserts,
+        )
+    if updates:
+        conn.executemany(
+            "UPDATE card SET note_key=?, front=?, back=?, tags=?, position=?, updated_at=? "
+            "WHERE id=?",
+            updates,
+        )
+    if restores:
+        conn.executemany(
+            f"UPDATE card SET in_deck=1, suspended = CASE WHEN suspended = {SUSPENDED_LEFT_DECK} "
+            "THEN 0 ELSE suspended END, updated_at=? WHERE id=?",
+            restores,
+        )
+    if removed:
+        conn.executemany(
+            f"UPDATE card SET in_deck=0, suspended = CASE WHEN suspended = 0 "
+            f"THEN {SUSPENDED_LEFT_DECK} ELSE suspended END, updated_at=? WHERE id=?",
+            removed,
+        )
+    return ImportReport(
+        deck_key=spec.key, deck_name=spec.name, source=spec.source, added=added,
+        updated=updated, unchanged=unchanged, suspended=len(removed), restored=restored,
+    )
+
+
+# Tags the scheduler adds (not from the deck file) survive a re-import.
+_LOCAL_TAGS = ("leech",)
+
+
+def _user_tags(tags: str) -> str:
+    return " ".join(t for t in tags.split() if t not in _LOCAL_TAGS)
+
+
+def _merge_tags(file_tags: str, old_tags: str) -> str:
+    local = [t for t in old_tags.split() if t in _LOCAL_TAGS and t not in file_tags.split()]
+    return " ".join([*file_tags.split(), *local])

@@ -1,0 +1,63 @@
+"""The domain is a plain package: nothing below mastery/ except tui/ may import textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+HEADLESS = [
+    "mastery.cli",
+    "mastery.collection",
+    "mastery.db",
+    "mastery.days",
+    "mastery.decks",
+    "mastery.decks.importer",
+    "mastery.models",
+    "mastery.paths",
+    "mastery.scheduler",
+    "mastery.settings",
+]
+
+
+@pytest.mark.parametrize("module", HEADLESS)
+def test_domain_module_does_not_import_textual(module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        "bad = [m for m in ('textual', 'rich') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"{module} pulled in {out}"
+
+
+def test_only_scheduler_imports_fsrs() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "src" / "mastery").rglob("*.py")
+        if p.name != "scheduler.py"
+        and any(line.strip().startswith(("import fsrs", "from fsrs"))
+                for line in p.read_text(encoding="utf-8").splitlines())
+    ]
+    assert offenders == []
+
+
+def test_opening_an_existing_profile_does_not_import_sqlmodel(tmp_path) -> None:
+    """sqlmodel costs ~0.4 s to import; it is only needed to create or migrate a schema."""
+    setup = (
+        "from mastery.collection import Collection; "
+        f"Collection.open(home={str(tmp_path)!r}, bundled=False).close()"
+    )
+    subprocess.run([sys.executable, "-c", setup], check=True)
+    code = (
+        "import sys; from mastery.collection import Collection; "
+        f"c = Collection.open(home={str(tmp_path)!r}); c.next_card(); c.close(); "
+        "print('sqlmodel' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

@@ -1,0 +1,150 @@
+"""The `mastery` command as a user types it: output, JSON, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mastery import __version__
+from mastery.cli import main
+
+DECK = """
+id = "demo"
+name = "Demo"
+
+[[cards]]
+id = "one"
+front = "One?"
+back = "1"
+
+[[cards]]
+front = "Two?"
+back = "2"
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "mastery", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("mastery ")
+
+
+def test_import_reports_counts_then_decks_lists_them(capsys, write_deck) -> None:
+    path = write_deck(DECK)
+    code, out, _ = run(capsys, "import", str(path))
+    assert code == 0 and "demo" in out and "2" in out
+    code, out, _ = run(capsys, "import", "--json", str(path))
+    assert json.loads(out) == [{"deck": "demo", "name": "Demo", "source": str(path), "added": 0,
+                                "updated": 0, "unchanged": 2, "suspended": 0, "restored": 0}]
+    code, out, _ = run(capsys, "decks", "--json")
+    [deck] = json.loads(out)
+    assert (deck["id"], deck["cards"], deck["new"]) == ("demo", 2, 2)
+
+
+def test_malformed_deck_is_one_line_on_stderr_and_exit_2(capsys, write_deck) -> None:
+    bad = write_deck('id = "x"\nname = "X"\n[[cards]]\nfront = "Q"\nback = ""\n', "bad.toml")
+    code, out, err = run(capsys, "import", str(bad))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "bad.toml:3" in err
+    assert "Traceback" not in err
+    code, out, _ = run(capsys, "decks", "--json")
+    assert json.loads(out) == []
+
+
+def test_missing_file_is_a_clean_error(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.toml"))
+    assert code == 2 and "nope.toml" in err and len(err.strip().splitlines()) == 1
+
+
+def test_deck_check_exit_status(capsys, write_deck) -> None:
+    good = write_deck(DECK, "good.toml")
+    code, out, _ = run(capsys, "deck", "check", str(good))
+    assert code == 0 and "OK" in out
+    dup = write_deck(DECK.replace('front = "Two?"', 'id = "one"\nfront = "Two?"'), "dup.toml")
+    code, out, _ = run(capsys, "deck", "check", str(good), str(dup))
+    assert code == 1 and "dup.toml" in out and "good.toml" not in out
+
+
+def test_deck_fmt_writes_explicit_ids_keeping_progress(capsys, write_deck) -> None:
+    path = write_deck(DECK)
+    run(capsys, "import", str(path))
+    code, out, _ = run(capsys, "card", "show", "--json", "1")
+    code, _, _ = run(capsys, "deck", "fmt", "--check", str(path))
+    assert code == 1
+    code, out, _ = run(capsys, "deck", "fmt", str(path))
+    assert code == 0 and "wrote" in out
+    assert path.read_text(encoding="utf-8").count("id = ") == 3
+    code, out, _ = run(capsys, "import", "--json", str(path))
+    assert json.loads(out)[0]["unchanged"] == 2
+    assert run(capsys, "deck", "fmt", "--check", str(path))[0] == 0
+
+
+def test_card_show_by_ref_and_number(capsys, write_deck) -> None:
+    run(capsys, "import", str(write_deck(DECK)))
+    code, out, _ = run(capsys, "card", "show", "--json", "demo/one")
+    data = json.loads(out)
+    assert (data["front"], data["state"], data["history"]) == ("One?", "new", [])
+    code, out, _ = run(capsys, "card", "show", str(data["number"]))
+    assert code == 0 and "One?" in out
+    code, _, err = run(capsys, "card", "show", "demo/missing")
+    assert code == 2 and "no card" in err
+
+
+def test_stats_json_has_the_documented_keys(capsys) -> None:
+    code, out, _ = run(capsys, "stats", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert {"reviews_today", "reviews_total", "streak_days"} <= data.keys()
+
+
+def test_backup_command(capsys) -> None:
+    code, out, _ = run(capsys, "backup", "--json")
+    data = json.loads(out)
+    assert code == 0 and Path(data["backup"]).is_file()
+
+
+def test_config_set_and_reject(capsys) -> None:
+    assert run(capsys, "config", "new_per_day", "5")[0] == 0
+    code, out, _ = run(capsys, "config", "--json", "new_per_day")
+    assert json.loads(out) == {"new_per_day": 5}
+    code, _, err = run(capsys, "config", "desired_retention", "1.5")
+    assert code == 2 and "at most" in err
+    code, _, err = run(capsys, "config", "no_such_thing", "1")
+    assert code == 2 and "unknown setting" in err
+
+
+def test_profiles_are_separate_and_home_can_be_given(capsys, write_deck, tmp_path) -> None:
+    run(capsys, "--profile", "alice", "import", str(write_deck(DECK)))
+    assert json.loads(run(capsys, "--profile", "bob", "decks", "--json")[1]) == []
+    assert len(json.loads(run(capsys, "--profile", "alice", "decks", "--json")[1])) == 1
+    other = tmp_path / "elsewhere"
+    run(capsys, "--home", str(other), "decks")
+    assert (other / "profiles" / "default" / "mastery.db").is_file()
+
+
+def test_bad_profile_name_is_refused(capsys) -> None:
+    code, _, err = run(capsys, "--profile", "../evil", "decks")
+    assert code == 2 and "invalid profile name" in err
+
+
+def test_new_profile_gets_bundled_decks(capsys) -> None:
+    assert main(["decks", "--json"]) == 0
+    decks = json.loads(capsys.readouterr().out)
+    assert len(decks) >= 2 and all(d["cards"] >= 40 for d in decks)

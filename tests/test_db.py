@@ -1,0 +1,78 @@
+"""Opening profile databases: schema creation, forward migrations, refusing foreign files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import NOW, ROOT
+from mastery import db, models
+from mastery.collection import Collection
+from mastery.errors import ProfileError
+
+V1_DUMP = ROOT / "tests" / "data" / "profile_v1.sql"
+
+
+def test_schema_version_constants_agree() -> None:
+    assert db.SCHEMA_VERSION == models.SCHEMA_VERSION
+    assert sorted(db.MIGRATIONS) == list(range(2, db.SCHEMA_VERSION + 1))
+
+
+def test_new_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    database = db.Database.open(tmp_path / "p.db")
+    assert database.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert database.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert database.version == db.SCHEMA_VERSION
+    database.close()
+
+
+def test_database_of_the_first_schema_opens_and_keeps_its_data(tmp_path: Path) -> None:
+    """A profile written by schema 1 (a dump kept in tests/data) opens with today's code."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DUMP.read_text(encoding="utf-8"))
+    conn.close()
+    with Collection.open_path(path) as col:
+        assert col.db.version == db.SCHEMA_VERSION
+        info = col.card_info("demo/one", now=NOW)
+        assert info.history, "review history of the old profile is kept"
+        card = col.next_card(now=NOW)
+        assert card is not None
+        col.answer(card.id, 3, now=NOW)
+
+
+def test_newer_schema_is_refused_with_upgrade_message(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={db.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ProfileError, match="upgrade"):
+        db.Database.open(path)
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE x (y)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ProfileError, match="not a Mastery profile"):
+        db.Database.open(path)
+
+
+def test_garbage_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(ProfileError):
+        db.Database.open(path)
+
+
+def test_failed_write_rolls_back(tmp_path: Path) -> None:
+    database = db.Database.open(tmp_path / "p.db")
+    with pytest.raises(RuntimeError), database.transaction() as conn:
+        conn.execute("INSERT INTO setting(key, value) VALUES ('a', '1')")
+        raise RuntimeError("disk full")
+    assert database.conn.execute("SELECT count(*) FROM setting").fetchone()[0] == 0
+    database.close()
