@@ -20,9 +20,8 @@ from mastery import settings as settings_mod
 from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
 from mastery.errors import MasteryError, NotFoundError
-from mastery.models import STATE_NAMES, STATE_NEW, STATE_REVIEW
+from mastery.states import RATING_NAMES, STATE_NAMES, STATE_NEW, STATE_REVIEW
 
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
 
@@ -639,12 +638,10 @@ class Collection:
 
     def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
         """The four answer buttons with the interval each would give."""
-        from mastery.scheduler import format_interval
-
         card = self.card(card_id)
         outcomes = self.scheduler.outcomes(_memory(card), now or utcnow(), seed=_seed(card))
         return [
-            RatingChoice(r, RATING_NAMES[r], o.interval, format_interval(o.interval))
+            RatingChoice(r, RATING_NAMES[r], o.interval, o.label)
             for r, o in sorted(outcomes.items())
         ]
 

@@ -12,11 +12,7 @@ from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 1
 
-STATE_NEW = 0
-STATE_LEARNING = 1
-STATE_REVIEW = 2
-STATE_RELEARNING = 3
-STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+from mastery.states import STATE_NEW
 
 
 class Deck(SQLModel, table=True):

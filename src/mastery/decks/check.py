@@ -1,0 +1,87 @@
+"""Read any deck file by its extension, and check deck files for their maintainers' CI.
+
+`load_deck` is what import uses: it refuses (raises `DeckFormatError` for) any file that
+`check_deck` would report, so a deck that passes CI imports, and one that does not, does not.
+
+Run ``python -m mastery.decks.check decks/*.toml`` (or ``mastery deck check``) in CI: one line
+per problem as ``path:line: reason``, exit status 1 if there are any.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mastery.decks.csv import read_csv_deck
+from mastery.decks.format import read_toml_deck
+from mastery.decks.spec import DeckSpec, Problem, first_problem
+
+TOML_SUFFIXES = (".toml",)
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+__all__ = ["check_deck", "load_deck", "main"]
+
+
+def load_deck(path: Path | str) -> DeckSpec:
+    """Read a deck file: ``.toml`` in the deck format, ``.csv``/``.tsv``/``.txt`` as rows.
+
+    Raises `DeckFormatError` for the first problem (an unreadable file, bad syntax, a broken
+    card...).
+    """
+    spec, problems = _read(Path(path))
+    if problems or spec is None:
+        raise first_problem(problems)
+    return spec
+
+
+def check_deck(path: Path | str) -> list[Problem]:
+    """Every problem in a deck file, in file order; an empty list means it imports cleanly.
+
+    Never raises for the file's content; a file that cannot be read is one problem.
+    """
+    _, problems = _read(Path(path))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in TOML_SUFFIXES + CSV_SUFFIXES:
+        known = ", ".join(TOML_SUFFIXES + CSV_SUFFIXES)
+        return None, [Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} "
+                              f"(expected {known})")]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(name, None, "no such file")]
+    except IsADirectoryError:
+        return None, [Problem(name, None, "is a directory, not a deck file")]
+    except OSError as exc:
+        return None, [Problem(name, None, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(name, line, "not UTF-8 text (save the file as UTF-8)")]
+    if suffix in TOML_SUFFIXES:
+        return read_toml_deck(text, name)
+    return read_csv_deck(text, name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check deck files given on the command line; 0 if all are clean, 1 otherwise."""
+    files = list(sys.argv[1:] if argv is None else argv)
+    if not files:
+        print("usage: python -m mastery.decks.check DECK_FILE...", file=sys.stderr)
+        return 2
+    problems = [p for f in files for p in check_deck(Path(f))]
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{len(files)} deck file(s) OK")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""Cloze notes: ``{{c1::answer}}`` and ``{{c1::answer::hint}}`` in a card's front, as in Anki.
+
+A cloze note makes one card per distinct number N. On card N's front its clozes read ``[...]``
+(or ``[hint]``) and the other clozes show their answers as plain text; card N's back is the whole
+text with card N's answers in bold, then the note's extra text (its ``back``) after a blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_OPEN = re.compile(r"\{\{c([^:{}]*)::")
+_ALMOST = re.compile(r"\{\{\s*c\s*\d")  # "{{c1:x}}", "{{ c1::x}}": meant as a cloze, mistyped
+_NUMBER = re.compile(r"[0-9]+")
+
+
+class ClozeError(ValueError):
+    """Cloze markup that cannot be read; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cloze:
+    """One ``{{cN::answer::hint}}``; `hint` is "" when there is none."""
+
+    number: int
+    answer: str
+    hint: str
+
+
+def _excerpt(text: str, start: int) -> str:
+    piece = text[start : start + 24].split("\n")[0]
+    return piece + ("…" if len(piece) < len(text) - start else "")
+
+
+def parse_cloze(text: str) -> list[str | Cloze]:
+    """Split text into plain pieces and clozes. Text without clozes is one plain piece.
+
+    Raises `ClozeError` for an unclosed ``{{``, a number that is not 1 or more (``{{c0::``,
+    ``{{cx::``), an empty answer, or a cloze inside a cloze.
+    """
+    parts: list[str | Cloze] = []
+    pos = plain_from = 0
+    while (start := text.find("{{", pos)) != -1:
+        opener = _OPEN.match(text, start)
+        if opener is None:
+            if _ALMOST.match(text, start):
+                raise ClozeError(
+                    f"malformed cloze {_excerpt(text, start)!r} (write {{{{c1::answer}}}})"
+                )
+            close = text.find("}}", start + 2)
+            if close == -1:
+                raise ClozeError(f"unclosed '{{{{' in {_excerpt(text, start)!r}")
+            pos = close + 2  # "{{ like this }}" that is not a cloze stays as written
+            continue
+        number = opener.group(1)
+        if not _NUMBER.fullmatch(number) or int(number) < 1:
+            raise ClozeError(
+                f"cloze number must be 1 or more, not {number!r} in {_excerpt(text, start)!r}"
+            )
+        close = text.find("}}", opener.end())
+        if close == -1:
+            raise ClozeError(f"unclosed cloze {_excerpt(text, start)!r} (missing '}}}}')")
+        body = text[opener.end() : close]
+        if "{{" in body:
+            raise ClozeError(f"cloze inside a cloze in {_excerpt(text, start)!r}")
+        answer, _, hint = body.partition("::")
+        if not answer.strip():
+            raise ClozeError(f"cloze with an empty answer: {_excerpt(text, start)!r}")
+        if start > plain_from:
+            parts.append(text[plain_from:start])
+        parts.append(Cloze(int(number), answer, hint.strip()))
+        pos = plain_from = close + 2
+    if plain_from < len(text):
+        parts.append(text[plain_from:])
+    return parts
+
+
+def _bold(answer: str, before: str, after: str) -> str:
+    # Already bold in the note ("**{{c1::x}}**"): a second pair would break the Markdown.
+    if before.endswith("**") and after.startswith("**"):
+        return answer
+    core = answer.strip()
+    lead = answer[: len(answer) - len(answer.lstrip())]
+    trail = answer[len(answer.rstrip()) :]
+    return f"{lead}**{core}**{trail}"
+
+
+def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, str]]:
+    """(number, front, back) for each distinct cloze number, in ascending order."""
+    numbers = sorted({p.number for p in parts if isinstance(p, Cloze)})
+    cards = []
+    for n in numbers:
+        front: list[str] = []
+        back: list[str] = []
+        for i, part in enumerate(parts):
+            if isinstance(part, str):
+                front.append(part)
+                back.append(part)
+            elif part.number == n:
+                front.append(f"[{part.hint or '...'}]")
+                before = parts[i - 1] if i and isinstance(parts[i - 1], str) else ""
+                after = parts[i + 1] if i + 1 < len(parts) else ""
+                back.append(_bold(part.answer, before, after if isinstance(after, str) else ""))
+            else:
+                front.append(part.answer)
+                back.append(part.answer)
+        full = "".join(back)
+        cards.append((n, "".join(front), f"{full}\n\n{extra}" if extra else full))
+    return cards
+
+
+def rebuild_cloze(cards: list[tuple[int, str, str]]) -> tuple[str, str] | None:
+    """The note (text with cloze markup, extra) that `cloze_cards` turned into these cards.
+
+    Used to export a deck whose cloze cards only exist as rendered fronts and backs. Returns
+    None when the cards do not line up (edited by hand, say); the caller then exports them as
+    they are.
+    """
+    plain: str | None = None
+    extra = ""
+    spans: dict[int, tuple[int, int, str]] = {}  # start in plain text -> (end, number, hint)
+    for number, front, back in cards:
+        read = _read_card(front, back)
+        if read is None:
+            return None
+        text, found, card_extra = read
+        if plain is None:
+            plain, extra = text, card_extra
+        elif text != plain or card_extra != extra:
+            return None
+        for start, end, hint in found:
+            spans[start] = (end, number, hint)
+    if plain is None or not spans:
+        return None
+    out: list[str] = []
+    pos = 0
+    for start in sorted(spans):
+        end, number, hint = spans[start]
+        if start < pos:
+            return None
+        answer = plain[start:end]
+        out.append(plain[pos:start])
+        out.append(f"{{{{c{number}::{answer}::{hint}}}}}" if hint else f"{{{{c{number}::{answer}}}}}")
+        pos = end
+    out.append(plain[pos:])
+    return "".join(out), extra
+
+
+def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], str] | None:
+    """Walk one rendered card: the text is the same on both sides except where the front says
+    "[hint]" and the back "**answer**" (or just "answer" when the note had it in bold already)."""
+    i = j = 0
+    plain: list[str] = []
+    length = 0
+    found: list[tuple[int, int, str]] = []
+    while i < len(front):
+        if j < len(back) and front[i] == back[j]:
+            plain.append(front[i])
+            length += 1
+            i += 1
+            j += 1
+            continue
+        close_hint = front.find("]", i + 1)
+        if front[i] != "[" or close_hint == -1:
+            return None
+        if back.startswith("**", j):
+            end = back.find("**", j + 2)
+            answer = back[j + 2 : end]
+            after = end + 2
+        elif front.startswith("**", close_hint + 1):
+            end = back.find("**", j)
+            answer = back[j:end]
+            after = end
+        else:
+            return None
+        if end == -1 or not answer:
+            return None
+        hint = front[i + 1 : close_hint]
+        found.append((length, length + len(answer), "" if hint == "..." else hint))
+        plain.append(answer)
+        length += len(answer)
+        i, j = close_hint + 1, after
+    rest = back[j:]
+    if rest and not rest.startswith("\n\n"):
+        return None
+    return "".join(plain), found, rest[2:]

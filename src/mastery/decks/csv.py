@@ -1,0 +1,326 @@
+"""CSV and TSV decks: one card per row, columns front, back and optional space-separated tags.
+
+Also reads Anki's "Notes in Plain Text" export (``.txt``), whose ``#key:value`` header lines
+say the separator, whether fields are HTML, and which columns hold the guid, note type, deck and
+tags. Anki's guid, when present, becomes the note's identity; otherwise keys come from the
+front text like any deck without ids (see `mastery.decks.spec.derive_key`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from mastery.decks.cloze import ClozeError
+from mastery.decks.spec import (
+    CardSpec,
+    DeckSpec,
+    Problem,
+    derive_key,
+    first_problem,
+    merge_tags,
+    note_cards,
+)
+
+__all__ = ["deck_key_from_stem", "deck_name_from_stem", "parse_csv_deck", "read_csv_deck"]
+
+_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|",
+               "colon": ":"}
+_SEPARATOR_NAMES = {v: k for k, v in _SEPARATORS.items()}
+
+
+def parse_csv_deck(text: str, path: str) -> DeckSpec:
+    """Read a CSV/TSV deck; raises `DeckFormatError` for the first problem in the file."""
+    spec, problems = read_csv_deck(text, path)
+    if problems or spec is None:
+        raise first_problem(problems)
+    return spec
+
+
+@dataclass
+class _Header:
+    """What Anki's ``#key:value`` lines at the top of the file say."""
+
+    separator: str | None = None
+    html: bool = False
+    columns: list[str] = field(default_factory=list)  # from "#columns:", lowercased
+    guid: int | None = None  # 0-based column indexes
+    notetype: int | None = None
+    deck: int | None = None
+    tags: int | None = None
+    notetype_name: str = ""  # "#notetype:" applies to every row
+    deck_tags: tuple[str, ...] = ()  # "#tags:" applies to every row
+    lines: int = 0  # how many lines the header takes
+
+    @property
+    def from_anki(self) -> bool:
+        return any(x is not None for x in (self.guid, self.notetype, self.deck, self.tags)) or bool(
+            self.columns
+        )
+
+
+def _read_header(lines: list[str]) -> _Header:
+    header = _Header()
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.lines += 1
+        key, sep, value = line[1:].partition(":")
+        if not sep:
+            continue  # a comment
+        key, value = key.strip().lower(), value.strip()
+        if key == "separator":
+            header.separator = _SEPARATORS.get(value.lower(), value[:1] or None)
+        elif key == "html":
+            header.html = value.lower() == "true"
+        elif key.endswith(" column") and value.isdigit() and int(value) >= 1:
+            name = key.removesuffix(" column")
+            if name in ("guid", "notetype", "deck", "tags"):
+                setattr(header, name, int(value) - 1)
+        elif key == "notetype":
+            header.notetype_name = value
+        elif key == "tags":
+            header.deck_tags = tuple(value.split())
+        elif key == "columns":
+            header.columns = [c.strip().lower() for c in re.split(r"[\t,;|]", value)]
+    return header
+
+
+def _sniff(sample: str, path: str) -> str:
+    if PurePath(path).suffix.lower() == ".tsv":
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="\t,;").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        counts = {d: first.count(d) for d in "\t,;"}
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ","
+
+
+def read_csv_deck(text: str, path: str) -> tuple[DeckSpec | None, list[Problem]]:
+    """Read a CSV/TSV deck and every problem in it; the spec is None if there is any problem."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    header = _read_header(lines)
+    body = lines[header.lines :]
+    delimiter = header.separator or _sniff("\n".join(body[:50])[:8192], path)
+    stem = PurePath(path).stem
+    rows = _Rows(path, deck_key_from_stem(stem), header, delimiter)
+    reader = csv.reader((line + "\n" for line in body), delimiter=delimiter, strict=True)
+    end_line = header.lines
+    while True:
+        try:
+            for row in reader:
+                line = end_line + 1  # where this record starts (quoted fields span lines)
+                end_line = header.lines + reader.line_num
+                if row and (len(row) > 1 or row[0].strip()):
+                    rows.add(line, row)
+            break
+        except csv.Error as exc:
+            rows.problem(end_line + 1, _quoting(str(exc)))
+            end_line = header.lines + reader.line_num
+            if "end of data" in str(exc):
+                break
+    if not rows.cards and not rows.problems:
+        rows.problem(None, "the file has no cards (one row per card: front, back, tags)")
+    if rows.problems:
+        return None, rows.problems
+    name = deck_name_from_stem(stem)
+    return DeckSpec(rows.deck_key, name, "", "", header.deck_tags, tuple(rows.cards), path), []
+
+
+class _Rows:
+    """Turns rows into cards, collecting problems."""
+
+    def __init__(self, path: str, deck_key: str, header: _Header, delimiter: str) -> None:
+        self.path = path
+        self.deck_key = deck_key
+        self.header = header
+        self.delimiter = delimiter
+        self.cards: list[CardSpec] = []
+        self.problems: list[Problem] = []
+        self.seen: dict[str, int] = {}  # note id -> line
+        self.tags_column = header.tags
+        if self.tags_column is None and "tags" in header.columns:
+            self.tags_column = header.columns.index("tags")
+        # Front and back are the first two columns that are not guid/notetype/deck/tags.
+        self.fields: tuple[int, int] | None = None
+        if header.from_anki:
+            special = {header.guid, header.notetype, header.deck, self.tags_column}
+            first, second = (i for i in range(len(special) + 2) if i not in special)
+            self.fields = (first, second)
+        self.maybe_header_row = self.fields is None
+
+    def problem(self, line: int | None, reason: str) -> None:
+        self.problems.append(Problem(self.path, line, reason))
+
+    def add(self, line: int, row: list[str]) -> None:
+        header = self.header
+        if self.fields is None:
+            if self.maybe_header_row:  # "front,back[,tags]" on the first row names the columns
+                self.maybe_header_row = False
+                if [c.strip().lower() for c in row] in (["front", "back"], ["front", "back", "tags"]):
+                    return
+            if len(row) < 2:
+                return self.problem(line, _too_few(row, self.delimiter))
+            if len(row) > 3 and any(c.strip() for c in row[3:]):
+                return self.problem(line, _too_many(row, self.delimiter))
+            front, back = row[0], row[1]
+            raw_tags = row[2] if len(row) > 2 else ""
+        else:
+            if len(row) <= self.fields[1]:
+                return self.problem(line, _too_few(row, self.delimiter))
+            front, back = row[self.fields[0]], row[self.fields[1]]
+            column = self.tags_column
+            raw_tags = row[column] if column is not None and column < len(row) else ""
+        if header.html:
+            front, back = html_to_markdown(front), html_to_markdown(back)
+        front, back = front.strip(), back.strip()
+        if not front:
+            return self.problem(line, f"row {line}: front is empty")
+        guid = row[header.guid] if header.guid is not None and header.guid < len(row) else ""
+        note_id = _guid_key(guid) if guid else derive_key(front)
+        if note_id in self.seen and not guid:
+            # Same front apart from case and punctuation ("die Größe #0", "die Größe [0]"):
+            # a CSV has no ids to tell such rows apart, so the back does.
+            note_id = derive_key(f"{front}\n\n{back}")
+        if note_id in self.seen:
+            return self.problem(line, f"{_describe(front, line)}: duplicate of the row at line "
+                                f"{self.seen[note_id]}")
+        self.seen[note_id] = line
+        tags = merge_tags(header.deck_tags, raw_tags.split()) if raw_tags or header.deck_tags else ()
+        try:
+            new = note_cards(deck_key=self.deck_key, note_id=note_id, front=front, back=back,
+                             tags=tags, position=len(self.cards), line=line)
+        except ClozeError as exc:
+            return self.problem(line, f"{_describe(front, line)}: {exc}")
+        except ValueError:
+            return self.problem(line, f"{_describe(front, line)}: back is empty")
+        self.cards.extend(new)
+        notetype = header.notetype_name
+        if header.notetype is not None and header.notetype < len(row):
+            notetype = row[header.notetype]
+        if notetype and len(new) == 1 and _reversed(notetype, row, self.fields):
+            self.cards.append(CardSpec(f"{note_id}.reverse", new[0].note_key, back, front, tags,
+                                       len(self.cards), line))
+        return None
+
+
+def _quoting(message: str) -> str:
+    if "end of data" in message:
+        return 'a quoted field is never closed (a " at the start of a field needs a closing ")'
+    return f'bad quoting: {message} (write a " inside a quoted field as "")'
+
+
+def _too_many(row: list[str], delimiter: str) -> str:
+    sep = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
+    return (f"row has {len(row)} columns; expected front, back and tags (put quotes around a "
+            f"field that contains a {sep})")
+
+
+def _too_few(row: list[str], delimiter: str) -> str:
+    sep = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
+    return (f"row has {len(row)} column{'s' if len(row) != 1 else ''}; expected front and back "
+            f"separated by a {sep}")
+
+
+def _describe(front: str, line: int) -> str:
+    words = front.split()
+    if not words:
+        return f"row {line}"
+    short = " ".join(words[:6])
+    if len(short) > 40:
+        short = short[:39].rstrip() + "…"
+    elif len(words) > 6:
+        short += " …"
+    return f"card {short!r}"
+
+
+def _guid_key(guid: str) -> str:
+    # Anki guids use punctuation that card ids cannot; hash them into a stable id.
+    return "g-" + hashlib.sha256(guid.encode("utf-8")).hexdigest()[:12]
+
+
+def _reversed(notetype: str, row: list[str], fields: tuple[int, int] | None) -> bool:
+    """Anki's "Basic (and reversed card)" makes a second card, back to front; "Basic (optional
+    reversed card)" only when its third field ("Add Reverse") is filled in."""
+    kind = notetype.lower()
+    if "reverse" not in kind:
+        return False
+    if "optional" in kind:
+        special = fields or (0, 1)
+        third = next((i for i in range(special[1] + 1, len(row)) if i not in special), None)
+        return third is not None and bool(row[third].strip())
+    return True
+
+
+# --------------------------------------------------------------------------- HTML
+
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)\s*>|<!--.*?-->", re.DOTALL)
+_BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
+          "table", "hr"}
+_MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
+
+
+def html_to_markdown(text: str) -> str:
+    """Basic HTML (as Anki stores fields) as Markdown.
+
+    <br> and block ends become line breaks, <b>/<strong> ``**``, <i>/<em> ``*``; other tags are
+    dropped and entities unescaped (a non-breaking space becomes a space).
+    """
+    if "<" not in text and "&" not in text:
+        return text
+
+    def tag(match: re.Match[str]) -> str:
+        name = (match.group(2) or "").lower()
+        if name == "br":
+            return "\n"
+        if name in _MARKS:
+            return _MARKS[name]
+        if name in _BLOCK and (match.group(1) or name == "hr"):
+            return "\n"
+        return ""
+
+    out = _TAG.sub(tag, text)
+    out = html.unescape(out).replace("\xa0", " ")
+    out = out.replace("****", "")
+    return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+# --------------------------------------------------------------------------- names
+
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to",
+                "vs", "with"}
+
+
+def deck_key_from_stem(stem: str) -> str:
+    """A deck id from a file name: "Spanish Verbs (A1)" -> "spanish-verbs-a1"."""
+    ascii_text = unicodedata.normalize("NFKD", stem.casefold()).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if slug:
+        return slug
+    # A name in another script ("日本語.csv"): nothing ASCII is left, so use a short hash.
+    return "deck-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+
+
+def deck_name_from_stem(stem: str) -> str:
+    """A deck name from a file name: "spanish_verbs-of-the-day" -> "Spanish Verbs of the Day".
+
+    Words already written with capitals ("GRE", "iOS") are kept as they are.
+    """
+    words = stem.replace("_", " ").replace("-", " ").split()
+    out = []
+    for i, word in enumerate(words):
+        if word != word.lower():
+            out.append(word)
+        elif i and word in _SMALL_WORDS:
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out) or stem

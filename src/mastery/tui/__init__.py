@@ -1,0 +1,1 @@
+"""The Textual door into Mastery: screens that ask the `Collection` for plain data."""

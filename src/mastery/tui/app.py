@@ -1,0 +1,190 @@
+"""MasteryApp: the screens, the global keys and the command palette.
+
+The CLI calls `run_app(collection)`. Screens other than the dashboard and review are imported
+when first opened, so the first screen draws fast. Every call into the collection passes
+`now=self.now()`, which tests replace with a fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from mastery.collection import Collection
+from mastery.days import utcnow
+from mastery.errors import MasteryError
+
+if TYPE_CHECKING:
+    from mastery.tui.screens.review import Session
+
+
+class MasteryCommands(Provider):
+    """Every screen and action as an "area: Action" command ("review: Start", "review: Undo")."""
+
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        assert isinstance(app, MasteryApp)
+        yield "dashboard: Open", app.action_dashboard, "Decks and today's counts"
+        yield "review: Start", app.action_review, "Review every card due now"
+        yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
+        yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
+        yield "help: Keys", app.action_help, "The keys of the current screen"
+        try:
+            decks = app.collection.decks(now=app.now())
+        except MasteryError:
+            decks = []
+        for deck in decks:
+            yield (f"review: Deck {deck.name}", partial(app.start_review, deck.key),
+                   f"{deck.new} new, {deck.learning} learning, {deck.due} due")
+        # The actions of the screen the palette was opened from, as its bindings describe them.
+        screen = self.screen
+        area = getattr(screen, "AREA", "")
+        if area:
+            seen: set[str] = set()
+            for binding in Binding.make_bindings(screen.BINDINGS):
+                action, _, params = binding.action.partition("(")
+                if not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
+                if "." not in action and not screen.check_action(action, args):
+                    continue
+                yield (f"{area}: {binding.description}",
+                       partial(screen.run_action, binding.action),
+                       f"Key: {app.get_key_display(binding)}")
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class MasteryApp(App[None]):
+    """The Mastery terminal app."""
+
+    TITLE = "Mastery"
+    CSS_PATH = "mastery.tcss"
+    COMMANDS = App.COMMANDS | {MasteryCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app-quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app-quit-now"),
+        Binding("question_mark", "help", "Help", id="app-help"),
+    ]
+
+    def __init__(
+        self,
+        collection: Collection,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        start_review: bool = False,
+        deck_key: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.collection = collection
+        self.now: Callable[[], datetime] = clock or utcnow
+        self._start_review = start_review
+        self._deck_key = deck_key
+
+    def get_default_screen(self) -> Screen:
+        from mastery.tui.screens.dashboard import DashboardScreen
+
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        if self._start_review:
+            self.start_review(self._deck_key)
+        self.daily_backup()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
+    def daily_backup(self) -> None:
+        """The daily backup, on its own connection so start-up and reviews never wait for it."""
+        try:
+            with Collection.open_path(self.collection.db.path) as col:
+                col.auto_backup(now=self.now())
+        except (MasteryError, OSError) as exc:
+            self.notify(f"Daily backup failed: {exc}", severity="warning", markup=False)
+
+    # ------------------------------------------------------------------ navigation
+    def start_review(
+        self, deck_key: str | None = None, *, session: Session | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Review what is due (in one deck, or all); the done screen when nothing is."""
+        from mastery.tui.screens.review import ReviewScreen, Session
+
+        if session is None:
+            session = Session(deck_key=deck_key)
+            if deck_key is not None:
+                try:
+                    deck = self.collection.deck(deck_key, now=self.now())
+                except MasteryError as exc:
+                    self.notify(str(exc), title="Error", severity="error", markup=False)
+                    return
+                session.deck_id, session.deck_name = deck.id, deck.name
+        try:
+            card = self.collection.next_card(now=self.now(), deck_id=session.deck_id)
+        except MasteryError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        if card is None:
+            from mastery.tui.screens.done import DoneScreen
+
+            screen: Screen = DoneScreen(session)
+        else:
+            screen = ReviewScreen(card, session)
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.goto(screen)
+
+    def goto(self, screen: Screen) -> None:
+        """Open a screen over the dashboard, closing whatever was open above it."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def action_dashboard(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_review(self) -> None:
+        self.start_review()
+
+    def action_browse(self) -> None:
+        from mastery.tui.screens.browser import BrowserScreen
+
+        self.goto(BrowserScreen())
+
+    def action_settings(self) -> None:
+        from mastery.tui.screens.settings import SettingsScreen
+
+        self.goto(SettingsScreen())
+
+    def action_help(self) -> None:
+        from mastery.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+
+def run_app(
+    collection: Collection, *, start_review: bool = False, deck_key: str | None = None
+) -> None:
+    """Run the TUI on an open collection until the learner quits."""
+    MasteryApp(collection, start_review=start_review, deck_key=deck_key).run()

@@ -1,0 +1,1 @@
+"""One module per screen; `app.py` imports them lazily so start-up stays fast."""

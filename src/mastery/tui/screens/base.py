@@ -1,0 +1,48 @@
+"""What every Mastery screen shares: its area name, the collection, the clock, error display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.screen import ModalScreen, Screen
+
+from mastery.errors import MasteryError
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+    from mastery.tui.app import MasteryApp
+
+
+class MasteryMixin:
+    """Shortcuts to the app's collection and clock, and domain errors shown as notifications."""
+
+    AREA: ClassVar[str] = ""
+    """The command palette's area prefix for this screen's actions ("review: Undo")."""
+
+    app: MasteryApp
+
+    @property
+    def col(self) -> Collection:
+        return self.app.collection
+
+    def now(self) -> datetime:
+        return self.app.now()
+
+    @contextmanager
+    def domain_errors(self) -> Iterator[None]:
+        """Show a `MasteryError` as an error notification instead of a traceback."""
+        try:
+            yield
+        except MasteryError as exc:
+            self.app.notify(str(exc), title="Error", severity="error", markup=False)
+
+
+class MasteryScreen(MasteryMixin, Screen):
+    """A full screen of the app."""
+
+
+class MasteryModal(MasteryMixin, ModalScreen):
+    """A dialog over another screen."""

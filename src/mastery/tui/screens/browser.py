@@ -1,0 +1,155 @@
+"""The card browser: search, suspend or unsuspend, and open a card's info."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+
+from mastery.collection import CardView
+from mastery.tui import format as fmt
+from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.table import KeyTable
+
+SEARCH_HELP = "words  tag:x  deck:x  is:new|learning|review|due|suspended|leech"
+LIMIT = 1000
+
+
+class BrowserScreen(MasteryScreen):
+    """Every card matching the search box, one per row."""
+
+    AREA = "browse"
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="browse-search"),
+        Binding("s", "toggle_suspend", "Suspend/unsuspend", id="browse-suspend"),
+        Binding("enter", "info", "Card info", id="browse-info"),
+        Binding("escape", "leave", "Back", id="browse-leave"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__(id="browser")
+        self._query = query
+        self._cards: dict[str, CardView] = {}
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self._query, placeholder=f"Search: {SEARCH_HELP}", id="search")
+        yield Static(id="found", markup=False)
+        yield KeyTable(id="cards")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cards", KeyTable)
+        table.add_column(Text("#", justify="right"), key="id")
+        table.add_column("Deck", key="deck", width=14)
+        table.add_column("Front", key="front")
+        table.add_column("State", key="state")
+        table.add_column("Due", key="due")
+        table.add_column("Tags", key="tags")
+        self.search(self._query)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.search(self.query_one("#search", Input).value, keep_cursor=True)
+
+    # ------------------------------------------------------------------ searching
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(0.2, lambda: self.search(value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.search(event.value)
+        self.query_one("#cards", KeyTable).focus()
+
+    def search(self, query: str, *, keep_cursor: bool = False) -> None:
+        table = self.query_one("#cards", KeyTable)
+        previous = table.cursor_key if keep_cursor else None
+        cards: list[CardView] = []
+        with self.domain_errors():
+            cards = self.col.search_cards(query, limit=LIMIT)
+        self._query = query
+        table.clear()
+        self._cards = {str(c.id): c for c in cards}
+        front_width = max(12, self.size.width - 14 - 5 - 11 - 8 - 14 - 14)
+        for card in cards:
+            table.add_row(*self._cells(card, front_width), key=str(card.id))
+        if previous in self._cards:
+            table.move_cursor(row=list(self._cards).index(previous))
+        found = self.query_one("#found", Static)
+        if not cards:
+            found.update("No cards match. " + ("Try fewer words." if query.strip()
+                         else "Import a deck from your shell: mastery import FILE"))
+        elif len(cards) >= LIMIT:
+            found.update(f"The first {LIMIT} matching cards. Search: {SEARCH_HELP}")
+        else:
+            found.update(f"{fmt.plural(len(cards), 'card')}. Search: {SEARCH_HELP}")
+
+    def _cells(self, card: CardView, front_width: int) -> tuple[Text, ...]:
+        now = self.now()
+        if card.suspended:
+            state = Text("suspended", style="yellow")
+        elif card.buried_until is not None and card.buried_until > now:
+            state = Text("buried", style="dim")
+        else:
+            state = Text(card.state_name)
+        return (
+            Text(str(card.id), style="dim", justify="right"),
+            Text(fmt.excerpt(card.deck_name, 14)),
+            Text(fmt.excerpt(card.front, front_width)),
+            state,
+            Text(fmt.due_cell(card.due, now, self.col.clock)),
+            Text(fmt.excerpt(" ".join(card.tags), 14), style="dim"),
+        )
+
+    def _selected(self) -> CardView | None:
+        key = self.query_one("#cards", KeyTable).cursor_key
+        return self._cards.get(key) if key is not None else None
+
+    # ------------------------------------------------------------------ actions
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_suspend(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        with self.domain_errors():
+            if card.suspended:
+                self.col.unsuspend([card.id])
+                self.notify("Card unsuspended: it is back in the review queue.")
+            else:
+                self.col.suspend([card.id])
+                self.notify("Card suspended: it leaves the review queue until unsuspended.")
+            fresh = self.col.card(card.id)
+            self._cards[str(card.id)] = fresh
+            table = self.query_one("#cards", KeyTable)
+            state, due = self._cells(fresh, 10)[3:5]
+            table.update_cell(str(card.id), "state", state)
+            table.update_cell(str(card.id), "due", due)
+
+    def action_info(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        from mastery.tui.screens.card_info import CardInfoScreen
+
+        self.app.push_screen(CardInfoScreen(card.id))
+
+    def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
+        event.stop()
+        self.action_info()
+
+    def action_leave(self) -> None:
+        """Escape leaves the search box first, then the browser."""
+        if isinstance(self.focused, Input):
+            self.query_one("#cards", KeyTable).focus()
+        else:
+            self.dismiss()

@@ -1,0 +1,133 @@
+"""The first screen: every deck with today's New / Learning / Due counts, and today's work."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Footer, Header, Static
+
+from mastery.collection import DeckSummary, Stats
+from mastery.tui import format as fmt
+from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.table import KeyTable
+
+
+class DashboardScreen(MasteryScreen):
+    """Decks and counts; `r` reviews everything due, Enter reviews the deck under the cursor."""
+
+    AREA = "dashboard"
+    BINDINGS = [
+        Binding("r", "review_all", "Review all", id="dashboard-review-all"),
+        Binding("enter", "review_deck", "Review deck", id="dashboard-review-deck"),
+        Binding("b", "app.browse", "Browse", id="dashboard-browse"),
+        Binding("s", "app.settings", "Settings", id="dashboard-settings"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self._decks: dict[str, DeckSummary] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="today", markup=False)
+        yield KeyTable(id="decks")
+        yield Static(id="empty", markup=False)
+        yield Static(id="next", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", KeyTable)
+        table.add_column("Deck", key="deck")
+        for label in ("New", "Learning", "Due", "Total"):
+            table.add_column(Text(label, justify="right"), key=label.lower())
+        self.refresh_data()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Reload the decks and today's numbers (after a review, an import, a settings change)."""
+        now = self.now()
+        with self.domain_errors():
+            decks = self.col.decks(now=now)
+            stats = self.col.stats(now=now)
+            self._show(decks, stats)
+
+    def _show(self, decks: list[DeckSummary], stats: Stats) -> None:
+        table = self.query_one("#decks", KeyTable)
+        previous = table.cursor_key
+        table.clear()
+        self._decks = {d.key: d for d in decks}
+        for deck in decks:
+            table.add_row(
+                Text(deck.name),  # user text: never markup
+                _count(deck.new, "bold blue"),
+                _count(deck.learning, "bold red"),
+                _count(deck.due, "bold green"),
+                Text(str(deck.total), style="dim", justify="right"),
+                key=deck.key,
+            )
+        if previous in self._decks:
+            table.move_cursor(row=list(self._decks).index(previous))
+        self.set_class(not decks, "-empty")
+
+        self.query_one("#today", Static).update(self._today_line(stats))
+        self.query_one("#empty", Static).update(
+            "No decks yet.\n\nImport one from your shell:\n\n"
+            "    mastery import FILE\n\n"
+            "FILE is a deck file (.toml, .csv or an Anki .apkg). "
+            "Then run `mastery` again, or press r here to review."
+        )
+        self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
+
+    def _today_line(self, stats: Stats) -> Content:
+        streak = fmt.plural(stats.streak_days, "day")
+        return Content.assemble(
+            ("Today ", "bold"),
+            f"{fmt.plural(stats.reviews_today, 'review')} in {fmt.duration(stats.time_today_ms)}",
+            "  ·  ",
+            ("Streak ", "bold"),
+            streak,
+        )
+
+    def _next_line(self, stats: Stats) -> Content:
+        due = stats.due_today
+        if due.total:
+            return Content.assemble(
+                (f"{due.total} to review today", "bold"),
+                f" ({due.new} new, {due.learning} learning, {due.review} review)",
+                " - press ", ("r", "bold $text-accent"), " to start, ",
+                ("enter", "bold $text-accent"), " for one deck.",
+            )
+        if stats.next_due is not None:
+            now = self.now()
+            return Content.assemble(
+                ("All done for today.", "bold $text-success"),
+                f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
+                f" ({fmt.until(stats.next_due, now)}).",
+            )
+        return Content.assemble(("Nothing to review.", "bold"), " Every card is suspended.")
+
+    # ------------------------------------------------------------------ actions
+    def action_review_all(self) -> None:
+        self.app.start_review()
+
+    def action_review_deck(self) -> None:
+        key = self.query_one("#decks", KeyTable).cursor_key
+        if key is None:
+            self.notify("No decks yet: import one with `mastery import FILE`.", markup=False)
+            return
+        self.app.start_review(key)
+
+    def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
+        """A click on the highlighted row reviews that deck, as Enter does."""
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.start_review(event.row_key.value)
+
+
+def _count(n: int, style: str) -> Text:
+    return Text(str(n), style=style if n else "dim", justify="right")

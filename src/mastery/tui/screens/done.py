@@ -1,0 +1,93 @@
+"""The end of a review session: what was done, and what comes next."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Header, Static
+
+from mastery.tui import format as fmt
+from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.screens.review import ReviewScreen, Session
+
+
+class DoneScreen(MasteryScreen):
+    """Shown when the queue is empty; Enter or Escape goes back to the dashboard."""
+
+    AREA = "review"
+    BINDINGS = [
+        Binding("enter,escape", "leave", "Dashboard", id="done-leave"),
+        Binding("u", "undo", "Undo", id="done-undo"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(id="done")
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Center(), Vertical(id="done-box"):
+            yield Static(id="done-title")
+            yield Static(id="done-session", markup=False)
+            yield Static(id="done-next", markup=False)
+            yield Static(id="done-today", markup=False)
+            yield Static(
+                Content.assemble(
+                    "Press ", ("enter", "bold $text-accent"), " to go back to your decks",
+                    " or ", ("u", "bold $text-accent"), " to undo the last answer.",
+                ),
+                id="done-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        now = self.now()
+        session = self.session
+        where = f" in {session.deck_name}" if session.deck_name else ""
+        title = ("Done for today!" if session.answered else "Nothing due right now") + where
+        self.query_one("#done-title", Static).update(Content(title))
+        self.query_one("#done-session", Static).update(session.summary())
+        with self.domain_errors():
+            left = self.col.counts(now=now, deck_id=session.deck_id)
+            next_due = self.col.next_due(now=now, deck_id=session.deck_id)
+            stats = self.col.stats(now=now)
+            clock = self.col.clock
+            if left.total and next_due is not None:
+                what = fmt.plural(left.total, "card")
+                text = (f"{what} still to learn today; the next comes back "
+                        f"{fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)}).")
+            elif left.total:
+                text = (f"{fmt.plural(left.total, 'card')} left today, held back by a "
+                        "sibling reviewed today or by the daily limits.")
+            elif next_due is not None:
+                text = (f"Next review: {fmt.when(next_due, now, clock)} "
+                        f"({fmt.until(next_due, now)}).")
+            elif stats.cards_new:
+                text = "No reviews scheduled; more new cards tomorrow (see the daily limit in settings)."
+            else:
+                text = "Nothing scheduled. Import a deck from your shell: mastery import FILE"
+            self.query_one("#done-next", Static).update(text)
+            self.query_one("#done-today", Static).update(
+                f"Today: {fmt.plural(stats.reviews_today, 'review')} in "
+                f"{fmt.duration(stats.time_today_ms)} · streak {fmt.plural(stats.streak_days, 'day')}."
+            )
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+    def action_undo(self) -> None:
+        restored = None
+        with self.domain_errors():
+            restored = self.col.undo()
+        if restored is None:
+            self.notify("Nothing to undo.")
+            return
+        self.session.take_back()
+        if restored.suspended:
+            self.notify("Undone.")
+            self.app.start_review(self.session.deck_key, session=self.session, replace=True)
+        else:
+            self.notify("Undone: the card is back.")
+            self.app.switch_screen(ReviewScreen(restored, self.session))

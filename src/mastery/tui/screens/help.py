@@ -1,0 +1,63 @@
+"""The keys of the screen underneath, read from its bindings (so keymaps and the footer agree)."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from mastery.tui.screens.base import MasteryModal
+
+
+def screen_keys(screen: Screen) -> list[tuple[str, str, bool]]:
+    """(keys, description, enabled now) for every described binding active on `screen`:
+    the screen's own first, then the focused widget's, then the app's."""
+    groups: dict[tuple[int, str], tuple[list[str], str, bool]] = {}
+    app = screen.app
+    for active in screen.active_bindings.values():
+        binding, node = active.binding, active.node
+        if binding.system or not binding.description:
+            continue
+        rank = 0 if node is screen else 2 if isinstance(node, App) else 1
+        group = (rank, binding.id or binding.action)
+        keys, _, enabled = groups.get(group, ([], binding.description, False))
+        display = app.get_key_display(binding)
+        if display not in keys:
+            keys.append(display)
+        groups[group] = (keys, binding.description, enabled or active.enabled)
+    rows = [(" ".join(keys), desc, on) for (_, _), (keys, desc, on) in sorted(
+        groups.items(), key=lambda item: item[0][0])]
+    rows.append((app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, "")),
+                 "Command palette: every action, themes", True))
+    return rows
+
+
+class HelpScreen(MasteryModal):
+    """`?` over any screen; Escape or `?` closes it."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__(id="help")
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        rows = screen_keys(self.under)
+        width = max(len(keys) for keys, _, _ in rows) + 2
+        lines = [
+            Content.assemble((keys.ljust(width), "bold $text-accent" if on else "dim"),
+                             (desc, "" if on else "dim"))
+            for keys, desc, on in rows
+        ]
+        area = getattr(self.under, "AREA", "") or "mastery"
+        with Vertical(id="help-box"):
+            yield Static(Content.assemble(("Keys: ", "bold"), (area, "bold")), id="help-title")
+            yield Static(Content("\n").join(lines), id="help-keys")
+            yield Static(Content("Dim keys work later (after the answer is shown).  "
+                                 "Esc closes."), id="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,217 @@
+"""Reviewing cards: front, reveal, answer 1-4; undo, suspend, bury; "done for today" at the end.
+
+Every answer is written by `Collection.answer` the moment it is given, so leaving the screen at
+any point keeps the work done. Keys follow Anki: space/Enter shows the answer (and, once shown,
+answers Good), 1-4 answer, u undoes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Header, Markdown, Rule, Static
+
+from mastery.collection import RATING_NAMES, CardView
+from mastery.tui import format as fmt
+from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.rating_bar import RatingBar
+
+
+@dataclass
+class Session:
+    """What this sitting has done so far (shown as progress and on the done screen)."""
+
+    deck_key: str | None = None
+    deck_id: int | None = None
+    deck_name: str | None = None
+    answered: int = 0
+    ratings: Counter[int] = field(default_factory=Counter)
+    time_ms: int = 0
+    # What this session may take back with `u`, newest last: ("answer", rating, ms) etc.
+    steps: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def record(self, kind: str, rating: int = 0, ms: int = 0) -> None:
+        self.steps.append((kind, rating, ms))
+        if kind == "answer":
+            self.answered += 1
+            self.ratings[rating] += 1
+            self.time_ms += ms
+
+    def take_back(self) -> None:
+        """Forget the newest step (after `Collection.undo`)."""
+        if not self.steps:
+            return
+        kind, rating, ms = self.steps.pop()
+        if kind == "answer":
+            self.answered -= 1
+            self.ratings[rating] -= 1
+            self.time_ms -= ms
+
+    def summary(self) -> str:
+        if not self.answered:
+            return "No cards answered in this session."
+        parts = ", ".join(
+            f"{RATING_NAMES[r]} {self.ratings[r]}" for r in sorted(self.ratings) if self.ratings[r]
+        )
+        return (f"{fmt.plural(self.answered, 'card')} answered in {fmt.duration(self.time_ms)}"
+                f" ({parts}).")
+
+
+class ReviewScreen(MasteryScreen):
+    """One card at a time until the queue is empty."""
+
+    AREA = "review"
+    BINDINGS = [
+        Binding("space,enter", "reveal", "Show answer", id="review-reveal"),
+        Binding("space,enter", "answer(3)", "Good", id="review-good-default"),
+        Binding("1", "answer(1)", "Again", show=False, id="review-again"),
+        Binding("2", "answer(2)", "Hard", show=False, id="review-hard"),
+        Binding("3", "answer(3)", "Good", show=False, id="review-good"),
+        Binding("4", "answer(4)", "Easy", show=False, id="review-easy"),
+        Binding("u", "undo", "Undo", id="review-undo"),
+        Binding("s", "suspend", "Suspend", id="review-suspend"),
+        Binding("b", "bury", "Bury", id="review-bury"),
+        Binding("escape", "leave", "Back", id="review-leave"),
+    ]
+
+    def __init__(self, first: CardView, session: Session) -> None:
+        super().__init__(id="review")
+        self.session = session
+        self.card = first
+        self.revealed = False
+        self._shown_at = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="status"):
+            yield Static(id="deck-name", markup=False)
+            yield Static(id="card-state", markup=False)
+            yield Static(id="progress", markup=False)
+        with VerticalScroll(id="card"):
+            yield Markdown(id="front", open_links=False)
+            yield Rule(id="divider")
+            yield Markdown(id="back", open_links=False)
+        with Vertical(id="answer-area"):
+            yield Center(Static("Press space to show the answer", id="reveal-hint"))
+            yield RatingBar(id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_card(self.card)
+
+    # ------------------------------------------------------------------ showing
+    def show_card(self, card: CardView) -> None:
+        """Show a card's front (the back hidden) and start timing the answer."""
+        self.card = card
+        self.revealed = False
+        self.remove_class("-revealed")
+        self.query_one("#front", Markdown).update(card.front)
+        self.query_one("#back", Markdown).update(card.back)
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#deck-name", Static).update(Content(card.deck_name))
+        self.query_one("#card-state", Static).update(self._state_label(card))
+        self._update_progress()
+        self.refresh_bindings()
+        self._shown_at = time.monotonic()
+
+    def _state_label(self, card: CardView) -> Content:
+        label = card.state_name
+        if card.lapses:
+            label += f" · {fmt.plural(card.lapses, 'lapse')}"
+        return Content(label)
+
+    def _update_progress(self) -> None:
+        with self.domain_errors():
+            left = self.col.counts(now=self.now(), deck_id=self.session.deck_id)
+            done = self.session.answered
+            self.query_one("#progress", Static).update(
+                Content.assemble((f"{done} / {done + left.total}", "bold"))
+            )
+
+    def next_card(self) -> None:
+        """Show the next card due, or the done screen when there is none."""
+        card = None
+        with self.domain_errors():
+            card = self.col.next_card(now=self.now(), deck_id=self.session.deck_id)
+        if card is None:
+            from mastery.tui.screens.done import DoneScreen
+
+            self.app.switch_screen(DoneScreen(self.session))
+        else:
+            self.show_card(card)
+
+    # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return not self.revealed  # hidden once shown: space/Enter then means Good
+        if action == "answer":
+            if parameters == (3,) and not self.revealed:
+                # The space/Enter "Good" binding is hidden before reveal; 1-4 show as disabled.
+                return None
+            return True if self.revealed else None
+        return True
+
+    def action_reveal(self) -> None:
+        if self.revealed:
+            return
+        choices = []
+        with self.domain_errors():
+            choices = self.col.choices(self.card.id, now=self.now())
+        self.query_one(RatingBar).show_choices(choices)
+        self.revealed = True
+        self.add_class("-revealed")
+        self.refresh_bindings()
+
+    def action_answer(self, rating: int) -> None:
+        if not self.revealed:
+            return
+        ms = int((time.monotonic() - self._shown_at) * 1000)
+        with self.domain_errors():
+            answered = self.col.answer(self.card.id, rating, now=self.now(), duration_ms=ms)
+            self.session.record("answer", rating, ms)
+            if answered.leech:
+                self.notify("This card keeps slipping: it is now tagged 'leech'.",
+                            title="Leech", severity="warning")
+            self.next_card()
+
+    def on_rating_bar_rated(self, message: RatingBar.Rated) -> None:
+        self.action_answer(message.rating)
+
+    def action_undo(self) -> None:
+        restored = None
+        with self.domain_errors():
+            restored = self.col.undo()
+        if restored is None:
+            self.notify("Nothing to undo.")
+            return
+        self.session.take_back()
+        if restored.suspended:
+            self.notify("Undone.")
+            self.next_card()
+        else:
+            self.notify("Undone: the card is back.")
+            self.show_card(restored)
+
+    def action_suspend(self) -> None:
+        with self.domain_errors():
+            self.col.suspend([self.card.id])
+            self.session.record("suspend")
+            self.notify("Card suspended (u to undo).")
+            self.next_card()
+
+    def action_bury(self) -> None:
+        with self.domain_errors():
+            until = self.col.bury(self.card.id, now=self.now())
+            self.session.record("bury")
+            self.notify(f"Card buried until {fmt.when(until, self.now(), self.col.clock)} "
+                        "(u to undo).")
+            self.next_card()
+
+    def action_leave(self) -> None:
+        self.dismiss()

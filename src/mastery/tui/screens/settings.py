@@ -1,0 +1,118 @@
+"""Settings, built from `mastery.settings.SETTINGS` and saved through `Collection.set_setting`.
+
+Switches and selects save on change; text boxes save on Enter or when focus leaves them. A value
+the domain refuses is reported and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, Select, Static, Switch
+
+from mastery.errors import SettingError
+from mastery.settings import SETTINGS, SettingSpec
+from mastery.tui.screens.base import MasteryScreen
+
+
+def as_text(spec: SettingSpec, value: Any) -> str:
+    """A setting's value as typed in a text box ("1m 10m" for steps)."""
+    if spec.kind is list:
+        return " ".join(value)
+    return str(value)
+
+
+class SettingsScreen(MasteryScreen):
+    """Every setting with its label and help, edited in place."""
+
+    AREA = "settings"
+    BINDINGS = [
+        Binding("escape", "leave", "Back", id="settings-leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="settings")
+
+    def compose(self) -> ComposeResult:
+        values = self.col.settings()
+        yield Header()
+        yield Static(
+            "Changes are saved as you make them: Enter or Tab saves a text box.",
+            id="settings-hint",
+        )
+        with VerticalScroll(id="settings-list"):
+            for spec in SETTINGS.values():
+                with Horizontal(classes="setting"):
+                    with Vertical(classes="setting-text"):
+                        yield Static(spec.label, classes="setting-label", markup=False)
+                        yield Static(spec.help, classes="setting-help", markup=False)
+                    yield self._editor(spec, values[spec.key])
+        yield Footer()
+
+    @staticmethod
+    def _editor(spec: SettingSpec, value: Any) -> Widget:
+        wid = f"setting-{spec.key}"
+        if spec.kind is bool:
+            return Switch(bool(value), id=wid, animate=False)
+        if spec.choices:
+            return Select([(c, c) for c in spec.choices], value=value, allow_blank=False,
+                          id=wid, compact=True)
+        kind = {int: "integer", float: "number"}.get(spec.kind, "text")
+        placeholder = "this computer's zone" if spec.key == "timezone" else ""
+        return Input(as_text(spec, value), type=kind, id=wid, placeholder=placeholder,
+                     compact=True)
+
+    # ------------------------------------------------------------------ saving
+    def save(self, key: str, value: Any, widget: Widget) -> bool:
+        """Store one value through the domain; on a refusal say why and keep the old value."""
+        spec = SETTINGS[key]
+        try:
+            stored = self.col.set_setting(key, value)
+        except SettingError as exc:
+            widget.add_class("-invalid")
+            self.notify(str(exc), title=f"{spec.label}: not saved", severity="error",
+                        markup=False)
+            return False
+        widget.remove_class("-invalid")
+        if isinstance(widget, Input):
+            widget.value = as_text(spec, stored)
+        self.notify(f"{spec.label}: {as_text(spec, stored) or '(empty)'}", title="Saved",
+                    markup=False, timeout=2)
+        return True
+
+    def _save_input(self, widget: Input) -> None:
+        key = (widget.id or "").removeprefix("setting-")
+        if key not in SETTINGS:
+            return
+        if widget.value.strip() == as_text(SETTINGS[key], self.col.setting(key)):
+            widget.remove_class("-invalid")
+            return
+        self.save(key, widget.value, widget)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._save_input(event.input)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        if self.is_attached and event.input.is_attached:
+            self._save_input(event.input)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        key = (event.switch.id or "").removeprefix("setting-")
+        if key in SETTINGS and event.value != self.col.setting(key):
+            self.save(key, event.value, event.switch)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        key = (event.select.id or "").removeprefix("setting-")
+        if key in SETTINGS and event.value != Select.NULL and event.value != self.col.setting(key):
+            self.save(key, event.value, event.select)
+
+    def action_leave(self) -> None:
+        """Escape: save the text box being edited (if its value is good), then go back."""
+        if isinstance(self.focused, Input):
+            self._save_input(self.focused)
+        self.dismiss()

@@ -1,0 +1,1 @@
+"""Small reusable widgets: they take data and post messages; screens decide."""

@@ -1,0 +1,49 @@
+"""The four answer buttons, each labelled with the interval it would give ("3 Good 3d")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button
+
+from mastery.collection import RatingChoice
+
+_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+class RatingButton(Button, can_focus=False):
+    """Keys 1-4 answer; the buttons only show the choice (and take mouse clicks)."""
+
+
+class RatingBar(Horizontal):
+    """Shows the four choices; posts `RatingBar.Rated` when one is clicked."""
+
+    class Rated(Message):
+        def __init__(self, rating: int) -> None:
+            super().__init__()
+            self.rating = rating
+
+    def compose(self) -> ComposeResult:
+        for rating, name in _NAMES.items():
+            yield RatingButton(
+                self._label(rating, name, ""), id=f"rating-{rating}", classes=f"rating-{rating}",
+                compact=True,
+            )
+
+    def show_choices(self, choices: Sequence[RatingChoice]) -> None:
+        for choice in choices:
+            button = self.query_one(f"#rating-{choice.rating}", RatingButton)
+            button.label = self._label(choice.rating, choice.name, choice.label)
+
+    @staticmethod
+    def _label(rating: int, name: str, interval: str) -> Content:
+        return Content.assemble((f"{rating} ", "dim"), (name, "bold"), f" {interval}".rstrip())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id and event.button.id.startswith("rating-"):
+            self.post_message(self.Rated(int(event.button.id.removeprefix("rating-"))))
