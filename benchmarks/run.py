@@ -29,7 +29,7 @@ from mastery.collection import Collection  # noqa: E402
 from mastery.days import to_ms  # noqa: E402
 
 CACHE = HERE / ".cache"
-BIG_VERSION = 1  # bump when the generator or the schema changes
+BIG_VERSION = 2  # bump when the generator or the schema changes
 N_CARDS = 100_000
 N_LOGS = 1_000_000
 N_DUE = 2_000

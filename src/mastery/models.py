@@ -7,7 +7,7 @@ Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 """
 
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 1
@@ -38,10 +38,12 @@ class Card(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("deck_id", "key"),
-        # The due queue: learning/review cards by due time, new cards by position.
+        # The due queue: learning/review cards by due time.
         Index("ix_card_queue", "suspended", "state", "due"),
-        Index("ix_card_new", "suspended", "state", "deck_id", "position"),
-        Index("ix_card_deck", "deck_id", "state"),
+        # New cards in deck order; partial, so the planner never takes it for due queries.
+        Index("ix_card_new", "suspended", "deck_id", "position", sqlite_where=text("state = 0")),
+        # Per-deck totals, suspended and state counts, answered from the index alone.
+        Index("ix_card_deck", "deck_id", "suspended", "state"),
         Index("ix_card_note", "note_key"),
     )
 

@@ -81,10 +81,10 @@ CREATE TABLE setting (
 );
 INSERT INTO "setting" VALUES('timezone','"UTC"');
 INSERT INTO "setting" VALUES('load_bundled_decks','false');
-CREATE INDEX ix_card_note ON card (note_key);
-CREATE INDEX ix_card_deck ON card (deck_id, state);
-CREATE INDEX ix_card_new ON card (suspended, state, deck_id, position);
 CREATE INDEX ix_card_queue ON card (suspended, state, due);
+CREATE INDEX ix_card_deck ON card (deck_id, suspended, state);
+CREATE INDEX ix_card_new ON card (suspended, deck_id, position) WHERE state = 0;
+CREATE INDEX ix_card_note ON card (note_key);
 CREATE INDEX ix_revlog_card ON reviewlog (card_id, reviewed_at);
 CREATE INDEX ix_revlog_time ON reviewlog (reviewed_at);
 COMMIT;
