@@ -41,6 +41,30 @@ def test_database_of_the_first_schema_opens_and_keeps_its_data(tmp_path: Path) -
         card = col.next_card(now=NOW)
         assert card is not None
         col.answer(card.id, 3, now=NOW)
+        tables = {r[0] for r in col.conn.execute("SELECT name FROM sqlite_master")}
+        assert {"goal", "milestone", "checkin", "journalentry", "entrygoal"} <= tables
+
+
+def test_migrated_schema_equals_a_new_one(tmp_path: Path) -> None:
+    """Migrating schema 1 forward gives exactly the tables and indices a new profile gets."""
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.executescript(V1_DUMP.read_text(encoding="utf-8"))
+    conn.close()
+    migrated = db.Database.open(old)
+    fresh = db.Database.open(tmp_path / "new.db")
+
+    def schema(d: db.Database) -> set[tuple[str, str]]:
+        return {
+            (name, " ".join(sql.split()))
+            for name, sql in d.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            )
+        }
+
+    assert schema(migrated) == schema(fresh)
+    migrated.close()
+    fresh.close()
 
 
 def test_newer_schema_is_refused_with_upgrade_message(tmp_path: Path) -> None:

@@ -11,20 +11,18 @@ Transactions are explicit: the connection runs in autocommit mode and `transacti
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mastery.errors import ProfileError
+# Forward migrations: MIGRATIONS[n] upgrades a database from version n - 1 to n, inside the
+# opening transaction.
+from mastery.migrations import MIGRATIONS
 
 # The schema version this code writes; kept equal to models.SCHEMA_VERSION (a test checks it)
 # so opening an up-to-date profile never imports models.py.
-SCHEMA_VERSION = 1
-
-# Forward migrations: MIGRATIONS[n] upgrades a database from version n - 1 to n. Each is a
-# small function run inside the opening transaction; each has a test that opens a database of
-# the previous version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+SCHEMA_VERSION = 2
 
 
 class Database:

@@ -10,7 +10,7 @@ Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 from mastery.states import STATE_NEW
 
@@ -111,3 +111,99 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+# ----------------------------------------------------------------------------- goals (schema 2)
+class Goal(SQLModel, table=True):
+    """A goal held in creative tension: a vision against an honest current reality.
+
+    Current reality is versioned in `GoalReality` (the newest row is the current one), so the
+    goal can show how the gap closed. `target_date` is a learner's calendar date (ISO text).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    vision: str = ""
+    category: str = "personal-mastery"
+    target_date: str | None = None
+    status: str = "active"  # active / achieved / dropped
+    cadence: str | None = None  # a practice rule as typed ("every weekday", "mon,wed,fri")
+    visibility: str = "private"  # private / shared (with a mentor)
+    created_at: int
+    updated_at: int
+    closed_at: int | None = None
+
+
+class GoalReality(SQLModel, table=True):
+    """One version of a goal's current reality; never overwritten."""
+
+    __table_args__ = (Index("ix_goalreality_goal", "goal_id", "recorded_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    text: str
+    recorded_at: int
+
+
+class Milestone(SQLModel, table=True):
+    __table_args__ = (Index("ix_milestone_goal", "goal_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    position: int
+    title: str
+    done_at: int | None = None  # ms UTC; None while not done
+
+
+class GoalDeck(SQLModel, table=True):
+    """A deck whose cards measure progress towards a goal."""
+
+    goal_id: int = Field(foreign_key="goal.id", primary_key=True, ondelete="CASCADE")
+    deck_id: int = Field(foreign_key="deck.id", primary_key=True, ondelete="CASCADE")
+
+
+class CheckIn(SQLModel, table=True):
+    """A weekly check-in: how confident (1-10) the learner is that the goal will be met, and why."""
+
+    __table_args__ = (Index("ix_checkin_goal", "goal_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    day: str  # learner's date, ISO
+    confidence: int
+    note: str = ""
+    recorded_at: int
+
+
+class GoalProgress(SQLModel, table=True):
+    """One progress point per goal and learner's day, so the gap closing can be charted."""
+
+    goal_id: int = Field(foreign_key="goal.id", primary_key=True, ondelete="CASCADE")
+    day: str = Field(primary_key=True)  # learner's date, ISO
+    progress: float  # 0..1, the goal's overall progress that day
+    milestones: float | None = None  # share of milestones done
+    mastery: float | None = None  # share of linked decks' cards that are mature
+    retrievability: float | None = None  # mean retrievability of linked decks' studied cards
+
+
+# ----------------------------------------------------------------------------- journal (schema 2)
+class JournalEntry(SQLModel, table=True):
+    """A journal entry. `uid` is stable across export and import, so feedback can point at it."""
+
+    __table_args__ = (Index("ix_entry_day", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(unique=True)
+    day: str  # learner's date, ISO
+    title: str = ""
+    body: str
+    prompt: str | None = None  # key of the prompt it started from
+    tags: str = ""  # space separated
+    visibility: str = "private"  # private / shared (with a mentor)
+    created_at: int
+    updated_at: int
+
+
+class EntryGoal(SQLModel, table=True):
+    entry_id: int = Field(foreign_key="journalentry.id", primary_key=True, ondelete="CASCADE")
+    goal_id: int = Field(foreign_key="goal.id", primary_key=True, ondelete="CASCADE")

@@ -1,0 +1,107 @@
+"""Forward migrations of the profile schema, one small function per version.
+
+Each migration carries its own DDL (never today's models), so it does the same thing forever;
+each is tested by opening a database of the previous version (tests/data/profile_v*.sql).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+_V2_GOALS_AND_JOURNAL = """
+CREATE TABLE goal (
+	id INTEGER NOT NULL, 
+	title VARCHAR NOT NULL, 
+	vision VARCHAR NOT NULL, 
+	category VARCHAR NOT NULL, 
+	target_date VARCHAR, 
+	status VARCHAR NOT NULL, 
+	cadence VARCHAR, 
+	visibility VARCHAR NOT NULL, 
+	created_at INTEGER NOT NULL, 
+	updated_at INTEGER NOT NULL, 
+	closed_at INTEGER, 
+	PRIMARY KEY (id)
+);
+CREATE TABLE goalreality (
+	id INTEGER NOT NULL, 
+	goal_id INTEGER NOT NULL, 
+	text VARCHAR NOT NULL, 
+	recorded_at INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_goalreality_goal ON goalreality (goal_id, recorded_at);
+CREATE TABLE milestone (
+	id INTEGER NOT NULL, 
+	goal_id INTEGER NOT NULL, 
+	position INTEGER NOT NULL, 
+	title VARCHAR NOT NULL, 
+	done_at INTEGER, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_milestone_goal ON milestone (goal_id, position);
+CREATE TABLE goaldeck (
+	goal_id INTEGER NOT NULL, 
+	deck_id INTEGER NOT NULL, 
+	PRIMARY KEY (goal_id, deck_id), 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE, 
+	FOREIGN KEY(deck_id) REFERENCES deck (id) ON DELETE CASCADE
+);
+CREATE TABLE checkin (
+	id INTEGER NOT NULL, 
+	goal_id INTEGER NOT NULL, 
+	day VARCHAR NOT NULL, 
+	confidence INTEGER NOT NULL, 
+	note VARCHAR NOT NULL, 
+	recorded_at INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_checkin_goal ON checkin (goal_id, day);
+CREATE TABLE goalprogress (
+	goal_id INTEGER NOT NULL, 
+	day VARCHAR NOT NULL, 
+	progress FLOAT NOT NULL, 
+	milestones FLOAT, 
+	mastery FLOAT, 
+	retrievability FLOAT, 
+	PRIMARY KEY (goal_id, day), 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE
+);
+CREATE TABLE journalentry (
+	id INTEGER NOT NULL, 
+	uid VARCHAR NOT NULL, 
+	day VARCHAR NOT NULL, 
+	title VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	prompt VARCHAR, 
+	tags VARCHAR NOT NULL, 
+	visibility VARCHAR NOT NULL, 
+	created_at INTEGER NOT NULL, 
+	updated_at INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (uid)
+);
+CREATE INDEX ix_entry_day ON journalentry (day);
+CREATE TABLE entrygoal (
+	entry_id INTEGER NOT NULL, 
+	goal_id INTEGER NOT NULL, 
+	PRIMARY KEY (entry_id, goal_id), 
+	FOREIGN KEY(entry_id) REFERENCES journalentry (id) ON DELETE CASCADE, 
+	FOREIGN KEY(goal_id) REFERENCES goal (id) ON DELETE CASCADE
+);
+"""
+
+
+def to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2: goals (reality versions, milestones, linked decks, check-ins, progress) and
+    the journal (entries and their linked goals)."""
+    for statement in _V2_GOALS_AND_JOURNAL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: to_2}
