@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery import settings as settings_mod
@@ -21,6 +22,10 @@ from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
 from mastery.errors import MasteryError, NotFoundError
 from mastery.states import RATING_NAMES, STATE_NAMES, STATE_NEW, STATE_REVIEW
+
+if TYPE_CHECKING:
+    from mastery.goals import Goals
+    from mastery.journal import Journal
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
@@ -277,6 +282,20 @@ class Collection:
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
+
+    @cached_property
+    def goals(self) -> Goals:
+        """Goals, milestones, check-ins and progress (goals.py)."""
+        from mastery.goals import Goals
+
+        return Goals(self)
+
+    @cached_property
+    def journal(self) -> Journal:
+        """Journal entries, prompts, search, Markdown export/import (journal.py)."""
+        from mastery.journal import Journal
+
+        return Journal(self)
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> dict[str, Any]:
