@@ -148,3 +148,16 @@ def test_new_profile_gets_bundled_decks(capsys) -> None:
     assert main(["decks", "--json"]) == 0
     decks = json.loads(capsys.readouterr().out)
     assert len(decks) >= 2 and all(d["cards"] >= 40 for d in decks)
+
+
+def test_deck_export_round_trips_with_cloze_cards(capsys, write_deck, tmp_path) -> None:
+    text = DECK + '\n[[cards]]\nid = "cz"\nfront = "{{c1::Paris}} is in {{c2::France::country}}"\n'
+    run(capsys, "import", str(write_deck(text)))
+    out_file = tmp_path / "exported.toml"
+    code, out, _ = run(capsys, "deck", "export", "demo", "--to", str(out_file))
+    assert code == 0
+    assert "{{c2::France::country}}" in out_file.read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "import", "--json", str(out_file))
+    assert json.loads(out)[0]["unchanged"] == 4
+    code, _, err = run(capsys, "deck", "export", "nope", "--to", str(out_file))
+    assert code == 2 and "no deck" in err

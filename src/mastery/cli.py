@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review", help="go straight into today's review")
     p.add_argument("--deck", metavar="ID", help="review only this deck")
 
-    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv)")
+    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt)")
     p.add_argument("files", nargs="+", metavar="FILE")
     _json_flag(p)
 
@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--check", action="store_true",
                    help="only report files that would change (exit 1 if any)")
+
+    p = deck.add_parser("export", help="write a deck of this profile as a TOML deck file")
+    p.add_argument("deck", metavar="DECK", help="the deck id")
+    p.add_argument("--to", required=True, metavar="FILE", dest="to")
 
     card = sub.add_parser("card", help="look at one card").add_subparsers(
         dest="card_command", metavar="ACTION", required=True
@@ -267,6 +271,12 @@ def _deck(args: argparse.Namespace) -> int:
         if not changed:
             print(f"{len(args.files)} deck file(s) already have explicit ids")
         return 1 if (args.check and changed) else 0
+    if args.deck_command == "export":
+        with _open(args) as col:
+            text = col.export_deck(args.deck)
+        _atomic_write(Path(args.to), text)
+        print(f"Wrote deck {args.deck} to {args.to}")
+        return 0
     raise MasteryError(f"unknown deck action {args.deck_command}")
 
 

@@ -461,6 +461,22 @@ class Collection:
             "WHERE c.deck_id = ? AND c.in_deck = 1 ORDER BY c.position", (deck.id,)
         )
 
+    def export_deck(self, key: str) -> str:
+        """The deck as a TOML deck file (for contributing back to a team's folder).
+
+        Content only, as in any deck file: no review state, and no tags the scheduler added.
+        """
+        from mastery.decks import DeckSpec, dump_deck
+        from mastery.decks.importer import LOCAL_TAGS
+
+        deck = self.deck(key)
+        spec = DeckSpec(deck.key, deck.name, deck.description, deck.version, deck.tags, (), "")
+        rows = [
+            (c.key, c.front, c.back, tuple(t for t in c.tags if t not in LOCAL_TAGS))
+            for c in self.deck_cards(deck.key)
+        ]
+        return dump_deck(spec, rows)
+
     # ------------------------------------------------------------------ cards
     def _cards(self, where: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[CardView]:
         sql = f"SELECT {_CARD_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id {where}"

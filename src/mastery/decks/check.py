@@ -49,8 +49,9 @@ def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
     suffix = path.suffix.lower()
     if suffix not in TOML_SUFFIXES + CSV_SUFFIXES:
         known = ", ".join(TOML_SUFFIXES + CSV_SUFFIXES)
-        return None, [Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} "
-                              f"(expected {known})")]
+        return None, [
+            Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} (expected {known})")
+        ]
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -141,7 +141,9 @@ def rebuild_cloze(cards: list[tuple[int, str, str]]) -> tuple[str, str] | None:
             return None
         answer = plain[start:end]
         out.append(plain[pos:start])
-        out.append(f"{{{{c{number}::{answer}::{hint}}}}}" if hint else f"{{{{c{number}::{answer}}}}}")
+        out.append(
+            f"{{{{c{number}::{answer}::{hint}}}}}" if hint else f"{{{{c{number}::{answer}}}}}"
+        )
         pos = end
     out.append(plain[pos:])
     return "".join(out), extra

@@ -22,6 +22,7 @@ from mastery.decks.spec import (
     DeckSpec,
     Problem,
     derive_key,
+    describe_card,
     first_problem,
     merge_tags,
     note_cards,
@@ -29,8 +30,7 @@ from mastery.decks.spec import (
 
 __all__ = ["deck_key_from_stem", "deck_name_from_stem", "parse_csv_deck", "read_csv_deck"]
 
-_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|",
-               "colon": ":"}
+_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
 _SEPARATOR_NAMES = {v: k for k, v in _SEPARATORS.items()}
 
 
@@ -64,18 +64,30 @@ class _Header:
         )
 
 
+# "#key:value" lines Anki writes at the top of a "Notes in Plain Text" export.
+_HEADER_LINE = re.compile(
+    r"#(separator|html|tags|columns|notetype|deck|(?:guid|notetype|deck|tags) column|"
+    r"if matches|match scope):(.*)",
+    re.IGNORECASE,
+)
+
+
 def _read_header(lines: list[str]) -> _Header:
+    """Read the ``#key:value`` lines (and ``# comments``) at the top; a row such as
+    "#1 rule,..." is a card, not a header."""
     header = _Header()
     for line in lines:
-        if not line.startswith("#"):
+        match = _HEADER_LINE.fullmatch(line)
+        if match is None:
+            if line.startswith("# ") or line.rstrip() == "#":
+                header.lines += 1
+                continue
             break
         header.lines += 1
-        key, sep, value = line[1:].partition(":")
-        if not sep:
-            continue  # a comment
-        key, value = key.strip().lower(), value.strip()
+        key, value = match.group(1).lower(), match.group(2).strip()
         if key == "separator":
-            header.separator = _SEPARATORS.get(value.lower(), value[:1] or None)
+            raw = match.group(2)  # "#separator:\t" names the tab itself
+            header.separator = _SEPARATORS.get(value.lower(), value[:1] or raw[:1] or None)
         elif key == "html":
             header.html = value.lower() == "true"
         elif key.endswith(" column") and value.isdigit() and int(value) >= 1:
@@ -145,7 +157,7 @@ class _Rows:
         self.delimiter = delimiter
         self.cards: list[CardSpec] = []
         self.problems: list[Problem] = []
-        self.seen: dict[str, int] = {}  # note id -> line
+        self.seen: dict[str, tuple[int, str, str]] = {}  # note id -> (line, front, back)
         self.tags_column = header.tags
         if self.tags_column is None and "tags" in header.columns:
             self.tags_column = header.columns.index("tags")
@@ -153,7 +165,7 @@ class _Rows:
         self.fields: tuple[int, int] | None = None
         if header.from_anki:
             special = {header.guid, header.notetype, header.deck, self.tags_column}
-            first, second = (i for i in range(len(special) + 2) if i not in special)
+            first, second = [i for i in range(len(special) + 2) if i not in special][:2]
             self.fields = (first, second)
         self.maybe_header_row = self.fields is None
 
@@ -165,7 +177,10 @@ class _Rows:
         if self.fields is None:
             if self.maybe_header_row:  # "front,back[,tags]" on the first row names the columns
                 self.maybe_header_row = False
-                if [c.strip().lower() for c in row] in (["front", "back"], ["front", "back", "tags"]):
+                if [c.strip().lower() for c in row] in (
+                    ["front", "back"],
+                    ["front", "back", "tags"],
+                ):
                     return
             if len(row) < 2:
                 return self.problem(line, _too_few(row, self.delimiter))
@@ -189,26 +204,44 @@ class _Rows:
         if note_id in self.seen and not guid:
             # Same front apart from case and punctuation ("die Größe #0", "die Größe [0]"):
             # a CSV has no ids to tell such rows apart, so the back does.
+            first_id = note_id
+            _, other_front, other_back = self.seen[first_id]
             note_id = derive_key(f"{front}\n\n{back}")
+            if note_id == derive_key(f"{other_front}\n\n{other_back}"):
+                note_id = first_id  # the same card again
         if note_id in self.seen:
-            return self.problem(line, f"{_describe(front, line)}: duplicate of the row at line "
-                                f"{self.seen[note_id]}")
-        self.seen[note_id] = line
-        tags = merge_tags(header.deck_tags, raw_tags.split()) if raw_tags or header.deck_tags else ()
+            return self.problem(
+                line,
+                f"{describe_card(None, front, 0)}: duplicate of the row at line {self.seen[note_id][0]}",
+            )
+        self.seen[note_id] = (line, front, back)
+        tags = (
+            merge_tags(header.deck_tags, raw_tags.split()) if raw_tags or header.deck_tags else ()
+        )
         try:
-            new = note_cards(deck_key=self.deck_key, note_id=note_id, front=front, back=back,
-                             tags=tags, position=len(self.cards), line=line)
+            new = note_cards(
+                deck_key=self.deck_key,
+                note_id=note_id,
+                front=front,
+                back=back,
+                tags=tags,
+                position=len(self.cards),
+                line=line,
+            )
         except ClozeError as exc:
-            return self.problem(line, f"{_describe(front, line)}: {exc}")
+            return self.problem(line, f"{describe_card(None, front, 0)}: {exc}")
         except ValueError:
-            return self.problem(line, f"{_describe(front, line)}: back is empty")
+            return self.problem(line, f"{describe_card(None, front, 0)}: back is empty")
         self.cards.extend(new)
         notetype = header.notetype_name
         if header.notetype is not None and header.notetype < len(row):
             notetype = row[header.notetype]
         if notetype and len(new) == 1 and _reversed(notetype, row, self.fields):
-            self.cards.append(CardSpec(f"{note_id}.reverse", new[0].note_key, back, front, tags,
-                                       len(self.cards), line))
+            self.cards.append(
+                CardSpec(
+                    f"{note_id}.reverse", new[0].note_key, back, front, tags, len(self.cards), line
+                )
+            )
         return None
 
 
@@ -220,26 +253,18 @@ def _quoting(message: str) -> str:
 
 def _too_many(row: list[str], delimiter: str) -> str:
     sep = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
-    return (f"row has {len(row)} columns; expected front, back and tags (put quotes around a "
-            f"field that contains a {sep})")
+    return (
+        f"row has {len(row)} columns; expected front, back and tags (put quotes around a "
+        f"field that contains a {sep})"
+    )
 
 
 def _too_few(row: list[str], delimiter: str) -> str:
     sep = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
-    return (f"row has {len(row)} column{'s' if len(row) != 1 else ''}; expected front and back "
-            f"separated by a {sep}")
-
-
-def _describe(front: str, line: int) -> str:
-    words = front.split()
-    if not words:
-        return f"row {line}"
-    short = " ".join(words[:6])
-    if len(short) > 40:
-        short = short[:39].rstrip() + "…"
-    elif len(words) > 6:
-        short += " …"
-    return f"card {short!r}"
+    return (
+        f"row has {len(row)} column{'s' if len(row) != 1 else ''}; expected front and back "
+        f"separated by a {sep}"
+    )
 
 
 def _guid_key(guid: str) -> str:
@@ -262,17 +287,33 @@ def _reversed(notetype: str, row: list[str], fields: tuple[int, int] | None) -> 
 
 # --------------------------------------------------------------------------- HTML
 
-_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)\s*>|<!--.*?-->", re.DOTALL)
-_BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
-          "table", "hr"}
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.DOTALL)
+_LINE_TAGS = {"div", "li", "tr"}  # Anki's editor writes a new line as <div>...</div>
+_PARAGRAPH_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "table",
+    "hr",
+    "pre",
+}
 _MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
+_BREAKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
 
 
 def html_to_markdown(text: str) -> str:
     """Basic HTML (as Anki stores fields) as Markdown.
 
-    <br> and block ends become line breaks, <b>/<strong> ``**``, <i>/<em> ``*``; other tags are
-    dropped and entities unescaped (a non-breaking space becomes a space).
+    <br> becomes a line break, <div> and <li> lines, <p> and other blocks paragraphs;
+    <b>/<strong> become ``**``, <i>/<em> ``*``; other tags are dropped and entities unescaped
+    (a non-breaking space becomes a plain space).
     """
     if "<" not in text and "&" not in text:
         return text
@@ -283,20 +324,37 @@ def html_to_markdown(text: str) -> str:
             return "\n"
         if name in _MARKS:
             return _MARKS[name]
-        if name in _BLOCK and (match.group(1) or name == "hr"):
-            return "\n"
+        if name in _LINE_TAGS:
+            return "\x00"
+        if name in _PARAGRAPH_TAGS:
+            return "\x01"
         return ""
 
-    out = _TAG.sub(tag, text)
+    out = _TAG.sub(tag, text).replace("****", "")
+    out = _BREAKS.sub(lambda m: "\n\n" if "\x01" in m.group() else "\n", out)
     out = html.unescape(out).replace("\xa0", " ")
-    out = out.replace("****", "")
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
 # --------------------------------------------------------------------------- names
 
-_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to",
-                "vs", "with"}
+_SMALL_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+}
 
 
 def deck_key_from_stem(stem: str) -> str:
@@ -317,9 +375,7 @@ def deck_name_from_stem(stem: str) -> str:
     words = stem.replace("_", " ").replace("-", " ").split()
     out = []
     for i, word in enumerate(words):
-        if word != word.lower():
-            out.append(word)
-        elif i and word in _SMALL_WORDS:
+        if word != word.lower() or i and word in _SMALL_WORDS:
             out.append(word)
         else:
             out.append(word[:1].upper() + word[1:])

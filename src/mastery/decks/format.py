@@ -21,6 +21,7 @@ keys (`_Layout`).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import re
@@ -77,13 +78,21 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str, path: str) -> Probl
     end = re.search(r"\s*\(at end of document\)$", message)
     if end:
         message = message[: end.start()] + " at the end of the file"
-        return Problem(path, text.count("\n") + 1, f"invalid TOML: {message}")
+        return Problem(path, text.rstrip().count("\n") + 1, f"invalid TOML: {message}")
     return Problem(path, None, f"invalid TOML: {message}")
 
 
-_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]")
+# Strings and comments, so that a "[[cards]]" line inside a multi-line string is not a header.
+_SKIP = re.compile(  # "unrolled loop" patterns: fast on long files
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"{3,5}'  # multi-line basic string
+    r"|'''[^']*(?:'(?!'')[^']*)*'{3,5}"  # multi-line literal string
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+)
+_HEADER = re.compile(r"^[ \t]*(\[\[?)[ \t]*([^\[\]\n]+?)[ \t]*\]", re.MULTILINE)
+_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')[ \t]*[=.]", re.MULTILINE)
 _CARDS = ("cards", '"cards"', "'cards'")
-_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[=.]")
 
 
 @dataclass
@@ -96,65 +105,45 @@ class _Layout:
     @classmethod
     def scan(cls, text: str) -> _Layout:
         layout = cls()
-        in_string: str | None = None  # the delimiter of the multi-line string we are inside
-        top_level = True
-        for number, line in enumerate(text.split("\n"), start=1):
-            if in_string is None:
-                if header := _HEADER.match(line):
-                    if header.group(1) == "[[" and header.group(2) in _CARDS:
-                        layout.card_lines.append(number)
-                    name = header.group(2).split(".")[0].strip().strip("\"'")
-                    layout.key_lines.setdefault(name, number)
-                    top_level = False
-                elif top_level and (key := _KEY.match(line)):
-                    layout.key_lines.setdefault(key.group(1).strip("\"'"), number)
-            in_string = _string_state(line, in_string)
+        spans = [m.span() for m in _SKIP.finditer(text) if "\n" in m.group()]
+        starts = [start for start, _ in spans]
+        newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+        def in_string(pos: int) -> bool:
+            i = bisect.bisect_right(starts, pos) - 1
+            return i >= 0 and pos < spans[i][1]
+
+        def line_of(pos: int) -> int:
+            return bisect.bisect_left(newlines, pos) + 1
+
+        first_table = len(text)
+        for header in _HEADER.finditer(text):
+            if in_string(header.start()):
+                continue
+            first_table = min(first_table, header.start())
+            line = line_of(header.start())
+            if header.group(1) == "[[" and header.group(2) in _CARDS:
+                layout.card_lines.append(line)
+            name = header.group(2).split(".")[0].strip().strip("\"'")
+            layout.key_lines.setdefault(name, line)
+        for key in _KEY.finditer(text, 0, first_table):
+            if not in_string(key.start()):
+                layout.key_lines.setdefault(key.group(1).strip("\"'"), line_of(key.start()))
         return layout
 
 
-def _string_state(line: str, in_string: str | None) -> str | None:
-    """After this line: the multi-line string delimiter still open, or None."""
-    i, n = 0, len(line)
-    while i < n:
-        if in_string is not None:
-            end = _find_closing(line, i, in_string)
-            if end == -1:
-                return in_string
-            i, in_string = end, None
-            continue
-        char = line[i]
-        if char == "#":
-            break
-        if char in "\"'":
-            if line.startswith(char * 3, i):
-                in_string, i = char * 3, i + 3
-                continue
-            end = _find_closing(line, i + 1, char)
-            i = n if end == -1 else end
-            continue
-        i += 1
-    return in_string
-
-
-def _find_closing(line: str, i: int, delimiter: str) -> int:
-    """Index just after the closing delimiter, honouring backslash escapes in basic strings."""
-    while (j := line.find(delimiter, i)) != -1:
-        if delimiter[0] == '"':
-            backslashes = len(line[i:j]) - len(line[i:j].rstrip("\\"))
-            if backslashes % 2:
-                i = j + 1
-                continue
-        end = j + len(delimiter)
-        if len(delimiter) == 3:  # '''a''''' ends with up to two quotes that belong to the text
-            while end < len(line) and line[end] == delimiter[0] and end - j < 5:
-                end += 1
-        return end
-    return -1
+_NEWLINE = re.compile("\n")
 
 
 def _type_name(value: object) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -213,11 +202,13 @@ class _Reader:
         value = data.get(key)
         if value is None:
             if required:
-                self.problem(1, f"missing the deck's {key} (add a line like {key} = \"...\")")
+                self.problem(1, f'missing the deck\'s {key} (add a line like {key} = "...")')
             return ""
         if not isinstance(value, str):
-            self.problem(self.key_line(key), f"deck {key} must be a string, not "
-                         f"{_type_name(value)} (put it in quotes)")
+            self.problem(
+                self.key_line(key),
+                f"deck {key} must be a string, not {_type_name(value)} (put it in quotes)",
+            )
             return ""
         if required and not value.strip():
             self.problem(self.key_line(key), f"deck {key} is empty")
@@ -231,18 +222,24 @@ class _Reader:
             return ()
         for tag in value:
             if not tag.strip() or tag.strip() != tag or len(tag.split()) != 1:
-                self.problem(line, f"{owner}: tag {tag!r} must be one word without spaces "
-                             "(use - or :: to join words)")
+                self.problem(
+                    line,
+                    f"{owner}: tag {tag!r} must be one word without spaces "
+                    "(use - or :: to join words)",
+                )
         return tuple(dict.fromkeys(value))
 
     def cards(self, value: object, deck_key: str, deck_tags: tuple[str, ...]) -> list[CardSpec]:
         if value is None or value == []:
-            self.problem(self.layout.key_lines.get("cards", 1),
-                         "the deck has no cards (add [[cards]] entries)")
+            self.problem(
+                self.layout.key_lines.get("cards", 1),
+                "the deck has no cards (add [[cards]] entries)",
+            )
             return []
         if not isinstance(value, list):
-            self.problem(self.key_line("cards"),
-                         f"cards must be [[cards]] tables, not {_type_name(value)}")
+            self.problem(
+                self.key_line("cards"), f"cards must be [[cards]] tables, not {_type_name(value)}"
+            )
             return []
         lines: list[int | None]
         if len(self.layout.card_lines) == len(value):
@@ -277,14 +274,18 @@ class _Reader:
         if card_id is not None and not isinstance(card_id, str):
             self.problem(line, f"{name}: id must be a string, not {_type_name(card_id)}")
         elif isinstance(card_id, str) and not CARD_ID.fullmatch(card_id):
-            self.problem(line, f"{name}: id must be letters, digits and _ . - (starting with a "
-                         "letter or digit)")
+            self.problem(
+                line,
+                f"{name}: id must be letters, digits and _ . - (starting with a letter or digit)",
+            )
         for side, value in (("front", front), ("back", back)):
             if value is None and side == "front":
                 self.problem(line, f"{name}: missing front")
             elif value is not None and not isinstance(value, str):
-                self.problem(line, f"{name}: {side} must be a string, not {_type_name(value)}"
-                             " (put it in quotes)")
+                self.problem(
+                    line,
+                    f"{name}: {side} must be a string, not {_type_name(value)} (put it in quotes)",
+                )
         tags = self.tags(entry.get("tags"), line, name)
         if len(self.problems) > before or not isinstance(front, str):
             return []
@@ -294,25 +295,36 @@ class _Reader:
             self.problem(line, f"{name}: front is empty")
             return []
         note_id = card_id if isinstance(card_id, str) else derive_key(front)
+        try:
+            cards = note_cards(
+                deck_key=deck_key,
+                note_id=note_id,
+                front=front,
+                back=back,
+                tags=merge_tags(deck_tags, tags),
+                position=position,
+                line=line,
+            )
+        except ClozeError as exc:
+            self.problem(line, f"{name}: {exc}")
+            return []
+        except ValueError:
+            self.problem(line, f"{name}: {'back is empty' if 'back' in entry else 'missing back'}")
+            return []
         if note_id in seen:
             other_line, other = seen[note_id]
             at = f" at line {other_line}" if other_line else ""
             if isinstance(card_id, str):
                 self.problem(line, f"{name}: id {note_id!r} is already used by the card{at}")
             else:
-                self.problem(line, f"{name}: same front as {other}{at} (apart from case, "
-                             "spacing and punctuation); give one of them an id")
+                self.problem(
+                    line,
+                    f"{name}: same front as {other}{at} (apart from case, "
+                    "spacing and punctuation); give one of them an id",
+                )
             return []
         seen[note_id] = (line, name)
-        try:
-            return note_cards(deck_key=deck_key, note_id=note_id, front=front, back=back,
-                              tags=merge_tags(deck_tags, tags), position=position, line=line)
-        except ClozeError as exc:
-            self.problem(line, f"{name}: {exc}")
-        except ValueError:
-            what = "back is empty" if "back" in entry else "missing back"
-            self.problem(line, f"{name}: {what}")
-        return []
+        return cards
 
 
 # --------------------------------------------------------------------------- fmt

@@ -116,13 +116,13 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
 
 
 # Tags the scheduler adds (not from the deck file) survive a re-import.
-_LOCAL_TAGS = ("leech",)
+LOCAL_TAGS = ("leech",)
 
 
 def _user_tags(tags: str) -> str:
-    return " ".join(t for t in tags.split() if t not in _LOCAL_TAGS)
+    return " ".join(t for t in tags.split() if t not in LOCAL_TAGS)
 
 
 def _merge_tags(file_tags: str, old_tags: str) -> str:
-    local = [t for t in old_tags.split() if t in _LOCAL_TAGS and t not in file_tags.split()]
+    local = [t for t in old_tags.split() if t in LOCAL_TAGS and t not in file_tags.split()]
     return " ".join([*file_tags.split(), *local])

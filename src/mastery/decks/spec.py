@@ -103,8 +103,11 @@ def _keep_marks(match: re.Match[str]) -> str:
 
 def normalize_text(text: str) -> str:
     """Text reduced to what identifies it: casefolded letters, digits and marks, single spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = _NOT_WORD.sub("" if text.isascii() else _keep_marks, text).replace("_", "")
+    if text.isascii():  # the common case, and NFKC cannot change ASCII
+        text = _NOT_WORD.sub("", text.lower())
+    else:
+        text = _NOT_WORD.sub(_keep_marks, unicodedata.normalize("NFKC", text).casefold())
+    text = text.replace("_", "")
     return " ".join(text.split())
 
 
