@@ -1,0 +1,930 @@
+"""Goals held in creative tension: a vision against an honest current reality.
+
+A goal has a title, a vision, a versioned current reality, a category (one of the five
+disciplines or the learner's own word), a target date typed the way people speak, ordered
+milestones, a status (active / achieved / dropped), optional linked decks and a practice
+cadence. Progress is computed, never typed:
+
+- the share of milestones done (when the goal has milestones), and
+- the share of the linked decks' cards that are mature (review state, stability >= 21 days),
+  when the goal has linked decks with cards;
+
+overall progress is the mean of whichever of those two parts exist (0 when neither does), and
+an achieved goal is 100%. The mean retrievability of the linked decks' studied cards is shown
+beside it (how much would be recalled today) but does not count towards the percentage: it
+falls and rises with the review calendar, not with the learner's progress.
+
+Reading a goal's progress for today (`get`, `list`, `dashboard`, `progress`) upserts one point
+per goal and learner's day into its history, so the gap can be seen closing. Weekly check-ins
+(confidence 1-10 and a line of why) give a confidence trend that warns before the percentage
+does.
+
+Every method that writes is one transaction; `now` is always a parameter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mastery.dates import Adherence, parse_cadence, parse_date
+from mastery.days import from_ms, to_ms, utcnow
+from mastery.errors import MasteryError, NotFoundError
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+DISCIPLINES: tuple[str, ...] = (
+    "personal-mastery",
+    "mental-models",
+    "shared-vision",
+    "team-learning",
+    "systems-thinking",
+)
+STATUSES: tuple[str, ...] = ("active", "achieved", "dropped")
+VISIBILITIES: tuple[str, ...] = ("private", "shared")
+MATURE_DAYS = 21.0  # a card is mature at this stability, in review state (Anki's threshold)
+CHECK_IN_EVERY = 7  # days between check-ins before one is due again
+ADHERENCE_WEEKS = 8  # the longest adherence window, counted back from today
+_STATE_NEW, _STATE_REVIEW = 0, 2
+
+_GOAL_COLUMNS = (
+    "id, title, vision, category, target_date, status, cadence, visibility, created_at, "
+    "updated_at, closed_at"
+)
+
+
+# ----------------------------------------------------------------------------- plain data
+@dataclass(frozen=True, slots=True)
+class MilestoneView:
+    """One milestone: its 1-based position in the goal, and the learner's day it was done."""
+
+    position: int
+    title: str
+    done: bool
+    done_on: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "title": self.title,
+            "done": self.done,
+            "done_on": _iso(self.done_on),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeckMastery:
+    """How far a linked deck is learned: mature cards and today's mean retrievability.
+
+    `mature_share` is None for a deck without cards, `mean_retrievability` None when no card
+    has been studied yet.
+    """
+
+    key: str
+    name: str
+    cards: int
+    studied: int
+    mature: int
+    mature_share: float | None
+    mean_retrievability: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "cards": self.cards,
+            "studied": self.studied,
+            "mature": self.mature,
+            "mature_share": self.mature_share,
+            "mean_retrievability": self.mean_retrievability,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A goal's progress today and the parts it is made of.
+
+    `value` is the mean of `milestones` and `mastery` (those that are not None; 0 when both
+    are), or 1.0 for an achieved goal. `retrievability` is shown, not counted.
+    """
+
+    value: float
+    milestones: float | None  # share of milestones done; None without milestones
+    mastery: float | None  # share of linked decks' cards that are mature; None without cards
+    retrievability: float | None  # mean over linked decks' studied cards; None if none studied
+    milestones_done: int
+    milestones_total: int
+    decks: tuple[DeckMastery, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "milestones": self.milestones,
+            "mastery": self.mastery,
+            "retrievability": self.retrievability,
+            "milestones_done": self.milestones_done,
+            "milestones_total": self.milestones_total,
+            "decks": [d.to_dict() for d in self.decks],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One day of a goal's progress history (as recorded that day)."""
+
+    day: date
+    progress: float
+    milestones: float | None
+    mastery: float | None
+    retrievability: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "progress": self.progress,
+            "milestones": self.milestones,
+            "mastery": self.mastery,
+            "retrievability": self.retrievability,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RealityVersion:
+    """One version of a goal's current reality; the newest is the current one."""
+
+    text: str
+    recorded_at: datetime
+    day: date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "recorded_at": self.recorded_at.isoformat(),
+            "day": self.day.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInView:
+    """A weekly check-in: confidence 1-10 that the goal will be met, and why."""
+
+    day: date
+    confidence: int
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "confidence": self.confidence, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class GoalView:
+    """A goal as a list or dashboard row shows it.
+
+    `days_left` is negative when the target date has passed; `check_in_due` is only ever true
+    for an active goal. `confidence` is the latest check-in's, `confidence_falling` the early
+    warning (see `confidence_is_falling`).
+    """
+
+    id: int
+    title: str
+    category: str
+    status: str
+    target: date | None
+    days_left: int | None
+    progress: float
+    milestones_done: int
+    milestones_total: int
+    visibility: str
+    check_in_due: bool
+    confidence: int | None
+    confidence_falling: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "status": self.status,
+            "target": _iso(self.target),
+            "days_left": self.days_left,
+            "progress": self.progress,
+            "milestones_done": self.milestones_done,
+            "milestones_total": self.milestones_total,
+            "visibility": self.visibility,
+            "check_in_due": self.check_in_due,
+            "confidence": self.confidence,
+            "confidence_falling": self.confidence_falling,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GoalDetail(GoalView):
+    """Everything about one goal: the row fields plus vision, reality, milestones, decks,
+    adherence to the cadence, check-ins and the progress history."""
+
+    vision: str
+    reality: str
+    created: date
+    closed: date | None
+    milestones: tuple[MilestoneView, ...]
+    decks: tuple[DeckMastery, ...]
+    milestones_share: float | None
+    mature_share: float | None
+    mean_retrievability: float | None
+    cadence: str | None
+    adherence: Adherence | None
+    check_ins: tuple[CheckInView, ...]
+    confidence_trend: tuple[tuple[date, int], ...]
+    history: tuple[ProgressPoint, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = GoalView.to_dict(self)
+        out.update({
+            "vision": self.vision,
+            "reality": self.reality,
+            "created": self.created.isoformat(),
+            "closed": _iso(self.closed),
+            "milestones": [m.to_dict() for m in self.milestones],
+            "decks": [d.to_dict() for d in self.decks],
+            "milestones_share": self.milestones_share,
+            "mature_share": self.mature_share,
+            "mean_retrievability": self.mean_retrievability,
+            "cadence": self.cadence,
+            "adherence": adherence_to_dict(self.adherence),
+            "check_ins": [c.to_dict() for c in self.check_ins],
+            "confidence_trend": [[d.isoformat(), c] for d, c in self.confidence_trend],
+            "history": [p.to_dict() for p in self.history],
+        })
+        return out
+
+
+def adherence_to_dict(adherence: Adherence | None) -> dict[str, Any] | None:
+    """`dates.Adherence` in JSON-ready form (dates ISO)."""
+    if adherence is None:
+        return None
+    return {
+        "planned": adherence.planned,
+        "met": adherence.met,
+        "rate": adherence.rate,
+        "days": [[d.isoformat(), bool(hit)] for d, hit in adherence.days],
+    }
+
+
+def confidence_is_falling(confidences: Sequence[int]) -> bool:
+    """The early warning: the latest check-in is 2+ points below the one before, or each of
+    the last two check-ins fell. Falling confidence warns earlier than a percentage does."""
+    if len(confidences) >= 2 and confidences[-1] - confidences[-2] <= -2:
+        return True
+    return len(confidences) >= 3 and confidences[-3] > confidences[-2] > confidences[-1]
+
+
+# ----------------------------------------------------------------------------- the domain
+@dataclass(frozen=True, slots=True)
+class _Goal:
+    """A goal row, decoded."""
+
+    id: int
+    title: str
+    vision: str
+    category: str
+    target: date | None
+    status: str
+    cadence: str | None
+    visibility: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class Goals:
+    """Goals of one profile: reached as `Collection.goals`."""
+
+    def __init__(self, col: Collection) -> None:
+        self.col = col
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.col.conn
+
+    # ------------------------------------------------------------------ writing
+    def add(
+        self,
+        title: str,
+        *,
+        vision: str = "",
+        reality: str = "",
+        category: str = "personal-mastery",
+        target: str | date | None = None,
+        cadence: str | None = None,
+        decks: Iterable[str] = (),
+        milestones: Iterable[str] = (),
+        visibility: str = "private",
+        now: datetime | None = None,
+    ) -> GoalView:
+        """Add an active goal. `target` is a phrase ("in 3 months", "2027-03-01", "end of
+        quarter") read against the learner's today, `cadence` a practice rule ("every
+        weekday"), `decks` deck keys whose cards measure progress, `milestones` titles in
+        order."""
+        now = now or utcnow()
+        today = self.col.clock.day_of(now)
+        title = _title(title)
+        category = _category(category)
+        visibility = _visibility(visibility)
+        target_day = _target(target, today)
+        cadence_text = _cadence(cadence)
+        deck_ids = self._deck_ids(decks)
+        milestone_titles = [_title(m, "milestone") for m in milestones]
+        now_ms = to_ms(now)
+        with self.col.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO goal (title, vision, category, target_date, status, cadence, "
+                "visibility, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+                (title, vision.strip(), category, _iso(target_day), cadence_text, visibility,
+                 now_ms, now_ms),
+            )
+            goal_id = int(cur.lastrowid or 0)
+            if reality.strip():
+                conn.execute(
+                    "INSERT INTO goalreality (goal_id, text, recorded_at) VALUES (?, ?, ?)",
+                    (goal_id, reality.strip(), now_ms),
+                )
+            conn.executemany(
+                "INSERT INTO milestone (goal_id, position, title) VALUES (?, ?, ?)",
+                [(goal_id, i, m) for i, m in enumerate(milestone_titles, start=1)],
+            )
+            conn.executemany(
+                "INSERT INTO goaldeck (goal_id, deck_id) VALUES (?, ?)",
+                [(goal_id, d) for d in deck_ids],
+            )
+        return self._view(self._goal(goal_id), now)
+
+    def edit(
+        self,
+        ref: int | str,
+        *,
+        title: str | None = None,
+        vision: str | None = None,
+        reality: str | None = None,
+        category: str | None = None,
+        target: str | date | None = None,
+        cadence: str | None = None,
+        decks: Iterable[str] | None = None,
+        visibility: str | None = None,
+        now: datetime | None = None,
+    ) -> GoalView:
+        """Change what is given (None leaves a field alone). `target=""` and `cadence=""`
+        clear them; `decks` replaces the linked decks. A new `reality` becomes a new version,
+        the earlier ones are kept (see `realities`)."""
+        now = now or utcnow()
+        goal = self._goal(self._resolve(ref))
+        today = self.col.clock.day_of(now)
+        fields: dict[str, Any] = {}
+        if title is not None:
+            fields["title"] = _title(title)
+        if vision is not None:
+            fields["vision"] = vision.strip()
+        if category is not None:
+            fields["category"] = _category(category)
+        if visibility is not None:
+            fields["visibility"] = _visibility(visibility)
+        if target is not None:
+            fields["target_date"] = _iso(_target(target, today))
+        if cadence is not None:
+            fields["cadence"] = _cadence(cadence)
+        deck_ids = self._deck_ids(decks) if decks is not None else None
+        new_reality = reality.strip() if reality is not None else None
+        if new_reality is not None and new_reality == self._reality(goal.id):
+            new_reality = None  # unchanged: no new version
+        now_ms = to_ms(now)
+        with self.col.db.transaction() as conn:
+            if fields:
+                sets = ", ".join(f"{name} = ?" for name in fields)
+                conn.execute(
+                    f"UPDATE goal SET {sets}, updated_at = ? WHERE id = ?",
+                    (*fields.values(), now_ms, goal.id),
+                )
+            if new_reality is not None:
+                conn.execute(
+                    "INSERT INTO goalreality (goal_id, text, recorded_at) VALUES (?, ?, ?)",
+                    (goal.id, new_reality, now_ms),
+                )
+            if deck_ids is not None:
+                conn.execute("DELETE FROM goaldeck WHERE goal_id = ?", (goal.id,))
+                conn.executemany(
+                    "INSERT INTO goaldeck (goal_id, deck_id) VALUES (?, ?)",
+                    [(goal.id, d) for d in deck_ids],
+                )
+            if new_reality is not None or deck_ids is not None:
+                conn.execute("UPDATE goal SET updated_at = ? WHERE id = ?", (now_ms, goal.id))
+        return self._view(self._goal(goal.id), now)
+
+    def done(self, ref: int | str, now: datetime | None = None) -> GoalView:
+        """Mark a goal achieved (100% from now on); today's history point says so too."""
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        with self.col.db.transaction():
+            self._set_status(goal_id, "achieved", now)
+            goal = self._goal(goal_id)
+            self._record(goal, self._progress(goal, now), now)
+        return self._view(self._goal(goal_id), now)
+
+    def drop(self, ref: int | str, now: datetime | None = None) -> GoalView:
+        """Let a goal go: it leaves the dashboard, its history is kept."""
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        with self.col.db.transaction():
+            self._set_status(goal_id, "dropped", now)
+        return self._view(self._goal(goal_id), now)
+
+    def reopen(self, ref: int | str, now: datetime | None = None) -> GoalView:
+        """Make an achieved or dropped goal active again."""
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        with self.col.db.transaction():
+            self._set_status(goal_id, "active", now)
+        return self._view(self._goal(goal_id), now)
+
+    def add_milestone(
+        self, ref: int | str, title: str, now: datetime | None = None
+    ) -> MilestoneView:
+        """Append a milestone after the goal's last one."""
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        title = _title(title, "milestone")
+        with self.col.db.transaction() as conn:
+            position = conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM milestone WHERE goal_id = ?",
+                (goal_id,),
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO milestone (goal_id, position, title) VALUES (?, ?, ?)",
+                (goal_id, position, title),
+            )
+            conn.execute("UPDATE goal SET updated_at = ? WHERE id = ?", (to_ms(now), goal_id))
+        return MilestoneView(position, title, False, None)
+
+    def complete_milestone(
+        self,
+        ref: int | str,
+        milestone: int | str,
+        now: datetime | None = None,
+        *,
+        done: bool = True,
+    ) -> MilestoneView:
+        """Tick a milestone (by 1-based position or title prefix) done today, or un-tick it
+        with `done=False`."""
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        milestone_id, position, title = self._resolve_milestone(goal_id, milestone)
+        done_at = to_ms(now) if done else None
+        with self.col.db.transaction() as conn:
+            conn.execute("UPDATE milestone SET done_at = ? WHERE id = ?", (done_at, milestone_id))
+            conn.execute("UPDATE goal SET updated_at = ? WHERE id = ?", (to_ms(now), goal_id))
+        return MilestoneView(position, title, done, self.col.clock.day_of(now) if done else None)
+
+    def check_in(
+        self, ref: int | str, confidence: int, note: str = "", now: datetime | None = None
+    ) -> CheckInView:
+        """Record how confident (1-10) the learner is that the goal will be met, and why.
+
+        One check-in per learner's day: checking in again the same day replaces it.
+        """
+        now = now or utcnow()
+        goal_id = self._resolve(ref)
+        if isinstance(confidence, bool) or not isinstance(confidence, int) or not (
+            1 <= confidence <= 10
+        ):
+            raise MasteryError(f"confidence must be a whole number from 1 to 10, got {confidence!r}")
+        note = " ".join(note.split())  # one line of why
+        day = self.col.clock.day_of(now)
+        with self.col.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM checkin WHERE goal_id = ? AND day = ?", (goal_id, day.isoformat())
+            )
+            conn.execute(
+                "INSERT INTO checkin (goal_id, day, confidence, note, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (goal_id, day.isoformat(), confidence, note, to_ms(now)),
+            )
+        return CheckInView(day, confidence, note)
+
+    def record_progress(self, now: datetime | None = None) -> int:
+        """Upsert today's history point for every active goal; returns how many."""
+        now = now or utcnow()
+        goals = self._goals("WHERE status = 'active'")
+        with self.col.db.transaction():
+            for goal in goals:
+                self._record(goal, self._progress(goal, now), now)
+        return len(goals)
+
+    # ------------------------------------------------------------------ reading
+    def get(self, ref: int | str, now: datetime | None = None) -> GoalDetail:
+        """One goal in full, by number or by a unique, case-insensitive start of its title.
+
+        Records today's progress point when the goal is active.
+        """
+        now = now or utcnow()
+        goal = self._goal(self._resolve(ref))
+        progress = self._progress(goal, now)
+        if goal.status == "active":
+            with self.col.db.transaction():
+                self._record(goal, progress, now)
+        view = self._view(goal, now, progress)
+        check_ins = self._check_ins(goal.id)
+        return GoalDetail(
+            **{name: getattr(view, name) for name in GoalView.__dataclass_fields__},
+            vision=goal.vision,
+            reality=self._reality(goal.id),
+            created=self.col.clock.day_of(goal.created_at),
+            closed=self.col.clock.day_of(goal.closed_at) if goal.closed_at else None,
+            milestones=tuple(self._milestones(goal.id)),
+            decks=progress.decks,
+            milestones_share=progress.milestones,
+            mature_share=progress.mastery,
+            mean_retrievability=progress.retrievability,
+            cadence=goal.cadence,
+            adherence=self._adherence(goal, now, ADHERENCE_WEEKS),
+            check_ins=tuple(check_ins),
+            confidence_trend=tuple((c.day, c.confidence) for c in check_ins),
+            history=tuple(self.history(goal.id)),
+        )
+
+    def list(self, status: str = "active", now: datetime | None = None) -> builtins.list[GoalView]:
+        """Goals with `status` ("active", "achieved", "dropped" or "all"), oldest first.
+
+        Records today's progress point for each active goal listed.
+        """
+        now = now or utcnow()
+        status = status.strip().lower()
+        if status == "all":
+            goals = self._goals("ORDER BY id")
+        elif status in STATUSES:
+            goals = self._goals("WHERE status = ? ORDER BY id", (status,))
+        else:
+            raise MasteryError(f"unknown status {status!r}: use {', '.join(STATUSES)} or all")
+        return self._views_recorded(goals, now)
+
+    def dashboard(self, now: datetime | None = None) -> builtins.list[GoalView]:
+        """Active goals, the soonest target first (goals without a target last)."""
+        now = now or utcnow()
+        goals = self._goals(
+            "WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id"
+        )
+        return self._views_recorded(goals, now)
+
+    def progress(self, ref: int | str, now: datetime | None = None) -> Progress:
+        """A goal's progress today (recorded in its history when the goal is active)."""
+        now = now or utcnow()
+        goal = self._goal(self._resolve(ref))
+        progress = self._progress(goal, now)
+        if goal.status == "active":
+            with self.col.db.transaction():
+                self._record(goal, progress, now)
+        return progress
+
+    def history(self, ref: int | str) -> builtins.list[ProgressPoint]:
+        """A goal's progress points, one per learner's day it was read, oldest first."""
+        goal_id = self._resolve(ref)
+        return [
+            ProgressPoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
+            for r in self._conn.execute(
+                "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
+                "WHERE goal_id = ? ORDER BY day",
+                (goal_id,),
+            )
+        ]
+
+    def realities(self, ref: int | str) -> builtins.list[RealityVersion]:
+        """Every version of the goal's current reality, oldest first (the last is current)."""
+        goal_id = self._resolve(ref)
+        clock = self.col.clock
+        return [
+            RealityVersion(text, from_ms(ms), clock.day_of(from_ms(ms)))
+            for text, ms in self._conn.execute(
+                "SELECT text, recorded_at FROM goalreality WHERE goal_id = ? "
+                "ORDER BY recorded_at, id",
+                (goal_id,),
+            )
+        ]
+
+    def check_ins(self, ref: int | str) -> builtins.list[CheckInView]:
+        """Every check-in of a goal, oldest first."""
+        return self._check_ins(self._resolve(ref))
+
+    def adherence(
+        self, ref: int | str, now: datetime | None = None, weeks: int = ADHERENCE_WEEKS
+    ) -> Adherence | None:
+        """How well practice kept to the goal's cadence: planned days on which cards of its
+        linked decks were reviewed or a journal entry linked to it was written. The window
+        runs from the day the goal was created, at most `weeks` weeks back, up to today.
+        None when the goal has no cadence."""
+        if weeks < 1:
+            raise MasteryError(f"weeks must be at least 1, got {weeks}")
+        return self._adherence(self._goal(self._resolve(ref)), now or utcnow(), weeks)
+
+    # ------------------------------------------------------------------ internals
+    def _resolve(self, ref: int | str) -> int:
+        """A goal id from a number or a case-insensitive title prefix (an exact title wins)."""
+        text = str(ref).strip()
+        if not text:
+            raise MasteryError("which goal? give its number or the start of its title")
+        if text.isdigit():
+            row = self._conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no goal {text}; see `mastery goals`")
+            return int(row[0])
+        rows = self._conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
+        wanted = text.casefold()
+        exact = [r for r in rows if r[1].casefold() == wanted]
+        if len(exact) == 1:
+            return int(exact[0][0])
+        found = [r for r in rows if r[1].casefold().startswith(wanted)]
+        if not found:
+            raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
+        if len(found) > 1:
+            names = "; ".join(f"{r[0]} {r[1]}" for r in found)
+            raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the number")
+        return int(found[0][0])
+
+    def _resolve_milestone(self, goal_id: int, ref: int | str) -> tuple[int, int, str]:
+        rows = self._conn.execute(
+            "SELECT id, position, title FROM milestone WHERE goal_id = ? ORDER BY position",
+            (goal_id,),
+        ).fetchall()
+        text = str(ref).strip()
+        if text.isdigit():
+            found = [r for r in rows if r[1] == int(text)]
+            if not found:
+                raise NotFoundError(
+                    f"no milestone {text}: this goal has {len(rows)} (numbered from 1)"
+                )
+            return found[0]
+        wanted = text.casefold()
+        if not wanted:
+            raise MasteryError("which milestone? give its number or the start of its title")
+        exact = [r for r in rows if r[2].casefold() == wanted]
+        found = exact or [r for r in rows if r[2].casefold().startswith(wanted)]
+        if not found:
+            raise NotFoundError(f"no milestone starts with {text!r}")
+        if len(found) > 1:
+            names = "; ".join(f"{r[1]} {r[2]}" for r in found)
+            raise MasteryError(
+                f"{text!r} matches {len(found)} milestones ({names}): use the number"
+            )
+        return found[0]
+
+    def _goal(self, goal_id: int) -> _Goal:
+        goals = self._goals("WHERE id = ?", (goal_id,))
+        if not goals:
+            raise NotFoundError(f"no goal {goal_id}; see `mastery goals`")
+        return goals[0]
+
+    def _goals(self, where: str, params: Sequence[Any] = ()) -> builtins.list[_Goal]:
+        return [
+            _Goal(
+                id=r[0], title=r[1], vision=r[2], category=r[3],
+                target=date.fromisoformat(r[4]) if r[4] else None, status=r[5], cadence=r[6],
+                visibility=r[7], created_at=from_ms(r[8]),
+                closed_at=from_ms(r[10]) if r[10] is not None else None,
+            )
+            for r in self._conn.execute(f"SELECT {_GOAL_COLUMNS} FROM goal {where}", params)
+        ]
+
+    def _deck_ids(self, keys: Iterable[str]) -> builtins.list[int]:
+        if isinstance(keys, str):
+            keys = [keys]
+        ids: builtins.list[int] = []
+        for key in keys:
+            row = self._conn.execute("SELECT id FROM deck WHERE key = ?", (key.strip(),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no deck {key!r}; see `mastery decks`")
+            if row[0] not in ids:
+                ids.append(int(row[0]))
+        return ids
+
+    def _set_status(self, goal_id: int, status: str, now: datetime) -> None:
+        now_ms = to_ms(now)
+        closed = None if status == "active" else now_ms
+        self._conn.execute(
+            "UPDATE goal SET status = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+            (status, closed, now_ms, goal_id),
+        )
+
+    def _reality(self, goal_id: int) -> str:
+        row = self._conn.execute(
+            "SELECT text FROM goalreality WHERE goal_id = ? ORDER BY recorded_at DESC, id DESC "
+            "LIMIT 1",
+            (goal_id,),
+        ).fetchone()
+        return row[0] if row else ""
+
+    def _milestones(self, goal_id: int) -> builtins.list[MilestoneView]:
+        clock = self.col.clock
+        return [
+            MilestoneView(
+                position, title, done_at is not None,
+                clock.day_of(from_ms(done_at)) if done_at is not None else None,
+            )
+            for position, title, done_at in self._conn.execute(
+                "SELECT position, title, done_at FROM milestone WHERE goal_id = ? "
+                "ORDER BY position",
+                (goal_id,),
+            )
+        ]
+
+    def _check_ins(self, goal_id: int) -> builtins.list[CheckInView]:
+        return [
+            CheckInView(date.fromisoformat(day), confidence, note)
+            for day, confidence, note in self._conn.execute(
+                "SELECT day, confidence, note FROM checkin WHERE goal_id = ? "
+                "ORDER BY day, recorded_at, id",
+                (goal_id,),
+            )
+        ]
+
+    def _deck_mastery(self, goal_id: int, now: datetime) -> builtins.list[DeckMastery]:
+        """Per linked deck: its cards (those still in the deck file), how many were studied and
+        are mature, and the mean retrievability today of the studied ones."""
+        from mastery.scheduler import Memory
+
+        recall = self.col.scheduler.retrievability
+        out = []
+        decks = self._conn.execute(
+            "SELECT d.id, d.key, d.name FROM goaldeck g JOIN deck d ON d.id = g.deck_id "
+            "WHERE g.goal_id = ? ORDER BY d.name COLLATE NOCASE, d.key",
+            (goal_id,),
+        ).fetchall()
+        for deck_id, key, name in decks:
+            cards, mature = self._conn.execute(
+                "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
+                "WHERE deck_id = ? AND in_deck = 1",
+                (_STATE_REVIEW, MATURE_DAYS, deck_id),
+            ).fetchone()
+            studied, total_r = 0, 0.0
+            for stability, last in self._conn.execute(
+                "SELECT stability, last_review FROM card WHERE deck_id = ? AND in_deck = 1 "
+                "AND state != ? AND stability IS NOT NULL AND last_review IS NOT NULL",
+                (deck_id, _STATE_NEW),
+            ):
+                memory = Memory(state=_STATE_REVIEW, stability=stability, last_review=from_ms(last))
+                studied += 1
+                total_r += recall(memory, now) or 0.0
+            out.append(DeckMastery(
+                key=key, name=name, cards=cards, studied=studied, mature=mature,
+                mature_share=mature / cards if cards else None,
+                mean_retrievability=total_r / studied if studied else None,
+            ))
+        return out
+
+    def _progress(self, goal: _Goal, now: datetime) -> Progress:
+        done, total = self._conn.execute(
+            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
+            "WHERE goal_id = ?",
+            (goal.id,),
+        ).fetchone()
+        decks = tuple(self._deck_mastery(goal.id, now))
+        cards = sum(d.cards for d in decks)
+        studied = sum(d.studied for d in decks)
+        milestones = done / total if total else None
+        mastery = sum(d.mature for d in decks) / cards if cards else None
+        retrievability = (
+            sum((d.mean_retrievability or 0.0) * d.studied for d in decks) / studied
+            if studied else None
+        )
+        parts = [p for p in (milestones, mastery) if p is not None]
+        value = 1.0 if goal.status == "achieved" else (sum(parts) / len(parts) if parts else 0.0)
+        return Progress(value, milestones, mastery, retrievability, done, total, decks)
+
+    def _record(self, goal: _Goal, progress: Progress, now: datetime) -> None:
+        """Upsert today's history point (inside the caller's transaction)."""
+        day = self.col.clock.day_of(now).isoformat()
+        self._conn.execute(
+            "INSERT INTO goalprogress (goal_id, day, progress, milestones, mastery, "
+            "retrievability) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(goal_id, day) DO UPDATE SET "
+            "progress = excluded.progress, milestones = excluded.milestones, "
+            "mastery = excluded.mastery, retrievability = excluded.retrievability",
+            (goal.id, day, progress.value, progress.milestones, progress.mastery,
+             progress.retrievability),
+        )
+
+    def _view(self, goal: _Goal, now: datetime, progress: Progress | None = None) -> GoalView:
+        progress = progress or self._progress(goal, now)
+        today = self.col.clock.day_of(now)
+        check_ins = self._check_ins(goal.id)
+        confidences = [c.confidence for c in check_ins]
+        due = goal.status == "active" and (
+            not check_ins or (today - check_ins[-1].day).days >= CHECK_IN_EVERY
+        )
+        return GoalView(
+            id=goal.id,
+            title=goal.title,
+            category=goal.category,
+            status=goal.status,
+            target=goal.target,
+            days_left=(goal.target - today).days if goal.target else None,
+            progress=progress.value,
+            milestones_done=progress.milestones_done,
+            milestones_total=progress.milestones_total,
+            visibility=goal.visibility,
+            check_in_due=due,
+            confidence=confidences[-1] if confidences else None,
+            confidence_falling=confidence_is_falling(confidences),
+        )
+
+    def _views_recorded(self, goals: Sequence[_Goal], now: datetime) -> builtins.list[GoalView]:
+        """Views of `goals`, recording today's point for the active ones in one transaction."""
+        progresses = [self._progress(g, now) for g in goals]
+        active = [(g, p) for g, p in zip(goals, progresses, strict=True) if g.status == "active"]
+        if active:
+            with self.col.db.transaction():
+                for goal, progress in active:
+                    self._record(goal, progress, now)
+        return [self._view(g, now, p) for g, p in zip(goals, progresses, strict=True)]
+
+    def _adherence(self, goal: _Goal, now: datetime, weeks: int) -> Adherence | None:
+        if not goal.cadence:
+            return None
+        clock = self.col.clock
+        today = clock.day_of(now)
+        start = max(clock.day_of(goal.created_at), today - timedelta(days=7 * weeks - 1))
+        if start > today:
+            start = today
+        active = self._practice_days(goal.id, start, today)
+        return parse_cadence(goal.cadence).adherence(active, start, today)
+
+    def _practice_days(self, goal_id: int, start: date, end: date) -> set[date]:
+        """Learner's days in [start, end] with a review of a linked deck's card or a journal
+        entry linked to the goal."""
+        clock = self.col.clock
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        bounds = [to_ms(clock.day_start(d)) for d in days]
+        end_ms = to_ms(clock.day_start(end + timedelta(days=1)))
+        active: set[date] = set()
+        for (ms,) in self._conn.execute(
+            "SELECT DISTINCT r.reviewed_at FROM reviewlog r JOIN card c ON c.id = r.card_id "
+            "JOIN goaldeck g ON g.deck_id = c.deck_id "
+            "WHERE g.goal_id = ? AND r.reviewed_at >= ? AND r.reviewed_at < ?",
+            (goal_id, bounds[0], end_ms),
+        ):
+            active.add(days[bisect.bisect_right(bounds, ms) - 1])
+        for (day,) in self._conn.execute(
+            "SELECT DISTINCT j.day FROM journalentry j JOIN entrygoal e ON e.entry_id = j.id "
+            "WHERE e.goal_id = ? AND j.day >= ? AND j.day <= ?",
+            (goal_id, start.isoformat(), end.isoformat()),
+        ):
+            active.add(date.fromisoformat(day))
+        return active
+
+
+# ----------------------------------------------------------------------------- validation
+def _title(text: str, what: str = "goal") -> str:
+    title = " ".join((text or "").split())
+    if not title:
+        raise MasteryError(f"a {what} needs a title")
+    return title
+
+
+def _category(text: str) -> str:
+    """One of the five disciplines, or the learner's own word, as a lower-case slug
+    ("Systems thinking" -> "systems-thinking")."""
+    category = "-".join((text or "").lower().split())
+    if not category:
+        raise MasteryError(
+            f"a goal needs a category: one of {', '.join(DISCIPLINES)} or your own word"
+        )
+    return category
+
+
+def _visibility(text: str) -> str:
+    visibility = (text or "").strip().lower()
+    if visibility not in VISIBILITIES:
+        raise MasteryError(f"visibility must be private or shared, got {text!r}")
+    return visibility
+
+
+def _target(target: str | date | None, today: date) -> date | None:
+    """A target date from a phrase read against the learner's today; "" or None is none."""
+    if target is None:
+        return None
+    if isinstance(target, date):
+        return target
+    if not target.strip():
+        return None
+    return parse_date(target.strip(), today)
+
+
+def _cadence(text: str | None) -> str | None:
+    """The cadence in `dates`' normalised words ("mon,wed,fri" -> "every mon, wed, fri"),
+    which parse back to the same rule; "" or None is none."""
+    if text is None or not text.strip():
+        return None
+    return parse_cadence(text).text
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
