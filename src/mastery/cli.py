@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ref", metavar="ID", help="deck-id/card-id, or the number the browser shows")
     _json_flag(p)
 
+    _goal_parsers(sub)
+
     p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
     _json_flag(p)
 
@@ -75,6 +77,68 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("value", nargs="?")
     _json_flag(p)
     return parser
+
+
+def _goal_parsers(sub: Any) -> None:
+    goal = sub.add_parser("goal", help="goals: vision, current reality, milestones, check-ins")
+    goals = goal.add_subparsers(dest="goal_command", metavar="ACTION", required=True)
+
+    def goal_fields(p: argparse.ArgumentParser, editing: bool) -> None:
+        p.add_argument("--vision", help="what you want")
+        p.add_argument("--reality", help="where you stand now")
+        p.add_argument("--category", help="a discipline (personal-mastery, mental-models, "
+                       "shared-vision, team-learning, systems-thinking) or your own word")
+        p.add_argument("--target", metavar="DATE",
+                       help='target date: "2027-03-01", "in 3 months", "end of quarter"')
+        p.add_argument("--cadence", help='practice rule: "every weekday", "mon,wed,fri", '
+                       '"3 times a week"' + (' ("" clears)' if editing else ""))
+        p.add_argument("--deck", action="append", dest="decks", metavar="DECK",
+                       help="link a deck whose cards measure progress (repeatable)")
+        vis = p.add_mutually_exclusive_group()
+        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility",
+                         help="share with your mentor")
+        vis.add_argument("--private", action="store_const", const="private", dest="visibility",
+                         help="keep private (the default)")
+        _json_flag(p)
+
+    p = goals.add_parser("add", help="add a goal")
+    p.add_argument("title")
+    p.add_argument("--milestone", action="append", dest="milestones", metavar="TITLE",
+                   help="a milestone, in order (repeatable)")
+    goal_fields(p, editing=False)
+    p = goals.add_parser("list", help="list goals with progress and days left")
+    p.add_argument("--status", default="active",
+                   choices=["active", "achieved", "dropped", "all"])
+    _json_flag(p)
+    p = goals.add_parser("show", help="one goal: vision and reality, milestones, progress")
+    p.add_argument("ref", metavar="GOAL", help="goal number or the start of its title")
+    _json_flag(p)
+    p = goals.add_parser("edit", help="change a goal (a new reality keeps the old ones)")
+    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("--title")
+    goal_fields(p, editing=True)
+    for name, text in (("done", "mark a goal achieved"), ("drop", "drop a goal"),
+                       ("reopen", "make a goal active again")):
+        p = goals.add_parser(name, help=text)
+        p.add_argument("ref", metavar="GOAL")
+        _json_flag(p)
+    p = goals.add_parser("checkin", help="weekly check-in: confidence 1-10 and why")
+    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("confidence", type=int, help="1-10: how sure you are the goal will be met")
+    p.add_argument("note", nargs="?", default="", help="a line of why")
+    _json_flag(p)
+    milestone = goals.add_parser("milestone", help="add or tick milestones").add_subparsers(
+        dest="milestone_command", metavar="ACTION", required=True
+    )
+    p = milestone.add_parser("add", help="add a milestone at the end")
+    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("title")
+    _json_flag(p)
+    p = milestone.add_parser("done", help="tick a milestone done (by number or title start)")
+    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("milestone", metavar="MILESTONE")
+    p.add_argument("--undo", action="store_true", help="un-tick it")
+    _json_flag(p)
 
 
 def _json_flag(p: argparse.ArgumentParser) -> None:
@@ -240,6 +304,113 @@ def _config(col: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _goal(col: Any, args: argparse.Namespace) -> int:
+    goals = col.goals
+    action = args.goal_command
+    if action == "list":
+        rows = goals.list(args.status)
+        if args.json:
+            _print_json([g.to_dict() for g in rows])
+        elif not rows:
+            print(f"No {'' if args.status == 'all' else args.status + ' '}goals. "
+                  'Add one with: mastery goal add "Title" --vision "..." --target "in 3 months"')
+        else:
+            _table(
+                ["#", "goal", "progress", "milestones", "target", "left"],
+                [[g.id, g.title, f"{_bar(g.progress)} {g.progress:.0%}",
+                  f"{g.milestones_done}/{g.milestones_total}",
+                  g.target.isoformat() if g.target else "-",
+                  "-" if g.days_left is None else f"{g.days_left}d"] for g in rows],
+            )
+        return 0
+    if action == "show":
+        detail = goals.get(args.ref)
+        if args.json:
+            _print_json(detail.to_dict())
+        else:
+            _print_goal(detail)
+        return 0
+    if action == "milestone":
+        if args.milestone_command == "add":
+            result = goals.add_milestone(args.ref, args.title)
+        else:
+            ref: int | str = int(args.milestone) if args.milestone.isdigit() else args.milestone
+            result = goals.complete_milestone(args.ref, ref, done=not args.undo)
+        if args.json:
+            _print_json(result.to_dict())
+        else:
+            print(f"[{'x' if result.done else ' '}] {result.position}. {result.title}")
+        return 0
+    if action == "checkin":
+        result = goals.check_in(args.ref, args.confidence, args.note)
+        if args.json:
+            _print_json(result.to_dict())
+        else:
+            print(f"Checked in: confidence {args.confidence}/10")
+        return 0
+    fields = {}
+    if action in ("add", "edit"):
+        fields = {k: getattr(args, k) for k in ("vision", "reality", "category", "target",
+                                                "cadence", "decks", "visibility")}
+        fields = {k: v for k, v in fields.items() if v is not None}
+    if action == "add":
+        view = goals.add(args.title, milestones=args.milestones or (), **fields)
+    elif action == "edit":
+        view = goals.edit(args.ref, title=args.title, **fields)
+    else:
+        view = getattr(goals, action)(args.ref)
+    if args.json:
+        _print_json(view.to_dict())
+    else:
+        print(f"{view.id}  {view.title}  [{view.status}]  {_bar(view.progress)} "
+              f"{view.progress:.0%}")
+    return 0
+
+
+def _print_goal(g: Any) -> None:
+    target = g.target.isoformat() if g.target else "no target date"
+    left = "" if g.days_left is None else f" ({g.days_left} days left)"
+    print(f"{g.id}. {g.title}  [{g.status}, {g.category}, {g.visibility}]")
+    print(f"Target: {target}{left}    Progress: {_bar(g.progress)} {g.progress:.0%}")
+    print(f"\nVision:  {g.vision or '-'}\nReality: {g.reality or '-'}")
+    if g.milestones:
+        print("\nMilestones:")
+        for m in g.milestones:
+            done = f"  (done {m.done_on.isoformat()})" if m.done_on else ""
+            print(f"  [{'x' if m.done else ' '}] {m.position}. {m.title}{done}")
+    if g.decks:
+        print("\nLinked decks:")
+        for d in g.decks:
+            share = "-" if d.mature_share is None else f"{d.mature_share:.0%}"
+            recall = "-" if d.mean_retrievability is None else f"{d.mean_retrievability:.0%}"
+            print(f"  {d.key}: {d.mature}/{d.cards} mature ({share}), recall today {recall}")
+    if g.cadence:
+        a = g.adherence
+        if a is None or a.rate is None:
+            print(f"\nPractice: {g.cadence}; no practice day planned yet")
+        else:
+            print(f"\nPractice: {g.cadence}; kept {a.met} of {a.planned} days ({a.rate:.0%})")
+    if g.confidence_trend:
+        trend = " -> ".join(str(c) for _, c in g.confidence_trend[-6:])
+        warn = "  (falling: look at what changed)" if g.confidence_falling else ""
+        print(f"\nConfidence: {trend}{warn}")
+    if g.check_in_due and g.status == "active":
+        print("Check-in due: mastery goal checkin "
+              f"{g.id} CONFIDENCE \"why\"")
+    if len(g.history) > 1:
+        print(f"\nProgress over time: {_spark([p.progress for p in g.history])}")
+
+
+def _bar(value: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(1.0, value)) * width)
+    return "#" * filled + "-" * (width - filled)
+
+
+def _spark(values: list[float]) -> str:
+    ticks = "▁▂▃▄▅▆▇█"
+    return "".join(ticks[min(len(ticks) - 1, int(v * len(ticks)))] for v in values[-40:])
+
+
 def _deck(args: argparse.Namespace) -> int:
     from mastery import decks
 
@@ -321,6 +492,7 @@ _COMMANDS = {
     "decks": _decks,
     "card": _card_show,
     "stats": _stats,
+    "goal": _goal,
     "backup": _backup,
     "config": _config,
 }

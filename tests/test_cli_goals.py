@@ -1,0 +1,59 @@
+"""`mastery goal ...` as a user types it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mastery.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_goal_life_cycle_from_the_command_line(capsys) -> None:
+    code, out, _ = run(capsys, "goal", "add", "Learn Rust", "--vision", "Ship a CLI in Rust",
+                       "--reality", "Read half the book", "--target", "in 3 months",
+                       "--milestone", "Finish the book", "--milestone", "Ship a tool", "--json")
+    goal = json.loads(out)
+    assert code == 0 and goal["title"] == "Learn Rust" and goal["milestones_total"] == 2
+    assert run(capsys, "goal", "milestone", "done", "learn", "1")[1].startswith("[x] 1.")
+    code, out, _ = run(capsys, "goal", "show", "--json", str(goal["id"]))
+    detail = json.loads(out)
+    assert detail["progress"] == 0.5
+    assert detail["vision"] == "Ship a CLI in Rust"
+    assert detail["milestones"][0]["done"] is True
+
+    run(capsys, "goal", "edit", "learn", "--reality", "Finished the book")
+    code, out, _ = run(capsys, "goal", "show", "learn")
+    assert "Reality: Finished the book" in out and "[x] 1. Finish the book" in out
+
+    run(capsys, "goal", "checkin", "learn", "8", "on track")
+    assert json.loads(run(capsys, "goal", "show", "--json", "learn")[1])["confidence"] == 8
+
+    assert run(capsys, "goal", "done", "learn")[0] == 0
+    assert json.loads(run(capsys, "goal", "list", "--json")[1]) == []
+    achieved = json.loads(run(capsys, "goal", "list", "--status", "achieved", "--json")[1])
+    assert [g["title"] for g in achieved] == ["Learn Rust"]
+    assert achieved[0]["progress"] == 1.0
+
+
+def test_goal_errors_are_one_line_with_exit_2(capsys) -> None:
+    code, _, err = run(capsys, "goal", "add", "X", "--target", "03/04/2027")
+    assert code == 2 and "understood" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "goal", "show", "nothing")
+    assert code == 2 and err.startswith("mastery: error:")
+    run(capsys, "goal", "add", "Alpha")
+    code, _, err = run(capsys, "goal", "checkin", "alpha", "11")
+    assert code == 2 and "1" in err and "10" in err
+    code, _, err = run(capsys, "goal", "add", "Beta", "--deck", "no-such-deck")
+    assert code == 2 and "no-such-deck" in err
+
+
+def test_empty_goal_list_says_how_to_add_one(capsys) -> None:
+    code, out, _ = run(capsys, "goal", "list")
+    assert code == 0 and "mastery goal add" in out
