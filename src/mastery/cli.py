@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(p)
 
     _goal_parsers(sub)
+    _journal_parsers(sub)
 
     p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
     _json_flag(p)
@@ -138,6 +139,51 @@ def _goal_parsers(sub: Any) -> None:
     p.add_argument("ref", metavar="GOAL")
     p.add_argument("milestone", metavar="MILESTONE")
     p.add_argument("--undo", action="store_true", help="un-tick it")
+    _json_flag(p)
+
+
+def _journal_parsers(sub: Any) -> None:
+    journal = sub.add_parser("journal", help="the learning journal: write, find, export")
+    actions = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
+        p.add_argument("--goal", metavar="GOAL", help="goal number or the start of its title")
+        vis = p.add_mutually_exclusive_group()
+        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility")
+        vis.add_argument("--private", action="store_const", const="private", dest="visibility")
+        p.add_argument("--when", metavar="PHRASE",
+                       help='"last week", "since 2026-10-01", "in march", "last 30 days"')
+        p.add_argument("--limit", type=int, metavar="N")
+        _json_flag(p)
+
+    p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
+    p.add_argument("text", nargs="?", help="the entry; without it, stdin or $EDITOR")
+    p.add_argument("--prompt", metavar="KEY",
+                   help="start from a prompt (see `mastery journal prompts`)")
+    p.add_argument("--date", metavar="DATE", help='"yesterday", "last friday", "2026-11-02"')
+    p.add_argument("--title")
+    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
+    p.add_argument("--goal", action="append", dest="goals", metavar="GOAL")
+    p.add_argument("--shared", action="store_const", const="shared", dest="visibility",
+                   default="private", help="share with your mentor (entries are private by default)")
+    _json_flag(p)
+    p = actions.add_parser("list", help="entries, newest first")
+    filters(p)
+    p = actions.add_parser("show", help="one entry")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    _json_flag(p)
+    p = actions.add_parser("search", help="find entries; every word must match")
+    p.add_argument("words", nargs="*", metavar="WORD")
+    filters(p)
+    p = actions.add_parser("export", help="export entries as Markdown")
+    p.add_argument("--to", metavar="FILE", help="one Markdown file (default: stdout)")
+    p.add_argument("--dir", metavar="FOLDER", help="one file per entry, with front matter")
+    filters(p)
+    p = actions.add_parser("import", help="import Markdown exported by Mastery")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of .md files")
+    _json_flag(p)
+    p = actions.add_parser("prompts", help="the prompts you can start an entry from")
     _json_flag(p)
 
 
@@ -411,6 +457,129 @@ def _spark(values: list[float]) -> str:
     return "".join(ticks[min(len(ticks) - 1, int(v * len(ticks)))] for v in values[-40:])
 
 
+def _journal(col: Any, args: argparse.Namespace) -> int:
+    journal = col.journal
+    action = args.journal_command
+    if action == "add":
+        body = args.text
+        if body is None:
+            template = journal.template(args.prompt) if args.prompt else ""
+            body = sys.stdin.read() if not sys.stdin.isatty() else _edit_text(template)
+        entry = journal.add(body, day=args.date, title=args.title or "", tags=args.tags or (),
+                            goals=args.goals or (), prompt=args.prompt,
+                            visibility=args.visibility)
+        if args.json:
+            _print_json(entry.to_dict())
+        else:
+            print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): "
+                  f"{entry.title}")
+        return 0
+    if action == "show":
+        entry = journal.get(args.ref)
+        if args.json:
+            _print_json(entry.to_dict())
+        else:
+            print(f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
+                  + (f"  prompt: {entry.prompt}" if entry.prompt else ""))
+            if entry.tags:
+                print("tags: " + " ".join(entry.tags))
+            if entry.goals:
+                print("goals: " + "; ".join(entry.goals))
+            print(f"\n# {entry.title}\n\n{entry.body}")
+        return 0
+    if action == "prompts":
+        prompts = journal.prompts()
+        if args.json:
+            _print_json([p.to_dict() for p in prompts])
+        else:
+            for prompt in prompts:
+                print(f"{prompt.key}: {prompt.name} — {prompt.description}")
+                for question in prompt.questions:
+                    print(f"    - {question}")
+        return 0
+    if action == "import":
+        summary = journal.import_markdown([Path(p) for p in args.paths])
+        if args.json:
+            _print_json(summary.to_dict())
+        else:
+            print(f"{summary.added} added, {summary.updated} updated, "
+                  f"{summary.unchanged} unchanged")
+            for note in summary.notes:
+                print(f"note: {note}")
+        return 0
+    goal: int | str | None = None
+    if args.goal:
+        goal = int(args.goal) if args.goal.isdigit() else args.goal
+    hits = journal.search(
+        " ".join(args.words) if action == "search" else None, tag=args.tags, goal=goal,
+        visibility=args.visibility, when=args.when, limit=args.limit,
+    )
+    if action == "export":
+        entries = [h.entry for h in hits]
+        if args.dir:
+            written = journal.export_files(args.dir, entries)
+            print(f"Wrote {len(written)} entries to {args.dir}")
+        elif args.to:
+            _atomic_write(Path(args.to), journal.export_markdown(entries))
+            print(f"Wrote {len(entries)} entries to {args.to}")
+        else:
+            sys.stdout.write(journal.export_markdown(entries))
+        return 0
+    if args.json:
+        _print_json([h.to_dict() for h in hits] if action == "search"
+                    else [h.entry.to_dict() for h in hits])
+        return 0
+    if not hits:
+        print("No entries match." if action == "search" or args.when or args.tags
+              else 'No entries yet. Write one with: mastery journal add "What I learned..."')
+        return 0
+    mark = _highlighter()
+    for hit in hits:
+        e = hit.entry
+        flags = " [shared]" if e.shared else ""
+        tags = ("  #" + " #".join(e.tags)) if e.tags else ""
+        print(f"{e.day.isoformat()}  {e.uid}  {mark(e.title, hit.title_spans)}{flags}{tags}")
+        for snippet, spans in hit.highlights:
+            print(f"    {mark(snippet, spans)}")
+    return 0
+
+
+def _highlighter() -> Any:
+    """Marks matches in reverse video on a terminal, with *asterisks* when piped."""
+    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("*", "*")
+
+    def mark(text: str, spans: list[tuple[int, int]]) -> str:
+        out, last = [], 0
+        for a, b in sorted(spans):
+            out += [text[last:a], start, text[a:b], end]
+            last = b
+        out.append(text[last:])
+        return "".join(out)
+
+    return mark
+
+
+def _edit_text(template: str) -> str:
+    """Open $EDITOR (or $VISUAL, else vi) on a temporary file holding `template`."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w+", suffix=".md", delete=False, encoding="utf-8") as fh:
+        fh.write(template)
+        name = fh.name
+    try:
+        result = subprocess.run([*shlex.split(editor), name], check=False)
+        if result.returncode != 0:
+            raise MasteryError(f"the editor ({editor}) exited with status {result.returncode}; "
+                               "nothing saved")
+        return Path(name).read_text(encoding="utf-8")
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
 def _deck(args: argparse.Namespace) -> int:
     from mastery import decks
 
@@ -493,6 +662,7 @@ _COMMANDS = {
     "card": _card_show,
     "stats": _stats,
     "goal": _goal,
+    "journal": _journal,
     "backup": _backup,
     "config": _config,
 }
