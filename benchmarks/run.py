@@ -160,22 +160,23 @@ def bench_dashboard(big: Path) -> float:
 
 
 FIRST_CARD = r"""
-import sys, time
+import sys
 sys.path.insert(0, {src!r})
+from datetime import datetime, timezone
 from mastery.collection import Collection
 from mastery.tui.app import MasteryApp
-from datetime import datetime, timezone
+from mastery.tui.screens.review import ReviewScreen
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 col = Collection.open_path({db!r})
 app = MasteryApp(col, clock=lambda: NOW, start_review=True)
 def ready() -> None:
-    card = app.review_card_shown()
-    if card is None:
-        app.set_timer(0.005, ready)
-        return
-    print("READY", card, flush=True)
-    app.exit()
-app.call_after_refresh(ready)
+    screen = app.screen
+    if isinstance(screen, ReviewScreen) and screen.query_one("#front").children:
+        print("READY", screen.card.id, flush=True)
+        app.exit()
+    else:
+        app.set_timer(0.002, ready)
+app.call_later(ready)
 app.run(headless=True, size=(100, 30))
 col.close()
 """

@@ -16,6 +16,8 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 from textual.screen import Screen
 
 from mastery.collection import Collection
@@ -37,13 +39,18 @@ class MasteryCommands(Provider):
         yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
         yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
         yield "help: Keys", app.action_help, "The keys of the current screen"
+        if app.collection.can_undo and getattr(self.screen, "AREA", "") != "review":
+            yield "review: Undo", app.action_undo, "Take back the last answer, suspension or burial"
         try:
             decks = app.collection.decks(now=app.now())
         except MasteryError:
             decks = []
         for deck in decks:
-            yield (f"review: Deck {deck.name}", partial(app.start_review, deck.key),
-                   f"{deck.new} new, {deck.learning} learning, {deck.due} due")
+            yield (
+                f"review: Deck {deck.name}",
+                partial(app.start_review, deck.key),
+                f"{deck.new} new, {deck.learning} learning, {deck.due} due",
+            )
         # The actions of the screen the palette was opened from, as its bindings describe them.
         screen = self.screen
         area = getattr(screen, "AREA", "")
@@ -57,20 +64,25 @@ class MasteryCommands(Provider):
                 args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
                 if "." not in action and not screen.check_action(action, args):
                     continue
-                yield (f"{area}: {binding.description}",
-                       partial(screen.run_action, binding.action),
-                       f"Key: {app.get_key_display(binding)}")
+                yield (
+                    f"{area}: {binding.description}",
+                    partial(screen.run_action, binding.action),
+                    f"Key: {app.get_key_display(binding)}",
+                )
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            # Content, not str: a str would be read as markup, and deck names are user text.
+            yield DiscoveryHit(Content(title), callback, text=title, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                # highlight() parses markup: escape it, a deck name may contain "[".
+                shown = matcher.highlight(escape(title))
+                yield Hit(score, shown, callback, text=title, help=help_text)
 
 
 class MasteryApp(App[None]):
@@ -120,7 +132,10 @@ class MasteryApp(App[None]):
 
     # ------------------------------------------------------------------ navigation
     def start_review(
-        self, deck_key: str | None = None, *, session: Session | None = None,
+        self,
+        deck_key: str | None = None,
+        *,
+        session: Session | None = None,
         replace: bool = False,
     ) -> None:
         """Review what is due (in one deck, or all); the done screen when nothing is."""
@@ -163,6 +178,23 @@ class MasteryApp(App[None]):
 
     def action_review(self) -> None:
         self.start_review()
+
+    def action_undo(self) -> None:
+        """Undo from outside the review screen: take the step back and show that card again."""
+        from mastery.tui.screens.review import ReviewScreen, Session
+
+        try:
+            restored = self.collection.undo()
+        except MasteryError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        if restored is None:
+            self.notify("Nothing to undo.")
+        elif restored.suspended:
+            self.notify("Undone: the card is suspended again.")
+        else:
+            self.notify("Undone: the card is back.")
+            self.goto(ReviewScreen(restored, Session()))
 
     def action_browse(self) -> None:
         from mastery.tui.screens.browser import BrowserScreen

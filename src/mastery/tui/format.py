@@ -11,7 +11,9 @@ from datetime import datetime
 
 from mastery.days import DayClock
 
-_MARKDOWN_NOISE = re.compile(r"[`*_#>]|^\s*[-+]\s+", re.MULTILINE)
+# Code ticks, bold marks, and heading / quote / list markers at the start of a line.
+_MARKDOWN_NOISE = re.compile(r"`|\*\*|__|^\s*(?:#+|>|[-+*]|\d+\.)\s+", re.MULTILINE)
+_EMPHASIS = re.compile(r"(?<!\w)[*_](\S(?:[^*_]*\S)?)[*_](?!\w)")
 
 
 def when(moment: datetime, now: datetime, clock: DayClock) -> str:
@@ -70,7 +72,7 @@ def duration(ms: int) -> str:
 
 def excerpt(text: str, width: int) -> str:
     """The first words of a card side on one line, without Markdown punctuation."""
-    flat = " ".join(_MARKDOWN_NOISE.sub("", text).split())
+    flat = " ".join(_EMPHASIS.sub(r"\1", _MARKDOWN_NOISE.sub("", text)).split())
     return flat if len(flat) <= width else flat[: max(1, width - 1)].rstrip() + "…"
 
 

@@ -13,7 +13,7 @@ from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
 
-SEARCH_HELP = "words  tag:x  deck:x  is:new|learning|review|due|suspended|leech"
+SEARCH_HELP = "words tag:x deck:x is:new|learning|review|due|suspended|leech"
 LIMIT = 1000
 
 
@@ -21,6 +21,7 @@ class BrowserScreen(MasteryScreen):
     """Every card matching the search box, one per row."""
 
     AREA = "browse"
+    SUB_TITLE = "Browse cards"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse-search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend", id="browse-suspend"),
@@ -39,18 +40,43 @@ class BrowserScreen(MasteryScreen):
         yield Input(self._query, placeholder=f"Search: {SEARCH_HELP}", id="search")
         yield Static(id="found", markup=False)
         yield KeyTable(id="cards")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", KeyTable)
-        table.add_column(Text("#", justify="right"), key="id")
-        table.add_column("Deck", key="deck", width=14)
-        table.add_column("Front", key="front")
-        table.add_column("State", key="state")
-        table.add_column("Due", key="due")
-        table.add_column("Tags", key="tags")
+        widths = self._widths()
+        table.add_column(Text("#", justify="right"), key="id", width=widths["id"])
+        for label in ("Deck", "Front", "State", "Due", "Tags"):
+            table.add_column(label, key=label.lower(), width=widths[label.lower()])
         self.search(self._query)
         table.focus()
+
+    def _widths(self) -> dict[str, int]:
+        """Column widths for the terminal's width: the front gets what the others leave."""
+        wide = self.app.size.width >= 110
+        widths = {
+            "id": 5,
+            "deck": 20 if wide else 12,
+            "state": 10,
+            "due": 6,
+            "tags": 18 if wide else 10,
+        }
+        # Each column's cell padding (2), the scrollbar and the margins.
+        used = sum(widths.values()) + 2 * (len(widths) + 1) + 4
+        widths["front"] = max(16, self.app.size.width - used)
+        return widths
+
+    def on_resize(self) -> None:
+        table = self.query_one("#cards", KeyTable)
+        widths = self._widths()
+        changed = False
+        for key, column in table.columns.items():
+            width = widths.get(str(key.value))
+            if width is not None and column.width != width:
+                column.width = width
+                changed = True
+        if changed:
+            self.search(self._query, keep_cursor=True)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -78,21 +104,27 @@ class BrowserScreen(MasteryScreen):
         self._query = query
         table.clear()
         self._cards = {str(c.id): c for c in cards}
-        front_width = max(12, self.size.width - 14 - 5 - 11 - 8 - 14 - 14)
+        widths = self._widths()
         for card in cards:
-            table.add_row(*self._cells(card, front_width), key=str(card.id))
+            table.add_row(*self._cells(card, widths), key=str(card.id))
         if previous in self._cards:
             table.move_cursor(row=list(self._cards).index(previous))
         found = self.query_one("#found", Static)
         if not cards:
-            found.update("No cards match. " + ("Try fewer words." if query.strip()
-                         else "Import a deck from your shell: mastery import FILE"))
+            found.update(
+                "No cards match. "
+                + (
+                    "Try fewer words."
+                    if query.strip()
+                    else "Import a deck from your shell: mastery import FILE"
+                )
+            )
         elif len(cards) >= LIMIT:
-            found.update(f"The first {LIMIT} matching cards. Search: {SEARCH_HELP}")
+            found.update(f"The first {LIMIT} matching cards  ·  {SEARCH_HELP}")
         else:
-            found.update(f"{fmt.plural(len(cards), 'card')}. Search: {SEARCH_HELP}")
+            found.update(f"{fmt.plural(len(cards), 'card')}  ·  {SEARCH_HELP}")
 
-    def _cells(self, card: CardView, front_width: int) -> tuple[Text, ...]:
+    def _cells(self, card: CardView, widths: dict[str, int]) -> tuple[Text, ...]:
         now = self.now()
         if card.suspended:
             state = Text("suspended", style="yellow")
@@ -102,12 +134,17 @@ class BrowserScreen(MasteryScreen):
             state = Text(card.state_name)
         return (
             Text(str(card.id), style="dim", justify="right"),
-            Text(fmt.excerpt(card.deck_name, 14)),
-            Text(fmt.excerpt(card.front, front_width)),
+            Text(fmt.excerpt(card.deck_name, widths["deck"])),
+            Text(fmt.excerpt(card.front, widths["front"])),
             state,
             Text(fmt.due_cell(card.due, now, self.col.clock)),
-            Text(fmt.excerpt(" ".join(card.tags), 14), style="dim"),
+            Text(fmt.excerpt(" ".join(card.tags), widths["tags"]), style="dim"),
         )
+
+    @property
+    def cards(self) -> list[CardView]:
+        """The cards listed, in table order."""
+        return list(self._cards.values())
 
     def _selected(self) -> CardView | None:
         key = self.query_one("#cards", KeyTable).cursor_key
@@ -131,7 +168,7 @@ class BrowserScreen(MasteryScreen):
             fresh = self.col.card(card.id)
             self._cards[str(card.id)] = fresh
             table = self.query_one("#cards", KeyTable)
-            state, due = self._cells(fresh, 10)[3:5]
+            state, due = self._cells(fresh, self._widths())[3:5]
             table.update_cell(str(card.id), "state", state)
             table.update_cell(str(card.id), "due", due)
 

@@ -18,6 +18,7 @@ class CardInfoScreen(MasteryScreen):
     """Opened from the browser with Enter; Escape goes back."""
 
     AREA = "browse"
+    SUB_TITLE = "Card info"
     BINDINGS = [Binding("escape", "leave", "Back", id="card-info-leave")]
 
     def __init__(self, card_id: int) -> None:
@@ -37,7 +38,7 @@ class CardInfoScreen(MasteryScreen):
             yield Static("History", classes="info-heading")
             yield DataTable(id="info-history", cursor_type="none", zebra_stripes=True)
             yield Static("No reviews yet.", id="info-no-history")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         with self.domain_errors():
@@ -46,6 +47,8 @@ class CardInfoScreen(MasteryScreen):
         self.query_one("#info-scroll").focus()
 
     def _show(self, info: CardInfo) -> None:
+        from mastery.scheduler import format_interval
+
         card, now, clock = info.card, self.now(), self.col.clock
         self.query_one("#info-title", Static).update(
             Content.assemble((f"Card {card.id}", "bold"), f"  {card.deck_name}  ·  {card.ref}")
@@ -55,20 +58,24 @@ class CardInfoScreen(MasteryScreen):
         state = "suspended " + card.state_name if card.suspended else card.state_name
         facts = [
             ("State", state),
-            ("Next due", fmt.when(card.due, now, clock) + f" ({fmt.until(card.due, now)})"
-             if card.due is not None and card.state != 0 else "not yet studied"),
+            (
+                "Next due",
+                fmt.when(card.due, now, clock) + f" ({fmt.until(card.due, now)})"
+                if card.due is not None and card.state != 0
+                else "not yet studied",
+            ),
             ("Stability", f"{card.stability:.1f} days" if card.stability is not None else "-"),
             ("Difficulty", f"{card.difficulty:.1f} / 10" if card.difficulty is not None else "-"),
-            ("Retrievability now",
-             f"{info.retrievability:.0%}" if info.retrievability is not None else "-"),
+            (
+                "Retrievability now",
+                f"{info.retrievability:.0%}" if info.retrievability is not None else "-",
+            ),
             ("Reviews", f"{card.reps} ({fmt.plural(card.lapses, 'lapse')})"),
             ("Tags", " ".join(card.tags) or "-"),
         ]
         width = max(len(k) for k, _ in facts) + 2
         self.query_one("#info-facts", Static).update(
-            Content("\n").join(
-                Content.assemble((k.ljust(width), "bold"), v) for k, v in facts
-            )
+            Content("\n").join(Content.assemble((k.ljust(width), "bold"), v) for k, v in facts)
         )
         table = self.query_one("#info-history", DataTable)
         table.add_columns("Date", "Rating", "Interval", "Stability", "Difficulty", "Time")
@@ -76,7 +83,7 @@ class CardInfoScreen(MasteryScreen):
             table.add_row(
                 Text(log.reviewed_at.astimezone(clock.zone).strftime("%Y-%m-%d %H:%M")),
                 Text(log.rating_name),
-                Text(f"{log.scheduled_days}d" if log.scheduled_days else "<1d"),
+                Text(format_interval(log.due_after - log.reviewed_at)),
                 Text(f"{log.stability_after:.1f}"),
                 Text(f"{log.difficulty_after:.1f}"),
                 Text(fmt.duration(log.duration_ms)),

@@ -18,6 +18,7 @@ class DashboardScreen(MasteryScreen):
     """Decks and counts; `r` reviews everything due, Enter reviews the deck under the cursor."""
 
     AREA = "dashboard"
+    SUB_TITLE = "Decks"
     BINDINGS = [
         Binding("r", "review_all", "Review all", id="dashboard-review-all"),
         Binding("enter", "review_deck", "Review deck", id="dashboard-review-deck"),
@@ -32,10 +33,10 @@ class DashboardScreen(MasteryScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="today", markup=False)
+        yield Static(id="next", markup=False)
         yield KeyTable(id="decks")
         yield Static(id="empty", markup=False)
-        yield Static(id="next", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", KeyTable)
@@ -78,8 +79,8 @@ class DashboardScreen(MasteryScreen):
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
             "    mastery import FILE\n\n"
-            "FILE is a deck file (.toml, .csv or an Anki .apkg). "
-            "Then run `mastery` again, or press r here to review."
+            "FILE is a deck file: .toml, .csv, .tsv or an Anki .txt export. "
+            "Then run mastery again to review it."
         )
         self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
 
@@ -98,9 +99,9 @@ class DashboardScreen(MasteryScreen):
         if due.total:
             return Content.assemble(
                 (f"{due.total} to review today", "bold"),
-                f" ({due.new} new, {due.learning} learning, {due.review} review)",
-                " - press ", ("r", "bold $text-accent"), " to start, ",
-                ("enter", "bold $text-accent"), " for one deck.",
+                f": {due.new} new, {due.learning} learning, {due.review} review. Press ",
+                ("r", "bold $text-accent"),
+                " to start.",
             )
         if stats.next_due is not None:
             now = self.now()
@@ -109,7 +110,11 @@ class DashboardScreen(MasteryScreen):
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
                 f" ({fmt.until(stats.next_due, now)}).",
             )
-        return Content.assemble(("Nothing to review.", "bold"), " Every card is suspended.")
+        if stats.cards_new > stats.cards_suspended:
+            return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
+        return Content.assemble(
+            ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."
+        )
 
     # ------------------------------------------------------------------ actions
     def action_review_all(self) -> None:

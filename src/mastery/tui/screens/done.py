@@ -17,6 +17,7 @@ class DoneScreen(MasteryScreen):
     """Shown when the queue is empty; Enter or Escape goes back to the dashboard."""
 
     AREA = "review"
+    SUB_TITLE = "Review"
     BINDINGS = [
         Binding("enter,escape", "leave", "Dashboard", id="done-leave"),
         Binding("u", "undo", "Undo", id="done-undo"),
@@ -35,12 +36,16 @@ class DoneScreen(MasteryScreen):
             yield Static(id="done-today", markup=False)
             yield Static(
                 Content.assemble(
-                    "Press ", ("enter", "bold $text-accent"), " to go back to your decks",
-                    " or ", ("u", "bold $text-accent"), " to undo the last answer.",
+                    "Press ",
+                    ("enter", "bold $text-accent"),
+                    " to go back to your decks",
+                    " or ",
+                    ("u", "bold $text-accent"),
+                    " to undo the last answer.",
                 ),
                 id="done-hint",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         now = self.now()
@@ -56,14 +61,19 @@ class DoneScreen(MasteryScreen):
             clock = self.col.clock
             if left.total and next_due is not None:
                 what = fmt.plural(left.total, "card")
-                text = (f"{what} still to learn today; the next comes back "
-                        f"{fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)}).")
+                text = (
+                    f"{what} still to learn today; the next comes back "
+                    f"{fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)})."
+                )
             elif left.total:
-                text = (f"{fmt.plural(left.total, 'card')} left today, held back by a "
-                        "sibling reviewed today or by the daily limits.")
+                text = (
+                    f"{fmt.plural(left.total, 'card')} left today, held back by a "
+                    "sibling reviewed today or by the daily limits."
+                )
             elif next_due is not None:
-                text = (f"Next review: {fmt.when(next_due, now, clock)} "
-                        f"({fmt.until(next_due, now)}).")
+                text = (
+                    f"Next review: {fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)})."
+                )
             elif stats.cards_new:
                 text = "No reviews scheduled; more new cards tomorrow (see the daily limit in settings)."
             else:

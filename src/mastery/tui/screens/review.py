@@ -7,9 +7,9 @@ answers Good), 1-4 answer, u undoes.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
+from time import monotonic
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -59,17 +59,23 @@ class Session:
         parts = ", ".join(
             f"{RATING_NAMES[r]} {self.ratings[r]}" for r in sorted(self.ratings) if self.ratings[r]
         )
-        return (f"{fmt.plural(self.answered, 'card')} answered in {fmt.duration(self.time_ms)}"
-                f" ({parts}).")
+        return (
+            f"{fmt.plural(self.answered, 'card')} answered in {fmt.duration(self.time_ms)}"
+            f" ({parts})."
+        )
 
 
 class ReviewScreen(MasteryScreen):
     """One card at a time until the queue is empty."""
 
     AREA = "review"
+    SUB_TITLE = "Review"
     BINDINGS = [
-        Binding("space,enter", "reveal", "Show answer", id="review-reveal"),
-        Binding("space,enter", "answer(3)", "Good", id="review-good-default"),
+        # Not in the footer: the answer area says "Press space..." and then shows the four
+        # choices. Keeping the footer unchanged from card to card also spares a footer rebuild
+        # (about half the work of showing a card).
+        Binding("space,enter", "reveal", "Show answer", show=False, id="review-reveal"),
+        Binding("space,enter", "answer(3)", "Good", show=False, id="review-good-default"),
         Binding("1", "answer(1)", "Again", show=False, id="review-again"),
         Binding("2", "answer(2)", "Hard", show=False, id="review-hard"),
         Binding("3", "answer(3)", "Good", show=False, id="review-good"),
@@ -85,7 +91,7 @@ class ReviewScreen(MasteryScreen):
         self.session = session
         self.card = first
         self.revealed = False
-        self._shown_at = time.monotonic()
+        self._shown_at = 0.0  # set when the card is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,9 +104,9 @@ class ReviewScreen(MasteryScreen):
             yield Rule(id="divider")
             yield Markdown(id="back", open_links=False)
         with Vertical(id="answer-area"):
-            yield Center(Static("Press space to show the answer", id="reveal-hint"))
+            yield Center(Static("Press space or enter to show the answer", id="reveal-hint"))
             yield RatingBar(id="ratings")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.show_card(self.card)
@@ -109,16 +115,21 @@ class ReviewScreen(MasteryScreen):
     def show_card(self, card: CardView) -> None:
         """Show a card's front (the back hidden) and start timing the answer."""
         self.card = card
-        self.revealed = False
-        self.remove_class("-revealed")
+        self._set_revealed(False)
         self.query_one("#front", Markdown).update(card.front)
         self.query_one("#back", Markdown).update(card.back)
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.query_one("#deck-name", Static).update(Content(card.deck_name))
         self.query_one("#card-state", Static).update(self._state_label(card))
         self._update_progress()
-        self.refresh_bindings()
-        self._shown_at = time.monotonic()
+        self._shown_at = monotonic()
+
+    def _set_revealed(self, revealed: bool) -> None:
+        # On the two parts that change rather than the screen, so the header and footer are
+        # not restyled on every card.
+        self.revealed = revealed
+        for part in self.query("#card, #answer-area"):
+            part.set_class(revealed, "-revealed")
 
     def _state_label(self, card: CardView) -> Content:
         label = card.state_name
@@ -149,12 +160,9 @@ class ReviewScreen(MasteryScreen):
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
-            return not self.revealed  # hidden once shown: space/Enter then means Good
+            return not self.revealed  # once shown, space/Enter fall through to "Good"
         if action == "answer":
-            if parameters == (3,) and not self.revealed:
-                # The space/Enter "Good" binding is hidden before reveal; 1-4 show as disabled.
-                return None
-            return True if self.revealed else None
+            return True if self.revealed else None  # None: listed (dimmed) but inactive
         return True
 
     def action_reveal(self) -> None:
@@ -164,20 +172,21 @@ class ReviewScreen(MasteryScreen):
         with self.domain_errors():
             choices = self.col.choices(self.card.id, now=self.now())
         self.query_one(RatingBar).show_choices(choices)
-        self.revealed = True
-        self.add_class("-revealed")
-        self.refresh_bindings()
+        self._set_revealed(True)
 
     def action_answer(self, rating: int) -> None:
         if not self.revealed:
             return
-        ms = int((time.monotonic() - self._shown_at) * 1000)
+        ms = int((monotonic() - self._shown_at) * 1000)
         with self.domain_errors():
             answered = self.col.answer(self.card.id, rating, now=self.now(), duration_ms=ms)
             self.session.record("answer", rating, ms)
             if answered.leech:
-                self.notify("This card keeps slipping: it is now tagged 'leech'.",
-                            title="Leech", severity="warning")
+                self.notify(
+                    "This card keeps slipping: it is now tagged 'leech'.",
+                    title="Leech",
+                    severity="warning",
+                )
             self.next_card()
 
     def on_rating_bar_rated(self, message: RatingBar.Rated) -> None:
@@ -209,8 +218,9 @@ class ReviewScreen(MasteryScreen):
         with self.domain_errors():
             until = self.col.bury(self.card.id, now=self.now())
             self.session.record("bury")
-            self.notify(f"Card buried until {fmt.when(until, self.now(), self.col.clock)} "
-                        "(u to undo).")
+            self.notify(
+                f"Card buried until {fmt.when(until, self.now(), self.col.clock)} (u to undo)."
+            )
             self.next_card()
 
     def action_leave(self) -> None:

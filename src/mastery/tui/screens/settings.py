@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Select, Static, Switch
 
-from mastery.errors import SettingError
+from mastery.errors import MasteryError
 from mastery.settings import SETTINGS, SettingSpec
 from mastery.tui.screens.base import MasteryScreen
 
@@ -26,22 +26,31 @@ def as_text(spec: SettingSpec, value: Any) -> str:
     return str(value)
 
 
+def _help(spec: SettingSpec) -> str:
+    """The setting's help, with its allowed range when it has one."""
+    if spec.minimum is not None and spec.maximum is not None:
+        return f"{spec.help} ({spec.minimum:g} to {spec.maximum:g})"
+    return spec.help
+
+
 class SettingsScreen(MasteryScreen):
     """Every setting with its label and help, edited in place."""
 
     AREA = "settings"
+    SUB_TITLE = "Settings"
     BINDINGS = [
         Binding("escape", "leave", "Back", id="settings-leave"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="settings")
+        self._leaving = False
 
     def compose(self) -> ComposeResult:
         values = self.col.settings()
         yield Header()
         yield Static(
-            "Changes are saved as you make them: Enter or Tab saves a text box.",
+            "Tab moves between settings. Changes save at once; a text box saves on Enter or Tab.",
             id="settings-hint",
         )
         with VerticalScroll(id="settings-list"):
@@ -49,9 +58,9 @@ class SettingsScreen(MasteryScreen):
                 with Horizontal(classes="setting"):
                     with Vertical(classes="setting-text"):
                         yield Static(spec.label, classes="setting-label", markup=False)
-                        yield Static(spec.help, classes="setting-help", markup=False)
+                        yield Static(_help(spec), classes="setting-help", markup=False)
                     yield self._editor(spec, values[spec.key])
-        yield Footer()
+        yield Footer(compact=True)
 
     @staticmethod
     def _editor(spec: SettingSpec, value: Any) -> Widget:
@@ -59,12 +68,12 @@ class SettingsScreen(MasteryScreen):
         if spec.kind is bool:
             return Switch(bool(value), id=wid, animate=False)
         if spec.choices:
-            return Select([(c, c) for c in spec.choices], value=value, allow_blank=False,
-                          id=wid, compact=True)
+            return Select(
+                [(c, c) for c in spec.choices], value=value, allow_blank=False, id=wid, compact=True
+            )
         kind = {int: "integer", float: "number"}.get(spec.kind, "text")
         placeholder = "this computer's zone" if spec.key == "timezone" else ""
-        return Input(as_text(spec, value), type=kind, id=wid, placeholder=placeholder,
-                     compact=True)
+        return Input(as_text(spec, value), type=kind, id=wid, placeholder=placeholder, compact=True)
 
     # ------------------------------------------------------------------ saving
     def save(self, key: str, value: Any, widget: Widget) -> bool:
@@ -72,16 +81,19 @@ class SettingsScreen(MasteryScreen):
         spec = SETTINGS[key]
         try:
             stored = self.col.set_setting(key, value)
-        except SettingError as exc:
+        except MasteryError as exc:
             widget.add_class("-invalid")
-            self.notify(str(exc), title=f"{spec.label}: not saved", severity="error",
-                        markup=False)
+            self.notify(str(exc), title=f"{spec.label}: not saved", severity="error", markup=False)
             return False
         widget.remove_class("-invalid")
         if isinstance(widget, Input):
             widget.value = as_text(spec, stored)
-        self.notify(f"{spec.label}: {as_text(spec, stored) or '(empty)'}", title="Saved",
-                    markup=False, timeout=2)
+        self.notify(
+            f"{spec.label}: {as_text(spec, stored) or '(empty)'}",
+            title="Saved",
+            markup=False,
+            timeout=2,
+        )
         return True
 
     def _save_input(self, widget: Input) -> None:
@@ -98,7 +110,7 @@ class SettingsScreen(MasteryScreen):
         self._save_input(event.input)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
-        if self.is_attached and event.input.is_attached:
+        if not self._leaving:  # leaving saves first; the blur that follows must not repeat it
             self._save_input(event.input)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
@@ -115,4 +127,5 @@ class SettingsScreen(MasteryScreen):
         """Escape: save the text box being edited (if its value is good), then go back."""
         if isinstance(self.focused, Input):
             self._save_input(self.focused)
+        self._leaving = True
         self.dismiss()

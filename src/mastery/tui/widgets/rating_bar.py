@@ -30,7 +30,9 @@ class RatingBar(Horizontal):
     def compose(self) -> ComposeResult:
         for rating, name in _NAMES.items():
             yield RatingButton(
-                self._label(rating, name, ""), id=f"rating-{rating}", classes=f"rating-{rating}",
+                self._label(rating, name, ""),
+                id=f"rating-{rating}",
+                classes=f"rating-{rating}",
                 compact=True,
             )
 

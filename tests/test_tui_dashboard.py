@@ -1,0 +1,204 @@
+"""The dashboard, the global keys, help, the command palette and the daily backup."""
+
+from __future__ import annotations
+
+from test_tui_helpers import SIZE, add_deck, make_app, review_count, screen_text
+from textual.command import CommandInput
+from textual.widgets import Input
+
+from conftest import NOW
+from mastery.tui.app import MasteryCommands
+from mastery.tui.screens.browser import BrowserScreen
+from mastery.tui.screens.dashboard import DashboardScreen
+from mastery.tui.screens.done import DoneScreen
+from mastery.tui.screens.help import HelpScreen
+from mastery.tui.screens.review import ReviewScreen
+from mastery.tui.screens.settings import SettingsScreen
+
+GEO = [("Capital of France?", "Paris"), ("Capital of Peru?", "Lima")]
+ART = [
+    ("Who painted Guernica?", "Picasso"),
+    ("Who painted the Mona Lisa?", "Leonardo"),
+    ("Who sculpted David?", "Michelangelo"),
+]
+
+
+def row_of(text: str, name: str) -> list[str]:
+    return next(line for line in text.splitlines() if name in line).split()
+
+
+async def test_dashboard_shows_each_deck_with_new_learning_due(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    add_deck(col, write_deck, "art", "Art", ART)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "New" in text and "Learning" in text and "Due" in text
+        assert row_of(text, "Art")[-4:] == ["3", "0", "0", "3"]
+        assert row_of(text, "Geography")[-4:] == ["2", "0", "0", "2"]
+        assert "0 reviews" in text and "Streak 0 days" in text
+        assert "5 to review today" in text
+        # footer key hints
+        assert "Review all" in text and "Help" in text and "Quit" in text
+
+        await pilot.press("r", "space", "1")  # new cards come in import order: Geography
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        text = screen_text(app)
+        assert row_of(text, "Geography")[-4:] == ["1", "1", "0", "2"]
+        assert row_of(text, "Art")[-4:] == ["3", "0", "0", "3"]
+        assert "1 review " in text and "Streak 1 day" in text
+
+
+async def test_enter_on_a_deck_reviews_only_that_deck(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    add_deck(col, write_deck, "art", "Art", ART)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")  # second row: Geography
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Capital of France?" in screen_text(app)
+        assert "0 / 2" in screen_text(app)
+        await pilot.press("space", "4", "space", "4")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("k", "down", "up", "enter")  # arrows and j/k both move
+        await pilot.pause()
+        assert "Who painted Guernica?" in screen_text(app)
+    assert [c.reps for c in col.search_cards("deck:art")] == [0, 0, 0]
+    assert [c.reps for c in col.search_cards("deck:geo")] == [1, 1]
+
+
+async def test_empty_dashboard_says_how_to_import(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No decks yet" in text and "mastery import FILE" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_nothing_due_shows_when_the_next_review_is(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO[:1])
+    col.answer(col.card("geo/c1").id, 4, now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "All done for today." in text and "Next review:" in text
+
+
+async def test_help_lists_the_keys_of_the_current_screen(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Review all" in text and "Review deck" in text and "Browse" in text
+        assert "Quit" in text
+        await pilot.press("escape", "r", "question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("Show answer", "Again", "Hard", "Good", "Easy", "Undo", "Suspend", "Bury"):
+            assert words in text
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_q_quits_but_types_in_a_search_box(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "slash", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        assert app.screen.query_one("#search", Input).value == "q"
+        await pilot.press("escape", "q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_palette_has_area_commands_for_screens_and_actions(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [t for t, _, _ in MasteryCommands(app.screen)._commands()]
+        for title in (
+            "dashboard: Open",
+            "review: Start",
+            "browse: Cards",
+            "settings: Open",
+            "review: Deck Geography",
+            "dashboard: Review all",
+        ):
+            assert title in titles
+        await pilot.press("r")
+        await pilot.pause()
+        titles = [t for t, _, _ in MasteryCommands(app.screen)._commands()]
+        assert {"review: Show answer", "review: Undo", "review: Suspend", "review: Bury"} <= set(
+            titles
+        )
+        assert "review: Again" not in titles  # not before the answer is shown
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        app.screen.query_one(CommandInput).value = "settings"  # as typed, in one go
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert len(app.screen_stack) == 2  # the review screen was closed, not stacked under
+
+
+async def test_daily_backup_runs_in_a_worker(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert len(col.backups()) == 1
+
+
+async def test_palette_undo_from_the_dashboard_brings_the_last_card_back(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space", "4")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        commands = {t: run for t, run, _ in MasteryCommands(app.screen)._commands()}
+        commands["review: Undo"]()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Capital of France?" in screen_text(app)
+    assert review_count(col) == 0
+
+
+async def test_palette_shows_deck_names_with_brackets_literally(col, write_deck) -> None:
+    add_deck(col, write_deck, "odd", "Odd [/] [bold]deck", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        provider = MasteryCommands(app.screen)
+        found = [hit async for hit in provider.search("odd deck")]
+        assert any(hit.prompt.plain == "review: Deck Odd [/] [bold]deck" for hit in found)
+        shown = [hit async for hit in provider.discover()]
+        assert any(hit.prompt.plain == "review: Deck Odd [/] [bold]deck" for hit in shown)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        app.screen.query_one(CommandInput).value = "odd"
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Odd [/] [bold]deck" in screen_text(app)

@@ -1,0 +1,261 @@
+"""The review screen: reveal, answer, undo, suspend, bury, leave, and the done screen."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from test_tui_helpers import SIZE, add_deck, make_app, review_count, screen_text
+from textual.widgets import Markdown
+
+from mastery.tui.screens import review as review_module
+from mastery.tui.screens.dashboard import DashboardScreen
+from mastery.tui.screens.done import DoneScreen
+from mastery.tui.screens.review import ReviewScreen
+from mastery.tui.widgets.rating_bar import RatingButton
+
+CARDS = [
+    ("Capital of France?", "Paris"),
+    ("Capital of Peru?", "Lima"),
+    ("Capital of Kenya?", "Nairobi"),
+]
+
+
+@pytest.fixture
+def geo(col, write_deck):
+    add_deck(col, write_deck, "geo", "Geography", CARDS)
+    return col
+
+
+@pytest.fixture
+def ticking(monkeypatch):
+    """A monotonic clock that advances 2.5 s each time the review screen reads it."""
+    ticks = itertools.count(start=100.0, step=2.5)
+    monkeypatch.setattr(review_module, "monotonic", lambda: next(ticks))
+
+
+def logged(col):
+    return col.conn.execute(
+        "SELECT c.front, r.rating, r.duration_ms FROM reviewlog r JOIN card c ON c.id = r.card_id "
+        "ORDER BY r.id"
+    ).fetchall()
+
+
+async def test_whole_session_reveals_answers_and_logs_every_review(geo, ticking) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        text = screen_text(app)
+        assert "Capital of France?" in text
+        assert "Geography" in text and "new" in text and "0 / 3" in text
+        assert "Paris" not in text
+
+        await pilot.press("3")  # rating keys do nothing before the answer is shown
+        await pilot.pause()
+        assert review_count(geo) == 0 and "Paris" not in screen_text(app)
+
+        await pilot.press("space")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Paris" in text
+        labels = [str(b.label) for b in app.screen.query(RatingButton)]
+        assert [label.split()[:2] for label in labels] == [
+            ["1", "Again"],
+            ["2", "Hard"],
+            ["3", "Good"],
+            ["4", "Easy"],
+        ]
+        assert all(len(label.split()) == 3 for label in labels)  # each shows its interval
+
+        await pilot.press("1")  # Again: the card comes back in a minute
+        await pilot.pause()
+        assert "Capital of Peru?" in screen_text(app)
+        assert "1 / 4" in screen_text(app)  # 2 new + 1 learning left
+
+        for key in ("enter", "3", "space", "4"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert "Capital of Kenya?" not in screen_text(app)
+        assert "3 / 5" in screen_text(app)
+
+        # The learning cards come back within the learn-ahead window; Easy graduates them.
+        while isinstance(app.screen, ReviewScreen):
+            await pilot.press("space", "4")
+            await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+
+    rows = logged(geo)
+    assert [(front, rating) for front, rating, _ in rows[:3]] == [
+        ("Capital of France?", 1),
+        ("Capital of Peru?", 3),
+        ("Capital of Kenya?", 4),
+    ]
+    assert [rating for _, rating, _ in rows[3:]] == [4, 4]
+    assert all(ms == 2500 for _, _, ms in rows)  # one tick from showing to answering
+    assert geo.counts(now=app.now()).total == 0
+
+
+async def test_space_or_enter_after_reveal_answers_good(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert [r for _, r, _ in logged(geo)] == [3]
+
+
+async def test_undo_restores_the_card_front_side_and_deletes_its_log(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space", "4")
+        await pilot.pause()
+        assert review_count(geo) == 1
+        assert "Capital of Peru?" in screen_text(app)
+        assert "1 / 3" in screen_text(app)
+
+        await pilot.press("u")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Capital of France?" in text and "Paris" not in text
+        assert "0 / 3" in text
+        assert review_count(geo) == 0
+        card = geo.card("geo/c1")
+        assert (card.state, card.reps) == (0, 0)
+
+        await pilot.press("u")  # nothing left to undo
+        await pilot.pause()
+        assert ("information", "Nothing to undo.") in app.notes
+
+
+async def test_escape_mid_session_keeps_every_answer_given(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space", "4", "space", "2", "space")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "2 reviews" in screen_text(app)
+    assert [(f, r) for f, r, _ in logged(geo)] == [
+        ("Capital of France?", 4),
+        ("Capital of Peru?", 2),
+    ]
+    assert geo.card("geo/c3").reps == 0  # revealed but not answered: nothing written
+
+
+async def test_suspend_and_bury_from_review_and_undo_them(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "s")
+        await pilot.pause()
+        assert geo.card("geo/c1").suspended
+        assert "Capital of Peru?" in screen_text(app)
+
+        await pilot.press("b")
+        await pilot.pause()
+        assert geo.card("geo/c2").buried_until is not None
+        assert "Capital of Kenya?" in screen_text(app)
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert geo.card("geo/c2").buried_until is None
+        assert "Capital of Peru?" in screen_text(app)
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert not geo.card("geo/c1").suspended
+        assert "Capital of France?" in screen_text(app)
+    assert review_count(geo) == 0
+
+
+async def test_done_screen_tells_what_was_done_and_what_is_next(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        for _ in CARDS:
+            await pilot.press("space", "4")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        text = screen_text(app)
+        assert "Done for today!" in text
+        assert "3 cards answered" in text and "Easy 3" in text
+        assert "Next review:" in text
+        assert "Today: 3 reviews" in text
+
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "All done for today." in screen_text(app)
+
+
+async def test_undo_from_the_done_screen_brings_the_card_back(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        for _ in CARDS:
+            await pilot.press("space", "4")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "Capital of Kenya?" in screen_text(app)
+        assert "2 / 3" in screen_text(app)
+    assert review_count(geo) == 2
+
+
+async def test_nothing_due_goes_to_the_done_screen(col, write_deck) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        assert "Nothing due right now" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_card_text_with_rich_markup_is_shown_literally(col, write_deck) -> None:
+    add_deck(
+        col,
+        write_deck,
+        "tricky",
+        "Tricky [bold]deck",
+        [("Colour [red]this[/] and [/] and [link=x]", "Back [b]not bold[/b]")],
+    )
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Colour [red]this[/] and [/] and [link=x]" in text
+        assert "Back [b]not bold[/b]" in text
+        assert "Tricky [bold]deck" in text
+        assert app.screen.query_one("#front", Markdown).source.startswith("Colour [red]")
+
+
+async def test_start_review_opens_straight_into_one_deck(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", CARDS)
+    add_deck(col, write_deck, "art", "Art", [("Who painted Guernica?", "Picasso")])
+    app = make_app(col, start_review=True, deck_key="geo")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        for _ in CARDS:
+            assert "Guernica" not in screen_text(app)
+            await pilot.press("space", "4")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        assert "Geography" in screen_text(app)
+    assert col.card("art/c1").reps == 0
+
+
+async def test_unknown_deck_is_an_error_notification_not_a_traceback(geo) -> None:
+    app = make_app(geo, start_review=True, deck_key="nope")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert any(sev == "error" and "nope" in msg for sev, msg in app.notes)

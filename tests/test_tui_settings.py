@@ -1,0 +1,116 @@
+"""The settings screen: built from SETTINGS, saved through Collection.set_setting."""
+
+from __future__ import annotations
+
+from test_tui_helpers import SIZE, make_app, screen_text
+from textual.widgets import Input, Select, Switch
+
+from mastery.settings import SETTINGS
+from mastery.tui.screens.dashboard import DashboardScreen
+from mastery.tui.screens.settings import SettingsScreen
+
+
+async def open_settings(pilot) -> SettingsScreen:
+    await pilot.press("s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, SettingsScreen)
+    return pilot.app.screen
+
+
+async def type_into(pilot, widget: Input, text: str, then: str = "enter") -> None:
+    """Focus a box, put `text` in it (in one go: typing key by key is slow), press `then`."""
+    widget.focus()
+    await pilot.pause()
+    widget.value = text
+    await pilot.press(then)
+    await pilot.pause()
+
+
+async def test_every_setting_is_listed_with_its_label_help_and_editor(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=(100, 200)) as pilot:
+        screen = await open_settings(pilot)
+        text = screen_text(app)
+        for spec in SETTINGS.values():
+            assert spec.label in text
+            assert spec.help.split()[0] in text
+            editor = screen.query_one(f"#setting-{spec.key}")
+            expected = Switch if spec.kind is bool else Select if spec.choices else Input
+            assert isinstance(editor, expected)
+        assert screen.query_one("#setting-learning_steps", Input).value == "1m 10m"
+
+
+async def test_a_valid_value_is_saved(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        box = screen.query_one("#setting-new_per_day", Input)
+        box.focus()
+        await pilot.press("ctrl+u", "3", "5", "enter")  # typed for real once
+        await pilot.pause()
+        assert col.setting("new_per_day") == 35
+        steps = screen.query_one("#setting-learning_steps", Input)
+        await type_into(pilot, steps, "2m,15m", then="tab")  # leaving the box saves it too
+        assert col.setting("learning_steps") == ["2m", "15m"]
+        assert steps.value == "2m 15m"
+        assert ("information", "New cards per day: 35") in app.notes
+
+
+async def test_an_invalid_value_is_refused_and_nothing_is_saved(col) -> None:
+    before = col.settings()
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        box = screen.query_one("#setting-desired_retention", Input)
+        await type_into(pilot, box, "1.5")
+        assert col.setting("desired_retention") == 0.9
+        assert box.has_class("-invalid")
+        assert any(sev == "error" and "at most 0.99" in msg for sev, msg in app.notes)
+
+        steps = screen.query_one("#setting-learning_steps", Input)
+        await type_into(pilot, steps, "soon")
+        assert col.setting("learning_steps") == ["1m", "10m"]
+        assert any(sev == "error" and "invalid step 'soon'" in msg for sev, msg in app.notes)
+
+        await type_into(pilot, box, "0.85")
+        assert col.setting("desired_retention") == 0.85
+        assert not box.has_class("-invalid")
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+    after = col.settings()
+    assert {key for key in before if before[key] != after[key]} == {"desired_retention"}
+
+
+async def test_switches_and_selects_save_on_change(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        screen.query_one("#setting-enable_fuzz", Switch).toggle()
+        await pilot.pause()
+        assert col.setting("enable_fuzz") is False
+        screen.query_one("#setting-leech_action", Select).value = "tag"
+        await pilot.pause()
+        assert col.setting("leech_action") == "tag"
+
+
+async def test_escape_saves_the_box_being_edited(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        await type_into(
+            pilot, screen.query_one("#setting-reviews_per_day", Input), "120", then="escape"
+        )
+        assert isinstance(app.screen, DashboardScreen)
+    assert col.setting("reviews_per_day") == 120
+
+
+async def test_escape_with_a_bad_value_reports_it_once_and_saves_nothing(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        await type_into(pilot, screen.query_one("#setting-rollover_hour", Input), "25", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+    assert [sev for sev, _ in app.notes] == ["error"]
+    assert col.setting("rollover_hour") == 4
