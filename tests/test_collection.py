@@ -358,3 +358,11 @@ def test_auto_backup_once_a_day(col: Collection) -> None:
     assert col.auto_backup(now=NOW + timedelta(days=1)) is not None
     col.set_setting("auto_backup", False)
     assert col.auto_backup(now=NOW + timedelta(days=2)) is None
+
+
+def test_search_is_due_follows_the_given_clock(col: Collection, write_deck) -> None:
+    col.import_files([write_deck(BASIC)], now=NOW)
+    col.answer(col.card("demo/one").id, 4, now=NOW)  # a review card, due in a few days
+    assert col.search_cards("is:due", now=NOW) == []
+    later = [c.key for c in col.search_cards("is:due", now=NOW + timedelta(days=60))]
+    assert later == ["one"]

@@ -522,7 +522,12 @@ class Collection:
         return self.scheduler.retrievability(_memory(card), now or utcnow())
 
     def search_cards(
-        self, query: str = "", *, deck: str | None = None, limit: int = 1000
+        self,
+        query: str = "",
+        *,
+        deck: str | None = None,
+        limit: int = 1000,
+        now: datetime | None = None,
     ) -> list[CardView]:
         """Cards matching a search: words match front or back; `tag:x`, `deck:x` and
         `is:new|learning|review|due|suspended|leech` narrow it (all terms must hold)."""
@@ -542,20 +547,20 @@ class Collection:
             elif lowered.startswith("is:"):
                 clauses.append(_IS_FILTERS.get(lowered[3:], "0"))
                 if lowered == "is:due":
-                    params.append(to_ms(self.clock.next_day_start(utcnow())))
+                    params.append(to_ms(self.clock.next_day_start(now or utcnow())))
             else:
                 clauses.append("(c.front LIKE ? ESCAPE '\\' OR c.back LIKE ? ESCAPE '\\')")
                 params += [f"%{_like(term)}%"] * 2
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._cards(f"{where} ORDER BY d.name, c.position LIMIT {int(limit)}", params)
 
-    def suspend(self, card_ids: Iterable[int]) -> int:
-        return self._set_suspended(list(card_ids), True)
+    def suspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
+        return self._set_suspended(list(card_ids), True, now or utcnow())
 
-    def unsuspend(self, card_ids: Iterable[int]) -> int:
-        return self._set_suspended(list(card_ids), False)
+    def unsuspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
+        return self._set_suspended(list(card_ids), False, now or utcnow())
 
-    def _set_suspended(self, ids: list[int], on: bool) -> int:
+    def _set_suspended(self, ids: list[int], on: bool, now: datetime) -> int:
         if not ids:
             return 0
         marks = ",".join("?" * len(ids))
@@ -568,7 +573,7 @@ class Collection:
             changed = conn.execute(
                 f"UPDATE card SET suspended = ?, updated_at = ? WHERE id IN ({marks}) "
                 f"AND (suspended != 0) != ?",
-                [SUSPENDED_BY_USER if on else SUSPENDED_NO, to_ms(utcnow()), *ids, on],
+                [SUSPENDED_BY_USER if on else SUSPENDED_NO, to_ms(now), *ids, on],
             ).rowcount
         if len(ids) == 1:
             self._undo.append(_UndoStep("suspend", ids[0], before={"suspended": before[0][1]}))

@@ -100,7 +100,7 @@ class BrowserScreen(MasteryScreen):
         previous = table.cursor_key if keep_cursor else None
         cards: list[CardView] = []
         with self.domain_errors():
-            cards = self.col.search_cards(query, limit=LIMIT)
+            cards = self.col.search_cards(query, limit=LIMIT, now=self.now())
         self._query = query
         table.clear()
         self._cards = {str(c.id): c for c in cards}
@@ -160,10 +160,10 @@ class BrowserScreen(MasteryScreen):
             return
         with self.domain_errors():
             if card.suspended:
-                self.col.unsuspend([card.id])
+                self.col.unsuspend([card.id], now=self.now())
                 self.notify("Card unsuspended: it is back in the review queue.")
             else:
-                self.col.suspend([card.id])
+                self.col.suspend([card.id], now=self.now())
                 self.notify("Card suspended: it leaves the review queue until unsuspended.")
             fresh = self.col.card(card.id)
             self._cards[str(card.id)] = fresh

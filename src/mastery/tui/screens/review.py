@@ -209,7 +209,7 @@ class ReviewScreen(MasteryScreen):
 
     def action_suspend(self) -> None:
         with self.domain_errors():
-            self.col.suspend([self.card.id])
+            self.col.suspend([self.card.id], now=self.now())
             self.session.record("suspend")
             self.notify("Card suspended (u to undo).")
             self.next_card()
