@@ -202,3 +202,30 @@ async def test_palette_shows_deck_names_with_brackets_literally(col, write_deck)
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
         assert "Odd [/] [bold]deck" in screen_text(app)
+
+
+async def test_dashboard_shows_active_goals_and_todays_journal(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    col.goals.add("Learn the capitals", target="in 30 days", milestones=["Europe", "Asia"],
+                  now=NOW)
+    col.goals.complete_milestone("learn", 1, now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Learn the capitals" in text and "50%" in text and "30d left" in text
+        assert "no entry yet today" in text and "Journal streak 0 days" in text
+    col.journal.add("Asia is harder than I thought", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Journal written today" in text and "Journal streak 1 day" in text
+
+
+async def test_dashboard_without_goals_says_how_to_add_one(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Goals none yet" in screen_text(app)

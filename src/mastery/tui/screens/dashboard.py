@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,9 @@ from mastery.collection import DeckSummary, Stats
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
+
+if TYPE_CHECKING:
+    from mastery.goals import GoalView
 
 
 class DashboardScreen(MasteryScreen):
@@ -36,6 +41,7 @@ class DashboardScreen(MasteryScreen):
         yield Static(id="next", markup=False)
         yield KeyTable(id="decks")
         yield Static(id="empty", markup=False)
+        yield Static(id="goals", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -56,6 +62,20 @@ class DashboardScreen(MasteryScreen):
             decks = self.col.decks(now=now)
             stats = self.col.stats(now=now)
             self._show(decks, stats)
+        # Goals and the journal are drawn after the decks, so the first paint never waits.
+        self.call_after_refresh(self._show_goals)
+
+    def _show_goals(self) -> None:
+        """Active goals with progress, and whether today has a journal entry."""
+        now = self.now()
+        with self.domain_errors():
+            goals = self.col.goals.dashboard(now=now)
+            journal = self.col.journal
+            wrote_today = journal.has_entry_today(now=now)
+            journal_streak = journal.streak(now=now)
+            self.query_one("#goals", Static).update(
+                _goals_block(goals, wrote_today, journal_streak)
+            )
 
     def _show(self, decks: list[DeckSummary], stats: Stats) -> None:
         table = self.query_one("#decks", KeyTable)
@@ -132,6 +152,41 @@ class DashboardScreen(MasteryScreen):
         event.stop()
         if event.row_key.value is not None:
             self.app.start_review(event.row_key.value)
+
+
+def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) -> Content:
+    """The dashboard's personal-mastery lines: journal today and streak, then active goals."""
+    if wrote_today:
+        journal = Content.assemble(("Journal ", "bold"), ("written today", "$text-success"))
+    else:
+        journal = Content.assemble(
+            ("Journal ", "bold"), "no entry yet today (press ", ("w", "bold $text-accent"),
+            " to write one)",
+        )
+    parts = [
+        journal, "  ·  ", ("Journal streak ", "bold"), fmt.plural(journal_streak, "day"), "\n",
+    ]
+    if not goals:
+        parts += [("Goals ", "bold"), "none yet (press ", ("g", "bold $text-accent"),
+                  " for goals, then a to add one)"]
+        return Content.assemble(*parts)
+    parts.append(("Goals", "bold"))
+    for goal in goals[:5]:
+        filled = round(goal.progress * 10)
+        left = "" if goal.days_left is None else (
+            f"  {goal.days_left}d left" if goal.days_left >= 0 else f"  {-goal.days_left}d late"
+        )
+        parts += [
+            "\n  ", ("█" * filled, "$success"), ("░" * (10 - filled), "$text-disabled"),
+            f" {goal.progress:4.0%}  ", goal.title, (left, "$text-muted"),
+        ]
+        if goal.confidence_falling:
+            parts.append(("  confidence falling", "bold $text-warning"))
+        elif goal.check_in_due:
+            parts.append(("  check-in due", "$text-warning"))
+    if len(goals) > 5:
+        parts.append((f"\n  … and {len(goals) - 5} more (press g)", "$text-muted"))
+    return Content.assemble(*parts)
 
 
 def _count(n: int, style: str) -> Text:
