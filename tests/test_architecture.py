@@ -16,6 +16,7 @@ HEADLESS = [
     "mastery.days",
     "mastery.decks",
     "mastery.decks.importer",
+    "mastery.mentor",
     "mastery.models",
     "mastery.paths",
     "mastery.scheduler",

@@ -13,6 +13,15 @@ from mastery.collection import Collection
 from mastery.errors import ProfileError
 
 V1_DUMP = ROOT / "tests" / "data" / "profile_v1.sql"
+V2_DUMP = ROOT / "tests" / "data" / "profile_v2.sql"
+MENTOR_TABLES = {"feedbackcomment", "feedbacknote", "mentee", "menteeentry", "mentorcomment"}
+
+
+def _load(dump: Path, path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.executescript(dump.read_text(encoding="utf-8"))
+    conn.close()
+    return path
 
 
 def test_schema_version_constants_agree() -> None:
@@ -30,10 +39,7 @@ def test_new_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
 
 def test_database_of_the_first_schema_opens_and_keeps_its_data(tmp_path: Path) -> None:
     """A profile written by schema 1 (a dump kept in tests/data) opens with today's code."""
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    conn.executescript(V1_DUMP.read_text(encoding="utf-8"))
-    conn.close()
+    path = _load(V1_DUMP, tmp_path / "old.db")
     with Collection.open_path(path) as col:
         assert col.db.version == db.SCHEMA_VERSION
         info = col.card_info("demo/one", now=NOW)
@@ -43,14 +49,39 @@ def test_database_of_the_first_schema_opens_and_keeps_its_data(tmp_path: Path) -
         col.answer(card.id, 3, now=NOW)
         tables = {r[0] for r in col.conn.execute("SELECT name FROM sqlite_master")}
         assert {"goal", "milestone", "checkin", "journalentry", "entrygoal"} <= tables
+        assert tables >= MENTOR_TABLES
 
 
-def test_migrated_schema_equals_a_new_one(tmp_path: Path) -> None:
-    """Migrating schema 1 forward gives exactly the tables and indices a new profile gets."""
-    old = tmp_path / "old.db"
-    conn = sqlite3.connect(old)
-    conn.executescript(V1_DUMP.read_text(encoding="utf-8"))
-    conn.close()
+def test_database_of_the_second_schema_opens_and_keeps_its_data(tmp_path: Path) -> None:
+    """A profile written by schema 2 (goals and journal) opens with today's code, keeps its
+    deck, answers, goal and entries, and gains the mentor tables, empty."""
+    path = _load(V2_DUMP, tmp_path / "v2.db")
+    with Collection.open_path(path) as col:
+        assert col.db.version == db.SCHEMA_VERSION
+        assert len(col.card_info("demo/one", now=NOW).history) == 2
+        goal = col.goals.get("Speak German", now=NOW)
+        assert (goal.visibility, goal.reality) == ("shared", "I read slowly")
+        assert [(m.title, m.done) for m in goal.milestones] == [
+            ("Finish A1", True), ("First chat", False)]
+        assert [c.confidence for c in goal.check_ins] == [7]
+        entries = {e.title: e for e in col.journal.list()}
+        assert entries["Dative"].visibility == "shared"
+        assert entries["Dative"].goal_ids == (goal.id,)
+        assert len(entries) == 2
+        tables = {r[0] for r in col.conn.execute("SELECT name FROM sqlite_master")}
+        assert tables >= MENTOR_TABLES
+        for table in MENTOR_TABLES:
+            assert col.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+        # The new tables work: the mentee side reads its (empty) feedback.
+        assert col.mentor.comments_for_entry(entries["Dative"].uid) == []
+        assert col.mentor.mentees() == []
+
+
+@pytest.mark.parametrize("dump", [V1_DUMP, V2_DUMP], ids=["from-v1", "from-v2"])
+def test_migrated_schema_equals_a_new_one(tmp_path: Path, dump: Path) -> None:
+    """Migrating an older schema forward gives exactly the tables and indices a new profile
+    gets."""
+    old = _load(dump, tmp_path / "old.db")
     migrated = db.Database.open(old)
     fresh = db.Database.open(tmp_path / "new.db")
 

@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _goal_parsers(sub)
     _journal_parsers(sub)
+    _mentor_parsers(sub)
 
     p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
     _json_flag(p)
@@ -187,6 +188,58 @@ def _journal_parsers(sub: Any) -> None:
     _json_flag(p)
 
 
+def _mentor_parsers(sub: Any) -> None:
+    mentor = sub.add_parser(
+        "mentor", help="mentors: share entries and get feedback, or mentor others"
+    )
+    actions = mentor.add_subparsers(dest="mentor_command", metavar="ACTION", required=True)
+
+    p = actions.add_parser("export", help="write a bundle of what you share for your mentor")
+    p.add_argument("--to", metavar="FILE", help="the bundle file to write")
+    p.add_argument("--since", metavar="DATE",
+                   help='only entries from this day on: "2026-10-01", "3 weeks ago"')
+    p.add_argument("--name", help="the name your mentor sees (remembered)")
+    p.add_argument("--deck", action="append", dest="decks", metavar="DECK",
+                   help="include this deck's maturity (counts only, no card text; repeatable)")
+    p.add_argument("--preview", action="store_true",
+                   help="print exactly what would be written, and write nothing")
+    _json_flag(p)
+    p = actions.add_parser("feedback", help="import your mentor's feedback file")
+    p.add_argument("file", metavar="FILE")
+    _json_flag(p)
+
+    p = actions.add_parser("add", help="store (or update) a mentee's bundle")
+    p.add_argument("file", metavar="FILE")
+    _json_flag(p)
+    p = actions.add_parser("list", help="your mentees: last activity, entries, unread")
+    _json_flag(p)
+    p = actions.add_parser("show", help="a mentee's shared goals and entries (marks them read)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
+    p.add_argument("--goal", metavar="GOAL", help="g-<id>, or the start of the goal's title")
+    p.add_argument("--when", metavar="PHRASE",
+                   help='"last week", "since 2026-10-01", "in march", "last 30 days"')
+    p.add_argument("--keep-unread", action="store_true", help="do not mark entries read")
+    _json_flag(p)
+    p = actions.add_parser("open", help="open the Mentees screen")
+    p.add_argument("name", nargs="?", metavar="NAME", help="start on this mentee")
+    p = actions.add_parser("comment", help="comment on a mentee's entry or goal")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("ref", metavar="ENTRY_OR_GOAL", help="entry id (e-...) or goal id (g-...)")
+    p.add_argument("text")
+    _json_flag(p)
+    p = actions.add_parser("note", help="write your overall note for a mentee (\"\" clears it)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("text")
+    _json_flag(p)
+    p = actions.add_parser("reply", help="write the feedback file for a mentee")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--to", required=True, metavar="FILE")
+    p.add_argument("--name", dest="my_name", metavar="YOUR_NAME",
+                   help="the name your mentee sees (remembered)")
+    _json_flag(p)
+
+
 def _json_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -228,6 +281,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                 col.deck(args.deck)  # fail before the screen opens
             run_app(col, start_review=command == "review",
                     deck_key=getattr(args, "deck", None))
+        finally:
+            col.close()
+        return 0
+    if command == "mentor" and args.mentor_command == "open":
+        col = _open(args)
+        try:
+            if args.name:
+                col.mentor.mentee(args.name)  # an unknown name fails before the screen opens
+            from mastery.tui.app import run_app
+
+            run_app(col, start_screen="mentees", mentee=args.name)
         finally:
             col.close()
         return 0
@@ -371,10 +435,13 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         return 0
     if action == "show":
         detail = goals.get(args.ref)
+        comments = col.mentor.comments_for_goal(detail.id)
         if args.json:
-            _print_json(detail.to_dict())
+            _print_json({**detail.to_dict(), "feedback": [c.to_dict() for c in comments]})
         else:
             _print_goal(detail)
+            _print_feedback(comments)
+        col.mentor.mark_read([c.uid for c in comments])
         return 0
     if action == "milestone":
         if args.milestone_command == "add":
@@ -476,8 +543,9 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         return 0
     if action == "show":
         entry = journal.get(args.ref)
+        comments = col.mentor.comments_for_entry(entry.uid)
         if args.json:
-            _print_json(entry.to_dict())
+            _print_json({**entry.to_dict(), "feedback": [c.to_dict() for c in comments]})
         else:
             print(f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
                   + (f"  prompt: {entry.prompt}" if entry.prompt else ""))
@@ -486,6 +554,8 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
             if entry.goals:
                 print("goals: " + "; ".join(entry.goals))
             print(f"\n# {entry.title}\n\n{entry.body}")
+            _print_feedback(comments)
+        col.mentor.mark_read([c.uid for c in comments])
         return 0
     if action == "prompts":
         prompts = journal.prompts()
@@ -542,6 +612,169 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         for snippet, spans in hit.highlights:
             print(f"    {mark(snippet, spans)}")
     return 0
+
+
+def _print_feedback(comments: list[Any]) -> None:
+    """A mentor's comments under the entry or goal they belong to."""
+    if not comments:
+        return
+    print("\nFeedback:")
+    for c in comments:
+        new = " (new)" if c.unread else ""
+        print(f"  {c.mentor_name}, {c.updated.date().isoformat()}{new}:")
+        for line in c.body.splitlines():
+            print(f"    {line}")
+
+
+def _mentor(col: Any, args: argparse.Namespace) -> int:
+    mentor = col.mentor
+    action = args.mentor_command
+    if action == "export":
+        if not args.to and not args.preview:
+            raise MasteryError("where to? give --to FILE (or --preview to see the bundle)")
+        preview = mentor.preview_bundle(since=args.since, name=args.name,
+                                        decks=args.decks or ())
+        if args.preview:
+            sys.stdout.write(preview.text)
+            return 0
+        mentor.write_bundle(Path(args.to), preview)
+        if args.json:
+            _print_json({**preview.to_dict(), "file": args.to})
+        else:
+            print(f"Wrote {_count(preview.entry_count, 'shared entry', 'shared entries')} and "
+                  f"{_count(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}")
+            print("Private entries, private goals and card text are never included.")
+        return 0
+    if action == "feedback":
+        report = mentor.import_feedback(Path(args.file))
+        if args.json:
+            _print_json(report.to_dict())
+            return 0
+        print(f"Feedback from {report.mentor_name}: {_count(report.added, 'new comment')}, "
+              f"{report.updated} updated, {report.unchanged} unchanged, "
+              f"{report.withdrawn} withdrawn")
+        if report.note is not None:
+            print(f"New note from {report.mentor_name}:")
+            for line in report.note.body.splitlines():
+                print(f"    {line}")
+        if report.added or report.updated:
+            print("See them with `mastery journal show ENTRY` and `mastery goal show GOAL`.")
+        return 0
+    if action == "add":
+        added = mentor.add_bundle(Path(args.file))
+        if args.json:
+            _print_json(added.to_dict())
+            return 0
+        m = added.mentee
+        verb = "Added" if added.new_mentee else "Updated"
+        print(f"{verb} {m.name}: {added.added} new, {added.updated} changed, "
+              f"{added.unchanged} unchanged, {added.removed} no longer shared; "
+              f"{_count(m.entries, 'entry', 'entries')} and {_count(m.goals, 'goal')} in all")
+        return 0
+    if action == "list":
+        mentees = mentor.mentees()
+        if args.json:
+            _print_json([m.to_dict() for m in mentees])
+        elif not mentees:
+            print("No mentees yet. Store a mentee's bundle with: mastery mentor add FILE")
+        else:
+            _table(
+                ["mentee", "last activity", "entries", "unread", "goals", "comments"],
+                [[m.name, m.last_activity.isoformat(), m.entries, m.unread, m.goals,
+                  m.comments] for m in mentees],
+            )
+        return 0
+    if action == "show":
+        return _mentor_show(mentor, args)
+    if action == "comment":
+        kind, target = mentor.resolve_target(args.name, args.ref)
+        comment = mentor.comment(args.name, kind, target, args.text)
+        if args.json:
+            _print_json(comment.to_dict())
+        else:
+            print(f"Comment {comment.uid} on {kind} {target}; it goes with your next reply")
+        return 0
+    if action == "note":
+        info = mentor.set_note(args.name, args.text)
+        if args.json:
+            _print_json(info.to_dict())
+        elif info.note:
+            print(f"Note for {info.name} saved; it goes with your next reply")
+        else:
+            print(f"Note for {info.name} cleared")
+        return 0
+    if action == "reply":
+        preview = mentor.reply(args.name, Path(args.to), name=args.my_name)
+        if args.json:
+            _print_json({**preview.to_dict(), "file": args.to})
+        else:
+            note = " and your note" if preview.note else ""
+            withdrawn = f", {len(preview.withdrawn)} withdrawn" if preview.withdrawn else ""
+            print(f"Wrote {_count(len(preview.comments), 'comment')}{withdrawn}{note} for "
+                  f"{preview.mentee.name} to {args.to}")
+        return 0
+    raise MasteryError(f"unknown mentor action {action}")
+
+
+def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
+    info = mentor.mentee(args.name)
+    entries = mentor.mentee_entries(info, tag=args.tags, goal=args.goal, when=args.when)
+    goals = mentor.mentee_goals(info)
+    if not args.keep_unread and entries:
+        mentor.mark_entries_read(info, [e.uid for e in entries])
+    if args.json:
+        _print_json({"mentee": info.to_dict(), "goals": [g.to_dict() for g in goals],
+                     "entries": [e.to_dict() for e in entries]})
+        return 0
+    s = info.summary
+    retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
+    print(f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
+          f"last activity {info.last_activity.isoformat()})")
+    print(f"Review streak {_count(s.review_streak, 'day')} · journal streak "
+          f"{_count(s.journal_streak, 'day')} · {_count(s.reviews_30d, 'review')} in 30 days, "
+          f"retention {retention}")
+    for d in s.decks:
+        print(f"  {d.name} ({d.key}): {d.mature}/{d.cards} mature, {d.studied} studied")
+    if info.note:
+        print(f"Your note: {info.note}")
+    for g in goals:
+        target = f", target {g.target.isoformat()}" if g.target else ""
+        print(f"\n{g.id}  {g.title}  [{g.status}{target}]  {_bar(g.progress)} {g.progress:.0%}")
+        if g.vision:
+            print(f"    Vision:  {g.vision}")
+        if g.reality:
+            print(f"    Reality: {g.reality}")
+        for m in g.milestones:
+            print(f"    [{'x' if m.done else ' '}] {m.position}. {m.title}")
+        if g.confidence_trend:
+            print("    Confidence: " + " -> ".join(str(c) for _, c in g.confidence_trend[-6:]))
+        _print_own_comments(g.comments)
+    if not entries:
+        print("\nNo shared entries match." if (args.tags or args.goal or args.when)
+              else "\nNo shared entries.")
+    for e in entries:
+        new = "  [new]" if e.unread else ""
+        tags = ("  #" + " #".join(e.tags)) if e.tags else ""
+        print(f"\n{e.day.isoformat()}  {e.uid}  {e.title}{new}{tags}")
+        if e.goals:
+            print("    goals: " + "; ".join(f"{g} {t}" for g, t in zip(e.goal_ids, e.goals,
+                                                                        strict=True)))
+        for line in e.body.splitlines():
+            print(f"    {line}")
+        _print_own_comments(e.comments)
+    return 0
+
+
+def _print_own_comments(comments: Sequence[Any]) -> None:
+    for c in comments:
+        first, *rest = c.body.splitlines() or [""]
+        print(f"    > {c.uid}: {first}")
+        for line in rest:
+            print(f"    > {line}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _highlighter() -> Any:
@@ -663,6 +896,7 @@ _COMMANDS = {
     "stats": _stats,
     "goal": _goal,
     "journal": _journal,
+    "mentor": _mentor,
     "backup": _backup,
     "config": _config,
 }

@@ -26,6 +26,7 @@ from mastery.states import RATING_NAMES, STATE_NAMES, STATE_NEW, STATE_REVIEW
 if TYPE_CHECKING:
     from mastery.goals import Goals
     from mastery.journal import Journal
+    from mastery.mentor import Mentor
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
@@ -296,6 +297,14 @@ class Collection:
         from mastery.journal import Journal
 
         return Journal(self)
+
+    @cached_property
+    def mentor(self) -> Mentor:
+        """Mentoring, both sides: bundles out and feedback in as a mentee; mentees, comments
+        and replies as a mentor (mentor.py)."""
+        from mastery.mentor import Mentor
+
+        return Mentor(self)
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> dict[str, Any]:

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mastery.errors import ProfileError
+
 # Forward migrations: MIGRATIONS[n] upgrades a database from version n - 1 to n, inside the
 # opening transaction.
 from mastery.migrations import MIGRATIONS
 
 # The schema version this code writes; kept equal to models.SCHEMA_VERSION (a test checks it)
 # so opening an up-to-date profile never imports models.py.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Database:

@@ -36,3 +36,15 @@ class NotFoundError(MasteryError):
 
 class SettingError(MasteryError):
     """A setting was given a value it cannot take."""
+
+
+class BundleError(MasteryError):
+    """A mentor bundle or feedback file is refused: names the file and what is wrong with it.
+
+    Raised before anything is written, so a refused file changes nothing.
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

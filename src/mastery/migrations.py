@@ -104,4 +104,92 @@ def to_2(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: to_2}
+_V3_MENTORS = """
+CREATE TABLE feedbackcomment (
+	id INTEGER NOT NULL, 
+	comment_uid VARCHAR NOT NULL, 
+	mentor_id VARCHAR NOT NULL, 
+	mentor_name VARCHAR NOT NULL, 
+	target_kind VARCHAR NOT NULL, 
+	target_uid VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	created_at INTEGER NOT NULL, 
+	updated_at INTEGER NOT NULL, 
+	received_at INTEGER NOT NULL, 
+	read_at INTEGER, 
+	PRIMARY KEY (id), 
+	UNIQUE (comment_uid)
+);
+CREATE INDEX ix_feedbackcomment_target ON feedbackcomment (target_kind, target_uid);
+CREATE TABLE feedbacknote (
+	id INTEGER NOT NULL, 
+	note_uid VARCHAR NOT NULL, 
+	mentor_id VARCHAR NOT NULL, 
+	mentor_name VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	created_at INTEGER NOT NULL, 
+	received_at INTEGER NOT NULL, 
+	read_at INTEGER, 
+	PRIMARY KEY (id), 
+	UNIQUE (note_uid)
+);
+CREATE TABLE mentee (
+	id INTEGER NOT NULL, 
+	pairing_id VARCHAR NOT NULL, 
+	display_name VARCHAR NOT NULL, 
+	bundle_created_at INTEGER NOT NULL, 
+	summary_json VARCHAR NOT NULL, 
+	goals_json VARCHAR NOT NULL, 
+	added_at INTEGER NOT NULL, 
+	updated_at INTEGER NOT NULL, 
+	note VARCHAR NOT NULL, 
+	note_uid VARCHAR, 
+	note_updated_at INTEGER, 
+	PRIMARY KEY (id), 
+	UNIQUE (pairing_id)
+);
+CREATE TABLE menteeentry (
+	id INTEGER NOT NULL, 
+	mentee_id INTEGER NOT NULL, 
+	uid VARCHAR NOT NULL, 
+	day VARCHAR NOT NULL, 
+	title VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	tags VARCHAR NOT NULL, 
+	prompt VARCHAR, 
+	goal_ids VARCHAR NOT NULL, 
+	received_at INTEGER NOT NULL, 
+	changed_at INTEGER NOT NULL, 
+	read_at INTEGER, 
+	PRIMARY KEY (id), 
+	UNIQUE (mentee_id, uid), 
+	FOREIGN KEY(mentee_id) REFERENCES mentee (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_menteeentry_day ON menteeentry (mentee_id, day);
+CREATE TABLE mentorcomment (
+	id INTEGER NOT NULL, 
+	comment_uid VARCHAR NOT NULL, 
+	mentee_id INTEGER NOT NULL, 
+	target_kind VARCHAR NOT NULL, 
+	target_uid VARCHAR NOT NULL, 
+	body VARCHAR NOT NULL, 
+	created_at INTEGER NOT NULL, 
+	updated_at INTEGER NOT NULL, 
+	deleted_at INTEGER, 
+	PRIMARY KEY (id), 
+	UNIQUE (comment_uid), 
+	FOREIGN KEY(mentee_id) REFERENCES mentee (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_mentorcomment_target ON mentorcomment (mentee_id, target_kind, target_uid);
+"""
+
+
+def to_3(conn: sqlite3.Connection) -> None:
+    """Schema 3: mentors. Mentee side: comments and notes received in feedback files; mentor
+    side: mentees, the entries they shared, and the comments written on them."""
+    for statement in _V3_MENTORS.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: to_2, 3: to_3}

@@ -10,9 +10,9 @@ Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
-
 from mastery.states import STATE_NEW
+
+SCHEMA_VERSION = 3
 
 
 class Deck(SQLModel, table=True):
@@ -207,3 +207,105 @@ class JournalEntry(SQLModel, table=True):
 class EntryGoal(SQLModel, table=True):
     entry_id: int = Field(foreign_key="journalentry.id", primary_key=True, ondelete="CASCADE")
     goal_id: int = Field(foreign_key="goal.id", primary_key=True, ondelete="CASCADE")
+
+
+# ----------------------------------------------------------------------------- mentors (schema 3)
+# A mentee exports a bundle of what they chose to share; a mentor answers with a feedback file.
+# File formats: docs/mentors.md. Ids that travel in files are strings: entry uids (`e-...`),
+# goals as `g-<id>`, comments `c-...`, notes `n-...`, profiles by their random pairing id.
+
+
+class FeedbackComment(SQLModel, table=True):
+    """Mentee side: a mentor's comment on one of this profile's entries or goals.
+
+    Imported from feedback files; re-importing the same comment (same `comment_uid`) updates it.
+    """
+
+    __table_args__ = (Index("ix_feedbackcomment_target", "target_kind", "target_uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_uid: str = Field(unique=True)
+    mentor_id: str  # the mentor profile's pairing id
+    mentor_name: str
+    target_kind: str  # entry / goal
+    target_uid: str  # an entry uid (e-...) or a goal as g-<id>
+    body: str
+    created_at: int  # ms UTC, when the mentor wrote it
+    updated_at: int  # ms UTC, when the mentor last changed it
+    received_at: int  # ms UTC, when its feedback file was imported
+    read_at: int | None = None  # ms UTC; None while unread
+
+
+class FeedbackNote(SQLModel, table=True):
+    """Mentee side: a mentor's overall note; the newest one shows on the dashboard."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_uid: str = Field(unique=True)  # a new uid each time the mentor rewrites the note
+    mentor_id: str
+    mentor_name: str
+    body: str
+    created_at: int  # ms UTC, when the mentor wrote it
+    received_at: int
+    read_at: int | None = None
+
+
+class Mentee(SQLModel, table=True):
+    """Mentor side: a mentee whose bundle this profile holds, with the mentor's overall note.
+
+    `summary_json` and `goals_json` are the bundle's learning summary and shared goals as they
+    came (JSON); the entries have a table of their own so they can be read one by one.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: str = Field(unique=True)  # the mentee profile's pairing id
+    display_name: str
+    bundle_created_at: int  # ms UTC: a bundle older than this is refused
+    summary_json: str
+    goals_json: str
+    added_at: int
+    updated_at: int
+    note: str = ""  # the mentor's overall note for this mentee ("" for none)
+    note_uid: str | None = None
+    note_updated_at: int | None = None
+
+
+class MenteeEntry(SQLModel, table=True):
+    """Mentor side: one entry a mentee shared, as of their newest bundle."""
+
+    __table_args__ = (
+        UniqueConstraint("mentee_id", "uid"),
+        Index("ix_menteeentry_day", "mentee_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentee_id: int = Field(foreign_key="mentee.id", ondelete="CASCADE")
+    uid: str  # the entry's uid in the mentee's profile
+    day: str  # the mentee's date, ISO
+    title: str
+    body: str
+    tags: str = ""  # space separated
+    prompt: str | None = None
+    goal_ids: str = ""  # space separated g-<id> of the mentee's shared goals
+    received_at: int
+    changed_at: int  # ms UTC, when a bundle last brought new content for it
+    read_at: int | None = None  # None until the mentor opens it (again after it changed)
+
+
+class MentorComment(SQLModel, table=True):
+    """Mentor side: a comment the mentor wrote on a mentee's entry or goal.
+
+    Kept when its entry leaves the mentor's copy (the mentee stopped sharing it); a deleted
+    comment keeps its row (`deleted_at`, empty body) so the next reply withdraws it.
+    """
+
+    __table_args__ = (Index("ix_mentorcomment_target", "mentee_id", "target_kind", "target_uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_uid: str = Field(unique=True)
+    mentee_id: int = Field(foreign_key="mentee.id", ondelete="CASCADE")
+    target_kind: str  # entry / goal
+    target_uid: str  # e-... or g-<id>
+    body: str
+    created_at: int
+    updated_at: int
+    deleted_at: int | None = None

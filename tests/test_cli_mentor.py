@@ -1,0 +1,261 @@
+"""`mastery mentor ...` as two people type it: a mentee exports, a mentor answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastery.cli import main
+from mastery.collection import Collection
+from mastery.mentor import FORMAT_VERSION, checksum_of
+
+CANARY = "CANARY-PRIVATE-ENTRY-7f3a-ü"
+
+
+def run(capsys: pytest.CaptureFixture[str], profile: str, *args: str) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", "--profile", profile, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def ok(capsys: pytest.CaptureFixture[str], profile: str, *args: str) -> str:
+    code, out, err = run(capsys, profile, *args)
+    assert code == 0, err
+    return out
+
+
+def dump(profile: str) -> list[str]:
+    with Collection.open(profile, bundled=False) as col:
+        return list(col.conn.iterdump())
+
+
+@pytest.fixture
+def shared(capsys, tmp_path: Path) -> dict[str, Any]:
+    """The mentee shares a goal and an entry (and keeps one private), exports, and the mentor
+    adds the bundle."""
+    goal = json.loads(ok(capsys, "ana", "goal", "add", "Speak German", "--vision", "Chat",
+                         "--milestone", "Finish A1", "--shared", "--json"))
+    ok(capsys, "ana", "goal", "add", f"Secret {CANARY}", "--json")
+    entry = json.loads(ok(capsys, "ana", "journal", "add", "Learned the dative", "--title",
+                          "Dative", "--tag", "grammar", "--goal", "1", "--shared", "--json"))
+    ok(capsys, "ana", "journal", "add", f"Private {CANARY}", "--tag", "diary")
+    bundle = tmp_path / "ana.json"
+    out = ok(capsys, "ana", "mentor", "export", "--to", str(bundle), "--name", "Ana")
+    assert "1 shared entry and 1 shared goal" in out and str(bundle) in out
+    ok(capsys, "bo", "mentor", "add", str(bundle))
+    return {"goal": f"g-{goal['id']}", "goal_id": goal["id"], "entry": entry["uid"],
+            "bundle": bundle}
+
+
+def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> None:
+    data = shared["bundle"].read_bytes()
+    assert CANARY.encode() not in data and json.dumps(CANARY)[1:-1].encode() not in data
+
+    listed = json.loads(ok(capsys, "bo", "mentor", "list", "--json"))
+    assert [(m["name"], m["entries"], m["unread"], m["goals"]) for m in listed] == [
+        ("Ana", 1, 1, 1)]
+    out = ok(capsys, "bo", "mentor", "list")
+    assert "Ana" in out and "unread" in out
+
+    out = ok(capsys, "bo", "mentor", "show", "ana", "--keep-unread")
+    assert "Dative" in out and "[new]" in out and "Speak German" in out and "Finish A1" in out
+    shown = json.loads(ok(capsys, "bo", "mentor", "show", "Ana", "--tag", "grammar", "--json"))
+    assert [e["uid"] for e in shown["entries"]] == [shared["entry"]]
+    assert shown["entries"][0]["unread"] is True  # as it was when shown; now read
+    assert json.loads(ok(capsys, "bo", "mentor", "list", "--json"))[0]["unread"] == 0
+    out = ok(capsys, "bo", "mentor", "show", "Ana", "--tag", "nothing")
+    assert "No shared entries match." in out
+
+    out = ok(capsys, "bo", "mentor", "comment", "Ana", shared["entry"], "Use it in a sentence")
+    assert shared["entry"] in out
+    comment = json.loads(ok(capsys, "bo", "mentor", "comment", "Ana", shared["goal"],
+                            "Book the first chat", "--json"))
+    assert comment["target_kind"] == "goal"
+    assert "saved" in ok(capsys, "bo", "mentor", "note", "Ana", "Steady work")
+    feedback = tmp_path / "feedback.json"
+    out = ok(capsys, "bo", "mentor", "reply", "Ana", "--to", str(feedback), "--name", "Bo")
+    assert "2 comments and your note" in out
+
+    out = ok(capsys, "ana", "mentor", "feedback", str(feedback))
+    assert "Feedback from Bo: 2 new comments" in out and "Steady work" in out
+    out = ok(capsys, "ana", "journal", "show", shared["entry"])
+    assert "Feedback:" in out and "Bo" in out and "Use it in a sentence" in out and "(new)" in out
+    out = ok(capsys, "ana", "journal", "show", shared["entry"])
+    assert "(new)" not in out  # read now
+    goal = json.loads(ok(capsys, "ana", "goal", "show", str(shared["goal_id"]), "--json"))
+    assert [c["body"] for c in goal["feedback"]] == ["Book the first chat"]
+    again = json.loads(ok(capsys, "ana", "mentor", "feedback", str(feedback), "--json"))
+    assert (again["added"], again["unchanged"]) == (0, 2)
+
+
+def test_export_preview_prints_the_bundle_and_writes_nothing(capsys, tmp_path: Path) -> None:
+    ok(capsys, "ana", "journal", "add", "Shared thought", "--shared")
+    out = ok(capsys, "ana", "mentor", "export", "--preview", "--name", "Ana")
+    doc = json.loads(out)
+    assert doc["format"] == "mastery-mentor-bundle" and doc["checksum"] == checksum_of(doc)
+    assert not list(tmp_path.glob("*.json"))
+    code, _, err = run(capsys, "ana", "mentor", "export")
+    assert code == 2 and "--to FILE" in err
+
+
+def test_first_export_needs_a_name_then_remembers_it(capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "b.json"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--name" in err
+    assert not (tmp_path / "b.json").exists()
+    ok(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "b.json"), "--name", "Ana")
+    ok(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "c.json"))
+    assert json.loads((tmp_path / "c.json").read_text("utf-8"))["mentee"]["name"] == "Ana"
+
+
+def test_export_since_and_deck_summary(capsys, tmp_path: Path, write_deck) -> None:
+    deck = write_deck('id = "de"\nname = "German"\n\n[[cards]]\nfront = "Hund"\nback = "dog"\n')
+    ok(capsys, "ana", "import", str(deck))
+    ok(capsys, "ana", "journal", "add", "Old one", "--date", "20 days ago", "--shared")
+    ok(capsys, "ana", "journal", "add", "New one", "--shared")
+    path = tmp_path / "b.json"
+    ok(capsys, "ana", "mentor", "export", "--to", str(path), "--name", "Ana", "--since",
+       "1 week ago", "--deck", "de")
+    doc = json.loads(path.read_text("utf-8"))
+    assert [e["body"] for e in doc["entries"]] == ["New one"]
+    assert doc["summary"]["decks"] == [
+        {"key": "de", "name": "German", "cards": 1, "studied": 0, "mature": 0}]
+    assert b"Hund" not in path.read_bytes()
+    code, _, err = run(capsys, "ana", "mentor", "export", "--to", str(path), "--deck", "nope")
+    assert code == 2 and "nope" in err
+
+
+def test_open_checks_the_mentee_before_the_screen(capsys, monkeypatch, shared) -> None:
+    import mastery.tui.app
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(mastery.tui.app, "run_app",
+                        lambda col, **kw: calls.append(kw))
+    code, _, err = run(capsys, "bo", "mentor", "open", "Nobody")
+    assert code == 2 and "no mentee 'Nobody'" in err and len(err.strip().splitlines()) == 1
+    assert calls == []
+    assert run(capsys, "bo", "mentor", "open", "Ana")[0] == 0
+    assert run(capsys, "bo", "mentor", "open")[0] == 0
+    assert calls == [{"start_screen": "mentees", "mentee": "Ana"},
+                     {"start_screen": "mentees", "mentee": None}]
+
+
+def test_unknown_mentee_and_target_are_one_line_errors(capsys, shared) -> None:
+    for args in (("show", "Nobody"), ("comment", "Nobody", "e-x", "hi"),
+                 ("comment", "Ana", "e-nothing", "hi"), ("comment", "Ana", "g-99", "hi"),
+                 ("note", "Nobody", "hi")):
+        code, _, err = run(capsys, "bo", "mentor", *args)
+        assert code == 2 and len(err.strip().splitlines()) == 1, args
+
+
+def test_empty_mentee_list_says_what_to_do(capsys) -> None:
+    assert "mastery mentor add FILE" in ok(capsys, "bo", "mentor", "list")
+
+
+# ----------------------------------------------------------------------------- refused files
+def _reseal(path: Path, to: Path, **changes: Any) -> Path:
+    doc = json.loads(path.read_text("utf-8"))
+    doc.update(changes)
+    doc["checksum"] = checksum_of(doc)
+    to.write_text(json.dumps(doc), encoding="utf-8")
+    return to
+
+
+def _tampered(path: Path, to: Path) -> Path:
+    text = path.read_text("utf-8")
+    changed = text.replace('"Dative"', '"Dativ!"').replace("sentence", "sentencE")
+    assert changed != text
+    to.write_text(changed, encoding="utf-8")
+    return to
+
+
+def _truncated(path: Path, to: Path) -> Path:
+    to.write_bytes(path.read_bytes()[:-40])
+    return to
+
+
+def _future(path: Path, to: Path) -> Path:
+    return _reseal(path, to, version=FORMAT_VERSION + 1)
+
+
+def _wrong_format(path: Path, to: Path) -> Path:
+    other = "mastery-mentor-bundle" if "feedback" in path.name else "mastery-mentor-feedback"
+    return _reseal(path, to, format=other)
+
+
+def _missing(path: Path, to: Path) -> Path:
+    doc = json.loads(path.read_text("utf-8"))
+    del doc["created_at"]
+    doc["checksum"] = checksum_of(doc)
+    to.write_text(json.dumps(doc), encoding="utf-8")
+    return to
+
+
+def _unknown_entry(path: Path, to: Path) -> Path:
+    doc = json.loads(path.read_text("utf-8"))
+    doc["comments"][0]["target_id"] = "e-notmine123"
+    return _reseal(path, to, comments=doc["comments"])
+
+
+def _foreign(path: Path, to: Path) -> Path:
+    doc = json.loads(path.read_text("utf-8"))
+    doc["mentee"]["pairing_id"] = "p-" + "a" * 26
+    return _reseal(path, to, mentee=doc["mentee"])
+
+
+COMMON = {
+    "tampered": (_tampered, "checksum does not match"),
+    "truncated": (_truncated, "not valid JSON"),
+    "future-version": (_future, "please upgrade Mastery"),
+    "wrong-format": (_wrong_format, "this is a "),
+    "missing-field": (_missing, "no 'created_at' field"),
+}
+
+
+@pytest.fixture
+def feedback(capsys, shared, tmp_path: Path) -> Path:
+    ok(capsys, "bo", "mentor", "comment", "Ana", shared["entry"], "Use it in a sentence")
+    path = tmp_path / "feedback.json"
+    ok(capsys, "bo", "mentor", "reply", "Ana", "--to", str(path), "--name", "Bo")
+    return path
+
+
+@pytest.mark.parametrize("kind", {**COMMON, "unknown-entry": (_unknown_entry, "e-notmine123"),
+                                  "foreign": (_foreign, "another mentee")})
+def test_bad_feedback_exits_2_with_one_line_and_imports_nothing(
+    capsys, feedback, tmp_path: Path, kind: str
+) -> None:
+    make, reason = {**COMMON, "unknown-entry": (_unknown_entry, "e-notmine123"),
+                    "foreign": (_foreign, "another mentee")}[kind]
+    bad = make(feedback, tmp_path / f"bad-{kind}.json")
+    before = dump("ana")
+    code, out, err = run(capsys, "ana", "mentor", "feedback", str(bad))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"mastery: error: {bad}: ") and reason in err
+    assert dump("ana") == before
+
+
+@pytest.mark.parametrize("kind", COMMON)
+def test_bad_bundle_exits_2_with_one_line_and_changes_nothing(
+    capsys, shared, tmp_path: Path, kind: str
+) -> None:
+    make, reason = COMMON[kind]
+    bad = make(shared["bundle"], tmp_path / f"bad-{kind}.json")
+    before = dump("bo")
+    code, out, err = run(capsys, "bo", "mentor", "add", str(bad))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"mastery: error: {bad}: ") and reason in err
+    assert dump("bo") == before
+
+
+def test_older_bundle_and_missing_file_exit_2(capsys, shared, tmp_path: Path) -> None:
+    older = _reseal(shared["bundle"], tmp_path / "older.json",
+                    created_at="2020-01-01T00:00:00.000+00:00")
+    code, _, err = run(capsys, "bo", "mentor", "add", str(older))
+    assert code == 2 and "older than the one you have" in err
+    code, _, err = run(capsys, "bo", "mentor", "add", str(tmp_path / "nowhere.json"))
+    assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
