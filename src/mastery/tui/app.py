@@ -39,6 +39,11 @@ class MasteryCommands(Provider):
         yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
         yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
         yield "help: Keys", app.action_help, "The keys of the current screen"
+        yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
+        yield "journal: Open", app.action_journal, "Read, search and write journal entries"
+        yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
+        yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
+        yield from app.mentor_commands()
         if app.collection.can_undo and getattr(self.screen, "AREA", "") != "review":
             yield "review: Undo", app.action_undo, "Take back the last answer, suspension or burial"
         try:
@@ -89,12 +94,14 @@ class MasteryApp(App[None]):
     """The Mastery terminal app."""
 
     TITLE = "Mastery"
-    CSS_PATH = "mastery.tcss"
+    CSS_PATH = ["mastery.tcss", "goals_journal.tcss"]
     COMMANDS = App.COMMANDS | {MasteryCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app-quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app-quit-now"),
         Binding("question_mark", "help", "Help", id="app-help"),
+        # Quick capture works from every screen, even while typing in a box.
+        Binding("ctrl+n", "capture", "Capture", show=False, priority=True, id="app-capture"),
     ]
 
     def __init__(
@@ -104,12 +111,18 @@ class MasteryApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         start_review: bool = False,
         deck_key: str | None = None,
+        start_screen: str | None = None,
+        mentee: str | None = None,
     ) -> None:
+        """`start_review` reviews at once (one deck with `deck_key`); `start_screen="mentees"`
+        opens the Mentees screen, on `mentee` (a name) when given."""
         super().__init__()
         self.collection = collection
         self.now: Callable[[], datetime] = clock or utcnow
         self._start_review = start_review
         self._deck_key = deck_key
+        self._start_screen = start_screen
+        self._mentee = mentee
 
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -119,6 +132,8 @@ class MasteryApp(App[None]):
     def on_mount(self) -> None:
         if self._start_review:
             self.start_review(self._deck_key)
+        elif self._start_screen == "mentees":
+            self.open_mentees(self._mentee)
         self.daily_backup()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
@@ -196,6 +211,28 @@ class MasteryApp(App[None]):
             self.notify("Undone: the card is back.")
             self.goto(ReviewScreen(restored, Session()))
 
+    def action_goals(self) -> None:
+        from mastery.tui.screens.goals import GoalsScreen
+
+        self.goto(GoalsScreen())
+
+    def action_journal(self) -> None:
+        from mastery.tui.screens.journal import JournalScreen
+
+        self.goto(JournalScreen())
+
+    def action_write(self) -> None:
+        """Write today's entry: the journal with the prompt picker open."""
+        from mastery.tui.screens.journal import JournalScreen
+
+        self.goto(JournalScreen(start_new=True))
+
+    def action_capture(self) -> None:
+        from mastery.tui.screens.journal import QuickCaptureScreen
+
+        if not isinstance(self.screen, QuickCaptureScreen):
+            self.push_screen(QuickCaptureScreen())
+
     def action_browse(self) -> None:
         from mastery.tui.screens.browser import BrowserScreen
 
@@ -214,9 +251,67 @@ class MasteryApp(App[None]):
             return
         self.push_screen(HelpScreen(self.screen))
 
+    # ------------------------------------------------------------------ mentors
+    def mentor_commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """The palette's "mentor: …" commands (the Mentees screens add their own keys)."""
+        yield ("mentor: Export bundle…", self.action_mentor_export,
+               "Preview what you share with your mentor, then write the bundle file")
+        yield ("mentor: Import feedback…", self.action_mentor_feedback,
+               "Import your mentor's feedback file: comments and their note")
+        try:
+            note = self.collection.mentor.latest_note()
+        except MasteryError:
+            note = None
+        if note is not None:
+            yield ("mentor: Read note", self.action_mentor_note,
+                   f"The newest note from {note.mentor_name}")
+        yield ("mentor: Mentees", self.open_mentees,
+               "Read your mentees' bundles, comment, write the note and the reply")
+
+    def open_mentees(self, mentee: str | None = None) -> None:
+        """The Mentees screen; with `mentee` (a name), that mentee's entries and goals."""
+        from mastery.tui.screens.mentees import MenteesScreen
+
+        self.goto(MenteesScreen(mentee))
+
+    def action_mentees(self) -> None:
+        self.open_mentees()
+
+    def action_mentor_export(self) -> None:
+        from mastery.tui.screens.mentor import ExportScreen
+
+        self.goto(ExportScreen())
+
+    def action_mentor_feedback(self) -> None:
+        from mastery.tui.screens.mentor import import_feedback_screen
+
+        self.push_screen(import_feedback_screen(self))
+
+    def action_mentor_note(self) -> None:
+        """The newest note from a mentor, in full (opening it marks it read)."""
+        from mastery.tui.screens.mentor import MentorNoteScreen
+
+        try:
+            note = self.collection.mentor.latest_note()
+        except MasteryError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        if note is None:
+            self.notify("No note from a mentor yet: import their feedback file first.")
+            return
+        self.push_screen(MentorNoteScreen(note))
+
 
 def run_app(
-    collection: Collection, *, start_review: bool = False, deck_key: str | None = None
+    collection: Collection,
+    *,
+    start_review: bool = False,
+    deck_key: str | None = None,
+    start_screen: str | None = None,
+    mentee: str | None = None,
 ) -> None:
-    """Run the TUI on an open collection until the learner quits."""
-    MasteryApp(collection, start_review=start_review, deck_key=deck_key).run()
+    """Run the TUI on an open collection until the learner quits (see `MasteryApp`)."""
+    MasteryApp(
+        collection, start_review=start_review, deck_key=deck_key,
+        start_screen=start_screen, mentee=mentee,
+    ).run()

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 from mastery.collection import DeckSummary, Stats
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable
 
 if TYPE_CHECKING:
@@ -27,13 +28,19 @@ class DashboardScreen(MasteryScreen):
     BINDINGS = [
         Binding("r", "review_all", "Review all", id="dashboard-review-all"),
         Binding("enter", "review_deck", "Review deck", id="dashboard-review-deck"),
+        # priority: the deck table would take g (first row) otherwise.
+        Binding("g", "app.goals", "Goals", priority=True, id="dashboard-goals"),
+        Binding("J", "app.journal", "Journal", priority=True, id="dashboard-journal"),
+        Binding("w", "app.write", "Write", show=False, id="dashboard-write"),
         Binding("b", "app.browse", "Browse", id="dashboard-browse"),
-        Binding("s", "app.settings", "Settings", id="dashboard-settings"),
+        Binding("s", "app.settings", "Settings", show=False, id="dashboard-settings"),
+        Binding("m", "mentor_note", "Mentor note", id="dashboard-mentor-note"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="dashboard")
         self._decks: dict[str, DeckSummary] = {}
+        self._has_note = False  # a mentor's note to read: shows the `m` key
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -42,6 +49,7 @@ class DashboardScreen(MasteryScreen):
         yield KeyTable(id="decks")
         yield Static(id="empty", markup=False)
         yield Static(id="goals", markup=False)
+        yield MentorLine(id="mentor-line")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -64,6 +72,24 @@ class DashboardScreen(MasteryScreen):
             self._show(decks, stats)
         # Goals and the journal are drawn after the decks, so the first paint never waits.
         self.call_after_refresh(self._show_goals)
+        self.call_after_refresh(self._show_mentor)
+
+    def _show_mentor(self) -> None:
+        """The mentor's newest note (marked new until read) and unread comments, if any."""
+        with self.domain_errors():
+            mentor = self.col.mentor
+            note = mentor.latest_note()
+            self._has_note = note is not None
+            self.query_one("#mentor-line", MentorLine).show(note, mentor.unread_count())
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "mentor_note":
+            return self._has_note  # hidden until a mentor sent a note
+        return True
+
+    def action_mentor_note(self) -> None:
+        self.app.action_mentor_note()
 
     def _show_goals(self) -> None:
         """Active goals with progress, and whether today has a journal entry."""
@@ -168,7 +194,8 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
     ]
     if not goals:
         parts += [("Goals ", "bold"), "none yet (press ", ("g", "bold $text-accent"),
-                  " for goals, then a to add one)"]
+                  " for goals, then a to add one)  ·  ", ("J", "bold $text-accent"),
+                  " journal  ·  ", ("ctrl+n", "bold $text-accent"), " quick note"]
         return Content.assemble(*parts)
     parts.append(("Goals", "bold"))
     for goal in goals[:5]:

@@ -47,7 +47,7 @@ class KeyList(OptionList, inherit_bindings=False):
 class EntryList(KeyList):
     """A list of journal entries; Enter opens the one highlighted (`OptionSelected`)."""
 
-    BINDINGS = [Binding("enter", "select", "Open entry", id="entry-list-open")]
+    BINDINGS = [Binding("enter", "select", "Open", id="entry-list-open")]
 
 
 class MilestoneList(KeyList):

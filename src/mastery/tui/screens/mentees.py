@@ -1,0 +1,1084 @@
+"""The mentor's side: the Mentees screen, a reader for one mentee, comments, the note, the reply.
+
+    Mentees (a table)  --enter-->  one mentee's goals and entries  --enter-->  an entry or goal
+
+The reader's filter box takes one line (`FILTER_HELP`):
+
+    tag:x goal:y when:"last week" words
+
+`tag:` may be given more than once (all must be on the entry); `goal:` takes a shared goal's
+id (g-3), its number or the start of its title; `when:` a date range phrase ("last week",
+"march", "since 2026-10-01"); other words must all appear in an entry's title or text. Values
+with spaces go in double quotes. Without a filter the goals are listed above the entries; a
+filter lists entries only.
+
+Opening an entry marks it read (`Mentor.open_entry`). `c` comments on the entry or goal under
+the cursor (earlier comments can be edited with `e` or deleted with `d` in the same dialog),
+`n` writes the overall note, `r` previews and writes the reply file for the mentee.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
+from textual.widgets.option_list import Option
+
+from mastery.dates import describe_date
+from mastery.errors import MasteryError
+from mastery.mentor import Comment, FeedbackPreview, MenteeSummary, SharedEntry, SharedGoal
+from mastery.tui import format as fmt
+from mastery.tui.screens.base import MasteryModal, MasteryScreen
+from mastery.tui.screens.mentor import CSS, FileActionScreen, count, file_path, percent, slug
+from mastery.tui.widgets.feedback import FeedbackList, first_line, short_date
+from mastery.tui.widgets.key_list import KeyList
+from mastery.tui.widgets.table import KeyTable
+
+if TYPE_CHECKING:
+    from mastery.tui.app import MasteryApp
+
+FILTER_HELP = 'tag:x goal:x when:"last week" words'
+EMPTY = "No mentees yet: ask your mentee for a bundle, then run `mastery mentor add FILE`"
+UNREAD_MARK = "●"
+"""How an unread entry is marked in the reader (tests look for it)."""
+
+_TOKEN = re.compile(r'(?P<key>tag|goal|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
+                    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)', re.IGNORECASE)
+
+
+class FilterError(MasteryError):
+    """The reader's filter box holds something it cannot read."""
+
+
+@dataclass(frozen=True)
+class ReaderFilter:
+    """The filter box, read."""
+
+    words: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    goal: str | None = None
+    when: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.tags or self.goal or self.when)
+
+    def matches(self, entry: SharedEntry) -> bool:
+        """Whether every word is in the entry's title or text (tags, goal and when are the
+        domain's filters)."""
+        text = f"{entry.title}\n{entry.body}".casefold()
+        return all(word.casefold() in text for word in self.words)
+
+
+def parse_filter(query: str) -> ReaderFilter:
+    """Read the filter box (see the module docstring); `FilterError` says what is wrong."""
+    if query.count('"') % 2:
+        raise FilterError('a double quote (") is not closed')
+    words: list[str] = []
+    tags: list[str] = []
+    goal = when = None
+    for m in _TOKEN.finditer(query):
+        if m["key"]:
+            key = m["key"].lower()
+            value = (m["quoted"] if m["quoted"] is not None else m["value"]).strip()
+            if not value:
+                example = {"tag": "grammar", "goal": "g-1", "when": '"last week"'}[key]
+                raise FilterError(f"{key}: needs a value, e.g. {key}:{example}")
+            if key == "tag":
+                tags.append(value)
+            elif key == "goal":
+                if goal is not None:
+                    raise FilterError("one goal: at a time")
+                goal = value
+            else:
+                if when is not None:
+                    raise FilterError("one when: at a time")
+                when = value
+        elif m["phrase"] is not None:
+            if m["phrase"].strip():
+                words.append(m["phrase"].strip())
+        else:
+            words.append(m["word"])
+    return ReaderFilter(tuple(words), tuple(tags), goal, when)
+
+
+def bar(share: float, width: int = 10) -> Content:
+    filled = round(share * width)
+    return Content.assemble(("█" * filled, "$success"), ("░" * (width - filled), "$text-disabled"))
+
+
+def retention_line(mentee: MenteeSummary) -> Content:
+    """The learning summary of a mentee's newest bundle, on one or two lines."""
+    s = mentee.summary
+    facts = [
+        f"review streak {fmt.plural(s.review_streak, 'day')}",
+        f"journal streak {fmt.plural(s.journal_streak, 'day')}",
+        f"{fmt.plural(s.reviews_30d, 'review')} in 30 days",
+        f"retention {percent(s.retention_30d)}",
+    ]
+    decks = [f"{d.name} {d.studied}/{d.cards} studied, {d.mature} mature" for d in s.decks]
+    lines = [Content(" · ".join(facts))]
+    if decks:
+        lines.append(Content(" · ".join(decks)))  # deck names are user text: plain Content
+    return Content("\n").join(lines)
+
+
+# ----------------------------------------------------------------------------- shared actions
+class MenteeAbout(MasteryScreen):
+    """A screen about one mentee (or one under the cursor): `n` writes the note, `r` the
+    reply. Subclasses say which mentee."""
+
+    def mentee_id(self) -> int | None:
+        raise NotImplementedError
+
+    def action_note(self) -> None:
+        mentee_id = self.mentee_id()
+        if mentee_id is not None:
+            self.app.push_screen(NoteScreen(mentee_id))
+
+    def action_reply(self) -> None:
+        mentee_id = self.mentee_id()
+        if mentee_id is not None:
+            self.app.push_screen(ReplyScreen(mentee_id))
+
+
+def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
+    """The "Add bundle" box: store a mentee's bundle (or update their copy)."""
+
+    def run(path: Path) -> str:
+        report = app.collection.mentor.add_bundle(path, now=app.now())
+        m = report.mentee
+        verb = "Added" if report.new_mentee else "Updated"
+        return (f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
+                f"{report.removed} no longer shared; {count(m.entries, 'entry', 'entries')} "
+                f"and {fmt.plural(m.goals, 'goal')} in all.")
+
+    return FileActionScreen(
+        "Add a mentee's bundle",
+        Content.assemble(
+            ("Enter", "bold $text-accent"), " stores it. A newer bundle of the same mentee "
+            "updates your copy and keeps your comments.",
+        ),
+        run,
+        placeholder="the bundle file, e.g. ~/Downloads/ana.json",
+        done_title="Bundle stored",
+    )
+
+
+# ----------------------------------------------------------------------------- mentees
+class MenteesScreen(MenteeAbout):
+    """Every mentee with their last activity and unread entries; Enter opens one."""
+
+    AREA = "mentor"
+    SUB_TITLE = "Mentees"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="mentees-open"),
+        Binding("n", "note", "Note", id="mentees-note"),
+        Binding("r", "reply", "Reply", id="mentees-reply"),
+        Binding("a", "add_bundle", "Add bundle", id="mentees-add-bundle"),
+        Binding("escape", "leave", "Back", id="mentees-leave"),
+    ]
+
+    def __init__(self, mentee: str | None = None) -> None:
+        """`mentee` (a name, its start, or a number) opens that mentee's reader at once."""
+        super().__init__(id="mentees-screen")
+        self._start = mentee
+        self._mentees: dict[str, MenteeSummary] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield KeyTable(id="mentees-table")
+        yield Static(id="mentee-detail")
+        yield Static(
+            Content.assemble(
+                (EMPTY, "bold"), "\n\nOr press ", ("a", "bold $text-accent"),
+                " here to add the bundle file they sent you.",
+            ),
+            id="mentees-empty",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#mentees-table", KeyTable)
+        wide = self.app.size.width >= 110
+        table.add_column("Mentee", key="name", width=30 if wide else 18)
+        table.add_column("Last activity", key="last", width=14)
+        for label, width in (("Entries", 7), ("Unread", 6), ("Goals", 5), ("Comments", 8)):
+            table.add_column(Text(label, justify="right"), key=label.lower(), width=width)
+        self.refresh_data()
+        table.focus()
+        if self._start is not None:
+            self.call_after_refresh(self._open_start, self._start)
+            self._start = None
+
+    def _open_start(self, ref: str) -> None:
+        with self.domain_errors():
+            mentee = self.col.mentor.mentee(ref)
+            table = self.query_one("#mentees-table", KeyTable)
+            keys = list(self._mentees)
+            if str(mentee.id) in keys:
+                table.move_cursor(row=keys.index(str(mentee.id)))
+            self.app.push_screen(MenteeScreen(mentee.id))
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        mentees: list[MenteeSummary] = []
+        with self.domain_errors():
+            mentees = self.col.mentor.mentees()
+        table = self.query_one("#mentees-table", KeyTable)
+        previous = table.cursor_key
+        table.clear()
+        self._mentees = {str(m.id): m for m in mentees}
+        today = self.col.clock.day_of(self.now())
+        for m in mentees:
+            table.add_row(
+                Text(m.name),  # user text: never markup
+                Text(describe_date(m.last_activity, today)),
+                Text(str(m.entries), justify="right"),
+                Text(str(m.unread), justify="right", style="bold yellow" if m.unread else "dim"),
+                Text(str(m.goals), justify="right"),
+                Text(str(m.comments), justify="right", style="" if m.comments else "dim"),
+                key=str(m.id),
+            )
+        if previous in self._mentees:
+            table.move_cursor(row=list(self._mentees).index(previous))
+        self.set_class(not mentees, "-empty")
+        self._detail()
+        self.refresh_bindings()
+
+    def selected(self) -> MenteeSummary | None:
+        key = self.query_one("#mentees-table", KeyTable).cursor_key
+        return self._mentees.get(key) if key is not None else None
+
+    def mentee_id(self) -> int | None:
+        mentee = self.selected()
+        return mentee.id if mentee is not None else None
+
+    def on_data_table_row_highlighted(self, event: KeyTable.RowHighlighted) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted mentee's summary and the mentor's note for them."""
+        m = self.selected()
+        detail = self.query_one("#mentee-detail", Static)
+        if m is None:
+            detail.update("")
+            return
+        zone = self.col.clock.zone
+        note = (Content.assemble(("Your note: ", "bold"), first_line(m.note))
+                if m.note else Content.assemble(("Your note: ", "bold"),
+                                                ("none yet (n writes one)", "dim")))
+        detail.update(Content("\n").join([
+            Content.assemble((m.name, "bold"), (f"  bundle of {short_date(m.bundle_created, zone)}",
+                                                "dim")),
+            retention_line(m),
+            note,
+        ]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "note", "reply") and self.is_mounted:
+            return self.selected() is not None or None
+        return True
+
+    def action_open(self) -> None:
+        mentee = self.selected()
+        if mentee is not None:
+            self.app.push_screen(MenteeScreen(mentee.id))
+
+    def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
+        """A click on the highlighted row opens it, as Enter does."""
+        event.stop()
+        self.action_open()
+
+    def action_add_bundle(self) -> None:
+        self.app.push_screen(add_bundle_screen(self.app))
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+
+# ----------------------------------------------------------------------------- one mentee
+class MenteeScreen(MenteeAbout):
+    """One mentee's shared goals and entries (newest first, unread marked); filters in `/`."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="mentee-open"),
+        Binding("c", "comment", "Comment", id="mentee-comment"),
+        Binding("n", "note", "Note", id="mentee-note"),
+        Binding("r", "reply", "Reply", id="mentee-reply"),
+        Binding("slash", "focus_filter", "Filter", id="mentee-filter"),
+        Binding("escape", "leave", "Back", id="mentee-leave"),
+    ]
+
+    def __init__(self, mentee_id: int, query: str = "") -> None:
+        super().__init__(id="mentee-screen")
+        self._mentee_id = mentee_id
+        self._query = query
+        self.mentee: MenteeSummary | None = None
+        self.entries: dict[str, SharedEntry] = {}
+        self.goals: dict[str, SharedGoal] = {}
+        self._debounce: Timer | None = None
+
+    def mentee_id(self) -> int:
+        return self._mentee_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self._query, id="reader-filter", compact=True,
+                    placeholder=f"Filter: {FILTER_HELP}")
+        yield Static(id="reader-found")
+        yield KeyList(id="reader-items")
+        yield Static(id="reader-empty")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.search(self._query)
+        self.query_one("#reader-items").focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.search(self._query, quiet=True)
+
+    # ------------------------------------------------------------------ listing
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(0.2, lambda: self.search(value, quiet=True))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        if self.search(event.value):
+            self.query_one("#reader-items").focus()
+
+    def search(self, query: str, *, quiet: bool = False) -> bool:
+        """List the goals and the entries the filter asks for; a filter that cannot be read
+        is reported (unless `quiet`) and the list stays as it was."""
+        box = self.query_one("#reader-filter", Input)
+        mentor = self.col.mentor
+        try:
+            wanted = parse_filter(query)
+            mentee = mentor.mentee(self._mentee_id)
+            entries = mentor.mentee_entries(
+                mentee, tag=list(wanted.tags) or None, goal=wanted.goal, when=wanted.when,
+                now=self.now(),
+            )
+            goals = mentor.mentee_goals(mentee) if wanted.empty else []
+            total = mentee.entries
+        except MasteryError as exc:
+            box.add_class("-invalid")
+            if not quiet:
+                self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return False
+        box.remove_class("-invalid")
+        self._query = query
+        self.mentee = mentee
+        self.sub_title = f"Mentee {mentee.name}"
+        entries = [e for e in entries if wanted.matches(e)]
+        self._show(goals, entries, wanted, total)
+        return True
+
+    def _show(self, goals: list[SharedGoal], entries: list[SharedEntry],
+              wanted: ReaderFilter, total: int) -> None:
+        listing = self.query_one("#reader-items", KeyList)
+        keep = listing.highlighted_id
+        self.goals = {f"g:{g.id}": g for g in goals}
+        self.entries = {f"e:{e.uid}": e for e in entries}
+        width = max(30, self.app.size.width - 8)
+        today = self.col.clock.day_of(self.now())
+        options = [Option(self._goal_row(g, width), id=key) for key, g in self.goals.items()]
+        options += [Option(self._entry_row(e, today, width), id=key)
+                    for key, e in self.entries.items()]
+        listing.show(options, keep)
+        unread = sum(e.unread for e in entries)
+        name = self.mentee.name if self.mentee else ""
+        if wanted.empty:
+            found = Content.assemble(
+                (name, "bold"), f" · {fmt.plural(len(goals), 'goal')} · ",
+                count(total, "entry", "entries"),
+                (f" ({unread} unread)" if unread else "", "bold $text-warning"),
+                ("  ·  ", "dim"), ("/", "bold $text-accent"), (" filters", "dim"),
+            )
+        else:
+            found = Content.assemble(
+                (f"{len(entries)} of {count(total, 'entry', 'entries')} match", "bold"),
+                ("  ·  ", "dim"), (FILTER_HELP, "dim"),
+            )
+        self.query_one("#reader-found", Static).update(found)
+        empty = not options
+        self.set_class(empty, "-empty")
+        if empty:
+            self.query_one("#reader-empty", Static).update(
+                Content.assemble(("No entries match.", "bold"), " Try fewer filters: ",
+                                 (FILTER_HELP, "dim"))
+                if not wanted.empty else
+                Content.assemble((f"{name} shares no entries or goals yet.", "bold"),
+                                 " They mark entries and goals shared, then send a new bundle.")
+            )
+        self.refresh_bindings()
+
+    @staticmethod
+    def _entry_row(entry: SharedEntry, today: date, width: int) -> Content:
+        """Unread marker, date, title; then tags, goals and how many comments you wrote."""
+        first = Content.assemble(
+            (f"{UNREAD_MARK} " if entry.unread else "  ", "bold $text-warning"),
+            (f"{describe_date(entry.day, today):<12}", "dim"),
+            (entry.title, "bold" if entry.unread else ""),  # user text
+        )
+        facts = [Content.styled(f"#{t}", "dim") for t in entry.tags]
+        if entry.goals:
+            facts.append(Content.styled("◎ " + ", ".join(entry.goals), "dim"))
+        if entry.comments:
+            facts.append(Content.styled(fmt.plural(len(entry.comments), "comment"),
+                                        "$text-accent"))
+        if not facts:
+            facts.append(Content.styled(entry.preview, "dim italic"))
+        second = Content(" " * 14) + Content(" ").join(facts)
+        return Content("\n").join([first.truncate(width, ellipsis=True),
+                                   second.truncate(width, ellipsis=True)])
+
+    @staticmethod
+    def _goal_row(goal: SharedGoal, width: int) -> Content:
+        first = Content.assemble(
+            ("◎ ", "bold $text-accent"), ("goal".ljust(12), "dim"), (goal.title, "bold"),
+        )
+        done = sum(m.done for m in goal.milestones)
+        facts = [f"{goal.progress:.0%}", goal.status]
+        if goal.target:
+            facts.append(f"target {goal.target.isoformat()}")
+        if goal.milestones:
+            facts.append(f"milestones {done}/{len(goal.milestones)}")
+        second = Content.assemble(
+            " " * 14, bar(goal.progress), (" " + " · ".join(facts), "dim"),
+            (f" · {fmt.plural(len(goal.comments), 'comment')}" if goal.comments else "",
+             "$text-accent"),
+        )
+        return Content("\n").join([first.truncate(width, ellipsis=True),
+                                   second.truncate(width, ellipsis=True)])
+
+    # ------------------------------------------------------------------ actions
+    def _key(self) -> str | None:
+        return self.query_one("#reader-items", KeyList).highlighted_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "comment") and self.is_mounted:
+            return self._key() is not None or None
+        return True
+
+    def action_open(self) -> None:
+        key = self._key()
+        if key in self.entries:
+            uids = [e.uid for e in self.entries.values()]
+            self.app.push_screen(SharedEntryScreen(self._mentee_id, key[2:], uids))
+        elif key in self.goals:
+            self.app.push_screen(SharedGoalScreen(self._mentee_id, key[2:]))
+
+    def on_option_list_option_selected(self, event: KeyList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_comment(self) -> None:
+        key = self._key()
+        if key in self.entries:
+            entry = self.entries[key]
+            self.app.push_screen(CommentScreen(self._mentee_id, "entry", entry.uid, entry.title))
+        elif key in self.goals:
+            goal = self.goals[key]
+            self.app.push_screen(CommentScreen(self._mentee_id, "goal", goal.id, goal.title))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#reader-filter", Input).focus()
+
+    def action_leave(self) -> None:
+        """Escape leaves the filter box first, then the mentee."""
+        if isinstance(self.focused, Input):
+            self.query_one("#reader-items").focus()
+        else:
+            self.dismiss()
+
+
+# ----------------------------------------------------------------------------- one entry / goal
+class SharedEntryScreen(MenteeAbout):
+    """One shared entry, rendered; opening it marks it read. `]`/`[` step through the list."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("c", "comment", "Comment", id="shared-entry-comment"),
+        Binding("right_square_bracket", "step(1)", "Next", id="shared-entry-next"),
+        Binding("left_square_bracket", "step(-1)", "Previous", id="shared-entry-previous"),
+        Binding("n", "note", "Note", show=False, id="shared-entry-note"),
+        Binding("r", "reply", "Reply", show=False, id="shared-entry-reply"),
+        Binding("escape", "leave", "Back", id="shared-entry-leave"),
+    ]
+
+    def __init__(self, mentee_id: int, uid: str, uids: list[str] | None = None) -> None:
+        """`uids`: the reader's list, in order, for next and previous."""
+        super().__init__(id="shared-entry-screen")
+        self._mentee_id = mentee_id
+        self.uid = uid
+        self.uids = uids or [uid]
+        self.entry: SharedEntry | None = None
+        self._resumed = False
+
+    def mentee_id(self) -> int:
+        return self._mentee_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="shared-reader"):
+            yield Static(id="shared-meta")
+            yield Markdown(id="shared-body", open_links=False)
+            yield FeedbackList(title="Your comments", zone=self.col.clock.zone,
+                               id="shared-comments")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.show_entry(self.uid, mark_read=True)
+        self.query_one("#shared-reader").focus()
+
+    def on_screen_resume(self) -> None:
+        if not self._resumed:
+            self._resumed = True  # the first resume follows on_mount
+        else:
+            self.show_entry(self.uid, mark_read=False)  # back from a comment
+
+    def show_entry(self, uid: str, *, mark_read: bool) -> None:
+        with self.domain_errors():
+            mentor = self.col.mentor
+            if mark_read:
+                entry = mentor.open_entry(self._mentee_id, uid, now=self.now())
+            else:
+                entry = mentor.mentee_entry(self._mentee_id, uid)
+            self.uid, self.entry = entry.uid, entry
+            mentee = mentor.mentee(self._mentee_id)
+            self.sub_title = f"{mentee.name}: entry"
+            today = self.col.clock.day_of(self.now())
+            facts = [Content(f"{entry.day.isoformat()} ({describe_date(entry.day, today)})")]
+            if entry.tags:
+                facts.append(Content(" ".join(f"#{t}" for t in entry.tags)))
+            if entry.goals:
+                facts.append(Content("goal: " + ", ".join(entry.goals)))
+            if entry.prompt:
+                facts.append(Content.styled(f"prompt {entry.prompt}", "dim italic"))
+            place = self._place()
+            self.query_one("#shared-meta", Static).update(Content("\n").join([
+                Content.styled(entry.title, "bold"),  # user text
+                Content(" · ").join(facts),
+                Content.styled(place, "dim") if place else Content(""),
+            ]))
+            self.query_one("#shared-body", Markdown).update(entry.body)
+            self.query_one("#shared-comments", FeedbackList).show(entry.comments)
+            self.query_one("#shared-reader").scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def _place(self) -> str:
+        if len(self.uids) < 2 or self.uid not in self.uids:
+            return ""
+        return (f"entry {self.uids.index(self.uid) + 1} of {len(self.uids)}"
+                "  ·  ] next, [ previous, c comments")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "step" and self.is_mounted:
+            if self.uid not in self.uids:
+                return None
+            index = self.uids.index(self.uid) + int(parameters[0])  # type: ignore[call-overload]
+            return 0 <= index < len(self.uids) or None
+        return True
+
+    def action_step(self, delta: int) -> None:
+        if self.uid in self.uids:
+            index = self.uids.index(self.uid) + delta
+            if 0 <= index < len(self.uids):
+                self.show_entry(self.uids[index], mark_read=True)
+
+    def action_comment(self) -> None:
+        if self.entry is not None:
+            self.app.push_screen(
+                CommentScreen(self._mentee_id, "entry", self.entry.uid, self.entry.title)
+            )
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+
+class SharedGoalScreen(MenteeAbout):
+    """One shared goal: vision and reality, milestones, confidence, linked entries, comments."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("c", "comment", "Comment", id="shared-goal-comment"),
+        Binding("n", "note", "Note", show=False, id="shared-goal-note"),
+        Binding("r", "reply", "Reply", show=False, id="shared-goal-reply"),
+        Binding("escape", "leave", "Back", id="shared-goal-leave"),
+    ]
+
+    def __init__(self, mentee_id: int, goal_id: str) -> None:
+        super().__init__(id="shared-goal-screen")
+        self._mentee_id = mentee_id
+        self.goal_id = goal_id
+        self.goal: SharedGoal | None = None
+
+    def mentee_id(self) -> int:
+        return self._mentee_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="shared-reader"):
+            yield Static(id="shared-meta")
+            yield FeedbackList(title="Your comments", zone=self.col.clock.zone,
+                               id="shared-comments")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one("#shared-reader").focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.goal is not None:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        with self.domain_errors():
+            mentor = self.col.mentor
+            mentee = mentor.mentee(self._mentee_id)
+            goal = next((g for g in mentor.mentee_goals(mentee) if g.id == self.goal_id), None)
+            if goal is None:
+                self.notify(f"{mentee.name} no longer shares this goal.", severity="warning")
+                return
+            self.goal = goal
+            self.sub_title = f"{mentee.name}: goal"
+            linked = mentor.mentee_entries(mentee, goal=goal.id, now=self.now())
+            self.query_one("#shared-meta", Static).update(self._describe(goal, linked))
+            self.query_one("#shared-comments", FeedbackList).show(goal.comments)
+
+    @staticmethod
+    def _describe(goal: SharedGoal, linked: list[SharedEntry]) -> Content:
+        head = "bold $text-accent"
+        facts = [goal.status, goal.category]
+        if goal.target:
+            facts.append(f"target {goal.target.isoformat()}")
+        lines: list[Content] = [
+            Content.styled(goal.title, "bold"),  # user text
+            Content.assemble(bar(goal.progress), f" {goal.progress:.0%}  ",
+                             (" · ".join(facts), "dim")),
+            Content(""),
+            Content.styled("Vision", head), Content(goal.vision or "-"),
+            Content.styled("Reality", head), Content(goal.reality or "-"),
+        ]
+        if goal.milestones:
+            lines.append(Content.styled("Milestones", head))
+            for m in goal.milestones:
+                lines.append(Content.assemble(
+                    ("☑ " if m.done else "☐ ", "bold $text-success" if m.done else "bold"),
+                    (m.title, "dim" if m.done else ""),
+                    (f"  done {m.done_on.isoformat()}" if m.done_on else "", "dim"),
+                ))
+        if goal.confidence_trend:
+            lines.append(Content.styled("Confidence (weekly check-ins, 1-10)", head))
+            lines.append(Content("  ".join(f"{d.isoformat()}: {c}"
+                                           for d, c in goal.confidence_trend)))
+        lines.append(Content.styled(f"Shared entries about it ({len(linked)})", head))
+        for entry in linked[:10]:
+            lines.append(Content.assemble(
+                ("● " if entry.unread else "  ", "bold $text-warning"),
+                (entry.day.isoformat() + "  ", "dim"), entry.title,
+            ))
+        if len(linked) > 10:
+            lines.append(Content.styled(f"  … and {len(linked) - 10} more", "dim"))
+        return Content("\n").join(lines)
+
+    def action_comment(self) -> None:
+        if self.goal is not None:
+            self.app.push_screen(
+                CommentScreen(self._mentee_id, "goal", self.goal.id, self.goal.title)
+            )
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+
+# ----------------------------------------------------------------------------- dialogs
+class CommentList(KeyList):
+    """Your earlier comments on one entry or goal: `e` edits, `d` deletes (messages up)."""
+
+    BINDINGS = [
+        Binding("e", "edit", "Edit comment", id="comment-list-edit"),
+        Binding("d,delete", "delete", "Delete comment", id="comment-list-delete"),
+    ]
+
+    class Chosen(Message):
+        """The learner wants to `action` ("edit" or "delete") comment `uid`."""
+
+        def __init__(self, action: str, uid: str) -> None:
+            super().__init__()
+            self.action = action
+            self.uid = uid
+
+    def action_edit(self) -> None:
+        if self.highlighted_id is not None:
+            self.post_message(self.Chosen("edit", self.highlighted_id))
+
+    def action_delete(self) -> None:
+        if self.highlighted_id is not None:
+            self.post_message(self.Chosen("delete", self.highlighted_id))
+
+
+class CommentScreen(MasteryModal):
+    """Write a comment on an entry or goal (ctrl+s saves); your earlier comments on it are
+    listed under the text box, where `e` edits one and `d` deletes one."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="comment-save"),
+        Binding("escape", "cancel", "Cancel", id="comment-cancel"),
+    ]
+
+    def __init__(self, mentee_id: int, kind: str, target_id: str, title: str) -> None:
+        super().__init__()
+        self.mentee_id = mentee_id
+        self.kind = kind
+        self.target_id = target_id
+        self.target_title = title
+        self.editing: Comment | None = None
+        self.comments: dict[str, Comment] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="comment-box", classes="mentor-dialog"):
+            yield Static(id="comment-title", classes="dialog-title")
+            yield TextArea(id="comment-body", soft_wrap=True, tab_behavior="focus",
+                           placeholder="Your comment (Markdown). ctrl+s saves.")
+            yield Static(id="comment-hint", classes="dialog-hint")
+            yield CommentList(id="comment-list")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._list_comments()
+        self._title()
+        self.query_one("#comment-body").focus()
+
+    def _list_comments(self) -> None:
+        with self.domain_errors():
+            self.comments = {
+                c.uid: c for c in self.col.mentor.mentee_comments(self.mentee_id)
+                if c.target_kind == self.kind and c.target_id == self.target_id
+            }
+        zone = self.col.clock.zone
+        listing = self.query_one("#comment-list", CommentList)
+        listing.show([
+            Option(Content.assemble((short_date(c.updated, zone) + "  ", "dim"),
+                                    first_line(c.body)).truncate(70, ellipsis=True), id=c.uid)
+            for c in self.comments.values()
+        ], keep=listing.highlighted_id)
+        listing.display = bool(self.comments)
+        hint = Content.assemble(
+            ("ctrl+s", "bold $text-accent"), " saves; it goes with your next reply (",
+            ("r", "bold $text-accent"), ").",
+        )
+        if self.comments:
+            hint += Content.assemble(
+                f" Your {fmt.plural(len(self.comments), 'comment')} here (",
+                ("tab", "bold $text-accent"), " to reach them): ",
+                ("e", "bold $text-accent"), " edits, ", ("d", "bold $text-accent"), " deletes.",
+            )
+        self.query_one("#comment-hint", Static).update(hint)
+
+    def _title(self) -> None:
+        what = "entry" if self.kind == "entry" else "goal"
+        if self.editing is not None:
+            date_text = short_date(self.editing.created, self.col.clock.zone)
+            title = Content.assemble(("Edit your comment of ", "bold"), (date_text, "bold"),
+                                     f" on {what} ", (self.target_title, "bold"))
+        else:
+            title = Content.assemble(("Comment on ", "bold"), f"{what} ",
+                                     (self.target_title, "bold"))  # user text
+        self.query_one("#comment-title", Static).update(title)
+
+    def on_comment_list_chosen(self, event: CommentList.Chosen) -> None:
+        event.stop()
+        comment = self.comments.get(event.uid)
+        if comment is None:
+            return
+        if event.action == "edit":
+            self.editing = comment
+            body = self.query_one("#comment-body", TextArea)
+            body.load_text(comment.body)
+            body.focus()
+            self._title()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            with self.domain_errors():
+                self.col.mentor.delete_comment(comment.uid, now=self.now())
+                self.notify("Comment deleted: your next reply withdraws it from your "
+                            "mentee's profile too.")
+                if self.editing is not None and self.editing.uid == comment.uid:
+                    self.editing = None
+                    self.query_one("#comment-body", TextArea).load_text("")
+                    self._title()
+                self._list_comments()
+                if not self.comments:
+                    self.query_one("#comment-body").focus()
+
+        self.app.push_screen(
+            YesNoScreen(Content.assemble("Delete this comment?\n",
+                                           (first_line(comment.body), "bold"))),
+            answered,
+        )
+
+    def action_save(self) -> None:
+        body = self.query_one("#comment-body", TextArea).text
+        mentor, now = self.col.mentor, self.now()
+        try:
+            if self.editing is not None:
+                saved = mentor.edit_comment(self.editing.uid, body, now=now)
+            else:
+                saved = mentor.comment(self.mentee_id, self.kind, self.target_id, body, now=now)
+        except MasteryError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        self.notify("Comment saved: it goes with your next reply (r).")
+        self.dismiss(saved)
+
+    def action_cancel(self) -> None:
+        text = self.query_one("#comment-body", TextArea).text.strip()
+        original = self.editing.body.strip() if self.editing is not None else ""
+        if text == original:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(YesNoScreen(Content("Discard what you wrote?")), answered)
+
+
+class NoteScreen(MasteryModal):
+    """Your overall note for a mentee: ctrl+s saves (empty clears it), Escape cancels."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="note-save"),
+        Binding("escape", "cancel", "Cancel", id="note-cancel"),
+    ]
+
+    def __init__(self, mentee_id: int) -> None:
+        super().__init__()
+        self.mentee_id = mentee_id
+        self.original = ""
+
+    def compose(self) -> ComposeResult:
+        name = ""
+        with self.domain_errors():
+            mentee = self.col.mentor.mentee(self.mentee_id)
+            name, self.original = mentee.name, mentee.note
+        with Vertical(id="note-edit-box", classes="mentor-dialog"):
+            yield Static(Content.assemble(("Your note for ", "bold"), (name, "bold")),
+                         classes="dialog-title")
+            yield TextArea(self.original, id="note-body", soft_wrap=True, tab_behavior="focus",
+                           placeholder="How is it going overall? (Markdown)")
+            yield Static(
+                Content.assemble(
+                    ("ctrl+s", "bold $text-accent"), " saves; it goes with your next reply (",
+                    ("r", "bold $text-accent"), ") and shows on their dashboard. Empty clears it.",
+                ),
+                classes="dialog-hint",
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        body = self.query_one("#note-body", TextArea)
+        body.focus()
+        body.move_cursor(body.document.end)
+
+    def action_save(self) -> None:
+        text = self.query_one("#note-body", TextArea).text
+        try:
+            mentee = self.col.mentor.set_note(self.mentee_id, text, now=self.now())
+        except MasteryError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        if mentee.note:
+            self.notify(f"Note for {mentee.name} saved: it goes with your next reply (r).",
+                        markup=False)
+        else:
+            self.notify(f"Note for {mentee.name} cleared.", markup=False)
+        self.dismiss(mentee)
+
+    def action_cancel(self) -> None:
+        if self.query_one("#note-body", TextArea).text.strip() == self.original.strip():
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(YesNoScreen(Content("Discard your changes to the note?")),
+                             answered)
+
+
+class ReplyScreen(MasteryModal):
+    """What the reply file holds (`preview_reply`), your name and the file; ctrl+s (or Enter
+    in the file box) writes it (`write_reply`)."""
+
+    AREA = "mentor"
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write file", id="reply-write"),
+        Binding("escape", "cancel", "Cancel", id="reply-cancel"),
+    ]
+
+    def __init__(self, mentee_id: int) -> None:
+        super().__init__()
+        self.mentee_id = mentee_id
+        self.preview: FeedbackPreview | None = None
+
+    def compose(self) -> ComposeResult:
+        mentor = self.col.mentor
+        name = mentor.display_name() or ""
+        mentee_name = ""
+        with self.domain_errors():
+            mentee_name = mentor.mentee(self.mentee_id).name
+        default_file = Path.cwd() / f"feedback-for-{slug(mentee_name)}.json"
+        with Vertical(id="reply-box", classes="mentor-dialog"):
+            yield Static(Content.assemble(("Reply to ", "bold"), (mentee_name, "bold")),
+                         classes="dialog-title")
+            yield Static(id="reply-summary")
+            with Horizontal(classes="form-row"):
+                yield Static("Your name", classes="form-label")
+                yield Input(name, id="reply-name", compact=True,
+                            placeholder="the name your mentee sees (remembered)")
+            with Horizontal(classes="form-row"):
+                yield Static("File", classes="form-label")
+                yield Input(str(default_file), id="reply-file", compact=True)
+            yield Static(
+                Content.assemble(
+                    ("ctrl+s", "bold $text-accent"), " or ", ("enter", "bold $text-accent"),
+                    " in the file box writes it. Send the file to ", (mentee_name, "bold"),
+                    "; they import it with ", ("mastery mentor feedback FILE", "italic"), ".",
+                ),
+                classes="dialog-hint",
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        self.query_one("#reply-file" if self.preview is not None else "#reply-name").focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "reply-name":
+            self.rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "reply-name":
+            self.query_one("#reply-file").focus()
+        else:
+            self.action_write()
+
+    def rebuild(self) -> None:
+        """Preview the reply with the name typed, and say what it holds."""
+        summary = self.query_one("#reply-summary", Static)
+        name = self.query_one("#reply-name", Input).value.strip()
+        try:
+            if not name:
+                raise MasteryError("Type the name your mentee will see: it is remembered.")
+            preview = self.col.mentor.preview_reply(self.mentee_id, name=name, now=self.now())
+        except MasteryError as exc:
+            self.preview = None
+            summary.update(Content.assemble(("Nothing to write yet: ", "bold $text-error"),
+                                            str(exc)))
+            return
+        self.preview = preview
+        held = [fmt.plural(len(preview.comments), "comment")]
+        if preview.withdrawn:
+            held.append(f"{len(preview.withdrawn)} withdrawn")
+        lines = [Content.assemble(("It holds ", "bold"), ", ".join(held),
+                                  " and " if preview.note else "",
+                                  "your note:" if preview.note else ", no note.")]
+        if preview.note:
+            lines.append(Content.assemble("  ", (first_line(preview.note), "italic")))
+        summary.update(Content("\n").join(lines))
+
+    def action_write(self) -> None:
+        if self.preview is None:
+            self.rebuild()
+            if self.preview is None:
+                name_box = self.query_one("#reply-name", Input)
+                self.notify("Type the name your mentee will see.", title="Not written",
+                            severity="error")
+                name_box.focus()
+                return
+        value = self.query_one("#reply-file", Input).value
+        if not value.strip():
+            self.notify("Type the file to write.", title="Not written", severity="error")
+            return
+        path = file_path(value)
+        try:
+            written = self.col.mentor.write_reply(path, self.preview)
+        except MasteryError as exc:
+            self.notify(str(exc), title="Not written", severity="error", markup=False)
+            return
+        except OSError as exc:
+            self.notify(f"{path}: {exc.strerror or exc}", title="Not written",
+                        severity="error", markup=False)
+            return
+        self.notify(
+            f"Wrote {written}: {fmt.plural(len(self.preview.comments), 'comment')}"
+            f"{' and your note' if self.preview.note else ''} for {self.preview.mentee.name}.",
+            title="Reply written", markup=False, timeout=8,
+        )
+        self.dismiss(written)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class YesNoScreen(MasteryModal):
+    """A yes/no question: y or Enter answers yes, n or Escape no. Dismisses with a bool."""
+
+    CSS_PATH = CSS
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="mentor-confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", id="mentor-confirm-no"),
+    ]
+
+    def __init__(self, question: Content) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mentor-dialog confirm-box"):
+            yield Static(self.question, classes="dialog-title")
+            yield Static(Content.assemble(("y", "bold $text-accent"), " yes   ",
+                                          ("n", "bold $text-accent"), " no"))
+        yield Footer(compact=True)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
