@@ -23,6 +23,7 @@ from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVe
 from mastery.journal import EntryView
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
+from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.goal_form import GoalDraft, GoalForm
 from mastery.tui.widgets.key_list import EntryList, KeyList, MilestoneList
 from mastery.tui.widgets.progress_chart import ProgressChart, bar, percent
@@ -274,6 +275,7 @@ class GoalScreen(MasteryScreen):
             yield Static(id="goal-no-entries")
             yield Static("Earlier realities", classes="goal-section", id="goal-realities-heading")
             yield Static(id="goal-realities")
+            yield FeedbackList(id="goal-feedback", zone=self.col.clock.zone)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -325,6 +327,11 @@ class GoalScreen(MasteryScreen):
         self.detail = detail
         today = self.col.clock.day_of(self.now())
         self.sub_title = f"Goal: {detail.title}"
+        comments = self.col.mentor.comments_for_goal(detail.id)
+        self.query_one("#goal-feedback", FeedbackList).show(comments)
+        unread = [c.uid for c in comments if c.unread]
+        if unread:
+            self.col.mentor.mark_read(unread, now=self.now())
         self._set_state(detail, realities, entries)
 
         status_style = {"active": "$text-success", "achieved": "bold $text-success"}.get(

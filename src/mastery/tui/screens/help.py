@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -67,8 +67,12 @@ class HelpScreen(MasteryModal):
             for keys, desc, on in rows
         ]
         area = getattr(self.under, "AREA", "") or "mastery"
-        with Vertical(id="help-box"):
+        about = getattr(self.under, "HELP_TEXT", None)  # a screen's own notes (filters...)
+        with VerticalScroll(id="help-box"):
             yield Static(Content.assemble(("Keys: ", "bold"), (area, "bold")), id="help-title")
+            if about:
+                yield Static(about if isinstance(about, Content) else Content(about),
+                             id="help-about")
             yield Static(Content("\n").join(lines), id="help-keys")
             dimmed = any(not on for _, _, on in rows)
             hint = "Dimmed keys are not available right now.  " if dimmed else ""

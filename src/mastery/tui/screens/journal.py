@@ -30,6 +30,7 @@ from mastery.errors import MasteryError
 from mastery.journal import EntryView, Prompt, SearchHit
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.entry_editor import EntryDraft, EntryEditor
+from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.key_list import KeyList
 
 FILTER_HELP = 'words "a phrase" tag:x goal:x is:shared|private when:"last week"'
@@ -191,6 +192,7 @@ class JournalScreen(MasteryScreen):
             with VerticalScroll(id="journal-reader"):
                 yield Static(id="reader-meta")
                 yield Markdown(id="reader-body", open_links=False)
+                yield FeedbackList(id="reader-feedback", zone=self.col.clock.zone)
         yield Static(id="journal-empty")
         yield Footer(compact=True)
 
@@ -368,14 +370,18 @@ class JournalScreen(MasteryScreen):
         self._reading = hit.entry if hit else None
         meta = self.query_one("#reader-meta", Static)
         body = self.query_one("#reader-body", Markdown)
+        feedback = self.query_one("#reader-feedback", FeedbackList)
         if hit is None:
             meta.update("")
             body.update("")
+            feedback.show([])
             return
         today = self.col.clock.day_of(self.now())
         prompts = {p.key: p for p in self.col.journal.prompts()}
         meta.update(entry_meta(hit.entry, today, prompts))
         body.update(hit.entry.body)
+        # The mentor's comments sit under the entry; they are marked read in the entry view.
+        feedback.show(self.col.mentor.comments_for_entry(hit.entry.uid))
         self.query_one("#journal-reader").scroll_home(animate=False)
 
     # ------------------------------------------------------------------ actions
@@ -489,6 +495,7 @@ class EntryScreen(MasteryScreen):
         with VerticalScroll(id="entry-reader"):
             yield Static(id="entry-meta")
             yield Markdown(id="entry-body-view", open_links=False)
+            yield FeedbackList(id="entry-feedback", zone=self.col.clock.zone)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -509,6 +516,12 @@ class EntryScreen(MasteryScreen):
             prompts = {p.key: p for p in self.col.journal.prompts()}
             self.query_one("#entry-meta", Static).update(entry_meta(entry, today, prompts))
             self.query_one("#entry-body-view", Markdown).update(entry.body)
+            comments = self.col.mentor.comments_for_entry(entry.uid)
+            self.query_one("#entry-feedback", FeedbackList).show(comments)
+            # Shown once with their "new" marker, then read.
+            unread = [c.uid for c in comments if c.unread]
+            if unread:
+                self.col.mentor.mark_read(unread, now=self.now())
 
     def action_edit(self) -> None:
         if self.entry is not None:

@@ -20,6 +20,7 @@ the cursor (earlier comments can be edited with `e` or deleted with `d` in the s
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
@@ -118,20 +119,23 @@ def bar(share: float, width: int = 10) -> Content:
     return Content.assemble(("█" * filled, "$success"), ("░" * (width - filled), "$text-disabled"))
 
 
-def retention_line(mentee: MenteeSummary) -> Content:
-    """The learning summary of a mentee's newest bundle, on one or two lines."""
+def summary_lines(mentee: MenteeSummary) -> list[Content]:
+    """The learning summary of a mentee's newest bundle, one labelled line per topic."""
     s = mentee.summary
-    facts = [
-        f"review streak {fmt.plural(s.review_streak, 'day')}",
-        f"journal streak {fmt.plural(s.journal_streak, 'day')}",
-        f"{fmt.plural(s.reviews_30d, 'review')} in 30 days",
-        f"retention {percent(s.retention_30d)}",
+    label = "bold"
+    lines = [
+        Content.assemble(("Streaks    ", label), f"reviews {fmt.plural(s.review_streak, 'day')}"
+                         f" · journal {fmt.plural(s.journal_streak, 'day')}"),
+        Content.assemble(("30 days    ", label), fmt.plural(s.reviews_30d, "review"),
+                         f" · retention {percent(s.retention_30d)}"),
     ]
-    decks = [f"{d.name} {d.studied}/{d.cards} studied, {d.mature} mature" for d in s.decks]
-    lines = [Content(" · ".join(facts))]
-    if decks:
-        lines.append(Content(" · ".join(decks)))  # deck names are user text: plain Content
-    return Content("\n").join(lines)
+    if s.decks:
+        decks = Content(" · ").join(
+            Content(f"{d.name} {d.studied}/{d.cards} studied, {d.mature} mature")  # user text
+            for d in s.decks
+        )
+        lines.append(Content.assemble(("Decks      ", label), decks))
+    return lines
 
 
 # ----------------------------------------------------------------------------- shared actions
@@ -280,13 +284,14 @@ class MenteesScreen(MenteeAbout):
             detail.update("")
             return
         zone = self.col.clock.zone
-        note = (Content.assemble(("Your note: ", "bold"), first_line(m.note))
-                if m.note else Content.assemble(("Your note: ", "bold"),
-                                                ("none yet (n writes one)", "dim")))
+        note = Content.assemble(
+            ("Your note  ", "bold"),
+            first_line(m.note) if m.note else ("none yet (n writes one)", "dim"),
+        )
         detail.update(Content("\n").join([
-            Content.assemble((m.name, "bold"), (f"  bundle of {short_date(m.bundle_created, zone)}",
-                                                "dim")),
-            retention_line(m),
+            Content.assemble((m.name, "bold $text-accent"),
+                             (f"  bundle of {short_date(m.bundle_created, zone)}", "dim")),
+            *summary_lines(m),
             note,
         ]))
 
@@ -318,6 +323,15 @@ class MenteeScreen(MenteeAbout):
 
     AREA = "mentor"
     CSS_PATH = CSS
+    HELP_TEXT = Content.assemble(
+        ("Filter", "bold"), " (", ("/", "bold $text-accent"), "): ", ("tag:x", "bold"),
+        " (repeatable), ", ("goal:y", "bold"), " (g-1, or the start of its title), ",
+        ("when:\"last week\"", "bold"), " (a date range phrase); other words must be in the "
+        "entry. Quote values with spaces. A filter lists entries only.\n",
+        ("Example: ", "dim"), ('tag:grammar when:"last month" dative', "italic"), "\n",
+        (UNREAD_MARK, "bold $text-warning"), " marks entries you have not opened yet.",
+    )
+    """Shown by the help screen (`?`) above the keys."""
     BINDINGS = [
         Binding("enter", "open", "Open", id="mentee-open"),
         Binding("c", "comment", "Comment", id="mentee-comment"),
@@ -335,6 +349,7 @@ class MenteeScreen(MenteeAbout):
         self.entries: dict[str, SharedEntry] = {}
         self.goals: dict[str, SharedGoal] = {}
         self._debounce: Timer | None = None
+        self._found = Content("")
 
     def mentee_id(self) -> int:
         return self._mentee_id
@@ -423,7 +438,8 @@ class MenteeScreen(MenteeAbout):
                 (f"{len(entries)} of {count(total, 'entry', 'entries')} match", "bold"),
                 ("  ·  ", "dim"), (FILTER_HELP, "dim"),
             )
-        self.query_one("#reader-found", Static).update(found)
+        self._found = found
+        self._show_found()
         empty = not options
         self.set_class(empty, "-empty")
         if empty:
@@ -435,6 +451,21 @@ class MenteeScreen(MenteeAbout):
                                  " They mark entries and goals shared, then send a new bundle.")
             )
         self.refresh_bindings()
+
+    def _show_found(self) -> None:
+        """The line under the filter box: the syntax while typing in it, else the counts."""
+        if isinstance(self.focused, Input):
+            line = Content.assemble(("Filter: ", "bold"), (FILTER_HELP, "dim"),
+                                    ("  enter", "bold $text-accent"), (" applies", "dim"))
+        else:
+            line = self._found
+        self.query_one("#reader-found", Static).update(line)
+
+    def on_descendant_focus(self) -> None:
+        self._show_found()
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._show_found)
 
     @staticmethod
     def _entry_row(entry: SharedEntry, today: date, width: int) -> Content:
@@ -462,11 +493,13 @@ class MenteeScreen(MenteeAbout):
             ("◎ ", "bold $text-accent"), ("goal".ljust(12), "dim"), (goal.title, "bold"),
         )
         done = sum(m.done for m in goal.milestones)
-        facts = [f"{goal.progress:.0%}", goal.status]
-        if goal.target:
-            facts.append(f"target {goal.target.isoformat()}")
+        facts = [f"{goal.progress:.0%}"]
+        if goal.status != "active":
+            facts.append(goal.status)
         if goal.milestones:
-            facts.append(f"milestones {done}/{len(goal.milestones)}")
+            facts.append(f"{done}/{len(goal.milestones)} milestones")
+        if goal.target:
+            facts.append(f"by {goal.target.isoformat()}")
         second = Content.assemble(
             " " * 14, bar(goal.progress), (" " + " · ".join(facts), "dim"),
             (f" · {fmt.plural(len(goal.comments), 'comment')}" if goal.comments else "",
@@ -488,9 +521,17 @@ class MenteeScreen(MenteeAbout):
         key = self._key()
         if key in self.entries:
             uids = [e.uid for e in self.entries.values()]
-            self.app.push_screen(SharedEntryScreen(self._mentee_id, key[2:], uids))
+            self.app.push_screen(SharedEntryScreen(self._mentee_id, key[2:], uids),
+                                 self._back_from_entry)
         elif key in self.goals:
             self.app.push_screen(SharedGoalScreen(self._mentee_id, key[2:]))
+
+    def _back_from_entry(self, uid: str | None) -> None:
+        """Back from reading (and perhaps stepping with ] and [): the cursor follows."""
+        listing = self.query_one("#reader-items", KeyList)
+        if uid is not None:
+            with suppress(OptionDoesNotExist):
+                listing.highlighted = listing.get_option_index(f"e:{uid}")
 
     def on_option_list_option_selected(self, event: KeyList.OptionSelected) -> None:
         event.stop()
@@ -618,7 +659,7 @@ class SharedEntryScreen(MenteeAbout):
             )
 
     def action_leave(self) -> None:
-        self.dismiss()
+        self.dismiss(self.uid)
 
 
 class SharedGoalScreen(MenteeAbout):
@@ -798,8 +839,8 @@ class CommentScreen(MasteryModal):
         )
         if self.comments:
             hint += Content.assemble(
-                f" Your {fmt.plural(len(self.comments), 'comment')} here (",
-                ("tab", "bold $text-accent"), " to reach them): ",
+                f" Your earlier comments below ({len(self.comments)}): ",
+                ("tab", "bold $text-accent"), " to reach them, then ",
                 ("e", "bold $text-accent"), " edits, ", ("d", "bold $text-accent"), " deletes.",
             )
         self.query_one("#comment-hint", Static).update(hint)
@@ -1007,23 +1048,26 @@ class ReplyScreen(MasteryModal):
         summary = self.query_one("#reply-summary", Static)
         name = self.query_one("#reply-name", Input).value.strip()
         try:
-            if not name:
-                raise MasteryError("Type the name your mentee will see: it is remembered.")
-            preview = self.col.mentor.preview_reply(self.mentee_id, name=name, now=self.now())
+            # Without a name the counts are still worth showing; only a named preview is kept
+            # for writing.
+            preview = self.col.mentor.preview_reply(
+                self.mentee_id, name=name or "?", now=self.now()
+            )
         except MasteryError as exc:
             self.preview = None
-            summary.update(Content.assemble(("Nothing to write yet: ", "bold $text-error"),
-                                            str(exc)))
+            summary.update(Content.assemble(("Cannot write it: ", "bold $text-error"), str(exc)))
             return
-        self.preview = preview
+        self.preview = preview if name else None
         held = [fmt.plural(len(preview.comments), "comment")]
         if preview.withdrawn:
             held.append(f"{len(preview.withdrawn)} withdrawn")
         lines = [Content.assemble(("It holds ", "bold"), ", ".join(held),
-                                  " and " if preview.note else "",
-                                  "your note:" if preview.note else ", no note.")]
+                                  " and your note:" if preview.note else ", no note.")]
         if preview.note:
             lines.append(Content.assemble("  ", (first_line(preview.note), "italic")))
+        if not name:
+            lines.append(Content.styled("Type your name below: your mentee sees it "
+                                        "(it is remembered).", "bold $text-warning"))
         summary.update(Content("\n").join(lines))
 
     def action_write(self) -> None:

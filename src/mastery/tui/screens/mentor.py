@@ -171,7 +171,8 @@ class ExportScreen(MasteryScreen):
         since = self.query_one("#export-since", Input).value.strip()
         try:
             if not name:
-                raise MasteryError("Type the name your mentor will see: it is remembered.")
+                raise MasteryError("type your name above: your mentor sees it "
+                                   "(it is remembered).")
             preview = self.col.mentor.preview_bundle(
                 since=since or None, name=name, decks=self._chosen_decks(), now=self.now()
             )
@@ -212,7 +213,7 @@ class ExportScreen(MasteryScreen):
         ]
         if not preview.entries:
             lines.append(Content.styled(
-                "  none: share an entry from the journal (v) to include it", "dim"))
+                "  none yet: in the journal (J), v shares the entry under the cursor", "dim"))
         for entry in reversed(preview.entries):  # newest first, as the journal lists them
             lines.append(Content.assemble(
                 f"  {entry.day.isoformat()}  ", (entry.title, "bold"),  # user text
@@ -220,7 +221,8 @@ class ExportScreen(MasteryScreen):
             ))
         lines.append(Content.styled(f"Shared goals ({len(preview.goals)})", head))
         if not preview.goals:
-            lines.append(Content.styled("  none: share a goal from the goals screen", "dim"))
+            lines.append(Content.styled(
+                "  none yet: share one with `mastery goal edit GOAL --shared`", "dim"))
         for goal in preview.goals:
             lines.append(Content.assemble(
                 "  ", (goal.title, "bold"), f"  {goal.progress:.0%} · {goal.status}",

@@ -58,12 +58,16 @@ class FeedbackList(Vertical):
     FeedbackList > .feedback-head.-unread {
         color: $text;
     }
-    FeedbackList > Markdown {
-        margin: 0;
-        padding: 0 0 0 2;
+    FeedbackList > .feedback-body {
+        height: auto;
+        padding: 0 0 0 1;
         border-left: outer $accent 50%;
     }
-    FeedbackList > Markdown > *:last-child {
+    FeedbackList Markdown {
+        margin: 0;
+        padding: 0;
+    }
+    FeedbackList Markdown > *:last-child {
         margin-bottom: 0;
     }
     """
@@ -98,7 +102,7 @@ class FeedbackList(Vertical):
         if self.comments:
             self.mount_all(self._children())
 
-    def _children(self) -> list[Static | Markdown]:
+    def _children(self) -> list[Static | Vertical]:
         if not self.comments:
             return []
         unread = sum(c.unread for c in self.comments)
@@ -107,11 +111,13 @@ class FeedbackList(Vertical):
             (f"  {len(self.comments)}", "dim"),
             (f"  {unread} new", "bold $text-warning") if unread else "",
         )
-        widgets: list[Static | Markdown] = [Static(title, classes="feedback-title")]
+        widgets: list[Static | Vertical] = [Static(title, classes="feedback-title")]
         for comment in self.comments:
             widgets.append(Static(self.heading(comment), classes="feedback-head"
                                   + (" -unread" if comment.unread else "")))
-            widgets.append(Markdown(comment.body, open_links=False))
+            # The bar and indent sit on a wrapper: screens may restyle Markdown inside readers.
+            widgets.append(Vertical(Markdown(comment.body, open_links=False),
+                                    classes="feedback-body"))
         return widgets
 
     def heading(self, comment: Comment) -> Content:
