@@ -34,7 +34,8 @@ class DashboardScreen(MasteryScreen):
         Binding("w", "app.write", "Write", show=False, id="dashboard-write"),
         Binding("b", "app.browse", "Browse", id="dashboard-browse"),
         Binding("s", "app.settings", "Settings", show=False, id="dashboard-settings"),
-        Binding("m", "mentor_note", "Mentor", id="dashboard-mentor-note"),
+        # Not in the footer (80 columns are full): the mentor line says "(m)" itself.
+        Binding("m", "mentor_note", "Mentor note", show=False, id="dashboard-mentor-note"),
     ]
 
     def __init__(self) -> None:
