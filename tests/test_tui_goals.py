@@ -284,3 +284,24 @@ def test_daily_series_carries_values_over_days_without_a_point() -> None:
 )
 def test_chart_rows_use_a_fixed_scale(values, width, expected) -> None:
     assert chart_rows(values, width, 2) == expected
+
+
+async def test_v_shares_a_goal_with_the_mentor_and_back(col) -> None:
+    from test_tui_helpers import SIZE, make_app, screen_text
+
+    from conftest import NOW
+    from mastery.tui.screens.goals import GoalScreen
+
+    goal = col.goals.add("Speak German", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(GoalScreen(goal.id))
+        await pilot.pause()
+        assert "shared with mentor" not in screen_text(app)
+        await pilot.press("v")
+        await pilot.pause()
+        assert col.goals.get(goal.id, now=NOW).visibility == "shared"
+        assert "shared with mentor" in screen_text(app)
+        await pilot.press("v")
+        await pilot.pause()
+        assert col.goals.get(goal.id, now=NOW).visibility == "private"

@@ -234,6 +234,7 @@ class GoalScreen(MasteryScreen):
         Binding("d", "done", "Mark achieved", show=False, id="goal-done"),
         Binding("x", "drop", "Drop goal", show=False, id="goal-drop"),
         Binding("o", "reopen", "Reopen", id="goal-reopen"),
+        Binding("v", "toggle_shared", "Share with mentor", show=False, id="goal-share"),
         Binding("escape", "leave", "Back", id="goal-leave"),
     ]
 
@@ -345,6 +346,8 @@ class GoalScreen(MasteryScreen):
             head.append(Content.styled(f" · {detail.status}", status_style))
         elif detail.target is not None:  # the days left are in the gap
             head.append(Content.styled(f" · target {full_date(detail.target)}", "dim"))
+        if detail.visibility == "shared":
+            head.append(Content.styled(" · shared with mentor", "$text-accent"))
         self.query_one("#goal-head", Static).update(Content.assemble(*head))
         self.query_one("#goal-progress", Static).update(self._progress_line(detail))
 
@@ -614,6 +617,18 @@ class GoalScreen(MasteryScreen):
 
     def action_reopen(self) -> None:
         self._set_status("active")
+
+    def action_toggle_shared(self) -> None:
+        """Share the goal with a mentor (it goes into the next bundle), or make it private."""
+        if self.detail is None:
+            return
+        shared = self.detail.visibility != "shared"
+        with self.domain_errors():
+            self.col.goals.edit(self.goal_id, visibility="shared" if shared else "private",
+                                now=self.now())
+            self.notify("Shared: the goal goes into your next mentor bundle." if shared
+                        else "Private: the goal stays in your profile.")
+            self.refresh_data()
 
     def on_milestone_list_toggled(self, event: MilestoneList.Toggled) -> None:
         event.stop()
