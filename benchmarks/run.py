@@ -201,6 +201,46 @@ def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
     return statistics.median(timings), rss_kb / 1024
 
 
+def _team_of_1000(folder: Path) -> tuple[Path, Collection]:
+    """A team folder with the bundled decks and 1,000 synthetic member records, and one member
+    profile that joined it (with the decks pulled and some reviews)."""
+    from mastery.team import dump_record, init_team, load_team, member_record
+
+    team = folder / "team"
+    config = init_team(team, name="Bench")
+    col = Collection.open_path(folder / "member.db")
+    col.set_setting("timezone", "UTC")
+    col.team.join(team, sync=True)
+    col.team.pull(now=NOW)
+    for card in col.deck_cards(config.decks[0])[:50]:
+        col.answer(card.id, 3, now=NOW)
+    template = member_record(col, load_team(team), "x", now=NOW)
+    rng = random.Random(7)
+    for n in range(1000):
+        record = json.loads(json.dumps(template))
+        record["pseudonym"] = f"{n:064x}"
+        record["daily"] = {f"2026-{m:02d}-{d:02d}": rng.randint(0, 80)
+                           for m in range(6, 12) for d in range(1, 29)}
+        record["streaks"] = {"review": rng.randint(0, 200), "journal": rng.randint(0, 40)}
+        (team / "summary" / f"{n:064x}.json").write_text(dump_record(record), encoding="utf-8")
+    return team, col
+
+
+def bench_team(folder: Path) -> tuple[float, float]:
+    """Sync into a summary of 1,000 members; report over 1,000 members (best of 3 each)."""
+    team, col = _team_of_1000(folder)
+    syncs, reports = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        col.team.sync(now=NOW)
+        syncs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        col.team.report(now=NOW)
+        reports.append(time.perf_counter() - t)
+    col.close()
+    return min(syncs), min(reports)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
@@ -226,6 +266,10 @@ def main() -> None:
         if want("first_card_s"):
             first, rss = bench_first_card(big, folder)
             results["first_card_s"], results["peak_rss_mb"] = round(first, 3), round(rss, 1)
+        if want("team"):
+            sync_s, report_s = bench_team(folder)
+            results["team_sync_1000_s"] = round(sync_s, 3)
+            results["team_report_1000_s"] = round(report_s, 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)
     print(json.dumps({"machine": f"{os.cpu_count()} cores", **results}))

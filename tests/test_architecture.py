@@ -17,6 +17,7 @@ HEADLESS = [
     "mastery.decks",
     "mastery.decks.importer",
     "mastery.mentor",
+    "mastery.team",
     "mastery.models",
     "mastery.paths",
     "mastery.scheduler",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mastery.errors import MasteryError
+from mastery.files import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _goal_parsers(sub)
     _journal_parsers(sub)
     _mentor_parsers(sub)
+    _team_parsers(sub)
 
     p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
     _json_flag(p)
@@ -238,6 +240,40 @@ def _mentor_parsers(sub: Any) -> None:
     p.add_argument("--name", dest="my_name", metavar="YOUR_NAME",
                    help="the name your mentee sees (remembered)")
     _json_flag(p)
+
+
+def _team_parsers(sub: Any) -> None:
+    team = sub.add_parser("team", help="teams: shared decks and goals, anonymized summary")
+    actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    p = actions.add_parser("init", help="create a team folder (bundled decks as the example)")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--name", help="the team's name (default: the folder's name)")
+    p.add_argument("--id", dest="team_id", metavar="ID", help="the team id (default: from name)")
+    _json_flag(p)
+    p = actions.add_parser("join", help="join a team folder (validates its team.toml)")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--sync", action="store_true",
+                   help="opt in to sharing your anonymized summary with this team")
+    _json_flag(p)
+    p = actions.add_parser("list", help="the teams you joined")
+    _json_flag(p)
+    p = actions.add_parser("pull", help="import or update the team's decks (history kept)")
+    p.add_argument("team", nargs="?", metavar="TEAM")
+    _json_flag(p)
+    p = actions.add_parser("sync", help="write your anonymized record into the team summary")
+    p.add_argument("team", nargs="?", metavar="TEAM")
+    opt = p.add_mutually_exclusive_group()
+    opt.add_argument("--enable", action="store_true", help="opt in, then sync")
+    opt.add_argument("--disable", action="store_true", help="opt out (your record stays "
+                     "until you leave)")
+    _json_flag(p)
+    p = actions.add_parser("report", help="the team's progress, k-anonymous")
+    p.add_argument("team", nargs="?", metavar="TEAM")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument("--cards", action="store_true",
+                   help="rank each team deck's cards by again-rate (for deck maintainers)")
+    p = actions.add_parser("leave", help="remove your record from the summary and forget the team")
+    p.add_argument("team", metavar="TEAM")
 
 
 def _json_flag(p: argparse.ArgumentParser) -> None:
@@ -590,7 +626,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
             written = journal.export_files(args.dir, entries)
             print(f"Wrote {len(written)} entries to {args.dir}")
         elif args.to:
-            _atomic_write(Path(args.to), journal.export_markdown(entries))
+            write_atomic(Path(args.to), journal.export_markdown(entries))
             print(f"Wrote {len(entries)} entries to {args.to}")
         else:
             sys.stdout.write(journal.export_markdown(entries))
@@ -839,7 +875,7 @@ def _deck(args: argparse.Namespace) -> int:
                 if args.check:
                     print(f"{path}: would write explicit card ids")
                 else:
-                    _atomic_write(path, new)
+                    write_atomic(path, new)
                     print(f"{path}: wrote explicit card ids")
         if not changed:
             print(f"{len(args.files)} deck file(s) already have explicit ids")
@@ -847,27 +883,86 @@ def _deck(args: argparse.Namespace) -> int:
     if args.deck_command == "export":
         with _open(args) as col:
             text = col.export_deck(args.deck)
-        _atomic_write(Path(args.to), text)
+        write_atomic(Path(args.to), text)
         print(f"Wrote deck {args.deck} to {args.to}")
         return 0
     raise MasteryError(f"unknown deck action {args.deck_command}")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write beside the target, fsync, then rename: a crash leaves the old file or the new one."""
-    import os
-    import tempfile
+def _team(col: Any, args: argparse.Namespace) -> int:
+    team = col.team
+    action = args.team_command
+    as_json = getattr(args, "json", False)
+    if action == "init":
+        config = team.init(args.dir, name=args.name, team_id=args.team_id)
+        if as_json:
+            _print_json(config.to_dict())
+        else:
+            print(f"Created team {config.name} ({config.id}) in {config.folder} with "
+                  f"{_count(len(config.decks), 'deck')}. Join it with: mastery team join "
+                  f"{args.dir}")
+        return 0
+    if action == "join":
+        config = team.join(args.dir, sync=args.sync)
+        if as_json:
+            _print_json({**config.to_dict(), "sync": team.sync_enabled(config.id)})
+        else:
+            print(f"Joined team {config.name} ({config.id}). Get its decks with: "
+                  f"mastery team pull {config.id}")
+            if not team.sync_enabled(config.id):
+                print(f"Sync is off; opt in with: mastery team sync {config.id} --enable")
+        return 0
+    if action == "list":
+        teams = team.list()
+        if as_json:
+            _print_json([t.to_dict() for t in teams])
+        elif not teams:
+            print("No teams yet. Join one with: mastery team join DIR")
+        else:
+            _table(["Team", "Name", "Sync", "Folder"],
+                   [[t.id, t.name + (f" ({t.problem})" if t.problem else ""),
+                     "on" if t.sync else "off", str(t.folder)] for t in teams])
+        return 0
+    if action == "pull":
+        reports = team.pull(args.team)
+        if as_json:
+            _print_json([r.to_dict() for r in reports])
+        else:
+            for r in reports:
+                print(f"{r.deck_key}: {r.added} added, {r.updated} updated, "
+                      f"{r.unchanged} unchanged, {r.suspended} suspended")
+        return 0
+    if action == "sync":
+        if args.enable or args.disable:
+            team.set_sync(args.team, args.enable)
+        if args.disable:
+            print("Sync is off for this team.")
+            return 0
+        path = team.sync(args.team)
+        if as_json:
+            _print_json({"file": str(path)})
+        else:
+            print(f"Wrote your anonymized record to {path}")
+        return 0
+    if action == "report":
+        from mastery.days import utcnow
+        from mastery.team import build_report, render_text
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        config = team.get(args.team)
+        report = build_report(config, now=utcnow(), cards=args.cards)
+        for problem in report.problems:
+            print(f"mastery: warning: skipped {problem}", file=sys.stderr)
+        if args.format == "json":
+            _print_json(report.to_dict())
+        else:
+            sys.stdout.write(render_text(report, markdown=args.format == "markdown"))
+        return 0
+    if action == "leave":
+        config, removed = team.leave(args.team)
+        print(f"Left team {config.id}" + ("; your record was removed from the summary."
+                                          if removed else "."))
+        return 0
+    raise MasteryError(f"unknown team action {action}")
 
 
 # ----------------------------------------------------------------------------- output
@@ -897,6 +992,7 @@ _COMMANDS = {
     "goal": _goal,
     "journal": _journal,
     "mentor": _mentor,
+    "team": _team,
     "backup": _backup,
     "config": _config,
 }

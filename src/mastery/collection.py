@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mastery.goals import Goals
     from mastery.journal import Journal
     from mastery.mentor import Mentor
+    from mastery.team import Team
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
@@ -305,6 +306,13 @@ class Collection:
         from mastery.mentor import Mentor
 
         return Mentor(self)
+
+    @cached_property
+    def team(self) -> Team:
+        """Teams: shared folders of decks and goals, anonymized sync and reports (team.py)."""
+        from mastery.team import Team
+
+        return Team(self)
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> dict[str, Any]:

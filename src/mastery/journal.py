@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import builtins
 import json
-import os
 import re
 import secrets
 import tomllib
@@ -52,6 +51,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, streak, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
+from mastery.files import write_atomic
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -541,7 +541,7 @@ class Journal:
             name = f"{entry.day.isoformat()}-{_slug(entry.title)}-{entry.uid}.md"
             target = folder / name
             text = "---\n" + "\n".join(_front_matter(entry)) + "\n---\n\n" + entry.body + "\n"
-            _write_atomic(target, text)
+            write_atomic(target, text)
             for old in folder.glob(f"*-{entry.uid}.md"):
                 if old.name != name:
                     old.unlink(missing_ok=True)
@@ -1006,15 +1006,6 @@ def _slug(title: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:40].rstrip("-") or "entry"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
 
 
 def _sources(source: str | Path | Iterable[str | Path]) -> builtins.list[tuple[str, str]]:

@@ -31,7 +31,6 @@ import base64
 import builtins
 import hashlib
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import BundleError, MasteryError, NotFoundError
+from mastery.files import write_atomic
 from mastery.goals import MATURE_DAYS, GoalDetail, MilestoneView
 from mastery.journal import EntryView
 
@@ -523,7 +523,7 @@ class Mentor:
         """Write a previewed bundle exactly as previewed (temp file, fsync, rename) and
         remember its display name."""
         target = Path(path)
-        _write_atomic(target, preview.text)
+        write_atomic(target, preview.text)
         if preview.name != self.display_name():
             self.set_display_name(preview.name)
         return target
@@ -1047,7 +1047,7 @@ class Mentor:
     def write_reply(self, path: str | Path, preview: FeedbackPreview) -> Path:
         """Write a previewed feedback file exactly as previewed and remember the name."""
         target = Path(path)
-        _write_atomic(target, preview.text)
+        write_atomic(target, preview.text)
         if preview.mentor_name != self.display_name():
             self.set_display_name(preview.mentor_name)
         return target
@@ -1295,32 +1295,6 @@ def _seal(document: dict[str, Any]) -> tuple[str, str]:
     text = json.dumps({**document, "checksum": checksum}, indent=2, ensure_ascii=False,
                       allow_nan=False) + "\n"
     return text, checksum
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write beside the target under a lock, fsync, then rename: readers see the old file or
-    the whole new one, never a part. A missing folder is created."""
-    from filelock import FileLock
-
-    folder = path.parent if str(path.parent) else Path(".")
-    lock_path = folder / f".{path.name}.lock"
-    try:
-        with FileLock(str(lock_path), timeout=10):
-            tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-            # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        lock_path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
 
 
 # ----------------------------------------------------------------------------- reading files

@@ -1,0 +1,45 @@
+"""Writing files other people (or other processes) read: bundles, feedback, exports, decks.
+
+One way for the whole app: write beside the target under a lock, fsync, then rename, so a
+reader sees the old file or the whole new one, never a part, and a full disk leaves the old
+file intact.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from mastery.errors import MasteryError
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Replace `path` with `text` (UTF-8, `\\n` line ends) atomically; a missing folder is made.
+
+    Errors (no space, no permission) become one-line `MasteryError`s naming the file.
+    """
+    from filelock import FileLock
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock_path = folder / f".{path.name}.lock"
+        with FileLock(str(lock_path), timeout=10):
+            tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        lock_path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+    return path

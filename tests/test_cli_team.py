@@ -1,0 +1,76 @@
+"""`mastery team ...` as a user types it: init, join, list, pull, sync, report, leave."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mastery.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str, profile: str = "default"
+        ) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", "--profile", profile, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_join_pull_sync_report_leave(capsys, tmp_path: Path) -> None:
+    folder = tmp_path / "team"
+    code, out, _ = run(capsys, "team", "init", str(folder), "--name", "Core Team", "--json")
+    assert code == 0 and json.loads(out)["id"] == "core-team"
+    assert (folder / "decks" / "git-essentials.toml").exists()
+
+    code, out, _ = run(capsys, "team", "join", str(folder))
+    assert code == 0 and "Sync is off" in out
+    code, out, _ = run(capsys, "team", "list", "--json")
+    assert [(t["id"], t["sync"]) for t in json.loads(out)] == [("core-team", False)]
+
+    code, out, _ = run(capsys, "team", "pull", "--json")
+    assert code == 0 and {r["deck"] for r in json.loads(out)} == {
+        "git-essentials", "learning-organization"}
+    code, out, _ = run(capsys, "decks", "--json")
+    assert len(json.loads(out)) == 2
+
+    code, _, err = run(capsys, "team", "sync")
+    assert code == 2 and "--enable" in err and len(err.strip().splitlines()) == 1
+    assert not list((folder / "summary").glob("*.json"))
+    code, out, _ = run(capsys, "team", "sync", "--enable")
+    assert code == 0 and len(list((folder / "summary").glob("*.json"))) == 1
+
+    for fmt in ("text", "markdown"):
+        code, out, _ = run(capsys, "team", "report", "--format", fmt)
+        assert code == 0 and "suppressed (<3 members)" in out
+    code, out, _ = run(capsys, "team", "report", "core-team", "--format", "json", "--cards")
+    data = json.loads(out)
+    assert data["members"] == 1 and data["goals"][0]["progress"]["suppressed"] is True
+
+    code, out, _ = run(capsys, "team", "leave", "core-team")
+    assert code == 0 and "removed" in out
+    assert not list((folder / "summary").glob("*.json"))
+    code, out, _ = run(capsys, "team", "list")
+    assert "No teams yet" in out
+
+
+def test_join_bad_folder_is_one_line(capsys, tmp_path: Path) -> None:
+    (tmp_path / "team.toml").write_text('id = "x"\nname = "X"\nk = 0\n', encoding="utf-8")
+    code, _, err = run(capsys, "team", "join", str(tmp_path))
+    assert code == 2 and "k must be" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "team", "join", str(tmp_path / "nowhere"))
+    assert code == 2 and "no team.toml" in err
+
+
+def test_report_warns_about_bad_files(capsys, tmp_path: Path) -> None:
+    folder = tmp_path / "team"
+    run(capsys, "team", "init", str(folder))
+    run(capsys, "team", "join", str(folder), "--sync")
+    (folder / "summary" / "bad.json").write_text("{", encoding="utf-8")
+    code, out, err = run(capsys, "team", "report")
+    assert code == 0 and "bad.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_team_joined(capsys) -> None:
+    code, _, err = run(capsys, "team", "pull")
+    assert code == 2 and "team join" in err

@@ -1,0 +1,325 @@
+"""Teams: the folder, anonymized sync (one file per member) and the k-anonymous report."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import NOW
+from mastery.collection import Collection
+from mastery.errors import MasteryError
+from mastery.team import (
+    SUMMARY_VERSION,
+    TeamError,
+    build_report,
+    init_team,
+    load_team,
+    read_records,
+    render_text,
+)
+
+DECK = """id = "team-deck"
+name = "Team Deck"
+version = "1.0.0"
+
+[[cards]]
+id = "alpha"
+front = "CANARY-CARD-FRONT alpha"
+back = "CANARY-CARD-BACK"
+
+[[cards]]
+id = "beta"
+front = "Beta question"
+back = "Beta answer"
+"""
+
+
+def make_team(folder: Path, k: int = 3, goals: str | None = None) -> Path:
+    (folder / "decks").mkdir(parents=True)
+    (folder / "decks" / "team-deck.toml").write_text(DECK, encoding="utf-8")
+    if goals is None:
+        goals = '[[goals]]\nid = "basics"\ntitle = "Basics"\ndecks = ["team-deck"]\n' \
+                "target = 2027-06-30\n"
+    (folder / "team.toml").write_text(
+        f'id = "crew"\nname = "The Crew"\nvision = "Learn together"\nk = {k}\n{goals}',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def member(home: Path, name: str, folder: Path, *, sync: bool = True,
+           reviews: int = 1) -> Collection:
+    """A profile that joined the team, pulled its decks and answered `reviews` times."""
+    col = Collection.open(name, home, bundled=False, now=NOW)
+    col.set_setting("timezone", "UTC")
+    col.team.join(folder, sync=sync)
+    col.team.pull(now=NOW)
+    cards = col.deck_cards("team-deck")
+    for n in range(reviews):
+        col.answer(cards[0].id, 1 if n % 2 else 3, now=NOW - timedelta(days=reviews - n))
+    return col
+
+
+# ----------------------------------------------------------------------------- the folder
+def test_init_copies_bundled_decks_and_validates(tmp_path: Path) -> None:
+    config = init_team(tmp_path / "t", name="Core Team")
+    assert config.id == "core-team" and config.k == 3
+    assert set(config.decks) == {"git-essentials", "learning-organization"}
+    assert config.goals and set(config.goals[0].decks) == set(config.decks)
+    with pytest.raises(TeamError, match="already"):
+        init_team(tmp_path / "t")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('name = "x"\n', "missing key"),
+        ('id = "crew"\nname = "x"\nk = 1\n', "k must be"),
+        ('id = "crew"\nname = "x"\nk = "three"\n', "k must be"),
+        ('id = "crew"\nname = "x"\n[[goals]]\ntitle = "g"\ndecks = ["nope"]\n', "unknown deck"),
+        ('id = "crew"\nname = \n', "not valid TOML"),
+    ],
+)
+def test_bad_team_toml_is_one_line(tmp_path: Path, text: str, reason: str) -> None:
+    folder = make_team(tmp_path / "t")
+    (folder / "team.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(TeamError, match=reason) as exc:
+        load_team(folder)
+    assert "\n" not in str(exc.value)
+
+
+def test_missing_team_folder(tmp_path: Path) -> None:
+    with pytest.raises(TeamError, match="no team.toml"):
+        load_team(tmp_path)
+
+
+def test_join_several_teams_and_leave(col: Collection, tmp_path: Path) -> None:
+    a = col.team.join(make_team(tmp_path / "a"))
+    other = make_team(tmp_path / "b")
+    (other / "team.toml").write_text('id = "other"\nname = "Other"\n', encoding="utf-8")
+    col.team.join(other, sync=True)
+    assert [(t.id, t.sync) for t in col.team.list()] == [("crew", False), ("other", True)]
+    with pytest.raises(MasteryError, match="several teams"):
+        col.team.get()
+    col.team.set_sync("crew", True)
+    path = col.team.sync("crew", now=NOW)
+    assert path.exists()
+    config, removed = col.team.leave("crew")
+    assert config.id == a.id and removed and not path.exists()
+    assert [t.id for t in col.team.list()] == ["other"]
+
+
+def test_pull_keeps_review_history(col: Collection, tmp_path: Path) -> None:
+    folder = make_team(tmp_path / "t")
+    col.team.join(folder)
+    col.team.pull(now=NOW)
+    card = col.deck_cards("team-deck")[0]
+    col.answer(card.id, 3, now=NOW)
+    deck = folder / "decks" / "team-deck.toml"
+    deck.write_text(DECK.replace("Beta answer", "Beta answer, edited"), encoding="utf-8")
+    reports = col.team.pull(now=NOW + timedelta(days=1))
+    assert reports[0].updated == 1
+    info = col.card_info(card.id)
+    assert len(info.history) == 1 and info.card.reps == 1
+
+
+# ----------------------------------------------------------------------------- sync
+def test_sync_refused_until_opted_in(col: Collection, tmp_path: Path) -> None:
+    folder = make_team(tmp_path / "t")
+    col.team.join(folder)
+    with pytest.raises(MasteryError, match="sync is off"):
+        col.team.sync(now=NOW)
+    assert not list((folder / "summary").glob("*.json")) if (folder / "summary").exists() else True
+
+
+def test_record_holds_no_names_or_text(mastery_home: Path, tmp_path: Path) -> None:
+    folder = make_team(tmp_path / "t")
+    col = member(mastery_home, "alice", folder, reviews=4)
+    col.mentor.set_display_name("CANARY-DISPLAY-NAME")
+    col.goals.add("CANARY-GOAL-TITLE", vision="CANARY-GOAL-VISION", category="my-own-CANARY")
+    col.journal.add("CANARY-JOURNAL-TEXT", now=NOW)
+    path = col.team.sync(now=NOW)
+    text = path.read_text(encoding="utf-8")
+    for canary in ("CANARY", "alice", "Beta question", "Team Deck", "Learn together", "Basics"):
+        assert canary not in text
+    record = json.loads(text)
+    assert set(record) == {"format", "version", "team", "pseudonym", "synced_on", "daily",
+                           "decks", "streaks", "goals", "personal_goals"}
+    assert record["synced_on"] == NOW.date().isoformat()
+    assert all(len(day) == 10 for day in record["daily"])
+    deck = record["decks"]["team-deck"]
+    assert deck["studied"] == 1 and deck["card_stats"]["alpha"]["reviews"] == 4
+    assert record["personal_goals"] == {"other": {"active": 1}}
+    assert record["streaks"]["journal"] == 1
+    assert text == json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    col.close()
+
+
+def test_record_ignores_decks_not_of_the_team(mastery_home: Path, tmp_path: Path,
+                                              write_deck) -> None:
+    folder = make_team(tmp_path / "t")
+    col = member(mastery_home, "m", folder)
+    col.import_files([write_deck(DECK.replace("team-deck", "private-deck"), "p.toml")], now=NOW)
+    assert "private-deck" not in col.team.sync(now=NOW).read_text(encoding="utf-8")
+    col.close()
+
+
+def test_pseudonym_stable_and_unlinkable(mastery_home: Path, tmp_path: Path) -> None:
+    a = member(mastery_home, "a", make_team(tmp_path / "t"))
+    b = member(mastery_home, "b", tmp_path / "t")
+    first = a.team.sync(now=NOW)
+    again = a.team.sync(now=NOW + timedelta(days=1))
+    assert first == again and len(list((tmp_path / "t" / "summary").glob("*.json"))) == 1
+    assert a.team.pseudonym("crew") != a.team.pseudonym("other")
+    assert a.team.pseudonym("crew") != b.team.pseudonym("crew")
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"format": "mastery-team-summary", "vers', "corrupt or truncated"),
+        ("", "corrupt or truncated"),
+        (json.dumps({"format": "mastery-team-summary", "version": SUMMARY_VERSION + 1}),
+         "newer than this Mastery"),
+    ],
+)
+def test_bad_summary_file_never_overwritten(mastery_home: Path, tmp_path: Path,
+                                            content: str, reason: str) -> None:
+    folder = make_team(tmp_path / "t")
+    col = member(mastery_home, "m", folder)
+    path = folder / "summary" / f"{col.team.pseudonym('crew')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TeamError, match=reason) as exc:
+        col.team.sync(now=NOW)
+    assert "\n" not in str(exc.value)
+    assert path.read_text(encoding="utf-8") == content
+    records, problems = read_records(folder, "crew")
+    assert records == [] and len(problems) == 1 and reason in problems[0].reason
+    col.close()
+
+
+def _sync_one(home: str, folder: str, n: int) -> None:
+    col = Collection.open(f"m{n}", home, bundled=False, now=NOW)
+    col.team.join(folder, sync=True)
+    col.team.sync(now=NOW)
+    col.close()
+
+
+def test_fifty_concurrent_syncs(mastery_home: Path, tmp_path: Path) -> None:
+    folder = make_team(tmp_path / "t")
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_sync_one, args=(str(mastery_home), str(folder), n))
+             for n in range(50)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    files = list((folder / "summary").glob("*.json"))
+    assert len(files) == 50
+    for f in files:
+        json.loads(f.read_text(encoding="utf-8"))
+    records, problems = read_records(folder, "crew")
+    assert len(records) == 50 and not problems
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_two_members_sync_merge_in_git(mastery_home: Path, tmp_path: Path) -> None:
+    folder = make_team(tmp_path / "t")
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=folder, check=True, capture_output=True, text=True,
+        ).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "team")
+    a = member(mastery_home, "a", folder)
+    b = member(mastery_home, "b", folder)
+    git("checkout", "-qb", "a")
+    a.team.sync(now=NOW)
+    git("add", "-A")
+    git("commit", "-qm", "a syncs")
+    git("checkout", "-q", "main")
+    git("checkout", "-qb", "b")
+    b.team.sync(now=NOW)
+    git("add", "-A")
+    git("commit", "-qm", "b syncs")
+    git("merge", "-q", "--no-edit", "a")  # raises on a conflict
+    records, problems = read_records(folder, "crew")
+    assert len(records) == 2 and not problems
+    a.close()
+    b.close()
+
+
+# ----------------------------------------------------------------------------- report
+def _team_of(mastery_home: Path, tmp_path: Path, members: int, k: int = 3):
+    folder = make_team(tmp_path / "t", k=k)
+    for n in range(members):
+        col = member(mastery_home, f"m{n}", folder, reviews=2 + n)
+        col.team.sync(now=NOW)
+        col.close()
+    return load_team(folder)
+
+
+def test_report_below_k_is_suppressed_everywhere(mastery_home: Path, tmp_path: Path) -> None:
+    config = _team_of(mastery_home, tmp_path, 2)
+    report = build_report(config, now=NOW, cards=True)
+    for markdown in (False, True):
+        text = render_text(report, markdown=markdown)
+        assert "suppressed (<3 members)" in text
+        assert "%" not in text
+    data = report.to_dict()
+    assert data["members"] == 2
+    assert data["goals"][0]["progress"] == {"value": None, "members": 2, "suppressed": True}
+    assert data["decks"][0]["retention"]["suppressed"] is True
+    assert data["decks"][0]["coverage"]["value"] is None
+    assert data["heatmap"]["suppressed"] and all(d["reviews"] is None
+                                                 for d in data["heatmap"]["days"])
+    assert data["streaks"]["review"]["suppressed"]
+    assert data["hardest_cards"] == []
+    assert all(c["suppressed"] and c["lapse_rate"] is None for c in data["cards"]["team-deck"])
+
+
+def test_report_at_k_shows_figures(mastery_home: Path, tmp_path: Path) -> None:
+    config = _team_of(mastery_home, tmp_path, 3)
+    report = build_report(config, now=NOW, cards=True)
+    data = report.to_dict()
+    deck = data["decks"][0]
+    assert deck["coverage"]["value"] == 0.5 and not deck["coverage"]["suppressed"]
+    assert deck["active_members"]["value"] == 3
+    # members reviewed 2, 3, 4 times alternating Good/Again: lapses pooled over reviews
+    hardest = data["hardest_cards"][0]
+    assert hardest["card"] == "alpha" and hardest["reviews"] == 9
+    assert sum(d["reviews"] for d in data["heatmap"]["days"]) == 9
+    assert len(data["heatmap"]["days"]) <= 26 * 7
+    assert sum(data["streaks"]["review"]["buckets"].values()) == 3
+    text = render_text(report)
+    before_cards = text.split("Cards of")[0]
+    assert "coverage 50%" in before_cards and "maturity 0%" in before_cards
+    # nobody answered a card in review state yet: retention rests on 0 members, so suppressed
+    assert deck["retention"] == {"value": None, "members": 0, "suppressed": True}
+    assert "retention suppressed (<3 members)" in before_cards
+    rows = [line for line in text.splitlines() if line[:3] in ("Mon", "Tue", "Sun")]
+    assert len(rows) == 3
+    assert "| team-deck |" in render_text(report, markdown=True)
+
+
+def test_report_skips_bad_files_with_a_warning(mastery_home: Path, tmp_path: Path) -> None:
+    config = _team_of(mastery_home, tmp_path, 3)
+    bad = config.summary_dir / "broken.json"
+    bad.write_text("{", encoding="utf-8")
+    report = build_report(config, now=NOW)
+    assert report.members == 3 and [p.path for p in report.problems] == [bad]
+    assert f"warning: skipped {bad}" in render_text(report)
