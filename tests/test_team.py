@@ -323,3 +323,30 @@ def test_report_skips_bad_files_with_a_warning(mastery_home: Path, tmp_path: Pat
     report = build_report(config, now=NOW)
     assert report.members == 3 and [p.path for p in report.problems] == [bad]
     assert f"warning: skipped {bad}" in render_text(report)
+
+
+def test_auto_sync_runs_only_for_teams_set_to_it(tmp_path: Path, mastery_home: Path) -> None:
+    folder = make_team(tmp_path / "team")
+    col = member(mastery_home, "ann", folder, sync=False)
+    summary = folder / "summary"
+    assert col.team.auto_sync(now=NOW) == []  # not opted in: nothing written
+    assert not list(summary.glob("*.json"))
+    col.team.set_sync("crew", True)
+    assert col.team.auto_sync(now=NOW) == []  # opted in, but syncs only when asked
+    col.team.set_auto("crew", True)
+    assert col.team.auto_sync(now=NOW) == [("crew", None)]
+    assert len(list(summary.glob("*.json"))) == 1
+    col.team.set_auto("crew", False)
+    assert col.team.sync_enabled("crew") and not col.team.auto_enabled("crew")
+    col.close()
+
+
+def test_auto_sync_reports_a_broken_folder_without_raising(tmp_path: Path,
+                                                            mastery_home: Path) -> None:
+    folder = make_team(tmp_path / "team")
+    col = member(mastery_home, "ann", folder)
+    col.team.set_auto("crew", True)
+    (folder / "team.toml").write_text("not = [valid", encoding="utf-8")
+    [(team_id, problem)] = col.team.auto_sync(now=NOW)
+    assert team_id == "crew" and problem
+    col.close()

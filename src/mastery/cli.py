@@ -266,6 +266,10 @@ def _team_parsers(sub: Any) -> None:
     opt.add_argument("--enable", action="store_true", help="opt in, then sync")
     opt.add_argument("--disable", action="store_true", help="opt out (your record stays "
                      "until you leave)")
+    opt.add_argument("--auto", action="store_true",
+                     help="opt in and sync automatically after every review session")
+    opt.add_argument("--manual", action="store_true",
+                     help="stop syncing automatically (sync stays on when you run it)")
     _json_flag(p)
     p = actions.add_parser("report", help="the team's progress, k-anonymous")
     p.add_argument("team", nargs="?", metavar="TEAM")
@@ -935,6 +939,8 @@ def _team(col: Any, args: argparse.Namespace) -> int:
     if action == "sync":
         if args.enable or args.disable:
             team.set_sync(args.team, args.enable)
+        if args.auto or args.manual:
+            team.set_auto(args.team, args.auto)
         if args.disable:
             print("Sync is off for this team.")
             return 0

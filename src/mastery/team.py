@@ -342,6 +342,35 @@ class Team:
         self.col._set_meta("teams", joined)
         return config
 
+    def auto_enabled(self, team_id: str) -> bool:
+        info = self._joined().get(team_id, {})
+        return bool(info.get("sync") and info.get("auto"))
+
+    def set_auto(self, ref: str | None, on: bool) -> TeamConfig:
+        """Sync automatically after each review session (turning it on also opts in)."""
+        config = self.get(ref)
+        joined = self._joined()
+        joined[config.id]["auto"] = on
+        if on:
+            joined[config.id]["sync"] = True
+        self.col._set_meta("teams", joined)
+        return config
+
+    def auto_sync(self, *, now: datetime | None = None) -> list[tuple[str, str | None]]:
+        """Sync every team set to sync automatically; run after a review session.
+
+        Returns (team id, problem or None) per team: one team's unreadable folder must not
+        stop the others, nor the learner's session.
+        """
+        results: list[tuple[str, str | None]] = []
+        for team_id in sorted(t for t in self._joined() if self.auto_enabled(t)):
+            try:
+                self.sync(team_id, now=now)
+                results.append((team_id, None))
+            except MasteryError as exc:
+                results.append((team_id, str(exc)))
+        return results
+
     def pull(self, ref: str | None = None, *, now: datetime | None = None) -> list[ImportReport]:
         """Import or update the team's decks in one transaction; review history is kept."""
         config = self.get(ref)

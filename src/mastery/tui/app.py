@@ -43,6 +43,7 @@ class MasteryCommands(Provider):
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
         yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
+        yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
         yield from app.mentor_commands()
         if app.collection.can_undo and getattr(self.screen, "AREA", "") != "review":
             yield "review: Undo", app.action_undo, "Take back the last answer, suspension or burial"
@@ -135,6 +136,21 @@ class MasteryApp(App[None]):
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="team-sync")
+    def after_review_session(self) -> None:
+        """Teams set to sync automatically get this member's record after a session, on a
+        connection of its own so the learner never waits for a shared folder."""
+        try:
+            with Collection.open_path(self.collection.db.path) as col:
+                results = col.team.auto_sync(now=self.now())
+        except (MasteryError, OSError) as exc:
+            self.notify(f"Team sync failed: {exc}", severity="warning", markup=False)
+            return
+        for team_id, problem in results:
+            if problem:
+                self.notify(f"Team sync ({team_id}): {problem}", severity="warning",
+                            markup=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def daily_backup(self) -> None:
@@ -242,6 +258,11 @@ class MasteryApp(App[None]):
         from mastery.tui.screens.settings import SettingsScreen
 
         self.goto(SettingsScreen())
+
+    def action_team(self) -> None:
+        from mastery.tui.screens.team import TeamScreen
+
+        self.goto(TeamScreen())
 
     def action_help(self) -> None:
         from mastery.tui.screens.help import HelpScreen

@@ -50,6 +50,8 @@ class DoneScreen(MasteryScreen):
     def on_mount(self) -> None:
         now = self.now()
         session = self.session
+        if session.answered:
+            self.app.after_review_session()
         where = f" in {session.deck_name}" if session.deck_name else ""
         title = ("Done for today!" if session.answered else "Nothing due right now") + where
         self.query_one("#done-title", Static).update(Content(title))

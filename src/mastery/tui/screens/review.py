@@ -224,4 +224,6 @@ class ReviewScreen(MasteryScreen):
             self.next_card()
 
     def action_leave(self) -> None:
+        if self.session.answered:
+            self.app.after_review_session()
         self.dismiss()
