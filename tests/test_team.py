@@ -350,3 +350,24 @@ def test_auto_sync_reports_a_broken_folder_without_raising(tmp_path: Path,
     [(team_id, problem)] = col.team.auto_sync(now=NOW)
     assert team_id == "crew" and problem
     col.close()
+
+
+def test_coverage_counts_cards_in_the_teams_deck_file(tmp_path: Path, mastery_home: Path) -> None:
+    """A deck that grew since members pulled it: coverage is measured against the file."""
+    folder = make_team(tmp_path / "team", k=2)
+    bob = member(mastery_home, "bob", folder)
+    bob.team.sync(now=NOW)
+    bob.close()
+    col = member(mastery_home, "ann", folder)  # each studied 1 of the deck's 2 cards
+    col.team.sync(now=NOW)
+    deck_file = folder / "decks" / "team-deck.toml"
+    deck_file.write_text(
+        deck_file.read_text(encoding="utf-8")
+        + '\n[[cards]]\nid = "gamma"\nfront = "Gamma?"\nback = "G"\n'
+        + '\n[[cards]]\nid = "delta"\nfront = "Delta?"\nback = "D"\n',
+        encoding="utf-8",
+    )
+    [deck] = col.team.report(now=NOW).decks
+    assert deck.cards == 4
+    assert deck.coverage.value == pytest.approx(0.25)
+    col.close()

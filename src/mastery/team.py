@@ -600,6 +600,21 @@ class TeamReport:
         }
 
 
+def _deck_sizes(config: TeamConfig) -> dict[str, int]:
+    """Cards per deck id in the team folder's deck files (a file that fails to load is left
+    out: `team pull` and `deck check` report it)."""
+    from mastery.decks import load_deck
+
+    sizes: dict[str, int] = {}
+    for path in config.deck_files:
+        try:
+            spec = load_deck(path)
+        except MasteryError:
+            continue
+        sizes[spec.key] = len(spec.cards)
+    return sizes
+
+
 def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, Any]] | None = None,
                  problems: list[SummaryProblem] | None = None, cards: bool = False,
                  hardest: int = 10) -> TeamReport:
@@ -627,15 +642,17 @@ def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, A
     heatmap = [(d, None if heat_suppressed else totals.get(d.isoformat(), 0)) for d in days]
     deck_figures = []
     pooled: dict[tuple[str, str], list[Any]] = {}
+    sizes = _deck_sizes(config)
     for deck in config.decks:
         having = [r["decks"][deck] for r in records if deck in r["decks"]]
-        size = max((d["cards"] for d in having), default=0)
+        # Cards in the deck as the team's file has them now; members' own counts may lag.
+        size = sizes.get(deck) or max((d["cards"] for d in having), default=0)
         active = sum(1 for d in having if d.get("reviews_30d", 0) > 0)
         deck_figures.append(DeckFigures(
             deck, size,
             Figure(None, len(having), True) if len(having) < k
             else Figure(float(active), len(having), False),
-            _figure([d["studied"] / d["cards"] for d in having if d["cards"]], k),
+            _figure([min(1.0, d["studied"] / size) for d in having if size], k),
             _figure([d["retention_30d"] for d in having if d["retention_30d"] is not None], k),
             _figure([d["mature"] / d["cards"] for d in having if d["cards"]], k),
         ))
