@@ -10,7 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
-from mastery.tui.screens.review import ReviewScreen, Session
+from mastery.tui.screens.review import ReviewScreen, Session, undo_step
 
 
 class DoneScreen(MasteryScreen):
@@ -90,16 +90,10 @@ class DoneScreen(MasteryScreen):
         self.dismiss()
 
     def action_undo(self) -> None:
-        restored = None
-        with self.domain_errors():
-            restored = self.col.undo()
+        restored = undo_step(self, self.session)
         if restored is None:
-            self.notify("Nothing to undo.")
             return
-        self.session.take_back()
         if restored.suspended:
-            self.notify("Undone.")
             self.app.start_review(self.session.deck_key, session=self.session, replace=True)
         else:
-            self.notify("Undone: the card is back.")
             self.app.switch_screen(ReviewScreen(restored, self.session))

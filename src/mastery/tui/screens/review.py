@@ -65,6 +65,20 @@ class Session:
         )
 
 
+def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
+    """Take back the newest step (review and done screens alike) and say so; returns the
+    restored card, or None when there was nothing to undo."""
+    restored = None
+    with screen.domain_errors():
+        restored = screen.col.undo()
+    if restored is None:
+        screen.notify("Nothing to undo.")
+        return None
+    session.take_back()
+    screen.notify("Undone." if restored.suspended else "Undone: the card is back.")
+    return restored
+
+
 class ReviewScreen(MasteryScreen):
     """One card at a time until the queue is empty."""
 
@@ -193,18 +207,12 @@ class ReviewScreen(MasteryScreen):
         self.action_answer(message.rating)
 
     def action_undo(self) -> None:
-        restored = None
-        with self.domain_errors():
-            restored = self.col.undo()
+        restored = undo_step(self, self.session)
         if restored is None:
-            self.notify("Nothing to undo.")
             return
-        self.session.take_back()
         if restored.suspended:
-            self.notify("Undone.")
             self.next_card()
         else:
-            self.notify("Undone: the card is back.")
             self.show_card(restored)
 
     def action_suspend(self) -> None:
