@@ -15,6 +15,7 @@ HEADLESS = [
     "mastery.db",
     "mastery.days",
     "mastery.decks",
+    "mastery.decks.apkg",
     "mastery.decks.importer",
     "mastery.mentor",
     "mastery.team",

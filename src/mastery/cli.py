@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review", help="go straight into today's review")
     p.add_argument("--deck", metavar="ID", help="review only this deck")
 
-    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt)")
+    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
     p.add_argument("files", nargs="+", metavar="FILE")
     _json_flag(p)
 

@@ -389,9 +389,9 @@ class Collection:
         self, files: Sequence[str | Path], *, now: datetime | None = None
     ) -> list[ImportReport]:
         """Import deck files in one transaction: all of them, or (on any error) none."""
-        from mastery.decks import load_deck
+        from mastery.decks.check import load_decks
 
-        specs = [load_deck(Path(f)) for f in files]
+        specs = [spec for f in files for spec in load_decks(Path(f))]
         return self.import_specs(specs, now=now)
 
     def import_specs(self, specs: Sequence[Any], *, now: datetime | None = None) -> list[ImportReport]:

@@ -13,14 +13,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mastery.decks.apkg import APKG_SUFFIXES, read_apkg
 from mastery.decks.csv import read_csv_deck
 from mastery.decks.format import read_toml_deck
 from mastery.decks.spec import DeckSpec, Problem, first_problem
+from mastery.errors import DeckFormatError
 
 TOML_SUFFIXES = (".toml",)
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
-__all__ = ["check_deck", "load_deck", "main"]
+__all__ = ["check_deck", "load_deck", "load_decks", "main"]
 
 
 def load_deck(path: Path | str) -> DeckSpec:
@@ -35,11 +37,26 @@ def load_deck(path: Path | str) -> DeckSpec:
     return spec
 
 
+def load_decks(path: Path | str) -> list[DeckSpec]:
+    """Every deck in a file: the decks of an Anki package (``.apkg``/``.colpkg``), else the one
+    deck `load_deck` reads. Raises `DeckFormatError` like `load_deck`."""
+    path = Path(path)
+    if path.suffix.lower() in APKG_SUFFIXES:
+        return read_apkg(path)
+    return [load_deck(path)]
+
+
 def check_deck(path: Path | str) -> list[Problem]:
     """Every problem in a deck file, in file order; an empty list means it imports cleanly.
 
     Never raises for the file's content; a file that cannot be read is one problem.
     """
+    if Path(path).suffix.lower() in APKG_SUFFIXES:
+        try:
+            read_apkg(path)
+        except DeckFormatError as exc:
+            return [Problem(exc.path, exc.line, exc.reason)]
+        return []
     _, problems = _read(Path(path))
     return sorted(problems, key=lambda p: p.line or 0)
 
