@@ -316,19 +316,23 @@ class Collection:
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> dict[str, Any]:
-        """Every setting with its current value (defaults filled in)."""
+        """Every setting with its current value (defaults filled in); a copy to keep."""
+        return dict(self._current_settings())
+
+    def _current_settings(self) -> dict[str, Any]:
+        """The cached settings themselves: read on the review hot path, so never copied."""
         if self._settings is None:
             values = {k: s.default for k, s in settings_mod.SETTINGS.items()}
             for key, raw in self.conn.execute("SELECT key, value FROM setting"):
                 if key in settings_mod.SETTINGS:
                     values[key] = settings_mod.decode(key, raw)
             self._settings = values
-        return dict(self._settings)
+        return self._settings
 
     def setting(self, key: str) -> Any:
         if key not in settings_mod.SETTINGS:
             raise settings_mod.SettingError(f"unknown setting {key!r}")
-        return self.settings()[key]
+        return self._current_settings()[key]
 
     def set_setting(self, key: str, value: Any) -> Any:
         """Validate and store one setting; returns the stored value."""
@@ -345,12 +349,12 @@ class Collection:
         self._done_cache = None
         return value
 
-    def _meta(self, key: str) -> Any:
+    def meta(self, key: str) -> Any:
         """Internal values kept beside the settings (not user-editable), e.g. bundled versions."""
         row = self.conn.execute("SELECT value FROM setting WHERE key=?", (f"_{key}",)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def _set_meta(self, key: str, value: Any) -> None:
+    def set_meta(self, key: str, value: Any) -> None:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO setting(key, value) VALUES (?, ?) "
@@ -410,7 +414,7 @@ class Collection:
         folder = paths.bundled_decks_dir()
         if not folder.is_dir():
             return []
-        seen: dict[str, str] = self._meta("bundled_versions") or {}
+        seen: dict[str, str] = self.meta("bundled_versions") or {}
         specs = []
         for file in sorted(folder.glob("*.toml")):
             spec = load_deck(file)
@@ -420,7 +424,7 @@ class Collection:
             return []
         reports = self.import_specs(specs, now=now)
         seen.update({s.key: s.version for s in specs})
-        self._set_meta("bundled_versions", seen)
+        self.set_meta("bundled_versions", seen)
         return reports
 
     def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:
@@ -625,7 +629,7 @@ class Collection:
 
     def _limits_left(self, now: datetime) -> tuple[int, int]:
         new_done, rev_done = self._done_today(now)
-        s = self.settings()
+        s = self._current_settings()
         return max(0, s["new_per_day"] - new_done), max(0, s["reviews_per_day"] - rev_done)
 
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
@@ -748,12 +752,13 @@ class Collection:
         after = outcome.memory
         leech = False
         new_tags, new_suspended = tags, suspended
-        threshold = self.settings()["leech_threshold"]
+        s = self._current_settings()
+        threshold = s["leech_threshold"]
         if threshold and after.lapses > lapses and _is_leech_lapse(after.lapses, threshold):
             leech = True
             if "leech" not in tags.split():
                 new_tags = (tags + " leech").strip()
-            if self.settings()["leech_action"] == "suspend":
+            if s["leech_action"] == "suspend":
                 new_suspended = SUSPENDED_BY_USER
         due_after = to_ms(after.due)
         with self.db.transaction():

@@ -408,22 +408,22 @@ class Mentor:
     # ------------------------------------------------------------------ identity
     def pairing_id(self) -> str:
         """This profile's pairing id: random, made on first use and kept for good."""
-        found = self.col._meta("pairing_id")
+        found = self.col.meta("pairing_id")
         if isinstance(found, str) and found:
             return found
         pairing = "p-" + _random(26)  # 130 random bits
-        self.col._set_meta("pairing_id", pairing)
+        self.col.set_meta("pairing_id", pairing)
         return pairing
 
     def display_name(self) -> str | None:
         """The name mentors (and mentees) see for this profile, once chosen."""
-        found = self.col._meta("display_name")
+        found = self.col.meta("display_name")
         return found if isinstance(found, str) and found else None
 
     def set_display_name(self, name: str) -> str:
         """Choose the name mentors and mentees see (remembered in the profile)."""
         clean = _clean_name(name)
-        self.col._set_meta("display_name", clean)
+        self.col.set_meta("display_name", clean)
         return clean
 
     # ------------------------------------------------------------------ mentee: bundles
@@ -551,13 +551,13 @@ class Mentor:
         source = Path(path)
         doc = _read_document(source, FEEDBACK_FORMAT)
         feedback = _check_feedback(source, doc)
-        mine = self.col._meta("pairing_id")
+        mine = self.col.meta("pairing_id")
         mentee_name = feedback["mentee_name"]
         if feedback["mentee_id"] != mine:
             raise BundleError(source, f"this feedback is meant for another mentee "
                                       f"({mentee_name!r}, another pairing id); nothing imported")
         mentor_id, mentor_name = feedback["mentor_id"], feedback["mentor_name"]
-        seen: dict[str, int] = self.col._meta("feedback_received") or {}
+        seen: dict[str, int] = self.col.meta("feedback_received") or {}
         last = seen.get(mentor_id)
         if last is not None and feedback["created_at"] < last:
             raise BundleError(
@@ -635,7 +635,7 @@ class Mentor:
                     new_note = MentorNote(note["uid"], mentor_name, note["body"],
                                           from_ms(note["updated_at"]), from_ms(stamp), True)
             seen[mentor_id] = max(feedback["created_at"], last or 0)
-            self.col._set_meta("feedback_received", seen)
+            self.col.set_meta("feedback_received", seen)
         return FeedbackReport(mentor_name, added, updated, unchanged, withdrawn, new_note)
 
     def comments_for_entry(self, uid: str) -> list[Comment]:
@@ -702,7 +702,7 @@ class Mentor:
         doc = _read_document(source, BUNDLE_FORMAT)
         bundle = _check_bundle(source, doc)
         pairing, name = bundle["pairing_id"], bundle["name"]
-        if pairing == self.col._meta("pairing_id"):
+        if pairing == self.col.meta("pairing_id"):
             raise BundleError(source, "this is this profile's own bundle: give it to your "
                                       "mentor; nothing changed")
         row = self._conn.execute(

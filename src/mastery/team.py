@@ -289,7 +289,7 @@ class Team:
 
     # ------------------------------------------------------------------ membership
     def _joined(self) -> dict[str, dict[str, Any]]:
-        return dict(self.col._meta("teams") or {})
+        return dict(self.col.meta("teams") or {})
 
     def init(self, folder: str | Path, *, name: str | None = None,
              team_id: str | None = None) -> TeamConfig:
@@ -302,7 +302,7 @@ class Team:
         before = joined.get(config.id, {})
         joined[config.id] = {"folder": str(config.folder), "name": config.name,
                              "sync": bool(sync or before.get("sync"))}
-        self.col._set_meta("teams", joined)
+        self.col.set_meta("teams", joined)
         return config
 
     def list(self) -> list[JoinedTeam]:
@@ -339,7 +339,7 @@ class Team:
         config = self.get(ref)
         joined = self._joined()
         joined[config.id]["sync"] = on
-        self.col._set_meta("teams", joined)
+        self.col.set_meta("teams", joined)
         return config
 
     def auto_enabled(self, team_id: str) -> bool:
@@ -353,7 +353,7 @@ class Team:
         joined[config.id]["auto"] = on
         if on:
             joined[config.id]["sync"] = True
-        self.col._set_meta("teams", joined)
+        self.col.set_meta("teams", joined)
         return config
 
     def auto_sync(self, *, now: datetime | None = None) -> list[tuple[str, str | None]]:
@@ -392,16 +392,16 @@ class Team:
             (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
         joined = self._joined()
         joined.pop(config.id, None)
-        self.col._set_meta("teams", joined)
+        self.col.set_meta("teams", joined)
         return config, removed
 
     # ------------------------------------------------------------------ sync
     def pseudonym(self, team_id: str) -> str:
         """HMAC-SHA256 of the team id under this profile's secret (created once)."""
-        secret = self.col._meta("team_secret")
+        secret = self.col.meta("team_secret")
         if secret is None:
             secret = secrets.token_hex(32)
-            self.col._set_meta("team_secret", secret)
+            self.col.set_meta("team_secret", secret)
         return hmac.new(bytes.fromhex(secret), team_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def record(self, config: TeamConfig, *, now: datetime | None = None) -> dict[str, Any]:
