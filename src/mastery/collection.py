@@ -235,6 +235,7 @@ class Collection:
         self.profile = profile
         self._settings: dict[str, Any] | None = None
         self._scheduler: Any = None
+        self._deck_schedulers: dict[int, Any] | None = None
         self._clock: DayClock | None = None
         self._undo: list[_UndoStep] = []
         self._done_cache: tuple[date, int, int] | None = None  # (day, new done, reviews done)
@@ -345,6 +346,7 @@ class Collection:
             )
         self._settings = None
         self._scheduler = None
+        self._deck_schedulers = None
         self._clock = None
         self._done_cache = None
         return value
@@ -373,20 +375,72 @@ class Collection:
     def scheduler(self) -> Any:
         """The FSRS scheduler for this profile's settings (built lazily: fsrs loads on demand)."""
         if self._scheduler is None:
-            from mastery.scheduler import Scheduler, SchedulerConfig
-
-            s = self.settings()
-            config = SchedulerConfig(
-                desired_retention=s["desired_retention"],
-                learning_steps=tuple(map(settings_mod.step_to_timedelta, s["learning_steps"])),
-                relearning_steps=tuple(
-                    map(settings_mod.step_to_timedelta, s["relearning_steps"])
-                ),
-                maximum_interval=s["maximum_interval"],
-                enable_fuzz=s["enable_fuzz"],
-            )
-            self._scheduler = Scheduler(config, self.clock)
+            self._scheduler = self._build_scheduler(self.settings()["fsrs_parameters"])
         return self._scheduler
+
+    def scheduler_for(self, deck_id: int | None) -> Any:
+        """The scheduler for one deck's cards: the profile's, unless the deck has its own FSRS
+        parameters (`set_fsrs_parameters(..., deck_key=...)`)."""
+        if deck_id is None:
+            return self.scheduler
+        cache = self._deck_schedulers
+        if cache is None:
+            cache = self._deck_schedulers = {}
+            own = self.meta(_DECK_PARAMETERS) or {}
+            if own:
+                ids = dict(self.conn.execute("SELECT key, id FROM deck").fetchall())
+                for key, params in own.items():
+                    if key in ids:
+                        cache[ids[key]] = self._build_scheduler(params)
+        return cache.get(deck_id) or self.scheduler
+
+    def _build_scheduler(self, parameters: Sequence[float]) -> Any:
+        from mastery.scheduler import Scheduler, SchedulerConfig
+
+        s = self._current_settings()
+        config = SchedulerConfig(
+            desired_retention=s["desired_retention"],
+            learning_steps=tuple(map(settings_mod.step_to_timedelta, s["learning_steps"])),
+            relearning_steps=tuple(map(settings_mod.step_to_timedelta, s["relearning_steps"])),
+            maximum_interval=s["maximum_interval"],
+            enable_fuzz=s["enable_fuzz"],
+            parameters=tuple(parameters) or None,
+        )
+        return Scheduler(config, self.clock)
+
+    def fsrs_parameters(self, deck_key: str | None = None) -> tuple[float, ...]:
+        """The FSRS weights in force: the deck's own, else the profile's, else the defaults."""
+        from mastery.scheduler import DEFAULT_PARAMETERS
+
+        if deck_key is not None:
+            own = (self.meta(_DECK_PARAMETERS) or {}).get(deck_key)
+            if own:
+                return tuple(own)
+        return tuple(self.setting("fsrs_parameters")) or DEFAULT_PARAMETERS
+
+    def decks_with_own_parameters(self) -> list[str]:
+        """Keys of the decks that have FSRS parameters of their own."""
+        return sorted(self.meta(_DECK_PARAMETERS) or {})
+
+    def set_fsrs_parameters(
+        self, parameters: Sequence[float] | None, *, deck_key: str | None = None
+    ) -> None:
+        """Use these FSRS weights for the profile, or for one deck (None: back to the profile's
+        weights for a deck, to the defaults for the profile). py-fsrs checks their bounds."""
+        values = settings_mod.parse_parameters(list(parameters or []))
+        if values:
+            self._build_scheduler(values)  # raises on weights out of bounds, before storing
+        if deck_key is None:
+            self.set_setting("fsrs_parameters", values)
+            return
+        self.deck(deck_key)  # NotFoundError for an unknown deck
+        own = dict(self.meta(_DECK_PARAMETERS) or {})
+        if values:
+            own[deck_key] = values
+        else:
+            own.pop(deck_key, None)
+        self.set_meta(_DECK_PARAMETERS, own)
+        self._deck_schedulers = None
 
     # ------------------------------------------------------------------ decks
     def import_files(
@@ -540,7 +594,7 @@ class Collection:
     def retrievability(self, card: CardView, *, now: datetime | None = None) -> float | None:
         if card.state == STATE_NEW or card.stability is None:
             return None
-        return self.scheduler.retrievability(_memory(card), now or utcnow())
+        return self.scheduler_for(card.deck_id).retrievability(_memory(card), now or utcnow())
 
     def search_cards(
         self,
@@ -711,7 +765,9 @@ class Collection:
     def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
         """The four answer buttons with the interval each would give."""
         card = self.card(card_id)
-        outcomes = self.scheduler.outcomes(_memory(card), now or utcnow(), seed=_seed(card))
+        outcomes = self.scheduler_for(card.deck_id).outcomes(
+            _memory(card), now or utcnow(), seed=_seed(card)
+        )
         return [
             RatingChoice(r, RATING_NAMES[r], o.interval, o.label)
             for r, o in sorted(outcomes.items())
@@ -734,12 +790,12 @@ class Collection:
         conn = self.conn
         row = conn.execute(
             "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, "
-            "suspended, tags FROM card WHERE id = ?",
+            "suspended, tags, deck_id FROM card WHERE id = ?",
             (card_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no card {card_id}")
-        state, step, stab, diff, due, last, reps, lapses, suspended, tags = row
+        state, step, stab, diff, due, last, reps, lapses, suspended, tags, deck_id = row
         from mastery.scheduler import Memory
 
         memory = Memory(
@@ -748,7 +804,9 @@ class Collection:
             last_review=from_ms(last) if last is not None else None,
             reps=reps, lapses=lapses,
         )
-        outcome = self.scheduler.answer(memory, rating, now, seed=card_id * 1000 + reps)
+        outcome = self.scheduler_for(deck_id).answer(
+            memory, rating, now, seed=card_id * 1000 + reps
+        )
         after = outcome.memory
         leech = False
         new_tags, new_suspended = tags, suspended
@@ -916,6 +974,8 @@ class Collection:
 
 
 # ----------------------------------------------------------------------------- helpers
+_DECK_PARAMETERS = "deck_fsrs_parameters"  # meta: {deck key: [21 weights]}
+
 _IS_FILTERS = {
     "new": "c.state = 0",
     "learning": "c.state IN (1, 3)",

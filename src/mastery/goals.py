@@ -752,7 +752,6 @@ class Goals:
         are mature, and the mean retrievability today of the studied ones."""
         from mastery.scheduler import Memory
 
-        recall = self.col.scheduler.retrievability
         out = []
         decks = self._conn.execute(
             "SELECT d.id, d.key, d.name FROM goaldeck g JOIN deck d ON d.id = g.deck_id "
@@ -760,6 +759,7 @@ class Goals:
             (goal_id,),
         ).fetchall()
         for deck_id, key, name in decks:
+            recall = self.col.scheduler_for(deck_id).retrievability
             cards, mature = self._conn.execute(
                 "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
                 "WHERE deck_id = ? AND in_deck = 1",

@@ -118,6 +118,9 @@ class Outcome:
         return format_interval(self.interval)
 
 
+# FSRS-6's default weights (also Anki's), for showing and comparing.
+DEFAULT_PARAMETERS: tuple[float, ...] = tuple(FsrsScheduler().parameters)
+
 _DEFAULT_CONFIG = SchedulerConfig()
 _DEFAULT_CLOCK = DayClock()
 

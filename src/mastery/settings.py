@@ -29,6 +29,31 @@ def parse_steps(value: str | list[str]) -> list[str]:
     return [str(i) for i in items]
 
 
+FSRS_PARAMETER_COUNT = 21
+
+
+def parse_parameters(value: str | list[float] | tuple[float, ...]) -> list[float]:
+    """'0.2, 1.3, ...' or a list -> 21 floats, or [] for FSRS's defaults.
+
+    Only the count and finiteness are checked here; py-fsrs checks each weight's bounds when a
+    scheduler is built from them (see `Collection.scheduler_for`).
+    """
+    import math
+
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    try:
+        numbers = [float(item) for item in items]
+    except (TypeError, ValueError):
+        raise SettingError("FSRS parameters must be numbers") from None
+    if numbers and len(numbers) != FSRS_PARAMETER_COUNT:
+        raise SettingError(
+            f"FSRS parameters: expected {FSRS_PARAMETER_COUNT} numbers, got {len(numbers)}"
+        )
+    if not all(math.isfinite(n) for n in numbers):
+        raise SettingError("FSRS parameters must be finite numbers")
+    return numbers
+
+
 def step_to_timedelta(step: str) -> timedelta:
     match = _STEP.match(step)
     if not match:
@@ -80,6 +105,11 @@ SETTINGS: dict[str, SettingSpec] = {
                     "Import Mastery's curated decks into a new profile on first run."),
         SettingSpec("auto_backup", bool, True, "Daily backup",
                     "Copy the profile database once a day when it opens (the last 7 are kept)."),
+        SettingSpec("fsrs_parameters", tuple, [], "FSRS parameters",
+                    "The 21 FSRS weights fitted to your reviews by `mastery optimize`; empty "
+                    "means FSRS's defaults. A deck can have its own."),
+        SettingSpec("optimize_reminder", bool, True, "Monthly optimise reminder",
+                    "Once a month with enough new reviews, suggest re-fitting FSRS to them."),
     )
 }
 
@@ -103,6 +133,8 @@ def coerce(key: str, value: Any) -> Any:
             value = int(value)
         elif spec.kind is float:
             value = float(value)
+        elif spec.kind is tuple:
+            value = parse_parameters(value)
         elif spec.kind is list:
             value = parse_steps(value)
             if key == "learning_steps" and not value:

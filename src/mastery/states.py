@@ -10,3 +10,16 @@ STATE_RELEARNING = 3
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+# How sure the learner said they were before revealing (the optional confidence step), as
+# stored in `reviewlog.confidence` (NULL when the step was off or skipped).
+CONFIDENCE_UNSURE = 1
+CONFIDENCE_FAIRLY_SURE = 2
+CONFIDENCE_CERTAIN = 3
+CONFIDENCE_NAMES = {1: "unsure", 2: "fairly sure", 3: "certain"}
+
+# Review-log kinds: only "review" answers move the schedule and feed FSRS, retention and
+# streak figures; "cram" answers (cram and preview sessions) are kept for the session summary
+# and the time spent, and never touch a card.
+KIND_REVIEW = "review"
+KIND_CRAM = "cram"

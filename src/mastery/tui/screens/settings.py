@@ -23,6 +23,8 @@ def as_text(spec: SettingSpec, value: Any) -> str:
     """A setting's value as typed in a text box ("1m 10m" for steps)."""
     if spec.kind is list:
         return " ".join(value)
+    if spec.kind is tuple:
+        return " ".join(f"{v:.4f}" for v in value)
     return str(value)
 
 
