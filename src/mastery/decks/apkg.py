@@ -1,9 +1,10 @@
-"""Anki packages (``.apkg``, ``.colpkg``): every Anki deck in the package as a `DeckSpec`.
+"""Anki packages (``.apkg``, ``.colpkg``): decks, media files and review history.
 
 A package is a zip holding the collection as SQLite: ``collection.anki21b`` (zstd-compressed,
 schema 18), else ``collection.anki21`` or ``collection.anki2`` (schema 11, decks and note types
 as JSON in the ``col`` row). Newer packages also hold a one-note placeholder ``collection.anki2``,
-so the newer members are read first.
+so the newer members are read first. A ``meta`` member says which layout the package uses; a
+version newer than Mastery knows, or a collection schema outside 11-18, is refused.
 
 How notes become cards:
 
@@ -12,31 +13,118 @@ How notes become cards:
   second field the extra text on the back;
 - any other note type: the first field is the front, the other fields the back.
 
-Fields are Anki's HTML, turned into Markdown. A sub-deck becomes a deck named ``Parent::Child``
-(key: the slugified full name). Card keys come from the note's guid (and the card's ordinal), so
-re-importing a package keeps review history. Media files are listed (`read_apkg_media`) but not
-copied yet.
+Fields are Anki's HTML, turned into Markdown (lists keep their ``-``/``1.`` markers). A sub-deck
+becomes a deck named ``Parent::Child`` (key: the slugified full name), and the Anki deck's
+description becomes the deck's description. Card keys come from the note's guid (and the card's
+ordinal), so re-importing a package keeps review history.
+
+Media: the package's files are copied into the ``media/`` folder beside the profile's database
+(`copy_apkg_media`), under names made safe (no folders, so ``../../x`` stays inside); a file
+already there with the same content is reused. ``<img src="x.png">`` becomes
+``![x.png](media/x.png)`` and ``[sound:x.mp3]`` ``[sound: x.mp3](media/x.mp3)``: links relative
+to the profile folder.
+
+Review history (`AnkiImport` with ``with_history``): Anki's answers (``revlog`` rows with a
+button, 1-4) are replayed through Mastery's scheduler (`replay_history`). Skipped: entries
+without a button (manual rescheduling, "set due date", resets; a reset also forgets the answers
+before it, as the card started over), rescheduling entries, and filtered-deck reviews with
+rescheduling off (cram: ``type`` 3 with ``factor`` 0), exactly the entries Anki's own FSRS leaves
+out. Filtered-deck reviews that did reschedule count as reviews. Only answers newer than a
+card's newest review in the profile are replayed, on top of its schedule: re-importing adds no
+history twice and never undoes reviews made in Mastery since.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
 import io
 import json
+import os
+import re
 import sqlite3
 import tempfile
+import unicodedata
 import zipfile
-from contextlib import closing
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
 from mastery.errors import DeckFormatError
 
-__all__ = ["APKG_SUFFIXES", "read_apkg", "read_apkg_media"]
+if TYPE_CHECKING:
+    from mastery.collection import ImportReport
+    from mastery.scheduler import Scheduler
+
+__all__ = [
+    "APKG_SUFFIXES",
+    "MEDIA_FOLDER",
+    "AnkiImport",
+    "AnkiReview",
+    "ApkgContents",
+    "MediaCopy",
+    "copy_apkg_media",
+    "field_markdown",
+    "read_apkg",
+    "read_apkg_contents",
+    "read_apkg_media",
+    "replay_history",
+    "safe_media_name",
+]
 
 APKG_SUFFIXES = (".apkg", ".colpkg")
+MEDIA_FOLDER = "media"  # beside the profile's database; card text links are relative to it
 _MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+_SCHEMAS = range(11, 19)  # Anki's collection schema versions this module reads
+_PACKAGE_VERSIONS = range(0, 4)  # meta: 0 none, 1 legacy (.anki2), 2 legacy (.anki21), 3 latest
+_LATEST = 3
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# Anki's revlog types.
+_FILTERED, _MANUAL, _RESCHEDULED = 3, 4, 5
+
+
+@dataclass(frozen=True, slots=True)
+class AnkiReview:
+    """One answer from Anki's review log, as Mastery replays it."""
+
+    reviewed_at: int  # ms UTC (the revlog id)
+    rating: int  # 1 Again .. 4 Easy (Anki's ease)
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class ApkgContents:
+    """What a package holds: its decks, its cards' review history and its media files.
+
+    `history` maps (deck key, card key) to that card's answers, oldest first, already
+    filtered (see the module docstring). `media` maps each Anki file name to its zip member.
+    """
+
+    decks: list[DeckSpec]
+    history: dict[tuple[str, str], tuple[AnkiReview, ...]]
+    media: dict[str, str]
+
+
+@dataclass(frozen=True)
+class MediaCopy:
+    """The media files of one package in the media folder.
+
+    `links` maps each Anki file name to the path card text uses (``media/name``, relative to
+    the profile folder); `created` lists the files this copy wrote (not those it reused).
+    """
+
+    links: dict[str, str]
+    created: list[Path] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- public reading
 
 
 def read_apkg(path: Path | str) -> list[DeckSpec]:
@@ -45,69 +133,432 @@ def read_apkg(path: Path | str) -> list[DeckSpec]:
     Raises `DeckFormatError` (and reads nothing) if the file is not a zip, holds no collection,
     or the collection cannot be read.
     """
+    return read_apkg_contents(path).decks
+
+
+def read_apkg_contents(
+    path: Path | str, *, media_links: Mapping[str, str] | None = None
+) -> ApkgContents:
+    """Decks, review history and media list of an Anki package.
+
+    `media_links` maps Anki media names to the paths card text should link to (what
+    `copy_apkg_media` returns); names not in it link to ``media/<safe name>``.
+    Raises `DeckFormatError` for any package that cannot be read whole.
+    """
     path = Path(path)
     name = str(path)
-    data = _collection_bytes(path)
+    with _open_zip(path) as zf:
+        _package_version(zf, name)  # refuses packages from a newer Anki
+        members = set(zf.namelist())
+        member = next((m for m in _MEMBERS if m in members), None)
+        if member is None:
+            raise DeckFormatError(name, None, "not an Anki package: no collection inside")
+        data = _read_member(zf, member, name)
+        media = dict((n, m) for m, n in _media_entries(zf, name))
+    if data[:4] == _ZSTD_MAGIC:
+        data = _unzstd(data, name, "the collection")
+    if not data.startswith(b"SQLite format 3\x00"):
+        raise DeckFormatError(name, None, f"the package's {member} is not an SQLite database")
     with tempfile.TemporaryDirectory(prefix="mastery-apkg-") as tmp:
         db = Path(tmp) / "collection.sqlite"
         db.write_bytes(data)
         try:
             with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
                 conn.create_collation("unicase", _unicase)
-                return _read_collection(conn, name)
+                decks, history = _Reader(conn, name, media_links or {}).read()
         except sqlite3.DatabaseError as exc:
             raise DeckFormatError(name, None, f"cannot read the Anki collection: {exc}") from None
+    return ApkgContents(decks, history, media)
 
 
 def read_apkg_media(path: Path | str) -> dict[str, str]:
-    """The package's media map: zip member name -> file name (files are not copied yet)."""
+    """The package's media map: zip member name -> Anki file name."""
     path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if "media" not in zf.namelist():
-                return {}
-            raw = zf.read("media")
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise DeckFormatError(str(path), None, f"not an Anki package: {exc}") from None
-    if raw[:4] == _ZSTD_MAGIC:
-        # MediaEntries { repeated MediaEntry entries = 1 }; MediaEntry { string name = 1; ... }
-        entries = [v for f, v in _proto(_unzstd(raw, str(path))) if f == 1]
-        names = [next((v for f, v in _proto(e) if f == 1), b"").decode() for e in entries]
-        return {str(i): n for i, n in enumerate(names)}
-    try:
-        return {str(k): str(v) for k, v in json.loads(raw.decode("utf-8") or "{}").items()}
-    except (UnicodeDecodeError, ValueError, AttributeError):
-        raise DeckFormatError(str(path), None, "the package's media list is unreadable") from None
+    with _open_zip(path) as zf:
+        return dict(_media_entries(zf, str(path)))
+
+
+# --------------------------------------------------------------------------- media files
+
+# Characters no file name should carry on any platform (Windows is the strictest).
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_RESERVED_NAMES = {"con", "prn", "aux", "nul"} | {
+    f"{p}{i}" for p in ("com", "lpt") for i in range(10)
+}
+_MAX_NAME_BYTES = 120
+
+
+def safe_media_name(name: str) -> str:
+    """The name an Anki media file gets in the media folder.
+
+    Only the last path component is kept (``../../evil`` -> ``evil``), characters that are
+    unsafe on some platform become ``_``, leading and trailing dots and spaces go, and long
+    names are shortened (extension kept). A name with nothing left becomes ``media-<hash>``.
+    """
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_CHARS.sub("_", base).strip(" .")
+    if not base:
+        return "media-" + hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:12]
+    stem, dot, ext = base.rpartition(".")
+    if not dot or not stem:
+        stem, ext = base, ""
+    if stem.lower() in _RESERVED_NAMES:
+        stem = "_" + stem
+    suffix = "." + ext if ext else ""
+    if len(suffix.encode()) > 16:  # not an extension, just a dot in a long name
+        stem, suffix = base, ""
+    while len((stem + suffix).encode()) > _MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+def copy_apkg_media(path: Path | str, media_dir: Path) -> MediaCopy:
+    """Copy a package's media files into `media_dir` and say how card text links to them.
+
+    Each file is written to a temporary name, flushed and renamed into place, so no file is
+    ever half-written under its real name. A file already there with the same content is
+    reused; one with the same name but other content makes the new one ``name-<hash>.ext``.
+    If copying fails, the files written so far are removed again. Raises `DeckFormatError`
+    for an unreadable package or media file.
+    """
+    path = Path(path)
+    name = str(path)
+    created: list[Path] = []
+    links: dict[str, str] = {}
+    with _open_zip(path) as zf:
+        version = _package_version(zf, name)
+        entries = _media_entries(zf, name)
+        if not entries:
+            return MediaCopy({})
+        members = set(zf.namelist())
+        try:
+            media_dir.mkdir(parents=True, exist_ok=True)
+            folder = media_dir.resolve()
+            for member, filename in entries:
+                if member not in members:
+                    continue  # Anki skips media its map names but the zip lacks
+                data = _read_member(zf, member, name)
+                if version == _LATEST:
+                    data = _unzstd(data, name, f"media file {filename!r}")
+                stored = _store_media(folder, safe_media_name(filename), data, created)
+                links[filename] = f"{MEDIA_FOLDER}/{stored}"
+        except BaseException:
+            _remove_files(created)
+            raise
+    return MediaCopy(links, created)
+
+
+def _remove_files(paths: Sequence[Path]) -> None:
+    """Remove files an unfinished import wrote (missing ones are fine)."""
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _store_media(folder: Path, safe: str, data: bytes, created: list[Path]) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    stem, dot, ext = safe.rpartition(".")
+    if not dot or not stem:
+        stem, dot, ext = safe, "", ""
+    for candidate in (safe, f"{stem}-{digest[:8]}{dot}{ext}", f"{stem}-{digest}{dot}{ext}"):
+        target = folder / candidate
+        if target.parent != folder:  # safe_media_name makes this impossible; never trust it alone
+            raise DeckFormatError(str(target), None, "media file name leaves the media folder")
+        if target.exists():
+            if target.is_file() and _same_content(target, data, digest):
+                return candidate
+            continue
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; media are ordinary files
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        created.append(target)
+        return candidate
+    raise DeckFormatError(str(folder / safe), None, "a different file already has this name")
+
+
+def _same_content(target: Path, data: bytes, digest: str) -> bool:
+    if target.stat().st_size != len(data):
+        return False
+    return hashlib.sha256(target.read_bytes()).hexdigest() == digest
+
+
+# --------------------------------------------------------------------------- one import run
+
+
+class AnkiImport:
+    """The Anki side of one `Collection.import_files` run.
+
+    `read` copies a package's media and reads its decks (and, with `with_history`, its review
+    history); `apply` replays that history inside the run's transaction. Used as a context
+    manager around the whole run: if anything fails, the media files it copied are removed,
+    so a failed import leaves no new files behind.
+    """
+
+    def __init__(self, media_dir: Path, *, with_history: bool = False) -> None:
+        self.media_dir = media_dir
+        self.with_history = with_history
+        self.created: list[Path] = []
+        self.history: dict[tuple[str, str], tuple[AnkiReview, ...]] = {}
+
+    def __enter__(self) -> AnkiImport:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            _remove_files(self.created)
+
+    @staticmethod
+    def accepts(path: Path | str) -> bool:
+        """Whether `path` is an Anki package (by its suffix, as `load_decks` decides)."""
+        return Path(path).suffix.lower() in APKG_SUFFIXES
+
+    def read(self, path: Path | str) -> list[DeckSpec]:
+        """The package's decks, with card text linking to its media, now in the media folder."""
+        copied = copy_apkg_media(path, self.media_dir)
+        self.created.extend(copied.created)
+        contents = read_apkg_contents(path, media_links=copied.links)
+        if self.with_history:
+            self.history.update(contents.history)
+        return contents.decks
+
+    def apply(
+        self,
+        conn: sqlite3.Connection,
+        reports: list[ImportReport],
+        scheduler_for: Callable[[int], Scheduler],
+        now_ms: int,
+    ) -> list[ImportReport]:
+        """Replay the history read so far (`replay_history`) and count it into `reports`."""
+        if not self.history:
+            return reports
+        counts = replay_history(conn, self.history, scheduler_for, now_ms)
+        return [
+            replace(r, history_cards=counts[r.deck_key][0], history_reviews=counts[r.deck_key][1])
+            if r.deck_key in counts
+            else r
+            for r in reports
+        ]
+
+
+def replay_history(
+    conn: sqlite3.Connection,
+    history: Mapping[tuple[str, str], Sequence[AnkiReview]],
+    scheduler_for: Callable[[int], Scheduler],
+    now_ms: int,
+) -> dict[str, tuple[int, int]]:
+    """Replay Anki answers through the scheduler of each card's deck (`scheduler_for(deck id)`,
+    as `Collection.answer` picks it): new review log rows and recomputed schedules.
+
+    For each card, only the answers later than its newest review in this profile (imported
+    before, or made in Mastery) are replayed, on top of its current schedule. So importing
+    the same package again adds nothing, and a card reviewed in Mastery since keeps its
+    schedule; answers made in Anki after the last import are added. Fuzz is seeded as
+    `Collection.answer` seeds it (card id * 1000 + reps), so a new card ends where
+    `memory_from_reviews(..., seed=card_id * 1000)` ends. Writes with `executemany` in the
+    caller's transaction; returns {deck key: (cards given history, answers replayed)}.
+    """
+    from mastery.days import from_ms, to_ms
+    from mastery.scheduler import Memory
+
+    deck_keys = sorted({deck for deck, _ in history})
+    if not deck_keys:
+        return {}
+    marks = ", ".join("?" * len(deck_keys))
+    rows = conn.execute(
+        "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
+        "c.last_review, c.reps, c.lapses, c.suspended, "
+        "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
+        " AND r.kind = 'review') "
+        f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE d.key IN ({marks})",
+        deck_keys,
+    ).fetchall()
+    logs: list[tuple[Any, ...]] = []
+    cards: list[tuple[Any, ...]] = []
+    counts: dict[str, list[int]] = {}
+    for (
+        card_id,
+        deck_id,
+        deck_key,
+        card_key,
+        state,
+        step,
+        stab,
+        diff,
+        due,
+        last,
+        reps,
+        lapses,
+        suspended,
+        newest,
+    ) in rows:
+        answers = history.get((deck_key, card_key))
+        if not answers:
+            continue
+        if newest is not None:
+            answers = [a for a in answers if a.reviewed_at > newest]
+            if not answers:
+                continue
+        memory = Memory(
+            state=state,
+            step=step,
+            stability=stab,
+            difficulty=diff,
+            due=from_ms(due) if due is not None else None,
+            last_review=from_ms(last) if last is not None else None,
+            reps=reps,
+            lapses=lapses,
+        )
+        seed = card_id * 1000
+        answer = scheduler_for(deck_id).answer
+        for a in answers:
+            outcome = answer(memory, a.rating, from_ms(a.reviewed_at), seed + memory.reps)
+            after = outcome.memory
+            due_after = to_ms(after.due)
+            logs.append(
+                (
+                    card_id,
+                    a.rating,
+                    a.reviewed_at,
+                    a.duration_ms,
+                    memory.state,
+                    after.state,
+                    memory.step,
+                    after.step,
+                    due,
+                    due_after,
+                    memory.stability,
+                    after.stability,
+                    memory.difficulty,
+                    after.difficulty,
+                    last,
+                    outcome.elapsed_days,
+                    outcome.scheduled_days,
+                    suspended,
+                )
+            )
+            memory, due, last = after, due_after, a.reviewed_at
+        cards.append(
+            (
+                memory.state,
+                memory.step,
+                memory.stability,
+                memory.difficulty,
+                due,
+                last,
+                memory.reps,
+                memory.lapses,
+                now_ms,
+                card_id,
+            )
+        )
+        count = counts.setdefault(deck_key, [0, 0])
+        count[0] += 1
+        count[1] += len(answers)
+    if logs:
+        conn.executemany(
+            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+            "state_before, state_after, step_before, step_after, due_before, due_after, "
+            "stability_before, stability_after, difficulty_before, difficulty_after, "
+            "last_review_before, elapsed_days, scheduled_days, suspended_before) "
+            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            logs,
+        )
+        conn.executemany(
+            "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, last_review=?, "
+            "reps=?, lapses=?, updated_at=? WHERE id=?",
+            cards,
+        )
+    return {deck: (c[0], c[1]) for deck, c in counts.items()}
 
 
 # --------------------------------------------------------------------------- reading the zip
 
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
-
-def _collection_bytes(path: Path) -> bytes:
+@contextmanager
+def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The package as a zip; any failure to open it is one `DeckFormatError`."""
     name = str(path)
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = set(zf.namelist())
-            member = next((m for m in _MEMBERS if m in members), None)
-            if member is None:
-                raise DeckFormatError(name, None, "not an Anki package: no collection inside")
-            data = zf.read(member)
+        zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise DeckFormatError(name, None, "no such file") from None
+    except IsADirectoryError:
+        raise DeckFormatError(name, None, "is a directory, not an Anki package") from None
     except zipfile.BadZipFile:
-        raise DeckFormatError(name, None, "not an Anki package (not a zip file)") from None
+        raise DeckFormatError(
+            name, None, "not an Anki package (not a zip file, or cut short)"
+        ) from None
     except OSError as exc:
         raise DeckFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
-    if data[:4] == _ZSTD_MAGIC:
-        data = _unzstd(data, name)
-    if not data.startswith(b"SQLite format 3\x00"):
-        raise DeckFormatError(name, None, f"the package's {member} is not an SQLite database")
-    return data
+    with zf:
+        yield zf
 
 
-def _unzstd(data: bytes, name: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise DeckFormatError(
+            name, None, f"the package is damaged ({member} cannot be read: {exc})"
+        ) from None
+    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption
+        raise DeckFormatError(name, None, f"cannot read {member}: {exc}") from None
+    except OSError as exc:
+        raise DeckFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _package_version(zf: zipfile.ZipFile, name: str) -> int:
+    """The ``meta`` member's PackageMetadata.version (0 when there is none: old packages)."""
+    if "meta" not in zf.namelist():
+        return 0
+    fields = _proto(_read_member(zf, "meta", name))
+    version = next((v for f, v in fields if f == 1 and isinstance(v, int)), 0)
+    if version not in _PACKAGE_VERSIONS:
+        raise DeckFormatError(
+            name,
+            None,
+            f"made by a newer Anki (package version {version}); export it again with "
+            "'Support older Anki versions' ticked",
+        )
+    return version
+
+
+def _media_entries(zf: zipfile.ZipFile, name: str) -> list[tuple[str, str]]:
+    """(zip member, Anki file name) for every media file the package lists."""
+    if "media" not in zf.namelist():
+        return []
+    raw = _read_member(zf, "media", name)
+    if raw[:4] == _ZSTD_MAGIC:
+        # MediaEntries { repeated MediaEntry entries = 1 }
+        # MediaEntry { string name = 1; uint32 size = 2; bytes sha1 = 3;
+        #              optional uint32 legacy_zip_filename = 255 }
+        out = []
+        try:
+            for index, entry in enumerate(
+                v for f, v in _proto(_unzstd(raw, name, "the media list")) if f == 1
+            ):
+                fields = _proto(entry) if isinstance(entry, bytes) else []
+                file = next((v for f, v in fields if f == 1 and isinstance(v, bytes)), b"")
+                member = next((v for f, v in fields if f == 255 and isinstance(v, int)), index)
+                out.append((str(member), file.decode("utf-8")))
+        except UnicodeDecodeError:
+            raise DeckFormatError(name, None, "the package's media list is unreadable") from None
+        return out
+    try:
+        mapping = json.loads(raw.decode("utf-8") or "{}")
+        return [(str(k), str(v)) for k, v in mapping.items()]
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        raise DeckFormatError(name, None, "the package's media list is unreadable") from None
+
+
+def _unzstd(data: bytes, name: str, what: str) -> bytes:
     import zstandard
 
     try:
@@ -116,7 +567,7 @@ def _unzstd(data: bytes, name: str) -> bytes:
         with reader:
             return reader.read()
     except zstandard.ZstdError as exc:
-        raise DeckFormatError(name, None, f"cannot decompress the collection: {exc}") from None
+        raise DeckFormatError(name, None, f"cannot decompress {what}: {exc}") from None
 
 
 def _unicase(a: str, b: str) -> int:
@@ -125,7 +576,10 @@ def _unicase(a: str, b: str) -> int:
 
 
 def _proto(data: bytes) -> list[tuple[int, bytes | int]]:
-    """The top-level fields of a protobuf message as (number, value); enough for Anki's."""
+    """The top-level fields of a protobuf message as (number, value); enough for Anki's.
+
+    Lenient: a damaged message yields the fields before the damage.
+    """
     out: list[tuple[int, bytes | int]] = []
     pos = 0
 
@@ -140,92 +594,323 @@ def _proto(data: bytes) -> list[tuple[int, bytes | int]]:
             if byte < 0x80:
                 return value
 
-    while pos < len(data):
-        key = varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            out.append((number, varint()))
-        elif wire == 2:
-            size = varint()
-            out.append((number, data[pos : pos + size]))
-            pos += size
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
-        else:
-            break
+    try:
+        while pos < len(data):
+            key = varint()
+            number, wire = key >> 3, key & 7
+            if wire == 0:
+                out.append((number, varint()))
+            elif wire == 2:
+                size = varint()
+                out.append((number, data[pos : pos + size]))
+                pos += size
+            elif wire == 1:
+                pos += 8
+            elif wire == 5:
+                pos += 4
+            else:
+                break
+    except IndexError:
+        pass
     return out
+
+
+def _proto_field(data: bytes | int | None, number: int) -> bytes | int | None:
+    if not isinstance(data, bytes):
+        return None
+    return next((v for f, v in _proto(data) if f == number), None)
 
 
 # --------------------------------------------------------------------------- the collection
 
 
-def _read_collection(conn: sqlite3.Connection, name: str) -> list[DeckSpec]:
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "notetypes" in tables:
-        decks = {
-            did: n.replace("\x1f", "::") for did, n in conn.execute("SELECT id, name FROM decks")
-        }
-        kinds = {}
-        for ntid, nt_name, config in conn.execute("SELECT id, name, config FROM notetypes"):
-            kind = next((v for f, v in _proto(config or b"") if f == 1), 0)
-            kinds[ntid] = (nt_name, kind == 1)
-    else:
-        decks_json, models_json = conn.execute("SELECT decks, models FROM col").fetchone()
-        decks = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
-        kinds = {
-            int(k): (v["name"], v.get("type") == 1) for k, v in json.loads(models_json).items()
-        }
-    notes = {
-        nid: (guid, mid, flds.split("\x1f"), tags.split())
-        for nid, guid, mid, flds, tags in conn.execute(
-            "SELECT id, guid, mid, flds, tags FROM notes"
-        )
-    }
-    by_deck: dict[str, list[CardSpec]] = {}
-    seen_cloze: set[tuple[int, str]] = set()
-    for nid, ord_, did in conn.execute("SELECT nid, ord, did FROM cards ORDER BY nid, ord"):
-        if nid not in notes:
-            continue
-        guid, mid, fields, tags = notes[nid]
-        deck_name = decks.get(did, "Default")
-        cards = by_deck.setdefault(deck_name, [])
-        deck_key = deck_key_from_stem(deck_name)
-        note_id = _guid_key(guid)
-        note_key = f"{deck_key}/{note_id}"
-        nt_name, is_cloze = kinds.get(mid, ("", False))
-        md = [html_to_markdown(f).strip() for f in fields]
-        tag_tuple = merge_tags(tags)
-        if is_cloze:
-            if (nid, deck_name) in seen_cloze:
-                continue  # note_cards makes every cloze card of the note at once
-            seen_cloze.add((nid, deck_name))
-            text, extra = md[0], "\n\n".join(f for f in md[1:] if f)
-            try:
-                new = note_cards(
-                    deck_key=deck_key,
-                    note_id=note_id,
-                    front=text,
-                    back=extra,
-                    tags=tag_tuple,
-                    position=len(cards),
-                    line=None,
-                )
-            except ClozeError as exc:
-                raise DeckFormatError(name, None, f"note {guid!r}: {exc}") from None
-            except ValueError:  # a cloze note without clozes or extra: the text both sides
-                new = [CardSpec(note_id, note_key, text, text, tag_tuple, len(cards))]
-            cards.extend(new)
-            continue
-        if ord_ == 1 and "revers" in nt_name.lower() and len(md) >= 2:
-            key, front, back = f"{note_id}.reverse", md[1], md[0]
+class _Reader:
+    """Reads one open collection into deck specs and card histories."""
+
+    def __init__(self, conn: sqlite3.Connection, name: str, links: Mapping[str, str]) -> None:
+        self.conn = conn
+        self.name = name
+        self.links = links
+
+    def read(self) -> tuple[list[DeckSpec], dict[tuple[str, str], tuple[AnkiReview, ...]]]:
+        conn, name = self.conn, self.name
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in ("col", "notes", "cards") if t not in tables]
+        if missing:
+            raise DeckFormatError(
+                name, None, f"not an Anki collection (no {' or '.join(missing)} table)"
+            )
+        row = conn.execute("SELECT ver FROM col").fetchone()
+        if row is None or row[0] not in _SCHEMAS:
+            version = "none" if row is None else row[0]
+            raise DeckFormatError(
+                name,
+                None,
+                f"unsupported Anki collection schema {version} (Mastery reads "
+                f"{_SCHEMAS.start} to {_SCHEMAS.stop - 1})",
+            )
+        if "notetypes" in tables:
+            if "decks" not in tables:
+                raise DeckFormatError(name, None, "not an Anki collection (no decks table)")
+            decks, kinds = self._tables()
         else:
-            key = note_id if ord_ == 0 else f"{note_id}.card{ord_ + 1}"
-            front, back = md[0], "\n\n".join(f for f in md[1:] if f)
-        cards.append(CardSpec(key, note_key, front, back, tag_tuple, len(cards)))
-    return [
-        DeckSpec(deck_key_from_stem(deck), deck, "", "", (), tuple(cards), name)
-        for deck, cards in sorted(by_deck.items())
-        if cards
-    ]
+            decks, kinds = self._col_json()
+        specs, card_keys = self._cards(decks, kinds)
+        history = self._history(card_keys) if "revlog" in tables else {}
+        return specs, history
+
+    # ---------------------------------------------------------------- decks and note types
+    def _tables(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+        """Schema 18: decks and note types in their own tables, configs as protobuf."""
+        decks = {}
+        for did, deck_name, kind in self.conn.execute("SELECT id, name, kind FROM decks"):
+            # Deck.KindContainer { Normal normal = 1 }; Normal { string description = 4;
+            # bool markdown_description = 5 }
+            normal = _proto_field(kind, 1)
+            desc = _proto_field(normal, 4)
+            text = desc.decode("utf-8", "replace") if isinstance(desc, bytes) else ""
+            decks[did] = (
+                deck_name.replace("\x1f", "::"),
+                self._description(text, bool(_proto_field(normal, 5))),
+            )
+        kinds = {}
+        for ntid, nt_name, config in self.conn.execute("SELECT id, name, config FROM notetypes"):
+            kinds[ntid] = (nt_name, _proto_field(config or b"", 1) == 1)  # Config.kind: 1 cloze
+        return decks, kinds
+
+    def _col_json(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+        """Schema 11: decks and note types as JSON in the ``col`` row."""
+        decks_json, models_json = self.conn.execute("SELECT decks, models FROM col").fetchone()
+        try:
+            decks = {
+                int(k): (v["name"], self._description(str(v.get("desc") or ""), bool(v.get("md"))))
+                for k, v in json.loads(decks_json).items()
+            }
+            kinds = {
+                int(k): (v["name"], v.get("type") == 1) for k, v in json.loads(models_json).items()
+            }
+        except (TypeError, ValueError, KeyError, AttributeError):
+            raise DeckFormatError(
+                self.name, None, "the collection's decks or note types are unreadable"
+            ) from None
+        return decks, kinds
+
+    def _description(self, text: str, markdown: bool) -> str:
+        return text.strip() if markdown else self.markdown(text)
+
+    # ---------------------------------------------------------------- notes and cards
+    def _cards(
+        self, decks: dict[int, tuple[str, str]], kinds: dict[int, tuple[str, bool]]
+    ) -> tuple[list[DeckSpec], dict[int, tuple[str, str]]]:
+        """The deck specs, and each Anki card id's (deck key, card key)."""
+        conn, name = self.conn, self.name
+        notes = {
+            nid: (guid, mid, flds.split("\x1f"), tags.split())
+            for nid, guid, mid, flds, tags in conn.execute(
+                "SELECT id, guid, mid, flds, tags FROM notes"
+            )
+        }
+        by_deck: dict[str, list[CardSpec]] = {}
+        deck_keys: dict[str, str] = {}
+        cloze_keys: dict[tuple[int, str], set[str]] = {}
+        card_keys: dict[int, tuple[str, str]] = {}
+        converted: dict[int, list[str]] = {}
+        # A card in a filtered deck belongs to its original deck (odid).
+        for cid, nid, ord_, did in conn.execute(
+            "SELECT id, nid, ord, CASE WHEN odid != 0 THEN odid ELSE did END FROM cards "
+            "ORDER BY nid, ord"
+        ):
+            if nid not in notes:
+                continue
+            guid, mid, fields, tags = notes[nid]
+            deck_name = decks.get(did, ("Default", ""))[0]
+            cards = by_deck.setdefault(deck_name, [])
+            deck_key = deck_keys.get(deck_name)
+            if deck_key is None:
+                deck_key = deck_keys[deck_name] = deck_key_from_stem(deck_name)
+            note_id = _guid_key(guid)
+            nt_name, is_cloze = kinds.get(mid, ("", False))
+            md = converted.get(nid)
+            if md is None:
+                md = converted[nid] = [self.markdown(f) for f in fields]
+            tag_tuple = merge_tags(tags)
+            if is_cloze:
+                made = cloze_keys.get((nid, deck_name))
+                if made is None:  # note_cards makes every cloze card of the note at once
+                    new = self._cloze_cards(deck_key, note_id, md, tag_tuple, len(cards), guid)
+                    cards.extend(new)
+                    made = cloze_keys[(nid, deck_name)] = {c.key for c in new}
+                key = f"{note_id}::c{ord_ + 1}"
+                if key in made:
+                    card_keys[cid] = (deck_key, key)
+                elif ord_ == 0 and note_id in made:
+                    card_keys[cid] = (deck_key, note_id)
+                continue
+            if ord_ == 1 and "revers" in nt_name.lower() and len(md) >= 2:
+                key, front, back = f"{note_id}.reverse", md[1], md[0]
+            else:
+                key = note_id if ord_ == 0 else f"{note_id}.card{ord_ + 1}"
+                front, back = md[0], "\n\n".join(f for f in md[1:] if f)
+            cards.append(CardSpec(key, f"{deck_key}/{note_id}", front, back, tag_tuple, len(cards)))
+            card_keys[cid] = (deck_key, key)
+        descriptions = {deck_name: desc for deck_name, desc in decks.values()}
+        specs = [
+            DeckSpec(deck_keys[deck], deck, descriptions.get(deck, ""), "", (), tuple(cards), name)
+            for deck, cards in sorted(by_deck.items())
+            if cards
+        ]
+        return specs, card_keys
+
+    def _cloze_cards(
+        self,
+        deck_key: str,
+        note_id: str,
+        md: list[str],
+        tags: tuple[str, ...],
+        position: int,
+        guid: str,
+    ) -> list[CardSpec]:
+        text, extra = md[0], "\n\n".join(f for f in md[1:] if f)
+        try:
+            return note_cards(
+                deck_key=deck_key,
+                note_id=note_id,
+                front=text,
+                back=extra,
+                tags=tags,
+                position=position,
+                line=None,
+            )
+        except ClozeError as exc:
+            raise DeckFormatError(self.name, None, f"note {guid!r}: {exc}") from None
+        except ValueError:  # a cloze note without clozes or extra: the text both sides
+            return [CardSpec(note_id, f"{deck_key}/{note_id}", text, text, tags, position)]
+
+    # ---------------------------------------------------------------- review history
+    def _history(
+        self, card_keys: dict[int, tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[AnkiReview, ...]]:
+        """Each card's answers to replay (see the module docstring for what is skipped)."""
+        by_card: dict[int, list[AnkiReview]] = {}
+        for rid, cid, ease, ivl, factor, taken, kind in self.conn.execute(
+            "SELECT id, cid, ease, ivl, factor, time, type FROM revlog ORDER BY cid, id"
+        ):
+            if cid not in card_keys:
+                continue
+            if kind == _MANUAL and not ease and not ivl:
+                by_card.pop(cid, None)  # reset to new ("Forget"): the card started over
+                continue
+            if ease not in (1, 2, 3, 4) or kind in (_MANUAL, _RESCHEDULED):
+                continue
+            if kind == _FILTERED and not factor:
+                continue  # a filtered deck with rescheduling off (cram): no effect on memory
+            by_card.setdefault(cid, []).append(
+                AnkiReview(int(rid), int(ease), max(0, int(taken or 0)))
+            )
+        return {card_keys[cid]: tuple(answers) for cid, answers in by_card.items()}
+
+    # ---------------------------------------------------------------- field text
+    def markdown(self, text: str) -> str:
+        """One field (or a deck description) as Markdown, media references as links."""
+        return field_markdown(text, self.links)
+
+
+# --------------------------------------------------------------------------- HTML to Markdown
+
+_IMG = re.compile(
+    r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))[^>]*>", re.IGNORECASE
+)
+_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+_LIST_TAG = re.compile(r"<\s*(/?)\s*(ul|ol|li)\b[^>]*>", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\x02(\d+)\x03")
+_CONTROL = re.compile(r"[\x02-\x04]")
+
+
+def field_markdown(text: str, links: Mapping[str, str] | None = None) -> str:
+    """Anki field HTML as Markdown: `html_to_markdown` plus list markers and media links.
+
+    `links` maps media file names to link targets (default ``media/<safe name>``).
+    """
+    links = links or {}
+    refs: list[str] = []
+
+    def keep(markdown: str) -> str:
+        refs.append(markdown)
+        return f"\x02{len(refs) - 1}\x03"
+
+    text = _CONTROL.sub("", text)
+    if "<" in text:
+        text = _IMG.sub(
+            lambda m: keep(_image(next(g for g in m.groups() if g is not None), links)), text
+        )
+        if _LIST_TAG.search(text):
+            text = _list_markers(text)
+    if "[sound:" in text:
+        text = _SOUND.sub(lambda m: keep(_sound(m.group(1), links)), text)
+    out = html_to_markdown(text).replace("\x04", " ")
+    if refs:
+        out = _PLACEHOLDER.sub(lambda m: refs[int(m.group(1))], out)
+    return out.strip()
+
+
+def _media_target(raw: str, links: Mapping[str, str]) -> tuple[str, str]:
+    """(file name, link target) for a media reference as written in a field."""
+    file = html.unescape(raw).strip()
+    target = links.get(file)
+    if target is None and "%" in file:
+        decoded = unquote(file)
+        if decoded in links:
+            file, target = decoded, links[decoded]
+    if target is None:
+        target = f"{MEDIA_FOLDER}/{safe_media_name(file)}"
+    if re.search(r"[\s()<>]", target):
+        target = "<" + target.replace("<", "%3C").replace(">", "%3E") + ">"
+    return file, target
+
+
+def _label(file: str) -> str:
+    return file.replace("[", "(").replace("]", ")")
+
+
+def _image(raw: str, links: Mapping[str, str]) -> str:
+    if raw.strip().lower().startswith("data:"):
+        return ""  # an image inlined in the field: nothing to link to
+    if "://" in raw:
+        return f"![]({html.unescape(raw).strip()})"
+    file, target = _media_target(raw, links)
+    return f"![{_label(file)}]({target})"
+
+
+def _sound(raw: str, links: Mapping[str, str]) -> str:
+    file, target = _media_target(raw, links)
+    return f"[sound: {_label(file)}]({target})"
+
+
+def _list_markers(text: str) -> str:
+    """Put Markdown markers (``-``, ``1.``) after each ``<li>``, indented for nesting.
+
+    Indentation is written as ``\\x04`` so `html_to_markdown` does not strip it at line starts;
+    nested list tags are dropped so that a nested list stays tight under its item.
+    """
+    stack: list[list[Any]] = []  # per open list: [kind, items so far, indent, marker width]
+
+    def tag(match: re.Match[str]) -> str:
+        closing, kind = match.group(1), match.group(2).lower()
+        if kind in ("ul", "ol"):
+            if closing:
+                if stack:
+                    stack.pop()
+                return match.group() if not stack else ""
+            indent = stack[-1][2] + stack[-1][3] if stack else 0
+            nested = bool(stack)
+            stack.append([kind, 0, indent, 0])
+            return "" if nested else match.group()
+        if closing or not stack:
+            return match.group()
+        top = stack[-1]
+        top[1] += 1
+        marker = "- " if top[0] == "ul" else f"{top[1]}. "
+        top[3] = len(marker)
+        return match.group() + "\x04" * top[2] + marker
+
+    return _LIST_TAG.sub(tag, text)
