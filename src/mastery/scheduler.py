@@ -175,6 +175,14 @@ class Scheduler:
             raise ValueError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating!r}")
         return self._outcomes(memory, now, seed, (rating,))[rating]
 
+    def replay(self, reviews: Iterable[tuple[datetime, int]], *, seed: int = 0) -> Memory:
+        """The memory a new card ends with after these answers (see `memory_from_reviews`);
+        used to reschedule cards after their FSRS weights change."""
+        memory = Memory(state=NEW)
+        for moment, rating in sorted(reviews, key=lambda review: _utc(review[0])):
+            memory = self.answer(memory, rating, moment, seed + memory.reps).memory
+        return memory
+
     def retrievability(self, memory: Memory, now: datetime) -> float | None:
         """Predicted probability of recall at `now`, None for a card never reviewed.
 
@@ -318,11 +326,7 @@ def memory_from_reviews(
     Reviews are replayed in time order. Fuzz for each answer uses `seed + reps`, so passing the
     seed base the collection uses reproduces its due dates too.
     """
-    scheduler = Scheduler(config, clock)
-    memory = Memory(state=NEW)
-    for moment, rating in sorted(reviews, key=lambda review: _utc(review[0])):
-        memory = scheduler.answer(memory, rating, moment, seed + memory.reps).memory
-    return memory
+    return Scheduler(config, clock).replay(reviews, seed=seed)
 
 
 def format_interval(interval: timedelta) -> str:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Select, Static, Switch
+from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
 from mastery.errors import MasteryError
 from mastery.settings import SETTINGS, SettingSpec
@@ -41,6 +41,8 @@ class SettingsScreen(MasteryScreen):
     AREA = "settings"
     SUB_TITLE = "Settings"
     BINDINGS = [
+        # ctrl+o: letters would land in the text boxes.
+        Binding("ctrl+o", "app.optimize", "Optimise FSRS", id="settings-optimize"),
         Binding("escape", "leave", "Back", id="settings-leave"),
     ]
 
@@ -62,6 +64,11 @@ class SettingsScreen(MasteryScreen):
                         yield Static(spec.label, classes="setting-label", markup=False)
                         yield Static(_help(spec), classes="setting-help", markup=False)
                     yield self._editor(spec, values[spec.key])
+                if spec.key == "desired_retention":
+                    yield Button(
+                        "Help me decide (workload) and optimise FSRS…  ctrl+o",
+                        id="settings-optimize-button", compact=True,
+                    )
         yield Footer(compact=True)
 
     @staticmethod
@@ -124,6 +131,18 @@ class SettingsScreen(MasteryScreen):
         key = (event.select.id or "").removeprefix("setting-")
         if key in SETTINGS and event.value != Select.NULL and event.value != self.col.setting(key):
             self.save(key, event.value, event.select)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "settings-optimize-button":
+            event.stop()
+            self.app.action_optimize()
+
+    def on_screen_resume(self) -> None:
+        """Back from the optimiser: the desired retention may have been set there."""
+        box = self.query_one("#setting-desired_retention", Input)
+        box.value = as_text(SETTINGS["desired_retention"], self.col.setting("desired_retention"))
+        params = self.query_one("#setting-fsrs_parameters", Input)
+        params.value = as_text(SETTINGS["fsrs_parameters"], self.col.setting("fsrs_parameters"))
 
     def action_leave(self) -> None:
         """Escape: save the text box being edited (if its value is good), then go back."""

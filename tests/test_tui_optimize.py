@@ -1,0 +1,113 @@
+"""The Optimise FSRS screen: reached from Settings (ctrl+o, the button) and the palette; fits
+with a progress bar, applies, reschedules, and sets the desired retention from the simulated
+workload."""
+
+from __future__ import annotations
+
+from simulated_learner import simulate_learner
+from test_tui_helpers import SIZE, make_app, screen_text
+from textual.widgets import Checkbox, ProgressBar, Select
+
+from conftest import NOW
+from mastery.collection import Collection
+from mastery.scheduler import DEFAULT_PARAMETERS
+from mastery.tui.screens.optimize import OptimizeScreen
+from mastery.tui.screens.settings import SettingsScreen
+
+
+async def wait_workers(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def open_optimize(pilot) -> OptimizeScreen:
+    await pilot.press("s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, SettingsScreen)
+    await pilot.press("ctrl+o")
+    await wait_workers(pilot)
+    assert isinstance(pilot.app.screen, OptimizeScreen)
+    return pilot.app.screen
+
+
+async def test_fit_apply_and_reschedule(col: Collection) -> None:
+    simulate_learner(col, cards=200, reviews_per_card=8, end=NOW, seed=3)
+    dues = col.conn.execute("SELECT id, due FROM card ORDER BY id").fetchall()
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_optimize(pilot)
+        assert "FSRS's default weights" in screen_text(app)
+        await pilot.press("a")  # nothing fitted yet: apply does nothing
+        assert col.setting("fsrs_parameters") == []
+        await pilot.press("o")
+        await wait_workers(pilot)
+        text = screen_text(app)
+        assert "1,400 reviews of 200 cards (profile)" in text
+        assert "weights in force" in text and "fitted weights" in text
+        assert "Better: press a to apply" in text
+        assert screen.query_one(ProgressBar).progress == 1.0
+        screen.query_one(Checkbox).value = True
+        await pilot.press("a")
+        await wait_workers(pilot)
+        fitted = col.setting("fsrs_parameters")
+        assert fitted and tuple(fitted) != DEFAULT_PARAMETERS
+        assert col.conn.execute("SELECT id, due FROM card ORDER BY id").fetchall() != dues
+        assert any("200 cards rescheduled" in message for _, message in app.notes)
+        assert "uses weights fitted to your reviews" in screen_text(app)
+
+
+async def test_too_few_reviews_is_said_politely(col: Collection) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_optimize(pilot)
+        await pilot.press("o")
+        await wait_workers(pilot)
+        assert "at least 400 reviews" in screen_text(app)
+        assert col.setting("fsrs_parameters") == []
+
+
+async def test_workload_table_sets_the_desired_retention(col: Collection) -> None:
+    simulate_learner(col, cards=50, reviews_per_card=4, end=NOW)
+    app = make_app(col)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_optimize(pilot)
+        text = screen_text(app)
+        assert "Help me decide" in text
+        assert "0.91 ◀ now" in text  # the row nearest the setting (0.90) is marked
+        assert "0.70" in text and "0.97" in text
+        await pilot.press("down", "enter")  # cursor starts on 0.91: one row down is 0.94
+        await pilot.pause()
+        assert col.setting("desired_retention") == 0.94
+        assert "0.94 ◀ now" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.screen.query_one("#setting-desired_retention").value == "0.94"
+
+
+async def test_deck_scope_and_palette(col: Collection) -> None:
+    simulate_learner(col, cards=200, reviews_per_card=8, end=NOW, seed=3)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"optimise fsrs")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_workers(pilot)
+        screen = app.screen
+        assert isinstance(screen, OptimizeScreen)
+        screen.query_one(Select).value = "sim"
+        await wait_workers(pilot)
+        await pilot.press("o")
+        await wait_workers(pilot)
+        assert "(deck sim)" in screen_text(app)
+        await pilot.press("a")
+        await wait_workers(pilot)
+        assert col.decks_with_own_parameters() == ["sim"]
+        assert col.setting("fsrs_parameters") == []
+        assert "Deck sim has weights of its own" in screen_text(app)
+        await pilot.press("d")
+        await pilot.pause()
+        assert col.decks_with_own_parameters() == []
