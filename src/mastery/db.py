@@ -23,7 +23,7 @@ from mastery.migrations import MIGRATIONS
 
 # The schema version this code writes; kept equal to models.SCHEMA_VERSION (a test checks it)
 # so opening an up-to-date profile never imports models.py.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Database:
@@ -123,7 +123,7 @@ class Database:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index declared in models.py."""
+    """Create every table, index and trigger declared in models.py."""
     from sqlalchemy.dialects import sqlite as sqlite_dialect
     from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -134,3 +134,5 @@ def create_schema(conn: sqlite3.Connection) -> None:
         conn.execute(str(CreateTable(table).compile(dialect=dialect)))
         for index in table.indexes:
             conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
+    for trigger in models.TRIGGERS:
+        conn.execute(trigger)

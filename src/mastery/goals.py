@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.dates import Adherence, parse_cadence, parse_date
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
+from mastery.states import MATURE_DAYS
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -48,7 +49,6 @@ DISCIPLINES: tuple[str, ...] = (
 )
 STATUSES: tuple[str, ...] = ("active", "achieved", "dropped")
 VISIBILITIES: tuple[str, ...] = ("private", "shared")
-MATURE_DAYS = 21.0  # a card is mature at this stability, in review state (Anki's threshold)
 CHECK_IN_EVERY = 7  # days between check-ins before one is due again
 ADHERENCE_WEEKS = 8  # the longest adherence window, counted back from today
 _STATE_NEW, _STATE_REVIEW = 0, 2
@@ -868,7 +868,8 @@ class Goals:
         for (ms,) in self._conn.execute(
             "SELECT DISTINCT r.reviewed_at FROM reviewlog r JOIN card c ON c.id = r.card_id "
             "JOIN goaldeck g ON g.deck_id = c.deck_id "
-            "WHERE g.goal_id = ? AND r.reviewed_at >= ? AND r.reviewed_at < ?",
+            "WHERE g.goal_id = ? AND r.reviewed_at >= ? AND r.reviewed_at < ? "
+            "AND r.kind = 'review'",  # cram answers are not practice on the schedule
             (goal_id, bounds[0], end_ms),
         ):
             active.add(days[bisect.bisect_right(bounds, ms) - 1])

@@ -44,8 +44,9 @@ from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import BundleError, MasteryError, NotFoundError
 from mastery.files import write_atomic
-from mastery.goals import MATURE_DAYS, GoalDetail, MilestoneView
+from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
+from mastery.states import MATURE_DAYS
 
 if TYPE_CHECKING:
     from mastery.collection import Collection

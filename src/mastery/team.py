@@ -34,6 +34,7 @@ from mastery import paths
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
+from mastery.states import MATURE_DAYS
 
 if TYPE_CHECKING:
     from mastery.collection import Collection, ImportReport
@@ -44,7 +45,6 @@ SUMMARY_DIR = "summary"
 SUMMARY_FORMAT = "mastery-team-summary"
 SUMMARY_VERSION = 1
 DEFAULT_K = 3
-MATURE_DAYS = 21.0
 DAILY_DAYS = 365
 HEATMAP_WEEKS = 26
 ACTIVE_DAYS = 30

@@ -20,12 +20,12 @@ from textual.widgets import Footer, Header, Static
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.files import write_atomic
-from mastery.team import HEATMAP_WEEKS, Figure, JoinedTeam, TeamReport, heatmap_rows, render_text
+from mastery.team import HEATMAP_WEEKS, Figure, JoinedTeam, TeamReport, render_text
 from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.heatmap import Heatmap
 from mastery.tui.widgets.table import KeyTable
 
 EMPTY = "No team yet: `mastery team join DIR` (or `mastery team init DIR` to start one)"
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def shown(fig: Figure, k: int, fmt: str = "{:.0%}") -> str:
@@ -85,7 +85,7 @@ class TeamScreen(MasteryScreen):
                 Content.styled(f"Activity (last {HEATMAP_WEEKS} weeks)", "bold"),
                 classes="team-head",
             )
-            yield Static(id="team-heatmap")
+            yield Heatmap(id="team-heatmap")
             yield Static(Content.styled("Decks", "bold"), classes="team-head")
             yield KeyTable(id="team-decks")
             yield Static(Content.styled("Hardest cards to discuss", "bold"), classes="team-head")
@@ -139,7 +139,7 @@ class TeamScreen(MasteryScreen):
         title = self.query_one("#team-title", Static)
         parts = [
             self.query_one(f"#team-{name}", Static)
-            for name in ("vision", "goals", "heatmap", "streaks", "hardest-none")
+            for name in ("vision", "goals", "streaks", "hardest-none")
         ]
         decks = self.query_one("#team-decks", KeyTable)
         hardest = self.query_one("#team-hardest", KeyTable)
@@ -152,6 +152,7 @@ class TeamScreen(MasteryScreen):
         decks.display = hardest.display = report is not None
         if report is None:
             title.update(Content(EMPTY if not self._teams else "No report for this team."))
+            self.query_one("#team-heatmap", Heatmap).message("")
             for part in parts:
                 part.update("")
             return
@@ -167,7 +168,8 @@ class TeamScreen(MasteryScreen):
                 f" ({report.team}) · {report.members} member(s) · k={k}{switch}",
             )
         )
-        vision, goals, heat, streaks, _ = parts
+        vision, goals, streaks, _ = parts
+        heat = self.query_one("#team-heatmap", Heatmap)
         vision.update(
             Content(
                 f"Vision: {report.vision}"
@@ -182,10 +184,9 @@ class TeamScreen(MasteryScreen):
             lines.append(f"{goal.title}: {value}{target}")
         goals.update(Content("\n".join(lines) or "(none in team.toml)"))
         if report.heatmap_suppressed:
-            heat.update(Content(f"suppressed (<{k} members)"))
+            heat.message(f"suppressed (<{k} members)")
         else:
-            rows = heatmap_rows(report)
-            heat.update(Content("\n".join(f"{d} {row}" for d, row in zip(DAYS, rows, strict=True))))
+            heat.show(report.heatmap)
         for d in report.decks:
             decks.add_row(
                 Text(d.deck),
