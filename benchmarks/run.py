@@ -28,7 +28,7 @@ from mastery.collection import Collection  # noqa: E402
 from mastery.days import to_ms  # noqa: E402
 
 CACHE = HERE / ".cache"
-BIG_VERSION = 3  # bump when the generator or the schema changes
+BIG_VERSION = 4  # bump when the generator or the schema changes
 N_CARDS = 100_000
 N_LOGS = 1_000_000
 N_DUE = 2_000
@@ -130,6 +130,30 @@ def bench_import_10k(folder: Path) -> float:
     return min(timings)
 
 
+def bench_apkg_import_10k(folder: Path) -> float:
+    """Import a 10,000-note Anki package (schema 18, 14,000 cards, ~13,900 answers of history
+    on 2,000 cards) with `with_history` into a fresh profile: read, copy, replay, one
+    transaction. The package is built once (tests/anki_package.py) and cached."""
+    package = CACHE / "apkg-10k-v1.apkg"
+    if not package.exists():
+        sys.path.insert(0, str(HERE.parent / "tests"))
+        from anki_package import synthetic_package
+
+        CACHE.mkdir(exist_ok=True)
+        tmp = package.with_suffix(".tmp")
+        synthetic_package(10_000).write_latest(tmp)
+        tmp.replace(package)
+    timings = []
+    for run in range(3):
+        with Collection.open_path(folder / f"apkg-{run}" / "profile.db") as col:
+            t0 = time.perf_counter()
+            reports = col.import_files([package], now=NOW, with_history=True)
+            timings.append(time.perf_counter() - t0)
+            assert sum(r.added for r in reports) == 14_000, reports
+            assert sum(r.history_cards for r in reports) == 2_000, reports
+    return min(timings)
+
+
 def bench_answers(big: Path, folder: Path) -> tuple[float, float]:
     rng = random.Random(1)
     with Collection.open_path(copy_of(big, folder)) as col:
@@ -155,6 +179,23 @@ def bench_dashboard(big: Path) -> float:
             decks = col.decks(now=NOW)
             runs.append((time.perf_counter() - t0) * 1000)
         assert sum(d.due for d in decks) >= N_DUE
+    return statistics.median(runs)
+
+
+def bench_stats(big: Path) -> float:
+    """The Stats screen's data for every deck (`stats.insight`): heatmap, reviews per day,
+    true retention per deck and period, forecast, card states, distributions; median of 7
+    warm runs."""
+    from mastery.stats import insight
+
+    with Collection.open_path(big) as col:
+        insight(col, now=NOW)
+        runs = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            figures = insight(col, now=NOW)
+            runs.append((time.perf_counter() - t0) * 1000)
+        assert figures.retention.period(365).total > N_LOGS * 0.9, figures.retention
     return statistics.median(runs)
 
 
@@ -245,6 +286,31 @@ def bench_team(folder: Path) -> tuple[float, float]:
     return min(syncs), min(reports)
 
 
+def bench_optimize(folder: Path) -> tuple[float, float, float, float]:
+    """Fit FSRS to 100,000 answers of 10,000 cards by a simulated learner (tests/
+    simulated_learner.py): the whole `optimize()` call, reading and both measurements included.
+    Returns (median seconds, log loss with the defaults, fitted, with the learner's true
+    weights): the fit cannot beat the truth, so matching it is the best an optimiser can do."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from simulated_learner import simulate_learner, true_parameters
+
+    from mastery import optimize
+
+    col = Collection.open_path(folder / "optimize.db")
+    col.set_setting("timezone", "UTC")
+    simulate_learner(col, cards=10_000, reviews_per_card=10, end=NOW, seed=42)
+    times, result = [], None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        result = optimize.optimize(col)
+        times.append(time.perf_counter() - t0)
+    assert result is not None
+    truth = optimize.evaluate(optimize.training_set(col), true_parameters())
+    col.close()
+    return (statistics.median(times), result.before_eval.log_loss, result.after_eval.log_loss,
+            truth.log_loss)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
@@ -262,14 +328,24 @@ def main() -> None:
         folder = Path(tmp)
         if want("import_10k_s"):
             results["import_10k_s"] = round(bench_import_10k(folder), 3)
+        if want("apkg_import_10k_s"):
+            results["apkg_import_10k_s"] = round(bench_apkg_import_10k(folder), 3)
         if want("answer"):
             p50, p99 = bench_answers(big, folder)
             results["answer_p50_ms"], results["answer_p99_ms"] = round(p50, 3), round(p99, 3)
         if want("dashboard_counts_ms"):
             results["dashboard_counts_ms"] = round(bench_dashboard(big), 2)
+        if want("stats_ms"):
+            results["stats_ms"] = round(bench_stats(big), 1)
         if want("first_card_s"):
             first, rss = bench_first_card(big, folder)
             results["first_card_s"], results["peak_rss_mb"] = round(first, 3), round(rss, 1)
+        if want("optimize_100k_s"):
+            fit_s, default_ll, fitted_ll, true_ll = bench_optimize(folder)
+            results["optimize_100k_s"] = round(fit_s, 3)
+            results["optimize_log_loss_default"] = round(default_ll, 4)
+            results["optimize_log_loss_fitted"] = round(fitted_ll, 4)
+            results["optimize_log_loss_true_weights"] = round(true_ll, 4)
         if want("team"):
             sync_s, report_s = bench_team(folder)
             results["team_sync_1000_s"] = round(sync_s, 3)

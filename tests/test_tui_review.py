@@ -259,3 +259,119 @@ async def test_unknown_deck_is_an_error_notification_not_a_traceback(geo) -> Non
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert any(sev == "error" and "nope" in msg for sev, msg in app.notes)
+
+
+# ----------------------------------------------------------------------------- confidence step
+def confidences(col):
+    return col.conn.execute("SELECT rating, confidence FROM reviewlog ORDER BY id").fetchall()
+
+
+def footer_line(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+def status_line(app) -> str:
+    """Deck, card state (and the confidence said), progress."""
+    return screen_text(app).splitlines()[1]
+
+
+@pytest.fixture
+def sure(geo):
+    geo.set_setting("confidence_step", True)
+    return geo
+
+
+async def test_confidence_keys_reveal_and_the_level_is_logged_with_the_answer(sure) -> None:
+    app = make_app(sure)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "How sure are you?" in text and "Paris" not in text
+        assert all(hint in footer_line(app) for hint in ("j Unsure", "k Fairly sure", "l Certain"))
+
+        await pilot.press("l")  # certain, and the answer shows in the same press
+        await pilot.pause()
+        assert "Paris" in screen_text(app) and "new · certain" in status_line(app)
+        assert "Unsure" not in footer_line(app) and "Certain" not in footer_line(app)
+
+        await pilot.press("1")
+        await pilot.pause()
+        assert confidences(sure) == [(1, 3)]
+        # The next question asks again, with nothing chosen yet.
+        assert "Capital of Peru?" in screen_text(app)
+        assert "certain" not in status_line(app) and "j Unsure" in footer_line(app)
+
+        await pilot.press("j", "2", "k", "4")
+        await pilot.pause()
+    assert confidences(sure) == [(1, 3), (2, 1), (4, 2)]
+
+
+async def test_space_still_reveals_without_a_confidence(sure) -> None:
+    app = make_app(sure)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        assert "Paris" in screen_text(app) and status_line(app).split() == ["Geography", "new",
+                                                                             "0", "/", "3"]
+        await pilot.press("3")
+        await pilot.pause()
+    assert confidences(sure) == [(3, None)]
+
+
+async def test_confidence_keys_do_nothing_once_the_answer_shows(sure) -> None:
+    app = make_app(sure)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space", "l")
+        await pilot.pause()
+        assert "certain" not in status_line(app)
+        await pilot.press("4")
+        await pilot.pause()
+    assert confidences(sure) == [(4, None)]
+
+
+async def test_without_the_setting_there_are_no_confidence_keys_or_hint(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert "How sure" not in screen_text(app) and "Unsure" not in footer_line(app)
+        await pilot.press("j", "k", "l")
+        await pilot.pause()
+        assert "Paris" not in screen_text(app)
+        await pilot.press("space", "3")
+        await pilot.pause()
+    assert confidences(geo) == [(3, None)]
+
+
+async def test_undo_brings_the_question_back_with_no_confidence_chosen(sure) -> None:
+    app = make_app(sure)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "l", "3")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Capital of France?" in text and "Paris" not in text
+        assert "certain" not in status_line(app) and "j Unsure" in footer_line(app)
+        await pilot.press("space", "3")
+        await pilot.pause()
+    assert confidences(sure) == [(3, None)]
+
+
+async def test_the_footer_shows_the_keys_again_after_textual_rebuilt_it(sure) -> None:
+    """A footer rebuilt while the answer showed (here by the command palette) has no j/k/l;
+    the next question must bring them back."""
+    app = make_app(sure)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "k")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Unsure" not in footer_line(app)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Capital of Peru?" in screen_text(app) and "j Unsure" in footer_line(app)

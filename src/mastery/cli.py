@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mastery.errors import MasteryError
+from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
 
 
@@ -36,8 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review", help="go straight into today's review")
     p.add_argument("--deck", metavar="ID", help="review only this deck")
 
+    p = sub.add_parser("cram", help="go through any search without touching the schedule")
+    p.add_argument("query", nargs="*", metavar="SEARCH",
+                   help="e.g. deck:x tag:x due:3 is:new (every card when left out)")
+    p.add_argument("--list", action="store_true",
+                   help="print the cards in session order instead of opening the app")
+    p.add_argument("--json", action="store_true", help="print them as JSON (implies --list)")
+
     p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--with-history", action="store_true",
+                   help="Anki packages: bring the review history and reschedule from it")
     _json_flag(p)
 
     p = sub.add_parser("decks", help="list decks with today's counts")
@@ -70,7 +79,32 @@ def build_parser() -> argparse.ArgumentParser:
     _mentor_parsers(sub)
     _team_parsers(sub)
 
-    p = sub.add_parser("stats", help="reviews today, total, streak and card counts")
+    p = sub.add_parser(
+        "stats", help="reviews, streak, heatmap, true retention, forecast, card states"
+    )
+    p.add_argument("--deck", metavar="ID", help="the figures of one deck (the first lines "
+                   "stay the profile's)")
+    _json_flag(p)
+
+    p = sub.add_parser("calibration",
+                       help="how sure you said you were against how often you recalled")
+    p.add_argument("--deck", metavar="DECK", help="only this deck's answers")
+    p.add_argument("--by", choices=["month", "week"], default="month",
+                   help="periods of the over-time view (default: %(default)s)")
+    _json_flag(p)
+
+    p = sub.add_parser("optimize", help="fit FSRS to your own reviews (log loss before/after)")
+    p.add_argument("--deck", metavar="DECK", help="fit one deck's reviews, for that deck only")
+    p.add_argument("--apply", action="store_true",
+                   help="use the fitted weights (only if they predict your reviews better)")
+    p.add_argument("--reschedule", action="store_true",
+                   help="with --apply: recompute every studied card's schedule with them")
+    p.add_argument("--reset", action="store_true",
+                   help="go back to FSRS's defaults (for --deck: to the profile's weights)")
+    _json_flag(p)
+
+    p = sub.add_parser("workload", help="reviews per day and knowledge kept at each retention")
+    p.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
     _json_flag(p)
 
     p = sub.add_parser("backup", help="copy the profile database now (the newest 7 are kept)")
@@ -342,14 +376,23 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- commands
 def _import(col: Any, args: argparse.Namespace) -> int:
-    reports = col.import_files(args.files)
+    reports = col.import_files(args.files, with_history=args.with_history)
     if args.json:
-        _print_json([r.to_dict() for r in reports])
+        _print_json([
+            {**r.to_dict(), **({"history_cards": r.history_cards,
+                                "history_reviews": r.history_reviews} if args.with_history else {})}
+            for r in reports
+        ])
         return 0
     _table(
         ["deck", "added", "updated", "unchanged", "suspended", "restored"],
         [[r.deck_key, r.added, r.updated, r.unchanged, r.suspended, r.restored] for r in reports],
     )
+    if args.with_history:
+        cards = sum(r.history_cards for r in reports)
+        answers = sum(r.history_reviews for r in reports)
+        print(f"review history: {answers} answers replayed onto {cards} cards"
+              if cards else "review history: nothing new to replay")
     return 0
 
 
@@ -415,9 +458,12 @@ def _card_show(col: Any, args: argparse.Namespace) -> int:
 
 
 def _stats(col: Any, args: argparse.Namespace) -> int:
+    from mastery.stats import insight, render_text
+
+    figures = insight(col, deck_key=args.deck)  # an unknown deck fails before any output
     data = col.stats().to_dict()
     if args.json:
-        _print_json(data)
+        _print_json({**data, **figures.to_dict()})
         return 0
     due = data["due_today"]
     print(f"Reviews today: {data['reviews_today']} ({data['time_today_s']} s)")
@@ -429,7 +475,111 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
     print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
     if data["next_due"]:
         print(f"Next due: {data['next_due']}")
+    print()
+    print(render_text(figures))
     return 0
+
+
+def _cram(col: Any, args: argparse.Namespace) -> int:
+    """A cram session in the app, or (`--list`, `--json`) its cards printed in session order."""
+    from mastery.cram import nothing_to_cram
+
+    query = " ".join(args.query)
+    if args.list or args.json:
+        cards = col.cram_cards(query)
+        zone = col.clock.zone
+        if args.json:
+            _print_json([
+                {"number": c.id, "ref": c.ref, "deck": c.deck_key, "front": c.front,
+                 "back": c.back, "tags": list(c.tags), "state": c.state_name,
+                 "due": c.due.isoformat() if c.due else None}
+                for c in cards
+            ])
+        elif not cards:
+            print(nothing_to_cram(query or "all cards"))
+        else:
+            _table(
+                ["#", "deck", "front", "state", "due"],
+                [[c.id, c.deck_key, _excerpt(c.front, 44), c.state_name,
+                  c.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.due else "-"]
+                 for c in cards],
+            )
+        return 0
+    if col.start_cram(query).current is None:
+        raise NotFoundError(nothing_to_cram(query or "all cards"))  # before the screen opens
+    from mastery.tui.app import run_app
+
+    run_app(col, cram_query=query)
+    return 0
+
+
+def _excerpt(text: str, width: int) -> str:
+    """One line of at most `width` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _calibration(col: Any, args: argparse.Namespace) -> int:
+    from mastery.calibration import calibration
+    from mastery.days import utcnow
+
+    cal = calibration(col, now=utcnow(), deck_key=args.deck, period=args.by)
+    if args.json:
+        _print_json(cal.to_dict())
+        return 0
+    _print_calibration(cal)
+    return 0
+
+
+def _print_calibration(cal: Any) -> None:
+    """The calibration figures as compact tables; empty parts say how to fill them."""
+    if not cal.answers:
+        print("No answers with a confidence yet: turn on the confidence step in settings "
+              "(confidence_step: `mastery config confidence_step true`, or s in the app), then "
+              "press j unsure, k fairly sure or l certain before each answer is revealed.")
+    else:
+        print(f"How sure you were, against how often you recalled ({cal.answers} answers):")
+        _table(["confidence", "said", "recalled", "answers", ""], [
+            [lv.name, f"{lv.stated:.0%}", _percent(lv.recall_rate), lv.answers,
+             _bar(lv.recall_rate or 0.0)]
+            for lv in cal.levels
+        ])
+        points = "" if "points" in cal.score.verdict else f" ({_signed(cal.score.points)} points)"
+        print(f"\nOverall: {cal.score.verdict}{points}")
+        if len(cal.decks) > 1 or cal.deck_key is None:
+            print()
+            _table(["deck", "answers", "score", "verdict"], [
+                [d.deck_key, d.score.answers, _signed(d.score.points), d.score.verdict]
+                for d in cal.decks
+            ])
+        periods = [p for p in cal.periods if p.score.answers]
+        print(f"\nOver time (by {cal.period}):")
+        _table([cal.period, "answers", "score", "verdict"], [
+            [p.label, p.score.answers, _signed(p.score.points), p.score.verdict] for p in periods
+        ])
+        if cal.certain_misses:
+            print('\nAnswered "certain", then Again:')
+            _table(["card", "again", "certain", "front"], [
+                [m.ref, m.failed, m.certain, m.front[:40]] for m in cal.certain_misses
+            ])
+    model = cal.model
+    print(f"\nFSRS's own calibration ({model.answers} reviews of review cards):")
+    if model.answers:
+        _table(["predicted", "mean", "recalled", "reviews", ""], [
+            [b.label, _percent(b.predicted), _percent(b.actual), b.count,
+             _bar(b.actual or 0.0)]
+            for b in model.bins if b.count
+        ])
+        print(f"Log loss {model.log_loss:.3f} · RMSE (bins) {model.rmse_bins:.1%}")
+    print(model.summary)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _signed(points: int | None) -> str:
+    return "-" if points is None else f"{points:+d}"
 
 
 def _backup(col: Any, args: argparse.Namespace) -> int:
@@ -990,15 +1140,85 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _optimize(col: Any, args: argparse.Namespace) -> int:
+    from mastery import optimize
+
+    if args.reset:
+        col.set_fsrs_parameters(None, deck_key=args.deck)
+        where = f"deck {args.deck} uses the profile's weights" if args.deck else \
+            "the profile uses FSRS's default weights"
+        print(json.dumps({"reset": args.deck or "profile"}) if args.json else f"Reset: {where}.")
+        return 0
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(fraction: float, what: str) -> None:
+        if show:
+            bar = "█" * int(fraction * 20)
+            print(f"\r{bar:<20} {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
+
+    result = optimize.optimize(col, args.deck, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    applied = rescheduled = 0
+    if args.apply and result.improved:
+        rescheduled = optimize.apply(col, result, reschedule=args.reschedule, progress=progress)
+        applied = 1
+        if show:
+            print(file=sys.stderr)
+    if args.json:
+        _print_json({**result.to_dict(), "applied": bool(applied), "rescheduled": rescheduled})
+        return 0
+    print(f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
+          f"({result.scope}) in {result.seconds:.2f} s")
+    _table(["", "log loss", "RMSE"], [
+        ["weights in force", f"{result.before_eval.log_loss:.4f}",
+         f"{result.before_eval.rmse:.2%}"],
+        ["fitted weights", f"{result.after_eval.log_loss:.4f}", f"{result.after_eval.rmse:.2%}"],
+    ])
+    if not result.improved:
+        print("The fitted weights predict your reviews no better: your weights stay.")
+    elif applied:
+        print(f"Applied to the {result.scope}." + (
+            f" {rescheduled:,} cards rescheduled." if args.reschedule else
+            " Cards keep their due dates until their next answer (--reschedule to redo them)."))
+    else:
+        print("Lower is better. Run again with --apply to use them "
+              "(and --reschedule to redo due dates).")
+    return 0
+
+
+def _workload(col: Any, args: argparse.Namespace) -> int:
+    from mastery import optimize
+
+    points = optimize.workload(col, args.deck)
+    if args.json:
+        _print_json([p.to_dict() for p in points])
+        return 0
+    current = col.setting("desired_retention")
+    top = max(p.reviews_per_day for p in points) or 1
+    rows = []
+    for p in points[::3] + ([points[-1]] if (len(points) - 1) % 3 else []):
+        mark = " ◀ now" if abs(p.retention - current) < 0.015 else ""
+        rows.append([f"{p.retention:.2f}", f"{p.reviews_per_day:.0f}", f"{p.minutes_per_day:.0f}",
+                     f"{p.knowledge:,.0f}", _bar(p.reviews_per_day / top) + mark])
+    print(f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):")
+    _table(["retention", "reviews/day", "min/day", "cards known", ""], rows)
+    return 0
+
+
 _COMMANDS = {
+    "optimize": _optimize,
+    "workload": _workload,
     "import": _import,
     "decks": _decks,
     "card": _card_show,
     "stats": _stats,
+    "calibration": _calibration,
     "goal": _goal,
     "journal": _journal,
     "mentor": _mentor,
     "team": _team,
     "backup": _backup,
     "config": _config,
+    "cram": _cram,
 }

@@ -20,10 +20,18 @@ from mastery import paths
 from mastery import settings as settings_mod
 from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
-from mastery.errors import MasteryError, NotFoundError
-from mastery.states import RATING_NAMES, STATE_NAMES, STATE_NEW, STATE_REVIEW
+from mastery.errors import MasteryError, NotFoundError, SearchError
+from mastery.states import (
+    CONFIDENCE_NAMES,
+    KIND_CRAM,
+    RATING_NAMES,
+    STATE_NAMES,
+    STATE_NEW,
+    STATE_REVIEW,
+)
 
 if TYPE_CHECKING:
+    from mastery.cram import CramQueue
     from mastery.goals import Goals
     from mastery.journal import Journal
     from mastery.mentor import Mentor
@@ -168,6 +176,8 @@ class ImportReport:
     unchanged: int = 0
     suspended: int = 0
     restored: int = 0
+    history_cards: int = 0  # cards given Anki review history (import --with-history)
+    history_reviews: int = 0  # Anki answers replayed into the review log
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,7 +230,7 @@ class Stats:
 
 @dataclass
 class _UndoStep:
-    kind: str  # "answer" | "suspend" | "bury"
+    kind: str  # "answer" | "cram" | "suspend" | "bury"
     card_id: int
     log_id: int | None = None
     before: dict[str, Any] = field(default_factory=dict)
@@ -338,6 +348,8 @@ class Collection:
     def set_setting(self, key: str, value: Any) -> Any:
         """Validate and store one setting; returns the stored value."""
         value = settings_mod.coerce(key, value)
+        if key == "fsrs_parameters":
+            self._check_parameters(value)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO setting(key, value) VALUES (?, ?) "
@@ -350,6 +362,14 @@ class Collection:
         self._clock = None
         self._done_cache = None
         return value
+
+    def reload_settings(self) -> None:
+        """Forget cached settings and schedulers: another connection (a worker) changed them."""
+        self._settings = None
+        self._scheduler = None
+        self._deck_schedulers = None
+        self._clock = None
+        self._done_cache = None
 
     def meta(self, key: str) -> Any:
         """Internal values kept beside the settings (not user-editable), e.g. bundled versions."""
@@ -408,6 +428,19 @@ class Collection:
         )
         return Scheduler(config, self.clock)
 
+    def _check_parameters(self, values: Sequence[float]) -> None:
+        """py-fsrs checks each weight's bounds: refuse out-of-bounds weights before storing."""
+        if values:
+            try:
+                self._build_scheduler(values)
+            except ValueError as exc:
+                # py-fsrs lists every offending weight on its own line: say the first, count
+                # the rest, so the error stays one line.
+                lines = [ln.strip() for ln in str(exc).splitlines() if "parameters[" in ln]
+                first = lines[0] if lines else str(exc).splitlines()[0]
+                more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+                raise settings_mod.SettingError(f"FSRS parameters refused: {first}{more}") from None
+
     def fsrs_parameters(self, deck_key: str | None = None) -> tuple[float, ...]:
         """The FSRS weights in force: the deck's own, else the profile's, else the defaults."""
         from mastery.scheduler import DEFAULT_PARAMETERS
@@ -428,8 +461,7 @@ class Collection:
         """Use these FSRS weights for the profile, or for one deck (None: back to the profile's
         weights for a deck, to the defaults for the profile). py-fsrs checks their bounds."""
         values = settings_mod.parse_parameters(list(parameters or []))
-        if values:
-            self._build_scheduler(values)  # raises on weights out of bounds, before storing
+        self._check_parameters(values)
         if deck_key is None:
             self.set_setting("fsrs_parameters", values)
             return
@@ -444,13 +476,39 @@ class Collection:
 
     # ------------------------------------------------------------------ decks
     def import_files(
-        self, files: Sequence[str | Path], *, now: datetime | None = None
+        self,
+        files: Sequence[str | Path],
+        *,
+        now: datetime | None = None,
+        with_history: bool = False,
     ) -> list[ImportReport]:
-        """Import deck files in one transaction: all of them, or (on any error) none."""
-        from mastery.decks.check import load_decks
+        """Import deck files in one transaction: all of them, or (on any error) none.
 
-        specs = [spec for f in files for spec in load_decks(Path(f))]
-        return self.import_specs(specs, now=now)
+        Anki packages also bring their media files (into `media_dir`) and, `with_history`,
+        their review history, replayed through this profile's scheduler (decks/apkg.py).
+        """
+        from mastery.decks.apkg import AnkiImport
+        from mastery.decks.check import load_decks
+        from mastery.decks.importer import import_specs
+
+        now = now or utcnow()
+        with AnkiImport(self.media_dir, with_history=with_history) as anki:
+            specs = [
+                spec
+                for f in files
+                for spec in (anki.read(f) if anki.accepts(f) else load_decks(Path(f)))
+            ]
+            with self.db.transaction() as conn:
+                reports = import_specs(conn, specs, to_ms(now))
+                if anki.history:
+                    reports = anki.apply(conn, reports, self.scheduler_for, to_ms(now))
+        self._done_cache = None
+        return reports
+
+    @property
+    def media_dir(self) -> Path:
+        """Where imported media files live: ``media/`` beside the profile's database."""
+        return self.db.path.parent / "media"
 
     def import_specs(self, specs: Sequence[Any], *, now: datetime | None = None) -> list[ImportReport]:
         from mastery.decks.importer import import_specs
@@ -574,11 +632,12 @@ class Collection:
         return found[0]
 
     def card_info(self, ref: str | int, *, now: datetime | None = None) -> CardInfo:
+        """A card with its schedule's history (scheduled reviews only, not cram answers)."""
         card = self.card(ref)
         rows = self.conn.execute(
             "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
             "elapsed_days, scheduled_days, stability_after, difficulty_after, due_after "
-            "FROM reviewlog WHERE card_id = ? ORDER BY reviewed_at, id",
+            "FROM reviewlog WHERE card_id = ? AND kind = 'review' ORDER BY reviewed_at, id",
             (card.id,),
         ).fetchall()
         history = [
@@ -604,8 +663,19 @@ class Collection:
         limit: int = 1000,
         now: datetime | None = None,
     ) -> list[CardView]:
-        """Cards matching a search: words match front or back; `tag:x`, `deck:x` and
-        `is:new|learning|review|due|suspended|leech` narrow it (all terms must hold)."""
+        """Cards matching a search: words match front or back; `tag:x`, `deck:x`,
+        `is:new|learning|review|due|suspended|leech` and `due:N` narrow it (all terms must
+        hold)."""
+        clauses, params = self._search_clauses(query, deck=deck, now=now)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._cards(f"{where} ORDER BY d.name, c.position LIMIT {int(limit)}", params)
+
+    def _search_clauses(
+        self, query: str, *, deck: str | None = None, now: datetime | None = None
+    ) -> tuple[list[str], list[Any]]:
+        """The SQL conditions (on `card c JOIN deck d`) of a search, shared by the browser and
+        cram sessions. `due:N`: studied cards, not suspended, due before the learner's day N
+        days after today ends (`due:0` is what is due today); `due:soon` raises SearchError."""
         clauses: list[str] = []
         params: list[Any] = []
         if deck:
@@ -623,11 +693,20 @@ class Collection:
                 clauses.append(_IS_FILTERS.get(lowered[3:], "0"))
                 if lowered == "is:due":
                     params.append(to_ms(self.clock.next_day_start(now or utcnow())))
+            elif lowered.startswith("due:") and len(term) > 4:
+                days = term[4:]
+                if not (days.isascii() and days.isdigit()):
+                    raise SearchError(
+                        f"{term}: give a whole number of days, e.g. due:0 (due today) or due:7"
+                    )
+                ahead = min(int(days), 36500)  # the longest interval a card can have
+                today = self.clock.day_of(now or utcnow())
+                clauses.append(_IS_FILTERS["due"])
+                params.append(to_ms(self.clock.day_start(today + timedelta(days=ahead + 1))))
             else:
                 clauses.append("(c.front LIKE ? ESCAPE '\\' OR c.back LIKE ? ESCAPE '\\')")
                 params += [f"%{_like(term)}%"] * 2
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return self._cards(f"{where} ORDER BY d.name, c.position LIMIT {int(limit)}", params)
+        return clauses, params
 
     def suspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
         return self._set_suspended(list(card_ids), True, now or utcnow())
@@ -785,6 +864,10 @@ class Collection:
         """Record an answer: reschedule the card and log the review, in one transaction."""
         if rating not in RATING_NAMES:
             raise MasteryError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating}")
+        if confidence is not None and confidence not in CONFIDENCE_NAMES:
+            raise MasteryError(
+                f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
+            )
         now = now or utcnow()
         now_ms = to_ms(now)
         conn = self.conn
@@ -851,10 +934,17 @@ class Collection:
     def can_undo(self) -> bool:
         return bool(self._undo)
 
-    def undo(self) -> CardView | None:
-        """Take back the last answer, suspension or burial of this session (several steps).
+    @property
+    def undo_kind(self) -> str | None:
+        """What `undo` would take back now: "answer", "cram", "suspend", "bury", or None."""
+        return self._undo[-1].kind if self._undo else None
 
-        An undone answer restores the card exactly and deletes its review log entry.
+    def undo(self) -> CardView | None:
+        """Take back the last answer, cram answer, suspension or burial of this session
+        (several steps).
+
+        An undone answer restores the card exactly and deletes its review log entry; an undone
+        cram answer deletes its "cram" row (the card was never changed).
         """
         if not self._undo:
             return None
@@ -878,6 +968,10 @@ class Collection:
                 )
                 conn.execute("DELETE FROM reviewlog WHERE id = ?", (step.log_id,))
                 self._done_cache = None
+            elif step.kind == "cram":
+                conn.execute(
+                    "DELETE FROM reviewlog WHERE id = ? AND kind = ?", (step.log_id, KIND_CRAM)
+                )
             elif step.kind == "suspend":
                 conn.execute("UPDATE card SET suspended=? WHERE id=?",
                              (step.before["suspended"], step.card_id))
@@ -885,6 +979,113 @@ class Collection:
                 conn.execute("UPDATE card SET buried_until=? WHERE id=?",
                              (step.before["buried_until"], step.card_id))
         return self.card(step.card_id)
+
+    # ------------------------------------------------------------------ cram and preview
+    def _cram_where(
+        self, query: str, deck: str | None, now: datetime | None
+    ) -> tuple[str, list[Any]]:
+        """A search's conditions without suspended cards, in cram order (see cram.py):
+        studied cards by due time, then new cards (no due time) in deck order."""
+        clauses, params = self._search_clauses(query, deck=deck, now=now)
+        clauses.append("c.suspended = 0")
+        return (
+            "WHERE " + " AND ".join(clauses)
+            + " ORDER BY c.state = 0, c.due, c.deck_id, c.position, c.id",
+            params,
+        )
+
+    def cram_cards(
+        self,
+        query: str = "",
+        *,
+        deck: str | None = None,
+        now: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[CardView]:
+        """The cards a cram session over this search goes through, in session order (for
+        `mastery cram --list`). `deck` is a deck key or id, matched exactly."""
+        if deck is not None:
+            deck = self.deck(deck, now=now).key
+        where, params = self._cram_where(query, deck, now)
+        return self._cards(where + (f" LIMIT {int(limit)}" if limit is not None else ""), params)
+
+    def cram_count(self, query: str = "", *, now: datetime | None = None) -> int:
+        """How many cards a cram session over this search would go through (counted without
+        ordering them: the Cram dialog asks on every keystroke)."""
+        clauses, params = self._search_clauses(query, now=now)
+        clauses.append("c.suspended = 0")
+        return self.conn.execute(
+            "SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id WHERE "
+            + " AND ".join(clauses), params,
+        ).fetchone()[0]
+
+    def start_cram(
+        self, query: str = "", *, deck: str | None = None, now: datetime | None = None
+    ) -> CramQueue:
+        """A cram (or, over `is:new`, preview) session: the matching cards in session order.
+
+        Reads only; an empty queue means nothing matched. `deck` (a key or id, matched
+        exactly, unlike `deck:x`) names the session after the deck.
+        """
+        from mastery.cram import CramQueue
+
+        label = query.strip()
+        if deck is not None:
+            summary = self.deck(deck, now=now)
+            deck = summary.key
+            label = f"{summary.name} {label}".strip()
+        where, params = self._cram_where(query, deck, now)
+        ids = [r[0] for r in self.conn.execute(
+            f"SELECT c.id FROM card c JOIN deck d ON d.id = c.deck_id {where}", params
+        )]
+        return CramQueue(label or "all cards", ids)
+
+    def cram_answer(
+        self,
+        card_id: int,
+        rating: int,
+        *,
+        now: datetime | None = None,
+        duration_ms: int = 0,
+        confidence: int | None = None,
+    ) -> int:
+        """Log an answer given in a cram or preview session; the card is not changed.
+
+        The row has kind "cram" and the card's current state in both its before and after
+        columns (stability and difficulty 0 and due `now` for a new card, which has none):
+        it is not a schedule event, and FSRS, the daily limits, today's counts and the
+        streaks read kind "review" only. `undo` deletes it. Returns the log id.
+        """
+        if rating not in RATING_NAMES:
+            raise MasteryError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating}")
+        if confidence is not None and confidence not in CONFIDENCE_NAMES:
+            raise MasteryError(
+                f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
+            )
+        now_ms = to_ms(now or utcnow())
+        row = self.conn.execute(
+            "SELECT state, step, stability, difficulty, due, last_review, suspended "
+            "FROM card WHERE id = ?",
+            (card_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card {card_id}")
+        state, step, stab, diff, due, last, suspended = row
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+                "confidence, state_before, state_after, step_before, step_after, due_before, "
+                "due_after, stability_before, stability_after, difficulty_before, "
+                "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
+                "suspended_before) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                (card_id, rating, now_ms, int(duration_ms), KIND_CRAM, confidence, state, state,
+                 step, step, due, due if due is not None else now_ms, stab, stab or 0.0, diff,
+                 diff or 0.0, last, suspended),
+            )
+        log_id = int(cur.lastrowid or 0)
+        self._undo.append(_UndoStep("cram", card_id, log_id=log_id))
+        return log_id
 
     # ------------------------------------------------------------------ stats
     def stats(self, *, now: datetime | None = None) -> Stats:
@@ -920,7 +1121,9 @@ class Collection:
         )
 
     def review_streak(self, *, now: datetime | None = None) -> int:
-        """Consecutive learner's days with at least one review, up to today (or yesterday)."""
+        """Consecutive learner's days with at least one review, up to today (or yesterday).
+
+        Only scheduled reviews count: a cram session alone does not keep a streak alive."""
         now = now or utcnow()
         clock = self.clock
         today = clock.day_of(now)
@@ -930,7 +1133,8 @@ class Collection:
             start = to_ms(clock.day_start(day))
             end = to_ms(clock.day_start(day + timedelta(days=1)))
             hit = self.conn.execute(
-                "SELECT 1 FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1",
+                "SELECT 1 FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? "
+                "AND kind = 'review' LIMIT 1",
                 (start, end),
             ).fetchone()
             if hit:

@@ -48,3 +48,7 @@ class BundleError(MasteryError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class SearchError(MasteryError):
+    """A card search has a term it cannot read (e.g. `due:soon`); says how to write it."""

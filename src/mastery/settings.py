@@ -101,6 +101,9 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("leech_action", str, "suspend", "Leech action",
                     "What happens to a leech: it is always tagged 'leech'; 'suspend' also "
                     "suspends it.", choices=("suspend", "tag")),
+        SettingSpec("confidence_step", bool, False, "Confidence step",
+                    "Before showing the answer, say how sure you are (j unsure, k fairly sure, "
+                    "l certain)."),
         SettingSpec("load_bundled_decks", bool, True, "Load bundled decks",
                     "Import Mastery's curated decks into a new profile on first run."),
         SettingSpec("auto_backup", bool, True, "Daily backup",

@@ -11,6 +11,10 @@ STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
+# A review-state card is mature from this stability on, in days (Anki's 21-day threshold);
+# below it, young. Goals, teams, mentors and stats all use this one rule.
+MATURE_DAYS = 21.0
+
 # How sure the learner said they were before revealing (the optional confidence step), as
 # stored in `reviewlog.confidence` (NULL when the step was off or skipped).
 CONFIDENCE_UNSURE = 1

@@ -36,14 +36,22 @@ class MasteryCommands(Provider):
         assert isinstance(app, MasteryApp)
         yield "dashboard: Open", app.action_dashboard, "Decks and today's counts"
         yield "review: Start", app.action_review, "Review every card due now"
+        yield ("review: Cram…", app.action_cram,
+               "Go through any search (deck:x, tag:x, due:3, is:new) off the schedule")
         yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
         yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
+        yield ("settings: Optimise FSRS…", app.action_optimize,
+               "Fit FSRS to your reviews; weigh desired retentions by their workload")
         yield "help: Keys", app.action_help, "The keys of the current screen"
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
         yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
         yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
+        yield ("stats: Open", app.action_stats,
+               "Heatmap, true retention, forecast, time per day, card states (key t)")
+        yield ("stats: Calibration", app.action_calibration,
+               "How sure you were against how often you recalled; FSRS's own calibration")
         yield from app.mentor_commands()
         if app.collection.can_undo and getattr(self.screen, "AREA", "") != "review":
             yield "review: Undo", app.action_undo, "Take back the last answer, suspension or burial"
@@ -114,9 +122,11 @@ class MasteryApp(App[None]):
         deck_key: str | None = None,
         start_screen: str | None = None,
         mentee: str | None = None,
+        cram_query: str | None = None,
     ) -> None:
         """`start_review` reviews at once (one deck with `deck_key`); `start_screen="mentees"`
-        opens the Mentees screen, on `mentee` (a name) when given."""
+        opens the Mentees screen, on `mentee` (a name) when given; `cram_query` opens a cram
+        session over that search ("" for every card)."""
         super().__init__()
         self.collection = collection
         self.now: Callable[[], datetime] = clock or utcnow
@@ -124,6 +134,7 @@ class MasteryApp(App[None]):
         self._deck_key = deck_key
         self._start_screen = start_screen
         self._mentee = mentee
+        self._cram_query = cram_query
 
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -133,6 +144,8 @@ class MasteryApp(App[None]):
     def on_mount(self) -> None:
         if self._start_review:
             self.start_review(self._deck_key)
+        elif self._cram_query is not None:
+            self.start_cram(self._cram_query)
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
@@ -160,6 +173,21 @@ class MasteryApp(App[None]):
                 col.auto_backup(now=self.now())
         except (MasteryError, OSError) as exc:
             self.notify(f"Daily backup failed: {exc}", severity="warning", markup=False)
+        self.optimize_reminder()
+
+    def optimize_reminder(self) -> None:
+        """The monthly "re-fit FSRS" suggestion, once a day at most (run in the backup worker:
+        counting a big review log must not delay the first screen)."""
+        from mastery import optimize
+
+        try:
+            with Collection.open_path(self.collection.db.path) as col:
+                text = optimize.reminder_once_a_day(col, now=self.now())
+        except (MasteryError, OSError):
+            return  # a reminder is never worth an error message
+        if text:
+            self.notify(text + " (ctrl+p: settings: Optimise FSRS)", title="Optimise FSRS",
+                        timeout=12, markup=False)
 
     # ------------------------------------------------------------------ navigation
     def start_review(
@@ -197,6 +225,40 @@ class MasteryApp(App[None]):
         else:
             self.goto(screen)
 
+    def start_cram(
+        self, query: str = "", *, deck_key: str | None = None, stack: bool = False
+    ) -> None:
+        """A cram session over a search (or one deck, matched exactly); a warning, not an
+        empty screen, when nothing matches. `stack` opens it over the current screen (the
+        browser), so leaving it goes back there."""
+        from mastery.cram import nothing_to_cram
+        from mastery.tui.screens.review import CramScreen, Session
+
+        try:
+            queue = self.collection.start_cram(query, deck=deck_key, now=self.now())
+            first = self.collection.card(queue.current) if queue.current is not None else None
+        except MasteryError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        if first is None:
+            self.notify(nothing_to_cram(queue.label), severity="warning", markup=False)
+            return
+        screen = CramScreen(first, Session(deck_key=deck_key, cram=queue))
+        if stack:
+            self.push_screen(screen)
+        else:
+            self.goto(screen)
+
+    def action_cram(self) -> None:
+        """Ask for a search, then cram it."""
+        from mastery.tui.screens.cram import CramPromptScreen
+
+        def chosen(query: str | None) -> None:
+            if query is not None:
+                self.start_cram(query)
+
+        self.push_screen(CramPromptScreen(), chosen)
+
     def goto(self, screen: Screen) -> None:
         """Open a screen over the dashboard, closing whatever was open above it."""
         while len(self.screen_stack) > 1:
@@ -214,6 +276,7 @@ class MasteryApp(App[None]):
         """Undo from outside the review screen: take the step back and show that card again."""
         from mastery.tui.screens.review import ReviewScreen, Session
 
+        kind = self.collection.undo_kind
         try:
             restored = self.collection.undo()
         except MasteryError as exc:
@@ -221,6 +284,8 @@ class MasteryApp(App[None]):
             return
         if restored is None:
             self.notify("Nothing to undo.")
+        elif kind == "cram":
+            self.notify("Undone: the cram answer is deleted (it never changed the schedule).")
         elif restored.suspended:
             self.notify("Undone: the card is suspended again.")
         else:
@@ -259,10 +324,30 @@ class MasteryApp(App[None]):
 
         self.goto(SettingsScreen())
 
+    def action_optimize(self) -> None:
+        from mastery.tui.screens.optimize import OptimizeScreen
+
+        self.push_screen(OptimizeScreen())
+
     def action_team(self) -> None:
         from mastery.tui.screens.team import TeamScreen
 
         self.goto(TeamScreen())
+
+    def action_stats(self) -> None:
+        from mastery.tui.screens.stats import StatsScreen
+
+        self.goto(StatsScreen())
+
+    def action_calibration(self) -> None:
+        """The Calibration screen; over the Stats screen when opened from it (`c`), so Escape
+        goes back there."""
+        from mastery.tui.screens.calibration import CalibrationScreen
+
+        if getattr(self.screen, "AREA", "") == "stats":
+            self.push_screen(CalibrationScreen())
+        else:
+            self.goto(CalibrationScreen())
 
     def action_help(self) -> None:
         from mastery.tui.screens.help import HelpScreen
@@ -330,9 +415,10 @@ def run_app(
     deck_key: str | None = None,
     start_screen: str | None = None,
     mentee: str | None = None,
+    cram_query: str | None = None,
 ) -> None:
     """Run the TUI on an open collection until the learner quits (see `MasteryApp`)."""
     MasteryApp(
         collection, start_review=start_review, deck_key=deck_key,
-        start_screen=start_screen, mentee=mentee,
+        start_screen=start_screen, mentee=mentee, cram_query=cram_query,
     ).run()

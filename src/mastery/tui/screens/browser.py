@@ -1,4 +1,4 @@
-"""The card browser: search, suspend or unsuspend, and open a card's info."""
+"""The card browser: search, suspend or unsuspend, open a card's info, cram the search."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
 
-SEARCH_HELP = "words tag:x deck:x is:new|learning|review|due|suspended|leech"
+SEARCH_HELP = "tag:x deck:x due:N is:new|learning|review|due|suspended|leech"
 LIMIT = 1000
 
 
@@ -26,6 +26,7 @@ class BrowserScreen(MasteryScreen):
         Binding("slash", "focus_search", "Search", id="browse-search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend", id="browse-suspend"),
         Binding("enter", "info", "Card info", id="browse-info"),
+        Binding("c", "cram", "Cram", id="browse-cram"),
         Binding("escape", "leave", "Back", id="browse-leave"),
     ]
 
@@ -179,6 +180,10 @@ class BrowserScreen(MasteryScreen):
         from mastery.tui.screens.card_info import CardInfoScreen
 
         self.app.push_screen(CardInfoScreen(card.id))
+
+    def action_cram(self) -> None:
+        """Cram the cards of the search box (over the browser: leaving comes back here)."""
+        self.app.start_cram(self.query_one("#search", Input).value, stack=True)
 
     def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
         event.stop()

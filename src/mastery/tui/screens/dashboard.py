@@ -33,9 +33,12 @@ class DashboardScreen(MasteryScreen):
         Binding("J", "app.journal", "Journal", priority=True, id="dashboard-journal"),
         Binding("w", "app.write", "Write", show=False, id="dashboard-write"),
         Binding("b", "app.browse", "Browse", id="dashboard-browse"),
+        # t: Anki's key for Stats; not in the footer (full at 80 columns), but in help (?).
+        Binding("t", "app.stats", "Stats", show=False, id="dashboard-stats"),
         Binding("s", "app.settings", "Settings", show=False, id="dashboard-settings"),
         # Not in the footer (80 columns are full): the mentor line says "(m)" itself.
         Binding("m", "mentor_note", "Mentor note", show=False, id="dashboard-mentor-note"),
+        Binding("c", "cram_deck", "Cram deck", show=False, id="dashboard-cram-deck"),
     ]
 
     def __init__(self) -> None:
@@ -173,6 +176,14 @@ class DashboardScreen(MasteryScreen):
             self.notify("No decks yet: import one with `mastery import FILE`.", markup=False)
             return
         self.app.start_review(key)
+
+    def action_cram_deck(self) -> None:
+        """Cram the deck under the cursor: every card, off the schedule."""
+        key = self.query_one("#decks", KeyTable).cursor_key
+        if key is None:
+            self.notify("No decks yet: import one with `mastery import FILE`.", markup=False)
+            return
+        self.app.start_cram(deck_key=key)
 
     def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
         """A click on the highlighted row reviews that deck, as Enter does."""

@@ -1,4 +1,5 @@
-"""The end of a review session: what was done, and what comes next."""
+"""The end of a review session: what was done, and what comes next (for a cram session: that
+it is finished and the schedule was not changed)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.widgets import Footer, Header, Static
 
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
-from mastery.tui.screens.review import ReviewScreen, Session, undo_step
+from mastery.tui.screens.review import CramScreen, ReviewScreen, Session, undo_step
 
 
 class DoneScreen(MasteryScreen):
@@ -38,7 +39,7 @@ class DoneScreen(MasteryScreen):
                 Content.assemble(
                     "Press ",
                     ("enter", "bold $text-accent"),
-                    " to go back to your decks",
+                    " to go back" if self.session.cram else " to go back to your decks",
                     " or ",
                     ("u", "bold $text-accent"),
                     " to undo the last answer.",
@@ -48,6 +49,9 @@ class DoneScreen(MasteryScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.session.cram is not None:
+            self._show_cram_done()
+            return
         now = self.now()
         session = self.session
         if session.answered:
@@ -86,6 +90,26 @@ class DoneScreen(MasteryScreen):
                 f"{fmt.duration(stats.time_today_ms)} · streak {fmt.plural(stats.streak_days, 'day')}."
             )
 
+    def _show_cram_done(self) -> None:
+        """A finished cram session: what was done, and that nothing was rescheduled."""
+        session = self.session
+        assert session.cram is not None
+        self.sub_title = "Cram"
+        self.query_one("#done-title", Static).update(
+            Content(f"Cram finished: {session.cram.label}")
+        )
+        self.query_one("#done-session", Static).update(session.summary())
+        self.query_one("#done-next", Static).update(
+            "The schedule was not changed: cram answers are not reviews, so due dates, "
+            "today's counts and your streak are as they were."
+        )
+        with self.domain_errors():
+            stats = self.col.stats(now=self.now())
+            self.query_one("#done-today", Static).update(
+                f"Today: {fmt.plural(stats.reviews_today, 'review')} · "
+                f"{fmt.plural(stats.due_today.total, 'card')} left to review."
+            )
+
     def action_leave(self) -> None:
         self.dismiss()
 
@@ -93,7 +117,9 @@ class DoneScreen(MasteryScreen):
         restored = undo_step(self, self.session)
         if restored is None:
             return
-        if restored.suspended:
+        if self.session.cram is not None:
+            self.app.switch_screen(CramScreen(restored, self.session))
+        elif restored.suspended:
             self.app.start_review(self.session.deck_key, session=self.session, replace=True)
         else:
             self.app.switch_screen(ReviewScreen(restored, self.session))

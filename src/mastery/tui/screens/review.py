@@ -2,7 +2,11 @@
 
 Every answer is written by `Collection.answer` the moment it is given, so leaving the screen at
 any point keeps the work done. Keys follow Anki: space/Enter shows the answer (and, once shown,
-answers Good), 1-4 answer, u undoes.
+answers Good), 1-4 answer, u undoes. With the `confidence_step` setting, j/k/l say how sure the
+learner is and reveal in one press (space/Enter still reveal without saying).
+
+`CramScreen` is the same screen over a cram or preview session (`mastery.cram`): answers go
+to `Collection.cram_answer` and never touch the schedule.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Markdown, Rule, Static
 
 from mastery.collection import RATING_NAMES, CardView
+from mastery.cram import CramQueue
+from mastery.states import CONFIDENCE_NAMES
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
@@ -35,6 +41,8 @@ class Session:
     time_ms: int = 0
     # What this session may take back with `u`, newest last: ("answer", rating, ms) etc.
     steps: list[tuple[str, int, int]] = field(default_factory=list)
+    # A cram or preview session's queue; None for a review of what is due.
+    cram: CramQueue | None = None
 
     def record(self, kind: str, rating: int = 0, ms: int = 0) -> None:
         self.steps.append((kind, rating, ms))
@@ -67,7 +75,13 @@ class Session:
 
 def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
     """Take back the newest step (review and done screens alike) and say so; returns the
-    restored card, or None when there was nothing to undo."""
+    restored card, or None when there was nothing to undo.
+
+    A cram session only takes back its own answers: an older review answer on the undo stack
+    is left alone, since undoing it here would show a scheduled card as if it were crammed."""
+    if session.cram is not None and (not session.steps or screen.col.undo_kind != "cram"):
+        screen.notify("Nothing to undo.")
+        return None
     restored = None
     with screen.domain_errors():
         restored = screen.col.undo()
@@ -75,8 +89,17 @@ def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
         screen.notify("Nothing to undo.")
         return None
     session.take_back()
+    if session.cram is not None:
+        session.cram.undo()
     screen.notify("Undone." if restored.suspended else "Undone: the card is back.")
     return restored
+
+
+_KEY = "bold $text-accent"
+_CONFIDENCE_HINT = Content.assemble(
+    "How sure are you?  ", ("j", _KEY), " unsure · ", ("k", _KEY), " fairly sure · ",
+    ("l", _KEY), " certain  (", ("space", _KEY), " skips)",
+)
 
 
 class ReviewScreen(MasteryScreen):
@@ -94,6 +117,11 @@ class ReviewScreen(MasteryScreen):
         Binding("2", "answer(2)", "Hard", show=False, id="review-hard"),
         Binding("3", "answer(3)", "Good", show=False, id="review-good"),
         Binding("4", "answer(4)", "Easy", show=False, id="review-easy"),
+        # The confidence step (setting `confidence_step`): first in the footer, and only while
+        # the question shows (see `_show_confidence_keys`); never there with the setting off.
+        Binding("j", "confide(1)", "Unsure", id="review-unsure"),
+        Binding("k", "confide(2)", "Fairly sure", id="review-fairly-sure"),
+        Binding("l", "confide(3)", "Certain", id="review-certain"),
         Binding("u", "undo", "Undo", id="review-undo"),
         Binding("s", "suspend", "Suspend", id="review-suspend"),
         Binding("b", "bury", "Bury", id="review-bury"),
@@ -105,7 +133,10 @@ class ReviewScreen(MasteryScreen):
         self.session = session
         self.card = first
         self.revealed = False
+        self.confidence_step = False  # the setting, read once when the screen opens
+        self.confidence: int | None = None  # said for the card showing (None: not said)
         self._shown_at = 0.0  # set when the card is shown
+        self._footer = Footer(compact=True)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,20 +151,26 @@ class ReviewScreen(MasteryScreen):
         with Vertical(id="answer-area"):
             yield Center(Static("Press space or enter to show the answer", id="reveal-hint"))
             yield RatingBar(id="ratings")
-        yield Footer(compact=True)
+        yield self._footer
 
     def on_mount(self) -> None:
+        with self.domain_errors():
+            self.confidence_step = bool(self.col.setting("confidence_step"))
+        if self.confidence_step:
+            self.query_one("#reveal-hint", Static).update(_CONFIDENCE_HINT)
+            self.refresh_bindings()
         self.show_card(self.card)
 
     # ------------------------------------------------------------------ showing
     def show_card(self, card: CardView) -> None:
         """Show a card's front (the back hidden) and start timing the answer."""
         self.card = card
+        self.confidence = None
         self._set_revealed(False)
         self.query_one("#front", Markdown).update(card.front)
         self.query_one("#back", Markdown).update(card.back)
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#deck-name", Static).update(Content(card.deck_name))
+        self.query_one("#deck-name", Static).update(self._title(card))
         self.query_one("#card-state", Static).update(self._state_label(card))
         self._update_progress()
         self._shown_at = monotonic()
@@ -141,14 +178,39 @@ class ReviewScreen(MasteryScreen):
     def _set_revealed(self, revealed: bool) -> None:
         # On the two parts that change rather than the screen, so the header and footer are
         # not restyled on every card.
+        changed = revealed != self.revealed
         self.revealed = revealed
         for part in self.query("#card, #answer-area"):
             part.set_class(revealed, "-revealed")
+        if changed and self.confidence_step:
+            self._show_confidence_keys(not revealed)
 
-    def _state_label(self, card: CardView) -> Content:
+    def _show_confidence_keys(self, shown: bool) -> None:
+        """j/k/l in the footer while the question shows, by hiding or showing their three keys.
+
+        `refresh_bindings()` on every reveal and every card rebuilds the whole footer twice a
+        card, which about doubled the CPU time of a card (measured under Pilot: ~65 -> ~130
+        ms); toggling three keys costs next to nothing. `check_action` agrees with what is
+        shown, so a footer Textual rebuilds on its own is right too; if one was rebuilt while
+        the answer showed (without the keys), it is rebuilt once more here."""
+        found = False
+        for key in self._footer.children:  # FooterKey widgets carry their action
+            if getattr(key, "action", "").startswith("confide("):
+                key.display = shown
+                found = True
+        if shown and not found:
+            self.refresh_bindings()
+
+    def _title(self, card: CardView) -> Content:
+        """The left of the status line: the card's deck."""
+        return Content(card.deck_name)
+
+    def _state_label(self, card: CardView, confidence: int | None = None) -> Content:
         label = card.state_name
         if card.lapses:
             label += f" · {fmt.plural(card.lapses, 'lapse')}"
+        if confidence is not None:
+            label += f" · {CONFIDENCE_NAMES[confidence]}"
         return Content(label)
 
     def _update_progress(self) -> None:
@@ -177,31 +239,54 @@ class ReviewScreen(MasteryScreen):
             return not self.revealed  # once shown, space/Enter fall through to "Good"
         if action == "answer":
             return True if self.revealed else None  # None: listed (dimmed) but inactive
+        if action == "confide":
+            return self.confidence_step and not self.revealed  # False: hidden
         return True
 
     def action_reveal(self) -> None:
         if self.revealed:
             return
+        self._show_choices()
+        if self.confidence is not None:
+            self.query_one("#card-state", Static).update(
+                self._state_label(self.card, self.confidence)
+            )
+        self._set_revealed(True)
+
+    def _show_choices(self) -> None:
+        """Label the four buttons with the interval each answer would give."""
         choices = []
         with self.domain_errors():
             choices = self.col.choices(self.card.id, now=self.now())
         self.query_one(RatingBar).show_choices(choices)
-        self._set_revealed(True)
+
+    def action_confide(self, confidence: int) -> None:
+        """Say how sure you are, and see the answer."""
+        if self.revealed or not self.confidence_step:
+            return
+        self.confidence = confidence
+        self.action_reveal()
 
     def action_answer(self, rating: int) -> None:
         if not self.revealed:
             return
         ms = int((monotonic() - self._shown_at) * 1000)
         with self.domain_errors():
-            answered = self.col.answer(self.card.id, rating, now=self.now(), duration_ms=ms)
+            self._answer(rating, ms)
             self.session.record("answer", rating, ms)
-            if answered.leech:
-                self.notify(
-                    "This card keeps slipping: it is now tagged 'leech'.",
-                    title="Leech",
-                    severity="warning",
-                )
             self.next_card()
+
+    def _answer(self, rating: int, ms: int) -> None:
+        """Write the answer to the collection (it reschedules the card)."""
+        answered = self.col.answer(
+            self.card.id, rating, now=self.now(), duration_ms=ms, confidence=self.confidence
+        )
+        if answered.leech:
+            self.notify(
+                "This card keeps slipping: it is now tagged 'leech'.",
+                title="Leech",
+                severity="warning",
+            )
 
     def on_rating_bar_rated(self, message: RatingBar.Rated) -> None:
         self.action_answer(message.rating)
@@ -235,3 +320,64 @@ class ReviewScreen(MasteryScreen):
         if self.session.answered:
             self.app.after_review_session()
         self.dismiss()
+
+
+class CramScreen(ReviewScreen):
+    """A cram or preview session: the review screen over `session.cram`, off the schedule.
+
+    Answers are logged as "cram" (`Collection.cram_answer`) and change no card; Again puts the
+    card back a few cards later, any other answer takes it out of the session. Suspend and bury
+    are off here: they would change the schedule.
+    """
+
+    SUB_TITLE = "Cram"
+
+    def __init__(self, first: CardView, session: Session) -> None:
+        if session.cram is None:
+            raise ValueError("a cram screen needs a session with a cram queue")
+        super().__init__(first, session)
+        self.queue: CramQueue = session.cram
+
+    def on_mount(self) -> None:
+        self.query_one(RatingBar).show_cram()
+        super().on_mount()
+
+    def _title(self, card: CardView) -> Content:
+        where = self.queue.label
+        if card.deck_name != where:
+            where += f" · {card.deck_name}"
+        return Content.assemble(("Cram", "$text-warning"), " · ", where)
+
+    def _update_progress(self) -> None:
+        done = self.session.answered
+        self.query_one("#progress", Static).update(
+            Content.assemble((f"{done} / {done + self.queue.left}", "bold"))
+        )
+
+    def next_card(self) -> None:
+        """Show the session's next card, or the done screen when it is finished."""
+        card_id = self.queue.current
+        if card_id is None:
+            from mastery.tui.screens.done import DoneScreen
+
+            self.app.switch_screen(DoneScreen(self.session))
+            return
+        with self.domain_errors():
+            self.show_card(self.col.card(card_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("suspend", "bury"):
+            return False
+        return super().check_action(action, parameters)
+
+    def _show_choices(self) -> None:
+        """Nothing to compute: the buttons say "soon" and "done" for the whole session."""
+
+    def _answer(self, rating: int, ms: int) -> None:
+        self.col.cram_answer(
+            self.card.id, rating, now=self.now(), duration_ms=ms, confidence=self.confidence
+        )
+        self.queue.answer(self.card.id, rating)
+
+    def action_leave(self) -> None:
+        self.dismiss()  # nothing for a team to sync: cram answers are not reviews

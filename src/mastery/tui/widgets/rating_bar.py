@@ -1,4 +1,5 @@
-"""The four answer buttons, each labelled with the interval it would give ("3 Good 3d")."""
+"""The four answer buttons, each labelled with the interval it would give ("3 Good 3d"), or in
+a cram session with what it does there ("1 Again soon", "3 Good done")."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ class RatingBar(Horizontal):
         for choice in choices:
             button = self.query_one(f"#rating-{choice.rating}", RatingButton)
             button.label = self._label(choice.rating, choice.name, choice.label)
+
+    def show_cram(self) -> None:
+        """No intervals in a cram session: Again brings the card back soon, the rest are done
+        with it for this session."""
+        for rating, name in _NAMES.items():
+            button = self.query_one(f"#rating-{rating}", RatingButton)
+            button.label = self._label(rating, name, "soon" if rating == 1 else "done")
 
     @staticmethod
     def _label(rating: int, name: str, interval: str) -> Content:
