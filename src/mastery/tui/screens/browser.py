@@ -24,7 +24,7 @@ class BrowserScreen(MasteryScreen):
     SUB_TITLE = "Browse cards"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse-search"),
-        Binding("s", "toggle_suspend", "Suspend/unsuspend", id="browse-suspend"),
+        Binding("s", "toggle_suspend", "Suspend", id="browse-suspend"),
         Binding("enter", "info", "Card info", id="browse-info"),
         Binding("c", "cram", "Cram", id="browse-cram"),
         Binding("escape", "leave", "Back", id="browse-leave"),

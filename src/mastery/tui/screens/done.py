@@ -20,7 +20,7 @@ class DoneScreen(MasteryScreen):
     AREA = "review"
     SUB_TITLE = "Review"
     BINDINGS = [
-        Binding("enter,escape", "leave", "Dashboard", id="done-leave"),
+        Binding("enter,escape", "leave", "Back", id="done-leave"),
         Binding("u", "undo", "Undo", id="done-undo"),
     ]
 
