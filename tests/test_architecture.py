@@ -11,8 +11,10 @@ import pytest
 from conftest import ROOT
 
 HEADLESS = [
+    "mastery.calibration",
     "mastery.cli",
     "mastery.collection",
+    "mastery.cram",
     "mastery.db",
     "mastery.days",
     "mastery.decks",
@@ -21,9 +23,11 @@ HEADLESS = [
     "mastery.mentor",
     "mastery.team",
     "mastery.models",
+    "mastery.optimize",
     "mastery.paths",
     "mastery.scheduler",
     "mastery.settings",
+    "mastery.stats",
 ]
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -520,17 +518,6 @@ def test_empty_profile_has_empty_figures(col) -> None:
     assert all(p.score.answers == 0 for p in result.periods)
     assert result.model.answers == 0
     assert result.model.log_loss is None
-
-
-def test_calibration_module_does_not_import_textual() -> None:
-    code = (
-        "import sys, mastery.calibration; "
-        "print(','.join(m for m in ('textual', 'rich', 'fsrs') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == ""
 
 
 # ----------------------------------------------------------------------------- the CLI

@@ -4,8 +4,6 @@ change no card and no schedule figure), its undo, `CramQueue`, and the confidenc
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -251,13 +249,6 @@ def test_queue_refuses_an_answer_for_another_card() -> None:
         queue.answer(2, 3)
     with pytest.raises(ValueError, match="rating must be 1-4"):
         queue.answer(1, 0)
-
-
-def test_cram_module_does_not_import_textual() -> None:
-    code = "import sys, mastery.cram; print([m for m in ('textual', 'rich') if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
 
 
 # ----------------------------------------------------------------------------- mastery cram

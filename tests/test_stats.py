@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -499,17 +497,6 @@ def test_older_profile_gets_decks_on_its_logs(tmp_path: Path) -> None:
         ).fetchall()
         assert rows and all(mine == theirs for mine, theirs in rows)
         assert stats.insight(col, now=NOW).cards.total > 0
-
-
-def test_stats_module_does_not_import_textual() -> None:
-    code = (
-        "import sys, mastery.stats; "
-        "print(','.join(m for m in ('textual', 'rich') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == ""
 
 
 # ----------------------------------------------------------------------------- CLI
