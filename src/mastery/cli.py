@@ -1194,11 +1194,12 @@ def _workload(col: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([p.to_dict() for p in points])
         return 0
-    current = col.setting("desired_retention")
+    shown = points[::3] + ([points[-1]] if (len(points) - 1) % 3 else [])
+    now_point = optimize.nearest(shown, col.setting("desired_retention"))
     top = max(p.reviews_per_day for p in points) or 1
     rows = []
-    for p in points[::3] + ([points[-1]] if (len(points) - 1) % 3 else []):
-        mark = " ◀ now" if abs(p.retention - current) < 0.015 else ""
+    for p in shown:
+        mark = " ◀ now" if p is now_point else ""
         rows.append([f"{p.retention:.2f}", f"{p.reviews_per_day:.0f}", f"{p.minutes_per_day:.0f}",
                      f"{p.knowledge:,.0f}", _bar(p.reviews_per_day / top) + mark])
     print(f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):")

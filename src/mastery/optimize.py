@@ -227,11 +227,17 @@ def apply(
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Use the fitted weights for the result's scope (profile or deck) and remember when.
+    """Use the fitted weights for the result's scope (profile or deck) and remember when;
+    weights that predict no better than the ones in force are refused.
 
     With `reschedule`, every studied card of that scope gets the memory state and due date its
     history gives under the new weights; returns how many cards were rescheduled.
     """
+    if not result.improved:
+        raise MasteryError(
+            "the fitted weights predict your reviews no better than the ones in force: "
+            "they were not applied"
+        )
     now = now or utcnow()
     col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
     if result.deck_key is None:
@@ -383,6 +389,11 @@ def workload(
         ))
     report(1.0, "Done")
     return points
+
+
+def nearest(points: Sequence[WorkloadPoint], retention: float) -> WorkloadPoint | None:
+    """The simulated point closest to a desired retention: the row marked "now"."""
+    return min(points, key=lambda p: abs(p.retention - retention), default=None)
 
 
 # ----------------------------------------------------------------------------- helpers

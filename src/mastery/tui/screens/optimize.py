@@ -162,7 +162,7 @@ class OptimizeScreen(MasteryScreen):
         table.clear()
         current = float(self.col.setting("desired_retention"))
         top = max((p.reviews_per_day for p in self.points), default=1.0) or 1.0
-        nearest = min(self.points, key=lambda p: abs(p.retention - current), default=None)
+        nearest = optimize.nearest(self.points, current)
         for p in self.points:
             bar = "█" * max(1, round(p.reviews_per_day / top * 16))
             label = f"{p.retention:.2f}" + (" ◀ now" if p is nearest else "")
