@@ -73,10 +73,28 @@ def big_profile() -> Path:
             stab = rng.uniform(1, 300) if state else None
             diff = rng.uniform(2, 9) if state else None
             last = (due - int(stab * day)) if state and stab else None
-            cards.append((i + 1, deck, f"c{i}", f"deck-{deck}/c{i}", f"Front {i} lorem ipsum",
-                          f"Back {i}", "tag" if i % 7 == 0 else "", i, state,
-                          0 if state == 1 else None, stab, diff, due, last, 10 if state else 0,
-                          1 if state else 0, now_ms, now_ms))
+            cards.append(
+                (
+                    i + 1,
+                    deck,
+                    f"c{i}",
+                    f"deck-{deck}/c{i}",
+                    f"Front {i} lorem ipsum",
+                    f"Back {i}",
+                    "tag" if i % 7 == 0 else "",
+                    i,
+                    state,
+                    0 if state == 1 else None,
+                    stab,
+                    diff,
+                    due,
+                    last,
+                    10 if state else 0,
+                    1 if state else 0,
+                    now_ms,
+                    now_ms,
+                )
+            )
         conn.executemany(
             "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, state, "
             "step, stability, difficulty, due, last_review, reps, lapses, suspended, in_deck, "
@@ -90,8 +108,25 @@ def big_profile() -> Path:
             card = reviewed[n % len(reviewed)]
             at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
             rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
-            logs.append((card[0], rating, at, rng.randint(2000, 15000), 2, 2, at - 5 * day,
-                         at + 10 * day, 5.0, 6.0, 5.0, 5.0, at - 5 * day, 5, 10))
+            logs.append(
+                (
+                    card[0],
+                    rating,
+                    at,
+                    rng.randint(2000, 15000),
+                    2,
+                    2,
+                    at - 5 * day,
+                    at + 10 * day,
+                    5.0,
+                    6.0,
+                    5.0,
+                    5.0,
+                    at - 5 * day,
+                    5,
+                    10,
+                )
+            )
         conn.executemany(
             "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
             "state_before, state_after, due_before, due_after, stability_before, "
@@ -116,8 +151,9 @@ def bench_import_10k(folder: Path) -> float:
     tsv = folder / "ten-thousand.tsv"
     rng = random.Random(7)
     tsv.write_text(
-        "".join(f"Question {i} {rng.random():.6f}\tAnswer {i}\ttag{i % 10}\n"
-                for i in range(10_000)),
+        "".join(
+            f"Question {i} {rng.random():.6f}\tAnswer {i}\ttag{i % 10}\n" for i in range(10_000)
+        ),
         encoding="utf-8",
     )
     timings = []
@@ -232,8 +268,12 @@ def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
     timings, peaks = [], []
     for _ in range(3):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         line = proc.stdout.readline()
         elapsed = time.perf_counter() - t0
@@ -264,8 +304,9 @@ def _team_of_1000(folder: Path) -> tuple[Path, Collection]:
     for n in range(1000):
         record = json.loads(json.dumps(template))
         record["pseudonym"] = f"{n:064x}"
-        record["daily"] = {f"2026-{m:02d}-{d:02d}": rng.randint(0, 80)
-                           for m in range(6, 12) for d in range(1, 29)}
+        record["daily"] = {
+            f"2026-{m:02d}-{d:02d}": rng.randint(0, 80) for m in range(6, 12) for d in range(1, 29)
+        }
         record["streaks"] = {"review": rng.randint(0, 200), "journal": rng.randint(0, 40)}
         (team / "summary" / f"{n:064x}.json").write_text(dump_record(record), encoding="utf-8")
     return team, col
@@ -307,8 +348,12 @@ def bench_optimize(folder: Path) -> tuple[float, float, float, float]:
     assert result is not None
     truth = optimize.evaluate(optimize.training_set(col), true_parameters())
     col.close()
-    return (statistics.median(times), result.before_eval.log_loss, result.after_eval.log_loss,
-            truth.log_loss)
+    return (
+        statistics.median(times),
+        result.before_eval.log_loss,
+        result.after_eval.log_loss,
+        truth.log_loss,
+    )
 
 
 def main() -> None:

@@ -71,8 +71,16 @@ def simulate_learner(
             rating = rng.choices((1, 2, 3, 4), (20, 10, 60, 10))[0]
             true_mem = getattr(truth.next_states(None, 0.9, 0), _PICK[rating]).memory
             state = getattr(app.next_states(None, 0.9, 0), _PICK[rating])
-            histories.append((day, rating, 0, state.memory.stability, state.memory.difficulty,
-                              min(maximum_interval, max(1, round(state.interval)))))
+            histories.append(
+                (
+                    day,
+                    rating,
+                    0,
+                    state.memory.stability,
+                    state.memory.difficulty,
+                    min(maximum_interval, max(1, round(state.interval))),
+                )
+            )
             for _ in range(reviews_per_card - 1):
                 interval = histories[-1][5]
                 gap = interval + rng.randint(0, max(0, interval // 5))
@@ -80,26 +88,58 @@ def simulate_learner(
                 recall = (1 + factor * gap / true_mem.stability) ** decay
                 rating = rng.choices((2, 3, 4), (10, 80, 10))[0] if rng.random() < recall else 1
                 true_mem = getattr(truth.next_states(true_mem, 0.9, gap), _PICK[rating]).memory
-                state = getattr(app.next_states(
-                    _memory(histories[-1]), 0.9, gap), _PICK[rating])
-                histories.append((day, rating, gap, state.memory.stability,
-                                  state.memory.difficulty,
-                                  min(maximum_interval, max(1, round(state.interval)))))
+                state = getattr(app.next_states(_memory(histories[-1]), 0.9, gap), _PICK[rating])
+                histories.append(
+                    (
+                        day,
+                        rating,
+                        gap,
+                        state.memory.stability,
+                        state.memory.difficulty,
+                        min(maximum_interval, max(1, round(state.interval))),
+                    )
+                )
             # Shift the history so its last answer falls in the last 30 days before `end`.
             offset = end_ms - (day + 1 + rng.randint(0, 30)) * DAY_MS + rng.randint(0, DAY_MS // 2)
             last_s, last_d = histories[-1][3], histories[-1][4]
             last_at = offset + day * DAY_MS
-            card_rows.append((card_id, deck_id, f"c{n}", f"{deck_key}/c{n}", f"Front {n}",
-                              f"Back {n}", n, last_s, last_d,
-                              last_at + histories[-1][5] * DAY_MS, last_at,
-                              len(histories), end_ms, end_ms))
+            card_rows.append(
+                (
+                    card_id,
+                    deck_id,
+                    f"c{n}",
+                    f"{deck_key}/c{n}",
+                    f"Front {n}",
+                    f"Back {n}",
+                    n,
+                    last_s,
+                    last_d,
+                    last_at + histories[-1][5] * DAY_MS,
+                    last_at,
+                    len(histories),
+                    end_ms,
+                    end_ms,
+                )
+            )
             prev = None
             for day_n, rating, gap, s, d, interval in histories:
                 at = offset + day_n * DAY_MS
-                log_rows.append((card_id, rating, at, 0 if prev is None else 2, s, d,
-                                 at + interval * DAY_MS, gap, interval,
-                                 prev[0] if prev else None, prev[1] if prev else None,
-                                 prev[2] if prev else None))
+                log_rows.append(
+                    (
+                        card_id,
+                        rating,
+                        at,
+                        0 if prev is None else 2,
+                        s,
+                        d,
+                        at + interval * DAY_MS,
+                        gap,
+                        interval,
+                        prev[0] if prev else None,
+                        prev[1] if prev else None,
+                        prev[2] if prev else None,
+                    )
+                )
                 prev = (s, d, at)
         conn.executemany(
             "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, state, "

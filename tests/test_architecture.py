@@ -38,8 +38,9 @@ def test_domain_module_does_not_import_textual(module: str) -> None:
         "bad = [m for m in ('textual', 'rich') if m in sys.modules]; "
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "", f"{module} pulled in {out}"
 
 
@@ -72,6 +73,7 @@ def test_opening_an_existing_profile_does_not_import_sqlmodel(tmp_path) -> None:
         f"c = Collection.open(home={str(tmp_path)!r}); c.next_card(); c.close(); "
         "print('sqlmodel' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"

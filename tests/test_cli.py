@@ -41,8 +41,9 @@ def test_version(capsys) -> None:
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "mastery", "--version"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "mastery", "--version"], capture_output=True, text=True, check=True
+    ).stdout
     assert out.startswith("mastery ")
 
 
@@ -51,8 +52,18 @@ def test_import_reports_counts_then_decks_lists_them(capsys, write_deck) -> None
     code, out, _ = run(capsys, "import", str(path))
     assert code == 0 and "demo" in out and "2" in out
     code, out, _ = run(capsys, "import", "--json", str(path))
-    assert json.loads(out) == [{"deck": "demo", "name": "Demo", "source": str(path), "added": 0,
-                                "updated": 0, "unchanged": 2, "suspended": 0, "restored": 0}]
+    assert json.loads(out) == [
+        {
+            "deck": "demo",
+            "name": "Demo",
+            "source": str(path),
+            "added": 0,
+            "updated": 0,
+            "unchanged": 2,
+            "suspended": 0,
+            "restored": 0,
+        }
+    ]
     code, out, _ = run(capsys, "decks", "--json")
     [deck] = json.loads(out)
     assert (deck["id"], deck["cards"], deck["new"]) == ("demo", 2, 2)

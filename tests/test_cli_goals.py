@@ -16,9 +16,23 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_goal_life_cycle_from_the_command_line(capsys) -> None:
-    code, out, _ = run(capsys, "goal", "add", "Learn Rust", "--vision", "Ship a CLI in Rust",
-                       "--reality", "Read half the book", "--target", "in 3 months",
-                       "--milestone", "Finish the book", "--milestone", "Ship a tool", "--json")
+    code, out, _ = run(
+        capsys,
+        "goal",
+        "add",
+        "Learn Rust",
+        "--vision",
+        "Ship a CLI in Rust",
+        "--reality",
+        "Read half the book",
+        "--target",
+        "in 3 months",
+        "--milestone",
+        "Finish the book",
+        "--milestone",
+        "Ship a tool",
+        "--json",
+    )
     goal = json.loads(out)
     assert code == 0 and goal["title"] == "Learn Rust" and goal["milestones_total"] == 2
     assert run(capsys, "goal", "milestone", "done", "learn", "1")[1].startswith("[x] 1.")

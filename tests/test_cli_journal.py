@@ -28,8 +28,15 @@ class FakeStdin(io.StringIO):
 
 
 def test_add_from_argument_stdin_and_editor(capsys, monkeypatch, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "journal", "add", "Saw my ladder of inference at work",
-                       "--tag", "mental-models", "--json")
+    code, out, _ = run(
+        capsys,
+        "journal",
+        "add",
+        "Saw my ladder of inference at work",
+        "--tag",
+        "mental-models",
+        "--json",
+    )
     first = json.loads(out)
     assert code == 0 and first["tags"] == ["mental-models"] and first["visibility"] == "private"
 
@@ -74,8 +81,9 @@ def test_search_marks_matches_and_filters(capsys) -> None:
 
 
 def test_show_export_and_import_round_trip(capsys, tmp_path: Path) -> None:
-    _, out, _ = run(capsys, "journal", "add", "Größe matters — ünïcode ok", "--title", "Übung",
-                    "--json")
+    _, out, _ = run(
+        capsys, "journal", "add", "Größe matters — ünïcode ok", "--title", "Übung", "--json"
+    )
     uid = json.loads(out)["uid"]
     code, out, _ = run(capsys, "journal", "show", uid)
     assert code == 0 and "# Übung" in out

@@ -36,18 +36,50 @@ def dump(profile: str) -> list[str]:
 def shared(capsys, tmp_path: Path) -> dict[str, Any]:
     """The mentee shares a goal and an entry (and keeps one private), exports, and the mentor
     adds the bundle."""
-    goal = json.loads(ok(capsys, "ana", "goal", "add", "Speak German", "--vision", "Chat",
-                         "--milestone", "Finish A1", "--shared", "--json"))
+    goal = json.loads(
+        ok(
+            capsys,
+            "ana",
+            "goal",
+            "add",
+            "Speak German",
+            "--vision",
+            "Chat",
+            "--milestone",
+            "Finish A1",
+            "--shared",
+            "--json",
+        )
+    )
     ok(capsys, "ana", "goal", "add", f"Secret {CANARY}", "--json")
-    entry = json.loads(ok(capsys, "ana", "journal", "add", "Learned the dative", "--title",
-                          "Dative", "--tag", "grammar", "--goal", "1", "--shared", "--json"))
+    entry = json.loads(
+        ok(
+            capsys,
+            "ana",
+            "journal",
+            "add",
+            "Learned the dative",
+            "--title",
+            "Dative",
+            "--tag",
+            "grammar",
+            "--goal",
+            "1",
+            "--shared",
+            "--json",
+        )
+    )
     ok(capsys, "ana", "journal", "add", f"Private {CANARY}", "--tag", "diary")
     bundle = tmp_path / "ana.json"
     out = ok(capsys, "ana", "mentor", "export", "--to", str(bundle), "--name", "Ana")
     assert "1 shared entry and 1 shared goal" in out and str(bundle) in out
     ok(capsys, "bo", "mentor", "add", str(bundle))
-    return {"goal": f"g-{goal['id']}", "goal_id": goal["id"], "entry": entry["uid"],
-            "bundle": bundle}
+    return {
+        "goal": f"g-{goal['id']}",
+        "goal_id": goal["id"],
+        "entry": entry["uid"],
+        "bundle": bundle,
+    }
 
 
 def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> None:
@@ -56,7 +88,8 @@ def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> Non
 
     listed = json.loads(ok(capsys, "bo", "mentor", "list", "--json"))
     assert [(m["name"], m["entries"], m["unread"], m["goals"]) for m in listed] == [
-        ("Ana", 1, 1, 1)]
+        ("Ana", 1, 1, 1)
+    ]
     out = ok(capsys, "bo", "mentor", "list")
     assert "Ana" in out and "unread" in out
 
@@ -71,8 +104,18 @@ def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> Non
 
     out = ok(capsys, "bo", "mentor", "comment", "Ana", shared["entry"], "Use it in a sentence")
     assert shared["entry"] in out
-    comment = json.loads(ok(capsys, "bo", "mentor", "comment", "Ana", shared["goal"],
-                            "Book the first chat", "--json"))
+    comment = json.loads(
+        ok(
+            capsys,
+            "bo",
+            "mentor",
+            "comment",
+            "Ana",
+            shared["goal"],
+            "Book the first chat",
+            "--json",
+        )
+    )
     assert comment["target_kind"] == "goal"
     assert "saved" in ok(capsys, "bo", "mentor", "note", "Ana", "Steady work")
     feedback = tmp_path / "feedback.json"
@@ -116,12 +159,25 @@ def test_export_since_and_deck_summary(capsys, tmp_path: Path, write_deck) -> No
     ok(capsys, "ana", "journal", "add", "Old one", "--date", "20 days ago", "--shared")
     ok(capsys, "ana", "journal", "add", "New one", "--shared")
     path = tmp_path / "b.json"
-    ok(capsys, "ana", "mentor", "export", "--to", str(path), "--name", "Ana", "--since",
-       "1 week ago", "--deck", "de")
+    ok(
+        capsys,
+        "ana",
+        "mentor",
+        "export",
+        "--to",
+        str(path),
+        "--name",
+        "Ana",
+        "--since",
+        "1 week ago",
+        "--deck",
+        "de",
+    )
     doc = json.loads(path.read_text("utf-8"))
     assert [e["body"] for e in doc["entries"]] == ["New one"]
     assert doc["summary"]["decks"] == [
-        {"key": "de", "name": "German", "cards": 1, "studied": 0, "mature": 0}]
+        {"key": "de", "name": "German", "cards": 1, "studied": 0, "mature": 0}
+    ]
     assert b"Hund" not in path.read_bytes()
     code, _, err = run(capsys, "ana", "mentor", "export", "--to", str(path), "--deck", "nope")
     assert code == 2 and "nope" in err
@@ -131,21 +187,26 @@ def test_open_checks_the_mentee_before_the_screen(capsys, monkeypatch, shared) -
     import mastery.tui.app
 
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(mastery.tui.app, "run_app",
-                        lambda col, **kw: calls.append(kw))
+    monkeypatch.setattr(mastery.tui.app, "run_app", lambda col, **kw: calls.append(kw))
     code, _, err = run(capsys, "bo", "mentor", "open", "Nobody")
     assert code == 2 and "no mentee 'Nobody'" in err and len(err.strip().splitlines()) == 1
     assert calls == []
     assert run(capsys, "bo", "mentor", "open", "Ana")[0] == 0
     assert run(capsys, "bo", "mentor", "open")[0] == 0
-    assert calls == [{"start_screen": "mentees", "mentee": "Ana"},
-                     {"start_screen": "mentees", "mentee": None}]
+    assert calls == [
+        {"start_screen": "mentees", "mentee": "Ana"},
+        {"start_screen": "mentees", "mentee": None},
+    ]
 
 
 def test_unknown_mentee_and_target_are_one_line_errors(capsys, shared) -> None:
-    for args in (("show", "Nobody"), ("comment", "Nobody", "e-x", "hi"),
-                 ("comment", "Ana", "e-nothing", "hi"), ("comment", "Ana", "g-99", "hi"),
-                 ("note", "Nobody", "hi")):
+    for args in (
+        ("show", "Nobody"),
+        ("comment", "Nobody", "e-x", "hi"),
+        ("comment", "Ana", "e-nothing", "hi"),
+        ("comment", "Ana", "g-99", "hi"),
+        ("note", "Nobody", "hi"),
+    ):
         code, _, err = run(capsys, "bo", "mentor", *args)
         assert code == 2 and len(err.strip().splitlines()) == 1, args
 
@@ -222,13 +283,22 @@ def feedback(capsys, shared, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", {**COMMON, "unknown-entry": (_unknown_entry, "e-notmine123"),
-                                  "foreign": (_foreign, "another mentee")})
+@pytest.mark.parametrize(
+    "kind",
+    {
+        **COMMON,
+        "unknown-entry": (_unknown_entry, "e-notmine123"),
+        "foreign": (_foreign, "another mentee"),
+    },
+)
 def test_bad_feedback_exits_2_with_one_line_and_imports_nothing(
     capsys, feedback, tmp_path: Path, kind: str
 ) -> None:
-    make, reason = {**COMMON, "unknown-entry": (_unknown_entry, "e-notmine123"),
-                    "foreign": (_foreign, "another mentee")}[kind]
+    make, reason = {
+        **COMMON,
+        "unknown-entry": (_unknown_entry, "e-notmine123"),
+        "foreign": (_foreign, "another mentee"),
+    }[kind]
     bad = make(feedback, tmp_path / f"bad-{kind}.json")
     before = dump("ana")
     code, out, err = run(capsys, "ana", "mentor", "feedback", str(bad))
@@ -253,8 +323,9 @@ def test_bad_bundle_exits_2_with_one_line_and_changes_nothing(
 
 
 def test_older_bundle_and_missing_file_exit_2(capsys, shared, tmp_path: Path) -> None:
-    older = _reseal(shared["bundle"], tmp_path / "older.json",
-                    created_at="2020-01-01T00:00:00.000+00:00")
+    older = _reseal(
+        shared["bundle"], tmp_path / "older.json", created_at="2020-01-01T00:00:00.000+00:00"
+    )
     code, _, err = run(capsys, "bo", "mentor", "add", str(older))
     assert code == 2 and "older than the one you have" in err
     code, _, err = run(capsys, "bo", "mentor", "add", str(tmp_path / "nowhere.json"))

@@ -10,8 +10,9 @@ import pytest
 from mastery.cli import main
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str, profile: str = "default"
-        ) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], *args: str, profile: str = "default"
+) -> tuple[int, str, str]:
     code = main(["--no-bundled-decks", "--profile", profile, *args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -30,7 +31,9 @@ def test_init_join_pull_sync_report_leave(capsys, tmp_path: Path) -> None:
 
     code, out, _ = run(capsys, "team", "pull", "--json")
     assert code == 0 and {r["deck"] for r in json.loads(out)} == {
-        "git-essentials", "learning-organization"}
+        "git-essentials",
+        "learning-organization",
+    }
     code, out, _ = run(capsys, "decks", "--json")
     assert len(json.loads(out)) == 2
 

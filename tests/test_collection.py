@@ -75,7 +75,10 @@ def test_reimport_keeps_review_history_and_updates_text(col: Collection, write_d
     after = col.card("demo/one")
     assert after.back == "one (1)"
     assert (after.state, after.reps, after.stability, after.due) == (
-        before.state, before.reps, before.stability, before.due
+        before.state,
+        before.reps,
+        before.stability,
+        before.due,
     )
     assert len(col.card_info("demo/one").history) == 2
 
@@ -141,8 +144,9 @@ def test_bundled_decks_can_be_turned_off(mastery_home: Path) -> None:
 
 # ----------------------------------------------------------------------------- queue
 def test_queue_shows_due_learning_then_reviews_then_new(col: Collection, write_deck) -> None:
-    col.import_files([write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(6)]))],
-                     now=NOW)
+    col.import_files(
+        [write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(6)]))], now=NOW
+    )
     day0 = NOW - timedelta(days=10)
     # c0, c1 become review cards due today; c2 is in learning, due now.
     for key in ("c0", "c1"):
@@ -162,8 +166,9 @@ def test_queue_shows_due_learning_then_reviews_then_new(col: Collection, write_d
 
 
 def test_new_cards_per_day_limit(col: Collection, write_deck) -> None:
-    col.import_files([write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(8)]))],
-                     now=NOW)
+    col.import_files(
+        [write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(8)]))], now=NOW
+    )
     col.set_setting("new_per_day", 3)
     assert col.counts(now=NOW).new == 3
     seen = review_all(col, rating=4)
@@ -174,8 +179,9 @@ def test_new_cards_per_day_limit(col: Collection, write_deck) -> None:
 
 
 def test_reviews_per_day_limit(col: Collection, write_deck) -> None:
-    col.import_files([write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(5)]))],
-                     now=NOW)
+    col.import_files(
+        [write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(5)]))], now=NOW
+    )
     review_all(col, rating=4, now=NOW - timedelta(days=30))
     col.set_setting("reviews_per_day", 2)
     assert col.counts(now=NOW).review == 2
@@ -183,8 +189,9 @@ def test_reviews_per_day_limit(col: Collection, write_deck) -> None:
 
 
 def test_day_rolls_over_at_the_configured_hour(col: Collection, write_deck) -> None:
-    col.import_files([write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(4)]))],
-                     now=NOW)
+    col.import_files(
+        [write_deck(deck_with(*[(f"c{i}", f"Q{i}?", f"A{i}") for i in range(4)]))], now=NOW
+    )
     col.set_setting("new_per_day", 2)
     late = NOW.replace(hour=23)
     assert len(review_all(col, rating=4, now=late)) == 2

@@ -23,8 +23,12 @@ TODAY_ENDS = NOW.replace(day=22, hour=4)
 def deck(key: str, name: str, n: int, tags: str = "") -> str:
     lines = [f"id = {key!r}", f"name = {name!r}", ""]
     for i in range(1, n + 1):
-        lines += ["[[cards]]", f'id = "c{i}"', f"front = '{name} question {i}?'",
-                  f"back = '{name} answer {i}'"]
+        lines += [
+            "[[cards]]",
+            f'id = "c{i}"',
+            f"front = '{name} question {i}?'",
+            f"back = '{name} answer {i}'",
+        ]
         if tags:
             lines.append(f"tags = [{', '.join(repr(t) for t in tags.split())}]")
         lines.append("")
@@ -56,9 +60,13 @@ def logs(col: Collection) -> list[tuple]:
 @pytest.fixture
 def geo(col: Collection, write_deck) -> Collection:
     """Geography (6 cards: c1-c3 studied with different due times, c4-c6 new) and Geology."""
-    col.import_files([write_deck(deck("geo", "Geography", 6), name="geo.toml"),
-                      write_deck(deck("geology", "Geology", 2, "rocks"), name="gy.toml")],
-                     now=NOW)
+    col.import_files(
+        [
+            write_deck(deck("geo", "Geography", 6), name="geo.toml"),
+            write_deck(deck("geology", "Geology", 2, "rocks"), name="gy.toml"),
+        ],
+        now=NOW,
+    )
     studied(col, "geo/c1", TODAY_ENDS - timedelta(hours=1))  # due tonight: due:0
     studied(col, "geo/c2", TODAY_ENDS + timedelta(hours=1))  # due tomorrow: due:1
     studied(col, "geo/c3", NOW - timedelta(days=2), state=3)  # overdue, relearning
@@ -262,8 +270,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def cli_geo(capsys, write_deck) -> None:
-    code, _, _ = run(capsys, "import", str(write_deck(deck("geo", "Geography", 3), "geo.toml")),
-                     str(write_deck(deck("art", "Art", 1, "spain"), "art.toml")))
+    code, _, _ = run(
+        capsys,
+        "import",
+        str(write_deck(deck("geo", "Geography", 3), "geo.toml")),
+        str(write_deck(deck("art", "Art", 1, "spain"), "art.toml")),
+    )
     assert code == 0
 
 
@@ -303,8 +315,9 @@ def test_cli_cram_opens_the_app_on_the_search(capsys, cli_geo, monkeypatch) -> N
     import mastery.tui.app
 
     opened: list[object] = []
-    monkeypatch.setattr(mastery.tui.app, "run_app",
-                        lambda col, **kw: opened.append(kw.get("cram_query")))
+    monkeypatch.setattr(
+        mastery.tui.app, "run_app", lambda col, **kw: opened.append(kw.get("cram_query"))
+    )
     assert run(capsys, "cram", "deck:geo", "is:new")[0] == 0
     assert run(capsys, "cram")[0] == 0  # every card
     assert opened == ["deck:geo is:new", ""]

@@ -62,7 +62,9 @@ def test_database_of_the_second_schema_opens_and_keeps_its_data(tmp_path: Path) 
         goal = col.goals.get("Speak German", now=NOW)
         assert (goal.visibility, goal.reality) == ("shared", "I read slowly")
         assert [(m.title, m.done) for m in goal.milestones] == [
-            ("Finish A1", True), ("First chat", False)]
+            ("Finish A1", True),
+            ("First chat", False),
+        ]
         assert [c.confidence for c in goal.check_ins] == [7]
         entries = {e.title: e for e in col.journal.list()}
         assert entries["Dative"].visibility == "shared"

@@ -71,8 +71,9 @@ def add_journal_entry(col, day: date, goal_id: int | None, uid: str) -> None:
 
 # ----------------------------------------------------------------------------- progress
 def test_progress_is_the_share_of_milestones_done(col) -> None:
-    goal = col.goals.add("Write a book", milestones=["Outline", "Draft", "Edit", "Publish"],
-                         now=NOW)
+    goal = col.goals.add(
+        "Write a book", milestones=["Outline", "Draft", "Edit", "Publish"], now=NOW
+    )
     assert (goal.progress, goal.milestones_done, goal.milestones_total) == (0.0, 0, 4)
 
     col.goals.complete_milestone(goal.id, 1, now=NOW)
@@ -86,8 +87,10 @@ def test_progress_is_the_share_of_milestones_done(col) -> None:
     detail = col.goals.get(goal.id, now=NOW + DAY)
     assert detail.progress == 0.25
     assert [(m.title, m.done, m.done_on) for m in detail.milestones] == [
-        ("Outline", False, None), ("Draft", False, None),
-        ("Edit", True, date(2026, 11, 22)), ("Publish", False, None),
+        ("Outline", False, None),
+        ("Draft", False, None),
+        ("Edit", True, date(2026, 11, 22)),
+        ("Publish", False, None),
     ]
 
 
@@ -138,8 +141,7 @@ def test_progress_from_linked_decks_counts_mature_cards_and_mean_retrievability(
 
 def test_overall_progress_is_the_mean_of_milestones_and_mature_share(col, rust) -> None:
     later = make_mature(col, rust[0], NOW)
-    goal = col.goals.add("Ship a Rust tool", decks=["rust"], milestones=["CLI", "Tests"],
-                         now=NOW)
+    goal = col.goals.add("Ship a Rust tool", decks=["rust"], milestones=["CLI", "Tests"], now=NOW)
     col.goals.complete_milestone(goal.id, 1, now=later)
     detail = col.goals.get(goal.id, now=later)
     assert (detail.milestones_share, detail.mature_share) == (0.5, 0.25)
@@ -183,8 +185,9 @@ def test_mean_retrievability_stays_fast_for_thousands_of_cards(col, write_deck) 
 
 # ----------------------------------------------------------------------------- reality, history
 def test_updating_reality_keeps_earlier_versions(col) -> None:
-    goal = col.goals.add("Speak Spanish", vision="Chat with my neighbours",
-                         reality="I know 50 words", now=NOW)
+    goal = col.goals.add(
+        "Speak Spanish", vision="Chat with my neighbours", reality="I know 50 words", now=NOW
+    )
     col.goals.edit(goal.id, reality="I know 300 words", now=NOW + 3 * DAY)
     col.goals.edit(goal.id, reality="I know 300 words", now=NOW + 4 * DAY)  # unchanged: no version
     versions = col.goals.realities(goal.id)
@@ -206,7 +209,8 @@ def test_history_has_one_point_per_learners_day(col) -> None:
     col.goals.dashboard(now=NOW + DAY)
     history = col.goals.history(goal.id)
     assert [(p.day, p.progress) for p in history] == [
-        (date(2026, 11, 21), 0.0), (date(2026, 11, 22), 0.5),
+        (date(2026, 11, 21), 0.0),
+        (date(2026, 11, 22), 0.5),
     ]
     assert history[1].milestones == 0.5 and history[1].mastery is None
 
@@ -216,9 +220,7 @@ def test_reading_progress_again_the_same_day_updates_that_days_point(col) -> Non
     col.goals.progress(goal.id, now=NOW)
     col.goals.complete_milestone(goal.id, 1, now=NOW)
     col.goals.progress(goal.id, now=NOW + timedelta(hours=1))
-    assert [(p.day, p.progress) for p in col.goals.history(goal.id)] == [
-        (date(2026, 11, 21), 0.5)
-    ]
+    assert [(p.day, p.progress) for p in col.goals.history(goal.id)] == [(date(2026, 11, 21), 0.5)]
 
 
 def test_record_progress_records_every_active_goal_only(col) -> None:
@@ -369,8 +371,7 @@ def test_target_dates_are_typed_the_way_people_speak(col) -> None:
 
 def test_target_phrases_are_read_against_the_learners_today(col) -> None:
     # 02:00 UTC on the 22nd is still the 21st for the learner (rollover 04:00).
-    goal = col.goals.add("Soon", target="in 3 months",
-                         now=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+    goal = col.goals.add("Soon", target="in 3 months", now=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
     assert goal.target == date(2027, 2, 21)
 
 
@@ -442,12 +443,14 @@ def test_list_filters_by_status_and_dashboard_orders_by_target(col) -> None:
 
 
 def test_edit_changes_only_what_is_given(col) -> None:
-    goal = col.goals.add("Old", vision="v", category="mental-models", visibility="private",
-                         now=NOW)
-    edited = col.goals.edit(goal.id, title="New", category="Systems thinking",
-                            visibility="shared", now=NOW)
+    goal = col.goals.add("Old", vision="v", category="mental-models", visibility="private", now=NOW)
+    edited = col.goals.edit(
+        goal.id, title="New", category="Systems thinking", visibility="shared", now=NOW
+    )
     assert (edited.title, edited.category, edited.visibility) == (
-        "New", "systems-thinking", "shared",
+        "New",
+        "systems-thinking",
+        "shared",
     )
     assert col.goals.get("new", now=NOW).vision == "v"
 
@@ -457,20 +460,36 @@ def test_category_may_be_the_learners_own_word(col) -> None:
 
 
 def test_goal_detail_is_json_ready(col, rust) -> None:
-    goal = col.goals.add("Everything", vision="v", reality="r", target="2027-01-01",
-                         cadence="mon,wed,fri", decks=["rust"], milestones=["m"], now=NOW)
+    goal = col.goals.add(
+        "Everything",
+        vision="v",
+        reality="r",
+        target="2027-01-01",
+        cadence="mon,wed,fri",
+        decks=["rust"],
+        milestones=["m"],
+        now=NOW,
+    )
     col.goals.complete_milestone(goal.id, 1, now=NOW)
     col.goals.check_in(goal.id, 6, "ok", now=NOW)
     detail = col.goals.get(goal.id, now=NOW)
     data = json.loads(json.dumps(detail.to_dict()))
     assert data["target"] == "2027-01-01" and data["progress"] == 0.5
-    assert data["milestones"] == [{"position": 1, "title": "m", "done": True,
-                                   "done_on": "2026-11-21"}]
+    assert data["milestones"] == [
+        {"position": 1, "title": "m", "done": True, "done_on": "2026-11-21"}
+    ]
     assert data["confidence_trend"] == [["2026-11-21", 6]]
     assert data["decks"][0]["cards"] == 4
     assert data["adherence"]["planned"] == detail.adherence.planned
-    assert data["history"] == [{"day": "2026-11-21", "progress": 0.5, "milestones": 1.0,
-                                "mastery": 0.0, "retrievability": None}]
+    assert data["history"] == [
+        {
+            "day": "2026-11-21",
+            "progress": 0.5,
+            "milestones": 1.0,
+            "mastery": 0.0,
+            "retrievability": None,
+        }
+    ]
     assert json.loads(json.dumps(col.goals.list(now=NOW)[0].to_dict()))["id"] == goal.id
     assert col.goals.realities(goal.id)[0].to_dict()["text"] == "r"
 
@@ -480,8 +499,9 @@ def test_goals_module_does_not_import_textual() -> None:
     import sys
 
     code = "import sys, mastery.goals; print('textual' in sys.modules or 'rich' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"
 
 

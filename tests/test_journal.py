@@ -118,13 +118,19 @@ def test_edit_changes_only_the_given_fields(journal: Journal, col: Collection) -
     later = NOW + timedelta(hours=1)
     edited = journal.edit(entry.uid, body="second", visibility="shared", now=later)
     assert (edited.body, edited.visibility, edited.tags, edited.goals) == (
-        "second", "shared", ("a",), ("Speak German",)
+        "second",
+        "shared",
+        ("a",),
+        ("Speak German",),
     )
     assert edited.goal_ids == (goal,)
     assert edited.updated == later and edited.created == NOW
     edited = journal.edit(entry.id, tags=(), goals=(), title="Named", day="yesterday", now=later)
     assert (edited.tags, edited.goals, edited.title, edited.day) == (
-        (), (), "Named", date(2026, 11, 20)
+        (),
+        (),
+        "Named",
+        date(2026, 11, 20),
     )
     assert journal.edit(entry.id, title="", now=later).title == "second"
     with pytest.raises(MasteryError, match="future"):
@@ -180,14 +186,20 @@ def test_bundled_prompts_have_their_questions(journal: Journal) -> None:
     assert list(prompts) == ["daily", "after-action", "mental-model"]
     assert prompts["daily"].name == "Daily reflection"
     assert prompts["daily"].questions == (
-        "What did I learn today?", "What was hard, and why?", "What will I do next?"
+        "What did I learn today?",
+        "What was hard, and why?",
+        "What will I do next?",
     )
     assert prompts["after-action"].questions == (
-        "What did I expect to happen?", "What actually happened?",
-        "Why was there a difference?", "What will I do next time?",
+        "What did I expect to happen?",
+        "What actually happened?",
+        "Why was there a difference?",
+        "What will I do next time?",
     )
     assert prompts["mental-model"].questions == (
-        "An assumption I hold", "Evidence for it", "Evidence against it",
+        "An assumption I hold",
+        "Evidence for it",
+        "Evidence against it",
         "The belief I revise to",
     )
     assert all(p.description and p.source == "bundled" for p in prompts.values())
@@ -330,10 +342,17 @@ def fill(col: Collection) -> list[str]:
     add_goal(col, "Sprechen üben")
     journal = col.journal
     return [
-        journal.add(TRICKY_BODY, tags=["glaube", "c++"], goals=["sprechen"],
-                    day="2026-11-01", now=NOW).uid,
-        journal.add("Second --> entry", title='Quotes "and" --> arrows: ok', prompt=None,
-                    visibility="shared", day="2026-11-01", now=NOW).uid,
+        journal.add(
+            TRICKY_BODY, tags=["glaube", "c++"], goals=["sprechen"], day="2026-11-01", now=NOW
+        ).uid,
+        journal.add(
+            "Second --> entry",
+            title='Quotes "and" --> arrows: ok',
+            prompt=None,
+            visibility="shared",
+            day="2026-11-01",
+            now=NOW,
+        ).uid,
         journal.add(journal.template("daily") + "\nlearned", prompt="daily", now=NOW).uid,
     ]
 
@@ -352,8 +371,11 @@ def test_markdown_export_import_round_trip_single_file(col: Collection, other: C
     entry = other.journal.get(uids[0])
     original = col.journal.get(uids[0])
     assert entry.body == original.body == TRICKY_BODY.rstrip()
-    assert (entry.tags, entry.goals, entry.day) == (("glaube", "c++"), ("Sprechen üben",),
-                                                    date(2026, 11, 1))
+    assert (entry.tags, entry.goals, entry.day) == (
+        ("glaube", "c++"),
+        ("Sprechen üben",),
+        date(2026, 11, 1),
+    )
     second = other.journal.get(uids[1])
     assert second.own_title == 'Quotes "and" --> arrows: ok' and second.visibility == "shared"
     assert other.journal.get(uids[2]).prompt == "daily"
@@ -403,8 +425,9 @@ def test_per_entry_files_round_trip(col: Collection, other: Collection, tmp_path
     assert len(other.journal.list()) == 3
 
 
-def test_export_files_replaces_the_file_of_a_retitled_entry(journal: Journal,
-                                                             tmp_path: Path) -> None:
+def test_export_files_replaces_the_file_of_a_retitled_entry(
+    journal: Journal, tmp_path: Path
+) -> None:
     entry = journal.add("body", title="Old name", now=NOW)
     journal.export_files(tmp_path)
     journal.edit(entry.uid, title="New name", now=NOW)
@@ -412,8 +435,7 @@ def test_export_files_replaces_the_file_of_a_retitled_entry(journal: Journal,
     assert [p.name for p in tmp_path.glob("*.md")] == [f"2026-11-21-new-name-{entry.uid}.md"]
 
 
-def test_single_file_and_per_entry_exports_import_the_same(col: Collection,
-                                                           tmp_path: Path) -> None:
+def test_single_file_and_per_entry_exports_import_the_same(col: Collection, tmp_path: Path) -> None:
     fill(col)
     journal = col.journal
     single = journal.export_markdown()
@@ -444,7 +466,10 @@ def test_hand_written_front_matter_is_read(journal: Journal, col: Collection) ->
     assert "goal 'Unknown goal' not found; left out" in summary.notes
     [entry] = journal.list()
     assert (entry.own_title, entry.tags, entry.goals, entry.day) == (
-        "It's plain", ("one", "two"), ("Speak German",), date(2026, 11, 2)
+        "It's plain",
+        ("one", "two"),
+        ("Speak German",),
+        date(2026, 11, 2),
     )
     assert entry.body == "Body with --- inside"
 
@@ -456,10 +481,13 @@ MALFORMED = [
     ("---\ndate: 2026-11-02\nbody\n", 1, "not closed"),
     ("---\ndate: 2026-11-02\n---\n\n", 1, "no body"),
     ("---\ndate: 2026-11-02\nvisibility: team\n---\nx\n", 3, "private or shared"),
-    ("---\ndate: 2026-11-02\ntags: [a, \"b\n---\nx\n", 3, "list must end"),
+    ('---\ndate: 2026-11-02\ntags: [a, "b\n---\nx\n', 3, "list must end"),
     ("just some notes\n", 1, "not a Mastery journal file"),
-    ("# Journal\n\n<!-- mastery:entry\ndate: 2026-11-02\n## 2026-11-02 · x\n\nbody\n", 3,
-     "not closed"),
+    (
+        "# Journal\n\n<!-- mastery:entry\ndate: 2026-11-02\n## 2026-11-02 · x\n\nbody\n",
+        3,
+        "not closed",
+    ),
 ]
 
 
@@ -489,7 +517,10 @@ def test_export_of_nothing_imports_nothing(journal: Journal) -> None:
     text = journal.export_markdown()
     assert text == "<!-- mastery:journal -->\n# Journal\n"
     assert journal.import_markdown(text, now=NOW).to_dict() == {
-        "added": 0, "updated": 0, "unchanged": 0, "notes": []
+        "added": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "notes": [],
     }
 
 
@@ -517,7 +548,8 @@ def test_days_with_entries_is_inclusive(journal: Journal) -> None:
     for day in ("2026-11-01", "2026-11-05", "2026-11-05", "2026-11-10"):
         journal.add("x", day=day, now=NOW)
     assert journal.days_with_entries(date(2026, 11, 1), date(2026, 11, 5)) == {
-        date(2026, 11, 1), date(2026, 11, 5)
+        date(2026, 11, 1),
+        date(2026, 11, 5),
     }
 
 
@@ -537,6 +569,7 @@ def test_journal_module_does_not_import_textual_or_sqlmodel() -> None:
         "import sys, mastery.journal; "
         "print(','.join(m for m in ('textual', 'rich', 'sqlmodel') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""

@@ -27,8 +27,14 @@ CANARY_GOAL = "CANARY-PRIVATE-GOAL-9b1c-é"
 CANARY_CHECKIN = "CANARY-CHECKIN-NOTE-51aa"
 CANARY_CARD_CHOSEN = "CANARY-CARD-CHOSEN-4d2e-ß"
 CANARY_CARD_OTHER = "CANARY-CARD-OTHER-8c0f-ø"
-CANARIES = (CANARY_ENTRY, CANARY_GOAL, CANARY_CHECKIN, CANARY_CARD_CHOSEN, CANARY_CARD_OTHER,
-            "Hidden deck")
+CANARIES = (
+    CANARY_ENTRY,
+    CANARY_GOAL,
+    CANARY_CHECKIN,
+    CANARY_CARD_CHOSEN,
+    CANARY_CARD_OTHER,
+    "Hidden deck",
+)
 
 
 def forms(secret: str) -> list[bytes]:
@@ -93,11 +99,16 @@ def deck(key: str, name: str, fronts: list[str]) -> str:
 
 
 def seed(col: Collection, write_deck: Callable[..., Path]) -> Seeded:
-    col.import_files([
-        write_deck(deck("german", "German", ["Der Hund", "Die Katze", CANARY_CARD_CHOSEN,
-                                             "Das Haus"]), "german.toml"),
-        write_deck(deck("hidden", "Hidden deck", [CANARY_CARD_OTHER]), "hidden.toml"),
-    ], now=NOW - 40 * DAY)
+    col.import_files(
+        [
+            write_deck(
+                deck("german", "German", ["Der Hund", "Die Katze", CANARY_CARD_CHOSEN, "Das Haus"]),
+                "german.toml",
+            ),
+            write_deck(deck("hidden", "Hidden deck", [CANARY_CARD_OTHER]), "hidden.toml"),
+        ],
+        now=NOW - 40 * DAY,
+    )
     cards = [c.id for c in col.deck_cards("german")]
     col.answer(cards[3], EASY, now=NOW - 40 * DAY)  # outside the 30 days
     col.answer(cards[0], EASY, now=NOW - 10 * DAY)  # new -> review
@@ -108,23 +119,48 @@ def seed(col: Collection, write_deck: Callable[..., Path]) -> Seeded:
     col.answer(col.deck_cards("hidden")[0].id, GOOD, now=NOW)
 
     goal = col.goals.add(
-        "Speak German", vision="Chat with colleagues", reality="I read slowly",
-        target="2027-03-01", cadence="mon,wed,fri", decks=["german"],
-        milestones=["Finish A1", "First chat"], visibility="shared", now=NOW - 20 * DAY,
+        "Speak German",
+        vision="Chat with colleagues",
+        reality="I read slowly",
+        target="2027-03-01",
+        cadence="mon,wed,fri",
+        decks=["german"],
+        milestones=["Finish A1", "First chat"],
+        visibility="shared",
+        now=NOW - 20 * DAY,
     )
     col.goals.complete_milestone(goal.id, 1, now=NOW - 5 * DAY)
     col.goals.check_in(goal.id, 6, CANARY_CHECKIN, now=NOW - 8 * DAY)
     col.goals.check_in(goal.id, 8, "better", now=NOW - DAY)
     private_goal = col.goals.add(
-        f"Secret {CANARY_GOAL}", vision=f"vision {CANARY_GOAL}",
-        reality=f"reality {CANARY_GOAL}", milestones=[f"step {CANARY_GOAL}"], now=NOW,
+        f"Secret {CANARY_GOAL}",
+        vision=f"vision {CANARY_GOAL}",
+        reality=f"reality {CANARY_GOAL}",
+        milestones=[f"step {CANARY_GOAL}"],
+        now=NOW,
     )
-    reading = col.journal.add("Read a short story", tags=["reading"], visibility="shared",
-                              day=(NOW - 10 * DAY).date(), now=NOW)
-    dative = col.journal.add("Learned the dative", title="Dative", tags=["german", "grammar"],
-                             goals=[goal.id, private_goal.id], visibility="shared", now=NOW)
-    private = col.journal.add(f"My body {CANARY_ENTRY}", title=f"Title {CANARY_ENTRY}",
-                              tags=[CANARY_ENTRY], goals=[goal.id], now=NOW)
+    reading = col.journal.add(
+        "Read a short story",
+        tags=["reading"],
+        visibility="shared",
+        day=(NOW - 10 * DAY).date(),
+        now=NOW,
+    )
+    dative = col.journal.add(
+        "Learned the dative",
+        title="Dative",
+        tags=["german", "grammar"],
+        goals=[goal.id, private_goal.id],
+        visibility="shared",
+        now=NOW,
+    )
+    private = col.journal.add(
+        f"My body {CANARY_ENTRY}",
+        title=f"Title {CANARY_ENTRY}",
+        tags=[CANARY_ENTRY],
+        goals=[goal.id],
+        now=NOW,
+    )
     return Seeded(goal.id, private_goal.id, dative.uid, reading.uid, private.uid)
 
 
@@ -155,28 +191,42 @@ def test_bundle_holds_shared_entries_goals_and_summary(profiles, seeded, tmp_pat
     assert [e["uid"] for e in doc["entries"]] == [seeded.reading, seeded.dative]  # oldest first
     dative = doc["entries"][1]
     assert dative == {
-        "uid": seeded.dative, "day": "2026-11-21", "title": "Dative",
-        "body": "Learned the dative", "tags": ["german", "grammar"], "prompt": None,
+        "uid": seeded.dative,
+        "day": "2026-11-21",
+        "title": "Dative",
+        "body": "Learned the dative",
+        "tags": ["german", "grammar"],
+        "prompt": None,
         "goals": [f"g-{seeded.goal}"],  # the link to the private goal is left out
     }
     assert doc["shared_entry_uids"] == sorted([seeded.reading, seeded.dative])
     [goal] = doc["goals"]
     assert goal["id"] == f"g-{seeded.goal}"
     assert (goal["title"], goal["vision"], goal["reality"]) == (
-        "Speak German", "Chat with colleagues", "I read slowly")
+        "Speak German",
+        "Chat with colleagues",
+        "I read slowly",
+    )
     assert (goal["category"], goal["status"], goal["target"]) == (
-        "personal-mastery", "active", "2027-03-01")
+        "personal-mastery",
+        "active",
+        "2027-03-01",
+    )
     assert [(m["title"], m["done"], m["done_on"]) for m in goal["milestones"]] == [
-        ("Finish A1", True, "2026-11-16"), ("First chat", False, None)]
+        ("Finish A1", True, "2026-11-16"),
+        ("First chat", False, None),
+    ]
     assert goal["confidence_trend"] == [["2026-11-13", 6], ["2026-11-20", 8]]
     assert 0 < goal["progress"] < 1
     assert "cadence" not in goal and "check_ins" not in goal
     mature = mentee.goals.get(seeded.goal, now=NOW).decks[0].mature  # as the goal counts it
     assert mature == 1
     assert doc["summary"] == {
-        "review_streak": 1, "journal_streak": 1, "reviews_30d": 6, "retention_30d": 0.5,
-        "decks": [{"key": "german", "name": "German", "cards": 4, "studied": 4,
-                   "mature": mature}],
+        "review_streak": 1,
+        "journal_streak": 1,
+        "reviews_30d": 6,
+        "retention_30d": 0.5,
+        "decks": [{"key": "german", "name": "German", "cards": 4, "studied": 4, "mature": mature}],
     }
     assert doc["checksum"] == checksum_of(doc) == preview.checksum
     assert (preview.entry_count, preview.goal_count) == (2, 1)
@@ -265,8 +315,9 @@ def test_mentor_lists_filters_and_opens_shared_entries(profiles, seeded, paired)
     assert entries[0].goals == ("Speak German",) and all(e.unread for e in entries)
     assert [e.uid for e in mentor.mentor.mentee_entries("Ana", tag="GRAMMAR")] == [seeded.dative]
     assert [e.uid for e in mentor.mentor.mentee_entries("Ana", goal="speak")] == [seeded.dative]
-    assert [e.uid for e in mentor.mentor.mentee_entries(
-        "Ana", when="last 7 days", now=NOW)] == [seeded.dative]
+    assert [e.uid for e in mentor.mentor.mentee_entries("Ana", when="last 7 days", now=NOW)] == [
+        seeded.dative
+    ]
 
     opened = mentor.mentor.open_entry("Ana", seeded.reading, now=NOW)
     assert not opened.unread
@@ -285,8 +336,9 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     mentee, mentor = profiles
     m = mentor.mentor
     on_dative = m.comment("Ana", "entry", seeded.dative, "Try it in a sentence", now=NOW)
-    on_reading = m.comment("Ana", *m.resolve_target("Ana", seeded.reading[:6]),
-                           "Which story?", now=NOW)
+    on_reading = m.comment(
+        "Ana", *m.resolve_target("Ana", seeded.reading[:6]), "Which story?", now=NOW
+    )
     on_goal = m.comment("Ana", "goal", seeded.goal, "Book the first chat", now=NOW)
     assert on_goal.target_id == f"g-{seeded.goal}"
     m.set_note("Ana", "Steady progress this month.", now=NOW)
@@ -298,10 +350,10 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     assert (report.mentor_name, report.added, report.note is not None) == ("Bo", 3, True)
     got = mentee.mentor.comments_for_entry(seeded.dative)
     assert [(c.uid, c.body, c.mentor_name, c.unread) for c in got] == [
-        (on_dative.uid, "Try it in a sentence", "Bo", True)]
+        (on_dative.uid, "Try it in a sentence", "Bo", True)
+    ]
     assert [c.body for c in mentee.mentor.comments_for_entry(seeded.reading)] == ["Which story?"]
-    assert [c.body for c in mentee.mentor.comments_for_goal(seeded.goal)] == [
-        "Book the first chat"]
+    assert [c.body for c in mentee.mentor.comments_for_goal(seeded.goal)] == ["Book the first chat"]
     assert mentee.mentor.comments_for_goal(f"g-{seeded.goal}")[0].uid == on_goal.uid
     assert mentee.mentor.comments_for_entry(seeded.private) == []
     assert mentee.mentor.unread_count() == 3
@@ -312,7 +364,9 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     assert mentee.mentor.unread_count() == 2
     assert not mentee.mentor.latest_note().unread
     assert {c.uid for c in mentee.mentor.received_comments(unread_only=True)} == {
-        on_reading.uid, on_goal.uid}
+        on_reading.uid,
+        on_goal.uid,
+    }
     assert len(mentee.mentor.received_comments()) == 3
     assert [n.body for n in mentee.mentor.notes()] == ["Steady progress this month."]
 
@@ -363,8 +417,7 @@ def test_reexport_updates_the_mentors_copy_and_keeps_their_comments(
     second = tmp_path / "second.json"
     mentee.mentor.export_bundle(second, now=later)
     report = m.add_bundle(second, now=later)
-    assert (report.new_mentee, report.added, report.updated, report.removed) == (
-        False, 1, 1, 1)
+    assert (report.new_mentee, report.added, report.updated, report.removed) == (False, 1, 1, 1)
 
     entries = {e.uid: e for e in m.mentee_entries("Ana")}
     assert set(entries) == {seeded.dative, new.uid}
@@ -516,8 +569,10 @@ def feedback(profiles, seeded, paired, tmp_path) -> Path:
 
 def _foreign(path: Path, to: Path) -> Path:
     """Real feedback, but written for another mentee's profile."""
-    with Collection.open("sam", bundled=False, now=NOW) as sam, \
-            Collection.open("mentor", bundled=False, now=NOW) as mentor:
+    with (
+        Collection.open("sam", bundled=False, now=NOW) as sam,
+        Collection.open("mentor", bundled=False, now=NOW) as mentor,
+    ):
         sam.journal.add("Sam's entry", visibility="shared", now=NOW)
         sam.mentor.export_bundle(to.with_suffix(".bundle"), name="Sam", now=NOW)
         mentor.mentor.add_bundle(to.with_suffix(".bundle"), now=NOW)

@@ -80,9 +80,13 @@ def test_apply_to_profile_and_reschedule(learner: Collection) -> None:
     assert tuple(learner.setting("fsrs_parameters")) == pytest.approx(result.after, abs=1e-6)
     assert learner.fsrs_parameters() == pytest.approx(result.after, abs=1e-6)
     # The card's schedule is what replaying its answers under the new weights gives.
-    reviews = [(from_ms(at), r) for at, r in learner.conn.execute(
-        "SELECT reviewed_at, rating FROM reviewlog WHERE card_id = ? ORDER BY reviewed_at",
-        (card_id,))]
+    reviews = [
+        (from_ms(at), r)
+        for at, r in learner.conn.execute(
+            "SELECT reviewed_at, rating FROM reviewlog WHERE card_id = ? ORDER BY reviewed_at",
+            (card_id,),
+        )
+    ]
     memory = learner.scheduler.replay(reviews, seed=card_id * 1000)
     card = learner.card(card_id)
     assert card.stability == pytest.approx(memory.stability)
@@ -110,9 +114,12 @@ def test_a_deck_can_have_its_own_weights(learner: Collection, write_deck) -> Non
     # answer, and the simulated learner's larger Easy stability gives a longer interval.
     add_deck(learner, write_deck, "mine", "Mine", [("q", "a")])
     learner.set_fsrs_parameters(result.after, deck_key="mine")
-    cards = dict(learner.conn.execute(
-        "SELECT d.key, c.id FROM card c JOIN deck d ON d.id = c.deck_id "
-        "WHERE d.key IN ('mine', 'other')"))
+    cards = dict(
+        learner.conn.execute(
+            "SELECT d.key, c.id FROM card c JOIN deck d ON d.id = c.deck_id "
+            "WHERE d.key IN ('mine', 'other')"
+        )
+    )
     ours = learner.answer(cards["mine"], 4, now=NOW)
     theirs = learner.answer(cards["other"], 4, now=NOW)
     assert ours.due - NOW > theirs.due - NOW
@@ -137,8 +144,9 @@ def test_reminder_once_a_month_with_enough_new_reviews(learner: Collection) -> N
     assert "FSRS can now be fitted" in optimize.reminder(learner, now=NOW)
     optimize.apply(learner, optimize.optimize(learner), now=NOW)
     assert optimize.reminder(learner, now=NOW + timedelta(days=40)) is None  # no new reviews
-    simulate_learner(learner, cards=40, reviews_per_card=6, end=NOW + timedelta(days=35),
-                     deck_key="more", seed=9)
+    simulate_learner(
+        learner, cards=40, reviews_per_card=6, end=NOW + timedelta(days=35), deck_key="more", seed=9
+    )
     assert optimize.reminder(learner, now=NOW + timedelta(days=20)) is None  # too soon
     text = optimize.reminder(learner, now=NOW + timedelta(days=40))
     assert text is not None and "240 reviews since FSRS was last fitted" in text
@@ -182,8 +190,9 @@ def test_cli_optimize_reports_and_applies(capsys: pytest.CaptureFixture[str]) ->
     assert data["applied"] and data["improved"]
     assert data["after"]["log_loss"] < data["before"]["log_loss"]
     with Collection.open() as col:
-        assert col.setting("fsrs_parameters") == pytest.approx(data["after"]["parameters"],
-                                                               abs=1e-4)
+        assert col.setting("fsrs_parameters") == pytest.approx(
+            data["after"]["parameters"], abs=1e-4
+        )
     code, out, _ = _cli(capsys, "optimize", "--reset")
     assert code == 0 and "default weights" in out
     code, out, _ = _cli(capsys, "workload", "--json")

@@ -12,9 +12,20 @@ from conftest import ROOT
 
 def test_wheel_contains_bundled_decks_and_prompts(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     [wheel] = tmp_path.glob("mastery-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -44,8 +44,10 @@ def make_team(folder: Path, k: int = 3, goals: str | None = None) -> Path:
     (folder / "decks").mkdir(parents=True)
     (folder / "decks" / "team-deck.toml").write_text(DECK, encoding="utf-8")
     if goals is None:
-        goals = '[[goals]]\nid = "basics"\ntitle = "Basics"\ndecks = ["team-deck"]\n' \
-                "target = 2027-06-30\n"
+        goals = (
+            '[[goals]]\nid = "basics"\ntitle = "Basics"\ndecks = ["team-deck"]\n'
+            "target = 2027-06-30\n"
+        )
     (folder / "team.toml").write_text(
         f'id = "crew"\nname = "The Crew"\nvision = "Learn together"\nk = {k}\n{goals}',
         encoding="utf-8",
@@ -53,8 +55,9 @@ def make_team(folder: Path, k: int = 3, goals: str | None = None) -> Path:
     return folder
 
 
-def member(home: Path, name: str, folder: Path, *, sync: bool = True,
-           reviews: int = 1) -> Collection:
+def member(
+    home: Path, name: str, folder: Path, *, sync: bool = True, reviews: int = 1
+) -> Collection:
     """A profile that joined the team, pulled its decks and answered `reviews` times."""
     col = Collection.open(name, home, bundled=False, now=NOW)
     col.set_setting("timezone", "UTC")
@@ -149,8 +152,18 @@ def test_record_holds_no_names_or_text(mastery_home: Path, tmp_path: Path) -> No
     for canary in ("CANARY", "alice", "Beta question", "Team Deck", "Learn together", "Basics"):
         assert canary not in text
     record = json.loads(text)
-    assert set(record) == {"format", "version", "team", "pseudonym", "synced_on", "daily",
-                           "decks", "streaks", "goals", "personal_goals"}
+    assert set(record) == {
+        "format",
+        "version",
+        "team",
+        "pseudonym",
+        "synced_on",
+        "daily",
+        "decks",
+        "streaks",
+        "goals",
+        "personal_goals",
+    }
     assert record["synced_on"] == NOW.date().isoformat()
     assert all(len(day) == 10 for day in record["daily"])
     deck = record["decks"]["team-deck"]
@@ -161,8 +174,9 @@ def test_record_holds_no_names_or_text(mastery_home: Path, tmp_path: Path) -> No
     col.close()
 
 
-def test_record_ignores_decks_not_of_the_team(mastery_home: Path, tmp_path: Path,
-                                              write_deck) -> None:
+def test_record_ignores_decks_not_of_the_team(
+    mastery_home: Path, tmp_path: Path, write_deck
+) -> None:
     folder = make_team(tmp_path / "t")
     col = member(mastery_home, "m", folder)
     col.import_files([write_deck(DECK.replace("team-deck", "private-deck"), "p.toml")], now=NOW)
@@ -187,12 +201,15 @@ def test_pseudonym_stable_and_unlinkable(mastery_home: Path, tmp_path: Path) -> 
     [
         ('{"format": "mastery-team-summary", "vers', "corrupt or truncated"),
         ("", "corrupt or truncated"),
-        (json.dumps({"format": "mastery-team-summary", "version": SUMMARY_VERSION + 1}),
-         "newer than this Mastery"),
+        (
+            json.dumps({"format": "mastery-team-summary", "version": SUMMARY_VERSION + 1}),
+            "newer than this Mastery",
+        ),
     ],
 )
-def test_bad_summary_file_never_overwritten(mastery_home: Path, tmp_path: Path,
-                                            content: str, reason: str) -> None:
+def test_bad_summary_file_never_overwritten(
+    mastery_home: Path, tmp_path: Path, content: str, reason: str
+) -> None:
     folder = make_team(tmp_path / "t")
     col = member(mastery_home, "m", folder)
     path = folder / "summary" / f"{col.team.pseudonym('crew')}.json"
@@ -217,8 +234,9 @@ def _sync_one(home: str, folder: str, n: int) -> None:
 def test_fifty_concurrent_syncs(mastery_home: Path, tmp_path: Path) -> None:
     folder = make_team(tmp_path / "t")
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_sync_one, args=(str(mastery_home), str(folder), n))
-             for n in range(50)]
+    procs = [
+        ctx.Process(target=_sync_one, args=(str(mastery_home), str(folder), n)) for n in range(50)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -239,7 +257,10 @@ def test_two_members_sync_merge_in_git(mastery_home: Path, tmp_path: Path) -> No
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            cwd=folder, check=True, capture_output=True, text=True,
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
 
     git("init", "-q", "-b", "main")
@@ -285,8 +306,9 @@ def test_report_below_k_is_suppressed_everywhere(mastery_home: Path, tmp_path: P
     assert data["goals"][0]["progress"] == {"value": None, "members": 2, "suppressed": True}
     assert data["decks"][0]["retention"]["suppressed"] is True
     assert data["decks"][0]["coverage"]["value"] is None
-    assert data["heatmap"]["suppressed"] and all(d["reviews"] is None
-                                                 for d in data["heatmap"]["days"])
+    assert data["heatmap"]["suppressed"] and all(
+        d["reviews"] is None for d in data["heatmap"]["days"]
+    )
     assert data["streaks"]["review"]["suppressed"]
     assert data["hardest_cards"] == []
     assert all(c["suppressed"] and c["lapse_rate"] is None for c in data["cards"]["team-deck"])
@@ -341,8 +363,9 @@ def test_auto_sync_runs_only_for_teams_set_to_it(tmp_path: Path, mastery_home: P
     col.close()
 
 
-def test_auto_sync_reports_a_broken_folder_without_raising(tmp_path: Path,
-                                                            mastery_home: Path) -> None:
+def test_auto_sync_reports_a_broken_folder_without_raising(
+    tmp_path: Path, mastery_home: Path
+) -> None:
     folder = make_team(tmp_path / "team")
     col = member(mastery_home, "ann", folder)
     col.team.set_auto("crew", True)

@@ -93,8 +93,12 @@ async def test_again_brings_the_card_back_three_cards_later(geo) -> None:
             seen.append(front(app))
             await pilot.press("space", "3")
             await pilot.pause()
-        assert seen == ["Capital of Peru?", "Capital of Kenya?", "Capital of Chile?",
-                        "Capital of France?"]
+        assert seen == [
+            "Capital of Peru?",
+            "Capital of Kenya?",
+            "Capital of Chile?",
+            "Capital of France?",
+        ]
         assert front(app) == "Capital of Japan?"
 
 
@@ -182,8 +186,10 @@ async def test_the_confidence_step_works_in_cram(geo) -> None:
         assert "certain" in screen_text(app).splitlines()[1]
         await pilot.press("3", "space", "1")
         await pilot.pause()
-    assert logged(geo) == [("Capital of France?", "cram", 3, 3),
-                           ("Capital of Peru?", "cram", 1, None)]
+    assert logged(geo) == [
+        ("Capital of France?", "cram", 3, 3),
+        ("Capital of Peru?", "cram", 1, None),
+    ]
 
 
 async def test_palette_cram_asks_for_a_search_and_counts_the_matches(geo) -> None:
@@ -260,8 +266,10 @@ async def test_an_empty_search_is_a_message_not_an_empty_screen(geo) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert any(sev == "warning" and 'No cards to cram for "tag:nothing"' in msg
-                   for sev, msg in app.notes)
+        assert any(
+            sev == "warning" and 'No cards to cram for "tag:nothing"' in msg
+            for sev, msg in app.notes
+        )
 
 
 async def test_a_bad_search_from_the_command_line_is_an_error_notification(geo) -> None:

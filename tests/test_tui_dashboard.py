@@ -206,8 +206,7 @@ async def test_palette_shows_deck_names_with_brackets_literally(col, write_deck)
 
 async def test_dashboard_shows_active_goals_and_todays_journal(col, write_deck) -> None:
     add_deck(col, write_deck, "geo", "Geography", GEO)
-    col.goals.add("Learn the capitals", target="in 30 days", milestones=["Europe", "Asia"],
-                  now=NOW)
+    col.goals.add("Learn the capitals", target="in 30 days", milestones=["Europe", "Asia"], now=NOW)
     col.goals.complete_milestone("learn", 1, now=NOW)
     app = make_app(col)
     async with app.run_test(size=SIZE) as pilot:

@@ -106,7 +106,7 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         assert "1 found" in screen_text(app)
         assert app.screen.focused is app.screen.query_one("#journal-list")
         prompt = prompt_of(app, 0)
-        marked = [prompt.plain[s.start:s.end] for s in prompt.spans if s.style == HIGHLIGHT]
+        marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.style == HIGHLIGHT]
         assert marked == ["Cramming", "Cramming"]  # in the title and in the snippet
 
         # A blank page: untouched, Escape closes it without a question.
@@ -140,7 +140,7 @@ async def test_filters_for_tag_goal_visibility_and_dates(col) -> None:
         box.value = "on"  # as if typed: each change posts Input.Changed
         await pilot.pause(0.3)
         assert listed(app) == ["Goal one", "Shared one", "Old one"]
-        box.value = "old when:\""
+        box.value = 'old when:"'
         await pilot.pause(0.3)
         assert listed(app) == ["Goal one", "Shared one", "Old one"]
         assert not [n for n in app.notes if n[0] == "error"] and box.has_class("-invalid")
@@ -157,7 +157,7 @@ async def test_filters_for_tag_goal_visibility_and_dates(col) -> None:
         assert listed(app) == ["Shared one"]
         await submit(pilot, 'when:"last 7 days"')
         assert listed(app) == ["Goal one", "Shared one"]
-        await submit(pilot, 'when:october one')
+        await submit(pilot, "when:october one")
         assert listed(app) == ["Old one"]
 
         for bad, message in [
@@ -178,8 +178,9 @@ async def test_filters_for_tag_goal_visibility_and_dates(col) -> None:
 async def test_read_edit_share_and_delete_an_entry(col) -> None:
     goal = col.goals.add("Speak German", now=NOW)
     col.journal.add("# Older\n\nSome **bold** [text].", day="yesterday", now=NOW)
-    entry = col.journal.add("First draft [v1]", tags=["a", "b"], goals=[goal.id],
-                            visibility="shared", now=NOW)
+    entry = col.journal.add(
+        "First draft [v1]", tags=["a", "b"], goals=[goal.id], visibility="shared", now=NOW
+    )
     app = make_app(col)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_journal(app, pilot)
@@ -215,8 +216,11 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
         assert isinstance(app.screen, JournalScreen)
         fresh = col.journal.get(entry.id)
         assert fresh.body == "First draft [v1]!"
-        assert (fresh.title, fresh.tags, fresh.goals) == ("Second thoughts", ("x", "y"),
-                                                         ("Speak German",))
+        assert (fresh.title, fresh.tags, fresh.goals) == (
+            "Second thoughts",
+            ("x", "y"),
+            ("Speak German",),
+        )
         assert not fresh.shared and fresh.day == TODAY
         assert listed(app)[0] == "Second thoughts"
 
@@ -265,11 +269,15 @@ async def test_quick_capture_saves_a_private_entry_for_today(col) -> None:
 
 # ----------------------------------------------------------------------------- the filter
 def test_parse_filter_reads_words_phrases_and_filters() -> None:
-    got = parse_filter('fsrs "long term" tag:a TAG:b goal:"Speak German" is:Shared '
-                       'when:"last week" http://x.y')
+    got = parse_filter(
+        'fsrs "long term" tag:a TAG:b goal:"Speak German" is:Shared when:"last week" http://x.y'
+    )
     assert got == JournalFilter(
-        text='fsrs "long term" http://x.y', tags=("a", "b"), goal="Speak German",
-        visibility="shared", when="last week",
+        text='fsrs "long term" http://x.y',
+        tags=("a", "b"),
+        goal="Speak German",
+        visibility="shared",
+        when="last week",
     )
     assert parse_filter("").empty
 

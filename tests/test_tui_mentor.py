@@ -58,12 +58,29 @@ def pair(mastery_home: Path, write_deck) -> Iterator[Pair]:
         opened.append(c)
     mentee, mentor = opened
     add_deck(mentee, write_deck, "german", "German [A1]", [("der Hund", "the dog")])
-    goal = mentee.goals.add("Speak German", vision="Chat with colleagues",
-                            milestones=["Finish A1"], visibility="shared", now=NOW)
-    reading = mentee.journal.add("Read a short story", title="Reading", tags=["reading"],
-                                 visibility="shared", day=(NOW - 10 * 24 * HOUR).date(), now=NOW)
-    dative = mentee.journal.add("Learned the **dative** [case]", title="Dative [1/2]",
-                                tags=["grammar"], goals=[goal.id], visibility="shared", now=NOW)
+    goal = mentee.goals.add(
+        "Speak German",
+        vision="Chat with colleagues",
+        milestones=["Finish A1"],
+        visibility="shared",
+        now=NOW,
+    )
+    reading = mentee.journal.add(
+        "Read a short story",
+        title="Reading",
+        tags=["reading"],
+        visibility="shared",
+        day=(NOW - 10 * 24 * HOUR).date(),
+        now=NOW,
+    )
+    dative = mentee.journal.add(
+        "Learned the **dative** [case]",
+        title="Dative [1/2]",
+        tags=["grammar"],
+        goals=[goal.id],
+        visibility="shared",
+        now=NOW,
+    )
     mentee.journal.add(f"My private {CANARY}", title=f"Secret {CANARY}", now=NOW)
     yield Pair(mentee, mentor, f"g-{goal.id}", dative.uid, reading.uid)
     for c in opened:
@@ -209,10 +226,28 @@ async def test_feedback_import_shows_the_note_on_the_dashboard_until_read(
 
 async def test_feedback_list_renders_comments_with_new_marks_and_literal_brackets() -> None:
     comments = [
-        Comment("c-aaaaaaaa", "entry", "e-1", "First [bold]look[/bold]", NOW, NOW, "Bo",
-                NOW, unread=False),
-        Comment("c-bbbbbbbb", "entry", "e-1", "Then **this**", NOW + HOUR, NOW + 25 * HOUR,
-                "Bo", NOW, unread=True),
+        Comment(
+            "c-aaaaaaaa",
+            "entry",
+            "e-1",
+            "First [bold]look[/bold]",
+            NOW,
+            NOW,
+            "Bo",
+            NOW,
+            unread=False,
+        ),
+        Comment(
+            "c-bbbbbbbb",
+            "entry",
+            "e-1",
+            "Then **this**",
+            NOW + HOUR,
+            NOW + 25 * HOUR,
+            "Bo",
+            NOW,
+            unread=True,
+        ),
     ]
 
     class Host(App[None]):

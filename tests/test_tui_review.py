@@ -312,8 +312,13 @@ async def test_space_still_reveals_without_a_confidence(sure) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "space")
         await pilot.pause()
-        assert "Paris" in screen_text(app) and status_line(app).split() == ["Geography", "new",
-                                                                             "0", "/", "3"]
+        assert "Paris" in screen_text(app) and status_line(app).split() == [
+            "Geography",
+            "new",
+            "0",
+            "/",
+            "3",
+        ]
         await pilot.press("3")
         await pilot.pause()
     assert confidences(sure) == [(3, None)]

@@ -8,8 +8,9 @@ from test_team import make_team, member
 from test_tui_helpers import SIZE, make_app
 
 
-async def test_finishing_a_review_session_syncs_auto_teams(tmp_path: Path,
-                                                           mastery_home: Path) -> None:
+async def test_finishing_a_review_session_syncs_auto_teams(
+    tmp_path: Path, mastery_home: Path
+) -> None:
     folder = make_team(tmp_path / "team")
     col = member(mastery_home, "ann", folder, reviews=0)
     col.team.set_auto("crew", True)

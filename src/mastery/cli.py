@@ -27,26 +27,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mastery {__version__}")
     parser.add_argument("--home", metavar="DIR", help="folder of all profiles (or MASTERY_HOME)")
-    parser.add_argument("--profile", default="default", metavar="NAME",
-                        help="whose profile to open (default: %(default)s)")
-    parser.add_argument("--no-bundled-decks", action="store_true",
-                        help="create a new profile without the bundled decks")
+    parser.add_argument(
+        "--profile",
+        default="default",
+        metavar="NAME",
+        help="whose profile to open (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-bundled-decks",
+        action="store_true",
+        help="create a new profile without the bundled decks",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("review", help="go straight into today's review")
     p.add_argument("--deck", metavar="ID", help="review only this deck")
 
     p = sub.add_parser("cram", help="go through any search without touching the schedule")
-    p.add_argument("query", nargs="*", metavar="SEARCH",
-                   help="e.g. deck:x tag:x due:3 is:new (every card when left out)")
-    p.add_argument("--list", action="store_true",
-                   help="print the cards in session order instead of opening the app")
+    p.add_argument(
+        "query",
+        nargs="*",
+        metavar="SEARCH",
+        help="e.g. deck:x tag:x due:3 is:new (every card when left out)",
+    )
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="print the cards in session order instead of opening the app",
+    )
     p.add_argument("--json", action="store_true", help="print them as JSON (implies --list)")
 
     p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--with-history", action="store_true",
-                   help="Anki packages: bring the review history and reschedule from it")
+    p.add_argument(
+        "--with-history",
+        action="store_true",
+        help="Anki packages: bring the review history and reschedule from it",
+    )
     _json_flag(p)
 
     p = sub.add_parser("decks", help="list decks with today's counts")
@@ -60,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(p)
     p = deck.add_parser("fmt", help="write explicit card ids into deck files")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--check", action="store_true",
-                   help="only report files that would change (exit 1 if any)")
+    p.add_argument(
+        "--check", action="store_true", help="only report files that would change (exit 1 if any)"
+    )
 
     p = deck.add_parser("export", help="write a deck of this profile as a TOML deck file")
     p.add_argument("deck", metavar="DECK", help="the deck id")
@@ -82,25 +100,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "stats", help="reviews, streak, heatmap, true retention, forecast, card states"
     )
-    p.add_argument("--deck", metavar="ID", help="the figures of one deck (the first lines "
-                   "stay the profile's)")
+    p.add_argument(
+        "--deck", metavar="ID", help="the figures of one deck (the first lines stay the profile's)"
+    )
     _json_flag(p)
 
-    p = sub.add_parser("calibration",
-                       help="how sure you said you were against how often you recalled")
+    p = sub.add_parser(
+        "calibration", help="how sure you said you were against how often you recalled"
+    )
     p.add_argument("--deck", metavar="DECK", help="only this deck's answers")
-    p.add_argument("--by", choices=["month", "week"], default="month",
-                   help="periods of the over-time view (default: %(default)s)")
+    p.add_argument(
+        "--by",
+        choices=["month", "week"],
+        default="month",
+        help="periods of the over-time view (default: %(default)s)",
+    )
     _json_flag(p)
 
     p = sub.add_parser("optimize", help="fit FSRS to your own reviews (log loss before/after)")
     p.add_argument("--deck", metavar="DECK", help="fit one deck's reviews, for that deck only")
-    p.add_argument("--apply", action="store_true",
-                   help="use the fitted weights (only if they predict your reviews better)")
-    p.add_argument("--reschedule", action="store_true",
-                   help="with --apply: recompute every studied card's schedule with them")
-    p.add_argument("--reset", action="store_true",
-                   help="go back to FSRS's defaults (for --deck: to the profile's weights)")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="use the fitted weights (only if they predict your reviews better)",
+    )
+    p.add_argument(
+        "--reschedule",
+        action="store_true",
+        help="with --apply: recompute every studied card's schedule with them",
+    )
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="go back to FSRS's defaults (for --deck: to the profile's weights)",
+    )
     _json_flag(p)
 
     p = sub.add_parser("workload", help="reviews per day and knowledge kept at each retention")
@@ -124,29 +157,57 @@ def _goal_parsers(sub: Any) -> None:
     def goal_fields(p: argparse.ArgumentParser, editing: bool) -> None:
         p.add_argument("--vision", help="what you want")
         p.add_argument("--reality", help="where you stand now")
-        p.add_argument("--category", help="a discipline (personal-mastery, mental-models, "
-                       "shared-vision, team-learning, systems-thinking) or your own word")
-        p.add_argument("--target", metavar="DATE",
-                       help='target date: "2027-03-01", "in 3 months", "end of quarter"')
-        p.add_argument("--cadence", help='practice rule: "every weekday", "mon,wed,fri", '
-                       '"3 times a week"' + (' ("" clears)' if editing else ""))
-        p.add_argument("--deck", action="append", dest="decks", metavar="DECK",
-                       help="link a deck whose cards measure progress (repeatable)")
+        p.add_argument(
+            "--category",
+            help="a discipline (personal-mastery, mental-models, "
+            "shared-vision, team-learning, systems-thinking) or your own word",
+        )
+        p.add_argument(
+            "--target",
+            metavar="DATE",
+            help='target date: "2027-03-01", "in 3 months", "end of quarter"',
+        )
+        p.add_argument(
+            "--cadence",
+            help='practice rule: "every weekday", "mon,wed,fri", '
+            '"3 times a week"' + (' ("" clears)' if editing else ""),
+        )
+        p.add_argument(
+            "--deck",
+            action="append",
+            dest="decks",
+            metavar="DECK",
+            help="link a deck whose cards measure progress (repeatable)",
+        )
         vis = p.add_mutually_exclusive_group()
-        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility",
-                         help="share with your mentor")
-        vis.add_argument("--private", action="store_const", const="private", dest="visibility",
-                         help="keep private (the default)")
+        vis.add_argument(
+            "--shared",
+            action="store_const",
+            const="shared",
+            dest="visibility",
+            help="share with your mentor",
+        )
+        vis.add_argument(
+            "--private",
+            action="store_const",
+            const="private",
+            dest="visibility",
+            help="keep private (the default)",
+        )
         _json_flag(p)
 
     p = goals.add_parser("add", help="add a goal")
     p.add_argument("title")
-    p.add_argument("--milestone", action="append", dest="milestones", metavar="TITLE",
-                   help="a milestone, in order (repeatable)")
+    p.add_argument(
+        "--milestone",
+        action="append",
+        dest="milestones",
+        metavar="TITLE",
+        help="a milestone, in order (repeatable)",
+    )
     goal_fields(p, editing=False)
     p = goals.add_parser("list", help="list goals with progress and days left")
-    p.add_argument("--status", default="active",
-                   choices=["active", "achieved", "dropped", "all"])
+    p.add_argument("--status", default="active", choices=["active", "achieved", "dropped", "all"])
     _json_flag(p)
     p = goals.add_parser("show", help="one goal: vision and reality, milestones, progress")
     p.add_argument("ref", metavar="GOAL", help="goal number or the start of its title")
@@ -155,8 +216,11 @@ def _goal_parsers(sub: Any) -> None:
     p.add_argument("ref", metavar="GOAL")
     p.add_argument("--title")
     goal_fields(p, editing=True)
-    for name, text in (("done", "mark a goal achieved"), ("drop", "drop a goal"),
-                       ("reopen", "make a goal active again")):
+    for name, text in (
+        ("done", "mark a goal achieved"),
+        ("drop", "drop a goal"),
+        ("reopen", "make a goal active again"),
+    ):
         p = goals.add_parser(name, help=text)
         p.add_argument("ref", metavar="GOAL")
         _json_flag(p)
@@ -189,21 +253,31 @@ def _journal_parsers(sub: Any) -> None:
         vis = p.add_mutually_exclusive_group()
         vis.add_argument("--shared", action="store_const", const="shared", dest="visibility")
         vis.add_argument("--private", action="store_const", const="private", dest="visibility")
-        p.add_argument("--when", metavar="PHRASE",
-                       help='"last week", "since 2026-10-01", "in march", "last 30 days"')
+        p.add_argument(
+            "--when",
+            metavar="PHRASE",
+            help='"last week", "since 2026-10-01", "in march", "last 30 days"',
+        )
         p.add_argument("--limit", type=int, metavar="N")
         _json_flag(p)
 
     p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
     p.add_argument("text", nargs="?", help="the entry; without it, stdin or $EDITOR")
-    p.add_argument("--prompt", metavar="KEY",
-                   help="start from a prompt (see `mastery journal prompts`)")
+    p.add_argument(
+        "--prompt", metavar="KEY", help="start from a prompt (see `mastery journal prompts`)"
+    )
     p.add_argument("--date", metavar="DATE", help='"yesterday", "last friday", "2026-11-02"')
     p.add_argument("--title")
     p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
     p.add_argument("--goal", action="append", dest="goals", metavar="GOAL")
-    p.add_argument("--shared", action="store_const", const="shared", dest="visibility",
-                   default="private", help="share with your mentor (entries are private by default)")
+    p.add_argument(
+        "--shared",
+        action="store_const",
+        const="shared",
+        dest="visibility",
+        default="private",
+        help="share with your mentor (entries are private by default)",
+    )
     _json_flag(p)
     p = actions.add_parser("list", help="entries, newest first")
     filters(p)
@@ -232,13 +306,22 @@ def _mentor_parsers(sub: Any) -> None:
 
     p = actions.add_parser("export", help="write a bundle of what you share for your mentor")
     p.add_argument("--to", metavar="FILE", help="the bundle file to write")
-    p.add_argument("--since", metavar="DATE",
-                   help='only entries from this day on: "2026-10-01", "3 weeks ago"')
+    p.add_argument(
+        "--since", metavar="DATE", help='only entries from this day on: "2026-10-01", "3 weeks ago"'
+    )
     p.add_argument("--name", help="the name your mentor sees (remembered)")
-    p.add_argument("--deck", action="append", dest="decks", metavar="DECK",
-                   help="include this deck's maturity (counts only, no card text; repeatable)")
-    p.add_argument("--preview", action="store_true",
-                   help="print exactly what would be written, and write nothing")
+    p.add_argument(
+        "--deck",
+        action="append",
+        dest="decks",
+        metavar="DECK",
+        help="include this deck's maturity (counts only, no card text; repeatable)",
+    )
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="print exactly what would be written, and write nothing",
+    )
     _json_flag(p)
     p = actions.add_parser("feedback", help="import your mentor's feedback file")
     p.add_argument("file", metavar="FILE")
@@ -253,8 +336,11 @@ def _mentor_parsers(sub: Any) -> None:
     p.add_argument("name", metavar="NAME")
     p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
     p.add_argument("--goal", metavar="GOAL", help="g-<id>, or the start of the goal's title")
-    p.add_argument("--when", metavar="PHRASE",
-                   help='"last week", "since 2026-10-01", "in march", "last 30 days"')
+    p.add_argument(
+        "--when",
+        metavar="PHRASE",
+        help='"last week", "since 2026-10-01", "in march", "last 30 days"',
+    )
     p.add_argument("--keep-unread", action="store_true", help="do not mark entries read")
     _json_flag(p)
     p = actions.add_parser("open", help="open the Mentees screen")
@@ -264,15 +350,16 @@ def _mentor_parsers(sub: Any) -> None:
     p.add_argument("ref", metavar="ENTRY_OR_GOAL", help="entry id (e-...) or goal id (g-...)")
     p.add_argument("text")
     _json_flag(p)
-    p = actions.add_parser("note", help="write your overall note for a mentee (\"\" clears it)")
+    p = actions.add_parser("note", help='write your overall note for a mentee ("" clears it)')
     p.add_argument("name", metavar="NAME")
     p.add_argument("text")
     _json_flag(p)
     p = actions.add_parser("reply", help="write the feedback file for a mentee")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--to", required=True, metavar="FILE")
-    p.add_argument("--name", dest="my_name", metavar="YOUR_NAME",
-                   help="the name your mentee sees (remembered)")
+    p.add_argument(
+        "--name", dest="my_name", metavar="YOUR_NAME", help="the name your mentee sees (remembered)"
+    )
     _json_flag(p)
 
 
@@ -286,8 +373,11 @@ def _team_parsers(sub: Any) -> None:
     _json_flag(p)
     p = actions.add_parser("join", help="join a team folder (validates its team.toml)")
     p.add_argument("dir", metavar="DIR")
-    p.add_argument("--sync", action="store_true",
-                   help="opt in to sharing your anonymized summary with this team")
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="opt in to sharing your anonymized summary with this team",
+    )
     _json_flag(p)
     p = actions.add_parser("list", help="the teams you joined")
     _json_flag(p)
@@ -298,18 +388,28 @@ def _team_parsers(sub: Any) -> None:
     p.add_argument("team", nargs="?", metavar="TEAM")
     opt = p.add_mutually_exclusive_group()
     opt.add_argument("--enable", action="store_true", help="opt in, then sync")
-    opt.add_argument("--disable", action="store_true", help="opt out (your record stays "
-                     "until you leave)")
-    opt.add_argument("--auto", action="store_true",
-                     help="opt in and sync automatically after every review session")
-    opt.add_argument("--manual", action="store_true",
-                     help="stop syncing automatically (sync stays on when you run it)")
+    opt.add_argument(
+        "--disable", action="store_true", help="opt out (your record stays until you leave)"
+    )
+    opt.add_argument(
+        "--auto",
+        action="store_true",
+        help="opt in and sync automatically after every review session",
+    )
+    opt.add_argument(
+        "--manual",
+        action="store_true",
+        help="stop syncing automatically (sync stays on when you run it)",
+    )
     _json_flag(p)
     p = actions.add_parser("report", help="the team's progress, k-anonymous")
     p.add_argument("team", nargs="?", metavar="TEAM")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
-    p.add_argument("--cards", action="store_true",
-                   help="rank each team deck's cards by again-rate (for deck maintainers)")
+    p.add_argument(
+        "--cards",
+        action="store_true",
+        help="rank each team deck's cards by again-rate (for deck maintainers)",
+    )
     p = actions.add_parser("leave", help="remove your record from the summary and forget the team")
     p.add_argument("team", metavar="TEAM")
 
@@ -353,8 +453,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         try:
             if command == "review" and args.deck:
                 col.deck(args.deck)  # fail before the screen opens
-            run_app(col, start_review=command == "review",
-                    deck_key=getattr(args, "deck", None))
+            run_app(col, start_review=command == "review", deck_key=getattr(args, "deck", None))
         finally:
             col.close()
         return 0
@@ -378,11 +477,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _import(col: Any, args: argparse.Namespace) -> int:
     reports = col.import_files(args.files, with_history=args.with_history)
     if args.json:
-        _print_json([
-            {**r.to_dict(), **({"history_cards": r.history_cards,
-                                "history_reviews": r.history_reviews} if args.with_history else {})}
-            for r in reports
-        ])
+        _print_json(
+            [
+                {
+                    **r.to_dict(),
+                    **(
+                        {"history_cards": r.history_cards, "history_reviews": r.history_reviews}
+                        if args.with_history
+                        else {}
+                    ),
+                }
+                for r in reports
+            ]
+        )
         return 0
     _table(
         ["deck", "added", "updated", "unchanged", "suspended", "restored"],
@@ -391,19 +498,32 @@ def _import(col: Any, args: argparse.Namespace) -> int:
     if args.with_history:
         cards = sum(r.history_cards for r in reports)
         answers = sum(r.history_reviews for r in reports)
-        print(f"review history: {answers} answers replayed onto {cards} cards"
-              if cards else "review history: nothing new to replay")
+        print(
+            f"review history: {answers} answers replayed onto {cards} cards"
+            if cards
+            else "review history: nothing new to replay"
+        )
     return 0
 
 
 def _decks(col: Any, args: argparse.Namespace) -> int:
     decks = col.decks()
     if args.json:
-        _print_json([
-            {"id": d.key, "name": d.name, "version": d.version, "cards": d.total, "new": d.new,
-             "learning": d.learning, "due": d.due, "suspended": d.suspended}
-            for d in decks
-        ])
+        _print_json(
+            [
+                {
+                    "id": d.key,
+                    "name": d.name,
+                    "version": d.version,
+                    "cards": d.total,
+                    "new": d.new,
+                    "learning": d.learning,
+                    "due": d.due,
+                    "suspended": d.suspended,
+                }
+                for d in decks
+            ]
+        )
         return 0
     if not decks:
         print("No decks yet. Import one with: mastery import FILE.toml")
@@ -434,25 +554,48 @@ def _card_show(col: Any, args: argparse.Namespace) -> int:
         "reps": card.reps,
         "lapses": card.lapses,
         "history": [
-            {"at": h.reviewed_at.isoformat(), "rating": h.rating_name,
-             "elapsed_days": h.elapsed_days, "interval_days": h.scheduled_days,
-             "stability": round(h.stability_after, 2), "difficulty": round(h.difficulty_after, 2)}
+            {
+                "at": h.reviewed_at.isoformat(),
+                "rating": h.rating_name,
+                "elapsed_days": h.elapsed_days,
+                "interval_days": h.scheduled_days,
+                "stability": round(h.stability_after, 2),
+                "difficulty": round(h.difficulty_after, 2),
+            }
             for h in info.history
         ],
     }
     if args.json:
         _print_json(data)
         return 0
-    for key in ("number", "ref", "state", "suspended", "due", "stability_days", "difficulty",
-                "retrievability", "reps", "lapses"):
+    for key in (
+        "number",
+        "ref",
+        "state",
+        "suspended",
+        "due",
+        "stability_days",
+        "difficulty",
+        "retrievability",
+        "reps",
+        "lapses",
+    ):
         print(f"{key.replace('_', ' '):>15}: {data[key]}")
     print(f"{'tags':>15}: {' '.join(card.tags)}")
     print(f"\n{card.front}\n---\n{card.back}\n")
     if info.history:
         _table(
             ["when", "rating", "elapsed", "interval", "stability"],
-            [[h["at"][:16].replace("T", " "), h["rating"], h["elapsed_days"],
-              h["interval_days"], h["stability"]] for h in data["history"]],
+            [
+                [
+                    h["at"][:16].replace("T", " "),
+                    h["rating"],
+                    h["elapsed_days"],
+                    h["interval_days"],
+                    h["stability"],
+                ]
+                for h in data["history"]
+            ],
         )
     return 0
 
@@ -470,8 +613,10 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
     print(f"Reviews total: {data['reviews_total']}")
     print(f"Streak: {data['streak_days']} days")
     cards = data["cards"]
-    print(f"Cards: {cards['total']} ({cards['new']} new, {cards['learning']} learning, "
-          f"{cards['review']} review, {cards['suspended']} suspended)")
+    print(
+        f"Cards: {cards['total']} ({cards['new']} new, {cards['learning']} learning, "
+        f"{cards['review']} review, {cards['suspended']} suspended)"
+    )
     print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
     if data["next_due"]:
         print(f"Next due: {data['next_due']}")
@@ -489,20 +634,36 @@ def _cram(col: Any, args: argparse.Namespace) -> int:
         cards = col.cram_cards(query)
         zone = col.clock.zone
         if args.json:
-            _print_json([
-                {"number": c.id, "ref": c.ref, "deck": c.deck_key, "front": c.front,
-                 "back": c.back, "tags": list(c.tags), "state": c.state_name,
-                 "due": c.due.isoformat() if c.due else None}
-                for c in cards
-            ])
+            _print_json(
+                [
+                    {
+                        "number": c.id,
+                        "ref": c.ref,
+                        "deck": c.deck_key,
+                        "front": c.front,
+                        "back": c.back,
+                        "tags": list(c.tags),
+                        "state": c.state_name,
+                        "due": c.due.isoformat() if c.due else None,
+                    }
+                    for c in cards
+                ]
+            )
         elif not cards:
             print(nothing_to_cram(query or "all cards"))
         else:
             _table(
                 ["#", "deck", "front", "state", "due"],
-                [[c.id, c.deck_key, _excerpt(c.front, 44), c.state_name,
-                  c.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.due else "-"]
-                 for c in cards],
+                [
+                    [
+                        c.id,
+                        c.deck_key,
+                        _excerpt(c.front, 44),
+                        c.state_name,
+                        c.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.due else "-",
+                    ]
+                    for c in cards
+                ],
             )
         return 0
     if col.start_cram(query).current is None:
@@ -534,42 +695,60 @@ def _calibration(col: Any, args: argparse.Namespace) -> int:
 def _print_calibration(cal: Any) -> None:
     """The calibration figures as compact tables; empty parts say how to fill them."""
     if not cal.answers:
-        print("No answers with a confidence yet: turn on the confidence step in settings "
-              "(confidence_step: `mastery config confidence_step true`, or s in the app), then "
-              "press j unsure, k fairly sure or l certain before each answer is revealed.")
+        print(
+            "No answers with a confidence yet: turn on the confidence step in settings "
+            "(confidence_step: `mastery config confidence_step true`, or s in the app), then "
+            "press j unsure, k fairly sure or l certain before each answer is revealed."
+        )
     else:
         print(f"How sure you were, against how often you recalled ({cal.answers} answers):")
-        _table(["confidence", "said", "recalled", "answers", ""], [
-            [lv.name, f"{lv.stated:.0%}", _percent(lv.recall_rate), lv.answers,
-             _bar(lv.recall_rate or 0.0)]
-            for lv in cal.levels
-        ])
+        _table(
+            ["confidence", "said", "recalled", "answers", ""],
+            [
+                [
+                    lv.name,
+                    f"{lv.stated:.0%}",
+                    _percent(lv.recall_rate),
+                    lv.answers,
+                    _bar(lv.recall_rate or 0.0),
+                ]
+                for lv in cal.levels
+            ],
+        )
         points = "" if "points" in cal.score.verdict else f" ({_signed(cal.score.points)} points)"
         print(f"\nOverall: {cal.score.verdict}{points}")
         if len(cal.decks) > 1 or cal.deck_key is None:
             print()
-            _table(["deck", "answers", "score", "verdict"], [
-                [d.deck_key, d.score.answers, _signed(d.score.points), d.score.verdict]
-                for d in cal.decks
-            ])
+            _table(
+                ["deck", "answers", "score", "verdict"],
+                [
+                    [d.deck_key, d.score.answers, _signed(d.score.points), d.score.verdict]
+                    for d in cal.decks
+                ],
+            )
         periods = [p for p in cal.periods if p.score.answers]
         print(f"\nOver time (by {cal.period}):")
-        _table([cal.period, "answers", "score", "verdict"], [
-            [p.label, p.score.answers, _signed(p.score.points), p.score.verdict] for p in periods
-        ])
+        _table(
+            [cal.period, "answers", "score", "verdict"],
+            [[p.label, p.score.answers, _signed(p.score.points), p.score.verdict] for p in periods],
+        )
         if cal.certain_misses:
             print('\nAnswered "certain", then Again:')
-            _table(["card", "again", "certain", "front"], [
-                [m.ref, m.failed, m.certain, m.front[:40]] for m in cal.certain_misses
-            ])
+            _table(
+                ["card", "again", "certain", "front"],
+                [[m.ref, m.failed, m.certain, m.front[:40]] for m in cal.certain_misses],
+            )
     model = cal.model
     print(f"\nFSRS's own calibration ({model.answers} reviews of review cards):")
     if model.answers:
-        _table(["predicted", "mean", "recalled", "reviews", ""], [
-            [b.label, _percent(b.predicted), _percent(b.actual), b.count,
-             _bar(b.actual or 0.0)]
-            for b in model.bins if b.count
-        ])
+        _table(
+            ["predicted", "mean", "recalled", "reviews", ""],
+            [
+                [b.label, _percent(b.predicted), _percent(b.actual), b.count, _bar(b.actual or 0.0)]
+                for b in model.bins
+                if b.count
+            ],
+        )
         print(f"Log loss {model.log_loss:.3f} · RMSE (bins) {model.rmse_bins:.1%}")
     print(model.summary)
 
@@ -612,15 +791,24 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json([g.to_dict() for g in rows])
         elif not rows:
-            print(f"No {'' if args.status == 'all' else args.status + ' '}goals. "
-                  'Add one with: mastery goal add "Title" --vision "..." --target "in 3 months"')
+            print(
+                f"No {'' if args.status == 'all' else args.status + ' '}goals. "
+                'Add one with: mastery goal add "Title" --vision "..." --target "in 3 months"'
+            )
         else:
             _table(
                 ["#", "goal", "progress", "milestones", "target", "left"],
-                [[g.id, g.title, f"{_bar(g.progress)} {g.progress:.0%}",
-                  f"{g.milestones_done}/{g.milestones_total}",
-                  g.target.isoformat() if g.target else "-",
-                  "-" if g.days_left is None else f"{g.days_left}d"] for g in rows],
+                [
+                    [
+                        g.id,
+                        g.title,
+                        f"{_bar(g.progress)} {g.progress:.0%}",
+                        f"{g.milestones_done}/{g.milestones_total}",
+                        g.target.isoformat() if g.target else "-",
+                        "-" if g.days_left is None else f"{g.days_left}d",
+                    ]
+                    for g in rows
+                ],
             )
         return 0
     if action == "show":
@@ -653,8 +841,10 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         return 0
     fields = {}
     if action in ("add", "edit"):
-        fields = {k: getattr(args, k) for k in ("vision", "reality", "category", "target",
-                                                "cadence", "decks", "visibility")}
+        fields = {
+            k: getattr(args, k)
+            for k in ("vision", "reality", "category", "target", "cadence", "decks", "visibility")
+        }
         fields = {k: v for k, v in fields.items() if v is not None}
     if action == "add":
         view = goals.add(args.title, milestones=args.milestones or (), **fields)
@@ -665,8 +855,9 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(view.to_dict())
     else:
-        print(f"{view.id}  {view.title}  [{view.status}]  {_bar(view.progress)} "
-              f"{view.progress:.0%}")
+        print(
+            f"{view.id}  {view.title}  [{view.status}]  {_bar(view.progress)} {view.progress:.0%}"
+        )
     return 0
 
 
@@ -698,8 +889,7 @@ def _print_goal(g: Any) -> None:
         warn = "  (falling: look at what changed)" if g.confidence_falling else ""
         print(f"\nConfidence: {trend}{warn}")
     if g.check_in_due and g.status == "active":
-        print("Check-in due: mastery goal checkin "
-              f"{g.id} CONFIDENCE \"why\"")
+        print(f'Check-in due: mastery goal checkin {g.id} CONFIDENCE "why"')
     if len(g.history) > 1:
         print(f"\nProgress over time: {_spark([p.progress for p in g.history])}")
 
@@ -722,14 +912,19 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         if body is None:
             template = journal.template(args.prompt) if args.prompt else ""
             body = sys.stdin.read() if not sys.stdin.isatty() else _edit_text(template)
-        entry = journal.add(body, day=args.date, title=args.title or "", tags=args.tags or (),
-                            goals=args.goals or (), prompt=args.prompt,
-                            visibility=args.visibility)
+        entry = journal.add(
+            body,
+            day=args.date,
+            title=args.title or "",
+            tags=args.tags or (),
+            goals=args.goals or (),
+            prompt=args.prompt,
+            visibility=args.visibility,
+        )
         if args.json:
             _print_json(entry.to_dict())
         else:
-            print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): "
-                  f"{entry.title}")
+            print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}")
         return 0
     if action == "show":
         entry = journal.get(args.ref)
@@ -737,8 +932,10 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json({**entry.to_dict(), "feedback": [c.to_dict() for c in comments]})
         else:
-            print(f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
-                  + (f"  prompt: {entry.prompt}" if entry.prompt else ""))
+            print(
+                f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
+                + (f"  prompt: {entry.prompt}" if entry.prompt else "")
+            )
             if entry.tags:
                 print("tags: " + " ".join(entry.tags))
             if entry.goals:
@@ -762,8 +959,9 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(summary.to_dict())
         else:
-            print(f"{summary.added} added, {summary.updated} updated, "
-                  f"{summary.unchanged} unchanged")
+            print(
+                f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged"
+            )
             for note in summary.notes:
                 print(f"note: {note}")
         return 0
@@ -771,8 +969,12 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
     if args.goal:
         goal = int(args.goal) if args.goal.isdigit() else args.goal
     hits = journal.search(
-        " ".join(args.words) if action == "search" else None, tag=args.tags, goal=goal,
-        visibility=args.visibility, when=args.when, limit=args.limit,
+        " ".join(args.words) if action == "search" else None,
+        tag=args.tags,
+        goal=goal,
+        visibility=args.visibility,
+        when=args.when,
+        limit=args.limit,
     )
     if action == "export":
         entries = [h.entry for h in hits]
@@ -786,12 +988,16 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
             sys.stdout.write(journal.export_markdown(entries))
         return 0
     if args.json:
-        _print_json([h.to_dict() for h in hits] if action == "search"
-                    else [h.entry.to_dict() for h in hits])
+        _print_json(
+            [h.to_dict() for h in hits] if action == "search" else [h.entry.to_dict() for h in hits]
+        )
         return 0
     if not hits:
-        print("No entries match." if action == "search" or args.when or args.tags
-              else 'No entries yet. Write one with: mastery journal add "What I learned..."')
+        print(
+            "No entries match."
+            if action == "search" or args.when or args.tags
+            else 'No entries yet. Write one with: mastery journal add "What I learned..."'
+        )
         return 0
     mark = _highlighter()
     for hit in hits:
@@ -822,8 +1028,7 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
     if action == "export":
         if not args.to and not args.preview:
             raise MasteryError("where to? give --to FILE (or --preview to see the bundle)")
-        preview = mentor.preview_bundle(since=args.since, name=args.name,
-                                        decks=args.decks or ())
+        preview = mentor.preview_bundle(since=args.since, name=args.name, decks=args.decks or ())
         if args.preview:
             sys.stdout.write(preview.text)
             return 0
@@ -831,8 +1036,10 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json({**preview.to_dict(), "file": args.to})
         else:
-            print(f"Wrote {_count(preview.entry_count, 'shared entry', 'shared entries')} and "
-                  f"{_count(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}")
+            print(
+                f"Wrote {_count(preview.entry_count, 'shared entry', 'shared entries')} and "
+                f"{_count(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}"
+            )
             print("Private entries, private goals and card text are never included.")
         return 0
     if action == "feedback":
@@ -840,9 +1047,11 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(report.to_dict())
             return 0
-        print(f"Feedback from {report.mentor_name}: {_count(report.added, 'new comment')}, "
-              f"{report.updated} updated, {report.unchanged} unchanged, "
-              f"{report.withdrawn} withdrawn")
+        print(
+            f"Feedback from {report.mentor_name}: {_count(report.added, 'new comment')}, "
+            f"{report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.withdrawn} withdrawn"
+        )
         if report.note is not None:
             print(f"New note from {report.mentor_name}:")
             for line in report.note.body.splitlines():
@@ -857,9 +1066,11 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             return 0
         m = added.mentee
         verb = "Added" if added.new_mentee else "Updated"
-        print(f"{verb} {m.name}: {added.added} new, {added.updated} changed, "
-              f"{added.unchanged} unchanged, {added.removed} no longer shared; "
-              f"{_count(m.entries, 'entry', 'entries')} and {_count(m.goals, 'goal')} in all")
+        print(
+            f"{verb} {m.name}: {added.added} new, {added.updated} changed, "
+            f"{added.unchanged} unchanged, {added.removed} no longer shared; "
+            f"{_count(m.entries, 'entry', 'entries')} and {_count(m.goals, 'goal')} in all"
+        )
         return 0
     if action == "list":
         mentees = mentor.mentees()
@@ -870,8 +1081,10 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         else:
             _table(
                 ["mentee", "last activity", "entries", "unread", "goals", "comments"],
-                [[m.name, m.last_activity.isoformat(), m.entries, m.unread, m.goals,
-                  m.comments] for m in mentees],
+                [
+                    [m.name, m.last_activity.isoformat(), m.entries, m.unread, m.goals, m.comments]
+                    for m in mentees
+                ],
             )
         return 0
     if action == "show":
@@ -900,8 +1113,10 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         else:
             note = " and your note" if preview.note else ""
             withdrawn = f", {len(preview.withdrawn)} withdrawn" if preview.withdrawn else ""
-            print(f"Wrote {_count(len(preview.comments), 'comment')}{withdrawn}{note} for "
-                  f"{preview.mentee.name} to {args.to}")
+            print(
+                f"Wrote {_count(len(preview.comments), 'comment')}{withdrawn}{note} for "
+                f"{preview.mentee.name} to {args.to}"
+            )
         return 0
     raise MasteryError(f"unknown mentor action {action}")
 
@@ -913,16 +1128,25 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
     if not args.keep_unread and entries:
         mentor.mark_entries_read(info, [e.uid for e in entries])
     if args.json:
-        _print_json({"mentee": info.to_dict(), "goals": [g.to_dict() for g in goals],
-                     "entries": [e.to_dict() for e in entries]})
+        _print_json(
+            {
+                "mentee": info.to_dict(),
+                "goals": [g.to_dict() for g in goals],
+                "entries": [e.to_dict() for e in entries],
+            }
+        )
         return 0
     s = info.summary
     retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
-    print(f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
-          f"last activity {info.last_activity.isoformat()})")
-    print(f"Review streak {_count(s.review_streak, 'day')} · journal streak "
-          f"{_count(s.journal_streak, 'day')} · {_count(s.reviews_30d, 'review')} in 30 days, "
-          f"retention {retention}")
+    print(
+        f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
+        f"last activity {info.last_activity.isoformat()})"
+    )
+    print(
+        f"Review streak {_count(s.review_streak, 'day')} · journal streak "
+        f"{_count(s.journal_streak, 'day')} · {_count(s.reviews_30d, 'review')} in 30 days, "
+        f"retention {retention}"
+    )
     for d in s.decks:
         print(f"  {d.name} ({d.key}): {d.mature}/{d.cards} mature, {d.studied} studied")
     if info.note:
@@ -940,15 +1164,20 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
             print("    Confidence: " + " -> ".join(str(c) for _, c in g.confidence_trend[-6:]))
         _print_own_comments(g.comments)
     if not entries:
-        print("\nNo shared entries match." if (args.tags or args.goal or args.when)
-              else "\nNo shared entries.")
+        print(
+            "\nNo shared entries match."
+            if (args.tags or args.goal or args.when)
+            else "\nNo shared entries."
+        )
     for e in entries:
         new = "  [new]" if e.unread else ""
         tags = ("  #" + " #".join(e.tags)) if e.tags else ""
         print(f"\n{e.day.isoformat()}  {e.uid}  {e.title}{new}{tags}")
         if e.goals:
-            print("    goals: " + "; ".join(f"{g} {t}" for g, t in zip(e.goal_ids, e.goals,
-                                                                        strict=True)))
+            print(
+                "    goals: "
+                + "; ".join(f"{g} {t}" for g, t in zip(e.goal_ids, e.goals, strict=True))
+            )
         for line in e.body.splitlines():
             print(f"    {line}")
         _print_own_comments(e.comments)
@@ -996,8 +1225,9 @@ def _edit_text(template: str) -> str:
     try:
         result = subprocess.run([*shlex.split(editor), name], check=False)
         if result.returncode != 0:
-            raise MasteryError(f"the editor ({editor}) exited with status {result.returncode}; "
-                               "nothing saved")
+            raise MasteryError(
+                f"the editor ({editor}) exited with status {result.returncode}; nothing saved"
+            )
         return Path(name).read_text(encoding="utf-8")
     finally:
         Path(name).unlink(missing_ok=True)
@@ -1052,17 +1282,21 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         if as_json:
             _print_json(config.to_dict())
         else:
-            print(f"Created team {config.name} ({config.id}) in {config.folder} with "
-                  f"{_count(len(config.decks), 'deck')}. Join it with: mastery team join "
-                  f"{args.dir}")
+            print(
+                f"Created team {config.name} ({config.id}) in {config.folder} with "
+                f"{_count(len(config.decks), 'deck')}. Join it with: mastery team join "
+                f"{args.dir}"
+            )
         return 0
     if action == "join":
         config = team.join(args.dir, sync=args.sync)
         if as_json:
             _print_json({**config.to_dict(), "sync": team.sync_enabled(config.id)})
         else:
-            print(f"Joined team {config.name} ({config.id}). Get its decks with: "
-                  f"mastery team pull {config.id}")
+            print(
+                f"Joined team {config.name} ({config.id}). Get its decks with: "
+                f"mastery team pull {config.id}"
+            )
             if not team.sync_enabled(config.id):
                 print(f"Sync is off; opt in with: mastery team sync {config.id} --enable")
         return 0
@@ -1073,9 +1307,18 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         elif not teams:
             print("No teams yet. Join one with: mastery team join DIR")
         else:
-            _table(["Team", "Name", "Sync", "Folder"],
-                   [[t.id, t.name + (f" ({t.problem})" if t.problem else ""),
-                     "on" if t.sync else "off", str(t.folder)] for t in teams])
+            _table(
+                ["Team", "Name", "Sync", "Folder"],
+                [
+                    [
+                        t.id,
+                        t.name + (f" ({t.problem})" if t.problem else ""),
+                        "on" if t.sync else "off",
+                        str(t.folder),
+                    ]
+                    for t in teams
+                ],
+            )
         return 0
     if action == "pull":
         reports = team.pull(args.team)
@@ -1083,8 +1326,10 @@ def _team(col: Any, args: argparse.Namespace) -> int:
             _print_json([r.to_dict() for r in reports])
         else:
             for r in reports:
-                print(f"{r.deck_key}: {r.added} added, {r.updated} updated, "
-                      f"{r.unchanged} unchanged, {r.suspended} suspended")
+                print(
+                    f"{r.deck_key}: {r.added} added, {r.updated} updated, "
+                    f"{r.unchanged} unchanged, {r.suspended} suspended"
+                )
         return 0
     if action == "sync":
         if args.enable or args.disable:
@@ -1115,8 +1360,10 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         return 0
     if action == "leave":
         config, removed = team.leave(args.team)
-        print(f"Left team {config.id}" + ("; your record was removed from the summary."
-                                          if removed else "."))
+        print(
+            f"Left team {config.id}"
+            + ("; your record was removed from the summary." if removed else ".")
+        )
         return 0
     raise MasteryError(f"unknown team action {action}")
 
@@ -1130,8 +1377,12 @@ def _table(headers: list[str], rows: list[list[Any]]) -> None:
     cells = [headers] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -1145,8 +1396,11 @@ def _optimize(col: Any, args: argparse.Namespace) -> int:
 
     if args.reset:
         col.set_fsrs_parameters(None, deck_key=args.deck)
-        where = f"deck {args.deck} uses the profile's weights" if args.deck else \
-            "the profile uses FSRS's default weights"
+        where = (
+            f"deck {args.deck} uses the profile's weights"
+            if args.deck
+            else "the profile uses FSRS's default weights"
+        )
         print(json.dumps({"reset": args.deck or "profile"}) if args.json else f"Reset: {where}.")
         return 0
     show = sys.stderr.isatty() and not args.json
@@ -1168,22 +1422,41 @@ def _optimize(col: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({**result.to_dict(), "applied": bool(applied), "rescheduled": rescheduled})
         return 0
-    print(f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
-          f"({result.scope}) in {result.seconds:.2f} s")
-    _table(["", "log loss", "RMSE"], [
-        ["weights in force", f"{result.before_eval.log_loss:.4f}",
-         f"{result.before_eval.rmse:.2%}"],
-        ["fitted weights", f"{result.after_eval.log_loss:.4f}", f"{result.after_eval.rmse:.2%}"],
-    ])
+    print(
+        f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
+        f"({result.scope}) in {result.seconds:.2f} s"
+    )
+    _table(
+        ["", "log loss", "RMSE"],
+        [
+            [
+                "weights in force",
+                f"{result.before_eval.log_loss:.4f}",
+                f"{result.before_eval.rmse:.2%}",
+            ],
+            [
+                "fitted weights",
+                f"{result.after_eval.log_loss:.4f}",
+                f"{result.after_eval.rmse:.2%}",
+            ],
+        ],
+    )
     if not result.improved:
         print("The fitted weights predict your reviews no better: your weights stay.")
     elif applied:
-        print(f"Applied to the {result.scope}." + (
-            f" {rescheduled:,} cards rescheduled." if args.reschedule else
-            " Cards keep their due dates until their next answer (--reschedule to redo them)."))
+        print(
+            f"Applied to the {result.scope}."
+            + (
+                f" {rescheduled:,} cards rescheduled."
+                if args.reschedule
+                else " Cards keep their due dates until their next answer (--reschedule to redo them)."
+            )
+        )
     else:
-        print("Lower is better. Run again with --apply to use them "
-              "(and --reschedule to redo due dates).")
+        print(
+            "Lower is better. Run again with --apply to use them "
+            "(and --reschedule to redo due dates)."
+        )
     return 0
 
 
@@ -1200,9 +1473,18 @@ def _workload(col: Any, args: argparse.Namespace) -> int:
     rows = []
     for p in shown:
         mark = " ◀ now" if p is now_point else ""
-        rows.append([f"{p.retention:.2f}", f"{p.reviews_per_day:.0f}", f"{p.minutes_per_day:.0f}",
-                     f"{p.knowledge:,.0f}", _bar(p.reviews_per_day / top) + mark])
-    print(f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):")
+        rows.append(
+            [
+                f"{p.retention:.2f}",
+                f"{p.reviews_per_day:.0f}",
+                f"{p.minutes_per_day:.0f}",
+                f"{p.knowledge:,.0f}",
+                _bar(p.reviews_per_day / top) + mark,
+            ]
+        )
+    print(
+        f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):"
+    )
     _table(["retention", "reviews/day", "min/day", "cards known", ""], rows)
     return 0
 

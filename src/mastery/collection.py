@@ -510,7 +510,9 @@ class Collection:
         """Where imported media files live: ``media/`` beside the profile's database."""
         return self.db.path.parent / "media"
 
-    def import_specs(self, specs: Sequence[Any], *, now: datetime | None = None) -> list[ImportReport]:
+    def import_specs(
+        self, specs: Sequence[Any], *, now: datetime | None = None
+    ) -> list[ImportReport]:
         from mastery.decks.importer import import_specs
 
         now = now or utcnow()
@@ -554,14 +556,20 @@ class Collection:
                 "SELECT deck_id, count(*), sum(suspended != 0) FROM card GROUP BY deck_id"
             )
         }
-        learning = dict(self.conn.execute(
-            "SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) "
-            "AND due < :end GROUP BY +deck_id", p,
-        ).fetchall())
-        due = dict(self.conn.execute(
-            f"SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state = 2 "
-            f"AND due < :end AND {visible} GROUP BY +deck_id", p,
-        ).fetchall())
+        learning = dict(
+            self.conn.execute(
+                "SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) "
+                "AND due < :end GROUP BY +deck_id",
+                p,
+            ).fetchall()
+        )
+        due = dict(
+            self.conn.execute(
+                f"SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state = 2 "
+                f"AND due < :end AND {visible} GROUP BY +deck_id",
+                p,
+            ).fetchall()
+        )
         summaries = []
         for r in self.conn.execute(
             "SELECT id, key, name, description, version, tags, source FROM deck "
@@ -573,12 +581,22 @@ class Collection:
                 f"AND deck_id = :deck AND {visible} LIMIT :new_left)",
                 {**p, "deck": r[0]},
             ).fetchone()[0]
-            summaries.append(DeckSummary(
-                id=r[0], key=r[1], name=r[2], description=r[3], version=r[4],
-                tags=tuple(r[5].split()), source=r[6], total=total, new=new,
-                learning=learning.get(r[0], 0), due=min(due.get(r[0], 0), review_left),
-                suspended=suspended or 0,
-            ))
+            summaries.append(
+                DeckSummary(
+                    id=r[0],
+                    key=r[1],
+                    name=r[2],
+                    description=r[3],
+                    version=r[4],
+                    tags=tuple(r[5].split()),
+                    source=r[6],
+                    total=total,
+                    new=new,
+                    learning=learning.get(r[0], 0),
+                    due=min(due.get(r[0], 0), review_left),
+                    suspended=suspended or 0,
+                )
+            )
         return summaries
 
     def deck(self, key_or_id: str | int, *, now: datetime | None = None) -> DeckSummary:
@@ -590,9 +608,7 @@ class Collection:
     def deck_cards(self, deck_key: str) -> list[CardView]:
         """Every card of a deck that is still in its file, in file order (for `deck export`)."""
         deck = self.deck(deck_key)
-        return self._cards(
-            "WHERE c.deck_id = ? AND c.in_deck = 1 ORDER BY c.position", (deck.id,)
-        )
+        return self._cards("WHERE c.deck_id = ? AND c.in_deck = 1 ORDER BY c.position", (deck.id,))
 
     def export_deck(self, key: str) -> str:
         """The deck as a TOML deck file (for contributing back to a team's folder).
@@ -642,9 +658,18 @@ class Collection:
         ).fetchall()
         history = [
             ReviewLogView(
-                id=r[0], card_id=r[1], rating=r[2], reviewed_at=from_ms(r[3]), duration_ms=r[4],
-                state_before=r[5], state_after=r[6], elapsed_days=r[7], scheduled_days=r[8],
-                stability_after=r[9], difficulty_after=r[10], due_after=from_ms(r[11]),
+                id=r[0],
+                card_id=r[1],
+                rating=r[2],
+                reviewed_at=from_ms(r[3]),
+                duration_ms=r[4],
+                state_before=r[5],
+                state_after=r[6],
+                elapsed_days=r[7],
+                scheduled_days=r[8],
+                stability_after=r[9],
+                difficulty_after=r[10],
+                due_after=from_ms(r[11]),
             )
             for r in rows
         ]
@@ -771,25 +796,33 @@ class Collection:
         new_left, review_left = self._limits_left(now)
         deck_sql = " AND deck_id = :deck" if deck_id is not None else ""
         params = {
-            "now": to_ms(now), "end": to_ms(self.clock.next_day_start(now)), "deck": deck_id,
-            "new_left": new_left, "review_left": review_left,
+            "now": to_ms(now),
+            "end": to_ms(self.clock.next_day_start(now)),
+            "deck": deck_id,
+            "new_left": new_left,
+            "review_left": review_left,
         }
         visible = "(buried_until IS NULL OR buried_until <= :now)"
         learning = self.conn.execute(
             "SELECT count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) AND due < :end"
-            + deck_sql, params,
+            + deck_sql,
+            params,
         ).fetchone()[0]
         review = self.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 2 "
-            f"AND due < :end AND {visible}{deck_sql} LIMIT :review_left)", params,
+            f"AND due < :end AND {visible}{deck_sql} LIMIT :review_left)",
+            params,
         ).fetchone()[0]
         new = self.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 0 "
-            f"AND {visible}{deck_sql} LIMIT :new_left)", params,
+            f"AND {visible}{deck_sql} LIMIT :new_left)",
+            params,
         ).fetchone()[0]
         return QueueCounts(new=new, learning=learning, review=review)
 
-    def next_card(self, *, now: datetime | None = None, deck_id: int | None = None) -> CardView | None:
+    def next_card(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> CardView | None:
         """The card to show next: due learning cards, then due reviews by due time, then new
         cards in deck order up to the daily limit; siblings of a card reviewed today wait."""
         now = now or utcnow()
@@ -798,8 +831,13 @@ class Collection:
         end_ms = to_ms(self.clock.next_day_start(now))
         new_left, review_left = self._limits_left(now)
         deck_sql = " AND c.deck_id = :deck" if deck_id is not None else ""
-        p = {"now": now_ms, "end": end_ms, "day": day_start, "deck": deck_id,
-             "ahead": to_ms(now + LEARN_AHEAD)}
+        p = {
+            "now": now_ms,
+            "end": end_ms,
+            "day": day_start,
+            "deck": deck_id,
+            "ahead": to_ms(now + LEARN_AHEAD),
+        }
         visible = "(c.buried_until IS NULL OR c.buried_until <= :now)"
         no_sibling = (
             "NOT EXISTS (SELECT 1 FROM card s WHERE s.note_key = c.note_key AND s.id != c.id "
@@ -830,7 +868,9 @@ class Collection:
                 return _card_view(row)
         return None
 
-    def next_due(self, *, now: datetime | None = None, deck_id: int | None = None) -> datetime | None:
+    def next_due(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> datetime | None:
         """When the next card comes due after today's work is done (for "nothing due" screens)."""
         now = now or utcnow()
         deck_sql = " AND deck_id = ?" if deck_id is not None else ""
@@ -882,10 +922,14 @@ class Collection:
         from mastery.scheduler import Memory
 
         memory = Memory(
-            state=state, step=step, stability=stab, difficulty=diff,
+            state=state,
+            step=step,
+            stability=stab,
+            difficulty=diff,
             due=from_ms(due) if due is not None else None,
             last_review=from_ms(last) if last is not None else None,
-            reps=reps, lapses=lapses,
+            reps=reps,
+            lapses=lapses,
         )
         outcome = self.scheduler_for(deck_id).answer(
             memory, rating, now, seed=card_id * 1000 + reps
@@ -907,8 +951,20 @@ class Collection:
                 "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
                 "last_review=?, reps=?, lapses=?, suspended=?, tags=?, buried_until=NULL, "
                 "updated_at=? WHERE id=?",
-                (after.state, after.step, after.stability, after.difficulty, due_after, now_ms,
-                 after.reps, after.lapses, new_suspended, new_tags, now_ms, card_id),
+                (
+                    after.state,
+                    after.step,
+                    after.stability,
+                    after.difficulty,
+                    due_after,
+                    now_ms,
+                    after.reps,
+                    after.lapses,
+                    new_suspended,
+                    new_tags,
+                    now_ms,
+                    card_id,
+                ),
             )
             cur = conn.execute(
                 "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
@@ -917,16 +973,37 @@ class Collection:
                 "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
                 "suspended_before, tags_before) "
                 "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (card_id, rating, now_ms, int(duration_ms), confidence, state, after.state, step,
-                 after.step, due, due_after, stab, after.stability, diff, after.difficulty,
-                 last, outcome.elapsed_days, outcome.scheduled_days, suspended,
-                 tags if new_tags != tags else None),
+                (
+                    card_id,
+                    rating,
+                    now_ms,
+                    int(duration_ms),
+                    confidence,
+                    state,
+                    after.state,
+                    step,
+                    after.step,
+                    due,
+                    due_after,
+                    stab,
+                    after.stability,
+                    diff,
+                    after.difficulty,
+                    last,
+                    outcome.elapsed_days,
+                    outcome.scheduled_days,
+                    suspended,
+                    tags if new_tags != tags else None,
+                ),
             )
         log_id = int(cur.lastrowid or 0)
         if self._done_cache is not None and self._done_cache[0] == self.clock.day_of(now):
             day, new_done, rev_done = self._done_cache
-            self._done_cache = (day, new_done + (state == STATE_NEW),
-                                rev_done + (state == STATE_REVIEW))
+            self._done_cache = (
+                day,
+                new_done + (state == STATE_NEW),
+                rev_done + (state == STATE_REVIEW),
+            )
         self._undo.append(_UndoStep("answer", card_id, log_id=log_id))
         return Answered(log_id, card_id, rating, after.due, leech)
 
@@ -973,11 +1050,15 @@ class Collection:
                     "DELETE FROM reviewlog WHERE id = ? AND kind = ?", (step.log_id, KIND_CRAM)
                 )
             elif step.kind == "suspend":
-                conn.execute("UPDATE card SET suspended=? WHERE id=?",
-                             (step.before["suspended"], step.card_id))
+                conn.execute(
+                    "UPDATE card SET suspended=? WHERE id=?",
+                    (step.before["suspended"], step.card_id),
+                )
             elif step.kind == "bury":
-                conn.execute("UPDATE card SET buried_until=? WHERE id=?",
-                             (step.before["buried_until"], step.card_id))
+                conn.execute(
+                    "UPDATE card SET buried_until=? WHERE id=?",
+                    (step.before["buried_until"], step.card_id),
+                )
         return self.card(step.card_id)
 
     # ------------------------------------------------------------------ cram and preview
@@ -989,7 +1070,8 @@ class Collection:
         clauses, params = self._search_clauses(query, deck=deck, now=now)
         clauses.append("c.suspended = 0")
         return (
-            "WHERE " + " AND ".join(clauses)
+            "WHERE "
+            + " AND ".join(clauses)
             + " ORDER BY c.state = 0, c.due, c.deck_id, c.position, c.id",
             params,
         )
@@ -1016,7 +1098,8 @@ class Collection:
         clauses.append("c.suspended = 0")
         return self.conn.execute(
             "SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id WHERE "
-            + " AND ".join(clauses), params,
+            + " AND ".join(clauses),
+            params,
         ).fetchone()[0]
 
     def start_cram(
@@ -1035,9 +1118,12 @@ class Collection:
             deck = summary.key
             label = f"{summary.name} {label}".strip()
         where, params = self._cram_where(query, deck, now)
-        ids = [r[0] for r in self.conn.execute(
-            f"SELECT c.id FROM card c JOIN deck d ON d.id = c.deck_id {where}", params
-        )]
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT c.id FROM card c JOIN deck d ON d.id = c.deck_id {where}", params
+            )
+        ]
         return CramQueue(label or "all cards", ids)
 
     def cram_answer(
@@ -1079,9 +1165,26 @@ class Collection:
                 "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
                 "suspended_before) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
-                (card_id, rating, now_ms, int(duration_ms), KIND_CRAM, confidence, state, state,
-                 step, step, due, due if due is not None else now_ms, stab, stab or 0.0, diff,
-                 diff or 0.0, last, suspended),
+                (
+                    card_id,
+                    rating,
+                    now_ms,
+                    int(duration_ms),
+                    KIND_CRAM,
+                    confidence,
+                    state,
+                    state,
+                    step,
+                    step,
+                    due,
+                    due if due is not None else now_ms,
+                    stab,
+                    stab or 0.0,
+                    diff,
+                    diff or 0.0,
+                    last,
+                    suspended,
+                ),
             )
         log_id = int(cur.lastrowid or 0)
         self._undo.append(_UndoStep("cram", card_id, log_id=log_id))
@@ -1196,14 +1299,27 @@ def _like(text: str) -> str:
 
 def _card_view(r: Sequence[Any]) -> CardView:
     return CardView(
-        id=r[0], deck_id=r[1], deck_key=r[2], deck_name=r[3], key=r[4], note_key=r[5],
-        front=r[6], back=r[7], tags=tuple(r[8].split()), state=r[9], step=r[10],
-        stability=r[11], difficulty=r[12],
+        id=r[0],
+        deck_id=r[1],
+        deck_key=r[2],
+        deck_name=r[3],
+        key=r[4],
+        note_key=r[5],
+        front=r[6],
+        back=r[7],
+        tags=tuple(r[8].split()),
+        state=r[9],
+        step=r[10],
+        stability=r[11],
+        difficulty=r[12],
         due=from_ms(r[13]) if r[13] is not None else None,
         last_review=from_ms(r[14]) if r[14] is not None else None,
-        reps=r[15], lapses=r[16], suspended=bool(r[17]),
+        reps=r[15],
+        lapses=r[16],
+        suspended=bool(r[17]),
         buried_until=from_ms(r[18]) if r[18] is not None else None,
-        in_deck=bool(r[19]), position=r[20],
+        in_deck=bool(r[19]),
+        position=r[20],
     )
 
 
@@ -1211,8 +1327,14 @@ def _memory(card: CardView) -> Any:
     from mastery.scheduler import Memory
 
     return Memory(
-        state=card.state, step=card.step, stability=card.stability, difficulty=card.difficulty,
-        due=card.due, last_review=card.last_review, reps=card.reps, lapses=card.lapses,
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+        reps=card.reps,
+        lapses=card.lapses,
     )
 
 

@@ -245,22 +245,24 @@ class GoalDetail(GoalView):
 
     def to_dict(self) -> dict[str, Any]:
         out = GoalView.to_dict(self)
-        out.update({
-            "vision": self.vision,
-            "reality": self.reality,
-            "created": self.created.isoformat(),
-            "closed": _iso(self.closed),
-            "milestones": [m.to_dict() for m in self.milestones],
-            "decks": [d.to_dict() for d in self.decks],
-            "milestones_share": self.milestones_share,
-            "mature_share": self.mature_share,
-            "mean_retrievability": self.mean_retrievability,
-            "cadence": self.cadence,
-            "adherence": adherence_to_dict(self.adherence),
-            "check_ins": [c.to_dict() for c in self.check_ins],
-            "confidence_trend": [[d.isoformat(), c] for d, c in self.confidence_trend],
-            "history": [p.to_dict() for p in self.history],
-        })
+        out.update(
+            {
+                "vision": self.vision,
+                "reality": self.reality,
+                "created": self.created.isoformat(),
+                "closed": _iso(self.closed),
+                "milestones": [m.to_dict() for m in self.milestones],
+                "decks": [d.to_dict() for d in self.decks],
+                "milestones_share": self.milestones_share,
+                "mature_share": self.mature_share,
+                "mean_retrievability": self.mean_retrievability,
+                "cadence": self.cadence,
+                "adherence": adherence_to_dict(self.adherence),
+                "check_ins": [c.to_dict() for c in self.check_ins],
+                "confidence_trend": [[d.isoformat(), c] for d, c in self.confidence_trend],
+                "history": [p.to_dict() for p in self.history],
+            }
+        )
         return out
 
 
@@ -344,8 +346,16 @@ class Goals:
             cur = conn.execute(
                 "INSERT INTO goal (title, vision, category, target_date, status, cadence, "
                 "visibility, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
-                (title, vision.strip(), category, _iso(target_day), cadence_text, visibility,
-                 now_ms, now_ms),
+                (
+                    title,
+                    vision.strip(),
+                    category,
+                    _iso(target_day),
+                    cadence_text,
+                    visibility,
+                    now_ms,
+                    now_ms,
+                ),
             )
             goal_id = int(cur.lastrowid or 0)
             if reality.strip():
@@ -496,10 +506,14 @@ class Goals:
         """
         now = now or utcnow()
         goal_id = self._resolve(ref)
-        if isinstance(confidence, bool) or not isinstance(confidence, int) or not (
-            1 <= confidence <= 10
+        if (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, int)
+            or not (1 <= confidence <= 10)
         ):
-            raise MasteryError(f"confidence must be a whole number from 1 to 10, got {confidence!r}")
+            raise MasteryError(
+                f"confidence must be a whole number from 1 to 10, got {confidence!r}"
+            )
         note = " ".join(note.split())  # one line of why
         day = self.col.clock.day_of(now)
         with self.col.db.transaction() as conn:
@@ -572,9 +586,7 @@ class Goals:
     def dashboard(self, now: datetime | None = None) -> builtins.list[GoalView]:
         """Active goals, the soonest target first (goals without a target last)."""
         now = now or utcnow()
-        goals = self._goals(
-            "WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id"
-        )
+        goals = self._goals("WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id")
         return self._views_recorded(goals, now)
 
     def progress(self, ref: int | str, now: datetime | None = None) -> Progress:
@@ -687,9 +699,15 @@ class Goals:
     def _goals(self, where: str, params: Sequence[Any] = ()) -> builtins.list[_Goal]:
         return [
             _Goal(
-                id=r[0], title=r[1], vision=r[2], category=r[3],
-                target=date.fromisoformat(r[4]) if r[4] else None, status=r[5], cadence=r[6],
-                visibility=r[7], created_at=from_ms(r[8]),
+                id=r[0],
+                title=r[1],
+                vision=r[2],
+                category=r[3],
+                target=date.fromisoformat(r[4]) if r[4] else None,
+                status=r[5],
+                cadence=r[6],
+                visibility=r[7],
+                created_at=from_ms(r[8]),
                 closed_at=from_ms(r[10]) if r[10] is not None else None,
             )
             for r in self._conn.execute(f"SELECT {_GOAL_COLUMNS} FROM goal {where}", params)
@@ -727,7 +745,9 @@ class Goals:
         clock = self.col.clock
         return [
             MilestoneView(
-                position, title, done_at is not None,
+                position,
+                title,
+                done_at is not None,
                 clock.day_of(from_ms(done_at)) if done_at is not None else None,
             )
             for position, title, done_at in self._conn.execute(
@@ -774,11 +794,17 @@ class Goals:
                 memory = Memory(state=_STATE_REVIEW, stability=stability, last_review=from_ms(last))
                 studied += 1
                 total_r += recall(memory, now) or 0.0
-            out.append(DeckMastery(
-                key=key, name=name, cards=cards, studied=studied, mature=mature,
-                mature_share=mature / cards if cards else None,
-                mean_retrievability=total_r / studied if studied else None,
-            ))
+            out.append(
+                DeckMastery(
+                    key=key,
+                    name=name,
+                    cards=cards,
+                    studied=studied,
+                    mature=mature,
+                    mature_share=mature / cards if cards else None,
+                    mean_retrievability=total_r / studied if studied else None,
+                )
+            )
         return out
 
     def _progress(self, goal: _Goal, now: datetime) -> Progress:
@@ -794,7 +820,8 @@ class Goals:
         mastery = sum(d.mature for d in decks) / cards if cards else None
         retrievability = (
             sum((d.mean_retrievability or 0.0) * d.studied for d in decks) / studied
-            if studied else None
+            if studied
+            else None
         )
         parts = [p for p in (milestones, mastery) if p is not None]
         value = 1.0 if goal.status == "achieved" else (sum(parts) / len(parts) if parts else 0.0)
@@ -808,8 +835,14 @@ class Goals:
             "retrievability) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(goal_id, day) DO UPDATE SET "
             "progress = excluded.progress, milestones = excluded.milestones, "
             "mastery = excluded.mastery, retrievability = excluded.retrievability",
-            (goal.id, day, progress.value, progress.milestones, progress.mastery,
-             progress.retrievability),
+            (
+                goal.id,
+                day,
+                progress.value,
+                progress.milestones,
+                progress.mastery,
+                progress.retrievability,
+            ),
         )
 
     def _view(self, goal: _Goal, now: datetime, progress: Progress | None = None) -> GoalView:

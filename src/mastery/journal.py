@@ -72,8 +72,22 @@ _PLAIN = re.compile(r"[\w][\w.+/:@-]*")  # list items and values written without
 _ESCAPED_MARKER = re.compile(r"\\*" + re.escape(MARKER))
 _HEADING = re.compile(r"#{1,6}\s+(.*?)\s*#*\s*$")
 _GENERATED_HEADING = re.compile(r"## \d{4}-\d{2}-\d{2}\b")
-_TRANSLITERATE = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe",
-                                "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "þ": "th"})
+_TRANSLITERATE = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "ø": "o",
+        "Ø": "o",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "þ": "th",
+    }
+)
 _WORDS = re.compile(r'"([^"]+)"|(\S+)')
 
 
@@ -314,8 +328,17 @@ class Journal:
             cur = conn.execute(
                 "INSERT INTO journalentry (uid, day, title, body, prompt, tags, visibility, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (uid, entry_day.isoformat(), title, body, prompt, " ".join(tag_list),
-                 visibility, stamp, stamp),
+                (
+                    uid,
+                    entry_day.isoformat(),
+                    title,
+                    body,
+                    prompt,
+                    " ".join(tag_list),
+                    visibility,
+                    stamp,
+                    stamp,
+                ),
             )
             entry_id = int(cur.lastrowid or 0)
             self._link_goals(entry_id, goal_ids)
@@ -387,14 +410,16 @@ class Journal:
                 # A start of the uid; "e-" may be left out.
                 starts = [text] if text.startswith("e-") else [text, "e-" + text]
                 found = self._entries(
-                    "WHERE " + " OR ".join(["e.uid LIKE ? ESCAPE '\\'"] * len(starts))
+                    "WHERE "
+                    + " OR ".join(["e.uid LIKE ? ESCAPE '\\'"] * len(starts))
                     + " ORDER BY e.uid",
                     [_like(s) + "%" for s in starts],
                 )
                 if len(found) > 1:
                     some = ", ".join(e.uid for e in found[:5])
-                    raise MasteryError(f"{text!r} matches {len(found)} entries ({some}); "
-                                       "give more of the id")
+                    raise MasteryError(
+                        f"{text!r} matches {len(found)} entries ({some}); give more of the id"
+                    )
         if not found:
             raise NotFoundError(f"no journal entry {text!r}: use its number or its id (e-...)")
         return found[0]
@@ -410,9 +435,18 @@ class Journal:
         now: datetime | None = None,
     ) -> builtins.list[EntryView]:
         """Entries newest first, optionally filtered as in `search` (without text)."""
-        return [hit.entry for hit in self.search(
-            None, tag=tag, goal=goal, visibility=visibility, when=when, now=now, limit=limit,
-        )]
+        return [
+            hit.entry
+            for hit in self.search(
+                None,
+                tag=tag,
+                goal=goal,
+                visibility=visibility,
+                when=when,
+                now=now,
+                limit=limit,
+            )
+        ]
 
     def search(
         self,
@@ -450,8 +484,9 @@ class Journal:
                 clauses.append("e.day <= ?")
                 params.append(end.isoformat())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        entries = self._entries(f"{where} ORDER BY e.day DESC, e.created_at DESC, e.id DESC",
-                                params)
+        entries = self._entries(
+            f"{where} ORDER BY e.day DESC, e.created_at DESC, e.id DESC", params
+        )
         wanted_tags = _wanted_tags(tag)
         words = _query_words(text or "")
         hits: builtins.list[SearchHit] = []
@@ -497,12 +532,14 @@ class Journal:
         """Entries linked to a goal, or whose title or body mentions the goal's title
         (case-insensitive), newest first."""
         if title is None:
-            row = self.col.conn.execute("SELECT title FROM goal WHERE id = ?",
-                                        (goal_id,)).fetchone()
+            row = self.col.conn.execute(
+                "SELECT title FROM goal WHERE id = ?", (goal_id,)
+            ).fetchone()
             title = row[0] if row else ""
         needle = _fold(title.strip())
         return [
-            e for e in self._entries("ORDER BY e.day DESC, e.created_at DESC, e.id DESC")
+            e
+            for e in self._entries("ORDER BY e.day DESC, e.created_at DESC, e.id DESC")
             if goal_id in e.goal_ids
             or (needle and (needle in _fold(e.body) or needle in _fold(e.own_title)))
         ]
@@ -576,7 +613,8 @@ class Journal:
             if item.uid in seen:
                 first = seen[item.uid]
                 raise JournalFormatError(
-                    item.source, item.line,
+                    item.source,
+                    item.line,
                     f"entry {item.uid} appears twice (also {first.source}:{first.line})",
                 )
             seen[item.uid] = item
@@ -603,17 +641,29 @@ class Journal:
                     cur = conn.execute(
                         "INSERT INTO journalentry (uid, day, title, body, prompt, tags, "
                         "visibility, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (uid, item.day.isoformat(), item.title, item.body, item.prompt,
-                         " ".join(item.tags), item.visibility, stamp, stamp),
+                        (
+                            uid,
+                            item.day.isoformat(),
+                            item.title,
+                            item.body,
+                            item.prompt,
+                            " ".join(item.tags),
+                            item.visibility,
+                            stamp,
+                            stamp,
+                        ),
                     )
                     self._link_goals(int(cur.lastrowid or 0), goal_ids)
                     added += 1
                     continue
                 old = existing[0]
                 same = (
-                    old.day == item.day and old.own_title == item.title
-                    and old.body == item.body and old.tags == item.tags
-                    and old.visibility == item.visibility and old.prompt == item.prompt
+                    old.day == item.day
+                    and old.own_title == item.title
+                    and old.body == item.body
+                    and old.tags == item.tags
+                    and old.visibility == item.visibility
+                    and old.prompt == item.prompt
                     and set(old.goal_ids) == set(goal_ids)
                 )
                 if same:
@@ -622,8 +672,16 @@ class Journal:
                 conn.execute(
                     "UPDATE journalentry SET day = ?, title = ?, body = ?, prompt = ?, tags = ?, "
                     "visibility = ?, updated_at = ? WHERE id = ?",
-                    (item.day.isoformat(), item.title, item.body, item.prompt,
-                     " ".join(item.tags), item.visibility, stamp, old.id),
+                    (
+                        item.day.isoformat(),
+                        item.title,
+                        item.body,
+                        item.prompt,
+                        " ".join(item.tags),
+                        item.visibility,
+                        stamp,
+                        old.id,
+                    ),
                 )
                 conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (old.id,))
                 self._link_goals(old.id, goal_ids)
@@ -645,7 +703,7 @@ class Journal:
         links: dict[int, builtins.list[tuple[int, str]]] = {}
         ids = [r[0] for r in rows]
         for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
+            part = ids[chunk : chunk + 500]
             marks = ",".join("?" * len(part))
             for entry_id, goal_id, title in self.col.conn.execute(
                 f"SELECT eg.entry_id, g.id, g.title FROM entrygoal eg JOIN goal g "
@@ -717,17 +775,16 @@ class Journal:
         if not text:
             raise MasteryError("which goal? give its number or the start of its title")
         if text.isdigit():
-            row = self.col.conn.execute("SELECT id FROM goal WHERE id = ?",
-                                        (int(text),)).fetchone()
+            row = self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
             if row is None:
                 raise NotFoundError(f"no goal {text}; see `mastery goals`")
             return int(row[0])
         rows = self.col.conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
         wanted = text.casefold()
         exact = [r for r in rows if r[1].casefold() == wanted]
-        found = exact if len(exact) == 1 else [
-            r for r in rows if r[1].casefold().startswith(wanted)
-        ]
+        found = (
+            exact if len(exact) == 1 else [r for r in rows if r[1].casefold().startswith(wanted)]
+        )
         if not found:
             raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
         if len(found) > 1:
@@ -749,11 +806,19 @@ def _view(
 ) -> EntryView:
     prompt = prompts.get(r[6]) if r[6] else None
     return EntryView(
-        id=r[0], uid=r[1], day=date.fromisoformat(r[2]),
-        title=r[3] or display_title(r[4], prompt), own_title=r[3], body=r[4],
-        tags=tuple(r[5].split()), goals=tuple(t for _, t in goals),
-        goal_ids=tuple(g for g, _ in goals), prompt=r[6], visibility=r[7],
-        created=from_ms(r[8]), updated=from_ms(r[9]),
+        id=r[0],
+        uid=r[1],
+        day=date.fromisoformat(r[2]),
+        title=r[3] or display_title(r[4], prompt),
+        own_title=r[3],
+        body=r[4],
+        tags=tuple(r[5].split()),
+        goals=tuple(t for _, t in goals),
+        goal_ids=tuple(g for g, _ in goals),
+        prompt=r[6],
+        visibility=r[7],
+        created=from_ms(r[8]),
+        updated=from_ms(r[9]),
     )
 
 
@@ -992,8 +1057,9 @@ def _scalar(text: str) -> str:
 
 def _escape(body: str) -> str:
     """Give lines that look like an entry marker one more backslash (undone on import)."""
-    return "\n".join("\\" + line if _ESCAPED_MARKER.match(line) else line
-                     for line in body.split("\n"))
+    return "\n".join(
+        "\\" + line if _ESCAPED_MARKER.match(line) else line for line in body.split("\n")
+    )
 
 
 def _unescape(line: str) -> str:
@@ -1036,7 +1102,8 @@ def _parse_markdown(text: str, source: str) -> builtins.list[_Parsed]:
         if not text.strip() or any(line.strip() == HEADER for line in lines):
             return []
         raise JournalFormatError(
-            source, 1,
+            source,
+            1,
             "not a Mastery journal file: expected front matter between '---' lines or "
             f"'{MARKER}' blocks",
         )
@@ -1047,9 +1114,10 @@ def _parse_markdown(text: str, source: str) -> builtins.list[_Parsed]:
             raise JournalFormatError(source, start + 1, f"expected '{MARKER}' alone on its line")
         close = next((i for i in range(start + 1, stop) if lines[i].strip() == MARKER_END), None)
         if close is None:
-            raise JournalFormatError(source, start + 1, f"metadata block is not closed by "
-                                     f"'{MARKER_END}'")
-        meta = _parse_meta(lines[start + 1:close], source, start + 2)
+            raise JournalFormatError(
+                source, start + 1, f"metadata block is not closed by '{MARKER_END}'"
+            )
+        meta = _parse_meta(lines[start + 1 : close], source, start + 2)
         body_start = close + 1
         if body_start < stop and _GENERATED_HEADING.match(lines[body_start]):
             body_start += 1  # the heading export_markdown writes for readers
@@ -1063,7 +1131,7 @@ def _parse_front_matter_file(lines: Sequence[str], source: str) -> _Parsed:
     if close is None:
         raise JournalFormatError(source, 1, "front matter is not closed by a '---' line")
     meta = _parse_meta(lines[1:close], source, 2)
-    body = _normalise_body("\n".join(lines[close + 1:]))
+    body = _normalise_body("\n".join(lines[close + 1 :]))
     return _entry_from(meta, body, source, 1)
 
 
@@ -1071,9 +1139,15 @@ def _entry_from(meta: dict[str, Any], body: str, source: str, line: int) -> _Par
     if not body.strip():
         raise JournalFormatError(source, line, "the entry has no body")
     return _Parsed(
-        source=source, line=line, uid=meta.get("uid"), day=meta["date"],
-        title=meta.get("title", ""), body=body, tags=meta.get("tags", ()),
-        goals=meta.get("goals", ()), visibility=meta.get("visibility", "private"),
+        source=source,
+        line=line,
+        uid=meta.get("uid"),
+        day=meta["date"],
+        title=meta.get("title", ""),
+        body=body,
+        tags=meta.get("tags", ()),
+        goals=meta.get("goals", ()),
+        visibility=meta.get("visibility", "private"),
         prompt=meta.get("prompt"),
     )
 
@@ -1117,8 +1191,8 @@ def _check_meta(raw: dict[str, tuple[int, Any]], source: str, first_line: int) -
     meta: dict[str, Any] = {}
     for key, (number, value) in raw.items():
         if key in ("tags", "goals"):
-            items = value if isinstance(value, builtins.list) else (
-                [] if value is None else [value]
+            items = (
+                value if isinstance(value, builtins.list) else ([] if value is None else [value])
             )
             if key == "tags":
                 meta[key] = _clean_tags(items)

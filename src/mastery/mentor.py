@@ -52,8 +52,18 @@ if TYPE_CHECKING:
     from mastery.collection import Collection
 
 __all__ = [
-    "AddReport", "BundleError", "BundlePreview", "Comment", "DeckMaturity", "FeedbackPreview",
-    "FeedbackReport", "LearningSummary", "MenteeSummary", "Mentor", "MentorNote", "SharedEntry",
+    "AddReport",
+    "BundleError",
+    "BundlePreview",
+    "Comment",
+    "DeckMaturity",
+    "FeedbackPreview",
+    "FeedbackReport",
+    "LearningSummary",
+    "MenteeSummary",
+    "Mentor",
+    "MentorNote",
+    "SharedEntry",
     "SharedGoal",
 ]
 
@@ -85,8 +95,13 @@ class DeckMaturity:
     mature: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, "cards": self.cards,
-                "studied": self.studied, "mature": self.mature}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "cards": self.cards,
+            "studied": self.studied,
+            "mature": self.mature,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,18 +501,24 @@ class Mentor:
             )
         since_day = _since(since, today)
         shared_goal_ids = [
-            r[0] for r in self._conn.execute(
+            r[0]
+            for r in self._conn.execute(
                 "SELECT id FROM goal WHERE visibility = 'shared' ORDER BY id"
             )
         ]
         goals = tuple(self.col.goals.get(gid, now=now) for gid in shared_goal_ids)
-        entries = tuple(reversed(self.col.journal.list(
-            visibility="shared", when=(since_day, None) if since_day else None, now=now,
-        )))
-        shared_uids = sorted(
-            r[0] for r in self._conn.execute(
-                "SELECT uid FROM journalentry WHERE visibility = 'shared'"
+        entries = tuple(
+            reversed(
+                self.col.journal.list(
+                    visibility="shared",
+                    when=(since_day, None) if since_day else None,
+                    now=now,
+                )
             )
+        )
+        shared_uids = sorted(
+            r[0]
+            for r in self._conn.execute("SELECT uid FROM journalentry WHERE visibility = 'shared'")
         )
         summary = self.learning_summary(decks, now)
         shared = set(shared_goal_ids)
@@ -515,8 +536,14 @@ class Mentor:
         }
         text, checksum = _seal(document)
         return BundlePreview(
-            name=chosen, pairing_id=document["mentee"]["pairing_id"], created=now,
-            since=since_day, entries=entries, goals=goals, summary=summary, text=text,
+            name=chosen,
+            pairing_id=document["mentee"]["pairing_id"],
+            created=now,
+            since=since_day,
+            entries=entries,
+            goals=goals,
+            summary=summary,
+            text=text,
             checksum=checksum,
         )
 
@@ -555,25 +582,31 @@ class Mentor:
         mine = self.col.meta("pairing_id")
         mentee_name = feedback["mentee_name"]
         if feedback["mentee_id"] != mine:
-            raise BundleError(source, f"this feedback is meant for another mentee "
-                                      f"({mentee_name!r}, another pairing id); nothing imported")
+            raise BundleError(
+                source,
+                f"this feedback is meant for another mentee "
+                f"({mentee_name!r}, another pairing id); nothing imported",
+            )
         mentor_id, mentor_name = feedback["mentor_id"], feedback["mentor_name"]
         seen: dict[str, int] = self.col.meta("feedback_received") or {}
         last = seen.get(mentor_id)
         if last is not None and feedback["created_at"] < last:
             raise BundleError(
-                source, f"older than the feedback from {mentor_name} already imported "
+                source,
+                f"older than the feedback from {mentor_name} already imported "
                 f"(written {_when(feedback['created_at'])}, the newer one "
                 f"{_when(last)}); nothing imported",
             )
         for item in feedback["comments"]:
             if not self._target_exists(item["target_kind"], item["target_id"]):
                 raise BundleError(
-                    source, f"comment {item['uid']} points at {item['target_kind']} "
+                    source,
+                    f"comment {item['uid']} points at {item['target_kind']} "
                     f"{item['target_id']}, which this profile does not have; nothing imported",
                 )
         existing = {
-            r[0]: r[1:] for r in self._conn.execute(
+            r[0]: r[1:]
+            for r in self._conn.execute(
                 "SELECT comment_uid, mentor_id, body, updated_at, target_kind, target_uid "
                 "FROM feedbackcomment"
             )
@@ -581,8 +614,9 @@ class Mentor:
         for item in feedback["comments"]:
             owner = existing.get(item["uid"])
             if owner is not None and owner[0] != mentor_id:
-                raise BundleError(source, f"comment {item['uid']} was written by another "
-                                          "mentor; nothing imported")
+                raise BundleError(
+                    source, f"comment {item['uid']} was written by another mentor; nothing imported"
+                )
         stamp = to_ms(now)
         added = updated = unchanged = withdrawn = 0
         new_note: MentorNote | None = None
@@ -594,20 +628,38 @@ class Mentor:
                         "INSERT INTO feedbackcomment (comment_uid, mentor_id, mentor_name, "
                         "target_kind, target_uid, body, created_at, updated_at, received_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (item["uid"], mentor_id, mentor_name, item["target_kind"],
-                         item["target_id"], item["body"], item["created_at"],
-                         item["updated_at"], stamp),
+                        (
+                            item["uid"],
+                            mentor_id,
+                            mentor_name,
+                            item["target_kind"],
+                            item["target_id"],
+                            item["body"],
+                            item["created_at"],
+                            item["updated_at"],
+                            stamp,
+                        ),
                     )
                     added += 1
-                elif (old[1], old[3], old[4]) != (item["body"], item["target_kind"],
-                                                  item["target_id"]):
+                elif (old[1], old[3], old[4]) != (
+                    item["body"],
+                    item["target_kind"],
+                    item["target_id"],
+                ):
                     # The mentor changed it: it is news again.
                     conn.execute(
                         "UPDATE feedbackcomment SET mentor_name = ?, target_kind = ?, "
                         "target_uid = ?, body = ?, updated_at = ?, received_at = ?, "
                         "read_at = NULL WHERE comment_uid = ?",
-                        (mentor_name, item["target_kind"], item["target_id"], item["body"],
-                         item["updated_at"], stamp, item["uid"]),
+                        (
+                            mentor_name,
+                            item["target_kind"],
+                            item["target_id"],
+                            item["body"],
+                            item["updated_at"],
+                            stamp,
+                            item["uid"],
+                        ),
                     )
                     updated += 1
                 else:
@@ -630,11 +682,23 @@ class Mentor:
                     conn.execute(
                         "INSERT INTO feedbacknote (note_uid, mentor_id, mentor_name, body, "
                         "created_at, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (note["uid"], mentor_id, mentor_name, note["body"],
-                         note["updated_at"], stamp),
+                        (
+                            note["uid"],
+                            mentor_id,
+                            mentor_name,
+                            note["body"],
+                            note["updated_at"],
+                            stamp,
+                        ),
                     )
-                    new_note = MentorNote(note["uid"], mentor_name, note["body"],
-                                          from_ms(note["updated_at"]), from_ms(stamp), True)
+                    new_note = MentorNote(
+                        note["uid"],
+                        mentor_name,
+                        note["body"],
+                        from_ms(note["updated_at"]),
+                        from_ms(stamp),
+                        True,
+                    )
             seen[mentor_id] = max(feedback["created_at"], last or 0)
             self.col.set_meta("feedback_received", seen)
         return FeedbackReport(mentor_name, added, updated, unchanged, withdrawn, new_note)
@@ -645,8 +709,9 @@ class Mentor:
 
     def comments_for_goal(self, goal_id: int | str) -> list[Comment]:
         """Mentors' comments on one of this profile's goals (its number or g-<id>)."""
-        return self._received("WHERE target_kind = 'goal' AND target_uid = ?",
-                              (_goal_ref(goal_id),))
+        return self._received(
+            "WHERE target_kind = 'goal' AND target_uid = ?", (_goal_ref(goal_id),)
+        )
 
     def received_comments(self, *, unread_only: bool = False) -> list[Comment]:
         """Every comment received from mentors, oldest first (only unread ones if asked)."""
@@ -663,7 +728,7 @@ class Mentor:
         with self.col.db.transaction() as conn:
             for table, column in (("feedbackcomment", "comment_uid"), ("feedbacknote", "note_uid")):
                 for chunk in range(0, len(items), 500):
-                    part = items[chunk:chunk + 500]
+                    part = items[chunk : chunk + 500]
                     marks = ",".join("?" * len(part))
                     changed += conn.execute(
                         f"UPDATE {table} SET read_at = ? WHERE read_at IS NULL "
@@ -674,9 +739,11 @@ class Mentor:
 
     def unread_count(self) -> int:
         """Comments received and not read yet (the note's own flag is `latest_note().unread`)."""
-        return int(self._conn.execute(
-            "SELECT count(*) FROM feedbackcomment WHERE read_at IS NULL"
-        ).fetchone()[0])
+        return int(
+            self._conn.execute(
+                "SELECT count(*) FROM feedbackcomment WHERE read_at IS NULL"
+            ).fetchone()[0]
+        )
 
     def latest_note(self) -> MentorNote | None:
         """The newest overall note from a mentor (for the dashboard), or None."""
@@ -704,15 +771,17 @@ class Mentor:
         bundle = _check_bundle(source, doc)
         pairing, name = bundle["pairing_id"], bundle["name"]
         if pairing == self.col.meta("pairing_id"):
-            raise BundleError(source, "this is this profile's own bundle: give it to your "
-                                      "mentor; nothing changed")
+            raise BundleError(
+                source, "this is this profile's own bundle: give it to your mentor; nothing changed"
+            )
         row = self._conn.execute(
             "SELECT id, bundle_created_at, display_name FROM mentee WHERE pairing_id = ?",
             (pairing,),
         ).fetchone()
         if row is not None and bundle["created_at"] < row[1]:
             raise BundleError(
-                source, f"this bundle of {name} (written {_when(bundle['created_at'])}) is "
+                source,
+                f"this bundle of {name} (written {_when(bundle['created_at'])}) is "
                 f"older than the one you have ({_when(row[1])}); nothing changed",
             )
         stamp = to_ms(now)
@@ -736,15 +805,22 @@ class Mentor:
                     (name, bundle["created_at"], summary_json, goals_json, stamp, mentee_id),
                 )
             held = {
-                r[0]: r[1:] for r in conn.execute(
+                r[0]: r[1:]
+                for r in conn.execute(
                     "SELECT uid, day, title, body, tags, prompt, goal_ids FROM menteeentry "
                     "WHERE mentee_id = ?",
                     (mentee_id,),
                 )
             }
             for entry in bundle["entries"]:
-                values = (entry["day"], entry["title"], entry["body"], " ".join(entry["tags"]),
-                          entry["prompt"], " ".join(entry["goals"]))
+                values = (
+                    entry["day"],
+                    entry["title"],
+                    entry["body"],
+                    " ".join(entry["tags"]),
+                    entry["prompt"],
+                    " ".join(entry["goals"]),
+                )
                 old = held.get(entry["uid"])
                 if old is None:
                     conn.execute(
@@ -767,16 +843,20 @@ class Mentor:
             still_shared = set(bundle["shared_entry_uids"])
             for uid in held:
                 if uid not in still_shared:
-                    conn.execute("DELETE FROM menteeentry WHERE mentee_id = ? AND uid = ?",
-                                 (mentee_id, uid))
+                    conn.execute(
+                        "DELETE FROM menteeentry WHERE mentee_id = ? AND uid = ?", (mentee_id, uid)
+                    )
                     removed += 1
         return AddReport(self.mentee(mentee_id), row is None, added, updated, unchanged, removed)
 
     def mentees(self) -> list[MenteeSummary]:
         """Every mentee this profile holds a bundle of, by name."""
-        return [self._summary(r) for r in self._conn.execute(
-            f"SELECT {_MENTEE_COLUMNS} FROM mentee ORDER BY display_name COLLATE NOCASE, id"
-        )]
+        return [
+            self._summary(r)
+            for r in self._conn.execute(
+                f"SELECT {_MENTEE_COLUMNS} FROM mentee ORDER BY display_name COLLATE NOCASE, id"
+            )
+        ]
 
     def mentee(self, ref: MenteeSummary | int | str) -> MenteeSummary:
         """A mentee by number, pairing id, or name (case-insensitive; a unique start will do)."""
@@ -891,18 +971,22 @@ class Mentor:
         """A mentee's shared goals as of their newest bundle, with the mentor's comments."""
         info = self.mentee(mentee)
         comments = self._comments_by_target(info.id)
-        return [_shared_goal(g, comments.get(("goal", g["id"]), ()))
-                for g in self._goals_json(info.id)]
+        return [
+            _shared_goal(g, comments.get(("goal", g["id"]), ())) for g in self._goals_json(info.id)
+        ]
 
     def mentee_comments(self, mentee: MenteeSummary | int | str) -> list[Comment]:
         """Every comment the mentor has written for a mentee, oldest first, including those on
         entries the mentee no longer shares (kept, but not sent in replies)."""
         info = self.mentee(mentee)
-        return [_written(r) for r in self._conn.execute(
-            f"SELECT {_WRITTEN_COLUMNS} FROM mentorcomment WHERE mentee_id = ? "
-            "AND deleted_at IS NULL ORDER BY created_at, id",
-            (info.id,),
-        )]
+        return [
+            _written(r)
+            for r in self._conn.execute(
+                f"SELECT {_WRITTEN_COLUMNS} FROM mentorcomment WHERE mentee_id = ? "
+                "AND deleted_at IS NULL ORDER BY created_at, id",
+                (info.id,),
+            )
+        ]
 
     def resolve_target(self, mentee: MenteeSummary | int | str, ref: str) -> tuple[str, str]:
         """(kind, id) of what a comment is about: g-<id> is a goal; otherwise an entry uid
@@ -911,8 +995,9 @@ class Mentor:
         text = ref.strip()
         if _GOAL_ID.fullmatch(text):
             if text not in {g["id"] for g in self._goals_json(info.id)}:
-                raise NotFoundError(f"{info.name} shares no goal {text}; see "
-                                    f"`mastery mentor show {info.name}`")
+                raise NotFoundError(
+                    f"{info.name} shares no goal {text}; see `mastery mentor show {info.name}`"
+                )
             return "goal", text
         return "entry", self._entry_uid(info.id, text)
 
@@ -1002,10 +1087,15 @@ class Mentor:
         info = self.mentee(mentee)
         chosen = _clean_name(name) if name is not None else self.display_name()
         if not chosen:
-            raise MasteryError("choose the name your mentee will see (--name NAME); "
-                               "it is remembered")
-        entries = {r[0] for r in self._conn.execute(
-            "SELECT uid FROM menteeentry WHERE mentee_id = ?", (info.id,))}
+            raise MasteryError(
+                "choose the name your mentee will see (--name NAME); it is remembered"
+            )
+        entries = {
+            r[0]
+            for r in self._conn.execute(
+                "SELECT uid FROM menteeentry WHERE mentee_id = ?", (info.id,)
+            )
+        }
         goals = {g["id"] for g in self._goals_json(info.id)}
         held = {"entry": entries, "goal": goals}
         comments, withdrawn = [], []
@@ -1034,16 +1124,30 @@ class Mentor:
             "mentee": {"pairing_id": info.pairing_id, "name": info.name},
             "bundle_created_at": _iso(from_ms(row[0])),
             "comments": [
-                {"uid": c.uid, "target_kind": c.target_kind, "target_id": c.target_id,
-                 "body": c.body, "created_at": _iso(c.created), "updated_at": _iso(c.updated)}
+                {
+                    "uid": c.uid,
+                    "target_kind": c.target_kind,
+                    "target_id": c.target_id,
+                    "body": c.body,
+                    "created_at": _iso(c.created),
+                    "updated_at": _iso(c.updated),
+                }
                 for c in comments
             ],
             "withdrawn": withdrawn,
             "note": note,
         }
         text, checksum = _seal(document)
-        return FeedbackPreview(info, chosen, now, tuple(comments), tuple(withdrawn),
-                               note["body"] if note else None, text, checksum)
+        return FeedbackPreview(
+            info,
+            chosen,
+            now,
+            tuple(comments),
+            tuple(withdrawn),
+            note["body"] if note else None,
+            text,
+            checksum,
+        )
 
     def write_reply(self, path: str | Path, preview: FeedbackPreview) -> Path:
         """Write a previewed feedback file exactly as previewed and remember the name."""
@@ -1091,8 +1195,14 @@ class Mentor:
     def _received(self, where: str, params: Sequence[Any] = ()) -> builtins.list[Comment]:
         return [
             Comment(
-                uid=r[0], target_kind=r[1], target_id=r[2], body=r[3], created=from_ms(r[4]),
-                updated=from_ms(r[5]), mentor_name=r[6], received=from_ms(r[7]),
+                uid=r[0],
+                target_kind=r[1],
+                target_id=r[2],
+                body=r[3],
+                created=from_ms(r[4]),
+                updated=from_ms(r[5]),
+                mentor_name=r[6],
+                received=from_ms(r[7]),
                 unread=r[8] is None,
             )
             for r in self._conn.execute(
@@ -1116,10 +1226,17 @@ class Mentor:
         ).fetchone()[0]
         created = from_ms(r[3])
         return MenteeSummary(
-            id=mentee_id, pairing_id=r[1], name=r[2], bundle_created=created,
+            id=mentee_id,
+            pairing_id=r[1],
+            name=r[2],
+            bundle_created=created,
             last_activity=date.fromisoformat(newest) if newest else self.col.clock.day_of(created),
-            entries=entries, unread=unread, goals=len(json.loads(r[5])), comments=comments,
-            note=r[6], note_updated=from_ms(r[7]) if r[7] is not None else None,
+            entries=entries,
+            unread=unread,
+            goals=len(json.loads(r[5])),
+            comments=comments,
+            note=r[6],
+            note_updated=from_ms(r[7]) if r[7] is not None else None,
             summary=LearningSummary.from_dict(json.loads(r[4])),
         )
 
@@ -1160,18 +1277,25 @@ class Mentor:
 
     def _entry_uid(self, mentee_id: int, ref: str) -> str:
         text = str(ref).strip()
-        uids = [r[0] for r in self._conn.execute(
-            "SELECT uid FROM menteeentry WHERE mentee_id = ? ORDER BY uid", (mentee_id,))]
+        uids = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT uid FROM menteeentry WHERE mentee_id = ? ORDER BY uid", (mentee_id,)
+            )
+        ]
         if text in uids:
             return text
         starts = (text,) if text.startswith("e-") else (text, "e-" + text)
         found = [u for u in uids if text and u.startswith(starts)]
         if not found:
-            raise NotFoundError(f"no shared entry {text!r} for this mentee; see "
-                                "`mastery mentor show NAME`")
+            raise NotFoundError(
+                f"no shared entry {text!r} for this mentee; see `mastery mentor show NAME`"
+            )
         if len(found) > 1:
-            raise MasteryError(f"{text!r} matches {len(found)} entries "
-                               f"({', '.join(found[:5])}); give more of the id")
+            raise MasteryError(
+                f"{text!r} matches {len(found)} entries "
+                f"({', '.join(found[:5])}); give more of the id"
+            )
         return found[0]
 
     def _entry(self, mentee_id: int, uid: str) -> SharedEntry:
@@ -1211,8 +1335,14 @@ _WRITTEN_COLUMNS = "comment_uid, target_kind, target_uid, body, created_at, upda
 
 
 def _written(r: Sequence[Any]) -> Comment:
-    return Comment(uid=r[0], target_kind=r[1], target_id=r[2], body=r[3],
-                   created=from_ms(r[4]), updated=from_ms(r[5]))
+    return Comment(
+        uid=r[0],
+        target_kind=r[1],
+        target_id=r[2],
+        body=r[3],
+        created=from_ms(r[4]),
+        updated=from_ms(r[5]),
+    )
 
 
 def _shared_entry(
@@ -1220,22 +1350,38 @@ def _shared_entry(
 ) -> SharedEntry:
     goal_ids = tuple(r[6].split())
     return SharedEntry(
-        uid=r[0], day=date.fromisoformat(r[1]), title=r[2], body=r[3], tags=tuple(r[4].split()),
-        prompt=r[5], goal_ids=goal_ids, goals=tuple(goals.get(g, g) for g in goal_ids),
-        unread=r[7] is None, received=from_ms(r[8]), changed=from_ms(r[9]),
+        uid=r[0],
+        day=date.fromisoformat(r[1]),
+        title=r[2],
+        body=r[3],
+        tags=tuple(r[4].split()),
+        prompt=r[5],
+        goal_ids=goal_ids,
+        goals=tuple(goals.get(g, g) for g in goal_ids),
+        unread=r[7] is None,
+        received=from_ms(r[8]),
+        changed=from_ms(r[9]),
         comments=comments.get(("entry", r[0]), ()),
     )
 
 
 def _shared_goal(g: dict[str, Any], comments: tuple[Comment, ...]) -> SharedGoal:
     return SharedGoal(
-        id=g["id"], title=g["title"], vision=g["vision"], reality=g["reality"],
-        category=g["category"], status=g["status"],
+        id=g["id"],
+        title=g["title"],
+        vision=g["vision"],
+        reality=g["reality"],
+        category=g["category"],
+        status=g["status"],
         target=date.fromisoformat(g["target"]) if g["target"] else None,
         progress=float(g["progress"]),
         milestones=tuple(
-            MilestoneView(m["position"], m["title"], m["done"],
-                          date.fromisoformat(m["done_on"]) if m["done_on"] else None)
+            MilestoneView(
+                m["position"],
+                m["title"],
+                m["done"],
+                date.fromisoformat(m["done_on"]) if m["done_on"] else None,
+            )
             for m in g["milestones"]
         ),
         confidence_trend=tuple((date.fromisoformat(d), c) for d, c in g["confidence_trend"]),
@@ -1269,8 +1415,12 @@ def _goal_out(goal: GoalDetail) -> dict[str, Any]:
         "target": goal.target.isoformat() if goal.target else None,
         "progress": round(goal.progress, 4),
         "milestones": [
-            {"position": m.position, "title": m.title, "done": m.done,
-             "done_on": m.done_on.isoformat() if m.done_on else None}
+            {
+                "position": m.position,
+                "title": m.title,
+                "done": m.done,
+                "done_on": m.done_on.isoformat() if m.done_on else None,
+            }
             for m in goal.milestones
         ],
         "confidence_trend": [[d.isoformat(), c] for d, c in goal.confidence_trend],
@@ -1281,8 +1431,9 @@ def canonical_json(document: dict[str, Any]) -> bytes:
     """The bytes a checksum is taken over: sorted keys, no insignificant whitespace, UTF-8,
     and the `checksum` field left out."""
     content = {k: v for k, v in document.items() if k != "checksum"}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def checksum_of(document: dict[str, Any]) -> str:
@@ -1293,8 +1444,12 @@ def checksum_of(document: dict[str, Any]) -> str:
 def _seal(document: dict[str, Any]) -> tuple[str, str]:
     """The file text (readable JSON, the checksum last) and the checksum."""
     checksum = checksum_of(document)
-    text = json.dumps({**document, "checksum": checksum}, indent=2, ensure_ascii=False,
-                      allow_nan=False) + "\n"
+    text = (
+        json.dumps(
+            {**document, "checksum": checksum}, indent=2, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )
     return text, checksum
 
 
@@ -1317,7 +1472,8 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BundleError(
-            path, f"not valid JSON (line {exc.lineno}, column {exc.colno}): the file is cut "
+            path,
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): the file is cut "
             "short or not a Mastery mentor file; nothing imported",
         ) from None
     what = {BUNDLE_FORMAT: "bundle", FEEDBACK_FORMAT: "feedback"}
@@ -1325,11 +1481,15 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
         raise BundleError(path, f"not a Mastery mentor {what[expected]} (no format field)")
     if doc["format"] != expected:
         if doc["format"] == BUNDLE_FORMAT:
-            hint = "this is a mentee's bundle, not feedback: a mentor adds it with " \
-                   "`mastery mentor add`"
+            hint = (
+                "this is a mentee's bundle, not feedback: a mentor adds it with "
+                "`mastery mentor add`"
+            )
         elif doc["format"] == FEEDBACK_FORMAT:
-            hint = "this is a mentor's feedback, not a bundle: the mentee imports it with " \
-                   "`mastery mentor feedback`"
+            hint = (
+                "this is a mentor's feedback, not a bundle: the mentee imports it with "
+                "`mastery mentor feedback`"
+            )
         else:
             hint = f"not a Mastery mentor {what[expected]} (format {doc['format']!r})"
         raise BundleError(path, f"{hint}; nothing imported")
@@ -1338,7 +1498,8 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
         raise BundleError(path, f"the {what[expected]} has no valid format version")
     if version > FORMAT_VERSION:
         raise BundleError(
-            path, f"written by a newer Mastery ({what[expected]} format version {version}; "
+            path,
+            f"written by a newer Mastery ({what[expected]} format version {version}; "
             f"this one reads up to {FORMAT_VERSION}): please upgrade Mastery",
         )
     checksum = doc.get("checksum")
@@ -1350,7 +1511,8 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
         raise BundleError(path, "holds a number JSON does not allow; nothing imported") from None
     if checksum != expected_sum:
         raise BundleError(
-            path, "checksum does not match the content: the file was changed or damaged "
+            path,
+            "checksum does not match the content: the file was changed or damaged "
             "after it was written; nothing imported",
         )
     return doc
@@ -1393,31 +1555,40 @@ def _bundle_fields(doc: dict[str, Any]) -> dict[str, Any]:
         for m in _get(goal, "milestones", list, where):
             m = _object(m, f"a milestone of {where}")
             done_on = _get(m, "done_on", str, f"a milestone of {where}", optional=True)
-            milestones.append({
-                "position": _get(m, "position", int, f"a milestone of {where}"),
-                "title": _get(m, "title", str, f"a milestone of {where}"),
-                "done": _get(m, "done", bool, f"a milestone of {where}"),
-                "done_on": _day(done_on, f"a milestone of {where}") if done_on else None,
-            })
+            milestones.append(
+                {
+                    "position": _get(m, "position", int, f"a milestone of {where}"),
+                    "title": _get(m, "title", str, f"a milestone of {where}"),
+                    "done": _get(m, "done", bool, f"a milestone of {where}"),
+                    "done_on": _day(done_on, f"a milestone of {where}") if done_on else None,
+                }
+            )
         trend = []
         for point in _get(goal, "confidence_trend", list, where):
-            if (not isinstance(point, list) or len(point) != 2 or not isinstance(point[0], str)
-                    or isinstance(point[1], bool) or not isinstance(point[1], int)):
+            if (
+                not isinstance(point, list)
+                or len(point) != 2
+                or not isinstance(point[0], str)
+                or isinstance(point[1], bool)
+                or not isinstance(point[1], int)
+            ):
                 raise _Invalid(f"{where}: confidence_trend holds [day, confidence] pairs")
             trend.append([_day(point[0], where), point[1]])
         progress = _get(goal, "progress", (int, float), where)
-        goals.append({
-            "id": gid,
-            "title": _get(goal, "title", str, where),
-            "vision": _get(goal, "vision", str, where),
-            "reality": _get(goal, "reality", str, where),
-            "category": _get(goal, "category", str, where),
-            "status": _get(goal, "status", str, where),
-            "target": _day(target, where) if target else None,
-            "progress": float(progress),
-            "milestones": milestones,
-            "confidence_trend": trend,
-        })
+        goals.append(
+            {
+                "id": gid,
+                "title": _get(goal, "title", str, where),
+                "vision": _get(goal, "vision", str, where),
+                "reality": _get(goal, "reality", str, where),
+                "category": _get(goal, "category", str, where),
+                "status": _get(goal, "status", str, where),
+                "target": _day(target, where) if target else None,
+                "progress": float(progress),
+                "milestones": milestones,
+                "confidence_trend": trend,
+            }
+        )
     goal_ids = [g["id"] for g in goals]
     if len(set(goal_ids)) != len(goal_ids):
         raise _Invalid("a goal appears twice")
@@ -1433,25 +1604,32 @@ def _bundle_fields(doc: dict[str, Any]) -> dict[str, Any]:
         for gid in linked:
             if gid not in goal_ids:
                 raise _Invalid(f"{where} refers to goal {gid}, which the bundle does not hold")
-        entries.append({
-            "uid": uid,
-            "day": _day(_get(entry, "day", str, where), where),
-            "title": _get(entry, "title", str, where),
-            "body": _get(entry, "body", str, where),
-            "tags": [t for t in _strings(_get(entry, "tags", list, where), where, "tags") if t],
-            "prompt": _get(entry, "prompt", str, where, optional=True),
-            "goals": linked,
-        })
+        entries.append(
+            {
+                "uid": uid,
+                "day": _day(_get(entry, "day", str, where), where),
+                "title": _get(entry, "title", str, where),
+                "body": _get(entry, "body", str, where),
+                "tags": [t for t in _strings(_get(entry, "tags", list, where), where, "tags") if t],
+                "prompt": _get(entry, "prompt", str, where, optional=True),
+                "goals": linked,
+            }
+        )
     uids = [e["uid"] for e in entries]
     if len(set(uids)) != len(uids):
         raise _Invalid("an entry appears twice")
-    shared = _strings(_get(doc, "shared_entry_uids", list, "the bundle"), "the bundle",
-                      "shared_entry_uids")
+    shared = _strings(
+        _get(doc, "shared_entry_uids", list, "the bundle"), "the bundle", "shared_entry_uids"
+    )
     missing = set(uids) - set(shared)
     if missing:
         raise _Invalid(f"entry {sorted(missing)[0]} is missing from shared_entry_uids")
-    out.update(entries=entries, goals=goals, shared_entry_uids=shared,
-               summary=_summary_fields(_get(doc, "summary", dict, "the bundle")))
+    out.update(
+        entries=entries,
+        goals=goals,
+        shared_entry_uids=shared,
+        summary=_summary_fields(_get(doc, "summary", dict, "the bundle")),
+    )
     return out
 
 
@@ -1461,10 +1639,12 @@ def _summary_fields(summary: dict[str, Any]) -> dict[str, Any]:
     decks = []
     for n, deck in enumerate(_get(summary, "decks", list, where), 1):
         deck = _object(deck, f"deck {n} of the summary")
-        decks.append({
-            key: _get(deck, key, str if key in ("key", "name") else int, f"deck {n} of {where}")
-            for key in ("key", "name", "cards", "studied", "mature")
-        })
+        decks.append(
+            {
+                key: _get(deck, key, str if key in ("key", "name") else int, f"deck {n} of {where}")
+                for key in ("key", "name", "cards", "studied", "mature")
+            }
+        )
     return {
         "review_streak": _get(summary, "review_streak", int, where),
         "journal_streak": _get(summary, "journal_streak", int, where),
@@ -1505,16 +1685,20 @@ def _feedback_fields(doc: dict[str, Any]) -> dict[str, Any]:
         body = _get(item, "body", str, where)
         if not body.strip():
             raise _Invalid(f"{where} is empty")
-        comments.append({
-            "uid": uid, "target_kind": kind, "target_id": target, "body": body,
-            "created_at": _moment(_get(item, "created_at", str, where), where),
-            "updated_at": _moment(_get(item, "updated_at", str, where), where),
-        })
+        comments.append(
+            {
+                "uid": uid,
+                "target_kind": kind,
+                "target_id": target,
+                "body": body,
+                "created_at": _moment(_get(item, "created_at", str, where), where),
+                "updated_at": _moment(_get(item, "updated_at", str, where), where),
+            }
+        )
     uids = [c["uid"] for c in comments]
     if len(set(uids)) != len(uids):
         raise _Invalid("a comment appears twice")
-    withdrawn = _strings(_get(doc, "withdrawn", list, "the feedback"), "the feedback",
-                         "withdrawn")
+    withdrawn = _strings(_get(doc, "withdrawn", list, "the feedback"), "the feedback", "withdrawn")
     note = _get(doc, "note", dict, "the feedback", optional=True)
     if note is not None:
         uid = _get(note, "uid", str, "the note")
@@ -1523,18 +1707,32 @@ def _feedback_fields(doc: dict[str, Any]) -> dict[str, Any]:
         body = _get(note, "body", str, "the note")
         if not body.strip():
             raise _Invalid("the note is empty")
-        note = {"uid": uid, "body": body,
-                "updated_at": _moment(_get(note, "updated_at", str, "the note"), "the note")}
+        note = {
+            "uid": uid,
+            "body": body,
+            "updated_at": _moment(_get(note, "updated_at", str, "the note"), "the note"),
+        }
     out.update(comments=comments, withdrawn=withdrawn, note=note)
     return out
 
 
-_TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list",
-               dict: "an object"}
+_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
 
 
-def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, *,
-         optional: bool = False) -> Any:
+def _get(
+    obj: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    where: str,
+    *,
+    optional: bool = False,
+) -> Any:
     if key not in obj:
         raise _Invalid(f"{where} has no {key!r} field")
     value = obj[key]

@@ -6,7 +6,6 @@ the domain converts to tz-aware datetimes at its edges. Booleans are 0/1 integer
 Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 """
 
-
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -86,7 +85,12 @@ class ReviewLog(SQLModel, table=True):
         Index("ix_revlog_card", "card_id", "reviewed_at"),
         Index(
             "ix_revlog_time",
-            "reviewed_at", "deck_id", "kind", "state_before", "stability_before", "duration_ms",
+            "reviewed_at",
+            "deck_id",
+            "kind",
+            "state_before",
+            "stability_before",
+            "duration_ms",
         ),
         Index("ix_revlog_deck", "deck_id", "kind", "state_before", "rating", "reviewed_at"),
     )

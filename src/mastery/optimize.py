@@ -213,8 +213,13 @@ def optimize(
     after_eval = evaluate(data, fitted)
     report(1.0, "Done")
     return OptimizeResult(
-        deck_key=deck_key, reviews=len(data), cards=data.cards, before=tuple(before),
-        after=fitted, before_eval=before_eval, after_eval=after_eval,
+        deck_key=deck_key,
+        reviews=len(data),
+        cards=data.cards,
+        before=tuple(before),
+        after=fitted,
+        before_eval=before_eval,
+        after_eval=after_eval,
         seconds=time.perf_counter() - started,
     )
 
@@ -258,7 +263,8 @@ def reschedule_cards(
         deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
     rows = col.conn.execute(
         "SELECT r.card_id, c.deck_id, r.reviewed_at, r.rating FROM reviewlog r "
-        "JOIN card c ON c.id = r.card_id WHERE r.kind = 'review'" + deck_sql
+        "JOIN card c ON c.id = r.card_id WHERE r.kind = 'review'"
+        + deck_sql
         + " ORDER BY r.card_id, r.reviewed_at, r.id",
         params,
     ).fetchall()
@@ -269,12 +275,19 @@ def reschedule_cards(
     total = len(histories) or 1
     for n, (card_id, (deck_id, reviews)) in enumerate(histories.items()):
         memory = col.scheduler_for(deck_id).replay(reviews, seed=card_id * 1000)
-        updates.append((
-            memory.state, memory.step, memory.stability, memory.difficulty,
-            to_ms(memory.due) if memory.due else None,
-            to_ms(memory.last_review) if memory.last_review else None,
-            memory.reps, memory.lapses, card_id,
-        ))
+        updates.append(
+            (
+                memory.state,
+                memory.step,
+                memory.stability,
+                memory.difficulty,
+                to_ms(memory.due) if memory.due else None,
+                to_ms(memory.last_review) if memory.last_review else None,
+                memory.reps,
+                memory.lapses,
+                card_id,
+            )
+        )
         if n % 2000 == 0:
             report(n / total, f"Rescheduling cards ({n:,} of {len(histories):,})")
     with col.db.transaction() as conn:
@@ -379,14 +392,18 @@ def workload(
     for n, retention in enumerate(retentions):
         report(n / len(retentions), f"Simulating retention {retention:.2f}")
         result = simulate(params, float(retention), config, 42)
-        per_day = [r + lrn for r, lrn in zip(result.review_cnt_per_day, result.learn_cnt_per_day,
-                                              strict=False)]
-        points.append(WorkloadPoint(
-            retention=float(retention),
-            reviews_per_day=sum(per_day) / len(per_day),
-            minutes_per_day=sum(result.cost_per_day) / len(result.cost_per_day) / 60,
-            knowledge=float(result.memorized_cnt_per_day[-1]),
-        ))
+        per_day = [
+            r + lrn
+            for r, lrn in zip(result.review_cnt_per_day, result.learn_cnt_per_day, strict=False)
+        ]
+        points.append(
+            WorkloadPoint(
+                retention=float(retention),
+                reviews_per_day=sum(per_day) / len(per_day),
+                minutes_per_day=sum(result.cost_per_day) / len(result.cost_per_day) / 60,
+                knowledge=float(result.memorized_cnt_per_day[-1]),
+            )
+        )
     report(1.0, "Done")
     return points
 

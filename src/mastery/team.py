@@ -50,11 +50,19 @@ HEATMAP_WEEKS = 26
 ACTIVE_DAYS = 30
 TEAM_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 STREAK_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0), ("1-6", 1, 6), ("7-29", 7, 29), ("30-99", 30, 99), ("100+", 100, None),
+    ("0", 0, 0),
+    ("1-6", 1, 6),
+    ("7-29", 7, 29),
+    ("30-99", 30, 99),
+    ("100+", 100, None),
 )
 SUPPRESSED = "suppressed"
 _GOAL_CATEGORIES = (
-    "personal-mastery", "mental-models", "shared-vision", "team-learning", "systems-thinking",
+    "personal-mastery",
+    "mental-models",
+    "shared-vision",
+    "team-learning",
+    "systems-thinking",
 )
 _STATUSES = ("active", "achieved", "dropped")
 
@@ -79,8 +87,12 @@ class TeamGoal:
     target: date | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "decks": list(self.decks),
-                "target": self.target.isoformat() if self.target else None}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "decks": list(self.decks),
+            "target": self.target.isoformat() if self.target else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +116,15 @@ class TeamConfig:
         return self.folder / SUMMARY_DIR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "vision": self.vision, "k": self.k,
-                "goals": [g.to_dict() for g in self.goals], "decks": list(self.decks),
-                "folder": str(self.folder)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "vision": self.vision,
+            "k": self.k,
+            "goals": [g.to_dict() for g in self.goals],
+            "decks": list(self.decks),
+            "folder": str(self.folder),
+        }
 
 
 def load_team(folder: str | Path) -> TeamConfig:
@@ -119,8 +137,9 @@ def load_team(folder: str | Path) -> TeamConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TeamError(path, f"not valid TOML: {exc}") from None
-    missing = [key for key in ("id", "name") if not isinstance(data.get(key), str)
-               or not data[key].strip()]
+    missing = [
+        key for key in ("id", "name") if not isinstance(data.get(key), str) or not data[key].strip()
+    ]
     if missing:
         raise TeamError(path, f"missing key(s): {', '.join(missing)}")
     if not TEAM_ID.fullmatch(data["id"]):
@@ -148,8 +167,9 @@ def load_team(folder: str | Path) -> TeamConfig:
             raise TeamError(path, f"goal {n}: decks must be a list of deck ids")
         unknown = [d for d in decks if d not in deck_ids]
         if unknown:
-            raise TeamError(path, f"goal {n}: unknown deck id(s) {', '.join(unknown)} "
-                            f"(not in {DECKS_DIR}/)")
+            raise TeamError(
+                path, f"goal {n}: unknown deck id(s) {', '.join(unknown)} (not in {DECKS_DIR}/)"
+            )
         target = g.get("target")
         if isinstance(target, str):
             try:
@@ -163,7 +183,9 @@ def load_team(folder: str | Path) -> TeamConfig:
     return TeamConfig(data["id"], data["name"], vision, k, tuple(goals), tuple(deck_ids), folder)
 
 
-def init_team(folder: str | Path, *, name: str | None = None, team_id: str | None = None) -> TeamConfig:
+def init_team(
+    folder: str | Path, *, name: str | None = None, team_id: str | None = None
+) -> TeamConfig:
     """Create a team folder with the bundled decks as the example; refuses an existing team."""
     folder = Path(folder).expanduser().resolve()
     if (folder / TEAM_FILE).exists():
@@ -223,8 +245,11 @@ def read_record(path: Path, team_id: str | None = None) -> dict[str, Any]:
     if not isinstance(version, int):
         raise TeamError(path, "summary file has no version")
     if version > SUMMARY_VERSION:
-        raise TeamError(path, f"summary version {version} is newer than this Mastery "
-                        f"({SUMMARY_VERSION}); upgrade Mastery")
+        raise TeamError(
+            path,
+            f"summary version {version} is newer than this Mastery "
+            f"({SUMMARY_VERSION}); upgrade Mastery",
+        )
     for key in ("team", "pseudonym", "synced_on", "daily", "decks", "streaks", "goals"):
         if key not in data:
             raise TeamError(path, f"summary file is missing {key!r}")
@@ -277,8 +302,13 @@ class JoinedTeam:
     problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "folder": str(self.folder), "sync": self.sync,
-                "problem": self.problem}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "folder": str(self.folder),
+            "sync": self.sync,
+            "problem": self.problem,
+        }
 
 
 class Team:
@@ -291,8 +321,9 @@ class Team:
     def _joined(self) -> dict[str, dict[str, Any]]:
         return dict(self.col.meta("teams") or {})
 
-    def init(self, folder: str | Path, *, name: str | None = None,
-             team_id: str | None = None) -> TeamConfig:
+    def init(
+        self, folder: str | Path, *, name: str | None = None, team_id: str | None = None
+    ) -> TeamConfig:
         return init_team(folder, name=name, team_id=team_id)
 
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
@@ -300,8 +331,11 @@ class Team:
         config = load_team(folder)
         joined = self._joined()
         before = joined.get(config.id, {})
-        joined[config.id] = {"folder": str(config.folder), "name": config.name,
-                             "sync": bool(sync or before.get("sync"))}
+        joined[config.id] = {
+            "folder": str(config.folder),
+            "name": config.name,
+            "sync": bool(sync or before.get("sync")),
+        }
         self.col.set_meta("teams", joined)
         return config
 
@@ -313,8 +347,16 @@ class Team:
                 problem = None
             except MasteryError as exc:
                 config, problem = None, str(exc)
-            out.append(JoinedTeam(team_id, config.name if config else info.get("name", team_id),
-                                  Path(info["folder"]), bool(info.get("sync")), config, problem))
+            out.append(
+                JoinedTeam(
+                    team_id,
+                    config.name if config else info.get("name", team_id),
+                    Path(info["folder"]),
+                    bool(info.get("sync")),
+                    config,
+                    problem,
+                )
+            )
         return out
 
     def get(self, ref: str | None = None) -> TeamConfig:
@@ -324,8 +366,7 @@ class Team:
             raise NotFoundError("no team joined yet: join one with `mastery team join DIR`")
         if ref is None:
             if len(joined) > 1:
-                raise MasteryError(f"several teams joined ({', '.join(sorted(joined))}): "
-                                   "name one")
+                raise MasteryError(f"several teams joined ({', '.join(sorted(joined))}): name one")
             ref = next(iter(joined))
         for team_id, info in joined.items():
             if ref in (team_id, info.get("name")):
@@ -423,8 +464,9 @@ class Team:
         return build_report(config, now=now or utcnow())
 
 
-def member_record(col: Collection, config: TeamConfig, pseudonym: str, *,
-                  now: datetime) -> dict[str, Any]:
+def member_record(
+    col: Collection, config: TeamConfig, pseudonym: str, *, now: datetime
+) -> dict[str, Any]:
     """The record: ONLY daily review counts (365 days), per team deck counts and rates, per card
     id reviews/lapses/difficulty, streak lengths, team goals' progress and personal goal counts
     by category and status. No names, text, content or times finer than a day."""
@@ -452,7 +494,8 @@ def member_record(col: Collection, config: TeamConfig, pseudonym: str, *,
         stabilities = []
         for ckey, state, stab, diff, reps, lapses in conn.execute(
             "SELECT key, state, stability, difficulty, reps, lapses FROM card "
-            "WHERE deck_id = ? AND in_deck = 1 ORDER BY position, key", (deck_id,)
+            "WHERE deck_id = ? AND in_deck = 1 ORDER BY position, key",
+            (deck_id,),
         ):
             total += 1
             if state == 0:
@@ -461,8 +504,11 @@ def member_record(col: Collection, config: TeamConfig, pseudonym: str, *,
             if stab is not None:
                 stabilities.append(stab)
                 mature += stab >= MATURE_DAYS
-            cards[ckey] = {"reviews": reps, "lapses": lapses,
-                           "difficulty": round(diff, 2) if diff is not None else None}
+            cards[ckey] = {
+                "reviews": reps,
+                "lapses": lapses,
+                "difficulty": round(diff, 2) if diff is not None else None,
+            }
         answered, passed, recent = conn.execute(
             "SELECT count(*) FILTER (WHERE r.state_before = 2), "
             "count(*) FILTER (WHERE r.state_before = 2 AND r.rating != 1), count(*) "
@@ -471,10 +517,13 @@ def member_record(col: Collection, config: TeamConfig, pseudonym: str, *,
             (deck_id, since_30),
         ).fetchone()
         decks[key] = {
-            "cards": total, "studied": studied, "mature": mature,
+            "cards": total,
+            "studied": studied,
+            "mature": mature,
             "retention_30d": round(passed / answered, 4) if answered else None,
             "mean_stability": round(statistics.fmean(stabilities), 2) if stabilities else None,
-            "reviews_30d": recent, "card_stats": cards,
+            "reviews_30d": recent,
+            "card_stats": cards,
         }
     goals = {}
     for goal in config.goals:
@@ -533,10 +582,14 @@ class DeckFigures:
     maturity: Figure
 
     def to_dict(self) -> dict[str, Any]:
-        return {"deck": self.deck, "cards": self.cards,
-                "active_members": self.active_members.to_dict(),
-                "coverage": self.coverage.to_dict(), "retention": self.retention.to_dict(),
-                "maturity": self.maturity.to_dict()}
+        return {
+            "deck": self.deck,
+            "cards": self.cards,
+            "active_members": self.active_members.to_dict(),
+            "coverage": self.coverage.to_dict(),
+            "retention": self.retention.to_dict(),
+            "maturity": self.maturity.to_dict(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,11 +606,16 @@ class CardFigures:
     suppressed: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"deck": self.deck, "card": self.card, "members": self.members,
-                "reviews": None if self.suppressed else self.reviews,
-                "lapses": None if self.suppressed else self.lapses,
-                "lapse_rate": self.lapse_rate, "median_difficulty": self.median_difficulty,
-                "suppressed": self.suppressed}
+        return {
+            "deck": self.deck,
+            "card": self.card,
+            "members": self.members,
+            "reviews": None if self.suppressed else self.reviews,
+            "lapses": None if self.suppressed else self.lapses,
+            "lapse_rate": self.lapse_rate,
+            "median_difficulty": self.median_difficulty,
+            "suppressed": self.suppressed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,15 +640,23 @@ class TeamReport:
 
     def to_dict(self) -> dict[str, Any]:
         def streaks() -> dict[str, Any]:
-            return {kind: {"buckets": b, "suppressed": self.streaks_suppressed}
-                    for kind, b in self.streaks.items()}
+            return {
+                kind: {"buckets": b, "suppressed": self.streaks_suppressed}
+                for kind, b in self.streaks.items()
+            }
 
         return {
-            "team": self.team, "name": self.name, "vision": self.vision, "k": self.k,
-            "members": self.members, "today": self.today.isoformat(),
+            "team": self.team,
+            "name": self.name,
+            "vision": self.vision,
+            "k": self.k,
+            "members": self.members,
+            "today": self.today.isoformat(),
             "goals": [{**g.to_dict(), "progress": f.to_dict()} for g, f in self.goals],
-            "heatmap": {"suppressed": self.heatmap_suppressed,
-                        "days": [{"date": d.isoformat(), "reviews": n} for d, n in self.heatmap]},
+            "heatmap": {
+                "suppressed": self.heatmap_suppressed,
+                "days": [{"date": d.isoformat(), "reviews": n} for d, n in self.heatmap],
+            },
             "decks": [d.to_dict() for d in self.decks],
             "hardest_cards": [c.to_dict() for c in self.hardest],
             "cards": {deck: [c.to_dict() for c in cards] for deck, cards in self.cards.items()},
@@ -615,9 +681,15 @@ def _deck_sizes(config: TeamConfig) -> dict[str, int]:
     return sizes
 
 
-def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, Any]] | None = None,
-                 problems: list[SummaryProblem] | None = None, cards: bool = False,
-                 hardest: int = 10) -> TeamReport:
+def build_report(
+    config: TeamConfig,
+    *,
+    now: datetime,
+    records: list[dict[str, Any]] | None = None,
+    problems: list[SummaryProblem] | None = None,
+    cards: bool = False,
+    hardest: int = 10,
+) -> TeamReport:
     """Aggregate the team's member records into a `TeamReport` (k-anonymous)."""
     if records is None:
         records, problems = read_records(config.folder, config.id)
@@ -625,8 +697,10 @@ def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, A
     today = now.date()
     if records:
         today = max(date.fromisoformat(r["synced_on"]) for r in records)
-    goals = [(g, _figure([float(r["goals"][g.id]) for r in records if g.id in r["goals"]], k))
-             for g in config.goals]
+    goals = [
+        (g, _figure([float(r["goals"][g.id]) for r in records if g.id in r["goals"]], k))
+        for g in config.goals
+    ]
     # heatmap: 26 whole weeks ending on the week of `today`, Monday first
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
     totals: dict[str, int] = {}
@@ -648,14 +722,18 @@ def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, A
         # Cards in the deck as the team's file has them now; members' own counts may lag.
         size = sizes.get(deck) or max((d["cards"] for d in having), default=0)
         active = sum(1 for d in having if d.get("reviews_30d", 0) > 0)
-        deck_figures.append(DeckFigures(
-            deck, size,
-            Figure(None, len(having), True) if len(having) < k
-            else Figure(float(active), len(having), False),
-            _figure([min(1.0, d["studied"] / size) for d in having if size], k),
-            _figure([d["retention_30d"] for d in having if d["retention_30d"] is not None], k),
-            _figure([d["mature"] / d["cards"] for d in having if d["cards"]], k),
-        ))
+        deck_figures.append(
+            DeckFigures(
+                deck,
+                size,
+                Figure(None, len(having), True)
+                if len(having) < k
+                else Figure(float(active), len(having), False),
+                _figure([min(1.0, d["studied"] / size) for d in having if size], k),
+                _figure([d["retention_30d"] for d in having if d["retention_30d"] is not None], k),
+                _figure([d["mature"] / d["cards"] for d in having if d["cards"]], k),
+            )
+        )
         for d in having:
             for card, s in d["card_stats"].items():
                 entry = pooled.setdefault((deck, card), [0, 0, 0, []])
@@ -667,11 +745,18 @@ def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, A
     card_figures = []
     for (deck, card), (members, reviews, lapses, diffs) in pooled.items():
         hidden = members < k
-        card_figures.append(CardFigures(
-            deck, card, members, reviews, lapses,
-            None if hidden or not reviews else round(lapses / reviews, 4),
-            None if hidden or not diffs else round(statistics.median(diffs), 2), hidden,
-        ))
+        card_figures.append(
+            CardFigures(
+                deck,
+                card,
+                members,
+                reviews,
+                lapses,
+                None if hidden or not reviews else round(lapses / reviews, 4),
+                None if hidden or not diffs else round(statistics.median(diffs), 2),
+                hidden,
+            )
+        )
     shown = [c for c in card_figures if not c.suppressed and c.lapse_rate is not None]
     shown.sort(key=lambda c: (-c.lapse_rate, -c.reviews, c.deck, c.card))  # type: ignore[operator]
     per_deck: dict[str, list[CardFigures]] = {}
@@ -685,14 +770,29 @@ def build_report(config: TeamConfig, *, now: datetime, records: list[dict[str, A
     for kind in ("review", "journal"):
         buckets: dict[str, int | None] = {}
         for label, low, high in STREAK_BUCKETS:
-            n = sum(1 for r in records
-                    if low <= r["streaks"].get(kind, 0) and (high is None
-                                                            or r["streaks"].get(kind, 0) <= high))
+            n = sum(
+                1
+                for r in records
+                if low <= r["streaks"].get(kind, 0)
+                and (high is None or r["streaks"].get(kind, 0) <= high)
+            )
             buckets[label] = None if streak_suppressed else n
         streaks[kind] = buckets
     return TeamReport(
-        config.id, config.name, config.vision, k, len(records), today, goals, heatmap,
-        heat_suppressed, deck_figures, shown[:hardest], per_deck, streaks, streak_suppressed,
+        config.id,
+        config.name,
+        config.vision,
+        k,
+        len(records),
+        today,
+        goals,
+        heatmap,
+        heat_suppressed,
+        deck_figures,
+        shown[:hardest],
+        per_deck,
+        streaks,
+        streak_suppressed,
         list(problems or []),
     )
 
@@ -702,8 +802,11 @@ SHADES = " ░▒▓█"
 
 
 def _show(fig: Figure, k: int, fmt: str = "{:.0%}") -> str:
-    return f"suppressed (<{k} members)" if fig.suppressed or fig.value is None \
+    return (
+        f"suppressed (<{k} members)"
+        if fig.suppressed or fig.value is None
         else fmt.format(fig.value)
+    )
 
 
 def heatmap_rows(report: TeamReport) -> list[str]:
@@ -752,37 +855,60 @@ def render_text(report: TeamReport, *, markdown: bool = False) -> str:
         rows = heatmap_rows(report)
         if markdown:
             out.append("```")
-        out += [f"{name} {row}" for name, row in zip(
-            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), rows, strict=True)]
+        out += [
+            f"{name} {row}"
+            for name, row in zip(
+                ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), rows, strict=True
+            )
+        ]
         if markdown:
             out.append("```")
     out += ["", f"{h2}Decks"]
     if markdown:
-        out += ["", "| Deck | Cards | Active (30d) | Coverage | Retention | Maturity |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| Deck | Cards | Active (30d) | Coverage | Retention | Maturity |",
+            "|---|---|---|---|---|---|",
+        ]
     for d in report.decks:
-        cells = [d.deck, str(d.cards), _show(d.active_members, k, "{:.0f}"),
-                 _show(d.coverage, k), _show(d.retention, k), _show(d.maturity, k)]
+        cells = [
+            d.deck,
+            str(d.cards),
+            _show(d.active_members, k, "{:.0f}"),
+            _show(d.coverage, k),
+            _show(d.retention, k),
+            _show(d.maturity, k),
+        ]
         if markdown:
             out.append("| " + " | ".join(cells) + " |")
         else:
-            out.append(f"{bullet}{cells[0]}: {cells[1]} cards · active {cells[2]} · coverage "
-                       f"{cells[3]} · retention {cells[4]} · maturity {cells[5]}")
+            out.append(
+                f"{bullet}{cells[0]}: {cells[1]} cards · active {cells[2]} · coverage "
+                f"{cells[3]} · retention {cells[4]} · maturity {cells[5]}"
+            )
     out += ["", f"{h2}Hardest cards to discuss (lapses / reviews, pooled)"]
     if not report.hardest:
         out.append(f"{bullet}none yet (cards studied by fewer than {k} members are suppressed)")
     for c in report.hardest:
-        diff = f" · median difficulty {c.median_difficulty:.1f}" \
-            if c.median_difficulty is not None else ""
-        out.append(f"{bullet}{c.deck}/{c.card}: {c.lapse_rate:.0%} again "
-                   f"({c.lapses}/{c.reviews}, {c.members} members){diff}")
+        diff = (
+            f" · median difficulty {c.median_difficulty:.1f}"
+            if c.median_difficulty is not None
+            else ""
+        )
+        out.append(
+            f"{bullet}{c.deck}/{c.card}: {c.lapse_rate:.0%} again "
+            f"({c.lapses}/{c.reviews}, {c.members} members){diff}"
+        )
     for deck, cards in report.cards.items():
         out += ["", f"{h2}Cards of {deck} by again-rate"]
         if not cards:
             out.append(f"{bullet}no card studied yet")
         for c in cards:
-            rate = f"suppressed (<{k} members)" if c.suppressed else \
-                (f"{c.lapse_rate:.0%}" if c.lapse_rate is not None else "no reviews")
+            rate = (
+                f"suppressed (<{k} members)"
+                if c.suppressed
+                else (f"{c.lapse_rate:.0%}" if c.lapse_rate is not None else "no reviews")
+            )
             out.append(f"{bullet}{c.card}: {rate}")
     out += ["", f"{h2}Streaks (members per bucket)"]
     if report.streaks_suppressed:

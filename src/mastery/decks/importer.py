@@ -16,7 +16,9 @@ from mastery.decks.format import DeckSpec
 from mastery.errors import DeckFormatError
 
 
-def import_specs(conn: sqlite3.Connection, specs: Sequence[DeckSpec], now_ms: int) -> list[ImportReport]:
+def import_specs(
+    conn: sqlite3.Connection, specs: Sequence[DeckSpec], now_ms: int
+) -> list[ImportReport]:
     seen: dict[str, str] = {}
     for spec in specs:
         if spec.key in seen:
@@ -34,8 +36,16 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
         deck_id = conn.execute(
             "INSERT INTO deck (key, name, description, version, tags, source, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (spec.key, spec.name, spec.description, spec.version, tags, spec.source, now_ms,
-             now_ms),
+            (
+                spec.key,
+                spec.name,
+                spec.description,
+                spec.version,
+                tags,
+                spec.source,
+                now_ms,
+                now_ms,
+            ),
         ).lastrowid
     else:
         deck_id = row[0]
@@ -61,19 +71,33 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
         old = existing.get(card.key)
         if old is None:
             inserts.append(
-                (deck_id, card.key, card.note_key, card.front, card.back, card_tags,
-                 card.position, now_ms, now_ms)
+                (
+                    deck_id,
+                    card.key,
+                    card.note_key,
+                    card.front,
+                    card.back,
+                    card_tags,
+                    card.position,
+                    now_ms,
+                    now_ms,
+                )
             )
             added += 1
             continue
         card_id, note_key, front, back, old_tags, position, in_deck, suspended = old
-        content_changed = (front, back, _user_tags(old_tags)) != (
-            card.front, card.back, card_tags
-        )
+        content_changed = (front, back, _user_tags(old_tags)) != (card.front, card.back, card_tags)
         if content_changed or note_key != card.note_key or position != card.position:
             updates.append(
-                (card.note_key, card.front, card.back, _merge_tags(card_tags, old_tags),
-                 card.position, now_ms, card_id)
+                (
+                    card.note_key,
+                    card.front,
+                    card.back,
+                    _merge_tags(card_tags, old_tags),
+                    card.position,
+                    now_ms,
+                    card_id,
+                )
             )
         if not in_deck:
             restores.append((now_ms, card_id))
@@ -110,8 +134,14 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
             removed,
         )
     return ImportReport(
-        deck_key=spec.key, deck_name=spec.name, source=spec.source, added=added,
-        updated=updated, unchanged=unchanged, suspended=len(removed), restored=restored,
+        deck_key=spec.key,
+        deck_name=spec.name,
+        source=spec.source,
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        suspended=len(removed),
+        restored=restored,
     )
 
 

@@ -36,22 +36,34 @@ class MasteryCommands(Provider):
         assert isinstance(app, MasteryApp)
         yield "dashboard: Open", app.action_dashboard, "Decks and today's counts"
         yield "review: Start", app.action_review, "Review every card due now"
-        yield ("review: Cram…", app.action_cram,
-               "Go through any search (deck:x, tag:x, due:3, is:new) off the schedule")
+        yield (
+            "review: Cram…",
+            app.action_cram,
+            "Go through any search (deck:x, tag:x, due:3, is:new) off the schedule",
+        )
         yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
         yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
-        yield ("settings: Optimise FSRS…", app.action_optimize,
-               "Fit FSRS to your reviews; weigh desired retentions by their workload")
+        yield (
+            "settings: Optimise FSRS…",
+            app.action_optimize,
+            "Fit FSRS to your reviews; weigh desired retentions by their workload",
+        )
         yield "help: Keys", app.action_help, "The keys of the current screen"
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
         yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
         yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
-        yield ("stats: Open", app.action_stats,
-               "Heatmap, true retention, forecast, time per day, card states (key t)")
-        yield ("stats: Calibration", app.action_calibration,
-               "How sure you were against how often you recalled; FSRS's own calibration")
+        yield (
+            "stats: Open",
+            app.action_stats,
+            "Heatmap, true retention, forecast, time per day, card states (key t)",
+        )
+        yield (
+            "stats: Calibration",
+            app.action_calibration,
+            "How sure you were against how often you recalled; FSRS's own calibration",
+        )
         yield from app.mentor_commands()
         if app.collection.can_undo and getattr(self.screen, "AREA", "") != "review":
             yield "review: Undo", app.action_undo, "Take back the last answer, suspension or burial"
@@ -162,8 +174,7 @@ class MasteryApp(App[None]):
             return
         for team_id, problem in results:
             if problem:
-                self.notify(f"Team sync ({team_id}): {problem}", severity="warning",
-                            markup=False)
+                self.notify(f"Team sync ({team_id}): {problem}", severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup")
     def daily_backup(self) -> None:
@@ -186,8 +197,12 @@ class MasteryApp(App[None]):
         except (MasteryError, OSError):
             return  # a reminder is never worth an error message
         if text:
-            self.notify(text + " (ctrl+p: settings: Optimise FSRS)", title="Optimise FSRS",
-                        timeout=12, markup=False)
+            self.notify(
+                text + " (ctrl+p: settings: Optimise FSRS)",
+                title="Optimise FSRS",
+                timeout=12,
+                markup=False,
+            )
 
     # ------------------------------------------------------------------ navigation
     def start_review(
@@ -360,19 +375,31 @@ class MasteryApp(App[None]):
     # ------------------------------------------------------------------ mentors
     def mentor_commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         """The palette's "mentor: …" commands (the Mentees screens add their own keys)."""
-        yield ("mentor: Export bundle…", self.action_mentor_export,
-               "Preview what you share with your mentor, then write the bundle file")
-        yield ("mentor: Import feedback…", self.action_mentor_feedback,
-               "Import your mentor's feedback file: comments and their note")
+        yield (
+            "mentor: Export bundle…",
+            self.action_mentor_export,
+            "Preview what you share with your mentor, then write the bundle file",
+        )
+        yield (
+            "mentor: Import feedback…",
+            self.action_mentor_feedback,
+            "Import your mentor's feedback file: comments and their note",
+        )
         try:
             note = self.collection.mentor.latest_note()
         except MasteryError:
             note = None
         if note is not None:
-            yield ("mentor: Read note", self.action_mentor_note,
-                   f"The newest note from {note.mentor_name}")
-        yield ("mentor: Mentees", self.open_mentees,
-               "Read your mentees' bundles, comment, write the note and the reply")
+            yield (
+                "mentor: Read note",
+                self.action_mentor_note,
+                f"The newest note from {note.mentor_name}",
+            )
+        yield (
+            "mentor: Mentees",
+            self.open_mentees,
+            "Read your mentees' bundles, comment, write the note and the reply",
+        )
 
     def open_mentees(self, mentee: str | None = None) -> None:
         """The Mentees screen; with `mentee` (a name), that mentee's entries and goals."""
@@ -419,6 +446,10 @@ def run_app(
 ) -> None:
     """Run the TUI on an open collection until the learner quits (see `MasteryApp`)."""
     MasteryApp(
-        collection, start_review=start_review, deck_key=deck_key,
-        start_screen=start_screen, mentee=mentee, cram_query=cram_query,
+        collection,
+        start_review=start_review,
+        deck_key=deck_key,
+        start_screen=start_screen,
+        mentee=mentee,
+        cram_query=cram_query,
     ).run()

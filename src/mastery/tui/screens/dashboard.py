@@ -198,26 +198,47 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
         journal = Content.assemble(("Journal ", "bold"), ("written today", "$text-success"))
     else:
         journal = Content.assemble(
-            ("Journal ", "bold"), "no entry yet today (press ", ("w", "bold $text-accent"),
+            ("Journal ", "bold"),
+            "no entry yet today (press ",
+            ("w", "bold $text-accent"),
             " to write one)",
         )
     parts = [
-        journal, "  ·  ", ("Journal streak ", "bold"), fmt.plural(journal_streak, "day"), "\n",
+        journal,
+        "  ·  ",
+        ("Journal streak ", "bold"),
+        fmt.plural(journal_streak, "day"),
+        "\n",
     ]
     if not goals:
-        parts += [("Goals ", "bold"), "none yet (press ", ("g", "bold $text-accent"),
-                  " for goals, then a to add one)  ·  ", ("J", "bold $text-accent"),
-                  " journal  ·  ", ("ctrl+n", "bold $text-accent"), " quick note"]
+        parts += [
+            ("Goals ", "bold"),
+            "none yet (press ",
+            ("g", "bold $text-accent"),
+            " for goals, then a to add one)  ·  ",
+            ("J", "bold $text-accent"),
+            " journal  ·  ",
+            ("ctrl+n", "bold $text-accent"),
+            " quick note",
+        ]
         return Content.assemble(*parts)
     parts.append(("Goals", "bold"))
     for goal in goals[:5]:
         filled = round(goal.progress * 10)
-        left = "" if goal.days_left is None else (
-            f"  {goal.days_left}d left" if goal.days_left >= 0 else f"  {-goal.days_left}d late"
+        left = (
+            ""
+            if goal.days_left is None
+            else (
+                f"  {goal.days_left}d left" if goal.days_left >= 0 else f"  {-goal.days_left}d late"
+            )
         )
         parts += [
-            "\n  ", ("█" * filled, "$success"), ("░" * (10 - filled), "$text-disabled"),
-            f" {goal.progress:4.0%}  ", goal.title, (left, "$text-muted"),
+            "\n  ",
+            ("█" * filled, "$success"),
+            ("░" * (10 - filled), "$text-disabled"),
+            f" {goal.progress:4.0%}  ",
+            goal.title,
+            (left, "$text-muted"),
         ]
         if goal.confidence_falling:
             parts.append(("  confidence falling", "bold $text-warning"))

@@ -562,9 +562,7 @@ class GoalScreen(MasteryScreen):
         title = Content.styled(entry.title, "bold")  # user text
         if title.cell_length > room:
             title = title.truncate(room - 1) + Content("…")
-        return Content.assemble((when, "dim"), title, (tags, "dim")).truncate(
-            width, ellipsis=True
-        )
+        return Content.assemble((when, "dim"), title, (tags, "dim")).truncate(width, ellipsis=True)
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -624,10 +622,14 @@ class GoalScreen(MasteryScreen):
             return
         shared = self.detail.visibility != "shared"
         with self.domain_errors():
-            self.col.goals.edit(self.goal_id, visibility="shared" if shared else "private",
-                                now=self.now())
-            self.notify("Shared: the goal goes into your next mentor bundle." if shared
-                        else "Private: the goal stays in your profile.")
+            self.col.goals.edit(
+                self.goal_id, visibility="shared" if shared else "private", now=self.now()
+            )
+            self.notify(
+                "Shared: the goal goes into your next mentor bundle."
+                if shared
+                else "Private: the goal stays in your profile."
+            )
             self.refresh_data()
 
     def on_milestone_list_toggled(self, event: MilestoneList.Toggled) -> None:

@@ -71,8 +71,9 @@ class HelpScreen(MasteryModal):
         with VerticalScroll(id="help-box"):
             yield Static(Content.assemble(("Keys: ", "bold"), (area, "bold")), id="help-title")
             if about:
-                yield Static(about if isinstance(about, Content) else Content(about),
-                             id="help-about")
+                yield Static(
+                    about if isinstance(about, Content) else Content(about), id="help-about"
+                )
             yield Static(Content("\n").join(lines), id="help-keys")
             dimmed = any(not on for _, _, on in rows)
             hint = "Dimmed keys are not available right now.  " if dimmed else ""

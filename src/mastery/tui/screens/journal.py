@@ -38,8 +38,11 @@ HIGHLIGHT = "bold reverse $text-warning"
 """How a search match is marked in the list (tests look for it)."""
 WIDE = 110  # from this many columns, the list and the reader sit side by side
 
-_TOKEN = re.compile(r'(?P<key>tag|goal|is|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
-                    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)', re.IGNORECASE)
+_TOKEN = re.compile(
+    r'(?P<key>tag|goal|is|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
+    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)',
+    re.IGNORECASE,
+)
 
 
 class FilterError(MasteryError):
@@ -125,7 +128,8 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
     """The lines above an entry in the reader: title, then date, visibility, tags, goals."""
     facts: list[Content] = [
         Content(f"{entry.day.isoformat()} ({describe_date(entry.day, today)})"),
-        Content.styled("● shared", "bold $text-accent") if entry.shared
+        Content.styled("● shared", "bold $text-accent")
+        if entry.shared
         else Content.styled("private", "dim"),
     ]
     if entry.tags:
@@ -135,10 +139,12 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
     if entry.prompt:
         prompt = prompts.get(entry.prompt)
         facts.append(Content.styled(prompt.name if prompt else entry.prompt, "dim italic"))
-    return Content("\n").join([
-        Content.styled(entry.title, "bold"),  # user text
-        Content(" · ").join(facts),
-    ])
+    return Content("\n").join(
+        [
+            Content.styled(entry.title, "bold"),  # user text
+            Content(" · ").join(facts),
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- the journal
@@ -184,8 +190,9 @@ class JournalScreen(MasteryScreen):
         else:
             self.set_class(not self._first[1], "-empty")
         yield Header()
-        yield Input(self._query, placeholder=f"Search: {FILTER_HELP}", id="journal-filter",
-                    compact=True)
+        yield Input(
+            self._query, placeholder=f"Search: {FILTER_HELP}", id="journal-filter", compact=True
+        )
         yield Static(id="journal-found")
         with Container(id="journal-main"):
             yield KeyList(id="journal-list")
@@ -283,26 +290,35 @@ class JournalScreen(MasteryScreen):
         self.set_class(not hits, "-empty")
         if wanted.empty:
             self._found = Content.assemble(
-                entries_word(total), (", newest first  ·  ", "dim"),
-                ("/", "bold $text-accent"), (" search  ", "dim"),
-                ("n", "bold $text-accent"), (" write  ", "dim"),
-                ("enter", "bold $text-accent"), (" read", "dim"),
+                entries_word(total),
+                (", newest first  ·  ", "dim"),
+                ("/", "bold $text-accent"),
+                (" search  ", "dim"),
+                ("n", "bold $text-accent"),
+                (" write  ", "dim"),
+                ("enter", "bold $text-accent"),
+                (" read", "dim"),
             )
         else:
             self._found = Content.assemble(
-                (f"{total} found", "bold"), ("  ·  clear the search box (", "dim"),
-                ("/", "bold $text-accent"), (") to see every entry", "dim"),
+                (f"{total} found", "bold"),
+                ("  ·  clear the search box (", "dim"),
+                ("/", "bold $text-accent"),
+                (") to see every entry", "dim"),
             )
         self._show_found()
         if wanted.empty:
             empty = Content.assemble(
-                ("Your journal is empty.", "bold"), "\n\nPress ", ("n", "bold $text-accent"),
+                ("Your journal is empty.", "bold"),
+                "\n\nPress ",
+                ("n", "bold $text-accent"),
                 " to write an entry from a prompt (daily reflection, after-action review, "
                 "mental-model check) or on a blank page.",
             )
         else:
             empty = Content.assemble(
-                ("No entries match.", "bold"), " Try fewer words or filters: ",
+                ("No entries match.", "bold"),
+                " Try fewer words or filters: ",
                 (FILTER_HELP, "dim"),
             )
         self.query_one("#journal-empty", Static).update(empty)
@@ -325,14 +341,15 @@ class JournalScreen(MasteryScreen):
         if entry.shared:
             facts.insert(0, Content.styled("shared", "$text-accent"))
         if facts:
-            lines.append((Content(" " * 13) + Content(" ").join(facts)).truncate(
-                width, ellipsis=True
-            ))
+            lines.append(
+                (Content(" " * 13) + Content(" ").join(facts)).truncate(width, ellipsis=True)
+            )
         if hit.highlights:
             snippet = hit.highlights[0]
             lines.append(
-                (Content(" " * 13) + highlighted(snippet.snippet, snippet.spans, "italic"))
-                .truncate(width, ellipsis=True)
+                (
+                    Content(" " * 13) + highlighted(snippet.snippet, snippet.spans, "italic")
+                ).truncate(width, ellipsis=True)
             )
         return Content("\n").join(lines)
 
@@ -430,8 +447,10 @@ class JournalScreen(MasteryScreen):
                 self.refresh_data()
 
         self.app.push_screen(
-            ConfirmScreen(Content.assemble("Delete this entry?\n", (entry.title, "bold")),
-                          "This cannot be undone."),
+            ConfirmScreen(
+                Content.assemble("Delete this entry?\n", (entry.title, "bold")),
+                "This cannot be undone.",
+            ),
             answered,
         )
 
@@ -466,7 +485,8 @@ def toggle_shared(screen: MasteryScreen, entry: EntryView) -> EntryView:
     visibility = "private" if entry.shared else "shared"
     fresh = screen.col.journal.edit(entry.id, visibility=visibility, now=screen.now())
     screen.notify(
-        "Shared: your mentor and team can read it." if fresh.shared
+        "Shared: your mentor and team can read it."
+        if fresh.shared
         else "Private: only you can read it."
     )
     return fresh
@@ -562,8 +582,12 @@ class EntryEditorScreen(MasteryScreen):
         if entry is not None:
             self.sub_title = "Edit entry"
             draft = EntryDraft(
-                body=entry.body, title=entry.own_title, day=entry.day.isoformat(),
-                tags=" ".join(entry.tags), goals=goal_refs(entry), shared=entry.shared,
+                body=entry.body,
+                title=entry.own_title,
+                day=entry.day.isoformat(),
+                tags=" ".join(entry.tags),
+                goals=goal_refs(entry),
+                shared=entry.shared,
             )
         else:
             self.sub_title = f"New entry: {prompt.name}" if prompt else "New entry"
@@ -591,17 +615,26 @@ class EntryEditorScreen(MasteryScreen):
         try:
             if self.entry is None:
                 entry = journal.add(
-                    draft.body, day=draft.day.strip() or None, title=draft.title,
-                    tags=[draft.tags], goals=draft.goals,
+                    draft.body,
+                    day=draft.day.strip() or None,
+                    title=draft.title,
+                    tags=[draft.tags],
+                    goals=draft.goals,
                     prompt=self.prompt.key if self.prompt else None,
-                    visibility=visibility, now=now,
+                    visibility=visibility,
+                    now=now,
                 )
             else:
                 day = draft.day.strip()
                 entry = journal.edit(
-                    self.entry.id, body=draft.body, title=draft.title, tags=[draft.tags],
-                    goals=draft.goals, visibility=visibility,
-                    day=day if day and day != self.entry.day.isoformat() else None, now=now,
+                    self.entry.id,
+                    body=draft.body,
+                    title=draft.title,
+                    tags=[draft.tags],
+                    goals=draft.goals,
+                    visibility=visibility,
+                    day=day if day and day != self.entry.day.isoformat() else None,
+                    now=now,
                 )
         except MasteryError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
@@ -647,8 +680,9 @@ class PromptScreen(MasteryModal):
             for n, p in enumerate(self._prompts)
         ]
         options.append(
-            Option(Content.assemble(("Blank page", "bold"), "\n", ("No questions.", "dim")),
-                   id="blank")
+            Option(
+                Content.assemble(("Blank page", "bold"), "\n", ("No questions.", "dim")), id="blank"
+            )
         )
         with Vertical(id="prompt-box", classes="dialog"):
             yield Static(Content.styled("New entry: start from", "bold"), classes="dialog-title")
@@ -688,12 +722,15 @@ class QuickCaptureScreen(MasteryModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="capture-box", classes="dialog"):
             yield Static(
-                Content.assemble(("Quick capture", "bold"),
-                                 ("  today's journal, private", "dim")),
+                Content.assemble(("Quick capture", "bold"), ("  today's journal, private", "dim")),
                 classes="dialog-title",
             )
-            yield TextArea(id="capture-body", soft_wrap=True, tab_behavior="focus",
-                           placeholder="What did you just learn or notice?")
+            yield TextArea(
+                id="capture-body",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="What did you just learn or notice?",
+            )
             with Horizontal(classes="form-row"):
                 yield Static("Tags", classes="form-label", markup=False)
                 yield Input(id="capture-tags", placeholder="words or commas", compact=True)
@@ -749,8 +786,13 @@ class ConfirmScreen(MasteryModal):
             yield Static(self.question, classes="dialog-title")
             hint = f"{self.detail}  " if self.detail else ""
             yield Static(
-                Content.assemble((hint, "dim"), ("y", "bold $text-accent"), " yes   ",
-                                 ("n", "bold $text-accent"), " no"),
+                Content.assemble(
+                    (hint, "dim"),
+                    ("y", "bold $text-accent"),
+                    " yes   ",
+                    ("n", "bold $text-accent"),
+                    " no",
+                ),
             )
         yield Footer(compact=True)
 

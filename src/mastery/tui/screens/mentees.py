@@ -54,8 +54,11 @@ EMPTY = "No mentees yet: ask your mentee for a bundle, then run `mastery mentor 
 UNREAD_MARK = "●"
 """How an unread entry is marked in the reader (tests look for it)."""
 
-_TOKEN = re.compile(r'(?P<key>tag|goal|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
-                    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)', re.IGNORECASE)
+_TOKEN = re.compile(
+    r'(?P<key>tag|goal|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
+    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)',
+    re.IGNORECASE,
+)
 
 
 class FilterError(MasteryError):
@@ -124,10 +127,16 @@ def summary_lines(mentee: MenteeSummary) -> list[Content]:
     s = mentee.summary
     label = "bold"
     lines = [
-        Content.assemble(("Streaks    ", label), f"reviews {fmt.plural(s.review_streak, 'day')}"
-                         f" · journal {fmt.plural(s.journal_streak, 'day')}"),
-        Content.assemble(("30 days    ", label), fmt.plural(s.reviews_30d, "review"),
-                         f" · retention {percent(s.retention_30d)}"),
+        Content.assemble(
+            ("Streaks    ", label),
+            f"reviews {fmt.plural(s.review_streak, 'day')}"
+            f" · journal {fmt.plural(s.journal_streak, 'day')}",
+        ),
+        Content.assemble(
+            ("30 days    ", label),
+            fmt.plural(s.reviews_30d, "review"),
+            f" · retention {percent(s.retention_30d)}",
+        ),
     ]
     if s.decks:
         decks = Content(" · ").join(
@@ -164,14 +173,17 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
         report = app.collection.mentor.add_bundle(path, now=app.now())
         m = report.mentee
         verb = "Added" if report.new_mentee else "Updated"
-        return (f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
-                f"{report.removed} no longer shared; {count(m.entries, 'entry', 'entries')} "
-                f"and {fmt.plural(m.goals, 'goal')} in all.")
+        return (
+            f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
+            f"{report.removed} no longer shared; {count(m.entries, 'entry', 'entries')} "
+            f"and {fmt.plural(m.goals, 'goal')} in all."
+        )
 
     return FileActionScreen(
         "Add a mentee's bundle",
         Content.assemble(
-            ("Enter", "bold $text-accent"), " stores it. A newer bundle of the same mentee "
+            ("Enter", "bold $text-accent"),
+            " stores it. A newer bundle of the same mentee "
             "updates your copy and keeps your comments.",
         ),
         run,
@@ -207,7 +219,9 @@ class MenteesScreen(MenteeAbout):
         yield Static(id="mentee-detail")
         yield Static(
             Content.assemble(
-                (EMPTY, "bold"), "\n\nOr press ", ("a", "bold $text-accent"),
+                (EMPTY, "bold"),
+                "\n\nOr press ",
+                ("a", "bold $text-accent"),
                 " here to add the bundle file they sent you.",
             ),
             id="mentees-empty",
@@ -288,12 +302,18 @@ class MenteesScreen(MenteeAbout):
             ("Your note  ", "bold"),
             first_line(m.note) if m.note else ("none yet (n writes one)", "dim"),
         )
-        detail.update(Content("\n").join([
-            Content.assemble((m.name, "bold $text-accent"),
-                             (f"  bundle of {short_date(m.bundle_created, zone)}", "dim")),
-            *summary_lines(m),
-            note,
-        ]))
+        detail.update(
+            Content("\n").join(
+                [
+                    Content.assemble(
+                        (m.name, "bold $text-accent"),
+                        (f"  bundle of {short_date(m.bundle_created, zone)}", "dim"),
+                    ),
+                    *summary_lines(m),
+                    note,
+                ]
+            )
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "note", "reply") and self.is_mounted:
@@ -324,12 +344,22 @@ class MenteeScreen(MenteeAbout):
     AREA = "mentor"
     CSS_PATH = CSS
     HELP_TEXT = Content.assemble(
-        ("Filter", "bold"), " (", ("/", "bold $text-accent"), "): ", ("tag:x", "bold"),
-        " (repeatable), ", ("goal:y", "bold"), " (g-1, or the start of its title), ",
-        ("when:\"last week\"", "bold"), " (a date range phrase); other words must be in the "
+        ("Filter", "bold"),
+        " (",
+        ("/", "bold $text-accent"),
+        "): ",
+        ("tag:x", "bold"),
+        " (repeatable), ",
+        ("goal:y", "bold"),
+        " (g-1, or the start of its title), ",
+        ('when:"last week"', "bold"),
+        " (a date range phrase); other words must be in the "
         "entry. Quote values with spaces. A filter lists entries only.\n",
-        ("Example: ", "dim"), ('tag:grammar when:"last month" dative', "italic"), "\n",
-        (UNREAD_MARK, "bold $text-warning"), " marks entries you have not opened yet.",
+        ("Example: ", "dim"),
+        ('tag:grammar when:"last month" dative', "italic"),
+        "\n",
+        (UNREAD_MARK, "bold $text-warning"),
+        " marks entries you have not opened yet.",
     )
     """Shown by the help screen (`?`) above the keys."""
     BINDINGS = [
@@ -356,8 +386,9 @@ class MenteeScreen(MenteeAbout):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self._query, id="reader-filter", compact=True,
-                    placeholder=f"Filter: {FILTER_HELP}")
+        yield Input(
+            self._query, id="reader-filter", compact=True, placeholder=f"Filter: {FILTER_HELP}"
+        )
         yield Static(id="reader-found")
         yield KeyList(id="reader-items")
         yield Static(id="reader-empty")
@@ -394,7 +425,10 @@ class MenteeScreen(MenteeAbout):
             wanted = parse_filter(query)
             mentee = mentor.mentee(self._mentee_id)
             entries = mentor.mentee_entries(
-                mentee, tag=list(wanted.tags) or None, goal=wanted.goal, when=wanted.when,
+                mentee,
+                tag=list(wanted.tags) or None,
+                goal=wanted.goal,
+                when=wanted.when,
                 now=self.now(),
             )
             goals = mentor.mentee_goals(mentee) if wanted.empty else []
@@ -412,8 +446,9 @@ class MenteeScreen(MenteeAbout):
         self._show(goals, entries, wanted, total)
         return True
 
-    def _show(self, goals: list[SharedGoal], entries: list[SharedEntry],
-              wanted: ReaderFilter, total: int) -> None:
+    def _show(
+        self, goals: list[SharedGoal], entries: list[SharedEntry], wanted: ReaderFilter, total: int
+    ) -> None:
         listing = self.query_one("#reader-items", KeyList)
         keep = listing.highlighted_id
         self.goals = {f"g:{g.id}": g for g in goals}
@@ -421,22 +456,27 @@ class MenteeScreen(MenteeAbout):
         width = max(30, self.app.size.width - 8)
         today = self.col.clock.day_of(self.now())
         options = [Option(self._goal_row(g, width), id=key) for key, g in self.goals.items()]
-        options += [Option(self._entry_row(e, today, width), id=key)
-                    for key, e in self.entries.items()]
+        options += [
+            Option(self._entry_row(e, today, width), id=key) for key, e in self.entries.items()
+        ]
         listing.show(options, keep)
         unread = sum(e.unread for e in entries)
         name = self.mentee.name if self.mentee else ""
         if wanted.empty:
             found = Content.assemble(
-                (name, "bold"), f" · {fmt.plural(len(goals), 'goal')} · ",
+                (name, "bold"),
+                f" · {fmt.plural(len(goals), 'goal')} · ",
                 count(total, "entry", "entries"),
                 (f" ({unread} unread)" if unread else "", "bold $text-warning"),
-                ("  ·  ", "dim"), ("/", "bold $text-accent"), (" filters", "dim"),
+                ("  ·  ", "dim"),
+                ("/", "bold $text-accent"),
+                (" filters", "dim"),
             )
         else:
             found = Content.assemble(
                 (f"{len(entries)} of {count(total, 'entry', 'entries')} match", "bold"),
-                ("  ·  ", "dim"), (FILTER_HELP, "dim"),
+                ("  ·  ", "dim"),
+                (FILTER_HELP, "dim"),
             )
         self._found = found
         self._show_found()
@@ -444,19 +484,26 @@ class MenteeScreen(MenteeAbout):
         self.set_class(empty, "-empty")
         if empty:
             self.query_one("#reader-empty", Static).update(
-                Content.assemble(("No entries match.", "bold"), " Try fewer filters: ",
-                                 (FILTER_HELP, "dim"))
-                if not wanted.empty else
-                Content.assemble((f"{name} shares no entries or goals yet.", "bold"),
-                                 " They mark entries and goals shared, then send a new bundle.")
+                Content.assemble(
+                    ("No entries match.", "bold"), " Try fewer filters: ", (FILTER_HELP, "dim")
+                )
+                if not wanted.empty
+                else Content.assemble(
+                    (f"{name} shares no entries or goals yet.", "bold"),
+                    " They mark entries and goals shared, then send a new bundle.",
+                )
             )
         self.refresh_bindings()
 
     def _show_found(self) -> None:
         """The line under the filter box: the syntax while typing in it, else the counts."""
         if isinstance(self.focused, Input):
-            line = Content.assemble(("Filter: ", "bold"), (FILTER_HELP, "dim"),
-                                    ("  enter", "bold $text-accent"), (" applies", "dim"))
+            line = Content.assemble(
+                ("Filter: ", "bold"),
+                (FILTER_HELP, "dim"),
+                ("  enter", "bold $text-accent"),
+                (" applies", "dim"),
+            )
         else:
             line = self._found
         self.query_one("#reader-found", Static).update(line)
@@ -479,18 +526,20 @@ class MenteeScreen(MenteeAbout):
         if entry.goals:
             facts.append(Content.styled("◎ " + ", ".join(entry.goals), "dim"))
         if entry.comments:
-            facts.append(Content.styled(fmt.plural(len(entry.comments), "comment"),
-                                        "$text-accent"))
+            facts.append(Content.styled(fmt.plural(len(entry.comments), "comment"), "$text-accent"))
         if not facts:
             facts.append(Content.styled(entry.preview, "dim italic"))
         second = Content(" " * 14) + Content(" ").join(facts)
-        return Content("\n").join([first.truncate(width, ellipsis=True),
-                                   second.truncate(width, ellipsis=True)])
+        return Content("\n").join(
+            [first.truncate(width, ellipsis=True), second.truncate(width, ellipsis=True)]
+        )
 
     @staticmethod
     def _goal_row(goal: SharedGoal, width: int) -> Content:
         first = Content.assemble(
-            ("◎ ", "bold $text-accent"), ("goal".ljust(12), "dim"), (goal.title, "bold"),
+            ("◎ ", "bold $text-accent"),
+            ("goal".ljust(12), "dim"),
+            (goal.title, "bold"),
         )
         done = sum(m.done for m in goal.milestones)
         facts = [f"{goal.progress:.0%}"]
@@ -501,12 +550,17 @@ class MenteeScreen(MenteeAbout):
         if goal.target:
             facts.append(f"by {goal.target.isoformat()}")
         second = Content.assemble(
-            " " * 14, bar(goal.progress), (" " + " · ".join(facts), "dim"),
-            (f" · {fmt.plural(len(goal.comments), 'comment')}" if goal.comments else "",
-             "$text-accent"),
+            " " * 14,
+            bar(goal.progress),
+            (" " + " · ".join(facts), "dim"),
+            (
+                f" · {fmt.plural(len(goal.comments), 'comment')}" if goal.comments else "",
+                "$text-accent",
+            ),
         )
-        return Content("\n").join([first.truncate(width, ellipsis=True),
-                                   second.truncate(width, ellipsis=True)])
+        return Content("\n").join(
+            [first.truncate(width, ellipsis=True), second.truncate(width, ellipsis=True)]
+        )
 
     # ------------------------------------------------------------------ actions
     def _key(self) -> str | None:
@@ -521,8 +575,9 @@ class MenteeScreen(MenteeAbout):
         key = self._key()
         if key in self.entries:
             uids = [e.uid for e in self.entries.values()]
-            self.app.push_screen(SharedEntryScreen(self._mentee_id, key[2:], uids),
-                                 self._back_from_entry)
+            self.app.push_screen(
+                SharedEntryScreen(self._mentee_id, key[2:], uids), self._back_from_entry
+            )
         elif key in self.goals:
             self.app.push_screen(SharedGoalScreen(self._mentee_id, key[2:]))
 
@@ -589,8 +644,9 @@ class SharedEntryScreen(MenteeAbout):
         with VerticalScroll(id="shared-reader"):
             yield Static(id="shared-meta")
             yield Markdown(id="shared-body", open_links=False)
-            yield FeedbackList(title="Your comments", zone=self.col.clock.zone,
-                               id="shared-comments")
+            yield FeedbackList(
+                title="Your comments", zone=self.col.clock.zone, id="shared-comments"
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -622,11 +678,15 @@ class SharedEntryScreen(MenteeAbout):
             if entry.prompt:
                 facts.append(Content.styled(f"prompt {entry.prompt}", "dim italic"))
             place = self._place()
-            self.query_one("#shared-meta", Static).update(Content("\n").join([
-                Content.styled(entry.title, "bold"),  # user text
-                Content(" · ").join(facts),
-                Content.styled(place, "dim") if place else Content(""),
-            ]))
+            self.query_one("#shared-meta", Static).update(
+                Content("\n").join(
+                    [
+                        Content.styled(entry.title, "bold"),  # user text
+                        Content(" · ").join(facts),
+                        Content.styled(place, "dim") if place else Content(""),
+                    ]
+                )
+            )
             self.query_one("#shared-body", Markdown).update(entry.body)
             self.query_one("#shared-comments", FeedbackList).show(entry.comments)
             self.query_one("#shared-reader").scroll_home(animate=False)
@@ -635,8 +695,10 @@ class SharedEntryScreen(MenteeAbout):
     def _place(self) -> str:
         if len(self.uids) < 2 or self.uid not in self.uids:
             return ""
-        return (f"entry {self.uids.index(self.uid) + 1} of {len(self.uids)}"
-                "  ·  ] next, [ previous, c comments")
+        return (
+            f"entry {self.uids.index(self.uid) + 1} of {len(self.uids)}"
+            "  ·  ] next, [ previous, c comments"
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and self.is_mounted:
@@ -687,8 +749,9 @@ class SharedGoalScreen(MenteeAbout):
         yield Header()
         with VerticalScroll(id="shared-reader"):
             yield Static(id="shared-meta")
-            yield FeedbackList(title="Your comments", zone=self.col.clock.zone,
-                               id="shared-comments")
+            yield FeedbackList(
+                title="Your comments", zone=self.col.clock.zone, id="shared-comments"
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -721,30 +784,39 @@ class SharedGoalScreen(MenteeAbout):
             facts.append(f"target {goal.target.isoformat()}")
         lines: list[Content] = [
             Content.styled(goal.title, "bold"),  # user text
-            Content.assemble(bar(goal.progress), f" {goal.progress:.0%}  ",
-                             (" · ".join(facts), "dim")),
+            Content.assemble(
+                bar(goal.progress), f" {goal.progress:.0%}  ", (" · ".join(facts), "dim")
+            ),
             Content(""),
-            Content.styled("Vision", head), Content(goal.vision or "-"),
-            Content.styled("Reality", head), Content(goal.reality or "-"),
+            Content.styled("Vision", head),
+            Content(goal.vision or "-"),
+            Content.styled("Reality", head),
+            Content(goal.reality or "-"),
         ]
         if goal.milestones:
             lines.append(Content.styled("Milestones", head))
             for m in goal.milestones:
-                lines.append(Content.assemble(
-                    ("☑ " if m.done else "☐ ", "bold $text-success" if m.done else "bold"),
-                    (m.title, "dim" if m.done else ""),
-                    (f"  done {m.done_on.isoformat()}" if m.done_on else "", "dim"),
-                ))
+                lines.append(
+                    Content.assemble(
+                        ("☑ " if m.done else "☐ ", "bold $text-success" if m.done else "bold"),
+                        (m.title, "dim" if m.done else ""),
+                        (f"  done {m.done_on.isoformat()}" if m.done_on else "", "dim"),
+                    )
+                )
         if goal.confidence_trend:
             lines.append(Content.styled("Confidence (weekly check-ins, 1-10)", head))
-            lines.append(Content("  ".join(f"{d.isoformat()}: {c}"
-                                           for d, c in goal.confidence_trend)))
+            lines.append(
+                Content("  ".join(f"{d.isoformat()}: {c}" for d, c in goal.confidence_trend))
+            )
         lines.append(Content.styled(f"Shared entries about it ({len(linked)})", head))
         for entry in linked[:10]:
-            lines.append(Content.assemble(
-                ("● " if entry.unread else "  ", "bold $text-warning"),
-                (entry.day.isoformat() + "  ", "dim"), entry.title,
-            ))
+            lines.append(
+                Content.assemble(
+                    ("● " if entry.unread else "  ", "bold $text-warning"),
+                    (entry.day.isoformat() + "  ", "dim"),
+                    entry.title,
+                )
+            )
         if len(linked) > 10:
             lines.append(Content.styled(f"  … and {len(linked) - 10} more", "dim"))
         return Content("\n").join(lines)
@@ -808,8 +880,12 @@ class CommentScreen(MasteryModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="comment-box", classes="mentor-dialog"):
             yield Static(id="comment-title", classes="dialog-title")
-            yield TextArea(id="comment-body", soft_wrap=True, tab_behavior="focus",
-                           placeholder="Your comment (Markdown). ctrl+s saves.")
+            yield TextArea(
+                id="comment-body",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="Your comment (Markdown). ctrl+s saves.",
+            )
             yield Static(id="comment-hint", classes="dialog-hint")
             yield CommentList(id="comment-list")
         yield Footer(compact=True)
@@ -822,26 +898,40 @@ class CommentScreen(MasteryModal):
     def _list_comments(self) -> None:
         with self.domain_errors():
             self.comments = {
-                c.uid: c for c in self.col.mentor.mentee_comments(self.mentee_id)
+                c.uid: c
+                for c in self.col.mentor.mentee_comments(self.mentee_id)
                 if c.target_kind == self.kind and c.target_id == self.target_id
             }
         zone = self.col.clock.zone
         listing = self.query_one("#comment-list", CommentList)
-        listing.show([
-            Option(Content.assemble((short_date(c.updated, zone) + "  ", "dim"),
-                                    first_line(c.body)).truncate(70, ellipsis=True), id=c.uid)
-            for c in self.comments.values()
-        ], keep=listing.highlighted_id)
+        listing.show(
+            [
+                Option(
+                    Content.assemble(
+                        (short_date(c.updated, zone) + "  ", "dim"), first_line(c.body)
+                    ).truncate(70, ellipsis=True),
+                    id=c.uid,
+                )
+                for c in self.comments.values()
+            ],
+            keep=listing.highlighted_id,
+        )
         listing.display = bool(self.comments)
         hint = Content.assemble(
-            ("ctrl+s", "bold $text-accent"), " saves; it goes with your next reply (",
-            ("r", "bold $text-accent"), ").",
+            ("ctrl+s", "bold $text-accent"),
+            " saves; it goes with your next reply (",
+            ("r", "bold $text-accent"),
+            ").",
         )
         if self.comments:
             hint += Content.assemble(
                 f" Your earlier comments below ({len(self.comments)}): ",
-                ("tab", "bold $text-accent"), " to reach them, then ",
-                ("e", "bold $text-accent"), " edits, ", ("d", "bold $text-accent"), " deletes.",
+                ("tab", "bold $text-accent"),
+                " to reach them, then ",
+                ("e", "bold $text-accent"),
+                " edits, ",
+                ("d", "bold $text-accent"),
+                " deletes.",
             )
         self.query_one("#comment-hint", Static).update(hint)
 
@@ -849,11 +939,16 @@ class CommentScreen(MasteryModal):
         what = "entry" if self.kind == "entry" else "goal"
         if self.editing is not None:
             date_text = short_date(self.editing.created, self.col.clock.zone)
-            title = Content.assemble(("Edit your comment of ", "bold"), (date_text, "bold"),
-                                     f" on {what} ", (self.target_title, "bold"))
+            title = Content.assemble(
+                ("Edit your comment of ", "bold"),
+                (date_text, "bold"),
+                f" on {what} ",
+                (self.target_title, "bold"),
+            )
         else:
-            title = Content.assemble(("Comment on ", "bold"), f"{what} ",
-                                     (self.target_title, "bold"))  # user text
+            title = Content.assemble(
+                ("Comment on ", "bold"), f"{what} ", (self.target_title, "bold")
+            )  # user text
         self.query_one("#comment-title", Static).update(title)
 
     def on_comment_list_chosen(self, event: CommentList.Chosen) -> None:
@@ -874,8 +969,9 @@ class CommentScreen(MasteryModal):
                 return
             with self.domain_errors():
                 self.col.mentor.delete_comment(comment.uid, now=self.now())
-                self.notify("Comment deleted: your next reply withdraws it from your "
-                            "mentee's profile too.")
+                self.notify(
+                    "Comment deleted: your next reply withdraws it from your mentee's profile too."
+                )
                 if self.editing is not None and self.editing.uid == comment.uid:
                     self.editing = None
                     self.query_one("#comment-body", TextArea).load_text("")
@@ -885,8 +981,9 @@ class CommentScreen(MasteryModal):
                     self.query_one("#comment-body").focus()
 
         self.app.push_screen(
-            YesNoScreen(Content.assemble("Delete this comment?\n",
-                                           (first_line(comment.body), "bold"))),
+            YesNoScreen(
+                Content.assemble("Delete this comment?\n", (first_line(comment.body), "bold"))
+            ),
             answered,
         )
 
@@ -939,14 +1036,22 @@ class NoteScreen(MasteryModal):
             mentee = self.col.mentor.mentee(self.mentee_id)
             name, self.original = mentee.name, mentee.note
         with Vertical(id="note-edit-box", classes="mentor-dialog"):
-            yield Static(Content.assemble(("Your note for ", "bold"), (name, "bold")),
-                         classes="dialog-title")
-            yield TextArea(self.original, id="note-body", soft_wrap=True, tab_behavior="focus",
-                           placeholder="How is it going overall? (Markdown)")
+            yield Static(
+                Content.assemble(("Your note for ", "bold"), (name, "bold")), classes="dialog-title"
+            )
+            yield TextArea(
+                self.original,
+                id="note-body",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="How is it going overall? (Markdown)",
+            )
             yield Static(
                 Content.assemble(
-                    ("ctrl+s", "bold $text-accent"), " saves; it goes with your next reply (",
-                    ("r", "bold $text-accent"), ") and shows on their dashboard. Empty clears it.",
+                    ("ctrl+s", "bold $text-accent"),
+                    " saves; it goes with your next reply (",
+                    ("r", "bold $text-accent"),
+                    ") and shows on their dashboard. Empty clears it.",
                 ),
                 classes="dialog-hint",
             )
@@ -965,8 +1070,9 @@ class NoteScreen(MasteryModal):
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         if mentee.note:
-            self.notify(f"Note for {mentee.name} saved: it goes with your next reply (r).",
-                        markup=False)
+            self.notify(
+                f"Note for {mentee.name} saved: it goes with your next reply (r).", markup=False
+            )
         else:
             self.notify(f"Note for {mentee.name} cleared.", markup=False)
         self.dismiss(mentee)
@@ -980,8 +1086,7 @@ class NoteScreen(MasteryModal):
             if yes:
                 self.dismiss(None)
 
-        self.app.push_screen(YesNoScreen(Content("Discard your changes to the note?")),
-                             answered)
+        self.app.push_screen(YesNoScreen(Content("Discard your changes to the note?")), answered)
 
 
 class ReplyScreen(MasteryModal):
@@ -1008,21 +1113,32 @@ class ReplyScreen(MasteryModal):
             mentee_name = mentor.mentee(self.mentee_id).name
         default_file = Path.cwd() / f"feedback-for-{slug(mentee_name)}.json"
         with Vertical(id="reply-box", classes="mentor-dialog"):
-            yield Static(Content.assemble(("Reply to ", "bold"), (mentee_name, "bold")),
-                         classes="dialog-title")
+            yield Static(
+                Content.assemble(("Reply to ", "bold"), (mentee_name, "bold")),
+                classes="dialog-title",
+            )
             yield Static(id="reply-summary")
             with Horizontal(classes="form-row"):
                 yield Static("Your name", classes="form-label")
-                yield Input(name, id="reply-name", compact=True,
-                            placeholder="the name your mentee sees (remembered)")
+                yield Input(
+                    name,
+                    id="reply-name",
+                    compact=True,
+                    placeholder="the name your mentee sees (remembered)",
+                )
             with Horizontal(classes="form-row"):
                 yield Static("File", classes="form-label")
                 yield Input(str(default_file), id="reply-file", compact=True)
             yield Static(
                 Content.assemble(
-                    ("ctrl+s", "bold $text-accent"), " or ", ("enter", "bold $text-accent"),
-                    " in the file box writes it. Send the file to ", (mentee_name, "bold"),
-                    "; they import it with ", ("mastery mentor feedback FILE", "italic"), ".",
+                    ("ctrl+s", "bold $text-accent"),
+                    " or ",
+                    ("enter", "bold $text-accent"),
+                    " in the file box writes it. Send the file to ",
+                    (mentee_name, "bold"),
+                    "; they import it with ",
+                    ("mastery mentor feedback FILE", "italic"),
+                    ".",
                 ),
                 classes="dialog-hint",
             )
@@ -1061,13 +1177,22 @@ class ReplyScreen(MasteryModal):
         held = [fmt.plural(len(preview.comments), "comment")]
         if preview.withdrawn:
             held.append(f"{len(preview.withdrawn)} withdrawn")
-        lines = [Content.assemble(("It holds ", "bold"), ", ".join(held),
-                                  " and your note:" if preview.note else ", no note.")]
+        lines = [
+            Content.assemble(
+                ("It holds ", "bold"),
+                ", ".join(held),
+                " and your note:" if preview.note else ", no note.",
+            )
+        ]
         if preview.note:
             lines.append(Content.assemble("  ", (first_line(preview.note), "italic")))
         if not name:
-            lines.append(Content.styled("Type your name below: your mentee sees it "
-                                        "(it is remembered).", "bold $text-warning"))
+            lines.append(
+                Content.styled(
+                    "Type your name below: your mentee sees it (it is remembered).",
+                    "bold $text-warning",
+                )
+            )
         summary.update(Content("\n").join(lines))
 
     def action_write(self) -> None:
@@ -1075,8 +1200,9 @@ class ReplyScreen(MasteryModal):
             self.rebuild()
             if self.preview is None:
                 name_box = self.query_one("#reply-name", Input)
-                self.notify("Type the name your mentee will see.", title="Not written",
-                            severity="error")
+                self.notify(
+                    "Type the name your mentee will see.", title="Not written", severity="error"
+                )
                 name_box.focus()
                 return
         value = self.query_one("#reply-file", Input).value
@@ -1090,13 +1216,19 @@ class ReplyScreen(MasteryModal):
             self.notify(str(exc), title="Not written", severity="error", markup=False)
             return
         except OSError as exc:
-            self.notify(f"{path}: {exc.strerror or exc}", title="Not written",
-                        severity="error", markup=False)
+            self.notify(
+                f"{path}: {exc.strerror or exc}",
+                title="Not written",
+                severity="error",
+                markup=False,
+            )
             return
         self.notify(
             f"Wrote {written}: {fmt.plural(len(self.preview.comments), 'comment')}"
             f"{' and your note' if self.preview.note else ''} for {self.preview.mentee.name}.",
-            title="Reply written", markup=False, timeout=8,
+            title="Reply written",
+            markup=False,
+            timeout=8,
         )
         self.dismiss(written)
 
@@ -1120,8 +1252,11 @@ class YesNoScreen(MasteryModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="mentor-dialog confirm-box"):
             yield Static(self.question, classes="dialog-title")
-            yield Static(Content.assemble(("y", "bold $text-accent"), " yes   ",
-                                          ("n", "bold $text-accent"), " no"))
+            yield Static(
+                Content.assemble(
+                    ("y", "bold $text-accent"), " yes   ", ("n", "bold $text-accent"), " no"
+                )
+            )
         yield Footer(compact=True)
 
     def action_answer(self, yes: bool) -> None:

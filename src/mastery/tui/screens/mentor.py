@@ -99,12 +99,19 @@ class ExportScreen(MasteryScreen):
         with Vertical(id="export-form"):
             with Horizontal(classes="form-row"):
                 yield Static("Your name", classes="form-label")
-                yield Input(name, id="export-name", compact=True,
-                            placeholder="the name your mentor sees (remembered)")
+                yield Input(
+                    name,
+                    id="export-name",
+                    compact=True,
+                    placeholder="the name your mentor sees (remembered)",
+                )
             with Horizontal(classes="form-row"):
                 yield Static("Since", classes="form-label")
-                yield Input(id="export-since", compact=True,
-                            placeholder='every shared entry, or "3 months ago", "2026-10-01"')
+                yield Input(
+                    id="export-since",
+                    compact=True,
+                    placeholder='every shared entry, or "3 months ago", "2026-10-01"',
+                )
             with Horizontal(classes="form-row"):
                 yield Static("File", classes="form-label")
                 yield Input(str(default_file), id="export-file", compact=True)
@@ -114,19 +121,20 @@ class ExportScreen(MasteryScreen):
                     yield SelectionList[str](
                         # Deck names are user text: Content, so a "[" is not read as markup.
                         *(Selection(Content(d.name), d.key) for d in decks),
-                        id="export-decks", compact=True,
+                        id="export-decks",
+                        compact=True,
                     )
                 else:
                     yield Static("no decks: the summary names none", classes="form-note")
         yield Static(id="export-status")
         with TabbedContent(id="export-views"):
-            with TabPane("Contents", id="export-contents-tab"), VerticalScroll(
-                id="export-contents"
+            with (
+                TabPane("Contents", id="export-contents-tab"),
+                VerticalScroll(id="export-contents"),
             ):
                 yield Static(id="export-contents-text")
             with TabPane("JSON: the exact file", id="export-json-tab"):
-                yield TextArea(id="export-json", read_only=True, soft_wrap=True,
-                               show_cursor=False)
+                yield TextArea(id="export-json", read_only=True, soft_wrap=True, show_cursor=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -171,8 +179,7 @@ class ExportScreen(MasteryScreen):
         since = self.query_one("#export-since", Input).value.strip()
         try:
             if not name:
-                raise MasteryError("type your name above: your mentor sees it "
-                                   "(it is remembered).")
+                raise MasteryError("type your name above: your mentor sees it (it is remembered).")
             preview = self.col.mentor.preview_bundle(
                 since=since or None, name=name, decks=self._chosen_decks(), now=self.now()
             )
@@ -191,13 +198,16 @@ class ExportScreen(MasteryScreen):
         return True
 
     def _show(self, preview: BundlePreview) -> None:
-        self.query_one("#export-status", Static).update(Content.assemble(
-            ("Will write ", "bold"),
-            count(preview.entry_count, "shared entry", "shared entries"),
-            ", ", fmt.plural(preview.goal_count, "shared goal"),
-            f" and your summary ({size_text(preview.text)}). ",
-            ("Private entries, private goals and card text are never included.", "dim"),
-        ))
+        self.query_one("#export-status", Static).update(
+            Content.assemble(
+                ("Will write ", "bold"),
+                count(preview.entry_count, "shared entry", "shared entries"),
+                ", ",
+                fmt.plural(preview.goal_count, "shared goal"),
+                f" and your summary ({size_text(preview.text)}). ",
+                ("Private entries, private goals and card text are never included.", "dim"),
+            )
+        )
         self.query_one("#export-contents-text", Static).update(self._contents(preview))
         json_view = self.query_one("#export-json", TextArea)
         json_view.load_text(preview.text)  # a TextArea never reads markup: the exact text
@@ -212,37 +222,57 @@ class ExportScreen(MasteryScreen):
             Content.styled(f"Shared entries{since} ({len(preview.entries)})", head),
         ]
         if not preview.entries:
-            lines.append(Content.styled(
-                "  none yet: in the journal (J), v shares the entry under the cursor", "dim"))
+            lines.append(
+                Content.styled(
+                    "  none yet: in the journal (J), v shares the entry under the cursor", "dim"
+                )
+            )
         for entry in reversed(preview.entries):  # newest first, as the journal lists them
-            lines.append(Content.assemble(
-                f"  {entry.day.isoformat()}  ", (entry.title, "bold"),  # user text
-                (f"  ({describe_date(entry.day, today)})", "dim"),
-            ))
+            lines.append(
+                Content.assemble(
+                    f"  {entry.day.isoformat()}  ",
+                    (entry.title, "bold"),  # user text
+                    (f"  ({describe_date(entry.day, today)})", "dim"),
+                )
+            )
         lines.append(Content.styled(f"Shared goals ({len(preview.goals)})", head))
         if not preview.goals:
-            lines.append(Content.styled(
-                "  none yet: share one with `mastery goal edit GOAL --shared`", "dim"))
+            lines.append(
+                Content.styled(
+                    "  none yet: share one with `mastery goal edit GOAL --shared`", "dim"
+                )
+            )
         for goal in preview.goals:
-            lines.append(Content.assemble(
-                "  ", (goal.title, "bold"), f"  {goal.progress:.0%} · {goal.status}",
-                f" · {fmt.plural(len(goal.milestones), 'milestone')}",
-            ))
+            lines.append(
+                Content.assemble(
+                    "  ",
+                    (goal.title, "bold"),
+                    f"  {goal.progress:.0%} · {goal.status}",
+                    f" · {fmt.plural(len(goal.milestones), 'milestone')}",
+                )
+            )
         s = preview.summary
         lines += [
             Content.styled("Summary", head),
-            Content(f"  Review streak {fmt.plural(s.review_streak, 'day')} · journal streak "
-                    f"{fmt.plural(s.journal_streak, 'day')}"),
-            Content(f"  {fmt.plural(s.reviews_30d, 'review')} in the last 30 days · "
-                    f"retention {percent(s.retention_30d)}"),
+            Content(
+                f"  Review streak {fmt.plural(s.review_streak, 'day')} · journal streak "
+                f"{fmt.plural(s.journal_streak, 'day')}"
+            ),
+            Content(
+                f"  {fmt.plural(s.reviews_30d, 'review')} in the last 30 days · "
+                f"retention {percent(s.retention_30d)}"
+            ),
         ]
         if not s.decks:
             lines.append(Content.styled("  No deck chosen: no deck is named.", "dim"))
         for deck in s.decks:
-            lines.append(Content.assemble(
-                "  ", (deck.name, "bold"),
-                f": {deck.cards} cards, {deck.studied} studied, {deck.mature} mature",
-            ))
+            lines.append(
+                Content.assemble(
+                    "  ",
+                    (deck.name, "bold"),
+                    f": {deck.cards} cards, {deck.studied} studied, {deck.mature} mature",
+                )
+            )
         return Content("\n").join(lines)
 
     # ------------------------------------------------------------------ actions
@@ -250,8 +280,10 @@ class ExportScreen(MasteryScreen):
         """Write the preview on screen; if the form changed since, show the new one first."""
         if self._stale or self.preview is None:
             if self.rebuild(report=True):
-                self.notify("The preview changed: read it, then press ctrl+s again.",
-                            title="Not written yet")
+                self.notify(
+                    "The preview changed: read it, then press ctrl+s again.",
+                    title="Not written yet",
+                )
             return
         value = self.query_one("#export-file", Input).value
         if not value.strip():
@@ -265,17 +297,26 @@ class ExportScreen(MasteryScreen):
             self.notify(str(exc), title="Not written", severity="error", markup=False)
             return
         except OSError as exc:
-            self.notify(f"{path}: {exc.strerror or exc}", title="Not written",
-                        severity="error", markup=False)
+            self.notify(
+                f"{path}: {exc.strerror or exc}",
+                title="Not written",
+                severity="error",
+                markup=False,
+            )
             return
         replaced = " (replacing the old file)" if existed else ""
-        self.notify(f"Wrote {written}{replaced}. Send it to your mentor.",
-                    title="Bundle written", markup=False, timeout=8)
+        self.notify(
+            f"Wrote {written}{replaced}. Send it to your mentor.",
+            title="Bundle written",
+            markup=False,
+            timeout=8,
+        )
 
     def action_switch_view(self) -> None:
         views = self.query_one("#export-views", TabbedContent)
-        views.active = ("export-contents-tab" if views.active == "export-json-tab"
-                        else "export-json-tab")
+        views.active = (
+            "export-contents-tab" if views.active == "export-json-tab" else "export-json-tab"
+        )
 
     def action_leave(self) -> None:
         self.dismiss()
@@ -339,7 +380,8 @@ def import_feedback_screen(app: MasteryApp) -> FileActionScreen:
     return FileActionScreen(
         "Import feedback from your mentor",
         Content.assemble(
-            ("Enter", "bold $text-accent"), " imports. Comments land under your entries and "
+            ("Enter", "bold $text-accent"),
+            " imports. Comments land under your entries and "
             "goals, marked new; the note shows on the dashboard. Importing the same file "
             "twice changes nothing.",
         ),
@@ -378,12 +420,19 @@ class MentorNoteScreen(MasteryModal):
     def compose(self) -> ComposeResult:
         note, zone = self.note, self.col.clock.zone
         with Vertical(id="note-box", classes="mentor-dialog"):
-            yield Static(Content.assemble(
-                (f"{NEW_MARK}  ", "bold $text-warning") if note.unread else "",
-                ("Note from ", "bold"), (note.mentor_name, "bold"),
-                (f"  written {short_date(note.created, zone)}, "
-                 f"received {short_date(note.received, zone)}", "dim"),
-            ), classes="dialog-title")
+            yield Static(
+                Content.assemble(
+                    (f"{NEW_MARK}  ", "bold $text-warning") if note.unread else "",
+                    ("Note from ", "bold"),
+                    (note.mentor_name, "bold"),
+                    (
+                        f"  written {short_date(note.created, zone)}, "
+                        f"received {short_date(note.received, zone)}",
+                        "dim",
+                    ),
+                ),
+                classes="dialog-title",
+            )
             with VerticalScroll(id="note-scroll"):
                 yield Markdown(note.body, open_links=False)
         yield Footer(compact=True)

@@ -100,10 +100,12 @@ class OptimizeScreen(MasteryScreen):
             with Horizontal(id="opt-controls"):
                 yield Select(
                     [("Whole profile", PROFILE)] + [(f"Deck: {d.name}", d.key) for d in decks],
-                    value=PROFILE, allow_blank=False, id="opt-scope", compact=True,
+                    value=PROFILE,
+                    allow_blank=False,
+                    id="opt-scope",
+                    compact=True,
                 )
-                yield Checkbox("Reschedule cards when applying", id="opt-reschedule",
-                               compact=True)
+                yield Checkbox("Reschedule cards when applying", id="opt-reschedule", compact=True)
             with Horizontal(id="opt-progress-row"):
                 yield ProgressBar(total=1.0, show_eta=False, id="opt-progress")
                 yield Static(id="opt-status", markup=False)
@@ -148,14 +150,16 @@ class OptimizeScreen(MasteryScreen):
             if result.improved
             else Content.styled("No better than the weights in force: they stay.", "$warning")
         )
-        self.query_one("#opt-result", Static).update(Content.assemble(
-            f"{result.reviews:,} reviews of {result.cards:,} cards ({result.scope}), "
-            f"{result.seconds:.2f} s\n",
-            f"{'':18}{'log loss':>10}{'RMSE':>9}\n",
-            f"{'weights in force':18}{b.log_loss:>10.4f}{b.rmse:>9.2%}\n",
-            f"{'fitted weights':18}{a.log_loss:>10.4f}{a.rmse:>9.2%}\n",
-            verdict,
-        ))
+        self.query_one("#opt-result", Static).update(
+            Content.assemble(
+                f"{result.reviews:,} reviews of {result.cards:,} cards ({result.scope}), "
+                f"{result.seconds:.2f} s\n",
+                f"{'':18}{'log loss':>10}{'RMSE':>9}\n",
+                f"{'weights in force':18}{b.log_loss:>10.4f}{b.rmse:>9.2%}\n",
+                f"{'fitted weights':18}{a.log_loss:>10.4f}{a.rmse:>9.2%}\n",
+                verdict,
+            )
+        )
 
     def _show_workload(self) -> None:
         table = self.query_one("#workload", KeyTable)
@@ -166,8 +170,14 @@ class OptimizeScreen(MasteryScreen):
         for p in self.points:
             bar = "█" * max(1, round(p.reviews_per_day / top * 16))
             label = f"{p.retention:.2f}" + (" ◀ now" if p is nearest else "")
-            table.add_row(label, f"{p.reviews_per_day:.0f}", f"{p.minutes_per_day:.0f}",
-                          f"{p.knowledge:,.0f}", bar, key=f"{p.retention:.2f}")
+            table.add_row(
+                label,
+                f"{p.reviews_per_day:.0f}",
+                f"{p.minutes_per_day:.0f}",
+                f"{p.knowledge:,.0f}",
+                bar,
+                key=f"{p.retention:.2f}",
+            )
         if nearest is not None:
             table.move_cursor(row=self.points.index(nearest))
 
@@ -212,8 +222,7 @@ class OptimizeScreen(MasteryScreen):
         if message.error or message.result is None:
             self._status("Not fitted.", 0.0)
             self.query_one("#opt-result", Static).update(Content(message.error or ""))
-            self.notify(message.error or "", title="Optimise", severity="warning",
-                        markup=False)
+            self.notify(message.error or "", title="Optimise", severity="warning", markup=False)
             return
         self._status("Fitted.", 1.0)
         self._show_result(message.result)
@@ -237,7 +246,10 @@ class OptimizeScreen(MasteryScreen):
         try:
             with Collection.open_path(db_path) as col:
                 n = optimize.apply(
-                    col, result, reschedule=True, now=self.now(),
+                    col,
+                    result,
+                    reschedule=True,
+                    now=self.now(),
                     progress=lambda f, w: self.post_message(self.Progress(f, w)),
                 )
         except (MasteryError, OSError) as exc:
@@ -258,10 +270,14 @@ class OptimizeScreen(MasteryScreen):
     def _applied(self, result: OptimizeResult, rescheduled: int) -> None:
         self.result = None
         self.refresh_bindings()
-        extra = f"; {rescheduled:,} cards rescheduled" if rescheduled else (
-            "; cards move to the new weights at their next answer")
-        self.notify(f"Fitted weights now used for the {result.scope}{extra}.", title="Applied",
-                    markup=False)
+        extra = (
+            f"; {rescheduled:,} cards rescheduled"
+            if rescheduled
+            else ("; cards move to the new weights at their next answer")
+        )
+        self.notify(
+            f"Fitted weights now used for the {result.scope}{extra}.", title="Applied", markup=False
+        )
         self._status("Applied.", 1.0)
         self._show_weights()
         self._simulate_now()
@@ -273,7 +289,8 @@ class OptimizeScreen(MasteryScreen):
             self.result = None
             self.refresh_bindings()
             self.notify(
-                f"Deck {scope} now uses the profile's weights." if scope
+                f"Deck {scope} now uses the profile's weights."
+                if scope
                 else "The profile now uses FSRS's default weights.",
                 markup=False,
             )
@@ -297,8 +314,7 @@ class OptimizeScreen(MasteryScreen):
         try:
             with Collection.open_path(db_path) as col:
                 # Every third retention (0.70, 0.73 … 0.97): ten rows fit on the screen.
-                points = optimize.workload(col, scope,
-                                           retentions=optimize.WORKLOAD_RETENTIONS[::3])
+                points = optimize.workload(col, scope, retentions=optimize.WORKLOAD_RETENTIONS[::3])
         except (MasteryError, OSError) as exc:
             self.post_message(self.Simulated([], str(exc)))
             return

@@ -97,8 +97,15 @@ def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
 
 _KEY = "bold $text-accent"
 _CONFIDENCE_HINT = Content.assemble(
-    "How sure are you?  ", ("j", _KEY), " unsure · ", ("k", _KEY), " fairly sure · ",
-    ("l", _KEY), " certain  (", ("space", _KEY), " skips)",
+    "How sure are you?  ",
+    ("j", _KEY),
+    " unsure · ",
+    ("k", _KEY),
+    " fairly sure · ",
+    ("l", _KEY),
+    " certain  (",
+    ("space", _KEY),
+    " skips)",
 )
 
 

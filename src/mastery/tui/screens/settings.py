@@ -67,7 +67,8 @@ class SettingsScreen(MasteryScreen):
                 if spec.key == "desired_retention":
                     yield Button(
                         "Help me decide (workload) and optimise FSRS…  ctrl+o",
-                        id="settings-optimize-button", compact=True,
+                        id="settings-optimize-button",
+                        compact=True,
                     )
         yield Footer(compact=True)
 

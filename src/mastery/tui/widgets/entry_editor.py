@@ -89,8 +89,12 @@ class EntryEditor(Vertical):
         d = self.initial
         with Horizontal(classes="editor-row"):
             yield Static("Title", classes="editor-label", markup=False)
-            yield Input(d.title, id="entry-title", compact=True,
-                        placeholder="optional: taken from the first line")
+            yield Input(
+                d.title,
+                id="entry-title",
+                compact=True,
+                placeholder="optional: taken from the first line",
+            )
             yield Static("Date", classes="editor-label", markup=False)
             yield Input(d.day, id="entry-date", compact=True, placeholder="today")
             yield Switch(d.shared, id="entry-shared", animate=False)
@@ -99,8 +103,12 @@ class EntryEditor(Vertical):
             yield Static("Tags", classes="editor-label", markup=False)
             yield Input(d.tags, id="entry-tags", compact=True, placeholder="words or commas")
             yield Static("Goals", classes="editor-label", markup=False)
-            yield Input(", ".join(d.goals), id="entry-goals", compact=True,
-                        placeholder="goal titles, comma-separated")
+            yield Input(
+                ", ".join(d.goals),
+                id="entry-goals",
+                compact=True,
+                placeholder="goal titles, comma-separated",
+            )
         yield TextArea(d.body, id="entry-body", soft_wrap=True, tab_behavior="focus")
 
     @staticmethod

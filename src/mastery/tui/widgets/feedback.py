@@ -24,7 +24,7 @@ NEW_MARK = "● new"
 
 
 def short_date(moment: datetime, zone: tzinfo | None = None) -> str:
-    """"22 Nov 2026" in the learner's zone (English names: strftime follows the locale)."""
+    """ "22 Nov 2026" in the learner's zone (English names: strftime follows the locale)."""
     local = moment.astimezone(zone or UTC)
     return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
 
@@ -113,15 +113,20 @@ class FeedbackList(Vertical):
         )
         widgets: list[Static | Vertical] = [Static(title, classes="feedback-title")]
         for comment in self.comments:
-            widgets.append(Static(self.heading(comment), classes="feedback-head"
-                                  + (" -unread" if comment.unread else "")))
+            widgets.append(
+                Static(
+                    self.heading(comment),
+                    classes="feedback-head" + (" -unread" if comment.unread else ""),
+                )
+            )
             # The bar and indent sit on a wrapper: screens may restyle Markdown inside readers.
-            widgets.append(Vertical(Markdown(comment.body, open_links=False),
-                                    classes="feedback-body"))
+            widgets.append(
+                Vertical(Markdown(comment.body, open_links=False), classes="feedback-body")
+            )
         return widgets
 
     def heading(self, comment: Comment) -> Content:
-        """"● new  Bo · 22 Nov 2026 (edited 23 Nov 2026)": user text as plain Content."""
+        """ "● new  Bo · 22 Nov 2026 (edited 23 Nov 2026)": user text as plain Content."""
         when = short_date(comment.created, self.zone)
         edited = short_date(comment.updated, self.zone)
         return Content.assemble(
@@ -154,18 +159,29 @@ class MentorLine(Static):
         """Draw the lines for this note and count; `key` is the key that opens the note."""
         lines: list[Content] = []
         if note is not None:
-            marker = Content.assemble(
-                (NEW_MARK, "bold $text-warning"), " (", (key, "bold $text-accent"), ")  "
-            ) if note.unread else Content("")
-            lines.append(Content.assemble(
-                marker, ("Mentor ", "bold"), (note.mentor_name, "bold"), ": ",
-                first_line(note.body),  # user text: plain Content, never markup
-            ))
+            marker = (
+                Content.assemble(
+                    (NEW_MARK, "bold $text-warning"), " (", (key, "bold $text-accent"), ")  "
+                )
+                if note.unread
+                else Content("")
+            )
+            lines.append(
+                Content.assemble(
+                    marker,
+                    ("Mentor ", "bold"),
+                    (note.mentor_name, "bold"),
+                    ": ",
+                    first_line(note.body),  # user text: plain Content, never markup
+                )
+            )
         if unread_comments:
             noun = "comment" if unread_comments == 1 else "comments"
-            lines.append(Content.assemble(
-                (f"{unread_comments} new {noun}", "bold $text-warning"),
-                " from your mentor, under your journal entries and goals",
-            ))
+            lines.append(
+                Content.assemble(
+                    (f"{unread_comments} new {noun}", "bold $text-warning"),
+                    " from your mentor, under your journal entries and goals",
+                )
+            )
         self.display = bool(lines)
         self.update(Content("\n").join(lines))
