@@ -269,6 +269,7 @@ class Collection:
         created = not path.exists()
         col = cls(Database.open(path), profile)
         try:
+            col._recover_media()
             if created and bundled is False:
                 col.set_setting("load_bundled_decks", False)
             if bundled is not False and col.setting("load_bundled_decks"):
@@ -492,7 +493,7 @@ class Collection:
         from mastery.decks.importer import import_specs
 
         now = now or utcnow()
-        with AnkiImport(self.media_dir, with_history=with_history) as anki:
+        with AnkiImport(self.media_dir, with_history=with_history, db=self.db) as anki:
             specs = [
                 spec
                 for f in files
@@ -502,6 +503,7 @@ class Collection:
                 reports = import_specs(conn, specs, to_ms(now))
                 if anki.history:
                     reports = anki.apply(conn, reports, self.scheduler_for, to_ms(now))
+                anki.record(conn)  # the commit says the staged media belong in media/
         self._done_cache = None
         return reports
 
@@ -509,6 +511,13 @@ class Collection:
     def media_dir(self) -> Path:
         """Where imported media files live: ``media/`` beside the profile's database."""
         return self.db.path.parent / "media"
+
+    def _recover_media(self) -> None:
+        """Finish the media of an import killed mid-way (decks/apkg.py): one stat when none."""
+        if (self.db.path.parent / ".media-import").is_dir():  # apkg.MEDIA_STAGING
+            from mastery.decks.apkg import recover_media_imports
+
+            recover_media_imports(self.media_dir, self.db)
 
     def import_specs(
         self, specs: Sequence[Any], *, now: datetime | None = None

@@ -20,7 +20,16 @@ ordinal), so re-importing a package keeps review history.
 
 Media: the package's files are copied into the ``media/`` folder beside the profile's database
 (`copy_apkg_media`), under names made safe (no folders, so ``../../x`` stays inside); a file
-already there with the same content is reused. ``<img src="x.png">`` becomes
+already there with the same content is reused. An import stages them in ``.media-import/``
+beside ``media/`` and moves them into place only once its transaction has committed (the
+commit itself records the staged folder as pending), so a failed or killed import leaves no
+new file in ``media/``; leftovers are rolled back, or forward if their import committed, at the
+next import or start (`recover_media_imports`).
+
+Limits: a package is read as a stream, in chunks, never whole into memory, and refused (one
+`DeckFormatError`, nothing imported) as soon as a member decompresses beyond its cap (see
+``MAX_*`` below): a zip or zstd bomb costs at most the cap in disk space and a few MiB of
+memory. ``<img src="x.png">`` becomes
 ``![x.png](media/x.png)`` and ``[sound:x.mp3]`` ``[sound: x.mp3](media/x.mp3)``: links relative
 to the profile folder.
 
@@ -38,10 +47,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import unicodedata
@@ -51,21 +60,30 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from struct import error as struct_error
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
-from mastery.errors import DeckFormatError
+from mastery.errors import DeckFormatError, MasteryError
 
 if TYPE_CHECKING:
     from mastery.collection import ImportReport
+    from mastery.db import Database
     from mastery.scheduler import Scheduler
 
 __all__ = [
     "APKG_SUFFIXES",
+    "MAX_COLLECTION_BYTES",
+    "MAX_MEDIA_FILE_BYTES",
+    "MAX_MEDIA_LIST_BYTES",
+    "MAX_MEDIA_TOTAL_BYTES",
+    "MAX_MEMBERS",
+    "MAX_META_BYTES",
     "MEDIA_FOLDER",
+    "MEDIA_STAGING",
     "AnkiImport",
     "AnkiReview",
     "ApkgContents",
@@ -75,6 +93,7 @@ __all__ = [
     "read_apkg",
     "read_apkg_contents",
     "read_apkg_media",
+    "recover_media_imports",
     "replay_history",
     "safe_media_name",
 ]
@@ -86,6 +105,24 @@ _SCHEMAS = range(11, 19)  # Anki's collection schema versions this module reads
 _PACKAGE_VERSIONS = range(0, 4)  # meta: 0 none, 1 legacy (.anki2), 2 legacy (.anki21), 3 latest
 _LATEST = 3
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+# Limits: what one package may hold once decompressed. Generous for real decks (the largest
+# shared Anki decks have collections of a few hundred MiB and media files of a few MiB), small
+# enough that a bomb is refused before it fills memory or the disk. Read at call time, so a
+# test (or a later settings layer) can lower them.
+_KIB, _MIB, _GIB = 1 << 10, 1 << 20, 1 << 30
+MAX_MEMBERS = 100_000  # zip members, and entries in the media list
+MAX_COLLECTION_BYTES = 512 * _MIB  # the collection database, decompressed
+MAX_MEDIA_FILE_BYTES = 100 * _MIB  # each media file, decompressed (AnkiWeb's own limit)
+MAX_MEDIA_TOTAL_BYTES = 2 * _GIB  # all media files of one import, decompressed
+MAX_MEDIA_LIST_BYTES = 32 * _MIB  # the ``media`` member (JSON or protobuf), decompressed
+MAX_META_BYTES = 64 * _KIB  # the ``meta`` member (a few bytes of protobuf)
+# zstd allocates the window a frame asks for: refuse frames wanting more than zstd's default
+# limit (128 MiB; Anki's own frames use a few MiB).
+MAX_ZSTD_WINDOW = 1 << 27
+_CHUNK = 1 << 20  # bytes read (and decompressed) at a time
+MEDIA_STAGING = ".media-import"  # beside MEDIA_FOLDER: media of imports not yet committed
+_PENDING = "_media_pending"  # setting row: staged folders whose import has committed
 # Anki's revlog types.
 _FILTERED, _MANUAL, _RESCHEDULED = 3, 4, 5
 
@@ -137,31 +174,35 @@ def read_apkg(path: Path | str) -> list[DeckSpec]:
 
 
 def read_apkg_contents(
-    path: Path | str, *, media_links: Mapping[str, str] | None = None
+    path: Path | str,
+    *,
+    media_links: Mapping[str, str] | None = None,
+    workdir: Path | None = None,
 ) -> ApkgContents:
     """Decks, review history and media list of an Anki package.
 
     `media_links` maps Anki media names to the paths card text should link to (what
-    `copy_apkg_media` returns); names not in it link to ``media/<safe name>``.
-    Raises `DeckFormatError` for any package that cannot be read whole.
+    `copy_apkg_media` returns); names not in it link to ``media/<safe name>``. The collection
+    is unpacked into a temporary folder in `workdir` (the system's by default), in chunks.
+    Raises `DeckFormatError` for any package that cannot be read whole or breaks a limit.
     """
     path = Path(path)
     name = str(path)
-    with _open_zip(path) as zf:
-        _package_version(zf, name)  # refuses packages from a newer Anki
-        members = set(zf.namelist())
-        member = next((m for m in _MEMBERS if m in members), None)
-        if member is None:
-            raise DeckFormatError(name, None, "not an Anki package: no collection inside")
-        data = _read_member(zf, member, name)
-        media = dict((n, m) for m, n in _media_entries(zf, name))
-    if data[:4] == _ZSTD_MAGIC:
-        data = _unzstd(data, name, "the collection")
-    if not data.startswith(b"SQLite format 3\x00"):
-        raise DeckFormatError(name, None, f"the package's {member} is not an SQLite database")
-    with tempfile.TemporaryDirectory(prefix="mastery-apkg-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mastery-apkg-", dir=workdir) as tmp:
         db = Path(tmp) / "collection.sqlite"
-        db.write_bytes(data)
+        with _open_zip(path) as zf:
+            _package_version(zf, name)  # refuses packages from a newer Anki
+            members = set(zf.namelist())
+            member = next((m for m in _MEMBERS if m in members), None)
+            if member is None:
+                raise DeckFormatError(name, None, "not an Anki package: no collection inside")
+            media = dict((n, m) for m, n in _media_entries(zf, name))
+            _unpack(zf, member, name, db)
+        with open(db, "rb") as fh:
+            if not fh.read(16).startswith(b"SQLite format 3\x00"):
+                raise DeckFormatError(
+                    name, None, f"the package's {member} is not an SQLite database"
+                )
         try:
             with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
                 conn.create_collation("unicase", _unicase)
@@ -169,6 +210,18 @@ def read_apkg_contents(
         except sqlite3.DatabaseError as exc:
             raise DeckFormatError(name, None, f"cannot read the Anki collection: {exc}") from None
     return ApkgContents(decks, history, media)
+
+
+def _unpack(zf: zipfile.ZipFile, member: str, name: str, dest: Path) -> None:
+    """Write the collection member, decompressed, to `dest` in chunks (never whole in memory)."""
+    try:
+        with open(dest, "wb") as out:
+            for chunk in _chunks(zf, member, name, MAX_COLLECTION_BYTES, what="the collection"):
+                out.write(chunk)
+    except OSError as exc:  # reading errors are DeckFormatErrors already: this is the disk
+        raise MasteryError(
+            f"{name}: cannot unpack the collection to {dest.parent} ({exc.strerror or exc})"
+        ) from None
 
 
 def read_apkg_media(path: Path | str) -> dict[str, str]:
@@ -215,78 +268,278 @@ def safe_media_name(name: str) -> str:
 def copy_apkg_media(path: Path | str, media_dir: Path) -> MediaCopy:
     """Copy a package's media files into `media_dir` and say how card text links to them.
 
-    Each file is written to a temporary name, flushed and renamed into place, so no file is
-    ever half-written under its real name. A file already there with the same content is
+    The files are staged beside `media_dir` (in `MEDIA_STAGING`) and moved into place only
+    once all of them were read, so no file is ever half-written under its real name and a
+    failure leaves `media_dir` as it was. A file already there with the same content is
     reused; one with the same name but other content makes the new one ``name-<hash>.ext``.
-    If copying fails, the files written so far are removed again. Raises `DeckFormatError`
-    for an unreadable package or media file.
+    Raises `DeckFormatError` for an unreadable package or media file, or one beyond the limits.
     """
-    path = Path(path)
-    name = str(path)
-    created: list[Path] = []
-    links: dict[str, str] = {}
-    with _open_zip(path) as zf:
-        version = _package_version(zf, name)
-        entries = _media_entries(zf, name)
-        if not entries:
-            return MediaCopy({})
-        members = set(zf.namelist())
-        try:
-            media_dir.mkdir(parents=True, exist_ok=True)
-            folder = media_dir.resolve()
-            for member, filename in entries:
-                if member not in members:
-                    continue  # Anki skips media its map names but the zip lacks
-                data = _read_member(zf, member, name)
-                if version == _LATEST:
-                    data = _unzstd(data, name, f"media file {filename!r}")
-                stored = _store_media(folder, safe_media_name(filename), data, created)
-                links[filename] = f"{MEDIA_FOLDER}/{stored}"
-        except BaseException:
-            _remove_files(created)
-            raise
+    staging = _Staging(media_dir)
+    staging.open(None)
+    try:
+        links = staging.copy(Path(path))
+        created = staging.publish()
+    except BaseException:
+        staging.discard()
+        raise
+    finally:
+        staging.close()
     return MediaCopy(links, created)
 
 
-def _remove_files(paths: Sequence[Path]) -> None:
-    """Remove files an unfinished import wrote (missing ones are fine)."""
-    for p in paths:
-        p.unlink(missing_ok=True)
+def recover_media_imports(media_dir: Path, db: Database) -> None:
+    """Finish what a killed import left in the staging area beside `media_dir`.
+
+    A staged folder the profile database lists as pending belonged to an import that committed:
+    its files are moved into `media_dir` (rolled forward). Any other leftover belonged to an
+    import that never committed: it is removed. Skipped while another import holds the staging
+    lock (that import recovers when it starts). Best effort: a failure here never stops the
+    profile from opening; the next import tries again and reports it.
+    """
+    from filelock import FileLock, Timeout
+
+    root = media_dir.parent / MEDIA_STAGING
+    if not root.is_dir():
+        return
+    lock = FileLock(str(root / _LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except (Timeout, OSError):
+        return
+    try:
+        _recover(root, media_dir, db)
+    except (OSError, sqlite3.Error):
+        pass
+    finally:
+        lock.release()
 
 
-def _store_media(folder: Path, safe: str, data: bytes, created: list[Path]) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    stem, dot, ext = safe.rpartition(".")
-    if not dot or not stem:
-        stem, dot, ext = safe, "", ""
-    for candidate in (safe, f"{stem}-{digest[:8]}{dot}{ext}", f"{stem}-{digest}{dot}{ext}"):
-        target = folder / candidate
-        if target.parent != folder:  # safe_media_name makes this impossible; never trust it alone
-            raise DeckFormatError(str(target), None, "media file name leaves the media folder")
-        if target.exists():
-            if target.is_file() and _same_content(target, data, digest):
-                return candidate
-            continue
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".tmp")
+_LOCK_NAME = "lock"
+_LOCK_TIMEOUT = 30.0  # seconds another import may keep the staging area before we give up
+
+
+class _Staging:
+    """The media files of one import, staged beside the media folder until it commits.
+
+    Holds the staging lock from `open` to `close`, so imports stage media one at a time and
+    every other folder in the staging area belongs to an import that is over, committed or not
+    (`_recover` tells which from the database). File names are decided here, against both the
+    media folder and what this import staged: the dedup rules of `copy_apkg_media`.
+    """
+
+    def __init__(self, media_dir: Path) -> None:
+        self.media_dir = media_dir
+        self.root = media_dir.parent / MEDIA_STAGING
+        self.folder: Path | None = None
+        self.total = 0  # bytes of media staged so far, against MAX_MEDIA_TOTAL_BYTES
+        self._lock: Any = None
+
+    @property
+    def token(self) -> str:
+        """The staging folder's name, as the database records it once the import commits."""
+        assert self.folder is not None
+        return self.folder.name
+
+    def open(self, db: Database | None) -> None:
+        """Take the staging lock, recover leftovers of killed imports (with `db`), make a folder."""
+        from filelock import FileLock, Timeout
+
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; media are ordinary files
-            os.replace(tmp, target)
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.root / _LOCK_NAME), timeout=_LOCK_TIMEOUT)
+            lock.acquire()
+        except Timeout:
+            raise MasteryError(
+                f"{self.media_dir}: another import is adding media files; "
+                "try again once it has finished"
+            ) from None
+        except OSError as exc:
+            raise MasteryError(
+                f"{self.root}: cannot prepare the media import ({exc.strerror or exc})"
+            ) from None
+        self._lock = lock
+        try:
+            if db is not None:
+                _recover(self.root, self.media_dir, db)
+            self.folder = Path(tempfile.mkdtemp(prefix="import-", dir=self.root))
+        except OSError as exc:
+            self.close()
+            raise MasteryError(
+                f"{self.root}: cannot prepare the media import ({exc.strerror or exc})"
+            ) from None
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            self.close()
             raise
+
+    def copy(self, path: Path) -> dict[str, str]:
+        """Stage a package's media files; returns {Anki file name: ``media/<name>``}."""
+        name = str(path)
+        links: dict[str, str] = {}
+        with _open_zip(path) as zf:
+            version = _package_version(zf, name)
+            entries = _media_entries(zf, name)
+            members = set(zf.namelist())
+            for member, filename in entries:
+                if member not in members:
+                    continue  # Anki skips media its map names but the zip lacks
+                stored = self._store(zf, member, name, filename, zstd=version == _LATEST)
+                links[filename] = f"{MEDIA_FOLDER}/{stored}"
+        return links
+
+    def _store(
+        self, zf: zipfile.ZipFile, member: str, name: str, filename: str, *, zstd: bool
+    ) -> str:
+        """Stage one media file (streamed, hashed as it goes); returns the name it gets."""
+        assert self.folder is not None
+        what = f"media file {filename!r}"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".part-")
+            part = Path(tmp)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in _chunks(
+                        zf, member, name, MAX_MEDIA_FILE_BYTES, zstd=zstd, what=what, label=True
+                    ):
+                        size += len(chunk)
+                        self.total += len(chunk)
+                        if self.total > MAX_MEDIA_TOTAL_BYTES:
+                            raise DeckFormatError(
+                                name,
+                                None,
+                                f"media files decompress beyond "
+                                f"{_size(MAX_MEDIA_TOTAL_BYTES)} in total; not imported",
+                            )
+                        digest.update(chunk)
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.chmod(part, 0o644)  # mkstemp makes it private; media are ordinary files
+                return self._place(part, safe_media_name(filename), digest.hexdigest(), size)
+            finally:
+                part.unlink(missing_ok=True)  # placed files were renamed away from it
+        except OSError as exc:  # reading errors are DeckFormatErrors already: this is the disk
+            raise MasteryError(
+                f"{self.media_dir}: cannot write {what} ({exc.strerror or exc})"
+            ) from None
+
+    def _place(self, part: Path, safe: str, digest: str, size: int) -> str:
+        """Give a staged file its name: reuse an identical file, else the first free name."""
+        assert self.folder is not None
+        folder = self.media_dir
+        stem, dot, ext = safe.rpartition(".")
+        if not dot or not stem:
+            stem, dot, ext = safe, "", ""
+        for candidate in (safe, f"{stem}-{digest[:8]}{dot}{ext}", f"{stem}-{digest}{dot}{ext}"):
+            target = folder / candidate
+            if target.parent != folder:  # safe_media_name makes this impossible; never trust it
+                raise DeckFormatError(str(target), None, "media file name leaves the media folder")
+            staged = self.folder / candidate
+            taken = [p for p in (staged, target) if p.exists() or p.is_symlink()]
+            if taken:
+                if all(p.is_file() and _same_content(p, digest, size) for p in taken):
+                    return candidate
+                continue
+            os.replace(part, staged)
+            return candidate
+        raise DeckFormatError(str(folder / safe), None, "a different file already has this name")
+
+    def publish(self) -> list[Path]:
+        """Move the staged files into the media folder; returns those it added."""
+        assert self.folder is not None
+        return _publish(self.folder, self.media_dir)
+
+    def discard(self) -> None:
+        """Remove everything this import staged."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def _publish(folder: Path, media_dir: Path) -> list[Path]:
+    """Move every staged file of `folder` into `media_dir`, then remove `folder`.
+
+    A name taken in the meantime keeps its file (staging already reused identical ones; only a
+    file put there by hand since could differ, and it is not ours to replace).
+    """
+    names = sorted(
+        e.name
+        for e in os.scandir(folder)
+        if not e.name.startswith(".") and e.is_file(follow_symlinks=False)
+    )
+    created: list[Path] = []
+    if names:
+        media_dir.mkdir(parents=True, exist_ok=True)
+    for file in names:
+        target = media_dir / file
+        if target.exists() or target.is_symlink():
+            continue
+        os.replace(folder / file, target)
         created.append(target)
-        return candidate
-    raise DeckFormatError(str(folder / safe), None, "a different file already has this name")
+    if created and hasattr(os, "O_DIRECTORY"):  # make the renames durable (POSIX)
+        fd = os.open(media_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    shutil.rmtree(folder, ignore_errors=True)
+    return created
 
 
-def _same_content(target: Path, data: bytes, digest: str) -> bool:
-    if target.stat().st_size != len(data):
+def _recover(root: Path, media_dir: Path, db: Database) -> None:
+    """With the staging lock held: roll committed leftovers forward, the rest back."""
+    pending = set(_pending(db.conn))
+    for entry in list(os.scandir(root)):
+        if entry.name == _LOCK_NAME or entry.name.startswith(f"{_LOCK_NAME}."):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name in pending:
+                _publish(path, media_dir)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if pending:
+        with db.transaction() as conn:
+            _set_pending(conn, [t for t in _pending(conn) if t not in pending])
+
+
+def _pending(conn: sqlite3.Connection) -> list[str]:
+    """Staged folders whose import committed but whose files may not be in place yet."""
+    row = conn.execute("SELECT value FROM setting WHERE key=?", (_PENDING,)).fetchone()
+    try:
+        value = json.loads(row[0]) if row else []
+    except (TypeError, ValueError):
+        return []
+    return [str(t) for t in value] if isinstance(value, list) else []
+
+
+def _set_pending(conn: sqlite3.Connection, tokens: Sequence[str]) -> None:
+    if tokens:
+        conn.execute(
+            "INSERT INTO setting(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (_PENDING, json.dumps(list(tokens))),
+        )
+    else:
+        conn.execute("DELETE FROM setting WHERE key=?", (_PENDING,))
+
+
+def _same_content(target: Path, digest: str, size: int) -> bool:
+    """Whether `target` holds exactly the bytes hashed as `digest` (read in chunks)."""
+    if target.stat().st_size != size:
         return False
-    return hashlib.sha256(target.read_bytes()).hexdigest() == digest
+    h = hashlib.sha256()
+    with open(target, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest() == digest
 
 
 # --------------------------------------------------------------------------- one import run
@@ -295,24 +548,53 @@ def _same_content(target: Path, data: bytes, digest: str) -> bool:
 class AnkiImport:
     """The Anki side of one `Collection.import_files` run.
 
-    `read` copies a package's media and reads its decks (and, with `with_history`, its review
-    history); `apply` replays that history inside the run's transaction. Used as a context
-    manager around the whole run: if anything fails, the media files it copied are removed,
-    so a failed import leaves no new files behind.
+    `read` stages a package's media and reads its decks (and, with `with_history`, its review
+    history); `apply` replays that history inside the run's transaction, and `record` marks the
+    staged media as pending in it. Used as a context manager around the whole run: on the way
+    out, the staged media are moved into the media folder if the transaction committed and
+    removed otherwise, so a failed import leaves no new files behind. With `db`, the commit
+    itself is what decides (a kill between commit and move is rolled forward at the next
+    start); without it, leaving the block without an error does.
     """
 
-    def __init__(self, media_dir: Path, *, with_history: bool = False) -> None:
+    def __init__(
+        self, media_dir: Path, *, with_history: bool = False, db: Database | None = None
+    ) -> None:
         self.media_dir = media_dir
         self.with_history = with_history
+        self.db = db
         self.created: list[Path] = []
         self.history: dict[tuple[str, str], tuple[AnkiReview, ...]] = {}
+        self._staging: _Staging | None = None
+        self._recorded = False
 
     def __enter__(self) -> AnkiImport:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is not None:
-            _remove_files(self.created)
+        staging = self._staging
+        if staging is None:
+            return
+        try:
+            if self._recorded and self.db is not None:
+                committed = staging.token in _pending(self.db.conn)
+            else:
+                committed = exc_type is None
+            if not committed:
+                staging.discard()
+                return
+            try:
+                self.created = staging.publish()
+            except OSError as exc:  # committed: the next start moves them (recover_media_imports)
+                raise MasteryError(
+                    f"{self.media_dir}: imported, but its media files could not be moved in yet "
+                    f"({exc.strerror or exc}); they will be at the next start"
+                ) from None
+            if self._recorded and self.db is not None:
+                with self.db.transaction() as conn:
+                    _set_pending(conn, [t for t in _pending(conn) if t != staging.token])
+        finally:
+            staging.close()
 
     @staticmethod
     def accepts(path: Path | str) -> bool:
@@ -320,13 +602,23 @@ class AnkiImport:
         return Path(path).suffix.lower() in APKG_SUFFIXES
 
     def read(self, path: Path | str) -> list[DeckSpec]:
-        """The package's decks, with card text linking to its media, now in the media folder."""
-        copied = copy_apkg_media(path, self.media_dir)
-        self.created.extend(copied.created)
-        contents = read_apkg_contents(path, media_links=copied.links)
+        """The package's decks, with card text linking to its media (staged until commit)."""
+        if self._staging is None:
+            staging = _Staging(self.media_dir)
+            staging.open(self.db)
+            self._staging = staging
+        links = self._staging.copy(Path(path))
+        contents = read_apkg_contents(path, media_links=links, workdir=self._staging.root)
         if self.with_history:
             self.history.update(contents.history)
         return contents.decks
+
+    def record(self, conn: sqlite3.Connection) -> None:
+        """Inside the run's transaction: note the staged media as pending, so that the commit
+        itself says they belong in the media folder (see `recover_media_imports`)."""
+        if self._staging is not None and not self._recorded:
+            _set_pending(conn, [*_pending(conn), self._staging.token])
+            self._recorded = True
 
     def apply(
         self,
@@ -483,9 +775,15 @@ def replay_history(
 
 @contextmanager
 def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
-    """The package as a zip; any failure to open it is one `DeckFormatError`."""
+    """The package as a zip; any failure to open it, or too many members, is one error."""
     name = str(path)
     try:
+        with open(path, "rb") as fh:
+            count = _member_count(fh)
+        if count is not None and count > MAX_MEMBERS:
+            raise DeckFormatError(
+                name, None, f"holds more than {MAX_MEMBERS} members; not imported"
+            )
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise DeckFormatError(name, None, "no such file") from None
@@ -498,27 +796,120 @@ def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     except OSError as exc:
         raise DeckFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
     with zf:
+        if len(zf.infolist()) > MAX_MEMBERS:  # in case the end record undercounted
+            raise DeckFormatError(
+                name, None, f"holds more than {MAX_MEMBERS} members; not imported"
+            )
         yield zf
 
 
-def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+def _member_count(fh: IO[bytes]) -> int | None:
+    """The member count the zip's end record claims, read before `ZipFile` builds an entry for
+    each (a directory of millions of members would fill memory first); None if unknown."""
+    end_record = getattr(zipfile, "_EndRecData", None)
+    total = getattr(zipfile, "_ECD_ENTRIES_TOTAL", None)
+    if end_record is None or total is None:
+        return None
     try:
-        return zf.read(member)
+        end = end_record(fh)
+    except (OSError, zipfile.BadZipFile, struct_error):
+        return None
+    return int(end[total]) if end else None
+
+
+def _size(n: int) -> str:
+    """A limit as people read it: ``512 MiB``, ``2 GiB``."""
+    for unit, factor in (("GiB", _GIB), ("MiB", _MIB), ("KiB", _KIB)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+@contextmanager
+def _member_errors(name: str, member: str, what: str) -> Iterator[None]:
+    """Reading a member: each way it can fail becomes one `DeckFormatError`."""
+    import zstandard
+
+    try:
+        yield
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise DeckFormatError(
             name, None, f"the package is damaged ({member} cannot be read: {exc})"
         ) from None
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption
         raise DeckFormatError(name, None, f"cannot read {member}: {exc}") from None
+    except zstandard.ZstdError as exc:
+        raise DeckFormatError(name, None, f"cannot decompress {what}: {exc}") from None
     except OSError as exc:
         raise DeckFormatError(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _is_zstd(zf: zipfile.ZipFile, member: str, name: str) -> bool:
+    with _member_errors(name, member, member), zf.open(member) as src:
+        return src.read(4) == _ZSTD_MAGIC
+
+
+def _chunks(
+    zf: zipfile.ZipFile,
+    member: str,
+    name: str,
+    cap: int,
+    *,
+    zstd: bool | None = None,
+    what: str = "",
+    label: bool = False,
+) -> Iterator[bytes]:
+    """A member's bytes, decompressed (zstd too: `zstd` None means "if it starts like it"), in
+    chunks of at most `_CHUNK`; refused with one `DeckFormatError` once beyond `cap` bytes.
+
+    zipfile never yields more than the size the zip's directory declares, so a declared size
+    beyond the cap is refused before anything is decompressed; zstd output is counted as it
+    comes. `what` names the member in errors (`label`: in the "beyond" one too).
+    """
+    import zstandard
+
+    what = what or member
+    info = zf.getinfo(member)
+    # zstd frames of incompressible data are a little larger than what they hold.
+    stored_cap = cap if zstd is False else cap + cap // 64 + 4096
+    too_big = DeckFormatError(
+        name,
+        None,
+        f"member {member}{f' ({what})' if label else ''} decompresses beyond {_size(cap)}; "
+        "not imported",
+    )
+    if info.file_size > stored_cap:
+        raise too_big
+    if zstd is None:
+        zstd = _is_zstd(zf, member, name)
+    total = 0
+    with _member_errors(name, member, what), zf.open(info) as src:
+        reader: IO[bytes] = (
+            zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW).stream_reader(
+                src, read_size=_CHUNK, closefd=False
+            )
+            if zstd
+            else src
+        )
+        while chunk := reader.read(_CHUNK):
+            total += len(chunk)
+            if total > cap:
+                raise too_big
+            yield chunk
+
+
+def _read_small(zf: zipfile.ZipFile, member: str, name: str, cap: int, what: str) -> bytes:
+    """A small member (``meta``, ``media``) whole, decompressed if zstd, at most `cap` bytes."""
+    return b"".join(_chunks(zf, member, name, cap, what=what))
 
 
 def _package_version(zf: zipfile.ZipFile, name: str) -> int:
     """The ``meta`` member's PackageMetadata.version (0 when there is none: old packages)."""
     if "meta" not in zf.namelist():
         return 0
-    fields = _proto(_read_member(zf, "meta", name))
+    fields = _proto(
+        b"".join(_chunks(zf, "meta", name, MAX_META_BYTES, zstd=False, what="the package's meta"))
+    )
     version = next((v for f, v in fields if f == 1 and isinstance(v, int)), 0)
     if version not in _PACKAGE_VERSIONS:
         raise DeckFormatError(
@@ -534,40 +925,41 @@ def _media_entries(zf: zipfile.ZipFile, name: str) -> list[tuple[str, str]]:
     """(zip member, Anki file name) for every media file the package lists."""
     if "media" not in zf.namelist():
         return []
-    raw = _read_member(zf, "media", name)
-    if raw[:4] == _ZSTD_MAGIC:
+    unreadable = DeckFormatError(name, None, "the package's media list is unreadable")
+    too_many = DeckFormatError(
+        name, None, f"the package's media list has more than {MAX_MEMBERS} entries; not imported"
+    )
+    if _is_zstd(zf, "media", name):
         # MediaEntries { repeated MediaEntry entries = 1 }
         # MediaEntry { string name = 1; uint32 size = 2; bytes sha1 = 3;
         #              optional uint32 legacy_zip_filename = 255 }
+        raw = _read_small(zf, "media", name, MAX_MEDIA_LIST_BYTES, "the media list")
         out = []
         try:
-            for index, entry in enumerate(
-                v for f, v in _proto(_unzstd(raw, name, "the media list")) if f == 1
-            ):
+            for index, entry in enumerate(v for f, v in _proto(raw) if f == 1):
+                if index >= MAX_MEMBERS:
+                    raise too_many
                 fields = _proto(entry) if isinstance(entry, bytes) else []
                 file = next((v for f, v in fields if f == 1 and isinstance(v, bytes)), b"")
                 member = next((v for f, v in fields if f == 255 and isinstance(v, int)), index)
                 out.append((str(member), file.decode("utf-8")))
         except UnicodeDecodeError:
-            raise DeckFormatError(name, None, "the package's media list is unreadable") from None
+            raise unreadable from None
         return out
+    raw = _read_small(zf, "media", name, MAX_MEDIA_LIST_BYTES, "the media list")
     try:
         mapping = json.loads(raw.decode("utf-8") or "{}")
-        return [(str(k), str(v)) for k, v in mapping.items()]
-    except (UnicodeDecodeError, ValueError, AttributeError):
-        raise DeckFormatError(name, None, "the package's media list is unreadable") from None
-
-
-def _unzstd(data: bytes, name: str, what: str) -> bytes:
-    import zstandard
-
-    try:
-        # Anki's frames carry no content size, so decompress as a stream.
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-        with reader:
-            return reader.read()
-    except zstandard.ZstdError as exc:
-        raise DeckFormatError(name, None, f"cannot decompress {what}: {exc}") from None
+    except RecursionError:  # Anki's list is one flat object: any nesting is not one
+        raise DeckFormatError(
+            name, None, "the package's media list is nested too deeply; not imported"
+        ) from None
+    except (UnicodeDecodeError, ValueError):
+        raise unreadable from None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise unreadable
+    if len(mapping) > MAX_MEMBERS:
+        raise too_many
+    return [(str(k), v) for k, v in mapping.items()]
 
 
 def _unicase(a: str, b: str) -> int:
