@@ -105,6 +105,7 @@ _SCHEMAS = range(11, 19)  # Anki's collection schema versions this module reads
 _PACKAGE_VERSIONS = range(0, 4)  # meta: 0 none, 1 legacy (.anki2), 2 legacy (.anki21), 3 latest
 _LATEST = 3
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Limits: what one package may hold once decompressed. Generous for real decks (the largest
 # shared Anki decks have collections of a few hundred MiB and media files of a few MiB), small
@@ -198,11 +199,6 @@ def read_apkg_contents(
                 raise DeckFormatError(name, None, "not an Anki package: no collection inside")
             media = dict((n, m) for m, n in _media_entries(zf, name))
             _unpack(zf, member, name, db)
-        with open(db, "rb") as fh:
-            if not fh.read(16).startswith(b"SQLite format 3\x00"):
-                raise DeckFormatError(
-                    name, None, f"the package's {member} is not an SQLite database"
-                )
         try:
             with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
                 conn.create_collation("unicase", _unicase)
@@ -213,15 +209,26 @@ def read_apkg_contents(
 
 
 def _unpack(zf: zipfile.ZipFile, member: str, name: str, dest: Path) -> None:
-    """Write the collection member, decompressed, to `dest` in chunks (never whole in memory)."""
+    """Write the collection member, decompressed, to `dest` in chunks (never whole in memory).
+
+    Anything that does not start like an SQLite database is refused at its first bytes.
+    """
+    not_sqlite = DeckFormatError(name, None, f"the package's {member} is not an SQLite database")
+    head = b""
     try:
         with open(dest, "wb") as out:
             for chunk in _chunks(zf, member, name, MAX_COLLECTION_BYTES, what="the collection"):
+                if len(head) < len(_SQLITE_MAGIC):
+                    head += chunk[: len(_SQLITE_MAGIC) - len(head)]
+                    if not _SQLITE_MAGIC.startswith(head):
+                        raise not_sqlite
                 out.write(chunk)
     except OSError as exc:  # reading errors are DeckFormatErrors already: this is the disk
         raise MasteryError(
             f"{name}: cannot unpack the collection to {dest.parent} ({exc.strerror or exc})"
         ) from None
+    if head != _SQLITE_MAGIC:
+        raise not_sqlite
 
 
 def read_apkg_media(path: Path | str) -> dict[str, str]:
