@@ -21,6 +21,9 @@ from mastery.errors import DeckFormatError
 
 TOML_SUFFIXES = (".toml",)
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# A deck file is read whole and parsed in memory (several times its size): refuse one beyond
+# this before reading it. Far more than any real deck (100,000 cards of 1 KiB is 100 MiB).
+MAX_DECK_FILE_BYTES = 256 * 1024 * 1024
 
 __all__ = ["check_deck", "load_deck", "load_decks", "main"]
 
@@ -70,13 +73,16 @@ def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
             Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} (expected {known})")
         ]
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_DECK_FILE_BYTES + 1)  # bounded even if the size is unknown
     except FileNotFoundError:
         return None, [Problem(name, None, "no such file")]
     except IsADirectoryError:
         return None, [Problem(name, None, "is a directory, not a deck file")]
     except OSError as exc:
         return None, [Problem(name, None, f"cannot read the file: {exc.strerror or exc}")]
+    if len(data) > MAX_DECK_FILE_BYTES:
+        return None, [Problem(name, None, f"larger than {_mib(MAX_DECK_FILE_BYTES)}; not imported")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -85,6 +91,10 @@ def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
     if suffix in TOML_SUFFIXES:
         return read_toml_deck(text, name)
     return read_csv_deck(text, name)
+
+
+def _mib(size: int) -> str:
+    return f"{size // (1 << 20)} MiB" if size >= 1 << 20 else f"{size} bytes"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

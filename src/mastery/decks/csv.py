@@ -248,6 +248,11 @@ class _Rows:
 def _quoting(message: str) -> str:
     if "end of data" in message:
         return 'a quoted field is never closed (a " at the start of a field needs a closing ")'
+    if "field larger than field limit" in message:  # the csv module's bound on one field
+        return (
+            f"a field is longer than {csv.field_size_limit()} characters, the most one may hold "
+            '(a " at the start of a field that is never closed makes one long field)'
+        )
     return f'bad quoting: {message} (write a " inside a quoted field as "")'
 
 
