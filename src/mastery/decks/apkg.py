@@ -24,14 +24,14 @@ already there with the same content is reused. An import stages them in ``.media
 beside ``media/`` and moves them into place only once its transaction has committed (the
 commit itself records the staged folder as pending), so a failed or killed import leaves no
 new file in ``media/``; leftovers are rolled back, or forward if their import committed, at the
-next import or start (`recover_media_imports`).
+next import or start (`recover_media_imports`). ``<img src="x.png">`` becomes
+``![x.png](media/x.png)`` and ``[sound:x.mp3]`` ``[sound: x.mp3](media/x.mp3)``: links relative
+to the profile folder.
 
 Limits: a package is read as a stream, in chunks, never whole into memory, and refused (one
 `DeckFormatError`, nothing imported) as soon as a member decompresses beyond its cap (see
 ``MAX_*`` below): a zip or zstd bomb costs at most the cap in disk space and a few MiB of
-memory. ``<img src="x.png">`` becomes
-``![x.png](media/x.png)`` and ``[sound:x.mp3]`` ``[sound: x.mp3](media/x.mp3)``: links relative
-to the profile folder.
+memory.
 
 Review history (`AnkiImport` with ``with_history``): Anki's answers (``revlog`` rows with a
 button, 1-4) are replayed through Mastery's scheduler (`replay_history`). Skipped: entries
@@ -114,7 +114,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _KIB, _MIB, _GIB = 1 << 10, 1 << 20, 1 << 30
 MAX_MEMBERS = 100_000  # zip members, and entries in the media list
 MAX_COLLECTION_BYTES = 512 * _MIB  # the collection database, decompressed
-MAX_MEDIA_FILE_BYTES = 100 * _MIB  # each media file, decompressed (AnkiWeb's own limit)
+MAX_MEDIA_FILE_BYTES = 100 * _MIB  # each media file, decompressed
 MAX_MEDIA_TOTAL_BYTES = 2 * _GIB  # all media files of one import, decompressed
 MAX_MEDIA_LIST_BYTES = 32 * _MIB  # the ``media`` member (JSON or protobuf), decompressed
 MAX_META_BYTES = 64 * _KIB  # the ``meta`` member (a few bytes of protobuf)
@@ -339,6 +339,7 @@ class _Staging:
         self.root = media_dir.parent / MEDIA_STAGING
         self.folder: Path | None = None
         self.total = 0  # bytes of media staged so far, against MAX_MEDIA_TOTAL_BYTES
+        self.count = 0  # files staged (not reused)
         self._lock: Any = None
 
     @property
@@ -369,11 +370,10 @@ class _Staging:
             if db is not None:
                 _recover(self.root, self.media_dir, db)
             self.folder = Path(tempfile.mkdtemp(prefix="import-", dir=self.root))
-        except OSError as exc:
+        except (OSError, sqlite3.Error) as exc:
             self.close()
-            raise MasteryError(
-                f"{self.root}: cannot prepare the media import ({exc.strerror or exc})"
-            ) from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise MasteryError(f"{self.root}: cannot prepare the media import ({reason})") from None
         except BaseException:
             self.close()
             raise
@@ -449,6 +449,7 @@ class _Staging:
                     return candidate
                 continue
             os.replace(part, staged)
+            self.count += 1
             return candidate
         raise DeckFormatError(str(folder / safe), None, "a different file already has this name")
 
@@ -623,7 +624,7 @@ class AnkiImport:
     def record(self, conn: sqlite3.Connection) -> None:
         """Inside the run's transaction: note the staged media as pending, so that the commit
         itself says they belong in the media folder (see `recover_media_imports`)."""
-        if self._staging is not None and not self._recorded:
+        if self._staging is not None and self._staging.count and not self._recorded:
             _set_pending(conn, [*_pending(conn), self._staging.token])
             self._recorded = True
 
