@@ -372,3 +372,20 @@ def test_a_killed_import_is_cleaned_up_by_the_next_import(capsys, tmp_path, prof
     assert files == {**profile[1], "other.png": b"other"}
     staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
     assert [p.name for p in staging.iterdir()] == ["lock"]
+
+
+def test_an_import_waits_for_another_one_adding_media_then_says_so(
+    capsys, monkeypatch, tmp_path, profile
+) -> None:
+    from filelock import FileLock
+
+    monkeypatch.setattr(apkg, "_LOCK_TIMEOUT", 0.05)
+    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
+    path = package(media=2).write_latest(tmp_path / "new.apkg")
+    with FileLock(str(staging / "lock")):  # another process in the middle of its import
+        capsys.readouterr()
+        assert main(["--no-bundled-decks", "import", str(path)]) == 2
+        err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another import is adding media files" in err
+    assert profile_state() == profile
+    assert main(["--no-bundled-decks", "import", str(path)]) == 0  # fine once it is done
