@@ -599,8 +599,11 @@ class AnkiImport:
                     f"({exc.strerror or exc}); they will be at the next start"
                 ) from None
             if self._recorded and self.db is not None:
-                with self.db.transaction() as conn:
-                    _set_pending(conn, [t for t in _pending(conn) if t != staging.token])
+                try:
+                    with self.db.transaction() as conn:
+                        _set_pending(conn, [t for t in _pending(conn) if t != staging.token])
+                except sqlite3.Error:
+                    pass  # harmless: the folder is gone, and the next recovery drops the token
         finally:
             staging.close()
 
