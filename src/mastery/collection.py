@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from mastery.mentor import Mentor
     from mastery.team import Team
 
+# Imported review history is written in chunks of whole cards (Collection._replay_history):
+# at most this many cards, about this long each, with this pause between.
+HISTORY_CHUNK_CARDS = 2000
+HISTORY_CHUNK_SECONDS = 0.5
+HISTORY_CHUNK_PAUSE = 0.05
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
 
@@ -505,7 +510,8 @@ class Collection:
         """Import deck files in one transaction: all of them, or (on any error) none.
 
         Anki packages also bring their media files (into `media_dir`) and, `with_history`,
-        their review history, replayed through this profile's scheduler (decks/apkg.py).
+        their review history, replayed through this profile's scheduler (decks/apkg.py) after
+        the decks, in chunks (`_replay_history`).
         """
         from mastery.decks.apkg import AnkiImport
         from mastery.decks.check import load_decks
@@ -520,10 +526,55 @@ class Collection:
             ]
             with self.db.transaction() as conn:
                 reports = import_specs(conn, specs, to_ms(now))
-                if anki.history:
-                    reports = anki.apply(conn, reports, self.scheduler_for, to_ms(now))
         self._done_cache = None
+        if anki.history:
+            reports = self._replay_history(anki.history, reports, to_ms(now))
         return reports
+
+    def _replay_history(
+        self,
+        history: dict[tuple[str, str], Any],
+        reports: list[ImportReport],
+        now_ms: int,
+    ) -> list[ImportReport]:
+        """Replay imported review history in chunks of whole cards, each its own transaction
+        of about `HISTORY_CHUNK_SECONDS`, with a pause between, so another window's answer
+        waits for one chunk, not the whole import (a 60k-card package takes ~20 s).
+
+        A chunk holds each of its cards' answers and new schedule, so a killed import leaves
+        every card either replayed or untouched; importing again replays only what is missing
+        (answers newer than a card's newest review)."""
+        import time
+        from dataclasses import replace
+
+        from mastery.decks.apkg import replay_history
+
+        keys = list(history)
+        counts: dict[str, list[int]] = {}
+        size, at = HISTORY_CHUNK_CARDS, 0
+        while at < len(keys):
+            chunk = {key: history[key] for key in keys[at : at + size]}
+            started = time.monotonic()
+            with self.db.transaction() as conn:
+                done = replay_history(conn, chunk, self.scheduler_for, now_ms)
+            took = time.monotonic() - started
+            for deck, (cards, answers) in done.items():
+                count = counts.setdefault(deck, [0, 0])
+                count[0] += cards
+                count[1] += answers
+            at += size
+            size = max(
+                50, min(HISTORY_CHUNK_CARDS, int(size * HISTORY_CHUNK_SECONDS / max(took, 0.001)))
+            )
+            if at < len(keys):
+                time.sleep(HISTORY_CHUNK_PAUSE)  # SQLite's waiting writers poll: let one in
+        self._done_cache = None
+        return [
+            replace(r, history_cards=counts[r.deck_key][0], history_reviews=counts[r.deck_key][1])
+            if r.deck_key in counts
+            else r
+            for r in reports
+        ]
 
     @property
     def media_dir(self) -> Path:

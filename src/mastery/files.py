@@ -7,11 +7,12 @@ file intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from pathlib import Path
 
-from mastery.errors import MasteryError
+from mastery.errors import DiskFullError, MasteryError
 
 
 def write_atomic(path: str | Path, text: str) -> Path:
@@ -41,5 +42,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
                 raise
         lock_path.unlink(missing_ok=True)
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(path) from exc
         raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
     return path

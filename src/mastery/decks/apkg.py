@@ -36,6 +36,7 @@ history twice and never undoes reviews made in Mastery since.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import io
@@ -57,7 +58,7 @@ from urllib.parse import unquote
 from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
-from mastery.errors import DeckFormatError
+from mastery.errors import DeckFormatError, DiskFullError
 
 if TYPE_CHECKING:
     from mastery.collection import ImportReport
@@ -242,8 +243,10 @@ def copy_apkg_media(path: Path | str, media_dir: Path) -> MediaCopy:
                     data = _unzstd(data, name, f"media file {filename!r}")
                 stored = _store_media(folder, safe_media_name(filename), data, created)
                 links[filename] = f"{MEDIA_FOLDER}/{stored}"
-        except BaseException:
+        except BaseException as exc:
             _remove_files(created)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise DiskFullError(media_dir) from exc
             raise
     return MediaCopy(links, created)
 
@@ -367,18 +370,24 @@ def replay_history(
     from mastery.days import from_ms, to_ms
     from mastery.scheduler import Memory
 
-    deck_keys = sorted({deck for deck, _ in history})
-    if not deck_keys:
-        return {}
-    marks = ", ".join("?" * len(deck_keys))
-    rows = conn.execute(
-        "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
-        "c.last_review, c.reps, c.lapses, c.suspended, "
-        "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
-        " AND r.kind = 'review') "
-        f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE d.key IN ({marks})",
-        deck_keys,
-    ).fetchall()
+    # Only the cards `history` names (a chunk of a big package, see Collection.import_files),
+    # looked up by their unique (deck, key), so a chunk costs its own size, not the deck's.
+    by_deck: dict[str, list[str]] = {}
+    for deck_key, card_key in history:
+        by_deck.setdefault(deck_key, []).append(card_key)
+    rows: list[Any] = []
+    for deck_key, card_keys in sorted(by_deck.items()):
+        for at in range(0, len(card_keys), 500):
+            part = card_keys[at : at + 500]
+            rows += conn.execute(
+                "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, "
+                "c.difficulty, c.due, c.last_review, c.reps, c.lapses, c.suspended, "
+                "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
+                " AND r.kind = 'review') "
+                "FROM card c JOIN deck d ON d.id = c.deck_id "
+                f"WHERE d.key = ? AND c.key IN ({', '.join('?' * len(part))}) ORDER BY c.id",
+                [deck_key, *part],
+            ).fetchall()
     logs: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
     counts: dict[str, list[int]] = {}
