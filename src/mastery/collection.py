@@ -563,9 +563,9 @@ class Collection:
                 count[0] += cards
                 count[1] += answers
             at += size
-            size = max(
-                50, min(HISTORY_CHUNK_CARDS, int(size * HISTORY_CHUNK_SECONDS / max(took, 0.001)))
-            )
+            # The next chunk aims at HISTORY_CHUNK_SECONDS (a slow machine: smaller chunks).
+            aimed = int(size * HISTORY_CHUNK_SECONDS / max(took, 0.001))
+            size = min(HISTORY_CHUNK_CARDS, max(50, aimed))
             if at < len(keys):
                 time.sleep(HISTORY_CHUNK_PAUSE)  # SQLite's waiting writers poll: let one in
         self._done_cache = None

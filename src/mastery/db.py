@@ -173,10 +173,21 @@ class Database:
             read_only = not memory and not writable(path)
         try:
             conn = _connect(path, read_only)
+            # Reads the schema now, so a damaged file fails here, in one place, and another
+            # program's database is refused before anything (the journal mode) is changed.
+            tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'"
+            ).fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if tables and not version:
+                conn.close()
+                raise DatabaseCorruptError(
+                    path,
+                    "not a Mastery profile database (an SQLite file of another program)",
+                    "check the path, or restore a backup with `mastery backup --restore`",
+                )
             if not read_only:
                 conn.execute("PRAGMA journal_mode=WAL")
-            # Forces SQLite to read the schema now: a damaged file fails here, in one place.
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise translate(exc, path) or ProfileError(
                 f"{path}: cannot open profile database ({exc})"
@@ -216,16 +227,8 @@ class Database:
                 f"{self.path}: made by a newer Mastery (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}); please upgrade Mastery"
             )
-        if version == 0:
-            has_tables = self.conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='table'"
-            ).fetchone()[0]
-            if has_tables:
-                raise DatabaseCorruptError(
-                    self.path,
-                    "not a Mastery profile database (an SQLite file of another program)",
-                    "check the path, or restore a backup with `mastery backup --restore`",
-                )
+        if self.read_only:
+            raise ReadOnlyError(self.path)  # it would need creating or upgrading first
         with self.transaction():
             if version == 0:
                 create_schema(self.conn)
