@@ -288,3 +288,28 @@ async def test_tui_undo_refused_after_another_window_answered(profile: Path) -> 
     assert [h.rating for h in col.card_info(col.card("geo/c1").id).history] == [3, 1]
     assert_schedule_matches_history(col, col.card("geo/c1").id)
     col.close()
+
+
+async def test_tui_ends_with_one_line_and_exit_2_on_an_uncaught_fault(
+    profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database fault no screen caught (here raised from a timer) ends the app with exit
+    code 2 and the CLI's one line; before, a traceback and exit code 0 from `mastery`."""
+    col = Collection.open_path(profile)
+    app = make_app(col)
+
+    def damaged_read() -> None:
+        exc = sqlite3.DatabaseError("database disk image is malformed")
+        exc.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT
+        raise exc
+
+    async with app.run_test(size=SIZE):
+        app.call_later(damaged_read)
+    assert app.return_code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "".join(err.split()) == "".join(  # one line, wrapped to the terminal's width
+        f"mastery: error: {profile}: the profile database is damaged (malformed); "
+        "run `mastery check`, or restore a backup with `mastery backup --restore`".split()
+    )
+    col.close()

@@ -155,6 +155,20 @@ class MasteryApp(App[None]):
         self._mentee = mentee
         self._cram_query = cram_query
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A fault no screen caught (a damaged file met by a read, a full disk) ends the app
+        as the CLI ends: one line and exit code 2. Anything else is a bug: Textual's
+        traceback and exit code 1."""
+        from rich.text import Text
+
+        from mastery.db import translate
+
+        typed = translate(error, self.collection.db.path)
+        if typed is None:
+            super()._handle_exception(error)
+            return
+        self.exit(return_code=2, message=Text(f"mastery: error: {typed}"))
+
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
 
