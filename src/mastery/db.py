@@ -156,7 +156,8 @@ class Database:
 
         A profile this process cannot write is opened read-only (unless `read_only` says
         otherwise); an empty, truncated or foreign file is refused with a
-        `DatabaseCorruptError`, never turned into a new empty profile."""
+        `DatabaseCorruptError`, never turned into a new empty profile. (`_fresh`: the
+        temporary file `_create` fills, opened as it is.)"""
         path = Path(path)
         memory = str(path) == ":memory:"
         if not memory and not _fresh:
@@ -171,6 +172,7 @@ class Database:
                 ) from exc
         if read_only is None:
             read_only = not memory and not writable(path)
+        conn: sqlite3.Connection | None = None
         try:
             conn = _connect(path, read_only)
             # Reads the schema now, so a damaged file fails here, in one place, and another
@@ -180,7 +182,6 @@ class Database:
             ).fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if tables and not version:
-                conn.close()
                 raise DatabaseCorruptError(
                     path,
                     "not a Mastery profile database (an SQLite file of another program)",
@@ -188,7 +189,11 @@ class Database:
                 )
             if not read_only:
                 conn.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, MasteryError) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, MasteryError):
+                raise
             raise translate(exc, path) or ProfileError(
                 f"{path}: cannot open profile database ({exc})"
             ) from exc
