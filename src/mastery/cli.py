@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -432,14 +433,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as exc:
+        return _database_fault(exc, args)
+
+
+def _database_fault(exc: sqlite3.Error, args: argparse.Namespace) -> int:
+    """The last resort for a database fault that escaped `Database`'s translation (a read on
+    a damaged file): one line naming the profile, and `mastery check`."""
+    from mastery import paths
+    from mastery.db import translate
+
+    try:
+        where: Any = paths.database_path(args.profile, args.home)
+    except MasteryError:
+        where = "profile database"
+    typed = translate(exc, where)
+    line = str(typed) if typed is not None else f"{where}: database error ({exc})"
+    if "mastery check" not in line:
+        line += "; run `mastery check`"
+    print(f"mastery: error: {line}", file=sys.stderr)
+    return 2
 
 
 def _open(args: argparse.Namespace) -> Any:
     from mastery.collection import Collection
 
-    return Collection.open(
-        args.profile, args.home, bundled=False if args.no_bundled_decks else None
-    )
+    col = Collection.open(args.profile, args.home, bundled=False if args.no_bundled_decks else None)
+    col.db.on_busy = _say_waiting
+    return col
+
+
+def _say_waiting() -> None:
+    """Told once when another window or command holds the profile: why nothing happens yet."""
+    print("mastery: waiting for another Mastery window or command to finish…", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -453,10 +479,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         try:
             if command == "review" and args.deck:
                 col.deck(args.deck)  # fail before the screen opens
-            run_app(col, start_review=command == "review", deck_key=getattr(args, "deck", None))
+            return (
+                run_app(col, start_review=command == "review", deck_key=getattr(args, "deck", None))
+                or 0
+            )
         finally:
             col.close()
-        return 0
     if command == "mentor" and args.mentor_command == "open":
         col = _open(args)
         try:
@@ -464,10 +492,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                 col.mentor.mentee(args.name)  # an unknown name fails before the screen opens
             from mastery.tui.app import run_app
 
-            run_app(col, start_screen="mentees", mentee=args.name)
+            return run_app(col, start_screen="mentees", mentee=args.name) or 0
         finally:
             col.close()
-        return 0
     with _open(args) as col:
         handler = _COMMANDS[command]
         return handler(col, args)
@@ -670,8 +697,7 @@ def _cram(col: Any, args: argparse.Namespace) -> int:
         raise NotFoundError(nothing_to_cram(query or "all cards"))  # before the screen opens
     from mastery.tui.app import run_app
 
-    run_app(col, cram_query=query)
-    return 0
+    return run_app(col, cram_query=query) or 0
 
 
 def _excerpt(text: str, width: int) -> str:

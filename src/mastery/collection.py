@@ -20,7 +20,7 @@ from mastery import paths
 from mastery import settings as settings_mod
 from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
-from mastery.errors import MasteryError, NotFoundError, SearchError
+from mastery.errors import ConflictError, MasteryError, NotFoundError, SearchError
 from mastery.states import (
     CONFIDENCE_NAMES,
     KIND_CRAM,
@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from mastery.mentor import Mentor
     from mastery.team import Team
 
+# Imported review history is written in chunks of whole cards (Collection._replay_history):
+# at most this many cards, about this long each, with this pause between.
+HISTORY_CHUNK_CARDS = 2000
+HISTORY_CHUNK_SECONDS = 0.5
+HISTORY_CHUNK_PAUSE = 0.05
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
 BACKUPS_KEPT = 7
 
@@ -234,6 +239,9 @@ class _UndoStep:
     card_id: int
     log_id: int | None = None
     before: dict[str, Any] = field(default_factory=dict)
+    # An answer's card schedule as the answer left it: undo refuses if another window has
+    # changed the card since (`_check_unchanged`).
+    after: tuple[Any, ...] | None = None
 
 
 # ----------------------------------------------------------------------------- the facade
@@ -269,6 +277,8 @@ class Collection:
         created = not path.exists()
         col = cls(Database.open(path), profile)
         try:
+            if col.db.read_only:
+                return col  # read commands work; bundled decks wait for a writable profile
             col._recover_media()
             if created and bundled is False:
                 col.set_setting("load_bundled_decks", False)
@@ -385,6 +395,21 @@ class Collection:
                 (f"_{key}", json.dumps(value)),
             )
 
+    def meta_once(self, key: str, value: Any) -> Any:
+        """The meta value `key`, storing `value` first if there is none yet: made once for
+        good (an identity, a secret), race-free, since the insert is ignored when another
+        process got there first and everyone reads back the one stored value."""
+        found = self.meta(key)
+        if found is not None:
+            return found
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO setting(key, value) VALUES (?, ?)",
+                (f"_{key}", json.dumps(value)),
+            )
+            row = conn.execute("SELECT value FROM setting WHERE key=?", (f"_{key}",)).fetchone()
+        return json.loads(row[0])
+
     @property
     def clock(self) -> DayClock:
         if self._clock is None:
@@ -486,7 +511,8 @@ class Collection:
         """Import deck files in one transaction: all of them, or (on any error) none.
 
         Anki packages also bring their media files (into `media_dir`) and, `with_history`,
-        their review history, replayed through this profile's scheduler (decks/apkg.py).
+        their review history, replayed through this profile's scheduler (decks/apkg.py) after
+        the decks, in chunks (`_replay_history`).
         """
         from mastery.decks.apkg import AnkiImport
         from mastery.decks.check import load_decks
@@ -501,11 +527,56 @@ class Collection:
             ]
             with self.db.transaction() as conn:
                 reports = import_specs(conn, specs, to_ms(now))
-                if anki.history:
-                    reports = anki.apply(conn, reports, self.scheduler_for, to_ms(now))
                 anki.record(conn)  # the commit says the staged media belong in media/
         self._done_cache = None
+        if anki.history:
+            reports = self._replay_history(anki.history, reports, to_ms(now))
         return reports
+
+    def _replay_history(
+        self,
+        history: dict[tuple[str, str], Any],
+        reports: list[ImportReport],
+        now_ms: int,
+    ) -> list[ImportReport]:
+        """Replay imported review history in chunks of whole cards, each its own transaction
+        of about `HISTORY_CHUNK_SECONDS`, with a pause between, so another window's answer
+        waits for one chunk, not the whole import (a 60k-card package takes ~20 s).
+
+        A chunk holds each of its cards' answers and new schedule, so a killed import leaves
+        every card either replayed or untouched; importing again replays only what is missing
+        (answers newer than a card's newest review)."""
+        import time
+        from dataclasses import replace
+
+        from mastery.decks.apkg import replay_history
+
+        keys = list(history)
+        counts: dict[str, list[int]] = {}
+        size, at = HISTORY_CHUNK_CARDS, 0
+        while at < len(keys):
+            chunk = {key: history[key] for key in keys[at : at + size]}
+            started = time.monotonic()
+            with self.db.transaction() as conn:
+                done = replay_history(conn, chunk, self.scheduler_for, now_ms)
+            took = time.monotonic() - started
+            for deck, (cards, answers) in done.items():
+                count = counts.setdefault(deck, [0, 0])
+                count[0] += cards
+                count[1] += answers
+            at += size
+            # The next chunk aims at HISTORY_CHUNK_SECONDS (a slow machine: smaller chunks).
+            aimed = int(size * HISTORY_CHUNK_SECONDS / max(took, 0.001))
+            size = min(HISTORY_CHUNK_CARDS, max(50, aimed))
+            if at < len(keys):
+                time.sleep(HISTORY_CHUNK_PAUSE)  # SQLite's waiting writers poll: let one in
+        self._done_cache = None
+        return [
+            replace(r, history_cards=counts[r.deck_key][0], history_reviews=counts[r.deck_key][1])
+            if r.deck_key in counts
+            else r
+            for r in reports
+        ]
 
     @property
     def media_dir(self) -> Path:
@@ -918,6 +989,34 @@ class Collection:
                 f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
             )
         now = now or utcnow()
+        found = self.conn.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
+        if found is None:
+            raise NotFoundError(f"no card {card_id}")
+        # Built before the write lock is taken: the first one imports fsrs, which is slow.
+        self.scheduler_for(found[0])
+        try:
+            with self.db.transaction():
+                # Read inside the transaction: two windows answering the same card each start
+                # from the other's result, never from the same stale schedule.
+                log_id, due, schedule, leech = self._answer_locked(
+                    card_id, rating, now, duration_ms, confidence
+                )
+        except BaseException:
+            self._done_cache = None  # counted inside a transaction that did not commit
+            raise
+        self._undo.append(_UndoStep("answer", card_id, log_id=log_id, after=schedule))
+        return Answered(log_id, card_id, rating, due, leech)
+
+    def _answer_locked(
+        self,
+        card_id: int,
+        rating: int,
+        now: datetime,
+        duration_ms: int,
+        confidence: int | None,
+    ) -> tuple[int, datetime, tuple[Any, ...], bool]:
+        """`answer`'s read and write, inside its transaction: (log id, due, the card's new
+        schedule as `_schedule` reads it, leech)."""
         now_ms = to_ms(now)
         conn = self.conn
         row = conn.execute(
@@ -955,56 +1054,55 @@ class Collection:
             if s["leech_action"] == "suspend":
                 new_suspended = SUSPENDED_BY_USER
         due_after = to_ms(after.due)
-        with self.db.transaction():
-            conn.execute(
-                "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
-                "last_review=?, reps=?, lapses=?, suspended=?, tags=?, buried_until=NULL, "
-                "updated_at=? WHERE id=?",
-                (
-                    after.state,
-                    after.step,
-                    after.stability,
-                    after.difficulty,
-                    due_after,
-                    now_ms,
-                    after.reps,
-                    after.lapses,
-                    new_suspended,
-                    new_tags,
-                    now_ms,
-                    card_id,
-                ),
-            )
-            cur = conn.execute(
-                "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
-                "confidence, state_before, state_after, step_before, step_after, due_before, "
-                "due_after, stability_before, stability_after, difficulty_before, "
-                "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
-                "suspended_before, tags_before) "
-                "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    card_id,
-                    rating,
-                    now_ms,
-                    int(duration_ms),
-                    confidence,
-                    state,
-                    after.state,
-                    step,
-                    after.step,
-                    due,
-                    due_after,
-                    stab,
-                    after.stability,
-                    diff,
-                    after.difficulty,
-                    last,
-                    outcome.elapsed_days,
-                    outcome.scheduled_days,
-                    suspended,
-                    tags if new_tags != tags else None,
-                ),
-            )
+        conn.execute(
+            "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
+            "last_review=?, reps=?, lapses=?, suspended=?, tags=?, buried_until=NULL, "
+            "updated_at=? WHERE id=?",
+            (
+                after.state,
+                after.step,
+                after.stability,
+                after.difficulty,
+                due_after,
+                now_ms,
+                after.reps,
+                after.lapses,
+                new_suspended,
+                new_tags,
+                now_ms,
+                card_id,
+            ),
+        )
+        cur = conn.execute(
+            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+            "confidence, state_before, state_after, step_before, step_after, due_before, "
+            "due_after, stability_before, stability_after, difficulty_before, "
+            "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
+            "suspended_before, tags_before) "
+            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                card_id,
+                rating,
+                now_ms,
+                int(duration_ms),
+                confidence,
+                state,
+                after.state,
+                step,
+                after.step,
+                due,
+                due_after,
+                stab,
+                after.stability,
+                diff,
+                after.difficulty,
+                last,
+                outcome.elapsed_days,
+                outcome.scheduled_days,
+                suspended,
+                tags if new_tags != tags else None,
+            ),
+        )
         log_id = int(cur.lastrowid or 0)
         if self._done_cache is not None and self._done_cache[0] == self.clock.day_of(now):
             day, new_done, rev_done = self._done_cache
@@ -1013,8 +1111,19 @@ class Collection:
                 new_done + (state == STATE_NEW),
                 rev_done + (state == STATE_REVIEW),
             )
-        self._undo.append(_UndoStep("answer", card_id, log_id=log_id))
-        return Answered(log_id, card_id, rating, after.due, leech)
+        return log_id, after.due, self._schedule(card_id), leech
+
+    def _schedule(self, card_id: int) -> tuple[Any, ...]:
+        """What an undo must find unchanged: the card's schedule and its newest review."""
+        return tuple(
+            self.conn.execute(
+                "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, "
+                "suspended, (SELECT max(id) FROM reviewlog r WHERE r.card_id = c.id "
+                "AND r.kind = 'review') FROM card c WHERE c.id = ?",
+                (card_id,),
+            ).fetchone()
+            or ()
+        )
 
     @property
     def can_undo(self) -> bool:
@@ -1030,13 +1139,30 @@ class Collection:
         (several steps).
 
         An undone answer restores the card exactly and deletes its review log entry; an undone
-        cram answer deletes its "cram" row (the card was never changed).
+        cram answer deletes its "cram" row (the card was never changed). An answer whose card
+        was answered or rescheduled since (in another window) is refused with `ConflictError`:
+        restoring it would leave a schedule that contradicts the card's history.
         """
         if not self._undo:
             return None
-        step = self._undo.pop()
+        step = self._undo[-1]  # kept if the profile is busy: `u` can be pressed again
+        try:
+            done = self._undo_locked(step)
+        except ConflictError:
+            self._undo.pop()  # another window's answer came after it: never undoable now
+            raise
+        self._undo.pop()
+        return self.card(step.card_id) if done else None
+
+    def _undo_locked(self, step: _UndoStep) -> bool:
+        """`undo`'s transaction: refuses an answer whose card another window changed since;
+        False if the answer's log is already gone."""
         with self.db.transaction() as conn:
             if step.kind == "answer":
+                if step.after is not None and self._schedule(step.card_id) != step.after:
+                    raise ConflictError(
+                        "the card changed since (answered in another window); not undone"
+                    )
                 log = conn.execute(
                     "SELECT state_before, step_before, stability_before, difficulty_before, "
                     "due_before, last_review_before, suspended_before, tags_before, rating, "
@@ -1044,7 +1170,7 @@ class Collection:
                     (step.log_id,),
                 ).fetchone()
                 if log is None:
-                    return None
+                    return False
                 lapsed = log[9] == STATE_REVIEW and log[8] == 1
                 conn.execute(
                     "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
@@ -1068,7 +1194,7 @@ class Collection:
                     "UPDATE card SET buried_until=? WHERE id=?",
                     (step.before["buried_until"], step.card_id),
                 )
-        return self.card(step.card_id)
+        return True
 
     # ------------------------------------------------------------------ cram and preview
     def _cram_where(

@@ -52,3 +52,53 @@ class BundleError(MasteryError):
 
 class SearchError(MasteryError):
     """A card search has a term it cannot read (e.g. `due:soon`); says how to write it."""
+
+
+class DatabaseBusyError(ProfileError):
+    """Another Mastery window or command kept the profile's write lock longer than we wait.
+
+    Raised before anything is written: the action can simply be tried again."""
+
+    def __init__(self, path: str | Path, waited: float) -> None:
+        self.path = str(path)
+        self.waited = waited
+        super().__init__(
+            f"{self.path}: another Mastery window or command is still writing to this profile "
+            f"(waited {waited:.0f} s); nothing was saved, try again when it has finished"
+        )
+
+
+class DiskFullError(MasteryError):
+    """The disk (or the database's size limit) is full; the write was undone as a whole."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"{self.path}: the disk is full; nothing was saved, free some space and try again"
+        )
+
+
+class ReadOnlyError(ProfileError):
+    """The profile (its file or its folder) cannot be written; read commands still work."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(f"profile is read-only: {self.path}")
+
+
+class DatabaseCorruptError(ProfileError):
+    """The profile file is damaged, truncated, empty or not a Mastery database at all.
+
+    Nothing is changed: the message says how to find out more (`mastery check`) or to restore
+    a backup."""
+
+    def __init__(self, path: str | Path, reason: str, hint: str | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        hint = hint or ("run `mastery check`, or restore a backup with `mastery backup --restore`")
+        super().__init__(f"{self.path}: {reason}; {hint}")
+
+
+class ConflictError(MasteryError):
+    """Another window changed something since this one looked: the action is refused whole,
+    so the two never leave a card whose schedule contradicts its history."""

@@ -7,11 +7,14 @@ file intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from mastery.errors import MasteryError
+from mastery.errors import DiskFullError, MasteryError
 
 
 def write_atomic(path: str | Path, text: str) -> Path:
@@ -26,7 +29,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock_path = folder / f".{path.name}.lock"
-        with FileLock(str(lock_path), timeout=10):
+        with _removed(lock_path), FileLock(str(lock_path), timeout=10):
             tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -39,7 +42,17 @@ def write_atomic(path: str | Path, text: str) -> Path:
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
-        lock_path.unlink(missing_ok=True)
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(path) from exc
         raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
     return path
+
+
+@contextmanager
+def _removed(lock_path: Path) -> Iterator[None]:
+    """Remove the lock file once released, also when the write failed (a full disk)."""
+    try:
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)

@@ -427,9 +427,8 @@ class Mentor:
         found = self.col.meta("pairing_id")
         if isinstance(found, str) and found:
             return found
-        pairing = "p-" + _random(26)  # 130 random bits
-        self.col.set_meta("pairing_id", pairing)
-        return pairing
+        # meta_once: twenty first uses at once still agree on one identity.
+        return str(self.col.meta_once("pairing_id", "p-" + _random(26)))  # 130 random bits
 
     def display_name(self) -> str | None:
         """The name mentors (and mentees) see for this profile, once chosen."""

@@ -439,10 +439,8 @@ class Team:
     # ------------------------------------------------------------------ sync
     def pseudonym(self, team_id: str) -> str:
         """HMAC-SHA256 of the team id under this profile's secret (created once)."""
-        secret = self.col.meta("team_secret")
-        if secret is None:
-            secret = secrets.token_hex(32)
-            self.col.set_meta("team_secret", secret)
+        # meta_once: simultaneous first syncs still agree on one secret (one pseudonym).
+        secret = self.col.meta_once("team_secret", secrets.token_hex(32))
         return hmac.new(bytes.fromhex(secret), team_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def record(self, config: TeamConfig, *, now: datetime | None = None) -> dict[str, Any]:

@@ -45,6 +45,7 @@ history twice and never undoes reviews made in Mastery since.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import json
@@ -58,7 +59,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from struct import error as struct_error
 from typing import IO, TYPE_CHECKING, Any
@@ -67,10 +68,9 @@ from urllib.parse import unquote
 from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
-from mastery.errors import DeckFormatError, MasteryError
+from mastery.errors import DeckFormatError, DiskFullError, MasteryError
 
 if TYPE_CHECKING:
-    from mastery.collection import ImportReport
     from mastery.db import Database
     from mastery.scheduler import Scheduler
 
@@ -427,6 +427,8 @@ class _Staging:
             finally:
                 part.unlink(missing_ok=True)  # placed files were renamed away from it
         except OSError as exc:  # reading errors are DeckFormatErrors already: this is the disk
+            if exc.errno == errno.ENOSPC:
+                raise DiskFullError(self.media_dir) from None
             raise MasteryError(
                 f"{self.media_dir}: cannot write {what} ({exc.strerror or exc})"
             ) from None
@@ -631,24 +633,6 @@ class AnkiImport:
             _set_pending(conn, [*_pending(conn), self._staging.token])
             self._recorded = True
 
-    def apply(
-        self,
-        conn: sqlite3.Connection,
-        reports: list[ImportReport],
-        scheduler_for: Callable[[int], Scheduler],
-        now_ms: int,
-    ) -> list[ImportReport]:
-        """Replay the history read so far (`replay_history`) and count it into `reports`."""
-        if not self.history:
-            return reports
-        counts = replay_history(conn, self.history, scheduler_for, now_ms)
-        return [
-            replace(r, history_cards=counts[r.deck_key][0], history_reviews=counts[r.deck_key][1])
-            if r.deck_key in counts
-            else r
-            for r in reports
-        ]
-
 
 def replay_history(
     conn: sqlite3.Connection,
@@ -670,18 +654,24 @@ def replay_history(
     from mastery.days import from_ms, to_ms
     from mastery.scheduler import Memory
 
-    deck_keys = sorted({deck for deck, _ in history})
-    if not deck_keys:
-        return {}
-    marks = ", ".join("?" * len(deck_keys))
-    rows = conn.execute(
-        "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
-        "c.last_review, c.reps, c.lapses, c.suspended, "
-        "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
-        " AND r.kind = 'review') "
-        f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE d.key IN ({marks})",
-        deck_keys,
-    ).fetchall()
+    # Only the cards `history` names (a chunk of a big package, see Collection.import_files),
+    # looked up by their unique (deck, key), so a chunk costs its own size, not the deck's.
+    by_deck: dict[str, list[str]] = {}
+    for deck_key, card_key in history:
+        by_deck.setdefault(deck_key, []).append(card_key)
+    rows: list[Any] = []
+    for deck_key, card_keys in sorted(by_deck.items()):
+        for at in range(0, len(card_keys), 500):
+            part = card_keys[at : at + 500]
+            rows += conn.execute(
+                "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, "
+                "c.difficulty, c.due, c.last_review, c.reps, c.lapses, c.suspended, "
+                "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
+                " AND r.kind = 'review') "
+                "FROM card c JOIN deck d ON d.id = c.deck_id "
+                f"WHERE d.key = ? AND c.key IN ({', '.join('?' * len(part))}) ORDER BY c.id",
+                [deck_key, *part],
+            ).fetchall()
     logs: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
     counts: dict[str, list[int]] = {}

@@ -111,6 +111,9 @@ class MasteryCommands(Provider):
                 yield Hit(score, shown, callback, text=title, help=help_text)
 
 
+UI_WAIT = 5.0  # seconds a write on the UI thread waits for another window's
+
+
 class MasteryApp(App[None]):
     """The Mastery terminal app."""
 
@@ -141,12 +144,30 @@ class MasteryApp(App[None]):
         session over that search ("" for every card)."""
         super().__init__()
         self.collection = collection
+        # A write on the UI thread gives up after a few seconds (a notification, not a
+        # frozen screen); an answer then waits longer in a worker (screens/review.py).
+        collection.db.max_wait = UI_WAIT
+        collection.db.on_busy = None
         self.now: Callable[[], datetime] = clock or utcnow
         self._start_review = start_review
         self._deck_key = deck_key
         self._start_screen = start_screen
         self._mentee = mentee
         self._cram_query = cram_query
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A fault no screen caught (a damaged file met by a read, a full disk) ends the app
+        as the CLI ends: one line and exit code 2. Anything else is a bug: Textual's
+        traceback and exit code 1."""
+        from rich.text import Text
+
+        from mastery.db import translate
+
+        typed = translate(error, self.collection.db.path)
+        if typed is None:
+            super()._handle_exception(error)
+            return
+        self.exit(return_code=2, message=Text(f"mastery: error: {typed}"))
 
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -443,13 +464,16 @@ def run_app(
     start_screen: str | None = None,
     mentee: str | None = None,
     cram_query: str | None = None,
-) -> None:
-    """Run the TUI on an open collection until the learner quits (see `MasteryApp`)."""
-    MasteryApp(
+) -> int:
+    """Run the TUI on an open collection until the learner quits (see `MasteryApp`); returns
+    the exit code: non-zero when the app had to stop on an error."""
+    app = MasteryApp(
         collection,
         start_review=start_review,
         deck_key=deck_key,
         start_screen=start_screen,
         mentee=mentee,
         cram_query=cram_query,
-    ).run()
+    )
+    app.run()
+    return app.return_code or 0

@@ -33,11 +33,19 @@ class MasteryMixin:
 
     @contextmanager
     def domain_errors(self) -> Iterator[None]:
-        """Show a `MasteryError` as an error notification instead of a traceback."""
+        """Show a `MasteryError` as an error notification instead of a traceback; so is a
+        database fault a read met (a damaged file), in the words `Database` would use."""
         try:
             yield
         except MasteryError as exc:
             self.app.notify(str(exc), title="Error", severity="error", markup=False)
+        except Exception as exc:
+            from mastery.db import translate
+
+            typed = translate(exc, self.col.db.path)
+            if typed is None:
+                raise
+            self.app.notify(str(typed), title="Error", severity="error", markup=False)
 
 
 class MasteryScreen(MasteryMixin, Screen):

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from time import monotonic
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
@@ -23,10 +24,16 @@ from textual.widgets import Footer, Header, Markdown, Rule, Static
 
 from mastery.collection import RATING_NAMES, CardView
 from mastery.cram import CramQueue
+from mastery.errors import ConflictError, DatabaseBusyError, MasteryError
 from mastery.states import CONFIDENCE_NAMES
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
+
+# How long an answer waits for another window's write before the screen stops freezing and
+# waits in a worker instead (see `ReviewScreen.action_answer`).
+QUICK_WAIT = 0.5
+WAITING = "Waiting for another Mastery window or command to finish writing…"
 
 
 @dataclass
@@ -84,7 +91,14 @@ def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
         return None
     restored = None
     with screen.domain_errors():
-        restored = screen.col.undo()
+        try:
+            restored = screen.col.undo()
+        except ConflictError as exc:
+            # Another window answered this card since: the answer stays, its undo is gone.
+            screen.notify(str(exc), title="Not undone", severity="error", markup=False)
+            if session.steps:
+                session.steps.pop()
+            return None
     if restored is None:
         screen.notify("Nothing to undo.")
         return None
@@ -143,6 +157,7 @@ class ReviewScreen(MasteryScreen):
         self.confidence_step = False  # the setting, read once when the screen opens
         self.confidence: int | None = None  # said for the card showing (None: not said)
         self._shown_at = 0.0  # set when the card is shown
+        self._saving = False  # an answer is waiting for another window's write to end
         self._footer = Footer(compact=True)
 
     def compose(self) -> ComposeResult:
@@ -242,6 +257,8 @@ class ReviewScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._saving and action in ("answer", "confide", "undo", "suspend", "bury"):
+            return None  # one write at a time: the waiting answer lands first
         if action == "reveal":
             return not self.revealed  # once shown, space/Enter fall through to "Good"
         if action == "answer":
@@ -279,9 +296,53 @@ class ReviewScreen(MasteryScreen):
             return
         ms = int((monotonic() - self._shown_at) * 1000)
         with self.domain_errors():
-            self._answer(rating, ms)
-            self.session.record("answer", rating, ms)
-            self.next_card()
+            try:
+                with self.col.db.waiting(QUICK_WAIT):
+                    self._answer(rating, ms)
+            except DatabaseBusyError:
+                # Another window or an import holds the profile: wait in a worker, with the
+                # card (and the answer given) kept on screen until it lands.
+                self._saving = True
+                self.refresh_bindings()
+                self.notify(WAITING, title="Busy", markup=False)
+                self._answer_when_free(rating, ms)
+                return
+            self._answered(rating, ms)
+
+    def _answered(self, rating: int, ms: int) -> None:
+        """The answer is written: count it and move on."""
+        self.session.record("answer", rating, ms)
+        self.next_card()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
+    def _answer_when_free(self, rating: int, ms: int) -> None:
+        """Retry the answer for as long as `Database.max_wait` allows (a long import commits
+        in chunks, so it gets in between); on failure the card stays, answer not taken."""
+        from mastery.db import MAX_WAIT
+
+        try:
+            with self.col.db.waiting(MAX_WAIT):
+                self._answer(rating, ms)
+        except MasteryError as exc:
+            self.app.call_from_thread(self._answer_failed, exc)
+        else:
+            self.app.call_from_thread(self._answer_landed, rating, ms)
+
+    def _answer_landed(self, rating: int, ms: int) -> None:
+        self._saving = False
+        self.refresh_bindings()
+        if self.is_attached:
+            self._answered(rating, ms)
+
+    def _answer_failed(self, error: MasteryError) -> None:
+        self._saving = False
+        self.refresh_bindings()
+        self.notify(
+            f"{error}. The card is still here: answer it again.",
+            title="Not saved",
+            severity="error",
+            markup=False,
+        )
 
     def _answer(self, rating: int, ms: int) -> None:
         """Write the answer to the collection (it reschedules the card)."""
