@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.days import to_ms, utcnow
 from mastery.errors import NotFoundError
 from mastery.states import MATURE_DAYS
@@ -556,16 +557,9 @@ def percent(figure: Retention) -> str:
     periods fits 80 columns), or "-" when there was nothing to measure."""
     rate = figure.rate
     if rate is None:
-        return "-"
-    return f"{rate:.0%} {_count(figure.passed)}/{_count(figure.total)}"
-
-
-def _count(n: int) -> str:
-    if n < 10_000:
-        return str(n)
-    if n < 1_000_000:
-        return f"{n // 1000}k"
-    return f"{n / 1_000_000:.1f}M"
+        return present.NONE
+    passed, total = present.short_count(figure.passed), present.short_count(figure.total)
+    return f"{present.percent(rate)} {passed}/{total}"
 
 
 def render_text(figures: Insight) -> str:
