@@ -708,7 +708,7 @@ def _print_calibration(cal: Any) -> None:
             [
                 [
                     lv.name,
-                    f"{lv.stated:.0%}",
+                    present.percent(lv.stated),
                     present.percent(lv.recall_rate),
                     lv.answers,
                     present.bar(lv.recall_rate or 0.0),
@@ -806,7 +806,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
                     [
                         g.id,
                         g.title,
-                        f"{present.bar(g.progress)} {g.progress:.0%}",
+                        f"{present.bar(g.progress)} {present.percent(g.progress)}",
                         f"{g.milestones_done}/{g.milestones_total}",
                         g.target.isoformat() if g.target else "-",
                         "-" if g.days_left is None else f"{g.days_left}d",
@@ -860,7 +860,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         _print_json(view.to_dict())
     else:
         print(
-            f"{view.id}  {view.title}  [{view.status}]  {present.bar(view.progress)} {view.progress:.0%}"
+            f"{view.id}  {view.title}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
     return 0
 
@@ -869,7 +869,9 @@ def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
     left = "" if g.days_left is None else f" ({g.days_left} days left)"
     print(f"{g.id}. {g.title}  [{g.status}, {g.category}, {g.visibility}]")
-    print(f"Target: {target}{left}    Progress: {present.bar(g.progress)} {g.progress:.0%}")
+    print(
+        f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"
+    )
     print(f"\nVision:  {g.vision or '-'}\nReality: {g.reality or '-'}")
     if g.milestones:
         print("\nMilestones:")
@@ -879,15 +881,17 @@ def _print_goal(g: Any) -> None:
     if g.decks:
         print("\nLinked decks:")
         for d in g.decks:
-            share = "-" if d.mature_share is None else f"{d.mature_share:.0%}"
-            recall = "-" if d.mean_retrievability is None else f"{d.mean_retrievability:.0%}"
+            share = present.percent(d.mature_share)
+            recall = present.percent(d.mean_retrievability)
             print(f"  {d.key}: {d.mature}/{d.cards} mature ({share}), recall today {recall}")
     if g.cadence:
         a = g.adherence
         if a is None or a.rate is None:
             print(f"\nPractice: {g.cadence}; no practice day planned yet")
         else:
-            print(f"\nPractice: {g.cadence}; kept {a.met} of {a.planned} days ({a.rate:.0%})")
+            print(
+                f"\nPractice: {g.cadence}; kept {a.met} of {a.planned} days ({present.percent(a.rate)})"
+            )
     if g.confidence_trend:
         trend = " -> ".join(str(c) for _, c in g.confidence_trend[-6:])
         warn = "  (falling: look at what changed)" if g.confidence_falling else ""
@@ -1131,7 +1135,7 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
         )
         return 0
     s = info.summary
-    retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
+    retention = present.percent(s.retention_30d)
     print(
         f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
         f"last activity {info.last_activity.isoformat()})"
@@ -1148,7 +1152,7 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
     for g in goals:
         target = f", target {g.target.isoformat()}" if g.target else ""
         print(
-            f"\n{g.id}  {g.title}  [{g.status}{target}]  {present.bar(g.progress)} {g.progress:.0%}"
+            f"\n{g.id}  {g.title}  [{g.status}{target}]  {present.bar(g.progress)} {present.percent(g.progress)}"
         )
         if g.vision:
             print(f"    Vision:  {g.vision}")

@@ -68,7 +68,7 @@ class CardInfoScreen(MasteryScreen):
             ("Difficulty", f"{card.difficulty:.1f} / 10" if card.difficulty is not None else "-"),
             (
                 "Retrievability now",
-                f"{info.retrievability:.0%}" if info.retrievability is not None else "-",
+                fmt.percent(info.retrievability),
             ),
             ("Reviews", f"{card.reps} ({fmt.plural(card.lapses, 'lapse')})"),
             ("Tags", " ".join(card.tags) or "-"),

@@ -482,7 +482,7 @@ class MenteeScreen(MenteeAbout):
             (goal.title, "bold"),
         )
         done = sum(m.done for m in goal.milestones)
-        facts = [f"{goal.progress:.0%}"]
+        facts = [fmt.percent(goal.progress)]
         if goal.status != "active":
             facts.append(goal.status)
         if goal.milestones:
@@ -725,7 +725,9 @@ class SharedGoalScreen(MenteeAbout):
         lines: list[Content] = [
             Content.styled(goal.title, "bold"),  # user text
             Content.assemble(
-                bar(goal.progress, 10), f" {goal.progress:.0%}  ", (" · ".join(facts), "dim")
+                bar(goal.progress, 10),
+                f" {fmt.percent(goal.progress)}  ",
+                (" · ".join(facts), "dim"),
             ),
             Content(""),
             Content.styled("Vision", head),

@@ -238,7 +238,7 @@ class ExportScreen(MasteryScreen):
                 Content.assemble(
                     "  ",
                     (goal.title, "bold"),
-                    f"  {goal.progress:.0%} · {goal.status}",
+                    f"  {fmt.percent(goal.progress)} · {goal.status}",
                     f" · {fmt.plural(len(goal.milestones), 'milestone')}",
                 )
             )
