@@ -1,6 +1,6 @@
 """present.py: one way to say "in N days", counts, percents, bars and tables, and the due-in
 figure agreeing on every surface that shows it (buttons, done screen, dashboard, card info,
-browser, `mastery card show`)."""
+browser, `mastery card show` and `mastery stats`)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,8 @@ async def test_the_due_in_figure_agrees_on_every_surface_across_the_rollover(
     monkeypatch.setattr("mastery.days.utcnow", lambda: EVENING)
     assert main(["--no-bundled-decks", "card", "show", "geo/c1"]) == 0
     shown = days_in(capsys.readouterr().out, r"due: \S+ \(in (\d+)d\)")
+    assert main(["--no-bundled-decks", "stats"]) == 0
+    stats = days_in(capsys.readouterr().out, r"Next due: \S+ \(in (\d+)d\)")
 
     assert button >= 2
-    assert [done, dashboard, info, browser, shown] == [button] * 5
+    assert [done, dashboard, info, browser, shown, stats] == [button] * 6

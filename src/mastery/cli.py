@@ -611,7 +611,8 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
     from mastery.stats import insight, render_text
 
     figures = insight(col, deck_key=args.deck)  # an unknown deck fails before any output
-    data = col.stats().to_dict()
+    stats = col.stats()
+    data = stats.to_dict()
     if args.json:
         _print_json({**data, **figures.to_dict()})
         return 0
@@ -625,8 +626,12 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
         f"{cards['review']} review, {cards['suspended']} suspended)"
     )
     print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
-    if data["next_due"]:
-        print(f"Next due: {data['next_due']}")
+    if stats.next_due is not None:
+        from mastery.days import utcnow
+
+        print(
+            f"Next due: {data['next_due']} ({present.due_in(stats.next_due, utcnow(), col.clock)})"
+        )
     print()
     print(render_text(figures))
     return 0
