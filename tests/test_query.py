@@ -45,7 +45,6 @@ def test_card_queries_are_typed() -> None:
         decks=("geo",),
         states=("new",),
         due_within=3,
-        text='peru tag:capitals Deck:geo IS:New due:3 "of p"',
     )
     assert parse_cards("due:99999999").due_within == 36500
     assert parse_cards("   ").empty

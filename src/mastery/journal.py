@@ -52,7 +52,7 @@ from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, streak, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
-from mastery.query import parse_journal
+from mastery.query import JournalQuery, parse_journal
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -450,7 +450,7 @@ class Journal:
 
     def search(
         self,
-        text: str | None = None,
+        text: str | JournalQuery | None = None,
         *,
         tag: str | Sequence[str] | None = None,
         goal: str | int | None = None,
@@ -461,16 +461,16 @@ class Journal:
     ) -> builtins.list[SearchHit]:
         """Entries matching every filter, newest first.
 
-        `text` is a search line in the one syntax (`mastery.query.parse_journal`): every word
-        must appear in the title or body (case-insensitive, Unicode case folding; ``"two
-        words"`` in double quotes match as a phrase), and it may hold the filters `tag:x`,
-        `goal:x`, `is:shared|private` and `when:"last week"`; an unknown filter raises
-        `SearchError`. The keyword arguments are the same filters (the CLI's options): `tag`: a
+        `text` is a search line in the one syntax (`mastery.query.parse_journal`), or one
+        already parsed: every word must appear in the title or body (case-insensitive, Unicode
+        case folding; ``"two words"`` in double quotes match as a phrase), and it may hold the
+        filters `tag:x`, `goal:x`, `is:shared|private` and `when:"last week"`; an unknown
+        filter raises `SearchError`. The keyword arguments are the same filters (the CLI's options): `tag`: a
         tag or several, all required. `goal`: linked to that goal (id or title prefix).
         `visibility`: private or shared. `when`: a range phrase ("last week", "since
         2026-10-01", "in march") or a (start, end) pair of dates, inclusive.
         """
-        wanted = parse_journal(text or "")
+        wanted = text if isinstance(text, JournalQuery) else parse_journal(text or "")
         if wanted.tags:
             extra = [tag] if isinstance(tag, str) else list(tag or ())
             tag = [*extra, *wanted.tags]

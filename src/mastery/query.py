@@ -98,7 +98,6 @@ class CardQuery:
     decks: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     due_within: int | None = None
-    text: str = ""
 
     @property
     def empty(self) -> bool:
@@ -135,9 +134,7 @@ def parse_cards(line: str) -> CardQuery:
                 )
             days = min(int(value), MAX_DUE_DAYS)
             due_within = days if due_within is None else min(due_within, days)
-    return CardQuery(
-        tuple(words), tuple(tags), tuple(decks), tuple(states), due_within, line.strip()
-    )
+    return CardQuery(tuple(words), tuple(tags), tuple(decks), tuple(states), due_within)
 
 
 # ----------------------------------------------------------------------------- journal

@@ -197,7 +197,7 @@ class JournalScreen(MasteryScreen):
 
     def _find(self, query: str) -> tuple[JournalQuery, list[SearchHit]]:
         wanted = parse_journal(query)
-        hits = self.col.journal.search(query, now=self.now())
+        hits = self.col.journal.search(wanted, now=self.now())
         return wanted, hits
 
     def refresh_data(self, keep: str | None = None) -> None:
