@@ -904,7 +904,7 @@ def _print_goal(g: Any) -> None:
     if g.check_in_due and g.status == "active":
         print(f'Check-in due: mastery goal checkin {g.id} CONFIDENCE "why"')
     if len(g.history) > 1:
-        print(f"\nProgress over time: {present.spark([p.progress for p in g.history])}")
+        print(f"\nProgress over time: {present.spark([p.progress for p in g.history][-40:])}")
 
 
 def _journal(col: Any, args: argparse.Namespace) -> int:

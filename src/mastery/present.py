@@ -142,10 +142,14 @@ def bar(share: float | None, width: int = 10, empty: str = "░") -> str:
     return filled + empty * len(rest)
 
 
-def spark(values: Sequence[float], last: int = 40) -> str:
-    """The newest `last` values (0..1) as a sparkline: "▁▃▅█"."""
-    top = len(_SPARKS) - 1
-    return "".join(_SPARKS[max(0, min(top, int(v * len(_SPARKS))))] for v in values[-last:])
+def spark(values: Sequence[float], top: float | None = 1.0) -> str:
+    """One tick per value, "▁▃▅█": shares on an absolute 0..1 scale (so 40-45% looks flat),
+    or with `top=None` counts scaled to the largest (a zero stays the lowest tick)."""
+    peak = max(values, default=0) if top is None else top
+    if not peak:
+        return _SPARKS[0] * len(values)
+    last = len(_SPARKS) - 1
+    return "".join(_SPARKS[max(0, min(last, round(last * v / peak)))] for v in values)
 
 
 # ----------------------------------------------------------------------------- text

@@ -541,15 +541,11 @@ def _cards(
 
 
 # ----------------------------------------------------------------------------- as text
-_TICKS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: Sequence[float]) -> str:
     """One character per value, scaled to the largest (a zero stays the lowest tick)."""
-    peak = max(values, default=0)
-    if not peak:
-        return _TICKS[0] * len(values)
-    return "".join(_TICKS[min(7, round(7 * v / peak))] for v in values)
+    return present.spark(values, top=None)
 
 
 def percent(figure: Retention) -> str:
@@ -574,13 +570,15 @@ def render_text(figures: Insight) -> str:
             "",
         ]
     weeks = [sum(heat[max(0, i - 7) : i]) for i in range(len(heat), 0, -7)][::-1]
-    out.append(f"Reviews, last {len(heat)} days: {_n(sum(heat), 'answer')} on {_n(studied, 'day')}")
+    out.append(
+        f"Reviews, last {len(heat)} days: {present.plural(sum(heat), 'answer')} on {present.plural(studied, 'day')}"
+    )
     out.append(f"  by week  {sparkline(weeks)}")
     recent = figures.activity
     minutes = sum(d.minutes for d in recent)
     out.append(
         f"Reviews per day, last {len(recent)} days: "
-        f"{_n(sum(d.reviews for d in recent), 'answer')} in {minutes:.0f} min"
+        f"{present.plural(sum(d.reviews for d in recent), 'answer')} in {minutes:.0f} min"
     )
     out.append(f"  per day  {sparkline([d.reviews for d in recent])}")
     out.append(
@@ -618,10 +616,6 @@ def render_text(figures: Insight) -> str:
     out.append(_buckets("Stability", figures.stability))
     out.append(_buckets("Retrievability today", figures.retrievability))
     return "\n".join(out)
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _buckets(title: str, buckets: Sequence[Bucket]) -> str:
