@@ -34,6 +34,8 @@ def test_due_in_counts_learner_days_not_24_hour_spans() -> None:
     assert present.due_in(EVENING + timedelta(hours=6), EVENING, CLOCK) == "in 6h"  # 03:00
     assert present.due_in(EVENING + timedelta(hours=8), EVENING, CLOCK) == "in 1d"  # 05:00
     assert present.due_in(EVENING - timedelta(hours=1), EVENING, CLOCK) == "now"
+    late = EVENING.replace(day=22, hour=3, minute=55)  # a learning step over the rollover
+    assert present.due_in(late + timedelta(minutes=10), late, CLOCK) == "in 10m"
 
 
 def test_counts_percents_and_signs_read_one_way() -> None:

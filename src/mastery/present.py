@@ -35,15 +35,17 @@ def days_ahead(moment: datetime, now: datetime, clock: DayClock) -> int:
 
 
 def due_in(moment: datetime, now: datetime, clock: DayClock) -> str:
-    """How long until a moment: "now", "in 20m", "in 3h" (later today), "in 7d"."""
+    """How long until a moment: "now", "in 20m" (within the hour, even across the rollover:
+    a learning step at 03:55), "in 3h" (later today), "in 7d" (learner's days, as on the
+    answer buttons: a review due at tomorrow's rollover is "in 1d" at 21:00)."""
     seconds = (moment - now).total_seconds()
     if seconds <= 0:
         return "now"
+    if seconds < 3600:
+        return f"in {max(1, round(seconds / 60))}m"
     days = days_ahead(moment, now, clock)
     if days >= 1:
         return f"in {days}d"
-    if seconds < 3600:
-        return f"in {max(1, round(seconds / 60))}m"
     return f"in {round(seconds / 3600)}h"
 
 
