@@ -37,7 +37,7 @@ VISIBILITIES = ("shared", "private")
 MAX_DUE_DAYS = 36500
 """`due:N` past the longest interval a card can have means the same as the longest."""
 
-CARD_HELP = "words  tag:x  deck:x  is:new|learning|review|due|suspended|leech  due:N"
+CARD_HELP = "tag:x deck:x due:N is:new|learning|review|due|suspended|leech"
 """The card search terms in one line, for search boxes and empty states."""
 JOURNAL_HELP = 'words "a phrase" tag:x goal:x is:shared|private when:"last week"'
 """The journal search terms in one line."""

@@ -110,11 +110,13 @@ class BrowserScreen(MasteryScreen):
             cards = self.col.search_cards(query, limit=LIMIT, now=self.now())
         except MasteryError as exc:
             box.add_class("-invalid")
+            found.add_class("-invalid")
             found.update(str(exc))
             if loud:
                 self.notify(str(exc), title="Search", severity="error", markup=False)
             return False
         box.remove_class("-invalid")
+        found.remove_class("-invalid")
         self._query = query
         table.clear()
         self._cards = {str(c.id): c for c in cards}
