@@ -25,6 +25,8 @@ HEADLESS = [
     "mastery.models",
     "mastery.optimize",
     "mastery.paths",
+    "mastery.present",
+    "mastery.query",
     "mastery.scheduler",
     "mastery.settings",
     "mastery.stats",

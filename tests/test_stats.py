@@ -448,7 +448,7 @@ def test_answers_through_the_collection_count(decks: Collection) -> None:
 def test_percent_reads_short_and_says_when_there_is_nothing() -> None:
     assert stats.percent(stats.Retention(7, 46, 50)) == "92% 46/50"
     assert stats.percent(stats.Retention(365, 895_281, 995_246)) == "90% 895k/995k"
-    assert stats.percent(stats.Retention(365, 0, 0)) == "-"
+    assert stats.percent(stats.Retention(365, 0, 0)) == "—"
     assert stats.sparkline([0, 4, 8]) == "▁▅█" and stats.sparkline([0, 0]) == "▁▁"
 
 

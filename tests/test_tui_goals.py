@@ -9,6 +9,7 @@ from test_tui_helpers import SIZE, add_deck, make_app, screen_text
 from textual.widgets import Input, Select, SelectionList, Static, TextArea
 
 from conftest import NOW
+from mastery.present import percent
 from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.goals import (
     CheckInScreen,
@@ -18,7 +19,7 @@ from mastery.tui.screens.goals import (
     MilestoneScreen,
 )
 from mastery.tui.screens.journal import EntryScreen
-from mastery.tui.widgets.progress_chart import bar, chart_rows, daily_series, percent
+from mastery.tui.widgets.progress_chart import bar, chart_rows, daily_series
 
 TODAY = date(2026, 11, 21)
 
@@ -260,7 +261,7 @@ def test_bar_fills_in_eighths_and_percent_rounds() -> None:
     assert bar(0.0, 3).plain == "░░░"
     assert bar(1.0, 3).plain == "███"
     assert bar(0.1, 5).plain == "▌░░░░"
-    assert percent(0.456) == "46%" and percent(None) == "-"
+    assert percent(0.456) == "46%" and percent(None) == "—"
 
 
 def test_daily_series_carries_values_over_days_without_a_point() -> None:

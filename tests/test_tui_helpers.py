@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import NOW
+from mastery import present as fmt
 from mastery.collection import Collection
 from mastery.days import DayClock
-from mastery.tui import format as fmt
 from mastery.tui.app import MasteryApp
 
 SIZE = (80, 24)
@@ -62,7 +62,7 @@ def review_count(col: Collection) -> int:
     return col.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0]
 
 
-# ----------------------------------------------------------------------------- format.py
+# ----------------------------------------------------------------------------- present.py
 CLOCK = DayClock(UTC, 4)
 
 
@@ -76,9 +76,14 @@ def test_when_reads_like_speech() -> None:
 
 
 def test_until_and_due_cell_count_learner_days() -> None:
-    assert fmt.until(NOW + timedelta(minutes=20), NOW) == "in 20m"
-    assert fmt.until(NOW + timedelta(hours=5), NOW) == "in 5h"
-    assert fmt.until(NOW + timedelta(days=3), NOW) == "in 3d"
+    assert fmt.due_in(NOW + timedelta(minutes=20), NOW, CLOCK) == "in 20m"
+    assert fmt.due_in(NOW + timedelta(hours=5), NOW, CLOCK) == "in 5h"
+    assert fmt.due_in(NOW + timedelta(days=3), NOW, CLOCK) == "in 3d"
+    # 03:00 tomorrow is still today's learner day; 05:00 is tomorrow's, though 19 hours away.
+    assert fmt.due_in(NOW + timedelta(hours=17), NOW, CLOCK) == "in 17h"
+    assert fmt.due_in(NOW + timedelta(hours=19), NOW, CLOCK) == "in 1d"
+    # 6 days 12 hours from 10:00 is 22:00 on the 6th day; 6 days 19 hours is 05:00 on the 7th.
+    assert fmt.due_in(NOW + timedelta(days=6, hours=19), NOW, CLOCK) == "in 7d"
     assert fmt.due_cell(None, NOW, CLOCK) == "-"
     assert fmt.due_cell(NOW + timedelta(hours=17), NOW, CLOCK) == "today"  # 03:00, before rollover
     assert fmt.due_cell(NOW + timedelta(hours=19), NOW, CLOCK) == "in 1d"

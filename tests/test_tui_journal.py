@@ -9,17 +9,16 @@ from test_tui_helpers import SIZE, make_app, screen_text
 from textual.widgets import Input, Markdown, Switch, TextArea
 
 from conftest import NOW
+from mastery.errors import SearchError
+from mastery.query import JournalQuery, parse_journal
 from mastery.tui.screens.journal import (
     HIGHLIGHT,
     ConfirmScreen,
     EntryEditorScreen,
     EntryScreen,
-    FilterError,
-    JournalFilter,
     JournalScreen,
     PromptScreen,
     QuickCaptureScreen,
-    parse_filter,
 )
 from mastery.tui.widgets.key_list import KeyList
 
@@ -161,7 +160,7 @@ async def test_filters_for_tag_goal_visibility_and_dates(col) -> None:
         assert listed(app) == ["Old one"]
 
         for bad, message in [
-            ("is:public", "is: takes shared or private"),
+            ("is:public", "unknown filter is:public; use is:shared, is:private"),
             ('when:"blursday"', 'can\'t read "blursday" as a date range'),
             ("goal:Zebra", "no goal starts with 'Zebra'"),
             ('"open quote', "is not closed"),
@@ -268,18 +267,18 @@ async def test_quick_capture_saves_a_private_entry_for_today(col) -> None:
 
 
 # ----------------------------------------------------------------------------- the filter
-def test_parse_filter_reads_words_phrases_and_filters() -> None:
-    got = parse_filter(
+def test_parse_journal_reads_words_phrases_and_filters() -> None:
+    got = parse_journal(
         'fsrs "long term" tag:a TAG:b goal:"Speak German" is:Shared when:"last week" http://x.y'
     )
-    assert got == JournalFilter(
-        text='fsrs "long term" http://x.y',
+    assert got == JournalQuery(
+        words=("fsrs", "long term", "http://x.y"),
         tags=("a", "b"),
         goal="Speak German",
         visibility="shared",
         when="last week",
     )
-    assert parse_filter("").empty
+    assert parse_journal("").empty
 
 
 @pytest.mark.parametrize(
@@ -289,9 +288,9 @@ def test_parse_filter_reads_words_phrases_and_filters() -> None:
         ("tag:", "tag: needs a value"),
         ("goal:a goal:b", "one goal: at a time"),
         ("when:today when:yesterday", "one when: at a time"),
-        ("is:everyone", "shared or private"),
+        ("is:everyone", "unknown filter is:everyone; use is:shared, is:private"),
     ],
 )
-def test_parse_filter_says_what_is_wrong(query: str, message: str) -> None:
-    with pytest.raises(FilterError, match=message):
-        parse_filter(query)
+def test_parse_journal_says_what_is_wrong(query: str, message: str) -> None:
+    with pytest.raises(SearchError, match=message):
+        parse_journal(query)

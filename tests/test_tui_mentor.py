@@ -15,14 +15,15 @@ from textual.widgets import Input, SelectionList, TextArea
 
 from conftest import NOW
 from mastery.collection import Collection
+from mastery.errors import SearchError
 from mastery.mentor import Comment
+from mastery.query import parse_shared
 from mastery.tui.app import MasteryApp
 from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.mentees import (
     EMPTY,
     UNREAD_MARK,
     CommentScreen,
-    FilterError,
     MenteeScreen,
     MenteesScreen,
     NoteScreen,
@@ -30,7 +31,6 @@ from mastery.tui.screens.mentees import (
     SharedEntryScreen,
     SharedGoalScreen,
     YesNoScreen,
-    parse_filter,
 )
 from mastery.tui.screens.mentor import ExportScreen, FileActionScreen, MentorNoteScreen
 from mastery.tui.widgets.feedback import NEW_MARK, FeedbackList
@@ -445,14 +445,14 @@ async def test_reader_filters_by_tag_goal_when_and_words(paired: Pair) -> None:
         assert isinstance(app.screen, DashboardScreen)
 
 
-def test_parse_filter_reads_keys_quotes_and_words() -> None:
-    wanted = parse_filter('tag:a tag:b goal:"Speak German" when:"last week" two words')
+def test_parse_shared_reads_keys_quotes_and_words() -> None:
+    wanted = parse_shared('tag:a tag:b goal:"Speak German" when:"last week" two words')
     assert wanted.tags == ("a", "b") and wanted.goal == "Speak German"
     assert wanted.when == "last week" and wanted.words == ("two", "words")
-    assert parse_filter("").empty
-    for bad in ('when:"last', "tag:", "goal:a goal:b"):
-        with pytest.raises(FilterError):
-            parse_filter(bad)
+    assert parse_shared("").empty
+    for bad in ('when:"last', "tag:", "goal:a goal:b", "is:shared"):
+        with pytest.raises(SearchError):
+            parse_shared(bad)
 
 
 async def test_start_screen_opens_the_mentees_screen_on_a_mentee(paired: Pair) -> None:

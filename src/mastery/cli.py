@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mastery import present
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
 
@@ -607,7 +608,13 @@ def _card_show(col: Any, args: argparse.Namespace) -> int:
         "reps",
         "lapses",
     ):
-        print(f"{key.replace('_', ' '):>15}: {data[key]}")
+        value = data[key]
+        if key == "due" and card.due is not None and card.state != 0:
+            # The same "in N days" as the browser, the buttons and the done screen.
+            from mastery.days import utcnow
+
+            value = f"{value} ({present.due_in(card.due, utcnow(), col.clock)})"
+        print(f"{key.replace('_', ' '):>15}: {value}")
     print(f"{'tags':>15}: {' '.join(card.tags)}")
     print(f"\n{card.front}\n---\n{card.back}\n")
     if info.history:
@@ -631,7 +638,8 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
     from mastery.stats import insight, render_text
 
     figures = insight(col, deck_key=args.deck)  # an unknown deck fails before any output
-    data = col.stats().to_dict()
+    stats = col.stats()
+    data = stats.to_dict()
     if args.json:
         _print_json({**data, **figures.to_dict()})
         return 0
@@ -645,8 +653,12 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
         f"{cards['review']} review, {cards['suspended']} suspended)"
     )
     print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
-    if data["next_due"]:
-        print(f"Next due: {data['next_due']}")
+    if stats.next_due is not None:
+        from mastery.days import utcnow
+
+        print(
+            f"Next due: {data['next_due']} ({present.due_in(stats.next_due, utcnow(), col.clock)})"
+        )
     print()
     print(render_text(figures))
     return 0
@@ -685,7 +697,7 @@ def _cram(col: Any, args: argparse.Namespace) -> int:
                     [
                         c.id,
                         c.deck_key,
-                        _excerpt(c.front, 44),
+                        present.excerpt(c.front, 44),
                         c.state_name,
                         c.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.due else "-",
                     ]
@@ -698,12 +710,6 @@ def _cram(col: Any, args: argparse.Namespace) -> int:
     from mastery.tui.app import run_app
 
     return run_app(col, cram_query=query) or 0
-
-
-def _excerpt(text: str, width: int) -> str:
-    """One line of at most `width` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _calibration(col: Any, args: argparse.Namespace) -> int:
@@ -733,22 +739,24 @@ def _print_calibration(cal: Any) -> None:
             [
                 [
                     lv.name,
-                    f"{lv.stated:.0%}",
-                    _percent(lv.recall_rate),
+                    present.percent(lv.stated),
+                    present.percent(lv.recall_rate),
                     lv.answers,
-                    _bar(lv.recall_rate or 0.0),
+                    present.bar(lv.recall_rate or 0.0),
                 ]
                 for lv in cal.levels
             ],
         )
-        points = "" if "points" in cal.score.verdict else f" ({_signed(cal.score.points)} points)"
+        points = (
+            "" if "points" in cal.score.verdict else f" ({present.signed(cal.score.points)} points)"
+        )
         print(f"\nOverall: {cal.score.verdict}{points}")
         if len(cal.decks) > 1 or cal.deck_key is None:
             print()
             _table(
                 ["deck", "answers", "score", "verdict"],
                 [
-                    [d.deck_key, d.score.answers, _signed(d.score.points), d.score.verdict]
+                    [d.deck_key, d.score.answers, present.signed(d.score.points), d.score.verdict]
                     for d in cal.decks
                 ],
             )
@@ -756,7 +764,10 @@ def _print_calibration(cal: Any) -> None:
         print(f"\nOver time (by {cal.period}):")
         _table(
             [cal.period, "answers", "score", "verdict"],
-            [[p.label, p.score.answers, _signed(p.score.points), p.score.verdict] for p in periods],
+            [
+                [p.label, p.score.answers, present.signed(p.score.points), p.score.verdict]
+                for p in periods
+            ],
         )
         if cal.certain_misses:
             print('\nAnswered "certain", then Again:')
@@ -770,21 +781,19 @@ def _print_calibration(cal: Any) -> None:
         _table(
             ["predicted", "mean", "recalled", "reviews", ""],
             [
-                [b.label, _percent(b.predicted), _percent(b.actual), b.count, _bar(b.actual or 0.0)]
+                [
+                    b.label,
+                    present.percent(b.predicted),
+                    present.percent(b.actual),
+                    b.count,
+                    present.bar(b.actual or 0.0),
+                ]
                 for b in model.bins
                 if b.count
             ],
         )
         print(f"Log loss {model.log_loss:.3f} · RMSE (bins) {model.rmse_bins:.1%}")
     print(model.summary)
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def _signed(points: int | None) -> str:
-    return "-" if points is None else f"{points:+d}"
 
 
 def _backup(col: Any, args: argparse.Namespace) -> int:
@@ -828,7 +837,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
                     [
                         g.id,
                         g.title,
-                        f"{_bar(g.progress)} {g.progress:.0%}",
+                        f"{present.bar(g.progress)} {present.percent(g.progress)}",
                         f"{g.milestones_done}/{g.milestones_total}",
                         g.target.isoformat() if g.target else "-",
                         "-" if g.days_left is None else f"{g.days_left}d",
@@ -882,7 +891,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         _print_json(view.to_dict())
     else:
         print(
-            f"{view.id}  {view.title}  [{view.status}]  {_bar(view.progress)} {view.progress:.0%}"
+            f"{view.id}  {view.title}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
     return 0
 
@@ -891,7 +900,9 @@ def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
     left = "" if g.days_left is None else f" ({g.days_left} days left)"
     print(f"{g.id}. {g.title}  [{g.status}, {g.category}, {g.visibility}]")
-    print(f"Target: {target}{left}    Progress: {_bar(g.progress)} {g.progress:.0%}")
+    print(
+        f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"
+    )
     print(f"\nVision:  {g.vision or '-'}\nReality: {g.reality or '-'}")
     if g.milestones:
         print("\nMilestones:")
@@ -901,15 +912,17 @@ def _print_goal(g: Any) -> None:
     if g.decks:
         print("\nLinked decks:")
         for d in g.decks:
-            share = "-" if d.mature_share is None else f"{d.mature_share:.0%}"
-            recall = "-" if d.mean_retrievability is None else f"{d.mean_retrievability:.0%}"
+            share = present.percent(d.mature_share)
+            recall = present.percent(d.mean_retrievability)
             print(f"  {d.key}: {d.mature}/{d.cards} mature ({share}), recall today {recall}")
     if g.cadence:
         a = g.adherence
         if a is None or a.rate is None:
             print(f"\nPractice: {g.cadence}; no practice day planned yet")
         else:
-            print(f"\nPractice: {g.cadence}; kept {a.met} of {a.planned} days ({a.rate:.0%})")
+            print(
+                f"\nPractice: {g.cadence}; kept {a.met} of {a.planned} days ({present.percent(a.rate)})"
+            )
     if g.confidence_trend:
         trend = " -> ".join(str(c) for _, c in g.confidence_trend[-6:])
         warn = "  (falling: look at what changed)" if g.confidence_falling else ""
@@ -917,17 +930,7 @@ def _print_goal(g: Any) -> None:
     if g.check_in_due and g.status == "active":
         print(f'Check-in due: mastery goal checkin {g.id} CONFIDENCE "why"')
     if len(g.history) > 1:
-        print(f"\nProgress over time: {_spark([p.progress for p in g.history])}")
-
-
-def _bar(value: float, width: int = 10) -> str:
-    filled = round(max(0.0, min(1.0, value)) * width)
-    return "#" * filled + "-" * (width - filled)
-
-
-def _spark(values: list[float]) -> str:
-    ticks = "▁▂▃▄▅▆▇█"
-    return "".join(ticks[min(len(ticks) - 1, int(v * len(ticks)))] for v in values[-40:])
+        print(f"\nProgress over time: {present.spark([p.progress for p in g.history][-40:])}")
 
 
 def _journal(col: Any, args: argparse.Namespace) -> int:
@@ -1063,8 +1066,8 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             _print_json({**preview.to_dict(), "file": args.to})
         else:
             print(
-                f"Wrote {_count(preview.entry_count, 'shared entry', 'shared entries')} and "
-                f"{_count(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}"
+                f"Wrote {present.plural(preview.entry_count, 'shared entry', 'shared entries')} and "
+                f"{present.plural(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}"
             )
             print("Private entries, private goals and card text are never included.")
         return 0
@@ -1074,7 +1077,7 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             _print_json(report.to_dict())
             return 0
         print(
-            f"Feedback from {report.mentor_name}: {_count(report.added, 'new comment')}, "
+            f"Feedback from {report.mentor_name}: {present.plural(report.added, 'new comment')}, "
             f"{report.updated} updated, {report.unchanged} unchanged, "
             f"{report.withdrawn} withdrawn"
         )
@@ -1095,7 +1098,7 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         print(
             f"{verb} {m.name}: {added.added} new, {added.updated} changed, "
             f"{added.unchanged} unchanged, {added.removed} no longer shared; "
-            f"{_count(m.entries, 'entry', 'entries')} and {_count(m.goals, 'goal')} in all"
+            f"{present.plural(m.entries, 'entry', 'entries')} and {present.plural(m.goals, 'goal')} in all"
         )
         return 0
     if action == "list":
@@ -1140,7 +1143,7 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             note = " and your note" if preview.note else ""
             withdrawn = f", {len(preview.withdrawn)} withdrawn" if preview.withdrawn else ""
             print(
-                f"Wrote {_count(len(preview.comments), 'comment')}{withdrawn}{note} for "
+                f"Wrote {present.plural(len(preview.comments), 'comment')}{withdrawn}{note} for "
                 f"{preview.mentee.name} to {args.to}"
             )
         return 0
@@ -1163,14 +1166,14 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
         )
         return 0
     s = info.summary
-    retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
+    retention = present.percent(s.retention_30d)
     print(
         f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
         f"last activity {info.last_activity.isoformat()})"
     )
     print(
-        f"Review streak {_count(s.review_streak, 'day')} · journal streak "
-        f"{_count(s.journal_streak, 'day')} · {_count(s.reviews_30d, 'review')} in 30 days, "
+        f"Review streak {present.plural(s.review_streak, 'day')} · journal streak "
+        f"{present.plural(s.journal_streak, 'day')} · {present.plural(s.reviews_30d, 'review')} in 30 days, "
         f"retention {retention}"
     )
     for d in s.decks:
@@ -1179,7 +1182,9 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
         print(f"Your note: {info.note}")
     for g in goals:
         target = f", target {g.target.isoformat()}" if g.target else ""
-        print(f"\n{g.id}  {g.title}  [{g.status}{target}]  {_bar(g.progress)} {g.progress:.0%}")
+        print(
+            f"\n{g.id}  {g.title}  [{g.status}{target}]  {present.bar(g.progress)} {present.percent(g.progress)}"
+        )
         if g.vision:
             print(f"    Vision:  {g.vision}")
         if g.reality:
@@ -1216,10 +1221,6 @@ def _print_own_comments(comments: Sequence[Any]) -> None:
         print(f"    > {c.uid}: {first}")
         for line in rest:
             print(f"    > {line}")
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _highlighter() -> Any:
@@ -1310,7 +1311,7 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         else:
             print(
                 f"Created team {config.name} ({config.id}) in {config.folder} with "
-                f"{_count(len(config.decks), 'deck')}. Join it with: mastery team join "
+                f"{present.plural(len(config.decks), 'deck')}. Join it with: mastery team join "
                 f"{args.dir}"
             )
         return 0
@@ -1400,17 +1401,7 @@ def _print_json(data: Any) -> None:
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [headers] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
-        )
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
+    print(present.table(headers, rows))
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -1505,7 +1496,7 @@ def _workload(col: Any, args: argparse.Namespace) -> int:
                 f"{p.reviews_per_day:.0f}",
                 f"{p.minutes_per_day:.0f}",
                 f"{p.knowledge:,.0f}",
-                _bar(p.reviews_per_day / top) + mark,
+                present.bar(p.reviews_per_day / top) + mark,
             ]
         )
     print(

@@ -21,6 +21,7 @@ from mastery import settings as settings_mod
 from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
 from mastery.errors import ConflictError, MasteryError, NotFoundError, SearchError
+from mastery.query import CardQuery, parse_cards
 from mastery.states import (
     CONFIDENCE_NAMES,
     KIND_CRAM,
@@ -762,56 +763,68 @@ class Collection:
 
     def search_cards(
         self,
-        query: str = "",
+        query: str | CardQuery = "",
         *,
         deck: str | None = None,
         limit: int = 1000,
         now: datetime | None = None,
     ) -> list[CardView]:
-        """Cards matching a search: words match front or back; `tag:x`, `deck:x`,
-        `is:new|learning|review|due|suspended|leech` and `due:N` narrow it (all terms must
-        hold)."""
+        """Cards matching a search (the syntax is `mastery.query.parse_cards`: words on the
+        front or back, `tag:x`, `deck:x`, `is:...`, `due:N`; all terms must hold). Unknown
+        filters and decks raise `SearchError`."""
         clauses, params = self._search_clauses(query, deck=deck, now=now)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._cards(f"{where} ORDER BY d.name, c.position LIMIT {int(limit)}", params)
 
     def _search_clauses(
-        self, query: str, *, deck: str | None = None, now: datetime | None = None
+        self, query: str | CardQuery, *, deck: str | None = None, now: datetime | None = None
     ) -> tuple[list[str], list[Any]]:
         """The SQL conditions (on `card c JOIN deck d`) of a search, shared by the browser and
-        cram sessions. `due:N`: studied cards, not suspended, due before the learner's day N
-        days after today ends (`due:0` is what is due today); `due:soon` raises SearchError."""
+        cram sessions, from the one parser (`mastery.query`). `deck:x` matches part of a
+        deck's key or name and must match some deck (a typo is refused, not an empty list).
+        `due:N`: studied cards, not suspended, due before the learner's day N days after
+        today ends (`due:0` is what is due today)."""
+        wanted = parse_cards(query) if isinstance(query, str) else query
         clauses: list[str] = []
         params: list[Any] = []
         if deck:
             clauses.append("d.key = ?")
             params.append(deck)
-        for term in query.split():
-            lowered = term.lower()
-            if lowered.startswith("tag:") and len(term) > 4:
-                clauses.append("(' ' || c.tags || ' ') LIKE ?")
-                params.append(f"% {_like(term[4:])} %")
-            elif lowered.startswith("deck:") and len(term) > 5:
-                clauses.append("(d.key LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')")
-                params += [f"%{_like(term[5:])}%"] * 2
-            elif lowered.startswith("is:"):
-                clauses.append(_IS_FILTERS.get(lowered[3:], "0"))
-                if lowered == "is:due":
-                    params.append(to_ms(self.clock.next_day_start(now or utcnow())))
-            elif lowered.startswith("due:") and len(term) > 4:
-                days = term[4:]
-                if not (days.isascii() and days.isdigit()):
-                    raise SearchError(
-                        f"{term}: give a whole number of days, e.g. due:0 (due today) or due:7"
-                    )
-                ahead = min(int(days), 36500)  # the longest interval a card can have
-                today = self.clock.day_of(now or utcnow())
-                clauses.append(_IS_FILTERS["due"])
-                params.append(to_ms(self.clock.day_start(today + timedelta(days=ahead + 1))))
-            else:
-                clauses.append("(c.front LIKE ? ESCAPE '\\' OR c.back LIKE ? ESCAPE '\\')")
-                params += [f"%{_like(term)}%"] * 2
+        for word in wanted.words:
+            clauses.append("(c.front LIKE ? ESCAPE '\\' OR c.back LIKE ? ESCAPE '\\')")
+            params += [f"%{_like(word)}%"] * 2
+        for tag in wanted.tags:
+            clauses.append("(' ' || c.tags || ' ') LIKE ?")
+            params.append(f"% {_like(tag)} %")
+        for name in wanted.decks:
+            self._check_deck_filter(name)
+            clauses.append("(d.key LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')")
+            params += [f"%{_like(name)}%"] * 2
+        for state in wanted.states:
+            clauses.append(_IS_FILTERS[state])
+            if state == "due":
+                params.append(to_ms(self.clock.next_day_start(now or utcnow())))
+        if wanted.due_within is not None:
+            today = self.clock.day_of(now or utcnow())
+            clauses.append(_IS_FILTERS["due"])
+            ends = today + timedelta(days=wanted.due_within + 1)
+            params.append(to_ms(self.clock.day_start(ends)))
         return clauses, params
+
+    def _check_deck_filter(self, name: str) -> None:
+        """`deck:x` names no deck: say which decks there are (one line)."""
+        pattern = f"%{_like(name)}%"
+        hit = self.conn.execute(
+            "SELECT 1 FROM deck WHERE key LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' LIMIT 1",
+            (pattern, pattern),
+        ).fetchone()
+        if hit is None:
+            keys = [r[0] for r in self.conn.execute("SELECT key FROM deck ORDER BY key")]
+            known = ", ".join(f"deck:{k}" for k in keys[:8]) + (", ..." if len(keys) > 8 else "")
+            raise SearchError(
+                f"unknown deck deck:{name}; use "
+                + (known if keys else "a deck's key or name (no decks yet: mastery import FILE)")
+            )
 
     def suspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
         return self._set_suspended(list(card_ids), True, now or utcnow())
@@ -1198,7 +1211,7 @@ class Collection:
 
     # ------------------------------------------------------------------ cram and preview
     def _cram_where(
-        self, query: str, deck: str | None, now: datetime | None
+        self, query: str | CardQuery, deck: str | None, now: datetime | None
     ) -> tuple[str, list[Any]]:
         """A search's conditions without suspended cards, in cram order (see cram.py):
         studied cards by due time, then new cards (no due time) in deck order."""

@@ -50,8 +50,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, streak, to_ms, utcnow
-from mastery.errors import MasteryError, NotFoundError
+from mastery.errors import MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
+from mastery.query import JournalQuery, parse_journal
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -88,7 +89,6 @@ _TRANSLITERATE = str.maketrans(
         "þ": "th",
     }
 )
-_WORDS = re.compile(r'"([^"]+)"|(\S+)')
 
 
 class JournalFormatError(MasteryError):
@@ -450,7 +450,7 @@ class Journal:
 
     def search(
         self,
-        text: str | None = None,
+        text: str | JournalQuery | None = None,
         *,
         tag: str | Sequence[str] | None = None,
         goal: str | int | None = None,
@@ -461,12 +461,22 @@ class Journal:
     ) -> builtins.list[SearchHit]:
         """Entries matching every filter, newest first.
 
-        `text`: every word must appear in the title or body (case-insensitive, Unicode case
-        folding; ``"two words"`` in double quotes match as a phrase). `tag`: a tag or several,
-        all required. `goal`: linked to that goal (id or title prefix). `visibility`: private or
-        shared. `when`: a range phrase ("last week", "since 2026-10-01", "in march") or a
-        (start, end) pair of dates, inclusive.
+        `text` is a search line in the one syntax (`mastery.query.parse_journal`), or one
+        already parsed: every word must appear in the title or body (case-insensitive, Unicode
+        case folding; ``"two words"`` in double quotes match as a phrase), and it may hold the
+        filters `tag:x`, `goal:x`, `is:shared|private` and `when:"last week"`; an unknown
+        filter raises `SearchError`. The keyword arguments are the same filters (the CLI's options): `tag`: a
+        tag or several, all required. `goal`: linked to that goal (id or title prefix).
+        `visibility`: private or shared. `when`: a range phrase ("last week", "since
+        2026-10-01", "in march") or a (start, end) pair of dates, inclusive.
         """
+        wanted = text if isinstance(text, JournalQuery) else parse_journal(text or "")
+        if wanted.tags:
+            extra = [tag] if isinstance(tag, str) else list(tag or ())
+            tag = [*extra, *wanted.tags]
+        goal = _one("goal", goal, wanted.goal)
+        visibility = _one("is", visibility, wanted.visibility)
+        when = _one("when", when, wanted.when)
         clauses: builtins.list[str] = []
         params: builtins.list[Any] = []
         if visibility is not None:
@@ -488,7 +498,7 @@ class Journal:
             f"{where} ORDER BY e.day DESC, e.created_at DESC, e.id DESC", params
         )
         wanted_tags = _wanted_tags(tag)
-        words = _query_words(text or "")
+        words = _query_words(wanted.words)
         hits: builtins.list[SearchHit] = []
         for entry in entries:
             if wanted_tags and not wanted_tags <= {t.casefold() for t in entry.tags}:
@@ -910,13 +920,23 @@ def _fold_map(text: str) -> tuple[str, builtins.list[int]]:
     return "".join(out), index
 
 
-def _query_words(text: str) -> builtins.list[str]:
+def _query_words(terms: Sequence[str]) -> builtins.list[str]:
+    """The words and phrases of a search, folded for matching, each once."""
     words = []
-    for m in _WORDS.finditer(text):
-        word = _fold((m.group(1) or m.group(2)).strip())
+    for term in terms:
+        word = _fold(term.strip())
         if word and word not in words:
             words.append(word)
     return words
+
+
+def _one(key: str, given: Any, typed: str | None) -> Any:
+    """A filter given both as an option and in the search line must agree."""
+    if typed is None:
+        return given
+    if given is not None and str(given).casefold() != typed.casefold():
+        raise SearchError(f"one {key}: at a time")
+    return typed
 
 
 def _find(text: str, words: Sequence[str]) -> tuple[set[str], builtins.list[tuple[int, int]]]:

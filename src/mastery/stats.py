@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.days import to_ms, utcnow
 from mastery.errors import NotFoundError
 from mastery.states import MATURE_DAYS
@@ -540,15 +541,11 @@ def _cards(
 
 
 # ----------------------------------------------------------------------------- as text
-_TICKS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: Sequence[float]) -> str:
     """One character per value, scaled to the largest (a zero stays the lowest tick)."""
-    peak = max(values, default=0)
-    if not peak:
-        return _TICKS[0] * len(values)
-    return "".join(_TICKS[min(7, round(7 * v / peak))] for v in values)
+    return present.spark(values, top=None)
 
 
 def percent(figure: Retention) -> str:
@@ -556,16 +553,9 @@ def percent(figure: Retention) -> str:
     periods fits 80 columns), or "-" when there was nothing to measure."""
     rate = figure.rate
     if rate is None:
-        return "-"
-    return f"{rate:.0%} {_count(figure.passed)}/{_count(figure.total)}"
-
-
-def _count(n: int) -> str:
-    if n < 10_000:
-        return str(n)
-    if n < 1_000_000:
-        return f"{n // 1000}k"
-    return f"{n / 1_000_000:.1f}M"
+        return present.NONE
+    passed, total = present.short_count(figure.passed), present.short_count(figure.total)
+    return f"{present.percent(rate)} {passed}/{total}"
 
 
 def render_text(figures: Insight) -> str:
@@ -580,13 +570,15 @@ def render_text(figures: Insight) -> str:
             "",
         ]
     weeks = [sum(heat[max(0, i - 7) : i]) for i in range(len(heat), 0, -7)][::-1]
-    out.append(f"Reviews, last {len(heat)} days: {_n(sum(heat), 'answer')} on {_n(studied, 'day')}")
+    out.append(
+        f"Reviews, last {len(heat)} days: {present.plural(sum(heat), 'answer')} on {present.plural(studied, 'day')}"
+    )
     out.append(f"  by week  {sparkline(weeks)}")
     recent = figures.activity
     minutes = sum(d.minutes for d in recent)
     out.append(
         f"Reviews per day, last {len(recent)} days: "
-        f"{_n(sum(d.reviews for d in recent), 'answer')} in {minutes:.0f} min"
+        f"{present.plural(sum(d.reviews for d in recent), 'answer')} in {minutes:.0f} min"
     )
     out.append(f"  per day  {sparkline([d.reviews for d in recent])}")
     out.append(
@@ -624,10 +616,6 @@ def render_text(figures: Insight) -> str:
     out.append(_buckets("Stability", figures.stability))
     out.append(_buckets("Retrievability today", figures.retrievability))
     return "\n".join(out)
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _buckets(title: str, buckets: Sequence[Bucket]) -> str:

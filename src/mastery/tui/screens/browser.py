@@ -8,12 +8,14 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
+from mastery import present as fmt
 from mastery.collection import CardView
-from mastery.tui import format as fmt
+from mastery.errors import MasteryError
+from mastery.query import CARD_HELP
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
 
-SEARCH_HELP = "tag:x deck:x due:N is:new|learning|review|due|suspended|leech"
+SEARCH_HELP = CARD_HELP
 LIMIT = 1000
 
 
@@ -93,15 +95,28 @@ class BrowserScreen(MasteryScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self.search(event.value)
-        self.query_one("#cards", KeyTable).focus()
+        if self.search(event.value, loud=True):
+            self.query_one("#cards", KeyTable).focus()
 
-    def search(self, query: str, *, keep_cursor: bool = False) -> None:
+    def search(self, query: str, *, keep_cursor: bool = False, loud: bool = False) -> bool:
+        """List the cards the search box asks for. A search that cannot be read (`is:foo`,
+        `deck:nosuch`) is said on the count line, the box turns red and the list stays as it
+        was; `loud` (Enter) also notifies. Returns whether the search ran."""
         table = self.query_one("#cards", KeyTable)
+        box = self.query_one("#search", Input)
+        found = self.query_one("#found", Static)
         previous = table.cursor_key if keep_cursor else None
-        cards: list[CardView] = []
-        with self.domain_errors():
+        try:
             cards = self.col.search_cards(query, limit=LIMIT, now=self.now())
+        except MasteryError as exc:
+            box.add_class("-invalid")
+            found.add_class("-invalid")
+            found.update(str(exc))
+            if loud:
+                self.notify(str(exc), title="Search", severity="error", markup=False)
+            return False
+        box.remove_class("-invalid")
+        found.remove_class("-invalid")
         self._query = query
         table.clear()
         self._cards = {str(c.id): c for c in cards}
@@ -110,7 +125,6 @@ class BrowserScreen(MasteryScreen):
             table.add_row(*self._cells(card, widths), key=str(card.id))
         if previous in self._cards:
             table.move_cursor(row=list(self._cards).index(previous))
-        found = self.query_one("#found", Static)
         if not cards:
             found.update(
                 "No cards match. "
@@ -124,6 +138,7 @@ class BrowserScreen(MasteryScreen):
             found.update(f"The first {LIMIT} matching cards  ·  {SEARCH_HELP}")
         else:
             found.update(f"{fmt.plural(len(cards), 'card')}  ·  {SEARCH_HELP}")
+        return True
 
     def _cells(self, card: CardView, widths: dict[str, int]) -> tuple[Text, ...]:
         now = self.now()

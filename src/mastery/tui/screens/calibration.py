@@ -20,10 +20,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from mastery import present as fmt
 from mastery.calibration import MIN_ANSWERS, Calibration, calibration, deck_choices
 from mastery.collection import Collection
 from mastery.errors import MasteryError
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.calibration_chart import (
     level_rows,

@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
+from mastery import present as fmt
 from mastery.collection import CardInfo
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 
 
@@ -60,7 +60,7 @@ class CardInfoScreen(MasteryScreen):
             ("State", state),
             (
                 "Next due",
-                fmt.when(card.due, now, clock) + f" ({fmt.until(card.due, now)})"
+                fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})"
                 if card.due is not None and card.state != 0
                 else "not yet studied",
             ),
@@ -68,7 +68,7 @@ class CardInfoScreen(MasteryScreen):
             ("Difficulty", f"{card.difficulty:.1f} / 10" if card.difficulty is not None else "-"),
             (
                 "Retrievability now",
-                f"{info.retrievability:.0%}" if info.retrievability is not None else "-",
+                fmt.percent(info.retrievability),
             ),
             ("Reviews", f"{card.reps} ({fmt.plural(card.lapses, 'lapse')})"),
             ("Tags", " ".join(card.tags) or "-"),

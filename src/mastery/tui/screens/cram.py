@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from mastery import present as fmt
 from mastery.cram import SEARCH_HINT, nothing_to_cram
 from mastery.errors import MasteryError
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryModal
 
 

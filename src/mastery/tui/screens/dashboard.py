@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Footer, Header, Static
 
+from mastery import present as fmt
 from mastery.collection import DeckSummary, Stats
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable
@@ -158,7 +158,7 @@ class DashboardScreen(MasteryScreen):
             return Content.assemble(
                 ("All done for today.", "bold $text-success"),
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
-                f" ({fmt.until(stats.next_due, now)}).",
+                f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
         if stats.cards_new > stats.cards_suspended:
             return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")

@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Header, Static
 
-from mastery.tui import format as fmt
+from mastery import present as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.screens.review import CramScreen, ReviewScreen, Session, undo_step
 
@@ -69,7 +69,7 @@ class DoneScreen(MasteryScreen):
                 what = fmt.plural(left.total, "card")
                 text = (
                     f"{what} still to learn today; the next comes back "
-                    f"{fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)})."
+                    f"{fmt.when(next_due, now, clock)} ({fmt.due_in(next_due, now, clock)})."
                 )
             elif left.total:
                 text = (
@@ -77,9 +77,7 @@ class DoneScreen(MasteryScreen):
                     "sibling reviewed today or by the daily limits."
                 )
             elif next_due is not None:
-                text = (
-                    f"Next review: {fmt.when(next_due, now, clock)} ({fmt.until(next_due, now)})."
-                )
+                text = f"Next review: {fmt.when(next_due, now, clock)} ({fmt.due_in(next_due, now, clock)})."
             elif stats.cards_new:
                 text = "No reviews scheduled; more new cards tomorrow (see the daily limit in settings)."
             else:

@@ -17,16 +17,17 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Input, Static
 from textual.widgets.option_list import Option
 
+from mastery import present as fmt
 from mastery.dates import DateParseError, describe_date, parse_cadence, parse_date
 from mastery.errors import MasteryError
 from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVersion
 from mastery.journal import EntryView
-from mastery.tui import format as fmt
+from mastery.present import percent
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.goal_form import GoalDraft, GoalForm
 from mastery.tui.widgets.key_list import EntryList, KeyList, MilestoneList
-from mastery.tui.widgets.progress_chart import ProgressChart, bar, percent
+from mastery.tui.widgets.progress_chart import ProgressChart, bar
 
 FILTERS = (*STATUSES, "all")
 

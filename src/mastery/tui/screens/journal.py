@@ -1,7 +1,7 @@
 """The learning journal: a list of entries with a reader, search and filters, the editor, and
 quick capture.
 
-The search box takes words and filters in one line (`FILTER_HELP`):
+The search box takes words and filters in one line (`FILTER_HELP`, read by `mastery.query`):
 
     words "a phrase" tag:x goal:y is:shared|private when:"last week"
 
@@ -13,8 +13,6 @@ with spaces go in double quotes.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from textual.app import ComposeResult
@@ -25,82 +23,20 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 from textual.widgets.option_list import Option
 
+from mastery import present as fmt
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.journal import EntryView, Prompt, SearchHit
+from mastery.query import JOURNAL_HELP, JournalQuery, parse_journal
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.entry_editor import EntryDraft, EntryEditor
 from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.key_list import KeyList
 
-FILTER_HELP = 'words "a phrase" tag:x goal:x is:shared|private when:"last week"'
+FILTER_HELP = JOURNAL_HELP
 HIGHLIGHT = "bold reverse $text-warning"
 """How a search match is marked in the list (tests look for it)."""
 WIDE = 110  # from this many columns, the list and the reader sit side by side
-
-_TOKEN = re.compile(
-    r'(?P<key>tag|goal|is|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
-    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)',
-    re.IGNORECASE,
-)
-
-
-class FilterError(MasteryError):
-    """The search box holds something the journal filters cannot read."""
-
-
-@dataclass(frozen=True)
-class JournalFilter:
-    """The search box, read: text for `Journal.search` and its filters."""
-
-    text: str = ""
-    tags: tuple[str, ...] = ()
-    goal: str | None = None
-    visibility: str | None = None
-    when: str | None = None
-    parts: tuple[str, ...] = field(default=(), compare=False)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.text or self.tags or self.goal or self.visibility or self.when)
-
-
-def parse_filter(query: str) -> JournalFilter:
-    """Read the search box (see the module docstring); `FilterError` says what is wrong."""
-    if query.count('"') % 2:
-        raise FilterError('a double quote (") is not closed')
-    words: list[str] = []
-    tags: list[str] = []
-    goal = visibility = when = None
-    for m in _TOKEN.finditer(query):
-        if m["key"]:
-            key = m["key"].lower()
-            value = (m["quoted"] if m["quoted"] is not None else m["value"]).strip()
-            if not value:
-                raise FilterError(f'{key}: needs a value, e.g. {key}:"{_EXAMPLE[key]}"')
-            if key == "tag":
-                tags.append(value)
-            elif key == "goal":
-                if goal is not None:
-                    raise FilterError("one goal: at a time")
-                goal = value
-            elif key == "when":
-                if when is not None:
-                    raise FilterError("one when: at a time")
-                when = value
-            else:
-                if value.lower() not in ("shared", "private"):
-                    raise FilterError(f"is: takes shared or private, not {value!r}")
-                visibility = value.lower()
-        elif m["phrase"] is not None:
-            if m["phrase"].strip():
-                words.append(f'"{m["phrase"].strip()}"')
-        else:
-            words.append(m["word"])
-    return JournalFilter(" ".join(words), tuple(tags), goal, visibility, when)
-
-
-_EXAMPLE = {"tag": "fsrs", "goal": "Speak German", "is": "shared", "when": "last week"}
 
 
 def highlighted(text: str, spans: list[tuple[int, int]], style: str = "") -> Content:
@@ -109,10 +45,6 @@ def highlighted(text: str, spans: list[tuple[int, int]], style: str = "") -> Con
     for start, end in spans:
         content = content.stylize(HIGHLIGHT, start, end)
     return content
-
-
-def entries_word(count: int) -> str:
-    return "1 entry" if count == 1 else f"{count} entries"
 
 
 def goal_refs(entry: EntryView) -> tuple[str, ...]:
@@ -175,7 +107,7 @@ class JournalScreen(MasteryScreen):
         self._start_new = start_new
         self._hits: dict[str, SearchHit] = {}
         self._debounce: Timer | None = None
-        self._first: tuple[JournalFilter, list[SearchHit]] | None = None
+        self._first: tuple[JournalQuery, list[SearchHit]] | None = None
         self._found = Content("")
         self._reading: EntryView | None = None
 
@@ -223,11 +155,11 @@ class JournalScreen(MasteryScreen):
             self.search(self._query, keep=self._selected_key())
 
     # ------------------------------------------------------------------ searching
-    def _parsed(self) -> JournalFilter:
+    def _parsed(self) -> JournalQuery:
         try:
-            return parse_filter(self._query)
-        except FilterError:
-            return JournalFilter()
+            return parse_journal(self._query)
+        except MasteryError:
+            return JournalQuery()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "journal-filter":
@@ -263,22 +195,15 @@ class JournalScreen(MasteryScreen):
         self._show(hits, wanted, keep)
         return True
 
-    def _find(self, query: str) -> tuple[JournalFilter, list[SearchHit]]:
-        wanted = parse_filter(query)
-        hits = self.col.journal.search(
-            wanted.text or None,
-            tag=list(wanted.tags) or None,
-            goal=wanted.goal,
-            visibility=wanted.visibility,
-            when=wanted.when,
-            now=self.now(),
-        )
+    def _find(self, query: str) -> tuple[JournalQuery, list[SearchHit]]:
+        wanted = parse_journal(query)
+        hits = self.col.journal.search(wanted, now=self.now())
         return wanted, hits
 
     def refresh_data(self, keep: str | None = None) -> None:
         self.search(self._query, keep=keep or self._selected_key())
 
-    def _show(self, hits: list[SearchHit], wanted: JournalFilter, keep: str | None) -> None:
+    def _show(self, hits: list[SearchHit], wanted: JournalQuery, keep: str | None) -> None:
         self._hits = {str(h.entry.id): h for h in hits}
         today = self.col.clock.day_of(self.now())
         screen_width = self.app.size.width
@@ -290,7 +215,7 @@ class JournalScreen(MasteryScreen):
         self.set_class(not hits, "-empty")
         if wanted.empty:
             self._found = Content.assemble(
-                entries_word(total),
+                fmt.plural(total, "entry", "entries"),
                 (", newest first  ·  ", "dim"),
                 ("/", "bold $text-accent"),
                 (" search  ", "dim"),

@@ -19,9 +19,7 @@ the cursor (earlier comments can be edited with `e` or deleted with `d` in the s
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,90 +34,32 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from mastery import present as fmt
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.mentor import Comment, FeedbackPreview, MenteeSummary, SharedEntry, SharedGoal
-from mastery.tui import format as fmt
+from mastery.query import SHARED_HELP, JournalQuery, parse_shared
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
-from mastery.tui.screens.mentor import CSS, FileActionScreen, count, file_path, percent, slug
+from mastery.tui.screens.mentor import CSS, FileActionScreen, file_path, slug
 from mastery.tui.widgets.feedback import FeedbackList, first_line, short_date
 from mastery.tui.widgets.key_list import KeyList
+from mastery.tui.widgets.progress_chart import bar
 from mastery.tui.widgets.table import KeyTable
 
 if TYPE_CHECKING:
     from mastery.tui.app import MasteryApp
 
-FILTER_HELP = 'tag:x goal:x when:"last week" words'
+FILTER_HELP = SHARED_HELP
 EMPTY = "No mentees yet: ask your mentee for a bundle, then run `mastery mentor add FILE`"
 UNREAD_MARK = "●"
 """How an unread entry is marked in the reader (tests look for it)."""
 
-_TOKEN = re.compile(
-    r'(?P<key>tag|goal|when):(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
-    r'|"(?P<phrase>[^"]*)"|(?P<word>\S+)',
-    re.IGNORECASE,
-)
 
-
-class FilterError(MasteryError):
-    """The reader's filter box holds something it cannot read."""
-
-
-@dataclass(frozen=True)
-class ReaderFilter:
-    """The filter box, read."""
-
-    words: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    goal: str | None = None
-    when: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.words or self.tags or self.goal or self.when)
-
-    def matches(self, entry: SharedEntry) -> bool:
-        """Whether every word is in the entry's title or text (tags, goal and when are the
-        domain's filters)."""
-        text = f"{entry.title}\n{entry.body}".casefold()
-        return all(word.casefold() in text for word in self.words)
-
-
-def parse_filter(query: str) -> ReaderFilter:
-    """Read the filter box (see the module docstring); `FilterError` says what is wrong."""
-    if query.count('"') % 2:
-        raise FilterError('a double quote (") is not closed')
-    words: list[str] = []
-    tags: list[str] = []
-    goal = when = None
-    for m in _TOKEN.finditer(query):
-        if m["key"]:
-            key = m["key"].lower()
-            value = (m["quoted"] if m["quoted"] is not None else m["value"]).strip()
-            if not value:
-                example = {"tag": "grammar", "goal": "g-1", "when": '"last week"'}[key]
-                raise FilterError(f"{key}: needs a value, e.g. {key}:{example}")
-            if key == "tag":
-                tags.append(value)
-            elif key == "goal":
-                if goal is not None:
-                    raise FilterError("one goal: at a time")
-                goal = value
-            else:
-                if when is not None:
-                    raise FilterError("one when: at a time")
-                when = value
-        elif m["phrase"] is not None:
-            if m["phrase"].strip():
-                words.append(m["phrase"].strip())
-        else:
-            words.append(m["word"])
-    return ReaderFilter(tuple(words), tuple(tags), goal, when)
-
-
-def bar(share: float, width: int = 10) -> Content:
-    filled = round(share * width)
-    return Content.assemble(("█" * filled, "$success"), ("░" * (width - filled), "$text-disabled"))
+def matches(wanted: JournalQuery, entry: SharedEntry) -> bool:
+    """Whether every word is in the entry's title or text (tags, goal and when are the
+    domain's filters)."""
+    text = f"{entry.title}\n{entry.body}".casefold()
+    return all(word.casefold() in text for word in wanted.words)
 
 
 def summary_lines(mentee: MenteeSummary) -> list[Content]:
@@ -135,7 +75,7 @@ def summary_lines(mentee: MenteeSummary) -> list[Content]:
         Content.assemble(
             ("30 days    ", label),
             fmt.plural(s.reviews_30d, "review"),
-            f" · retention {percent(s.retention_30d)}",
+            f" · retention {fmt.percent(s.retention_30d)}",
         ),
     ]
     if s.decks:
@@ -175,7 +115,7 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
         verb = "Added" if report.new_mentee else "Updated"
         return (
             f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
-            f"{report.removed} no longer shared; {count(m.entries, 'entry', 'entries')} "
+            f"{report.removed} no longer shared; {fmt.plural(m.entries, 'entry', 'entries')} "
             f"and {fmt.plural(m.goals, 'goal')} in all."
         )
 
@@ -422,7 +362,7 @@ class MenteeScreen(MenteeAbout):
         box = self.query_one("#reader-filter", Input)
         mentor = self.col.mentor
         try:
-            wanted = parse_filter(query)
+            wanted = parse_shared(query)
             mentee = mentor.mentee(self._mentee_id)
             entries = mentor.mentee_entries(
                 mentee,
@@ -442,12 +382,12 @@ class MenteeScreen(MenteeAbout):
         self._query = query
         self.mentee = mentee
         self.sub_title = f"Mentee {mentee.name}"
-        entries = [e for e in entries if wanted.matches(e)]
+        entries = [e for e in entries if matches(wanted, e)]
         self._show(goals, entries, wanted, total)
         return True
 
     def _show(
-        self, goals: list[SharedGoal], entries: list[SharedEntry], wanted: ReaderFilter, total: int
+        self, goals: list[SharedGoal], entries: list[SharedEntry], wanted: JournalQuery, total: int
     ) -> None:
         listing = self.query_one("#reader-items", KeyList)
         keep = listing.highlighted_id
@@ -466,7 +406,7 @@ class MenteeScreen(MenteeAbout):
             found = Content.assemble(
                 (name, "bold"),
                 f" · {fmt.plural(len(goals), 'goal')} · ",
-                count(total, "entry", "entries"),
+                fmt.plural(total, "entry", "entries"),
                 (f" ({unread} unread)" if unread else "", "bold $text-warning"),
                 ("  ·  ", "dim"),
                 ("/", "bold $text-accent"),
@@ -474,7 +414,7 @@ class MenteeScreen(MenteeAbout):
             )
         else:
             found = Content.assemble(
-                (f"{len(entries)} of {count(total, 'entry', 'entries')} match", "bold"),
+                (f"{len(entries)} of {fmt.plural(total, 'entry', 'entries')} match", "bold"),
                 ("  ·  ", "dim"),
                 (FILTER_HELP, "dim"),
             )
@@ -542,7 +482,7 @@ class MenteeScreen(MenteeAbout):
             (goal.title, "bold"),
         )
         done = sum(m.done for m in goal.milestones)
-        facts = [f"{goal.progress:.0%}"]
+        facts = [fmt.percent(goal.progress)]
         if goal.status != "active":
             facts.append(goal.status)
         if goal.milestones:
@@ -551,7 +491,7 @@ class MenteeScreen(MenteeAbout):
             facts.append(f"by {goal.target.isoformat()}")
         second = Content.assemble(
             " " * 14,
-            bar(goal.progress),
+            bar(goal.progress, 10),
             (" " + " · ".join(facts), "dim"),
             (
                 f" · {fmt.plural(len(goal.comments), 'comment')}" if goal.comments else "",
@@ -785,7 +725,9 @@ class SharedGoalScreen(MenteeAbout):
         lines: list[Content] = [
             Content.styled(goal.title, "bold"),  # user text
             Content.assemble(
-                bar(goal.progress), f" {goal.progress:.0%}  ", (" · ".join(facts), "dim")
+                bar(goal.progress, 10),
+                f" {fmt.percent(goal.progress)}  ",
+                (" · ".join(facts), "dim"),
             ),
             Content(""),
             Content.styled("Vision", head),

@@ -31,10 +31,10 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from mastery import present as fmt
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.mentor import BundlePreview, FeedbackReport, MentorNote
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.feedback import NEW_MARK, short_date
 
@@ -58,15 +58,6 @@ def file_path(text: str) -> Path:
 def size_text(text: str) -> str:
     size = len(text.encode("utf-8"))
     return f"{size} bytes" if size < 1024 else f"{size / 1024:.1f} kB"
-
-
-def count(n: int, one: str, many: str) -> str:
-    """How many of something: "1 shared entry", "3 shared entries"."""
-    return f"{n} {one if n == 1 else many}"
-
-
-def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
 
 
 class ExportScreen(MasteryScreen):
@@ -201,7 +192,7 @@ class ExportScreen(MasteryScreen):
         self.query_one("#export-status", Static).update(
             Content.assemble(
                 ("Will write ", "bold"),
-                count(preview.entry_count, "shared entry", "shared entries"),
+                fmt.plural(preview.entry_count, "shared entry", "shared entries"),
                 ", ",
                 fmt.plural(preview.goal_count, "shared goal"),
                 f" and your summary ({size_text(preview.text)}). ",
@@ -247,7 +238,7 @@ class ExportScreen(MasteryScreen):
                 Content.assemble(
                     "  ",
                     (goal.title, "bold"),
-                    f"  {goal.progress:.0%} · {goal.status}",
+                    f"  {fmt.percent(goal.progress)} · {goal.status}",
                     f" · {fmt.plural(len(goal.milestones), 'milestone')}",
                 )
             )
@@ -260,7 +251,7 @@ class ExportScreen(MasteryScreen):
             ),
             Content(
                 f"  {fmt.plural(s.reviews_30d, 'review')} in the last 30 days · "
-                f"retention {percent(s.retention_30d)}"
+                f"retention {fmt.percent(s.retention_30d)}"
             ),
         ]
         if not s.decks:

@@ -22,11 +22,11 @@ from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Header, Markdown, Rule, Static
 
+from mastery import present as fmt
 from mastery.collection import RATING_NAMES, CardView
 from mastery.cram import CramQueue
 from mastery.errors import ConflictError, DatabaseBusyError, MasteryError
 from mastery.states import CONFIDENCE_NAMES
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
 

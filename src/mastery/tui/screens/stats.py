@@ -19,10 +19,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Header, Select, Static
 
+from mastery import present as fmt
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.stats import RETENTION_PERIODS, DeckRetention, Insight, insight, percent
-from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.bar_chart import BarList, ColumnChart
 from mastery.tui.widgets.heatmap import Heatmap
@@ -43,11 +43,6 @@ EMPTY_DECK = (
     "No reviews in this deck yet: its figures appear once you review it (Escape, then Enter "
     "on the deck in the dashboard). Press d to pick another deck."
 )
-
-
-def count(n: int, noun: str) -> str:
-    """1,234 answers / 1 answer."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def retention_table(rows: list[DeckRetention]) -> Content:
@@ -203,7 +198,7 @@ class StatsScreen(MasteryScreen):
         self._head(
             "#stats-heat-head",
             f"Reviews, last {len(heat)} days",
-            f"{count(answers, 'answer')} on {count(days, 'day')}",
+            f"{fmt.plural(answers, 'answer')} on {fmt.plural(days, 'day')}",
         )
         self.query_one("#stats-heatmap", Heatmap).show([(d.day, d.reviews) for d in heat])
 
@@ -222,7 +217,7 @@ class StatsScreen(MasteryScreen):
         self._head(
             "#stats-daily-head",
             f"Reviews per day, last {len(recent)} days",
-            f"{count(sum(d.reviews for d in recent), 'answer')} in {fmt.duration(ms)}",
+            f"{fmt.plural(sum(d.reviews for d in recent), 'answer')} in {fmt.duration(ms)}",
         )
         self.query_one("#stats-daily", ColumnChart).show(
             [d.reviews for d in recent],
@@ -241,7 +236,9 @@ class StatsScreen(MasteryScreen):
         self._head(
             "#stats-forecast-head",
             f"Due in the next {len(due)} days",
-            f"{count(sum(f.total for f in due), 'card')}, {due[0].total:,} today" if due else "",
+            f"{fmt.plural(sum(f.total for f in due), 'card')}, {due[0].total:,} today"
+            if due
+            else "",
         )
         self.query_one("#stats-forecast", ColumnChart).show(
             [f.total for f in due],

@@ -12,22 +12,19 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
+from mastery import present
 from mastery.calibration import MIN_ANSWERS, LevelFigures, PeriodScore, RetrievabilityBin, Score
 
 BAR = 20  # cells of a recall bar: 5 points each
 HALF = 10  # cells on each side of a diverging score bar
 SCALE = 0.5  # a full half bar is 50 points of over- or underconfidence
-_EIGHTHS = " ▏▎▍▌▋▊▉█"
 MARK = "│"
 EMPTY = "·"
 
 
 def bar(value: float | None, width: int = BAR) -> str:
     """`value` (0..1) as a bar of `width` cells in eighth blocks, padded with dots."""
-    eighths = round(max(0.0, min(1.0, value or 0.0)) * width * 8)
-    full, part = divmod(eighths, 8)
-    text = "█" * full + (_EIGHTHS[part] if part else "")
-    return text + EMPTY * (width - len(text))
+    return present.bar(value, width, EMPTY)
 
 
 def marked_bar(value: float | None, mark: float | None, width: int = BAR) -> str:
@@ -49,25 +46,13 @@ def diverging_bar(value: float | None, half: int = HALF, scale: float = SCALE) -
     return length.rstrip()[::-1].rjust(half) + MARK + " " * half
 
 
-def fmt_answers(count: int) -> str:
-    return "1 answer" if count == 1 else f"{count:,} answers"
-
-
-def signed(points: int | None) -> str:
-    return "-" if points is None else f"{points:+d}"
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
 def level_rows(levels: Sequence[LevelFigures]) -> Content:
     """One row per confidence level: what it claims, how often it was right, the bar."""
     name_width = max(len(lv.name) for lv in levels)
     rows = [
         Content.assemble(
             (lv.name.ljust(name_width), "bold"),
-            f"  said {lv.stated:>4.0%}  recalled {percent(lv.recall_rate):>4}  ",
+            f"  said {lv.stated:>4.0%}  recalled {present.percent(lv.recall_rate):>4}  ",
             marked_bar(lv.recall_rate, lv.stated),
             f"  {lv.answers:>5}",
         )
@@ -90,7 +75,7 @@ def score_line(label: str, score: Score) -> Content:
     return Content.assemble(
         (f"{label}: ", "bold"),
         (score.verdict, style),
-        f" ({signed(score.points)}, {fmt_answers(score.answers)})",
+        f" ({present.signed(score.points)}, {present.plural(score.answers, 'answer')})",
     )
 
 
@@ -119,7 +104,7 @@ def score_rows(rows: Sequence[tuple[str, Score]], label_width: int = 16) -> Cont
         lines.append(
             Content.assemble(
                 name.ljust(label_width),
-                f" {signed(score.points):>4} ",
+                f" {present.signed(score.points):>4} ",
                 diverging_bar(score.value),
                 f" {score.answers:>5}  ",
                 (short_verdict(score), "dim"),
@@ -145,7 +130,7 @@ def reliability_rows(bins: Sequence[RetrievabilityBin]) -> Content:
     )
     rows = [
         Content.assemble(
-            f"{b.label:<9}  {percent(b.predicted):>4}  {percent(b.actual):>8}  {b.count:>7,}  ",
+            f"{b.label:<9}  {present.percent(b.predicted):>4}  {present.percent(b.actual):>8}  {b.count:>7,}  ",
             marked_bar(b.actual, b.predicted),
         )
         for b in bins

@@ -12,22 +12,16 @@ from datetime import date, timedelta
 from textual.content import Content
 from textual.widget import Widget
 
+from mastery import present
+
 _EIGHTHS = " ▁▂▃▄▅▆▇█"  # vertical: 0 to 8 eighths of a cell
-_PARTIAL = " ▏▎▍▌▋▊▉"  # horizontal: 0 to 7 eighths of a cell
 
 
-def percent(value: float | None) -> str:
-    """0.456 -> "46%"; None -> "-"."""
-    return "-" if value is None else f"{round(value * 100)}%"
-
-
-def bar(value: float, width: int, style: str = "$text-success") -> Content:
-    """A horizontal bar `width` cells wide, filled to `value` (0..1) in eighths of a cell."""
-    value = min(1.0, max(0.0, value))
-    eighths = round(value * width * 8)
-    full, part = divmod(eighths, 8)
-    filled = "█" * full + (_PARTIAL[part] if part and full < width else "")
-    return Content.assemble((filled, style), ("░" * (width - len(filled)), "dim"))
+def bar(value: float | None, width: int, style: str = "$text-success") -> Content:
+    """A horizontal bar `width` cells wide, filled to `value` (0..1) in eighths of a cell
+    (`present.bar`, coloured)."""
+    filled, rest = present.bar_parts(value, width)
+    return Content.assemble((filled, style), ("░" * len(rest), "dim"))
 
 
 def daily_series(
