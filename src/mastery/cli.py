@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="show or change a setting")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
+    p.add_argument("--reset", action="store_true", help="put KEY back to its default")
     _json_flag(p)
     return parser
 
@@ -470,7 +471,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     with _open(args) as col:
         handler = _COMMANDS[command]
-        return handler(col, args)
+        try:
+            return handler(col, args)
+        finally:
+            _print_setting_warnings(col)
+
+
+def _print_setting_warnings(col: Any) -> None:
+    """Stored settings found invalid (and replaced by their defaults): one line each."""
+    for line in col.settings_warnings:
+        print(f"mastery: warning: {line}", file=sys.stderr)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -771,6 +781,12 @@ def _backup(col: Any, args: argparse.Namespace) -> int:
 
 
 def _config(col: Any, args: argparse.Namespace) -> int:
+    if args.reset:
+        if not args.key or args.value is not None:
+            raise MasteryError("--reset takes one setting: mastery config --reset KEY")
+        value = col.reset_setting(args.key)
+        print(json.dumps(value) if args.json else f"{args.key} = {value} (the default)")
+        return 0
     if args.key and args.value is not None:
         value = col.set_setting(args.key, args.value)
         print(json.dumps(value) if args.json else f"{args.key} = {value}")

@@ -49,6 +49,7 @@ __all__ = [
     "loads_toml",
     "read_bounded",
     "read_text_bounded",
+    "shown",
 ]
 
 MiB = 1024 * 1024
@@ -78,8 +79,8 @@ def _human_size(n: int) -> str:
     return f"{n / MiB:g} MiB" if n >= MiB else f"{n / 1024:g} KiB" if n >= 1024 else f"{n} bytes"
 
 
-def _show(value: object, limit: int = 40) -> str:
-    """A value for an error message: repr, cut short (a 5,000-digit number must not be echoed)."""
+def shown(value: object, limit: int = 40) -> str:
+    """A value for an error message: its repr, cut short (5,000 digits must not be echoed)."""
     text = repr(value) if not isinstance(value, int) or abs(value) < 10**limit else "a huge number"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -157,13 +158,13 @@ def loads_json(text: str | bytes, *, source: str | Path, max_depth: int = MAX_DE
 
     def parse_int(digits: str) -> int:
         if len(digits.lstrip("-")) > _INT_DIGITS:
-            raise InputError(source, None, f"number {_show(digits)} is too large")
+            raise InputError(source, None, f"number {shown(digits)} is too large")
         return check_int(int(digits), source=source)
 
     def parse_float(text: str) -> float:
         number = float(text)
         if not math.isfinite(number):
-            raise InputError(source, None, f"number {_show(text)} is too large")
+            raise InputError(source, None, f"number {shown(text)} is too large")
         return number
 
     def parse_constant(name: str) -> float:
@@ -233,14 +234,14 @@ def check_int(
     if isinstance(value, str):
         text = value.strip()
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise InputError(source, field, f"expected a whole number, got {_show(value)}")
+            raise InputError(source, field, f"expected a whole number, got {shown(value)}")
         if len(text.lstrip("+-")) > max(len(str(abs(lo))), len(str(abs(hi)))):
             raise InputError(source, field, f"must be from {lo} to {hi} (got a longer number)")
         value = int(text)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(source, field, f"expected a whole number, got {_show(value)}")
+        raise InputError(source, field, f"expected a whole number, got {shown(value)}")
     if not lo <= value <= hi:
-        raise InputError(source, field, f"must be from {lo} to {hi}, got {_show(value)}")
+        raise InputError(source, field, f"must be from {lo} to {hi}, got {shown(value)}")
     return value
 
 
@@ -254,20 +255,20 @@ def check_float(
 ) -> float:
     """`value` as a finite float within `lo..hi` (either may be None): NaN and ±inf refused."""
     if isinstance(value, bool):
-        raise InputError(source, field, f"expected a number, got {_show(value)}")
+        raise InputError(source, field, f"expected a number, got {shown(value)}")
     try:
         number = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(source, field, f"expected a number, got {_show(value)}") from None
+        raise InputError(source, field, f"expected a number, got {shown(value)}") from None
     if not math.isfinite(number):
-        raise InputError(source, field, f"must be a finite number, got {_show(value)}")
+        raise InputError(source, field, f"must be a finite number, got {shown(value)}")
     if (lo is not None and number < lo) or (hi is not None and number > hi):
         span = (
             f"from {lo:g} to {hi:g}"
             if lo is not None and hi is not None
             else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
         )
-        raise InputError(source, field, f"must be {span}, got {_show(number)}")
+        raise InputError(source, field, f"must be {span}, got {shown(number)}")
     return number
 
 
@@ -285,17 +286,17 @@ def check_date(
     traceback; so do dates outside `MIN_DATE..MAX_DATE`.
     """
     if isinstance(value, datetime):
-        raise InputError(source, field, f"expected a date (YYYY-MM-DD), got {_show(value)}")
+        raise InputError(source, field, f"expected a date (YYYY-MM-DD), got {shown(value)}")
     if isinstance(value, str):
         text = value.strip()
         if not _ISO_DATE.fullmatch(text):
-            raise InputError(source, field, f"date must be YYYY-MM-DD, not {_show(value)}")
+            raise InputError(source, field, f"date must be YYYY-MM-DD, not {shown(value)}")
         try:
             value = date.fromisoformat(text)
         except ValueError:
-            raise InputError(source, field, f"{_show(text)} is not a valid date") from None
+            raise InputError(source, field, f"{shown(text)} is not a valid date") from None
     if not isinstance(value, date):
-        raise InputError(source, field, f"expected a date (YYYY-MM-DD), got {_show(value)}")
+        raise InputError(source, field, f"expected a date (YYYY-MM-DD), got {shown(value)}")
     if not lo <= value <= hi:
         raise InputError(
             source,
@@ -321,13 +322,13 @@ def check_datetime(
     if isinstance(value, str):
         text = value.strip()
         if len(text) > 40:
-            raise InputError(source, field, f"not an ISO 8601 time: {_show(value)}")
+            raise InputError(source, field, f"not an ISO 8601 time: {shown(value)}")
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            raise InputError(source, field, f"not an ISO 8601 time: {_show(value)}") from None
+            raise InputError(source, field, f"not an ISO 8601 time: {shown(value)}") from None
     if not isinstance(value, datetime):
-        raise InputError(source, field, f"expected a time, got {_show(value)}")
+        raise InputError(source, field, f"expected a time, got {shown(value)}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InputError(source, field, f"time {value.isoformat()} has no time zone offset")
     try:
