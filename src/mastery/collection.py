@@ -358,7 +358,13 @@ class Collection:
         """
         self._settings = None
         rows = self.conn.execute("SELECT key, value FROM setting").fetchall()
-        _, problems = settings_mod.load(rows)
+        values, problems = settings_mod.load(rows)
+        if values["fsrs_parameters"]:  # py-fsrs's own bounds (loads fsrs: only for custom ones)
+            try:
+                self._check_parameters(values["fsrs_parameters"])
+            except settings_mod.SettingValueError as exc:
+                raw = dict(rows)["fsrs_parameters"]
+                problems.append(settings_mod.StoredProblem("fsrs_parameters", raw, exc.reason))
         if problems:
             try:
                 with self.db.transaction() as conn:
@@ -447,8 +453,8 @@ class Collection:
         checked) give FSRS's defaults and a warning instead of crashing every review."""
         try:
             self._check_parameters(parameters)
-        except settings_mod.SettingError as exc:
-            self._warn_setting(f"{source}: {exc}; using FSRS's default parameters")
+        except settings_mod.SettingValueError as exc:
+            self._warn_setting(f"{source}: {exc.reason}; using FSRS's default parameters")
             parameters = ()
         return self._build_scheduler(parameters)
 
@@ -502,7 +508,11 @@ class Collection:
                 lines = [ln.strip() for ln in str(exc).splitlines() if "parameters[" in ln]
                 first = lines[0] if lines else str(exc).splitlines()[0]
                 more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-                raise settings_mod.SettingError(f"FSRS parameters refused: {first}{more}") from None
+                raise settings_mod.SettingValueError(
+                    "fsrs_parameters",
+                    f"refused by FSRS: {first}{more}",
+                    settings_mod.SETTINGS["fsrs_parameters"].allowed + " within FSRS's bounds",
+                ) from None
 
     def fsrs_parameters(self, deck_key: str | None = None) -> tuple[float, ...]:
         """The FSRS weights in force: the deck's own, else the profile's, else the defaults."""
