@@ -1029,7 +1029,7 @@ class PromptModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: Annotated[str, Field(pattern=_PROMPT_KEY.pattern, max_length=64)]
+    key: Annotated[str, Field(pattern=f"^{_PROMPT_KEY.pattern}$", max_length=64)]
     name: Annotated[str, AfterValidator(_required), Field(max_length=200)]
     description: Annotated[str, Field(max_length=1000)] = ""
     template: Annotated[str, AfterValidator(_required), Field(max_length=100_000)]
