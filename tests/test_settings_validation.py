@@ -259,3 +259,19 @@ async def test_the_app_says_a_stored_value_was_reset_and_reviews(
             await pilot.press("space", "3")
             await pilot.pause()
         assert review_count(col) == 1
+
+
+def test_an_app_that_stops_on_an_error_exits_non_zero(col, monkeypatch) -> None:
+    """A crash in the TUI used to end `mastery review` with status 0."""
+    from mastery.tui import app as app_module
+    from mastery.tui.screens.dashboard import DashboardScreen
+
+    def broken(self):  # noqa: ANN001, ANN202
+        raise RuntimeError("boom")
+
+    original = app_module.MasteryApp.run
+    monkeypatch.setattr(DashboardScreen, "compose", broken)
+    monkeypatch.setattr(
+        app_module.MasteryApp, "run", lambda self: original(self, headless=True, size=SIZE)
+    )
+    assert app_module.run_app(col) == 1

@@ -454,10 +454,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         try:
             if command == "review" and args.deck:
                 col.deck(args.deck)  # fail before the screen opens
-            run_app(col, start_review=command == "review", deck_key=getattr(args, "deck", None))
+            status = run_app(
+                col, start_review=command == "review", deck_key=getattr(args, "deck", None)
+            )
+            return status or 0  # non-zero when the app stopped on an error
         finally:
             col.close()
-        return 0
     if command == "mentor" and args.mentor_command == "open":
         col = _open(args)
         try:
@@ -465,10 +467,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                 col.mentor.mentee(args.name)  # an unknown name fails before the screen opens
             from mastery.tui.app import run_app
 
-            run_app(col, start_screen="mentees", mentee=args.name)
+            return run_app(col, start_screen="mentees", mentee=args.name) or 0
         finally:
             col.close()
-        return 0
     with _open(args) as col:
         handler = _COMMANDS[command]
         try:
@@ -680,8 +681,7 @@ def _cram(col: Any, args: argparse.Namespace) -> int:
         raise NotFoundError(nothing_to_cram(query or "all cards"))  # before the screen opens
     from mastery.tui.app import run_app
 
-    run_app(col, cram_query=query)
-    return 0
+    return run_app(col, cram_query=query) or 0
 
 
 def _excerpt(text: str, width: int) -> str:

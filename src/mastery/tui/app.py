@@ -453,13 +453,17 @@ def run_app(
     start_screen: str | None = None,
     mentee: str | None = None,
     cram_query: str | None = None,
-) -> None:
-    """Run the TUI on an open collection until the learner quits (see `MasteryApp`)."""
-    MasteryApp(
+) -> int:
+    """Run the TUI on an open collection until the learner quits (see `MasteryApp`); returns
+    the exit status: 1 when the app stopped on an unhandled error (Textual has printed it),
+    so a crash is never reported to the shell as success."""
+    app = MasteryApp(
         collection,
         start_review=start_review,
         deck_key=deck_key,
         start_screen=start_screen,
         mentee=mentee,
         cram_query=cram_query,
-    ).run()
+    )
+    app.run()
+    return app.return_code or 0
