@@ -122,3 +122,12 @@ def test_a_huge_journal_file_is_refused(capsys, tmp_path: Path) -> None:
         handle.truncate(20 * 1024 * 1024)
     code, _, err = run(capsys, "journal", "import", str(big))
     assert code == 2 and "too large" in err and err.count("\n") == 1
+
+
+def test_a_huge_entry_on_stdin_is_refused(capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("x" * (16 * 1024 * 1024 + 1)))
+    code, _, err = run(capsys, "journal", "add")
+    assert code == 2 and "too large" in err and err.count("\n") == 1
+    assert "No entries" in run(capsys, "journal", "list")[1]

@@ -927,7 +927,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         body = args.text
         if body is None:
             template = journal.template(args.prompt) if args.prompt else ""
-            body = sys.stdin.read() if not sys.stdin.isatty() else _edit_text(template)
+            body = _read_stdin() if not sys.stdin.isatty() else _edit_text(template)
         entry = journal.add(
             body,
             day=args.date,
@@ -1244,9 +1244,24 @@ def _edit_text(template: str) -> str:
             raise MasteryError(
                 f"the editor ({editor}) exited with status {result.returncode}; nothing saved"
             )
-        return Path(name).read_text(encoding="utf-8")
+        from mastery.limits import MAX_TEXT_BYTES, read_text_bounded
+
+        return read_text_bounded(name, MAX_TEXT_BYTES, source="the edited entry")
     finally:
         Path(name).unlink(missing_ok=True)
+
+
+def _read_stdin() -> str:
+    """An entry piped in, refused (one line) beyond the size a journal file may have."""
+    from mastery.errors import InputError
+    from mastery.limits import MAX_TEXT_BYTES
+
+    text = sys.stdin.read(MAX_TEXT_BYTES + 1)
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(
+            "stdin", None, f"the entry is too large (at most {MAX_TEXT_BYTES} characters)"
+        )
+    return text
 
 
 def _deck(args: argparse.Namespace) -> int:
