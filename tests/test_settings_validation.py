@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import DECK
 from test_tui_helpers import SIZE, add_deck, make_app, review_count
 from test_tui_settings import open_settings, type_into
@@ -142,6 +144,8 @@ STORED_INVALID = [
     ("reviews_per_day", "[" * 100_000),
     ("rollover_hour", '"four"'),
     ("timezone", '"Mars/Olympus"'),
+    ("timezone", "5"),
+    ("leech_action", "null"),
     ("enable_fuzz", "3"),
     ("fsrs_parameters", "[1, 2, 3]"),
     ("fsrs_parameters", json.dumps([100.0] * 21)),  # out of py-fsrs's bounds
@@ -275,3 +279,32 @@ def test_an_app_that_stops_on_an_error_exits_non_zero(col, monkeypatch) -> None:
         app_module.MasteryApp, "run", lambda self: original(self, headless=True, size=SIZE)
     )
     assert app_module.run_app(col) == 1
+
+
+# ----------------------------------------------------------------------------- properties
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(list(settings_mod.SETTINGS)), value=JSON | st.text())
+def test_loading_any_stored_value_never_raises_and_gives_a_valid_value(key, value) -> None:
+    for raw in (json.dumps(value), value if isinstance(value, str) else json.dumps(value)):
+        values, problems = settings_mod.load([(key, raw)])
+        assert settings_mod.coerce(key, values[key]) == values[key]
+        assert len(problems) <= 1 and all("\n" not in p.message for p in problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(list(settings_mod.SETTINGS)), value=JSON | st.text())
+def test_a_value_is_either_refused_in_one_line_or_stored_and_read_back(key, value) -> None:
+    try:
+        checked = settings_mod.coerce(key, value)
+    except settings_mod.SettingError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(key)
+        return
+    values, problems = settings_mod.load([(key, settings_mod.encode(checked))])
+    assert problems == [] and values[key] == checked

@@ -101,7 +101,9 @@ def step_to_timedelta(step: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
 
 
-def _check_zone(value: str) -> str:
+def _check_zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise SettingError(f"expected a time zone name, got {shown(value)}")
     if not value:
         return value
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
