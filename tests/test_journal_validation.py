@@ -131,3 +131,12 @@ def test_a_huge_entry_on_stdin_is_refused(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, "journal", "add")
     assert code == 2 and "too large" in err and err.count("\n") == 1
     assert "No entries" in run(capsys, "journal", "list")[1]
+
+
+@pytest.mark.parametrize("ref", ["1" * 5000, "99999999999999999999", "²"])
+def test_entry_and_goal_numbers_that_cannot_exist_are_not_found_in_one_line(capsys, ref) -> None:
+    code, _, err = run(capsys, "journal", "show", ref)
+    assert code == 2 and err.count("\n") == 1 and "no journal entry" in err and len(err) < 200
+    code, _, err = run(capsys, "journal", "add", "--goal", ref, "text")
+    assert code == 2 and err.count("\n") == 1 and "no goal" in err and len(err) < 200
+    assert "No entries" in run(capsys, "journal", "list")[1]

@@ -423,8 +423,11 @@ class Journal:
     def get(self, ref: str | int) -> EntryView:
         """An entry by number, by uid, or by an unambiguous start of its uid (``e-`` optional)."""
         text = str(ref).strip()
-        if text.isdigit():
-            found = self._entries("WHERE e.id = ?", (int(text),))
+        number = _ref_number(text)
+        if number is not None:
+            found = self._entries("WHERE e.id = ?", (number,))
+        elif text.isdigit():
+            found = []  # too long for an id (or not ASCII digits): no such entry
         else:
             found = self._entries("WHERE e.uid = ?", (text,))
             if not found and text:
@@ -442,7 +445,7 @@ class Journal:
                         f"{text!r} matches {len(found)} entries ({some}); give more of the id"
                     )
         if not found:
-            raise NotFoundError(f"no journal entry {text!r}: use its number or its id (e-...)")
+            raise NotFoundError(f"no journal entry {shown(text)}: use its number or its id (e-...)")
         return found[0]
 
     def list(
@@ -796,9 +799,14 @@ class Journal:
         if not text:
             raise MasteryError("which goal? give its number or the start of its title")
         if text.isdigit():
-            row = self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
+            number = _ref_number(text)
+            row = (
+                None
+                if number is None
+                else self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
+            )
             if row is None:
-                raise NotFoundError(f"no goal {text}; see `mastery goals`")
+                raise NotFoundError(f"no goal {shown(text).strip(chr(39))}; see `mastery goals`")
             return int(row[0])
         rows = self.col.conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
         wanted = text.casefold()
@@ -863,6 +871,15 @@ def display_title(body: str, prompt: Prompt | None = None) -> str:
             line = line[: TITLE_LENGTH - 1].rstrip() + "…"
         return line
     return prompt.name if prompt else "Untitled"
+
+
+def _ref_number(text: str) -> int | None:
+    """A number typed as a reference (entry or goal), or None when it cannot be an id: not
+    ASCII digits ("²" passes `isdigit`) or more digits than a 64-bit id has (5,000 digits
+    would make `int()` raise)."""
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        return None
+    return int(text)
 
 
 def _like(text: str) -> str:
