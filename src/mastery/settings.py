@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 from mastery.errors import InputError, MasteryError, SettingError
 from mastery.limits import loads_json, shown
 
-_STEP = re.compile(r"^(\d{1,9}(?:\.\d{1,6})?)([smhd])$")
+_STEP = re.compile(r"^(\d{1,9}(?:\.\d{1,6})?)([smhd])\Z")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_STEP = timedelta(seconds=1)
 MAX_STEP = timedelta(days=30)
