@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="show or change a setting")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
+    p.add_argument("--reset", action="store_true", help="put KEY back to its default")
     _json_flag(p)
     return parser
 
@@ -498,7 +499,16 @@ def _dispatch(args: argparse.Namespace) -> int:
             col.close()
     with _open(args) as col:
         handler = _COMMANDS[command]
-        return handler(col, args)
+        try:
+            return handler(col, args)
+        finally:
+            _print_setting_warnings(col)
+
+
+def _print_setting_warnings(col: Any) -> None:
+    """Stored settings found invalid (and replaced by their defaults): one line each."""
+    for line in col.settings_warnings:
+        print(f"mastery: warning: {line}", file=sys.stderr)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -806,6 +816,12 @@ def _backup(col: Any, args: argparse.Namespace) -> int:
 
 
 def _config(col: Any, args: argparse.Namespace) -> int:
+    if args.reset:
+        if not args.key or args.value is not None:
+            raise MasteryError("--reset takes one setting: mastery config --reset KEY")
+        value = col.reset_setting(args.key)
+        print(json.dumps(value) if args.json else f"{args.key} = {value} (the default)")
+        return 0
     if args.key and args.value is not None:
         value = col.set_setting(args.key, args.value)
         print(json.dumps(value) if args.json else f"{args.key} = {value}")
@@ -940,7 +956,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         body = args.text
         if body is None:
             template = journal.template(args.prompt) if args.prompt else ""
-            body = sys.stdin.read() if not sys.stdin.isatty() else _edit_text(template)
+            body = _read_stdin() if not sys.stdin.isatty() else _edit_text(template)
         entry = journal.add(
             body,
             day=args.date,
@@ -1255,9 +1271,24 @@ def _edit_text(template: str) -> str:
             raise MasteryError(
                 f"the editor ({editor}) exited with status {result.returncode}; nothing saved"
             )
-        return Path(name).read_text(encoding="utf-8")
+        from mastery.limits import MAX_TEXT_BYTES, read_text_bounded
+
+        return read_text_bounded(name, MAX_TEXT_BYTES, source="the edited entry")
     finally:
         Path(name).unlink(missing_ok=True)
+
+
+def _read_stdin() -> str:
+    """An entry piped in, refused (one line) beyond the size a journal file may have."""
+    from mastery.errors import InputError
+    from mastery.limits import MAX_TEXT_BYTES
+
+    text = sys.stdin.read(MAX_TEXT_BYTES + 1)
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(
+            "stdin", None, f"the entry is too large (at most {MAX_TEXT_BYTES} characters)"
+        )
+    return text
 
 
 def _deck(args: argparse.Namespace) -> int:

@@ -253,6 +253,9 @@ class Collection:
         self.db = db
         self.profile = profile
         self._settings: dict[str, Any] | None = None
+        # One line per stored setting found invalid (and replaced by its default) since the
+        # profile was opened, for the CLI (stderr) and the TUI (a notification) to show once.
+        self.settings_warnings: list[str] = []
         self._scheduler: Any = None
         self._deck_schedulers: dict[int, Any] | None = None
         self._clock: DayClock | None = None
@@ -278,6 +281,7 @@ class Collection:
         created = not path.exists()
         col = cls(Database.open(path), profile)
         try:
+            col.repair_settings()  # in memory only when the profile cannot be written
             if col.db.read_only:
                 return col  # read commands work; bundled decks wait for a writable profile
             col._recover_media()
@@ -345,12 +349,56 @@ class Collection:
     def _current_settings(self) -> dict[str, Any]:
         """The cached settings themselves: read on the review hot path, so never copied."""
         if self._settings is None:
-            values = {k: s.default for k, s in settings_mod.SETTINGS.items()}
-            for key, raw in self.conn.execute("SELECT key, value FROM setting"):
-                if key in settings_mod.SETTINGS:
-                    values[key] = settings_mod.decode(key, raw)
+            rows = self.conn.execute("SELECT key, value FROM setting")
+            values, problems = settings_mod.load(rows)
+            for problem in problems:
+                self._warn_setting(problem.message)
             self._settings = values
         return self._settings
+
+    def _warn_setting(self, message: str) -> None:
+        if message not in self.settings_warnings:
+            self.settings_warnings.append(message)
+
+    def repair_settings(self) -> list[str]:
+        """Put back the default for every stored setting that is not valid; returns warnings.
+
+        Values stored by older versions (before ranges were checked, e.g. `nan` or `999999999d`)
+        would crash every review. `open` calls this once, in its own transaction, so the fix
+        lasts and the warning is shown once; reads never write. If the database cannot be
+        written (read-only, busy), the defaults are still used in memory.
+        """
+        self._settings = None
+        rows = self.conn.execute("SELECT key, value FROM setting").fetchall()
+        values, problems = settings_mod.load(rows)
+        if values["fsrs_parameters"]:  # py-fsrs's own bounds (loads fsrs: only for custom ones)
+            try:
+                self._check_parameters(values["fsrs_parameters"])
+            except settings_mod.SettingValueError as exc:
+                raw = dict(rows)["fsrs_parameters"]
+                problems.append(settings_mod.StoredProblem("fsrs_parameters", raw, exc.reason))
+        if problems:
+            try:
+                with self.db.transaction() as conn:
+                    conn.executemany(
+                        "DELETE FROM setting WHERE key = ? AND value = ?",
+                        [(p.key, p.raw) for p in problems],
+                    )
+            except sqlite3.Error:
+                pass  # read from memory below, with the same warnings
+            for problem in problems:
+                self._warn_setting(problem.message)
+        self.reload_settings()
+        return [p.message for p in problems]
+
+    def reset_setting(self, key: str) -> Any:
+        """Back to the default (the stored value is removed); returns the default."""
+        if key not in settings_mod.SETTINGS:
+            raise settings_mod.SettingError(f"unknown setting {key!r}")
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM setting WHERE key = ?", (key,))
+        self.reload_settings()
+        return settings_mod.SETTINGS[key].default
 
     def setting(self, key: str) -> Any:
         if key not in settings_mod.SETTINGS:
@@ -422,8 +470,20 @@ class Collection:
     def scheduler(self) -> Any:
         """The FSRS scheduler for this profile's settings (built lazily: fsrs loads on demand)."""
         if self._scheduler is None:
-            self._scheduler = self._build_scheduler(self.settings()["fsrs_parameters"])
+            self._scheduler = self._stored_scheduler(
+                self.settings()["fsrs_parameters"], "setting fsrs_parameters"
+            )
         return self._scheduler
+
+    def _stored_scheduler(self, parameters: Sequence[float], source: str) -> Any:
+        """A scheduler from stored weights; ones py-fsrs refuses (stored before its bounds were
+        checked) give FSRS's defaults and a warning instead of crashing every review."""
+        try:
+            self._check_parameters(parameters)
+        except settings_mod.SettingValueError as exc:
+            self._warn_setting(f"{source}: {exc.reason}; using FSRS's default parameters")
+            parameters = ()
+        return self._build_scheduler(parameters)
 
     def scheduler_for(self, deck_id: int | None) -> Any:
         """The scheduler for one deck's cards: the profile's, unless the deck has its own FSRS
@@ -438,7 +498,16 @@ class Collection:
                 ids = dict(self.conn.execute("SELECT key, id FROM deck").fetchall())
                 for key, params in own.items():
                     if key in ids:
-                        cache[ids[key]] = self._build_scheduler(params)
+                        try:
+                            checked = settings_mod.parse_parameters(params)
+                        except settings_mod.SettingError as exc:
+                            self._warn_setting(
+                                f"deck {key}'s FSRS parameters: {exc}; using the profile's"
+                            )
+                            continue
+                        cache[ids[key]] = self._stored_scheduler(
+                            checked, f"deck {key}'s FSRS parameters"
+                        )
         return cache.get(deck_id) or self.scheduler
 
     def _build_scheduler(self, parameters: Sequence[float]) -> Any:
@@ -466,7 +535,11 @@ class Collection:
                 lines = [ln.strip() for ln in str(exc).splitlines() if "parameters[" in ln]
                 first = lines[0] if lines else str(exc).splitlines()[0]
                 more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-                raise settings_mod.SettingError(f"FSRS parameters refused: {first}{more}") from None
+                raise settings_mod.SettingValueError(
+                    "fsrs_parameters",
+                    f"refused by FSRS: {first}{more}",
+                    settings_mod.SETTINGS["fsrs_parameters"].allowed + " within FSRS's bounds",
+                ) from None
 
     def fsrs_parameters(self, deck_key: str | None = None) -> tuple[float, ...]:
         """The FSRS weights in force: the deck's own, else the profile's, else the defaults."""

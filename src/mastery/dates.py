@@ -39,6 +39,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, WEEKLY, rrule
 
 from mastery.errors import MasteryError
+from mastery.limits import MAX_DATE, MIN_DATE
 
 __all__ = [
     "Adherence",
@@ -185,6 +186,10 @@ def _month_name(month: int) -> str:
 
 def _make_date(year: int, month: int, day: int, text: str) -> date:
     """date(year, month, day), or an error that says exactly which part is impossible."""
+    if not MIN_DATE.year <= year <= MAX_DATE.year:  # year 0 would be a traceback below
+        raise DateParseError(
+            text, f"years go from {MIN_DATE.year} to {MAX_DATE.year}", f"year {year}"
+        )
     if not 1 <= month <= 12:
         raise DateParseError(text, f"there is no month {month}", f"year {year}, month {month}")
     understood = f"{day} {_month_name(month)} {year}"
@@ -238,9 +243,14 @@ def parse_date(text: str, today: date) -> date:
     if not s:
         raise DateParseError(text, "nothing was typed")
     try:
-        return _parse_date(s, text, today)
+        day = _parse_date(s, text, today)
     except OverflowError:
         raise DateParseError(text, "that is too far away", _recognised(s)) from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise DateParseError(
+            text, f"dates go from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}", _fmt(day)
+        )
+    return day
 
 
 def _parse_date(s: str, text: str, today: date) -> date:

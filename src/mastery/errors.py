@@ -102,3 +102,19 @@ class DatabaseCorruptError(ProfileError):
 class ConflictError(MasteryError):
     """Another window changed something since this one looked: the action is refused whole,
     so the two never leave a card whose schedule contradicts its history."""
+
+
+class InputError(MasteryError):
+    """A value read from a file or typed by a person is refused: names where, which field, why.
+
+    The message is one line, "source: field: reason" (or "source: reason" when the whole input
+    is at fault), so the CLI can print it as is. `mastery.limits` raises it for oversized files,
+    too-deep JSON or TOML, and out-of-range numbers and dates.
+    """
+
+    def __init__(self, source: str | Path, field: str | None, reason: str) -> None:
+        self.source = str(source)
+        self.field = field
+        self.reason = reason
+        where = f"{self.source}: {field}" if field else self.source
+        super().__init__(f"{where}: {reason}")

@@ -39,19 +39,36 @@ import builtins
 import json
 import re
 import secrets
-import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, streak, to_ms, utcnow
-from mastery.errors import MasteryError, NotFoundError, SearchError
+from mastery.errors import InputError, MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
+from mastery.limits import (
+    MAX_CONFIG_BYTES,
+    MAX_TEXT_BYTES,
+    check_date,
+    loads_toml,
+    read_text_bounded,
+    shown,
+)
 from mastery.query import JournalQuery, parse_journal
 
 if TYPE_CHECKING:
@@ -66,6 +83,8 @@ MARKER_END = "-->"
 SNIPPET_RADIUS = 40  # characters of context either side of a match
 MAX_HIGHLIGHTS = 5
 TITLE_LENGTH = 60
+MAX_TITLE_LENGTH = 500  # an imported title; longer is a body pasted into the wrong place
+MAX_LIST_ITEMS = 100  # tags or goals of one imported entry
 
 _UID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _PROMPT_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -290,9 +309,11 @@ class Journal:
             bundled = resources.files("mastery").joinpath(PROMPTS_FILE).read_text("utf-8")
             prompts = _read_prompts(bundled, "bundled", PROMPTS_FILE)
             if stamp is not None:
-                prompts.update(
-                    _read_prompts(path.read_text(encoding="utf-8"), str(path), str(path))
-                )
+                try:
+                    text = read_text_bounded(path, MAX_CONFIG_BYTES)
+                except InputError as exc:
+                    raise JournalFormatError(path, None, exc.reason) from None
+                prompts.update(_read_prompts(text, str(path), str(path)))
             self._prompts = (stamp, prompts)
         return self._prompts[1]
 
@@ -402,8 +423,11 @@ class Journal:
     def get(self, ref: str | int) -> EntryView:
         """An entry by number, by uid, or by an unambiguous start of its uid (``e-`` optional)."""
         text = str(ref).strip()
-        if text.isdigit():
-            found = self._entries("WHERE e.id = ?", (int(text),))
+        number = _ref_number(text)
+        if number is not None:
+            found = self._entries("WHERE e.id = ?", (number,))
+        elif text.isdigit():
+            found = []  # too long for an id (or not ASCII digits): no such entry
         else:
             found = self._entries("WHERE e.uid = ?", (text,))
             if not found and text:
@@ -421,7 +445,7 @@ class Journal:
                         f"{text!r} matches {len(found)} entries ({some}); give more of the id"
                     )
         if not found:
-            raise NotFoundError(f"no journal entry {text!r}: use its number or its id (e-...)")
+            raise NotFoundError(f"no journal entry {shown(text)}: use its number or its id (e-...)")
         return found[0]
 
     def list(
@@ -785,9 +809,14 @@ class Journal:
         if not text:
             raise MasteryError("which goal? give its number or the start of its title")
         if text.isdigit():
-            row = self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
+            number = _ref_number(text)
+            row = (
+                None
+                if number is None
+                else self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
+            )
             if row is None:
-                raise NotFoundError(f"no goal {text}; see `mastery goals`")
+                raise NotFoundError(f"no goal {shown(text).strip(chr(39))}; see `mastery goals`")
             return int(row[0])
         rows = self.col.conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
         wanted = text.casefold()
@@ -852,6 +881,15 @@ def display_title(body: str, prompt: Prompt | None = None) -> str:
             line = line[: TITLE_LENGTH - 1].rstrip() + "…"
         return line
     return prompt.name if prompt else "Untitled"
+
+
+def _ref_number(text: str) -> int | None:
+    """A number typed as a reference (entry or goal), or None when it cannot be an id: not
+    ASCII digits ("²" passes `isdigit`) or more digits than a 64-bit id has (5,000 digits
+    would make `int()` raise)."""
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        return None
+    return int(text)
 
 
 def _like(text: str) -> str:
@@ -1017,37 +1055,82 @@ def _last_space(text: str, start: int, stop: int) -> int | None:
 
 
 # ----------------------------------------------------------------------------- prompts
+def _required(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("missing", "is required")
+    return value
+
+
+class PromptModel(BaseModel):
+    """One ``[[prompt]]`` table of a prompts file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: Annotated[str, Field(pattern=f"^{_PROMPT_KEY.pattern}$", max_length=64)]
+    name: Annotated[str, AfterValidator(_required), Field(max_length=200)]
+    description: Annotated[str, Field(max_length=1000)] = ""
+    template: Annotated[str, AfterValidator(_required), Field(max_length=100_000)]
+
+
+class PromptsFile(BaseModel):
+    """A prompts file: the bundled one, or a team's `prompts.toml` in the profile folder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: Annotated[builtins.list[PromptModel], Field(max_length=500)] = []
+
+
+_PROMPT_REASONS = {
+    "missing": "{field} is required",
+    "string_type": "{field} must be text",
+    "string_too_long": "{field} is too long (at most {max_length} characters)",
+    "string_pattern_mismatch": "{field} must be lowercase letters, digits and '-'",
+    "extra_forbidden": "unknown field {field!r}",
+    "model_type": "is not a table",
+    "too_long": "too many prompts (at most {max_length})",
+    "list_type": "prompts are [[prompt]] tables",
+}
+
+
+def _prompts_error(path: str, data: Any, error: Any) -> JournalFormatError:
+    """One line naming the file, the prompt and the field of the first problem."""
+    loc = error["loc"]
+    template = _PROMPT_REASONS.get(error["type"], "{field}: " + str(error["msg"]).lower())
+    if loc[:1] != ("prompt",):
+        return JournalFormatError(path, None, f"unknown table {str(loc[0])!r} (use [[prompt]])")
+    if len(loc) < 2:
+        return JournalFormatError(
+            path, None, template.format(field="prompt", **error.get("ctx", {}))
+        )
+    n = int(loc[1])
+    item = data["prompt"][n]
+    key = item.get("key") if isinstance(item, dict) else None
+    where = (
+        f"prompt {key!r}"
+        if isinstance(key, str) and _PROMPT_KEY.fullmatch(key)
+        else (f"prompt {n + 1}")
+    )
+    field = str(loc[2]) if len(loc) > 2 else ""
+    reason = template.format(field=field, **error.get("ctx", {})).strip()
+    return JournalFormatError(path, None, f"{where}{' ' if field == '' else ': '}{reason}")
+
+
 def _read_prompts(text: str, source: str, path: str) -> dict[str, Prompt]:
+    """The prompts of one file, checked by `PromptsFile`; errors name the file and the field."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise JournalFormatError(path, line, f"not valid TOML ({exc})") from exc
-    items = data.get("prompt", [])
-    if not isinstance(items, builtins.list):
-        raise JournalFormatError(path, None, "prompts are [[prompt]] tables")
+        data = loads_toml(text, source=path, max_depth=8)
+    except InputError as exc:
+        raise JournalFormatError(path, None, exc.reason) from None
+    try:
+        parsed = PromptsFile.model_validate(data)
+    except ValidationError as exc:
+        raise _prompts_error(path, data, exc.errors()[0]) from None
     prompts: dict[str, Prompt] = {}
-    for n, item in enumerate(items, 1):
-        if not isinstance(item, dict):
-            raise JournalFormatError(path, None, f"prompt {n} is not a table")
-        key = item.get("key")
-        if not isinstance(key, str) or not _PROMPT_KEY.fullmatch(key):
-            raise JournalFormatError(
-                path, None, f"prompt {n}: key must be lowercase letters, digits and '-'"
-            )
-        for name in ("name", "template"):
-            if not isinstance(item.get(name), str) or not item[name].strip():
-                raise JournalFormatError(path, None, f"prompt {key!r}: {name} is required")
-        description = item.get("description", "")
-        if not isinstance(description, str):
-            raise JournalFormatError(path, None, f"prompt {key!r}: description must be text")
-        unknown = set(item) - {"key", "name", "description", "template"}
-        if unknown:
-            raise JournalFormatError(
-                path, None, f"prompt {key!r}: unknown field {sorted(unknown)[0]!r}"
-            )
-        template = item["template"].strip("\n") + "\n"
-        prompts[key] = Prompt(key, item["name"].strip(), description.strip(), template, source)
+    for item in parsed.prompt:
+        template = item.template.strip("\n") + "\n"
+        prompts[item.key] = Prompt(
+            item.key, item.name.strip(), item.description.strip(), template, source
+        )
     return prompts
 
 
@@ -1103,9 +1186,9 @@ def _sources(source: str | Path | Iterable[str | Path]) -> builtins.list[tuple[s
             files = sorted(item.glob("*.md")) if item.is_dir() else [item]
             for file in files:
                 try:
-                    text = file.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise JournalFormatError(file, None, f"cannot read ({exc})") from exc
+                    text = read_text_bounded(file, MAX_TEXT_BYTES)
+                except InputError as exc:
+                    raise JournalFormatError(file, None, exc.reason) from None
                 out.append((str(file), text))
         else:
             out.append(("<text>" if len(items) == 1 else f"<text {n}>", item))
@@ -1207,49 +1290,124 @@ def _parse_meta(lines: Sequence[str], source: str, first_line: int) -> dict[str,
     return _check_meta(raw, source, first_line)
 
 
+def _meta_error(message: str) -> PydanticCustomError:
+    return PydanticCustomError("journal", message)
+
+
+def _meta_uid(value: str) -> str:
+    if not _UID.fullmatch(value):
+        raise _meta_error(f"{shown(value)} is not a valid uid")
+    return value
+
+
+def _meta_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:  # 2026-13-02, 0000-01-01
+        day = None
+    if day is None:
+        raise _meta_error(f"date must be YYYY-MM-DD, not {shown(value)}")
+    try:
+        return check_date(day, source="")
+    except InputError as exc:
+        raise _meta_error(exc.reason) from None
+
+
+def _meta_visibility(value: str) -> str:
+    if value not in VISIBILITIES:
+        raise _meta_error(f"visibility must be private or shared, not {shown(value)}")
+    return value
+
+
+def _meta_prompt(value: str | None) -> str | None:
+    if value and (len(value) > 64 or not _PROMPT_KEY.fullmatch(value)):
+        raise _meta_error(f"prompt {shown(value)} is not a prompt key (a-z, 0-9 and '-')")
+    return value or None
+
+
+def _meta_goals(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(g.split()) for g in value if g.strip()))
+
+
+def _meta_list(value: Any) -> Any:
+    return [] if value is None else [value] if isinstance(value, str) else value
+
+
+def _meta_limit(name: str, count: int) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    def check(value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > count:
+            raise _meta_error(f"{name}: at most {count}, got {len(value)}")
+        return value
+
+    return check
+
+
+def _meta_title(value: str) -> str:
+    title = _clean_title(value)
+    if len(title) > MAX_TITLE_LENGTH:
+        raise _meta_error(f"title: at most {MAX_TITLE_LENGTH} characters, got {len(title)}")
+    return title
+
+
+class EntryMeta(BaseModel):
+    """The metadata of one entry in a Markdown file (front matter or `<!-- mastery:entry`).
+
+    Parsed from the ``key: value`` lines by `_parse_meta`; this model is the one place that
+    says what each key may hold, so an import either gets checked values or names the field.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uid: Annotated[str, AfterValidator(_meta_uid)] | None = None
+    day: Annotated[date, BeforeValidator(_meta_date)] = Field(alias="date")
+    title: Annotated[str, AfterValidator(_meta_title)] = ""
+    tags: Annotated[
+        tuple[str, ...],
+        BeforeValidator(_meta_list),
+        AfterValidator(_clean_tags),
+        AfterValidator(_meta_limit("tags", MAX_LIST_ITEMS)),
+    ] = ()
+    goals: Annotated[
+        tuple[str, ...],
+        BeforeValidator(_meta_list),
+        AfterValidator(_meta_goals),
+        AfterValidator(_meta_limit("goals", MAX_LIST_ITEMS)),
+    ] = ()
+    visibility: Annotated[str, AfterValidator(_meta_visibility)] = "private"
+    prompt: Annotated[str | None, AfterValidator(_meta_prompt)] = None
+
+
 def _check_meta(raw: dict[str, tuple[int, Any]], source: str, first_line: int) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     for key, (number, value) in raw.items():
-        if key in ("tags", "goals"):
-            items = (
-                value if isinstance(value, builtins.list) else ([] if value is None else [value])
-            )
-            if key == "tags":
-                meta[key] = _clean_tags(items)
-            else:
-                meta[key] = tuple(dict.fromkeys(" ".join(g.split()) for g in items if g.strip()))
-            continue
-        if isinstance(value, builtins.list):
+        if key not in ("tags", "goals") and isinstance(value, builtins.list):
             raise JournalFormatError(source, number, f"{key!r} takes one value, not a list")
-        if value is None:
-            continue
-        if key == "uid":
-            if not _UID.fullmatch(value):
-                raise JournalFormatError(source, number, f"{value!r} is not a valid uid")
-            meta[key] = value
-        elif key == "date":
-            try:
-                meta[key] = date.fromisoformat(value)
-            except ValueError:
-                raise JournalFormatError(
-                    source, number, f"date must be YYYY-MM-DD, not {value!r}"
-                ) from None
-            if len(value) != 10:
-                raise JournalFormatError(source, number, f"date must be YYYY-MM-DD, not {value!r}")
-        elif key == "visibility":
-            if value not in VISIBILITIES:
-                raise JournalFormatError(
-                    source, number, f"visibility must be private or shared, not {value!r}"
-                )
-            meta[key] = value
-        elif key == "title":
-            meta[key] = _clean_title(value)
-        elif key == "prompt":
-            meta[key] = value or None
-    if "date" not in meta:
-        # Named at the line that opens the block (just above the first metadata line).
-        raise JournalFormatError(source, first_line - 1, "the entry has no date")
-    return meta
+        if value is not None or key in ("tags", "goals"):
+            values[key] = value
+    try:
+        meta = EntryMeta.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "missing" and key == "date":
+            # Named at the line that opens the block (just above the first metadata line).
+            raise JournalFormatError(source, first_line - 1, "the entry has no date") from None
+        number = raw[key][0] if key in raw else first_line - 1
+        reason = error["msg"] if error["type"] == "journal" else f"{key}: {error['msg'].lower()}"
+        raise JournalFormatError(source, number, reason) from None
+    return {k: getattr(meta, "day" if k == "date" else k) for k in values.keys() | {"date"}}
+
+
+def _check_unicode(text: object, source: str, number: int) -> None:
+    """A JSON escape can make a lone surrogate ("\\ud800"), which no database can store."""
+    if isinstance(text, str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise JournalFormatError(source, number, "quoted text is not valid Unicode") from None
 
 
 def _parse_scalar(value: str, source: str, number: int) -> str:
@@ -1258,6 +1416,7 @@ def _parse_scalar(value: str, source: str, number: int) -> str:
             text, end = json.JSONDecoder().raw_decode(value)
         except json.JSONDecodeError as exc:
             raise JournalFormatError(source, number, f"bad quoted text ({exc.msg})") from None
+        _check_unicode(text, source, number)
         if value[end:].strip() or not isinstance(text, str):
             raise JournalFormatError(source, number, f"unexpected text after {value[:end]}")
         return text
@@ -1287,6 +1446,7 @@ def _parse_list(value: str, source: str, number: int) -> builtins.list[str]:
                 raise JournalFormatError(source, number, f"bad quoted text ({exc.msg})") from None
             if not isinstance(text, str):
                 raise JournalFormatError(source, number, "list items are text")
+            _check_unicode(text, source, number)
         elif rest[0] == "'":
             m = re.match(r"'((?:[^']|'')*)'", rest)
             if not m:

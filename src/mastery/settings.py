@@ -1,35 +1,72 @@
-"""Per-profile settings: names, defaults, validation and descriptions, in one registry.
+"""Per-profile settings: names, defaults, types, ranges and descriptions, in one registry.
 
 The Settings screen and `mastery config` are built from `SETTINGS`, so a new setting appears in
-both by being added here.
+both by being added here. Every setting has a pydantic type with its range (`SettingSpec.type`),
+checked on every write (`coerce`) and on every read of a stored value (`load`): a value that
+cannot be valid never reaches storage, and one stored by an older version (before the ranges
+existed, e.g. `nan` or `999999999d`) is reported and replaced by the default instead of
+crashing the next review.
+
+Ranges, and why:
+
+* desired_retention 0.70..0.99: Anki's range; FSRS's workload explodes above 0.99.
+* learning/relearning steps: 1 to 20 (relearning 0 to 20) durations, each 1s..30d; py-fsrs
+  needs at least one second, and a month-long "step" is a review interval, not a step.
+* maximum_interval 1..36500 days (100 years, Anki's maximum).
+* new_per_day 0..9999, reviews_per_day 0..99999, leech_threshold 0..99, rollover_hour 0..23.
+* timezone: empty or an IANA name this computer knows (at most 64 characters).
+* fsrs_parameters: empty (FSRS's defaults) or 21 finite numbers; py-fsrs's per-weight bounds
+  are checked by `Collection` (it builds a scheduler), also for stored values.
+* Numbers are always finite: nan and inf are refused everywhere.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
-from mastery.errors import SettingError
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
-_STEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+from mastery.errors import InputError, MasteryError, SettingError
+from mastery.limits import loads_json, shown
+
+_STEP = re.compile(r"^(\d{1,9}(?:\.\d{1,6})?)([smhd])\Z")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_STEP = timedelta(seconds=1)
+MAX_STEP = timedelta(days=30)
+MAX_STEPS = 20
+FSRS_PARAMETER_COUNT = 21
+MAX_ZONE_LENGTH = 64
+MAX_STORED_LENGTH = 4096  # characters of one stored JSON value; 21 floats need < 500
+
+
+def _step_error(item: object, reason: str) -> SettingError:
+    return SettingError(f"invalid step {shown(str(item))}: {reason}")
 
 
 def parse_steps(value: str | list[str]) -> list[str]:
-    """'1m 10m' or ['1m', '10m'] -> ['1m', '10m'], refusing anything that is not a duration."""
+    """'1m 10m' or ['1m', '10m'] -> ['1m', '10m']: each a duration from 1s to 30d, at most 20."""
+    if not isinstance(value, str | list | tuple):
+        raise SettingError(f"expected durations such as '1m 10m', got {shown(value)}")
     items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    if len(items) > MAX_STEPS:
+        raise SettingError(f"at most {MAX_STEPS} steps, got {len(items)}")
     for item in items:
-        if not _STEP.match(str(item)):
-            raise SettingError(f"invalid step {item!r}: use a number and s, m, h or d (e.g. 10m)")
-        if step_to_timedelta(str(item)) <= timedelta(0):
-            raise SettingError(f"invalid step {item!r}: steps must be longer than zero")
+        if not isinstance(item, str) or not _STEP.match(item):
+            raise _step_error(item, "use a number and s, m, h or d (e.g. 10m)")
+        length = step_to_timedelta(item)
+        if length < MIN_STEP:
+            raise _step_error(item, "steps must be at least 1s")
+        if length > MAX_STEP:
+            raise _step_error(item, "steps must be at most 30d")
     return [str(i) for i in items]
-
-
-FSRS_PARAMETER_COUNT = 21
 
 
 def parse_parameters(value: str | list[float] | tuple[float, ...]) -> list[float]:
@@ -38,27 +75,63 @@ def parse_parameters(value: str | list[float] | tuple[float, ...]) -> list[float
     Only the count and finiteness are checked here; py-fsrs checks each weight's bounds when a
     scheduler is built from them (see `Collection.scheduler_for`).
     """
-    import math
-
+    if not isinstance(value, str | list | tuple):
+        raise SettingError(f"FSRS parameters must be a list of numbers, got {shown(value)}")
     items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    try:
-        numbers = [float(item) for item in items]
-    except (TypeError, ValueError):
-        raise SettingError("FSRS parameters must be numbers") from None
-    if numbers and len(numbers) != FSRS_PARAMETER_COUNT:
+    if items and len(items) != FSRS_PARAMETER_COUNT:
         raise SettingError(
-            f"FSRS parameters: expected {FSRS_PARAMETER_COUNT} numbers, got {len(numbers)}"
+            f"FSRS parameters: expected {FSRS_PARAMETER_COUNT} numbers, got {len(items)}"
         )
+    try:
+        if any(isinstance(item, bool) for item in items):
+            raise TypeError
+        numbers = [float(item) for item in items]
+    except (TypeError, ValueError, OverflowError):
+        raise SettingError("FSRS parameters must be numbers") from None
     if not all(math.isfinite(n) for n in numbers):
         raise SettingError("FSRS parameters must be finite numbers")
     return numbers
 
 
 def step_to_timedelta(step: str) -> timedelta:
+    """'10m' -> 10 minutes (no range check: `parse_steps` does that before anything is stored)."""
     match = _STEP.match(step)
     if not match:
-        raise SettingError(f"invalid step {step!r}")
+        raise SettingError(f"invalid step {shown(step)}")
     return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
+
+
+def _check_zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise SettingError(f"expected a time zone name, got {shown(value)}")
+    if not value:
+        return value
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if len(value) > MAX_ZONE_LENGTH:
+            raise ValueError
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingError(f"unknown time zone {shown(value)}") from None
+    return value
+
+
+def _at_least_one_step(steps: list[str]) -> list[str]:
+    if not steps:
+        raise SettingError("needs at least one step")
+    return steps
+
+
+def _allowed(spec: SettingSpec) -> str:
+    if spec.choices:
+        return "one of " + ", ".join(spec.choices)
+    if spec.kind is bool:
+        return "true or false"
+    noun = {int: "a whole number", float: "a number"}.get(spec.kind, "text")
+    if spec.minimum is not None and spec.maximum is not None:
+        return f"{noun} from {spec.minimum:g} to {spec.maximum:g}"
+    return noun
 
 
 @dataclass(frozen=True)
@@ -71,6 +144,19 @@ class SettingSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    allowed: str = ""
+    """The allowed values in words, for errors and the Settings screen; derived when empty."""
+    check: Callable[[Any], Any] | None = field(default=None, compare=False)
+    """Checks (and normalises) a value beyond its kind and range; raises SettingError."""
+
+    def __post_init__(self) -> None:
+        if not self.allowed:
+            object.__setattr__(self, "allowed", _allowed(self))
+
+    @property
+    def type(self) -> Any:
+        """The pydantic type of this setting's values: kind, range and checks together."""
+        return _annotated(self)
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -91,6 +177,8 @@ SETTINGS: dict[str, SettingSpec] = {
             ["1m", "10m"],
             "Learning steps",
             "Delays between the first answers of a new card, e.g. '1m 10m'.",
+            allowed=f"1 to {MAX_STEPS} durations from 1s to 30d, e.g. '1m 10m'",
+            check=lambda v: _at_least_one_step(parse_steps(v)),
         ),
         SettingSpec(
             "relearning_steps",
@@ -98,6 +186,8 @@ SETTINGS: dict[str, SettingSpec] = {
             ["10m"],
             "Relearning steps",
             "Delays after a forgotten review card, e.g. '10m'.",
+            allowed=f"0 to {MAX_STEPS} durations from 1s to 30d, e.g. '10m'",
+            check=parse_steps,
         ),
         SettingSpec(
             "maximum_interval",
@@ -148,6 +238,8 @@ SETTINGS: dict[str, SettingSpec] = {
             "",
             "Time zone",
             "IANA name such as Europe/Paris; empty uses this computer's zone.",
+            allowed="empty, or a time zone name such as Europe/Paris",
+            check=_check_zone,
         ),
         SettingSpec(
             "leech_threshold",
@@ -194,6 +286,8 @@ SETTINGS: dict[str, SettingSpec] = {
             "FSRS parameters",
             "The 21 FSRS weights fitted to your reviews by `mastery optimize`; empty "
             "means FSRS's defaults. A deck can have its own.",
+            allowed=f"empty, or {FSRS_PARAMETER_COUNT} finite numbers",
+            check=parse_parameters,
         ),
         SettingSpec(
             "optimize_reminder",
@@ -206,58 +300,175 @@ SETTINGS: dict[str, SettingSpec] = {
 }
 
 
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _not_bool(value: Any) -> Any:
+    """True is not 1 here: `config new_per_day true` is a mistake, not a request for 1."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("not_bool", "expected a number, not true or false")
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """nan and inf first, before the range check (nan compares false with every bound)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return value  # pydantic names the type error
+    if not math.isfinite(number):
+        raise PydanticCustomError("finite_number", "must be a finite number")
+    return value
+
+
+def _checked(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A SettingError from a check, as a pydantic error carrying the same message."""
+
+    def run(value: Any) -> Any:
+        try:
+            return check(value)
+        except SettingError as exc:
+            raise PydanticCustomError("setting", str(exc)) from None
+
+    return run
+
+
+def _annotated(spec: SettingSpec) -> Any:
+    if spec.check is not None:
+        # Steps and FSRS parameters arrive as text ("1m 10m") or lists: the check parses both.
+        return Annotated[Any, BeforeValidator(_strip), AfterValidator(_checked(spec.check))]
+    if spec.kind is bool:
+        return Annotated[bool, BeforeValidator(_strip)]
+    if spec.kind in (int, float):
+        bounds = Field(ge=spec.minimum, le=spec.maximum, allow_inf_nan=False)
+        # Before-validators run last-listed first: strip, then refuse bools, then nan/inf.
+        return Annotated[
+            spec.kind,
+            BeforeValidator(_finite),
+            BeforeValidator(_not_bool),
+            BeforeValidator(_strip),
+            bounds,
+        ]
+    if spec.choices:
+        choices = spec.choices
+
+        def one_of(value: str) -> str:
+            if value not in choices:
+                raise PydanticCustomError("choice", "unknown choice")
+            return value
+
+        return Annotated[str, BeforeValidator(_strip), AfterValidator(one_of)]
+    return Annotated[str, BeforeValidator(_strip)]
+
+
+@cache
+def _adapter(key: str) -> TypeAdapter[Any]:
+    return TypeAdapter(SETTINGS[key].type)
+
+
+_REASONS = {
+    "finite_number": "must be a finite number",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "int_parsing": "expected a whole number",
+    "int_parsing_size": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "int_type": "expected a whole number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text",
+}
+
+
+def _reason(error: Any) -> str:
+    if error["type"] in ("setting", "not_bool", "choice", "finite_number"):
+        return str(error["msg"])
+    template = _REASONS.get(error["type"])
+    if template is None:
+        return str(error["msg"]).lower()
+    ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in error.get("ctx", {}).items()}
+    return template.format(**ctx)
+
+
 def coerce(key: str, value: Any) -> Any:
-    """Validate a value (typed, or a string from the CLI/TUI) for `key`; raise SettingError."""
+    """Validate a value (typed, or a string from the CLI/TUI) for `key`; raise SettingError.
+
+    The error is one line naming the setting, what is wrong and what is allowed, e.g.
+    "desired_retention: must be a finite number, got 'nan' (allowed: a number from 0.7 to 0.99)".
+    """
     spec = SETTINGS.get(key)
     if spec is None:
         raise SettingError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
     try:
-        if spec.kind is bool:
-            if isinstance(value, str):
-                lowered = value.strip().lower()
-                if lowered not in {"true", "false", "yes", "no", "on", "off", "1", "0"}:
-                    raise ValueError
-                value = lowered in {"true", "yes", "on", "1"}
-            value = bool(value)
-        elif spec.kind is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            value = int(value)
-        elif spec.kind is float:
-            value = float(value)
-        elif spec.kind is tuple:
-            value = parse_parameters(value)
-        elif spec.kind is list:
-            value = parse_steps(value)
-            if key == "learning_steps" and not value:
-                raise SettingError("learning_steps needs at least one step")
-        else:
-            value = str(value).strip()
-    except (TypeError, ValueError):
-        raise SettingError(
-            f"invalid value {value!r} for {key}: expected {spec.kind.__name__}"
-        ) from None
-    if spec.minimum is not None and value < spec.minimum:
-        raise SettingError(f"{key} must be at least {spec.minimum} (got {value})")
-    if spec.maximum is not None and value > spec.maximum:
-        raise SettingError(f"{key} must be at most {spec.maximum} (got {value})")
-    if spec.choices and value not in spec.choices:
-        raise SettingError(f"{key} must be one of {', '.join(spec.choices)} (got {value!r})")
-    if key == "timezone" and value:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        return _adapter(key).validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        reason = _reason(error)
+        if error["type"] != "setting":  # the checks name the value themselves
+            reason += f", got {shown(value)}"
+        raise SettingValueError(key, reason, spec.allowed) from None
 
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingError(f"unknown time zone {value!r}") from None
-    return value
+
+class SettingValueError(SettingError):
+    """A value refused for one setting: "key: reason (allowed: ...)", all on one line."""
+
+    def __init__(self, key: str, reason: str, allowed: str) -> None:
+        self.key = key
+        self.reason = reason
+        self.allowed = allowed
+        super().__init__(f"{key}: {reason} (allowed: {allowed})")
 
 
 def encode(value: Any) -> str:
-    return json.dumps(value)
+    """A checked value as stored in the `setting` table (JSON; numbers are always finite)."""
+    return json.dumps(value, allow_nan=False)
 
 
 def decode(key: str, raw: str) -> Any:
-    spec = SETTINGS.get(key)
-    value = json.loads(raw)
-    return value if spec is None else coerce(key, value)
+    """A stored value, checked as on writing; raises a MasteryError when it is not valid."""
+    source = f"setting {key}"
+    if len(raw) > MAX_STORED_LENGTH:
+        raise InputError(source, None, f"{len(raw)} characters long")
+    value = loads_json(raw, source=source, max_depth=2)
+    return value if key not in SETTINGS else coerce(key, value)
+
+
+@dataclass(frozen=True)
+class StoredProblem:
+    """A stored setting that is no longer valid: which, what was stored, and why."""
+
+    key: str
+    raw: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """One line for stderr or a notification."""
+        default = SETTINGS[self.key].default
+        return (
+            f"setting {self.key}: the stored value {shown(self.raw)} is not valid "
+            f"({self.reason}); using the default {json.dumps(default)}"
+        )
+
+
+def load(rows: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], list[StoredProblem]]:
+    """Every setting from stored (key, JSON) rows, defaults filled in, never raising.
+
+    A stored value that fails the checks (stored before they existed, or edited by hand) is
+    replaced by the default and returned as a `StoredProblem` to report; unknown keys and
+    internal ones (leading "_") are ignored.
+    """
+    values = {k: s.default for k, s in SETTINGS.items()}
+    problems: list[StoredProblem] = []
+    for key, raw in rows:
+        if key not in SETTINGS:
+            continue
+        try:
+            values[key] = decode(key, str(raw))
+        except MasteryError as exc:
+            reason = getattr(exc, "reason", None) or str(exc).removeprefix(f"setting {key}: ")
+            problems.append(StoredProblem(key, str(raw), reason))
+    return values, problems

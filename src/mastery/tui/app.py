@@ -175,6 +175,7 @@ class MasteryApp(App[None]):
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        self.show_setting_warnings()
         if self._start_review:
             self.start_review(self._deck_key)
         elif self._cram_query is not None:
@@ -182,6 +183,15 @@ class MasteryApp(App[None]):
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
+
+    def show_setting_warnings(self) -> None:
+        """Stored settings found invalid when the profile opened are back to their defaults:
+        say so once, before the first review, rather than crash it."""
+        col = self.collection
+        if col.setting("fsrs_parameters"):
+            col.scheduler  # noqa: B018 - checks stored FSRS weights now, not mid-review
+        for line in col.settings_warnings:
+            self.notify(line, title="Setting reset", severity="warning", markup=False, timeout=10)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="team-sync")
     def after_review_session(self) -> None:

@@ -29,9 +29,9 @@ def as_text(spec: SettingSpec, value: Any) -> str:
 
 
 def _help(spec: SettingSpec) -> str:
-    """The setting's help, with its allowed range when it has one."""
-    if spec.minimum is not None and spec.maximum is not None:
-        return f"{spec.help} ({spec.minimum:g} to {spec.maximum:g})"
+    """The setting's help, with what it allows for values typed in a box (numbers, steps)."""
+    if spec.kind in (int, float, list, tuple):
+        return f"{spec.help} ({spec.allowed})"
     return spec.help
 
 

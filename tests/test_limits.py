@@ -1,0 +1,163 @@
+"""mastery.limits: hostile or broken input ends in one InputError line, never a traceback."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mastery import limits
+from mastery.errors import InputError, MasteryError
+
+
+def refused(call, *args, **kwargs) -> str:
+    """The one-line message of the InputError that `call` raises."""
+    with pytest.raises(InputError) as err:
+        call(*args, **kwargs)
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 300
+    assert isinstance(err.value, MasteryError)
+    return message
+
+
+def test_input_error_names_source_field_and_reason() -> None:
+    err = InputError("bundle.json", "entries[3].date", "year 0 is not a date")
+    assert str(err) == "bundle.json: entries[3].date: year 0 is not a date"
+    assert (err.source, err.field, err.reason) == ("bundle.json", "entries[3].date", err.reason)
+    assert str(InputError(Path("a.toml"), None, "too large")) == "a.toml: too large"
+
+
+# ----------------------------------------------------------------------------- files
+def test_read_bounded_refuses_a_large_file_before_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:  # sparse: 100 MiB on paper, nothing on disk
+        handle.truncate(100 * limits.MiB)
+    message = refused(limits.read_bounded, big, limits.MAX_BUNDLE_BYTES)
+    assert message.startswith(f"{big}: file is too large (100 MiB; at most 64 MiB)")
+    small = tmp_path / "small.json"
+    small.write_bytes(b"x" * 10)
+    assert limits.read_bounded(small, 10) == b"x" * 10
+    assert "at most 9 bytes" in refused(limits.read_bounded, small, 9)
+
+
+def test_read_bounded_stops_on_an_endless_file() -> None:
+    assert "too large" in refused(limits.read_bounded, "/dev/zero", 1024)
+
+
+def test_read_errors_are_input_errors(tmp_path: Path) -> None:
+    assert "cannot read" in refused(limits.read_bounded, tmp_path / "missing.json", 10)
+    bad = tmp_path / "latin1.md"
+    bad.write_bytes("café".encode("latin-1"))
+    assert "not UTF-8" in refused(limits.read_text_bounded, bad, 100)
+    bom = tmp_path / "bom.md"
+    bom.write_bytes(b"\xef\xbb\xbfhello")
+    assert limits.read_text_bounded(bom, 100) == "hello"
+
+
+# ----------------------------------------------------------------------------- JSON and TOML
+def test_json_nested_100k_levels_is_one_line() -> None:
+    assert "nested more than 64 levels" in refused(
+        limits.loads_json, "[" * 100_000 + "]" * 100_000, source="bundle.json"
+    )
+    assert "nested more than 64 levels" in refused(
+        limits.loads_json, '{"a":' * 100_000, source="bundle.json"
+    )
+
+
+def test_json_depth_limit_is_exact() -> None:
+    assert limits.loads_json("[" * 64 + "]" * 64, source="x") is not None
+    assert "nested more than 64" in refused(limits.loads_json, "[" * 65 + "]" * 65, source="x")
+    assert limits.loads_json("[[1]]", source="x", max_depth=2) == [[1]]
+    assert "more than 1 levels" in refused(limits.loads_json, "[[1]]", source="x", max_depth=1)
+
+
+def test_json_integers_are_bounded_without_converting_thousands_of_digits() -> None:
+    message = refused(limits.loads_json, "1" * 5000, source="x.json")
+    assert message.startswith("x.json: number") and "too large" in message
+    assert "too large" in refused(limits.loads_json, f'{{"n": -{"9" * 5000}}}', source="x")
+    assert limits.loads_json(str(limits.INT_MAX), source="x") == limits.INT_MAX
+    assert limits.loads_json(str(limits.INT_MIN), source="x") == limits.INT_MIN
+    assert "must be from" in refused(limits.loads_json, str(limits.INT_MAX + 1), source="x")
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1e999", "[-1e400]"])
+def test_json_numbers_are_finite(text: str) -> None:
+    refused(limits.loads_json, text, source="x")
+
+
+def test_json_syntax_errors_say_where() -> None:
+    assert "line 2, column" in refused(limits.loads_json, '{\n"a": }', source="x.json")
+    assert "not UTF-8" in refused(limits.loads_json, b"\xff\xfe\x00", source="x.json")
+    assert limits.loads_json(b'{"a": [1, 2.5, null, "b"]}', source="x") == {
+        "a": [1, 2.5, None, "b"]
+    }
+
+
+def test_toml_limits() -> None:
+    assert "nested" in refused(limits.loads_toml, "a = " + "[" * 100_000, source="p.toml")
+    assert "nested" in refused(limits.loads_toml, "a = " + "[" * 70 + "]" * 70, source="p.toml")
+    assert "too large" in refused(limits.loads_toml, "a = " + "1" * 5000, source="p.toml")
+    assert "must be from" in refused(limits.loads_toml, "a = 9223372036854775808", source="p")
+    assert "not finite" in refused(limits.loads_toml, "a = nan", source="p.toml")
+    assert "not finite" in refused(limits.loads_toml, "a = [1e999]", source="p.toml")
+    assert "not valid TOML" in refused(limits.loads_toml, "[[a]\n", source="p.toml")
+    assert limits.loads_toml('a = 1\nb = [true, "x"]', source="p") == {"a": 1, "b": [True, "x"]}
+
+
+# ----------------------------------------------------------------------------- values
+def test_check_int() -> None:
+    assert limits.check_int(" 42 ", source="cli", field="n", lo=0, hi=100) == 42
+    assert limits.check_int(-3, source="cli") == -3
+    assert refused(limits.check_int, "1" * 5000, source="cli", field="n").startswith("cli: n: ")
+    assert "whole number" in refused(limits.check_int, True, source="cli", field="n")
+    assert "whole number" in refused(limits.check_int, 1.0, source="cli", field="n")
+    assert "whole number" in refused(limits.check_int, "1e3", source="cli", field="n")
+    assert "from 0 to 100, got 101" in refused(limits.check_int, 101, source="c", lo=0, hi=100)
+
+
+def test_check_float() -> None:
+    assert limits.check_float("0.5", source="s", field="f", lo=0, hi=1) == 0.5
+    for bad in ("nan", "inf", float("-inf"), "1e999"):
+        assert "finite" in refused(limits.check_float, bad, source="s", field="f")
+    assert "a number" in refused(limits.check_float, "x", source="s", field="f")
+    assert "a number" in refused(limits.check_float, True, source="s", field="f")
+    assert "from 0 to 1" in refused(limits.check_float, 2, source="s", lo=0, hi=1)
+    assert "at least 0" in refused(limits.check_float, -1, source="s", lo=0)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("0000-01-01", "not a valid date"),
+        ("2026-02-30", "not a valid date"),
+        ("99999-01-01", "YYYY-MM-DD"),
+        ("20260101", "YYYY-MM-DD"),
+        ("1969-12-31", "from 1970-01-01 to 9998-12-31"),
+        ("9999-12-31", "from 1970-01-01 to 9998-12-31"),
+        (datetime(2026, 1, 1, tzinfo=UTC), "expected a date"),
+        (20260101, "expected a date"),
+    ],
+)
+def test_check_date_refuses(value: object, says: str) -> None:
+    message = refused(limits.check_date, value, source="entry.md", field="date")
+    assert message.startswith("entry.md: date: ") and says in message
+
+
+def test_check_date_accepts() -> None:
+    assert limits.check_date("2026-12-07", source="x") == date(2026, 12, 7)
+    assert limits.check_date(limits.MIN_DATE, source="x") == limits.MIN_DATE
+    assert limits.check_date(limits.MAX_DATE, source="x") == limits.MAX_DATE
+
+
+def test_check_datetime() -> None:
+    plus_one = timezone(timedelta(hours=1))
+    assert limits.check_datetime("2026-12-07T10:00:00+01:00", source="x") == datetime(
+        2026, 12, 7, 9, 0, tzinfo=UTC
+    )
+    assert limits.check_datetime(datetime(2026, 1, 1, tzinfo=plus_one), source="x").tzinfo is UTC
+    assert "no time zone" in refused(limits.check_datetime, "2026-12-07T10:00:00", source="x")
+    assert "out of range" in refused(limits.check_datetime, "0001-01-01T00:00:00+05:00", source="x")
+    assert "from 1970" in refused(limits.check_datetime, "0001-01-01T00:00:00Z", source="x")
+    assert "ISO 8601" in refused(limits.check_datetime, "yesterday", source="x", field="t")
+    assert "ISO 8601" in refused(limits.check_datetime, "1" * 5000, source="x", field="t")
