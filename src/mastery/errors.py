@@ -52,3 +52,11 @@ class BundleError(MasteryError):
 
 class SearchError(MasteryError):
     """A card search has a term it cannot read (e.g. `due:soon`); says how to write it."""
+
+
+class DatabaseCorruptError(MasteryError):
+    """The profile database (or a backup of it) fails SQLite's integrity check.
+
+    Nothing is written from or over a damaged file; the message says what to do next
+    (`mastery check`, or restoring a backup).
+    """
