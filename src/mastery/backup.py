@@ -149,7 +149,13 @@ def quick_check(conn: sqlite3.Connection) -> str | None:
         return str(exc)
     if rows == [("ok",)]:
         return None
-    return str(rows[0][0]).splitlines()[0] if rows else "no answer from quick_check"
+    return one_line(str(rows[0][0])) if rows else "no answer from quick_check"
+
+
+def one_line(complaint: str) -> str:
+    """SQLite's check output on one line, without its "*** in database main ***" banner."""
+    lines = [line.strip() for line in complaint.splitlines()]
+    return " ".join(line for line in lines if line and not line.startswith("***"))
 
 
 # ----------------------------------------------------------------------------- making

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mastery.backup import one_line
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import DatabaseCorruptError
 from mastery.states import STATE_NEW, STATE_REVIEW
@@ -138,7 +139,7 @@ def _integrity(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute("PRAGMA integrity_check").fetchall()
     if rows == [("ok",)]:
         return []
-    return [str(r[0]) for r in rows]
+    return [one_line(str(r[0])) for r in rows]
 
 
 def _index_only(line: str) -> bool:
