@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from test_backup import big_enough, damage, new_profile
 
 from conftest import NOW
 from mastery import check, optimize, paths
@@ -16,7 +17,6 @@ from mastery.cli import main
 from mastery.collection import Collection
 from mastery.errors import DatabaseCorruptError
 from mastery.scheduler import DEFAULT_PARAMETERS
-from test_backup import big_enough, damage, new_profile
 
 DECK = """
 id = "demo"
@@ -247,3 +247,17 @@ def test_foreign_key_check_is_what_sqlite_says(col: Collection) -> None:
     }
     assert ("reviewlog", "card") in fks and ("card", "deck") in fks
     assert isinstance(col.conn, sqlite3.Connection)
+
+
+def test_a_profile_whose_schema_is_damaged_points_at_check_then_restore(capsys) -> None:
+    new_profile().close()
+    path = paths.database_path()
+    with path.open("r+b") as fh:  # garbage over the schema's own page (page 1, past the header)
+        fh.seek(100)
+        fh.write(b"\xff" * 3000)
+    assert main(["--no-bundled-decks", "decks"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "malformed" in err and "run `mastery check`" in err
+    assert main(["--no-bundled-decks", "check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "beyond repair" in err and "--restore" in err

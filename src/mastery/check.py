@@ -62,14 +62,16 @@ _ORPHAN_NAMES = {
 _DAMAGE_WORDS = ("malformed", "not a database", "looks damaged", "is damaged", "corrupt")
 
 
-def damage_hint(message: str) -> str:
+def damage_hint(message: str, *, in_app: bool = False) -> str:
     """What to append to an error message that says the file looks damaged ("" otherwise):
-    the CLI and the TUI both point the learner at `mastery check` this way."""
+    the CLI and the TUI both point the learner at `mastery check` this way, whichever module
+    raised the error (only its wording is shared)."""
     text = message.lower()
     if "mastery check" in text or "--restore" in text:
         return ""
     if any(word in text for word in _DAMAGE_WORDS):
-        return " (run `mastery check`, or ctrl+p: profile: Check database)"
+        where = "ctrl+p: profile: Check database, or " if in_app else ""
+        return f" ({where}run `mastery check`)"
     return ""
 
 

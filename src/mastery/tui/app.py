@@ -387,7 +387,7 @@ class MasteryApp(App[None]):
         """Every notification; one that says the file looks damaged also says what to do."""
         from mastery.check import damage_hint
 
-        hint = damage_hint(message)
+        hint = damage_hint(message, in_app=True)
         super().notify(
             message + (escape(hint) if markup else hint),
             title=title,
