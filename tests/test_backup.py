@@ -108,11 +108,12 @@ def test_old_named_backups_are_listed_and_never_rotated_away(col: Collection) ->
 
 
 # ----------------------------------------------------------------------------- damage
-def test_a_damaged_database_is_not_backed_up(write_deck) -> None:
+def test_a_damaged_database_is_not_backed_up_and_no_good_backup_is_lost(write_deck) -> None:
     col = new_profile()
     col.import_files([write_deck(DECK)], now=NOW)
     big_enough(col)
-    good = col.backup(now=NOW)
+    good = [col.backup(now=NOW + timedelta(minutes=i)) for i in range(7)]  # a full rotation
+    good.append(col.auto_backup(now=NOW))
     col.close()
     path = paths.database_path()
     damage(path)
@@ -124,7 +125,9 @@ def test_a_damaged_database_is_not_backed_up(write_deck) -> None:
             damaged.auto_backup(now=NOW + timedelta(days=1))
     finally:
         damaged.conn.close()
-    assert [n for n in names(good.parent) if n != ".backup.lock"] == [good.name]
+    assert [n for n in names(paths.backup_dir()) if n != ".backup.lock"] == sorted(
+        p.name for p in good if p
+    )
 
 
 def test_cli_backup_of_a_damaged_database_is_one_line_and_exit_2(capsys) -> None:
