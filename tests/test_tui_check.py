@@ -58,3 +58,17 @@ async def test_a_damage_notification_suggests_the_check(col) -> None:
         shown = [n.message for n in app._notifications]
         assert any("malformed" in m and "mastery check" in m for m in shown)
         assert "no card 7" in shown
+
+
+async def test_palette_check_of_a_damaged_file_says_to_restore(col, monkeypatch) -> None:
+    from mastery.errors import DatabaseCorruptError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DatabaseCorruptError("x.db: cannot open profile database (disk image is malformed)")
+
+    monkeypatch.setattr("mastery.collection.Collection.check", broken)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_check(app, pilot)
+        text = screen_text(app)
+        assert "malformed" in text and "backup --restore" in text

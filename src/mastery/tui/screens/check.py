@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from mastery.check import RESTORE_HINT, damage_hint
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.tui.screens.base import MasteryModal
@@ -47,7 +48,10 @@ class CheckScreen(MasteryModal):
                 report = col.check(now=self.now())
             self.post_message(self.Done(report.lines(), error=False))
         except (MasteryError, OSError) as exc:
-            self.post_message(self.Done([str(exc)], error=True))
+            text = str(exc)
+            if damage_hint(text) and "--restore" not in text:
+                text += f"; {RESTORE_HINT}"  # the check itself cannot help a file this broken
+            self.post_message(self.Done([text], error=True))
 
     def on_check_screen_done(self, message: Done) -> None:
         body = self.query_one("#check-body", Static)
