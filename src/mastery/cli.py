@@ -802,7 +802,7 @@ def _backup_list_or_restore(args: argparse.Namespace) -> int:
     """`--list`, `--restore` (lists) and `--restore NAME|N`, without opening the profile:
     a restore must be the only one with the file open, and it must work on a damaged one."""
     from mastery import backup, paths
-    from mastery.days import from_ms, to_ms, utcnow
+    from mastery.days import utcnow
 
     db_path = paths.database_path(args.profile, args.home)
     folder = paths.backup_dir(args.profile, args.home)
@@ -829,7 +829,7 @@ def _backup_list_or_restore(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for n, info in enumerate(infos, 1):
-        when = from_ms(to_ms(info.made_at)).astimezone()
+        when = info.made_at.astimezone()
         made = when.strftime("%Y-%m-%d") if info.kind == "daily" else f"{when:%Y-%m-%d %H:%M}"
         cards = "unreadable" if info.cards is None else f"{info.cards:,}"
         rows.append([n, made, info.kind, _size(info.size), cards, info.name])
@@ -851,7 +851,10 @@ def _size(size: int) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     """`mastery check`: opened without the bundled decks' sync, so nothing else writes."""
+    import sqlite3
+
     from mastery import paths
+    from mastery.check import RESTORE_HINT
     from mastery.collection import Collection
     from mastery.db import Database
     from mastery.errors import DatabaseCorruptError, ProfileError
@@ -862,11 +865,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         db = Database.open(path)
     except ProfileError as exc:
-        import sqlite3
-
         if isinstance(exc.__cause__, sqlite3.DatabaseError):
-            from mastery.check import RESTORE_HINT
-
             raise DatabaseCorruptError(
                 f"{path}: the database is damaged beyond repair ({exc.__cause__}); {RESTORE_HINT}"
             ) from exc

@@ -31,6 +31,7 @@ from mastery.states import (
 )
 
 if TYPE_CHECKING:
+    from mastery.check import CheckReport
     from mastery.cram import CramQueue
     from mastery.goals import Goals
     from mastery.journal import Journal
@@ -1282,8 +1283,9 @@ class Collection:
             self.conn, self.db.path, self.backup_dir, kind="daily", now=now, day=day
         )
 
-    def check(self, *, fix: bool = True, now: datetime | None = None) -> Any:
-        """Anki's "Check Database": see check.py. Returns a `check.CheckReport`."""
+    def check(self, *, fix: bool = True, now: datetime | None = None) -> CheckReport:
+        """Anki's "Check Database" (see check.py): fixes what it safely can unless `fix` is
+        False, and reports per kind what it found."""
         from mastery import check
 
         return check.check_database(self, fix=fix, now=now)
