@@ -225,7 +225,13 @@ def _cards(
             n, n_lapses = log[6], log[7] or 0
             if _same(actual, expected) and reps >= n and lapses >= n_lapses:
                 continue
-            if _same_as_replay(col, conn, card_id, deck_id, actual, reps, lapses):
+            # A reschedule keeps the last review's time and counts one rep per log: only
+            # then is the (slow) replay worth trying.
+            if (
+                last == log[5]
+                and reps == n
+                and _same_as_replay(col, conn, card_id, deck_id, actual, reps, lapses)
+            ):
                 continue
             counts[HISTORY] = counts.get(HISTORY, 0) + 1
             updates.append((*expected, max(reps, n), max(lapses, n_lapses), now_ms, card_id))
