@@ -11,7 +11,9 @@ import pytest
 from conftest import ROOT
 
 HEADLESS = [
+    "mastery.backup",
     "mastery.calibration",
+    "mastery.check",
     "mastery.cli",
     "mastery.collection",
     "mastery.cram",

@@ -142,7 +142,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
     _json_flag(p)
 
-    p = sub.add_parser("backup", help="copy the profile database now (the newest 7 are kept)")
+    p = sub.add_parser(
+        "backup",
+        help="copy the profile database now (manual and daily backups rotate apart), "
+        "list or restore backups",
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--list", action="store_true", help="list the backups: number, date, kind, size, cards"
+    )
+    what.add_argument(
+        "--restore",
+        nargs="?",
+        const="",
+        metavar="NAME|N",
+        help="replace the profile with a backup (by name or number; lists them when left out)",
+    )
+    _json_flag(p)
+
+    p = sub.add_parser(
+        "check",
+        help="check the profile database and fix what can be fixed (Anki's Check Database)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only report (exit 1 on problems)")
     _json_flag(p)
 
     p = sub.add_parser("config", help="show or change a setting")
@@ -427,7 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except MasteryError as exc:
-        print(f"mastery: error: {exc}", file=sys.stderr)
+        from mastery.check import damage_hint
+
+        print(f"mastery: error: {exc}{damage_hint(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
@@ -497,6 +521,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_app(col, start_screen="mentees", mentee=args.name) or 0
         finally:
             col.close()
+        return 0
+    if command == "check":
+        return _check(args)
+    if command == "backup" and (args.list or args.restore is not None):
+        return _backup_list_or_restore(args)
     with _open(args) as col:
         handler = _COMMANDS[command]
         try:
@@ -813,6 +842,89 @@ def _backup(col: Any, args: argparse.Namespace) -> int:
     else:
         print(f"Backed up to {path}")
     return 0
+
+
+def _backup_list_or_restore(args: argparse.Namespace) -> int:
+    """`--list`, `--restore` (lists) and `--restore NAME|N`, without opening the profile:
+    a restore must be the only one with the file open, and it must work on a damaged one."""
+    from mastery import backup, paths
+    from mastery.days import utcnow
+
+    db_path = paths.database_path(args.profile, args.home)
+    folder = paths.backup_dir(args.profile, args.home)
+    if args.restore:
+        report = backup.restore(db_path, folder, args.restore, now=utcnow())
+        if args.json:
+            _print_json(
+                {
+                    "restored": report.restored.to_dict(),
+                    "safety": str(report.safety) if report.safety else None,
+                }
+            )
+            return 0
+        print(f"Restored {report.restored.name} ({report.restored.kind}).")
+        if report.safety:
+            print(f"The replaced file is kept as {report.safety}.")
+        return 0
+    infos = backup.list_backups(folder)
+    if args.json:
+        _print_json([i.to_dict() for i in infos])
+        return 0
+    if not infos:
+        print(f"No backups yet in {folder}. `mastery backup` makes one.")
+        return 0
+    rows = []
+    for n, info in enumerate(infos, 1):
+        when = info.made_at.astimezone()
+        made = when.strftime("%Y-%m-%d") if info.kind == "daily" else f"{when:%Y-%m-%d %H:%M}"
+        cards = "unreadable" if info.cards is None else f"{info.cards:,}"
+        rows.append([n, made, info.kind, _size(info.size), cards, info.name])
+    _table(["#", "made", "kind", "size", "cards", "name"], rows)
+    print("Restore one with `mastery backup --restore N` (1 = newest) or by name.")
+    return 0
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`mastery check`: opened without the bundled decks' sync, so nothing else writes."""
+    import sqlite3
+
+    from mastery import paths
+    from mastery.check import RESTORE_HINT
+    from mastery.collection import Collection
+    from mastery.db import Database
+    from mastery.errors import DatabaseCorruptError, ProfileError
+
+    path = paths.database_path(args.profile, args.home)
+    if not path.exists():
+        raise NotFoundError(f"no profile {args.profile!r} at {path}")
+    try:
+        db = Database.open(path)
+    except ProfileError as exc:
+        if isinstance(exc.__cause__, sqlite3.DatabaseError):
+            raise DatabaseCorruptError(
+                path, f"the database is damaged beyond repair ({exc.__cause__})", RESTORE_HINT
+            ) from exc
+        raise
+    with Collection(db, args.profile) as col:
+        if not args.json and sys.stderr.isatty():
+            print("Checking the database…", file=sys.stderr)
+        report = col.check(fix=not args.dry_run)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print("\n".join(report.lines()))
+    return 1 if args.dry_run and not report.ok else 0
 
 
 def _config(col: Any, args: argparse.Namespace) -> int:

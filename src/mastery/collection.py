@@ -32,6 +32,7 @@ from mastery.states import (
 )
 
 if TYPE_CHECKING:
+    from mastery.check import CheckReport
     from mastery.cram import CramQueue
     from mastery.goals import Goals
     from mastery.journal import Journal
@@ -44,7 +45,6 @@ HISTORY_CHUNK_CARDS = 2000
 HISTORY_CHUNK_SECONDS = 0.5
 HISTORY_CHUNK_PAUSE = 0.05
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
-BACKUPS_KEPT = 7
 
 # suspended column: why a card is out of the queue
 SUSPENDED_NO = 0
@@ -1469,36 +1469,47 @@ class Collection:
         return streak(active, today)
 
     # ------------------------------------------------------------------ backups
+    # The logic lives in backup.py; these keep the facade's callers (CLI, TUI, tests) working.
+    @property
+    def backup_dir(self) -> Path:
+        return self.db.path.parent / "backups"
+
     def backup(self, *, now: datetime | None = None, dest: Path | None = None) -> Path:
-        """Copy the database consistently (SQLite's online backup) and keep the newest 7."""
-        now = now or utcnow()
-        folder = self.db.path.parent / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = dest or folder / f"mastery-{now.strftime('%Y%m%d-%H%M%S')}.db"
-        tmp = target.with_suffix(".tmp")
-        out = sqlite3.connect(str(tmp))
-        try:
-            self.conn.backup(out)
-        finally:
-            out.close()
-        tmp.replace(target)
-        if dest is None:
-            for old in sorted(folder.glob("mastery-*.db"))[:-BACKUPS_KEPT]:
-                old.unlink(missing_ok=True)
-        return target
+        """A manual backup (SQLite's online backup of a checked database); the newest
+        manual ones are kept, daily ones are untouched."""
+        from mastery import backup
+
+        return backup.make_backup(
+            self.conn, self.db.path, self.backup_dir, kind="manual", now=now or utcnow(), dest=dest
+        )
 
     def backups(self) -> list[Path]:
-        folder = self.db.path.parent / "backups"
-        return sorted(folder.glob("mastery-*.db")) if folder.is_dir() else []
+        """Every backup file (daily, manual, safety, old-named), oldest first."""
+        from mastery import backup
+
+        return backup.backup_paths(self.backup_dir)
 
     def auto_backup(self, *, now: datetime | None = None) -> Path | None:
-        """The daily backup: made when the setting is on and none exists for today's date."""
+        """The daily backup: made when the setting is on and none exists for the learner's
+        day yet."""
+        from mastery import backup
+
         if not self.setting("auto_backup"):
             return None
         now = now or utcnow()
-        if any(p.name.startswith(f"mastery-{now.strftime('%Y%m%d')}") for p in self.backups()):
+        day = self.clock.day_of(now)
+        if (self.backup_dir / f"daily-{day.isoformat()}.db").exists():
             return None
-        return self.backup(now=now)
+        return backup.make_backup(
+            self.conn, self.db.path, self.backup_dir, kind="daily", now=now, day=day
+        )
+
+    def check(self, *, fix: bool = True, now: datetime | None = None) -> CheckReport:
+        """Anki's "Check Database" (see check.py): fixes what it safely can unless `fix` is
+        False, and reports per kind what it found."""
+        from mastery import check
+
+        return check.check_database(self, fix=fix, now=now)
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mastery.collection import Collection
@@ -49,6 +50,11 @@ class MasteryCommands(Provider):
             "Fit FSRS to your reviews; weigh desired retentions by their workload",
         )
         yield "help: Keys", app.action_help, "The keys of the current screen"
+        yield (
+            "profile: Check database",
+            app.action_check_database,
+            "Check the file, fix cards against their history, remove orphans (mastery check)",
+        )
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
@@ -394,6 +400,32 @@ class MasteryApp(App[None]):
             self.push_screen(CalibrationScreen())
         else:
             self.goto(CalibrationScreen())
+
+    def action_check_database(self) -> None:
+        from mastery.tui.screens.check import CheckScreen
+
+        self.push_screen(CheckScreen())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification; one that says the file looks damaged also says what to do."""
+        from mastery.check import damage_hint
+
+        hint = damage_hint(message, in_app=True)
+        super().notify(
+            message + (escape(hint) if markup else hint),
+            title=title,
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def action_help(self) -> None:
         from mastery.tui.screens.help import HelpScreen
