@@ -58,7 +58,10 @@ BUNDLE_FORMAT = "mastery-mentor-bundle"
 FEEDBACK_FORMAT = "mastery-mentor-feedback"
 FORMAT_VERSION = 1  # the newest version of both formats this code reads and writes
 NAME_LENGTH = 80
-CLOCK_SKEW = timedelta(minutes=15)  # how far a sender's clock may run ahead of ours
+# How far a sender's clock may run ahead of ours: a day covers a clock set to local time with
+# the zone set to UTC (up to 14 hours off). A file dated later is refused, so a stored time can
+# never make genuine files look older for more than this.
+CLOCK_SKEW = timedelta(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2199, 12, 31)  # goal targets may lie ahead; nothing lies this far
