@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_tui_helpers import SIZE, make_app, screen_text
 
 from mastery.cli import main
@@ -62,8 +64,29 @@ def bundle(capsys, tmp_path: Path) -> Path:
     """Ana shares a goal with a milestone and an entry linked to it, and exports a bundle."""
     ok(capsys, "ana", "goal", "add", "Speak German", "--milestone", "Finish A1", "--shared")
     ok(capsys, "ana", "goal", "checkin", "1", "6", "first week")
-    ok(capsys, "ana", "journal", "add", "Learned the dative", "--title", "Dative", "--tag", "grammar")
-    ok(capsys, "ana", "journal", "add", "Shared one", "--title", "Shared", "--goal", "1", "--shared")
+    ok(
+        capsys,
+        "ana",
+        "journal",
+        "add",
+        "Learned the dative",
+        "--title",
+        "Dative",
+        "--tag",
+        "grammar",
+    )
+    ok(
+        capsys,
+        "ana",
+        "journal",
+        "add",
+        "Shared one",
+        "--title",
+        "Shared",
+        "--goal",
+        "1",
+        "--shared",
+    )
     path = tmp_path / "ana.json"
     ok(capsys, "ana", "mentor", "export", "--to", str(path), "--name", "Ana")
     ok(capsys, "bo", "mentor", "list")  # the mentor's profile exists, still empty
@@ -172,7 +195,9 @@ def test_feedback_with_a_wrong_field_is_refused_naming_file_and_field(
     assert code == 2 and out == ""
     one_error_line(err, f"mastery: error: {bad}: ", field)
     assert dump("ana") == before
-    assert "Feedback from Bo: 1 new comment" in ok(capsys, "ana", "mentor", "feedback", str(feedback))
+    assert "Feedback from Bo: 1 new comment" in ok(
+        capsys, "ana", "mentor", "feedback", str(feedback)
+    )
 
 
 def test_a_fifo_named_like_a_bundle_is_refused_without_hanging(
@@ -270,9 +295,7 @@ def test_stored_future_feedback_time_does_not_lock_out_genuine_feedback(
     assert "1 new comment" in out
 
 
-def test_bundle_from_a_clock_far_ahead_is_refused(
-    capsys, bundle: Path, tmp_path: Path
-) -> None:
+def test_bundle_from_a_clock_far_ahead_is_refused(capsys, bundle: Path, tmp_path: Path) -> None:
     ahead = (utcnow() + timedelta(days=3)).isoformat(timespec="milliseconds")
     bad = reseal(bundle, _set("created_at", value=ahead), tmp_path / "ahead.json")
     code, _, err = run(capsys, "bo", "mentor", "add", str(bad))
@@ -348,3 +371,13 @@ def test_escape_sequences_in_an_error_line_are_made_visible(
     code, out, err = run(capsys, "bo", "mentor", "add", str(bad))
     assert code == 2 and "\x1b" not in err and "\x07" not in err
     one_error_line(err, "field created_at")
+
+
+@given(st.text())
+def test_safe_text_never_lets_a_control_character_through(text: str) -> None:
+    for shown, allowed in ((safe_text(text), "\n\t"), (safe_line(text), "")):
+        for ch in shown:
+            code = ord(ch)
+            is_control = code < 0x20 or 0x7F <= code <= 0x9F
+            is_bidi = 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+            assert not (is_control and ch not in allowed) and not is_bidi

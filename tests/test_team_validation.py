@@ -138,9 +138,7 @@ def test_report_skips_every_bad_record_with_one_warning_each(
             assert "2 member(s)" in out
 
 
-def test_oversized_record_is_skipped(
-    capsys, crew: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_oversized_record_is_skipped(capsys, crew: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(team_module, "MAX_RECORD_BYTES", 2_000)
     record = _good(crew)
     record["decks"]["team-deck"]["card_stats"].update(
@@ -198,9 +196,7 @@ def _dump(profile: str) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", BAD_TEAM_TOML)
-def test_bad_team_toml_is_one_line_naming_file_and_field(
-    capsys, tmp_path: Path, kind: str
-) -> None:
+def test_bad_team_toml_is_one_line_naming_file_and_field(capsys, tmp_path: Path, kind: str) -> None:
     text, field = BAD_TEAM_TOML[kind]
     folder = make_team(tmp_path / "t")
     (folder / "team.toml").write_text(text, encoding="utf-8")
