@@ -381,3 +381,97 @@ def test_safe_text_never_lets_a_control_character_through(text: str) -> None:
             is_control = code < 0x20 or 0x7F <= code <= 0x9F
             is_bidi = 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
             assert not (is_control and ch not in allowed) and not is_bidi
+
+
+# ----------------------------------------------------------------------------- fuzz
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["", "9999-12-31T00:00:00+00:00", "2026-11-21", "g-1", "e-x", "\x1b[2J"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=6,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document a value can be replaced or a key dropped."""
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            found += _paths(value, (*prefix, n))
+    return found
+
+
+def _mutate(doc: dict[str, Any], where: tuple[Any, ...], value: Any, drop: bool) -> None:
+    target: Any = doc
+    for key in where[:-1]:
+        target = target[key]
+    if drop and isinstance(target, dict):
+        del target[where[-1]]
+    else:
+        target[where[-1]] = value
+
+
+def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
+    mastery_home: Path, tmp_path: Path
+) -> None:
+    from hypothesis import HealthCheck, settings
+
+    from conftest import NOW
+    from mastery.errors import BundleError
+
+    with (
+        Collection.open("ana", bundled=False, now=NOW) as ana,
+        Collection.open("bo", bundled=False, now=NOW) as bo,
+    ):
+        goal = ana.goals.add("Speak", milestones=["A1"], visibility="shared", now=NOW)
+        ana.goals.check_in(goal.id, 6, "ok", now=NOW)
+        ana.journal.add(
+            "Body", title="T", tags=["x"], goals=[goal.id], visibility="shared", now=NOW
+        )
+        source = tmp_path / "ana.json"
+        ana.mentor.export_bundle(source, name="Ana", now=NOW)
+        bo.mentor.add_bundle(source, now=NOW)
+        bo.mentor.comment("Ana", "goal", f"g-{goal.id}", "Hi", now=NOW)
+        bo.mentor.set_note("Ana", "Note", now=NOW)
+        reply = tmp_path / "bo.json"
+        bo.mentor.reply("Ana", reply, name="Bo", now=NOW)
+        files = {
+            "bundle": (source, bo.mentor.add_bundle, bo),
+            "feedback": (reply, ana.mentor.import_feedback, ana),
+        }
+        docs = {k: json.loads(p.read_text(encoding="utf-8")) for k, (p, _, _) in files.items()}
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            kind=st.sampled_from(sorted(files)),
+            pick=st.integers(min_value=0),
+            value=JSON_VALUES,
+            drop=st.booleans(),
+        )
+        def check(kind: str, pick: int, value: Any, drop: bool) -> None:
+            doc = json.loads(json.dumps(docs[kind]))
+            places = [p for p in _paths(doc) if p != ("checksum",)]
+            _mutate(doc, places[pick % len(places)], value, drop)
+            doc["checksum"] = checksum_of(doc)
+            bad = tmp_path / f"fuzz-{kind}.json"
+            bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            _, store, col = files[kind]
+            before = col.conn.total_changes
+            try:
+                store(bad, now=NOW)
+            except BundleError as exc:
+                assert "\n" not in str(exc) and str(exc).startswith(f"{bad}: ")
+                assert col.conn.total_changes == before
+            # Whatever was stored must read back: list and show never fail afterwards.
+            for mentee in bo.mentor.mentees():
+                bo.mentor.mentee_entries(mentee)
+                bo.mentor.mentee_goals(mentee)
+
+        check()

@@ -255,3 +255,40 @@ def test_escape_sequences_in_team_files_never_reach_the_terminal(
         assert "\x1b" not in out and "\x07" not in out
     joined = "".join(outputs)
     assert "\\x1b]0;pwned\\x07" in joined and "\\x1b[2J" in joined
+
+
+def test_fuzzed_records_are_read_or_skipped_and_figures_stay_in_range(
+    crew: Path, tmp_path: Path
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_mentor_validation import JSON_VALUES, _mutate, _paths
+
+    from mastery.team import build_report, load_team, read_records
+
+    config = load_team(crew)
+    base = _good(crew)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(pick=st.integers(min_value=0), value=JSON_VALUES, drop=st.booleans())
+    def check(pick: int, value: Any, drop: bool) -> None:
+        record = json.loads(json.dumps(base))
+        places = [p for p in _paths(record) if p != ("pseudonym",)]
+        _mutate(record, places[pick % len(places)], value, drop)
+        path = _put(crew, record)
+        try:
+            records, problems = read_records(crew, "crew", NOW.date())
+            assert len(records) + len(problems) == 3
+            assert all("\n" not in str(p) for p in problems)
+            report = build_report(config, now=NOW, records=records, problems=problems)
+            figures = [f for _, f in report.goals] + [
+                f for d in report.decks for f in (d.coverage, d.retention, d.maturity)
+            ]
+            for fig in figures:
+                assert fig.value is None or 0 <= fig.value <= 1
+            for card in report.hardest:
+                assert card.lapse_rate is None or 0 <= card.lapse_rate <= 1
+        finally:
+            path.unlink()
+
+    check()
