@@ -122,9 +122,9 @@ BAD_BUNDLES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "decks-not-objects": (_set("summary", "decks", value=[1, 2]), "field summary.decks[0]"),
     "tags-a-string": (_set("entries", 0, "tags", value="grammar"), "field entries[0].tags"),
-    "tags-too-many": (_set("entries", 0, "tags", value=["t"] * 101), "field entries[0].tags"),
+    "tags-too-many": (_set("entries", 0, "tags", value=["t"] * 1001), "field entries[0].tags"),
     "body-a-number": (_set("entries", 0, "body", value=12), "field entries[0].body"),
-    "title-too-long": (_set("entries", 0, "title", value="x" * 5000), "field entries[0].title"),
+    "title-too-long": (_set("entries", 0, "title", value="x" * 20_000), "field entries[0].title"),
     "day-not-a-date": (_set("entries", 0, "day", value="2026-13-01"), "field entries[0].day"),
     "progress-as-text": (_set("goals", 0, "progress", value="0.5"), "field goals[0].progress"),
     "confidence-11": (
@@ -475,3 +475,11 @@ def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
                 bo.mentor.mentee_goals(mentee)
 
         check()
+
+
+def test_export_refuses_a_bundle_its_mentor_would_refuse(capsys, tmp_path: Path) -> None:
+    ok(capsys, "ana", "journal", "add", "Old", "--date", "1999-12-31", "--shared")
+    target = tmp_path / "ana.json"
+    code, out, err = run(capsys, "ana", "mentor", "export", "--to", str(target), "--name", "A")
+    assert code == 2 and out == "" and not target.exists()
+    one_error_line(err, "would be refused", "field entries[0].day", "1999-12-31")

@@ -550,6 +550,7 @@ class Mentor:
             "goals": [_goal_out(g) for g in goals],
             "summary": summary.to_dict(),
         }
+        _check_own(document, now)
         text, checksum = _seal(document)
         return BundlePreview(
             name=chosen,
@@ -1173,6 +1174,7 @@ class Mentor:
             "withdrawn": withdrawn,
             "note": note,
         }
+        _check_own(document, now)
         text, checksum = _seal(document)
         return FeedbackPreview(
             info,
@@ -1506,6 +1508,19 @@ def canonical_json(document: dict[str, Any]) -> bytes:
 def checksum_of(document: dict[str, Any]) -> str:
     """`sha256:<hex>` over `canonical_json(document)`."""
     return "sha256:" + hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def _check_own(document: dict[str, Any], now: datetime) -> None:
+    """Check a file this profile is about to write with the reader's own model, so what we
+    write is never refused on arrival (e.g. a journal entry dated before 2000)."""
+    bundle = document["format"] == BUNDLE_FORMAT
+    try:
+        (parse_bundle if bundle else parse_feedback)(document, now)
+    except FormatProblem as exc:
+        what = "bundle" if bundle else "feedback"
+        raise MasteryError(
+            f"this {what} would be refused when read ({exc}): fix that value and try again"
+        ) from None
 
 
 def _seal(document: dict[str, Any]) -> tuple[str, str]:

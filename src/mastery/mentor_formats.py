@@ -66,17 +66,19 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2199, 12, 31)  # goal targets may lie ahead; nothing lies this far
 
-# Sizes: generous for a person's journal, small enough that a crafted file cannot exhaust us.
-MAX_TITLE = 1_000
-MAX_TEXT = 100_000
-MAX_LABEL = 100
-MAX_ENTRIES = 20_000
-MAX_GOALS = 1_000
-MAX_MILESTONES = 500
-MAX_TREND = 2_000
-MAX_TAGS = 100
+# Sizes: a journal and goals have no limits of their own, so these are far above what a person
+# writes (and export checks against them too), yet small enough that a crafted file cannot
+# exhaust us.
+MAX_TITLE = 10_000
+MAX_TEXT = 1_000_000
+MAX_LABEL = 1_000
+MAX_ENTRIES = 100_000
+MAX_GOALS = 10_000
+MAX_MILESTONES = 1_000
+MAX_TREND = 10_000
+MAX_TAGS = 1_000
 MAX_DECKS = 1_000
-MAX_COMMENTS = 50_000
+MAX_COMMENTS = 100_000
 MAX_COUNT = 10**9
 MAX_STREAK = 100_000
 

@@ -296,8 +296,12 @@ def write_record(folder: Path, record: dict[str, Any]) -> Path:
     from filelock import FileLock
 
     summary = folder / SUMMARY_DIR
-    summary.mkdir(parents=True, exist_ok=True)
     path = summary / f"{record['pseudonym']}.json"
+    try:
+        parse_record(record)  # the report's own check: what we write is never skipped
+    except FormatProblem as exc:
+        raise TeamError(path, f"this record would be skipped by the report ({exc})") from None
+    summary.mkdir(parents=True, exist_ok=True)
     with FileLock(str(summary / f".{record['pseudonym']}.lock")):
         if path.exists():
             read_record(path)  # raises on a file we must not overwrite
