@@ -638,7 +638,7 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
     if data["next_due"]:
         print(f"Next due: {data['next_due']}")
     print()
-    print(render_text(figures))
+    print(safe_text(render_text(figures)))  # deck names come from files
     return 0
 
 
