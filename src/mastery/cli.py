@@ -18,6 +18,7 @@ from typing import Any
 from mastery import present
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
+from mastery.text import escape_json_text, safe_line, safe_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,6 +380,11 @@ def _mentor_parsers(sub: Any) -> None:
     p.add_argument("name", metavar="NAME")
     p.add_argument("text")
     _json_flag(p)
+    p = actions.add_parser(
+        "remove", help="forget a mentee: their copy, entries and your comments on them"
+    )
+    p.add_argument("name", metavar="NAME")
+    _json_flag(p)
     p = actions.add_parser("reply", help="write the feedback file for a mentee")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--to", required=True, metavar="FILE")
@@ -451,11 +457,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MasteryError as exc:
         from mastery.check import damage_hint
 
-        print(f"mastery: error: {exc}{damage_hint(str(exc))}", file=sys.stderr)
+        print(f"mastery: error: {safe_line(exc)}{damage_hint(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except ValueError as exc:
+        # Files are parsed into pydantic models and their errors become typed MasteryErrors
+        # at the boundary; a ValidationError that still gets here is one line, not a traceback.
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        print(f"mastery: error: {safe_line(where)}: {safe_line(first['msg'])}", file=sys.stderr)
+        return 2
     except OSError as exc:
-        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"mastery: error:{name}: {exc.strerror or exc}", file=sys.stderr)
+        name = f" {safe_line(exc.filename)}" if getattr(exc, "filename", None) else ""
+        print(f"mastery: error:{name}: {safe_line(exc.strerror or exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -653,9 +670,9 @@ def _card_show(col: Any, args: argparse.Namespace) -> int:
             from mastery.days import utcnow
 
             value = f"{value} ({present.due_in(card.due, utcnow(), col.clock)})"
-        print(f"{key.replace('_', ' '):>15}: {value}")
-    print(f"{'tags':>15}: {' '.join(card.tags)}")
-    print(f"\n{card.front}\n---\n{card.back}\n")
+        print(f"{key.replace('_', ' '):>15}: {safe_line(value)}")
+    print(f"{'tags':>15}: {safe_line(' '.join(card.tags))}")
+    print(safe_text(f"\n{card.front}\n---\n{card.back}\n"))
     if info.history:
         _table(
             ["when", "rating", "elapsed", "interval", "stability"],
@@ -699,7 +716,7 @@ def _stats(col: Any, args: argparse.Namespace) -> int:
             f"Next due: {data['next_due']} ({present.due_in(stats.next_due, utcnow(), col.clock)})"
         )
     print()
-    print(render_text(figures))
+    print(safe_text(render_text(figures)))  # deck names come from files
     return 0
 
 
@@ -1090,14 +1107,16 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
             _print_json({**entry.to_dict(), "feedback": [c.to_dict() for c in comments]})
         else:
             print(
-                f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
-                + (f"  prompt: {entry.prompt}" if entry.prompt else "")
+                safe_line(
+                    f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
+                    + (f"  prompt: {entry.prompt}" if entry.prompt else "")
+                )
             )
             if entry.tags:
-                print("tags: " + " ".join(entry.tags))
+                print("tags: " + safe_line(" ".join(entry.tags)))
             if entry.goals:
-                print("goals: " + "; ".join(entry.goals))
-            print(f"\n# {entry.title}\n\n{entry.body}")
+                print("goals: " + safe_line("; ".join(entry.goals)))
+            print(safe_text(f"\n# {entry.title}\n\n{entry.body}"))
             _print_feedback(comments)
         col.mentor.mark_read([c.uid for c in comments])
         return 0
@@ -1160,7 +1179,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
     for hit in hits:
         e = hit.entry
         flags = " [shared]" if e.shared else ""
-        tags = ("  #" + " #".join(e.tags)) if e.tags else ""
+        tags = safe_line("  #" + " #".join(e.tags)) if e.tags else ""
         print(f"{e.day.isoformat()}  {e.uid}  {mark(e.title, hit.title_spans)}{flags}{tags}")
         for snippet, spans in hit.highlights:
             print(f"    {mark(snippet, spans)}")
@@ -1174,9 +1193,9 @@ def _print_feedback(comments: list[Any]) -> None:
     print("\nFeedback:")
     for c in comments:
         new = " (new)" if c.unread else ""
-        print(f"  {c.mentor_name}, {c.updated.date().isoformat()}{new}:")
+        print(f"  {safe_line(c.mentor_name)}, {c.updated.date().isoformat()}{new}:")
         for line in c.body.splitlines():
-            print(f"    {line}")
+            print(f"    {safe_line(line)}")
 
 
 def _mentor(col: Any, args: argparse.Namespace) -> int:
@@ -1204,15 +1223,16 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(report.to_dict())
             return 0
+        mentor_name = safe_line(report.mentor_name)
         print(
-            f"Feedback from {report.mentor_name}: {present.plural(report.added, 'new comment')}, "
+            f"Feedback from {mentor_name}: {present.plural(report.added, 'new comment')}, "
             f"{report.updated} updated, {report.unchanged} unchanged, "
             f"{report.withdrawn} withdrawn"
         )
         if report.note is not None:
-            print(f"New note from {report.mentor_name}:")
+            print(f"New note from {mentor_name}:")
             for line in report.note.body.splitlines():
-                print(f"    {line}")
+                print(f"    {safe_line(line)}")
         if report.added or report.updated:
             print("See them with `mastery journal show ENTRY` and `mastery goal show GOAL`.")
         return 0
@@ -1224,13 +1244,21 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
         m = added.mentee
         verb = "Added" if added.new_mentee else "Updated"
         print(
-            f"{verb} {m.name}: {added.added} new, {added.updated} changed, "
+            f"{verb} {safe_line(m.name)}: {added.added} new, {added.updated} changed, "
             f"{added.unchanged} unchanged, {added.removed} no longer shared; "
             f"{present.plural(m.entries, 'entry', 'entries')} and {present.plural(m.goals, 'goal')} in all"
         )
         return 0
     if action == "list":
         mentees = mentor.mentees()
+        for m in mentees:
+            if m.problem:
+                print(
+                    f"mastery: warning: mentee {m.id} ({safe_line(m.name)}) is stored with "
+                    f"invalid data ({safe_line(m.problem)}); a newer bundle replaces it, or "
+                    f"remove it with `mastery mentor remove {m.id}`",
+                    file=sys.stderr,
+                )
         if args.json:
             _print_json([m.to_dict() for m in mentees])
         elif not mentees:
@@ -1239,29 +1267,48 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             _table(
                 ["mentee", "last activity", "entries", "unread", "goals", "comments"],
                 [
-                    [m.name, m.last_activity.isoformat(), m.entries, m.unread, m.goals, m.comments]
+                    [
+                        m.name + (" (invalid)" if m.problem else ""),
+                        m.last_activity.isoformat(),
+                        m.entries,
+                        m.unread,
+                        m.goals,
+                        m.comments,
+                    ]
                     for m in mentees
                 ],
             )
         return 0
     if action == "show":
         return _mentor_show(mentor, args)
+    if action == "remove":
+        gone = mentor.remove_mentee(args.name)
+        if args.json:
+            _print_json({"removed": gone.id, "name": gone.name})
+        else:
+            print(
+                f"Removed mentee {gone.id} ({safe_line(gone.name)}), their entries and "
+                "your comments on them"
+            )
+        return 0
     if action == "comment":
         kind, target = mentor.resolve_target(args.name, args.ref)
         comment = mentor.comment(args.name, kind, target, args.text)
         if args.json:
             _print_json(comment.to_dict())
         else:
-            print(f"Comment {comment.uid} on {kind} {target}; it goes with your next reply")
+            print(
+                f"Comment {comment.uid} on {kind} {safe_line(target)}; it goes with your next reply"
+            )
         return 0
     if action == "note":
         info = mentor.set_note(args.name, args.text)
         if args.json:
             _print_json(info.to_dict())
         elif info.note:
-            print(f"Note for {info.name} saved; it goes with your next reply")
+            print(f"Note for {safe_line(info.name)} saved; it goes with your next reply")
         else:
-            print(f"Note for {info.name} cleared")
+            print(f"Note for {safe_line(info.name)} cleared")
         return 0
     if action == "reply":
         preview = mentor.reply(args.name, Path(args.to), name=args.my_name)
@@ -1272,7 +1319,7 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
             withdrawn = f", {len(preview.withdrawn)} withdrawn" if preview.withdrawn else ""
             print(
                 f"Wrote {present.plural(len(preview.comments), 'comment')}{withdrawn}{note} for "
-                f"{preview.mentee.name} to {args.to}"
+                f"{safe_line(preview.mentee.name)} to {args.to}"
             )
         return 0
     raise MasteryError(f"unknown mentor action {action}")
@@ -1280,6 +1327,13 @@ def _mentor(col: Any, args: argparse.Namespace) -> int:
 
 def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
     info = mentor.mentee(args.name)
+    if info.problem:
+        print(
+            f"mastery: warning: the stored copy of {safe_line(info.name)} is invalid "
+            f"({safe_line(info.problem)}); a newer bundle replaces it, or remove it with "
+            f"`mastery mentor remove {info.id}`",
+            file=sys.stderr,
+        )
     entries = mentor.mentee_entries(info, tag=args.tags, goal=args.goal, when=args.when)
     goals = mentor.mentee_goals(info)
     if not args.keep_unread and entries:
@@ -1295,35 +1349,35 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
         return 0
     s = info.summary
     retention = present.percent(s.retention_30d)
-    print(
+    _say(
         f"{info.name}  (bundle of {info.bundle_created.date().isoformat()}, "
         f"last activity {info.last_activity.isoformat()})"
     )
-    print(
+    _say(
         f"Review streak {present.plural(s.review_streak, 'day')} · journal streak "
         f"{present.plural(s.journal_streak, 'day')} · {present.plural(s.reviews_30d, 'review')} in 30 days, "
         f"retention {retention}"
     )
     for d in s.decks:
-        print(f"  {d.name} ({d.key}): {d.mature}/{d.cards} mature, {d.studied} studied")
+        _say(f"  {d.name} ({d.key}): {d.mature}/{d.cards} mature, {d.studied} studied")
     if info.note:
-        print(f"Your note: {info.note}")
+        _say(f"Your note: {info.note}")
     for g in goals:
         target = f", target {g.target.isoformat()}" if g.target else ""
-        print(
+        _say(
             f"\n{g.id}  {g.title}  [{g.status}{target}]  {present.bar(g.progress)} {present.percent(g.progress)}"
         )
         if g.vision:
-            print(f"    Vision:  {g.vision}")
+            _say(f"    Vision:  {g.vision}")
         if g.reality:
-            print(f"    Reality: {g.reality}")
+            _say(f"    Reality: {g.reality}")
         for m in g.milestones:
-            print(f"    [{'x' if m.done else ' '}] {m.position}. {m.title}")
+            _say(f"    [{'x' if m.done else ' '}] {m.position}. {m.title}")
         if g.confidence_trend:
-            print("    Confidence: " + " -> ".join(str(c) for _, c in g.confidence_trend[-6:]))
+            _say("    Confidence: " + " -> ".join(str(c) for _, c in g.confidence_trend[-6:]))
         _print_own_comments(g.comments)
     if not entries:
-        print(
+        _say(
             "\nNo shared entries match."
             if (args.tags or args.goal or args.when)
             else "\nNo shared entries."
@@ -1331,24 +1385,29 @@ def _mentor_show(mentor: Any, args: argparse.Namespace) -> int:
     for e in entries:
         new = "  [new]" if e.unread else ""
         tags = ("  #" + " #".join(e.tags)) if e.tags else ""
-        print(f"\n{e.day.isoformat()}  {e.uid}  {e.title}{new}{tags}")
+        _say(f"\n{e.day.isoformat()}  {e.uid}  {e.title}{new}{tags}")
         if e.goals:
-            print(
+            _say(
                 "    goals: "
                 + "; ".join(f"{g} {t}" for g, t in zip(e.goal_ids, e.goals, strict=True))
             )
         for line in e.body.splitlines():
-            print(f"    {line}")
+            _say(f"    {line}")
         _print_own_comments(e.comments)
     return 0
+
+
+def _say(text: str = "") -> None:
+    """Print text that holds what a file said, with control characters made visible."""
+    print(safe_text(text))
 
 
 def _print_own_comments(comments: Sequence[Any]) -> None:
     for c in comments:
         first, *rest = c.body.splitlines() or [""]
-        print(f"    > {c.uid}: {first}")
+        _say(f"    > {c.uid}: {first}")
         for line in rest:
-            print(f"    > {line}")
+            _say(f"    > {line}")
 
 
 def _highlighter() -> Any:
@@ -1357,10 +1416,10 @@ def _highlighter() -> Any:
 
     def mark(text: str, spans: list[tuple[int, int]]) -> str:
         out, last = [], 0
-        for a, b in sorted(spans):
-            out += [text[last:a], start, text[a:b], end]
+        for a, b in sorted(spans):  # text from files is escaped piece by piece, marks kept
+            out += [safe_line(text[last:a]), start, safe_line(text[a:b]), end]
             last = b
-        out.append(text[last:])
+        out.append(safe_line(text[last:]))
         return "".join(out)
 
     return mark
@@ -1453,7 +1512,7 @@ def _team(col: Any, args: argparse.Namespace) -> int:
             _print_json(config.to_dict())
         else:
             print(
-                f"Created team {config.name} ({config.id}) in {config.folder} with "
+                f"Created team {safe_line(config.name)} ({config.id}) in {config.folder} with "
                 f"{present.plural(len(config.decks), 'deck')}. Join it with: mastery team join "
                 f"{args.dir}"
             )
@@ -1464,7 +1523,7 @@ def _team(col: Any, args: argparse.Namespace) -> int:
             _print_json({**config.to_dict(), "sync": team.sync_enabled(config.id)})
         else:
             print(
-                f"Joined team {config.name} ({config.id}). Get its decks with: "
+                f"Joined team {safe_line(config.name)} ({config.id}). Get its decks with: "
                 f"mastery team pull {config.id}"
             )
             if not team.sync_enabled(config.id):
@@ -1497,7 +1556,7 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         else:
             for r in reports:
                 print(
-                    f"{r.deck_key}: {r.added} added, {r.updated} updated, "
+                    f"{safe_line(r.deck_key)}: {r.added} added, {r.updated} updated, "
                     f"{r.unchanged} unchanged, {r.suspended} suspended"
                 )
         return 0
@@ -1522,11 +1581,11 @@ def _team(col: Any, args: argparse.Namespace) -> int:
         config = team.get(args.team)
         report = build_report(config, now=utcnow(), cards=args.cards)
         for problem in report.problems:
-            print(f"mastery: warning: skipped {problem}", file=sys.stderr)
+            print(f"mastery: warning: skipped {safe_line(problem)}", file=sys.stderr)
         if args.format == "json":
             _print_json(report.to_dict())
         else:
-            sys.stdout.write(render_text(report, markdown=args.format == "markdown"))
+            sys.stdout.write(safe_text(render_text(report, markdown=args.format == "markdown")))
         return 0
     if action == "leave":
         config, removed = team.leave(args.team)
@@ -1540,11 +1599,11 @@ def _team(col: Any, args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- output
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(escape_json_text(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> None:
-    print(present.table(headers, rows))
+    print(present.table(headers, [[safe_line(c) for c in row] for row in rows]))
 
 
 def _round(value: float | None, digits: int) -> float | None:

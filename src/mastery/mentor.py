@@ -31,9 +31,11 @@ import base64
 import builtins
 import hashlib
 import json
+import os
 import re
 import secrets
 import sqlite3
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -46,6 +48,22 @@ from mastery.errors import BundleError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
+from mastery.mentor_formats import (
+    BUNDLE_FORMAT,
+    CLOCK_SKEW,
+    FEEDBACK_FORMAT,
+    FORMAT_VERSION,
+    NAME_LENGTH,
+    Bundle,
+    BundleGoal,
+    BundleSummary,
+    Feedback,
+    FormatProblem,
+    parse_bundle,
+    parse_feedback,
+    stored_goals,
+    stored_summary,
+)
 from mastery.states import MATURE_DAYS
 
 if TYPE_CHECKING:
@@ -67,20 +85,13 @@ __all__ = [
     "SharedGoal",
 ]
 
-BUNDLE_FORMAT = "mastery-mentor-bundle"
-FEEDBACK_FORMAT = "mastery-mentor-feedback"
-FORMAT_VERSION = 1  # the newest version of both formats this code reads and writes
 TARGET_KINDS = ("entry", "goal")
 SUMMARY_DAYS = 30  # reviews and retention are counted over this many learner's days
-NAME_LENGTH = 80
 
 _STATE_NEW, _STATE_REVIEW = 0, 2
 _RATING_AGAIN = 1
 _CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}")
-_ENTRY_UID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # as journal.py (imports keep theirs)
 _GOAL_ID = re.compile(r"g-([1-9][0-9]{0,17})")
-_ITEM_UID = re.compile(r"[cn]-[a-z0-9]{6,40}")
-_PAIRING_ID = re.compile(r"p-[a-z0-9]{16,64}")
 
 
 # ----------------------------------------------------------------------------- plain data
@@ -128,13 +139,15 @@ class LearningSummary:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LearningSummary:
+    def from_model(cls, data: BundleSummary) -> LearningSummary:
         return cls(
-            review_streak=data["review_streak"],
-            journal_streak=data["journal_streak"],
-            reviews_30d=data["reviews_30d"],
-            retention_30d=data["retention_30d"],
-            decks=tuple(DeckMaturity(**d) for d in data["decks"]),
+            review_streak=data.review_streak,
+            journal_streak=data.journal_streak,
+            reviews_30d=data.reviews_30d,
+            retention_30d=data.retention_30d,
+            decks=tuple(
+                DeckMaturity(d.key, d.name, d.cards, d.studied, d.mature) for d in data.decks
+            ),
         )
 
 
@@ -256,6 +269,7 @@ class MenteeSummary:
 
     `last_activity` is the day of their newest shared entry, or the bundle's day when they
     share none; `unread` counts entries the mentor has not opened (again since they changed).
+    `problem` says what is invalid in the stored copy (see `Mentor.remove_mentee`).
     """
 
     id: int
@@ -270,6 +284,7 @@ class MenteeSummary:
     note: str
     note_updated: datetime | None
     summary: LearningSummary
+    problem: str | None = None  # what is wrong with the stored copy, when something is
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -285,6 +300,7 @@ class MenteeSummary:
             "note": self.note,
             "note_updated": self.note_updated.isoformat() if self.note_updated else None,
             "summary": self.summary.to_dict(),
+            "problem": self.problem,
         }
 
 
@@ -533,6 +549,7 @@ class Mentor:
             "goals": [_goal_out(g) for g in goals],
             "summary": summary.to_dict(),
         }
+        _check_own(document, now)
         text, checksum = _seal(document)
         return BundlePreview(
             name=chosen,
@@ -577,31 +594,34 @@ class Mentor:
         now = now or utcnow()
         source = Path(path)
         doc = _read_document(source, FEEDBACK_FORMAT)
-        feedback = _check_feedback(source, doc)
+        feedback = _check_feedback(source, doc, now)
         mine = self.col.meta("pairing_id")
-        mentee_name = feedback["mentee_name"]
-        if feedback["mentee_id"] != mine:
+        mentee_name = feedback.mentee.name
+        if feedback.mentee.pairing_id != mine:
             raise BundleError(
                 source,
                 f"this feedback is meant for another mentee "
                 f"({mentee_name!r}, another pairing id); nothing imported",
             )
-        mentor_id, mentor_name = feedback["mentor_id"], feedback["mentor_name"]
-        seen: dict[str, int] = self.col.meta("feedback_received") or {}
+        mentor_id, mentor_name = feedback.mentor.pairing_id, feedback.mentor.name
+        created = to_ms(feedback.created_at)
+        seen = _received_times(self.col.meta("feedback_received"))
         last = seen.get(mentor_id)
-        if last is not None and feedback["created_at"] < last:
+        if last is not None and last > to_ms(now + CLOCK_SKEW):
+            last = None  # a time from the future (an older Mastery let it in) locks nobody out
+        if last is not None and created < last:
             raise BundleError(
                 source,
                 f"older than the feedback from {mentor_name} already imported "
-                f"(written {_when(feedback['created_at'])}, the newer one "
+                f"(written {_when(created)}, the newer one "
                 f"{_when(last)}); nothing imported",
             )
-        for item in feedback["comments"]:
-            if not self._target_exists(item["target_kind"], item["target_id"]):
+        for item in feedback.comments:
+            if not self._target_exists(item.target_kind, item.target_id):
                 raise BundleError(
                     source,
-                    f"comment {item['uid']} points at {item['target_kind']} "
-                    f"{item['target_id']}, which this profile does not have; nothing imported",
+                    f"comment {item.uid} points at {item.target_kind} "
+                    f"{item.target_id}, which this profile does not have; nothing imported",
                 )
         existing = {
             r[0]: r[1:]
@@ -610,41 +630,37 @@ class Mentor:
                 "FROM feedbackcomment"
             )
         }
-        for item in feedback["comments"]:
-            owner = existing.get(item["uid"])
+        for item in feedback.comments:
+            owner = existing.get(item.uid)
             if owner is not None and owner[0] != mentor_id:
                 raise BundleError(
-                    source, f"comment {item['uid']} was written by another mentor; nothing imported"
+                    source, f"comment {item.uid} was written by another mentor; nothing imported"
                 )
         stamp = to_ms(now)
         added = updated = unchanged = withdrawn = 0
         new_note: MentorNote | None = None
         with self.col.db.transaction() as conn:
-            for item in feedback["comments"]:
-                old = existing.get(item["uid"])
+            for item in feedback.comments:
+                old = existing.get(item.uid)
                 if old is None:
                     conn.execute(
                         "INSERT INTO feedbackcomment (comment_uid, mentor_id, mentor_name, "
                         "target_kind, target_uid, body, created_at, updated_at, received_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
-                            item["uid"],
+                            item.uid,
                             mentor_id,
                             mentor_name,
-                            item["target_kind"],
-                            item["target_id"],
-                            item["body"],
-                            item["created_at"],
-                            item["updated_at"],
+                            item.target_kind,
+                            item.target_id,
+                            item.body,
+                            to_ms(item.created_at),
+                            to_ms(item.updated_at),
                             stamp,
                         ),
                     )
                     added += 1
-                elif (old[1], old[3], old[4]) != (
-                    item["body"],
-                    item["target_kind"],
-                    item["target_id"],
-                ):
+                elif (old[1], old[3], old[4]) != (item.body, item.target_kind, item.target_id):
                     # The mentor changed it: it is news again.
                     conn.execute(
                         "UPDATE feedbackcomment SET mentor_name = ?, target_kind = ?, "
@@ -652,12 +668,12 @@ class Mentor:
                         "read_at = NULL WHERE comment_uid = ?",
                         (
                             mentor_name,
-                            item["target_kind"],
-                            item["target_id"],
-                            item["body"],
-                            item["updated_at"],
+                            item.target_kind,
+                            item.target_id,
+                            item.body,
+                            to_ms(item.updated_at),
                             stamp,
-                            item["uid"],
+                            item.uid,
                         ),
                     )
                     updated += 1
@@ -667,38 +683,38 @@ class Mentor:
                 "UPDATE feedbackcomment SET mentor_name = ? WHERE mentor_id = ?",
                 (mentor_name, mentor_id),
             )
-            for uid in feedback["withdrawn"]:
+            for uid in feedback.withdrawn:
                 withdrawn += conn.execute(
                     "DELETE FROM feedbackcomment WHERE comment_uid = ? AND mentor_id = ?",
                     (uid, mentor_id),
                 ).rowcount
-            note = feedback["note"]
+            note = feedback.note
             if note is not None:
                 known = conn.execute(
-                    "SELECT 1 FROM feedbacknote WHERE note_uid = ?", (note["uid"],)
+                    "SELECT 1 FROM feedbacknote WHERE note_uid = ?", (note.uid,)
                 ).fetchone()
                 if not known:
                     conn.execute(
                         "INSERT INTO feedbacknote (note_uid, mentor_id, mentor_name, body, "
                         "created_at, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                         (
-                            note["uid"],
+                            note.uid,
                             mentor_id,
                             mentor_name,
-                            note["body"],
-                            note["updated_at"],
+                            note.body,
+                            to_ms(note.updated_at),
                             stamp,
                         ),
                     )
                     new_note = MentorNote(
-                        note["uid"],
+                        note.uid,
                         mentor_name,
-                        note["body"],
-                        from_ms(note["updated_at"]),
+                        note.body,
+                        _ms_precision(note.updated_at),
                         from_ms(stamp),
                         True,
                     )
-            seen[mentor_id] = max(feedback["created_at"], last or 0)
+            seen[mentor_id] = max(created, last or 0)
             self.col.set_meta("feedback_received", seen)
         return FeedbackReport(mentor_name, added, updated, unchanged, withdrawn, new_note)
 
@@ -752,7 +768,7 @@ class Mentor:
     def notes(self) -> list[MentorNote]:
         """Every note received, newest first."""
         return [
-            MentorNote(r[0], r[1], r[2], from_ms(r[3]), from_ms(r[4]), r[5] is None)
+            MentorNote(r[0], r[1], r[2], _shown(r[3]), _shown(r[4]), r[5] is None)
             for r in self._conn.execute(
                 "SELECT note_uid, mentor_name, body, created_at, received_at, read_at "
                 "FROM feedbacknote ORDER BY created_at DESC, received_at DESC, id DESC"
@@ -767,8 +783,9 @@ class Mentor:
         now = now or utcnow()
         source = Path(path)
         doc = _read_document(source, BUNDLE_FORMAT)
-        bundle = _check_bundle(source, doc)
-        pairing, name = bundle["pairing_id"], bundle["name"]
+        bundle = _check_bundle(source, doc, now)
+        pairing, name = bundle.mentee.pairing_id, bundle.mentee.name
+        created = to_ms(bundle.created_at)
         if pairing == self.col.meta("pairing_id"):
             raise BundleError(
                 source, "this is this profile's own bundle: give it to your mentor; nothing changed"
@@ -777,15 +794,22 @@ class Mentor:
             "SELECT id, bundle_created_at, display_name FROM mentee WHERE pairing_id = ?",
             (pairing,),
         ).fetchone()
-        if row is not None and bundle["created_at"] < row[1]:
+        held_created = _stored_ms(row[1], now) if row is not None else None
+        # A stored time that cannot be valid (from the future, not a number) locks nobody out:
+        # the genuine bundle replaces it.
+        if held_created is not None and created < held_created:
             raise BundleError(
                 source,
-                f"this bundle of {name} (written {_when(bundle['created_at'])}) is "
-                f"older than the one you have ({_when(row[1])}); nothing changed",
+                f"this bundle of {name} (written {_when(created)}) is "
+                f"older than the one you have ({_when(held_created)}); nothing changed",
             )
         stamp = to_ms(now)
-        summary_json = json.dumps(bundle["summary"], ensure_ascii=False, sort_keys=True)
-        goals_json = json.dumps(bundle["goals"], ensure_ascii=False, sort_keys=True)
+        summary_json = json.dumps(
+            bundle.summary.model_dump(mode="json"), ensure_ascii=False, sort_keys=True
+        )
+        goals_json = json.dumps(
+            [g.model_dump(mode="json") for g in bundle.goals], ensure_ascii=False, sort_keys=True
+        )
         added = updated = unchanged = removed = 0
         with self.col.db.transaction() as conn:
             if row is None:
@@ -793,7 +817,7 @@ class Mentor:
                     "INSERT INTO mentee (pairing_id, display_name, bundle_created_at, "
                     "summary_json, goals_json, added_at, updated_at, note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, '')",
-                    (pairing, name, bundle["created_at"], summary_json, goals_json, stamp, stamp),
+                    (pairing, name, created, summary_json, goals_json, stamp, stamp),
                 )
                 mentee_id = int(cur.lastrowid or 0)
             else:
@@ -801,7 +825,7 @@ class Mentor:
                 conn.execute(
                     "UPDATE mentee SET display_name = ?, bundle_created_at = ?, "
                     "summary_json = ?, goals_json = ?, updated_at = ? WHERE id = ?",
-                    (name, bundle["created_at"], summary_json, goals_json, stamp, mentee_id),
+                    (name, created, summary_json, goals_json, stamp, mentee_id),
                 )
             held = {
                 r[0]: r[1:]
@@ -811,22 +835,22 @@ class Mentor:
                     (mentee_id,),
                 )
             }
-            for entry in bundle["entries"]:
+            for entry in bundle.entries:
                 values = (
-                    entry["day"],
-                    entry["title"],
-                    entry["body"],
-                    " ".join(entry["tags"]),
-                    entry["prompt"],
-                    " ".join(entry["goals"]),
+                    entry.day.isoformat(),
+                    entry.title,
+                    entry.body,
+                    " ".join(t for t in entry.tags if t),
+                    entry.prompt,
+                    " ".join(entry.goals),
                 )
-                old = held.get(entry["uid"])
+                old = held.get(entry.uid)
                 if old is None:
                     conn.execute(
                         "INSERT INTO menteeentry (mentee_id, uid, day, title, body, tags, "
                         "prompt, goal_ids, received_at, changed_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (mentee_id, entry["uid"], *values, stamp, stamp),
+                        (mentee_id, entry.uid, *values, stamp, stamp),
                     )
                     added += 1
                 elif tuple(old) != values:
@@ -834,12 +858,12 @@ class Mentor:
                         "UPDATE menteeentry SET day = ?, title = ?, body = ?, tags = ?, "
                         "prompt = ?, goal_ids = ?, changed_at = ?, read_at = NULL "
                         "WHERE mentee_id = ? AND uid = ?",
-                        (*values, stamp, mentee_id, entry["uid"]),
+                        (*values, stamp, mentee_id, entry.uid),
                     )
                     updated += 1
                 else:
                     unchanged += 1
-            still_shared = set(bundle["shared_entry_uids"])
+            still_shared = set(bundle.shared_entry_uids)
             for uid in held:
                 if uid not in still_shared:
                     conn.execute(
@@ -869,14 +893,24 @@ class Mentor:
         if not found and not isinstance(ref, int):
             wanted = text.casefold()
             found = [r for r in rows if r[1] == text]
-            found = found or [r for r in rows if r[2].casefold() == wanted]
-            found = found or [r for r in rows if r[2].casefold().startswith(wanted)]
+            found = found or [r for r in rows if str(r[2] or "").casefold() == wanted]
+            found = found or [r for r in rows if str(r[2] or "").casefold().startswith(wanted)]
         if not found:
             raise NotFoundError(f"no mentee {text!r}; see `mastery mentor list`")
         if len(found) > 1:
             names = "; ".join(f"{r[0]} {r[2]}" for r in found[:5])
             raise MasteryError(f"{text!r} matches {len(found)} mentees ({names}): use the number")
         return self._summary(found[0])
+
+    def remove_mentee(self, ref: MenteeSummary | int | str) -> MenteeSummary:
+        """Forget a mentee: their copy, their entries and your comments on them, in one
+        transaction. Works whatever the stored copy holds, so an invalid one can be cleared."""
+        info = self.mentee(ref)
+        with self.col.db.transaction() as conn:
+            conn.execute("DELETE FROM mentorcomment WHERE mentee_id = ?", (info.id,))
+            conn.execute("DELETE FROM menteeentry WHERE mentee_id = ?", (info.id,))
+            conn.execute("DELETE FROM mentee WHERE id = ?", (info.id,))
+        return info
 
     def mentee_entries(
         self,
@@ -912,7 +946,10 @@ class Mentor:
             "ORDER BY day DESC, received_at DESC, id DESC",
             params,
         ):
-            entry = _shared_entry(row, goals, comments)
+            try:
+                entry = _shared_entry(row, goals, comments)
+            except (TypeError, ValueError, AttributeError):
+                continue  # a row written by hand that cannot be valid: listed as skipped
             if wanted_tags and not wanted_tags <= {t.casefold() for t in entry.tags}:
                 continue
             if wanted_goal is not None and wanted_goal not in entry.goal_ids:
@@ -971,7 +1008,7 @@ class Mentor:
         info = self.mentee(mentee)
         comments = self._comments_by_target(info.id)
         return [
-            _shared_goal(g, comments.get(("goal", g["id"]), ())) for g in self._goals_json(info.id)
+            _shared_goal(g, comments.get(("goal", g.id), ())) for g in self._goals_json(info.id)
         ]
 
     def mentee_comments(self, mentee: MenteeSummary | int | str) -> list[Comment]:
@@ -993,7 +1030,7 @@ class Mentor:
         info = self.mentee(mentee)
         text = ref.strip()
         if _GOAL_ID.fullmatch(text):
-            if text not in {g["id"] for g in self._goals_json(info.id)}:
+            if text not in {g.id for g in self._goals_json(info.id)}:
                 raise NotFoundError(
                     f"{info.name} shares no goal {text}; see `mastery mentor show {info.name}`"
                 )
@@ -1015,7 +1052,7 @@ class Mentor:
             raise MasteryError(f"a comment is on an entry or a goal, not {target_kind!r}")
         if target_kind == "goal":
             target_id = _goal_ref(target_id)
-            if target_id not in {g["id"] for g in self._goals_json(info.id)}:
+            if target_id not in {g.id for g in self._goals_json(info.id)}:
                 raise NotFoundError(f"{info.name} shares no goal {target_id}")
         else:
             target_id = self._entry_uid(info.id, target_id)
@@ -1095,7 +1132,7 @@ class Mentor:
                 "SELECT uid FROM menteeentry WHERE mentee_id = ?", (info.id,)
             )
         }
-        goals = {g["id"] for g in self._goals_json(info.id)}
+        goals = {g.id for g in self._goals_json(info.id)}
         held = {"entry": entries, "goal": goals}
         comments, withdrawn = [], []
         for row in self._conn.execute(
@@ -1113,7 +1150,7 @@ class Mentor:
         ).fetchone()
         note = None
         if info.note and row[1]:
-            note = {"uid": row[1], "body": info.note, "updated_at": _iso(from_ms(row[2]))}
+            note = {"uid": row[1], "body": info.note, "updated_at": _iso(_shown(row[2]))}
         document = {
             "format": FEEDBACK_FORMAT,
             "version": FORMAT_VERSION,
@@ -1121,7 +1158,7 @@ class Mentor:
             "app": _app(),
             "mentor": {"pairing_id": self.pairing_id(), "name": chosen},
             "mentee": {"pairing_id": info.pairing_id, "name": info.name},
-            "bundle_created_at": _iso(from_ms(row[0])),
+            "bundle_created_at": _iso(info.bundle_created),
             "comments": [
                 {
                     "uid": c.uid,
@@ -1136,6 +1173,7 @@ class Mentor:
             "withdrawn": withdrawn,
             "note": note,
         }
+        _check_own(document, now)
         text, checksum = _seal(document)
         return FeedbackPreview(
             info,
@@ -1198,10 +1236,10 @@ class Mentor:
                 target_kind=r[1],
                 target_id=r[2],
                 body=r[3],
-                created=from_ms(r[4]),
-                updated=from_ms(r[5]),
+                created=_shown(r[4]),
+                updated=_shown(r[5]),
                 mentor_name=r[6],
-                received=from_ms(r[7]),
+                received=_shown(r[7]),
                 unread=r[8] is None,
             )
             for r in self._conn.execute(
@@ -1213,6 +1251,9 @@ class Mentor:
         ]
 
     def _summary(self, r: Sequence[Any]) -> MenteeSummary:
+        """A mentee row as a summary. Stored values that cannot be valid (put there by hand or
+        by an older Mastery that checked less) never raise: the summary says what is wrong in
+        `problem`, so lists still show, and `remove_mentee` can clear it."""
         mentee_id = r[0]
         entries, unread, newest = self._conn.execute(
             "SELECT count(*), coalesce(sum(read_at IS NULL), 0), max(day) FROM menteeentry "
@@ -1223,30 +1264,57 @@ class Mentor:
             "SELECT count(*) FROM mentorcomment WHERE mentee_id = ? AND deleted_at IS NULL",
             (mentee_id,),
         ).fetchone()[0]
-        created = from_ms(r[3])
+        problems = []
+        created_ms = _stored_ms(r[3])
+        if created_ms is None:
+            problems.append(f"stored bundle time {str(r[3])[:40]!r} is not a valid moment")
+        created = from_ms(created_ms) if created_ms is not None else _EARLIEST
+        try:
+            summary = LearningSummary.from_model(stored_summary(r[4]))
+        except FormatProblem as exc:
+            problems.append(str(exc))
+            summary = LearningSummary(0, 0, 0, None)
+        try:
+            goals = len(stored_goals(r[5]))
+        except FormatProblem as exc:
+            problems.append(str(exc))
+            goals = 0
+        try:
+            last_activity = date.fromisoformat(newest) if newest else self.col.clock.day_of(created)
+        except (TypeError, ValueError):
+            problems.append(f"a stored entry day {str(newest)[:20]!r} is not a date")
+            last_activity = self.col.clock.day_of(created)
         return MenteeSummary(
             id=mentee_id,
-            pairing_id=r[1],
-            name=r[2],
+            pairing_id=str(r[1]),
+            name=str(r[2] or ""),
             bundle_created=created,
-            last_activity=date.fromisoformat(newest) if newest else self.col.clock.day_of(created),
+            last_activity=last_activity,
             entries=entries,
             unread=unread,
-            goals=len(json.loads(r[5])),
+            goals=goals,
             comments=comments,
-            note=r[6],
-            note_updated=from_ms(r[7]) if r[7] is not None else None,
-            summary=LearningSummary.from_dict(json.loads(r[4])),
+            note=str(r[6] or ""),
+            note_updated=_shown(r[7]) if r[7] is not None else None,
+            summary=summary,
+            problem="; ".join(problems) or None,
         )
 
-    def _goals_json(self, mentee_id: int) -> builtins.list[dict[str, Any]]:
+    def _goals_json(self, mentee_id: int) -> builtins.list[BundleGoal]:
+        """The mentee's shared goals as stored; none when the stored value is invalid (the
+        mentee's summary says so)."""
         row = self._conn.execute(
             "SELECT goals_json FROM mentee WHERE id = ?", (mentee_id,)
         ).fetchone()
-        return json.loads(row[0]) if row else []
+        if row is None:
+            return []
+        try:
+            return stored_goals(row[0])
+        except FormatProblem:
+            return []
 
     def _goal_titles(self, mentee_id: int) -> dict[str, str]:
-        return {g["id"]: g["title"] for g in self._goals_json(mentee_id)}
+        return {g.id: g.title for g in self._goals_json(mentee_id)}
 
     def _goal_filter(self, goals: dict[str, str], ref: str | int) -> str:
         text = str(ref).strip()
@@ -1304,7 +1372,14 @@ class Mentor:
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no shared entry {uid!r} for this mentee")
-        return _shared_entry(row, self._goal_titles(mentee_id), self._comments_by_target(mentee_id))
+        try:
+            return _shared_entry(
+                row, self._goal_titles(mentee_id), self._comments_by_target(mentee_id)
+            )
+        except (TypeError, ValueError, AttributeError):
+            raise MasteryError(
+                f"the stored entry {uid!r} is invalid; a newer bundle of this mentee replaces it"
+            ) from None
 
     def _written_comment(self, uid: str) -> Comment:
         row = self._conn.execute(
@@ -1339,8 +1414,8 @@ def _written(r: Sequence[Any]) -> Comment:
         target_kind=r[1],
         target_id=r[2],
         body=r[3],
-        created=from_ms(r[4]),
-        updated=from_ms(r[5]),
+        created=_shown(r[4]),
+        updated=_shown(r[5]),
     )
 
 
@@ -1358,32 +1433,26 @@ def _shared_entry(
         goal_ids=goal_ids,
         goals=tuple(goals.get(g, g) for g in goal_ids),
         unread=r[7] is None,
-        received=from_ms(r[8]),
-        changed=from_ms(r[9]),
+        received=_shown(r[8]),
+        changed=_shown(r[9]),
         comments=comments.get(("entry", r[0]), ()),
     )
 
 
-def _shared_goal(g: dict[str, Any], comments: tuple[Comment, ...]) -> SharedGoal:
+def _shared_goal(g: BundleGoal, comments: tuple[Comment, ...]) -> SharedGoal:
     return SharedGoal(
-        id=g["id"],
-        title=g["title"],
-        vision=g["vision"],
-        reality=g["reality"],
-        category=g["category"],
-        status=g["status"],
-        target=date.fromisoformat(g["target"]) if g["target"] else None,
-        progress=float(g["progress"]),
+        id=g.id,
+        title=g.title,
+        vision=g.vision,
+        reality=g.reality,
+        category=g.category,
+        status=g.status,
+        target=g.target,
+        progress=float(g.progress),
         milestones=tuple(
-            MilestoneView(
-                m["position"],
-                m["title"],
-                m["done"],
-                date.fromisoformat(m["done_on"]) if m["done_on"] else None,
-            )
-            for m in g["milestones"]
+            MilestoneView(m.position, m.title, m.done, m.done_on) for m in g.milestones
         ),
-        confidence_trend=tuple((date.fromisoformat(d), c) for d, c in g["confidence_trend"]),
+        confidence_trend=tuple(g.confidence_trend),
         comments=comments,
     )
 
@@ -1440,6 +1509,19 @@ def checksum_of(document: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(document)).hexdigest()
 
 
+def _check_own(document: dict[str, Any], now: datetime) -> None:
+    """Check a file this profile is about to write with the reader's own model, so what we
+    write is never refused on arrival (e.g. a journal entry dated before 2000)."""
+    bundle = document["format"] == BUNDLE_FORMAT
+    try:
+        (parse_bundle if bundle else parse_feedback)(document, now)
+    except FormatProblem as exc:
+        what = "bundle" if bundle else "feedback"
+        raise MasteryError(
+            f"this {what} would be refused when read ({exc}): fix that value and try again"
+        ) from None
+
+
 def _seal(document: dict[str, Any]) -> tuple[str, str]:
     """The file text (readable JSON, the checksum last) and the checksum."""
     checksum = checksum_of(document)
@@ -1453,14 +1535,32 @@ def _seal(document: dict[str, Any]) -> tuple[str, str]:
 
 
 # ----------------------------------------------------------------------------- reading files
-class _Invalid(Exception):
-    """A reason a document is malformed; turned into a BundleError naming the file."""
+MAX_FILE_BYTES = 64 * 1024 * 1024  # far above a real bundle; a crafted one stops here
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit` of them.
+
+    Opened without blocking (a FIFO named x.json must not hang us) and checked to be a
+    regular file before reading. Local until the shared limits helper (mastery.limits) lands.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BundleError(path, "not a regular file; nothing imported")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise BundleError(path, f"larger than {limit // (1024 * 1024)} MB; nothing imported")
+    return data
 
 
 def _read_document(path: Path, expected: str) -> dict[str, Any]:
     """A mentor file's JSON object, after the format, version and checksum checks."""
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise BundleError(path, f"cannot read it ({exc.strerror or exc})") from exc
     try:
@@ -1475,6 +1575,8 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
             f"not valid JSON (line {exc.lineno}, column {exc.colno}): the file is cut "
             "short or not a Mastery mentor file; nothing imported",
         ) from None
+    except RecursionError:
+        raise BundleError(path, "nested too deeply to be a Mastery mentor file") from None
     what = {BUNDLE_FORMAT: "bundle", FEEDBACK_FORMAT: "feedback"}
     if not isinstance(doc, dict) or "format" not in doc:
         raise BundleError(path, f"not a Mastery mentor {what[expected]} (no format field)")
@@ -1490,7 +1592,7 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
                 "`mastery mentor feedback`"
             )
         else:
-            hint = f"not a Mastery mentor {what[expected]} (format {doc['format']!r})"
+            hint = f"not a Mastery mentor {what[expected]} (format {str(doc['format'])[:40]!r})"
         raise BundleError(path, f"{hint}; nothing imported")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
@@ -1517,273 +1619,18 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
     return doc
 
 
-def _check_bundle(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
+def _check_bundle(path: Path, doc: dict[str, Any], now: datetime) -> Bundle:
     try:
-        return _bundle_fields(doc)
-    except _Invalid as exc:
+        return parse_bundle(doc, now)
+    except FormatProblem as exc:
         raise BundleError(path, f"{exc}; nothing changed") from None
 
 
-def _check_feedback(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
+def _check_feedback(path: Path, doc: dict[str, Any], now: datetime) -> Feedback:
     try:
-        return _feedback_fields(doc)
-    except _Invalid as exc:
+        return parse_feedback(doc, now)
+    except FormatProblem as exc:
         raise BundleError(path, f"{exc}; nothing imported") from None
-
-
-def _bundle_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """The bundle's content, checked field by field (see docs/mentors.md)."""
-    mentee = _get(doc, "mentee", dict, "the bundle")
-    out: dict[str, Any] = {
-        "pairing_id": _pairing(_get(mentee, "pairing_id", str, "mentee"), "mentee"),
-        "name": _name(_get(mentee, "name", str, "mentee"), "mentee"),
-        "created_at": _moment(_get(doc, "created_at", str, "the bundle"), "created_at"),
-    }
-    since = _get(doc, "since", str, "the bundle", optional=True)
-    out["since"] = _day(since, "since") if since is not None else None
-    goals = []
-    for n, goal in enumerate(_get(doc, "goals", list, "the bundle"), 1):
-        where = f"goal {n}"
-        goal = _object(goal, where)
-        gid = _get(goal, "id", str, where)
-        if not _GOAL_ID.fullmatch(gid):
-            raise _Invalid(f"{where} has a malformed id {gid!r} (g-<number>)")
-        where = f"goal {gid}"
-        target = _get(goal, "target", str, where, optional=True)
-        milestones = []
-        for m in _get(goal, "milestones", list, where):
-            m = _object(m, f"a milestone of {where}")
-            done_on = _get(m, "done_on", str, f"a milestone of {where}", optional=True)
-            milestones.append(
-                {
-                    "position": _get(m, "position", int, f"a milestone of {where}"),
-                    "title": _get(m, "title", str, f"a milestone of {where}"),
-                    "done": _get(m, "done", bool, f"a milestone of {where}"),
-                    "done_on": _day(done_on, f"a milestone of {where}") if done_on else None,
-                }
-            )
-        trend = []
-        for point in _get(goal, "confidence_trend", list, where):
-            if (
-                not isinstance(point, list)
-                or len(point) != 2
-                or not isinstance(point[0], str)
-                or isinstance(point[1], bool)
-                or not isinstance(point[1], int)
-            ):
-                raise _Invalid(f"{where}: confidence_trend holds [day, confidence] pairs")
-            trend.append([_day(point[0], where), point[1]])
-        progress = _get(goal, "progress", (int, float), where)
-        goals.append(
-            {
-                "id": gid,
-                "title": _get(goal, "title", str, where),
-                "vision": _get(goal, "vision", str, where),
-                "reality": _get(goal, "reality", str, where),
-                "category": _get(goal, "category", str, where),
-                "status": _get(goal, "status", str, where),
-                "target": _day(target, where) if target else None,
-                "progress": float(progress),
-                "milestones": milestones,
-                "confidence_trend": trend,
-            }
-        )
-    goal_ids = [g["id"] for g in goals]
-    if len(set(goal_ids)) != len(goal_ids):
-        raise _Invalid("a goal appears twice")
-    entries = []
-    for n, entry in enumerate(_get(doc, "entries", list, "the bundle"), 1):
-        where = f"entry {n}"
-        entry = _object(entry, where)
-        uid = _get(entry, "uid", str, where)
-        if not _ENTRY_UID.fullmatch(uid):
-            raise _Invalid(f"{where} has a malformed uid {uid!r}")
-        where = f"entry {uid}"
-        linked = _strings(_get(entry, "goals", list, where), where, "goals")
-        for gid in linked:
-            if gid not in goal_ids:
-                raise _Invalid(f"{where} refers to goal {gid}, which the bundle does not hold")
-        entries.append(
-            {
-                "uid": uid,
-                "day": _day(_get(entry, "day", str, where), where),
-                "title": _get(entry, "title", str, where),
-                "body": _get(entry, "body", str, where),
-                "tags": [t for t in _strings(_get(entry, "tags", list, where), where, "tags") if t],
-                "prompt": _get(entry, "prompt", str, where, optional=True),
-                "goals": linked,
-            }
-        )
-    uids = [e["uid"] for e in entries]
-    if len(set(uids)) != len(uids):
-        raise _Invalid("an entry appears twice")
-    shared = _strings(
-        _get(doc, "shared_entry_uids", list, "the bundle"), "the bundle", "shared_entry_uids"
-    )
-    missing = set(uids) - set(shared)
-    if missing:
-        raise _Invalid(f"entry {sorted(missing)[0]} is missing from shared_entry_uids")
-    out.update(
-        entries=entries,
-        goals=goals,
-        shared_entry_uids=shared,
-        summary=_summary_fields(_get(doc, "summary", dict, "the bundle")),
-    )
-    return out
-
-
-def _summary_fields(summary: dict[str, Any]) -> dict[str, Any]:
-    where = "the summary"
-    retention = _get(summary, "retention_30d", (int, float), where, optional=True)
-    decks = []
-    for n, deck in enumerate(_get(summary, "decks", list, where), 1):
-        deck = _object(deck, f"deck {n} of the summary")
-        decks.append(
-            {
-                key: _get(deck, key, str if key in ("key", "name") else int, f"deck {n} of {where}")
-                for key in ("key", "name", "cards", "studied", "mature")
-            }
-        )
-    return {
-        "review_streak": _get(summary, "review_streak", int, where),
-        "journal_streak": _get(summary, "journal_streak", int, where),
-        "reviews_30d": _get(summary, "reviews_30d", int, where),
-        "retention_30d": float(retention) if retention is not None else None,
-        "decks": decks,
-    }
-
-
-def _feedback_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """The feedback's content, checked field by field (see docs/mentors.md)."""
-    mentor = _get(doc, "mentor", dict, "the feedback")
-    mentee = _get(doc, "mentee", dict, "the feedback")
-    out: dict[str, Any] = {
-        "mentor_id": _pairing(_get(mentor, "pairing_id", str, "mentor"), "mentor"),
-        "mentor_name": _name(_get(mentor, "name", str, "mentor"), "mentor"),
-        "mentee_id": _pairing(_get(mentee, "pairing_id", str, "mentee"), "mentee"),
-        "mentee_name": _get(mentee, "name", str, "mentee"),
-        "created_at": _moment(_get(doc, "created_at", str, "the feedback"), "created_at"),
-    }
-    _moment(_get(doc, "bundle_created_at", str, "the feedback"), "bundle_created_at")
-    comments = []
-    for n, item in enumerate(_get(doc, "comments", list, "the feedback"), 1):
-        where = f"comment {n}"
-        item = _object(item, where)
-        uid = _get(item, "uid", str, where)
-        if not _ITEM_UID.fullmatch(uid) or not uid.startswith("c-"):
-            raise _Invalid(f"{where} has a malformed uid {uid!r} (c-...)")
-        where = f"comment {uid}"
-        kind = _get(item, "target_kind", str, where)
-        target = _get(item, "target_id", str, where)
-        if kind == "entry" and not _ENTRY_UID.fullmatch(target):
-            raise _Invalid(f"{where} points at a malformed entry id {target!r}")
-        if kind == "goal" and not _GOAL_ID.fullmatch(target):
-            raise _Invalid(f"{where} points at a malformed goal id {target!r}")
-        if kind not in TARGET_KINDS:
-            raise _Invalid(f"{where}: target_kind must be entry or goal, not {kind!r}")
-        body = _get(item, "body", str, where)
-        if not body.strip():
-            raise _Invalid(f"{where} is empty")
-        comments.append(
-            {
-                "uid": uid,
-                "target_kind": kind,
-                "target_id": target,
-                "body": body,
-                "created_at": _moment(_get(item, "created_at", str, where), where),
-                "updated_at": _moment(_get(item, "updated_at", str, where), where),
-            }
-        )
-    uids = [c["uid"] for c in comments]
-    if len(set(uids)) != len(uids):
-        raise _Invalid("a comment appears twice")
-    withdrawn = _strings(_get(doc, "withdrawn", list, "the feedback"), "the feedback", "withdrawn")
-    note = _get(doc, "note", dict, "the feedback", optional=True)
-    if note is not None:
-        uid = _get(note, "uid", str, "the note")
-        if not _ITEM_UID.fullmatch(uid) or not uid.startswith("n-"):
-            raise _Invalid(f"the note has a malformed uid {uid!r} (n-...)")
-        body = _get(note, "body", str, "the note")
-        if not body.strip():
-            raise _Invalid("the note is empty")
-        note = {
-            "uid": uid,
-            "body": body,
-            "updated_at": _moment(_get(note, "updated_at", str, "the note"), "the note"),
-        }
-    out.update(comments=comments, withdrawn=withdrawn, note=note)
-    return out
-
-
-_TYPE_NAMES = {
-    str: "text",
-    int: "a whole number",
-    bool: "true or false",
-    list: "a list",
-    dict: "an object",
-}
-
-
-def _get(
-    obj: dict[str, Any],
-    key: str,
-    kind: type | tuple[type, ...],
-    where: str,
-    *,
-    optional: bool = False,
-) -> Any:
-    if key not in obj:
-        raise _Invalid(f"{where} has no {key!r} field")
-    value = obj[key]
-    if value is None and optional:
-        return None
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        name = "a number" if float in kinds else _TYPE_NAMES.get(kinds[0], kinds[0].__name__)
-        raise _Invalid(f"{where}: {key!r} must be {name}" + (" or null" if optional else ""))
-    return value
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(f"{where} must be an object")
-    return value
-
-
-def _strings(values: list[Any], where: str, key: str) -> builtins.list[str]:
-    if not all(isinstance(v, str) for v in values):
-        raise _Invalid(f"{where}: {key!r} must be a list of text")
-    return values
-
-
-def _day(text: str, where: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise _Invalid(f"{where}: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _moment(text: str, where: str) -> int:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise _Invalid(f"{where}: {text!r} is not a moment with a time zone (ISO 8601)")
-    return to_ms(moment)
-
-
-def _pairing(text: str, where: str) -> str:
-    if not _PAIRING_ID.fullmatch(text):
-        raise _Invalid(f"{where}: malformed pairing id")
-    return text
-
-
-def _name(text: str, where: str) -> str:
-    try:
-        return _clean_name(text)
-    except MasteryError:
-        raise _Invalid(f"{where}: the name is empty or too long") from None
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -1829,6 +1676,34 @@ def _since(since: date | str | None, today: date) -> date | None:
     if since is None or isinstance(since, date):
         return since
     return parse_date(since, today) if since.strip() else None
+
+
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _stored_ms(value: Any, now: datetime | None = None) -> int | None:
+    """A stored moment (ms) when it can be valid: an integer from 2000 on and, given `now`, not
+    beyond the clock skew; else None. Rows written by hand must not crash a later command."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    latest = now + CLOCK_SKEW if now is not None else _LATEST
+    if not to_ms(_EARLIEST) <= value <= to_ms(latest):
+        return None
+    return value
+
+
+def _shown(value: Any) -> datetime:
+    """A stored moment for display; one that cannot be valid shows as 2000-01-01."""
+    ms = _stored_ms(value)
+    return from_ms(ms) if ms is not None else _EARLIEST
+
+
+def _received_times(value: Any) -> dict[str, int]:
+    """The meta value `feedback_received` (mentor pairing id -> ms), keeping valid items only."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and _stored_ms(v) is not None}
 
 
 def _ms_precision(moment: datetime) -> datetime:

@@ -20,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import shutil
+import stat
 import statistics
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +37,15 @@ from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.states import MATURE_DAYS
+from mastery.team_formats import (
+    DEFAULT_K,
+    SUMMARY_FORMAT,
+    SUMMARY_VERSION,
+    FormatProblem,
+    SummaryRecord,
+    parse_record,
+    parse_team_file,
+)
 
 if TYPE_CHECKING:
     from mastery.collection import Collection, ImportReport
@@ -42,9 +53,8 @@ if TYPE_CHECKING:
 TEAM_FILE = "team.toml"
 DECKS_DIR = "decks"
 SUMMARY_DIR = "summary"
-SUMMARY_FORMAT = "mastery-team-summary"
-SUMMARY_VERSION = 1
-DEFAULT_K = 3
+MAX_TEAM_FILE_BYTES = 1024 * 1024
+MAX_RECORD_BYTES = 32 * 1024 * 1024  # ~100,000 card stats; a crafted file stops here
 DAILY_DAYS = 365
 HEATMAP_WEEKS = 26
 ACTIVE_DAYS = 30
@@ -134,53 +144,38 @@ def load_team(folder: str | Path) -> TeamConfig:
     if not path.is_file():
         raise TeamError(path, "no team.toml here: create one with `mastery team init DIR`")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = _read_bounded(path, MAX_TEAM_FILE_BYTES)
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TeamError(path, f"not valid TOML: {exc}") from None
-    missing = [
-        key for key in ("id", "name") if not isinstance(data.get(key), str) or not data[key].strip()
-    ]
-    if missing:
-        raise TeamError(path, f"missing key(s): {', '.join(missing)}")
-    if not TEAM_ID.fullmatch(data["id"]):
-        raise TeamError(path, f"id {data['id']!r} must be lowercase letters, digits and dashes")
-    k = data.get("k", DEFAULT_K)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
-        raise TeamError(path, f"k must be a whole number of at least 2, got {k!r}")
-    vision = data.get("vision", "")
-    if not isinstance(vision, str):
-        raise TeamError(path, "vision must be text")
+    except OSError as exc:
+        raise TeamError(path, f"cannot read it ({exc.strerror or exc})") from None
+    except _Refused as exc:
+        raise TeamError(path, str(exc)) from None
+    if isinstance(data, dict):
+        missing = [k for k in ("id", "name") if k not in data]
+        if missing:
+            raise TeamError(path, f"missing key(s): {', '.join(missing)}")
+    try:
+        team = parse_team_file(data)
+    except FormatProblem as exc:
+        raise TeamError(path, str(exc)) from None
     from mastery.decks import load_deck
 
     deck_ids = []
     for file in sorted((folder / DECKS_DIR).glob("*.toml")):
         deck_ids.append(load_deck(file).key)
     goals = []
-    raw_goals = data.get("goals", [])
-    if not isinstance(raw_goals, list):
-        raise TeamError(path, "goals must be a list of [[goals]] tables")
-    for n, g in enumerate(raw_goals, 1):
-        if not isinstance(g, dict) or not isinstance(g.get("title"), str):
-            raise TeamError(path, f"goal {n}: missing key title")
-        decks = g.get("decks", [])
-        if not isinstance(decks, list) or not all(isinstance(d, str) for d in decks):
-            raise TeamError(path, f"goal {n}: decks must be a list of deck ids")
-        unknown = [d for d in decks if d not in deck_ids]
+    for n, g in enumerate(team.goals, 1):
+        unknown = [d for d in g.decks if d not in deck_ids]
         if unknown:
             raise TeamError(
                 path, f"goal {n}: unknown deck id(s) {', '.join(unknown)} (not in {DECKS_DIR}/)"
             )
-        target = g.get("target")
-        if isinstance(target, str):
-            try:
-                target = date.fromisoformat(target)
-            except ValueError:
-                raise TeamError(path, f"goal {n}: target {target!r} is not a date") from None
-        if target is not None and not isinstance(target, date):
-            raise TeamError(path, f"goal {n}: target must be a date (2027-03-01)")
-        gid = g.get("id") or f"goal-{n}"
-        goals.append(TeamGoal(str(gid), g["title"], tuple(decks), target))
-    return TeamConfig(data["id"], data["name"], vision, k, tuple(goals), tuple(deck_ids), folder)
+        goals.append(TeamGoal(g.id or f"goal-{n}", g.title, tuple(g.decks), g.target))
+    return TeamConfig(
+        team.id, team.name, team.vision, team.k, tuple(goals), tuple(deck_ids), folder
+    )
 
 
 def init_team(
@@ -233,16 +228,47 @@ class SummaryProblem:
         return f"{self.path}: {self.reason}"
 
 
-def read_record(path: Path, team_id: str | None = None) -> dict[str, Any]:
-    """A member record from its file, or `TeamError` if corrupt, truncated or too new."""
+class _Refused(Exception):
+    """A file that is not read at all: not a regular file, or too large."""
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit` of them.
+
+    Opened without blocking (a FIFO named x.json must not hang the report) and checked to be a
+    regular file before reading. Local until the shared limits helper (mastery.limits) lands.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise _Refused(f"larger than {limit // 1024} KB")
+    return data
+
+
+def read_record(path: Path, team_id: str | None = None, today: date | None = None) -> SummaryRecord:
+    """A member record from its file, or `TeamError` if unreadable, corrupt, truncated, too
+    new, invalid in any field, or (given `today`) dated in the future."""
+    try:
+        raw = _read_bounded(path, MAX_RECORD_BYTES)
+        data = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise TeamError(path, "corrupt or truncated summary file (not valid JSON)") from None
+    except RecursionError:
+        raise TeamError(path, "summary file nested too deeply") from None
+    except OSError as exc:
+        raise TeamError(path, f"cannot read it ({exc.strerror or exc})") from None
+    except _Refused as exc:
+        raise TeamError(path, str(exc)) from None
     if not isinstance(data, dict) or data.get("format") != SUMMARY_FORMAT:
         raise TeamError(path, f"not a {SUMMARY_FORMAT} file")
     version = data.get("version")
-    if not isinstance(version, int):
+    if isinstance(version, bool) or not isinstance(version, int):
         raise TeamError(path, "summary file has no version")
     if version > SUMMARY_VERSION:
         raise TeamError(
@@ -250,12 +276,13 @@ def read_record(path: Path, team_id: str | None = None) -> dict[str, Any]:
             f"summary version {version} is newer than this Mastery "
             f"({SUMMARY_VERSION}); upgrade Mastery",
         )
-    for key in ("team", "pseudonym", "synced_on", "daily", "decks", "streaks", "goals"):
-        if key not in data:
-            raise TeamError(path, f"summary file is missing {key!r}")
-    if team_id is not None and data["team"] != team_id:
-        raise TeamError(path, f"summary file belongs to team {data['team']!r}")
-    return data
+    try:
+        record = parse_record(data, today)
+    except FormatProblem as exc:
+        raise TeamError(path, str(exc)) from None
+    if team_id is not None and record.team != team_id:
+        raise TeamError(path, f"summary file belongs to team {record.team!r}")
+    return record
 
 
 def dump_record(record: dict[str, Any]) -> str:
@@ -269,8 +296,12 @@ def write_record(folder: Path, record: dict[str, Any]) -> Path:
     from filelock import FileLock
 
     summary = folder / SUMMARY_DIR
-    summary.mkdir(parents=True, exist_ok=True)
     path = summary / f"{record['pseudonym']}.json"
+    try:
+        parse_record(record)  # the report's own check: what we write is never skipped
+    except FormatProblem as exc:
+        raise TeamError(path, f"this record would be skipped by the report ({exc})") from None
+    summary.mkdir(parents=True, exist_ok=True)
     with FileLock(str(summary / f".{record['pseudonym']}.lock")):
         if path.exists():
             read_record(path)  # raises on a file we must not overwrite
@@ -278,14 +309,41 @@ def write_record(folder: Path, record: dict[str, Any]) -> Path:
     return path
 
 
-def read_records(folder: Path, team_id: str) -> tuple[list[dict[str, Any]], list[SummaryProblem]]:
-    """Every valid member record of a team folder, and the files skipped with why."""
+def read_records(
+    folder: Path, team_id: str, today: date | None = None
+) -> tuple[list[SummaryRecord], list[SummaryProblem]]:
+    """Every valid member record of a team folder, and the files skipped with why.
+
+    Anyone in the team can put anything into summary/, so each file is checked before it is
+    opened: a symbolic link out of the folder, a FIFO, a directory or a device is skipped, and
+    so is a record filed under another member's pseudonym (it would count that member twice).
+    """
     records, problems = [], []
-    for path in sorted((folder / SUMMARY_DIR).glob("*.json")):
+    summary = folder / SUMMARY_DIR
+    try:
+        paths = sorted(summary.glob("*.json"))
+        inside = summary.resolve()
+    except OSError as exc:
+        return [], [SummaryProblem(summary, f"cannot list it ({exc.strerror or exc})")]
+    for path in paths:
         try:
-            records.append(read_record(path, team_id))
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                if not path.resolve().is_relative_to(inside):
+                    raise TeamError(path, "a symbolic link out of the summary folder")
+                info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise TeamError(path, "not a regular file")
+            if info.st_size > MAX_RECORD_BYTES:
+                raise TeamError(path, f"larger than {MAX_RECORD_BYTES // 1024} KB")
+            record = read_record(path, team_id, today)
+            if record.pseudonym != path.stem:
+                raise TeamError(path, "filed under a name that is not its pseudonym")
+            records.append(record)
         except TeamError as exc:
             problems.append(SummaryProblem(path, exc.reason))
+        except (OSError, RuntimeError) as exc:  # vanished meanwhile, a symlink loop
+            problems.append(SummaryProblem(path, f"cannot read it ({exc})"))
     return records, problems
 
 
@@ -683,20 +741,20 @@ def build_report(
     config: TeamConfig,
     *,
     now: datetime,
-    records: list[dict[str, Any]] | None = None,
+    records: list[SummaryRecord] | None = None,
     problems: list[SummaryProblem] | None = None,
     cards: bool = False,
     hardest: int = 10,
 ) -> TeamReport:
     """Aggregate the team's member records into a `TeamReport` (k-anonymous)."""
     if records is None:
-        records, problems = read_records(config.folder, config.id)
+        records, problems = read_records(config.folder, config.id, now.date())
     k = config.k
     today = now.date()
     if records:
-        today = max(date.fromisoformat(r["synced_on"]) for r in records)
+        today = max(r.synced_on for r in records)
     goals = [
-        (g, _figure([float(r["goals"][g.id]) for r in records if g.id in r["goals"]], k))
+        (g, _figure([float(r.goals[g.id]) for r in records if g.id in r.goals], k))
         for g in config.goals
     ]
     # heatmap: 26 whole weeks ending on the week of `today`, Monday first
@@ -705,7 +763,7 @@ def build_report(
     contributors: set[int] = set()
     first = start.isoformat()
     for i, r in enumerate(records):
-        for day, n in r["daily"].items():
+        for day, n in r.daily.items():
             if day >= first:
                 totals[day] = totals.get(day, 0) + n
                 contributors.add(i)
@@ -716,10 +774,10 @@ def build_report(
     pooled: dict[tuple[str, str], list[Any]] = {}
     sizes = _deck_sizes(config)
     for deck in config.decks:
-        having = [r["decks"][deck] for r in records if deck in r["decks"]]
+        having = [r.decks[deck] for r in records if deck in r.decks]
         # Cards in the deck as the team's file has them now; members' own counts may lag.
-        size = sizes.get(deck) or max((d["cards"] for d in having), default=0)
-        active = sum(1 for d in having if d.get("reviews_30d", 0) > 0)
+        size = sizes.get(deck) or max((d.cards for d in having), default=0)
+        active = sum(1 for d in having if d.reviews_30d > 0)
         deck_figures.append(
             DeckFigures(
                 deck,
@@ -727,19 +785,19 @@ def build_report(
                 Figure(None, len(having), True)
                 if len(having) < k
                 else Figure(float(active), len(having), False),
-                _figure([min(1.0, d["studied"] / size) for d in having if size], k),
-                _figure([d["retention_30d"] for d in having if d["retention_30d"] is not None], k),
-                _figure([d["mature"] / d["cards"] for d in having if d["cards"]], k),
+                _figure([min(1.0, d.studied / size) for d in having if size], k),
+                _figure([d.retention_30d for d in having if d.retention_30d is not None], k),
+                _figure([d.mature / d.cards for d in having if d.cards], k),
             )
         )
         for d in having:
-            for card, s in d["card_stats"].items():
+            for card, s in d.card_stats.items():
                 entry = pooled.setdefault((deck, card), [0, 0, 0, []])
                 entry[0] += 1
-                entry[1] += s["reviews"]
-                entry[2] += s["lapses"]
-                if s.get("difficulty") is not None:
-                    entry[3].append(s["difficulty"])
+                entry[1] += s.reviews
+                entry[2] += s.lapses
+                if s.difficulty is not None:
+                    entry[3].append(s.difficulty)
     card_figures = []
     for (deck, card), (members, reviews, lapses, diffs) in pooled.items():
         hidden = members < k
@@ -771,8 +829,8 @@ def build_report(
             n = sum(
                 1
                 for r in records
-                if low <= r["streaks"].get(kind, 0)
-                and (high is None or r["streaks"].get(kind, 0) <= high)
+                if low <= getattr(r.streaks, kind)
+                and (high is None or getattr(r.streaks, kind) <= high)
             )
             buckets[label] = None if streak_suppressed else n
         streaks[kind] = buckets

@@ -205,7 +205,10 @@ class MenteesScreen(MenteeAbout):
         today = self.col.clock.day_of(self.now())
         for m in mentees:
             table.add_row(
-                Text(m.name),  # user text: never markup
+                # user text: never markup; a stored copy with invalid data says so
+                Text(
+                    m.name + (" (invalid)" if m.problem else ""), style="red" if m.problem else ""
+                ),
                 Text(describe_date(m.last_activity, today)),
                 Text(str(m.entries), justify="right"),
                 Text(str(m.unread), justify="right", style="bold yellow" if m.unread else "dim"),
@@ -250,6 +253,11 @@ class MenteesScreen(MenteeAbout):
                         (f"  bundle of {short_date(m.bundle_created, zone)}", "dim"),
                     ),
                     *summary_lines(m),
+                    *(
+                        [Content.assemble(("Invalid stored copy  ", "bold red"), m.problem)]
+                        if m.problem
+                        else []
+                    ),
                     note,
                 ]
             )

@@ -1,0 +1,255 @@
+"""The team file formats as pydantic models: `team.toml` and the member summary record.
+
+Every member can write into a team folder, so every file in it is parsed into these models
+before anything else looks at it: strict types (no "3" for 3, no true for 1), bounded text,
+lists and maps, finite numbers in range (shares within 0..1, counts not negative, mature <=
+studied <= cards, lapses <= reviews), real dates from 2000 on and a record not dated in the
+future. A record that does not fit is skipped by the report with one warning line; a team.toml
+that does not fit is refused with one line. Field by field: docs/teams.md.
+
+Issue 11 (secure aggregation) builds on these models, so they stay free of storage and I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+__all__ = [
+    "DEFAULT_K",
+    "SUMMARY_FORMAT",
+    "SUMMARY_VERSION",
+    "CardStat",
+    "DeckRecord",
+    "FormatProblem",
+    "Streaks",
+    "SummaryRecord",
+    "TeamFile",
+    "TeamGoalFile",
+    "describe",
+    "parse_record",
+    "parse_team_file",
+]
+
+SUMMARY_FORMAT = "mastery-team-summary"
+SUMMARY_VERSION = 1
+DEFAULT_K = 3
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+DAY_SKEW = timedelta(days=1)  # a member's learner's day may run a day ahead of ours
+
+MAX_ID = 64
+MAX_NAME = 200
+MAX_TEXT = 10_000
+MAX_LABEL = 100
+MAX_GOALS = 200
+MAX_DECKS = 1_000
+MAX_CARDS = 100_000
+MAX_DAYS = 400
+MAX_COUNT = 10**9
+MAX_STREAK = 100_000
+MAX_STABILITY = 1_000_000.0  # days; FSRS caps far below
+
+_TEAM_ID = r"^[a-z0-9][a-z0-9-]*$"
+_PSEUDONYM = r"^[0-9a-f]{64}$"
+
+
+class FormatProblem(ValueError):
+    """What is wrong with a team file, in one line naming the field; the caller adds the path."""
+
+
+# ----------------------------------------------------------------------------- field types
+def _iso_day(value: Any) -> date:
+    if not isinstance(value, str) or len(value) > 10:
+        raise ValueError("must be a day as text (YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return _in_range(day)
+
+
+def _toml_day(value: Any) -> date:
+    """A TOML date (`2027-06-30`) or the same as text; never a date-time."""
+    if isinstance(value, str):
+        return _iso_day(value)
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValueError("must be a date (2027-06-30)")
+    return _in_range(value)
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{day} is outside {EARLIEST_DAY.year}-{LATEST_DAY.year}")
+    return day
+
+
+def _day_key(value: str) -> str:
+    _iso_day(value)
+    return value
+
+
+def _k(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 1_000:
+        raise ValueError(f"k must be a whole number of at least 2, got {str(value)[:20]!r}")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+TomlDay = Annotated[date, BeforeValidator(_toml_day)]
+DayKey = Annotated[StrictStr, AfterValidator(_day_key)]
+Label = Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+Streak = Annotated[StrictInt, Field(ge=0, le=MAX_STREAK)]
+Share = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
+TeamId = Annotated[StrictStr, Field(max_length=MAX_ID, pattern=_TEAM_ID)]
+
+
+class _Model(BaseModel):
+    """Frozen, and blind to fields it does not know (a later minor addition reads fine)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# ----------------------------------------------------------------------------- team.toml
+class TeamGoalFile(_Model):
+    """A `[[goals]]` table of team.toml."""
+
+    id: Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID)] | None = None
+    title: Annotated[StrictStr, Field(max_length=MAX_NAME), AfterValidator(_not_blank)]
+    decks: Annotated[list[Label], Field(max_length=MAX_DECKS)] = []
+    target: TomlDay | None = None
+
+
+class TeamFile(_Model):
+    """team.toml: the team's id, name, vision, k and goals."""
+
+    id: TeamId
+    name: Annotated[StrictStr, Field(max_length=MAX_NAME), AfterValidator(_not_blank)]
+    vision: Annotated[StrictStr, Field(max_length=MAX_TEXT)] = ""
+    k: Annotated[int, BeforeValidator(_k)] = DEFAULT_K
+    goals: Annotated[list[TeamGoalFile], Field(max_length=MAX_GOALS)] = []
+
+
+# ----------------------------------------------------------------------------- the record
+class CardStat(_Model):
+    """One card's figures for one member."""
+
+    reviews: Count
+    lapses: Count
+    difficulty: Annotated[StrictFloat, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _lapses_within_reviews(self) -> CardStat:
+        if self.lapses > self.reviews:
+            raise ValueError("needs lapses <= reviews")
+        return self
+
+
+class DeckRecord(_Model):
+    """One team deck's figures for one member."""
+
+    cards: Count
+    studied: Count
+    mature: Count
+    retention_30d: Share | None
+    mean_stability: (
+        Annotated[StrictFloat, Field(ge=0, le=MAX_STABILITY, allow_inf_nan=False)] | None
+    )
+    reviews_30d: Count
+    card_stats: Annotated[dict[Label, CardStat], Field(max_length=MAX_CARDS)]
+
+    @model_validator(mode="after")
+    def _counts_nest(self) -> DeckRecord:
+        if not self.mature <= self.studied <= self.cards:
+            raise ValueError("needs mature <= studied <= cards")
+        return self
+
+
+class Streaks(_Model):
+    review: Streak
+    journal: Streak
+
+
+class SummaryRecord(_Model):
+    """One member's anonymized record, `summary/<pseudonym>.json`, version 1."""
+
+    format: Literal["mastery-team-summary"]
+    version: Literal[1]
+    team: TeamId
+    pseudonym: Annotated[StrictStr, Field(pattern=_PSEUDONYM)]
+    synced_on: Day
+    daily: Annotated[dict[DayKey, Count], Field(max_length=MAX_DAYS)]
+    decks: Annotated[dict[Label, DeckRecord], Field(max_length=MAX_DECKS)]
+    streaks: Streaks
+    goals: Annotated[
+        dict[Annotated[StrictStr, Field(max_length=MAX_ID)], Share], Field(max_length=MAX_GOALS)
+    ]
+    personal_goals: Annotated[
+        dict[Label, Annotated[dict[Label, Count], Field(max_length=20)]], Field(max_length=20)
+    ] = {}
+
+    @model_validator(mode="after")
+    def _not_from_the_future(self, info: ValidationInfo) -> SummaryRecord:
+        today = (info.context or {}).get("today")
+        if isinstance(today, date) and self.synced_on > today + DAY_SKEW:
+            raise ValueError(f"synced_on {self.synced_on} is in the future")
+        latest = self.synced_on.isoformat()
+        late = [d for d in self.daily if d > latest]
+        if late:
+            raise ValueError(f"daily has {late[0]}, after synced_on {latest}")
+        return self
+
+
+# ----------------------------------------------------------------------------- parsing
+def describe(error: ValidationError) -> str:
+    """The first problem of a validation error as one line: `field decks.x.cards: ...`."""
+    first = error.errors(include_url=False)[0]
+    where = ""
+    for part in first["loc"]:
+        if isinstance(part, int):
+            where += f"[{part}]"
+        elif not str(part).startswith(("function-", "constrained-", "union[", "tagged-union")):
+            where += f".{part}" if where else str(part)
+    if first["type"] == "missing":
+        reason = f"missing key {str(first['loc'][-1])!r}"
+    else:
+        reason = str(first["msg"]).removeprefix("Value error, ")
+    reason = " ".join(reason.split())[:300]
+    return f"field {where}: {reason}" if where else reason
+
+
+def parse_team_file(data: Any) -> TeamFile:
+    """team.toml from its parsed TOML table, or `FormatProblem`."""
+    try:
+        return TeamFile.model_validate(data)
+    except ValidationError as exc:
+        raise FormatProblem(describe(exc)) from None
+
+
+def parse_record(data: Any, today: date | None = None) -> SummaryRecord:
+    """A member record from its decoded JSON; `today` bounds `synced_on` (None: no check)."""
+    try:
+        return SummaryRecord.model_validate(data, context={"today": today})
+    except ValidationError as exc:
+        raise FormatProblem(describe(exc)) from None
