@@ -46,7 +46,7 @@ from mastery.errors import BundleError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
-from mastery.states import MATURE_DAYS
+from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -74,8 +74,6 @@ TARGET_KINDS = ("entry", "goal")
 SUMMARY_DAYS = 30  # reviews and retention are counted over this many learner's days
 NAME_LENGTH = 80
 
-_STATE_NEW, _STATE_REVIEW = 0, 2
-_RATING_AGAIN = 1
 _CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}")
 _ENTRY_UID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # as journal.py (imports keep theirs)
 _GOAL_ID = re.compile(r"g-([1-9][0-9]{0,17})")
@@ -456,8 +454,8 @@ class Mentor:
         reviews, in_review, recalled = self._conn.execute(
             "SELECT count(*), coalesce(sum(state_before = ?), 0), "
             "coalesce(sum(state_before = ? AND rating != ?), 0) FROM reviewlog "
-            "WHERE kind = 'review' AND reviewed_at >= ? AND reviewed_at < ?",
-            (_STATE_REVIEW, _STATE_REVIEW, _RATING_AGAIN, start, end),
+            f"WHERE {scheduled()} AND reviewed_at >= ? AND reviewed_at < ?",
+            (CardState.REVIEW, CardState.REVIEW, Rating.AGAIN, start, end),
         ).fetchone()
         maturity = []
         for deck_id, key, name in self._decks(decks):
@@ -465,7 +463,7 @@ class Mentor:
                 "SELECT count(*), coalesce(sum(state != ?), 0), "
                 "coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
                 "WHERE deck_id = ? AND in_deck = 1",
-                (_STATE_NEW, _STATE_REVIEW, MATURE_DAYS, deck_id),
+                (CardState.NEW, CardState.REVIEW, MATURE_DAYS, deck_id),
             ).fetchone()
             maturity.append(DeckMaturity(key, name, cards, studied, mature))
         return LearningSummary(

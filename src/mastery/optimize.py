@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError
+from mastery.states import Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -125,7 +126,7 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
 
     sql = (
         "SELECT r.card_id, r.rating, r.elapsed_days FROM reviewlog r "
-        "WHERE r.kind = 'review' ORDER BY r.card_id, r.reviewed_at, r.id"
+        f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
     params: tuple[Any, ...] = ()
     if deck_key is not None:
@@ -143,7 +144,7 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
             data.cards += 1
         elapsed = int(elapsed) if history else 0  # a first answer has no gap
         if elapsed > 0:
-            data.targets.append((FSRSItem(list(history)), elapsed, rating > 1))
+            data.targets.append((FSRSItem(list(history)), elapsed, rating != Rating.AGAIN))
         history.append(FSRSReview(int(rating), elapsed))
         if elapsed > 0:
             data.items.append(FSRSItem(list(history)))
@@ -263,7 +264,7 @@ def reschedule_cards(
         deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
     rows = col.conn.execute(
         "SELECT r.card_id, c.deck_id, r.reviewed_at, r.rating FROM reviewlog r "
-        "JOIN card c ON c.id = r.card_id WHERE r.kind = 'review'"
+        f"JOIN card c ON c.id = r.card_id WHERE {scheduled('r')}"
         + deck_sql
         + " ORDER BY r.card_id, r.reviewed_at, r.id",
         params,
@@ -319,7 +320,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
             "optimise again to keep its predictions close (Settings, or `mastery optimize`)."
         )
     first = col.conn.execute(
-        "SELECT min(reviewed_at) FROM reviewlog WHERE kind = 'review'"
+        f"SELECT min(reviewed_at) FROM reviewlog WHERE {scheduled()}"
     ).fetchone()[0]
     if first is None or now - from_ms(first) < REMIND_AFTER or reviews < MIN_REVIEWS:
         return None
@@ -416,7 +417,7 @@ def nearest(points: Sequence[WorkloadPoint], retention: float) -> WorkloadPoint 
 # ----------------------------------------------------------------------------- helpers
 def _review_count(col: Collection) -> int:
     return int(
-        col.conn.execute("SELECT count(*) FROM reviewlog WHERE kind = 'review'").fetchone()[0]
+        col.conn.execute(f"SELECT count(*) FROM reviewlog WHERE {scheduled()}").fetchone()[0]
     )
 
 

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from mastery.collection import CardInfo
+from mastery.states import CardState
 from mastery.tui import format as fmt
 from mastery.tui.screens.base import MasteryScreen
 
@@ -61,7 +62,7 @@ class CardInfoScreen(MasteryScreen):
             (
                 "Next due",
                 fmt.when(card.due, now, clock) + f" ({fmt.until(card.due, now)})"
-                if card.due is not None and card.state != 0
+                if card.due is not None and card.state != CardState.NEW
                 else "not yet studied",
             ),
             ("Stability", f"{card.stability:.1f} days" if card.stability is not None else "-"),
