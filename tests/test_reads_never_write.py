@@ -188,6 +188,16 @@ def test_read_commands_work_on_a_read_only_database(capsys, profiles, read_only)
         main(["--no-bundled-decks", "--profile", "ana", "goal", "checkin", "1", "5"])
 
 
+async def shows(pilot: Any, text: str) -> None:
+    """Wait (for the screen's workers, then a few frames) until `text` is on the screen."""
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if text in screen_text(pilot.app):
+            return
+    raise AssertionError(f"{text!r} not on the screen:\n{screen_text(pilot.app)}")
+
+
 async def test_the_dashboard_and_goal_screen_leave_the_database_as_it_was(profiles) -> None:
     before = fingerprint("ana")
     with Collection.open("ana", bundled=False) as col:
@@ -195,14 +205,11 @@ async def test_the_dashboard_and_goal_screen_leave_the_database_as_it_was(profil
         changes = col.conn.total_changes
         app = make_app(col)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            assert "Know capitals" in screen_text(app)
+            await shows(pilot, "Know capitals")
             await pilot.press("g")  # the goals screen
-            await pilot.pause()
+            await shows(pilot, "Know capitals")
             await pilot.press("enter")  # the goal in full, with its chart
-            await pilot.pause()
-            assert "Know capitals" in screen_text(app)
-            await app.workers.wait_for_complete()
+            await shows(pilot, "Europe")
         assert col.conn.total_changes == changes
     assert fingerprint("ana") == before
 

@@ -491,7 +491,8 @@ class Collection:
                 for f in files
                 for spec in (anki.read(f) if anki.accepts(f) else load_decks(Path(f)))
             ]
-            with self.db.transaction() as conn:
+            keys = [spec.key for spec in specs]  # linked to goals: their progress changes
+            with self.db.transaction() as conn, self.goals.recording(now, deck_keys=keys):
                 reports = import_specs(conn, specs, to_ms(now))
                 if anki.history:
                     reports = anki.apply(conn, reports, self.scheduler_for, to_ms(now))
@@ -509,7 +510,8 @@ class Collection:
         from mastery.decks.importer import import_specs
 
         now = now or utcnow()
-        with self.db.transaction() as conn:
+        keys = [spec.key for spec in specs]
+        with self.db.transaction() as conn, self.goals.recording(now, deck_keys=keys):
             reports = import_specs(conn, specs, to_ms(now))
         self._done_cache = None
         return reports
@@ -1039,8 +1041,8 @@ class Collection:
                     "lapses=lapses-? WHERE id=?",
                     (*log[:8], int(lapsed), step.card_id),
                 )
+                self.goals.after_undo(step.log_id)
                 conn.execute("DELETE FROM reviewlog WHERE id = ?", (step.log_id,))
-                self.goals.after_card_change(step.card_id)
                 self._done_cache = None
             elif step.kind == "cram":
                 conn.execute(

@@ -552,16 +552,22 @@ class Goals:
         *,
         goals: Iterable[int] | None = None,
         decks: Iterable[int] | None = None,
+        deck_keys: Iterable[str] | None = None,
     ) -> Iterator[None]:
         """Wrap a write that may change goals' progress, inside its transaction: the `goals`
-        given by id, or the active goals linked to `decks` (deck ids), or, with neither, every
-        active goal.
+        given by id, or the active goals linked to `decks` (deck ids) or `deck_keys`, or, with
+        none of them, every active goal.
 
         Before the change, a goal with no stored point gets its starting point on the day it
         was created (nothing changed since, so its progress now is the value it had all
         along); after the change, today's point is stored for each of them that is not
         dropped. Nothing is stored when the body raises (the transaction rolls back anyway).
         """
+        if deck_keys is not None:
+            keys = builtins.list(deck_keys)
+            marks = ",".join("?" * len(keys))
+            rows = self._conn.execute(f"SELECT id FROM deck WHERE key IN ({marks})", keys)
+            decks = [*(decks or ()), *(int(r[0]) for r in rows)]
         ids = self._affected(goals, decks)
         for goal in self._goals_by_id(ids):
             self._keep_start(goal, now)
@@ -594,20 +600,27 @@ class Goals:
             self._keep_start(goal, now, as_before)
             self._record(goal, self._progress(goal, now), now)
 
-    def after_card_change(self, card_id: int, now: datetime | None = None) -> None:
-        """Called inside a write that changed a card in a way it cannot describe cheaply (an
-        undone answer): the active goals linked to its deck that already stored a point today
-        store it again, so today's point is not left as it was before the undo."""
-        now = now or utcnow()
-        day = self.col.clock.day_of(now).isoformat()
+    def after_undo(self, log_id: int) -> None:
+        """Called by `Collection.undo` inside its transaction, after the card was restored and
+        before review log `log_id` is deleted: when the undone answer had made the card mature
+        or not, the point it stored for the answer's day is stored again as things now are."""
+        row = self._conn.execute(
+            "SELECT r.reviewed_at, r.state_before, r.stability_before, r.state_after, "
+            "r.stability_after, c.deck_id FROM reviewlog r JOIN card c ON c.id = r.card_id "
+            "WHERE r.id = ?",
+            (log_id,),
+        ).fetchone()
+        if row is None or is_mature(row[1], row[2]) == is_mature(row[3], row[4]):
+            return
+        at = from_ms(row[0])
         rows = self._conn.execute(
             "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
             "JOIN goalprogress p ON p.goal_id = g.goal_id AND p.day = ? "
-            "WHERE goal.status = 'active' AND g.deck_id = (SELECT deck_id FROM card WHERE id = ?)",
-            (day, card_id),
+            "WHERE goal.status = 'active' AND g.deck_id = ?",
+            (self.col.clock.day_of(at).isoformat(), row[5]),
         ).fetchall()
         for goal in self._goals_by_id([r[0] for r in rows]):
-            self._record(goal, self._progress(goal, now), now)
+            self._record(goal, self._progress(goal, at), at)
 
     # ------------------------------------------------------------------ reading
     # Reading never writes: none of these methods opens a transaction.

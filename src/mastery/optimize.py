@@ -248,11 +248,15 @@ def apply(
     col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
     if result.deck_key is None:
         col.set_meta(_LAST_FIT, {"at": to_ms(now), "reviews": _review_count(col)})
-    return reschedule_cards(col, result.deck_key, progress=progress) if reschedule else 0
+    return reschedule_cards(col, result.deck_key, progress=progress, now=now) if reschedule else 0
 
 
 def reschedule_cards(
-    col: Collection, deck_key: str | None = None, *, progress: Progress | None = None
+    col: Collection,
+    deck_key: str | None = None,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Replay each studied card's reviews under the weights now in force, in one transaction.
 
@@ -291,7 +295,9 @@ def reschedule_cards(
         )
         if n % 2000 == 0:
             report(n / total, f"Rescheduling cards ({n:,} of {len(histories):,})")
-    with col.db.transaction() as conn:
+    # New stabilities can make cards mature or not: the goals' history records it.
+    keys = None if deck_key is None else [deck_key]
+    with col.db.transaction() as conn, col.goals.recording(now or utcnow(), deck_keys=keys):
         conn.executemany(
             "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, last_review=?, "
             "reps=?, lapses=? WHERE id=?",
