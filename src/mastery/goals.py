@@ -313,6 +313,12 @@ class Goals:
 
     def __init__(self, col: Collection) -> None:
         self.col = col
+        # Per linked deck, [cards, mature] kept up to date by the answers that change them, so
+        # an answer stores a point without counting the deck's cards (see `after_answer`);
+        # dropped whenever another connection commits (`PRAGMA data_version`) or a write that
+        # changes cards otherwise (imports, rescheduling, undo) runs here.
+        self._counts: dict[int, builtins.list[int]] = {}
+        self._counts_version: int | None = None
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -569,9 +575,11 @@ class Goals:
             rows = self._conn.execute(f"SELECT id FROM deck WHERE key IN ({marks})", keys)
             decks = [*(decks or ()), *(int(r[0]) for r in rows)]
         ids = self._affected(goals, decks)
+        self._counts.clear()  # cards may change: count them again when an answer needs them
         for goal in self._goals_by_id(ids):
             self._keep_start(goal, now)
         yield
+        self._counts.clear()
         for goal in self._goals_by_id(ids):
             if goal.status != "dropped":
                 self._record(goal, self._progress(goal, now), now)
@@ -587,18 +595,33 @@ class Goals:
         the card's (state, stability) before and after.
 
         A goal's progress counts mature cards only, so an answer changes it only when the
-        card becomes mature or stops being mature: every other answer returns at once (the
-        answer path stays fast). Otherwise today's point is stored for the active goals
-        linked to the deck (and their starting point, computed with the card as it was).
+        card becomes mature or stops being mature: every other answer returns at once. Then
+        today's point is stored for the active goals linked to the deck (and their starting
+        point, with the card as it was), from card counts kept per deck rather than counted
+        again, so the answer path stays fast on big decks; such a point leaves the mean
+        retrievability empty (it would need every card's memory).
         """
         became = is_mature(*after)
         if is_mature(*before) == became:
             return
         ids = self._affected(None, [deck_id])
-        as_before = {deck_id: -1 if became else 1}  # the card's own count, taken back
+        if not ids:
+            return
+        delta = 1 if became else -1
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._counts_version:
+            self._counts.clear()
+            self._counts_version = version
+        counts = self._counts.get(deck_id)
+        if counts is None:
+            self._counts[deck_id] = self._count_cards(deck_id)  # this answer included
+        else:
+            counts[1] += delta
         for goal in self._goals_by_id(ids):
-            self._keep_start(goal, now, as_before)
-            self._record(goal, self._progress(goal, now), now)
+            start = self._start_day(goal, now)
+            if start is not None:
+                self._record(goal, self._counted(goal, {deck_id: -delta}), now, start)
+            self._record(goal, self._counted(goal), now)
 
     def after_undo(self, log_id: int) -> None:
         """Called by `Collection.undo` inside its transaction, after the card was restored and
@@ -612,6 +635,7 @@ class Goals:
         ).fetchone()
         if row is None or is_mature(row[1], row[2]) == is_mature(row[3], row[4]):
             return
+        self._counts.clear()
         at = from_ms(row[0])
         rows = self._conn.execute(
             "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
@@ -840,13 +864,9 @@ class Goals:
             )
         ]
 
-    def _deck_mastery(
-        self, goal_id: int, now: datetime, mature_delta: Mapping[int, int] | None = None
-    ) -> builtins.list[DeckMastery]:
+    def _deck_mastery(self, goal_id: int, now: datetime) -> builtins.list[DeckMastery]:
         """Per linked deck: its cards (those still in the deck file), how many were studied and
-        are mature, and the mean retrievability today of the studied ones. `mature_delta`
-        (deck id -> count) corrects the mature counts, to give the value before a change the
-        database already holds (see `after_answer`)."""
+        are mature, and the mean retrievability today of the studied ones."""
         from mastery.scheduler import Memory
 
         out = []
@@ -862,7 +882,6 @@ class Goals:
                 "WHERE deck_id = ? AND in_deck = 1",
                 (CardState.REVIEW, MATURE_DAYS, deck_id),
             ).fetchone()
-            mature += (mature_delta or {}).get(deck_id, 0)
             studied, total_r = 0, 0.0
             for stability, last in self._conn.execute(
                 "SELECT stability, last_review FROM card WHERE deck_id = ? AND in_deck = 1 "
@@ -887,27 +906,59 @@ class Goals:
             )
         return out
 
-    def _progress(
-        self, goal: _Goal, now: datetime, mature_delta: Mapping[int, int] | None = None
-    ) -> Progress:
-        done, total = self._conn.execute(
-            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
-            "WHERE goal_id = ?",
-            (goal.id,),
-        ).fetchone()
-        decks = tuple(self._deck_mastery(goal.id, now, mature_delta))
-        cards = sum(d.cards for d in decks)
+    def _progress(self, goal: _Goal, now: datetime) -> Progress:
+        decks = tuple(self._deck_mastery(goal.id, now))
         studied = sum(d.studied for d in decks)
-        milestones = done / total if total else None
-        mastery = sum(d.mature for d in decks) / cards if cards else None
         retrievability = (
             sum((d.mean_retrievability or 0.0) * d.studied for d in decks) / studied
             if studied
             else None
         )
+        cards, mature = sum(d.cards for d in decks), sum(d.mature for d in decks)
+        return self._combine(goal, cards, mature, retrievability, decks)
+
+    def _combine(
+        self,
+        goal: _Goal,
+        cards: int,
+        mature: int,
+        retrievability: float | None,
+        decks: tuple[DeckMastery, ...] = (),
+    ) -> Progress:
+        """Progress from the linked decks' card counts and the goal's milestones."""
+        done, total = self._conn.execute(
+            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
+            "WHERE goal_id = ?",
+            (goal.id,),
+        ).fetchone()
+        milestones = done / total if total else None
+        mastery = mature / cards if cards else None
         parts = [p for p in (milestones, mastery) if p is not None]
         value = 1.0 if goal.status == "achieved" else (sum(parts) / len(parts) if parts else 0.0)
         return Progress(value, milestones, mastery, retrievability, done, total, decks)
+
+    def _count_cards(self, deck_id: int) -> builtins.list[int]:
+        """[cards, mature] of a deck (its cards still in the deck file)."""
+        cards, mature = self._conn.execute(
+            "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
+            "WHERE deck_id = ? AND in_deck = 1",
+            (CardState.REVIEW, MATURE_DAYS, deck_id),
+        ).fetchone()
+        return [int(cards), int(mature)]
+
+    def _counted(self, goal: _Goal, correction: Mapping[int, int] | None = None) -> Progress:
+        """Progress from the kept card counts (`after_answer`), `correction` (deck id ->
+        mature cards) added; without the mean retrievability."""
+        cards = mature = 0
+        for (deck_id,) in self._conn.execute(
+            "SELECT deck_id FROM goaldeck WHERE goal_id = ?", (goal.id,)
+        ).fetchall():
+            counts = self._counts.get(deck_id)
+            if counts is None:
+                counts = self._counts[deck_id] = self._count_cards(deck_id)
+            cards += counts[0]
+            mature += counts[1] + (correction or {}).get(deck_id, 0)
+        return self._combine(goal, cards, mature, None)
 
     def _record(
         self, goal: _Goal, progress: Progress, now: datetime, day: date | None = None
@@ -953,19 +1004,23 @@ class Goals:
             confidence_falling=confidence_is_falling(confidences),
         )
 
-    def _keep_start(
-        self, goal: _Goal, now: datetime, mature_delta: Mapping[int, int] | None = None
-    ) -> None:
-        """Before the first change of a goal's progress on a later day than its creation,
-        store its starting point on the creation day (inside the caller's transaction)."""
+    def _keep_start(self, goal: _Goal, now: datetime) -> None:
+        """Before a change: store the goal's starting point when it needs one (`_start_day`),
+        inside the caller's transaction."""
+        start = self._start_day(goal, now)
+        if start is not None:
+            self._record(goal, self._progress(goal, now), now, start)
+
+    def _start_day(self, goal: _Goal, now: datetime) -> date | None:
+        """The day the goal was created, when a change on a later day is its first: the
+        starting point (the value until now) must be stored before the change's own."""
         created = self.col.clock.day_of(goal.created_at)
         if created >= self.col.clock.day_of(now):
-            return  # the change's own point, the same day, supersedes it
+            return None  # the change's own point, the same day, supersedes it
         stored = self._conn.execute(
             "SELECT 1 FROM goalprogress WHERE goal_id = ? LIMIT 1", (goal.id,)
         ).fetchone()
-        if stored is None:
-            self._record(goal, self._progress(goal, now, mature_delta), now, created)
+        return created if stored is None else None
 
     def _affected(
         self, goals: Iterable[int] | None, decks: Iterable[int] | None
