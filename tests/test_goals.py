@@ -665,3 +665,20 @@ def test_a_goal_without_changes_starts_its_history_on_the_day_it_was_created(col
         (date(2026, 11, 24), 0.0),
     ]
     assert stored_points(col, goal.id) == []
+
+
+def test_a_change_by_another_connection_is_counted_by_the_next_answer(
+    col, rust, write_deck
+) -> None:
+    """Answers keep per-deck card counts between them; a commit by another connection (the CLI
+    importing while the app is open) makes the next answer count again."""
+    from mastery.collection import Collection
+
+    goal = col.goals.add("Read Rust", decks=["rust"], now=NOW)
+    make_mature(col, rust[0], NOW)  # counts kept: 4 cards, 1 mature
+    with Collection.open_path(col.db.path) as other:
+        other.import_files(
+            [write_deck(deck_toml("rust", "Rust", 8), "rust.toml")], now=NOW + 39 * DAY
+        )
+    later = make_mature(col, rust[1], NOW + 40 * DAY)
+    assert stored_points(col, goal.id)[-1] == (col.clock.day_of(later), 2 / 8)
