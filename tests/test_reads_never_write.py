@@ -242,3 +242,19 @@ def test_an_old_profiles_states_ratings_and_kinds_read_back_as_the_enums(tmp_pat
         "review",
         "cram",
     ]
+
+
+def test_a_bundle_preview_writes_nothing_and_the_export_keeps_the_previewed_pairing_id(
+    capsys, tmp_path: Path
+) -> None:
+    """The pairing id is made on first use but kept only when a file carries it."""
+    run(capsys, "cy", "goal", "add", "Draw daily", "--shared")
+    before = fingerprint("cy")
+    run(capsys, "cy", "mentor", "export", "--preview", "--name", "Cy")
+    assert fingerprint("cy") == before
+    bundle = tmp_path / "cy.json"
+    run(capsys, "cy", "mentor", "export", "--to", str(bundle), "--name", "Cy")
+    with Collection.open("cy", bundled=False) as col:
+        kept = col.meta("pairing_id")
+        assert col.mentor.display_name() == "Cy"
+    assert kept and kept in bundle.read_text(encoding="utf-8")

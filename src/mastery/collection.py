@@ -531,9 +531,10 @@ class Collection:
                 specs.append(spec)
         if not specs:
             return []
-        reports = self.import_specs(specs, now=now)
-        seen.update({s.key: s.version for s in specs})
-        self.set_meta("bundled_versions", seen)
+        with self.db.transaction():  # the decks and the versions seen, together
+            reports = self.import_specs(specs, now=now)
+            seen.update({s.key: s.version for s in specs})
+            self.set_meta("bundled_versions", seen)
         return reports
 
     def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:

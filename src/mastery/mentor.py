@@ -420,13 +420,16 @@ class Mentor:
         return self.col.conn
 
     # ------------------------------------------------------------------ identity
-    def pairing_id(self) -> str:
-        """This profile's pairing id: random, made on first use and kept for good."""
+    def pairing_id(self, *, keep: bool = True) -> str:
+        """This profile's pairing id: random, made on first use and kept for good. A preview
+        passes `keep=False` (looking writes nothing): the id is kept when the file carrying it
+        is written."""
         found = self.col.meta("pairing_id")
         if isinstance(found, str) and found:
             return found
         pairing = "p-" + _random(26)  # 130 random bits
-        self.col.set_meta("pairing_id", pairing)
+        if keep:
+            self.col.set_meta("pairing_id", pairing)
         return pairing
 
     def display_name(self) -> str | None:
@@ -525,7 +528,7 @@ class Mentor:
             "version": FORMAT_VERSION,
             "created_at": _iso(now),
             "app": _app(),
-            "mentee": {"pairing_id": self.pairing_id(), "name": chosen},
+            "mentee": {"pairing_id": self.pairing_id(keep=False), "name": chosen},
             "since": since_day.isoformat() if since_day else None,
             "entries": [_entry_out(e, shared) for e in entries],
             "shared_entry_uids": shared_uids,
@@ -550,8 +553,11 @@ class Mentor:
         remember its display name."""
         target = Path(path)
         write_atomic(target, preview.text)
-        if preview.name != self.display_name():
-            self.set_display_name(preview.name)
+        with self.col.db.transaction():  # the name and the pairing id the file carries
+            if not self.col.meta("pairing_id"):
+                self.col.set_meta("pairing_id", preview.pairing_id)
+            if preview.name != self.display_name():
+                self.set_display_name(preview.name)
         return target
 
     def export_bundle(
