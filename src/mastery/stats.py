@@ -43,6 +43,10 @@ from mastery.days import to_ms, utcnow
 from mastery.errors import NotFoundError
 from mastery.states import IN_LEARNING, MATURE_DAYS, CardState, Rating, scheduled
 
+# Written as IN lists, not `!=`, so the index can seek on them (`ix_revlog_deck`, `ix_card_queue`).
+_PASSED = f"({Rating.HARD}, {Rating.GOOD}, {Rating.EASY})"
+_STUDIED = f"({CardState.LEARNING}, {CardState.REVIEW}, {CardState.RELEARNING})"
+
 if TYPE_CHECKING:
     from mastery.collection import Collection
 
@@ -403,7 +407,7 @@ def _retention(
         )
         sql = (
             f"WITH b(deck, band, lo, hi) AS (VALUES {values}) "
-            f"SELECT b.deck, b.band, (SELECT count(*) {in_band} AND rating != {Rating.AGAIN}), "
+            f"SELECT b.deck, b.band, (SELECT count(*) {in_band} AND rating IN {_PASSED}), "
             f"(SELECT count(*) {in_band} AND rating = {Rating.AGAIN}) FROM b"
         )
         for deck_id, band, passed, again in conn.execute(sql):
@@ -446,7 +450,7 @@ def _forecast(col: Collection, today: date, params: dict[str, Any]) -> tuple[For
     review = [0] * FORECAST_DAYS
     for state, due, buried in col.conn.execute(
         "SELECT state, due, buried_until FROM card "
-        f"WHERE suspended = 0 AND state != {CardState.NEW} AND due < :end{deck}",
+        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end{deck}",
         {**params, "end": starts[-1]},
     ):
         when = max(due, buried or 0)
