@@ -99,7 +99,14 @@ def profiles(capsys, tmp_path: Path) -> dict[str, Any]:
     run(capsys, "ana", "mentor", "export", "--to", str(bundle), "--name", "Ana")
     run(capsys, "bo", "mentor", "add", str(bundle))
     run(capsys, "bo", "mentor", "show", "Ana")  # read now: showing marks entries read
-    return {"goal": goal.id, "entry": entry.uid, "card": "geo/fr", "history": history}
+    export = str(tmp_path / "exported.toml")
+    return {
+        "goal": goal.id,
+        "entry": entry.uid,
+        "card": "geo/fr",
+        "history": history,
+        "export": export,
+    }
 
 
 def ana_reads(data: dict[str, Any]) -> list[list[str]]:
@@ -111,7 +118,9 @@ def ana_reads(data: dict[str, Any]) -> list[list[str]]:
         ["stats"],
         ["stats", "--deck", "geo"],
         ["calibration"],
+        ["workload"],
         ["config"],
+        ["deck", "export", "geo", "--to", data["export"]],
         ["goal", "list"],
         ["goal", "list", "--status", "all"],
         ["goal", "show", goal],
@@ -126,7 +135,7 @@ def ana_reads(data: dict[str, Any]) -> list[list[str]]:
         ["team", "report"],
     ]
     reads += [["team", "report", "--format", "json", "--cards"], ["team", "list", "--json"]]
-    plain = ("journal", "mentor", "team")  # their --json variants print the same reads
+    plain = ("journal", "mentor", "team", "deck")  # their --json variants print the same reads
     return reads + [[*r, "--json"] for r in reads if r[0] not in plain]
 
 
