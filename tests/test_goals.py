@@ -682,3 +682,16 @@ def test_a_change_by_another_connection_is_counted_by_the_next_answer(
         )
     later = make_mature(col, rust[1], NOW + 40 * DAY)
     assert stored_points(col, goal.id)[-1] == (col.clock.day_of(later), 2 / 8)
+
+
+def test_an_answer_keeps_the_retrievability_that_days_point_already_has(col, rust) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], milestones=["Book"], now=NOW)
+    moment = NOW
+    while col.card(rust[0]).stability is None or col.card(rust[0]).stability < 21:
+        # A milestone tick stores the day's point with its retrievability, then the answer.
+        col.goals.complete_milestone(goal.id, 1, now=moment)
+        col.answer(rust[0], EASY, now=moment)
+        moment = col.card(rust[0]).due + timedelta(hours=6)
+    point = col.goals.history(goal.id)[-1]
+    assert (point.progress, point.mastery) == ((1.0 + 0.25) / 2, 0.25)
+    assert point.retrievability is not None and 0 < point.retrievability <= 1

@@ -620,8 +620,8 @@ class Goals:
         for goal in self._goals_by_id(ids):
             start = self._start_day(goal, now)
             if start is not None:
-                self._record(goal, self._counted(goal, {deck_id: -delta}), now, start)
-            self._record(goal, self._counted(goal), now)
+                self._record(goal, self._counted(goal, {deck_id: -delta}), now, start, counted=True)
+            self._record(goal, self._counted(goal), now, counted=True)
 
     def after_undo(self, log_id: int) -> None:
         """Called by `Collection.undo` inside its transaction, after the card was restored and
@@ -961,15 +961,26 @@ class Goals:
         return self._combine(goal, cards, mature, None)
 
     def _record(
-        self, goal: _Goal, progress: Progress, now: datetime, day: date | None = None
+        self,
+        goal: _Goal,
+        progress: Progress,
+        now: datetime,
+        day: date | None = None,
+        *,
+        counted: bool = False,
     ) -> None:
-        """Upsert today's (or `day`'s) history point, inside the caller's transaction."""
+        """Upsert today's (or `day`'s) history point, inside the caller's transaction. A
+        `counted` point (from `_counted`, without a retrievability) keeps the one that day's
+        point already has."""
         day_text = (day or self.col.clock.day_of(now)).isoformat()
+        recall = "excluded.retrievability"
+        if counted:
+            recall = f"coalesce({recall}, retrievability)"
         self._conn.execute(
             "INSERT INTO goalprogress (goal_id, day, progress, milestones, mastery, "
             "retrievability) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(goal_id, day) DO UPDATE SET "
             "progress = excluded.progress, milestones = excluded.milestones, "
-            "mastery = excluded.mastery, retrievability = excluded.retrievability",
+            f"mastery = excluded.mastery, retrievability = {recall}",
             (
                 goal.id,
                 day_text,
