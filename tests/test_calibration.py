@@ -22,9 +22,9 @@ from mastery.collection import Collection
 from mastery.days import to_ms
 from mastery.errors import MasteryError, NotFoundError
 from mastery.scheduler import DEFAULT_PARAMETERS, Memory
-from mastery.states import CONFIDENCE_CERTAIN, CONFIDENCE_FAIRLY_SURE, CONFIDENCE_UNSURE
+from mastery.states import Confidence
 
-UNSURE, FAIRLY, CERTAIN = CONFIDENCE_UNSURE, CONFIDENCE_FAIRLY_SURE, CONFIDENCE_CERTAIN
+UNSURE, FAIRLY, CERTAIN = Confidence
 AGAIN, GOOD = 1, 3
 
 

@@ -13,7 +13,7 @@ from mastery.collection import Collection
 from mastery.cram import AGAIN_GAP, CramQueue, nothing_to_cram
 from mastery.days import to_ms
 from mastery.errors import MasteryError, NotFoundError, SearchError
-from mastery.states import CONFIDENCE_CERTAIN, KIND_CRAM, KIND_REVIEW
+from mastery.states import Confidence, LogKind
 
 # NOW is Saturday 2026-11-21 10:00 UTC; in the `col` profile (UTC, rollover 04:00) today ends
 # at 2026-11-22 04:00 UTC.
@@ -141,11 +141,11 @@ def test_cram_answer_logs_a_cram_row_and_changes_nothing_on_the_card(geo) -> Non
     new_card = geo.card("geo/c4").id
     before = {i: card_row(geo, i) for i in (review_card, new_card)}
 
-    geo.cram_answer(review_card, 1, now=NOW, duration_ms=1500, confidence=CONFIDENCE_CERTAIN)
+    geo.cram_answer(review_card, 1, now=NOW, duration_ms=1500, confidence=Confidence.CERTAIN)
     geo.cram_answer(new_card, 4, now=NOW, duration_ms=900)
 
     assert {i: card_row(geo, i) for i in before} == before
-    assert logs(geo) == [(review_card, KIND_CRAM, 1, 3), (new_card, KIND_CRAM, 4, None)]
+    assert logs(geo) == [(review_card, LogKind.CRAM, 1, 3), (new_card, LogKind.CRAM, 4, None)]
     rows = geo.conn.execute(
         "SELECT state_before, state_after, due_before, due_after, stability_before, "
         "stability_after, difficulty_after, elapsed_days, scheduled_days, duration_ms "
@@ -200,7 +200,7 @@ def test_undo_of_a_cram_answer_deletes_its_row_and_leaves_the_card(geo) -> None:
 
     assert geo.undo().id == crammed
     assert card_row(geo, crammed) == row
-    assert logs(geo) == [(reviewed, KIND_REVIEW, 3, None)]
+    assert logs(geo) == [(reviewed, LogKind.REVIEW, 3, None)]
     assert geo.undo_kind == "answer"  # the review before it is next, undone as ever
     geo.undo()
     assert logs(geo) == [] and geo.undo_kind is None
@@ -222,7 +222,7 @@ def test_review_answers_store_the_confidence_and_refuse_a_bad_one(geo) -> None:
     with pytest.raises(MasteryError, match="confidence must be 1-3"):
         geo.answer(card, 3, now=NOW, confidence=0)
     geo.answer(card, 3, now=NOW, confidence=2)
-    assert logs(geo) == [(card, KIND_REVIEW, 3, 2)]
+    assert logs(geo) == [(card, LogKind.REVIEW, 3, 2)]
 
 
 # ----------------------------------------------------------------------------- CramQueue

@@ -547,3 +547,151 @@ def test_bad_weeks_for_adherence_is_rejected(col) -> None:
     goal = col.goals.add("Rhythm", cadence="mon,wed,fri", now=NOW)
     with pytest.raises(MasteryError, match="weeks"):
         col.goals.adherence(goal.id, now=NOW, weeks=0)
+
+
+# ----------------------------------------------------------------------------- history: stored by writes
+def stored_points(col, goal_id: int) -> list[tuple[date, float]]:
+    """What the database holds, not what `history` adds on read."""
+    return [
+        (date.fromisoformat(day), value)
+        for day, value in col.conn.execute(
+            "SELECT day, progress FROM goalprogress WHERE goal_id = ? ORDER BY day", (goal_id,)
+        )
+    ]
+
+
+def test_reading_goals_stores_nothing(col, rust) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], milestones=["Book"], now=NOW)
+    changes = col.conn.total_changes
+    for moment in (NOW, NOW + DAY, NOW + 5 * DAY):
+        col.goals.get(goal.id, now=moment)
+        col.goals.list(now=moment)
+        col.goals.list("all", now=moment)
+        col.goals.dashboard(now=moment)
+        col.goals.progress(goal.id, now=moment)
+        col.goals.history(goal.id, now=moment)
+        col.goals.adherence(goal.id, now=moment)
+    assert col.conn.total_changes == changes
+    assert stored_points(col, goal.id) == []
+
+
+def test_the_answer_that_makes_a_linked_card_mature_stores_the_point(col, rust, other) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], now=NOW)
+    col.answer(rust[1], GOOD, now=NOW + DAY)  # studied, not mature: progress unchanged
+    col.answer(other[0], EASY, now=NOW + DAY)  # another deck
+    assert stored_points(col, goal.id) == []
+    later = make_mature(col, rust[0], NOW + 2 * DAY)
+    matured = col.clock.day_of(later)
+    # The starting point (the value until then) on the day the goal was created, then the
+    # day the card matured.
+    assert stored_points(col, goal.id) == [(date(2026, 11, 21), 0.0), (matured, 0.25)]
+    assert [(p.day, p.progress) for p in col.goals.history(goal.id)] == [
+        (date(2026, 11, 21), 0.0),
+        (matured, 0.25),
+    ]
+
+
+def test_undoing_the_answer_that_matured_a_card_stores_that_day_again(col, rust) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], milestones=["Book", "Talk"], now=NOW)
+    col.goals.complete_milestone(goal.id, 1, now=NOW + DAY)
+    later = make_mature(col, rust[0], NOW + 2 * DAY)
+    matured = col.clock.day_of(later)
+    assert stored_points(col, goal.id)[-1] == (matured, pytest.approx((0.5 + 0.25) / 2))
+    col.undo()
+    assert col.card(rust[0]).stability < 21
+    assert stored_points(col, goal.id)[-1] == (matured, 0.25)  # milestones only again
+
+
+def test_a_lapse_of_a_mature_card_stores_the_fall(col, rust) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], now=NOW)
+    later = make_mature(col, rust[0], NOW)
+    lapse = col.card(rust[0]).due + timedelta(hours=6)
+    col.answer(rust[0], 1, now=lapse)  # Again: relearning, no longer mature
+    assert stored_points(col, goal.id)[-2:] == [
+        (col.clock.day_of(later), 0.25),
+        (col.clock.day_of(lapse), 0.0),
+    ]
+
+
+def test_milestones_deck_links_done_and_reopen_store_points_and_drop_does_not(
+    col, rust, other
+) -> None:
+    goal = col.goals.add("Ship it", milestones=["A", "B"], now=NOW)
+    col.goals.add_milestone(goal.id, "C", now=NOW + DAY)
+    col.goals.complete_milestone(goal.id, "A", now=NOW + 2 * DAY)
+    col.goals.edit(goal.id, title="Ship it now", now=NOW + 3 * DAY)  # progress unchanged
+    col.goals.edit(goal.id, decks=["rust"], now=NOW + 4 * DAY)  # 4 new cards: mastery 0
+    col.goals.done(goal.id, now=NOW + 5 * DAY)
+    col.goals.reopen(goal.id, now=NOW + 6 * DAY)
+    col.goals.drop(goal.id, now=NOW + 7 * DAY)
+    day = date(2026, 11, 21)
+    assert stored_points(col, goal.id) == [
+        (day, 0.0),  # the starting point, stored by the first change
+        (day + DAY, 0.0),
+        (day + 2 * DAY, pytest.approx(1 / 3)),
+        (day + 4 * DAY, pytest.approx(1 / 6)),
+        (day + 5 * DAY, 1.0),
+        (day + 6 * DAY, pytest.approx(1 / 6)),
+    ]
+
+
+def test_importing_cards_into_a_linked_deck_stores_the_new_share(col, rust, write_deck) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], now=NOW)
+    make_mature(col, rust[0], NOW)
+    col.import_files([write_deck(deck_toml("rust", "Rust", 8), "rust.toml")], now=NOW + 40 * DAY)
+    assert stored_points(col, goal.id)[-1] == (date(2026, 12, 31), 1 / 8)
+
+
+def test_history_ends_with_todays_point_computed_on_read(col) -> None:
+    goal = col.goals.add("Learn chess", milestones=["Openings", "Endgames"], now=NOW)
+    col.goals.complete_milestone(goal.id, 1, now=NOW + DAY)
+    detail = col.goals.get(goal.id, now=NOW + 10 * DAY)
+    assert [(p.day, p.progress) for p in detail.history] == [
+        (date(2026, 11, 21), 0.0),
+        (date(2026, 11, 22), 0.5),
+        (date(2026, 12, 1), 0.5),  # today's, live
+    ]
+    assert stored_points(col, goal.id) == [(date(2026, 11, 21), 0.0), (date(2026, 11, 22), 0.5)]
+    # An achieved or dropped goal shows what was stored, no live point.
+    col.goals.drop(goal.id, now=NOW + 11 * DAY)
+    assert len(col.goals.get(goal.id, now=NOW + 12 * DAY).history) == 2
+
+
+def test_a_goal_without_changes_starts_its_history_on_the_day_it_was_created(col) -> None:
+    goal = col.goals.add("Be kinder", milestones=["Call mum"], now=NOW)
+    detail = col.goals.get(goal.id, now=NOW + 3 * DAY)
+    assert [(p.day, p.progress) for p in detail.history] == [
+        (date(2026, 11, 21), 0.0),
+        (date(2026, 11, 24), 0.0),
+    ]
+    assert stored_points(col, goal.id) == []
+
+
+def test_a_change_by_another_connection_is_counted_by_the_next_answer(
+    col, rust, write_deck
+) -> None:
+    """Answers keep per-deck card counts between them; a commit by another connection (the CLI
+    importing while the app is open) makes the next answer count again."""
+    from mastery.collection import Collection
+
+    goal = col.goals.add("Read Rust", decks=["rust"], now=NOW)
+    make_mature(col, rust[0], NOW)  # counts kept: 4 cards, 1 mature
+    with Collection.open_path(col.db.path) as other:
+        other.import_files(
+            [write_deck(deck_toml("rust", "Rust", 8), "rust.toml")], now=NOW + 39 * DAY
+        )
+    later = make_mature(col, rust[1], NOW + 40 * DAY)
+    assert stored_points(col, goal.id)[-1] == (col.clock.day_of(later), 2 / 8)
+
+
+def test_an_answer_keeps_the_retrievability_that_days_point_already_has(col, rust) -> None:
+    goal = col.goals.add("Read Rust", decks=["rust"], milestones=["Book"], now=NOW)
+    moment = NOW
+    while col.card(rust[0]).stability is None or col.card(rust[0]).stability < 21:
+        # A milestone tick stores the day's point with its retrievability, then the answer.
+        col.goals.complete_milestone(goal.id, 1, now=moment)
+        col.answer(rust[0], EASY, now=moment)
+        moment = col.card(rust[0]).due + timedelta(hours=6)
+    point = col.goals.history(goal.id)[-1]
+    assert (point.progress, point.mastery) == ((1.0 + 0.25) / 2, 0.25)
+    assert point.retrievability is not None and 0 < point.retrievability <= 1

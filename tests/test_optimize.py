@@ -15,7 +15,7 @@ from mastery import optimize
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.days import from_ms, to_ms
-from mastery.errors import SettingError
+from mastery.errors import MasteryError, SettingError
 from mastery.scheduler import DEFAULT_PARAMETERS
 
 
@@ -205,3 +205,22 @@ def test_cli_optimize_refuses_with_one_line(capsys: pytest.CaptureFixture[str]) 
     assert err.count("\n") == 1 and "at least 400 reviews" in err
     code, _, err = _cli(capsys, "optimize", "--deck", "nope")
     assert code != 0 and "nope" in err
+
+
+def test_applying_is_one_transaction_the_weights_stay_when_a_later_step_fails(
+    learner: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Weights, the date of the fit and the new schedules are stored together or not at all."""
+    result = optimize.optimize(learner)
+    before_weights = learner.fsrs_parameters()
+    before_cards = learner.conn.execute("SELECT id, stability, due FROM card").fetchall()
+
+    def fail(key: str, value: object) -> None:
+        raise MasteryError("disk full")
+
+    monkeypatch.setattr(learner, "set_meta", fail)
+    with pytest.raises(MasteryError, match="disk full"):
+        optimize.apply(learner, result, reschedule=True, now=NOW)
+    learner.reload_settings()
+    assert learner.fsrs_parameters() == before_weights
+    assert learner.conn.execute("SELECT id, stability, due FROM card").fetchall() == before_cards

@@ -33,14 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError, NotFoundError
-from mastery.states import (
-    CONFIDENCE_CERTAIN,
-    CONFIDENCE_FAIRLY_SURE,
-    CONFIDENCE_NAMES,
-    CONFIDENCE_UNSURE,
-    KIND_REVIEW,
-    STATE_REVIEW,
-)
+from mastery.states import CardState, Confidence, Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -51,9 +44,9 @@ if TYPE_CHECKING:
 # recalls everything they feel sure of, and a claim of 1.0 would make a single slip look like
 # gross overconfidence. One table, so the CLI, the TUI and the README agree.
 STATED_PROBABILITY: dict[int, float] = {
-    CONFIDENCE_UNSURE: 0.50,
-    CONFIDENCE_FAIRLY_SURE: 0.75,
-    CONFIDENCE_CERTAIN: 0.95,
+    Confidence.UNSURE: 0.50,
+    Confidence.FAIRLY_SURE: 0.75,
+    Confidence.CERTAIN: 0.95,
 }
 LEVELS: tuple[int, ...] = tuple(sorted(STATED_PROBABILITY))
 
@@ -323,7 +316,7 @@ class Calibration:
             "deck": self.deck_key,
             "since": self.since.isoformat() if self.since else None,
             "answers_with_confidence": self.answers,
-            "stated_probability": {CONFIDENCE_NAMES[k]: v for k, v in self.stated.items()},
+            "stated_probability": {Confidence(k).label: v for k, v in self.stated.items()},
             "well_calibrated_band": WELL_CALIBRATED_BAND,
             "min_answers": MIN_ANSWERS,
             "levels": [lv.to_dict() for lv in self.levels],
@@ -403,8 +396,8 @@ class _Filters:
     def where(self) -> tuple[str, dict[str, Any]]:
         """The SQL condition on `reviewlog l`, and its parameters (the unary `+` keeps the
         time index out, see above)."""
-        sql = "l.kind = :kind AND +l.reviewed_at <= :until"
-        params: dict[str, Any] = {"kind": KIND_REVIEW, "until": self.until}
+        sql = f"{scheduled('l')} AND +l.reviewed_at <= :until"
+        params: dict[str, Any] = {"until": self.until}
         if self.since is not None:
             sql += " AND +l.reviewed_at >= :since"
             params["since"] = self.since
@@ -460,7 +453,7 @@ def _confidence_figures(
     )
     if filters.deck_id is not None:
         rows = conn.execute(
-            f"SELECT :deck, CASE {case} END, l.confidence, count(*), sum(l.rating > 1) "
+            f"SELECT :deck, CASE {case} END, l.confidence, count(*), sum(l.rating != {Rating.AGAIN}) "
             f"{answers} GROUP BY 2, 3",
             params,
         ).fetchall()
@@ -470,7 +463,7 @@ def _confidence_figures(
         rows = conn.execute(
             "SELECT c.deck_id, g.period, g.level, sum(g.n), sum(g.k) FROM ("
             f"SELECT l.card_id, CASE {case} END AS period, l.confidence AS level, "
-            f"count(*) AS n, sum(l.rating > 1) AS k {answers} GROUP BY 1, 2, 3"
+            f"count(*) AS n, sum(l.rating != {Rating.AGAIN}) AS k {answers} GROUP BY 1, 2, 3"
             ") g JOIN card c ON c.id = g.card_id GROUP BY 1, 2, 3",
             params,
         ).fetchall()
@@ -487,7 +480,7 @@ def _confidence_figures(
             per_period[period_index] = per_period[period_index] + group
 
     levels = tuple(
-        LevelFigures(lv, CONFIDENCE_NAMES[lv], STATED_PROBABILITY[lv], n, r)
+        LevelFigures(lv, Confidence(lv).label, STATED_PROBABILITY[lv], n, r)
         for lv, (n, r) in per_level.items()
     )
     score = sum(per_deck.values(), Score())
@@ -517,9 +510,9 @@ def _certain_misses(conn: sqlite3.Connection, filters: _Filters) -> tuple[Certai
     where, params = filters.where()
     rows = conn.execute(
         "SELECT m.card_id, m.failed, m.certain, m.last_failed, c.key, c.front, d.key, d.name "
-        "FROM (SELECT l.card_id, sum(l.rating = 1) AS failed, count(*) AS certain, "
-        "max(CASE WHEN l.rating = 1 THEN l.reviewed_at END) AS last_failed "
-        f"FROM {filters.table()} WHERE {where} AND l.confidence = {CONFIDENCE_CERTAIN} "
+        f"FROM (SELECT l.card_id, sum(l.rating = {Rating.AGAIN}) AS failed, count(*) AS certain, "
+        f"max(CASE WHEN l.rating = {Rating.AGAIN} THEN l.reviewed_at END) AS last_failed "
+        f"FROM {filters.table()} WHERE {where} AND l.confidence = {Confidence.CERTAIN} "
         "GROUP BY l.card_id HAVING failed > 0 "
         "ORDER BY failed DESC, certain ASC, last_failed DESC, l.card_id LIMIT :top) m "
         "JOIN card c ON c.id = m.card_id JOIN deck d ON d.id = c.deck_id "
@@ -562,7 +555,7 @@ def _model_calibration(
     _ensure_math(conn)
     where, params = filters.where()
     decay, factor = _curve(col.fsrs_parameters(deck_key))
-    params.update(decay=decay, factor=factor, state=STATE_REVIEW, eps=_EPSILON)
+    params.update(decay=decay, factor=factor, state=CardState.REVIEW, eps=_EPSILON)
     join = ""
     decay_sql, factor_sql = ":decay", ":factor"
     if deck_key is None:
@@ -595,7 +588,7 @@ def _model_calibration(
         "SELECT CAST(pow(:bins + 1, r) AS INTEGER) - 1 AS b, count(*), sum(r), sum(y), "
         "-sum(ln(CASE WHEN y THEN max(r, :eps) ELSE max(1 - r, :eps) END)) "
         f"FROM (SELECT pow(1 + {factor_sql} * l.elapsed_days / l.stability_before, "
-        f"-{decay_sql}) AS r, l.rating > 1 AS y FROM {filters.table()} {join}"
+        f"-{decay_sql}) AS r, l.rating != {Rating.AGAIN} AS y FROM {filters.table()} {join}"
         f"WHERE {where} AND l.state_before = :state AND l.elapsed_days > 0 "
         "AND l.stability_before > 0 LIMIT -1) GROUP BY b",
         {**params, "bins": BINS},

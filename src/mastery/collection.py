@@ -23,12 +23,12 @@ from mastery.db import Database
 from mastery.errors import ConflictError, MasteryError, NotFoundError, SearchError
 from mastery.query import CardQuery, parse_cards
 from mastery.states import (
-    CONFIDENCE_NAMES,
-    KIND_CRAM,
-    RATING_NAMES,
-    STATE_NAMES,
-    STATE_NEW,
-    STATE_REVIEW,
+    IN_LEARNING,
+    CardState,
+    Confidence,
+    LogKind,
+    Rating,
+    scheduled,
 )
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class CardView:
 
     @property
     def state_name(self) -> str:
-        return STATE_NAMES[self.state]
+        return CardState(self.state).label
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class ReviewLogView:
 
     @property
     def rating_name(self) -> str:
-        return RATING_NAMES[self.rating]
+        return Rating(self.rating).label
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,7 +599,8 @@ class Collection:
                 for f in files
                 for spec in (anki.read(f) if anki.accepts(f) else load_decks(Path(f)))
             ]
-            with self.db.transaction() as conn:
+            keys = [spec.key for spec in specs]  # linked to goals: their progress changes
+            with self.db.transaction() as conn, self.goals.recording(now, deck_keys=keys):
                 reports = import_specs(conn, specs, to_ms(now))
                 anki.record(conn)  # the commit says the staged media belong in media/
         self._done_cache = None
@@ -670,7 +671,8 @@ class Collection:
         from mastery.decks.importer import import_specs
 
         now = now or utcnow()
-        with self.db.transaction() as conn:
+        keys = [spec.key for spec in specs]
+        with self.db.transaction() as conn, self.goals.recording(now, deck_keys=keys):
             reports = import_specs(conn, specs, to_ms(now))
         self._done_cache = None
         return reports
@@ -690,9 +692,10 @@ class Collection:
                 specs.append(spec)
         if not specs:
             return []
-        reports = self.import_specs(specs, now=now)
-        seen.update({s.key: s.version for s in specs})
-        self.set_meta("bundled_versions", seen)
+        with self.db.transaction():  # the decks and the versions seen, together
+            reports = self.import_specs(specs, now=now)
+            seen.update({s.key: s.version for s in specs})
+            self.set_meta("bundled_versions", seen)
         return reports
 
     def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:
@@ -712,14 +715,14 @@ class Collection:
         }
         learning = dict(
             self.conn.execute(
-                "SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) "
+                f"SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state {IN_LEARNING} "
                 "AND due < :end GROUP BY +deck_id",
                 p,
             ).fetchall()
         )
         due = dict(
             self.conn.execute(
-                f"SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state = 2 "
+                f"SELECT deck_id, count(*) FROM card WHERE suspended = 0 AND state = {CardState.REVIEW} "
                 f"AND due < :end AND {visible} GROUP BY +deck_id",
                 p,
             ).fetchall()
@@ -731,7 +734,7 @@ class Collection:
         ):
             total, suspended = sizes.get(r[0], (0, 0))
             new = self.conn.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 0 "
+                f"SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = {CardState.NEW} "
                 f"AND deck_id = :deck AND {visible} LIMIT :new_left)",
                 {**p, "deck": r[0]},
             ).fetchone()[0]
@@ -807,7 +810,7 @@ class Collection:
         rows = self.conn.execute(
             "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
             "elapsed_days, scheduled_days, stability_after, difficulty_after, due_after "
-            "FROM reviewlog WHERE card_id = ? AND kind = 'review' ORDER BY reviewed_at, id",
+            f"FROM reviewlog WHERE card_id = ? AND {scheduled()} ORDER BY reviewed_at, id",
             (card.id,),
         ).fetchall()
         history = [
@@ -830,7 +833,7 @@ class Collection:
         return CardInfo(card, history, self.retrievability(card, now=now))
 
     def retrievability(self, card: CardView, *, now: datetime | None = None) -> float | None:
-        if card.state == STATE_NEW or card.stability is None:
+        if card.state == CardState.NEW or card.stability is None:
             return None
         return self.scheduler_for(card.deck_id).retrievability(_memory(card), now or utcnow())
 
@@ -944,8 +947,9 @@ class Collection:
             start = to_ms(self.clock.day_start(today))
             end = to_ms(self.clock.day_start(today + timedelta(days=1)))
             new, rev = self.conn.execute(
-                "SELECT coalesce(sum(state_before = 0), 0), coalesce(sum(state_before = 2), 0) "
-                "FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND kind = 'review'",
+                f"SELECT coalesce(sum(state_before = {CardState.NEW}), 0), "
+                f"coalesce(sum(state_before = {CardState.REVIEW}), 0) "
+                f"FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()}",
                 (start, end),
             ).fetchone()
             self._done_cache = (today, new, rev)
@@ -970,17 +974,17 @@ class Collection:
         }
         visible = "(buried_until IS NULL OR buried_until <= :now)"
         learning = self.conn.execute(
-            "SELECT count(*) FROM card WHERE suspended = 0 AND state IN (1, 3) AND due < :end"
+            f"SELECT count(*) FROM card WHERE suspended = 0 AND state {IN_LEARNING} AND due < :end"
             + deck_sql,
             params,
         ).fetchone()[0]
         review = self.conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 2 "
+            f"SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = {CardState.REVIEW} "
             f"AND due < :end AND {visible}{deck_sql} LIMIT :review_left)",
             params,
         ).fetchone()[0]
         new = self.conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = 0 "
+            f"SELECT count(*) FROM (SELECT 1 FROM card WHERE suspended = 0 AND state = {CardState.NEW} "
             f"AND {visible}{deck_sql} LIMIT :new_left)",
             params,
         ).fetchone()[0]
@@ -1011,21 +1015,21 @@ class Collection:
         )
         base = f"SELECT {_CARD_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id WHERE "
         queries = [
-            f"c.suspended = 0 AND c.state IN (1, 3) AND c.due <= :now AND {visible}{deck_sql} "
+            f"c.suspended = 0 AND c.state {IN_LEARNING} AND c.due <= :now AND {visible}{deck_sql} "
             "ORDER BY c.due LIMIT 1"
         ]
         if review_left > 0:
             queries.append(
-                f"c.suspended = 0 AND c.state = 2 AND c.due < :end AND {visible} AND "
+                f"c.suspended = 0 AND c.state = {CardState.REVIEW} AND c.due < :end AND {visible} AND "
                 f"{no_sibling}{deck_sql} ORDER BY c.due LIMIT 1"
             )
         if new_left > 0:
             queries.append(
-                f"c.suspended = 0 AND c.state = 0 AND {visible} AND {no_sibling}{deck_sql} "
+                f"c.suspended = 0 AND c.state = {CardState.NEW} AND {visible} AND {no_sibling}{deck_sql} "
                 "ORDER BY c.deck_id, c.position LIMIT 1"
             )
         queries.append(
-            f"c.suspended = 0 AND c.state IN (1, 3) AND c.due <= :ahead AND {visible}{deck_sql} "
+            f"c.suspended = 0 AND c.state {IN_LEARNING} AND c.due <= :ahead AND {visible}{deck_sql} "
             "ORDER BY c.due LIMIT 1"
         )
         for where in queries:
@@ -1042,7 +1046,8 @@ class Collection:
         deck_sql = " AND deck_id = ?" if deck_id is not None else ""
         params: list[Any] = [to_ms(now)] + ([deck_id] if deck_id is not None else [])
         row = self.conn.execute(
-            "SELECT min(due) FROM card WHERE suspended = 0 AND state != 0 AND due > ?" + deck_sql,
+            f"SELECT min(due) FROM card WHERE suspended = 0 AND state != {CardState.NEW} AND due > ?"
+            + deck_sql,
             params,
         ).fetchone()
         return from_ms(row[0]) if row and row[0] is not None else None
@@ -1054,7 +1059,7 @@ class Collection:
             _memory(card), now or utcnow(), seed=_seed(card)
         )
         return [
-            RatingChoice(r, RATING_NAMES[r], o.interval, o.label)
+            RatingChoice(r, Rating(r).label, o.interval, o.label)
             for r, o in sorted(outcomes.items())
         ]
 
@@ -1068,9 +1073,9 @@ class Collection:
         confidence: int | None = None,
     ) -> Answered:
         """Record an answer: reschedule the card and log the review, in one transaction."""
-        if rating not in RATING_NAMES:
+        if not Rating.has(rating):
             raise MasteryError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating}")
-        if confidence is not None and confidence not in CONFIDENCE_NAMES:
+        if confidence is not None and not Confidence.has(confidence):
             raise MasteryError(
                 f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
             )
@@ -1165,7 +1170,7 @@ class Collection:
             "due_after, stability_before, stability_after, difficulty_before, "
             "difficulty_after, last_review_before, elapsed_days, scheduled_days, "
             "suspended_before, tags_before) "
-            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"VALUES (?, ?, ?, ?, '{LogKind.REVIEW}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 card_id,
                 rating,
@@ -1189,13 +1194,14 @@ class Collection:
                 tags if new_tags != tags else None,
             ),
         )
+        self.goals.after_answer(deck_id, (state, stab), (after.state, after.stability), now)
         log_id = int(cur.lastrowid or 0)
         if self._done_cache is not None and self._done_cache[0] == self.clock.day_of(now):
             day, new_done, rev_done = self._done_cache
             self._done_cache = (
                 day,
-                new_done + (state == STATE_NEW),
-                rev_done + (state == STATE_REVIEW),
+                new_done + (state == CardState.NEW),
+                rev_done + (state == CardState.REVIEW),
             )
         return log_id, after.due, self._schedule(card_id), leech
 
@@ -1257,18 +1263,19 @@ class Collection:
                 ).fetchone()
                 if log is None:
                     return False
-                lapsed = log[9] == STATE_REVIEW and log[8] == 1
+                lapsed = log[9] == CardState.REVIEW and log[8] == Rating.AGAIN
                 conn.execute(
                     "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, "
                     "last_review=?, suspended=?, tags=coalesce(?, tags), reps=reps-1, "
                     "lapses=lapses-? WHERE id=?",
                     (*log[:8], int(lapsed), step.card_id),
                 )
+                self.goals.after_undo(step.log_id)
                 conn.execute("DELETE FROM reviewlog WHERE id = ?", (step.log_id,))
                 self._done_cache = None
             elif step.kind == "cram":
                 conn.execute(
-                    "DELETE FROM reviewlog WHERE id = ? AND kind = ?", (step.log_id, KIND_CRAM)
+                    "DELETE FROM reviewlog WHERE id = ? AND kind = ?", (step.log_id, LogKind.CRAM)
                 )
             elif step.kind == "suspend":
                 conn.execute(
@@ -1293,7 +1300,7 @@ class Collection:
         return (
             "WHERE "
             + " AND ".join(clauses)
-            + " ORDER BY c.state = 0, c.due, c.deck_id, c.position, c.id",
+            + f" ORDER BY c.state = {CardState.NEW}, c.due, c.deck_id, c.position, c.id",
             params,
         )
 
@@ -1363,9 +1370,9 @@ class Collection:
         it is not a schedule event, and FSRS, the daily limits, today's counts and the
         streaks read kind "review" only. `undo` deletes it. Returns the log id.
         """
-        if rating not in RATING_NAMES:
+        if not Rating.has(rating):
             raise MasteryError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating}")
-        if confidence is not None and confidence not in CONFIDENCE_NAMES:
+        if confidence is not None and not Confidence.has(confidence):
             raise MasteryError(
                 f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
             )
@@ -1391,7 +1398,7 @@ class Collection:
                     rating,
                     now_ms,
                     int(duration_ms),
-                    KIND_CRAM,
+                    LogKind.CRAM,
                     confidence,
                     state,
                     state,
@@ -1420,15 +1427,16 @@ class Collection:
         end = to_ms(clock.day_start(today + timedelta(days=1)))
         reviews_today, time_today = self.conn.execute(
             "SELECT count(*), coalesce(sum(duration_ms), 0) FROM reviewlog "
-            "WHERE reviewed_at >= ? AND reviewed_at < ? AND kind = 'review'",
+            f"WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()}",
             (start, end),
         ).fetchone()
         reviews_total = self.conn.execute(
-            "SELECT count(*) FROM reviewlog WHERE kind = 'review'"
+            f"SELECT count(*) FROM reviewlog WHERE {scheduled()}"
         ).fetchone()[0]
         total, new, learning, review, suspended = self.conn.execute(
-            "SELECT count(*), coalesce(sum(state = 0), 0), coalesce(sum(state IN (1, 3)), 0), "
-            "coalesce(sum(state = 2), 0), coalesce(sum(suspended != 0), 0) FROM card"
+            f"SELECT count(*), coalesce(sum(state = {CardState.NEW}), 0), "
+            f"coalesce(sum(state {IN_LEARNING}), 0), "
+            f"coalesce(sum(state = {CardState.REVIEW}), 0), coalesce(sum(suspended != 0), 0) FROM card"
         ).fetchone()
         return Stats(
             reviews_today=reviews_today,
@@ -1458,7 +1466,7 @@ class Collection:
             end = to_ms(clock.day_start(day + timedelta(days=1)))
             hit = self.conn.execute(
                 "SELECT 1 FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? "
-                "AND kind = 'review' LIMIT 1",
+                f"AND {scheduled()} LIMIT 1",
                 (start, end),
             ).fetchone()
             if hit:
@@ -1516,10 +1524,10 @@ class Collection:
 _DECK_PARAMETERS = "deck_fsrs_parameters"  # meta: {deck key: [21 weights]}
 
 _IS_FILTERS = {
-    "new": "c.state = 0",
-    "learning": "c.state IN (1, 3)",
-    "review": "c.state = 2",
-    "due": "(c.state != 0 AND c.suspended = 0 AND c.due < ?)",
+    "new": f"c.state = {CardState.NEW}",
+    "learning": f"c.state {IN_LEARNING}",
+    "review": f"c.state = {CardState.REVIEW}",
+    "due": f"(c.state != {CardState.NEW} AND c.suspended = 0 AND c.due < ?)",
     "suspended": "c.suspended != 0",
     "leech": "(' ' || c.tags || ' ') LIKE '% leech %'",
 }

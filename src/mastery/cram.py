@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mastery.states import RATING_NAMES
+from mastery.states import Rating
 
 AGAIN_GAP = 3
 """An Again card comes back after this many other cards (or at once when fewer are left)."""
@@ -65,11 +65,11 @@ class CramQueue:
         rating takes it out of the session."""
         if card_id != self.current:
             raise ValueError(f"card {card_id} is not the current card of this cram session")
-        if rating not in RATING_NAMES:
+        if not Rating.has(rating):
             raise ValueError(f"rating must be 1-4, got {rating}")
         self.card_ids.pop(0)
         back_at = None
-        if rating == 1:
+        if rating == Rating.AGAIN:
             back_at = min(AGAIN_GAP, len(self.card_ids))
             self.card_ids.insert(back_at, card_id)
         self._history.append((card_id, back_at))

@@ -14,10 +14,14 @@ an achieved goal is 100%. The mean retrievability of the linked decks' studied c
 beside it (how much would be recalled today) but does not count towards the percentage: it
 falls and rises with the review calendar, not with the learner's progress.
 
-Reading a goal's progress for today (`get`, `list`, `dashboard`, `progress`) upserts one point
-per goal and learner's day into its history, so the gap can be seen closing. Weekly check-ins
-(confidence 1-10 and a line of why) give a confidence trend that warns before the percentage
-does.
+The history shows the gap closing. Reading never writes: a point (one per goal and learner's
+day) is stored by the write that changes the goal's progress, inside that write's transaction
+(milestones added or ticked, linked decks changed, done or reopened, and, through
+`Collection`, answers that make a linked deck's card mature or no longer mature, undoing one,
+imports and rescheduling). The first change also stores the goal's starting point on the day
+it was created, the value until then. An active goal's current point is computed on read and
+never stored (see `history`). Weekly check-ins (confidence 1-10 and a line of why) give a
+confidence trend that warns before the percentage does.
 
 Every method that writes is one transaction; `now` is always a parameter.
 """
@@ -27,7 +31,8 @@ from __future__ import annotations
 import bisect
 import builtins
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.dates import Adherence, parse_cadence, parse_date
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
-from mastery.states import MATURE_DAYS
+from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -51,7 +56,6 @@ STATUSES: tuple[str, ...] = ("active", "achieved", "dropped")
 VISIBILITIES: tuple[str, ...] = ("private", "shared")
 CHECK_IN_EVERY = 7  # days between check-ins before one is due again
 ADHERENCE_WEEKS = 8  # the longest adherence window, counted back from today
-_STATE_NEW, _STATE_REVIEW = 0, 2
 
 _GOAL_COLUMNS = (
     "id, title, vision, category, target_date, status, cadence, visibility, created_at, "
@@ -136,7 +140,8 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class ProgressPoint:
-    """One day of a goal's progress history (as recorded that day)."""
+    """One day of a goal's progress history: as it stood after that day's last change, or
+    computed live for an active goal's current point."""
 
     day: date
     progress: float
@@ -308,6 +313,12 @@ class Goals:
 
     def __init__(self, col: Collection) -> None:
         self.col = col
+        # Per linked deck, [cards, mature] kept up to date by the answers that change them, so
+        # an answer stores a point without counting the deck's cards (see `after_answer`);
+        # dropped whenever another connection commits (`PRAGMA data_version`) or a write that
+        # changes cards otherwise (imports, rescheduling, undo) runs here.
+        self._counts: dict[int, builtins.list[int]] = {}
+        self._counts_version: int | None = None
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -411,7 +422,8 @@ class Goals:
         if new_reality is not None and new_reality == self._reality(goal.id):
             new_reality = None  # unchanged: no new version
         now_ms = to_ms(now)
-        with self.col.db.transaction() as conn:
+        progress_changes = [goal.id] if deck_ids is not None else []
+        with self.col.db.transaction() as conn, self.recording(now, goals=progress_changes):
             if fields:
                 sets = ", ".join(f"{name} = ?" for name in fields)
                 conn.execute(
@@ -437,14 +449,13 @@ class Goals:
         """Mark a goal achieved (100% from now on); today's history point says so too."""
         now = now or utcnow()
         goal_id = self._resolve(ref)
-        with self.col.db.transaction():
+        with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "achieved", now)
-            goal = self._goal(goal_id)
-            self._record(goal, self._progress(goal, now), now)
         return self._view(self._goal(goal_id), now)
 
     def drop(self, ref: int | str, now: datetime | None = None) -> GoalView:
-        """Let a goal go: it leaves the dashboard, its history is kept."""
+        """Let a goal go: it leaves the dashboard, its history is kept (its progress does not
+        change, so no point is stored)."""
         now = now or utcnow()
         goal_id = self._resolve(ref)
         with self.col.db.transaction():
@@ -452,10 +463,11 @@ class Goals:
         return self._view(self._goal(goal_id), now)
 
     def reopen(self, ref: int | str, now: datetime | None = None) -> GoalView:
-        """Make an achieved or dropped goal active again."""
+        """Make an achieved or dropped goal active again (an achieved one falls back from 100%
+        to what its parts say)."""
         now = now or utcnow()
         goal_id = self._resolve(ref)
-        with self.col.db.transaction():
+        with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "active", now)
         return self._view(self._goal(goal_id), now)
 
@@ -466,7 +478,7 @@ class Goals:
         now = now or utcnow()
         goal_id = self._resolve(ref)
         title = _title(title, "milestone")
-        with self.col.db.transaction() as conn:
+        with self.col.db.transaction() as conn, self.recording(now, goals=[goal_id]):
             position = conn.execute(
                 "SELECT coalesce(max(position), 0) + 1 FROM milestone WHERE goal_id = ?",
                 (goal_id,),
@@ -492,7 +504,7 @@ class Goals:
         goal_id = self._resolve(ref)
         milestone_id, position, title = self._resolve_milestone(goal_id, milestone)
         done_at = to_ms(now) if done else None
-        with self.col.db.transaction() as conn:
+        with self.col.db.transaction() as conn, self.recording(now, goals=[goal_id]):
             conn.execute("UPDATE milestone SET done_at = ? WHERE id = ?", (done_at, milestone_id))
             conn.execute("UPDATE goal SET updated_at = ? WHERE id = ?", (to_ms(now), goal_id))
         return MilestoneView(position, title, done, self.col.clock.day_of(now) if done else None)
@@ -528,7 +540,9 @@ class Goals:
         return CheckInView(day, confidence, note)
 
     def record_progress(self, now: datetime | None = None) -> int:
-        """Upsert today's history point for every active goal; returns how many."""
+        """Store today's history point for every active goal; returns how many. Not needed
+        for the history to be right (writes that change progress store their points); kept
+        for scripts that want a point on a given day."""
         now = now or utcnow()
         goals = self._goals("WHERE status = 'active'")
         with self.col.db.transaction():
@@ -536,18 +550,110 @@ class Goals:
                 self._record(goal, self._progress(goal, now), now)
         return len(goals)
 
-    # ------------------------------------------------------------------ reading
-    def get(self, ref: int | str, now: datetime | None = None) -> GoalDetail:
-        """One goal in full, by number or by a unique, case-insensitive start of its title.
+    # ------------------------------------------------------------------ recording history
+    @contextmanager
+    def recording(
+        self,
+        now: datetime,
+        *,
+        goals: Iterable[int] | None = None,
+        decks: Iterable[int] | None = None,
+        deck_keys: Iterable[str] | None = None,
+    ) -> Iterator[None]:
+        """Wrap a write that may change goals' progress, inside its transaction: the `goals`
+        given by id, or the active goals linked to `decks` (deck ids) or `deck_keys`, or, with
+        none of them, every active goal.
 
-        Records today's progress point when the goal is active.
+        Before the change, a goal with no stored point gets its starting point on the day it
+        was created (nothing changed since, so its progress now is the value it had all
+        along); after the change, today's point is stored for each of them that is not
+        dropped. Nothing is stored when the body raises (the transaction rolls back anyway).
         """
+        if deck_keys is not None:
+            keys = builtins.list(deck_keys)
+            marks = ",".join("?" * len(keys))
+            rows = self._conn.execute(f"SELECT id FROM deck WHERE key IN ({marks})", keys)
+            decks = [*(decks or ()), *(int(r[0]) for r in rows)]
+        ids = self._affected(goals, decks)
+        self._counts.clear()  # cards may change: count them again when an answer needs them
+        for goal in self._goals_by_id(ids):
+            self._keep_start(goal, now)
+        yield
+        self._counts.clear()
+        for goal in self._goals_by_id(ids):
+            if goal.status != "dropped":
+                self._record(goal, self._progress(goal, now), now)
+
+    def after_answer(
+        self,
+        deck_id: int,
+        before: tuple[int, float | None],
+        after: tuple[int, float | None],
+        now: datetime,
+    ) -> None:
+        """Called by `Collection.answer` inside its transaction, after the card changed, with
+        the card's (state, stability) before and after.
+
+        A goal's progress counts mature cards only, so an answer changes it only when the
+        card becomes mature or stops being mature: every other answer returns at once. Then
+        today's point is stored for the active goals linked to the deck (and their starting
+        point, with the card as it was), from card counts kept per deck rather than counted
+        again, so the answer path stays fast on big decks; such a point leaves the mean
+        retrievability empty (it would need every card's memory).
+        """
+        became = is_mature(*after)
+        if is_mature(*before) == became:
+            return
+        ids = self._affected(None, [deck_id])
+        if not ids:
+            return
+        delta = 1 if became else -1
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._counts_version:
+            self._counts.clear()
+            self._counts_version = version
+        counts = self._counts.get(deck_id)
+        if counts is None:
+            self._counts[deck_id] = self._count_cards(deck_id)  # this answer included
+        else:
+            counts[1] += delta
+        for goal in self._goals_by_id(ids):
+            start = self._start_day(goal, now)
+            if start is not None:
+                self._record(goal, self._counted(goal, {deck_id: -delta}), now, start, counted=True)
+            self._record(goal, self._counted(goal), now, counted=True)
+
+    def after_undo(self, log_id: int) -> None:
+        """Called by `Collection.undo` inside its transaction, after the card was restored and
+        before review log `log_id` is deleted: when the undone answer had made the card mature
+        or not, the point it stored for the answer's day is stored again as things now are."""
+        row = self._conn.execute(
+            "SELECT r.reviewed_at, r.state_before, r.stability_before, r.state_after, "
+            "r.stability_after, c.deck_id FROM reviewlog r JOIN card c ON c.id = r.card_id "
+            "WHERE r.id = ?",
+            (log_id,),
+        ).fetchone()
+        if row is None or is_mature(row[1], row[2]) == is_mature(row[3], row[4]):
+            return
+        self._counts.clear()
+        at = from_ms(row[0])
+        rows = self._conn.execute(
+            "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
+            "JOIN goalprogress p ON p.goal_id = g.goal_id AND p.day = ? "
+            "WHERE goal.status = 'active' AND g.deck_id = ?",
+            (self.col.clock.day_of(at).isoformat(), row[5]),
+        ).fetchall()
+        for goal in self._goals_by_id([r[0] for r in rows]):
+            self._record(goal, self._progress(goal, at), at)
+
+    # ------------------------------------------------------------------ reading
+    # Reading never writes: none of these methods opens a transaction.
+    def get(self, ref: int | str, now: datetime | None = None) -> GoalDetail:
+        """One goal in full, by number or by a unique, case-insensitive start of its title;
+        its history ends with today's point, computed live, when the goal is active."""
         now = now or utcnow()
         goal = self._goal(self._resolve(ref))
         progress = self._progress(goal, now)
-        if goal.status == "active":
-            with self.col.db.transaction():
-                self._record(goal, progress, now)
         view = self._view(goal, now, progress)
         check_ins = self._check_ins(goal.id)
         return GoalDetail(
@@ -565,14 +671,11 @@ class Goals:
             adherence=self._adherence(goal, now, ADHERENCE_WEEKS),
             check_ins=tuple(check_ins),
             confidence_trend=tuple((c.day, c.confidence) for c in check_ins),
-            history=tuple(self.history(goal.id)),
+            history=tuple(self._history(goal, now, progress)),
         )
 
     def list(self, status: str = "active", now: datetime | None = None) -> builtins.list[GoalView]:
-        """Goals with `status` ("active", "achieved", "dropped" or "all"), oldest first.
-
-        Records today's progress point for each active goal listed.
-        """
+        """Goals with `status` ("active", "achieved", "dropped" or "all"), oldest first."""
         now = now or utcnow()
         status = status.strip().lower()
         if status == "all":
@@ -581,35 +684,29 @@ class Goals:
             goals = self._goals("WHERE status = ? ORDER BY id", (status,))
         else:
             raise MasteryError(f"unknown status {status!r}: use {', '.join(STATUSES)} or all")
-        return self._views_recorded(goals, now)
+        return [self._view(g, now) for g in goals]
 
     def dashboard(self, now: datetime | None = None) -> builtins.list[GoalView]:
         """Active goals, the soonest target first (goals without a target last)."""
         now = now or utcnow()
         goals = self._goals("WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id")
-        return self._views_recorded(goals, now)
+        return [self._view(g, now) for g in goals]
 
     def progress(self, ref: int | str, now: datetime | None = None) -> Progress:
-        """A goal's progress today (recorded in its history when the goal is active)."""
+        """A goal's progress today."""
         now = now or utcnow()
-        goal = self._goal(self._resolve(ref))
-        progress = self._progress(goal, now)
-        if goal.status == "active":
-            with self.col.db.transaction():
-                self._record(goal, progress, now)
-        return progress
+        return self._progress(self._goal(self._resolve(ref)), now)
 
-    def history(self, ref: int | str) -> builtins.list[ProgressPoint]:
-        """A goal's progress points, one per learner's day it was read, oldest first."""
-        goal_id = self._resolve(ref)
-        return [
-            ProgressPoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
-            for r in self._conn.execute(
-                "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
-                "WHERE goal_id = ? ORDER BY day",
-                (goal_id,),
-            )
-        ]
+    def history(self, ref: int | str, now: datetime | None = None) -> builtins.list[ProgressPoint]:
+        """A goal's progress points, oldest first: one per learner's day its progress changed
+        (as it stood after that day's last change).
+
+        An active goal's current point is computed, never stored: with `now`, today's point
+        (replacing a stored one of the same day); an active goal with no stored point yet
+        (nothing changed since it was created) starts with its creation day's point.
+        """
+        goal = self._goal(self._resolve(ref))
+        return self._history(goal, now)
 
     def realities(self, ref: int | str) -> builtins.list[RealityVersion]:
         """Every version of the goal's current reality, oldest first (the last is current)."""
@@ -783,15 +880,17 @@ class Goals:
             cards, mature = self._conn.execute(
                 "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
                 "WHERE deck_id = ? AND in_deck = 1",
-                (_STATE_REVIEW, MATURE_DAYS, deck_id),
+                (CardState.REVIEW, MATURE_DAYS, deck_id),
             ).fetchone()
             studied, total_r = 0, 0.0
             for stability, last in self._conn.execute(
                 "SELECT stability, last_review FROM card WHERE deck_id = ? AND in_deck = 1 "
                 "AND state != ? AND stability IS NOT NULL AND last_review IS NOT NULL",
-                (deck_id, _STATE_NEW),
+                (deck_id, CardState.NEW),
             ):
-                memory = Memory(state=_STATE_REVIEW, stability=stability, last_review=from_ms(last))
+                memory = Memory(
+                    state=CardState.REVIEW, stability=stability, last_review=from_ms(last)
+                )
                 studied += 1
                 total_r += recall(memory, now) or 0.0
             out.append(
@@ -808,36 +907,83 @@ class Goals:
         return out
 
     def _progress(self, goal: _Goal, now: datetime) -> Progress:
-        done, total = self._conn.execute(
-            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
-            "WHERE goal_id = ?",
-            (goal.id,),
-        ).fetchone()
         decks = tuple(self._deck_mastery(goal.id, now))
-        cards = sum(d.cards for d in decks)
         studied = sum(d.studied for d in decks)
-        milestones = done / total if total else None
-        mastery = sum(d.mature for d in decks) / cards if cards else None
         retrievability = (
             sum((d.mean_retrievability or 0.0) * d.studied for d in decks) / studied
             if studied
             else None
         )
+        cards, mature = sum(d.cards for d in decks), sum(d.mature for d in decks)
+        return self._combine(goal, cards, mature, retrievability, decks)
+
+    def _combine(
+        self,
+        goal: _Goal,
+        cards: int,
+        mature: int,
+        retrievability: float | None,
+        decks: tuple[DeckMastery, ...] = (),
+    ) -> Progress:
+        """Progress from the linked decks' card counts and the goal's milestones."""
+        done, total = self._conn.execute(
+            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
+            "WHERE goal_id = ?",
+            (goal.id,),
+        ).fetchone()
+        milestones = done / total if total else None
+        mastery = mature / cards if cards else None
         parts = [p for p in (milestones, mastery) if p is not None]
         value = 1.0 if goal.status == "achieved" else (sum(parts) / len(parts) if parts else 0.0)
         return Progress(value, milestones, mastery, retrievability, done, total, decks)
 
-    def _record(self, goal: _Goal, progress: Progress, now: datetime) -> None:
-        """Upsert today's history point (inside the caller's transaction)."""
-        day = self.col.clock.day_of(now).isoformat()
+    def _count_cards(self, deck_id: int) -> builtins.list[int]:
+        """[cards, mature] of a deck (its cards still in the deck file)."""
+        cards, mature = self._conn.execute(
+            "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
+            "WHERE deck_id = ? AND in_deck = 1",
+            (CardState.REVIEW, MATURE_DAYS, deck_id),
+        ).fetchone()
+        return [int(cards), int(mature)]
+
+    def _counted(self, goal: _Goal, correction: Mapping[int, int] | None = None) -> Progress:
+        """Progress from the kept card counts (`after_answer`), `correction` (deck id ->
+        mature cards) added; without the mean retrievability."""
+        cards = mature = 0
+        for (deck_id,) in self._conn.execute(
+            "SELECT deck_id FROM goaldeck WHERE goal_id = ?", (goal.id,)
+        ).fetchall():
+            counts = self._counts.get(deck_id)
+            if counts is None:
+                counts = self._counts[deck_id] = self._count_cards(deck_id)
+            cards += counts[0]
+            mature += counts[1] + (correction or {}).get(deck_id, 0)
+        return self._combine(goal, cards, mature, None)
+
+    def _record(
+        self,
+        goal: _Goal,
+        progress: Progress,
+        now: datetime,
+        day: date | None = None,
+        *,
+        counted: bool = False,
+    ) -> None:
+        """Upsert today's (or `day`'s) history point, inside the caller's transaction. A
+        `counted` point (from `_counted`, without a retrievability) keeps the one that day's
+        point already has."""
+        day_text = (day or self.col.clock.day_of(now)).isoformat()
+        recall = "excluded.retrievability"
+        if counted:
+            recall = f"coalesce({recall}, retrievability)"
         self._conn.execute(
             "INSERT INTO goalprogress (goal_id, day, progress, milestones, mastery, "
             "retrievability) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(goal_id, day) DO UPDATE SET "
             "progress = excluded.progress, milestones = excluded.milestones, "
-            "mastery = excluded.mastery, retrievability = excluded.retrievability",
+            f"mastery = excluded.mastery, retrievability = {recall}",
             (
                 goal.id,
-                day,
+                day_text,
                 progress.value,
                 progress.milestones,
                 progress.mastery,
@@ -869,15 +1015,75 @@ class Goals:
             confidence_falling=confidence_is_falling(confidences),
         )
 
-    def _views_recorded(self, goals: Sequence[_Goal], now: datetime) -> builtins.list[GoalView]:
-        """Views of `goals`, recording today's point for the active ones in one transaction."""
-        progresses = [self._progress(g, now) for g in goals]
-        active = [(g, p) for g, p in zip(goals, progresses, strict=True) if g.status == "active"]
-        if active:
-            with self.col.db.transaction():
-                for goal, progress in active:
-                    self._record(goal, progress, now)
-        return [self._view(g, now, p) for g, p in zip(goals, progresses, strict=True)]
+    def _keep_start(self, goal: _Goal, now: datetime) -> None:
+        """Before a change: store the goal's starting point when it needs one (`_start_day`),
+        inside the caller's transaction."""
+        start = self._start_day(goal, now)
+        if start is not None:
+            self._record(goal, self._progress(goal, now), now, start)
+
+    def _start_day(self, goal: _Goal, now: datetime) -> date | None:
+        """The day the goal was created, when a change on a later day is its first: the
+        starting point (the value until now) must be stored before the change's own."""
+        created = self.col.clock.day_of(goal.created_at)
+        if created >= self.col.clock.day_of(now):
+            return None  # the change's own point, the same day, supersedes it
+        stored = self._conn.execute(
+            "SELECT 1 FROM goalprogress WHERE goal_id = ? LIMIT 1", (goal.id,)
+        ).fetchone()
+        return created if stored is None else None
+
+    def _affected(
+        self, goals: Iterable[int] | None, decks: Iterable[int] | None
+    ) -> builtins.list[int]:
+        """Goal ids a change touches: `goals` as given, or the active goals linked to `decks`,
+        or every active goal."""
+        if goals is not None:
+            return builtins.list(goals)
+        if decks is None:
+            rows = self._conn.execute("SELECT id FROM goal WHERE status = 'active' ORDER BY id")
+        else:
+            wanted = builtins.list(decks)
+            marks = ",".join("?" * len(wanted))
+            rows = self._conn.execute(
+                "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
+                f"WHERE goal.status = 'active' AND g.deck_id IN ({marks}) ORDER BY g.goal_id",
+                wanted,
+            )
+        return [int(r[0]) for r in rows]
+
+    def _goals_by_id(self, ids: Sequence[int]) -> builtins.list[_Goal]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self._goals(f"WHERE id IN ({marks}) ORDER BY id", ids)
+
+    def _history(
+        self, goal: _Goal, now: datetime | None, progress: Progress | None = None
+    ) -> builtins.list[ProgressPoint]:
+        """Stored points plus, for an active goal, its current point computed live (see
+        `history`); reads only."""
+        points = [
+            ProgressPoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
+            for r in self._conn.execute(
+                "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
+                "WHERE goal_id = ? ORDER BY day",
+                (goal.id,),
+            )
+        ]
+        if goal.status != "active" or (points and now is None):
+            return points
+        current = progress or self._progress(goal, now or utcnow())
+        days = [self.col.clock.day_of(goal.created_at)] if not points else []
+        if now is not None:
+            days.append(self.col.clock.day_of(now))
+        for day in days:
+            point = ProgressPoint(
+                day, current.value, current.milestones, current.mastery, current.retrievability
+            )
+            points = [p for p in points if p.day != day]
+            bisect.insort(points, point, key=lambda p: p.day)
+        return points
 
     def _adherence(self, goal: _Goal, now: datetime, weeks: int) -> Adherence | None:
         if not goal.cadence:
@@ -902,7 +1108,7 @@ class Goals:
             "SELECT DISTINCT r.reviewed_at FROM reviewlog r JOIN card c ON c.id = r.card_id "
             "JOIN goaldeck g ON g.deck_id = c.deck_id "
             "WHERE g.goal_id = ? AND r.reviewed_at >= ? AND r.reviewed_at < ? "
-            "AND r.kind = 'review'",  # cram answers are not practice on the schedule
+            f"AND {scheduled('r')}",  # cram answers are not practice on the schedule
             (goal_id, bounds[0], end_ms),
         ):
             active.add(days[bisect.bisect_right(bounds, ms) - 1])

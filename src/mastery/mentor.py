@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, to_ms, utcnow
-from mastery.errors import BundleError, MasteryError, NotFoundError
+from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
@@ -64,7 +64,7 @@ from mastery.mentor_formats import (
     stored_goals,
     stored_summary,
 )
-from mastery.states import MATURE_DAYS
+from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -88,8 +88,6 @@ __all__ = [
 TARGET_KINDS = ("entry", "goal")
 SUMMARY_DAYS = 30  # reviews and retention are counted over this many learner's days
 
-_STATE_NEW, _STATE_REVIEW = 0, 2
-_RATING_AGAIN = 1
 _CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}")
 _GOAL_ID = re.compile(r"g-([1-9][0-9]{0,17})")
 
@@ -438,13 +436,18 @@ class Mentor:
         return self.col.conn
 
     # ------------------------------------------------------------------ identity
-    def pairing_id(self) -> str:
-        """This profile's pairing id: random, made on first use and kept for good."""
+    def pairing_id(self, *, keep: bool = True) -> str:
+        """This profile's pairing id: random, made on first use and kept for good. A preview
+        passes `keep=False` (looking writes nothing): the id is kept when the file carrying it
+        is written."""
         found = self.col.meta("pairing_id")
         if isinstance(found, str) and found:
             return found
+        pairing = "p-" + _random(26)  # 130 random bits
+        if not keep:
+            return pairing
         # meta_once: twenty first uses at once still agree on one identity.
-        return str(self.col.meta_once("pairing_id", "p-" + _random(26)))  # 130 random bits
+        return str(self.col.meta_once("pairing_id", pairing))
 
     def display_name(self) -> str | None:
         """The name mentors (and mentees) see for this profile, once chosen."""
@@ -471,8 +474,8 @@ class Mentor:
         reviews, in_review, recalled = self._conn.execute(
             "SELECT count(*), coalesce(sum(state_before = ?), 0), "
             "coalesce(sum(state_before = ? AND rating != ?), 0) FROM reviewlog "
-            "WHERE kind = 'review' AND reviewed_at >= ? AND reviewed_at < ?",
-            (_STATE_REVIEW, _STATE_REVIEW, _RATING_AGAIN, start, end),
+            f"WHERE {scheduled()} AND reviewed_at >= ? AND reviewed_at < ?",
+            (CardState.REVIEW, CardState.REVIEW, Rating.AGAIN, start, end),
         ).fetchone()
         maturity = []
         for deck_id, key, name in self._decks(decks):
@@ -480,7 +483,7 @@ class Mentor:
                 "SELECT count(*), coalesce(sum(state != ?), 0), "
                 "coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
                 "WHERE deck_id = ? AND in_deck = 1",
-                (_STATE_NEW, _STATE_REVIEW, MATURE_DAYS, deck_id),
+                (CardState.NEW, CardState.REVIEW, MATURE_DAYS, deck_id),
             ).fetchone()
             maturity.append(DeckMaturity(key, name, cards, studied, mature))
         return LearningSummary(
@@ -542,7 +545,7 @@ class Mentor:
             "version": FORMAT_VERSION,
             "created_at": _iso(now),
             "app": _app(),
-            "mentee": {"pairing_id": self.pairing_id(), "name": chosen},
+            "mentee": {"pairing_id": self.pairing_id(keep=False), "name": chosen},
             "since": since_day.isoformat() if since_day else None,
             "entries": [_entry_out(e, shared) for e in entries],
             "shared_entry_uids": shared_uids,
@@ -567,9 +570,15 @@ class Mentor:
         """Write a previewed bundle exactly as previewed (temp file, fsync, rename) and
         remember its display name."""
         target = Path(path)
+        with self.col.db.transaction():  # the name and the pairing id the file carries
+            kept = self.col.meta_once("pairing_id", preview.pairing_id)
+            if kept != preview.pairing_id:  # another export on this new profile won the race
+                raise ConflictError(
+                    "another export gave this profile its pairing id just now; export again"
+                )
+            if preview.name != self.display_name():
+                self.set_display_name(preview.name)
         write_atomic(target, preview.text)
-        if preview.name != self.display_name():
-            self.set_display_name(preview.name)
         return target
 
     def export_bundle(

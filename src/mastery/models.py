@@ -9,7 +9,7 @@ Card states follow FSRS: 0 new, 1 learning, 2 review, 3 relearning.
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from mastery.states import STATE_NEW
+from mastery.states import CardState, LogKind
 
 SCHEMA_VERSION = 4
 
@@ -40,7 +40,13 @@ class Card(SQLModel, table=True):
         # The due queue: learning/review cards by due time.
         Index("ix_card_queue", "suspended", "state", "due"),
         # New cards in deck order; partial, so the planner never takes it for due queries.
-        Index("ix_card_new", "suspended", "deck_id", "position", sqlite_where=text("state = 0")),
+        Index(
+            "ix_card_new",
+            "suspended",
+            "deck_id",
+            "position",
+            sqlite_where=text(f"state = {CardState.NEW}"),
+        ),
         # Per-deck totals, suspended and state counts, answered from the index alone.
         Index("ix_card_deck", "deck_id", "suspended", "state"),
         Index("ix_card_note", "note_key"),
@@ -54,7 +60,7 @@ class Card(SQLModel, table=True):
     back: str
     tags: str = ""  # space separated
     position: int = 0  # order in the deck file; new cards are introduced in this order
-    state: int = STATE_NEW
+    state: int = CardState.NEW
     step: int | None = None
     stability: float | None = None
     difficulty: float | None = None
@@ -100,7 +106,7 @@ class ReviewLog(SQLModel, table=True):
     rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
     reviewed_at: int  # ms UTC
     duration_ms: int = 0
-    kind: str = "review"
+    kind: str = LogKind.REVIEW.value
     confidence: int | None = None
     state_before: int
     state_after: int

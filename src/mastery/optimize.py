@@ -17,14 +17,17 @@ the weights in force; otherwise the result says so and the old weights stay.
 from __future__ import annotations
 
 import math
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError
+from mastery.states import Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -125,7 +128,7 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
 
     sql = (
         "SELECT r.card_id, r.rating, r.elapsed_days FROM reviewlog r "
-        "WHERE r.kind = 'review' ORDER BY r.card_id, r.reviewed_at, r.id"
+        f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
     params: tuple[Any, ...] = ()
     if deck_key is not None:
@@ -143,7 +146,7 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
             data.cards += 1
         elapsed = int(elapsed) if history else 0  # a first answer has no gap
         if elapsed > 0:
-            data.targets.append((FSRSItem(list(history)), elapsed, rating > 1))
+            data.targets.append((FSRSItem(list(history)), elapsed, rating != Rating.AGAIN))
         history.append(FSRSReview(int(rating), elapsed))
         if elapsed > 0:
             data.items.append(FSRSItem(list(history)))
@@ -244,26 +247,62 @@ def apply(
             "they were not applied"
         )
     now = now or utcnow()
-    col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
-    if result.deck_key is None:
-        col.set_meta(_LAST_FIT, {"at": to_ms(now), "reviews": _review_count(col)})
-    return reschedule_cards(col, result.deck_key, progress=progress) if reschedule else 0
+    report = progress or (lambda fraction, what: None)
+    # The new schedules are worked out first, under the new weights, so that the weights, the
+    # date of the fit and the schedules are then stored in one short transaction: all or none.
+    updates = _replay(col, result.deck_key, result.after, report) if reschedule else []
+    keys = None if result.deck_key is None else [result.deck_key]
+    goals = col.goals.recording(now, deck_keys=keys) if reschedule else nullcontext()
+    with col.db.transaction() as conn, goals:
+        col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
+        if result.deck_key is None:
+            col.set_meta(_LAST_FIT, {"at": to_ms(now), "reviews": _review_count(col)})
+        _store_schedules(conn, updates)
+    if reschedule:
+        report(1.0, f"Rescheduled {len(updates):,} cards")
+    return len(updates)
 
 
 def reschedule_cards(
-    col: Collection, deck_key: str | None = None, *, progress: Progress | None = None
+    col: Collection,
+    deck_key: str | None = None,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Replay each studied card's reviews under the weights now in force, in one transaction.
 
     Decks with weights of their own keep them when the whole profile is rescheduled.
     """
     report = progress or (lambda fraction, what: None)
+    updates = _replay(col, deck_key, None, report)
+    # New stabilities can make cards mature or not: the goals' history records it.
+    keys = None if deck_key is None else [deck_key]
+    with col.db.transaction() as conn, col.goals.recording(now or utcnow(), deck_keys=keys):
+        _store_schedules(conn, updates)
+    report(1.0, f"Rescheduled {len(updates):,} cards")
+    return len(updates)
+
+
+def _replay(
+    col: Collection,
+    deck_key: str | None,
+    weights: Sequence[float] | None,
+    report: Progress,
+) -> list[tuple[Any, ...]]:
+    """Each studied card's memory and due date from its reviews: under `weights` for the
+    cards of the scope (decks with weights of their own keep theirs when the scope is the
+    profile), or under the weights in force when None. Reads only."""
     deck_sql, params = "", ()
     if deck_key is not None:
         deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
+    fresh = col._build_scheduler(weights) if weights is not None else None
+    own: set[int] = set()
+    if fresh is not None and deck_key is None:
+        own = {col.deck(key).id for key in col.decks_with_own_parameters()}
     rows = col.conn.execute(
         "SELECT r.card_id, c.deck_id, r.reviewed_at, r.rating FROM reviewlog r "
-        "JOIN card c ON c.id = r.card_id WHERE r.kind = 'review'"
+        f"JOIN card c ON c.id = r.card_id WHERE {scheduled('r')}"
         + deck_sql
         + " ORDER BY r.card_id, r.reviewed_at, r.id",
         params,
@@ -274,7 +313,8 @@ def reschedule_cards(
     updates = []
     total = len(histories) or 1
     for n, (card_id, (deck_id, reviews)) in enumerate(histories.items()):
-        memory = col.scheduler_for(deck_id).replay(reviews, seed=card_id * 1000)
+        scheduler = col.scheduler_for(deck_id) if fresh is None or deck_id in own else fresh
+        memory = scheduler.replay(reviews, seed=card_id * 1000)
         updates.append(
             (
                 memory.state,
@@ -290,14 +330,15 @@ def reschedule_cards(
         )
         if n % 2000 == 0:
             report(n / total, f"Rescheduling cards ({n:,} of {len(histories):,})")
-    with col.db.transaction() as conn:
-        conn.executemany(
-            "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, last_review=?, "
-            "reps=?, lapses=? WHERE id=?",
-            updates,
-        )
-    report(1.0, f"Rescheduled {len(updates):,} cards")
-    return len(updates)
+    return updates
+
+
+def _store_schedules(conn: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:
+    conn.executemany(
+        "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, last_review=?, "
+        "reps=?, lapses=? WHERE id=?",
+        updates,
+    )
 
 
 # ----------------------------------------------------------------------------- reminder
@@ -319,7 +360,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
             "optimise again to keep its predictions close (Settings, or `mastery optimize`)."
         )
     first = col.conn.execute(
-        "SELECT min(reviewed_at) FROM reviewlog WHERE kind = 'review'"
+        f"SELECT min(reviewed_at) FROM reviewlog WHERE {scheduled()}"
     ).fetchone()[0]
     if first is None or now - from_ms(first) < REMIND_AFTER or reviews < MIN_REVIEWS:
         return None
@@ -416,7 +457,7 @@ def nearest(points: Sequence[WorkloadPoint], retention: float) -> WorkloadPoint 
 # ----------------------------------------------------------------------------- helpers
 def _review_count(col: Collection) -> int:
     return int(
-        col.conn.execute("SELECT count(*) FROM reviewlog WHERE kind = 'review'").fetchone()[0]
+        col.conn.execute(f"SELECT count(*) FROM reviewlog WHERE {scheduled()}").fetchone()[0]
     )
 
 

@@ -34,12 +34,15 @@ from fsrs import Scheduler as FsrsScheduler
 from fsrs.scheduler import FUZZ_RANGES
 
 from mastery.days import DayClock
+from mastery.states import CardState
+from mastery.states import Rating as Answer
 
-# Card states, as stored in the database and as Anki numbers its card types.
-NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+# Card states, as stored in the database and as Anki numbers its card types (short names for
+# the state machine below).
+NEW, LEARNING, REVIEW, RELEARNING = CardState
 # Answer buttons.
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
-RATINGS: tuple[int, ...] = (AGAIN, HARD, GOOD, EASY)
+AGAIN, HARD, GOOD, EASY = Answer
+RATINGS: tuple[int, ...] = tuple(Answer)
 
 _DAY_SECS = 86_400
 # fsrs-rs (and so Anki) clamps stability to [0.001, 36500]; py-fsrs only clamps the bottom.

@@ -1,29 +1,97 @@
-"""Card states and ratings: the small shared vocabulary, importable without sqlmodel or fsrs.
+"""Card states, ratings, confidence levels and review-log kinds: the shared vocabulary.
 
-States follow FSRS: 0 new, 1 learning, 2 review, 3 relearning. Ratings are Anki's 1-4.
+Importable without sqlmodel or fsrs. The values are the integers and strings stored in the
+database (`card.state`, `reviewlog.rating`, `reviewlog.confidence`, `reviewlog.kind`), so a
+member can be bound as an SQL parameter or written into SQL text (`f"state = {CardState.NEW}"`
+gives `state = 0`) and compares equal to what a row holds. States follow FSRS (and Anki's card
+types); ratings are Anki's 1-4 answer buttons.
 """
 
-STATE_NEW = 0
-STATE_LEARNING = 1
-STATE_REVIEW = 2
-STATE_RELEARNING = 3
-STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+from enum import IntEnum, StrEnum
 
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+class _Vocabulary(IntEnum):
+    """An integer vocabulary stored in the database, with a display name per member."""
+
+    @property
+    def label(self) -> str:
+        """The name people see ("review", "Again", "fairly sure")."""
+        return self.name.lower().replace("_", " ")
+
+    @classmethod
+    def has(cls, value: object) -> bool:
+        """Whether `value` is one of the stored integers (checks input before `cls(value)`)."""
+        return value in cls._value2member_map_
+
+
+class CardState(_Vocabulary):
+    """Where a card is in its life: stored in `card.state` and `reviewlog.state_before/after`."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+class Rating(_Vocabulary):
+    """The answer buttons, stored in `reviewlog.rating`."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class Confidence(_Vocabulary):
+    """How sure the learner said they were before revealing (the optional confidence step), as
+    stored in `reviewlog.confidence` (NULL when the step was off or skipped)."""
+
+    UNSURE = 1
+    FAIRLY_SURE = 2
+    CERTAIN = 3
+
+
+class LogKind(StrEnum):
+    """Review-log kinds: only `REVIEW` answers move the schedule and feed FSRS, retention and
+    streak figures; `CRAM` answers (cram and preview sessions) are kept for the session summary
+    and the time spent, and never touch a card."""
+
+    REVIEW = "review"
+    CRAM = "cram"
+
+
+def scheduled(alias: str = "") -> str:
+    """THE rule for which review-log rows count as scheduled reviews (for FSRS, optimisation,
+    retention, calibration, streaks, daily limits and practice days), as an SQL condition on
+    `reviewlog` (optionally through the table alias `alias`): cram and preview answers are
+    logged but never count. A literal, not a parameter, so the planner can use the indexes that
+    lead with `kind`."""
+    column = f"{alias}.kind" if alias else "kind"
+    return f"{column} = '{LogKind.REVIEW}'"
+
 
 # A review-state card is mature from this stability on, in days (Anki's 21-day threshold);
 # below it, young. Goals, teams, mentors and stats all use this one rule.
 MATURE_DAYS = 21.0
 
-# How sure the learner said they were before revealing (the optional confidence step), as
-# stored in `reviewlog.confidence` (NULL when the step was off or skipped).
-CONFIDENCE_UNSURE = 1
-CONFIDENCE_FAIRLY_SURE = 2
-CONFIDENCE_CERTAIN = 3
-CONFIDENCE_NAMES = {1: "unsure", 2: "fairly sure", 3: "certain"}
 
-# Review-log kinds: only "review" answers move the schedule and feed FSRS, retention and
-# streak figures; "cram" answers (cram and preview sessions) are kept for the session summary
-# and the time spent, and never touch a card.
-KIND_REVIEW = "review"
-KIND_CRAM = "cram"
+def is_mature(state: int | None, stability: float | None) -> bool:
+    """A card in review state with a stability of at least `MATURE_DAYS`."""
+    return state == CardState.REVIEW and stability is not None and stability >= MATURE_DAYS
+
+
+# The names this module had before the enums, derived from them. Nothing in src/ uses them;
+# they stay only so branches written against them merge cleanly. Use the enums.
+STATE_NEW, STATE_LEARNING, STATE_REVIEW, STATE_RELEARNING = CardState
+STATE_NAMES = {s.value: s.label for s in CardState}
+RATING_NAMES = {r.value: r.label for r in Rating}
+CONFIDENCE_UNSURE, CONFIDENCE_FAIRLY_SURE, CONFIDENCE_CERTAIN = Confidence
+CONFIDENCE_NAMES = {c.value: c.label for c in Confidence}
+KIND_REVIEW, KIND_CRAM = LogKind
+
+# SQL for "being learned, the first time or again after a lapse": `f"state {IN_LEARNING}"`.
+IN_LEARNING = f"IN ({CardState.LEARNING}, {CardState.RELEARNING})"

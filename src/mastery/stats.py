@@ -42,7 +42,11 @@ from typing import TYPE_CHECKING, Any
 from mastery import present
 from mastery.days import to_ms, utcnow
 from mastery.errors import NotFoundError
-from mastery.states import MATURE_DAYS
+from mastery.states import IN_LEARNING, MATURE_DAYS, CardState, Rating, scheduled
+
+# Written as IN lists, not `!=`, so the index can seek on them (`ix_revlog_deck`, `ix_card_queue`).
+_PASSED = f"({Rating.HARD}, {Rating.GOOD}, {Rating.EASY})"
+_STUDIED = f"({CardState.LEARNING}, {CardState.REVIEW}, {CardState.RELEARNING})"
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -333,7 +337,8 @@ def _daily(
     # Recent days: the answers by state before (learning, relearning, mature; the rest are
     # young) as 21-bit fields of one sum, and the time spent: two more ranges per day.
     split = (
-        f"CASE WHEN state_before IN (0, 1) THEN 1 WHEN state_before = 3 THEN {1 << 21} "
+        f"CASE WHEN state_before IN ({CardState.NEW}, {CardState.LEARNING}) THEN 1 "
+        f"WHEN state_before = {CardState.RELEARNING} THEN {1 << 21} "
         f"WHEN stability_before >= {MATURE_DAYS} THEN {1 << 42} ELSE 0 END"
     )
     sql = (
@@ -390,7 +395,8 @@ def _retention(
         empty = tuple((0, 0) for _ in periods)
         return DeckRetention(deck_key, deck_name, _periods(periods, empty)), ()
     in_band = (
-        "FROM reviewlog WHERE deck_id = b.deck AND kind = 'review' AND state_before = 2 "
+        f"FROM reviewlog WHERE deck_id = b.deck AND {scheduled()} "
+        f"AND state_before = {CardState.REVIEW} "
         "AND reviewed_at >= b.lo AND reviewed_at < b.hi"
     )
     found: dict[int, list[tuple[int, int]]] = {d[0]: [(0, 0)] * len(periods) for d in decks}
@@ -402,8 +408,8 @@ def _retention(
         )
         sql = (
             f"WITH b(deck, band, lo, hi) AS (VALUES {values}) "
-            f"SELECT b.deck, b.band, (SELECT count(*) {in_band} AND rating IN (2, 3, 4)), "
-            f"(SELECT count(*) {in_band} AND rating = 1) FROM b"
+            f"SELECT b.deck, b.band, (SELECT count(*) {in_band} AND rating IN {_PASSED}), "
+            f"(SELECT count(*) {in_band} AND rating = {Rating.AGAIN}) FROM b"
         )
         for deck_id, band, passed, again in conn.execute(sql):
             found[deck_id][band] = (passed + again, again)
@@ -445,13 +451,13 @@ def _forecast(col: Collection, today: date, params: dict[str, Any]) -> tuple[For
     review = [0] * FORECAST_DAYS
     for state, due, buried in col.conn.execute(
         "SELECT state, due, buried_until FROM card "
-        f"WHERE suspended = 0 AND state IN (1, 2, 3) AND due < :end{deck}",
+        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end{deck}",
         {**params, "end": starts[-1]},
     ):
         when = max(due, buried or 0)
         i = max(0, bisect_right(starts, when) - 1)
         if i < FORECAST_DAYS:
-            if state == 2:
+            if state == CardState.REVIEW:
                 review[i] += 1
             else:
                 learning[i] += 1
@@ -512,19 +518,20 @@ def _cards(
         + " ".join(f"WHEN stability < {edge} THEN {i}" for i, edge in enumerate(STABILITY_EDGES))
         + f" ELSE {len(STABILITY_EDGES)} END"
     )
-    studied = "suspended = 0 AND state != 0 AND stability > 0"
+    studied = f"suspended = 0 AND state != {CardState.NEW} AND stability > 0"
     deck = "WHERE deck_id = :deck" if params["deck"] is not None else ""
     inner = (
-        f"SELECT suspended != 0 AS s, state, state = 2 AND stability >= {MATURE_DAYS} AS m, "
+        f"SELECT suspended != 0 AS s, state, "
+        f"state = {CardState.REVIEW} AND stability >= {MATURE_DAYS} AS m, "
         f"CASE WHEN {studied} THEN {s_bucket} END AS sb, "
         f"CASE WHEN {studied} AND last_review IS NOT NULL THEN {r_bucket} END AS rb "
         f"FROM card {deck} LIMIT -1"
     )
     counts = [
         "count(*) FILTER (WHERE s)",
-        "count(*) FILTER (WHERE NOT s AND state = 0)",
-        "count(*) FILTER (WHERE NOT s AND state IN (1, 3))",
-        "count(*) FILTER (WHERE NOT s AND state = 2)",
+        f"count(*) FILTER (WHERE NOT s AND state = {CardState.NEW})",
+        f"count(*) FILTER (WHERE NOT s AND state {IN_LEARNING})",
+        f"count(*) FILTER (WHERE NOT s AND state = {CardState.REVIEW})",
         "count(*) FILTER (WHERE NOT s AND m)",
     ]
     counts += [f"count(*) FILTER (WHERE sb = {i})" for i in range(len(STABILITY_LABELS))]

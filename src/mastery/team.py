@@ -36,7 +36,7 @@ from mastery import paths
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
-from mastery.states import MATURE_DAYS
+from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 from mastery.team_formats import (
     DEFAULT_K,
     SUMMARY_FORMAT,
@@ -532,7 +532,7 @@ def member_record(
     first = today - timedelta(days=DAILY_DAYS - 1)
     daily: dict[str, int] = {}
     for (ms,) in conn.execute(
-        "SELECT reviewed_at FROM reviewlog WHERE kind = 'review' AND reviewed_at >= ? "
+        f"SELECT reviewed_at FROM reviewlog WHERE {scheduled()} AND reviewed_at >= ? "
         "AND reviewed_at < ?",
         (to_ms(clock.day_start(first)), to_ms(clock.next_day_start(now))),
     ):
@@ -554,7 +554,7 @@ def member_record(
             (deck_id,),
         ):
             total += 1
-            if state == 0:
+            if state == CardState.NEW:
                 continue
             studied += 1
             if stab is not None:
@@ -566,10 +566,11 @@ def member_record(
                 "difficulty": round(diff, 2) if diff is not None else None,
             }
         answered, passed, recent = conn.execute(
-            "SELECT count(*) FILTER (WHERE r.state_before = 2), "
-            "count(*) FILTER (WHERE r.state_before = 2 AND r.rating != 1), count(*) "
+            f"SELECT count(*) FILTER (WHERE r.state_before = {CardState.REVIEW}), "
+            f"count(*) FILTER (WHERE r.state_before = {CardState.REVIEW} "
+            f"AND r.rating != {Rating.AGAIN}), count(*) "
             "FROM reviewlog r JOIN card c ON c.id = r.card_id "
-            "WHERE c.deck_id = ? AND r.kind = 'review' AND r.reviewed_at >= ?",
+            f"WHERE c.deck_id = ? AND {scheduled('r')} AND r.reviewed_at >= ?",
             (deck_id, since_30),
         ).fetchone()
         decks[key] = {

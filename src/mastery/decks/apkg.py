@@ -69,6 +69,7 @@ from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
 from mastery.errors import DeckFormatError, DiskFullError, MasteryError
+from mastery.states import LogKind, scheduled
 
 if TYPE_CHECKING:
     from mastery.db import Database
@@ -667,7 +668,7 @@ def replay_history(
                 "SELECT c.id, c.deck_id, d.key, c.key, c.state, c.step, c.stability, "
                 "c.difficulty, c.due, c.last_review, c.reps, c.lapses, c.suspended, "
                 "(SELECT max(r.reviewed_at) FROM reviewlog r WHERE r.card_id = c.id "
-                " AND r.kind = 'review') "
+                f" AND {scheduled('r')}) "
                 "FROM card c JOIN deck d ON d.id = c.deck_id "
                 f"WHERE d.key = ? AND c.key IN ({', '.join('?' * len(part))}) ORDER BY c.id",
                 [deck_key, *part],
@@ -760,7 +761,7 @@ def replay_history(
             "state_before, state_after, step_before, step_after, due_before, due_after, "
             "stability_before, stability_after, difficulty_before, difficulty_after, "
             "last_review_before, elapsed_days, scheduled_days, suspended_before) "
-            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"VALUES (?, ?, ?, ?, '{LogKind.REVIEW}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             logs,
         )
         conn.executemany(

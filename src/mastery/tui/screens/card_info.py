@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from mastery import present as fmt
 from mastery.collection import CardInfo
+from mastery.states import CardState
 from mastery.tui.screens.base import MasteryScreen
 
 
@@ -61,7 +62,7 @@ class CardInfoScreen(MasteryScreen):
             (
                 "Next due",
                 fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})"
-                if card.due is not None and card.state != 0
+                if card.due is not None and card.state != CardState.NEW
                 else "not yet studied",
             ),
             ("Stability", f"{card.stability:.1f} days" if card.stability is not None else "-"),

@@ -23,10 +23,10 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Markdown, Rule, Static
 
 from mastery import present as fmt
-from mastery.collection import RATING_NAMES, CardView
+from mastery.collection import CardView
 from mastery.cram import CramQueue
 from mastery.errors import ConflictError, DatabaseBusyError, MasteryError
-from mastery.states import CONFIDENCE_NAMES
+from mastery.states import Confidence, Rating
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
 
@@ -72,7 +72,7 @@ class Session:
         if not self.answered:
             return "No cards answered in this session."
         parts = ", ".join(
-            f"{RATING_NAMES[r]} {self.ratings[r]}" for r in sorted(self.ratings) if self.ratings[r]
+            f"{Rating(r).label} {self.ratings[r]}" for r in sorted(self.ratings) if self.ratings[r]
         )
         return (
             f"{fmt.plural(self.answered, 'card')} answered in {fmt.duration(self.time_ms)}"
@@ -232,7 +232,7 @@ class ReviewScreen(MasteryScreen):
         if card.lapses:
             label += f" · {fmt.plural(card.lapses, 'lapse')}"
         if confidence is not None:
-            label += f" · {CONFIDENCE_NAMES[confidence]}"
+            label += f" · {Confidence(confidence).label}"
         return Content(label)
 
     def _update_progress(self) -> None:

@@ -12,8 +12,9 @@ from textual.message import Message
 from textual.widgets import Button
 
 from mastery.collection import RatingChoice
+from mastery.states import Rating
 
-_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+_NAMES = {r.value: r.label for r in Rating}
 
 
 class RatingButton(Button, can_focus=False):
@@ -47,7 +48,7 @@ class RatingBar(Horizontal):
         with it for this session."""
         for rating, name in _NAMES.items():
             button = self.query_one(f"#rating-{rating}", RatingButton)
-            button.label = self._label(rating, name, "soon" if rating == 1 else "done")
+            button.label = self._label(rating, name, "soon" if rating == Rating.AGAIN else "done")
 
     @staticmethod
     def _label(rating: int, name: str, interval: str) -> Content:
