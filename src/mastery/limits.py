@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -95,11 +97,13 @@ def read_bounded(path: str | Path, max_bytes: int, *, source: str | Path | None 
     """
     where = source if source is not None else path
     try:
-        with open(path, "rb") as handle:
-            try:
-                size = Path(path).stat().st_size
-            except OSError:
-                size = 0
+        # Without blocking: a FIFO named like the file we expect must not hang us.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
+                raise InputError(where, None, "not a regular file")
+            size = os.fstat(handle.fileno()).st_size if stat.S_ISREG(mode) else 0
             if size > max_bytes:
                 raise InputError(
                     where,
@@ -147,8 +151,17 @@ def _too_deep(source: str | Path, max_depth: int) -> InputError:
     return InputError(source, None, f"nested more than {max_depth} levels deep")
 
 
-def loads_json(text: str | bytes, *, source: str | Path, max_depth: int = MAX_DEPTH) -> Any:
+def loads_json(
+    text: str | bytes,
+    *,
+    source: str | Path,
+    max_depth: int = MAX_DEPTH,
+    max_int_digits: int | None = None,
+) -> Any:
     """Parse JSON that came from outside, or raise one-line `InputError`s.
+
+    `max_int_digits` lets a caller whose schema checks every field (and names it in its error)
+    take integers of up to that many digits, leaving their range to the schema.
 
     Refuses: invalid JSON (with line and column), nesting deeper than `max_depth` (even 100,000
     levels, which make `json.loads` raise RecursionError), integers outside `INT_MIN..INT_MAX`
@@ -157,8 +170,10 @@ def loads_json(text: str | bytes, *, source: str | Path, max_depth: int = MAX_DE
     """
 
     def parse_int(digits: str) -> int:
-        if len(digits.lstrip("-")) > _INT_DIGITS:
+        if len(digits.lstrip("-")) > (max_int_digits or _INT_DIGITS):
             raise InputError(source, None, f"number {shown(digits)} is too large")
+        if max_int_digits is not None:
+            return int(digits)
         return check_int(int(digits), source=source)
 
     def parse_float(text: str) -> float:

@@ -44,10 +44,11 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.dates import parse_date, parse_range
 from mastery.days import from_ms, to_ms, utcnow
-from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
+from mastery.errors import BundleError, ConflictError, InputError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
+from mastery.limits import loads_json
 from mastery.mentor_formats import (
     BUNDLE_FORMAT,
     CLOCK_SKEW,
@@ -1577,15 +1578,13 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BundleError(path, "not a Mastery mentor file (not UTF-8 text)") from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        # Bounded: depth, 64-bit integers, no NaN/Infinity (json.loads would take them all).
+        doc = loads_json(text, source=path, max_int_digits=100)  # the models name the field
+    except InputError as exc:
+        reason = f"{exc.field}: {exc.reason}" if exc.field else exc.reason
         raise BundleError(
-            path,
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}): the file is cut "
-            "short or not a Mastery mentor file; nothing imported",
+            path, f"{reason}: cut short or not a Mastery mentor file; nothing imported"
         ) from None
-    except RecursionError:
-        raise BundleError(path, "nested too deeply to be a Mastery mentor file") from None
     what = {BUNDLE_FORMAT: "bundle", FEEDBACK_FORMAT: "feedback"}
     if not isinstance(doc, dict) or "format" not in doc:
         raise BundleError(path, f"not a Mastery mentor {what[expected]} (no format field)")

@@ -26,7 +26,6 @@ import secrets
 import shutil
 import stat
 import statistics
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery.days import from_ms, to_ms, utcnow
-from mastery.errors import MasteryError, NotFoundError
+from mastery.errors import InputError, MasteryError, NotFoundError
 from mastery.files import write_atomic
+from mastery.limits import loads_json, loads_toml
 from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 from mastery.team_formats import (
     DEFAULT_K,
@@ -145,9 +145,11 @@ def load_team(folder: str | Path) -> TeamConfig:
         raise TeamError(path, "no team.toml here: create one with `mastery team init DIR`")
     try:
         raw = _read_bounded(path, MAX_TEAM_FILE_BYTES)
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = loads_toml(raw.decode("utf-8"), source=path)
+    except UnicodeDecodeError as exc:
         raise TeamError(path, f"not valid TOML: {exc}") from None
+    except InputError as exc:
+        raise TeamError(path, exc.reason) from None
     except OSError as exc:
         raise TeamError(path, f"cannot read it ({exc.strerror or exc})") from None
     except _Refused as exc:
@@ -256,11 +258,11 @@ def read_record(path: Path, team_id: str | None = None, today: date | None = Non
     new, invalid in any field, or (given `today`) dated in the future."""
     try:
         raw = _read_bounded(path, MAX_RECORD_BYTES)
-        data = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = loads_json(raw.decode("utf-8"), source=path)
+    except UnicodeDecodeError:
         raise TeamError(path, "corrupt or truncated summary file (not valid JSON)") from None
-    except RecursionError:
-        raise TeamError(path, "summary file nested too deeply") from None
+    except InputError:  # not JSON, nested too deep, NaN, or numbers beyond 64 bits
+        raise TeamError(path, "corrupt or truncated summary file (not valid JSON)") from None
     except OSError as exc:
         raise TeamError(path, f"cannot read it ({exc.strerror or exc})") from None
     except _Refused as exc:

@@ -64,6 +64,10 @@ def read_toml_deck(text: str, path: str) -> tuple[DeckSpec | None, list[Problem]
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return None, [_syntax_problem(exc, text, path)]
+    except RecursionError:  # arrays nested thousands deep
+        return None, [Problem(path, None, "invalid TOML: nested too deeply")]
+    except ValueError:  # an integer of more than 4,300 digits (Python's own limit)
+        return None, [Problem(path, None, "invalid TOML: a number is too large")]
     return _Reader(path, _Layout.scan(text)).read(data)
 
 
