@@ -28,6 +28,7 @@ from mastery.states import (
     STATE_NAMES,
     STATE_NEW,
     STATE_REVIEW,
+    RatingChoice,
 )
 
 if TYPE_CHECKING:
@@ -143,16 +144,6 @@ class QueueCounts:
     @property
     def total(self) -> int:
         return self.new + self.learning + self.review
-
-
-@dataclass(frozen=True, slots=True)
-class RatingChoice:
-    """One answer button: its key, name and the interval it would give ("10m", "3d")."""
-
-    rating: int
-    name: str
-    interval: timedelta
-    label: str
 
 
 @dataclass(frozen=True, slots=True)

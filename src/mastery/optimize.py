@@ -43,7 +43,8 @@ WORKLOAD_DAYS = 365
 _LAST_FIT = "last_optimized"  # meta: {"at": ms, "reviews": n}
 _REMINDED_DAY = "optimize_reminded_day"
 
-Progress = Callable[[float, str], None]
+# What the callback returns is ignored (a TUI lambda returns post_message's bool).
+Progress = Callable[[float, str], object]
 
 
 class NotEnoughReviews(MasteryError):
@@ -258,7 +259,8 @@ def reschedule_cards(
     Decks with weights of their own keep them when the whole profile is rescheduled.
     """
     report = progress or (lambda fraction, what: None)
-    deck_sql, params = "", ()
+    deck_sql = ""
+    params: tuple[int, ...] = ()
     if deck_key is not None:
         deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
     rows = col.conn.execute(
@@ -378,7 +380,8 @@ def workload(
 
     report = progress or (lambda fraction, what: None)
     params = list(col.fsrs_parameters(deck_key))
-    deck_sql, args = "", ()
+    deck_sql = ""
+    args: tuple[int, ...] = ()
     if deck_key is not None:
         deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
     size = col.conn.execute("SELECT count(*) FROM card" + deck_sql, args).fetchone()[0]

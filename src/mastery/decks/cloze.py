@@ -99,9 +99,15 @@ def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, st
                 back.append(part)
             elif part.number == n:
                 front.append(f"[{part.hint or '...'}]")
-                before = parts[i - 1] if i and isinstance(parts[i - 1], str) else ""
+                before = parts[i - 1] if i else ""
                 after = parts[i + 1] if i + 1 < len(parts) else ""
-                back.append(_bold(part.answer, before, after if isinstance(after, str) else ""))
+                back.append(
+                    _bold(
+                        part.answer,
+                        before if isinstance(before, str) else "",
+                        after if isinstance(after, str) else "",
+                    )
+                )
             else:
                 front.append(part.answer)
                 back.append(part.answer)

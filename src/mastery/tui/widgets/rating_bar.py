@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
-from mastery.collection import RatingChoice
+from mastery.states import RatingChoice
 
 _NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
