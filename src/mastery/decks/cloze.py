@@ -38,9 +38,13 @@ def parse_cloze(text: str) -> list[str | Cloze]:
 
     Raises `ClozeError` for an unclosed ``{{``, a number that is not 1 or more (``{{c0::``,
     ``{{cx::``), an empty answer, or a cloze inside a cloze.
+
+    Spaces around an answer (``{{c1:: Paris }}``) belong to the text around the cloze, so the
+    front keeps them where the back shows them, and the answer itself is bolded cleanly.
     """
     parts: list[str | Cloze] = []
     pos = plain_from = 0
+    carry = ""  # the previous answer's trailing spaces, which start the next plain piece
     while (start := text.find("{{", pos)) != -1:
         opener = _OPEN.match(text, start)
         if opener is None:
@@ -67,12 +71,15 @@ def parse_cloze(text: str) -> list[str | Cloze]:
         answer, _, hint = body.partition("::")
         if not answer.strip():
             raise ClozeError(f"cloze with an empty answer: {_excerpt(text, start)!r}")
-        if start > plain_from:
-            parts.append(text[plain_from:start])
-        parts.append(Cloze(int(number), answer, hint.strip()))
+        core = answer.strip()
+        lead = answer[: len(answer) - len(answer.lstrip())]
+        if plain := carry + text[plain_from:start] + lead:
+            parts.append(plain)
+        parts.append(Cloze(int(number), core, hint.strip()))
+        carry = answer[len(answer.rstrip()) :]
         pos = plain_from = close + 2
-    if plain_from < len(text):
-        parts.append(text[plain_from:])
+    if plain := carry + text[plain_from:]:
+        parts.append(plain)
     return parts
 
 
@@ -80,10 +87,7 @@ def _bold(answer: str, before: str, after: str) -> str:
     # Already bold in the note ("**{{c1::x}}**"): a second pair would break the Markdown.
     if before.endswith("**") and after.startswith("**"):
         return answer
-    core = answer.strip()
-    lead = answer[: len(answer) - len(answer.lstrip())]
-    trail = answer[len(answer.rstrip()) :]
-    return f"{lead}**{core}**{trail}"
+    return f"**{answer}**"  # no spaces inside: `parse_cloze` moved them out
 
 
 def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, str]]:
@@ -111,8 +115,9 @@ def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, st
             else:
                 front.append(part.answer)
                 back.append(part.answer)
-        full = "".join(back)
-        cards.append((n, "".join(front), f"{full}\n\n{extra}" if extra else full))
+        # Stripped like a basic card's sides (spaces moved out of a first or last answer).
+        full = "".join(back).strip()
+        cards.append((n, "".join(front).strip(), f"{full}\n\n{extra}" if extra else full))
     return cards
 
 
