@@ -206,10 +206,11 @@ def cloze_fronts(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 4))):
         n = draw(st.integers(1, 3))
         # Known limits of rebuilding a note from its rendered cards (then `dump_deck` writes
-        # the cards as they are): a hint with "]" or an answer with "**" reads ambiguously.
+        # the cards as they are): a hint with "]" or an answer with "*" reads ambiguously
+        # next to the "**" that bolds it.
         answer = draw(
             _CLOZE_TEXT.filter(
-                lambda t: t.strip() and "::" not in t and t[-1] != ":" and "**" not in t
+                lambda t: t.strip() and "::" not in t and t[-1] != ":" and "*" not in t
             )
         )
         hint = draw(st.none() | _CLOZE_TEXT.filter(lambda t: "::" not in t and "]" not in t))
