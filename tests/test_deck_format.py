@@ -555,3 +555,14 @@ def test_spaces_around_a_cloze_answer_stay_outside_it_and_survive_export() -> No
     assert c2.back == "The capital is Paris , of **France**"
     again = parse_toml_deck(dump_deck(spec), "d.toml")
     assert again == spec and [c.key for c in again.cards] == ["n::c1", "n::c2"]
+
+
+def test_cloze_answers_with_asterisks_and_hints_with_brackets_survive_export() -> None:
+    """Found by the round-trip property: "**kwargs" as an answer or "]" in a hint made
+    `dump_deck` give up on the note and re-key its cards."""
+    spec = parse_toml_deck(
+        deck('id = "n"\nfront = "def f({{c1::**kwargs}}): {{c2::x::a [b] c}}"'), "d.toml"
+    )
+    assert [c.back for c in spec.cards] == ["def f(****kwargs**): x", "def f(**kwargs): **x**"]
+    again = parse_toml_deck(dump_deck(spec), "d.toml")
+    assert again == spec and [c.key for c in again.cards] == ["n::c1", "n::c2"]

@@ -174,21 +174,10 @@ def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], 
             i += 1
             j += 1
             continue
-        close_hint = front.find("]", i + 1)
-        if front[i] != "[" or close_hint == -1:
+        cloze = _cloze_at(front, i, back, j)
+        if cloze is None:
             return None
-        if back.startswith("**", j):
-            end = back.find("**", j + 2)
-            answer = back[j + 2 : end]
-            after = end + 2
-        elif front.startswith("**", close_hint + 1):
-            end = back.find("**", j)
-            answer = back[j:end]
-            after = end
-        else:
-            return None
-        if end == -1 or not answer:
-            return None
+        close_hint, answer, after = cloze
         hint = front[i + 1 : close_hint]
         found.append((length, length + len(answer), "" if hint == "..." else hint))
         plain.append(answer)
@@ -198,3 +187,38 @@ def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], 
     if rest and not rest.startswith("\n\n"):
         return None
     return "".join(plain), found, rest[2:]
+
+
+def _cloze_at(front: str, i: int, back: str, j: int) -> tuple[int, str, int] | None:
+    """The cloze whose "[hint]" starts at front[i] and whose answer starts at back[j]: (where
+    the hint's "]" is, the answer, where the back goes on). A hint may hold "]" and an answer
+    "*" (``{{c1::**kwargs}}``), so each reading is tried in turn and the first after which
+    both sides go on alike wins."""
+    if front[i] != "[":
+        return None
+    close = front.find("]", i + 1)
+    while close != -1:
+        if back.startswith("**", j):
+            start, marks = j + 2, 2  # "**answer**"
+        elif front.startswith("**", close + 1):
+            start, marks = j, 0  # the note had it in bold already: "**{{c1::answer}}**"
+        else:
+            return None
+        end = back.find("**", start + 1)
+        while end != -1:
+            if _go_on_alike(front, close + 1, back, end + marks):
+                return close, back[start:end], end + marks
+            end = back.find("**", end + 1)
+        close = front.find("]", close + 1)
+    return None
+
+
+def _go_on_alike(front: str, i: int, back: str, j: int) -> bool:
+    """Whether the back from j reads as the front from i, up to the front's next "[" (where
+    a cloze may start) or to its end (where the back may add "\n\n" and the extra)."""
+    next_open = front.find("[", i)
+    same = front[i:] if next_open == -1 else front[i:next_open]
+    if not back.startswith(same, j):
+        return False
+    rest = back[j + len(same) :]
+    return next_open != -1 or not rest or rest.startswith("\n\n")
