@@ -43,3 +43,20 @@ def write_deck(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pilot.pause()` waits until the process *looks* idle (CPU time not advancing against
+    the wall clock), which a loaded machine -- the suite on two workers in CI -- reports
+    too early: a screen whose data lands in `call_after_refresh` was read before its second
+    refresh. Pausing three times lets those deferred refreshes land on any machine."""
+    from textual.pilot import Pilot
+
+    original = Pilot.pause
+
+    async def pause(self: Pilot, delay: float | None = None) -> None:
+        for _ in range(1 if delay is not None else 3):
+            await original(self, delay)
+
+    monkeypatch.setattr(Pilot, "pause", pause)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
+from typing import Any
 
 import pytest
 
@@ -84,3 +86,29 @@ def test_opening_an_existing_profile_does_not_import_sqlmodel(tmp_path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def _contract(name_start: str) -> dict[str, Any]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    [contract] = [c for c in contracts if c["name"].startswith(name_start)]
+    return contract
+
+
+def test_import_contracts_cover_every_domain_module() -> None:
+    """import-linter has no "every module but cli and tui": the headless contract lists the
+    domain modules by name, so a new module must join that list (and the layers' domain layer,
+    which `exhaustive` already enforces) or it would escape the no-textual rule unnoticed."""
+    package = ROOT / "src" / "mastery"
+    domain = {
+        f"mastery.{p.stem if p.is_file() else p.name}"
+        for p in package.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists())
+        and p.stem not in ("__init__", "__main__", "cli", "tui")
+    }
+    headless = _contract("The domain never imports")
+    assert set(headless["source_modules"]) == domain
+    assert {"textual", "rich", "mastery.tui", "mastery.cli"} <= set(headless["forbidden_modules"])
+    layers = _contract("Layers:")
+    lowest = {f"mastery.{m.strip()}" for m in layers["layers"][-1].split(":")}
+    assert lowest == domain and layers["exhaustive"] is True

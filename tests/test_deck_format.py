@@ -539,3 +539,30 @@ def test_the_example_in_the_docs_is_a_valid_deck() -> None:
         "creative-tension::c1",
         "creative-tension::c2",
     ]
+
+
+def test_spaces_around_a_cloze_answer_stay_outside_it_and_survive_export() -> None:
+    """Found by the round-trip property: "{{c1::Paris }}" bolded as "**Paris** " on the back
+    only, so `dump_deck` could not rebuild the note and re-keyed the card ("n-c1")."""
+    spec = parse_toml_deck(
+        deck('id = "n"\nfront = "The capital is{{c1:: Paris }}, of {{c2::France\\r}}"'), "d.toml"
+    )
+    c1, c2 = spec.cards
+    assert (c1.front, c1.back) == (
+        "The capital is [...] , of France",
+        "The capital is **Paris** , of France",
+    )
+    assert c2.back == "The capital is Paris , of **France**"
+    again = parse_toml_deck(dump_deck(spec), "d.toml")
+    assert again == spec and [c.key for c in again.cards] == ["n::c1", "n::c2"]
+
+
+def test_cloze_answers_with_asterisks_and_hints_with_brackets_survive_export() -> None:
+    """Found by the round-trip property: "**kwargs" as an answer or "]" in a hint made
+    `dump_deck` give up on the note and re-key its cards."""
+    spec = parse_toml_deck(
+        deck('id = "n"\nfront = "def f({{c1::**kwargs}}): {{c2::x::a [b] c}}"'), "d.toml"
+    )
+    assert [c.back for c in spec.cards] == ["def f(****kwargs**): x", "def f(**kwargs): **x**"]
+    again = parse_toml_deck(dump_deck(spec), "d.toml")
+    assert again == spec and [c.key for c in again.cards] == ["n::c1", "n::c2"]

@@ -28,6 +28,7 @@ from mastery.states import (
     Confidence,
     LogKind,
     Rating,
+    RatingChoice,
     scheduled,
 )
 
@@ -149,16 +150,6 @@ class QueueCounts:
     @property
     def total(self) -> int:
         return self.new + self.learning + self.review
-
-
-@dataclass(frozen=True, slots=True)
-class RatingChoice:
-    """One answer button: its key, name and the interval it would give ("10m", "3d")."""
-
-    rating: int
-    name: str
-    interval: timedelta
-    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -1261,7 +1252,7 @@ class Collection:
                     "state_before FROM reviewlog WHERE id = ?",
                     (step.log_id,),
                 ).fetchone()
-                if log is None:
+                if log is None or step.log_id is None:
                     return False
                 lapsed = log[9] == CardState.REVIEW and log[8] == Rating.AGAIN
                 conn.execute(

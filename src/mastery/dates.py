@@ -162,7 +162,7 @@ def _shift(day: date, n: int, unit: str) -> date:
         if unit in ("day", "week"):
             return day + timedelta(days=n * (7 if unit == "week" else 1))
         # relativedelta clamps: Jan 31 + 1 month is Feb 28/29.
-        return day + relativedelta(**{f"{unit}s": n})
+        return day + (relativedelta(years=n) if unit == "year" else relativedelta(months=n))
     except ValueError as e:  # relativedelta's "year 102025 is out of range"
         raise OverflowError(str(e)) from None
 
@@ -680,7 +680,7 @@ def parse_cadence(text: str) -> Cadence:
     tokens = [t for t in re.split(r"[,\s/&+]+|\band\b", words) if t and t != "and"]
     if not tokens:
         raise fail("it needs a day, an interval or a count", _recognised(s))
-    weekdays = []
+    weekdays: list[int] = []
     for token in tokens:
         name = token[:-1] if token.endswith("s") and token[:-1] in _WEEKDAY_NUMBER else token
         if name not in _WEEKDAY_NUMBER:

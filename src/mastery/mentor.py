@@ -541,12 +541,13 @@ class Mentor:
         )
         summary = self.learning_summary(decks, now)
         shared = set(shared_goal_ids)
+        pairing_id = self.pairing_id(keep=False)  # a preview keeps nothing
         document = {
             "format": BUNDLE_FORMAT,
             "version": FORMAT_VERSION,
             "created_at": _iso(now),
             "app": _app(),
-            "mentee": {"pairing_id": self.pairing_id(keep=False), "name": chosen},
+            "mentee": {"pairing_id": pairing_id, "name": chosen},
             "since": since_day.isoformat() if since_day else None,
             "entries": [_entry_out(e, shared) for e in entries],
             "shared_entry_uids": shared_uids,
@@ -557,7 +558,7 @@ class Mentor:
         text, checksum = _seal(document)
         return BundlePreview(
             name=chosen,
-            pairing_id=document["mentee"]["pairing_id"],
+            pairing_id=pairing_id,
             created=now,
             since=since_day,
             entries=entries,
@@ -934,7 +935,8 @@ class Mentor:
         flag. Filters as in the journal: `tag` (all required), `goal` (g-<id>, its number or
         the start of its title), `when` (a range phrase or a (start, end) pair)."""
         info = self.mentee(mentee)
-        clauses, params = ["mentee_id = ?"], [info.id]
+        clauses: builtins.list[str] = ["mentee_id = ?"]
+        params: builtins.list[int | str] = [info.id]
         if when is not None:
             if isinstance(when, str):
                 start, end = parse_range(when, self.col.clock.day_of(now or utcnow()))
@@ -1233,6 +1235,7 @@ class Mentor:
         return out
 
     def _target_exists(self, kind: str, target: str) -> bool:
+        param: str | int
         if kind == "entry":
             sql, param = "SELECT 1 FROM journalentry WHERE uid = ?", target
         else:

@@ -46,7 +46,8 @@ WORKLOAD_DAYS = 365
 _LAST_FIT = "last_optimized"  # meta: {"at": ms, "reviews": n}
 _REMINDED_DAY = "optimize_reminded_day"
 
-Progress = Callable[[float, str], None]
+# What the callback returns is ignored (a TUI lambda returns post_message's bool).
+Progress = Callable[[float, str], object]
 
 
 class NotEnoughReviews(MasteryError):
@@ -293,7 +294,8 @@ def _replay(
     """Each studied card's memory and due date from its reviews: under `weights` for the
     cards of the scope (decks with weights of their own keep theirs when the scope is the
     profile), or under the weights in force when None. Reads only."""
-    deck_sql, params = "", ()
+    deck_sql = ""
+    params: tuple[int, ...] = ()
     if deck_key is not None:
         deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
     fresh = col._build_scheduler(weights) if weights is not None else None
@@ -419,7 +421,8 @@ def workload(
 
     report = progress or (lambda fraction, what: None)
     params = list(col.fsrs_parameters(deck_key))
-    deck_sql, args = "", ()
+    deck_sql = ""
+    args: tuple[int, ...] = ()
     if deck_key is not None:
         deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
     size = col.conn.execute("SELECT count(*) FROM card" + deck_sql, args).fetchone()[0]

@@ -7,6 +7,8 @@ gives `state = 0`) and compares equal to what a row holds. States follow FSRS (a
 types); ratings are Anki's 1-4 answer buttons.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -72,6 +74,20 @@ def scheduled(alias: str = "") -> str:
     lead with `kind`."""
     column = f"{alias}.kind" if alias else "kind"
     return f"{column} = '{LogKind.REVIEW}'"
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChoice:
+    """One answer button: its key, name and the interval it would give ("10m", "3d").
+
+    Here rather than in `collection.py` so the rating bar widget can take it without
+    importing the facade (an import-linter contract).
+    """
+
+    rating: int
+    name: str
+    interval: timedelta
+    label: str
 
 
 # A review-state card is mature from this stability on, in days (Anki's 21-day threshold);

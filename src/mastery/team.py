@@ -17,6 +17,7 @@ internal values (`Collection._meta`), so the database schema is unchanged.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -457,13 +458,13 @@ class Team:
         self.col.set_meta("teams", joined)
         return config
 
-    def auto_sync(self, *, now: datetime | None = None) -> list[tuple[str, str | None]]:
+    def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
         """Sync every team set to sync automatically; run after a review session.
 
         Returns (team id, problem or None) per team: one team's unreadable folder must not
         stop the others, nor the learner's session.
         """
-        results: list[tuple[str, str | None]] = []
+        results: builtins.list[tuple[str, str | None]] = []
         for team_id in sorted(t for t in self._joined() if self.auto_enabled(t)):
             try:
                 self.sync(team_id, now=now)
@@ -472,7 +473,9 @@ class Team:
                 results.append((team_id, str(exc)))
         return results
 
-    def pull(self, ref: str | None = None, *, now: datetime | None = None) -> list[ImportReport]:
+    def pull(
+        self, ref: str | None = None, *, now: datetime | None = None
+    ) -> builtins.list[ImportReport]:
         """Import or update the team's decks in one transaction; review history is kept."""
         config = self.get(ref)
         return self.col.import_files(config.deck_files, now=now)
@@ -974,6 +977,6 @@ def render_text(report: TeamReport, *, markdown: bool = False) -> str:
         out.append(f"{bullet}suppressed (<{k} members)")
     else:
         for kind, buckets in report.streaks.items():
-            cells = " · ".join(f"{label}d: {n}" for label, n in buckets.items())
-            out.append(f"{bullet}{kind}: {cells}")
+            counts = " · ".join(f"{label}d: {n}" for label, n in buckets.items())
+            out.append(f"{bullet}{kind}: {counts}")
     return "\n".join(out) + "\n"

@@ -714,6 +714,7 @@ def replay_history(
         for a in answers:
             outcome = answer(memory, a.rating, from_ms(a.reviewed_at), seed + memory.reps)
             after = outcome.memory
+            assert after.due is not None  # an answer always schedules the card
             due_after = to_ms(after.due)
             logs.append(
                 (

@@ -38,9 +38,13 @@ def parse_cloze(text: str) -> list[str | Cloze]:
 
     Raises `ClozeError` for an unclosed ``{{``, a number that is not 1 or more (``{{c0::``,
     ``{{cx::``), an empty answer, or a cloze inside a cloze.
+
+    Spaces around an answer (``{{c1:: Paris }}``) belong to the text around the cloze, so the
+    front keeps them where the back shows them, and the answer itself is bolded cleanly.
     """
     parts: list[str | Cloze] = []
     pos = plain_from = 0
+    carry = ""  # the previous answer's trailing spaces, which start the next plain piece
     while (start := text.find("{{", pos)) != -1:
         opener = _OPEN.match(text, start)
         if opener is None:
@@ -67,12 +71,15 @@ def parse_cloze(text: str) -> list[str | Cloze]:
         answer, _, hint = body.partition("::")
         if not answer.strip():
             raise ClozeError(f"cloze with an empty answer: {_excerpt(text, start)!r}")
-        if start > plain_from:
-            parts.append(text[plain_from:start])
-        parts.append(Cloze(int(number), answer, hint.strip()))
+        core = answer.strip()
+        lead = answer[: len(answer) - len(answer.lstrip())]
+        if plain := carry + text[plain_from:start] + lead:
+            parts.append(plain)
+        parts.append(Cloze(int(number), core, hint.strip()))
+        carry = answer[len(answer.rstrip()) :]
         pos = plain_from = close + 2
-    if plain_from < len(text):
-        parts.append(text[plain_from:])
+    if plain := carry + text[plain_from:]:
+        parts.append(plain)
     return parts
 
 
@@ -80,10 +87,7 @@ def _bold(answer: str, before: str, after: str) -> str:
     # Already bold in the note ("**{{c1::x}}**"): a second pair would break the Markdown.
     if before.endswith("**") and after.startswith("**"):
         return answer
-    core = answer.strip()
-    lead = answer[: len(answer) - len(answer.lstrip())]
-    trail = answer[len(answer.rstrip()) :]
-    return f"{lead}**{core}**{trail}"
+    return f"**{answer}**"  # no spaces inside: `parse_cloze` moved them out
 
 
 def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, str]]:
@@ -99,14 +103,21 @@ def cloze_cards(parts: list[str | Cloze], extra: str) -> list[tuple[int, str, st
                 back.append(part)
             elif part.number == n:
                 front.append(f"[{part.hint or '...'}]")
-                before = parts[i - 1] if i and isinstance(parts[i - 1], str) else ""
+                before = parts[i - 1] if i else ""
                 after = parts[i + 1] if i + 1 < len(parts) else ""
-                back.append(_bold(part.answer, before, after if isinstance(after, str) else ""))
+                back.append(
+                    _bold(
+                        part.answer,
+                        before if isinstance(before, str) else "",
+                        after if isinstance(after, str) else "",
+                    )
+                )
             else:
                 front.append(part.answer)
                 back.append(part.answer)
-        full = "".join(back)
-        cards.append((n, "".join(front), f"{full}\n\n{extra}" if extra else full))
+        # Stripped like a basic card's sides (spaces moved out of a first or last answer).
+        full = "".join(back).strip()
+        cards.append((n, "".join(front).strip(), f"{full}\n\n{extra}" if extra else full))
     return cards
 
 
@@ -163,21 +174,10 @@ def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], 
             i += 1
             j += 1
             continue
-        close_hint = front.find("]", i + 1)
-        if front[i] != "[" or close_hint == -1:
+        cloze = _cloze_at(front, i, back, j)
+        if cloze is None:
             return None
-        if back.startswith("**", j):
-            end = back.find("**", j + 2)
-            answer = back[j + 2 : end]
-            after = end + 2
-        elif front.startswith("**", close_hint + 1):
-            end = back.find("**", j)
-            answer = back[j:end]
-            after = end
-        else:
-            return None
-        if end == -1 or not answer:
-            return None
+        close_hint, answer, after = cloze
         hint = front[i + 1 : close_hint]
         found.append((length, length + len(answer), "" if hint == "..." else hint))
         plain.append(answer)
@@ -187,3 +187,38 @@ def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], 
     if rest and not rest.startswith("\n\n"):
         return None
     return "".join(plain), found, rest[2:]
+
+
+def _cloze_at(front: str, i: int, back: str, j: int) -> tuple[int, str, int] | None:
+    """The cloze whose "[hint]" starts at front[i] and whose answer starts at back[j]: (where
+    the hint's "]" is, the answer, where the back goes on). A hint may hold "]" and an answer
+    "*" (``{{c1::**kwargs}}``), so each reading is tried in turn and the first after which
+    both sides go on alike wins."""
+    if front[i] != "[":
+        return None
+    close = front.find("]", i + 1)
+    while close != -1:
+        if back.startswith("**", j):
+            start, marks = j + 2, 2  # "**answer**"
+        elif front.startswith("**", close + 1):
+            start, marks = j, 0  # the note had it in bold already: "**{{c1::answer}}**"
+        else:
+            return None
+        end = back.find("**", start + 1)
+        while end != -1:
+            if _go_on_alike(front, close + 1, back, end + marks):
+                return close, back[start:end], end + marks
+            end = back.find("**", end + 1)
+        close = front.find("]", close + 1)
+    return None
+
+
+def _go_on_alike(front: str, i: int, back: str, j: int) -> bool:
+    """Whether the back from j reads as the front from i, up to the front's next "[" (where
+    a cloze may start) or to its end (where the back may add "\n\n" and the extra)."""
+    next_open = front.find("[", i)
+    same = front[i:] if next_open == -1 else front[i:next_open]
+    if not back.startswith(same, j):
+        return False
+    rest = back[j + len(same) :]
+    return next_open != -1 or not rest or rest.startswith("\n\n")

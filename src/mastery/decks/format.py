@@ -433,15 +433,16 @@ def _notes(
         if match := _CLOZE_KEY.fullmatch(key):
             siblings.setdefault(match.group(1), []).append((int(match.group(2)), front, back))
     notes = {note: rebuild_cloze(cards) for note, cards in siblings.items()}
-    entries = []
+    entries: list[tuple[str, str, str, tuple[str, ...], str | None]] = []
     written: set[str] = set()
     for key, front, back, tags in rows:
         match = _CLOZE_KEY.fullmatch(key)
         note = match.group(1) if match else None
-        if note is not None and notes.get(note) is not None and CARD_ID.fullmatch(note):
+        rebuilt = notes.get(note) if note is not None else None
+        if note is not None and rebuilt is not None and CARD_ID.fullmatch(note):
             if note not in written:
                 written.add(note)
-                text, extra = notes[note]  # type: ignore[misc]
+                text, extra = rebuilt
                 entries.append((note, text, extra, tags, None))
             continue
         if CARD_ID.fullmatch(key):

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import getters
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 
 from mastery.errors import MasteryError
@@ -16,13 +18,19 @@ if TYPE_CHECKING:
     from mastery.tui.app import MasteryApp
 
 
-class MasteryMixin:
-    """Shortcuts to the app's collection and clock, and domain errors shown as notifications."""
+class MasteryMixin(MessagePump):
+    """Shortcuts to the app's collection and clock, and domain errors shown as notifications.
+
+    A `MessagePump` (not a DOM node, so Textual's CSS inheritance still follows the screen
+    class) so that Textual's typed `app` getter applies to it.
+    """
 
     AREA: ClassVar[str] = ""
     """The command palette's area prefix for this screen's actions ("review: Undo")."""
 
-    app: MasteryApp
+    if TYPE_CHECKING:
+        # Textual types `app` as `App[object]`; this is Textual's own way to narrow it.
+        app = getters.app(MasteryApp)
 
     @property
     def col(self) -> Collection:

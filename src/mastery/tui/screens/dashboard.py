@@ -203,7 +203,7 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
             ("w", "bold $text-accent"),
             " to write one)",
         )
-    parts = [
+    parts: list[str | Content | tuple[str, str]] = [
         journal,
         "  ·  ",
         ("Journal streak ", "bold"),

@@ -433,7 +433,7 @@ class GoalScreen(MasteryScreen):
 
     @staticmethod
     def _progress_line(detail: GoalDetail) -> Content:
-        parts = [
+        parts: list[str | Content | tuple[str, str]] = [
             ("Progress ", "bold"),
             bar(detail.progress, 20),
             (f" {percent(detail.progress)}", "bold"),

@@ -6,7 +6,7 @@ the domain refuses is reported and nothing is saved.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -81,7 +81,9 @@ class SettingsScreen(MasteryScreen):
             return Select(
                 [(c, c) for c in spec.choices], value=value, allow_blank=False, id=wid, compact=True
             )
-        kind = {int: "integer", float: "number"}.get(spec.kind, "text")
+        kind: Literal["integer", "number", "text"] = (
+            "integer" if spec.kind is int else "number" if spec.kind is float else "text"
+        )
         placeholder = "this computer's zone" if spec.key == "timezone" else ""
         return Input(as_text(spec, value), type=kind, id=wid, placeholder=placeholder, compact=True)
 

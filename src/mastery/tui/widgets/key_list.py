@@ -53,7 +53,7 @@ class EntryList(KeyList):
 class MilestoneList(KeyList):
     """Milestones with a tick box; space or Enter posts `MilestoneList.Toggled`."""
 
-    BINDINGS = [Binding("space,enter", "toggle", "Tick", id="milestone-toggle")]
+    BINDINGS = [Binding("space,enter", "tick", "Tick", id="milestone-toggle")]
 
     class Toggled(Message):
         """The learner wants milestone `position` (1-based) to be `done` (or not)."""
@@ -82,7 +82,8 @@ class MilestoneList(KeyList):
             id=str(position),
         )
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
+        """Named `tick`, not `toggle`: Textual's DOMNode already has `action_toggle(attribute)`."""
         key = self.highlighted_id
         if key is not None:
             self.post_message(self.Toggled(int(key), not self._done.get(key, False)))
@@ -91,4 +92,4 @@ class MilestoneList(KeyList):
         """A mouse click ticks too."""
         if event.option_list is self:
             event.stop()
-            self.action_toggle()
+            self.action_tick()

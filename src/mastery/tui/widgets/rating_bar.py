@@ -11,8 +11,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
-from mastery.collection import RatingChoice
-from mastery.states import Rating
+from mastery.states import Rating, RatingChoice
 
 _NAMES = {r.value: r.label for r in Rating}
 

@@ -7,6 +7,7 @@ show in the footer and the help screen; a mouse click on a row still posts `RowS
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 
@@ -31,4 +32,4 @@ class KeyTable(DataTable, inherit_bindings=False):
         if not self.row_count:
             return None
         row = min(self.cursor_row, self.row_count - 1)
-        return self.coordinate_to_cell_key((row, 0)).row_key.value
+        return self.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
