@@ -92,7 +92,9 @@ async def test_deck_text_is_neutralised_on_dashboard_review_browser_and_card_inf
 
 
 async def test_journal_entries_are_neutralised_in_list_and_reader(col: Collection) -> None:
-    entry = col.journal.add("Body" + EVIL + "\n\nmore", title="Title" + EVIL, now=NOW)
+    # A fenced block is highlighted through its own path (styled spans over the code).
+    body = "Body" + EVIL + "\n\n```python\ncode = 1" + EVIL + "\n```\n"
+    entry = col.journal.add(body, title="Title" + EVIL, now=NOW)
     app = make_app(col)
     async with app.run_test(size=(130, 40)) as pilot:
         await app.push_screen(JournalScreen())
@@ -100,7 +102,11 @@ async def test_journal_entries_are_neutralised_in_list_and_reader(col: Collectio
         assert_neutralised(app, "Title", "Body")
         await app.push_screen(EntryScreen(entry.id))
         await pilot.pause()
-        assert_neutralised(app, "Title", "Body")
+        assert_neutralised(app, "Title", "Body", "code = 1")
+        await pilot.press("e")  # the editor's text box and title field draw it safely too
+        await pilot.pause()
+        assert app.screen.sub_title == "Edit entry"
+        assert_neutralised(app, "Body")
 
 
 async def test_mentor_bundle_text_is_neutralised_in_the_mentees_reader(
