@@ -24,6 +24,7 @@ from textual.screen import Screen
 from mastery.collection import Collection
 from mastery.days import utcnow
 from mastery.errors import MasteryError
+from mastery.tui import terminal_safety
 
 if TYPE_CHECKING:
     from mastery.tui.screens.review import Session
@@ -148,6 +149,8 @@ class MasteryApp(App[None]):
         """`start_review` reviews at once (one deck with `deck_key`); `start_screen="mentees"`
         opens the Mentees screen, on `mentee` (a name) when given; `cram_query` opens a cram
         session over that search ("" for every card)."""
+        # Before anything is drawn: text from files never reaches the terminal raw.
+        terminal_safety.install()
         super().__init__()
         self.collection = collection
         # A write on the UI thread gives up after a few seconds (a notification, not a
