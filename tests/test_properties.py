@@ -207,7 +207,13 @@ def cloze_fronts(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 4))):
         n = draw(st.integers(1, 3))
         # Hints may hold "]" and answers "*" ("**kwargs"): both once broke the rebuild.
-        answer = draw(_CLOZE_TEXT.filter(lambda t: t.strip() and "::" not in t and t[-1] != ":"))
+        # An answer ending in ":" (once trimmed) runs into the "::" of a hint: "{{c1:::::0}}" is
+        # refused in one line as an empty answer, which is right, but not this property's case.
+        answer = draw(
+            _CLOZE_TEXT.filter(
+                lambda t: t.strip() and "::" not in t and not t.rstrip().endswith(":")
+            )
+        )
         hint = draw(st.none() | _CLOZE_TEXT.filter(lambda t: "::" not in t))
         parts.append(f"{{{{c{n}::{answer}{'' if hint is None else '::' + hint}}}}}")
         parts.append(draw(_CLOZE_TEXT))
