@@ -357,7 +357,8 @@ def test_any_setting_value_is_taken_or_refused_and_review_still_works(
     assert cli(capsys, "s", "import", str(deck))[0] == 0
     for value in SETTING_VALUES:
         what = f"config {key} {value[:20]!r}"
-        check_outcome(capsys, what, "s", ["config", key, "--", value])
+        if check_outcome(capsys, what, "s", ["config", key, "--", value]) != 0:
+            continue  # refused, and the profile is as it was (checked): nothing new to break
         still_works(capsys, what, "s", "config")
         still_works(capsys, what, "s", "decks")
         now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
