@@ -18,6 +18,7 @@ from typing import Any
 from mastery import present
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
+from mastery.limits import ref_number
 from mastery.text import escape_json_text, safe_line, safe_text
 
 
@@ -1005,7 +1006,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         if args.milestone_command == "add":
             result = goals.add_milestone(args.ref, args.title)
         else:
-            ref: int | str = int(args.milestone) if args.milestone.isdigit() else args.milestone
+            ref: int | str = ref_number(args.milestone) or args.milestone
             result = goals.complete_milestone(args.ref, ref, done=not args.undo)
         if args.json:
             _print_json(result.to_dict())
@@ -1143,7 +1144,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         return 0
     goal: int | str | None = None
     if args.goal:
-        goal = int(args.goal) if args.goal.isdigit() else args.goal
+        goal = ref_number(args.goal) or args.goal
     hits = journal.search(
         " ".join(args.words) if action == "search" else None,
         tag=args.tags,

@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mastery.dates import Adherence, parse_cadence, parse_date
+from mastery.dates import Adherence, DateParseError, parse_cadence, parse_date
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
+from mastery.limits import ref_number
 from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
 
 if TYPE_CHECKING:
@@ -743,7 +744,12 @@ class Goals:
         if not text:
             raise MasteryError("which goal? give its number or the start of its title")
         if text.isdigit():
-            row = self._conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
+            number = ref_number(text)  # None: too long or not ASCII, so no goal has it
+            row = (
+                None
+                if number is None
+                else self._conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no goal {text}; see `mastery goals`")
             return int(row[0])
@@ -767,7 +773,7 @@ class Goals:
         ).fetchall()
         text = str(ref).strip()
         if text.isdigit():
-            found = [r for r in rows if r[1] == int(text)]
+            found = [r for r in rows if r[1] == ref_number(text)]
             if not found:
                 raise NotFoundError(
                     f"no milestone {text}: this goal has {len(rows)} (numbered from 1)"
@@ -1093,8 +1099,14 @@ class Goals:
         start = max(clock.day_of(goal.created_at), today - timedelta(days=7 * weeks - 1))
         if start > today:
             start = today
+        try:
+            cadence = parse_cadence(goal.cadence)
+        except DateParseError:
+            # A stored cadence this version cannot read (an older phrase, a hand edit) must
+            # not make the goal unshowable: it is shown without a practice line.
+            return None
         active = self._practice_days(goal.id, start, today)
-        return parse_cadence(goal.cadence).adherence(active, start, today)
+        return cadence.adherence(active, start, today)
 
     def _practice_days(self, goal_id: int, start: date, end: date) -> set[date]:
         """Learner's days in [start, end] with a review of a linked deck's card or a journal

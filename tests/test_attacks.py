@@ -1,0 +1,90 @@
+"""Attacks on the "solid ground" promise through the `mastery` command: each test is an input or
+fault that once gave a traceback, a wrong exit code or a changed profile. Bad input must give
+one line on stderr, exit 2, and leave the profile as it was."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from mastery import paths
+from mastery.cli import main
+
+HUGE = "9" * 5000  # past int()'s 4,300-digit limit
+WIDE = "9" * 20  # past SQLite's 64-bit INTEGER
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run `args`, assert the one-line refusal, and return the line."""
+    code, _, err = run(capsys, *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("mastery: error: "), err
+    return err
+
+
+@pytest.mark.parametrize("number", [HUGE, WIDE, "²"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("card", "show", "{n}"),
+        ("goal", "show", "{n}"),
+        ("goal", "done", "{n}"),
+        ("goal", "checkin", "{n}", "5"),
+        ("goal", "milestone", "done", "1", "{n}"),
+        ("journal", "list", "--goal", "{n}"),
+        ("backup", "--restore", "{n}"),
+    ],
+)
+def test_numbers_no_row_can_have_are_not_found(capsys, args: tuple[str, ...], number: str) -> None:
+    """5,000 digits made `int()` raise, 20 digits overflowed SQLite and "²" passes `isdigit`
+    but not `int()`: each was a traceback; now each is "no such ..." in one line."""
+    run(capsys, "goal", "add", "Learn", "--milestone", "first")
+    run(capsys, "backup")
+    refused(capsys, *(a.format(n=number) for a in args))
+    code, out, _ = run(capsys, "goal", "list", "--json")
+    assert code == 0 and '"Learn"' in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("goal", "add", "x", "--target", f"in {HUGE} days"),
+        ("goal", "add", "x", "--cadence", f"{HUGE} times a week"),
+        ("journal", "add", "x", "--date", f"{HUGE} days ago"),
+        ("journal", "list", "--when", f"last {HUGE} days"),
+    ],
+)
+def test_phrases_with_5000_digit_counts_are_refused(capsys, args: tuple[str, ...]) -> None:
+    refused(capsys, *args)
+    _, out, _ = run(capsys, "goal", "list", "--json")
+    _, entries, _ = run(capsys, "journal", "list", "--json")
+    assert out.strip() == "[]" and entries.strip() == "[]"
+
+
+def test_cram_due_with_5000_digits_means_every_due_card(capsys) -> None:
+    code, _, err = run(capsys, "cram", "--list", f"due:{HUGE}")
+    assert code == 0 and err == ""
+
+
+def tamper(sql: str) -> None:
+    """Change the profile behind Mastery's back, as an old version or a hand edit could."""
+    conn = sqlite3.connect(paths.database_path())
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
+def test_a_stored_cadence_mastery_cannot_read_does_not_hide_the_goal(capsys) -> None:
+    """`goal show` re-parses the stored cadence; an unreadable one refused every later
+    `goal show` with exit 2. The goal is shown, without a practice line."""
+    run(capsys, "goal", "add", "Run", "--cadence", "daily")
+    tamper("UPDATE goal SET cadence = 'garbage'")
+    code, out, err = run(capsys, "goal", "show", "1")
+    assert code == 0 and "Run" in out and err == ""
