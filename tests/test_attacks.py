@@ -88,3 +88,36 @@ def test_a_stored_cadence_mastery_cannot_read_does_not_hide_the_goal(capsys) -> 
     tamper("UPDATE goal SET cadence = 'garbage'")
     code, out, err = run(capsys, "goal", "show", "1")
     assert code == 0 and "Run" in out and err == ""
+
+
+@pytest.mark.parametrize(
+    ("sql", "args"),
+    [
+        ("UPDATE journalentry SET day = 'garbage'", ("journal", "list")),
+        ("UPDATE journalentry SET day = '0000-01-01'", ("journal", "show", "1")),
+        ("UPDATE journalentry SET created_at = 99999999999999999", ("journal", "export")),
+        ("UPDATE goal SET target_date = '99999-01-01'", ("goal", "list")),
+        ("UPDATE goal SET created_at = -99999999999999999", ("goal", "show", "1")),
+        ("UPDATE checkin SET day = 'garbage'", ("goal", "show", "1")),
+        ("UPDATE milestone SET done_at = 99999999999999999", ("goal", "show", "1")),
+        ("UPDATE card SET due = 99999999999999999", ("card", "show", "1")),
+        ("UPDATE card SET due = -99999999999999999", ("cram", "--list")),
+    ],
+)
+def test_a_stored_time_or_day_out_of_range_is_one_line_not_a_traceback(
+    capsys, write_deck, sql: str, args: tuple[str, ...]
+) -> None:
+    """Times past year 9999 and days that are not YYYY-MM-DD, written behind Mastery's back,
+    raised ValueError from `datetime.fromtimestamp` / `date.fromisoformat` on every read."""
+    run(
+        capsys,
+        "import",
+        str(write_deck('id = "d"\nname = "D"\n[[cards]]\nfront = "F"\nback = "B"\n')),
+    )
+    run(capsys, "goal", "add", "Run", "--milestone", "first", "--target", "in 3 months")
+    run(capsys, "goal", "checkin", "1", "5")
+    run(capsys, "goal", "milestone", "done", "1", "1")
+    run(capsys, "journal", "add", "hello")
+    tamper(sql)
+    line = refused(capsys, *args)
+    assert "mastery backup --restore" in line

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.dates import Adherence, DateParseError, parse_cadence, parse_date
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, stored_day, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
 from mastery.limits import ref_number
 from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
@@ -806,7 +806,7 @@ class Goals:
                 title=r[1],
                 vision=r[2],
                 category=r[3],
-                target=date.fromisoformat(r[4]) if r[4] else None,
+                target=stored_day(r[4]) if r[4] else None,
                 status=r[5],
                 cadence=r[6],
                 visibility=r[7],
@@ -862,7 +862,7 @@ class Goals:
 
     def _check_ins(self, goal_id: int) -> builtins.list[CheckInView]:
         return [
-            CheckInView(date.fromisoformat(day), confidence, note)
+            CheckInView(stored_day(day), confidence, note)
             for day, confidence, note in self._conn.execute(
                 "SELECT day, confidence, note FROM checkin WHERE goal_id = ? "
                 "ORDER BY day, recorded_at, id",
@@ -1070,7 +1070,7 @@ class Goals:
         """Stored points plus, for an active goal, its current point computed live (see
         `history`); reads only."""
         points = [
-            ProgressPoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
+            ProgressPoint(stored_day(r[0]), r[1], r[2], r[3], r[4])
             for r in self._conn.execute(
                 "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
                 "WHERE goal_id = ? ORDER BY day",
@@ -1129,7 +1129,7 @@ class Goals:
             "WHERE e.goal_id = ? AND j.day >= ? AND j.day <= ?",
             (goal_id, start.isoformat(), end.isoformat()),
         ):
-            active.add(date.fromisoformat(day))
+            active.add(stored_day(day))
         return active
 
 
