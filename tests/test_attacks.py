@@ -121,3 +121,17 @@ def test_a_stored_time_or_day_out_of_range_is_one_line_not_a_traceback(
     tamper(sql)
     line = refused(capsys, *args)
     assert "mastery backup --restore" in line
+
+
+def test_goal_add_and_show_do_not_send_a_title_s_escape_to_the_terminal(capsys) -> None:
+    """`goal add`, `goal show` and `goal milestone` printed the raw ESC of a title (clear the
+    screen, retitle the window); `goal list` already escaped it."""
+    title = "a\x1b[2Jb"
+    for args in (
+        ("goal", "add", title, "--milestone", title, "--category", title),
+        ("goal", "show", "1"),
+        ("goal", "milestone", "add", "1", title),
+        ("goal", "milestone", "done", "1", "1"),
+    ):
+        code, out, _ = run(capsys, *args)
+        assert code == 0 and "\x1b" not in out and "a\\x1b[2Jb" in out, out

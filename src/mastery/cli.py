@@ -1011,7 +1011,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(result.to_dict())
         else:
-            print(f"[{'x' if result.done else ' '}] {result.position}. {result.title}")
+            print(f"[{'x' if result.done else ' '}] {result.position}. {safe_line(result.title)}")
         return 0
     if action == "checkin":
         result = goals.check_in(args.ref, args.confidence, args.note)
@@ -1037,7 +1037,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         _print_json(view.to_dict())
     else:
         print(
-            f"{view.id}  {view.title}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
+            f"{view.id}  {safe_line(view.title)}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
     return 0
 
@@ -1045,7 +1045,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
 def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
     left = "" if g.days_left is None else f" ({g.days_left} days left)"
-    print(f"{g.id}. {g.title}  [{g.status}, {g.category}, {g.visibility}]")
+    print(f"{g.id}. {safe_line(g.title)}  [{g.status}, {safe_line(g.category)}, {g.visibility}]")
     print(
         f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"
     )
@@ -1054,7 +1054,7 @@ def _print_goal(g: Any) -> None:
         print("\nMilestones:")
         for m in g.milestones:
             done = f"  (done {m.done_on.isoformat()})" if m.done_on else ""
-            print(f"  [{'x' if m.done else ' '}] {m.position}. {m.title}{done}")
+            print(f"  [{'x' if m.done else ' '}] {m.position}. {safe_line(m.title)}{done}")
     if g.decks:
         print("\nLinked decks:")
         for d in g.decks:
