@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mastery.errors import DatabaseCorruptError, MasteryError, NotFoundError, ProfileError
+from mastery.limits import ref_number
 
 KEEP = {"daily": 7, "manual": 7, "safety": 3}
 """How many backups of each kind rotation keeps."""
@@ -294,7 +295,7 @@ def find_backup(folder: Path, which: str) -> BackupInfo:
         raise NotFoundError(f"{folder}: no backups yet")
     which = which.strip()
     if which.isdigit():
-        n = int(which)
+        n = ref_number(which) or 0  # 5,000 digits or "²": no such backup either
         if 1 <= n <= len(infos):
             return infos[n - 1]
         raise NotFoundError(

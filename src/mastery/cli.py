@@ -18,6 +18,7 @@ from typing import Any
 from mastery import present
 from mastery.errors import MasteryError, NotFoundError
 from mastery.files import write_atomic
+from mastery.limits import ref_number
 from mastery.text import escape_json_text, safe_line, safe_text
 
 
@@ -1005,12 +1006,12 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         if args.milestone_command == "add":
             result = goals.add_milestone(args.ref, args.title)
         else:
-            ref: int | str = int(args.milestone) if args.milestone.isdigit() else args.milestone
+            ref: int | str = ref_number(args.milestone) or args.milestone
             result = goals.complete_milestone(args.ref, ref, done=not args.undo)
         if args.json:
             _print_json(result.to_dict())
         else:
-            print(f"[{'x' if result.done else ' '}] {result.position}. {result.title}")
+            print(f"[{'x' if result.done else ' '}] {result.position}. {safe_line(result.title)}")
         return 0
     if action == "checkin":
         result = goals.check_in(args.ref, args.confidence, args.note)
@@ -1036,7 +1037,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
         _print_json(view.to_dict())
     else:
         print(
-            f"{view.id}  {view.title}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
+            f"{view.id}  {safe_line(view.title)}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
     return 0
 
@@ -1044,7 +1045,7 @@ def _goal(col: Any, args: argparse.Namespace) -> int:
 def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
     left = "" if g.days_left is None else f" ({g.days_left} days left)"
-    print(f"{g.id}. {g.title}  [{g.status}, {g.category}, {g.visibility}]")
+    print(f"{g.id}. {safe_line(g.title)}  [{g.status}, {safe_line(g.category)}, {g.visibility}]")
     print(
         f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"
     )
@@ -1053,7 +1054,7 @@ def _print_goal(g: Any) -> None:
         print("\nMilestones:")
         for m in g.milestones:
             done = f"  (done {m.done_on.isoformat()})" if m.done_on else ""
-            print(f"  [{'x' if m.done else ' '}] {m.position}. {m.title}{done}")
+            print(f"  [{'x' if m.done else ' '}] {m.position}. {safe_line(m.title)}{done}")
     if g.decks:
         print("\nLinked decks:")
         for d in g.decks:
@@ -1143,7 +1144,7 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
         return 0
     goal: int | str | None = None
     if args.goal:
-        goal = int(args.goal) if args.goal.isdigit() else args.goal
+        goal = ref_number(args.goal) or args.goal
     hits = journal.search(
         " ".join(args.words) if action == "search" else None,
         tag=args.tags,

@@ -21,6 +21,7 @@ from mastery import settings as settings_mod
 from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
 from mastery.errors import ConflictError, MasteryError, NotFoundError, SearchError
+from mastery.limits import ref_number
 from mastery.query import CardQuery, parse_cards
 from mastery.states import (
     IN_LEARNING,
@@ -783,7 +784,8 @@ class Collection:
         """A card by its number (as the browser shows it) or by `deck-id/card-id`."""
         text = str(ref).strip()
         if text.isdigit():
-            found = self._cards("WHERE c.id = ?", (int(text),))
+            number = ref_number(text)  # None: no card can have that number
+            found = [] if number is None else self._cards("WHERE c.id = ?", (number,))
         elif "/" in text:
             deck_key, card_key = text.split("/", 1)
             found = self._cards("WHERE d.key = ? AND c.key = ?", (deck_key, card_key))

@@ -139,7 +139,11 @@ _UNITS = ("day", "week", "month", "year")
 
 
 def _number(token: str) -> int:
-    return int(token) if token.isdigit() else _NUMBER_WORDS[token]
+    """A count typed in a phrase; more than 18 digits reads as 10**18, past every date range
+    (so the caller's range check refuses it) rather than reaching `int()`'s 4,300-digit limit."""
+    if token.isdigit():
+        return int(token) if len(token) <= 18 else 10**18
+    return _NUMBER_WORDS[token]
 
 
 def _clean(text: str) -> str:

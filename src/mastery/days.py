@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from mastery.errors import StoredValueError
+
 UTC = UTC
 
 
@@ -95,5 +97,19 @@ def to_ms(moment: datetime) -> int:
 
 
 def from_ms(ms: int) -> datetime:
-    """Back from the database form to a tz-aware UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, UTC)
+    """Back from the database form to a tz-aware UTC datetime.
+
+    A stored value no datetime can hold (year 3,000,000, a string) is a `StoredValueError`,
+    one line, rather than a traceback from every later read of that row."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise StoredValueError("time", ms) from exc
+
+
+def stored_day(text: str) -> date:
+    """A day stored as YYYY-MM-DD, back as a `date`; anything else is a `StoredValueError`."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise StoredValueError("day", text) from exc

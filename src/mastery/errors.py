@@ -118,3 +118,20 @@ class InputError(MasteryError):
         self.reason = reason
         where = f"{self.source}: {field}" if field else self.source
         super().__init__(f"{where}: {reason}")
+
+
+class StoredValueError(MasteryError):
+    """A value stored in the profile cannot be read back (a time past year 9999, a day that is
+    not YYYY-MM-DD): the file was edited by hand or by another program. Reading stops with one
+    line instead of a traceback; `mastery backup --restore` brings back a good copy."""
+
+    def __init__(self, what: str, value: object) -> None:
+        self.what = what
+        self.value = value
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        super().__init__(
+            f"the profile holds a {what} Mastery cannot read ({shown}); it was changed outside "
+            "Mastery: restore a backup with `mastery backup --restore`"
+        )

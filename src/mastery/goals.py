@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mastery.dates import Adherence, parse_cadence, parse_date
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.dates import Adherence, DateParseError, parse_cadence, parse_date
+from mastery.days import from_ms, stored_day, to_ms, utcnow
 from mastery.errors import MasteryError, NotFoundError
+from mastery.limits import ref_number
 from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
 
 if TYPE_CHECKING:
@@ -743,7 +744,12 @@ class Goals:
         if not text:
             raise MasteryError("which goal? give its number or the start of its title")
         if text.isdigit():
-            row = self._conn.execute("SELECT id FROM goal WHERE id = ?", (int(text),)).fetchone()
+            number = ref_number(text)  # None: too long or not ASCII, so no goal has it
+            row = (
+                None
+                if number is None
+                else self._conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no goal {text}; see `mastery goals`")
             return int(row[0])
@@ -767,7 +773,7 @@ class Goals:
         ).fetchall()
         text = str(ref).strip()
         if text.isdigit():
-            found = [r for r in rows if r[1] == int(text)]
+            found = [r for r in rows if r[1] == ref_number(text)]
             if not found:
                 raise NotFoundError(
                     f"no milestone {text}: this goal has {len(rows)} (numbered from 1)"
@@ -800,7 +806,7 @@ class Goals:
                 title=r[1],
                 vision=r[2],
                 category=r[3],
-                target=date.fromisoformat(r[4]) if r[4] else None,
+                target=stored_day(r[4]) if r[4] else None,
                 status=r[5],
                 cadence=r[6],
                 visibility=r[7],
@@ -856,7 +862,7 @@ class Goals:
 
     def _check_ins(self, goal_id: int) -> builtins.list[CheckInView]:
         return [
-            CheckInView(date.fromisoformat(day), confidence, note)
+            CheckInView(stored_day(day), confidence, note)
             for day, confidence, note in self._conn.execute(
                 "SELECT day, confidence, note FROM checkin WHERE goal_id = ? "
                 "ORDER BY day, recorded_at, id",
@@ -1064,7 +1070,7 @@ class Goals:
         """Stored points plus, for an active goal, its current point computed live (see
         `history`); reads only."""
         points = [
-            ProgressPoint(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
+            ProgressPoint(stored_day(r[0]), r[1], r[2], r[3], r[4])
             for r in self._conn.execute(
                 "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
                 "WHERE goal_id = ? ORDER BY day",
@@ -1093,8 +1099,14 @@ class Goals:
         start = max(clock.day_of(goal.created_at), today - timedelta(days=7 * weeks - 1))
         if start > today:
             start = today
+        try:
+            cadence = parse_cadence(goal.cadence)
+        except DateParseError:
+            # A stored cadence this version cannot read (an older phrase, a hand edit) must
+            # not make the goal unshowable: it is shown without a practice line.
+            return None
         active = self._practice_days(goal.id, start, today)
-        return parse_cadence(goal.cadence).adherence(active, start, today)
+        return cadence.adherence(active, start, today)
 
     def _practice_days(self, goal_id: int, start: date, end: date) -> set[date]:
         """Learner's days in [start, end] with a review of a linked deck's card or a journal
@@ -1117,7 +1129,7 @@ class Goals:
             "WHERE e.goal_id = ? AND j.day >= ? AND j.day <= ?",
             (goal_id, start.isoformat(), end.isoformat()),
         ):
-            active.add(date.fromisoformat(day))
+            active.add(stored_day(day))
         return active
 
 

@@ -58,7 +58,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mastery.dates import parse_date, parse_range
-from mastery.days import from_ms, streak, to_ms, utcnow
+from mastery.days import from_ms, stored_day, streak, to_ms, utcnow
 from mastery.errors import InputError, MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
 from mastery.limits import (
@@ -545,13 +545,13 @@ class Journal:
             "SELECT DISTINCT day FROM journalentry WHERE day >= ? AND day <= ?",
             (start.isoformat(), end.isoformat()),
         )
-        return {date.fromisoformat(r[0]) for r in rows}
+        return {stored_day(r[0]) for r in rows}
 
     def streak(self, now: datetime | None = None) -> int:
         """Consecutive learner's days with an entry, up to today (or yesterday)."""
         today = self.col.clock.day_of(now or utcnow())
         days = {
-            date.fromisoformat(r[0])
+            stored_day(r[0])
             for r in self.col.conn.execute(
                 "SELECT DISTINCT day FROM journalentry WHERE day <= ?", (today.isoformat(),)
             )
@@ -585,7 +585,7 @@ class Journal:
             "WHERE g.goal_id = ?",
             (goal_id,),
         )
-        return {date.fromisoformat(r[0]) for r in rows}
+        return {stored_day(r[0]) for r in rows}
 
     # ------------------------------------------------------------------ Markdown out
     def export_markdown(self, entries: Iterable[EntryView] | None = None) -> str:
@@ -847,7 +847,7 @@ def _view(
     return EntryView(
         id=r[0],
         uid=r[1],
-        day=date.fromisoformat(r[2]),
+        day=stored_day(r[2]),
         title=r[3] or display_title(r[4], prompt),
         own_title=r[3],
         body=r[4],

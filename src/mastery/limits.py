@@ -255,6 +255,16 @@ def loads_toml(text: str, *, source: str | Path, max_depth: int = MAX_DEPTH) -> 
 
 
 # ----------------------------------------------------------------------------- single values
+def ref_number(text: str) -> int | None:
+    """`text` as a row id when it can be one, else None: ASCII digits only ("²" passes
+    `str.isdigit` but `int()` refuses it) and at most 18 of them, so 5,000 digits never reach
+    `int()` (ValueError) and 20 digits never reach SQLite (OverflowError). A caller treats None
+    as "no such row" and says so in one line."""
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        return None
+    return int(text)
+
+
 def check_int(
     value: Any,
     *,

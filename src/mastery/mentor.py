@@ -48,7 +48,7 @@ from mastery.errors import BundleError, ConflictError, InputError, MasteryError,
 from mastery.files import write_atomic
 from mastery.goals import GoalDetail, MilestoneView
 from mastery.journal import EntryView
-from mastery.limits import loads_json
+from mastery.limits import loads_json, ref_number
 from mastery.mentor_formats import (
     BUNDLE_FORMAT,
     CLOCK_SKEW,
@@ -900,7 +900,7 @@ class Mentor:
         if not text:
             raise MasteryError("which mentee? give their name (see `mastery mentor list`)")
         rows = self._conn.execute(f"SELECT {_MENTEE_COLUMNS} FROM mentee ORDER BY id").fetchall()
-        found = [r for r in rows if text.isdigit() and r[0] == int(text)]
+        found = [r for r in rows if r[0] == ref_number(text)]
         if not found and not isinstance(ref, int):
             wanted = text.casefold()
             found = [r for r in rows if r[1] == text]
@@ -1669,8 +1669,8 @@ def _clean_body(body: str) -> str:
 
 def _goal_ref(goal: int | str) -> str:
     text = str(goal).strip()
-    if text.isdigit():
-        text = f"g-{int(text)}"
+    if (number := ref_number(text)) is not None:
+        text = f"g-{number}"
     if not _GOAL_ID.fullmatch(text):
         raise MasteryError(f"a goal is given by its number or as g-<number>, not {goal!r}")
     return text

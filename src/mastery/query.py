@@ -132,7 +132,7 @@ def parse_cards(line: str) -> CardQuery:
                 raise SearchError(
                     f"{token.source}: give a whole number of days, e.g. due:0 (due today) or due:7"
                 )
-            days = min(int(value), MAX_DUE_DAYS)
+            days = MAX_DUE_DAYS if len(value) > 9 else min(int(value), MAX_DUE_DAYS)
             due_within = days if due_within is None else min(due_within, days)
     return CardQuery(tuple(words), tuple(tags), tuple(decks), tuple(states), due_within)
 

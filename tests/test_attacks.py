@@ -1,0 +1,137 @@
+"""Attacks on the "solid ground" promise through the `mastery` command: each test is an input or
+fault that once gave a traceback, a wrong exit code or a changed profile. Bad input must give
+one line on stderr, exit 2, and leave the profile as it was."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from mastery import paths
+from mastery.cli import main
+
+HUGE = "9" * 5000  # past int()'s 4,300-digit limit
+WIDE = "9" * 20  # past SQLite's 64-bit INTEGER
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--no-bundled-decks", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run `args`, assert the one-line refusal, and return the line."""
+    code, _, err = run(capsys, *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("mastery: error: "), err
+    return err
+
+
+@pytest.mark.parametrize("number", [HUGE, WIDE, "²"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("card", "show", "{n}"),
+        ("goal", "show", "{n}"),
+        ("goal", "done", "{n}"),
+        ("goal", "checkin", "{n}", "5"),
+        ("goal", "milestone", "done", "1", "{n}"),
+        ("journal", "list", "--goal", "{n}"),
+        ("backup", "--restore", "{n}"),
+    ],
+)
+def test_numbers_no_row_can_have_are_not_found(capsys, args: tuple[str, ...], number: str) -> None:
+    """5,000 digits made `int()` raise, 20 digits overflowed SQLite and "²" passes `isdigit`
+    but not `int()`: each was a traceback; now each is "no such ..." in one line."""
+    run(capsys, "goal", "add", "Learn", "--milestone", "first")
+    run(capsys, "backup")
+    refused(capsys, *(a.format(n=number) for a in args))
+    code, out, _ = run(capsys, "goal", "list", "--json")
+    assert code == 0 and '"Learn"' in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("goal", "add", "x", "--target", f"in {HUGE} days"),
+        ("goal", "add", "x", "--cadence", f"{HUGE} times a week"),
+        ("journal", "add", "x", "--date", f"{HUGE} days ago"),
+        ("journal", "list", "--when", f"last {HUGE} days"),
+    ],
+)
+def test_phrases_with_5000_digit_counts_are_refused(capsys, args: tuple[str, ...]) -> None:
+    refused(capsys, *args)
+    _, out, _ = run(capsys, "goal", "list", "--json")
+    _, entries, _ = run(capsys, "journal", "list", "--json")
+    assert out.strip() == "[]" and entries.strip() == "[]"
+
+
+def test_cram_due_with_5000_digits_means_every_due_card(capsys) -> None:
+    code, _, err = run(capsys, "cram", "--list", f"due:{HUGE}")
+    assert code == 0 and err == ""
+
+
+def tamper(sql: str) -> None:
+    """Change the profile behind Mastery's back, as an old version or a hand edit could."""
+    conn = sqlite3.connect(paths.database_path())
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
+def test_a_stored_cadence_mastery_cannot_read_does_not_hide_the_goal(capsys) -> None:
+    """`goal show` re-parses the stored cadence; an unreadable one refused every later
+    `goal show` with exit 2. The goal is shown, without a practice line."""
+    run(capsys, "goal", "add", "Run", "--cadence", "daily")
+    tamper("UPDATE goal SET cadence = 'garbage'")
+    code, out, err = run(capsys, "goal", "show", "1")
+    assert code == 0 and "Run" in out and err == ""
+
+
+@pytest.mark.parametrize(
+    ("sql", "args"),
+    [
+        ("UPDATE journalentry SET day = 'garbage'", ("journal", "list")),
+        ("UPDATE journalentry SET day = '0000-01-01'", ("journal", "show", "1")),
+        ("UPDATE journalentry SET created_at = 99999999999999999", ("journal", "export")),
+        ("UPDATE goal SET target_date = '99999-01-01'", ("goal", "list")),
+        ("UPDATE goal SET created_at = -99999999999999999", ("goal", "show", "1")),
+        ("UPDATE checkin SET day = 'garbage'", ("goal", "show", "1")),
+        ("UPDATE milestone SET done_at = 99999999999999999", ("goal", "show", "1")),
+        ("UPDATE card SET due = 99999999999999999", ("card", "show", "1")),
+        ("UPDATE card SET due = -99999999999999999", ("cram", "--list")),
+    ],
+)
+def test_a_stored_time_or_day_out_of_range_is_one_line_not_a_traceback(
+    capsys, write_deck, sql: str, args: tuple[str, ...]
+) -> None:
+    """Times past year 9999 and days that are not YYYY-MM-DD, written behind Mastery's back,
+    raised ValueError from `datetime.fromtimestamp` / `date.fromisoformat` on every read."""
+    run(
+        capsys,
+        "import",
+        str(write_deck('id = "d"\nname = "D"\n[[cards]]\nfront = "F"\nback = "B"\n')),
+    )
+    run(capsys, "goal", "add", "Run", "--milestone", "first", "--target", "in 3 months")
+    run(capsys, "goal", "checkin", "1", "5")
+    run(capsys, "goal", "milestone", "done", "1", "1")
+    run(capsys, "journal", "add", "hello")
+    tamper(sql)
+    line = refused(capsys, *args)
+    assert "mastery backup --restore" in line
+
+
+def test_goal_add_and_show_do_not_send_a_title_s_escape_to_the_terminal(capsys) -> None:
+    """`goal add`, `goal show` and `goal milestone` printed the raw ESC of a title (clear the
+    screen, retitle the window); `goal list` already escaped it."""
+    title = "a\x1b[2Jb"
+    for args in (
+        ("goal", "add", title, "--milestone", title, "--category", title),
+        ("goal", "show", "1"),
+        ("goal", "milestone", "add", "1", title),
+        ("goal", "milestone", "done", "1", "1"),
+    ):
+        code, out, _ = run(capsys, *args)
+        assert code == 0 and "\x1b" not in out and "a\\x1b[2Jb" in out, out
