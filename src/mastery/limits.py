@@ -37,6 +37,7 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "MAX_BUNDLE_BYTES",
+    "describe_validation",
     "MAX_CONFIG_BYTES",
     "MAX_DATE",
     "MAX_DEPTH",
@@ -384,3 +385,22 @@ def check_datetime(
         raise InputError(source, field, f"time {value.isoformat()} is out of range") from None
     check_date(utc.date(), source=source, field=field, lo=lo, hi=hi)
     return utc
+
+
+def describe_validation(error: Any, missing: str = "missing (no {name!r} field)") -> str:
+    """The first problem of a pydantic `ValidationError` as one line naming the field
+    (`field entries[3].day: ...`), for every file format's error message. `missing` words a
+    missing field, given its `name`."""
+    first = error.errors(include_url=False)[0]
+    where = ""
+    for part in first["loc"]:
+        if isinstance(part, int):
+            where += f"[{part}]"
+        elif not str(part).startswith(("function-", "constrained-", "union[", "tagged-union")):
+            where += f".{part}" if where else str(part)
+    if first["type"] == "missing":
+        reason = missing.format(name=str(first["loc"][-1]))
+    else:
+        reason = str(first["msg"]).removeprefix("Value error, ")
+    reason = " ".join(reason.split())[:300]
+    return f"field {where}: {reason}" if where else reason

@@ -33,6 +33,8 @@ from pydantic import (
     model_validator,
 )
 
+from mastery.limits import describe_validation
+
 __all__ = [
     "BUNDLE_FORMAT",
     "CLOCK_SKEW",
@@ -324,19 +326,7 @@ class Feedback(_Model):
 # ----------------------------------------------------------------------------- parsing
 def describe(error: ValidationError) -> str:
     """The first problem of a validation error as one line: `field entries[3].day: ...`."""
-    first = error.errors(include_url=False)[0]
-    where = ""
-    for part in first["loc"]:
-        if isinstance(part, int):
-            where += f"[{part}]"
-        elif not str(part).startswith(("function-", "constrained-", "union[", "tagged-union")):
-            where += f".{part}" if where else str(part)
-    if first["type"] == "missing":
-        reason = f"missing (no {str(first['loc'][-1])!r} field)"
-    else:
-        reason = str(first["msg"]).removeprefix("Value error, ")
-    reason = " ".join(reason.split())[:300]
-    return f"field {where}: {reason}" if where else reason
+    return describe_validation(error, "missing (no {name!r} field)")
 
 
 def _parse(model: type[_Model], doc: Any, now: datetime | None) -> Any:

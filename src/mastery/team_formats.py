@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from mastery.limits import describe_validation
+
 __all__ = [
     "DEFAULT_K",
     "SUMMARY_FORMAT",
@@ -227,19 +229,7 @@ class SummaryRecord(_Model):
 # ----------------------------------------------------------------------------- parsing
 def describe(error: ValidationError) -> str:
     """The first problem of a validation error as one line: `field decks.x.cards: ...`."""
-    first = error.errors(include_url=False)[0]
-    where = ""
-    for part in first["loc"]:
-        if isinstance(part, int):
-            where += f"[{part}]"
-        elif not str(part).startswith(("function-", "constrained-", "union[", "tagged-union")):
-            where += f".{part}" if where else str(part)
-    if first["type"] == "missing":
-        reason = f"missing key {str(first['loc'][-1])!r}"
-    else:
-        reason = str(first["msg"]).removeprefix("Value error, ")
-    reason = " ".join(reason.split())[:300]
-    return f"field {where}: {reason}" if where else reason
+    return describe_validation(error, "missing key {name!r}")
 
 
 def parse_team_file(data: Any) -> TeamFile:
