@@ -5,11 +5,13 @@ one line on stderr, exit 2, and leave the profile as it was."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mastery import paths
 from mastery.cli import main
+from mastery.collection import Collection
 
 HUGE = "9" * 5000  # past int()'s 4,300-digit limit
 WIDE = "9" * 20  # past SQLite's 64-bit INTEGER
@@ -135,3 +137,48 @@ def test_goal_add_and_show_do_not_send_a_title_s_escape_to_the_terminal(capsys) 
     ):
         code, out, _ = run(capsys, *args)
         assert code == 0 and "\x1b" not in out and "a\\x1b[2Jb" in out, out
+
+
+@pytest.mark.parametrize(
+    ("sql", "reads"),
+    [
+        ("UPDATE card SET state = 99", (("card", "show", "1"), ("cram", "--list"))),
+        ("UPDATE reviewlog SET rating = 9", (("card", "show", "1"),)),
+        ("UPDATE reviewlog SET state_after = 7", (("card", "show", "1"),)),
+        (
+            "UPDATE card SET stability = 'x'",
+            (("card", "show", "1"), ("card", "show", "2"), ("goal", "list"), ("goal", "show", "1")),
+        ),
+        (
+            "UPDATE card SET stability = -1, difficulty = 1e308",
+            (("card", "show", "1"), ("goal", "list"), ("goal", "show", "1")),
+        ),
+    ],
+)
+def test_an_impossible_card_or_log_value_is_read_without_a_traceback_and_check_repairs_it(
+    capsys, write_deck, sql: str, reads: tuple[tuple[str, ...], ...]
+) -> None:
+    """A state, rating, stability or difficulty changed outside Mastery raised ValueError
+    (CardState(99), Rating(9)), TypeError (arithmetic on text) or printed a complex number, in
+    the reads and in `mastery check` itself. Reads now show the card, the bad value neutralised;
+    `check` repairs it and a second `check` finds nothing."""
+    deck = 'id = "d"\nname = "D"\n[[cards]]\nfront = "F"\nback = "B"\n'
+    deck += '[[cards]]\nfront = "G"\nback = "C"\n'
+    run(capsys, "import", str(write_deck(deck)))
+    run(capsys, "goal", "add", "Learn", "--deck", "d")
+    col = Collection.open(bundled=False)
+    try:
+        col.answer(1, 3, now=datetime.now(UTC) - timedelta(days=10))  # days to decay over
+    finally:
+        col.close()
+    tamper(sql)
+    for args in reads:
+        code, out, err = run(capsys, *args)
+        assert code == 0 and err == "" and "j)" not in out, (args, err)
+    code, out, err = run(capsys, "check")
+    assert code != 2 and "Fixed:" in out, out + err
+    code, out, err = run(capsys, "check")
+    assert code == 0, out + err
+    for args in reads:
+        code, out, err = run(capsys, *args)
+        assert code == 0 and err == "" and "invalid" not in out, (args, out)

@@ -52,6 +52,14 @@ NEGATIVE_INTERVAL = "cards due before their last review (due now)"
 BAD_MEMORY = "cards with an unreadable stability or difficulty (reset to new)"
 BAD_COUNTS = "cards with negative reps or lapses (set to 0)"
 LOG_DECK = "review logs filed under another deck (refiled)"
+BAD_LOG = "review logs with an impossible rating or state (removed)"
+# A review log Mastery could not have written: such a log vouches for nothing (see _cards),
+# and reading it back would name a rating or state that does not exist.
+_BAD_LOG_WHERE = (
+    "typeof(rating) != 'integer' OR rating NOT BETWEEN 1 AND 4 "
+    "OR typeof(state_before) != 'integer' OR state_before NOT BETWEEN 0 AND 3 "
+    "OR typeof(state_after) != 'integer' OR state_after NOT BETWEEN 0 AND 3"
+)
 _ORPHAN_NAMES = {
     ("reviewlog", "card"): "review logs of deleted cards (removed)",
     ("card", "deck"): "cards of deleted decks (removed, with their review logs)",
@@ -161,6 +169,11 @@ def _check_rows(
     now: datetime,
 ) -> None:
     _orphans(conn, problems, fix)
+    bad_logs = conn.execute(f"SELECT count(*) FROM reviewlog WHERE {_BAD_LOG_WHERE}").fetchone()[0]
+    if bad_logs:
+        problems[BAD_LOG] = bad_logs
+        if fix:
+            conn.execute(f"DELETE FROM reviewlog WHERE {_BAD_LOG_WHERE}")
     _cards(col, conn, problems, fix, now)
     stray = conn.execute(
         "SELECT count(*) FROM reviewlog r JOIN card c ON c.id = r.card_id "
@@ -206,7 +219,7 @@ def _cards(
             " row_number() OVER (PARTITION BY card_id ORDER BY reviewed_at DESC, id DESC) AS rn,"
             " count(*) OVER (PARTITION BY card_id) AS n,"
             " sum(state_before = 2 AND rating = 1) OVER (PARTITION BY card_id) AS lapses"
-            " FROM reviewlog WHERE kind = 'review') WHERE rn = 1"
+            f" FROM reviewlog WHERE kind = 'review' AND NOT ({_BAD_LOG_WHERE})) WHERE rn = 1"
         )
     }
     now_ms = to_ms(now)
@@ -273,6 +286,10 @@ def _repair_alone(
                 max(reps, 0),
                 max(lapses, 0),
             )
+    elif (stab is not None and not _valid_stability(stab)) or (
+        diff is not None and not _valid_difficulty(diff)
+    ):
+        return BAD_MEMORY, new  # a new card has none; text or a negative one was written outside
     if reps < 0 or lapses < 0:
         return BAD_COUNTS, (*actual, max(reps, 0), max(lapses, 0))
     return None, ()
@@ -288,7 +305,10 @@ def _valid_difficulty(value: Any) -> bool:
 
 def _same(actual: tuple[Any, ...], expected: tuple[Any, ...]) -> bool:
     for a, b in zip(actual, expected, strict=True):
-        if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, str | bytes) or isinstance(b, str | bytes):
+            if a != b:
+                return False  # text where a number belongs (changed outside Mastery)
+        elif isinstance(a, float) or isinstance(b, float):
             if a is None or b is None or not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
                 return False
         elif a != b:

@@ -8,6 +8,7 @@ transaction. The current time is always a parameter (`now`), so tests set it dir
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +95,12 @@ class CardView:
 
     @property
     def state_name(self) -> str:
-        return CardState(self.state).label
+        """The state's label; a number changed outside Mastery shows as such, not a traceback
+        (`mastery check` resets it)."""
+        try:
+            return CardState(self.state).label
+        except ValueError:
+            return f"invalid ({self.state!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,12 @@ class ReviewLogView:
 
     @property
     def rating_name(self) -> str:
-        return Rating(self.rating).label
+        """The rating's label; a number changed outside Mastery shows as such (`mastery check`
+        removes the log)."""
+        try:
+            return Rating(self.rating).label
+        except ValueError:
+            return f"invalid ({self.rating!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1543,8 +1554,8 @@ def _card_view(r: Sequence[Any]) -> CardView:
         tags=tuple(r[8].split()),
         state=r[9],
         step=r[10],
-        stability=r[11],
-        difficulty=r[12],
+        stability=_stored_memory(r[11], 0.0, math.inf),
+        difficulty=_stored_memory(r[12], 1.0, 10.0),
         due=from_ms(r[13]) if r[13] is not None else None,
         last_review=from_ms(r[14]) if r[14] is not None else None,
         reps=r[15],
@@ -1554,6 +1565,17 @@ def _card_view(r: Sequence[Any]) -> CardView:
         in_deck=bool(r[19]),
         position=r[20],
     )
+
+
+def _stored_memory(value: Any, low: float, high: float) -> float | None:
+    """A stored stability or difficulty, or None when it was changed outside Mastery into
+    something no arithmetic can use (text, infinity, out of range): such a card reads as one
+    without memory until `mastery check` resets it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or not low <= value <= high or (low == 0.0 and value == 0.0):
+        return None
+    return float(value)
 
 
 def _memory(card: CardView) -> Any:

@@ -884,14 +884,17 @@ class Goals:
         for deck_id, key, name in decks:
             recall = self.col.scheduler_for(deck_id).retrievability
             cards, mature = self._conn.execute(
-                "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
+                "SELECT count(*), coalesce(sum(state = ? AND typeof(stability) = 'real' "
+                "AND stability >= ?), 0) FROM card "
                 "WHERE deck_id = ? AND in_deck = 1",
                 (CardState.REVIEW, MATURE_DAYS, deck_id),
             ).fetchone()
             studied, total_r = 0, 0.0
             for stability, last in self._conn.execute(
                 "SELECT stability, last_review FROM card WHERE deck_id = ? AND in_deck = 1 "
-                "AND state != ? AND stability IS NOT NULL AND last_review IS NOT NULL",
+                "AND state != ? AND typeof(stability) = 'real' AND stability > 0 "
+                "AND stability < 1e300 AND last_review IS NOT NULL",  # skip values changed
+                # outside Mastery (text, negative, infinite): `mastery check` resets those
                 (deck_id, CardState.NEW),
             ):
                 memory = Memory(
@@ -946,7 +949,8 @@ class Goals:
     def _count_cards(self, deck_id: int) -> builtins.list[int]:
         """[cards, mature] of a deck (its cards still in the deck file)."""
         cards, mature = self._conn.execute(
-            "SELECT count(*), coalesce(sum(state = ? AND stability >= ?), 0) FROM card "
+            "SELECT count(*), coalesce(sum(state = ? AND typeof(stability) = 'real' "
+            "AND stability >= ?), 0) FROM card "
             "WHERE deck_id = ? AND in_deck = 1",
             (CardState.REVIEW, MATURE_DAYS, deck_id),
         ).fetchone()
