@@ -182,3 +182,28 @@ def test_an_impossible_card_or_log_value_is_read_without_a_traceback_and_check_r
     for args in reads:
         code, out, err = run(capsys, *args)
         assert code == 0 and err == "" and "invalid" not in out, (args, out)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("backup", "--restore", ""),
+        ("journal", "list", "--limit", "-1"),
+        ("journal", "list", "--limit", "0"),
+        ("config", "", ""),
+        ("config", ""),
+    ],
+)
+def test_an_empty_or_negative_argument_is_refused_not_taken_as_none(capsys, args) -> None:
+    """`backup --restore ""` listed the backups, `journal list --limit -1` listed everything
+    (SQLite's LIMIT -1) and `config '' ''` listed the settings, each with exit 0."""
+    run(capsys, "journal", "add", "hello")
+    refused(capsys, *args)
+
+
+def test_restore_alone_still_lists_the_backups(capsys) -> None:
+    run(capsys, "backup")
+    code, out, err = run(capsys, "backup", "--restore")
+    assert code == 0 and err == "" and "1" in out, err
+    code, out, err = run(capsys, "backup", "--list")
+    assert code == 0 and err == "", err

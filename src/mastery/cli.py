@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument(
         "--restore",
         nargs="?",
-        const="",
+        const=_LIST_BACKUPS,
         metavar="NAME|N",
         help="replace the profile with a backup (by name or number; lists them when left out)",
     )
@@ -862,6 +862,11 @@ def _backup(col: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+# `--restore` with no value: list the backups. A NUL cannot come from a command line, so
+# `--restore ""` stays distinguishable (and is refused).
+_LIST_BACKUPS = "\0list"
+
+
 def _backup_list_or_restore(args: argparse.Namespace) -> int:
     """`--list`, `--restore` (lists) and `--restore NAME|N`, without opening the profile:
     a restore must be the only one with the file open, and it must work on a damaged one."""
@@ -870,7 +875,9 @@ def _backup_list_or_restore(args: argparse.Namespace) -> int:
 
     db_path = paths.database_path(args.profile, args.home)
     folder = paths.backup_dir(args.profile, args.home)
-    if args.restore:
+    if args.restore == "":
+        raise MasteryError("--restore needs a backup name or number; `--restore` alone lists them")
+    if args.restore is not None and args.restore != _LIST_BACKUPS:
         report = backup.restore(db_path, folder, args.restore, now=utcnow())
         if args.json:
             _print_json(
@@ -952,11 +959,11 @@ def _config(col: Any, args: argparse.Namespace) -> int:
         value = col.reset_setting(args.key)
         print(json.dumps(value) if args.json else f"{args.key} = {value} (the default)")
         return 0
-    if args.key and args.value is not None:
+    if args.key is not None and args.value is not None:  # '' is an unknown setting, not "all"
         value = col.set_setting(args.key, args.value)
         print(json.dumps(value) if args.json else f"{args.key} = {value}")
         return 0
-    values = col.settings() if not args.key else {args.key: col.setting(args.key)}
+    values = col.settings() if args.key is None else {args.key: col.setting(args.key)}
     if args.json:
         _print_json(values)
     else:
@@ -1145,6 +1152,8 @@ def _journal(col: Any, args: argparse.Namespace) -> int:
     goal: int | str | None = None
     if args.goal:
         goal = ref_number(args.goal) or args.goal
+    if args.limit is not None and args.limit < 1:  # a negative LIMIT is "no limit" to SQLite
+        raise MasteryError(f"--limit must be 1 or more, not {args.limit}")
     hits = journal.search(
         " ".join(args.words) if action == "search" else None,
         tag=args.tags,
