@@ -37,6 +37,7 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "MAX_BUNDLE_BYTES",
+    "day_field",
     "describe_validation",
     "MAX_CONFIG_BYTES",
     "MAX_DATE",
@@ -404,3 +405,17 @@ def describe_validation(error: Any, missing: str = "missing (no {name!r} field)"
         reason = str(first["msg"]).removeprefix("Value error, ")
     reason = " ".join(reason.split())[:300]
     return f"field {where}: {reason}" if where else reason
+
+
+def day_field(value: Any, lo: date, hi: date) -> date:
+    """A file format's day field, "YYYY-MM-DD" text within `lo..hi`, for a pydantic validator:
+    raises ValueError (which pydantic turns into a field error), unlike `check_date`."""
+    if not isinstance(value, str) or len(value) > 10:
+        raise ValueError("must be a day as text (YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not lo <= day <= hi:
+        raise ValueError(f"{value} is outside {lo.year}-{hi.year}")
+    return day

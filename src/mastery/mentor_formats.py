@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from mastery.limits import describe_validation
+from mastery.limits import day_field, describe_validation
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -97,15 +97,7 @@ class FormatProblem(ValueError):
 
 # ----------------------------------------------------------------------------- field types
 def _day(value: Any) -> date:
-    if not isinstance(value, str) or len(value) > 10:
-        raise ValueError("must be a day as text (YYYY-MM-DD)")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise ValueError(f"{value} is outside {EARLIEST_DAY.year}-{LATEST_DAY.year}")
-    return day
+    return day_field(value, EARLIEST_DAY, LATEST_DAY)
 
 
 def _moment(value: Any, info: ValidationInfo) -> datetime:

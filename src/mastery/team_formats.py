@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from mastery.limits import describe_validation
+from mastery.limits import day_field, describe_validation
 
 __all__ = [
     "DEFAULT_K",
@@ -77,13 +77,7 @@ class FormatProblem(ValueError):
 
 # ----------------------------------------------------------------------------- field types
 def _iso_day(value: Any) -> date:
-    if not isinstance(value, str) or len(value) > 10:
-        raise ValueError("must be a day as text (YYYY-MM-DD)")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-    return _in_range(day)
+    return day_field(value, EARLIEST_DAY, LATEST_DAY)
 
 
 def _toml_day(value: Any) -> date:
