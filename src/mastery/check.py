@@ -31,6 +31,7 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.backup import one_line
@@ -141,6 +142,30 @@ def check_database(
             path, f"the database is damaged beyond repair ({exc})", RESTORE_HINT
         ) from exc
     return CheckReport(problems, fixed=fix and bool(problems))
+
+
+def check_profile(
+    path: Path, profile: str, *, fix: bool = True, now: datetime | None = None
+) -> CheckReport:
+    """`check_database` on the profile file at `path`, opened on its own: without the
+    bundled decks' sync or the settings repair, so nothing else writes, and a file SQLite
+    cannot open at all is reported as damaged beyond repair (the check cannot help it)."""
+    from mastery.collection import Collection
+    from mastery.db import Database
+    from mastery.errors import NotFoundError, ProfileError
+
+    if not path.exists():
+        raise NotFoundError(f"no profile {profile!r} at {path}")
+    try:
+        db = Database.open(path)
+    except ProfileError as exc:
+        if isinstance(exc.__cause__, sqlite3.DatabaseError):
+            raise DatabaseCorruptError(
+                path, f"the database is damaged beyond repair ({exc.__cause__})", RESTORE_HINT
+            ) from exc
+        raise
+    with Collection(db, profile) as col:
+        return check_database(col, fix=fix, now=now)
 
 
 def _integrity(conn: sqlite3.Connection) -> list[str]:

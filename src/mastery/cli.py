@@ -921,30 +921,14 @@ def _size(size: int) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """`mastery check`: opened without the bundled decks' sync, so nothing else writes."""
-    import sqlite3
-
+    """`mastery check` (check.check_profile opens the file itself, damaged or not)."""
     from mastery import paths
-    from mastery.check import RESTORE_HINT
-    from mastery.collection import Collection
-    from mastery.db import Database
-    from mastery.errors import DatabaseCorruptError, ProfileError
+    from mastery.check import check_profile
 
     path = paths.database_path(args.profile, args.home)
-    if not path.exists():
-        raise NotFoundError(f"no profile {args.profile!r} at {path}")
-    try:
-        db = Database.open(path)
-    except ProfileError as exc:
-        if isinstance(exc.__cause__, sqlite3.DatabaseError):
-            raise DatabaseCorruptError(
-                path, f"the database is damaged beyond repair ({exc.__cause__})", RESTORE_HINT
-            ) from exc
-        raise
-    with Collection(db, args.profile) as col:
-        if not args.json and sys.stderr.isatty():
-            print("Checking the database…", file=sys.stderr)
-        report = col.check(fix=not args.dry_run)
+    if path.exists() and not args.json and sys.stderr.isatty():
+        print("Checking the database…", file=sys.stderr)
+    report = check_profile(path, args.profile, fix=not args.dry_run)
     if args.json:
         _print_json(report.to_dict())
     else:
