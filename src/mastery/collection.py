@@ -1207,7 +1207,21 @@ class Collection:
                 new_done + (state == CardState.NEW),
                 rev_done + (state == CardState.REVIEW),
             )
-        return log_id, after.due, self._schedule(card_id), leech
+        # What `_schedule` would read back now, from the values just written (no query on
+        # the answer path); an undo compares it with the card as it is then.
+        written = (
+            after.state,
+            after.step,
+            after.stability,
+            after.difficulty,
+            due_after,
+            now_ms,
+            after.reps,
+            after.lapses,
+            new_suspended,
+            log_id,
+        )
+        return log_id, after.due, written, leech
 
     def _schedule(self, card_id: int) -> tuple[Any, ...]:
         """What an undo must find unchanged: the card's schedule and its newest review."""
@@ -1215,7 +1229,7 @@ class Collection:
             self.conn.execute(
                 "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, "
                 "suspended, (SELECT max(id) FROM reviewlog r WHERE r.card_id = c.id "
-                "AND r.kind = 'review') FROM card c WHERE c.id = ?",
+                f"AND {scheduled('r')}) FROM card c WHERE c.id = ?",
                 (card_id,),
             ).fetchone()
             or ()
