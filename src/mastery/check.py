@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.backup import one_line
 from mastery.days import from_ms, to_ms, utcnow
 from mastery.errors import DatabaseCorruptError
-from mastery.states import STATE_NEW, STATE_REVIEW
+from mastery.states import CardState, Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -243,8 +243,9 @@ def _cards(
             " due_after, reviewed_at,"
             " row_number() OVER (PARTITION BY card_id ORDER BY reviewed_at DESC, id DESC) AS rn,"
             " count(*) OVER (PARTITION BY card_id) AS n,"
-            " sum(state_before = 2 AND rating = 1) OVER (PARTITION BY card_id) AS lapses"
-            f" FROM reviewlog WHERE kind = 'review' AND NOT ({_BAD_LOG_WHERE})) WHERE rn = 1"
+            f" sum(state_before = {CardState.REVIEW} AND rating = {Rating.AGAIN})"
+            " OVER (PARTITION BY card_id) AS lapses"
+            f" FROM reviewlog WHERE {scheduled()} AND NOT ({_BAD_LOG_WHERE})) WHERE rn = 1"
         )
     }
     now_ms = to_ms(now)
@@ -292,15 +293,15 @@ def _repair_alone(
 ) -> tuple[str | None, tuple[Any, ...]]:
     """A card without review history: the first problem found and the row that fixes it."""
     state, step, stab, diff, due, last = actual
-    new = (STATE_NEW, None, None, None, None, None, max(reps, 0), max(lapses, 0))
+    new = (CardState.NEW, None, None, None, None, None, max(reps, 0), max(lapses, 0))
     if state not in (0, 1, 2, 3):
         return BAD_STATE, new
-    if state != STATE_NEW:
+    if state != CardState.NEW:
         if not _valid_stability(stab) or not _valid_difficulty(diff):
             return BAD_MEMORY, new
         if due is None:
             return NO_DUE, (state, step, stab, diff, now_ms, last, max(reps, 0), max(lapses, 0))
-        if state == STATE_REVIEW and last is not None and due < last:
+        if state == CardState.REVIEW and last is not None and due < last:
             return NEGATIVE_INTERVAL, (
                 state,
                 step,
@@ -355,7 +356,7 @@ def _same_as_replay(
     reviews = [
         (from_ms(at), rating)
         for at, rating in conn.execute(
-            "SELECT reviewed_at, rating FROM reviewlog WHERE card_id = ? AND kind = 'review' "
+            f"SELECT reviewed_at, rating FROM reviewlog WHERE card_id = ? AND {scheduled()} "
             "ORDER BY reviewed_at, id",
             (card_id,),
         )

@@ -100,14 +100,5 @@ def is_mature(state: int | None, stability: float | None) -> bool:
     return state == CardState.REVIEW and stability is not None and stability >= MATURE_DAYS
 
 
-# The names this module had before the enums, derived from them. Nothing in src/ uses them;
-# they stay only so branches written against them merge cleanly. Use the enums.
-STATE_NEW, STATE_LEARNING, STATE_REVIEW, STATE_RELEARNING = CardState
-STATE_NAMES = {s.value: s.label for s in CardState}
-RATING_NAMES = {r.value: r.label for r in Rating}
-CONFIDENCE_UNSURE, CONFIDENCE_FAIRLY_SURE, CONFIDENCE_CERTAIN = Confidence
-CONFIDENCE_NAMES = {c.value: c.label for c in Confidence}
-KIND_REVIEW, KIND_CRAM = LogKind
-
 # SQL for "being learned, the first time or again after a lapse": `f"state {IN_LEARNING}"`.
 IN_LEARNING = f"IN ({CardState.LEARNING}, {CardState.RELEARNING})"
