@@ -172,7 +172,7 @@ def test_each_answer_is_one_review_log_row_with_the_replayed_states(col, tmp_pat
             )
         )
         memory = after
-    assert rows == expected
+    assert [tuple(row) for row in rows] == expected
     assert [r[5] for r in rows] == [0, 1, 1, 2, 3, 2]  # new, learning, ..., relearning, review
 
 

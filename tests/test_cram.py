@@ -48,13 +48,16 @@ def studied(col: Collection, ref: str, due, state: int = 2) -> int:
 
 
 def card_row(col: Collection, card_id: int) -> tuple:
-    return col.conn.execute("SELECT * FROM card WHERE id = ?", (card_id,)).fetchone()
+    return tuple(col.conn.execute("SELECT * FROM card WHERE id = ?", (card_id,)).fetchone())
 
 
 def logs(col: Collection) -> list[tuple]:
-    return col.conn.execute(
-        "SELECT card_id, kind, rating, confidence FROM reviewlog ORDER BY id"
-    ).fetchall()
+    return [
+        tuple(row)
+        for row in col.conn.execute(
+            "SELECT card_id, kind, rating, confidence FROM reviewlog ORDER BY id"
+        ).fetchall()
+    ]
 
 
 @pytest.fixture
@@ -152,9 +155,9 @@ def test_cram_answer_logs_a_cram_row_and_changes_nothing_on_the_card(geo) -> Non
         "FROM reviewlog ORDER BY id"
     ).fetchall()
     due = to_ms(TODAY_ENDS - timedelta(hours=1))
-    assert rows[0] == (2, 2, due, due, 5.0, 5.0, 4.0, 0, 0, 1500)
+    assert tuple(rows[0]) == (2, 2, due, due, 5.0, 5.0, 4.0, 0, 0, 1500)
     # A new card has no due time or memory: the NOT NULL columns get now and zeros.
-    assert rows[1] == (0, 0, None, to_ms(NOW), None, 0.0, 0.0, 0, 0, 900)
+    assert tuple(rows[1]) == (0, 0, None, to_ms(NOW), None, 0.0, 0.0, 0, 0, 900)
 
 
 def test_cram_answers_change_neither_todays_counts_nor_limits_nor_stats(geo) -> None:

@@ -246,7 +246,9 @@ def test_an_old_profiles_states_ratings_and_kinds_read_back_as_the_enums(tmp_pat
             "SELECT rating, kind, confidence, state_before FROM reviewlog ORDER BY id DESC"
         ).fetchone()
         old = col.conn.execute("SELECT DISTINCT kind FROM reviewlog WHERE id <= 3").fetchall()
-    assert newest == (3, "review", 3, 1) and old == [(LogKind.REVIEW,)]
+    assert tuple(newest) == (3, "review", 3, 1) and [tuple(row) for row in old] == [
+        (LogKind.REVIEW,)
+    ]
     assert [int(s) for s in CardState] == [0, 1, 2, 3] and [int(r) for r in Rating] == [1, 2, 3, 4]
     assert [int(c) for c in Confidence] == [1, 2, 3] and [str(k) for k in LogKind] == [
         "review",

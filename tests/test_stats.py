@@ -481,7 +481,9 @@ def test_to_dict_is_json_with_every_figure(decks: Collection) -> None:
 def test_logs_carry_their_cards_deck_whoever_writes_them(decks: Collection) -> None:
     log(decks, "beta/b2", at(1))  # inserted without deck_id: the trigger fills it
     deck_of = dict(decks.conn.execute("SELECT key, id FROM deck"))
-    assert decks.conn.execute("SELECT deck_id FROM reviewlog").fetchall() == [(deck_of["beta"],)]
+    assert [row["deck_id"] for row in decks.conn.execute("SELECT deck_id FROM reviewlog")] == [
+        deck_of["beta"]
+    ]
 
 
 def test_older_profile_gets_decks_on_its_logs(tmp_path: Path) -> None:

@@ -32,14 +32,17 @@ def geo(col, write_deck):
 
 
 def cards(col) -> list[tuple]:
-    return col.conn.execute("SELECT * FROM card ORDER BY id").fetchall()
+    return [tuple(row) for row in col.conn.execute("SELECT * FROM card ORDER BY id")]
 
 
 def logged(col) -> list[tuple]:
-    return col.conn.execute(
-        "SELECT c.front, r.kind, r.rating, r.confidence FROM reviewlog r "
-        "JOIN card c ON c.id = r.card_id ORDER BY r.id"
-    ).fetchall()
+    return [
+        tuple(row)
+        for row in col.conn.execute(
+            "SELECT c.front, r.kind, r.rating, r.confidence FROM reviewlog r "
+            "JOIN card c ON c.id = r.card_id ORDER BY r.id"
+        ).fetchall()
+    ]
 
 
 def front(app) -> str:

@@ -35,10 +35,13 @@ def ticking(monkeypatch):
 
 
 def logged(col):
-    return col.conn.execute(
-        "SELECT c.front, r.rating, r.duration_ms FROM reviewlog r JOIN card c ON c.id = r.card_id "
-        "ORDER BY r.id"
-    ).fetchall()
+    return [
+        tuple(row)
+        for row in col.conn.execute(
+            "SELECT c.front, r.rating, r.duration_ms FROM reviewlog r JOIN card c ON c.id = r.card_id "
+            "ORDER BY r.id"
+        ).fetchall()
+    ]
 
 
 async def test_whole_session_reveals_answers_and_logs_every_review(geo, ticking) -> None:
@@ -263,7 +266,10 @@ async def test_unknown_deck_is_an_error_notification_not_a_traceback(geo) -> Non
 
 # ----------------------------------------------------------------------------- confidence step
 def confidences(col):
-    return col.conn.execute("SELECT rating, confidence FROM reviewlog ORDER BY id").fetchall()
+    return [
+        tuple(row)
+        for row in col.conn.execute("SELECT rating, confidence FROM reviewlog ORDER BY id")
+    ]
 
 
 def footer_line(app) -> str:

@@ -148,9 +148,10 @@ def quick_check(conn: sqlite3.Connection) -> str | None:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
         return str(exc)
-    if rows == [("ok",)]:
+    complaints = [str(row[0]) for row in rows]  # PRAGMA columns have no stable name
+    if complaints == ["ok"]:
         return None
-    return one_line(str(rows[0][0])) if rows else "no answer from quick_check"
+    return one_line(complaints[0]) if complaints else "no answer from quick_check"
 
 
 def one_line(complaint: str) -> str:

@@ -171,9 +171,10 @@ def check_profile(
 def _integrity(conn: sqlite3.Connection) -> list[str]:
     """SQLite's complaints (empty when the file is sound)."""
     rows = conn.execute("PRAGMA integrity_check").fetchall()
-    if rows == [("ok",)]:
+    complaints = [str(row[0]) for row in rows]  # PRAGMA columns have no stable name
+    if complaints == ["ok"]:
         return []
-    return [one_line(str(r[0])) for r in rows]
+    return [one_line(line) for line in complaints]
 
 
 def _index_only(line: str) -> bool:

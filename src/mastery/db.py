@@ -337,11 +337,18 @@ class Database:
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), usable from a worker.
+    """A connection in autocommit mode (transactions are explicit), usable from a worker,
+    whose rows are `sqlite3.Row`: code reads columns by name (`row["due"]`), never by position.
 
     Read-only: `mode=ro`, plus `immutable=1` when the folder is read-only too and no
     write-ahead log is left, since SQLite could then not create the shared-memory file
     a WAL database needs (nobody can write such a profile, so nothing changes under us)."""
+    conn = _open_connection(path, read_only)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _open_connection(path: Path, read_only: bool) -> sqlite3.Connection:
     if not read_only:
         return sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT
