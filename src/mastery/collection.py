@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery import settings as settings_mod
-from mastery.days import DayClock, from_ms, local_zone, streak, to_ms, utcnow
+from mastery.days import DayClock, TimeSource, from_ms, local_zone, streak, to_ms, utcnow
 from mastery.db import Database
 from mastery.errors import ConflictError, MasteryError, NotFoundError, SearchError
 from mastery.limits import ref_number
@@ -252,9 +252,18 @@ class _UndoStep:
 class Collection:
     """One open profile."""
 
-    def __init__(self, db: Database, profile: str = paths.DEFAULT_PROFILE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        profile: str = paths.DEFAULT_PROFILE,
+        *,
+        clock: TimeSource | None = None,
+    ) -> None:
         self.db = db
         self.profile = profile
+        # The one time source of this profile: every domain call without an explicit `now`
+        # asks it, so tests and replays set the time once instead of at every call site.
+        self._time: TimeSource = clock or utcnow
         self._settings: dict[str, Any] | None = None
         # One line per stored setting found invalid (and replaced by its default) since the
         # profile was opened, for the CLI (stderr) and the TUI (a notification) to show once.
@@ -274,15 +283,18 @@ class Collection:
         *,
         bundled: bool | None = None,
         now: datetime | None = None,
+        clock: TimeSource | None = None,
     ) -> Collection:
         """Open (creating on first use) a profile.
 
         A new profile loads the bundled decks unless `bundled` is False; an existing profile
-        with the `load_bundled_decks` setting on picks up newer versions of them.
+        with the `load_bundled_decks` setting on picks up newer versions of them. `clock` is the
+        time source for every later call that is not given `now` (the wall clock by default);
+        `now` alone fixes the moment of opening.
         """
         path = paths.database_path(profile, home)
         created = not path.exists()
-        col = cls(Database.open(path), profile)
+        col = cls(Database.open(path), profile, clock=clock)
         try:
             col.repair_settings()  # in memory only when the profile cannot be written
             if col.db.read_only:
@@ -298,9 +310,13 @@ class Collection:
         return col
 
     @classmethod
-    def open_path(cls, path: str | Path) -> Collection:
+    def open_path(cls, path: str | Path, *, clock: TimeSource | None = None) -> Collection:
         """Open a database file directly (tests, benchmarks, backups)."""
-        return cls(Database.open(path))
+        return cls(Database.open(path), clock=clock)
+
+    def now(self) -> datetime:
+        """The current moment by this profile's clock (see `Collection.open`)."""
+        return self._time()
 
     def close(self) -> None:
         self.db.close()
@@ -466,7 +482,9 @@ class Collection:
     def clock(self) -> DayClock:
         if self._clock is None:
             s = self.settings()
-            self._clock = DayClock(local_zone(s["timezone"] or None), s["rollover_hour"])
+            self._clock = DayClock(
+                local_zone(s["timezone"] or None), s["rollover_hour"], source=self._time
+            )
         return self._clock
 
     @property
@@ -595,7 +613,7 @@ class Collection:
         from mastery.decks.check import load_decks
         from mastery.decks.importer import import_specs
 
-        now = now or utcnow()
+        now = now or self.now()
         with AnkiImport(self.media_dir, with_history=with_history, db=self.db) as anki:
             specs = [
                 spec
@@ -673,7 +691,7 @@ class Collection:
     ) -> list[ImportReport]:
         from mastery.decks.importer import import_specs
 
-        now = now or utcnow()
+        now = now or self.now()
         keys = [spec.key for spec in specs]
         with self.db.transaction() as conn, self.goals.recording(now, deck_keys=keys):
             reports = import_specs(conn, specs, to_ms(now))
@@ -703,7 +721,7 @@ class Collection:
 
     def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:
         """Every deck with today's New / Learning / Due counts (daily limits applied)."""
-        now = now or utcnow()
+        now = now or self.now()
         now_ms = to_ms(now)
         end_ms = to_ms(self.clock.next_day_start(now))
         new_left, review_left = self._limits_left(now)
@@ -839,7 +857,7 @@ class Collection:
     def retrievability(self, card: CardView, *, now: datetime | None = None) -> float | None:
         if card.state == CardState.NEW or card.stability is None:
             return None
-        return self.scheduler_for(card.deck_id).retrievability(_memory(card), now or utcnow())
+        return self.scheduler_for(card.deck_id).retrievability(_memory(card), now or self.now())
 
     def search_cards(
         self,
@@ -883,9 +901,9 @@ class Collection:
         for state in wanted.states:
             clauses.append(_IS_FILTERS[state])
             if state == "due":
-                params.append(to_ms(self.clock.next_day_start(now or utcnow())))
+                params.append(to_ms(self.clock.next_day_start(now or self.now())))
         if wanted.due_within is not None:
-            today = self.clock.day_of(now or utcnow())
+            today = self.clock.day_of(now or self.now())
             clauses.append(_IS_FILTERS["due"])
             ends = today + timedelta(days=wanted.due_within + 1)
             params.append(to_ms(self.clock.day_start(ends)))
@@ -907,10 +925,10 @@ class Collection:
             )
 
     def suspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
-        return self._set_suspended(list(card_ids), True, now or utcnow())
+        return self._set_suspended(list(card_ids), True, now or self.now())
 
     def unsuspend(self, card_ids: Iterable[int], *, now: datetime | None = None) -> int:
-        return self._set_suspended(list(card_ids), False, now or utcnow())
+        return self._set_suspended(list(card_ids), False, now or self.now())
 
     def _set_suspended(self, ids: list[int], on: bool, now: datetime) -> int:
         if not ids:
@@ -933,7 +951,7 @@ class Collection:
 
     def bury(self, card_id: int, *, now: datetime | None = None) -> datetime:
         """Hide a card until the learner's next day; returns when it comes back."""
-        now = now or utcnow()
+        now = now or self.now()
         until = self.clock.next_day_start(now)
         with self.db.transaction() as conn:
             row = conn.execute("SELECT buried_until FROM card WHERE id = ?", (card_id,)).fetchone()
@@ -966,7 +984,7 @@ class Collection:
 
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
         """What is left to review today (daily limits applied)."""
-        now = now or utcnow()
+        now = now or self.now()
         new_left, review_left = self._limits_left(now)
         deck_sql = " AND deck_id = :deck" if deck_id is not None else ""
         params = {
@@ -999,7 +1017,7 @@ class Collection:
     ) -> CardView | None:
         """The card to show next: due learning cards, then due reviews by due time, then new
         cards in deck order up to the daily limit; siblings of a card reviewed today wait."""
-        now = now or utcnow()
+        now = now or self.now()
         now_ms = to_ms(now)
         day_start = to_ms(self.clock.day_start(self.clock.day_of(now)))
         end_ms = to_ms(self.clock.next_day_start(now))
@@ -1046,7 +1064,7 @@ class Collection:
         self, *, now: datetime | None = None, deck_id: int | None = None
     ) -> datetime | None:
         """When the next card comes due after today's work is done (for "nothing due" screens)."""
-        now = now or utcnow()
+        now = now or self.now()
         deck_sql = " AND deck_id = ?" if deck_id is not None else ""
         params: list[Any] = [to_ms(now)] + ([deck_id] if deck_id is not None else [])
         row = self.conn.execute(
@@ -1060,7 +1078,7 @@ class Collection:
         """The four answer buttons with the interval each would give."""
         card = self.card(card_id)
         outcomes = self.scheduler_for(card.deck_id).outcomes(
-            _memory(card), now or utcnow(), seed=_seed(card)
+            _memory(card), now or self.now(), seed=_seed(card)
         )
         return [
             RatingChoice(r, Rating(r).label, o.interval, o.label)
@@ -1083,7 +1101,7 @@ class Collection:
             raise MasteryError(
                 f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
             )
-        now = now or utcnow()
+        now = now or self.now()
         found = self.conn.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
         if found is None:
             raise NotFoundError(f"no card {card_id}")
@@ -1394,7 +1412,7 @@ class Collection:
             raise MasteryError(
                 f"confidence must be 1-3 (unsure, fairly sure, certain), got {confidence}"
             )
-        now_ms = to_ms(now or utcnow())
+        now_ms = to_ms(now or self.now())
         row = self.conn.execute(
             "SELECT state, step, stability, difficulty, due, last_review, suspended "
             "FROM card WHERE id = ?",
@@ -1438,7 +1456,7 @@ class Collection:
 
     # ------------------------------------------------------------------ stats
     def stats(self, *, now: datetime | None = None) -> Stats:
-        now = now or utcnow()
+        now = now or self.now()
         clock = self.clock
         today = clock.day_of(now)
         start = to_ms(clock.day_start(today))
@@ -1474,7 +1492,7 @@ class Collection:
         """Consecutive learner's days with at least one review, up to today (or yesterday).
 
         Only scheduled reviews count: a cram session alone does not keep a streak alive."""
-        now = now or utcnow()
+        now = now or self.now()
         clock = self.clock
         today = clock.day_of(now)
         active: set[date] = set()
@@ -1506,7 +1524,12 @@ class Collection:
         from mastery import backup
 
         return backup.make_backup(
-            self.conn, self.db.path, self.backup_dir, kind="manual", now=now or utcnow(), dest=dest
+            self.conn,
+            self.db.path,
+            self.backup_dir,
+            kind="manual",
+            now=now or self.now(),
+            dest=dest,
         )
 
     def backups(self) -> list[Path]:
@@ -1522,7 +1545,7 @@ class Collection:
 
         if not self.setting("auto_backup"):
             return None
-        now = now or utcnow()
+        now = now or self.now()
         day = self.clock.day_of(now)
         if (self.backup_dir / f"daily-{day.isoformat()}.db").exists():
             return None

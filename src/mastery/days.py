@@ -8,7 +8,8 @@ scheduler agree with Anki across midnight and DST changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,30 @@ UTC = UTC
 
 
 def utcnow() -> datetime:
-    """The wall clock, for the edges only (CLI/TUI); the domain takes `now` as a parameter."""
+    """The wall clock. Only the default time source and the edges (CLI/TUI) read it; the domain
+    asks the profile's clock (`Collection.now()`), so a test or a replay sets time in one place."""
     return datetime.now(UTC)
+
+
+TimeSource = Callable[[], datetime]
+"""Where "now" comes from: `utcnow` in real use, a `FixedTime` in tests and replays."""
+
+
+class FixedTime:
+    """A time source that stands still until moved: give it to `Collection.open(clock=...)`."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = _aware(moment)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = _aware(moment)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.moment += delta
+        return self.moment
 
 
 def local_zone(name: str | None = None) -> tzinfo:
@@ -41,6 +64,11 @@ class DayClock:
 
     zone: tzinfo = UTC
     rollover_hour: int = 4
+    source: TimeSource = field(default=utcnow, compare=False, repr=False)
+
+    def now(self) -> datetime:
+        """The current moment from the profile's time source (the one clock of issue 10)."""
+        return self.source()
 
     def __post_init__(self) -> None:
         if not 0 <= self.rollover_hour <= 23:
