@@ -81,6 +81,37 @@ def test_json_integers_are_bounded_without_converting_thousands_of_digits() -> N
     assert "must be from" in refused(limits.loads_json, str(limits.INT_MAX + 1), source="x")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Numbers next to strings whose contents look like numbers (hex ids) are still checked,
+        # and a string with an escaped quote cannot hide a number behind a misplaced boundary.
+        f'{{"id": "{"0" * 64}", "n": {limits.INT_MAX + 1}}}',
+        '{"id": "9e1234abc", "x": 1e999}',
+        f'{{"a": "say \\"hi", "b": "{"1" * 30}", "n": {"9" * 30}}}',
+        f'["\\"", {"9" * 30}, "\\""]',
+    ],
+)
+def test_json_numbers_beside_number_like_strings_are_still_checked(text: str) -> None:
+    refused(limits.loads_json, text, source="x")
+
+
+def test_number_like_strings_are_just_strings() -> None:
+    text = f'{{"id": "{"0" * 64}", "hex": "9e1234", "n": 3, "f": 2.5}}'
+    assert limits.loads_json(text, source="x") == {
+        "id": "0" * 64,
+        "hex": "9e1234",
+        "n": 3,
+        "f": 2.5,
+    }
+
+
+def test_brackets_in_strings_do_not_hide_depth() -> None:
+    deep = '{"s": "' + "[" * 10 + '", "v": ' + "[" * 65 + "]" * 65 + "}"
+    assert "nested more than 64" in refused(limits.loads_json, deep, source="x")
+    assert limits.loads_json('{"s": "' + "[" * 200 + '"}', source="x") == {"s": "[" * 200}
+
+
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1e999", "[-1e400]"])
 def test_json_numbers_are_finite(text: str) -> None:
     refused(limits.loads_json, text, source="x")
