@@ -147,6 +147,27 @@ def test_review_refuses_an_empty_or_unknown_deck_before_the_app_opens(
     ]
 
 
+def test_a_command_counts_and_says_in_n_days_by_one_clock(capsys, monkeypatch, write_deck) -> None:
+    """The CLI opens the profile with its one clock (`cli.common.wall_clock`), so what a
+    command counts as "today" and the "in N days" it prints agree, whatever the machine's date."""
+    from datetime import timedelta
+
+    from conftest import NOW
+    from mastery.collection import Collection
+    from mastery.days import FixedTime
+
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    with Collection.open(bundled=False, clock=FixedTime(NOW)) as col:
+        card = col.next_card()
+        assert card is not None
+        col.answer(card.id, 3)
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW + timedelta(minutes=5))
+    code, out, _ = run(capsys, "stats", "--json")
+    assert code == 0 and json.loads(out)["reviews_today"] == 1
+    code, out, _ = run(capsys, "stats")
+    assert "Reviews today: 1 " in out and "Next due: 2026-11-21T10:10:00+00:00 (in 5m)" in out
+
+
 def test_card_show_by_ref_and_number(capsys, write_deck) -> None:
     run(capsys, "import", str(write_deck(DECK)))
     code, out, _ = run(capsys, "card", "show", "--json", "demo/one")
