@@ -156,7 +156,7 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
     goal: int | str | None = None
     if args.goal:
         goal = ref_number(args.goal) or args.goal
-    if args.limit is not None and args.limit < 1:  # a negative LIMIT is "no limit" to SQLite
+    if args.limit is not None and args.limit < 1:  # search would still stop after one hit
         raise MasteryError(f"--limit must be 1 or more, not {args.limit}")
     hits = journal.search(
         " ".join(args.words) if action == "search" else None,
