@@ -37,6 +37,15 @@ HEADLESS = [
     "mastery.scheduler",
     "mastery.settings",
     "mastery.stats",
+    # The CLI's modules, each on its own: a command group may import textual only inside the
+    # handler that opens the app, so `mastery decks` never pays for it.
+    "mastery.cli.main",
+    "mastery.cli.common",
+    *sorted(
+        f"mastery.cli.commands.{p.stem}"
+        for p in (ROOT / "src" / "mastery" / "cli" / "commands").glob("*.py")
+        if p.stem != "__init__"
+    ),
 ]
 
 
@@ -93,6 +102,19 @@ def _contract(name_start: str) -> dict[str, Any]:
     contracts = config["tool"]["importlinter"]["contracts"]
     [contract] = [c for c in contracts if c["name"].startswith(name_start)]
     return contract
+
+
+def test_cli_command_groups_are_kept_apart() -> None:
+    """Each `cli/commands/<group>.py` reads on its own: the groups never import each other
+    (shared helpers live in cli/common.py) and never import cli/main.py, which imports them."""
+    independent = _contract("CLI command groups are independent")
+    assert independent["type"] == "independence"
+    assert independent["modules"] == ["mastery.cli.commands.*"]
+    layers = _contract("CLI layers:")
+    assert layers["containers"] == ["mastery.cli"]
+    assert layers["layers"] == ["main", "commands", "common"] and layers["exhaustive"] is True
+    groups = {p.stem for p in (ROOT / "src" / "mastery" / "cli" / "commands").glob("*.py")}
+    assert len(groups - {"__init__"}) >= 10, "the CLI's command groups moved elsewhere?"
 
 
 def test_import_contracts_cover_every_domain_module() -> None:

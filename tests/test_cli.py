@@ -107,6 +107,67 @@ def test_deck_fmt_writes_explicit_ids_keeping_progress(capsys, write_deck) -> No
     assert run(capsys, "deck", "fmt", "--check", str(path))[0] == 0
 
 
+def test_deck_fmt_of_a_file_that_is_not_utf8_is_one_line_and_leaves_it(capsys, tmp_path) -> None:
+    path = tmp_path / "latin1.toml"
+    data = 'id = "demo"\nname = "Caf\xe9"\n[[cards]]\nfront = "Q"\nback = "A"\n'.encode("latin-1")
+    path.write_bytes(data)
+    for args in (("deck", "fmt", str(path)), ("deck", "fmt", "--check", str(path))):
+        code, out, err = run(capsys, *args)
+        assert (code, out) == (2, ""), args
+        assert err == f"mastery: error: {path}: not UTF-8 text (byte 23)\n", args
+    assert path.read_bytes() == data
+
+
+def test_deck_fmt_missing_or_not_toml_is_one_line(capsys, tmp_path, write_deck) -> None:
+    code, out, err = run(capsys, "deck", "fmt", str(tmp_path / "nope.toml"))
+    assert (code, out) == (2, "") and "nope.toml" in err and len(err.splitlines()) == 1
+    csv = write_deck("front,back\nQ,A\n", "deck.csv")
+    code, _, err = run(capsys, "deck", "fmt", str(csv))
+    assert (code, err) == (2, f"mastery: error: {csv}: deck fmt works on .toml deck files only\n")
+
+
+def test_review_refuses_an_empty_or_unknown_deck_before_the_app_opens(
+    capsys, monkeypatch, write_deck
+) -> None:
+    import mastery.tui.app
+
+    opened: list[dict[str, object]] = []
+    monkeypatch.setattr(mastery.tui.app, "run_app", lambda col, **kw: opened.append(kw))
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    for deck in ("", " ", "nope"):
+        code, out, err = run(capsys, "review", "--deck", deck)
+        assert (code, out) == (2, ""), deck
+        assert err == f"mastery: error: no deck {deck!r}; see `mastery decks`\n"
+    assert opened == []
+    assert run(capsys, "review", "--deck", "demo")[0] == 0
+    assert run(capsys, "review")[0] == 0
+    assert opened == [
+        {"start_review": True, "deck_key": "demo"},
+        {"start_review": True, "deck_key": None},
+    ]
+
+
+def test_a_command_counts_and_says_in_n_days_by_one_clock(capsys, monkeypatch, write_deck) -> None:
+    """The CLI opens the profile with its one clock (`cli.common.wall_clock`), so what a
+    command counts as "today" and the "in N days" it prints agree, whatever the machine's date."""
+    from datetime import timedelta
+
+    from conftest import NOW
+    from mastery.collection import Collection
+    from mastery.days import FixedTime
+
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    with Collection.open(bundled=False, clock=FixedTime(NOW)) as col:
+        card = col.next_card()
+        assert card is not None
+        col.answer(card.id, 3)
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW + timedelta(minutes=5))
+    code, out, _ = run(capsys, "stats", "--json")
+    assert code == 0 and json.loads(out)["reviews_today"] == 1
+    code, out, _ = run(capsys, "stats")
+    assert "Reviews today: 1 " in out and "Next due: 2026-11-21T10:10:00+00:00 (in 5m)" in out
+
+
 def test_card_show_by_ref_and_number(capsys, write_deck) -> None:
     run(capsys, "import", str(write_deck(DECK)))
     code, out, _ = run(capsys, "card", "show", "--json", "demo/one")

@@ -199,6 +199,18 @@ def test_open_checks_the_mentee_before_the_screen(capsys, monkeypatch, shared) -
     ]
 
 
+def test_open_refuses_an_empty_mentee_name_before_the_screen(capsys, monkeypatch, shared) -> None:
+    import mastery.tui.app
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(mastery.tui.app, "run_app", lambda col, **kw: calls.append(kw))
+    for name in ("", "  "):
+        code, out, err = run(capsys, "bo", "mentor", "open", name)
+        assert (code, out) == (2, "")
+        assert err == "mastery: error: which mentee? give their name (see `mastery mentor list`)\n"
+    assert calls == []
+
+
 def test_unknown_mentee_and_target_are_one_line_errors(capsys, shared) -> None:
     for args in (
         ("show", "Nobody"),

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW
-from mastery import cli as cli_module
 from mastery import db, paths
+from mastery.cli import common as cli_common
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.errors import (
@@ -121,13 +121,13 @@ def test_cli_says_once_that_it_waits_then_succeeds(
     # The other command finishes only once this one has said it waits (no race with the
     # clock on a loaded machine).
     release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
-    said = cli_module._say_waiting
+    said = cli_common.say_waiting
 
     def say_then_release() -> None:
         said()
         release.start()
 
-    monkeypatch.setattr(cli_module, "_say_waiting", say_then_release)
+    monkeypatch.setattr(cli_common, "say_waiting", say_then_release)
     try:
         code, _, err = cli(capsys, "journal", "add", "learnt about locks")
     finally:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from mastery.decks.apkg import APKG_SUFFIXES, read_apkg
 from mastery.decks.csv import read_csv_deck
-from mastery.decks.format import read_toml_deck
+from mastery.decks.format import format_deck, read_toml_deck
 from mastery.decks.spec import DeckSpec, Problem, first_problem
-from mastery.errors import DeckFormatError
+from mastery.errors import DeckFormatError, MasteryError
+from mastery.files import write_atomic
+from mastery.limits import read_text_bounded
 
 TOML_SUFFIXES = (".toml",)
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -25,7 +27,7 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 # this before reading it. Far more than any real deck (100,000 cards of 1 KiB is 100 MiB).
 MAX_DECK_FILE_BYTES = 256 * 1024 * 1024
 
-__all__ = ["check_deck", "load_deck", "load_decks", "main"]
+__all__ = ["check_deck", "format_deck_file", "load_deck", "load_decks", "main"]
 
 
 def load_deck(path: Path | str) -> DeckSpec:
@@ -62,6 +64,25 @@ def check_deck(path: Path | str) -> list[Problem]:
         return []
     _, problems = _read(Path(path))
     return sorted(problems, key=lambda p: p.line or 0)
+
+
+def format_deck_file(path: Path | str, *, write: bool) -> bool:
+    """Whether a ``.toml`` deck file lacks explicit card ids (``mastery deck fmt``); with
+    `write`, they are written in (atomically, so an interrupted run leaves the old file).
+
+    The file is read like any outside input (bounded, UTF-8), so a huge or binary file is one
+    `InputError` line; a deck with problems is a `DeckFormatError` (see `format_deck`).
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TOML_SUFFIXES:
+        raise MasteryError(f"{path}: deck fmt works on .toml deck files only")
+    text = read_text_bounded(path, MAX_DECK_FILE_BYTES)
+    new = format_deck(text, str(path))
+    if new == text:
+        return False
+    if write:
+        write_atomic(path, new)
+    return True
 
 
 def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:

@@ -1,0 +1,155 @@
+"""`mastery import`, `mastery decks` and `mastery deck check|fmt|export`: decks in and out.
+
+`deck check` and `deck fmt` work on files alone, without opening a profile, so a deck
+maintainer's CI needs no profile; `deck check` exits 1 on problems, as linters do.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery.cli.common import json_flag, open_profile, print_json, table, with_profile
+from mastery.files import write_atomic
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+
+def register(sub: Any) -> None:
+    """`import`, `decks` and `deck` with its actions."""
+    p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "--with-history",
+        action="store_true",
+        help="Anki packages: bring the review history and reschedule from it",
+    )
+    json_flag(p)
+    p.set_defaults(run=with_profile(_import))
+
+    p = sub.add_parser("decks", help="list decks with today's counts")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_decks))
+
+    deck = sub.add_parser("deck", help="work on deck files").add_subparsers(
+        dest="deck_command", metavar="ACTION", required=True
+    )
+    p = deck.add_parser("check", help="validate deck files (exit 1 on problems)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    json_flag(p)
+    p.set_defaults(run=_deck_check)
+    p = deck.add_parser("fmt", help="write explicit card ids into deck files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "--check", action="store_true", help="only report files that would change (exit 1 if any)"
+    )
+    p.set_defaults(run=_deck_fmt)
+
+    p = deck.add_parser("export", help="write a deck of this profile as a TOML deck file")
+    p.add_argument("deck", metavar="DECK", help="the deck id")
+    p.add_argument("--to", required=True, metavar="FILE", dest="to")
+    p.set_defaults(run=_deck_export)
+
+
+def _import(col: Collection, args: argparse.Namespace) -> int:
+    reports = col.import_files(args.files, with_history=args.with_history)
+    if args.json:
+        print_json(
+            [
+                {
+                    **r.to_dict(),
+                    **(
+                        {"history_cards": r.history_cards, "history_reviews": r.history_reviews}
+                        if args.with_history
+                        else {}
+                    ),
+                }
+                for r in reports
+            ]
+        )
+        return 0
+    table(
+        ["deck", "added", "updated", "unchanged", "suspended", "restored"],
+        [[r.deck_key, r.added, r.updated, r.unchanged, r.suspended, r.restored] for r in reports],
+    )
+    if args.with_history:
+        cards = sum(r.history_cards for r in reports)
+        answers = sum(r.history_reviews for r in reports)
+        print(
+            f"review history: {answers} answers replayed onto {cards} cards"
+            if cards
+            else "review history: nothing new to replay"
+        )
+    return 0
+
+
+def _decks(col: Collection, args: argparse.Namespace) -> int:
+    decks = col.decks()
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": d.key,
+                    "name": d.name,
+                    "version": d.version,
+                    "cards": d.total,
+                    "new": d.new,
+                    "learning": d.learning,
+                    "due": d.due,
+                    "suspended": d.suspended,
+                }
+                for d in decks
+            ]
+        )
+        return 0
+    if not decks:
+        print("No decks yet. Import one with: mastery import FILE.toml")
+        return 0
+    table(
+        ["id", "name", "cards", "new", "learning", "due"],
+        [[d.key, d.name, d.total, d.new, d.learning, d.due] for d in decks],
+    )
+    return 0
+
+
+def _deck_check(args: argparse.Namespace) -> int:
+    from mastery import decks
+
+    problems = [p for f in args.files for p in decks.check_deck(Path(f))]
+    if args.json:
+        print_json([{"path": p.path, "line": p.line, "reason": p.reason} for p in problems])
+    else:
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{len(args.files)} deck file(s) OK")
+    return 1 if problems else 0
+
+
+def _deck_fmt(args: argparse.Namespace) -> int:
+    from mastery import decks
+
+    changed = 0
+    for name in args.files:
+        path = Path(name)
+        if decks.format_deck_file(path, write=not args.check):
+            changed += 1
+            print(
+                f"{path}: would write explicit card ids"
+                if args.check
+                else f"{path}: wrote explicit card ids"
+            )
+    if not changed:
+        print(f"{len(args.files)} deck file(s) already have explicit ids")
+    return 1 if (args.check and changed) else 0
+
+
+def _deck_export(args: argparse.Namespace) -> int:
+    """Opens the profile only to read the deck; the file is written after it is closed."""
+    with open_profile(args) as col:
+        text = col.export_deck(args.deck)
+    write_atomic(Path(args.to), text)
+    print(f"Wrote deck {args.deck} to {args.to}")
+    return 0

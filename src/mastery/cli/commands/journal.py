@@ -1,0 +1,252 @@
+"""`mastery journal ...`: write entries (text, stdin or $EDITOR), find, show, export, import."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery.cli.common import json_flag, print_feedback, print_json, with_profile
+from mastery.errors import MasteryError
+from mastery.files import write_atomic
+from mastery.limits import ref_number
+from mastery.text import safe_line, safe_text
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+
+def register(sub: Any) -> None:
+    """`journal` with its actions; `list`, `search` and `export` share the filters."""
+    journal = sub.add_parser("journal", help="the learning journal: write, find, export")
+    actions = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
+        p.add_argument("--goal", metavar="GOAL", help="goal number or the start of its title")
+        vis = p.add_mutually_exclusive_group()
+        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility")
+        vis.add_argument("--private", action="store_const", const="private", dest="visibility")
+        p.add_argument(
+            "--when",
+            metavar="PHRASE",
+            help='"last week", "since 2026-10-01", "in march", "last 30 days"',
+        )
+        p.add_argument("--limit", type=int, metavar="N")
+        json_flag(p)
+
+    p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
+    p.add_argument("text", nargs="?", help="the entry; without it, stdin or $EDITOR")
+    p.add_argument(
+        "--prompt", metavar="KEY", help="start from a prompt (see `mastery journal prompts`)"
+    )
+    p.add_argument("--date", metavar="DATE", help='"yesterday", "last friday", "2026-11-02"')
+    p.add_argument("--title")
+    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
+    p.add_argument("--goal", action="append", dest="goals", metavar="GOAL")
+    p.add_argument(
+        "--shared",
+        action="store_const",
+        const="shared",
+        dest="visibility",
+        default="private",
+        help="share with your mentor (entries are private by default)",
+    )
+    json_flag(p)
+    p.set_defaults(run=with_profile(_add))
+    p = actions.add_parser("list", help="entries, newest first")
+    filters(p)
+    p.set_defaults(run=with_profile(_find))
+    p = actions.add_parser("show", help="one entry")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_show))
+    p = actions.add_parser("search", help="find entries; every word must match")
+    p.add_argument("words", nargs="*", metavar="WORD")
+    filters(p)
+    p.set_defaults(run=with_profile(_find))
+    p = actions.add_parser("export", help="export entries as Markdown")
+    p.add_argument("--to", metavar="FILE", help="one Markdown file (default: stdout)")
+    p.add_argument("--dir", metavar="FOLDER", help="one file per entry, with front matter")
+    filters(p)
+    p.set_defaults(run=with_profile(_find))
+    p = actions.add_parser("import", help="import Markdown exported by Mastery")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of .md files")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_import))
+    p = actions.add_parser("prompts", help="the prompts you can start an entry from")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_prompts))
+
+
+def _add(col: Collection, args: argparse.Namespace) -> int:
+    journal = col.journal
+    body = args.text
+    if body is None:
+        template = journal.template(args.prompt) if args.prompt else ""
+        body = _read_stdin() if not sys.stdin.isatty() else _edit_text(template)
+    entry = journal.add(
+        body,
+        day=args.date,
+        title=args.title or "",
+        tags=args.tags or (),
+        goals=args.goals or (),
+        prompt=args.prompt,
+        visibility=args.visibility,
+    )
+    if args.json:
+        print_json(entry.to_dict())
+    else:
+        print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}")
+    return 0
+
+
+def _show(col: Collection, args: argparse.Namespace) -> int:
+    """One entry and the mentor's comments on it, which are then marked read."""
+    entry = col.journal.get(args.ref)
+    comments = col.mentor.comments_for_entry(entry.uid)
+    if args.json:
+        print_json({**entry.to_dict(), "feedback": [c.to_dict() for c in comments]})
+    else:
+        print(
+            safe_line(
+                f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
+                + (f"  prompt: {entry.prompt}" if entry.prompt else "")
+            )
+        )
+        if entry.tags:
+            print("tags: " + safe_line(" ".join(entry.tags)))
+        if entry.goals:
+            print("goals: " + safe_line("; ".join(entry.goals)))
+        print(safe_text(f"\n# {entry.title}\n\n{entry.body}"))
+        print_feedback(comments)
+    col.mentor.mark_read([c.uid for c in comments])
+    return 0
+
+
+def _prompts(col: Collection, args: argparse.Namespace) -> int:
+    prompts = col.journal.prompts()
+    if args.json:
+        print_json([p.to_dict() for p in prompts])
+    else:
+        for prompt in prompts:
+            print(f"{prompt.key}: {prompt.name} — {prompt.description}")
+            for question in prompt.questions:
+                print(f"    - {question}")
+    return 0
+
+
+def _import(col: Collection, args: argparse.Namespace) -> int:
+    summary = col.journal.import_markdown([Path(p) for p in args.paths])
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        print(f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged")
+        for note in summary.notes:
+            print(f"note: {note}")
+    return 0
+
+
+def _find(col: Collection, args: argparse.Namespace) -> int:
+    """`list`, `search` and `export`: the same filters, then printed, or written as Markdown."""
+    journal = col.journal
+    action = args.journal_command
+    goal: int | str | None = None
+    if args.goal:
+        goal = ref_number(args.goal) or args.goal
+    if args.limit is not None and args.limit < 1:  # search would still stop after one hit
+        raise MasteryError(f"--limit must be 1 or more, not {args.limit}")
+    hits = journal.search(
+        " ".join(args.words) if action == "search" else None,
+        tag=args.tags,
+        goal=goal,
+        visibility=args.visibility,
+        when=args.when,
+        limit=args.limit,
+    )
+    if action == "export":
+        entries = [h.entry for h in hits]
+        if args.dir:
+            written = journal.export_files(args.dir, entries)
+            print(f"Wrote {len(written)} entries to {args.dir}")
+        elif args.to:
+            write_atomic(Path(args.to), journal.export_markdown(entries))
+            print(f"Wrote {len(entries)} entries to {args.to}")
+        else:
+            sys.stdout.write(journal.export_markdown(entries))
+        return 0
+    if args.json:
+        print_json(
+            [h.to_dict() for h in hits] if action == "search" else [h.entry.to_dict() for h in hits]
+        )
+        return 0
+    if not hits:
+        print(
+            "No entries match."
+            if action == "search" or args.when or args.tags
+            else 'No entries yet. Write one with: mastery journal add "What I learned..."'
+        )
+        return 0
+    mark = _highlighter()
+    for hit in hits:
+        e = hit.entry
+        flags = " [shared]" if e.shared else ""
+        tags = safe_line("  #" + " #".join(e.tags)) if e.tags else ""
+        print(f"{e.day.isoformat()}  {e.uid}  {mark(e.title, hit.title_spans)}{flags}{tags}")
+        for snippet, spans in hit.highlights:
+            print(f"    {mark(snippet, spans)}")
+    return 0
+
+
+def _highlighter() -> Callable[[str, list[tuple[int, int]]], str]:
+    """Marks matches in reverse video on a terminal, with *asterisks* when piped."""
+    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("*", "*")
+
+    def mark(text: str, spans: list[tuple[int, int]]) -> str:
+        out, last = [], 0
+        for a, b in sorted(spans):  # text from files is escaped piece by piece, marks kept
+            out += [safe_line(text[last:a]), start, safe_line(text[a:b]), end]
+            last = b
+        out.append(safe_line(text[last:]))
+        return "".join(out)
+
+    return mark
+
+
+def _edit_text(template: str) -> str:
+    """Open $EDITOR (or $VISUAL, else vi) on a temporary file holding `template`."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w+", suffix=".md", delete=False, encoding="utf-8") as fh:
+        fh.write(template)
+        name = fh.name
+    try:
+        result = subprocess.run([*shlex.split(editor), name], check=False)
+        if result.returncode != 0:
+            raise MasteryError(
+                f"the editor ({editor}) exited with status {result.returncode}; nothing saved"
+            )
+        from mastery.limits import MAX_TEXT_BYTES, read_text_bounded
+
+        return read_text_bounded(name, MAX_TEXT_BYTES, source="the edited entry")
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _read_stdin() -> str:
+    """An entry piped in, refused (one line) beyond the size a journal file may have."""
+    from mastery.errors import InputError
+    from mastery.limits import MAX_TEXT_BYTES
+
+    text = sys.stdin.read(MAX_TEXT_BYTES + 1)
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(
+            "stdin", None, f"the entry is too large (at most {MAX_TEXT_BYTES} characters)"
+        )
+    return text

@@ -1,0 +1,144 @@
+"""`mastery optimize` and `mastery workload`: FSRS fitted to your reviews, and what a desired
+retention costs. Both run in `mastery.optimize`, the one module that imports the optimizer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from mastery import present
+from mastery.cli.common import json_flag, print_json, table, with_profile
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+
+def register(sub: Any) -> None:
+    """`optimize` and `workload`."""
+    p = sub.add_parser("optimize", help="fit FSRS to your own reviews (log loss before/after)")
+    p.add_argument("--deck", metavar="DECK", help="fit one deck's reviews, for that deck only")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="use the fitted weights (only if they predict your reviews better)",
+    )
+    p.add_argument(
+        "--reschedule",
+        action="store_true",
+        help="with --apply: recompute every studied card's schedule with them",
+    )
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="go back to FSRS's defaults (for --deck: to the profile's weights)",
+    )
+    json_flag(p)
+    p.set_defaults(run=with_profile(_optimize))
+
+    p = sub.add_parser("workload", help="reviews per day and knowledge kept at each retention")
+    p.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_workload))
+
+
+def _optimize(col: Collection, args: argparse.Namespace) -> int:
+    """Fit, compare log loss and RMSE, and with `--apply` keep the weights only if better.
+    Progress goes to stderr, and only on a terminal."""
+    from mastery import optimize
+
+    if args.reset:
+        col.set_fsrs_parameters(None, deck_key=args.deck)
+        where = (
+            f"deck {args.deck} uses the profile's weights"
+            if args.deck
+            else "the profile uses FSRS's default weights"
+        )
+        print(json.dumps({"reset": args.deck or "profile"}) if args.json else f"Reset: {where}.")
+        return 0
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(fraction: float, what: str) -> None:
+        if show:
+            bar = "█" * int(fraction * 20)
+            print(f"\r{bar:<20} {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
+
+    result = optimize.optimize(col, args.deck, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    applied = rescheduled = 0
+    if args.apply and result.improved:
+        rescheduled = optimize.apply(col, result, reschedule=args.reschedule, progress=progress)
+        applied = 1
+        if show:
+            print(file=sys.stderr)
+    if args.json:
+        print_json({**result.to_dict(), "applied": bool(applied), "rescheduled": rescheduled})
+        return 0
+    print(
+        f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
+        f"({result.scope}) in {result.seconds:.2f} s"
+    )
+    table(
+        ["", "log loss", "RMSE"],
+        [
+            [
+                "weights in force",
+                f"{result.before_eval.log_loss:.4f}",
+                f"{result.before_eval.rmse:.2%}",
+            ],
+            [
+                "fitted weights",
+                f"{result.after_eval.log_loss:.4f}",
+                f"{result.after_eval.rmse:.2%}",
+            ],
+        ],
+    )
+    if not result.improved:
+        print("The fitted weights predict your reviews no better: your weights stay.")
+    elif applied:
+        print(
+            f"Applied to the {result.scope}."
+            + (
+                f" {rescheduled:,} cards rescheduled."
+                if args.reschedule
+                else " Cards keep their due dates until their next answer (--reschedule to redo them)."
+            )
+        )
+    else:
+        print(
+            "Lower is better. Run again with --apply to use them "
+            "(and --reschedule to redo due dates)."
+        )
+    return 0
+
+
+def _workload(col: Collection, args: argparse.Namespace) -> int:
+    """A simulated year at every third desired retention, the one in force marked."""
+    from mastery import optimize
+
+    points = optimize.workload(col, args.deck)
+    if args.json:
+        print_json([p.to_dict() for p in points])
+        return 0
+    shown = points[::3] + ([points[-1]] if (len(points) - 1) % 3 else [])
+    now_point = optimize.nearest(shown, col.setting("desired_retention"))
+    top = max(p.reviews_per_day for p in points) or 1
+    rows = []
+    for p in shown:
+        mark = " ◀ now" if p is now_point else ""
+        rows.append(
+            [
+                f"{p.retention:.2f}",
+                f"{p.reviews_per_day:.0f}",
+                f"{p.minutes_per_day:.0f}",
+                f"{p.knowledge:,.0f}",
+                present.bar(p.reviews_per_day / top) + mark,
+            ]
+        )
+    print(
+        f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):"
+    )
+    table(["retention", "reviews/day", "min/day", "cards known", ""], rows)
+    return 0
