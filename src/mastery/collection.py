@@ -2,7 +2,8 @@
 
 The CLI and the TUI reach everything through `Collection` and get plain dataclasses back
 (`mastery.model`), never live rows, so each can be tested without the other. As in Anki,
-the facade only opens the profile, owns its clock, and creates each service once; the work is done by the services, one noun each:
+the facade only opens the profile, owns its clock and creates each service once; the work is
+done by the services, one noun each:
 
 - `settings_store` (settings_store.py): settings and meta values;
 - `presets` (srs/presets.py): FSRS parameters and the schedulers built from them;
@@ -32,6 +33,9 @@ from mastery.cards import Cards
 from mastery.cram import Cram, CramQueue
 from mastery.days import DayClock, TimeSource, local_zone, utcnow
 from mastery.db import Database
+
+# decks/apkg.py stages an import's media here (apkg.MEDIA_STAGING; not imported: apkg is slow)
+_MEDIA_STAGING = ".media-import"
 
 # Re-exported for code written against the old layout (the result types now live in
 # mastery.model, the suspended values in mastery.states); new code imports them from there.
@@ -111,7 +115,8 @@ class Collection:
             col.repair_settings()  # in memory only when the profile cannot be written
             if col.db.read_only:
                 return col  # read commands work; bundled decks wait for a writable profile
-            col.library.recover_media()
+            if (path.parent / _MEDIA_STAGING).is_dir():  # an import was killed mid-way
+                col.library.recover_media()
             if created and bundled is False:
                 col.set_setting("load_bundled_decks", False)
             if bundled is not False and col.setting("load_bundled_decks"):

@@ -46,11 +46,10 @@ class Library:
         return self._col.db.path.parent / "media"
 
     def recover_media(self) -> None:
-        """Finish the media of an import killed mid-way (decks/apkg.py): one stat when none."""
-        if (self._col.db.path.parent / ".media-import").is_dir():  # apkg.MEDIA_STAGING
-            from mastery.decks.apkg import recover_media_imports
+        """Finish the media of an import killed mid-way (decks/apkg.py)."""
+        from mastery.decks.apkg import recover_media_imports
 
-            recover_media_imports(self.media_dir, self._col.db)
+        recover_media_imports(self.media_dir, self._col.db)
 
     # ------------------------------------------------------------------ importing
     def import_files(
