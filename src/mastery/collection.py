@@ -34,11 +34,8 @@ from mastery.cram import Cram, CramQueue
 from mastery.days import DayClock, TimeSource, local_zone, utcnow
 from mastery.db import Database
 
-# decks/apkg.py stages an import's media here (apkg.MEDIA_STAGING; not imported: apkg is slow)
-_MEDIA_STAGING = ".media-import"
-
-# Re-exported for code written against the old layout (the result types now live in
-# mastery.model, the suspended values in mastery.states); new code imports them from there.
+# Re-exported for code written against the old layout, where the result types lived here;
+# new code imports them from mastery.model.
 from mastery.model import CardInfo as CardInfo
 from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
@@ -62,6 +59,9 @@ if TYPE_CHECKING:
     from mastery.model import Answered, QueueCounts
     from mastery.scheduler import Scheduler
     from mastery.team import Team
+
+# decks/apkg.py stages an import's media here (apkg.MEDIA_STAGING; not imported: apkg is slow)
+_MEDIA_STAGING = ".media-import"
 
 
 class Collection:
