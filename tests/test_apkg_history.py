@@ -13,10 +13,11 @@ from textual.widgets import DataTable
 
 from conftest import NOW
 from mastery.cli import main
-from mastery.collection import CardView, Collection
+from mastery.collection import Collection
 from mastery.days import from_ms, to_ms
 from mastery.decks.csv import _guid_key
 from mastery.errors import DeckFormatError
+from mastery.model import CardView
 from mastery.scheduler import Memory, memory_from_reviews
 from mastery.tui.screens.card_info import CardInfoScreen
 

@@ -24,6 +24,7 @@ HEADLESS = [
     "mastery.decks",
     "mastery.decks.apkg",
     "mastery.decks.importer",
+    "mastery.decks.library",
     "mastery.mentor",
     "mastery.mentor_formats",
     "mastery.team",
@@ -134,3 +135,43 @@ def test_import_contracts_cover_every_domain_module() -> None:
     layers = _contract("Layers:")
     lowest = {f"mastery.{m.strip()}" for m in layers["layers"][-1].split(":")}
     assert lowest == domain and layers["exhaustive"] is True
+
+
+def test_the_importer_and_the_anki_reader_do_not_import_the_facade() -> None:
+    """The result types live in mastery.model, so the deck code that builds them needs no
+    `Collection` (the importer and collection.py used to import each other). Only the deck
+    library, a service the facade creates, names it (for its type)."""
+    importers = {m for m in _importers("mastery.collection") if m.startswith("decks/")}
+    assert importers == {"decks/library.py"}
+
+
+def _writers(table: str) -> set[str]:
+    """Modules whose SQL inserts, updates or deletes rows of `table`."""
+    write = re.compile(
+        rf"(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+{table}\b", re.IGNORECASE
+    )
+    return {
+        str(p.relative_to(ROOT / "src" / "mastery"))
+        for p in (ROOT / "src" / "mastery").rglob("*.py")
+        if write.search(p.read_text(encoding="utf-8"))
+    }
+
+
+def test_cards_and_review_logs_have_one_writer_each_besides_repair_and_schema() -> None:
+    """Answers, cram answers, undo and imported histories all write through storage/: a
+    schedule or log column cannot be filled one way here and another way there. The other
+    writers are deliberate: deck content (the importer), repair (`mastery check`), the
+    optimiser's reschedule, and the schema (migrations and the deck-refiling trigger). A new
+    writer belongs in storage/, or in this list with a reason."""
+    assert _writers("reviewlog") == {
+        "storage/reviews.py",
+        "check.py",
+        "migrations.py",
+        "models.py",
+    }
+    assert _writers("card") == {
+        "storage/cards.py",
+        "decks/importer.py",
+        "check.py",
+        "optimize.py",
+    }

@@ -17,10 +17,10 @@ from anki_package import synthetic_package
 from test_tui_helpers import SIZE, add_deck, make_app, screen_text
 
 from conftest import NOW
-from mastery import collection as collection_module
 from mastery import db
 from mastery.collection import Collection
 from mastery.decks import apkg
+from mastery.decks import library as library_module
 from mastery.errors import ConflictError
 
 CARDS = [("Capital of France?", "Paris"), ("Capital of Peru?", "Lima")]
@@ -149,9 +149,9 @@ def reviews(path: Path) -> list[tuple]:
 def test_history_import_commits_in_chunks_so_others_get_in(
     profile: Path, big_package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(collection_module, "HISTORY_CHUNK_CARDS", 5)
+    monkeypatch.setattr(library_module, "HISTORY_CHUNK_CARDS", 5)
     # Longer than SQLite's 100 ms between polls of a waiting writer: it surely gets in.
-    monkeypatch.setattr(collection_module, "HISTORY_CHUNK_PAUSE", 0.3)
+    monkeypatch.setattr(library_module, "HISTORY_CHUNK_PAUSE", 0.3)
     other = Collection.open_path(profile)
     card = other.card("geo/c1")
     real = apkg.replay_history
@@ -192,7 +192,7 @@ def test_killed_history_import_is_completed_by_importing_again(
     shutil.copyfile(profile, fresh)
     with Collection.open_path(fresh) as col:
         col.import_files([big_package], now=NOW, with_history=True)
-    monkeypatch.setattr(collection_module, "HISTORY_CHUNK_CARDS", 5)
+    monkeypatch.setattr(library_module, "HISTORY_CHUNK_CARDS", 5)
     real = apkg.replay_history
     calls: list[int] = []
 

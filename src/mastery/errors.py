@@ -135,3 +135,22 @@ class StoredValueError(MasteryError):
             f"the profile holds a {what} Mastery cannot read ({shown}); it was changed outside "
             "Mastery: restore a backup with `mastery backup --restore`"
         )
+
+
+class DamagedCardError(StoredValueError):
+    """A card's stored schedule holds a value no answer can start from (a state of 99, text
+    where a stability belongs): the file was edited outside Mastery. The answer is refused
+    before anything is written; `mastery check` repairs the card."""
+
+    def __init__(self, card_id: int, what: str, value: object) -> None:
+        self.card_id = card_id
+        self.what = what
+        self.value = value
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        MasteryError.__init__(
+            self,
+            f"card {card_id} has a {what} Mastery cannot use ({shown}); it was changed outside "
+            "Mastery: run `mastery check` to repair it",
+        )

@@ -91,7 +91,7 @@ def tokenize(line: str) -> list[Token]:
 # ----------------------------------------------------------------------------- cards
 @dataclass(frozen=True)
 class CardQuery:
-    """A card search, read: every part must hold (the SQL is `Collection._search_clauses`)."""
+    """A card search, read: every part must hold (the SQL is `Cards.search_clauses`)."""
 
     words: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()

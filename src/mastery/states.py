@@ -100,5 +100,10 @@ def is_mature(state: int | None, stability: float | None) -> bool:
     return state == CardState.REVIEW and stability is not None and stability >= MATURE_DAYS
 
 
+# `card.suspended`: why a card is out of the queue (0: it is not).
+SUSPENDED_NO = 0
+SUSPENDED_BY_USER = 1  # by the learner or as a leech
+SUSPENDED_LEFT_DECK = 2  # its card left the deck file; comes back if the card returns
+
 # SQL for "being learned, the first time or again after a lapse": `f"state {IN_LEARNING}"`.
 IN_LEARNING = f"IN ({CardState.LEARNING}, {CardState.RELEARNING})"

@@ -49,7 +49,8 @@ from mastery.team_formats import (
 )
 
 if TYPE_CHECKING:
-    from mastery.collection import Collection, ImportReport
+    from mastery.collection import Collection
+    from mastery.model import ImportReport
 
 TEAM_FILE = "team.toml"
 DECKS_DIR = "decks"

@@ -70,6 +70,10 @@ from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
 from mastery.errors import DeckFormatError, DiskFullError, MasteryError
 from mastery.states import LogKind, scheduled
+from mastery.storage import cards as card_rows
+from mastery.storage import reviews as review_log
+from mastery.storage.cards import Replayed
+from mastery.storage.reviews import LogEntry
 
 if TYPE_CHECKING:
     from mastery.db import Database
@@ -673,8 +677,8 @@ def replay_history(
                 f"WHERE d.key = ? AND c.key IN ({', '.join('?' * len(part))}) ORDER BY c.id",
                 [deck_key, *part],
             ).fetchall()
-    logs: list[tuple[Any, ...]] = []
-    cards: list[tuple[Any, ...]] = []
+    logs: list[LogEntry] = []
+    cards: list[Replayed] = []
     counts: dict[str, list[int]] = {}
     for (
         card_id,
@@ -717,59 +721,49 @@ def replay_history(
             assert after.due is not None  # an answer always schedules the card
             due_after = to_ms(after.due)
             logs.append(
-                (
-                    card_id,
-                    a.rating,
-                    a.reviewed_at,
-                    a.duration_ms,
-                    memory.state,
-                    after.state,
-                    memory.step,
-                    after.step,
-                    due,
-                    due_after,
-                    memory.stability,
-                    after.stability,
-                    memory.difficulty,
-                    after.difficulty,
-                    last,
-                    outcome.elapsed_days,
-                    outcome.scheduled_days,
-                    suspended,
+                LogEntry(
+                    card_id=card_id,
+                    rating=a.rating,
+                    reviewed_at=a.reviewed_at,
+                    duration_ms=a.duration_ms,
+                    kind=LogKind.REVIEW,
+                    confidence=None,
+                    state_before=memory.state,
+                    state_after=after.state,
+                    step_before=memory.step,
+                    step_after=after.step,
+                    due_before=due,
+                    due_after=due_after,
+                    stability_before=memory.stability,
+                    stability_after=after.stability,
+                    difficulty_before=memory.difficulty,
+                    difficulty_after=after.difficulty,
+                    last_review_before=last,
+                    elapsed_days=outcome.elapsed_days,
+                    scheduled_days=outcome.scheduled_days,
+                    suspended_before=suspended,
                 )
             )
             memory, due, last = after, due_after, a.reviewed_at
         cards.append(
-            (
-                memory.state,
-                memory.step,
-                memory.stability,
-                memory.difficulty,
-                due,
-                last,
-                memory.reps,
-                memory.lapses,
-                now_ms,
-                card_id,
+            Replayed(
+                state=memory.state,
+                step=memory.step,
+                stability=memory.stability,
+                difficulty=memory.difficulty,
+                due=due,
+                last_review=last,
+                reps=memory.reps,
+                lapses=memory.lapses,
+                updated_at=now_ms,
+                id=card_id,
             )
         )
         count = counts.setdefault(deck_key, [0, 0])
         count[0] += 1
         count[1] += len(answers)
-    if logs:
-        conn.executemany(
-            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
-            "state_before, state_after, step_before, step_after, due_before, due_after, "
-            "stability_before, stability_after, difficulty_before, difficulty_after, "
-            "last_review_before, elapsed_days, scheduled_days, suspended_before) "
-            f"VALUES (?, ?, ?, ?, '{LogKind.REVIEW}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            logs,
-        )
-        conn.executemany(
-            "UPDATE card SET state=?, step=?, stability=?, difficulty=?, due=?, last_review=?, "
-            "reps=?, lapses=?, updated_at=? WHERE id=?",
-            cards,
-        )
+    review_log.log_reviews(conn, logs)
+    card_rows.write_replayed(conn, cards)
     return {deck: (c[0], c[1]) for deck, c in counts.items()}
 
 

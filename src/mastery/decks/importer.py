@@ -11,9 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from mastery.collection import SUSPENDED_LEFT_DECK, ImportReport
 from mastery.decks.format import DeckSpec
 from mastery.errors import DeckFormatError
+from mastery.model import ImportReport
+from mastery.states import SUSPENDED_LEFT_DECK
 
 
 def import_specs(

@@ -9,8 +9,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from mastery import present as fmt
-from mastery.collection import CardView
 from mastery.errors import MasteryError
+from mastery.model import CardView
 from mastery.query import CARD_HELP
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from mastery import present as fmt
-from mastery.collection import CardInfo
+from mastery.model import CardInfo
 from mastery.states import CardState
 from mastery.tui.screens.base import MasteryScreen
 

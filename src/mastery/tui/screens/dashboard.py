@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Static
 
 from mastery import present as fmt
-from mastery.collection import DeckSummary, Stats
+from mastery.model import DeckSummary, Stats
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable

@@ -23,9 +23,9 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Markdown, Rule, Static
 
 from mastery import present as fmt
-from mastery.collection import CardView
 from mastery.cram import CramQueue
 from mastery.errors import ConflictError, DatabaseBusyError, MasteryError
+from mastery.model import CardView
 from mastery.states import Confidence, Rating
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar

@@ -1,0 +1,262 @@
+"""The profile's deck library: importing deck files and Anki packages, keeping the bundled
+decks current, listing decks with today's counts, exporting a deck, recovering media.
+
+Reading files is done without the database (`mastery.decks`, `decks/apkg.py`); writing the
+cards is the importer's (`decks/importer.py`). An import is one transaction: all its files, or
+(on any error) none. Anki review history (`with_history`) is replayed afterwards in chunks of
+whole cards, each its own transaction (`_replay_history`), so another window's answer waits
+for one chunk rather than the whole import, and a killed import leaves every card either
+replayed or untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery import paths
+from mastery.days import to_ms
+from mastery.errors import NotFoundError
+from mastery.model import CardView, DeckSummary, ImportReport
+from mastery.states import IN_LEARNING, CardState
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+# Imported review history is written in chunks of whole cards (`Library._replay_history`):
+# at most this many cards, about this long each, with this pause between.
+HISTORY_CHUNK_CARDS = 2000
+HISTORY_CHUNK_SECONDS = 0.5
+HISTORY_CHUNK_PAUSE = 0.05
+
+
+class Library:
+    """The decks of one profile."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    @property
+    def media_dir(self) -> Path:
+        """Where imported media files live: ``media/`` beside the profile's database."""
+        return self._col.db.path.parent / "media"
+
+    def recover_media(self) -> None:
+        """Finish the media of an import killed mid-way (decks/apkg.py)."""
+        from mastery.decks.apkg import recover_media_imports
+
+        recover_media_imports(self.media_dir, self._col.db)
+
+    # ------------------------------------------------------------------ importing
+    def import_files(
+        self,
+        files: Sequence[str | Path],
+        *,
+        now: datetime | None = None,
+        with_history: bool = False,
+    ) -> list[ImportReport]:
+        """Import deck files in one transaction: all of them, or (on any error) none.
+
+        Anki packages also bring their media files (into `media_dir`) and, `with_history`,
+        their review history, replayed through this profile's scheduler (decks/apkg.py) after
+        the decks, in chunks (`_replay_history`).
+        """
+        from mastery.decks.apkg import AnkiImport
+        from mastery.decks.check import load_decks
+        from mastery.decks.importer import import_specs
+
+        col = self._col
+        now = now or col.now()
+        with AnkiImport(self.media_dir, with_history=with_history, db=col.db) as anki:
+            specs = [
+                spec
+                for f in files
+                for spec in (anki.read(f) if anki.accepts(f) else load_decks(Path(f)))
+            ]
+            keys = [spec.key for spec in specs]  # linked to goals: their progress changes
+            with col.db.transaction() as conn, col.goals.recording(now, deck_keys=keys):
+                reports = import_specs(conn, specs, to_ms(now))
+                anki.record(conn)  # the commit says the staged media belong in media/
+        col.queue.forget()
+        if anki.history:
+            reports = self._replay_history(anki.history, reports, to_ms(now))
+        return reports
+
+    def _replay_history(
+        self,
+        history: dict[tuple[str, str], Any],
+        reports: list[ImportReport],
+        now_ms: int,
+    ) -> list[ImportReport]:
+        """Replay imported review history in chunks of whole cards, each its own transaction
+        of about `HISTORY_CHUNK_SECONDS`, with a pause between, so another window's answer
+        waits for one chunk, not the whole import (a 60k-card package takes ~20 s).
+
+        A chunk holds each of its cards' answers and new schedule, so a killed import leaves
+        every card either replayed or untouched; importing again replays only what is missing
+        (answers newer than a card's newest review)."""
+        from mastery.decks.apkg import replay_history
+
+        col = self._col
+        keys = list(history)
+        counts: dict[str, list[int]] = {}
+        size, at = HISTORY_CHUNK_CARDS, 0
+        while at < len(keys):
+            chunk = {key: history[key] for key in keys[at : at + size]}
+            started = time.monotonic()
+            with col.db.transaction() as conn:
+                done = replay_history(conn, chunk, col.scheduler_for, now_ms)
+            took = time.monotonic() - started
+            for deck, (cards, answers) in done.items():
+                count = counts.setdefault(deck, [0, 0])
+                count[0] += cards
+                count[1] += answers
+            at += size
+            # The next chunk aims at HISTORY_CHUNK_SECONDS (a slow machine: smaller chunks).
+            aimed = int(size * HISTORY_CHUNK_SECONDS / max(took, 0.001))
+            size = min(HISTORY_CHUNK_CARDS, max(50, aimed))
+            if at < len(keys):
+                time.sleep(HISTORY_CHUNK_PAUSE)  # SQLite's waiting writers poll: let one in
+        col.queue.forget()
+        return [
+            replace(r, history_cards=counts[r.deck_key][0], history_reviews=counts[r.deck_key][1])
+            if r.deck_key in counts
+            else r
+            for r in reports
+        ]
+
+    def import_specs(
+        self, specs: Sequence[Any], *, now: datetime | None = None
+    ) -> list[ImportReport]:
+        """Import already-read decks (`DeckSpec`s) in one transaction (or the caller's)."""
+        from mastery.decks.importer import import_specs
+
+        col = self._col
+        now = now or col.now()
+        keys = [spec.key for spec in specs]
+        with col.db.transaction() as conn, col.goals.recording(now, deck_keys=keys):
+            reports = import_specs(conn, specs, to_ms(now))
+        col.queue.forget()
+        return reports
+
+    def sync_bundled(self, *, now: datetime | None = None) -> list[ImportReport]:
+        """Import bundled decks that are new to this profile or have a newer version."""
+        from mastery.decks import load_deck
+
+        folder = paths.bundled_decks_dir()
+        if not folder.is_dir():
+            return []
+        col = self._col
+        seen: dict[str, str] = col.meta("bundled_versions") or {}
+        specs = []
+        for file in sorted(folder.glob("*.toml")):
+            spec = load_deck(file)
+            if seen.get(spec.key) != spec.version:
+                specs.append(spec)
+        if not specs:
+            return []
+        with col.db.transaction():  # the decks and the versions seen, together
+            reports = self.import_specs(specs, now=now)
+            seen.update({s.key: s.version for s in specs})
+            col.set_meta("bundled_versions", seen)
+        return reports
+
+    # ------------------------------------------------------------------ listing
+    def decks(self, *, now: datetime | None = None) -> list[DeckSummary]:
+        """Every deck with today's New / Learning / Due counts (daily limits applied)."""
+        col = self._col
+        conn = col.conn
+        now = now or col.now()
+        new_left, review_left = col.queue.limits_left(now)
+        visible = "(buried_until IS NULL OR buried_until <= :now)"
+        p = {
+            "now": to_ms(now),
+            "end": to_ms(col.clock.next_day_start(now)),
+            "new_left": new_left,
+        }
+        # Several small index-driven queries beat one GROUP BY over every card (dashboard_counts).
+        sizes = {
+            r["deck_id"]: (r["total"], r["suspended"])
+            for r in conn.execute(
+                "SELECT deck_id, count(*) AS total, sum(suspended != 0) AS suspended FROM card "
+                "GROUP BY deck_id"
+            )
+        }
+        learning = {
+            r["deck_id"]: r["n"]
+            for r in conn.execute(
+                "SELECT deck_id, count(*) AS n FROM card WHERE suspended = 0 "
+                f"AND state {IN_LEARNING} AND due < :end GROUP BY +deck_id",
+                p,
+            )
+        }
+        due = {
+            r["deck_id"]: r["n"]
+            for r in conn.execute(
+                "SELECT deck_id, count(*) AS n FROM card WHERE suspended = 0 "
+                f"AND state = {CardState.REVIEW} AND due < :end AND {visible} GROUP BY +deck_id",
+                p,
+            )
+        }
+        summaries = []
+        for r in conn.execute(
+            "SELECT id, key, name, description, version, tags, source FROM deck "
+            "ORDER BY name COLLATE NOCASE"
+        ):
+            total, suspended = sizes.get(r["id"], (0, 0))
+            new = conn.execute(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
+                f"AND state = {CardState.NEW} AND deck_id = :deck AND {visible} LIMIT :new_left)",
+                {**p, "deck": r["id"]},
+            ).fetchone()["n"]
+            summaries.append(
+                DeckSummary(
+                    id=r["id"],
+                    key=r["key"],
+                    name=r["name"],
+                    description=r["description"],
+                    version=r["version"],
+                    tags=tuple(r["tags"].split()),
+                    source=r["source"],
+                    total=total,
+                    new=new,
+                    learning=learning.get(r["id"], 0),
+                    due=min(due.get(r["id"], 0), review_left),
+                    suspended=suspended or 0,
+                )
+            )
+        return summaries
+
+    def deck(self, key_or_id: str | int, *, now: datetime | None = None) -> DeckSummary:
+        """One deck by its key or number; `NotFoundError` names the command that lists them."""
+        for deck in self.decks(now=now):
+            if str(deck.id) == str(key_or_id) or deck.key == key_or_id:
+                return deck
+        raise NotFoundError(f"no deck {key_or_id!r}; see `mastery decks`")
+
+    def deck_cards(self, deck_key: str) -> list[CardView]:
+        """Every card of a deck that is still in its file, in file order (for `deck export`)."""
+        deck = self.deck(deck_key)
+        return self._col.cards.select(
+            "WHERE c.deck_id = ? AND c.in_deck = 1 ORDER BY c.position", (deck.id,)
+        )
+
+    def export_deck(self, key: str) -> str:
+        """The deck as a TOML deck file (for contributing back to a team's folder).
+
+        Content only, as in any deck file: no review state, and no tags the scheduler added.
+        """
+        from mastery.decks import DeckSpec, dump_deck
+        from mastery.decks.importer import LOCAL_TAGS
+
+        deck = self.deck(key)
+        spec = DeckSpec(deck.key, deck.name, deck.description, deck.version, deck.tags, (), "")
+        rows = [
+            (c.key, c.front, c.back, tuple(t for t in c.tags if t not in LOCAL_TAGS))
+            for c in self.deck_cards(deck.key)
+        ]
+        return dump_deck(spec, rows)

@@ -1,0 +1,205 @@
+"""The plain results the facade hands out: cards, review logs, deck summaries, counts, reports.
+
+Frozen dataclasses, no database handle inside: the CLI, the TUI and tests get values they can
+keep, compare and print, never live rows. Kept apart from `collection.py` so the modules that
+build them (the services, the importer) need not import the facade, and the facade's callers
+need not import the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mastery.states import CardState, Rating
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A card as the learner sees it, with its schedule."""
+
+    id: int
+    deck_id: int
+    deck_key: str
+    deck_name: str
+    key: str
+    note_key: str
+    front: str
+    back: str
+    tags: tuple[str, ...]
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime | None
+    last_review: datetime | None
+    reps: int
+    lapses: int
+    suspended: bool
+    buried_until: datetime | None
+    in_deck: bool
+    position: int
+
+    @property
+    def ref(self) -> str:
+        """The stable reference `deck-id/card-id`, as written in the deck file."""
+        return f"{self.deck_key}/{self.key}"
+
+    @property
+    def state_name(self) -> str:
+        """The state's label; a number changed outside Mastery shows as such, not a traceback
+        (`mastery check` resets it)."""
+        try:
+            return CardState(self.state).label
+        except ValueError:
+            return f"invalid ({self.state!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLogView:
+    """One scheduled answer in a card's history (`card_info`), as the review log holds it."""
+
+    id: int
+    card_id: int
+    rating: int
+    reviewed_at: datetime
+    duration_ms: int
+    state_before: int
+    state_after: int
+    elapsed_days: int
+    scheduled_days: int
+    stability_after: float
+    difficulty_after: float
+    due_after: datetime
+
+    @property
+    def rating_name(self) -> str:
+        """The rating's label; a number changed outside Mastery shows as such (`mastery check`
+        removes the log)."""
+        try:
+            return Rating(self.rating).label
+        except ValueError:
+            return f"invalid ({self.rating!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    """A card, its scheduled answers oldest first, and its recall odds now (None if new)."""
+
+    card: CardView
+    history: list[ReviewLogView]
+    retrievability: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSummary:
+    """A deck with what is left to do today (limits applied) and its size."""
+
+    id: int
+    key: str
+    name: str
+    description: str
+    version: str
+    tags: tuple[str, ...]
+    source: str
+    total: int
+    new: int
+    learning: int
+    due: int
+    suspended: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """What is left to review today, daily limits applied (the numbers on the review bar)."""
+
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        """Every card left today."""
+        return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What an answer did: its review log, the card's new due time, and whether it became
+    a leech (the TUI says so)."""
+
+    log_id: int
+    card_id: int
+    rating: int
+    due: datetime
+    leech: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What one deck file did to the profile."""
+
+    deck_key: str
+    deck_name: str
+    source: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suspended: int = 0
+    restored: int = 0
+    history_cards: int = 0  # cards given Anki review history (import --with-history)
+    history_reviews: int = 0  # Anki answers replayed into the review log
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of `mastery import --json` (the CLI adds the history counts when there
+        are any)."""
+        return {
+            "deck": self.deck_key,
+            "name": self.deck_name,
+            "source": self.source,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "suspended": self.suspended,
+            "restored": self.restored,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The dashboard's figures: today's reviews and time, the streak, cards by state."""
+
+    reviews_today: int
+    reviews_total: int
+    time_today_ms: int
+    streak_days: int
+    cards_total: int
+    cards_new: int
+    cards_learning: int
+    cards_review: int
+    cards_suspended: int
+    due_today: QueueCounts
+    next_due: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of `mastery stats --json`'s summary."""
+        return {
+            "reviews_today": self.reviews_today,
+            "reviews_total": self.reviews_total,
+            "time_today_s": round(self.time_today_ms / 1000, 1),
+            "streak_days": self.streak_days,
+            "cards": {
+                "total": self.cards_total,
+                "new": self.cards_new,
+                "learning": self.cards_learning,
+                "review": self.cards_review,
+                "suspended": self.cards_suspended,
+            },
+            "due_today": {
+                "new": self.due_today.new,
+                "learning": self.due_today.learning,
+                "review": self.due_today.review,
+            },
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+        }

@@ -1,0 +1,145 @@
+"""The profile's stored settings and meta values: the `setting` table behind `Collection`.
+
+`settings.py` says what each setting may hold; this service reads and writes them for one
+open profile. Settings are read on the review hot path, so they are cached until something
+changes them (`Collection.reload_settings` forgets every cache built from them: schedulers,
+the day clock, today's counts). Meta values are internal values kept in the same table under
+a leading "_" (bundled deck versions, pairing ids), never shown as settings.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from mastery import settings as settings_mod
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+
+class SettingsStore:
+    """One profile's settings, validated on every write, cached for reads."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+        self._values: dict[str, Any] | None = None
+        # One line per stored setting found invalid (and replaced by its default) since the
+        # profile was opened, for the CLI (stderr) and the TUI (a notification) to show once.
+        self.warnings: list[str] = []
+
+    def current(self) -> dict[str, Any]:
+        """The cached settings themselves: read on the review hot path, so never copied."""
+        if self._values is None:
+            values, problems = settings_mod.load(self._rows())
+            for problem in problems:
+                self.warn(problem.message)
+            self._values = values
+        return self._values
+
+    def _rows(self) -> list[tuple[str, str]]:
+        rows = self._col.conn.execute("SELECT key, value FROM setting")
+        return [(r["key"], r["value"]) for r in rows]
+
+    def forget(self) -> None:
+        """Read the settings again on next use (another connection may have changed them)."""
+        self._values = None
+
+    def warn(self, message: str) -> None:
+        """Keep a warning about a stored value, once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def get(self, key: str) -> Any:
+        """One setting's value; `SettingError` for a name that is not a setting."""
+        if key not in settings_mod.SETTINGS:
+            raise settings_mod.SettingError(f"unknown setting {key!r}")
+        return self.current()[key]
+
+    def set(self, key: str, value: Any) -> Any:
+        """Validate and store one setting; returns the stored value."""
+        value = settings_mod.coerce(key, value)
+        if key == "fsrs_parameters":
+            self._col.presets.check(value)
+        with self._col.db.transaction() as conn:
+            _put(conn, key, settings_mod.encode(value))
+        self._col.reload_settings()
+        return value
+
+    def reset(self, key: str) -> Any:
+        """Back to the default (the stored value is removed); returns the default."""
+        if key not in settings_mod.SETTINGS:
+            raise settings_mod.SettingError(f"unknown setting {key!r}")
+        with self._col.db.transaction() as conn:
+            conn.execute("DELETE FROM setting WHERE key = ?", (key,))
+        self._col.reload_settings()
+        return settings_mod.SETTINGS[key].default
+
+    def repair(self) -> list[str]:
+        """Put back the default for every stored setting that is not valid; returns warnings.
+
+        Values stored by older versions (before ranges were checked, e.g. `nan` or `999999999d`)
+        would crash every review. `Collection.open` calls this once, in its own transaction, so
+        the fix lasts and the warning is shown once; reads never write. If the database cannot
+        be written (read-only, busy), the defaults are still used in memory.
+        """
+        self._values = None
+        rows = self._rows()
+        values, problems = settings_mod.load(rows)
+        if values["fsrs_parameters"]:  # py-fsrs's own bounds (loads fsrs: only for custom ones)
+            try:
+                self._col.presets.check(values["fsrs_parameters"])
+            except settings_mod.SettingValueError as exc:
+                raw = dict(rows)["fsrs_parameters"]
+                problems.append(settings_mod.StoredProblem("fsrs_parameters", raw, exc.reason))
+        if problems:
+            try:
+                with self._col.db.transaction() as conn:
+                    conn.executemany(
+                        "DELETE FROM setting WHERE key = ? AND value = ?",
+                        [(p.key, p.raw) for p in problems],
+                    )
+            except sqlite3.Error:
+                pass  # read from memory below, with the same warnings
+            for problem in problems:
+                self.warn(problem.message)
+        self._col.reload_settings()
+        return [p.message for p in problems]
+
+    # ------------------------------------------------------------------ meta values
+    def meta(self, key: str) -> Any:
+        """An internal value (not user-editable), e.g. the bundled decks' versions; None if
+        there is none."""
+        row = self._col.conn.execute(
+            "SELECT value FROM setting WHERE key = ?", (f"_{key}",)
+        ).fetchone()
+        return json.loads(row["value"]) if row else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store an internal value (in its own transaction, or the caller's)."""
+        with self._col.db.transaction() as conn:
+            _put(conn, f"_{key}", json.dumps(value))
+
+    def meta_once(self, key: str, value: Any) -> Any:
+        """The meta value `key`, storing `value` first if there is none yet: made once for
+        good (an identity, a secret), race-free, since the insert is ignored when another
+        process got there first and everyone reads back the one stored value."""
+        found = self.meta(key)
+        if found is not None:
+            return found
+        with self._col.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO setting(key, value) VALUES (?, ?)",
+                (f"_{key}", json.dumps(value)),
+            )
+            row = conn.execute("SELECT value FROM setting WHERE key = ?", (f"_{key}",)).fetchone()
+        return json.loads(row["value"])
+
+
+def _put(conn: sqlite3.Connection, key: str, encoded: str) -> None:
+    conn.execute(
+        "INSERT INTO setting(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        (key, encoded),
+    )

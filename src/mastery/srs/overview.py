@@ -1,0 +1,87 @@
+"""The dashboard's figures at a glance: today's reviews and time, the review streak, cards by
+state, what is due. (The Stats screen's full figures are `mastery.stats.insight`.)
+
+Days are learner's days (`Collection.clock`), and only scheduled reviews count: a cram
+session alone neither adds to today's reviews nor keeps a streak alive.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from mastery.days import streak, to_ms
+from mastery.model import Stats
+from mastery.states import IN_LEARNING, CardState, scheduled
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+
+class Overview:
+    """Summary figures of one profile."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    def stats(self, *, now: datetime | None = None) -> Stats:
+        """Today's work and the collection's size, as the dashboard shows them."""
+        col = self._col
+        now = now or col.now()
+        clock = col.clock
+        today = clock.day_of(now)
+        start = to_ms(clock.day_start(today))
+        end = to_ms(clock.day_start(today + timedelta(days=1)))
+        done = col.conn.execute(
+            "SELECT count(*) AS reviews, coalesce(sum(duration_ms), 0) AS ms FROM reviewlog "
+            f"WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()}",
+            (start, end),
+        ).fetchone()
+        total = col.conn.execute(
+            f"SELECT count(*) AS n FROM reviewlog WHERE {scheduled()}"
+        ).fetchone()["n"]
+        cards = col.conn.execute(
+            f"SELECT count(*) AS total, coalesce(sum(state = {CardState.NEW}), 0) AS new, "
+            f"coalesce(sum(state {IN_LEARNING}), 0) AS learning, "
+            f"coalesce(sum(state = {CardState.REVIEW}), 0) AS review, "
+            "coalesce(sum(suspended != 0), 0) AS suspended FROM card"
+        ).fetchone()
+        return Stats(
+            reviews_today=done["reviews"],
+            reviews_total=total,
+            time_today_ms=done["ms"],
+            streak_days=self.review_streak(now=now),
+            cards_total=cards["total"],
+            cards_new=cards["new"],
+            cards_learning=cards["learning"],
+            cards_review=cards["review"],
+            cards_suspended=cards["suspended"],
+            due_today=col.queue.counts(now=now),
+            next_due=col.queue.next_due(now=now),
+        )
+
+    def review_streak(self, *, now: datetime | None = None) -> int:
+        """Consecutive learner's days with at least one review, up to today (or yesterday).
+
+        Only scheduled reviews count: a cram session alone does not keep a streak alive."""
+        col = self._col
+        now = now or col.now()
+        clock = col.clock
+        today = clock.day_of(now)
+        active: set[date] = set()
+        day = today
+        while True:
+            hit = col.conn.execute(
+                "SELECT 1 FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? "
+                f"AND {scheduled()} LIMIT 1",
+                (
+                    to_ms(clock.day_start(day)),
+                    to_ms(clock.day_start(day + timedelta(days=1))),
+                ),
+            ).fetchone()
+            if hit:
+                active.add(day)
+            elif day != today:
+                break
+            day -= timedelta(days=1)
+        return streak(active, today)

@@ -1,0 +1,161 @@
+"""The review queue: what is left to do today and which card comes next.
+
+Anki's order: due learning cards, then due reviews by due time, then new cards in deck order
+up to the daily limit, then learning cards due within `LEARN_AHEAD`. A card buried today and
+a card whose sibling (same note) was reviewed today wait. The daily limits count the
+scheduled answers of the learner's day (`reviewlog` kind "review"); that count is cached for
+the hot path and kept up to date by `count_answer`, and dropped by `forget` whenever a write
+it cannot follow (an import, an undo, a settings change) happens.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mastery.days import from_ms, to_ms
+from mastery.model import CardView, QueueCounts
+from mastery.states import IN_LEARNING, CardState, scheduled
+from mastery.storage import cards as card_rows
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+LEARN_AHEAD = timedelta(minutes=20)  # as Anki: learning cards this close are shown early
+
+
+class Queue:
+    """Today's review queue of one profile."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+        self._done: tuple[date, int, int] | None = None  # (day, new done, reviews done)
+
+    def forget(self) -> None:
+        """Count today's answers again on next use."""
+        self._done = None
+
+    def count_answer(self, now: datetime, state_before: int) -> None:
+        """An answer was just written (inside its transaction): keep the cached count in step
+        without a query. `forget` must follow if that transaction does not commit."""
+        if self._done is not None and self._done[0] == self._col.clock.day_of(now):
+            day, new_done, rev_done = self._done
+            self._done = (
+                day,
+                new_done + (state_before == CardState.NEW),
+                rev_done + (state_before == CardState.REVIEW),
+            )
+
+    def _done_today(self, now: datetime) -> tuple[int, int]:
+        """(new cards introduced, review cards answered) today."""
+        clock = self._col.clock
+        today = clock.day_of(now)
+        if self._done is None or self._done[0] != today:
+            row = self._col.conn.execute(
+                f"SELECT coalesce(sum(state_before = {CardState.NEW}), 0) AS new, "
+                f"coalesce(sum(state_before = {CardState.REVIEW}), 0) AS review "
+                f"FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()}",
+                (
+                    to_ms(clock.day_start(today)),
+                    to_ms(clock.day_start(today + timedelta(days=1))),
+                ),
+            ).fetchone()
+            self._done = (today, row["new"], row["review"])
+        return self._done[1], self._done[2]
+
+    def limits_left(self, now: datetime) -> tuple[int, int]:
+        """(new cards, review cards) the daily limits still allow today."""
+        new_done, rev_done = self._done_today(now)
+        s = self._col.settings_store.current()
+        return max(0, s["new_per_day"] - new_done), max(0, s["reviews_per_day"] - rev_done)
+
+    def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
+        """What is left to review today (daily limits applied)."""
+        now = now or self._col.now()
+        new_left, review_left = self.limits_left(now)
+        deck_sql = " AND deck_id = :deck" if deck_id is not None else ""
+        params = {
+            "now": to_ms(now),
+            "end": to_ms(self._col.clock.next_day_start(now)),
+            "deck": deck_id,
+            "new_left": new_left,
+            "review_left": review_left,
+        }
+        visible = "(buried_until IS NULL OR buried_until <= :now)"
+        conn = self._col.conn
+        learning = conn.execute(
+            "SELECT count(*) AS n FROM card WHERE suspended = 0 "
+            f"AND state {IN_LEARNING} AND due < :end{deck_sql}",
+            params,
+        ).fetchone()["n"]
+        review = conn.execute(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
+            f"AND state = {CardState.REVIEW} AND due < :end AND {visible}{deck_sql} "
+            "LIMIT :review_left)",
+            params,
+        ).fetchone()["n"]
+        new = conn.execute(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
+            f"AND state = {CardState.NEW} AND {visible}{deck_sql} LIMIT :new_left)",
+            params,
+        ).fetchone()["n"]
+        return QueueCounts(new=new, learning=learning, review=review)
+
+    def next_card(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> CardView | None:
+        """The card to show next: due learning cards, then due reviews by due time, then new
+        cards in deck order up to the daily limit; siblings of a card reviewed today wait."""
+        now = now or self._col.now()
+        clock = self._col.clock
+        new_left, review_left = self.limits_left(now)
+        deck_sql = " AND c.deck_id = :deck" if deck_id is not None else ""
+        p = {
+            "now": to_ms(now),
+            "end": to_ms(clock.next_day_start(now)),
+            "day": to_ms(clock.day_start(clock.day_of(now))),
+            "deck": deck_id,
+            "ahead": to_ms(now + LEARN_AHEAD),
+        }
+        visible = "(c.buried_until IS NULL OR c.buried_until <= :now)"
+        no_sibling = (
+            "NOT EXISTS (SELECT 1 FROM card s WHERE s.note_key = c.note_key AND s.id != c.id "
+            "AND s.last_review >= :day)"
+        )
+        queries = [
+            f"c.suspended = 0 AND c.state {IN_LEARNING} AND c.due <= :now AND {visible}{deck_sql} "
+            "ORDER BY c.due LIMIT 1"
+        ]
+        if review_left > 0:
+            queries.append(
+                f"c.suspended = 0 AND c.state = {CardState.REVIEW} AND c.due < :end "
+                f"AND {visible} AND {no_sibling}{deck_sql} ORDER BY c.due LIMIT 1"
+            )
+        if new_left > 0:
+            queries.append(
+                f"c.suspended = 0 AND c.state = {CardState.NEW} AND {visible} "
+                f"AND {no_sibling}{deck_sql} ORDER BY c.deck_id, c.position LIMIT 1"
+            )
+        queries.append(
+            f"c.suspended = 0 AND c.state {IN_LEARNING} AND c.due <= :ahead "
+            f"AND {visible}{deck_sql} ORDER BY c.due LIMIT 1"
+        )
+        for where in queries:
+            found = card_rows.select(self._col.conn, "WHERE " + where, p)
+            if found:
+                return found[0]
+        return None
+
+    def next_due(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> datetime | None:
+        """When the next card comes due after today's work is done (for "nothing due" screens)."""
+        now = now or self._col.now()
+        deck_sql = " AND deck_id = ?" if deck_id is not None else ""
+        params: list[Any] = [to_ms(now)] + ([deck_id] if deck_id is not None else [])
+        row = self._col.conn.execute(
+            "SELECT min(due) AS due FROM card WHERE suspended = 0 "
+            f"AND state != {CardState.NEW} AND due > ?{deck_sql}",
+            params,
+        ).fetchone()
+        return from_ms(row["due"]) if row["due"] is not None else None

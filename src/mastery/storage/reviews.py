@@ -1,0 +1,112 @@
+"""The review log: the one place that writes `reviewlog` rows (and reads them back for undo
+and a card's history).
+
+Every answer is logged the same way, whoever gives it: a review (`srs/answers.py`), a cram or
+preview answer (`cram.py`) and an Anki answer replayed by `import --with-history`
+(`decks/apkg.py`) all build a `LogEntry` and hand it to `log_review` / `log_reviews`, so the
+columns they fill cannot drift apart. A log row keeps the card's schedule before and after the
+answer: undo restores the "before" half, `mastery check` compares a card with the "after"
+half of its newest log. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from mastery.days import from_ms
+from mastery.model import ReviewLogView
+from mastery.states import LogKind, scheduled
+
+
+class LogEntry(NamedTuple):
+    """One answer as stored: the card's schedule before and after it (times in ms UTC).
+
+    A tuple in the column order of `INSERT` below, so a history import of 100,000 answers
+    binds them with `executemany` at tuple speed."""
+
+    card_id: int
+    rating: int
+    reviewed_at: int
+    duration_ms: int
+    kind: str
+    confidence: int | None
+    state_before: int
+    state_after: int
+    step_before: int | None
+    step_after: int | None
+    due_before: int | None
+    due_after: int
+    stability_before: float | None
+    stability_after: float | None  # never None after an answer (a NOT NULL column)
+    difficulty_before: float | None
+    difficulty_after: float | None  # likewise
+    last_review_before: int | None
+    elapsed_days: int
+    scheduled_days: int
+    suspended_before: int
+    tags_before: str | None = None  # set only when the answer changed the tags (leech)
+
+
+_INSERT = (
+    f"INSERT INTO reviewlog ({', '.join(LogEntry._fields)}) "
+    f"VALUES ({', '.join('?' * len(LogEntry._fields))})"
+)
+
+
+def log_review(conn: sqlite3.Connection, entry: LogEntry) -> int:
+    """Store one answer; returns its log id (undo deletes it by that id)."""
+    return int(conn.execute(_INSERT, entry).lastrowid or 0)
+
+
+def log_reviews(conn: sqlite3.Connection, entries: Sequence[LogEntry]) -> None:
+    """Store many answers at once (an imported history)."""
+    if entries:
+        conn.executemany(_INSERT, entries)
+
+
+def before_answer(conn: sqlite3.Connection, log_id: int) -> sqlite3.Row | None:
+    """What undoing answer `log_id` puts back on its card: the schedule before it, the
+    suspension and tags before it, and the rating (a lapse is counted back)."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT state_before, step_before, stability_before, difficulty_before, due_before, "
+        "last_review_before, suspended_before, tags_before, rating FROM reviewlog WHERE id = ?",
+        (log_id,),
+    ).fetchone()
+    return row
+
+
+def delete(conn: sqlite3.Connection, log_id: int, kind: LogKind | None = None) -> None:
+    """Remove an undone answer's row (only of `kind`, when given)."""
+    if kind is None:
+        conn.execute("DELETE FROM reviewlog WHERE id = ?", (log_id,))
+    else:
+        conn.execute("DELETE FROM reviewlog WHERE id = ? AND kind = ?", (log_id, kind))
+
+
+def history(conn: sqlite3.Connection, card_id: int) -> list[ReviewLogView]:
+    """A card's scheduled answers, oldest first (cram answers never changed it)."""
+    rows = conn.execute(
+        "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
+        "elapsed_days, scheduled_days, stability_after, difficulty_after, due_after "
+        f"FROM reviewlog WHERE card_id = ? AND {scheduled()} ORDER BY reviewed_at, id",
+        (card_id,),
+    )
+    return [
+        ReviewLogView(
+            id=r["id"],
+            card_id=r["card_id"],
+            rating=r["rating"],
+            reviewed_at=from_ms(r["reviewed_at"]),
+            duration_ms=r["duration_ms"],
+            state_before=r["state_before"],
+            state_after=r["state_after"],
+            elapsed_days=r["elapsed_days"],
+            scheduled_days=r["scheduled_days"],
+            stability_after=r["stability_after"],
+            difficulty_after=r["difficulty_after"],
+            due_after=from_ms(r["due_after"]),
+        )
+        for r in rows
+    ]
