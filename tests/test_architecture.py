@@ -25,7 +25,7 @@ HEADLESS = [
     "mastery.decks.apkg",
     "mastery.decks.importer",
     "mastery.mentor",
-    "mastery.mentor_formats",
+    "mastery.mentor.formats",
     "mastery.team",
     "mastery.team_formats",
     "mastery.text",

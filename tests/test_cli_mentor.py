@@ -10,7 +10,7 @@ import pytest
 
 from mastery.cli import main
 from mastery.collection import Collection
-from mastery.mentor import FORMAT_VERSION, checksum_of
+from mastery.mentor.formats import FORMAT_VERSION, checksum_of
 
 CANARY = "CANARY-PRIVATE-ENTRY-7f3a-ü"
 
