@@ -19,20 +19,21 @@ from mastery.errors import SearchError
 from mastery.mentor import Comment
 from mastery.query import parse_shared
 from mastery.tui.app import MasteryApp
+from mastery.tui.dialogs.comment import CommentScreen
+from mastery.tui.dialogs.file_action import FileActionScreen
+from mastery.tui.dialogs.note import MentorNoteScreen, NoteScreen
+from mastery.tui.dialogs.reply import ReplyScreen
+from mastery.tui.dialogs.yes_no import YesNoScreen
 from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.mentees import (
     EMPTY,
     UNREAD_MARK,
-    CommentScreen,
     MenteeScreen,
     MenteesScreen,
-    NoteScreen,
-    ReplyScreen,
     SharedEntryScreen,
     SharedGoalScreen,
-    YesNoScreen,
 )
-from mastery.tui.screens.mentor import ExportScreen, FileActionScreen, MentorNoteScreen
+from mastery.tui.screens.mentor import ExportScreen
 from mastery.tui.widgets.feedback import NEW_MARK, FeedbackList
 
 HOUR = timedelta(hours=1)
