@@ -17,7 +17,7 @@ import pytest
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.days import FixedTime, to_ms
-from mastery.errors import BundleError, MasteryError, NotFoundError
+from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
 from mastery.mentor.formats import FORMAT_VERSION, canonical_json, checksum_of
 
 DAY = timedelta(days=1)
@@ -406,6 +406,22 @@ def test_a_reply_preview_writes_nothing_and_the_reply_keeps_the_pairing_id_it_ca
     m.reply("Ana", tmp_path / "f2.json", now=NOW + 2 * DAY)
     report = mentee.mentor.import_feedback(tmp_path / "f2.json", now=NOW + 2 * DAY)
     assert (report.added, report.unchanged) == (1, 1)
+
+
+def test_a_stale_reply_preview_cannot_write_another_pairing_id(
+    profiles, seeded, paired, tmp_path
+) -> None:
+    """Two previews made before the profile had an id carry two made-up ids: once one is
+    written, the other is refused whole (no file), so the mentee only ever sees one id."""
+    _, mentor = profiles
+    m = mentor.mentor
+    first = m.preview_reply("Ana", name="Bo", now=NOW)
+    stale = m.preview_reply("Ana", name="Bo", now=NOW)
+    m.write_reply(tmp_path / "first.json", first)
+    with pytest.raises(ConflictError, match="nothing written: try again"):
+        m.write_reply(tmp_path / "stale.json", stale)
+    assert not (tmp_path / "stale.json").exists()
+    assert mentor.meta("pairing_id") == first.pairing_id != stale.pairing_id
 
 
 def test_without_now_both_sides_use_the_profiles_clock(mastery_home, write_deck, tmp_path) -> None:

@@ -64,9 +64,10 @@ class Pairing:
         transaction. `ConflictError` when another writer gave this profile its id meanwhile."""
         with self.col.db.transaction():
             kept = self.col.meta_once("pairing_id", pairing_id)
-            if kept != pairing_id:  # another export on this new profile won the race
+            if kept != pairing_id:  # another file written on this new profile won the race
                 raise ConflictError(
-                    "another export gave this profile its pairing id just now; export again"
+                    "another file written just now gave this profile its pairing id; "
+                    "nothing written: try again"
                 )
             if name != self.display_name():
                 self.set_display_name(name)
