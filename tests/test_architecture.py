@@ -26,7 +26,7 @@ HEADLESS = [
     "mastery.decks.importer",
     "mastery.decks.library",
     "mastery.mentor",
-    "mastery.mentor_formats",
+    "mastery.mentor.formats",
     "mastery.team",
     "mastery.team_formats",
     "mastery.text",

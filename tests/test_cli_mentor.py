@@ -10,7 +10,7 @@ import pytest
 
 from mastery.cli import main
 from mastery.collection import Collection
-from mastery.mentor import FORMAT_VERSION, checksum_of
+from mastery.mentor.formats import FORMAT_VERSION, checksum_of
 
 CANARY = "CANARY-PRIVATE-ENTRY-7f3a-ü"
 
@@ -132,6 +132,17 @@ def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> Non
     assert [c["body"] for c in goal["feedback"]] == ["Book the first chat"]
     again = json.loads(ok(capsys, "ana", "mentor", "feedback", str(feedback), "--json"))
     assert (again["added"], again["unchanged"]) == (0, 2)
+
+
+def test_reply_preview_prints_the_feedback_and_writes_nothing(capsys, shared, tmp_path) -> None:
+    ok(capsys, "bo", "mentor", "comment", "Ana", shared["entry"], "Use it in a sentence")
+    before = dump("bo")
+    out = ok(capsys, "bo", "mentor", "reply", "Ana", "--preview", "--name", "Bo")
+    assert "Use it in a sentence" in json.loads(out)["comments"][0]["body"]
+    assert dump("bo") == before and list(tmp_path.glob("*feedback*")) == []
+    code, _, err = run(capsys, "bo", "mentor", "reply", "Ana")
+    assert code == 2 and err.count("\n") == 1 and "--to FILE" in err
+    assert dump("bo") == before
 
 
 def test_export_preview_prints_the_bundle_and_writes_nothing(capsys, tmp_path: Path) -> None:

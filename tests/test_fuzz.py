@@ -113,7 +113,7 @@ def mutate_json(doc: dict[str, Any], rng: random.Random) -> tuple[str, str]:
 
 def reseal(text: str) -> str:
     """Recompute the mentor file checksum, as anyone who read the format can."""
-    from mastery.mentor import checksum_of
+    from mastery.mentor.formats import checksum_of
 
     try:
         doc = json.loads(text)

@@ -16,8 +16,9 @@ import pytest
 
 from conftest import NOW
 from mastery.collection import Collection
-from mastery.errors import BundleError, MasteryError, NotFoundError
-from mastery.mentor import FORMAT_VERSION, canonical_json, checksum_of
+from mastery.days import FixedTime, to_ms
+from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
+from mastery.mentor.formats import FORMAT_VERSION, canonical_json, checksum_of
 
 DAY = timedelta(days=1)
 AGAIN, GOOD, EASY = 1, 3, 4
@@ -375,6 +376,88 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     again = mentee.mentor.import_feedback(feedback, now=NOW + 3 * DAY)
     assert (again.added, again.updated, again.unchanged, again.note) == (0, 0, 3, None)
     assert snapshot(mentee) == before
+
+
+def test_a_reply_preview_writes_nothing_and_the_reply_keeps_the_pairing_id_it_carries(
+    profiles, seeded, paired, tmp_path
+) -> None:
+    """A mentor who never wrote a file has no pairing id yet: previewing a reply must not
+    make one (a preview writes nothing); writing it keeps the one the file carries."""
+    mentee, mentor = profiles
+    m = mentor.mentor
+    m.comment("Ana", "entry", seeded.dative, "Try it in a sentence", now=NOW)
+    m.set_note("Ana", "Steady.", now=NOW)
+    before = snapshot(mentor)
+    preview = m.preview_reply("Ana", name="Bo", now=NOW + DAY)
+    again = m.preview_reply("Ana", name="Bo", now=NOW + DAY)
+    assert snapshot(mentor) == before
+    assert mentor.meta("pairing_id") is None and m.display_name() is None
+    assert len(preview.comments) == 1 and preview.note == "Steady."
+    assert again.text != preview.text  # each preview makes up an id: none was kept
+
+    feedback = tmp_path / "feedback.json"
+    m.write_reply(feedback, preview)
+    carried = json.loads(feedback.read_text(encoding="utf-8"))["mentor"]["pairing_id"]
+    assert carried == preview.pairing_id == mentor.meta("pairing_id") == m.pairing_id()
+    assert m.display_name() == "Bo"
+    assert mentee.mentor.import_feedback(feedback, now=NOW + DAY).added == 1
+    # The next reply comes from the same mentor: its comments update, none are foreign.
+    m.comment("Ana", "entry", seeded.reading, "Which story?", now=NOW + DAY)
+    m.reply("Ana", tmp_path / "f2.json", now=NOW + 2 * DAY)
+    report = mentee.mentor.import_feedback(tmp_path / "f2.json", now=NOW + 2 * DAY)
+    assert (report.added, report.unchanged) == (1, 1)
+
+
+def test_a_stale_reply_preview_cannot_write_another_pairing_id(
+    profiles, seeded, paired, tmp_path
+) -> None:
+    """Two previews made before the profile had an id carry two made-up ids: once one is
+    written, the other is refused whole (no file), so the mentee only ever sees one id."""
+    _, mentor = profiles
+    m = mentor.mentor
+    first = m.preview_reply("Ana", name="Bo", now=NOW)
+    stale = m.preview_reply("Ana", name="Bo", now=NOW)
+    m.write_reply(tmp_path / "first.json", first)
+    with pytest.raises(ConflictError, match="nothing written: try again"):
+        m.write_reply(tmp_path / "stale.json", stale)
+    assert not (tmp_path / "stale.json").exists()
+    assert mentor.meta("pairing_id") == first.pairing_id != stale.pairing_id
+
+
+def test_without_now_both_sides_use_the_profiles_clock(mastery_home, write_deck, tmp_path) -> None:
+    """No `now`: every moment written comes from `Collection.open(clock=...)`, never from the
+    wall clock."""
+    ana_clock, bo_clock = FixedTime(NOW - 3 * DAY), FixedTime(NOW - 2 * DAY)
+    with (
+        Collection.open("ana", bundled=False, clock=ana_clock) as ana,
+        Collection.open("bo", bundled=False, clock=bo_clock) as bo,
+    ):
+        ana.set_setting("timezone", "UTC")
+        bo.set_setting("timezone", "UTC")
+        entry = ana.journal.add("Shared", visibility="shared", now=NOW - 4 * DAY)
+        bundle = tmp_path / "ana.json"
+        preview = ana.mentor.export_bundle(bundle, name="Ana")
+        assert preview.created == NOW - 3 * DAY
+        report = bo.mentor.add_bundle(bundle)
+        assert report.mentee.bundle_created == NOW - 3 * DAY
+        [shared] = bo.mentor.mentee_entries("Ana", when="last 7 days")
+        assert shared.received == NOW - 2 * DAY
+        comment = bo.mentor.comment("Ana", "entry", entry.uid, "Good")
+        assert comment.created == NOW - 2 * DAY
+        bo_clock.advance(DAY)
+        assert bo.mentor.edit_comment(comment.uid, "Better").updated == NOW - DAY
+        assert bo.mentor.open_entry("Ana", entry.uid).unread is False
+        read_at = bo.conn.execute("SELECT read_at FROM menteeentry").fetchone()["read_at"]
+        assert read_at == to_ms(NOW - DAY)
+        feedback = bo.mentor.reply("Ana", tmp_path / "bo.json", name="Bo")
+        assert feedback.created == NOW - DAY
+        ana_clock.set(NOW)
+        assert ana.mentor.import_feedback(tmp_path / "bo.json").added == 1
+        [got] = ana.mentor.comments_for_entry(entry.uid)
+        assert got.received == NOW
+        ana.mentor.mark_read([got.uid])
+        stamp = ana.conn.execute("SELECT read_at FROM feedbackcomment").fetchone()["read_at"]
+        assert stamp == to_ms(NOW)
 
 
 def test_edited_and_deleted_comments_reach_the_mentee(profiles, seeded, paired, tmp_path) -> None:

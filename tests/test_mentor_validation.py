@@ -18,7 +18,7 @@ from test_tui_helpers import SIZE, make_app, screen_text
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.days import to_ms, utcnow
-from mastery.mentor import checksum_of
+from mastery.mentor.formats import checksum_of
 from mastery.text import safe_line, safe_text
 from mastery.tui.screens.mentees import MenteesScreen
 

@@ -19,20 +19,21 @@ from mastery.errors import SearchError
 from mastery.mentor import Comment
 from mastery.query import parse_shared
 from mastery.tui.app import MasteryApp
+from mastery.tui.dialogs.comment import CommentScreen
+from mastery.tui.dialogs.file_action import FileActionScreen
+from mastery.tui.dialogs.note import MentorNoteScreen, NoteScreen
+from mastery.tui.dialogs.reply import ReplyScreen
+from mastery.tui.dialogs.yes_no import YesNoScreen
 from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.mentees import (
     EMPTY,
     UNREAD_MARK,
-    CommentScreen,
     MenteeScreen,
     MenteesScreen,
-    NoteScreen,
-    ReplyScreen,
     SharedEntryScreen,
     SharedGoalScreen,
-    YesNoScreen,
 )
-from mastery.tui.screens.mentor import ExportScreen, FileActionScreen, MentorNoteScreen
+from mastery.tui.screens.mentor import ExportScreen
 from mastery.tui.widgets.feedback import NEW_MARK, FeedbackList
 
 HOUR = timedelta(hours=1)
@@ -363,6 +364,30 @@ async def test_the_whole_loop_read_comment_note_reply_and_the_mentee_imports_it(
     assert landed.body == "Nice — try it in a [sentence]" and landed.unread
     assert paired.mentee.mentor.comments_for_entry(paired.reading) == []
     assert paired.mentee.mentor.latest_note().body == "A steady month.\nMore reading!"
+
+
+async def test_the_reply_dialog_previews_without_writing_anything(paired: Pair) -> None:
+    """Opening the reply dialog shows its preview; cancelling leaves the mentor's database
+    exactly as it was (no pairing id made on first use, no name remembered)."""
+    mentor = paired.mentor.mentor
+    mentor.comment("Ana", "entry", paired.dative, "Good", now=NOW)
+    before = list(paired.mentor.conn.iterdump())
+    app = make_app(paired.mentor)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(MenteeScreen(mentor.mentee("Ana").id))
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ReplyScreen)
+        dialog.query_one("#reply-name", Input).value = "Bo"
+        await pilot.pause()
+        assert "It holds 1 comment" in screen_text(app) and dialog.preview is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MenteeScreen)
+    assert list(paired.mentor.conn.iterdump()) == before
+    assert paired.mentor.meta("pairing_id") is None
 
 
 async def test_comments_on_a_goal_can_be_edited_and_deleted(paired: Pair) -> None:

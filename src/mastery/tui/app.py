@@ -488,7 +488,7 @@ class MasteryApp(App[None]):
 
     def action_mentor_note(self) -> None:
         """The newest note from a mentor, in full (opening it marks it read)."""
-        from mastery.tui.screens.mentor import MentorNoteScreen
+        from mastery.tui.dialogs.note import MentorNoteScreen
 
         try:
             note = self.collection.mentor.latest_note()

@@ -95,9 +95,14 @@ def register(sub: Any) -> None:
     p.set_defaults(run=with_profile(_remove))
     p = actions.add_parser("reply", help="write the feedback file for a mentee")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--to", required=True, metavar="FILE")
+    p.add_argument("--to", metavar="FILE", help="the feedback file to write")
     p.add_argument(
         "--name", dest="my_name", metavar="YOUR_NAME", help="the name your mentee sees (remembered)"
+    )
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="print exactly what would be written, and write nothing",
     )
     json_flag(p)
     p.set_defaults(run=with_profile(_reply))
@@ -241,6 +246,11 @@ def _remove(col: Collection, args: argparse.Namespace) -> int:
 
 
 def _reply(col: Collection, args: argparse.Namespace) -> int:
+    if not args.to and not args.preview:
+        raise MasteryError("where to? give --to FILE (or --preview to see the feedback)")
+    if args.preview:
+        sys.stdout.write(col.mentor.preview_reply(args.name, name=args.my_name).text)
+        return 0
     preview = col.mentor.reply(args.name, Path(args.to), name=args.my_name)
     if args.json:
         print_json({**preview.to_dict(), "file": args.to})

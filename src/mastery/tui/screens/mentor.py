@@ -1,5 +1,5 @@
-"""The mentee's side of mentoring: export a bundle (preview first), import feedback, read the
-mentor's note.
+"""The mentee's side of mentoring: export a bundle (preview first), import feedback (a file
+box), read the mentor's note (`tui/dialogs/note.py`).
 
 The export screen shows exactly what `Mentor.write_bundle` will write, before it writes: the
 shared entries and goals, the learning summary, and the JSON text itself. The preview is
@@ -8,8 +8,6 @@ rebuilt as the form changes; the write key writes the preview on screen, never a
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +20,6 @@ from textual.widgets import (
     Footer,
     Header,
     Input,
-    Markdown,
     SelectionList,
     Static,
     TabbedContent,
@@ -34,25 +31,15 @@ from textual.widgets.selection_list import Selection
 from mastery import present as fmt
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
-from mastery.mentor import BundlePreview, FeedbackReport, MentorNote
-from mastery.tui.screens.base import MasteryModal, MasteryScreen
-from mastery.tui.widgets.feedback import NEW_MARK, short_date
+from mastery.mentor import BundlePreview, FeedbackReport
+from mastery.tui.dialogs import MENTOR_CSS as CSS
+from mastery.tui.dialogs.file_action import FileActionScreen, file_path, slug
+from mastery.tui.screens.base import MasteryScreen
 
 if TYPE_CHECKING:
     from mastery.tui.app import MasteryApp
 
-CSS = Path(__file__).resolve().parent.parent / "mentor.tcss"
 DEBOUNCE = 0.3  # seconds of quiet typing before the preview is rebuilt
-
-
-def slug(name: str) -> str:
-    """A name as a file name part: "Ana María" -> "ana-maría"."""
-    return re.sub(r"[^\w]+", "-", name.casefold()).strip("-") or "mentee"
-
-
-def file_path(text: str) -> Path:
-    """What was typed in a file box, as an absolute path (~ expanded)."""
-    return Path(text.strip()).expanduser().absolute()
 
 
 def size_text(text: str) -> str:
@@ -313,55 +300,6 @@ class ExportScreen(MasteryScreen):
         self.dismiss()
 
 
-class FileActionScreen(MasteryModal):
-    """A file box for one action on a file (import feedback, add a bundle): Enter runs
-    `run(path)`, which returns what to tell the learner or raises `MasteryError` (shown, and
-    the box stays open to try another path). Dismisses with True once done, else None."""
-
-    AREA = "mentor"
-    CSS_PATH = CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="file-action-cancel")]
-
-    def __init__(
-        self,
-        title: str,
-        hint: Content,
-        run: Callable[[Path], str],
-        *,
-        placeholder: str = "",
-        done_title: str = "Done",
-    ) -> None:
-        super().__init__()
-        self.title_text = title
-        self.hint = hint
-        self._act = run
-        self.placeholder = placeholder
-        self.done_title = done_title
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="mentor-dialog file-box"):
-            yield Static(Content.styled(self.title_text, "bold"), classes="dialog-title")
-            yield Input(id="file-action-path", compact=True, placeholder=self.placeholder)
-            yield Static(self.hint, classes="dialog-hint")
-        yield Footer(compact=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value.strip():
-            self.notify("Type the path of the file.", title="Which file?", severity="error")
-            return
-        try:
-            message = self._act(file_path(event.value))
-        except MasteryError as exc:
-            self.notify(str(exc), title="Not done", severity="error", markup=False)
-            return
-        self.notify(message, title=self.done_title, markup=False, timeout=8)
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 def import_feedback_screen(app: MasteryApp) -> FileActionScreen:
     """The "Import feedback" box, importing into the app's collection."""
 
@@ -395,43 +333,3 @@ def report_text(report: FeedbackReport) -> str:
     if report.note is not None:
         text += " A new note: it is on the dashboard (m reads it)."
     return text
-
-
-class MentorNoteScreen(MasteryModal):
-    """The mentor's newest note in full; opening it marks it read. Escape closes."""
-
-    AREA = "mentor"
-    CSS_PATH = CSS
-    BINDINGS = [Binding("escape,enter,m", "close", "Close", id="mentor-note-close")]
-
-    def __init__(self, note: MentorNote) -> None:
-        super().__init__()
-        self.note = note
-
-    def compose(self) -> ComposeResult:
-        note, zone = self.note, self.col.clock.zone
-        with Vertical(id="note-box", classes="mentor-dialog"):
-            yield Static(
-                Content.assemble(
-                    (f"{NEW_MARK}  ", "bold $text-warning") if note.unread else "",
-                    ("Note from ", "bold"),
-                    (note.mentor_name, "bold"),
-                    (
-                        f"  written {short_date(note.created, zone)}, "
-                        f"received {short_date(note.received, zone)}",
-                        "dim",
-                    ),
-                ),
-                classes="dialog-title",
-            )
-            with VerticalScroll(id="note-scroll"):
-                yield Markdown(note.body, open_links=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        with self.domain_errors():
-            self.col.mentor.mark_read([self.note.uid], now=self.now())
-        self.query_one("#note-scroll").focus()
-
-    def action_close(self) -> None:
-        self.dismiss()

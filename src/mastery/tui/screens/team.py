@@ -261,7 +261,7 @@ class TeamScreen(MasteryScreen):
         self.notify(message.error, title="Sync failed", severity="error", markup=False)
 
     def action_export(self) -> None:
-        from mastery.tui.screens.mentor import FileActionScreen
+        from mastery.tui.dialogs.file_action import FileActionScreen
 
         report = self.report
         if report is None:

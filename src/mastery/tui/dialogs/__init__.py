@@ -1,0 +1,13 @@
+"""Dialogs: small modal screens that ask one thing (a file, a yes or no, a comment, a note, a
+reply) and dismiss with the answer. Screens push them; a dialog never pushes a screen (only
+another dialog, such as the yes/no question before discarding text).
+
+The mentor dialogs share the mentor styles (`MENTOR_CSS`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MENTOR_CSS = Path(__file__).resolve().parent.parent / "mentor.tcss"
+"""The styles of the mentor screens and dialogs."""
