@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _journal_parsers(sub)
     _mentor_parsers(sub)
     _team_parsers(sub)
+    _id_parser(sub)  # the identity block, below _COMMANDS
 
     p = sub.add_parser(
         "stats", help="reviews, streak, heatmap, true retention, forecast, card states"
@@ -1718,3 +1719,30 @@ _COMMANDS = {
     "config": _config,
     "cram": _cram,
 }
+
+
+# --------------------------------------------------------------- identity (issue 11): `mastery id`
+# One self-contained block (parser, handler, registration) to move into its own command module
+# when the CLI is split; the logic lives in mastery.identity.
+def _id_parser(sub: Any) -> None:
+    p = sub.add_parser("id", help="your public identity and its fingerprint (made on first use)")
+    _json_flag(p)
+
+
+def _id(col: Any, args: argparse.Namespace) -> int:
+    from mastery.identity import Identity
+
+    public = Identity.of(col).public
+    if args.json:
+        _print_json(
+            {**public.model_dump(), "text": public.to_text(), "fingerprint": public.fingerprint}
+        )
+        return 0
+    print("Your public identity (give it to your mentor, mentee or team):")
+    print(f"  {public.to_text()}")
+    print("Fingerprint (compare it with theirs in person or on a call before trusting a key):")
+    print(f"  {public.fingerprint}")
+    return 0
+
+
+_COMMANDS["id"] = _id
