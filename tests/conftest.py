@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+# The real PostgreSQL server of the test run (tests/pg.py), for tests marked `postgres`.
+from pg import pg_dsn, postgres_server  # noqa: F401  (fixtures)
+
 from mastery.collection import Collection
 
 # In CI the property tests replay the same examples every run (a run either passes or fails
@@ -68,3 +71,12 @@ def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
             await original(self, delay)
 
     monkeypatch.setattr(Pilot, "pause", pause)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test using the PostgreSQL server is marked `postgres` even if its author forgot, so
+    `-m "not postgres"` always leaves out every test that needs the server."""
+    for item in items:
+        if {"pg_dsn", "postgres_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
