@@ -71,12 +71,13 @@ def member(
 
 # ----------------------------------------------------------------------------- the folder
 def test_init_copies_bundled_decks_and_validates(tmp_path: Path) -> None:
-    config = init_team(tmp_path / "t", name="Core Team")
+    config = init_team(tmp_path / "t", name="Core Team", today=NOW.date())
     assert config.id == "core-team" and config.k == 3
     assert set(config.decks) == {"git-essentials", "learning-organization"}
     assert config.goals and set(config.goals[0].decks) == set(config.decks)
+    assert str(config.goals[0].target) == "2027-06-30"  # next June after the given day
     with pytest.raises(TeamError, match="already"):
-        init_team(tmp_path / "t")
+        init_team(tmp_path / "t", today=NOW.date())
 
 
 @pytest.mark.parametrize(

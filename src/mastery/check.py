@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.backup import one_line
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import DatabaseCorruptError
 from mastery.states import CardState, Rating, scheduled
 
@@ -113,7 +113,7 @@ def check_database(
 
     Raises `DatabaseCorruptError` when the file is damaged beyond repair (restore a backup).
     """
-    now = now or utcnow()
+    now = now or col.now()
     conn = col.conn
     path = col.db.path
     problems: dict[str, int] = {}

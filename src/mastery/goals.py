@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.dates import Adherence, DateParseError, parse_cadence, parse_date
-from mastery.days import from_ms, stored_day, to_ms, utcnow
+from mastery.days import from_ms, stored_day, to_ms
 from mastery.errors import MasteryError, NotFoundError
 from mastery.limits import ref_number
 from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
@@ -344,7 +344,7 @@ class Goals:
         quarter") read against the learner's today, `cadence` a practice rule ("every
         weekday"), `decks` deck keys whose cards measure progress, `milestones` titles in
         order."""
-        now = now or utcnow()
+        now = now or self.col.now()
         today = self.col.clock.day_of(now)
         title = _title(title)
         category = _category(category)
@@ -402,7 +402,7 @@ class Goals:
         """Change what is given (None leaves a field alone). `target=""` and `cadence=""`
         clear them; `decks` replaces the linked decks. A new `reality` becomes a new version,
         the earlier ones are kept (see `realities`)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
         today = self.col.clock.day_of(now)
         fields: dict[str, Any] = {}
@@ -448,7 +448,7 @@ class Goals:
 
     def done(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Mark a goal achieved (100% from now on); today's history point says so too."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "achieved", now)
@@ -457,7 +457,7 @@ class Goals:
     def drop(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Let a goal go: it leaves the dashboard, its history is kept (its progress does not
         change, so no point is stored)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction():
             self._set_status(goal_id, "dropped", now)
@@ -466,7 +466,7 @@ class Goals:
     def reopen(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Make an achieved or dropped goal active again (an achieved one falls back from 100%
         to what its parts say)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "active", now)
@@ -476,7 +476,7 @@ class Goals:
         self, ref: int | str, title: str, now: datetime | None = None
     ) -> MilestoneView:
         """Append a milestone after the goal's last one."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         title = _title(title, "milestone")
         with self.col.db.transaction() as conn, self.recording(now, goals=[goal_id]):
@@ -501,7 +501,7 @@ class Goals:
     ) -> MilestoneView:
         """Tick a milestone (by 1-based position or title prefix) done today, or un-tick it
         with `done=False`."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         milestone_id, position, title = self._resolve_milestone(goal_id, milestone)
         done_at = to_ms(now) if done else None
@@ -517,7 +517,7 @@ class Goals:
 
         One check-in per learner's day: checking in again the same day replaces it.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         if (
             isinstance(confidence, bool)
@@ -544,7 +544,7 @@ class Goals:
         """Store today's history point for every active goal; returns how many. Not needed
         for the history to be right (writes that change progress store their points); kept
         for scripts that want a point on a given day."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goals = self._goals("WHERE status = 'active'")
         with self.col.db.transaction():
             for goal in goals:
@@ -652,7 +652,7 @@ class Goals:
     def get(self, ref: int | str, now: datetime | None = None) -> GoalDetail:
         """One goal in full, by number or by a unique, case-insensitive start of its title;
         its history ends with today's point, computed live, when the goal is active."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
         progress = self._progress(goal, now)
         view = self._view(goal, now, progress)
@@ -677,7 +677,7 @@ class Goals:
 
     def list(self, status: str = "active", now: datetime | None = None) -> builtins.list[GoalView]:
         """Goals with `status` ("active", "achieved", "dropped" or "all"), oldest first."""
-        now = now or utcnow()
+        now = now or self.col.now()
         status = status.strip().lower()
         if status == "all":
             goals = self._goals("ORDER BY id")
@@ -689,13 +689,13 @@ class Goals:
 
     def dashboard(self, now: datetime | None = None) -> builtins.list[GoalView]:
         """Active goals, the soonest target first (goals without a target last)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goals = self._goals("WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id")
         return [self._view(g, now) for g in goals]
 
     def progress(self, ref: int | str, now: datetime | None = None) -> Progress:
         """A goal's progress today."""
-        now = now or utcnow()
+        now = now or self.col.now()
         return self._progress(self._goal(self._resolve(ref)), now)
 
     def history(self, ref: int | str, now: datetime | None = None) -> builtins.list[ProgressPoint]:
@@ -735,7 +735,7 @@ class Goals:
         None when the goal has no cadence."""
         if weeks < 1:
             raise MasteryError(f"weeks must be at least 1, got {weeks}")
-        return self._adherence(self._goal(self._resolve(ref)), now or utcnow(), weeks)
+        return self._adherence(self._goal(self._resolve(ref)), now or self.col.now(), weeks)
 
     # ------------------------------------------------------------------ internals
     def _resolve(self, ref: int | str) -> int:
@@ -1083,7 +1083,7 @@ class Goals:
         ]
         if goal.status != "active" or (points and now is None):
             return points
-        current = progress or self._progress(goal, now or utcnow())
+        current = progress or self._progress(goal, now or self.col.now())
         days = [self.col.clock.day_of(goal.created_at)] if not points else []
         if now is not None:
             days.append(self.col.clock.day_of(now))

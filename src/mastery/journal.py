@@ -58,7 +58,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mastery.dates import parse_date, parse_range
-from mastery.days import from_ms, stored_day, streak, to_ms, utcnow
+from mastery.days import from_ms, stored_day, streak, to_ms
 from mastery.errors import InputError, MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
 from mastery.limits import (
@@ -335,7 +335,7 @@ class Journal:
         `day` is a date or a phrase ("yesterday", "last friday"); today when omitted. An empty
         body, or one that is only the prompt's questions, is refused.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         template = self.prompt(prompt).template if prompt else ""
         body = _check_body(body, template)
         entry_day = self._day(day, now)
@@ -379,7 +379,7 @@ class Journal:
     ) -> EntryView:
         """Change the given fields of an entry (None leaves a field as it is; `title=""`
         returns to a title derived from the body; `tags=()` / `goals=()` clear them)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         entry = self.get(ref)
         changes: dict[str, Any] = {}
         if body is not None:
@@ -510,7 +510,7 @@ class Journal:
             clauses.append("e.id IN (SELECT entry_id FROM entrygoal WHERE goal_id = ?)")
             params.append(self._goal_id(goal))
         if when is not None:
-            start, end = self._range(when, now or utcnow())
+            start, end = self._range(when, now or self.col.now())
             if start is not None:
                 clauses.append("e.day >= ?")
                 params.append(start.isoformat())
@@ -549,7 +549,7 @@ class Journal:
 
     def streak(self, now: datetime | None = None) -> int:
         """Consecutive learner's days with an entry, up to today (or yesterday)."""
-        today = self.col.clock.day_of(now or utcnow())
+        today = self.col.clock.day_of(now or self.col.now())
         days = {
             stored_day(r[0])
             for r in self.col.conn.execute(
@@ -559,7 +559,7 @@ class Journal:
         return streak(days, today)
 
     def has_entry_today(self, now: datetime | None = None) -> bool:
-        today = self.col.clock.day_of(now or utcnow())
+        today = self.col.clock.day_of(now or self.col.now())
         return bool(self.days_with_entries(today, today))
 
     def for_goal(self, goal_id: int, title: str | None = None) -> builtins.list[EntryView]:
@@ -636,7 +636,7 @@ class Journal:
         Either everything is imported or, at the first malformed file, nothing (the error names
         the file and line). Goals are matched by title; unknown ones are left out with a note.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         parsed: builtins.list[_Parsed] = []
         for name, text in _sources(source):
             parsed.extend(_parse_markdown(text, name))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
 from mastery.states import Rating, scheduled
 
@@ -247,7 +247,7 @@ def apply(
             "the fitted weights predict your reviews no better than the ones in force: "
             "they were not applied"
         )
-    now = now or utcnow()
+    now = now or col.now()
     report = progress or (lambda fraction, what: None)
     # The new schedules are worked out first, under the new weights, so that the weights, the
     # date of the fit and the schedules are then stored in one short transaction: all or none.
@@ -279,7 +279,7 @@ def reschedule_cards(
     updates = _replay(col, deck_key, None, report)
     # New stabilities can make cards mature or not: the goals' history records it.
     keys = None if deck_key is None else [deck_key]
-    with col.db.transaction() as conn, col.goals.recording(now or utcnow(), deck_keys=keys):
+    with col.db.transaction() as conn, col.goals.recording(now or col.now(), deck_keys=keys):
         _store_schedules(conn, updates)
     report(1.0, f"Rescheduled {len(updates):,} cards")
     return len(updates)
@@ -349,7 +349,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
     since the last fit (or since the first review), and enough reviews came in since."""
     if not col.setting("optimize_reminder"):
         return None
-    now = now or utcnow()
+    now = now or col.now()
     last = col.meta(_LAST_FIT) or {}
     reviews = _review_count(col)
     if last:
@@ -374,7 +374,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
 
 def reminder_once_a_day(col: Collection, *, now: datetime | None = None) -> str | None:
     """`reminder`, at most once per learner's day (the app calls this when it opens)."""
-    now = now or utcnow()
+    now = now or col.now()
     today = col.clock.day_of(now).isoformat()
     if col.meta(_REMINDED_DAY) == today:
         return None

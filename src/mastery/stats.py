@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
-from mastery.days import to_ms, utcnow
+from mastery.days import to_ms
 from mastery.errors import NotFoundError
 from mastery.states import IN_LEARNING, MATURE_DAYS, CardState, Rating, scheduled
 
@@ -272,7 +272,7 @@ def insight(
 ) -> Insight:
     """Every statistic for the whole profile, or for the deck `deck_key` (NotFoundError if
     there is none); `days` is the heatmap's length. Reads only: a handful of SQL passes."""
-    now = now or utcnow()
+    now = now or col.now()
     days = max(1, days)
     conn = col.conn
     deck_id, deck_name = _deck(conn, deck_key)

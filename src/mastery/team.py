@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery import paths
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import InputError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.limits import loads_json, loads_toml
@@ -182,9 +182,15 @@ def load_team(folder: str | Path) -> TeamConfig:
 
 
 def init_team(
-    folder: str | Path, *, name: str | None = None, team_id: str | None = None
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    team_id: str | None = None,
+    today: date,
 ) -> TeamConfig:
-    """Create a team folder with the bundled decks as the example; refuses an existing team."""
+    """Create a team folder with the bundled decks as the example; refuses an existing team.
+
+    The example goal's target is next June after `today` (the profile's day: `Team.init`)."""
     folder = Path(folder).expanduser().resolve()
     if (folder / TEAM_FILE).exists():
         raise TeamError(folder / TEAM_FILE, "a team already lives here")
@@ -205,7 +211,7 @@ def init_team(
     if deck_ids:
         goal = (
             '\n[[goals]]\nid = "foundations"\ntitle = "Everyone knows the foundations"\n'
-            f"decks = {json.dumps(deck_ids)}\ntarget = {date.today().year + 1}-06-30\n"
+            f"decks = {json.dumps(deck_ids)}\ntarget = {today.year + 1}-06-30\n"
         )
     text = (
         f"# The team's shared vision and goals. Decks live in {DECKS_DIR}/, member summaries\n"
@@ -383,9 +389,17 @@ class Team:
         return dict(self.col.meta("teams") or {})
 
     def init(
-        self, folder: str | Path, *, name: str | None = None, team_id: str | None = None
+        self,
+        folder: str | Path,
+        *,
+        name: str | None = None,
+        team_id: str | None = None,
+        now: datetime | None = None,
     ) -> TeamConfig:
-        return init_team(folder, name=name, team_id=team_id)
+        """Create a team folder (see `init_team`), its example target read from this
+        profile's today."""
+        today = self.col.clock.day_of(now or self.col.now())
+        return init_team(folder, name=name, team_id=team_id, today=today)
 
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
         """Record a team folder in this profile (validated first); `sync` opts in."""
@@ -508,7 +522,7 @@ class Team:
 
     def record(self, config: TeamConfig, *, now: datetime | None = None) -> dict[str, Any]:
         """This member's anonymized record for a team: counts, rates and dates only."""
-        return member_record(self.col, config, self.pseudonym(config.id), now=now or utcnow())
+        return member_record(self.col, config, self.pseudonym(config.id), now=now or self.col.now())
 
     def sync(self, ref: str | None = None, *, now: datetime | None = None) -> Path:
         """Write this member's record into the team's summary (opt-in per team)."""
@@ -522,7 +536,7 @@ class Team:
 
     def report(self, ref: str | None = None, *, now: datetime | None = None) -> TeamReport:
         config = self.get(ref)
-        return build_report(config, now=now or utcnow())
+        return build_report(config, now=now or self.col.now())
 
 
 def member_record(
