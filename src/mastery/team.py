@@ -550,12 +550,12 @@ def member_record(
     today = clock.day_of(now)
     first = today - timedelta(days=DAILY_DAYS - 1)
     daily: dict[str, int] = {}
-    for (ms,) in conn.execute(
+    for review in conn.execute(
         f"SELECT reviewed_at FROM reviewlog WHERE {scheduled()} AND reviewed_at >= ? "
         "AND reviewed_at < ?",
         (to_ms(clock.day_start(first)), to_ms(clock.next_day_start(now))),
     ):
-        day = clock.day_of(from_ms(ms)).isoformat()
+        day = clock.day_of(from_ms(review["reviewed_at"])).isoformat()
         daily[day] = daily.get(day, 0) + 1
     since_30 = to_ms(clock.day_start(today - timedelta(days=ACTIVE_DAYS - 1)))
     decks: dict[str, Any] = {}
@@ -563,35 +563,37 @@ def member_record(
         row = conn.execute("SELECT id FROM deck WHERE key = ?", (key,)).fetchone()
         if row is None:
             continue
-        deck_id = row[0]
+        deck_id = row["id"]
         cards: dict[str, Any] = {}
         total = studied = mature = 0
         stabilities = []
-        for ckey, state, stab, diff, reps, lapses in conn.execute(
+        for card in conn.execute(
             "SELECT key, state, stability, difficulty, reps, lapses FROM card "
             "WHERE deck_id = ? AND in_deck = 1 ORDER BY position, key",
             (deck_id,),
         ):
             total += 1
-            if state == CardState.NEW:
+            if card["state"] == CardState.NEW:
                 continue
             studied += 1
+            stab, diff = card["stability"], card["difficulty"]
             if stab is not None:
                 stabilities.append(stab)
                 mature += stab >= MATURE_DAYS
-            cards[ckey] = {
-                "reviews": reps,
-                "lapses": lapses,
+            cards[card["key"]] = {
+                "reviews": card["reps"],
+                "lapses": card["lapses"],
                 "difficulty": round(diff, 2) if diff is not None else None,
             }
-        answered, passed, recent = conn.execute(
-            f"SELECT count(*) FILTER (WHERE r.state_before = {CardState.REVIEW}), "
+        month = conn.execute(
+            f"SELECT count(*) FILTER (WHERE r.state_before = {CardState.REVIEW}) AS answered, "
             f"count(*) FILTER (WHERE r.state_before = {CardState.REVIEW} "
-            f"AND r.rating != {Rating.AGAIN}), count(*) "
+            f"AND r.rating != {Rating.AGAIN}) AS passed, count(*) AS recent "
             "FROM reviewlog r JOIN card c ON c.id = r.card_id "
             f"WHERE c.deck_id = ? AND {scheduled('r')} AND r.reviewed_at >= ?",
             (deck_id, since_30),
         ).fetchone()
+        answered, passed, recent = month["answered"], month["passed"], month["recent"]
         decks[key] = {
             "cards": total,
             "studied": studied,
@@ -607,14 +609,14 @@ def member_record(
         mature = sum(decks[d]["mature"] for d in goal.decks if d in decks)
         goals[goal.id] = round(mature / total, 4) if total else 0.0
     personal: dict[str, dict[str, int]] = {}
-    for category, status, n in conn.execute(
-        "SELECT category, status, count(*) FROM goal GROUP BY category, status"
+    for group in conn.execute(
+        "SELECT category, status, count(*) AS n FROM goal GROUP BY category, status"
     ):
         # A category of the learner's own words could say anything: count it as "other".
-        cat = category if category in _GOAL_CATEGORIES else "other"
-        st = status if status in _STATUSES else "other"
+        cat = group["category"] if group["category"] in _GOAL_CATEGORIES else "other"
+        st = group["status"] if group["status"] in _STATUSES else "other"
         personal.setdefault(cat, {}).setdefault(st, 0)
-        personal[cat][st] += n
+        personal[cat][st] += group["n"]
     return {
         "format": SUMMARY_FORMAT,
         "version": SUMMARY_VERSION,
