@@ -525,7 +525,7 @@ def _pending(conn: sqlite3.Connection) -> list[str]:
     """Staged folders whose import committed but whose files may not be in place yet."""
     row = conn.execute("SELECT value FROM setting WHERE key=?", (_PENDING,)).fetchone()
     try:
-        value = json.loads(row[0]) if row else []
+        value = json.loads(row["value"]) if row else []
     except (TypeError, ValueError):
         return []
     return [str(t) for t in value] if isinstance(value, list) else []
