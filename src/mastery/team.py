@@ -27,6 +27,8 @@ import secrets
 import shutil
 import stat
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -388,6 +390,20 @@ class Team:
     def _joined(self) -> dict[str, dict[str, Any]]:
         return dict(self.col.meta("teams") or {})
 
+    @contextmanager
+    def _changing(self) -> Iterator[dict[str, dict[str, Any]]]:
+        """The joined teams, to change in place: read and written back in one transaction, so
+        another window changing them at the same moment waits rather than being overwritten."""
+        with self.col.db.transaction():
+            joined = self._joined()
+            yield joined
+            self.col.set_meta("teams", joined)
+
+    def _joined_entry(self, joined: dict[str, dict[str, Any]], team_id: str) -> dict[str, Any]:
+        if team_id not in joined:  # left in another window since it was looked up
+            raise NotFoundError(f"team {team_id} is no longer joined")
+        return joined[team_id]
+
     def init(
         self,
         folder: str | Path,
@@ -404,14 +420,13 @@ class Team:
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
         """Record a team folder in this profile (validated first); `sync` opts in."""
         config = load_team(folder)
-        joined = self._joined()
-        before = joined.get(config.id, {})
-        joined[config.id] = {
-            "folder": str(config.folder),
-            "name": config.name,
-            "sync": bool(sync or before.get("sync")),
-        }
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            before = joined.get(config.id, {})
+            joined[config.id] = {
+                "folder": str(config.folder),
+                "name": config.name,
+                "sync": bool(sync or before.get("sync")),
+            }
         return config
 
     def list(self) -> list[JoinedTeam]:
@@ -453,9 +468,8 @@ class Team:
 
     def set_sync(self, ref: str | None, on: bool) -> TeamConfig:
         config = self.get(ref)
-        joined = self._joined()
-        joined[config.id]["sync"] = on
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            self._joined_entry(joined, config.id)["sync"] = on
         return config
 
     def auto_enabled(self, team_id: str) -> bool:
@@ -465,11 +479,11 @@ class Team:
     def set_auto(self, ref: str | None, on: bool) -> TeamConfig:
         """Sync automatically after each review session (turning it on also opts in)."""
         config = self.get(ref)
-        joined = self._joined()
-        joined[config.id]["auto"] = on
-        if on:
-            joined[config.id]["sync"] = True
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            entry = self._joined_entry(joined, config.id)
+            entry["auto"] = on
+            if on:
+                entry["sync"] = True
         return config
 
     def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
@@ -508,9 +522,8 @@ class Team:
             with FileLock(str(config.summary_dir / f".{path.stem}.lock")):
                 path.unlink(missing_ok=True)
             (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
-        joined = self._joined()
-        joined.pop(config.id, None)
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            joined.pop(config.id, None)
         return config, removed
 
     # ------------------------------------------------------------------ sync
