@@ -50,6 +50,30 @@ def test_cram_answers_never_train_fsrs(learner: Collection) -> None:
     assert len(optimize.training_set(learner)) == before
 
 
+def test_negative_or_unreadable_gaps_do_not_stop_the_fit(learner: Collection) -> None:
+    """A negative `elapsed_days` (a tampered log, or Anki's learning steps, which it stores as
+    negative seconds) is a same-day answer: kept in the history, never a target. A gap or a
+    rating that is no number at all leaves that answer out. The fit is still computed."""
+    before = len(optimize.training_set(learner))
+    ids = [
+        row["id"]
+        for row in learner.conn.execute(
+            "SELECT id FROM reviewlog WHERE elapsed_days > 0 ORDER BY id LIMIT 13"
+        )
+    ]
+    with learner.db.transaction() as conn:
+        for log_id, bad in zip(ids, [-600, -1, "soon", 2**40] * 3, strict=False):
+            conn.execute("UPDATE reviewlog SET elapsed_days = ? WHERE id = ?", (bad, log_id))
+        conn.execute("UPDATE reviewlog SET rating = 9 WHERE id = ?", (ids[-1],))
+    data = optimize.training_set(learner)
+    assert len(data) == before - 13 and data.cards == 200
+    result = optimize.optimize(learner)
+    assert result.reviews == before - 13 and result.improved
+    assert result.after_eval.log_loss < result.before_eval.log_loss
+    assert optimize.apply(learner, result, reschedule=True, now=NOW) == 200
+    assert main(["--no-bundled-decks", "optimize"]) == 0
+
+
 def test_fitting_lowers_log_loss_and_moves_towards_the_truth(learner: Collection) -> None:
     result = optimize.optimize(learner)
     assert result.improved

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import NOW
 from mastery.collection import Collection
-from mastery.errors import MasteryError
+from mastery.errors import DatabaseBusyError, MasteryError
 from mastery.team import (
     SUMMARY_VERSION,
     TeamError,
@@ -71,12 +71,13 @@ def member(
 
 # ----------------------------------------------------------------------------- the folder
 def test_init_copies_bundled_decks_and_validates(tmp_path: Path) -> None:
-    config = init_team(tmp_path / "t", name="Core Team")
+    config = init_team(tmp_path / "t", name="Core Team", today=NOW.date())
     assert config.id == "core-team" and config.k == 3
     assert set(config.decks) == {"git-essentials", "learning-organization"}
     assert config.goals and set(config.goals[0].decks) == set(config.decks)
+    assert str(config.goals[0].target) == "2027-06-30"  # next June after the given day
     with pytest.raises(TeamError, match="already"):
-        init_team(tmp_path / "t")
+        init_team(tmp_path / "t", today=NOW.date())
 
 
 @pytest.mark.parametrize(
@@ -116,6 +117,43 @@ def test_join_several_teams_and_leave(col: Collection, tmp_path: Path) -> None:
     config, removed = col.team.leave("crew")
     assert config.id == a.id and removed and not path.exists()
     assert [t.id for t in col.team.list()] == ["other"]
+
+
+def test_two_windows_changing_teams_at_once_lose_no_team(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Joining reads the joined teams and writes them back: in one transaction, so a second
+    window joining in between waits (here: gives up, busy) instead of being overwritten."""
+    home = tmp_path / "home"
+    first = Collection.open("p", home, bundled=False, now=NOW)
+    second = Collection.open("p", home, bundled=False, now=NOW)
+    second.db.max_wait = second.db.busy_timeout = 0.2
+    crew = make_team(tmp_path / "a")
+    other = make_team(tmp_path / "b")
+    (other / "team.toml").write_text('id = "other"\nname = "Other"\n', encoding="utf-8")
+    outcome: list[str] = []
+    read = first.team._joined
+
+    def read_then_race() -> dict:
+        found = read()
+        if not outcome:  # the second window joins while the first holds what it read
+            try:
+                second.team.join(other)
+                outcome.append("joined")
+            except DatabaseBusyError:
+                outcome.append("busy")
+        return found
+
+    monkeypatch.setattr(first.team, "_joined", read_then_race)
+    first.team.join(crew)
+    monkeypatch.undo()
+    kept = {t.id for t in first.team.list()}
+    assert "crew" in kept
+    assert outcome == ["busy"] or "other" in kept
+    second.team.join(other)  # the first window is done: the second gets in now
+    assert {t.id for t in first.team.list()} == {"crew", "other"}
+    first.close()
+    second.close()
 
 
 def test_pull_keeps_review_history(col: Collection, tmp_path: Path) -> None:

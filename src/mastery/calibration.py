@@ -363,8 +363,8 @@ def calibration(
 def deck_choices(col: Collection) -> list[tuple[str, str]]:
     """(key, name) of every deck, by name: what a deck selector offers besides "all"."""
     return [
-        (key, name)
-        for key, name in col.conn.execute("SELECT key, name FROM deck ORDER BY name, key")
+        (deck["key"], deck["name"])
+        for deck in col.conn.execute("SELECT key, name FROM deck ORDER BY name, key")
     ]
 
 
@@ -415,7 +415,7 @@ def _deck_id(conn: sqlite3.Connection, deck_key: str) -> int:
     row = conn.execute("SELECT id FROM deck WHERE key = ?", (deck_key,)).fetchone()
     if row is None:
         raise NotFoundError(f"no deck {deck_key!r}; see `mastery decks`")
-    return int(row[0])
+    return int(row["id"])
 
 
 def _period_starts(col: Collection, now: datetime, period: str) -> list[date]:
@@ -453,15 +453,15 @@ def _confidence_figures(
     )
     if filters.deck_id is not None:
         rows = conn.execute(
-            f"SELECT :deck, CASE {case} END, l.confidence, count(*), sum(l.rating != {Rating.AGAIN}) "
-            f"{answers} GROUP BY 2, 3",
+            f"SELECT :deck AS deck_id, CASE {case} END AS period, l.confidence AS level, "
+            f"count(*) AS n, sum(l.rating != {Rating.AGAIN}) AS recalled {answers} GROUP BY 2, 3",
             params,
         ).fetchall()
     else:
         # Grouped per card first, then joined to `card` for the deck: one lookup per group
         # instead of one per answer (card rows are wide; 1.6x faster on 500,000 answers).
         rows = conn.execute(
-            "SELECT c.deck_id, g.period, g.level, sum(g.n), sum(g.k) FROM ("
+            "SELECT c.deck_id, g.period, g.level, sum(g.n) AS n, sum(g.k) AS recalled FROM ("
             f"SELECT l.card_id, CASE {case} END AS period, l.confidence AS level, "
             f"count(*) AS n, sum(l.rating != {Rating.AGAIN}) AS k {answers} GROUP BY 1, 2, 3"
             ") g JOIN card c ON c.id = g.card_id GROUP BY 1, 2, 3",
@@ -471,7 +471,9 @@ def _confidence_figures(
     per_level = {lv: [0, 0] for lv in LEVELS}
     per_deck: dict[int, Score] = {}
     per_period = [Score() for _ in starts]
-    for deck_id, period_index, level, count, recalled in rows:
+    for row in rows:
+        deck_id, period_index, level = row["deck_id"], row["period"], row["level"]
+        count, recalled = row["n"], row["recalled"]
         per_level[level][0] += count
         per_level[level][1] += recalled
         group = Score(count, count * STATED_PROBABILITY[level] - recalled)
@@ -485,7 +487,7 @@ def _confidence_figures(
     )
     score = sum(per_deck.values(), Score())
     names = {
-        row[0]: (row[1], row[2])
+        row["id"]: (row["key"], row["name"])
         for row in conn.execute("SELECT id, key, name FROM deck").fetchall()
     }
     decks = tuple(
@@ -509,7 +511,8 @@ def _certain_misses(conn: sqlite3.Connection, filters: _Filters) -> tuple[Certai
     the larger share of misses among the certain answers, then the most recent miss."""
     where, params = filters.where()
     rows = conn.execute(
-        "SELECT m.card_id, m.failed, m.certain, m.last_failed, c.key, c.front, d.key, d.name "
+        "SELECT m.card_id, m.failed, m.certain, m.last_failed, c.key AS card_key, c.front, "
+        "d.key AS deck_key, d.name AS deck_name "
         f"FROM (SELECT l.card_id, sum(l.rating = {Rating.AGAIN}) AS failed, count(*) AS certain, "
         f"max(CASE WHEN l.rating = {Rating.AGAIN} THEN l.reviewed_at END) AS last_failed "
         f"FROM {filters.table()} WHERE {where} AND l.confidence = {Confidence.CERTAIN} "
@@ -521,16 +524,16 @@ def _certain_misses(conn: sqlite3.Connection, filters: _Filters) -> tuple[Certai
     ).fetchall()
     return tuple(
         CertainMiss(
-            card_id=card_id,
-            ref=f"{deck_key}/{key}",
-            front=_one_line(front, FRONT_CHARS),
-            deck_key=deck_key,
-            deck_name=deck_name,
-            failed=failed,
-            certain=certain,
-            last_failed=from_ms(last),
+            card_id=row["card_id"],
+            ref=f"{row['deck_key']}/{row['card_key']}",
+            front=_one_line(row["front"], FRONT_CHARS),
+            deck_key=row["deck_key"],
+            deck_name=row["deck_name"],
+            failed=row["failed"],
+            certain=row["certain"],
+            last_failed=from_ms(row["last_failed"]),
         )
-        for card_id, failed, certain, last, key, front, deck_key, deck_name in rows
+        for row in rows
     )
 
 
@@ -566,7 +569,7 @@ def _model_calibration(
             curve = _curve(col.fsrs_parameters(key))
             row = conn.execute("SELECT id FROM deck WHERE key = ?", (key,)).fetchone()
             if row is not None and curve != (decay, factor):
-                own[int(row[0])] = curve
+                own[int(row["id"])] = curve
         if own:
             join = "JOIN card c ON c.id = l.card_id "
             decay_sql = (
@@ -585,8 +588,9 @@ def _model_calibration(
     # into the outer one, which would evaluate pow() once per use); the outer one buckets it.
     # Bin numbers are clamped in Python, where it costs nothing (R = 1.0 exactly gives 20).
     rows = conn.execute(
-        "SELECT CAST(pow(:bins + 1, r) AS INTEGER) - 1 AS b, count(*), sum(r), sum(y), "
-        "-sum(ln(CASE WHEN y THEN max(r, :eps) ELSE max(1 - r, :eps) END)) "
+        "SELECT CAST(pow(:bins + 1, r) AS INTEGER) - 1 AS b, count(*) AS n, "
+        "sum(r) AS predicted, sum(y) AS recalled, "
+        "-sum(ln(CASE WHEN y THEN max(r, :eps) ELSE max(1 - r, :eps) END)) AS loss "
         f"FROM (SELECT pow(1 + {factor_sql} * l.elapsed_days / l.stability_before, "
         f"-{decay_sql}) AS r, l.rating != {Rating.AGAIN} AS y FROM {filters.table()} {join}"
         f"WHERE {where} AND l.state_before = :state AND l.elapsed_days > 0 "
@@ -597,12 +601,12 @@ def _model_calibration(
     sums = [0.0] * BINS
     recalls = [0] * BINS
     loss = 0.0
-    for b, count, predicted, recalled, group_loss in rows:
-        b = min(max(b, 0), BINS - 1)
-        counts[b] += count
-        sums[b] += predicted
-        recalls[b] += recalled
-        loss += group_loss
+    for row in rows:
+        b = min(max(row["b"], 0), BINS - 1)
+        counts[b] += row["n"]
+        sums[b] += row["predicted"]
+        recalls[b] += row["recalled"]
+        loss += row["loss"]
     bins = tuple(
         RetrievabilityBin(*bin_bounds(i), counts[i], sums[i], recalls[i]) for i in range(BINS)
     )

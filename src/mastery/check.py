@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.backup import one_line
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import DatabaseCorruptError
 from mastery.states import CardState, Rating, scheduled
 
@@ -61,6 +61,8 @@ _BAD_LOG_WHERE = (
     "OR typeof(state_before) != 'integer' OR state_before NOT BETWEEN 0 AND 3 "
     "OR typeof(state_after) != 'integer' OR state_after NOT BETWEEN 0 AND 3"
 )
+# A card's schedule, in the order `_repair_alone`, `_same` and the UPDATE in `_cards` use.
+_SCHEDULE = ("state", "step", "stability", "difficulty", "due", "last_review")
 _ORPHAN_NAMES = {
     ("reviewlog", "card"): "review logs of deleted cards (removed)",
     ("card", "deck"): "cards of deleted decks (removed, with their review logs)",
@@ -113,7 +115,7 @@ def check_database(
 
     Raises `DatabaseCorruptError` when the file is damaged beyond repair (restore a backup).
     """
-    now = now or utcnow()
+    now = now or col.now()
     conn = col.conn
     path = col.db.path
     problems: dict[str, int] = {}
@@ -195,16 +197,18 @@ def _check_rows(
     now: datetime,
 ) -> None:
     _orphans(conn, problems, fix)
-    bad_logs = conn.execute(f"SELECT count(*) FROM reviewlog WHERE {_BAD_LOG_WHERE}").fetchone()[0]
+    bad_logs = conn.execute(
+        f"SELECT count(*) AS n FROM reviewlog WHERE {_BAD_LOG_WHERE}"
+    ).fetchone()["n"]
     if bad_logs:
         problems[BAD_LOG] = bad_logs
         if fix:
             conn.execute(f"DELETE FROM reviewlog WHERE {_BAD_LOG_WHERE}")
     _cards(col, conn, problems, fix, now)
     stray = conn.execute(
-        "SELECT count(*) FROM reviewlog r JOIN card c ON c.id = r.card_id "
+        "SELECT count(*) AS n FROM reviewlog r JOIN card c ON c.id = r.card_id "
         "WHERE r.deck_id IS NOT c.deck_id"
-    ).fetchone()[0]
+    ).fetchone()["n"]
     if stray:
         problems[LOG_DECK] = stray
         if fix:
@@ -218,8 +222,8 @@ def _check_rows(
 def _orphans(conn: sqlite3.Connection, problems: dict[str, int], fix: bool) -> None:
     found = conn.execute("PRAGMA foreign_key_check").fetchall()
     by_kind: dict[tuple[str, str], list[int]] = {}
-    for table, rowid, parent, _ in found:
-        by_kind.setdefault((table, parent), []).append(rowid)
+    for row in found:
+        by_kind.setdefault((row["table"], row["parent"]), []).append(row["rowid"])
     for (table, parent), rowids in by_kind.items():
         name = _ORPHAN_NAMES.get((table, parent), f"{table} rows of a deleted {parent} (removed)")
         problems[name] = len(set(rowids))
@@ -235,11 +239,13 @@ def _cards(
     fix: bool,
     now: datetime,
 ) -> None:
+    # The last scheduled answer of each card, its columns named as the card's (_SCHEDULE).
     last_logs = {
-        row[0]: row[1:]
+        row["card_id"]: row
         for row in conn.execute(
-            "SELECT card_id, state_after, step_after, stability_after, difficulty_after, "
-            "due_after, reviewed_at, n, lapses FROM ("
+            "SELECT card_id, state_after AS state, step_after AS step, "
+            "stability_after AS stability, difficulty_after AS difficulty, due_after AS due, "
+            "reviewed_at AS last_review, n, lapses FROM ("
             " SELECT card_id, state_after, step_after, stability_after, difficulty_after,"
             " due_after, reviewed_at,"
             " row_number() OVER (PARTITION BY card_id ORDER BY reviewed_at DESC, id DESC) AS rn,"
@@ -256,18 +262,19 @@ def _cards(
         "SELECT id, deck_id, state, step, stability, difficulty, due, last_review, reps, lapses "
         "FROM card"
     ).fetchall()
-    for card_id, deck_id, state, step, stab, diff, due, last, reps, lapses in rows:
-        actual = (state, step, stab, diff, due, last)
+    for card in rows:
+        card_id, deck_id, reps, lapses = card["id"], card["deck_id"], card["reps"], card["lapses"]
+        actual = tuple(card[column] for column in _SCHEDULE)
         log = last_logs.get(card_id)
         if log is not None:
-            expected = log[:6]
-            n, n_lapses = log[6], log[7] or 0
+            expected = tuple(log[column] for column in _SCHEDULE)
+            n, n_lapses = log["n"], log["lapses"] or 0
             if _same(actual, expected) and reps >= n and lapses >= n_lapses:
                 continue
             # A reschedule keeps the last review's time and counts one rep per log: only
             # then is the (slow) replay worth trying.
             if (
-                last == log[5]
+                card["last_review"] == log["last_review"]
                 and reps == n
                 and _same_as_replay(col, conn, card_id, deck_id, actual, reps, lapses)
             ):
@@ -355,8 +362,8 @@ def _same_as_replay(
     """Whether the card is what the optimiser's reschedule makes of its history (see
     optimize.reschedule_cards: same replay, same seed)."""
     reviews = [
-        (from_ms(at), rating)
-        for at, rating in conn.execute(
+        (from_ms(review["reviewed_at"]), review["rating"])
+        for review in conn.execute(
             f"SELECT reviewed_at, rating FROM reviewlog WHERE card_id = ? AND {scheduled()} "
             "ORDER BY reviewed_at, id",
             (card_id,),

@@ -135,6 +135,12 @@ class Collection:
         """The current moment by this profile's clock (see `Collection.open`)."""
         return self._time()
 
+    def set_clock(self, clock: TimeSource) -> None:
+        """Replace the time source of an open profile (an app given its own clock, a replay):
+        every later call without `now`, and the learner's day, follow it."""
+        self._time = clock
+        self._clock = None
+
     @property
     def clock(self) -> DayClock:
         """The learner's day (time zone and rollover hour from the settings) on this profile's

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.dates import Adherence, DateParseError, parse_cadence, parse_date
-from mastery.days import from_ms, stored_day, to_ms, utcnow
+from mastery.days import from_ms, stored_day, to_ms
 from mastery.errors import MasteryError, NotFoundError
 from mastery.limits import ref_number
 from mastery.states import MATURE_DAYS, CardState, is_mature, scheduled
@@ -344,7 +344,7 @@ class Goals:
         quarter") read against the learner's today, `cadence` a practice rule ("every
         weekday"), `decks` deck keys whose cards measure progress, `milestones` titles in
         order."""
-        now = now or utcnow()
+        now = now or self.col.now()
         today = self.col.clock.day_of(now)
         title = _title(title)
         category = _category(category)
@@ -402,7 +402,7 @@ class Goals:
         """Change what is given (None leaves a field alone). `target=""` and `cadence=""`
         clear them; `decks` replaces the linked decks. A new `reality` becomes a new version,
         the earlier ones are kept (see `realities`)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
         today = self.col.clock.day_of(now)
         fields: dict[str, Any] = {}
@@ -448,7 +448,7 @@ class Goals:
 
     def done(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Mark a goal achieved (100% from now on); today's history point says so too."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "achieved", now)
@@ -457,7 +457,7 @@ class Goals:
     def drop(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Let a goal go: it leaves the dashboard, its history is kept (its progress does not
         change, so no point is stored)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction():
             self._set_status(goal_id, "dropped", now)
@@ -466,7 +466,7 @@ class Goals:
     def reopen(self, ref: int | str, now: datetime | None = None) -> GoalView:
         """Make an achieved or dropped goal active again (an achieved one falls back from 100%
         to what its parts say)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         with self.col.db.transaction(), self.recording(now, goals=[goal_id]):
             self._set_status(goal_id, "active", now)
@@ -476,14 +476,14 @@ class Goals:
         self, ref: int | str, title: str, now: datetime | None = None
     ) -> MilestoneView:
         """Append a milestone after the goal's last one."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         title = _title(title, "milestone")
         with self.col.db.transaction() as conn, self.recording(now, goals=[goal_id]):
             position = conn.execute(
-                "SELECT coalesce(max(position), 0) + 1 FROM milestone WHERE goal_id = ?",
+                "SELECT coalesce(max(position), 0) + 1 AS next FROM milestone WHERE goal_id = ?",
                 (goal_id,),
-            ).fetchone()[0]
+            ).fetchone()["next"]
             conn.execute(
                 "INSERT INTO milestone (goal_id, position, title) VALUES (?, ?, ?)",
                 (goal_id, position, title),
@@ -501,7 +501,7 @@ class Goals:
     ) -> MilestoneView:
         """Tick a milestone (by 1-based position or title prefix) done today, or un-tick it
         with `done=False`."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         milestone_id, position, title = self._resolve_milestone(goal_id, milestone)
         done_at = to_ms(now) if done else None
@@ -517,7 +517,7 @@ class Goals:
 
         One check-in per learner's day: checking in again the same day replaces it.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         goal_id = self._resolve(ref)
         if (
             isinstance(confidence, bool)
@@ -544,7 +544,7 @@ class Goals:
         """Store today's history point for every active goal; returns how many. Not needed
         for the history to be right (writes that change progress store their points); kept
         for scripts that want a point on a given day."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goals = self._goals("WHERE status = 'active'")
         with self.col.db.transaction():
             for goal in goals:
@@ -574,7 +574,7 @@ class Goals:
             keys = builtins.list(deck_keys)
             marks = ",".join("?" * len(keys))
             rows = self._conn.execute(f"SELECT id FROM deck WHERE key IN ({marks})", keys)
-            decks = [*(decks or ()), *(int(r[0]) for r in rows)]
+            decks = [*(decks or ()), *(int(r["id"]) for r in rows)]
         ids = self._affected(goals, decks)
         self._counts.clear()  # cards may change: count them again when an answer needs them
         for goal in self._goals_by_id(ids):
@@ -609,7 +609,7 @@ class Goals:
         if not ids:
             return
         delta = 1 if became else -1
-        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self._conn.execute("PRAGMA data_version").fetchone()["data_version"]
         if version != self._counts_version:
             self._counts.clear()
             self._counts_version = version
@@ -634,17 +634,19 @@ class Goals:
             "WHERE r.id = ?",
             (log_id,),
         ).fetchone()
-        if row is None or is_mature(row[1], row[2]) == is_mature(row[3], row[4]):
+        if row is None or is_mature(row["state_before"], row["stability_before"]) == is_mature(
+            row["state_after"], row["stability_after"]
+        ):
             return
         self._counts.clear()
-        at = from_ms(row[0])
+        at = from_ms(row["reviewed_at"])
         rows = self._conn.execute(
             "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
             "JOIN goalprogress p ON p.goal_id = g.goal_id AND p.day = ? "
             "WHERE goal.status = 'active' AND g.deck_id = ?",
-            (self.col.clock.day_of(at).isoformat(), row[5]),
+            (self.col.clock.day_of(at).isoformat(), row["deck_id"]),
         ).fetchall()
-        for goal in self._goals_by_id([r[0] for r in rows]):
+        for goal in self._goals_by_id([r["goal_id"] for r in rows]):
             self._record(goal, self._progress(goal, at), at)
 
     # ------------------------------------------------------------------ reading
@@ -652,7 +654,7 @@ class Goals:
     def get(self, ref: int | str, now: datetime | None = None) -> GoalDetail:
         """One goal in full, by number or by a unique, case-insensitive start of its title;
         its history ends with today's point, computed live, when the goal is active."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
         progress = self._progress(goal, now)
         view = self._view(goal, now, progress)
@@ -677,7 +679,7 @@ class Goals:
 
     def list(self, status: str = "active", now: datetime | None = None) -> builtins.list[GoalView]:
         """Goals with `status` ("active", "achieved", "dropped" or "all"), oldest first."""
-        now = now or utcnow()
+        now = now or self.col.now()
         status = status.strip().lower()
         if status == "all":
             goals = self._goals("ORDER BY id")
@@ -689,13 +691,13 @@ class Goals:
 
     def dashboard(self, now: datetime | None = None) -> builtins.list[GoalView]:
         """Active goals, the soonest target first (goals without a target last)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         goals = self._goals("WHERE status = 'active' ORDER BY target_date IS NULL, target_date, id")
         return [self._view(g, now) for g in goals]
 
     def progress(self, ref: int | str, now: datetime | None = None) -> Progress:
         """A goal's progress today."""
-        now = now or utcnow()
+        now = now or self.col.now()
         return self._progress(self._goal(self._resolve(ref)), now)
 
     def history(self, ref: int | str, now: datetime | None = None) -> builtins.list[ProgressPoint]:
@@ -735,7 +737,7 @@ class Goals:
         None when the goal has no cadence."""
         if weeks < 1:
             raise MasteryError(f"weeks must be at least 1, got {weeks}")
-        return self._adherence(self._goal(self._resolve(ref)), now or utcnow(), weeks)
+        return self._adherence(self._goal(self._resolve(ref)), now or self.col.now(), weeks)
 
     # ------------------------------------------------------------------ internals
     def _resolve(self, ref: int | str) -> int:
@@ -752,19 +754,19 @@ class Goals:
             )
             if row is None:
                 raise NotFoundError(f"no goal {text}; see `mastery goals`")
-            return int(row[0])
+            return int(row["id"])
         rows = self._conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
         wanted = text.casefold()
-        exact = [r for r in rows if r[1].casefold() == wanted]
+        exact = [r for r in rows if r["title"].casefold() == wanted]
         if len(exact) == 1:
-            return int(exact[0][0])
-        found = [r for r in rows if r[1].casefold().startswith(wanted)]
+            return int(exact[0]["id"])
+        found = [r for r in rows if r["title"].casefold().startswith(wanted)]
         if not found:
             raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
         if len(found) > 1:
-            names = "; ".join(f"{r[0]} {r[1]}" for r in found)
+            names = "; ".join(f"{r['id']} {r['title']}" for r in found)
             raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the number")
-        return int(found[0][0])
+        return int(found[0]["id"])
 
     def _resolve_milestone(self, goal_id: int, ref: int | str) -> tuple[int, int, str]:
         rows = self._conn.execute(
@@ -773,25 +775,25 @@ class Goals:
         ).fetchall()
         text = str(ref).strip()
         if text.isdigit():
-            found = [r for r in rows if r[1] == ref_number(text)]
+            found = [r for r in rows if r["position"] == ref_number(text)]
             if not found:
                 raise NotFoundError(
                     f"no milestone {text}: this goal has {len(rows)} (numbered from 1)"
                 )
-            return found[0]
-        wanted = text.casefold()
-        if not wanted:
-            raise MasteryError("which milestone? give its number or the start of its title")
-        exact = [r for r in rows if r[2].casefold() == wanted]
-        found = exact or [r for r in rows if r[2].casefold().startswith(wanted)]
-        if not found:
-            raise NotFoundError(f"no milestone starts with {text!r}")
-        if len(found) > 1:
-            names = "; ".join(f"{r[1]} {r[2]}" for r in found)
-            raise MasteryError(
-                f"{text!r} matches {len(found)} milestones ({names}): use the number"
-            )
-        return found[0]
+        else:
+            wanted = text.casefold()
+            if not wanted:
+                raise MasteryError("which milestone? give its number or the start of its title")
+            exact = [r for r in rows if r["title"].casefold() == wanted]
+            found = exact or [r for r in rows if r["title"].casefold().startswith(wanted)]
+            if not found:
+                raise NotFoundError(f"no milestone starts with {text!r}")
+            if len(found) > 1:
+                names = "; ".join(f"{r['position']} {r['title']}" for r in found)
+                raise MasteryError(
+                    f"{text!r} matches {len(found)} milestones ({names}): use the number"
+                )
+        return int(found[0]["id"]), int(found[0]["position"]), found[0]["title"]
 
     def _goal(self, goal_id: int) -> _Goal:
         goals = self._goals("WHERE id = ?", (goal_id,))
@@ -802,16 +804,16 @@ class Goals:
     def _goals(self, where: str, params: Sequence[Any] = ()) -> builtins.list[_Goal]:
         return [
             _Goal(
-                id=r[0],
-                title=r[1],
-                vision=r[2],
-                category=r[3],
-                target=stored_day(r[4]) if r[4] else None,
-                status=r[5],
-                cadence=r[6],
-                visibility=r[7],
-                created_at=from_ms(r[8]),
-                closed_at=from_ms(r[10]) if r[10] is not None else None,
+                id=r["id"],
+                title=r["title"],
+                vision=r["vision"],
+                category=r["category"],
+                target=stored_day(r["target_date"]) if r["target_date"] else None,
+                status=r["status"],
+                cadence=r["cadence"],
+                visibility=r["visibility"],
+                created_at=from_ms(r["created_at"]),
+                closed_at=from_ms(r["closed_at"]) if r["closed_at"] is not None else None,
             )
             for r in self._conn.execute(f"SELECT {_GOAL_COLUMNS} FROM goal {where}", params)
         ]
@@ -824,8 +826,8 @@ class Goals:
             row = self._conn.execute("SELECT id FROM deck WHERE key = ?", (key.strip(),)).fetchone()
             if row is None:
                 raise NotFoundError(f"no deck {key!r}; see `mastery decks`")
-            if row[0] not in ids:
-                ids.append(int(row[0]))
+            if row["id"] not in ids:
+                ids.append(int(row["id"]))
         return ids
 
     def _set_status(self, goal_id: int, status: str, now: datetime) -> None:
@@ -842,7 +844,7 @@ class Goals:
             "LIMIT 1",
             (goal_id,),
         ).fetchone()
-        return row[0] if row else ""
+        return row["text"] if row else ""
 
     def _milestones(self, goal_id: int) -> builtins.list[MilestoneView]:
         clock = self.col.clock
@@ -881,16 +883,12 @@ class Goals:
             "WHERE g.goal_id = ? ORDER BY d.name COLLATE NOCASE, d.key",
             (goal_id,),
         ).fetchall()
-        for deck_id, key, name in decks:
+        for deck in decks:
+            deck_id = deck["id"]
             recall = self.col.scheduler_for(deck_id).retrievability
-            cards, mature = self._conn.execute(
-                "SELECT count(*), coalesce(sum(state = ? AND typeof(stability) = 'real' "
-                "AND stability >= ?), 0) FROM card "
-                "WHERE deck_id = ? AND in_deck = 1",
-                (CardState.REVIEW, MATURE_DAYS, deck_id),
-            ).fetchone()
+            cards, mature = self._count_cards(deck_id)
             studied, total_r = 0, 0.0
-            for stability, last in self._conn.execute(
+            for card in self._conn.execute(
                 "SELECT stability, last_review FROM card WHERE deck_id = ? AND in_deck = 1 "
                 "AND state != ? AND typeof(stability) = 'real' AND stability > 0 "
                 "AND stability < 1e300 AND last_review IS NOT NULL",  # skip values changed
@@ -898,14 +896,16 @@ class Goals:
                 (deck_id, CardState.NEW),
             ):
                 memory = Memory(
-                    state=CardState.REVIEW, stability=stability, last_review=from_ms(last)
+                    state=CardState.REVIEW,
+                    stability=card["stability"],
+                    last_review=from_ms(card["last_review"]),
                 )
                 studied += 1
                 total_r += recall(memory, now) or 0.0
             out.append(
                 DeckMastery(
-                    key=key,
-                    name=name,
+                    key=deck["key"],
+                    name=deck["name"],
                     cards=cards,
                     studied=studied,
                     mature=mature,
@@ -935,11 +935,12 @@ class Goals:
         decks: tuple[DeckMastery, ...] = (),
     ) -> Progress:
         """Progress from the linked decks' card counts and the goal's milestones."""
-        done, total = self._conn.execute(
-            "SELECT coalesce(sum(done_at IS NOT NULL), 0), count(*) FROM milestone "
-            "WHERE goal_id = ?",
+        row = self._conn.execute(
+            "SELECT coalesce(sum(done_at IS NOT NULL), 0) AS done, count(*) AS total "
+            "FROM milestone WHERE goal_id = ?",
             (goal.id,),
         ).fetchone()
+        done, total = int(row["done"]), int(row["total"])
         milestones = done / total if total else None
         mastery = mature / cards if cards else None
         parts = [p for p in (milestones, mastery) if p is not None]
@@ -948,21 +949,22 @@ class Goals:
 
     def _count_cards(self, deck_id: int) -> builtins.list[int]:
         """[cards, mature] of a deck (its cards still in the deck file)."""
-        cards, mature = self._conn.execute(
-            "SELECT count(*), coalesce(sum(state = ? AND typeof(stability) = 'real' "
-            "AND stability >= ?), 0) FROM card "
+        row = self._conn.execute(
+            "SELECT count(*) AS cards, coalesce(sum(state = ? AND typeof(stability) = 'real' "
+            "AND stability >= ?), 0) AS mature FROM card "
             "WHERE deck_id = ? AND in_deck = 1",
             (CardState.REVIEW, MATURE_DAYS, deck_id),
         ).fetchone()
-        return [int(cards), int(mature)]
+        return [int(row["cards"]), int(row["mature"])]
 
     def _counted(self, goal: _Goal, correction: Mapping[int, int] | None = None) -> Progress:
         """Progress from the kept card counts (`after_answer`), `correction` (deck id ->
         mature cards) added; without the mean retrievability."""
         cards = mature = 0
-        for (deck_id,) in self._conn.execute(
+        for link in self._conn.execute(
             "SELECT deck_id FROM goaldeck WHERE goal_id = ?", (goal.id,)
         ).fetchall():
+            deck_id = link["deck_id"]
             counts = self._counts.get(deck_id)
             if counts is None:
                 counts = self._counts[deck_id] = self._count_cards(deck_id)
@@ -1056,11 +1058,11 @@ class Goals:
             wanted = builtins.list(decks)
             marks = ",".join("?" * len(wanted))
             rows = self._conn.execute(
-                "SELECT DISTINCT g.goal_id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
+                "SELECT DISTINCT g.goal_id AS id FROM goaldeck g JOIN goal ON goal.id = g.goal_id "
                 f"WHERE goal.status = 'active' AND g.deck_id IN ({marks}) ORDER BY g.goal_id",
                 wanted,
             )
-        return [int(r[0]) for r in rows]
+        return [int(r["id"]) for r in rows]
 
     def _goals_by_id(self, ids: Sequence[int]) -> builtins.list[_Goal]:
         if not ids:
@@ -1074,7 +1076,13 @@ class Goals:
         """Stored points plus, for an active goal, its current point computed live (see
         `history`); reads only."""
         points = [
-            ProgressPoint(stored_day(r[0]), r[1], r[2], r[3], r[4])
+            ProgressPoint(
+                stored_day(r["day"]),
+                r["progress"],
+                r["milestones"],
+                r["mastery"],
+                r["retrievability"],
+            )
             for r in self._conn.execute(
                 "SELECT day, progress, milestones, mastery, retrievability FROM goalprogress "
                 "WHERE goal_id = ? ORDER BY day",
@@ -1083,7 +1091,7 @@ class Goals:
         ]
         if goal.status != "active" or (points and now is None):
             return points
-        current = progress or self._progress(goal, now or utcnow())
+        current = progress or self._progress(goal, now or self.col.now())
         days = [self.col.clock.day_of(goal.created_at)] if not points else []
         if now is not None:
             days.append(self.col.clock.day_of(now))
@@ -1120,20 +1128,20 @@ class Goals:
         bounds = [to_ms(clock.day_start(d)) for d in days]
         end_ms = to_ms(clock.day_start(end + timedelta(days=1)))
         active: set[date] = set()
-        for (ms,) in self._conn.execute(
+        for review in self._conn.execute(
             "SELECT DISTINCT r.reviewed_at FROM reviewlog r JOIN card c ON c.id = r.card_id "
             "JOIN goaldeck g ON g.deck_id = c.deck_id "
             "WHERE g.goal_id = ? AND r.reviewed_at >= ? AND r.reviewed_at < ? "
             f"AND {scheduled('r')}",  # cram answers are not practice on the schedule
             (goal_id, bounds[0], end_ms),
         ):
-            active.add(days[bisect.bisect_right(bounds, ms) - 1])
-        for (day,) in self._conn.execute(
+            active.add(days[bisect.bisect_right(bounds, review["reviewed_at"]) - 1])
+        for entry in self._conn.execute(
             "SELECT DISTINCT j.day FROM journalentry j JOIN entrygoal e ON e.entry_id = j.id "
             "WHERE e.goal_id = ? AND j.day >= ? AND j.day <= ?",
             (goal_id, start.isoformat(), end.isoformat()),
         ):
-            active.add(stored_day(day))
+            active.add(stored_day(entry["day"]))
         return active
 
 

@@ -39,6 +39,7 @@ import builtins
 import json
 import re
 import secrets
+import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mastery.dates import parse_date, parse_range
-from mastery.days import from_ms, stored_day, streak, to_ms, utcnow
+from mastery.days import from_ms, stored_day, streak, to_ms
 from mastery.errors import InputError, MasteryError, NotFoundError, SearchError
 from mastery.files import write_atomic
 from mastery.limits import (
@@ -335,7 +336,7 @@ class Journal:
         `day` is a date or a phrase ("yesterday", "last friday"); today when omitted. An empty
         body, or one that is only the prompt's questions, is refused.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         template = self.prompt(prompt).template if prompt else ""
         body = _check_body(body, template)
         entry_day = self._day(day, now)
@@ -379,7 +380,7 @@ class Journal:
     ) -> EntryView:
         """Change the given fields of an entry (None leaves a field as it is; `title=""`
         returns to a title derived from the body; `tags=()` / `goals=()` clear them)."""
-        now = now or utcnow()
+        now = now or self.col.now()
         entry = self.get(ref)
         changes: dict[str, Any] = {}
         if body is not None:
@@ -510,7 +511,7 @@ class Journal:
             clauses.append("e.id IN (SELECT entry_id FROM entrygoal WHERE goal_id = ?)")
             params.append(self._goal_id(goal))
         if when is not None:
-            start, end = self._range(when, now or utcnow())
+            start, end = self._range(when, now or self.col.now())
             if start is not None:
                 clauses.append("e.day >= ?")
                 params.append(start.isoformat())
@@ -545,13 +546,13 @@ class Journal:
             "SELECT DISTINCT day FROM journalentry WHERE day >= ? AND day <= ?",
             (start.isoformat(), end.isoformat()),
         )
-        return {stored_day(r[0]) for r in rows}
+        return {stored_day(r["day"]) for r in rows}
 
     def streak(self, now: datetime | None = None) -> int:
         """Consecutive learner's days with an entry, up to today (or yesterday)."""
-        today = self.col.clock.day_of(now or utcnow())
+        today = self.col.clock.day_of(now or self.col.now())
         days = {
-            stored_day(r[0])
+            stored_day(r["day"])
             for r in self.col.conn.execute(
                 "SELECT DISTINCT day FROM journalentry WHERE day <= ?", (today.isoformat(),)
             )
@@ -559,7 +560,7 @@ class Journal:
         return streak(days, today)
 
     def has_entry_today(self, now: datetime | None = None) -> bool:
-        today = self.col.clock.day_of(now or utcnow())
+        today = self.col.clock.day_of(now or self.col.now())
         return bool(self.days_with_entries(today, today))
 
     def for_goal(self, goal_id: int, title: str | None = None) -> builtins.list[EntryView]:
@@ -569,7 +570,7 @@ class Journal:
             row = self.col.conn.execute(
                 "SELECT title FROM goal WHERE id = ?", (goal_id,)
             ).fetchone()
-            title = row[0] if row else ""
+            title = row["title"] if row else ""
         needle = _fold(title.strip())
         return [
             e
@@ -585,7 +586,7 @@ class Journal:
             "WHERE g.goal_id = ?",
             (goal_id,),
         )
-        return {stored_day(r[0]) for r in rows}
+        return {stored_day(r["day"]) for r in rows}
 
     # ------------------------------------------------------------------ Markdown out
     def export_markdown(self, entries: Iterable[EntryView] | None = None) -> str:
@@ -636,7 +637,7 @@ class Journal:
         Either everything is imported or, at the first malformed file, nothing (the error names
         the file and line). Goals are matched by title; unknown ones are left out with a note.
         """
-        now = now or utcnow()
+        now = now or self.col.now()
         parsed: builtins.list[_Parsed] = []
         for name, text in _sources(source):
             parsed.extend(_parse_markdown(text, name))
@@ -735,18 +736,18 @@ class Journal:
         if not rows:
             return []
         links: dict[int, builtins.list[tuple[int, str]]] = {}
-        ids = [r[0] for r in rows]
+        ids = [r["id"] for r in rows]
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
             marks = ",".join("?" * len(part))
-            for entry_id, goal_id, title in self.col.conn.execute(
-                f"SELECT eg.entry_id, g.id, g.title FROM entrygoal eg JOIN goal g "
+            for link in self.col.conn.execute(
+                "SELECT eg.entry_id, g.id AS goal_id, g.title FROM entrygoal eg JOIN goal g "
                 f"ON g.id = eg.goal_id WHERE eg.entry_id IN ({marks}) ORDER BY g.id",
                 part,
             ):
-                links.setdefault(entry_id, []).append((goal_id, title))
+                links.setdefault(link["entry_id"], []).append((link["goal_id"], link["title"]))
         prompts = self._prompt_map()
-        return [_view(r, links.get(r[0], []), prompts) for r in rows]
+        return [_view(r, links.get(r["id"], []), prompts) for r in rows]
 
     def _template_of(self, key: str | None) -> str:
         found = self._prompt_map().get(key) if key else None
@@ -817,47 +818,49 @@ class Journal:
             )
             if row is None:
                 raise NotFoundError(f"no goal {shown(text).strip(chr(39))}; see `mastery goals`")
-            return int(row[0])
+            return int(row["id"])
         rows = self.col.conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
         wanted = text.casefold()
-        exact = [r for r in rows if r[1].casefold() == wanted]
+        exact = [r for r in rows if r["title"].casefold() == wanted]
         found = (
-            exact if len(exact) == 1 else [r for r in rows if r[1].casefold().startswith(wanted)]
+            exact
+            if len(exact) == 1
+            else [r for r in rows if r["title"].casefold().startswith(wanted)]
         )
         if not found:
             raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
         if len(found) > 1:
-            names = "; ".join(f"{r[0]} {r[1]}" for r in found[:5])
+            names = "; ".join(f"{r['id']} {r['title']}" for r in found[:5])
             raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the number")
-        return int(found[0][0])
+        return int(found[0]["id"])
 
     def _goal_titles(self) -> dict[str, int]:
         """Folded goal title -> id (the oldest goal wins when titles repeat)."""
         titles: dict[str, int] = {}
-        for gid, title in self.col.conn.execute("SELECT id, title FROM goal ORDER BY id"):
-            titles.setdefault(_fold(title.strip()), gid)
+        for goal in self.col.conn.execute("SELECT id, title FROM goal ORDER BY id"):
+            titles.setdefault(_fold(goal["title"].strip()), goal["id"])
         return titles
 
 
 # ----------------------------------------------------------------------------- entries
 def _view(
-    r: Sequence[Any], goals: builtins.list[tuple[int, str]], prompts: dict[str, Prompt]
+    r: sqlite3.Row, goals: builtins.list[tuple[int, str]], prompts: dict[str, Prompt]
 ) -> EntryView:
-    prompt = prompts.get(r[6]) if r[6] else None
+    prompt = prompts.get(r["prompt"]) if r["prompt"] else None
     return EntryView(
-        id=r[0],
-        uid=r[1],
-        day=stored_day(r[2]),
-        title=r[3] or display_title(r[4], prompt),
-        own_title=r[3],
-        body=r[4],
-        tags=tuple(r[5].split()),
+        id=r["id"],
+        uid=r["uid"],
+        day=stored_day(r["day"]),
+        title=r["title"] or display_title(r["body"], prompt),
+        own_title=r["title"],
+        body=r["body"],
+        tags=tuple(r["tags"].split()),
         goals=tuple(t for _, t in goals),
         goal_ids=tuple(g for g, _ in goals),
-        prompt=r[6],
-        visibility=r[7],
-        created=from_ms(r[8]),
-        updated=from_ms(r[9]),
+        prompt=r["prompt"],
+        visibility=r["visibility"],
+        created=from_ms(r["created_at"]),
+        updated=from_ms(r["updated_at"]),
     )
 
 

@@ -8,7 +8,9 @@ How reviews become training data follows fsrs-rs (and Anki): each card's answers
 gap. Every answer given on a later day than the one before it closes one training item: the
 history up to it, whose last rating says whether the card was recalled after that gap.
 Same-day answers (learning steps) stay in the history but are never a target. Cram answers
-(kind "cram") never enter.
+(kind "cram") never enter. A negative gap (a hand-edited log, or Anki's learning steps, stored
+as negative seconds) counts as the same day; a log whose gap or rating is no number at all is
+left out, so such rows never stop a fit.
 
 The fitted weights are kept only if they predict the same reviews better (lower log loss) than
 the weights in force; otherwise the result says so and the old weights stay.
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
 from mastery.states import Rating, scheduled
 
@@ -43,6 +45,7 @@ REMIND_MIN_NEW_REVIEWS = 200
 WORKLOAD_RETENTIONS: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i in range(28))
 WORKLOAD_DAYS = 365
 
+_MAX_GAP = 2**32 - 1  # fsrs-rs keeps gaps in days as u32
 _LAST_FIT = "last_optimized"  # meta: {"at": ms, "reviews": n}
 _REMINDED_DAY = "optimize_reminded_day"
 
@@ -141,18 +144,37 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
     data = TrainingSet()
     current = None
     history: list[Any] = []
-    for card_id, rating, elapsed in col.conn.execute(sql, params):
-        if card_id != current:
-            current, history = card_id, []
+    for row in col.conn.execute(sql, params):
+        if row["card_id"] != current:
+            current, history = row["card_id"], []
             data.cards += 1
-        elapsed = int(elapsed) if history else 0  # a first answer has no gap
+        rating = row["rating"]
+        elapsed = _gap(row["elapsed_days"]) if history else 0  # a first answer has no gap
+        if elapsed is None or not _is_rating(rating):
+            continue  # a log no one could have written (`mastery check` names those)
         if elapsed > 0:
             data.targets.append((FSRSItem(list(history)), elapsed, rating != Rating.AGAIN))
-        history.append(FSRSReview(int(rating), elapsed))
+        history.append(FSRSReview(rating, elapsed))
         if elapsed > 0:
             data.items.append(FSRSItem(list(history)))
     random.Random(2023).shuffle(data.items)
     return data
+
+
+def _gap(elapsed: object) -> int | None:
+    """A stored `elapsed_days` as fsrs-rs takes it: a negative gap is read as 0, the same day
+    (Anki stores a learning step's interval as negative seconds, and fsrs-rs refuses negative
+    gaps with an OverflowError); None for a value that is no whole number (the answer is then
+    left out rather than given a made-up gap)."""
+    if isinstance(elapsed, float) and elapsed.is_integer():
+        elapsed = int(elapsed)
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int) or elapsed > _MAX_GAP:
+        return None
+    return max(0, elapsed)
+
+
+def _is_rating(rating: object) -> bool:
+    return isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 4
 
 
 def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
@@ -247,7 +269,7 @@ def apply(
             "the fitted weights predict your reviews no better than the ones in force: "
             "they were not applied"
         )
-    now = now or utcnow()
+    now = now or col.now()
     report = progress or (lambda fraction, what: None)
     # The new schedules are worked out first, under the new weights, so that the weights, the
     # date of the fit and the schedules are then stored in one short transaction: all or none.
@@ -279,7 +301,7 @@ def reschedule_cards(
     updates = _replay(col, deck_key, None, report)
     # New stabilities can make cards mature or not: the goals' history records it.
     keys = None if deck_key is None else [deck_key]
-    with col.db.transaction() as conn, col.goals.recording(now or utcnow(), deck_keys=keys):
+    with col.db.transaction() as conn, col.goals.recording(now or col.now(), deck_keys=keys):
         _store_schedules(conn, updates)
     report(1.0, f"Rescheduled {len(updates):,} cards")
     return len(updates)
@@ -310,8 +332,11 @@ def _replay(
         params,
     ).fetchall()
     histories: dict[int, tuple[int, list[tuple[datetime, int]]]] = {}
-    for card_id, deck_id, at, rating in rows:
-        histories.setdefault(card_id, (deck_id, []))[1].append((from_ms(at), rating))
+    for row in rows:
+        if not _is_rating(row["rating"]):
+            continue  # as in `training_set`: a log no one could have written is left out
+        history = histories.setdefault(row["card_id"], (row["deck_id"], []))[1]
+        history.append((from_ms(row["reviewed_at"]), row["rating"]))
     updates = []
     total = len(histories) or 1
     for n, (card_id, (deck_id, reviews)) in enumerate(histories.items()):
@@ -349,7 +374,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
     since the last fit (or since the first review), and enough reviews came in since."""
     if not col.setting("optimize_reminder"):
         return None
-    now = now or utcnow()
+    now = now or col.now()
     last = col.meta(_LAST_FIT) or {}
     reviews = _review_count(col)
     if last:
@@ -362,8 +387,8 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
             "optimise again to keep its predictions close (Settings, or `mastery optimize`)."
         )
     first = col.conn.execute(
-        f"SELECT min(reviewed_at) FROM reviewlog WHERE {scheduled()}"
-    ).fetchone()[0]
+        f"SELECT min(reviewed_at) AS first FROM reviewlog WHERE {scheduled()}"
+    ).fetchone()["first"]
     if first is None or now - from_ms(first) < REMIND_AFTER or reviews < MIN_REVIEWS:
         return None
     return (
@@ -374,7 +399,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
 
 def reminder_once_a_day(col: Collection, *, now: datetime | None = None) -> str | None:
     """`reminder`, at most once per learner's day (the app calls this when it opens)."""
-    now = now or utcnow()
+    now = now or col.now()
     today = col.clock.day_of(now).isoformat()
     if col.meta(_REMINDED_DAY) == today:
         return None
@@ -425,7 +450,7 @@ def workload(
     args: tuple[int, ...] = ()
     if deck_key is not None:
         deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
-    size = col.conn.execute("SELECT count(*) FROM card" + deck_sql, args).fetchone()[0]
+    size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
     config = default_simulator_config()
     config.deck_size = max(100, int(size))
     config.learn_span = days
@@ -460,7 +485,7 @@ def nearest(points: Sequence[WorkloadPoint], retention: float) -> WorkloadPoint 
 # ----------------------------------------------------------------------------- helpers
 def _review_count(col: Collection) -> int:
     return int(
-        col.conn.execute(f"SELECT count(*) FROM reviewlog WHERE {scheduled()}").fetchone()[0]
+        col.conn.execute(f"SELECT count(*) AS n FROM reviewlog WHERE {scheduled()}").fetchone()["n"]
     )
 
 

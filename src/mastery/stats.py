@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
-from mastery.days import to_ms, utcnow
+from mastery.days import to_ms
 from mastery.errors import NotFoundError
 from mastery.states import IN_LEARNING, MATURE_DAYS, CardState, Rating, scheduled
 
@@ -272,7 +272,7 @@ def insight(
 ) -> Insight:
     """Every statistic for the whole profile, or for the deck `deck_key` (NotFoundError if
     there is none); `days` is the heatmap's length. Reads only: a handful of SQL passes."""
-    now = now or utcnow()
+    now = now or col.now()
     days = max(1, days)
     conn = col.conn
     deck_id, deck_name = _deck(conn, deck_key)
@@ -309,7 +309,7 @@ def _deck(conn: sqlite3.Connection, deck_key: str | None) -> tuple[int | None, s
     row = conn.execute("SELECT id, name FROM deck WHERE key = ?", (deck_key,)).fetchone()
     if row is None:
         raise NotFoundError(f"no deck {deck_key!r}; see `mastery decks`")
-    return row[0], row[1]
+    return row["id"], row["name"]
 
 
 def _daily(
@@ -343,19 +343,20 @@ def _daily(
     )
     sql = (
         f"WITH d(i, s, e, recent) AS (VALUES {values}) "
-        f"SELECT d.i, (SELECT count(*) {in_day}), "
-        f"CASE WHEN d.recent THEN (SELECT sum({split}) {in_day}) END, "
-        f"CASE WHEN d.recent THEN (SELECT total(duration_ms) {in_day}) END "
+        f"SELECT d.i, (SELECT count(*) {in_day}) AS count, "
+        f"CASE WHEN d.recent THEN (SELECT sum({split}) {in_day}) END AS packed, "
+        f"CASE WHEN d.recent THEN (SELECT total(duration_ms) {in_day}) END AS duration "
         "FROM d ORDER BY d.i"
     )
     heatmap: list[DayCount] = []
     activity: list[DayActivity] = []
     mask = (1 << 21) - 1
-    for i, count, packed, duration in conn.execute(sql, params):
-        day = first + timedelta(days=i)
+    for row in conn.execute(sql, params):
+        day = first + timedelta(days=row["i"])
+        count, duration = row["count"], row["duration"]
         heatmap.append(DayCount(day, count))
         if duration is not None:
-            packed = packed or 0
+            packed = row["packed"] or 0
             learning, relearning, mature = packed & mask, (packed >> 21) & mask, packed >> 42
             young = count - learning - relearning - mature
             activity.append(
@@ -399,28 +400,29 @@ def _retention(
         f"AND state_before = {CardState.REVIEW} "
         "AND reviewed_at >= b.lo AND reviewed_at < b.hi"
     )
-    found: dict[int, list[tuple[int, int]]] = {d[0]: [(0, 0)] * len(periods) for d in decks}
+    found: dict[int, list[tuple[int, int]]] = {d["id"]: [(0, 0)] * len(periods) for d in decks}
     for chunk in range(0, len(decks), _DECKS_PER_QUERY):  # keeps each statement short
         values = ", ".join(
-            f"({int(deck_id)}, {i}, {edges[i]}, {edges[i + 1]})"
-            for deck_id, _, _ in decks[chunk : chunk + _DECKS_PER_QUERY]
+            f"({int(deck['id'])}, {i}, {edges[i]}, {edges[i + 1]})"
+            for deck in decks[chunk : chunk + _DECKS_PER_QUERY]
             for i in range(len(periods))
         )
         sql = (
             f"WITH b(deck, band, lo, hi) AS (VALUES {values}) "
-            f"SELECT b.deck, b.band, (SELECT count(*) {in_band} AND rating IN {_PASSED}), "
-            f"(SELECT count(*) {in_band} AND rating = {Rating.AGAIN}) FROM b"
+            "SELECT b.deck, b.band, "
+            f"(SELECT count(*) {in_band} AND rating IN {_PASSED}) AS passed, "
+            f"(SELECT count(*) {in_band} AND rating = {Rating.AGAIN}) AS again FROM b"
         )
-        for deck_id, band, passed, again in conn.execute(sql):
-            found[deck_id][band] = (passed + again, again)
+        for row in conn.execute(sql):
+            found[row["deck"]][row["band"]] = (row["passed"] + row["again"], row["again"])
     band_totals = [(0, 0)] * len(periods)
     per_deck = []
-    for deck_id, key, name in decks:
-        bands = found[deck_id]
+    for deck in decks:
+        bands = found[deck["id"]]
         if not any(total for total, _ in bands):
             continue
         band_totals = [(a + n, b + f) for (a, b), (n, f) in zip(band_totals, bands, strict=True)]
-        per_deck.append(DeckRetention(key, name, _periods(periods, bands)))
+        per_deck.append(DeckRetention(deck["key"], deck["name"], _periods(periods, bands)))
     per_deck.sort(key=lambda d: (d.deck_name.casefold(), d.deck_key or ""))
     return DeckRetention(deck_key, deck_name, _periods(periods, band_totals)), tuple(per_deck)
 
@@ -449,15 +451,15 @@ def _forecast(col: Collection, today: date, params: dict[str, Any]) -> tuple[For
     deck = " AND deck_id = :deck" if params["deck"] is not None else ""
     learning = [0] * FORECAST_DAYS
     review = [0] * FORECAST_DAYS
-    for state, due, buried in col.conn.execute(
+    for card in col.conn.execute(
         "SELECT state, due, buried_until FROM card "
         f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end{deck}",
         {**params, "end": starts[-1]},
     ):
-        when = max(due, buried or 0)
+        when = max(card["due"], card["buried_until"] or 0)
         i = max(0, bisect_right(starts, when) - 1)
         if i < FORECAST_DAYS:
-            if state == CardState.REVIEW:
+            if card["state"] == CardState.REVIEW:
                 review[i] += 1
             else:
                 learning[i] += 1
@@ -499,7 +501,7 @@ def _cards(
     curves = {0: forgetting_curve(col.fsrs_parameters())}  # 0: the profile's weights
     own = col.decks_with_own_parameters()
     if own:
-        ids = dict(conn.execute("SELECT key, id FROM deck").fetchall())
+        ids = {row["key"]: row["id"] for row in conn.execute("SELECT key, id FROM deck")}
         for key in own:
             if key in ids:
                 curves[int(ids[key])] = forgetting_curve(col.fsrs_parameters(key))
@@ -528,20 +530,27 @@ def _cards(
         f"FROM card {deck} LIMIT -1"
     )
     counts = [
-        "count(*) FILTER (WHERE s)",
-        f"count(*) FILTER (WHERE NOT s AND state = {CardState.NEW})",
-        f"count(*) FILTER (WHERE NOT s AND state {IN_LEARNING})",
-        f"count(*) FILTER (WHERE NOT s AND state = {CardState.REVIEW})",
-        "count(*) FILTER (WHERE NOT s AND m)",
+        "count(*) FILTER (WHERE s) AS suspended",
+        f"count(*) FILTER (WHERE NOT s AND state = {CardState.NEW}) AS new",
+        f"count(*) FILTER (WHERE NOT s AND state {IN_LEARNING}) AS learning",
+        f"count(*) FILTER (WHERE NOT s AND state = {CardState.REVIEW}) AS review",
+        "count(*) FILTER (WHERE NOT s AND m) AS mature",
     ]
-    counts += [f"count(*) FILTER (WHERE sb = {i})" for i in range(len(STABILITY_LABELS))]
-    counts += [f"count(*) FILTER (WHERE rb = {i})" for i in range(len(RETRIEVABILITY_LABELS))]
+    counts += [f"count(*) FILTER (WHERE sb = {i}) AS s{i}" for i in range(len(STABILITY_LABELS))]
+    counts += [
+        f"count(*) FILTER (WHERE rb = {i}) AS r{i}" for i in range(len(RETRIEVABILITY_LABELS))
+    ]
     row = conn.execute(f"SELECT {', '.join(counts)} FROM ({inner})", p).fetchone()
-    suspended, new, learning, review, mature = row[:5]
-    s_counts = row[5 : 5 + len(STABILITY_LABELS)]
-    r_counts = row[5 + len(STABILITY_LABELS) :]
+    s_counts = [row[f"s{i}"] for i in range(len(STABILITY_LABELS))]
+    r_counts = [row[f"r{i}"] for i in range(len(RETRIEVABILITY_LABELS))]
     return (
-        CardStates(new, learning, review - mature, mature, suspended),
+        CardStates(
+            row["new"],
+            row["learning"],
+            row["review"] - row["mature"],
+            row["mature"],
+            row["suspended"],
+        ),
         tuple(Bucket(label, n) for label, n in zip(STABILITY_LABELS, s_counts, strict=True)),
         tuple(Bucket(label, n) for label, n in zip(RETRIEVABILITY_LABELS, r_counts, strict=True)),
     )

@@ -27,13 +27,15 @@ import secrets
 import shutil
 import stat
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery import paths
-from mastery.days import from_ms, to_ms, utcnow
+from mastery.days import from_ms, to_ms
 from mastery.errors import InputError, MasteryError, NotFoundError
 from mastery.files import write_atomic
 from mastery.limits import loads_json, loads_toml
@@ -183,9 +185,15 @@ def load_team(folder: str | Path) -> TeamConfig:
 
 
 def init_team(
-    folder: str | Path, *, name: str | None = None, team_id: str | None = None
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    team_id: str | None = None,
+    today: date,
 ) -> TeamConfig:
-    """Create a team folder with the bundled decks as the example; refuses an existing team."""
+    """Create a team folder with the bundled decks as the example; refuses an existing team.
+
+    The example goal's target is next June after `today` (the profile's day: `Team.init`)."""
     folder = Path(folder).expanduser().resolve()
     if (folder / TEAM_FILE).exists():
         raise TeamError(folder / TEAM_FILE, "a team already lives here")
@@ -206,7 +214,7 @@ def init_team(
     if deck_ids:
         goal = (
             '\n[[goals]]\nid = "foundations"\ntitle = "Everyone knows the foundations"\n'
-            f"decks = {json.dumps(deck_ids)}\ntarget = {date.today().year + 1}-06-30\n"
+            f"decks = {json.dumps(deck_ids)}\ntarget = {today.year + 1}-06-30\n"
         )
     text = (
         f"# The team's shared vision and goals. Decks live in {DECKS_DIR}/, member summaries\n"
@@ -383,22 +391,43 @@ class Team:
     def _joined(self) -> dict[str, dict[str, Any]]:
         return dict(self.col.meta("teams") or {})
 
+    @contextmanager
+    def _changing(self) -> Iterator[dict[str, dict[str, Any]]]:
+        """The joined teams, to change in place: read and written back in one transaction, so
+        another window changing them at the same moment waits rather than being overwritten."""
+        with self.col.db.transaction():
+            joined = self._joined()
+            yield joined
+            self.col.set_meta("teams", joined)
+
+    def _joined_entry(self, joined: dict[str, dict[str, Any]], team_id: str) -> dict[str, Any]:
+        if team_id not in joined:  # left in another window since it was looked up
+            raise NotFoundError(f"team {team_id} is no longer joined")
+        return joined[team_id]
+
     def init(
-        self, folder: str | Path, *, name: str | None = None, team_id: str | None = None
+        self,
+        folder: str | Path,
+        *,
+        name: str | None = None,
+        team_id: str | None = None,
+        now: datetime | None = None,
     ) -> TeamConfig:
-        return init_team(folder, name=name, team_id=team_id)
+        """Create a team folder (see `init_team`), its example target read from this
+        profile's today."""
+        today = self.col.clock.day_of(now or self.col.now())
+        return init_team(folder, name=name, team_id=team_id, today=today)
 
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
         """Record a team folder in this profile (validated first); `sync` opts in."""
         config = load_team(folder)
-        joined = self._joined()
-        before = joined.get(config.id, {})
-        joined[config.id] = {
-            "folder": str(config.folder),
-            "name": config.name,
-            "sync": bool(sync or before.get("sync")),
-        }
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            before = joined.get(config.id, {})
+            joined[config.id] = {
+                "folder": str(config.folder),
+                "name": config.name,
+                "sync": bool(sync or before.get("sync")),
+            }
         return config
 
     def list(self) -> list[JoinedTeam]:
@@ -440,9 +469,8 @@ class Team:
 
     def set_sync(self, ref: str | None, on: bool) -> TeamConfig:
         config = self.get(ref)
-        joined = self._joined()
-        joined[config.id]["sync"] = on
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            self._joined_entry(joined, config.id)["sync"] = on
         return config
 
     def auto_enabled(self, team_id: str) -> bool:
@@ -452,11 +480,11 @@ class Team:
     def set_auto(self, ref: str | None, on: bool) -> TeamConfig:
         """Sync automatically after each review session (turning it on also opts in)."""
         config = self.get(ref)
-        joined = self._joined()
-        joined[config.id]["auto"] = on
-        if on:
-            joined[config.id]["sync"] = True
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            entry = self._joined_entry(joined, config.id)
+            entry["auto"] = on
+            if on:
+                entry["sync"] = True
         return config
 
     def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
@@ -495,9 +523,8 @@ class Team:
             with FileLock(str(config.summary_dir / f".{path.stem}.lock")):
                 path.unlink(missing_ok=True)
             (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
-        joined = self._joined()
-        joined.pop(config.id, None)
-        self.col.set_meta("teams", joined)
+        with self._changing() as joined:
+            joined.pop(config.id, None)
         return config, removed
 
     # ------------------------------------------------------------------ sync
@@ -509,7 +536,7 @@ class Team:
 
     def record(self, config: TeamConfig, *, now: datetime | None = None) -> dict[str, Any]:
         """This member's anonymized record for a team: counts, rates and dates only."""
-        return member_record(self.col, config, self.pseudonym(config.id), now=now or utcnow())
+        return member_record(self.col, config, self.pseudonym(config.id), now=now or self.col.now())
 
     def sync(self, ref: str | None = None, *, now: datetime | None = None) -> Path:
         """Write this member's record into the team's summary (opt-in per team)."""
@@ -523,7 +550,7 @@ class Team:
 
     def report(self, ref: str | None = None, *, now: datetime | None = None) -> TeamReport:
         config = self.get(ref)
-        return build_report(config, now=now or utcnow())
+        return build_report(config, now=now or self.col.now())
 
 
 def member_record(
@@ -537,12 +564,12 @@ def member_record(
     today = clock.day_of(now)
     first = today - timedelta(days=DAILY_DAYS - 1)
     daily: dict[str, int] = {}
-    for (ms,) in conn.execute(
+    for review in conn.execute(
         f"SELECT reviewed_at FROM reviewlog WHERE {scheduled()} AND reviewed_at >= ? "
         "AND reviewed_at < ?",
         (to_ms(clock.day_start(first)), to_ms(clock.next_day_start(now))),
     ):
-        day = clock.day_of(from_ms(ms)).isoformat()
+        day = clock.day_of(from_ms(review["reviewed_at"])).isoformat()
         daily[day] = daily.get(day, 0) + 1
     since_30 = to_ms(clock.day_start(today - timedelta(days=ACTIVE_DAYS - 1)))
     decks: dict[str, Any] = {}
@@ -550,35 +577,37 @@ def member_record(
         row = conn.execute("SELECT id FROM deck WHERE key = ?", (key,)).fetchone()
         if row is None:
             continue
-        deck_id = row[0]
+        deck_id = row["id"]
         cards: dict[str, Any] = {}
         total = studied = mature = 0
         stabilities = []
-        for ckey, state, stab, diff, reps, lapses in conn.execute(
+        for card in conn.execute(
             "SELECT key, state, stability, difficulty, reps, lapses FROM card "
             "WHERE deck_id = ? AND in_deck = 1 ORDER BY position, key",
             (deck_id,),
         ):
             total += 1
-            if state == CardState.NEW:
+            if card["state"] == CardState.NEW:
                 continue
             studied += 1
+            stab, diff = card["stability"], card["difficulty"]
             if stab is not None:
                 stabilities.append(stab)
                 mature += stab >= MATURE_DAYS
-            cards[ckey] = {
-                "reviews": reps,
-                "lapses": lapses,
+            cards[card["key"]] = {
+                "reviews": card["reps"],
+                "lapses": card["lapses"],
                 "difficulty": round(diff, 2) if diff is not None else None,
             }
-        answered, passed, recent = conn.execute(
-            f"SELECT count(*) FILTER (WHERE r.state_before = {CardState.REVIEW}), "
+        month = conn.execute(
+            f"SELECT count(*) FILTER (WHERE r.state_before = {CardState.REVIEW}) AS answered, "
             f"count(*) FILTER (WHERE r.state_before = {CardState.REVIEW} "
-            f"AND r.rating != {Rating.AGAIN}), count(*) "
+            f"AND r.rating != {Rating.AGAIN}) AS passed, count(*) AS recent "
             "FROM reviewlog r JOIN card c ON c.id = r.card_id "
             f"WHERE c.deck_id = ? AND {scheduled('r')} AND r.reviewed_at >= ?",
             (deck_id, since_30),
         ).fetchone()
+        answered, passed, recent = month["answered"], month["passed"], month["recent"]
         decks[key] = {
             "cards": total,
             "studied": studied,
@@ -594,14 +623,14 @@ def member_record(
         mature = sum(decks[d]["mature"] for d in goal.decks if d in decks)
         goals[goal.id] = round(mature / total, 4) if total else 0.0
     personal: dict[str, dict[str, int]] = {}
-    for category, status, n in conn.execute(
-        "SELECT category, status, count(*) FROM goal GROUP BY category, status"
+    for group in conn.execute(
+        "SELECT category, status, count(*) AS n FROM goal GROUP BY category, status"
     ):
         # A category of the learner's own words could say anything: count it as "other".
-        cat = category if category in _GOAL_CATEGORIES else "other"
-        st = status if status in _STATUSES else "other"
+        cat = group["category"] if group["category"] in _GOAL_CATEGORIES else "other"
+        st = group["status"] if group["status"] in _STATUSES else "other"
         personal.setdefault(cat, {}).setdefault(st, 0)
-        personal[cat][st] += n
+        personal[cat][st] += group["n"]
     return {
         "format": SUMMARY_FORMAT,
         "version": SUMMARY_VERSION,

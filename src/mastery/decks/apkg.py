@@ -69,6 +69,7 @@ from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
 from mastery.errors import DeckFormatError, DiskFullError, MasteryError
+from mastery.settings import read_meta, write_meta
 from mastery.states import LogKind, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
@@ -128,7 +129,7 @@ MAX_META_BYTES = 64 * _KIB  # the ``meta`` member (a few bytes of protobuf)
 MAX_ZSTD_WINDOW = 1 << 27
 _CHUNK = 1 << 20  # bytes read (and decompressed) at a time
 MEDIA_STAGING = ".media-import"  # beside MEDIA_FOLDER: media of imports not yet committed
-_PENDING = "_media_pending"  # setting row: staged folders whose import has committed
+_PENDING = "media_pending"  # meta value: staged folders whose import has committed
 # Anki's revlog types.
 _FILTERED, _MANUAL, _RESCHEDULED = 3, 4, 5
 
@@ -527,23 +528,15 @@ def _recover(root: Path, media_dir: Path, db: Database) -> None:
 
 def _pending(conn: sqlite3.Connection) -> list[str]:
     """Staged folders whose import committed but whose files may not be in place yet."""
-    row = conn.execute("SELECT value FROM setting WHERE key=?", (_PENDING,)).fetchone()
     try:
-        value = json.loads(row[0]) if row else []
+        value = read_meta(conn, _PENDING)
     except (TypeError, ValueError):
         return []
     return [str(t) for t in value] if isinstance(value, list) else []
 
 
 def _set_pending(conn: sqlite3.Connection, tokens: Sequence[str]) -> None:
-    if tokens:
-        conn.execute(
-            "INSERT INTO setting(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (_PENDING, json.dumps(list(tokens))),
-        )
-    else:
-        conn.execute("DELETE FROM setting WHERE key=?", (_PENDING,))
+    write_meta(conn, _PENDING, list(tokens) or None)
 
 
 def _same_content(target: Path, digest: str, size: int) -> bool:

@@ -49,14 +49,14 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
             ),
         ).lastrowid
     else:
-        deck_id = row[0]
+        deck_id = row["id"]
         conn.execute(
             "UPDATE deck SET name=?, description=?, version=?, tags=?, source=?, updated_at=? "
             "WHERE id=?",
             (spec.name, spec.description, spec.version, tags, spec.source, now_ms, deck_id),
         )
     existing = {
-        r[0]: r[1:]
+        r["key"]: r
         for r in conn.execute(
             "SELECT key, id, note_key, front, back, tags, position, in_deck, suspended "
             "FROM card WHERE deck_id = ?",
@@ -86,9 +86,10 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
             )
             added += 1
             continue
-        card_id, note_key, front, back, old_tags, position, in_deck, suspended = old
-        content_changed = (front, back, _user_tags(old_tags)) != (card.front, card.back, card_tags)
-        if content_changed or note_key != card.note_key or position != card.position:
+        card_id, old_tags = old["id"], old["tags"]
+        old_content = (old["front"], old["back"], _user_tags(old_tags))
+        content_changed = old_content != (card.front, card.back, card_tags)
+        if content_changed or old["note_key"] != card.note_key or old["position"] != card.position:
             updates.append(
                 (
                     card.note_key,
@@ -100,7 +101,7 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
                     card_id,
                 )
             )
-        if not in_deck:
+        if not old["in_deck"]:
             restores.append((now_ms, card_id))
             restored += 1
         elif content_changed:
@@ -108,7 +109,9 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
         else:
             unchanged += 1
     keys = {c.key for c in spec.cards}
-    removed = [(now_ms, v[0]) for k, v in existing.items() if k not in keys and v[6]]
+    removed = [
+        (now_ms, old["id"]) for k, old in existing.items() if k not in keys and old["in_deck"]
+    ]
     if inserts:
         conn.executemany(
             "INSERT INTO card (deck_id, key, note_key, front, back, tags, position, state, reps, "

@@ -2,7 +2,8 @@
 
 The CLI calls `run_app(collection)`. Screens other than the dashboard and review are imported
 when first opened, so the first screen draws fast. Every call into the collection passes
-`now=self.now()`, which tests replace with a fixed clock.
+`now=self.now()`: the collection's own clock (`Collection.open(clock=...)`), so a test that opens
+the profile on a `FixedTime` sets the time of every screen and of the domain at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mastery.collection import Collection
-from mastery.days import utcnow
 from mastery.errors import MasteryError
 from mastery.tui import terminal_safety
 
@@ -157,7 +157,11 @@ class MasteryApp(App[None]):
         # frozen screen); an answer then waits longer in a worker (screens/review.py).
         collection.db.max_wait = UI_WAIT
         collection.db.on_busy = None
-        self.now: Callable[[], datetime] = clock or utcnow
+        # One clock: the profile's. A `clock` given here becomes the profile's own, so the
+        # screens and every domain call made without `now` agree.
+        if clock is not None:
+            collection.set_clock(clock)
+        self.now: Callable[[], datetime] = collection.now
         self._start_review = start_review
         self._deck_key = deck_key
         self._start_screen = start_screen

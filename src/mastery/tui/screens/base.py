@@ -37,6 +37,8 @@ class MasteryMixin(MessagePump):
         return self.app.collection
 
     def now(self) -> datetime:
+        """The current moment by the profile's clock (`Collection.now`, through the app), so
+        that a collection opened on a test clock drives every screen's "today"."""
         return self.app.now()
 
     @contextmanager
