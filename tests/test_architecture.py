@@ -175,3 +175,18 @@ def test_cards_and_review_logs_have_one_writer_each_besides_repair_and_schema() 
         "check.py",
         "optimize.py",
     }
+
+
+def test_every_other_table_has_one_writer() -> None:
+    """Settings and meta values are written by settings_store.py alone (the importer's pending
+    media list too); goals, journal and mentor tables by their own module."""
+    assert _writers("setting") == {"settings_store.py"}
+    for table, writer in {
+        "goal": "goals.py",
+        "milestone": "goals.py",
+        "checkin": "goals.py",
+        "journalentry": "journal.py",
+        "deck": "decks/importer.py",
+    }.items():
+        found = _writers(table)
+        assert writer in found and found <= {writer, "check.py", "migrations.py"}, table

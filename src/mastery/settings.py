@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -528,19 +527,3 @@ def load(rows: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], list[StoredPr
 # "_" + their name, as JSON. Writers outside the facade (the Anki importer's list of pending
 # media) store them through these, inside their own transaction, rather than with SQL of
 # their own: one module knows how the `setting` table is laid out.
-def read_meta(conn: sqlite3.Connection, name: str) -> Any:
-    """The meta value `name`, or None; a stored text that is no JSON raises ValueError."""
-    row = conn.execute("SELECT value FROM setting WHERE key = ?", (f"_{name}",)).fetchone()
-    return json.loads(row["value"]) if row else None
-
-
-def write_meta(conn: sqlite3.Connection, name: str, value: Any) -> None:
-    """Store the meta value `name` in the caller's transaction; None removes it."""
-    if value is None:
-        conn.execute("DELETE FROM setting WHERE key = ?", (f"_{name}",))
-        return
-    conn.execute(
-        "INSERT INTO setting(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (f"_{name}", json.dumps(value)),
-    )

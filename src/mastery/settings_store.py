@@ -111,10 +111,7 @@ class SettingsStore:
     def meta(self, key: str) -> Any:
         """An internal value (not user-editable), e.g. the bundled decks' versions; None if
         there is none."""
-        row = self._col.conn.execute(
-            "SELECT value FROM setting WHERE key = ?", (f"_{key}",)
-        ).fetchone()
-        return json.loads(row["value"]) if row else None
+        return read_meta(self._col.conn, key)
 
     def set_meta(self, key: str, value: Any) -> None:
         """Store an internal value (in its own transaction, or the caller's)."""
@@ -142,4 +139,24 @@ def _put(conn: sqlite3.Connection, key: str, encoded: str) -> None:
         "INSERT INTO setting(key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
         (key, encoded),
+    )
+
+
+# Connection-level access for code that holds a transaction but no Collection (the Anki
+# importer's pending-media list): still this module, the one writer of the `setting` table.
+def read_meta(conn: sqlite3.Connection, name: str) -> Any:
+    """The meta value `name`, or None; a stored text that is no JSON raises ValueError."""
+    row = conn.execute("SELECT value FROM setting WHERE key = ?", (f"_{name}",)).fetchone()
+    return json.loads(row["value"]) if row else None
+
+
+def write_meta(conn: sqlite3.Connection, name: str, value: Any) -> None:
+    """Store the meta value `name` in the caller's transaction; None removes it."""
+    if value is None:
+        conn.execute("DELETE FROM setting WHERE key = ?", (f"_{name}",))
+        return
+    conn.execute(
+        "INSERT INTO setting(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (f"_{name}", json.dumps(value)),
     )

@@ -69,7 +69,7 @@ from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem, html_to_markdown
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags, note_cards
 from mastery.errors import DeckFormatError, DiskFullError, MasteryError
-from mastery.settings import read_meta, write_meta
+from mastery.settings_store import read_meta, write_meta
 from mastery.states import LogKind, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
