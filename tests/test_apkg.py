@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, SHARED
-from mastery.decks.apkg import read_apkg, read_apkg_media
+from mastery.decks.anki import read_apkg, read_apkg_media
 from mastery.decks.check import check_deck, load_decks
 from mastery.decks.csv import _guid_key
 from mastery.errors import DeckFormatError

@@ -10,7 +10,7 @@ import pytest
 from anki_package import AnkiPackage
 
 from conftest import NOW
-from mastery.decks.apkg import field_markdown, read_apkg, read_apkg_contents
+from mastery.decks.anki import field_markdown, read_apkg, read_apkg_contents
 from mastery.decks.check import check_deck
 from mastery.decks.csv import _guid_key
 

@@ -14,7 +14,7 @@ from anki_package import AnkiPackage
 from conftest import NOW
 from mastery.cli import main
 from mastery.collection import Collection
-from mastery.decks.apkg import read_apkg
+from mastery.decks.anki import read_apkg
 from mastery.decks.check import check_deck
 from mastery.errors import DeckFormatError
 

@@ -21,7 +21,7 @@ from conftest import NOW
 from mastery import paths
 from mastery.cli import main
 from mastery.collection import Collection
-from mastery.decks import apkg
+from mastery.decks import anki
 from mastery.decks.csv import _guid_key
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"dot" * 20
@@ -78,7 +78,7 @@ def profile_state() -> tuple[list[str], dict[str, bytes]]:
         rows = sorted(conn.iterdump())
     finally:
         conn.close()
-    media = db.parent / apkg.MEDIA_FOLDER
+    media = db.parent / anki.MEDIA_FOLDER
     files = {p.name: p.read_bytes() for p in media.iterdir()} if media.exists() else {}
     return rows, files
 
@@ -108,7 +108,7 @@ def refused(capsys, path: Path, words: str, before: tuple[list[str], dict[str, b
     assert words in err
     assert out == ""
     assert profile_state() == before
-    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
+    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / anki.MEDIA_STAGING
     leftovers = [p.name for p in staging.iterdir()] if staging.exists() else []
     assert leftovers in ([], ["lock"])
 
@@ -117,7 +117,7 @@ def refused(capsys, path: Path, words: str, before: tuple[list[str], dict[str, b
 
 
 def test_a_zip_deflate_bomb_collection_is_refused(capsys, monkeypatch, tmp_path, profile) -> None:
-    monkeypatch.setattr(apkg, "MAX_COLLECTION_BYTES", MIB)
+    monkeypatch.setattr(anki.package, "MAX_COLLECTION_BYTES", MIB)
     good = package().write_legacy(tmp_path / "ok.apkg", member="collection.anki2", meta=False)
     bomb = rewrite(good, tmp_path / "bomb.apkg", {"collection.anki2": SQLITE + zeros(8 * MIB)})
     assert bomb.stat().st_size < 64 * 1024
@@ -127,7 +127,7 @@ def test_a_zip_deflate_bomb_collection_is_refused(capsys, monkeypatch, tmp_path,
 
 
 def test_a_zstd_bomb_collection_is_refused(capsys, monkeypatch, tmp_path, profile) -> None:
-    monkeypatch.setattr(apkg, "MAX_COLLECTION_BYTES", MIB)
+    monkeypatch.setattr(anki.package, "MAX_COLLECTION_BYTES", MIB)
     good = package().write_latest(tmp_path / "ok.apkg")
     bomb = rewrite(good, tmp_path / "bomb.apkg", {"collection.anki21b": zstd_bomb(64 * MIB)})
     refused(
@@ -144,7 +144,7 @@ def test_a_bomb_that_is_no_database_is_refused_at_its_first_bytes(capsys, tmp_pa
 
 @pytest.mark.parametrize("layout", ["latest", "legacy"])
 def test_a_media_file_bomb_is_refused(capsys, monkeypatch, tmp_path, profile, layout) -> None:
-    monkeypatch.setattr(apkg, "MAX_MEDIA_FILE_BYTES", MIB)
+    monkeypatch.setattr(anki.package, "MAX_MEDIA_FILE_BYTES", MIB)
     pkg = package(media=2)
     if layout == "latest":
         good = pkg.write_latest(tmp_path / "ok.apkg")
@@ -162,7 +162,7 @@ def test_a_media_file_bomb_is_refused(capsys, monkeypatch, tmp_path, profile, la
 
 
 def test_media_beyond_the_total_cap_are_refused(capsys, monkeypatch, tmp_path, profile) -> None:
-    monkeypatch.setattr(apkg, "MAX_MEDIA_TOTAL_BYTES", MIB)
+    monkeypatch.setattr(anki.package, "MAX_MEDIA_TOTAL_BYTES", MIB)
     pkg = AnkiPackage()
     pkg.add_note("Basic", ['<img src="a.bin">', "A"], deck="Deck", guid="q")
     for i in range(3):
@@ -172,14 +172,14 @@ def test_media_beyond_the_total_cap_are_refused(capsys, monkeypatch, tmp_path, p
 
 
 def test_a_package_with_too_many_members_is_refused(capsys, monkeypatch, tmp_path, profile):
-    monkeypatch.setattr(apkg, "MAX_MEMBERS", 20)
+    monkeypatch.setattr(anki.package, "MAX_MEMBERS", 20)
     path = package(media=30).write_legacy(tmp_path / "many.apkg")
     refused(capsys, path, "holds more than 20 members; not imported", profile)
 
 
 @pytest.mark.parametrize("layout", ["latest", "legacy"])
 def test_an_oversized_media_list_is_refused(capsys, monkeypatch, tmp_path, profile, layout):
-    monkeypatch.setattr(apkg, "MAX_MEDIA_LIST_BYTES", 1024)
+    monkeypatch.setattr(anki.package, "MAX_MEDIA_LIST_BYTES", 1024)
     pkg = package()
     pkg.add_media("x" * 2000 + ".png", b"long name")  # only the list grows
     path = (pkg.write_latest if layout == "latest" else pkg.write_legacy)(tmp_path / "l.apkg")
@@ -187,7 +187,7 @@ def test_an_oversized_media_list_is_refused(capsys, monkeypatch, tmp_path, profi
 
 
 def test_a_media_list_with_too_many_entries_is_refused(capsys, monkeypatch, tmp_path, profile):
-    monkeypatch.setattr(apkg, "MAX_MEMBERS", 50)
+    monkeypatch.setattr(anki.package, "MAX_MEMBERS", 50)
     good = package().write_legacy(tmp_path / "ok.apkg")
     listing = json.dumps({str(i): f"{i}.png" for i in range(51)}).encode()
     path = rewrite(good, tmp_path / "list.apkg", {"media": listing})
@@ -224,10 +224,10 @@ def test_a_zstd_frame_asking_for_a_huge_window_is_refused(capsys, tmp_path, prof
 
 
 def test_limits_are_generous_for_real_packages() -> None:
-    assert apkg.MAX_COLLECTION_BYTES == 512 * MIB
-    assert apkg.MAX_MEDIA_FILE_BYTES == 100 * MIB
-    assert apkg.MAX_MEDIA_TOTAL_BYTES == 2048 * MIB
-    assert apkg.MAX_MEMBERS == 100_000
+    assert anki.package.MAX_COLLECTION_BYTES == 512 * MIB
+    assert anki.package.MAX_MEDIA_FILE_BYTES == 100 * MIB
+    assert anki.package.MAX_MEDIA_TOTAL_BYTES == 2048 * MIB
+    assert anki.package.MAX_MEMBERS == 100_000
 
 
 # ----------------------------------------------------------------- a real-size bomb, measured
@@ -340,7 +340,7 @@ def test_an_import_killed_before_its_commit_leaves_no_media(tmp_path, profile) -
     path = package(media=3).write_latest(tmp_path / "new.apkg")
     run_killed("before commit", path)
     assert profile_state() == profile  # nothing new in media/, even before the next start
-    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
+    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / anki.MEDIA_STAGING
     assert any(p.name.startswith("import-") for p in staging.iterdir())  # what it left
     with Collection.open(bundled=False) as col:
         assert [d.key for d in col.decks(now=NOW)] == ["earlier"]
@@ -370,7 +370,7 @@ def test_a_killed_import_is_cleaned_up_by_the_next_import(capsys, tmp_path, prof
     assert main(["--no-bundled-decks", "import", str(other.write_latest(tmp_path / "o.apkg"))]) == 0
     _, files = profile_state()
     assert files == {**profile[1], "other.png": b"other"}
-    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
+    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / anki.MEDIA_STAGING
     assert [p.name for p in staging.iterdir()] == ["lock"]
 
 
@@ -379,8 +379,8 @@ def test_an_import_waits_for_another_one_adding_media_then_says_so(
 ) -> None:
     from filelock import FileLock
 
-    monkeypatch.setattr(apkg, "_LOCK_TIMEOUT", 0.05)
-    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / apkg.MEDIA_STAGING
+    monkeypatch.setattr(anki.media, "_LOCK_TIMEOUT", 0.05)
+    staging = paths.database_path(paths.DEFAULT_PROFILE).parent / anki.MEDIA_STAGING
     path = package(media=2).write_latest(tmp_path / "new.apkg")
     with FileLock(str(staging / "lock")):  # another process in the middle of its import
         capsys.readouterr()

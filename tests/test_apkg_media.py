@@ -10,7 +10,7 @@ import pytest
 from anki_package import AnkiPackage
 
 from conftest import NOW
-from mastery.decks.apkg import copy_apkg_media, read_apkg_media, safe_media_name
+from mastery.decks.anki import copy_apkg_media, read_apkg_media, safe_media_name
 from mastery.decks.csv import _guid_key
 from mastery.errors import DeckFormatError
 

@@ -19,7 +19,7 @@ from test_tui_helpers import SIZE, add_deck, make_app, screen_text
 from conftest import NOW
 from mastery import db
 from mastery.collection import Collection
-from mastery.decks import apkg
+from mastery.decks import anki
 from mastery.decks import library as library_module
 from mastery.errors import ConflictError
 
@@ -154,7 +154,7 @@ def test_history_import_commits_in_chunks_so_others_get_in(
     monkeypatch.setattr(library_module, "HISTORY_CHUNK_PAUSE", 0.3)
     other = Collection.open_path(profile)
     card = other.card("geo/c1")
-    real = apkg.replay_history
+    real = anki.replay_history
     calls: list[int] = []
     landed: list[int] = []
 
@@ -171,7 +171,7 @@ def test_history_import_commits_in_chunks_so_others_get_in(
             waiter.start()  # another window answers while this chunk holds the lock
         return real(conn, history, *args)
 
-    monkeypatch.setattr(apkg, "replay_history", replay)
+    monkeypatch.setattr(anki, "replay_history", replay)
     col = Collection.open_path(profile)
     reports = col.import_files([big_package], now=NOW, with_history=True)
     waiter.join()
@@ -193,7 +193,7 @@ def test_killed_history_import_is_completed_by_importing_again(
     with Collection.open_path(fresh) as col:
         col.import_files([big_package], now=NOW, with_history=True)
     monkeypatch.setattr(library_module, "HISTORY_CHUNK_CARDS", 5)
-    real = apkg.replay_history
+    real = anki.replay_history
     calls: list[int] = []
 
     def dies_in_the_third_chunk(conn, history, *args):  # type: ignore[no-untyped-def]
@@ -203,7 +203,7 @@ def test_killed_history_import_is_completed_by_importing_again(
             raise KeyboardInterrupt  # killed mid-chunk: this chunk must vanish whole
         return real(conn, history, *args)
 
-    monkeypatch.setattr(apkg, "replay_history", dies_in_the_third_chunk)
+    monkeypatch.setattr(anki, "replay_history", dies_in_the_third_chunk)
     with Collection.open_path(profile) as col, pytest.raises(KeyboardInterrupt):
         col.import_files([big_package], now=NOW, with_history=True)
     partial = reviews(profile)
@@ -211,7 +211,7 @@ def test_killed_history_import_is_completed_by_importing_again(
     with Collection.open_path(profile) as col:
         for card in col.search_cards(""):
             assert_schedule_matches_history(col, card.id)  # each card whole or untouched
-    monkeypatch.setattr(apkg, "replay_history", real)
+    monkeypatch.setattr(anki, "replay_history", real)
     with Collection.open_path(profile) as col:
         col.import_files([big_package], now=NOW, with_history=True)
         for card in col.search_cards(""):

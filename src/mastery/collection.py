@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
     from mastery.team import Team
 
-# decks/apkg.py stages an import's media here (apkg.MEDIA_STAGING; not imported: apkg is slow)
+# decks/anki/media.py stages an import's media here (MEDIA_STAGING; not imported: it is slow)
 _MEDIA_STAGING = ".media-import"
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mastery.decks.apkg import APKG_SUFFIXES, read_apkg
+from mastery.decks.anki import APKG_SUFFIXES, read_apkg
 from mastery.decks.csv import read_csv_deck
 from mastery.decks.format import format_deck, read_toml_deck
 from mastery.decks.spec import DeckSpec, Problem, first_problem

@@ -1,7 +1,7 @@
 """The profile's deck library: importing deck files and Anki packages, keeping the bundled
 decks current, listing decks with today's counts, exporting a deck, recovering media.
 
-Reading files is done without the database (`mastery.decks`, `decks/apkg.py`); writing the
+Reading files is done without the database (`mastery.decks`, `decks/anki/`); writing the
 cards is the importer's (`decks/importer.py`). An import is one transaction: all its files, or
 (on any error) none. Anki review history (`with_history`) is replayed afterwards in chunks of
 whole cards, each its own transaction (`_replay_history`), so another window's answer waits
@@ -46,8 +46,8 @@ class Library:
         return self._col.db.path.parent / "media"
 
     def recover_media(self) -> None:
-        """Finish the media of an import killed mid-way (decks/apkg.py)."""
-        from mastery.decks.apkg import recover_media_imports
+        """Finish the media of an import killed mid-way (decks/anki/media.py)."""
+        from mastery.decks.anki import recover_media_imports
 
         recover_media_imports(self.media_dir, self._col.db)
 
@@ -62,10 +62,10 @@ class Library:
         """Import deck files in one transaction: all of them, or (on any error) none.
 
         Anki packages also bring their media files (into `media_dir`) and, `with_history`,
-        their review history, replayed through this profile's scheduler (decks/apkg.py) after
-        the decks, in chunks (`_replay_history`).
+        their review history, replayed through this profile's scheduler
+        (decks/anki/history.py) after the decks, in chunks (`_replay_history`).
         """
-        from mastery.decks.apkg import AnkiImport
+        from mastery.decks.anki import AnkiImport
         from mastery.decks.check import load_decks
         from mastery.decks.importer import import_specs
 
@@ -99,7 +99,7 @@ class Library:
         A chunk holds each of its cards' answers and new schedule, so a killed import leaves
         every card either replayed or untouched; importing again replays only what is missing
         (answers newer than a card's newest review)."""
-        from mastery.decks.apkg import replay_history
+        from mastery.decks.anki import replay_history
 
         col = self._col
         keys = list(history)

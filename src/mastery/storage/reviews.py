@@ -3,7 +3,7 @@ and a card's history).
 
 Every answer is logged the same way, whoever gives it: a review (`srs/answers.py`), a cram or
 preview answer (`cram.py`) and an Anki answer replayed by `import --with-history`
-(`decks/apkg.py`) all build a `LogEntry` and hand it to `log_review` / `log_reviews`, so the
+(`decks/anki/`) all build a `LogEntry` and hand it to `log_review` / `log_reviews`, so the
 columns they fill cannot drift apart. A log row keeps the card's schedule before and after the
 answer: undo restores the "before" half, `mastery check` compares a card with the "after"
 half of its newest log. Callers own the transaction.

@@ -1,0 +1,252 @@
+"""The collection inside a package: its decks, note types, notes, cards and review log.
+
+The collection is SQLite in one of two schemas: 18 (decks and note types in their own tables,
+their configs as protobuf) or 11 (decks and note types as JSON in the ``col`` row); a schema
+outside 11-18 is refused. Every sub-deck with cards becomes a deck named ``Parent::Child``
+(key: the slugified full name), and the Anki deck's description becomes the deck's
+description. A card in a filtered deck belongs to its original deck. Notes become cards as
+`mastery.decks.anki.templates` says; their fields' HTML becomes Markdown as
+`mastery.decks.anki.html` says; the review log becomes history as
+`mastery.decks.anki.history` says.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from mastery.decks.anki.history import AnkiReview, revlog_answers
+from mastery.decks.anki.html import field_markdown
+from mastery.decks.anki.package import (
+    COLLECTION_MEMBERS,
+    media_entries,
+    open_zip,
+    package_version,
+    unpack_collection,
+)
+from mastery.decks.anki.protobuf import proto_field
+from mastery.decks.anki.templates import card_text, cloze_card_key, cloze_cards
+from mastery.decks.csv import _guid_key, deck_key_from_stem
+from mastery.decks.spec import CardSpec, DeckSpec, merge_tags
+from mastery.errors import DeckFormatError
+
+__all__ = ["ApkgContents", "read_apkg", "read_apkg_contents"]
+
+_SCHEMAS = range(11, 19)  # Anki's collection schema versions this module reads
+
+
+@dataclass(frozen=True)
+class ApkgContents:
+    """What a package holds: its decks, its cards' review history and its media files.
+
+    `history` maps (deck key, card key) to that card's answers, oldest first, already
+    filtered (see `mastery.decks.anki.history`). `media` maps each Anki file name to its zip
+    member.
+    """
+
+    decks: list[DeckSpec]
+    history: dict[tuple[str, str], tuple[AnkiReview, ...]]
+    media: dict[str, str]
+
+
+def read_apkg(path: Path | str) -> list[DeckSpec]:
+    """Every deck of an Anki package that has cards, in name order.
+
+    Raises `DeckFormatError` (and reads nothing) if the file is not a zip, holds no collection,
+    or the collection cannot be read.
+    """
+    return read_apkg_contents(path).decks
+
+
+def read_apkg_contents(
+    path: Path | str,
+    *,
+    media_links: Mapping[str, str] | None = None,
+    workdir: Path | None = None,
+) -> ApkgContents:
+    """Decks, review history and media list of an Anki package.
+
+    `media_links` maps Anki media names to the paths card text should link to (what
+    `copy_apkg_media` returns); names not in it link to ``media/<safe name>``. The collection
+    is unpacked into a temporary folder in `workdir` (the system's by default), in chunks.
+    Raises `DeckFormatError` for any package that cannot be read whole or breaks a limit.
+    """
+    path = Path(path)
+    name = str(path)
+    with tempfile.TemporaryDirectory(prefix="mastery-apkg-", dir=workdir) as tmp:
+        db = Path(tmp) / "collection.sqlite"
+        with open_zip(path) as zf:
+            package_version(zf, name)  # refuses packages from a newer Anki
+            members = set(zf.namelist())
+            member = next((m for m in COLLECTION_MEMBERS if m in members), None)
+            if member is None:
+                raise DeckFormatError(name, None, "not an Anki package: no collection inside")
+            media = dict((n, m) for m, n in media_entries(zf, name))
+            unpack_collection(zf, member, name, db)
+        try:
+            with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+                conn.create_collation("unicase", _unicase)
+                decks, history = _Reader(conn, name, media_links or {}).read()
+        except sqlite3.DatabaseError as exc:
+            raise DeckFormatError(name, None, f"cannot read the Anki collection: {exc}") from None
+    return ApkgContents(decks, history, media)
+
+
+def _unicase(a: str, b: str) -> int:
+    """Anki's ``unicase`` collation (its tables' indexes use it), approximated by casefold."""
+    a, b = a.casefold(), b.casefold()
+    return (a > b) - (a < b)
+
+
+class _Reader:
+    """Reads one open collection into deck specs and card histories."""
+
+    def __init__(self, conn: sqlite3.Connection, name: str, links: Mapping[str, str]) -> None:
+        self.conn = conn
+        self.name = name
+        self.links = links
+
+    def read(self) -> tuple[list[DeckSpec], dict[tuple[str, str], tuple[AnkiReview, ...]]]:
+        conn, name = self.conn, self.name
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in ("col", "notes", "cards") if t not in tables]
+        if missing:
+            raise DeckFormatError(
+                name, None, f"not an Anki collection (no {' or '.join(missing)} table)"
+            )
+        row = conn.execute("SELECT ver FROM col").fetchone()
+        if row is None or row[0] not in _SCHEMAS:
+            version = "none" if row is None else row[0]
+            raise DeckFormatError(
+                name,
+                None,
+                f"unsupported Anki collection schema {version} (Mastery reads "
+                f"{_SCHEMAS.start} to {_SCHEMAS.stop - 1})",
+            )
+        if "notetypes" in tables:
+            if "decks" not in tables:
+                raise DeckFormatError(name, None, "not an Anki collection (no decks table)")
+            decks, kinds = self._tables()
+        else:
+            decks, kinds = self._col_json()
+        specs, card_keys = self._cards(decks, kinds)
+        history = self._history(card_keys) if "revlog" in tables else {}
+        return specs, history
+
+    # ---------------------------------------------------------------- decks and note types
+    def _tables(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+        """Schema 18: decks and note types in their own tables, configs as protobuf."""
+        decks = {}
+        for did, deck_name, kind in self.conn.execute("SELECT id, name, kind FROM decks"):
+            # Deck.KindContainer { Normal normal = 1 }; Normal { string description = 4;
+            # bool markdown_description = 5 }
+            normal = proto_field(kind, 1)
+            desc = proto_field(normal, 4)
+            text = desc.decode("utf-8", "replace") if isinstance(desc, bytes) else ""
+            decks[did] = (
+                deck_name.replace("\x1f", "::"),
+                self._description(text, bool(proto_field(normal, 5))),
+            )
+        kinds = {}
+        for ntid, nt_name, config in self.conn.execute("SELECT id, name, config FROM notetypes"):
+            kinds[ntid] = (nt_name, proto_field(config or b"", 1) == 1)  # Config.kind: 1 cloze
+        return decks, kinds
+
+    def _col_json(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+        """Schema 11: decks and note types as JSON in the ``col`` row."""
+        decks_json, models_json = self.conn.execute("SELECT decks, models FROM col").fetchone()
+        try:
+            decks = {
+                int(k): (v["name"], self._description(str(v.get("desc") or ""), bool(v.get("md"))))
+                for k, v in json.loads(decks_json).items()
+            }
+            kinds = {
+                int(k): (v["name"], v.get("type") == 1) for k, v in json.loads(models_json).items()
+            }
+        except (TypeError, ValueError, KeyError, AttributeError):
+            raise DeckFormatError(
+                self.name, None, "the collection's decks or note types are unreadable"
+            ) from None
+        return decks, kinds
+
+    def _description(self, text: str, markdown: bool) -> str:
+        return text.strip() if markdown else self.markdown(text)
+
+    # ---------------------------------------------------------------- notes and cards
+    def _cards(
+        self, decks: dict[int, tuple[str, str]], kinds: dict[int, tuple[str, bool]]
+    ) -> tuple[list[DeckSpec], dict[int, tuple[str, str]]]:
+        """The deck specs, and each Anki card id's (deck key, card key)."""
+        conn, name = self.conn, self.name
+        notes = {
+            nid: (guid, mid, flds.split("\x1f"), tags.split())
+            for nid, guid, mid, flds, tags in conn.execute(
+                "SELECT id, guid, mid, flds, tags FROM notes"
+            )
+        }
+        by_deck: dict[str, list[CardSpec]] = {}
+        deck_keys: dict[str, str] = {}
+        cloze_keys: dict[tuple[int, str], set[str]] = {}
+        card_keys: dict[int, tuple[str, str]] = {}
+        converted: dict[int, list[str]] = {}
+        # A card in a filtered deck belongs to its original deck (odid).
+        for cid, nid, ord_, did in conn.execute(
+            "SELECT id, nid, ord, CASE WHEN odid != 0 THEN odid ELSE did END FROM cards "
+            "ORDER BY nid, ord"
+        ):
+            if nid not in notes:
+                continue
+            guid, mid, fields, tags = notes[nid]
+            deck_name = decks.get(did, ("Default", ""))[0]
+            cards = by_deck.setdefault(deck_name, [])
+            deck_key = deck_keys.get(deck_name)
+            if deck_key is None:
+                deck_key = deck_keys[deck_name] = deck_key_from_stem(deck_name)
+            note_id = _guid_key(guid)
+            nt_name, is_cloze = kinds.get(mid, ("", False))
+            md = converted.get(nid)
+            if md is None:
+                md = converted[nid] = [self.markdown(f) for f in fields]
+            tag_tuple = merge_tags(tags)
+            if is_cloze:
+                made = cloze_keys.get((nid, deck_name))
+                if made is None:  # note_cards makes every cloze card of the note at once
+                    new = cloze_cards(name, deck_key, note_id, md, tag_tuple, len(cards), guid)
+                    cards.extend(new)
+                    made = cloze_keys[(nid, deck_name)] = {c.key for c in new}
+                cloze_key = cloze_card_key(note_id, ord_, made)
+                if cloze_key is not None:
+                    card_keys[cid] = (deck_key, cloze_key)
+                continue
+            key, front, back = card_text(note_id, nt_name, ord_, md)
+            cards.append(CardSpec(key, f"{deck_key}/{note_id}", front, back, tag_tuple, len(cards)))
+            card_keys[cid] = (deck_key, key)
+        descriptions = {deck_name: desc for deck_name, desc in decks.values()}
+        specs = [
+            DeckSpec(deck_keys[deck], deck, descriptions.get(deck, ""), "", (), tuple(cards), name)
+            for deck, cards in sorted(by_deck.items())
+            if cards
+        ]
+        return specs, card_keys
+
+    # ---------------------------------------------------------------- review history
+    def _history(
+        self, card_keys: dict[int, tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[AnkiReview, ...]]:
+        """Each card's answers to replay (what is skipped: `mastery.decks.anki.history`)."""
+        return revlog_answers(
+            self.conn.execute(
+                "SELECT id, cid, ease, ivl, factor, time, type FROM revlog ORDER BY cid, id"
+            ),
+            card_keys,
+        )
+
+    # ---------------------------------------------------------------- field text
+    def markdown(self, text: str) -> str:
+        """One field (or a deck description) as Markdown, media references as links."""
+        return field_markdown(text, self.links)
