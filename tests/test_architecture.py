@@ -153,6 +153,19 @@ def test_the_importer_and_the_anki_reader_do_not_import_the_facade() -> None:
     assert importers == {"decks/library.py"}
 
 
+def test_reading_an_anki_package_writes_nothing_to_the_profile() -> None:
+    """In `mastery.decks.anki`, the zip, the collection, the templates and the HTML are pure
+    reading; the profile is written only by the history replay (through storage/) and by the
+    media staging (its pending list, through settings_store), so an exporter or a new reader
+    cannot start writing rows on the side."""
+
+    def anki(modules: list[str]) -> list[str]:
+        return [m for m in modules if m.startswith("decks/anki/")]
+
+    assert anki(_importers("mastery.storage")) == ["decks/anki/history.py"]
+    assert anki(_importers("mastery.settings_store")) == ["decks/anki/media.py"]
+
+
 def _writers(table: str) -> set[str]:
     """Modules whose SQL inserts, updates or deletes rows of `table`."""
     write = re.compile(
