@@ -177,14 +177,14 @@ class Collection:
     # Goals, journal, mentoring and teams are created on first use.
     @cached_property
     def goals(self) -> Goals:
-        """Goals, milestones, check-ins and progress (goals.py)."""
+        """Goals, milestones, check-ins and progress (the goals/ package)."""
         from mastery.goals import Goals
 
         return Goals(self)
 
     @cached_property
     def journal(self) -> Journal:
-        """Journal entries, prompts, search, Markdown export/import (journal.py)."""
+        """Journal entries, prompts, search, Markdown export/import (the journal/ package)."""
         from mastery.journal import Journal
 
         return Journal(self)
@@ -192,7 +192,7 @@ class Collection:
     @cached_property
     def mentor(self) -> Mentor:
         """Mentoring, both sides: bundles out and feedback in as a mentee; mentees, comments
-        and replies as a mentor (mentor.py)."""
+        and replies as a mentor (the mentor/ package)."""
         from mastery.mentor import Mentor
 
         return Mentor(self)

@@ -115,7 +115,7 @@ MAX_COMMENTS = 100_000
 MAX_COUNT = 10**9
 MAX_STREAK = 100_000
 
-_ENTRY_UID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # as journal.py (imports keep theirs)
+_ENTRY_UID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # as journal/fields.py (imports keep theirs)
 _GOAL_ID = r"^g-[1-9][0-9]{0,17}$"
 _COMMENT_UID = r"^c-[a-z0-9]{6,40}$"
 _NOTE_UID = r"^n-[a-z0-9]{6,40}$"
