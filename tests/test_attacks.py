@@ -301,3 +301,41 @@ async def test_the_review_screen_shows_a_damaged_card_s_error_and_keeps_the_card
         assert _profile_rows(col) == before
     finally:
         col.close()
+
+
+# ----------------------------------------------------------------------------- issue 10 attacks
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json",
+        "[" * 100_000,  # json.loads: RecursionError
+        '{"version": ' + HUGE + "}",  # json.loads: ValueError past 4,300 digits
+        "5",  # JSON, but no record: `dict(5)` raised TypeError for the teams
+        "[1, 2]",
+        '{"t1": 5}',  # a team that is no object: AttributeError on .get
+        b"\x00\xff",  # a BLOB: json.loads raises TypeError
+    ],
+    ids=["text", "deep", "huge", "number", "list", "team-number", "blob"],
+)
+@pytest.mark.parametrize(
+    ("key", "args"), [("_identity", ("id",)), ("_teams", ("team", "list"))], ids=["id", "teams"]
+)
+def test_a_meta_record_edited_into_no_json_is_one_line_and_kept(
+    capsys: pytest.CaptureFixture[str], key: str, args: tuple[str, ...], stored: object
+) -> None:
+    """A meta record (the identity keys, the joined teams) edited by hand into something that
+    is no JSON crashed `mastery id` and `mastery team list` with a JSONDecodeError,
+    RecursionError, ValueError or TypeError traceback. Now: one line pointing at a backup, and
+    the record is left as it was (no new identity silently replaces the damaged one)."""
+    assert run(capsys, "id")[0] == 0
+    with Collection.open(bundled=False) as col, col.db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO setting(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, stored),
+        )
+    err = refused(capsys, *args)
+    assert "mastery backup --restore" in err, err
+    with Collection.open(bundled=False) as col:
+        kept = col.conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    assert kept["value"] == stored
