@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -339,3 +341,29 @@ def test_a_meta_record_edited_into_no_json_is_one_line_and_kept(
     with Collection.open(bundled=False) as col:
         kept = col.conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
     assert kept["value"] == stored
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("journal", "export", "--to", "{fifo}"), ("deck", "export", "geo", "--to", "{fifo}")],
+    ids=["journal", "deck"],
+)
+def test_an_export_onto_a_fifo_is_refused_and_the_fifo_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, write_deck: Any, args: tuple[str, ...]
+) -> None:
+    """Exports write a temp file and rename it over the target, so `--to` naming a FIFO (or,
+    run as root, a device such as /dev/full) silently replaced that special file with a
+    regular one and said nothing. Now a target that exists and is no regular file is refused
+    in one line, before anything is written, and stays what it was."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    deck = 'id = "geo"\nname = "Geo"\n[[cards]]\nfront = "F"\nback = "B"\n'
+    assert run(capsys, "import", str(write_deck(deck)))[0] == 0
+    assert run(capsys, "journal", "add", "a first entry")[0] == 0
+    err = refused(capsys, *(a.format(fifo=fifo) for a in args))
+    assert "not a regular file" in err, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".pipe")) == []
