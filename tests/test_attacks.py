@@ -367,3 +367,48 @@ def test_an_export_onto_a_fifo_is_refused_and_the_fifo_kept(
     assert "not a regular file" in err, err
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".pipe")) == []
+
+
+def test_commands_run_years_away_store_no_moment_of_the_wall_clock(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    write_deck: Any,
+) -> None:
+    """The one clock, played as an attacker: with the CLI's clock set to 2041, every moment
+    the commands store (cards, reviews, journal, goals, check-ins, identity, backups, a
+    mentor bundle) comes from it; none is within a year of the machine's real date."""
+    import re
+
+    far = datetime(2041, 6, 15, 12, 0, tzinfo=UTC)
+    real_ms = int(datetime.now(UTC).timestamp() * 1000)  # read only to look for leaks
+    monkeypatch.setattr("mastery.days.utcnow", lambda: far)
+    deck = 'id = "geo"\nname = "Geo"\n[[cards]]\nfront = "F"\nback = "B"\n'
+    bundle = tmp_path / "bundle.json"
+    for args in (
+        ("id",),
+        ("import", str(write_deck(deck))),
+        ("journal", "add", "an entry"),
+        ("goal", "add", "Learn", "--target", "in 3 months"),
+        ("goal", "checkin", "1", "5", "fine"),
+        ("goal", "milestone", "add", "1", "first"),
+        ("goal", "milestone", "done", "1", "1"),
+        ("backup",),
+        ("mentor", "export", "--name", "me", "--to", str(bundle)),
+    ):
+        assert run(capsys, *args)[0] == 0, args
+    leaks = []
+    with Collection.open(bundled=False) as col:
+        tables = [
+            r["name"]
+            for r in col.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in (t for t in tables if not t.startswith("sqlite_")):
+            for row in col.conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - our names
+                for value in tuple(row):
+                    if isinstance(value, int) and abs(value - real_ms) < 366 * 86_400_000:
+                        leaks.append((table, tuple(row)))
+        assert [p.name for p in col.backups()] == ["manual-20410615-120000.db"]
+    assert leaks == []
+    assert '"created_at": "2041-06-15T12:00:00.000+00:00"' in bundle.read_text()
+    assert not re.search(r"20(2[5-9]|3\d)-\d\d-\d\d", bundle.read_text())
