@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,3 +303,112 @@ async def test_the_review_screen_shows_a_damaged_card_s_error_and_keeps_the_card
         assert _profile_rows(col) == before
     finally:
         col.close()
+
+
+# ----------------------------------------------------------------------------- issue 10 attacks
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json",
+        "[" * 100_000,  # json.loads: RecursionError
+        '{"version": ' + HUGE + "}",  # json.loads: ValueError past 4,300 digits
+        "5",  # JSON, but no record: `dict(5)` raised TypeError for the teams
+        "[1, 2]",
+        '{"t1": 5}',  # a team that is no object: AttributeError on .get
+        b"\x00\xff",  # a BLOB: json.loads raises TypeError
+    ],
+    ids=["text", "deep", "huge", "number", "list", "team-number", "blob"],
+)
+@pytest.mark.parametrize(
+    ("key", "args"), [("_identity", ("id",)), ("_teams", ("team", "list"))], ids=["id", "teams"]
+)
+def test_a_meta_record_edited_into_no_json_is_one_line_and_kept(
+    capsys: pytest.CaptureFixture[str], key: str, args: tuple[str, ...], stored: object
+) -> None:
+    """A meta record (the identity keys, the joined teams) edited by hand into something that
+    is no JSON crashed `mastery id` and `mastery team list` with a JSONDecodeError,
+    RecursionError, ValueError or TypeError traceback. Now: one line pointing at a backup, and
+    the record is left as it was (no new identity silently replaces the damaged one)."""
+    assert run(capsys, "id")[0] == 0
+    with Collection.open(bundled=False) as col, col.db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO setting(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, stored),
+        )
+    err = refused(capsys, *args)
+    assert "mastery backup --restore" in err, err
+    with Collection.open(bundled=False) as col:
+        kept = col.conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    assert kept["value"] == stored
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("journal", "export", "--to", "{fifo}"), ("deck", "export", "geo", "--to", "{fifo}")],
+    ids=["journal", "deck"],
+)
+def test_an_export_onto_a_fifo_is_refused_and_the_fifo_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, write_deck: Any, args: tuple[str, ...]
+) -> None:
+    """Exports write a temp file and rename it over the target, so `--to` naming a FIFO (or,
+    run as root, a device such as /dev/full) silently replaced that special file with a
+    regular one and said nothing. Now a target that exists and is no regular file is refused
+    in one line, before anything is written, and stays what it was."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    deck = 'id = "geo"\nname = "Geo"\n[[cards]]\nfront = "F"\nback = "B"\n'
+    assert run(capsys, "import", str(write_deck(deck)))[0] == 0
+    assert run(capsys, "journal", "add", "a first entry")[0] == 0
+    err = refused(capsys, *(a.format(fifo=fifo) for a in args))
+    assert "not a regular file" in err, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".pipe")) == []
+
+
+def test_commands_run_years_away_store_no_moment_of_the_wall_clock(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    write_deck: Any,
+) -> None:
+    """The one clock, played as an attacker: with the CLI's clock set to 2041, every moment
+    the commands store (cards, reviews, journal, goals, check-ins, identity, backups, a
+    mentor bundle) comes from it; none is within a year of the machine's real date."""
+    import re
+
+    far = datetime(2041, 6, 15, 12, 0, tzinfo=UTC)
+    real_ms = int(datetime.now(UTC).timestamp() * 1000)  # read only to look for leaks
+    monkeypatch.setattr("mastery.days.utcnow", lambda: far)
+    deck = 'id = "geo"\nname = "Geo"\n[[cards]]\nfront = "F"\nback = "B"\n'
+    bundle = tmp_path / "bundle.json"
+    for args in (
+        ("id",),
+        ("import", str(write_deck(deck))),
+        ("journal", "add", "an entry"),
+        ("goal", "add", "Learn", "--target", "in 3 months"),
+        ("goal", "checkin", "1", "5", "fine"),
+        ("goal", "milestone", "add", "1", "first"),
+        ("goal", "milestone", "done", "1", "1"),
+        ("backup",),
+        ("mentor", "export", "--name", "me", "--to", str(bundle)),
+    ):
+        assert run(capsys, *args)[0] == 0, args
+    leaks = []
+    with Collection.open(bundled=False) as col:
+        tables = [
+            r["name"]
+            for r in col.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in (t for t in tables if not t.startswith("sqlite_")):
+            for row in col.conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - our names
+                for value in tuple(row):
+                    if isinstance(value, int) and abs(value - real_ms) < 366 * 86_400_000:
+                        leaks.append((table, tuple(row)))
+        assert [p.name for p in col.backups()] == ["manual-20410615-120000.db"]
+    assert leaks == []
+    assert '"created_at": "2041-06-15T12:00:00.000+00:00"' in bundle.read_text()
+    assert not re.search(r"20(2[5-9]|3\d)-\d\d-\d\d", bundle.read_text())

@@ -356,6 +356,16 @@ ENC = base64.b64encode(bytes(nacl.public.PrivateKey(bytes([1]) * 32).public_key)
         (f"mastery-id1:{GOOD}:{base64.b64encode(bytes(40)).decode()}", "must be 32 bytes, not 40"),
         (f"mastery-id1:{base64.b64encode(bytes(32)).decode()}:{ENC}", "not a valid Ed25519"),
         (f"mastery-id1:{GOOD}:{base64.b64encode(bytes(32)).decode()}", "not a valid X25519"),
+        # Small-order X25519 points (u = 1, a point of order 8, and p - 1 written out): they
+        # parsed, and only sealing a file to them failed, long after a roster stored them.
+        *(
+            (f"mastery-id1:{GOOD}:{base64.b64encode(bytes.fromhex(h)).decode()}", "X25519")
+            for h in (
+                "01" + "00" * 31,
+                "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+                "ec" + "ff" * 30 + "7f",
+            )
+        ),
     ],
 )
 def test_a_bad_public_identity_is_one_line_naming_what_is_wrong(text: str, message: str) -> None:

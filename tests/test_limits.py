@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mastery import limits
 from mastery.errors import InputError, MasteryError
@@ -192,3 +196,77 @@ def test_check_datetime() -> None:
     assert "from 1970" in refused(limits.check_datetime, "0001-01-01T00:00:00Z", source="x")
     assert "ISO 8601" in refused(limits.check_datetime, "yesterday", source="x", field="t")
     assert "ISO 8601" in refused(limits.check_datetime, "1" * 5000, source="x", field="t")
+
+
+# ----------------------------------------------------------------------------- fast path = slow path
+def test_a_digit_limit_below_18_holds_without_a_long_digit_run() -> None:
+    """`max_int_digits=5` took "123456" (and any integer of up to 18 digits): the fast path
+    skipped the number hooks because no digit run reached 19."""
+    assert "too large" in refused(limits.loads_json, "[123456]", source="x", max_int_digits=5)
+    assert limits.loads_json("[12345]", source="x", max_int_digits=5) == [12345]
+
+
+def _slow_loads(text: str, max_depth: int, max_int_digits: int | None) -> object:
+    """`loads_json` with the number hooks and the depth walk always on: the reference."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits, "_risky_numbers", lambda _text: True)
+        patch.setattr(limits, "_may_be_deep", lambda _text, _depth: True)
+        return limits.loads_json(
+            text, source="x", max_depth=max_depth, max_int_digits=max_int_digits
+        )
+
+
+def _verdict(call: Any, *args: Any) -> tuple[str, str]:
+    try:
+        return "ok", json.dumps(call(*args), sort_keys=True)
+    except InputError:
+        return "refused", ""
+
+
+# Pieces that stress the fast path's guesses: quotes and escapes that could misplace a string
+# boundary, unicode look-alikes, BOMs, long digit runs, exponents in every spelling, brackets.
+_PIECES = [
+    *['"', "\\", '\\"', "\\\\", "\\u0022", "\\u005c", "\ufeff", "\u201c", "\u00a0", " ", "\n"],
+    *["[", "]", "{", "}", ":", ","],
+    *["0", "1", "-", "-0", ".", "e", "E", "+", "99", "400", "999", "0400", "9" * 18, "9" * 19],
+    *["NaN", "Infinity", "true", "null", "a"],
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_PIECES), max_size=40).map("".join),
+    max_depth=st.sampled_from([2, 3, limits.MAX_DEPTH]),
+    max_int_digits=st.sampled_from([None, 1, 5, 18, 19, 100]),
+)
+def test_loads_json_fast_path_agrees_with_the_hooks_always_on(
+    text: str, max_depth: int, max_int_digits: int | None
+) -> None:
+    """Whatever the text, skipping the hooks never accepts what they refuse (nor the other
+    way round), and never raises anything but InputError."""
+    fast = _verdict(
+        lambda: limits.loads_json(
+            text, source="x", max_depth=max_depth, max_int_digits=max_int_digits
+        )
+    )
+    assert fast == _verdict(_slow_loads, text, max_depth, max_int_digits), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1E400", "1e+400", "1E+0400", "[-1e999]", '{"k": 1e308, "v": 1e309}', "-" + "9" * 19],
+)
+def test_exponents_and_long_negatives_are_refused_in_every_spelling(text: str) -> None:
+    refused(limits.loads_json, text, source="x")
+    refused(limits.loads_json, text.encode(), source="x")
+
+
+@pytest.mark.parametrize("text", ["-0e999", "1e-400", "0E+999"])
+def test_exponents_that_give_zero_are_accepted(text: str) -> None:
+    assert limits.loads_json(text, source="x") == 0.0
+
+
+def test_a_bom_or_bad_bytes_are_one_line() -> None:
+    assert "BOM" in refused(limits.loads_json, "\ufeff[1]", source="x")
+    refused(limits.loads_json, "\ufeff[1]".encode(), source="x")
+    refused(limits.loads_json, b"[\xff]", source="x")

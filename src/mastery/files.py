@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         lock_path = folder / f".{path.name}.lock"
         with _removed(lock_path), FileLock(str(lock_path), timeout=10):
+            _refuse_special(path)
             tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -47,6 +49,19 @@ def write_atomic(path: str | Path, text: str) -> Path:
             raise DiskFullError(path) from exc
         raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
     return path
+
+
+def _refuse_special(path: Path) -> None:
+    """A FIFO, socket or device at `path` is refused: renaming over it would silently replace
+    it with a regular file (as root even /dev/full), where the person meant to write into it
+    or named it by mistake. A missing file, a regular one or a directory (which `os.replace`
+    refuses with its own error) go on."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise MasteryError(f"{path}: cannot write it (not a regular file)")
 
 
 @contextmanager

@@ -118,11 +118,19 @@ def _signing_key(value: str) -> str:
 
 
 def _encryption_key(value: str) -> str:
-    """An X25519 public key; the all-zero key would seal to nobody."""
+    """An X25519 public key that can receive files: the all-zero key and the other
+    small-order points (u = 1, order 8, ...) would seal to nobody, and libsodium refuses to
+    seal to them only later, when a roster or invitation already stored them. Its own
+    `crypto_scalarmult` refuses them (an all-zero result), so that is the check."""
     value = _key(value)
-    if base64.b64decode(value) == bytes(KEY_BYTES):
-        raise ValueError("is not a valid X25519 public key")
+    try:
+        nacl.bindings.crypto_scalarmult(_BASE_SCALAR, base64.b64decode(value))
+    except nacl.exceptions.CryptoError:
+        raise ValueError("is not a valid X25519 public key") from None
     return value
+
+
+_BASE_SCALAR = bytes([9]) + bytes(KEY_BYTES - 1)  # any scalar: a small-order point gives zero
 
 
 SigningKeyText = Annotated[str, AfterValidator(_signing_key)]

@@ -155,6 +155,9 @@ def check_depth(
 _DIGITS_TO_ZERO = str.maketrans("123456789E", "000000000e")
 
 
+_SAFE_DIGITS = 18  # a digit run this long passes every check when no caller asks for fewer
+
+
 def _risky_numbers(text: str) -> bool:
     mapped = _outside_strings(text).translate(_DIGITS_TO_ZERO)
     return "0" * 19 in mapped or "e000" in mapped or "e+000" in mapped or "e-000" in mapped
@@ -221,7 +224,8 @@ def loads_json(
             raise InputError(source, None, "not UTF-8 text") from None
     # The number hooks cost a Python call per number; only text with a long digit run or a
     # big exponent can hold a number they would refuse, so other text skips them (C speed).
-    risky = _risky_numbers(text)
+    # A caller's digit limit below 18 is beyond what the digit-run check looks for.
+    risky = (max_int_digits is not None and max_int_digits < _SAFE_DIGITS) or _risky_numbers(text)
     try:
         if risky:
             value = json.loads(

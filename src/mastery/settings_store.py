@@ -14,6 +14,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from mastery import settings as settings_mod
+from mastery.errors import StoredValueError
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -131,7 +132,7 @@ class SettingsStore:
                 (f"_{key}", json.dumps(value)),
             )
             row = conn.execute("SELECT value FROM setting WHERE key = ?", (f"_{key}",)).fetchone()
-        return json.loads(row["value"])
+        return _decoded(key, row["value"])
 
 
 def _put(conn: sqlite3.Connection, key: str, encoded: str) -> None:
@@ -145,9 +146,25 @@ def _put(conn: sqlite3.Connection, key: str, encoded: str) -> None:
 # Connection-level access for code that holds a transaction but no Collection (the Anki
 # importer's pending-media list): still this module, the one writer of the `setting` table.
 def read_meta(conn: sqlite3.Connection, name: str) -> Any:
-    """The meta value `name`, or None; a stored text that is no JSON raises ValueError."""
+    """The meta value `name`, or None; a stored value that is no JSON raises
+    `StoredMetaError` (one line for the CLI, and still a ValueError for callers that
+    fall back to nothing)."""
     row = conn.execute("SELECT value FROM setting WHERE key = ?", (f"_{name}",)).fetchone()
-    return json.loads(row["value"]) if row else None
+    return _decoded(name, row["value"]) if row else None
+
+
+class StoredMetaError(StoredValueError, ValueError):
+    """A meta value edited outside Mastery into text that is no JSON (or JSON that
+    `json.loads` cannot take: 100,000 levels deep, 5,000 digits, a number instead of text).
+    Without it the raw JSONDecodeError, RecursionError or TypeError reached the CLI as a
+    traceback (`mastery id` on a hand-edited identity record)."""
+
+
+def _decoded(name: str, raw: Any) -> Any:
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError, RecursionError):
+        raise StoredMetaError(f"stored {name} value", raw) from None
 
 
 def write_meta(conn: sqlite3.Connection, name: str, value: Any) -> None:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery.days import from_ms, to_ms
-from mastery.errors import InputError, MasteryError, NotFoundError
+from mastery.errors import InputError, MasteryError, NotFoundError, StoredValueError
 from mastery.files import write_atomic
 from mastery.limits import loads_json, loads_toml
 from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
@@ -389,7 +389,14 @@ class Team:
 
     # ------------------------------------------------------------------ membership
     def _joined(self) -> dict[str, dict[str, Any]]:
-        return dict(self.col.meta("teams") or {})
+        """The joined teams by id; a record edited outside Mastery into another shape (a
+        number, a list, a team that is no object) is one line, not a TypeError later."""
+        stored = self.col.meta("teams")
+        if stored is None:
+            return {}
+        if not isinstance(stored, dict) or not all(isinstance(v, dict) for v in stored.values()):
+            raise StoredValueError("joined teams record", stored)
+        return dict(stored)
 
     @contextmanager
     def _changing(self) -> Iterator[dict[str, dict[str, Any]]]:
