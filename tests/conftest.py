@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -68,3 +69,23 @@ def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
             await original(self, delay)
 
     monkeypatch.setattr(Pilot, "pause", pause)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_cli_parser() -> Iterator[None]:
+    """Build the CLI's argument parser once per test process, not once per `main([...])` call.
+
+    A real `mastery` run builds it once; the suite calls `main()` in-process thousands of times
+    and spent about half of each call's CPU in argparse (`add_parser` and the gettext look-ups
+    behind every help string). The parser holds no state between `parse_args` calls, and it
+    does not read the environment when built, so reusing it changes nothing a test observes."""
+    from mastery import cli
+
+    build = getattr(cli, "build_parser", None)
+    if build is None:  # the CLI was reorganised: nothing to share
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    patch.setattr(cli, "build_parser", functools.cache(build))
+    yield
+    patch.undo()
