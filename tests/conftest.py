@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -54,21 +55,53 @@ def write_deck(tmp_path: Path):
     return write
 
 
-@pytest.fixture(autouse=True)
-def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
+def _app_is_busy(app: Any) -> bool:
+    """Whether the app still has work queued that a test would otherwise read the screen
+    before: a running or pending worker, a message or `call_next` callback waiting in the app,
+    the screen or any widget on it, or a `call_after_refresh` callback waiting for a refresh."""
+    from textual.worker import WorkerState
+
+    if any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+        return True
+    try:
+        screen = app.screen
+    except Exception:  # no screen yet, or the app is closing: nothing to wait for
+        return False
+    if getattr(screen, "_callbacks", None):
+        return True
+    return any(
+        pump.message_queue_size or getattr(pump, "_next_callbacks", None)
+        for pump in (app, *screen.walk_children(with_self=True))
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def patient_pilot() -> Iterator[None]:
     """`pilot.pause()` waits until the process *looks* idle (CPU time not advancing against
     the wall clock), which a loaded machine -- the suite on two workers in CI -- reports
-    too early: a screen whose data lands in `call_after_refresh` was read before its second
-    refresh. Pausing three times lets those deferred refreshes land on any machine."""
+    too early: a screen whose data lands in `call_after_refresh` or in a worker's message was
+    read before its second refresh. So a pause pauses again while the app still has work
+    running or queued (workers, messages, deferred callbacks), up to ten times. (Pausing a
+    fixed three times did the same on a loaded machine, but slept 40 ms or more for nothing
+    on every pause of a quiet one.) It never waits for a worker to end: a test may hold a
+    worker on purpose, and awaits `app.workers.wait_for_complete()` itself when it must."""
     from textual.pilot import Pilot
 
     original = Pilot.pause
 
     async def pause(self: Pilot, delay: float | None = None) -> None:
-        for _ in range(1 if delay is not None else 3):
-            await original(self, delay)
+        await original(self, delay)
+        if delay is not None:
+            return
+        for _ in range(9):  # a worker blocked on purpose (a test holding a lock) ends this
+            if not _app_is_busy(self.app):
+                return
+            await original(self, None)
 
-    monkeypatch.setattr(Pilot, "pause", pause)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Pilot, "pause", pause)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True, scope="session")
