@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from mastery import paths
 from mastery.collection import Collection
 
 # In CI the property tests replay the same examples every run (a run either passes or fails
@@ -35,11 +37,26 @@ def mastery_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def empty_profile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database file of an empty profile (no bundled decks) in UTC, made once per test
+    process: creating the schema costs ten times as much as copying the file, and most tests
+    start from this profile. Tests of creating a profile open one themselves."""
+    home = tmp_path_factory.mktemp("empty-profile")
+    with Collection.open(home=home, bundled=False, now=NOW) as c:
+        c.set_setting("timezone", "UTC")
+    path = paths.database_path(home=home)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # closed whole
+    return path
+
+
 @pytest.fixture
-def col(mastery_home: Path) -> Iterator[Collection]:
+def col(mastery_home: Path, empty_profile_db: Path) -> Iterator[Collection]:
     """An empty profile (no bundled decks) in UTC, so day boundaries are easy to reason about."""
+    target = paths.database_path(home=mastery_home)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(empty_profile_db, target)
     c = Collection.open(bundled=False, now=NOW)
-    c.set_setting("timezone", "UTC")
     yield c
     c.close()
 
