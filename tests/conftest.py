@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+import importlib
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -13,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 # The real PostgreSQL server of the test run (tests/pg.py), for tests marked `postgres`.
 from pg import pg_dsn, postgres_server  # noqa: F401  (fixtures)
 
+from mastery import paths
 from mastery.collection import Collection
 
 # In CI the property tests replay the same examples every run (a run either passes or fails
@@ -35,11 +41,26 @@ def mastery_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def empty_profile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database file of an empty profile (no bundled decks) in UTC, made once per test
+    process: creating the schema costs ten times as much as copying the file, and most tests
+    start from this profile. Tests of creating a profile open one themselves."""
+    home = tmp_path_factory.mktemp("empty-profile")
+    with Collection.open(home=home, bundled=False, now=NOW) as c:
+        c.set_setting("timezone", "UTC")
+    path = paths.database_path(home=home)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # closed whole
+    return path
+
+
 @pytest.fixture
-def col(mastery_home: Path) -> Iterator[Collection]:
+def col(mastery_home: Path, empty_profile_db: Path) -> Iterator[Collection]:
     """An empty profile (no bundled decks) in UTC, so day boundaries are easy to reason about."""
+    target = paths.database_path(home=mastery_home)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(empty_profile_db, target)
     c = Collection.open(bundled=False, now=NOW)
-    c.set_setting("timezone", "UTC")
     yield c
     c.close()
 
@@ -56,21 +77,89 @@ def write_deck(tmp_path: Path):
     return write
 
 
-@pytest.fixture(autouse=True)
-def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
+def _app_is_busy(app: Any) -> bool:
+    """Whether the app still has work queued that a test would otherwise read the screen
+    before: a running or pending worker, a message or `call_next` callback waiting in the app,
+    the screen or any widget on it, or a `call_after_refresh` callback waiting for a refresh."""
+    from textual.worker import WorkerState
+
+    if any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+        return True
+    try:
+        screen = app.screen
+    except Exception:  # no screen yet, or the app is closing: nothing to wait for
+        return False
+    if getattr(screen, "_callbacks", None):
+        return True
+    return any(
+        pump.message_queue_size or getattr(pump, "_next_callbacks", None)
+        for pump in (app, *screen.walk_children(with_self=True))
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def patient_pilot() -> Iterator[None]:
     """`pilot.pause()` waits until the process *looks* idle (CPU time not advancing against
     the wall clock), which a loaded machine -- the suite on two workers in CI -- reports
-    too early: a screen whose data lands in `call_after_refresh` was read before its second
-    refresh. Pausing three times lets those deferred refreshes land on any machine."""
+    too early: a screen whose data lands in `call_after_refresh` or in a worker's message was
+    read before its second refresh. So a pause pauses again while the app still has work
+    running or queued (workers, messages, deferred callbacks), up to ten times. (Pausing a
+    fixed three times did the same on a loaded machine, but slept 40 ms or more for nothing
+    on every pause of a quiet one.) It never waits for a worker to end: a test may hold a
+    worker on purpose, and awaits `app.workers.wait_for_complete()` itself when it must."""
     from textual.pilot import Pilot
 
     original = Pilot.pause
 
     async def pause(self: Pilot, delay: float | None = None) -> None:
-        for _ in range(1 if delay is not None else 3):
-            await original(self, delay)
+        await original(self, delay)
+        if delay is not None:
+            return
+        for _ in range(9):  # a worker blocked on purpose (a test holding a lock) ends this
+            if not _app_is_busy(self.app):
+                return
+            await original(self, None)
 
-    monkeypatch.setattr(Pilot, "pause", pause)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Pilot, "pause", pause)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_cli_parser() -> Iterator[None]:
+    """Build the CLI's argument parser once per test process, not once per `main([...])` call.
+
+    A real `mastery` run builds it once; the suite calls `main()` in-process thousands of times
+    and spent about half of each call's CPU in argparse (`add_parser` and the gettext look-ups
+    behind every help string). The parser holds no state between `parse_args` calls, and it
+    does not read the environment when built, so reusing it changes nothing a test observes."""
+    # `mastery.cli.main` is the function (the package exports it); the module is in sys.modules.
+    cli_main = importlib.import_module("mastery.cli.main")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(cli_main, "build_parser", functools.cache(cli_main.build_parser))
+    yield
+    patch.undo()
+
+
+# The garbage collector took a fifth of the suite's CPU: Textual creates objects by the
+# million, and each full collection walked every module, class and collected test as well
+# (160-230 ms each, about 70 of them per worker for the TUI tests alone). Collecting less
+# often and leaving what collection imported out of it cut the TUI tests' CPU by a fifth,
+# for about 80 MB more memory per worker. Nothing a test observes depends on when the
+# collector runs (`filterwarnings = error` still turns a leaked resource into a failure).
+GC_THRESHOLDS = (10_000, 20, 50)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything alive after collection into the permanent generation (`gc.freeze`),
+    so later collections skip the modules and test items that live until the end anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects

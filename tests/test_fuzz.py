@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mastery import paths
 from mastery.cli import main
 from mastery.collection import Collection
 
@@ -136,8 +139,13 @@ def cli(capsys: pytest.CaptureFixture[str], profile: str, *args: str) -> tuple[i
 
 
 def dump(profile: str) -> list[str]:
-    with Collection.open(profile, bundled=False) as col:
-        return list(col.conn.iterdump())
+    """What the profile's database holds, read with plain sqlite3: opening a Collection for
+    it cost more than the command under test, and could itself write (settings repair)."""
+    path = paths.database_path(profile)
+    if not path.exists():  # the command under test is the profile's first
+        Collection.open(profile, bundled=False).close()
+    with closing(sqlite3.connect(path)) as conn:
+        return list(conn.iterdump())
 
 
 def check_outcome(
