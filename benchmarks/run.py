@@ -292,7 +292,7 @@ def _team_of_1000(folder: Path) -> tuple[Path, Collection]:
     from mastery.team import dump_record, init_team, load_team, member_record
 
     team = folder / "team"
-    config = init_team(team, name="Bench")
+    config = init_team(team, name="Bench", today=NOW.date())
     col = Collection.open_path(folder / "member.db")
     col.set_setting("timezone", "UTC")
     col.team.join(team, sync=True)
