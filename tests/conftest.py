@@ -58,9 +58,13 @@ def empty_profile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def col(mastery_home: Path, empty_profile_db: Path) -> Iterator[Collection]:
     """An empty profile (no bundled decks) in UTC, so day boundaries are easy to reason about."""
     target = paths.database_path(home=mastery_home)
-    target.parent.mkdir(parents=True)
-    shutil.copyfile(empty_profile_db, target)
+    made_elsewhere = target.exists()  # by another fixture: open that one, as before
+    if not made_elsewhere:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(empty_profile_db, target)
     c = Collection.open(bundled=False, now=NOW)
+    if made_elsewhere:
+        c.set_setting("timezone", "UTC")
     yield c
     c.close()
 
