@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from mastery.errors import MasteryError
@@ -26,6 +27,22 @@ def slug(name: str) -> str:
 def file_path(text: str) -> Path:
     """What was typed in a file box, as an absolute path (~ expanded)."""
     return Path(text.strip()).expanduser().absolute()
+
+
+def write_or_notify(
+    screen: Screen[object], path: Path, write: Callable[[Path], Path]
+) -> Path | None:
+    """Run `write(path)`; on a refusal or a file-system fault, say why in one "Not written"
+    notification and return None (the dialog stays open to try another path)."""
+    try:
+        return write(path)
+    except MasteryError as exc:
+        screen.notify(str(exc), title="Not written", severity="error", markup=False)
+    except OSError as exc:
+        screen.notify(
+            f"{path}: {exc.strerror or exc}", title="Not written", severity="error", markup=False
+        )
+    return None
 
 
 class FileActionScreen(MasteryModal):

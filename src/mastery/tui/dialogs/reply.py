@@ -15,7 +15,7 @@ from mastery import present as fmt
 from mastery.errors import MasteryError
 from mastery.mentor import FeedbackPreview
 from mastery.tui.dialogs import MENTOR_CSS
-from mastery.tui.dialogs.file_action import file_path, slug
+from mastery.tui.dialogs.file_action import file_path, slug, write_or_notify
 from mastery.tui.screens.base import MasteryModal
 from mastery.tui.widgets.feedback import first_line
 
@@ -141,18 +141,11 @@ class ReplyScreen(MasteryModal):
             self.notify("Type the file to write.", title="Not written", severity="error")
             return
         path = file_path(value)
-        try:
-            written = self.col.mentor.write_reply(path, self.preview)
-        except MasteryError as exc:
-            self.notify(str(exc), title="Not written", severity="error", markup=False)
-            return
-        except OSError as exc:
-            self.notify(
-                f"{path}: {exc.strerror or exc}",
-                title="Not written",
-                severity="error",
-                markup=False,
-            )
+        preview = self.preview
+        written = write_or_notify(
+            self, path, lambda target: self.col.mentor.write_reply(target, preview)
+        )
+        if written is None:
             return
         self.notify(
             f"Wrote {written}: {fmt.plural(len(self.preview.comments), 'comment')}"

@@ -33,7 +33,7 @@ from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.mentor import BundlePreview, FeedbackReport
 from mastery.tui.dialogs import MENTOR_CSS as CSS
-from mastery.tui.dialogs.file_action import FileActionScreen, file_path, slug
+from mastery.tui.dialogs.file_action import FileActionScreen, file_path, slug, write_or_notify
 from mastery.tui.screens.base import MasteryScreen
 
 if TYPE_CHECKING:
@@ -269,18 +269,11 @@ class ExportScreen(MasteryScreen):
             return
         path = file_path(value)
         existed = path.exists()
-        try:
-            written = self.col.mentor.write_bundle(path, self.preview)
-        except MasteryError as exc:
-            self.notify(str(exc), title="Not written", severity="error", markup=False)
-            return
-        except OSError as exc:
-            self.notify(
-                f"{path}: {exc.strerror or exc}",
-                title="Not written",
-                severity="error",
-                markup=False,
-            )
+        preview = self.preview
+        written = write_or_notify(
+            self, path, lambda target: self.col.mentor.write_bundle(target, preview)
+        )
+        if written is None:
             return
         replaced = " (replacing the old file)" if existed else ""
         self.notify(
