@@ -351,6 +351,13 @@ async def test_the_whole_loop_read_comment_note_reply_and_the_mentee_imports_it(
         dialog.query_one("#reply-name", Input).value = "Bo"
         await pilot.pause()
         assert "Type your name below" not in screen_text(app)
+        blocker = reply.with_name("blocker.json")
+        blocker.write_text("x", encoding="utf-8")
+        dialog.query_one("#reply-file", Input).value = str(blocker / "x.json")  # under a file
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert any("x.json" in m for m in errors(app)) and app.screen is dialog
+        dialog.query_one("#reply-file", Input).value = str(reply)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, MenteeScreen)
