@@ -81,7 +81,6 @@ def replay_history(
     caller's transaction; returns {deck key: (cards given history, answers replayed)}.
     """
     from mastery.days import from_ms, to_ms
-    from mastery.scheduler import Memory
 
     # Only the cards `history` names (a chunk of a big package, see Collection.import_files),
     # looked up by their unique (deck, key), so a chunk costs its own size, not the deck's.
@@ -114,16 +113,7 @@ def replay_history(
             answers = [a for a in answers if a.reviewed_at > newest]
             if not answers:
                 continue
-        memory = Memory(
-            state=row["state"],
-            step=row["step"],
-            stability=row["stability"],
-            difficulty=row["difficulty"],
-            due=from_ms(due) if due is not None else None,
-            last_review=from_ms(last) if last is not None else None,
-            reps=row["reps"],
-            lapses=row["lapses"],
-        )
+        memory = card_rows.memory(row)  # a card changed outside Mastery: one line, not a crash
         seed = card_id * 1000
         answer = scheduler_for(row["deck_id"]).answer
         for a in answers:
