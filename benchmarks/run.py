@@ -305,7 +305,7 @@ def _team_of_1000(folder: Path) -> tuple[Path, Collection]:
         record = json.loads(json.dumps(template))
         record["pseudonym"] = f"{n:064x}"
         record["daily"] = {
-            f"2026-{m:02d}-{d:02d}": rng.randint(0, 80) for m in range(6, 12) for d in range(1, 29)
+            f"2026-{m:02d}-{d:02d}": rng.randint(0, 80) for m in range(5, 11) for d in range(1, 29)
         }
         record["streaks"] = {"review": rng.randint(0, 200), "journal": rng.randint(0, 40)}
         (team / "summary" / f"{n:064x}.json").write_text(dump_record(record), encoding="utf-8")
@@ -321,8 +321,10 @@ def bench_team(folder: Path) -> tuple[float, float]:
         col.team.sync(now=NOW)
         syncs.append(time.perf_counter() - t)
         t = time.perf_counter()
-        col.team.report(now=NOW)
+        report = col.team.report(now=NOW)
         reports.append(time.perf_counter() - t)
+        if report.problems or report.members != 1001:  # time the work, not 1,000 refusals
+            raise SystemExit(f"team report skipped files: {report.problems[:1]}")
     col.close()
     return min(syncs), min(reports)
 

@@ -292,3 +292,54 @@ def test_fuzzed_records_are_read_or_skipped_and_figures_stay_in_range(
             path.unlink()
 
     check()
+
+
+def _verdict(raw: bytes) -> Any:
+    """What the step-by-step path makes of a file: the record, or the refusal's type."""
+    from mastery.errors import InputError
+    from mastery.limits import loads_json
+    from mastery.team_formats import FormatProblem, parse_record
+
+    try:
+        return parse_record(loads_json(raw.decode("utf-8"), source="x"), NOW.date())
+    except (UnicodeDecodeError, InputError, FormatProblem):
+        return None
+
+
+def test_the_fast_path_accepts_exactly_what_the_step_by_step_path_accepts(crew: Path) -> None:
+    """The report reads records through pydantic's JSON parser (`fast_record`) and only falls
+    back to the step-by-step path to word a refusal: the two must agree on every file, or the
+    fast path would let through what the checks refuse."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_mentor_validation import JSON_VALUES, _mutate, _paths
+
+    from mastery.team_formats import fast_record
+
+    base = _good(crew)
+    text = json.dumps(base)
+    crafted = [
+        text.replace('"mean_stability": ', '"mean_stability": NaN, "x": ', 1),
+        text.replace('"retention_30d": ', '"retention_30d": 1e999, "y": ', 1),
+        text.replace('"review": ', '"review": ' + "9" * 5000 + ', "z": ', 1),
+        text.replace('"goals": ', '"deep": ' + "[" * 300 + "]" * 300 + ', "goals": ', 1),
+        "\ufeff" + text,
+        text.replace('"synced_on": ', '"synced_on": "2026-01-01", "synced_on": ', 1),
+        text[: len(text) // 2],
+    ]
+    for raw in [text, *crafted]:
+        data = raw.encode("utf-8")
+        assert fast_record(data, NOW.date()) == _verdict(data), raw[:80]
+    assert fast_record(text.encode(), NOW.date()) is not None
+    assert fast_record(b"\xff" + text.encode(), NOW.date()) is None
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(pick=st.integers(min_value=0), value=JSON_VALUES, drop=st.booleans())
+    def check(pick: int, value: Any, drop: bool) -> None:
+        record = json.loads(text)
+        places = _paths(record)
+        _mutate(record, places[pick % len(places)], value, drop)
+        data = json.dumps(record).encode("utf-8")
+        assert fast_record(data, NOW.date()) == _verdict(data)
+
+    check()
