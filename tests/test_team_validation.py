@@ -139,7 +139,7 @@ def test_report_skips_every_bad_record_with_one_warning_each(
 
 
 def test_oversized_record_is_skipped(capsys, crew: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(team_module, "MAX_RECORD_BYTES", 2_000)
+    monkeypatch.setattr(team_module.records, "MAX_RECORD_BYTES", 2_000)
     record = _good(crew)
     record["decks"]["team-deck"]["card_stats"].update(
         {f"c{n}": {"reviews": 1, "lapses": 0, "difficulty": 5.0} for n in range(100)}

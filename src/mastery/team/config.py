@@ -1,0 +1,226 @@
+"""A team's own files: `team.toml` (id, name, vision, goals, k, stewards) and `decks/`.
+
+Read with `load_team` into a `TeamConfig`; every field is checked by `team_formats` first,
+and a refusal is one `TeamError` line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery import paths
+from mastery.errors import InputError, MasteryError
+from mastery.files import write_atomic
+from mastery.limits import loads_toml
+from mastery.team_formats import (
+    DEFAULT_K,
+    FormatProblem,
+    parse_team_file,
+)
+
+if TYPE_CHECKING:
+    pass
+
+TEAM_FILE = "team.toml"
+DECKS_DIR = "decks"
+SUMMARY_DIR = "summary"
+MAX_TEAM_FILE_BYTES = 1024 * 1024
+MAX_RECORD_BYTES = 32 * 1024 * 1024  # ~100,000 card stats; a crafted file stops here
+DAILY_DAYS = 365
+HEATMAP_WEEKS = 26
+ACTIVE_DAYS = 30
+TEAM_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+STREAK_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0", 0, 0),
+    ("1-6", 1, 6),
+    ("7-29", 7, 29),
+    ("30-99", 30, 99),
+    ("100+", 100, None),
+)
+SUPPRESSED = "suppressed"
+_GOAL_CATEGORIES = (
+    "personal-mastery",
+    "mental-models",
+    "shared-vision",
+    "team-learning",
+    "systems-thinking",
+)
+_STATUSES = ("active", "achieved", "dropped")
+
+
+class TeamError(MasteryError):
+    """A team folder or summary file is refused: names the file and what is wrong with it."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class _Refused(Exception):
+    """A file that is not read at all: not a regular file, or too large."""
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit` of them.
+
+    Opened without blocking (a FIFO named x.json must not hang the report) and checked to be a
+    regular file before reading. Local until the shared limits helper (mastery.limits) lands.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise _Refused(f"larger than {limit // 1024} KB")
+    return data
+
+
+# ----------------------------------------------------------------------------- the folder
+@dataclass(frozen=True, slots=True)
+class TeamGoal:
+    """A goal the whole team shares, measured by the maturity of its decks' cards."""
+
+    id: str
+    title: str
+    decks: tuple[str, ...]
+    target: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "decks": list(self.decks),
+            "target": self.target.isoformat() if self.target else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TeamConfig:
+    """A team folder as read from its ``team.toml`` and ``decks/``."""
+
+    id: str
+    name: str
+    vision: str
+    k: int
+    goals: tuple[TeamGoal, ...]
+    decks: tuple[str, ...]  # deck ids found in decks/*.toml
+    folder: Path
+
+    @property
+    def deck_files(self) -> list[Path]:
+        return sorted((self.folder / DECKS_DIR).glob("*.toml"))
+
+    @property
+    def summary_dir(self) -> Path:
+        return self.folder / SUMMARY_DIR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "vision": self.vision,
+            "k": self.k,
+            "goals": [g.to_dict() for g in self.goals],
+            "decks": list(self.decks),
+            "folder": str(self.folder),
+        }
+
+
+def load_team(folder: str | Path) -> TeamConfig:
+    """Read and validate a team folder; `TeamError` (one line) for the first problem."""
+    folder = Path(folder).expanduser().resolve()
+    path = folder / TEAM_FILE
+    if not path.is_file():
+        raise TeamError(path, "no team.toml here: create one with `mastery team init DIR`")
+    try:
+        raw = _read_bounded(path, MAX_TEAM_FILE_BYTES)
+        data = loads_toml(raw.decode("utf-8"), source=path)
+    except UnicodeDecodeError as exc:
+        raise TeamError(path, f"not valid TOML: {exc}") from None
+    except InputError as exc:
+        raise TeamError(path, exc.reason) from None
+    except OSError as exc:
+        raise TeamError(path, f"cannot read it ({exc.strerror or exc})") from None
+    except _Refused as exc:
+        raise TeamError(path, str(exc)) from None
+    if isinstance(data, dict):
+        missing = [k for k in ("id", "name") if k not in data]
+        if missing:
+            raise TeamError(path, f"missing key(s): {', '.join(missing)}")
+    try:
+        team = parse_team_file(data)
+    except FormatProblem as exc:
+        raise TeamError(path, str(exc)) from None
+    from mastery.decks import load_deck
+
+    deck_ids = []
+    for file in sorted((folder / DECKS_DIR).glob("*.toml")):
+        deck_ids.append(load_deck(file).key)
+    goals = []
+    for n, g in enumerate(team.goals, 1):
+        unknown = [d for d in g.decks if d not in deck_ids]
+        if unknown:
+            raise TeamError(
+                path, f"goal {n}: unknown deck id(s) {', '.join(unknown)} (not in {DECKS_DIR}/)"
+            )
+        goals.append(TeamGoal(g.id or f"goal-{n}", g.title, tuple(g.decks), g.target))
+    return TeamConfig(
+        team.id, team.name, team.vision, team.k, tuple(goals), tuple(deck_ids), folder
+    )
+
+
+def init_team(
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    team_id: str | None = None,
+    today: date,
+) -> TeamConfig:
+    """Create a team folder with the bundled decks as the example; refuses an existing team.
+
+    The example goal's target is next June after `today` (the profile's day: `Team.init`)."""
+    folder = Path(folder).expanduser().resolve()
+    if (folder / TEAM_FILE).exists():
+        raise TeamError(folder / TEAM_FILE, "a team already lives here")
+    name = name or folder.name
+    team_id = team_id or (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "team")
+    if not TEAM_ID.fullmatch(team_id):
+        raise TeamError(folder, f"team id {team_id!r} must be lowercase letters, digits, dashes")
+    from mastery.decks import load_deck
+
+    (folder / DECKS_DIR).mkdir(parents=True, exist_ok=True)
+    (folder / SUMMARY_DIR).mkdir(exist_ok=True)
+    (folder / SUMMARY_DIR / ".gitignore").write_text("*.lock\n.*.tmp\n", encoding="utf-8")
+    deck_ids = []
+    for file in sorted(paths.bundled_decks_dir().glob("*.toml")):
+        shutil.copyfile(file, folder / DECKS_DIR / file.name)
+        deck_ids.append(load_deck(file).key)
+    goal = ""
+    if deck_ids:
+        goal = (
+            '\n[[goals]]\nid = "foundations"\ntitle = "Everyone knows the foundations"\n'
+            f"decks = {json.dumps(deck_ids)}\ntarget = {today.year + 1}-06-30\n"
+        )
+    text = (
+        f"# The team's shared vision and goals. Decks live in {DECKS_DIR}/, member summaries\n"
+        f"# (anonymized, one file each) in {SUMMARY_DIR}/.\n"
+        f"id = {json.dumps(team_id)}\nname = {json.dumps(name)}\n"
+        'vision = "What we want to create together, in a sentence or two."\n'
+        f"k = {DEFAULT_K}  # figures from fewer members than this are suppressed in reports\n"
+        + goal
+    )
+    write_atomic(folder / TEAM_FILE, text)
+    return load_team(folder)

@@ -1,0 +1,225 @@
+"""`Team`: this profile's teams (reached as `Collection.team`): join, pull, sync, report."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery.errors import MasteryError, NotFoundError, StoredValueError
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+    from mastery.model import ImportReport
+
+from mastery.team.config import TeamConfig, init_team, load_team
+from mastery.team.legacy_report import TeamReport, build_report
+from mastery.team.records import member_record, write_record
+
+
+# ----------------------------------------------------------------------------- the facade part
+@dataclass(frozen=True, slots=True)
+class JoinedTeam:
+    """A team this profile joined: its folder and whether it syncs."""
+
+    id: str
+    name: str
+    folder: Path
+    sync: bool
+    config: TeamConfig | None = None
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "folder": str(self.folder),
+            "sync": self.sync,
+            "problem": self.problem,
+        }
+
+
+class Team:
+    """This profile's teams: join, pull decks, sync the anonymized record, report."""
+
+    def __init__(self, col: Collection) -> None:
+        self.col = col
+
+    # ------------------------------------------------------------------ membership
+    def _joined(self) -> dict[str, dict[str, Any]]:
+        """The joined teams by id; a record edited outside Mastery into another shape (a
+        number, a list, a team that is no object) is one line, not a TypeError later."""
+        stored = self.col.meta("teams")
+        if stored is None:
+            return {}
+        if not isinstance(stored, dict) or not all(isinstance(v, dict) for v in stored.values()):
+            raise StoredValueError("joined teams record", stored)
+        return dict(stored)
+
+    @contextmanager
+    def _changing(self) -> Iterator[dict[str, dict[str, Any]]]:
+        """The joined teams, to change in place: read and written back in one transaction, so
+        another window changing them at the same moment waits rather than being overwritten."""
+        with self.col.db.transaction():
+            joined = self._joined()
+            yield joined
+            self.col.set_meta("teams", joined)
+
+    def _joined_entry(self, joined: dict[str, dict[str, Any]], team_id: str) -> dict[str, Any]:
+        if team_id not in joined:  # left in another window since it was looked up
+            raise NotFoundError(f"team {team_id} is no longer joined")
+        return joined[team_id]
+
+    def init(
+        self,
+        folder: str | Path,
+        *,
+        name: str | None = None,
+        team_id: str | None = None,
+        now: datetime | None = None,
+    ) -> TeamConfig:
+        """Create a team folder (see `init_team`), its example target read from this
+        profile's today."""
+        today = self.col.clock.day_of(now or self.col.now())
+        return init_team(folder, name=name, team_id=team_id, today=today)
+
+    def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
+        """Record a team folder in this profile (validated first); `sync` opts in."""
+        config = load_team(folder)
+        with self._changing() as joined:
+            before = joined.get(config.id, {})
+            joined[config.id] = {
+                "folder": str(config.folder),
+                "name": config.name,
+                "sync": bool(sync or before.get("sync")),
+            }
+        return config
+
+    def list(self) -> list[JoinedTeam]:
+        out = []
+        for team_id, info in sorted(self._joined().items()):
+            try:
+                config: TeamConfig | None = load_team(info["folder"])
+                problem = None
+            except MasteryError as exc:
+                config, problem = None, str(exc)
+            out.append(
+                JoinedTeam(
+                    team_id,
+                    config.name if config else info.get("name", team_id),
+                    Path(info["folder"]),
+                    bool(info.get("sync")),
+                    config,
+                    problem,
+                )
+            )
+        return out
+
+    def get(self, ref: str | None = None) -> TeamConfig:
+        """A joined team by id or name; with no ref, the only joined team."""
+        joined = self._joined()
+        if not joined:
+            raise NotFoundError("no team joined yet: join one with `mastery team join DIR`")
+        if ref is None:
+            if len(joined) > 1:
+                raise MasteryError(f"several teams joined ({', '.join(sorted(joined))}): name one")
+            ref = next(iter(joined))
+        for team_id, info in joined.items():
+            if ref in (team_id, info.get("name")):
+                return load_team(info["folder"])
+        raise NotFoundError(f"no joined team {ref!r} (joined: {', '.join(sorted(joined))})")
+
+    def sync_enabled(self, team_id: str) -> bool:
+        return bool(self._joined().get(team_id, {}).get("sync"))
+
+    def set_sync(self, ref: str | None, on: bool) -> TeamConfig:
+        config = self.get(ref)
+        with self._changing() as joined:
+            self._joined_entry(joined, config.id)["sync"] = on
+        return config
+
+    def auto_enabled(self, team_id: str) -> bool:
+        info = self._joined().get(team_id, {})
+        return bool(info.get("sync") and info.get("auto"))
+
+    def set_auto(self, ref: str | None, on: bool) -> TeamConfig:
+        """Sync automatically after each review session (turning it on also opts in)."""
+        config = self.get(ref)
+        with self._changing() as joined:
+            entry = self._joined_entry(joined, config.id)
+            entry["auto"] = on
+            if on:
+                entry["sync"] = True
+        return config
+
+    def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
+        """Sync every team set to sync automatically; run after a review session.
+
+        Returns (team id, problem or None) per team: one team's unreadable folder must not
+        stop the others, nor the learner's session.
+        """
+        results: builtins.list[tuple[str, str | None]] = []
+        for team_id in sorted(t for t in self._joined() if self.auto_enabled(t)):
+            try:
+                self.sync(team_id, now=now)
+                results.append((team_id, None))
+            except MasteryError as exc:
+                results.append((team_id, str(exc)))
+        return results
+
+    def pull(
+        self, ref: str | None = None, *, now: datetime | None = None
+    ) -> builtins.list[ImportReport]:
+        """Import or update the team's decks in one transaction; review history is kept."""
+        config = self.get(ref)
+        return self.col.import_files(config.deck_files, now=now)
+
+    def leave(self, ref: str, *, now: datetime | None = None) -> tuple[TeamConfig, bool]:
+        """Remove this member's record from the summary and forget the folder.
+
+        Returns the team and whether a record was removed.
+        """
+        config = self.get(ref)
+        path = config.summary_dir / f"{self.pseudonym(config.id)}.json"
+        removed = path.exists()
+        if removed:
+            from filelock import FileLock
+
+            with FileLock(str(config.summary_dir / f".{path.stem}.lock")):
+                path.unlink(missing_ok=True)
+            (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
+        with self._changing() as joined:
+            joined.pop(config.id, None)
+        return config, removed
+
+    # ------------------------------------------------------------------ sync
+    def pseudonym(self, team_id: str) -> str:
+        """HMAC-SHA256 of the team id under this profile's secret (created once)."""
+        # meta_once: simultaneous first syncs still agree on one secret (one pseudonym).
+        secret = self.col.meta_once("team_secret", secrets.token_hex(32))
+        return hmac.new(bytes.fromhex(secret), team_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def record(self, config: TeamConfig, *, now: datetime | None = None) -> dict[str, Any]:
+        """This member's anonymized record for a team: counts, rates and dates only."""
+        return member_record(self.col, config, self.pseudonym(config.id), now=now or self.col.now())
+
+    def sync(self, ref: str | None = None, *, now: datetime | None = None) -> Path:
+        """Write this member's record into the team's summary (opt-in per team)."""
+        config = self.get(ref)
+        if not self.sync_enabled(config.id):
+            raise MasteryError(
+                f"sync is off for team {config.id}: nothing is shared until you opt in with "
+                f"`mastery team sync {config.id} --enable`"
+            )
+        return write_record(config.folder, self.record(config, now=now))
+
+    def report(self, ref: str | None = None, *, now: datetime | None = None) -> TeamReport:
+        config = self.get(ref)
+        return build_report(config, now=now or self.col.now())
