@@ -234,6 +234,16 @@ def verify(signed: bytes, by: PublicIdentity, *, source: str = "signed file") ->
     return message[len(_SIGNED_CONTEXT) :]
 
 
+def claimed_message(signed: bytes) -> bytes:
+    """The message inside `signed` WITHOUT checking the signature: only to find out which key
+    claims to have signed it (a self-signed roster entry names its own key). Believe nothing
+    in it until `verify(signed, by=that key)` has passed."""
+    start = SIGNATURE_BYTES + len(_SIGNED_CONTEXT)
+    if len(signed) < start or signed[SIGNATURE_BYTES:start] != _SIGNED_CONTEXT:
+        raise SignatureError("signed file", "not a Mastery signed message")
+    return signed[start:]
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     """A sealed file that passed every check: who signed it and what it says."""

@@ -41,6 +41,8 @@ __all__ = [
     "FormatProblem",
     "Streaks",
     "SummaryRecord",
+    "PrivacyFile",
+    "StewardFile",
     "TeamFile",
     "TeamGoalFile",
     "describe",
@@ -51,6 +53,9 @@ __all__ = [
 SUMMARY_FORMAT = "mastery-team-summary"
 SUMMARY_VERSION = 1
 DEFAULT_K = 3
+MAX_STEWARDS = 10
+DEFAULT_RHO = 2.0  # zero-concentrated DP per round: see docs/teams.md, "Noise"
+MIN_RHO, MAX_RHO = 0.01, 100.0
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2199, 12, 31)
 DAY_SKEW = timedelta(days=1)  # a member's learner's day may run a day ahead of ours
@@ -148,14 +153,46 @@ class TeamGoalFile(_Model):
     target: TomlDay | None = None
 
 
+def _identity_text(value: str) -> str:
+    from mastery.identity import IdentityFormatError, PublicIdentity
+
+    try:
+        PublicIdentity.parse(value)
+    except IdentityFormatError as exc:
+        raise ValueError(exc.reason) from None
+    return value
+
+
+class StewardFile(_Model):
+    """A `[[stewards]]` table: a member who sums the shares sealed to them (see docs/teams.md)."""
+
+    name: Annotated[StrictStr, Field(max_length=MAX_NAME), AfterValidator(_not_blank)]
+    identity: Annotated[StrictStr, Field(max_length=200), AfterValidator(_identity_text)]
+
+
+class PrivacyFile(_Model):
+    """The `[privacy]` table: how much one round may reveal about one member."""
+
+    rho: Annotated[StrictFloat, Field(ge=MIN_RHO, le=MAX_RHO, allow_inf_nan=False)] = DEFAULT_RHO
+
+
 class TeamFile(_Model):
-    """team.toml: the team's id, name, vision, k and goals."""
+    """team.toml: the team's id, name, vision, k, goals, stewards and privacy level."""
 
     id: TeamId
     name: Annotated[StrictStr, Field(max_length=MAX_NAME), AfterValidator(_not_blank)]
     vision: Annotated[StrictStr, Field(max_length=MAX_TEXT)] = ""
     k: Annotated[int, BeforeValidator(_k)] = DEFAULT_K
     goals: Annotated[list[TeamGoalFile], Field(max_length=MAX_GOALS)] = []
+    stewards: Annotated[list[StewardFile], Field(max_length=MAX_STEWARDS)] = []
+    privacy: PrivacyFile = PrivacyFile()
+
+    @model_validator(mode="after")
+    def _stewards_distinct(self) -> TeamFile:
+        keys = [s.identity.split(":")[1] for s in self.stewards]
+        if len(set(keys)) != len(keys):
+            raise ValueError("stewards: the same identity is listed twice")
+        return self
 
 
 # ----------------------------------------------------------------------------- the record

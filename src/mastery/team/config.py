@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 from mastery import paths
 from mastery.errors import InputError, MasteryError
 from mastery.files import write_atomic
+from mastery.identity import PublicIdentity
 from mastery.limits import loads_toml
 from mastery.team_formats import (
     DEFAULT_K,
+    DEFAULT_RHO,
     FormatProblem,
     parse_team_file,
 )
@@ -108,6 +110,21 @@ class TeamGoal:
 
 
 @dataclass(frozen=True, slots=True)
+class Steward:
+    """A member named in team.toml who sums the shares sealed to them and adds noise."""
+
+    name: str
+    identity: PublicIdentity
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "identity": self.identity.to_text(),
+            "fingerprint": self.identity.fingerprint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TeamConfig:
     """A team folder as read from its ``team.toml`` and ``decks/``."""
 
@@ -118,6 +135,8 @@ class TeamConfig:
     goals: tuple[TeamGoal, ...]
     decks: tuple[str, ...]  # deck ids found in decks/*.toml
     folder: Path
+    stewards: tuple[Steward, ...] = ()
+    rho: float = DEFAULT_RHO  # privacy-loss budget per round (zero-concentrated DP)
 
     @property
     def deck_files(self) -> list[Path]:
@@ -136,6 +155,8 @@ class TeamConfig:
             "goals": [g.to_dict() for g in self.goals],
             "decks": list(self.decks),
             "folder": str(self.folder),
+            "stewards": [s.to_dict() for s in self.stewards],
+            "privacy": {"rho": self.rho},
         }
 
 
@@ -177,8 +198,17 @@ def load_team(folder: str | Path) -> TeamConfig:
                 path, f"goal {n}: unknown deck id(s) {', '.join(unknown)} (not in {DECKS_DIR}/)"
             )
         goals.append(TeamGoal(g.id or f"goal-{n}", g.title, tuple(g.decks), g.target))
+    stewards = tuple(Steward(s.name, PublicIdentity.parse(s.identity)) for s in team.stewards)
     return TeamConfig(
-        team.id, team.name, team.vision, team.k, tuple(goals), tuple(deck_ids), folder
+        team.id,
+        team.name,
+        team.vision,
+        team.k,
+        tuple(goals),
+        tuple(deck_ids),
+        folder,
+        stewards,
+        team.privacy.rho,
     )
 
 

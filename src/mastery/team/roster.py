@@ -1,0 +1,112 @@
+"""The team's roster: who is a member, by public key (`members/`).
+
+`mastery team join` adds a signed entry holding the member's public identity; whoever controls
+the team's folder (reviews the pull request, owns the shared drive, runs the database) approves
+members by letting the entry stay. Stewards count a contribution only when it is signed by a
+key on the roster, and only one per key per round, so files made up by someone who is not a
+member (or many files by one member) never lift a figure over k.
+
+An entry names a key, never a person: no display name, e-mail or host. Its file name is a
+digest of the signing key, so joining twice (or from a restored backup) writes the same file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+
+import nacl.encoding
+import nacl.hash
+
+from mastery.identity import (
+    Identity,
+    IdentityFormatError,
+    PublicIdentity,
+    SignatureError,
+    claimed_message,
+    verify,
+)
+from mastery.team.store import TeamStore
+from mastery.team.wire import (
+    ROSTER_FORMAT,
+    RosterPayload,
+    SignedFile,
+    WireProblem,
+    dumps,
+    parse,
+)
+
+__all__ = ["Roster", "entry_name", "read_roster", "roster_entry"]
+
+
+def entry_name(identity: PublicIdentity) -> str:
+    """The roster file name of a key: 16 hex digits of its BLAKE2b digest."""
+    return nacl.hash.blake2b(
+        identity.signing_bytes, digest_size=8, encoder=nacl.encoding.HexEncoder
+    ).decode("ascii")
+
+
+def roster_entry(identity: Identity, team_id: str, today: date) -> bytes:
+    """This profile's signed roster entry for a team."""
+    payload = {
+        "format": ROSTER_FORMAT,
+        "version": 1,
+        "team": team_id,
+        "identity": identity.public.to_text(),
+        "joined_on": today.isoformat(),
+    }
+    signed = identity.sign(dumps(payload))
+    return dumps(
+        {
+            "format": ROSTER_FORMAT,
+            "fingerprint": identity.fingerprint,
+            "signed": base64.b64encode(signed).decode("ascii"),
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The members whose entries passed every check, by signing key (base64)."""
+
+    members: dict[str, PublicIdentity]
+    problems: list[str]
+
+    def __contains__(self, identity: PublicIdentity) -> bool:
+        known = self.members.get(identity.signing_key)
+        return known is not None and known.encryption_key == identity.encryption_key
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+def _member(data: bytes, team_id: str) -> PublicIdentity:
+    wrapper = parse(SignedFile, data)
+    signed = base64.b64decode(wrapper.signed)
+    claimed = parse(RosterPayload, claimed_message(signed))
+    identity = PublicIdentity.parse(claimed.identity, source="roster entry")
+    payload = parse(RosterPayload, verify(signed, identity, source="roster entry"))
+    if payload.team != team_id:
+        raise WireProblem(f"an entry of team {payload.team!r}, not of this team")
+    return identity
+
+
+def read_roster(store: TeamStore, team_id: str) -> Roster:
+    """Every valid entry of the roster; an entry that is forged, damaged, of another team or
+    filed under another key's name is left out with one line saying why."""
+    entries, problems = store.roster()
+    members: dict[str, PublicIdentity] = {}
+    for entry in entries:
+        where = f"{store.where}/members/{entry.name}.json"
+        try:
+            identity = _member(entry.data, team_id)
+        except (WireProblem, SignatureError, IdentityFormatError, binascii.Error) as exc:
+            problems.append(f"{where}: {getattr(exc, 'reason', exc)}")
+            continue
+        if entry_name(identity) != entry.name:
+            problems.append(f"{where}: filed under a name that is not its key's")
+            continue
+        members[identity.signing_key] = identity
+    return Roster(members, problems)

@@ -1,0 +1,263 @@
+"""A steward's work: open the shares sealed to it, sum a closed round, add noise, publish.
+
+`mastery team aggregate` runs this for every closed round the steward has not published yet.
+For a round it:
+
+1. opens the shares sealed to this steward (others' shares it cannot open, and skips);
+2. keeps a share only when it is signed by a key on the roster, is for this team, round and
+   layout, and is not dated in the future: made-up files and files of non-members never count;
+3. keeps one contribution per member (the newest by its own time, then by id), or, when
+   another steward already published, exactly the contributions that steward summed, so that
+   all partial sums cover the same members (otherwise their sum would be meaningless);
+4. with fewer than k members publishes only the count (the round is suppressed); otherwise
+   adds the shares modulo 2**64, adds noise drawn by OpenDP (`noise.py`) and publishes the
+   signed partial sum.
+
+A steward publishes a round once: a second, freshly noised sum of the same members would let
+anyone average the noise away, so the store refuses to replace a partial sum.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from mastery.identity import (
+    SEALED_MAGIC,
+    Identity,
+    IdentityFormatError,
+    SealedFileError,
+)
+from mastery.team.config import TeamConfig, TeamError
+from mastery.team.layout import Layout
+from mastery.team.noise import draw_noise, noise_scale
+from mastery.team.roster import Roster, entry_name
+from mastery.team.store import TeamStore
+from mastery.team.wire import (
+    MODULUS,
+    PARTIAL_FORMAT,
+    ContributionFile,
+    PartialPayload,
+    SharePayload,
+    WireProblem,
+    decode_vector,
+    dumps,
+    encode_vector,
+    parse,
+    round_days,
+)
+
+__all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
+
+SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
+CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
+
+
+def is_closed(round_id: str, today: date) -> bool:
+    """Whether a round can be summed: its last day ended over `CLOSE_AFTER` ago (time for
+    the last syncs of Sunday evening in any time zone to arrive)."""
+    _, sunday = round_days(round_id)
+    return today > sunday + CLOSE_AFTER
+
+
+@dataclass(slots=True)
+class RoundOutcome:
+    """What `aggregate` did with one round."""
+
+    round: str
+    status: str  # published | suppressed | waiting | refused
+    members: int = 0
+    detail: str = ""
+    ignored: dict[str, int] = field(default_factory=dict)
+
+    def ignore(self, why: str) -> None:
+        self.ignored[why] = self.ignored.get(why, 0) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    signer: str
+    created_at: datetime
+    contribution: str
+    vector: list[int]
+
+
+def aggregate(
+    identity: Identity,
+    store: TeamStore,
+    config: TeamConfig,
+    layout: Layout,
+    roster: Roster,
+    published: dict[str, list[PartialPayload]],
+    *,
+    now: datetime,
+    today: date,
+) -> list[RoundOutcome]:
+    """Sum every closed round this steward has not published; `published` holds the rounds'
+    verified partial sums (`report.read_partials`)."""
+    if not any(s.identity.signing_key == identity.public.signing_key for s in config.stewards):
+        raise TeamError(
+            config.folder / "team.toml",
+            f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",
+        )
+    outcomes = []
+    me = identity.public.to_text()
+    for round_id in store.rounds():
+        if not is_closed(round_id, today):
+            continue
+        partials = published.get(round_id, [])
+        if any(p.steward == me for p in partials):
+            continue
+        outcomes.append(
+            _aggregate_round(identity, store, config, layout, roster, round_id, partials, now)
+        )
+    return outcomes
+
+
+def _open_shares(
+    identity: Identity,
+    store: TeamStore,
+    config: TeamConfig,
+    layout: Layout,
+    roster: Roster,
+    round_id: str,
+    now: datetime,
+    outcome: RoundOutcome,
+) -> dict[str, _Share]:
+    """The shares sealed to this steward that pass every check, by contribution id."""
+    entries, problems = store.contributions(round_id)
+    for _ in problems:
+        outcome.ignore("unreadable file")
+    mine = SEALED_MAGIC + identity.public.encryption_bytes
+    shares: dict[str, _Share] = {}
+    for entry in entries:
+        where = f"{store.where}/rounds/{round_id}/contributions/{entry.name}.json"
+        try:
+            contribution = parse(ContributionFile, entry.data)
+            if contribution.team != config.id or contribution.round != round_id:
+                raise WireProblem("filed under another team or round")
+            boxes = [base64.b64decode(s) for s in contribution.shares]
+            box = next((b for b in boxes if b.startswith(mine)), None)
+            if box is None:
+                outcome.ignore("no share for this steward")
+                continue
+            opened = identity.open(box, source=where)
+            payload = parse(SharePayload, opened.payload)
+        except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
+            outcome.ignore("damaged, forged or not a contribution")
+            continue
+        if opened.sender not in roster:
+            outcome.ignore("signed by a key that is not on the roster")
+            continue
+        if payload.team != config.id or payload.round != round_id:
+            outcome.ignore("sealed for another team or round")
+            continue
+        if payload.layout != layout.digest or payload.length != layout.size:
+            outcome.ignore("made for other decks or goals (the member syncs again)")
+            continue
+        if payload.created_at > now + SKEW:
+            outcome.ignore("dated in the future")
+            continue
+        try:
+            vector = decode_vector(payload.share, layout.size)
+        except WireProblem:
+            outcome.ignore("damaged, forged or not a contribution")
+            continue
+        shares[payload.contribution] = _Share(
+            opened.sender.signing_key, payload.created_at, payload.contribution, vector
+        )
+    return shares
+
+
+def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
+    newest: dict[str, _Share] = {}
+    for share in shares:
+        known = newest.get(share.signer)
+        if known is None or (share.created_at, share.contribution) > (
+            known.created_at,
+            known.contribution,
+        ):
+            newest[share.signer] = share
+    return sorted(newest.values(), key=lambda s: s.contribution)
+
+
+def _aggregate_round(
+    identity: Identity,
+    store: TeamStore,
+    config: TeamConfig,
+    layout: Layout,
+    roster: Roster,
+    round_id: str,
+    partials: list[PartialPayload],
+    now: datetime,
+) -> RoundOutcome:
+    outcome = RoundOutcome(round_id, "published")
+    shares = _open_shares(identity, store, config, layout, roster, round_id, now, outcome)
+    if partials:
+        first = min(partials, key=lambda p: (p.created_at, p.steward))
+        if first.layout_digest != layout.digest:
+            outcome.status = "refused"
+            outcome.detail = (
+                "another steward summed this round with other decks or goals: update the "
+                "team's folder and aggregate again"
+            )
+            return outcome
+        missing = [c for c in first.contributions if c not in shares]
+        if missing:
+            outcome.status = "waiting"
+            outcome.detail = (
+                f"{len(missing)} contribution(s) another steward summed are missing or "
+                "unreadable here: update the team's folder and aggregate again"
+            )
+            return outcome
+        chosen = [shares[c] for c in first.contributions]
+        if len({s.signer for s in chosen}) != len(chosen):
+            outcome.status = "refused"
+            outcome.detail = "another steward summed two contributions of one member"
+            return outcome
+    else:
+        chosen = _newest_per_member(shares.values())
+    outcome.members = len(chosen)
+    sums: list[int] | None = None
+    scale = noise_scale(layout.size, layout.sensitivity, config.rho)
+    if len(chosen) < config.k:
+        outcome.status = "suppressed"
+    else:
+        sums = [0] * layout.size
+        for share in chosen:
+            sums = [(a + b) for a, b in zip(sums, share.vector, strict=True)]
+        noise = draw_noise(layout.size, scale)
+        sums = [(a + b) % MODULUS for a, b in zip(sums, noise, strict=True)]
+    payload = {
+        "format": PARTIAL_FORMAT,
+        "version": 1,
+        "team": config.id,
+        "round": round_id,
+        "steward": identity.public.to_text(),
+        "layout": layout.to_dict(),
+        "layout_digest": layout.digest,
+        "contributions": [s.contribution for s in chosen],
+        "n": len(chosen),
+        "suppressed": sums is None,
+        "sums": None if sums is None else encode_vector(sums),
+        "rho": config.rho,
+        "sigma": scale,
+        "created_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
+    }
+    store.put_partial(round_id, entry_name(identity.public), sign_partial(identity, payload))
+    return outcome
+
+
+def sign_partial(identity: Identity, payload: dict[str, object]) -> bytes:
+    """The partial-sum file: the canonical payload signed by the steward."""
+    signed = identity.sign(dumps(payload))
+    return dumps(
+        {
+            "format": PARTIAL_FORMAT,
+            "fingerprint": identity.fingerprint,
+            "signed": base64.b64encode(signed).decode("ascii"),
+        }
+    )

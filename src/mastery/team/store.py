@@ -1,0 +1,179 @@
+"""Where a team's roster and rounds live: a folder (a git repository, a shared drive) or a
+PostgreSQL database. Both hold the same opaque files; the protocol never trusts the store.
+
+The store is only a place to put bytes: it may be read by anyone on the team and by its host,
+and written by any member, so nothing in it is believed until a signature or a seal says so
+(`roster.py`, `steward.py`). A store reports files it cannot read as problems, one line each,
+and goes on with the rest.
+
+Folder layout::
+
+    members/<name>.json                    the roster: one signed entry per member
+    rounds/<round>/contributions/<name>.json   sealed shares, file names random per write
+    rounds/<round>/partials/<name>.json    each steward's signed partial sum
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from mastery.files import write_atomic
+from mastery.team.config import TeamError, _read_bounded, _Refused
+
+__all__ = ["Entry", "FolderStore", "TeamStore"]
+
+MEMBERS_DIR = "members"
+ROUNDS_DIR = "rounds"
+CONTRIBUTIONS = "contributions"
+PARTIALS = "partials"
+NAME = re.compile(r"^[0-9a-z][0-9a-z-]{0,79}$")
+ROUND_NAME = re.compile(r"^\d{4}-W\d{2}$")
+MAX_MEMBER_BYTES = 16 * 1024
+MAX_CONTRIBUTION_BYTES = 16 * 1024 * 1024
+MAX_PARTIAL_BYTES = 64 * 1024 * 1024
+IGNORED = "*.lock\n.*.tmp\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of the store: its name (without extension) and bytes."""
+
+    name: str
+    data: bytes
+
+
+class TeamStore(Protocol):
+    """What the round protocol needs from wherever a team lives."""
+
+    @property
+    def where(self) -> str:
+        """For messages: the folder, or the database without its password."""
+        ...
+
+    def roster(self) -> tuple[list[Entry], list[str]]: ...
+
+    def put_member(self, name: str, data: bytes) -> None: ...
+
+    def remove_member(self, name: str) -> bool: ...
+
+    def rounds(self) -> list[str]: ...
+
+    def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
+
+    def put_contribution(self, round_id: str, name: str, data: bytes) -> None: ...
+
+    def remove_contribution(self, round_id: str, name: str) -> bool: ...
+
+    def partials(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
+
+    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+        """Refuses (`TeamError`) when that steward already published for the round: a
+        second, freshly noised sum of the same members would let anyone average the noise
+        away."""
+        ...
+
+
+class FolderStore:
+    """A team folder. Files are written atomically; reading never follows a link out of the
+    folder, never opens a FIFO or a device, and stops at a size limit."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def where(self) -> str:
+        return str(self.folder)
+
+    # -------------------------------------------------------------- reading
+    def _read_dir(self, folder: Path, limit: int) -> tuple[list[Entry], list[str]]:
+        entries: list[Entry] = []
+        problems: list[str] = []
+        try:
+            paths = sorted(folder.glob("*.json"))
+            inside = self.folder.resolve()
+        except OSError as exc:
+            return [], [f"{folder}: cannot list it ({exc.strerror or exc})"]
+        for path in paths:
+            if not NAME.match(path.stem):
+                problems.append(f"{path}: not a name Mastery writes")
+                continue
+            try:
+                info = os.lstat(path)
+                if stat.S_ISLNK(info.st_mode) and not path.resolve().is_relative_to(inside):
+                    problems.append(f"{path}: a symbolic link out of the team folder")
+                    continue
+                entries.append(Entry(path.stem, _read_bounded(path, limit)))
+            except _Refused as exc:
+                problems.append(f"{path}: {exc}")
+            except (OSError, RuntimeError) as exc:
+                problems.append(f"{path}: cannot read it ({exc})")
+        return entries, problems
+
+    def roster(self) -> tuple[list[Entry], list[str]]:
+        return self._read_dir(self.folder / MEMBERS_DIR, MAX_MEMBER_BYTES)
+
+    def rounds(self) -> list[str]:
+        try:
+            return sorted(
+                p.name
+                for p in (self.folder / ROUNDS_DIR).iterdir()
+                if ROUND_NAME.match(p.name) and p.is_dir() and not p.is_symlink()
+            )
+        except OSError:
+            return []
+
+    def _round_dir(self, round_id: str, kind: str) -> Path:
+        if not ROUND_NAME.match(round_id):
+            raise TeamError(self.folder, f"{round_id!r} is not a round")
+        return self.folder / ROUNDS_DIR / round_id / kind
+
+    def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
+        return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
+
+    def partials(self, round_id: str) -> tuple[list[Entry], list[str]]:
+        return self._read_dir(self._round_dir(round_id, PARTIALS), MAX_PARTIAL_BYTES)
+
+    # -------------------------------------------------------------- writing
+    def _write(self, folder: Path, name: str, data: bytes) -> None:
+        if not NAME.match(name):
+            raise TeamError(folder, f"{name!r} is not a file name Mastery writes")
+        ignore = (self.folder / ROUNDS_DIR if ROUNDS_DIR in folder.parts else folder) / ".gitignore"
+        if not ignore.exists():
+            write_atomic(ignore, IGNORED)
+        write_atomic(folder / f"{name}.json", data.decode("utf-8"))
+
+    def _remove(self, folder: Path, name: str) -> bool:
+        if not NAME.match(name):
+            return False
+        path = folder / f"{name}.json"
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise TeamError(path, f"cannot remove it ({exc.strerror or exc})") from None
+        return True
+
+    def put_member(self, name: str, data: bytes) -> None:
+        self._write(self.folder / MEMBERS_DIR, name, data)
+
+    def remove_member(self, name: str) -> bool:
+        return self._remove(self.folder / MEMBERS_DIR, name)
+
+    def put_contribution(self, round_id: str, name: str, data: bytes) -> None:
+        self._write(self._round_dir(round_id, CONTRIBUTIONS), name, data)
+
+    def remove_contribution(self, round_id: str, name: str) -> bool:
+        return self._remove(self._round_dir(round_id, CONTRIBUTIONS), name)
+
+    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+        folder = self._round_dir(round_id, PARTIALS)
+        path = folder / f"{name}.json"
+        if path.exists() or path.is_symlink():
+            raise TeamError(path, "this steward already published a partial sum for the round")
+        self._write(folder, name, data)
