@@ -37,22 +37,26 @@ def test_init_join_pull_sync_report_leave(capsys, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "decks", "--json")
     assert len(json.loads(out)) == 2
 
+    assert "[[stewards]]" in (folder / "team.toml").read_text(encoding="utf-8")  # you, to start
+
     code, _, err = run(capsys, "team", "sync")
     assert code == 2 and "--enable" in err and len(err.strip().splitlines()) == 1
-    assert not list((folder / "summary").glob("*.json"))
+    assert not list(folder.rglob("contributions/*.json"))
     code, out, _ = run(capsys, "team", "sync", "--enable")
-    assert code == 0 and len(list((folder / "summary").glob("*.json"))) == 1
+    assert code == 0 and "Sealed your contribution" in out
+    assert len(list(folder.rglob("contributions/*.json"))) == 2
 
     for fmt in ("text", "markdown"):
         code, out, _ = run(capsys, "team", "report", "--format", fmt)
-        assert code == 0 and "suppressed (<3 members)" in out
-    code, out, _ = run(capsys, "team", "report", "core-team", "--format", "json", "--cards")
+        assert code == 0 and "No round to show yet" in out and "one steward, who sees" in out
+    code, out, _ = run(capsys, "team", "report", "core-team", "--format", "json")
     data = json.loads(out)
-    assert data["members"] == 1 and data["goals"][0]["progress"]["suppressed"] is True
+    assert data["latest_round"] is None and data["roster_members"] == 1
 
     code, out, _ = run(capsys, "team", "leave", "core-team")
     assert code == 0 and "removed" in out
-    assert not list((folder / "summary").glob("*.json"))
+    assert not list(folder.rglob("contributions/*.json"))
+    assert not list((folder / "members").glob("*.json"))
     code, out, _ = run(capsys, "team", "list")
     assert "No teams yet" in out
 
@@ -69,9 +73,11 @@ def test_report_warns_about_bad_files(capsys, tmp_path: Path) -> None:
     folder = tmp_path / "team"
     run(capsys, "team", "init", str(folder))
     run(capsys, "team", "join", str(folder), "--sync")
+    (folder / "summary").mkdir()  # left from the first team design
     (folder / "summary" / "bad.json").write_text("{", encoding="utf-8")
     code, out, err = run(capsys, "team", "report")
     assert code == 0 and "bad.json" in err and len(err.strip().splitlines()) == 1
+    assert "plaintext records of the first team design" in out
 
 
 def test_no_team_joined(capsys) -> None:

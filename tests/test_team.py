@@ -6,7 +6,7 @@ import json
 import multiprocessing
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.errors import DatabaseBusyError, MasteryError
+from mastery.identity import Identity
 from mastery.team import (
     SUMMARY_VERSION,
     TeamError,
@@ -22,7 +23,10 @@ from mastery.team import (
     load_team,
     read_records,
     render_text,
+    write_record,
 )
+from mastery.team.roster import read_roster
+from mastery.team.store import FolderStore
 
 DECK = """id = "team-deck"
 name = "Team Deck"
@@ -40,7 +44,11 @@ back = "Beta answer"
 """
 
 
-def make_team(folder: Path, k: int = 3, goals: str | None = None) -> Path:
+STEWARDS = [Identity.generate() for _ in range(2)]  # stewards who are not among the profiles
+
+
+def make_team(folder: Path, k: int = 3, goals: str | None = None, *, stewards: bool = True) -> Path:
+    """A team folder with one deck, a goal and (unless told otherwise) two stewards."""
     (folder / "decks").mkdir(parents=True)
     (folder / "decks" / "team-deck.toml").write_text(DECK, encoding="utf-8")
     if goals is None:
@@ -49,10 +57,25 @@ def make_team(folder: Path, k: int = 3, goals: str | None = None) -> Path:
             "target = 2027-06-30\n"
         )
     (folder / "team.toml").write_text(
-        f'id = "crew"\nname = "The Crew"\nvision = "Learn together"\nk = {k}\n{goals}',
+        f'id = "crew"\nname = "The Crew"\nvision = "Learn together"\nk = {k}\n{goals}'
+        + (
+            "".join(
+                f'\n[[stewards]]\nname = "S{n}"\nidentity = "{s.public.to_text()}"\n'
+                for n, s in enumerate(STEWARDS)
+            )
+            if stewards
+            else ""
+        ),
         encoding="utf-8",
     )
     return folder
+
+
+def legacy_sync(col: Collection, team: str | None = None, now: datetime = NOW) -> Path:
+    """A plaintext record of the first team design, as `team sync` wrote it before issue 11
+    (the report still reads these until members sync with this version)."""
+    config = col.team.get(team)
+    return write_record(config.folder, col.team.record(config, now=now))
 
 
 def member(
@@ -112,10 +135,11 @@ def test_join_several_teams_and_leave(col: Collection, tmp_path: Path) -> None:
     with pytest.raises(MasteryError, match="several teams"):
         col.team.get()
     col.team.set_sync("crew", True)
-    path = col.team.sync("crew", now=NOW)
-    assert path.exists()
+    result = col.team.sync("crew", now=NOW)
+    files = list(a.folder.rglob("contributions/*.json"))
+    assert len(files) == len(result.rounds) == 2
     config, removed = col.team.leave("crew")
-    assert config.id == a.id and removed and not path.exists()
+    assert config.id == a.id and removed and not any(f.exists() for f in files)
     assert [t.id for t in col.team.list()] == ["other"]
 
 
@@ -176,7 +200,7 @@ def test_sync_refused_until_opted_in(col: Collection, tmp_path: Path) -> None:
     col.team.join(folder)
     with pytest.raises(MasteryError, match="sync is off"):
         col.team.sync(now=NOW)
-    assert not list((folder / "summary").glob("*.json")) if (folder / "summary").exists() else True
+    assert not list(folder.rglob("contributions/*.json"))
 
 
 def test_record_holds_no_names_or_text(mastery_home: Path, tmp_path: Path) -> None:
@@ -185,7 +209,7 @@ def test_record_holds_no_names_or_text(mastery_home: Path, tmp_path: Path) -> No
     col.mentor.set_display_name("CANARY-DISPLAY-NAME")
     col.goals.add("CANARY-GOAL-TITLE", vision="CANARY-GOAL-VISION", category="my-own-CANARY")
     col.journal.add("CANARY-JOURNAL-TEXT", now=NOW)
-    path = col.team.sync(now=NOW)
+    path = legacy_sync(col)
     text = path.read_text(encoding="utf-8")
     for canary in ("CANARY", "alice", "Beta question", "Team Deck", "Learn together", "Basics"):
         assert canary not in text
@@ -218,15 +242,15 @@ def test_record_ignores_decks_not_of_the_team(
     folder = make_team(tmp_path / "t")
     col = member(mastery_home, "m", folder)
     col.import_files([write_deck(DECK.replace("team-deck", "private-deck"), "p.toml")], now=NOW)
-    assert "private-deck" not in col.team.sync(now=NOW).read_text(encoding="utf-8")
+    assert "private-deck" not in legacy_sync(col).read_text(encoding="utf-8")
     col.close()
 
 
 def test_pseudonym_stable_and_unlinkable(mastery_home: Path, tmp_path: Path) -> None:
     a = member(mastery_home, "a", make_team(tmp_path / "t"))
     b = member(mastery_home, "b", tmp_path / "t")
-    first = a.team.sync(now=NOW)
-    again = a.team.sync(now=NOW + timedelta(days=1))
+    first = legacy_sync(a)
+    again = legacy_sync(a, now=NOW + timedelta(days=1))
     assert first == again and len(list((tmp_path / "t" / "summary").glob("*.json"))) == 1
     assert a.team.pseudonym("crew") != a.team.pseudonym("other")
     assert a.team.pseudonym("crew") != b.team.pseudonym("crew")
@@ -254,7 +278,7 @@ def test_bad_summary_file_never_overwritten(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
     with pytest.raises(TeamError, match=reason) as exc:
-        col.team.sync(now=NOW)
+        legacy_sync(col)
     assert "\n" not in str(exc.value)
     assert path.read_text(encoding="utf-8") == content
     records, problems = read_records(folder, "crew")
@@ -280,12 +304,12 @@ def test_fifty_concurrent_syncs(mastery_home: Path, tmp_path: Path) -> None:
     for p in procs:
         p.join(60)
     assert all(p.exitcode == 0 for p in procs)
-    files = list((folder / "summary").glob("*.json"))
-    assert len(files) == 50
+    files = list(folder.rglob("contributions/*.json"))
+    assert len(files) == 100  # this round and the last, for each of the fifty
     for f in files:
-        json.loads(f.read_text(encoding="utf-8"))
-    records, problems = read_records(folder, "crew")
-    assert len(records) == 50 and not problems
+        assert set(json.loads(f.read_text(encoding="utf-8"))) >= {"shares", "round"}
+    roster = read_roster(FolderStore(folder), "crew")
+    assert len(roster) == 50 and not roster.problems
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -316,8 +340,8 @@ def test_two_members_sync_merge_in_git(mastery_home: Path, tmp_path: Path) -> No
     git("add", "-A")
     git("commit", "-qm", "b syncs")
     git("merge", "-q", "--no-edit", "a")  # raises on a conflict
-    records, problems = read_records(folder, "crew")
-    assert len(records) == 2 and not problems
+    assert len(list(folder.rglob("contributions/*.json"))) == 4
+    assert len(read_roster(FolderStore(folder), "crew")) == 2
     a.close()
     b.close()
 
@@ -327,7 +351,7 @@ def _team_of(mastery_home: Path, tmp_path: Path, members: int, k: int = 3):
     folder = make_team(tmp_path / "t", k=k)
     for n in range(members):
         col = member(mastery_home, f"m{n}", folder, reviews=2 + n)
-        col.team.sync(now=NOW)
+        legacy_sync(col)
         col.close()
     return load_team(folder)
 
@@ -388,14 +412,13 @@ def test_report_skips_bad_files_with_a_warning(mastery_home: Path, tmp_path: Pat
 def test_auto_sync_runs_only_for_teams_set_to_it(tmp_path: Path, mastery_home: Path) -> None:
     folder = make_team(tmp_path / "team")
     col = member(mastery_home, "ann", folder, sync=False)
-    summary = folder / "summary"
     assert col.team.auto_sync(now=NOW) == []  # not opted in: nothing written
-    assert not list(summary.glob("*.json"))
+    assert not list(folder.rglob("contributions/*.json"))
     col.team.set_sync("crew", True)
     assert col.team.auto_sync(now=NOW) == []  # opted in, but syncs only when asked
     col.team.set_auto("crew", True)
     assert col.team.auto_sync(now=NOW) == [("crew", None)]
-    assert len(list(summary.glob("*.json"))) == 1
+    assert len(list(folder.rglob("contributions/*.json"))) == 2
     col.team.set_auto("crew", False)
     assert col.team.sync_enabled("crew") and not col.team.auto_enabled("crew")
     col.close()
@@ -417,10 +440,10 @@ def test_coverage_counts_cards_in_the_teams_deck_file(tmp_path: Path, mastery_ho
     """A deck that grew since members pulled it: coverage is measured against the file."""
     folder = make_team(tmp_path / "team", k=2)
     bob = member(mastery_home, "bob", folder)
-    bob.team.sync(now=NOW)
+    legacy_sync(bob)
     bob.close()
     col = member(mastery_home, "ann", folder)  # each studied 1 of the deck's 2 cards
-    col.team.sync(now=NOW)
+    legacy_sync(col)
     deck_file = folder / "decks" / "team-deck.toml"
     deck_file.write_text(
         deck_file.read_text(encoding="utf-8")
@@ -428,7 +451,7 @@ def test_coverage_counts_cards_in_the_teams_deck_file(tmp_path: Path, mastery_ho
         + '\n[[cards]]\nid = "delta"\nfront = "Delta?"\nback = "D"\n',
         encoding="utf-8",
     )
-    [deck] = col.team.report(now=NOW).decks
+    [deck] = build_report(col.team.get(), now=NOW).decks
     assert deck.cards == 4
     assert deck.coverage.value == pytest.approx(0.25)
     col.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_team import make_team, member
+from test_team import STEWARDS, legacy_sync, make_team, member
 
 from conftest import NOW
 from mastery import team as team_module
@@ -34,7 +34,7 @@ def crew(mastery_home: Path, tmp_path: Path) -> Path:
     folder = make_team(tmp_path / "t", k=2)
     for n in range(2):
         col = member(mastery_home, f"m{n}", folder, reviews=3 + n)
-        col.team.sync(now=NOW)
+        legacy_sync(col)
         col.close()
     return folder
 
@@ -160,9 +160,15 @@ def test_sync_refuses_to_overwrite_its_own_invalid_record(
     record["streaks"] = None
     text = json.dumps(record)
     path.write_text(text, encoding="utf-8")
-    code, out, err = run(capsys, "m0", "team", "sync")
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "streaks" in err
+    with (
+        Collection.open("m0", mastery_home, bundled=False) as col,
+        pytest.raises(team_module.TeamError, match="streaks") as exc,
+    ):
+        legacy_sync(col)
+    assert "\n" not in str(exc.value)
     assert path.read_text(encoding="utf-8") == text
+    code, out, err = run(capsys, "m0", "team", "sync")  # a sync now replaces it with nothing
+    assert code == 0 and not path.exists()
 
 
 # ----------------------------------------------------------------------------- team.toml
@@ -225,7 +231,8 @@ def test_escape_sequences_in_team_files_never_reach_the_terminal(
     toml_escapes = ESCAPES.replace("\x1b", "\\u001b").replace("\x07", "\\u0007")
     (folder / "team.toml").write_text(
         f'id = "crew"\nname = "Crew {toml_escapes}"\nvision = "V {toml_escapes}"\nk = 2\n'
-        f'[[goals]]\nid = "basics"\ntitle = "Goal {toml_escapes}"\ndecks = ["team-deck"]\n',
+        f'[[goals]]\nid = "basics"\ntitle = "Goal {toml_escapes}"\ndecks = ["team-deck"]\n'
+        f'[[stewards]]\nname = "S {toml_escapes}"\nidentity = "{STEWARDS[0].public.to_text()}"\n',
         encoding="utf-8",
     )
     deck = (folder / "decks" / "team-deck.toml").read_text(encoding="utf-8")

@@ -38,9 +38,9 @@ def add_deck(
     col.import_files([write_deck(deck_toml(key, name, cards, tags), name=f"{key}.toml")], now=NOW)
 
 
-def make_app(col: Collection, **kwargs: object) -> MasteryApp:
+def make_app(col: Collection, now: datetime = NOW, **kwargs: object) -> MasteryApp:
     """The app on a fixed clock, with notifications recorded in `app.notes` for asserts."""
-    app = MasteryApp(col, clock=lambda: NOW, **kwargs)  # type: ignore[arg-type]
+    app = MasteryApp(col, clock=lambda: now, **kwargs)  # type: ignore[arg-type]
     app.animation_level = "none"  # scrolling a focused box into view is instant: faster tests
     app.notes = []  # type: ignore[attr-defined]
     original = app.notify

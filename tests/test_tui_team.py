@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_team import make_team, member
+from test_team import legacy_sync, make_team, member
 from test_tui_helpers import SIZE, make_app, screen_text
 
 from conftest import NOW
@@ -18,7 +18,7 @@ def synced_team(home: Path, tmp_path: Path, members: int = 3, k: int = 3) -> Pat
     folder = make_team(tmp_path / "t", k=k)
     for n in range(members):
         col = member(home, f"m{n}", folder, reviews=2 + n)
-        col.team.sync(now=NOW)
+        legacy_sync(col)
         col.close()
     return folder
 
@@ -30,43 +30,81 @@ async def open_team(app, pilot) -> TeamScreen:  # type: ignore[no-untyped-def]
     return app.screen
 
 
-async def test_team_screen_shows_vision_decks_and_heatmap(
+def summed_team(home: Path, tmp_path: Path, members: int = 3, k: int = 3) -> Path:
+    """A team whose two stewards (member profiles s0, s1) summed last week's round of
+    `members` members (the stewards included)."""
+    from test_team_rounds import CLOSED, add_stewards, open_profile, study
+
+    folder = make_team(tmp_path / "t", k=k, stewards=False)
+    stewards = [open_profile(home, f"s{n}") for n in range(2)]
+    add_stewards(folder, *stewards)
+    others = [open_profile(home, f"m{n}") for n in range(members - 2)]
+    for col in [*stewards, *others]:
+        col.team.join(folder, sync=True)
+        col.team.pull(now=NOW)
+        study(col, [0, 1])
+        col.team.sync(now=NOW)
+    for steward in stewards:
+        steward.team.aggregate(now=CLOSED)
+    for col in [*stewards, *others]:
+        col.close()
+    return folder
+
+
+async def test_team_screen_shows_vision_decks_heatmap_and_noise(
+    col: Collection, mastery_home: Path, tmp_path: Path
+) -> None:
+    from test_team_rounds import CLOSED, ROUND
+
+    folder = summed_team(mastery_home, tmp_path, members=4)
+    col.team.join(folder)
+    app = make_app(col, now=CLOSED)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_team(app, pilot)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Vision: Learn together" in text
+        assert f"round {ROUND}: 4 members" in text
+        assert "2 stewards, none of whom sees a contribution" in text
+        assert "Mon " in text and "Sun " in text  # the heatmap's rows
+        decks = screen.query_one("#team-decks", KeyTable)
+        assert decks.row_count == 1
+        row = decks.get_row("team-deck")
+        assert "±" in str(row[2]) and "±" in str(row[3])  # every figure with its interval
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TeamScreen)
+
+
+async def test_team_screen_below_k_shows_no_figure(
+    col: Collection, mastery_home: Path, tmp_path: Path
+) -> None:
+    from test_team_rounds import CLOSED
+
+    folder = summed_team(mastery_home, tmp_path, members=3, k=5)
+    col.team.join(folder)
+    app = make_app(col, now=CLOSED)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_team(app, pilot)
+        await pilot.pause()
+        assert screen.query_one("#team-decks", KeyTable).row_count == 0
+        rounds = str(screen.query_one("#team-rounds").render())
+        assert "suppressed (fewer than k = 5 members contributed)" in rounds
+        assert "no round yet" in screen_text(app)
+        assert "%" not in str(screen.query_one("#team-goals").render())
+
+
+async def test_team_screen_shows_plaintext_records_of_the_first_design(
     col: Collection, mastery_home: Path, tmp_path: Path
 ) -> None:
     folder = synced_team(mastery_home, tmp_path)
     col.team.join(folder)
     app = make_app(col)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_team(app, pilot)
+        await open_team(app, pilot)
         await pilot.pause()
         text = screen_text(app)
-        assert "Vision: Learn together" in text
+        assert "plaintext records of the first team design" in text
         assert "3 member(s)" in text
-        assert "Mon " in text and "Sun " in text  # the heatmap's rows
-        decks = screen.query_one("#team-decks", KeyTable)
-        assert decks.row_count == 1
-        row = decks.get_row("team-deck")
-        assert row[2] == "3" and row[3] == "50%"  # active members, coverage
-        assert screen.query_one("#team-hardest", KeyTable).row_count >= 1
-        assert "suppressed" not in str(row[3])
-        await pilot.press("escape")
-        assert not isinstance(app.screen, TeamScreen)
-
-
-async def test_team_screen_suppresses_below_k(
-    col: Collection, mastery_home: Path, tmp_path: Path
-) -> None:
-    folder = synced_team(mastery_home, tmp_path, members=3, k=5)
-    col.team.join(folder)
-    app = make_app(col)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_team(app, pilot)
-        await pilot.pause()
-        row = screen.query_one("#team-decks", KeyTable).get_row("team-deck")
-        assert all(cell == "suppressed (<5)" for cell in row[2:])
-        assert screen.query_one("#team-hardest", KeyTable).row_count == 0
-        assert "suppressed (<5 members)" in str(screen.query_one("#team-heatmap").render())
-        assert "%" not in str(screen.query_one("#team-goals").render())
 
 
 async def test_team_screen_empty_state(col: Collection) -> None:
@@ -80,22 +118,21 @@ async def test_team_screen_empty_state(col: Collection) -> None:
         assert not [n for n in app.notes if n[0] == "error"]  # type: ignore[attr-defined]
 
 
-async def test_s_syncs_this_member_and_refreshes(
+async def test_s_seals_this_members_contribution_and_refreshes(
     col: Collection, mastery_home: Path, tmp_path: Path
 ) -> None:
-    folder = synced_team(mastery_home, tmp_path, members=2)
+    folder = make_team(tmp_path / "t")
     col.team.join(folder, sync=True)
-    summary = folder / "summary"
-    before = set(summary.glob("*.json"))
     app = make_app(col)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_team(app, pilot)
-        assert screen.report is not None and screen.report.members == 2
+        await open_team(app, pilot)
+        assert not list(folder.rglob("contributions/*.json"))
         await pilot.press("s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(set(summary.glob("*.json")) - before) == 1
-        assert screen.report is not None and screen.report.members == 3
+        assert len(list(folder.rglob("contributions/*.json"))) == 2
+        notes = [m for _, m in app.notes]  # type: ignore[attr-defined]
+        assert any("Sealed your contribution" in m for m in notes)
 
 
 async def test_sync_off_shows_the_error(
@@ -129,4 +166,4 @@ async def test_ctrl_e_writes_the_markdown_report(
         await pilot.pause()
         assert isinstance(app.screen, TeamScreen)
     text = target.read_text(encoding="utf-8")
-    assert "# Team The Crew" in text and "| team-deck |" in text
+    assert "# Team The Crew" in text and "| team-deck |" in text  # the plaintext design's

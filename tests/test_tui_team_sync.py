@@ -1,4 +1,4 @@
-"""Teams set to sync automatically get the member's record after a review session."""
+"""Teams set to sync automatically get the member's sealed contribution after a session."""
 
 from __future__ import annotations
 
@@ -18,11 +18,10 @@ async def test_finishing_a_review_session_syncs_auto_teams(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "space", "4")  # answer a card ...
         await pilot.pause()
-        assert not list((folder / "summary").glob("*.json"))  # nothing shared mid-session
+        assert not list(folder.rglob("contributions/*.json"))  # nothing shared mid-session
         await pilot.press("escape")  # ... and end the session
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-    records = list((folder / "summary").glob("*.json"))
-    assert len(records) == 1
+    assert len(list(folder.rglob("contributions/*.json"))) == 2  # this round and the last
     col.close()

@@ -218,6 +218,7 @@ def init_team(
     name: str | None = None,
     team_id: str | None = None,
     today: date,
+    steward: PublicIdentity | None = None,
 ) -> TeamConfig:
     """Create a team folder with the bundled decks as the example; refuses an existing team.
 
@@ -232,8 +233,6 @@ def init_team(
     from mastery.decks import load_deck
 
     (folder / DECKS_DIR).mkdir(parents=True, exist_ok=True)
-    (folder / SUMMARY_DIR).mkdir(exist_ok=True)
-    (folder / SUMMARY_DIR / ".gitignore").write_text("*.lock\n.*.tmp\n", encoding="utf-8")
     deck_ids = []
     for file in sorted(paths.bundled_decks_dir().glob("*.toml")):
         shutil.copyfile(file, folder / DECKS_DIR / file.name)
@@ -245,12 +244,19 @@ def init_team(
             f"decks = {json.dumps(deck_ids)}\ntarget = {today.year + 1}-06-30\n"
         )
     text = (
-        f"# The team's shared vision and goals. Decks live in {DECKS_DIR}/, member summaries\n"
-        f"# (anonymized, one file each) in {SUMMARY_DIR}/.\n"
+        f"# The team's shared vision and goals. Decks live in {DECKS_DIR}/,\n"
+        "# the roster in members/, the sealed contributions and the stewards' sums in rounds/.\n"
         f"id = {json.dumps(team_id)}\nname = {json.dumps(name)}\n"
         'vision = "What we want to create together, in a sentence or two."\n'
         f"k = {DEFAULT_K}  # figures from fewer members than this are suppressed in reports\n"
         + goal
+        + (
+            "\n# Stewards add up the members' sealed contributions; name two or more, so that\n"
+            "# none of them sees a contribution (docs/teams.md). Add one with its `mastery id`.\n"
+            f'[[stewards]]\nname = "Lead"\nidentity = "{steward.to_text()}"\n'
+            if steward is not None
+            else ""
+        )
     )
     write_atomic(folder / TEAM_FILE, text)
     return load_team(folder)

@@ -64,7 +64,7 @@ def bucket(value: float, edges: tuple[float, ...]) -> int:
     return sum(1 for edge in edges if value >= edge)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Layout:
     """The coordinates of a contribution: the team's decks with their card ids, and goals."""
 

@@ -14,6 +14,7 @@ import binascii
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from statistics import NormalDist
 from typing import Any
 
 from mastery.identity import (
@@ -347,9 +348,13 @@ def build_rounds_report(
     for r in pooled:
         for key, value in r.again.items():
             totals[key] = totals.get(key, 0.0) + value
-    margin = Z95 * math.sqrt(sum(r.sigma**2 for r in pooled)) if pooled else 0.0
+    sigma = math.sqrt(sum(r.sigma**2 for r in pooled)) if pooled else 0.0
+    margin = Z95 * sigma
+    # A card is listed only when its count stands clear of the noise of *every* card: with
+    # hundreds of cards, some would pass a plain 95% bar by noise alone (Bonferroni).
+    bar = NormalDist().inv_cdf(1 - 0.025 / max(1, len(totals))) * sigma
     hardest = sorted(
-        (HardCard(d, c, Estimate(v, margin)) for (d, c), v in totals.items() if v > margin),
+        (HardCard(d, c, Estimate(v, margin)) for (d, c), v in totals.items() if v > bar),
         key=lambda h: (-(h.members.value or 0), h.deck, h.card),
     )[:HARDEST]
     by_round = {r.round: r for r in shown}

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +19,16 @@ if TYPE_CHECKING:
     from mastery.collection import Collection
     from mastery.model import ImportReport
 
-from mastery.team.config import TeamConfig, init_team, load_team
+from mastery.team.config import TeamConfig, TeamError, init_team, load_team
 from mastery.team.legacy_report import TeamReport, build_report
-from mastery.team.records import member_record, write_record
+from mastery.team.records import member_record
+
+if TYPE_CHECKING:
+    from mastery.identity import Identity
+    from mastery.team.layout import Layout
+    from mastery.team.report import RoundsReport
+    from mastery.team.steward import RoundOutcome
+    from mastery.team.store import TeamStore
 
 
 # ----------------------------------------------------------------------------- the facade part
@@ -88,19 +95,33 @@ class Team:
         """Create a team folder (see `init_team`), its example target read from this
         profile's today."""
         today = self.col.clock.day_of(now or self.col.now())
-        return init_team(folder, name=name, team_id=team_id, today=today)
+        return init_team(
+            folder, name=name, team_id=team_id, today=today, steward=self.identity().public
+        )
 
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
         """Record a team folder in this profile (validated first); `sync` opts in."""
         config = load_team(folder)
+        self._enrol(config)
         with self._changing() as joined:
             before = joined.get(config.id, {})
             joined[config.id] = {
+                **before,
                 "folder": str(config.folder),
                 "name": config.name,
                 "sync": bool(sync or before.get("sync")),
             }
         return config
+
+    def _enrol(self, config: TeamConfig) -> None:
+        """Put this profile's signed entry on the team's roster (the same file each time)."""
+        from mastery.team.roster import entry_name, roster_entry
+
+        identity = self.identity()
+        today = self.col.clock.day_of(self.col.now())
+        self.store(config).put_member(
+            entry_name(identity.public), roster_entry(identity, config.id, today)
+        )
 
     def list(self) -> list[JoinedTeam]:
         out = []
@@ -186,18 +207,37 @@ class Team:
 
         Returns the team and whether a record was removed.
         """
-        config = self.get(ref)
-        path = config.summary_dir / f"{self.pseudonym(config.id)}.json"
-        removed = path.exists()
-        if removed:
-            from filelock import FileLock
+        from mastery.team.roster import entry_name
 
-            with FileLock(str(config.summary_dir / f".{path.stem}.lock")):
-                path.unlink(missing_ok=True)
-            (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
+        config = self.get(ref)
+        store = self.store(config)
+        removed = self._remove_legacy_record(config)
+        for round_id, name in self._contributions(config.id).items():
+            removed = store.remove_contribution(round_id, name) or removed
+        removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:
             joined.pop(config.id, None)
         return config, removed
+
+    def _remove_legacy_record(self, config: TeamConfig) -> bool:
+        """Delete this member's plaintext record of the first team design, if any."""
+        path = config.summary_dir / f"{self.pseudonym(config.id)}.json"
+        if not path.exists():
+            return False
+        from filelock import FileLock
+
+        try:
+            with FileLock(str(config.summary_dir / f".{path.stem}.lock")):
+                path.unlink(missing_ok=True)
+            (config.summary_dir / f".{path.stem}.lock").unlink(missing_ok=True)
+        except OSError as exc:
+            raise TeamError(path, f"cannot remove it ({exc.strerror or exc})") from None
+        return True
+
+    def _contributions(self, team_id: str) -> dict[str, str]:
+        """The contribution file this profile last wrote per round (to replace it)."""
+        stored = self._joined().get(team_id, {}).get("contributions", {})
+        return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
 
     # ------------------------------------------------------------------ sync
     def pseudonym(self, team_id: str) -> str:
@@ -210,16 +250,128 @@ class Team:
         """This member's anonymized record for a team: counts, rates and dates only."""
         return member_record(self.col, config, self.pseudonym(config.id), now=now or self.col.now())
 
-    def sync(self, ref: str | None = None, *, now: datetime | None = None) -> Path:
-        """Write this member's record into the team's summary (opt-in per team)."""
+    def identity(self) -> Identity:
+        from mastery.identity import Identity
+
+        return Identity.of(self.col)
+
+    def store(self, config: TeamConfig) -> TeamStore:
+        from mastery.team.store import FolderStore
+
+        return FolderStore(config.folder)
+
+    def layout(self, config: TeamConfig) -> Layout:
+        from mastery.team.layout import deck_cards, layout_of
+
+        return layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+
+    def sync(self, ref: str | None = None, *, now: datetime | None = None) -> SyncResult:
+        """Seal this member's contribution to the current round (and to the previous one
+        while no steward has summed it) for the team's stewards; opt-in per team.
+
+        Each write replaces this profile's earlier file for that round under a new random
+        name, and the member's plaintext record of the first team design is deleted."""
+        from mastery.team.contribution import member_vector, seal_contribution
+        from mastery.team.roster import read_roster
+        from mastery.team.wire import round_of
+
         config = self.get(ref)
         if not self.sync_enabled(config.id):
             raise MasteryError(
                 f"sync is off for team {config.id}: nothing is shared until you opt in with "
                 f"`mastery team sync {config.id} --enable`"
             )
-        return write_record(config.folder, self.record(config, now=now))
+        now = now or self.col.now()
+        today = self.col.clock.day_of(now)
+        store, layout, identity = self.store(config), self.layout(config), self.identity()
+        # A round a steward has summed is closed for good: a file written now would never
+        # count, and replacing one would take away a contribution the sums refer to.
+        candidates = (round_of(today - timedelta(days=7)), round_of(today))
+        rounds = [r for r in candidates if not store.partials(r)[0]]
+        written = self._contributions(config.id)
+        for round_id in rounds:
+            vector = member_vector(self.col, config, layout, round_id, now=now)
+            data = seal_contribution(identity, config, layout, round_id, vector, now=now)
+            name = secrets.token_hex(16)
+            store.put_contribution(round_id, name, data)
+            old = written.get(round_id)
+            if old and old != name:
+                store.remove_contribution(round_id, old)
+            written[round_id] = name
+        keep = set(store.rounds()) | set(rounds)
+        with self._changing() as joined:
+            entry = self._joined_entry(joined, config.id)
+            entry["contributions"] = {r: n for r, n in sorted(written.items()) if r in keep}
+        legacy = self._remove_legacy_record(config)
+        on_roster = identity.public in read_roster(store, config.id)
+        if not on_roster:
+            self._enrol(config)
+        return SyncResult(config.id, tuple(rounds), legacy, on_roster, config.folder)
 
-    def report(self, ref: str | None = None, *, now: datetime | None = None) -> TeamReport:
+    def aggregate(
+        self, ref: str | None = None, *, now: datetime | None = None
+    ) -> builtins.list[RoundOutcome]:
+        """As a steward: sum every closed round not yet summed, add noise, publish."""
+        from mastery.team.report import read_partials
+        from mastery.team.roster import read_roster
+        from mastery.team.steward import aggregate
+
         config = self.get(ref)
-        return build_report(config, now=now or self.col.now())
+        now = now or self.col.now()
+        store = self.store(config)
+        published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+        return aggregate(
+            self.identity(),
+            store,
+            config,
+            self.layout(config),
+            read_roster(store, config.id),
+            published,
+            now=now,
+            today=self.col.clock.day_of(now),
+        )
+
+    def report(
+        self, ref: str | None = None, *, now: datetime | None = None
+    ) -> RoundsReport | TeamReport:
+        """The team's report: from the stewards' partial sums; while the team has no round
+        yet but still has plaintext records of the first design, from those."""
+        config = self.get(ref)
+        return team_report(config, self.store(config), now=now or self.col.now())
+
+
+def team_report(
+    config: TeamConfig, store: TeamStore, *, now: datetime
+) -> RoundsReport | TeamReport:
+    """See `Team.report`; a function so that the TUI's worker can call it with a config."""
+    from mastery.team.report import build_rounds_report
+    from mastery.team.roster import read_roster
+
+    rounds = store.rounds()
+    if not rounds and any(config.summary_dir.glob("*.json")):
+        return build_report(config, now=now)
+    roster = read_roster(store, config.id)
+    return build_rounds_report(
+        store, config, len(roster), today=now.date(), problems=list(roster.problems)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What a sync wrote: the rounds contributed to, whether a plaintext record of the first
+    design was deleted, and whether this profile was already on the roster."""
+
+    team: str
+    rounds: tuple[str, ...]
+    removed_record: bool
+    on_roster: bool
+    folder: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "rounds": list(self.rounds),
+            "removed_plaintext_record": self.removed_record,
+            "on_roster": self.on_roster,
+            "folder": str(self.folder),
+        }

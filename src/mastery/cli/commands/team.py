@@ -1,4 +1,4 @@
-"""`mastery team ...`: team folders with shared decks and an anonymized summary."""
+"""`mastery team ...`: team folders with shared decks and figures summed by stewards."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     """`team` with its actions."""
-    team = sub.add_parser("team", help="teams: shared decks and goals, anonymized summary")
+    team = sub.add_parser("team", help="teams: shared decks and goals, figures nobody can trace")
     actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     p = actions.add_parser("init", help="create a team folder (bundled decks as the example)")
     p.add_argument("dir", metavar="DIR")
@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--sync",
         action="store_true",
-        help="opt in to sharing your anonymized summary with this team",
+        help="opt in to contributing to the team's figures",
     )
     json_flag(p)
     p.set_defaults(run=with_profile(_join))
@@ -40,12 +40,16 @@ def register(sub: Any) -> None:
     p.add_argument("team", nargs="?", metavar="TEAM")
     json_flag(p)
     p.set_defaults(run=with_profile(_pull))
-    p = actions.add_parser("sync", help="write your anonymized record into the team summary")
+    p = actions.add_parser(
+        "sync", help="seal your contribution to this week's round for the team's stewards"
+    )
     p.add_argument("team", nargs="?", metavar="TEAM")
     opt = p.add_mutually_exclusive_group()
     opt.add_argument("--enable", action="store_true", help="opt in, then sync")
     opt.add_argument(
-        "--disable", action="store_true", help="opt out (your record stays until you leave)"
+        "--disable",
+        action="store_true",
+        help="opt out (contributions already sealed stay until you leave)",
     )
     opt.add_argument(
         "--auto",
@@ -59,16 +63,24 @@ def register(sub: Any) -> None:
     )
     json_flag(p)
     p.set_defaults(run=with_profile(_sync))
-    p = actions.add_parser("report", help="the team's progress, k-anonymous")
+    p = actions.add_parser(
+        "aggregate", help="as a steward: sum closed rounds, add noise, publish the partial sums"
+    )
+    p.add_argument("team", nargs="?", metavar="TEAM")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_aggregate))
+    p = actions.add_parser("report", help="the team's figures, summed over at least k members")
     p.add_argument("team", nargs="?", metavar="TEAM")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     p.add_argument(
         "--cards",
         action="store_true",
-        help="rank each team deck's cards by again-rate (for deck maintainers)",
+        help="(plaintext records of the first team design only) rank cards by again-rate",
     )
     p.set_defaults(run=with_profile(_report))
-    p = actions.add_parser("leave", help="remove your record from the summary and forget the team")
+    p = actions.add_parser(
+        "leave", help="remove your roster entry and contributions, and forget the team"
+    )
     p.add_argument("team", metavar="TEAM")
     p.set_defaults(run=with_profile(_leave))
 
@@ -146,26 +158,77 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
     if args.disable:
         print("Sync is off for this team.")
         return 0
-    path = team.sync(args.team)
+    result = team.sync(args.team)
     if args.json:
-        print_json({"file": str(path)})
-    else:
-        print(f"Wrote your anonymized record to {path}")
+        print_json(result.to_dict())
+        return 0
+    print(
+        f"Sealed your contribution to round(s) {', '.join(result.rounds)} for the stewards of "
+        f"team {result.team}; only the team's sums will ever be shown."
+    )
+    if result.removed_record:
+        print("Your plaintext record of the earlier team design was deleted.")
+    if not result.on_roster:
+        print(
+            "Your roster entry was missing and has been added to members/: stewards count "
+            "your contributions once whoever controls the team's folder keeps it."
+        )
     return 0
+
+
+def _aggregate(col: Collection, args: argparse.Namespace) -> int:
+    outcomes = col.team.aggregate(args.team)
+    if args.json:
+        print_json(
+            [
+                {
+                    "round": o.round,
+                    "status": o.status,
+                    "members": o.members,
+                    "detail": o.detail,
+                    "ignored": o.ignored,
+                }
+                for o in outcomes
+            ]
+        )
+        return 0
+    if not outcomes:
+        print("Nothing to sum: every closed round is already summed by you (or has no files).")
+    for o in outcomes:
+        line = {
+            "published": f"{o.round}: published the noised sum of {o.members} member(s)",
+            "suppressed": f"{o.round}: {o.members} member(s), fewer than k: published the "
+            "count only",
+        }.get(o.status, f"{o.round}: {o.status}: {o.detail}")
+        ignored = ", ".join(f"{n} {why}" for why, n in sorted(o.ignored.items()))
+        print(line + (f" (ignored: {ignored})" if ignored else ""))
+    return 0 if all(o.status in ("published", "suppressed") for o in outcomes) else 1
 
 
 def _report(col: Collection, args: argparse.Namespace) -> int:
     """The team's report; summary files that could not be read are skipped with a warning."""
-    from mastery.team import build_report, render_text
+    from mastery.team import TeamReport, build_report, render_text
+    from mastery.team.render import render_rounds
 
     config = col.team.get(args.team)
-    report = build_report(config, now=col.now(), cards=args.cards)
+    report = col.team.report(args.team)
+    if isinstance(report, TeamReport):
+        if args.cards:
+            report = build_report(config, now=col.now(), cards=True)
     for problem in report.problems:
-        print(f"mastery: warning: skipped {safe_line(problem)}", file=sys.stderr)
+        print(f"mastery: warning: skipped {safe_line(str(problem))}", file=sys.stderr)
     if args.format == "json":
         print_json(report.to_dict())
+        return 0
+    markdown = args.format == "markdown"
+    if isinstance(report, TeamReport):
+        print(
+            "(From plaintext records of the first team design: they disappear as members "
+            "sync with this version.)\n"
+        )
+        sys.stdout.write(safe_text(render_text(report, markdown=markdown)))
     else:
-        sys.stdout.write(safe_text(render_text(report, markdown=args.format == "markdown")))
+        sys.stdout.write(safe_text(render_rounds(report, markdown=markdown)))
     return 0
 
 
@@ -173,6 +236,6 @@ def _leave(col: Collection, args: argparse.Namespace) -> int:
     config, removed = col.team.leave(args.team)
     print(
         f"Left team {config.id}"
-        + ("; your record was removed from the summary." if removed else ".")
+        + ("; your roster entry and contributions were removed." if removed else ".")
     )
     return 0

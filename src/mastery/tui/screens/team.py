@@ -1,7 +1,9 @@
 """The Team screen: the shared vision, goals, activity, decks, hardest cards and streaks.
 
-Every figure comes from `mastery.team.build_report`, which already suppresses what fewer than
-k members built; this screen only shows the report's values and flags, it never recomputes.
+Every figure comes from the team's report (`Team.report`): sums the stewards published, with
+their noise, shown only for rounds of at least k members. This screen only shows the report's
+values and intervals, it never recomputes. A team that still has plaintext records of the first
+team design (and no round yet) is shown as that report's text, with a note.
 """
 
 from __future__ import annotations
@@ -20,23 +22,23 @@ from textual.widgets import Footer, Header, Static
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.files import write_atomic
-from mastery.team import HEATMAP_WEEKS, Figure, JoinedTeam, TeamReport, render_text
+from mastery.team import HEATMAP_WEEKS, JoinedTeam, TeamReport, render_text
+from mastery.team.render import members, privacy_line, render_rounds, share
+from mastery.team.report import RoundsReport
+from mastery.team.service import SyncResult
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.heatmap import Heatmap
 from mastery.tui.widgets.table import KeyTable
 
 EMPTY = "No team yet: `mastery team join DIR` (or `mastery team init DIR` to start one)"
-
-
-def shown(fig: Figure, k: int, fmt: str = "{:.0%}") -> str:
-    """A figure as a table cell: the report's suppression flag decides, never a recount."""
-    if fig.suppressed or fig.value is None:
-        return f"suppressed (<{k})"
-    return fmt.format(fig.value)
+NO_ROUND = (
+    "No round to show yet: members sync (s), and after a week ends each steward runs "
+    "`mastery team aggregate`."
+)
 
 
 class TeamScreen(MasteryScreen):
-    """One joined team's k-anonymous report; `[`/`]` switch teams when several are joined."""
+    """One joined team's report; `[`/`]` switch teams when several are joined."""
 
     AREA = "team"
     SUB_TITLE = "Team"
@@ -55,11 +57,11 @@ class TeamScreen(MasteryScreen):
     ]
 
     class Synced(Message):
-        """The sync worker wrote this member's record to `path`."""
+        """The sync worker sealed this member's contribution."""
 
-        def __init__(self, path: Path) -> None:
+        def __init__(self, result: SyncResult) -> None:
             super().__init__()
-            self.path = path
+            self.result = result
 
     class SyncFailed(Message):
         """The sync worker hit a domain error."""
@@ -72,43 +74,48 @@ class TeamScreen(MasteryScreen):
         super().__init__(id="team")
         self._teams: list[JoinedTeam] = []
         self._index = 0
-        self.report: TeamReport | None = None
+        self.report: RoundsReport | TeamReport | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="team-body"):
             yield Static(id="team-title")
             yield Static(id="team-vision")
+            yield Static(id="team-privacy")
             yield Static(Content.styled("Team goals", "bold"), classes="team-head")
             yield Static(id="team-goals")
             yield Static(
-                Content.styled(f"Activity (last {HEATMAP_WEEKS} weeks)", "bold"),
+                Content.styled(f"Members active per day (last {HEATMAP_WEEKS} weeks)", "bold"),
                 classes="team-head",
             )
             yield Heatmap(id="team-heatmap")
-            yield Static(Content.styled("Decks", "bold"), classes="team-head")
+            yield Static(Content.styled("Decks (latest round)", "bold"), classes="team-head")
             yield KeyTable(id="team-decks")
-            yield Static(Content.styled("Hardest cards to discuss", "bold"), classes="team-head")
+            yield Static(
+                Content.styled("Hardest cards to discuss (members who pressed Again)", "bold"),
+                classes="team-head",
+            )
             yield KeyTable(id="team-hardest")
             yield Static(id="team-hardest-none")
             yield Static(
-                Content.styled("Streaks (members per bucket)", "bold"), classes="team-head"
+                Content.styled("Streaks (members per bucket of days)", "bold"),
+                classes="team-head",
             )
             yield Static(id="team-streaks")
+            yield Static(Content.styled("Rounds", "bold"), classes="team-head")
+            yield Static(id="team-rounds")
+            yield Static(id="team-legacy")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         decks = self.query_one("#team-decks", KeyTable)
         decks.add_column("Deck", key="deck")
         decks.add_column(Text("Cards", justify="right"), key="cards")
-        for label in ("Active", "Coverage", "Retention", "Maturity"):
+        for label in ("Active", "Coverage", "Maturity", "Retention"):
             decks.add_column(label, key=label.lower())
         hardest = self.query_one("#team-hardest", KeyTable)
         hardest.add_column("Deck/card", key="card")
-        hardest.add_column("Again", key="again")
-        hardest.add_column("Lapses/reviews", key="counts")
         hardest.add_column("Members", key="members")
-        hardest.add_column("Difficulty", key="difficulty")
         self.action_refresh()
 
     # ------------------------------------------------------------------ data
@@ -124,10 +131,8 @@ class TeamScreen(MasteryScreen):
                 f"Team {team.id}: {team.problem}", title="Error", severity="error", markup=False
             )
         elif team is not None and team.config is not None:
-            from mastery.team import build_report
-
             try:
-                self.report = build_report(team.config, now=self.now())
+                self.report = self.col.team.report(team.id, now=self.now())
             except (MasteryError, OSError) as exc:
                 self.app.notify(str(exc), title="Error", severity="error", markup=False)
             if self.report is not None:
@@ -137,90 +142,145 @@ class TeamScreen(MasteryScreen):
 
     def _show(self) -> None:
         title = self.query_one("#team-title", Static)
-        parts = [
-            self.query_one(f"#team-{name}", Static)
-            for name in ("vision", "goals", "streaks", "hardest-none")
-        ]
+        texts = {
+            name: self.query_one(f"#team-{name}", Static)
+            for name in (
+                "vision",
+                "privacy",
+                "goals",
+                "streaks",
+                "hardest-none",
+                "rounds",
+                "legacy",
+            )
+        }
         decks = self.query_one("#team-decks", KeyTable)
         hardest = self.query_one("#team-hardest", KeyTable)
+        heat = self.query_one("#team-heatmap", Heatmap)
         decks.clear()
         hardest.clear()
+        for text in texts.values():
+            text.update("")
         report = self.report
+        rounds = isinstance(report, RoundsReport)
         self.query_one("#team-body").set_class(report is None, "-empty")
-        for widget in self.query(".team-head"):
-            widget.display = report is not None
-        decks.display = hardest.display = report is not None
-        if report is None:
-            title.update(Content(EMPTY if not self._teams else "No report for this team."))
-            self.query_one("#team-heatmap", Heatmap).message("")
-            for part in parts:
-                part.update("")
-            return
-        k = report.k
+        for head in self.query(".team-head"):
+            head.display = rounds
+        decks.display = hardest.display = heat.display = rounds
+        texts["legacy"].display = isinstance(report, TeamReport)
         switch = (
             f" · team {self._index + 1}/{len(self._teams)} ([ ] switch)"
             if len(self._teams) > 1
             else ""
         )
-        title.update(
+        if report is None:
+            title.update(Content(EMPTY if not self._teams else "No report for this team."))
+            heat.message("")
+            return
+        if isinstance(report, TeamReport):
+            title.update(
+                Content.assemble(
+                    (f"Team {report.name}", "bold"),
+                    f" ({report.team}) · plaintext records of the first team design{switch}",
+                )
+            )
+            texts["vision"].update(
+                Content(
+                    "These records disappear as members sync with this version; the team's "
+                    "figures then come from its stewards' sums."
+                )
+            )
+            texts["legacy"].update(Content(render_text(report)))
+            return
+        self._show_rounds(report, switch, texts, decks, hardest, heat)
+
+    def _show_rounds(
+        self,
+        report: RoundsReport,
+        switch: str,
+        texts: dict[str, Static],
+        decks: KeyTable,
+        hardest: KeyTable,
+        heat: Heatmap,
+    ) -> None:
+        latest = report.latest
+        state = f"round {latest.round}: {latest.members} members" if latest else "no round yet"
+        self.query_one("#team-title", Static).update(
             Content.assemble(
                 (f"Team {report.name}", "bold"),
-                f" ({report.team}) · {report.members} member(s) · k={k}{switch}",
+                f" ({report.team}) · {report.roster} on the roster · {state} · "
+                f"k={report.k}{switch}",
             )
         )
-        vision, goals, streaks, _ = parts
-        heat = self.query_one("#team-heatmap", Heatmap)
-        vision.update(
+        texts["vision"].update(
             Content(
                 f"Vision: {report.vision}"
                 if report.vision
                 else "No shared vision in team.toml yet."
             )
         )
+        texts["privacy"].update(Content(privacy_line(report)))
         lines = []
-        for goal, fig in report.goals:
-            target = f" · target {goal.target.isoformat()}" if goal.target else ""
-            value = shown(fig, k) + ("" if fig.suppressed else " of cards mature")
-            lines.append(f"{goal.title}: {value}{target}")
-        goals.update(Content("\n".join(lines) or "(none in team.toml)"))
-        if report.heatmap_suppressed:
-            heat.message(f"suppressed (<{k} members)")
+        for goal_id, title in report.goals:
+            fig = latest.goals.get(goal_id) if latest else None
+            lines.append(f"{title}: " + (share(fig[0]) + " of cards mature" if fig else "-"))
+        texts["goals"].update(Content("\n".join(lines) or "(none in team.toml)"))
+        if any(e is not None for _, e in report.heatmap):
+            heat.show(
+                [
+                    (d, None if e is None or e.value is None else round(e.value))
+                    for d, e in report.heatmap
+                ]
+            )
         else:
-            heat.show(report.heatmap)
-        for d in report.decks:
+            heat.message(NO_ROUND)
+        for d in latest.decks if latest else []:
             decks.add_row(
                 Text(d.deck),
                 Text(str(d.cards), justify="right"),
-                shown(d.active_members, k, "{:.0f}"),
-                shown(d.coverage, k),
-                shown(d.retention, k),
-                shown(d.maturity, k),
+                members(d.active),
+                share(d.coverage),
+                share(d.maturity),
+                share(d.retention),
                 key=d.deck,
             )
         for c in report.hardest:
             hardest.add_row(
-                Text(f"{c.deck}/{c.card}"),
-                "-" if c.lapse_rate is None else f"{c.lapse_rate:.0%}",
-                f"{c.lapses}/{c.reviews}",
-                str(c.members),
-                "-" if c.median_difficulty is None else f"{c.median_difficulty:.1f}",
-                key=f"{c.deck}/{c.card}",
+                Text(f"{c.deck}/{c.card}"), members(c.members), key=f"{c.deck}/{c.card}"
             )
         hardest.display = bool(report.hardest)
-        none = self.query_one("#team-hardest-none", Static)
+        none = texts["hardest-none"]
         none.display = not report.hardest
-        none.update(Content(f"None yet (cards studied by fewer than {k} members are suppressed)."))
-        if report.streaks_suppressed:
-            streaks.update(Content(f"suppressed (<{k} members)"))
-        else:
-            streaks.update(
+        none.update(Content("No card stands out above the noise."))
+        if latest:
+            from mastery.team.layout import STREAK_BUCKETS
+
+            texts["streaks"].update(
                 Content(
                     "\n".join(
-                        f"{kind}: " + " · ".join(f"{label}d: {n}" for label, n in buckets.items())
-                        for kind, buckets in report.streaks.items()
+                        f"{kind}: "
+                        + " · ".join(
+                            f"{b}d: {members(v)}"
+                            for b, v in zip(STREAK_BUCKETS, values, strict=True)
+                        )
+                        for kind, values in (
+                            ("review", latest.review_streak),
+                            ("journal", latest.journal_streak),
+                        )
                     )
                 )
             )
+        texts["rounds"].update(
+            Content(
+                "\n".join(
+                    f"{r.round}: {r.members} members"
+                    if r.shown
+                    else f"{r.round}: {r.status} ({r.detail})"
+                    for r in report.rounds
+                )
+                or NO_ROUND
+            )
+        )
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -239,7 +299,7 @@ class TeamScreen(MasteryScreen):
     def action_sync(self) -> None:
         if self.report is None:
             return
-        self.notify("Syncing your anonymized record…")
+        self.notify("Sealing your contribution for the stewards…")
         self._sync(self.col.db.path, self.report.team)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="team-sync-now")
@@ -247,14 +307,15 @@ class TeamScreen(MasteryScreen):
         """Write this member's record on a connection of its own (SQLite is per thread)."""
         try:
             with Collection.open_path(db_path) as col:
-                path = col.team.sync(team_id, now=self.now())
+                result = col.team.sync(team_id, now=self.now())
         except (MasteryError, OSError) as exc:
             self.post_message(self.SyncFailed(str(exc)))
             return
-        self.post_message(self.Synced(path))
+        self.post_message(self.Synced(result))
 
     def on_team_screen_synced(self, message: Synced) -> None:
-        self.notify(f"Wrote your anonymized record to {message.path}", markup=False)
+        rounds = ", ".join(message.result.rounds)
+        self.notify(f"Sealed your contribution to round(s) {rounds}", markup=False)
         self.action_refresh()
 
     def on_team_screen_sync_failed(self, message: SyncFailed) -> None:
@@ -268,7 +329,12 @@ class TeamScreen(MasteryScreen):
             return
 
         def run(path: Path) -> str:
-            written = write_atomic(path, render_text(report, markdown=True))
+            text = (
+                render_text(report, markdown=True)
+                if isinstance(report, TeamReport)
+                else render_rounds(report, markdown=True)
+            )
+            written = write_atomic(path, text)
             return f"Wrote the team report to {written}"
 
         self.app.push_screen(
