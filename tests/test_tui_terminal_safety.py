@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
-from test_team import make_team, member
+from test_team import STEWARDS, make_team, member
 from test_tui_helpers import SIZE, make_app, screen_text
 from textual.content import Content
 
@@ -149,7 +149,9 @@ async def test_team_toml_text_is_neutralised_on_the_team_screen(
     folder = make_team(tmp_path / "t", goals=goals)
     (folder / "team.toml").write_text(
         f'id = "crew"\nname = {toml_str("Crew" + EVIL)}\n'
-        f"vision = {toml_str('Vision' + EVIL)}\nk = 3\n{goals}",
+        f"vision = {toml_str('Vision' + EVIL)}\nk = 3\n{goals}"
+        f"[[stewards]]\nname = {toml_str('Steward' + EVIL)}\n"
+        f'identity = "{STEWARDS[0].public.to_text()}"\n',
         encoding="utf-8",
     )
     for n in range(3):

@@ -260,3 +260,49 @@ def init_team(
     )
     write_atomic(folder / TEAM_FILE, text)
     return load_team(folder)
+
+
+# ----------------------------------------------------------------------------- stewards
+def change_stewards(
+    folder: str | Path, *, add: tuple[str, PublicIdentity] | None = None, remove: str | None = None
+) -> TeamConfig:
+    """Add a steward (name, public identity) to team.toml, or remove one by name or
+    fingerprint, keeping the file's comments and layout (tomlkit); the result is checked like
+    any team.toml before it replaces the old one."""
+    import tomlkit
+
+    config = load_team(folder)
+    path = config.folder / TEAM_FILE
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    stewards = doc.get("stewards")
+    if stewards is None:
+        stewards = tomlkit.aot()
+        doc.append("stewards", stewards)
+    if add is not None:
+        name, identity = add
+        if any(s.identity.signing_key == identity.signing_key for s in config.stewards):
+            raise TeamError(path, f"{identity.fingerprint} is already a steward")
+        table = tomlkit.table()
+        table.add("name", name)
+        table.add("identity", identity.to_text())
+        stewards.append(table)
+    if remove is not None:
+        wanted = remove.replace(" ", "")
+        keep = [
+            s
+            for s in config.stewards
+            if s.name != remove and s.identity.fingerprint.replace(" ", "") != wanted
+        ]
+        if len(keep) == len(config.stewards):
+            raise TeamError(path, f"no steward named {remove!r} (nor with that fingerprint)")
+        texts = {s.identity.to_text() for s in keep}
+        for n in reversed(range(len(stewards))):
+            if stewards[n].get("identity") not in texts:
+                del stewards[n]
+    text = tomlkit.dumps(doc)
+    try:
+        parse_team_file(loads_toml(text, source=path))
+    except (FormatProblem, InputError) as exc:
+        raise TeamError(path, str(exc)) from None
+    write_atomic(path, text)
+    return load_team(folder)

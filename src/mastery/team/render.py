@@ -61,7 +61,7 @@ def _round_line(r: RoundFigures) -> str:
     return f"{r.round}: {r.status} ({r.detail})"
 
 
-def render_rounds(report: RoundsReport, *, markdown: bool = False) -> str:
+def render_rounds(report: RoundsReport, *, markdown: bool = False, cards: bool = False) -> str:
     h = "## " if markdown else ""
     out = [f"{'# ' if markdown else ''}Team {report.name} ({report.team})", ""]
     out.append(
@@ -120,6 +120,9 @@ def render_rounds(report: RoundsReport, *, markdown: bool = False) -> str:
         out += [f"- {c.deck}/{c.card}: {members(c.members)}" for c in report.hardest]
     else:
         out.append("No card stands out above the noise.")
+    if cards and report.cards:
+        out += ["", f"{h}Every card (members who pressed Again, for deck maintainers)"]
+        out += [f"- {c.deck}/{c.card}: {members(c.members)}" for c in report.cards]
     out += ["", f"{h}Rounds"]
     out += [f"- {_round_line(r)}" for r in report.rounds] or ["(none yet)"]
     if latest is not None and report.goals:

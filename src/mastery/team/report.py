@@ -177,6 +177,7 @@ class RoundsReport:
     heatmap: list[tuple[date, Estimate | None]]
     goals: list[tuple[str, str]]  # (id, title) of team.toml's goals
     problems: list[str] = field(default_factory=list)
+    cards: list[HardCard] = field(default_factory=list)  # every card, pooled like `hardest`
 
     @property
     def latest(self) -> RoundFigures | None:
@@ -203,6 +204,7 @@ class RoundsReport:
                 {"date": d.isoformat(), "active_members": e.to_dict() if e else None}
                 for d, e in self.heatmap
             ],
+            "cards": [c.to_dict() for c in self.cards],
             "skipped_files": self.problems,
         }
 
@@ -357,6 +359,10 @@ def build_rounds_report(
         (HardCard(d, c, Estimate(v, margin)) for (d, c), v in totals.items() if v > bar),
         key=lambda h: (-(h.members.value or 0), h.deck, h.card),
     )[:HARDEST]
+    every = sorted(
+        (HardCard(d, c, Estimate(v, margin)) for (d, c), v in totals.items()),
+        key=lambda h: (h.deck, -(h.members.value or 0), h.card),
+    )
     by_round = {r.round: r for r in shown}
     monday = today - timedelta(days=today.weekday())
     start = monday - timedelta(weeks=HEATMAP_WEEKS - 1)
@@ -380,4 +386,5 @@ def build_rounds_report(
         heatmap,
         [(g.id, g.title) for g in config.goals],
         problems,
+        every,
     )

@@ -139,6 +139,9 @@ def _open_shares(
             contribution = parse(ContributionFile, entry.data)
             if contribution.team != config.id or contribution.round != round_id:
                 raise WireProblem("filed under another team or round")
+            if len(contribution.shares) != len(config.stewards):
+                outcome.ignore("sealed for another set of stewards")
+                continue
             boxes = [base64.b64decode(s) for s in contribution.shares]
             box = next((b for b in boxes if b.startswith(mine)), None)
             if box is None:

@@ -69,13 +69,24 @@ def register(sub: Any) -> None:
     p.add_argument("team", nargs="?", metavar="TEAM")
     json_flag(p)
     p.set_defaults(run=with_profile(_aggregate))
+    p = actions.add_parser("steward", help="name or remove a steward in team.toml")
+    steward = p.add_subparsers(dest="steward_command", metavar="ACTION", required=True)
+    q = steward.add_parser("add", help="add a steward by their public identity (mastery id)")
+    q.add_argument("team", metavar="TEAM")
+    q.add_argument("identity", metavar="IDENTITY", help="the mastery-id1:... line of `mastery id`")
+    q.add_argument("--name", required=True, help="the steward's name, as the team knows them")
+    q.set_defaults(run=with_profile(_steward_add))
+    q = steward.add_parser("remove", help="remove a steward by name or fingerprint")
+    q.add_argument("team", metavar="TEAM")
+    q.add_argument("steward", metavar="NAME")
+    q.set_defaults(run=with_profile(_steward_remove))
     p = actions.add_parser("report", help="the team's figures, summed over at least k members")
     p.add_argument("team", nargs="?", metavar="TEAM")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     p.add_argument(
         "--cards",
         action="store_true",
-        help="(plaintext records of the first team design only) rank cards by again-rate",
+        help="list every card with how many members pressed Again (for deck maintainers)",
     )
     p.set_defaults(run=with_profile(_report))
     p = actions.add_parser(
@@ -205,6 +216,28 @@ def _aggregate(col: Collection, args: argparse.Namespace) -> int:
     return 0 if all(o.status in ("published", "suppressed") for o in outcomes) else 1
 
 
+def _steward_add(col: Collection, args: argparse.Namespace) -> int:
+    from mastery.identity import PublicIdentity
+    from mastery.team.config import change_stewards
+
+    identity = PublicIdentity.parse(args.identity, source="IDENTITY")
+    config = change_stewards(col.team.get(args.team).folder, add=(args.name, identity))
+    print(
+        f"{safe_line(args.name)} ({identity.fingerprint}) is now a steward of team {config.id} "
+        f"({len(config.stewards)} in all). Compare that fingerprint with theirs before you "
+        "commit team.toml; contributions made from now on are shared among the stewards."
+    )
+    return 0
+
+
+def _steward_remove(col: Collection, args: argparse.Namespace) -> int:
+    from mastery.team.config import change_stewards
+
+    config = change_stewards(col.team.get(args.team).folder, remove=args.steward)
+    print(f"Removed; team {config.id} has {len(config.stewards)} steward(s).")
+    return 0
+
+
 def _report(col: Collection, args: argparse.Namespace) -> int:
     """The team's report; summary files that could not be read are skipped with a warning."""
     from mastery.team import TeamReport, build_report, render_text
@@ -212,9 +245,8 @@ def _report(col: Collection, args: argparse.Namespace) -> int:
 
     config = col.team.get(args.team)
     report = col.team.report(args.team)
-    if isinstance(report, TeamReport):
-        if args.cards:
-            report = build_report(config, now=col.now(), cards=True)
+    if isinstance(report, TeamReport) and args.cards:
+        report = build_report(config, now=col.now(), cards=True)
     for problem in report.problems:
         print(f"mastery: warning: skipped {safe_line(str(problem))}", file=sys.stderr)
     if args.format == "json":
@@ -228,7 +260,7 @@ def _report(col: Collection, args: argparse.Namespace) -> int:
         )
         sys.stdout.write(safe_text(render_text(report, markdown=markdown)))
     else:
-        sys.stdout.write(safe_text(render_rounds(report, markdown=markdown)))
+        sys.stdout.write(safe_text(render_rounds(report, markdown=markdown, cards=args.cards)))
     return 0
 
 
