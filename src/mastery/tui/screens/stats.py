@@ -143,7 +143,7 @@ class StatsScreen(MasteryScreen):
     def on_mount(self) -> None:
         with self.domain_errors():
             decks = self.col.decks(now=self.now())
-            self._options = [(ALL_LABEL, ALL)] + [(d.name, d.key) for d in decks]
+            self._options = [(ALL_LABEL, ALL)] + [(d.label, d.key) for d in decks]
         keys = [key for _, key in self._options]
         if self._deck_key not in keys:
             self._deck_key = None
