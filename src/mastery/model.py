@@ -43,8 +43,16 @@ class CardView:
 
     @property
     def ref(self) -> str:
-        """The stable reference `deck-id/card-id`, as written in the deck file."""
+        """The stable reference `deck-id/card-id` (`team-id/deck-id/card-id` for a team's
+        deck)."""
         return f"{self.deck_key}/{self.key}"
+
+    @property
+    def deck_label(self) -> str:
+        """The card's deck as screens name it: "Name (team-id)" for a team's deck."""
+        from mastery.decks.namespace import deck_label
+
+        return deck_label(self.deck_key, self.deck_name)
 
     @property
     def state_name(self) -> str:

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Select, Static
 
 from mastery import present as fmt
 from mastery.collection import Collection
+from mastery.decks.namespace import deck_label
 from mastery.errors import MasteryError
 from mastery.stats import RETENTION_PERIODS, DeckRetention, Insight, insight, percent
 from mastery.tui.screens.base import MasteryScreen
@@ -50,7 +51,7 @@ def retention_table(rows: list[DeckRetention]) -> Content:
     head = "".ljust(NAME_WIDTH) + "".join(f"{n} days".ljust(CELL_WIDTH) for n in RETENTION_PERIODS)
     lines = [Content.styled(head.rstrip(), "$text-muted")]
     for n, row in enumerate(rows):
-        name = row.deck_name
+        name = deck_label(row.deck_key, row.deck_name) if row.deck_key else row.deck_name
         if len(name) > NAME_WIDTH - 1:
             name = name[: NAME_WIDTH - 2] + "…"
         cells = "".join(percent(p).ljust(CELL_WIDTH) for p in row.periods).rstrip()
