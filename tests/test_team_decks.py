@@ -267,6 +267,8 @@ def test_commands_take_and_show_the_namespaced_key(
     assert code == 0 and json.loads(out)["deck"] == "crew/git-essentials"
     code, out, _ = cli(capsys, "calibration", "--deck", "crew/git-essentials", "--json")
     assert code == 0
+    code, out, err = cli(capsys, "optimize", "--deck", "crew/git-essentials", "--reset")
+    assert code == 0, err
     code, out, _ = cli(capsys, "card", "show", "crew/git-essentials/alpha", "--json")
     assert code == 0 and json.loads(out)["front"] == "Team alpha?"
     code, out, _ = cli(capsys, "card", "show", "git-essentials/alpha", "--json")
