@@ -31,8 +31,8 @@ def test_init_join_pull_sync_report_leave(capsys, tmp_path: Path) -> None:
 
     code, out, _ = run(capsys, "team", "pull", "--json")
     assert code == 0 and {r["deck"] for r in json.loads(out)} == {
-        "git-essentials",
-        "learning-organization",
+        "core-team/git-essentials",  # team decks are namespaced by their team
+        "core-team/learning-organization",
     }
     code, out, _ = run(capsys, "decks", "--json")
     assert len(json.loads(out)) == 2

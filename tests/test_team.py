@@ -86,7 +86,7 @@ def member(
     col.set_setting("timezone", "UTC")
     col.team.join(folder, sync=sync)
     col.team.pull(now=NOW)
-    cards = col.deck_cards("team-deck")
+    cards = col.deck_cards("crew/team-deck")  # namespaced by the team
     for n in range(reviews):
         col.answer(cards[0].id, 1 if n % 2 else 3, now=NOW - timedelta(days=reviews - n))
     return col
@@ -184,7 +184,7 @@ def test_pull_keeps_review_history(col: Collection, tmp_path: Path) -> None:
     folder = make_team(tmp_path / "t")
     col.team.join(folder)
     col.team.pull(now=NOW)
-    card = col.deck_cards("team-deck")[0]
+    card = col.deck_cards("crew/team-deck")[0]
     col.answer(card.id, 3, now=NOW)
     deck = folder / "decks" / "team-deck.toml"
     deck.write_text(DECK.replace("Beta answer", "Beta answer, edited"), encoding="utf-8")

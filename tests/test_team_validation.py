@@ -253,7 +253,7 @@ def test_escape_sequences_in_team_files_never_reach_the_terminal(
         ("decks",),
         ("decks", "--json"),
         ("cram", "--list"),
-        ("card", "show", "team-deck/beta"),
+        ("card", "show", "crew/team-deck/beta"),  # a team deck: team/deck/card
     ):
         code, out, err = run(capsys, "m0", *args)
         assert code == 0, (args, err)

@@ -361,9 +361,12 @@ def calibration(
 
 
 def deck_choices(col: Collection) -> list[tuple[str, str]]:
-    """(key, name) of every deck, by name: what a deck selector offers besides "all"."""
+    """(key, name) of every deck, by name: what a deck selector offers besides "all" (a
+    team's deck named with its team, "Name (team-id)")."""
+    from mastery.decks.namespace import deck_label
+
     return [
-        (deck["key"], deck["name"])
+        (deck["key"], deck_label(deck["key"], deck["name"]))
         for deck in col.conn.execute("SELECT key, name FROM deck ORDER BY name, key")
     ]
 

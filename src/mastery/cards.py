@@ -51,13 +51,15 @@ class Cards:
         return card_rows.select(self._col.conn, where, params)
 
     def card(self, ref: str | int) -> CardView:
-        """A card by its number (as the browser shows it) or by `deck-id/card-id`."""
+        """A card by its number (as the browser shows it) or by `deck-id/card-id` (a team
+        deck's: `team-id/deck-id/card-id`)."""
         text = str(ref).strip()
         if text.isdigit():
             number = ref_number(text)  # None: no card can have that number
             found = [] if number is None else self.select("WHERE c.id = ?", (number,))
         elif "/" in text:
-            deck_key, card_key = text.split("/", 1)
+            # Card ids never hold "/", a team deck's key does (``team/deck/card``).
+            deck_key, card_key = text.rsplit("/", 1)
             found = self.select("WHERE d.key = ? AND c.key = ?", (deck_key, card_key))
         else:
             found = []

@@ -157,7 +157,7 @@ class Cram:
         if deck is not None:
             summary = self._col.deck(deck, now=now)
             deck = summary.key
-            label = f"{summary.name} {label}".strip()
+            label = f"{summary.label} {label}".strip()
         where, params = self._where(query, deck, now)
         ids = [
             r["id"]

@@ -43,8 +43,16 @@ class CardView:
 
     @property
     def ref(self) -> str:
-        """The stable reference `deck-id/card-id`, as written in the deck file."""
+        """The stable reference `deck-id/card-id` (`team-id/deck-id/card-id` for a team's
+        deck)."""
         return f"{self.deck_key}/{self.key}"
+
+    @property
+    def deck_label(self) -> str:
+        """The card's deck as screens name it: "Name (team-id)" for a team's deck."""
+        from mastery.decks.namespace import deck_label
+
+        return deck_label(self.deck_key, self.deck_name)
 
     @property
     def state_name(self) -> str:
@@ -109,6 +117,21 @@ class DeckSummary:
     due: int
     suspended: int
 
+    @property
+    def team(self) -> str | None:
+        """The team whose deck this is (its key is ``team-id/deck-id``); None: a personal deck."""
+        from mastery.decks.namespace import split_team_deck_key
+
+        split = split_team_deck_key(self.key)
+        return split[0] if split else None
+
+    @property
+    def label(self) -> str:
+        """How lists and pickers name the deck: "Name (team-id)" for a team's deck."""
+        from mastery.decks.namespace import deck_label
+
+        return deck_label(self.key, self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class QueueCounts:
@@ -150,11 +173,13 @@ class ImportReport:
     restored: int = 0
     history_cards: int = 0  # cards given Anki review history (import --with-history)
     history_reviews: int = 0  # Anki answers replayed into the review log
+    # A team pull moved a deck pulled under its plain id into the team's namespace: that id.
+    renamed_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of `mastery import --json` (the CLI adds the history counts when there
-        are any)."""
-        return {
+        are any; a team pull that renamed the deck adds `renamed_from`)."""
+        out: dict[str, Any] = {
             "deck": self.deck_key,
             "name": self.deck_name,
             "source": self.source,
@@ -164,6 +189,9 @@ class ImportReport:
             "suspended": self.suspended,
             "restored": self.restored,
         }
+        if self.renamed_from is not None:
+            out["renamed_from"] = self.renamed_from
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,19 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
     )
 
 
+def rename_deck(conn: sqlite3.Connection, deck_id: int, old_key: str, new_key: str) -> None:
+    """Give a deck a new key in place: the same row, so its cards, schedules, review history
+    and the goals linked to it (by row) stay with it. The cards' note keys, which start with
+    the deck key, follow, so siblings stay siblings of their own deck's cards only. Runs inside
+    the caller's transaction (a team pull moving a deck into its team's namespace)."""
+    conn.execute("UPDATE deck SET key = ? WHERE id = ?", (new_key, deck_id))
+    conn.execute(
+        "UPDATE card SET note_key = :new || substr(note_key, length(:old) + 1) "
+        "WHERE deck_id = :deck AND substr(note_key, 1, length(:old) + 1) = :old || '/'",
+        {"new": new_key, "old": old_key, "deck": deck_id},
+    )
+
+
 # Tags the scheduler adds (not from the deck file) survive a re-import.
 LOCAL_TAGS = ("leech",)
 

@@ -143,6 +143,63 @@ class Library:
         col.queue.forget()
         return reports
 
+    def import_team_decks(
+        self,
+        team_id: str,
+        files: Sequence[Path],
+        *,
+        folder: Path,
+        now: datetime | None = None,
+    ) -> list[ImportReport]:
+        """A team's deck files, under keys namespaced by the team (``team-id/deck-id``,
+        `decks/namespace.py`), in one transaction: all of them or none.
+
+        A learner's own deck with the same id is never touched, and two teams' decks with one
+        id are two decks. A deck pulled before decks were namespaced (its key the plain id,
+        its stored source inside `folder`, the team's ``decks/``) is renamed into the
+        namespace first, in the same transaction: the same deck, so its cards, history, linked
+        goals and own FSRS weights stay; its report names the old key (`renamed_from`). A deck
+        with the plain id from anywhere else is the learner's own and is left alone.
+        """
+        from mastery.decks.check import load_deck
+        from mastery.decks.importer import import_specs
+        from mastery.decks.namespace import in_team
+
+        col = self._col
+        now = now or col.now()
+        plain = [load_deck(f) for f in files]  # a bad file refuses the pull before any write
+        specs = [in_team(spec, team_id) for spec in plain]
+        with col.db.transaction() as conn:
+            renamed = self._adopt_pulled(team_id, [s.key for s in plain], folder)
+            with col.goals.recording(now, deck_keys=[s.key for s in specs]):
+                reports = import_specs(conn, specs, to_ms(now))
+        col.queue.forget()
+        return [
+            replace(r, renamed_from=renamed[r.deck_key]) if r.deck_key in renamed else r
+            for r in reports
+        ]
+
+    def _adopt_pulled(self, team_id: str, deck_ids: Sequence[str], folder: Path) -> dict[str, str]:
+        """Rename the decks an earlier pull of this team stored under plain ids (see
+        `import_team_decks`); returns {new key: old key}. Inside the caller's transaction."""
+        from mastery.decks.importer import rename_deck
+        from mastery.decks.namespace import team_deck_key
+
+        col = self._col
+        conn = col.conn
+        renamed: dict[str, str] = {}
+        for deck_id in deck_ids:
+            row = conn.execute("SELECT id, source FROM deck WHERE key = ?", (deck_id,)).fetchone()
+            if row is None or not _inside(row["source"], folder):
+                continue
+            new_key = team_deck_key(team_id, deck_id)
+            if conn.execute("SELECT 1 FROM deck WHERE key = ?", (new_key,)).fetchone():
+                continue  # the team's deck exists already: the plain one stays as it is
+            rename_deck(conn, row["id"], deck_id, new_key)
+            col.presets.deck_renamed(deck_id, new_key)
+            renamed[new_key] = deck_id
+        return renamed
+
     def sync_bundled(self, *, now: datetime | None = None) -> list[ImportReport]:
         """Import bundled decks that are new to this profile or have a newer version."""
         from mastery.decks import load_deck
@@ -252,11 +309,27 @@ class Library:
         """
         from mastery.decks import DeckSpec, dump_deck
         from mastery.decks.importer import LOCAL_TAGS
+        from mastery.decks.namespace import file_deck_id
 
         deck = self.deck(key)
-        spec = DeckSpec(deck.key, deck.name, deck.description, deck.version, deck.tags, (), "")
+        # A team deck's key holds its team; the file's id is the deck's own (no "/" allowed).
+        spec = DeckSpec(
+            file_deck_id(deck.key), deck.name, deck.description, deck.version, deck.tags, (), ""
+        )
         rows = [
             (c.key, c.front, c.back, tuple(t for t in c.tags if t not in LOCAL_TAGS))
             for c in self.deck_cards(deck.key)
         ]
         return dump_deck(spec, rows)
+
+
+def _inside(source: str, folder: Path) -> bool:
+    """Whether a deck's stored source path lies inside `folder`. Team pulls store absolute
+    paths; a relative one (a personal `mastery import` from some directory) never counts."""
+    path = Path(source)
+    if not path.is_absolute():
+        return False
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a path the OS refuses
+        return False

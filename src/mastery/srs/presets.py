@@ -151,3 +151,13 @@ class Presets:
             own.pop(deck_key, None)
         self._col.set_meta(DECK_PARAMETERS, own)
         self._deck_schedulers = None
+
+    def deck_renamed(self, old_key: str, new_key: str) -> None:
+        """A deck's own weights follow it to its new key (a team pull moving it into the
+        team's namespace), inside the caller's transaction; a later deck with the old key
+        starts from the profile's weights."""
+        own = dict(self._col.meta(DECK_PARAMETERS) or {})
+        if old_key in own:
+            own[new_key] = own.pop(old_key)
+            self._col.set_meta(DECK_PARAMETERS, own)
+        self._deck_schedulers = None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import nacl.utils
 
 from mastery.days import from_ms, streak, to_ms
+from mastery.decks.namespace import team_deck_key
 from mastery.identity import Identity
 from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 from mastery.team.config import DECKS_DIR, TeamConfig, TeamError
@@ -48,14 +49,9 @@ if TYPE_CHECKING:
 
     from mastery.collection import Collection
 
-__all__ = ["member_vector", "seal_contribution", "split", "team_deck_key"]
+__all__ = ["member_vector", "seal_contribution", "split"]
 
 STREAK_DAYS = 101  # enough to tell the last bucket (100+) from the others
-
-
-def team_deck_key(team_id: str, deck_id: str) -> str:
-    """The key a team's deck has in a profile: namespaced, so it never meets a personal deck."""
-    return f"{team_id}/{deck_id}"
 
 
 def _local_deck(conn: sqlite3.Connection, config: TeamConfig, deck_id: str) -> int | None:

@@ -170,6 +170,8 @@ def member_record(
     """The record: ONLY daily review counts (365 days), per team deck counts and rates, per card
     id reviews/lapses/difficulty, streak lengths, team goals' progress and personal goal counts
     by category and status. No names, text, content or times finer than a day."""
+    from mastery.decks.namespace import team_deck_key
+
     conn = col.conn
     clock = col.clock
     today = clock.day_of(now)
@@ -185,7 +187,10 @@ def member_record(
     since_30 = to_ms(clock.day_start(today - timedelta(days=ACTIVE_DAYS - 1)))
     decks: dict[str, Any] = {}
     for key in config.decks:
-        row = conn.execute("SELECT id FROM deck WHERE key = ?", (key,)).fetchone()
+        # The team's deck as pulled: never a personal deck with the same id.
+        row = conn.execute(
+            "SELECT id FROM deck WHERE key = ?", (team_deck_key(config.id, key),)
+        ).fetchone()
         if row is None:
             continue
         deck_id = row["id"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mastery.collection import Collection
     from mastery.model import ImportReport
 
-from mastery.team.config import TeamConfig, TeamError, init_team, load_team
+from mastery.team.config import DECKS_DIR, TeamConfig, TeamError, init_team, load_team
 from mastery.team.legacy_report import TeamReport, build_report
 from mastery.team.records import member_record
 
@@ -198,9 +198,14 @@ class Team:
     def pull(
         self, ref: str | None = None, *, now: datetime | None = None
     ) -> builtins.list[ImportReport]:
-        """Import or update the team's decks in one transaction; review history is kept."""
+        """Import or update the team's decks in one transaction; review history is kept.
+
+        They are stored under keys namespaced by the team (``team-id/deck-id``), so a pull
+        never touches a personal deck with the same id (`Library.import_team_decks`)."""
         config = self.get(ref)
-        return self.col.import_files(config.deck_files, now=now)
+        return self.col.library.import_team_decks(
+            config.id, config.deck_files, folder=config.folder / DECKS_DIR, now=now
+        )
 
     def leave(self, ref: str, *, now: datetime | None = None) -> tuple[TeamConfig, bool]:
         """Remove this member's record from the summary and forget the folder.

@@ -80,7 +80,7 @@ class MasteryCommands(Provider):
             decks = []
         for deck in decks:
             yield (
-                f"review: Deck {deck.name}",
+                f"review: Deck {deck.label}",
                 partial(app.start_review, deck.key),
                 f"{deck.new} new, {deck.learning} learning, {deck.due} due",
             )
@@ -267,7 +267,7 @@ class MasteryApp(App[None]):
                 except MasteryError as exc:
                     self.notify(str(exc), title="Error", severity="error", markup=False)
                     return
-                session.deck_id, session.deck_name = deck.id, deck.name
+                session.deck_id, session.deck_name = deck.id, deck.label
         try:
             card = self.collection.next_card(now=self.now(), deck_id=session.deck_id)
         except MasteryError as exc:

@@ -93,6 +93,7 @@ def _decks(col: Collection, args: argparse.Namespace) -> int:
                 {
                     "id": d.key,
                     "name": d.name,
+                    "team": d.team,
                     "version": d.version,
                     "cards": d.total,
                     "new": d.new,

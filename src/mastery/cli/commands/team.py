@@ -152,6 +152,11 @@ def _pull(col: Collection, args: argparse.Namespace) -> int:
         print_json([r.to_dict() for r in reports])
     else:
         for r in reports:
+            if r.renamed_from is not None:
+                print(
+                    f"{safe_line(r.deck_key)}: renamed from {safe_line(r.renamed_from)} "
+                    "(team decks are namespaced by team; history and goals kept)"
+                )
             print(
                 f"{safe_line(r.deck_key)}: {r.added} added, {r.updated} updated, "
                 f"{r.unchanged} unchanged, {r.suspended} suspended"

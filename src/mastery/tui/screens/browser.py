@@ -150,7 +150,7 @@ class BrowserScreen(MasteryScreen):
             state = Text(card.state_name)
         return (
             Text(str(card.id), style="dim", justify="right"),
-            Text(fmt.excerpt(card.deck_name, widths["deck"])),
+            Text(fmt.excerpt(card.deck_label, widths["deck"])),
             Text(fmt.excerpt(card.front, widths["front"])),
             state,
             Text(fmt.due_cell(card.due, now, self.col.clock)),

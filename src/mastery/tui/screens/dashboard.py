@@ -114,7 +114,8 @@ class DashboardScreen(MasteryScreen):
         self._decks = {d.key: d for d in decks}
         for deck in decks:
             table.add_row(
-                Text(deck.name),  # user text: never markup
+                # User text: never markup. A team's deck shows its team, dimmed.
+                Text.assemble(deck.name, (f"  {deck.team}", "dim") if deck.team else ""),
                 _count(deck.new, "bold blue"),
                 _count(deck.learning, "bold red"),
                 _count(deck.due, "bold green"),

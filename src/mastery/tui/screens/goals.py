@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from mastery import present as fmt
 from mastery.dates import DateParseError, describe_date, parse_cadence, parse_date
+from mastery.decks.namespace import deck_label
 from mastery.errors import MasteryError
 from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVersion
 from mastery.journal import EntryView
@@ -534,7 +535,8 @@ class GoalScreen(MasteryScreen):
             )
         lines = []
         for deck in detail.decks:
-            name = Content(deck.name).truncate(22, ellipsis=True, pad=True)  # user text
+            label = deck_label(deck.key, deck.name)  # user text
+            name = Content(label).truncate(22, ellipsis=True, pad=True)
             if deck.mature_share is None:
                 lines.append(Content.assemble(name, ("  no cards", "dim")))
                 continue
@@ -684,7 +686,7 @@ class GoalFormScreen(MasteryModal):
             )
         decks: list[tuple[str, str]] = []
         with self.domain_errors():
-            decks = [(d.key, d.name) for d in self.col.decks(now=self.now())]
+            decks = [(d.key, d.label) for d in self.col.decks(now=self.now())]
         with Vertical(id="goal-form-box", classes="dialog"):
             yield Static(
                 Content.styled("New goal" if goal is None else "Edit goal", "bold"),

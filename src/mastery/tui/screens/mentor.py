@@ -98,7 +98,7 @@ class ExportScreen(MasteryScreen):
                 if decks:
                     yield SelectionList[str](
                         # Deck names are user text: Content, so a "[" is not read as markup.
-                        *(Selection(Content(d.name), d.key) for d in decks),
+                        *(Selection(Content(d.label), d.key) for d in decks),
                         id="export-decks",
                         compact=True,
                     )

@@ -99,7 +99,7 @@ class OptimizeScreen(MasteryScreen):
             yield Static(INTRO, classes="opt-intro")
             with Horizontal(id="opt-controls"):
                 yield Select(
-                    [("Whole profile", PROFILE)] + [(f"Deck: {d.name}", d.key) for d in decks],
+                    [("Whole profile", PROFILE)] + [(f"Deck: {d.label}", d.key) for d in decks],
                     value=PROFILE,
                     allow_blank=False,
                     id="opt-scope",

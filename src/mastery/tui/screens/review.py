@@ -224,8 +224,8 @@ class ReviewScreen(MasteryScreen):
             self.refresh_bindings()
 
     def _title(self, card: CardView) -> Content:
-        """The left of the status line: the card's deck."""
-        return Content(card.deck_name)
+        """The left of the status line: the card's deck (and its team, for a team's)."""
+        return Content(card.deck_label)
 
     def _state_label(self, card: CardView, confidence: int | None = None) -> Content:
         label = card.state_name
@@ -412,8 +412,8 @@ class CramScreen(ReviewScreen):
 
     def _title(self, card: CardView) -> Content:
         where = self.queue.label
-        if card.deck_name != where:
-            where += f" · {card.deck_name}"
+        if card.deck_label != where:
+            where += f" · {card.deck_label}"
         return Content.assemble(("Cram", "$text-warning"), " · ", where)
 
     def _update_progress(self) -> None:

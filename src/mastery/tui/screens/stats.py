@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Select, Static
 
 from mastery import present as fmt
 from mastery.collection import Collection
+from mastery.decks.namespace import deck_label
 from mastery.errors import MasteryError
 from mastery.stats import RETENTION_PERIODS, DeckRetention, Insight, insight, percent
 from mastery.tui.screens.base import MasteryScreen
@@ -50,7 +51,7 @@ def retention_table(rows: list[DeckRetention]) -> Content:
     head = "".ljust(NAME_WIDTH) + "".join(f"{n} days".ljust(CELL_WIDTH) for n in RETENTION_PERIODS)
     lines = [Content.styled(head.rstrip(), "$text-muted")]
     for n, row in enumerate(rows):
-        name = row.deck_name
+        name = deck_label(row.deck_key, row.deck_name) if row.deck_key else row.deck_name
         if len(name) > NAME_WIDTH - 1:
             name = name[: NAME_WIDTH - 2] + "…"
         cells = "".join(percent(p).ljust(CELL_WIDTH) for p in row.periods).rstrip()
@@ -143,7 +144,7 @@ class StatsScreen(MasteryScreen):
     def on_mount(self) -> None:
         with self.domain_errors():
             decks = self.col.decks(now=self.now())
-            self._options = [(ALL_LABEL, ALL)] + [(d.name, d.key) for d in decks]
+            self._options = [(ALL_LABEL, ALL)] + [(d.label, d.key) for d in decks]
         keys = [key for _, key in self._options]
         if self._deck_key not in keys:
             self._deck_key = None
