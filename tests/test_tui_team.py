@@ -167,3 +167,45 @@ async def test_ctrl_e_writes_the_markdown_report(
         assert isinstance(app.screen, TeamScreen)
     text = target.read_text(encoding="utf-8")
     assert "# Team The Crew" in text and "| team-deck |" in text  # the plaintext design's
+
+
+async def test_a_sums_closed_rounds_for_a_steward(
+    col: Collection, mastery_home: Path, tmp_path: Path
+) -> None:
+    from test_team_rounds import CLOSED, ROUND, add_stewards, open_profile, study
+
+    folder = make_team(tmp_path / "t", k=2, stewards=False)
+    other = open_profile(mastery_home, "other")
+    add_stewards(folder, col, other)
+    for profile in (col, other):
+        profile.team.join(folder, sync=True)
+        profile.team.pull(now=NOW)
+        study(profile, [0])
+        profile.team.sync(now=NOW)
+    other.close()
+    app = make_app(col, now=CLOSED)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_team(app, pilot)
+        assert screen.check_action("aggregate", ()) is True
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = "\n".join(m for _, m in app.notes)  # type: ignore[attr-defined]
+        assert f"{ROUND}: published (2 members)" in notes
+        assert len(list(folder.glob(f"rounds/{ROUND}/partials/*.json"))) == 1
+        rounds = str(screen.query_one("#team-rounds").render())
+        assert "1 of 2 stewards have summed it" in rounds  # waiting for the other steward
+
+
+async def test_a_is_not_offered_to_a_member_who_is_no_steward(
+    col: Collection, tmp_path: Path
+) -> None:
+    folder = make_team(tmp_path / "t")
+    col.team.join(folder)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_team(app, pilot)
+        assert screen.check_action("aggregate", ()) is False
+        await pilot.press("a")
+        await pilot.pause()
+        assert not list(folder.rglob("partials/*.json"))

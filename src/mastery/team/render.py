@@ -16,9 +16,17 @@ def members(e: Estimate) -> str:
     return "-" if e.value is None else f"{e.value:.0f} ±{e.margin:.1f}"
 
 
+NOISY = 0.5  # a share whose interval is wider than ±50% says nothing: it is not printed
+
+
 def share(e: Estimate) -> str:
-    """A share with its 95% interval: `62% ±9%`."""
-    return "-" if e.value is None else f"{e.value:.0%} ±{min(e.margin, 1.0):.0%}"
+    """A share with its 95% interval: `62% ±9%`; `too noisy (±89%)` when the interval is
+    wider than the figure's range allows to read (a small team, or few members in a bucket)."""
+    if e.value is None:
+        return "-"
+    if e.margin > NOISY:
+        return f"too noisy (±{min(e.margin, 1.0):.0%})"
+    return f"{e.value:.0%} ±{e.margin:.0%}"
 
 
 def privacy_line(report: RoundsReport) -> str:

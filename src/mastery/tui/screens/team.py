@@ -49,6 +49,7 @@ class TeamScreen(MasteryScreen):
     """
     BINDINGS = [
         Binding("s", "sync", "Sync now", id="team-sync"),
+        Binding("a", "aggregate", "Sum closed rounds", id="team-aggregate"),
         Binding("ctrl+e", "export", "Export Markdown…", id="team-export"),
         Binding("left_square_bracket", "switch(-1)", "Previous team", id="team-previous"),
         Binding("right_square_bracket", "switch(1)", "Next team", id="team-next"),
@@ -62,6 +63,14 @@ class TeamScreen(MasteryScreen):
         def __init__(self, result: SyncResult) -> None:
             super().__init__()
             self.result = result
+
+    class Aggregated(Message):
+        """The steward's worker summed closed rounds: one line per round."""
+
+        def __init__(self, lines: list[str], error: bool) -> None:
+            super().__init__()
+            self.lines = lines
+            self.error = error
 
     class SyncFailed(Message):
         """The sync worker hit a domain error."""
@@ -288,6 +297,8 @@ class TeamScreen(MasteryScreen):
             return len(self._teams) > 1
         if action in ("sync", "export"):
             return self.report is not None
+        if action == "aggregate":
+            return isinstance(self.report, RoundsReport) and self._is_steward()
         return True
 
     def action_switch(self, step: int) -> None:
@@ -320,6 +331,46 @@ class TeamScreen(MasteryScreen):
 
     def on_team_screen_sync_failed(self, message: SyncFailed) -> None:
         self.notify(message.error, title="Sync failed", severity="error", markup=False)
+
+    def _is_steward(self) -> bool:
+        team = self._teams[self._index] if self._teams else None
+        if team is None or team.config is None:
+            return False
+        me = self.col.team.identity().public.signing_key
+        return any(s.identity.signing_key == me for s in team.config.stewards)
+
+    def action_aggregate(self) -> None:
+        if not isinstance(self.report, RoundsReport):
+            return
+        self.notify("Summing closed rounds…")
+        self._aggregate(self.col.db.path, self.report.team)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="team-aggregate")
+    def _aggregate(self, db_path: Path, team_id: str) -> None:
+        """As a steward: sum every closed round not yet summed, on a connection of its own."""
+        try:
+            with Collection.open_path(db_path) as col:
+                outcomes = col.team.aggregate(team_id, now=self.now())
+        except (MasteryError, OSError) as exc:
+            self.post_message(self.Aggregated([str(exc)], True))
+            return
+        lines = [
+            f"{o.round}: {o.status}"
+            + (f" ({o.members} members)" if o.members else "")
+            + (f": {o.detail}" if o.detail else "")
+            for o in outcomes
+        ] or ["Nothing to sum: every closed round is already summed by you."]
+        failed = any(o.status not in ("published", "suppressed") for o in outcomes)
+        self.post_message(self.Aggregated(lines, failed))
+
+    def on_team_screen_aggregated(self, message: Aggregated) -> None:
+        self.notify(
+            "\n".join(message.lines),
+            title="Not summed" if message.error else "Rounds summed",
+            severity="error" if message.error else "information",
+            markup=False,
+        )
+        self.action_refresh()
 
     def action_export(self) -> None:
         from mastery.tui.dialogs.file_action import FileActionScreen
