@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -286,47 +286,71 @@ def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
     return statistics.median(timings), max(peaks, default=0) / 1024
 
 
-def _team_of_1000(folder: Path) -> tuple[Path, Collection]:
-    """A team folder with the bundled decks and 1,000 synthetic member records, and one member
-    profile that joined it (with the decks pulled and some reviews)."""
-    from mastery.team import dump_record, init_team, load_team, member_record
+def _team_of_1000(folder: Path) -> tuple[Path, Collection, Collection]:
+    """A team folder with the bundled decks, two stewards and 1,000 members on the roster, each
+    with a sealed contribution to last week's round (random 0/1 vectors within the layout's
+    bound), and one member profile that joined, pulled the decks and answered 50 cards."""
+    from mastery.identity import Identity
+    from mastery.team import init_team, load_team
+    from mastery.team.config import change_stewards
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.layout import deck_cards, layout_of
+    from mastery.team.roster import entry_name, roster_entry
+    from mastery.team.store import FolderStore
+    from mastery.team.wire import round_of
 
     team = folder / "team"
-    config = init_team(team, name="Bench", today=NOW.date())
+    steward = Collection.open_path(folder / "steward.db")
+    steward.set_setting("timezone", "UTC")
+    init_team(team, name="Bench", today=NOW.date(), steward=Identity.of(steward).public)
     col = Collection.open_path(folder / "member.db")
     col.set_setting("timezone", "UTC")
+    change_stewards(team, add=("Member", Identity.of(col).public))
+    steward.team.join(team, sync=True)
     col.team.join(team, sync=True)
     col.team.pull(now=NOW)
-    for card in col.deck_cards(config.decks[0])[:50]:
+    config = load_team(team)
+    for card in col.deck_cards(f"{config.id}/{config.decks[0]}")[:50]:
         col.answer(card.id, 3, now=NOW)
-    template = member_record(col, load_team(team), "x", now=NOW)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    store = FolderStore(team)
+    last_week = round_of(NOW.date() - timedelta(days=7))
     rng = random.Random(7)
     for n in range(1000):
-        record = json.loads(json.dumps(template))
-        record["pseudonym"] = f"{n:064x}"
-        record["daily"] = {
-            f"2026-{m:02d}-{d:02d}": rng.randint(0, 80) for m in range(5, 11) for d in range(1, 29)
-        }
-        record["streaks"] = {"review": rng.randint(0, 200), "journal": rng.randint(0, 40)}
-        (team / "summary" / f"{n:064x}.json").write_text(dump_record(record), encoding="utf-8")
-    return team, col
+        member = Identity.generate()
+        store.put_member(entry_name(member.public), roster_entry(member, config.id, NOW.date()))
+        vector = [0] * layout.size
+        for i in rng.sample(range(layout.size), min(layout.bound, layout.size)):
+            vector[i] = 1
+        data = seal_contribution(member, config, layout, last_week, vector, now=NOW)
+        store.put_contribution(last_week, f"{n:032x}", data)
+    return team, col, steward
 
 
-def bench_team(folder: Path) -> tuple[float, float]:
-    """Sync into a summary of 1,000 members; report over 1,000 members (best of 3 each)."""
-    team, col = _team_of_1000(folder)
+def bench_team(folder: Path) -> tuple[float, float, float]:
+    """A member's sync into a team of 1,000 (best of 3); both stewards summing the 1,000
+    contributions of a round (once: a steward publishes a round once); the report."""
+    team, col, steward = _team_of_1000(folder)
     syncs, reports = [], []
     for _ in range(3):
         t = time.perf_counter()
         col.team.sync(now=NOW)
         syncs.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    for who in (steward, col):
+        outcomes = who.team.aggregate(now=NOW)
+        if not outcomes or any(o.members < 1000 for o in outcomes):
+            raise SystemExit(f"team aggregate did not sum 1,000 members: {outcomes}")
+    aggregate_s = time.perf_counter() - t
+    for _ in range(3):
         t = time.perf_counter()
         report = col.team.report(now=NOW)
         reports.append(time.perf_counter() - t)
-        if report.problems or report.members != 1001:  # time the work, not 1,000 refusals
+        if report.problems or report.latest is None:  # type: ignore[union-attr]
             raise SystemExit(f"team report skipped files: {report.problems[:1]}")
     col.close()
-    return min(syncs), min(reports)
+    steward.close()
+    return min(syncs), aggregate_s, min(reports)
 
 
 def bench_optimize(folder: Path) -> tuple[float, float, float, float]:
@@ -394,8 +418,9 @@ def main() -> None:
             results["optimize_log_loss_fitted"] = round(fitted_ll, 4)
             results["optimize_log_loss_true_weights"] = round(true_ll, 4)
         if want("team"):
-            sync_s, report_s = bench_team(folder)
+            sync_s, aggregate_s, report_s = bench_team(folder)
             results["team_sync_1000_s"] = round(sync_s, 3)
+            results["team_aggregate_1000_s"] = round(aggregate_s, 3)
             results["team_report_1000_s"] = round(report_s, 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)

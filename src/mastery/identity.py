@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -108,15 +109,18 @@ def _key(value: str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+@functools.lru_cache(maxsize=65_536)
 def _signing_key(value: str) -> str:
     """An Ed25519 verify key must be a point of the main group: an all-zero or small-order
-    key would accept signatures nobody made."""
+    key would accept signatures nobody made. Cached (a pure function of the text): a steward
+    meets each member's key on the roster and again in every share it opens."""
     value = _key(value)
     if not nacl.bindings.crypto_core_ed25519_is_valid_point(base64.b64decode(value)):
         raise ValueError("is not a valid Ed25519 public key")
     return value
 
 
+@functools.lru_cache(maxsize=65_536)
 def _encryption_key(value: str) -> str:
     """An X25519 public key that can receive files: the all-zero key and the other
     small-order points (u = 1, order 8, ...) would seal to nobody, and libsodium refuses to
@@ -174,11 +178,11 @@ class PublicIdentity(BaseModel):
         """The one-line form: easy to paste into a message, parsed back by `parse`."""
         return f"{TEXT_PREFIX}{self.signing_key}:{self.encryption_key}"
 
-    @property
+    @functools.cached_property
     def signing_bytes(self) -> bytes:
         return base64.b64decode(self.signing_key)
 
-    @property
+    @functools.cached_property
     def encryption_bytes(self) -> bytes:
         return base64.b64decode(self.encryption_key)
 

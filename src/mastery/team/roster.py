@@ -85,9 +85,9 @@ class Roster:
 def _member(data: bytes, team_id: str) -> PublicIdentity:
     wrapper = parse(SignedFile, data)
     signed = base64.b64decode(wrapper.signed)
-    claimed = parse(RosterPayload, claimed_message(signed))
-    identity = PublicIdentity.parse(claimed.identity, source="roster entry")
-    payload = parse(RosterPayload, verify(signed, identity, source="roster entry"))
+    payload = parse(RosterPayload, claimed_message(signed))
+    identity = PublicIdentity.parse(payload.identity, source="roster entry")
+    verify(signed, identity, source="roster entry")  # the very bytes `payload` was read from
     if payload.team != team_id:
         raise WireProblem(f"an entry of team {payload.team!r}, not of this team")
     return identity
