@@ -218,7 +218,10 @@ class Team:
         store = self.store(config)
         removed = self._remove_legacy_record(config)
         for round_id, name in self._contributions(config.id).items():
-            removed = store.remove_contribution(round_id, name) or removed
+            # A round a steward has summed keeps the file: the other stewards must sum exactly
+            # the same contributions, and would wait for this one for ever.
+            if not store.partials(round_id)[0]:
+                removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:
             joined.pop(config.id, None)
@@ -334,7 +337,20 @@ class Team:
             published,
             now=now,
             today=self.col.clock.day_of(now),
+            recall=lambda round_id: self._partial(config.id, round_id),
+            remember=lambda round_id, data: self._keep_partial(config.id, round_id, data),
         )
+
+    def _partial(self, team_id: str, round_id: str) -> bytes | None:
+        """The partial sum this profile published for a round, as kept in the profile."""
+        kept = self.col.meta(f"team_partial/{team_id}/{round_id}")
+        return kept.encode("utf-8") if isinstance(kept, str) else None
+
+    def _keep_partial(self, team_id: str, round_id: str, data: bytes) -> bytes:
+        """Keep a partial sum before publishing it; returns the one kept (race-free: of two
+        processes summing the same round, both publish the first one's noise, never two)."""
+        kept = self.col.meta_once(f"team_partial/{team_id}/{round_id}", data.decode("utf-8"))
+        return str(kept).encode("utf-8")
 
     def report(
         self, ref: str | None = None, *, now: datetime | None = None
