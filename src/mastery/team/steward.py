@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -30,6 +30,7 @@ from mastery.identity import (
     Identity,
     IdentityFormatError,
     SealedFileError,
+    claimed_message,
 )
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
@@ -42,6 +43,7 @@ from mastery.team.wire import (
     ContributionFile,
     PartialPayload,
     SharePayload,
+    SignedFile,
     WireProblem,
     decode_vector,
     dumps,
@@ -95,9 +97,17 @@ def aggregate(
     *,
     now: datetime,
     today: date,
+    recall: Callable[[str], bytes | None] = lambda round_id: None,
+    remember: Callable[[str, bytes], bytes] = lambda round_id, data: data,
 ) -> list[RoundOutcome]:
     """Sum every closed round this steward has not published; `published` holds the rounds'
-    verified partial sums (`report.read_partials`)."""
+    verified partial sums (`report.read_partials`).
+
+    The folder cannot be trusted to say what this steward published: anyone can delete its
+    partial sum, and a second, freshly noised sum would let readers of git history average
+    the noise away. So the caller keeps each partial sum in the profile: `remember` stores a
+    new one once and returns what is stored (another process may have stored its own first),
+    `recall` gives it back, and a partial sum missing from the folder is put back as it was."""
     if not any(s.identity.signing_key == identity.public.signing_key for s in config.stewards):
         raise TeamError(
             config.folder / "team.toml",
@@ -111,10 +121,36 @@ def aggregate(
         partials = published.get(round_id, [])
         if any(p.steward == me for p in partials):
             continue
-        outcomes.append(
-            _aggregate_round(identity, store, config, layout, roster, round_id, partials, now)
-        )
+        try:
+            kept = recall(round_id)
+            if kept is not None:
+                outcomes.append(_put_back(identity, store, round_id, kept))
+                continue
+            outcomes.append(
+                _aggregate_round(
+                    identity, store, config, layout, roster, round_id, partials, now, remember
+                )
+            )
+        except TeamError as exc:  # one round's file in the way must not stop the others
+            outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
     return outcomes
+
+
+def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) -> RoundOutcome:
+    """Publish again the very partial sum this steward published before (it went missing)."""
+    try:
+        members = parse(
+            PartialPayload, claimed_message(base64.b64decode(parse(SignedFile, data).signed))
+        ).n
+    except (WireProblem, SealedFileError, binascii.Error):
+        members = 0
+    store.put_partial(round_id, entry_name(identity.public), data)
+    return RoundOutcome(
+        round_id,
+        "published",
+        members,
+        "your partial sum was missing from the folder: the one you published is back",
+    )
 
 
 def _open_shares(
@@ -196,6 +232,7 @@ def _aggregate_round(
     round_id: str,
     partials: list[PartialPayload],
     now: datetime,
+    remember: Callable[[str, bytes], bytes],
 ) -> RoundOutcome:
     outcome = RoundOutcome(round_id, "published")
     shares = _open_shares(identity, store, config, layout, roster, round_id, now, outcome)
@@ -250,7 +287,8 @@ def _aggregate_round(
         "sigma": scale,
         "created_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
-    store.put_partial(round_id, entry_name(identity.public), sign_partial(identity, payload))
+    data = remember(round_id, sign_partial(identity, payload))
+    store.put_partial(round_id, entry_name(identity.public), data)
     return outcome
 
 
