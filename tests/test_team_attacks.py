@@ -497,3 +497,69 @@ def test_colluding_teammates_cannot_tell_whether_one_member_studied(
             trials += 1
             shutil.rmtree(copy)
     assert right / trials < 0.65, f"the teammates guessed right {right} times of {trials}"
+
+
+# ----------------------------------------------------------------------------- team.toml
+def _replace_stewards(folder: Path, *keys: Identity) -> None:
+    """What any member with write access can do to team.toml: name keys of their own."""
+    text = (folder / "team.toml").read_text(encoding="utf-8")
+    text = text[: text.index("[[stewards]]")] + "".join(
+        f'[[stewards]]\nname = "S{n}"\nidentity = "{k.public.to_text()}"\n\n'
+        for n, k in enumerate(keys)
+    )
+    (folder / "team.toml").write_text(text, encoding="utf-8")
+
+
+def test_a_member_who_rewrites_the_stewards_never_receives_a_contribution(
+    crew: Crew, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A teammate replaces both stewards in team.toml with two keys of their own: every
+    member's next sync used to seal both shares to the attacker, who added them up and read
+    each member's contribution exactly. A member's sync now seals only for the stewards it
+    joined with; a change is refused in one line until the member accepts it (`team join`)."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    victim = crew["members"][0]  # type: ignore[index]
+    study(victim, [0, 2])
+    victim.team.sync(now=NOW)
+    before = sorted(folder.rglob("contributions/*.json"))
+    mallory = [Identity.generate(), Identity.generate()]
+    _replace_stewards(folder, *mallory)
+    with pytest.raises(Exception, match="stewards changed") as refused:
+        victim.team.sync(now=NOW + timedelta(hours=1))
+    assert "\n" not in str(refused.value) and "team join" in str(refused.value)
+    assert sorted(folder.rglob("contributions/*.json")) == before  # nothing sent, nothing lost
+    # the attacker can open nothing the victim ever wrote
+    for path in before:
+        for box in json.loads(path.read_text())["shares"]:
+            for key in mallory:
+                with pytest.raises(Exception, match="another identity"):
+                    key.open(base64.b64decode(box))
+    # the CLI says so in one line, exit 2
+    victim.close()
+    code, _, err = _cli(capsys, "m0", "sync")
+    assert code == 2 and err.count("\n") == 1 and "stewards changed" in err
+    # a member who trusts the change (fingerprints compared) accepts it by joining again
+    code, _, _ = _cli(capsys, "m0", "join", str(folder))
+    assert code == 0
+    code, _, err = _cli(capsys, "m0", "sync")
+    assert code == 0, err
+
+
+def test_a_member_who_raises_rho_never_makes_a_steward_add_less_noise(crew: Crew) -> None:
+    """A teammate sets `rho = 100` (and `k = 2`) in team.toml: stewards used to add the
+    little noise that asks for without a word, and members' figures came out nearly exact."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    path = folder / "team.toml"
+    text = path.read_text(encoding="utf-8").replace("k = 3", "k = 2")
+    path.write_text(text.replace("[[goals]]", "[privacy]\nrho = 100.0\n\n[[goals]]", 1))
+    assert load_team(folder).rho == 100.0
+    steward = crew["stewards"][0]  # type: ignore[index]
+    with pytest.raises(Exception, match="rho") as refused:
+        steward.team.aggregate(now=CLOSED)
+    assert "\n" not in str(refused.value)
+    assert not list(folder.rglob("partials/*.json"))
+    with pytest.raises(Exception, match="rho"):
+        crew["members"][0].team.sync(now=NOW)  # type: ignore[index]

@@ -110,8 +110,54 @@ class Team:
                 "folder": str(config.folder),
                 "name": config.name,
                 "sync": bool(sync or before.get("sync")),
+                "terms": _terms(config),  # joining (again) accepts team.toml's stewards and noise
             }
         return config
+
+    def accept(self, ref: str | None = None) -> TeamConfig:
+        """Accept team.toml's stewards and privacy as they are now (after `steward add`)."""
+        config = self.get(ref)
+        with self._changing() as joined:
+            self._joined_entry(joined, config.id)["terms"] = _terms(config)
+        return config
+
+    def _check_terms(self, config: TeamConfig) -> None:
+        """Refuse to seal or sum under terms weaker than those this profile joined with.
+
+        Every member can write team.toml: one who names two keys of their own as stewards
+        receives every share of every member's next sync and adds them up; one who raises
+        rho makes the stewards add almost no noise. So a profile keeps the stewards, rho and
+        k it joined with, and a change stops sync and aggregate until the person accepts it
+        (`mastery team join` again, after comparing the new stewards' fingerprints)."""
+        current = _terms(config)
+        pinned = self._joined().get(config.id, {}).get("terms")
+        if not isinstance(pinned, dict):  # joined before terms were kept: trust on first use
+            with self._changing() as joined:
+                self._joined_entry(joined, config.id)["terms"] = current
+            return
+        changes = []
+        if pinned.get("stewards") != current["stewards"]:
+            stored = pinned.get("stewards")
+            known: builtins.list[Any] = stored if isinstance(stored, builtins.list) else []
+            new = [
+                s.identity.fingerprint for s in config.stewards if s.identity.to_text() not in known
+            ]
+            changes.append(
+                "its stewards changed"
+                + (f" (new: {', '.join(new)})" if new else " (some were removed)")
+            )
+        rho, k = pinned.get("rho"), pinned.get("k")
+        if not isinstance(rho, (int, float)) or config.rho > rho:
+            changes.append(f"rho was raised to {config.rho:g} (less noise) from {rho}")
+        if not isinstance(k, int) or config.k < k:
+            changes.append(f"k was lowered to {config.k} from {k}")
+        if changes:
+            raise TeamError(
+                config.folder / "team.toml",
+                f"{'; '.join(changes)} since you joined: nothing was sealed or summed. If you "
+                "trust the change (compare each new steward's fingerprint with them), accept it "
+                f"with `mastery team join {config.folder}`",
+            )
 
     def _enrol(self, config: TeamConfig) -> None:
         """Put this profile's signed entry on the team's roster (the same file each time)."""
@@ -289,6 +335,7 @@ class Team:
                 f"sync is off for team {config.id}: nothing is shared until you opt in with "
                 f"`mastery team sync {config.id} --enable`"
             )
+        self._check_terms(config)
         now = now or self.col.now()
         today = self.col.clock.day_of(now)
         store, layout, identity = self.store(config), self.layout(config), self.identity()
@@ -325,6 +372,7 @@ class Team:
         from mastery.team.steward import aggregate
 
         config = self.get(ref)
+        self._check_terms(config)
         now = now or self.col.now()
         store = self.store(config)
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
@@ -359,6 +407,15 @@ class Team:
         yet but still has plaintext records of the first design, from those."""
         config = self.get(ref)
         return team_report(config, self.store(config), now=now or self.col.now())
+
+
+def _terms(config: TeamConfig) -> dict[str, Any]:
+    """What a member agrees to by joining: who may open its shares, and how much noise."""
+    return {
+        "stewards": sorted(s.identity.to_text() for s in config.stewards),
+        "rho": config.rho,
+        "k": config.k,
+    }
 
 
 def team_report(
