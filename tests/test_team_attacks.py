@@ -94,7 +94,8 @@ def _hostile_files(folder: Path, outside: Path) -> None:
             '{"format": 1, "version": "1", "signed": [], "shares": {}, "team": null}'
         )
         (where / f"binary{n}.json").write_bytes(b"\xff\xfe\x00garbage\x80")
-        (where / f"huge{n}.json").write_bytes(b" " * (70 * 1024 * 1024))
+        with (where / f"huge{n}.json").open("wb") as huge:  # sparse: over every size limit
+            huge.truncate(70 * 1024 * 1024)
         (where / f"dir{n}.json").mkdir()
         os.mkfifo(where / f"fifo{n}.json")
         (where / f"out{n}.json").symlink_to(outside / "secret.json")
@@ -563,3 +564,33 @@ def test_a_member_who_raises_rho_never_makes_a_steward_add_less_noise(crew: Crew
     assert not list(folder.rglob("partials/*.json"))
     with pytest.raises(Exception, match="rho"):
         crew["members"][0].team.sync(now=NOW)  # type: ignore[index]
+
+
+# ----------------------------------------------------------------------------- the Team screen
+async def test_the_team_screen_survives_hostile_files_and_refuses_a_changed_team_toml(
+    mastery_home: Path, tmp_path: Path
+) -> None:
+    """The TUI's Team screen reads the same folder: hostile files, a round named like a week
+    that does not exist and a garbage partial sum give a report, not a crash; syncing after
+    someone replaced the stewards is one error notification, and nothing is written."""
+    from test_tui_helpers import SIZE, make_app
+    from test_tui_team import open_team, summed_team
+
+    folder = summed_team(mastery_home, tmp_path, members=3)
+    _hostile_files(folder, tmp_path / "outside")
+    col = open_profile(mastery_home, "m0")
+    app = make_app(col, now=CLOSED)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_team(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rounds = str(screen.query_one("#team-rounds").render())
+        assert LAST_WEEK in rounds and "2026-W99" not in rounds
+        before = sorted(folder.rglob("contributions/*.json"))
+        _replace_stewards(folder, Identity.generate(), Identity.generate())
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = app.notes  # type: ignore[attr-defined]
+        assert any(sev == "error" and "stewards changed" in m for sev, m in notes), notes
+        assert sorted(folder.rglob("contributions/*.json")) == before
