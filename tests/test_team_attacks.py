@@ -365,6 +365,13 @@ def test_the_stated_95_percent_interval_holds_for_the_noise_actually_added(crew:
         ["aggregate", "no-such-team"],
         ["sync", "no-such-team"],
         ["leave", "no-such-team"],
+        ["init", "/dev/null"],
+        ["init", "/proc/no-such-dir/x"],
+        ["init", "{folder}"],  # a team is already there
+        ["init", "{folder}/../new", "--id", "../../etc"],
+        ["init", "{folder}/../new2", "--id", "UPPER CASE"],
+        ["join", "{folder}/team.toml"],
+        ["join", "{folder}/decks"],
     ],
 )
 def test_hostile_command_lines_are_one_line_and_exit_2(
@@ -373,7 +380,7 @@ def test_hostile_command_lines_are_one_line_and_exit_2(
     folder: Path = crew["folder"]  # type: ignore[assignment]
     before = (folder / "team.toml").read_bytes()
     _close(crew)
-    code, _, err = _cli(capsys, "s0", *args)
+    code, _, err = _cli(capsys, "s0", *(a.replace("{folder}", str(folder)) for a in args))
     assert code == 2 and err.startswith("mastery: error: ") and err.count("\n") == 1, err
     assert (folder / "team.toml").read_bytes() == before
 
