@@ -226,20 +226,24 @@ def test_a_file_at_a_stewards_partial_path_cannot_block_the_round(crew: Crew) ->
 
 
 # ----------------------------------------------------------------------------- malicious members
-def _split_brain_contribution(member: Collection, folder: Path) -> bytes:
+def _split_brain_contribution(
+    member: Collection, folder: Path, ids: list[str] | None = None
+) -> bytes:
     """A contribution whose shares name a different contribution id for each steward: each
-    steward opens a valid, signed share, but no two agree on what they summed."""
+    steward opens a valid, signed share, but no two agree on what they summed (or, given
+    `ids`, the ids the attacker chose, one per steward)."""
     config, layout = _layout(folder)
     identity = Identity.of(member)
     vector = member_vector(member, config, layout, ROUND, now=NOW)
+    ids = ids or [secrets.token_hex(16) for _ in config.stewards]
     sealed = []
-    for steward, share in zip(config.stewards, split(vector, 2), strict=True):
+    for steward, share, cid in zip(config.stewards, split(vector, 2), ids, strict=True):
         payload = {
             "format": SHARE_FORMAT,
             "version": 1,
             "team": config.id,
             "round": ROUND,
-            "contribution": secrets.token_hex(16),  # a new id per steward
+            "contribution": cid,
             "layout": layout.digest,
             "created_at": (NOW + timedelta(minutes=5)).astimezone(UTC).isoformat(),
             "length": len(share),
@@ -278,6 +282,38 @@ def test_one_member_cannot_stall_a_round_forever(crew: Crew) -> None:
     for hours in (1, 24, 24 * 30):
         second.team.aggregate(now=CLOSED + timedelta(hours=hours))
     assert _report(first).latest.round == ROUND  # type: ignore[union-attr]
+
+
+def test_a_member_cannot_pass_its_share_off_as_anothers_contribution(crew: Crew) -> None:
+    """The first steward's partial sum lists contribution ids in clear. A member who did not
+    contribute to the round seals, for the second steward, a share under another member's
+    listed id: the second steward used to sum that share in place of the victim's, and the
+    report showed figures of shares that do not add up (random numbers modulo 2**64)."""
+    from mastery.team.report import read_partials
+    from mastery.team.store import FolderStore
+
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    attacker = crew["members"][0]  # type: ignore[index]
+    for name in attacker.team._contributions("crew").values():  # noqa: SLF001
+        (folder / "rounds" / ROUND / "contributions" / f"{name}.json").unlink(missing_ok=True)
+    first, second = crew["stewards"]  # type: ignore[misc]
+    first.team.aggregate(now=CLOSED)
+    config = load_team(folder)
+    listed = read_partials(FolderStore(folder), config, ROUND)[0][0].contributions
+    assert len(listed) == 4
+    victim_id = listed[0]
+    forged = _split_brain_contribution(attacker, folder, [secrets.token_hex(16), victim_id])
+    (folder / "rounds" / ROUND / "contributions" / f"{'f' * 32}.json").write_bytes(forged)
+    second.team.aggregate(now=CLOSED)
+    figures = next(r for r in _report(first).rounds if r.round == ROUND)
+    if figures.shown:  # shown only with every share the first steward summed
+        assert all(abs(e.value - 4) <= e.margin + 1 for e in figures.days[5:6])  # type: ignore[operator]
+        assert figures.members == 4
+        monday = [e.value for e in figures.days[:5]]
+        assert all(abs(v) <= figures.days[0].margin + 1 for v in monday), monday  # type: ignore[arg-type]
 
 
 def test_leaving_keeps_contributions_a_steward_already_summed(crew: Crew) -> None:

@@ -169,6 +169,7 @@ def _open_shares(
         outcome.ignore("unreadable file")
     mine = SEALED_MAGIC + identity.public.encryption_bytes
     shares: dict[str, _Share] = {}
+    contested: set[str] = set()
     for entry in entries:
         where = f"{store.where}/rounds/{round_id}/contributions/{entry.name}.json"
         try:
@@ -205,9 +206,17 @@ def _open_shares(
         except WireProblem:
             outcome.ignore("damaged, forged or not a contribution")
             continue
+        known = shares.get(payload.contribution)
+        if known is not None and known.signer != opened.sender.signing_key:
+            # Ids are public once a steward lists them: a member who seals its own share under
+            # another's id must not have it summed in the victim's place (by file order).
+            contested.add(payload.contribution)
         shares[payload.contribution] = _Share(
             opened.sender.signing_key, payload.created_at, payload.contribution, vector
         )
+    for contested_id in contested:
+        del shares[contested_id]
+        outcome.ignore("one contribution id claimed by two members")
     return shares
 
 
