@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,11 +342,12 @@ class Team:
         """The team's report: from the stewards' partial sums; while the team has no round
         yet but still has plaintext records of the first design, from those."""
         config = self.get(ref)
-        return team_report(config, self.store(config), now=now or self.col.now())
+        now = now or self.col.now()
+        return team_report(config, self.store(config), now=now, today=self.col.clock.day_of(now))
 
 
 def team_report(
-    config: TeamConfig, store: TeamStore, *, now: datetime
+    config: TeamConfig, store: TeamStore, *, now: datetime, today: date | None = None
 ) -> RoundsReport | TeamReport:
     """See `Team.report`; a function so that the TUI's worker can call it with a config."""
     from mastery.team.report import build_rounds_report
@@ -357,7 +358,7 @@ def team_report(
         return build_report(config, now=now)
     roster = read_roster(store, config.id)
     return build_rounds_report(
-        store, config, len(roster), today=now.date(), problems=list(roster.problems)
+        store, config, len(roster), today=today or now.date(), problems=list(roster.problems)
     )
 
 
