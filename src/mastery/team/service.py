@@ -330,7 +330,7 @@ class Team:
             store,
             config,
             self.layout(config),
-            read_roster(store, config.id),
+            read_roster(store, config.id, verify=False),  # each share's signature does it
             published,
             now=now,
             today=self.col.clock.day_of(now),

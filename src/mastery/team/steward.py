@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -35,7 +37,7 @@ from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
 from mastery.team.roster import Roster, entry_name
-from mastery.team.store import TeamStore
+from mastery.team.store import Entry, TeamStore
 from mastery.team.wire import (
     MODULUS,
     PARTIAL_FORMAT,
@@ -127,52 +129,71 @@ def _open_shares(
     now: datetime,
     outcome: RoundOutcome,
 ) -> dict[str, _Share]:
-    """The shares sealed to this steward that pass every check, by contribution id."""
+    """The shares sealed to this steward that pass every check, by contribution id.
+
+    Opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
+    verifying use every core; the checks stay in one place (`_open_one`)."""
     entries, problems = store.contributions(round_id)
     for _ in problems:
         outcome.ignore("unreadable file")
     mine = SEALED_MAGIC + identity.public.encryption_bytes
-    shares: dict[str, _Share] = {}
-    for entry in entries:
+
+    def open_one(entry: Entry) -> _Share | str:
         where = f"{store.where}/rounds/{round_id}/contributions/{entry.name}.json"
-        try:
-            contribution = parse(ContributionFile, entry.data)
-            if contribution.team != config.id or contribution.round != round_id:
-                raise WireProblem("filed under another team or round")
-            if len(contribution.shares) != len(config.stewards):
-                outcome.ignore("sealed for another set of stewards")
-                continue
-            boxes = [base64.b64decode(s) for s in contribution.shares]
-            box = next((b for b in boxes if b.startswith(mine)), None)
-            if box is None:
-                outcome.ignore("no share for this steward")
-                continue
-            opened = identity.open(box, source=where)
-            payload = parse(SharePayload, opened.payload)
-        except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
-            outcome.ignore("damaged, forged or not a contribution")
-            continue
-        if opened.sender not in roster:
-            outcome.ignore("signed by a key that is not on the roster")
-            continue
-        if payload.team != config.id or payload.round != round_id:
-            outcome.ignore("sealed for another team or round")
-            continue
-        if payload.layout != layout.digest or payload.length != layout.size:
-            outcome.ignore("made for other decks or goals (the member syncs again)")
-            continue
-        if payload.created_at > now + SKEW:
-            outcome.ignore("dated in the future")
-            continue
-        try:
-            vector = decode_vector(payload.share, layout.size)
-        except WireProblem:
-            outcome.ignore("damaged, forged or not a contribution")
-            continue
-        shares[payload.contribution] = _Share(
-            opened.sender.signing_key, payload.created_at, payload.contribution, vector
-        )
+        return _open_one(identity, mine, entry.data, where, config, layout, roster, round_id, now)
+
+    shares: dict[str, _Share] = {}
+    workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(open_one, entries, chunksize=64):
+            if isinstance(result, str):
+                outcome.ignore(result)
+            else:
+                shares[result.contribution] = result
     return shares
+
+
+def _open_one(
+    identity: Identity,
+    mine: bytes,
+    data: bytes,
+    where: str,
+    config: TeamConfig,
+    layout: Layout,
+    roster: Roster,
+    round_id: str,
+    now: datetime,
+) -> _Share | str:
+    """One contribution file: the share sealed to this steward, or why it does not count."""
+    try:
+        contribution = parse(ContributionFile, data)
+        if contribution.team != config.id or contribution.round != round_id:
+            raise WireProblem("filed under another team or round")
+        if len(contribution.shares) != len(config.stewards):
+            return "sealed for another set of stewards"
+        box = next(
+            (b for b in (base64.b64decode(s) for s in contribution.shares) if b.startswith(mine)),
+            None,
+        )
+        if box is None:
+            return "no share for this steward"
+        opened = identity.open(box, source=where)
+        payload = parse(SharePayload, opened.payload)
+    except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
+        return "damaged, forged or not a contribution"
+    if opened.sender not in roster:
+        return "signed by a key that is not on the roster"
+    if payload.team != config.id or payload.round != round_id:
+        return "sealed for another team or round"
+    if payload.layout != layout.digest or payload.length != layout.size:
+        return "made for other decks or goals (the member syncs again)"
+    if payload.created_at > now + SKEW:
+        return "dated in the future"
+    try:
+        vector = decode_vector(payload.share, layout.size)
+    except WireProblem:
+        return "damaged, forged or not a contribution"
+    return _Share(opened.sender.signing_key, payload.created_at, payload.contribution, vector)
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
