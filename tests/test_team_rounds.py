@@ -478,3 +478,19 @@ def test_cli_sync_aggregate_report(crew: dict[str, object], capsys, mastery_home
     code = main(["--no-bundled-decks", "--profile", "m0", "team", "aggregate"])
     err = capsys.readouterr().err
     assert code == 2 and "not a steward" in err and err[-1] == "\n" and err.count("\n") == 1
+
+
+def test_leaving_keeps_contributions_a_steward_has_already_summed(crew: dict[str, object]) -> None:
+    """Removing them would leave the other steward unable to sum the same members."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    _sync_all(crew)
+    first = crew["stewards"][0]  # type: ignore[index]
+    first.team.aggregate(now=CLOSED)
+    member = crew["members"][0]  # type: ignore[index]
+    mine = member.team._contributions("crew")
+    member.team.leave("crew")
+    for round_id, name in mine.items():
+        assert (folder / "rounds" / round_id / "contributions" / f"{name}.json").exists()
+    outcomes = crew["stewards"][1].team.aggregate(now=CLOSED)  # type: ignore[index]
+    assert all(o.status == "published" and o.members == 5 for o in outcomes)
+    assert _report(first).latest is not None

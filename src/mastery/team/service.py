@@ -218,7 +218,10 @@ class Team:
         store = self.store(config)
         removed = self._remove_legacy_record(config)
         for round_id, name in self._contributions(config.id).items():
-            removed = store.remove_contribution(round_id, name) or removed
+            # A round a steward has summed keeps its files: the other stewards sum the same
+            # contributions, and the figures published are sums that include this one anyway.
+            if not store.partials(round_id)[0]:
+                removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:
             joined.pop(config.id, None)
