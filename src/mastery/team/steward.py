@@ -8,7 +8,9 @@ For a round it:
    layout, and is not dated in the future: made-up files and files of non-members never count;
 3. keeps one contribution per member (the newest by its own time, then by id), or, when
    another steward already published, exactly the contributions that steward summed, so that
-   all partial sums cover the same members (otherwise their sum would be meaningless);
+   all partial sums cover the same members (otherwise their sum would be meaningless); then
+   the roster is the one the first steward read (a member who left since still counts in the
+   round they contributed to), each share still verified under its member's key;
 4. with fewer than k members publishes only the count (the round is suppressed); otherwise
    adds the shares modulo 2**64, adds noise drawn by OpenDP (`noise.py`) and publishes the
    signed partial sum.
@@ -98,6 +100,7 @@ class _Share:
     created_at: datetime
     contribution: str
     vector: list[int]
+    on_roster: bool
 
 
 def aggregate(
@@ -178,8 +181,6 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
         payload = parse(SharePayload, opened.payload)
     except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
         return "damaged, forged or not a contribution"
-    if opened.sender not in r.roster:
-        return "signed by a key that is not on the roster"
     if payload.team != config.id or payload.round != round_id:
         return "sealed for another team or round"
     if payload.layout != layout.digest or payload.length != layout.size:
@@ -190,7 +191,13 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
         vector = decode_vector(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
-    return _Share(opened.sender.signing_key, payload.created_at, payload.contribution, vector)
+    return _Share(
+        opened.sender.signing_key,
+        payload.created_at,
+        payload.contribution,
+        vector,
+        opened.sender in r.roster,
+    )
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
@@ -232,7 +239,10 @@ def _aggregate_round(r: _Round, partials: list[PartialPayload]) -> RoundOutcome:
             outcome.detail = "another steward summed two contributions of one member"
             return outcome
     else:
-        chosen = _newest_per_member(shares.values())
+        for share in shares.values():
+            if not share.on_roster:
+                outcome.ignore("signed by a key that is not on the roster")
+        chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     outcome.members = len(chosen)
     sums: list[int] | None = None
     scale = noise_scale(layout.size, layout.sensitivity, config.rho)
