@@ -529,3 +529,30 @@ def test_outcome_label_shows_review_intervals_in_days() -> None:
     assert hard.scheduled_days == 1 and hard.interval == timedelta(hours=18)
     assert hard.label == "1d"
     assert outcomes[AGAIN].label == "10m"
+
+
+# ------------------------------------------------------------- the previous-interval rules
+def test_minimum_review_fuzz_interval_as_ankis_own_unit_test() -> None:
+    """rslib/src/scheduler/states/fuzz.rs,
+    `minimum_review_fuzz_interval_preserves_previous_only_within_range`."""
+    from mastery.scheduler import _minimum_review_fuzz_interval
+
+    assert _minimum_review_fuzz_interval(2.7269483, 4, 36500) == 4
+    assert _minimum_review_fuzz_interval(2.7269483, 5, 36500) == 0
+    assert _minimum_review_fuzz_interval(4.591988, 4, 36500) == 5
+
+
+@pytest.mark.parametrize("fuzz", [False, True])
+def test_a_passing_review_never_drops_below_the_previous_interval_within_fuzz(
+    fuzz: bool,
+) -> None:
+    """Issue 12's case: stability 3.36, given 4 days at its last review, answered again the
+    same day. Anki gives Hard/Good/Easy 4/5/6 (fuzz off); Mastery gave 3/4/6."""
+    scheduler = Scheduler(SchedulerConfig(enable_fuzz=fuzz), UTC_CLOCK)
+    memory = Memory(REVIEW, None, 3.36, 7.0, NOW + timedelta(days=4), NOW, 5, 0)
+    for seed in range(20 if fuzz else 1):
+        outcomes = scheduler.outcomes(memory, NOW, seed=seed)
+        days = [outcomes[r].scheduled_days for r in (HARD, GOOD, EASY)]
+        if not fuzz:
+            assert days == [4, 5, 6]
+        assert days[0] >= 4 and days[1] >= 5 and days[2] > days[1]

@@ -10,6 +10,9 @@ Anki's data and Anki's behaviour is what learners expect:
   there and use the same-day (short-term) formula instead of the forgetting curve.
 - Review-state cards are due at the start of a learner's day, N days from today; only
   learning and relearning steps are due at `now + step`.
+- A passing review never drops below the previous interval while that lies within the new
+  interval's fuzz range, and is at least previous + 1 when the interval grew (Anki's
+  `minimum_review_fuzz_interval`, with fuzz on or off).
 - Review intervals are strictly ordered (Hard >= 1 day, Good >= Hard + 1, Easy >= Good + 1),
   capped at `maximum_interval`, and fuzzed afterwards within the bounds that ordering and cap
   leave, as Anki's `with_review_fuzz` does (rslib/src/scheduler/states/{review,learning,
@@ -232,7 +235,7 @@ class Scheduler:
 
         fuzz = _fuzz_factor(seed) if self.config.enable_fuzz else None
         if memory.state == REVIEW:
-            plan = self._plan_review(raw, fuzz)
+            plan = self._plan_review(raw, fuzz, self._previous_interval(memory))
         elif memory.state == RELEARNING:
             plan = self._plan_steps(RELEARNING, self._relearn_secs, memory.step, raw, fuzz)
         else:
@@ -269,13 +272,27 @@ class Scheduler:
         )
         return self._fsrs.get_card_retrievability(card, _EPOCH + timedelta(days=elapsed_days))
 
-    def _plan_review(self, raw: list[float], fuzz: float | None) -> list[_Next]:
-        """A review card (review.rs): Again lapses into relearning, the others get intervals
-        from FSRS, each at least a day longer than the one before."""
+    def _previous_interval(self, memory: Memory) -> int:
+        """The interval the card was given at its last review, in learner's days (Anki's
+        `scheduled_days`): from the day of that review to the day it fell due."""
+        if memory.due is None or memory.last_review is None:
+            return 0
+        days = (self.clock.day_of(memory.due) - self.clock.day_of(memory.last_review)).days
+        return max(days, 0)
+
+    def _plan_review(self, raw: list[float], fuzz: float | None, previous: int) -> list[_Next]:
+        """A review card (review.rs `passing_fsrs_review_intervals`): Again lapses into
+        relearning; Hard, Good and Easy get intervals from FSRS, each at least a day longer than
+        the one before, and none below the previous interval while that lies within the
+        interval's fuzz range (nor below previous + 1 when the interval grew)."""
         max_ivl = self._max_ivl
-        hard = _review_days(raw[1], 1, max_ivl, fuzz)
-        good = _review_days(raw[2], hard + 1, max_ivl, fuzz)
-        easy = _review_days(raw[3], good + 1, max_ivl, fuzz)
+
+        def at_least(interval: float, floor: int) -> int:
+            return max(_minimum_review_fuzz_interval(interval, previous, max_ivl), floor)
+
+        hard = _review_days(raw[1], at_least(raw[1], 1), max_ivl, fuzz)
+        good = _review_days(raw[2], at_least(raw[2], hard + 1), max_ivl, fuzz)
+        easy = _review_days(raw[3], at_least(raw[3], good + 1), max_ivl, fuzz)
         if self._relearn_secs:
             again = _Next(RELEARNING, 0, self._relearn_secs[0], 0)
         else:
@@ -408,13 +425,34 @@ def _review_days(interval: float, minimum: int, maximum: int, fuzz: float | None
     minimum = min(max(minimum, 1), maximum)
     if fuzz is None:
         return min(max(_round(interval), minimum), maximum)
+    lower, upper = _constrained_fuzz_bounds(interval, minimum, maximum)
+    return math.floor(lower + fuzz * (1 + upper - lower))
+
+
+def _constrained_fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
+    """Anki's `constrained_fuzz_bounds`: the fuzz range of `interval` within [minimum,
+    maximum], at least two days wide when there is room (fuzz.rs)."""
+    minimum = min(minimum, maximum)
     interval = min(max(interval, minimum), maximum)
     delta = _fuzz_delta(interval)
     lower = min(max(_round(interval - delta), minimum), maximum)
     upper = min(max(_round(interval + delta), minimum), maximum)
     if upper == lower and 2 < upper < maximum:
         upper = lower + 1
-    return math.floor(lower + fuzz * (1 + upper - lower))
+    return lower, upper
+
+
+def _minimum_review_fuzz_interval(interval: float, previous: int, maximum: int) -> int:
+    """Anki's `minimum_review_fuzz_interval` (fuzz.rs), applied with fuzz on or off: an
+    interval that grew past the previous one is at least previous + 1; one that did not grow
+    but whose fuzz range still reaches the previous interval keeps at least that (fuzz must
+    not shorten it); one that shrank further (new weights, a lower retention) is free."""
+    _, upper = _constrained_fuzz_bounds(interval, 1, maximum)
+    if _round(interval) > previous:
+        return previous + 1
+    if previous <= upper:
+        return previous
+    return 0
 
 
 def _fuzz_delta(interval: float) -> float:

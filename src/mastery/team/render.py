@@ -20,12 +20,13 @@ NOISY = 0.5  # a share whose interval is wider than ±50% says nothing: it is no
 
 
 def share(e: Estimate) -> str:
-    """A share with its 95% interval: `62% ±9%`; `too noisy (±89%)` when the interval is
-    wider than the figure's range allows to read (a small team, or few members in a bucket)."""
+    """A share with its 95% interval: `62% ±9%`; no number when the interval is
+    wider than the figure's range allows to read (a small team, or few members in a bucket):
+    `noisy ±89%`."""
     if e.value is None:
         return "-"
     if e.margin > NOISY:
-        return f"too noisy (±{min(e.margin, 1.0):.0%})"
+        return f"noisy ±{min(e.margin, 1.0):.0%}"
     return f"{e.value:.0%} ±{e.margin:.0%}"
 
 

@@ -8,7 +8,9 @@ For a round it:
    layout, and is not dated in the future: made-up files and files of non-members never count;
 3. keeps one contribution per member (the newest by its own time, then by id), or, when
    another steward already published, exactly the contributions that steward summed, so that
-   all partial sums cover the same members (otherwise their sum would be meaningless);
+   all partial sums cover the same members (otherwise their sum would be meaningless); then
+   the roster is the one the first steward read (a member who left since still counts in the
+   round they contributed to), each share still verified under its member's key;
 4. with fewer than k members publishes only the count (the round is suppressed); otherwise
    adds the shares modulo 2**64, adds noise drawn by OpenDP (`noise.py`) and publishes the
    signed partial sum.
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -36,7 +40,7 @@ from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
 from mastery.team.roster import Roster, entry_name
-from mastery.team.store import TeamStore
+from mastery.team.store import Entry, TeamStore
 from mastery.team.wire import (
     MODULUS,
     PARTIAL_FORMAT,
@@ -80,11 +84,25 @@ class RoundOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class _Round:
+    """What summing one round needs: who sums, where, for which team, decks and members."""
+
+    identity: Identity
+    store: TeamStore
+    config: TeamConfig
+    layout: Layout
+    roster: Roster
+    round_id: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Share:
     signer: str
     created_at: datetime
     contribution: str
     vector: list[int]
+    on_roster: bool
 
 
 def aggregate(
@@ -128,7 +146,9 @@ def aggregate(
                 continue
             outcomes.append(
                 _aggregate_round(
-                    identity, store, config, layout, roster, round_id, partials, now, remember
+                    _Round(identity, store, config, layout, roster, round_id, now),
+                    partials,
+                    remember,
                 )
             )
         except TeamError as exc:  # one round's file in the way must not stop the others
@@ -139,9 +159,8 @@ def aggregate(
 def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) -> RoundOutcome:
     """Publish again the very partial sum this steward published before (it went missing)."""
     try:
-        members = parse(
-            PartialPayload, claimed_message(base64.b64decode(parse(SignedFile, data).signed))
-        ).n
+        signed = base64.b64decode(parse(SignedFile, data).signed)
+        members = parse(PartialPayload, claimed_message(signed)).n
     except (WireProblem, SealedFileError, binascii.Error):
         members = 0
     store.put_partial(round_id, entry_name(identity.public), data)
@@ -153,71 +172,76 @@ def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) 
     )
 
 
-def _open_shares(
-    identity: Identity,
-    store: TeamStore,
-    config: TeamConfig,
-    layout: Layout,
-    roster: Roster,
-    round_id: str,
-    now: datetime,
-    outcome: RoundOutcome,
-) -> dict[str, _Share]:
-    """The shares sealed to this steward that pass every check, by contribution id."""
-    entries, problems = store.contributions(round_id)
+def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
+    """The shares sealed to this steward that pass every check, by contribution id.
+
+    Opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
+    verifying use every core; the checks stay in one place (`_open_one`)."""
+    entries, problems = r.store.contributions(r.round_id)
     for _ in problems:
         outcome.ignore("unreadable file")
-    mine = SEALED_MAGIC + identity.public.encryption_bytes
+
+    def open_one(entry: Entry) -> _Share | str:
+        return _open_one(r, entry)
+
     shares: dict[str, _Share] = {}
     contested: set[str] = set()
-    for entry in entries:
-        where = f"{store.where}/rounds/{round_id}/contributions/{entry.name}.json"
-        try:
-            contribution = parse(ContributionFile, entry.data)
-            if contribution.team != config.id or contribution.round != round_id:
-                raise WireProblem("filed under another team or round")
-            if len(contribution.shares) != len(config.stewards):
-                outcome.ignore("sealed for another set of stewards")
+    workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(open_one, entries, chunksize=64):
+            if isinstance(result, str):
+                outcome.ignore(result)
                 continue
-            boxes = [base64.b64decode(s) for s in contribution.shares]
-            box = next((b for b in boxes if b.startswith(mine)), None)
-            if box is None:
-                outcome.ignore("no share for this steward")
-                continue
-            opened = identity.open(box, source=where)
-            payload = parse(SharePayload, opened.payload)
-        except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
-            outcome.ignore("damaged, forged or not a contribution")
-            continue
-        if opened.sender not in roster:
-            outcome.ignore("signed by a key that is not on the roster")
-            continue
-        if payload.team != config.id or payload.round != round_id:
-            outcome.ignore("sealed for another team or round")
-            continue
-        if payload.layout != layout.digest or payload.length != layout.size:
-            outcome.ignore("made for other decks or goals (the member syncs again)")
-            continue
-        if payload.created_at > now + SKEW:
-            outcome.ignore("dated in the future")
-            continue
-        try:
-            vector = decode_vector(payload.share, layout.size)
-        except WireProblem:
-            outcome.ignore("damaged, forged or not a contribution")
-            continue
-        known = shares.get(payload.contribution)
-        if known is not None and known.signer != opened.sender.signing_key:
-            # Ids are public once a steward lists them: a member who seals its own share under
-            # another's id must not have it summed in the victim's place (by file order).
-            contested.add(payload.contribution)
-        shares[payload.contribution] = _Share(
-            opened.sender.signing_key, payload.created_at, payload.contribution, vector
-        )
-    for contested_id in contested:
-        del shares[contested_id]
+            known = shares.get(result.contribution)
+            if known is not None and known.signer != result.signer:
+                # Ids are public once a steward lists them: a member who seals its own share
+                # under another's id must not have it summed in the victim's place.
+                contested.add(result.contribution)
+            shares[result.contribution] = result
+    for contribution in contested:
+        del shares[contribution]
         outcome.ignore("one contribution id claimed by two members")
     return shares
+
+
+def _open_one(r: _Round, entry: Entry) -> _Share | str:
+    """One contribution file: the share sealed to this steward, or why it does not count."""
+    config, layout, round_id = r.config, r.layout, r.round_id
+    mine = SEALED_MAGIC + r.identity.public.encryption_bytes
+    where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
+    try:
+        contribution = parse(ContributionFile, entry.data)
+        if contribution.team != config.id or contribution.round != round_id:
+            raise WireProblem("filed under another team or round")
+        if len(contribution.shares) != len(config.stewards):
+            return "sealed for another set of stewards"
+        box = next(
+            (b for b in (base64.b64decode(s) for s in contribution.shares) if b.startswith(mine)),
+            None,
+        )
+        if box is None:
+            return "no share for this steward"
+        opened = r.identity.open(box, source=where)
+        payload = parse(SharePayload, opened.payload)
+    except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
+        return "damaged, forged or not a contribution"
+    if payload.team != config.id or payload.round != round_id:
+        return "sealed for another team or round"
+    if payload.layout != layout.digest or payload.length != layout.size:
+        return "made for other decks or goals (the member syncs again)"
+    if payload.created_at > r.now + SKEW:
+        return "dated in the future"
+    try:
+        vector = decode_vector(payload.share, layout.size)
+    except WireProblem:
+        return "damaged, forged or not a contribution"
+    return _Share(
+        opened.sender.signing_key,
+        payload.created_at,
+        payload.contribution,
+        vector,
+        opened.sender in r.roster,
+    )
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
@@ -233,18 +257,11 @@ def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
 
 
 def _aggregate_round(
-    identity: Identity,
-    store: TeamStore,
-    config: TeamConfig,
-    layout: Layout,
-    roster: Roster,
-    round_id: str,
-    partials: list[PartialPayload],
-    now: datetime,
-    remember: Callable[[str, bytes], bytes],
+    r: _Round, partials: list[PartialPayload], remember: Callable[[str, bytes], bytes]
 ) -> RoundOutcome:
+    identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    shares = _open_shares(identity, store, config, layout, roster, round_id, now, outcome)
+    shares = _open_shares(r, outcome)
     if partials:
         first = min(partials, key=lambda p: (p.created_at, p.steward))
         if first.layout_digest != layout.digest:
@@ -268,7 +285,10 @@ def _aggregate_round(
             outcome.detail = "another steward summed two contributions of one member"
             return outcome
     else:
-        chosen = _newest_per_member(shares.values())
+        for share in shares.values():
+            if not share.on_roster:
+                outcome.ignore("signed by a key that is not on the roster")
+        chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     outcome.members = len(chosen)
     sums: list[int] | None = None
     scale = noise_scale(layout.size, layout.sensitivity, config.rho)
@@ -294,7 +314,7 @@ def _aggregate_round(
         "sums": None if sums is None else encode_vector(sums),
         "rho": config.rho,
         "sigma": scale,
-        "created_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
+        "created_at": r.now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
     data = remember(round_id, sign_partial(identity, payload))
     store.put_partial(round_id, entry_name(identity.public), data)

@@ -116,9 +116,20 @@ def _join(col: Collection, args: argparse.Namespace) -> int:
         print_json({**config.to_dict(), "sync": team.sync_enabled(config.id)})
     else:
         print(
-            f"Joined team {safe_line(config.name)} ({config.id}). Get its decks with: "
+            f"Joined team {safe_line(config.name)} ({config.id}): your signed entry is on its "
+            "roster (members/), with your public key and no name. Get its decks with: "
             f"mastery team pull {config.id}"
         )
+        if len(config.stewards) < 2:
+            print(
+                "Note: this team has "
+                + (
+                    "no steward yet"
+                    if not config.stewards
+                    else "one steward, who would see each member's contribution"
+                )
+                + "; its lead names two or more in team.toml (docs/teams.md)."
+            )
         if not team.sync_enabled(config.id):
             print(f"Sync is off; opt in with: mastery team sync {config.id} --enable")
     return 0

@@ -232,7 +232,8 @@ class TeamScreen(MasteryScreen):
         lines = []
         for goal_id, title in report.goals:
             fig = latest.goals.get(goal_id) if latest else None
-            lines.append(f"{title}: " + (share(fig[0]) + " of cards mature" if fig else "-"))
+            shown = share(fig[0]) if fig else "-"
+            lines.append(f"{title}: {shown}" + (" of cards mature" if shown[0].isdigit() else ""))
         texts["goals"].update(Content("\n".join(lines) or "(none in team.toml)"))
         if any(e is not None for _, e in report.heatmap):
             heat.show(
