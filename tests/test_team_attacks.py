@@ -737,3 +737,68 @@ def test_many_large_files_are_not_held_in_memory_at_once(crew: Crew) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
+
+
+# ----------------------------------------------------------------------------- more files
+def test_round_folders_from_the_future_never_clutter_the_report(crew: Crew) -> None:
+    """Anyone can make `rounds/2199-W01/`; no one can sum it for 170 years, so the report
+    used to list every such folder as 'waiting' (ten thousand of them, if someone wished)."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    _aggregate_all(crew)
+    for week in ("2199-W01", "2150-W33", "2030-W01"):
+        (folder / "rounds" / week / "contributions").mkdir(parents=True)
+    rounds = [r.round for r in _report(crew["members"][0]).rounds]  # type: ignore[index]
+    assert rounds[-1] == ROUND and not any(r.startswith(("2199", "2150", "2030")) for r in rounds)
+
+
+def test_a_partial_sum_whose_count_is_not_its_list_is_skipped(crew: Crew) -> None:
+    """A steward's signed partial sum says `n` members and lists the contributions; the
+    report used to believe `n` (it divides every mean by it and shows it as the member count)
+    even when the list says otherwise."""
+    from mastery.team.report import read_partials
+    from mastery.team.steward import sign_partial
+    from mastery.team.store import FolderStore
+    from mastery.team.wire import PartialPayload
+
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    _aggregate_all(crew)
+    config = load_team(folder)
+    store = FolderStore(folder)
+    steward = Identity.of(crew["stewards"][0])  # type: ignore[index]
+    mine = next(
+        p for p in read_partials(store, config, ROUND)[0] if p.steward == steward.public.to_text()
+    )
+    inflated = mine.model_dump(mode="json") | {"n": 1000}
+    PartialPayload.model_validate(inflated)  # every field alone is fine
+    path = folder / "rounds" / ROUND / "partials" / f"{entry_name(steward.public)}.json"
+    path.write_bytes(sign_partial(steward, inflated))
+    partials, problems = read_partials(store, config, ROUND)
+    assert len(partials) == 1 and any(path.name in p for p in problems)
+    assert not any(r.members == 1000 for r in _report(crew["members"][0]).rounds)  # type: ignore[index]
+
+
+def test_what_a_killed_write_leaves_behind_is_never_read(crew: Crew) -> None:
+    """`kill -9` during a write leaves write_atomic's temp file (`.NAME.json.XXXX.tmp`) and
+    its lock; neither is a round file, and the next sync, sum and report go on."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    for kind in ("contributions", "partials"):
+        where = folder / "rounds" / ROUND / kind
+        where.mkdir(parents=True, exist_ok=True)
+        (where / f".{'a' * 32}.json.1234abcd.tmp").write_text('{"format": "half wr')
+        (where / f".{'a' * 32}.json.lock").write_text("")
+    (folder / "members" / ".0123456789abcdef.json.5678.tmp").write_text("{")
+    crew["members"][0].team.sync(now=NOW + timedelta(minutes=1))  # type: ignore[index]
+    _aggregate_all(crew)
+    report = _report(crew["members"][1])  # type: ignore[index]
+    assert report.latest.round == ROUND and report.latest.members == 5  # type: ignore[union-attr]
+    assert not report.problems
+    assert ".*.tmp" in (folder / "rounds" / ".gitignore").read_text()

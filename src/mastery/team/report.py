@@ -224,6 +224,8 @@ def _partial(data: bytes, config: TeamConfig, round_id: str) -> PartialPayload:
         raise WireProblem("filed under another team or round")
     if payload.sums is not None and payload.suppressed:
         raise WireProblem("a suppressed round with sums")
+    if payload.n != len(payload.contributions):  # n divides every mean: it must be the list's
+        raise WireProblem(f"says {payload.n} members but lists {len(payload.contributions)}")
     return payload
 
 
@@ -338,6 +340,8 @@ def build_rounds_report(
     """The report over every round in the store (`roster`: members on the roster)."""
     rounds: list[RoundFigures] = []
     for round_id in store.rounds():
+        if round_days(round_id)[0] > today:  # anyone can make rounds/2199-W01/: not a round yet
+            continue
         partials, trouble = read_partials(store, config, round_id)
         problems += trouble
         figures, layout, sums = _combine(round_id, partials, config)
