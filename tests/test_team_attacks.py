@@ -831,3 +831,21 @@ def test_automatic_syncs_never_reveal_the_days_a_member_studied(crew: Crew) -> N
             changed.add(day)
         files = now_files
     assert changed != studied, "the folder changed on exactly the days the member studied"
+
+
+def test_empty_round_folders_never_make_stewards_write(crew: Crew) -> None:
+    """Anyone can make `rounds/2001-W01/` ... `rounds/2006-W52/` (hundreds of closed rounds
+    with nothing in them): each steward used to publish a partial sum, layout and all, for
+    every one of them, and the report listed them all."""
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    for year in range(2001, 2007):
+        for week in range(1, 53):
+            (folder / "rounds" / f"{year}-W{week:02d}" / "contributions").mkdir(parents=True)
+    _aggregate_all(crew)
+    written = {p.parent.parent.name for p in folder.glob("rounds/*/partials/*.json")}
+    assert written == {LAST_WEEK, ROUND}
+    report = _report(crew["members"][0])  # type: ignore[index]
+    assert [r.round for r in report.rounds] == [LAST_WEEK, ROUND]

@@ -74,7 +74,7 @@ class RoundOutcome:
     """What `aggregate` did with one round."""
 
     round: str
-    status: str  # published | suppressed | waiting | refused
+    status: str  # published | suppressed | waiting | refused | skipped
     members: int = 0
     detail: str = ""
     ignored: dict[str, int] = field(default_factory=dict)
@@ -144,13 +144,11 @@ def aggregate(
             if kept is not None:
                 outcomes.append(_put_back(identity, store, round_id, kept))
                 continue
-            outcomes.append(
-                _aggregate_round(
-                    _Round(identity, store, config, layout, roster, round_id, now),
-                    partials,
-                    remember,
-                )
+            outcome = _aggregate_round(
+                _Round(identity, store, config, layout, roster, round_id, now), partials, remember
             )
+            if outcome is not None:
+                outcomes.append(outcome)
         except TeamError as exc:  # one round's file in the way must not stop the others
             outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
     return outcomes
@@ -258,10 +256,16 @@ def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
 
 def _aggregate_round(
     r: _Round, partials: list[PartialPayload], remember: Callable[[str, bytes], bytes]
-) -> RoundOutcome:
+) -> RoundOutcome | None:
+    """Sum one round. One that holds no share for this steward and that nobody summed is
+    not published (anyone can make hundreds of round folders, and a partial sum for each is
+    junk): None when it is empty, `skipped` with the files ignored otherwise."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
     shares = _open_shares(r, outcome)
+    if not shares and not partials:  # say why, if files were there; publish nothing
+        outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
+        return outcome if outcome.ignored else None
     if partials:
         first = min(partials, key=lambda p: (p.created_at, p.steward))
         if first.layout_digest != layout.digest:
