@@ -849,3 +849,27 @@ def test_empty_round_folders_never_make_stewards_write(crew: Crew) -> None:
     assert written == {LAST_WEEK, ROUND}
     report = _report(crew["members"][0])  # type: ignore[index]
     assert [r.round for r in report.rounds] == [LAST_WEEK, ROUND]
+
+
+def test_a_steward_never_puts_another_teams_partial_sum_into_this_team(
+    crew: Crew, tmp_path: Path
+) -> None:
+    """A steward keeps its partial sums in the profile by team id and round; team ids are
+    names people choose (`crew`). A steward of one `crew` who joins another `crew` must not
+    'put back' the first team's partial sum into the second team's folder."""
+    from test_team import make_team
+
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    _aggregate_all(crew)
+    other = make_team(tmp_path / "other-crew", k=3, stewards=False)
+    add_stewards(other, *crew["stewards"])  # type: ignore[arg-type]
+    for col in _everyone(crew):
+        col.team.join(other, sync=True)  # the same id: this folder replaces the first
+        col.team.pull(now=NOW)
+        col.team.sync(now=NOW)
+    first_team = {p.read_bytes() for p in crew["folder"].glob("rounds/*/partials/*.json")}  # type: ignore[attr-defined]
+    _aggregate_all(crew)
+    assert not first_team & {p.read_bytes() for p in other.glob("rounds/*/partials/*.json")}
+    assert _report(crew["members"][0]).latest.round == ROUND  # type: ignore[index,union-attr]

@@ -112,6 +112,8 @@ class Team:
                 "sync": bool(sync or before.get("sync")),
                 "terms": _terms(config),  # joining (again) accepts team.toml's stewards and noise
             }
+            if before.get("folder") != str(config.folder):  # another folder: not its sums
+                joined[config.id].pop("partials", None)
         return config
 
     def accept(self, ref: str | None = None) -> TeamConfig:
@@ -389,15 +391,28 @@ class Team:
             remember=lambda round_id, data: self._keep_partial(config.id, round_id, data),
         )
 
+    def _partial_key(self, team_id: str, round_id: str) -> str:
+        """Where the partial sum of a round is kept: under a token of this membership of this
+        folder (made on first use, dropped by `leave` or a join of another folder), since team
+        ids are names people choose and another `crew` must never get this one's sums."""
+        token = self._joined().get(team_id, {}).get("partials")
+        if not isinstance(token, str):
+            with self._changing() as joined:
+                entry = self._joined_entry(joined, team_id)
+                if not isinstance(entry.get("partials"), str):
+                    entry["partials"] = secrets.token_hex(8)
+                token = entry["partials"]
+        return f"team_partial/{token}/{round_id}"
+
     def _partial(self, team_id: str, round_id: str) -> bytes | None:
         """The partial sum this profile published for a round, as kept in the profile."""
-        kept = self.col.meta(f"team_partial/{team_id}/{round_id}")
+        kept = self.col.meta(self._partial_key(team_id, round_id))
         return kept.encode("utf-8") if isinstance(kept, str) else None
 
     def _keep_partial(self, team_id: str, round_id: str, data: bytes) -> bytes:
         """Keep a partial sum before publishing it; returns the one kept (race-free: of two
         processes summing the same round, both publish the first one's noise, never two)."""
-        kept = self.col.meta_once(f"team_partial/{team_id}/{round_id}", data.decode("utf-8"))
+        kept = self.col.meta_once(self._partial_key(team_id, round_id), data.decode("utf-8"))
         return str(kept).encode("utf-8")
 
     def report(
