@@ -257,7 +257,8 @@ def _reason(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     text = lines[0] if lines else type(cause).__name__
-    text = text.removeprefix("connection failed: ")
+    for noise in ("connection failed: ", "connection is bad: "):
+        text = text.removeprefix(noise)
     return re.sub(r"\s+", " ", text.replace("FATAL:", "")).strip()
 
 
@@ -266,7 +267,8 @@ class PostgresStore:
 
     `url` is a libpq URL (`postgresql://user@host:5432/db`, or `?host=/run/postgresql` for a
     unix socket); `?team=ID` (or `team`) picks the team when the database holds several.
-    Connections are pooled per store and each write is one transaction."""
+    Each call opens its own connection (closed when it returns) and each write is one
+    transaction."""
 
     def __init__(self, url: str, team: str | None = None) -> None:
         self.url = url
@@ -283,13 +285,16 @@ class PostgresStore:
         connect_args: dict[str, Any] = {}
         if "connect_timeout" not in engine_url.query:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT
+        # No pool: the protocol's callers never close a store, and a pooled connection left
+        # to the garbage collector is a ResourceWarning; a connection per call costs a few
+        # ms, and a call reads or writes a whole round at once.
         self._engine: Engine = sa.create_engine(
-            engine_url, connect_args=connect_args, pool_pre_ping=False, pool_size=1
+            engine_url, connect_args=connect_args, poolclass=sa.pool.NullPool
         )
         self._schema: int | None = None  # the version once checked
 
     def close(self) -> None:
-        """Close the pooled connections (tests and benchmarks drop their databases)."""
+        """Release the engine (nothing stays open between calls anyway)."""
         self._engine.dispose()
 
     def __enter__(self) -> "PostgresStore":
