@@ -18,9 +18,8 @@ without its password.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,6 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
 
 from mastery.files import write_atomic
 from mastery.limits import MAX_TEXT_BYTES
@@ -44,6 +41,15 @@ from mastery.team.config import (
     _Refused,
     load_team,
     redacted_url,
+)
+from mastery.team.pg_schema import (
+    CONTRIBUTION,
+    DECK,
+    MEMBER,
+    META,
+    PARTIAL,
+    SCHEMA_VERSION,
+    migrate,
 )
 from mastery.team.store import (
     CONTRIBUTIONS,
@@ -69,167 +75,14 @@ __all__ = [
 ]
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-SCHEMA_VERSION = 1
 DECK_FILE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,99}\.toml$")
 MAX_DECKS = 1_000
 CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hang a command
-_MIGRATION_LOCK = 0x6D617374  # pg_advisory_xact_lock key: two first runs migrate one by one
-_NAME_SQL = "^[0-9a-z][0-9a-z-]{0,79}$"  # store.NAME, for the database's own checks
-_ROUND_SQL = "^[0-9]{4}-W[0-9]{2}$"  # store.ROUND_NAME
-_TEAM_SQL = "^[a-z0-9][a-z0-9-]*$"  # config.TEAM_ID
 
 
 def is_url(location: object) -> bool:
     """Whether a team location names a PostgreSQL database rather than a folder."""
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
-
-
-# ----------------------------------------------------------------------------- the tables
-class _Table(SQLModel, registry=registry()):
-    """The team tables' own metadata: importing them never adds a table to a profile."""
-
-
-def _checks(*rules: tuple[str, str]) -> tuple[sa.CheckConstraint, ...]:
-    """The database refuses a row Mastery would never write even from a client that is not
-    Mastery (a member with plain SQL access): names, rounds and sizes as the store's."""
-    return tuple(sa.CheckConstraint(rule, name=name) for name, rule in rules)
-
-
-class TeamSchemaVersion(_Table, table=True):
-    """One row per migration applied; the highest is the schema's version."""
-
-    __tablename__ = "team_schema_version"
-
-    version: int = Field(primary_key=True)
-    applied_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
-
-
-class TeamMeta(_Table, table=True):
-    """A team's `team.toml`, as published by its lead (`publish_team`)."""
-
-    __tablename__ = "team_meta"
-    __table_args__ = _checks(
-        ("team_meta_team", f"team ~ '{_TEAM_SQL}'"),
-        ("team_meta_size", f"octet_length(team_toml) <= {MAX_TEAM_FILE_BYTES}"),
-    )
-
-    team: str = Field(primary_key=True, max_length=80)
-    team_toml: str
-
-
-class TeamDeck(_Table, table=True):
-    """One of a team's deck files (`decks/<name>`)."""
-
-    __tablename__ = "team_deck"
-    __table_args__ = _checks(
-        ("team_deck_name", "name ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{0,99}\\.toml$'"),
-        ("team_deck_size", f"octet_length(text) <= {MAX_TEXT_BYTES}"),
-    )
-
-    team: str = Field(primary_key=True, max_length=80)
-    name: str = Field(primary_key=True, max_length=105)
-    text: str
-
-
-class TeamMember(_Table, table=True):
-    """A roster entry (`members/<name>.json`): signed bytes, believed only once verified."""
-
-    __tablename__ = "team_member"
-    __table_args__ = _checks(
-        ("team_member_name", f"name ~ '{_NAME_SQL}'"),
-        ("team_member_size", f"octet_length(data) <= {MAX_MEMBER_BYTES}"),
-    )
-
-    team: str = Field(primary_key=True, max_length=80)
-    name: str = Field(primary_key=True, max_length=80)
-    data: bytes
-
-
-class TeamContribution(_Table, table=True):
-    """A sealed contribution (`rounds/<round>/contributions/<name>.json`)."""
-
-    __tablename__ = "team_contribution"
-    __table_args__ = _checks(
-        ("team_contribution_round", f"round ~ '{_ROUND_SQL}'"),
-        ("team_contribution_name", f"name ~ '{_NAME_SQL}'"),
-        ("team_contribution_size", f"octet_length(data) <= {MAX_CONTRIBUTION_BYTES}"),
-    )
-
-    team: str = Field(primary_key=True, max_length=80)
-    round: str = Field(primary_key=True, max_length=10)
-    name: str = Field(primary_key=True, max_length=80)
-    data: bytes
-
-
-class TeamPartial(_Table, table=True):
-    """A steward's signed partial sum (`rounds/<round>/partials/<name>.json`)."""
-
-    __tablename__ = "team_partial"
-    __table_args__ = _checks(
-        ("team_partial_round", f"round ~ '{_ROUND_SQL}'"),
-        ("team_partial_name", f"name ~ '{_NAME_SQL}'"),
-        ("team_partial_size", f"octet_length(data) <= {MAX_PARTIAL_BYTES}"),
-    )
-
-    team: str = Field(primary_key=True, max_length=80)
-    round: str = Field(primary_key=True, max_length=10)
-    name: str = Field(primary_key=True, max_length=80)
-    data: bytes
-
-
-_META = TeamMeta.__table__  # type: ignore[attr-defined]
-_DECK = TeamDeck.__table__  # type: ignore[attr-defined]
-_MEMBER = TeamMember.__table__  # type: ignore[attr-defined]
-_CONTRIBUTION = TeamContribution.__table__  # type: ignore[attr-defined]
-_PARTIAL = TeamPartial.__table__  # type: ignore[attr-defined]
-_VERSION = TeamSchemaVersion.__table__  # type: ignore[attr-defined]
-
-
-# ----------------------------------------------------------------------------- migrations
-def _v1(conn: Connection) -> None:
-    """The first schema: team files, roster, contributions, partial sums."""
-    _Table.metadata.create_all(
-        conn, tables=[_VERSION, _META, _DECK, _MEMBER, _CONTRIBUTION, _PARTIAL], checkfirst=True
-    )
-
-
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1}
-
-
-def _version(conn: Connection) -> int:
-    """The schema version of the database: 0 when no team ever lived in it."""
-    exists = conn.execute(sa.text("SELECT to_regclass('team_schema_version')")).scalar()
-    if exists is None:
-        return 0
-    return int(
-        conn.execute(sa.select(sa.func.coalesce(sa.func.max(_VERSION.c.version), 0))).scalar_one()
-    )
-
-
-def migrate(conn: Connection, where: str, *, create: bool = True) -> int:
-    """Bring the schema to `SCHEMA_VERSION` inside the caller's transaction (so a failed
-    migration leaves nothing half-made); returns the version found before. Concurrent first
-    runs wait for each other on an advisory lock, and each step is recorded, so running it
-    again changes nothing. With `create` False (a read), an empty database stays empty."""
-    found = _version(conn)
-    if found > SCHEMA_VERSION:
-        raise TeamError(
-            where,
-            f"the database's team tables are of schema version {found}, newer than this "
-            f"Mastery knows ({SCHEMA_VERSION}): upgrade Mastery",
-        )
-    if found == SCHEMA_VERSION or (found == 0 and not create):
-        return found
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-    found = _version(conn)  # another process may have migrated while we waited
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[version](conn)
-        conn.execute(insert(_VERSION).values(version=version).on_conflict_do_nothing())
-    return found
 
 
 # ----------------------------------------------------------------------------- the store
@@ -353,7 +206,7 @@ class PostgresStore:
         if self._team is None:
             with self._reading() as conn:
                 teams = (
-                    [] if conn is None else sorted(conn.execute(sa.select(_META.c.team)).scalars())
+                    [] if conn is None else sorted(conn.execute(sa.select(META.c.team)).scalars())
                 )
             if not teams:
                 raise TeamError(
@@ -433,23 +286,23 @@ class PostgresStore:
 
     # -------------------------------------------------------------- the roster
     def roster(self) -> tuple[list[Entry], list[str]]:
-        return self._read(_MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR)
+        return self._read(MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR)
 
     def put_member(self, name: str, data: bytes) -> None:
         self._check_name(MEMBERS_DIR, name)
-        self._upsert(_MEMBER, data, name=name)
+        self._upsert(MEMBER, data, name=name)
 
     def remove_member(self, name: str) -> bool:
         if not NAME.match(name):
             return False
-        return self._delete(_MEMBER, name=name)
+        return self._delete(MEMBER, name=name)
 
     # -------------------------------------------------------------- rounds
     def rounds(self) -> list[str]:
         team = self.team
         query = sa.union(
-            sa.select(_CONTRIBUTION.c.round).where(_CONTRIBUTION.c.team == team).distinct(),
-            sa.select(_PARTIAL.c.round).where(_PARTIAL.c.team == team).distinct(),
+            sa.select(CONTRIBUTION.c.round).where(CONTRIBUTION.c.team == team).distinct(),
+            sa.select(PARTIAL.c.round).where(PARTIAL.c.team == team).distinct(),
         )
         with self._reading() as conn:
             found = [] if conn is None else list(conn.execute(query).scalars())
@@ -458,12 +311,12 @@ class PostgresStore:
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{CONTRIBUTIONS}"
-        return self._read(_CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, round=round_id)
+        return self._read(CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, round=round_id)
 
     def put_contribution(self, round_id: str, name: str, data: bytes) -> None:
         self._check_round(round_id)
         self._check_name(f"{ROUNDS_DIR}/{round_id}/{CONTRIBUTIONS}", name)
-        self._upsert(_CONTRIBUTION, data, round=round_id, name=name)
+        self._upsert(CONTRIBUTION, data, round=round_id, name=name)
 
     def put_contributions(self, round_id: str, items: list[tuple[str, bytes]]) -> None:
         """Many contributions in one transaction and one COPY (a benchmark, an import of a
@@ -486,12 +339,12 @@ class PostgresStore:
         self._check_round(round_id)
         if not NAME.match(name):
             return False
-        return self._delete(_CONTRIBUTION, round=round_id, name=name)
+        return self._delete(CONTRIBUTION, round=round_id, name=name)
 
     def partials(self, round_id: str) -> tuple[list[Entry], list[str]]:
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
-        return self._read(_PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
+        return self._read(PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
 
     def put_partial(self, round_id: str, name: str, data: bytes) -> None:
         """Inserted only if the steward has none for the round, in the same statement, so
@@ -500,10 +353,10 @@ class PostgresStore:
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
         self._check_name(folder, name)
         statement = (
-            insert(_PARTIAL)
+            insert(PARTIAL)
             .values(team=self.team, round=round_id, name=name, data=data)
             .on_conflict_do_nothing()
-            .returning(_PARTIAL.c.name)
+            .returning(PARTIAL.c.name)
         )
         with self._writing() as conn:
             added = conn.execute(statement).scalar_one_or_none()
@@ -521,14 +374,14 @@ class PostgresStore:
         self._team = team_id
         with self._writing() as conn:
             conn.execute(
-                insert(_META)
+                insert(META)
                 .values(team=team_id, team_toml=team_toml)
                 .on_conflict_do_update(index_elements=["team"], set_={"team_toml": team_toml})
             )
-            conn.execute(sa.delete(_DECK).where(_DECK.c.team == team_id))
+            conn.execute(sa.delete(DECK).where(DECK.c.team == team_id))
             if decks:
                 conn.execute(
-                    sa.insert(_DECK), [{"team": team_id, "name": n, "text": t} for n, t in decks]
+                    sa.insert(DECK), [{"team": team_id, "name": n, "text": t} for n, t in decks]
                 )
 
     def team_files(self) -> tuple[str, list[tuple[str, str]]]:
@@ -539,13 +392,13 @@ class PostgresStore:
             decks: list[tuple[str, str]] = []
             if conn is not None:
                 toml = conn.execute(
-                    sa.select(_META.c.team_toml).where(_META.c.team == team)
+                    sa.select(META.c.team_toml).where(META.c.team == team)
                 ).scalar_one_or_none()
                 decks = [
                     (str(n), str(t))
                     for n, t in conn.execute(
-                        sa.select(_DECK.c.name, _DECK.c.text)
-                        .where(_DECK.c.team == team)
+                        sa.select(DECK.c.name, DECK.c.text)
+                        .where(DECK.c.team == team)
                         .limit(MAX_DECKS + 1)
                     )
                 ]
