@@ -514,6 +514,24 @@ def test_the_schema_is_made_by_the_first_write_and_migrating_again_changes_nothi
         assert [e.name for e in store.roster()[0]] == ["aaaa"]
 
 
+def test_first_writes_at_the_same_moment_make_the_schema_once(pg_dsn: str) -> None:
+    """Eight members joining an empty database at once: the migration runs once (the others
+    wait on its lock), and every entry lands."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def join(n: int) -> None:
+        with PostgresStore(pg_dsn, team="crew") as store:
+            store.put_member(f"m{n}", b"x")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(join, range(8)))
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT version FROM team_schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
+        assert conn.execute("SELECT count(*) FROM team_member").fetchone() == (8,)
+
+
 def test_a_database_of_a_newer_schema_is_refused_in_one_line(pg_dsn: str) -> None:
     with PostgresStore(pg_dsn, team="crew") as store:
         store.put_member("aaaa", b"x")

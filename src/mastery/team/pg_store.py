@@ -36,6 +36,7 @@ from mastery.team.config import (
     MAX_TEAM_FILE_BYTES,
     TEAM_FILE,
     TEAM_ID,
+    TeamConfig,
     TeamError,
     _read_bounded,
     _Refused,
@@ -412,7 +413,7 @@ class PostgresStore:
 
 
 # ----------------------------------------------------------------------------- team files
-def publish_team(url: str, folder: str | Path) -> Any:
+def publish_team(url: str, folder: str | Path) -> TeamConfig:
     """Upload a team folder's `team.toml` and `decks/*.toml` into the database (checked by
     `load_team` first, so a broken team is never published); publishing again replaces them.
     Returns the folder's `TeamConfig` with `store_url` set."""
