@@ -121,9 +121,9 @@ class PostgresStore:
     """A team's roster and rounds in PostgreSQL, row for file as `FolderStore` keeps them.
 
     `url` is a libpq URL (`postgresql://user@host:5432/db`, or `?host=/run/postgresql` for a
-    unix socket); `?team=ID` (or `team`) picks the team when the database holds several.
-    Each call opens its own connection (closed when it returns) and each write is one
-    transaction."""
+    unix socket); `?team=ID` (or the `team` argument) picks the team when the database holds
+    several. Each call opens its own connection (closed when it returns) and each write is
+    one transaction."""
 
     def __init__(self, url: str, team: str | None = None) -> None:
         self.url = url
