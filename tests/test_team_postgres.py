@@ -21,12 +21,13 @@ import pytest
 from test_team import make_team
 
 from conftest import NOW
+from mastery.collection import Collection
 from mastery.identity import SEALED_MAGIC, Identity
 from mastery.team import TeamError, load_team
 from mastery.team import pg_store as pg_store_module
 from mastery.team import store as store_module
 from mastery.team.config import TeamConfig
-from mastery.team.contribution import seal_contribution
+from mastery.team.contribution import member_vector, seal_contribution
 from mastery.team.layout import Layout, deck_cards, layout_of
 from mastery.team.pg_store import (
     SCHEMA_VERSION,
@@ -294,6 +295,31 @@ def test_a_round_through_postgresql_reaches_the_report(team: dict[str, Any]) -> 
         assert estimate.value is not None
         assert abs(estimate.value - true) <= max(estimate.margin * 3, 1)
     store.close()
+
+
+def test_a_real_profile_studies_decks_pulled_from_the_database_and_contributes(
+    team: dict[str, Any], col: Collection
+) -> None:
+    """Joining from a database gives a folder in the profile: pull imports its decks, the
+    member's vector counts their reviews, and the sealed contribution lands in the database."""
+    config: TeamConfig = team["config"]
+    [report] = col.import_files(config.deck_files, now=NOW)
+    assert report.added == 2
+    card = col.deck_cards("team-deck")[0]
+    col.answer(card.id, 3, now=NOW - timedelta(days=1))
+    layout = layout_for(config)
+    vector = member_vector(col, config, layout, ROUND, now=NOW)
+    assert vector[NOW.weekday() - 1] == 1  # active the day before NOW
+    me = Identity.of(col)
+    with store_for(config) as store:
+        store.put_member(entry_name(me.public), roster_entry(me, config.id, NOW.date()))
+        store.put_contribution(
+            ROUND, "mine", seal_contribution(me, config, layout, ROUND, vector, now=NOW)
+        )
+        assert me.public in read_roster(store, config.id)
+        [entry] = store.contributions(ROUND)[0]
+        opened = team["stewards"][0].open(base64.b64decode(json.loads(entry.data)["shares"][0]))
+        assert opened.sender == me.public
 
 
 def test_the_same_round_in_a_folder_and_in_the_database_reads_the_same(
