@@ -272,6 +272,17 @@ def test_teams_sharing_a_database_never_see_each_others_rows(pg_dsn: str) -> Non
         assert support.where.endswith("#support") and sales.team == "sales"
 
 
+def test_many_contributions_in_one_copy_are_checked_before_any_row(pg_dsn: str) -> None:
+    with PostgresStore(pg_dsn, team="crew") as store:
+        with pytest.raises(TeamError, match="not a file name Mastery writes"):
+            store.put_contributions(ROUND, [("c1", b"one"), ("../c2", b"two")])
+        assert store.rounds() == []
+        store.put_contributions(ROUND, [(f"c{n}", f"{n}".encode()) for n in range(300)])
+        entries, problems = store.contributions(ROUND)
+        assert len(entries) == 300 and problems == []
+        assert {e.name: e.data for e in entries}["c299"] == b"299"
+
+
 # ----------------------------------------------------------------------------- the round
 def test_a_round_through_postgresql_reaches_the_report(team: dict[str, Any]) -> None:
     config: TeamConfig = team["config"]
