@@ -90,7 +90,7 @@ def plant(store: TeamStore, table: str, name: str, data: bytes, round_id: str = 
 
 
 def with_stewards(folder: Path, *stewards: Identity, k: int = 3) -> Path:
-    make_team(folder, k=k)
+    make_team(folder, k=k, stewards=False)
     text = "".join(
         f'\n[[stewards]]\nname = "S{n}"\nidentity = "{s.public.to_text()}"\n'
         for n, s in enumerate(stewards)
