@@ -589,6 +589,60 @@ def test_the_team_tables_never_reach_a_profile_database() -> None:
     assert not {*TABLES, "team_schema_version"} & set(SQLModel.metadata.tables)
 
 
+def test_the_grants_in_the_docs_are_enough_and_keep_members_from_publishing_sums(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    """docs/teams.md's roles, played for real: the owner creates the tables, members write
+    the roster and contributions only, stewards add partial sums but cannot replace one."""
+    suffix = pg_dsn.split("@/", 1)[1].split("?", 1)[0].removeprefix("test_")
+    owner, member, steward = (f"{r}_{suffix}" for r in ("owner", "member", "steward"))
+
+    def as_role(role: str) -> str:
+        return pg_dsn.replace("mastery@", f"{role}@", 1)
+
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN")
+        admin.execute(f"GRANT CREATE ON SCHEMA public TO {owner}")
+        admin.execute(f"CREATE ROLE {member} LOGIN")
+        admin.execute(f"CREATE ROLE {steward} LOGIN IN ROLE {member}")
+    try:
+        publish_team(as_role(owner), make_team(tmp_path / "crew", stewards=False))
+        with psycopg.connect(as_role(owner), autocommit=True) as conn:
+            conn.execute(
+                "GRANT SELECT ON team_schema_version, team_meta, team_deck, team_member, "
+                f"team_contribution, team_partial TO {member}"
+            )
+            conn.execute(
+                f"GRANT INSERT, UPDATE, DELETE ON team_member, team_contribution TO {member}"
+            )
+            conn.execute(f"GRANT INSERT ON team_partial TO {steward}")
+        with PostgresStore(as_role(member)) as store:
+            store.put_member("aaaa", b"x")
+            store.put_member("aaaa", b"y")  # joining again: an upsert
+            store.put_contribution(ROUND, "c1", b"x")
+            assert store.remove_contribution(ROUND, "c1") is True
+            with pytest.raises(TeamError, match="permission denied for table team_partial"):
+                store.put_partial(ROUND, "s1", b"a sum")
+            with pytest.raises(TeamError, match="permission denied for table team_meta"):
+                publish_team(as_role(member), tmp_path / "crew")
+            assert load_team(as_role(member), cache=tmp_path / "cache").id == "crew"
+        with PostgresStore(as_role(steward)) as store:
+            store.put_partial(ROUND, "s1", b"a sum")
+            with pytest.raises(TeamError, match="already published"):
+                store.put_partial(ROUND, "s1", b"a freshly noised sum")
+        with (
+            psycopg.connect(as_role(steward)) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute("UPDATE team_partial SET data = 'replaced'")
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            for role in (steward, member, owner):
+                admin.execute(f"REASSIGN OWNED BY {role} TO mastery")
+                admin.execute(f"DROP OWNED BY {role}")
+                admin.execute(f"DROP ROLE {role}")
+
+
 # ----------------------------------------------------------------------------- bad locations
 @pytest.mark.parametrize(
     "url",
