@@ -672,3 +672,60 @@ def test_a_missing_database_and_a_wrong_user_are_one_line(pg_dsn: str, tmp_path:
     nobody = pg_dsn.replace("mastery@", "nobody@", 1)
     with pytest.raises(TeamError, match='role "nobody" does not exist'):
         PostgresStore(nobody, team="crew").roster()
+
+
+# ----------------------------------------------------------------------------- the CLI
+def test_the_cli_publishes_joins_syncs_sums_and_reports_through_postgresql(
+    pg_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], mastery_home: Path
+) -> None:
+    """The same commands as for a folder: `team init URL --from DIR`, `team join URL`, sync,
+    aggregate (once the round closes) and report; `team list` never shows a password."""
+    from datetime import timedelta
+
+    from conftest import NOW
+    from mastery.cli import main
+    from mastery.collection import Collection
+    from mastery.team.config import change_stewards
+    from mastery.team.wire import round_of
+
+    def cli(profile: str, *args: str) -> tuple[int, str, str]:
+        code = main(["--no-bundled-decks", "--profile", profile, *args])
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out, err
+
+    folder = tmp_path / "crew"
+    assert cli("lead", "team", "init", str(folder), "--name", "Crew")[0] == 0
+    with Collection.open("bo", mastery_home, bundled=False) as bo:
+        from mastery.identity import Identity
+
+        change_stewards(folder, add=("Bo", Identity.of(bo).public))
+    code, out, _ = cli("lead", "team", "init", pg_dsn, "--from", str(folder))
+    assert code == 0 and "Published team Crew (crew)" in out
+    code, _, err = cli("lead", "team", "init", pg_dsn)  # a URL needs --from
+    assert code == 2 and "--from" in err and err.count("\n") == 1
+    for profile in ("lead", "bo", "cy"):
+        code, out, err = cli(profile, "team", "join", pg_dsn, "--sync")
+        assert code == 0, err
+    code, out, _ = cli("cy", "team", "list", "--json")
+    [listed] = json.loads(out)
+    assert listed["database"] and "postgres" in listed["database"]
+    # every profile studies a card of the team's deck a few days ago, then seals it
+    for profile in ("lead", "bo", "cy"):
+        with Collection.open(profile, mastery_home, bundled=False) as col:
+            col.set_setting("timezone", "UTC")
+            col.team.pull(now=NOW)
+            key = next(d.key for d in col.decks() if d.key.startswith("crew/"))
+            col.answer(col.deck_cards(key)[0].id, 3, now=NOW)
+            col.team.sync(now=NOW)
+    later = NOW + timedelta(days=3)
+    for profile in ("lead", "bo"):
+        with Collection.open(profile, mastery_home, bundled=False) as col:
+            outcomes = col.team.aggregate(now=later)
+            assert any(
+                o.round == round_of(NOW.date()) and o.status == "published" for o in outcomes
+            )
+    with Collection.open("cy", mastery_home, bundled=False) as col:
+        report = col.team.report(now=later)
+    assert report.latest is not None and report.latest.members == 3  # type: ignore[union-attr]
+    assert not list(folder.glob("rounds/*"))  # nothing of the rounds went to the folder
