@@ -75,3 +75,14 @@ def seal_doc(doc: dict[str, Any], writer: Collection, reader: Collection, to: Pa
 def _reader(data: bytes) -> Identity:
     key = data[len(SEALED_MAGIC) : len(SEALED_MAGIC) + KEY_BYTES]
     return _BY_ENCRYPTION[key]
+
+
+def pair_profiles(
+    mentee: str, mentor: str, mentee_name: str = "Ana", mentor_name: str = "Bo"
+) -> None:
+    """`pair` for two profiles of MASTERY_HOME by name (tests that drive the CLI)."""
+    with (
+        Collection.open(mentee, bundled=False) as a,
+        Collection.open(mentor, bundled=False) as b,
+    ):
+        pair(a, b, mentee_name, mentor_name)
