@@ -86,3 +86,10 @@ def pair_profiles(
         Collection.open(mentor, bundled=False) as b,
     ):
         pair(a, b, mentee_name, mentor_name)
+
+
+def know(*profiles: str) -> None:
+    """Let `reseal` and `open_doc` find these profiles' keys (paired through the CLI)."""
+    for name in profiles:
+        with Collection.open(name, bundled=False) as col:
+            invitation_of(col, name, "mentee")
