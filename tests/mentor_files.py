@@ -18,6 +18,7 @@ from mastery.mentor import InvitationView
 # the reader and the writer of a file from the file alone.
 _BY_ENCRYPTION: dict[bytes, Identity] = {}
 _BY_SIGNING: dict[bytes, Identity] = {}
+_BY_PROFILE: dict[str, Identity] = {}  # by profile name, for tests that drive the CLI
 
 
 def invitation_of(col: Collection, name: str, role: str) -> InvitationView:
@@ -86,6 +87,7 @@ def pair_profiles(
         Collection.open(mentor, bundled=False) as b,
     ):
         pair(a, b, mentee_name, mentor_name)
+        _BY_PROFILE[mentee], _BY_PROFILE[mentor] = Identity.of(a), Identity.of(b)
 
 
 def know(*profiles: str) -> None:
@@ -93,3 +95,10 @@ def know(*profiles: str) -> None:
     for name in profiles:
         with Collection.open(name, bundled=False) as col:
             invitation_of(col, name, "mentee")
+            _BY_PROFILE[name] = Identity.of(col)
+
+
+def seal_as(text: str, writer: str, reader: str) -> bytes:
+    """`text` signed by profile `writer` and sealed for profile `reader` (paired before)."""
+    data = text.encode("utf-8", errors="surrogateescape")
+    return _BY_PROFILE[writer].seal(data, to=_BY_PROFILE[reader].public)

@@ -600,6 +600,7 @@ def _unsealed(path: Path, raw: bytes, expected: str) -> BundleError:
     except (UnicodeDecodeError, InputError):
         doc = None
     kind = doc.get("format") if isinstance(doc, dict) else None
+    kind = kind if isinstance(kind, str) else None  # a list or object here is no format
     if kind in _WHAT:
         return BundleError(
             path,

@@ -109,7 +109,7 @@ def read_invitation_file(path: Path, now: datetime) -> InvitationPayload:
         doc = loads_json(raw, source=path)
     except InputError:
         doc = None
-    if isinstance(doc, dict) and doc.get("format") in (
+    if isinstance(doc, dict) and str(doc.get("format")) in (
         formats.BUNDLE_FORMAT,
         formats.FEEDBACK_FORMAT,
     ):
