@@ -114,8 +114,8 @@ class MenteeSide(Peers):
                 "choose the name your mentor will see (--name NAME); it is remembered"
             )
         since_day = _since(since, today)
-        peers = self.peers("mentor")
-        peer = self.mentor_peer(mentor) if (mentor is not None or peers) else None
+        paired = any(p.role == "mentor" for p in self._peers())
+        peer = self.mentor_peer(mentor) if (mentor is not None or paired) else None
         sequence = self.next_sequence(peer, now) if peer else max(1, to_ms(now))
         shared_goal_ids = [
             row["id"]
