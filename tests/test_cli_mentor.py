@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import know, open_doc, pair_profiles, reseal, seal_doc
 
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.mentor.formats import FORMAT_VERSION
-from mentor_files import know, open_doc, pair_profiles, reseal, seal_doc
 
 CANARY = "CANARY-PRIVATE-ENTRY-7f3a-ü"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import open_doc, pair, payload, reseal, seal_doc
 
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.days import FixedTime, to_ms
 from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
 from mastery.mentor.formats import FORMAT_VERSION
-from mentor_files import open_doc, pair, payload, reseal, seal_doc
 
 DAY = timedelta(days=1)
 AGAIN, GOOD, EASY = 1, 3, 4

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mentor_files import open_doc, pair, pair_profiles, reseal, seal_doc
 from test_tui_helpers import SIZE, make_app, screen_text
 
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.days import to_ms, utcnow
-from mentor_files import open_doc, pair, pair_profiles, reseal, seal_doc
 from mastery.text import safe_line, safe_text
 from mastery.tui.screens.mentees import MenteesScreen
 

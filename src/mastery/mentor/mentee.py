@@ -183,7 +183,8 @@ class MenteeSide(Peers):
         with self.col.db.transaction():
             self.keep_pairing_id(preview.pairing_id, preview.name)
             self.sent(peer, preview.sequence)
-        return formats.write_file(path, preview.sealed)
+            # Inside the transaction: a file that cannot be written keeps no number.
+            return formats.write_file(path, preview.sealed)
 
     def export_bundle(
         self,

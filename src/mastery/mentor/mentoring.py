@@ -480,7 +480,8 @@ class MentorSide(Peers):
         with self.col.db.transaction():
             self.keep_pairing_id(preview.pairing_id, preview.mentor_name)
             self.sent(peer, preview.sequence)
-        return formats.write_file(path, preview.sealed)
+            # Inside the transaction: a file that cannot be written keeps no number.
+            return formats.write_file(path, preview.sealed)
 
     def reply(
         self,

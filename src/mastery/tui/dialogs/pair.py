@@ -21,10 +21,19 @@ from mastery.mentor import InvitationView
 from mastery.tui.dialogs import MENTOR_CSS
 from mastery.tui.dialogs.file_action import file_path, slug
 from mastery.tui.dialogs.yes_no import YesNoScreen
-from mastery.tui.screens.base import MasteryModal
+from mastery.tui.screens.base import MasteryModal, MasteryScreen
 
 ROLE_WORDS = {"mentee": "your mentor", "mentor": "a mentee"}
 """Whom an invitation written in a role is for."""
+
+
+def notify_repair(screen: MasteryScreen) -> None:
+    """The one-time line (`Mentor.repair_notice`) telling that pairings from before files
+    were signed must be made again, as a notification."""
+    with screen.domain_errors():
+        notice = screen.col.mentor.repair_notice()
+        if notice:
+            screen.notify(notice, title="Pair again", severity="warning", markup=False, timeout=15)
 
 
 def default_invitation(name: str) -> Path:
@@ -161,7 +170,10 @@ class PairScreen(MasteryModal):
             self.notify(str(exc), title="Not paired", severity="error", markup=False)
             return
         self.notify(
-            f"Paired with {peer.name} as your {peer.role}.", title="Paired", markup=False, timeout=10
+            f"Paired with {peer.name} as your {peer.role}.",
+            title="Paired",
+            markup=False,
+            timeout=10,
         )
         if answer:
             mine = "mentor" if invitation.role == "mentee" else "mentee"
