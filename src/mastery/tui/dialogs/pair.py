@@ -36,6 +36,12 @@ def notify_repair(screen: MasteryScreen) -> None:
             screen.notify(notice, title="Pair again", severity="warning", markup=False, timeout=15)
 
 
+def number_lines(number: str) -> str:
+    """A safety number as two lines of six groups, as people read it out."""
+    groups = number.split()
+    return " ".join(groups[:6]) + "\n  " + " ".join(groups[6:])
+
+
 def default_invitation(name: str) -> Path:
     """Where an invitation is written unless another file is typed."""
     return Path.cwd() / f"invitation-{slug(name or 'me')}.json"
@@ -152,7 +158,7 @@ class PairScreen(MasteryModal):
             "Their fingerprint\n  ",
             (invitation.fingerprint, "bold"),
             "\nSafety number\n  ",
-            (invitation.safety_number, "bold $text-accent"),
+            (number_lines(invitation.safety_number), "bold $text-accent"),
             "\n\nCompare the safety number with ",
             invitation.name,
             " on a call before you trust it. Pair?",
