@@ -233,6 +233,41 @@ def test_mutated_feedback_is_applied_or_refused_in_one_line(
         still_works(capsys, what, "ana", "goal", "list")
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_mutated_invitation_pairs_or_is_refused_in_one_line(
+    capsys, tmp_path: Path, seed: int
+) -> None:
+    """Half the mutants change the signed part and are signed again with Ana's own key (what
+    a hostile inviter can do), so they reach the field checks; the rest break the signature."""
+    import base64
+
+    from mastery.identity import Identity
+
+    source = tmp_path / "ana.inv"
+    args = ("mentor", "invite", "--as", "mentee", "--to", str(source), "--name", "Ana")
+    assert cli(capsys, "ana", *args)[0] == 0
+    assert cli(capsys, "bo", "id")[0] == 0  # Bo's keys exist before: pairing makes nothing else
+    outer = json.loads(source.read_text(encoding="utf-8"))
+    with Collection.open("ana", bundled=False) as ana:
+        ana_keys = Identity.of(ana)
+    inner = json.loads(base64.b64decode(outer["signed"])[64 + len(b"mastery signed v1\x00") :])
+    rng = random.Random(f"invitation-{seed}")
+    for i in range(6):
+        if rng.random() < 0.5:
+            text, how = mutate_json(inner, rng)
+            signed = ana_keys.sign(text.encode("utf-8", errors="surrogateescape"))
+            text = json.dumps({**outer, "signed": base64.b64encode(signed).decode()})
+            how = f"signed part: {how}"
+        else:
+            text, how = mutate_json(outer, rng)
+        path = tmp_path / f"invitation-{seed}-{i}.json"
+        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        what = f"invitation seed {seed}/{i}: {how}"
+        check_outcome(capsys, what, "bo", ["mentor", "pair", str(path), "--yes"])
+        still_works(capsys, what, "bo", "mentor", "pairs")
+        still_works(capsys, what, "bo", "mentor", "list")
+
+
 # ----------------------------------------------------------------------------- team files
 @pytest.fixture
 def team_folder(capsys, tmp_path: Path) -> Path:
