@@ -365,6 +365,9 @@ def test_pairing_shows_the_same_safety_number_on_both_sides_and_needs_a_yes(
     listed = json.loads(cli(capsys, "ana", "mentor", "pairs", "--json")[1])
     assert [(p["name"], p["role"]) for p in listed] == [("Bo", "mentor")]
     assert listed[0]["safety_number"] == bo_number.split(":", 1)[1].strip()
+    code, out, _ = cli(capsys, "ana", "mentor", "unpair", "Bo")
+    assert code == 0 and "Unpaired Bo (mentor)" in out
+    assert json.loads(cli(capsys, "ana", "mentor", "pairs", "--json")[1]) == []
 
 
 def test_a_forged_or_own_invitation_is_refused(
@@ -445,3 +448,18 @@ def test_pairings_from_before_signing_migrate_with_one_notice_and_keep_everythin
     bo.mentor.reply("Ana", tmp_path / "again.feedback", now=NOW)
     assert ana.mentor.import_feedback(tmp_path / "again.feedback", now=NOW).withdrawn == 1
     assert _comments(ana) == [] and bo.mentor.unpaired_names() == []
+
+
+def test_an_unpaired_mentor_s_files_are_refused(
+    people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bo, ana = people.bo, people.ana
+    bo.mentor.comment("Ana", "entry", people.entry, "Later", now=NOW)
+    later = tmp_path / "later.feedback"
+    bo.mentor.reply("Ana", later, now=NOW)
+    gone = ana.mentor.unpair("bo")
+    assert (gone.name, gone.role) == ("Bo", "mentor") and ana.mentor.peers() == []
+    refused(ana.mentor.import_feedback, later, ana, "not from a mentor you paired with", now=NOW)
+    assert _comments(ana) == ["Try it in a sentence"]  # what he sent stays
+    with pytest.raises(MasteryError, match="nobody paired"):
+        ana.mentor.unpair("Bo")

@@ -266,11 +266,23 @@ class Peers(Pairing):
         """The people this profile is paired with (of one role when given), by name."""
         return [self._view(p) for p in self._peers() if role in (None, p.role)]
 
-    def unpair(self, role: str, name: str) -> PeerView:
-        """Forget a paired person: their files are refused from now on. What they sent stays."""
+    def unpair(self, name: str, role: str | None = None) -> PeerView:
+        """Forget a paired person (of `role` when given): their files are refused from now on;
+        what they sent stays. Pairing again later starts their sequence numbers afresh."""
         with self.col.db.transaction():
             peers = self._peers()
-            gone = self._choose(peers, role, name)
+            roles = [role] if role else [r for r in ROLES if any(p.role == r for p in peers)]
+            found = []
+            for each in roles:
+                try:
+                    found.append(self._choose(peers, each, name))
+                except MasteryError:
+                    continue
+            if not found:
+                raise NotFoundError(f"nobody paired as {name!r}; see `mastery mentor pairs`")
+            if len(found) > 1:
+                raise MasteryError(f"{name!r} is both your mentor and your mentee: add --role")
+            gone = found[0]
             self._save([p for p in peers if p is not gone])
         return self._view(gone)
 

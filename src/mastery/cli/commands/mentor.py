@@ -73,6 +73,11 @@ def register(sub: Any) -> None:
     p = actions.add_parser("pairs", help="the mentors and mentees you are paired with")
     json_flag(p)
     p.set_defaults(run=_noticed(_pairs))
+    p = actions.add_parser("unpair", help="forget a paired person: their files are refused")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", choices=("mentee", "mentor"), help="when they are both")
+    json_flag(p)
+    p.set_defaults(run=_noticed(_unpair))
 
     p = actions.add_parser("export", help="write a bundle of what you share for your mentor")
     p.add_argument("--to", metavar="FILE", help="the bundle file to write")
@@ -235,6 +240,18 @@ def _pairs(col: Collection, args: argparse.Namespace) -> int:
                 [p.name, p.role, p.fingerprint, p.safety_number, p.paired.date().isoformat()]
                 for p in peers
             ],
+        )
+    return 0
+
+
+def _unpair(col: Collection, args: argparse.Namespace) -> int:
+    gone = col.mentor.unpair(args.name, args.role)
+    if args.json:
+        print_json({"unpaired": gone.to_dict()})
+    else:
+        print(
+            f"Unpaired {safe_line(gone.name)} ({gone.role}): their files are refused from now "
+            "on; what they sent stays"
         )
     return 0
 

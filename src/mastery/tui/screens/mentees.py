@@ -121,6 +121,8 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
         report = app.collection.mentor.add_bundle(path, now=app.now())
         m = report.mentee
         verb = "Added" if report.new_mentee else "Updated"
+        if report.relinked:
+            verb = "Linked your copy from before pairing and updated"
         return (
             f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
             f"{report.removed} no longer shared; {fmt.plural(m.entries, 'entry', 'entries')} "
