@@ -137,7 +137,7 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
             "updates your copy and keeps your comments.",
         ),
         run,
-        placeholder="the bundle file, e.g. ~/Downloads/ana.json",
+        placeholder="the bundle file, e.g. ~/Downloads/ana.bundle",
         done_title="Bundle stored",
     )
 

@@ -75,7 +75,7 @@ class ExportScreen(MasteryScreen):
         decks = []
         with self.domain_errors():
             decks = self.col.decks(now=self.now())
-        default_file = Path.cwd() / f"bundle-{slug(name)}.json"
+        default_file = Path.cwd() / f"{slug(name)}.bundle"
         mentors = [p.name for p in mentor.peers("mentor")]
         yield Header()
         with Vertical(id="export-form"):
@@ -346,7 +346,7 @@ def import_feedback_screen(app: MasteryApp) -> FileActionScreen:
             "twice changes nothing.",
         ),
         run,
-        placeholder="the feedback file, e.g. ~/Downloads/bo.json",
+        placeholder="the feedback file, e.g. ~/Downloads/bo.feedback",
         done_title="Feedback imported",
     )
 
