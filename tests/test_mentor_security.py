@@ -463,3 +463,17 @@ def test_an_unpaired_mentor_s_files_are_refused(
     assert _comments(ana) == ["Try it in a sentence"]  # what he sent stays
     with pytest.raises(MasteryError, match="nobody paired"):
         ana.mentor.unpair("Bo")
+
+
+def test_the_cli_says_once_to_pair_again(
+    people: People, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people.bo.set_meta("mentor_peers", [])  # as an older Mastery left it
+    code, out, err = cli(capsys, "bo", "mentor", "list")
+    assert code == 0 and "Ana" in out
+    [line] = err.strip().splitlines()
+    assert line.startswith("mastery: note: mentor files are now signed") and "Ana" in line
+    code, _, err = cli(capsys, "bo", "mentor", "list")
+    assert code == 0 and err == ""  # once
+    code, _, err = cli(capsys, "bo", "mentor", "reply", "Ana", "--to", "x.feedback")
+    assert code == 2 and "not paired with this profile yet" in err
