@@ -477,3 +477,21 @@ def test_the_cli_says_once_to_pair_again(
     assert code == 0 and err == ""  # once
     code, _, err = cli(capsys, "bo", "mentor", "reply", "Ana", "--to", "x.feedback")
     assert code == 2 and "not paired with this profile yet" in err
+
+
+def test_an_invitation_travels_as_one_line_for_a_chat(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, line, err = cli(
+        capsys, "ana", "mentor", "invite", "--as", "mentee", "--code", "--name", "Ana"
+    )
+    line = line.strip()
+    assert code == 0 and line.startswith("mastery-invitation1:") and "\n" not in line
+    assert "Your fingerprint:" in err
+    assert cli(capsys, "bo", "id")[0] == 0
+    before = dump("bo")
+    code, _, err = cli(capsys, "bo", "mentor", "pair", line[:80], "--yes")  # cut short in a chat
+    assert code == 2 and err.startswith("mastery: error: invitation code: ")
+    assert len(err.strip().splitlines()) == 1 and dump("bo") == before
+    code, out, _ = cli(capsys, "bo", "mentor", "pair", line, "--yes")
+    assert code == 0 and "Paired with Ana as your mentee" in out

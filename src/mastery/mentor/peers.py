@@ -29,7 +29,7 @@ import builtins
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -57,6 +57,7 @@ MAX_INVITATION_BYTES = 64 * 1024  # an invitation is a few hundred bytes
 _PEERS = "mentor_peers"  # meta key of the peer records
 _NOTICE = "mentor_repair_notice_shown"  # meta key: the one-time re-pair line was shown
 _PAIRING_ID = r"^p-[a-z0-9]{16,64}$"
+CODE_PREFIX = "mastery-invitation1:"  # an invitation as one line, to paste into a chat
 
 
 def other_role(role: str) -> Role:
@@ -97,16 +98,30 @@ class InvitationFile(BaseModel):
     signed: Annotated[StrictStr, Field(max_length=16 * 1024)]
 
 
-def read_invitation_file(path: Path, now: datetime) -> InvitationPayload:
-    """An invitation, its self-signature checked; `BundleError` naming the file otherwise.
+def read_invitation_file(source: str | Path, now: datetime) -> InvitationPayload:
+    """An invitation from a file, or from its one-line code (`CODE_PREFIX...`, for chat), its
+    self-signature checked; `BundleError` naming the file (or "invitation code") otherwise.
     The signature proves only that the keys' holder wrote it: the fingerprint, compared on a
     call, is what proves who that is."""
+    text = str(source).strip()
+    if text.startswith(CODE_PREFIX):
+        try:
+            raw = base64.urlsafe_b64decode(text[len(CODE_PREFIX) :].encode("ascii"))
+        except (binascii.Error, ValueError):
+            raise BundleError("invitation code", "cut short or changed (not base64)") from None
+        return parse_invitation(raw, "invitation code", now)
+    path = Path(source)
     try:
         raw = formats.read_bounded(path, MAX_INVITATION_BYTES)
     except OSError as exc:
         raise BundleError(path, f"cannot read it ({exc.strerror or exc})") from exc
+    return parse_invitation(raw, path, now)
+
+
+def parse_invitation(raw: bytes, path: str | Path, now: datetime) -> InvitationPayload:
+    """An invitation's bytes (a file's, or a code's), checked; `BundleError` otherwise."""
     try:
-        doc = loads_json(raw, source=path)
+        doc = loads_json(raw, source=str(path))
     except InputError:
         doc = None
     if isinstance(doc, dict) and str(doc.get("format")) in (
@@ -133,7 +148,7 @@ def read_invitation_file(path: Path, now: datetime) -> InvitationPayload:
     try:
         message = verify(base64.b64decode(outer.signed, validate=True), by=keys, source=str(path))
         inner = InvitationPayload.model_validate(
-            loads_json(message, source=path), context={"now": now}
+            loads_json(message, source=str(path)), context={"now": now}
         )
     except (binascii.Error, ValueError, SignatureError):
         raise BundleError(
@@ -183,6 +198,23 @@ class Peers(Pairing):
         """Write this profile's invitation (`role` is this profile's: mentee or mentor) and
         keep the display name it carries. Returns what it holds, with the fingerprint to read
         out."""
+        view, document = self._invitation(role, name, now)
+        formats.write_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+        return view
+
+    def invitation_code(
+        self, *, role: str, name: str | None = None, now: datetime | None = None
+    ) -> tuple[InvitationView, str]:
+        """The same invitation as one line (`CODE_PREFIX` and base64), to paste into a chat;
+        `pair` takes it where it takes a file."""
+        view, document = self._invitation(role, name, now)
+        compact = json.dumps(document, separators=(",", ":")).encode("utf-8")
+        return view, CODE_PREFIX + base64.urlsafe_b64encode(compact).decode("ascii")
+
+    def _invitation(
+        self, role: str, name: str | None, now: datetime | None
+    ) -> tuple[InvitationView, dict[str, Any]]:
+        """This profile's invitation document, signed; keeps the display name it carries."""
         if role not in ROLES:
             raise MasteryError(f"a role is mentee or mentor, not {role!r}")
         chosen = clean_name(name) if name is not None else self.display_name()
@@ -208,14 +240,16 @@ class Peers(Pairing):
         }
         if chosen != self.display_name():
             self.set_display_name(chosen)
-        formats.write_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
-        return InvitationView(chosen, role, me.public.to_text(), me.fingerprint, "", now, False)
+        view = InvitationView(chosen, role, me.public.to_text(), me.fingerprint, "", now, False)
+        return view, document
 
     def read_invitation(self, path: str | Path, *, now: datetime | None = None) -> InvitationView:
-        """Someone's invitation, checked, with their fingerprint and the pair's safety number;
-        writes nothing (but this profile's keys on first use). Your own is refused."""
-        source = Path(path)
-        invitation = read_invitation_file(source, now or self.now())
+        """Someone's invitation (a file, or its one-line code), checked, with their fingerprint
+        and the pair's safety number; writes nothing (but this profile's keys on first use).
+        Your own is refused."""
+        code = str(path).strip().startswith(CODE_PREFIX)
+        source: str | Path = "invitation code" if code else Path(path)
+        invitation = read_invitation_file(path, now or self.now())
         keys = PublicIdentity(
             signing_key=invitation.identity.signing_key,
             encryption_key=invitation.identity.encryption_key,

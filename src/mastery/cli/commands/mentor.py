@@ -50,7 +50,10 @@ def register(sub: Any) -> None:
     p = actions.add_parser(
         "invite", help="write your invitation (public keys, name, role) for a mentor or mentee"
     )
-    p.add_argument("--to", metavar="FILE", required=True, help="the invitation file to write")
+    p.add_argument("--to", metavar="FILE", help="the invitation file to write")
+    p.add_argument(
+        "--code", action="store_true", help="print it as one line to paste into a chat instead"
+    )
     p.add_argument(
         "--as",
         dest="role",
@@ -64,7 +67,7 @@ def register(sub: Any) -> None:
     p = actions.add_parser(
         "pair", help="check someone's invitation, compare the safety number, and pair"
     )
-    p.add_argument("file", metavar="INVITATION")
+    p.add_argument("file", metavar="INVITATION", help="the invitation file, or its one-line code")
     p.add_argument("--yes", action="store_true", help="pair without asking (for scripts)")
     p.add_argument("--to", metavar="FILE", help="also write your own invitation back to this file")
     p.add_argument("--name", help="the name the other person sees (remembered)")
@@ -163,6 +166,20 @@ def register(sub: Any) -> None:
 
 # ----------------------------------------------------------------------------- pairing
 def _invite(col: Collection, args: argparse.Namespace) -> int:
+    if bool(args.to) == bool(args.code):
+        raise MasteryError("give --to FILE to write the invitation, or --code to print it")
+    if args.code:
+        mine, code = col.mentor.invitation_code(role=args.role, name=args.name)
+        if args.json:
+            print_json({**mine.to_dict(), "code": code})
+            return 0
+        print(code)
+        print(f"Your fingerprint: {mine.fingerprint}", file=sys.stderr)
+        print(
+            "Paste the line above to them; they pair with `mastery mentor pair 'LINE'`.",
+            file=sys.stderr,
+        )
+        return 0
     mine = col.mentor.write_invitation(Path(args.to), role=args.role, name=args.name)
     if args.json:
         print_json({**mine.to_dict(), "file": args.to})
@@ -178,7 +195,7 @@ def _invite(col: Collection, args: argparse.Namespace) -> int:
 
 def _pair(col: Collection, args: argparse.Namespace) -> int:
     mentor = col.mentor
-    invitation = mentor.read_invitation(Path(args.file))
+    invitation = mentor.read_invitation(args.file)
     name = safe_line(invitation.name)
     out = sys.stderr if args.json else sys.stdout
     print(f"{name} invites you as their {_their_other(invitation)}.", file=out)

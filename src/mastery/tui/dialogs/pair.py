@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from mastery.errors import MasteryError
 from mastery.mentor import InvitationView
+from mastery.mentor.peers import CODE_PREFIX
 from mastery.tui.dialogs import MENTOR_CSS
 from mastery.tui.dialogs.file_action import file_path, slug
 from mastery.tui.dialogs.yes_no import YesNoScreen
@@ -123,7 +124,9 @@ class PairScreen(MasteryModal):
             with Horizontal(classes="form-row"):
                 yield Static("Invitation", classes="form-label")
                 yield Input(
-                    id="pair-file", compact=True, placeholder="the file, e.g. ~/Downloads/ana.json"
+                    id="pair-file",
+                    compact=True,
+                    placeholder="the file (~/Downloads/ana.json) or the pasted line",
                 )
             with Horizontal(classes="form-row"):
                 yield Static("Answer to", classes="form-label")
@@ -148,7 +151,8 @@ class PairScreen(MasteryModal):
             self.notify("Type the path of the invitation.", title="Which file?", severity="error")
             return
         try:
-            invitation = self.col.mentor.read_invitation(file_path(where), now=self.now())
+            source = where if where.startswith(CODE_PREFIX) else file_path(where)
+            invitation = self.col.mentor.read_invitation(source, now=self.now())
         except MasteryError as exc:
             self.notify(str(exc), title="Not paired", severity="error", markup=False)
             return
