@@ -495,3 +495,26 @@ def test_an_invitation_travels_as_one_line_for_a_chat(
     assert len(err.strip().splitlines()) == 1 and dump("bo") == before
     code, out, _ = cli(capsys, "bo", "mentor", "pair", line, "--yes")
     assert code == 0 and "Paired with Ana as your mentee" in out
+
+
+def test_a_file_applied_before_unpairing_stays_refused_after_pairing_again(
+    people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unpairing keeps the person's sequence numbers aside: pairing again must not reopen
+    the door to a replay of a file applied back then."""
+    bo, ana = people.bo, people.ana
+    bo.mentor.comment("Ana", "entry", people.entry, "Before the break", now=NOW)
+    first = tmp_path / "first.feedback"
+    bo.mentor.reply("Ana", first, now=NOW)
+    ana.mentor.import_feedback(first, now=NOW)
+    bo.mentor.delete_comment(  # Bo withdraws it later...
+        next(c.uid for c in bo.mentor.mentee_comments("Ana") if c.body == "Before the break"),
+        now=NOW,
+    )
+    second = tmp_path / "second.feedback"
+    bo.mentor.reply("Ana", second, now=NOW)
+    ana.mentor.import_feedback(second, now=NOW)
+    ana.mentor.unpair("Bo")
+    pair(ana, bo)
+    refused(ana.mentor.import_feedback, first, ana, "replayed or older", now=NOW)
+    assert "Before the break" not in _comments(ana)  # the withdrawn comment stays withdrawn

@@ -54,6 +54,7 @@ Role = Literal["mentor", "mentee"]
 ROLES: tuple[Role, ...] = ("mentee", "mentor")
 INVITATION_VERSION = 1
 MAX_INVITATION_BYTES = 64 * 1024  # an invitation is a few hundred bytes
+_FORGOTTEN = "mentor_forgotten"  # sequence numbers of unpaired people, by role:key
 _PEERS = "mentor_peers"  # meta key of the peer records
 _NOTICE = "mentor_repair_notice_shown"  # meta key: the one-time re-pair line was shown
 _PAIRING_ID = r"^p-[a-z0-9]{16,64}$"
@@ -282,6 +283,9 @@ class Peers(Pairing):
             old = next(
                 (p for p in peers if p.signing_key == keys.signing_key and p.role == role), None
             )
+            # Paired before and unpaired since: their numbers carry on, so a file applied back
+            # then stays refused as a replay.
+            marks = self._forgotten().get(f"{role}:{keys.signing_key}", {})
             record = StoredPeer(
                 signing_key=keys.signing_key,
                 encryption_key=keys.encryption_key,
@@ -289,8 +293,8 @@ class Peers(Pairing):
                 name=clean_name(invitation.name),
                 paired_at=stamp,
                 pairing_id=old.pairing_id if old else None,
-                sent=old.sent if old else 0,
-                received=old.received if old else 0,
+                sent=old.sent if old else _mark(marks, "sent"),
+                received=old.received if old else _mark(marks, "received"),
             )
             self._save([p for p in peers if p is not old] + [record])
         return self._view(record)
@@ -302,7 +306,8 @@ class Peers(Pairing):
 
     def unpair(self, name: str, role: str | None = None) -> PeerView:
         """Forget a paired person (of `role` when given): their files are refused from now on;
-        what they sent stays. Pairing again later starts their sequence numbers afresh."""
+        what they sent stays. Their sequence numbers are kept aside, so pairing again later
+        still refuses a file applied before."""
         with self.col.db.transaction():
             peers = self._peers()
             roles = [role] if role else [r for r in ROLES if any(p.role == r for p in peers)]
@@ -318,7 +323,18 @@ class Peers(Pairing):
                 raise MasteryError(f"{name!r} is both your mentor and your mentee: add --role")
             gone = found[0]
             self._save([p for p in peers if p is not gone])
+            forgotten = self._forgotten()
+            forgotten[f"{gone.role}:{gone.signing_key}"] = {
+                "sent": gone.sent,
+                "received": gone.received,
+            }
+            self.col.set_meta(_FORGOTTEN, forgotten)
         return self._view(gone)
+
+    def _forgotten(self) -> dict[str, dict[str, int]]:
+        """The sequence numbers of people unpaired since (by role and signing key)."""
+        value = self.col.meta(_FORGOTTEN)
+        return dict(value) if isinstance(value, dict) else {}
 
     def mentor_peer(self, name: str | None = None) -> StoredPeer:
         """The paired mentor a bundle is for: the one given by name, or the only one."""
@@ -495,3 +511,10 @@ class Peers(Pairing):
             paired=shown(peer.paired_at),
             linked=peer.pairing_id is not None,
         )
+
+
+def _mark(marks: Any, key: str) -> int:
+    """A kept sequence number, or 0 when the record was edited into something else."""
+    value = marks.get(key, 0) if isinstance(marks, dict) else 0
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEQUENCE
+    return value if ok else 0
