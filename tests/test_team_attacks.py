@@ -873,3 +873,29 @@ def test_a_steward_never_puts_another_teams_partial_sum_into_this_team(
     _aggregate_all(crew)
     assert not first_team & {p.read_bytes() for p in other.glob("rounds/*/partials/*.json")}
     assert _report(crew["members"][0]).latest.round == ROUND  # type: ignore[index,union-attr]
+
+
+# ----------------------------------------------------------------------------- both stores
+@pytest.fixture(params=["folder", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A team folder and a team in PostgreSQL: the same attacks hold against both."""
+    from mastery.team.pg_store import PostgresStore
+    from mastery.team.store import FolderStore
+
+    if request.param == "folder":
+        (tmp_path / "team").mkdir()
+        yield FolderStore(tmp_path / "team")
+        return
+    with PostgresStore(request.getfixturevalue("pg_dsn"), team="crew") as pg:
+        yield pg
+
+
+def test_a_round_named_like_a_week_that_does_not_exist_is_no_round(any_store) -> None:  # type: ignore[no-untyped-def]
+    """`2026-W99` matches the pattern of a round: in either store it used to reach
+    `round_days`, whose ValueError was a traceback in `team aggregate`."""
+    from test_team_postgres import plant
+
+    any_store.put_contribution(ROUND, "b" * 32, b"{}")  # the first write makes the tables
+    for bad in ("2026-W99", "0000-W01", "2026-W00"):
+        plant(any_store, "contribution", "a" * 32, b"{}", round_id=bad)
+    assert any_store.rounds() == [ROUND]
