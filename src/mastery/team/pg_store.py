@@ -348,9 +348,11 @@ class PostgresStore:
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
         return self._read(PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Inserted only if the steward has none for the round, in the same statement, so
-        two runs of one steward at the same moment cannot both publish."""
+        two runs of one steward at the same moment cannot both publish. `replace` changes
+        nothing here: only stewards may insert sums (docs/teams.md, the grants), so a row at
+        a steward's name is that steward's."""
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
         self._check_name(folder, name)

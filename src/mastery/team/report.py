@@ -34,7 +34,7 @@ from mastery.team.layout import (
     STREAK_BUCKETS,
     Layout,
 )
-from mastery.team.noise import Z95
+from mastery.team.noise import Z95, count_margin
 from mastery.team.roster import entry_name
 from mastery.team.store import TeamStore
 from mastery.team.wire import (
@@ -286,7 +286,7 @@ def _combine(
 
 
 def _counts(values: list[int], sigma: float, members: int) -> list[Estimate]:
-    return [Estimate(float(min(max(v, 0), members)), Z95 * sigma) for v in values]
+    return [Estimate(float(min(max(v, 0), members)), count_margin(sigma)) for v in values]
 
 
 def _mean(counts: list[int], midpoints: tuple[float, ...], sigma: float, of: float) -> Estimate:
@@ -311,7 +311,7 @@ def _decode(figures: RoundFigures, layout: Layout, sums: list[int]) -> None:
                 len(cards),
                 Estimate(
                     float(min(max(sum(ret), 0), n)),
-                    Z95 * sigma * math.sqrt(len(RETENTION_BUCKETS)),
+                    count_margin(sigma * math.sqrt(len(RETENTION_BUCKETS))),
                 ),
                 _mean(cov, BUCKET_MIDPOINTS, sigma, n),
                 _mean(mat, BUCKET_MIDPOINTS, sigma, n),
@@ -357,7 +357,7 @@ def build_rounds_report(
         for key, value in r.again.items():
             totals[key] = totals.get(key, 0.0) + value
     sigma = math.sqrt(sum(r.sigma**2 for r in pooled)) if pooled else 0.0
-    margin = Z95 * sigma
+    margin = count_margin(sigma)
     # A card is listed only when its count stands clear of the noise of *every* card: with
     # hundreds of cards, some would pass a plain 95% bar by noise alone (Bonferroni).
     bar = NormalDist().inv_cdf(1 - 0.025 / max(1, len(totals))) * sigma

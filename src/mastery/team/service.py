@@ -262,7 +262,8 @@ class Team:
         return config
 
     def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
-        """Sync every team set to sync automatically; run after a review session.
+        """Sync every team set to sync automatically; run after a review session. Only the
+        round that has ended is written, once (`sync(ended_only=True)`).
 
         Returns (team id, problem or None) per team: one team's unreadable folder must not
         stop the others, nor the learner's session.
@@ -270,7 +271,7 @@ class Team:
         results: builtins.list[tuple[str, str | None]] = []
         for team_id in sorted(t for t in self._joined() if self.auto_enabled(t)):
             try:
-                self.sync(team_id, now=now)
+                self.sync(team_id, now=now, ended_only=True)
                 results.append((team_id, None))
             except MasteryError as exc:
                 results.append((team_id, str(exc)))
@@ -354,12 +355,18 @@ class Team:
 
         return layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
 
-    def sync(self, ref: str | None = None, *, now: datetime | None = None) -> SyncResult:
+    def sync(
+        self, ref: str | None = None, *, now: datetime | None = None, ended_only: bool = False
+    ) -> SyncResult:
         """Seal this member's contribution to the current round (and to the previous one
         while no steward has summed it) for the team's stewards; opt-in per team.
 
         Each write replaces this profile's earlier file for that round under a new random
-        name, and the member's plaintext record of the first team design is deleted."""
+        name, and the member's plaintext record of the first team design is deleted.
+
+        `ended_only` (automatic syncs) writes only the round that has ended, once: a file
+        that changed after every review session would show whoever watches the folder the
+        very days a member studied, which the noise is there to hide."""
         from mastery.team.contribution import member_vector, seal_contribution
         from mastery.team.roster import read_roster
         from mastery.team.wire import round_of
@@ -376,8 +383,12 @@ class Team:
         store, layout, identity = self.store(config), self.layout(config), self.identity()
         # A round a steward has summed is closed for good: a file written now would never
         # count, and replacing one would take away a contribution the sums refer to.
-        candidates = (round_of(today - timedelta(days=7)), round_of(today))
-        rounds = [r for r in candidates if not store.partials(r)[0]]
+        previous = round_of(today - timedelta(days=7))
+        candidates = (previous,) if ended_only else (previous, round_of(today))
+        final = set(self._joined_entry(self._joined(), config.id).get("final") or [])
+        rounds = [
+            r for r in candidates if not store.partials(r)[0] and not (ended_only and r in final)
+        ]
         written = self._contributions(config.id)
         for round_id in rounds:
             vector = member_vector(self.col, config, layout, round_id, now=now)
@@ -392,6 +403,8 @@ class Team:
         with self._changing() as joined:
             entry = self._joined_entry(joined, config.id)
             entry["contributions"] = {r: n for r, n in sorted(written.items()) if r in keep}
+            # Rounds written after they ended: an automatic sync writes each of them once.
+            entry["final"] = sorted((final | ({previous} & set(rounds))) & keep)
         legacy = self._remove_legacy_record(config)
         on_roster = identity.public in read_roster(store, config.id)
         if not on_roster:

@@ -161,7 +161,7 @@ def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) 
         members = parse(PartialPayload, claimed_message(signed)).n
     except (WireProblem, SealedFileError, binascii.Error):
         members = 0
-    store.put_partial(round_id, entry_name(identity.public), data)
+    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
     return RoundOutcome(
         round_id,
         "published",
@@ -321,7 +321,9 @@ def _aggregate_round(
         "created_at": r.now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
     data = remember(round_id, sign_partial(identity, payload))
-    store.put_partial(round_id, entry_name(identity.public), data)
+    # Replace whatever lies at this steward's path: no verified sum of ours is there (see
+    # `aggregate`), and the profile keeps the one sum we publish, so nothing is re-noised.
+    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
     return outcome
 
 

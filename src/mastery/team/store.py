@@ -72,10 +72,11 @@ class TeamStore(Protocol):
 
     def partials(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Refuses (`TeamError`) when that steward already published for the round: a
         second, freshly noised sum of the same members would let anyone average the noise
-        away."""
+        away. `replace` is for the steward putting its one partial sum (kept in its profile)
+        where something else lies, which cannot be its own (that would have verified)."""
         ...
 
 
@@ -198,11 +199,13 @@ class FolderStore:
     def remove_contribution(self, round_id: str, name: str) -> bool:
         return self._remove(self._round_dir(round_id, CONTRIBUTIONS), name)
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         folder = self._round_dir(round_id, PARTIALS)
         path = folder / f"{name}.json"
-        if path.exists() or path.is_symlink():
+        if not replace and (path.exists() or path.is_symlink()):
             raise TeamError(path, "this steward already published a partial sum for the round")
+        if path.is_symlink() or path.is_dir():
+            raise TeamError(path, "something that is not a file lies where the sum goes")
         self._write(folder, name, data)
 
 
