@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from mastery.decks.cloze import ClozeError
+from mastery.decks.markup import html_to_markdown
 from mastery.decks.spec import (
     CardSpec,
     DeckSpec,
@@ -288,57 +288,6 @@ def _reversed(notetype: str, row: list[str], fields: tuple[int, int] | None) -> 
         third = next((i for i in range(special[1] + 1, len(row)) if i not in special), None)
         return third is not None and bool(row[third].strip())
     return True
-
-
-# --------------------------------------------------------------------------- HTML
-
-_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.DOTALL)
-_LINE_TAGS = {"div", "li", "tr"}  # Anki's editor writes a new line as <div>...</div>
-_PARAGRAPH_TAGS = {
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "ul",
-    "ol",
-    "table",
-    "hr",
-    "pre",
-}
-_MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
-_BREAKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
-
-
-def html_to_markdown(text: str) -> str:
-    """Basic HTML (as Anki stores fields) as Markdown.
-
-    <br> becomes a line break, <div> and <li> lines, <p> and other blocks paragraphs;
-    <b>/<strong> become ``**``, <i>/<em> ``*``; other tags are dropped and entities unescaped
-    (a non-breaking space becomes a plain space).
-    """
-    if "<" not in text and "&" not in text:
-        return text
-
-    def tag(match: re.Match[str]) -> str:
-        name = (match.group(2) or "").lower()
-        if name == "br":
-            return "\n"
-        if name in _MARKS:
-            return _MARKS[name]
-        if name in _LINE_TAGS:
-            return "\x00"
-        if name in _PARAGRAPH_TAGS:
-            return "\x01"
-        return ""
-
-    out = _TAG.sub(tag, text).replace("****", "")
-    out = _BREAKS.sub(lambda m: "\n\n" if "\x01" in m.group() else "\n", out)
-    out = html.unescape(out).replace("\xa0", " ")
-    return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
 # --------------------------------------------------------------------------- names
