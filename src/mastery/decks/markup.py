@@ -37,10 +37,17 @@ class _CardConverter(MarkdownConverter):
         # those read as themselves in a card and backslashes before them would only be noise.
         if not text:
             return ""
-        text = _DASHES.sub(r"\1\\\2", text)
-        text = _HASHES.sub(r"\1\\\2", text)
-        text = _LIST_ITEMS.sub(r"\1\\\2", text)
-        return text.replace("*", r"\*").replace("_", r"\_")
+        if "-" in text:
+            text = _DASHES.sub(r"\1\\\2", text)
+        if "#" in text:
+            text = _HASHES.sub(r"\1\\\2", text)
+        if "." in text or ")" in text:
+            text = _LIST_ITEMS.sub(r"\1\\\2", text)
+        if "*" in text:
+            text = text.replace("*", r"\*")
+        if "_" in text:
+            text = text.replace("_", r"\_")
+        return text
 
     def convert_br(self, el: Any, text: str, parent_tags: Any) -> str:
         # One line break, as Mastery's card text has always had for Anki's <br>.
@@ -93,8 +100,12 @@ def markdownify_markdown(text: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    text = _NEWLINE_SPACE.sub("\n", text)
-    return _CONVERTER.escape(_SPACES.sub(" ", text), ())
+    """A text node as markdownify treats it: whitespace runs collapsed, markup escaped."""
+    if "\n" in text or "\r" in text:
+        text = _NEWLINE_SPACE.sub("\n", text)
+    if "  " in text or "\t" in text:
+        text = _SPACES.sub(" ", text)
+    return _CONVERTER.escape(text, ())
 
 
 def _tidy(text: str) -> str:

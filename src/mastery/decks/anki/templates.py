@@ -30,6 +30,7 @@ import html
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mastery.decks.cloze import ClozeError, _excerpt
 
@@ -287,6 +288,7 @@ class _Cloze:
     hint: str | None = None
 
 
+@lru_cache(maxsize=64)  # the question and the answer of a card parse the same text
 def _parse_clozes(text: str) -> list[str | _Cloze]:
     """Anki's cloze parse: nested clozes, the hint after the first ``::`` of a text piece."""
     out: list[str | _Cloze] = []
