@@ -104,3 +104,16 @@ def test_suspended_and_flagged_cards_come_across(col) -> None:
     col.unsuspend([suspended[0].id], now=NOW)
     col.import_files([ANKI / "anki_latest.apkg"], now=NOW)
     assert col.search_cards("is:suspended", now=NOW) == []
+
+
+def test_columns_header_maps_fields_by_name_and_names_the_tags_column() -> None:
+    text = "#separator:tab\n#html:false\n#columns:Back\tFront\tTags\nhouse\tHaus\tde noun\n"
+    [deck], problems = read_csv_decks(text, "x.txt")
+    assert problems == []
+    card = deck.cards[0]
+    assert (card.front, card.back, card.tags) == ("Haus", "house", ("de", "noun"))
+
+
+def test_html_false_keeps_markup_characters_as_typed() -> None:
+    [deck], _ = read_csv_decks("#separator:tab\n#html:false\n5 * 3\t<b>x</b>\n", "x.txt")
+    assert (deck.cards[0].front, deck.cards[0].back) == ("5 * 3", "<b>x</b>")

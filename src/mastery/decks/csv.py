@@ -206,6 +206,15 @@ class _Rows:
         if header.from_anki:
             special = {header.guid, header.notetype, header.deck, self.tags_column}
             first, second = [i for i in range(len(special) + 2) if i not in special][:2]
+            # "#columns:" labels map fields by name, as Anki does (the stock note types'
+            # field names: Front/Back, Text/Back Extra); unnamed fields stay in order.
+            labels = [(i, c) for i, c in enumerate(header.columns) if i not in special]
+            front = next((i for i, c in labels if c in ("front", "text")), None)
+            back = next((i for i, c in labels if c in ("back", "back extra")), None)
+            if front is not None or back is not None:
+                rest = [i for i in range(len(special) + 3) if i not in special]
+                first = front if front is not None else next(i for i in rest if i != back)
+                second = back if back is not None else next(i for i in rest if i != first)
             self.fields = (first, second)
         self.maybe_header_row = self.fields is None
 
