@@ -233,7 +233,7 @@ class _Reader:
             note_id = _guid_key(guid)
             notetype = kinds.get(mid, unknown)
             flag = (flags or 0) & 0b111
-            rendered = self._render(notetype, fields, ord_, tags, deck_name, flag, guid)
+            rendered = self._render(notetype, fields, ord_, tags, deck_name, flag, guid, note_id)
             if rendered is None:
                 continue
             key, front, back = rendered
@@ -271,9 +271,9 @@ class _Reader:
         deck: str,
         flag: int,
         guid: str,
+        note_id: str,
     ) -> tuple[str, str, str] | None:
         """(key, front, back) of one Anki card as Markdown; None if Anki shows it empty."""
-        note_id = _guid_key(guid)
         if not notetype.templates:  # a note type this reader could not read: fields in order
             front, back = fields[0] if fields else "", "\n\n".join(f for f in fields[1:] if f)
             key = note_id if ord_ == 0 else f"{note_id}.card{ord_ + 1}"

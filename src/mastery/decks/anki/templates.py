@@ -127,6 +127,7 @@ _CLOZE_TOKEN = re.compile(r"\{\{c(\d+(?:,\d+)*)::|\}\}")
 _ANSWER_RULE = re.compile(r"<hr\s+id\s*=\s*[\"']?answer[\"']?\s*/?>", re.IGNORECASE)
 _FRONT = "\x05"  # where {{FrontSide}} was, on the answer
 
+_SPECIALS = frozenset(("Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag"))
 FLAG_NAMES = ("", "red", "orange", "green", "blue", "pink", "turquoise", "purple")
 
 
@@ -150,6 +151,7 @@ class NoteType:
     fields: tuple[str, ...]
     templates: tuple[CardTemplate, ...]
     cloze: bool
+    referenced: frozenset[str] = frozenset()  # names the templates use (fields, sections)
 
     @classmethod
     def build(
@@ -159,7 +161,20 @@ class NoteType:
         parsed = tuple(
             CardTemplate(n, parse_template(q), parse_template(a)) for n, q, a in templates
         )
-        return cls(name, tuple(fields), parsed, cloze)
+        names: set[str] = set()
+        for template in parsed:
+            _names(template.question, names)
+            _names(template.answer, names)
+        return cls(name, tuple(fields), parsed, cloze, frozenset(names))
+
+
+def _names(nodes: tuple[_Node, ...], out: set[str]) -> None:
+    for node in nodes:
+        if isinstance(node, _Field):
+            out.add(node.key)
+        elif isinstance(node, _Section):
+            out.add(node.key)
+            _names(node.children, out)
 
 
 @dataclass
@@ -195,20 +210,23 @@ def render_card(
     values = dict(zip(notetype.fields, fields, strict=False))
     for name in notetype.fields[len(fields) :]:
         values[name] = ""
-    nonempty = {name for name, value in values.items() if not field_is_empty(value)}
-    specials = {
-        "Tags": tags.strip(),
-        "Type": notetype.name,
-        "Deck": deck,
-        "Subdeck": deck.rsplit("::", 1)[-1],
-        "Card": template.name,
-        "CardFlag": f"flag{flag}" if flag else "",
-    }
-    for name, value in specials.items():
-        if name not in values:
-            values[name] = value
-            if value:
-                nonempty.add(name)
+    # Only what the templates use is looked at (a card is rendered 10,000s of times).
+    used = notetype.referenced
+    nonempty = {n for n in used if n in values and not field_is_empty(values[n])}
+    if not used.isdisjoint(_SPECIALS):
+        specials = {
+            "Tags": tags.strip(),
+            "Type": notetype.name,
+            "Deck": deck,
+            "Subdeck": deck.rsplit("::", 1)[-1],
+            "Card": template.name,
+            "CardFlag": f"flag{flag}" if flag else "",
+        }
+        for name, value in specials.items():
+            if name not in values:
+                values[name] = value
+                if value:
+                    nonempty.add(name)
     if notetype.cloze and ord_ + 1 not in cloze_numbers(fields):
         return None
     context = _Context(values, nonempty, ord_ + 1, question=True)
@@ -331,10 +349,18 @@ def cloze_numbers(fields: list[str]) -> set[int]:
     found: set[int] = set()
     for text in fields:
         if "{{c" in text:
-            for match in _CLOZE_TOKEN.finditer(text):
-                if match.group(1) is not None:
-                    found.update(int(n) for n in match.group(1).split(","))
+            found.update(_numbers_in(text))
     return found
+
+
+@lru_cache(maxsize=64)  # a note's fields are asked about once per card
+def _numbers_in(text: str) -> frozenset[int]:
+    return frozenset(
+        int(n)
+        for match in _CLOZE_TOKEN.finditer(text)
+        if match.group(1) is not None
+        for n in match.group(1).split(",")
+    )
 
 
 def _reveal_clozes(text: str, number: int, question: bool) -> str:
