@@ -117,3 +117,26 @@ def test_columns_header_maps_fields_by_name_and_names_the_tags_column() -> None:
 def test_html_false_keeps_markup_characters_as_typed() -> None:
     [deck], _ = read_csv_decks("#separator:tab\n#html:false\n5 * 3\t<b>x</b>\n", "x.txt")
     assert (deck.cards[0].front, deck.cards[0].back) == ("5 * 3", "<b>x</b>")
+
+
+@needs_fixtures
+async def test_a_flag_shows_in_the_browser_and_card_info(col) -> None:
+    from test_tui_browser import search
+    from test_tui_helpers import SIZE, make_app, screen_text
+    from textual.widgets import DataTable
+
+    from mastery.tui.screens.card_info import CardInfoScreen
+
+    col.import_files([ANKI / "anki_latest.apkg"], now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await search(pilot, "tag:flag::red")
+        assert len(app.screen.cards) == 2
+        table = app.screen.query_one("#cards", DataTable)
+        first = str(app.screen.cards[0].id)
+        assert any("flag::red" in str(cell) for cell in table.get_row(first))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardInfoScreen)
+        assert "flag::red" in screen_text(app)

@@ -240,7 +240,8 @@ class _Reader:
             if not front or (deck_key, key) in made:
                 continue
             made.add((deck_key, key))
-            tag_tuple = merge_tags(tags, (f"flag::{FLAG_NAMES[flag]}",) if flag else ())
+            # The flag first: the browser's tag column is narrow, and a flag is what one scans for.
+            tag_tuple = merge_tags((f"flag::{FLAG_NAMES[flag]}",) if flag else (), tags)
             cards = by_deck.setdefault(deck_name, [])
             cards.append(
                 CardSpec(
