@@ -79,8 +79,13 @@ _TAGS = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(st.one_of(_WORDS, _TAGS), max_size=12))
 def test_the_fast_paths_give_markdownifys_text(pieces: list[str]) -> None:
     html = "".join(pieces)
     assert html_to_markdown(html) == markdownify_markdown(html), html
+
+
+def test_deeply_nested_html_is_its_text_not_a_traceback() -> None:
+    hostile = "<div><span>" * 5000 + "deep" + "</span></div>" * 5000
+    assert html_to_markdown(hostile) == "deep"

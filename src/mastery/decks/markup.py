@@ -73,6 +73,7 @@ _CONVERTER = _CardConverter(
 
 _SIMPLE_TAG = re.compile(r"<\s*(/?)\s*(b|strong|i|em|br)\s*(/?)\s*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[a-zA-Z/!?]")
+_ANY_MARKUP = re.compile(r"<[a-zA-Z/!?][^>]*>?")
 _NEWLINE_SPACE = re.compile(r"[\t \r\n]*[\r\n][\t \r\n]*")
 _SPACES = re.compile(r"[\t ]+")
 _LINE_END_SPACE = re.compile(r"[ \t]+\n")
@@ -96,7 +97,10 @@ def html_to_markdown(text: str) -> str:
 
 def markdownify_markdown(text: str) -> str:
     """The conversion through BeautifulSoup and markdownify, without fast paths."""
-    return _tidy(_CONVERTER.convert(text))
+    try:
+        return _tidy(_CONVERTER.convert(text))
+    except RecursionError:  # thousands of nested tags (a hostile field): their text only
+        return _tidy(_escape_text(html.unescape(_ANY_MARKUP.sub("", text))))
 
 
 def _escape_text(text: str) -> str:
@@ -166,4 +170,23 @@ def _simple_markup(text: str) -> str | None:
         return None
     if rest:
         pieces.append(_escape_text(html.unescape(rest)))
-    return _tidy("".join(pieces))
+    return _tidy(_join(pieces))
+
+
+_EDGE_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)
+
+
+def _join(pieces: list[str]) -> str:
+    """markdownify's join of a tag's children: newlines meeting at a boundary count once (the
+    larger run, at most two)."""
+    out = [""]
+    for piece in pieces:
+        if not piece:
+            continue
+        match = _EDGE_NEWLINES.match(piece)
+        assert match is not None  # the pattern matches any text
+        leading, content, trailing = match.groups()
+        if out[-1] and leading:
+            leading = "\n" * min(2, max(len(out.pop()), len(leading)))
+        out.extend((leading, content, trailing))
+    return "".join(out)
