@@ -188,3 +188,11 @@ def test_real_packages_keep_their_suspended_state(fixture: str) -> None:
         _guid_key("zabi{uaD0:"),
         _guid_key("x3:<*S>62U"),
     ]
+
+
+def test_a_hostile_template_renders_without_a_traceback() -> None:
+    deep = "{{#A}}" * 5000 + "{{A}}" + "{{/A}}" * 5000
+    assert one(deep, "{{A}}", {"A": "x"})[0] == "x"
+    many_clozes = "{{c1::" * 50 + "x" + "}}" * 50
+    nt = NoteType.build("Cloze", ["Text"], [("Cloze", "{{cloze:Text}}", "{{cloze:Text}}")], True)
+    assert render_card(nt, [many_clozes], 0) is not None

@@ -102,7 +102,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _parse(tokens: Iterator[tuple[str, str]], open_key: str | None) -> list[_Node]:
+_MAX_DEPTH = 50  # sections nested deeper (only a hostile template): their tags are ignored
+
+
+def _parse(tokens: Iterator[tuple[str, str]], open_key: str | None, depth: int = 0) -> list[_Node]:
     nodes: list[_Node] = []
     for kind, value in tokens:
         if kind == "text":
@@ -111,7 +114,9 @@ def _parse(tokens: Iterator[tuple[str, str]], open_key: str | None) -> list[_Nod
             parts = value.split(":")
             nodes.append(_Field(parts[-1], tuple(reversed(parts[:-1]))))
         elif kind in ("#", "^"):
-            nodes.append(_Section(value, kind == "^", tuple(_parse(tokens, value))))
+            if depth < _MAX_DEPTH:
+                children = tuple(_parse(tokens, value, depth + 1))
+                nodes.append(_Section(value, kind == "^", children))
         elif value == open_key:
             return nodes
         # a closing tag that closes nothing open: Anki refuses the template; ignored here
