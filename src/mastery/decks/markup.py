@@ -130,7 +130,7 @@ def _simple_markup(text: str) -> str | None:
     pos = 0
     for match in _SIMPLE_TAG.finditer(text):
         between = text[pos : match.start()]
-        if _ANY_TAG.search(between):
+        if "<" in between and _ANY_TAG.search(between):
             return None
         if between:
             pieces.append(_escape_text(html.unescape(between)))
@@ -179,6 +179,9 @@ _EDGE_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)
 def _join(pieces: list[str]) -> str:
     """markdownify's join of a tag's children: newlines meeting at a boundary count once (the
     larger run, at most two)."""
+    pieces = [piece for piece in pieces if piece]
+    if not any(b[:1] == "\n" and a[-1:] == "\n" for a, b in zip(pieces, pieces[1:], strict=False)):
+        return "".join(pieces)  # no newlines meet at a boundary
     out = [""]
     for piece in pieces:
         if not piece:
