@@ -140,3 +140,11 @@ async def test_a_flag_shows_in_the_browser_and_card_info(col) -> None:
         await pilot.pause()
         assert isinstance(app.screen, CardInfoScreen)
         assert "flag::red" in screen_text(app)
+
+
+@needs_fixtures
+def test_a_suspended_card_stays_suspended_after_its_history_is_replayed(col) -> None:
+    col.import_files([ANKI / "anki_latest.apkg"], now=NOW, with_history=True)
+    assert [c.key for c in col.search_cards("is:suspended", now=NOW)] == [
+        f"{_guid_key('B,K3WHuclo')}::c1"
+    ]
