@@ -196,3 +196,8 @@ def test_a_hostile_template_renders_without_a_traceback() -> None:
     many_clozes = "{{c1::" * 50 + "x" + "}}" * 50
     nt = NoteType.build("Cloze", ["Text"], [("Cloze", "{{cloze:Text}}", "{{cloze:Text}}")], True)
     assert render_card(nt, [many_clozes], 0) is not None
+
+
+def test_ruby_filters() -> None:
+    front, _ = one("{{kana:E}}|{{kanji:E}}|{{furigana:E}}", "x", {"E": "日本[にほん] 語[ご]"})
+    assert front == "にほんご|日本語|日本(にほん)語(ご)"

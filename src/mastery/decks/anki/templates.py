@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -288,7 +288,9 @@ def _apply(node: _Field, text: str, context: _Context) -> str:
     return text
 
 
-def _ruby(name: str):  # type: ignore[no-untyped-def]
+def _ruby(name: str) -> Callable[[re.Match[str]], str]:
+    """Anki's ruby filters on ``漢字[かんじ]``: kana, kanji, or both as ``漢字(かんじ)``."""
+
     def replace(match: re.Match[str]) -> str:
         if match.group(2).startswith("sound:"):
             return match.group(0)
