@@ -28,7 +28,9 @@ PROFILE = "__profile__"  # the scope selector's value for the whole profile
 INTRO = (
     "FSRS predicts when you will forget a card from 21 weights. Fitting them to your own "
     f"reviews (at least {optimize.MIN_REVIEWS}) makes the predictions, and so your intervals, "
-    "yours. The fit is measured on the same reviews: lower log loss and RMSE are better."
+    "yours. The fit is measured on the same reviews with Anki's Evaluate figures (log loss and "
+    "RMSE (bins), recent reviews weighing more) and Mastery's unweighted log loss, which "
+    "decides whether the fit is kept; lower is better. Anki's health check follows."
 )
 WORKLOAD_INTRO = (
     "A simulated year at each desired retention, with the weights in force: answers per day, "
@@ -154,12 +156,29 @@ class OptimizeScreen(MasteryScreen):
             Content.assemble(
                 f"{result.reviews:,} reviews of {result.cards:,} cards ({result.scope}), "
                 f"{result.seconds:.2f} s\n",
-                f"{'':18}{'log loss':>10}{'RMSE':>9}\n",
-                f"{'weights in force':18}{b.log_loss:>10.4f}{b.rmse:>9.2%}\n",
-                f"{'fitted weights':18}{a.log_loss:>10.4f}{a.rmse:>9.2%}\n",
+                f"{'':18}{'log loss':>10}{'RMSE (bins)':>13}{'unweighted':>12}\n",
+                f"{'weights in force':18}{b.log_loss:>10.4f}{b.rmse_bins:>13.2%}"
+                f"{b.log_loss_unweighted:>12.4f}\n",
+                f"{'fitted weights':18}{a.log_loss:>10.4f}{a.rmse_bins:>13.2%}"
+                f"{a.log_loss_unweighted:>12.4f}\n",
+                Content.styled(
+                    "Log loss and RMSE (bins) as Anki's Evaluate shows them; unweighted: "
+                    "Mastery's log loss, every review counting the same.\n",
+                    "$text-muted",
+                ),
                 verdict,
+                *self._health(result),
             )
         )
+
+    @staticmethod
+    def _health(result: OptimizeResult) -> list[Content]:
+        """Anki's health check in plain words, coloured by its verdict."""
+        health = result.health
+        if health is None:
+            return []
+        style = {True: "$success", False: "$warning", None: "$text-muted"}[health.passed]
+        return [Content("\n"), Content.styled(health.message, style)]
 
     def _show_workload(self) -> None:
         table = self.query_one("#workload", KeyTable)
