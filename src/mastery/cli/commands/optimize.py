@@ -137,8 +137,8 @@ def _figures(rows: list[tuple[str, Any]]) -> None:
         ],
     )
     print(
-        "Log loss and RMSE (bins) are Anki's Evaluate figures (recent reviews weigh more); "
-        "the unweighted log loss counts every review the same and decides whether a fit is "
+        "Log loss and RMSE (bins) are Anki's Evaluate figures (recent reviews weigh more);\n"
+        "the unweighted log loss counts every review the same and decides whether a fit is\n"
         "kept. Lower is better."
     )
 
