@@ -156,3 +156,34 @@ async def test_a_failed_health_check_gives_anki_s_advice(col: Collection, monkey
         text = screen_text(app)
         assert "Health check failed: your memory is difficult for FSRS to predict" in text
         assert "Hard is a passing grade" in text
+
+
+async def test_evaluate_measures_the_weights_in_force_as_anki_does(col: Collection) -> None:
+    """e is Anki's Evaluate button: the weights in force measured, nothing fitted or stored."""
+    from mastery import optimize
+
+    simulate_learner(col, cards=300, reviews_per_card=8, end=NOW, seed=11, forward=True)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_optimize(pilot)
+        assert "evaluate them as Anki does" in " ".join(screen_text(app).split())
+        await pilot.press("e")
+        await wait_workers(pilot)
+        text = screen_text(app)
+        assert "The weights in force, measured on 2,100 reviews (profile)" in text
+        figures = optimize.evaluate(optimize.training_set(col), DEFAULT_PARAMETERS)
+        assert f"{figures.log_loss:.4f}" in text and f"{figures.rmse_bins:.2%}" in text
+        assert "as Anki's Evaluate shows them" in text
+        assert screen.result is None and col.setting("fsrs_parameters") == []
+        await pilot.press("a")  # nothing fitted: apply does nothing
+        assert col.setting("fsrs_parameters") == []
+
+
+async def test_evaluate_without_reviews_says_so(col: Collection) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_optimize(pilot)
+        await pilot.press("e")
+        await wait_workers(pilot)
+        assert "nothing to evaluate" in screen_text(app)
+        assert any("nothing to evaluate" in message for _, message in app.notes)
