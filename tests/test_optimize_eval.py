@@ -277,3 +277,45 @@ def test_cli_evaluate_without_reviews_is_one_line(capsys: pytest.CaptureFixture[
     assert code == 2 and out == ""
     assert err.startswith("mastery: error:") and "nothing to evaluate" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_tampered_answer_times_neither_stop_nor_skew_the_order(learner: Collection) -> None:
+    """A log edited by hand: a time that is text sorts first, a time stored as a real number
+    sorts where it falls, a time in the future sorts last (as Anki would sort a revlog id from
+    the future). The fit runs and the figures are still fsrs-rs's on that order."""
+    ids = [
+        row[0]
+        for row in learner.conn.execute(
+            "SELECT id FROM reviewlog WHERE elapsed_days > 0 ORDER BY id LIMIT 3"
+        )
+    ]
+    with learner.db.transaction() as conn:
+        conn.execute("UPDATE reviewlog SET reviewed_at = 'soon' WHERE id = ?", (ids[0],))
+        conn.execute("UPDATE reviewlog SET reviewed_at = 1.7e12 + 0.5 WHERE id = ?", (ids[1],))
+        conn.execute("UPDATE reviewlog SET reviewed_at = 9e15 WHERE id = ?", (ids[2],))
+    data = optimize.training_set(learner)
+    assert len(data) == 300 * 7
+    by_id = {log_id: i for i, log_id in enumerate(ids)}
+    rows = learner.conn.execute(
+        "SELECT id, reviewed_at FROM reviewlog WHERE elapsed_days > 0 ORDER BY card_id, "
+        "reviewed_at, id"
+    ).fetchall()
+    assert len(rows) == len(data)
+    result = optimize.optimize(learner)
+    assert result.health is not None and result.health.passed is not None
+    assert json.dumps(result.to_dict())
+    first = data.anki_items[0]
+    last = data.anki_items[-1]
+    assert first is not last and by_id  # the text time sorts first, the future one last
+    assert (
+        data.card_ids[0]
+        == learner.conn.execute("SELECT card_id FROM reviewlog WHERE id = ?", (ids[0],)).fetchone()[
+            0
+        ]
+    )
+    assert (
+        data.card_ids[-1]
+        == learner.conn.execute("SELECT card_id FROM reviewlog WHERE id = ?", (ids[2],)).fetchone()[
+            0
+        ]
+    )

@@ -222,9 +222,7 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
         )
         params = (deck.id,)
     data = TrainingSet()
-    # (answered at, log id, card id, item); a time that is no number (a hand-edited log)
-    # sorts first rather than stopping the fit.
-    timed: list[tuple[int, int, int, Any]] = []
+    timed: list[tuple[float, int, int, Any]] = []  # (answered at, log id, card id, item)
     _read_items(col.conn.execute(sql, params), data, timed)
     # Sorting here costs ~0.1 s on 100,000 items; SQLite ordering by time instead reads the
     # table through the time index, several times slower.
@@ -256,8 +254,15 @@ def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet, timed: list[Any]
         if elapsed > 0:
             item = FSRSItem(list(history))
             data.items.append(item)
-            at = row["reviewed_at"]
-            timed.append((at if type(at) is int else -1, row["id"], row["card_id"], item))
+            timed.append((_when(row["reviewed_at"]), row["id"], row["card_id"], item))
+
+
+def _when(reviewed_at: object) -> float:
+    """An answer's time as a sort key: a hand-edited value that is no number sorts first
+    rather than stopping the fit."""
+    if type(reviewed_at) is int or (type(reviewed_at) is float and math.isfinite(reviewed_at)):
+        return reviewed_at
+    return -1
 
 
 def _gap(elapsed: object) -> int | None:
