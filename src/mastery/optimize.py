@@ -22,6 +22,11 @@ review counts the same) decides whether the fit is kept: the fitted weights are 
 they predict the same reviews better than the weights in force by it; otherwise the result
 says so and the old weights stay.
 
+One difference in the items remains: Anki leaves out a card whose history has no learning
+answer (its first answers were cut off), while Mastery's log always starts a card's history
+at its first answer as a new card (imported Anki histories are replayed from new), so it has
+none to leave out.
+
 After a fit, `health_check` runs Anki's health check (rslib `compute_params`): fsrs-rs's
 time-series-split evaluation, scaled by how hard the learner's retention makes prediction.
 """
