@@ -353,6 +353,168 @@ def bench_team(folder: Path) -> tuple[float, float, float]:
     return min(syncs), aggregate_s, min(reports)
 
 
+TEAM_PG_VERSION = 1  # bump when the contribution format or the generator changes
+TEAM_PG_MEMBERS = 10_000
+
+
+def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
+    """The benchmark team: the bundled decks (`init_team`), k = 3 and two stewards whose keys
+    come from fixed seeds, so a cached round stays valid across runs. Returns (config,
+    stewards, layout)."""
+    import nacl.public
+    import nacl.signing
+
+    from mastery.identity import Identity
+    from mastery.team import init_team, load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    stewards = [
+        Identity(
+            nacl.signing.SigningKey(bytes([n]) * 32), nacl.public.PrivateKey(bytes([n + 9]) * 32)
+        )
+        for n in (1, 2)
+    ]
+    init_team(folder, name="Bench", today=NOW.date())
+    path = folder / "team.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "".join(
+            f'\n[[stewards]]\nname = "S{n}"\nidentity = "{s.public.to_text()}"\n'
+            for n, s in enumerate(stewards)
+        ),
+        encoding="utf-8",
+    )
+    config = load_team(folder)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    return config, stewards, layout
+
+
+def _team_pg_round(config, layout) -> list[tuple[str, bytes, bytes]]:  # type: ignore[no-untyped-def]
+    """10,000 members' roster entries and sealed contributions to round 2026-W47 (name,
+    roster entry, contribution), made once (about a minute) and cached."""
+    from mastery.identity import Identity
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.roster import entry_name, roster_entry
+    from mastery.team.wire import round_of
+
+    path = CACHE / f"team-pg-{TEAM_PG_MEMBERS}-v{TEAM_PG_VERSION}-{layout.digest[:12]}.tsv"
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        rng = random.Random(11)
+        lines = []
+        for _ in range(TEAM_PG_MEMBERS):
+            member = Identity.generate()
+            vector = [0] * layout.size
+            for day in range(7):
+                vector[day] = int(rng.random() < 0.5)
+            for deck, _ in layout.decks:
+                vector[layout.at(f"coverage:{deck}") + rng.randrange(5)] = 1
+                vector[layout.at(f"maturity:{deck}") + rng.randrange(5)] = 1
+                vector[layout.at(f"retention:{deck}") + rng.randrange(6)] = 1
+            for n in rng.sample(range(layout.cards), min(5, layout.cards)):
+                vector[layout.at(f"again:{layout.decks[0][0]}") + n] = 1
+            vector[layout.at("review_streak") + rng.randrange(5)] = 1
+            vector[layout.at("journal_streak") + rng.randrange(5)] = 1
+            for goal in layout.goals:
+                vector[layout.at(f"progress:{goal}") + rng.randrange(5)] = 1
+            lines.append(
+                "\t".join(
+                    (
+                        entry_name(member.public),
+                        roster_entry(member, config.id, NOW.date()).decode(),
+                        seal_contribution(
+                            member, config, layout, round_of(NOW.date()), vector, now=NOW
+                        ).decode(),
+                    )
+                )
+            )
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, entry, contribution = line.split("\t")
+        out.append((name, entry.encode(), contribution.encode()))
+    return out
+
+
+def bench_team_pg(folder: Path) -> dict[str, float]:
+    """Issue 11's organisation figure: a round of 10,000 members in PostgreSQL (a server
+    started as tests/pg.py starts the suite's), then timed as `Team.aggregate` and
+    `Team.report` do it: for each steward the roster read (entries not re-verified) and
+    `aggregate` of the round; then the verified roster and `build_rounds_report`. One run: a steward
+    publishes a round once, so a second run would time nothing."""
+    from datetime import timedelta
+
+    import psycopg
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from pg import start_server
+
+    from mastery.team import load_team
+    from mastery.team.pg_store import PostgresStore, publish_team
+    from mastery.team.report import build_rounds_report, read_partials
+    from mastery.team.roster import read_roster
+    from mastery.team.steward import aggregate
+    from mastery.team.store import store_for
+    from mastery.team.wire import round_of
+
+    config, stewards, layout = _team_pg_team(folder / "team")
+    members = _team_pg_round(config, layout)
+    server = start_server()
+    try:
+        dsn = server.new_database()
+        publish_team(dsn, config.folder)
+        config = load_team(dsn, cache=folder / "cache")
+        store = store_for(config)
+        assert isinstance(store, PostgresStore)
+        round_id = round_of(NOW.date())
+        with (
+            psycopg.connect(dsn) as conn,
+            conn.cursor() as cursor,
+            cursor.copy("COPY team_member (team, name, data) FROM STDIN") as copy,
+        ):
+            for name, entry, _ in members:
+                copy.write_row((config.id, name, entry))
+        store.put_contributions(round_id, [(f"c{n:05d}", c) for n, (_, _, c) in enumerate(members)])
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        closed = NOW + timedelta(days=3)
+        times: dict[str, float] = {}
+        t0 = time.perf_counter()
+        t = t0
+        for n, steward in enumerate(stewards):
+            # As `Team.aggregate` reads it: each share's own signature stands for the entry's.
+            roster = read_roster(store, config.id, verify=False)
+            times[f"roster_{n}"] = time.perf_counter() - t
+            t = time.perf_counter()
+            published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+            [outcome] = aggregate(
+                steward, store, config, layout, roster, published, now=closed, today=closed.date()
+            )
+            times[f"aggregate_{n}"] = time.perf_counter() - t
+            if outcome.status != "published" or outcome.members != TEAM_PG_MEMBERS:
+                raise SystemExit(f"team_pg_10k: steward {n}: {outcome}")
+            t = time.perf_counter()
+        problems: list[str] = []
+        verified = read_roster(store, config.id)  # as `Team.report` reads it: every entry checked
+        report = build_rounds_report(
+            store, config, len(verified), today=closed.date(), problems=problems
+        )
+        times["report"] = time.perf_counter() - t
+        times["total"] = time.perf_counter() - t0
+        [figures] = report.rounds
+        if figures.status != "shown" or figures.members != TEAM_PG_MEMBERS or problems:
+            raise SystemExit(
+                f"team_pg_10k: report {figures.status} {figures.members} {problems[:1]}"
+            )
+        for name, value in times.items():
+            print(f"team_pg_10k {name:>12}: {value:.3f} s", file=sys.stderr)
+        return times
+    finally:
+        server.stop()
+
+
 def bench_optimize(folder: Path) -> dict[str, float]:
     """Fit FSRS to 100,000 answers of 10,000 cards by a simulated learner (tests/
     simulated_learner.py, histories running forward in time): the whole `optimize()` call,
@@ -432,6 +594,8 @@ def main() -> None:
             results["team_sync_1000_s"] = round(sync_s, 3)
             results["team_aggregate_1000_s"] = round(aggregate_s, 3)
             results["team_report_1000_s"] = round(report_s, 3)
+        if want("team_pg_10k"):
+            results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)
     print(json.dumps({"machine": f"{os.cpu_count()} cores", **results}))

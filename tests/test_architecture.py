@@ -41,6 +41,7 @@ HEADLESS = [
     ),
     "mastery.mentor",
     "mastery.mentor.formats",
+    "mastery.mentor.peers",
     "mastery.team",
     "mastery.team_formats",
     "mastery.text",

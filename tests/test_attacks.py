@@ -14,6 +14,8 @@ import pytest
 from mastery import paths
 from mastery.cli import main
 from mastery.collection import Collection
+from mastery.days import to_ms
+from mastery.identity import Identity
 
 HUGE = "9" * 5000  # past int()'s 4,300-digit limit
 WIDE = "9" * 20  # past SQLite's 64-bit INTEGER
@@ -394,6 +396,19 @@ def test_commands_run_years_away_store_no_moment_of_the_wall_clock(
         ("goal", "milestone", "add", "1", "first"),
         ("goal", "milestone", "done", "1", "1"),
         ("backup",),
+        (
+            "--profile",
+            "bo",
+            "mentor",
+            "invite",
+            "--as",
+            "mentor",
+            "--name",
+            "Bo",
+            "--to",
+            str(tmp_path / "bo"),
+        ),
+        ("mentor", "pair", str(tmp_path / "bo"), "--yes"),
         ("mentor", "export", "--name", "me", "--to", str(bundle)),
     ):
         assert run(capsys, *args)[0] == 0, args
@@ -410,5 +425,10 @@ def test_commands_run_years_away_store_no_moment_of_the_wall_clock(
                         leaks.append((table, tuple(row)))
         assert [p.name for p in col.backups()] == ["manual-20410615-120000.db"]
     assert leaks == []
-    assert '"created_at": "2041-06-15T12:00:00.000+00:00"' in bundle.read_text()
-    assert not re.search(r"20(2[5-9]|3\d)-\d\d-\d\d", bundle.read_text())
+    with Collection.open("bo", bundled=False) as bo:  # only the mentor can read it
+        sealed = Identity.of(bo).open(bundle.read_bytes()).payload.decode()
+    assert '"created_at": "2041-06-15T12:00:00.000+00:00"' in sealed
+    assert not re.search(r"20(2[5-9]|3\d)-\d\d-\d\d", sealed)
+    with Collection.open(bundled=False) as col:  # pairing and the file's number: 2041 too
+        [peer] = col.meta("mentor_peers")
+    assert peer["paired_at"] == peer["sent"] == to_ms(far)

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import know, open_doc, pair_profiles, reseal, seal_doc
 
 from mastery.cli import main
 from mastery.collection import Collection
-from mastery.mentor.formats import FORMAT_VERSION, checksum_of
+from mastery.mentor.formats import FORMAT_VERSION
 
 CANARY = "CANARY-PRIVATE-ENTRY-7f3a-ü"
 
@@ -70,6 +71,34 @@ def shared(capsys, tmp_path: Path) -> dict[str, Any]:
         )
     )
     ok(capsys, "ana", "journal", "add", f"Private {CANARY}", "--tag", "diary")
+    # Pairing, as two people do it: Ana invites, Bo pairs and answers, Ana pairs.
+    invitation, answer = tmp_path / "ana-invitation.json", tmp_path / "bo-invitation.json"
+    ok(
+        capsys,
+        "ana",
+        "mentor",
+        "invite",
+        "--as",
+        "mentee",
+        "--to",
+        str(invitation),
+        "--name",
+        "Ana",
+    )
+    ok(
+        capsys,
+        "bo",
+        "mentor",
+        "pair",
+        str(invitation),
+        "--yes",
+        "--to",
+        str(answer),
+        "--name",
+        "Bo",
+    )
+    ok(capsys, "ana", "mentor", "pair", str(answer), "--yes")
+    know("ana", "bo")  # for the tests' own re-sealing
     bundle = tmp_path / "ana.json"
     out = ok(capsys, "ana", "mentor", "export", "--to", str(bundle), "--name", "Ana")
     assert "1 shared entry and 1 shared goal" in out and str(bundle) in out
@@ -130,8 +159,8 @@ def test_mentee_and_mentor_close_the_loop(capsys, shared, tmp_path: Path) -> Non
     assert "(new)" not in out  # read now
     goal = json.loads(ok(capsys, "ana", "goal", "show", str(shared["goal_id"]), "--json"))
     assert [c["body"] for c in goal["feedback"]] == ["Book the first chat"]
-    again = json.loads(ok(capsys, "ana", "mentor", "feedback", str(feedback), "--json"))
-    assert (again["added"], again["unchanged"]) == (0, 2)
+    code, out, err = run(capsys, "ana", "mentor", "feedback", str(feedback), "--json")
+    assert code == 2 and out == "" and "replayed or older" in err  # the same file again
 
 
 def test_reply_preview_prints_the_feedback_and_writes_nothing(capsys, shared, tmp_path) -> None:
@@ -149,19 +178,20 @@ def test_export_preview_prints_the_bundle_and_writes_nothing(capsys, tmp_path: P
     ok(capsys, "ana", "journal", "add", "Shared thought", "--shared")
     out = ok(capsys, "ana", "mentor", "export", "--preview", "--name", "Ana")
     doc = json.loads(out)
-    assert doc["format"] == "mastery-mentor-bundle" and doc["checksum"] == checksum_of(doc)
+    assert doc["format"] == "mastery-mentor-bundle" and "checksum" not in doc
     assert not list(tmp_path.glob("*.json"))
     code, _, err = run(capsys, "ana", "mentor", "export")
     assert code == 2 and "--to FILE" in err
 
 
 def test_first_export_needs_a_name_then_remembers_it(capsys, tmp_path: Path) -> None:
+    pair_profiles("ana", "bo")
     code, out, err = run(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "b.json"))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--name" in err
     assert not (tmp_path / "b.json").exists()
     ok(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "b.json"), "--name", "Ana")
     ok(capsys, "ana", "mentor", "export", "--to", str(tmp_path / "c.json"))
-    assert json.loads((tmp_path / "c.json").read_text("utf-8"))["mentee"]["name"] == "Ana"
+    assert open_doc(tmp_path / "c.json")["mentee"]["name"] == "Ana"
 
 
 def test_export_since_and_deck_summary(capsys, tmp_path: Path, write_deck) -> None:
@@ -169,6 +199,7 @@ def test_export_since_and_deck_summary(capsys, tmp_path: Path, write_deck) -> No
     ok(capsys, "ana", "import", str(deck))
     ok(capsys, "ana", "journal", "add", "Old one", "--date", "20 days ago", "--shared")
     ok(capsys, "ana", "journal", "add", "New one", "--shared")
+    pair_profiles("ana", "bo")
     path = tmp_path / "b.json"
     ok(
         capsys,
@@ -184,7 +215,7 @@ def test_export_since_and_deck_summary(capsys, tmp_path: Path, write_deck) -> No
         "--deck",
         "de",
     )
-    doc = json.loads(path.read_text("utf-8"))
+    doc = open_doc(path)
     assert [e["body"] for e in doc["entries"]] == ["New one"]
     assert doc["summary"]["decks"] == [
         {"key": "de", "name": "German", "cards": 1, "studied": 0, "mature": 0}
@@ -240,18 +271,14 @@ def test_empty_mentee_list_says_what_to_do(capsys) -> None:
 
 # ----------------------------------------------------------------------------- refused files
 def _reseal(path: Path, to: Path, **changes: Any) -> Path:
-    doc = json.loads(path.read_text("utf-8"))
-    doc.update(changes)
-    doc["checksum"] = checksum_of(doc)
-    to.write_text(json.dumps(doc), encoding="utf-8")
-    return to
+    """Changed and sealed again by the genuine, paired writer."""
+    return reseal(path, lambda doc: doc.update(changes), to)
 
 
 def _tampered(path: Path, to: Path) -> Path:
-    text = path.read_text("utf-8")
-    changed = text.replace('"Dative"', '"Dativ!"').replace("sentence", "sentencE")
-    assert changed != text
-    to.write_text(changed, encoding="utf-8")
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0x20
+    to.write_bytes(bytes(data))
     return to
 
 
@@ -270,28 +297,24 @@ def _wrong_format(path: Path, to: Path) -> Path:
 
 
 def _missing(path: Path, to: Path) -> Path:
-    doc = json.loads(path.read_text("utf-8"))
-    del doc["created_at"]
-    doc["checksum"] = checksum_of(doc)
-    to.write_text(json.dumps(doc), encoding="utf-8")
-    return to
+    return reseal(path, lambda doc: doc.pop("created_at"), to)
 
 
 def _unknown_entry(path: Path, to: Path) -> Path:
-    doc = json.loads(path.read_text("utf-8"))
+    doc = open_doc(path)
     doc["comments"][0]["target_id"] = "e-notmine123"
     return _reseal(path, to, comments=doc["comments"])
 
 
 def _foreign(path: Path, to: Path) -> Path:
-    doc = json.loads(path.read_text("utf-8"))
-    doc["mentee"]["pairing_id"] = "p-" + "a" * 26
-    return _reseal(path, to, mentee=doc["mentee"])
+    """Bo's genuine feedback, sealed for another profile than Ana's."""
+    with Collection.open("bo", bundled=False) as bo, Collection.open("sam", bundled=False) as sam:
+        return seal_doc(open_doc(path), bo, sam, to)
 
 
 COMMON = {
-    "tampered": (_tampered, "checksum does not match"),
-    "truncated": (_truncated, "not valid JSON"),
+    "tampered": (_tampered, "changed or damaged"),
+    "truncated": (_truncated, "changed or damaged"),
     "future-version": (_future, "please upgrade Mastery"),
     "wrong-format": (_wrong_format, "this is a "),
     "missing-field": (_missing, "no 'created_at' field"),
@@ -311,7 +334,7 @@ def feedback(capsys, shared, tmp_path: Path) -> Path:
     {
         **COMMON,
         "unknown-entry": (_unknown_entry, "e-notmine123"),
-        "foreign": (_foreign, "another mentee"),
+        "foreign": (_foreign, "sealed for another identity"),
     },
 )
 def test_bad_feedback_exits_2_with_one_line_and_imports_nothing(
@@ -320,7 +343,7 @@ def test_bad_feedback_exits_2_with_one_line_and_imports_nothing(
     make, reason = {
         **COMMON,
         "unknown-entry": (_unknown_entry, "e-notmine123"),
-        "foreign": (_foreign, "another mentee"),
+        "foreign": (_foreign, "sealed for another identity"),
     }[kind]
     bad = make(feedback, tmp_path / f"bad-{kind}.json")
     before = dump("ana")
@@ -346,10 +369,8 @@ def test_bad_bundle_exits_2_with_one_line_and_changes_nothing(
 
 
 def test_older_bundle_and_missing_file_exit_2(capsys, shared, tmp_path: Path) -> None:
-    older = _reseal(
-        shared["bundle"], tmp_path / "older.json", created_at="2020-01-01T00:00:00.000+00:00"
-    )
+    older = _reseal(shared["bundle"], tmp_path / "older.json", sequence=1)
     code, _, err = run(capsys, "bo", "mentor", "add", str(older))
-    assert code == 2 and "older than the one you have" in err
+    assert code == 2 and "replayed or older than the one already applied from Ana" in err
     code, _, err = run(capsys, "bo", "mentor", "add", str(tmp_path / "nowhere.json"))
     assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1

@@ -7,8 +7,9 @@ commands that come after (`mentor list/show`, `team report`, `decks`, the next a
 work, so no stored value can crash a later run.
 
 Mutations are seeded and deterministic, so a failure names its seed and replays exactly.
-Forgers recompute the mentor files' checksum (it has no key), so half the mutants carry a
-valid one and reach the field checks.
+Mentor files are sealed: a forger cannot make one, so most mutants are sealed with the genuine
+writer's key (a paired person's bug, or a hostile paired person) and reach the field checks;
+the rest arrive as plain text and must be refused as not sealed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import open_doc, pair_profiles, seal_as
 
 from mastery import paths
 from mastery.cli import main
@@ -114,23 +116,6 @@ def mutate_json(doc: dict[str, Any], rng: random.Random) -> tuple[str, str]:
     return json.dumps(doc, indent=2), f"{path} = {str(value)[:40]!r}"
 
 
-def reseal(text: str) -> str:
-    """Recompute the mentor file checksum, as anyone who read the format can."""
-    from mastery.mentor.formats import checksum_of
-
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
-        return text
-    if not isinstance(doc, dict):
-        return text
-    try:
-        doc["checksum"] = checksum_of(doc)
-    except (TypeError, ValueError, RecursionError):
-        return text
-    return json.dumps(doc, indent=2, ensure_ascii=False)
-
-
 def cli(capsys: pytest.CaptureFixture[str], profile: str, *args: str) -> tuple[int, str, str]:
     code = main(["--no-bundled-decks", "--profile", profile, *args])
     out, err = capsys.readouterr()
@@ -180,7 +165,9 @@ SEEDS = range(24)
 # ----------------------------------------------------------------------------- mentor files
 @pytest.fixture
 def mentor_pair(capsys, tmp_path: Path) -> dict[str, Any]:
-    """Ana shares an entry and a goal and exports; Bo adds the bundle, comments and replies."""
+    """Ana shares an entry and a goal and exports; Bo adds the bundle, comments and replies.
+    Returns the payloads sealed in the two files."""
+    pair_profiles("ana", "bo")
     assert (
         cli(capsys, "ana", "goal", "add", "Speak German", "--milestone", "A1", "--shared")[0] == 0
     )
@@ -199,8 +186,8 @@ def mentor_pair(capsys, tmp_path: Path) -> dict[str, Any]:
         cli(capsys, "bo", "mentor", "reply", "Ana", "--to", str(feedback), "--name", "Bo")[0] == 0
     )
     return {
-        "bundle": json.loads(bundle.read_text(encoding="utf-8")),
-        "feedback": json.loads(feedback.read_text(encoding="utf-8")),
+        "bundle": open_doc(bundle),
+        "feedback": open_doc(feedback),
     }
 
 
@@ -210,11 +197,14 @@ def test_mutated_bundle_is_stored_or_refused_in_one_line(
 ) -> None:
     rng = random.Random(f"bundle-{seed}")
     for i in range(6):
-        text, how = mutate_json(mentor_pair["bundle"], rng)
-        if rng.random() < 0.6:
-            text = reseal(text)
+        doc = {**mentor_pair["bundle"]}
+        doc["sequence"] += i + 1  # a new file each time (unless the mutant changes it)
+        text, how = mutate_json(doc, rng)
         path = tmp_path / f"bundle-{seed}-{i}.json"
-        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        if rng.random() < 0.8:
+            path.write_bytes(seal_as(text, "ana", "bo"))
+        else:
+            path.write_text(text, encoding="utf-8", errors="surrogateescape")
         what = f"bundle seed {seed}/{i}: {how}"
         check_outcome(capsys, what, "bo", ["mentor", "add", str(path)])
         still_works(capsys, what, "bo", "mentor", "list")
@@ -229,15 +219,53 @@ def test_mutated_feedback_is_applied_or_refused_in_one_line(
 ) -> None:
     rng = random.Random(f"feedback-{seed}")
     for i in range(6):
-        text, how = mutate_json(mentor_pair["feedback"], rng)
-        if rng.random() < 0.6:
-            text = reseal(text)
+        doc = {**mentor_pair["feedback"]}
+        doc["sequence"] += i + 1  # a new file each time (unless the mutant changes it)
+        text, how = mutate_json(doc, rng)
         path = tmp_path / f"feedback-{seed}-{i}.json"
-        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        if rng.random() < 0.8:
+            path.write_bytes(seal_as(text, "bo", "ana"))
+        else:
+            path.write_text(text, encoding="utf-8", errors="surrogateescape")
         what = f"feedback seed {seed}/{i}: {how}"
         check_outcome(capsys, what, "ana", ["mentor", "feedback", str(path)])
         still_works(capsys, what, "ana", "journal", "list")
         still_works(capsys, what, "ana", "goal", "list")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mutated_invitation_pairs_or_is_refused_in_one_line(
+    capsys, tmp_path: Path, seed: int
+) -> None:
+    """Half the mutants change the signed part and are signed again with Ana's own key (what
+    a hostile inviter can do), so they reach the field checks; the rest break the signature."""
+    import base64
+
+    from mastery.identity import Identity
+
+    source = tmp_path / "ana.inv"
+    args = ("mentor", "invite", "--as", "mentee", "--to", str(source), "--name", "Ana")
+    assert cli(capsys, "ana", *args)[0] == 0
+    assert cli(capsys, "bo", "id")[0] == 0  # Bo's keys exist before: pairing makes nothing else
+    outer = json.loads(source.read_text(encoding="utf-8"))
+    with Collection.open("ana", bundled=False) as ana:
+        ana_keys = Identity.of(ana)
+    inner = json.loads(base64.b64decode(outer["signed"])[64 + len(b"mastery signed v1\x00") :])
+    rng = random.Random(f"invitation-{seed}")
+    for i in range(6):
+        if rng.random() < 0.5:
+            text, how = mutate_json(inner, rng)
+            signed = ana_keys.sign(text.encode("utf-8", errors="surrogateescape"))
+            text = json.dumps({**outer, "signed": base64.b64encode(signed).decode()})
+            how = f"signed part: {how}"
+        else:
+            text, how = mutate_json(outer, rng)
+        path = tmp_path / f"invitation-{seed}-{i}.json"
+        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        what = f"invitation seed {seed}/{i}: {how}"
+        check_outcome(capsys, what, "bo", ["mentor", "pair", str(path), "--yes"])
+        still_works(capsys, what, "bo", "mentor", "pairs")
+        still_works(capsys, what, "bo", "mentor", "list")
 
 
 # ----------------------------------------------------------------------------- team files

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import open_doc, pair, payload, reseal, seal_doc
 
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.days import FixedTime, to_ms
 from mastery.errors import BundleError, ConflictError, MasteryError, NotFoundError
-from mastery.mentor.formats import FORMAT_VERSION, canonical_json, checksum_of
+from mastery.mentor.formats import FORMAT_VERSION
 
 DAY = timedelta(days=1)
 AGAIN, GOOD, EASY = 1, 3, 4
@@ -61,15 +62,6 @@ def snapshot(col: Collection) -> list[str]:
     return list(col.conn.iterdump())
 
 
-def reseal(path: Path, change: Callable[[dict[str, Any]], None], to: Path) -> Path:
-    """A copy of a mentor file with `change` applied and a fresh, valid checksum."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    change(doc)
-    doc["checksum"] = checksum_of(doc)
-    to.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-    return to
-
-
 @pytest.fixture
 def profiles(mastery_home: Path) -> Iterator[tuple[Collection, Collection]]:
     opened = []
@@ -77,6 +69,7 @@ def profiles(mastery_home: Path) -> Iterator[tuple[Collection, Collection]]:
         c = Collection.open(name, bundled=False, now=NOW)
         c.set_setting("timezone", "UTC")
         opened.append(c)
+    pair(opened[0], opened[1])  # invitations exchanged: Ana is Bo's mentee
     yield opened[0], opened[1]
     for c in opened:
         c.close()
@@ -185,8 +178,9 @@ def test_bundle_holds_shared_entries_goals_and_summary(profiles, seeded, tmp_pat
     mentee, _ = profiles
     path = tmp_path / "bundle.json"
     preview = mentee.mentor.export_bundle(path, name="Ana", decks=["german"], now=NOW)
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = open_doc(path, profiles[1])  # only the mentor can open it
     assert (doc["format"], doc["version"]) == ("mastery-mentor-bundle", FORMAT_VERSION)
+    assert doc["sequence"] == preview.sequence == to_ms(NOW)  # the first file to Bo
     assert doc["mentee"] == {"pairing_id": mentee.mentor.pairing_id(), "name": "Ana"}
     assert doc["created_at"] == "2026-11-21T10:00:00.000+00:00"
     assert [e["uid"] for e in doc["entries"]] == [seeded.reading, seeded.dative]  # oldest first
@@ -229,7 +223,8 @@ def test_bundle_holds_shared_entries_goals_and_summary(profiles, seeded, tmp_pat
         "retention_30d": 0.5,
         "decks": [{"key": "german", "name": "German", "cards": 4, "studied": 4, "mature": mature}],
     }
-    assert doc["checksum"] == checksum_of(doc) == preview.checksum
+    assert "checksum" not in doc  # the seal detects any change
+    assert json.loads(preview.text) == doc and preview.mentor == "Bo"
     assert (preview.entry_count, preview.goal_count) == (2, 1)
     assert [e.uid for e in preview.entries] == [seeded.reading, seeded.dative]
 
@@ -244,6 +239,9 @@ def test_private_entries_goals_and_card_text_never_reach_any_file(
     assert_no_private_bytes(preview.text.encode("utf-8"), seeded.private)
     assert f'"g-{seeded.private_goal}"'.encode() not in bundle.read_bytes()
     assert b"hidden" not in bundle.read_bytes()  # a deck not chosen is not even named
+    assert_no_private_bytes(payload(bundle, mentor), seeded.private)  # nor inside the seal
+    # What is shared is sealed too: none of it is readable on the way.
+    assert_no_private_bytes(bundle.read_bytes(), "Learned the dative", "Speak German", "Ana")
     # The canaries are really in the profile, so the test can fail.
     data = "\n".join(snapshot(mentee))
     assert CANARY_ENTRY in data and CANARY_GOAL in data and CANARY_CARD_OTHER in data
@@ -253,7 +251,7 @@ def test_private_entries_goals_and_card_text_never_reach_any_file(
     mentor.mentor.set_note("Ana", "Keep writing", now=NOW)
     feedback = tmp_path / "feedback.json"
     mentor.mentor.reply("Ana", feedback, name="Bo", now=NOW)
-    assert_no_private_bytes(feedback.read_bytes(), seeded.private)
+    assert_no_private_bytes(feedback.read_bytes(), seeded.private, "Good start", "Keep writing")
     # Nor does the mentor's profile hold any of it.
     assert_no_private_bytes("\n".join(snapshot(mentor)).encode("utf-8"), seeded.private)
 
@@ -267,10 +265,12 @@ def test_preview_is_exactly_what_is_written_and_the_name_is_remembered(
     preview = mentee.mentor.preview_bundle(name="Ana", now=NOW)
     assert mentee.mentor.display_name() is None  # a preview writes nothing
     path = mentee.mentor.write_bundle(tmp_path / "b.json", preview)
-    assert path.read_bytes() == preview.text.encode("utf-8")
+    assert path.read_bytes() == preview.sealed
+    assert payload(path, profiles[1]) == preview.text.encode("utf-8")
     assert mentee.mentor.display_name() == "Ana"
     again = mentee.mentor.export_bundle(tmp_path / "c.json", now=NOW)
-    assert again.name == "Ana" and again.text == preview.text
+    assert again.name == "Ana" and again.sequence == preview.sequence + 1
+    assert again.text == preview.text.replace(str(preview.sequence), str(again.sequence))
     assert not list(tmp_path.glob(".*"))  # no temp or lock file left behind
 
 
@@ -371,10 +371,10 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     assert len(mentee.mentor.received_comments()) == 3
     assert [n.body for n in mentee.mentor.notes()] == ["Steady progress this month."]
 
-    # The same file again: nothing new, nothing changed, read stays read.
+    # The same file again is a replay: refused in one line, nothing changed, read stays read.
     before = snapshot(mentee)
-    again = mentee.mentor.import_feedback(feedback, now=NOW + 3 * DAY)
-    assert (again.added, again.updated, again.unchanged, again.note) == (0, 0, 3, None)
+    with pytest.raises(BundleError, match="replayed or older"):
+        mentee.mentor.import_feedback(feedback, now=NOW + 3 * DAY)
     assert snapshot(mentee) == before
 
 
@@ -397,7 +397,7 @@ def test_a_reply_preview_writes_nothing_and_the_reply_keeps_the_pairing_id_it_ca
 
     feedback = tmp_path / "feedback.json"
     m.write_reply(feedback, preview)
-    carried = json.loads(feedback.read_text(encoding="utf-8"))["mentor"]["pairing_id"]
+    carried = open_doc(feedback, mentee)["mentor"]["pairing_id"]
     assert carried == preview.pairing_id == mentor.meta("pairing_id") == m.pairing_id()
     assert m.display_name() == "Bo"
     assert mentee.mentor.import_feedback(feedback, now=NOW + DAY).added == 1
@@ -434,6 +434,7 @@ def test_without_now_both_sides_use_the_profiles_clock(mastery_home, write_deck,
     ):
         ana.set_setting("timezone", "UTC")
         bo.set_setting("timezone", "UTC")
+        pair(ana, bo)
         entry = ana.journal.add("Shared", visibility="shared", now=NOW - 4 * DAY)
         bundle = tmp_path / "ana.json"
         preview = ana.mentor.export_bundle(bundle, name="Ana")
@@ -480,7 +481,7 @@ def test_edited_and_deleted_comments_reach_the_mentee(profiles, seeded, paired, 
     assert edited.body == "Second thought" and edited.unread  # news again
     assert mentee.mentor.comments_for_entry(seeded.reading) == []
 
-    with pytest.raises(BundleError, match="older than the feedback from Bo"):
+    with pytest.raises(BundleError, match="replayed or older than the one already applied from Bo"):
         mentee.mentor.import_feedback(tmp_path / "f1.json", now=NOW + 3 * DAY)
 
 
@@ -526,6 +527,7 @@ def test_reexport_updates_the_mentors_copy_and_keeps_their_comments(
 def test_a_mentor_keeps_several_mentees_apart(profiles, seeded, paired, tmp_path) -> None:
     _, mentor = profiles
     with Collection.open("sam", bundled=False, now=NOW) as sam:
+        pair(sam, mentor, "Sam")
         sam.journal.add("Sam's shared thought", visibility="shared", now=NOW)
         sam.mentor.export_bundle(tmp_path / "sam.json", name="Sam", now=NOW)
     mentor.mentor.add_bundle(tmp_path / "sam.json", now=NOW)
@@ -548,12 +550,16 @@ def test_comment_needs_text_and_a_known_target(profiles, seeded, paired) -> None
 
 
 # ----------------------------------------------------------------------------- refused files
-def test_older_bundle_is_refused_and_changes_nothing(profiles, seeded, paired, tmp_path) -> None:
+def test_older_bundle_is_refused_and_changes_nothing(profiles, seeded, tmp_path) -> None:
+    """Older means written earlier (a smaller sequence number), whatever its date says."""
     mentee, mentor = profiles
     old = tmp_path / "old.json"
-    mentee.mentor.export_bundle(old, now=NOW - DAY)
+    mentee.mentor.export_bundle(old, name="Ana", now=NOW)
+    newer = mentee.mentor.export_bundle(tmp_path / "new.json", now=NOW - DAY)  # clock set back
+    mentor.mentor.add_bundle(tmp_path / "new.json", now=NOW)
+    assert mentor.mentor.mentee("Ana").bundle_created == newer.created
     before = snapshot(mentor)
-    with pytest.raises(BundleError, match="older than the one you have") as err:
+    with pytest.raises(BundleError, match="replayed or older than the one already applied") as err:
         mentor.mentor.add_bundle(old, now=NOW)
     assert str(old) in str(err.value) and "\n" not in str(err.value)
     assert snapshot(mentor) == before
@@ -561,15 +567,14 @@ def test_older_bundle_is_refused_and_changes_nothing(profiles, seeded, paired, t
 
 def test_own_bundle_is_refused(profiles, seeded, paired) -> None:
     mentee, _ = profiles
-    with pytest.raises(BundleError, match="own bundle"):
+    with pytest.raises(BundleError, match="sealed for another identity"):
         mentee.mentor.add_bundle(paired, now=NOW)
 
 
 def _tampered(path: Path, to: Path) -> Path:
-    text = path.read_text(encoding="utf-8")
-    assert "Learned the dative" in text or "Try it" in text
-    text = text.replace("Learned the dative", "Learned the dativE").replace("Try it", "Try iT")
-    to.write_text(text, encoding="utf-8")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of the sealed content
+    to.write_bytes(bytes(data))
     return to
 
 
@@ -593,11 +598,11 @@ def _not_json(path: Path, to: Path) -> Path:
 
 
 BAD_FILES = {
-    "tampered": (_tampered, "checksum does not match"),
-    "truncated": (_truncated, "not valid JSON"),
+    "tampered": (_tampered, "changed or damaged after it was sealed"),
+    "truncated": (_truncated, "changed or damaged after it was sealed"),
     "future-version": (_future, "upgrade"),
     "missing-field": (_missing_field, "no 'mentee' field"),
-    "not-json": (_not_json, "not valid JSON"),
+    "not-json": (_not_json, "not a sealed Mastery mentor"),
 }
 
 
@@ -621,8 +626,14 @@ def test_feedback_given_as_a_bundle_is_refused(profiles, seeded, paired, tmp_pat
     feedback = tmp_path / "feedback.json"
     mentor.mentor.reply("Ana", feedback, name="Bo", now=NOW)
     before = snapshot(mentor)
-    with pytest.raises(BundleError, match="feedback, not a bundle"):
+    with pytest.raises(BundleError, match="sealed for another identity"):  # it is for Ana
         mentor.mentor.add_bundle(feedback, now=NOW)
+    # Feedback sealed to the mentor (two people who mentor each other) is named as such.
+    as_bundle = reseal(feedback, lambda d: None, tmp_path / "copy.json")
+    with pytest.raises(BundleError, match="feedback, not a bundle"):
+        mentor.mentor.add_bundle(
+            seal_doc(open_doc(as_bundle), mentor, mentor, tmp_path / "own.json"), now=NOW
+        )
     assert snapshot(mentor) == before
 
 
@@ -656,6 +667,7 @@ def _foreign(path: Path, to: Path) -> Path:
         Collection.open("sam", bundled=False, now=NOW) as sam,
         Collection.open("mentor", bundled=False, now=NOW) as mentor,
     ):
+        pair(sam, mentor, "Sam")
         sam.journal.add("Sam's entry", visibility="shared", now=NOW)
         sam.mentor.export_bundle(to.with_suffix(".bundle"), name="Sam", now=NOW)
         mentor.mentor.add_bundle(to.with_suffix(".bundle"), now=NOW)
@@ -679,12 +691,13 @@ def _unknown_goal(path: Path, to: Path) -> Path:
 
 
 def _bundle_instead(path: Path, to: Path) -> Path:
-    return Path(str(path).replace("feedback.json", "ana.bundle.json"))
+    """A bundle sealed to the mentee by her mentor: the right people, the wrong file."""
+    return reseal(path, lambda d: d.update(format="mastery-mentor-bundle"), to)
 
 
 BAD_FEEDBACK = {
     **BAD_FILES,
-    "foreign": (_foreign, "meant for another mentee"),
+    "foreign": (_foreign, "sealed for another identity"),
     "unknown-entry": (_unknown_entry, "e-doesnotexist, which this profile does not have"),
     "unknown-goal": (_unknown_goal, "g-404, which this profile does not have"),
     "wrong-format": (_bundle_instead, "bundle, not feedback"),
@@ -706,22 +719,13 @@ def test_bad_feedback_is_refused_and_imports_nothing(profiles, feedback, tmp_pat
     assert mentee.mentor.import_feedback(feedback, now=NOW + DAY).added == 2
 
 
-def test_future_version_is_refused_even_before_its_checksum(profiles, seeded, tmp_path) -> None:
+def test_future_version_is_refused_before_its_fields(profiles, seeded, tmp_path) -> None:
     mentee, mentor = profiles
     good = tmp_path / "good.json"
     mentee.mentor.export_bundle(good, name="Ana", now=NOW)
-    doc = json.loads(good.read_text(encoding="utf-8"))
-    doc.update(version=FORMAT_VERSION + 1, checksum="blake3:unknown-to-us")
-    good.write_text(json.dumps(doc), encoding="utf-8")
+    reseal(good, lambda d: d.update(version=FORMAT_VERSION + 1, entries="new shape"), good)
     with pytest.raises(BundleError, match="newer Mastery.*please upgrade Mastery"):
         mentor.mentor.add_bundle(good, now=NOW)
-
-
-def test_checksum_is_over_canonical_json_without_the_checksum() -> None:
-    doc = {"b": "ü", "a": [1, 2], "checksum": "ignored"}
-    assert canonical_json(doc) == '{"a":[1,2],"b":"ü"}'.encode()
-    assert checksum_of(doc) == checksum_of({"a": [1, 2], "b": "ü"})
-    assert checksum_of(doc).startswith("sha256:") and len(checksum_of(doc)) == 71
 
 
 def test_mentee_profile_without_feedback_has_nothing_unread(profiles) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mentor_files import open_doc, pair, pair_profiles, reseal, seal_doc
 from test_tui_helpers import SIZE, make_app, screen_text
 
 from mastery.cli import main
 from mastery.collection import Collection
 from mastery.days import to_ms, utcnow
-from mastery.mentor.formats import checksum_of
 from mastery.text import safe_line, safe_text
 from mastery.tui.screens.mentees import MenteesScreen
 
@@ -42,16 +42,6 @@ def dump(profile: str) -> list[str]:
         return list(col.conn.iterdump())
 
 
-def reseal(path: Path, change: Callable[[dict[str, Any]], None], to: Path) -> Path:
-    """A copy of a mentor file with `change` applied and a fresh, valid checksum: the checksum
-    proves nothing about who wrote a file, so every field must be checked anyway."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    change(doc)
-    doc["checksum"] = checksum_of(doc)
-    to.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-    return to
-
-
 def one_error_line(err: str, *parts: str) -> None:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -61,7 +51,9 @@ def one_error_line(err: str, *parts: str) -> None:
 
 @pytest.fixture
 def bundle(capsys, tmp_path: Path) -> Path:
-    """Ana shares a goal with a milestone and an entry linked to it, and exports a bundle."""
+    """Ana shares a goal with a milestone and an entry linked to it, and exports a bundle
+    sealed for Bo, her paired mentor."""
+    pair_profiles("ana", "bo")
     ok(capsys, "ana", "goal", "add", "Speak German", "--milestone", "Finish A1", "--shared")
     ok(capsys, "ana", "goal", "checkin", "1", "6", "first week")
     ok(
@@ -279,6 +271,7 @@ def test_stored_future_bundle_time_does_not_lock_out_the_genuine_bundle(
     ok(capsys, "bo", "mentor", "add", str(bundle))
     # Written by an older Mastery that let any time in: "newer" than anything genuine.
     _sql("bo", "UPDATE mentee SET bundle_created_at = ?", YEAR_9999_MS)
+    ok(capsys, "ana", "mentor", "export", "--to", str(bundle))  # her next bundle
     out = ok(capsys, "bo", "mentor", "add", str(bundle))
     assert "Updated Ana" in out
     assert json.loads(ok(capsys, "bo", "mentor", "list", "--json"))[0]["problem"] is None
@@ -436,6 +429,7 @@ def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
             "Body", title="T", tags=["x"], goals=[goal.id], visibility="shared", now=NOW
         )
         source = tmp_path / "ana.json"
+        pair(ana, bo)
         ana.mentor.export_bundle(source, name="Ana", now=NOW)
         bo.mentor.add_bundle(source, now=NOW)
         bo.mentor.comment("Ana", "goal", f"g-{goal.id}", "Hi", now=NOW)
@@ -446,7 +440,9 @@ def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
             "bundle": (source, bo.mentor.add_bundle, bo),
             "feedback": (reply, ana.mentor.import_feedback, ana),
         }
-        docs = {k: json.loads(p.read_text(encoding="utf-8")) for k, (p, _, _) in files.items()}
+        docs = {k: open_doc(p, col) for k, (p, _, col) in files.items()}
+        writers = {"bundle": ana, "feedback": bo}
+        numbers = iter(range(1, 10**6))
 
         @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
         @given(
@@ -457,12 +453,12 @@ def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
         )
         def check(kind: str, pick: int, value: Any, drop: bool) -> None:
             doc = json.loads(json.dumps(docs[kind]))
-            places = [p for p in _paths(doc) if p != ("checksum",)]
+            doc["sequence"] += next(numbers)  # a new file each time, unless mutated below
+            places = list(_paths(doc))
             _mutate(doc, places[pick % len(places)], value, drop)
-            doc["checksum"] = checksum_of(doc)
-            bad = tmp_path / f"fuzz-{kind}.json"
-            bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
             _, store, col = files[kind]
+            # Sealed by the genuine (paired) writer: only the field checks stand in the way.
+            bad = seal_doc(doc, writers[kind], col, tmp_path / f"fuzz-{kind}.json")
             before = col.conn.total_changes
             try:
                 store(bad, now=NOW)

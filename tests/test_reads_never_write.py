@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mentor_files import open_doc, pair_profiles
 from test_tui_helpers import SIZE, make_app, screen_text
 
 from conftest import NOW
@@ -96,6 +97,7 @@ def profiles(capsys, tmp_path: Path) -> dict[str, Any]:
     run(capsys, "ana", "team", "join", str(team))
     run(capsys, "ana", "team", "sync", "--enable")
     bundle = tmp_path / "ana.json"
+    pair_profiles("ana", "bo")
     run(capsys, "ana", "mentor", "export", "--to", str(bundle), "--name", "Ana")
     run(capsys, "bo", "mentor", "add", str(bundle))
     run(capsys, "bo", "mentor", "show", "Ana")  # read now: showing marks entries read
@@ -264,9 +266,10 @@ def test_a_bundle_preview_writes_nothing_and_the_export_keeps_the_previewed_pair
     before = fingerprint("cy")
     run(capsys, "cy", "mentor", "export", "--preview", "--name", "Cy")
     assert fingerprint("cy") == before
+    pair_profiles("cy", "bo")
     bundle = tmp_path / "cy.json"
     run(capsys, "cy", "mentor", "export", "--to", str(bundle), "--name", "Cy")
     with Collection.open("cy", bundled=False) as col:
         kept = col.meta("pairing_id")
         assert col.mentor.display_name() == "Cy"
-    assert kept and kept in bundle.read_text(encoding="utf-8")
+    assert kept and kept in open_doc(bundle)["mentee"]["pairing_id"]

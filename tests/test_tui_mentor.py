@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from mentor_files import pair as pair_profiles_open
+from mentor_files import payload
 from test_tui_helpers import SIZE, add_deck, make_app, screen_text
 from textual.app import App, ComposeResult
 from textual.widgets import Input, SelectionList, TextArea
@@ -58,6 +60,7 @@ def pair(mastery_home: Path, write_deck) -> Iterator[Pair]:
         c.set_setting("timezone", "UTC")
         opened.append(c)
     mentee, mentor = opened
+    pair_profiles_open(mentee, mentor)  # invitations exchanged: Ana is Bo's mentee
     add_deck(mentee, write_deck, "german", "German [A1]", [("der Hund", "the dog")])
     goal = mentee.goals.add(
         "Speak German",
@@ -119,6 +122,7 @@ async def test_export_preview_shows_shared_not_private_and_writes_exactly_it(
         assert "Dative [1/2]" in text and "Reading" in text and "Speak German" in text
         assert CANARY not in text
         assert "Will write 2 shared entries, 1 shared goal" in text
+        assert "sealed" in text and "for Bo: only they can read it" in text
         assert "No deck chosen" in text
 
         # Choose the deck and a `since` phrase: the preview follows.
@@ -142,7 +146,8 @@ async def test_export_preview_shows_shared_not_private_and_writes_exactly_it(
 
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert target.read_text(encoding="utf-8") == preview.text
+        assert target.read_bytes() == preview.sealed  # the preview on screen, sealed for Bo
+        assert payload(target, pair.mentor) == preview.text.encode("utf-8")
         assert any(str(target) in m for s, m in app.notes if s == "information")
         assert not errors(app)
 
@@ -173,8 +178,12 @@ async def test_export_refuses_what_it_cannot_preview_and_writes_nothing(
         assert not target.exists()
         assert any("read it, then press ctrl+s again" in m for _, m in app.notes)
         await pilot.press("ctrl+s")
-        assert target.read_text(encoding="utf-8") == screen.preview.text
+        assert payload(target, pair.mentor) == screen.preview.text.encode("utf-8")
+        await pilot.press("ctrl+s")  # the same preview twice: two files with one number
+        assert any("preview it again" in m for m in errors(app))
 
+        screen.rebuild()
+        await pilot.pause()
         screen.query_one("#export-file", Input).value = str(target / "x.json")  # under a file
         await pilot.press("ctrl+s")
         assert any("x.json" in m for m in errors(app))
@@ -186,10 +195,11 @@ async def test_feedback_import_shows_the_note_on_the_dashboard_until_read(
     paired: Pair, tmp_path: Path
 ) -> None:
     mentor = paired.mentor.mentor
-    mentor.comment("Ana", "entry", paired.dative, "Try it in a *sentence*", now=NOW + HOUR)
-    mentor.set_note("Ana", "A steady [month]\nKeep going.", now=NOW + HOUR)
+    # Within CLOCK_SKEW of the mentee's clock (NOW): a file from further ahead is refused.
+    mentor.comment("Ana", "entry", paired.dative, "Try it in a *sentence*", now=NOW)
+    mentor.set_note("Ana", "A steady [month]\nKeep going.", now=NOW)
     reply = tmp_path / "bo.json"
-    mentor.reply("Ana", reply, name="Bo", now=NOW + 2 * HOUR)
+    mentor.reply("Ana", reply, name="Bo", now=NOW + timedelta(minutes=5))
 
     app = make_app(paired.mentee)
     async with app.run_test(size=SIZE) as pilot:
@@ -362,7 +372,7 @@ async def test_the_whole_loop_read_comment_note_reply_and_the_mentee_imports_it(
         await pilot.pause()
         assert isinstance(app.screen, MenteeScreen)
         assert any(str(reply) in m for s, m in app.notes if s == "information")
-        assert reply.read_text(encoding="utf-8") == dialog.preview.text
+        assert payload(reply, paired.mentee) == dialog.preview.text.encode("utf-8")
         assert mentor.display_name() == "Bo"  # remembered
 
     report = paired.mentee.mentor.import_feedback(reply, now=NOW + 3 * HOUR)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from mentor_files import pair
 from rich.text import Text
 from test_team import STEWARDS, make_team, member
 from test_tui_helpers import SIZE, make_app, screen_text
@@ -119,6 +120,7 @@ async def test_mentor_bundle_text_is_neutralised_in_the_mentees_reader(
     try:
         mentee.journal.add("Body" + EVIL, title="Title" + EVIL, visibility="shared", now=NOW)
         bundle = tmp_path / "ana.json"
+        pair(mentee, mentor)
         mentee.mentor.export_bundle(bundle, name="Ana" + EVIL, decks=[], now=NOW)
         mentor.mentor.add_bundle(bundle, now=NOW)
         [who] = mentor.mentor.mentees()

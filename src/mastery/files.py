@@ -18,8 +18,9 @@ from pathlib import Path
 from mastery.errors import DiskFullError, MasteryError
 
 
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Replace `path` with `text` (UTF-8, `\\n` line ends) atomically; a missing folder is made.
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Replace `path` with `text` (UTF-8, `\\n` line ends; bytes as they are, e.g. a sealed
+    file) atomically; a missing folder is made.
 
     Errors (no space, no permission) become one-line `MasteryError`s naming the file.
     """
@@ -36,10 +37,16 @@ def write_atomic(path: str | Path, text: str) -> Path:
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                if isinstance(text, bytes):
+                    with os.fdopen(fd, "wb") as raw:
+                        raw.write(text)
+                        raw.flush()
+                        os.fsync(raw.fileno())
+                else:
+                    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                        fh.write(text)
+                        fh.flush()
+                        os.fsync(fh.fileno())
                 os.replace(tmp, path)
             except BaseException:
                 tmp.unlink(missing_ok=True)

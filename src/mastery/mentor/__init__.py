@@ -11,12 +11,15 @@ Two profiles, two files (formats field by field in docs/mentors.md):
 * The mentee imports the feedback (`import_feedback`): comments appear under their entries and
   goals, unread until read; the newest note is for the dashboard (`latest_note`).
 
-Both files are versioned JSON with a SHA-256 checksum over their canonical form (sorted keys,
-no insignificant whitespace, UTF-8; the `checksum` field left out). A file that is not JSON,
-has the wrong `format`, a newer `version`, a failing checksum, missing fields, another
-mentee's pairing id or ids this profile does not have is refused with one `BundleError` line,
-and nothing is changed. A newer bundle of the same mentee updates the mentor's copy (entries by
-uid; entries no longer shared leave it, the mentor's comments stay); an older one is refused.
+The two people pair once (`peers.py`): each writes an invitation with their public keys, the
+other checks it (fingerprint and safety number, compared on a call) and keeps those keys. From
+then on both files are *sealed*: versioned JSON signed by the writer and encrypted to the
+reader (`mastery.identity`). A file not sealed for this profile, changed, not signed by a
+paired person of the right role, replayed or older (by its sequence number) than the last one
+applied, dated ahead of this computer's clock, with the wrong `format`, a newer `version`,
+missing fields or ids this profile does not have is refused with one `BundleError` line, and
+nothing is changed. A newer bundle of the same mentee updates the mentor's copy (entries by
+uid; entries no longer shared leave it, the mentor's comments stay).
 
 Ids that travel: entries by their uid (`e-...`), goals as `g-<id>`, comments `c-...`, notes
 `n-...`, profiles by a random pairing id (`p-...`) made once per profile and kept in its meta
@@ -28,6 +31,7 @@ The package, one idea per module:
   issue 11's signatures and sealed boxes change);
 * `mentee.py`: the mentee's side (`MenteeSide`); `mentoring.py`: the mentor's side
   (`MentorSide`);
+* `peers.py`: pairing (invitations, the paired people, the files' sequence numbers);
 * `stored.py`: what both share (the pairing id and display name, stored rows read by name);
 * `views.py`: the plain data both return.
 
@@ -47,9 +51,11 @@ from mastery.mentor.views import (
     DeckMaturity,
     FeedbackPreview,
     FeedbackReport,
+    InvitationView,
     LearningSummary,
     MenteeSummary,
     MentorNote,
+    PeerView,
     SharedEntry,
     SharedGoal,
 )
@@ -62,12 +68,14 @@ __all__ = [
     "DeckMaturity",
     "FeedbackPreview",
     "FeedbackReport",
+    "InvitationView",
     "LearningSummary",
     "MenteeSide",
     "MenteeSummary",
     "Mentor",
     "MentorNote",
     "MentorSide",
+    "PeerView",
     "SharedEntry",
     "SharedGoal",
 ]

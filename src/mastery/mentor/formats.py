@@ -1,27 +1,30 @@
-"""The two mentor file formats, version 1: the bundle (mentee -> mentor) and the feedback
+"""The two mentor file formats, version 2: the bundle (mentee -> mentor) and the feedback
 (mentor -> mentee), and everything that reads or writes those files.
 
-This module is the one seam between the files and the rest of the mentor code: reading
-(`read_bundle`, `read_feedback`: bounded read, JSON, format, version, checksum, then the
-models), and writing (`bundle_document` / `feedback_document` build the JSON object, `seal`
-checks it with the reader's own model and adds the checksum, `write_file` writes it atomically).
-Replacing the checksum with signatures and sealed boxes (issue 11) changes this module only.
+This module is the one seam between the files and the rest of the mentor code. Since issue 11 a
+file is *sealed*: its JSON payload is signed by the writer's identity and encrypted to the one
+reader (`mastery.identity.Identity.seal`), so only that reader can open it and nobody else can
+write one in the writer's name. Reading (`open_file`, then `parse_opened_bundle` / `parse_opened_feedback`): bounded read, the
+sealed-file checks of `Identity.open` (for this profile, not changed, signed), then the JSON,
+format, version, and the models. Writing: `bundle_document` / `feedback_document` build the JSON
+object, `checked_text` checks it with the reader's own model, the caller seals those bytes to
+the paired person, and `write_file` writes them atomically. Who may have signed a file, and
+in which order files are applied, is the pairing's business (`peers.py`): a file here proves
+who wrote it and to whom, nothing more.
 
 Everything a mentee or a mentor sends crosses a boundary, so it is parsed into these models
 before anything else looks at it: types are strict (no "1" for 1, no true for 1), text and
 lists are bounded, numbers finite and in range, days and moments real dates, moments with a
-time zone, not before 2000 and not in the future beyond `CLOCK_SKEW` (a moment from the future
-would otherwise make every later, genuine file look older, for good). The rest of the code sees
-typed values only. Field by field: docs/mentors.md.
+time zone, not before 2000 and not ahead of this computer's clock by more than `CLOCK_SKEW`.
+The rest of the code sees typed values only. Field by field: docs/mentors.md.
 
-`parse_bundle` / `parse_feedback` take the decoded JSON object and `now`; a file that does not
-fit raises `FormatProblem` with one line naming the field (`entries[3].created_at: ...`).
+`parse_bundle` / `parse_feedback` take the decoded JSON object and `now`; a payload that does
+not fit raises `FormatProblem` with one line naming the field (`entries[3].created_at: ...`).
 The models stay free of storage.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -49,6 +52,7 @@ from pydantic import (
 from mastery.days import from_ms, to_ms
 from mastery.errors import BundleError, InputError, MasteryError
 from mastery.files import write_atomic
+from mastery.identity import SEALED_MAGIC, Identity, PublicIdentity, SealedFileError
 from mastery.limits import day_field, describe_validation, loads_json
 
 if TYPE_CHECKING:
@@ -71,17 +75,17 @@ __all__ = [
     "FeedbackNote",
     "FormatProblem",
     "bundle_document",
-    "canonical_json",
-    "checksum_of",
     "describe",
     "feedback_document",
     "iso",
     "ms_precision",
     "parse_bundle",
     "parse_feedback",
-    "read_bundle",
-    "read_feedback",
-    "seal",
+    "checked_text",
+    "open_file",
+    "parse_opened_bundle",
+    "parse_opened_feedback",
+    "seal_text",
     "stored_goals",
     "stored_summary",
     "write_file",
@@ -89,12 +93,15 @@ __all__ = [
 
 BUNDLE_FORMAT = "mastery-mentor-bundle"
 FEEDBACK_FORMAT = "mastery-mentor-feedback"
-FORMAT_VERSION = 1  # the newest version of both formats this code reads and writes
+INVITATION_FORMAT = "mastery-mentor-invitation"
+FORMAT_VERSION = 2  # the newest version of both formats this code reads and writes
+SEALED_SINCE = 2  # version 1 files were plain JSON with an unkeyed checksum (before issue 11)
+MAX_SEQUENCE = 2**62  # a file's sequence number; far beyond any count of files or ms since 1970
 NAME_LENGTH = 80
-# How far a sender's clock may run ahead of ours: a day covers a clock set to local time with
-# the zone set to UTC (up to 14 hours off). A file dated later is refused, so a stored time can
-# never make genuine files look older for more than this.
-CLOCK_SKEW = timedelta(days=1)
+# How far a writer's clock may run ahead of the reader's: a moment later than now + CLOCK_SKEW
+# is refused. Files are ordered by their sequence number, never by a date, so a date from the
+# future cannot lock anyone out; this bound only keeps nonsense dates out of the profile.
+CLOCK_SKEW = timedelta(minutes=10)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2199, 12, 31)  # goal targets may lie ahead; nothing lies this far
@@ -260,11 +267,15 @@ class BundleSummary(_Model):
     decks: Annotated[list[BundleDeck], Field(max_length=MAX_DECKS)]
 
 
+SequenceNumber = Annotated[StrictInt, Field(ge=1, le=MAX_SEQUENCE)]
+
+
 class Bundle(_Model):
-    """A mentee's bundle, version 1."""
+    """A mentee's bundle, version 2 (the sealed payload)."""
 
     format: Literal["mastery-mentor-bundle"]
-    version: Literal[1]
+    version: Literal[2]
+    sequence: SequenceNumber  # grows with every file to the same mentor: replays are refused
     created_at: Moment
     app: Annotated[StrictStr, Field(max_length=MAX_LABEL)] = ""
     mentee: Party
@@ -325,10 +336,11 @@ class FeedbackNote(_Model):
 
 
 class Feedback(_Model):
-    """A mentor's feedback file, version 1."""
+    """A mentor's feedback file, version 2 (the sealed payload)."""
 
     format: Literal["mastery-mentor-feedback"]
-    version: Literal[1]
+    version: Literal[2]
+    sequence: SequenceNumber  # grows with every file to the same mentee: replays are refused
     created_at: Moment
     app: Annotated[StrictStr, Field(max_length=MAX_LABEL)] = ""
     mentor: Party
@@ -391,24 +403,6 @@ def stored_goals(text: Any) -> list[BundleGoal]:
         raise FormatProblem(f"stored goals: {describe(exc)}") from None
 
 
-# ----------------------------------------------------------------------------- the checksum
-_CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}")
-
-
-def canonical_json(document: dict[str, Any]) -> bytes:
-    """The bytes a checksum is taken over: sorted keys, no insignificant whitespace, UTF-8,
-    and the `checksum` field left out."""
-    content = {k: v for k, v in document.items() if k != "checksum"}
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def checksum_of(document: dict[str, Any]) -> str:
-    """`sha256:<hex>` over `canonical_json(document)`."""
-    return "sha256:" + hashlib.sha256(canonical_json(document)).hexdigest()
-
-
 # ----------------------------------------------------------------------------- writing files
 def ms_precision(moment: datetime) -> datetime:
     """The moment as files carry it: UTC, whole milliseconds (so it reads back equal)."""
@@ -465,6 +459,7 @@ def _bundle_goal(goal: GoalDetail) -> dict[str, Any]:
 
 def bundle_document(
     *,
+    sequence: int,
     created: datetime,
     pairing_id: str,
     name: str,
@@ -481,6 +476,7 @@ def bundle_document(
     return {
         "format": BUNDLE_FORMAT,
         "version": FORMAT_VERSION,
+        "sequence": sequence,
         "created_at": iso(created),
         "app": _app(),
         "mentee": {"pairing_id": pairing_id, "name": name},
@@ -494,6 +490,7 @@ def bundle_document(
 
 def feedback_document(
     *,
+    sequence: int,
     created: datetime,
     mentor: tuple[str, str],
     mentee: tuple[str, str],
@@ -508,6 +505,7 @@ def feedback_document(
     return {
         "format": FEEDBACK_FORMAT,
         "version": FORMAT_VERSION,
+        "sequence": sequence,
         "created_at": iso(created),
         "app": _app(),
         "mentor": {"pairing_id": mentor_id, "name": mentor_name},
@@ -536,9 +534,9 @@ def _feedback_note(note: tuple[str, str, datetime] | None) -> dict[str, Any] | N
     return {"uid": uid, "body": body, "updated_at": iso(updated)}
 
 
-def seal(document: dict[str, Any], now: datetime) -> tuple[str, str]:
-    """The file text of a bundle or feedback document (readable JSON, the checksum last) and
-    its checksum.
+def checked_text(document: dict[str, Any], now: datetime) -> str:
+    """The payload text of a bundle or feedback document: readable JSON, exactly what is
+    sealed (and what a preview shows).
 
     The document is first checked with the reader's own model, so what we write is never
     refused on arrival (e.g. a journal entry dated before 2000): `MasteryError` otherwise.
@@ -551,26 +549,24 @@ def seal(document: dict[str, Any], now: datetime) -> tuple[str, str]:
         raise MasteryError(
             f"this {what} would be refused when read ({exc}): fix that value and try again"
         ) from None
-    checksum = checksum_of(document)
-    text = (
-        json.dumps(
-            {**document, "checksum": checksum}, indent=2, ensure_ascii=False, allow_nan=False
-        )
-        + "\n"
-    )
-    return text, checksum
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_file(path: str | Path, text: str) -> Path:
-    """Write a sealed file's text (temp file, fsync, rename): a reader never sees half a file."""
-    return write_atomic(Path(path), text)
+def seal_text(identity: Identity, text: str, to: PublicIdentity) -> bytes:
+    """The sealed file: `text` signed by `identity` and encrypted so only `to` can read it."""
+    return identity.seal(text.encode("utf-8"), to=to)
+
+
+def write_file(path: str | Path, data: bytes) -> Path:
+    """Write a sealed file (temp file, fsync, rename): a reader never sees half a file."""
+    return write_atomic(Path(path), data)
 
 
 # ----------------------------------------------------------------------------- reading files
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above a real bundle; a crafted one stops here
 
 
-def _read_bounded(path: Path, limit: int) -> bytes:
+def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of a regular file, at most `limit` of them.
 
     Opened without blocking (a FIFO named x.json must not hang us) and checked to be a
@@ -589,27 +585,68 @@ def _read_bounded(path: Path, limit: int) -> bytes:
     return data
 
 
-def _read_document(path: Path, expected: str) -> dict[str, Any]:
-    """A mentor file's JSON object, after the format, version and checksum checks."""
+_WHAT = {BUNDLE_FORMAT: "bundle", FEEDBACK_FORMAT: "feedback"}
+_REPAIR = (
+    "ask them to update Mastery and pair with you "
+    "(`mastery mentor invite` and `mastery mentor pair`), then send a new one"
+)
+
+
+def _unsealed(path: Path, raw: bytes, expected: str) -> BundleError:
+    """Why a file that is not sealed is refused: an older Mastery's plain file (say what to
+    do), an invitation given to the wrong command, or not a mentor file at all."""
     try:
-        raw = _read_bounded(path, MAX_FILE_BYTES)
+        doc = loads_json(raw.decode("utf-8"), source=path, max_int_digits=100)
+    except (UnicodeDecodeError, InputError):
+        doc = None
+    kind = doc.get("format") if isinstance(doc, dict) else None
+    kind = kind if isinstance(kind, str) else None  # a list or object here is no format
+    if kind in _WHAT:
+        return BundleError(
+            path,
+            f"an unsigned {_WHAT[kind]} from an older Mastery, refused since mentor files are "
+            f"signed and sealed: {_REPAIR}; nothing imported",
+        )
+    if kind == INVITATION_FORMAT:
+        return BundleError(
+            path, "this is an invitation: pair with it using `mastery mentor pair FILE`"
+        )
+    return BundleError(path, f"not a sealed Mastery mentor {_WHAT[expected]}; nothing imported")
+
+
+def open_file(
+    path: str | Path, identity: Identity, expected: str
+) -> tuple[PublicIdentity, dict[str, Any]]:
+    """A sealed mentor file opened by this profile: who signed it and its JSON object, after
+    the seal, format and version checks (not yet the model; the caller checks the signer is
+    paired first). `BundleError` naming the file otherwise."""
+    source = Path(path)
+    try:
+        raw = read_bounded(source, MAX_FILE_BYTES)
     except OSError as exc:
-        raise BundleError(path, f"cannot read it ({exc.strerror or exc})") from exc
+        raise BundleError(source, f"cannot read it ({exc.strerror or exc})") from exc
+    if not raw.startswith(SEALED_MAGIC):
+        raise _unsealed(source, raw, expected)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BundleError(path, "not a Mastery mentor file (not UTF-8 text)") from None
+        opened = identity.open(raw, source=str(source))
+    except SealedFileError as exc:
+        raise BundleError(source, f"{exc.reason}; nothing imported") from None
+    return opened.sender, _payload(source, opened.payload, expected)
+
+
+def _payload(path: Path, payload: bytes, expected: str) -> dict[str, Any]:
+    """The opened payload's JSON object, after the format and version checks."""
     try:
+        text = payload.decode("utf-8")
         # Bounded: depth, 64-bit integers, no NaN/Infinity (json.loads would take them all).
         doc = loads_json(text, source=path, max_int_digits=100)  # the models name the field
-    except InputError as exc:
-        reason = f"{exc.field}: {exc.reason}" if exc.field else exc.reason
+    except (UnicodeDecodeError, InputError):
         raise BundleError(
-            path, f"{reason}: cut short or not a Mastery mentor file; nothing imported"
+            path, "the sealed content is not a mentor file; nothing imported"
         ) from None
-    what = {BUNDLE_FORMAT: "bundle", FEEDBACK_FORMAT: "feedback"}
+    what = _WHAT[expected]
     if not isinstance(doc, dict) or "format" not in doc:
-        raise BundleError(path, f"not a Mastery mentor {what[expected]} (no format field)")
+        raise BundleError(path, f"not a Mastery mentor {what} (no format field)")
     if doc["format"] != expected:
         if doc["format"] == BUNDLE_FORMAT:
             hint = (
@@ -622,49 +659,31 @@ def _read_document(path: Path, expected: str) -> dict[str, Any]:
                 "`mastery mentor feedback`"
             )
         else:
-            hint = f"not a Mastery mentor {what[expected]} (format {str(doc['format'])[:40]!r})"
+            hint = f"not a Mastery mentor {what} (format {str(doc['format'])[:40]!r})"
         raise BundleError(path, f"{hint}; nothing imported")
     version = doc.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise BundleError(path, f"the {what[expected]} has no valid format version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < SEALED_SINCE:
+        raise BundleError(path, f"the {what} has no valid format version")
     if version > FORMAT_VERSION:
         raise BundleError(
             path,
-            f"written by a newer Mastery ({what[expected]} format version {version}; "
+            f"written by a newer Mastery ({what} format version {version}; "
             f"this one reads up to {FORMAT_VERSION}): please upgrade Mastery",
-        )
-    checksum = doc.get("checksum")
-    if not isinstance(checksum, str) or not _CHECKSUM.fullmatch(checksum):
-        raise BundleError(path, "no valid checksum (sha256:...); nothing imported")
-    try:
-        expected_sum = checksum_of(doc)
-    except ValueError:  # NaN or Infinity, which JSON does not allow
-        raise BundleError(path, "holds a number JSON does not allow; nothing imported") from None
-    if checksum != expected_sum:
-        raise BundleError(
-            path,
-            "checksum does not match the content: the file was changed or damaged "
-            "after it was written; nothing imported",
         )
     return doc
 
 
-def read_bundle(path: str | Path, now: datetime) -> Bundle:
-    """A mentee's bundle file, read, verified and parsed; `BundleError` (one line naming the
-    file) when it is refused."""
-    source = Path(path)
-    doc = _read_document(source, BUNDLE_FORMAT)
+def parse_opened_bundle(path: str | Path, doc: dict[str, Any], now: datetime) -> Bundle:
+    """An opened bundle's object as the model; `BundleError` naming the field otherwise."""
     try:
         return parse_bundle(doc, now)
     except FormatProblem as exc:
-        raise BundleError(source, f"{exc}; nothing changed") from None
+        raise BundleError(path, f"{exc}; nothing changed") from None
 
 
-def read_feedback(path: str | Path, now: datetime) -> Feedback:
-    """A mentor's feedback file, read, verified and parsed; `BundleError` when refused."""
-    source = Path(path)
-    doc = _read_document(source, FEEDBACK_FORMAT)
+def parse_opened_feedback(path: str | Path, doc: dict[str, Any], now: datetime) -> Feedback:
+    """An opened feedback's object as the model; `BundleError` naming the field otherwise."""
     try:
         return parse_feedback(doc, now)
     except FormatProblem as exc:
-        raise BundleError(source, f"{exc}; nothing imported") from None
+        raise BundleError(path, f"{exc}; nothing imported") from None

@@ -23,17 +23,15 @@ from mastery.dates import parse_date
 from mastery.days import from_ms, to_ms
 from mastery.errors import BundleError, MasteryError, NotFoundError
 from mastery.mentor import formats
-from mastery.mentor.formats import CLOCK_SKEW
+from mastery.mentor.formats import FEEDBACK_FORMAT
+from mastery.mentor.peers import Peers
 from mastery.mentor.stored import (
     NOTE_COLUMNS,
     RECEIVED_COLUMNS,
-    Pairing,
     clean_name,
     goal_ref,
     received_comment,
     received_note,
-    stored_ms,
-    when,
 )
 from mastery.mentor.views import (
     BundlePreview,
@@ -48,7 +46,7 @@ from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
 SUMMARY_DAYS = 30  # reviews and retention are counted over this many learner's days
 
 
-class MenteeSide(Pairing):
+class MenteeSide(Peers):
     """Bundles out and feedback in, for one profile."""
 
     # ------------------------------------------------------------------ bundles
@@ -94,11 +92,14 @@ class MenteeSide(Pairing):
         since: date | str | None = None,
         name: str | None = None,
         decks: Iterable[str] = (),
+        mentor: str | None = None,
         now: datetime | None = None,
     ) -> BundlePreview:
         """The bundle `export_bundle` would write with the same arguments: the shared entries
         (from `since`, a date or phrase, when given), the shared goals, the learning summary
-        with `decks`' maturity, and the exact text.
+        with `decks`' maturity, and the exact text sealed for the paired mentor (`mentor`, by
+        name; the only one when not given). Without any paired mentor the preview has no
+        sealed file and cannot be written.
 
         `name` is the display name for this bundle (else the remembered one; a first bundle
         needs one). Nothing is written, not even the pairing id on first use (the export keeps
@@ -113,6 +114,9 @@ class MenteeSide(Pairing):
                 "choose the name your mentor will see (--name NAME); it is remembered"
             )
         since_day = _since(since, today)
+        paired = any(p.role == "mentor" for p in self._peers())
+        peer = self.mentor_peer(mentor) if (mentor is not None or paired) else None
+        sequence = self.next_sequence(peer, now) if peer else max(1, to_ms(now))
         shared_goal_ids = [
             row["id"]
             for row in self._conn.execute(
@@ -138,6 +142,7 @@ class MenteeSide(Pairing):
         summary = self.learning_summary(decks, now)
         pairing_id = self.pairing_id(keep=False)  # a preview keeps nothing
         document = formats.bundle_document(
+            sequence=sequence,
             created=now,
             pairing_id=pairing_id,
             name=chosen,
@@ -147,7 +152,7 @@ class MenteeSide(Pairing):
             goals=goals,
             summary=summary.to_dict(),
         )
-        text, checksum = formats.seal(document, now)
+        text = formats.checked_text(document, now)
         return BundlePreview(
             name=chosen,
             pairing_id=pairing_id,
@@ -157,14 +162,29 @@ class MenteeSide(Pairing):
             goals=goals,
             summary=summary,
             text=text,
-            checksum=checksum,
+            mentor=peer.name if peer else None,
+            sequence=sequence,
+            sealed=formats.seal_text(self.identity, text, peer.identity) if peer else None,
+            mentor_key=peer.signing_key if peer else None,
         )
 
     def write_bundle(self, path: str | Path, preview: BundlePreview) -> Path:
         """Write a previewed bundle exactly as previewed (temp file, fsync, rename), keeping
-        the pairing id it carries and its display name."""
-        self.keep_pairing_id(preview.pairing_id, preview.name)
-        return formats.write_file(path, preview.text)
+        the pairing id it carries, its display name and its sequence number in one
+        transaction first (a file written twice from one preview is refused)."""
+        if preview.sealed is None or preview.mentor_key is None:
+            raise MasteryError(
+                "pair with your mentor first: `mastery mentor invite --as mentee --to FILE`, "
+                "send it, and pair with the invitation they send back (`mastery mentor pair`)"
+            )
+        peer = self._find(preview.mentor_key, "mentor")
+        if peer is None:
+            raise MasteryError(f"{preview.mentor} was unpaired meanwhile; nothing written")
+        with self.col.db.transaction():
+            self.keep_pairing_id(preview.pairing_id, preview.name)
+            self.sent(peer, preview.sequence)
+            # Inside the transaction: a file that cannot be written keeps no number.
+            return formats.write_file(path, preview.sealed)
 
     def export_bundle(
         self,
@@ -173,10 +193,11 @@ class MenteeSide(Pairing):
         since: date | str | None = None,
         name: str | None = None,
         decks: Iterable[str] = (),
+        mentor: str | None = None,
         now: datetime | None = None,
     ) -> BundlePreview:
         """Write the bundle `preview_bundle` describes to `path`; returns that preview."""
-        preview = self.preview_bundle(since=since, name=name, decks=decks, now=now)
+        preview = self.preview_bundle(since=since, name=name, decks=decks, mentor=mentor, now=now)
         self.write_bundle(path, preview)
         return preview
 
@@ -187,28 +208,17 @@ class MenteeSide(Pairing):
         changes nothing; comments the mentor deleted are withdrawn. All or nothing."""
         now = now or self.now()
         source = Path(path)
-        feedback = formats.read_feedback(source, now)
-        mine = self.col.meta("pairing_id")
-        mentee_name = feedback.mentee.name
-        if feedback.mentee.pairing_id != mine:
+        signer, doc = formats.open_file(source, self.identity, FEEDBACK_FORMAT)
+        peer = self.sender(signer, "mentor", source)  # before a field of it is trusted
+        feedback = formats.parse_opened_feedback(source, doc, now)
+        self.check_sequence(peer, feedback.sequence, source)
+        # The pairing id names this mentor's comments here; the first sealed file links it.
+        mentor_id = peer.pairing_id or feedback.mentor.pairing_id
+        if peer.pairing_id is None and self.linked_to_other(peer, mentor_id):
             raise BundleError(
-                source,
-                f"this feedback is meant for another mentee "
-                f"({mentee_name!r}, another pairing id); nothing imported",
+                source, "this feedback names another mentor's comments as its own; nothing imported"
             )
-        mentor_id, mentor_name = feedback.mentor.pairing_id, feedback.mentor.name
-        created = to_ms(feedback.created_at)
-        seen = _received_times(self.col.meta("feedback_received"))
-        last = seen.get(mentor_id)
-        if last is not None and last > to_ms(now + CLOCK_SKEW):
-            last = None  # a time from the future (an older Mastery let it in) locks nobody out
-        if last is not None and created < last:
-            raise BundleError(
-                source,
-                f"older than the feedback from {mentor_name} already imported "
-                f"(written {when(created)}, the newer one "
-                f"{when(last)}); nothing imported",
-            )
+        mentor_name = feedback.mentor.name
         for item in feedback.comments:
             if not self._target_exists(item.target_kind, item.target_id):
                 raise BundleError(
@@ -311,8 +321,7 @@ class MenteeSide(Pairing):
                         from_ms(stamp),
                         True,
                     )
-            seen[mentor_id] = max(created, last or 0)
-            self.col.set_meta("feedback_received", seen)
+            self.applied(peer, feedback.sequence, mentor_id, source)
         return FeedbackReport(mentor_name, added, updated, unchanged, withdrawn, new_note)
 
     def comments_for_entry(self, uid: str) -> list[Comment]:
@@ -408,10 +417,3 @@ def _since(since: date | str | None, today: date) -> date | None:
     if since is None or isinstance(since, date):
         return since
     return parse_date(since, today) if since.strip() else None
-
-
-def _received_times(value: Any) -> dict[str, int]:
-    """The meta value `feedback_received` (mentor pairing id -> ms), keeping valid items only."""
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and stored_ms(v) is not None}

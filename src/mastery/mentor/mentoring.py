@@ -27,14 +27,20 @@ from mastery.days import from_ms, to_ms
 from mastery.errors import BundleError, MasteryError, NotFoundError
 from mastery.limits import ref_number
 from mastery.mentor import formats
-from mastery.mentor.formats import BundleGoal, FormatProblem, stored_goals, stored_summary
+from mastery.mentor.formats import (
+    BUNDLE_FORMAT,
+    BundleGoal,
+    FormatProblem,
+    stored_goals,
+    stored_summary,
+)
+from mastery.mentor.peers import Peers
 from mastery.mentor.stored import (
     EARLIEST,
     ENTRY_COLUMNS,
     GOAL_ID,
     MENTEE_COLUMNS,
     WRITTEN_COLUMNS,
-    Pairing,
     clean_name,
     goal_ref,
     random_id,
@@ -42,7 +48,6 @@ from mastery.mentor.stored import (
     shared_goal,
     shown,
     stored_ms,
-    when,
     written_comment,
 )
 from mastery.mentor.views import (
@@ -63,36 +68,35 @@ MenteeRef = MenteeSummary | int | str
 """A mentee by summary, number, pairing id or name (see `MentorSide.mentee`)."""
 
 
-class MentorSide(Pairing):
+class MentorSide(Peers):
     """Mentees' bundles in, comments and feedback files out, for one profile."""
 
     # ------------------------------------------------------------------ mentees
     def add_bundle(self, path: str | Path, *, now: datetime | None = None) -> AddReport:
-        """Store a mentee's bundle, or update the copy of the same mentee (same pairing id)
-        from a newer one: entries upserted by uid (a changed entry is unread again), entries
-        no longer shared removed, the mentor's comments kept. An older bundle is refused."""
+        """Store a paired mentee's bundle, or update their copy from a newer one: entries
+        upserted by uid (a changed entry is unread again), entries no longer shared removed,
+        the mentor's comments kept. A bundle not signed by a paired mentee, or not newer (by
+        its sequence number) than the last one applied, is refused. The first sealed bundle
+        of a mentee links their copy from before files were signed (same pairing id)."""
         now = now or self.now()
         source = Path(path)
-        bundle = formats.read_bundle(source, now)
-        pairing, name = bundle.mentee.pairing_id, bundle.mentee.name
+        signer, doc = formats.open_file(source, self.identity, BUNDLE_FORMAT)
+        peer = self.sender(signer, "mentee", source)  # before a field of it is trusted
+        bundle = formats.parse_opened_bundle(source, doc, now)
+        self.check_sequence(peer, bundle.sequence, source)
+        pairing, name = peer.pairing_id or bundle.mentee.pairing_id, bundle.mentee.name
         created = to_ms(bundle.created_at)
-        if pairing == self.col.meta("pairing_id"):
+        if pairing == self.col.meta("pairing_id") or (
+            peer.pairing_id is None and self.linked_to_other(peer, pairing)
+        ):
             raise BundleError(
-                source, "this is this profile's own bundle: give it to your mentor; nothing changed"
+                source, "this bundle names another mentee's copy as its own; nothing changed"
             )
         row = self._conn.execute(
             "SELECT id, bundle_created_at, display_name FROM mentee WHERE pairing_id = ?",
             (pairing,),
         ).fetchone()
-        held_created = stored_ms(row["bundle_created_at"], now) if row is not None else None
-        # A stored time that cannot be valid (from the future, not a number) locks nobody out:
-        # the genuine bundle replaces it.
-        if held_created is not None and created < held_created:
-            raise BundleError(
-                source,
-                f"this bundle of {name} (written {when(created)}) is "
-                f"older than the one you have ({when(held_created)}); nothing changed",
-            )
+        relinked = row is not None and peer.pairing_id is None
         stamp = to_ms(now)
         summary_json = json.dumps(
             bundle.summary.model_dump(mode="json"), ensure_ascii=False, sort_keys=True
@@ -159,7 +163,10 @@ class MentorSide(Pairing):
                         "DELETE FROM menteeentry WHERE mentee_id = ? AND uid = ?", (mentee_id, uid)
                     )
                     removed += 1
-        return AddReport(self.mentee(mentee_id), row is None, added, updated, unchanged, removed)
+            self.applied(peer, bundle.sequence, pairing, source)
+        return AddReport(
+            self.mentee(mentee_id), row is None, added, updated, unchanged, removed, relinked
+        )
 
     def mentees(self) -> list[MenteeSummary]:
         """Every mentee this profile holds a bundle of, by name."""
@@ -415,6 +422,8 @@ class MentorSide(Pairing):
             raise MasteryError(
                 "choose the name your mentee will see (--name NAME); it is remembered"
             )
+        peer = self.mentee_peer(info.pairing_id, info.name)
+        sequence = self.next_sequence(peer, now)
         entries = {
             row["uid"]
             for row in self._conn.execute(
@@ -441,6 +450,7 @@ class MentorSide(Pairing):
             note = (stored_note["note_uid"], info.note, shown(stored_note["note_updated_at"]))
         pairing_id = self.pairing_id(keep=False)  # a preview keeps nothing
         document = formats.feedback_document(
+            sequence=sequence,
             created=now,
             mentor=(pairing_id, chosen),
             mentee=(info.pairing_id, info.name),
@@ -449,7 +459,7 @@ class MentorSide(Pairing):
             withdrawn=withdrawn,
             note=note,
         )
-        text, checksum = formats.seal(document, now)
+        text = formats.checked_text(document, now)
         return FeedbackPreview(
             info,
             chosen,
@@ -459,14 +469,19 @@ class MentorSide(Pairing):
             tuple(withdrawn),
             info.note if note else None,
             text,
-            checksum,
+            sequence,
+            formats.seal_text(self.identity, text, peer.identity),
         )
 
     def write_reply(self, path: str | Path, preview: FeedbackPreview) -> Path:
         """Write a previewed feedback file exactly as previewed, keeping the pairing id it
-        carries and the name."""
-        self.keep_pairing_id(preview.pairing_id, preview.mentor_name)
-        return formats.write_file(path, preview.text)
+        carries, the name and its sequence number in one transaction first."""
+        peer = self.mentee_peer(preview.mentee.pairing_id, preview.mentee.name)
+        with self.col.db.transaction():
+            self.keep_pairing_id(preview.pairing_id, preview.mentor_name)
+            self.sent(peer, preview.sequence)
+            # Inside the transaction: a file that cannot be written keeps no number.
+            return formats.write_file(path, preview.sealed)
 
     def reply(
         self,

@@ -21,9 +21,11 @@ __all__ = [
     "DeckMaturity",
     "FeedbackPreview",
     "FeedbackReport",
+    "InvitationView",
     "LearningSummary",
     "MenteeSummary",
     "MentorNote",
+    "PeerView",
     "SharedEntry",
     "SharedGoal",
 ]
@@ -87,7 +89,11 @@ class LearningSummary:
 
 @dataclass(frozen=True, slots=True)
 class BundlePreview:
-    """What a bundle holds, and `text`: exactly the bytes (UTF-8) that will be written."""
+    """What a bundle holds, and `text`: exactly the JSON that is sealed into the file.
+
+    `mentor` is the paired mentor it is sealed to and `sealed` the file's bytes (signed by
+    this profile, readable only by that mentor); both None when no mentor is paired yet (a
+    preview can still be read, not written). `sequence` is its number for that mentor."""
 
     name: str
     pairing_id: str
@@ -97,7 +103,10 @@ class BundlePreview:
     goals: tuple[GoalDetail, ...]
     summary: LearningSummary
     text: str
-    checksum: str
+    mentor: str | None = None
+    sequence: int = 0
+    sealed: bytes | None = None
+    mentor_key: str | None = None  # the mentor's signing key: whose counter the write moves
 
     @property
     def entry_count(self) -> int:
@@ -117,7 +126,8 @@ class BundlePreview:
             "entry_count": self.entry_count,
             "goal_count": self.goal_count,
             "summary": self.summary.to_dict(),
-            "checksum": self.checksum,
+            "mentor": self.mentor,
+            "sequence": self.sequence,
         }
 
 
@@ -323,11 +333,13 @@ class AddReport:
     updated: int
     unchanged: int
     removed: int
+    relinked: bool = False  # a copy from before files were signed now belongs to this key
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mentee": self.mentee.to_dict(),
             "new_mentee": self.new_mentee,
+            "relinked": self.relinked,
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -337,10 +349,11 @@ class AddReport:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackPreview:
-    """What a feedback file holds, and `text`: exactly what will be written.
+    """What a feedback file holds, and `text`: exactly the JSON sealed into it (`sealed`,
+    readable only by the mentee, signed by this profile).
 
     `pairing_id` is the mentor's (this profile's) pairing id the file carries; writing the file
-    keeps it, as a bundle's export does."""
+    keeps it, as a bundle's export does. `sequence` is its number for that mentee."""
 
     mentee: MenteeSummary
     mentor_name: str
@@ -350,7 +363,8 @@ class FeedbackPreview:
     withdrawn: tuple[str, ...]
     note: str | None
     text: str
-    checksum: str
+    sequence: int
+    sealed: bytes
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -360,5 +374,54 @@ class FeedbackPreview:
             "comments": len(self.comments),
             "withdrawn": len(self.withdrawn),
             "note": self.note,
-            "checksum": self.checksum,
+            "sequence": self.sequence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationView:
+    """An invitation: who wrote it, as what (`role`: the writer's, mentee or mentor), their
+    public identity as one line, its fingerprint, and (for someone else's) the safety number
+    of the pair, which both people compare on a call before trusting it."""
+
+    name: str
+    role: str
+    identity: str  # the `mastery-id1:...` line
+    fingerprint: str
+    safety_number: str  # "" for this profile's own invitation
+    created: datetime
+    already_paired: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "identity": self.identity,
+            "fingerprint": self.fingerprint,
+            "safety_number": self.safety_number,
+            "created": self.created.isoformat(),
+            "already_paired": self.already_paired,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PeerView:
+    """A paired person: `role` is what they are to this profile (mentor or mentee); `linked`
+    once a sealed file from them was applied."""
+
+    name: str
+    role: str
+    fingerprint: str
+    safety_number: str
+    paired: datetime
+    linked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "fingerprint": self.fingerprint,
+            "safety_number": self.safety_number,
+            "paired": self.paired.isoformat(),
+            "linked": self.linked,
         }

@@ -6,6 +6,7 @@ and a refusal is one `TeamError` line naming the file and the field.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -137,6 +138,9 @@ class TeamConfig:
     folder: Path
     stewards: tuple[Steward, ...] = ()
     rho: float = DEFAULT_RHO  # privacy-loss budget per round (zero-concentrated DP)
+    # A team living in PostgreSQL: its URL (`folder` is then the profile's cache of its
+    # team.toml and decks, downloaded by `load_team`). None for a team folder.
+    store_url: str | None = None
 
     @property
     def deck_files(self) -> list[Path]:
@@ -157,11 +161,56 @@ class TeamConfig:
             "folder": str(self.folder),
             "stewards": [s.to_dict() for s in self.stewards],
             "privacy": {"rho": self.rho},
+            "store": redacted_url(self.store_url) if self.store_url else None,
         }
 
 
-def load_team(folder: str | Path) -> TeamConfig:
-    """Read and validate a team folder; `TeamError` (one line) for the first problem."""
+def redacted_url(url: str, drop: tuple[str, ...] = ()) -> str:
+    """A database URL fit for messages and JSON: no password (in the user part or as a
+    `password=` parameter), nor the parameters named in `drop`, and nothing at all when it
+    cannot be parsed."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")
+        user = netloc[0].split(":", 1)[0]
+        host = netloc[2]
+        query = [
+            (k, v)
+            for k, v in parse_qsl(parts.query)
+            if "password" not in k.lower() and k not in drop
+        ]
+        return urlunsplit(
+            (
+                parts.scheme,
+                f"{user}@{host}" if user else host,
+                parts.path,
+                urlencode(query, safe="/"),
+                "",
+            )
+        )
+    except ValueError:
+        return f"{url.split(':', 1)[0]}://(a URL that cannot be parsed)"
+
+
+def load_team(folder: str | Path, *, cache: str | Path | None = None) -> TeamConfig:
+    """Read and validate a team folder; `TeamError` (one line) for the first problem.
+
+    A `postgresql://` URL is a team in a database: its team.toml and decks are downloaded
+    into `cache/<team id>/` (by default the default profile's `teams/`; `Team` passes its
+    own profile's), read from there, and the config remembers the URL (`store_url`)."""
+    if isinstance(folder, str) and folder.startswith(("postgresql://", "postgres://")):
+        from mastery.team.pg_store import download_team
+
+        where = Path(cache) if cache is not None else paths.profile_dir() / "teams"
+        local = load_team(download_team(folder, where))
+        if local.folder.name != local.id:
+            raise TeamError(
+                redacted_url(folder),
+                f"published as team {local.folder.name!r} but its team.toml says id = {local.id!r}",
+            )
+        return dataclasses.replace(local, store_url=folder)
     folder = Path(folder).expanduser().resolve()
     path = folder / TEAM_FILE
     if not path.is_file():

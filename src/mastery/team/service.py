@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from mastery.collection import Collection
     from mastery.model import ImportReport
 
-from mastery.team.config import DECKS_DIR, TeamConfig, TeamError, init_team, load_team
+from mastery.team.config import (
+    DECKS_DIR,
+    TeamConfig,
+    TeamError,
+    init_team,
+    load_team,
+    redacted_url,
+)
 from mastery.team.legacy_report import TeamReport, build_report
 from mastery.team.records import member_record
 
@@ -42,12 +49,18 @@ class JoinedTeam:
     sync: bool
     config: TeamConfig | None = None
     problem: str | None = None
+    database: str | None = None  # a team in PostgreSQL: its URL without the password
+
+    @property
+    def where(self) -> str:
+        return self.database or str(self.folder)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "folder": str(self.folder),
+            "database": self.database,
             "sync": self.sync,
             "problem": self.problem,
         }
@@ -99,9 +112,25 @@ class Team:
             folder, name=name, team_id=team_id, today=today, steward=self.identity().public
         )
 
+    def publish(self, url: str, folder: str | Path) -> TeamConfig:
+        """Put a team folder's team.toml and decks into a PostgreSQL database, where members
+        join it by URL (`pg_store.publish_team`)."""
+        from mastery.team.pg_store import publish_team
+
+        return publish_team(url, folder)
+
+    def _load(self, location: str | Path) -> TeamConfig:
+        """A team from its folder or database URL; a database team's files are cached in this
+        profile's folder (`teams/<id>/`)."""
+        return load_team(location, cache=self.col.db.path.parent / "teams")
+
+    def _location(self, info: dict[str, Any]) -> str:
+        return str(info.get("store_url") or info["folder"])
+
     def join(self, folder: str | Path, *, sync: bool = False) -> TeamConfig:
-        """Record a team folder in this profile (validated first); `sync` opts in."""
-        config = load_team(folder)
+        """Record a team folder (or database URL) in this profile, validated first, and put
+        this profile on its roster; `sync` opts in."""
+        config = self._load(folder)
         self._enrol(config)
         with self._changing() as joined:
             before = joined.get(config.id, {})
@@ -111,6 +140,8 @@ class Team:
                 "name": config.name,
                 "sync": bool(sync or before.get("sync")),
             }
+            if config.store_url:
+                joined[config.id]["store_url"] = config.store_url
         return config
 
     def _enrol(self, config: TeamConfig) -> None:
@@ -127,7 +158,7 @@ class Team:
         out = []
         for team_id, info in sorted(self._joined().items()):
             try:
-                config: TeamConfig | None = load_team(info["folder"])
+                config: TeamConfig | None = self._load(self._location(info))
                 problem = None
             except MasteryError as exc:
                 config, problem = None, str(exc)
@@ -139,6 +170,7 @@ class Team:
                     bool(info.get("sync")),
                     config,
                     problem,
+                    redacted_url(info["store_url"]) if info.get("store_url") else None,
                 )
             )
         return out
@@ -154,7 +186,7 @@ class Team:
             ref = next(iter(joined))
         for team_id, info in joined.items():
             if ref in (team_id, info.get("name")):
-                return load_team(info["folder"])
+                return self._load(self._location(info))
         raise NotFoundError(f"no joined team {ref!r} (joined: {', '.join(sorted(joined))})")
 
     def sync_enabled(self, team_id: str) -> bool:
@@ -218,7 +250,10 @@ class Team:
         store = self.store(config)
         removed = self._remove_legacy_record(config)
         for round_id, name in self._contributions(config.id).items():
-            removed = store.remove_contribution(round_id, name) or removed
+            # A round a steward has summed keeps its files: the other stewards sum the same
+            # contributions, and the figures published are sums that include this one anyway.
+            if not store.partials(round_id)[0]:
+                removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:
             joined.pop(config.id, None)
@@ -261,9 +296,9 @@ class Team:
         return Identity.of(self.col)
 
     def store(self, config: TeamConfig) -> TeamStore:
-        from mastery.team.store import FolderStore
+        from mastery.team.store import store_for
 
-        return FolderStore(config.folder)
+        return store_for(config)
 
     def layout(self, config: TeamConfig) -> Layout:
         from mastery.team.layout import deck_cards, layout_of

@@ -8,7 +8,9 @@ For a round it:
    layout, and is not dated in the future: made-up files and files of non-members never count;
 3. keeps one contribution per member (the newest by its own time, then by id), or, when
    another steward already published, exactly the contributions that steward summed, so that
-   all partial sums cover the same members (otherwise their sum would be meaningless);
+   all partial sums cover the same members (otherwise their sum would be meaningless); then
+   the roster is the one the first steward read (a member who left since still counts in the
+   round they contributed to), each share still verified under its member's key;
 4. with fewer than k members publishes only the count (the round is suppressed); otherwise
    adds the shares modulo 2**64, adds noise drawn by OpenDP (`noise.py`) and publishes the
    signed partial sum.
@@ -80,11 +82,25 @@ class RoundOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class _Round:
+    """What summing one round needs: who sums, where, for which team, decks and members."""
+
+    identity: Identity
+    store: TeamStore
+    config: TeamConfig
+    layout: Layout
+    roster: Roster
+    round_id: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Share:
     signer: str
     created_at: datetime
     contribution: str
     vector: list[int]
+    on_roster: bool
 
 
 def aggregate(
@@ -114,33 +130,24 @@ def aggregate(
         if any(p.steward == me for p in partials):
             continue
         outcomes.append(
-            _aggregate_round(identity, store, config, layout, roster, round_id, partials, now)
+            _aggregate_round(
+                _Round(identity, store, config, layout, roster, round_id, now), partials
+            )
         )
     return outcomes
 
 
-def _open_shares(
-    identity: Identity,
-    store: TeamStore,
-    config: TeamConfig,
-    layout: Layout,
-    roster: Roster,
-    round_id: str,
-    now: datetime,
-    outcome: RoundOutcome,
-) -> dict[str, _Share]:
+def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
     """The shares sealed to this steward that pass every check, by contribution id.
 
     Opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
     verifying use every core; the checks stay in one place (`_open_one`)."""
-    entries, problems = store.contributions(round_id)
+    entries, problems = r.store.contributions(r.round_id)
     for _ in problems:
         outcome.ignore("unreadable file")
-    mine = SEALED_MAGIC + identity.public.encryption_bytes
 
     def open_one(entry: Entry) -> _Share | str:
-        where = f"{store.where}/rounds/{round_id}/contributions/{entry.name}.json"
-        return _open_one(identity, mine, entry.data, where, config, layout, roster, round_id, now)
+        return _open_one(r, entry)
 
     shares: dict[str, _Share] = {}
     workers = min(4, os.cpu_count() or 1)
@@ -153,20 +160,13 @@ def _open_shares(
     return shares
 
 
-def _open_one(
-    identity: Identity,
-    mine: bytes,
-    data: bytes,
-    where: str,
-    config: TeamConfig,
-    layout: Layout,
-    roster: Roster,
-    round_id: str,
-    now: datetime,
-) -> _Share | str:
+def _open_one(r: _Round, entry: Entry) -> _Share | str:
     """One contribution file: the share sealed to this steward, or why it does not count."""
+    config, layout, round_id = r.config, r.layout, r.round_id
+    mine = SEALED_MAGIC + r.identity.public.encryption_bytes
+    where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
     try:
-        contribution = parse(ContributionFile, data)
+        contribution = parse(ContributionFile, entry.data)
         if contribution.team != config.id or contribution.round != round_id:
             raise WireProblem("filed under another team or round")
         if len(contribution.shares) != len(config.stewards):
@@ -177,23 +177,27 @@ def _open_one(
         )
         if box is None:
             return "no share for this steward"
-        opened = identity.open(box, source=where)
+        opened = r.identity.open(box, source=where)
         payload = parse(SharePayload, opened.payload)
     except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
         return "damaged, forged or not a contribution"
-    if opened.sender not in roster:
-        return "signed by a key that is not on the roster"
     if payload.team != config.id or payload.round != round_id:
         return "sealed for another team or round"
     if payload.layout != layout.digest or payload.length != layout.size:
         return "made for other decks or goals (the member syncs again)"
-    if payload.created_at > now + SKEW:
+    if payload.created_at > r.now + SKEW:
         return "dated in the future"
     try:
         vector = decode_vector(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
-    return _Share(opened.sender.signing_key, payload.created_at, payload.contribution, vector)
+    return _Share(
+        opened.sender.signing_key,
+        payload.created_at,
+        payload.contribution,
+        vector,
+        opened.sender in r.roster,
+    )
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
@@ -208,18 +212,10 @@ def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
     return sorted(newest.values(), key=lambda s: s.contribution)
 
 
-def _aggregate_round(
-    identity: Identity,
-    store: TeamStore,
-    config: TeamConfig,
-    layout: Layout,
-    roster: Roster,
-    round_id: str,
-    partials: list[PartialPayload],
-    now: datetime,
-) -> RoundOutcome:
+def _aggregate_round(r: _Round, partials: list[PartialPayload]) -> RoundOutcome:
+    identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    shares = _open_shares(identity, store, config, layout, roster, round_id, now, outcome)
+    shares = _open_shares(r, outcome)
     if partials:
         first = min(partials, key=lambda p: (p.created_at, p.steward))
         if first.layout_digest != layout.digest:
@@ -243,7 +239,10 @@ def _aggregate_round(
             outcome.detail = "another steward summed two contributions of one member"
             return outcome
     else:
-        chosen = _newest_per_member(shares.values())
+        for share in shares.values():
+            if not share.on_roster:
+                outcome.ignore("signed by a key that is not on the roster")
+        chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     outcome.members = len(chosen)
     sums: list[int] | None = None
     scale = noise_scale(layout.size, layout.sensitivity, config.rho)
@@ -269,7 +268,7 @@ def _aggregate_round(
         "sums": None if sums is None else encode_vector(sums),
         "rho": config.rho,
         "sigma": scale,
-        "created_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
+        "created_at": r.now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
     store.put_partial(round_id, entry_name(identity.public), sign_partial(identity, payload))
     return outcome

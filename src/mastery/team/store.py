@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Protocol
 
 from mastery.files import write_atomic
-from mastery.team.config import TeamError, _read_bounded, _Refused
+from mastery.team.config import TeamConfig, TeamError, _read_bounded, _Refused
 
-__all__ = ["Entry", "FolderStore", "TeamStore"]
+__all__ = ["Entry", "FolderStore", "TeamStore", "store_for"]
 
 MEMBERS_DIR = "members"
 ROUNDS_DIR = "rounds"
@@ -177,3 +177,19 @@ class FolderStore:
         if path.exists() or path.is_symlink():
             raise TeamError(path, "this steward already published a partial sum for the round")
         self._write(folder, name, data)
+
+
+def store_for(where: TeamConfig | str | Path) -> TeamStore:
+    """The store of a team: its database when it lives in PostgreSQL (`TeamConfig.store_url`,
+    or a `postgresql://` / `postgres://` URL), else its folder."""
+    if isinstance(where, TeamConfig):
+        if where.store_url:
+            from mastery.team.pg_store import PostgresStore
+
+            return PostgresStore(where.store_url, team=where.id)
+        return FolderStore(where.folder)
+    if isinstance(where, str) and where.startswith(("postgresql://", "postgres://")):
+        from mastery.team.pg_store import PostgresStore
+
+        return PostgresStore(where)
+    return FolderStore(Path(where).expanduser().resolve())

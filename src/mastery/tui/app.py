@@ -451,6 +451,21 @@ class MasteryApp(App[None]):
             "Preview what you share with your mentor, then write the bundle file",
         )
         yield (
+            "mentor: Pair with an invitation…",
+            self.action_mentor_pair,
+            "Check someone's invitation, compare the safety number, and pair",
+        )
+        yield (
+            "mentor: Invite your mentor…",
+            self.action_mentor_invite,
+            "Write your invitation (public keys and name) for your mentor",
+        )
+        yield (
+            "mentor: Invite a mentee…",
+            self.action_mentor_invite_mentee,
+            "Write your invitation (public keys and name) for a mentee",
+        )
+        yield (
             "mentor: Import feedback…",
             self.action_mentor_feedback,
             "Import your mentor's feedback file: comments and their note",
@@ -484,6 +499,21 @@ class MasteryApp(App[None]):
         from mastery.tui.screens.mentor import ExportScreen
 
         self.goto(ExportScreen())
+
+    def action_mentor_pair(self) -> None:
+        from mastery.tui.dialogs.pair import PairScreen
+
+        self.push_screen(PairScreen())
+
+    def action_mentor_invite(self) -> None:
+        from mastery.tui.dialogs.pair import InviteScreen
+
+        self.push_screen(InviteScreen("mentee"))
+
+    def action_mentor_invite_mentee(self) -> None:
+        from mastery.tui.dialogs.pair import InviteScreen
+
+        self.push_screen(InviteScreen("mentor"))
 
     def action_mentor_feedback(self) -> None:
         from mastery.tui.screens.mentor import import_feedback_screen

@@ -1,8 +1,10 @@
 """`mastery mentor ...`: both sides of mentoring.
 
-As a mentee: `export` a bundle of what you share, import your mentor's `feedback`. As a
-mentor: `add` a mentee's bundle, `list`/`show`/`open` your mentees, `comment` and `note`, then
-`reply` with a feedback file; `remove` forgets a mentee.
+First, once per person: `invite` writes this profile's invitation, `pair` checks the other
+person's (fingerprint, safety number, a question to confirm) and can write one back; `pairs`
+lists who is paired. As a mentee: `export` a bundle of what you share, import your mentor's
+`feedback`. As a mentor: `add` a mentee's bundle, `list`/`show`/`open` your mentees, `comment`
+and `note`, then `reply` with a feedback file; `remove` forgets a mentee.
 """
 
 from __future__ import annotations
@@ -19,7 +21,23 @@ from mastery.errors import MasteryError
 from mastery.text import safe_line
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mastery.collection import Collection
+    from mastery.mentor import InvitationView
+
+
+def _noticed(handler: Callable[[Collection, argparse.Namespace], int]) -> Any:
+    """`with_profile(handler)`, first telling once (one line) that pairings from before files
+    were signed must be made again."""
+
+    def run(col: Collection, args: argparse.Namespace) -> int:
+        notice = col.mentor.repair_notice()
+        if notice:
+            print(f"mastery: note: {safe_line(notice)}", file=sys.stderr)
+        return handler(col, args)
+
+    return with_profile(run)
 
 
 def register(sub: Any) -> None:
@@ -29,8 +47,46 @@ def register(sub: Any) -> None:
     )
     actions = mentor.add_subparsers(dest="mentor_command", metavar="ACTION", required=True)
 
+    p = actions.add_parser(
+        "invite", help="write your invitation (public keys, name, role) for a mentor or mentee"
+    )
+    p.add_argument("--to", metavar="FILE", help="the invitation file to write")
+    p.add_argument(
+        "--code", action="store_true", help="print it as one line to paste into a chat instead"
+    )
+    p.add_argument(
+        "--as",
+        dest="role",
+        choices=("mentee", "mentor"),
+        required=True,
+        help="your role: mentee (inviting your mentor) or mentor (inviting a mentee)",
+    )
+    p.add_argument("--name", help="the name the other person sees (remembered)")
+    json_flag(p)
+    p.set_defaults(run=_noticed(_invite))
+    p = actions.add_parser(
+        "pair", help="check someone's invitation, compare the safety number, and pair"
+    )
+    p.add_argument("file", metavar="INVITATION", help="the invitation file, or its one-line code")
+    p.add_argument("--yes", action="store_true", help="pair without asking (for scripts)")
+    p.add_argument("--to", metavar="FILE", help="also write your own invitation back to this file")
+    p.add_argument("--name", help="the name the other person sees (remembered)")
+    json_flag(p)
+    p.set_defaults(run=_noticed(_pair))
+    p = actions.add_parser("pairs", help="the mentors and mentees you are paired with")
+    json_flag(p)
+    p.set_defaults(run=_noticed(_pairs))
+    p = actions.add_parser("unpair", help="forget a paired person: their files are refused")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", choices=("mentee", "mentor"), help="when they are both")
+    json_flag(p)
+    p.set_defaults(run=_noticed(_unpair))
+
     p = actions.add_parser("export", help="write a bundle of what you share for your mentor")
     p.add_argument("--to", metavar="FILE", help="the bundle file to write")
+    p.add_argument(
+        "--mentor", metavar="NAME", help="the paired mentor it is for (needed if you have several)"
+    )
     p.add_argument(
         "--since", metavar="DATE", help='only entries from this day on: "2026-10-01", "3 weeks ago"'
     )
@@ -48,19 +104,19 @@ def register(sub: Any) -> None:
         help="print exactly what would be written, and write nothing",
     )
     json_flag(p)
-    p.set_defaults(run=with_profile(_export))
+    p.set_defaults(run=_noticed(_export))
     p = actions.add_parser("feedback", help="import your mentor's feedback file")
     p.add_argument("file", metavar="FILE")
     json_flag(p)
-    p.set_defaults(run=with_profile(_feedback))
+    p.set_defaults(run=_noticed(_feedback))
 
     p = actions.add_parser("add", help="store (or update) a mentee's bundle")
     p.add_argument("file", metavar="FILE")
     json_flag(p)
-    p.set_defaults(run=with_profile(_add))
+    p.set_defaults(run=_noticed(_add))
     p = actions.add_parser("list", help="your mentees: last activity, entries, unread")
     json_flag(p)
-    p.set_defaults(run=with_profile(_list))
+    p.set_defaults(run=_noticed(_list))
     p = actions.add_parser("show", help="a mentee's shared goals and entries (marks them read)")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
@@ -72,7 +128,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--keep-unread", action="store_true", help="do not mark entries read")
     json_flag(p)
-    p.set_defaults(run=with_profile(_show))
+    p.set_defaults(run=_noticed(_show))
     p = actions.add_parser("open", help="open the Mentees screen")
     p.add_argument("name", nargs="?", metavar="NAME", help="start on this mentee")
     p.set_defaults(run=_open)
@@ -81,18 +137,18 @@ def register(sub: Any) -> None:
     p.add_argument("ref", metavar="ENTRY_OR_GOAL", help="entry id (e-...) or goal id (g-...)")
     p.add_argument("text")
     json_flag(p)
-    p.set_defaults(run=with_profile(_comment))
+    p.set_defaults(run=_noticed(_comment))
     p = actions.add_parser("note", help='write your overall note for a mentee ("" clears it)')
     p.add_argument("name", metavar="NAME")
     p.add_argument("text")
     json_flag(p)
-    p.set_defaults(run=with_profile(_note))
+    p.set_defaults(run=_noticed(_note))
     p = actions.add_parser(
         "remove", help="forget a mentee: their copy, entries and your comments on them"
     )
     p.add_argument("name", metavar="NAME")
     json_flag(p)
-    p.set_defaults(run=with_profile(_remove))
+    p.set_defaults(run=_noticed(_remove))
     p = actions.add_parser("reply", help="write the feedback file for a mentee")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--to", metavar="FILE", help="the feedback file to write")
@@ -105,7 +161,116 @@ def register(sub: Any) -> None:
         help="print exactly what would be written, and write nothing",
     )
     json_flag(p)
-    p.set_defaults(run=with_profile(_reply))
+    p.set_defaults(run=_noticed(_reply))
+
+
+# ----------------------------------------------------------------------------- pairing
+def _invite(col: Collection, args: argparse.Namespace) -> int:
+    if bool(args.to) == bool(args.code):
+        raise MasteryError("give --to FILE to write the invitation, or --code to print it")
+    if args.code:
+        mine, code = col.mentor.invitation_code(role=args.role, name=args.name)
+        if args.json:
+            print_json({**mine.to_dict(), "code": code})
+            return 0
+        print(code)
+        print(f"Your fingerprint: {mine.fingerprint}", file=sys.stderr)
+        print(
+            "Paste the line above to them; they pair with `mastery mentor pair 'LINE'`.",
+            file=sys.stderr,
+        )
+        return 0
+    mine = col.mentor.write_invitation(Path(args.to), role=args.role, name=args.name)
+    if args.json:
+        print_json({**mine.to_dict(), "file": args.to})
+        return 0
+    other = "mentor" if args.role == "mentee" else "mentee"
+    print(f"Wrote your invitation as {safe_line(mine.name)} ({args.role}) to {args.to}")
+    print(f"Your fingerprint: {mine.fingerprint}")
+    print(
+        f"Send it to your {other}; they pair with `mastery mentor pair FILE` and send theirs back."
+    )
+    return 0
+
+
+def _pair(col: Collection, args: argparse.Namespace) -> int:
+    mentor = col.mentor
+    invitation = mentor.read_invitation(args.file)
+    name = safe_line(invitation.name)
+    out = sys.stderr if args.json else sys.stdout
+    print(f"{name} invites you as their {_their_other(invitation)}.", file=out)
+    print(f"Their fingerprint:  {invitation.fingerprint}", file=out)
+    print(f"Safety number:      {invitation.safety_number}", file=out)
+    print(
+        f"Compare this safety number with {name} on a call (or in person) before you trust it.",
+        file=out,
+    )
+    if not args.yes:
+        _confirm(args.file, f"Pair with {name} as your {invitation.role}?")
+    peer = mentor.pair(invitation)
+    mine: InvitationView | None = None
+    if args.to:
+        mine = mentor.write_invitation(Path(args.to), role=_their_other(invitation), name=args.name)
+    if args.json:
+        print_json({"paired": peer.to_dict(), "invitation_written": args.to})
+        return 0
+    print(f"Paired with {safe_line(peer.name)} as your {peer.role}.")
+    if mine is not None:
+        print(f"Wrote your invitation to {args.to}: send it to {name} so they can pair too.")
+    return 0
+
+
+def _their_other(invitation: InvitationView) -> str:
+    """This profile's role in the pairing an invitation offers."""
+    return "mentor" if invitation.role == "mentee" else "mentee"
+
+
+def _confirm(source: str, question: str) -> None:
+    """Ask on the terminal; refuse in one line when nobody can answer (no terminal, no
+    --yes) or the answer is not yes: pairing trusts a key, so it is never silent."""
+    if not sys.stdin.isatty():
+        raise MasteryError(
+            f"{source}: not paired: compare the safety number and confirm in a terminal, "
+            "or add --yes"
+        )
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().casefold() not in ("y", "yes"):
+        raise MasteryError(f"{source}: not paired (not confirmed); nothing changed")
+
+
+def _pairs(col: Collection, args: argparse.Namespace) -> int:
+    peers = col.mentor.peers()
+    if args.json:
+        print_json([p.to_dict() for p in peers])
+    elif not peers:
+        print(
+            "Nobody paired yet. Write an invitation with `mastery mentor invite --as mentee "
+            "--to FILE` (or --as mentor), or pair with one: `mastery mentor pair FILE`"
+        )
+    else:
+        table(
+            ["name", "role", "fingerprint", "safety number", "paired"],
+            [
+                [p.name, p.role, p.fingerprint, p.safety_number, p.paired.date().isoformat()]
+                for p in peers
+            ],
+        )
+    return 0
+
+
+def _unpair(col: Collection, args: argparse.Namespace) -> int:
+    gone = col.mentor.unpair(args.name, args.role)
+    if args.json:
+        print_json({"unpaired": gone.to_dict()})
+    else:
+        print(
+            f"Unpaired {safe_line(gone.name)} ({gone.role}): their files are refused from now "
+            "on; what they sent stays"
+        )
+    return 0
 
 
 # ----------------------------------------------------------------------------- the mentee's side
@@ -113,7 +278,9 @@ def _export(col: Collection, args: argparse.Namespace) -> int:
     mentor = col.mentor
     if not args.to and not args.preview:
         raise MasteryError("where to? give --to FILE (or --preview to see the bundle)")
-    preview = mentor.preview_bundle(since=args.since, name=args.name, decks=args.decks or ())
+    preview = mentor.preview_bundle(
+        since=args.since, name=args.name, decks=args.decks or (), mentor=args.mentor
+    )
     if args.preview:
         sys.stdout.write(preview.text)
         return 0
@@ -123,7 +290,8 @@ def _export(col: Collection, args: argparse.Namespace) -> int:
     else:
         print(
             f"Wrote {present.plural(preview.entry_count, 'shared entry', 'shared entries')} and "
-            f"{present.plural(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}"
+            f"{present.plural(preview.goal_count, 'shared goal')} to {args.to} as {preview.name}, "
+            f"sealed for {safe_line(preview.mentor or '')}"
         )
         print("Private entries, private goals and card text are never included.")
     return 0
@@ -157,6 +325,8 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
         return 0
     m = added.mentee
     verb = "Added" if added.new_mentee else "Updated"
+    if added.relinked:
+        print(f"Linked {safe_line(m.name)}'s copy from before pairing to their paired key")
     print(
         f"{verb} {safe_line(m.name)}: {added.added} new, {added.updated} changed, "
         f"{added.unchanged} unchanged, {added.removed} no longer shared; "

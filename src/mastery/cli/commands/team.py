@@ -18,8 +18,17 @@ def register(sub: Any) -> None:
     """`team` with its actions."""
     team = sub.add_parser("team", help="teams: shared decks and goals, figures nobody can trace")
     actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
-    p = actions.add_parser("init", help="create a team folder (bundled decks as the example)")
-    p.add_argument("dir", metavar="DIR")
+    p = actions.add_parser(
+        "init",
+        help="create a team folder (bundled decks as the example), or publish one to PostgreSQL",
+    )
+    p.add_argument("dir", metavar="DIR", help="a folder, or postgresql://... with --from DIR")
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="with a postgresql:// URL: publish this team folder's team.toml and decks there",
+    )
     p.add_argument("--name", help="the team's name (default: the folder's name)")
     p.add_argument("--id", dest="team_id", metavar="ID", help="the team id (default: from name)")
     json_flag(p)
@@ -97,6 +106,25 @@ def register(sub: Any) -> None:
 
 
 def _init(col: Collection, args: argparse.Namespace) -> int:
+    from mastery.errors import MasteryError
+    from mastery.team.config import redacted_url
+
+    is_url = args.dir.startswith(("postgresql://", "postgres://"))
+    if is_url != bool(args.source):
+        raise MasteryError(
+            "a postgresql:// URL needs --from DIR (the team folder to publish), and --from "
+            "only goes with a URL"
+        )
+    if is_url:
+        config = col.team.publish(args.dir, args.source)
+        if args.json:
+            print_json(config.to_dict())
+        else:
+            print(
+                f"Published team {safe_line(config.name)} ({config.id}) to "
+                f"{redacted_url(args.dir)}; members join it with: mastery team join URL"
+            )
+        return 0
     config = col.team.init(args.dir, name=args.name, team_id=args.team_id)
     if args.json:
         print_json(config.to_dict())
@@ -143,13 +171,13 @@ def _list(col: Collection, args: argparse.Namespace) -> int:
         print("No teams yet. Join one with: mastery team join DIR")
     else:
         table(
-            ["Team", "Name", "Sync", "Folder"],
+            ["Team", "Name", "Sync", "Folder or database"],
             [
                 [
                     t.id,
                     t.name + (f" ({t.problem})" if t.problem else ""),
                     "on" if t.sync else "off",
-                    str(t.folder),
+                    t.where,
                 ]
                 for t in teams
             ],

@@ -42,7 +42,7 @@ class ReplyScreen(MasteryModal):
         mentee_name = ""
         with self.domain_errors():
             mentee_name = mentor.mentee(self.mentee_id).name
-        default_file = Path.cwd() / f"feedback-for-{slug(mentee_name)}.json"
+        default_file = Path.cwd() / f"feedback-for-{slug(mentee_name)}.feedback"
         with Vertical(id="reply-box", classes="mentor-dialog"):
             yield Static(
                 Content.assemble(("Reply to ", "bold"), (mentee_name, "bold")),
@@ -115,6 +115,11 @@ class ReplyScreen(MasteryModal):
                 " and your note:" if preview.note else ", no note.",
             )
         ]
+        lines_end = [
+            Content.styled(
+                f"Sealed for {preview.mentee.name}: only they can read it.", "dim"
+            )  # user text in a Content: never markup
+        ]
         if preview.note:
             lines.append(Content.assemble("  ", (first_line(preview.note), "italic")))
         if not name:
@@ -124,7 +129,7 @@ class ReplyScreen(MasteryModal):
                     "bold $text-warning",
                 )
             )
-        summary.update(Content("\n").join(lines))
+        summary.update(Content("\n").join(lines + lines_end))
 
     def action_write(self) -> None:
         if self.preview is None:

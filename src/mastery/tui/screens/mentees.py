@@ -43,6 +43,7 @@ from mastery.tui.dialogs import MENTOR_CSS as CSS
 from mastery.tui.dialogs.comment import CommentScreen
 from mastery.tui.dialogs.file_action import FileActionScreen
 from mastery.tui.dialogs.note import NoteScreen
+from mastery.tui.dialogs.pair import InviteScreen, PairScreen, notify_repair
 from mastery.tui.dialogs.reply import ReplyScreen
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import FeedbackList, first_line, short_date
@@ -54,7 +55,10 @@ if TYPE_CHECKING:
     from mastery.tui.app import MasteryApp
 
 FILTER_HELP = SHARED_HELP
-EMPTY = "No mentees yet: ask your mentee for a bundle, then run `mastery mentor add FILE`"
+EMPTY = (
+    "No mentees yet: pair with your mentee (p reads their invitation, i writes yours), "
+    "then add the bundle they send you"
+)
 UNREAD_MARK = "●"
 """How an unread entry is marked in the reader (tests look for it)."""
 
@@ -117,6 +121,8 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
         report = app.collection.mentor.add_bundle(path, now=app.now())
         m = report.mentee
         verb = "Added" if report.new_mentee else "Updated"
+        if report.relinked:
+            verb = "Linked your copy from before pairing and updated"
         return (
             f"{verb} {m.name}: {report.added} new, {report.updated} changed, "
             f"{report.removed} no longer shared; {fmt.plural(m.entries, 'entry', 'entries')} "
@@ -131,7 +137,7 @@ def add_bundle_screen(app: MasteryApp) -> FileActionScreen:
             "updates your copy and keeps your comments.",
         ),
         run,
-        placeholder="the bundle file, e.g. ~/Downloads/ana.json",
+        placeholder="the bundle file, e.g. ~/Downloads/ana.bundle",
         done_title="Bundle stored",
     )
 
@@ -148,6 +154,8 @@ class MenteesScreen(MenteeAbout):
         Binding("n", "note", "Note", id="mentees-note"),
         Binding("r", "reply", "Reply", id="mentees-reply"),
         Binding("a", "add_bundle", "Add bundle", id="mentees-add-bundle"),
+        Binding("p", "pair", "Pair", id="mentees-pair"),
+        Binding("i", "invite", "Invite", id="mentees-invite"),
         Binding("escape", "leave", "Back", id="mentees-leave"),
     ]
 
@@ -181,6 +189,7 @@ class MenteesScreen(MenteeAbout):
             table.add_column(Text(label, justify="right"), key=label.lower(), width=width)
         self.refresh_data()
         table.focus()
+        notify_repair(self)
         if self._start is not None:
             self.call_after_refresh(self._open_start, self._start)
             self._start = None
@@ -284,6 +293,14 @@ class MenteesScreen(MenteeAbout):
 
     def action_add_bundle(self) -> None:
         self.app.push_screen(add_bundle_screen(self.app))
+
+    def action_pair(self) -> None:
+        """Pair with a mentee's invitation (fingerprint, safety number, confirm)."""
+        self.app.push_screen(PairScreen())
+
+    def action_invite(self) -> None:
+        """Write this profile's invitation for a mentee."""
+        self.app.push_screen(InviteScreen("mentor"))
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -1,9 +1,10 @@
 """The mentee's side of mentoring: export a bundle (preview first), import feedback (a file
 box), read the mentor's note (`tui/dialogs/note.py`).
 
-The export screen shows exactly what `Mentor.write_bundle` will write, before it writes: the
-shared entries and goals, the learning summary, and the JSON text itself. The preview is
-rebuilt as the form changes; the write key writes the preview on screen, never a newer one.
+The export screen shows exactly what `Mentor.write_bundle` will seal, before it writes: the
+shared entries and goals, the learning summary, and the JSON text itself, and for whom it is
+sealed (the paired mentor chosen on the form). The preview is rebuilt as the form changes; the
+write key writes the preview on screen, never a newer one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widgets import (
     Footer,
     Header,
     Input,
+    Select,
     SelectionList,
     Static,
     TabbedContent,
@@ -34,6 +36,7 @@ from mastery.errors import MasteryError
 from mastery.mentor import BundlePreview, FeedbackReport
 from mastery.tui.dialogs import MENTOR_CSS as CSS
 from mastery.tui.dialogs.file_action import FileActionScreen, file_path, slug, write_or_notify
+from mastery.tui.dialogs.pair import notify_repair
 from mastery.tui.screens.base import MasteryScreen
 
 if TYPE_CHECKING:
@@ -72,9 +75,25 @@ class ExportScreen(MasteryScreen):
         decks = []
         with self.domain_errors():
             decks = self.col.decks(now=self.now())
-        default_file = Path.cwd() / f"bundle-{slug(name)}.json"
+        default_file = Path.cwd() / f"{slug(name)}.bundle"
+        mentors = [p.name for p in mentor.peers("mentor")]
         yield Header()
         with Vertical(id="export-form"):
+            with Horizontal(classes="form-row"):
+                yield Static("For", classes="form-label")
+                if mentors:
+                    yield Select(
+                        [(Content(n), n) for n in mentors],  # user text: never markup
+                        value=mentors[0],
+                        allow_blank=False,
+                        id="export-mentor",
+                        compact=True,
+                    )
+                else:
+                    yield Static(
+                        "no mentor paired yet: pair first (command palette: mentor: Pair…)",
+                        classes="form-note",
+                    )
             with Horizontal(classes="form-row"):
                 yield Static("Your name", classes="form-label")
                 yield Input(
@@ -111,17 +130,27 @@ class ExportScreen(MasteryScreen):
                 VerticalScroll(id="export-contents"),
             ):
                 yield Static(id="export-contents-text")
-            with TabPane("JSON: the exact file", id="export-json-tab"):
+            with TabPane("JSON: what is sealed", id="export-json-tab"):
                 yield TextArea(id="export-json", read_only=True, soft_wrap=True, show_cursor=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        notify_repair(self)
         self.rebuild()
         self.query_one("#export-name" if not self._typed_name() else "#export-since").focus()
 
     # ------------------------------------------------------------------ the form
     def _typed_name(self) -> str:
         return self.query_one("#export-name", Input).value
+
+    def _chosen_mentor(self) -> str | None:
+        found = self.query("#export-mentor")
+        value = found.first(Select).value if found else None
+        return value if isinstance(value, str) else None
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "export-mentor":
+            self._changed()
 
     def _chosen_decks(self) -> list[str]:
         found = self.query("#export-decks")
@@ -159,7 +188,11 @@ class ExportScreen(MasteryScreen):
             if not name:
                 raise MasteryError("type your name above: your mentor sees it (it is remembered).")
             preview = self.col.mentor.preview_bundle(
-                since=since or None, name=name, decks=self._chosen_decks(), now=self.now()
+                since=since or None,
+                name=name,
+                decks=self._chosen_decks(),
+                mentor=self._chosen_mentor(),
+                now=self.now(),
             )
         except MasteryError as exc:
             self.preview = None
@@ -182,7 +215,12 @@ class ExportScreen(MasteryScreen):
                 fmt.plural(preview.entry_count, "shared entry", "shared entries"),
                 ", ",
                 fmt.plural(preview.goal_count, "shared goal"),
-                f" and your summary ({size_text(preview.text)}). ",
+                f" and your summary ({size_text(preview.text)}), ",
+                *(
+                    ("sealed for ", (preview.mentor, "bold"), ": only they can read it. ")
+                    if preview.mentor
+                    else (("preview only: pair with your mentor to write it. ", "bold"),)
+                ),
                 ("Private entries, private goals and card text are never included.", "dim"),
             )
         )
@@ -277,7 +315,7 @@ class ExportScreen(MasteryScreen):
             return
         replaced = " (replacing the old file)" if existed else ""
         self.notify(
-            f"Wrote {written}{replaced}. Send it to your mentor.",
+            f"Wrote {written}{replaced}, sealed for {preview.mentor}. Send it to them.",
             title="Bundle written",
             markup=False,
             timeout=8,
@@ -308,7 +346,7 @@ def import_feedback_screen(app: MasteryApp) -> FileActionScreen:
             "twice changes nothing.",
         ),
         run,
-        placeholder="the feedback file, e.g. ~/Downloads/bo.json",
+        placeholder="the feedback file, e.g. ~/Downloads/bo.feedback",
         done_title="Feedback imported",
     )
 
