@@ -42,12 +42,20 @@ def simulate_learner(
     deck_key: str = "sim",
     true: list[float] | None = None,
     maximum_interval: int = 365,
+    forward: bool = False,
 ) -> int:
     """Add a deck of `cards` cards, each answered `reviews_per_card` times on separate days,
     the last answers before `end`; returns the number of answers logged.
 
     Intervals are capped at `maximum_interval` days as the learner's setting would: without a
-    cap ten Good answers in a row reach gaps of a century, which no real history has."""
+    cap ten Good answers in a row reach gaps of a century, which no real history has.
+
+    By default each card's history is shifted so its last answer falls in the last 30 days:
+    the times of its early answers then depend on how its later answers went (a card forgotten
+    often has a short history, so all of it is recent). With `forward`, each card starts on a
+    random day far enough back for any history to end before `end`, so an answer's time
+    depends only on the answers before it, as in real life: what recency-weighted figures
+    (Anki's Evaluate, its health check) need to mean anything."""
     rng = random.Random(seed)
     w = true or true_parameters()
     truth, app = FSRS(w), FSRS(list(DEFAULT_PARAMETERS))
@@ -100,7 +108,13 @@ def simulate_learner(
                     )
                 )
             # Shift the history so its last answer falls in the last 30 days before `end`.
-            offset = end_ms - (day + 1 + rng.randint(0, 30)) * DAY_MS + rng.randint(0, DAY_MS // 2)
+            if forward:
+                longest = (reviews_per_card - 1) * (maximum_interval + maximum_interval // 5)
+                offset = end_ms - (longest + 31 - rng.randint(0, 30)) * DAY_MS
+                offset += rng.randint(0, DAY_MS // 2)
+            else:
+                offset = end_ms - (day + 1 + rng.randint(0, 30)) * DAY_MS
+                offset += rng.randint(0, DAY_MS // 2)
             last_s, last_d = histories[-1][3], histories[-1][4]
             last_at = offset + day * DAY_MS
             card_rows.append(

@@ -361,9 +361,9 @@ def test_model_bins_hold_the_predicted_retrievability_of_each_review(col, deck) 
     assert model.actual == pytest.approx(4 / 6)
     loss = -(3 * math.log(r_a) + math.log(1 - r_a) + math.log(r_b) + math.log(1 - r_b)) / 6
     assert model.log_loss == pytest.approx(loss)
-    # Anki's RMSE (bins): each bin's gap, weighted by its reviews.
+    # The calibration RMSE: each predicted-recall bin's gap, weighted by its reviews.
     rmse = math.sqrt((4 * (r_a - 0.75) ** 2 + 2 * (r_b - 0.5) ** 2) / 6)
-    assert model.rmse_bins == pytest.approx(rmse)
+    assert model.calibration_rmse == pytest.approx(rmse)
 
 
 def test_bins_are_fsrs_rs_log_spaced_bins(col, deck) -> None:
@@ -381,7 +381,7 @@ def test_bins_are_fsrs_rs_log_spaced_bins(col, deck) -> None:
     model = calibration(col, now=NOW).model
     assert model.predicted == pytest.approx((0.955 + 0.975) / 2)
     assert [b.count for b in model.bins if b.count] == [1, 1]
-    assert model.rmse_bins == pytest.approx(math.sqrt(((0.955 - 1) ** 2 + 0.975**2) / 2))
+    assert model.calibration_rmse == pytest.approx(math.sqrt(((0.955 - 1) ** 2 + 0.975**2) / 2))
 
     # 0.935 and 0.945 share an fsrs-rs bin: their errors cancel inside it.
     with col.db.transaction() as conn:
@@ -391,7 +391,7 @@ def test_bins_are_fsrs_rs_log_spaced_bins(col, deck) -> None:
     log(col, deck[1], AGAIN, stability=stability_for(0.944), elapsed=1)
     model = calibration(col, now=NOW).model
     assert [b.count for b in model.bins if b.count] == [2]
-    assert model.rmse_bins == pytest.approx(abs((0.935 + 0.944) / 2 - 0.5))
+    assert model.calibration_rmse == pytest.approx(abs((0.935 + 0.944) / 2 - 0.5))
 
 
 def test_model_counts_only_review_cards_after_a_day(col, deck) -> None:
@@ -400,7 +400,7 @@ def test_model_counts_only_review_cards_after_a_day(col, deck) -> None:
     log(col, deck[0], GOOD, elapsed=0)  # same-day review: FSRS's short-term formula instead
     log(col, deck[0], GOOD, stability=None)
     assert calibration(col, now=NOW).model.answers == 0
-    assert calibration(col, now=NOW).model.rmse_bins is None
+    assert calibration(col, now=NOW).model.calibration_rmse is None
     log(col, deck[0], GOOD, elapsed=1)
     assert calibration(col, now=NOW).model.answers == 1
 
@@ -460,7 +460,7 @@ def test_python_math_functions_give_the_same_figures(col, deck) -> None:
             m.predicted,
             m.actual,
             m.log_loss,
-            m.rmse_bins,
+            m.calibration_rmse,
             *(b.predicted or 0.0 for b in m.bins),
             *(b.count for b in m.bins),
         ]
@@ -555,7 +555,8 @@ def test_cli_prints_tables_and_json(capsys, mastery_home, write_deck) -> None:
     assert 'Answered "certain", then Again:' in out
     assert any(line.startswith("lo/c1") and " 8 " in line for line in lines)
     assert "FSRS's own calibration (21 reviews of review cards):" in out
-    assert "Log loss" in out and "RMSE (bins)" in out
+    assert "Log loss" in out and "calibration RMSE" in out and "RMSE (bins)" not in out
+    assert "mastery optimize --evaluate" in out
 
     code, out, _ = run(capsys, "calibration", "--json", "--by", "week")
     data = json.loads(out)

@@ -69,7 +69,7 @@ def test_negative_or_unreadable_gaps_do_not_stop_the_fit(learner: Collection) ->
     assert len(data) == before - 13 and data.cards == 200
     result = optimize.optimize(learner)
     assert result.reviews == before - 13 and result.improved
-    assert result.after_eval.log_loss < result.before_eval.log_loss
+    assert result.after_eval.log_loss_unweighted < result.before_eval.log_loss_unweighted
     assert optimize.apply(learner, result, reschedule=True, now=NOW) == 200
     assert main(["--no-bundled-decks", "optimize"]) == 0
 
@@ -77,8 +77,9 @@ def test_negative_or_unreadable_gaps_do_not_stop_the_fit(learner: Collection) ->
 def test_fitting_lowers_log_loss_and_moves_towards_the_truth(learner: Collection) -> None:
     result = optimize.optimize(learner)
     assert result.improved
-    assert result.after_eval.log_loss < result.before_eval.log_loss
-    assert result.after_eval.rmse < result.before_eval.rmse
+    # The figure that decides (Mastery's unweighted log loss), and Anki's RMSE (bins).
+    assert result.after_eval.log_loss_unweighted < result.before_eval.log_loss_unweighted
+    assert result.after_eval.rmse_bins < result.before_eval.rmse_bins
     assert result.before == DEFAULT_PARAMETERS
     truth = true_parameters()
     # The simulated learner's first-answer stabilities are 1.5-3x the defaults: the fit finds
@@ -212,7 +213,7 @@ def test_cli_optimize_reports_and_applies(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = _cli(capsys, "optimize", "--apply", "--json")
     data = json.loads(out)
     assert data["applied"] and data["improved"]
-    assert data["after"]["log_loss"] < data["before"]["log_loss"]
+    assert data["after"]["log_loss_unweighted"] < data["before"]["log_loss_unweighted"]
     with Collection.open() as col:
         assert col.setting("fsrs_parameters") == pytest.approx(
             data["after"]["parameters"], abs=1e-4

@@ -89,7 +89,8 @@ async def test_screen_shows_the_figures_at_80x24(col: Collection, cards) -> None
         text = screen_text(app)
         assert "git/c2" in text and "6 of 10" in line_with(text, "git/c2")
         assert "FSRS predicted" in text
-        assert "80 reviews · log loss" in text and "RMSE (bins)" in text
+        assert "80 reviews · log loss" in text and "calibration RMSE" in text
+        assert "RMSE (bins)" not in text and "not Anki's Evaluate" in text
         # The reliability diagram: every review here predicted 94% (S=10, 5 days), which
         # falls in fsrs-rs's bin 93.1%-94.9%.
         assert line_with(text, "93%-95%").split()[:4] == ["93%-95%", "94%", "69%", "80"]

@@ -111,3 +111,79 @@ async def test_deck_scope_and_palette(col: Collection) -> None:
         await pilot.press("d")
         await pilot.pause()
         assert col.decks_with_own_parameters() == []
+
+
+async def test_result_names_anki_s_figures_and_shows_the_health_check(col: Collection) -> None:
+    """Issue 12: the figures as Anki's Evaluate shows them, Mastery's own one labelled as
+    such, and Anki's health check in plain words after the fit."""
+    from mastery import optimize
+
+    simulate_learner(col, cards=300, reviews_per_card=8, end=NOW, seed=11, forward=True)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_optimize(pilot)
+        await pilot.press("o")
+        await wait_workers(pilot)
+        text = screen_text(app)
+        assert "log loss" in text and "RMSE (bins)" in text and "unweighted" in text
+        assert "as Anki's Evaluate shows them" in text
+        assert "Health check passed: FSRS can adapt to your memory well" in text
+        result = screen.result
+        assert result is not None and result.health is not None and result.health.passed
+        before = optimize.evaluate(optimize.training_set(col), DEFAULT_PARAMETERS)
+        assert f"{before.log_loss:.4f}" in text and f"{before.rmse_bins:.2%}" in text
+
+
+async def test_a_failed_health_check_gives_anki_s_advice(col: Collection, monkeypatch) -> None:
+    from mastery import optimize
+
+    simulate_learner(col, cards=200, reviews_per_card=8, end=NOW, seed=3)
+    failed = optimize.HealthCheck(
+        passed=False,
+        reviews=1400,
+        log_loss=0.4,
+        rmse_bins=0.1,
+        retention=0.8,
+        scaled_log_loss=1.3,
+        scaled_rmse=2.0,
+    )
+    monkeypatch.setattr(optimize, "health_check", lambda data, steps=1: failed)
+    app = make_app(col)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_optimize(pilot)
+        await pilot.press("o")
+        await wait_workers(pilot)
+        text = screen_text(app)
+        assert "Health check failed: your memory is difficult for FSRS to predict" in text
+        assert "Hard is a passing grade" in text
+
+
+async def test_evaluate_measures_the_weights_in_force_as_anki_does(col: Collection) -> None:
+    """e is Anki's Evaluate button: the weights in force measured, nothing fitted or stored."""
+    from mastery import optimize
+
+    simulate_learner(col, cards=300, reviews_per_card=8, end=NOW, seed=11, forward=True)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_optimize(pilot)
+        assert "evaluate them as Anki does" in " ".join(screen_text(app).split())
+        await pilot.press("e")
+        await wait_workers(pilot)
+        text = screen_text(app)
+        assert "The weights in force, measured on 2,100 reviews (profile)" in text
+        figures = optimize.evaluate(optimize.training_set(col), DEFAULT_PARAMETERS)
+        assert f"{figures.log_loss:.4f}" in text and f"{figures.rmse_bins:.2%}" in text
+        assert "as Anki's Evaluate shows them" in text
+        assert screen.result is None and col.setting("fsrs_parameters") == []
+        await pilot.press("a")  # nothing fitted: apply does nothing
+        assert col.setting("fsrs_parameters") == []
+
+
+async def test_evaluate_without_reviews_says_so(col: Collection) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_optimize(pilot)
+        await pilot.press("e")
+        await wait_workers(pilot)
+        assert "nothing to evaluate" in screen_text(app)
+        assert any("nothing to evaluate" in message for _, message in app.notes)

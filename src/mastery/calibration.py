@@ -9,8 +9,12 @@ This module turns those answers into calibration figures:
   a confidence, overall, per deck and per month or week, with a verdict in plain words;
 - the cards most often answered "certain" and then failed (Again);
 - FSRS's own calibration: the retrievability the model predicted at each review against what
-  happened, in bins, with log loss and Anki's RMSE (bins). The model is well calibrated when it
-  is right about your memory, so this doubles as a check on the scheduler.
+  happened, in bins of predicted recall, with its log loss and calibration RMSE. The model is
+  well calibrated when it is right about your memory, so this doubles as a check on the
+  scheduler. These are not Anki's Evaluate figures (`mastery optimize --evaluate` gives
+  those): they use the stability stored with each review, weigh every review the same, and
+  bin by predicted recall, where Anki's recompute every state from the history, weigh recent
+  reviews more and bin by gap, review count and lapses.
 
 Only answers of kind "review" count: cram and preview answers never move a card, and a cram
 session right after a review would otherwise look like a string of effortless recalls.
@@ -61,11 +65,12 @@ PERIOD_COUNT = 12  # the over-time view shows the last 12 months (or weeks), thi
 TOP_MISSES = 10
 FRONT_CHARS = 80  # card fronts in the certain-then-failed list, on one line
 
-# FSRS's predicted retrievability is bucketed the way fsrs-rs does for RMSE (bins), Anki's
-# calibration figure: bin k = floor(21^R) - 1, 20 bins, log-spaced so they are narrow near
-# 100% where most reviews fall (bin 19 is 98.4-100%, bin 0 is 0-22.8%). The reliability
-# diagram shows the same bins, so RMSE is exactly the weighted gap of the rows on screen; one
-# grouping key instead of two is also 15% faster on 1,000,000 reviews.
+# FSRS's predicted retrievability is bucketed as fsrs-rs buckets predictions to compare two
+# models (`get_bin`, behind `universal_metrics`): bin k = floor(21^R) - 1, 20 bins, log-spaced
+# so they are narrow near 100% where most reviews fall (bin 19 is 98.4-100%, bin 0 is 0-22.8%).
+# The reliability diagram shows the same bins, so the calibration RMSE is exactly the weighted
+# gap of the rows on screen; one grouping key instead of two is also 15% faster on 1,000,000
+# reviews. (Anki's RMSE (bins) bins by gap, review count and lapses instead: `optimize.py`.)
 BINS = 20
 # FSRS-4.5 and FSRS-5 weights (19 values) have no decay parameter: their curve used 0.5.
 _LEGACY_DECAY = 0.5
@@ -247,7 +252,7 @@ class ModelCalibration:
     predicted_sum: float = 0.0
     recalled: int = 0
     log_loss: float | None = None
-    rmse_bins: float | None = None
+    calibration_rmse: float | None = None  # over the predicted-recall bins, not Anki's
 
     @property
     def predicted(self) -> float | None:
@@ -285,7 +290,7 @@ class ModelCalibration:
             "predicted": _round(self.predicted, 4),
             "actual": _round(self.actual, 4),
             "log_loss": _round(self.log_loss, 4),
-            "rmse_bins": _round(self.rmse_bins, 4),
+            "calibration_rmse": _round(self.calibration_rmse, 4),
             "summary": self.summary,
             "bins": [b.to_dict() for b in self.bins],
         }
@@ -616,8 +621,8 @@ def _model_calibration(
     total = sum(counts)
     if not total:
         return ModelCalibration(bins=bins)
-    # fsrs-rs's RMSE (bins): the squared gap between mean prediction and mean recall in each
-    # bin, weighted by the bin's reviews, averaged, square-rooted.
+    # The calibration RMSE: the squared gap between mean prediction and mean recall in each
+    # predicted-recall bin, weighted by the bin's reviews, averaged, square-rooted.
     # n * (predicted/n - recalled/n)^2 = (predicted - recalled)^2 / n
     rmse = math.sqrt(
         sum((sums[i] - recalls[i]) ** 2 / counts[i] for i in range(BINS) if counts[i]) / total
@@ -628,7 +633,7 @@ def _model_calibration(
         predicted_sum=sum(sums),
         recalled=sum(recalls),
         log_loss=loss / total,
-        rmse_bins=rmse,
+        calibration_rmse=rmse,
     )
 
 

@@ -12,16 +12,32 @@ Same-day answers (learning steps) stay in the history but are never a target. Cr
 as negative seconds) counts as the same day; a log whose gap or rating is no number at all is
 left out, so such rows never stop a fit.
 
-The fitted weights are kept only if they predict the same reviews better (lower log loss) than
-the weights in force; otherwise the result says so and the old weights stay.
+Figures. `evaluate` reports what Anki's Evaluate button shows for the same weights and
+reviews: fsrs-rs's own `evaluate` (log loss and RMSE (bins)) on the items in Anki's order, by
+the time of each item's last answer (rslib `fsrs_items_for_training` sorts by revlog id, a
+millisecond timestamp). The order matters: fsrs-rs weights each item by its place in the list
+(0.25 for the oldest up to 1.0 for the newest) and bins RMSE by gap, review count and lapses,
+not by predicted recall. Beside them, `log_loss_unweighted` (Mastery's own figure: every
+review counts the same) decides whether the fit is kept: the fitted weights are kept only if
+they predict the same reviews better than the weights in force by it; otherwise the result
+says so and the old weights stay.
+
+One difference in the items remains: Anki leaves out a card whose history has no learning
+answer (its first answers were cut off), while Mastery's log always starts a card's history
+at its first answer as a new card (imported Anki histories are replayed from new), so it has
+none to leave out.
+
+After a fit, `health_check` runs Anki's health check (rslib `compute_params`): fsrs-rs's
+time-series-split evaluation, scaled by how hard the learner's retention makes prediction.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
+import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +50,12 @@ from mastery.states import Rating, scheduled
 if TYPE_CHECKING:
     from mastery.collection import Collection
 
+# Anki's health check (rslib scheduler/fsrs/params.rs): run only above this many items, it
+# passes when either scaled figure is at or below its threshold.
+HEALTH_MIN_REVIEWS = 300
+HEALTH_LOG_LOSS_LIMIT = 1.11
+HEALTH_RMSE_LIMIT = 1.53
+_ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
 # asks for a few hundred reviews before optimising.
@@ -59,14 +81,71 @@ class NotEnoughReviews(MasteryError):
 
 @dataclass(frozen=True)
 class Evaluation:
-    """How well a set of weights predicts the reviews: log loss (lower is better) and RMSE over
-    bins of predicted recall, as Anki reports them."""
+    """How well a set of weights predicts the reviews; lower is better for every figure.
+
+    `log_loss` and `rmse_bins` are Anki's Evaluate figures (fsrs-rs's `evaluate`, recency
+    weighted, RMSE over its gap/length/lapse bins); `log_loss_unweighted` is Mastery's own,
+    every review counting the same, which decides whether a fit is kept.
+    """
 
     log_loss: float
-    rmse: float
+    rmse_bins: float
+    log_loss_unweighted: float
 
-    def to_dict(self) -> dict[str, float]:
-        return {"log_loss": round(self.log_loss, 4), "rmse": round(self.rmse, 4)}
+    def to_dict(self) -> dict[str, float | None]:
+        return {
+            "log_loss": _round(self.log_loss, 4),
+            "rmse_bins": _round(self.rmse_bins, 4),
+            "log_loss_unweighted": _round(self.log_loss_unweighted, 4),
+        }
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """Anki's health check after a fit: does FSRS, fitted to earlier reviews, predict later
+    ones it was not fitted to? `passed` is None when the check was not done (`reason` says
+    why). The figures are fsrs-rs's time-series-split evaluation (five fits, each tested on the
+    next slice of reviews in time), then divided by what the learner's retention makes typical.
+    """
+
+    passed: bool | None
+    reviews: int
+    reason: str = ""
+    log_loss: float | None = None
+    rmse_bins: float | None = None
+    retention: float | None = None  # share of the items answered Hard, Good or Easy
+    scaled_log_loss: float | None = None
+    scaled_rmse: float | None = None
+
+    @property
+    def message(self) -> str:
+        """Anki's verdict in plain words, its advice included when the check fails."""
+        if self.passed is None:
+            return f"Health check not done: {self.reason}."
+        if self.passed:
+            return (
+                "Health check passed: FSRS can adapt to your memory well (fitted to earlier "
+                "reviews, it predicts later ones)."
+            )
+        return (
+            "Health check failed: your memory is difficult for FSRS to predict. Suspend or "
+            "reword the cards you keep forgetting; use the answer buttons consistently "
+            "(Hard is a passing grade: press Again when you forgot); understand before you "
+            "memorise. Following these usually improves the fit over the next few months."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "checked": self.passed is not None,
+            "passed": self.passed,
+            "reviews": self.reviews,
+            "log_loss": _round(self.log_loss, 4),
+            "rmse_bins": _round(self.rmse_bins, 4),
+            "retention": _round(self.retention, 4),
+            "scaled_log_loss": _round(self.scaled_log_loss, 4),
+            "scaled_rmse": _round(self.scaled_rmse, 4),
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -79,11 +158,13 @@ class OptimizeResult:
     before_eval: Evaluation
     after_eval: Evaluation
     seconds: float
+    health: HealthCheck | None = None
 
     @property
     def improved(self) -> bool:
-        """Whether the fitted weights predict these reviews better than the ones in force."""
-        return self.after_eval.log_loss < self.before_eval.log_loss
+        """Whether the fitted weights predict these reviews better than the ones in force
+        (by Mastery's unweighted log loss, see the module docstring)."""
+        return self.after_eval.log_loss_unweighted < self.before_eval.log_loss_unweighted
 
     @property
     def scope(self) -> str:
@@ -98,6 +179,7 @@ class OptimizeResult:
             "before": {**self.before_eval.to_dict(), "parameters": _rounded(self.before)},
             "after": {**self.after_eval.to_dict(), "parameters": _rounded(self.after)},
             "improved": self.improved,
+            "health_check": self.health.to_dict() if self.health else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -106,12 +188,16 @@ class OptimizeResult:
 class TrainingSet:
     """The reviews of one profile (or deck), ready for fsrs-rs.
 
-    `items` are the training items (history up to and including the target answer);
-    `targets` the same answers as (history before it, gap in days, recalled), for measuring.
+    `items` are the training items (history up to and including the target answer), shuffled
+    for the fit; `anki_items` the same items in Anki's order (by the target answer's time, then
+    its log id), with `card_ids` beside them; `targets` the same answers as (history before
+    it, gap in days, recalled), for Mastery's unweighted log loss.
     """
 
     items: list[Any] = field(default_factory=list)  # fsrs_rs_python.FSRSItem
     targets: list[tuple[Any, int, bool]] = field(default_factory=list)
+    anki_items: list[Any] = field(default_factory=list)
+    card_ids: list[int] = field(default_factory=list)
     cards: int = 0
 
     def __len__(self) -> int:
@@ -121,17 +207,16 @@ class TrainingSet:
 def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
     """Every card's review history as fsrs-rs training items (see the module docstring).
 
-    Items go to fsrs-rs in a fixed shuffled order: fed in time order, fsrs-rs-python 0.9 fits
-    measurably worse weights (worse than the defaults on a simulated learner), and its own
-    `evaluate` gives different figures for the same items in different orders; shuffled,
-    by card or by length, the fit recovers a simulated learner's true weights.
+    Items go to the fit in a fixed shuffled order: fed in time order, fsrs-rs-python 0.9 fit
+    measurably worse weights on a simulated learner whose histories were anchored at their end
+    (so their times depended on their outcomes); shuffled, the fit recovers a simulated
+    learner's true weights. `anki_items` keeps Anki's order for Anki's figures, which depend
+    on it (fsrs-rs weighs each item by its place).
     """
     import random
 
-    from fsrs_rs_python import FSRSItem, FSRSReview
-
     sql = (
-        "SELECT r.card_id, r.rating, r.elapsed_days FROM reviewlog r "
+        "SELECT r.id, r.card_id, r.rating, r.elapsed_days, r.reviewed_at FROM reviewlog r "
         f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
     params: tuple[Any, ...] = ()
@@ -142,9 +227,25 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
         )
         params = (deck.id,)
     data = TrainingSet()
+    timed: list[tuple[float, int, int, Any]] = []  # (answered at, log id, card id, item)
+    _read_items(col.conn.execute(sql, params), data, timed)
+    # Sorting here costs ~0.1 s on 100,000 items; SQLite ordering by time instead reads the
+    # table through the time index, several times slower.
+    timed.sort()  # by time, then log id: ids are unique, so items are never compared
+    data.anki_items = [t[3] for t in timed]
+    data.card_ids = [t[2] for t in timed]
+    random.Random(2023).shuffle(data.items)
+    return data
+
+
+def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet, timed: list[Any]) -> None:
+    """Each card's answers (rows by card, then time) into `data`'s items and targets, and
+    each item with its sort key into `timed`."""
+    from fsrs_rs_python import FSRSItem, FSRSReview
+
     current = None
     history: list[Any] = []
-    for row in col.conn.execute(sql, params):
+    for row in rows:
         if row["card_id"] != current:
             current, history = row["card_id"], []
             data.cards += 1
@@ -156,9 +257,17 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
             data.targets.append((FSRSItem(list(history)), elapsed, rating != Rating.AGAIN))
         history.append(FSRSReview(rating, elapsed))
         if elapsed > 0:
-            data.items.append(FSRSItem(list(history)))
-    random.Random(2023).shuffle(data.items)
-    return data
+            item = FSRSItem(list(history))
+            data.items.append(item)
+            timed.append((_when(row["reviewed_at"]), row["id"], row["card_id"], item))
+
+
+def _when(reviewed_at: object) -> float:
+    """An answer's time as a sort key: a hand-edited value that is no number sorts first
+    rather than stopping the fit."""
+    if type(reviewed_at) is int or (type(reviewed_at) is float and math.isfinite(reviewed_at)):
+        return reviewed_at
+    return -1
 
 
 def _gap(elapsed: object) -> int | None:
@@ -178,33 +287,121 @@ def _is_rating(rating: object) -> bool:
 
 
 def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
-    """Log loss and RMSE of the predicted recall of every target answer, computed here from
-    fsrs-rs's memory states (its `evaluate` depends on the items' order, see above).
+    """The figures Anki's Evaluate button shows for these weights and reviews, and Mastery's
+    unweighted log loss (see the module docstring and `Evaluation`).
 
-    RMSE is over fsrs-rs's 20 bins of predicted recall (bin floor(21^R) - 1: log-spaced,
-    narrow near 100% where most answers fall), each weighted by its answers: how far "FSRS
-    said 85%" is from the share actually recalled. The calibration view uses the same bins.
+    Anki's figures come from fsrs-rs-python's own `evaluate` on `anki_items`, the same call on
+    the same items in the same order as Anki's `evaluate_params_legacy`, so they are equal to
+    Anki's, not merely close. The unweighted log loss is computed here from fsrs-rs's memory
+    states (predictions kept within 1e-6 of 0 and 1).
     """
     from fsrs_rs_python import FSRS
 
+    nan = float("nan")
     if not data.targets:
-        return Evaluation(float("nan"), float("nan"))
-    states = FSRS(list(parameters)).memory_state_batch([t[0] for t in data.targets])
+        return Evaluation(nan, nan, nan)
+    model = FSRS(list(parameters))
+    try:
+        anki = model.evaluate(data.anki_items)
+        log_loss, rmse_bins = float(anki.log_loss), float(anki.rmse_bins)
+    except ValueError:  # fsrs-rs refuses weights whose predictions are no numbers
+        log_loss = rmse_bins = nan
+    states = model.memory_state_batch([t[0] for t in data.targets])
     decay = -parameters[20]
     factor = 0.9 ** (1 / decay) - 1
     loss = 0.0
-    bins: dict[int, list[float]] = {}
     for state, (_, gap, recalled) in zip(states, data.targets, strict=True):
         p = (1 + factor * gap / state.stability) ** decay
         p = min(max(p, 1e-6), 1 - 1e-6)
         loss -= math.log(p if recalled else 1 - p)
-        b = bins.setdefault(min(19, max(0, math.floor(21**p) - 1)), [0, 0.0, 0])
-        b[0] += 1
-        b[1] += p
-        b[2] += recalled
-    n = len(data.targets)
-    rmse = math.sqrt(sum((b[1] - b[2]) ** 2 / b[0] for b in bins.values()) / n)
-    return Evaluation(loss / n, rmse)
+    return Evaluation(log_loss, rmse_bins, loss / len(data.targets))
+
+
+def evaluate_in_force(col: Collection, deck_key: str | None = None) -> tuple[int, Evaluation]:
+    """Anki's Evaluate button: how well the weights in force predict the scope's reviews, as
+    (training items, figures); nothing is fitted or stored."""
+    data = training_set(col, deck_key)
+    if not data.targets:
+        where = f" in deck {deck_key}" if deck_key else ""
+        raise NotEnoughReviews(
+            f"no reviews on a later day than the one before{where} yet: nothing to evaluate"
+        )
+    return len(data), evaluate(data, col.fsrs_parameters(deck_key))
+
+
+def relearning_steps_in_a_day(col: Collection) -> int:
+    """How many relearning steps fall within a day, counted as Anki's deck options do before
+    a fit (steps are added up until they reach 24 hours)."""
+    from mastery.settings import step_to_timedelta
+
+    count, total = 0, timedelta(0)
+    for step in col.setting("relearning_steps"):
+        total += step_to_timedelta(step)
+        if total >= timedelta(days=1):
+            break
+        count += 1
+    return count
+
+
+def health_check(data: TrainingSet, relearning_steps: int = 1) -> HealthCheck:
+    """Anki's health check (rslib `compute_params`), on the same items in the same order.
+
+    Above `HEALTH_MIN_REVIEWS` items, fsrs-rs's `evaluate_with_time_series_splits` (with the
+    card ids, short-term memory on, `relearning_steps` and 8 epochs, as Anki calls it) gives
+    log loss and RMSE (bins) on reviews the fits did not see. Each is divided by what is typical
+    at the learner's retention r (the share of items recalled) and review count c:
+    log loss / (0.623 (4 r (1 - r))^0.738), RMSE / (0.0135 / (r^0.504 - 1.14) +
+    0.176 / ((c / 1000)^0.825 + 2.22) + 0.101). The check passes when the scaled log loss is at
+    most 1.11 or the scaled RMSE at most 1.53.
+    """
+    from fsrs_rs_python import TrainingConfig, evaluate_with_time_series_splits
+
+    n = len(data.anki_items)
+    if n <= HEALTH_MIN_REVIEWS:
+        return HealthCheck(
+            None,
+            n,
+            f"it needs more than {HEALTH_MIN_REVIEWS} reviews on a later day than the one "
+            f"before, and there are {n}",
+        )
+    try:
+        result = evaluate_with_time_series_splits(
+            data.anki_items,
+            data.card_ids,
+            True,
+            relearning_steps,
+            TrainingConfig(num_epochs=_ANKI_EPOCHS),
+        )
+    except ValueError:
+        return HealthCheck(None, n, "fsrs-rs could not evaluate these reviews")
+    recalled = sum(target[2] for target in data.targets)  # the same answers, one per item
+    r = recalled / n
+    log_loss, rmse = float(result.log_loss), float(result.rmse_bins)
+    # In f32 as Anki computes them, so a figure right at a threshold falls the same way.
+    scaled_log_loss = _divide(log_loss, _f32(0.623 * _f32(4 * r * (1 - r)) ** 0.738))
+    rmse_typical = _f32(0.0135 / (r**0.504 - 1.14) + 0.176 / ((n / 1000) ** 0.825 + 2.22) + 0.101)
+    scaled_rmse = _divide(rmse, rmse_typical)
+    return HealthCheck(
+        passed=scaled_log_loss <= HEALTH_LOG_LOSS_LIMIT or scaled_rmse <= HEALTH_RMSE_LIMIT,
+        reviews=n,
+        log_loss=log_loss,
+        rmse_bins=rmse,
+        retention=r,
+        scaled_log_loss=scaled_log_loss,
+        scaled_rmse=scaled_rmse,
+    )
+
+
+def _divide(a: float, b: float) -> float:
+    """a / b in f32 as Rust divides: by zero gives infinity (or NaN for 0 / 0), which then
+    fails its threshold, as in Anki (every review recalled makes the log loss scale zero)."""
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
+    return _f32(a / b)
+
+
+def _f32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
 
 
 def optimize(
@@ -235,8 +432,10 @@ def optimize(
     before_eval = evaluate(data, before)
     report(0.3, f"Fitting FSRS to {len(data):,} reviews")
     fitted = tuple(float(w) for w in FSRS(list(before)).compute_parameters(data.items))
-    report(0.85, "Measuring the fitted weights")
+    report(0.7, "Measuring the fitted weights")
     after_eval = evaluate(data, fitted)
+    report(0.75, "Running Anki's health check")
+    health = health_check(data, relearning_steps_in_a_day(col))
     report(1.0, "Done")
     return OptimizeResult(
         deck_key=deck_key,
@@ -247,6 +446,7 @@ def optimize(
         before_eval=before_eval,
         after_eval=after_eval,
         seconds=time.perf_counter() - started,
+        health=health,
     )
 
 
@@ -491,3 +691,8 @@ def _review_count(col: Collection) -> int:
 
 def _rounded(parameters: Sequence[float]) -> list[float]:
     return [round(w, 4) if math.isfinite(w) else w for w in parameters]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    """Rounded for JSON; None for no figure (NaN is not JSON)."""
+    return None if value is None or not math.isfinite(value) else round(value, digits)

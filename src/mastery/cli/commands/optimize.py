@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     """`optimize` and `workload`."""
-    p = sub.add_parser("optimize", help="fit FSRS to your own reviews (log loss before/after)")
+    p = sub.add_parser(
+        "optimize", help="fit FSRS to your own reviews (Anki's log loss and RMSE before/after)"
+    )
     p.add_argument("--deck", metavar="DECK", help="fit one deck's reviews, for that deck only")
     p.add_argument(
         "--apply",
@@ -28,6 +30,11 @@ def register(sub: Any) -> None:
         "--reschedule",
         action="store_true",
         help="with --apply: recompute every studied card's schedule with them",
+    )
+    p.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="only measure the weights in force, as Anki's Evaluate button (no fit)",
     )
     p.add_argument(
         "--reset",
@@ -57,6 +64,8 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
         )
         print(json.dumps({"reset": args.deck or "profile"}) if args.json else f"Reset: {where}.")
         return 0
+    if args.evaluate:
+        return _evaluate(col, args)
     show = sys.stderr.isatty() and not args.json
 
     def progress(fraction: float, what: str) -> None:
@@ -80,21 +89,9 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
         f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
         f"({result.scope}) in {result.seconds:.2f} s"
     )
-    table(
-        ["", "log loss", "RMSE"],
-        [
-            [
-                "weights in force",
-                f"{result.before_eval.log_loss:.4f}",
-                f"{result.before_eval.rmse:.2%}",
-            ],
-            [
-                "fitted weights",
-                f"{result.after_eval.log_loss:.4f}",
-                f"{result.after_eval.rmse:.2%}",
-            ],
-        ],
-    )
+    _figures([("weights in force", result.before_eval), ("fitted weights", result.after_eval)])
+    if result.health is not None:
+        print(result.health.message)
     if not result.improved:
         print("The fitted weights predict your reviews no better: your weights stay.")
     elif applied:
@@ -107,11 +104,43 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(
-            "Lower is better. Run again with --apply to use them "
-            "(and --reschedule to redo due dates)."
-        )
+        print("Run again with --apply to use them (and --reschedule to redo due dates).")
     return 0
+
+
+def _evaluate(col: Collection, args: argparse.Namespace) -> int:
+    """Anki's Evaluate button: the weights in force measured on the scope's reviews."""
+    from mastery import optimize
+
+    reviews, figures = optimize.evaluate_in_force(col, args.deck)
+    scope = f"deck {args.deck}" if args.deck else "profile"
+    if args.json:
+        print_json({"scope": scope, "deck": args.deck, "reviews": reviews, **figures.to_dict()})
+        return 0
+    print(f"The weights in force, measured on {reviews:,} reviews ({scope}):")
+    _figures([("weights in force", figures)])
+    return 0
+
+
+def _figures(rows: list[tuple[str, Any]]) -> None:
+    """Anki's two figures, then Mastery's own, each column saying what it is."""
+    table(
+        ["", "log loss", "RMSE (bins)", "log loss, unweighted"],
+        [
+            [
+                name,
+                f"{e.log_loss:.4f}",
+                f"{e.rmse_bins:.2%}",
+                f"{e.log_loss_unweighted:.4f}",
+            ]
+            for name, e in rows
+        ],
+    )
+    print(
+        "Log loss and RMSE (bins) are Anki's Evaluate figures (recent reviews weigh more);\n"
+        "the unweighted log loss counts every review the same and decides whether a fit is\n"
+        "kept. Lower is better."
+    )
 
 
 def _workload(col: Collection, args: argparse.Namespace) -> int:

@@ -145,5 +145,9 @@ def _print_calibration(cal: Any) -> None:
                 if b.count
             ],
         )
-        print(f"Log loss {model.log_loss:.3f} · RMSE (bins) {model.rmse_bins:.1%}")
+        print(
+            f"Log loss {model.log_loss:.3f} · calibration RMSE {model.calibration_rmse:.1%} "
+            "(from the stability stored with each review, every review the same weight, over "
+            "the bins above; Anki's Evaluate figures: `mastery optimize --evaluate`)"
+        )
     print(model.summary)

@@ -218,10 +218,11 @@ class CalibrationScreen(MasteryScreen):
         if model.answers:
             chart.update(reliability_rows(model.bins))
         figures = ""
-        if model.log_loss is not None and model.rmse_bins is not None:
+        if model.log_loss is not None and model.calibration_rmse is not None:
             figures = (
                 f"\n{model.answers:,} reviews · log loss {model.log_loss:.3f} · "
-                f"RMSE (bins) {model.rmse_bins:.1%}"
+                f"calibration RMSE {model.calibration_rmse:.1%} (stored states, every review "
+                "the same weight: not Anki's Evaluate, which the Optimise screen shows)"
             )
         if model.answers and model.answers < MIN_ANSWERS:
             figures += " (too few to judge)"

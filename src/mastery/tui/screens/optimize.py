@@ -20,7 +20,7 @@ from textual.widgets import Checkbox, Footer, Header, ProgressBar, Select, Stati
 from mastery import optimize
 from mastery.collection import Collection
 from mastery.errors import MasteryError
-from mastery.optimize import OptimizeResult, WorkloadPoint
+from mastery.optimize import Evaluation, OptimizeResult, WorkloadPoint
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
 
@@ -28,7 +28,8 @@ PROFILE = "__profile__"  # the scope selector's value for the whole profile
 INTRO = (
     "FSRS predicts when you will forget a card from 21 weights. Fitting them to your own "
     f"reviews (at least {optimize.MIN_REVIEWS}) makes the predictions, and so your intervals, "
-    "yours. The fit is measured on the same reviews: lower log loss and RMSE are better."
+    "yours. Both weight sets are measured on the same reviews as Anki's Evaluate measures "
+    "them (lower is better), then Anki's health check runs."
 )
 WORKLOAD_INTRO = (
     "A simulated year at each desired retention, with the weights in force: answers per day, "
@@ -58,6 +59,7 @@ class OptimizeScreen(MasteryScreen):
     BINDINGS = [
         Binding("o", "optimize", "Optimise", id="optimize-run"),
         Binding("a", "apply", "Apply", id="optimize-apply"),
+        Binding("e", "evaluate", "Evaluate", id="optimize-evaluate"),
         Binding("enter", "use_retention", "Use retention", id="optimize-use-retention"),
         Binding("d", "defaults", "Default weights", id="optimize-defaults"),
         Binding("escape", "leave", "Back", id="optimize-leave"),
@@ -72,6 +74,11 @@ class OptimizeScreen(MasteryScreen):
         def __init__(self, result: OptimizeResult | None, error: str | None) -> None:
             super().__init__()
             self.result, self.error = result, error
+
+    class Evaluated(Message):
+        def __init__(self, reviews: int, figures: Evaluation | None, error: str | None) -> None:
+            super().__init__()
+            self.reviews, self.figures, self.error = reviews, figures, error
 
     class Applied(Message):
         def __init__(self, rescheduled: int, error: str | None) -> None:
@@ -141,7 +148,9 @@ class OptimizeScreen(MasteryScreen):
             text = "The profile uses weights fitted to your reviews."
         else:
             text = "The profile uses FSRS's default weights."
-        self.query_one("#opt-result", Static).update(Content(text + "  Press o to optimise."))
+        self.query_one("#opt-result", Static).update(
+            Content(text + "  Press o to optimise, e to evaluate them as Anki does.")
+        )
 
     def _show_result(self, result: OptimizeResult) -> None:
         b, a = result.before_eval, result.after_eval
@@ -154,10 +163,27 @@ class OptimizeScreen(MasteryScreen):
             Content.assemble(
                 f"{result.reviews:,} reviews of {result.cards:,} cards ({result.scope}), "
                 f"{result.seconds:.2f} s\n",
-                f"{'':18}{'log loss':>10}{'RMSE':>9}\n",
-                f"{'weights in force':18}{b.log_loss:>10.4f}{b.rmse:>9.2%}\n",
-                f"{'fitted weights':18}{a.log_loss:>10.4f}{a.rmse:>9.2%}\n",
+                *_figures([("weights in force", b), ("fitted weights", a)]),
                 verdict,
+                *self._health(result),
+            )
+        )
+
+    @staticmethod
+    def _health(result: OptimizeResult) -> list[Content]:
+        """Anki's health check in plain words, coloured by its verdict."""
+        health = result.health
+        if health is None:
+            return []
+        style = {True: "$success", False: "$warning", None: "$text-muted"}[health.passed]
+        return [Content("\n"), Content.styled(health.message, style)]
+
+    def _show_evaluation(self, reviews: int, figures: Evaluation) -> None:
+        scope = f"deck {self.scope}" if self.scope else "profile"
+        self.query_one("#opt-result", Static).update(
+            Content.assemble(
+                f"The weights in force, measured on {reviews:,} reviews ({scope}):\n",
+                *_figures([("weights in force", figures)]),
             )
         )
 
@@ -185,7 +211,7 @@ class OptimizeScreen(MasteryScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "apply":
             return bool(self.result and self.result.improved and not self.busy) or None
-        if action == "optimize":
+        if action in ("optimize", "evaluate"):
             return not self.busy or None
         if action == "use_retention":
             return bool(self.points) or None
@@ -211,6 +237,37 @@ class OptimizeScreen(MasteryScreen):
             self.post_message(self.Fitted(None, str(exc)))
             return
         self.post_message(self.Fitted(result, None))
+
+    def action_evaluate(self) -> None:
+        """Anki's Evaluate button: the weights in force measured, nothing fitted."""
+        if self.busy:
+            return
+        self.busy = True
+        self.result = None
+        self.refresh_bindings()
+        self._status("Evaluating the weights in force…", 0.0)
+        self._evaluate(self.col.db.path, self.scope)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="optimize")
+    def _evaluate(self, db_path: Path, scope: str | None) -> None:
+        try:
+            with Collection.open_path(db_path) as col:
+                reviews, figures = optimize.evaluate_in_force(col, scope)
+        except (MasteryError, OSError) as exc:
+            self.post_message(self.Evaluated(0, None, str(exc)))
+            return
+        self.post_message(self.Evaluated(reviews, figures, None))
+
+    def on_optimize_screen_evaluated(self, message: Evaluated) -> None:
+        self.busy = False
+        self.refresh_bindings()
+        if message.error or message.figures is None:
+            self._status("Not evaluated.", 0.0)
+            self.query_one("#opt-result", Static).update(Content(message.error or ""))
+            self.notify(message.error or "", title="Evaluate", severity="warning", markup=False)
+            return
+        self._status("Evaluated.", 1.0)
+        self._show_evaluation(message.reviews, message.figures)
 
     def on_optimize_screen_progress(self, message: Progress) -> None:
         self._status(message.what, message.fraction)
@@ -342,3 +399,20 @@ class OptimizeScreen(MasteryScreen):
 
     def action_leave(self) -> None:
         self.dismiss()
+
+
+def _figures(rows: list[tuple[str, Evaluation]]) -> list[Content | str]:
+    """Anki's two figures, then Mastery's own, with a line saying which is which."""
+    lines: list[Content | str] = [f"{'':18}{'log loss':>10}{'RMSE (bins)':>13}{'unweighted':>12}\n"]
+    for name, e in rows:
+        lines.append(
+            f"{name:18}{e.log_loss:>10.4f}{e.rmse_bins:>13.2%}{e.log_loss_unweighted:>12.4f}\n"
+        )
+    lines.append(
+        Content.styled(
+            "Log loss and RMSE (bins) as Anki's Evaluate shows them; unweighted: "
+            "Mastery's log loss, every review counting the same.\n",
+            "$text-muted",
+        )
+    )
+    return lines
