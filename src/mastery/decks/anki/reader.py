@@ -20,6 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from mastery.decks.anki.export_run import own_card
 from mastery.decks.anki.history import AnkiReview, revlog_answers
 from mastery.decks.anki.html import field_markdown
 from mastery.decks.anki.package import (
@@ -189,7 +190,8 @@ class _Reader:
                 "SELECT id, guid, mid, flds, tags FROM notes"
             )
         }
-        by_deck: dict[str, list[CardSpec]] = {}
+        by_deck: dict[str, list[CardSpec]] = {}  # deck key -> its cards
+        names: dict[str, str] = {}  # deck key -> the Anki deck name it was first seen under
         deck_keys: dict[str, str] = {}
         cloze_keys: dict[tuple[int, str], set[str]] = {}
         card_keys: dict[int, tuple[str, str]] = {}
@@ -203,22 +205,30 @@ class _Reader:
                 continue
             guid, mid, fields, tags = notes[nid]
             deck_name = decks.get(did, ("Default", ""))[0]
-            cards = by_deck.setdefault(deck_name, [])
-            deck_key = deck_keys.get(deck_name)
+            nt_name, is_cloze = kinds.get(mid, ("", False))
+            # A card Mastery exported keeps its deck and key, wherever the phone filed it.
+            own = own_card(guid) if not is_cloze and ord_ == 0 else None
+            deck_key = own[0] if own else deck_keys.get(deck_name)
             if deck_key is None:
                 deck_key = deck_keys[deck_name] = deck_key_from_stem(deck_name)
+            names.setdefault(deck_key, deck_name)
+            cards = by_deck.setdefault(deck_key, [])
             note_id = _guid_key(guid)
-            nt_name, is_cloze = kinds.get(mid, ("", False))
             md = converted.get(nid)
             if md is None:
                 md = converted[nid] = [self.markdown(f) for f in fields]
             tag_tuple = merge_tags(tags)
+            if own:
+                back = "\n\n".join(f for f in md[1:] if f)
+                cards.append(CardSpec(own[1], own[2], md[0], back, tag_tuple, len(cards)))
+                card_keys[cid] = (deck_key, own[1])
+                continue
             if is_cloze:
-                made = cloze_keys.get((nid, deck_name))
+                made = cloze_keys.get((nid, deck_key))
                 if made is None:  # note_cards makes every cloze card of the note at once
                     new = cloze_cards(name, deck_key, note_id, md, tag_tuple, len(cards), guid)
                     cards.extend(new)
-                    made = cloze_keys[(nid, deck_name)] = {c.key for c in new}
+                    made = cloze_keys[(nid, deck_key)] = {c.key for c in new}
                 cloze_key = cloze_card_key(note_id, ord_, made)
                 if cloze_key is not None:
                     card_keys[cid] = (deck_key, cloze_key)
@@ -228,8 +238,8 @@ class _Reader:
             card_keys[cid] = (deck_key, key)
         descriptions = {deck_name: desc for deck_name, desc in decks.values()}
         specs = [
-            DeckSpec(deck_keys[deck], deck, descriptions.get(deck, ""), "", (), tuple(cards), name)
-            for deck, cards in sorted(by_deck.items())
+            DeckSpec(key, names[key], descriptions.get(names[key], ""), "", (), tuple(cards), name)
+            for key, cards in sorted(by_deck.items(), key=lambda item: names[item[0]])
             if cards
         ]
         return specs, card_keys
