@@ -278,7 +278,10 @@ def test_a_link_out_of_the_media_folder_brings_no_file(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("x")
     folder = tmp_path / "media"
     folder.mkdir()
-    html = markdown_html("![s](media/../secret.txt) ![t](/etc/passwd)", folder, media)
+    (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
+    html = markdown_html(
+        "![s](media/../secret.txt) ![t](/etc/passwd) ![l](media/link.txt)", folder, media
+    )
     assert media == {} and "../" not in html and "/etc" not in html
 
 

@@ -44,6 +44,7 @@ _MEDIA_LINK = re.compile(
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
 _TAG = re.compile(r"<[^>]*>")
+_SPECIAL = re.compile(r"[*<>&\n\[]")
 _OWN_CARD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(::c[0-9]+)?")
 
 
@@ -81,6 +82,8 @@ def markdown_html(text: str, media_dir: Path, media: dict[str, Path]) -> str:
     files in the media folder as ``<img src>`` / ``[sound:]``, their files added to `media`
     (Anki name -> file). A link outside the media folder, or to a file that is not there,
     keeps its name but brings no file."""
+    if not _SPECIAL.search(text):
+        return text  # most card text: nothing to escape, mark up or link
     out: list[str] = []
     at = 0
     for match in _MEDIA_LINK.finditer(text):
@@ -107,7 +110,8 @@ def _media_name(target: str, media_dir: Path, media: dict[str, Path]) -> str:
     name = safe_media_name(raw)
     if target.startswith(prefix) and name == raw and name not in media:
         file = media_dir / name
-        if file.is_file():
+        # A symlink in the media folder pointing elsewhere brings nothing from elsewhere.
+        if file.is_file() and file.resolve().is_relative_to(media_dir.resolve()):
             media[name] = file
     return name
 
