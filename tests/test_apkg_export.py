@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -451,3 +452,94 @@ def test_phone_round_trip_through_anki_adds_only_the_answers_given_there(
 
 def _key(col: Collection, card_id: int) -> str:
     return next(c.key for c in col.search_cards("") if c.id == card_id)
+
+
+# ----------------------------------------------------------------------- forged packages
+FORGED_GUIDS = [
+    "mastery:german|haus",  # two notes claiming one card
+    "mastery:german|hund|haus",
+    "mastery:german|" + "x" * 5000,
+    "mastery:german|\x1b[2J",
+    "mastery:other-deck|haus",
+    "mastery:../../etc|passwd",
+    "",
+]
+FORGED_REVLOG = [
+    "UPDATE revlog SET id = -1 WHERE rowid = (SELECT min(rowid) FROM revlog)",
+    "UPDATE revlog SET id = 9223372036854775807 WHERE rowid = (SELECT min(rowid) FROM revlog)",
+    "UPDATE revlog SET ease = 9",
+    "UPDATE revlog SET time = -5, type = 77",
+    "UPDATE revlog SET cid = 12345",
+    "UPDATE cards SET ord = 1",
+    "UPDATE notes SET flds = 'only one field'",
+    "UPDATE cards SET data = 'not json'",
+]
+
+
+def _forged(path: Path, tmp_path: Path, sql: str, params: tuple = ()) -> Path:
+    db_path = tmp_path / "forged.anki21"
+    with zipfile.ZipFile(path) as zf:
+        db_path.write_bytes(zf.read("collection.anki21"))
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute(sql, params)
+    members["collection.anki21"] = db_path.read_bytes()
+    out = tmp_path / "forged.apkg"
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [("guid", g) for g in FORGED_GUIDS] + [("sql", s) for s in FORGED_REVLOG],
+)
+def test_a_forged_phone_package_imports_or_refuses_in_one_line(
+    profile: Collection, tmp_path: Path, capsys, forgery: tuple[str, str]
+) -> None:
+    kind, value = forgery
+    exported = export(profile, tmp_path)
+    if kind == "guid":
+        path = _forged(
+            exported,
+            tmp_path,
+            "UPDATE notes SET guid = ? WHERE id = (SELECT max(id) FROM notes)",
+            (value,),
+        )
+    else:
+        path = _forged(exported, tmp_path, value)
+    profile.close()
+    with Collection.open(bundled=False, now=NOW) as col:
+        before, log_count = schedules(col), len(log_rows(col))
+    code = main(["import", str(path), "--with-history"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    if code != 0:
+        assert code == 2 and err.count("\n") == 1, err
+        with Collection.open(bundled=False, now=NOW) as col:
+            assert schedules(col) == before and len(log_rows(col)) == log_count
+    assert main(["decks"]) == 0
+    with Collection.open(bundled=False, now=NOW) as col:
+        assert len(log_rows(col)) >= log_count  # nothing known is ever removed
+
+
+def test_future_dated_and_ancient_phone_answers_are_skipped(
+    profile: Collection, tmp_path: Path
+) -> None:
+    """A forged (or clock-broken) answer in 2099 would make every later real answer look old;
+    one before Anki existed is as bogus. Both are skipped, the real one is replayed."""
+    later = NOW + timedelta(days=2)
+    phone = _with_phone_answers(
+        export(profile, tmp_path),
+        tmp_path,
+        [
+            ("maus", datetime(2099, 1, 1, tzinfo=UTC), 4),
+            ("city::c2", datetime(2001, 1, 1, tzinfo=UTC), 4),
+            ("haus", later, 3),
+        ],
+    )
+    [report] = profile.import_files([phone], with_history=True, now=later + timedelta(hours=1))
+    assert (report.history_cards, report.history_reviews) == (1, 1)
+    assert _card(profile, "maus").last_review is None
+    assert _card(profile, "city::c2").state == 0

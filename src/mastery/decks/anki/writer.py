@@ -3,8 +3,8 @@
 The layout is the one Anki itself writes with "Support older Anki versions" ticked: a
 schema-11 collection as ``collection.anki21`` (note types, decks and deck options as JSON in
 the ``col`` row), a ``meta`` member saying so (package version 2), a JSON ``media`` map and the
-media files as members ``0``, ``1``, ... Every Anki since 2.1.0 reads it, and so do AnkiDroid
-2.15 and later (both upgrade it to their own schema on import), whereas the newer
+media files as members ``0``, ``1``, ... Every Anki since 2.1.0 reads it, and so does
+AnkiDroid (both upgrade it to their own schema on import), whereas the newer
 ``collection.anki21b`` (zstd, schema 18) needs Anki 2.1.50 or AnkiDroid 2.16. Both keep
 ``cards.data``, where recent versions hold the FSRS memory state (``{"s", "d", "lrt"}``).
 
