@@ -317,7 +317,6 @@ def test_cli_exports_apkg_with_history_and_all(profile: Collection, tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["german", "--to", "x.txt"], "x.txt: cannot export to .txt; use .apkg (Anki) or .toml"),
         (["--all", "--to", "x.toml"], "x.toml: --all writes an Anki package; use FILE.apkg"),
         (
             ["german", "--with-history", "--to", "x.toml"],
@@ -337,6 +336,21 @@ def test_cli_export_errors_are_one_line_and_write_nothing(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_an_apkg_export_onto_a_fifo_is_refused_and_the_fifo_kept(
+    profile: Collection, tmp_path: Path, capsys
+) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe.apkg"
+    os.mkfifo(fifo)
+    profile.close()
+    assert main(["deck", "export", "german", "--to", str(fifo)]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".pipe")] == []
 
 
 def test_an_export_that_fails_leaves_the_old_file(

@@ -56,7 +56,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("deck", metavar="DECK", nargs="?", help="the deck id")
     p.add_argument(
-        "--to", required=True, metavar="FILE", dest="to", help="FILE.toml or FILE.apkg (Anki)"
+        "--to",
+        required=True,
+        metavar="FILE",
+        dest="to",
+        help="FILE.apkg: an Anki package; else TOML",
     )
     p.add_argument("--all", action="store_true", help="every deck (Anki packages only)")
     p.add_argument(
@@ -163,18 +167,13 @@ def _deck_fmt(args: argparse.Namespace) -> int:
 
 
 def _deck_export(args: argparse.Namespace) -> int:
-    """The format follows the file's extension. A TOML file is written after the profile is
-    closed (it is read whole first); an Anki package is written by the domain, atomically."""
+    """``.apkg`` writes an Anki package (by the domain, atomically); any other name a TOML deck
+    file, written after the profile is closed (it is read whole first)."""
     target = Path(args.to)
-    suffix = target.suffix.lower()
-    if suffix not in (".toml", ".apkg"):
-        raise MasteryError(
-            f"{args.to}: cannot export to {suffix or 'a file without an extension'}; "
-            "use .apkg (Anki) or .toml"
-        )
-    if suffix == ".toml" and args.all:
+    anki = target.suffix.lower() == ".apkg"
+    if args.all and not anki:
         raise MasteryError(f"{args.to}: --all writes an Anki package; use FILE.apkg")
-    if suffix == ".toml" and args.with_history:
+    if args.with_history and not anki:
         raise MasteryError(f"{args.to}: --with-history needs an Anki package (FILE.apkg)")
     if args.all == bool(args.deck):
         raise MasteryError(
@@ -182,7 +181,7 @@ def _deck_export(args: argparse.Namespace) -> int:
             if args.all
             else "deck export: name a deck, or --all"
         )
-    if suffix == ".toml":
+    if not anki:
         with open_profile(args) as col:
             text = col.export_deck(args.deck)
         write_atomic(target, text)
