@@ -557,3 +557,19 @@ def test_future_dated_and_ancient_phone_answers_are_skipped(
     assert (report.history_cards, report.history_reviews) == (1, 1)
     assert _card(profile, "maus").last_review is None
     assert _card(profile, "city::c2").state == 0
+
+
+def test_progress_is_reported_and_json_says_what_was_written(
+    profile: Collection, tmp_path: Path, capsys
+) -> None:
+    heard: list[tuple[str, int, int]] = []
+    report = profile.export_apkg(
+        [], tmp_path / "p.apkg", with_history=True, now=NOW, progress=lambda *a: heard.append(a)
+    )
+    assert ("cards", 6, 6) in heard and ("media", 2, 2) in heard
+    assert (report.decks, report.cards, report.media) == (1, 6, 2)
+    assert report.reviews == len(log_rows(profile))
+    profile.close()
+    out = tmp_path / "q.apkg"
+    assert main(["deck", "export", "--all", "--to", str(out), "--with-history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {**report.to_dict(), "path": str(out)}
