@@ -27,6 +27,8 @@ DECK = """\
 id = "german"
 name = "German Words"
 description = "Words for the **trip**"
+version = "1.2"
+tags = ["lang"]
 
 [[cards]]
 id = "haus"
@@ -170,6 +172,9 @@ def test_reimporting_the_unchanged_export_changes_nothing(
     assert report.history_reviews == 0
     assert schedules(profile) == before
     assert log_rows(profile) == logs
+    [deck] = profile.decks()
+    assert (deck.name, deck.version, deck.tags) == ("German Words", "1.2", ("lang",))
+    assert {c.key: c.tags for c in profile.search_cards("")}["haus"] == ("lang", "noun")
 
 
 def _collection(path: Path, tmp_path: Path) -> sqlite3.Connection:

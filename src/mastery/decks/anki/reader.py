@@ -196,6 +196,7 @@ class _Reader:
         cloze_keys: dict[tuple[int, str], set[str]] = {}
         card_keys: dict[int, tuple[str, str]] = {}
         converted: dict[int, list[str]] = {}
+        own_decks: set[str] = set()  # decks holding cards Mastery exported (`own_card`)
         # A card in a filtered deck belongs to its original deck (odid).
         for cid, nid, ord_, did in conn.execute(
             "SELECT id, nid, ord, CASE WHEN odid != 0 THEN odid ELSE did END FROM cards "
@@ -219,6 +220,7 @@ class _Reader:
                 md = converted[nid] = [self.markdown(f) for f in fields]
             tag_tuple = merge_tags(tags)
             if own:
+                own_decks.add(deck_key)
                 back = "\n\n".join(f for f in md[1:] if f)
                 cards.append(CardSpec(own[1], own[2], md[0], back, tag_tuple, len(cards)))
                 card_keys[cid] = (deck_key, own[1])
@@ -238,7 +240,16 @@ class _Reader:
             card_keys[cid] = (deck_key, key)
         descriptions = {deck_name: desc for deck_name, desc in decks.values()}
         specs = [
-            DeckSpec(key, names[key], descriptions.get(names[key], ""), "", (), tuple(cards), name)
+            DeckSpec(
+                key,
+                names[key],
+                descriptions.get(names[key], ""),
+                "",
+                (),
+                tuple(cards),
+                name,
+                keeps_meta=key in own_decks,
+            )
             for key, cards in sorted(by_deck.items(), key=lambda item: names[item[0]])
             if cards
         ]
