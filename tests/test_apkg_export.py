@@ -578,3 +578,20 @@ def test_progress_is_reported_and_json_says_what_was_written(
     out = tmp_path / "q.apkg"
     assert main(["deck", "export", "--all", "--to", str(out), "--with-history", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {**report.to_dict(), "path": str(out)}
+
+
+def test_a_note_deleted_on_the_phone_leaves_its_deck_here_with_its_history(
+    profile: Collection, tmp_path: Path
+) -> None:
+    logs = log_rows(profile)
+    path = _forged(
+        export(profile, tmp_path),
+        tmp_path,
+        "DELETE FROM notes WHERE guid = ?",
+        (card_guid("german", "haus", "german/haus"),),
+    )
+    [report] = profile.import_files([path], with_history=True, now=NOW)
+    assert (report.added, report.suspended) == (0, 1)
+    haus = _card(profile, "haus")
+    assert haus.suspended and not haus.in_deck
+    assert log_rows(profile) == logs
