@@ -379,8 +379,9 @@ def test_an_export_that_fails_leaves_the_old_file(
 
 # ----------------------------------------------------------------------- Anki's own backend
 @pytest.fixture
-def anki_col(tmp_path: Path):
+def anki_col(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     pytest.importorskip("anki", reason="the Anki oracle: pip install anki")
+    monkeypatch.setenv("TZ", "UTC")  # Anki's day is the machine's; the profile's is UTC
     from anki.collection import Collection as AnkiCollection
 
     (tmp_path / "anki").mkdir()
@@ -595,3 +596,15 @@ def test_a_note_deleted_on_the_phone_leaves_its_deck_here_with_its_history(
     haus = _card(profile, "haus")
     assert haus.suspended and not haus.in_deck
     assert log_rows(profile) == logs
+
+
+def test_the_bundled_decks_come_back_from_anki_unchanged(col: Collection, tmp_path: Path) -> None:
+    """Real card text (code spans, lists, links, bold) survives Markdown -> Anki HTML ->
+    Markdown exactly, so a round trip through the phone updates no card."""
+    decks = sorted((Path(__file__).parent.parent / "decks").glob("*.toml"))
+    col.import_files(decks, now=NOW)
+    path = tmp_path / "bundled.apkg"
+    col.export_apkg([], path, with_history=True, now=NOW)
+    reports = col.import_files([path], with_history=True, now=NOW)
+    assert len(reports) == len(decks)
+    assert all((r.added, r.updated, r.suspended) == (0, 0, 0) for r in reports), reports
