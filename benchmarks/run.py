@@ -190,6 +190,27 @@ def bench_apkg_import_10k(folder: Path) -> float:
     return min(timings)
 
 
+def bench_apkg_export_10k(folder: Path) -> float:
+    """Export the profile `bench_apkg_import_10k` makes (10,000 notes: 14,000 cards, ~13,900
+    answers on 2,000 cards) as one Anki package with `--all --with-history`: read the cards and
+    log, Markdown to HTML, write the schema-11 collection, zip it atomically. Best of 3."""
+    profile = folder / "apkg-0" / "profile.db"
+    if not profile.exists():
+        bench_apkg_import_10k(folder)
+    timings = []
+    with Collection.open_path(profile) as col:
+        for run in range(3):
+            out = folder / f"export-{run}.apkg"
+            t0 = time.perf_counter()
+            report = col.export_apkg([], out, with_history=True, now=NOW)
+            timings.append(time.perf_counter() - t0)
+            assert report.cards == 14_000, report
+            assert report.reviews >= 13_000, report
+    size = (folder / "export-0.apkg").stat().st_size
+    print(f"apkg export: {size / 1e6:.1f} MB package", file=sys.stderr)
+    return min(timings)
+
+
 def bench_answers(big: Path, folder: Path) -> tuple[float, float]:
     rng = random.Random(1)
     with Collection.open_path(copy_of(big, folder)) as col:
@@ -576,6 +597,8 @@ def main() -> None:
             results["import_10k_s"] = round(bench_import_10k(folder), 3)
         if want("apkg_import_10k_s"):
             results["apkg_import_10k_s"] = round(bench_apkg_import_10k(folder), 3)
+        if want("apkg_export_10k_s"):
+            results["apkg_export_10k_s"] = round(bench_apkg_export_10k(folder), 3)
         if want("answer"):
             p50, p99 = bench_answers(big, folder)
             results["answer_p50_ms"], results["answer_p99_ms"] = round(p50, 3), round(p99, 3)

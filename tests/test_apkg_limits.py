@@ -232,18 +232,23 @@ def test_limits_are_generous_for_real_packages() -> None:
 
 # ----------------------------------------------------------------- a real-size bomb, measured
 
+# The child's own peak (VmHWM, KiB), which starts afresh at exec: `ru_maxrss` would also count
+# the forked copy of the pytest worker, so a worker grown past 200 MB by earlier tests (Anki's
+# backend, loaded by the export oracle) failed this test with the worker's size, not the
+# import's.
 _MEASURE = textwrap.dedent(
     """
-    import resource, sys
+    import sys
     from mastery.cli import main
     code = main(["--no-bundled-decks", "import", sys.argv[1]])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     print(code, peak)
     """
 )
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status (Linux only)")
 def test_a_real_size_zstd_bomb_is_refused_in_little_memory(tmp_path: Path) -> None:
     """88 KiB that would decompress to 2 GiB: refused at the 512 MiB cap, in well under 200 MB
     of memory (the whole bomb used to be decompressed into memory first)."""

@@ -23,6 +23,7 @@ HEADLESS = [
     "mastery.days",
     "mastery.decks",
     "mastery.decks.anki",
+    "mastery.decks.anki.export_run",
     "mastery.decks.anki.history",
     "mastery.decks.anki.html",
     "mastery.decks.anki.import_run",
@@ -31,6 +32,7 @@ HEADLESS = [
     "mastery.decks.anki.protobuf",
     "mastery.decks.anki.reader",
     "mastery.decks.anki.templates",
+    "mastery.decks.anki.writer",
     "mastery.decks.importer",
     "mastery.decks.library",
     # The goals and journal packages, each module on its own.

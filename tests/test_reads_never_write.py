@@ -123,6 +123,8 @@ def ana_reads(data: dict[str, Any]) -> list[list[str]]:
         ["workload"],
         ["config"],
         ["deck", "export", "geo", "--to", data["export"]],
+        ["deck", "export", "geo", "--to", data["export"] + ".apkg", "--with-history"],
+        ["deck", "export", "--all", "--to", data["export"] + ".apkg"],
         ["goal", "list"],
         ["goal", "list", "--status", "all"],
         ["goal", "show", goal],

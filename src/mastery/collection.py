@@ -36,6 +36,7 @@ from mastery.db import Database
 
 # Re-exported for code written against the old layout, where the result types lived here;
 # new code imports them from mastery.model.
+from mastery.model import AnkiExportReport as AnkiExportReport
 from mastery.model import CardInfo as CardInfo
 from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
@@ -52,6 +53,7 @@ from mastery.states import RatingChoice
 
 if TYPE_CHECKING:
     from mastery.check import CheckReport
+    from mastery.decks.anki.writer import Progress
     from mastery.decks.library import Library
     from mastery.goals import Goals
     from mastery.journal import Journal
@@ -298,6 +300,19 @@ class Collection:
 
     def export_deck(self, key: str) -> str:
         return self.library.export_deck(key)
+
+    def export_apkg(
+        self,
+        keys: Sequence[str],
+        path: Path | str,
+        *,
+        with_history: bool = False,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> AnkiExportReport:
+        return self.library.export_apkg(
+            keys, path, with_history=with_history, now=now, progress=progress
+        )
 
     # ------------------------------------------------------------------ cards
     def card(self, ref: str | int) -> CardView:

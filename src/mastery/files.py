@@ -58,6 +58,40 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return path
 
 
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside `path` for a writer that wants a file name (a zip, an SQLite
+    database); once the block ends without an error, the file is fsynced and renamed over
+    `path` under the same lock as `write_atomic`, otherwise removed.
+
+    Errors become one-line `MasteryError`s naming `path` (`DiskFullError` for a full disk).
+    """
+    from filelock import FileLock
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock_path = folder / f".{path.name}.lock"
+        with _removed(lock_path), FileLock(str(lock_path), timeout=10):
+            _refuse_special(path)
+            try:
+                yield tmp
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(path) from exc
+        raise MasteryError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+
+
 def _refuse_special(path: Path) -> None:
     """A FIFO, socket or device at `path` is refused: renaming over it would silently replace
     it with a regular file (as root even /dev/full), where the person meant to write into it

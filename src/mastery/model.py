@@ -195,6 +195,27 @@ class ImportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AnkiExportReport:
+    """What `mastery deck export --to FILE.apkg` wrote: decks, cards (one note each), review
+    log rows (with history) and media files."""
+
+    path: str
+    decks: int
+    cards: int
+    reviews: int
+    media: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "decks": self.decks,
+            "cards": self.cards,
+            "reviews": self.reviews,
+            "media": self.media,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """The dashboard's figures: today's reviews and time, the streak, cards by state."""
 

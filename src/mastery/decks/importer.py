@@ -50,11 +50,17 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
         ).lastrowid
     else:
         deck_id = row["id"]
-        conn.execute(
-            "UPDATE deck SET name=?, description=?, version=?, tags=?, source=?, updated_at=? "
-            "WHERE id=?",
-            (spec.name, spec.description, spec.version, tags, spec.source, now_ms, deck_id),
-        )
+        if spec.keeps_meta:  # back from an Anki export: it carried no version or deck tags
+            conn.execute(
+                "UPDATE deck SET name=?, description=?, source=?, updated_at=? WHERE id=?",
+                (spec.name, spec.description, spec.source, now_ms, deck_id),
+            )
+        else:
+            conn.execute(
+                "UPDATE deck SET name=?, description=?, version=?, tags=?, source=?, "
+                "updated_at=? WHERE id=?",
+                (spec.name, spec.description, spec.version, tags, spec.source, now_ms, deck_id),
+            )
     existing = {
         r["key"]: r
         for r in conn.execute(

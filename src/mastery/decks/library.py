@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from mastery import paths
 from mastery.days import to_ms
 from mastery.errors import NotFoundError
-from mastery.model import CardView, DeckSummary, ImportReport
+from mastery.model import AnkiExportReport, CardView, DeckSummary, ImportReport
 from mastery.states import IN_LEARNING, CardState
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
+    from mastery.decks.anki.writer import Progress
 
 # Imported review history is written in chunks of whole cards (`Library._replay_history`):
 # at most this many cards, about this long each, with this pause between.
@@ -321,6 +322,41 @@ class Library:
             for c in self.deck_cards(deck.key)
         ]
         return dump_deck(spec, rows)
+
+    def export_apkg(
+        self,
+        keys: Sequence[str],
+        path: Path | str,
+        *,
+        with_history: bool = False,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> AnkiExportReport:
+        """Write decks (`keys`; none: every deck) as an Anki package for Anki and AnkiDroid
+        (decks/anki/export_run.py, decks/anki/writer.py), with their media files and, with
+        `with_history`, each card's schedule, FSRS memory state and review log. Reads only;
+        the file is replaced atomically (an error leaves the old one)."""
+        from mastery.decks.anki.export_run import gather_export
+        from mastery.decks.anki.writer import write_apkg
+
+        col = self._col
+        now = now or col.now()
+        decks = [self.deck(key) for key in keys] if keys else self.decks(now=now)
+        if not decks:
+            raise NotFoundError("no decks to export; import one with `mastery import FILE`")
+        package = gather_export(
+            col.conn,
+            [d.id for d in decks],
+            clock=col.clock,
+            now=now,
+            media_dir=self.media_dir,
+            with_history=with_history,
+            progress=progress,
+        )
+        write_apkg(Path(path), package, progress)
+        return AnkiExportReport(
+            str(path), len(decks), len(package.cards), len(package.revlog), len(package.media)
+        )
 
 
 def _inside(source: str, folder: Path) -> bool:

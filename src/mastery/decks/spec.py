@@ -51,7 +51,9 @@ class CardSpec:
 class DeckSpec:
     """A whole deck file: the deck's identity and metadata, and its cards in file order.
 
-    `source` is the path the deck was read from, as given.
+    `source` is the path the deck was read from, as given. `keeps_meta`: the deck came back
+    from Mastery's own Anki export, which has no place for the version and the deck's tags,
+    so importing it keeps the stored ones.
     """
 
     key: str
@@ -61,6 +63,7 @@ class DeckSpec:
     tags: tuple[str, ...]
     cards: tuple[CardSpec, ...]
     source: str
+    keeps_meta: bool = False
 
 
 @dataclass(frozen=True, slots=True)

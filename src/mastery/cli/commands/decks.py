@@ -7,10 +7,13 @@ maintainer's CI needs no profile; `deck check` exits 1 on problems, as linters d
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.cli.common import json_flag, open_profile, print_json, table, with_profile
+from mastery.errors import MasteryError
 from mastery.files import write_atomic
 
 if TYPE_CHECKING:
@@ -47,9 +50,25 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(run=_deck_fmt)
 
-    p = deck.add_parser("export", help="write a deck of this profile as a TOML deck file")
-    p.add_argument("deck", metavar="DECK", help="the deck id")
-    p.add_argument("--to", required=True, metavar="FILE", dest="to")
+    p = deck.add_parser(
+        "export",
+        help="write decks of this profile as a TOML deck file, or an Anki package (.apkg)",
+    )
+    p.add_argument("deck", metavar="DECK", nargs="?", help="the deck id")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="FILE",
+        dest="to",
+        help="FILE.apkg: an Anki package; else TOML",
+    )
+    p.add_argument("--all", action="store_true", help="every deck (Anki packages only)")
+    p.add_argument(
+        "--with-history",
+        action="store_true",
+        help="Anki packages: each card's schedule, FSRS memory state and review log",
+    )
+    json_flag(p)
     p.set_defaults(run=_deck_export)
 
 
@@ -148,9 +167,49 @@ def _deck_fmt(args: argparse.Namespace) -> int:
 
 
 def _deck_export(args: argparse.Namespace) -> int:
-    """Opens the profile only to read the deck; the file is written after it is closed."""
+    """``.apkg`` writes an Anki package (by the domain, atomically); any other name a TOML deck
+    file, written after the profile is closed (it is read whole first)."""
+    target = Path(args.to)
+    anki = target.suffix.lower() == ".apkg"
+    if args.all and not anki:
+        raise MasteryError(f"{args.to}: --all writes an Anki package; use FILE.apkg")
+    if args.with_history and not anki:
+        raise MasteryError(f"{args.to}: --with-history needs an Anki package (FILE.apkg)")
+    if args.all == bool(args.deck):
+        raise MasteryError(
+            "deck export: name a deck, or --all, not both"
+            if args.all
+            else "deck export: name a deck, or --all"
+        )
+    if not anki:
+        with open_profile(args) as col:
+            text = col.export_deck(args.deck)
+        write_atomic(target, text)
+        print(f"Wrote deck {args.deck} to {args.to}")
+        return 0
     with open_profile(args) as col:
-        text = col.export_deck(args.deck)
-    write_atomic(Path(args.to), text)
-    print(f"Wrote deck {args.deck} to {args.to}")
+        report = col.export_apkg(
+            [] if args.all else [args.deck],
+            target,
+            with_history=args.with_history,
+            progress=_progress() if sys.stderr.isatty() and not args.json else None,
+        )
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    history = f", {report.reviews} reviews" if args.with_history else ""
+    print(
+        f"Wrote {report.decks} deck(s), {report.cards} cards{history} and {report.media} media "
+        f"files to {args.to}"
+    )
     return 0
+
+
+def _progress() -> Callable[[str, int, int], None]:
+    """Progress on stderr, one line rewritten in place (only on a terminal)."""
+
+    def show(what: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rexporting {what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show

@@ -1,4 +1,4 @@
-"""Anki packages (``.apkg``, ``.colpkg``): decks, media files and review history.
+"""Anki packages (``.apkg``, ``.colpkg``): decks, media files and review history, in and out.
 
 What callers use is here; each part lives in its own module:
 
@@ -14,6 +14,9 @@ What callers use is here; each part lives in its own module:
 - `history`: Anki's answers replayed through Mastery's scheduler (`replay_history`);
 - `import_run`: `AnkiImport`, the Anki side of one `Collection.import_files` run;
 - `protobuf`: the little protobuf decoding Anki's newer packages need.
+- `export_run` and `writer`: the other way, a profile's decks written as a package Anki and
+  AnkiDroid import (`mastery deck export --to FILE.apkg`), each card's key kept in its note's
+  guid so the phone's package comes back onto the same cards (`own_card`).
 
 Nothing here imports the facade: the deck library (`mastery.decks.library`) drives an import.
 """

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = ["AnkiReview", "replay_history", "revlog_answers"]
 
+# Answers outside these times are skipped (`replay_history`): Anki's first release (2006),
+# and a day after the import, for a phone whose clock runs ahead.
+_EARLIEST_MS = 1_136_073_600_000  # 2006-01-01 UTC
+_SKEW_MS = 86_400_000
+
 # Anki's revlog types.
 _FILTERED, _MANUAL, _RESCHEDULED = 3, 4, 5
 
@@ -75,7 +80,8 @@ def replay_history(
     For each card, only the answers later than its newest review in this profile (imported
     before, or made in Mastery) are replayed, on top of its current schedule. So importing
     the same package again adds nothing, and a card reviewed in Mastery since keeps its
-    schedule; answers made in Anki after the last import are added. Fuzz is seeded as
+    schedule; answers made in Anki after the last import are added. Answers dated before 2006
+    or more than a day after `now_ms` are skipped (forged, or a broken clock). Fuzz is seeded as
     `Collection.answer` seeds it (card id * 1000 + reps), so a new card ends where
     `memory_from_reviews(..., seed=card_id * 1000)` ends. Writes with `executemany` in the
     caller's transaction; returns {deck key: (cards given history, answers replayed)}.
@@ -109,10 +115,13 @@ def replay_history(
         answers = history.get((deck_key, row["key"]))
         if not answers:
             continue
+        # Answers dated before Anki existed or in the future (beyond a day: a phone's clock
+        # may be off) are forged or broken: skipped, so none can block later answers.
+        answers = [a for a in answers if _EARLIEST_MS <= a.reviewed_at <= now_ms + _SKEW_MS]
         if newest is not None:
             answers = [a for a in answers if a.reviewed_at > newest]
-            if not answers:
-                continue
+        if not answers:
+            continue
         memory = card_rows.memory(row)  # a card changed outside Mastery: one line, not a crash
         seed = card_id * 1000
         answer = scheduler_for(row["deck_id"]).answer

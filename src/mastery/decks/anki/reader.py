@@ -20,6 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from mastery.decks.anki.export_run import own_card
 from mastery.decks.anki.history import AnkiReview, revlog_answers
 from mastery.decks.anki.html import field_markdown
 from mastery.decks.anki.package import (
@@ -213,10 +214,12 @@ class _Reader:
                 "SELECT id, guid, mid, flds, tags FROM notes"
             )
         }
-        by_deck: dict[str, list[CardSpec]] = {}
+        by_deck: dict[str, list[CardSpec]] = {}  # deck key -> its cards
+        names: dict[str, str] = {}  # deck key -> the Anki deck name it was first seen under
         deck_keys: dict[str, str] = {}
         card_keys: dict[int, tuple[str, str]] = {}
         made: set[tuple[str, str]] = set()
+        own_decks: set[str] = set()  # decks holding cards Mastery exported (`own_card`)
         unknown = NoteType("", (), (), False)
         # A card in a filtered deck belongs to its original deck (odid).
         for cid, nid, ord_, did, queue, flags in conn.execute(
@@ -227,12 +230,29 @@ class _Reader:
                 continue
             guid, mid, fields, tags = notes[nid]
             deck_name = decks.get(did, ("Default", ""))[0]
-            deck_key = deck_keys.get(deck_name)
+            notetype = kinds.get(mid, unknown)
+            # A card Mastery exported keeps its deck and key, wherever the phone filed it.
+            own = own_card(guid) if not notetype.cloze and ord_ == 0 else None
+            deck_key = own[0] if own else deck_keys.get(deck_name)
             if deck_key is None:
                 deck_key = deck_keys[deck_name] = deck_key_from_stem(deck_name)
+            names.setdefault(deck_key, deck_name)
+            cards = by_deck.setdefault(deck_key, [])
             note_id = _guid_key(guid)
-            notetype = kinds.get(mid, unknown)
             flag = (flags or 0) & 0b111
+            # The flag first: the browser's tag column is narrow, and a flag is what one scans for.
+            tag_tuple = merge_tags((f"flag::{FLAG_NAMES[flag]}",) if flag else (), tags)
+            if own:
+                own_decks.add(deck_key)
+                md = [self.markdown(f) for f in fields]
+                back = "\n\n".join(f for f in md[1:] if f)
+                cards.append(
+                    CardSpec(
+                        own[1], own[2], md[0], back, tag_tuple, len(cards), suspended=queue == -1
+                    )
+                )
+                card_keys[cid] = (deck_key, own[1])
+                continue
             rendered = self._render(notetype, fields, ord_, tags, deck_name, flag, guid, note_id)
             if rendered is None:
                 continue
@@ -240,9 +260,6 @@ class _Reader:
             if not front or (deck_key, key) in made:
                 continue
             made.add((deck_key, key))
-            # The flag first: the browser's tag column is narrow, and a flag is what one scans for.
-            tag_tuple = merge_tags((f"flag::{FLAG_NAMES[flag]}",) if flag else (), tags)
-            cards = by_deck.setdefault(deck_name, [])
             cards.append(
                 CardSpec(
                     key,
@@ -257,8 +274,17 @@ class _Reader:
             card_keys[cid] = (deck_key, key)
         descriptions = {deck_name: desc for deck_name, desc in decks.values()}
         specs = [
-            DeckSpec(deck_keys[deck], deck, descriptions.get(deck, ""), "", (), tuple(cards), name)
-            for deck, cards in sorted(by_deck.items())
+            DeckSpec(
+                key,
+                names[key],
+                descriptions.get(names[key], ""),
+                "",
+                (),
+                tuple(cards),
+                name,
+                keeps_meta=key in own_decks,
+            )
+            for key, cards in sorted(by_deck.items(), key=lambda item: names[item[0]])
             if cards
         ]
         return specs, card_keys
