@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from mastery.decks.anki.media import MEDIA_FOLDER, safe_media_name
 from mastery.decks.markup import html_to_markdown
 
-__all__ = ["field_markdown"]
+__all__ = ["field_markdown", "own_field_markdown"]
 
 _IMG = re.compile(
     r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))[^>]*>", re.IGNORECASE
@@ -82,3 +82,36 @@ def _image(raw: str, links: Mapping[str, str]) -> str:
 def _sound(raw: str, links: Mapping[str, str]) -> str:
     file, target = _media_target(raw, links)
     return f"[sound: {_label(file)}]({target})"
+
+
+_OWN_TOKEN = re.compile(
+    r"<b>|</b>|<i>|</i>|<br>|<img src=\"([^\"]*)\">|\[sound:([^\]]*)\]|(<[^>]*>)"
+)
+_OWN_MARKS = {"<b>": "**", "</b>": "**", "<i>": "*", "</i>": "*", "<br>": "\n"}
+
+
+def own_field_markdown(text: str, links: Mapping[str, str] | None = None) -> str | None:
+    """A field of a card Mastery itself exported (`export_run.markdown_html`) back as the very
+    Markdown it came from, or None when the field holds anything that HTML does not (it was
+    edited in Anki: then the general converter reads it).
+
+    The exported HTML is Markdown with its text escaped and only `<b>`, `<i>`, `<br>`, `<img>`
+    and `[sound:]` as markup, so undoing exactly that gives the text back unchanged, where the
+    general converter would escape every literal `*` or `#` the Markdown had (`2 \\* 3`)."""
+    links = links or {}
+    out: list[str] = []
+    at = 0
+    for match in _OWN_TOKEN.finditer(text):
+        if match.group(3) is not None:
+            return None  # a tag the export never writes
+        out.append(html.unescape(text[at : match.start()]))
+        at = match.end()
+        token = match.group(0)
+        if match.group(1) is not None:
+            out.append(_image(match.group(1), links))
+        elif match.group(2) is not None:
+            out.append(_sound(match.group(2), links))
+        else:
+            out.append(_OWN_MARKS[token])
+    out.append(html.unescape(text[at:]))
+    return "".join(out)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mastery.decks.anki.export_run import own_card
 from mastery.decks.anki.history import AnkiReview, revlog_answers
-from mastery.decks.anki.html import field_markdown
+from mastery.decks.anki.html import field_markdown, own_field_markdown
 from mastery.decks.anki.package import (
     COLLECTION_MEMBERS,
     media_entries,
@@ -244,7 +244,7 @@ class _Reader:
             tag_tuple = merge_tags((f"flag::{FLAG_NAMES[flag]}",) if flag else (), tags)
             if own:
                 own_decks.add(deck_key)
-                md = [self.markdown(f) for f in fields]
+                md = [self.own_markdown(f) for f in fields]
                 back = "\n\n".join(f for f in md[1:] if f)
                 cards.append(
                     CardSpec(
@@ -331,6 +331,11 @@ class _Reader:
         )
 
     # ---------------------------------------------------------------- field text
+    def own_markdown(self, text: str) -> str:
+        """A field of a card Mastery exported: its Markdown exactly, unless edited in Anki."""
+        exact = own_field_markdown(text, self.links)
+        return exact if exact is not None else self.markdown(text)
+
     def markdown(self, text: str) -> str:
         """One side of a card (or a deck description) as Markdown, media references as links
         (cached: many cards share a side, such as a cloze note's extra text)."""
