@@ -169,7 +169,11 @@ class Answers:
             row["deck_id"], (before.state, before.stability), (after.state, after.stability), now
         )
         col.queue.count_answer(now, before.state)
-        col.queue.balance.moved(card_id, row["note_key"], after.state, due_ms, now)
+        col.queue.balance.moved(
+            (before.state, row["due"], bool(suspended)),
+            (after.state, due_ms, bool(new_suspended)),
+            now,
+        )
         # What `storage.cards.fingerprint` would read back now, from the values just written
         # (no query on the answer path); an undo compares it with the card as it is then.
         fingerprint = (

@@ -1,13 +1,14 @@
 """The load balancer's view of the profile: how many review cards fall due on each of the
-next 99 learner's days, and on which days each note has a card.
+next 99 learner's days, and on which of them the answered card's siblings are due.
 
 Anki builds the same counts (`LoadBalancer::new`) with the review queue and updates them as
 cards are answered; so do we, because the answer path must stay well under a millisecond: one
-query when the counts are first needed on a learner's day, then each answer moves its card
-from one day to another in memory. The counts are read again when they may have drifted: a
-new learner's day, another connection's commit (`PRAGMA data_version`), or a write on this
-connection that did not come through `moved` (`total_changes`: a suspension, an import, a
-reschedule, an undo).
+query (a count per due moment, from the due-queue index) when the counts are first needed on
+a learner's day, then each answer moves its card from one day to the other in memory. The
+counts are read again when they may have drifted: a new learner's day, another connection's
+commit (`PRAGMA data_version`), or a write on this connection that did not come through
+`moved` (`total_changes`: a suspension, an import, a reschedule, an undo). A card's siblings
+are looked up when it is answered (the note index: a handful of rows).
 
 The whole profile is one preset here (Anki balances per deck-options preset): our scheduling
 settings are the profile's. Siblings are kept apart, as Anki does when "bury review
@@ -18,7 +19,7 @@ not be shown on their day.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ from mastery.states import CardState
 if TYPE_CHECKING:
     from mastery.collection import Collection
 
+_REVIEW = int(CardState.REVIEW)
+
 
 @dataclass
 class _Counts:
@@ -36,27 +39,6 @@ class _Counts:
     version: tuple[int, int]  # (data_version, total_changes) when last in step
     starts: list[int]  # ms at which each of the days today .. today+99 begins
     counts: list[int]
-    card_day: dict[int, tuple[int, str]] = field(default_factory=dict)  # id -> (day, note)
-    note_days: dict[str, dict[int, int]] = field(default_factory=dict)  # note -> day -> cards
-
-    def add(self, card_id: int, note_key: str, index: int) -> None:
-        self.counts[index] += 1
-        self.card_day[card_id] = (index, note_key)
-        days = self.note_days.setdefault(note_key, {})
-        days[index] = days.get(index, 0) + 1
-
-    def remove(self, card_id: int) -> None:
-        found = self.card_day.pop(card_id, None)
-        if found is None:
-            return
-        index, note_key = found
-        self.counts[index] -= 1
-        days = self.note_days[note_key]
-        days[index] -= 1
-        if not days[index]:
-            del days[index]
-            if not days:
-                del self.note_days[note_key]
 
     def index(self, due_ms: int) -> int | None:
         """The day (from today) a due moment falls in, None outside the 99 days."""
@@ -82,25 +64,28 @@ class LoadBalancer:
         if not s["load_balancer"]:
             return None
         counts = self._current(now)
-        own = counts.card_day.get(card_id)
-        siblings = [
-            day
-            for day, n in counts.note_days.get(note_key, {}).items()
-            if n > (own is not None and own[0] == day)  # the card itself is not its sibling
-        ]
+        rows = self._col.conn.execute(
+            "SELECT due FROM card WHERE note_key = ? AND id != ? AND state = ? "
+            "AND suspended = 0 AND due >= ? AND due < ?",
+            (note_key, card_id, _REVIEW, counts.starts[0], counts.starts[-1]),
+        )
+        siblings = [i for (due,) in rows if (i := counts.index(due)) is not None]
         return DueLoad(counts.counts, counts.day.weekday(), s["easy_days"], siblings)
 
-    def moved(self, card_id: int, note_key: str, state: int, due_ms: int, now: datetime) -> None:
+    def moved(
+        self, before: tuple[int, int, bool], after: tuple[int, int, bool], now: datetime
+    ) -> None:
         """A card was just answered (its writes done, inside the answer's transaction): move
-        it to its new day. The caller forgets the counts if that transaction fails."""
+        it from its old day to its new one; `before` and `after` are (state, due in ms,
+        suspended). The caller forgets the counts if that transaction fails."""
         counts = self._counts
         if counts is None or counts.day != self._col.clock.day_of(now):
             return
-        counts.remove(card_id)
-        if state == CardState.REVIEW:
-            index = counts.index(due_ms)
-            if index is not None:
-                counts.add(card_id, note_key, index)
+        for (state, due_ms, suspended), change in ((before, -1), (after, 1)):
+            if state == _REVIEW and not suspended:
+                index = counts.index(due_ms)
+                if index is not None:
+                    counts.counts[index] = max(0, counts.counts[index] + change)
         counts.version = self._version()
 
     def _version(self) -> tuple[int, int]:
@@ -119,13 +104,13 @@ class LoadBalancer:
         ]
         counts = _Counts(today, version, starts, [0] * LOAD_BALANCE_DAYS)
         rows = self._col.conn.execute(
-            "SELECT id, note_key, due FROM card WHERE state = ? AND suspended = 0 "
-            "AND due >= ? AND due < ?",
-            (int(CardState.REVIEW), starts[0], starts[-1]),
+            "SELECT due, count(*) FROM card WHERE suspended = 0 AND state = ? "
+            "AND due >= ? AND due < ? GROUP BY due",
+            (_REVIEW, starts[0], starts[-1]),
         )
-        for row in rows:
-            index = counts.index(row["due"])
+        for due, n in rows:
+            index = counts.index(due)
             if index is not None:
-                counts.add(row["id"], row["note_key"], index)
+                counts.counts[index] += n
         self._counts = counts
         return counts
