@@ -127,6 +127,11 @@ class DueLoad:
     weekday: int
     easy_days: Sequence[float] = NORMAL_WEEK
     sibling_days: Sequence[int] = field(default=())
+    earliest: int = 0
+    """No day before this one (rescheduling: today, counted from the last review)."""
+    capped: bool = True
+    """Anki's answer path: no balancing past 90 days or with no review due at all. Its
+    rescheduler has neither rule (`Rescheduler::find_interval`)."""
 
     def find_day(
         self, interval: float, minimum: int, bounds: tuple[int, int], u: float
@@ -136,12 +141,16 @@ class DueLoad:
         schedule in, or None to fall back on plain fuzz (interval or minimum past 90 days,
         or no review due in the next 99 days at all: Anki has no counts for the preset then).
         """
-        # Anki truncates the f32 interval (`interval as usize`): 90.7 days is still balanced.
-        if int(interval) > MAX_LOAD_BALANCE_INTERVAL or minimum > MAX_LOAD_BALANCE_INTERVAL:
-            return None
-        if not any(self.counts):
-            return None
+        if self.capped:
+            # Anki truncates the f32 interval (`interval as usize`): 90.7 days is balanced.
+            if int(interval) > MAX_LOAD_BALANCE_INTERVAL or minimum > MAX_LOAD_BALANCE_INTERVAL:
+                return None
+            if not any(self.counts):
+                return None
         before, after = bounds
+        if after < self.earliest:
+            return None  # Anki's rescheduler leaves an overdue card to plain fuzz
+        before = max(before, self.earliest)
         days = range(before, after + 1)
         counts = [self.counts[d] if d < len(self.counts) else 0 for d in days]
         weekdays = [(self.weekday + d) % 7 for d in days]

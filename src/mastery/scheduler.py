@@ -460,6 +460,12 @@ def _review_days(interval: float, minimum: int, maximum: int, fuzz: _Fuzz | None
     return math.floor(lower + fuzz.factor * (1 + upper - lower))
 
 
+def fuzz_range(days: int, maximum: int) -> tuple[int, int]:
+    """The days a review interval of `days` may be fuzzed or balanced to (`mastery check`
+    accepts a rescheduled card moved within it)."""
+    return _constrained_fuzz_bounds(days, 1, maximum)
+
+
 def _constrained_fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
     """Anki's `constrained_fuzz_bounds`: the fuzz range of `interval` within [minimum,
     maximum], at least two days wide when there is room (fuzz.rs)."""

@@ -19,13 +19,14 @@ not be shown on their day.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
-from mastery.days import to_ms
+from mastery.days import from_ms, to_ms
 from mastery.load_balance import LOAD_BALANCE_DAYS, DueLoad
-from mastery.states import CardState
+from mastery.states import CardState, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -114,3 +115,81 @@ class LoadBalancer:
                 counts.counts[index] += n
         self._counts = counts
         return counts
+
+
+class _Shifted(Sequence[int]):
+    """Review counts seen from a last review `elapsed` days ago: days up to today carry
+    today's workload (due or overdue, plus answered today), later days their due count."""
+
+    def __init__(self, by_day: dict[int, int], today_load: int, elapsed: int, length: int):
+        self._by_day, self._today, self._elapsed, self._len = by_day, today_load, elapsed, length
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._len))]
+        if i <= self._elapsed:
+            return self._today
+        return self._by_day.get(i - self._elapsed, 0)
+
+
+class Rescheduling:
+    """Anki's `Rescheduler`: the load balancer for cards rescheduled after a fit. A card's
+    new interval counts from its last review, so its candidate days are seen from there; it
+    is never put in the past, and each card moved updates the counts for the next one. All
+    future days are counted (no 90-day cut-off, as in Anki's rescheduler); siblings are not
+    considered (as there)."""
+
+    def __init__(self, col: Collection, now: datetime) -> None:
+        clock = col.clock
+        self._col = col
+        self._today = today = clock.day_of(now)
+        self._easy_days = list(col.settings_store.current()["easy_days"])
+        self._max = int(col.settings_store.current()["maximum_interval"])
+        self._by_day: dict[int, int] = {}
+        rows = col.conn.execute(
+            "SELECT due, count(*) FROM card WHERE suspended = 0 AND state = ? "
+            "AND due IS NOT NULL GROUP BY due",
+            (_REVIEW,),
+        )
+        for due, n in rows:
+            day = self._day(due)
+            self._by_day[day] = self._by_day.get(day, 0) + n
+        self._due_today = sum(n for day, n in self._by_day.items() if day <= 0)
+        start = to_ms(clock.day_start(today))
+        self._reviewed_today = col.conn.execute(
+            f"SELECT count(*) FROM reviewlog WHERE reviewed_at >= ? AND {scheduled()}", (start,)
+        ).fetchone()[0]
+
+    def _day(self, due_ms: int) -> int:
+        return (self._col.clock.day_of(from_ms(due_ms)) - self._today).days
+
+    def load(self, last_review: datetime) -> DueLoad:
+        """What the last answer of a replayed history is balanced against."""
+        last_day = self._col.clock.day_of(last_review)
+        elapsed = max(0, (self._today - last_day).days)
+        counts = _Shifted(
+            self._by_day, self._due_today + self._reviewed_today, elapsed, self._max + 1
+        )
+        return DueLoad(counts, last_day.weekday(), self._easy_days, earliest=elapsed, capped=False)
+
+    def moved(self, before: tuple[int, int | None, bool], after: tuple[int, int | None]) -> None:
+        """One card rescheduled: (state, due ms, suspended) before, (state, due ms) after."""
+        state, due, suspended = before
+        if state == _REVIEW and due is not None and not suspended:
+            day = self._day(due)
+            self._by_day[day] = max(0, self._by_day.get(day, 0) - 1)
+            if day <= 0:
+                self._due_today = max(0, self._due_today - 1)
+        state, due = after
+        if state == _REVIEW and due is not None and not suspended:
+            day = self._day(due)
+            self._by_day[day] = self._by_day.get(day, 0) + 1
+            if day <= 0:
+                self._due_today += 1
