@@ -345,3 +345,71 @@ def test_bad_easy_days_are_refused_with_one_line(col, value) -> None:
 def test_easy_days_accept_percentages_monday_first(col) -> None:
     assert col.set_setting("easy_days", "100 100 100 100 100 50% 0") == [100] * 5 + [50, 0]
     assert col.setting("easy_days") == [100, 100, 100, 100, 100, 50, 0]
+
+
+# ------------------------------------------------------------------------- rescheduling
+def _studied_easy(col: Collection, write_deck, days_ago: int = 3) -> tuple[list[int], int]:
+    """A new card answered Easy `days_ago` days ago: a review card due in a few days."""
+    ids = _card_ids(col, write_deck)
+    card = ids[0]
+    col.answer(card, 4, now=NOW - timedelta(days=days_ago))
+    return ids, card
+
+
+def test_rescheduling_moves_a_card_off_a_crowded_day(col, write_deck) -> None:
+    from mastery import optimize
+
+    ids, card = _studied_easy(col, write_deck)
+    col.set_setting("load_balancer", False)
+    optimize.reschedule_cards(col, now=NOW)
+    plain = _due_day(col, card)
+    col.set_setting("load_balancer", True)
+    _crowd(col, ids[1:], [plain], 12)
+    optimize.reschedule_cards(col, now=NOW)
+    balanced = _due_day(col, card)
+    assert balanced != plain and balanced >= 0
+    # the reschedule's work is not taken for damage
+    before = col.conn.execute("SELECT due FROM card WHERE id = ?", (card,)).fetchone()["due"]
+    assert col.check(now=NOW).ok
+    assert (
+        col.conn.execute("SELECT due FROM card WHERE id = ?", (card,)).fetchone()["due"] == before
+    )
+
+
+def test_rescheduling_switched_off_is_the_plain_replay(col, write_deck) -> None:
+    from mastery import optimize
+
+    ids, card = _studied_easy(col, write_deck)
+    col.set_setting("load_balancer", False)
+    optimize.reschedule_cards(col, now=NOW)
+    plain = _due_day(col, card)
+    _crowd(col, ids[1:], [plain], 12)
+    optimize.reschedule_cards(col, now=NOW)
+    assert _due_day(col, card) == plain
+
+
+def test_rescheduling_keeps_off_a_day_off(col, write_deck) -> None:
+    from mastery import optimize
+
+    ids, card = _studied_easy(col, write_deck)
+    col.set_setting("load_balancer", False)
+    optimize.reschedule_cards(col, now=NOW)
+    plain = _due_day(col, card)
+    col.set_setting("load_balancer", True)
+    _crowd(col, ids[1:], [d for d in range(max(0, plain - 4), plain + 5)], 2)
+    week = [100] * 7
+    week[(col.clock.day_of(NOW) + timedelta(days=plain)).weekday()] = 0
+    col.set_setting("easy_days", week)
+    optimize.reschedule_cards(col, now=NOW)
+    assert _due_day(col, card) != plain
+
+
+def test_a_due_moved_past_the_fuzz_range_is_still_repaired(col, write_deck) -> None:
+    from mastery import optimize
+
+    ids, card = _studied_easy(col, write_deck)
+    optimize.reschedule_cards(col, now=NOW)
+    with col.db.transaction() as conn:  # tampered: 30 days later than any fuzz allows
+        conn.execute("UPDATE card SET due = due + ? WHERE id = ?", (30 * 86_400_000, card))
+    report = col.check(now=NOW)
+    assert not report.ok
