@@ -5,6 +5,7 @@ through answering (the day on the button is the day kept; switched off, nothing 
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import timedelta
@@ -413,3 +414,18 @@ def test_a_due_moved_past_the_fuzz_range_is_still_repaired(col, write_deck) -> N
         conn.execute("UPDATE card SET due = due + ? WHERE id = ?", (30 * 86_400_000, card))
     report = col.check(now=NOW)
     assert not report.ok
+
+
+def test_config_sets_easy_days_and_refuses_bad_ones_with_one_line(capsys) -> None:
+    from mastery.cli import main
+
+    assert main(["--no-bundled-decks", "config", "easy_days", "100 100 100 100 100 50 0"]) == 0
+    assert "easy_days = [100, 100, 100, 100, 100, 50, 0]" in capsys.readouterr().out
+    assert main(["--no-bundled-decks", "config", "easy_days", "100 100 200 100 100 50 0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mastery: error: easy_days: Wed must be from 0 to 100")
+    assert err.count("\n") == 1
+    assert main(["--no-bundled-decks", "config", "load_balancer", "off"]) == 0
+    capsys.readouterr()
+    assert main(["--no-bundled-decks", "config", "--json", "easy_days"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"easy_days": [100, 100, 100, 100, 100, 50, 0]}
