@@ -9,8 +9,8 @@ import pytest
 
 from mastery.decks.anki.history import AnkiReview, revlog_answers
 from mastery.decks.anki.protobuf import proto_field, proto_fields
-from mastery.decks.anki.templates import card_text, cloze_card_key, cloze_cards
-from mastery.errors import DeckFormatError
+from mastery.decks.anki.templates import NoteType, card_key, render_card
+from mastery.decks.cloze import ClozeError
 
 KEYS = {1: ("deck", "a"), 2: ("deck", "b"), 3: ("deck", "c")}
 
@@ -47,47 +47,44 @@ def test_revlog_answers_never_give_a_negative_duration() -> None:
     }
 
 
+def _notetype(name: str, templates: int, *, cloze: bool = False) -> NoteType:
+    fields = ["Front", "Back", "Add Reverse", "More"]
+    return NoteType.build(
+        name, fields, [(f"Card {i + 1}", "{{Front}}", "{{Back}}") for i in range(templates)], cloze
+    )
+
+
 @pytest.mark.parametrize(
     ("notetype", "ord_", "expected"),
     [
-        ("Basic", 0, ("n", "front", "back\n\nmore")),
-        ("Basic (and reversed card)", 1, ("n.reverse", "back", "front")),
-        ("Basic (optional reversed card)", 1, ("n.reverse", "back", "front")),
-        ("Vocabulary", 2, ("n.card3", "front", "back\n\nmore")),
+        ("Basic", 0, "n"),
+        ("Basic (and reversed card)", 1, "n.reverse"),
+        ("Basic (optional reversed card)", 1, "n.reverse"),
+        ("Vocabulary", 1, "n.card2"),
+        ("Vocabulary", 2, "n.card3"),
     ],
 )
-def test_card_text_shows_the_fields_each_card_of_a_note_asks(
-    notetype: str, ord_: int, expected: tuple[str, str, str]
-) -> None:
-    assert card_text("n", notetype, ord_, ["front", "back", "", "more"]) == expected
+def test_card_keys_follow_the_ordinal_as_before(notetype: str, ord_: int, expected: str) -> None:
+    """Keys are what re-imports match review history by: they must not change (issue 12
+    changed what a card shows, not its key)."""
+    assert card_key("n", _notetype(notetype, 3), ord_) == expected
 
 
 def test_a_cloze_card_becomes_the_card_of_its_number() -> None:
-    made = {
-        c.key for c in cloze_cards("p.apkg", "geo", "n", ["{{c1::A}} {{c3::B}}", ""], (), 0, "g")
-    }
-    assert made == {"n::c1", "n::c3"}
-    assert cloze_card_key("n", 0, made) == "n::c1"
-    assert cloze_card_key("n", 2, made) == "n::c3"
-    assert cloze_card_key("n", 1, made) is None  # Anki's c2 card has no cloze left: no history
+    cloze = NoteType.build("Cloze", ["Text", "Extra"], [("Cloze", "{{cloze:Text}}", "")], True)
+    fields = ["{{c1::A}} {{c3::B}}", ""]
+    assert card_key("n", cloze, 0) == "n::c1"
+    assert card_key("n", cloze, 2) == "n::c3"
+    assert render_card(cloze, fields, 0) is not None
+    assert render_card(cloze, fields, 2) is not None
+    assert render_card(cloze, fields, 1) is None  # Anki's c2 card has no cloze left: no card
+    assert card_key("n", cloze, 0, clozes=False) == "n"  # a cloze note without any cloze
 
 
-def test_a_cloze_note_without_clozes_is_one_card_with_the_text_both_sides() -> None:
-    [card] = cloze_cards("p.apkg", "geo", "n", ["plain text", ""], ("t",), 4, "g")
-    assert (card.key, card.front, card.back, card.tags, card.position) == (
-        "n",
-        "plain text",
-        "plain text",
-        ("t",),
-        4,
-    )
-    assert cloze_card_key("n", 0, {card.key}) == "n"
-
-
-def test_broken_cloze_markup_names_the_package_and_the_note() -> None:
-    with pytest.raises(DeckFormatError) as err:
-        cloze_cards("p.apkg", "geo", "n", ["{{c1::open", ""], (), 0, "guid-1")
-    assert str(err.value).startswith("p.apkg: note 'guid-1': ")
+def test_broken_cloze_markup_is_refused() -> None:
+    cloze = NoteType.build("Cloze", ["Text"], [("Cloze", "{{cloze:Text}}", "")], True)
+    with pytest.raises(ClozeError, match="unclosed cloze"):
+        render_card(cloze, ["{{c1::open"], 0)
 
 
 def test_proto_fields_read_varints_nested_messages_and_skip_fixed_widths() -> None:

@@ -120,9 +120,10 @@ def test_note_types_become_cards(write) -> None:
     assert c1.back == "**Berlin** is the capital of Germany\n\n*since 1990*"
     assert c1.note_key == c2.note_key == f"languages/{berlin}"
 
-    # Any other note type: the first field is the front, the others the back.
+    # Any other note type: its templates decide (issue 12). "Vocab"'s one template shows
+    # {{Word}}, then {{FrontSide}}<hr id=answer>{{Example}}: "Meaning" is on neither side.
     katze = cards[_guid_key("katze")]
-    assert (katze.front, katze.back) == ("Katze", "cat\n\nDie **Katze** schläft.")
+    assert (katze.front, katze.back) == ("Katze", "Die **Katze** schläft.")
 
 
 def test_hierarchical_tags_are_kept(write) -> None:

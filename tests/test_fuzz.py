@@ -464,3 +464,48 @@ def test_mutated_deck_imports_or_refuses_in_one_line(capsys, tmp_path: Path, see
         code, _, err = cli(capsys, "d", "deck", "check", str(path))
         assert code in (0, 1, 2), f"{what}: deck check exit {code}: {err}"
         still_works(capsys, what, "d", "decks")
+
+
+# ----------------------------------------------------------------------------- Anki text
+def _anki_text() -> str:
+    """An Anki "Notes in Plain Text" export with every header (issue 12)."""
+    return (
+        "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n"
+        "#tags column:6\n"
+        'g1\tBasic\tLang::German\t<b>Haus</b> <img src="h.png">\thouse<br><table><tr><td>a'
+        "</td></tr></table>\tde\n"
+        "g2\tBasic (and reversed card)\tLang::German\tKatze\t<i>cat</i>\tde\n"
+        "g3\tCloze\tLang\t{{c1::Berlin::city}} is a {{c2::capital}}\textra\tgeo\n"
+    )
+
+
+_ANKI_HOSTILE = [
+    "{{c1::never closed",
+    "<div>" * 3000,
+    "<style>x",
+    "\x1b]0;pwned\x07",
+    '<img src="../../etc/passwd">',
+    "<a href='javascript:alert(1)'>x</a>",
+    "",
+    "#deck column:999",
+    "#separator:",
+    "#columns:Back\tFront",
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mutated_anki_text_export_imports_or_refuses_in_one_line(
+    capsys, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(f"anki-text-{seed}")
+    for i in range(4):
+        lines = _anki_text().splitlines()
+        at = rng.randrange(len(lines))
+        fields = lines[at].split("\t")
+        fields[rng.randrange(len(fields))] = rng.choice(_ANKI_HOSTILE)
+        lines[at] = "\t".join(fields)
+        path = tmp_path / "export.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        what = f"anki text seed {seed}/{i}: line {at}"
+        check_outcome(capsys, what, "t", ["import", str(path)])
+        still_works(capsys, what, "t", "decks")

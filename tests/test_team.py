@@ -418,7 +418,11 @@ def test_auto_sync_runs_only_for_teams_set_to_it(tmp_path: Path, mastery_home: P
     assert col.team.auto_sync(now=NOW) == []  # opted in, but syncs only when asked
     col.team.set_auto("crew", True)
     assert col.team.auto_sync(now=NOW) == [("crew", None)]
-    assert len(list(folder.rglob("contributions/*.json"))) == 2
+    # only the round that has ended, once: this week's studying shows nowhere yet
+    assert [p.parent.parent.name for p in folder.rglob("contributions/*.json")] == ["2026-W46"]
+    before = {p.read_bytes() for p in folder.rglob("contributions/*.json")}
+    assert col.team.auto_sync(now=NOW + timedelta(hours=3)) == [("crew", None)]
+    assert {p.read_bytes() for p in folder.rglob("contributions/*.json")} == before
     col.team.set_auto("crew", False)
     assert col.team.sync_enabled("crew") and not col.team.auto_enabled("crew")
     col.close()

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from mastery.errors import InputError
+from mastery.text import safe_line
 
 __all__ = [
     "INT_MAX",
@@ -425,6 +426,9 @@ def describe_validation(error: Any, missing: str = "missing (no {name!r} field)"
     else:
         reason = str(first["msg"]).removeprefix("Value error, ")
     reason = " ".join(reason.split())[:300]
+    # A key is text from the file: `{"\n": 1}` must not break the one line (nor an ESC in
+    # it reach the terminal through a caller that prints without `safe_line`).
+    where = safe_line(where)[:300]
     return f"field {where}: {reason}" if where else reason
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mastery.decks.anki import APKG_SUFFIXES, read_apkg
-from mastery.decks.csv import read_csv_deck
+from mastery.decks.csv import read_csv_deck, read_csv_decks
 from mastery.decks.format import format_deck, read_toml_deck
 from mastery.decks.spec import DeckSpec, Problem, first_problem
 from mastery.errors import DeckFormatError, MasteryError
@@ -36,10 +36,10 @@ def load_deck(path: Path | str) -> DeckSpec:
     Raises `DeckFormatError` for the first problem (an unreadable file, bad syntax, a broken
     card...).
     """
-    spec, problems = _read(Path(path))
-    if problems or spec is None:
+    specs, problems = _read(Path(path))
+    if problems or not specs:
         raise first_problem(problems)
-    return spec
+    return specs[0]
 
 
 def load_decks(path: Path | str) -> list[DeckSpec]:
@@ -48,6 +48,11 @@ def load_decks(path: Path | str) -> list[DeckSpec]:
     path = Path(path)
     if path.suffix.lower() in APKG_SUFFIXES:
         return read_apkg(path)
+    if path.suffix.lower() in CSV_SUFFIXES:  # an Anki text export's deck column: many decks
+        specs, problems = _read(path, many=True)
+        if problems or not specs:
+            raise first_problem(problems)
+        return specs
     return [load_deck(path)]
 
 
@@ -85,33 +90,38 @@ def format_deck_file(path: Path | str, *, write: bool) -> bool:
     return True
 
 
-def _read(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
+def _read(path: Path, *, many: bool = False) -> tuple[list[DeckSpec], list[Problem]]:
+    """The file's decks (one unless `many` and a text file with a deck column)."""
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in TOML_SUFFIXES + CSV_SUFFIXES:
         known = ", ".join(TOML_SUFFIXES + CSV_SUFFIXES)
-        return None, [
+        return [], [
             Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} (expected {known})")
         ]
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_DECK_FILE_BYTES + 1)  # bounded even if the size is unknown
     except FileNotFoundError:
-        return None, [Problem(name, None, "no such file")]
+        return [], [Problem(name, None, "no such file")]
     except IsADirectoryError:
-        return None, [Problem(name, None, "is a directory, not a deck file")]
+        return [], [Problem(name, None, "is a directory, not a deck file")]
     except OSError as exc:
-        return None, [Problem(name, None, f"cannot read the file: {exc.strerror or exc}")]
+        return [], [Problem(name, None, f"cannot read the file: {exc.strerror or exc}")]
     if len(data) > MAX_DECK_FILE_BYTES:
-        return None, [Problem(name, None, f"larger than {_mib(MAX_DECK_FILE_BYTES)}; not imported")]
+        return [], [Problem(name, None, f"larger than {_mib(MAX_DECK_FILE_BYTES)}; not imported")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(name, line, "not UTF-8 text (save the file as UTF-8)")]
+        return [], [Problem(name, line, "not UTF-8 text (save the file as UTF-8)")]
     if suffix in TOML_SUFFIXES:
-        return read_toml_deck(text, name)
-    return read_csv_deck(text, name)
+        spec, problems = read_toml_deck(text, name)
+    elif many:
+        return read_csv_decks(text, name)
+    else:
+        spec, problems = read_csv_deck(text, name)
+    return ([spec] if spec is not None else []), problems
 
 
 def _mib(size: int) -> str:

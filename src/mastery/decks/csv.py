@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from mastery.decks.cloze import ClozeError
+from mastery.decks.markup import html_to_markdown
 from mastery.decks.spec import (
     CardSpec,
     DeckSpec,
@@ -28,7 +28,14 @@ from mastery.decks.spec import (
     note_cards,
 )
 
-__all__ = ["deck_key_from_stem", "deck_name_from_stem", "parse_csv_deck", "read_csv_deck"]
+__all__ = [
+    "deck_key_from_stem",
+    "deck_name_from_stem",
+    "html_to_markdown",
+    "parse_csv_deck",
+    "read_csv_deck",
+    "read_csv_decks",
+]
 
 _SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
 _SEPARATOR_NAMES = {v: k for k, v in _SEPARATORS.items()}
@@ -54,6 +61,7 @@ class _Header:
     deck: int | None = None
     tags: int | None = None
     notetype_name: str = ""  # "#notetype:" applies to every row
+    deck_name: str = ""  # "#deck:" applies to every row
     deck_tags: tuple[str, ...] = ()  # "#tags:" applies to every row
     lines: int = 0  # how many lines the header takes
 
@@ -96,6 +104,8 @@ def _read_header(lines: list[str]) -> _Header:
                 setattr(header, name, int(value) - 1)
         elif key == "notetype":
             header.notetype_name = value
+        elif key == "deck":
+            header.deck_name = value
         elif key == "tags":
             header.deck_tags = tuple(value.split())
         elif key == "columns":
@@ -116,7 +126,39 @@ def _sniff(sample: str, path: str) -> str:
 
 
 def read_csv_deck(text: str, path: str) -> tuple[DeckSpec | None, list[Problem]]:
-    """Read a CSV/TSV deck and every problem in it; the spec is None if there is any problem."""
+    """Read a CSV/TSV deck and every problem in it; the spec is None if there is any problem.
+
+    All rows make one deck named after the file (`read_csv_decks` follows a deck column)."""
+    rows, header, stem = _parse(text, path)
+    if rows.problems:
+        return None, rows.problems
+    name = deck_name_from_stem(stem)
+    return DeckSpec(rows.deck_key, name, "", "", header.deck_tags, tuple(rows.cards), path), []
+
+
+def read_csv_decks(text: str, path: str) -> tuple[list[DeckSpec], list[Problem]]:
+    """Like `read_csv_deck`, but an Anki export's ``#deck column`` (or ``#deck:``) decides
+    each row's deck, as importing the package it came from would: ``Lang::German`` rows go
+    to the deck ``Lang::German``, with the same deck and card keys, so importing a package
+    and then its text export gives the same cards, not twice as many."""
+    rows, header, stem = _parse(text, path)
+    if rows.problems:
+        return [], rows.problems
+    if not any(rows.deck_names):
+        name = deck_name_from_stem(stem)
+        spec = DeckSpec(rows.deck_key, name, "", "", header.deck_tags, tuple(rows.cards), path)
+        return [spec], []
+    by_deck: dict[str, list[CardSpec]] = {}
+    for card, deck_name in zip(rows.cards, rows.deck_names, strict=True):
+        cards = by_deck.setdefault(deck_name or deck_name_from_stem(stem), [])
+        cards.append(replace(card, position=len(cards)))
+    return [
+        DeckSpec(deck_key_from_stem(name), name, "", "", header.deck_tags, tuple(cards), path)
+        for name, cards in sorted(by_deck.items())
+    ], []
+
+
+def _parse(text: str, path: str) -> tuple[_Rows, _Header, str]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     header = _read_header(lines)
@@ -141,10 +183,7 @@ def read_csv_deck(text: str, path: str) -> tuple[DeckSpec | None, list[Problem]]
                 break
     if not rows.cards and not rows.problems:
         rows.problem(None, "the file has no cards (one row per card: front, back, tags)")
-    if rows.problems:
-        return None, rows.problems
-    name = deck_name_from_stem(stem)
-    return DeckSpec(rows.deck_key, name, "", "", header.deck_tags, tuple(rows.cards), path), []
+    return rows, header, stem
 
 
 class _Rows:
@@ -156,6 +195,7 @@ class _Rows:
         self.header = header
         self.delimiter = delimiter
         self.cards: list[CardSpec] = []
+        self.deck_names: list[str] = []  # each card's deck from the deck column, "" if none
         self.problems: list[Problem] = []
         self.seen: dict[str, tuple[int, str, str]] = {}  # note id -> (line, front, back)
         self.tags_column = header.tags
@@ -166,6 +206,15 @@ class _Rows:
         if header.from_anki:
             special = {header.guid, header.notetype, header.deck, self.tags_column}
             first, second = [i for i in range(len(special) + 2) if i not in special][:2]
+            # "#columns:" labels map fields by name, as Anki does (the stock note types'
+            # field names: Front/Back, Text/Back Extra); unnamed fields stay in order.
+            labels = [(i, c) for i, c in enumerate(header.columns) if i not in special]
+            front = next((i for i, c in labels if c in ("front", "text")), None)
+            back = next((i for i, c in labels if c in ("back", "back extra")), None)
+            if front is not None or back is not None:
+                rest = [i for i in range(len(special) + 3) if i not in special]
+                first = front if front is not None else next(i for i in rest if i != back)
+                second = back if back is not None else next(i for i in rest if i != first)
             self.fields = (first, second)
         self.maybe_header_row = self.fields is None
 
@@ -195,7 +244,7 @@ class _Rows:
             column = self.tags_column
             raw_tags = row[column] if column is not None and column < len(row) else ""
         if header.html:
-            front, back = html_to_markdown(front), html_to_markdown(back)
+            front, back = _html_field(front), _html_field(back)
         front, back = front.strip(), back.strip()
         if not front:
             return self.problem(line, f"row {line}: front is empty")
@@ -215,12 +264,16 @@ class _Rows:
                 f"{describe_card(None, front, 0)}: duplicate of the row at line {self.seen[note_id][0]}",
             )
         self.seen[note_id] = (line, front, back)
+        deck_name = header.deck_name
+        if header.deck is not None and header.deck < len(row) and row[header.deck].strip():
+            deck_name = row[header.deck].strip()
+        deck_key = deck_key_from_stem(deck_name) if deck_name else self.deck_key
         tags = (
             merge_tags(header.deck_tags, raw_tags.split()) if raw_tags or header.deck_tags else ()
         )
         try:
             new = note_cards(
-                deck_key=self.deck_key,
+                deck_key=deck_key,
                 note_id=note_id,
                 front=front,
                 back=back,
@@ -233,6 +286,7 @@ class _Rows:
         except ValueError:
             return self.problem(line, f"{describe_card(None, front, 0)}: back is empty")
         self.cards.extend(new)
+        self.deck_names.extend([deck_name] * len(new))
         notetype = header.notetype_name
         if header.notetype is not None and header.notetype < len(row):
             notetype = row[header.notetype]
@@ -242,7 +296,17 @@ class _Rows:
                     f"{note_id}.reverse", new[0].note_key, back, front, tags, len(self.cards), line
                 )
             )
+            self.deck_names.append(deck_name)
         return None
+
+
+def _html_field(text: str) -> str:
+    """An HTML field as Markdown, ``<img>`` and ``[sound:]`` as media links as for packages.
+
+    (Imported here, not at the top: the Anki package reader imports this module.)"""
+    from mastery.decks.anki.html import field_markdown
+
+    return field_markdown(text)
 
 
 def _quoting(message: str) -> str:
@@ -288,57 +352,6 @@ def _reversed(notetype: str, row: list[str], fields: tuple[int, int] | None) -> 
         third = next((i for i in range(special[1] + 1, len(row)) if i not in special), None)
         return third is not None and bool(row[third].strip())
     return True
-
-
-# --------------------------------------------------------------------------- HTML
-
-_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.DOTALL)
-_LINE_TAGS = {"div", "li", "tr"}  # Anki's editor writes a new line as <div>...</div>
-_PARAGRAPH_TAGS = {
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "ul",
-    "ol",
-    "table",
-    "hr",
-    "pre",
-}
-_MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
-_BREAKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
-
-
-def html_to_markdown(text: str) -> str:
-    """Basic HTML (as Anki stores fields) as Markdown.
-
-    <br> becomes a line break, <div> and <li> lines, <p> and other blocks paragraphs;
-    <b>/<strong> become ``**``, <i>/<em> ``*``; other tags are dropped and entities unescaped
-    (a non-breaking space becomes a plain space).
-    """
-    if "<" not in text and "&" not in text:
-        return text
-
-    def tag(match: re.Match[str]) -> str:
-        name = (match.group(2) or "").lower()
-        if name == "br":
-            return "\n"
-        if name in _MARKS:
-            return _MARKS[name]
-        if name in _LINE_TAGS:
-            return "\x00"
-        if name in _PARAGRAPH_TAGS:
-            return "\x01"
-        return ""
-
-    out = _TAG.sub(tag, text).replace("****", "")
-    out = _BREAKS.sub(lambda m: "\n\n" if "\x01" in m.group() else "\n", out)
-    out = html.unescape(out).replace("\xa0", " ")
-    return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
 # --------------------------------------------------------------------------- names

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from mastery.decks.format import DeckSpec
 from mastery.errors import DeckFormatError
 from mastery.model import ImportReport
-from mastery.states import SUSPENDED_LEFT_DECK
+from mastery.states import SUSPENDED_BY_USER, SUSPENDED_LEFT_DECK, SUSPENDED_NO
 
 
 def import_specs(
@@ -80,6 +80,7 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
                     card.back,
                     card_tags,
                     card.position,
+                    SUSPENDED_BY_USER if card.suspended else SUSPENDED_NO,
                     now_ms,
                     now_ms,
                 )
@@ -116,7 +117,7 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
         conn.executemany(
             "INSERT INTO card (deck_id, key, note_key, front, back, tags, position, state, reps, "
             "lapses, suspended, in_deck, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 1, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, 1, ?, ?)",
             inserts,
         )
     if updates:

@@ -33,6 +33,8 @@ class CardSpec:
     note. `tags` are the deck's tags followed by the card's own. `position` is the 0-based order
     in the file; `line` the 1-based line where the card's entry starts (None if unknown; not
     part of equality, so the same card read from another layout compares equal).
+    `suspended`: the card arrives suspended (an Anki card suspended there); a new card
+    only, since a re-import leaves the learner's own suspend and unsuspend alone.
     """
 
     key: str
@@ -42,6 +44,7 @@ class CardSpec:
     tags: tuple[str, ...]
     position: int
     line: int | None = field(default=None, compare=False)
+    suspended: bool = False
 
 
 @dataclass(frozen=True)

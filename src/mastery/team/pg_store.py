@@ -63,6 +63,7 @@ from mastery.team.store import (
     ROUND_NAME,
     ROUNDS_DIR,
     Entry,
+    _is_week,
 )
 
 __all__ = [
@@ -259,7 +260,7 @@ class PostgresStore:
         return entries, problems
 
     def _check_round(self, round_id: str) -> None:
-        if not ROUND_NAME.match(round_id):
+        if not ROUND_NAME.match(round_id) or not _is_week(round_id):
             raise TeamError(self.where, f"{round_id[:40]!r} is not a round")
 
     def _check_name(self, folder: str, name: str) -> None:
@@ -307,7 +308,7 @@ class PostgresStore:
         )
         with self._reading() as conn:
             found = [] if conn is None else list(conn.execute(query).scalars())
-        return sorted(r for r in found if ROUND_NAME.match(r))
+        return sorted(r for r in found if ROUND_NAME.match(r) and _is_week(r))
 
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         self._check_round(round_id)
@@ -347,9 +348,11 @@ class PostgresStore:
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
         return self._read(PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Inserted only if the steward has none for the round, in the same statement, so
-        two runs of one steward at the same moment cannot both publish."""
+        two runs of one steward at the same moment cannot both publish. `replace` changes
+        nothing here: only stewards may insert sums (docs/teams.md, the grants), so a row at
+        a steward's name is that steward's."""
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
         self._check_name(folder, name)

@@ -34,7 +34,7 @@ from mastery.team.layout import (
     STREAK_BUCKETS,
     Layout,
 )
-from mastery.team.noise import Z95
+from mastery.team.noise import Z95, count_margin
 from mastery.team.roster import entry_name
 from mastery.team.store import TeamStore
 from mastery.team.wire import (
@@ -224,6 +224,8 @@ def _partial(data: bytes, config: TeamConfig, round_id: str) -> PartialPayload:
         raise WireProblem("filed under another team or round")
     if payload.sums is not None and payload.suppressed:
         raise WireProblem("a suppressed round with sums")
+    if payload.n != len(payload.contributions):  # n divides every mean: it must be the list's
+        raise WireProblem(f"says {payload.n} members but lists {len(payload.contributions)}")
     return payload
 
 
@@ -284,7 +286,7 @@ def _combine(
 
 
 def _counts(values: list[int], sigma: float, members: int) -> list[Estimate]:
-    return [Estimate(float(min(max(v, 0), members)), Z95 * sigma) for v in values]
+    return [Estimate(float(min(max(v, 0), members)), count_margin(sigma)) for v in values]
 
 
 def _mean(counts: list[int], midpoints: tuple[float, ...], sigma: float, of: float) -> Estimate:
@@ -309,7 +311,7 @@ def _decode(figures: RoundFigures, layout: Layout, sums: list[int]) -> None:
                 len(cards),
                 Estimate(
                     float(min(max(sum(ret), 0), n)),
-                    Z95 * sigma * math.sqrt(len(RETENTION_BUCKETS)),
+                    count_margin(sigma * math.sqrt(len(RETENTION_BUCKETS))),
                 ),
                 _mean(cov, BUCKET_MIDPOINTS, sigma, n),
                 _mean(mat, BUCKET_MIDPOINTS, sigma, n),
@@ -338,7 +340,11 @@ def build_rounds_report(
     """The report over every round in the store (`roster`: members on the roster)."""
     rounds: list[RoundFigures] = []
     for round_id in store.rounds():
+        if round_days(round_id)[0] > today:  # anyone can make rounds/2199-W01/: not a round yet
+            continue
         partials, trouble = read_partials(store, config, round_id)
+        if not partials and not trouble and not store.contributions(round_id)[0]:
+            continue  # an empty round folder (anyone can make hundreds): nothing to report
         problems += trouble
         figures, layout, sums = _combine(round_id, partials, config)
         if layout is not None:
@@ -351,7 +357,7 @@ def build_rounds_report(
         for key, value in r.again.items():
             totals[key] = totals.get(key, 0.0) + value
     sigma = math.sqrt(sum(r.sigma**2 for r in pooled)) if pooled else 0.0
-    margin = Z95 * sigma
+    margin = count_margin(sigma)
     # A card is listed only when its count stands clear of the noise of *every* card: with
     # hundreds of cards, some would pass a plain 95% bar by noise alone (Bonferroni).
     bar = NormalDist().inv_cdf(1 - 0.025 / max(1, len(totals))) * sigma

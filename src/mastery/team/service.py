@@ -139,10 +139,59 @@ class Team:
                 "folder": str(config.folder),
                 "name": config.name,
                 "sync": bool(sync or before.get("sync")),
+                "terms": _terms(config),  # joining (again) accepts team.toml's stewards and noise
             }
             if config.store_url:
                 joined[config.id]["store_url"] = config.store_url
+            where = config.store_url or str(config.folder)
+            if (before.get("store_url") or before.get("folder")) != where:
+                joined[config.id].pop("partials", None)  # another team's store: not its sums
         return config
+
+    def accept(self, ref: str | None = None) -> TeamConfig:
+        """Accept team.toml's stewards and privacy as they are now (after `steward add`)."""
+        config = self.get(ref)
+        with self._changing() as joined:
+            self._joined_entry(joined, config.id)["terms"] = _terms(config)
+        return config
+
+    def _check_terms(self, config: TeamConfig) -> None:
+        """Refuse to seal or sum under terms weaker than those this profile joined with.
+
+        Every member can write team.toml: one who names two keys of their own as stewards
+        receives every share of every member's next sync and adds them up; one who raises
+        rho makes the stewards add almost no noise. So a profile keeps the stewards, rho and
+        k it joined with, and a change stops sync and aggregate until the person accepts it
+        (`mastery team join` again, after comparing the new stewards' fingerprints)."""
+        current = _terms(config)
+        pinned = self._joined().get(config.id, {}).get("terms")
+        if not isinstance(pinned, dict):  # joined before terms were kept: trust on first use
+            with self._changing() as joined:
+                self._joined_entry(joined, config.id)["terms"] = current
+            return
+        changes = []
+        if pinned.get("stewards") != current["stewards"]:
+            stored = pinned.get("stewards")
+            known: builtins.list[Any] = stored if isinstance(stored, builtins.list) else []
+            new = [
+                s.identity.fingerprint for s in config.stewards if s.identity.to_text() not in known
+            ]
+            changes.append(
+                "its stewards changed"
+                + (f" (new: {', '.join(new)})" if new else " (some were removed)")
+            )
+        rho, k = pinned.get("rho"), pinned.get("k")
+        if not isinstance(rho, (int, float)) or config.rho > rho:
+            changes.append(f"rho was raised to {config.rho:g} (less noise) from {rho}")
+        if not isinstance(k, int) or config.k < k:
+            changes.append(f"k was lowered to {config.k} from {k}")
+        if changes:
+            raise TeamError(
+                config.folder / "team.toml",
+                f"{'; '.join(changes)} since you joined: nothing was sealed or summed. If you "
+                "trust the change (compare each new steward's fingerprint with them), accept it "
+                f"with `mastery team join {config.folder}`",
+            )
 
     def _enrol(self, config: TeamConfig) -> None:
         """Put this profile's signed entry on the team's roster (the same file each time)."""
@@ -213,7 +262,8 @@ class Team:
         return config
 
     def auto_sync(self, *, now: datetime | None = None) -> builtins.list[tuple[str, str | None]]:
-        """Sync every team set to sync automatically; run after a review session.
+        """Sync every team set to sync automatically; run after a review session. Only the
+        round that has ended is written, once (`sync(ended_only=True)`).
 
         Returns (team id, problem or None) per team: one team's unreadable folder must not
         stop the others, nor the learner's session.
@@ -221,7 +271,7 @@ class Team:
         results: builtins.list[tuple[str, str | None]] = []
         for team_id in sorted(t for t in self._joined() if self.auto_enabled(t)):
             try:
-                self.sync(team_id, now=now)
+                self.sync(team_id, now=now, ended_only=True)
                 results.append((team_id, None))
             except MasteryError as exc:
                 results.append((team_id, str(exc)))
@@ -305,12 +355,18 @@ class Team:
 
         return layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
 
-    def sync(self, ref: str | None = None, *, now: datetime | None = None) -> SyncResult:
+    def sync(
+        self, ref: str | None = None, *, now: datetime | None = None, ended_only: bool = False
+    ) -> SyncResult:
         """Seal this member's contribution to the current round (and to the previous one
         while no steward has summed it) for the team's stewards; opt-in per team.
 
         Each write replaces this profile's earlier file for that round under a new random
-        name, and the member's plaintext record of the first team design is deleted."""
+        name, and the member's plaintext record of the first team design is deleted.
+
+        `ended_only` (automatic syncs) writes only the round that has ended, once: a file
+        that changed after every review session would show whoever watches the folder the
+        very days a member studied, which the noise is there to hide."""
         from mastery.team.contribution import member_vector, seal_contribution
         from mastery.team.roster import read_roster
         from mastery.team.wire import round_of
@@ -321,13 +377,18 @@ class Team:
                 f"sync is off for team {config.id}: nothing is shared until you opt in with "
                 f"`mastery team sync {config.id} --enable`"
             )
+        self._check_terms(config)
         now = now or self.col.now()
         today = self.col.clock.day_of(now)
         store, layout, identity = self.store(config), self.layout(config), self.identity()
         # A round a steward has summed is closed for good: a file written now would never
         # count, and replacing one would take away a contribution the sums refer to.
-        candidates = (round_of(today - timedelta(days=7)), round_of(today))
-        rounds = [r for r in candidates if not store.partials(r)[0]]
+        previous = round_of(today - timedelta(days=7))
+        candidates = (previous,) if ended_only else (previous, round_of(today))
+        final = set(self._joined_entry(self._joined(), config.id).get("final") or [])
+        rounds = [
+            r for r in candidates if not store.partials(r)[0] and not (ended_only and r in final)
+        ]
         written = self._contributions(config.id)
         for round_id in rounds:
             vector = member_vector(self.col, config, layout, round_id, now=now)
@@ -342,6 +403,8 @@ class Team:
         with self._changing() as joined:
             entry = self._joined_entry(joined, config.id)
             entry["contributions"] = {r: n for r, n in sorted(written.items()) if r in keep}
+            # Rounds written after they ended: an automatic sync writes each of them once.
+            entry["final"] = sorted((final | ({previous} & set(rounds))) & keep)
         legacy = self._remove_legacy_record(config)
         on_roster = identity.public in read_roster(store, config.id)
         if not on_roster:
@@ -357,6 +420,7 @@ class Team:
         from mastery.team.steward import aggregate
 
         config = self.get(ref)
+        self._check_terms(config)
         now = now or self.col.now()
         store = self.store(config)
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
@@ -369,7 +433,33 @@ class Team:
             published,
             now=now,
             today=self.col.clock.day_of(now),
+            recall=lambda round_id: self._partial(config.id, round_id),
+            remember=lambda round_id, data: self._keep_partial(config.id, round_id, data),
         )
+
+    def _partial_key(self, team_id: str, round_id: str) -> str:
+        """Where the partial sum of a round is kept: under a token of this membership of this
+        folder (made on first use, dropped by `leave` or a join of another folder), since team
+        ids are names people choose and another `crew` must never get this one's sums."""
+        token = self._joined().get(team_id, {}).get("partials")
+        if not isinstance(token, str):
+            with self._changing() as joined:
+                entry = self._joined_entry(joined, team_id)
+                if not isinstance(entry.get("partials"), str):
+                    entry["partials"] = secrets.token_hex(8)
+                token = entry["partials"]
+        return f"team_partial/{token}/{round_id}"
+
+    def _partial(self, team_id: str, round_id: str) -> bytes | None:
+        """The partial sum this profile published for a round, as kept in the profile."""
+        kept = self.col.meta(self._partial_key(team_id, round_id))
+        return kept.encode("utf-8") if isinstance(kept, str) else None
+
+    def _keep_partial(self, team_id: str, round_id: str, data: bytes) -> bytes:
+        """Keep a partial sum before publishing it; returns the one kept (race-free: of two
+        processes summing the same round, both publish the first one's noise, never two)."""
+        kept = self.col.meta_once(self._partial_key(team_id, round_id), data.decode("utf-8"))
+        return str(kept).encode("utf-8")
 
     def report(
         self, ref: str | None = None, *, now: datetime | None = None
@@ -379,6 +469,15 @@ class Team:
         config = self.get(ref)
         now = now or self.col.now()
         return team_report(config, self.store(config), now=now, today=self.col.clock.day_of(now))
+
+
+def _terms(config: TeamConfig) -> dict[str, Any]:
+    """What a member agrees to by joining: who may open its shares, and how much noise."""
+    return {
+        "stewards": sorted(s.identity.to_text() for s in config.stewards),
+        "rho": config.rho,
+        "k": config.k,
+    }
 
 
 def team_report(

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +34,7 @@ from mastery.identity import (
     Identity,
     IdentityFormatError,
     SealedFileError,
+    claimed_message,
 )
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
@@ -46,6 +47,7 @@ from mastery.team.wire import (
     ContributionFile,
     PartialPayload,
     SharePayload,
+    SignedFile,
     WireProblem,
     decode_vector,
     dumps,
@@ -72,7 +74,7 @@ class RoundOutcome:
     """What `aggregate` did with one round."""
 
     round: str
-    status: str  # published | suppressed | waiting | refused
+    status: str  # published | suppressed | waiting | refused | skipped
     members: int = 0
     detail: str = ""
     ignored: dict[str, int] = field(default_factory=dict)
@@ -113,9 +115,17 @@ def aggregate(
     *,
     now: datetime,
     today: date,
+    recall: Callable[[str], bytes | None] = lambda round_id: None,
+    remember: Callable[[str, bytes], bytes] = lambda round_id, data: data,
 ) -> list[RoundOutcome]:
     """Sum every closed round this steward has not published; `published` holds the rounds'
-    verified partial sums (`report.read_partials`)."""
+    verified partial sums (`report.read_partials`).
+
+    The folder cannot be trusted to say what this steward published: anyone can delete its
+    partial sum, and a second, freshly noised sum would let readers of git history average
+    the noise away. So the caller keeps each partial sum in the profile: `remember` stores a
+    new one once and returns what is stored (another process may have stored its own first),
+    `recall` gives it back, and a partial sum missing from the folder is put back as it was."""
     if not any(s.identity.signing_key == identity.public.signing_key for s in config.stewards):
         raise TeamError(
             config.folder / "team.toml",
@@ -129,12 +139,35 @@ def aggregate(
         partials = published.get(round_id, [])
         if any(p.steward == me for p in partials):
             continue
-        outcomes.append(
-            _aggregate_round(
-                _Round(identity, store, config, layout, roster, round_id, now), partials
+        try:
+            kept = recall(round_id)
+            if kept is not None:
+                outcomes.append(_put_back(identity, store, round_id, kept))
+                continue
+            outcome = _aggregate_round(
+                _Round(identity, store, config, layout, roster, round_id, now), partials, remember
             )
-        )
+            if outcome is not None:
+                outcomes.append(outcome)
+        except TeamError as exc:  # one round's file in the way must not stop the others
+            outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
     return outcomes
+
+
+def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) -> RoundOutcome:
+    """Publish again the very partial sum this steward published before (it went missing)."""
+    try:
+        signed = base64.b64decode(parse(SignedFile, data).signed)
+        members = parse(PartialPayload, claimed_message(signed)).n
+    except (WireProblem, SealedFileError, binascii.Error):
+        members = 0
+    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
+    return RoundOutcome(
+        round_id,
+        "published",
+        members,
+        "your partial sum was missing from the folder: the one you published is back",
+    )
 
 
 def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
@@ -150,13 +183,22 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
         return _open_one(r, entry)
 
     shares: dict[str, _Share] = {}
+    contested: set[str] = set()
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for result in pool.map(open_one, entries, chunksize=64):
             if isinstance(result, str):
                 outcome.ignore(result)
-            else:
-                shares[result.contribution] = result
+                continue
+            known = shares.get(result.contribution)
+            if known is not None and known.signer != result.signer:
+                # Ids are public once a steward lists them: a member who seals its own share
+                # under another's id must not have it summed in the victim's place.
+                contested.add(result.contribution)
+            shares[result.contribution] = result
+    for contribution in contested:
+        del shares[contribution]
+        outcome.ignore("one contribution id claimed by two members")
     return shares
 
 
@@ -212,10 +254,18 @@ def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
     return sorted(newest.values(), key=lambda s: s.contribution)
 
 
-def _aggregate_round(r: _Round, partials: list[PartialPayload]) -> RoundOutcome:
+def _aggregate_round(
+    r: _Round, partials: list[PartialPayload], remember: Callable[[str, bytes], bytes]
+) -> RoundOutcome | None:
+    """Sum one round. One that holds no share for this steward and that nobody summed is
+    not published (anyone can make hundreds of round folders, and a partial sum for each is
+    junk): None when it is empty, `skipped` with the files ignored otherwise."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
     shares = _open_shares(r, outcome)
+    if not shares and not partials:  # say why, if files were there; publish nothing
+        outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
+        return outcome if outcome.ignored else None
     if partials:
         first = min(partials, key=lambda p: (p.created_at, p.steward))
         if first.layout_digest != layout.digest:
@@ -270,7 +320,10 @@ def _aggregate_round(r: _Round, partials: list[PartialPayload]) -> RoundOutcome:
         "sigma": scale,
         "created_at": r.now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
-    store.put_partial(round_id, entry_name(identity.public), sign_partial(identity, payload))
+    data = remember(round_id, sign_partial(identity, payload))
+    # Replace whatever lies at this steward's path: no verified sum of ours is there (see
+    # `aggregate`), and the profile keeps the one sum we publish, so nothing is re-noised.
+    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
     return outcome
 
 

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from mastery.files import write_atomic
 from mastery.team.config import TeamConfig, TeamError, _read_bounded, _Refused
+from mastery.team.wire import WireProblem, round_days
 
 __all__ = ["Entry", "FolderStore", "TeamStore", "store_for"]
 
@@ -71,11 +72,22 @@ class TeamStore(Protocol):
 
     def partials(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Refuses (`TeamError`) when that steward already published for the round: a
         second, freshly noised sum of the same members would let anyone average the noise
-        away."""
+        away. `replace` is for the steward putting its one partial sum (kept in its profile)
+        where something else lies, which cannot be its own (that would have verified)."""
         ...
+
+
+def _is_week(name: str) -> bool:
+    """`2026-W99` matches the pattern but is no week: `round_days` would raise (a ValueError,
+    a traceback) in every command that meets a round directory someone named so."""
+    try:
+        round_days(name)
+    except WireProblem:
+        return False
+    return True
 
 
 class FolderStore:
@@ -89,10 +101,21 @@ class FolderStore:
     def where(self) -> str:
         return str(self.folder)
 
+    def _inside(self, folder: Path) -> bool:
+        """Whether `folder` really lies in the team folder: a member can commit
+        `rounds/<week>/partials` as a link to any folder of the reader's, and Mastery must
+        neither read files there nor write (or delete) any."""
+        try:
+            return folder.resolve().is_relative_to(self.folder.resolve())
+        except (OSError, RuntimeError):
+            return False
+
     # -------------------------------------------------------------- reading
     def _read_dir(self, folder: Path, limit: int) -> tuple[list[Entry], list[str]]:
         entries: list[Entry] = []
         problems: list[str] = []
+        if not self._inside(folder):
+            return [], [f"{folder}: a symbolic link out of the team folder"]
         try:
             paths = sorted(folder.glob("*.json"))
             inside = self.folder.resolve()
@@ -122,13 +145,16 @@ class FolderStore:
             return sorted(
                 p.name
                 for p in (self.folder / ROUNDS_DIR).iterdir()
-                if ROUND_NAME.match(p.name) and p.is_dir() and not p.is_symlink()
+                if ROUND_NAME.match(p.name)
+                and _is_week(p.name)
+                and p.is_dir()
+                and not p.is_symlink()
             )
         except OSError:
             return []
 
     def _round_dir(self, round_id: str, kind: str) -> Path:
-        if not ROUND_NAME.match(round_id):
+        if not ROUND_NAME.match(round_id) or not _is_week(round_id):
             raise TeamError(self.folder, f"{round_id!r} is not a round")
         return self.folder / ROUNDS_DIR / round_id / kind
 
@@ -142,13 +168,15 @@ class FolderStore:
     def _write(self, folder: Path, name: str, data: bytes) -> None:
         if not NAME.match(name):
             raise TeamError(folder, f"{name!r} is not a file name Mastery writes")
+        if not self._inside(folder):
+            raise TeamError(folder, "a symbolic link out of the team folder: not written")
         ignore = (self.folder / ROUNDS_DIR if ROUNDS_DIR in folder.parts else folder) / ".gitignore"
         if not ignore.exists():
             write_atomic(ignore, IGNORED)
         write_atomic(folder / f"{name}.json", data.decode("utf-8"))
 
     def _remove(self, folder: Path, name: str) -> bool:
-        if not NAME.match(name):
+        if not NAME.match(name) or not self._inside(folder):
             return False
         path = folder / f"{name}.json"
         try:
@@ -171,11 +199,13 @@ class FolderStore:
     def remove_contribution(self, round_id: str, name: str) -> bool:
         return self._remove(self._round_dir(round_id, CONTRIBUTIONS), name)
 
-    def put_partial(self, round_id: str, name: str, data: bytes) -> None:
+    def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         folder = self._round_dir(round_id, PARTIALS)
         path = folder / f"{name}.json"
-        if path.exists() or path.is_symlink():
+        if not replace and (path.exists() or path.is_symlink()):
             raise TeamError(path, "this steward already published a partial sum for the round")
+        if path.is_symlink() or path.is_dir():
+            raise TeamError(path, "something that is not a file lies where the sum goes")
         self._write(folder, name, data)
 
 

@@ -266,6 +266,7 @@ def _steward_add(col: Collection, args: argparse.Namespace) -> int:
 
     identity = PublicIdentity.parse(args.identity, source="IDENTITY")
     config = change_stewards(col.team.get(args.team).folder, add=(args.name, identity))
+    col.team.accept(config.id)  # you made the change: your own syncs accept it
     print(
         f"{safe_line(args.name)} ({identity.fingerprint}) is now a steward of team {config.id} "
         f"({len(config.stewards)} in all). Compare that fingerprint with theirs before you "
@@ -278,6 +279,7 @@ def _steward_remove(col: Collection, args: argparse.Namespace) -> int:
     from mastery.team.config import change_stewards
 
     config = change_stewards(col.team.get(args.team).folder, remove=args.steward)
+    col.team.accept(config.id)
     print(f"Removed; team {config.id} has {len(config.stewards)} steward(s).")
     return 0
 

@@ -7,7 +7,7 @@ What callers use is here; each part lives in its own module:
   re-exported);
 - `reader`: the collection database inside (decks, note types, notes, cards, review log),
   `read_apkg` / `read_apkg_contents`;
-- `templates`: which card of a note shows which fields (basic, reversed, cloze);
+- `templates`: each card rendered from its own template, as Anki renders it, and its key;
 - `html`: Anki's field HTML as Markdown, media references as links (`field_markdown`);
 - `media`: the media files, staged and moved into ``media/`` only once an import commits
   (`copy_apkg_media`, `recover_media_imports`, `safe_media_name`);

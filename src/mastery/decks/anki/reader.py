@@ -30,7 +30,8 @@ from mastery.decks.anki.package import (
     unpack_collection,
 )
 from mastery.decks.anki.protobuf import proto_field
-from mastery.decks.anki.templates import card_text, cloze_card_key, cloze_cards
+from mastery.decks.anki.templates import FLAG_NAMES, NoteType, card_key, cloze_numbers, render_card
+from mastery.decks.cloze import ClozeError
 from mastery.decks.csv import _guid_key, deck_key_from_stem
 from mastery.decks.spec import CardSpec, DeckSpec, merge_tags
 from mastery.errors import DeckFormatError
@@ -110,6 +111,7 @@ class _Reader:
         self.conn = conn
         self.name = name
         self.links = links
+        self._converted: dict[str, str] = {}
 
     def read(self) -> tuple[list[DeckSpec], dict[tuple[str, str], tuple[AnkiReview, ...]]]:
         conn, name = self.conn, self.name
@@ -139,7 +141,7 @@ class _Reader:
         return specs, history
 
     # ---------------------------------------------------------------- decks and note types
-    def _tables(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+    def _tables(self) -> tuple[dict[int, tuple[str, str]], dict[int, NoteType]]:
         """Schema 18: decks and note types in their own tables, configs as protobuf."""
         decks = {}
         for did, deck_name, kind in self.conn.execute("SELECT id, name, kind FROM decks"):
@@ -152,12 +154,25 @@ class _Reader:
                 deck_name.replace("\x1f", "::"),
                 self._description(text, bool(proto_field(normal, 5))),
             )
+        fields: dict[int, list[str]] = {}
+        for ntid, name in self.conn.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+            fields.setdefault(ntid, []).append(name)
+        templates: dict[int, list[tuple[str, str, str]]] = {}
+        for ntid, name, config in self.conn.execute(
+            "SELECT ntid, name, config FROM templates ORDER BY ntid, ord"
+        ):
+            # CardTemplate.Config { string q_format = 1; string a_format = 2 }
+            question, answer = proto_field(config or b"", 1), proto_field(config or b"", 2)
+            templates.setdefault(ntid, []).append((name, _text(question), _text(answer)))
         kinds = {}
         for ntid, nt_name, config in self.conn.execute("SELECT id, name, config FROM notetypes"):
-            kinds[ntid] = (nt_name, proto_field(config or b"", 1) == 1)  # Config.kind: 1 cloze
+            cloze = proto_field(config or b"", 1) == 1  # Config.kind: 1 cloze
+            kinds[ntid] = NoteType.build(
+                nt_name, fields.get(ntid, []), templates.get(ntid, []), cloze
+            )
         return decks, kinds
 
-    def _col_json(self) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, bool]]]:
+    def _col_json(self) -> tuple[dict[int, tuple[str, str]], dict[int, NoteType]]:
         """Schema 11: decks and note types as JSON in the ``col`` row."""
         decks_json, models_json = self.conn.execute("SELECT decks, models FROM col").fetchone()
         try:
@@ -166,7 +181,16 @@ class _Reader:
                 for k, v in json.loads(decks_json).items()
             }
             kinds = {
-                int(k): (v["name"], v.get("type") == 1) for k, v in json.loads(models_json).items()
+                int(k): NoteType.build(
+                    str(v["name"]),
+                    [str(f["name"]) for f in sorted(v.get("flds") or [], key=_ord)],
+                    [
+                        (str(t.get("name", "")), str(t.get("qfmt", "")), str(t.get("afmt", "")))
+                        for t in sorted(v.get("tmpls") or [], key=_ord)
+                    ],
+                    v.get("type") == 1,
+                )
+                for k, v in json.loads(models_json).items()
             }
         except (TypeError, ValueError, KeyError, AttributeError):
             raise DeckFormatError(
@@ -179,7 +203,7 @@ class _Reader:
 
     # ---------------------------------------------------------------- notes and cards
     def _cards(
-        self, decks: dict[int, tuple[str, str]], kinds: dict[int, tuple[str, bool]]
+        self, decks: dict[int, tuple[str, str]], kinds: dict[int, NoteType]
     ) -> tuple[list[DeckSpec], dict[int, tuple[str, str]]]:
         """The deck specs, and each Anki card id's (deck key, card key)."""
         conn, name = self.conn, self.name
@@ -191,40 +215,45 @@ class _Reader:
         }
         by_deck: dict[str, list[CardSpec]] = {}
         deck_keys: dict[str, str] = {}
-        cloze_keys: dict[tuple[int, str], set[str]] = {}
         card_keys: dict[int, tuple[str, str]] = {}
-        converted: dict[int, list[str]] = {}
+        made: set[tuple[str, str]] = set()
+        unknown = NoteType("", (), (), False)
         # A card in a filtered deck belongs to its original deck (odid).
-        for cid, nid, ord_, did in conn.execute(
-            "SELECT id, nid, ord, CASE WHEN odid != 0 THEN odid ELSE did END FROM cards "
-            "ORDER BY nid, ord"
+        for cid, nid, ord_, did, queue, flags in conn.execute(
+            "SELECT id, nid, ord, CASE WHEN odid != 0 THEN odid ELSE did END, queue, flags "
+            "FROM cards ORDER BY nid, ord"
         ):
             if nid not in notes:
                 continue
             guid, mid, fields, tags = notes[nid]
             deck_name = decks.get(did, ("Default", ""))[0]
-            cards = by_deck.setdefault(deck_name, [])
             deck_key = deck_keys.get(deck_name)
             if deck_key is None:
                 deck_key = deck_keys[deck_name] = deck_key_from_stem(deck_name)
             note_id = _guid_key(guid)
-            nt_name, is_cloze = kinds.get(mid, ("", False))
-            md = converted.get(nid)
-            if md is None:
-                md = converted[nid] = [self.markdown(f) for f in fields]
-            tag_tuple = merge_tags(tags)
-            if is_cloze:
-                made = cloze_keys.get((nid, deck_name))
-                if made is None:  # note_cards makes every cloze card of the note at once
-                    new = cloze_cards(name, deck_key, note_id, md, tag_tuple, len(cards), guid)
-                    cards.extend(new)
-                    made = cloze_keys[(nid, deck_name)] = {c.key for c in new}
-                cloze_key = cloze_card_key(note_id, ord_, made)
-                if cloze_key is not None:
-                    card_keys[cid] = (deck_key, cloze_key)
+            notetype = kinds.get(mid, unknown)
+            flag = (flags or 0) & 0b111
+            rendered = self._render(notetype, fields, ord_, tags, deck_name, flag, guid, note_id)
+            if rendered is None:
                 continue
-            key, front, back = card_text(note_id, nt_name, ord_, md)
-            cards.append(CardSpec(key, f"{deck_key}/{note_id}", front, back, tag_tuple, len(cards)))
+            key, front, back = rendered
+            if not front or (deck_key, key) in made:
+                continue
+            made.add((deck_key, key))
+            # The flag first: the browser's tag column is narrow, and a flag is what one scans for.
+            tag_tuple = merge_tags((f"flag::{FLAG_NAMES[flag]}",) if flag else (), tags)
+            cards = by_deck.setdefault(deck_name, [])
+            cards.append(
+                CardSpec(
+                    key,
+                    f"{deck_key}/{note_id}",
+                    front,
+                    back,
+                    tag_tuple,
+                    len(cards),
+                    suspended=queue == -1,
+                )
+            )
             card_keys[cid] = (deck_key, key)
         descriptions = {deck_name: desc for deck_name, desc in decks.values()}
         specs = [
@@ -233,6 +262,35 @@ class _Reader:
             if cards
         ]
         return specs, card_keys
+
+    def _render(
+        self,
+        notetype: NoteType,
+        fields: list[str],
+        ord_: int,
+        tags: list[str],
+        deck: str,
+        flag: int,
+        guid: str,
+        note_id: str,
+    ) -> tuple[str, str, str] | None:
+        """(key, front, back) of one Anki card as Markdown; None if Anki shows it empty."""
+        if not notetype.templates:  # a note type this reader could not read: fields in order
+            front, back = fields[0] if fields else "", "\n\n".join(f for f in fields[1:] if f)
+            key = note_id if ord_ == 0 else f"{note_id}.card{ord_ + 1}"
+            return key, self.markdown(front), self.markdown(back)
+        if notetype.cloze and not cloze_numbers(fields):
+            # a cloze note without clozes: Anki's card is empty; its text on both sides
+            text = self.markdown(fields[0]) if fields else ""
+            extra = "\n\n".join(self.markdown(f) for f in fields[1:] if f)
+            return card_key(note_id, notetype, ord_, clozes=False), text, extra or text
+        try:
+            sides = render_card(notetype, fields, ord_, tags=" ".join(tags), deck=deck, flag=flag)
+        except ClozeError as exc:
+            raise DeckFormatError(self.name, None, f"note {guid!r}: {exc}") from None
+        if sides is None:
+            return None
+        return card_key(note_id, notetype, ord_), self.markdown(sides[0]), self.markdown(sides[1])
 
     # ---------------------------------------------------------------- review history
     def _history(
@@ -248,5 +306,20 @@ class _Reader:
 
     # ---------------------------------------------------------------- field text
     def markdown(self, text: str) -> str:
-        """One field (or a deck description) as Markdown, media references as links."""
-        return field_markdown(text, self.links)
+        """One side of a card (or a deck description) as Markdown, media references as links
+        (cached: many cards share a side, such as a cloze note's extra text)."""
+        out = self._converted.get(text)
+        if out is None:
+            out = field_markdown(text, self.links)
+            if len(self._converted) < 50_000:
+                self._converted[text] = out
+        return out
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+
+
+def _ord(item: object) -> int:
+    value = item.get("ord", 0) if isinstance(item, dict) else 0
+    return value if isinstance(value, int) else 0
