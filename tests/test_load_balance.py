@@ -429,3 +429,17 @@ def test_config_sets_easy_days_and_refuses_bad_ones_with_one_line(capsys) -> Non
     capsys.readouterr()
     assert main(["--no-bundled-decks", "config", "--json", "easy_days"]) == 0
     assert json.loads(capsys.readouterr().out) == {"easy_days": [100, 100, 100, 100, 100, 50, 0]}
+
+
+def test_every_button_shows_the_day_the_answer_keeps(col, write_deck) -> None:
+    ids = _card_ids(col, write_deck)
+    rng = random.Random(7)
+    for card in ids:
+        _review(col, card, rng.randrange(0, 30), stability=rng.choice((3.0, 8.0, 15.0, 40.0)))
+    for card in ids[:16]:
+        _review(col, card, 0, stability=rng.choice((3.0, 8.0, 15.0, 40.0)))
+        rating = rng.choice((2, 3, 4))
+        shown = {c.rating: c.label for c in col.choices(card, now=NOW)}
+        assert shown == {c.rating: c.label for c in col.choices(card, now=NOW)}  # seeded
+        col.answer(card, rating, now=NOW)
+        assert shown[rating] == format_interval(timedelta(days=_due_day(col, card)))
