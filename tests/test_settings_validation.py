@@ -81,6 +81,11 @@ INVALID = [
     ("fsrs_parameters", "1 2 3", "expected 21 numbers, got 3"),
     ("fsrs_parameters", " ".join(["nan"] * 21), "finite"),
     ("fsrs_parameters", " ".join(["100"] * 21), "parameters["),
+    ("easy_days", "100 100 100", "expected 7 percentages (Mon..Sun), got 3"),
+    ("easy_days", "100 100 100 100 100 100 999", "Sun must be from 0 to 100"),
+    ("easy_days", "100 100 100 100 100 100 50.5", "Sun must be a whole percentage"),
+    ("easy_days", "-1 100 100 100 100 100 100", "Mon must be a whole percentage"),
+    ("load_balancer", "sometimes", "true or false"),
 ]
 
 
@@ -149,6 +154,10 @@ STORED_INVALID = [
     ("enable_fuzz", "3"),
     ("fsrs_parameters", "[1, 2, 3]"),
     ("fsrs_parameters", json.dumps([100.0] * 21)),  # out of py-fsrs's bounds
+    ("easy_days", json.dumps([100] * 6 + [1e9])),  # a hand edit: the balancer never sees it
+    ("easy_days", json.dumps([100] * 8)),
+    ("easy_days", '"weekends off"'),
+    ("load_balancer", '"yes please"'),
 ]
 
 

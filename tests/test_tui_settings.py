@@ -114,3 +114,21 @@ async def test_escape_with_a_bad_value_reports_it_once_and_saves_nothing(col) ->
         assert isinstance(app.screen, DashboardScreen)
     assert [sev for sev, _ in app.notes] == ["error"]
     assert col.setting("rollover_hour") == 4
+
+
+async def test_easy_days_and_the_load_balancer_are_edited_in_place(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        box = screen.query_one("#setting-easy_days", Input)
+        assert box.value == "100 100 100 100 100 100 100"
+        await type_into(pilot, box, "100 100 100 100 100 50 0")
+        assert col.setting("easy_days") == [100, 100, 100, 100, 100, 50, 0]
+        assert box.value == "100 100 100 100 100 50 0"
+        await type_into(pilot, box, "100 100 100")
+        assert col.setting("easy_days") == [100, 100, 100, 100, 100, 50, 0]
+        assert box.has_class("-invalid")
+        assert any(sev == "error" and "expected 7 percentages" in msg for sev, msg in app.notes)
+        screen.query_one("#setting-load_balancer", Switch).toggle()
+        await pilot.pause()
+        assert col.setting("load_balancer") is False

@@ -14,7 +14,8 @@ What it looks at, in order, and what it does when fixing (all fixes in one trans
    card's row equals its last "review" log's after-state (and its last review is that log's
    time, its reps and lapses at least the logs' counts). A card that disagrees is set back to
    that after-state. One legitimate exception: the optimiser's `--reschedule` replays the
-   history under new weights without logging; a card equal to that replay is left alone.
+   history under new weights without logging; a card equal to that replay is left alone (with
+   the load balancer on, its due may be another day of the replayed interval's fuzz range).
 4. Cards no history can vouch for: an impossible state, a learning or review card without a
    due date, a due date before the last review, a stability or difficulty that is missing,
    not a number or out of range, negative reps or lapses. Fixed the least surprising way
@@ -381,4 +382,32 @@ def _same_as_replay(
         to_ms(memory.due) if memory.due else None,
         to_ms(memory.last_review) if memory.last_review else None,
     )
-    return _same(actual, replayed) and reps == memory.reps and lapses == memory.lapses
+    if reps != memory.reps or lapses != memory.lapses:
+        return False
+    if _same(actual, replayed):
+        return True
+    # With the load balancer on, a reschedule moves a review card's due to another day of
+    # its fuzz range (the counts it balanced against are gone): the same memory, due at the
+    # start of a day in that range, is still the reschedule's work.
+    from mastery.scheduler import fuzz_range
+
+    due_index = _SCHEDULE.index("due")
+    if memory.state != CardState.REVIEW or memory.due is None or memory.last_review is None:
+        return False
+    if not _same(
+        actual[:due_index] + actual[due_index + 1 :],
+        replayed[:due_index] + replayed[due_index + 1 :],
+    ):
+        return False
+    due = actual[due_index]
+    if not isinstance(due, int) or isinstance(due, bool):
+        return False
+    clock = col.clock
+    last_day = clock.day_of(memory.last_review)
+    day = clock.day_of(from_ms(due))
+    if to_ms(clock.day_start(day)) != due:
+        return False
+    planned = (clock.day_of(memory.due) - last_day).days
+    lower, upper = fuzz_range(planned, int(col.setting("maximum_interval")))
+    width = upper - lower
+    return abs((day - last_day).days - planned) <= width and (day - last_day).days >= 1

@@ -45,10 +45,12 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
+from mastery.srs.balance import Rescheduling
 from mastery.states import Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
+    from mastery.scheduler import Memory, Scheduler
 
 # Anki's health check (rslib scheduler/fsrs/params.rs): run only above this many items, it
 # passes when either scaled figure is at or below its threshold.
@@ -473,7 +475,7 @@ def apply(
     report = progress or (lambda fraction, what: None)
     # The new schedules are worked out first, under the new weights, so that the weights, the
     # date of the fit and the schedules are then stored in one short transaction: all or none.
-    updates = _replay(col, result.deck_key, result.after, report) if reschedule else []
+    updates = _replay(col, result.deck_key, result.after, report, now) if reschedule else []
     keys = None if result.deck_key is None else [result.deck_key]
     goals = col.goals.recording(now, deck_keys=keys) if reschedule else nullcontext()
     with col.db.transaction() as conn, goals:
@@ -498,10 +500,11 @@ def reschedule_cards(
     Decks with weights of their own keep them when the whole profile is rescheduled.
     """
     report = progress or (lambda fraction, what: None)
-    updates = _replay(col, deck_key, None, report)
+    now = now or col.now()
+    updates = _replay(col, deck_key, None, report, now)
     # New stabilities can make cards mature or not: the goals' history records it.
     keys = None if deck_key is None else [deck_key]
-    with col.db.transaction() as conn, col.goals.recording(now or col.now(), deck_keys=keys):
+    with col.db.transaction() as conn, col.goals.recording(now, deck_keys=keys):
         _store_schedules(conn, updates)
     report(1.0, f"Rescheduled {len(updates):,} cards")
     return len(updates)
@@ -512,10 +515,15 @@ def _replay(
     deck_key: str | None,
     weights: Sequence[float] | None,
     report: Progress,
+    now: datetime,
 ) -> list[tuple[Any, ...]]:
     """Each studied card's memory and due date from its reviews: under `weights` for the
     cards of the scope (decks with weights of their own keep theirs when the scope is the
-    profile), or under the weights in force when None. Reads only."""
+    profile), or under the weights in force when None. Reads only.
+
+    With the load balancer on, each card's last answer is balanced against the reviews due
+    on the days its new interval may end on, as Anki's rescheduler does, and the counts
+    follow each card moved."""
     deck_sql = ""
     params: tuple[int, ...] = ()
     if deck_key is not None:
@@ -525,23 +533,32 @@ def _replay(
     if fresh is not None and deck_key is None:
         own = {col.deck(key).id for key in col.decks_with_own_parameters()}
     rows = col.conn.execute(
-        "SELECT r.card_id, c.deck_id, r.reviewed_at, r.rating FROM reviewlog r "
+        "SELECT r.card_id, c.deck_id, c.state, c.due, c.suspended, r.reviewed_at, r.rating "
+        "FROM reviewlog r "
         f"JOIN card c ON c.id = r.card_id WHERE {scheduled('r')}"
         + deck_sql
         + " ORDER BY r.card_id, r.reviewed_at, r.id",
         params,
     ).fetchall()
-    histories: dict[int, tuple[int, list[tuple[datetime, int]]]] = {}
+    histories: dict[int, tuple[sqlite3.Row, list[tuple[datetime, int]]]] = {}
     for row in rows:
         if not _is_rating(row["rating"]):
             continue  # as in `training_set`: a log no one could have written is left out
-        history = histories.setdefault(row["card_id"], (row["deck_id"], []))[1]
+        history = histories.setdefault(row["card_id"], (row, []))[1]
         history.append((from_ms(row["reviewed_at"]), row["rating"]))
+    balancing = col.setting("load_balancer") and col.setting("enable_fuzz")
+    rescheduling = Rescheduling(col, now) if balancing and histories else None
     updates = []
     total = len(histories) or 1
-    for n, (card_id, (deck_id, reviews)) in enumerate(histories.items()):
+    for n, (card_id, (card, reviews)) in enumerate(histories.items()):
+        deck_id = card["deck_id"]
         scheduler = col.scheduler_for(deck_id) if fresh is None or deck_id in own else fresh
-        memory = scheduler.replay(reviews, seed=card_id * 1000)
+        if rescheduling is None:
+            memory = scheduler.replay(reviews, seed=card_id * 1000)
+        else:
+            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling)
+            before = (card["state"], card["due"], bool(card["suspended"]))
+            rescheduling.moved(before, (memory.state, to_ms(memory.due) if memory.due else None))
         updates.append(
             (
                 memory.state,
@@ -558,6 +575,18 @@ def _replay(
         if n % 2000 == 0:
             report(n / total, f"Rescheduling cards ({n:,} of {len(histories):,})")
     return updates
+
+
+def _balanced_replay(
+    scheduler: Scheduler, reviews: list[tuple[datetime, int]], seed: int, balance: Rescheduling
+) -> Memory:
+    """`Scheduler.replay`, with the last answer's interval picked by the load balancer (the
+    same seed: with nothing to balance against, the same day as the plain replay)."""
+    ordered = sorted(reviews, key=lambda review: review[0])
+    *earlier, (moment, rating) = ordered
+    before = scheduler.replay(earlier, seed=seed)
+    load = balance.load(moment)
+    return scheduler.answer(before, rating, moment, seed + before.reps, load=load).memory
 
 
 def _store_schedules(conn: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:

@@ -37,6 +37,7 @@ from fsrs import Scheduler as FsrsScheduler
 from fsrs.scheduler import FUZZ_RANGES
 
 from mastery.days import DayClock
+from mastery.load_balance import DueLoad
 from mastery.states import CardState
 from mastery.states import Rating as Answer
 
@@ -165,21 +166,32 @@ class Scheduler:
         self._max_ivl = max(1, config.maximum_interval)
 
     # ---------------------------------------------------------------- public
-    def outcomes(self, memory: Memory, now: datetime, seed: int = 0) -> dict[int, Outcome]:
+    def outcomes(
+        self, memory: Memory, now: datetime, seed: int = 0, load: DueLoad | None = None
+    ) -> dict[int, Outcome]:
         """What each of the four ratings would do, computed together because Anki's intervals
         depend on each other (Good is at least Hard + 1, Easy at least Good + 1).
 
         `seed` makes fuzz deterministic (the collection passes card id and reps, as Anki
-        seeds its fuzz); it is ignored when fuzz is off.
+        seeds its fuzz); it is ignored when fuzz is off. `load` (the reviews due on each
+        coming day) turns on Anki's load balancer: with fuzz on, each review interval is the
+        day of its fuzz range the balancer picks (`mastery.load_balance`).
         """
-        return self._outcomes(memory, now, seed, RATINGS)
+        return self._outcomes(memory, now, seed, RATINGS, load)
 
-    def answer(self, memory: Memory, rating: int, now: datetime, seed: int = 0) -> Outcome:
+    def answer(
+        self,
+        memory: Memory,
+        rating: int,
+        now: datetime,
+        seed: int = 0,
+        load: DueLoad | None = None,
+    ) -> Outcome:
         """The card after answering with `rating` (the same as `outcomes(...)[rating]`, but
         only that outcome is built: this runs on every answer)."""
         if rating not in _RATING_SET:
             raise ValueError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {rating!r}")
-        return self._outcomes(memory, now, seed, (rating,))[rating]
+        return self._outcomes(memory, now, seed, (rating,), load)[rating]
 
     def replay(self, reviews: Iterable[tuple[datetime, int]], *, seed: int = 0) -> Memory:
         """The memory a new card ends with after these answers (see `memory_from_reviews`);
@@ -201,7 +213,12 @@ class Scheduler:
 
     # --------------------------------------------------------------- private
     def _outcomes(
-        self, memory: Memory, now: datetime, seed: int, ratings: tuple[int, ...]
+        self,
+        memory: Memory,
+        now: datetime,
+        seed: int,
+        ratings: tuple[int, ...],
+        load: DueLoad | None = None,
     ) -> dict[int, Outcome]:
         """Outcomes for `ratings`; the intervals of all four are planned either way, since
         each depends on the ones below it."""
@@ -233,7 +250,8 @@ class Scheduler:
         kept_s = [_round(x * 1e4) / 1e4 for x in stab]
         kept_d = [_round(x * 1e3) / 1e3 for x in diff]
 
-        fuzz = _fuzz_factor(seed) if self.config.enable_fuzz else None
+        # The load balancer, as in Anki, only moves a fuzzed interval: with fuzz off it is off.
+        fuzz = _Fuzz(_fuzz_factor(seed), load) if self.config.enable_fuzz else None
         if memory.state == REVIEW:
             plan = self._plan_review(raw, fuzz, self._previous_interval(memory))
         elif memory.state == RELEARNING:
@@ -280,7 +298,7 @@ class Scheduler:
         days = (self.clock.day_of(memory.due) - self.clock.day_of(memory.last_review)).days
         return max(days, 0)
 
-    def _plan_review(self, raw: list[float], fuzz: float | None, previous: int) -> list[_Next]:
+    def _plan_review(self, raw: list[float], fuzz: _Fuzz | None, previous: int) -> list[_Next]:
         """A review card (review.rs `passing_fsrs_review_intervals`): Again lapses into
         relearning; Hard, Good and Easy get intervals from FSRS, each at least a day longer than
         the one before, and none below the previous interval while that lies within the
@@ -305,7 +323,7 @@ class Scheduler:
         steps: tuple[int, ...],
         step: int | None,
         raw: list[float],
-        fuzz: float | None,
+        fuzz: _Fuzz | None,
     ) -> list[_Next]:
         """A new, learning or relearning card walking through its steps (learning.rs,
         relearning.rs, steps.rs)."""
@@ -389,6 +407,14 @@ class _Next(NamedTuple):
     days: int
 
 
+class _Fuzz(NamedTuple):
+    """Fuzz for one answer: the card's factor in [0, 1) and the due counts to balance
+    against (None: plain fuzz)."""
+
+    factor: float
+    load: DueLoad | None
+
+
 def _graduate(days: int) -> _Next:
     return _Next(REVIEW, None, 0, days)
 
@@ -416,17 +442,28 @@ def _hard_delay(steps: tuple[int, ...], idx: int) -> int:
     return _round(secs / _DAY_SECS) * _DAY_SECS if secs > _DAY_SECS else secs
 
 
-def _review_days(interval: float, minimum: int, maximum: int, fuzz: float | None) -> int:
+def _review_days(interval: float, minimum: int, maximum: int, fuzz: _Fuzz | None) -> int:
     """Anki's `with_review_fuzz`: the interval in days, at least `minimum`, at most `maximum`,
-    and fuzzed with `fuzz` in [0, 1) within py-fsrs's fuzz ranges when fuzz is on.
+    and fuzzed with the fuzz factor in [0, 1) within py-fsrs's fuzz ranges when fuzz is on:
+    the day the load balancer picks in that range when it is on, else the plain fuzzed day.
 
     Fuzz comes after the ordering rules and is clamped by them, so Good stays above Hard.
     """
     minimum = min(max(minimum, 1), maximum)
     if fuzz is None:
         return min(max(_round(interval), minimum), maximum)
-    lower, upper = _constrained_fuzz_bounds(interval, minimum, maximum)
-    return math.floor(lower + fuzz * (1 + upper - lower))
+    lower, upper = bounds = _constrained_fuzz_bounds(interval, minimum, maximum)
+    if fuzz.load is not None:
+        day = fuzz.load.find_day(interval, minimum, bounds, fuzz.factor)
+        if day is not None:
+            return day
+    return math.floor(lower + fuzz.factor * (1 + upper - lower))
+
+
+def fuzz_range(days: int, maximum: int) -> tuple[int, int]:
+    """The days a review interval of `days` may be fuzzed or balanced to (`mastery check`
+    accepts a rescheduled card moved within it)."""
+    return _constrained_fuzz_bounds(days, 1, maximum)
 
 
 def _constrained_fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:

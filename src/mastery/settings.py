@@ -17,6 +17,8 @@ Ranges, and why:
 * timezone: empty or an IANA name this computer knows (at most 64 characters).
 * fsrs_parameters: empty (FSRS's defaults) or 21 finite numbers; py-fsrs's per-weight bounds
   are checked by `Collection` (it builds a scheduler), also for stored values.
+* easy_days: seven whole percentages 0..100, Monday to Sunday (Anki's easy days: 100 a
+  normal day, 0 a day off, anything between a reduced day).
 * Numbers are always finite: nan and inf are refused everywhere.
 """
 
@@ -94,6 +96,32 @@ def parse_parameters(value: str | list[float] | tuple[float, ...]) -> list[float
     if not all(math.isfinite(n) for n in numbers):
         raise SettingError("FSRS parameters must be finite numbers")
     return numbers
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def parse_easy_days(value: str | list[int] | tuple[int, ...]) -> list[int]:
+    """'100 100 100 100 100 50 0' or a list -> seven whole percentages, Monday to Sunday."""
+    if not isinstance(value, str | list | tuple):
+        raise SettingError(f"easy days must be seven percentages, got {shown(value)}")
+    text = value.replace(",", " ").replace("%", " ") if isinstance(value, str) else None
+    items: list[object] = list(text.split() if text is not None else value)
+    if len(items) != len(WEEKDAYS):
+        raise SettingError(f"expected {len(WEEKDAYS)} percentages (Mon..Sun), got {len(items)}")
+    percents = []
+    for day, item in zip(WEEKDAYS, items, strict=True):
+        text = item if isinstance(item, str) else None
+        if type(item) is int:
+            number = item
+        elif text is not None and text.isascii() and text.isdigit() and len(text) <= 3:
+            number = int(text)
+        else:
+            raise SettingError(f"{day} must be a whole percentage, got {shown(item)}")
+        if not 0 <= number <= 100:
+            raise SettingError(f"{day} must be from 0 to 100, got {number}")
+        percents.append(number)
+    return percents
 
 
 def step_to_timedelta(step: str) -> timedelta:
@@ -207,6 +235,24 @@ SETTINGS: dict[str, SettingSpec] = {
             True,
             "Fuzz intervals",
             "Spread review intervals a little so cards learnt together part ways.",
+        ),
+        SettingSpec(
+            "load_balancer",
+            bool,
+            True,
+            "Load balancer",
+            "With fuzz on, pick the day in each review's fuzz range with the fewest reviews "
+            "due, as Anki does.",
+        ),
+        SettingSpec(
+            "easy_days",
+            tuple,
+            [100] * 7,
+            "Easy days (%, Mon..Sun)",
+            "How much of a normal day's reviews each weekday gets: 100 normal, 0 none, "
+            "between a lighter day. Needs the load balancer.",
+            allowed="seven whole percentages 0..100, Monday to Sunday",
+            check=parse_easy_days,
         ),
         SettingSpec(
             "new_per_day",

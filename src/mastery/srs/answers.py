@@ -54,8 +54,10 @@ class Answers:
         row = card_rows.schedule(self._col.conn, card.id)
         if row is None:
             raise NotFoundError(f"no card {card_id}")
+        now = now or self._col.now()
+        load = self._col.queue.balance.context(card.id, row["note_key"], now)
         outcomes = self._col.scheduler_for(card.deck_id).outcomes(
-            card_rows.memory(row), now or self._col.now(), seed=card.id * 1000 + card.reps
+            card_rows.memory(row), now, seed=card.id * 1000 + card.reps, load=load
         )
         return [
             RatingChoice(r, Rating(r).label, o.interval, o.label)
@@ -109,8 +111,10 @@ class Answers:
         if row is None:
             raise NotFoundError(f"no card {card_id}")
         before = card_rows.memory(row)  # DamagedCardError: nothing written
+        # The same counts and seed as `choices`: the day shown on the button is the day kept.
+        load = col.queue.balance.context(card_id, row["note_key"], now)
         outcome = col.scheduler_for(row["deck_id"]).answer(
-            before, rating, now, seed=card_id * 1000 + before.reps
+            before, rating, now, seed=card_id * 1000 + before.reps, load=load
         )
         after = outcome.memory
         assert after.due is not None  # an answer always schedules the card
@@ -165,6 +169,11 @@ class Answers:
             row["deck_id"], (before.state, before.stability), (after.state, after.stability), now
         )
         col.queue.count_answer(now, before.state)
+        col.queue.balance.moved(
+            (before.state, row["due"], bool(suspended)),
+            (after.state, due_ms, bool(new_suspended)),
+            now,
+        )
         # What `storage.cards.fingerprint` would read back now, from the values just written
         # (no query on the answer path); an undo compares it with the card as it is then.
         fingerprint = (

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
 from mastery.model import CardView, QueueCounts
+from mastery.srs.balance import LoadBalancer
 from mastery.states import IN_LEARNING, CardState, scheduled
 from mastery.storage import cards as card_rows
 
@@ -30,10 +31,14 @@ class Queue:
     def __init__(self, col: Collection) -> None:
         self._col = col
         self._done: tuple[date, int, int] | None = None  # (day, new done, reviews done)
+        # The reviews due on each coming day, for the load balancer (Anki keeps its load
+        # balancer in its card queues too: both are built from the same cards).
+        self.balance = LoadBalancer(col)
 
     def forget(self) -> None:
-        """Count today's answers again on next use."""
+        """Count today's answers, and the reviews due on each coming day, again on next use."""
         self._done = None
+        self.balance.forget()
 
     def count_answer(self, now: datetime, state_before: int) -> None:
         """An answer was just written (inside its transaction): keep the cached count in step

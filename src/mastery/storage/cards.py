@@ -81,7 +81,7 @@ def schedule(conn: sqlite3.Connection, card_id: int) -> sqlite3.Row | None:
     """The card's stored schedule, as an answer starts from it (see `memory`)."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT id, deck_id, state, step, stability, difficulty, due, last_review, reps, "
-        "lapses, suspended, tags FROM card WHERE id = ?",
+        "lapses, suspended, tags, note_key FROM card WHERE id = ?",
         (card_id,),
     ).fetchone()
     return row

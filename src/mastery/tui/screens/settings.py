@@ -24,7 +24,7 @@ def as_text(spec: SettingSpec, value: Any) -> str:
     if spec.kind is list:
         return " ".join(value)
     if spec.kind is tuple:
-        return " ".join(f"{v:.4f}" for v in value)
+        return " ".join(str(v) if isinstance(v, int) else f"{v:.4f}" for v in value)
     return str(value)
 
 
