@@ -256,13 +256,6 @@ def _split_brain_contribution(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one member can stall a round forever: shares naming a different contribution id "
-    "per steward (or a share only the first steward can open) make the first steward list an "
-    "id the second can never find; the second waits for ever and the store forbids the first "
-    "to publish again",
-)
 def test_one_member_cannot_stall_a_round_forever(crew: Crew) -> None:
     folder: Path = crew["folder"]  # type: ignore[assignment]
     for col in _everyone(crew):
@@ -340,13 +333,6 @@ def test_a_member_leaving_between_the_stewards_runs_never_stalls_the_round(crew:
     assert outcomes[ROUND] == "published", outcomes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one steward alone lifts a lone member over k: since 852d48f the second steward "
-    "sums every contribution the first one listed without asking the roster, so keys the "
-    "first steward made up (Sybils it seals contributions for) count towards k; the noise "
-    "of the honest steward still applies, but k no longer means k members",
-)
 def test_a_steward_cannot_lift_one_member_over_k_with_keys_off_the_roster(
     mastery_home: Path, tmp_path: Path
 ) -> None:
@@ -667,13 +653,6 @@ async def test_the_team_screen_survives_hostile_files_and_refuses_a_changed_team
 
 
 # ----------------------------------------------------------------------------- concurrency
-@pytest.mark.xfail(
-    strict=True,
-    reason="two stewards who sum before seeing each other's partial sum (a git clone not yet "
-    "pulled, or both at once) can sum different contributions when a member synced in "
-    "between; the report then says 'disagree ... they aggregate again', but neither may "
-    "publish again, so the round is never shown",
-)
 def test_stewards_summing_before_they_see_each_other_never_stall_the_round(crew: Crew) -> None:
     folder: Path = crew["folder"]  # type: ignore[assignment]
     for col in _everyone(crew):

@@ -482,7 +482,8 @@ def test_cli_sync_aggregate_report(crew: dict[str, object], capsys, mastery_home
 
 
 def test_leaving_keeps_contributions_a_steward_has_already_summed(crew: dict[str, object]) -> None:
-    """Removing them would leave the other steward unable to sum the same members."""
+    """Removing the files would leave the other steward unable to find what the first one
+    summed; the member who left still stops counting, by the stewards settling again."""
     folder: Path = crew["folder"]  # type: ignore[assignment]
     _sync_all(crew)
     first = crew["stewards"][0]  # type: ignore[index]
@@ -492,6 +493,11 @@ def test_leaving_keeps_contributions_a_steward_has_already_summed(crew: dict[str
     member.team.leave("crew")
     for round_id, name in mine.items():
         assert (folder / "rounds" / round_id / "contributions" / f"{name}.json").exists()
+    # The second steward counts members on the roster only: it sums the four others, the
+    # first one sums those four again, and the round settles without the member who left.
     outcomes = crew["stewards"][1].team.aggregate(now=CLOSED)  # type: ignore[index]
-    assert all(o.status == "published" and o.members == 5 for o in outcomes)
-    assert _report(first).latest is not None
+    assert all(o.status == "published" and o.members == 4 for o in outcomes)
+    again = first.team.aggregate(now=CLOSED)
+    assert again and all(o.members == 4 for o in again)
+    latest = _report(first).latest
+    assert latest is not None and latest.members == 4

@@ -229,12 +229,22 @@ def _partial(data: bytes, config: TeamConfig, round_id: str) -> PartialPayload:
     return payload
 
 
+MAX_ATTEMPTS = 3  # partial sums one steward may publish for a round (see `steward.py`)
+
+
+def partial_name(steward: PublicIdentity, attempt: int) -> str:
+    """Where a steward's partial sum of a given attempt goes: its key's digest, then `-2`..."""
+    base = entry_name(steward)
+    return base if attempt == 1 else f"{base}-{attempt}"
+
+
 def read_partials(
     store: TeamStore, config: TeamConfig, round_id: str
 ) -> tuple[list[PartialPayload], list[str]]:
-    """A round's partial sums that are signed by a steward of team.toml, one per steward."""
+    """A round's partial sums that are signed by a steward of team.toml: a steward's first,
+    and the (at most two) later ones it published to agree with the others."""
     entries, problems = store.partials(round_id)
-    found: dict[str, PartialPayload] = {}
+    found: dict[tuple[str, str], PartialPayload] = {}
     for entry in entries:
         where = f"{store.where}/rounds/{round_id}/partials/{entry.name}.json"
         try:
@@ -242,11 +252,27 @@ def read_partials(
         except (WireProblem, SignatureError, IdentityFormatError, binascii.Error) as exc:
             problems.append(f"{where}: {getattr(exc, 'reason', exc)}")
             continue
-        if entry.name != entry_name(PublicIdentity.parse(payload.steward)):
+        steward = PublicIdentity.parse(payload.steward)
+        if entry.name not in {partial_name(steward, n) for n in range(1, MAX_ATTEMPTS + 1)}:
             problems.append(f"{where}: filed under a name that is not its steward's")
             continue
-        found[payload.steward] = payload
+        found[(payload.steward, entry.name)] = payload
     return list(found.values()), problems
+
+
+def agreed(partials: list[PartialPayload], config: TeamConfig) -> list[PartialPayload] | None:
+    """One partial sum per steward of team.toml, all over the same contributions and layout
+    (the newest such set), or None: only such a set adds up to the team's figures."""
+    stewards = {s.identity.to_text() for s in config.stewards}
+    by_list: dict[tuple[str, tuple[str, ...]], dict[str, PartialPayload]] = {}
+    for p in partials:
+        if p.steward in stewards:
+            by_list.setdefault((p.layout_digest, tuple(p.contributions)), {})[p.steward] = p
+    complete = [group for group in by_list.values() if set(group) == stewards]
+    if not complete:
+        return None
+    newest = max(complete, key=lambda g: max(p.created_at for p in g.values()))
+    return list(newest.values())
 
 
 def _signed(value: int) -> int:
@@ -259,17 +285,21 @@ def _combine(
     stewards = len(config.stewards)
     if not partials:
         return RoundFigures(round_id, "waiting", 0, "no steward has summed it yet"), None, []
+    together = agreed(partials, config)
+    if together is None:
+        summed = len({p.steward for p in partials})
+        members = max(p.n for p in partials)
+        if summed < stewards:
+            detail = f"{summed} of {stewards} stewards have summed it"
+            return RoundFigures(round_id, "waiting", members, detail), None, []
+        detail = (
+            "the stewards summed different contributions; each one's next `mastery team "
+            "aggregate` settles it"
+        )
+        return RoundFigures(round_id, "disagree", members, detail), None, []
+    partials = together
     first = partials[0]
     members = first.n
-    if len(partials) < stewards:
-        detail = f"{len(partials)} of {stewards} stewards have summed it"
-        return RoundFigures(round_id, "waiting", members, detail), None, []
-    if any(
-        p.contributions != first.contributions or p.layout_digest != first.layout_digest
-        for p in partials
-    ):
-        detail = "the stewards summed different contributions; they aggregate again"
-        return RoundFigures(round_id, "disagree", members, detail), None, []
     if members < config.k or any(p.suppressed or p.sums is None for p in partials):
         detail = f"fewer than k = {config.k} members contributed"
         return RoundFigures(round_id, "suppressed", members, detail), None, []

@@ -433,11 +433,13 @@ class Team:
             published,
             now=now,
             today=self.col.clock.day_of(now),
-            recall=lambda round_id: self._partial(config.id, round_id),
-            remember=lambda round_id, data: self._keep_partial(config.id, round_id, data),
+            recall=lambda round_id: self._partials(config.id, round_id),
+            remember=lambda round_id, attempt, data: self._keep_partial(
+                config.id, round_id, attempt, data
+            ),
         )
 
-    def _partial_key(self, team_id: str, round_id: str) -> str:
+    def _partial_key(self, team_id: str, round_id: str, attempt: int = 1) -> str:
         """Where the partial sum of a round is kept: under a token of this membership of this
         folder (made on first use, dropped by `leave` or a join of another folder), since team
         ids are names people choose and another `crew` must never get this one's sums."""
@@ -448,17 +450,25 @@ class Team:
                 if not isinstance(entry.get("partials"), str):
                     entry["partials"] = secrets.token_hex(8)
                 token = entry["partials"]
-        return f"team_partial/{token}/{round_id}"
+        key = f"team_partial/{token}/{round_id}"
+        return key if attempt == 1 else f"{key}/{attempt}"
 
-    def _partial(self, team_id: str, round_id: str) -> bytes | None:
-        """The partial sum this profile published for a round, as kept in the profile."""
-        kept = self.col.meta(self._partial_key(team_id, round_id))
-        return kept.encode("utf-8") if isinstance(kept, str) else None
+    def _partials(self, team_id: str, round_id: str) -> dict[int, bytes]:
+        """The partial sums this profile published for a round (by attempt), as kept."""
+        from mastery.team.report import MAX_ATTEMPTS
 
-    def _keep_partial(self, team_id: str, round_id: str, data: bytes) -> bytes:
+        kept = {}
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            value = self.col.meta(self._partial_key(team_id, round_id, attempt))
+            if isinstance(value, str):
+                kept[attempt] = value.encode("utf-8")
+        return kept
+
+    def _keep_partial(self, team_id: str, round_id: str, attempt: int, data: bytes) -> bytes:
         """Keep a partial sum before publishing it; returns the one kept (race-free: of two
         processes summing the same round, both publish the first one's noise, never two)."""
-        kept = self.col.meta_once(self._partial_key(team_id, round_id), data.decode("utf-8"))
+        key = self._partial_key(team_id, round_id, attempt)
+        kept = self.col.meta_once(key, data.decode("utf-8"))
         return str(kept).encode("utf-8")
 
     def report(

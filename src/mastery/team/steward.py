@@ -8,9 +8,9 @@ For a round it:
    layout, and is not dated in the future: made-up files and files of non-members never count;
 3. keeps one contribution per member (the newest by its own time, then by id), or, when
    another steward already published, exactly the contributions that steward summed, so that
-   all partial sums cover the same members (otherwise their sum would be meaningless); then
-   the roster is the one the first steward read (a member who left since still counts in the
-   round they contributed to), each share still verified under its member's key;
+   all partial sums cover the same members (otherwise their sum would be meaningless), less
+   what it cannot use (a file it cannot open, a key not on the roster): the first steward then
+   sums again without those, so the stewards settle on what all of them can vouch for;
 4. with fewer than k members publishes only the count (the round is suppressed); otherwise
    adds the shares modulo 2**64, adds noise drawn by OpenDP (`noise.py`) and publishes the
    signed partial sum.
@@ -29,6 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import nacl.encoding
+import nacl.hash
+
 from mastery.identity import (
     SEALED_MAGIC,
     Identity,
@@ -39,7 +42,8 @@ from mastery.identity import (
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
-from mastery.team.roster import Roster, entry_name
+from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
+from mastery.team.roster import Roster
 from mastery.team.store import Entry, TeamStore
 from mastery.team.wire import (
     MODULUS,
@@ -115,37 +119,42 @@ def aggregate(
     *,
     now: datetime,
     today: date,
-    recall: Callable[[str], bytes | None] = lambda round_id: None,
-    remember: Callable[[str, bytes], bytes] = lambda round_id, data: data,
+    recall: Callable[[str], dict[int, bytes]] = lambda round_id: {},
+    remember: Callable[[str, int, bytes], bytes] = lambda round_id, attempt, data: data,
 ) -> list[RoundOutcome]:
-    """Sum every closed round this steward has not published; `published` holds the rounds'
+    """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
     verified partial sums (`report.read_partials`).
 
     The folder cannot be trusted to say what this steward published: anyone can delete its
-    partial sum, and a second, freshly noised sum would let readers of git history average
-    the noise away. So the caller keeps each partial sum in the profile: `remember` stores a
-    new one once and returns what is stored (another process may have stored its own first),
-    `recall` gives it back, and a partial sum missing from the folder is put back as it was."""
+    partial sum, and a second, freshly noised sum of the same contributions would let readers
+    of git history average the noise away. So the caller keeps each partial sum in the
+    profile: `remember` stores a new one once (per attempt) and returns what is stored
+    (another process may have stored its own first), `recall` gives them back, and a partial
+    sum missing from the folder is put back as it was.
+
+    Stewards agree when each has a partial sum over the same contributions. When they do not
+    (a member's file only one of them could open, or both summed before seeing the other's
+    sum), a steward sums again what the other steward listed, less what it cannot use: at most
+    `MAX_ATTEMPTS` sums per steward and round, each over a different list, so the noise is
+    never averaged and a round settles within a run or two of each."""
     if not any(s.identity.signing_key == identity.public.signing_key for s in config.stewards):
         raise TeamError(
             config.folder / "team.toml",
             f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",
         )
     outcomes = []
-    me = identity.public.to_text()
     for round_id in store.rounds():
         if not is_closed(round_id, today):
             continue
         partials = published.get(round_id, [])
-        if any(p.steward == me for p in partials):
+        if agreed(partials, config) is not None:
             continue
         try:
-            kept = recall(round_id)
-            if kept is not None:
-                outcomes.append(_put_back(identity, store, round_id, kept))
-                continue
-            outcome = _aggregate_round(
-                _Round(identity, store, config, layout, roster, round_id, now), partials, remember
+            outcome = _settle_round(
+                _Round(identity, store, config, layout, roster, round_id, now),
+                partials,
+                recall(round_id),
+                remember,
             )
             if outcome is not None:
                 outcomes.append(outcome)
@@ -154,20 +163,60 @@ def aggregate(
     return outcomes
 
 
-def _put_back(identity: Identity, store: TeamStore, round_id: str, data: bytes) -> RoundOutcome:
+def _settle_round(
+    r: _Round,
+    partials: list[PartialPayload],
+    kept: dict[int, bytes],
+    remember: Callable[[str, int, bytes], bytes],
+) -> RoundOutcome | None:
+    """Do this steward's part of a round: put back a kept sum that went missing, or sum."""
+    me = r.identity.public.to_text()
+    mine = [p for p in partials if p.steward == me]
+    missing = sorted(set(kept) - {_attempt_of(r, p, kept) for p in mine})
+    if missing:
+        for attempt in missing:
+            _put_back(r.identity, r.store, r.round_id, attempt, kept[attempt])
+        return RoundOutcome(
+            r.round_id,
+            "published",
+            max(p.n for p in mine) if mine else 0,
+            "your partial sum was missing from the folder: the one you published is back",
+        )
+    others = [p for p in partials if p.steward != me]
+    if mine and not others:
+        return None  # waiting for the other stewards: nothing for this one to do
+    if others:
+        target = max(others, key=lambda p: (p.created_at, p.steward))
+        if any(tuple(p.contributions) == tuple(target.contributions) for p in mine):
+            return None  # already summed that list: the other stewards follow
+    attempt = max(kept, default=0) + 1
+    if attempt > MAX_ATTEMPTS:
+        return RoundOutcome(
+            r.round_id,
+            "refused",
+            detail=f"the stewards still disagree after {MAX_ATTEMPTS} sums each: compare "
+            "their folders (one may not have every contribution file)",
+        )
+    return _aggregate_round(r, others, attempt, remember)
+
+
+def _attempt_of(r: _Round, payload: PartialPayload, kept: dict[int, bytes]) -> int:
+    """Which of the kept attempts a published sum of this steward is (0: none of them)."""
+    for attempt, data in kept.items():
+        try:
+            signed = base64.b64decode(parse(SignedFile, data).signed)
+            if parse(PartialPayload, claimed_message(signed)).created_at == payload.created_at:
+                return attempt
+        except (WireProblem, SealedFileError, binascii.Error):
+            continue
+    return 0
+
+
+def _put_back(
+    identity: Identity, store: TeamStore, round_id: str, attempt: int, data: bytes
+) -> None:
     """Publish again the very partial sum this steward published before (it went missing)."""
-    try:
-        signed = base64.b64decode(parse(SignedFile, data).signed)
-        members = parse(PartialPayload, claimed_message(signed)).n
-    except (WireProblem, SealedFileError, binascii.Error):
-        members = 0
-    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
-    return RoundOutcome(
-        round_id,
-        "published",
-        members,
-        "your partial sum was missing from the folder: the one you published is back",
-    )
+    store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
 
 
 def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
@@ -183,23 +232,21 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
         return _open_one(r, entry)
 
     shares: dict[str, _Share] = {}
-    contested: set[str] = set()
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for result in pool.map(open_one, entries, chunksize=64):
             if isinstance(result, str):
                 outcome.ignore(result)
                 continue
-            known = shares.get(result.contribution)
-            if known is not None and known.signer != result.signer:
-                # Ids are public once a steward lists them: a member who seals its own share
-                # under another's id must not have it summed in the victim's place.
-                contested.add(result.contribution)
             shares[result.contribution] = result
-    for contribution in contested:
-        del shares[contribution]
-        outcome.ignore("one contribution id claimed by two members")
     return shares
+
+
+def contribution_id(data: bytes) -> str:
+    """A contribution's id: a digest of its file, the same for every steward whatever the
+    shares inside say (an id a member chose could name one contribution to one steward and
+    another to the other, and no two sums would ever agree)."""
+    return nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder).decode()
 
 
 def _open_one(r: _Round, entry: Entry) -> _Share | str:
@@ -236,7 +283,7 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
     return _Share(
         opened.sender.signing_key,
         payload.created_at,
-        payload.contribution,
+        contribution_id(entry.data),
         vector,
         opened.sender in r.roster,
     )
@@ -255,39 +302,51 @@ def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
 
 
 def _aggregate_round(
-    r: _Round, partials: list[PartialPayload], remember: Callable[[str, bytes], bytes]
+    r: _Round,
+    others: list[PartialPayload],
+    attempt: int,
+    remember: Callable[[str, int, bytes], bytes],
 ) -> RoundOutcome | None:
-    """Sum one round. One that holds no share for this steward and that nobody summed is
-    not published (anyone can make hundreds of round folders, and a partial sum for each is
-    junk): None when it is empty, `skipped` with the files ignored otherwise."""
+    """Sum one round (this steward's `attempt`-th sum of it). One that holds no share for this
+    steward and that nobody summed is not published (anyone can make hundreds of round
+    folders, and a partial sum for each is junk): None when it is empty, `skipped` with the
+    files ignored otherwise. After another steward, sum what it listed less what cannot be
+    used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
     shares = _open_shares(r, outcome)
-    if not shares and not partials:  # say why, if files were there; publish nothing
+    if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
-    if partials:
-        first = min(partials, key=lambda p: (p.created_at, p.steward))
-        if first.layout_digest != layout.digest:
+    if others:
+        target = max(others, key=lambda p: (p.created_at, p.steward))
+        if target.layout_digest != layout.digest:
             outcome.status = "refused"
             outcome.detail = (
                 "another steward summed this round with other decks or goals: update the "
                 "team's folder and aggregate again"
             )
             return outcome
-        missing = [c for c in first.contributions if c not in shares]
-        if missing:
+        entries, _ = r.store.contributions(round_id)
+        present = {contribution_id(e.data) for e in entries}
+        absent = [c for c in target.contributions if c not in present]
+        if absent:
             outcome.status = "waiting"
             outcome.detail = (
-                f"{len(missing)} contribution(s) another steward summed are missing or "
-                "unreadable here: update the team's folder and aggregate again"
+                f"{len(absent)} contribution file(s) another steward summed are not in this "
+                "folder yet: update it and aggregate again"
             )
             return outcome
-        chosen = [shares[c] for c in first.contributions]
-        if len({s.signer for s in chosen}) != len(chosen):
-            outcome.status = "refused"
-            outcome.detail = "another steward summed two contributions of one member"
-            return outcome
+        chosen, signers = [], set()
+        for c in target.contributions:
+            share = shares.get(c)
+            if share is None or share.signer in signers or not share.on_roster:
+                # Not usable here, or not a member (any more): the other steward then sums
+                # again without it, so no steward can count keys the roster does not name.
+                outcome.ignore("listed by another steward but not usable here")
+                continue
+            signers.add(share.signer)
+            chosen.append(share)
     else:
         for share in shares.values():
             if not share.on_roster:
@@ -320,10 +379,10 @@ def _aggregate_round(
         "sigma": scale,
         "created_at": r.now.astimezone(UTC).isoformat(timespec="milliseconds"),
     }
-    data = remember(round_id, sign_partial(identity, payload))
+    data = remember(round_id, attempt, sign_partial(identity, payload))
     # Replace whatever lies at this steward's path: no verified sum of ours is there (see
-    # `aggregate`), and the profile keeps the one sum we publish, so nothing is re-noised.
-    store.put_partial(round_id, entry_name(identity.public), data, replace=True)
+    # `aggregate`), and the profile keeps each sum we publish, so nothing is re-noised.
+    store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
     return outcome
 
 
