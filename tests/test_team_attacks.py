@@ -854,3 +854,20 @@ def test_a_round_named_like_a_week_that_does_not_exist_is_no_round(any_store) ->
     for bad in ("2026-W99", "0000-W01", "2026-W00"):
         plant(any_store, "contribution", "a" * 32, b"{}", round_id=bad)
     assert any_store.rounds() == [ROUND]
+
+
+def test_libsodium_itself_refuses_a_small_order_signing_key() -> None:
+    """A steward opens shares without re-checking the signer's keys (`check_keys=False`): it
+    relies on libsodium's verify refusing an all-zero or small-order Ed25519 key, which would
+    otherwise accept signatures nobody made. If a libsodium ever stopped doing so, this fails."""
+    import nacl.bindings
+    import nacl.exceptions
+
+    small_order = [
+        bytes(32),
+        bytes([1]) + bytes(31),
+        bytes([0xEC]) + bytes([0xFF]) * 30 + bytes([0x7F]),
+    ]
+    for key in small_order:
+        with pytest.raises((nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError)):
+            nacl.bindings.crypto_sign_open(bytes(64) + b"any message", key)
