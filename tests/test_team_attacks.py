@@ -673,13 +673,6 @@ def test_stewards_summing_before_they_see_each_other_never_stall_the_round(crew:
     assert status[ROUND] == "shown", status
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every file of a round folder is read into memory before any is checked "
-    "(FolderStore._read_dir returns them all): a member who writes many files just under the "
-    "limits (16 MB per contribution, 64 MB per partial sum) makes every report, sync and sum "
-    "hold them all at once",
-)
 def test_many_large_files_are_not_held_in_memory_at_once(crew: Crew) -> None:
     import tracemalloc
 

@@ -18,7 +18,7 @@ without its password.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -343,10 +343,18 @@ class PostgresStore:
             return False
         return self._delete(CONTRIBUTION, round=round_id, name=name)
 
-    def partials(self, round_id: str) -> tuple[list[Entry], list[str]]:
+    def partials(
+        self, round_id: str, names: Collection[str] | None = None
+    ) -> tuple[list[Entry], list[str]]:
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{PARTIALS}"
-        return self._read(PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
+        entries, problems = self._read(PARTIAL, MAX_PARTIAL_BYTES, folder, round=round_id)
+        if names is None:
+            return entries, problems
+        for e in entries:
+            if e.name not in names:
+                problems.append(f"{self.where}/{folder}/{e.name}.json: not a steward's partial sum")
+        return [e for e in entries if e.name in names], problems
 
     def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Inserted only if the steward has none for the round, in the same statement, so

@@ -243,7 +243,10 @@ def read_partials(
 ) -> tuple[list[PartialPayload], list[str]]:
     """A round's partial sums that are signed by a steward of team.toml: a steward's first,
     and the (at most two) later ones it published to agree with the others."""
-    entries, problems = store.partials(round_id)
+    names = {
+        partial_name(s.identity, n) for s in config.stewards for n in range(1, MAX_ATTEMPTS + 1)
+    }
+    entries, problems = store.partials(round_id, names)
     found: dict[tuple[str, str], PartialPayload] = {}
     for entry in entries:
         where = f"{store.where}/rounds/{round_id}/partials/{entry.name}.json"

@@ -302,7 +302,7 @@ class Team:
         for round_id, name in self._contributions(config.id).items():
             # A round a steward has summed keeps its files: the other stewards sum the same
             # contributions, and the figures published are sums that include this one anyway.
-            if not store.partials(round_id)[0]:
+            if not self._summed(store, config, round_id):
                 removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:
@@ -323,6 +323,16 @@ class Team:
         except OSError as exc:
             raise TeamError(path, f"cannot remove it ({exc.strerror or exc})") from None
         return True
+
+    def _summed(self, store: TeamStore, config: TeamConfig, round_id: str) -> bool:
+        """Whether a steward has published a sum for the round (only the stewards' own file
+        names are read: anything else in the folder could be large)."""
+        from mastery.team.report import MAX_ATTEMPTS, partial_name
+
+        names = {
+            partial_name(s.identity, n) for s in config.stewards for n in range(1, MAX_ATTEMPTS + 1)
+        }
+        return bool(store.partials(round_id, names)[0])
 
     def _contributions(self, team_id: str) -> dict[str, str]:
         """The contribution file this profile last wrote per round (to replace it)."""
@@ -387,7 +397,9 @@ class Team:
         candidates = (previous,) if ended_only else (previous, round_of(today))
         final = set(self._joined_entry(self._joined(), config.id).get("final") or [])
         rounds = [
-            r for r in candidates if not store.partials(r)[0] and not (ended_only and r in final)
+            r
+            for r in candidates
+            if not self._summed(store, config, r) and not (ended_only and r in final)
         ]
         written = self._contributions(config.id)
         for round_id in rounds:

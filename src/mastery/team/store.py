@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -70,7 +71,12 @@ class TeamStore(Protocol):
 
     def remove_contribution(self, round_id: str, name: str) -> bool: ...
 
-    def partials(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
+    def partials(
+        self, round_id: str, names: Collection[str] | None = None
+    ) -> tuple[list[Entry], list[str]]:
+        """A round's partial sums; given `names` (the stewards' own), any other file is a
+        problem line and is never read (someone could fill the folder with large ones)."""
+        ...
 
     def put_partial(self, round_id: str, name: str, data: bytes, *, replace: bool = False) -> None:
         """Refuses (`TeamError`) when that steward already published for the round: a
@@ -111,7 +117,9 @@ class FolderStore:
             return False
 
     # -------------------------------------------------------------- reading
-    def _read_dir(self, folder: Path, limit: int) -> tuple[list[Entry], list[str]]:
+    def _read_dir(
+        self, folder: Path, limit: int, only: Collection[str] | None = None
+    ) -> tuple[list[Entry], list[str]]:
         entries: list[Entry] = []
         problems: list[str] = []
         if not self._inside(folder):
@@ -124,6 +132,9 @@ class FolderStore:
         for path in paths:
             if not NAME.match(path.stem):
                 problems.append(f"{path}: not a name Mastery writes")
+                continue
+            if only is not None and path.stem not in only:
+                problems.append(f"{path}: not a steward's partial sum (left unread)")
                 continue
             try:
                 info = os.lstat(path)
@@ -161,8 +172,10 @@ class FolderStore:
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
 
-    def partials(self, round_id: str) -> tuple[list[Entry], list[str]]:
-        return self._read_dir(self._round_dir(round_id, PARTIALS), MAX_PARTIAL_BYTES)
+    def partials(
+        self, round_id: str, names: Collection[str] | None = None
+    ) -> tuple[list[Entry], list[str]]:
+        return self._read_dir(self._round_dir(round_id, PARTIALS), MAX_PARTIAL_BYTES, names)
 
     # -------------------------------------------------------------- writing
     def _write(self, folder: Path, name: str, data: bytes) -> None:
