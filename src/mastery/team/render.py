@@ -76,7 +76,7 @@ def render_rounds(report: RoundsReport, *, markdown: bool = False, cards: bool =
     out.append(
         f"Vision: {report.vision}" if report.vision else "No shared vision in team.toml yet."
     )
-    out += ["", privacy_line(report), f"Roster: {report.roster} member(s).", ""]
+    out += ["", privacy_line(report), f"Roster: {report.roster} entries in members/.", ""]
     latest = report.latest
     if latest is None:
         out.append(

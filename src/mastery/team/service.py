@@ -512,7 +512,9 @@ def team_report(
     rounds = store.rounds()
     if not rounds and any(config.summary_dir.glob("*.json")):
         return build_report(config, now=now)
-    roster = read_roster(store, config.id)
+    # The roster's size is only shown: members are counted by the stewards, who check each
+    # share's signature. Verifying 10,000 entries here cost 1.7 s of every report.
+    roster = read_roster(store, config.id, verify=False)
     return build_rounds_report(
         store, config, len(roster), today=today or now.date(), problems=list(roster.problems)
     )

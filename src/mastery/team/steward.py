@@ -219,8 +219,9 @@ def _put_back(
     store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
 
 
-def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
-    """The shares sealed to this steward that pass every check, by contribution id.
+def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str]]:
+    """The shares sealed to this steward that pass every check, by contribution id, and the
+    ids of every contribution file present (usable here or not).
 
     Opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
     verifying use every core; the checks stay in one place (`_open_one`)."""
@@ -239,7 +240,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> dict[str, _Share]:
                 outcome.ignore(result)
                 continue
             shares[result.contribution] = result
-    return shares
+    return shares, {contribution_id(e.data) for e in entries}
 
 
 def contribution_id(data: bytes) -> str:
@@ -314,7 +315,7 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    shares = _open_shares(r, outcome)
+    shares, present = _open_shares(r, outcome)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
@@ -327,8 +328,6 @@ def _aggregate_round(
                 "team's folder and aggregate again"
             )
             return outcome
-        entries, _ = r.store.contributions(round_id)
-        present = {contribution_id(e.data) for e in entries}
         absent = [c for c in target.contributions if c not in present]
         if absent:
             outcome.status = "waiting"
