@@ -864,3 +864,30 @@ def test_libsodium_itself_refuses_a_small_order_signing_key() -> None:
     for key in small_order:
         with pytest.raises((nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError)):
             nacl.bindings.crypto_sign_open(bytes(64) + b"any message", key)
+
+
+def test_a_steward_never_holds_a_whole_round_of_large_files_at_once(crew: Crew) -> None:
+    """Someone fills a round's folder with files just under the size limit: the steward reads
+    them a batch at a time (`steward.BATCH`), so its memory does not grow with their number."""
+    import tracemalloc
+
+    from mastery.team import steward as steward_module
+
+    folder: Path = crew["folder"]  # type: ignore[assignment]
+    for col in _everyone(crew):
+        study(col, [0])
+    _sync_all(crew)
+    contributions = folder / "rounds" / ROUND / "contributions"
+    for n in range(40):
+        with (contributions / f"{n:032x}.json").open("wb") as f:
+            f.truncate(4 * 1024 * 1024)  # sparse: 160 MB on paper, nothing on disk
+    steward = crew["stewards"][0]  # type: ignore[index]
+    tracemalloc.start()
+    try:
+        outcomes = {o.round: o for o in steward.team.aggregate(now=CLOSED)}
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcomes[ROUND].members == 5  # the junk is ignored, the round summed
+    limit = (steward_module.BATCH + 2) * 4 * 1024 * 1024
+    assert peak < limit, f"peak {peak / 2**20:.0f} MB"

@@ -198,6 +198,22 @@ def test_contributions_are_kept_per_round_and_every_round_is_listed(store: TeamS
     assert store.contributions("2026-W30") == ([], [])
 
 
+def test_each_contribution_yields_every_file_a_page_at_a_time(
+    store: TeamStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a steward reads: every contribution once, rows refused as problems included,
+    however the pages fall (three rows a page here, so pages end on a refused row too)."""
+    monkeypatch.setattr(pg_store_module, "EACH_PAGE", 3)
+    for n in range(7):
+        store.put_contribution(ROUND, f"c{n}", f"data {n}".encode())
+    plant(store, "contribution", "BAD_NAME", b"x", ROUND)
+    items = list(store.each_contribution(ROUND))
+    entries = [i for i in items if not isinstance(i, str)]
+    assert sorted(e.name for e in entries) == [f"c{n}" for n in range(7)]
+    assert sum(isinstance(i, str) and "not a name Mastery writes" in i for i in items) == 1
+    assert list(store.each_contribution("2026-W30")) == []
+
+
 def test_a_second_partial_sum_of_a_steward_is_refused_and_the_first_kept(
     store: TeamStore,
 ) -> None:

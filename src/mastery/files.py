@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from mastery.errors import DiskFullError, MasteryError
 
@@ -112,3 +113,23 @@ def _removed(lock_path: Path) -> Iterator[None]:
         yield
     finally:
         lock_path.unlink(missing_ok=True)
+
+
+READ_CHUNK = 1024 * 1024
+
+
+def read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of an open file, read a megabyte at a time.
+
+    `handle.read(limit + 1)` allocates the whole `limit` at once, whatever the file's size:
+    loading a 2 KB deck with a 256 MB limit took 256 MB of memory for a moment, and a steward
+    reading many small files did so for each. Reading in chunks holds what the file has."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = handle.read(min(READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from mastery.errors import InputError
+from mastery.files import read_at_most
 from mastery.text import safe_line
 
 __all__ = [
@@ -113,7 +114,7 @@ def read_bounded(path: str | Path, max_bytes: int, *, source: str | Path | None 
                     None,
                     f"file is too large ({_human_size(size)}; at most {_human_size(max_bytes)})",
                 )
-            data = handle.read(max_bytes + 1)
+            data = read_at_most(handle, max_bytes)
     except OSError as exc:
         raise InputError(where, None, f"cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:

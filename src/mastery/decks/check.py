@@ -18,7 +18,7 @@ from mastery.decks.csv import read_csv_deck, read_csv_decks
 from mastery.decks.format import format_deck, read_toml_deck
 from mastery.decks.spec import DeckSpec, Problem, first_problem
 from mastery.errors import DeckFormatError, MasteryError
-from mastery.files import write_atomic
+from mastery.files import read_at_most, write_atomic
 from mastery.limits import read_text_bounded
 
 TOML_SUFFIXES = (".toml",)
@@ -101,7 +101,7 @@ def _read(path: Path, *, many: bool = False) -> tuple[list[DeckSpec], list[Probl
         ]
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_DECK_FILE_BYTES + 1)  # bounded even if the size is unknown
+            data = read_at_most(fh, MAX_DECK_FILE_BYTES)  # bounded even if the size is unknown
     except FileNotFoundError:
         return [], [Problem(name, None, "no such file")]
     except IsADirectoryError:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery.errors import InputError, MasteryError
-from mastery.files import write_atomic
+from mastery.files import read_at_most, write_atomic
 from mastery.identity import PublicIdentity
 from mastery.limits import loads_toml
 from mastery.team_formats import (
@@ -83,7 +83,7 @@ def _read_bounded(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise _Refused("not a regular file")
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
+            data = read_at_most(fh, limit)
     finally:
         os.close(fd)
     if len(data) > limit:

@@ -376,7 +376,7 @@ def build_rounds_report(
         if round_days(round_id)[0] > today:  # anyone can make rounds/2199-W01/: not a round yet
             continue
         partials, trouble = read_partials(store, config, round_id)
-        if not partials and not trouble and not store.contributions(round_id)[0]:
+        if not partials and not trouble and next(store.each_contribution(round_id), None) is None:
             continue  # an empty round folder (anyone can make hundreds): nothing to report
         problems += trouble
         figures, layout, sums = _combine(round_id, partials, config)

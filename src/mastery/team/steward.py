@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 import nacl.encoding
 import nacl.hash
@@ -62,6 +64,8 @@ from mastery.team.wire import (
 
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
 
+BATCH = 8  # contribution files held at once (16 MB each at most)
+T = TypeVar("T")
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -223,24 +227,36 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     """The shares sealed to this steward that pass every check, by contribution id, and the
     ids of every contribution file present (usable here or not).
 
-    Opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
+    Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
+    puts in a round folder, a steward holds a batch of files, not all of them. Each batch is
+    opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
     verifying use every core; the checks stay in one place (`_open_one`)."""
-    entries, problems = r.store.contributions(r.round_id)
-    for _ in problems:
-        outcome.ignore("unreadable file")
+    shares: dict[str, _Share] = {}
+    present: set[str] = set()
 
     def open_one(entry: Entry) -> _Share | str:
         return _open_one(r, entry)
 
-    shares: dict[str, _Share] = {}
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(open_one, entries, chunksize=64):
-            if isinstance(result, str):
-                outcome.ignore(result)
-                continue
-            shares[result.contribution] = result
-    return shares, {contribution_id(e.data) for e in entries}
+        for batch in _batches(r.store.each_contribution(r.round_id), BATCH):
+            entries = [e for e in batch if isinstance(e, Entry)]
+            for _ in range(len(batch) - len(entries)):
+                outcome.ignore("unreadable file")
+            present.update(contribution_id(e.data) for e in entries)
+            for result in pool.map(open_one, entries):
+                if isinstance(result, str):
+                    outcome.ignore(result)
+                else:
+                    shares[result.contribution] = result
+    return shares, present
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`itertools.batched` (Python 3.12) for 3.11."""
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
 
 
 def contribution_id(data: bytes) -> str:

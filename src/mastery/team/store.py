@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -66,6 +66,11 @@ class TeamStore(Protocol):
     def rounds(self) -> list[str]: ...
 
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]: ...
+
+    def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
+        """The round's contribution files one at a time (a problem line for each that cannot
+        be read): a steward never holds more than a few of them, however many there are."""
+        ...
 
     def put_contribution(self, round_id: str, name: str, data: bytes) -> None: ...
 
@@ -122,31 +127,43 @@ class FolderStore:
     ) -> tuple[list[Entry], list[str]]:
         entries: list[Entry] = []
         problems: list[str] = []
+        for item in self._each(folder, limit, only):
+            if isinstance(item, str):
+                problems.append(item)
+            else:
+                entries.append(item)
+        return entries, problems
+
+    def _each(
+        self, folder: Path, limit: int, only: Collection[str] | None = None
+    ) -> Iterator[Entry | str]:
+        """The files of a folder one at a time, each checked before it is opened."""
         if not self._inside(folder):
-            return [], [f"{folder}: a symbolic link out of the team folder"]
+            yield f"{folder}: a symbolic link out of the team folder"
+            return
         try:
             paths = sorted(folder.glob("*.json"))
             inside = self.folder.resolve()
         except OSError as exc:
-            return [], [f"{folder}: cannot list it ({exc.strerror or exc})"]
+            yield f"{folder}: cannot list it ({exc.strerror or exc})"
+            return
         for path in paths:
             if not NAME.match(path.stem):
-                problems.append(f"{path}: not a name Mastery writes")
+                yield f"{path}: not a name Mastery writes"
                 continue
             if only is not None and path.stem not in only:
-                problems.append(f"{path}: not a steward's partial sum (left unread)")
+                yield f"{path}: not a steward's partial sum (left unread)"
                 continue
             try:
                 info = os.lstat(path)
                 if stat.S_ISLNK(info.st_mode) and not path.resolve().is_relative_to(inside):
-                    problems.append(f"{path}: a symbolic link out of the team folder")
+                    yield f"{path}: a symbolic link out of the team folder"
                     continue
-                entries.append(Entry(path.stem, _read_bounded(path, limit)))
+                yield Entry(path.stem, _read_bounded(path, limit))
             except _Refused as exc:
-                problems.append(f"{path}: {exc}")
+                yield f"{path}: {exc}"
             except (OSError, RuntimeError) as exc:
-                problems.append(f"{path}: cannot read it ({exc})")
-        return entries, problems
+                yield f"{path}: cannot read it ({exc})"
 
     def roster(self) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self.folder / MEMBERS_DIR, MAX_MEMBER_BYTES)
@@ -171,6 +188,9 @@ class FolderStore:
 
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
+
+    def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
+        return self._each(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
 
     def partials(
         self, round_id: str, names: Collection[str] | None = None
