@@ -889,5 +889,5 @@ def test_a_steward_never_holds_a_whole_round_of_large_files_at_once(crew: Crew) 
     finally:
         tracemalloc.stop()
     assert outcomes[ROUND].members == 5  # the junk is ignored, the round summed
-    limit = (steward_module.BATCH + 2) * 4 * 1024 * 1024
+    limit = steward_module.BATCH_BYTES + 24 * 1024 * 1024  # a batch, and the file being read
     assert peak < limit, f"peak {peak / 2**20:.0f} MB"

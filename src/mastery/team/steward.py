@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
 
 import nacl.encoding
 import nacl.hash
@@ -64,8 +62,8 @@ from mastery.team.wire import (
 
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
 
-BATCH = 8  # contribution files held at once (16 MB each at most)
-T = TypeVar("T")
+BATCH = 256  # contribution files opened together at most ...
+BATCH_BYTES = 32 * 1024 * 1024  # ... and at most this much of them (16 MB each at most)
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -239,7 +237,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
 
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for batch in _batches(r.store.each_contribution(r.round_id), BATCH):
+        for batch in _batches(r.store.each_contribution(r.round_id)):
             entries = [e for e in batch if isinstance(e, Entry)]
             for _ in range(len(batch) - len(entries)):
                 outcome.ignore("unreadable file")
@@ -252,10 +250,18 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     return shares, present
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """`itertools.batched` (Python 3.12) for 3.11."""
-    it = iter(items)
-    while batch := list(itertools.islice(it, size)):
+def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
+    """Files in batches of at most `BATCH` entries and `BATCH_BYTES` bytes: hundreds of the
+    usual 7 KB contributions per batch (the threads stay busy), a few if someone made them huge."""
+    batch: list[Entry | str] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item.data) if isinstance(item, Entry) else 0
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
         yield batch
 
 
