@@ -247,6 +247,10 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
                     outcome.ignore(result)
                 else:
                     shares[result.contribution] = result
+            # Let go of this batch's files before the next one is read (the loop variable
+            # would otherwise hold them while the generator fills the next batch).
+            batch.clear()
+            entries.clear()
     return shares, present
 
 
