@@ -148,6 +148,17 @@ class QueueCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class PresetView:
+    """A deck preset: its values of the preset settings and the decks that use it."""
+
+    id: int
+    name: str
+    default: bool
+    values: dict[str, Any]
+    decks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Answered:
     """What an answer did: its review log, the card's new due time, and whether it became
     a leech (the TUI says so)."""

@@ -230,6 +230,8 @@ class Library:
         conn = col.conn
         now = now or col.now()
         new_left, review_left = col.queue.limits_left(now)
+        # A deck on another preset has its own limits, within the root's (srs/limits.py).
+        own_limits = col.queue.deck_limits(now)
         visible = "(buried_until IS NULL OR buried_until <= :now)"
         p = {
             "now": to_ms(now),
@@ -266,10 +268,12 @@ class Library:
             "ORDER BY name COLLATE NOCASE"
         ):
             total, suspended = sizes.get(r["id"], (0, 0))
+            own = own_limits.get(r["id"])
+            deck_new, deck_review = (own.new, own.review) if own else (new_left, review_left)
             new = conn.execute(
                 "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
                 f"AND state = {CardState.NEW} AND deck_id = :deck AND {visible} LIMIT :new_left)",
-                {**p, "deck": r["id"]},
+                {**p, "deck": r["id"], "new_left": deck_new},
             ).fetchone()["n"]
             summaries.append(
                 DeckSummary(
@@ -283,7 +287,7 @@ class Library:
                     total=total,
                     new=new,
                     learning=learning.get(r["id"], 0),
-                    due=min(due.get(r["id"], 0), review_left),
+                    due=min(due.get(r["id"], 0), deck_review),
                     suspended=suspended or 0,
                 )
             )
