@@ -232,6 +232,7 @@ class Library:
         new_left, review_left = col.queue.limits_left(now)
         # A deck on another preset has its own limits, within the root's (srs/limits.py).
         own_limits = col.queue.deck_limits(now)
+        ignore_review_limit = col.settings_store.current()["new_cards_ignore_review_limit"]
         visible = "(buried_until IS NULL OR buried_until <= :now)"
         p = {
             "now": to_ms(now),
@@ -270,6 +271,9 @@ class Library:
             total, suspended = sizes.get(r["id"], (0, 0))
             own = own_limits.get(r["id"])
             deck_new, deck_review = (own.new, own.review) if own else (new_left, review_left)
+            deck_due = min(due.get(r["id"], 0), deck_review)
+            if not ignore_review_limit:  # Anki: the reviews taken cap the new cards
+                deck_new = min(deck_new, deck_review - deck_due)
             new = conn.execute(
                 "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
                 f"AND state = {CardState.NEW} AND deck_id = :deck AND {visible} LIMIT :new_left)",
@@ -287,7 +291,7 @@ class Library:
                     total=total,
                     new=new,
                     learning=learning.get(r["id"], 0),
-                    due=min(due.get(r["id"], 0), deck_review),
+                    due=deck_due,
                     suspended=suspended or 0,
                 )
             )

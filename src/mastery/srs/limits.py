@@ -44,7 +44,11 @@ def remaining(
 
 
 def take(
-    limits: Remaining, reviews_due: int, new_available: int, *, new_ignores_review_limit: bool = True
+    limits: Remaining,
+    reviews_due: int,
+    new_available: int,
+    *,
+    new_ignores_review_limit: bool = True,
 ) -> tuple[int, int]:
     """(reviews, new cards) a queue built under `limits` holds: reviews first, each one
     lowering the review limit, which caps the new limit unless new cards ignore it."""

@@ -89,7 +89,9 @@ class Presets:
             found = cache[deck_id] = self._preset_scheduler(preset)
         return found
 
-    def _preset_scheduler(self, preset_id: int, parameters: Sequence[float] | None = None) -> Scheduler:
+    def _preset_scheduler(
+        self, preset_id: int, parameters: Sequence[float] | None = None
+    ) -> Scheduler:
         config = self.config(preset_id)
         weights = config["fsrs_parameters"] if parameters is None else parameters
         return self._stored(weights, f"preset {preset_id}'s FSRS parameters", config)
@@ -135,7 +137,7 @@ class Presets:
         from mastery.scheduler import Scheduler, SchedulerConfig
 
         s = {**self._col.settings_store.current(), **(config or {})}
-        config = SchedulerConfig(
+        scheduler_config = SchedulerConfig(
             desired_retention=s["desired_retention"],
             learning_steps=tuple(map(settings_mod.step_to_timedelta, s["learning_steps"])),
             relearning_steps=tuple(map(settings_mod.step_to_timedelta, s["relearning_steps"])),
@@ -143,7 +145,7 @@ class Presets:
             enable_fuzz=s["enable_fuzz"],
             parameters=tuple(parameters) or None,
         )
-        return Scheduler(config, self._col.clock)
+        return Scheduler(scheduler_config, self._col.clock)
 
     def check(self, values: Sequence[float]) -> None:
         """py-fsrs checks each weight's bounds: refuse out-of-bounds weights before storing."""

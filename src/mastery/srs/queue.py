@@ -74,7 +74,13 @@ class Queue:
         every deck ("review all", Anki's collection root)."""
         new_done, rev_done = self._done_today(now)
         s = self._col.settings_store.current()
-        left = remaining(s["new_per_day"], s["reviews_per_day"], new_done, rev_done)
+        left = remaining(
+            s["new_per_day"],
+            s["reviews_per_day"],
+            new_done,
+            rev_done,
+            new_ignores_review_limit=s["new_cards_ignore_review_limit"],
+        )
         return left.new, left.review
 
     def deck_limits(self, now: datetime) -> dict[int, Remaining]:
@@ -99,11 +105,18 @@ class Queue:
             )
         }
         root = Remaining(*self.limits_left(now))
+        ignore = self._col.settings_store.current()["new_cards_ignore_review_limit"]
         limits = {}
         for deck_id, preset_id in links.items():
             config = self._col.presets.config(preset_id)
             new_done, rev_done = done.get(deck_id, (0, 0))
-            own = remaining(config["new_per_day"], config["reviews_per_day"], new_done, rev_done)
+            own = remaining(
+                config["new_per_day"],
+                config["reviews_per_day"],
+                new_done,
+                rev_done,
+                new_ignores_review_limit=ignore,
+            )
             limits[deck_id] = own.capped(root)
         return limits
 
@@ -147,22 +160,27 @@ class Queue:
             "LIMIT :review_left)",
             params,
         ).fetchone()["n"]
-        new = conn.execute(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
-            f"AND state = {CardState.NEW} AND {visible}{deck_sql} LIMIT :new_left)",
-            params,
-        ).fetchone()["n"]
+        own_new = 0
         if limits:  # "review all" with decks on other presets: each within its own limits
             learning = conn.execute(
                 f"SELECT count(*) AS n FROM card WHERE suspended = 0 AND state {IN_LEARNING} "
                 "AND due < :end",
                 params,
             ).fetchone()["n"]
-            for deck, left in limits.items():
+            for deck in limits:
                 one = self.counts(now=now, deck_id=deck)
                 review += one.review
-                new += one.new
-            review, new = min(review, review_left), min(new, new_left)
+                own_new += one.new
+            review = min(review, review_left)
+        if not self._col.settings_store.current()["new_cards_ignore_review_limit"]:
+            # Anki: each review taken lowers the review limit, which caps the new limit.
+            new_left = params["new_left"] = max(0, min(new_left, review_left - review))
+        new = conn.execute(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
+            f"AND state = {CardState.NEW} AND {visible}{deck_sql} LIMIT :new_left)",
+            params,
+        ).fetchone()["n"]
+        new = min(new + own_new, new_left)
         return QueueCounts(new=new, learning=learning, review=review)
 
     def next_card(
