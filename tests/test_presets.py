@@ -227,3 +227,43 @@ def test_preset_command_errors_are_one_line_with_exit_2(
     captured = capsys.readouterr()
     assert captured.err.startswith("mastery: error: ") and captured.err.count("\n") == 1
     assert "Traceback" not in captured.err
+
+
+def test_optimize_per_preset_fits_its_decks_and_stores_the_weights_in_it(
+    col: Collection, write_deck
+) -> None:
+    """Anki optimises per preset: the reviews of the preset's decks, the weights kept in the
+    preset, so its decks' cards are scheduled with them and the other decks keep theirs."""
+    from simulated_learner import simulate_learner
+    from test_tui_helpers import add_deck
+
+    from mastery import optimize
+    from mastery.scheduler import DEFAULT_PARAMETERS
+
+    simulate_learner(col, cards=200, reviews_per_card=8, end=NOW, seed=3)
+    add_deck(col, write_deck, "other", "Other", [("q", "a")])
+    col.presets.add("Fitted")
+    col.presets.use("sim", "Fitted")
+    result = optimize.optimize(col, preset="Fitted")
+    assert result.scope == "preset Fitted" and result.reviews > 1000
+    assert result.to_dict()["preset"] == "Fitted"
+    optimize.apply(col, result, reschedule=True, now=NOW)
+    assert col.presets.preset("Fitted").values["fsrs_parameters"] == pytest.approx(
+        result.after, abs=1e-6
+    )
+    assert col.fsrs_parameters("sim") == pytest.approx(result.after, abs=1e-6)
+    assert col.fsrs_parameters("other") == DEFAULT_PARAMETERS
+    assert col.fsrs_parameters() == DEFAULT_PARAMETERS, "the default preset is untouched"
+    with pytest.raises(MasteryError, match="preset Default's decks"):
+        optimize.optimize(col, preset="Default")
+
+
+def test_cli_optimize_preset_refuses_deck_and_preset_together(
+    two_decks: Collection, capsys
+) -> None:
+    two_decks.close()
+    capsys.readouterr()
+    assert main(["optimize", "--deck", "spanish", "--preset", "Default"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["optimize", "--preset", "Nope"]) == 2
+    assert "no preset" in capsys.readouterr().err
