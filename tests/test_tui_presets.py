@@ -83,3 +83,17 @@ async def test_the_settings_screen_lists_presets_and_marks_the_default_presets_s
         assert "Deck presets: Default (1 deck: art); Exam (0 decks)" in text
         assert "New cards per day †" in text
         assert "Time zone †" not in text
+
+
+async def test_the_palette_chooses_a_deck_preset_from_any_screen(col, write_deck) -> None:
+    from mastery.tui.app import MasteryCommands
+
+    add_deck(col, write_deck, "art", "Art", ART)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        commands = {t: run for t, run, _ in MasteryCommands(app.screen)._commands()}
+        commands["deck: Preset…"]()
+        await pilot.pause()
+        assert isinstance(app.screen, PresetScreen)
