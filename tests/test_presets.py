@@ -267,3 +267,20 @@ def test_cli_optimize_preset_refuses_deck_and_preset_together(
     assert "not both" in capsys.readouterr().err
     assert main(["optimize", "--preset", "Nope"]) == 2
     assert "no preset" in capsys.readouterr().err
+
+
+def test_per_deck_counts_kept_by_answers_equal_counts_read_afresh(two_decks: Collection) -> None:
+    """The hot path keeps each deck's answers of the day in step instead of re-reading them:
+    after answers in both decks the cached limits are the ones a fresh read gives."""
+    col = two_decks
+    col.presets.add("Two")
+    col.presets.edit("Two", "new_per_day", 2)
+    col.presets.use("spanish", "Two")
+    assert col.queue.deck_limits(NOW)[col.deck("spanish").id].new == 2
+    for _ in range(3):
+        card = col.next_card(now=NOW)
+        assert card is not None
+        col.answer(card.id, 3, now=NOW)
+    kept = col.queue.deck_limits(NOW)
+    col.queue.forget()
+    assert col.queue.deck_limits(NOW) == kept

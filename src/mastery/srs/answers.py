@@ -168,7 +168,7 @@ class Answers:
         col.goals.after_answer(
             row["deck_id"], (before.state, before.stability), (after.state, after.stability), now
         )
-        col.queue.count_answer(now, before.state)
+        col.queue.count_answer(now, before.state, row["deck_id"])
         col.queue.balance.moved(
             (before.state, row["due"], bool(suspended)),
             (after.state, due_ms, bool(new_suspended)),

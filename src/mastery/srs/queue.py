@@ -32,6 +32,8 @@ class Queue:
     def __init__(self, col: Collection) -> None:
         self._col = col
         self._done: tuple[date, int, int] | None = None  # (day, new done, reviews done)
+        # The same per deck, read only while some deck uses a preset of its own.
+        self._deck_done: tuple[date, dict[int, tuple[int, int]]] | None = None
         # The reviews due on each coming day, for the load balancer (Anki keeps its load
         # balancer in its card queues too: both are built from the same cards).
         self.balance = LoadBalancer(col)
@@ -39,12 +41,22 @@ class Queue:
     def forget(self) -> None:
         """Count today's answers, and the reviews due on each coming day, again on next use."""
         self._done = None
+        self._deck_done = None
         self.balance.forget()
 
-    def count_answer(self, now: datetime, state_before: int) -> None:
-        """An answer was just written (inside its transaction): keep the cached count in step
+    def count_answer(self, now: datetime, state_before: int, deck_id: int | None = None) -> None:
+        """An answer was just written (inside its transaction): keep the cached counts in step
         without a query. `forget` must follow if that transaction does not commit."""
-        if self._done is not None and self._done[0] == self._col.clock.day_of(now):
+        today = self._col.clock.day_of(now)
+        if self._deck_done is not None and self._deck_done[0] == today and deck_id is not None:
+            new_done, rev_done = self._deck_done[1].get(deck_id, (0, 0))
+            self._deck_done[1][deck_id] = (
+                new_done + (state_before == CardState.NEW),
+                rev_done + (state_before == CardState.REVIEW),
+            )
+        elif deck_id is None:
+            self._deck_done = None
+        if self._done is not None and self._done[0] == today:
             day, new_done, rev_done = self._done
             self._done = (
                 day,
@@ -89,21 +101,7 @@ class Queue:
         links = self._col.presets.deck_presets()
         if not links:
             return {}
-        clock = self._col.clock
-        today = clock.day_of(now)
-        done = {
-            r["deck_id"]: (r["new"], r["review"])
-            for r in self._col.conn.execute(
-                f"SELECT deck_id, coalesce(sum(state_before = {CardState.NEW}), 0) AS new, "
-                f"coalesce(sum(state_before = {CardState.REVIEW}), 0) AS review "
-                f"FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()} "
-                "GROUP BY deck_id",
-                (
-                    to_ms(clock.day_start(today)),
-                    to_ms(clock.day_start(today + timedelta(days=1))),
-                ),
-            )
-        }
+        done = self._deck_done_today(now)
         root = Remaining(*self.limits_left(now))
         ignore = self._col.settings_store.current()["new_cards_ignore_review_limit"]
         limits = {}
@@ -119,6 +117,24 @@ class Queue:
             )
             limits[deck_id] = own.capped(root)
         return limits
+
+    def _deck_done_today(self, now: datetime) -> dict[int, tuple[int, int]]:
+        """{deck id: (new cards introduced, review cards answered)} today."""
+        clock = self._col.clock
+        today = clock.day_of(now)
+        if self._deck_done is None or self._deck_done[0] != today:
+            rows = self._col.conn.execute(
+                f"SELECT deck_id, coalesce(sum(state_before = {CardState.NEW}), 0) AS new, "
+                f"coalesce(sum(state_before = {CardState.REVIEW}), 0) AS review "
+                f"FROM reviewlog WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()} "
+                "GROUP BY deck_id",
+                (
+                    to_ms(clock.day_start(today)),
+                    to_ms(clock.day_start(today + timedelta(days=1))),
+                ),
+            )
+            self._deck_done = (today, {r["deck_id"]: (r["new"], r["review"]) for r in rows})
+        return self._deck_done[1]
 
     def _left(self, now: datetime, deck_id: int | None) -> tuple[int, int, dict[int, Remaining]]:
         """(new, review) left for this selection before the per-deck limits of decks on other
