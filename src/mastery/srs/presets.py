@@ -48,7 +48,7 @@ PRESET_KEYS = (
 
 
 class Presets:
-    """The FSRS weights in force and the scheduler for each deck's cards."""
+    """Deck presets, the FSRS weights in force, and the scheduler for each deck's cards."""
 
     def __init__(self, col: Collection) -> None:
         self._col = col
@@ -89,12 +89,11 @@ class Presets:
             found = cache[deck_id] = self._preset_scheduler(preset)
         return found
 
-    def _preset_scheduler(
-        self, preset_id: int, parameters: Sequence[float] | None = None
-    ) -> Scheduler:
+    def _preset_scheduler(self, preset_id: int) -> Scheduler:
         config = self.config(preset_id)
-        weights = config["fsrs_parameters"] if parameters is None else parameters
-        return self._stored(weights, f"preset {preset_id}'s FSRS parameters", config)
+        return self._stored(
+            config["fsrs_parameters"], f"preset {preset_id}'s FSRS parameters", config
+        )
 
     def _own_schedulers(self) -> dict[int, Scheduler]:
         own = self._col.meta(DECK_PARAMETERS) or {}
