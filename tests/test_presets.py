@@ -284,3 +284,20 @@ def test_per_deck_counts_kept_by_answers_equal_counts_read_afresh(two_decks: Col
     kept = col.queue.deck_limits(NOW)
     col.queue.forget()
     assert col.queue.deck_limits(NOW) == kept
+
+
+@pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"new_per_day": ' + "9" * 5000 + "}"])
+def test_an_unreadable_stored_preset_uses_the_default_presets_values(
+    two_decks: Collection, stored: str
+) -> None:
+    col = two_decks
+    col.presets.add("Broken")
+    col.presets.use("spanish", "Broken")
+    with col.db.transaction() as conn:
+        conn.execute("UPDATE preset SET config = ? WHERE name = 'Broken'", (stored,))
+    col.presets.forget()
+    col.queue.forget()
+    assert col.presets.preset("Broken").values == col.presets.preset("Default").values
+    card = col.next_card(now=NOW, deck_id=col.deck("spanish").id)
+    assert card is not None
+    col.answer(card.id, 3, now=NOW)

@@ -251,7 +251,11 @@ class Presets:
             row = self._col.conn.execute(
                 "SELECT name, config FROM preset WHERE id = ?", (preset_id,)
             ).fetchone()
-            stored = _decoded_config(row["config"]) if row else {}
+            try:
+                stored = _decoded_config(row["config"]) if row else {}
+            except MasteryError as exc:
+                self._col.settings_store.warn(f"preset {preset_id}: {exc}; using the default's")
+                stored = {}
             for key, value in stored.items():
                 if key not in PRESET_KEYS:
                     continue
