@@ -301,3 +301,19 @@ def test_an_unreadable_stored_preset_uses_the_default_presets_values(
     card = col.next_card(now=NOW, deck_id=col.deck("spanish").id)
     assert card is not None
     col.answer(card.id, 3, now=NOW)
+
+
+def test_mastery_decks_json_names_each_decks_preset_and_the_limit_that_bit(
+    two_decks: Collection, capsys
+) -> None:
+    col = two_decks
+    col.presets.add("One")
+    col.presets.edit("One", "new_per_day", 1)
+    col.presets.use("german", "One")
+    col.close()
+    capsys.readouterr()
+    assert main(["decks", "--json"]) == 0
+    decks = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert (decks["german"]["preset"], decks["german"]["new"]) == ("One", 1)
+    assert decks["german"]["new_limit"] == ["One", 1]
+    assert (decks["spanish"]["preset"], decks["spanish"]["new_limit"]) == ("Default", None)
