@@ -201,13 +201,13 @@ def test_limits_match_ankis_backend(col: Collection, tmp_path: Path, name: str) 
     assert [listed[i] for i in deck_ids] == per_deck, "dashboard columns"
 
 
-@pytest.mark.parametrize("name", list(NAMED))
+@pytest.mark.parametrize("name", list(CASES))
 def test_the_queue_shows_exactly_the_counted_cards(
     col: Collection, tmp_path: Path, name: str
 ) -> None:
     """Studying "review all" until nothing is left shows as many new and review cards as the
     counts promised (the queue and the counts apply the same limits)."""
-    case = NAMED[name]
+    case = CASES[name]
     build_mastery(col, tmp_path, case)
     counts = col.queue.counts(now=NOW)
     shown = {CardState.NEW: 0, CardState.REVIEW: 0}
