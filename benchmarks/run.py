@@ -211,9 +211,9 @@ def bench_apkg_export_10k(folder: Path) -> float:
     return min(timings)
 
 
-def bench_answers(big: Path, folder: Path) -> tuple[float, float]:
+def bench_answers(big: Path, folder: Path, *, copy: bool = True) -> tuple[float, float]:
     rng = random.Random(1)
-    with Collection.open_path(copy_of(big, folder)) as col:
+    with Collection.open_path(copy_of(big, folder) if copy else big) as col:
         col.scheduler  # noqa: B018 - build the scheduler (and import fsrs) outside the timing
         times = []
         for _ in range(1000):
@@ -225,6 +225,18 @@ def bench_answers(big: Path, folder: Path) -> tuple[float, float]:
             times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def with_presets(profile: Path) -> Path:
+    """Every other deck on a preset of its own limits (the slower path: per-deck limits
+    within the Default preset's), as `presets` measures answer and dashboard with them."""
+    with Collection.open_path(profile) as col:
+        col.presets.add("Bench")
+        col.presets.edit("Bench", "reviews_per_day", 9999)
+        col.presets.edit("Bench", "new_per_day", 50)
+        for deck in col.decks(now=NOW)[::2]:
+            col.presets.use(deck.key, "Bench")
+    return profile
 
 
 def bench_dashboard(big: Path) -> float:
@@ -605,6 +617,13 @@ def main() -> None:
             results["answer_p50_ms"], results["answer_p99_ms"] = round(p50, 3), round(p99, 3)
         if want("dashboard_counts_ms"):
             results["dashboard_counts_ms"] = round(bench_dashboard(big), 2)
+        if want("presets"):
+            # The same two figures with every other deck on a preset of its own.
+            profile = with_presets(copy_of(big, folder))
+            results["dashboard_counts_presets_ms"] = round(bench_dashboard(profile), 2)
+            p50, p99 = bench_answers(profile, folder, copy=False)
+            results["answer_presets_p50_ms"] = round(p50, 3)
+            results["answer_presets_p99_ms"] = round(p99, 3)
         if want("stats_ms"):
             results["stats_ms"] = round(bench_stats(big), 1)
         if want("first_card_s"):

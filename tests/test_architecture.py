@@ -210,7 +210,8 @@ def test_cards_and_review_logs_have_one_writer_each_besides_repair_and_schema() 
 def test_every_other_table_has_one_writer() -> None:
     """Settings and meta values are written by settings_store.py alone (the importer's pending
     media list too); a goal and its parts and a journal entry and its goal links by their
-    package's service module, a goal's history by goals/progress.py, decks by the importer."""
+    package's service module, a goal's history by goals/progress.py, decks by the importer,
+    deck presets and the deck-to-preset links by srs/presets.py."""
     assert _writers("setting") == {"settings_store.py"}
     for table, writer in {
         "goal": "goals/service.py",
@@ -222,6 +223,8 @@ def test_every_other_table_has_one_writer() -> None:
         "journalentry": "journal/service.py",
         "entrygoal": "journal/service.py",
         "deck": "decks/importer.py",
+        "preset": "srs/presets.py",
+        "deckpreset": "srs/presets.py",
     }.items():
         found = _writers(table)
         assert writer in found and found <= {writer, "check.py", "migrations.py"}, table

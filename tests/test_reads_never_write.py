@@ -122,6 +122,8 @@ def ana_reads(data: dict[str, Any]) -> list[list[str]]:
         ["calibration"],
         ["workload"],
         ["config"],
+        ["preset", "list"],
+        ["preset", "show", "Default"],
         ["deck", "export", "geo", "--to", data["export"]],
         ["deck", "export", "geo", "--to", data["export"] + ".apkg", "--with-history"],
         ["deck", "export", "--all", "--to", data["export"] + ".apkg"],

@@ -6,7 +6,8 @@ the facade only opens the profile, owns its clock and creates each service once;
 done by the services, one noun each:
 
 - `settings_store` (settings_store.py): settings and meta values;
-- `presets` (srs/presets.py): FSRS parameters and the schedulers built from them;
+- `presets` (srs/presets.py): deck presets (Anki's deck options), FSRS parameters and the
+  schedulers built from them;
 - `library` (decks/library.py): importing, bundled decks, deck lists, export, media;
 - `cards` (cards.py): finding cards, their history, suspend and bury;
 - `queue` (srs/queue.py), `answers` (srs/answers.py), `undo_stack` (srs/undo.py): review;

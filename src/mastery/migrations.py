@@ -216,4 +216,26 @@ def to_4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: to_2, 3: to_3, 4: to_4}
+_V5_PRESETS = (
+    "CREATE TABLE preset (\n\tid INTEGER NOT NULL, \n\tname VARCHAR NOT NULL, \n"
+    "\tconfig VARCHAR NOT NULL, \n\tcreated_at INTEGER NOT NULL, \n"
+    "\tupdated_at INTEGER NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)",
+    "CREATE TABLE deckpreset (\n\tdeck_id INTEGER NOT NULL, \n\tpreset_id INTEGER NOT NULL, \n"
+    "\tPRIMARY KEY (deck_id), \n\tFOREIGN KEY(deck_id) REFERENCES deck (id) ON DELETE CASCADE, \n"
+    "\tFOREIGN KEY(preset_id) REFERENCES preset (id) ON DELETE CASCADE\n)",
+)
+
+
+def to_5(conn: sqlite3.Connection) -> None:
+    """Schema 5: deck presets. Every existing deck uses the default preset (id 1), which is
+    the profile's settings as they were, so nothing changes until a preset is added."""
+    for statement in _V5_PRESETS:
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: to_2,
+    3: to_3,
+    4: to_4,
+    5: to_5,
+}

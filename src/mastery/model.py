@@ -116,6 +116,13 @@ class DeckSummary:
     learning: int
     due: int
     suspended: int
+    preset: str = "Default"
+    """The name of the deck's preset (decks/presets: its limits, steps, retention)."""
+    new_limit: tuple[str, int] | None = None
+    """When a daily limit cut today's New count: (preset, its new cards a day), the deck's
+    own preset or the default preset's across every deck (the dashboard says which)."""
+    due_limit: tuple[str, int] | None = None
+    """The same for the Due count (reviews a day)."""
 
     @property
     def team(self) -> str | None:
@@ -145,6 +152,17 @@ class QueueCounts:
     def total(self) -> int:
         """Every card left today."""
         return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True, slots=True)
+class PresetView:
+    """A deck preset: its values of the preset settings and the decks that use it."""
+
+    id: int
+    name: str
+    default: bool
+    values: dict[str, Any]
+    decks: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Deck(SQLModel, table=True):
@@ -26,6 +26,28 @@ class Deck(SQLModel, table=True):
     source: str = ""  # path of the file it was last imported from
     created_at: int
     updated_at: int
+
+
+class Preset(SQLModel, table=True):
+    """A deck preset (Anki's deck options): scheduling settings decks share.
+
+    The default preset (id 1) is the profile's own settings (the `setting` table), so it has
+    no row unless renamed; another preset stores the values it sets, as JSON checked by
+    `settings.SETTINGS` on every read and write, and takes the default's for the rest.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    config: str = "{}"  # JSON: {setting key: value} for the keys in srs.presets.PRESET_KEYS
+    created_at: int
+    updated_at: int
+
+
+class DeckPreset(SQLModel, table=True):
+    """The preset a deck uses; a deck without a row uses the default preset (id 1)."""
+
+    deck_id: int = Field(foreign_key="deck.id", primary_key=True, ondelete="CASCADE")
+    preset_id: int = Field(foreign_key="preset.id", ondelete="CASCADE")
 
 
 class Card(SQLModel, table=True):

@@ -161,6 +161,7 @@ class OptimizeResult:
     after_eval: Evaluation
     seconds: float
     health: HealthCheck | None = None
+    preset: str | None = None  # fitted on a preset's decks, for that preset
 
     @property
     def improved(self) -> bool:
@@ -170,12 +171,15 @@ class OptimizeResult:
 
     @property
     def scope(self) -> str:
+        if self.preset is not None:
+            return f"preset {self.preset}"
         return f"deck {self.deck_key}" if self.deck_key else "profile"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "scope": self.scope,
             "deck": self.deck_key,
+            "preset": self.preset,
             "reviews": self.reviews,
             "cards": self.cards,
             "before": {**self.before_eval.to_dict(), "parameters": _rounded(self.before)},
@@ -206,7 +210,27 @@ class TrainingSet:
         return len(self.items)
 
 
-def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
+def scope_decks(
+    col: Collection, deck_key: str | None = None, preset: str | int | None = None
+) -> list[int] | None:
+    """The ids of the decks a fit reads: one deck, a preset's decks, or None for all."""
+    if preset is not None:
+        view = col.presets.preset(preset)
+        return [col.deck(key).id for key in view.decks]
+    if deck_key is not None:
+        return [col.deck(deck_key).id]
+    return None
+
+
+def _deck_filter(decks: list[int] | None) -> str:
+    if decks is None:
+        return ""
+    return f" AND c.deck_id IN ({','.join(str(int(d)) for d in decks)})"
+
+
+def training_set(
+    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+) -> TrainingSet:
     """Every card's review history as fsrs-rs training items (see the module docstring).
 
     Items go to the fit in a fixed shuffled order: fed in time order, fsrs-rs-python 0.9 fit
@@ -222,12 +246,12 @@ def training_set(col: Collection, deck_key: str | None = None) -> TrainingSet:
         f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
     params: tuple[Any, ...] = ()
-    if deck_key is not None:
-        deck = col.deck(deck_key)
+    decks = scope_decks(col, deck_key, preset)
+    if decks is not None:
         sql = sql.replace(
-            "WHERE r.kind", "JOIN card c ON c.id = r.card_id WHERE c.deck_id = ? AND r.kind"
+            "WHERE r.kind",
+            f"JOIN card c ON c.id = r.card_id WHERE 1{_deck_filter(decks)} AND r.kind",
         )
-        params = (deck.id,)
     data = TrainingSet()
     timed: list[tuple[float, int, int, Any]] = []  # (answered at, log id, card id, item)
     _read_items(col.conn.execute(sql, params), data, timed)
@@ -410,9 +434,11 @@ def optimize(
     col: Collection,
     deck_key: str | None = None,
     *,
+    preset: str | None = None,
     progress: Progress | None = None,
 ) -> OptimizeResult:
-    """Fit FSRS weights to the reviews of the profile (or one deck); nothing is stored.
+    """Fit FSRS weights to the reviews of the profile (or one deck, or the decks of one
+    preset, as Anki optimises per preset); nothing is stored.
 
     Raises `NotEnoughReviews` below `MIN_REVIEWS` training items. `progress(fraction, what)`
     is told each stage (fsrs-rs reports nothing while it fits, so the fit is one stage).
@@ -422,14 +448,15 @@ def optimize(
     report = progress or (lambda fraction, what: None)
     started = time.perf_counter()
     report(0.0, "Reading reviews")
-    data = training_set(col, deck_key)
+    data = training_set(col, deck_key, preset=preset)
     if len(data) < MIN_REVIEWS:
         where = f" in deck {deck_key}" if deck_key else ""
+        where = f" in preset {preset}'s decks" if preset is not None else where
         raise NotEnoughReviews(
             f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
             f"learn from; there are {len(data)}{where} so far. Keep reviewing and try again."
         )
-    before = col.fsrs_parameters(deck_key)
+    before = col.presets.parameters(deck_key, preset=preset)
     report(0.15, "Measuring the weights in force")
     before_eval = evaluate(data, before)
     report(0.3, f"Fitting FSRS to {len(data):,} reviews")
@@ -449,6 +476,7 @@ def optimize(
         after_eval=after_eval,
         seconds=time.perf_counter() - started,
         health=health,
+        preset=None if preset is None else col.presets.preset(preset).name,
     )
 
 
@@ -475,12 +503,18 @@ def apply(
     report = progress or (lambda fraction, what: None)
     # The new schedules are worked out first, under the new weights, so that the weights, the
     # date of the fit and the schedules are then stored in one short transaction: all or none.
-    updates = _replay(col, result.deck_key, result.after, report, now) if reschedule else []
-    keys = None if result.deck_key is None else [result.deck_key]
+    decks = scope_decks(col, result.deck_key, result.preset)
+    updates = _replay(col, decks, result.after, report, now) if reschedule else []
+    keys = None
+    if decks is not None:
+        keys = [d.key for d in col.decks(now=now) if d.id in decks]
     goals = col.goals.recording(now, deck_keys=keys) if reschedule else nullcontext()
     with col.db.transaction() as conn, goals:
-        col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
-        if result.deck_key is None:
+        if result.preset is not None:
+            col.presets.set_parameters(result.after, preset=result.preset)
+        else:
+            col.set_fsrs_parameters(result.after, deck_key=result.deck_key)
+        if result.deck_key is None and result.preset is None:
             col.set_meta(_LAST_FIT, {"at": to_ms(now), "reviews": _review_count(col)})
         _store_schedules(conn, updates)
     if reschedule:
@@ -501,7 +535,7 @@ def reschedule_cards(
     """
     report = progress or (lambda fraction, what: None)
     now = now or col.now()
-    updates = _replay(col, deck_key, None, report, now)
+    updates = _replay(col, scope_decks(col, deck_key), None, report, now)
     # New stabilities can make cards mature or not: the goals' history records it.
     keys = None if deck_key is None else [deck_key]
     with col.db.transaction() as conn, col.goals.recording(now, deck_keys=keys):
@@ -512,26 +546,31 @@ def reschedule_cards(
 
 def _replay(
     col: Collection,
-    deck_key: str | None,
+    decks: list[int] | None,
     weights: Sequence[float] | None,
     report: Progress,
     now: datetime,
 ) -> list[tuple[Any, ...]]:
     """Each studied card's memory and due date from its reviews: under `weights` for the
     cards of the scope (decks with weights of their own keep theirs when the scope is the
-    profile), or under the weights in force when None. Reads only.
+    profile, and so do decks on a preset other than the default), or under the weights in
+    force when None. Reads only.
 
     With the load balancer on, each card's last answer is balanced against the reviews due
     on the days its new interval may end on, as Anki's rescheduler does, and the counts
     follow each card moved."""
-    deck_sql = ""
+    deck_sql = _deck_filter(decks)
     params: tuple[int, ...] = ()
-    if deck_key is not None:
-        deck_sql, params = " AND c.deck_id = ?", (col.deck(deck_key).id,)
     fresh = col._build_scheduler(weights) if weights is not None else None
     own: set[int] = set()
-    if fresh is not None and deck_key is None:
+    if fresh is not None and decks is None:
         own = {col.deck(key).id for key in col.decks_with_own_parameters()}
+        own |= set(col.presets.deck_presets())
+    elif fresh is not None and decks:
+        # A preset's (or a deck's) other settings stay: only its weights are new.
+        preset = col.presets.preset_of(decks[0])
+        if preset != 1:
+            fresh = col.presets.build(weights or (), col.presets.config(preset))
     rows = col.conn.execute(
         "SELECT r.card_id, c.deck_id, c.state, c.due, c.suspended, r.reviewed_at, r.rating "
         "FROM reviewlog r "

@@ -273,6 +273,14 @@ SETTINGS: dict[str, SettingSpec] = {
             99999,
         ),
         SettingSpec(
+            "new_cards_ignore_review_limit",
+            bool,
+            True,
+            "New cards ignore review limit",
+            "Off (Anki's default): new cards count against the review limit too, so a day "
+            "full of reviews shows no new cards. On: Mastery's behaviour before presets.",
+        ),
+        SettingSpec(
             "rollover_hour",
             int,
             4,

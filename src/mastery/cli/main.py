@@ -28,6 +28,7 @@ from mastery.cli.commands import (
     journal,
     mentor,
     optimize,
+    preset,
     review,
     stats,
     team,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         optimize,
         backup,
         config,
+        preset,
     ):
         group.register(sub)
     return parser

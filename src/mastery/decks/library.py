@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mastery import paths
 from mastery.days import to_ms
 from mastery.errors import NotFoundError
-from mastery.model import AnkiExportReport, CardView, DeckSummary, ImportReport
+from mastery.model import AnkiExportReport, CardView, DeckSummary, ImportReport, PresetView
 from mastery.states import IN_LEARNING, CardState
 
 if TYPE_CHECKING:
@@ -230,6 +230,10 @@ class Library:
         conn = col.conn
         now = now or col.now()
         new_left, review_left = col.queue.limits_left(now)
+        # A deck on another preset has its own limits, within the root's (srs/limits.py).
+        own_limits = col.queue.deck_limits(now)
+        ignore_review_limit = col.settings_store.current()["new_cards_ignore_review_limit"]
+        views = {view.id: view for view in col.presets.presets()}
         visible = "(buried_until IS NULL OR buried_until <= :now)"
         p = {
             "now": to_ms(now),
@@ -266,11 +270,29 @@ class Library:
             "ORDER BY name COLLATE NOCASE"
         ):
             total, suspended = sizes.get(r["id"], (0, 0))
+            preset_id = col.presets.preset_of(r["id"])
+            own = own_limits.get(r["id"])
+            deck_new, deck_review = (own.new, own.review) if own else (new_left, review_left)
+            due_here = due.get(r["id"], 0)
+            deck_due = min(due_here, deck_review)
+            if not ignore_review_limit:  # Anki: the reviews taken cap the new cards
+                deck_new = min(deck_new, deck_review - deck_due)
+            # One more than the limit tells whether the limit cut the count.
             new = conn.execute(
                 "SELECT count(*) AS n FROM (SELECT 1 FROM card WHERE suspended = 0 "
                 f"AND state = {CardState.NEW} AND deck_id = :deck AND {visible} LIMIT :new_left)",
-                {**p, "deck": r["id"]},
+                {**p, "deck": r["id"], "new_left": deck_new + 1},
             ).fetchone()["n"]
+            new_limit = due_limit = None
+            if new > deck_new:
+                new = deck_new
+                new_limit = _biting(
+                    views, preset_id, "new_per_day", new_left, own.new if own else None
+                )
+            if due_here > deck_review:
+                due_limit = _biting(
+                    views, preset_id, "reviews_per_day", review_left, own.review if own else None
+                )
             summaries.append(
                 DeckSummary(
                     id=r["id"],
@@ -283,8 +305,11 @@ class Library:
                     total=total,
                     new=new,
                     learning=learning.get(r["id"], 0),
-                    due=min(due.get(r["id"], 0), review_left),
+                    due=deck_due,
                     suspended=suspended or 0,
+                    preset=views[preset_id].name,
+                    new_limit=new_limit,
+                    due_limit=due_limit,
                 )
             )
         return summaries
@@ -369,3 +394,12 @@ def _inside(source: str, folder: Path) -> bool:
         return path.resolve().is_relative_to(folder.resolve())
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a path the OS refuses
         return False
+
+
+def _biting(
+    views: dict[int, PresetView], preset_id: int, key: str, root_left: int, own_left: int | None
+) -> tuple[str, int]:
+    """Which preset's limit cut a count: the deck's own when it leaves less than the default
+    preset's does across every deck (srs/limits.py), else the default's."""
+    view = views[preset_id] if own_left is not None and own_left < root_left else views[1]
+    return view.name, view.values[key]

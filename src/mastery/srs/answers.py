@@ -120,7 +120,7 @@ class Answers:
         assert after.due is not None  # an answer always schedules the card
         tags, suspended = row["tags"], row["suspended"]
         new_tags, new_suspended = tags, suspended
-        s = col.settings_store.current()
+        s = col.presets.config(col.presets.preset_of(row["deck_id"]))  # the deck's preset
         threshold = s["leech_threshold"]
         leech = bool(threshold) and after.lapses > before.lapses
         leech = leech and is_leech_lapse(after.lapses, threshold)
@@ -168,7 +168,7 @@ class Answers:
         col.goals.after_answer(
             row["deck_id"], (before.state, before.stability), (after.state, after.stability), now
         )
-        col.queue.count_answer(now, before.state)
+        col.queue.count_answer(now, before.state, row["deck_id"])
         col.queue.balance.moved(
             (before.state, row["due"], bool(suspended)),
             (after.state, due_ms, bool(new_suspended)),

@@ -46,6 +46,11 @@ class MasteryCommands(Provider):
         yield "browse: Cards", app.action_browse, "Search cards, suspend them, see their history"
         yield "settings: Open", app.action_settings, "Retention, steps, daily limits, backups"
         yield (
+            "deck: Preset…",
+            app.action_deck_preset,
+            "Choose the preset (limits, steps, retention) of the deck under the cursor",
+        )
+        yield (
             "settings: Optimise FSRS…",
             app.action_optimize,
             "Fit FSRS to your reviews; weigh desired retentions by their workload",
@@ -330,6 +335,14 @@ class MasteryApp(App[None]):
 
     def action_review(self) -> None:
         self.start_review()
+
+    def action_deck_preset(self) -> None:
+        """Back to the dashboard, then choose the preset of the deck under its cursor."""
+        from mastery.tui.screens.dashboard import DashboardScreen
+
+        self.action_dashboard()
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.action_deck_preset()
 
     def action_undo(self) -> None:
         """Undo from outside the review screen: take the step back and show that card again."""

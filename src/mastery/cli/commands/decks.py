@@ -119,6 +119,10 @@ def _decks(col: Collection, args: argparse.Namespace) -> int:
                     "learning": d.learning,
                     "due": d.due,
                     "suspended": d.suspended,
+                    "preset": d.preset,
+                    # Which preset's daily limit cut `new` / `due`: [preset, per day], or null.
+                    "new_limit": list(d.new_limit) if d.new_limit else None,
+                    "due_limit": list(d.due_limit) if d.due_limit else None,
                 }
                 for d in decks
             ]

@@ -22,6 +22,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--deck", metavar="DECK", help="fit one deck's reviews, for that deck only")
     p.add_argument(
+        "--preset",
+        metavar="PRESET",
+        help="fit the reviews of a preset's decks, for that preset (as Anki's Optimize)",
+    )
+    p.add_argument(
         "--apply",
         action="store_true",
         help="use the fitted weights (only if they predict your reviews better)",
@@ -54,7 +59,21 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
     """Fit, compare log loss and RMSE, and with `--apply` keep the weights only if better.
     Progress goes to stderr, and only on a terminal."""
     from mastery import optimize
+    from mastery.errors import MasteryError
 
+    if args.deck is not None and args.preset is not None:
+        raise MasteryError("--deck and --preset: fit one deck or one preset, not both")
+    if args.reset and args.preset is not None:
+        col.presets.set_parameters(None, preset=args.preset)
+        name = col.presets.preset(args.preset).name
+        print(
+            json.dumps({"reset": f"preset {name}"})
+            if args.json
+            else f"Reset: preset {name} uses FSRS's default weights."
+        )
+        return 0
+    if args.evaluate and args.preset is not None:
+        raise MasteryError("--evaluate measures the profile or one --deck")
     if args.reset:
         col.set_fsrs_parameters(None, deck_key=args.deck)
         where = (
@@ -73,7 +92,7 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
             bar = "█" * int(fraction * 20)
             print(f"\r{bar:<20} {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
 
-    result = optimize.optimize(col, args.deck, progress=progress)
+    result = optimize.optimize(col, args.deck, preset=args.preset, progress=progress)
     if show:
         print(file=sys.stderr)
     applied = rescheduled = 0

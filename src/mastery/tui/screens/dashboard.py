@@ -39,6 +39,8 @@ class DashboardScreen(MasteryScreen):
         # Not in the footer (80 columns are full): the mentor line says "(m)" itself.
         Binding("m", "mentor_note", "Mentor note", show=False, id="dashboard-mentor-note"),
         Binding("c", "cram_deck", "Cram deck", show=False, id="dashboard-cram-deck"),
+        # o: Anki's key for a deck's options.
+        Binding("o", "deck_preset", "Deck preset", show=False, id="dashboard-deck-preset"),
     ]
 
     def __init__(self) -> None:
@@ -51,6 +53,7 @@ class DashboardScreen(MasteryScreen):
         yield Static(id="today", markup=False)
         yield Static(id="next", markup=False)
         yield KeyTable(id="decks")
+        yield Static(id="limits", markup=False)
         yield Static(id="empty", markup=False)
         yield Static(id="goals", markup=False)
         yield MentorLine(id="mentor-line")
@@ -116,9 +119,9 @@ class DashboardScreen(MasteryScreen):
             table.add_row(
                 # User text: never markup. A team's deck shows its team, dimmed.
                 Text.assemble(deck.name, (f"  {deck.team}", "dim") if deck.team else ""),
-                _count(deck.new, "bold blue"),
+                _count(deck.new, "bold blue", limited=deck.new_limit is not None),
                 _count(deck.learning, "bold red"),
-                _count(deck.due, "bold green"),
+                _count(deck.due, "bold green", limited=deck.due_limit is not None),
                 Text(str(deck.total), style="dim", justify="right"),
                 key=deck.key,
             )
@@ -126,6 +129,7 @@ class DashboardScreen(MasteryScreen):
             table.move_cursor(row=list(self._decks).index(previous))
         self.set_class(not decks, "-empty")
 
+        self.query_one("#limits", Static).update(_limits_line(decks, stats))
         self.query_one("#today", Static).update(self._today_line(stats))
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
@@ -185,6 +189,29 @@ class DashboardScreen(MasteryScreen):
             self.notify("No decks yet: import one with `mastery import FILE`.", markup=False)
             return
         self.app.start_cram(deck_key=key)
+
+    def action_deck_preset(self) -> None:
+        """Choose the preset of the deck under the cursor (its limits, steps, retention)."""
+        from mastery.tui.dialogs.preset import PresetScreen
+
+        key = self.query_one("#decks", KeyTable).cursor_key
+        if key is None:
+            self.notify("No decks yet: import one with `mastery import FILE`.", markup=False)
+            return
+        deck = self._decks[key]
+        with self.domain_errors():
+            presets = self.col.presets.presets()
+            current = self.col.presets.preset_of(deck.id)
+
+            def chosen(preset_id: int | None) -> None:
+                if preset_id is None or preset_id == current:
+                    return
+                with self.domain_errors():
+                    view = self.col.presets.use(key, preset_id)
+                    self.notify(f"{deck.label}: preset {view.name}", title="Saved", markup=False)
+                    self.refresh_data()
+
+            self.app.push_screen(PresetScreen(deck.label, presets, current), chosen)
 
     def on_data_table_row_selected(self, event: KeyTable.RowSelected) -> None:
         """A click on the highlighted row reviews that deck, as Enter does."""
@@ -250,5 +277,35 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
     return Content.assemble(*parts)
 
 
-def _count(n: int, style: str) -> Text:
-    return Text(str(n), style=style if n else "dim", justify="right")
+def _count(n: int, style: str, *, limited: bool = False) -> Text:
+    """A count; one a daily limit cut is marked with a dimmed * (the line below says which)."""
+    return Text.assemble(
+        (str(n), style if n else "dim"), ("*" if limited else " ", "dim"), justify="right"
+    )
+
+
+def _limits_line(decks: list[DeckSummary], stats: Stats) -> Content:
+    """Which daily limit cut the counts marked *: a deck's own preset, or the default
+    preset's limit across every deck, which also makes the total less than the column's sum
+    (limits as Anki applies them: docs/decks.md)."""
+    bites: dict[tuple[str, str, int], list[str]] = {}
+    for deck in decks:
+        for kind, limit in (("new", deck.new_limit), ("reviews", deck.due_limit)):
+            if limit is not None:
+                bites.setdefault((kind, *limit), []).append(deck.name)
+    due = stats.due_today
+    new_sum, due_sum = sum(d.new for d in decks), sum(d.due for d in decks)
+    if not bites and new_sum == due.new and due_sum == due.review:
+        return Content("")
+    parts = []
+    for (kind, preset, per_day), names in bites.items():
+        where = "each deck" if len(names) == len(decks) > 1 else ", ".join(names)
+        parts.append(f"{preset} {per_day} {kind}/day ({where})")
+    totals = []
+    if new_sum != due.new:
+        totals.append(f"{due.new} new")
+    if due_sum != due.review:
+        totals.append(f"{due.review} reviews")
+    if totals:
+        parts.append(f"all decks: {' and '.join(totals)} (Default)")
+    return Content.assemble(("* limit: ", "dim bold"), ("; ".join(parts), "dim"))

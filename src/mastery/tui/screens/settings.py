@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 
 from mastery.errors import MasteryError
 from mastery.settings import SETTINGS, SettingSpec
+from mastery.srs.presets import PRESET_KEYS
 from mastery.tui.screens.base import MasteryScreen
 
 
@@ -58,10 +59,12 @@ class SettingsScreen(MasteryScreen):
             id="settings-hint",
         )
         with VerticalScroll(id="settings-list"):
+            yield Static(self._presets_text(), id="settings-presets", markup=False)
             for spec in SETTINGS.values():
                 with Horizontal(classes="setting"):
                     with Vertical(classes="setting-text"):
-                        yield Static(spec.label, classes="setting-label", markup=False)
+                        label = spec.label + (" †" if spec.key in PRESET_KEYS else "")
+                        yield Static(label, classes="setting-label", markup=False)
                         yield Static(_help(spec), classes="setting-help", markup=False)
                     yield self._editor(spec, values[spec.key])
                 if spec.key == "desired_retention":
@@ -71,6 +74,23 @@ class SettingsScreen(MasteryScreen):
                         compact=True,
                     )
         yield Footer(compact=True)
+
+    def _presets_text(self) -> str:
+        """The presets and their decks: the settings marked † below are the default preset's,
+        which a deck on another preset does not follow."""
+        views = self.col.presets.presets()
+        listed = "; ".join(
+            f"{v.name} ({len(v.decks)} deck{'s' if len(v.decks) != 1 else ''}"
+            + (f": {', '.join(v.decks[:3])}{'…' if len(v.decks) > 3 else ''}" if v.decks else "")
+            + ")"
+            for v in views
+        )
+        return (
+            f"Deck presets: {listed}.\n"
+            "Settings marked † are the Default preset's, used by every deck without a preset "
+            "of its own. Choose a deck's preset with o on the dashboard; add one with "
+            "`mastery preset add NAME`."
+        )
 
     @staticmethod
     def _editor(spec: SettingSpec, value: Any) -> Widget:
@@ -142,6 +162,7 @@ class SettingsScreen(MasteryScreen):
 
     def on_screen_resume(self) -> None:
         """Back from the optimiser: the desired retention may have been set there."""
+        self.query_one("#settings-presets", Static).update(self._presets_text())
         box = self.query_one("#setting-desired_retention", Input)
         box.value = as_text(SETTINGS["desired_retention"], self.col.setting("desired_retention"))
         params = self.query_one("#setting-fsrs_parameters", Input)
