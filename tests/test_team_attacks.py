@@ -550,10 +550,19 @@ def test_colluding_teammates_cannot_tell_whether_one_member_studied(
             right += guess == target
             trials += 1
             shutil.rmtree(copy)
-    # At the default rho = 1 the best such test is right about 2 times in 3 (a coin toss: 1 in
-    # 2; at rho = 8 it was right 93 times in 100). 0.8 leaves room for chance in 100 trials
-    # (it fails about once in 500 runs at the expected 0.66).
-    assert right / trials < 0.8, f"the teammates guessed right {right} times of {trials}"
+    # The best test between two known vectors through Gaussian noise is right with probability
+    # Phi(|d| / (2 sigma)), sigma that of the two stewards' noise together: computed, not
+    # sampled, this is the claim (about 2 times in 3 at the default rho = 1; at rho = 8 it was
+    # 93 times in 100). The sampled attack above must agree with it within chance (100 trials
+    # spread it over 0.6-0.8 from run to run), so it is held to a loose bound.
+    from statistics import NormalDist
+
+    from mastery.team.noise import noise_scale
+
+    sigma = noise_scale(layout.size, layout.sensitivity, config.rho) * 2**0.5
+    best = NormalDist().cdf(sum(x * x for x in d) ** 0.5 / (2 * sigma))
+    assert best < 0.75, f"the best test is right {best:.0%} of the time"
+    assert right / trials < 0.9, f"the teammates guessed right {right} times of {trials}"
 
 
 # ----------------------------------------------------------------------------- team.toml
