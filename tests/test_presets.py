@@ -256,6 +256,12 @@ def test_optimize_per_preset_fits_its_decks_and_stores_the_weights_in_it(
     assert col.fsrs_parameters() == DEFAULT_PARAMETERS, "the default preset is untouched"
     with pytest.raises(MasteryError, match="preset Default's decks"):
         optimize.optimize(col, preset="Default")
+    # Anki's Evaluate per preset: the preset's decks, measured with the preset's weights
+    reviews, fitted = optimize.evaluate_in_force(col, preset="Fitted")
+    assert reviews == result.reviews
+    assert fitted.log_loss_unweighted == pytest.approx(result.after_eval.log_loss_unweighted)
+    with pytest.raises(MasteryError, match="preset Default's decks"):
+        optimize.evaluate_in_force(col, preset="Default")
 
 
 def test_cli_optimize_preset_refuses_deck_and_preset_together(
@@ -317,3 +323,19 @@ def test_mastery_decks_json_names_each_decks_preset_and_the_limit_that_bit(
     assert (decks["german"]["preset"], decks["german"]["new"]) == ("One", 1)
     assert decks["german"]["new_limit"] == ["One", 1]
     assert (decks["spanish"]["preset"], decks["spanish"]["new_limit"]) == ("Default", None)
+
+
+def test_cli_evaluate_per_preset(col: Collection, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`mastery optimize --evaluate --preset P`: Anki's Evaluate for one preset's decks."""
+    from simulated_learner import simulate_learner
+
+    from mastery.cli import main
+
+    simulate_learner(col, cards=60, reviews_per_card=6, end=NOW, seed=5)
+    col.presets.add("Mine")
+    col.presets.use("sim", "Mine")
+    col.close()
+    code = main(["--no-bundled-decks", "optimize", "--evaluate", "--preset", "Mine", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["scope"] == "preset Mine" and out["reviews"] > 100
+    assert 0 < out["log_loss"] < 1

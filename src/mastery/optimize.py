@@ -343,16 +343,25 @@ def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
     return Evaluation(log_loss, rmse_bins, loss / len(data.targets))
 
 
-def evaluate_in_force(col: Collection, deck_key: str | None = None) -> tuple[int, Evaluation]:
-    """Anki's Evaluate button: how well the weights in force predict the scope's reviews, as
-    (training items, figures); nothing is fitted or stored."""
-    data = training_set(col, deck_key)
+def evaluate_in_force(
+    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+) -> tuple[int, Evaluation]:
+    """Anki's Evaluate button: how well the weights in force predict the scope's reviews (the
+    profile, one deck, or a preset's decks with the preset's weights, as Anki evaluates per
+    preset), as (training items, figures); nothing is fitted or stored."""
+    data = training_set(col, deck_key, preset=preset)
     if not data.targets:
         where = f" in deck {deck_key}" if deck_key else ""
+        where = f" in preset {preset}'s decks" if preset is not None else where
         raise NotEnoughReviews(
             f"no reviews on a later day than the one before{where} yet: nothing to evaluate"
         )
-    return len(data), evaluate(data, col.fsrs_parameters(deck_key))
+    parameters = (
+        col.presets.parameters(deck_key, preset=preset)
+        if preset is not None
+        else col.fsrs_parameters(deck_key)
+    )
+    return len(data), evaluate(data, parameters)
 
 
 def relearning_steps_in_a_day(col: Collection) -> int:

@@ -72,8 +72,6 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
             else f"Reset: preset {name} uses FSRS's default weights."
         )
         return 0
-    if args.evaluate and args.preset is not None:
-        raise MasteryError("--evaluate measures the profile or one --deck")
     if args.reset:
         col.set_fsrs_parameters(None, deck_key=args.deck)
         where = (
@@ -131,10 +129,20 @@ def _evaluate(col: Collection, args: argparse.Namespace) -> int:
     """Anki's Evaluate button: the weights in force measured on the scope's reviews."""
     from mastery import optimize
 
-    reviews, figures = optimize.evaluate_in_force(col, args.deck)
+    reviews, figures = optimize.evaluate_in_force(col, args.deck, preset=args.preset)
     scope = f"deck {args.deck}" if args.deck else "profile"
+    if args.preset is not None:
+        scope = f"preset {col.presets.preset(args.preset).name}"
     if args.json:
-        print_json({"scope": scope, "deck": args.deck, "reviews": reviews, **figures.to_dict()})
+        print_json(
+            {
+                "scope": scope,
+                "deck": args.deck,
+                "preset": args.preset,
+                "reviews": reviews,
+                **figures.to_dict(),
+            }
+        )
         return 0
     print(f"The weights in force, measured on {reviews:,} reviews ({scope}):")
     _figures([("weights in force", figures)])
