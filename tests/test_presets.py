@@ -339,3 +339,28 @@ def test_cli_evaluate_per_preset(col: Collection, capsys) -> None:  # type: igno
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["scope"] == "preset Mine" and out["reviews"] > 100
     assert 0 < out["log_loss"] < 1
+
+
+def test_workload_per_preset_uses_its_limits_and_weights(col: Collection, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`mastery workload --preset P`: the preset's decks, simulated at the preset's daily
+    limits (here one new card and one review a day) with its weights."""
+    from simulated_learner import simulate_learner
+
+    from mastery import optimize
+    from mastery.cli import main
+
+    simulate_learner(col, cards=60, reviews_per_card=3, end=NOW, seed=7)
+    col.presets.add("Tiny")
+    col.presets.edit("Tiny", "new_per_day", "1")
+    col.presets.edit("Tiny", "reviews_per_day", "1")
+    col.presets.use("sim", "Tiny")
+    tiny = optimize.workload(col, preset="Tiny", retentions=(0.9,), days=60)
+    whole = optimize.workload(col, retentions=(0.9,), days=60)
+    assert tiny[0].reviews_per_day <= 2.0 < whole[0].reviews_per_day
+    col.close()
+    code = main(["--no-bundled-decks", "workload", "--preset", "Tiny"])
+    out = capsys.readouterr().out
+    assert code == 0 and "(preset Tiny)" in out
+    with pytest.raises(SystemExit) as exit_info:  # one scope at a time
+        main(["--no-bundled-decks", "workload", "--preset", "Tiny", "--deck", "sim"])
+    assert exit_info.value.code == 2

@@ -705,10 +705,14 @@ class WorkloadPoint:
         }
 
 
+_WORKLOAD_SETTINGS = ("new_per_day", "reviews_per_day", "maximum_interval", "desired_retention")
+
+
 def workload(
     col: Collection,
     deck_key: str | None = None,
     *,
+    preset: str | int | None = None,
     retentions: Sequence[float] = WORKLOAD_RETENTIONS,
     days: int = WORKLOAD_DAYS,
     progress: Progress | None = None,
@@ -716,24 +720,34 @@ def workload(
     """Simulate a year of study at each desired retention with the weights in force.
 
     The simulated collection is the scope's size (at least 100 cards), learnt at the
-    profile's new-cards-per-day limit and capped at its reviews-per-day limit, as fsrs-rs's
-    simulator (the one behind Anki's "help me decide") models a learner.
+    new-cards-per-day limit and capped at the reviews-per-day limit in force (the profile's,
+    or with `preset` that preset's, for its decks), as fsrs-rs's simulator (the one behind
+    Anki's "help me decide") models a learner.
     """
     from fsrs_rs_python import default_simulator_config, simulate
 
     report = progress or (lambda fraction, what: None)
-    params = list(col.fsrs_parameters(deck_key))
+    values: dict[str, Any] = {k: col.setting(k) for k in _WORKLOAD_SETTINGS}
     deck_sql = ""
     args: tuple[int, ...] = ()
-    if deck_key is not None:
-        deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
+    if preset is not None:
+        view = col.presets.preset(preset)
+        values |= {k: view.values[k] for k in _WORKLOAD_SETTINGS if k in view.values}
+        params = list(col.presets.parameters(preset=preset))
+        ids = [col.deck(key).id for key in view.decks]
+        deck_sql = f" WHERE deck_id IN ({','.join('?' * len(ids)) or 'NULL'})"
+        args = tuple(ids)
+    else:
+        params = list(col.fsrs_parameters(deck_key))
+        if deck_key is not None:
+            deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
     size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
     config = default_simulator_config()
     config.deck_size = max(100, int(size))
     config.learn_span = days
-    config.learn_limit = max(1, int(col.setting("new_per_day")))
-    config.review_limit = max(1, int(col.setting("reviews_per_day")))
-    config.max_ivl = float(col.setting("maximum_interval"))
+    config.learn_limit = max(1, int(values["new_per_day"]))
+    config.review_limit = max(1, int(values["reviews_per_day"]))
+    config.max_ivl = float(values["maximum_interval"])
     points = []
     for n, retention in enumerate(retentions):
         report(n / len(retentions), f"Simulating retention {retention:.2f}")

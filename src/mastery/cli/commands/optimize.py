@@ -50,7 +50,11 @@ def register(sub: Any) -> None:
     p.set_defaults(run=with_profile(_optimize))
 
     p = sub.add_parser("workload", help="reviews per day and knowledge kept at each retention")
-    p.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
+    scope.add_argument(
+        "--preset", metavar="PRESET", help="simulate a preset's decks with its weights and limits"
+    )
     json_flag(p)
     p.set_defaults(run=with_profile(_workload))
 
@@ -174,12 +178,18 @@ def _workload(col: Collection, args: argparse.Namespace) -> int:
     """A simulated year at every third desired retention, the one in force marked."""
     from mastery import optimize
 
-    points = optimize.workload(col, args.deck)
+    points = optimize.workload(col, args.deck, preset=args.preset)
     if args.json:
         print_json([p.to_dict() for p in points])
         return 0
     shown = points[::3] + ([points[-1]] if (len(points) - 1) % 3 else [])
-    now_point = optimize.nearest(shown, col.setting("desired_retention"))
+    retention = col.setting("desired_retention")
+    where = f"deck {args.deck}" if args.deck else "profile"
+    if args.preset is not None:
+        view = col.presets.preset(args.preset)
+        retention = view.values.get("desired_retention", retention)
+        where = f"preset {view.name}"
+    now_point = optimize.nearest(shown, retention)
     top = max(p.reviews_per_day for p in points) or 1
     rows = []
     for p in shown:
@@ -193,8 +203,6 @@ def _workload(col: Collection, args: argparse.Namespace) -> int:
                 present.bar(p.reviews_per_day / top) + mark,
             ]
         )
-    print(
-        f"A simulated year at each desired retention ({'deck ' + args.deck if args.deck else 'profile'}):"
-    )
+    print(f"A simulated year at each desired retention ({where}):")
     table(["retention", "reviews/day", "min/day", "cards known", ""], rows)
     return 0
