@@ -142,6 +142,10 @@ class TeamConfig:
     # team.toml and decks, downloaded by `load_team`). None for a team folder.
     store_url: str | None = None
 
+    def has_steward(self, identity: PublicIdentity) -> bool:
+        """Whether `identity` is one of the stewards team.toml names (by signing key)."""
+        return any(s.identity.signing_key == identity.signing_key for s in self.stewards)
+
     @property
     def deck_files(self) -> list[Path]:
         return sorted((self.folder / DECKS_DIR).glob("*.toml"))

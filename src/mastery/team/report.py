@@ -238,15 +238,19 @@ def partial_name(steward: PublicIdentity, attempt: int) -> str:
     return base if attempt == 1 else f"{base}-{attempt}"
 
 
+def partial_names(config: TeamConfig) -> set[str]:
+    """Every file name a partial sum of this team may have: each steward's, each attempt."""
+    return {
+        partial_name(s.identity, n) for s in config.stewards for n in range(1, MAX_ATTEMPTS + 1)
+    }
+
+
 def read_partials(
     store: TeamStore, config: TeamConfig, round_id: str
 ) -> tuple[list[PartialPayload], list[str]]:
     """A round's partial sums that are signed by a steward of team.toml: a steward's first,
     and the (at most two) later ones it published to agree with the others."""
-    names = {
-        partial_name(s.identity, n) for s in config.stewards for n in range(1, MAX_ATTEMPTS + 1)
-    }
-    entries, problems = store.partials(round_id, names)
+    entries, problems = store.partials(round_id, partial_names(config))
     found: dict[tuple[str, str], PartialPayload] = {}
     for entry in entries:
         where = f"{store.where}/rounds/{round_id}/partials/{entry.name}.json"

@@ -327,12 +327,13 @@ class Team:
     def _summed(self, store: TeamStore, config: TeamConfig, round_id: str) -> bool:
         """Whether a steward has published a sum for the round (only the stewards' own file
         names are read: anything else in the folder could be large)."""
-        from mastery.team.report import MAX_ATTEMPTS, partial_name
+        from mastery.team.report import partial_names
 
-        names = {
-            partial_name(s.identity, n) for s in config.stewards for n in range(1, MAX_ATTEMPTS + 1)
-        }
-        return bool(store.partials(round_id, names)[0])
+        return bool(store.partials(round_id, partial_names(config))[0])
+
+    def is_steward(self, config: TeamConfig) -> bool:
+        """Whether this profile is one of the team's stewards (it may sum rounds)."""
+        return config.has_steward(self.identity().public)
 
     def _contributions(self, team_id: str) -> dict[str, str]:
         """The contribution file this profile last wrote per round (to replace it)."""
@@ -418,7 +419,8 @@ class Team:
             # Rounds written after they ended: an automatic sync writes each of them once.
             entry["final"] = sorted((final | ({previous} & set(rounds))) & keep)
         legacy = self._remove_legacy_record(config)
-        on_roster = identity.public in read_roster(store, config.id)
+        # As the stewards read it: an entry naming this key (they verify each share instead).
+        on_roster = identity.public in read_roster(store, config.id, verify=False)
         if not on_roster:
             self._enrol(config)
         return SyncResult(config.id, tuple(rounds), legacy, on_roster, config.folder)

@@ -139,7 +139,7 @@ def aggregate(
     sum), a steward sums again what the other steward listed, less what it cannot use: at most
     `MAX_ATTEMPTS` sums per steward and round, each over a different list, so the noise is
     never averaged and a round settles within a run or two of each."""
-    if not any(s.identity.signing_key == identity.public.signing_key for s in config.stewards):
+    if not config.has_steward(identity.public):
         raise TeamError(
             config.folder / "team.toml",
             f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",

@@ -166,6 +166,8 @@ def register(sub: Any) -> None:
 
 # ----------------------------------------------------------------------------- pairing
 def _invite(col: Collection, args: argparse.Namespace) -> int:
+    from mastery.mentor.peers import other_role
+
     if bool(args.to) == bool(args.code):
         raise MasteryError("give --to FILE to write the invitation, or --code to print it")
     if args.code:
@@ -184,7 +186,7 @@ def _invite(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json({**mine.to_dict(), "file": args.to})
         return 0
-    other = "mentor" if args.role == "mentee" else "mentee"
+    other = other_role(args.role)
     print(f"Wrote your invitation as {safe_line(mine.name)} ({args.role}) to {args.to}")
     print(f"Your fingerprint: {mine.fingerprint}")
     print(
@@ -194,11 +196,13 @@ def _invite(col: Collection, args: argparse.Namespace) -> int:
 
 
 def _pair(col: Collection, args: argparse.Namespace) -> int:
+    from mastery.mentor.peers import other_role
+
     mentor = col.mentor
     invitation = mentor.read_invitation(args.file)
     name = safe_line(invitation.name)
     out = sys.stderr if args.json else sys.stdout
-    print(f"{name} invites you as their {_their_other(invitation)}.", file=out)
+    print(f"{name} invites you as their {other_role(invitation.role)}.", file=out)
     print(f"Their fingerprint:  {invitation.fingerprint}", file=out)
     print(f"Safety number:      {invitation.safety_number}", file=out)
     print(
@@ -210,7 +214,9 @@ def _pair(col: Collection, args: argparse.Namespace) -> int:
     peer = mentor.pair(invitation)
     mine: InvitationView | None = None
     if args.to:
-        mine = mentor.write_invitation(Path(args.to), role=_their_other(invitation), name=args.name)
+        mine = mentor.write_invitation(
+            Path(args.to), role=other_role(invitation.role), name=args.name
+        )
     if args.json:
         print_json({"paired": peer.to_dict(), "invitation_written": args.to})
         return 0
@@ -218,11 +224,6 @@ def _pair(col: Collection, args: argparse.Namespace) -> int:
     if mine is not None:
         print(f"Wrote your invitation to {args.to}: send it to {name} so they can pair too.")
     return 0
-
-
-def _their_other(invitation: InvitationView) -> str:
-    """This profile's role in the pairing an invitation offers."""
-    return "mentor" if invitation.role == "mentee" else "mentee"
 
 
 def _confirm(source: str, question: str) -> None:

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from mastery.errors import MasteryError
 from mastery.mentor import InvitationView
-from mastery.mentor.peers import CODE_PREFIX
+from mastery.mentor.peers import CODE_PREFIX, other_role
 from mastery.tui.dialogs import MENTOR_CSS
 from mastery.tui.dialogs.file_action import file_path, slug
 from mastery.tui.dialogs.yes_no import YesNoScreen
@@ -186,7 +186,7 @@ class PairScreen(MasteryModal):
             timeout=10,
         )
         if answer:
-            mine = "mentor" if invitation.role == "mentee" else "mentee"
+            mine = other_role(invitation.role)
             try:
                 self.col.mentor.write_invitation(file_path(answer), role=mine, now=self.now())
             except MasteryError as exc:

@@ -337,8 +337,7 @@ class TeamScreen(MasteryScreen):
         team = self._teams[self._index] if self._teams else None
         if team is None or team.config is None:
             return False
-        me = self.col.team.identity().public.signing_key
-        return any(s.identity.signing_key == me for s in team.config.stewards)
+        return self.col.team.is_steward(team.config)
 
     def action_aggregate(self) -> None:
         if not isinstance(self.report, RoundsReport):
