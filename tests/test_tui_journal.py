@@ -225,6 +225,9 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
 
         await pilot.press("v")  # private -> shared
         assert col.journal.get(entry.id).shared
+        said = [n.message for n in app._notifications]
+        assert any("for your mentor (never to a team)" in m for m in said), said
+        assert not any("team can read" in m for m in said)
         assert "● Second thoughts" in screen_text(app)
         await pilot.press("v")
         assert not col.journal.get(entry.id).shared

@@ -410,7 +410,8 @@ def toggle_shared(screen: MasteryScreen, entry: EntryView) -> EntryView:
     visibility = "private" if entry.shared else "shared"
     fresh = screen.col.journal.edit(entry.id, visibility=visibility, now=screen.now())
     screen.notify(
-        "Shared: your mentor and team can read it."
+        # Teams never get journal text: only a mentor, through the bundles you export.
+        "Shared: it goes into the bundles you export for your mentor (never to a team)."
         if fresh.shared
         else "Private: only you can read it."
     )
