@@ -192,7 +192,13 @@ class MasteryApp(App[None]):
 
         return DashboardScreen()
 
+    # How often an open app looks for changes another process committed (`mastery config
+    # set`, a second window): a pragma, so cheap at any size.
+    POLL_SECONDS = 2.0
+
     def on_mount(self) -> None:
+        self.collection.changed_elsewhere()  # the first look only remembers the version
+        self.set_interval(self.POLL_SECONDS, self.poll_changes, name="poll-changes")
         self.show_setting_warnings()
         if self._start_review:
             self.start_review(self._deck_key)
@@ -201,6 +207,15 @@ class MasteryApp(App[None]):
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
+
+    def poll_changes(self) -> None:
+        """Settings (or cards, goals...) changed from the CLI or another window: read the
+        settings again and redraw the screen that shows them, without a restart."""
+        if not self.collection.changed_elsewhere():
+            return
+        refresh = getattr(self.screen, "refresh_data", None)
+        if callable(refresh) and not self.screen.is_modal:
+            refresh()
 
     def show_setting_warnings(self) -> None:
         """Stored settings found invalid when the profile opened are back to their defaults:
