@@ -185,7 +185,7 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
         screen = await open_journal(app, pilot)
         assert listed(app) == ["First draft [v1]", "Older"]  # newest first
         text = screen_text(app)
-        assert "shared #a #b ◎ Speak German" in text and "● First draft [v1]" in text
+        assert "shared #a #b ◎ Speak German" in text and "↗ First draft [v1]" in text
         reader = screen.query_one("#reader-body", Markdown)
         assert reader.source == "First draft [v1]"
         await pilot.press("j")
@@ -228,10 +228,10 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
         said = [n.message for n in app._notifications]
         assert any("for your mentor (never to a team)" in m for m in said), said
         assert not any("team can read" in m for m in said)
-        assert "● Second thoughts" in screen_text(app)
+        assert "↗ Second thoughts" in screen_text(app)
         await pilot.press("v")
         assert not col.journal.get(entry.id).shared
-        assert "● Second thoughts" not in screen_text(app)
+        assert "↗ Second thoughts" not in screen_text(app)
 
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmScreen)

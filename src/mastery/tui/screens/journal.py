@@ -60,7 +60,7 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
     """The lines above an entry in the reader: title, then date, visibility, tags, goals."""
     facts: list[Content] = [
         Content(f"{entry.day.isoformat()} ({describe_date(entry.day, today)})"),
-        Content.styled("● shared", "bold $text-accent")
+        Content.styled(f"{fmt.SHARED_MARK} shared", "bold $text-accent")
         if entry.shared
         else Content.styled("private", "dim"),
     ]
@@ -256,7 +256,7 @@ class JournalScreen(MasteryScreen):
         when = describe_date(entry.day, today)
         first = Content.assemble(
             (f"{when:<11}", "dim"),
-            ("● " if entry.shared else "  ", "bold $text-accent"),
+            (f"{fmt.SHARED_MARK} " if entry.shared else "  ", "bold $text-accent"),
             highlighted(entry.title, hit.title_spans, "bold"),  # user text
         )
         lines = [first.truncate(width, ellipsis=True)]

@@ -17,9 +17,10 @@ from textual.content import Content
 from textual.widgets import Markdown, Static
 
 from mastery.mentor import Comment, MentorNote
+from mastery.present import UNREAD_MARK
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-NEW_MARK = "● new"
+NEW_MARK = f"{UNREAD_MARK} new"
 """How an unread comment or note is marked (tests look for it)."""
 
 
