@@ -64,7 +64,7 @@ class MasteryCommands(Provider):
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
-        yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
+        yield "journal: Quick capture", app.action_capture, "A short private journal entry for today, from anywhere (ctrl+n)"
         yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
         yield (
             "stats: Open",
@@ -137,7 +137,7 @@ class MasteryApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app-quit-now"),
         Binding("question_mark", "help", "Help", id="app-help"),
         # Quick capture works from every screen, even while typing in a box.
-        Binding("ctrl+n", "capture", "Capture", show=False, priority=True, id="app-capture"),
+        Binding("ctrl+n", "capture", "Quick capture", show=False, priority=True, id="app-capture"),
     ]
 
     def __init__(

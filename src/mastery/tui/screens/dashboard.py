@@ -245,14 +245,17 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
     ]
     if not goals:
         parts += [
+            # One line at 80 columns (it used to wrap).
             ("Goals ", "bold"),
-            "none yet (press ",
+            "none yet (",
             ("g", "bold $text-accent"),
-            " for goals, then a to add one)  ·  ",
+            ", then ",
+            ("a", "bold $text-accent"),
+            " to add one) · ",
             ("J", "bold $text-accent"),
-            " journal  ·  ",
+            " journal · ",
             ("ctrl+n", "bold $text-accent"),
-            " quick note",
+            " quick capture",
         ]
         return Content.assemble(*parts)
     parts.append(("Goals", "bold"))
