@@ -78,7 +78,11 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         assert any("the entry is empty" in m for s, m in app.notes if s == "error")
 
         await pilot.press(*"Cramming")  # typed key by key once; other tests set values
+        resolved = editor.query_one("#entry-date-resolved")
+        assert str(resolved.render()) == "Sat 21 Nov 2026"  # empty box: today, said plainly
         editor.query_one("#entry-date", Input).value = "tomorrow"
+        await pilot.pause()
+        assert str(resolved.render()) == "in the future" and resolved.has_class("-refused")
         await pilot.press("ctrl+s")
         assert app.screen is editor
         assert any("is in the future" in m for s, m in app.notes if s == "error")
@@ -117,6 +121,8 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         await pilot.press("n", "G", "enter", "W")
         editor = app.screen
         editor.query_one("#entry-date", Input).value = "yesterday"
+        await pilot.pause()
+        assert "Fri 20 Nov 2026" in screen_text(app)  # the phrase, resolved beside the box
         editor.query_one("#entry-goals", Input).value = "speak"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, JournalScreen)

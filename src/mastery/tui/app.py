@@ -64,7 +64,11 @@ class MasteryCommands(Provider):
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
-        yield "journal: Quick capture", app.action_capture, "A short private journal entry for today, from anywhere (ctrl+n)"
+        yield (
+            "journal: Quick capture",
+            app.action_capture,
+            "A short private journal entry for today, from anywhere (ctrl+n)",
+        )
         yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
         yield (
             "stats: Open",

@@ -533,6 +533,21 @@ class EntryEditorScreen(MasteryScreen):
         editor = self.query_one(EntryEditor)
         # Below the first question for a prompt, at the end for an edit.
         editor.focus_body(1 if self.prompt is not None else 10**9)
+        self._show_day(editor.draft().day)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "entry-date":
+            self._show_day(event.value)
+
+    def _show_day(self, text: str) -> None:
+        """What the Date box means ("yesterday" = Sun 6 Dec), so a phrase is never a guess."""
+        editor = self.query_one(EntryEditor)
+        try:
+            day = self.col.journal.resolve_day(text.strip() or None, self.now())
+        except MasteryError as exc:  # the whole reason comes when saving; here a hint fits
+            editor.show_day("in the future" if "future" in str(exc) else "not a date", refused=True)
+            return
+        editor.show_day(day.strftime("%a %-d %b %Y"))
 
     def action_save(self) -> None:
         draft = self.query_one(EntryEditor).draft()
