@@ -83,6 +83,7 @@ class Collection:
         # asks it, so tests and replays set the time once instead of at every call site.
         self._time: TimeSource = clock or utcnow
         self._clock: DayClock | None = None
+        self._seen_version: int | None = None  # PRAGMA data_version at the last look
         # The services, each created once (see the module docstring).
         self.settings_store = SettingsStore(self)
         self.presets = Presets(self)
@@ -228,6 +229,17 @@ class Collection:
 
     def set_setting(self, key: str, value: Any) -> Any:
         return self.settings_store.set(key, value)
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (the CLI, a second window, a worker) committed since
+        the last look; if so the cached settings are forgotten, so `mastery config set` takes
+        effect in a running app without a restart. One cheap pragma: an open app polls it."""
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        seen, self._seen_version = self._seen_version, version
+        if seen is None or seen == version:
+            return False
+        self.reload_settings()
+        return True
 
     def reload_settings(self) -> None:
         """Forget cached settings and everything built from them (schedulers, the day clock,

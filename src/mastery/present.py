@@ -19,6 +19,11 @@ from mastery.days import DayClock
 NONE = "—"
 """How a figure that could not be measured (a rate over no answers) is shown."""
 
+SHARED_MARK = "↗"
+"""Marks what goes out to your mentor (a shared entry); one mark, one meaning on every screen."""
+UNREAD_MARK = "●"
+"""Marks what you have not read yet (a mentee's entry, a mentor's comment or note)."""
+
 _MARKDOWN_NOISE = re.compile(r"`|\*\*|__|^\s*(?:#+|>|[-+*]|\d+\.)\s+", re.MULTILINE)
 _EMPHASIS = re.compile(r"(?<!\w)[*_](\S(?:[^*_]*\S)?)[*_](?!\w)")
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -41,6 +41,9 @@ class DashboardScreen(MasteryScreen):
         Binding("c", "cram_deck", "Cram deck", show=False, id="dashboard-cram-deck"),
         # o: Anki's key for a deck's options.
         Binding("o", "deck_preset", "Deck preset", show=False, id="dashboard-deck-preset"),
+        # Shift: the lower-case keys are taken (m mentor note, t stats); in help (?) too.
+        Binding("M", "app.mentees", "Mentees", show=False, id="dashboard-mentees"),
+        Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
     ]
 
     def __init__(self) -> None:
@@ -87,7 +90,9 @@ class DashboardScreen(MasteryScreen):
             mentor = self.col.mentor
             note = mentor.latest_note()
             self._has_note = note is not None
-            self.query_one("#mentor-line", MentorLine).show(note, mentor.unread_count())
+            self.query_one("#mentor-line", MentorLine).show(
+                note, mentor.unread_count(), unread_from_mentees=mentor.unread_by_mentee()
+            )
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -240,14 +245,17 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
     ]
     if not goals:
         parts += [
+            # One line at 80 columns (it used to wrap).
             ("Goals ", "bold"),
-            "none yet (press ",
+            "none yet (",
             ("g", "bold $text-accent"),
-            " for goals, then a to add one)  ·  ",
+            ", then ",
+            ("a", "bold $text-accent"),
+            " to add one) · ",
             ("J", "bold $text-accent"),
-            " journal  ·  ",
+            " journal · ",
             ("ctrl+n", "bold $text-accent"),
-            " quick note",
+            " quick capture",
         ]
         return Content.assemble(*parts)
     parts.append(("Goals", "bold"))
