@@ -303,3 +303,17 @@ def test_parse_journal_reads_words_phrases_and_filters() -> None:
 def test_parse_journal_says_what_is_wrong(query: str, message: str) -> None:
     with pytest.raises(SearchError, match=message):
         parse_journal(query)
+
+
+async def test_a_long_code_line_wraps_instead_of_being_cut_at_80_columns(col) -> None:
+    """Textual scrolls code blocks sideways with no scrollbar: the end of a long line was
+    out of sight for good (issue 13)."""
+    line = "git log --oneline --graph --decorate --all -- src/mastery/tui/screens END-OF-LINE"
+    col.journal.add(f"Useful:\n\n```sh\n{line}\n```\n", title="Git", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("J")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "END-OF-LINE" in screen_text(app)
