@@ -241,6 +241,16 @@ class Collection:
         self.reload_settings()
         return True
 
+    def new_cards_allowed(self) -> bool:
+        """Whether any deck may introduce new cards on a day: its preset's (or the profile's)
+        daily new limit is above 0. With none, "more new cards tomorrow" would be a false
+        promise (dashboard, done screen)."""
+        return any(
+            int(view.values.get("new_per_day", 0)) > 0
+            for view in self.presets.presets()
+            if view.decks
+        )
+
     def reload_settings(self) -> None:
         """Forget cached settings and everything built from them (schedulers, the day clock,
         today's counts): this or another connection (a worker) changed them."""

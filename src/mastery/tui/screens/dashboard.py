@@ -148,7 +148,8 @@ class DashboardScreen(MasteryScreen):
         streak = fmt.plural(stats.streak_days, "day")
         return Content.assemble(
             ("Today ", "bold"),
-            f"{fmt.plural(stats.reviews_today, 'review')} in {fmt.duration(stats.time_today_ms)}",
+            # "answers": every press of 1-4; "due"/"review" are the review cards (one name each).
+            f"{fmt.plural(stats.reviews_today, 'answer')} in {fmt.duration(stats.time_today_ms)}",
             "  ·  ",
             ("Streak ", "bold"),
             streak,
@@ -159,7 +160,7 @@ class DashboardScreen(MasteryScreen):
         if due.total:
             return Content.assemble(
                 (f"{due.total} to review today", "bold"),
-                f": {due.new} new, {due.learning} learning, {due.review} review. Press ",
+                f": {due.new} new, {due.learning} learning, {due.review} due. Press ",
                 ("r", "bold $text-accent"),
                 " to start.",
             )
@@ -171,6 +172,11 @@ class DashboardScreen(MasteryScreen):
                 f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
         if stats.cards_new > stats.cards_suspended:
+            if not self.col.new_cards_allowed():
+                return Content.assemble(
+                    ("Nothing due now.", "bold"),
+                    " New cards are off: the daily limit is 0 (s for Settings).",
+                )
             return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
         return Content.assemble(
             ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."

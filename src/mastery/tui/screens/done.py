@@ -84,7 +84,7 @@ class DoneScreen(MasteryScreen):
                 text = "Nothing scheduled. Import a deck from your shell: mastery import FILE"
             self.query_one("#done-next", Static).update(text)
             self.query_one("#done-today", Static).update(
-                f"Today: {fmt.plural(stats.reviews_today, 'review')} in "
+                f"Today: {fmt.plural(stats.reviews_today, 'answer')} in "
                 f"{fmt.duration(stats.time_today_ms)} · streak {fmt.plural(stats.streak_days, 'day')}."
             )
 
@@ -104,7 +104,7 @@ class DoneScreen(MasteryScreen):
         with self.domain_errors():
             stats = self.col.stats(now=self.now())
             self.query_one("#done-today", Static).update(
-                f"Today: {fmt.plural(stats.reviews_today, 'review')} · "
+                f"Today: {fmt.plural(stats.reviews_today, 'answer')} · "
                 f"{fmt.plural(stats.due_today.total, 'card')} left to review."
             )
 
