@@ -46,10 +46,12 @@ from typing import TYPE_CHECKING, Any
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
 from mastery.srs.balance import Rescheduling
+from mastery.srs.presets import DEFAULT_PRESET
 from mastery.states import Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
+    from mastery.model import PresetView
     from mastery.scheduler import Memory, Scheduler
 
 # Anki's health check (rslib scheduler/fsrs/params.rs): run only above this many items, it
@@ -222,6 +224,19 @@ def scope_decks(
     return None
 
 
+def scope_preset(
+    col: Collection, deck_key: str | None = None, preset: str | int | None = None
+) -> PresetView:
+    """The preset whose settings govern a scope: the named preset, the deck's preset, or
+    the default preset (the profile's settings) for the whole profile. Its relearning steps
+    shape the health check, and its desired retention is the one the workload table marks."""
+    if preset is not None:
+        return col.presets.preset(preset)
+    if deck_key is not None:
+        return col.presets.preset(col.presets.preset_of(col.deck(deck_key).id))
+    return col.presets.preset(DEFAULT_PRESET)
+
+
 def _deck_filter(decks: list[int] | None) -> str:
     if decks is None:
         return ""
@@ -352,7 +367,8 @@ def evaluate_in_force(
     data = training_set(col, deck_key, preset=preset)
     if not data.targets:
         where = f" in deck {deck_key}" if deck_key else ""
-        where = f" in preset {preset}'s decks" if preset is not None else where
+        if preset is not None:
+            where = f" in preset {col.presets.preset(preset).name}'s decks"
         raise NotEnoughReviews(
             f"no reviews on a later day than the one before{where} yet: nothing to evaluate"
         )
@@ -364,13 +380,16 @@ def evaluate_in_force(
     return len(data), evaluate(data, parameters)
 
 
-def relearning_steps_in_a_day(col: Collection) -> int:
-    """How many relearning steps fall within a day, counted as Anki's deck options do before
-    a fit (steps are added up until they reach 24 hours)."""
+def relearning_steps_in_a_day(
+    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+) -> int:
+    """How many of the scope's relearning steps (its preset's, as Anki reads them from the
+    preset being optimised) fall within a day, counted as Anki's deck options do before a
+    fit (steps are added up until they reach 24 hours)."""
     from mastery.settings import step_to_timedelta
 
     count, total = 0, timedelta(0)
-    for step in col.setting("relearning_steps"):
+    for step in scope_preset(col, deck_key, preset).values["relearning_steps"]:
         total += step_to_timedelta(step)
         if total >= timedelta(days=1):
             break
@@ -443,7 +462,7 @@ def optimize(
     col: Collection,
     deck_key: str | None = None,
     *,
-    preset: str | None = None,
+    preset: str | int | None = None,
     progress: Progress | None = None,
 ) -> OptimizeResult:
     """Fit FSRS weights to the reviews of the profile (or one deck, or the decks of one
@@ -460,7 +479,8 @@ def optimize(
     data = training_set(col, deck_key, preset=preset)
     if len(data) < MIN_REVIEWS:
         where = f" in deck {deck_key}" if deck_key else ""
-        where = f" in preset {preset}'s decks" if preset is not None else where
+        if preset is not None:
+            where = f" in preset {col.presets.preset(preset).name}'s decks"
         raise NotEnoughReviews(
             f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
             f"learn from; there are {len(data)}{where} so far. Keep reviewing and try again."
@@ -473,7 +493,7 @@ def optimize(
     report(0.7, "Measuring the fitted weights")
     after_eval = evaluate(data, fitted)
     report(0.75, "Running Anki's health check")
-    health = health_check(data, relearning_steps_in_a_day(col))
+    health = health_check(data, relearning_steps_in_a_day(col, deck_key, preset=preset))
     report(1.0, "Done")
     return OptimizeResult(
         deck_key=deck_key,
