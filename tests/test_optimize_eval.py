@@ -309,7 +309,7 @@ def test_tampered_answer_times_neither_stop_nor_skew_the_order(learner: Collecti
 
 
 def test_relearning_steps_are_the_scope_s_preset_s(col: Collection, monkeypatch) -> None:
-    """Anki counts the relearning steps of the preset it optimises: a preset's fit (or a fit
+    """Anki counts the relearning steps of the preset it optimizes: a preset's fit (or a fit
     of one of its decks) runs the health check with that preset's steps, not the profile's."""
     simulate_learner(col, cards=60, reviews_per_card=8, end=NOW, seed=3)
     col.set_setting("relearning_steps", ["1d"])

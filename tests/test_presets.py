@@ -232,7 +232,7 @@ def test_preset_command_errors_are_one_line_with_exit_2(
 def test_optimize_per_preset_fits_its_decks_and_stores_the_weights_in_it(
     col: Collection, write_deck
 ) -> None:
-    """Anki optimises per preset: the reviews of the preset's decks, the weights kept in the
+    """Anki optimizes per preset: the reviews of the preset's decks, the weights kept in the
     preset, so its decks' cards are scheduled with them and the other decks keep theirs."""
     from simulated_learner import simulate_learner
     from test_tui_helpers import add_deck

@@ -1,4 +1,4 @@
-"""The Optimise FSRS screen: reached from Settings (ctrl+o, the button) and the palette; fits
+"""The Optimize FSRS screen: reached from Settings (ctrl+o, the button) and the palette; fits
 with a progress bar, applies, reschedules, and sets the desired retention from the simulated
 workload."""
 
@@ -92,7 +92,7 @@ async def test_deck_scope_and_palette(col: Collection) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"optimise fsrs")
+        await pilot.press(*"optimize fsrs")
         await pilot.pause()
         await pilot.press("enter")
         await wait_workers(pilot)

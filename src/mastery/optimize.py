@@ -1,7 +1,7 @@
 """Fitting FSRS to the learner's own reviews, and the workload simulator.
 
 Both run on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes about a
-quarter of a second, where py-fsrs's torch optimiser takes minutes for the same log loss.
+quarter of a second, where py-fsrs's torch optimizer takes minutes for the same log loss.
 
 How reviews become training data follows fsrs-rs (and Anki): each card's answers of kind
 "review" in time order, with `elapsed_days` (learner's days since the previous answer) as the
@@ -62,7 +62,7 @@ HEALTH_RMSE_LIMIT = 1.53
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
-# asks for a few hundred reviews before optimising.
+# asks for a few hundred reviews before optimizing.
 MIN_REVIEWS = 400
 # The monthly reminder: this long since the last fit, and this many new reviews since.
 REMIND_AFTER = timedelta(days=30)
@@ -384,7 +384,7 @@ def relearning_steps_in_a_day(
     col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
 ) -> int:
     """How many of the scope's relearning steps (its preset's, as Anki reads them from the
-    preset being optimised) fall within a day, counted as Anki's deck options do before a
+    preset being optimized) fall within a day, counted as Anki's deck options do before a
     fit (steps are added up until they reach 24 hours)."""
     from mastery.settings import step_to_timedelta
 
@@ -466,7 +466,7 @@ def optimize(
     progress: Progress | None = None,
 ) -> OptimizeResult:
     """Fit FSRS weights to the reviews of the profile (or one deck, or the decks of one
-    preset, as Anki optimises per preset); nothing is stored.
+    preset, as Anki optimizes per preset); nothing is stored.
 
     Raises `NotEnoughReviews` below `MIN_REVIEWS` training items. `progress(fraction, what)`
     is told each stage (fsrs-rs reports nothing while it fits, so the fit is one stage).
@@ -667,7 +667,7 @@ def _store_schedules(conn: sqlite3.Connection, updates: list[tuple[Any, ...]]) -
 
 # ----------------------------------------------------------------------------- reminder
 def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
-    """The monthly "re-optimise" suggestion, or None: the setting is on, a month has passed
+    """The monthly "re-optimize" suggestion, or None: the setting is on, a month has passed
     since the last fit (or since the first review), and enough reviews came in since."""
     if not col.setting("optimize_reminder"):
         return None
@@ -681,7 +681,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
             return None
         return (
             f"{new:,} reviews since FSRS was last fitted to yours ({since.days} days ago): "
-            "optimise again to keep its predictions close (Settings, or `mastery optimize`)."
+            "optimize again to keep its predictions close (Settings, or `mastery optimize`)."
         )
     first = col.conn.execute(
         f"SELECT min(reviewed_at) AS first FROM reviewlog WHERE {scheduled()}"
