@@ -357,6 +357,10 @@ def test_workload_per_preset_uses_its_limits_and_weights(col: Collection, capsys
     tiny = optimize.workload(col, preset="Tiny", retentions=(0.9,), days=60)
     whole = optimize.workload(col, retentions=(0.9,), days=60)
     assert tiny[0].reviews_per_day <= 2.0 < whole[0].reviews_per_day
+    # One deck of the preset is simulated at the preset's limits too (the Optimize screen's
+    # deck scope), with the weights in force for it.
+    deck = optimize.workload(col, "sim", retentions=(0.9,), days=60)
+    assert deck == tiny
     col.close()
     code = main(["--no-bundled-decks", "workload", "--preset", "Tiny"])
     out = capsys.readouterr().out

@@ -741,7 +741,7 @@ def workload(
 
     The simulated collection is the scope's size (at least 100 cards), learnt at the
     new-cards-per-day limit and capped at the reviews-per-day limit in force (the profile's,
-    or with `preset` that preset's, for its decks), as fsrs-rs's simulator (the one behind
+    with `preset` that preset's, for one deck its preset's), as fsrs-rs's simulator (the one behind
     Anki's "help me decide") models a learner.
     """
     from fsrs_rs_python import default_simulator_config, simulate
@@ -761,6 +761,9 @@ def workload(
         params = list(col.fsrs_parameters(deck_key))
         if deck_key is not None:
             deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
+            # A deck is studied at its preset's limits (the Default preset's: the profile's).
+            view = scope_preset(col, deck_key)
+            values |= {k: view.values[k] for k in _WORKLOAD_SETTINGS if k in view.values}
     size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
     config = default_simulator_config()
     config.deck_size = max(100, int(size))
