@@ -331,3 +331,26 @@ async def test_default_weights_already_in_force_change_nothing_and_say_so(
         assert app.notes[-1][1] == "Deck sim already uses the profile's weights: nothing changed."
         assert col.decks_with_own_parameters() == []
         assert not any("now uses" in message for _, message in app.notes)
+
+
+async def test_a_preset_removed_from_another_window_gives_one_line_errors(
+    col: Collection,
+) -> None:
+    """Two windows: the preset chosen here is removed elsewhere. Each key then says so in
+    one line; nothing crashes and nothing is written."""
+    simulate_learner(col, cards=50, reviews_per_card=4, end=NOW, seed=3)
+    col.presets.add("Gone")
+    col.presets.use("sim", "Gone")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_optimize(pilot)
+        await choose_scope(pilot, "Preset: Gone (1 deck)")
+        with Collection.open_path(col.db.path) as other:
+            other.presets.remove("Gone")
+        for key in ("o", "e", "d", "w", "enter"):
+            await pilot.press(key)
+            await wait_workers(pilot)
+        errors = [message for severity, message in app.notes if severity != "information"]
+        assert errors and all("no preset" in m and "\n" not in m for m in errors)
+        assert isinstance(app.screen, OptimizeScreen) and screen.result is None
+        assert col.setting("desired_retention") == 0.9

@@ -112,7 +112,7 @@ class OptimizeScreen(MasteryScreen):
     def __init__(self) -> None:
         super().__init__(id="optimize")
         self.result: OptimizeResult | None = None
-        self.busy = False
+        self._busy = False
         self.points: list[WorkloadPoint] = []
 
     def compose(self) -> ComposeResult:
@@ -142,6 +142,17 @@ class OptimizeScreen(MasteryScreen):
         self._simulate_now()
 
     # ------------------------------------------------------------------ helpers
+    @property
+    def busy(self) -> bool:
+        """A fit, an evaluation or a reschedule is running: the scope stays as it was
+        started, so the result shown is always the scope's shown."""
+        return self._busy
+
+    @busy.setter
+    def busy(self, value: bool) -> None:
+        self._busy = value
+        self.query_one("#opt-scope", Select).disabled = value
+
     def _scopes(self) -> list[tuple[str, Scope]]:
         """The profile, then each preset with its number of decks, then each deck."""
         decks, presets = [], []
@@ -420,8 +431,8 @@ class OptimizeScreen(MasteryScreen):
         with self.domain_errors():
             scope, preset = self.scope, self._preset()
             if scope.deck is not None:
-                theirs = "the profile's" if preset.default else f"preset {preset.name}'s"
-                who, what = f"Deck {scope.deck}", f"{theirs} weights"
+                theirs = "the profile's weights" if preset.default else None
+                who, what = f"Deck {scope.deck}", theirs or f"the weights of preset {preset.name}"
                 changed = scope.deck in self.col.decks_with_own_parameters()
             else:
                 who = f"Preset {preset.name}" if scope.preset is not None else "The profile"
