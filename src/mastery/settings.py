@@ -350,7 +350,7 @@ SETTINGS: dict[str, SettingSpec] = {
             "optimize_reminder",
             bool,
             True,
-            "Monthly optimise reminder",
+            "Monthly optimize reminder",
             "Once a month with enough new reviews, suggest re-fitting FSRS to them.",
         ),
     )

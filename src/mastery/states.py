@@ -67,7 +67,7 @@ class LogKind(StrEnum):
 
 
 def scheduled(alias: str = "") -> str:
-    """THE rule for which review-log rows count as scheduled reviews (for FSRS, optimisation,
+    """THE rule for which review-log rows count as scheduled reviews (for FSRS, optimization,
     retention, calibration, streaks, daily limits and practice days), as an SQL condition on
     `reviewlog` (optionally through the table alias `alias`): cram and preview answers are
     logged but never count. A literal, not a parameter, so the planner can use the indexes that

@@ -51,7 +51,7 @@ class MasteryCommands(Provider):
             "Choose the preset (limits, steps, retention) of the deck under the cursor",
         )
         yield (
-            "settings: Optimise FSRS…",
+            "settings: Optimize FSRS…",
             app.action_optimize,
             "Fit FSRS to your reviews; weigh desired retentions by their workload",
         )
@@ -266,8 +266,8 @@ class MasteryApp(App[None]):
             return  # a reminder is never worth an error message
         if text:
             self.notify(
-                text + " (ctrl+p: settings: Optimise FSRS)",
-                title="Optimise FSRS",
+                text + " (ctrl+p: settings: Optimize FSRS)",
+                title="Optimize FSRS",
                 timeout=12,
                 markup=False,
             )
