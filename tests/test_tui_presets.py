@@ -252,3 +252,30 @@ async def test_the_palette_offers_the_preset_actions_on_settings(col) -> None:
         "settings: Rename preset…",
         "settings: Remove preset…",
     } <= titles
+
+
+async def test_a_preset_removed_in_another_window_is_not_written_to(col) -> None:
+    from textual.widgets import Input
+
+    col.presets.add("[b]Exam[/b]")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        screen = app.screen
+        await choose_preset(pilot, "[b]Exam[/b]")
+        await pilot.press("enter")  # the name shows as typed, not as markup
+        await pilot.pause()
+        assert "[b]Exam[/b]" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        col.presets.remove("[b]Exam[/b]")  # as another window would
+        box = screen.query_one("#setting-desired_retention", Input)
+        box.focus()
+        await pilot.press("ctrl+u", *"0.8", "enter")
+        await pilot.pause()
+        assert chosen(screen) == "Default" and box.value == "0.9"
+        assert app.notes == [
+            ("warning", "The preset shown was removed in another window; showing Default.")
+        ]
+    assert col.setting("desired_retention") == 0.9

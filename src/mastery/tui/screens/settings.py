@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
-from mastery.errors import MasteryError
+from mastery.errors import MasteryError, NotFoundError
 from mastery.model import PresetView
 from mastery.settings import SETTINGS, SettingSpec, SettingValueError, as_text
 from mastery.srs.presets import DEFAULT_PRESET, PRESET_KEYS
@@ -108,10 +108,20 @@ class SettingsScreen(MasteryScreen):
         self.query_one("#setting-desired_retention", Input).focus()
 
     def _preset(self) -> PresetView:
-        return self.col.presets.preset(self.preset_id)
+        """The chosen preset; the Default one (said, and shown) if another window removed it."""
+        try:
+            return self.col.presets.preset(self.preset_id)
+        except NotFoundError:
+            self.notify(
+                "The preset shown was removed in another window; showing Default.",
+                severity="warning",
+            )
+            self._refresh_presets(DEFAULT_PRESET)
+            return self.col.presets.preset(DEFAULT_PRESET)
 
-    def _preset_options(self) -> list[tuple[str, int]]:
-        return [(view.name, view.id) for view in self.col.presets.presets()]
+    def _preset_options(self) -> list[tuple[Content, int]]:
+        # Content, not str: a str prompt is read as markup, and preset names are user text.
+        return [(Content(view.name), view.id) for view in self.col.presets.presets()]
 
     def _presets_text(self) -> str:
         """The presets and their decks, and what the † marks mean."""
@@ -154,7 +164,10 @@ class SettingsScreen(MasteryScreen):
     def save(self, key: str, value: Any, widget: Widget) -> bool:
         """Store one value through the domain; on a refusal say why and show the stored one."""
         spec = SETTINGS[key]
+        chosen = self.preset_id
         preset = self._preset() if key in PRESET_KEYS else None
+        if preset is not None and preset.id != chosen:
+            return False  # meant for a preset that is gone: never into another one
         try:
             if preset is not None:
                 stored = self.col.presets.edit(preset.id, key, value)
@@ -203,9 +216,10 @@ class SettingsScreen(MasteryScreen):
         key = (widget.id or "").removeprefix("setting-")
         if key not in SETTINGS:
             return
-        if widget.value.strip() == as_text(self._current(key)):
-            return
-        self.save(key, widget.value, widget)
+        typed, chosen = widget.value, self.preset_id
+        if typed.strip() == as_text(self._current(key)) or self.preset_id != chosen:
+            return  # unchanged, or meant for a preset removed meanwhile
+        self.save(key, typed, widget)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -217,7 +231,8 @@ class SettingsScreen(MasteryScreen):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         key = (event.switch.id or "").removeprefix("setting-")
-        if key in SETTINGS and event.value != self._current(key):
+        chosen = self.preset_id
+        if key in SETTINGS and event.value != self._current(key) and self.preset_id == chosen:
             self.save(key, event.value, event.switch)
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -226,7 +241,10 @@ class SettingsScreen(MasteryScreen):
                 self._choose(event.value)
             return
         key = (event.select.id or "").removeprefix("setting-")
-        if key in SETTINGS and event.value != Select.NULL and event.value != self._current(key):
+        if key not in SETTINGS or event.value == Select.NULL:
+            return
+        chosen = self.preset_id
+        if event.value != self._current(key) and self.preset_id == chosen:
             self.save(key, event.value, event.select)
 
     # ------------------------------------------------------------------ presets
