@@ -155,7 +155,8 @@ async def test_a_refused_value_gives_way_to_the_stored_one_and_says_why(col) -> 
         [(severity, message)] = app.notes
         assert severity == "error"
         assert message == (
-            "must be at most 0.99, got '1.5' (allowed: a number from 0.7 to 0.99). Kept 0.9."
+            "desired_retention: must be at most 0.99, got '1.5' "
+            "(allowed: a number from 0.7 to 0.99). Kept 0.9."
         )
         await pilot.press("ctrl+u", "0", ".", "8", "5", "enter")  # typing goes on at once
         await pilot.pause()
@@ -163,8 +164,11 @@ async def test_a_refused_value_gives_way_to_the_stored_one_and_says_why(col) -> 
         steps = screen.query_one("#setting-learning_steps", Input)
         await type_into(pilot, steps, "")
         assert steps.value == "1m 10m"
-        assert app.notes[-1] == ("error", "needs at least one step (allowed: 1 to 20 durations "
-                                 "from 1s to 30d, e.g. '1m 10m'). Kept 1m 10m.")  # fmt: skip
+        assert app.notes[-1] == (
+            "error",
+            "learning_steps: needs at least one step (allowed: 1 to 20 durations from 1s to "
+            "30d, e.g. '1m 10m'). Kept 1m 10m.",
+        )
     assert col.setting("desired_retention") == 0.85
     assert col.setting("learning_steps") == ["1m", "10m"]
 

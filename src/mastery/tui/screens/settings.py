@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 
 from mastery.errors import MasteryError, NotFoundError
 from mastery.model import PresetView
-from mastery.settings import SETTINGS, SettingSpec, SettingValueError, as_text
+from mastery.settings import SETTINGS, SettingSpec, as_text
 from mastery.srs.presets import DEFAULT_PRESET, PRESET_KEYS
 from mastery.tui.dialogs.name import NameScreen
 from mastery.tui.dialogs.yes_no import YesNoScreen
@@ -177,13 +177,8 @@ class SettingsScreen(MasteryScreen):
             kept = self._current(key)
             self._show(widget, kept)
             widget.add_class("-invalid")
-            reason = (
-                f"{exc.reason} (allowed: {exc.allowed})"
-                if isinstance(exc, SettingValueError)
-                else str(exc)
-            )
             self.notify(
-                f"{reason}. Kept {as_text(kept) or '(empty)'}.",
+                f"{exc}. Kept {as_text(kept) or '(empty)'}.",
                 title=f"{spec.label}: not saved",
                 severity="error",
                 markup=False,
