@@ -624,9 +624,10 @@ def _replay(
         if rescheduling is None:
             memory = scheduler.replay(reviews, seed=card_id * 1000)
         else:
-            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling)
+            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling, deck_id)
             before = (card["state"], card["due"], bool(card["suspended"]))
-            rescheduling.moved(before, (memory.state, to_ms(memory.due) if memory.due else None))
+            after = (memory.state, to_ms(memory.due) if memory.due else None)
+            rescheduling.moved(before, after, deck_id)
         updates.append(
             (
                 memory.state,
@@ -646,14 +647,19 @@ def _replay(
 
 
 def _balanced_replay(
-    scheduler: Scheduler, reviews: list[tuple[datetime, int]], seed: int, balance: Rescheduling
+    scheduler: Scheduler,
+    reviews: list[tuple[datetime, int]],
+    seed: int,
+    balance: Rescheduling,
+    deck_id: int,
 ) -> Memory:
-    """`Scheduler.replay`, with the last answer's interval picked by the load balancer (the
-    same seed: with nothing to balance against, the same day as the plain replay)."""
+    """`Scheduler.replay`, with the last answer's interval picked by the load balancer among
+    the cards of the deck's preset (the same seed: with nothing to balance against, the same
+    day as the plain replay)."""
     ordered = sorted(reviews, key=lambda review: review[0])
     *earlier, (moment, rating) = ordered
     before = scheduler.replay(earlier, seed=seed)
-    load = balance.load(moment)
+    load = balance.load(moment, deck_id)
     return scheduler.answer(before, rating, moment, seed + before.reps, load=load).memory
 
 

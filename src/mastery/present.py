@@ -166,16 +166,27 @@ def excerpt(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: max(1, width - 1)].rstrip() + "…"
 
 
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?\Z")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table for the terminal: a header, a rule, then the rows; numbers are
-    right-aligned (except in the first column), everything else left-aligned."""
+    """A plain-text table for the terminal: a header, a rule, then the rows. A column of
+    numbers (whole or not; an unmeasured "—" or an empty cell among them) is right-aligned,
+    except the first; any other column is left-aligned, so a column mixing numbers and text
+    (`mastery config`'s values) lines up on its left edge."""
     cells = [list(headers)] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    right = [
+        i > 0
+        and any(_NUMBER.match(r[i]) for r in cells[1:])
+        and all(_NUMBER.match(r[i]) or r[i] in ("", NONE) for r in cells[1:])
+        for i in range(len(headers))
+    ]
     lines = []
     for n, row in enumerate(cells):
         lines.append(
             "  ".join(
-                c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
+                c.rjust(w) if right[i] and n > 0 else c.ljust(w)
                 for i, (c, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
