@@ -43,7 +43,7 @@ class SettingsScreen(MasteryScreen):
     SUB_TITLE = "Settings"
     BINDINGS = [
         # ctrl+ keys: letters would land in the text boxes.
-        Binding("ctrl+o", "app.optimize", "Optimise FSRS", id="settings-optimize"),
+        Binding("ctrl+o", "app.optimize", "Optimize FSRS", id="settings-optimize"),
         Binding("ctrl+t", "new_preset", "New preset…", show=False, id="settings-preset-new"),
         Binding(
             "ctrl+r", "rename_preset", "Rename preset…", show=False, id="settings-preset-rename"
@@ -97,7 +97,7 @@ class SettingsScreen(MasteryScreen):
                     yield self._editor(spec, values[spec.key])
                 if spec.key == "desired_retention":
                     yield Button(
-                        "Help me decide (workload) and optimise FSRS…  ctrl+o",
+                        "Help me decide (workload) and optimize FSRS…  ctrl+o",
                         id="settings-optimize-button",
                         compact=True,
                     )
@@ -347,7 +347,7 @@ class SettingsScreen(MasteryScreen):
             action()
 
     def on_screen_resume(self) -> None:
-        """Back from the optimiser (it may set the desired retention or weights) or a dialog:
+        """Back from the Optimize screen (it may set the desired retention or weights) or a dialog:
         show what is stored."""
         self.query_one("#settings-presets", Static).update(self._presets_text())
         self._refresh_preset_values()
