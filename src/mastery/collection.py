@@ -38,6 +38,7 @@ from mastery.db import Database
 # Re-exported for code written against the old layout, where the result types lived here;
 # new code imports them from mastery.model.
 from mastery.model import AnkiExportReport as AnkiExportReport
+from mastery.model import CardEdit as CardEdit
 from mastery.model import CardInfo as CardInfo
 from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
@@ -343,6 +344,23 @@ class Collection:
 
     def bury(self, card_id: int, *, now: datetime | None = None) -> datetime:
         return self.cards.bury(card_id, now=now)
+
+    def set_flag(self, card_ids: Iterable[int], flag: int, *, now: datetime | None = None) -> int:
+        return self.cards.set_flag(card_ids, flag, now=now)
+
+    def set_marked(self, card_ids: Iterable[int], on: bool, *, now: datetime | None = None) -> int:
+        return self.cards.set_marked(card_ids, on, now=now)
+
+    def edit_card(
+        self,
+        ref: str | int,
+        front: str,
+        back: str,
+        tags: Iterable[str],
+        *,
+        now: datetime | None = None,
+    ) -> CardEdit:
+        return self.cards.edit(ref, front, back, tags, now=now)
 
     # ------------------------------------------------------------------ review (queue, answers, undo)
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
