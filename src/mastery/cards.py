@@ -245,7 +245,15 @@ class Cards:
         with col.db.transaction() as conn:
             card_rows.write_content(conn, card.id, front, back, new_tags, now_ms)
             if target is not None and copy:
-                text = change(col.library.export_deck(deck.key))
+                # The bundled file as it is (a one-card diff against it), or the deck as the
+                # profile holds it should the file be gone.
+                source = Path(deck.source)
+                original = (
+                    source.read_text(encoding="utf-8")
+                    if source.is_file()
+                    else col.library.export_deck(deck.key)
+                )
+                text = change(original)
                 write_atomic(target, text)
                 set_source(conn, deck.id, str(target), now_ms)
             elif target is not None:

@@ -376,6 +376,11 @@ class Collection:
     ) -> datetime | None:
         return self.queue.next_due(now=now, deck_id=deck_id)
 
+    def new_tomorrow(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> int | None:
+        return self.queue.new_tomorrow(now=now, deck_id=deck_id)
+
     def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
         return self.answers.choices(card_id, now=now)
 

@@ -165,8 +165,11 @@ class DashboardScreen(MasteryScreen):
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
                 f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
-        if stats.cards_new > stats.cards_suspended:
-            return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
+        tomorrow = self.col.new_tomorrow(now=self.now())
+        if tomorrow is not None:
+            return Content.assemble(
+                ("Nothing due now.", "bold"), " " + fmt.new_cards_tomorrow(tomorrow)
+            )
         return Content.assemble(
             ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."
         )
