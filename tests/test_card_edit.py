@@ -253,3 +253,22 @@ def test_tag_search_takes_underscores_literally(geo) -> None:
     col.edit_card(card.id, card.front, card.back, ["snake_case"])
     assert [c.key for c in col.search_cards("tag:snake_case", now=NOW)] == ["kenya"]
     assert col.search_cards("tag:snakeXcase", now=NOW) == []
+
+
+def test_a_card_changed_in_the_file_since_its_import_is_not_overwritten(geo) -> None:
+    col, path = geo
+    changed = DECK.replace('back = "Nairobi"', 'back = "Nairobi (Kenya)"')
+    path.write_text(changed)
+    card = col.card("geo/kenya")
+    with pytest.raises(CardEditError, match=r"geo.toml \(line \d+\): the card was changed in"):
+        col.edit_card(card.id, card.front, "Nairobi!", ())
+    assert path.read_text() == changed and col.card(card.id).back == "Nairobi"
+
+
+def test_a_deck_file_gone_from_its_place_keeps_the_edit_in_the_profile(geo) -> None:
+    col, path = geo
+    path.unlink()
+    card = col.card("geo/kenya")
+    edit = col.edit_card(card.id, card.front, "Nairobi!", ())
+    assert edit.file is None and "geo.toml is not found from here" in edit.message
+    assert col.card(card.id).back == "Nairobi!" and not path.exists()

@@ -217,6 +217,12 @@ async def test_the_header_has_ankis_three_counts_as_the_dashboard_has_them(geo) 
         await pilot.pause()
         assert str(app.screen.query_one("#counts", Static).render()) == "1 + 1 + 0"
         assert "1 + 1 + 0" in header(app)
+        await pilot.press("escape")  # the dashboard's line for everything, then review all
+        await pilot.pause()
+        assert "2 to review today: 1 new, 1 learning, 0 review" in flat(app)
+        await pilot.press("r")
+        await pilot.pause()
+        assert str(app.screen.query_one("#counts", Static).render()) == "1 + 1 + 0"
 
 
 @pytest.mark.parametrize("confidence", [False, True])

@@ -9,6 +9,7 @@ burying, flags and the mark are one transaction each and can be undone (`srs/und
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -240,7 +241,9 @@ class Cards:
         now_ms = to_ms(now or col.now())
 
         def change(text: str) -> str:
-            return edit_card_text(text, str(target), card.key, front, back, own)
+            return edit_card_text(
+                text, str(target), card.key, front, back, own, was=(card.front, card.back)
+            )
 
         with col.db.transaction() as conn:
             card_rows.write_content(conn, card.id, front, back, new_tags, now_ms)
@@ -260,10 +263,17 @@ class Cards:
                 rewrite(target, change)  # last: a failure rolls the profile back too
         fresh = self.card(card.id)
         if target is None:
-            where = Path(deck.source).name if deck.source else "its source"
+            origin = Path(deck.source) if deck.source else None
+            why = (
+                "is not a Mastery deck file"
+                if origin is None or origin.suffix.lower() != ".toml"
+                else "cannot be written here"
+                if origin.is_file()
+                else "is not found from here"
+            )
             message = (
-                f"Saved in your profile only: {where} is not a Mastery deck file here, so "
-                "importing it again would bring back its text."
+                f"Saved in your profile only: {origin.name if origin else 'its source'} {why}, "
+                "so importing it again would bring back its text."
             )
         elif copy:
             message = (
@@ -293,7 +303,7 @@ class Cards:
                 n += 1
                 target = folder / f"{stem}-{n}.toml"
             return target, True
-        return (path, False) if path.is_file() else (None, False)
+        return (path, False) if path.is_file() and os.access(path, os.W_OK) else (None, False)
 
     # ------------------------------------------------------------------ flags and the mark
     def set_flag(self, card_ids: Iterable[int], flag: int, *, now: datetime | None = None) -> int:

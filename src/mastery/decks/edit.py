@@ -24,10 +24,13 @@ def edit_card_text(
     front: str,
     back: str,
     own_tags: tuple[str, ...],
+    was: tuple[str, str] | None = None,
 ) -> str:
     """The deck file's text with card `card_key` given `front`, `back` and its own tags (those
-    the deck's `tags` do not already give every card). Raises `DeckFormatError` when the file
-    has problems now, `CardEditError` when the card cannot be edited there."""
+    the deck's `tags` do not already give every card). `was` is the card's (front, back) as the
+    profile holds it: a file whose card differs was changed since its import, and is refused
+    rather than overwritten. Raises `DeckFormatError` when the file has problems now,
+    `CardEditError` when the card cannot be edited there."""
     import tomlkit
 
     before = parse_toml_deck(text, path)
@@ -42,6 +45,12 @@ def edit_card_text(
         where = f" (line {mine.line})" if mine.line else ""
         raise CardEditError(
             f"{path}{where}: a cloze note makes several cards; edit the note in the file"
+        )
+    if was is not None and (mine.front, mine.back) != was:
+        where = f" (line {mine.line})" if mine.line else ""
+        raise CardEditError(
+            f"{path}{where}: the card was changed in the file since it was imported; import "
+            "the file again (mastery import FILE), then edit it"
         )
     doc = tomlkit.parse(text)
     entry = _entry(doc["cards"], card_key)

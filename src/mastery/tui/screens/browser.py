@@ -39,9 +39,16 @@ class BrowserScreen(MasteryScreen):
         Binding("c", "cram", "Cram", id="browse-cram"),
         Binding("escape", "leave", "Back", id="browse-leave"),
         # q quits as everywhere, out of the footer here so that Help fits in 80 columns.
-        Binding("q", "app.quit", "Quit", show=False, id="browse-quit"),
+        # (No description: the palette and the help list the app's own Quit.)
+        Binding("q", "app.quit", "", show=False, id="browse-quit"),
         *(
-            Binding(f"ctrl+{n}", f"set_flag({n})", f"Flag {n}", show=False, id=f"browse-flag-{n}")
+            Binding(
+                f"ctrl+{n}",
+                f"set_flag({n})",
+                f"Flag {Flag(n).label}",
+                show=False,
+                id=f"browse-flag-{n}",
+            )
             for n in range(1, 8)
         ),
     ]

@@ -185,7 +185,13 @@ class ReviewScreen(MasteryScreen):
         Binding("escape", "leave", "Back", id="review-leave"),
         # Anki's flag keys, for terminals that tell ctrl+digit from the digit.
         *(
-            Binding(f"ctrl+{n}", f"set_flag({n})", f"Flag {n}", show=False, id=f"review-flag-{n}")
+            Binding(
+                f"ctrl+{n}",
+                f"set_flag({n})",
+                f"Flag {Flag(n).label}",
+                show=False,
+                id=f"review-flag-{n}",
+            )
             for n in range(1, 8)
         ),
     ]
@@ -329,7 +335,10 @@ class ReviewScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self._saving and action in ("answer", "confide", "undo", "suspend", "bury"):
+        if self._saving and action in (
+            *("answer", "confide", "undo", "suspend", "bury"),
+            *("edit", "flag", "set_flag", "mark"),
+        ):
             return None  # one write at a time: the waiting answer lands first
         if action == "reveal":
             return not self.revealed  # once shown, space/Enter fall through to "Good"
