@@ -59,9 +59,11 @@ class CardInfoScreen(MasteryScreen):
             ("State", state),
             (
                 "Next due",
-                fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})"
-                if card.due is not None and card.state != CardState.NEW
-                else "not yet studied",
+                "not yet studied"
+                if card.due is None or card.state == CardState.NEW
+                else "now"
+                if card.due <= now
+                else fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})",
             ),
             ("Stability", f"{card.stability:.1f} days" if card.stability is not None else "-"),
             ("Difficulty", f"{card.difficulty:.1f} / 10" if card.difficulty is not None else "-"),
