@@ -7,6 +7,8 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import NOW
 from mastery.collection import Collection
@@ -272,3 +274,23 @@ def test_a_deck_file_gone_from_its_place_keeps_the_edit_in_the_profile(geo) -> N
     edit = col.edit_card(card.id, card.front, "Nairobi!", ())
     assert edit.file is None and "geo.toml is not found from here" in edit.message
     assert col.card(card.id).back == "Nairobi!" and not path.exists()
+
+
+_SIDE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="{"), max_size=60
+).filter(lambda s: s.strip() and s.strip() == s)
+
+
+@given(front=_SIDE, back=_SIDE)
+@settings(max_examples=150, deadline=None)
+def test_any_text_goes_into_the_deck_file_and_reads_back_the_same(front: str, back: str) -> None:
+    """Quotes, backslashes, ''' and \"\"\", control characters, newlines: what the editor saves
+    is what the file gives back, and the other cards do not move."""
+    from mastery.decks import parse_toml_deck
+    from mastery.decks.edit import edit_card_text
+
+    text = edit_card_text(DECK, "geo.toml", "kenya", front, back, ("x",))
+    spec = parse_toml_deck(text, "geo.toml")
+    kenya = next(c for c in spec.cards if c.key == "kenya")
+    assert (kenya.front, kenya.back, kenya.tags) == (front, back, ("geo", "x"))
+    assert text.startswith(DECK.split('[[cards]]\nid = "kenya"')[0])

@@ -344,3 +344,24 @@ async def test_undo_of_a_flag_on_the_done_screen_stays_there(geo) -> None:
         await pilot.press("u", "u")  # the answer, then the flag
         await pilot.pause()
     assert geo.card("geo/c1").flag is Flag.NONE
+
+
+async def test_in_cram_a_flag_is_undone_without_taking_back_an_answer(geo) -> None:
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_cram("deck:geo")
+        await pilot.pause()
+        assert isinstance(app.screen, CramScreen)
+        await pilot.press("space", "3")  # France done for this session
+        await pilot.pause()
+        await pilot.press("f", "5")
+        await pilot.pause()
+        assert "⚑ pink" in header(app) and geo.card("geo/c2").flag is Flag.PINK
+        await pilot.press("u")  # the flag only: Peru stays on screen
+        await pilot.pause()
+        assert geo.card("geo/c2").flag is Flag.NONE
+        assert "Capital of Peru?" in screen_text(app) and "1 / 3" in header(app)
+        await pilot.press("u")  # then the cram answer: France is back
+        await pilot.pause()
+        assert "Capital of France?" in screen_text(app)
+    assert geo.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == 0
