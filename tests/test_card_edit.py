@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import NOW
 from mastery.collection import Collection
-from mastery.errors import CardEditError, SearchError
+from mastery.errors import CardEditError, ConflictError, SearchError
 from mastery.query import parse_cards
 from mastery.states import Flag
 
@@ -294,3 +294,12 @@ def test_any_text_goes_into_the_deck_file_and_reads_back_the_same(front: str, ba
     kenya = next(c for c in spec.cards if c.key == "kenya")
     assert (kenya.front, kenya.back, kenya.tags) == (front, back, ("geo", "x"))
     assert text.startswith(DECK.split('[[cards]]\nid = "kenya"')[0])
+
+
+def test_an_edit_over_another_windows_edit_is_refused(geo) -> None:
+    col, path = geo
+    opened = col.card("geo/kenya")
+    col.edit_card(opened.id, opened.front, "Nairobi (other window)", ())
+    with pytest.raises(ConflictError, match="changed in another window since you opened it"):
+        col.edit_card(opened.id, opened.front, "Nairobi!", (), opened=opened)
+    assert 'back = "Nairobi (other window)"' in path.read_text()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.days import to_ms
-from mastery.errors import CardEditError, NotFoundError, SearchError
+from mastery.errors import CardEditError, ConflictError, NotFoundError, SearchError
 from mastery.files import rewrite, write_atomic
 from mastery.limits import ref_number
 from mastery.model import CardEdit, CardInfo, CardView
@@ -205,6 +205,7 @@ class Cards:
         back: str,
         tags: Iterable[str],
         *,
+        opened: CardView | None = None,
         now: datetime | None = None,
     ) -> CardEdit:
         """Give a card a new front, back and tags, keeping its key, schedule and history.
@@ -216,12 +217,22 @@ class Cards:
         comes from, and newer bundled versions no longer replace it. Cards from CSV files and
         Anki packages are changed in the profile only (the message says a re-import of that
         file would bring its text back). `tags` are the card's own: the leech, flag and mark
-        tags stay as they are. One transaction; on any error nothing changes."""
+        tags stay as they are. `opened` is the card as an editor showed it: if another window
+        changed it since, `ConflictError`. One transaction; on any error nothing changes."""
         from mastery.decks.edit import edit_card_text
         from mastery.decks.importer import set_source
         from mastery.decks.spec import merge_tags
 
         card = self.card(ref)
+        if opened is not None and (opened.front, opened.back, opened.own_tags) != (
+            card.front,
+            card.back,
+            card.own_tags,
+        ):
+            raise ConflictError(
+                "the card was changed in another window since you opened it; not saved "
+                "(close the editor and open the card again)"
+            )
         front, back = front.strip(), back.strip()
         if not front:
             raise CardEditError("the front is empty: a card needs a question")

@@ -358,9 +358,10 @@ class Collection:
         back: str,
         tags: Iterable[str],
         *,
+        opened: CardView | None = None,
         now: datetime | None = None,
     ) -> CardEdit:
-        return self.cards.edit(ref, front, back, tags, now=now)
+        return self.cards.edit(ref, front, back, tags, opened=opened, now=now)
 
     # ------------------------------------------------------------------ review (queue, answers, undo)
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:

@@ -86,7 +86,9 @@ class CardEditorScreen(MasteryModal):
             self.dismiss(None)
             return
         try:
-            edit = self.col.edit_card(self.card.id, front, back, tags, now=self.now())
+            edit = self.col.edit_card(
+                self.card.id, front, back, tags, opened=self.card, now=self.now()
+            )
         except MasteryError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
