@@ -45,7 +45,7 @@ class BrowserScreen(MasteryScreen):
             Binding(
                 f"ctrl+{n}",
                 f"set_flag({n})",
-                f"Flag {Flag(n).label}",
+                "",  # one row in help and the palette: f
                 show=False,
                 id=f"browse-flag-{n}",
             )

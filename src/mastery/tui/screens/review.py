@@ -188,7 +188,7 @@ class ReviewScreen(MasteryScreen):
             Binding(
                 f"ctrl+{n}",
                 f"set_flag({n})",
-                f"Flag {Flag(n).label}",
+                "",  # one row in help and the palette: f
                 show=False,
                 id=f"review-flag-{n}",
             )
