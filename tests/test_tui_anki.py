@@ -150,7 +150,7 @@ async def test_flag_and_mark_in_review_show_in_the_header_and_undo(geo) -> None:
         assert geo.card("geo/c1").flag is Flag.RED
         await pilot.press("asterisk")
         await pilot.pause()
-        assert "★ marked" in header(app) and geo.card("geo/c1").marked
+        assert "⚑ red ★" in header(app) and geo.card("geo/c1").marked
         await pilot.press("ctrl+4")  # Anki's key, where the terminal sends it
         await pilot.pause()
         assert "⚑ blue" in header(app) and geo.card("geo/c1").flag is Flag.BLUE
@@ -365,3 +365,19 @@ async def test_in_cram_a_flag_is_undone_without_taking_back_an_answer(geo) -> No
         await pilot.pause()
         assert "Capital of France?" in screen_text(app)
     assert geo.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == 0
+
+
+async def test_the_header_fits_80_columns_with_a_long_deck_a_flag_and_a_mark(
+    col: Collection, write_deck
+) -> None:
+    add_deck(col, write_deck, "long", "The Geography of Every Capital City in the World", CARDS)
+    card = col.card("long/c1")
+    col.set_flag([card.id], Flag.TURQUOISE)
+    col.set_marked([card.id], True)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        line = header(app)
+        assert "⚑ turquoise ★" in line and "3 + 0 + 0" in line and line.rstrip().endswith("0 / 3")
+        assert line.lstrip().startswith("The Geography")

@@ -33,12 +33,13 @@ FLAG = "⚑"
 
 
 def flag_content(flag: Flag, marked: bool = False) -> Content:
-    """ "⚑ red" in its colour, and "★ marked" (for the review header)."""
+    """ "⚑ red" in its colour, then "★" when marked (the review header: short, so that a
+    long deck name, the counts and the progress still fit in 80 columns)."""
     parts: list[str | tuple[str, str]] = []
     if flag:
         parts.append((f"{FLAG} {flag.label}", f"bold {COLOURS[flag]}"))
     if marked:
-        parts += ["  " if parts else "", (f"{MARK} marked", "bold $text-warning")]
+        parts += [" " if parts else "", (MARK, "bold $text-warning")]
     return Content.assemble(*parts)
 
 
