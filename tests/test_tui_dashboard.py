@@ -269,7 +269,7 @@ async def test_no_promise_of_new_cards_tomorrow_with_a_limit_of_0(col, write_dec
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "New cards are off: the daily limit is 0" in text
+        assert "No new cards tomorrow: the daily limit of new cards is 0" in text
         assert "More new cards tomorrow" not in text
     col.set_setting("new_per_day", 5)
     app = make_app(col)

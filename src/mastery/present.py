@@ -94,6 +94,29 @@ def interval(span: timedelta) -> str:
     return format_interval(span)
 
 
+def interval_given(scheduled_days: int, span: timedelta) -> str:
+    """The interval an answer gave, as its button said it: the learner's days for a review
+    ("1d" for a card due at tomorrow's rollover, though 7 hours away at 21:00), else the
+    learning step ("10m"). The buttons (`Outcome.label`), card info's history and `mastery
+    card show` all say it with this."""
+    if scheduled_days > 0:
+        return interval(timedelta(days=scheduled_days))
+    return interval(span)
+
+
+def new_cards_tomorrow(count: int | None) -> str:
+    """What tomorrow brings when nothing is scheduled (`Queue.new_tomorrow`): never "more new
+    cards" under a limit of 0; "" when no new card is left."""
+    if count:
+        return f"{plural(count, 'new card')} tomorrow."
+    if count == 0:
+        return (
+            "No new cards tomorrow: the daily limit of new cards is 0 "
+            "(Settings, or the deck's preset: o on the dashboard)."
+        )
+    return ""
+
+
 def duration(ms: int) -> str:
     """Time spent: "45s", "4m 12s", "1h 05m"."""
     seconds = round(ms / 1000)

@@ -171,13 +171,11 @@ class DashboardScreen(MasteryScreen):
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
                 f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
-        if stats.cards_new > stats.cards_suspended:
-            if not self.col.new_cards_allowed():
-                return Content.assemble(
-                    ("Nothing due now.", "bold"),
-                    " New cards are off: the daily limit is 0 (s for Settings).",
-                )
-            return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
+        tomorrow = self.col.new_tomorrow(now=self.now())
+        if tomorrow is not None:
+            return Content.assemble(
+                ("Nothing due now.", "bold"), " " + fmt.new_cards_tomorrow(tomorrow)
+            )
         return Content.assemble(
             ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."
         )
