@@ -53,6 +53,8 @@ def easy_days_modifiers(
     """Anki's `calculate_easy_days_modifiers`: a normal day stays on, a 0% day is (almost)
     off, and a reduced day is on only while its share of the range's reviews stays below
     half of an ordinary day's."""
+    if all(percent >= 100 for percent in easy_days):
+        return [_NORMAL] * len(weekdays)  # no easy day: every day stays on (the common case)
     loads = [easy_day_load(easy_days[w]) for w in weekdays]
     total_reviews = sum(review_counts)
     total_percents = sum(loads)
@@ -74,6 +76,8 @@ def sibling_modifiers(sibling_days: Sequence[int], before: int, after: int) -> l
     """Anki's `calculate_sibling_modifiers`: for the range `before..=after` (days from
     today), each sibling's day damps itself and its five neighbours either side."""
     modifiers = [1.0] * (after - before + 1)
+    if not sibling_days:
+        return modifiers
     for day in set(sibling_days):
         for step, value in zip(_SIBLING_STEPS, _SIBLING_RANGE, strict=True):
             target = day + step - before
@@ -94,7 +98,7 @@ def pick(weights: Sequence[float], u: float) -> int | None:
     with its uniform sample: the first index whose running total exceeds `u * total`. None
     when no weight is positive (Anki's `WeightedIndex::new` error)."""
     total = sum(weights)
-    if not total > 0 or any(w < 0 for w in weights):
+    if not total > 0 or min(weights) < 0:
         return None
     chosen = u * total
     running = 0.0
@@ -152,12 +156,13 @@ class DueLoad:
             return None  # Anki's rescheduler leaves an overdue card to plain fuzz
         before = max(before, self.earliest)
         days = range(before, after + 1)
-        counts = [self.counts[d] if d < len(self.counts) else 0 for d in days]
+        # Days past the counts have none due (a slice, not an index per day: the workload
+        # simulator balances every card it schedules).
+        counts = list(self.counts[before : after + 1])
+        counts += [0] * (len(days) - len(counts))
         weekdays = [(self.weekday + d) % 7 for d in days]
         easy = easy_days_modifiers(self.easy_days, weekdays, counts)
         siblings = sibling_modifiers(self.sibling_days, before, after)
-        weights = [
-            day_weight(c, d, s, e) for c, d, s, e in zip(counts, days, siblings, easy, strict=True)
-        ]
+        weights = list(map(day_weight, counts, days, siblings, easy))
         index = pick(weights, u)
         return None if index is None else before + index
