@@ -93,12 +93,14 @@ CONFIGS = {
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_agrees_with_fsrs_rs_with_the_balancer_off(name: str) -> None:
     """Means over 8 seeds each: answers and minutes a day within 5%, cards known at the end
-    within 2% (the seeds differ from run to run by about 2%, 0.5% and 0.5%)."""
+    within 3%. From seed to seed the figures move by about 2% (answers, minutes) and 0.3%
+    (known; 2% when the review limit holds new cards back), so these are 3 to 5 standard
+    errors of the difference; measured, the means differ by 2% at most."""
     config, retention = CONFIGS[name]
     theirs = [_fsrs_rs(config, retention, seed) for seed in SEEDS]
     ours = [_ours(config, retention, seed) for seed in SEEDS]
     for i, (figure, tolerance) in enumerate(
-        (("answers/day", 0.05), ("min/day", 0.05), ("known", 0.02))
+        (("answers/day", 0.05), ("min/day", 0.05), ("known", 0.03))
     ):
         expected = statistics.mean(t[i] for t in theirs)
         got = statistics.mean(o[i] for o in ours)
