@@ -15,8 +15,9 @@ Pure: the caller (`mastery.srs.balance`) keeps the due counts and passes a `DueL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 # Anki: cards sent further out than this are not balanced (the need is low), and the counts
 # cover 10% more days because a balanced card may land past the interval.
@@ -36,6 +37,7 @@ _REDUCED = 0.5
 _NORMAL = 1.0
 
 NORMAL_WEEK: tuple[int, ...] = (100,) * 7
+_ONES = repeat(1.0)  # a modifier of 1 for every day (map stops at the shortest input)
 
 
 def easy_day_load(percent: float) -> float:
@@ -160,9 +162,14 @@ class DueLoad:
         # simulator balances every card it schedules).
         counts = list(self.counts[before : after + 1])
         counts += [0] * (len(days) - len(counts))
-        weekdays = [(self.weekday + d) % 7 for d in days]
-        easy = easy_days_modifiers(self.easy_days, weekdays, counts)
-        siblings = sibling_modifiers(self.sibling_days, before, after)
+        # Without easy days or siblings every modifier is 1 (the common case: skip them).
+        easy: Iterable[float] = _ONES
+        if min(self.easy_days) < 100:
+            weekdays = [(self.weekday + d) % 7 for d in days]
+            easy = easy_days_modifiers(self.easy_days, weekdays, counts)
+        siblings: Iterable[float] = _ONES
+        if self.sibling_days:
+            siblings = sibling_modifiers(self.sibling_days, before, after)
         weights = list(map(day_weight, counts, days, siblings, easy))
         index = pick(weights, u)
         return None if index is None else before + index

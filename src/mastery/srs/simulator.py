@@ -33,6 +33,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from mastery.load_balance import NORMAL_WEEK, DueLoad
 
@@ -348,6 +349,14 @@ class _Balancer:
         self.weekday = config.weekday
         self.due_cnt = due_cnt
         self._bounds: dict[float, tuple[int, int]] = {}
+        self._today = -1
+        self._load = DueLoad((), 0)
+
+    def _load_on(self, today: int) -> DueLoad:
+        """What the cards scheduled on `today` are balanced against (one per day)."""
+        self._today = today
+        weekday = (self.weekday + today) % 7
+        return DueLoad(_FromDay(self.due_cnt, today), weekday, self.easy_days, capped=False)
 
     def day(self, interval: float, today: int, u: float) -> float:
         """The balanced interval (whole days) for `interval` scheduled on day `today`."""
@@ -357,10 +366,36 @@ class _Balancer:
         lower, upper = bounds
         if upper == lower:
             return float(lower)
-        counts = self.due_cnt[today : today + upper + 1]
-        load = DueLoad(counts, (self.weekday + today) % 7, self.easy_days, capped=False)
-        picked = load.find_day(interval, 1, bounds, u)
+        if today != self._today:
+            self._load = self._load_on(today)
+        picked = self._load.find_day(interval, 1, bounds, u)
         return float(lower if picked is None else picked)
+
+
+class _FromDay(Sequence[int]):
+    """The cards due on each simulated day, seen from day `start`: [i] is day start + i. A
+    view, so one `DueLoad` serves a whole day while each card scheduled adds to the counts."""
+
+    __slots__ = ("counts", "start")
+
+    def __init__(self, counts: list[int], start: int) -> None:
+        self.counts = counts
+        self.start = start
+
+    def __len__(self) -> int:
+        return max(0, len(self.counts) - self.start)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            begin, end, step = i.indices(len(self))
+            return self.counts[self.start + begin : self.start + end : step]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self.counts[self.start + i % len(self)]
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
