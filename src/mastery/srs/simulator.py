@@ -149,14 +149,19 @@ class _Simulation:
         self.max_lapses = (
             config.suspend_after_lapses if config.suspend_after_lapses is not None else 2**32
         )
-        self.max_ivl = max(1.0, config.max_ivl)
+        self.max_ivl = max(1, int(config.max_ivl))  # whole days: intervals are rounded
         self.balancer = _Balancer(config, self.due_cnt) if config.load_balancer else None
         # Drawn by cumulative weights, as rand's WeightedIndex does.
         self.first_cum = _cumulative(config.first_rating_prob)
         self.review_cum = _cumulative(config.review_rating_prob)
         self.learning_steps = _Steps(w, config.learning_step_transitions)
         self.relearning_steps = _Steps(w, config.relearning_step_transitions)
-        self.init_d4 = w[4] - math.exp(w[5] * 3) + 1
+        # next_d's constants: the step for each rating, and the mean reversion to Easy's
+        # first difficulty (w7 * init_d(4) + (1 - w7) * d).
+        self.d_step = [0.0] + [-w[6] * (rating - 3) for rating in (1, 2, 3, 4)]
+        self.reversion_base = w[7] * (w[4] - math.exp(w[5] * 3) + 1)
+        self.keep = 1 - w[7]
+        self.exp_w8 = math.exp(w[8])
 
     # ------------------------------------------------------------------ the days
     def run(self) -> SimulationResult:
@@ -239,8 +244,9 @@ class _Simulation:
         if rng() < r:
             rating = _draw(self.review_cum, rng()) + 2
             bonus = w[15] if rating == 2 else w[16] if rating == 4 else 1.0
-            grow = math.exp(w[8]) * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1)
-            new_s = min(max(s * (grow * bonus + 1), S_MIN), S_MAX)
+            grow = self.exp_w8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1)
+            new_s = s * (grow * bonus + 1)
+            new_s = S_MIN if new_s < S_MIN else S_MAX if new_s > S_MAX else new_s
             new_d = self._next_d(d, rating)
             cost = config.state_rating_costs[_REVIEW][rating - 1]
         else:
@@ -265,19 +271,19 @@ class _Simulation:
         self._schedule(card, day, new_s)
 
     def _next_d(self, d: float, rating: int) -> float:
-        w = self.w
-        new_d = d + (10 - d) / 9 * (-w[6] * (rating - 3))
-        return min(max(w[7] * self.init_d4 + (1 - w[7]) * new_d, D_MIN), D_MAX)
+        """fsrs-rs's `next_d`: linear damping, then mean reversion to Easy's first value."""
+        new_d = d + (10 - d) / 9 * self.d_step[rating]
+        new_d = self.reversion_base + self.keep * new_d
+        return D_MIN if new_d < D_MIN else D_MAX if new_d > D_MAX else new_d
 
     def _schedule(self, card: int, day: int, stability: float) -> None:
         """The next interval at the desired retention, rounded half up (Rust's `round`) and
         capped, then balanced when the load balancer is on."""
-        interval = min(
-            max(math.floor(stability * self.interval_per_stability + 0.5), 1), self.max_ivl
-        )
+        interval = int(stability * self.interval_per_stability + 0.5)  # positive: floor
+        interval = 1 if interval < 1 else self.max_ivl if interval > self.max_ivl else interval
         if self.balancer is not None:
             interval = self.balancer.day(interval, day, self.rng.random())
-        due = day + int(interval)
+        due = day + interval
         if due < len(self.due_cnt):
             self.due_cnt[due] += 1
         # A card due after the last day, or suspended by its lapses, is never shown again.
@@ -344,11 +350,11 @@ class _Balancer:
         from mastery.scheduler import _constrained_fuzz_bounds
 
         self.bounds = _constrained_fuzz_bounds
-        self.maximum = int(max(1.0, config.max_ivl))
+        self.maximum = max(1, int(config.max_ivl))
         self.easy_days = tuple(config.easy_days)
         self.weekday = config.weekday
         self.due_cnt = due_cnt
-        self._bounds: dict[float, tuple[int, int]] = {}
+        self._bounds: dict[int, tuple[int, int]] = {}
         self._today = -1
         self._load = DueLoad((), 0)
 
@@ -358,18 +364,18 @@ class _Balancer:
         weekday = (self.weekday + today) % 7
         return DueLoad(_FromDay(self.due_cnt, today), weekday, self.easy_days, capped=False)
 
-    def day(self, interval: float, today: int, u: float) -> float:
-        """The balanced interval (whole days) for `interval` scheduled on day `today`."""
+    def day(self, interval: int, today: int, u: float) -> int:
+        """The balanced interval for `interval` (days) scheduled on day `today`."""
         bounds = self._bounds.get(interval)
         if bounds is None:  # the same few hundred whole intervals come back all year
             bounds = self._bounds[interval] = self.bounds(interval, 1, self.maximum)
         lower, upper = bounds
         if upper == lower:
-            return float(lower)
+            return lower
         if today != self._today:
             self._load = self._load_on(today)
         picked = self._load.find_day(interval, 1, bounds, u)
-        return float(lower if picked is None else picked)
+        return lower if picked is None else picked
 
 
 class _FromDay(Sequence[int]):
@@ -391,7 +397,7 @@ class _FromDay(Sequence[int]):
     def __getitem__(self, i: slice) -> list[int]: ...
     def __getitem__(self, i: int | slice) -> int | list[int]:
         if isinstance(i, slice):
-            begin, end, step = i.indices(len(self))
+            begin, end, step = i.indices(max(0, len(self.counts) - self.start))
             return self.counts[self.start + begin : self.start + end : step]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
