@@ -4,6 +4,7 @@ balancer and easy days share the reviews out over the week."""
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -269,6 +270,32 @@ def test_workload_reports_progress_for_every_point(col: Collection) -> None:
         (0.5, "Simulating retention 0.90"),
         (1.0, "Done"),
     ]
+
+
+def test_each_point_is_the_same_whatever_else_is_simulated(col: Collection) -> None:
+    """Every retention is seeded on its own, so a table of every third one shows the same
+    figures as the full run (what `mastery workload` relies on)."""
+    every = optimize.workload(col, days=60)
+    assert (
+        optimize.workload(col, retentions=optimize.WORKLOAD_RETENTIONS[::3], days=60)
+        == (every[::3])
+    )
+
+
+def test_cli_table_simulates_only_the_rows_it_shows(
+    col: Collection, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mastery.cli import main
+
+    seen = _configs_used(monkeypatch)
+    col.close()
+    assert main(["--no-bundled-decks", "workload"]) == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:2] == "0."]
+    assert rows == [f"{r:.2f}" for r in optimize.WORKLOAD_RETENTIONS[::3]]
+    assert len(seen) == len(rows) == 10
+    assert main(["--no-bundled-decks", "workload", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(optimize.WORKLOAD_RETENTIONS) == 28
+    assert len(seen) == 10 + 28
 
 
 # ----------------------------------------------------------------------------- Anki
