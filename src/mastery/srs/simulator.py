@@ -7,7 +7,8 @@ balancer on, Anki passes `apply_load_balance_and_easy_days` (rslib scheduler/fsr
 to fsrs-rs, which moves each new interval to a day of its fuzz range picked by the balancer
 and the easy days. Here that step is `_Balancer`, built on our own load balancer
 (`mastery.load_balance.DueLoad`) and fuzz bounds (`scheduler._constrained_fuzz_bounds`), so
-the simulator balances exactly as answering and rescheduling do.
+the simulator balances with the same code as answering and rescheduling (without the answer
+path's 90-day limit and siblings, as Anki's simulator).
 
 The model is fsrs-rs's: `deck_size` unseen cards, `learn_limit` of them due each day; each
 day the due reviews are shown first (lowest difficulty first when a limit stops some of
