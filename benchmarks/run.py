@@ -591,6 +591,35 @@ def bench_optimize(folder: Path) -> dict[str, float]:
     return out
 
 
+def bench_workload(big: Path, folder: Path) -> dict[str, float]:
+    """The workload simulator ("help me decide") on a 10,000-card scope (one deck of the big
+    profile, at 20 new cards and 9,999 reviews a day): the TUI's 10 retention points and the
+    CLI's 28 (`mastery workload`), with the load balancer on (the default) and off; best of
+    2 (the figures are seeded, so every run does the same work)."""
+    from mastery import optimize
+
+    out = {}
+    with Collection.open_path(copy_of(big, folder)) as col:
+        for balancer in (True, False):
+            col.set_setting("load_balancer", balancer)
+            suffix = "" if balancer else "_plain"
+            for name, retentions in (
+                ("workload_tui", optimize.WORKLOAD_RETENTIONS[::3]),
+                ("workload", optimize.WORKLOAD_RETENTIONS),
+            ):
+                times, cpu = [], []
+                for _ in range(2):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    points = optimize.workload(col, "deck-0", retentions=retentions)
+                    times.append(time.perf_counter() - t0)
+                    cpu.append(time.process_time() - c0)
+                assert len(points) == len(retentions)
+                out[f"{name}{suffix}_s"] = min(times)
+                # On a shared machine the CPU time says more than the wall clock.
+                print(f"{name}{suffix}: {min(cpu):.2f} s CPU", file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
@@ -632,6 +661,9 @@ def main() -> None:
         if want("optimize_100k_s"):
             for name, value in bench_optimize(folder).items():
                 results[name] = round(value, 4)
+        if want("workload_s"):
+            for name, value in bench_workload(big, folder).items():
+                results[name] = round(value, 2)
         if want("team"):
             sync_s, aggregate_s, report_s = bench_team(folder)
             results["team_sync_1000_s"] = round(sync_s, 3)

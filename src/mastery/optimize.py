@@ -1,7 +1,9 @@
 """Fitting FSRS to the learner's own reviews, and the workload simulator.
 
-Both run on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes about a
-quarter of a second, where py-fsrs's torch optimizer takes minutes for the same log loss.
+Fitting runs on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes
+about a quarter of a second, where py-fsrs's torch optimiser takes minutes for the same log
+loss. The workload simulator is our port of fsrs-rs's (`mastery.srs.simulator`), because
+fsrs-rs-python cannot balance the intervals it simulates.
 
 How reviews become training data follows fsrs-rs (and Anki): each card's answers of kind
 "review" in time order, with `elapsed_days` (learner's days since the previous answer) as the
@@ -731,7 +733,22 @@ class WorkloadPoint:
         }
 
 
-_WORKLOAD_SETTINGS = ("new_per_day", "reviews_per_day", "maximum_interval", "desired_retention")
+# What the simulator reads from the settings in force: the profile's, or a preset's where it
+# holds them (a preset may hold "easy_days" too; fuzz and the load balancer are the profile's).
+_WORKLOAD_SETTINGS = (
+    "new_per_day",
+    "reviews_per_day",
+    "maximum_interval",
+    "desired_retention",
+    "new_cards_ignore_review_limit",
+    "learning_steps",
+    "relearning_steps",
+    "leech_threshold",
+    "leech_action",
+    "load_balancer",
+    "enable_fuzz",
+    "easy_days",
+)
 
 
 def workload(
@@ -747,10 +764,14 @@ def workload(
 
     The simulated collection is the scope's size (at least 100 cards), learnt at the
     new-cards-per-day limit and capped at the reviews-per-day limit in force (the profile's,
-    with `preset` that preset's, for one deck its preset's), as fsrs-rs's simulator (the one behind
-    Anki's "help me decide") models a learner.
+    with `preset` that preset's, for one deck its preset's), with as many (re)learning steps
+    as the settings have and leeches suspended when the leech action says so, as fsrs-rs's
+    simulator (the one behind Anki's "help me decide") models a learner. With the load
+    balancer on (and fuzz), every interval is balanced and the easy days kept, as Anki's
+    simulator does (`mastery.srs.simulator`). Each point is seeded: the same settings give
+    the same figures.
     """
-    from fsrs_rs_python import default_simulator_config, simulate
+    from mastery.srs.simulator import SimulatorConfig, simulate
 
     report = progress or (lambda fraction, what: None)
     values: dict[str, Any] = {k: col.setting(k) for k in _WORKLOAD_SETTINGS}
@@ -771,26 +792,32 @@ def workload(
             view = scope_preset(col, deck_key)
             values |= {k: view.values[k] for k in _WORKLOAD_SETTINGS if k in view.values}
     size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
-    config = default_simulator_config()
-    config.deck_size = max(100, int(size))
-    config.learn_span = days
-    config.learn_limit = max(1, int(values["new_per_day"]))
-    config.review_limit = max(1, int(values["reviews_per_day"]))
-    config.max_ivl = float(values["maximum_interval"])
+    leeches_suspended = values["leech_action"] == "suspend" and int(values["leech_threshold"]) > 0
+    config = SimulatorConfig(
+        deck_size=max(100, int(size)),
+        learn_span=days,
+        learn_limit=max(1, int(values["new_per_day"])),
+        review_limit=max(1, int(values["reviews_per_day"])),
+        new_cards_ignore_review_limit=bool(values["new_cards_ignore_review_limit"]),
+        max_ivl=float(values["maximum_interval"]),
+        learning_step_count=len(values["learning_steps"]),
+        relearning_step_count=len(values["relearning_steps"]),
+        suspend_after_lapses=int(values["leech_threshold"]) if leeches_suspended else None,
+        load_balancer=bool(values["load_balancer"] and values["enable_fuzz"]),
+        easy_days=tuple(values["easy_days"]),
+        weekday=col.clock.day_of(col.now()).weekday(),
+    )
     points = []
     for n, retention in enumerate(retentions):
         report(n / len(retentions), f"Simulating retention {retention:.2f}")
-        result = simulate(params, float(retention), config, 42)
-        per_day = [
-            r + lrn
-            for r, lrn in zip(result.review_cnt_per_day, result.learn_cnt_per_day, strict=False)
-        ]
+        result = simulate(params, float(retention), config, seed=42)
+        answers = sum(result.review_cnt_per_day) + sum(result.learn_cnt_per_day)
         points.append(
             WorkloadPoint(
                 retention=float(retention),
-                reviews_per_day=sum(per_day) / len(per_day),
-                minutes_per_day=sum(result.cost_per_day) / len(result.cost_per_day) / 60,
-                knowledge=float(result.memorized_cnt_per_day[-1]),
+                reviews_per_day=answers / days,
+                minutes_per_day=sum(result.cost_per_day) / days / 60,
+                knowledge=result.memorized,
             )
         )
     report(1.0, "Done")
