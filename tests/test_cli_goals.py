@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +74,24 @@ def test_goal_errors_are_one_line_with_exit_2(capsys) -> None:
 def test_empty_goal_list_says_how_to_add_one(capsys) -> None:
     code, out, _ = run(capsys, "goal", "list")
     assert code == 0 and "mastery goal add" in out
+
+
+def test_the_readme_goal_example_runs_as_written(capsys) -> None:
+    """Issue 13: every command of the README's goal example, word for word, succeeds."""
+    deck = 'id = "spanish"\nname = "Spanish"\n\n[[cards]]\nfront = "hola"\nback = "hello"\n'
+    path = Path(os.environ["MASTERY_HOME"]).parent / "spanish.toml"
+    path.write_text(deck, encoding="utf-8")
+    assert run(capsys, "import", str(path))[0] == 0
+    example = [
+        'goal add "Speak Spanish at work" --vision "Run a meeting in Spanish" '
+        '--reality "I follow slow podcasts" --target "end of quarter" --cadence "mon,wed,fri" '
+        '--deck spanish --milestone "Finish A2 course" --milestone "First meeting"',
+        "goal milestone done spanish 1",
+        'goal edit spanish --reality "I follow normal-speed podcasts"',
+        'goal checkin spanish 7 "on track, but the meeting date moved"',
+        "goal show spanish",
+    ]
+    for line in example:
+        code, out, err = run(capsys, *shlex.split(line))
+        assert code == 0, (line, err)
+    assert "[x] 1. Finish A2 course" in out and "normal-speed" in out

@@ -420,7 +420,7 @@ def test_an_unknown_goal_is_not_found(col) -> None:
     col.goals.add("Learn Rust", now=NOW)
     with pytest.raises(NotFoundError, match="no goal 9"):
         col.goals.get(9, now=NOW)
-    with pytest.raises(NotFoundError, match="no goal starts with 'paint'"):
+    with pytest.raises(NotFoundError, match="no goal matches 'paint'"):
         col.goals.done("paint", now=NOW)
     with pytest.raises(MasteryError, match="which goal"):
         col.goals.get("  ", now=NOW)
@@ -539,7 +539,7 @@ def test_an_unknown_milestone_is_rejected(col) -> None:
         col.goals.complete_milestone(goal.id, 3, now=NOW)
     with pytest.raises(MasteryError, match="matches 2 milestones"):
         col.goals.complete_milestone(goal.id, "p", now=NOW)
-    with pytest.raises(NotFoundError, match="no milestone starts with 'ship'"):
+    with pytest.raises(NotFoundError, match="no milestone matches 'ship'"):
         col.goals.complete_milestone(goal.id, "ship", now=NOW)
 
 
@@ -695,3 +695,33 @@ def test_an_answer_keeps_the_retrievability_that_days_point_already_has(col, rus
     point = col.goals.history(goal.id)[-1]
     assert (point.progress, point.mastery) == ((1.0 + 0.25) / 2, 0.25)
     assert point.retrievability is not None and 0 < point.retrievability <= 1
+
+
+def test_a_goal_is_found_by_any_word_of_its_title(col) -> None:
+    """Issue 13: the README's `mastery goal show spanish` found nothing, since only the
+    start of a title matched."""
+    spanish = col.goals.add("Speak Spanish at work", now=NOW)
+    col.goals.add("Learn Rust", now=NOW)
+    assert col.goals.get("spanish", now=NOW).id == spanish.id
+    assert col.goals.get("span WORK", now=NOW).id == spanish.id  # every word starts a word
+    assert col.goals.get("speak spa", now=NOW).id == spanish.id
+    with pytest.raises(NotFoundError, match="no goal matches 'spanish rust'"):
+        col.goals.get("spanish rust", now=NOW)
+
+
+def test_several_goals_matching_a_word_are_listed_not_guessed(col) -> None:
+    col.goals.add("Speak Spanish at work", now=NOW)
+    col.goals.add("Read Spanish novels", now=NOW)
+    with pytest.raises(
+        MasteryError,
+        match=r"'spanish' matches 2 goals \(1 Speak Spanish at work; 2 Read Spanish novels\): "
+        "give the number or more words",
+    ):
+        col.goals.check_in("spanish", 7, now=NOW)
+    assert col.goals.get("spanish novels", now=NOW).title == "Read Spanish novels"
+
+
+def test_a_milestone_is_found_by_any_word_of_its_title(col) -> None:
+    goal = col.goals.add("Steps", milestones=["Finish A2 course", "First meeting"], now=NOW)
+    done = col.goals.complete_milestone(goal.id, "meeting", now=NOW)
+    assert done.position == 2 and done.done
