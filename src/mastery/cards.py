@@ -2,7 +2,7 @@
 history and recall odds, and taking them out of the queue (suspend, bury).
 
 The search syntax is parsed in one place (`mastery.query`); `search_clauses` turns it into SQL
-for the browser, `mastery search`/`card` commands and cram sessions alike. Suspending and
+for the browser, `mastery cram` and `mastery card` commands and cram sessions alike. Suspending and
 burying are one transaction each and can be undone (`srs/undo.py`).
 """
 
