@@ -97,7 +97,7 @@ def _argv(hint: str) -> list[str]:
         if depth or word.startswith("["):
             depth += word.count("[") - word.count("]")
             continue
-        if word in ("/", "or"):
+        if word in ("/", "or", "|"):
             break  # "`mastery mentor pairs` / `unpair NAME`": the rest is another command
         if "|" in word and not word.startswith("-"):
             if not (argv and argv[-1].startswith("-")):  # `add|list|show P`: the first action

@@ -42,9 +42,14 @@ def wall_clock() -> datetime:
 
 def open_profile(args: argparse.Namespace) -> Collection:
     """The profile the command line names (`--profile`, `--home`, `--no-bundled-decks`).
-    Collection is imported here, not at the top, so `mastery --help` stays quick."""
+    A profile other than the default one must exist unless creating it was asked for
+    (`--create`, or `--no-bundled-decks`, which says how to create one). Collection is
+    imported here, not at the top, so `mastery --help` stays quick."""
+    from mastery import paths
     from mastery.collection import Collection
 
+    if not (args.create or args.no_bundled_decks):
+        paths.require_profile(args.profile, args.home)
     col = Collection.open(
         args.profile,
         args.home,

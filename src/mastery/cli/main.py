@@ -13,10 +13,11 @@ that need them, so `mastery decks` stays quick.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 from mastery.cli.commands import (
     backup,
@@ -29,6 +30,7 @@ from mastery.cli.commands import (
     mentor,
     optimize,
     preset,
+    profile,
     review,
     stats,
     team,
@@ -38,27 +40,68 @@ from mastery.errors import MasteryError
 from mastery.text import safe_line
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line as every other error is (argparse prints the
+    usage first: three or four lines where the README promises one)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _global_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """`--home`, `--profile`, `--create` and `--no-bundled-decks`, accepted before the
+    command and after it (`mastery stats --profile ana`). On a command's parser they have no
+    default, so one given before the command is not reset by the command's parser."""
+    group = p.add_argument_group("global options" if top else "global options (also here)")
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default(None),
+        help="folder of all profiles (or MASTERY_HOME)",
+    )
+    group.add_argument(
+        "--profile",
+        default=default("default"),
+        metavar="NAME",
+        help="whose profile to open (default: default); it must exist, or --create",
+    )
+    group.add_argument(
+        "--create",
+        action="store_true",
+        default=default(False),
+        help="create the profile named by --profile if it does not exist",
+    )
+    group.add_argument(
+        "--no-bundled-decks",
+        action="store_true",
+        default=default(False),
+        help="create the profile, if new, without the bundled decks",
+    )
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every command's parser under `parser`, at any depth (`goal milestone add`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield child
+                yield from _parsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; the order of the groups is the order `mastery --help` lists."""
     from mastery import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mastery",
         description="Personal mastery in the terminal: review cards, goals and a journal.",
     )
     parser.add_argument("--version", action="version", version=f"mastery {__version__}")
-    parser.add_argument("--home", metavar="DIR", help="folder of all profiles (or MASTERY_HOME)")
-    parser.add_argument(
-        "--profile",
-        default="default",
-        metavar="NAME",
-        help="whose profile to open (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--no-bundled-decks",
-        action="store_true",
-        help="create a new profile without the bundled decks",
-    )
+    _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (
         review,
@@ -74,8 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         backup,
         config,
         preset,
+        profile,
     ):
         group.register(sub)
+    for child in _parsers(parser):
+        _global_options(child, top=False)
     return parser
 
 
@@ -84,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except MasteryError as exc:
         from mastery.check import damage_hint
 
@@ -102,13 +152,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mastery: error: {safe_line(where)}: {safe_line(first['msg'])}", file=sys.stderr)
         return 2
     except OSError as exc:
-        name = f" {safe_line(exc.filename)}" if getattr(exc, "filename", None) else ""
-        print(f"mastery: error:{name}: {safe_line(exc.strerror or exc)}", file=sys.stderr)
+        name = f" {safe_line(exc.filename)}:" if getattr(exc, "filename", None) else ""
+        print(f"mastery: error:{name} {safe_line(exc.strerror or exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except sqlite3.Error as exc:
         return _database_fault(exc, args)
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (`mastery journal list | head`): stop quietly, as
+    `git log | head` does, with the status of a process ended by SIGPIPE. Python would
+    otherwise complain once more when it flushes stdout on exit, so stdout is pointed at
+    /dev/null first."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file (captured in a test): nothing to do
+        pass
+    return 141
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     """`import`, `decks` and `deck` with its actions."""
     p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .md, .csv, .tsv, .apkg"
+    )
     p.add_argument(
         "--with-history",
         action="store_true",
@@ -40,11 +42,13 @@ def register(sub: Any) -> None:
         dest="deck_command", metavar="ACTION", required=True
     )
     p = deck.add_parser("check", help="validate deck files (exit 1 on problems)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="deck files")
     json_flag(p)
     p.set_defaults(run=_deck_check)
     p = deck.add_parser("fmt", help="write explicit card ids into deck files")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .md, .csv, .tsv, .apkg"
+    )
     p.add_argument(
         "--check", action="store_true", help="only report files that would change (exit 1 if any)"
     )

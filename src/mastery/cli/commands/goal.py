@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
         json_flag(p)
 
     p = goals.add_parser("add", help="add a goal")
-    p.add_argument("title")
+    p.add_argument("title", help="what you want, in a few words")
     p.add_argument(
         "--milestone",
         action="append",
@@ -73,16 +73,21 @@ def register(sub: Any) -> None:
     goal_fields(p, editing=False)
     p.set_defaults(run=with_profile(_change))
     p = goals.add_parser("list", help="list goals with progress and days left")
-    p.add_argument("--status", default="active", choices=["active", "achieved", "dropped", "all"])
+    p.add_argument(
+        "--status",
+        default="active",
+        choices=["active", "achieved", "dropped", "all"],
+        help="which goals (default: %(default)s)",
+    )
     json_flag(p)
     p.set_defaults(run=with_profile(_list))
     p = goals.add_parser("show", help="one goal: vision and reality, milestones, progress")
-    p.add_argument("ref", metavar="GOAL", help="goal number or the start of its title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
     json_flag(p)
     p.set_defaults(run=with_profile(_show))
     p = goals.add_parser("edit", help="change a goal (a new reality keeps the old ones)")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("--title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("--title", help="a new title")
     goal_fields(p, editing=True)
     p.set_defaults(run=with_profile(_change))
     for name, text in (
@@ -91,11 +96,11 @@ def register(sub: Any) -> None:
         ("reopen", "make a goal active again"),
     ):
         p = goals.add_parser(name, help=text)
-        p.add_argument("ref", metavar="GOAL")
+        p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
         json_flag(p)
         p.set_defaults(run=with_profile(_change))
     p = goals.add_parser("checkin", help="weekly check-in: confidence 1-10 and why")
-    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
     p.add_argument("confidence", type=int, help="1-10: how sure you are the goal will be met")
     p.add_argument("note", nargs="?", default="", help="a line of why")
     json_flag(p)
@@ -104,13 +109,13 @@ def register(sub: Any) -> None:
         dest="milestone_command", metavar="ACTION", required=True
     )
     p = milestone.add_parser("add", help="add a milestone at the end")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("title", help="the milestone, in a few words")
     json_flag(p)
     p.set_defaults(run=with_profile(_milestone))
-    p = milestone.add_parser("done", help="tick a milestone done (by number or title start)")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("milestone", metavar="MILESTONE")
+    p = milestone.add_parser("done", help="tick a milestone done (by number or words of its title)")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("milestone", metavar="MILESTONE", help="milestone number or words of its title")
     p.add_argument("--undo", action="store_true", help="un-tick it")
     json_flag(p)
     p.set_defaults(run=with_profile(_milestone))

@@ -24,17 +24,37 @@ def register(sub: Any) -> None:
     actions = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
 
     def filters(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
-        p.add_argument("--goal", metavar="GOAL", help="goal number or the start of its title")
+        p.add_argument(
+            "--tag",
+            action="append",
+            dest="tags",
+            metavar="TAG",
+            help="entries with this tag (repeatable: all of them)",
+        )
+        p.add_argument(
+            "--goal", metavar="GOAL", help="entries linked to this goal (number or words)"
+        )
         vis = p.add_mutually_exclusive_group()
-        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility")
-        vis.add_argument("--private", action="store_const", const="private", dest="visibility")
+        vis.add_argument(
+            "--shared",
+            action="store_const",
+            const="shared",
+            dest="visibility",
+            help="only entries shared with your mentor",
+        )
+        vis.add_argument(
+            "--private",
+            action="store_const",
+            const="private",
+            dest="visibility",
+            help="only private entries",
+        )
         p.add_argument(
             "--when",
             metavar="PHRASE",
             help='"last week", "since 2026-10-01", "in march", "last 30 days"',
         )
-        p.add_argument("--limit", type=int, metavar="N")
+        p.add_argument("--limit", type=int, metavar="N", help="at most N entries, newest first")
         json_flag(p)
 
     p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
@@ -43,9 +63,21 @@ def register(sub: Any) -> None:
         "--prompt", metavar="KEY", help="start from a prompt (see `mastery journal prompts`)"
     )
     p.add_argument("--date", metavar="DATE", help='"yesterday", "last friday", "2026-11-02"')
-    p.add_argument("--title")
-    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
-    p.add_argument("--goal", action="append", dest="goals", metavar="GOAL")
+    p.add_argument("--title", help="a title (default: the first line)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        dest="tags",
+        metavar="TAG",
+        help="a tag (repeatable; or #tag in the text)",
+    )
+    p.add_argument(
+        "--goal",
+        action="append",
+        dest="goals",
+        metavar="GOAL",
+        help="link a goal: number or words of its title (repeatable)",
+    )
     p.add_argument(
         "--shared",
         action="store_const",
@@ -64,7 +96,7 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_show))
     p = actions.add_parser("search", help="find entries; every word must match")
-    p.add_argument("words", nargs="*", metavar="WORD")
+    p.add_argument("words", nargs="*", metavar="WORD", help="words and filters (tag:x when:...)")
     filters(p)
     p.set_defaults(run=with_profile(_find))
     p = actions.add_parser("export", help="export entries as Markdown")
