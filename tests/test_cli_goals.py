@@ -95,3 +95,13 @@ def test_the_readme_goal_example_runs_as_written(capsys) -> None:
         code, out, err = run(capsys, *shlex.split(line))
         assert code == 0, (line, err)
     assert "[x] 1. Finish A2 course" in out and "normal-speed" in out
+
+
+def test_goal_add_says_which_target_date_it_understood(capsys, monkeypatch) -> None:
+    from conftest import NOW
+
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW)  # Saturday 2026-11-21
+    code, out, _ = run(capsys, "goal", "add", "Ship", "--target", "march 5 2027")
+    assert code == 0 and "Target: 2027-03-05 (march 5 2027, 104 days left)" in out
+    code, _, err = run(capsys, "goal", "edit", "ship", "--target", "march 5")
+    assert code == 2 and "understood: 2026-03-05" in err and "2027-03-05" in err

@@ -386,8 +386,9 @@ def test_an_unreadable_target_phrase_is_rejected(col) -> None:
 
 
 def test_days_left_goes_negative_when_overdue_and_target_can_be_cleared(col) -> None:
-    goal = col.goals.add("Overdue", target="2026-11-20", now=NOW)
-    assert goal.days_left == -1
+    # A past target is refused (issue 13), so the goal becomes overdue as days pass.
+    goal = col.goals.add("Overdue", target="2026-11-22", now=NOW)
+    assert col.goals.get(goal.id, now=NOW + timedelta(days=2)).days_left == -1
     cleared = col.goals.edit(goal.id, target="", now=NOW)
     assert (cleared.target, cleared.days_left) == (None, None)
 
@@ -725,3 +726,18 @@ def test_a_milestone_is_found_by_any_word_of_its_title(col) -> None:
     goal = col.goals.add("Steps", milestones=["Finish A2 course", "First meeting"], now=NOW)
     done = col.goals.complete_milestone(goal.id, "meeting", now=NOW)
     assert done.position == 2 and done.done
+
+
+def test_a_target_in_the_past_is_refused_saying_what_was_understood(col) -> None:
+    """Issue 13: "march 5" typed in November is this year's March: refused, not stored."""
+    with pytest.raises(
+        DateParseError,
+        match=r'can\'t read "march 5" as a target date: a target must be today or later '
+        r'\(understood: 2026-03-05\); try "2027-03-05"',
+    ):
+        col.goals.add("Late", target="march 5", now=NOW)
+    assert col.goals.list("all") == []
+    goal = col.goals.add("On time", target="march 5 2027", now=NOW)
+    with pytest.raises(DateParseError, match="a target must be today or later"):
+        col.goals.edit(goal.id, target="yesterday", now=NOW)
+    assert col.goals.add("Today", target="today", now=NOW).days_left == 0

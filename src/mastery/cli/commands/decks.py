@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     """`import`, `decks` and `deck` with its actions."""
     p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
     p.add_argument(
-        "files", nargs="+", metavar="FILE", help="deck files: .toml, .md, .csv, .tsv, .apkg"
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .csv, .tsv, .txt, .apkg"
     )
     p.add_argument(
         "--with-history",
@@ -42,13 +42,13 @@ def register(sub: Any) -> None:
         dest="deck_command", metavar="ACTION", required=True
     )
     p = deck.add_parser("check", help="validate deck files (exit 1 on problems)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="deck files")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .csv, .tsv, .txt, .apkg"
+    )
     json_flag(p)
     p.set_defaults(run=_deck_check)
     p = deck.add_parser("fmt", help="write explicit card ids into deck files")
-    p.add_argument(
-        "files", nargs="+", metavar="FILE", help="deck files: .toml, .md, .csv, .tsv, .apkg"
-    )
+    p.add_argument("files", nargs="+", metavar="FILE", help=".toml deck files")
     p.add_argument(
         "--check", action="store_true", help="only report files that would change (exit 1 if any)"
     )

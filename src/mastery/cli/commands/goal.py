@@ -207,6 +207,12 @@ def _change(col: Collection, args: argparse.Namespace) -> int:
         print(
             f"{view.id}  {safe_line(view.title)}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
+        if getattr(args, "target", None) and view.target is not None:
+            # Say which date the phrase was read as: "march 5" is this year's March.
+            left = (
+                "" if view.days_left is None else f", {present.plural(view.days_left, 'day')} left"
+            )
+            print(f"Target: {view.target.isoformat()} ({safe_line(args.target)}{left})")
     return 0
 
 

@@ -134,7 +134,8 @@ class DashboardScreen(MasteryScreen):
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
             "    mastery import FILE\n\n"
-            "FILE is a deck file: .toml, .csv, .tsv or an Anki .txt export. "
+            "FILE is a deck file: .toml, .csv, .tsv, an Anki .txt export or an Anki "
+            "package (.apkg). "
             "Then run mastery again to review it."
         )
         self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
