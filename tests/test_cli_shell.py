@@ -134,3 +134,34 @@ def test_every_command_and_option_has_a_description() -> None:
         if not isinstance(a, argparse._SubParsersAction) and not a.help
     ]
     assert not missing, missing
+
+
+def test_to_refuses_a_missing_folder_unless_parents(capsys, tmp_path: Path) -> None:
+    """Issue 13: every `--to` quietly made the folders of a mistyped path."""
+    target = tmp_path / "typo" / "deep" / "journal.md"
+    code, out, err = run(capsys, "--no-bundled-decks", "journal", "export", "--to", str(target))
+    assert code == 2 and out == ""
+    assert (
+        err.strip() == f"mastery: error: {target.parent}: no such folder (add --parents to make it)"
+    )
+    assert not (tmp_path / "typo").exists()
+    code, out, _ = run(capsys, "journal", "export", "--to", str(target), "--parents")
+    assert code == 0 and target.is_file() and f"to {target}" in out
+    folder = tmp_path / "none" / "entries"
+    code, _, err = run(capsys, "journal", "export", "--dir", str(folder))
+    assert code == 2 and "no such folder" in err and not folder.parent.exists()
+
+
+def test_a_relative_to_is_reported_as_the_full_path(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "--no-bundled-decks", "journal", "export", "--to", "j.md")
+    assert code == 0 and f"to {tmp_path / 'j.md'}" in out
+
+
+def test_files_for_people_default_to_their_documents_folder(tmp_path: Path, monkeypatch) -> None:
+    """Not the folder the app was started from (a repository, or /)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    assert paths.export_dir() == tmp_path  # no Documents folder: home
+    (tmp_path / "Documents").mkdir()
+    assert paths.export_dir() == tmp_path / "Documents"

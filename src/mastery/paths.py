@@ -77,6 +77,22 @@ def backup_dir(profile: str = DEFAULT_PROFILE, home: str | Path | None = None) -
     return profile_dir(profile, home) / "backups"
 
 
+def export_dir() -> Path:
+    """Where a file the app writes for a person (a bundle, an invitation, a reply) goes unless
+    they type another path: their documents folder (platformdirs: `~/Documents`, or what
+    XDG user-dirs names) when it exists, else their home folder. Never the folder the app
+    happened to be started from, which is often a repository or `/`."""
+    from platformdirs import user_documents_path
+
+    try:
+        documents = user_documents_path()
+        if documents.is_dir():
+            return documents
+    except (OSError, RuntimeError):  # no home folder to speak of: fall back below
+        pass
+    return Path.home()
+
+
 def bundled_decks_dir() -> Path:
     """The curated decks shipped with Mastery.
 

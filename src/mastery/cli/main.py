@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
         group.register(sub)
     for child in _parsers(parser):
         _global_options(child, top=False)
+        outputs = [a.dest for a in child._actions if set(a.option_strings) & {"--to", "--dir"}]
+        if outputs:
+            child.add_argument(
+                "--parents",
+                action="store_true",
+                help="make the folders of --to/--dir that do not exist yet",
+            )
+            child.set_defaults(outputs=outputs)
     return parser
 
 
@@ -175,8 +183,30 @@ def _pipe_closed() -> int:
     return 141
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The files and folders a command writes (`--to`, `--dir`): `~` expanded, made absolute
+    so the command's output says where they went, and their folder must exist unless
+    `--parents` says to make it (a typo in a folder name must not quietly make a new tree)."""
+    from mastery.errors import MasteryError
+
+    for dest in getattr(args, "outputs", ()):
+        value = getattr(args, dest, None)
+        if not value:
+            continue
+        path = os.path.abspath(os.path.expanduser(value))
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            if not args.parents:
+                raise MasteryError(
+                    f"{safe_line(folder)}: no such folder (add --parents to make it)"
+                )
+            os.makedirs(folder, exist_ok=True)
+        setattr(args, dest, path)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     """No command opens the app; every subcommand's parser names its handler in `run`."""
+    _check_outputs(args)
     if args.command is None:
         return review.open_app(args)
     handler: Handler = args.run
