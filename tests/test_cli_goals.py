@@ -105,3 +105,13 @@ def test_goal_add_says_which_target_date_it_understood(capsys, monkeypatch) -> N
     assert code == 0 and "Target: 2027-03-05 (march 5 2027, 104 days left)" in out
     code, _, err = run(capsys, "goal", "edit", "ship", "--target", "march 5")
     assert code == 2 and "understood: 2026-03-05" in err and "2027-03-05" in err
+
+
+def test_a_second_check_in_the_same_day_says_it_replaces_the_first(capsys) -> None:
+    run(capsys, "goal", "add", "Alpha")
+    code, out, _ = run(capsys, "goal", "checkin", "alpha", "7")
+    assert code == 0 and "replaces" not in out
+    code, out, _ = run(capsys, "goal", "checkin", "alpha", "5", "--json")
+    assert json.loads(out)["replaced"] == 7
+    code, out, _ = run(capsys, "goal", "checkin", "alpha", "6")
+    assert "This replaces today's earlier check-in (5/10): one a day." in out

@@ -181,6 +181,8 @@ def _checkin(col: Collection, args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         print(f"Checked in: confidence {args.confidence}/10")
+        if result.replaced is not None:
+            print(f"This replaces today's earlier check-in ({result.replaced}/10): one a day.")
     return 0
 
 
