@@ -268,3 +268,20 @@ def test_deck_check_of_a_missing_file_says_so_and_types_name_apkg(capsys, tmp_pa
     other.write_text("{}", encoding="utf-8")
     code, out, _ = run(capsys, "deck", "check", str(other))
     assert code == 1 and ".apkg" in out and ".toml" in out
+
+
+def test_review_without_a_terminal_says_so_instead_of_hanging(capsys, write_deck) -> None:
+    """Issue 13: `mastery review` from cron or a pipe waited for keys forever."""
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    for argv in (["review"], [], ["cram"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        assert "needs a terminal" in err and "mastery cram --list is:due" in err
+        assert len(err.splitlines()) == 1
+    code, out, _ = run(capsys, "cram", "--list", "is:due")
+    assert code == 0
+
+
+def test_deck_check_counts_files_in_words(capsys, write_deck) -> None:
+    code, out, _ = run(capsys, "deck", "check", str(write_deck(DECK)))
+    assert code == 0 and out.strip() == "1 deck file OK"

@@ -115,3 +115,13 @@ def test_a_second_check_in_the_same_day_says_it_replaces_the_first(capsys) -> No
     assert json.loads(out)["replaced"] == 7
     code, out, _ = run(capsys, "goal", "checkin", "alpha", "6")
     assert "This replaces today's earlier check-in (5/10): one a day." in out
+
+
+def test_counts_are_in_words_with_the_right_plural(capsys, monkeypatch) -> None:
+    """Issue 13: "1 days", "member(s)"."""
+    from conftest import NOW
+
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW)
+    run(capsys, "goal", "add", "Soon", "--target", "tomorrow")
+    code, out, _ = run(capsys, "goal", "show", "soon")
+    assert "(1 day left)" in out

@@ -67,11 +67,17 @@ def test_editor_left_unchanged_saves_nothing(capsys, monkeypatch) -> None:
     assert json.loads(run(capsys, "journal", "list", "--json")[1]) == []
 
 
-def test_search_marks_matches_and_filters(capsys) -> None:
+def test_search_marks_matches_and_filters(capsys, monkeypatch) -> None:
     run(capsys, "journal", "add", "Dialogue beats discussion in our retro", "--tag", "team")
     run(capsys, "journal", "add", "Private doubts about the plan")
     code, out, _ = run(capsys, "journal", "search", "dialogue")
-    assert code == 0 and "*Dialogue*" in out and "Private" not in out
+    # Piped, the text is as written (issue 13: *asterisks* were added); on a terminal the
+    # matches are shown in reverse video.
+    assert code == 0 and "Dialogue beats discussion" in out and "Private" not in out
+    assert "*" not in out and "\x1b" not in out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, _ = run(capsys, "journal", "search", "dialogue")
+    assert "\x1b[7mDialogue\x1b[0m beats" in out
     code, out, _ = run(capsys, "journal", "search", "--tag", "team", "--json")
     assert [h["entry"]["tags"] for h in json.loads(out)] == [["team"]]
     code, out, _ = run(capsys, "journal", "search", "nothing-like-this")

@@ -20,6 +20,7 @@ from mastery.decks.spec import DeckSpec, Problem, first_problem
 from mastery.errors import DeckFormatError, MasteryError
 from mastery.files import read_at_most, write_atomic
 from mastery.limits import read_text_bounded
+from mastery.present import plural
 
 TOML_SUFFIXES = (".toml",)
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"{len(files)} deck file(s) OK")
+        print(f"{plural(len(files), 'deck file')} OK")
     return 1 if problems else 0
 
 

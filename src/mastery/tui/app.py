@@ -8,6 +8,7 @@ the profile on a `FixedTime` sets the time of every screen and of the domain at 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
@@ -558,7 +559,16 @@ def run_app(
     cram_query: str | None = None,
 ) -> int:
     """Run the TUI on an open collection until the learner quits (see `MasteryApp`); returns
-    the exit code: non-zero when the app had to stop on an error."""
+    the exit code: non-zero when the app had to stop on an error.
+
+    Without a terminal on both sides (a cron job, a pipe, `ssh host mastery review`) the app
+    would wait for keys nobody can press: refused in one line that names what works there."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        what = "a cram session" if cram_query is not None else "the app"
+        raise MasteryError(
+            f"{what} needs a terminal (stdin and stdout); to print the cards instead use "
+            "`mastery cram --list is:due`"
+        )
     app = MasteryApp(
         collection,
         start_review=start_review,

@@ -220,7 +220,12 @@ def _change(col: Collection, args: argparse.Namespace) -> int:
 
 def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
-    left = "" if g.days_left is None else f" ({g.days_left} days left)"
+    if g.days_left is None:
+        left = ""
+    elif g.days_left >= 0:
+        left = f" ({present.plural(g.days_left, 'day')} left)"
+    else:
+        left = f" ({present.plural(-g.days_left, 'day')} late)"
     print(f"{g.id}. {safe_line(g.title)}  [{g.status}, {safe_line(g.category)}, {g.visibility}]")
     print(
         f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"

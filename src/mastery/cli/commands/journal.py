@@ -233,8 +233,9 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
 
 
 def _highlighter() -> Callable[[str, list[tuple[int, int]]], str]:
-    """Marks matches in reverse video on a terminal, with *asterisks* when piped."""
-    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("*", "*")
+    """Marks matches in reverse video on a terminal; piped, the text stays as it was written
+    (marks would end up in files and in what scripts read)."""
+    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("", "")
 
     def mark(text: str, spans: list[tuple[int, int]]) -> str:
         out, last = [], 0

@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.cli.common import json_flag, print_json, say, table, with_profile
 
 if TYPE_CHECKING:
@@ -145,6 +146,8 @@ def _remove(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_dict(view))
     else:
-        moved = f"; {len(view.decks)} deck(s) back on the default" if view.decks else ""
+        moved = (
+            f"; {present.plural(len(view.decks), 'deck')} back on the default" if view.decks else ""
+        )
         say(f"Removed preset {view.name}{moved}.")
     return 0

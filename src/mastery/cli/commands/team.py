@@ -231,7 +231,7 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
         print_json(result.to_dict())
         return 0
     print(
-        f"Sealed your contribution to round(s) {', '.join(result.rounds)} for the stewards of "
+        f"Sealed your contribution to {'round' if len(result.rounds) == 1 else 'rounds'} {', '.join(result.rounds)} for the stewards of "
         f"team {result.team}; only the team's sums will ever be shown."
     )
     if result.removed_record:
@@ -264,8 +264,8 @@ def _aggregate(col: Collection, args: argparse.Namespace) -> int:
         print("Nothing to sum: every closed round is already summed by you (or has no files).")
     for o in outcomes:
         line = {
-            "published": f"{o.round}: published the noised sum of {o.members} member(s)",
-            "suppressed": f"{o.round}: {o.members} member(s), fewer than k: published the "
+            "published": f"{o.round}: published the noised sum of {present.plural(o.members, 'member')}",
+            "suppressed": f"{o.round}: {present.plural(o.members, 'member')}, fewer than k: published the "
             "count only",
         }.get(o.status, f"{o.round}: {o.status}: {o.detail}")
         ignored = ", ".join(f"{n} {why}" for why, n in sorted(o.ignored.items()))
@@ -293,7 +293,7 @@ def _steward_remove(col: Collection, args: argparse.Namespace) -> int:
 
     config = change_stewards(col.team.get(args.team).folder, remove=args.steward)
     col.team.accept(config.id)
-    print(f"Removed; team {config.id} has {len(config.stewards)} steward(s).")
+    print(f"Removed; team {config.id} has {present.plural(len(config.stewards), 'steward')}.")
     return 0
 
 
