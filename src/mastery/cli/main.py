@@ -17,70 +17,11 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
-from mastery.cli.commands import (
-    backup,
-    card,
-    config,
-    decks,
-    goal,
-    identity,
-    journal,
-    mentor,
-    optimize,
-    preset,
-    profile,
-    review,
-    stats,
-    team,
-)
-from mastery.cli.common import Handler
+from mastery.cli.common import Handler, Parser, global_options
 from mastery.errors import MasteryError
 from mastery.text import safe_line
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with its errors on one line as every other error is (argparse prints the
-    usage first: three or four lines where the README promises one)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _global_options(p: argparse.ArgumentParser, *, top: bool) -> None:
-    """`--home`, `--profile`, `--create` and `--no-bundled-decks`, accepted before the
-    command and after it (`mastery stats --profile ana`). On a command's parser they have no
-    default, so one given before the command is not reset by the command's parser."""
-    group = p.add_argument_group("global options" if top else "global options (also here)")
-
-    def default(value: Any) -> Any:
-        return value if top else argparse.SUPPRESS
-
-    group.add_argument(
-        "--home",
-        metavar="DIR",
-        default=default(None),
-        help="folder of all profiles (or MASTERY_HOME)",
-    )
-    group.add_argument(
-        "--profile",
-        default=default("default"),
-        metavar="NAME",
-        help="whose profile to open (default: default); it must exist, or --create",
-    )
-    group.add_argument(
-        "--create",
-        action="store_true",
-        default=default(False),
-        help="create the profile named by --profile if it does not exist",
-    )
-    group.add_argument(
-        "--no-bundled-decks",
-        action="store_true",
-        default=default(False),
-        help="create the profile, if new, without the bundled decks",
-    )
 
 
 def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
@@ -95,16 +36,34 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParse
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; the order of the groups is the order `mastery --help` lists."""
     from mastery import __version__
+    from mastery.cli.commands import (
+        backup,
+        card,
+        config,
+        decks,
+        due,
+        goal,
+        identity,
+        journal,
+        mentor,
+        optimize,
+        preset,
+        profile,
+        review,
+        stats,
+        team,
+    )
 
     parser = Parser(
         prog="mastery",
         description="Personal mastery in the terminal: review cards, goals and a journal.",
     )
     parser.add_argument("--version", action="version", version=f"mastery {__version__}")
-    _global_options(parser, top=True)
+    global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (
         review,
+        due,
         decks,
         card,
         goal,
@@ -121,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         group.register(sub)
     for child in _parsers(parser):
-        _global_options(child, top=False)
+        global_options(child, top=False)
         outputs = [a.dest for a in child._actions if set(a.option_strings) & {"--to", "--dir"}]
         if outputs:
             child.add_argument(
@@ -133,9 +92,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word of a command line (global options and their values skipped)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--home", "--profile"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _due_parser() -> argparse.ArgumentParser:
+    """Just `mastery due` and the global options: building the whole parser imports every
+    command module, which a shell prompt running `mastery due` cannot wait for."""
+    from mastery.cli.commands import due
+
+    parser = Parser(prog="mastery")
+    global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    due.register(sub)
+    for child in _parsers(parser):
+        global_options(child, top=False)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line; the exit status (0 done, 2 a user's error, 130 interrupted)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _due_parser() if _command_of(argv) == "due" else build_parser()
     args = parser.parse_args(argv)
     try:
         code = _dispatch(args)
@@ -208,6 +193,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     """No command opens the app; every subcommand's parser names its handler in `run`."""
     _check_outputs(args)
     if args.command is None:
+        from mastery.cli.commands import review
+
         return review.open_app(args)
     handler: Handler = args.run
     return handler(args)

@@ -24,6 +24,7 @@ from mastery.journal.views import EntryView, Prompt, SearchHit
 from mastery.limits import ref_number, shown
 from mastery.query import JournalQuery, parse_journal
 from mastery.refs import pick_by_title
+from mastery.storage.entries import entry_days
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -183,11 +184,7 @@ class JournalReader:
     # ------------------------------------------------------------------ dashboard helpers
     def days_with_entries(self, start: date, end: date) -> set[date]:
         """Learner's days from `start` to `end` (inclusive) that have at least one entry."""
-        rows = self.col.conn.execute(
-            "SELECT DISTINCT day FROM journalentry WHERE day >= ? AND day <= ?",
-            (start.isoformat(), end.isoformat()),
-        )
-        return {stored_day(r["day"]) for r in rows}
+        return entry_days(self.col.conn, start, end)
 
     def streak(self, now: datetime | None = None) -> int:
         """Consecutive learner's days with an entry, up to today (or yesterday)."""

@@ -567,7 +567,7 @@ def run_app(
         what = "a cram session" if cram_query is not None else "the app"
         raise MasteryError(
             f"{what} needs a terminal (stdin and stdout); to print the cards instead use "
-            "`mastery cram --list is:due`"
+            "`mastery cram --list is:due` (or `mastery due` for the counts)"
         )
     app = MasteryApp(
         collection,
