@@ -197,6 +197,16 @@ class JournalReader:
         }
         return streak(days, today)
 
+    def on_this_day(self, now: datetime | None = None) -> builtins.list[EntryView]:
+        """Entries written on this day of the month in earlier months and years (jrnl's "on
+        this day", monthly as well as yearly), newest first. On the 31st only the months
+        that have one count: nothing is moved to a nearby day."""
+        today = self.col.clock.day_of(now or self.col.now())
+        return self._entries(
+            "WHERE substr(e.day, 9, 2) = ? AND e.day < ? ORDER BY e.day DESC, e.id DESC",
+            (f"{today.day:02d}", today.isoformat()),
+        )
+
     def has_entry_today(self, now: datetime | None = None) -> bool:
         today = self.col.clock.day_of(now or self.col.now())
         return bool(self.days_with_entries(today, today))

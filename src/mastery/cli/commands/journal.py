@@ -58,7 +58,13 @@ def register(sub: Any) -> None:
         json_flag(p)
 
     p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
-    p.add_argument("text", nargs="?", help="the entry; without it, stdin or $EDITOR")
+    p.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help="the entry: words are joined, quotes optional; #tags in it become tags "
+        "(without it, stdin or $EDITOR)",
+    )
     p.add_argument(
         "--prompt", metavar="KEY", help="start from a prompt (see `mastery journal prompts`)"
     )
@@ -89,12 +95,37 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_add))
     p = actions.add_parser("list", help="entries, newest first")
+    p.add_argument(
+        "--on-this-day",
+        action="store_true",
+        help="only entries from this day of the month in earlier months and years",
+    )
     filters(p)
     p.set_defaults(run=with_profile(_find))
     p = actions.add_parser("show", help="one entry")
     p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
     json_flag(p)
     p.set_defaults(run=with_profile(_show))
+    p = actions.add_parser("edit", help="change an entry: $EDITOR on its text, or --text")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    p.add_argument("--text", help="the new text, instead of opening $EDITOR")
+    p.add_argument("--title", help='a new title ("" goes back to the first line)')
+    p.add_argument("--date", metavar="DATE", help='a new date: "yesterday", "2026-11-02"')
+    json_flag(p)
+    p.set_defaults(run=with_profile(_edit))
+    p = actions.add_parser("delete", help="delete an entry (asks first unless --yes)")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_delete))
+    for name, text in (
+        ("share", "share an entry with your mentor (in your next bundle)"),
+        ("unshare", "make an entry private again"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+        json_flag(p)
+        p.set_defaults(run=with_profile(_share))
     p = actions.add_parser("search", help="find entries; every word must match")
     p.add_argument("words", nargs="*", metavar="WORD", help="words and filters (tag:x when:...)")
     filters(p)
@@ -115,7 +146,7 @@ def register(sub: Any) -> None:
 
 def _add(col: Collection, args: argparse.Namespace) -> int:
     journal = col.journal
-    body = args.text
+    body = " ".join(args.text) if args.text else None
     if body is None:
         template = journal.template(args.prompt) if args.prompt else ""
         body = _read_stdin() if not sys.stdin.isatty() else _edit_text(template)
@@ -131,7 +162,65 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(entry.to_dict())
     else:
-        print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}")
+        print(
+            safe_line(
+                f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}"
+            )
+            + (safe_line("  #" + " #".join(entry.tags)) if entry.tags else "")
+        )
+    return 0
+
+
+def _edit(col: Collection, args: argparse.Namespace) -> int:
+    """`--text`, `--title` and `--date` change what they name; with none of them, $EDITOR
+    opens on the entry's text (left unchanged, nothing is saved)."""
+    journal = col.journal
+    entry = journal.get(args.ref)
+    body = args.text
+    if body is None and args.title is None and args.date is None:
+        if not sys.stdin.isatty():
+            raise MasteryError("journal edit needs --text (or a terminal for $EDITOR)")
+        body = _edit_text(entry.body)
+        if body.strip() == entry.body.strip():
+            print(f"Unchanged: {entry.uid}")
+            return 0
+    changed = journal.edit(entry.uid, body=body, title=args.title, day=args.date)
+    if args.json:
+        print_json(changed.to_dict())
+    else:
+        print(safe_line(f"Saved {changed.uid} ({changed.day.isoformat()}): {changed.title}"))
+    return 0
+
+
+def _delete(col: Collection, args: argparse.Namespace) -> int:
+    """Asks on a terminal; elsewhere `--yes` must say it (a script never deletes by accident)."""
+    journal = col.journal
+    entry = journal.get(args.ref)
+    what = safe_line(f"{entry.uid} ({entry.day.isoformat()}): {entry.title}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise MasteryError(f"delete {entry.uid}? add --yes to delete without asking")
+        answer = input(f"Delete {what}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Kept.")
+            return 0
+    deleted = journal.delete(entry.uid)
+    if args.json:
+        print_json(deleted.to_dict())
+    else:
+        print(f"Deleted {what}")
+    return 0
+
+
+def _share(col: Collection, args: argparse.Namespace) -> int:
+    visibility = "shared" if args.journal_command == "share" else "private"
+    entry = col.journal.edit(args.ref, visibility=visibility)
+    if args.json:
+        print_json(entry.to_dict())
+    elif visibility == "shared":
+        print(safe_line(f"Shared {entry.uid}: {entry.title}") + " (in your next mentor bundle)")
+    else:
+        print(safe_line(f"Private {entry.uid}: {entry.title}"))
     return 0
 
 
@@ -196,8 +285,11 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
         goal=goal,
         visibility=args.visibility,
         when=args.when,
-        limit=args.limit,
+        limit=None if getattr(args, "on_this_day", False) else args.limit,
     )
+    if getattr(args, "on_this_day", False):
+        earlier = {e.uid for e in journal.on_this_day()}
+        hits = [h for h in hits if h.entry.uid in earlier][: args.limit]
     if action == "export":
         entries = [h.entry for h in hits]
         if args.dir:
@@ -215,11 +307,14 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
         )
         return 0
     if not hits:
-        print(
-            "No entries match."
-            if action == "search" or args.when or args.tags
-            else 'No entries yet. Write one with: mastery journal add "What I learned..."'
-        )
+        if getattr(args, "on_this_day", False):
+            print("No entries from this day in earlier months or years.")
+        else:
+            print(
+                "No entries match."
+                if action == "search" or args.when or args.tags
+                else "No entries yet. Write one with: mastery journal add What I learned..."
+            )
         return 0
     mark = _highlighter()
     for hit in hits:
