@@ -4,6 +4,8 @@ Each command group lives in `cli/commands/<group>.py` with its parser beside its
 `register(sub)` adds the subcommands and sets `run` on each to the function that carries it
 out (`common.Handler`: the parsed arguments in, the exit status out). This module only builds
 the parser in help order, calls `args.run`, and turns what a user can cause into one line.
+The command modules are imported when the parser is built, so `mastery due` (a shell prompt
+runs it every time) is parsed by a parser of its own without importing the others.
 
 Bad input is one line on stderr and exit status 2 (`deck check` uses 1 for "problems found", as
 linters do); a traceback means a bug. Heavy imports (textual, fsrs) happen only in the commands
@@ -172,8 +174,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """The files and folders a command writes (`--to`, `--dir`): `~` expanded, made absolute
     so the command's output says where they went, and their folder must exist unless
     `--parents` says to make it (a typo in a folder name must not quietly make a new tree)."""
-    from mastery.errors import MasteryError
-
     for dest in getattr(args, "outputs", ()):
         value = getattr(args, dest, None)
         if not value:

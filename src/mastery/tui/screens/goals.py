@@ -465,7 +465,7 @@ class GoalScreen(MasteryScreen):
         ]
         if detail.days_left is not None:
             if detail.days_left >= 0:
-                lines.append(Content.styled(f"{detail.days_left} days", "dim"))
+                lines.append(Content.styled(fmt.plural(detail.days_left, "day"), "dim"))
             else:
                 lines.append(Content.styled(f"{-detail.days_left}d late", "$text-error"))
         return Content("\n").join(lines)
