@@ -2,7 +2,7 @@
 
 The app schedules with the default weights; the learner recalls with probability given by the
 "true" weights. Fitting FSRS to such a history must move the weights towards the truth and
-lower the log loss: the test of the optimiser and the data of `optimize_100k_s`. Writes
+lower the log loss: the test of the optimizer and the data of `optimize_100k_s`. Writes
 straight into the profile with executemany (the benchmark needs 100,000 answers).
 """
 

@@ -191,7 +191,7 @@ def test_cards_and_review_logs_have_one_writer_each_besides_repair_and_schema() 
     """Answers, cram answers, undo and imported histories all write through storage/: a
     schedule or log column cannot be filled one way here and another way there. The other
     writers are deliberate: deck content (the importer), repair (`mastery check`), the
-    optimiser's reschedule, and the schema (migrations and the deck-refiling trigger). A new
+    optimizer's reschedule, and the schema (migrations and the deck-refiling trigger). A new
     writer belongs in storage/, or in this list with a reason."""
     assert _writers("reviewlog") == {
         "storage/reviews.py",

@@ -551,7 +551,7 @@ def test_cli_prints_tables_and_json(capsys, mastery_home, write_deck) -> None:
     certain = next(line for line in lines if line.startswith("certain"))
     assert certain.split()[:4] == ["certain", "95%", "60%", "20"]
     # (0.5 - 1 + 20 * 0.95 - 12) / 21 = 0.3095...
-    assert "Overall: overconfident by 31 points\n" in out
+    assert "Overall: overconfident by 31 points (21 answers)\n" in out
     assert 'Answered "certain", then Again:' in out
     assert any(line.startswith("lo/c1") and " 8 " in line for line in lines)
     assert "FSRS's own calibration (21 reviews of review cards):" in out

@@ -93,7 +93,7 @@ def test_a_card_that_disagrees_with_its_history_is_set_to_its_last_review(
 
 
 def test_rescheduled_cards_are_not_taken_for_damage(col: Collection, write_deck) -> None:
-    """The optimiser's --reschedule rewrites cards without logging; check leaves them."""
+    """The optimizer's --reschedule rewrites cards without logging; check leaves them."""
     one, _, _ = studied(col, write_deck)
     before = schedule(col, one)
     weights = list(DEFAULT_PARAMETERS)

@@ -49,7 +49,7 @@ def test_goal_life_cycle_from_the_command_line(capsys) -> None:
     code, out, _ = run(capsys, "goal", "show", "learn")
     assert "Reality: Finished the book" in out and "[x] 1. Finish the book" in out
 
-    run(capsys, "goal", "checkin", "learn", "8", "on track")
+    run(capsys, "goal", "check-in", "learn", "8", "on track")  # "checkin" works too (below)
     assert json.loads(run(capsys, "goal", "show", "--json", "learn")[1])["confidence"] == 8
 
     assert run(capsys, "goal", "done", "learn")[0] == 0

@@ -121,6 +121,8 @@ def _parsers(
         if isinstance(action, argparse._SubParsersAction):
             helps = {c.dest: c.help for c in action._choices_actions}
             for name, child in action.choices.items():
+                if name not in helps:
+                    continue  # an alias (`goal checkin`): the same parser as its command
                 assert helps.get(name), f"{path} {name} has no help line"
                 found += _parsers(child, f"{path} {name}")
     return found

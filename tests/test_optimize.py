@@ -1,4 +1,4 @@
-"""FSRS optimisation, per-deck weights, rescheduling, the monthly reminder and the workload
+"""FSRS optimization, per-deck weights, rescheduling, the monthly reminder and the workload
 simulator, on a simulated learner whose memory is unlike FSRS's defaults."""
 
 from __future__ import annotations

@@ -306,3 +306,28 @@ def test_tampered_answer_times_neither_stop_nor_skew_the_order(learner: Collecti
     result = optimize.optimize(learner)
     assert result.health is not None and result.health.passed is not None
     assert json.dumps(result.to_dict())
+
+
+def test_relearning_steps_are_the_scope_s_preset_s(col: Collection, monkeypatch) -> None:
+    """Anki counts the relearning steps of the preset it optimizes: a preset's fit (or a fit
+    of one of its decks) runs the health check with that preset's steps, not the profile's."""
+    simulate_learner(col, cards=60, reviews_per_card=8, end=NOW, seed=3)
+    col.set_setting("relearning_steps", ["1d"])
+    col.presets.add("Short")
+    col.presets.edit("Short", "relearning_steps", ["10m", "20m"])
+    col.presets.use("sim", "Short")
+    assert optimize.relearning_steps_in_a_day(col) == 0
+    assert optimize.relearning_steps_in_a_day(col, preset="Short") == 2
+    assert optimize.relearning_steps_in_a_day(col, "sim") == 2
+    assert optimize.scope_preset(col, "sim").name == "Short"
+    assert optimize.scope_preset(col).default
+    seen: list[int] = []
+
+    def spy(data: optimize.TrainingSet, steps: int = 1) -> optimize.HealthCheck:
+        seen.append(steps)
+        return optimize.HealthCheck(None, len(data), "spied")
+
+    monkeypatch.setattr(optimize, "health_check", spy)
+    optimize.optimize(col, preset="Short")
+    optimize.optimize(col)
+    assert seen == [2, 0]

@@ -232,7 +232,7 @@ def test_preset_command_errors_are_one_line_with_exit_2(
 def test_optimize_per_preset_fits_its_decks_and_stores_the_weights_in_it(
     col: Collection, write_deck
 ) -> None:
-    """Anki optimises per preset: the reviews of the preset's decks, the weights kept in the
+    """Anki optimizes per preset: the reviews of the preset's decks, the weights kept in the
     preset, so its decks' cards are scheduled with them and the other decks keep theirs."""
     from simulated_learner import simulate_learner
     from test_tui_helpers import add_deck
@@ -357,6 +357,10 @@ def test_workload_per_preset_uses_its_limits_and_weights(col: Collection, capsys
     tiny = optimize.workload(col, preset="Tiny", retentions=(0.9,), days=60)
     whole = optimize.workload(col, retentions=(0.9,), days=60)
     assert tiny[0].reviews_per_day <= 2.0 < whole[0].reviews_per_day
+    # One deck of the preset is simulated at the preset's limits too (the Optimize screen's
+    # deck scope), with the weights in force for it.
+    deck = optimize.workload(col, "sim", retentions=(0.9,), days=60)
+    assert deck == tiny
     col.close()
     code = main(["--no-bundled-decks", "workload", "--preset", "Tiny"])
     out = capsys.readouterr().out

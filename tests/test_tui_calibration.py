@@ -79,7 +79,7 @@ async def test_screen_shows_the_figures_at_80x24(col: Collection, cards) -> None
         assert line_with(text, "certain").endswith(" 40")
         assert "recalled  72%" in line_with(text, "certain")
         # (-1 + 20*.95 - 10) / 80 = +0.1 -> +10 points.
-        assert "Overall: overconfident by 10 points (+10, 80 answers)" in text
+        assert "Overall: overconfident by 10 points (80 answers)" in text
         assert "well calibrated" in line_with(text, "Learning org")
         assert line_with(text, "Git").split()[1] == "+45"
         assert "overconfident" in line_with(text, "Git")
@@ -111,7 +111,7 @@ async def test_deck_selector_cycles_all_and_each_deck(col: Collection, cards) ->
         await settle(app, pilot)
         text = screen_text(app)
         assert "Learning org · 60 answers with a confidence" in text
-        assert "Overall: well calibrated (-2, 60 answers)" in text
+        assert "Overall: well calibrated (underconfident by 2 points, 60 answers)" in text
         await pilot.press("d")
         await settle(app, pilot)
         assert "All decks · 80 answers" in screen_text(app)
@@ -195,7 +195,7 @@ async def test_empty_state_leads_to_the_confidence_step(col: Collection, write_d
         await settle(app, pilot)
         text = screen_text(app)
         assert "All decks · 2 answers with a confidence" in text
-        assert "too few answers to judge (2 of 20)" in text
+        assert "Overall: 2 answers, 20 needed to judge (so far overconfident by 45 points)" in text
 
 
 async def test_screen_is_in_the_palette_and_opens_over_stats(col: Collection, cards) -> None:
@@ -280,3 +280,66 @@ def test_over_time_rows_start_at_the_first_period_with_answers() -> None:
     assert lines[0].split()[1] == "+10"
     assert lines[1].endswith("no answers")
     assert chart.period_rows(periods[:2]).plain.split()[0] == "m9"  # none: the current one
+
+
+async def test_card_ids_show_whole_at_120_columns_and_cut_sensibly_at_80(
+    col: Collection, write_deck
+) -> None:
+    """Issue 13: ids were cut to the deck prefix even at 120 columns. The Card column now
+    takes what fits: whole ids at 120; at 80 the deck key is cut before the card's own key."""
+    deck = (
+        "id = 'learning-organization'\nname = 'The Learning Organization'\n\n"
+        "[[cards]]\nid = 'systems-thinking'\nfront = 'What is systems thinking?'\nback = 'B'\n\n"
+        "[[cards]]\nid = 'the-fifth-discipline-and-the-other-four'\n"
+        "front = 'Which discipline integrates the other four?'\nback = 'B'\n"
+    )
+    col.import_files([write_deck(deck, name="lo.toml")], now=NOW)
+    short, long = card_ids(col, "learning-organization")
+    answers(col, short, CERTAIN, recalled=0, failed=2)
+    answers(col, long, CERTAIN, recalled=0, failed=1)
+    app = make_app(col)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_calibration(app, pilot)
+        text = screen_text(app)
+        assert "learning-organization/systems-thinking " in text
+        assert "learning-organization/the-fifth-discipline-and-the-other-four " in text
+        assert "Which discipline integrates the other four?" in text
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "learning-organiz…/systems-thinking " in text
+        assert "the-fifth-discipline-and-the-othe… " in text
+        assert "learning-organization/" not in text
+        assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_card_ids_are_cut_in_the_deck_key_first() -> None:
+    assert chart.card_ref("git", "git/init", 20) == "git/init"
+    assert chart.card_ref("learning-organization", "learning-organization/x", 12) == "learning-…/x"
+    assert chart.card_ref("deck", "deck/a-very-long-card-key", 10) == "a-very-lo…"
+    assert chart.miss_widths(116, ["d" * 62], ["1 of 1"]) == (62, 6, 42)
+    assert chart.miss_widths(76, ["d" * 62], ["10 of 12"]) == (32, 8, 30)
+    assert chart.miss_widths(40, ["d" * 62], ["1 of 1"]) == (16, 6, 15)
+
+
+def test_the_overall_line_says_its_numbers_in_words() -> None:
+    """Issue 13: "(13 of 20) (+15, 13 answers)" was unreadable."""
+    from mastery.calibration import Score
+
+    def line(score: Score) -> str:
+        return str(chart.score_line("Overall", score))
+
+    assert line(Score(13, 13 * 0.15)) == (
+        "Overall: 13 answers, 20 needed to judge (so far overconfident by 15 points)"
+    )
+    assert line(Score(1, 0.0)) == (
+        "Overall: 1 answer, 20 needed to judge (so far neither over- nor underconfident)"
+    )
+    assert line(Score(340, 340 * 0.12)) == "Overall: overconfident by 12 points (340 answers)"
+    assert line(Score(60, -60 * 0.02)) == (
+        "Overall: well calibrated (underconfident by 2 points, 60 answers)"
+    )
+    assert line(Score(60, 0.0)) == "Overall: well calibrated (60 answers)"
+    assert line(Score()) == "Overall: no answers with a confidence"

@@ -118,11 +118,11 @@ async def test_the_done_screen_says_the_cram_is_over_and_the_schedule_unchanged(
         assert "Cram finished: Geography" in text
         assert "5 cards answered" in text and "Easy 5" in text
         assert "The schedule was not changed" in text
-        assert "Today: 0 reviews · 6 cards left to review." in text
+        assert "Today: 0 answers · 6 cards left to review." in text
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert "Today 0 reviews" in screen_text(app)
+        assert "Today 0 answers" in screen_text(app)
     assert geo.counts(now=NOW) == counts
 
 

@@ -37,7 +37,7 @@ async def test_dashboard_shows_each_deck_with_new_learning_due(col, write_deck) 
         assert "New" in text and "Learning" in text and "Due" in text
         assert row_of(text, "Art")[-4:] == ["3", "0", "0", "3"]
         assert row_of(text, "Geography")[-4:] == ["2", "0", "0", "2"]
-        assert "0 reviews" in text and "Streak 0 days" in text
+        assert "Today 0 answers" in text and "Streak 0 days" in text
         assert "5 to review today" in text
         # footer key hints
         assert "Review all" in text and "Help" in text and "Quit" in text
@@ -49,7 +49,7 @@ async def test_dashboard_shows_each_deck_with_new_learning_due(col, write_deck) 
         text = screen_text(app)
         assert row_of(text, "Geography")[-4:] == ["1", "1", "0", "2"]
         assert row_of(text, "Art")[-4:] == ["3", "0", "0", "3"]
-        assert "1 review " in text and "Streak 1 day" in text
+        assert "Today 1 answer " in text and "Streak 1 day" in text
 
 
 async def test_enter_on_a_deck_reviews_only_that_deck(col, write_deck) -> None:
@@ -228,6 +228,54 @@ async def test_dashboard_without_goals_says_how_to_add_one(col, write_deck) -> N
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "Goals none yet" in screen_text(app)
+
+
+async def test_a_setting_changed_from_the_cli_shows_without_a_restart(
+    col, write_deck, monkeypatch
+) -> None:
+    """`mastery config set new_per_day 1` in another terminal: the open dashboard follows
+    within a poll, as a user expects (it used to keep the old limit until restart)."""
+    from mastery.collection import Collection
+    from mastery.tui.app import MasteryApp
+
+    monkeypatch.setattr(MasteryApp, "POLL_SECONDS", 0.05)
+    add_deck(col, write_deck, "art", "Art", ART)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert row_of(screen_text(app), "Art")[-4:] == ["3", "0", "0", "3"]
+        with Collection.open_path(col.db.path) as other:  # the CLI's own connection
+            other.set_setting("new_per_day", 1)
+        await pilot.pause(0.3)
+        assert row_of(screen_text(app), "Art")[-4:] == ["1*", "0", "0", "3"]  # * : the limit bites
+        assert col.setting("new_per_day") == 1
+
+
+async def test_the_hint_line_fits_80_columns_and_names_quick_capture(col, write_deck) -> None:
+    """It wrapped at 80 columns and called quick capture a "quick note" (issue 13)."""
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        line = next(x for x in screen_text(app).splitlines() if "Goals none yet" in x)
+        assert line.rstrip().endswith("ctrl+n quick capture")
+        assert "quick note" not in screen_text(app)
+
+
+async def test_no_promise_of_new_cards_tomorrow_with_a_limit_of_0(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    col.set_setting("new_per_day", 0)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No new cards tomorrow: the daily limit of new cards is 0" in text
+        assert "More new cards tomorrow" not in text
+    col.set_setting("new_per_day", 5)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "2 to review today: 2 new, 0 learning, 0 due" in screen_text(app)
 
 
 async def test_dashboard_shows_entries_written_on_this_day_earlier(col, write_deck) -> None:

@@ -308,6 +308,19 @@ async def test_v_shares_a_goal_with_the_mentor_and_back(col) -> None:
         assert col.goals.get(goal.id, now=NOW).visibility == "private"
 
 
+async def test_the_goal_form_shows_four_lines_of_milestones_at_80x24(col) -> None:
+    """The goal view's CSS for its milestone list (same id) squeezed the form's box to one
+    line (issue 13)."""
+
+    app = make_app(col)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g", "a")
+        await pilot.pause()
+        box = app.screen.query_one("#goal-milestones", TextArea)
+        assert box.size.height == 4
+        assert box.region.bottom <= 22  # on screen, above the footer, without scrolling
+
+
 async def test_a_second_check_in_the_same_day_says_it_replaces_the_first(col) -> None:
     """Issue 13: same-day check-ins replaced each other without a word."""
     goal = goal_with_milestones(col)

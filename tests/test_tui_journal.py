@@ -78,7 +78,11 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         assert any("the entry is empty" in m for s, m in app.notes if s == "error")
 
         await pilot.press(*"Cramming")  # typed key by key once; other tests set values
+        resolved = editor.query_one("#entry-date-resolved")
+        assert str(resolved.render()) == "Sat 21 Nov 2026"  # empty box: today, said plainly
         editor.query_one("#entry-date", Input).value = "tomorrow"
+        await pilot.pause()
+        assert str(resolved.render()) == "in the future" and resolved.has_class("-refused")
         await pilot.press("ctrl+s")
         assert app.screen is editor
         assert any("is in the future" in m for s, m in app.notes if s == "error")
@@ -117,6 +121,8 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         await pilot.press("n", "G", "enter", "W")
         editor = app.screen
         editor.query_one("#entry-date", Input).value = "yesterday"
+        await pilot.pause()
+        assert "Fri 20 Nov 2026" in screen_text(app)  # the phrase, resolved beside the box
         editor.query_one("#entry-goals", Input).value = "speak"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, JournalScreen)
@@ -185,7 +191,7 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
         screen = await open_journal(app, pilot)
         assert listed(app) == ["First draft [v1]", "Older"]  # newest first
         text = screen_text(app)
-        assert "shared #a #b ◎ Speak German" in text and "● First draft [v1]" in text
+        assert "shared #a #b ◎ Speak German" in text and "↗ First draft [v1]" in text
         reader = screen.query_one("#reader-body", Markdown)
         assert reader.source == "First draft [v1]"
         await pilot.press("j")
@@ -225,10 +231,13 @@ async def test_read_edit_share_and_delete_an_entry(col) -> None:
 
         await pilot.press("v")  # private -> shared
         assert col.journal.get(entry.id).shared
-        assert "● Second thoughts" in screen_text(app)
+        said = [n.message for n in app._notifications]
+        assert any("for your mentor (never to a team)" in m for m in said), said
+        assert not any("team can read" in m for m in said)
+        assert "↗ Second thoughts" in screen_text(app)
         await pilot.press("v")
         assert not col.journal.get(entry.id).shared
-        assert "● Second thoughts" not in screen_text(app)
+        assert "↗ Second thoughts" not in screen_text(app)
 
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmScreen)
@@ -294,3 +303,17 @@ def test_parse_journal_reads_words_phrases_and_filters() -> None:
 def test_parse_journal_says_what_is_wrong(query: str, message: str) -> None:
     with pytest.raises(SearchError, match=message):
         parse_journal(query)
+
+
+async def test_a_long_code_line_wraps_instead_of_being_cut_at_80_columns(col) -> None:
+    """Textual scrolls code blocks sideways with no scrollbar: the end of a long line was
+    out of sight for good (issue 13)."""
+    line = "git log --oneline --graph --decorate --all -- src/mastery/tui/screens END-OF-LINE"
+    col.journal.add(f"Useful:\n\n```sh\n{line}\n```\n", title="Git", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("J")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "END-OF-LINE" in screen_text(app)

@@ -549,3 +549,34 @@ async def test_mentor_comments_appear_under_the_entry_and_goal_and_get_read(
         await pilot.pause()
         assert "Book a tutor call" in screen_text(app)
         assert mentee.unread_count() == 0
+
+
+async def test_a_mentors_dashboard_says_what_is_unread_and_M_opens_the_mentees(
+    paired: Pair,
+) -> None:
+    """The dashboard used to say nothing about a new bundle, and the Mentees screen was
+    reachable only from the palette (issue 13)."""
+    app = make_app(paired.mentor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "2 unread shared entries from Ana (M Mentees)" in text
+        await pilot.press("M")
+        await pilot.pause()
+        assert isinstance(app.screen, MenteesScreen)
+        paired.mentor.mentor.mark_entries_read("Ana")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "unread shared" not in screen_text(app)
+
+
+async def test_T_opens_the_team_screen_from_the_dashboard(paired: Pair) -> None:
+    from mastery.tui.screens.team import TeamScreen
+
+    app = make_app(paired.mentee)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, TeamScreen)
+        assert "unread shared" not in screen_text(app)  # a mentee has no mentees

@@ -141,7 +141,7 @@ async def test_escape_mid_session_keeps_every_answer_given(geo) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert "2 reviews" in screen_text(app)
+        assert "Today 2 answers" in screen_text(app)
     assert [(f, r) for f, r, _ in logged(geo)] == [
         ("Capital of France?", 4),
         ("Capital of Peru?", 2),
@@ -186,7 +186,7 @@ async def test_done_screen_tells_what_was_done_and_what_is_next(geo) -> None:
         assert "Done for today!" in text
         assert "3 cards answered" in text and "Easy 3" in text
         assert "Next review:" in text
-        assert "Today: 3 reviews" in text
+        assert "Today: 3 answers" in text
 
         await pilot.press("enter")
         await pilot.pause()
@@ -277,7 +277,7 @@ def footer_line(app) -> str:
 
 
 def status_line(app) -> str:
-    """Deck, card state (and the confidence said), progress."""
+    """Deck, flag, card state (and the confidence said), the three counts, progress."""
     return screen_text(app).splitlines()[1]
 
 
@@ -321,6 +321,7 @@ async def test_space_still_reveals_without_a_confidence(sure) -> None:
         assert "Paris" in screen_text(app) and status_line(app).split() == [
             "Geography",
             "new",
+            *("3", "+", "0", "+", "0"),  # Anki's counts: new + learning + review
             "0",
             "/",
             "3",

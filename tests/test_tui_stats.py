@@ -59,7 +59,7 @@ async def test_t_opens_stats_with_heatmap_and_retention_readable_at_80x24(
         await open_stats(app, pilot)
         text = screen_text(app)
         lines_fit(text)
-        assert "Reviews, last 365 days  4 answers on 3 days" in text
+        assert "Answers, last 365 days  4 answers on 3 days" in text
         assert re.search(r"^ Mon ", text, re.MULTILINE) and re.search(r"^ Sun ", text, re.M)
         assert "True retention" in text
         assert re.search(r"All decks\s+75% 3/4\s+75% 3/4\s+75% 3/4\s+75% 3/4", text)
@@ -82,7 +82,7 @@ async def test_scrolling_shows_forecast_time_cards_and_distributions(studied: Co
             text = screen_text(app)
             lines_fit(text)
             seen += "\n" + text
-        assert "Reviews per day, last 30 days  4 answers in 4m 00s" in seen
+        assert "Answers per day, last 30 days  4 answers in 4m 00s" in seen
         assert "learning 0 · young 4 · mature 0 · relearning 0" in seen
         assert "Due in the next 30 days  2 cards, 1 today" in seen
         assert "Cards  5" in seen
@@ -103,7 +103,7 @@ async def test_deck_selector_changes_the_figures(studied: Collection) -> None:
         text = screen_text(app)
         assert screen.figures is not None and screen.figures.deck_key == "alpha"
         assert "Deck Alpha" in text
-        assert "Reviews, last 365 days  3 answers on 3 days" in text
+        assert "Answers, last 365 days  3 answers on 3 days" in text
         assert len(re.findall(r"Alpha\s+67% 2/3", text)) == 1 and "Beta" not in text
         # d opens the list; down and Enter pick Beta
         await pilot.press("d")
@@ -112,7 +112,7 @@ async def test_deck_selector_changes_the_figures(studied: Collection) -> None:
         await settle(app, pilot)
         assert screen.figures.deck_key == "beta"
         text = screen_text(app)
-        assert "Reviews, last 365 days  1 answer on 1 day" in text
+        assert "Answers, last 365 days  1 answer on 1 day" in text
         assert re.search(r"Beta\s+100% 1/1", text)
         await pilot.press("left_square_bracket", "left_square_bracket")  # back to all decks
         await settle(app, pilot)

@@ -209,3 +209,55 @@ async def test_a_is_not_offered_to_a_member_who_is_no_steward(
         await pilot.press("a")
         await pilot.pause()
         assert not list(folder.rglob("partials/*.json"))
+
+
+async def test_j_joins_a_team_and_o_opts_in_and_out(
+    col: Collection, mastery_home: Path, tmp_path: Path
+) -> None:
+    """The Team screen could neither join a team nor opt in: both needed the CLI (issue 13)."""
+    from mastery.tui.dialogs.file_action import FileActionScreen
+    from mastery.tui.dialogs.yes_no import YesNoScreen
+
+    folder = make_team(tmp_path / "t")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_team(app, pilot)
+        assert "press j to join" in screen_text(app)
+        await pilot.press("j")
+        await pilot.pause()
+        assert isinstance(app.screen, FileActionScreen)
+        await pilot.press(*str(folder), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, YesNoScreen)
+        assert "Nothing from your journal" in screen_text(app)
+        assert [t.id for t in col.team.list()] == ["crew"]
+        assert not col.team.sync_enabled("crew")  # joining alone sends nothing
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, TeamScreen)
+        assert col.team.sync_enabled("crew")
+        assert "You contribute to its figures" in screen_text(app)
+
+        await pilot.press("o")  # opting out asks nothing
+        await pilot.pause()
+        assert not col.team.sync_enabled("crew")
+        assert "You do not contribute (o opts in)" in screen_text(app)
+        await pilot.press("o", "n")  # asked again, and declined
+        await pilot.pause()
+        assert not col.team.sync_enabled("crew")
+        assert not list(folder.rglob("contributions/*.json"))
+
+
+async def test_joining_a_folder_that_is_no_team_says_why_and_keeps_the_box(
+    col: Collection, tmp_path: Path
+) -> None:
+    from mastery.tui.dialogs.file_action import FileActionScreen
+
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_team(app, pilot)
+        await pilot.press("j", *str(tmp_path), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FileActionScreen)
+        errors = [m for s, m in app.notes if s == "error"]  # type: ignore[attr-defined]
+        assert errors and col.team.list() == []

@@ -106,6 +106,26 @@ class Score:
         """The score in plain words; no judgement on fewer than `MIN_ANSWERS` answers."""
         return verdict(self.value, self.answers)
 
+    def in_words(self) -> tuple[str, str]:
+        """The score for an "Overall" line, as a headline and its detail in words: a reader
+        met "(13 of 20) (+15, 13 answers)" and could not tell what the numbers were.
+
+        ("overconfident by 12 points", "340 answers"); ("well calibrated", "overconfident by
+        3 points, 340 answers"); with too few answers to judge,
+        ("13 answers, 20 needed to judge", "so far overconfident by 15 points").
+        """
+        if not self.answers or self.value is None:
+            return verdict(None, 0), ""
+        answers = f"{self.answers} answer{'' if self.answers == 1 else 's'}"
+        points = round(abs(self.value) * 100)
+        side = "overconfident" if self.value > 0 else "underconfident"
+        if self.answers < MIN_ANSWERS:
+            lean = f"{side} by {points} points" if points else "neither over- nor underconfident"
+            return f"{answers}, {MIN_ANSWERS} needed to judge", f"so far {lean}"
+        if self.verdict == "well calibrated" and points:
+            return self.verdict, f"{side} by {points} points, {answers}"
+        return self.verdict, answers
+
     def __add__(self, other: Score) -> Score:
         return Score(self.answers + other.answers, self.total + other.total)
 
@@ -269,7 +289,9 @@ class ModelCalibration:
         if predicted is None or actual is None:
             return "No reviews of review cards yet: FSRS's predictions show here after some."
         if self.answers < MIN_ANSWERS:
-            return f"Too few reviews to judge FSRS yet ({self.answers} of {MIN_ANSWERS})."
+            return (
+                f"Too few reviews to judge FSRS yet: {self.answers} so far, {MIN_ANSWERS} needed."
+            )
         gap = round((predicted - actual) * 100)
         said = f"FSRS predicted {predicted:.0%} recall; you recalled {actual:.0%}"
         if abs(gap) <= round(WELL_CALIBRATED_BAND * 100):

@@ -13,7 +13,7 @@ What it looks at, in order, and what it does when fixing (all fixes in one trans
    card's state, step, stability, difficulty and due after the answer, in one transaction, so a
    card's row equals its last "review" log's after-state (and its last review is that log's
    time, its reps and lapses at least the logs' counts). A card that disagrees is set back to
-   that after-state. One legitimate exception: the optimiser's `--reschedule` replays the
+   that after-state. One legitimate exception: the optimizer's `--reschedule` replays the
    history under new weights without logging; a card equal to that replay is left alone (with
    the load balancer on, its due may be another day of the replayed interval's fuzz range).
 4. Cards no history can vouch for: an impossible state, a learning or review card without a
@@ -360,7 +360,7 @@ def _same_as_replay(
     reps: int,
     lapses: int,
 ) -> bool:
-    """Whether the card is what the optimiser's reschedule makes of its history (see
+    """Whether the card is what the optimizer's reschedule makes of its history (see
     optimize.reschedule_cards: same replay, same seed)."""
     reviews = [
         (from_ms(review["reviewed_at"]), review["rating"])
@@ -408,6 +408,8 @@ def _same_as_replay(
     if to_ms(clock.day_start(day)) != due:
         return False
     planned = (clock.day_of(memory.due) - last_day).days
-    lower, upper = fuzz_range(planned, int(col.setting("maximum_interval")))
+    # The card's preset's maximum interval: the reschedule fuzzed (and balanced) with it.
+    preset = col.presets.config(col.presets.preset_of(deck_id))
+    lower, upper = fuzz_range(planned, int(preset["maximum_interval"]))
     width = upper - lower
     return abs((day - last_day).days - planned) <= width and (day - last_day).days >= 1

@@ -38,6 +38,7 @@ from mastery.db import Database
 # Re-exported for code written against the old layout, where the result types lived here;
 # new code imports them from mastery.model.
 from mastery.model import AnkiExportReport as AnkiExportReport
+from mastery.model import CardEdit as CardEdit
 from mastery.model import CardInfo as CardInfo
 from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
@@ -83,6 +84,7 @@ class Collection:
         # asks it, so tests and replays set the time once instead of at every call site.
         self._time: TimeSource = clock or utcnow
         self._clock: DayClock | None = None
+        self._seen_version: int | None = None  # PRAGMA data_version at the last look
         # The services, each created once (see the module docstring).
         self.settings_store = SettingsStore(self)
         self.presets = Presets(self)
@@ -229,6 +231,17 @@ class Collection:
     def set_setting(self, key: str, value: Any) -> Any:
         return self.settings_store.set(key, value)
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (the CLI, a second window, a worker) committed since
+        the last look; if so the cached settings are forgotten, so `mastery config set` takes
+        effect in a running app without a restart. One cheap pragma: an open app polls it."""
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        seen, self._seen_version = self._seen_version, version
+        if seen is None or seen == version:
+            return False
+        self.reload_settings()
+        return True
+
     def reload_settings(self) -> None:
         """Forget cached settings and everything built from them (schedulers, the day clock,
         today's counts): this or another connection (a worker) changed them."""
@@ -344,6 +357,24 @@ class Collection:
     def bury(self, card_id: int, *, now: datetime | None = None) -> datetime:
         return self.cards.bury(card_id, now=now)
 
+    def set_flag(self, card_ids: Iterable[int], flag: int, *, now: datetime | None = None) -> int:
+        return self.cards.set_flag(card_ids, flag, now=now)
+
+    def set_marked(self, card_ids: Iterable[int], on: bool, *, now: datetime | None = None) -> int:
+        return self.cards.set_marked(card_ids, on, now=now)
+
+    def edit_card(
+        self,
+        ref: str | int,
+        front: str,
+        back: str,
+        tags: Iterable[str],
+        *,
+        opened: CardView | None = None,
+        now: datetime | None = None,
+    ) -> CardEdit:
+        return self.cards.edit(ref, front, back, tags, opened=opened, now=now)
+
     # ------------------------------------------------------------------ review (queue, answers, undo)
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
         return self.queue.counts(now=now, deck_id=deck_id)
@@ -357,6 +388,11 @@ class Collection:
         self, *, now: datetime | None = None, deck_id: int | None = None
     ) -> datetime | None:
         return self.queue.next_due(now=now, deck_id=deck_id)
+
+    def new_tomorrow(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> int | None:
+        return self.queue.new_tomorrow(now=now, deck_id=deck_id)
 
     def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
         return self.answers.choices(card_id, now=now)

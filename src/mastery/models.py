@@ -98,10 +98,10 @@ class Card(SQLModel, table=True):
 
 
 class ReviewLog(SQLModel, table=True):
-    """Every answer, with enough to undo it, recompute memory states and optimise FSRS.
+    """Every answer, with enough to undo it, recompute memory states and optimize FSRS.
 
     `kind` is "review" for scheduled reviews; later kinds (cram, preview) are kept apart so the
-    optimiser learns only from real reviews.
+    optimizer learns only from real reviews.
 
     `deck_id` repeats the card's deck (filled by the trigger in `TRIGGERS`, whoever inserts),
     so statistics per deck over 1,000,000 answers are index range counts, not a lookup of

@@ -1,7 +1,7 @@
 """Fitting FSRS to the learner's own reviews, and the workload simulator.
 
 Both run on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes about a
-quarter of a second, where py-fsrs's torch optimiser takes minutes for the same log loss.
+quarter of a second, where py-fsrs's torch optimizer takes minutes for the same log loss.
 
 How reviews become training data follows fsrs-rs (and Anki): each card's answers of kind
 "review" in time order, with `elapsed_days` (learner's days since the previous answer) as the
@@ -46,10 +46,12 @@ from typing import TYPE_CHECKING, Any
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
 from mastery.srs.balance import Rescheduling
+from mastery.srs.presets import DEFAULT_PRESET
 from mastery.states import Rating, scheduled
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
+    from mastery.model import PresetView
     from mastery.scheduler import Memory, Scheduler
 
 # Anki's health check (rslib scheduler/fsrs/params.rs): run only above this many items, it
@@ -60,7 +62,7 @@ HEALTH_RMSE_LIMIT = 1.53
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
-# asks for a few hundred reviews before optimising.
+# asks for a few hundred reviews before optimizing.
 MIN_REVIEWS = 400
 # The monthly reminder: this long since the last fit, and this many new reviews since.
 REMIND_AFTER = timedelta(days=30)
@@ -222,6 +224,19 @@ def scope_decks(
     return None
 
 
+def scope_preset(
+    col: Collection, deck_key: str | None = None, preset: str | int | None = None
+) -> PresetView:
+    """The preset whose settings govern a scope: the named preset, the deck's preset, or
+    the default preset (the profile's settings) for the whole profile. Its relearning steps
+    shape the health check, and its desired retention is the one the workload table marks."""
+    if preset is not None:
+        return col.presets.preset(preset)
+    if deck_key is not None:
+        return col.presets.preset(col.presets.preset_of(col.deck(deck_key).id))
+    return col.presets.preset(DEFAULT_PRESET)
+
+
 def _deck_filter(decks: list[int] | None) -> str:
     if decks is None:
         return ""
@@ -352,7 +367,8 @@ def evaluate_in_force(
     data = training_set(col, deck_key, preset=preset)
     if not data.targets:
         where = f" in deck {deck_key}" if deck_key else ""
-        where = f" in preset {preset}'s decks" if preset is not None else where
+        if preset is not None:
+            where = f" in preset {col.presets.preset(preset).name}'s decks"
         raise NotEnoughReviews(
             f"no reviews on a later day than the one before{where} yet: nothing to evaluate"
         )
@@ -364,13 +380,16 @@ def evaluate_in_force(
     return len(data), evaluate(data, parameters)
 
 
-def relearning_steps_in_a_day(col: Collection) -> int:
-    """How many relearning steps fall within a day, counted as Anki's deck options do before
-    a fit (steps are added up until they reach 24 hours)."""
+def relearning_steps_in_a_day(
+    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+) -> int:
+    """How many of the scope's relearning steps (its preset's, as Anki reads them from the
+    preset being optimized) fall within a day, counted as Anki's deck options do before a
+    fit (steps are added up until they reach 24 hours)."""
     from mastery.settings import step_to_timedelta
 
     count, total = 0, timedelta(0)
-    for step in col.setting("relearning_steps"):
+    for step in scope_preset(col, deck_key, preset).values["relearning_steps"]:
         total += step_to_timedelta(step)
         if total >= timedelta(days=1):
             break
@@ -443,11 +462,11 @@ def optimize(
     col: Collection,
     deck_key: str | None = None,
     *,
-    preset: str | None = None,
+    preset: str | int | None = None,
     progress: Progress | None = None,
 ) -> OptimizeResult:
     """Fit FSRS weights to the reviews of the profile (or one deck, or the decks of one
-    preset, as Anki optimises per preset); nothing is stored.
+    preset, as Anki optimizes per preset); nothing is stored.
 
     Raises `NotEnoughReviews` below `MIN_REVIEWS` training items. `progress(fraction, what)`
     is told each stage (fsrs-rs reports nothing while it fits, so the fit is one stage).
@@ -460,7 +479,8 @@ def optimize(
     data = training_set(col, deck_key, preset=preset)
     if len(data) < MIN_REVIEWS:
         where = f" in deck {deck_key}" if deck_key else ""
-        where = f" in preset {preset}'s decks" if preset is not None else where
+        if preset is not None:
+            where = f" in preset {col.presets.preset(preset).name}'s decks"
         raise NotEnoughReviews(
             f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
             f"learn from; there are {len(data)}{where} so far. Keep reviewing and try again."
@@ -473,7 +493,7 @@ def optimize(
     report(0.7, "Measuring the fitted weights")
     after_eval = evaluate(data, fitted)
     report(0.75, "Running Anki's health check")
-    health = health_check(data, relearning_steps_in_a_day(col))
+    health = health_check(data, relearning_steps_in_a_day(col, deck_key, preset=preset))
     report(1.0, "Done")
     return OptimizeResult(
         deck_key=deck_key,
@@ -604,9 +624,10 @@ def _replay(
         if rescheduling is None:
             memory = scheduler.replay(reviews, seed=card_id * 1000)
         else:
-            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling)
+            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling, deck_id)
             before = (card["state"], card["due"], bool(card["suspended"]))
-            rescheduling.moved(before, (memory.state, to_ms(memory.due) if memory.due else None))
+            after = (memory.state, to_ms(memory.due) if memory.due else None)
+            rescheduling.moved(before, after, deck_id)
         updates.append(
             (
                 memory.state,
@@ -626,14 +647,19 @@ def _replay(
 
 
 def _balanced_replay(
-    scheduler: Scheduler, reviews: list[tuple[datetime, int]], seed: int, balance: Rescheduling
+    scheduler: Scheduler,
+    reviews: list[tuple[datetime, int]],
+    seed: int,
+    balance: Rescheduling,
+    deck_id: int,
 ) -> Memory:
-    """`Scheduler.replay`, with the last answer's interval picked by the load balancer (the
-    same seed: with nothing to balance against, the same day as the plain replay)."""
+    """`Scheduler.replay`, with the last answer's interval picked by the load balancer among
+    the cards of the deck's preset (the same seed: with nothing to balance against, the same
+    day as the plain replay)."""
     ordered = sorted(reviews, key=lambda review: review[0])
     *earlier, (moment, rating) = ordered
     before = scheduler.replay(earlier, seed=seed)
-    load = balance.load(moment)
+    load = balance.load(moment, deck_id)
     return scheduler.answer(before, rating, moment, seed + before.reps, load=load).memory
 
 
@@ -647,7 +673,7 @@ def _store_schedules(conn: sqlite3.Connection, updates: list[tuple[Any, ...]]) -
 
 # ----------------------------------------------------------------------------- reminder
 def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
-    """The monthly "re-optimise" suggestion, or None: the setting is on, a month has passed
+    """The monthly "re-optimize" suggestion, or None: the setting is on, a month has passed
     since the last fit (or since the first review), and enough reviews came in since."""
     if not col.setting("optimize_reminder"):
         return None
@@ -661,7 +687,7 @@ def reminder(col: Collection, *, now: datetime | None = None) -> str | None:
             return None
         return (
             f"{new:,} reviews since FSRS was last fitted to yours ({since.days} days ago): "
-            "optimise again to keep its predictions close (Settings, or `mastery optimize`)."
+            "optimize again to keep its predictions close (Settings, or `mastery optimize`)."
         )
     first = col.conn.execute(
         f"SELECT min(reviewed_at) AS first FROM reviewlog WHERE {scheduled()}"
@@ -721,7 +747,7 @@ def workload(
 
     The simulated collection is the scope's size (at least 100 cards), learnt at the
     new-cards-per-day limit and capped at the reviews-per-day limit in force (the profile's,
-    or with `preset` that preset's, for its decks), as fsrs-rs's simulator (the one behind
+    with `preset` that preset's, for one deck its preset's), as fsrs-rs's simulator (the one behind
     Anki's "help me decide") models a learner.
     """
     from fsrs_rs_python import default_simulator_config, simulate
@@ -741,6 +767,9 @@ def workload(
         params = list(col.fsrs_parameters(deck_key))
         if deck_key is not None:
             deck_sql, args = " WHERE deck_id = ?", (col.deck(deck_key).id,)
+            # A deck is studied at its preset's limits (the Default preset's: the profile's).
+            view = scope_preset(col, deck_key)
+            values |= {k: view.values[k] for k in _WORKLOAD_SETTINGS if k in view.values}
     size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
     config = default_simulator_config()
     config.deck_size = max(100, int(size))

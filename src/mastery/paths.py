@@ -103,3 +103,12 @@ def bundled_decks_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "decks"
+
+
+def is_bundled(path: str | Path) -> bool:
+    """Whether a deck file is one of the bundled decks (read-only: part of the installation,
+    or of the repository in a source checkout), wherever Mastery runs from."""
+    try:
+        return Path(path).resolve().is_relative_to(bundled_decks_dir().resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False

@@ -581,19 +581,19 @@ def render_text(figures: Insight) -> str:
     studied = sum(1 for n in heat if n)
     if not figures.reviewed:
         out += [
-            "No reviews yet. The heatmap, reviews per day, true retention and the",
+            "No reviews yet. The heatmap, answers per day, true retention and the",
             "distributions fill in as you review (`mastery review`, or `mastery` for the app).",
             "",
         ]
     weeks = [sum(heat[max(0, i - 7) : i]) for i in range(len(heat), 0, -7)][::-1]
     out.append(
-        f"Reviews, last {len(heat)} days: {present.plural(sum(heat), 'answer')} on {present.plural(studied, 'day')}"
+        f"Answers, last {len(heat)} days: {present.plural(sum(heat), 'answer')} on {present.plural(studied, 'day')}"
     )
     out.append(f"  by week  {sparkline(weeks)}")
     recent = figures.activity
     minutes = sum(d.minutes for d in recent)
     out.append(
-        f"Reviews per day, last {len(recent)} days: "
+        f"Answers per day, last {len(recent)} days: "
         f"{present.plural(sum(d.reviews for d in recent), 'answer')} in {minutes:.0f} min"
     )
     out.append(f"  per day  {sparkline([d.reviews for d in recent])}")

@@ -259,6 +259,12 @@ class Journal(JournalReader):
             if not taken:
                 return uid
 
+    def resolve_day(self, day: date | str | None, now: datetime | None = None) -> date:
+        """The day an entry dated `day` ("yesterday", "last friday", 2026-12-01) would get:
+        the editor shows it as the learner types. `MasteryError` for a phrase not understood
+        or a day in the future."""
+        return self._day(day, now or self.col.now())
+
     def _day(self, day: date | str | None, now: datetime) -> date:
         today = self.col.clock.day_of(now)
         if day is None:

@@ -178,6 +178,16 @@ class MentorSide(Peers):
             )
         ]
 
+    def unread_by_mentee(self) -> list[tuple[str, int]]:
+        """(name, unread shared entries) of each mentee with any, by name: the dashboard's
+        line for a mentor. One query, so the first screen never waits on summaries."""
+        rows = self._conn.execute(
+            "SELECT m.display_name AS name, count(*) AS unread FROM menteeentry e "
+            "JOIN mentee m ON m.id = e.mentee_id WHERE e.read_at IS NULL "
+            "GROUP BY m.id ORDER BY m.display_name COLLATE NOCASE, m.id"
+        )
+        return [(str(r["name"] or "?"), int(r["unread"])) for r in rows]
+
     def mentee(self, ref: MenteeRef) -> MenteeSummary:
         """A mentee by number, pairing id, or name (case-insensitive; a unique start will do)."""
         if isinstance(ref, MenteeSummary):

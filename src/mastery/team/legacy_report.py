@@ -248,7 +248,8 @@ def build_report(
                 hidden,
             )
         )
-    shown = [c for c in card_figures if not c.suppressed and c.lapse_rate is not None]
+    # Only cards that lapsed: with none, a list sorted by a rate of 0% is arbitrary.
+    shown = [c for c in card_figures if not c.suppressed and c.lapse_rate and c.lapses]
     shown.sort(key=lambda c: (-c.lapse_rate, -c.reviews, c.deck, c.card))  # type: ignore[operator]
     per_deck: dict[str, list[CardFigures]] = {}
     if cards:
@@ -381,7 +382,9 @@ def render_text(report: TeamReport, *, markdown: bool = False) -> str:
             )
     out += ["", f"{h2}Hardest cards to discuss (lapses / reviews, pooled)"]
     if not report.hardest:
-        out.append(f"{bullet}none yet (cards studied by fewer than {k} members are suppressed)")
+        out.append(
+            f"{bullet}none lapsed yet (cards studied by fewer than {k} members are suppressed)"
+        )
     for c in report.hardest:
         diff = (
             f" · median difficulty {c.median_difficulty:.1f}"
@@ -389,11 +392,11 @@ def render_text(report: TeamReport, *, markdown: bool = False) -> str:
             else ""
         )
         out.append(
-            f"{bullet}{c.deck}/{c.card}: {c.lapse_rate:.0%} again "
+            f"{bullet}{c.deck}/{c.card}: {c.lapse_rate:.0%} of reviews lapsed "
             f"({c.lapses}/{c.reviews}, {c.members} members){diff}"
         )
     for deck, cards in report.cards.items():
-        out += ["", f"{h2}Cards of {deck} by again-rate"]
+        out += ["", f"{h2}Cards of {deck} by lapse rate (lapses / reviews)"]
         if not cards:
             out.append(f"{bullet}no card studied yet")
         for c in cards:

@@ -52,7 +52,7 @@ class MasteryCommands(Provider):
             "Choose the preset (limits, steps, retention) of the deck under the cursor",
         )
         yield (
-            "settings: Optimise FSRS…",
+            "settings: Optimize FSRS…",
             app.action_optimize,
             "Fit FSRS to your reviews; weigh desired retentions by their workload",
         )
@@ -65,7 +65,11 @@ class MasteryCommands(Provider):
         yield "goals: Open", app.action_goals, "Vision, current reality, milestones, progress"
         yield "journal: Open", app.action_journal, "Read, search and write journal entries"
         yield "journal: Write…", app.action_write, "Start today's entry from a prompt"
-        yield "journal: Quick capture", app.action_capture, "A quick note from anywhere (ctrl+n)"
+        yield (
+            "journal: Quick capture",
+            app.action_capture,
+            "A short private journal entry for today, from anywhere (ctrl+n)",
+        )
         yield "team: Report", app.action_team, "Your team's vision, goals, activity and decks"
         yield (
             "stats: Open",
@@ -138,7 +142,7 @@ class MasteryApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app-quit-now"),
         Binding("question_mark", "help", "Help", id="app-help"),
         # Quick capture works from every screen, even while typing in a box.
-        Binding("ctrl+n", "capture", "Capture", show=False, priority=True, id="app-capture"),
+        Binding("ctrl+n", "capture", "Quick capture", show=False, priority=True, id="app-capture"),
     ]
 
     def __init__(
@@ -203,7 +207,13 @@ class MasteryApp(App[None]):
 
         return DashboardScreen()
 
+    # How often an open app looks for changes another process committed (`mastery config
+    # set`, a second window): a pragma, so cheap at any size.
+    POLL_SECONDS = 2.0
+
     def on_mount(self) -> None:
+        self.collection.changed_elsewhere()  # the first look only remembers the version
+        self.set_interval(self.POLL_SECONDS, self.poll_changes, name="poll-changes")
         self.show_setting_warnings()
         if self._start_review:
             self.start_review(self._deck_key)
@@ -212,6 +222,15 @@ class MasteryApp(App[None]):
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
+
+    def poll_changes(self) -> None:
+        """Settings (or cards, goals...) changed from the CLI or another window: read the
+        settings again and redraw the screen that shows them, without a restart."""
+        if not self.collection.changed_elsewhere():
+            return
+        refresh = getattr(self.screen, "refresh_data", None)
+        if callable(refresh) and not self.screen.is_modal:
+            refresh()
 
     def show_setting_warnings(self) -> None:
         """Stored settings found invalid when the profile opened are back to their defaults:
@@ -258,8 +277,8 @@ class MasteryApp(App[None]):
             return  # a reminder is never worth an error message
         if text:
             self.notify(
-                text + " (ctrl+p: settings: Optimise FSRS)",
-                title="Optimise FSRS",
+                text + " (ctrl+p: settings: Optimize FSRS)",
+                title="Optimize FSRS",
                 timeout=12,
                 markup=False,
             )

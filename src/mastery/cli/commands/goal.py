@@ -99,7 +99,10 @@ def register(sub: Any) -> None:
         p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
         json_flag(p)
         p.set_defaults(run=with_profile(_change))
-    p = goals.add_parser("checkin", help="weekly check-in: confidence 1-10 and why")
+    # "check-in", as the app and the docs say it; "checkin" kept for scripts.
+    p = goals.add_parser(
+        "check-in", aliases=["checkin"], help="weekly check-in: confidence 1-10 and why"
+    )
     p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
     p.add_argument("confidence", type=int, help="1-10: how sure you are the goal will be met")
     p.add_argument("note", nargs="?", default="", help="a line of why")
@@ -255,6 +258,6 @@ def _print_goal(g: Any) -> None:
         warn = "  (falling: look at what changed)" if g.confidence_falling else ""
         print(f"\nConfidence: {trend}{warn}")
     if g.check_in_due and g.status == "active":
-        print(f'Check-in due: mastery goal checkin {g.id} CONFIDENCE "why"')
+        print(f'Check-in due: mastery goal check-in {g.id} CONFIDENCE "why"')
     if len(g.history) > 1:
         print(f"\nProgress over time: {present.spark([p.progress for p in g.history][-40:])}")

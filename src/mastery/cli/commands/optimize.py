@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_optimize))
 
-    p = sub.add_parser("workload", help="reviews per day and knowledge kept at each retention")
+    p = sub.add_parser("workload", help="answers per day and knowledge kept at each retention")
     scope = p.add_mutually_exclusive_group()
     scope.add_argument("--deck", metavar="DECK", help="simulate one deck with its weights")
     scope.add_argument(
@@ -204,5 +204,5 @@ def _workload(col: Collection, args: argparse.Namespace) -> int:
             ]
         )
     print(f"A simulated year at each desired retention ({where}):")
-    table(["retention", "reviews/day", "min/day", "cards known", ""], rows)
+    table(["retention", "answers/day", "min/day", "cards known", ""], rows)
     return 0

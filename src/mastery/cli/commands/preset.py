@@ -1,7 +1,7 @@
 """`mastery preset list|show|add|edit|rename|use|remove`: deck presets (Anki's deck options).
 
-A preset holds desired retention, daily limits, steps, maximum interval, leech settings and
-FSRS weights; every deck uses the default preset (the profile's settings, which `mastery
+A preset holds desired retention, daily limits, steps, maximum interval, leech settings, FSRS
+weights and easy days; every deck uses the default preset (the profile's settings, which `mastery
 config` edits) until `preset use DECK NAME` gives it another."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import present
 from mastery.cli.common import json_flag, print_json, say, table, with_profile
+from mastery.settings import as_text
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -103,7 +104,7 @@ def _show(col: Collection, args: argparse.Namespace) -> int:
         print_json(_as_dict(view))
         return 0
     say(f"Preset {view.name} (id {view.id}{', the default' if view.default else ''})")
-    table(["setting", "value"], [[k, json.dumps(v)] for k, v in view.values.items()])
+    table(["setting", "value"], [[k, as_text(v) or "(empty)"] for k, v in view.values.items()])
     say("Decks: " + (", ".join(view.decks) or "none"))
     return 0
 
@@ -119,7 +120,7 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
 
 def _edit(col: Collection, args: argparse.Namespace) -> int:
     value = col.presets.edit(args.name, args.key, args.value)
-    print(json.dumps(value) if args.json else f"{args.key} = {json.dumps(value)}")
+    print(json.dumps(value) if args.json else f"{args.key} = {as_text(value) or '(empty)'}")
     return 0
 
 

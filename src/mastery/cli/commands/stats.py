@@ -104,10 +104,8 @@ def _print_calibration(cal: Any) -> None:
                 for lv in cal.levels
             ],
         )
-        points = (
-            "" if "points" in cal.score.verdict else f" ({present.signed(cal.score.points)} points)"
-        )
-        print(f"\nOverall: {cal.score.verdict}{points}")
+        headline, detail = cal.score.in_words()
+        print(f"\nOverall: {headline}" + (f" ({detail})" if detail else ""))
         if len(cal.decks) > 1 or cal.deck_key is None:
             print()
             table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -58,12 +59,16 @@ class FileActionScreen(MasteryModal):
         self,
         title: str,
         hint: Content,
-        run: Callable[[Path], str],
+        run: Callable[[Any], str],
         *,
         placeholder: str = "",
         done_title: str = "Done",
+        parse: Callable[[str], Any] = file_path,
     ) -> None:
+        """`parse` turns what was typed into what `run` takes (a path by default; a team
+        can also live at a postgresql:// URL)."""
         super().__init__()
+        self._parse = parse
         self.title_text = title
         self.hint = hint
         self._act = run
@@ -83,7 +88,7 @@ class FileActionScreen(MasteryModal):
             self.notify("Type the path of the file.", title="Which file?", severity="error")
             return
         try:
-            message = self._act(file_path(event.value))
+            message = self._act(self._parse(event.value))
         except MasteryError as exc:
             self.notify(str(exc), title="Not done", severity="error", markup=False)
             return

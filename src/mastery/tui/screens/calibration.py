@@ -21,12 +21,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mastery import present as fmt
-from mastery.calibration import MIN_ANSWERS, Calibration, calibration, deck_choices
+from mastery.calibration import Calibration, calibration, deck_choices
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.calibration_chart import (
+    card_ref,
     level_rows,
+    miss_widths,
     period_rows,
     reliability_rows,
     score_line,
@@ -109,11 +111,12 @@ class CalibrationScreen(MasteryScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#calibration-misses", KeyTable)
-        table.add_column("Card", key="card", width=22)
-        table.add_column(Text("Again", justify="right"), key="again")
-        table.add_column("Front", key="front", width=max(20, self.app.size.width - 44))
         self.query_one("#calibration-body").focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Card ids are cut to the width: wider, they may now show whole.
+        if self.result is not None and self.result.certain_misses:
+            self._show_misses(self.result)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Shown first, or back from Settings (the confidence step may now be on): recompute.
@@ -197,19 +200,36 @@ class CalibrationScreen(MasteryScreen):
             )
         )
         self.query_one("#calibration-periods", Static).update(period_rows(result.periods))
-        table = self.query_one("#calibration-misses", KeyTable)
-        table.clear()
-        for miss in result.certain_misses:
-            table.add_row(
-                Text(miss.ref),
-                Text(f"{miss.failed} of {miss.certain}", justify="right"),
-                Text(fmt.excerpt(miss.front, 60)),
-                key=str(miss.card_id),
-            )
-        table.display = bool(result.certain_misses)
+        self._show_misses(result)
         none = self.query_one("#calibration-misses-none", Static)
         none.display = not result.certain_misses
         none.update(Content('None: every card you were "certain" of, you recalled.'))
+
+    def _show_misses(self, result: Calibration) -> None:
+        """The certain-then-Again table, its columns sized to the terminal: whole card ids
+        when they fit beside the fronts, cut where they do not (`chart.miss_widths`)."""
+        misses = result.certain_misses
+        agains = [f"{miss.failed} of {miss.certain}" for miss in misses]
+        # The body's padding and its scrollbar take four cells.
+        card, again, front = miss_widths(
+            self.app.size.width - 4, [miss.ref for miss in misses], agains
+        )
+        table = self.query_one("#calibration-misses", KeyTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Card", key="card", width=card)
+        table.add_column(Text("Again", justify="right"), key="again", width=again)
+        table.add_column("Front", key="front", width=front)
+        for miss, times in zip(misses, agains, strict=True):
+            table.add_row(
+                Text(card_ref(miss.deck_key, miss.ref, card)),
+                Text(times, justify="right"),
+                Text(fmt.excerpt(miss.front, front)),
+                key=str(miss.card_id),
+            )
+        if misses:
+            table.move_cursor(row=min(row, len(misses) - 1))
+        table.display = bool(misses)
 
     def _show_model(self, result: Calibration) -> None:
         model = result.model
@@ -222,10 +242,8 @@ class CalibrationScreen(MasteryScreen):
             figures = (
                 f"\n{model.answers:,} reviews · log loss {model.log_loss:.3f} · "
                 f"calibration RMSE {model.calibration_rmse:.1%} (stored states, every review "
-                "the same weight: not Anki's Evaluate, which the Optimise screen shows)"
+                "the same weight: not Anki's Evaluate, which the Optimize screen shows)"
             )
-        if model.answers and model.answers < MIN_ANSWERS:
-            figures += " (too few to judge)"
         self.query_one("#calibration-model-summary", Static).update(
             Content(model.summary + figures)
         )

@@ -44,6 +44,9 @@ class DashboardScreen(MasteryScreen):
         Binding("c", "cram_deck", "Cram deck", show=False, id="dashboard-cram-deck"),
         # o: Anki's key for a deck's options.
         Binding("o", "deck_preset", "Deck preset", show=False, id="dashboard-deck-preset"),
+        # Shift: the lower-case keys are taken (m mentor note, t stats); in help (?) too.
+        Binding("M", "app.mentees", "Mentees", show=False, id="dashboard-mentees"),
+        Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
     ]
 
     def __init__(self) -> None:
@@ -90,7 +93,9 @@ class DashboardScreen(MasteryScreen):
             mentor = self.col.mentor
             note = mentor.latest_note()
             self._has_note = note is not None
-            self.query_one("#mentor-line", MentorLine).show(note, mentor.unread_count())
+            self.query_one("#mentor-line", MentorLine).show(
+                note, mentor.unread_count(), unread_from_mentees=mentor.unread_by_mentee()
+            )
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -148,7 +153,8 @@ class DashboardScreen(MasteryScreen):
         streak = fmt.plural(stats.streak_days, "day")
         return Content.assemble(
             ("Today ", "bold"),
-            f"{fmt.plural(stats.reviews_today, 'review')} in {fmt.duration(stats.time_today_ms)}",
+            # "answers": every press of 1-4; "due"/"review" are the review cards (one name each).
+            f"{fmt.plural(stats.reviews_today, 'answer')} in {fmt.duration(stats.time_today_ms)}",
             "  ·  ",
             ("Streak ", "bold"),
             streak,
@@ -159,7 +165,7 @@ class DashboardScreen(MasteryScreen):
         if due.total:
             return Content.assemble(
                 (f"{due.total} to review today", "bold"),
-                f": {due.new} new, {due.learning} learning, {due.review} review. Press ",
+                f": {due.new} new, {due.learning} learning, {due.review} due. Press ",
                 ("r", "bold $text-accent"),
                 " to start.",
             )
@@ -170,8 +176,11 @@ class DashboardScreen(MasteryScreen):
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
                 f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
-        if stats.cards_new > stats.cards_suspended:
-            return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
+        tomorrow = self.col.new_tomorrow(now=self.now())
+        if tomorrow is not None:
+            return Content.assemble(
+                ("Nothing due now.", "bold"), " " + fmt.new_cards_tomorrow(tomorrow)
+            )
         return Content.assemble(
             ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."
         )
@@ -268,14 +277,17 @@ def _goals_block(
         parts += [on_this_day, "\n"]
     if not goals:
         parts += [
+            # One line at 80 columns (it used to wrap).
             ("Goals ", "bold"),
-            "none yet (press ",
+            "none yet (",
             ("g", "bold $text-accent"),
-            " for goals, then a to add one)  ·  ",
+            ", then ",
+            ("a", "bold $text-accent"),
+            " to add one) · ",
             ("J", "bold $text-accent"),
-            " journal  ·  ",
+            " journal · ",
             ("ctrl+n", "bold $text-accent"),
-            " quick note",
+            " quick capture",
         ]
         return Content.assemble(*parts)
     parts.append(("Goals", "bold"))

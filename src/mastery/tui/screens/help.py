@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -74,7 +74,17 @@ class HelpScreen(MasteryModal):
                 yield Static(
                     about if isinstance(about, Content) else Content(about), id="help-about"
                 )
-            yield Static(Content("\n").join(lines), id="help-keys")
+            # Two columns when one would not fit the terminal (the dashboard at 80x24): every
+            # key stays in sight without scrolling.
+            room = self.app.size.height - 9 - (3 if about else 0)
+            if len(lines) > room and self.app.size.width >= 78:
+                half = (len(lines) + 1) // 2
+                self.add_class("-two-columns")
+                with Horizontal(id="help-columns"):
+                    yield Static(Content("\n").join(lines[:half]), id="help-keys")
+                    yield Static(Content("\n").join(lines[half:]), id="help-keys-2")
+            else:
+                yield Static(Content("\n").join(lines), id="help-keys")
             dimmed = any(not on for _, _, on in rows)
             hint = "Dimmed keys are not available right now.  " if dimmed else ""
             yield Static(Content(hint + "Esc closes this."), id="help-hint")

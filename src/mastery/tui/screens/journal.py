@@ -60,7 +60,7 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
     """The lines above an entry in the reader: title, then date, visibility, tags, goals."""
     facts: list[Content] = [
         Content(f"{entry.day.isoformat()} ({describe_date(entry.day, today)})"),
-        Content.styled("● shared", "bold $text-accent")
+        Content.styled(f"{fmt.SHARED_MARK} shared", "bold $text-accent")
         if entry.shared
         else Content.styled("private", "dim"),
     ]
@@ -256,7 +256,7 @@ class JournalScreen(MasteryScreen):
         when = describe_date(entry.day, today)
         first = Content.assemble(
             (f"{when:<11}", "dim"),
-            ("● " if entry.shared else "  ", "bold $text-accent"),
+            (f"{fmt.SHARED_MARK} " if entry.shared else "  ", "bold $text-accent"),
             highlighted(entry.title, hit.title_spans, "bold"),  # user text
         )
         lines = [first.truncate(width, ellipsis=True)]
@@ -410,7 +410,8 @@ def toggle_shared(screen: MasteryScreen, entry: EntryView) -> EntryView:
     visibility = "private" if entry.shared else "shared"
     fresh = screen.col.journal.edit(entry.id, visibility=visibility, now=screen.now())
     screen.notify(
-        "Shared: your mentor and team can read it."
+        # Teams never get journal text: only a mentor, through the bundles you export.
+        "Shared: it goes into the bundles you export for your mentor (never to a team)."
         if fresh.shared
         else "Private: only you can read it."
     )
@@ -532,6 +533,21 @@ class EntryEditorScreen(MasteryScreen):
         editor = self.query_one(EntryEditor)
         # Below the first question for a prompt, at the end for an edit.
         editor.focus_body(1 if self.prompt is not None else 10**9)
+        self._show_day(editor.draft().day)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "entry-date":
+            self._show_day(event.value)
+
+    def _show_day(self, text: str) -> None:
+        """What the Date box means ("yesterday" = Sun 6 Dec), so a phrase is never a guess."""
+        editor = self.query_one(EntryEditor)
+        try:
+            day = self.col.journal.resolve_day(text.strip() or None, self.now())
+        except MasteryError as exc:  # the whole reason comes when saving; here a hint fits
+            editor.show_day("in the future" if "future" in str(exc) else "not a date", refused=True)
+            return
+        editor.show_day(day.strftime("%a %-d %b %Y"))
 
     def action_save(self) -> None:
         draft = self.query_one(EntryEditor).draft()

@@ -59,7 +59,7 @@ EMPTY = (
     "No mentees yet: pair with your mentee (p reads their invitation, i writes yours), "
     "then add the bundle they send you"
 )
-UNREAD_MARK = "●"
+UNREAD_MARK = fmt.UNREAD_MARK
 """How an unread entry is marked in the reader (tests look for it)."""
 
 
@@ -783,7 +783,7 @@ class SharedGoalScreen(MenteeAbout):
         for entry in linked[:10]:
             lines.append(
                 Content.assemble(
-                    ("● " if entry.unread else "  ", "bold $text-warning"),
+                    (f"{UNREAD_MARK} " if entry.unread else "  ", "bold $text-warning"),
                     (entry.day.isoformat() + "  ", "dim"),
                     entry.title,
                 )

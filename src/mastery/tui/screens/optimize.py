@@ -1,12 +1,15 @@
-"""FSRS optimisation and the workload simulator ("help me decide"), reached from Settings.
+"""Optimize FSRS and the workload simulator ("help me decide"), reached from Settings.
 
-Fitting and simulating run in worker threads on connections of their own (SQLite connections
-belong to one thread), reporting progress to the bar; applying the weights happens here, on the
-app's connection, except a reschedule, which can take seconds on a big profile.
+The scope selector picks what is fitted, evaluated, applied, reset and simulated: the whole
+profile, one preset's decks (Anki optimizes per preset) or one deck. Fitting and simulating run
+in worker threads on connections of their own (SQLite connections belong to one thread),
+reporting progress to the bar; applying the weights happens here, on the app's connection,
+except a reschedule, which can take seconds on a big profile.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -15,16 +18,29 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Checkbox, Footer, Header, ProgressBar, Select, Static
+from textual.widgets import Footer, Header, ProgressBar, Select, Static
 
 from mastery import optimize
+from mastery import present as fmt
 from mastery.collection import Collection
 from mastery.errors import MasteryError
+from mastery.model import PresetView
 from mastery.optimize import Evaluation, OptimizeResult, WorkloadPoint
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
+from mastery.tui.widgets.tick_box import TickBox
 
-PROFILE = "__profile__"  # the scope selector's value for the whole profile
+
+@dataclass(frozen=True)
+class Scope:
+    """What the screen fits, evaluates, applies, resets and simulates: the whole profile (both
+    None), one preset's decks (`preset`, its id) or one deck (`deck`, its key)."""
+
+    deck: str | None = None
+    preset: int | None = None
+
+
+PROFILE = Scope()
 INTRO = (
     "FSRS predicts when you will forget a card from 21 weights. Fitting them to your own "
     f"reviews (at least {optimize.MIN_REVIEWS}) makes the predictions, and so your intervals, "
@@ -42,14 +58,14 @@ class OptimizeScreen(MasteryScreen):
     """Fit FSRS to the learner's reviews, apply the weights, and weigh desired retentions."""
 
     AREA = "optimize"
-    SUB_TITLE = "Optimise FSRS"
+    SUB_TITLE = "Optimize FSRS"
     AUTO_FOCUS = "#workload"
     DEFAULT_CSS = """
     OptimizeScreen #opt-body { height: 1fr; padding: 0 1; }
     OptimizeScreen .opt-head { text-style: bold; margin-top: 1; color: $text-accent; }
     OptimizeScreen .opt-intro { color: $text-muted; }
     OptimizeScreen #opt-controls { height: auto; margin-top: 1; }
-    OptimizeScreen #opt-scope { width: 40; }
+    OptimizeScreen #opt-scope { width: 38; }
     OptimizeScreen #opt-reschedule { margin-left: 2; }
     OptimizeScreen #opt-progress-row { height: 1; margin-top: 1; }
     OptimizeScreen #opt-status { width: 1fr; margin-left: 1; }
@@ -57,11 +73,14 @@ class OptimizeScreen(MasteryScreen):
     OptimizeScreen #workload { height: auto; max-height: 14; }
     """
     BINDINGS = [
-        Binding("o", "optimize", "Optimise", id="optimize-run"),
+        Binding("o", "optimize", "Optimize", id="optimize-run"),
         Binding("a", "apply", "Apply", id="optimize-apply"),
         Binding("e", "evaluate", "Evaluate", id="optimize-evaluate"),
-        Binding("enter", "use_retention", "Use retention", id="optimize-use-retention"),
-        Binding("d", "defaults", "Default weights", id="optimize-defaults"),
+        Binding("w", "workload", "Workload", show=False, id="optimize-workload"),
+        # Enter is explained beside the workload table and w in the weights line: the footer
+        # keeps the keys that fit 80 columns.
+        Binding("enter", "use_retention", "Use retention", show=False, id="optimize-use-retention"),
+        Binding("d", "defaults", "Defaults", id="optimize-defaults"),
         Binding("escape", "leave", "Back", id="optimize-leave"),
     ]
 
@@ -93,26 +112,20 @@ class OptimizeScreen(MasteryScreen):
     def __init__(self) -> None:
         super().__init__(id="optimize")
         self.result: OptimizeResult | None = None
-        self.busy = False
+        self._busy = False
         self.points: list[WorkloadPoint] = []
 
     def compose(self) -> ComposeResult:
-        decks = []
-        with self.domain_errors():
-            decks = self.col.decks(now=self.now())
         yield Header()
         with VerticalScroll(id="opt-body"):
             yield Static("Fit FSRS to your reviews", classes="opt-head")
             yield Static(INTRO, classes="opt-intro")
             with Horizontal(id="opt-controls"):
                 yield Select(
-                    [("Whole profile", PROFILE)] + [(f"Deck: {d.label}", d.key) for d in decks],
-                    value=PROFILE,
-                    allow_blank=False,
-                    id="opt-scope",
-                    compact=True,
+                    self._scopes(), value=PROFILE, allow_blank=False, id="opt-scope", compact=True
                 )
-                yield Checkbox("Reschedule cards when applying", id="opt-reschedule", compact=True)
+                # Off by default, as `mastery optimize` without --reschedule.
+                yield TickBox("Reschedule cards when applying", id="opt-reschedule", compact=True)
             with Horizontal(id="opt-progress-row"):
                 yield ProgressBar(total=1.0, show_eta=False, id="opt-progress")
                 yield Static(id="opt-status", markup=False)
@@ -130,9 +143,46 @@ class OptimizeScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ helpers
     @property
-    def scope(self) -> str | None:
+    def busy(self) -> bool:
+        """A fit, an evaluation or a reschedule is running: the scope stays as it was
+        started, so the result shown is always the scope's shown."""
+        return self._busy
+
+    @busy.setter
+    def busy(self, value: bool) -> None:
+        self._busy = value
+        self.query_one("#opt-scope", Select).disabled = value
+
+    def _scopes(self) -> list[tuple[str, Scope]]:
+        """The profile, then each preset with its number of decks, then each deck."""
+        decks, presets = [], []
+        with self.domain_errors():
+            decks = self.col.decks(now=self.now())
+            presets = self.col.presets.presets()
+        return (
+            [("Whole profile: every deck", PROFILE)]
+            + [
+                (f"Preset: {p.name} ({fmt.plural(len(p.decks), 'deck')})", Scope(preset=p.id))
+                for p in presets
+            ]
+            + [(f"Deck: {d.label}", Scope(deck=d.key)) for d in decks]
+        )
+
+    @property
+    def scope(self) -> Scope:
         value = self.query_one("#opt-scope", Select).value
-        return None if value in (PROFILE, Select.NULL) else str(value)
+        return value if isinstance(value, Scope) else PROFILE
+
+    def _scope_name(self) -> str:
+        """The scope as results and toasts name it ("preset Languages", "deck git")."""
+        scope = self.scope
+        if scope.preset is not None:
+            return f"preset {self._preset().name}"
+        return f"deck {scope.deck}" if scope.deck else "profile"
+
+    def _preset(self) -> PresetView:
+        """The preset whose settings govern the scope (see `optimize.scope_preset`)."""
+        return optimize.scope_preset(self.col, self.scope.deck, self.scope.preset)
 
     def _status(self, text: str, fraction: float | None = None) -> None:
         self.query_one("#opt-status", Static).update(text)
@@ -140,16 +190,37 @@ class OptimizeScreen(MasteryScreen):
             self.query_one("#opt-progress", ProgressBar).update(progress=fraction)
 
     def _show_weights(self) -> None:
-        """Before a fit: which weights are in force for the chosen scope."""
-        scope = self.scope
-        if scope is not None and scope in self.col.decks_with_own_parameters():
-            text = f"Deck {scope} has weights of its own, fitted to its reviews."
-        elif self.col.setting("fsrs_parameters"):
-            text = "The profile uses weights fitted to your reviews."
-        else:
-            text = "The profile uses FSRS's default weights."
+        """Before a fit: what the chosen scope reads and which weights are in force for it."""
+        text = ""
+        with self.domain_errors():
+            text = self._weights_in_force()
         self.query_one("#opt-result", Static).update(
-            Content(text + "  Press o to optimise, e to evaluate them as Anki does.")
+            Content(
+                text + "  Press o to optimize, e to evaluate them as Anki does, w for the "
+                "workload at each desired retention."
+            )
+        )
+
+    def _weights_in_force(self) -> str:
+        scope, preset = self.scope, self._preset()
+        fitted = bool(preset.values["fsrs_parameters"])
+        if scope.deck is not None:
+            if scope.deck in self.col.decks_with_own_parameters():
+                return f"Deck {scope.deck} has weights of its own, fitted to its reviews."
+            kind = "weights fitted to its decks' reviews" if fitted else "FSRS's default weights"
+            return f"Deck {scope.deck} uses its preset's weights (preset {preset.name}: {kind})."
+        if scope.preset is not None:
+            decks = (
+                f"Its decks: {', '.join(preset.decks)}."
+                if preset.decks
+                else "No deck uses it yet (o on the dashboard chooses a deck's preset)."
+            )
+            kind = "weights fitted to its decks' reviews" if fitted else "FSRS's default weights"
+            return f"Preset {preset.name} uses {kind}. {decks}"
+        kind = "weights fitted to your reviews" if fitted else "FSRS's default weights"
+        return (
+            f"The profile uses {kind}. A fit reads every deck and gives its weights to the "
+            "Default preset; decks on other presets or with weights of their own keep theirs."
         )
 
     def _show_result(self, result: OptimizeResult) -> None:
@@ -179,10 +250,9 @@ class OptimizeScreen(MasteryScreen):
         return [Content("\n"), Content.styled(health.message, style)]
 
     def _show_evaluation(self, reviews: int, figures: Evaluation) -> None:
-        scope = f"deck {self.scope}" if self.scope else "profile"
         self.query_one("#opt-result", Static).update(
             Content.assemble(
-                f"The weights in force, measured on {reviews:,} reviews ({scope}):\n",
+                f"The weights in force, measured on {reviews:,} reviews ({self._scope_name()}):\n",
                 *_figures([("weights in force", figures)]),
             )
         )
@@ -190,7 +260,7 @@ class OptimizeScreen(MasteryScreen):
     def _show_workload(self) -> None:
         table = self.query_one("#workload", KeyTable)
         table.clear()
-        current = float(self.col.setting("desired_retention"))
+        current = float(self._preset().values["desired_retention"])
         top = max((p.reviews_per_day for p in self.points), default=1.0) or 1.0
         nearest = optimize.nearest(self.points, current)
         for p in self.points:
@@ -209,9 +279,7 @@ class OptimizeScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "apply":
-            return bool(self.result and self.result.improved and not self.busy) or None
-        if action in ("optimize", "evaluate"):
+        if action in ("optimize", "evaluate", "apply"):
             return not self.busy or None
         if action == "use_retention":
             return bool(self.points) or None
@@ -227,11 +295,14 @@ class OptimizeScreen(MasteryScreen):
         self._fit(self.col.db.path, self.scope)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="optimize")
-    def _fit(self, db_path: Path, scope: str | None) -> None:
+    def _fit(self, db_path: Path, scope: Scope) -> None:
         try:
             with Collection.open_path(db_path) as col:
                 result = optimize.optimize(
-                    col, scope, progress=lambda f, w: self.post_message(self.Progress(f, w))
+                    col,
+                    scope.deck,
+                    preset=scope.preset,
+                    progress=lambda f, w: self.post_message(self.Progress(f, w)),
                 )
         except (MasteryError, OSError) as exc:
             self.post_message(self.Fitted(None, str(exc)))
@@ -249,10 +320,10 @@ class OptimizeScreen(MasteryScreen):
         self._evaluate(self.col.db.path, self.scope)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="optimize")
-    def _evaluate(self, db_path: Path, scope: str | None) -> None:
+    def _evaluate(self, db_path: Path, scope: Scope) -> None:
         try:
             with Collection.open_path(db_path) as col:
-                reviews, figures = optimize.evaluate_in_force(col, scope)
+                reviews, figures = optimize.evaluate_in_force(col, scope.deck, preset=scope.preset)
         except (MasteryError, OSError) as exc:
             self.post_message(self.Evaluated(0, None, str(exc)))
             return
@@ -279,16 +350,31 @@ class OptimizeScreen(MasteryScreen):
         if message.error or message.result is None:
             self._status("Not fitted.", 0.0)
             self.query_one("#opt-result", Static).update(Content(message.error or ""))
-            self.notify(message.error or "", title="Optimise", severity="warning", markup=False)
+            self.notify(message.error or "", title="Optimize", severity="warning", markup=False)
             return
         self._status("Fitted.", 1.0)
         self._show_result(message.result)
 
     def action_apply(self) -> None:
         result = self.result
-        if result is None or not result.improved or self.busy:
+        if self.busy:
             return
-        reschedule = self.query_one("#opt-reschedule", Checkbox).value
+        if result is None:
+            self.notify(
+                "Nothing fitted yet: press o to fit FSRS to your reviews, then a to apply.",
+                title="Nothing to apply",
+                severity="warning",
+            )
+            return
+        if not result.improved:
+            self.notify(
+                "The fitted weights predict your reviews no better than the ones in force: "
+                "they stay.",
+                title="Nothing to apply",
+                severity="warning",
+            )
+            return
+        reschedule = self.query_one("#opt-reschedule", TickBox).value
         if not reschedule:
             with self.domain_errors():
                 optimize.apply(self.col, result, now=self.now())
@@ -340,17 +426,28 @@ class OptimizeScreen(MasteryScreen):
         self._simulate_now()
 
     def action_defaults(self) -> None:
-        scope = self.scope
+        """Back to the defaults: FSRS's for the profile or a preset, its preset's for a deck.
+        Weights already there are left alone, and the toast says so."""
         with self.domain_errors():
-            self.col.set_fsrs_parameters(None, deck_key=scope)
+            scope, preset = self.scope, self._preset()
+            if scope.deck is not None:
+                theirs = "the profile's weights" if preset.default else None
+                who, what = f"Deck {scope.deck}", theirs or f"the weights of preset {preset.name}"
+                changed = scope.deck in self.col.decks_with_own_parameters()
+            else:
+                who = f"Preset {preset.name}" if scope.preset is not None else "The profile"
+                what = "FSRS's default weights"
+                changed = bool(preset.values["fsrs_parameters"])
+            if not changed:
+                self.notify(f"{who} already uses {what}: nothing changed.", markup=False)
+                return
+            if scope.deck is not None:
+                self.col.set_fsrs_parameters(None, deck_key=scope.deck)
+            else:
+                self.col.presets.set_parameters(None, preset=preset.id)
             self.result = None
             self.refresh_bindings()
-            self.notify(
-                f"Deck {scope} now uses the profile's weights."
-                if scope
-                else "The profile now uses FSRS's default weights.",
-                markup=False,
-            )
+            self.notify(f"{who} now uses {what}.", markup=False)
             self._show_weights()
             self._simulate_now()
 
@@ -367,11 +464,16 @@ class OptimizeScreen(MasteryScreen):
         self._simulate(self.col.db.path, self.scope)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workload")
-    def _simulate(self, db_path: Path, scope: str | None) -> None:
+    def _simulate(self, db_path: Path, scope: Scope) -> None:
         try:
             with Collection.open_path(db_path) as col:
                 # Every third retention (0.70, 0.73 … 0.97): ten rows fit on the screen.
-                points = optimize.workload(col, scope, retentions=optimize.WORKLOAD_RETENTIONS[::3])
+                points = optimize.workload(
+                    col,
+                    scope.deck,
+                    preset=scope.preset,
+                    retentions=optimize.WORKLOAD_RETENTIONS[::3],
+                )
         except (MasteryError, OSError) as exc:
             self.post_message(self.Simulated([], str(exc)))
             return
@@ -388,14 +490,24 @@ class OptimizeScreen(MasteryScreen):
         self.refresh_bindings()
 
     def action_use_retention(self) -> None:
+        """The highlighted retention becomes the desired retention of the scope's preset (the
+        profile's setting for the whole profile and for decks on the Default preset)."""
         table = self.query_one("#workload", KeyTable)
         key = table.cursor_key
         if key is None:
             return
         with self.domain_errors():
-            value = self.col.set_setting("desired_retention", float(key))
-            self.notify(f"Desired retention: {value:.2f}", title="Saved", markup=False)
+            preset = self._preset()
+            value = self.col.presets.edit(preset.id, "desired_retention", float(key))
+            where = "" if preset.default else f" (preset {preset.name})"
+            self.notify(f"Desired retention{where}: {value:.2f}", title="Saved", markup=False)
             self._show_workload()
+
+    def action_workload(self) -> None:
+        """Jump to the workload table (below the fold on a small terminal)."""
+        table = self.query_one("#workload", KeyTable)
+        table.focus()
+        table.scroll_visible(animate=False)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -198,7 +198,7 @@ class StatsScreen(MasteryScreen):
         days = sum(1 for d in heat if d.reviews)
         self._head(
             "#stats-heat-head",
-            f"Reviews, last {len(heat)} days",
+            f"Answers, last {len(heat)} days",
             f"{fmt.plural(answers, 'answer')} on {fmt.plural(days, 'day')}",
         )
         self.query_one("#stats-heatmap", Heatmap).show([(d.day, d.reviews) for d in heat])
@@ -217,7 +217,7 @@ class StatsScreen(MasteryScreen):
         ms = sum(d.duration_ms for d in recent)
         self._head(
             "#stats-daily-head",
-            f"Reviews per day, last {len(recent)} days",
+            f"Answers per day, last {len(recent)} days",
             f"{fmt.plural(sum(d.reviews for d in recent), 'answer')} in {fmt.duration(ms)}",
         )
         self.query_one("#stats-daily", ColumnChart).show(

@@ -30,7 +30,10 @@ from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.heatmap import Heatmap
 from mastery.tui.widgets.table import KeyTable
 
-EMPTY = "No team yet: `mastery team join DIR` (or `mastery team init DIR` to start one)"
+EMPTY = (
+    "No team yet: press j to join one (its folder, or a postgresql:// URL), or start one "
+    "with `mastery team init DIR`."
+)
 NO_ROUND = (
     "No round to show yet: members sync (s), and after a week ends each steward runs "
     "`mastery team aggregate`."
@@ -48,12 +51,15 @@ class TeamScreen(MasteryScreen):
     TeamScreen KeyTable { height: auto; max-height: 12; }
     """
     BINDINGS = [
+        Binding("j", "join", "Join…", id="team-join"),
+        Binding("o", "opt", "Opt in/out", id="team-opt"),
         Binding("s", "sync", "Sync now", id="team-sync"),
-        Binding("a", "aggregate", "Sum closed rounds", id="team-aggregate"),
-        Binding("ctrl+e", "export", "Export Markdown…", id="team-export"),
+        Binding("a", "aggregate", "Sum rounds", id="team-aggregate"),
+        Binding("ctrl+e", "export", "Export…", id="team-export"),
         Binding("left_square_bracket", "switch(-1)", "Previous team", id="team-previous"),
         Binding("right_square_bracket", "switch(1)", "Next team", id="team-next"),
-        Binding("r", "refresh", "Refresh", id="team-refresh"),
+        # Not in the footer (full at 80 columns); in help (?).
+        Binding("r", "refresh", "Refresh", show=False, id="team-refresh"),
         Binding("escape", "leave", "Back", id="team-leave"),
     ]
 
@@ -89,6 +95,7 @@ class TeamScreen(MasteryScreen):
         yield Header()
         with VerticalScroll(id="team-body"):
             yield Static(id="team-title")
+            yield Static(id="team-contributing")
             yield Static(id="team-vision")
             yield Static(id="team-privacy")
             yield Static(Content.styled("Team goals", "bold"), classes="team-head")
@@ -170,6 +177,7 @@ class TeamScreen(MasteryScreen):
         hardest.clear()
         for text in texts.values():
             text.update("")
+        self.query_one("#team-contributing", Static).update("")
         report = self.report
         rounds = isinstance(report, RoundsReport)
         self.query_one("#team-body").set_class(report is None, "-empty")
@@ -220,6 +228,11 @@ class TeamScreen(MasteryScreen):
                 f" ({report.team}) · {report.roster} on the roster · {state} · "
                 f"k={report.k}{switch}",
             )
+        )
+        self.query_one("#team-contributing", Static).update(
+            Content.styled("You contribute to its figures (o opts out).", "$text-success")
+            if self.col.team.sync_enabled(report.team)
+            else Content.styled("You do not contribute (o opts in).", "$text-warning")
         )
         texts["vision"].update(
             Content(
@@ -296,7 +309,7 @@ class TeamScreen(MasteryScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "switch":
             return len(self._teams) > 1
-        if action in ("sync", "export"):
+        if action in ("sync", "export", "opt"):
             return self.report is not None
         if action == "aggregate":
             return isinstance(self.report, RoundsReport) and self._is_steward()
@@ -307,6 +320,91 @@ class TeamScreen(MasteryScreen):
             self._index = (self._index + step) % len(self._teams)
             self.action_refresh()
             self.refresh_bindings()
+
+    def action_join(self) -> None:
+        """Join a team from its folder or database URL, then offer to opt in."""
+        from mastery.tui.dialogs.file_action import FileActionScreen, file_path
+
+        joined: list[str] = []
+
+        def run(where: str | Path) -> str:
+            config = self.col.team.join(where)
+            joined.append(config.id)
+            return f"Joined team {config.name} ({config.id})."
+
+        def done(result: bool | None) -> None:
+            self.action_refresh()
+            if result and joined:
+                for i, team in enumerate(self._teams):
+                    if team.id == joined[0]:
+                        self._index = i
+                self.action_refresh()
+                self.refresh_bindings()
+                if not self.col.team.sync_enabled(joined[0]):
+                    self._ask_opt_in(joined[0])
+
+        self.app.push_screen(
+            FileActionScreen(
+                "Join a team",
+                Content.assemble(
+                    "The team's shared folder (a git checkout or a synced folder with its "
+                    "team.toml) or its postgresql:// URL. ",
+                    ("Enter", "bold $text-accent"),
+                    " joins; you choose next whether to contribute.",
+                ),
+                run,
+                placeholder="e.g. ~/teams/crew",
+                done_title="Team joined",
+                parse=lambda text: text.strip() if "://" in text else file_path(text),
+            ),
+            done,
+        )
+
+    def action_opt(self) -> None:
+        """Opt in (after saying what leaves this profile) or out of the team's figures."""
+        report = self.report
+        if report is None:
+            return
+        if self.col.team.sync_enabled(report.team):
+            with self.domain_errors():
+                self.col.team.set_sync(report.team, False)
+                self.col.team.set_auto(report.team, False)
+            self.notify(
+                "Opted out: nothing more is sent. Contributions already sealed stay until "
+                "you leave the team (`mastery team leave`).",
+                title="Not contributing",
+                markup=False,
+            )
+            self.action_refresh()
+            self.refresh_bindings()
+            return
+        self._ask_opt_in(report.team)
+
+    def _ask_opt_in(self, team_id: str) -> None:
+        from mastery.tui.dialogs.yes_no import YesNoScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                with self.domain_errors():
+                    self.col.team.set_sync(team_id, True)
+                self.notify(
+                    "Opted in: s seals your contribution now.", title="Contributing", markup=False
+                )
+            self.action_refresh()
+            self.refresh_bindings()
+
+        self.app.push_screen(
+            YesNoScreen(
+                Content(
+                    f"Contribute to team {team_id}'s figures each week? Which days you studied "
+                    "its decks, coarse buckets of coverage, maturity, retention, streaks and "
+                    "goal progress, and up to 5 cards you pressed Again on: split into shares "
+                    "for its stewards and published only as noisy counts of at least k "
+                    "members. Nothing from your journal, and no other deck, ever leaves."
+                )
+            ),
+            answered,
+        )
 
     def action_sync(self) -> None:
         if self.report is None:

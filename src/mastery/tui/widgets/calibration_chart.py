@@ -19,6 +19,8 @@ BAR = 20  # cells of a recall bar: 5 points each
 HALF = 10  # cells on each side of a diverging score bar
 SCALE = 0.5  # a full half bar is 50 points of over- or underconfidence
 MARK = "│"
+CARD_MIN = 16  # cells of a card id in the certain-then-Again table, however narrow
+FRONT_MIN = 30  # cells a card's front keeps before card ids are cut
 EMPTY = "·"
 
 
@@ -65,18 +67,42 @@ def level_rows(levels: Sequence[LevelFigures]) -> Content:
 
 
 def score_line(label: str, score: Score) -> Content:
-    """ "Overall: overconfident by 12 points (+12, 340 answers)"."""
+    """ "Overall: overconfident by 12 points (340 answers)", the verdict coloured; with too
+    few answers "Overall: 13 answers, 20 needed to judge (so far overconfident by 15 points)"."""
     if score.answers < MIN_ANSWERS:
         style = "bold"
     elif score.verdict == "well calibrated":
         style = "bold $text-success"
     else:
         style = "bold $text-warning"
+    headline, detail = score.in_words()
     return Content.assemble(
-        (f"{label}: ", "bold"),
-        (score.verdict, style),
-        f" ({present.signed(score.points)}, {present.plural(score.answers, 'answer')})",
+        (f"{label}: ", "bold"), (headline, style), f" ({detail})" if detail else ""
     )
+
+
+def miss_widths(total: int, refs: Sequence[str], agains: Sequence[str]) -> tuple[int, int, int]:
+    """Widths of the Card, Again and Front columns of the certain-then-Again table, in a
+    table `total` cells wide (each column also takes two cells of padding): the card ids
+    whole when they leave the fronts `FRONT_MIN` cells (120 columns do), else cut to what
+    does, never below `CARD_MIN`."""
+    again = max([len("Again"), *map(len, agains)])
+    room = total - 6 - again
+    card = min(max([len("Card"), *map(len, refs)]), max(CARD_MIN, room - FRONT_MIN))
+    return card, again, max(FRONT_MIN // 2, room - card)
+
+
+def card_ref(deck_key: str, ref: str, width: int) -> str:
+    """A card's id ("deck/card") in `width` cells: whole when it fits; else the deck key is
+    cut first ("git-ess…/three-areas"), since the card's own key says which card it is; the
+    card key is cut at its end only when even that does not fit."""
+    if len(ref) <= width:
+        return ref
+    card = ref[len(deck_key) + 1 :] if ref.startswith(deck_key + "/") else ref
+    room = width - len(card) - 2
+    if room >= 3:
+        return deck_key[:room] + "…/" + card
+    return card[: max(1, width - 1)] + "…"
 
 
 def short_verdict(score: Score) -> str:

@@ -56,6 +56,14 @@ class EntryEditor(Vertical):
     EntryEditor #entry-date {
         width: 16;
     }
+    EntryEditor #entry-date-resolved {
+        width: auto;
+        padding-left: 1;
+        color: $text-muted;
+    }
+    EntryEditor #entry-date-resolved.-refused {
+        color: $text-error;
+    }
     EntryEditor Switch {
         height: 1;
         width: 6;
@@ -97,6 +105,7 @@ class EntryEditor(Vertical):
             )
             yield Static("Date", classes="editor-label", markup=False)
             yield Input(d.day, id="entry-date", compact=True, placeholder="today")
+            yield Static("", id="entry-date-resolved", markup=False)
             yield Switch(d.shared, id="entry-shared", animate=False)
             yield Static(self._visibility(d.shared), id="entry-visibility", markup=False)
         with Horizontal(classes="editor-row"):
@@ -117,6 +126,12 @@ class EntryEditor(Vertical):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.query_one("#entry-visibility", Static).update(self._visibility(event.value))
+
+    def show_day(self, text: str, *, refused: bool = False) -> None:
+        """Beside the Date box: the day it resolves to ("Sun 6 Dec"), or why not."""
+        label = self.query_one("#entry-date-resolved", Static)
+        label.update(text)
+        label.set_class(refused, "-refused")
 
     def draft(self) -> EntryDraft:
         return EntryDraft(

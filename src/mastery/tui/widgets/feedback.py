@@ -17,9 +17,10 @@ from textual.content import Content
 from textual.widgets import Markdown, Static
 
 from mastery.mentor import Comment, MentorNote
+from mastery.present import UNREAD_MARK
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-NEW_MARK = "● new"
+NEW_MARK = f"{UNREAD_MARK} new"
 """How an unread comment or note is marked (tests look for it)."""
 
 
@@ -155,9 +156,32 @@ class MentorLine(Static):
         super().__init__(id=id, classes=classes, markup=False)
         self.display = False
 
-    def show(self, note: MentorNote | None, unread_comments: int, key: str = "m") -> None:
-        """Draw the lines for this note and count; `key` is the key that opens the note."""
+    def show(
+        self,
+        note: MentorNote | None,
+        unread_comments: int,
+        key: str = "m",
+        *,
+        unread_from_mentees: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Draw the lines for this note and count; `key` is the key that opens the note. As
+        a mentor: `unread_from_mentees` (name, unread shared entries) gets a line too."""
         lines: list[Content] = []
+        if unread_from_mentees:
+            total = sum(n for _, n in unread_from_mentees)
+            names = ", ".join(name for name, _ in unread_from_mentees[:3])
+            more = len(unread_from_mentees) - 3
+            lines.append(
+                Content.assemble(
+                    (f"{total} unread shared {'entry' if total == 1 else 'entries'}", "bold"),
+                    " from ",
+                    names,  # user text: plain Content, never markup
+                    f" and {more} more" if more > 0 else "",
+                    " (",
+                    ("M", "bold $text-accent"),
+                    " Mentees)",
+                )
+            )
         if note is not None:
             marker = (
                 Content.assemble(
