@@ -319,6 +319,30 @@ def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
     return statistics.median(timings), max(peaks, default=0) / 1024
 
 
+def bench_due_cli(big: Path, folder: Path) -> float:
+    """`mastery due` on the big profile: the whole process, as a shell prompt runs it (the
+    `mastery` script's own Python, start-up and imports included), median of 9 after a warm-up
+    run. The profile is the big one, put where `--home` finds it. Bytecode may be written (an
+    installed package has its .pyc files; PYTHONDONTWRITEBYTECODE would time compiling)."""
+    home = folder / "due-home"
+    profile = home / "profiles" / "default"
+    profile.mkdir(parents=True)
+    shutil.copyfile(big, profile / "mastery.db")
+    script = Path(sys.executable).with_name("mastery")
+    command = [str(script), "due", "--home", str(home)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    timings = []
+    for n in range(10):
+        t0 = time.perf_counter()
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0 or " due · " not in proc.stdout:
+            raise SystemExit(f"mastery due failed: {proc.stdout}{proc.stderr}")
+        if n:  # the first run warms the file cache
+            timings.append(elapsed)
+    return statistics.median(timings) * 1000
+
+
 def _team_of_1000(folder: Path) -> tuple[Path, Collection, Collection]:
     """A team folder with the bundled decks, two stewards and 1,000 members on the roster, each
     with a sealed contribution to last week's round (random 0/1 vectors within the layout's
@@ -658,6 +682,8 @@ def main() -> None:
         if want("first_card_s"):
             first, rss = bench_first_card(big, folder)
             results["first_card_s"], results["peak_rss_mb"] = round(first, 3), round(rss, 1)
+        if want("due_cli_ms"):
+            results["due_cli_ms"] = round(bench_due_cli(big, folder), 1)
         if want("optimize_100k_s"):
             for name, value in bench_optimize(folder).items():
                 results[name] = round(value, 4)

@@ -3,8 +3,9 @@ history and recall odds, editing them (into their deck file), flagging and marki
 Anki, and taking them out of the queue (suspend, bury).
 
 The search syntax is parsed in one place (`mastery.query`); `search_clauses` turns it into SQL
-for the browser, `mastery search`/`card` commands and cram sessions alike. Suspending,
-burying, flags and the mark are one transaction each and can be undone (`srs/undo.py`).
+for the browser, `mastery cram` and `mastery card` commands and cram sessions alike.
+Suspending, burying, flags and the mark are one transaction each and can be undone
+(`srs/undo.py`).
 """
 
 from __future__ import annotations

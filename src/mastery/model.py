@@ -182,6 +182,24 @@ class QueueCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class DueSummary:
+    """What `mastery due` prints for a shell prompt: today's counts (limits applied) and
+    whether today has a journal entry."""
+
+    counts: QueueCounts
+    journal_today: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.counts.learning + self.counts.review,
+            "new": self.counts.new,
+            "learning": self.counts.learning,
+            "review": self.counts.review,
+            "journal_today": self.journal_today,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PresetView:
     """A deck preset: its values of the preset settings and the decks that use it."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mastery.days import DayClock
@@ -82,6 +82,15 @@ def when(moment: datetime, now: datetime, clock: DayClock) -> str:
     if local.year == now.astimezone(clock.zone).year:
         return local.strftime("%d %b").lstrip("0")
     return local.strftime("%d %b %Y").lstrip("0")
+
+
+def months_ago(day: date, today: date) -> str:
+    """How long ago an "on this day" entry was: "1 month ago", "3 months ago", "2 years ago"
+    (whole years when the month is the same, months otherwise)."""
+    months = (today.year - day.year) * 12 + today.month - day.month
+    if months % 12 == 0:
+        return f"{plural(months // 12, 'year')} ago"
+    return f"{plural(months, 'month')} ago"
 
 
 def interval(span: timedelta) -> str:

@@ -266,6 +266,18 @@ class Queue:
                 return found[0]
         return None
 
+    def waiting(self, *, now: datetime | None = None) -> int:
+        """Scheduled cards already due at `now` (overdue learning steps and reviews), whatever
+        today's limits: when there are some, the next card is due now, not at `next_due`."""
+        now = now or self._col.now()
+        row = self._col.conn.execute(
+            "SELECT count(*) AS n FROM card WHERE suspended = 0 "
+            f"AND state != {CardState.NEW} AND due <= :now "
+            "AND (buried_until IS NULL OR buried_until <= :now)",
+            {"now": to_ms(now)},
+        ).fetchone()
+        return int(row["n"])
+
     def next_due(
         self, *, now: datetime | None = None, deck_id: int | None = None
     ) -> datetime | None:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     """`config`."""
     p = sub.add_parser("config", help="show or change a setting")
-    p.add_argument("key", nargs="?")
-    p.add_argument("value", nargs="?")
+    p.add_argument("key", nargs="?", help="a setting (all of them when left out)")
+    p.add_argument("value", nargs="?", help="its new value (shown when left out)")
     p.add_argument("--reset", action="store_true", help="put KEY back to its default")
     json_flag(p)
     p.set_defaults(run=with_profile(_config))

@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.cli.common import json_flag, print_json, say, table, with_profile
 from mastery.settings import as_text
 
@@ -28,37 +29,39 @@ def register(sub: Any) -> None:
     q.set_defaults(run=with_profile(_list))
 
     q = psub.add_parser("show", help="one preset's values and decks")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_show))
 
     q = psub.add_parser("add", help="a new preset, a copy of the default (or of --copy)")
-    q.add_argument("name", metavar="NAME")
+    q.add_argument("name", metavar="NAME", help="the new preset's name")
     q.add_argument("--copy", metavar="PRESET", help="start from this preset's values")
     json_flag(q)
     q.set_defaults(run=with_profile(_add))
 
     q = psub.add_parser("edit", help="set one value of a preset (as `mastery config` does)")
-    q.add_argument("name", metavar="PRESET")
-    q.add_argument("key", metavar="KEY")
-    q.add_argument("value", metavar="VALUE")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
+    q.add_argument(
+        "key", metavar="KEY", help="a setting a preset holds (see `mastery preset show`)"
+    )
+    q.add_argument("value", metavar="VALUE", help="its new value")
     json_flag(q)
     q.set_defaults(run=with_profile(_edit))
 
     q = psub.add_parser("rename", help="give a preset another name")
-    q.add_argument("name", metavar="PRESET")
-    q.add_argument("new_name", metavar="NEW_NAME")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
+    q.add_argument("new_name", metavar="NEW_NAME", help="the new name")
     json_flag(q)
     q.set_defaults(run=with_profile(_rename))
 
     q = psub.add_parser("use", help="make a deck use a preset")
-    q.add_argument("deck", metavar="DECK")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("deck", metavar="DECK", help="deck id")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_use))
 
     q = psub.add_parser("remove", help="delete a preset; its decks go back to the default")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_remove))
 
@@ -144,6 +147,8 @@ def _remove(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_dict(view))
     else:
-        moved = f"; {len(view.decks)} deck(s) back on the default" if view.decks else ""
+        moved = (
+            f"; {present.plural(len(view.decks), 'deck')} back on the default" if view.decks else ""
+        )
         say(f"Removed preset {view.name}{moved}.")
     return 0
