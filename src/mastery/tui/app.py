@@ -25,6 +25,7 @@ from textual.screen import Screen
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.tui import terminal_safety
+from mastery.tui.key_order import OrderedKeysApp
 
 if TYPE_CHECKING:
     from mastery.tui.screens.review import Session
@@ -126,7 +127,7 @@ class MasteryCommands(Provider):
 UI_WAIT = 5.0  # seconds a write on the UI thread waits for another window's
 
 
-class MasteryApp(App[None]):
+class MasteryApp(OrderedKeysApp[None]):
     """The Mastery terminal app."""
 
     TITLE = "Mastery"
