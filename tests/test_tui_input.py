@@ -3,12 +3,19 @@ is never lost without asking, the command palette, the remembered theme and the 
 
 from __future__ import annotations
 
-from test_tui_helpers import SIZE, add_deck, burst, make_app
+from test_tui_helpers import SIZE, add_deck, burst, make_app, screen_text
 from textual.widgets import Input
 
 from conftest import NOW
+from mastery.tui.dialogs.unsaved import DiscardScreen, QuitScreen
 from mastery.tui.screens.browser import BrowserScreen
-from mastery.tui.screens.journal import JournalScreen, PromptScreen
+from mastery.tui.screens.goals import CheckInScreen, GoalFormScreen, GoalsScreen, MilestoneScreen
+from mastery.tui.screens.journal import (
+    EntryEditorScreen,
+    JournalScreen,
+    PromptScreen,
+    QuickCaptureScreen,
+)
 
 
 # ----------------------------------------------------------------------------- keys in a burst
@@ -49,3 +56,91 @@ async def test_a_burst_goes_on_after_a_key_that_closes_a_dialog(col) -> None:
         await burst(pilot, "escape", "slash", "a", "b")
         assert isinstance(app.screen, JournalScreen)
         assert app.screen.query_one("#journal-filter", Input).value == "ab"
+
+
+# ----------------------------------------------------------------------------- unsaved changes
+def record_exit(app) -> list[bool]:
+    """Calls to `app.exit` (the app stays open, so the test can go on)."""
+    calls: list[bool] = []
+    app.exit = lambda *args, **kwargs: calls.append(True)  # type: ignore[method-assign]
+    return calls
+
+
+async def test_escape_in_the_goal_form_asks_only_when_something_was_typed(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(GoalsScreen())
+        await pilot.pause()
+        await pilot.press("a")
+        assert isinstance(app.screen, GoalFormScreen)
+        await pilot.press("escape")  # nothing typed: closes at once
+        assert isinstance(app.screen, GoalsScreen)
+
+        await pilot.press("a", *"Run")
+        form = app.screen
+        await pilot.press("escape")
+        assert isinstance(app.screen, DiscardScreen)
+        assert "Discard your changes?" in screen_text(app)
+        await pilot.press("escape")  # keep editing
+        assert app.screen is form
+        assert form.query_one("#goal-title", Input).value == "Run"
+        await pilot.press("escape", "y")
+        assert isinstance(app.screen, GoalsScreen)
+        assert col.goals.list() == []
+
+
+async def test_every_goal_dialog_asks_before_discarding(col) -> None:
+    goal = col.goals.get(col.goals.add("Speak German", now=NOW).id, now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        editors = [
+            (lambda: CheckInScreen(goal), "#check-in-note"),
+            (lambda: MilestoneScreen(goal), "#milestone-title"),
+            (lambda: GoalFormScreen(goal), "#goal-title"),  # an edit: starts from the goal
+            (QuickCaptureScreen, "#capture-tags"),
+        ]
+        for make, box in editors:
+            dialog = make()
+            await app.push_screen(dialog)
+            await pilot.pause()
+            await pilot.press("escape")  # unchanged: closes at once
+            assert app.screen is not dialog and not isinstance(app.screen, DiscardScreen)
+            dialog = make()
+            await app.push_screen(dialog)
+            await pilot.pause()
+            dialog.query_one(box, Input).value += " more"
+            await pilot.press("escape")
+            assert isinstance(app.screen, DiscardScreen), box
+            await pilot.press("d")
+            assert app.screen is not dialog
+        assert col.goals.check_ins(goal.id) == []
+        assert col.goals.get(goal.id, now=NOW).title == "Speak German"
+
+
+async def test_quit_asks_while_an_editor_holds_unsaved_changes(col) -> None:
+    app = make_app(col)
+    exits = record_exit(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(JournalScreen())
+        await pilot.pause()
+        await pilot.press("n", "enter")  # the first prompt
+        editor = app.screen
+        assert isinstance(editor, EntryEditorScreen)
+        await pilot.press("ctrl+q")  # nothing typed yet: quits at once
+        assert exits == [True]
+
+        await pilot.press(*"Today")
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, QuitScreen) and exits == [True]
+        assert "Quit without saving?" in screen_text(app)
+        await pilot.press("escape")  # stay
+        assert app.screen is editor and exits == [True]
+        await pilot.press("ctrl+n")  # a quick capture over the editor: the editor still counts
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("q")
+        assert exits == [True, True]
+        await pilot.press("ctrl+q")  # asked again, and ctrl+q on the question quits
+        await pilot.press("ctrl+q")
+        assert exits == [True, True, True]
+        assert col.journal.list() == []

@@ -448,6 +448,21 @@ class MasteryApp(OrderedKeysApp[None]):
             markup=markup,
         )
 
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q, the palette), asking first while an editor holds unsaved changes;
+        ctrl+q again on that question quits anyway."""
+        from mastery.tui.dialogs.unsaved import QuitScreen, screens_with_unsaved_changes
+
+        if isinstance(self.screen, QuitScreen) or not screens_with_unsaved_changes(self):
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(QuitScreen(), answered)
+
     def action_help(self) -> None:
         from mastery.tui.screens.help import HelpScreen
 
