@@ -3,7 +3,8 @@ is never lost without asking, the command palette, the remembered theme and the 
 
 from __future__ import annotations
 
-from test_tui_helpers import SIZE, add_deck, burst, make_app, screen_text
+from test_tui_helpers import SIZE, add_deck, burst, make_app, review_count, screen_text
+from textual.command import CommandInput, CommandList
 from textual.widgets import Input
 
 from conftest import NOW
@@ -16,6 +17,9 @@ from mastery.tui.screens.journal import (
     PromptScreen,
     QuickCaptureScreen,
 )
+from mastery.tui.screens.review import ReviewScreen
+
+GEO = [("Capital of France?", "Paris"), ("Capital of Peru?", "Lima")]
 
 
 # ----------------------------------------------------------------------------- keys in a burst
@@ -144,3 +148,69 @@ async def test_quit_asks_while_an_editor_holds_unsaved_changes(col) -> None:
         await pilot.press("ctrl+q")
         assert exits == [True, True, True]
         assert col.journal.list() == []
+
+
+# ----------------------------------------------------------------------------- the palette
+async def palette_titles(app, pilot) -> list[str]:
+    """What the command palette lists when opened with nothing typed."""
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.3)
+    options = app.screen.query_one(CommandList)
+    titles = [
+        options.get_option_at_index(n).prompt.plain.split("\n")[0]
+        for n in range(options.option_count)
+    ]
+    await pilot.press("escape")
+    await pilot.pause()
+    return titles
+
+
+async def test_the_palette_lists_each_command_once_without_noise(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", [("Capital of France?", "Paris")])
+    col.goals.add("Speak German", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("", "g", "b", "t", "J"):  # the dashboard, then goals, browse, stats, journal
+            if key:
+                await pilot.press("escape")  # back to the dashboard (a list's own keys aside)
+                await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+            titles = await palette_titles(app, pilot)
+            area = app.screen.AREA
+            assert len(titles) == len({t.rstrip("…").casefold() for t in titles}), area
+            assert all(": " in t for t in titles), area  # "area: Action", Textual's too
+            assert not [t for t in titles if t.endswith((": Back", ": Cancel"))], area
+            assert "app: Theme…" in titles and "app: Quit" in titles
+            assert "Keys" not in titles and "Maximize" not in titles  # help: Keys; noise
+        assert isinstance(app.screen, JournalScreen)
+
+
+async def test_a_screen_opened_from_the_palette_during_review_keeps_the_session(
+    col, write_deck
+) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space", "3")  # the first card answered
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and review.session.answered == 1
+        card = review.card
+        for command in ("stats: Open", "journal: Open"):  # one, then another over it
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            app.screen.query_one(CommandInput).value = command
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(app.screen, JournalScreen)
+        assert app.screen_stack[-2] is review  # the stats screen closed, the review kept
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is review and review.card == card and review.session.answered == 1
+        assert card.front in screen_text(app)
+        await pilot.press("u")  # undo still takes back the answer of this session
+        await pilot.pause()
+        assert review.session.answered == 0 and review_count(col) == 0
+        assert "Capital of France?" in screen_text(app)

@@ -8,13 +8,13 @@ the profile on a `FixedTime` sets the time of every screen and of the domain at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -28,15 +28,56 @@ from mastery.tui import terminal_safety
 from mastery.tui.key_order import OrderedKeysApp
 
 if TYPE_CHECKING:
-    from mastery.tui.screens.review import Session
+    from mastery.tui.screens.review import ReviewScreen, Session
 
 
 class MasteryCommands(Provider):
     """Every screen and action as an "area: Action" command ("review: Start", "review: Undo")."""
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """The app's commands, then the actions of the screen the palette was opened from,
+        each once: a screen's key that does what an app command does (the dashboard's `g`
+        and "goals: Open"), a second key for the same action, a title already listed, and
+        Escape's "Back"/"Cancel" (in every footer) are left out."""
         app = self.app
         assert isinstance(app, MasteryApp)
+        titles: set[str] = set()
+        app_actions: set[str] = set()
+        for title, callback, help_text in self._app_commands(app):
+            titles.add(_same_title(title))
+            if name := getattr(callback, "__name__", "").removeprefix("action_"):
+                app_actions.add(name)
+            yield title, callback, help_text
+        screen = self.screen
+        area = getattr(screen, "AREA", "")
+        if not area:
+            return
+        seen: set[str] = set()
+        for binding in Binding.make_bindings(screen.BINDINGS):
+            action, _, params = binding.action.partition("(")
+            if (
+                not binding.description
+                or binding.key == "escape"
+                or binding.action in seen
+                or (action.startswith("app.") and action[4:] in app_actions)
+            ):
+                continue
+            seen.add(binding.action)
+            title = f"{area}: {binding.description}"
+            if _same_title(title) in titles:
+                continue
+            args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
+            if "." not in action and not screen.check_action(action, args):
+                continue
+            titles.add(_same_title(title))
+            yield (
+                title,
+                partial(screen.run_action, binding.action),
+                f"Key: {app.get_key_display(binding)}",
+            )
+
+    def _app_commands(self, app: MasteryApp) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """Every screen and app-wide action, whatever the screen."""
         yield "dashboard: Open", app.action_dashboard, "Decks and today's counts"
         yield "review: Start", app.action_review, "Review every card due now"
         yield (
@@ -90,24 +131,6 @@ class MasteryCommands(Provider):
                 partial(app.start_review, deck.key),
                 f"{deck.new} new, {deck.learning} learning, {deck.due} due",
             )
-        # The actions of the screen the palette was opened from, as its bindings describe them.
-        screen = self.screen
-        area = getattr(screen, "AREA", "")
-        if area:
-            seen: set[str] = set()
-            for binding in Binding.make_bindings(screen.BINDINGS):
-                action, _, params = binding.action.partition("(")
-                if not binding.description or binding.action in seen:
-                    continue
-                seen.add(binding.action)
-                args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
-                if "." not in action and not screen.check_action(action, args):
-                    continue
-                yield (
-                    f"{area}: {binding.description}",
-                    partial(screen.run_action, binding.action),
-                    f"Key: {app.get_key_display(binding)}",
-                )
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
@@ -122,6 +145,11 @@ class MasteryCommands(Provider):
                 # highlight() parses markup: escape it, a deck name may contain "[".
                 shown = matcher.highlight(escape(title))
                 yield Hit(score, shown, callback, text=title, help=help_text)
+
+
+def _same_title(title: str) -> str:
+    """Titles that read the same ("settings: Optimise FSRS" and "…FSRS…") are one command."""
+    return title.rstrip("…").casefold()
 
 
 UI_WAIT = 5.0  # seconds a write on the UI thread waits for another window's
@@ -187,6 +215,19 @@ class MasteryApp(OrderedKeysApp[None]):
             super()._handle_exception(error)
             return
         self.exit(return_code=2, message=Text(f"mastery: error: {typed}"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, cut to the two that are not Mastery commands
+        already ("Keys" is "help: Keys") or noise here (maximise a table, an SVG in the
+        current folder), and titled like the rest."""
+        yield SystemCommand(
+            "app: Theme…", "Choose the colours (remembered next time)", self.action_change_theme
+        )
+        yield SystemCommand(
+            "app: Quit",
+            "Quit Mastery (asks first if an editor has unsaved changes)",
+            self.action_quit,
+        )
 
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -288,7 +329,7 @@ class MasteryApp(OrderedKeysApp[None]):
         if replace:
             self.switch_screen(screen)
         else:
-            self.goto(screen)
+            self.goto(screen, keep_session=False)
 
     def start_cram(
         self, query: str = "", *, deck_key: str | None = None, stack: bool = False
@@ -312,7 +353,7 @@ class MasteryApp(OrderedKeysApp[None]):
         if stack:
             self.push_screen(screen)
         else:
-            self.goto(screen)
+            self.goto(screen, keep_session=False)
 
     def action_cram(self) -> None:
         """Ask for a search, then cram it."""
@@ -324,17 +365,51 @@ class MasteryApp(OrderedKeysApp[None]):
 
         self.push_screen(CramPromptScreen(), chosen)
 
-    def goto(self, screen: Screen) -> None:
-        """Open a screen over the dashboard, closing whatever was open above it."""
-        while len(self.screen_stack) > 1:
+    def goto(self, screen: Screen, *, keep_session: bool = True) -> None:
+        """Open a screen over the dashboard, closing whatever was open above it; but over a
+        review or cram session when one is open (unless `keep_session` is False: a new one
+        starts), so that leaving the screen comes back to the same card, with the session's
+        counts and undo as they were."""
+        session = self.review_session_screen() if keep_session else None
+        keep = self.screen_stack.index(session) + 1 if session is not None else 1
+        while len(self.screen_stack) > keep:
             self.pop_screen()
         self.push_screen(screen)
 
+    def review_session_screen(self) -> ReviewScreen | None:
+        """The review (or cram) screen open under the current screen, if any."""
+        from mastery.tui.screens.review import ReviewScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ReviewScreen):
+                return screen
+        return None
+
+    def _back_to(self, screen: Screen) -> None:
+        while self.screen is not screen:
+            self.pop_screen()
+
     def action_dashboard(self) -> None:
+        """Back to the dashboard; a review session open on the way ends as Escape ends it
+        (its team sync included)."""
+        session = self.review_session_screen()
+        if session is not None and session.session.answered and session.session.cram is None:
+            self.after_review_session()
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_review(self) -> None:
+        """Back to the review of every deck when one is open, else start one."""
+        from mastery.tui.screens.review import CramScreen
+
+        session = self.review_session_screen()
+        if (
+            session is not None
+            and not isinstance(session, CramScreen)
+            and session.session.deck_id is None
+        ):
+            self._back_to(session)
+            return
         self.start_review()
 
     def action_deck_preset(self) -> None:
@@ -349,6 +424,12 @@ class MasteryApp(OrderedKeysApp[None]):
         """Undo from outside the review screen: take the step back and show that card again."""
         from mastery.tui.screens.review import ReviewScreen, Session
 
+        session = self.review_session_screen()
+        if session is not None:
+            # The session open below takes the step back itself, so its counts agree.
+            self._back_to(session)
+            session.action_undo()
+            return
         kind = self.collection.undo_kind
         try:
             restored = self.collection.undo()

@@ -78,7 +78,7 @@ class GoalsScreen(MasteryScreen):
     SUB_TITLE = "Goals"
     BINDINGS = [
         Binding("a", "add", "Add goal", id="goals-add"),
-        Binding("enter", "open", "Open", id="goals-open"),
+        Binding("enter", "open", "Open goal", id="goals-open"),
         Binding("f", "filter", "Filter", id="goals-filter"),
         Binding("escape", "leave", "Back", id="goals-leave"),
     ]
