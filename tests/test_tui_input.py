@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_tui_helpers import SIZE, add_deck, burst, make_app, review_count, screen_text
 from textual.command import CommandInput, CommandList
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from conftest import NOW
 from mastery.tui.dialogs.unsaved import DiscardScreen, QuitScreen
@@ -214,3 +214,90 @@ async def test_a_screen_opened_from_the_palette_during_review_keeps_the_session(
         await pilot.pause()
         assert review.session.answered == 0 and review_count(col) == 0
         assert "Capital of France?" in screen_text(app)
+
+
+# ----------------------------------------------------------------------------- theme and keymap
+async def test_a_theme_picked_in_the_palette_is_used_next_start(col, mastery_home) -> None:
+    config = mastery_home / "config" / "config.toml"
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        app.screen.query_one(CommandInput).value = "app: theme"
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # Textual's theme list
+        await pilot.pause()
+        app.screen.query_one(CommandInput).value = "nord"
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "nord"
+    assert 'theme = "nord"' in config.read_text()
+
+    config.write_text('# mine\ntheme = "nord"\n\n[keymap]\njournal-search = "f"\n')
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "nord" and not app.notes
+        app.theme = "gruvbox"  # the rest of the file is kept, comments included
+    assert config.read_text() == '# mine\ntheme = "gruvbox"\n\n[keymap]\njournal-search = "f"\n'
+
+
+async def test_the_keymap_file_rebinds_keys_and_a_bad_entry_is_one_warning(
+    col, mastery_home
+) -> None:
+    config = mastery_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        'theme = "no-such-theme"\ncolour = 3\n\n[keymap]\njournal-search = "f"\n'
+        'journal-share = "ctrl+v"\nno-such-binding = "x"\nreview-again = ["a"]\n'
+    )
+    entry = col.journal.add("Shared thoughts", visibility="shared", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the ids are checked in a worker
+        warnings = [m for s, m in app.notes if s == "warning"]
+        assert len(warnings) == 4 and all("\n" not in m for m in warnings)
+        assert any("'no-such-binding'" in m for m in warnings)
+        assert any("review-again" in m for m in warnings)
+        assert any("'no-such-theme'" in m for m in warnings)
+        assert any("'colour'" in m for m in warnings)
+        assert app.theme == "textual-dark"
+        await app.push_screen(JournalScreen())
+        await pilot.pause()
+        await pilot.press("v")  # no longer Share
+        assert col.journal.get(entry.id).shared
+        await pilot.press("ctrl+v")
+        assert not col.journal.get(entry.id).shared
+        await pilot.press("f", "x")
+        assert app.screen.query_one("#journal-filter", Input).value == "x"
+
+
+async def test_a_config_file_that_is_not_toml_is_a_warning_not_a_crash(col, mastery_home) -> None:
+    config = mastery_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[keymap\njournal-search = f\n")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        [(severity, message)] = app.notes
+        assert severity == "warning" and "not valid TOML" in message and str(config) in message
+        await pilot.press("J", "slash", "x")
+        assert app.screen.query_one("#journal-filter", Input).value == "x"
+        app.theme = "nord"  # not remembered: the user's broken file is left alone
+        await pilot.pause()
+        assert "theme not remembered" in app.notes[-1][1]
+    assert config.read_text() == "[keymap\njournal-search = f\n"
+
+
+async def test_ctrl_a_selects_all_in_a_text_box_and_is_free_elsewhere(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(QuickCaptureScreen())
+        await pilot.pause()
+        await pilot.press(*"one two", "ctrl+a", "x")  # the selection is replaced
+        assert app.screen.query_one("#capture-body", TextArea).text == "x"
+        await pilot.press("tab", *"tag", "ctrl+a", "y")
+        assert app.screen.query_one("#capture-tags", Input).value == "y"
+        await pilot.press("escape", "y")  # discard
+        await pilot.pause()
+        assert app.check_action("select_all", ()) is False  # the dashboard's table has focus

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -18,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -28,6 +30,9 @@ from mastery.tui import terminal_safety
 from mastery.tui.key_order import OrderedKeysApp
 
 if TYPE_CHECKING:
+    from textual.widgets import Input, TextArea
+
+    from mastery.tui.config import TuiConfig
     from mastery.tui.screens.review import ReviewScreen, Session
 
 
@@ -167,6 +172,11 @@ class MasteryApp(OrderedKeysApp[None]):
         Binding("question_mark", "help", "Help", id="app-help"),
         # Quick capture works from every screen, even while typing in a box.
         Binding("ctrl+n", "capture", "Capture", show=False, priority=True, id="app-capture"),
+        # The key users expect in a text box (Textual's is f7, which still works; ctrl+a
+        # was "start of line", which home still is). Only in a text box: see check_action.
+        Binding(
+            "ctrl+a", "select_all", "Select all", show=False, priority=True, id="app-select-all"
+        ),
     ]
 
     def __init__(
@@ -201,6 +211,8 @@ class MasteryApp(OrderedKeysApp[None]):
         self._start_screen = start_screen
         self._mentee = mentee
         self._cram_query = cram_query
+        self._config_path: Path | None = None  # known once config.toml is read (on_mount)
+        self._clashes_told: set[frozenset[str]] = set()
 
     def _handle_exception(self, error: Exception) -> None:
         """A fault no screen caught (a damaged file met by a read, a full disk) ends the app
@@ -235,6 +247,7 @@ class MasteryApp(OrderedKeysApp[None]):
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        self.apply_config()
         self.show_setting_warnings()
         if self._start_review:
             self.start_review(self._deck_key)
@@ -243,6 +256,74 @@ class MasteryApp(OrderedKeysApp[None]):
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
         self.daily_backup()
+
+    def apply_config(self) -> None:
+        """The theme and keymap of the user's config.toml (tui/config.py); what is wrong in it
+        is a warning each, never a crash."""
+        from mastery.tui import config
+
+        path = config.config_path(self.collection.db.path)
+        loaded = config.load(path, themes=set(self.available_themes))
+        if loaded.theme is not None:
+            self.theme = loaded.theme
+        if loaded.keymap:
+            self.set_keymap(loaded.keymap)
+            self.check_keymap_ids(loaded)
+        for line in loaded.warnings:
+            self.notify(line, title="config.toml", severity="warning", markup=False, timeout=10)
+        self._config_path = path  # from now on, a theme chosen is remembered
+
+    @work(thread=True, exit_on_error=False, group="config")
+    def check_keymap_ids(self, loaded: TuiConfig) -> None:
+        """Say which keymap ids no binding has: it imports every screen to know (a second on
+        a busy machine), so not before the first screen is drawn."""
+        from mastery.tui import config
+
+        for line in config.unknown_ids(loaded):
+            self.notify(line, title="config.toml", severity="warning", markup=False, timeout=10)
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme chosen (ctrl+p: app: Theme…) for the next start."""
+        from mastery.tui import config
+
+        if self._config_path is None:
+            return
+        try:
+            config.save_theme(self._config_path, theme)
+        except MasteryError as exc:
+            self.notify(str(exc), title="Theme", severity="warning", markup=False)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """A keymap gave a key that something else on this screen already has: say so once."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids in self._clashes_told:
+            return
+        self._clashes_told.add(ids)
+        keys = ", ".join(sorted({b.key for b in clashed_bindings}))
+        self.notify(
+            f"keymap: {keys} is given to more than one binding here ({', '.join(sorted(ids))})",
+            title="config.toml",
+            severity="warning",
+            markup=False,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_all":
+            # Elsewhere ctrl+a goes on to the focused widget as if unbound.
+            return self._focused_text() is not None
+        return True
+
+    def _focused_text(self) -> Input | TextArea | None:
+        from textual.widgets import Input, TextArea  # not at start-up: TextArea is heavy
+
+        focused = self.focused
+        return focused if isinstance(focused, Input | TextArea) else None
+
+    def action_select_all(self) -> None:
+        """Select all the text of the focused text box or text area."""
+        text = self._focused_text()
+        if text is not None:
+            text.select_all()
 
     def show_setting_warnings(self) -> None:
         """Stored settings found invalid when the profile opened are back to their defaults:
