@@ -3,6 +3,8 @@ is never lost without asking, the command palette, the remembered theme and the 
 
 from __future__ import annotations
 
+import re
+
 from test_tui_helpers import SIZE, add_deck, burst, make_app, review_count, screen_text
 from textual.command import CommandInput, CommandList
 from textual.widgets import Input, TextArea
@@ -301,3 +303,20 @@ async def test_ctrl_a_selects_all_in_a_text_box_and_is_free_elsewhere(col) -> No
         await pilot.press("escape", "y")  # discard
         await pilot.pause()
         assert app.check_action("select_all", ()) is False  # the dashboard's table has focus
+
+
+def test_the_readme_keymap_example_and_ids_are_real(tmp_path) -> None:
+    from conftest import ROOT
+    from mastery.tui import config
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Theme and keymap") :]
+    example = section[section.index("```toml") + 7 : section.index("```\n", 10)]
+    path = tmp_path / "config.toml"
+    path.write_text(example)
+    loaded = config.load(path, themes={"nord"})
+    assert loaded.warnings == [] and config.unknown_ids(loaded) == []
+    assert len(loaded.keymap) == 6
+    listed = section[section.index("the common ones:") : section.index("A file that cannot")]
+    ids = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", listed))
+    assert len(ids) > 20 and ids <= config.binding_ids()
