@@ -7,7 +7,7 @@ keyboard, not to a collection of cards).
 
     theme = "nord"              # written by Mastery when you pick a theme (ctrl+p: app: Theme…)
 
-    [keymap]                    # binding id = "key" or "key1,key2" (the help screen, ?, lists ids)
+    [keymap]                    # binding id = "key" or "key1,key2" (README: Theme and keymap)
     review-again = "1,a"
     app-select-all = "f7"       # give ctrl+a back to "start of line"
 
@@ -120,7 +120,8 @@ def unknown_ids(config: TuiConfig) -> list[str]:
     """A warning for each keymap entry whose id no binding has (a typo: it does nothing)."""
     known = binding_ids()
     return [
-        f"{config.path}: keymap: no binding has the id {binding_id!r} (ignored; ? lists the keys)"
+        f"{config.path}: keymap: no binding has the id {binding_id!r} "
+        "(ignored; the README lists the ids)"
         for binding_id in config.keymap
         if binding_id not in known
     ]
