@@ -64,6 +64,23 @@ async def test_a_burst_goes_on_after_a_key_that_closes_a_dialog(col) -> None:
         assert app.screen.query_one("#journal-filter", Input).value == "ab"
 
 
+async def test_held_keys_go_on_when_the_key_before_never_reports_back(col, monkeypatch) -> None:
+    """Were a key's `KeyHandled` lost, the keys held behind it still arrive, in order, after
+    `STUCK_AFTER` seconds: the keyboard never locks up."""
+    from mastery.tui import key_order
+
+    monkeypatch.setattr(key_order, "STUCK_AFTER", 0.05)
+    monkeypatch.setattr(key_order.OrderedKeysApp, "on_key_handled", lambda self, message: None)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(JournalScreen())
+        await pilot.pause()
+        await burst(pilot, "slash", "a", "b")
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert app.screen.query_one("#journal-filter", Input).value == "ab"
+
+
 # ----------------------------------------------------------------------------- unsaved changes
 def record_exit(app) -> list[bool]:
     """Calls to `app.exit` (the app stays open, so the test can go on)."""

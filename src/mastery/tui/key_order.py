@@ -29,9 +29,11 @@ from textual.timer import Timer
 
 ReturnType = TypeVar("ReturnType")
 
-STUCK_AFTER = 0.5
+STUCK_AFTER = 2.0
 """Seconds after which held keys go on even though the key before them never said it was
-handled (the widget it went to was removed on the way, e.g. a dialog its Escape closed)."""
+handled (were the widget it went to removed with the message still queued). Never seen in
+the test suite; long enough that a busy machine, slow to handle the key before, does not
+let the next ones overtake it, which would bring back the bug this module fixes."""
 
 
 class KeyHandled(Message):
