@@ -50,6 +50,19 @@ async def test_keys_typed_right_after_slash_go_to_the_browser_search_box(col, wr
         assert not [m for _, m in app.notes if "suspended" in m]
 
 
+async def test_text_pasted_right_after_slash_goes_to_the_search_box(col) -> None:
+    from textual import events
+
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(JournalScreen())
+        await pilot.pause()
+        app._driver.send_message(events.Key("slash", "/"))
+        app._driver.send_message(events.Paste("vim"))
+        await pilot.pause()
+        assert app.screen.query_one("#journal-filter", Input).value == "vim"
+
+
 async def test_a_burst_goes_on_after_a_key_that_closes_a_dialog(col) -> None:
     """The key that closed the dialog went to a widget that is gone: the keys behind it are
     not stuck, and go to the screen below."""

@@ -12,8 +12,9 @@ the keys are already on their way before the binding of `/` runs.
 
 `OrderedKeysApp` holds each key until the one before it has been handled all the way up, and
 until the callbacks that handling queued on the app (a deferred focus, a screen being pushed)
-have run; then the next key goes to whatever has the focus by then. Keys typed one by one are
-never held: each is handled long before the next arrives.
+have run; then the next key goes to whatever has the focus by then. Text pasted in one piece
+(a bracketed paste) waits its turn the same way. Keys typed one by one are never held: each is
+handled long before the next arrives.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ the test suite; long enough that a busy machine, slow to handle the key before, 
 let the next ones overtake it, which would bring back the bug this module fixes."""
 
 
+Typed = events.Key | events.Paste
+"""What the user types: keys, and text pasted in one piece (a paste right after `/` belongs
+in the search box as much as typed keys do)."""
+
+
 class KeyHandled(Message):
     """Posted right behind a key, to the node the key went to.
 
@@ -43,7 +49,7 @@ class KeyHandled(Message):
     message is taken, so when this message reaches the app, the key has been handled by every
     node on the way, the app's bindings included."""
 
-    def __init__(self, key: events.Key) -> None:
+    def __init__(self, key: Typed) -> None:
         super().__init__()
         self.key = key
 
@@ -53,13 +59,13 @@ class OrderedKeysApp(App[ReturnType]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._key_in_flight: events.Key | None = None
-        self._held_keys: deque[events.Key] = deque()
-        self._released_key: events.Key | None = None
+        self._key_in_flight: Typed | None = None
+        self._held_keys: deque[Typed] = deque()
+        self._released_key: Typed | None = None
         self._stuck_timer: Timer | None = None
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key) or event.is_forwarded:
+        if not isinstance(event, Typed) or event.is_forwarded:
             await super().on_event(event)
             return
         if event is self._released_key:
@@ -82,13 +88,13 @@ class OrderedKeysApp(App[ReturnType]):
         message.stop()
         self._key_done(message.key)
 
-    def _watch(self, key: events.Key) -> None:
+    def _watch(self, key: Typed) -> None:
         """Keys are waiting behind `key`: go on without its `KeyHandled` if it never comes."""
         if self._stuck_timer is not None:
             self._stuck_timer.stop()
         self._stuck_timer = self.set_timer(STUCK_AFTER, partial(self._key_done, key))
 
-    def _key_done(self, key: events.Key | None) -> None:
+    def _key_done(self, key: Typed | None) -> None:
         """The key in flight is handled: send the next one held, behind whatever the handling
         queued on the app (so a focus it moved has moved)."""
         if key is None or key is not self._key_in_flight:
