@@ -50,6 +50,20 @@ async def test_keys_typed_right_after_slash_go_to_the_browser_search_box(col, wr
         assert not [m for _, m in app.notes if "suspended" in m]
 
 
+async def test_keys_typed_right_after_opening_an_editor_go_into_it(col) -> None:
+    """`e` then text in one burst: the text lands in the editor `e` opened (`q` does not
+    quit from the screen on its way up)."""
+    col.journal.add("Shared thoughts", visibility="shared", now=NOW)
+    app = make_app(col)
+    exits = record_exit(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(JournalScreen())
+        await pilot.pause()
+        await burst(pilot, "e", "q", "u", "i", "t")
+        assert isinstance(app.screen, EntryEditorScreen) and exits == []
+        assert app.screen.query_one("#entry-body", TextArea).text == "Shared thoughtsquit"
+
+
 async def test_text_pasted_right_after_slash_goes_to_the_search_box(col) -> None:
     from textual import events
 
