@@ -364,3 +364,13 @@ def test_the_readme_keymap_example_and_ids_are_real(tmp_path) -> None:
     listed = section[section.index("the common ones:") : section.index("A file that cannot")]
     ids = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", listed))
     assert len(ids) > 20 and ids <= config.binding_ids()
+
+
+async def test_help_shows_the_binding_ids_a_keymap_names(col, write_deck) -> None:
+    add_deck(col, write_deck, "geo", "Geography", GEO)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Again        review-again" in text and "app-quit" in text

@@ -7,7 +7,7 @@ keyboard, not to a collection of cards).
 
     theme = "nord"              # written by Mastery when you pick a theme (ctrl+p: app: Theme…)
 
-    [keymap]                    # binding id = "key" or "key1,key2" (README: Theme and keymap)
+    [keymap]                    # binding id = "key" or "key1,key2" (? shows the ids)
     review-again = "1,a"
     app-select-all = "f7"       # give ctrl+a back to "start of line"
 
@@ -121,7 +121,7 @@ def unknown_ids(config: TuiConfig) -> list[str]:
     known = binding_ids()
     return [
         f"{config.path}: keymap: no binding has the id {binding_id!r} "
-        "(ignored; the README lists the ids)"
+        "(ignored; ? shows each key's id)"
         for binding_id in config.keymap
         if binding_id not in known
     ]
