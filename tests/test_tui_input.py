@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from test_tui_helpers import SIZE, add_deck, burst, make_app, review_count, screen_text
 from textual.command import CommandInput, CommandList
 from textual.widgets import Input, TextArea
@@ -374,3 +375,19 @@ async def test_help_shows_the_binding_ids_a_keymap_names(col, write_deck) -> Non
         await pilot.pause()
         text = screen_text(app)
         assert "Again        review-again" in text and "app-quit" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b"theme = 'nord'\n" + b"#" * (2 << 20), "too large"), (b"theme = '\xff'\n", "UTF-8")],
+)
+async def test_a_config_file_too_big_or_not_text_is_a_warning(
+    col, mastery_home, content: bytes, said: str
+) -> None:
+    config = mastery_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(content)
+    app = make_app(col)
+    async with app.run_test(size=SIZE):
+        [(severity, message)] = app.notes
+        assert severity == "warning" and said in message and app.theme == "textual-dark"

@@ -26,11 +26,12 @@ from pathlib import Path
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from mastery import paths
-from mastery.errors import MasteryError
+from mastery import limits, paths
+from mastery.errors import InputError, MasteryError
 from mastery.files import write_atomic
 
 FILE_NAME = "config.toml"
+MAX_BYTES = 1 << 20  # a settings file; anything larger is a mistake, refused before reading
 _KEYS = re.compile(r"^[^\s,]+(,[^\s,]+)*$")  # "a", "ctrl+a,f7": no spaces, no empty key
 
 
@@ -58,17 +59,12 @@ def load(path: Path, *, themes: set[str]) -> TuiConfig:
     """Read `path` (a missing file is an empty config); `themes` are the names a theme may
     have. Keymap ids are checked by `unknown_ids`, which is slower."""
     config = TuiConfig(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return config
-    except (OSError, UnicodeDecodeError) as exc:
-        config.warnings.append(f"{path}: cannot be read ({exc}); using defaults")
+    if not path.exists():
         return config
     try:
-        document = tomlkit.parse(text).unwrap()
-    except TOMLKitError as exc:
-        config.warnings.append(f"{path}: not valid TOML ({exc}); using defaults")
+        document = limits.loads_toml(limits.read_text_bounded(path, MAX_BYTES), source=path)
+    except InputError as exc:  # too big, not UTF-8, not TOML, too deep, a FIFO...
+        config.warnings.append(f"{exc}; using defaults")
         return config
     for key in document:
         if key not in ("theme", "keymap"):
@@ -101,15 +97,13 @@ def save_theme(path: Path, theme: str) -> None:
     """Remember `theme` in `path`, keeping the rest of the file (comments included). A file
     that cannot be read is left alone: raises `MasteryError` saying so."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MasteryError(f"{path}: cannot be read ({exc}); theme not remembered") from exc
-    try:
+        text = limits.read_text_bounded(path, MAX_BYTES) if path.exists() else ""
+        limits.loads_toml(text, source=path)  # the same checks as `load`
         document = tomlkit.parse(text)
-    except TOMLKitError as exc:
-        raise MasteryError(f"{path}: not valid TOML ({exc}); theme not remembered") from exc
+    except InputError as exc:
+        raise MasteryError(f"{exc}; theme not remembered") from exc
+    except TOMLKitError as exc:  # read by tomllib, refused by tomlkit: leave it alone
+        raise MasteryError(f"{path}: {exc}; theme not remembered") from exc
     if document.get("theme") == theme:
         return
     document["theme"] = theme
