@@ -391,3 +391,16 @@ async def test_a_config_file_too_big_or_not_text_is_a_warning(
     async with app.run_test(size=SIZE):
         [(severity, message)] = app.notes
         assert severity == "warning" and said in message and app.theme == "textual-dark"
+
+
+def test_config_toml_is_per_user_and_moves_with_the_home(monkeypatch, tmp_path) -> None:
+    from mastery import paths
+    from mastery.tui.config import config_path
+
+    moved = tmp_path / "elsewhere"
+    assert config_path(paths.database_path(home=moved)) == moved / "config" / "config.toml"
+    monkeypatch.delenv("MASTERY_HOME")
+    default = paths.database_path()  # the platform's data folder
+    assert config_path(default) == paths.user_config_dir() / "config.toml"
+    assert config_path(paths.database_path("other")) == config_path(default)  # every profile
+    assert config_path(paths.database_path(home=moved)) == moved / "config" / "config.toml"
