@@ -399,7 +399,10 @@ def test_config_toml_is_per_user_and_moves_with_the_home(monkeypatch, tmp_path) 
 
     moved = tmp_path / "elsewhere"
     assert config_path(paths.database_path(home=moved)) == moved / "config" / "config.toml"
+    home = paths.home_dir()  # MASTERY_HOME: a database opened by path uses the home in force
+    assert config_path(tmp_path / "copy.db") == home / "config" / "config.toml"
     monkeypatch.delenv("MASTERY_HOME")
+    assert config_path(tmp_path / "copy.db") == paths.user_config_dir() / "config.toml"
     default = paths.database_path()  # the platform's data folder
     assert config_path(default) == paths.user_config_dir() / "config.toml"
     assert config_path(paths.database_path("other")) == config_path(default)  # every profile

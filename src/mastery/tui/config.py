@@ -38,7 +38,9 @@ _KEYS = re.compile(r"^[^\s,]+(,[^\s,]+)*$")  # "a", "ctrl+a,f7": no spaces, no e
 def config_path(database: Path) -> Path:
     """`config.toml` for the profile whose database is `database`: in `<home>/config/` when the
     profiles' home was moved (`--home`, `MASTERY_HOME`), else in the user's config folder."""
-    home = database.parent.parent.parent  # <home>/profiles/<name>/mastery.db
+    profiles = database.parent.parent  # <home>/profiles/<name>/mastery.db
+    # A database opened by its path, outside any home: the home in force.
+    home = profiles.parent if profiles.name == "profiles" else paths.home_dir()
     if home == paths.home_dir() and not paths.home_moved():
         return paths.user_config_dir() / FILE_NAME
     return home / "config" / FILE_NAME
