@@ -11,8 +11,10 @@ from textual.command import CommandInput, CommandList
 from textual.widgets import Input, TextArea
 
 from conftest import NOW
+from mastery.tui.app import MasteryCommands
 from mastery.tui.dialogs.unsaved import DiscardScreen, QuitScreen
 from mastery.tui.screens.browser import BrowserScreen
+from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.goals import CheckInScreen, GoalFormScreen, GoalsScreen, MilestoneScreen
 from mastery.tui.screens.journal import (
     EntryEditorScreen,
@@ -407,3 +409,22 @@ def test_config_toml_is_per_user_and_moves_with_the_home(monkeypatch, tmp_path) 
     assert config_path(default) == paths.user_config_dir() / "config.toml"
     assert config_path(paths.database_path("other")) == config_path(default)  # every profile
     assert config_path(paths.database_path(home=moved)) == moved / "config" / "config.toml"
+
+
+async def test_leaving_an_editor_through_the_palette_asks_too(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("J", "n", "enter", *"Today")
+        editor = app.screen
+        assert isinstance(editor, EntryEditorScreen)
+        commands = {t: run for t, run, _ in MasteryCommands(app.screen)._commands()}
+        commands["goals: Open"]()
+        await pilot.pause()
+        assert isinstance(app.screen, DiscardScreen)
+        await pilot.press("n")  # keep editing
+        assert app.screen is editor
+        commands["dashboard: Open"]()
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen) and col.journal.list() == []

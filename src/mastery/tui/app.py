@@ -453,9 +453,25 @@ class MasteryApp(OrderedKeysApp[None]):
         counts and undo as they were."""
         session = self.review_session_screen() if keep_session else None
         keep = self.screen_stack.index(session) + 1 if session is not None else 1
-        while len(self.screen_stack) > keep:
-            self.pop_screen()
-        self.push_screen(screen)
+        self.close_above(keep, partial(self.push_screen, screen))
+
+    def close_above(self, keep: int, then: Callable[[], object] | None = None) -> None:
+        """Close every screen above the first `keep`, then run `then`; when one of them is an
+        editor with unsaved changes, only once the user says to discard them (the palette
+        closes screens too, and must not lose what Escape would have asked about)."""
+        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
+
+        def close() -> None:
+            while len(self.screen_stack) > keep:
+                self.pop_screen()
+            if then is not None:
+                then()
+
+        closing = self.screen_stack[keep:]
+        if any(isinstance(s, UnsavedChanges) and s.has_unsaved_changes() for s in closing):
+            self.push_screen(DiscardScreen(), lambda discard: close() if discard else None)
+        else:
+            close()
 
     def review_session_screen(self) -> ReviewScreen | None:
         """The review (or cram) screen open under the current screen, if any."""
@@ -466,18 +482,24 @@ class MasteryApp(OrderedKeysApp[None]):
                 return screen
         return None
 
-    def _back_to(self, screen: Screen) -> None:
-        while self.screen is not screen:
-            self.pop_screen()
+    def _back_to(self, screen: Screen, then: Callable[[], object] | None = None) -> None:
+        self.close_above(self.screen_stack.index(screen) + 1, then)
 
     def action_dashboard(self) -> None:
-        """Back to the dashboard; a review session open on the way ends as Escape ends it
-        (its team sync included)."""
+        self.back_to_dashboard()
+
+    def back_to_dashboard(self, then: Callable[[], object] | None = None) -> None:
+        """Back to the dashboard, then run `then`; a review session open on the way ends as
+        Escape ends it (its team sync included)."""
         session = self.review_session_screen()
-        if session is not None and session.session.answered and session.session.cram is None:
-            self.after_review_session()
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
+
+        def closed() -> None:
+            if session is not None and session.session.answered and session.session.cram is None:
+                self.after_review_session()
+            if then is not None:
+                then()
+
+        self.close_above(1, closed)
 
     def action_review(self) -> None:
         """Back to the review of every deck when one is open, else start one."""
@@ -497,9 +519,11 @@ class MasteryApp(OrderedKeysApp[None]):
         """Back to the dashboard, then choose the preset of the deck under its cursor."""
         from mastery.tui.screens.dashboard import DashboardScreen
 
-        self.action_dashboard()
-        if isinstance(self.screen, DashboardScreen):
-            self.screen.action_deck_preset()
+        def choose() -> None:
+            if isinstance(self.screen, DashboardScreen):
+                self.screen.action_deck_preset()
+
+        self.back_to_dashboard(choose)
 
     def action_undo(self) -> None:
         """Undo from outside the review screen: take the step back and show that card again."""
@@ -508,8 +532,7 @@ class MasteryApp(OrderedKeysApp[None]):
         session = self.review_session_screen()
         if session is not None:
             # The session open below takes the step back itself, so its counts agree.
-            self._back_to(session)
-            session.action_undo()
+            self._back_to(session, session.action_undo)
             return
         kind = self.collection.undo_kind
         try:
