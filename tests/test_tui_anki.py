@@ -16,7 +16,7 @@ from mastery.collection import Collection
 from mastery.states import Flag
 from mastery.tui.dialogs.card_editor import CardEditorScreen
 from mastery.tui.dialogs.flag import FlagScreen
-from mastery.tui.dialogs.yes_no import YesNoScreen
+from mastery.tui.dialogs.unsaved import DiscardScreen, QuitScreen
 from mastery.tui.screens.browser import BrowserScreen
 from mastery.tui.screens.card_info import CardInfoScreen
 from mastery.tui.screens.dashboard import DashboardScreen
@@ -87,7 +87,7 @@ async def test_escape_in_the_editor_asks_before_dropping_changes(geo) -> None:
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("e", "X", "escape")
         await pilot.pause()
-        assert isinstance(app.screen, YesNoScreen)
+        assert isinstance(app.screen, DiscardScreen)  # the one rule for every editor
         await pilot.press("n")  # keep editing
         await pilot.pause()
         assert isinstance(app.screen, CardEditorScreen)
@@ -96,6 +96,12 @@ async def test_escape_in_the_editor_asks_before_dropping_changes(geo) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
         assert "XCapital" not in screen_text(app)
+        await pilot.press("e", "Y", "ctrl+q")  # quitting with the editor changed asks too
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CardEditorScreen)
     assert deck_file(geo).read_text() == before
     assert geo.card("geo/c1").front == "Capital of France?"
 

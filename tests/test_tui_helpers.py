@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from conftest import NOW
 from mastery import present as fmt
@@ -56,6 +57,21 @@ def make_app(col: Collection, now: datetime = NOW, **kwargs: object) -> MasteryA
 def screen_text(app: MasteryApp) -> str:
     """What the terminal shows right now, as plain text lines."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def burst(pilot: Any, *keys: str) -> None:
+    """Type `keys` the way a paste or a slow SSH link delivers them: all in one read, with no
+    pause between them (`pilot.press` waits for the app to be idle after every key, which hides
+    any key handled before the previous one's effect), then wait for the app to settle."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = pilot.app
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        char = key if len(key) == 1 else {"slash": "/", "space": " "}.get(key)
+        app._driver.send_message(events.Key(name, char))
+    await pilot.pause()
 
 
 def review_count(col: Collection) -> int:

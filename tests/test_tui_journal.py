@@ -11,6 +11,7 @@ from textual.widgets import Input, Markdown, Switch, TextArea
 from conftest import NOW
 from mastery.errors import SearchError
 from mastery.query import JournalQuery, parse_journal
+from mastery.tui.dialogs.unsaved import DiscardScreen
 from mastery.tui.screens.journal import (
     HIGHLIGHT,
     ConfirmScreen,
@@ -88,7 +89,7 @@ async def test_write_entries_from_a_prompt_or_a_blank_page_and_find_them(col) ->
         assert any("is in the future" in m for s, m in app.notes if s == "error")
 
         await pilot.press("escape")  # something typed: ask before discarding it
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, DiscardScreen)
         await pilot.press("escape")  # no: keep writing
         assert app.screen is editor
 
@@ -256,9 +257,9 @@ async def test_quick_capture_saves_a_private_entry_for_today(col) -> None:
         assert not isinstance(app.screen, QuickCaptureScreen)
         await app.push_screen(QuickCaptureScreen())
         await pilot.press("i", "escape")  # something typed: ask first
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, DiscardScreen)
         await pilot.press("y")
-        assert not isinstance(app.screen, (QuickCaptureScreen, ConfirmScreen))
+        assert not isinstance(app.screen, (QuickCaptureScreen, DiscardScreen))
         assert col.journal.list() == []
 
         await app.push_screen(QuickCaptureScreen())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mentor_files import pair as pair_profiles_open
 from mentor_files import payload
-from test_tui_helpers import SIZE, add_deck, make_app, screen_text
+from test_tui_helpers import SIZE, add_deck, burst, make_app, screen_text
 from textual.app import App, ComposeResult
 from textual.widgets import Input, SelectionList, TextArea
 
@@ -485,6 +485,16 @@ async def test_reader_filters_by_tag_goal_when_and_words(paired: Pair) -> None:
         assert errors(app) and reader.query_one("#reader-filter").has_class("-invalid")
         await pilot.press("escape", "escape")  # the filter box, then the mentee
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_keys_typed_right_after_slash_go_to_the_mentee_filter(paired: Pair) -> None:
+    app = make_app(paired.mentor)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(MenteeScreen(paired.mentor.mentor.mentee("Ana").id))
+        await pilot.pause()
+        await burst(pilot, "slash", "n", "o", "t", "e")  # `n` on the list opens the note
+        assert isinstance(app.screen, MenteeScreen)
+        assert app.screen.query_one("#reader-filter", Input).value == "note"
 
 
 def test_parse_shared_reads_keys_quotes_and_words() -> None:

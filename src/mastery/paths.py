@@ -28,6 +28,18 @@ def home_dir(home: str | Path | None = None) -> Path:
     return user_data_path("mastery", appauthor=False)
 
 
+def home_moved() -> bool:
+    """Whether `MASTERY_HOME` moves the profiles' home (then the user's own files move too)."""
+    return bool(os.environ.get("MASTERY_HOME"))
+
+
+def user_config_dir() -> Path:
+    """The platform's folder for the user's own settings files (~/.config/mastery on Linux)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("mastery", appauthor=False)
+
+
 def check_profile_name(name: str) -> str:
     """Profile names become folder names, so keep them to a safe, portable alphabet."""
     if not _PROFILE_NAME.match(name):

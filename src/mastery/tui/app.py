@@ -9,16 +9,18 @@ the profile on a `FixedTime` sets the time of every screen and of the domain at 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -26,17 +28,62 @@ from textual.screen import Screen
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.tui import terminal_safety
+from mastery.tui.key_order import OrderedKeysApp
 
 if TYPE_CHECKING:
-    from mastery.tui.screens.review import Session
+    from textual.widgets import Input, TextArea
+
+    from mastery.tui.config import TuiConfig
+    from mastery.tui.screens.review import ReviewScreen, Session
 
 
 class MasteryCommands(Provider):
     """Every screen and action as an "area: Action" command ("review: Start", "review: Undo")."""
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """The app's commands, then the actions of the screen the palette was opened from,
+        each once: a screen's key that does what an app command does (the dashboard's `g`
+        and "goals: Open"), a second key for the same action, a title already listed, and
+        Escape's "Back"/"Cancel" (in every footer) are left out."""
         app = self.app
         assert isinstance(app, MasteryApp)
+        titles: set[str] = set()
+        app_actions: set[str] = set()
+        for title, callback, help_text in self._app_commands(app):
+            titles.add(_same_title(title))
+            if name := getattr(callback, "__name__", "").removeprefix("action_"):
+                app_actions.add(name)
+            yield title, callback, help_text
+        screen = self.screen
+        area = getattr(screen, "AREA", "")
+        if not area:
+            return
+        seen: set[str] = set()
+        for binding in Binding.make_bindings(screen.BINDINGS):
+            action, _, params = binding.action.partition("(")
+            if (
+                not binding.description
+                or binding.key == "escape"
+                or binding.action in seen
+                or (action.startswith("app.") and action[4:] in app_actions)
+            ):
+                continue
+            seen.add(binding.action)
+            title = f"{area}: {binding.description}"
+            if _same_title(title) in titles:
+                continue
+            args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
+            if "." not in action and not screen.check_action(action, args):
+                continue
+            titles.add(_same_title(title))
+            yield (
+                title,
+                partial(screen.run_action, binding.action),
+                f"Key: {app.get_key_display(binding)}",
+            )
+
+    def _app_commands(self, app: MasteryApp) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """Every screen and app-wide action, whatever the screen."""
         yield "dashboard: Open", app.action_dashboard, "Decks and today's counts"
         yield "review: Start", app.action_review, "Review every card due now"
         yield (
@@ -94,24 +141,6 @@ class MasteryCommands(Provider):
                 partial(app.start_review, deck.key),
                 f"{deck.new} new, {deck.learning} learning, {deck.due} due",
             )
-        # The actions of the screen the palette was opened from, as its bindings describe them.
-        screen = self.screen
-        area = getattr(screen, "AREA", "")
-        if area:
-            seen: set[str] = set()
-            for binding in Binding.make_bindings(screen.BINDINGS):
-                action, _, params = binding.action.partition("(")
-                if not binding.description or binding.action in seen:
-                    continue
-                seen.add(binding.action)
-                args = tuple(int(p) for p in params.rstrip(")").split(",") if p.strip().isdigit())
-                if "." not in action and not screen.check_action(action, args):
-                    continue
-                yield (
-                    f"{area}: {binding.description}",
-                    partial(screen.run_action, binding.action),
-                    f"Key: {app.get_key_display(binding)}",
-                )
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
@@ -128,10 +157,15 @@ class MasteryCommands(Provider):
                 yield Hit(score, shown, callback, text=title, help=help_text)
 
 
+def _same_title(title: str) -> str:
+    """Titles that read the same ("settings: Optimise FSRS" and "…FSRS…") are one command."""
+    return title.rstrip("…").casefold()
+
+
 UI_WAIT = 5.0  # seconds a write on the UI thread waits for another window's
 
 
-class MasteryApp(App[None]):
+class MasteryApp(OrderedKeysApp[None]):
     """The Mastery terminal app."""
 
     TITLE = "Mastery"
@@ -143,6 +177,11 @@ class MasteryApp(App[None]):
         Binding("question_mark", "help", "Help", id="app-help"),
         # Quick capture works from every screen, even while typing in a box.
         Binding("ctrl+n", "capture", "Quick capture", show=False, priority=True, id="app-capture"),
+        # The key users expect in a text box (Textual's is f7, which still works; ctrl+a
+        # was "start of line", which home still is). Only in a text box: see check_action.
+        Binding(
+            "ctrl+a", "select_all", "Select all", show=False, priority=True, id="app-select-all"
+        ),
     ]
 
     def __init__(
@@ -177,6 +216,8 @@ class MasteryApp(App[None]):
         self._start_screen = start_screen
         self._mentee = mentee
         self._cram_query = cram_query
+        self._config_path: Path | None = None  # known once config.toml is read (on_mount)
+        self._clashes_told: set[frozenset[str]] = set()
 
     def run(self, *, headless: bool = False, **kwargs: Any) -> None:
         """Textual's `run`, refused in one line without a terminal on both sides (a cron job,
@@ -202,6 +243,19 @@ class MasteryApp(App[None]):
             return
         self.exit(return_code=2, message=Text(f"mastery: error: {typed}"))
 
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, cut to the two that are not Mastery commands
+        already ("Keys" is "help: Keys") or noise here (maximise a table, an SVG in the
+        current folder), and titled like the rest."""
+        yield SystemCommand(
+            "app: Theme…", "Choose the colours (remembered next time)", self.action_change_theme
+        )
+        yield SystemCommand(
+            "app: Quit",
+            "Quit Mastery (asks first if an editor has unsaved changes)",
+            self.action_quit,
+        )
+
     def get_default_screen(self) -> Screen:
         from mastery.tui.screens.dashboard import DashboardScreen
 
@@ -214,6 +268,7 @@ class MasteryApp(App[None]):
     def on_mount(self) -> None:
         self.collection.changed_elsewhere()  # the first look only remembers the version
         self.set_interval(self.POLL_SECONDS, self.poll_changes, name="poll-changes")
+        self.apply_config()
         self.show_setting_warnings()
         if self._start_review:
             self.start_review(self._deck_key)
@@ -231,6 +286,74 @@ class MasteryApp(App[None]):
         refresh = getattr(self.screen, "refresh_data", None)
         if callable(refresh) and not self.screen.is_modal:
             refresh()
+
+    def apply_config(self) -> None:
+        """The theme and keymap of the user's config.toml (tui/config.py); what is wrong in it
+        is a warning each, never a crash."""
+        from mastery.tui import config
+
+        path = config.config_path(self.collection.db.path)
+        loaded = config.load(path, themes=set(self.available_themes))
+        if loaded.theme is not None:
+            self.theme = loaded.theme
+        if loaded.keymap:
+            self.set_keymap(loaded.keymap)
+            self.check_keymap_ids(loaded)
+        for line in loaded.warnings:
+            self.notify(line, title="config.toml", severity="warning", markup=False, timeout=10)
+        self._config_path = path  # from now on, a theme chosen is remembered
+
+    @work(thread=True, exit_on_error=False, group="config")
+    def check_keymap_ids(self, loaded: TuiConfig) -> None:
+        """Say which keymap ids no binding has: it imports every screen to know (a second on
+        a busy machine), so not before the first screen is drawn."""
+        from mastery.tui import config
+
+        for line in config.unknown_ids(loaded):
+            self.notify(line, title="config.toml", severity="warning", markup=False, timeout=10)
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme chosen (ctrl+p: app: Theme…) for the next start."""
+        from mastery.tui import config
+
+        if self._config_path is None:
+            return
+        try:
+            config.save_theme(self._config_path, theme)
+        except MasteryError as exc:
+            self.notify(str(exc), title="Theme", severity="warning", markup=False)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """A keymap gave a key that something else on this screen already has: say so once."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids in self._clashes_told:
+            return
+        self._clashes_told.add(ids)
+        keys = ", ".join(sorted({b.key for b in clashed_bindings}))
+        self.notify(
+            f"keymap: {keys} is given to more than one binding here ({', '.join(sorted(ids))})",
+            title="config.toml",
+            severity="warning",
+            markup=False,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_all":
+            # Elsewhere ctrl+a goes on to the focused widget as if unbound.
+            return self._focused_text() is not None
+        return True
+
+    def _focused_text(self) -> Input | TextArea | None:
+        from textual.widgets import Input, TextArea  # not at start-up: TextArea is heavy
+
+        focused = self.focused
+        return focused if isinstance(focused, Input | TextArea) else None
+
+    def action_select_all(self) -> None:
+        """Select all the text of the focused text box or text area."""
+        text = self._focused_text()
+        if text is not None:
+            text.select_all()
 
     def show_setting_warnings(self) -> None:
         """Stored settings found invalid when the profile opened are back to their defaults:
@@ -317,7 +440,7 @@ class MasteryApp(App[None]):
         if replace:
             self.switch_screen(screen)
         else:
-            self.goto(screen)
+            self.goto(screen, keep_session=False)
 
     def start_cram(
         self, query: str = "", *, deck_key: str | None = None, stack: bool = False
@@ -341,7 +464,7 @@ class MasteryApp(App[None]):
         if stack:
             self.push_screen(screen)
         else:
-            self.goto(screen)
+            self.goto(screen, keep_session=False)
 
     def action_cram(self) -> None:
         """Ask for a search, then cram it."""
@@ -353,31 +476,94 @@ class MasteryApp(App[None]):
 
         self.push_screen(CramPromptScreen(), chosen)
 
-    def goto(self, screen: Screen) -> None:
-        """Open a screen over the dashboard, closing whatever was open above it."""
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.push_screen(screen)
+    def goto(self, screen: Screen, *, keep_session: bool = True) -> None:
+        """Open a screen over the dashboard, closing whatever was open above it; but over a
+        review or cram session when one is open (unless `keep_session` is False: a new one
+        starts), so that leaving the screen comes back to the same card, with the session's
+        counts and undo as they were."""
+        session = self.review_session_screen() if keep_session else None
+        keep = self.screen_stack.index(session) + 1 if session is not None else 1
+        self.close_above(keep, partial(self.push_screen, screen))
+
+    def close_above(self, keep: int, then: Callable[[], object] | None = None) -> None:
+        """Close every screen above the first `keep`, then run `then`; when one of them is an
+        editor with unsaved changes, only once the user says to discard them (the palette
+        closes screens too, and must not lose what Escape would have asked about)."""
+        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
+
+        def close() -> None:
+            while len(self.screen_stack) > keep:
+                self.pop_screen()
+            if then is not None:
+                then()
+
+        closing = self.screen_stack[keep:]
+        if any(isinstance(s, UnsavedChanges) and s.has_unsaved_changes() for s in closing):
+            self.push_screen(DiscardScreen(), lambda discard: close() if discard else None)
+        else:
+            close()
+
+    def review_session_screen(self) -> ReviewScreen | None:
+        """The review (or cram) screen open under the current screen, if any."""
+        from mastery.tui.screens.review import ReviewScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ReviewScreen):
+                return screen
+        return None
+
+    def _back_to(self, screen: Screen, then: Callable[[], object] | None = None) -> None:
+        self.close_above(self.screen_stack.index(screen) + 1, then)
 
     def action_dashboard(self) -> None:
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
+        self.back_to_dashboard()
+
+    def back_to_dashboard(self, then: Callable[[], object] | None = None) -> None:
+        """Back to the dashboard, then run `then`; a review session open on the way ends as
+        Escape ends it (its team sync included)."""
+        session = self.review_session_screen()
+
+        def closed() -> None:
+            if session is not None and session.session.answered and session.session.cram is None:
+                self.after_review_session()
+            if then is not None:
+                then()
+
+        self.close_above(1, closed)
 
     def action_review(self) -> None:
+        """Back to the review of every deck when one is open, else start one."""
+        from mastery.tui.screens.review import CramScreen
+
+        session = self.review_session_screen()
+        if (
+            session is not None
+            and not isinstance(session, CramScreen)
+            and session.session.deck_id is None
+        ):
+            self._back_to(session)
+            return
         self.start_review()
 
     def action_deck_preset(self) -> None:
         """Back to the dashboard, then choose the preset of the deck under its cursor."""
         from mastery.tui.screens.dashboard import DashboardScreen
 
-        self.action_dashboard()
-        if isinstance(self.screen, DashboardScreen):
-            self.screen.action_deck_preset()
+        def choose() -> None:
+            if isinstance(self.screen, DashboardScreen):
+                self.screen.action_deck_preset()
+
+        self.back_to_dashboard(choose)
 
     def action_undo(self) -> None:
         """Undo from outside the review screen: take the step back and show that card again."""
         from mastery.tui.screens.review import ReviewScreen, Session
 
+        session = self.review_session_screen()
+        if session is not None:
+            # The session open below takes the step back itself, so its counts agree.
+            self._back_to(session, session.action_undo)
+            return
         kind = self.collection.undo_kind
         try:
             restored = self.collection.undo()
@@ -476,6 +662,21 @@ class MasteryApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q, the palette), asking first while an editor holds unsaved changes;
+        ctrl+q again on that question quits anyway."""
+        from mastery.tui.dialogs.unsaved import QuitScreen, screens_with_unsaved_changes
+
+        if isinstance(self.screen, QuitScreen) or not screens_with_unsaved_changes(self):
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(QuitScreen(), answered)
 
     def action_help(self) -> None:
         from mastery.tui.screens.help import HelpScreen

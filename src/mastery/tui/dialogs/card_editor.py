@@ -1,8 +1,8 @@
 """The card editor (`e` in review and in the browser): front, back and tags of one card.
 
 Saving goes through `Collection.edit_card`, which writes the card into its deck file when it
-has one (see `Cards.edit`); the notification says where it went. Escape with changes asks
-before discarding them; with nothing changed it just closes.
+has one (see `Cards.edit`); the notification says where it went. Escape and quitting follow
+the one rule for unsaved changes (`UnsavedChanges`): asked only when something changed.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from mastery.errors import MasteryError
 from mastery.model import CardView
-from mastery.tui.dialogs.yes_no import YesNoScreen
+from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import MasteryModal
 
 
-class CardEditorScreen(MasteryModal):
+class CardEditorScreen(UnsavedChanges, MasteryModal):
     """Edit a card; dismisses with the card as saved, or None when nothing was saved."""
 
     BINDINGS = [
@@ -94,14 +94,3 @@ class CardEditorScreen(MasteryModal):
             return
         self.notify(edit.message, title="Card saved", markup=False)
         self.dismiss(edit.card)
-
-    def action_cancel(self) -> None:
-        if not self.changed:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(YesNoScreen(Content("Discard your changes to the card?")), answered)

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from mastery.errors import MasteryError
 from mastery.mentor import Comment
 from mastery.tui.dialogs import MENTOR_CSS
+from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.dialogs.yes_no import YesNoScreen
 from mastery.tui.screens.base import MasteryModal
 from mastery.tui.widgets.feedback import first_line, short_date
@@ -45,7 +46,7 @@ class CommentList(KeyList):
             self.post_message(self.Chosen("delete", self.highlighted_id))
 
 
-class CommentScreen(MasteryModal):
+class CommentScreen(UnsavedChanges, MasteryModal):
     """Write a comment on an entry or goal (ctrl+s saves); your earlier comments on it are
     listed under the text box, where `e` edits one and `d` deletes one."""
 
@@ -148,6 +149,7 @@ class CommentScreen(MasteryModal):
             self.editing = comment
             body = self.query_one("#comment-body", TextArea)
             body.load_text(comment.body)
+            self.mark_saved()  # the comment as saved is the starting point
             body.focus()
             self._title()
             return
@@ -163,6 +165,7 @@ class CommentScreen(MasteryModal):
                 if self.editing is not None and self.editing.uid == comment.uid:
                     self.editing = None
                     self.query_one("#comment-body", TextArea).load_text("")
+                    self.mark_saved()
                     self._title()
                 self._list_comments()
                 if not self.comments:
@@ -188,16 +191,3 @@ class CommentScreen(MasteryModal):
             return
         self.notify("Comment saved: it goes with your next reply (r).")
         self.dismiss(saved)
-
-    def action_cancel(self) -> None:
-        text = self.query_one("#comment-body", TextArea).text.strip()
-        original = self.editing.body.strip() if self.editing is not None else ""
-        if text == original:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(YesNoScreen(Content("Discard what you wrote?")), answered)

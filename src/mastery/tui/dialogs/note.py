@@ -12,12 +12,12 @@ from textual.widgets import Footer, Markdown, Static, TextArea
 from mastery.errors import MasteryError
 from mastery.mentor import MentorNote
 from mastery.tui.dialogs import MENTOR_CSS
-from mastery.tui.dialogs.yes_no import YesNoScreen
+from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import MasteryModal
 from mastery.tui.widgets.feedback import NEW_MARK, short_date
 
 
-class NoteScreen(MasteryModal):
+class NoteScreen(UnsavedChanges, MasteryModal):
     """Your overall note for a mentee: ctrl+s saves (empty clears it), Escape cancels."""
 
     AREA = "mentor"
@@ -78,17 +78,6 @@ class NoteScreen(MasteryModal):
         else:
             self.notify(f"Note for {mentee.name} cleared.", markup=False)
         self.dismiss(mentee)
-
-    def action_cancel(self) -> None:
-        if self.query_one("#note-body", TextArea).text.strip() == self.original.strip():
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(YesNoScreen(Content("Discard your changes to the note?")), answered)
 
 
 class MentorNoteScreen(MasteryModal):

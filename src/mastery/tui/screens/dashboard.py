@@ -29,7 +29,7 @@ class DashboardScreen(MasteryScreen):
     AREA = "dashboard"
     SUB_TITLE = "Decks"
     BINDINGS = [
-        Binding("r", "review_all", "Review all", id="dashboard-review-all"),
+        Binding("r", "app.review", "Review all", id="dashboard-review-all"),
         Binding("enter", "review_deck", "Review deck", id="dashboard-review-deck"),
         # priority: the deck table would take g (first row) otherwise.
         Binding("g", "app.goals", "Goals", priority=True, id="dashboard-goals"),
@@ -43,7 +43,7 @@ class DashboardScreen(MasteryScreen):
         Binding("m", "mentor_note", "Mentor note", show=False, id="dashboard-mentor-note"),
         Binding("c", "cram_deck", "Cram deck", show=False, id="dashboard-cram-deck"),
         # o: Anki's key for a deck's options.
-        Binding("o", "deck_preset", "Deck preset", show=False, id="dashboard-deck-preset"),
+        Binding("o", "app.deck_preset", "Deck preset", show=False, id="dashboard-deck-preset"),
         # Shift: the lower-case keys are taken (m mentor note, t stats); in help (?) too.
         Binding("M", "app.mentees", "Mentees", show=False, id="dashboard-mentees"),
         Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
@@ -186,9 +186,6 @@ class DashboardScreen(MasteryScreen):
         )
 
     # ------------------------------------------------------------------ actions
-    def action_review_all(self) -> None:
-        self.app.start_review()
-
     def action_review_deck(self) -> None:
         key = self.query_one("#decks", KeyTable).cursor_key
         if key is None:

@@ -24,6 +24,7 @@ from mastery.errors import MasteryError
 from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVersion
 from mastery.journal import EntryView
 from mastery.present import percent
+from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.goal_form import GoalDraft, GoalForm
@@ -77,7 +78,7 @@ class GoalsScreen(MasteryScreen):
     SUB_TITLE = "Goals"
     BINDINGS = [
         Binding("a", "add", "Add goal", id="goals-add"),
-        Binding("enter", "open", "Open", id="goals-open"),
+        Binding("enter", "open", "Open goal", id="goals-open"),
         Binding("f", "filter", "Filter", id="goals-filter"),
         Binding("escape", "leave", "Back", id="goals-leave"),
     ]
@@ -655,7 +656,7 @@ class GoalScreen(MasteryScreen):
 
 
 # ----------------------------------------------------------------------------- dialogs
-class GoalFormScreen(MasteryModal):
+class GoalFormScreen(UnsavedChanges, MasteryModal):
     """Add a goal, or edit one (`goal` given): ctrl+s saves through the domain, Escape
     cancels. A target date or cadence the domain cannot read is explained under its field and
     the form stays open. Dismisses with the goal's id, or None."""
@@ -797,11 +798,8 @@ class GoalFormScreen(MasteryModal):
             return
         self.dismiss(view.id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class CheckInScreen(MasteryModal):
+class CheckInScreen(UnsavedChanges, MasteryModal):
     """The weekly check-in: how sure (1-10) the learner is that the goal will be met, and why."""
 
     AREA = "goals"
@@ -880,11 +878,8 @@ class CheckInScreen(MasteryModal):
         self.notify(f"Checked in: {confidence}/10{replaced}.")
         self.dismiss(confidence)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class MilestoneScreen(MasteryModal):
+class MilestoneScreen(UnsavedChanges, MasteryModal):
     """Add a milestone after the goal's last one."""
 
     AREA = "goals"
@@ -915,6 +910,3 @@ class MilestoneScreen(MasteryModal):
             self.notify(str(exc), title="Not added", severity="error", markup=False)
             return
         self.dismiss(milestone.position)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -28,6 +28,7 @@ from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.journal import EntryView, Prompt, SearchHit
 from mastery.query import JOURNAL_HELP, JournalQuery, parse_journal
+from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import MasteryModal, MasteryScreen
 from mastery.tui.widgets.entry_editor import EntryDraft, EntryEditor
 from mastery.tui.widgets.feedback import FeedbackList
@@ -484,12 +485,12 @@ class EntryScreen(MasteryScreen):
 
 
 # ----------------------------------------------------------------------------- writing
-class EntryEditorScreen(MasteryScreen):
+class EntryEditorScreen(UnsavedChanges, MasteryScreen):
     """Write a new entry (from a prompt's template, or a blank page) or edit one.
 
     ctrl+s saves through the domain (what it refuses is shown and the editor stays open);
-    Escape cancels, asking first when something typed would be lost. Dismisses with the
-    entry's id, or None.
+    Escape cancels, asking first when something changed (`UnsavedChanges`). Dismisses with
+    the entry's id, or None.
     """
 
     AREA = "journal"
@@ -583,21 +584,6 @@ class EntryEditorScreen(MasteryScreen):
         self.notify(f"Saved: {entry.title}", markup=False)
         self.dismiss(entry.id)
 
-    def action_cancel(self) -> None:
-        editor = self.query_one(EntryEditor)
-        if not editor.changed or not editor.draft().body.strip():
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(Content("Discard what you wrote?"), "Your changes are not saved."),
-            answered,
-        )
-
 
 class PromptScreen(MasteryModal):
     """Choose how to start an entry: a prompt from `journal.prompts()`, or a blank page.
@@ -647,7 +633,7 @@ class PromptScreen(MasteryModal):
         self.dismiss(None)
 
 
-class QuickCaptureScreen(MasteryModal):
+class QuickCaptureScreen(UnsavedChanges, MasteryModal):
     """A thought, quickly: ctrl+s saves it as today's private entry; Escape cancels (asking
     first when something was typed). Dismisses with the entry's id, or None."""
 
@@ -694,19 +680,6 @@ class QuickCaptureScreen(MasteryModal):
             return
         self.notify("Captured in today's journal.")
         self.dismiss(entry.id)
-
-    def action_cancel(self) -> None:
-        if not self.query_one("#capture-body", TextArea).text.strip():
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(Content("Discard this note?"), "It is not saved."), answered
-        )
 
 
 class ConfirmScreen(MasteryModal):

@@ -143,11 +143,6 @@ class EntryEditor(Vertical):
             shared=self.query_one("#entry-shared", Switch).value,
         )
 
-    @property
-    def changed(self) -> bool:
-        """Whether anything differs from what the editor started with."""
-        return self.draft() != self.initial
-
     def focus_body(self, line: int = 0) -> None:
         """Focus the body with the cursor at the start of `line` (clamped to the text)."""
         body = self.query_one("#entry-body", TextArea)
