@@ -13,11 +13,13 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,116 +31,177 @@ from mastery.days import to_ms  # noqa: E402
 
 CACHE = HERE / ".cache"
 BIG_VERSION = 4  # bump when the generator or the schema changes
-N_CARDS = 100_000
-N_LOGS = 1_000_000
-N_DUE = 2_000
 N_DECKS = 10
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
-def big_profile() -> Path:
-    """The cached synthetic profile, built if missing (takes a few seconds)."""
-    path = CACHE / f"big-v{BIG_VERSION}.db"
+@dataclass(frozen=True)
+class Size:
+    """One benchmark profile: `cards` cards (72% of them studied), `logs` review logs spread
+    over the studied cards, `due` cards due today (the first ones, some overdue)."""
+
+    name: str
+    cards: int
+    logs: int
+    due: int
+
+    @property
+    def path(self) -> Path:
+        # The 100k profile keeps its first file name, so caches built before sizes stay valid.
+        suffix = "" if self.name == "100k" else f"-{self.name}"
+        return CACHE / f"big-v{BIG_VERSION}{suffix}.db"
+
+
+SIZES = {
+    "10k": Size("10k", 10_000, 100_000, 200),
+    "100k": Size("100k", 100_000, 1_000_000, 2_000),
+    "1m": Size("1m", 1_000_000, 10_000_000, 20_000),
+}
+SIZE = SIZES["100k"]  # set by --size
+CHUNK = 200_000  # rows per executemany: the 1M build never holds its 10M logs at once
+
+
+def big_profile(size: Size | None = None) -> Path:
+    """The cached synthetic profile of a size, built if missing: a few seconds for 100k,
+    a few minutes for 1m (plain sqlite3 `executemany` in chunks, indexes built afterwards)."""
+    size = size or SIZE
+    path = size.path
     if path.exists():
         return path
     CACHE.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")
     for leftover in CACHE.glob(tmp.name + "*"):
         leftover.unlink()
-    rng = random.Random(42)
     col = Collection.open_path(tmp)
     col.set_setting("timezone", "UTC")
     col.set_setting("load_bundled_decks", False)
     col.set_setting("reviews_per_day", 9999)
+    col.close()
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        _fill(conn, size)
+    finally:
+        conn.close()
+    with Collection.open_path(tmp) as col:  # back in the profile's own journal mode
+        assert col.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == size.logs
+    tmp.replace(path)
+    return path
+
+
+def _fill(conn: sqlite3.Connection, size: Size) -> None:
+    """Cards and logs as random as the first 100k generator made them (same draws, same
+    order), written in chunks with the card and log indexes dropped and rebuilt at the end
+    (a sort each instead of random inserts into 10M-row B-trees). Each log carries its card's
+    deck, so the deck trigger has nothing to do."""
+    rng = random.Random(42)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")
+    indexes = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('card', 'reviewlog')"
+        )
+    ]
+    conn.execute("BEGIN")
+    for sql in indexes:
+        conn.execute("DROP INDEX " + sql.split()[2])
     now_ms = to_ms(NOW)
     day = 86_400_000
     start_of_today = to_ms(NOW.replace(hour=4, minute=0, second=0, microsecond=0))
-    with col.db.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO deck (id, key, name, description, version, tags, source, created_at, "
-            "updated_at) VALUES (?, ?, ?, '', '1', '', '', ?, ?)",
-            [(d + 1, f"deck-{d}", f"Deck {d}", now_ms, now_ms) for d in range(N_DECKS)],
-        )
-        cards = []
-        for i in range(N_CARDS):
-            deck = i % N_DECKS + 1
-            if i < N_DUE:  # due today (some overdue)
-                state, due = 2, start_of_today - rng.randint(0, 5) * day + rng.randint(0, day)
-            elif i < N_CARDS * 0.7:  # review, due later
-                state, due = 2, start_of_today + rng.randint(1, 365) * day
-            elif i < N_CARDS * 0.72:  # learning, due later today or tomorrow
-                state, due = 1, now_ms + rng.randint(30, 2000) * 60_000
-            else:
-                state, due = 0, None
-            stab = rng.uniform(1, 300) if state else None
-            diff = rng.uniform(2, 9) if state else None
-            last = (due - int(stab * day)) if state and stab else None
-            cards.append(
-                (
-                    i + 1,
-                    deck,
-                    f"c{i}",
-                    f"deck-{deck}/c{i}",
-                    f"Front {i} lorem ipsum",
-                    f"Back {i}",
-                    "tag" if i % 7 == 0 else "",
-                    i,
-                    state,
-                    0 if state == 1 else None,
-                    stab,
-                    diff,
-                    due,
-                    last,
-                    10 if state else 0,
-                    1 if state else 0,
-                    now_ms,
-                    now_ms,
-                )
+    conn.executemany(
+        "INSERT INTO deck (id, key, name, description, version, tags, source, created_at, "
+        "updated_at) VALUES (?, ?, ?, '', '1', '', '', ?, ?)",
+        [(d + 1, f"deck-{d}", f"Deck {d}", now_ms, now_ms) for d in range(N_DECKS)],
+    )
+    cards = []
+    reviewed = 0
+    for i in range(size.cards):
+        deck = i % N_DECKS + 1
+        if i < size.due:  # due today (some overdue)
+            state, due = 2, start_of_today - rng.randint(0, 5) * day + rng.randint(0, day)
+        elif i < size.cards * 0.7:  # review, due later
+            state, due = 2, start_of_today + rng.randint(1, 365) * day
+        elif i < size.cards * 0.72:  # learning, due later today or tomorrow
+            state, due = 1, now_ms + rng.randint(30, 2000) * 60_000
+        else:
+            state, due = 0, None
+        stab = rng.uniform(1, 300) if state else None
+        diff = rng.uniform(2, 9) if state else None
+        last = (due - int(stab * day)) if state and stab else None
+        reviewed += state != 0  # studied cards are the first ones: ids 1..reviewed
+        cards.append(
+            (
+                i + 1,
+                deck,
+                f"c{i}",
+                f"deck-{deck}/c{i}",
+                f"Front {i} lorem ipsum",
+                f"Back {i}",
+                "tag" if i % 7 == 0 else "",
+                i,
+                state,
+                0 if state == 1 else None,
+                stab,
+                diff,
+                due,
+                last,
+                10 if state else 0,
+                1 if state else 0,
+                now_ms,
+                now_ms,
             )
-        conn.executemany(
-            "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, state, "
-            "step, stability, difficulty, due, last_review, reps, lapses, suspended, in_deck, "
-            "created_at, updated_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)",
-            cards,
         )
-        reviewed = [c for c in cards if c[8] != 0]
-        logs = []
-        for n in range(N_LOGS):
-            card = reviewed[n % len(reviewed)]
-            at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
-            rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
-            logs.append(
-                (
-                    card[0],
-                    rating,
-                    at,
-                    rng.randint(2000, 15000),
-                    2,
-                    2,
-                    at - 5 * day,
-                    at + 10 * day,
-                    5.0,
-                    6.0,
-                    5.0,
-                    5.0,
-                    at - 5 * day,
-                    5,
-                    10,
-                )
+        if len(cards) == CHUNK or i == size.cards - 1:
+            conn.executemany(
+                "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, "
+                "state, step, stability, difficulty, due, last_review, reps, lapses, "
+                "suspended, in_deck, created_at, updated_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)",
+                cards,
             )
-        conn.executemany(
-            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
-            "state_before, state_after, due_before, due_after, stability_before, "
-            "stability_after, difficulty_before, difficulty_after, last_review_before, "
-            "elapsed_days, scheduled_days, suspended_before) "
-            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            logs,
+            cards = []
+    logs = []
+    for n in range(size.logs):
+        card_id = n % reviewed + 1
+        at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
+        rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
+        logs.append(
+            (
+                card_id,
+                rating,
+                at,
+                rng.randint(2000, 15000),
+                2,
+                2,
+                at - 5 * day,
+                at + 10 * day,
+                5.0,
+                6.0,
+                5.0,
+                5.0,
+                at - 5 * day,
+                5,
+                10,
+                (card_id - 1) % N_DECKS + 1,
+            )
         )
-    col.conn.execute("ANALYZE")
-    col.close()
-    tmp.replace(path)
-    return path
+        if len(logs) == CHUNK or n == size.logs - 1:
+            conn.executemany(
+                "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+                "state_before, state_after, due_before, due_after, stability_before, "
+                "stability_after, difficulty_before, difficulty_after, last_review_before, "
+                "elapsed_days, scheduled_days, suspended_before, deck_id) "
+                "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                logs,
+            )
+            logs = []
+            print(f"  {n + 1:,} of {size.logs:,} logs", file=sys.stderr)
+    for sql in indexes:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
 
 
 def copy_of(path: Path, folder: Path) -> Path:
@@ -247,7 +310,7 @@ def bench_dashboard(big: Path) -> float:
             t0 = time.perf_counter()
             decks = col.decks(now=NOW)
             runs.append((time.perf_counter() - t0) * 1000)
-        assert sum(d.due for d in decks) >= N_DUE
+        assert sum(d.due for d in decks) >= SIZE.due
     return statistics.median(runs)
 
 
@@ -264,7 +327,7 @@ def bench_stats(big: Path) -> float:
             t0 = time.perf_counter()
             figures = insight(col, now=NOW)
             runs.append((time.perf_counter() - t0) * 1000)
-        assert figures.retention.period(365).total > N_LOGS * 0.9, figures.retention
+        assert figures.retention.period(365).total > SIZE.logs * 0.9, figures.retention
     return statistics.median(runs)
 
 
@@ -594,7 +657,15 @@ def bench_optimize(folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
+    parser.add_argument(
+        "--size",
+        choices=tuple(SIZES),
+        default="100k",
+        help="the synthetic profile: 10k cards / 100k logs, 100k / 1M (default), 1m / 10M",
+    )
     args = parser.parse_args()
+    global SIZE
+    SIZE = SIZES[args.size]
     only = set(args.only.split(",")) if args.only else None
 
     def want(name: str) -> bool:
@@ -641,7 +712,7 @@ def main() -> None:
             results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)
-    print(json.dumps({"machine": f"{os.cpu_count()} cores", **results}))
+    print(json.dumps({"machine": f"{os.cpu_count()} cores", "size": SIZE.name, **results}))
 
 
 if __name__ == "__main__":
