@@ -612,6 +612,111 @@ def bench_team_pg(folder: Path) -> dict[str, float]:
         server.stop()
 
 
+OPTIMIZE_PROFILE = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from mastery.collection import Collection
+from mastery import optimize
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+col = Collection.open_path({db!r})
+t0 = time.perf_counter()
+def progress(fraction: float, what: str) -> None:
+    print(f"  {{time.perf_counter() - t0:7.1f}} s  {{fraction:4.0%}}  {{what}}  (peak {{int(peak()) // 1024}} MB)",
+          file=sys.stderr, flush=True)
+result = optimize.optimize(col, progress=progress)
+elapsed = time.perf_counter() - t0
+print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss, flush=True)
+"""
+
+FIT_ONLY = r"""
+import sys, time, sqlite3
+from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS, FSRSItem, FSRSReview
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+conn = sqlite3.connect("file:" + {db!r} + "?mode=ro", uri=True)
+items, card, history = [], None, []
+for card_id, rating, gap in conn.execute(
+    "SELECT card_id, rating, elapsed_days FROM reviewlog WHERE kind = 'review' "
+    "ORDER BY card_id, reviewed_at, id"
+):
+    if card_id != card:
+        card, history = card_id, []
+    gap = max(0, gap) if history else 0
+    history.append(FSRSReview(rating, gap))
+    if gap > 0:
+        items.append(FSRSItem(history))
+built = peak()
+t0 = time.perf_counter()
+FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(items)
+print("RESULT", time.perf_counter() - t0, peak(), len(items), built, flush=True)
+"""
+
+
+def _subprocess_result(script: str) -> list[str]:
+    """Run a benchmark script in a fresh Python (so VmHWM is its own peak); its RESULT line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, check=False
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"benchmark subprocess failed ({proc.returncode}): {proc.stdout[-500:]}")
+    return lines[-1].split()[1:]
+
+
+def bench_optimize_profile(big: Path) -> dict[str, float]:
+    """Issue 15: `optimize()` on the whole synthetic profile (about 0.93 items per log), in a
+    fresh process: time and peak memory (VmHWM); then fsrs-rs-python's own fit alone on the
+    same items (built the plainest way, in another fresh process), its time and peak. Once
+    each: at 1m a run takes minutes."""
+    src = str(HERE.parent / "src")
+    seconds, peak_kb, items, _ = _subprocess_result(OPTIMIZE_PROFILE.format(src=src, db=str(big)))
+    fit_s, fit_peak_kb, fit_items, built_kb = _subprocess_result(FIT_ONLY.format(db=str(big)))
+    assert int(items) == int(fit_items), (items, fit_items)
+    return {
+        "optimize_profile_s": float(seconds),
+        "optimize_profile_peak_mb": int(peak_kb) / 1024,
+        "optimize_profile_items": float(items),
+        "fit_only_s": float(fit_s),
+        "fit_only_peak_mb": int(fit_peak_kb) / 1024,
+        "fit_only_items_built_mb": int(built_kb) / 1024,
+    }
+
+
+CALIBRATION = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from datetime import datetime, timezone
+from mastery.collection import Collection
+from mastery.calibration import calibration
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+col = Collection.open_path({db!r})
+now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+before = peak()
+runs = []
+for _ in range(3):
+    t0 = time.perf_counter()
+    figures = calibration(col, now=now)
+    runs.append(time.perf_counter() - t0)
+assert figures.model.answers > 0
+print("RESULT", sorted(runs)[1], peak(), before, flush=True)
+"""
+
+
+def bench_calibration(big: Path) -> dict[str, float]:
+    """`mastery calibration`'s figures (`calibration.calibration`, every deck) on the profile,
+    median of 3 in a fresh process; its peak memory (VmHWM) and the peak before the figures
+    (the interpreter and Mastery's imports)."""
+    script = CALIBRATION.format(src=str(HERE.parent / "src"), db=str(big))
+    seconds, peak_kb, before_kb = _subprocess_result(script)
+    return {
+        "calibration_s": float(seconds),
+        "calibration_peak_mb": int(peak_kb) / 1024,
+        "calibration_baseline_mb": int(before_kb) / 1024,
+    }
+
+
 def bench_optimize(folder: Path) -> dict[str, float]:
     """Fit FSRS to 100,000 answers of 10,000 cards by a simulated learner (tests/
     simulated_learner.py, histories running forward in time): the whole `optimize()` call,
@@ -703,6 +808,12 @@ def main() -> None:
         if want("optimize_100k_s"):
             for name, value in bench_optimize(folder).items():
                 results[name] = round(value, 4)
+        if want("optimize_profile"):
+            for name, value in bench_optimize_profile(big).items():
+                results[name] = round(value, 2)
+        if want("calibration"):
+            for name, value in bench_calibration(big).items():
+                results[name] = round(value, 3)
         if want("team"):
             sync_s, aggregate_s, report_s = bench_team(folder)
             results["team_sync_1000_s"] = round(sync_s, 3)

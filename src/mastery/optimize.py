@@ -38,6 +38,7 @@ import sqlite3
 import struct
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -317,7 +318,9 @@ def training_set(
             f"JOIN card c ON c.id = r.card_id WHERE 1{_deck_filter(decks)} AND r.kind",
         )
     data = TrainingSet()
-    keys = _read_items(col.conn.execute(sql), data)
+    cursor = col.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a name lookup per column costs per review
+    keys = _read_items(cursor.execute(sql), data)
     order = _anki_order(keys)
     del keys
     items = data.items
@@ -331,12 +334,17 @@ def training_set(
     return data
 
 
-def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet) -> list[Any]:
-    """Each card's answers (rows by card, then time) into `data`'s items (in reading order,
-    with their card ids) and targets; returns each item's sort key for Anki's order, the
-    answer's (time, log id), packed into one integer (time << 62 | log id) while every time
-    and id is a whole number below 2**62 (every log Mastery writes): a tuple per item cost
-    1.2 GB at 10,000,000 items."""
+def _read_items(rows: Iterable[tuple[Any, ...]], data: TrainingSet) -> list[Any]:
+    """Each card's answers (rows of (id, card id, rating, gap, time) by card, then time) into
+    `data`'s items (in reading order, with their card ids) and targets; returns each item's
+    sort key for Anki's order, the answer's (time, log id), packed into one integer
+    (time << 62 | log id) while every time and id is a whole number below 2**62 (every log
+    Mastery writes): a tuple per item cost 1.2 GB at 10,000,000 items.
+
+    The loop runs once per review (10,000,000 at the largest benchmark), so it is kept lean:
+    plain tuples, one `FSRSReview` per (rating, gap) pair shared by every history (fsrs-rs
+    copies the values into each item), and the checks of `_gap` and `_is_rating` only for
+    values that are not plain small integers."""
     from fsrs_rs_python import FSRSItem, FSRSReview
 
     current = None
@@ -344,25 +352,32 @@ def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet) -> list[Any]:
     item = None
     keys: list[Any] = []
     packed = True
-    items, card_ids, targets = data.items, data.card_ids, data.targets
-    for row in rows:
-        card_id = row["card_id"]
+    reviews: dict[tuple[int, int], Any] = {}
+    items, card_ids, targets, card_items = data.items, data.card_ids, data.targets, data.card_items
+    again = Rating.AGAIN
+    for log_id, card_id, rating, elapsed, when in rows:
         if card_id != current:
             if item is not None:
-                data.card_items.append(item)
+                card_items.append(item)
             current, history, item = card_id, [], None
             data.cards += 1
-        rating = row["rating"]
-        elapsed = _gap(row["elapsed_days"]) if history else 0  # a first answer has no gap
-        if elapsed is None or not _is_rating(rating):
-            continue  # a log no one could have written (`mastery check` names those)
-        history.append(FSRSReview(rating, elapsed))
+        if not history:
+            elapsed = 0  # a first answer has no gap
+        elif type(elapsed) is not int or not 0 <= elapsed <= _MAX_GAP:
+            elapsed = _gap(elapsed)
+            if elapsed is None:
+                continue  # a log no one could have written (`mastery check` names those)
+        if type(rating) is not int or not 1 <= rating <= 4:
+            continue
+        review = reviews.get((rating, elapsed))
+        if review is None:
+            review = reviews[rating, elapsed] = FSRSReview(rating, elapsed)
+        history.append(review)
         if elapsed > 0:
-            targets.append(len(data.card_items), len(history) - 1, elapsed, rating != Rating.AGAIN)
+            targets.append(len(card_items), len(history) - 1, elapsed, rating != again)
             item = FSRSItem(history)
             items.append(item)
             card_ids.append(card_id)
-            when, log_id = row["reviewed_at"], row["id"]
             if packed and type(when) is int and 0 <= when < _KEY_LIMIT and 0 <= log_id < _KEY_LIMIT:
                 keys.append(when << 62 | log_id)
             else:
@@ -371,7 +386,7 @@ def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet) -> list[Any]:
                     packed = False
                 keys.append((_when(when), log_id))
     if item is not None:
-        data.card_items.append(item)
+        card_items.append(item)
     return keys
 
 
@@ -440,18 +455,22 @@ def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
     targets = data.targets
     log = math.log
     at = 0  # targets are stored card by card, in the order of `card_items`
-    n = len(targets)
     for start in range(0, len(data.card_items), _EVAL_CARDS):
         # Each card's states after each of its answers, a batch of cards at a time: the
         # state before a target is the one after the answer before it.
         batch = model.historical_memory_state_batch(data.card_items[start : start + _EVAL_CARDS])
-        end = start + len(batch)
-        while at < n and targets.card[at] < end:
-            state = batch[targets.card[at] - start][targets.position[at] - 1]
-            p = (1 + factor * targets.gap[at] / state.stability) ** decay
+        stop = bisect_left(targets.card, start + len(batch), at)
+        for card, position, gap, recalled in zip(
+            targets.card[at:stop],
+            targets.position[at:stop],
+            targets.gap[at:stop],
+            targets.recalled[at:stop],
+            strict=True,
+        ):
+            p = (1 + factor * gap / batch[card - start][position - 1].stability) ** decay
             p = min(max(p, 1e-6), 1 - 1e-6)
-            loss -= log(p if targets.recalled[at] else 1 - p)
-            at += 1
+            loss -= log(p if recalled else 1 - p)
+        at = stop
     return Evaluation(log_loss, rmse_bins, loss / len(data.targets))
 
 
