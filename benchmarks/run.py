@@ -453,23 +453,29 @@ TEAM_PG_VERSION = 1  # bump when the contribution format or the generator change
 TEAM_PG_MEMBERS = 10_000
 
 
-def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
-    """The benchmark team: the bundled decks (`init_team`), k = 3 and two stewards whose keys
-    come from fixed seeds, so a cached round stays valid across runs. Returns (config,
-    stewards, layout)."""
+def _bench_stewards() -> list[object]:
+    """The benchmark team's two stewards, from fixed seeds: a cached round stays valid."""
     import nacl.public
     import nacl.signing
 
     from mastery.identity import Identity
-    from mastery.team import init_team, load_team
-    from mastery.team.layout import deck_cards, layout_of
 
-    stewards = [
+    return [
         Identity(
             nacl.signing.SigningKey(bytes([n]) * 32), nacl.public.PrivateKey(bytes([n + 9]) * 32)
         )
         for n in (1, 2)
     ]
+
+
+def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
+    """The benchmark team: the bundled decks (`init_team`), k = 3 and two stewards whose keys
+    come from fixed seeds, so a cached round stays valid across runs. Returns (config,
+    stewards, layout)."""
+    from mastery.team import init_team, load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    stewards = _bench_stewards()
     init_team(folder, name="Bench", today=NOW.date())
     path = folder / "team.toml"
     path.write_text(
@@ -481,6 +487,18 @@ def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
         encoding="utf-8",
     )
     config = load_team(folder)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    return config, stewards, layout
+
+
+def _team_pg_team_keys(folder: str) -> tuple[object, list[object], object]:
+    """The benchmark team of `_team_pg_team`, already in `folder`: (config, stewards,
+    layout), the stewards' keys made again from their fixed seeds."""
+    from mastery.team import load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    stewards = _bench_stewards()
+    config = load_team(Path(folder))
     layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
     return config, stewards, layout
 
@@ -717,6 +735,73 @@ def bench_calibration(big: Path) -> dict[str, float]:
     }
 
 
+TEAM_FOLDER_STEP = r"""
+import sys, time, pickle
+sys.path.insert(0, {src!r})
+sys.path.insert(0, {bench!r})
+from datetime import timedelta
+import run
+from mastery.team import load_team
+from mastery.team.report import build_rounds_report, read_partials
+from mastery.team.roster import read_roster
+from mastery.team.steward import aggregate
+from mastery.team.store import FolderStore
+def peak() -> int:
+    return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+config, stewards, layout = run._team_pg_team_keys({team!r})
+store = FolderStore(config.folder)
+closed = run.NOW + timedelta(days=3)
+before = peak()
+t = time.perf_counter()
+if {step!r} == "report":
+    problems = []
+    entries = read_roster(store, config.id, verify=False)
+    report = build_rounds_report(store, config, len(entries), today=closed.date(), problems=problems)
+    [figures] = report.rounds
+    assert figures.status == "shown" and figures.members == run.TEAM_PG_MEMBERS, figures
+else:
+    steward = stewards[int({step!r})]
+    roster = read_roster(store, config.id, verify=False)
+    published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
+    [outcome] = aggregate(
+        steward, store, config, layout, roster, published, now=closed, today=closed.date()
+    )
+    assert outcome.status == "published" and outcome.members == run.TEAM_PG_MEMBERS, outcome
+print("RESULT", time.perf_counter() - t, peak(), before, flush=True)
+"""
+
+
+def bench_team_folder(folder: Path) -> dict[str, float]:
+    """Issue 15: the 10,000 members of `team_pg_10k` (the same cached round) in a team folder:
+    each steward's roster read and `aggregate` of the round, then the report (roster counted,
+    partial sums verified and decoded), each in a fresh process for its own peak memory
+    (VmHWM; `_before_mb` is the process's peak after its imports, before the work)."""
+    from mastery.team.roster import entry_name  # noqa: F401 - imports ready before timing
+    from mastery.team.store import FolderStore
+    from mastery.team.wire import round_of
+
+    team = folder / "team-folder"
+    config, _, layout = _team_pg_team(team)
+    members = _team_pg_round(config, layout)
+    store = FolderStore(team)
+    round_id = round_of(NOW.date())
+    for n, (name, entry, contribution) in enumerate(members):
+        store.put_member(name, entry)
+        store.put_contribution(round_id, f"c{n:05d}", contribution)
+    del members
+    out: dict[str, float] = {}
+    for step in ("0", "1", "report"):
+        script = TEAM_FOLDER_STEP.format(
+            src=str(HERE.parent / "src"), bench=str(HERE), team=str(team), step=step
+        )
+        seconds, peak_kb, before_kb = _subprocess_result(script)
+        label = "report" if step == "report" else f"steward_{step}"
+        out[f"team_folder_10k_{label}_s"] = float(seconds)
+        out[f"team_folder_10k_{label}_peak_mb"] = int(peak_kb) / 1024
+        out[f"team_folder_10k_{label}_before_mb"] = int(before_kb) / 1024
+    return out
+
+
 def bench_optimize(folder: Path) -> dict[str, float]:
     """Fit FSRS to 100,000 answers of 10,000 cards by a simulated learner (tests/
     simulated_learner.py, histories running forward in time): the whole `optimize()` call,
@@ -819,6 +904,9 @@ def main() -> None:
             results["team_sync_1000_s"] = round(sync_s, 3)
             results["team_aggregate_1000_s"] = round(aggregate_s, 3)
             results["team_report_1000_s"] = round(report_s, 3)
+        if want("team_folder_10k"):
+            for name, value in bench_team_folder(folder).items():
+                results[name] = round(value, 3)
         if want("team_pg_10k"):
             results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
         for name, value in results.items():
