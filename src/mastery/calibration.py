@@ -23,14 +23,16 @@ Everything is three grouped SQL queries over `reviewlog`; Python only sums the f
 come back. On the benchmark profile (1,000,000 logs, all of review cards) the figures take
 about 0.9 s, 0.7 s of it FSRS's bucketing (SQLite sorts every row to GROUP BY; there is no
 cheaper exact way in SQL without an index), and about 0.35 s for one deck. The TUI computes
-them in a worker.
+them in a worker. Those sorts spill to temporary files (`_sorts_on_disk`): at 10,000,000
+logs they held 470 MB in memory, now the process peaks at 54 MB (14 s).
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -373,18 +375,37 @@ def calibration(
     deck_id = _deck_id(conn, deck_key) if deck_key is not None else None
     filters = _Filters(deck_id, to_ms(since) if since is not None else None, to_ms(now))
     starts = _period_starts(col, now, period)
-    levels, score, decks, periods = _confidence_figures(col, filters, starts, period)
+    with _sorts_on_disk(conn):
+        levels, score, decks, periods = _confidence_figures(col, filters, starts, period)
+        misses = _certain_misses(conn, filters)
+        model = _model_calibration(col, filters, deck_key)
     return Calibration(
         levels=levels,
         score=score,
         decks=decks,
         period=period,
         periods=periods,
-        certain_misses=_certain_misses(conn, filters),
-        model=_model_calibration(col, filters, deck_key),
+        certain_misses=misses,
+        model=model,
         deck_key=deck_key,
         since=since,
     )
+
+
+@contextmanager
+def _sorts_on_disk(conn: sqlite3.Connection) -> Iterator[None]:
+    """SQLite's sorts for the GROUP BYs below spill to temporary files instead of memory.
+
+    A profile opens with `temp_store=MEMORY` (small sorts stay fast), but every GROUP BY here
+    sorts the answers it groups: at 10,000,000 answers those "files" held 470 MB in the
+    process. On disk (the OS caches them) a sort keeps `cache_size` pages in memory and merges
+    the rest. No temporary tables live on a profile's connection, so switching loses none."""
+    (mode,) = conn.execute("PRAGMA temp_store").fetchone()
+    conn.execute("PRAGMA temp_store=FILE")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 def deck_choices(col: Collection) -> list[tuple[str, str]]:
