@@ -322,7 +322,6 @@ def training_set(
     cursor.row_factory = None  # plain tuples: a name lookup per column costs per review
     keys = _read_items(cursor.execute(sql), data)
     order = _anki_order(keys)
-    del keys
     items = data.items
     data.anki_items = [items[i] for i in order]
     data.card_ids = array("q", (data.card_ids[i] for i in order))
@@ -402,7 +401,9 @@ def _anki_order(keys: list[Any]) -> list[int]:
         keys[i] = keys[i] << shift | i
     keys.sort()
     mask = (1 << shift) - 1
-    return [key & mask for key in keys]
+    for i in range(n):  # in place: each large key is freed as its place replaces it
+        keys[i] &= mask
+    return keys
 
 
 def _when(reviewed_at: object) -> float:
