@@ -124,3 +124,20 @@ def test_a_large_health_check_runs_on_a_sample_of_whole_cards(
         card_ids,
         recalled,
     )  # the same sample every time
+
+
+def test_progress_moves_forward_through_reading_and_measuring(
+    learner: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10,000,000 reviews reading takes minutes: it reports as it goes, and so does each
+    measurement, batch by batch; the bar never goes back."""
+    monkeypatch.setattr(optimize, "_PROGRESS_ROWS", 100)
+    monkeypatch.setattr(optimize, "_EVAL_CARDS", 50)
+    seen: list[tuple[float, str]] = []
+    optimize.optimize(learner, progress=lambda f, what: seen.append((f, what)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    reading = [f for f, what in seen if what.startswith("Reading reviews (")]
+    assert len(reading) == 2400 // 100 and 0 < reading[0] < reading[-1] <= 0.15
+    measuring = [f for f, what in seen if what == "Measuring the weights in force"]
+    assert len(measuring) == 1 + 300 // 50 and measuring[-1] == pytest.approx(0.3)

@@ -39,7 +39,7 @@ import struct
 import time
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,6 +78,7 @@ WORKLOAD_RETENTIONS: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i i
 WORKLOAD_DAYS = 365
 
 _MAX_GAP = 2**32 - 1
+_PROGRESS_ROWS = 100_000  # reading reports its progress this often
 _EVAL_CARDS = 20_000  # cards whose memory states are held at once while evaluating
 _KEY_LIMIT = (
     1 << 62
@@ -292,7 +293,11 @@ def _deck_filter(decks: list[int] | None) -> str:
 
 
 def training_set(
-    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+    col: Collection,
+    deck_key: str | None = None,
+    *,
+    preset: str | int | None = None,
+    progress: Callable[[float], object] | None = None,
 ) -> TrainingSet:
     """Every card's review history as fsrs-rs training items (see the module docstring).
 
@@ -303,7 +308,9 @@ def training_set(
     on it (fsrs-rs weighs each item by its place).
 
     The log is read once, card by card, through a cursor: no list of its rows is ever held,
-    and each item exists once (both orders hold the same objects).
+    and each item exists once (both orders hold the same objects). `progress(fraction)` is
+    told how far the reading got (by card id, as the rows come in card order): at 10,000,000
+    reviews it takes minutes.
     """
     import random
 
@@ -320,7 +327,11 @@ def training_set(
     data = TrainingSet()
     cursor = col.conn.cursor()
     cursor.row_factory = None  # plain tuples: a name lookup per column costs per review
-    keys = _read_items(cursor.execute(sql), data)
+    rows: Iterable[tuple[Any, ...]] = cursor.execute(sql)
+    if progress is not None:
+        last = col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1
+        rows = _reporting(rows, last, progress)
+    keys = _read_items(rows, data)
     order = _anki_order(keys)
     items = data.items
     data.anki_items = [items[i] for i in order]
@@ -331,6 +342,16 @@ def training_set(
     data.items = items[:]
     random.Random(2023).shuffle(data.items)
     return data
+
+
+def _reporting(
+    rows: Iterable[tuple[Any, ...]], last_card: int, progress: Callable[[float], object]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows, telling `progress` the share of card ids read every `_PROGRESS_ROWS` rows."""
+    for n, row in enumerate(rows, 1):
+        if n % _PROGRESS_ROWS == 0:
+            progress(min(1.0, max(0.0, row[1] / last_card)))
+        yield row
 
 
 def _read_items(rows: Iterable[tuple[Any, ...]], data: TrainingSet) -> list[Any]:
@@ -430,14 +451,19 @@ def _is_rating(rating: object) -> bool:
     return isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 4
 
 
-def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
+def evaluate(
+    data: TrainingSet,
+    parameters: Sequence[float],
+    progress: Callable[[float], object] | None = None,
+) -> Evaluation:
     """The figures Anki's Evaluate button shows for these weights and reviews, and Mastery's
     unweighted log loss (see the module docstring and `Evaluation`).
 
     Anki's figures come from fsrs-rs-python's own `evaluate` on `anki_items`, the same call on
     the same items in the same order as Anki's `evaluate_params_legacy`, so they are equal to
     Anki's, not merely close. The unweighted log loss is computed here from fsrs-rs's memory
-    states (predictions kept within 1e-6 of 0 and 1), `_EVAL_CARDS` cards at a time.
+    states (predictions kept within 1e-6 of 0 and 1), `_EVAL_CARDS` cards at a time, each
+    batch told to `progress` (the share of cards done; fsrs-rs's own call reports nothing).
     """
     from fsrs_rs_python import FSRS
 
@@ -472,6 +498,8 @@ def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
             p = min(max(p, 1e-6), 1 - 1e-6)
             loss -= log(p if recalled else 1 - p)
         at = stop
+        if progress is not None:
+            progress((start + len(batch)) / len(data.card_items))
     return Evaluation(log_loss, rmse_bins, loss / len(data.targets))
 
 
@@ -627,7 +655,12 @@ def optimize(
     report = progress or (lambda fraction, what: None)
     started = time.perf_counter()
     report(0.0, "Reading reviews")
-    data = training_set(col, deck_key, preset=preset)
+    data = training_set(
+        col,
+        deck_key,
+        preset=preset,
+        progress=lambda f: report(0.15 * f, f"Reading reviews ({f:.0%})"),
+    )
     if len(data) < MIN_REVIEWS:
         where = f" in deck {deck_key}" if deck_key else ""
         if preset is not None:
@@ -638,11 +671,15 @@ def optimize(
         )
     before = col.presets.parameters(deck_key, preset=preset)
     report(0.15, "Measuring the weights in force")
-    before_eval = evaluate(data, before)
+    before_eval = evaluate(
+        data, before, lambda f: report(0.15 + 0.15 * f, "Measuring the weights in force")
+    )
     report(0.3, f"Fitting FSRS to {len(data):,} reviews")
     fitted = tuple(float(w) for w in FSRS(list(before)).compute_parameters(data.items))
     report(0.7, "Measuring the fitted weights")
-    after_eval = evaluate(data, fitted)
+    after_eval = evaluate(
+        data, fitted, lambda f: report(0.7 + 0.05 * f, "Measuring the fitted weights")
+    )
     report(0.75, "Running Anki's health check")
     health = health_check(data, relearning_steps_in_a_day(col, deck_key, preset=preset))
     report(1.0, "Done")
