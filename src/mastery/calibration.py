@@ -23,8 +23,9 @@ Everything is three grouped SQL queries over `reviewlog`; Python only sums the f
 come back. On the benchmark profile (1,000,000 logs, all of review cards) the figures take
 about 0.9 s, 0.7 s of it FSRS's bucketing (SQLite sorts every row to GROUP BY; there is no
 cheaper exact way in SQL without an index), and about 0.35 s for one deck. The TUI computes
-them in a worker. Those sorts spill to temporary files (`_sorts_on_disk`): at 10,000,000
-logs they held 470 MB in memory, now the process peaks at 54 MB (14 s).
+them in a worker, and `progress` moves a bar. Those sorts spill to temporary files
+(`_sorts_on_disk`), and FSRS's bins are grouped a million log ids at a time (`_CHUNK_LOGS`):
+at 10,000,000 logs the in-memory sort held 470 MB, now the process peaks near 54 MB.
 """
 
 from __future__ import annotations

@@ -77,12 +77,10 @@ REMIND_MIN_NEW_REVIEWS = 200
 WORKLOAD_RETENTIONS: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i in range(28))
 WORKLOAD_DAYS = 365
 
-_MAX_GAP = 2**32 - 1
+_MAX_GAP = 2**32 - 1  # fsrs-rs keeps gaps in days as u32
 _PROGRESS_ROWS = 100_000  # reading reports its progress this often
 _EVAL_CARDS = 20_000  # cards whose memory states are held at once while evaluating
-_KEY_LIMIT = (
-    1 << 62
-)  # times and log ids below this are packed into one sort key  # fsrs-rs keeps gaps in days as u32
+_KEY_LIMIT = 1 << 62  # times and log ids below this are packed into one sort key
 _LAST_FIT = "last_optimized"  # meta: {"at": ms, "reviews": n}
 _REMINDED_DAY = "optimize_reminded_day"
 
