@@ -382,6 +382,30 @@ def bench_first_card(big: Path, folder: Path) -> tuple[float, float]:
     return statistics.median(timings), max(peaks, default=0) / 1024
 
 
+def bench_due_cli(big: Path, folder: Path) -> float:
+    """`mastery due` on the big profile: the whole process, as a shell prompt runs it (the
+    `mastery` script's own Python, start-up and imports included), median of 9 after a warm-up
+    run. The profile is the big one, put where `--home` finds it. Bytecode may be written (an
+    installed package has its .pyc files; PYTHONDONTWRITEBYTECODE would time compiling)."""
+    home = folder / "due-home"
+    profile = home / "profiles" / "default"
+    profile.mkdir(parents=True)
+    shutil.copyfile(big, profile / "mastery.db")
+    script = Path(sys.executable).with_name("mastery")
+    command = [str(script), "due", "--home", str(home)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    timings = []
+    for n in range(10):
+        t0 = time.perf_counter()
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0 or " due · " not in proc.stdout:
+            raise SystemExit(f"mastery due failed: {proc.stdout}{proc.stderr}")
+        if n:  # the first run warms the file cache
+            timings.append(elapsed)
+    return statistics.median(timings) * 1000
+
+
 def _team_of_1000(folder: Path) -> tuple[Path, Collection, Collection]:
     """A team folder with the bundled decks, two stewards and 1,000 members on the roster, each
     with a sealed contribution to last week's round (random 0/1 vectors within the layout's
@@ -844,6 +868,35 @@ def bench_optimize(folder: Path) -> dict[str, float]:
     return out
 
 
+def bench_workload(big: Path, folder: Path) -> dict[str, float]:
+    """The workload simulator ("help me decide") on a 10,000-card scope (one deck of the big
+    profile, at 20 new cards and 9,999 reviews a day): the TUI's 10 retention points and the
+    CLI's 28 (`mastery workload`), with the load balancer on (the default) and off; best of
+    2 (the figures are seeded, so every run does the same work)."""
+    from mastery import optimize
+
+    out = {}
+    with Collection.open_path(copy_of(big, folder)) as col:
+        for balancer in (True, False):
+            col.set_setting("load_balancer", balancer)
+            suffix = "" if balancer else "_plain"
+            for name, retentions in (
+                ("workload_tui", optimize.WORKLOAD_RETENTIONS[::3]),
+                ("workload", optimize.WORKLOAD_RETENTIONS),
+            ):
+                times, cpu = [], []
+                for _ in range(2):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    points = optimize.workload(col, "deck-0", retentions=retentions)
+                    times.append(time.perf_counter() - t0)
+                    cpu.append(time.process_time() - c0)
+                assert len(points) == len(retentions)
+                out[f"{name}{suffix}_s"] = min(times)
+                # On a shared machine the CPU time says more than the wall clock.
+                print(f"{name}{suffix}: {min(cpu):.2f} s CPU", file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
@@ -890,6 +943,8 @@ def main() -> None:
         if want("first_card_s"):
             first, rss = bench_first_card(big, folder)
             results["first_card_s"], results["peak_rss_mb"] = round(first, 3), round(rss, 1)
+        if want("due_cli_ms"):
+            results["due_cli_ms"] = round(bench_due_cli(big, folder), 1)
         if want("optimize_100k_s"):
             for name, value in bench_optimize(folder).items():
                 results[name] = round(value, 4)
@@ -899,6 +954,9 @@ def main() -> None:
         if want("calibration"):
             for name, value in bench_calibration(big).items():
                 results[name] = round(value, 3)
+        if want("workload_s"):
+            for name, value in bench_workload(big, folder).items():
+                results[name] = round(value, 2)
         if want("team"):
             sync_s, aggregate_s, report_s = bench_team(folder)
             results["team_sync_1000_s"] = round(sync_s, 3)

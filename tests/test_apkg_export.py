@@ -614,3 +614,32 @@ def test_the_bundled_decks_come_back_from_anki_unchanged(col: Collection, tmp_pa
     reports = col.import_files([path], with_history=True, now=NOW)
     assert len(reports) == len(decks)
     assert all((r.added, r.updated, r.suspended) == (0, 0, 0) for r in reports), reports
+
+
+def test_flags_travel_as_ankis_card_flags_and_come_back(
+    profile: Collection, tmp_path: Path, anki_col
+) -> None:
+    """A flag set here shows as the card's flag in Anki (not a `flag::red` tag); the mark is
+    Anki's own `marked` tag; both come back unchanged through Anki's export."""
+    from anki.collection import ExportAnkiPackageOptions
+
+    profile.set_flag([_card(profile, "haus").id], 1)  # red
+    profile.set_flag([_card(profile, "hund").id], 4)  # blue
+    profile.set_marked([_card(profile, "hund").id], True)
+    _anki_import(anki_col, export(profile, tmp_path))
+    by_key = {own_card(anki_col.get_card(c).note().guid)[1]: c for c in anki_col.find_cards("")}
+    haus, hund = anki_col.get_card(by_key["haus"]), anki_col.get_card(by_key["hund"])
+    assert (haus.user_flag(), hund.user_flag()) == (1, 4)
+    assert not any(t.startswith("flag::") for t in haus.note().tags + hund.note().tags)
+    assert "marked" in hund.note().tags
+    assert list(anki_col.find_cards("flag:1")) == [by_key["haus"]]
+
+    back = tmp_path / "phone.apkg"
+    anki_col.export_anki_package(
+        out_path=str(back),
+        options=ExportAnkiPackageOptions(with_scheduling=True, with_media=True),
+        limit=None,
+    )
+    main(["--profile", profile.profile, "import", str(back), "--with-history"])
+    assert "flag::red" in _card(profile, "haus").tags
+    assert {"flag::blue", "marked"} <= set(_card(profile, "hund").tags)

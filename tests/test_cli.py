@@ -233,3 +233,55 @@ def test_deck_export_round_trips_with_cloze_cards(capsys, write_deck, tmp_path) 
     assert json.loads(out)[0]["unchanged"] == 4
     code, _, err = run(capsys, "deck", "export", "nope", "--to", str(out_file))
     assert code == 2 and "no deck" in err
+
+
+def test_stats_says_cards_are_due_now_and_counts_in_words(capsys, monkeypatch, write_deck) -> None:
+    """Issue 13: "Streak: 1 days", two different "Cards:" lines, and a "Next due" two days
+    away while a learning card was overdue."""
+    from datetime import timedelta
+
+    from conftest import NOW
+    from mastery.collection import Collection
+    from mastery.days import FixedTime
+
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    with Collection.open(bundled=False, clock=FixedTime(NOW)) as col:
+        first = col.next_card()
+        assert first is not None
+        col.answer(first.id, 4)  # Easy: due in days
+        second = col.next_card()
+        assert second is not None
+        col.answer(second.id, 1)  # Again: a learning step due in minutes
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW + timedelta(hours=2))
+    code, out, _ = run(capsys, "stats")
+    assert code == 0
+    assert "Streak: 1 day\n" in out
+    assert "Next due: now (1 card waiting)" in out
+    assert sum(line.startswith("Cards:") for line in out.splitlines()) == 1
+    assert "Card states: " in out
+
+
+def test_deck_check_of_a_missing_file_says_so_and_types_name_apkg(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "deck", "check", str(tmp_path / "nonexistent"))
+    assert code == 1 and "no such file" in out and "unknown deck file type" not in out
+    other = tmp_path / "deck.json"
+    other.write_text("{}", encoding="utf-8")
+    code, out, _ = run(capsys, "deck", "check", str(other))
+    assert code == 1 and ".apkg" in out and ".toml" in out
+
+
+def test_review_without_a_terminal_says_so_instead_of_hanging(capsys, write_deck) -> None:
+    """Issue 13: `mastery review` from cron or a pipe waited for keys forever."""
+    assert run(capsys, "import", str(write_deck(DECK)))[0] == 0
+    for argv in (["review"], [], ["cram"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        assert "needs a terminal" in err and "mastery cram --list is:due" in err
+        assert len(err.splitlines()) == 1
+    code, out, _ = run(capsys, "cram", "--list", "is:due")
+    assert code == 0
+
+
+def test_deck_check_counts_files_in_words(capsys, write_deck) -> None:
+    code, out, _ = run(capsys, "deck", "check", str(write_deck(DECK)))
+    assert code == 0 and out.strip() == "1 deck file OK"

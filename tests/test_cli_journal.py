@@ -67,11 +67,17 @@ def test_editor_left_unchanged_saves_nothing(capsys, monkeypatch) -> None:
     assert json.loads(run(capsys, "journal", "list", "--json")[1]) == []
 
 
-def test_search_marks_matches_and_filters(capsys) -> None:
+def test_search_marks_matches_and_filters(capsys, monkeypatch) -> None:
     run(capsys, "journal", "add", "Dialogue beats discussion in our retro", "--tag", "team")
     run(capsys, "journal", "add", "Private doubts about the plan")
     code, out, _ = run(capsys, "journal", "search", "dialogue")
-    assert code == 0 and "*Dialogue*" in out and "Private" not in out
+    # Piped, the text is as written (issue 13: *asterisks* were added); on a terminal the
+    # matches are shown in reverse video.
+    assert code == 0 and "Dialogue beats discussion" in out and "Private" not in out
+    assert "*" not in out and "\x1b" not in out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, _ = run(capsys, "journal", "search", "dialogue")
+    assert "\x1b[7mDialogue\x1b[0m beats" in out
     code, out, _ = run(capsys, "journal", "search", "--tag", "team", "--json")
     assert [h["entry"]["tags"] for h in json.loads(out)] == [["team"]]
     code, out, _ = run(capsys, "journal", "search", "nothing-like-this")
@@ -107,3 +113,89 @@ def test_prompts_are_listed(capsys) -> None:
     assert code == 0
     for key in ("daily", "after-action", "mental-model"):
         assert key in out
+
+
+# ----------------------------------------------------------------------------- jrnl habits
+def test_add_without_quotes_joins_the_words_and_reads_inline_tags(capsys) -> None:
+    """Issue 13: `mastery journal add Today I learned ...` as jrnl users type it."""
+    code, out, _ = run(
+        capsys, "journal", "add", "Today", "I", "learned", "about", "#mental-models.", "--json"
+    )
+    entry = json.loads(out)
+    assert code == 0 and entry["body"] == "Today I learned about #mental-models."
+    assert entry["tags"] == ["mental-models"]
+    code, out, _ = run(capsys, "journal", "add", "Retro", "with", "#team", "--tag", "work")
+    assert code == 0 and out.rstrip().endswith("#work #team")
+    tagged = json.loads(run(capsys, "journal", "list", "--tag", "team", "--json")[1])
+    assert [e["tags"] for e in tagged] == [["work", "team"]]
+
+
+def test_edit_with_text_or_editor(capsys, monkeypatch, tmp_path: Path) -> None:
+    run(capsys, "journal", "add", "First draft")
+    [entry] = json.loads(run(capsys, "journal", "list", "--json")[1])
+    code, out, _ = run(capsys, "journal", "edit", entry["uid"], "--text", "Second #draft")
+    assert code == 0 and out.startswith(f"Saved {entry['uid']}")
+    shown = json.loads(run(capsys, "journal", "show", entry["uid"], "--json")[1])
+    assert shown["body"] == "Second #draft" and shown["tags"] == ["draft"]
+
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "Third\\n" > "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.setattr(sys, "stdin", FakeStdin("", tty=True))
+    assert run(capsys, "journal", "edit", "1")[0] == 0
+    assert json.loads(run(capsys, "journal", "show", "1", "--json")[1])["body"] == "Third"
+    monkeypatch.setenv("EDITOR", "true")  # leaves the text as it was
+    code, out, _ = run(capsys, "journal", "edit", "1")
+    assert code == 0 and out.startswith("Unchanged")
+    monkeypatch.setattr(sys, "stdin", FakeStdin(""))
+    code, _, err = run(capsys, "journal", "edit", "1")
+    assert code == 2 and "needs --text" in err
+
+
+def test_delete_asks_unless_yes(capsys, monkeypatch) -> None:
+    run(capsys, "journal", "add", "Keep or not")
+    monkeypatch.setattr(sys, "stdin", FakeStdin("n\n", tty=True))
+    code, out, _ = run(capsys, "journal", "delete", "1")
+    assert code == 0 and "Delete e-" in out and "Kept." in out
+    assert len(json.loads(run(capsys, "journal", "list", "--json")[1])) == 1
+    monkeypatch.setattr(sys, "stdin", FakeStdin(""))  # a script: no one to ask
+    code, _, err = run(capsys, "journal", "delete", "1")
+    assert code == 2 and "add --yes" in err
+    monkeypatch.setattr(sys, "stdin", FakeStdin("y\n", tty=True))
+    assert run(capsys, "journal", "delete", "1")[0] == 0
+    assert json.loads(run(capsys, "journal", "list", "--json")[1]) == []
+    uid = json.loads(run(capsys, "journal", "add", "Another", "--json")[1])["uid"]
+    code, out, _ = run(capsys, "journal", "delete", uid, "--yes")
+    assert code == 0 and out.startswith(f"Deleted {uid}")
+    code, _, err = run(capsys, "journal", "delete", uid, "--yes")
+    assert code == 2 and "no journal entry" in err
+
+
+def test_share_and_unshare(capsys) -> None:
+    run(capsys, "journal", "add", "Worth sharing")
+    code, out, _ = run(capsys, "journal", "share", "1")
+    assert code == 0 and "Shared e-" in out
+    assert json.loads(run(capsys, "journal", "show", "1", "--json")[1])["visibility"] == "shared"
+    code, out, _ = run(capsys, "journal", "unshare", "1")
+    assert code == 0 and "Private e-" in out
+    assert json.loads(run(capsys, "journal", "show", "1", "--json")[1])["visibility"] == "private"
+
+
+def test_list_on_this_day(capsys, monkeypatch) -> None:
+    from conftest import NOW  # Saturday 2026-11-21
+
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW)
+    for day, text in [
+        ("2025-11-21", "A year ago"),
+        ("2026-10-21", "A month ago"),
+        ("2026-10-20", "Not this day"),
+        ("2026-11-21", "Today itself"),
+    ]:
+        assert run(capsys, "journal", "add", text, "--date", day)[0] == 0
+    code, out, _ = run(capsys, "journal", "list", "--on-this-day")
+    assert code == 0
+    assert [line.split("  ")[2] for line in out.splitlines()] == ["A month ago", "A year ago"]
+    monkeypatch.setattr("mastery.days.utcnow", lambda: NOW.replace(day=22))
+    code, out, _ = run(capsys, "journal", "list", "--on-this-day")
+    assert "No entries from this day" in out

@@ -386,8 +386,9 @@ def test_an_unreadable_target_phrase_is_rejected(col) -> None:
 
 
 def test_days_left_goes_negative_when_overdue_and_target_can_be_cleared(col) -> None:
-    goal = col.goals.add("Overdue", target="2026-11-20", now=NOW)
-    assert goal.days_left == -1
+    # A past target is refused (issue 13), so the goal becomes overdue as days pass.
+    goal = col.goals.add("Overdue", target="2026-11-22", now=NOW)
+    assert col.goals.get(goal.id, now=NOW + timedelta(days=2)).days_left == -1
     cleared = col.goals.edit(goal.id, target="", now=NOW)
     assert (cleared.target, cleared.days_left) == (None, None)
 
@@ -420,7 +421,7 @@ def test_an_unknown_goal_is_not_found(col) -> None:
     col.goals.add("Learn Rust", now=NOW)
     with pytest.raises(NotFoundError, match="no goal 9"):
         col.goals.get(9, now=NOW)
-    with pytest.raises(NotFoundError, match="no goal starts with 'paint'"):
+    with pytest.raises(NotFoundError, match="no goal matches 'paint'"):
         col.goals.done("paint", now=NOW)
     with pytest.raises(MasteryError, match="which goal"):
         col.goals.get("  ", now=NOW)
@@ -539,7 +540,7 @@ def test_an_unknown_milestone_is_rejected(col) -> None:
         col.goals.complete_milestone(goal.id, 3, now=NOW)
     with pytest.raises(MasteryError, match="matches 2 milestones"):
         col.goals.complete_milestone(goal.id, "p", now=NOW)
-    with pytest.raises(NotFoundError, match="no milestone starts with 'ship'"):
+    with pytest.raises(NotFoundError, match="no milestone matches 'ship'"):
         col.goals.complete_milestone(goal.id, "ship", now=NOW)
 
 
@@ -695,3 +696,48 @@ def test_an_answer_keeps_the_retrievability_that_days_point_already_has(col, rus
     point = col.goals.history(goal.id)[-1]
     assert (point.progress, point.mastery) == ((1.0 + 0.25) / 2, 0.25)
     assert point.retrievability is not None and 0 < point.retrievability <= 1
+
+
+def test_a_goal_is_found_by_any_word_of_its_title(col) -> None:
+    """Issue 13: the README's `mastery goal show spanish` found nothing, since only the
+    start of a title matched."""
+    spanish = col.goals.add("Speak Spanish at work", now=NOW)
+    col.goals.add("Learn Rust", now=NOW)
+    assert col.goals.get("spanish", now=NOW).id == spanish.id
+    assert col.goals.get("span WORK", now=NOW).id == spanish.id  # every word starts a word
+    assert col.goals.get("speak spa", now=NOW).id == spanish.id
+    with pytest.raises(NotFoundError, match="no goal matches 'spanish rust'"):
+        col.goals.get("spanish rust", now=NOW)
+
+
+def test_several_goals_matching_a_word_are_listed_not_guessed(col) -> None:
+    col.goals.add("Speak Spanish at work", now=NOW)
+    col.goals.add("Read Spanish novels", now=NOW)
+    with pytest.raises(
+        MasteryError,
+        match=r"'spanish' matches 2 goals \(1 Speak Spanish at work; 2 Read Spanish novels\): "
+        "give the number or more words",
+    ):
+        col.goals.check_in("spanish", 7, now=NOW)
+    assert col.goals.get("spanish novels", now=NOW).title == "Read Spanish novels"
+
+
+def test_a_milestone_is_found_by_any_word_of_its_title(col) -> None:
+    goal = col.goals.add("Steps", milestones=["Finish A2 course", "First meeting"], now=NOW)
+    done = col.goals.complete_milestone(goal.id, "meeting", now=NOW)
+    assert done.position == 2 and done.done
+
+
+def test_a_target_in_the_past_is_refused_saying_what_was_understood(col) -> None:
+    """Issue 13: "march 5" typed in November is this year's March: refused, not stored."""
+    with pytest.raises(
+        DateParseError,
+        match=r'can\'t read "march 5" as a target date: a target must be today or later '
+        r'\(understood: 2026-03-05\); try "2027-03-05"',
+    ):
+        col.goals.add("Late", target="march 5", now=NOW)
+    assert col.goals.list("all") == []
+    goal = col.goals.add("On time", target="march 5 2027", now=NOW)
+    with pytest.raises(DateParseError, match="a target must be today or later"):
+        col.goals.edit(goal.id, target="yesterday", now=NOW)
+    assert col.goals.add("Today", target="today", now=NOW).days_left == 0

@@ -573,3 +573,33 @@ def test_journal_module_does_not_import_textual_or_sqlmodel() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+# ----------------------------------------------------------------------------- jrnl habits
+def test_hash_tags_in_the_text_become_tags(col) -> None:
+    from mastery.journal.fields import inline_tags
+
+    text = (
+        "Learned #git rebase. C# is not a tag, nor page#part, nor # Heading, nor #42;\n"
+        "`#code` neither, and\n```\n#include <x>\n```\nbut (#paren) and #flag::red: are."
+    )
+    assert inline_tags(text) == ("git", "paren", "flag::red")
+    entry = col.journal.add("Pairing went well #team #Team", tags=["work"], now=NOW)
+    assert entry.tags == ("work", "team") and entry.body == "Pairing went well #team #Team"
+    edited = col.journal.edit(entry.uid, body="Pairing and #retro", now=NOW)
+    assert edited.tags == ("work", "team", "retro")
+    assert col.journal.edit(entry.uid, tags=(), now=NOW).tags == ()  # clearing still works
+
+
+def test_on_this_day_is_the_same_day_of_earlier_months_and_years(col) -> None:
+    for day in ("2024-11-21", "2026-10-21", "2026-10-22", "2026-11-21", "2026-08-31"):
+        col.journal.add(f"Entry of {day}", day=day, now=NOW)
+    assert [e.day.isoformat() for e in col.journal.on_this_day(now=NOW)] == [
+        "2026-10-21",
+        "2024-11-21",
+    ]
+    from mastery.present import months_ago
+
+    assert months_ago(date(2026, 10, 21), date(2026, 11, 21)) == "1 month ago"
+    assert months_ago(date(2024, 11, 21), date(2026, 11, 21)) == "2 years ago"
+    assert months_ago(date(2025, 8, 21), date(2026, 11, 21)) == "15 months ago"

@@ -314,9 +314,9 @@ def test_counts_kept_in_memory_equal_a_fresh_count_after_answers(col, write_deck
     col.choices(ids[0], now=NOW)  # counts built
     for card in ids[:25]:
         col.answer(card, GOOD, now=NOW)
-    kept = list(col.queue.balance._current(NOW).counts)
+    kept = col.queue.balance.due_counts(1, NOW)
     col.queue.forget()
-    assert kept == list(col.queue.balance._current(NOW).counts)
+    assert kept == col.queue.balance.due_counts(1, NOW)
     assert sum(kept) == len(ids)
 
 
@@ -325,9 +325,9 @@ def test_a_card_suspended_elsewhere_is_not_counted(col, write_deck) -> None:
     for card in ids[:5]:
         _review(col, card, 3)
     col.choices(ids[0], now=NOW)
-    assert col.queue.balance._current(NOW).counts[3] == 5
+    assert col.queue.balance.due_counts(1, NOW)[3] == 5
     col.suspend([ids[1]], now=NOW)
-    assert col.queue.balance._current(NOW).counts[3] == 4
+    assert col.queue.balance.due_counts(1, NOW)[3] == 4
 
 
 @pytest.mark.parametrize(
@@ -420,7 +420,7 @@ def test_config_sets_easy_days_and_refuses_bad_ones_with_one_line(capsys) -> Non
     from mastery.cli import main
 
     assert main(["--no-bundled-decks", "config", "easy_days", "100 100 100 100 100 50 0"]) == 0
-    assert "easy_days = [100, 100, 100, 100, 100, 50, 0]" in capsys.readouterr().out
+    assert "easy_days = 100 100 100 100 100 50 0" in capsys.readouterr().out
     assert main(["--no-bundled-decks", "config", "easy_days", "100 100 200 100 100 50 0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mastery: error: easy_days: Wed must be from 0 to 100")
@@ -443,3 +443,262 @@ def test_every_button_shows_the_day_the_answer_keeps(col, write_deck) -> None:
         assert shown == {c.rating: c.label for c in col.choices(card, now=NOW)}  # seeded
         col.answer(card, rating, now=NOW)
         assert shown[rating] == format_interval(timedelta(days=_due_day(col, card)))
+
+
+# ------------------------------------------------------------------------ per deck preset
+# Anki balances per deck-options preset (`days_by_preset`): an answer is weighed against the
+# cards of its own deck's preset only, with that preset's easy days; siblings are looked up in
+# every preset (`calculate_sibling_modifiers`). Two presets with different easy days here.
+TWO = 'id = "two"\nname = "Two"\n' + "".join(
+    f'\n[[cards]]\nid = "t{i}"\nfront = "T{i}?"\nback = "B{i}"\n' for i in range(40)
+)
+WEEKEND_OFF = [100, 100, 100, 100, 100, 0, 0]
+HALF_WEEK = [50, 100, 50, 100, 0, 100, 50]
+
+
+def _two_presets(col: Collection, write_deck) -> tuple[list[int], list[int]]:
+    """Deck lb on the default preset (a normal week), deck two on "Weekend" (weekends off):
+    their card ids."""
+    col.import_files([write_deck(DECK), write_deck(TWO, "two.toml")], now=NOW)
+    col.presets.add("Weekend")
+    col.presets.edit("Weekend", "easy_days", " ".join(map(str, WEEKEND_OFF)))
+    col.presets.use("two", "Weekend")
+
+    def ids(deck: str) -> list[int]:
+        return [
+            r["id"]
+            for r in col.conn.execute(
+                "SELECT c.id FROM card c JOIN deck d ON d.id = c.deck_id WHERE d.key = ? "
+                "ORDER BY c.position",
+                (deck,),
+            )
+        ]
+
+    return ids("lb"), ids("two")
+
+
+def _oracle_inputs(col: Collection, card_id: int) -> tuple[list[int], set[int], list[float], int]:
+    """What Anki's LoadBalancer holds for this card, read straight from the database: the
+    review counts of its deck's preset, its siblings' days in any preset, that preset's easy
+    days (0..1, as Anki stores them) and maximum interval."""
+    clock = col.clock
+    today = clock.day_of(NOW)
+    row = col.conn.execute("SELECT deck_id, note_key FROM card WHERE id = ?", (card_id,)).fetchone()
+    preset = col.presets.preset_of(row["deck_id"])
+    days, siblings = [0] * 99, set()
+    for r in col.conn.execute(
+        "SELECT id, deck_id, note_key, due FROM card WHERE state = ? AND suspended = 0",
+        (REVIEW,),
+    ):
+        day = (clock.day_of(from_ms(r["due"])) - today).days
+        if not 0 <= day < 99:
+            continue
+        if col.presets.preset_of(r["deck_id"]) == preset:
+            days[day] += 1
+        if r["note_key"] == row["note_key"] and r["id"] != card_id:
+            siblings.add(day)
+    config = col.presets.config(preset)
+    return days, siblings, [p / 100 for p in config["easy_days"]], config["maximum_interval"]
+
+
+def test_answers_match_anki_per_preset_with_two_presets_of_different_easy_days(
+    col, write_deck, monkeypatch
+) -> None:
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    col.presets.add("Half")
+    col.presets.edit("Half", "easy_days", HALF_WEEK)
+    col.presets.edit("Half", "maximum_interval", 40)
+    rng = random.Random(5)
+    for card in default_ids + weekend_ids:
+        _review(col, card, rng.randrange(0, 45), stability=rng.choice((3.0, 8.0, 20.0, 60.0)))
+    # siblings across presets: a note's cards may sit in decks of different presets
+    with col.db.transaction() as conn:
+        for a, b in zip(default_ids[:8], weekend_ids[:8], strict=True):
+            conn.execute(
+                "UPDATE card SET note_key = (SELECT note_key FROM card WHERE id = ?) WHERE id = ?",
+                (a, b),
+            )
+    col.queue.forget()
+    calls: list[tuple[DueLoad, float, int, tuple[int, int], float, int | None]] = []
+    real = DueLoad.find_day
+
+    def spy(self, interval, minimum, bounds, u):
+        day = real(self, interval, minimum, bounds, u)
+        calls.append((self, interval, minimum, bounds, u, day))
+        return day
+
+    monkeypatch.setattr(DueLoad, "find_day", spy)
+    checked = 0
+    answered = default_ids[:10] + weekend_ids[:10]
+    rng.shuffle(answered)
+    for n, card in enumerate(answered):
+        if n == 10:  # half way: the other deck changes preset, the counts follow
+            col.presets.use("lb", "Half")
+        _review(col, card, 0, stability=rng.choice((3.0, 8.0, 15.0, 40.0)))
+        days, siblings, easy, maximum = _oracle_inputs(col, card)
+        weekday = col.clock.day_of(NOW).weekday()
+        calls.clear()
+        shown = {c.rating: c.label for c in col.choices(card, now=NOW)}
+        assert calls, "the balancer was consulted"
+        for load, interval, minimum, bounds, u, day in calls:
+            assert bounds == anki_fuzz_bounds(interval, minimum, maximum)
+            assert list(load.counts) == days
+            assert list(load.easy_days) == [round(p * 100) for p in easy]
+            expected = anki_find_interval(
+                interval, minimum, maximum, days, weekday, easy, siblings, u
+            )
+            assert day == expected, (card, interval, bounds)
+            checked += 1
+        rating = rng.choice((2, 3, 4))
+        col.answer(card, rating, now=NOW)
+        assert shown[rating] == format_interval(timedelta(days=_due_day(col, card)))
+    assert checked >= 40
+
+
+def test_a_crowded_day_of_another_preset_does_not_move_an_answer(col, write_deck) -> None:
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    card = default_ids[0]
+    _review(col, card, 0)
+    plain = _plain_good_day(col, card)
+    # the other preset's cards crowd every day around the plain pick but the next one
+    _crowd(col, weekend_ids, [d for d in range(plain - 4, plain + 5) if d > 0 and d != plain], 4)
+    _review(col, default_ids[1], plain)  # the preset has a card due: it is balanced
+    col.answer(card, GOOD, now=NOW)
+    got = _due_day(col, card)
+    lower, upper = _constrained_fuzz_bounds(plain, 1, 36500)
+    assert got != plain  # its own preset's one card on the plain day moved it ...
+    assert lower - 1 <= got <= upper + 1  # ... within the range, whatever the other preset
+
+
+def test_each_preset_keeps_its_own_days_off(col, write_deck) -> None:
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    weekday_today = col.clock.day_of(NOW).weekday()
+    saturdays = [d for d in range(1, 60) if (weekday_today + d) % 7 == 5]
+    landed: dict[str, set[int]] = {"lb": set(), "two": set()}
+    for deck, ids in (("lb", default_ids), ("two", weekend_ids)):
+        for card in ids[20:]:  # every day of the coming weeks has a few reviews
+            _review(col, card, 1 + (card % 40))
+        for card in ids[:20]:
+            _review(col, card, 0, stability=12.0)
+            col.answer(card, GOOD, now=NOW)
+            day = _due_day(col, card)
+            landed[deck].add((weekday_today + day) % 7)
+    assert landed["two"].isdisjoint({5, 6})  # Weekend's easy days: no Saturday or Sunday
+    assert landed["lb"] & {5, 6} or not saturdays  # the default preset's week is normal
+
+
+def test_a_sibling_in_a_deck_of_another_preset_is_kept_apart(col, write_deck) -> None:
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    card, sibling = default_ids[0], weekend_ids[0]
+    _review(col, card, 0)
+    plain = _plain_good_day(col, card)
+    # one review of its own preset on each day of the range (an empty day weighs 1 whatever
+    # its siblings, as in Anki), the sibling's day among them
+    _crowd(col, default_ids[1:], [d for d in range(plain - 5, plain + 6) if d > 0], 1)
+    with col.db.transaction() as conn:
+        conn.execute(
+            "UPDATE card SET note_key = (SELECT note_key FROM card WHERE id = ?) WHERE id = ?",
+            (card, sibling),
+        )
+    _review(col, sibling, plain)
+    col.answer(card, GOOD, now=NOW)
+    assert _due_day(col, card) != plain
+
+
+def test_preset_easy_days_default_to_the_profiles_and_are_edited_per_preset(
+    col, write_deck
+) -> None:
+    _two_presets(col, write_deck)
+    col.set_setting("easy_days", "100 100 100 100 100 50 50")
+    col.presets.add("Fresh")  # a copy of the default preset: the profile's easy days
+    assert col.presets.preset("Fresh").values["easy_days"] == [100] * 5 + [50, 50]
+    assert col.presets.preset("Default").values["easy_days"] == [100] * 5 + [50, 50]
+    assert col.presets.preset("Weekend").values["easy_days"] == WEEKEND_OFF
+    col.presets.edit("Default", "easy_days", [0] * 7)  # the default preset is the profile's
+    assert col.setting("easy_days") == [0] * 7
+    assert col.presets.preset("Weekend").values["easy_days"] == WEEKEND_OFF
+
+
+def test_preset_edit_and_show_give_easy_days(col, write_deck, capsys) -> None:
+    from mastery.cli import main
+
+    col.import_files([write_deck(DECK)], now=NOW)
+    col.close()
+    assert main(["preset", "add", "Exam"]) == 0
+    assert main(["preset", "edit", "Exam", "easy_days", "100 100 100 100 100 50 0"]) == 0
+    assert "easy_days = 100 100 100 100 100 50 0" in capsys.readouterr().out
+    assert main(["preset", "show", "Exam"]) == 0
+    assert "100 100 100 100 100 50 0" in capsys.readouterr().out
+    assert main(["preset", "edit", "Exam", "easy_days", "100 100 100"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("mastery: error: easy_days: expected 7 percentages") and err.count("\n") == 1
+    )
+    assert main(["preset", "show", "--json", "Exam"]) == 0
+    assert json.loads(capsys.readouterr().out)["values"]["easy_days"] == [100] * 5 + [50, 0]
+
+
+def test_rescheduling_balances_each_card_against_its_own_preset(col, write_deck) -> None:
+    from mastery import optimize
+
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    col.presets.edit("Weekend", "easy_days", [100] * 7)
+    card = default_ids[0]
+    col.answer(card, 4, now=NOW - timedelta(days=3))
+    answered = col.conn.execute("SELECT due FROM card WHERE id = ?", (card,)).fetchone()["due"]
+
+    def rescheduled() -> int:
+        with col.db.transaction() as conn:  # each run starts from the card as answered
+            conn.execute("UPDATE card SET due = ? WHERE id = ?", (answered, card))
+        optimize.reschedule_cards(col, now=NOW)
+        return _due_day(col, card)
+
+    alone = rescheduled()
+    _crowd(col, weekend_ids, [alone], 12)  # another preset's crowd: no effect
+    assert rescheduled() == alone
+    _crowd(col, default_ids[1:], [alone], 12)  # its own preset's: moved
+    assert rescheduled() != alone
+
+
+def test_rescheduling_keeps_off_the_day_off_of_the_cards_preset(col, write_deck) -> None:
+    from mastery import optimize
+
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    card = weekend_ids[0]
+    col.answer(card, 4, now=NOW - timedelta(days=3))
+    col.set_setting("load_balancer", False)
+    optimize.reschedule_cards(col, now=NOW)
+    plain = _due_day(col, card)
+    col.set_setting("load_balancer", True)
+    _crowd(col, weekend_ids[1:], [d for d in range(max(0, plain - 4), plain + 5)], 2)
+    week = [100] * 7
+    week[(col.clock.day_of(NOW) + timedelta(days=plain)).weekday()] = 0
+    col.set_setting("easy_days", [0] * 7)  # the default preset's week does not apply
+    col.presets.edit("Weekend", "easy_days", week)
+    optimize.reschedule_cards(col, now=NOW)
+    assert _due_day(col, card) != plain
+
+
+def test_check_accepts_a_rescheduled_card_within_its_presets_maximum_interval(
+    col, write_deck
+) -> None:
+    """The profile's maximum interval is short, the card's preset's is not: a balanced
+    reschedule inside the preset's fuzz range is the reschedule's work, not damage."""
+    from mastery import optimize
+
+    default_ids, weekend_ids = _two_presets(col, write_deck)
+    col.presets.edit("Weekend", "easy_days", [100] * 7)
+    col.presets.edit("Weekend", "maximum_interval", 36500)
+    card = weekend_ids[0]
+    col.answer(card, 4, now=NOW - timedelta(days=1))
+    col.set_setting("load_balancer", False)
+    optimize.reschedule_cards(col, now=NOW)
+    plain = _due_day(col, card)
+    col.set_setting("maximum_interval", 2)
+    col.set_setting("load_balancer", True)
+    _crowd(col, weekend_ids[1:], [plain], 12)
+    optimize.reschedule_cards(col, now=NOW)
+    moved = col.conn.execute("SELECT due FROM card WHERE id = ?", (card,)).fetchone()["due"]
+    assert _due_day(col, card) != plain
+    assert col.check(now=NOW).ok
+    assert col.conn.execute("SELECT due FROM card WHERE id = ?", (card,)).fetchone()["due"] == moved

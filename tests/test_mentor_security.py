@@ -315,8 +315,10 @@ def test_neither_private_nor_shared_text_is_readable_in_a_sealed_file(
     feedback = tmp_path / "f.feedback"
     bo.mentor.reply("Ana", feedback, now=NOW)
     for path, secrets in (
-        (bundle, ("CANARY-PRIVATE", "SHARED-TEXT-1234", "dative", "Ana")),
-        (feedback, ("CANARY-PRIVATE", "NOTE-TEXT-5678", "Try it in a sentence", "Bo")),
+        # Names as JSON strings ("Bo" with its quotes, as a leaked document would hold it):
+        # two bare bytes turn up in a kilobyte of ciphertext by chance 1.5% of the time.
+        (bundle, ("CANARY-PRIVATE", "SHARED-TEXT-1234", "dative", '"Ana"')),
+        (feedback, ("CANARY-PRIVATE", "NOTE-TEXT-5678", "Try it in a sentence", '"Bo"')),
     ):
         data = path.read_bytes()
         for secret in secrets:

@@ -133,3 +133,11 @@ async def test_the_due_in_figure_agrees_on_every_surface_across_the_rollover(
 
     assert button >= 2
     assert [done, dashboard, info, browser, shown, stats] == [button] * 6
+
+
+def test_a_column_mixing_numbers_and_text_lines_up_on_the_left() -> None:
+    lines = present.table(["k", "value"], [["a", 0.9], ["bb", 36500], ["c", "on"]])
+    assert lines.splitlines()[2:] == ["a   0.9", "bb  36500", "c   on"]
+    decimals = present.table(["p", "retention"], [["x", "0.9"], ["y", "0.85"], ["z", "—"]])
+    values = ("0.9", "0.85", "—")
+    assert decimals.splitlines()[2:] == [f"{p}  {v:>9}" for p, v in zip("xyz", values, strict=True)]

@@ -202,7 +202,7 @@ def test_preset_commands_round_trip(two_decks: Collection, capsys) -> None:
     assert listed["Exams"]["decks"] == ["spanish"]
     assert listed["Default"]["decks"] == ["german"]
     assert main(["preset", "remove", "Exams"]) == 0
-    assert "1 deck(s) back on the default" in capsys.readouterr().out
+    assert "1 deck back on the default" in capsys.readouterr().out
     assert main(["preset", "list"]) == 0
     assert "Exams" not in capsys.readouterr().out
 

@@ -173,7 +173,8 @@ def test_a_stored_invalid_value_is_reported_once_reset_and_reviews_work(
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"mastery: warning: setting {key}")
     assert "default" in lines[0] and len(lines[0]) < 400
-    assert json.loads(out.splitlines()[-1].split(None, 1)[1]) == settings_mod.SETTINGS[key].default
+    shown_default = settings_mod.as_text(settings_mod.SETTINGS[key].default) or "(empty)"
+    assert out.splitlines()[-1].split(None, 1)[1] == shown_default
 
     # The reset lasted: the next command says nothing.
     assert run(capsys, "config", key)[2] == ""
@@ -353,3 +354,22 @@ def test_opening_a_profile_with_valid_settings_does_not_load_pydantic(tmp_path: 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["0.85", "['2m',", "'20m']", "False"]
+
+
+def test_config_shows_values_as_they_are_typed_and_lines_them_up(capsys) -> None:
+    """No Python in the output (`True`, `['1m', '10m']`): on/off, steps with spaces, an empty
+    value said to be empty; every value starts in the same column."""
+    code, out, _ = run(capsys, "config")
+    assert code == 0
+    rows = dict(line.split(None, 1) for line in out.splitlines()[2:])
+    assert rows["enable_fuzz"] == "on" and rows["confidence_step"] == "off"
+    assert rows["learning_steps"] == "1m 10m" and rows["timezone"] == "(empty)"
+    assert rows["maximum_interval"] == "36500" and rows["desired_retention"] == "0.9"
+    assert rows["easy_days"] == "100 100 100 100 100 100 100"
+    starts = {line.index(line.split(None, 1)[1]) for line in out.splitlines()[2:]}
+    assert len(starts) == 1
+    assert "True" not in out and "[" not in out
+    assert run(capsys, "config", "enable_fuzz", "off")[1] == "enable_fuzz = off\n"
+    assert run(capsys, "config", "--reset", "learning_steps")[1] == (
+        "learning_steps = 1m 10m (the default)\n"
+    )

@@ -466,7 +466,7 @@ def test_cli_sync_aggregate_report(crew: dict[str, object], capsys, mastery_home
         col.close()
     code = main(["--no-bundled-decks", "--profile", "s0", "team", "aggregate"])
     out = capsys.readouterr().out
-    assert code == 0 and "published the noised sum of 5 member(s)" in out
+    assert code == 0 and "published the noised sum of 5 members" in out
     code = main(["--no-bundled-decks", "--profile", "s1", "team", "aggregate"])
     assert code == 0
     capsys.readouterr()

@@ -269,10 +269,28 @@ async def test_no_promise_of_new_cards_tomorrow_with_a_limit_of_0(col, write_dec
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "New cards are off: the daily limit is 0" in text
+        assert "No new cards tomorrow: the daily limit of new cards is 0" in text
         assert "More new cards tomorrow" not in text
     col.set_setting("new_per_day", 5)
     app = make_app(col)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "2 to review today: 2 new, 0 learning, 0 due" in screen_text(app)
+
+
+async def test_dashboard_shows_entries_written_on_this_day_earlier(col, write_deck) -> None:
+    """jrnl's "on this day": entries from this date in earlier months and years."""
+    add_deck(col, write_deck, "geo", "Geography", GEO[:1])
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "On this day" not in screen_text(app)  # nothing to show: no line at all
+    col.journal.add("Ladder of inference at work", day="2025-11-21", now=NOW)
+    col.journal.add("Retro with the team", day="2026-10-21", now=NOW)
+    col.journal.add("Not this day", day="2026-10-20", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "On this day 1 month ago: Retro with the team  +1 more (J)" in text
+        assert "Not this day" not in text

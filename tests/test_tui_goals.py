@@ -319,3 +319,31 @@ async def test_the_goal_form_shows_four_lines_of_milestones_at_80x24(col) -> Non
         box = app.screen.query_one("#goal-milestones", TextArea)
         assert box.size.height == 4
         assert box.region.bottom <= 22  # on screen, above the footer, without scrolling
+
+
+async def test_a_second_check_in_the_same_day_says_it_replaces_the_first(col) -> None:
+    """Issue 13: same-day check-ins replaced each other without a word."""
+    goal = goal_with_milestones(col)
+    col.goals.check_in(goal.id, 7, "fine", now=NOW)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_goal(app, goal.id, pilot)
+        await pilot.press("c")
+        assert isinstance(app.screen, CheckInScreen)
+        assert "Saving replaces today's check-in" in screen_text(app)
+        await pilot.press("5", "enter", "enter")
+        assert isinstance(app.screen, GoalScreen)
+        assert any("Checked in: 5/10 (replaces today's 7/10)." in m for _, m in app.notes)
+    assert [(c.day, c.confidence) for c in col.goals.check_ins(goal.id)] == [(TODAY, 5)]
+
+
+async def test_a_first_check_in_of_the_day_does_not_warn(col) -> None:
+    goal = goal_with_milestones(col)
+    col.goals.check_in(goal.id, 7, "fine", now=NOW - timedelta(days=7))
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_goal(app, goal.id, pilot)
+        await pilot.press("c")
+        assert "replaces" not in screen_text(app)
+        await pilot.press("6", "enter", "enter")
+        assert any(m == "Checked in: 6/10." for _, m in app.notes)

@@ -168,7 +168,7 @@ async def test_filters_for_tag_goal_visibility_and_dates(col) -> None:
         for bad, message in [
             ("is:public", "unknown filter is:public; use is:shared, is:private"),
             ('when:"blursday"', 'can\'t read "blursday" as a date range'),
-            ("goal:Zebra", "no goal starts with 'Zebra'"),
+            ("goal:Zebra", "no goal matches 'Zebra'"),
             ('"open quote', "is not closed"),
         ]:
             await submit(pilot, bad)

@@ -277,7 +277,7 @@ def footer_line(app) -> str:
 
 
 def status_line(app) -> str:
-    """Deck, card state (and the confidence said), progress."""
+    """Deck, flag, card state (and the confidence said), the three counts, progress."""
     return screen_text(app).splitlines()[1]
 
 
@@ -321,6 +321,7 @@ async def test_space_still_reveals_without_a_confidence(sure) -> None:
         assert "Paris" in screen_text(app) and status_line(app).split() == [
             "Geography",
             "new",
+            *("3", "+", "0", "+", "0"),  # Anki's counts: new + learning + review
             "0",
             "/",
             "3",

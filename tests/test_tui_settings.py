@@ -132,3 +132,61 @@ async def test_easy_days_and_the_load_balancer_are_edited_in_place(col) -> None:
         screen.query_one("#setting-load_balancer", Switch).toggle()
         await pilot.pause()
         assert col.setting("load_balancer") is False
+
+
+async def test_settings_opens_in_the_first_settings_box(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        assert screen.focused is screen.query_one("#setting-desired_retention", Input)
+        await pilot.press("ctrl+u", "0", ".", "8", "enter")  # typing goes straight in
+        await pilot.pause()
+    assert col.setting("desired_retention") == 0.8
+
+
+async def test_a_refused_value_gives_way_to_the_stored_one_and_says_why(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        box = screen.query_one("#setting-desired_retention", Input)
+        await pilot.press("ctrl+u", "1", ".", "5", "enter")
+        await pilot.pause()
+        assert box.value == "0.9" and box.has_class("-invalid")
+        [(severity, message)] = app.notes
+        assert severity == "error"
+        assert message == (
+            "desired_retention: must be at most 0.99, got '1.5' "
+            "(allowed: a number from 0.7 to 0.99). Kept 0.9."
+        )
+        await pilot.press("ctrl+u", "0", ".", "8", "5", "enter")  # typing goes on at once
+        await pilot.pause()
+        assert box.value == "0.85" and not box.has_class("-invalid")
+        steps = screen.query_one("#setting-learning_steps", Input)
+        await type_into(pilot, steps, "")
+        assert steps.value == "1m 10m"
+        assert app.notes[-1] == (
+            "error",
+            "learning_steps: needs at least one step (allowed: 1 to 20 durations from 1s to "
+            "30d, e.g. '1m 10m'). Kept 1m 10m.",
+        )
+    assert col.setting("desired_retention") == 0.85
+    assert col.setting("learning_steps") == ["1m", "10m"]
+
+
+async def test_saved_values_read_as_typed_not_as_python(col) -> None:
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        screen.query_one("#setting-enable_fuzz", Switch).toggle()
+        await pilot.pause()
+        await type_into(pilot, screen.query_one("#setting-learning_steps", Input), "2m 20m")
+        await type_into(pilot, screen.query_one("#setting-timezone", Input), "Europe/Paris")
+        await type_into(pilot, screen.query_one("#setting-timezone", Input), "")
+    messages = [message for _, message in app.notes]
+    assert messages == [
+        "Fuzz intervals: off",
+        "Learning steps: 2m 20m",
+        "Time zone: Europe/Paris",
+        "Time zone: (empty)",
+    ]
+    assert not any("True" in m or "False" in m or "[" in m for m in messages)

@@ -408,6 +408,8 @@ def _same_as_replay(
     if to_ms(clock.day_start(day)) != due:
         return False
     planned = (clock.day_of(memory.due) - last_day).days
-    lower, upper = fuzz_range(planned, int(col.setting("maximum_interval")))
+    # The card's preset's maximum interval: the reschedule fuzzed (and balanced) with it.
+    preset = col.presets.config(col.presets.preset_of(deck_id))
+    lower, upper = fuzz_range(planned, int(preset["maximum_interval"]))
     width = upper - lower
     return abs((day - last_day).days - planned) <= width and (day - last_day).days >= 1

@@ -38,6 +38,7 @@ from mastery.db import Database
 # Re-exported for code written against the old layout, where the result types lived here;
 # new code imports them from mastery.model.
 from mastery.model import AnkiExportReport as AnkiExportReport
+from mastery.model import CardEdit as CardEdit
 from mastery.model import CardInfo as CardInfo
 from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
@@ -241,16 +242,6 @@ class Collection:
         self.reload_settings()
         return True
 
-    def new_cards_allowed(self) -> bool:
-        """Whether any deck may introduce new cards on a day: its preset's (or the profile's)
-        daily new limit is above 0. With none, "more new cards tomorrow" would be a false
-        promise (dashboard, done screen)."""
-        return any(
-            int(view.values.get("new_per_day", 0)) > 0
-            for view in self.presets.presets()
-            if view.decks
-        )
-
     def reload_settings(self) -> None:
         """Forget cached settings and everything built from them (schedulers, the day clock,
         today's counts): this or another connection (a worker) changed them."""
@@ -366,6 +357,24 @@ class Collection:
     def bury(self, card_id: int, *, now: datetime | None = None) -> datetime:
         return self.cards.bury(card_id, now=now)
 
+    def set_flag(self, card_ids: Iterable[int], flag: int, *, now: datetime | None = None) -> int:
+        return self.cards.set_flag(card_ids, flag, now=now)
+
+    def set_marked(self, card_ids: Iterable[int], on: bool, *, now: datetime | None = None) -> int:
+        return self.cards.set_marked(card_ids, on, now=now)
+
+    def edit_card(
+        self,
+        ref: str | int,
+        front: str,
+        back: str,
+        tags: Iterable[str],
+        *,
+        opened: CardView | None = None,
+        now: datetime | None = None,
+    ) -> CardEdit:
+        return self.cards.edit(ref, front, back, tags, opened=opened, now=now)
+
     # ------------------------------------------------------------------ review (queue, answers, undo)
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
         return self.queue.counts(now=now, deck_id=deck_id)
@@ -379,6 +388,11 @@ class Collection:
         self, *, now: datetime | None = None, deck_id: int | None = None
     ) -> datetime | None:
         return self.queue.next_due(now=now, deck_id=deck_id)
+
+    def new_tomorrow(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> int | None:
+        return self.queue.new_tomorrow(now=now, deck_id=deck_id)
 
     def choices(self, card_id: int, *, now: datetime | None = None) -> list[RatingChoice]:
         return self.answers.choices(card_id, now=now)

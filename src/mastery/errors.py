@@ -104,6 +104,11 @@ class ConflictError(MasteryError):
     so the two never leave a card whose schedule contradicts its history."""
 
 
+class CardEditError(MasteryError):
+    """An edited card that cannot be saved (an empty side, a tag set elsewhere, a card that
+    left its deck file or is one of a cloze note's cards); nothing was written."""
+
+
 class InputError(MasteryError):
     """A value read from a file or typed by a person is refused: names where, which field, why.
 

@@ -11,7 +11,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -25,15 +25,38 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
 
     Errors (no space, no permission) become one-line `MasteryError`s naming the file.
     """
+    return _replace(Path(path), lambda: text)
+
+
+def rewrite(path: str | Path, change: Callable[[str], str]) -> Path:
+    """Replace a UTF-8 text file with `change(its text)`, reading and writing under the lock
+    `write_atomic` takes, so two windows changing one deck file cannot lose either change.
+
+    Errors become one-line `MasteryError`s naming the file; `change` may raise its own."""
+    path = Path(path)
+
+    def changed() -> str:
+        try:  # line ends as they are (newline=""), so a CRLF file stays one
+            with open(path, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as exc:
+            raise MasteryError(f"{path}: cannot read it (not UTF-8 text)") from exc
+        return change(text)
+
+    return _replace(path, changed)
+
+
+def _replace(path: Path, content: Callable[[], str | bytes]) -> Path:
+    """`content()` into `path` under its lock: temp file beside it, fsync, rename."""
     from filelock import FileLock
 
-    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock_path = folder / f".{path.name}.lock"
         with _removed(lock_path), FileLock(str(lock_path), timeout=10):
             _refuse_special(path)
+            text = content()
             tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

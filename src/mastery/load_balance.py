@@ -15,8 +15,9 @@ Pure: the caller (`mastery.srs.balance`) keeps the due counts and passes a `DueL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 # Anki: cards sent further out than this are not balanced (the need is low), and the counts
 # cover 10% more days because a balanced card may land past the interval.
@@ -36,6 +37,7 @@ _REDUCED = 0.5
 _NORMAL = 1.0
 
 NORMAL_WEEK: tuple[int, ...] = (100,) * 7
+_ONES = repeat(1.0)  # a modifier of 1 for every day (map stops at the shortest input)
 
 
 def easy_day_load(percent: float) -> float:
@@ -53,6 +55,8 @@ def easy_days_modifiers(
     """Anki's `calculate_easy_days_modifiers`: a normal day stays on, a 0% day is (almost)
     off, and a reduced day is on only while its share of the range's reviews stays below
     half of an ordinary day's."""
+    if all(percent >= 100 for percent in easy_days):
+        return [_NORMAL] * len(weekdays)  # no easy day: every day stays on (the common case)
     loads = [easy_day_load(easy_days[w]) for w in weekdays]
     total_reviews = sum(review_counts)
     total_percents = sum(loads)
@@ -74,6 +78,8 @@ def sibling_modifiers(sibling_days: Sequence[int], before: int, after: int) -> l
     """Anki's `calculate_sibling_modifiers`: for the range `before..=after` (days from
     today), each sibling's day damps itself and its five neighbours either side."""
     modifiers = [1.0] * (after - before + 1)
+    if not sibling_days:
+        return modifiers
     for day in set(sibling_days):
         for step, value in zip(_SIBLING_STEPS, _SIBLING_RANGE, strict=True):
             target = day + step - before
@@ -94,7 +100,7 @@ def pick(weights: Sequence[float], u: float) -> int | None:
     with its uniform sample: the first index whose running total exceeds `u * total`. None
     when no weight is positive (Anki's `WeightedIndex::new` error)."""
     total = sum(weights)
-    if not total > 0 or any(w < 0 for w in weights):
+    if not total > 0 or min(weights) < 0:
         return None
     chosen = u * total
     running = 0.0
@@ -152,12 +158,18 @@ class DueLoad:
             return None  # Anki's rescheduler leaves an overdue card to plain fuzz
         before = max(before, self.earliest)
         days = range(before, after + 1)
-        counts = [self.counts[d] if d < len(self.counts) else 0 for d in days]
-        weekdays = [(self.weekday + d) % 7 for d in days]
-        easy = easy_days_modifiers(self.easy_days, weekdays, counts)
-        siblings = sibling_modifiers(self.sibling_days, before, after)
-        weights = [
-            day_weight(c, d, s, e) for c, d, s, e in zip(counts, days, siblings, easy, strict=True)
-        ]
+        # Days past the counts have none due (a slice, not an index per day: the workload
+        # simulator balances every card it schedules).
+        counts = list(self.counts[before : after + 1])
+        counts += [0] * (len(days) - len(counts))
+        # Without easy days or siblings every modifier is 1 (the common case: skip them).
+        easy: Iterable[float] = _ONES
+        if min(self.easy_days) < 100:
+            weekdays = [(self.weekday + d) % 7 for d in days]
+            easy = easy_days_modifiers(self.easy_days, weekdays, counts)
+        siblings: Iterable[float] = _ONES
+        if self.sibling_days:
+            siblings = sibling_modifiers(self.sibling_days, before, after)
+        weights = list(map(day_weight, counts, days, siblings, easy))
         index = pick(weights, u)
         return None if index is None else before + index

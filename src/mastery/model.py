@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mastery.states import CardState, Rating
+from mastery.states import MARKED, CardState, Flag, Rating, is_local_tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,22 @@ class CardView:
         return deck_label(self.deck_key, self.deck_name)
 
     @property
+    def flag(self) -> Flag:
+        """The card's flag (Anki's ctrl+1..7), carried by a `flag::<colour>` tag."""
+        return Flag.of(self.tags)
+
+    @property
+    def marked(self) -> bool:
+        """Whether the card is marked (`*`, Anki's "mark note"): the tag `marked`."""
+        return MARKED in self.tags
+
+    @property
+    def own_tags(self) -> tuple[str, ...]:
+        """The tags the card's deck file gives it: without the leech, flag and mark tags,
+        which are set in the profile (what the card editor edits)."""
+        return tuple(t for t in self.tags if not is_local_tag(t))
+
+    @property
     def state_name(self) -> str:
         """The state's label; a number changed outside Mastery shows as such, not a traceback
         (`mastery check` resets it)."""
@@ -62,6 +78,17 @@ class CardView:
             return CardState(self.state).label
         except ValueError:
             return f"invalid ({self.state!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CardEdit:
+    """What saving an edited card did: the card as it is now, the deck file written (None:
+    the change is in the profile only) and one line saying where it went, for the screen or
+    the shell."""
+
+    card: CardView
+    file: str | None
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +179,24 @@ class QueueCounts:
     def total(self) -> int:
         """Every card left today."""
         return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True, slots=True)
+class DueSummary:
+    """What `mastery due` prints for a shell prompt: today's counts (limits applied) and
+    whether today has a journal entry."""
+
+    counts: QueueCounts
+    journal_today: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.counts.learning + self.counts.review,
+            "new": self.counts.new,
+            "learning": self.counts.learning,
+            "review": self.counts.review,
+            "journal_today": self.journal_today,
+        }
 
 
 @dataclass(frozen=True, slots=True)

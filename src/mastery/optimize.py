@@ -1,7 +1,9 @@
 """Fitting FSRS to the learner's own reviews, and the workload simulator.
 
-Both run on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes about a
-quarter of a second, where py-fsrs's torch optimizer takes minutes for the same log loss.
+Fitting runs on fsrs-rs-python, the Rust engine Anki uses: fitting 100,000 reviews takes
+about a quarter of a second, where py-fsrs's torch optimiser takes minutes for the same log
+loss. The workload simulator is our port of fsrs-rs's (`mastery.srs.simulator`), because
+fsrs-rs-python cannot balance the intervals it simulates.
 
 How reviews become training data follows fsrs-rs (and Anki): each card's answers of kind
 "review" in time order, with `elapsed_days` (learner's days since the previous answer) as the
@@ -810,9 +812,10 @@ def _replay(
         if rescheduling is None:
             memory = scheduler.replay(reviews, seed=card_id * 1000)
         else:
-            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling)
+            memory = _balanced_replay(scheduler, reviews, card_id * 1000, rescheduling, deck_id)
             before = (card["state"], card["due"], bool(card["suspended"]))
-            rescheduling.moved(before, (memory.state, to_ms(memory.due) if memory.due else None))
+            after = (memory.state, to_ms(memory.due) if memory.due else None)
+            rescheduling.moved(before, after, deck_id)
         updates.append(
             (
                 memory.state,
@@ -832,14 +835,19 @@ def _replay(
 
 
 def _balanced_replay(
-    scheduler: Scheduler, reviews: list[tuple[datetime, int]], seed: int, balance: Rescheduling
+    scheduler: Scheduler,
+    reviews: list[tuple[datetime, int]],
+    seed: int,
+    balance: Rescheduling,
+    deck_id: int,
 ) -> Memory:
-    """`Scheduler.replay`, with the last answer's interval picked by the load balancer (the
-    same seed: with nothing to balance against, the same day as the plain replay)."""
+    """`Scheduler.replay`, with the last answer's interval picked by the load balancer among
+    the cards of the deck's preset (the same seed: with nothing to balance against, the same
+    day as the plain replay)."""
     ordered = sorted(reviews, key=lambda review: review[0])
     *earlier, (moment, rating) = ordered
     before = scheduler.replay(earlier, seed=seed)
-    load = balance.load(moment)
+    load = balance.load(moment, deck_id)
     return scheduler.answer(before, rating, moment, seed + before.reps, load=load).memory
 
 
@@ -911,7 +919,22 @@ class WorkloadPoint:
         }
 
 
-_WORKLOAD_SETTINGS = ("new_per_day", "reviews_per_day", "maximum_interval", "desired_retention")
+# What the simulator reads from the settings in force: the profile's, or a preset's where it
+# holds them (a preset may hold "easy_days" too; fuzz and the load balancer are the profile's).
+_WORKLOAD_SETTINGS = (
+    "new_per_day",
+    "reviews_per_day",
+    "maximum_interval",
+    "desired_retention",
+    "new_cards_ignore_review_limit",
+    "learning_steps",
+    "relearning_steps",
+    "leech_threshold",
+    "leech_action",
+    "load_balancer",
+    "enable_fuzz",
+    "easy_days",
+)
 
 
 def workload(
@@ -927,10 +950,14 @@ def workload(
 
     The simulated collection is the scope's size (at least 100 cards), learnt at the
     new-cards-per-day limit and capped at the reviews-per-day limit in force (the profile's,
-    with `preset` that preset's, for one deck its preset's), as fsrs-rs's simulator (the one behind
-    Anki's "help me decide") models a learner.
+    with `preset` that preset's, for one deck its preset's), with as many (re)learning steps
+    as the settings have and leeches suspended when the leech action says so, as fsrs-rs's
+    simulator (the one behind Anki's "help me decide") models a learner. With the load
+    balancer on (and fuzz), every interval is balanced and the easy days kept, as Anki's
+    simulator does (`mastery.srs.simulator`). Each point is seeded: the same settings give
+    the same figures.
     """
-    from fsrs_rs_python import default_simulator_config, simulate
+    from mastery.srs.simulator import SimulatorConfig, simulate
 
     report = progress or (lambda fraction, what: None)
     values: dict[str, Any] = {k: col.setting(k) for k in _WORKLOAD_SETTINGS}
@@ -951,26 +978,32 @@ def workload(
             view = scope_preset(col, deck_key)
             values |= {k: view.values[k] for k in _WORKLOAD_SETTINGS if k in view.values}
     size = col.conn.execute("SELECT count(*) AS n FROM card" + deck_sql, args).fetchone()["n"]
-    config = default_simulator_config()
-    config.deck_size = max(100, int(size))
-    config.learn_span = days
-    config.learn_limit = max(1, int(values["new_per_day"]))
-    config.review_limit = max(1, int(values["reviews_per_day"]))
-    config.max_ivl = float(values["maximum_interval"])
+    leeches_suspended = values["leech_action"] == "suspend" and int(values["leech_threshold"]) > 0
+    config = SimulatorConfig(
+        deck_size=max(100, int(size)),
+        learn_span=days,
+        learn_limit=max(1, int(values["new_per_day"])),
+        review_limit=max(1, int(values["reviews_per_day"])),
+        new_cards_ignore_review_limit=bool(values["new_cards_ignore_review_limit"]),
+        max_ivl=float(values["maximum_interval"]),
+        learning_step_count=len(values["learning_steps"]),
+        relearning_step_count=len(values["relearning_steps"]),
+        suspend_after_lapses=int(values["leech_threshold"]) if leeches_suspended else None,
+        load_balancer=bool(values["load_balancer"] and values["enable_fuzz"]),
+        easy_days=tuple(values["easy_days"]),
+        weekday=col.clock.day_of(col.now()).weekday(),
+    )
     points = []
     for n, retention in enumerate(retentions):
         report(n / len(retentions), f"Simulating retention {retention:.2f}")
-        result = simulate(params, float(retention), config, 42)
-        per_day = [
-            r + lrn
-            for r, lrn in zip(result.review_cnt_per_day, result.learn_cnt_per_day, strict=False)
-        ]
+        result = simulate(params, float(retention), config, seed=42)
+        answers = sum(result.review_cnt_per_day) + sum(result.learn_cnt_per_day)
         points.append(
             WorkloadPoint(
                 retention=float(retention),
-                reviews_per_day=sum(per_day) / len(per_day),
-                minutes_per_day=sum(result.cost_per_day) / len(result.cost_per_day) / 60,
-                knowledge=float(result.memorized_cnt_per_day[-1]),
+                reviews_per_day=answers / days,
+                minutes_per_day=sum(result.cost_per_day) / days / 60,
+                knowledge=result.memorized,
             )
         )
     report(1.0, "Done")

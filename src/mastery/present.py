@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mastery.days import DayClock
@@ -84,6 +84,15 @@ def when(moment: datetime, now: datetime, clock: DayClock) -> str:
     return local.strftime("%d %b %Y").lstrip("0")
 
 
+def months_ago(day: date, today: date) -> str:
+    """How long ago an "on this day" entry was: "1 month ago", "3 months ago", "2 years ago"
+    (whole years when the month is the same, months otherwise)."""
+    months = (today.year - day.year) * 12 + today.month - day.month
+    if months % 12 == 0:
+        return f"{plural(months // 12, 'year')} ago"
+    return f"{plural(months, 'month')} ago"
+
+
 def interval(span: timedelta) -> str:
     """An interval as on the answer buttons (Anki's form): "1m", "10m", "3d", "2.1mo", "1.2y".
 
@@ -92,6 +101,29 @@ def interval(span: timedelta) -> str:
     from mastery.scheduler import format_interval
 
     return format_interval(span)
+
+
+def interval_given(scheduled_days: int, span: timedelta) -> str:
+    """The interval an answer gave, as its button said it: the learner's days for a review
+    ("1d" for a card due at tomorrow's rollover, though 7 hours away at 21:00), else the
+    learning step ("10m"). The buttons (`Outcome.label`), card info's history and `mastery
+    card show` all say it with this."""
+    if scheduled_days > 0:
+        return interval(timedelta(days=scheduled_days))
+    return interval(span)
+
+
+def new_cards_tomorrow(count: int | None) -> str:
+    """What tomorrow brings when nothing is scheduled (`Queue.new_tomorrow`): never "more new
+    cards" under a limit of 0; "" when no new card is left."""
+    if count:
+        return f"{plural(count, 'new card')} tomorrow."
+    if count == 0:
+        return (
+            "No new cards tomorrow: the daily limit of new cards is 0 "
+            "(Settings, or the deck's preset: o on the dashboard)."
+        )
+    return ""
 
 
 def duration(ms: int) -> str:
@@ -166,16 +198,27 @@ def excerpt(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: max(1, width - 1)].rstrip() + "…"
 
 
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?\Z")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table for the terminal: a header, a rule, then the rows; numbers are
-    right-aligned (except in the first column), everything else left-aligned."""
+    """A plain-text table for the terminal: a header, a rule, then the rows. A column of
+    numbers (whole or not; an unmeasured "—" or an empty cell among them) is right-aligned,
+    except the first; any other column is left-aligned, so a column mixing numbers and text
+    (`mastery config`'s values) lines up on its left edge."""
     cells = [list(headers)] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    right = [
+        i > 0
+        and any(_NUMBER.match(r[i]) for r in cells[1:])
+        and all(_NUMBER.match(r[i]) or r[i] in ("", NONE) for r in cells[1:])
+        for i in range(len(headers))
+    ]
     lines = []
     for n, row in enumerate(cells):
         lines.append(
             "  ".join(
-                c.ljust(w) if i == 0 or not c.lstrip("-").isdigit() else c.rjust(w)
+                c.rjust(w) if right[i] and n > 0 else c.ljust(w)
                 for i, (c, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )

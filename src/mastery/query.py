@@ -5,7 +5,8 @@ One tokenizer splits a line into words, "quoted phrases" and `key:value` filters
 may be quoted: `when:"last week"`). Each domain then reads the tokens into a typed query:
 
 - cards (`parse_cards`): words (on the front or back), `tag:x`, `deck:x`, `is:new|learning|
-  review|due|suspended|leech`, `due:N` (due within N learner's days, `due:0` is today);
+  review|due|suspended|leech`, `due:N` (due within N learner's days, `due:0` is today),
+  `flag:N` (Anki's flags: 1 red ... 7 purple, or the colour; `flag:0` no flag);
 - journal (`parse_journal`): words, "a phrase", `tag:x` (repeatable), `goal:x`,
   `is:shared|private`, `when:"last week"`;
 - a mentee's shared entries (`parse_shared`): the journal's terms without `is:`.
@@ -23,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from mastery.errors import SearchError
+from mastery.states import Flag
 
 _TOKEN = re.compile(
     r'(?P<key>[A-Za-z]+):(?!//)(?:"(?P<quoted>[^"]*)"|(?P<value>\S*))'
@@ -37,7 +39,7 @@ VISIBILITIES = ("shared", "private")
 MAX_DUE_DAYS = 36500
 """`due:N` past the longest interval a card can have means the same as the longest."""
 
-CARD_HELP = "tag:x deck:x due:N is:new|learning|review|due|suspended|leech"
+CARD_HELP = "tag:x deck:x due:N flag:N is:new|learning|review|due|suspended|leech"
 """The card search terms in one line, for search boxes and empty states."""
 JOURNAL_HELP = 'words "a phrase" tag:x goal:x is:shared|private when:"last week"'
 """The journal search terms in one line."""
@@ -49,6 +51,7 @@ _EXAMPLES = {
     "deck": "deck:german",
     "is": "is:new",
     "due": "due:7",
+    "flag": "flag:1",
     "goal": 'goal:"Speak German"',
     "when": 'when:"last week"',
 }
@@ -98,10 +101,11 @@ class CardQuery:
     decks: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     due_within: int | None = None
+    flags: tuple[Flag, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.tags or self.decks or self.states) and (
+        return not (self.words or self.tags or self.decks or self.states or self.flags) and (
             self.due_within is None
         )
 
@@ -113,11 +117,12 @@ def parse_cards(line: str) -> CardQuery:
     decks: list[str] = []
     states: list[str] = []
     due_within: int | None = None
+    flags: list[Flag] = []
     for token in tokenize(line):
         if token.key is None:
             words.append(token.text)
             continue
-        value = _value(token, ("tag", "deck", "is", "due"))
+        value = _value(token, ("tag", "deck", "is", "due", "flag"))
         if token.key == "tag":
             tags.append(value)
         elif token.key == "deck":
@@ -127,6 +132,8 @@ def parse_cards(line: str) -> CardQuery:
             if state not in CARD_STATES:
                 raise SearchError(_unknown_value(token, CARD_STATES))
             states.append(state)
+        elif token.key == "flag":
+            flags.append(_flag(token, value))
         else:
             if not (value.isascii() and value.isdigit()):
                 raise SearchError(
@@ -134,7 +141,21 @@ def parse_cards(line: str) -> CardQuery:
                 )
             days = MAX_DUE_DAYS if len(value) > 9 else min(int(value), MAX_DUE_DAYS)
             due_within = days if due_within is None else min(due_within, days)
-    return CardQuery(tuple(words), tuple(tags), tuple(decks), tuple(states), due_within)
+    return CardQuery(
+        tuple(words), tuple(tags), tuple(decks), tuple(states), due_within, tuple(flags)
+    )
+
+
+def _flag(token: Token, value: str) -> Flag:
+    """`flag:N` as in Anki (0 none, 1 red ... 7 purple), or the colour's name."""
+    text = value.lower()
+    if text.isascii() and text.isdigit() and Flag.has(int(text)):
+        return Flag(int(text))
+    for flag in Flag:
+        if flag.label == text:
+            return flag
+    colours = ", ".join(f"{f.value} {f.label}" for f in Flag if f)
+    raise SearchError(f"unknown flag {token.source}; use flag:0 (none) to flag:7 ({colours})")
 
 
 # ----------------------------------------------------------------------------- journal

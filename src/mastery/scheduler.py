@@ -38,6 +38,7 @@ from fsrs.scheduler import FUZZ_RANGES
 
 from mastery.days import DayClock
 from mastery.load_balance import DueLoad
+from mastery.present import interval_given
 from mastery.states import CardState
 from mastery.states import Rating as Answer
 
@@ -120,9 +121,7 @@ class Outcome:
     def label(self) -> str:
         """The button label as Anki shows it: days for reviews ("1d" even when due at 04:00
         tomorrow, 18 hours away), the step for learning ("10m")."""
-        if self.scheduled_days:
-            return format_interval(timedelta(days=self.scheduled_days))
-        return format_interval(self.interval)
+        return interval_given(self.scheduled_days, self.interval)
 
 
 # FSRS-6's default weights (also Anki's), for showing and comparing.

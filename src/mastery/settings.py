@@ -357,6 +357,19 @@ SETTINGS: dict[str, SettingSpec] = {
 }
 
 
+def as_text(value: Any) -> str:
+    """A setting's value as a person reads and types it: on/off, steps and lists separated
+    by spaces ("1m 10m"), numbers as written; never Python's `True` or `['1m', '10m']`. The
+    CLI prints it, the Settings screen puts it in its boxes, and `coerce` reads it back."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return " ".join(as_text(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back as the same number
+    return str(value)
+
+
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
@@ -549,10 +562,10 @@ class StoredProblem:
     @property
     def message(self) -> str:
         """One line for stderr or a notification."""
-        default = SETTINGS[self.key].default
+        default = as_text(SETTINGS[self.key].default) or "(empty)"
         return (
             f"setting {self.key}: the stored value {shown(self.raw)} is not valid "
-            f"({self.reason}); using the default {json.dumps(default)}"
+            f"({self.reason}); using the default {default}"
         )
 
 

@@ -7,6 +7,7 @@ gives `state = 0`) and compares equal to what a row holds. States follow FSRS (a
 types); ratings are Anki's 1-4 answer buttons.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum, StrEnum
@@ -107,3 +108,62 @@ SUSPENDED_LEFT_DECK = 2  # its card left the deck file; comes back if the card r
 
 # SQL for "being learned, the first time or again after a lapse": `f"state {IN_LEARNING}"`.
 IN_LEARNING = f"IN ({CardState.LEARNING}, {CardState.RELEARNING})"
+
+
+class Flag(_Vocabulary):
+    """Anki's seven card flags (ctrl+1..7 there), as numbered in Anki's `flag:N` search.
+
+    A flag is kept as one tag, `flag::<colour>` (the form the Anki import already writes), so
+    one representation serves the browser, search, cram, card info and exports; a card has
+    at most one."""
+
+    NONE = 0
+    RED = 1
+    ORANGE = 2
+    GREEN = 3
+    BLUE = 4
+    PINK = 5
+    TURQUOISE = 6
+    PURPLE = 7
+
+    @property
+    def tag(self) -> str | None:
+        """The tag that carries the flag (None for no flag)."""
+        return None if self is Flag.NONE else FLAG_PREFIX + self.label
+
+    @classmethod
+    def of(cls, tags: Iterable[str]) -> "Flag":
+        """The flag a card's tags carry (the lowest, should a hand-edited card hold two)."""
+        found = [_FLAG_BY_TAG[t] for t in tags if t in _FLAG_BY_TAG]
+        return min(found, default=cls.NONE)
+
+
+FLAG_PREFIX = "flag::"
+MARKED = "marked"
+"""The tag `*` toggles (Anki's "mark note" adds the same tag)."""
+LEECH = "leech"
+"""The tag a leech gets (`leech_threshold`)."""
+_FLAG_BY_TAG = {f.tag: f for f in Flag if f.tag is not None}
+
+
+def is_local_tag(tag: str) -> bool:
+    """Tags set in the profile rather than in a deck file (a leech, a flag, the mark): a
+    re-import keeps them, and a card written back to its deck file leaves them out, since a
+    deck file holds content only and a flag is the learner's own."""
+    return tag in (LEECH, MARKED) or tag in _FLAG_BY_TAG
+
+
+def with_flag(tags: Iterable[str], flag: Flag) -> tuple[str, ...]:
+    """`tags` with `flag` in place of any flag they held (kept where the old one was)."""
+    out: list[str] = []
+    placed = False
+    for t in tags:
+        if t in _FLAG_BY_TAG:
+            if not placed and flag.tag is not None:
+                out.append(flag.tag)
+            placed = True
+        elif t not in out:
+            out.append(t)
+    if not placed and flag.tag is not None:
+        out.append(flag.tag)
+    return tuple(out)

@@ -626,7 +626,7 @@ def render_text(figures: Insight) -> str:
     ]
     c = figures.cards
     out.append(
-        f"Cards: {c.new} new · {c.learning} learning · {c.young} young · "
+        f"Card states: {c.new} new · {c.learning} learning · {c.young} young · "
         f"{c.mature} mature · {c.suspended} suspended"
     )
     out.append(_buckets("Stability", figures.stability))

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mastery import present
 from mastery.text import escape_json_text, safe_line, safe_text
@@ -24,6 +24,49 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 # Most handlers work on the open profile; `with_profile` turns one into a `Handler`.
 ProfileHandler = Callable[["Collection", argparse.Namespace], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line as every other error is (argparse prints the
+    usage first: three or four lines where the README promises one)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def global_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """`--home`, `--profile`, `--create` and `--no-bundled-decks`, accepted before the
+    command and after it (`mastery stats --profile ana`). On a command's parser they have no
+    default, so one given before the command is not reset by the command's parser."""
+    group = p.add_argument_group("global options" if top else "global options (also here)")
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default(None),
+        help="folder of all profiles (or MASTERY_HOME)",
+    )
+    group.add_argument(
+        "--profile",
+        default=default("default"),
+        metavar="NAME",
+        help="whose profile to open (default: default); it must exist, or --create",
+    )
+    group.add_argument(
+        "--create",
+        action="store_true",
+        default=default(False),
+        help="create the profile named by --profile if it does not exist",
+    )
+    group.add_argument(
+        "--no-bundled-decks",
+        action="store_true",
+        default=default(False),
+        help="create the profile, if new, without the bundled decks",
+    )
 
 
 def json_flag(p: argparse.ArgumentParser) -> None:
@@ -42,9 +85,14 @@ def wall_clock() -> datetime:
 
 def open_profile(args: argparse.Namespace) -> Collection:
     """The profile the command line names (`--profile`, `--home`, `--no-bundled-decks`).
-    Collection is imported here, not at the top, so `mastery --help` stays quick."""
+    A profile other than the default one must exist unless creating it was asked for
+    (`--create`, or `--no-bundled-decks`, which says how to create one). Collection is
+    imported here, not at the top, so `mastery --help` stays quick."""
+    from mastery import paths
     from mastery.collection import Collection
 
+    if not (args.create or args.no_bundled_decks):
+        paths.require_profile(args.profile, args.home)
     col = Collection.open(
         args.profile,
         args.home,

@@ -20,9 +20,12 @@ from mastery.decks.spec import DeckSpec, Problem, first_problem
 from mastery.errors import DeckFormatError, MasteryError
 from mastery.files import read_at_most, write_atomic
 from mastery.limits import read_text_bounded
+from mastery.present import plural
 
 TOML_SUFFIXES = (".toml",)
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# Every kind of deck file, as messages list them.
+KNOWN = ", ".join(TOML_SUFFIXES + CSV_SUFFIXES + APKG_SUFFIXES)
 # A deck file is read whole and parsed in memory (several times its size): refuse one beyond
 # this before reading it. Far more than any real deck (100,000 cards of 1 KiB is 100 MiB).
 MAX_DECK_FILE_BYTES = 256 * 1024 * 1024
@@ -95,9 +98,10 @@ def _read(path: Path, *, many: bool = False) -> tuple[list[DeckSpec], list[Probl
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in TOML_SUFFIXES + CSV_SUFFIXES:
-        known = ", ".join(TOML_SUFFIXES + CSV_SUFFIXES)
+        if not path.exists():  # a mistyped path is missing, whatever its name ends with
+            return [], [Problem(name, None, "no such file")]
         return [], [
-            Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} (expected {known})")
+            Problem(name, None, f"unknown deck file type {suffix or '(none)'!r} (expected {KNOWN})")
         ]
     try:
         with open(path, "rb") as fh:
@@ -138,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"{len(files)} deck file(s) OK")
+        print(f"{plural(len(files), 'deck file')} OK")
     return 1 if problems else 0
 
 

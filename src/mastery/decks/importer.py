@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from mastery.decks.format import DeckSpec
 from mastery.errors import DeckFormatError
 from mastery.model import ImportReport
-from mastery.states import SUSPENDED_BY_USER, SUSPENDED_LEFT_DECK, SUSPENDED_NO
+from mastery.states import (
+    SUSPENDED_BY_USER,
+    SUSPENDED_LEFT_DECK,
+    SUSPENDED_NO,
+    Flag,
+    is_local_tag,
+)
 
 
 def import_specs(
@@ -95,7 +101,7 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
             continue
         card_id, old_tags = old["id"], old["tags"]
         old_content = (old["front"], old["back"], _user_tags(old_tags))
-        content_changed = old_content != (card.front, card.back, card_tags)
+        content_changed = old_content != (card.front, card.back, _user_tags(card_tags))
         if content_changed or old["note_key"] != card.note_key or old["position"] != card.position:
             updates.append(
                 (
@@ -156,6 +162,13 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
     )
 
 
+def set_source(conn: sqlite3.Connection, deck_id: int, source: str, now_ms: int) -> None:
+    """The file a deck comes from now (a bundled deck's own copy, made by its first edit)."""
+    conn.execute(
+        "UPDATE deck SET source = ?, updated_at = ? WHERE id = ?", (source, now_ms, deck_id)
+    )
+
+
 def rename_deck(conn: sqlite3.Connection, deck_id: int, old_key: str, new_key: str) -> None:
     """Give a deck a new key in place: the same row, so its cards, schedules, review history
     and the goals linked to it (by row) stay with it. The cards' note keys, which start with
@@ -169,14 +182,16 @@ def rename_deck(conn: sqlite3.Connection, deck_id: int, old_key: str, new_key: s
     )
 
 
-# Tags the scheduler adds (not from the deck file) survive a re-import.
-LOCAL_TAGS = ("leech",)
-
-
 def _user_tags(tags: str) -> str:
-    return " ".join(t for t in tags.split() if t not in LOCAL_TAGS)
+    """The tags a deck file decides (leech, flag and mark are the profile's: `is_local_tag`)."""
+    return " ".join(t for t in tags.split() if not is_local_tag(t))
 
 
 def _merge_tags(file_tags: str, old_tags: str) -> str:
-    local = [t for t in old_tags.split() if t in LOCAL_TAGS and t not in file_tags.split()]
-    return " ".join([*file_tags.split(), *local])
+    """The file's tags plus the card's local ones (leech, flag, mark). A flag set here wins
+    over one the file brings (an Anki package's), so a card keeps one flag."""
+    file = file_tags.split()
+    local = [t for t in old_tags.split() if is_local_tag(t) and t not in file]
+    if Flag.of(local) is not Flag.NONE:
+        file = [t for t in file if Flag.of((t,)) is Flag.NONE]
+    return " ".join([*file, *local])

@@ -202,7 +202,8 @@ class Library:
         return renamed
 
     def sync_bundled(self, *, now: datetime | None = None) -> list[ImportReport]:
-        """Import bundled decks that are new to this profile or have a newer version."""
+        """Import bundled decks that are new to this profile or have a newer version, except
+        those you edited (they come from your copy in the profile folder now)."""
         from mastery.decks import load_deck
 
         folder = paths.bundled_decks_dir()
@@ -210,10 +211,17 @@ class Library:
             return []
         col = self._col
         seen: dict[str, str] = col.meta("bundled_versions") or {}
+        # A bundled deck you edited comes from your own copy now (`Cards.edit`): keep it.
+        copies = col.db.path.parent / "decks"
+        own = {
+            r["key"]
+            for r in col.conn.execute("SELECT key, source FROM deck")
+            if _inside(r["source"], copies)
+        }
         specs = []
         for file in sorted(folder.glob("*.toml")):
             spec = load_deck(file)
-            if seen.get(spec.key) != spec.version:
+            if seen.get(spec.key) != spec.version and spec.key not in own:
                 specs.append(spec)
         if not specs:
             return []
@@ -331,10 +339,10 @@ class Library:
     def export_deck(self, key: str) -> str:
         """The deck as a TOML deck file (for contributing back to a team's folder).
 
-        Content only, as in any deck file: no review state, and no tags the scheduler added.
+        Content only, as in any deck file: no review state, and no tags set in the profile
+        (leech, flags, the mark).
         """
         from mastery.decks import DeckSpec, dump_deck
-        from mastery.decks.importer import LOCAL_TAGS
         from mastery.decks.namespace import file_deck_id
 
         deck = self.deck(key)
@@ -342,10 +350,7 @@ class Library:
         spec = DeckSpec(
             file_deck_id(deck.key), deck.name, deck.description, deck.version, deck.tags, (), ""
         )
-        rows = [
-            (c.key, c.front, c.back, tuple(t for t in c.tags if t not in LOCAL_TAGS))
-            for c in self.deck_cards(deck.key)
-        ]
+        rows = [(c.key, c.front, c.back, c.own_tags) for c in self.deck_cards(deck.key)]
         return dump_deck(spec, rows)
 
     def export_apkg(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mastery.dates import parse_cadence, parse_date
+from mastery.dates import DateParseError, parse_cadence, parse_date
 from mastery.errors import MasteryError
 
 DISCIPLINES: tuple[str, ...] = (
@@ -47,14 +47,32 @@ def clean_visibility(text: str) -> str:
 
 
 def parse_target(target: str | date | None, today: date) -> date | None:
-    """A target date from a phrase read against the learner's today; "" or None is none."""
+    """A target date from a phrase read against the learner's today; "" or None is none.
+
+    A target before today is refused, saying which date was understood: "march 5" typed in
+    December reads as this year's March (see dates.py), and a goal whose target has already
+    passed was never what was meant."""
     if target is None:
         return None
     if isinstance(target, date):
-        return target
-    if not target.strip():
+        day = target
+    elif not target.strip():
         return None
-    return parse_date(target.strip(), today)
+    else:
+        day = parse_date(target.strip(), today)
+    if day < today:
+        try:
+            later = day.replace(year=today.year + 1)
+        except ValueError:  # Feb 29
+            later = day.replace(year=today.year + 1, day=28)
+        raise DateParseError(
+            str(target),
+            "a target must be today or later",
+            day.isoformat(),
+            kind="target date",
+            examples=(later.isoformat(), "in 3 months", "end of quarter"),
+        )
+    return day
 
 
 def clean_cadence(text: str | None) -> str | None:

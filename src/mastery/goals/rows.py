@@ -1,4 +1,4 @@
-"""Stored goals read back: goal rows, references typed by people (a number or the start of a
+"""Stored goals read back: goal rows, references typed by people (a number or words of a
 title), milestones, check-ins, realities and linked decks. Rows are read by column name.
 
 `GoalRows` is the base of `Goals`; nothing here writes.
@@ -17,6 +17,7 @@ from mastery.days import from_ms, stored_day
 from mastery.errors import MasteryError, NotFoundError
 from mastery.goals.views import CheckInView, MilestoneView
 from mastery.limits import ref_number
+from mastery.refs import pick_by_title
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -54,10 +55,10 @@ class GoalRows:
         return self.col.conn
 
     def _resolve(self, ref: int | str) -> int:
-        """A goal id from a number or a case-insensitive title prefix (an exact title wins)."""
+        """A goal id from its number or words of its title (`refs.pick_by_title`)."""
         text = str(ref).strip()
         if not text:
-            raise MasteryError("which goal? give its number or the start of its title")
+            raise MasteryError("which goal? give its number or words of its title")
         if text.isdigit():
             number = ref_number(text)  # None: too long or not ASCII, so no goal has it
             row = (
@@ -66,20 +67,12 @@ class GoalRows:
                 else self._conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
             )
             if row is None:
-                raise NotFoundError(f"no goal {text}; see `mastery goals`")
+                raise NotFoundError(f"no goal {text}; see `mastery goal list`")
             return int(row["id"])
         rows = self._conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
-        wanted = text.casefold()
-        exact = [r for r in rows if r["title"].casefold() == wanted]
-        if len(exact) == 1:
-            return int(exact[0]["id"])
-        found = [r for r in rows if r["title"].casefold().startswith(wanted)]
-        if not found:
-            raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
-        if len(found) > 1:
-            names = "; ".join(f"{r['id']} {r['title']}" for r in found)
-            raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the number")
-        return int(found[0]["id"])
+        return pick_by_title(
+            [(int(r["id"]), r["title"]) for r in rows], text, "goal", see="mastery goal list"
+        )
 
     def _resolve_milestone(self, goal_id: int, ref: int | str) -> tuple[int, int, str]:
         rows = self._conn.execute(
@@ -94,24 +87,18 @@ class GoalRows:
                     f"no milestone {text}: this goal has {len(rows)} (numbered from 1)"
                 )
         else:
-            wanted = text.casefold()
-            if not wanted:
-                raise MasteryError("which milestone? give its number or the start of its title")
-            exact = [r for r in rows if r["title"].casefold() == wanted]
-            found = exact or [r for r in rows if r["title"].casefold().startswith(wanted)]
-            if not found:
-                raise NotFoundError(f"no milestone starts with {text!r}")
-            if len(found) > 1:
-                names = "; ".join(f"{r['position']} {r['title']}" for r in found)
-                raise MasteryError(
-                    f"{text!r} matches {len(found)} milestones ({names}): use the number"
-                )
+            if not text:
+                raise MasteryError("which milestone? give its number or words of its title")
+            position = pick_by_title(
+                [(int(r["position"]), r["title"]) for r in rows], text, "milestone"
+            )
+            found = [r for r in rows if r["position"] == position]
         return int(found[0]["id"]), int(found[0]["position"]), found[0]["title"]
 
     def _goal(self, goal_id: int) -> GoalRow:
         goals = self._goals("WHERE id = ?", (goal_id,))
         if not goals:
-            raise NotFoundError(f"no goal {goal_id}; see `mastery goals`")
+            raise NotFoundError(f"no goal {goal_id}; see `mastery goal list`")
         return goals[0]
 
     def _goals(self, where: str, params: Sequence[Any] = ()) -> builtins.list[GoalRow]:

@@ -234,7 +234,8 @@ class Goals(GoalProgress):
     ) -> CheckInView:
         """Record how confident (1-10) the learner is that the goal will be met, and why.
 
-        One check-in per learner's day: checking in again the same day replaces it.
+        One check-in per learner's day: checking in again the same day replaces it, and the
+        result says so (`replaced`: the earlier confidence).
         """
         now = now or self.col.now()
         goal_id = self._resolve(ref)
@@ -249,6 +250,11 @@ class Goals(GoalProgress):
         note = " ".join(note.split())  # one line of why
         day = self.col.clock.day_of(now)
         with self.col.db.transaction() as conn:
+            earlier = conn.execute(
+                "SELECT confidence FROM checkin WHERE goal_id = ? AND day = ? "
+                "ORDER BY recorded_at DESC LIMIT 1",
+                (goal_id, day.isoformat()),
+            ).fetchone()
             conn.execute(
                 "DELETE FROM checkin WHERE goal_id = ? AND day = ?", (goal_id, day.isoformat())
             )
@@ -257,7 +263,8 @@ class Goals(GoalProgress):
                 "VALUES (?, ?, ?, ?, ?)",
                 (goal_id, day.isoformat(), confidence, note, to_ms(now)),
             )
-        return CheckInView(day, confidence, note)
+        replaced = int(earlier["confidence"]) if earlier is not None else None
+        return CheckInView(day, confidence, note, replaced)
 
     def _set_status(self, goal_id: int, status: str, now: datetime) -> None:
         now_ms = to_ms(now)

@@ -132,14 +132,24 @@ class RealityVersion:
 
 @dataclass(frozen=True, slots=True)
 class CheckInView:
-    """A weekly check-in: confidence 1-10 that the goal will be met, and why."""
+    """A weekly check-in: confidence 1-10 that the goal will be met, and why. There is one
+    per day; `replaced` is the confidence of the same day's earlier check-in that this one
+    replaced (only on the check-in just recorded), so the learner can be told."""
 
     day: date
     confidence: int
     note: str
+    replaced: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day.isoformat(), "confidence": self.confidence, "note": self.note}
+        data: dict[str, Any] = {
+            "day": self.day.isoformat(),
+            "confidence": self.confidence,
+            "note": self.note,
+        }
+        if self.replaced is not None:
+            data["replaced"] = self.replaced
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,19 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+# `#tag` in an entry's text, as jrnl reads it: a letter after the '#', which starts a word
+# (so "C#", "page#part" and "# Heading" are not tags); code spans and blocks are skipped.
+_INLINE_TAG = re.compile(r"(?<![\w#&/])#([^\W\d_][\w:-]*)")
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
+
+
+def inline_tags(body: str) -> tuple[str, ...]:
+    """The `#tags` written in an entry's text (jrnl's habit), in order, without the '#'.
+    They are added to the entry's tags; the text keeps them as written."""
+    text = _CODE.sub(" ", body)
+    return clean_tags(m.group(1).rstrip(":-") for m in _INLINE_TAG.finditer(text))
+
+
 def check_visibility(visibility: str) -> str:
     value = visibility.strip().lower()
     if value not in VISIBILITIES:

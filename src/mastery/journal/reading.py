@@ -23,6 +23,8 @@ from mastery.journal.search import fold, folded_tags, match_entry, one_filter, q
 from mastery.journal.views import EntryView, Prompt, SearchHit
 from mastery.limits import ref_number, shown
 from mastery.query import JournalQuery, parse_journal
+from mastery.refs import pick_by_title
+from mastery.storage.entries import entry_days
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -182,11 +184,7 @@ class JournalReader:
     # ------------------------------------------------------------------ dashboard helpers
     def days_with_entries(self, start: date, end: date) -> set[date]:
         """Learner's days from `start` to `end` (inclusive) that have at least one entry."""
-        rows = self.col.conn.execute(
-            "SELECT DISTINCT day FROM journalentry WHERE day >= ? AND day <= ?",
-            (start.isoformat(), end.isoformat()),
-        )
-        return {stored_day(r["day"]) for r in rows}
+        return entry_days(self.col.conn, start, end)
 
     def streak(self, now: datetime | None = None) -> int:
         """Consecutive learner's days with an entry, up to today (or yesterday)."""
@@ -198,6 +196,16 @@ class JournalReader:
             )
         }
         return streak(days, today)
+
+    def on_this_day(self, now: datetime | None = None) -> builtins.list[EntryView]:
+        """Entries written on this day of the month in earlier months and years (jrnl's "on
+        this day", monthly as well as yearly), newest first. On the 31st only the months
+        that have one count: nothing is moved to a nearby day."""
+        today = self.col.clock.day_of(now or self.col.now())
+        return self._entries(
+            "WHERE substr(e.day, 9, 2) = ? AND e.day < ? ORDER BY e.day DESC, e.id DESC",
+            (f"{today.day:02d}", today.isoformat()),
+        )
 
     def has_entry_today(self, now: datetime | None = None) -> bool:
         today = self.col.clock.day_of(now or self.col.now())
@@ -260,12 +268,12 @@ class JournalReader:
         return start, end
 
     def _goal_id(self, ref: str | int) -> int:
-        """A goal's id from its number or a unique case-insensitive start of its title (an
-        exact title wins), as `Goals` reads goal refs. Resolved here with one query because
-        `Goals.get` also records a progress point."""
+        """A goal's id from its number or words of its title, as `Goals` reads goal refs
+        (`refs.pick_by_title`). Resolved here with one query because `Goals.get` also records
+        a progress point."""
         text = str(ref).strip()
         if not text:
-            raise MasteryError("which goal? give its number or the start of its title")
+            raise MasteryError("which goal? give its number or words of its title")
         if text.isdigit():
             number = ref_number(text)
             row = (
@@ -274,22 +282,14 @@ class JournalReader:
                 else self.col.conn.execute("SELECT id FROM goal WHERE id = ?", (number,)).fetchone()
             )
             if row is None:
-                raise NotFoundError(f"no goal {shown(text).strip(chr(39))}; see `mastery goals`")
+                raise NotFoundError(
+                    f"no goal {shown(text).strip(chr(39))}; see `mastery goal list`"
+                )
             return int(row["id"])
         rows = self.col.conn.execute("SELECT id, title FROM goal ORDER BY id").fetchall()
-        wanted = text.casefold()
-        exact = [r for r in rows if r["title"].casefold() == wanted]
-        found = (
-            exact
-            if len(exact) == 1
-            else [r for r in rows if r["title"].casefold().startswith(wanted)]
+        return pick_by_title(
+            [(int(r["id"]), r["title"]) for r in rows], text, "goal", see="mastery goal list"
         )
-        if not found:
-            raise NotFoundError(f"no goal starts with {text!r}; see `mastery goals`")
-        if len(found) > 1:
-            names = "; ".join(f"{r['id']} {r['title']}" for r in found[:5])
-            raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the number")
-        return int(found[0]["id"])
 
 
 # ----------------------------------------------------------------------------- entries

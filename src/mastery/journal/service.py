@@ -20,7 +20,13 @@ from mastery.dates import parse_date
 from mastery.days import to_ms
 from mastery.errors import MasteryError
 from mastery.journal import markdown
-from mastery.journal.fields import check_body, check_visibility, clean_tags, clean_title
+from mastery.journal.fields import (
+    check_body,
+    check_visibility,
+    clean_tags,
+    clean_title,
+    inline_tags,
+)
 from mastery.journal.reading import JournalReader
 from mastery.journal.search import fold
 from mastery.journal.views import EntryView, ImportSummary
@@ -45,14 +51,15 @@ class Journal(JournalReader):
         """Write a new entry (one transaction) and return it.
 
         `day` is a date or a phrase ("yesterday", "last friday"); today when omitted. An empty
-        body, or one that is only the prompt's questions, is refused.
+        body, or one that is only the prompt's questions, is refused. `#tags` in the body are
+        added to `tags` (`fields.inline_tags`).
         """
         now = now or self.col.now()
         template = self.prompt(prompt).template if prompt else ""
         body = check_body(body, template)
         entry_day = self._day(day, now)
         title = clean_title(title)
-        tag_list = clean_tags(tags)
+        tag_list = clean_tags([*clean_tags(tags), *inline_tags(body)])
         goal_ids = self._goal_ids(goals)
         visibility = check_visibility(visibility)
         stamp = to_ms(now)
@@ -90,7 +97,8 @@ class Journal(JournalReader):
         now: datetime | None = None,
     ) -> EntryView:
         """Change the given fields of an entry (None leaves a field as it is; `title=""`
-        returns to a title derived from the body; `tags=()` / `goals=()` clear them)."""
+        returns to a title derived from the body; `tags=()` / `goals=()` clear them). A new
+        body's `#tags` are added to the tags, as `add` adds them."""
         now = now or self.col.now()
         entry = self.get(ref)
         changes: dict[str, Any] = {}
@@ -99,8 +107,10 @@ class Journal(JournalReader):
             changes["body"] = check_body(body, template)
         if title is not None:
             changes["title"] = clean_title(title)
-        if tags is not None:
-            changes["tags"] = " ".join(clean_tags(tags))
+        if tags is not None or (body is not None and inline_tags(body)):
+            kept = entry.tags if tags is None else clean_tags(tags)
+            written = inline_tags(body) if body is not None else ()
+            changes["tags"] = " ".join(clean_tags([*kept, *written]))
         if visibility is not None:
             changes["visibility"] = check_visibility(visibility)
         if day is not None:

@@ -59,6 +59,7 @@ from mastery.mentor.views import (
     SharedEntry,
     SharedGoal,
 )
+from mastery.refs import pick_by_title
 
 TARGET_KINDS = ("entry", "goal")
 _ENTRY_VALUES = ("day", "title", "body", "tags", "prompt", "goal_ids")
@@ -585,15 +586,9 @@ class MentorSide(Peers):
             text = f"g-{text}"
         if text in goals:
             return text
-        wanted = text.casefold()
-        exact = [g for g, title in goals.items() if title.casefold() == wanted]
-        found = exact or [g for g, title in goals.items() if title.casefold().startswith(wanted)]
-        if not found:
-            raise NotFoundError(f"no shared goal {text!r} for this mentee")
-        if len(found) > 1:
-            names = "; ".join(f"{g} {goals[g]}" for g in found[:5])
-            raise MasteryError(f"{text!r} matches {len(found)} goals ({names}): use the g- id")
-        return found[0]
+        if not text:
+            raise MasteryError("which goal? give its g- id or words of its title")
+        return pick_by_title(list(goals.items()), text, "shared goal", give="the g- id")
 
     def _comments_by_target(self, mentee_id: int) -> dict[tuple[str, str], tuple[Comment, ...]]:
         grouped: dict[tuple[str, str], builtins.list[Comment]] = {}

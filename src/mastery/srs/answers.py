@@ -55,7 +55,7 @@ class Answers:
         if row is None:
             raise NotFoundError(f"no card {card_id}")
         now = now or self._col.now()
-        load = self._col.queue.balance.context(card.id, row["note_key"], now)
+        load = self._col.queue.balance.context(card.id, row["note_key"], row["deck_id"], now)
         outcomes = self._col.scheduler_for(card.deck_id).outcomes(
             card_rows.memory(row), now, seed=card.id * 1000 + card.reps, load=load
         )
@@ -112,7 +112,7 @@ class Answers:
             raise NotFoundError(f"no card {card_id}")
         before = card_rows.memory(row)  # DamagedCardError: nothing written
         # The same counts and seed as `choices`: the day shown on the button is the day kept.
-        load = col.queue.balance.context(card_id, row["note_key"], now)
+        load = col.queue.balance.context(card_id, row["note_key"], row["deck_id"], now)
         outcome = col.scheduler_for(row["deck_id"]).answer(
             before, rating, now, seed=card_id * 1000 + before.reps, load=load
         )
@@ -172,6 +172,7 @@ class Answers:
         col.queue.balance.moved(
             (before.state, row["due"], bool(suspended)),
             (after.state, due_ms, bool(new_suspended)),
+            row["deck_id"],
             now,
         )
         # What `storage.cards.fingerprint` would read back now, from the values just written

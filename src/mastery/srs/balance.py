@@ -1,5 +1,5 @@
-"""The load balancer's view of the profile: how many review cards fall due on each of the
-next 99 learner's days, and on which of them the answered card's siblings are due.
+"""The load balancer's view of the profile: how many review cards of each deck preset fall due
+on each of the next 99 learner's days, and on which of them the answered card's siblings are due.
 
 Anki builds the same counts (`LoadBalancer::new`) with the review queue and updates them as
 cards are answered; so do we, because the answer path must stay well under a millisecond: one
@@ -10,10 +10,14 @@ commit (`PRAGMA data_version`), or a write on this connection that did not come 
 `moved` (`total_changes`: a suspension, an import, a reschedule, an undo). A card's siblings
 are looked up when it is answered (the note index: a handful of rows).
 
-The whole profile is one preset here (Anki balances per deck-options preset): our scheduling
-settings are the profile's. Siblings are kept apart, as Anki does when "bury review
-siblings" is on, which is what our queue does. Suspended cards are not counted: they will
-not be shown on their day.
+As in Anki (`days_by_preset`, `easy_days_percentages_by_preset`), the balancer works per deck
+preset: an answer is balanced against the cards of its own deck's preset only, with that
+preset's easy days, so an exam deck on its own preset neither crowds nor is crowded by the
+rest. Siblings are looked up in every preset (Anki's `calculate_sibling_modifiers` searches
+them all: a note's cards may sit in decks of different presets), and kept apart as Anki does
+when "bury review siblings" is on, which is what our queue does. Suspended cards are not
+counted: they will not be shown on their day. Whether the balancer runs at all stays a
+profile setting (`load_balancer`; collection-wide in Anki).
 """
 
 from __future__ import annotations
@@ -39,12 +43,20 @@ class _Counts:
     day: date
     version: tuple[int, int]  # (data_version, total_changes) when last in step
     starts: list[int]  # ms at which each of the days today .. today+99 begins
-    counts: list[int]
+    counts: dict[int, list[int]]  # preset id -> reviews due on each of the 99 days
 
     def index(self, due_ms: int) -> int | None:
         """The day (from today) a due moment falls in, None outside the 99 days."""
         i = bisect_right(self.starts, due_ms) - 1
         return i if 0 <= i < LOAD_BALANCE_DAYS else None
+
+    def of(self, preset_id: int) -> list[int]:
+        """One preset's counts (all zero for a preset with nothing due: Anki has no days
+        for it and falls back on plain fuzz, as `DueLoad.find_day` does)."""
+        found = self.counts.get(preset_id)
+        if found is None:
+            found = self.counts[preset_id] = [0] * LOAD_BALANCE_DAYS
+        return found
 
 
 class LoadBalancer:
@@ -58,12 +70,14 @@ class LoadBalancer:
         """Count again on next use."""
         self._counts = None
 
-    def context(self, card_id: int, note_key: str, now: datetime) -> DueLoad | None:
-        """What the scheduler balances this card's answer against; None when the load
-        balancer is off (the setting `load_balancer`)."""
-        s = self._col.settings_store.current()
-        if not s["load_balancer"]:
+    def context(self, card_id: int, note_key: str, deck_id: int, now: datetime) -> DueLoad | None:
+        """What the scheduler balances this card's answer against: the reviews due of its
+        deck's preset and that preset's easy days; None when the load balancer is off (the
+        profile setting `load_balancer`)."""
+        if not self._col.settings_store.current()["load_balancer"]:
             return None
+        presets = self._col.presets
+        preset_id = presets.preset_of(deck_id)
         counts = self._current(now)
         rows = self._col.conn.execute(
             "SELECT due FROM card WHERE note_key = ? AND id != ? AND state = ? "
@@ -71,23 +85,35 @@ class LoadBalancer:
             (note_key, card_id, _REVIEW, counts.starts[0], counts.starts[-1]),
         )
         siblings = [i for (due,) in rows if (i := counts.index(due)) is not None]
-        return DueLoad(counts.counts, counts.day.weekday(), s["easy_days"], siblings)
+        easy_days = presets.config(preset_id)["easy_days"]
+        return DueLoad(counts.of(preset_id), counts.day.weekday(), easy_days, siblings)
 
     def moved(
-        self, before: tuple[int, int, bool], after: tuple[int, int, bool], now: datetime
+        self,
+        before: tuple[int, int, bool],
+        after: tuple[int, int, bool],
+        deck_id: int,
+        now: datetime,
     ) -> None:
-        """A card was just answered (its writes done, inside the answer's transaction): move
-        it from its old day to its new one; `before` and `after` are (state, due in ms,
-        suspended). The caller forgets the counts if that transaction fails."""
+        """A card of this deck was just answered (its writes done, inside the answer's
+        transaction): move it from its old day to its new one in its preset's counts;
+        `before` and `after` are (state, due in ms, suspended). The caller forgets the counts
+        if that transaction fails."""
         counts = self._counts
         if counts is None or counts.day != self._col.clock.day_of(now):
             return
+        days = counts.of(self._col.presets.preset_of(deck_id))
         for (state, due_ms, suspended), change in ((before, -1), (after, 1)):
             if state == _REVIEW and not suspended:
                 index = counts.index(due_ms)
                 if index is not None:
-                    counts.counts[index] = max(0, counts.counts[index] + change)
+                    days[index] = max(0, days[index] + change)
         counts.version = self._version()
+
+    def due_counts(self, preset_id: int, now: datetime) -> list[int]:
+        """The reviews of one preset due on each of the next 99 days, as the balancer sees
+        them (a copy)."""
+        return list(self._current(now).of(preset_id))
 
     def _version(self) -> tuple[int, int]:
         conn = self._col.conn
@@ -103,16 +129,19 @@ class LoadBalancer:
         starts = [
             to_ms(clock.day_start(today + timedelta(days=i))) for i in range(LOAD_BALANCE_DAYS + 1)
         ]
-        counts = _Counts(today, version, starts, [0] * LOAD_BALANCE_DAYS)
+        counts = _Counts(today, version, starts, {})
+        # Grouped by deck here and by preset below: the deck -> preset map is the presets'
+        # (one definition of "a deck's preset", default included).
         rows = self._col.conn.execute(
-            "SELECT due, count(*) FROM card WHERE suspended = 0 AND state = ? "
-            "AND due >= ? AND due < ? GROUP BY due",
+            "SELECT deck_id, due, count(*) FROM card WHERE suspended = 0 AND state = ? "
+            "AND due >= ? AND due < ? GROUP BY deck_id, due",
             (_REVIEW, starts[0], starts[-1]),
         )
-        for due, n in rows:
+        preset_of = self._col.presets.preset_of
+        for deck_id, due, n in rows:
             index = counts.index(due)
             if index is not None:
-                counts.counts[index] += n
+                counts.of(preset_of(deck_id))[index] += n
         self._counts = counts
         return counts
 
@@ -142,54 +171,77 @@ class _Shifted(Sequence[int]):
 class Rescheduling:
     """Anki's `Rescheduler`: the load balancer for cards rescheduled after a fit. A card's
     new interval counts from its last review, so its candidate days are seen from there; it
-    is never put in the past, and each card moved updates the counts for the next one. All
-    future days are counted (no 90-day cut-off, as in Anki's rescheduler); siblings are not
-    considered (as there)."""
+    is never put in the past, and each card moved updates the counts for the next one. As
+    there, each card is balanced against the cards of its own deck's preset, with that
+    preset's easy days and maximum interval; all future days are counted (no 90-day
+    cut-off, as in Anki's rescheduler); siblings are not considered (as there)."""
 
     def __init__(self, col: Collection, now: datetime) -> None:
         clock = col.clock
         self._col = col
         self._today = today = clock.day_of(now)
-        self._easy_days = list(col.settings_store.current()["easy_days"])
-        self._max = int(col.settings_store.current()["maximum_interval"])
-        self._by_day: dict[int, int] = {}
+        preset_of = col.presets.preset_of
+        self._by_day: dict[int, dict[int, int]] = {}  # preset -> day from today -> due
         rows = col.conn.execute(
-            "SELECT due, count(*) FROM card WHERE suspended = 0 AND state = ? "
-            "AND due IS NOT NULL GROUP BY due",
+            "SELECT deck_id, due, count(*) FROM card WHERE suspended = 0 AND state = ? "
+            "AND due IS NOT NULL GROUP BY deck_id, due",
             (_REVIEW,),
         )
-        for due, n in rows:
+        for deck_id, due, n in rows:
+            days = self._by_day.setdefault(preset_of(deck_id), {})
             day = self._day(due)
-            self._by_day[day] = self._by_day.get(day, 0) + n
-        self._due_today = sum(n for day, n in self._by_day.items() if day <= 0)
+            days[day] = days.get(day, 0) + n
+        self._due_today = {
+            preset: sum(n for day, n in days.items() if day <= 0)
+            for preset, days in self._by_day.items()
+        }
         start = to_ms(clock.day_start(today))
-        self._reviewed_today = col.conn.execute(
-            f"SELECT count(*) FROM reviewlog WHERE reviewed_at >= ? AND {scheduled()}", (start,)
-        ).fetchone()[0]
+        self._reviewed_today: dict[int, int] = {}
+        for deck_id, n in col.conn.execute(
+            "SELECT c.deck_id, count(*) FROM reviewlog r JOIN card c ON c.id = r.card_id "
+            f"WHERE r.reviewed_at >= ? AND {scheduled('r')} GROUP BY c.deck_id",
+            (start,),
+        ):
+            preset = preset_of(deck_id)
+            self._reviewed_today[preset] = self._reviewed_today.get(preset, 0) + n
 
     def _day(self, due_ms: int) -> int:
         return (self._col.clock.day_of(from_ms(due_ms)) - self._today).days
 
-    def load(self, last_review: datetime) -> DueLoad:
-        """What the last answer of a replayed history is balanced against."""
+    def load(self, last_review: datetime, deck_id: int) -> DueLoad:
+        """What the last answer of a replayed history of this deck's card is balanced
+        against."""
+        preset = self._col.presets.preset_of(deck_id)
+        config = self._col.presets.config(preset)
         last_day = self._col.clock.day_of(last_review)
         elapsed = max(0, (self._today - last_day).days)
+        today_load = self._due_today.get(preset, 0) + self._reviewed_today.get(preset, 0)
         counts = _Shifted(
-            self._by_day, self._due_today + self._reviewed_today, elapsed, self._max + 1
+            self._by_day.get(preset, {}),
+            today_load,
+            elapsed,
+            int(config["maximum_interval"]) + 1,
         )
-        return DueLoad(counts, last_day.weekday(), self._easy_days, earliest=elapsed, capped=False)
+        return DueLoad(
+            counts, last_day.weekday(), config["easy_days"], earliest=elapsed, capped=False
+        )
 
-    def moved(self, before: tuple[int, int | None, bool], after: tuple[int, int | None]) -> None:
-        """One card rescheduled: (state, due ms, suspended) before, (state, due ms) after."""
+    def moved(
+        self, before: tuple[int, int | None, bool], after: tuple[int, int | None], deck_id: int
+    ) -> None:
+        """One card of this deck rescheduled: (state, due ms, suspended) before, (state, due
+        ms) after."""
+        preset = self._col.presets.preset_of(deck_id)
+        days = self._by_day.setdefault(preset, {})
         state, due, suspended = before
         if state == _REVIEW and due is not None and not suspended:
             day = self._day(due)
-            self._by_day[day] = max(0, self._by_day.get(day, 0) - 1)
+            days[day] = max(0, days.get(day, 0) - 1)
             if day <= 0:
-                self._due_today = max(0, self._due_today - 1)
+                self._due_today[preset] = max(0, self._due_today.get(preset, 0) - 1)
         state, due = after
         if state == _REVIEW and due is not None and not suspended:
             day = self._day(due)
-            self._by_day[day] = self._by_day.get(day, 0) + 1
+            days[day] = days.get(day, 0) + 1
             if day <= 0:
-                self._due_today += 1
+                self._due_today[preset] = self._due_today.get(preset, 0) + 1

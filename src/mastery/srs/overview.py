@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mastery.days import streak, to_ms
-from mastery.model import Stats
+from mastery.model import DueSummary, Stats
 from mastery.states import IN_LEARNING, CardState, scheduled
+from mastery.storage.entries import entry_days
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -59,6 +60,14 @@ class Overview:
             due_today=col.queue.counts(now=now),
             next_due=col.queue.next_due(now=now),
         )
+
+    def due(self, *, now: datetime | None = None) -> DueSummary:
+        """Today's counts and whether today has a journal entry (`mastery due`): two quick
+        queries, nothing that imports FSRS or the journal's file formats."""
+        col = self._col
+        now = now or col.now()
+        today = col.clock.day_of(now)
+        return DueSummary(col.queue.counts(now=now), bool(entry_days(col.conn, today, today)))
 
     def review_streak(self, *, now: datetime | None = None) -> int:
         """Consecutive learner's days with at least one review, up to today (or yesterday).

@@ -1,7 +1,7 @@
 """Deck presets (Anki's deck options), FSRS parameters and the schedulers built from them.
 
 A preset holds the settings decks share (`PRESET_KEYS`: desired retention, daily limits,
-steps, maximum interval, leech settings, FSRS weights). The default preset (id 1) is the
+steps, maximum interval, leech settings, FSRS weights, easy days). The default preset (id 1) is the
 profile's own settings, so `mastery config` and the Settings screen edit it and a profile from
 before presets behaves as it did; every deck uses it until `use` gives the deck another. A
 deck may also have FSRS weights of its own (fitted on its reviews by `mastery optimize
@@ -33,7 +33,9 @@ DEFAULT_PRESET = 1  # Anki's default deck options id too
 DEFAULT_NAME = "Default"
 MAX_NAME_LENGTH = 60
 MAX_PRESETS = 500
-# The settings a preset holds; the rest (day clock, fuzz, load balancer...) stay per profile.
+# The settings a preset holds; the rest (day clock, fuzz, load balancer on/off...) stay per
+# profile. Easy days are a preset's as in Anki (`easy_days_percentages`): the load balancer
+# spreads each preset's cards over its own week.
 PRESET_KEYS = (
     "desired_retention",
     "new_per_day",
@@ -44,6 +46,7 @@ PRESET_KEYS = (
     "leech_threshold",
     "leech_action",
     "fsrs_parameters",
+    "easy_days",
 )
 
 

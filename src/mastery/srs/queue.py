@@ -148,6 +148,23 @@ class Queue:
             return own.new, own.review, {}
         return new_left, review_left, {}
 
+    def new_tomorrow(
+        self, *, now: datetime | None = None, deck_id: int | None = None
+    ) -> int | None:
+        """How many new cards tomorrow's limits let in (0 with a limit of 0), or None when
+        there is no unsuspended new card left to introduce: what "more new cards tomorrow"
+        may promise."""
+        now = now or self._col.now()
+        new = self.counts(now=self._col.clock.next_day_start(now), deck_id=deck_id).new
+        if new:
+            return new
+        deck_sql = " AND deck_id = ?" if deck_id is not None else ""
+        left = self._col.conn.execute(
+            f"SELECT 1 FROM card WHERE suspended = 0 AND state = {CardState.NEW}{deck_sql} LIMIT 1",
+            () if deck_id is None else (deck_id,),
+        ).fetchone()
+        return 0 if left is not None else None
+
     def counts(self, *, now: datetime | None = None, deck_id: int | None = None) -> QueueCounts:
         """What is left to review today (daily limits applied)."""
         now = now or self._col.now()
@@ -248,6 +265,18 @@ class Queue:
             if found:
                 return found[0]
         return None
+
+    def waiting(self, *, now: datetime | None = None) -> int:
+        """Scheduled cards already due at `now` (overdue learning steps and reviews), whatever
+        today's limits: when there are some, the next card is due now, not at `next_due`."""
+        now = now or self._col.now()
+        row = self._col.conn.execute(
+            "SELECT count(*) AS n FROM card WHERE suspended = 0 "
+            f"AND state != {CardState.NEW} AND due <= :now "
+            "AND (buried_until IS NULL OR buried_until <= :now)",
+            {"now": to_ms(now)},
+        ).fetchone()
+        return int(row["n"])
 
     def next_due(
         self, *, now: datetime | None = None, deck_id: int | None = None

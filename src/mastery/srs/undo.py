@@ -1,4 +1,5 @@
-"""Undo: take back this session's answers, cram answers, suspensions and burials, newest first.
+"""Undo: take back this session's answers, cram answers, suspensions, burials, flags and marks,
+newest first.
 
 Each action pushes what undoing it needs; `undo` writes the card back in one transaction. An
 undone answer restores the card exactly from its review log's "before" columns and deletes
@@ -26,10 +27,11 @@ if TYPE_CHECKING:
 class UndoStep:
     """One action to take back."""
 
-    kind: str  # "answer" | "cram" | "suspend" | "bury"
+    kind: str  # "answer" | "cram" | "suspend" | "bury" | "flag" | "mark"
     card_id: int
     log_id: int | None = None
-    # suspend: the card's `suspended` before; bury: its `buried_until` before.
+    # suspend: the card's `suspended` before; bury: its `buried_until` before; flag and
+    # mark: its tags before.
     before: Any = None
     # An answer's card schedule as the answer left it (`storage.cards.fingerprint`): undo
     # refuses if another window has changed the card since.
@@ -55,13 +57,17 @@ class UndoStack:
     def buried(self, card_id: int, before: int | None) -> None:
         self._steps.append(UndoStep("bury", card_id, before=before))
 
+    def retagged(self, kind: str, card_id: int, before: str) -> None:
+        self._steps.append(UndoStep(kind, card_id, before=before))
+
     @property
     def can_undo(self) -> bool:
         return bool(self._steps)
 
     @property
     def kind(self) -> str | None:
-        """What `undo` would take back now: "answer", "cram", "suspend", "bury", or None."""
+        """What `undo` would take back now: "answer", "cram", "suspend", "bury", "flag",
+        "mark", or None."""
         return self._steps[-1].kind if self._steps else None
 
     def undo(self) -> CardView | None:
@@ -104,4 +110,6 @@ class UndoStack:
                 card_rows.put_back_suspended(conn, step.card_id, step.before)
             elif step.kind == "bury":
                 card_rows.put_back_buried(conn, step.card_id, step.before)
+            elif step.kind in ("flag", "mark"):
+                card_rows.put_back_tags(conn, step.card_id, step.before)
         return True

@@ -266,3 +266,39 @@ def bury(conn: sqlite3.Connection, card_id: int, until_ms: int) -> int | None:
 def put_back_buried(conn: sqlite3.Connection, card_id: int, buried_until: int | None) -> None:
     """Undo a burial: the time the card was buried until before (None: not buried)."""
     conn.execute("UPDATE card SET buried_until=? WHERE id=?", (buried_until, card_id))
+
+
+# ----------------------------------------------------------------------------- tags
+def tags_of(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    """{card id: its tags}; `NotFoundError` when any id names no card."""
+    marks = ",".join("?" * len(ids))
+    found = {
+        r["id"]: r["tags"]
+        for r in conn.execute(f"SELECT id, tags FROM card WHERE id IN ({marks})", list(ids))
+    }
+    if len(found) != len(set(ids)):
+        raise NotFoundError("no such card")
+    return found
+
+
+def set_tags(conn: sqlite3.Connection, tags: dict[int, str], now_ms: int) -> None:
+    """Give cards new tags (a flag, the mark, or their undo)."""
+    conn.executemany(
+        "UPDATE card SET tags = ?, updated_at = ? WHERE id = ?",
+        [(t, now_ms, i) for i, t in tags.items()],
+    )
+
+
+def put_back_tags(conn: sqlite3.Connection, card_id: int, tags: str) -> None:
+    """Undo a flag or mark: the tags the card had before."""
+    conn.execute("UPDATE card SET tags = ? WHERE id = ?", (tags, card_id))
+
+
+def write_content(
+    conn: sqlite3.Connection, card_id: int, front: str, back: str, tags: str, now_ms: int
+) -> None:
+    """An edited card's sides and tags (its schedule and history stay as they are)."""
+    conn.execute(
+        "UPDATE card SET front = ?, back = ?, tags = ?, updated_at = ? WHERE id = ?",
+        (front, back, tags, now_ms, card_id),
+    )

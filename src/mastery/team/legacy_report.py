@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.errors import MasteryError
+from mastery.present import plural
 from mastery.team_formats import (
     SummaryRecord,
 )
@@ -327,7 +328,9 @@ def render_text(report: TeamReport, *, markdown: bool = False) -> str:
     out: list[str] = []
     h1, h2 = ("# ", "## ") if markdown else ("", "")
     bullet = "- " if markdown else "  "
-    out.append(f"{h1}Team {report.name} ({report.team}) · {report.members} member(s) · k={k}")
+    out.append(
+        f"{h1}Team {report.name} ({report.team}) · {plural(report.members, 'member')} · k={k}"
+    )
     if report.vision:
         out += ["", f"> {report.vision}" if markdown else f"Vision: {report.vision}"]
     for p in report.problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from mastery.present import plural
 from mastery.team.layout import BUCKETS, STREAK_BUCKETS
 from mastery.team.report import Estimate, RoundFigures, RoundsReport
 
@@ -66,7 +67,7 @@ def heatmap_rows(report: RoundsReport) -> list[str]:
 
 def _round_line(r: RoundFigures) -> str:
     if r.shown:
-        return f"{r.round}: {r.members} member(s)"
+        return f"{r.round}: {plural(r.members, 'member')}"
     return f"{r.round}: {r.status} ({r.detail})"
 
 
@@ -123,7 +124,7 @@ def render_rounds(report: RoundsReport, *, markdown: bool = False, cards: bool =
     out += heatmap_rows(report)
     out.append("")
     out.append(
-        f"{h}Hardest cards (members who pressed Again, {len(report.hardest_rounds)} round(s))"
+        f"{h}Hardest cards (members who pressed Again, {plural(len(report.hardest_rounds), 'round')})"
     )
     if report.hardest:
         out += [f"- {c.deck}/{c.card}: {members(c.members)}" for c in report.hardest]

@@ -40,6 +40,7 @@ from mastery.identity import (
     SealedFileError,
     claimed_message,
 )
+from mastery.present import plural
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
@@ -359,7 +360,7 @@ def _aggregate_round(
         if absent:
             outcome.status = "waiting"
             outcome.detail = (
-                f"{len(absent)} contribution file(s) another steward summed are not in this "
+                f"{plural(len(absent), 'contribution file')} another steward summed are not in this "
                 "folder yet: update it and aggregate again"
             )
             return outcome

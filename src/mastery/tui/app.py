@@ -8,10 +8,11 @@ the profile on a `FixedTime` sets the time of every screen and of the domain at 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -176,6 +177,16 @@ class MasteryApp(App[None]):
         self._start_screen = start_screen
         self._mentee = mentee
         self._cram_query = cram_query
+
+    def run(self, *, headless: bool = False, **kwargs: Any) -> None:
+        """Textual's `run`, refused in one line without a terminal on both sides (a cron job,
+        a pipe, `ssh host mastery review`): the app would wait for keys nobody can press."""
+        if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise MasteryError(
+                "the app needs a terminal (stdin and stdout); to print the cards instead use "
+                "`mastery cram --list is:due` (or `mastery due` for the counts)"
+            )
+        return super().run(headless=headless, **kwargs)
 
     def _handle_exception(self, error: Exception) -> None:
         """A fault no screen caught (a damaged file met by a read, a full disk) ends the app

@@ -88,10 +88,10 @@ def _card_show(col: Collection, args: argparse.Namespace) -> int:
                     h["at"][:16].replace("T", " "),
                     h["rating"],
                     h["elapsed_days"],
-                    h["interval_days"],
+                    present.interval_given(log.scheduled_days, log.due_after - log.reviewed_at),
                     h["stability"],
                 ]
-                for h in data["history"]
+                for h, log in zip(data["history"], info.history, strict=True)
             ],
         )
     return 0

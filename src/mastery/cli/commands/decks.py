@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.cli.common import json_flag, open_profile, print_json, table, with_profile
 from mastery.errors import MasteryError
 from mastery.files import write_atomic
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     """`import`, `decks` and `deck` with its actions."""
     p = sub.add_parser("import", help="import deck files (.toml, .csv, .tsv, Anki .txt and .apkg)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .csv, .tsv, .txt, .apkg"
+    )
     p.add_argument(
         "--with-history",
         action="store_true",
@@ -40,11 +43,13 @@ def register(sub: Any) -> None:
         dest="deck_command", metavar="ACTION", required=True
     )
     p = deck.add_parser("check", help="validate deck files (exit 1 on problems)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="deck files: .toml, .csv, .tsv, .txt, .apkg"
+    )
     json_flag(p)
     p.set_defaults(run=_deck_check)
     p = deck.add_parser("fmt", help="write explicit card ids into deck files")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".toml deck files")
     p.add_argument(
         "--check", action="store_true", help="only report files that would change (exit 1 if any)"
     )
@@ -148,7 +153,7 @@ def _deck_check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         if not problems:
-            print(f"{len(args.files)} deck file(s) OK")
+            print(f"{present.plural(len(args.files), 'deck file')} OK")
     return 1 if problems else 0
 
 
@@ -166,7 +171,11 @@ def _deck_fmt(args: argparse.Namespace) -> int:
                 else f"{path}: wrote explicit card ids"
             )
     if not changed:
-        print(f"{len(args.files)} deck file(s) already have explicit ids")
+        print(
+            f"{present.plural(len(args.files), 'deck file')} already "
+            + ("has" if len(args.files) == 1 else "have")
+            + " explicit ids"
+        )
     return 1 if (args.check and changed) else 0
 
 
@@ -203,8 +212,8 @@ def _deck_export(args: argparse.Namespace) -> int:
         return 0
     history = f", {report.reviews} reviews" if args.with_history else ""
     print(
-        f"Wrote {report.decks} deck(s), {report.cards} cards{history} and {report.media} media "
-        f"files to {args.to}"
+        f"Wrote {present.plural(report.decks, 'deck')}, {present.plural(report.cards, 'card')}"
+        f"{history} and {present.plural(report.media, 'media file')} to {args.to}"
     )
     return 0
 

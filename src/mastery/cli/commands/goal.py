@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
         json_flag(p)
 
     p = goals.add_parser("add", help="add a goal")
-    p.add_argument("title")
+    p.add_argument("title", help="what you want, in a few words")
     p.add_argument(
         "--milestone",
         action="append",
@@ -73,16 +73,21 @@ def register(sub: Any) -> None:
     goal_fields(p, editing=False)
     p.set_defaults(run=with_profile(_change))
     p = goals.add_parser("list", help="list goals with progress and days left")
-    p.add_argument("--status", default="active", choices=["active", "achieved", "dropped", "all"])
+    p.add_argument(
+        "--status",
+        default="active",
+        choices=["active", "achieved", "dropped", "all"],
+        help="which goals (default: %(default)s)",
+    )
     json_flag(p)
     p.set_defaults(run=with_profile(_list))
     p = goals.add_parser("show", help="one goal: vision and reality, milestones, progress")
-    p.add_argument("ref", metavar="GOAL", help="goal number or the start of its title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
     json_flag(p)
     p.set_defaults(run=with_profile(_show))
     p = goals.add_parser("edit", help="change a goal (a new reality keeps the old ones)")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("--title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("--title", help="a new title")
     goal_fields(p, editing=True)
     p.set_defaults(run=with_profile(_change))
     for name, text in (
@@ -91,14 +96,14 @@ def register(sub: Any) -> None:
         ("reopen", "make a goal active again"),
     ):
         p = goals.add_parser(name, help=text)
-        p.add_argument("ref", metavar="GOAL")
+        p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
         json_flag(p)
         p.set_defaults(run=with_profile(_change))
     # "check-in", as the app and the docs say it; "checkin" kept for scripts.
     p = goals.add_parser(
         "check-in", aliases=["checkin"], help="weekly check-in: confidence 1-10 and why"
     )
-    p.add_argument("ref", metavar="GOAL")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
     p.add_argument("confidence", type=int, help="1-10: how sure you are the goal will be met")
     p.add_argument("note", nargs="?", default="", help="a line of why")
     json_flag(p)
@@ -107,13 +112,13 @@ def register(sub: Any) -> None:
         dest="milestone_command", metavar="ACTION", required=True
     )
     p = milestone.add_parser("add", help="add a milestone at the end")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("title")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("title", help="the milestone, in a few words")
     json_flag(p)
     p.set_defaults(run=with_profile(_milestone))
-    p = milestone.add_parser("done", help="tick a milestone done (by number or title start)")
-    p.add_argument("ref", metavar="GOAL")
-    p.add_argument("milestone", metavar="MILESTONE")
+    p = milestone.add_parser("done", help="tick a milestone done (by number or words of its title)")
+    p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
+    p.add_argument("milestone", metavar="MILESTONE", help="milestone number or words of its title")
     p.add_argument("--undo", action="store_true", help="un-tick it")
     json_flag(p)
     p.set_defaults(run=with_profile(_milestone))
@@ -179,6 +184,8 @@ def _checkin(col: Collection, args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         print(f"Checked in: confidence {args.confidence}/10")
+        if result.replaced is not None:
+            print(f"This replaces today's earlier check-in ({result.replaced}/10): one a day.")
     return 0
 
 
@@ -205,12 +212,23 @@ def _change(col: Collection, args: argparse.Namespace) -> int:
         print(
             f"{view.id}  {safe_line(view.title)}  [{view.status}]  {present.bar(view.progress)} {present.percent(view.progress)}"
         )
+        if getattr(args, "target", None) and view.target is not None:
+            # Say which date the phrase was read as: "march 5" is this year's March.
+            left = (
+                "" if view.days_left is None else f", {present.plural(view.days_left, 'day')} left"
+            )
+            print(f"Target: {view.target.isoformat()} ({safe_line(args.target)}{left})")
     return 0
 
 
 def _print_goal(g: Any) -> None:
     target = g.target.isoformat() if g.target else "no target date"
-    left = "" if g.days_left is None else f" ({g.days_left} days left)"
+    if g.days_left is None:
+        left = ""
+    elif g.days_left >= 0:
+        left = f" ({present.plural(g.days_left, 'day')} left)"
+    else:
+        left = f" ({present.plural(-g.days_left, 'day')} late)"
     print(f"{g.id}. {safe_line(g.title)}  [{g.status}, {safe_line(g.category)}, {g.visibility}]")
     print(
         f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"

@@ -24,28 +24,66 @@ def register(sub: Any) -> None:
     actions = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
 
     def filters(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
-        p.add_argument("--goal", metavar="GOAL", help="goal number or the start of its title")
+        p.add_argument(
+            "--tag",
+            action="append",
+            dest="tags",
+            metavar="TAG",
+            help="entries with this tag (repeatable: all of them)",
+        )
+        p.add_argument(
+            "--goal", metavar="GOAL", help="entries linked to this goal (number or words)"
+        )
         vis = p.add_mutually_exclusive_group()
-        vis.add_argument("--shared", action="store_const", const="shared", dest="visibility")
-        vis.add_argument("--private", action="store_const", const="private", dest="visibility")
+        vis.add_argument(
+            "--shared",
+            action="store_const",
+            const="shared",
+            dest="visibility",
+            help="only entries shared with your mentor",
+        )
+        vis.add_argument(
+            "--private",
+            action="store_const",
+            const="private",
+            dest="visibility",
+            help="only private entries",
+        )
         p.add_argument(
             "--when",
             metavar="PHRASE",
             help='"last week", "since 2026-10-01", "in march", "last 30 days"',
         )
-        p.add_argument("--limit", type=int, metavar="N")
+        p.add_argument("--limit", type=int, metavar="N", help="at most N entries, newest first")
         json_flag(p)
 
     p = actions.add_parser("add", help="write an entry (text, stdin, or $EDITOR)")
-    p.add_argument("text", nargs="?", help="the entry; without it, stdin or $EDITOR")
+    p.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help="the entry: words are joined, quotes optional; #tags in it become tags "
+        "(without it, stdin or $EDITOR)",
+    )
     p.add_argument(
         "--prompt", metavar="KEY", help="start from a prompt (see `mastery journal prompts`)"
     )
     p.add_argument("--date", metavar="DATE", help='"yesterday", "last friday", "2026-11-02"')
-    p.add_argument("--title")
-    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
-    p.add_argument("--goal", action="append", dest="goals", metavar="GOAL")
+    p.add_argument("--title", help="a title (default: the first line)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        dest="tags",
+        metavar="TAG",
+        help="a tag (repeatable; or #tag in the text)",
+    )
+    p.add_argument(
+        "--goal",
+        action="append",
+        dest="goals",
+        metavar="GOAL",
+        help="link a goal: number or words of its title (repeatable)",
+    )
     p.add_argument(
         "--shared",
         action="store_const",
@@ -57,14 +95,39 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_add))
     p = actions.add_parser("list", help="entries, newest first")
+    p.add_argument(
+        "--on-this-day",
+        action="store_true",
+        help="only entries from this day of the month in earlier months and years",
+    )
     filters(p)
     p.set_defaults(run=with_profile(_find))
     p = actions.add_parser("show", help="one entry")
     p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
     json_flag(p)
     p.set_defaults(run=with_profile(_show))
+    p = actions.add_parser("edit", help="change an entry: $EDITOR on its text, or --text")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    p.add_argument("--text", help="the new text, instead of opening $EDITOR")
+    p.add_argument("--title", help='a new title ("" goes back to the first line)')
+    p.add_argument("--date", metavar="DATE", help='a new date: "yesterday", "2026-11-02"')
+    json_flag(p)
+    p.set_defaults(run=with_profile(_edit))
+    p = actions.add_parser("delete", help="delete an entry (asks first unless --yes)")
+    p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_delete))
+    for name, text in (
+        ("share", "share an entry with your mentor (in your next bundle)"),
+        ("unshare", "make an entry private again"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
+        json_flag(p)
+        p.set_defaults(run=with_profile(_share))
     p = actions.add_parser("search", help="find entries; every word must match")
-    p.add_argument("words", nargs="*", metavar="WORD")
+    p.add_argument("words", nargs="*", metavar="WORD", help="words and filters (tag:x when:...)")
     filters(p)
     p.set_defaults(run=with_profile(_find))
     p = actions.add_parser("export", help="export entries as Markdown")
@@ -83,7 +146,7 @@ def register(sub: Any) -> None:
 
 def _add(col: Collection, args: argparse.Namespace) -> int:
     journal = col.journal
-    body = args.text
+    body = " ".join(args.text) if args.text else None
     if body is None:
         template = journal.template(args.prompt) if args.prompt else ""
         body = _read_stdin() if not sys.stdin.isatty() else _edit_text(template)
@@ -99,7 +162,65 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(entry.to_dict())
     else:
-        print(f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}")
+        print(
+            safe_line(
+                f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}"
+            )
+            + (safe_line("  #" + " #".join(entry.tags)) if entry.tags else "")
+        )
+    return 0
+
+
+def _edit(col: Collection, args: argparse.Namespace) -> int:
+    """`--text`, `--title` and `--date` change what they name; with none of them, $EDITOR
+    opens on the entry's text (left unchanged, nothing is saved)."""
+    journal = col.journal
+    entry = journal.get(args.ref)
+    body = args.text
+    if body is None and args.title is None and args.date is None:
+        if not sys.stdin.isatty():
+            raise MasteryError("journal edit needs --text (or a terminal for $EDITOR)")
+        body = _edit_text(entry.body)
+        if body.strip() == entry.body.strip():
+            print(f"Unchanged: {entry.uid}")
+            return 0
+    changed = journal.edit(entry.uid, body=body, title=args.title, day=args.date)
+    if args.json:
+        print_json(changed.to_dict())
+    else:
+        print(safe_line(f"Saved {changed.uid} ({changed.day.isoformat()}): {changed.title}"))
+    return 0
+
+
+def _delete(col: Collection, args: argparse.Namespace) -> int:
+    """Asks on a terminal; elsewhere `--yes` must say it (a script never deletes by accident)."""
+    journal = col.journal
+    entry = journal.get(args.ref)
+    what = safe_line(f"{entry.uid} ({entry.day.isoformat()}): {entry.title}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise MasteryError(f"delete {entry.uid}? add --yes to delete without asking")
+        answer = input(f"Delete {what}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Kept.")
+            return 0
+    deleted = journal.delete(entry.uid)
+    if args.json:
+        print_json(deleted.to_dict())
+    else:
+        print(f"Deleted {what}")
+    return 0
+
+
+def _share(col: Collection, args: argparse.Namespace) -> int:
+    visibility = "shared" if args.journal_command == "share" else "private"
+    entry = col.journal.edit(args.ref, visibility=visibility)
+    if args.json:
+        print_json(entry.to_dict())
+    elif visibility == "shared":
+        print(safe_line(f"Shared {entry.uid}: {entry.title}") + " (in your next mentor bundle)")
+    else:
+        print(safe_line(f"Private {entry.uid}: {entry.title}"))
     return 0
 
 
@@ -164,8 +285,11 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
         goal=goal,
         visibility=args.visibility,
         when=args.when,
-        limit=args.limit,
+        limit=None if getattr(args, "on_this_day", False) else args.limit,
     )
+    if getattr(args, "on_this_day", False):
+        earlier = {e.uid for e in journal.on_this_day()}
+        hits = [h for h in hits if h.entry.uid in earlier][: args.limit]
     if action == "export":
         entries = [h.entry for h in hits]
         if args.dir:
@@ -183,11 +307,14 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
         )
         return 0
     if not hits:
-        print(
-            "No entries match."
-            if action == "search" or args.when or args.tags
-            else 'No entries yet. Write one with: mastery journal add "What I learned..."'
-        )
+        if getattr(args, "on_this_day", False):
+            print("No entries from this day in earlier months or years.")
+        else:
+            print(
+                "No entries match."
+                if action == "search" or args.when or args.tags
+                else "No entries yet. Write one with: mastery journal add What I learned..."
+            )
         return 0
     mark = _highlighter()
     for hit in hits:
@@ -201,8 +328,9 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
 
 
 def _highlighter() -> Callable[[str, list[tuple[int, int]]], str]:
-    """Marks matches in reverse video on a terminal, with *asterisks* when piped."""
-    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("*", "*")
+    """Marks matches in reverse video on a terminal; piped, the text stays as it was written
+    (marks would end up in files and in what scripts read)."""
+    start, end = ("\x1b[7m", "\x1b[0m") if sys.stdout.isatty() else ("", "")
 
     def mark(text: str, spans: list[tuple[int, int]]) -> str:
         out, last = [], 0

@@ -77,7 +77,7 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=_noticed(_pairs))
     p = actions.add_parser("unpair", help="forget a paired person: their files are refused")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="their name, as `mentor pairs` lists it")
     p.add_argument("--role", choices=("mentee", "mentor"), help="when they are both")
     json_flag(p)
     p.set_defaults(run=_noticed(_unpair))
@@ -106,21 +106,23 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=_noticed(_export))
     p = actions.add_parser("feedback", help="import your mentor's feedback file")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the feedback file your mentor wrote")
     json_flag(p)
     p.set_defaults(run=_noticed(_feedback))
 
     p = actions.add_parser("add", help="store (or update) a mentee's bundle")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the bundle file your mentee wrote")
     json_flag(p)
     p.set_defaults(run=_noticed(_add))
     p = actions.add_parser("list", help="your mentees: last activity, entries, unread")
     json_flag(p)
     p.set_defaults(run=_noticed(_list))
     p = actions.add_parser("show", help="a mentee's shared goals and entries (marks them read)")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--tag", action="append", dest="tags", metavar="TAG")
-    p.add_argument("--goal", metavar="GOAL", help="g-<id>, or the start of the goal's title")
+    p.add_argument("name", metavar="NAME", help="the mentee: number or name")
+    p.add_argument(
+        "--tag", action="append", dest="tags", metavar="TAG", help="entries with this tag"
+    )
+    p.add_argument("--goal", metavar="GOAL", help="g-<id>, or words of the goal's title")
     p.add_argument(
         "--when",
         metavar="PHRASE",
@@ -133,24 +135,24 @@ def register(sub: Any) -> None:
     p.add_argument("name", nargs="?", metavar="NAME", help="start on this mentee")
     p.set_defaults(run=_open)
     p = actions.add_parser("comment", help="comment on a mentee's entry or goal")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the mentee: number or name")
     p.add_argument("ref", metavar="ENTRY_OR_GOAL", help="entry id (e-...) or goal id (g-...)")
-    p.add_argument("text")
+    p.add_argument("text", help="your comment")
     json_flag(p)
     p.set_defaults(run=_noticed(_comment))
     p = actions.add_parser("note", help='write your overall note for a mentee ("" clears it)')
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("text")
+    p.add_argument("name", metavar="NAME", help="the mentee: number or name")
+    p.add_argument("text", help="your note")
     json_flag(p)
     p.set_defaults(run=_noticed(_note))
     p = actions.add_parser(
         "remove", help="forget a mentee: their copy, entries and your comments on them"
     )
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the mentee: number or name")
     json_flag(p)
     p.set_defaults(run=_noticed(_remove))
     p = actions.add_parser("reply", help="write the feedback file for a mentee")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the mentee: number or name")
     p.add_argument("--to", metavar="FILE", help="the feedback file to write")
     p.add_argument(
         "--name", dest="my_name", metavar="YOUR_NAME", help="the name your mentee sees (remembered)"

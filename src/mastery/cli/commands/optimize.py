@@ -174,21 +174,26 @@ def _workload(col: Collection, args: argparse.Namespace) -> int:
     """A simulated year at every third desired retention, the one in force marked."""
     from mastery import optimize
 
-    points = optimize.workload(col, args.deck, preset=args.preset)
+    retentions = optimize.WORKLOAD_RETENTIONS
+    if not args.json:
+        # The table shows every third retention and the last: only those are simulated
+        # (each point is seeded on its own, so they are the same as in the full run).
+        last = retentions[-1:] if (len(retentions) - 1) % 3 else ()
+        retentions = retentions[::3] + last
+    points = optimize.workload(col, args.deck, preset=args.preset, retentions=retentions)
     if args.json:
         print_json([p.to_dict() for p in points])
         return 0
-    shown = points[::3] + ([points[-1]] if (len(points) - 1) % 3 else [])
     retention = col.setting("desired_retention")
     where = f"deck {args.deck}" if args.deck else "profile"
     if args.preset is not None:
         view = col.presets.preset(args.preset)
         retention = view.values.get("desired_retention", retention)
         where = f"preset {view.name}"
-    now_point = optimize.nearest(shown, retention)
+    now_point = optimize.nearest(points, retention)
     top = max(p.reviews_per_day for p in points) or 1
     rows = []
-    for p in shown:
+    for p in points:
         mark = " ◀ now" if p is now_point else ""
         rows.append(
             [

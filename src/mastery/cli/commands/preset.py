@@ -1,7 +1,7 @@
 """`mastery preset list|show|add|edit|rename|use|remove`: deck presets (Anki's deck options).
 
-A preset holds desired retention, daily limits, steps, maximum interval, leech settings and
-FSRS weights; every deck uses the default preset (the profile's settings, which `mastery
+A preset holds desired retention, daily limits, steps, maximum interval, leech settings, FSRS
+weights and easy days; every deck uses the default preset (the profile's settings, which `mastery
 config` edits) until `preset use DECK NAME` gives it another."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from mastery import present
 from mastery.cli.common import json_flag, print_json, say, table, with_profile
+from mastery.settings import as_text
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -27,37 +29,39 @@ def register(sub: Any) -> None:
     q.set_defaults(run=with_profile(_list))
 
     q = psub.add_parser("show", help="one preset's values and decks")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_show))
 
     q = psub.add_parser("add", help="a new preset, a copy of the default (or of --copy)")
-    q.add_argument("name", metavar="NAME")
+    q.add_argument("name", metavar="NAME", help="the new preset's name")
     q.add_argument("--copy", metavar="PRESET", help="start from this preset's values")
     json_flag(q)
     q.set_defaults(run=with_profile(_add))
 
     q = psub.add_parser("edit", help="set one value of a preset (as `mastery config` does)")
-    q.add_argument("name", metavar="PRESET")
-    q.add_argument("key", metavar="KEY")
-    q.add_argument("value", metavar="VALUE")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
+    q.add_argument(
+        "key", metavar="KEY", help="a setting a preset holds (see `mastery preset show`)"
+    )
+    q.add_argument("value", metavar="VALUE", help="its new value")
     json_flag(q)
     q.set_defaults(run=with_profile(_edit))
 
     q = psub.add_parser("rename", help="give a preset another name")
-    q.add_argument("name", metavar="PRESET")
-    q.add_argument("new_name", metavar="NEW_NAME")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
+    q.add_argument("new_name", metavar="NEW_NAME", help="the new name")
     json_flag(q)
     q.set_defaults(run=with_profile(_rename))
 
     q = psub.add_parser("use", help="make a deck use a preset")
-    q.add_argument("deck", metavar="DECK")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("deck", metavar="DECK", help="deck id")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_use))
 
     q = psub.add_parser("remove", help="delete a preset; its decks go back to the default")
-    q.add_argument("name", metavar="PRESET")
+    q.add_argument("name", metavar="PRESET", help="preset name or number")
     json_flag(q)
     q.set_defaults(run=with_profile(_remove))
 
@@ -100,7 +104,7 @@ def _show(col: Collection, args: argparse.Namespace) -> int:
         print_json(_as_dict(view))
         return 0
     say(f"Preset {view.name} (id {view.id}{', the default' if view.default else ''})")
-    table(["setting", "value"], [[k, json.dumps(v)] for k, v in view.values.items()])
+    table(["setting", "value"], [[k, as_text(v) or "(empty)"] for k, v in view.values.items()])
     say("Decks: " + (", ".join(view.decks) or "none"))
     return 0
 
@@ -116,7 +120,7 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
 
 def _edit(col: Collection, args: argparse.Namespace) -> int:
     value = col.presets.edit(args.name, args.key, args.value)
-    print(json.dumps(value) if args.json else f"{args.key} = {json.dumps(value)}")
+    print(json.dumps(value) if args.json else f"{args.key} = {as_text(value) or '(empty)'}")
     return 0
 
 
@@ -143,6 +147,8 @@ def _remove(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_dict(view))
     else:
-        moved = f"; {len(view.decks)} deck(s) back on the default" if view.decks else ""
+        moved = (
+            f"; {present.plural(len(view.decks), 'deck')} back on the default" if view.decks else ""
+        )
         say(f"Removed preset {view.name}{moved}.")
     return 0

@@ -49,16 +49,20 @@ def _stats(col: Collection, args: argparse.Namespace) -> int:
         print_json({**data, **figures.to_dict()})
         return 0
     due = data["due_today"]
-    print(f"Reviews today: {data['reviews_today']} ({data['time_today_s']} s)")
+    print(f"Reviews today: {data['reviews_today']} ({present.duration(stats.time_today_ms)})")
     print(f"Reviews total: {data['reviews_total']}")
-    print(f"Streak: {data['streak_days']} days")
+    print(f"Streak: {present.plural(data['streak_days'], 'day')}")
     cards = data["cards"]
     print(
         f"Cards: {cards['total']} ({cards['new']} new, {cards['learning']} learning, "
         f"{cards['review']} review, {cards['suspended']} suspended)"
     )
     print(f"Left today: {due['new']} new, {due['learning']} learning, {due['review']} review")
-    if stats.next_due is not None:
+    waiting = col.queue.waiting()
+    if waiting:
+        # Cards already due come first: a later "next due" would read as "nothing due now".
+        print(f"Next due: now ({present.plural(waiting, 'card')} waiting)")
+    elif stats.next_due is not None:
         print(
             f"Next due: {data['next_due']} ({present.due_in(stats.next_due, col.now(), col.clock)})"
         )

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_init))
     p = actions.add_parser("join", help="join a team folder (validates its team.toml)")
-    p.add_argument("dir", metavar="DIR")
+    p.add_argument("dir", metavar="DIR", help="the team folder, or its postgresql:// URL")
     p.add_argument(
         "--sync",
         action="store_true",
@@ -46,13 +46,17 @@ def register(sub: Any) -> None:
     json_flag(p)
     p.set_defaults(run=with_profile(_list))
     p = actions.add_parser("pull", help="import or update the team's decks (history kept)")
-    p.add_argument("team", nargs="?", metavar="TEAM")
+    p.add_argument(
+        "team", nargs="?", metavar="TEAM", help="team id (default: the only team you joined)"
+    )
     json_flag(p)
     p.set_defaults(run=with_profile(_pull))
     p = actions.add_parser(
         "sync", help="seal your contribution to this week's round for the team's stewards"
     )
-    p.add_argument("team", nargs="?", metavar="TEAM")
+    p.add_argument(
+        "team", nargs="?", metavar="TEAM", help="team id (default: the only team you joined)"
+    )
     opt = p.add_mutually_exclusive_group()
     opt.add_argument("--enable", action="store_true", help="opt in, then sync")
     opt.add_argument(
@@ -75,23 +79,32 @@ def register(sub: Any) -> None:
     p = actions.add_parser(
         "aggregate", help="as a steward: sum closed rounds, add noise, publish the partial sums"
     )
-    p.add_argument("team", nargs="?", metavar="TEAM")
+    p.add_argument(
+        "team", nargs="?", metavar="TEAM", help="team id (default: the only team you joined)"
+    )
     json_flag(p)
     p.set_defaults(run=with_profile(_aggregate))
     p = actions.add_parser("steward", help="name or remove a steward in team.toml")
     steward = p.add_subparsers(dest="steward_command", metavar="ACTION", required=True)
     q = steward.add_parser("add", help="add a steward by their public identity (mastery id)")
-    q.add_argument("team", metavar="TEAM")
+    q.add_argument("team", metavar="TEAM", help="team id")
     q.add_argument("identity", metavar="IDENTITY", help="the mastery-id1:... line of `mastery id`")
     q.add_argument("--name", required=True, help="the steward's name, as the team knows them")
     q.set_defaults(run=with_profile(_steward_add))
     q = steward.add_parser("remove", help="remove a steward by name or fingerprint")
-    q.add_argument("team", metavar="TEAM")
-    q.add_argument("steward", metavar="NAME")
+    q.add_argument("team", metavar="TEAM", help="team id")
+    q.add_argument("steward", metavar="NAME", help="the steward's name or fingerprint")
     q.set_defaults(run=with_profile(_steward_remove))
     p = actions.add_parser("report", help="the team's figures, summed over at least k members")
-    p.add_argument("team", nargs="?", metavar="TEAM")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument(
+        "team", nargs="?", metavar="TEAM", help="team id (default: the only team you joined)"
+    )
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="output format (default: %(default)s)",
+    )
     p.add_argument(
         "--cards",
         action="store_true",
@@ -101,7 +114,7 @@ def register(sub: Any) -> None:
     p = actions.add_parser(
         "leave", help="remove your roster entry and contributions, and forget the team"
     )
-    p.add_argument("team", metavar="TEAM")
+    p.add_argument("team", metavar="TEAM", help="team id")
     p.set_defaults(run=with_profile(_leave))
 
 
@@ -218,7 +231,7 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
         print_json(result.to_dict())
         return 0
     print(
-        f"Sealed your contribution to round(s) {', '.join(result.rounds)} for the stewards of "
+        f"Sealed your contribution to {'round' if len(result.rounds) == 1 else 'rounds'} {', '.join(result.rounds)} for the stewards of "
         f"team {result.team}; only the team's sums will ever be shown."
     )
     if result.removed_record:
@@ -251,8 +264,8 @@ def _aggregate(col: Collection, args: argparse.Namespace) -> int:
         print("Nothing to sum: every closed round is already summed by you (or has no files).")
     for o in outcomes:
         line = {
-            "published": f"{o.round}: published the noised sum of {o.members} member(s)",
-            "suppressed": f"{o.round}: {o.members} member(s), fewer than k: published the "
+            "published": f"{o.round}: published the noised sum of {present.plural(o.members, 'member')}",
+            "suppressed": f"{o.round}: {present.plural(o.members, 'member')}, fewer than k: published the "
             "count only",
         }.get(o.status, f"{o.round}: {o.status}: {o.detail}")
         ignored = ", ".join(f"{n} {why}" for why, n in sorted(o.ignored.items()))
@@ -280,7 +293,7 @@ def _steward_remove(col: Collection, args: argparse.Namespace) -> int:
 
     config = change_stewards(col.team.get(args.team).folder, remove=args.steward)
     col.team.accept(config.id)
-    print(f"Removed; team {config.id} has {len(config.stewards)} steward(s).")
+    print(f"Removed; team {config.id} has {present.plural(len(config.stewards), 'steward')}.")
     return 0
 
 

@@ -28,7 +28,7 @@ from mastery.days import DayClock, from_ms, to_ms
 from mastery.decks.anki.media import MEDIA_FOLDER, safe_media_name
 from mastery.decks.anki.writer import AnkiCard, AnkiCollection, AnkiDeck, AnkiRevlog, Progress
 from mastery.decks.spec import CARD_ID, DECK_ID
-from mastery.states import CardState, scheduled
+from mastery.states import CardState, Flag, scheduled
 
 __all__ = ["GUID_PREFIX", "card_guid", "gather_export", "markdown_html", "own_card"]
 
@@ -185,6 +185,7 @@ def gather_export(
             columns["due"] = position  # new cards: Anki's new-card order, as in the deck
         front = markdown_html(r["front"], media_dir, media)
         back = markdown_html(r["back"], media_dir, media)
+        tags = r["tags"].split()
         col.cards.append(
             AnkiCard(
                 id=ID_BASE + position,  # in deck order: importing back keeps the order
@@ -194,7 +195,9 @@ def gather_export(
                 back=back,
                 sort_field=_plain(front),
                 checksum=_checksum(front),
-                tags=tuple(r["tags"].split()),
+                # A flag goes back as Anki's own card flag (the phone shows it), not a tag.
+                tags=tuple(t for t in tags if Flag.of((t,)) is Flag.NONE),
+                flags=int(Flag.of(tags)),
                 mod=r["updated_at"] // 1000,
                 **columns,  # type: ignore[arg-type]
             )

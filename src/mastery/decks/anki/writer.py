@@ -111,6 +111,7 @@ class AnkiCard:
     reps: int = 0
     lapses: int = 0
     left: int = 0
+    flags: int = 0  # Anki's card flag, 0-7 (ours travel as a flag::colour tag)
     data: str = "{}"
 
 
@@ -215,7 +216,7 @@ def _write_collection(db: Path, col: AnkiCollection) -> None:
             ],
         )
         conn.executemany(
-            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)",
+            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
             [
                 (
                     c.id,
@@ -230,6 +231,7 @@ def _write_collection(db: Path, col: AnkiCollection) -> None:
                     c.reps,
                     c.lapses,
                     c.left,
+                    c.flags,
                     c.data,
                 )
                 for c in col.cards

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from mastery import paths
 from mastery.errors import MasteryError
 from mastery.mentor import InvitationView
 from mastery.mentor.peers import CODE_PREFIX, other_role
@@ -45,7 +46,7 @@ def number_lines(number: str) -> str:
 
 def default_invitation(name: str) -> Path:
     """Where an invitation is written unless another file is typed."""
-    return Path.cwd() / f"invitation-{slug(name or 'me')}.json"
+    return paths.export_dir() / f"invitation-{slug(name or 'me')}.json"
 
 
 class InviteScreen(MasteryModal):

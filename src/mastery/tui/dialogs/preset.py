@@ -53,8 +53,7 @@ class PresetScreen(MasteryModal):
                 id="preset-list",
             )
             yield Static(
-                "Enter chooses. New presets: mastery preset add NAME; the default preset is "
-                "the Settings screen.",
+                "Enter chooses. Presets are added, renamed and edited on the Settings screen (s).",
                 classes="dialog-hint",
                 markup=False,
             )

@@ -3,14 +3,13 @@ the mentee sees and the file; ctrl+s writes exactly the preview shown."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from mastery import paths
 from mastery import present as fmt
 from mastery.errors import MasteryError
 from mastery.mentor import FeedbackPreview
@@ -42,7 +41,7 @@ class ReplyScreen(MasteryModal):
         mentee_name = ""
         with self.domain_errors():
             mentee_name = mentor.mentee(self.mentee_id).name
-        default_file = Path.cwd() / f"feedback-for-{slug(mentee_name)}.feedback"
+        default_file = paths.export_dir() / f"feedback-for-{slug(mentee_name)}.feedback"
         with Vertical(id="reply-box", classes="mentor-dialog"):
             yield Static(
                 Content.assemble(("Reply to ", "bold"), (mentee_name, "bold")),

@@ -1,4 +1,5 @@
-"""The card browser: search, suspend or unsuspend, open a card's info, cram the search."""
+"""The card browser: search, suspend or unsuspend, edit, flag and mark (as in Anki), open a
+card's info, cram the search; `u` takes back the newest flag, mark or suspension."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from mastery import present as fmt
 from mastery.errors import MasteryError
 from mastery.model import CardView
 from mastery.query import CARD_HELP
+from mastery.states import Flag
+from mastery.tui.dialogs.flag import COLOURS, flag_cell
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.table import KeyTable
 
@@ -26,10 +29,28 @@ class BrowserScreen(MasteryScreen):
     SUB_TITLE = "Browse cards"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse-search"),
+        Binding("e", "edit", "Edit", id="browse-edit"),
+        Binding("f", "flag", "Flag", id="browse-flag"),
+        # Out of the footer so that Help fits in 80 columns; the ★ on a row shows it.
+        Binding("asterisk", "mark", "Mark", show=False, id="browse-mark"),
         Binding("s", "toggle_suspend", "Suspend", id="browse-suspend"),
-        Binding("enter", "info", "Card info", id="browse-info"),
+        Binding("u", "undo", "Undo", show=False, id="browse-undo"),
+        Binding("enter", "info", "Info", tooltip="Card info", id="browse-info"),
         Binding("c", "cram", "Cram", id="browse-cram"),
         Binding("escape", "leave", "Back", id="browse-leave"),
+        # q quits as everywhere, out of the footer here so that Help fits in 80 columns.
+        # (No description: the palette and the help list the app's own Quit.)
+        Binding("q", "app.quit", "", show=False, id="browse-quit"),
+        *(
+            Binding(
+                f"ctrl+{n}",
+                f"set_flag({n})",
+                "",  # one row in help and the palette: f
+                show=False,
+                id=f"browse-flag-{n}",
+            )
+            for n in range(1, 8)
+        ),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -55,14 +76,17 @@ class BrowserScreen(MasteryScreen):
         table.focus()
 
     def _widths(self) -> dict[str, int]:
-        """Column widths for the terminal's width: the front gets what the others leave."""
-        wide = self.app.size.width >= 110
+        """Column widths for the terminal's width: the front gets what the others leave, and
+        the most of it (24 columns at 80, 41 at 120); state ("relearning") and due ("in 30d")
+        fit whole, deck and tags take what is left in proportion."""
+        width = self.app.size.width
+        wide = width >= 100
         widths = {
-            "id": 5,
-            "deck": 20 if wide else 12,
+            "id": 6 if wide else 5,
+            "deck": min(24, 18 + (width - 120) // 8) if wide else 9,
             "state": 10,
-            "due": 6,
-            "tags": 18 if wide else 10,
+            "due": 7 if wide else 6,
+            "tags": min(30, 22 + (width - 120) // 4) if wide else 10,
         }
         # Each column's cell padding (2), the scrollbar and the margins.
         used = sum(widths.values()) + 2 * (len(widths) + 1) + 4
@@ -148,13 +172,21 @@ class BrowserScreen(MasteryScreen):
             state = Text("buried", style="dim")
         else:
             state = Text(card.state_name)
+        front = Text()
+        if card.flag or card.marked:  # ⚑ in the flag's colour, ★ when marked, then the front
+            front = flag_cell(card.flag, card.marked)
+            front.append(" ")
+        front.append(fmt.excerpt(card.front, widths["front"] - len(front)))
+        tags = Text(fmt.excerpt(" ".join(card.tags), widths["tags"]), style="dim")
+        if card.flag:
+            tags.highlight_words([card.flag.tag or ""], style=COLOURS[card.flag])
         return (
             Text(str(card.id), style="dim", justify="right"),
             Text(fmt.excerpt(card.deck_label, widths["deck"])),
-            Text(fmt.excerpt(card.front, widths["front"])),
+            front,
             state,
             Text(fmt.due_cell(card.due, now, self.col.clock)),
-            Text(fmt.excerpt(" ".join(card.tags), widths["tags"]), style="dim"),
+            tags,
         )
 
     @property
@@ -170,6 +202,78 @@ class BrowserScreen(MasteryScreen):
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
+    def _refresh_row(self, card_id: int) -> None:
+        """Show one card's row again after a change (suspend, flag, mark, edit, undo)."""
+        fresh = self.col.card(card_id)
+        key = str(card_id)
+        if key not in self._cards:
+            return
+        self._cards[key] = fresh
+        table = self.query_one("#cards", KeyTable)
+        cells = self._cells(fresh, self._widths())
+        for column, cell in zip(
+            ("id", "deck", "front", "state", "due", "tags"), cells, strict=True
+        ):
+            table.update_cell(key, column, cell)
+
+    def action_edit(self) -> None:
+        """Edit the selected card's front, back and tags (into its deck file, see `Cards.edit`)."""
+        card = self._selected()
+        if card is None:
+            return
+        from mastery.tui.dialogs.card_editor import CardEditorScreen
+
+        def saved(edited: CardView | None) -> None:
+            if edited is not None:
+                self._refresh_row(edited.id)
+
+        self.app.push_screen(CardEditorScreen(card), saved)
+
+    def action_flag(self) -> None:
+        """Choose the selected card's flag (1-7, 0 for none)."""
+        card = self._selected()
+        if card is None:
+            return
+        from mastery.tui.dialogs.flag import FlagScreen
+
+        def chosen(flag: int | None) -> None:
+            if flag is not None:
+                self.action_set_flag(flag, card.id)
+
+        self.app.push_screen(FlagScreen(card.flag), chosen)
+
+    def action_set_flag(self, flag: int, card_id: int | None = None) -> None:
+        """Flag a card (Anki's ctrl+1..7; the same flag again takes it off)."""
+        card = self._cards.get(str(card_id)) if card_id is not None else self._selected()
+        if card is None:
+            return
+        wanted = Flag.NONE if card.flag == flag else Flag(flag)
+        with self.domain_errors():
+            self.col.set_flag([card.id], wanted, now=self.now())
+            self._refresh_row(card.id)
+            self.notify(f"Flagged {wanted.label} (u to undo)." if wanted else "Flag taken off.")
+
+    def action_mark(self) -> None:
+        """Mark or unmark the selected card (Anki's `*`: the tag `marked`)."""
+        card = self._selected()
+        if card is None:
+            return
+        with self.domain_errors():
+            self.col.set_marked([card.id], not card.marked, now=self.now())
+            self._refresh_row(card.id)
+            self.notify("Marked (u to undo)." if not card.marked else "Mark taken off.")
+
+    def action_undo(self) -> None:
+        """Take back the newest flag, mark or suspension (answers are undone in review)."""
+        if self.col.undo_kind not in ("flag", "mark", "suspend"):
+            self.notify("Nothing to undo here.")
+            return
+        with self.domain_errors():
+            restored = self.col.undo()
+            if restored is not None:
+                self._refresh_row(restored.id)
+                self.notify("Undone.")
+
     def action_toggle_suspend(self) -> None:
         card = self._selected()
         if card is None:
@@ -181,12 +285,7 @@ class BrowserScreen(MasteryScreen):
             else:
                 self.col.suspend([card.id], now=self.now())
                 self.notify("Card suspended: it leaves the review queue until unsuspended.")
-            fresh = self.col.card(card.id)
-            self._cards[str(card.id)] = fresh
-            table = self.query_one("#cards", KeyTable)
-            state, due = self._cells(fresh, self._widths())[3:5]
-            table.update_cell(str(card.id), "state", state)
-            table.update_cell(str(card.id), "due", due)
+            self._refresh_row(card.id)
 
     def action_info(self) -> None:
         card = self._selected()

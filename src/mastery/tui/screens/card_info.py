@@ -48,8 +48,6 @@ class CardInfoScreen(MasteryScreen):
         self.query_one("#info-scroll").focus()
 
     def _show(self, info: CardInfo) -> None:
-        from mastery.scheduler import format_interval
-
         card, now, clock = info.card, self.now(), self.col.clock
         self.query_one("#info-title", Static).update(
             Content.assemble((f"Card {card.id}", "bold"), f"  {card.deck_name}  ·  {card.ref}")
@@ -61,9 +59,11 @@ class CardInfoScreen(MasteryScreen):
             ("State", state),
             (
                 "Next due",
-                fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})"
-                if card.due is not None and card.state != CardState.NEW
-                else "not yet studied",
+                "not yet studied"
+                if card.due is None or card.state == CardState.NEW
+                else "now"
+                if card.due <= now
+                else fmt.when(card.due, now, clock) + f" ({fmt.due_in(card.due, now, clock)})",
             ),
             ("Stability", f"{card.stability:.1f} days" if card.stability is not None else "-"),
             ("Difficulty", f"{card.difficulty:.1f} / 10" if card.difficulty is not None else "-"),
@@ -84,7 +84,7 @@ class CardInfoScreen(MasteryScreen):
             table.add_row(
                 Text(log.reviewed_at.astimezone(clock.zone).strftime("%Y-%m-%d %H:%M")),
                 Text(log.rating_name),
-                Text(format_interval(log.due_after - log.reviewed_at)),
+                Text(fmt.interval_given(log.scheduled_days, log.due_after - log.reviewed_at)),
                 Text(f"{log.stability_after:.1f}"),
                 Text(f"{log.difficulty_after:.1f}"),
                 Text(fmt.duration(log.duration_ms)),

@@ -17,7 +17,10 @@ from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from mastery.goals import GoalView
+    from mastery.journal import EntryView
 
 
 class DashboardScreen(MasteryScreen):
@@ -111,8 +114,9 @@ class DashboardScreen(MasteryScreen):
             journal = self.col.journal
             wrote_today = journal.has_entry_today(now=now)
             journal_streak = journal.streak(now=now)
+            earlier = _on_this_day(journal.on_this_day(now=now), self.col.clock.day_of(now))
             self.query_one("#goals", Static).update(
-                _goals_block(goals, wrote_today, journal_streak)
+                _goals_block(goals, wrote_today, journal_streak, earlier)
             )
 
     def _show(self, decks: list[DeckSummary], stats: Stats) -> None:
@@ -139,7 +143,8 @@ class DashboardScreen(MasteryScreen):
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
             "    mastery import FILE\n\n"
-            "FILE is a deck file: .toml, .csv, .tsv or an Anki .txt export. "
+            "FILE is a deck file: .toml, .csv, .tsv, an Anki .txt export or an Anki "
+            "package (.apkg). "
             "Then run mastery again to review it."
         )
         self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
@@ -171,13 +176,11 @@ class DashboardScreen(MasteryScreen):
                 f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
                 f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
             )
-        if stats.cards_new > stats.cards_suspended:
-            if not self.col.new_cards_allowed():
-                return Content.assemble(
-                    ("Nothing due now.", "bold"),
-                    " New cards are off: the daily limit is 0 (s for Settings).",
-                )
-            return Content.assemble(("Nothing due now.", "bold"), " More new cards tomorrow.")
+        tomorrow = self.col.new_tomorrow(now=self.now())
+        if tomorrow is not None:
+            return Content.assemble(
+                ("Nothing due now.", "bold"), " " + fmt.new_cards_tomorrow(tomorrow)
+            )
         return Content.assemble(
             ("Nothing to review:", "bold"), " every card is suspended (press b to browse them)."
         )
@@ -231,8 +234,29 @@ class DashboardScreen(MasteryScreen):
             self.app.start_review(event.row_key.value)
 
 
-def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) -> Content:
-    """The dashboard's personal-mastery lines: journal today and streak, then active goals."""
+def _on_this_day(entries: list[EntryView], today: date) -> Content | None:
+    """ "On this day" (jrnl's habit): the latest entry written on this day of an earlier
+    month or year, to read again, and how many more (one line at 80 columns; J lists them)."""
+    if not entries:
+        return None
+    latest = entries[0]
+    more = f"  +{len(entries) - 1} more" if len(entries) > 1 else ""
+    return Content.assemble(
+        ("On this day ", "bold"),
+        (fmt.months_ago(latest.day, today) + ": ", "$text-muted"),
+        fmt.excerpt(latest.title, 36),
+        (f"{more} (J)", "$text-muted"),
+    )
+
+
+def _goals_block(
+    goals: list[GoalView],
+    wrote_today: bool,
+    journal_streak: int,
+    on_this_day: Content | None = None,
+) -> Content:
+    """The dashboard's personal-mastery lines: journal today and streak, what was written on
+    this day earlier, then active goals."""
     if wrote_today:
         journal = Content.assemble(("Journal ", "bold"), ("written today", "$text-success"))
     else:
@@ -249,6 +273,8 @@ def _goals_block(goals: list[GoalView], wrote_today: bool, journal_streak: int) 
         fmt.plural(journal_streak, "day"),
         "\n",
     ]
+    if on_this_day is not None:
+        parts += [on_this_day, "\n"]
     if not goals:
         parts += [
             # One line at 80 columns (it used to wrap).

@@ -3,6 +3,8 @@ it is finished and the schedule was not changed)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -11,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from mastery import present as fmt
 from mastery.tui.screens.base import MasteryScreen
-from mastery.tui.screens.review import CramScreen, ReviewScreen, Session, undo_step
+from mastery.tui.screens.review import RETAGS, CramScreen, ReviewScreen, Session, undo_step
 
 
 class DoneScreen(MasteryScreen):
@@ -35,20 +37,38 @@ class DoneScreen(MasteryScreen):
             yield Static(id="done-session", markup=False)
             yield Static(id="done-next", markup=False)
             yield Static(id="done-today", markup=False)
-            yield Static(
-                Content.assemble(
-                    "Press ",
-                    ("enter", "bold $text-accent"),
-                    " to go back" if self.session.cram else " to go back to your decks",
-                    " or ",
-                    ("u", "bold $text-accent"),
-                    " to undo the last answer.",
-                ),
-                id="done-hint",
-            )
+            yield Static(id="done-hint")
         yield Footer(compact=True)
 
+    def _show_hint(self) -> None:
+        """Enter to go back, and `u` only while this session has something to take back."""
+        back = " to go back" if self.session.cram else " to go back to your decks"
+        undo = (
+            (" or ", ("u", "bold $text-accent"), f" to undo the last {self._last_step()}.")
+            if self.can_undo
+            else (".",)
+        )
+        self.query_one("#done-hint", Static).update(
+            Content.assemble("Press ", ("enter", "bold $text-accent"), back, *undo)
+        )
+        self.refresh_bindings()
+
+    @property
+    def can_undo(self) -> bool:
+        """This session's steps can still be taken back (not an older one on the stack)."""
+        return bool(self.session.steps) and self.col.can_undo
+
+    def _last_step(self) -> str:
+        kind = self.session.steps[-1][0] if self.session.steps else "answer"
+        return {"suspend": "suspension", "bury": "burial", "mark": "mark"}.get(kind, kind)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.can_undo  # False: out of the footer as well
+        return True
+
     def on_mount(self) -> None:
+        self._show_hint()
         if self.session.cram is not None:
             self._show_cram_done()
             return
@@ -78,15 +98,20 @@ class DoneScreen(MasteryScreen):
                 )
             elif next_due is not None:
                 text = f"Next review: {fmt.when(next_due, now, clock)} ({fmt.due_in(next_due, now, clock)})."
-            elif stats.cards_new:
-                text = "No reviews scheduled; more new cards tomorrow (see the daily limit in settings)."
             else:
-                text = "Nothing scheduled. Import a deck from your shell: mastery import FILE"
+                text = self._tomorrow(now)
             self.query_one("#done-next", Static).update(text)
             self.query_one("#done-today", Static).update(
                 f"Today: {fmt.plural(stats.reviews_today, 'answer')} in "
                 f"{fmt.duration(stats.time_today_ms)} · streak {fmt.plural(stats.streak_days, 'day')}."
             )
+
+    def _tomorrow(self, now: datetime) -> str:
+        """Nothing is scheduled: whether new cards come tomorrow, by tomorrow's limits."""
+        new = self.col.new_tomorrow(now=now, deck_id=self.session.deck_id)
+        if new is None:
+            return "Nothing scheduled. Import a deck from your shell: mastery import FILE"
+        return "No reviews scheduled. " + fmt.new_cards_tomorrow(new)
 
     def _show_cram_done(self) -> None:
         """A finished cram session: what was done, and that nothing was rescheduled."""
@@ -112,10 +137,15 @@ class DoneScreen(MasteryScreen):
         self.dismiss()
 
     def action_undo(self) -> None:
+        if not self.can_undo:
+            return
+        kind = self.col.undo_kind
         restored = undo_step(self, self.session)
         if restored is None:
             return
-        if self.session.cram is not None:
+        if kind in RETAGS:  # the flag or mark is back; the session stays done
+            self._show_hint()
+        elif self.session.cram is not None:
             self.app.switch_screen(CramScreen(restored, self.session))
         elif restored.suspended:
             self.app.start_review(self.session.deck_key, session=self.session, replace=True)

@@ -465,7 +465,7 @@ class GoalScreen(MasteryScreen):
         ]
         if detail.days_left is not None:
             if detail.days_left >= 0:
-                lines.append(Content.styled(f"{detail.days_left} days", "dim"))
+                lines.append(Content.styled(fmt.plural(detail.days_left, "day"), "dim"))
             else:
                 lines.append(Content.styled(f"{-detail.days_left}d late", "$text-error"))
         return Content("\n").join(lines)
@@ -838,13 +838,18 @@ class CheckInScreen(MasteryModal):
                 yield Input(id="check-in-note", placeholder="one line", compact=True)
             if goal.check_ins:
                 last = goal.check_ins[-1]
+                today = last.day == self.col.clock.day_of(self.now())
                 yield Static(
                     Content.assemble(
                         ("Last time: ", "dim"),
                         f"{last.confidence}/10 on {last.day.isoformat()}",
                         (f" — {last.note}" if last.note else "", "dim"),
+                        ("\nSaving replaces today's check-in (one a day).", "$text-warning")
+                        if today
+                        else "",
                     ),
                     classes="dialog-hint",
+                    id="check-in-last",
                 )
         yield Footer(compact=True)
 
@@ -864,12 +869,15 @@ class CheckInScreen(MasteryModal):
         # The domain says what a confidence must be; a number is passed as one.
         confidence: int | str = int(text) if text.lstrip("-").isdigit() else text
         try:
-            self.col.goals.check_in(self.goal.id, confidence, note, now=self.now())  # type: ignore[arg-type]
+            result = self.col.goals.check_in(self.goal.id, confidence, note, now=self.now())  # type: ignore[arg-type]
         except MasteryError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             self.query_one("#check-in-confidence").focus()
             return
-        self.notify(f"Checked in: {confidence}/10.")
+        replaced = (
+            f" (replaces today's {result.replaced}/10)" if result.replaced is not None else ""
+        )
+        self.notify(f"Checked in: {confidence}/10{replaced}.")
         self.dismiss(confidence)
 
     def action_cancel(self) -> None:

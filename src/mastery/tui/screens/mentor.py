@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from mastery import paths
 from mastery import present as fmt
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
@@ -75,7 +76,7 @@ class ExportScreen(MasteryScreen):
         decks = []
         with self.domain_errors():
             decks = self.col.decks(now=self.now())
-        default_file = Path.cwd() / f"{slug(name)}.bundle"
+        default_file = paths.export_dir() / f"{slug(name)}.bundle"
         mentors = [p.name for p in mentor.peers("mentor")]
         yield Header()
         with Vertical(id="export-form"):

@@ -2,7 +2,8 @@
 
 Every answer is written by `Collection.answer` the moment it is given, so leaving the screen at
 any point keeps the work done. Keys follow Anki: space/Enter shows the answer (and, once shown,
-answers Good), 1-4 answer, u undoes. With the `confidence_step` setting, j/k/l say how sure the
+answers Good), 1-4 answer, u undoes, e edits the card, `*` marks it; `f` then a digit flags it
+(Anki's ctrl+1..7, which most terminals cannot send). The header shows Anki's three counts. With the `confidence_step` setting, j/k/l say how sure the
 learner is and reveal in one press (space/Enter still reveal without saying).
 
 `CramScreen` is the same screen over a cram or preview session (`mastery.cram`): answers go
@@ -25,8 +26,9 @@ from textual.widgets import Footer, Header, Markdown, Rule, Static
 from mastery import present as fmt
 from mastery.cram import CramQueue
 from mastery.errors import ConflictError, DatabaseBusyError, MasteryError
-from mastery.model import CardView
-from mastery.states import Confidence, Rating
+from mastery.model import CardView, QueueCounts
+from mastery.states import CardState, Confidence, Flag, Rating
+from mastery.tui.dialogs.flag import flag_content
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
 
@@ -58,15 +60,16 @@ class Session:
             self.ratings[rating] += 1
             self.time_ms += ms
 
-    def take_back(self) -> None:
-        """Forget the newest step (after `Collection.undo`)."""
+    def take_back(self) -> str | None:
+        """Forget the newest step (after `Collection.undo`); returns its kind."""
         if not self.steps:
-            return
+            return None
         kind, rating, ms = self.steps.pop()
         if kind == "answer":
             self.answered -= 1
             self.ratings[rating] -= 1
             self.time_ms -= ms
+        return kind
 
     def summary(self) -> str:
         if not self.answered:
@@ -84,9 +87,12 @@ def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
     """Take back the newest step (review and done screens alike) and say so; returns the
     restored card, or None when there was nothing to undo.
 
-    A cram session only takes back its own answers: an older review answer on the undo stack
-    is left alone, since undoing it here would show a scheduled card as if it were crammed."""
-    if session.cram is not None and (not session.steps or screen.col.undo_kind != "cram"):
+    A cram session only takes back its own answers, flags and marks: an older review answer
+    on the undo stack is left alone, since undoing it here would show a scheduled card as if
+    it were crammed."""
+    if session.cram is not None and (
+        not session.steps or screen.col.undo_kind not in ("cram", *RETAGS)
+    ):
         screen.notify("Nothing to undo.")
         return None
     restored = None
@@ -102,11 +108,38 @@ def undo_step(screen: MasteryScreen, session: Session) -> CardView | None:
     if restored is None:
         screen.notify("Nothing to undo.")
         return None
-    session.take_back()
-    if session.cram is not None:
+    kind = session.take_back()
+    if session.cram is not None and kind == "answer":
         session.cram.undo()
-    screen.notify("Undone." if restored.suspended else "Undone: the card is back.")
+    if kind in RETAGS:
+        screen.notify("Undone: the flag is as it was." if kind == "flag" else "Undone: the mark.")
+    else:
+        screen.notify("Undone." if restored.suspended else "Undone: the card is back.")
     return restored
+
+
+RETAGS = ("flag", "mark")
+"""Undo steps that change a card's tags only: undoing them leaves the card where it is."""
+
+# Keys kept out of the footer while the confidence question shows, so that j/k/l, Undo, Back
+# and Help fit in 80 columns (they still work; `?` lists them).
+_SECONDARY = ("edit", "flag", "mark", "suspend", "bury")
+_QUEUES = (("new", "$text-primary"), ("learning", "$text-error"), ("review", "$text-success"))
+
+
+class ReviewFooter(Footer):
+    """The footer, leaving out the keys of `hidden` actions (which keep working), also when
+    Textual rebuilds it on its own."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+        self.hidden: frozenset[str] = frozenset()
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if getattr(widget, "action", "") in self.hidden:
+                widget.display = False
+            yield widget
 
 
 _KEY = "bold $text-accent"
@@ -143,10 +176,24 @@ class ReviewScreen(MasteryScreen):
         Binding("j", "confide(1)", "Unsure", id="review-unsure"),
         Binding("k", "confide(2)", "Fairly sure", id="review-fairly-sure"),
         Binding("l", "confide(3)", "Certain", id="review-certain"),
+        Binding("e", "edit", "Edit", id="review-edit"),
+        Binding("f", "flag", "Flag", id="review-flag"),
+        Binding("asterisk", "mark", "Mark", id="review-mark"),
         Binding("u", "undo", "Undo", id="review-undo"),
         Binding("s", "suspend", "Suspend", id="review-suspend"),
         Binding("b", "bury", "Bury", id="review-bury"),
         Binding("escape", "leave", "Back", id="review-leave"),
+        # Anki's flag keys, for terminals that tell ctrl+digit from the digit.
+        *(
+            Binding(
+                f"ctrl+{n}",
+                f"set_flag({n})",
+                "",  # one row in help and the palette: f
+                show=False,
+                id=f"review-flag-{n}",
+            )
+            for n in range(1, 8)
+        ),
     ]
 
     def __init__(self, first: CardView, session: Session) -> None:
@@ -158,13 +205,15 @@ class ReviewScreen(MasteryScreen):
         self.confidence: int | None = None  # said for the card showing (None: not said)
         self._shown_at = 0.0  # set when the card is shown
         self._saving = False  # an answer is waiting for another window's write to end
-        self._footer = Footer(compact=True)
+        self._footer = ReviewFooter()
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="status"):
             yield Static(id="deck-name", markup=False)
+            yield Static(id="card-flag", markup=False)
             yield Static(id="card-state", markup=False)
+            yield Static(id="counts", markup=False)
             yield Static(id="progress", markup=False)
         with VerticalScroll(id="card"):
             yield Markdown(id="front", open_links=False)
@@ -180,6 +229,7 @@ class ReviewScreen(MasteryScreen):
             self.confidence_step = bool(self.col.setting("confidence_step"))
         if self.confidence_step:
             self.query_one("#reveal-hint", Static).update(_CONFIDENCE_HINT)
+            self._footer.hidden = frozenset(_SECONDARY)
             self.refresh_bindings()
         self.show_card(self.card)
 
@@ -194,8 +244,12 @@ class ReviewScreen(MasteryScreen):
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.query_one("#deck-name", Static).update(self._title(card))
         self.query_one("#card-state", Static).update(self._state_label(card))
+        self._show_flag(card)
         self._update_progress()
         self._shown_at = monotonic()
+
+    def _show_flag(self, card: CardView) -> None:
+        self.query_one("#card-flag", Static).update(flag_content(card.flag, card.marked))
 
     def _set_revealed(self, revealed: bool) -> None:
         # On the two parts that change rather than the screen, so the header and footer are
@@ -216,10 +270,14 @@ class ReviewScreen(MasteryScreen):
         shown, so a footer Textual rebuilds on its own is right too; if one was rebuilt while
         the answer showed (without the keys), it is rebuilt once more here."""
         found = False
+        self._footer.hidden = frozenset(_SECONDARY) if shown else frozenset()
         for key in self._footer.children:  # FooterKey widgets carry their action
-            if getattr(key, "action", "").startswith("confide("):
+            action = getattr(key, "action", "")
+            if action.startswith("confide("):
                 key.display = shown
                 found = True
+            elif action in _SECONDARY:
+                key.display = not shown
         if shown and not found:
             self.refresh_bindings()
 
@@ -239,9 +297,29 @@ class ReviewScreen(MasteryScreen):
         with self.domain_errors():
             left = self.col.counts(now=self.now(), deck_id=self.session.deck_id)
             done = self.session.answered
+            self.query_one("#counts", Static).update(self._counts(left))
             self.query_one("#progress", Static).update(
                 Content.assemble((f"{done} / {done + left.total}", "bold"))
             )
+
+    def _counts(self, left: QueueCounts) -> Content:
+        """Anki's three numbers: new, learning and review cards left today (the dashboard's
+        figures, limits applied), the current card's queue underlined."""
+        state = self.card.state
+        current = (
+            "new"
+            if state == CardState.NEW
+            else "review"
+            if state == CardState.REVIEW
+            else "learning"
+        )
+        parts: list[str | tuple[str, str]] = []
+        for name, colour in _QUEUES:
+            if parts:
+                parts.append(" + ")
+            style = f"{colour} bold underline" if name == current else colour
+            parts.append((str(getattr(left, name)), style))
+        return Content.assemble(*parts)
 
     def next_card(self) -> None:
         """Show the next card due, or the done screen when there is none."""
@@ -257,7 +335,10 @@ class ReviewScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self._saving and action in ("answer", "confide", "undo", "suspend", "bury"):
+        if self._saving and action in (
+            *("answer", "confide", "undo", "suspend", "bury"),
+            *("edit", "flag", "set_flag", "mark"),
+        ):
             return None  # one write at a time: the waiting answer lands first
         if action == "reveal":
             return not self.revealed  # once shown, space/Enter fall through to "Good"
@@ -266,6 +347,55 @@ class ReviewScreen(MasteryScreen):
         if action == "confide":
             return self.confidence_step and not self.revealed  # False: hidden
         return True
+
+    # ------------------------------------------------------------------ edit, flag, mark
+    def action_edit(self) -> None:
+        """Edit the card's front, back and tags (`CardEditorScreen`); the answer stays as it
+        was shown, the timer keeps running."""
+        from mastery.tui.dialogs.card_editor import CardEditorScreen
+
+        def saved(card: CardView | None) -> None:
+            if card is not None and self.is_attached:
+                self.card = card
+                self.query_one("#front", Markdown).update(card.front)
+                self.query_one("#back", Markdown).update(card.back)
+                self._show_flag(card)
+
+        self.app.push_screen(CardEditorScreen(self.card), saved)
+
+    def action_flag(self) -> None:
+        """Choose the card's flag (`FlagScreen`: 1-7, 0 for none)."""
+        from mastery.tui.dialogs.flag import FlagScreen
+
+        def chosen(flag: int | None) -> None:
+            if flag is not None:
+                self.action_set_flag(flag)
+
+        self.app.push_screen(FlagScreen(self.card.flag), chosen)
+
+    def action_set_flag(self, flag: int) -> None:
+        """Flag the card (Anki's ctrl+1..7; again on the same flag takes it off, as in Anki)."""
+        wanted = Flag.NONE if self.card.flag == flag else Flag(flag)
+        with self.domain_errors():
+            if self.col.set_flag([self.card.id], wanted, now=self.now()):
+                self.session.record("flag")
+            self._refresh_card()
+            said = f"Flagged {wanted.label} (u to undo)." if wanted else "Flag taken off."
+            self.notify(said)
+
+    def action_mark(self) -> None:
+        """Mark or unmark the card (Anki's `*`: the tag `marked`)."""
+        on = not self.card.marked
+        with self.domain_errors():
+            if self.col.set_marked([self.card.id], on, now=self.now()):
+                self.session.record("mark")
+            self._refresh_card()
+            self.notify("Marked (u to undo)." if on else "Mark taken off.")
+
+    def _refresh_card(self) -> None:
+        """The card read again after a change that leaves it on screen (a flag, the mark)."""
+        self.card = self.col.card(self.card.id)
+        self._show_flag(self.card)
 
     def action_reveal(self) -> None:
         if self.revealed:
@@ -360,10 +490,14 @@ class ReviewScreen(MasteryScreen):
         self.action_answer(message.rating)
 
     def action_undo(self) -> None:
+        kind = self.col.undo_kind
         restored = undo_step(self, self.session)
         if restored is None:
             return
-        if restored.suspended:
+        if kind in RETAGS and restored.id == self.card.id:
+            self.card = restored
+            self._show_flag(restored)
+        elif restored.suspended:
             self.next_card()
         else:
             self.show_card(restored)

@@ -425,7 +425,11 @@ class TeamScreen(MasteryScreen):
 
     def on_team_screen_synced(self, message: Synced) -> None:
         rounds = ", ".join(message.result.rounds)
-        self.notify(f"Sealed your contribution to round(s) {rounds}", markup=False)
+        self.notify(
+            f"Sealed your contribution to {'round' if len(message.result.rounds) == 1 else 'rounds'} "
+            f"{rounds}",
+            markup=False,
+        )
         self.action_refresh()
 
     def on_team_screen_sync_failed(self, message: SyncFailed) -> None:
