@@ -13,11 +13,13 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,116 +31,177 @@ from mastery.days import to_ms  # noqa: E402
 
 CACHE = HERE / ".cache"
 BIG_VERSION = 4  # bump when the generator or the schema changes
-N_CARDS = 100_000
-N_LOGS = 1_000_000
-N_DUE = 2_000
 N_DECKS = 10
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
-def big_profile() -> Path:
-    """The cached synthetic profile, built if missing (takes a few seconds)."""
-    path = CACHE / f"big-v{BIG_VERSION}.db"
+@dataclass(frozen=True)
+class Size:
+    """One benchmark profile: `cards` cards (72% of them studied), `logs` review logs spread
+    over the studied cards, `due` cards due today (the first ones, some overdue)."""
+
+    name: str
+    cards: int
+    logs: int
+    due: int
+
+    @property
+    def path(self) -> Path:
+        # The 100k profile keeps its first file name, so caches built before sizes stay valid.
+        suffix = "" if self.name == "100k" else f"-{self.name}"
+        return CACHE / f"big-v{BIG_VERSION}{suffix}.db"
+
+
+SIZES = {
+    "10k": Size("10k", 10_000, 100_000, 1_000),  # enough due for `answer`'s 1,000 answers
+    "100k": Size("100k", 100_000, 1_000_000, 2_000),
+    "1m": Size("1m", 1_000_000, 10_000_000, 20_000),
+}
+SIZE = SIZES["100k"]  # set by --size
+CHUNK = 200_000  # rows per executemany: the 1M build never holds its 10M logs at once
+
+
+def big_profile(size: Size | None = None) -> Path:
+    """The cached synthetic profile of a size, built if missing: a few seconds for 100k,
+    a few minutes for 1m (plain sqlite3 `executemany` in chunks, indexes built afterwards)."""
+    size = size or SIZE
+    path = size.path
     if path.exists():
         return path
     CACHE.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")
     for leftover in CACHE.glob(tmp.name + "*"):
         leftover.unlink()
-    rng = random.Random(42)
     col = Collection.open_path(tmp)
     col.set_setting("timezone", "UTC")
     col.set_setting("load_bundled_decks", False)
     col.set_setting("reviews_per_day", 9999)
+    col.close()
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        _fill(conn, size)
+    finally:
+        conn.close()
+    with Collection.open_path(tmp) as col:  # back in the profile's own journal mode
+        assert col.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == size.logs
+    tmp.replace(path)
+    return path
+
+
+def _fill(conn: sqlite3.Connection, size: Size) -> None:
+    """Cards and logs as random as the first 100k generator made them (same draws, same
+    order), written in chunks with the card and log indexes dropped and rebuilt at the end
+    (a sort each instead of random inserts into 10M-row B-trees). Each log carries its card's
+    deck, so the deck trigger has nothing to do."""
+    rng = random.Random(42)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")
+    indexes = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('card', 'reviewlog')"
+        )
+    ]
+    conn.execute("BEGIN")
+    for sql in indexes:
+        conn.execute("DROP INDEX " + sql.split()[2])
     now_ms = to_ms(NOW)
     day = 86_400_000
     start_of_today = to_ms(NOW.replace(hour=4, minute=0, second=0, microsecond=0))
-    with col.db.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO deck (id, key, name, description, version, tags, source, created_at, "
-            "updated_at) VALUES (?, ?, ?, '', '1', '', '', ?, ?)",
-            [(d + 1, f"deck-{d}", f"Deck {d}", now_ms, now_ms) for d in range(N_DECKS)],
-        )
-        cards = []
-        for i in range(N_CARDS):
-            deck = i % N_DECKS + 1
-            if i < N_DUE:  # due today (some overdue)
-                state, due = 2, start_of_today - rng.randint(0, 5) * day + rng.randint(0, day)
-            elif i < N_CARDS * 0.7:  # review, due later
-                state, due = 2, start_of_today + rng.randint(1, 365) * day
-            elif i < N_CARDS * 0.72:  # learning, due later today or tomorrow
-                state, due = 1, now_ms + rng.randint(30, 2000) * 60_000
-            else:
-                state, due = 0, None
-            stab = rng.uniform(1, 300) if state else None
-            diff = rng.uniform(2, 9) if state else None
-            last = (due - int(stab * day)) if state and stab else None
-            cards.append(
-                (
-                    i + 1,
-                    deck,
-                    f"c{i}",
-                    f"deck-{deck}/c{i}",
-                    f"Front {i} lorem ipsum",
-                    f"Back {i}",
-                    "tag" if i % 7 == 0 else "",
-                    i,
-                    state,
-                    0 if state == 1 else None,
-                    stab,
-                    diff,
-                    due,
-                    last,
-                    10 if state else 0,
-                    1 if state else 0,
-                    now_ms,
-                    now_ms,
-                )
+    conn.executemany(
+        "INSERT INTO deck (id, key, name, description, version, tags, source, created_at, "
+        "updated_at) VALUES (?, ?, ?, '', '1', '', '', ?, ?)",
+        [(d + 1, f"deck-{d}", f"Deck {d}", now_ms, now_ms) for d in range(N_DECKS)],
+    )
+    cards = []
+    reviewed = 0
+    for i in range(size.cards):
+        deck = i % N_DECKS + 1
+        if i < size.due:  # due today (some overdue)
+            state, due = 2, start_of_today - rng.randint(0, 5) * day + rng.randint(0, day)
+        elif i < size.cards * 0.7:  # review, due later
+            state, due = 2, start_of_today + rng.randint(1, 365) * day
+        elif i < size.cards * 0.72:  # learning, due later today or tomorrow
+            state, due = 1, now_ms + rng.randint(30, 2000) * 60_000
+        else:
+            state, due = 0, None
+        stab = rng.uniform(1, 300) if state else None
+        diff = rng.uniform(2, 9) if state else None
+        last = (due - int(stab * day)) if state and stab else None
+        reviewed += state != 0  # studied cards are the first ones: ids 1..reviewed
+        cards.append(
+            (
+                i + 1,
+                deck,
+                f"c{i}",
+                f"deck-{deck}/c{i}",
+                f"Front {i} lorem ipsum",
+                f"Back {i}",
+                "tag" if i % 7 == 0 else "",
+                i,
+                state,
+                0 if state == 1 else None,
+                stab,
+                diff,
+                due,
+                last,
+                10 if state else 0,
+                1 if state else 0,
+                now_ms,
+                now_ms,
             )
-        conn.executemany(
-            "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, state, "
-            "step, stability, difficulty, due, last_review, reps, lapses, suspended, in_deck, "
-            "created_at, updated_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)",
-            cards,
         )
-        reviewed = [c for c in cards if c[8] != 0]
-        logs = []
-        for n in range(N_LOGS):
-            card = reviewed[n % len(reviewed)]
-            at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
-            rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
-            logs.append(
-                (
-                    card[0],
-                    rating,
-                    at,
-                    rng.randint(2000, 15000),
-                    2,
-                    2,
-                    at - 5 * day,
-                    at + 10 * day,
-                    5.0,
-                    6.0,
-                    5.0,
-                    5.0,
-                    at - 5 * day,
-                    5,
-                    10,
-                )
+        if len(cards) == CHUNK or i == size.cards - 1:
+            conn.executemany(
+                "INSERT INTO card (id, deck_id, key, note_key, front, back, tags, position, "
+                "state, step, stability, difficulty, due, last_review, reps, lapses, "
+                "suspended, in_deck, created_at, updated_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)",
+                cards,
             )
-        conn.executemany(
-            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
-            "state_before, state_after, due_before, due_after, stability_before, "
-            "stability_after, difficulty_before, difficulty_after, last_review_before, "
-            "elapsed_days, scheduled_days, suspended_before) "
-            "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            logs,
+            cards = []
+    logs = []
+    for n in range(size.logs):
+        card_id = n % reviewed + 1
+        at = now_ms - rng.randint(1, 365) * day - rng.randint(0, day)
+        rating = rng.choices((1, 2, 3, 4), (10, 5, 80, 5))[0]
+        logs.append(
+            (
+                card_id,
+                rating,
+                at,
+                rng.randint(2000, 15000),
+                2,
+                2,
+                at - 5 * day,
+                at + 10 * day,
+                5.0,
+                6.0,
+                5.0,
+                5.0,
+                at - 5 * day,
+                5,
+                10,
+                (card_id - 1) % N_DECKS + 1,
+            )
         )
-    col.conn.execute("ANALYZE")
-    col.close()
-    tmp.replace(path)
-    return path
+        if len(logs) == CHUNK or n == size.logs - 1:
+            conn.executemany(
+                "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+                "state_before, state_after, due_before, due_after, stability_before, "
+                "stability_after, difficulty_before, difficulty_after, last_review_before, "
+                "elapsed_days, scheduled_days, suspended_before, deck_id) "
+                "VALUES (?, ?, ?, ?, 'review', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                logs,
+            )
+            logs = []
+            print(f"  {n + 1:,} of {size.logs:,} logs", file=sys.stderr)
+    for sql in indexes:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
 
 
 def copy_of(path: Path, folder: Path) -> Path:
@@ -247,7 +310,7 @@ def bench_dashboard(big: Path) -> float:
             t0 = time.perf_counter()
             decks = col.decks(now=NOW)
             runs.append((time.perf_counter() - t0) * 1000)
-        assert sum(d.due for d in decks) >= N_DUE
+        assert sum(d.due for d in decks) >= SIZE.due
     return statistics.median(runs)
 
 
@@ -264,7 +327,7 @@ def bench_stats(big: Path) -> float:
             t0 = time.perf_counter()
             figures = insight(col, now=NOW)
             runs.append((time.perf_counter() - t0) * 1000)
-        assert figures.retention.period(365).total > N_LOGS * 0.9, figures.retention
+        assert figures.retention.period(365).total > SIZE.logs * 0.9, figures.retention
     return statistics.median(runs)
 
 
@@ -414,23 +477,29 @@ TEAM_PG_VERSION = 1  # bump when the contribution format or the generator change
 TEAM_PG_MEMBERS = 10_000
 
 
-def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
-    """The benchmark team: the bundled decks (`init_team`), k = 3 and two stewards whose keys
-    come from fixed seeds, so a cached round stays valid across runs. Returns (config,
-    stewards, layout)."""
+def _bench_stewards() -> list[object]:
+    """The benchmark team's two stewards, from fixed seeds: a cached round stays valid."""
     import nacl.public
     import nacl.signing
 
     from mastery.identity import Identity
-    from mastery.team import init_team, load_team
-    from mastery.team.layout import deck_cards, layout_of
 
-    stewards = [
+    return [
         Identity(
             nacl.signing.SigningKey(bytes([n]) * 32), nacl.public.PrivateKey(bytes([n + 9]) * 32)
         )
         for n in (1, 2)
     ]
+
+
+def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
+    """The benchmark team: the bundled decks (`init_team`), k = 3 and two stewards whose keys
+    come from fixed seeds, so a cached round stays valid across runs. Returns (config,
+    stewards, layout)."""
+    from mastery.team import init_team, load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    stewards = _bench_stewards()
     init_team(folder, name="Bench", today=NOW.date())
     path = folder / "team.toml"
     path.write_text(
@@ -442,6 +511,18 @@ def _team_pg_team(folder: Path) -> tuple[object, list[object], object]:
         encoding="utf-8",
     )
     config = load_team(folder)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    return config, stewards, layout
+
+
+def _team_pg_team_keys(folder: str) -> tuple[object, list[object], object]:
+    """The benchmark team of `_team_pg_team`, already in `folder`: (config, stewards,
+    layout), the stewards' keys made again from their fixed seeds."""
+    from mastery.team import load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    stewards = _bench_stewards()
+    config = load_team(Path(folder))
     layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
     return config, stewards, layout
 
@@ -573,6 +654,178 @@ def bench_team_pg(folder: Path) -> dict[str, float]:
         server.stop()
 
 
+OPTIMIZE_PROFILE = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from mastery.collection import Collection
+from mastery import optimize
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+col = Collection.open_path({db!r})
+t0 = time.perf_counter()
+def progress(fraction: float, what: str) -> None:
+    print(f"  {{time.perf_counter() - t0:7.1f}} s  {{fraction:4.0%}}  {{what}}  (peak {{int(peak()) // 1024}} MB)",
+          file=sys.stderr, flush=True)
+result = optimize.optimize(col, progress=progress)
+elapsed = time.perf_counter() - t0
+print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss, flush=True)
+"""
+
+FIT_ONLY = r"""
+import sys, time, sqlite3
+from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS, FSRSItem, FSRSReview
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+conn = sqlite3.connect("file:" + {db!r} + "?mode=ro", uri=True)
+items, card, history = [], None, []
+for card_id, rating, gap in conn.execute(
+    "SELECT card_id, rating, elapsed_days FROM reviewlog WHERE kind = 'review' "
+    "ORDER BY card_id, reviewed_at, id"
+):
+    if card_id != card:
+        card, history = card_id, []
+    gap = max(0, gap) if history else 0
+    history.append(FSRSReview(rating, gap))
+    if gap > 0:
+        items.append(FSRSItem(history))
+built = peak()
+t0 = time.perf_counter()
+FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(items)
+print("RESULT", time.perf_counter() - t0, peak(), len(items), built, flush=True)
+"""
+
+
+def _subprocess_result(script: str) -> list[str]:
+    """Run a benchmark script in a fresh Python (so VmHWM is its own peak); its RESULT line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, check=False
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"benchmark subprocess failed ({proc.returncode}): {proc.stdout[-500:]}")
+    return lines[-1].split()[1:]
+
+
+def bench_optimize_profile(big: Path) -> dict[str, float]:
+    """Issue 15: `optimize()` on the whole synthetic profile (about 0.93 items per log), in a
+    fresh process: time and peak memory (VmHWM); then fsrs-rs-python's own fit alone on the
+    same items (built the plainest way, in another fresh process), its time and peak. Once
+    each: at 1m a run takes minutes."""
+    src = str(HERE.parent / "src")
+    seconds, peak_kb, items, _ = _subprocess_result(OPTIMIZE_PROFILE.format(src=src, db=str(big)))
+    fit_s, fit_peak_kb, fit_items, built_kb = _subprocess_result(FIT_ONLY.format(db=str(big)))
+    assert int(items) == int(fit_items), (items, fit_items)
+    return {
+        "optimize_profile_s": float(seconds),
+        "optimize_profile_peak_mb": int(peak_kb) / 1024,
+        "optimize_profile_items": float(items),
+        "fit_only_s": float(fit_s),
+        "fit_only_peak_mb": int(fit_peak_kb) / 1024,
+        "fit_only_items_built_mb": int(built_kb) / 1024,
+    }
+
+
+CALIBRATION = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from datetime import datetime, timezone
+from mastery.collection import Collection
+from mastery.calibration import calibration
+def peak() -> str:
+    return [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+col = Collection.open_path({db!r})
+now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+before = peak()
+runs = []
+for _ in range(3):
+    t0 = time.perf_counter()
+    figures = calibration(col, now=now)
+    runs.append(time.perf_counter() - t0)
+assert figures.model.answers > 0
+print("RESULT", sorted(runs)[1], peak(), before, flush=True)
+"""
+
+
+def bench_calibration(big: Path) -> dict[str, float]:
+    """`mastery calibration`'s figures (`calibration.calibration`, every deck) on the profile,
+    median of 3 in a fresh process; its peak memory (VmHWM) and the peak before the figures
+    (the interpreter and Mastery's imports)."""
+    script = CALIBRATION.format(src=str(HERE.parent / "src"), db=str(big))
+    seconds, peak_kb, before_kb = _subprocess_result(script)
+    return {
+        "calibration_s": float(seconds),
+        "calibration_peak_mb": int(peak_kb) / 1024,
+        "calibration_baseline_mb": int(before_kb) / 1024,
+    }
+
+
+TEAM_FOLDER_STEP = r"""
+import sys, time, pickle
+sys.path.insert(0, {src!r})
+sys.path.insert(0, {bench!r})
+from datetime import timedelta
+import run
+from mastery.team import load_team
+from mastery.team.report import build_rounds_report, read_partials
+from mastery.team.roster import read_roster
+from mastery.team.steward import aggregate
+from mastery.team.store import FolderStore
+def peak() -> int:
+    return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+config, stewards, layout = run._team_pg_team_keys({team!r})
+store = FolderStore(config.folder)
+closed = run.NOW + timedelta(days=3)
+before = peak()
+t = time.perf_counter()
+if {step!r} == "report":
+    problems = []
+    entries = read_roster(store, config.id, verify=False)
+    report = build_rounds_report(store, config, len(entries), today=closed.date(), problems=problems)
+    [figures] = report.rounds
+    assert figures.status == "shown" and figures.members == run.TEAM_PG_MEMBERS, figures
+else:
+    steward = stewards[int({step!r})]
+    roster = read_roster(store, config.id, verify=False)
+    published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
+    [outcome] = aggregate(
+        steward, store, config, layout, roster, published, now=closed, today=closed.date()
+    )
+    assert outcome.status == "published" and outcome.members == run.TEAM_PG_MEMBERS, outcome
+print("RESULT", time.perf_counter() - t, peak(), before, flush=True)
+"""
+
+
+def bench_team_folder(folder: Path) -> dict[str, float]:
+    """Issue 15: the 10,000 members of `team_pg_10k` (the same cached round) in a team folder:
+    each steward's roster read and `aggregate` of the round, then the report (roster counted,
+    partial sums verified and decoded), each in a fresh process for its own peak memory
+    (VmHWM; `_before_mb` is the process's peak after its imports, before the work)."""
+    from mastery.team.roster import entry_name  # noqa: F401 - imports ready before timing
+    from mastery.team.store import FolderStore
+    from mastery.team.wire import round_of
+
+    team = folder / "team-folder"
+    config, _, layout = _team_pg_team(team)
+    members = _team_pg_round(config, layout)
+    store = FolderStore(team)
+    round_id = round_of(NOW.date())
+    for n, (name, entry, contribution) in enumerate(members):
+        store.put_member(name, entry)
+        store.put_contribution(round_id, f"c{n:05d}", contribution)
+    del members
+    out: dict[str, float] = {}
+    for step in ("0", "1", "report"):
+        script = TEAM_FOLDER_STEP.format(
+            src=str(HERE.parent / "src"), bench=str(HERE), team=str(team), step=step
+        )
+        seconds, peak_kb, before_kb = _subprocess_result(script)
+        label = "report" if step == "report" else f"steward_{step}"
+        out[f"team_folder_10k_{label}_s"] = float(seconds)
+        out[f"team_folder_10k_{label}_peak_mb"] = int(peak_kb) / 1024
+        out[f"team_folder_10k_{label}_before_mb"] = int(before_kb) / 1024
+    return out
+
+
 def bench_optimize(folder: Path) -> dict[str, float]:
     """Fit FSRS to 100,000 answers of 10,000 cards by a simulated learner (tests/
     simulated_learner.py, histories running forward in time): the whole `optimize()` call,
@@ -647,7 +900,15 @@ def bench_workload(big: Path, folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
+    parser.add_argument(
+        "--size",
+        choices=tuple(SIZES),
+        default="100k",
+        help="the synthetic profile: 10k cards / 100k logs, 100k / 1M (default), 1m / 10M",
+    )
     args = parser.parse_args()
+    global SIZE
+    SIZE = SIZES[args.size]
     only = set(args.only.split(",")) if args.only else None
 
     def want(name: str) -> bool:
@@ -687,6 +948,12 @@ def main() -> None:
         if want("optimize_100k_s"):
             for name, value in bench_optimize(folder).items():
                 results[name] = round(value, 4)
+        if want("optimize_profile"):
+            for name, value in bench_optimize_profile(big).items():
+                results[name] = round(value, 2)
+        if want("calibration"):
+            for name, value in bench_calibration(big).items():
+                results[name] = round(value, 3)
         if want("workload_s"):
             for name, value in bench_workload(big, folder).items():
                 results[name] = round(value, 2)
@@ -695,11 +962,14 @@ def main() -> None:
             results["team_sync_1000_s"] = round(sync_s, 3)
             results["team_aggregate_1000_s"] = round(aggregate_s, 3)
             results["team_report_1000_s"] = round(report_s, 3)
+        if want("team_folder_10k"):
+            for name, value in bench_team_folder(folder).items():
+                results[name] = round(value, 3)
         if want("team_pg_10k"):
             results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)
-    print(json.dumps({"machine": f"{os.cpu_count()} cores", **results}))
+    print(json.dumps({"machine": f"{os.cpu_count()} cores", "size": SIZE.name, **results}))
 
 
 if __name__ == "__main__":

@@ -39,11 +39,13 @@ import math
 import sqlite3
 import struct
 import time
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
@@ -61,6 +63,10 @@ if TYPE_CHECKING:
 HEALTH_MIN_REVIEWS = 300
 HEALTH_LOG_LOSS_LIMIT = 1.11
 HEALTH_RMSE_LIMIT = 1.53
+# Above this many items the check runs on a fixed random sample of cards with about this many
+# (whole histories): its five fits cost more than the fit itself (18 s beside 14 s at 928,000
+# items), and the scaled figures it judges are averages a sample of this size pins down well.
+HEALTH_MAX_REVIEWS = 200_000
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
@@ -74,6 +80,9 @@ WORKLOAD_RETENTIONS: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i i
 WORKLOAD_DAYS = 365
 
 _MAX_GAP = 2**32 - 1  # fsrs-rs keeps gaps in days as u32
+_PROGRESS_ROWS = 100_000  # reading reports its progress this often
+_EVAL_CARDS = 20_000  # cards whose memory states are held at once while evaluating
+_KEY_LIMIT = 1 << 62  # times and log ids below this are packed into one sort key
 _LAST_FIT = "last_optimized"  # meta: {"at": ms, "reviews": n}
 _REMINDED_DAY = "optimize_reminded_day"
 
@@ -194,20 +203,58 @@ class OptimizeResult:
         }
 
 
+class Targets(Sequence[tuple[int, int, bool]]):
+    """The training items' target answers, compactly: for each, where its card's states are
+    (`card`: index into `TrainingSet.card_items`; `position`: the answer's place in that
+    card's history), the gap in days and whether it was recalled. Read as
+    (card, gap, recalled) tuples; kept in typed arrays, 11 bytes a target, because a profile
+    of 10,000,000 reviews has about as many targets."""
+
+    def __init__(self) -> None:
+        self.card = array("I")
+        self.position = array("I")
+        self.gap = array("I")
+        self.recalled = bytearray()
+
+    def append(self, card: int, position: int, gap: int, recalled: bool) -> None:
+        self.card.append(card)
+        self.position.append(position)
+        self.gap.append(gap)
+        self.recalled.append(recalled)
+
+    def __len__(self) -> int:
+        return len(self.gap)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int, bool]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, int, bool]]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[int, int, bool] | list[tuple[int, int, bool]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.card[index], self.gap[index], bool(self.recalled[index])
+
+
 @dataclass
 class TrainingSet:
     """The reviews of one profile (or deck), ready for fsrs-rs.
 
     `items` are the training items (history up to and including the target answer), shuffled
-    for the fit; `anki_items` the same items in Anki's order (by the target answer's time, then
-    its log id), with `card_ids` beside them; `targets` the same answers as (history before
-    it, gap in days, recalled), for Mastery's unweighted log loss.
+    for the fit; `anki_items` the same item objects in Anki's order (by the target answer's
+    time, then its log id), with `card_ids` beside them; `targets` the same answers, for
+    Mastery's unweighted log loss, which reads the memory state before each from its card's
+    longest item (`card_items`, one per card with a target), not from an item of its own: at
+    10,000,000 reviews a second item per answer cost gigabytes.
     """
 
     items: list[Any] = field(default_factory=list)  # fsrs_rs_python.FSRSItem
-    targets: list[tuple[Any, int, bool]] = field(default_factory=list)
+    targets: Targets = field(default_factory=Targets)
     anki_items: list[Any] = field(default_factory=list)
-    card_ids: list[int] = field(default_factory=list)
+    card_ids: array[int] = field(default_factory=lambda: array("q"))
+    card_items: list[Any] = field(default_factory=list)
+    anki_recalled: bytearray = field(default_factory=bytearray)  # per item, Anki's order
     cards: int = 0
 
     def __len__(self) -> int:
@@ -246,7 +293,11 @@ def _deck_filter(decks: list[int] | None) -> str:
 
 
 def training_set(
-    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+    col: Collection,
+    deck_key: str | None = None,
+    *,
+    preset: str | int | None = None,
+    progress: Callable[[float], object] | None = None,
 ) -> TrainingSet:
     """Every card's review history as fsrs-rs training items (see the module docstring).
 
@@ -255,6 +306,11 @@ def training_set(
     (so their times depended on their outcomes); shuffled, the fit recovers a simulated
     learner's true weights. `anki_items` keeps Anki's order for Anki's figures, which depend
     on it (fsrs-rs weighs each item by its place).
+
+    The log is read once, card by card, through a cursor: no list of its rows is ever held,
+    and each item exists once (both orders hold the same objects). `progress(fraction)` is
+    told how far the reading got (by card id, as the rows come in card order): at 10,000,000
+    reviews it takes minutes.
     """
     import random
 
@@ -262,7 +318,6 @@ def training_set(
         "SELECT r.id, r.card_id, r.rating, r.elapsed_days, r.reviewed_at FROM reviewlog r "
         f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
-    params: tuple[Any, ...] = ()
     decks = scope_decks(col, deck_key, preset)
     if decks is not None:
         sql = sql.replace(
@@ -270,39 +325,106 @@ def training_set(
             f"JOIN card c ON c.id = r.card_id WHERE 1{_deck_filter(decks)} AND r.kind",
         )
     data = TrainingSet()
-    timed: list[tuple[float, int, int, Any]] = []  # (answered at, log id, card id, item)
-    _read_items(col.conn.execute(sql, params), data, timed)
-    # Sorting here costs ~0.1 s on 100,000 items; SQLite ordering by time instead reads the
-    # table through the time index, several times slower.
-    timed.sort()  # by time, then log id: ids are unique, so items are never compared
-    data.anki_items = [t[3] for t in timed]
-    data.card_ids = [t[2] for t in timed]
+    cursor = col.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a name lookup per column costs per review
+    rows: Iterable[tuple[Any, ...]] = cursor.execute(sql)
+    if progress is not None:
+        last = col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1
+        rows = _reporting(rows, last, progress)
+    keys = _read_items(rows, data)
+    order = _anki_order(keys)
+    items = data.items
+    data.anki_items = [items[i] for i in order]
+    data.card_ids = array("q", (data.card_ids[i] for i in order))
+    recalled = data.targets.recalled  # one target per item, in reading order
+    data.anki_recalled = bytearray(recalled[i] for i in order)
+    del order
+    data.items = items[:]
     random.Random(2023).shuffle(data.items)
     return data
 
 
-def _read_items(rows: Iterable[sqlite3.Row], data: TrainingSet, timed: list[Any]) -> None:
-    """Each card's answers (rows by card, then time) into `data`'s items and targets, and
-    each item with its sort key into `timed`."""
+def _reporting(
+    rows: Iterable[tuple[Any, ...]], last_card: int, progress: Callable[[float], object]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows, telling `progress` the share of card ids read every `_PROGRESS_ROWS` rows."""
+    for n, row in enumerate(rows, 1):
+        if n % _PROGRESS_ROWS == 0:
+            progress(min(1.0, max(0.0, row[1] / last_card)))
+        yield row
+
+
+def _read_items(rows: Iterable[tuple[Any, ...]], data: TrainingSet) -> list[Any]:
+    """Each card's answers (rows of (id, card id, rating, gap, time) by card, then time) into
+    `data`'s items (in reading order, with their card ids) and targets; returns each item's
+    sort key for Anki's order, the answer's (time, log id), packed into one integer
+    (time << 62 | log id) while every time and id is a whole number below 2**62 (every log
+    Mastery writes): a tuple per item cost 1.2 GB at 10,000,000 items.
+
+    The loop runs once per review (10,000,000 at the largest benchmark), so it is kept lean:
+    plain tuples, one `FSRSReview` per (rating, gap) pair shared by every history (fsrs-rs
+    copies the values into each item), and the checks of `_gap` and `_is_rating` only for
+    values that are not plain small integers."""
     from fsrs_rs_python import FSRSItem, FSRSReview
 
     current = None
     history: list[Any] = []
-    for row in rows:
-        if row["card_id"] != current:
-            current, history = row["card_id"], []
+    item = None
+    keys: list[Any] = []
+    packed = True
+    reviews: dict[tuple[int, int], Any] = {}
+    items, card_ids, targets, card_items = data.items, data.card_ids, data.targets, data.card_items
+    again = Rating.AGAIN
+    for log_id, card_id, rating, elapsed, when in rows:
+        if card_id != current:
+            if item is not None:
+                card_items.append(item)
+            current, history, item = card_id, [], None
             data.cards += 1
-        rating = row["rating"]
-        elapsed = _gap(row["elapsed_days"]) if history else 0  # a first answer has no gap
-        if elapsed is None or not _is_rating(rating):
-            continue  # a log no one could have written (`mastery check` names those)
+        if not history:
+            elapsed = 0  # a first answer has no gap
+        elif type(elapsed) is not int or not 0 <= elapsed <= _MAX_GAP:
+            elapsed = _gap(elapsed)
+            if elapsed is None:
+                continue  # a log no one could have written (`mastery check` names those)
+        if type(rating) is not int or not 1 <= rating <= 4:
+            continue
+        review = reviews.get((rating, elapsed))
+        if review is None:
+            review = reviews[rating, elapsed] = FSRSReview(rating, elapsed)
+        history.append(review)
         if elapsed > 0:
-            data.targets.append((FSRSItem(list(history)), elapsed, rating != Rating.AGAIN))
-        history.append(FSRSReview(rating, elapsed))
-        if elapsed > 0:
-            item = FSRSItem(list(history))
-            data.items.append(item)
-            timed.append((_when(row["reviewed_at"]), row["id"], row["card_id"], item))
+            targets.append(len(card_items), len(history) - 1, elapsed, rating != again)
+            item = FSRSItem(history)
+            items.append(item)
+            card_ids.append(card_id)
+            if packed and type(when) is int and 0 <= when < _KEY_LIMIT and 0 <= log_id < _KEY_LIMIT:
+                keys.append(when << 62 | log_id)
+            else:
+                if packed:  # a time no whole number of ms: every key as a tuple instead
+                    keys[:] = [(key >> 62, key & (_KEY_LIMIT - 1)) for key in keys]
+                    packed = False
+                keys.append((_when(when), log_id))
+    if item is not None:
+        card_items.append(item)
+    return keys
+
+
+def _anki_order(keys: list[Any]) -> list[int]:
+    """The places of the items sorted by (time, log id), as Anki sorts by revlog id; `keys`
+    (from `_read_items`, packed integers or tuples) is used up. Log ids are unique, so no two
+    keys tie. Packed keys get their place in their low bits and are sorted in place."""
+    n = len(keys)
+    if not keys or isinstance(keys[0], tuple):
+        return sorted(range(n), key=keys.__getitem__)
+    shift = max(n - 1, 1).bit_length()
+    for i in range(n):
+        keys[i] = keys[i] << shift | i
+    keys.sort()
+    mask = (1 << shift) - 1
+    for i in range(n):  # in place: each large key is freed as its place replaces it
+        keys[i] &= mask
+    return keys
 
 
 def _when(reviewed_at: object) -> float:
@@ -329,14 +451,19 @@ def _is_rating(rating: object) -> bool:
     return isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 4
 
 
-def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
+def evaluate(
+    data: TrainingSet,
+    parameters: Sequence[float],
+    progress: Callable[[float], object] | None = None,
+) -> Evaluation:
     """The figures Anki's Evaluate button shows for these weights and reviews, and Mastery's
     unweighted log loss (see the module docstring and `Evaluation`).
 
     Anki's figures come from fsrs-rs-python's own `evaluate` on `anki_items`, the same call on
     the same items in the same order as Anki's `evaluate_params_legacy`, so they are equal to
     Anki's, not merely close. The unweighted log loss is computed here from fsrs-rs's memory
-    states (predictions kept within 1e-6 of 0 and 1).
+    states (predictions kept within 1e-6 of 0 and 1), `_EVAL_CARDS` cards at a time, each
+    batch told to `progress` (the share of cards done; fsrs-rs's own call reports nothing).
     """
     from fsrs_rs_python import FSRS
 
@@ -349,14 +476,30 @@ def evaluate(data: TrainingSet, parameters: Sequence[float]) -> Evaluation:
         log_loss, rmse_bins = float(anki.log_loss), float(anki.rmse_bins)
     except ValueError:  # fsrs-rs refuses weights whose predictions are no numbers
         log_loss = rmse_bins = nan
-    states = model.memory_state_batch([t[0] for t in data.targets])
     decay = -parameters[20]
     factor = 0.9 ** (1 / decay) - 1
     loss = 0.0
-    for state, (_, gap, recalled) in zip(states, data.targets, strict=True):
-        p = (1 + factor * gap / state.stability) ** decay
-        p = min(max(p, 1e-6), 1 - 1e-6)
-        loss -= math.log(p if recalled else 1 - p)
+    targets = data.targets
+    log = math.log
+    at = 0  # targets are stored card by card, in the order of `card_items`
+    for start in range(0, len(data.card_items), _EVAL_CARDS):
+        # Each card's states after each of its answers, a batch of cards at a time: the
+        # state before a target is the one after the answer before it.
+        batch = model.historical_memory_state_batch(data.card_items[start : start + _EVAL_CARDS])
+        stop = bisect_left(targets.card, start + len(batch), at)
+        for card, position, gap, recalled in zip(
+            targets.card[at:stop],
+            targets.position[at:stop],
+            targets.gap[at:stop],
+            targets.recalled[at:stop],
+            strict=True,
+        ):
+            p = (1 + factor * gap / batch[card - start][position - 1].stability) ** decay
+            p = min(max(p, 1e-6), 1 - 1e-6)
+            loss -= log(p if recalled else 1 - p)
+        at = stop
+        if progress is not None:
+            progress((start + len(batch)) / len(data.card_items))
     return Evaluation(log_loss, rmse_bins, loss / len(data.targets))
 
 
@@ -408,7 +551,8 @@ def health_check(data: TrainingSet, relearning_steps: int = 1) -> HealthCheck:
     at the learner's retention r (the share of items recalled) and review count c:
     log loss / (0.623 (4 r (1 - r))^0.738), RMSE / (0.0135 / (r^0.504 - 1.14) +
     0.176 / ((c / 1000)^0.825 + 2.22) + 0.101). The check passes when the scaled log loss is at
-    most 1.11 or the scaled RMSE at most 1.53.
+    most 1.11 or the scaled RMSE at most 1.53. Above `HEALTH_MAX_REVIEWS` items it runs on the
+    items of a fixed sample of cards (`_health_sample`), and r and c are the sample's.
     """
     from fsrs_rs_python import TrainingConfig, evaluate_with_time_series_splits
 
@@ -420,17 +564,23 @@ def health_check(data: TrainingSet, relearning_steps: int = 1) -> HealthCheck:
             f"it needs more than {HEALTH_MIN_REVIEWS} reviews on a later day than the one "
             f"before, and there are {n}",
         )
+    items: list[Any] = data.anki_items
+    card_ids: Sequence[int] = data.card_ids
+    if n > HEALTH_MAX_REVIEWS:
+        items, card_ids, recalled = _health_sample(data)
+        n = len(items)
+    else:
+        recalled = sum(data.targets.recalled)  # the same answers, one per item
     try:
         result = evaluate_with_time_series_splits(
-            data.anki_items,
-            data.card_ids,
+            items,
+            list(card_ids),
             True,
             relearning_steps,
             TrainingConfig(num_epochs=_ANKI_EPOCHS),
         )
     except ValueError:
         return HealthCheck(None, n, "fsrs-rs could not evaluate these reviews")
-    recalled = sum(target[2] for target in data.targets)  # the same answers, one per item
     r = recalled / n
     log_loss, rmse = float(result.log_loss), float(result.rmse_bins)
     # In f32 as Anki computes them, so a figure right at a threshold falls the same way.
@@ -446,6 +596,33 @@ def health_check(data: TrainingSet, relearning_steps: int = 1) -> HealthCheck:
         scaled_log_loss=scaled_log_loss,
         scaled_rmse=scaled_rmse,
     )
+
+
+def _health_sample(data: TrainingSet) -> tuple[list[Any], list[int], int]:
+    """About `HEALTH_MAX_REVIEWS` items for the health check: every item of a fixed random
+    sample of cards (whole histories, so each card's reviews still run in time order), in
+    Anki's order, with their card ids and how many of them were recalled."""
+    import random
+    from collections import Counter
+
+    per_card = Counter(data.card_ids)
+    cards = sorted(per_card)
+    random.Random(2023).shuffle(cards)
+    chosen: set[int] = set()
+    total = 0
+    for card in cards:
+        if total >= HEALTH_MAX_REVIEWS:
+            break
+        chosen.add(card)
+        total += per_card[card]
+    picked = [
+        (item, card, recalled)
+        for item, card, recalled in zip(
+            data.anki_items, data.card_ids, data.anki_recalled, strict=True
+        )
+        if card in chosen
+    ]
+    return [p[0] for p in picked], [p[1] for p in picked], sum(p[2] for p in picked)
 
 
 def _divide(a: float, b: float) -> float:
@@ -478,7 +655,12 @@ def optimize(
     report = progress or (lambda fraction, what: None)
     started = time.perf_counter()
     report(0.0, "Reading reviews")
-    data = training_set(col, deck_key, preset=preset)
+    data = training_set(
+        col,
+        deck_key,
+        preset=preset,
+        progress=lambda f: report(0.15 * f, f"Reading reviews ({f:.0%})"),
+    )
     if len(data) < MIN_REVIEWS:
         where = f" in deck {deck_key}" if deck_key else ""
         if preset is not None:
@@ -489,11 +671,15 @@ def optimize(
         )
     before = col.presets.parameters(deck_key, preset=preset)
     report(0.15, "Measuring the weights in force")
-    before_eval = evaluate(data, before)
+    before_eval = evaluate(
+        data, before, lambda f: report(0.15 + 0.15 * f, "Measuring the weights in force")
+    )
     report(0.3, f"Fitting FSRS to {len(data):,} reviews")
     fitted = tuple(float(w) for w in FSRS(list(before)).compute_parameters(data.items))
     report(0.7, "Measuring the fitted weights")
-    after_eval = evaluate(data, fitted)
+    after_eval = evaluate(
+        data, fitted, lambda f: report(0.7 + 0.05 * f, "Measuring the fitted weights")
+    )
     report(0.75, "Running Anki's health check")
     health = health_check(data, relearning_steps_in_a_day(col, deck_key, preset=preset))
     report(1.0, "Done")

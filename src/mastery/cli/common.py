@@ -128,6 +128,18 @@ def with_profile(handler: ProfileHandler) -> Handler:
     return run
 
 
+def progress_bar(show: bool) -> Callable[[float, str], None]:
+    """A progress callback for slow work (optimize, calibration): a bar of 20 cells and the
+    step, rewritten in place on stderr; silent unless `show` (a terminal, no --json)."""
+
+    def progress(fraction: float, what: str) -> None:
+        if show:
+            bar = "█" * int(fraction * 20)
+            print(f"\r{bar:<20} {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
 def print_json(data: Any) -> None:
     """JSON for scripts, with control characters from files escaped for the terminal."""
     print(escape_json_text(json.dumps(data, indent=2, ensure_ascii=False)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ from mastery.team.wire import (
     SharePayload,
     SignedFile,
     WireProblem,
-    decode_vector,
+    decode_packed,
     dumps,
     encode_vector,
     parse,
@@ -108,7 +109,7 @@ class _Share:
     signer: str
     created_at: datetime
     contribution: str
-    vector: list[int]
+    vector: array[int]  # 64-bit values: 8 bytes each, one vector per member held
     on_roster: bool
 
 
@@ -305,7 +306,7 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
     if payload.created_at > r.now + SKEW:
         return "dated in the future"
     try:
-        vector = decode_vector(payload.share, layout.size)
+        vector = decode_packed(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
     return _Share(

@@ -226,6 +226,12 @@ def encode_vector(values: list[int]) -> str:
 
 def decode_vector(text: str, length: int) -> list[int]:
     """The values `encode_vector` wrote; `WireProblem` unless exactly `length` of them."""
+    return decode_packed(text, length).tolist()
+
+
+def decode_packed(text: str, length: int) -> array[int]:
+    """`decode_vector`, kept as 64-bit values (8 bytes each, where a list of Python integers
+    this large takes 44): a steward holds one vector per member until it sums the round."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -236,4 +242,4 @@ def decode_vector(text: str, length: int) -> list[int]:
     packed.frombytes(raw)
     if sys.byteorder == "big":
         packed.byteswap()
-    return packed.tolist()
+    return packed

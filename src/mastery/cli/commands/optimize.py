@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
-from mastery.cli.common import json_flag, print_json, table, with_profile
+from mastery.cli.common import json_flag, print_json, progress_bar, table, with_profile
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -89,11 +89,7 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
         return _evaluate(col, args)
     show = sys.stderr.isatty() and not args.json
 
-    def progress(fraction: float, what: str) -> None:
-        if show:
-            bar = "█" * int(fraction * 20)
-            print(f"\r{bar:<20} {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
-
+    progress = progress_bar(show)
     result = optimize.optimize(col, args.deck, preset=args.preset, progress=progress)
     if show:
         print(file=sys.stderr)

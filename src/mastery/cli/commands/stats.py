@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
-from mastery.cli.common import json_flag, print_json, table, with_profile
+from mastery.cli.common import json_flag, print_json, progress_bar, table, with_profile
 from mastery.text import safe_text
 
 if TYPE_CHECKING:
@@ -73,7 +74,12 @@ def _stats(col: Collection, args: argparse.Namespace) -> int:
 def _calibration(col: Collection, args: argparse.Namespace) -> int:
     from mastery.calibration import calibration
 
-    cal = calibration(col, now=col.now(), deck_key=args.deck, period=args.by)
+    show = sys.stderr.isatty() and not args.json
+    cal = calibration(
+        col, now=col.now(), deck_key=args.deck, period=args.by, progress=progress_bar(show)
+    )
+    if show:
+        print(file=sys.stderr)
     if args.json:
         print_json(cal.to_dict())
         return 0
