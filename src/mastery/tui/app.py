@@ -175,6 +175,9 @@ class MasteryApp(OrderedKeysApp[None]):
         Binding("q", "quit", "Quit", id="app-quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app-quit-now"),
         Binding("question_mark", "help", "Help", id="app-help"),
+        # In a text box ? is typed, so f1 (the terminal's help key) opens help there; the
+        # footer shows it when ? is taken.
+        Binding("f1", "help_in_text", "Help", priority=True, id="app-help-f1"),
         # Quick capture works from every screen, even while typing in a box.
         Binding("ctrl+n", "capture", "Quick capture", show=False, priority=True, id="app-capture"),
         # The key users expect in a text box (Textual's is f7, which still works; ctrl+a
@@ -338,6 +341,8 @@ class MasteryApp(OrderedKeysApp[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help_in_text":
+            return self._focused_text() is not None  # elsewhere ? is in the footer
         if action == "select_all":
             # Elsewhere ctrl+a goes on to the focused widget as if unbound.
             return self._focused_text() is not None
@@ -348,6 +353,9 @@ class MasteryApp(OrderedKeysApp[None]):
 
         focused = self.focused
         return focused if isinstance(focused, Input | TextArea) else None
+
+    def action_help_in_text(self) -> None:
+        self.action_help()
 
     def action_select_all(self) -> None:
         """Select all the text of the focused text box or text area."""

@@ -153,9 +153,11 @@ class MenteesScreen(MenteeAbout):
         Binding("enter", "open", "Open", id="mentees-open"),
         Binding("n", "note", "Note", id="mentees-note"),
         Binding("r", "reply", "Reply", id="mentees-reply"),
-        Binding("a", "add_bundle", "Add bundle", id="mentees-add-bundle"),
+        Binding("a", "add_bundle", "Add", id="mentees-add-bundle"),
         Binding("p", "pair", "Pair", id="mentees-pair"),
-        Binding("i", "invite", "Invite", id="mentees-invite"),
+        # Not in the footer (it would push "? Help" out at 80 columns): the empty state and
+        # help (?) name it.
+        Binding("i", "invite", "Invite", show=False, id="mentees-invite"),
         Binding("escape", "leave", "Back", id="mentees-leave"),
     ]
 
