@@ -5,6 +5,7 @@ finished without losing anything."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
@@ -376,3 +377,78 @@ def test_git_push_race_between_two_devices_retries(
 def test_sync_without_setup_says_what_to_do(open_profile: Callable[..., Collection]) -> None:
     with pytest.raises(SyncError, match="sync setup"):
         sync_of(open_profile("a")).run(PASS)
+
+
+# ----------------------------------------------------------------------------- the command line
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from mastery.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_setup_sync_and_status_on_two_devices(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    remote = bare_repo(tmp_path)
+    phrase = tmp_path / "phrase"
+    phrase.write_text(PASS + "\n", encoding="utf-8")
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    home_a, home_b = str(a.db.path.parents[2]), str(b.db.path.parents[2])
+    a.close()
+    b.close()
+
+    code, out, err = _cli(
+        capsys,
+        "sync",
+        "setup",
+        remote,
+        "--passphrase-file",
+        str(phrase),
+        "--home",
+        home_a,
+        "--profile",
+        "a",
+    )
+    assert code == 0, err
+    assert "Nobody can recover it" in out and "Set up sync with" in out
+    assert "1 event sent" in out
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    code, out, err = _cli(capsys, "sync", "setup", remote, "--home", home_b, "--profile", "b")
+    assert code == 0, err
+    assert "Joined sync" in out and "1 answer received from 1 other device" in out
+    code, out, _ = _cli(capsys, "sync", "status", "--json", "--home", home_b, "--profile", "b")
+    status = json.loads(out)
+    assert status["kind"] == "git" and status["chunks_sent"] == 0 and status["unsent_answers"] == 0
+    code, out, _ = _cli(capsys, "sync", "--home", home_b, "--profile", "b")
+    assert code == 0 and "0 answers received" in out
+
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", "guess")
+    code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
+    assert code == 2 and err == "mastery: error: wrong sync passphrase for this target\n"
+    monkeypatch.delenv("MASTERY_SYNC_PASSPHRASE")
+    code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
+    assert code == 2 and "--passphrase-file F or set MASTERY_SYNC_PASSPHRASE" in err
+    assert err.count("\n") == 1
+
+
+def test_cli_sync_before_setup_and_a_missing_folder_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, col: Collection
+) -> None:
+    code, out, err = _cli(capsys, "sync", "status")
+    assert code == 0 and "Not set up" in out
+    code, out, err = _cli(capsys, "sync")
+    assert code == 2 and "sync setup TARGET" in err and err.count("\n") == 1
+    code, out, err = _cli(
+        capsys, "sync", "setup", str(tmp_path / "nowhere"), "--passphrase-file", __file__
+    )
+    assert code == 2 and "no such folder" in err and err.count("\n") == 1
