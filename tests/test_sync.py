@@ -452,3 +452,31 @@ def test_cli_sync_before_setup_and_a_missing_folder_are_one_line(
         capsys, "sync", "setup", str(tmp_path / "nowhere"), "--passphrase-file", __file__
     )
     assert code == 2 and "no such folder" in err and err.count("\n") == 1
+
+
+def test_a_restored_backup_gets_its_later_answers_back_from_the_target(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    backup = a.backup(now=NOW)
+    a.answer(card_id(a, "fr"), 3, now=NOW + timedelta(minutes=1))
+    a.answer(card_id(a, "de"), 1, now=NOW + timedelta(minutes=2))
+    sync_of(a).run(PASS)
+    a.undo()  # the answer on "de", sent; its undo is sent next
+    sync_of(a).run(PASS)
+    expected = state_of(a)
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)  # the day's work lost on this device, not on the target
+    restored = Collection.open_path(path)
+    try:
+        assert answers_of(restored) == []
+        sync_of(restored).run(PASS)
+        assert [key for key, _, _ in answers_of(restored)] == ["fr"]
+        assert state_of(restored) == expected
+        assert sync_of(restored).run(PASS).sent == 0  # nothing sent twice
+    finally:
+        restored.close()

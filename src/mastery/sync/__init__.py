@@ -178,7 +178,8 @@ class Sync:
         now_ms = to_ms(col.now())
         written: list[Path] = []
         with col.db.transaction() as conn:
-            touched = merge.mark_resent(conn, me, resent)
+            touched, missing = merge.mark_resent(conn, me, resent)
+            received = [(me, e) for e in missing] + received
             out = merge.outgoing(conn, me)
             if out.events:
                 # Written before the profile records it: a kill in between leaves a chunk

@@ -105,31 +105,36 @@ def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
 
 def mark_resent(
     conn: sqlite3.Connection, device: str, events: Iterable[AnswerEvent | UndoEvent]
-) -> set[int]:
-    """Record the events of this device's own chunk found on the target but not in the
-    profile (a sync killed after writing it): its answers are matched to their log rows by
-    card and moment. Returns the cards touched."""
+) -> tuple[set[int], list[AnswerEvent | UndoEvent]]:
+    """Record the events of this device's own chunks found on the target but not in the
+    profile: a sync killed after writing one, or a backup restored since. An answer still in
+    the review log (same card, moment and rating) is marked sent; the others are returned, to
+    be added back as received ones (the target says they happened). Returns (cards touched,
+    events to add)."""
     cards: set[int] = set()
+    missing: list[AnswerEvent | UndoEvent] = []
     for event in events:
         if isinstance(event, UndoEvent):
-            conn.execute(
-                "UPDATE syncevent SET undone = 1, log_id = NULL WHERE event_id = ?", (event.id,)
-            )
+            missing.append(event)
             continue
         row = conn.execute(
             "SELECT r.id, r.card_id FROM reviewlog r JOIN card c ON c.id = r.card_id "
             "JOIN deck d ON d.id = c.deck_id WHERE d.key = ? AND c.key = ? "
-            f"AND r.reviewed_at = ? AND r.rating = ? AND {scheduled('r')}",
-            (event.deck, event.card, event.at, event.rating),
+            f"AND r.reviewed_at = ? AND r.rating = ? AND {scheduled('r')} "
+            "AND NOT EXISTS (SELECT 1 FROM syncevent s WHERE s.log_id = r.id "
+            "AND s.event_id != ?)",
+            (event.deck, event.card, event.at, event.rating, event.id),
         ).fetchone()
+        if row is None:
+            missing.append(event)
+            continue
         conn.execute(
             "INSERT OR IGNORE INTO syncevent (event_id, log_id, device, at, undone) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (event.id, row["id"] if row else None, device, event.at, 0 if row else 1),
+            "VALUES (?, ?, ?, ?, 0)",
+            (event.id, row["id"], device, event.at),
         )
-        if row:
-            cards.add(row["card_id"])
-    return cards
+        cards.add(row["card_id"])
+    return cards, missing
 
 
 def _card_of(conn: sqlite3.Connection, deck: str, card: str) -> int | None:
