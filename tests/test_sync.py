@@ -480,3 +480,29 @@ def test_a_restored_backup_gets_its_later_answers_back_from_the_target(
         assert sync_of(restored).run(PASS).sent == 0  # nothing sent twice
     finally:
         restored.close()
+
+
+def test_a_git_target_starting_with_a_dash_is_a_path_and_one_line(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    a = open_profile("a")
+    with pytest.raises(SyncError) as caught:
+        sync_of(a).setup("--upload-pack=touch pwned.git", PASS)
+    assert "\n" not in str(caught.value)
+    assert "git clone" in str(caught.value)
+    assert not (tmp_path / "pwned.git").exists()
+
+
+def test_setting_up_another_git_remote_before_anything_was_sent_clones_it(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    first, second = bare_repo(tmp_path), str(tmp_path / "other.git")
+    subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", second], check=True)
+    a = open_profile("a")
+    sync_of(a).setup(first, PASS)
+    sync_of(a).setup(second, PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    log = subprocess.run(["git", "-C", second, "log", "--oneline"], capture_output=True, text=True)
+    assert log.stdout.count("sync") == 2  # the header, then the chunk

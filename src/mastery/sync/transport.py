@@ -89,14 +89,20 @@ class GitTarget:
         return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
 
     def pull(self) -> None:
-        if not (self.cache / ".git").exists():
+        cloned = (self.cache / ".git").exists()
+        if cloned and self._git("remote", "get-url", "origin", check=False).stdout.strip() != (
+            self.url
+        ):
+            cloned = False  # set up again with another remote: its clone starts over
+        if not cloned:
             self.cache.parent.mkdir(parents=True, exist_ok=True)
             # A clone left half-made by a killed sync is made again.
             if self.cache.exists():
                 import shutil
 
                 shutil.rmtree(self.cache)
-            self._git("clone", "--quiet", self.url, str(self.cache))
+            # "--": a target that starts with "-" is a path, never an option for git.
+            self._git("clone", "--quiet", "--", self.url, str(self.cache))
             self._git("checkout", "--quiet", "-B", _BRANCH)
         if self._remote_has_branch():
             self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
