@@ -506,3 +506,23 @@ def test_setting_up_another_git_remote_before_anything_was_sent_clones_it(
     sync_of(a).run(PASS)
     log = subprocess.run(["git", "-C", second, "log", "--oneline"], capture_output=True, text=True)
     assert log.stdout.count("sync") == 2  # the header, then the chunk
+
+
+def test_the_same_history_on_two_devices_is_not_counted_twice(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Both devices imported the same Anki package with its history: the same answers (card,
+    moment, rating) under two devices' ids are one answer."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    for col in (a, b):
+        col.answer(card_id(col, "fr"), 3, now=NOW)
+        col.answer(card_id(col, "de"), 1, now=NOW + timedelta(minutes=1))
+    b.answer(card_id(b, "it"), 4, now=NOW + timedelta(minutes=2))
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    sync_of(a).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == 3
+    assert state_of(a) == state_of(b)
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0

@@ -178,7 +178,9 @@ def apply(
     conn: sqlite3.Connection, received: Iterable[tuple[str, AnswerEvent | UndoEvent]]
 ) -> tuple[set[int], int]:
     """Add other devices' events ((device, event) in chunk order), and retry answers kept
-    pending because their card was not here. Returns (cards touched, answers added)."""
+    pending because their card was not here. An answer is new unless its event id is known
+    or this card has an answer of the same moment and rating (the same history imported on
+    two devices). Returns (cards touched, answers added)."""
     cards: set[int] = set()
     added = 0
     pending = [
@@ -220,14 +222,21 @@ def apply(
                     (event.id, device, event.at, event.model_dump_json()),
                 )
             continue
-        log_id = _add_answer(conn, card_id, event)
+        # The same answer already here under another id (both devices imported one Anki
+        # history): linked to it, not counted twice.
+        same = conn.execute(
+            "SELECT id FROM reviewlog WHERE card_id = ? AND reviewed_at = ? AND rating = ? "
+            f"AND {scheduled()} ORDER BY id LIMIT 1",
+            (card_id, event.at, event.rating),
+        ).fetchone()
+        log_id = same["id"] if same else _add_answer(conn, card_id, event)
         conn.execute(
             "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
             "VALUES (?, ?, ?, ?, 0, NULL)",
             (event.id, log_id, device, event.at),
         )
         cards.add(card_id)
-        added += 1
+        added += 0 if same else 1
     return cards, added
 
 
