@@ -126,7 +126,9 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
 
 def _setup(col: Collection, args: argparse.Namespace) -> int:
     if not args.json:
-        print(_LOST)
+        import textwrap
+
+        print(textwrap.fill(_LOST, width=78))
     phrase = _passphrase(args, confirm=True)
     report = col.sync.setup(args.target, phrase, progress=_progress(args))
     status = col.sync.status()
