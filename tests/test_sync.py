@@ -526,3 +526,28 @@ def test_the_same_history_on_two_devices_is_not_counted_twice(
     assert len(answers_of(a)) == len(answers_of(b)) == 3
     assert state_of(a) == state_of(b)
     assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+def test_a_push_refused_mid_way_is_finished_by_the_next_sync(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The remote refuses the push (offline, a hook, a full disk on the server): one line,
+    the chunk stays committed in the local clone, and the next sync pushes it."""
+    remote = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(remote, PASS)
+    sync_of(b).setup(remote, PASS)
+    marker = tmp_path / "refuse"
+    hook = Path(remote) / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\n[ -e '{marker}' ] && exit 1\nexit 0\n", encoding="utf-8")
+    hook.chmod(0o755)
+    marker.touch()
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError) as caught:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(caught.value) and "the next sync pushes it" in str(caught.value)
+    assert sync_of(b).run(PASS).received == 0
+    marker.unlink()
+    assert sync_of(a).run(PASS).sent == 0  # nothing new: the kept chunk is pushed
+    assert sync_of(b).run(PASS).received == 1
+    assert state_of(a) == state_of(b)
