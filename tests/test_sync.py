@@ -167,6 +167,8 @@ def test_three_devices_syncing_in_random_orders_end_identical(
                 col.answer(
                     card_id(col, rng.choice(["fr", "de", "it"])), rng.randint(1, 4), now=moment
                 )
+                if rng.random() < 0.2:
+                    assert col.undo() is not None  # undo is an event too
         for col in rng.sample(devices, k=rng.randint(1, 3)):
             sync_of(col).run(PASS)
     for _ in range(2):  # two full rounds: everyone has everything
