@@ -96,7 +96,7 @@ def state_of(col: Collection) -> tuple[Any, ...]:
     """What must be equal on every device: cards' schedules and the review log, by keys."""
     cards = col.conn.execute(
         "SELECT d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
-        "c.last_review, c.reps, c.lapses FROM card c JOIN deck d ON d.id = c.deck_id "
+        "c.last_review, c.reps, c.lapses, c.suspended, c.buried_until FROM card c JOIN deck d ON d.id = c.deck_id "
         "ORDER BY d.key, c.key"
     ).fetchall()
     logs = col.conn.execute(
@@ -169,6 +169,14 @@ def test_three_devices_syncing_in_random_orders_end_identical(
                 )
                 if rng.random() < 0.2:
                     assert col.undo() is not None  # undo is an event too
+            if rng.random() < 0.3:  # suspension and burial: the latest change wins
+                card = card_id(col, rng.choice(["fr", "de", "it"]))
+                if rng.random() < 0.5:
+                    col.bury(card, now=moment)
+                elif col.card(card).suspended:
+                    col.unsuspend([card], now=moment)
+                else:
+                    col.suspend([card], now=moment)
         for col in rng.sample(devices, k=rng.randint(1, 3)):
             sync_of(col).run(PASS)
     for _ in range(2):  # two full rounds: everyone has everything
@@ -553,3 +561,31 @@ def test_a_push_refused_mid_way_is_finished_by_the_next_sync(
     assert sync_of(a).run(PASS).sent == 0  # nothing new: the kept chunk is pushed
     assert sync_of(b).run(PASS).received == 1
     assert state_of(a) == state_of(b)
+
+
+def test_suspending_and_burying_reach_the_other_device_and_the_latest_change_wins(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.suspend([card_id(a, "fr")], now=NOW)
+    until = b.bury(card_id(b, "de"), now=NOW)
+    assert sync_of(a).run(PASS).sent == 1
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert b.card("capitals/fr").suspended and a.card("capitals/de").buried_until == until
+    assert state_of(a) == state_of(b)
+    # Both change "fr" between syncs: b first, a later; a's change is the newer one.
+    b.bury(card_id(b, "fr"), now=NOW)
+    a.unsuspend([card_id(a, "fr")], now=NOW)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert state_of(a) == state_of(b)
+    fr = b.card("capitals/fr")
+    assert not fr.suspended and fr.buried_until is None
+    # Nothing left to send on either side.
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0

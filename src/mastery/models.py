@@ -177,6 +177,17 @@ class SyncEvent(SQLModel, table=True):
     pending: str | None = None  # the event (JSON) while its card is not on this device
 
 
+class SyncCard(SQLModel, table=True):
+    """A card's suspension and burial as last sent or received through sync: a difference
+    from the card is a change to send; (at, device) orders changes, the latest wins."""
+
+    card_id: int = Field(primary_key=True)
+    suspended: int  # 0/1: suspended by the learner (a card that left its deck file is not)
+    buried_until: int | None = None  # ms UTC
+    at: int  # ms UTC: when the sync that first carried this state ran
+    device: str
+
+
 class Setting(SQLModel, table=True):
     """Per-profile settings as JSON values; `settings.py` owns names, defaults and validation."""
 

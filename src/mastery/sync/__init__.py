@@ -1,8 +1,8 @@
 """Sync between devices, end-to-end encrypted (issue 14; the design is docs/sync.md).
 
 `Sync(col)` sets a profile up against a target (`setup`), brings it and the target up to date
-(`run`) and says where it stands (`status`). What syncs today: scheduled answers and their
-undo. The profile keeps its side in meta (`sync`: target, device id, next chunk number, the
+(`run`) and says where it stands (`status`). What syncs today: scheduled answers, their
+undo, and cards' suspension and burial. The profile keeps its side in meta (`sync`: target, device id, next chunk number, the
 chunk each other device was read up to) and in the `syncevent` table.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import AnswerEvent, UndoEvent, parse
+from mastery.sync.events import AnyEvent, parse
 from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
 
 if TYPE_CHECKING:
@@ -157,8 +157,8 @@ class Sync:
         others = [d for d in chunks.devices(folder) if d != me]
         todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
         total = len(todo) + len(own_left)
-        received: list[tuple[str, AnswerEvent | UndoEvent]] = []
-        resent: list[AnswerEvent | UndoEvent] = []
+        received: list[tuple[str, AnyEvent]] = []
+        resent: list[AnyEvent] = []
         for done, (device, seq) in enumerate([*((me, s) for s in own_left), *todo], 1):
             where_name = f"{device}/{chunks.chunk_name(seq)}"
             raw = crypto.open_chunk(
@@ -180,7 +180,7 @@ class Sync:
         with col.db.transaction() as conn:
             touched, missing = merge.mark_resent(conn, me, resent)
             received = [(me, e) for e in missing] + received
-            out = merge.outgoing(conn, me)
+            out = merge.outgoing(conn, me, now_ms)
             if out.events:
                 # Written before the profile records it: a kill in between leaves a chunk
                 # that the next sync finds (`own_left`) and records, never a lost one.
@@ -222,7 +222,7 @@ class Sync:
         if not state.get("target"):
             return SyncStatus(None, None, None)
         conn = self._col.conn
-        out = merge.outgoing(conn, state["device"])
+        out = merge.outgoing(conn, state["device"], 0)
         pending = conn.execute(
             "SELECT count(*) FROM syncevent WHERE pending IS NOT NULL"
         ).fetchone()[0]

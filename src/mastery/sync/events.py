@@ -40,11 +40,25 @@ class UndoEvent(BaseModel):
     id: EventId
 
 
-Event = Annotated[AnswerEvent | UndoEvent, Field(discriminator="kind")]
+class CardEvent(BaseModel):
+    """A card's suspension and burial as one device set them; the latest (at, device) wins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["card"] = "card"
+    deck: Annotated[str, Field(min_length=1, max_length=1000)]
+    card: Annotated[str, Field(min_length=1, max_length=1000)]
+    at: Annotated[int, Field(ge=0, lt=2**53)]
+    suspended: bool
+    buried_until: Annotated[int, Field(ge=0, lt=2**53)] | None = None
+
+
+AnyEvent = AnswerEvent | UndoEvent | CardEvent
+Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
-def parse(raw: list[Any], where: str) -> list[AnswerEvent | UndoEvent]:
+def parse(raw: list[Any], where: str) -> list[AnyEvent]:
     """A chunk's events, typed; one `SyncError` naming the chunk otherwise."""
     try:
         return _EVENTS.validate_python(raw)

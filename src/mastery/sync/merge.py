@@ -22,7 +22,7 @@ from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
 from mastery.storage.reviews import LogEntry
-from mastery.sync.events import AnswerEvent, UndoEvent
+from mastery.sync.events import AnswerEvent, AnyEvent, CardEvent, UndoEvent
 
 if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
@@ -44,15 +44,17 @@ def card_seed(deck_key: str, card_key: str) -> int:
 class Outgoing(NamedTuple):
     """What this device sends next: events, and the bookkeeping once they are written."""
 
-    events: list[AnswerEvent | UndoEvent]
+    events: list[AnyEvent]
     sent: list[tuple[str, int, int]]  # (event id, log id, moment)
     undone: list[str]  # event ids
     cards: set[int]
+    states: list[tuple[int, int, int | None, int]]  # (card id, suspended, buried until, at)
 
 
-def outgoing(conn: sqlite3.Connection, device: str) -> Outgoing:
-    """This device's scheduled answers not sent yet, and its sent answers undone since."""
-    events: list[AnswerEvent | UndoEvent] = []
+def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
+    """This device's scheduled answers not sent yet, its sent answers undone since, and the
+    cards whose suspension or burial differs from what was last synced (dated `now_ms`)."""
+    events: list[AnyEvent] = []
     sent: list[tuple[str, int, int]] = []
     cards: set[int] = set()
     rows = conn.execute(
@@ -87,7 +89,26 @@ def outgoing(conn: sqlite3.Connection, device: str) -> Outgoing:
         )
     ]
     events += [UndoEvent(id=eid) for eid in undone]
-    return Outgoing(events, sent, undone, cards)
+    states: list[tuple[int, int, int | None, int]] = []
+    for r in conn.execute(
+        "SELECT c.id, d.key AS deck_key, c.key AS card_key, c.suspended = 1 AS suspended, "
+        "c.buried_until FROM card c JOIN deck d ON d.id = c.deck_id "
+        "LEFT JOIN synccard s ON s.card_id = c.id WHERE CASE WHEN s.card_id IS NULL "
+        "THEN c.suspended = 1 OR c.buried_until IS NOT NULL "
+        "ELSE (c.suspended = 1) != s.suspended OR c.buried_until IS NOT s.buried_until END "
+        "ORDER BY c.id"
+    ):
+        events.append(
+            CardEvent(
+                deck=r["deck_key"],
+                card=r["card_key"],
+                at=now_ms,
+                suspended=bool(r["suspended"]),
+                buried_until=r["buried_until"],
+            )
+        )
+        states.append((r["id"], int(r["suspended"]), r["buried_until"], now_ms))
+    return Outgoing(events, sent, undone, cards, states)
 
 
 def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
@@ -101,19 +122,35 @@ def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
         "UPDATE syncevent SET undone = 1, log_id = NULL WHERE event_id = ?",
         [(eid,) for eid in out.undone],
     )
+    conn.executemany(
+        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(*state, device) for state in out.states],
+    )
 
 
 def mark_resent(
-    conn: sqlite3.Connection, device: str, events: Iterable[AnswerEvent | UndoEvent]
-) -> tuple[set[int], list[AnswerEvent | UndoEvent]]:
+    conn: sqlite3.Connection, device: str, events: Iterable[AnyEvent]
+) -> tuple[set[int], list[AnyEvent]]:
     """Record the events of this device's own chunks found on the target but not in the
     profile: a sync killed after writing one, or a backup restored since. An answer still in
     the review log (same card, moment and rating) is marked sent; the others are returned, to
     be added back as received ones (the target says they happened). Returns (cards touched,
     events to add)."""
     cards: set[int] = set()
-    missing: list[AnswerEvent | UndoEvent] = []
+    missing: list[AnyEvent] = []
     for event in events:
+        if isinstance(event, CardEvent):
+            # What was sent, not what the card must become: a change made since (or the
+            # state of a restored backup) is then a difference, sent as the newer event.
+            card_id = _card_of(conn, event.deck, event.card)
+            if card_id is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, "
+                    "device) VALUES (?, ?, ?, ?, ?)",
+                    (card_id, int(event.suspended), event.buried_until, event.at, device),
+                )
+            continue
         if isinstance(event, UndoEvent):
             missing.append(event)
             continue
@@ -174,8 +211,25 @@ def _add_answer(conn: sqlite3.Connection, card_id: int, e: AnswerEvent) -> int:
     )
 
 
+def _apply_card(conn: sqlite3.Connection, device: str, e: CardEvent) -> None:
+    """Another device's suspension and burial, when it is later than what this card last
+    synced ((at, device) order: every device picks the same winner)."""
+    card_id = _card_of(conn, e.deck, e.card)
+    if card_id is None:
+        return  # deck content syncs later; the next change of the card carries it again
+    last = conn.execute("SELECT at, device FROM synccard WHERE card_id = ?", (card_id,)).fetchone()
+    if last is not None and (last["at"], last["device"]) >= (e.at, device):
+        return
+    suspended = card_rows.set_synced_state(conn, card_id, e.suspended, e.buried_until)
+    conn.execute(
+        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (card_id, suspended, e.buried_until, e.at, device),
+    )
+
+
 def apply(
-    conn: sqlite3.Connection, received: Iterable[tuple[str, AnswerEvent | UndoEvent]]
+    conn: sqlite3.Connection, received: Iterable[tuple[str, AnyEvent]]
 ) -> tuple[set[int], int]:
     """Add other devices' events ((device, event) in chunk order), and retry answers kept
     pending because their card was not here. An answer is new unless its event id is known
@@ -188,6 +242,9 @@ def apply(
         for r in conn.execute("SELECT device, pending FROM syncevent WHERE pending IS NOT NULL")
     ]
     for device, event in [*pending, *received]:
+        if isinstance(event, CardEvent):
+            _apply_card(conn, device, event)
+            continue
         known = conn.execute(
             "SELECT log_id, undone, pending FROM syncevent WHERE event_id = ?", (event.id,)
         ).fetchone()
@@ -313,6 +370,6 @@ def replay(
     card_rows.write_replayed(conn, replayed)
 
 
-def dumps(events: Iterable[AnswerEvent | UndoEvent]) -> list[dict[str, object]]:
+def dumps(events: Iterable[AnyEvent]) -> list[dict[str, object]]:
     """Events as JSON-ready dicts for a chunk (None fields left out: smaller chunks)."""
     return [json.loads(e.model_dump_json(exclude_none=True)) for e in events]
