@@ -589,3 +589,38 @@ def test_suspending_and_burying_reach_the_other_device_and_the_latest_change_win
     assert not fr.suspended and fr.buried_until is None
     # Nothing left to send on either side.
     assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+def test_two_syncs_of_one_profile_at_once_take_turns(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The app and a cron job sync the same profile at the same moment: one waits for the
+    other, and the answers go out once."""
+    import threading
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    for i, key in enumerate(("fr", "de", "it")):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=i))
+    errors: list[BaseException] = []
+
+    def sync_in_a_thread() -> None:
+        try:
+            with Collection.open_path(a.db.path) as col:
+                sync_of(col).run(PASS)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync_in_a_thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    device = a.meta("sync")["device"]
+    assert chunks.sequences(folder, device) == [1]
+    assert sync_of(b).run(PASS).received == 3
+    assert state_of(a) == state_of(b)

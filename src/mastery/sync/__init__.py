@@ -141,6 +141,7 @@ class Sync:
         progress: Progress | None,
     ) -> SyncReport:
         col = self._col
+        state = self._state()  # read again under the lock: another sync may just have ended
         where.pull()
         folder = where.folder
         header = chunks.read_header(folder)
