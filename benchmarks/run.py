@@ -897,6 +897,74 @@ def bench_workload(big: Path, folder: Path) -> dict[str, float]:
     return out
 
 
+def _sync_pair(folder: Path, n_cards: int) -> tuple[Collection, Collection, str]:
+    """Two devices with the same deck of `n_cards`, set up on one synced folder."""
+    from mastery.sync import Sync
+
+    tsv = folder / "sync-deck.tsv"
+    tsv.write_text("".join(f"Q{i}\tA{i}\n" for i in range(n_cards)), encoding="utf-8")
+    target = folder / "sync-target"
+    target.mkdir()
+    cols = []
+    for name in ("a", "b"):
+        col = Collection.open_path(folder / f"sync-{name}.db")
+        col.set_setting("timezone", "UTC")
+        col.import_files([tsv], now=NOW)
+        Sync(col, fast_kdf=True).setup(str(target), "benchmark passphrase")
+        cols.append(col)
+    return cols[0], cols[1], str(target)
+
+
+def bench_sync(folder: Path) -> dict[str, float]:
+    """An everyday sync (300 answers on one device: its sync out, the other's sync in), and
+    a device joining a history (`SYNC_JOIN_ANSWERS` answers on 2,000 cards, written straight
+    into the log as an Anki history import would leave them)."""
+    from mastery.sync import Sync
+
+    out: dict[str, float] = {}
+    every = folder / "sync-everyday"
+    every.mkdir()
+    a, b, _ = _sync_pair(every, 2_000)
+    ids = [r[0] for r in a.conn.execute("SELECT id FROM card ORDER BY id LIMIT 300")]
+    for i, card_id in enumerate(ids):
+        a.answer(card_id, 3, now=NOW + timedelta(seconds=i * 10))
+    t0 = time.perf_counter()
+    Sync(a, fast_kdf=True).run("benchmark passphrase")
+    out["sync_everyday_out_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = Sync(b, fast_kdf=True).run("benchmark passphrase")
+    out["sync_everyday_in_s"] = time.perf_counter() - t0
+    assert report.received == 300, report
+    join = folder / "sync-join"
+    join.mkdir()
+    a, b, _ = _sync_pair(join, 2_000)
+    rng = random.Random(3)
+    cards = [r[0] for r in a.conn.execute("SELECT id FROM card ORDER BY id")]
+    start = to_ms(NOW - timedelta(days=400))
+    with a.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO reviewlog (card_id, rating, reviewed_at, duration_ms, kind, "
+            "state_before, state_after, due_after, stability_after, difficulty_after, "
+            "elapsed_days, scheduled_days, suspended_before) "
+            "VALUES (?, ?, ?, 0, 'review', 0, 2, ?, 1.0, 5.0, 0, 0, 0)",
+            [
+                (cards[i % len(cards)], rng.choice((1, 3, 3, 3, 4)), start + i * 30_000, start)
+                for i in range(SYNC_JOIN_ANSWERS)
+            ],
+        )
+    t0 = time.perf_counter()
+    Sync(a, fast_kdf=True).run("benchmark passphrase")
+    out["sync_first_push_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = Sync(b, fast_kdf=True).run("benchmark passphrase")
+    out["sync_join_s"] = time.perf_counter() - t0
+    assert report.received == SYNC_JOIN_ANSWERS, report
+    return out
+
+
+SYNC_JOIN_ANSWERS = int(os.environ.get("SYNC_JOIN_ANSWERS", "50000"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated figures to run")
@@ -967,6 +1035,9 @@ def main() -> None:
                 results[name] = round(value, 3)
         if want("team_pg_10k"):
             results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
+        if want("sync"):
+            for name, value in bench_sync(folder).items():
+                results[name] = round(value, 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)
     print(json.dumps({"machine": f"{os.cpu_count()} cores", "size": SIZE.name, **results}))

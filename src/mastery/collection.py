@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from mastery.mentor import Mentor
     from mastery.model import Answered, QueueCounts
     from mastery.scheduler import Scheduler
+    from mastery.sync import Sync
     from mastery.team import Team
 
 # decks/anki/media.py stages an import's media here (MEDIA_STAGING; not imported: it is slow)
@@ -208,6 +209,13 @@ class Collection:
         from mastery.team import Team
 
         return Team(self)
+
+    @cached_property
+    def sync(self) -> Sync:
+        """Sync with the person's other devices, end-to-end encrypted (the sync/ package)."""
+        from mastery.sync import Sync
+
+        return Sync(self)
 
     # ------------------------------------------------------------------ settings (settings_store)
     def settings(self) -> dict[str, Any]:

@@ -19,6 +19,11 @@ class ProfileError(MasteryError):
     """The profile cannot be opened: unknown schema, locked, unreadable."""
 
 
+class SyncError(MasteryError):
+    """Sync cannot go on: no target set up, a wrong passphrase, a damaged chunk, git failing.
+    Nothing has been applied when it is raised."""
+
+
 class DeckFormatError(MasteryError):
     """A deck or card file is malformed; names the file, the line (when known) and why."""
 

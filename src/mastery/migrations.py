@@ -233,9 +233,28 @@ def to_5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V6_SYNC = (
+    "CREATE TABLE syncevent (\n\tevent_id VARCHAR NOT NULL, \n\tlog_id INTEGER, \n"
+    "\tdevice VARCHAR NOT NULL, \n\tat INTEGER NOT NULL, \n\tundone INTEGER NOT NULL, \n"
+    "\tpending VARCHAR, \n\tPRIMARY KEY (event_id)\n)",
+    "CREATE INDEX ix_syncevent_log ON syncevent (log_id)",
+    "CREATE TABLE synccard (\n\tcard_id INTEGER NOT NULL, \n\tsuspended INTEGER NOT NULL, \n"
+    "\tburied_until INTEGER, \n\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n"
+    "\tPRIMARY KEY (card_id)\n)",
+)
+
+
+def to_6(conn: sqlite3.Connection) -> None:
+    """Schema 6: sync between devices (issue 14). Answers that went through sync, by event id,
+    and cards' suspension and burial as last synced; empty until a sync target is set up."""
+    for statement in _V6_SYNC:
+        conn.execute(statement)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: to_2,
     3: to_3,
     4: to_4,
     5: to_5,
+    6: to_6,
 }

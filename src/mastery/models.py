@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Deck(SQLModel, table=True):
@@ -157,6 +157,35 @@ TRIGGERS: tuple[str, ...] = (
     "UPDATE reviewlog SET deck_id = (SELECT deck_id FROM card WHERE card.id = NEW.card_id) "
     "WHERE id = NEW.id; END",
 )
+
+
+class SyncEvent(SQLModel, table=True):
+    """An answer that went through sync (sent or received), by its event id (docs/sync.md).
+
+    How a device knows what it has sent and received, and which review-log row an undo
+    event removes. `log_id` is None once the answer was undone (the id is kept, so the answer
+    is never taken again).
+    """
+
+    __table_args__ = (Index("ix_syncevent_log", "log_id"),)
+
+    event_id: str = Field(primary_key=True)
+    log_id: int | None = None
+    device: str  # the device the answer was given on
+    at: int  # ms UTC: the answer's moment (a log id can be reused once its row is undone)
+    undone: int = 0
+    pending: str | None = None  # the event (JSON) while its card is not on this device
+
+
+class SyncCard(SQLModel, table=True):
+    """A card's suspension and burial as last sent or received through sync: a difference
+    from the card is a change to send; (at, device) orders changes, the latest wins."""
+
+    card_id: int = Field(primary_key=True)
+    suspended: int  # 0/1: suspended by the learner (a card that left its deck file is not)
+    buried_until: int | None = None  # ms UTC
+    at: int  # ms UTC: when the sync that first carried this state ran
+    device: str
 
 
 class Setting(SQLModel, table=True):

@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         profile,
         review,
         stats,
+        sync,
         team,
     )
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         mentor,
         team,
         identity,
+        sync,
         stats,
         optimize,
         backup,

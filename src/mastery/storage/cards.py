@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mastery.days import from_ms
 from mastery.errors import DamagedCardError, NotFoundError
 from mastery.model import CardView
-from mastery.states import SUSPENDED_BY_USER, SUSPENDED_NO, CardState, scheduled
+from mastery.states import (
+    SUSPENDED_BY_USER,
+    SUSPENDED_LEFT_DECK,
+    SUSPENDED_NO,
+    CardState,
+    scheduled,
+)
 
 if TYPE_CHECKING:
     from mastery.scheduler import Memory
@@ -266,6 +272,25 @@ def bury(conn: sqlite3.Connection, card_id: int, until_ms: int) -> int | None:
 def put_back_buried(conn: sqlite3.Connection, card_id: int, buried_until: int | None) -> None:
     """Undo a burial: the time the card was buried until before (None: not buried)."""
     conn.execute("UPDATE card SET buried_until=? WHERE id=?", (buried_until, card_id))
+
+
+def set_synced_state(
+    conn: sqlite3.Connection, card_id: int, suspended: bool, buried_until: int | None
+) -> int:
+    """Another device's suspension and burial of a card (sync): a card that left its deck
+    file stays suspended as such. Returns the learner's suspension (0/1) the card now has."""
+    conn.execute(
+        "UPDATE card SET suspended = CASE WHEN suspended = ? THEN suspended ELSE ? END, "
+        "buried_until = ? WHERE id = ?",
+        (
+            SUSPENDED_LEFT_DECK,
+            SUSPENDED_BY_USER if suspended else SUSPENDED_NO,
+            buried_until,
+            card_id,
+        ),
+    )
+    row = conn.execute("SELECT suspended FROM card WHERE id = ?", (card_id,)).fetchone()
+    return 1 if row and row["suspended"] == SUSPENDED_BY_USER else 0
 
 
 # ----------------------------------------------------------------------------- tags

@@ -66,6 +66,35 @@ def log_reviews(conn: sqlite3.Connection, entries: Sequence[LogEntry]) -> None:
         conn.executemany(_INSERT, entries)
 
 
+class Replayed(NamedTuple):
+    """A log row's schedule columns recomputed by a replay (sync: answers from other devices
+    merged into a card's history, `sync/merge.py`); the answer itself is unchanged."""
+
+    state_before: int
+    state_after: int
+    step_before: int | None
+    step_after: int | None
+    due_before: int | None
+    due_after: int
+    stability_before: float | None
+    stability_after: float | None
+    difficulty_before: float | None
+    difficulty_after: float | None
+    last_review_before: int | None
+    elapsed_days: int
+    scheduled_days: int
+    id: int
+
+
+def rewrite_schedules(conn: sqlite3.Connection, rows: Sequence[Replayed]) -> None:
+    """Store replayed schedule columns on existing log rows (their ids stay)."""
+    if rows:
+        conn.executemany(
+            f"UPDATE reviewlog SET {', '.join(f'{c}=?' for c in Replayed._fields[:-1])} WHERE id=?",
+            rows,
+        )
+
+
 def before_answer(conn: sqlite3.Connection, log_id: int) -> sqlite3.Row | None:
     """What undoing answer `log_id` puts back on its card: the schedule before it, the
     suspension and tags before it, and the rating (a lapse is counted back)."""

@@ -1,0 +1,184 @@
+"""`mastery sync`: set up, run and look at sync between devices (mastery.sync; docs/sync.md).
+
+The passphrase comes from `--passphrase-file F`, then `MASTERY_SYNC_PASSPHRASE`, then a prompt
+on a terminal; a script without either gets one line saying how to give it, never a prompt
+that hangs. It is never stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from mastery import present
+from mastery.cli.common import json_flag, print_json, with_profile
+from mastery.errors import MasteryError
+from mastery.text import safe_line
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+    from mastery.sync import Progress, SyncReport
+
+_ENV = "MASTERY_SYNC_PASSPHRASE"
+_LOST = (
+    "Keep the passphrase safe: it is the only key to what is on the target. Nobody can recover "
+    "it, and a lost passphrase means setting up a new target (each device keeps its own data)."
+)
+
+
+def register(sub: Any) -> None:
+    """`sync`, `sync setup TARGET`, `sync status`."""
+    p = sub.add_parser(
+        "sync",
+        help="sync this profile with your other devices (end-to-end encrypted)",
+        description="Bring this profile and the sync target up to date: reviews from your "
+        "other devices come in, this device's go out. Set it up first with `sync setup`.",
+    )
+    _passphrase_option(p)
+    json_flag(p)
+    p.set_defaults(run=with_profile(_sync))
+    inner = p.add_subparsers(dest="sync_command", metavar="SUBCOMMAND")
+    s = inner.add_parser(
+        "setup",
+        help="sync with TARGET: a folder another tool syncs, or a git remote",
+        description="Sync with TARGET, a folder another tool syncs (Syncthing, Dropbox) or a "
+        "git remote (a private repository, a bare repository on a USB stick). The first device "
+        "sets the passphrase; the others join with the same one. " + _LOST,
+    )
+    s.add_argument("target", metavar="TARGET", help="a folder path or a git URL")
+    _passphrase_option(s, top=False)
+    json_flag(s)
+    s.set_defaults(run=with_profile(_setup))
+    st = inner.add_parser("status", help="the target, this device, and what waits to be sent")
+    json_flag(st)
+    st.set_defaults(run=with_profile(_status))
+
+
+def _passphrase_option(p: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """On `sync` and again on `sync setup` (where it must not reset one given before)."""
+    p.add_argument(
+        "--passphrase-file",
+        metavar="F",
+        default=None if top else argparse.SUPPRESS,
+        help=f"read the passphrase from the first line of F (or set {_ENV})",
+    )
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
+    """The passphrase from the file, the environment, or a prompt (see the module doc)."""
+    if args.passphrase_file:
+        path = os.path.expanduser(args.passphrase_file)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                line = fh.readline().rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise MasteryError(f"{safe_line(path)}: not UTF-8 text") from exc
+        if not line:
+            raise MasteryError(f"{safe_line(path)}: its first line is empty (no passphrase)")
+        return line
+    if os.environ.get(_ENV):
+        return os.environ[_ENV]
+    if not sys.stdin.isatty():
+        raise MasteryError(f"no sync passphrase: give --passphrase-file F or set {_ENV}")
+    from getpass import getpass
+
+    phrase = getpass("Sync passphrase: ")
+    if not phrase:
+        raise MasteryError("no sync passphrase given")
+    if confirm and getpass("The same passphrase again: ") != phrase:
+        raise MasteryError("the two passphrases differ; nothing was set up")
+    return phrase
+
+
+def _progress(args: argparse.Namespace) -> Progress | None:
+    """A bar on stderr, rewritten in place, on a terminal only."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        line = f"\rreading {done}/{total} chunks {present.bar(done / total, 20)}"
+        print(line, end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _report(report: SyncReport, args: argparse.Namespace) -> int:
+    if args.json:
+        print_json(
+            {
+                "received": report.received,
+                "sent": report.sent,
+                "chunks_read": report.chunks_read,
+                "devices": report.devices,
+            }
+        )
+        return 0
+    print(
+        f"Synced: {present.plural(report.received, 'answer')} received from "
+        f"{present.plural(report.devices, 'other device')}, "
+        f"{present.plural(report.sent, 'event')} sent."
+    )
+    return 0
+
+
+def _setup(col: Collection, args: argparse.Namespace) -> int:
+    if not args.json:
+        import textwrap
+
+        print(textwrap.fill(_LOST, width=78))
+    phrase = _passphrase(args, confirm=True)
+    report = col.sync.setup(args.target, phrase, progress=_progress(args))
+    status = col.sync.status()
+    if args.json:
+        print_json({"target": status.target, "kind": status.kind, "joined": report.joined})
+        return 0
+    how = "Joined" if report.joined else "Set up"
+    print(f"{how} sync with {safe_line(status.target or '')} ({status.kind}).")
+    return _report(report, args)
+
+
+def _sync(col: Collection, args: argparse.Namespace) -> int:
+    if col.sync.status().target is None:
+        raise MasteryError("no sync target yet: run `mastery sync setup TARGET` first")
+    return _report(col.sync.run(_passphrase(args), progress=_progress(args)), args)
+
+
+def _status(col: Collection, args: argparse.Namespace) -> int:
+    s = col.sync.status()
+    if args.json:
+        print_json(
+            {
+                "target": s.target,
+                "kind": s.kind,
+                "device": s.device,
+                "chunks_sent": s.chunks_sent,
+                "unsent_answers": s.unsent_answers,
+                "pending_answers": s.pending_answers,
+                "read_up_to": s.read_up_to,
+                "last_sync": s.last_sync,
+            }
+        )
+        return 0
+    if s.target is None:
+        print("Not set up: run `mastery sync setup TARGET` (a folder or a git URL).")
+        return 0
+    from mastery.days import from_ms
+
+    last = "never"
+    if s.last_sync:
+        last = from_ms(s.last_sync).astimezone(col.clock.zone).strftime("%Y-%m-%d %H:%M")
+    print(f"Target:      {safe_line(s.target)} ({s.kind})")
+    print(f"This device: {s.device}")
+    print(f"Last sync:   {last}")
+    print(f"Sent:        {present.plural(s.chunks_sent, 'chunk')}")
+    print(f"To send:     {present.plural(s.unsent_answers, 'answer')}")
+    print(f"Other devices read: {len(s.read_up_to)}")
+    if s.pending_answers:
+        print(
+            f"Waiting:     {present.plural(s.pending_answers, 'answer')} for cards of decks "
+            "not imported on this device yet"
+        )
+    return 0

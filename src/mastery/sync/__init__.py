@@ -1,0 +1,239 @@
+"""Sync between devices, end-to-end encrypted (issue 14; the design is docs/sync.md).
+
+`Sync(col)` sets a profile up against a target (`setup`), brings it and the target up to date
+(`run`) and says where it stands (`status`). What syncs today: scheduled answers, their
+undo, and cards' suspension and burial. The profile keeps its side in meta (`sync`: target, device id, next chunk number, the
+chunk each other device was read up to) and in the `syncevent` table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mastery.days import to_ms
+from mastery.errors import SyncError
+from mastery.sync import chunks, crypto, merge
+from mastery.sync.events import AnyEvent, parse
+from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
+
+if TYPE_CHECKING:
+    from mastery.collection import Collection
+
+__all__ = ["Progress", "Sync", "SyncReport", "SyncStatus"]
+
+_META = "sync"
+# Called with (chunks done, chunks in all) while other devices' chunks are read.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one sync did."""
+
+    received: int  # answers added from other devices
+    chunks_read: int
+    sent: int  # events written in this device's new chunk (0: none written)
+    devices: int  # other devices seen in the target
+    joined: bool = False  # setup joined an existing target (vs. made a new one)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """Where this profile stands (read without the passphrase)."""
+
+    target: str | None
+    kind: str | None
+    device: str | None
+    chunks_sent: int = 0
+    unsent_answers: int = 0
+    pending_answers: int = 0  # received for cards this device does not have yet
+    read_up_to: dict[str, int] = field(default_factory=dict)
+    last_sync: int | None = None  # ms UTC
+
+
+class Sync:
+    """Sync for one profile."""
+
+    def __init__(self, col: Collection, *, fast_kdf: bool = False) -> None:
+        self._col = col
+        self._fast_kdf = fast_kdf  # Argon2id's smallest limits, for tests
+
+    # ------------------------------------------------------------------ state
+    def _state(self) -> dict[str, Any]:
+        state = self._col.meta(_META)
+        return dict(state) if isinstance(state, dict) else {}
+
+    @property
+    def _cache(self) -> Path:
+        return self._col.db.path.parent / "sync"
+
+    def _target(self, state: dict[str, Any]) -> Target:
+        if not state.get("target"):
+            raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
+        if state.get("kind") == "git":
+            return GitTarget(state["target"], self._cache / "repo")
+        return FolderTarget(state["target"])
+
+    # ------------------------------------------------------------------ setup
+    def setup(
+        self, target: str, passphrase: str, *, progress: Progress | None = None
+    ) -> SyncReport:
+        """Point this profile at `target` (a folder or a git remote) and sync once: a new
+        target gets its header (key from `passphrase`), an existing one must open with it."""
+        if not target.strip():
+            raise SyncError("the sync target is empty: give a folder or a git URL")
+        old = self._state()
+        if old.get("target") and old["target"] != target and old.get("next_seq", 1) > 1:
+            raise SyncError(
+                f"this profile already syncs with {old['target']}; a second target is not "
+                "supported yet"
+            )
+        kind = "git" if is_git_url(target) else "folder"
+        if kind == "folder":
+            path = Path(target).expanduser()
+            if not path.is_dir():
+                raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
+            target = str(path.resolve())
+        device = self._col.meta_once("sync_device", secrets.token_hex(16))
+        state = {**old, "target": target, "kind": kind, "device": device}
+        state.setdefault("next_seq", 1)
+        state.setdefault("seen", {})
+        where = self._target(state)
+        where.pull()
+        header = chunks.read_header(where.folder)
+        joined = header is not None
+        if header is None:
+            header, _ = crypto.new_header(passphrase, fast=self._fast_kdf)
+            path = chunks.write_header(where.folder, header)
+            where.push([path])
+        else:
+            crypto.unlock(header, passphrase)  # a wrong passphrase: one line, nothing stored
+        self._col.set_meta(_META, state)
+        report = self.run(passphrase, progress=progress)
+        return SyncReport(
+            report.received, report.chunks_read, report.sent, report.devices, joined=joined
+        )
+
+    # ------------------------------------------------------------------ sync
+    def run(self, passphrase: str, *, progress: Progress | None = None) -> SyncReport:
+        """Read the other devices' new chunks, write this device's new events, apply both in
+        one transaction, publish. Under a lock, so two syncs of one profile take turns."""
+        from filelock import FileLock, Timeout
+
+        state = self._state()
+        where = self._target(state)
+        self._cache.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(str(self._cache / "sync.lock"), timeout=60):
+                return self._run_locked(state, where, passphrase, progress)
+        except Timeout as exc:
+            raise SyncError("another sync of this profile is still running") from exc
+
+    def _run_locked(
+        self,
+        state: dict[str, Any],
+        where: Target,
+        passphrase: str,
+        progress: Progress | None,
+    ) -> SyncReport:
+        col = self._col
+        state = self._state()  # read again under the lock: another sync may just have ended
+        where.pull()
+        folder = where.folder
+        header = chunks.read_header(folder)
+        if header is None:
+            raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
+        key = crypto.unlock(header, passphrase)
+        me: str = state["device"]
+        chunks.remove_leftovers(folder, me)
+        seen: dict[str, int] = dict(state.get("seen", {}))
+        next_seq: int = int(state.get("next_seq", 1))
+
+        # Everything is opened and checked before anything is applied.
+        own_left = chunks.following(folder, me, next_seq - 1)  # a killed sync's chunks
+        others = [d for d in chunks.devices(folder) if d != me]
+        todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
+        total = len(todo) + len(own_left)
+        received: list[tuple[str, AnyEvent]] = []
+        resent: list[AnyEvent] = []
+        for done, (device, seq) in enumerate([*((me, s) for s in own_left), *todo], 1):
+            where_name = f"{device}/{chunks.chunk_name(seq)}"
+            raw = crypto.open_chunk(
+                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
+            )
+            events = parse(raw, where_name)
+            if device == me:
+                resent += events
+            else:
+                received += [(device, e) for e in events]
+                seen[device] = seq
+            if progress:
+                progress(done, total)
+        if own_left:
+            next_seq = own_left[-1] + 1
+
+        now_ms = to_ms(col.now())
+        written: list[Path] = []
+        with col.db.transaction() as conn:
+            touched, missing = merge.mark_resent(conn, me, resent)
+            received = [(me, e) for e in missing] + received
+            out = merge.outgoing(conn, me, now_ms)
+            if out.events:
+                # Written before the profile records it: a kill in between leaves a chunk
+                # that the next sync finds (`own_left`) and records, never a lost one.
+                written.append(
+                    chunks.write_chunk(
+                        folder,
+                        me,
+                        next_seq,
+                        crypto.seal(key, me, next_seq, merge.dumps(out.events)),
+                    )
+                )
+                merge.mark_sent(conn, me, out)
+                next_seq += 1
+            got, added = merge.apply(conn, received)
+            touched |= got | out.cards
+            schedulers = {}
+
+            def scheduler_for(deck_id: int) -> Any:
+                if deck_id not in schedulers:
+                    schedulers[deck_id] = col.scheduler_for(deck_id)
+                return schedulers[deck_id]
+
+            merge.replay(conn, touched, scheduler_for, now_ms)
+            state.update(seen=seen, next_seq=next_seq, last_sync=now_ms)
+            col.set_meta(_META, state)
+        col.queue.forget()
+        where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
+        return SyncReport(
+            received=added,
+            chunks_read=len(todo),
+            sent=len(out.events),
+            devices=len(others),
+        )
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> SyncStatus:
+        """The target, this device, what is waiting to be sent (no passphrase needed)."""
+        state = self._state()
+        if not state.get("target"):
+            return SyncStatus(None, None, None)
+        conn = self._col.conn
+        out = merge.outgoing(conn, state["device"], 0)
+        pending = conn.execute(
+            "SELECT count(*) FROM syncevent WHERE pending IS NOT NULL"
+        ).fetchone()[0]
+        return SyncStatus(
+            target=state["target"],
+            kind=state.get("kind"),
+            device=state["device"],
+            chunks_sent=int(state.get("next_seq", 1)) - 1,
+            unsent_answers=len(out.sent),
+            pending_answers=int(pending),
+            read_up_to=dict(state.get("seen", {})),
+            last_sync=state.get("last_sync"),
+        )

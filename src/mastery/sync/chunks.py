@@ -1,0 +1,97 @@
+"""The files of a sync target: the public header and each device's numbered chunks.
+
+The layout (docs/sync.md): `mastery-sync.json` at the top, one folder per device named by its
+random id, chunks `00000001.chunk` upward. Anything else in the target (a README, `.DS_Store`,
+a temp file left by a killed sync, git's own folder) is not ours and is passed over.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mastery.errors import SyncError
+from mastery.files import write_atomic
+from mastery.sync.crypto import Header
+
+HEADER_NAME = "mastery-sync.json"
+_DEVICE = re.compile(r"^[0-9a-f]{32}$")
+_CHUNK = re.compile(r"^([0-9]{8})\.chunk$")
+# A chunk bigger than this is not one of ours (a new device's first chunk of 1M answers is
+# well under it).
+MAX_CHUNK = 512 * 1024 * 1024
+
+
+def chunk_name(seq: int) -> str:
+    return f"{seq:08d}.chunk"
+
+
+def read_header(folder: Path) -> Header | None:
+    """The target's header, or None for a target not set up yet."""
+    path = folder / HEADER_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SyncError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    return Header.from_bytes(data, str(path))
+
+
+def write_header(folder: Path, header: Header) -> Path:
+    return write_atomic(folder / HEADER_NAME, header.to_bytes())
+
+
+def devices(folder: Path) -> list[str]:
+    """The device ids that have a folder in the target, sorted."""
+    try:
+        return sorted(p.name for p in folder.iterdir() if _DEVICE.match(p.name) and p.is_dir())
+    except OSError as exc:
+        raise SyncError(f"{folder}: cannot list it ({exc.strerror or exc})") from exc
+
+
+def sequences(folder: Path, device: str) -> list[int]:
+    """The chunk numbers a device has written, sorted."""
+    try:
+        names = [p.name for p in (folder / device).iterdir()]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise SyncError(f"{folder / device}: cannot list it ({exc.strerror or exc})") from exc
+    return sorted(int(m.group(1)) for n in names if (m := _CHUNK.match(n)))
+
+
+def following(folder: Path, device: str, after: int) -> list[int]:
+    """The chunk numbers after `after`, up to the first gap (a synced folder may deliver
+    chunk 3 before chunk 2: 3 waits for the next sync)."""
+    out: list[int] = []
+    for seq in sequences(folder, device):
+        if seq <= after:
+            continue
+        if seq != after + len(out) + 1:
+            break
+        out.append(seq)
+    return out
+
+
+def read_chunk(folder: Path, device: str, seq: int) -> bytes:
+    path = folder / device / chunk_name(seq)
+    try:
+        if path.stat().st_size > MAX_CHUNK:
+            raise SyncError(f"{path}: too large to be a sync chunk; nothing was applied")
+        return path.read_bytes()
+    except OSError as exc:
+        raise SyncError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+
+
+def write_chunk(folder: Path, device: str, seq: int, data: bytes) -> Path:
+    """Write a chunk atomically (temp file, fsync, rename, under a lock)."""
+    return write_atomic(folder / device / chunk_name(seq), data)
+
+
+def remove_leftovers(folder: Path, device: str) -> None:
+    """Temp files a killed sync left in this device's own folder (never another's)."""
+    own = folder / device
+    if own.is_dir():
+        for path in own.glob(".*.tmp"):
+            path.unlink(missing_ok=True)

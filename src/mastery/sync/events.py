@@ -1,0 +1,73 @@
+"""The events in a chunk, parsed at the boundary: anything else in a chunk is refused.
+
+Cards are named by deck key and card key (local row ids differ between devices); moments are
+ms UTC. An event of a kind this version does not know is refused with one line (a newer
+Mastery wrote it), not skipped: skipping would advance the watermark past it for good.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from mastery.errors import SyncError
+
+EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class AnswerEvent(BaseModel):
+    """A scheduled answer given on one device (never cram or preview)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["answer"] = "answer"
+    id: EventId
+    deck: Annotated[str, Field(min_length=1, max_length=1000)]
+    card: Annotated[str, Field(min_length=1, max_length=1000)]
+    at: Annotated[int, Field(ge=0, lt=2**53)]
+    rating: Annotated[int, Field(ge=1, le=4)]
+    duration_ms: Annotated[int, Field(ge=0, lt=2**53)] = 0
+    confidence: Annotated[int, Field(ge=1, le=3)] | None = None
+
+
+class UndoEvent(BaseModel):
+    """An answer taken back (undo is an event, never a deletion on the target)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["undo"] = "undo"
+    id: EventId
+
+
+class CardEvent(BaseModel):
+    """A card's suspension and burial as one device set them; the latest (at, device) wins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["card"] = "card"
+    deck: Annotated[str, Field(min_length=1, max_length=1000)]
+    card: Annotated[str, Field(min_length=1, max_length=1000)]
+    at: Annotated[int, Field(ge=0, lt=2**53)]
+    suspended: bool
+    buried_until: Annotated[int, Field(ge=0, lt=2**53)] | None = None
+
+
+AnyEvent = AnswerEvent | UndoEvent | CardEvent
+Event = Annotated[AnyEvent, Field(discriminator="kind")]
+_EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def parse(raw: list[Any], where: str) -> list[AnyEvent]:
+    """A chunk's events, typed; one `SyncError` naming the chunk otherwise."""
+    try:
+        return _EVENTS.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "union_tag_invalid":
+            raise SyncError(
+                f"{where}: written by a newer Mastery (an event it does not know); "
+                "upgrade Mastery on this device"
+            ) from exc
+        loc = ".".join(str(part) for part in first["loc"])
+        raise SyncError(f"{where}: event {loc}: {first['msg']}; nothing was applied") from exc

@@ -1,0 +1,127 @@
+"""Where chunks travel: a plain folder (another tool syncs it) or a git remote.
+
+Both give the sync a local folder laid out as docs/sync.md shows; the git one is a clone in
+the profile's sync cache, brought up to date before reading (`pull`) and published after
+writing (`push`). Each device writes only its own files, so a rebase never conflicts; a push
+that loses a race with another device pulls again and retries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from mastery.errors import SyncError
+
+_PUSH_TRIES = 4
+_BRANCH = "main"
+# What the host sees in the history: no names, no e-mail, no machine.
+_GIT_IDENTITY = ("-c", "user.name=mastery", "-c", "user.email=mastery@invalid")
+
+
+def is_git_url(target: str) -> bool:
+    """A git remote (URL, scp-like address, a bare repository folder) rather than a folder
+    another tool syncs."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", target) or re.match(r"^[\w.-]+@[\w.-]+:", target):
+        return True
+    path = Path(target).expanduser()
+    if target.endswith(".git") and not path.exists():
+        return True
+    return (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+
+class FolderTarget:
+    """A folder used in place; Syncthing or Dropbox carries it between devices."""
+
+    kind = "folder"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    @property
+    def folder(self) -> Path:
+        return self.root
+
+    def pull(self) -> None:
+        if not self.root.is_dir():
+            raise SyncError(f"{self.root}: the sync folder is not there (unmounted?)")
+
+    def push(self, paths: list[Path]) -> None:
+        """Nothing to publish: the files are written in place."""
+
+
+class GitTarget:
+    """A git remote, cloned into `cache`."""
+
+    kind = "git"
+
+    def __init__(self, url: str, cache: Path) -> None:
+        self.url = url
+        self.cache = cache
+
+    @property
+    def folder(self) -> Path:
+        return self.cache
+
+    def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            done = subprocess.run(
+                ["git", *_GIT_IDENTITY, *args],
+                cwd=self.cache if (self.cache / ".git").exists() else None,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        except FileNotFoundError as exc:
+            raise SyncError("git is not installed (needed for a git sync target)") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise SyncError(f"git {args[0]} took more than 5 minutes; try again") from exc
+        if check and done.returncode:
+            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            raise SyncError(f"git {args[0]}: {last}")
+        return done
+
+    def _remote_has_branch(self) -> bool:
+        return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
+
+    def pull(self) -> None:
+        cloned = (self.cache / ".git").exists()
+        if cloned and self._git("remote", "get-url", "origin", check=False).stdout.strip() != (
+            self.url
+        ):
+            cloned = False  # set up again with another remote: its clone starts over
+        if not cloned:
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            # A clone left half-made by a killed sync is made again.
+            if self.cache.exists():
+                import shutil
+
+                shutil.rmtree(self.cache)
+            # "--": a target that starts with "-" is a path, never an option for git.
+            self._git("clone", "--quiet", "--", self.url, str(self.cache))
+            self._git("checkout", "--quiet", "-B", _BRANCH)
+        if self._remote_has_branch():
+            self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
+
+    def push(self, paths: list[Path]) -> None:
+        """Commit `paths` (ours alone) and push, pulling again when another device pushed
+        first; a commit left unpushed by an earlier sync goes along."""
+        if paths:
+            self._git("add", "--", *(str(p.relative_to(self.cache)) for p in paths))
+        if self._git("diff", "--cached", "--quiet", check=False).returncode:
+            self._git("commit", "--quiet", "-m", "sync")
+        for attempt in range(_PUSH_TRIES):
+            done = self._git("push", "--quiet", "origin", f"HEAD:{_BRANCH}", check=False)
+            if not done.returncode:
+                return
+            if attempt + 1 < _PUSH_TRIES:
+                self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
+        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise SyncError(f"git push: {last} (the chunk is kept; the next sync pushes it)")
+
+
+Target = FolderTarget | GitTarget

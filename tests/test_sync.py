@@ -1,0 +1,626 @@
+"""Sync between devices (issue 14, docs/sync.md): two and three profiles over a plain folder
+and a local bare git repository; answers kept from every device, the same state everywhere
+whatever the order, nothing readable on the host, and damaged files or killed syncs refused or
+finished without losing anything."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import NOW
+from mastery import paths
+from mastery.collection import Collection
+from mastery.errors import SyncError
+from mastery.sync import Sync, chunks, merge
+
+PASS = "correct horse battery staple"
+DECK = """
+id = "capitals"
+name = "Capitals"
+
+[[cards]]
+id = "fr"
+front = "Capital of Zanzibarland?"
+back = "Quuxopolis"
+
+[[cards]]
+id = "de"
+front = "Capital of Frobnitzia?"
+back = "Bazingrad"
+
+[[cards]]
+id = "it"
+front = "Capital of Wombatia?"
+back = "Plughaven"
+"""
+SECRETS = (b"Zanzibarland", b"Quuxopolis", b"Frobnitzia", b"Bazingrad", b"capitals")
+
+
+@pytest.fixture
+def deck(tmp_path: Path) -> Path:
+    path = tmp_path / "capitals.toml"
+    path.write_text(DECK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def open_profile(
+    tmp_path: Path, empty_profile_db: Path, deck: Path
+) -> Iterator[Callable[..., Collection]]:
+    """A profile in a home of its own (one device), with the deck imported unless told not."""
+    opened: list[Collection] = []
+
+    def make(name: str, *, with_deck: bool = True) -> Collection:
+        home = tmp_path / f"home-{name}"
+        db = paths.database_path(name, home)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(empty_profile_db, db)
+        col = Collection.open(name, home=home, bundled=False, now=NOW)
+        col.set_setting("timezone", "UTC")
+        if with_deck:
+            col.import_files([deck], now=NOW)
+        opened.append(col)
+        return col
+
+    yield make
+    for col in opened:
+        col.close()
+
+
+def sync_of(col: Collection) -> Sync:
+    return Sync(col, fast_kdf=True)
+
+
+def bare_repo(tmp_path: Path) -> str:
+    repo = tmp_path / "remote.git"
+    subprocess.run(
+        ["git", "init", "--quiet", "--bare", "--initial-branch=main", str(repo)], check=True
+    )
+    return str(repo)
+
+
+def card_id(col: Collection, key: str) -> int:
+    return col.card(f"capitals/{key}").id
+
+
+def state_of(col: Collection) -> tuple[Any, ...]:
+    """What must be equal on every device: cards' schedules and the review log, by keys."""
+    cards = col.conn.execute(
+        "SELECT d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
+        "c.last_review, c.reps, c.lapses, c.suspended, c.buried_until FROM card c JOIN deck d ON d.id = c.deck_id "
+        "ORDER BY d.key, c.key"
+    ).fetchall()
+    logs = col.conn.execute(
+        "SELECT d.key, c.key, r.reviewed_at, r.rating, r.duration_ms, r.state_before, "
+        "r.state_after, r.due_before, r.due_after, r.stability_after, r.difficulty_after, "
+        "r.elapsed_days, r.scheduled_days FROM reviewlog r JOIN card c ON c.id = r.card_id "
+        "JOIN deck d ON d.id = c.deck_id WHERE r.kind = 'review' "
+        "ORDER BY d.key, c.key, r.reviewed_at, r.rating"
+    ).fetchall()
+    return tuple(tuple(r) for r in cards), tuple(tuple(r) for r in logs)
+
+
+def answers_of(col: Collection) -> list[tuple[str, int, int]]:
+    rows = col.conn.execute(
+        "SELECT c.key, r.reviewed_at, r.rating FROM reviewlog r JOIN card c ON c.id = r.card_id "
+        "WHERE r.kind = 'review' ORDER BY r.reviewed_at, c.key"
+    )
+    return [tuple(r) for r in rows]
+
+
+@pytest.fixture(params=["folder", "git"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "git":
+        return bare_repo(tmp_path)
+    folder = tmp_path / "synced-folder"
+    folder.mkdir()
+    return str(folder)
+
+
+def test_answers_on_two_devices_the_same_day_are_all_kept(
+    open_profile: Callable[..., Collection], target: str
+) -> None:
+    laptop, desktop = open_profile("laptop"), open_profile("desktop")
+    laptop.answer(card_id(laptop, "fr"), 3, now=NOW)
+    laptop.answer(card_id(laptop, "de"), 1, now=NOW + timedelta(minutes=1))
+    desktop.answer(card_id(desktop, "fr"), 1, now=NOW + timedelta(hours=2))
+    desktop.answer(card_id(desktop, "it"), 4, now=NOW + timedelta(hours=2, minutes=1))
+
+    first = sync_of(laptop).setup(target, PASS)
+    assert not first.joined and first.sent == 2 and first.received == 0
+    joined = sync_of(desktop).setup(target, PASS)
+    assert joined.joined and joined.received == 2 and joined.sent == 2
+    again = sync_of(laptop).run(PASS)
+    assert again.received == 2 and again.sent == 0
+
+    assert len(answers_of(laptop)) == 4
+    assert state_of(laptop) == state_of(desktop)
+    fr = laptop.card("capitals/fr")
+    assert fr.reps == 2  # both answers of the same day count
+    # A sync with nothing new changes nothing and writes no chunk.
+    assert sync_of(desktop).run(PASS).sent == 0
+    assert sync_of(laptop).status().chunks_sent == 1
+
+
+def test_three_devices_syncing_in_random_orders_end_identical(
+    open_profile: Callable[..., Collection], target: str
+) -> None:
+    devices = [open_profile(name) for name in ("a", "b", "c")]
+    for col in devices:
+        sync_of(col).setup(target, PASS)
+    rng = random.Random(14)
+    moment = NOW
+    rounds = 3 if target.endswith(".git") else 6
+    for _ in range(rounds):
+        for col in devices:
+            for _ in range(rng.randint(0, 3)):
+                moment += timedelta(minutes=rng.randint(1, 600))
+                col.answer(
+                    card_id(col, rng.choice(["fr", "de", "it"])), rng.randint(1, 4), now=moment
+                )
+                if rng.random() < 0.2:
+                    assert col.undo() is not None  # undo is an event too
+            if rng.random() < 0.3:  # suspension and burial: the latest change wins
+                card = card_id(col, rng.choice(["fr", "de", "it"]))
+                if rng.random() < 0.5:
+                    col.bury(card, now=moment)
+                elif col.card(card).suspended:
+                    col.unsuspend([card], now=moment)
+                else:
+                    col.suspend([card], now=moment)
+        for col in rng.sample(devices, k=rng.randint(1, 3)):
+            sync_of(col).run(PASS)
+    for _ in range(2):  # two full rounds: everyone has everything
+        for col in rng.sample(devices, k=3):
+            sync_of(col).run(PASS)
+    states = [state_of(col) for col in devices]
+    assert states[0] == states[1] == states[2]
+    assert len(states[0][1]) == sum(len(answers_of(c)) for c in devices) // 3 > 0
+
+
+def test_undo_is_an_event_that_reaches_the_other_device(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    a.answer(card_id(a, "de"), 3, now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert len(answers_of(b)) == 2
+    assert a.undo() is not None  # the answer on "de", already sent
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert [key for key, _, _ in answers_of(b)] == ["fr"]
+    assert b.card("capitals/de").reps == 0
+    assert state_of(a) == state_of(b)
+
+
+def test_cram_answers_stay_on_the_device(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.cram_answer(card_id(a, "fr"), 3, now=NOW)
+    assert sync_of(a).run(PASS).sent == 0
+    sync_of(b).run(PASS)
+    assert b.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == 0
+
+
+def test_answers_for_a_deck_not_here_yet_wait_until_it_is_imported(
+    open_profile: Callable[..., Collection], tmp_path: Path, deck: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b", with_deck=False)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    assert sync_of(b).setup(str(folder), PASS).received == 0
+    assert sync_of(b).status().pending_answers == 1
+    b.import_files([deck], now=NOW)
+    assert sync_of(b).run(PASS).received == 1
+    assert sync_of(b).status().pending_answers == 0
+    assert state_of(a) == state_of(b)
+
+
+def test_the_host_sees_no_card_text_and_no_answers(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    remote = bare_repo(tmp_path)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for where in (remote, str(folder)):
+        col = open_profile(f"p{len(where)}")
+        col.answer(card_id(col, "fr"), 3, now=NOW)
+        col.answer(card_id(col, "de"), 1, now=NOW + timedelta(minutes=5))
+        sync_of(col).setup(where, PASS)
+    seen = b""
+    for path in [*Path(remote).rglob("*"), *folder.rglob("*")]:
+        if path.is_file():
+            seen += path.read_bytes()
+            assert not any(word in path.name.encode() for word in SECRETS)
+    objects = subprocess.run(
+        ["git", "-C", remote, "cat-file", "--batch-all-objects", "--batch"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    seen += objects
+    assert b"chunk" in objects  # the blobs and trees were read, not just compressed files
+    for word in (*SECRETS, PASS.encode(), b'"rating"', b'"answer"'):
+        assert word not in seen
+
+
+def test_a_wrong_passphrase_is_one_line_and_nothing_is_stored(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    sync_of(open_profile("a")).setup(str(folder), PASS)
+    b = open_profile("b")
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(b).setup(str(folder), "not it")
+    assert sync_of(b).status().target is None
+
+
+@pytest.mark.parametrize("damage", ["tampered", "truncated", "foreign", "moved"])
+def test_a_damaged_or_foreign_chunk_is_refused_with_nothing_applied(
+    open_profile: Callable[..., Collection], tmp_path: Path, damage: str
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    a.answer(card_id(a, "de"), 3, now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    device = a.meta("sync")["device"]
+    first, second = folder / device / "00000001.chunk", folder / device / "00000002.chunk"
+    data = second.read_bytes()
+    if damage == "tampered":
+        second.write_bytes(data[:40] + bytes([data[40] ^ 1]) + data[41:])
+    elif damage == "truncated":
+        second.write_bytes(data[: len(data) // 2])
+    elif damage == "foreign":  # sealed with another passphrase, in the right place
+        from mastery.sync import crypto
+
+        _, other_key = crypto.new_header("another one", fast=True)
+        second.write_bytes(crypto.seal(other_key, device, 2, []))
+    else:  # chunk 1 copied over chunk 2: authentic, but not in its place
+        second.write_bytes(first.read_bytes())
+    before = state_of(b)
+    with pytest.raises(SyncError) as caught:
+        sync_of(b).run(PASS)
+    message = str(caught.value)
+    assert "\n" not in message and "00000002.chunk" in message
+    assert state_of(b) == before  # nothing applied, not even the good chunk 1
+    assert b.meta("sync")["seen"] == {}
+    second.write_bytes(data)  # the real chunk comes back (synced again): the next sync finishes
+    assert sync_of(b).run(PASS).received == 2
+    assert state_of(a) == state_of(b)
+
+
+def test_files_that_are_not_ours_are_passed_over(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    (folder / "README.md").write_text("notes")
+    (folder / ".DS_Store").write_bytes(b"\0\1")
+    (folder / "not-a-device").mkdir()
+    device = a.meta("sync")["device"]
+    (folder / device / "notes.txt").write_text("x")
+    assert sync_of(b).setup(str(folder), PASS).received == 1
+
+
+def test_a_sync_killed_mid_way_is_finished_by_the_next(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    device = a.meta("sync")["device"]
+    # kill -9 while writing: a partial temp file beside where the chunk goes.
+    (folder / device).mkdir()
+    (folder / device / ".00000001.chunk.1f2e3d4c.tmp").write_bytes(b"\x00half a chunk")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+
+    # kill -9 after the chunk was written, before the profile recorded it.
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(merge, "mark_sent", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sync_of(a).run(PASS)
+    monkeypatch.undo()
+    assert (folder / device / "00000001.chunk").exists()
+    assert a.meta("sync")["next_seq"] == 1  # the profile never recorded it
+    # Meanwhile another device already read the chunk; then a second answer.
+    assert sync_of(b).run(PASS).received == 1
+    a.answer(card_id(a, "de"), 2, now=NOW + timedelta(minutes=3))
+    report = sync_of(a).run(PASS)
+    assert report.sent == 1  # only the new answer: chunk 1 was recognised, not rewritten
+    assert chunks.sequences(folder, device) == [1, 2]
+    assert not list((folder / device).glob("*.tmp"))
+    assert sync_of(b).run(PASS).received == 1
+    assert len(answers_of(b)) == 2
+    assert state_of(a) == state_of(b)
+
+
+def test_git_push_race_between_two_devices_retries(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    remote = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(remote, PASS)
+    sync_of(b).setup(remote, PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)  # b's clone is behind: its first push is refused, then rebased
+    sync_of(a).run(PASS)
+    assert state_of(a) == state_of(b)
+    assert len(answers_of(a)) == 2
+
+
+def test_sync_without_setup_says_what_to_do(open_profile: Callable[..., Collection]) -> None:
+    with pytest.raises(SyncError, match="sync setup"):
+        sync_of(open_profile("a")).run(PASS)
+
+
+# ----------------------------------------------------------------------------- the command line
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from mastery.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_setup_sync_and_status_on_two_devices(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    remote = bare_repo(tmp_path)
+    phrase = tmp_path / "phrase"
+    phrase.write_text(PASS + "\n", encoding="utf-8")
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    home_a, home_b = str(a.db.path.parents[2]), str(b.db.path.parents[2])
+    a.close()
+    b.close()
+
+    code, out, err = _cli(
+        capsys,
+        "sync",
+        "setup",
+        remote,
+        "--passphrase-file",
+        str(phrase),
+        "--home",
+        home_a,
+        "--profile",
+        "a",
+    )
+    assert code == 0, err
+    assert "Nobody can recover it" in " ".join(out.split()) and "Set up sync with" in out
+    assert "1 event sent" in out
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    code, out, err = _cli(capsys, "sync", "setup", remote, "--home", home_b, "--profile", "b")
+    assert code == 0, err
+    assert "Joined sync" in out and "1 answer received from 1 other device" in out
+    code, out, _ = _cli(capsys, "sync", "status", "--json", "--home", home_b, "--profile", "b")
+    status = json.loads(out)
+    assert status["kind"] == "git" and status["chunks_sent"] == 0 and status["unsent_answers"] == 0
+    code, out, _ = _cli(capsys, "sync", "--home", home_b, "--profile", "b")
+    assert code == 0 and "0 answers received" in out
+
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", "guess")
+    code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
+    assert code == 2 and err == "mastery: error: wrong sync passphrase for this target\n"
+    monkeypatch.delenv("MASTERY_SYNC_PASSPHRASE")
+    code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
+    assert code == 2 and "--passphrase-file F or set MASTERY_SYNC_PASSPHRASE" in err
+    assert err.count("\n") == 1
+
+
+def test_cli_sync_before_setup_and_a_missing_folder_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, col: Collection
+) -> None:
+    code, out, err = _cli(capsys, "sync", "status")
+    assert code == 0 and "Not set up" in out
+    code, out, err = _cli(capsys, "sync")
+    assert code == 2 and "sync setup TARGET" in err and err.count("\n") == 1
+    code, out, err = _cli(
+        capsys, "sync", "setup", str(tmp_path / "nowhere"), "--passphrase-file", __file__
+    )
+    assert code == 2 and "no such folder" in err and err.count("\n") == 1
+
+
+def test_a_restored_backup_gets_its_later_answers_back_from_the_target(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    backup = a.backup(now=NOW)
+    a.answer(card_id(a, "fr"), 3, now=NOW + timedelta(minutes=1))
+    a.answer(card_id(a, "de"), 1, now=NOW + timedelta(minutes=2))
+    sync_of(a).run(PASS)
+    a.undo()  # the answer on "de", sent; its undo is sent next
+    sync_of(a).run(PASS)
+    expected = state_of(a)
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)  # the day's work lost on this device, not on the target
+    restored = Collection.open_path(path)
+    try:
+        assert answers_of(restored) == []
+        sync_of(restored).run(PASS)
+        assert [key for key, _, _ in answers_of(restored)] == ["fr"]
+        assert state_of(restored) == expected
+        assert sync_of(restored).run(PASS).sent == 0  # nothing sent twice
+    finally:
+        restored.close()
+
+
+def test_a_git_target_starting_with_a_dash_is_a_path_and_one_line(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    a = open_profile("a")
+    with pytest.raises(SyncError) as caught:
+        sync_of(a).setup("--upload-pack=touch pwned.git", PASS)
+    assert "\n" not in str(caught.value)
+    assert "git clone" in str(caught.value)
+    assert not (tmp_path / "pwned.git").exists()
+
+
+def test_setting_up_another_git_remote_before_anything_was_sent_clones_it(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    first, second = bare_repo(tmp_path), str(tmp_path / "other.git")
+    subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", second], check=True)
+    a = open_profile("a")
+    sync_of(a).setup(first, PASS)
+    sync_of(a).setup(second, PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    log = subprocess.run(["git", "-C", second, "log", "--oneline"], capture_output=True, text=True)
+    assert log.stdout.count("sync") == 2  # the header, then the chunk
+
+
+def test_the_same_history_on_two_devices_is_not_counted_twice(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Both devices imported the same Anki package with its history: the same answers (card,
+    moment, rating) under two devices' ids are one answer."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    for col in (a, b):
+        col.answer(card_id(col, "fr"), 3, now=NOW)
+        col.answer(card_id(col, "de"), 1, now=NOW + timedelta(minutes=1))
+    b.answer(card_id(b, "it"), 4, now=NOW + timedelta(minutes=2))
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    sync_of(a).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == 3
+    assert state_of(a) == state_of(b)
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+def test_a_push_refused_mid_way_is_finished_by_the_next_sync(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The remote refuses the push (offline, a hook, a full disk on the server): one line,
+    the chunk stays committed in the local clone, and the next sync pushes it."""
+    remote = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(remote, PASS)
+    sync_of(b).setup(remote, PASS)
+    marker = tmp_path / "refuse"
+    hook = Path(remote) / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\n[ -e '{marker}' ] && exit 1\nexit 0\n", encoding="utf-8")
+    hook.chmod(0o755)
+    marker.touch()
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError) as caught:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(caught.value) and "the next sync pushes it" in str(caught.value)
+    assert sync_of(b).run(PASS).received == 0
+    marker.unlink()
+    assert sync_of(a).run(PASS).sent == 0  # nothing new: the kept chunk is pushed
+    assert sync_of(b).run(PASS).received == 1
+    assert state_of(a) == state_of(b)
+
+
+def test_suspending_and_burying_reach_the_other_device_and_the_latest_change_wins(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.suspend([card_id(a, "fr")], now=NOW)
+    until = b.bury(card_id(b, "de"), now=NOW)
+    assert sync_of(a).run(PASS).sent == 1
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert b.card("capitals/fr").suspended and a.card("capitals/de").buried_until == until
+    assert state_of(a) == state_of(b)
+    # Both change "fr" between syncs: b first, a later; a's change is the newer one.
+    b.bury(card_id(b, "fr"), now=NOW)
+    a.unsuspend([card_id(a, "fr")], now=NOW)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert state_of(a) == state_of(b)
+    fr = b.card("capitals/fr")
+    assert not fr.suspended and fr.buried_until is None
+    # Nothing left to send on either side.
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+def test_two_syncs_of_one_profile_at_once_take_turns(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The app and a cron job sync the same profile at the same moment: one waits for the
+    other, and the answers go out once."""
+    import threading
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    for i, key in enumerate(("fr", "de", "it")):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=i))
+    errors: list[BaseException] = []
+
+    def sync_in_a_thread() -> None:
+        try:
+            with Collection.open_path(a.db.path) as col:
+                sync_of(col).run(PASS)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync_in_a_thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    device = a.meta("sync")["device"]
+    assert chunks.sequences(folder, device) == [1]
+    assert sync_of(b).run(PASS).received == 3
+    assert state_of(a) == state_of(b)
