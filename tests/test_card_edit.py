@@ -303,3 +303,42 @@ def test_an_edit_over_another_windows_edit_is_refused(geo) -> None:
     with pytest.raises(ConflictError, match="changed in another window since you opened it"):
         col.edit_card(opened.id, opened.front, "Nairobi!", (), opened=opened)
     assert 'back = "Nairobi (other window)"' in path.read_text()
+
+
+def test_a_deck_file_reached_through_a_symlink_is_edited_where_it_lives(
+    col: Collection, tmp_path: Path
+) -> None:
+    """A deck kept in a git repository and linked from elsewhere: the edit goes into the
+    repository's file, and the link stays a link (renaming over it made it a copy that git
+    never saw)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    real = repo / "geo.toml"
+    real.write_text(DECK, encoding="utf-8")
+    link = tmp_path / "geo.toml"
+    link.symlink_to(real)
+    col.import_files([link], now=NOW)
+    card = col.card("geo/kenya")
+
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert 'back = "Nairobi!"' in real.read_text(encoding="utf-8")
+
+
+def test_a_deck_file_saved_with_a_byte_order_mark_is_edited_and_keeps_it(
+    col: Collection, tmp_path: Path
+) -> None:
+    """Windows editors (Notepad) save UTF-8 with a BOM; the import reads such a file, so the
+    editor must too (it refused it as 'invalid TOML' on line 1), and the file keeps its BOM:
+    a one-card diff."""
+    path = tmp_path / "geo.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + DECK.encode())
+    col.import_files([path], now=NOW)
+    card = col.card("geo/kenya")
+
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert changed_lines(DECK, data[3:].decode()) == ['-back = "Nairobi"', '+back = "Nairobi!"']

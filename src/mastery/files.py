@@ -32,8 +32,12 @@ def rewrite(path: str | Path, change: Callable[[str], str]) -> Path:
     """Replace a UTF-8 text file with `change(its text)`, reading and writing under the lock
     `write_atomic` takes, so two windows changing one deck file cannot lose either change.
 
+    A symlink is followed: the file it names is the one changed (a deck kept in a git
+    repository and linked from elsewhere), where renaming over the link would turn it into a
+    copy the repository never sees.
+
     Errors become one-line `MasteryError`s naming the file; `change` may raise its own."""
-    path = Path(path)
+    path = Path(path).resolve()
 
     def changed() -> str:
         try:  # line ends as they are (newline=""), so a CRLF file stays one

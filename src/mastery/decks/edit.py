@@ -16,6 +16,8 @@ from mastery.decks.format import _insert_first, _string, _tag_list, parse_toml_d
 from mastery.decks.spec import derive_key
 from mastery.errors import CardEditError
 
+BOM = "\ufeff"
+
 
 def edit_card_text(
     text: str,
@@ -33,6 +35,8 @@ def edit_card_text(
     `CardEditError` when the card cannot be edited there."""
     import tomlkit
 
+    if text.startswith(BOM):  # Notepad's UTF-8: the import reads past it, the file keeps it
+        return BOM + edit_card_text(text[1:], path, card_key, front, back, own_tags, was)
     before = parse_toml_deck(text, path)
     keys = [c.key for c in before.cards]
     if card_key not in keys:
