@@ -342,3 +342,23 @@ def test_a_deck_file_saved_with_a_byte_order_mark_is_edited_and_keeps_it(
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
     assert changed_lines(DECK, data[3:].decode()) == ['-back = "Nairobi"', '+back = "Nairobi!"']
+
+
+def test_undoing_a_flag_or_mark_takes_back_only_that(geo) -> None:
+    """`u` after a re-import (which gave the card a tag from its file) or an edit (new tags)
+    takes back the flag or the mark alone: it used to put back every tag the card had before
+    the flag, dropping the file's and the editor's tags."""
+    col, path = geo
+    card = col.card("geo/kenya")
+    col.set_marked([card.id], True, now=NOW)
+    col.set_flag([card.id], Flag.ORANGE, now=NOW)
+    path.write_text(DECK.replace('back = "Nairobi"', 'back = "Nairobi"\ntags = ["africa"]'))
+    col.import_files([path], now=NOW)
+    assert col.card(card.id).tags == ("geo", "africa", "marked", "flag::orange")
+
+    col.undo()  # the flag
+    assert col.card(card.id).tags == ("geo", "africa", "marked")
+    col.edit_card(card.id, card.front, card.back, ["africa", "east"])
+    col.undo()  # the mark
+    assert col.card(card.id).tags == ("geo", "africa", "east")
+    assert "east" in path.read_text()
