@@ -434,3 +434,17 @@ def test_any_text_goes_into_a_crlf_deck_file_and_reads_back_the_same(front: str,
     kenya = next(c for c in parse_toml_deck(text, "geo.toml").cards if c.key == "kenya")
     assert (kenya.front, kenya.back) == (front, back)
     assert "\n" not in text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o664, 0o640])
+def test_an_edited_deck_file_keeps_its_permissions(geo, mode: int) -> None:
+    """A private deck (0600) stayed private and a group-writable one (0664, a shared checkout)
+    group-writable: the edit's new file took the umask's 0644 instead."""
+    import stat
+
+    col, path = geo
+    path.chmod(mode)
+    card = col.card("geo/kenya")
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+    assert 'back = "Nairobi!"' in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == mode
