@@ -59,6 +59,8 @@ class SettingsScreen(MasteryScreen):
         self._leaving = False
         self.preset_id = DEFAULT_PRESET
         """The preset whose values the † settings show and edit."""
+        self._in_chooser: list[tuple[str, int]] = []
+        """The presets the chooser lists (names and ids), to redraw it only when they change."""
         self._given: dict[str, str] = {}
         """Each text box's text as this screen last put it there: a box still holding it was
         not typed in, so leaving it saves nothing (another window may have changed the
@@ -108,6 +110,7 @@ class SettingsScreen(MasteryScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._in_chooser = self._listed()
         for box in self.query(Input):
             if box.id and box.id.removeprefix("setting-") in SETTINGS:
                 self._given[box.id] = box.value
@@ -117,7 +120,13 @@ class SettingsScreen(MasteryScreen):
     def refresh_data(self) -> None:
         """Settings or presets changed in another window or from the CLI (the app's poll):
         show them as stored now. A box being typed in keeps its text."""
-        self._refresh_presets(self._preset().id, keep_typing=True)
+        preset = self._preset()  # Default, said, if it was removed
+        chooser = self.query_one(f"#{PRESET_CHOOSER}", Select)
+        if self._listed() != self._in_chooser and not chooser.expanded:
+            self._refresh_presets(preset.id, keep_typing=True)  # added, renamed or removed
+        else:  # an open list is left alone: resetting it lost the user's place in it
+            self.query_one("#settings-presets", Static).update(self._presets_text())
+            self._refresh_preset_values(keep_typing=True)
         for key in SETTINGS:
             if key not in PRESET_KEYS:
                 widget = self.query_one(f"#setting-{key}")
@@ -134,6 +143,9 @@ class SettingsScreen(MasteryScreen):
             )
             self._refresh_presets(DEFAULT_PRESET)
             return self.col.presets.preset(DEFAULT_PRESET)
+
+    def _listed(self) -> list[tuple[str, int]]:
+        return [(view.name, view.id) for view in self.col.presets.presets()]
 
     def _preset_options(self) -> list[tuple[Content, int]]:
         # Content, not str: a str prompt is read as markup, and preset names are user text.
@@ -283,6 +295,7 @@ class SettingsScreen(MasteryScreen):
         chooser = self.query_one(f"#{PRESET_CHOOSER}", Select)
         with chooser.prevent(Select.Changed):
             chooser.set_options(self._preset_options())
+            self._in_chooser = self._listed()
             chooser.value = chosen
         self._refresh_preset_values(keep_typing=keep_typing)
 
