@@ -303,3 +303,148 @@ def test_an_edit_over_another_windows_edit_is_refused(geo) -> None:
     with pytest.raises(ConflictError, match="changed in another window since you opened it"):
         col.edit_card(opened.id, opened.front, "Nairobi!", (), opened=opened)
     assert 'back = "Nairobi (other window)"' in path.read_text()
+
+
+def test_a_deck_file_reached_through_a_symlink_is_edited_where_it_lives(
+    col: Collection, tmp_path: Path
+) -> None:
+    """A deck kept in a git repository and linked from elsewhere: the edit goes into the
+    repository's file, and the link stays a link (renaming over it made it a copy that git
+    never saw)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    real = repo / "geo.toml"
+    real.write_text(DECK, encoding="utf-8")
+    link = tmp_path / "geo.toml"
+    link.symlink_to(real)
+    col.import_files([link], now=NOW)
+    card = col.card("geo/kenya")
+
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert 'back = "Nairobi!"' in real.read_text(encoding="utf-8")
+
+
+def test_a_deck_file_saved_with_a_byte_order_mark_is_edited_and_keeps_it(
+    col: Collection, tmp_path: Path
+) -> None:
+    """Windows editors (Notepad) save UTF-8 with a BOM; the import reads such a file, so the
+    editor must too (it refused it as 'invalid TOML' on line 1), and the file keeps its BOM:
+    a one-card diff."""
+    path = tmp_path / "geo.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + DECK.encode())
+    col.import_files([path], now=NOW)
+    card = col.card("geo/kenya")
+
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert changed_lines(DECK, data[3:].decode()) == ['-back = "Nairobi"', '+back = "Nairobi!"']
+
+
+def test_undoing_a_flag_or_mark_takes_back_only_that(geo) -> None:
+    """`u` after a re-import (which gave the card a tag from its file) or an edit (new tags)
+    takes back the flag or the mark alone: it used to put back every tag the card had before
+    the flag, dropping the file's and the editor's tags."""
+    col, path = geo
+    card = col.card("geo/kenya")
+    col.set_marked([card.id], True, now=NOW)
+    col.set_flag([card.id], Flag.ORANGE, now=NOW)
+    path.write_text(DECK.replace('back = "Nairobi"', 'back = "Nairobi"\ntags = ["africa"]'))
+    col.import_files([path], now=NOW)
+    assert col.card(card.id).tags == ("geo", "africa", "marked", "flag::orange")
+
+    col.undo()  # the flag
+    assert col.card(card.id).tags == ("geo", "africa", "marked")
+    col.edit_card(card.id, card.front, card.back, ["africa", "east"])
+    col.undo()  # the mark
+    assert col.card(card.id).tags == ("geo", "africa", "east")
+    assert "east" in path.read_text()
+
+
+def test_a_card_in_a_big_deck_file_is_edited_about_as_fast_as_the_file_is_read() -> None:
+    """A 20,000-card file (1 MB) took 15 s to save, the editor frozen meanwhile: tomlkit
+    parsed and wrote the whole file. Only the card's own lines go through it now; what stays
+    is the deck reader's check of the result (a ratio, so a busy machine does not fail it)."""
+    import time
+
+    from mastery.decks import parse_toml_deck
+    from mastery.decks.edit import edit_card_text
+
+    big = DECK + "".join(
+        f'\n[[cards]]\nid = "c{i}"\nfront = "q{i}"\nback = "a{i}"\n' for i in range(4000)
+    )
+    started = time.perf_counter()
+    parse_toml_deck(big, "big.toml")
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    text = edit_card_text(big, "big.toml", "c2000", "q2000", "edited", ())
+    edit = time.perf_counter() - started
+    assert changed_lines(big, text) == ['-back = "a2000"', '+back = "edited"']
+    assert edit < 5 * read
+
+
+def test_only_the_cards_lines_change_whatever_surrounds_them() -> None:
+    """The card's lines are found by the deck reader's scan: a '[[cards]]' inside a
+    multi-line string, comments between cards and the last card all stay as they are."""
+    from mastery.decks.edit import edit_card_text
+
+    deck = (
+        DECK.replace('back = "Nairobi"\n', 'back = "Nairobi"\n# after kenya\n\n')
+        + "\n[[cards]]\nid = \"trick\"\nfront = '''\n[[cards]]\nid = \"kenya\"\n'''\n"
+        + 'back = "not a header"\n# the end\n'
+    )
+    text = edit_card_text(deck, "geo.toml", "kenya", "Capital of Kenya?", "Nairobi!", ())
+    assert changed_lines(deck, text) == ['-back = "Nairobi"', '+back = "Nairobi!"']
+    last = edit_card_text(deck, "geo.toml", "trick", "[[cards]]", "a header", ())
+    assert changed_lines(deck, last) == [
+        "-front = '''",
+        "-[[cards]]",
+        '-id = "kenya"',
+        "-'''",
+        '-back = "not a header"',
+        '+front = "[[cards]]"',
+        '+back = "a header"',
+    ]
+
+
+def test_a_crlf_deck_file_stays_crlf_when_a_side_becomes_several_lines() -> None:
+    """A Windows deck file (CRLF): a multi-line front or back was written with bare LFs
+    inside it, a file of mixed line ends (git shows every such line as changed on Windows)."""
+    from mastery.decks import parse_toml_deck
+    from mastery.decks.edit import edit_card_text
+
+    crlf = DECK.replace("\n", "\r\n")
+    text = edit_card_text(crlf, "geo.toml", "kenya", "Capital of\nKenya?", "Nairobi\n\nEast", ())
+    assert "\n" not in text.replace("\r\n", "")
+    kenya = next(c for c in parse_toml_deck(text, "geo.toml").cards if c.key == "kenya")
+    assert (kenya.front, kenya.back) == ("Capital of\nKenya?", "Nairobi\n\nEast")
+    assert text.startswith(crlf.split('id = "kenya"')[0])
+
+
+@given(front=_SIDE, back=_SIDE)
+@settings(max_examples=100, deadline=None)
+def test_any_text_goes_into_a_crlf_deck_file_and_reads_back_the_same(front: str, back: str) -> None:
+    from mastery.decks import parse_toml_deck
+    from mastery.decks.edit import edit_card_text
+
+    text = edit_card_text(DECK.replace("\n", "\r\n"), "geo.toml", "kenya", front, back, ("x",))
+    kenya = next(c for c in parse_toml_deck(text, "geo.toml").cards if c.key == "kenya")
+    assert (kenya.front, kenya.back) == (front, back)
+    assert "\n" not in text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o664, 0o640])
+def test_an_edited_deck_file_keeps_its_permissions(geo, mode: int) -> None:
+    """A private deck (0600) stayed private and a group-writable one (0664, a shared checkout)
+    group-writable: the edit's new file took the umask's 0644 instead."""
+    import stat
+
+    col, path = geo
+    path.chmod(mode)
+    card = col.card("geo/kenya")
+    col.edit_card(card.id, card.front, "Nairobi!", ())
+    assert 'back = "Nairobi!"' in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == mode

@@ -368,3 +368,17 @@ def test_workload_per_preset_uses_its_limits_and_weights(col: Collection, capsys
     with pytest.raises(SystemExit) as exit_info:  # one scope at a time
         main(["--no-bundled-decks", "workload", "--preset", "Tiny", "--deck", "sim"])
     assert exit_info.value.code == 2
+
+
+def test_the_command_suggested_after_add_can_be_pasted_into_a_shell(
+    two_decks: Collection, capsys
+) -> None:
+    """A preset named `Exam $HOME [b]` : the suggested `mastery preset use DECK NAME` quotes
+    the name (pasted as it was, the shell split it and expanded $HOME)."""
+    import shlex
+
+    two_decks.close()
+    capsys.readouterr()
+    assert main(["preset", "add", "Exam $HOME [b]"]) == 0
+    hint = capsys.readouterr().out.split("`")[1]
+    assert shlex.split(hint) == ["mastery", "preset", "use", "DECK", "Exam $HOME [b]"]

@@ -396,3 +396,18 @@ def _share(counts: list[int], weekday: int, start: int = 130) -> float:
     sundays = [n for day, n in enumerate(counts) if day >= start and (weekday + day) % 7 == SUNDAY]
     others = [n for day, n in enumerate(counts) if day >= start and (weekday + day) % 7 != SUNDAY]
     return statistics.mean(sundays) / statistics.mean(others)
+
+
+def test_limits_of_zero_are_simulated_as_zero(col: Collection) -> None:
+    """A preset with no new cards a day learns nothing: its year is no answers and nothing
+    known (as Anki's simulator, which takes the limits as they are), not one card a day."""
+    col.set_setting("new_per_day", 0)
+    points = optimize.workload(col, retentions=(0.7, 0.9), days=30)
+    assert [(p.reviews_per_day, p.minutes_per_day, p.knowledge) for p in points] == [
+        (0, 0, 0),
+        (0, 0, 0),
+    ]
+    col.set_setting("new_per_day", 5)
+    col.set_setting("reviews_per_day", 0)  # learnt, never reviewed
+    point = optimize.workload(col, retentions=(0.9,), days=30)[0]
+    assert point.reviews_per_day * 30 == pytest.approx(100)  # the 100-card minimum, once each

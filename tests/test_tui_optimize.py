@@ -354,3 +354,15 @@ async def test_a_preset_removed_from_another_window_gives_one_line_errors(
         assert errors and all("no preset" in m and "\n" not in m for m in errors)
         assert isinstance(app.screen, OptimizeScreen) and screen.result is None
         assert col.setting("desired_retention") == 0.9
+
+
+async def test_no_new_cards_a_day_is_an_empty_workload_without_bars(col: Collection) -> None:
+    """New cards per day 0: no answers at any retention, and no bar drawn for them (a row of
+    0 answers had one block, as if a little work were left)."""
+    col.set_setting("new_per_day", 0)
+    app = make_app(col)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_optimize(pilot)
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if "0.91 ◀ now" in line)
+        assert row.split()[3:6] == ["0", "0", "0"] and "█" not in text

@@ -190,3 +190,84 @@ async def test_saved_values_read_as_typed_not_as_python(col) -> None:
         "Time zone: (empty)",
     ]
     assert not any("True" in m or "False" in m or "[" in m for m in messages)
+
+
+async def test_tabbing_through_never_writes_back_over_another_windows_change(
+    col, monkeypatch
+) -> None:
+    """Settings open here, `mastery config new_per_day 5` in another terminal: the box shows
+    5 within a poll, and tabbing through boxes the user never typed in saves nothing (it
+    wrote the old 20 back over the other window's 5). A box being typed in keeps its text."""
+    from mastery.collection import Collection
+    from mastery.tui.app import MasteryApp
+
+    monkeypatch.setattr(MasteryApp, "POLL_SECONDS", 0.05)
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        new = screen.query_one("#setting-new_per_day", Input)
+        steps = screen.query_one("#setting-learning_steps", Input)
+        new.focus()
+        await pilot.pause()
+        with Collection.open_path(col.db.path) as other:  # the CLI's own connection
+            other.set_setting("new_per_day", 5)
+        await pilot.press("tab")  # before the poll: the box still shows what it was given
+        await pilot.pause()
+        assert col.setting("new_per_day") == 5
+        await pilot.pause(0.3)
+        assert new.value == "5"
+
+        steps.focus()
+        await pilot.press("end", "space", "2", "h")  # typing, not saved yet
+        with Collection.open_path(col.db.path) as other:
+            other.set_setting("reviews_per_day", 90)
+        await pilot.pause(0.3)
+        assert steps.value == "1m 10m 2h"
+        assert screen.query_one("#setting-reviews_per_day", Input).value == "90"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert col.setting("learning_steps") == ["1m", "10m", "2h"]
+        assert col.setting("reviews_per_day") == 90
+
+
+async def test_the_preset_chooser_open_during_a_poll_still_chooses(col, monkeypatch) -> None:
+    """Another window changes a setting while the preset list is open here: the redraw
+    leaves the open list alone, so down + enter still picks the next preset."""
+    from mastery.collection import Collection
+    from mastery.tui.app import MasteryApp
+    from mastery.tui.screens.settings import PRESET_CHOOSER
+
+    monkeypatch.setattr(MasteryApp, "POLL_SECONDS", 0.05)
+    col.presets.add("Exam")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        chooser = screen.query_one(f"#{PRESET_CHOOSER}", Select)
+        chooser.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        with Collection.open_path(col.db.path) as other:
+            other.set_setting("rollover_hour", 5)
+        await pilot.pause(0.3)
+        assert screen.query_one("#setting-rollover_hour", Input).value == "5"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.preset_id == col.presets.preset("Exam").id
+
+
+async def test_a_preset_renamed_in_another_window_is_listed_by_its_new_name(
+    col, monkeypatch
+) -> None:
+    from mastery.collection import Collection
+    from mastery.tui.app import MasteryApp
+
+    monkeypatch.setattr(MasteryApp, "POLL_SECONDS", 0.05)
+    col.presets.add("Exam")
+    app = make_app(col)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        with Collection.open_path(col.db.path) as other:
+            other.presets.rename("Exam", "Finals")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Finals (0 decks)" in text and "Exam" not in text

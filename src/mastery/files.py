@@ -32,8 +32,13 @@ def rewrite(path: str | Path, change: Callable[[str], str]) -> Path:
     """Replace a UTF-8 text file with `change(its text)`, reading and writing under the lock
     `write_atomic` takes, so two windows changing one deck file cannot lose either change.
 
+    A symlink is followed: the file it names is the one changed (a deck kept in a git
+    repository and linked from elsewhere), where renaming over the link would turn it into a
+    copy the repository never sees. The file keeps its permissions (a private deck stays
+    private, a group-writable one in a shared checkout stays so).
+
     Errors become one-line `MasteryError`s naming the file; `change` may raise its own."""
-    path = Path(path)
+    path = Path(path).resolve()
 
     def changed() -> str:
         try:  # line ends as they are (newline=""), so a CRLF file stays one
@@ -43,11 +48,12 @@ def rewrite(path: str | Path, change: Callable[[str], str]) -> Path:
             raise MasteryError(f"{path}: cannot read it (not UTF-8 text)") from exc
         return change(text)
 
-    return _replace(path, changed)
+    return _replace(path, changed, keep_mode=True)
 
 
-def _replace(path: Path, content: Callable[[], str | bytes]) -> Path:
-    """`content()` into `path` under its lock: temp file beside it, fsync, rename."""
+def _replace(path: Path, content: Callable[[], str | bytes], *, keep_mode: bool = False) -> Path:
+    """`content()` into `path` under its lock: temp file beside it, fsync, rename; with
+    `keep_mode`, the new file gets the permissions the old one had."""
     from filelock import FileLock
 
     folder = path.parent if str(path.parent) else Path(".")
@@ -61,6 +67,8 @@ def _replace(path: Path, content: Callable[[], str | bytes]) -> Path:
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
+                if keep_mode and path.is_file():
+                    os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
                 if isinstance(text, bytes):
                     with os.fdopen(fd, "wb") as raw:
                         raw.write(text)

@@ -982,8 +982,8 @@ def workload(
     config = SimulatorConfig(
         deck_size=max(100, int(size)),
         learn_span=days,
-        learn_limit=max(1, int(values["new_per_day"])),
-        review_limit=max(1, int(values["reviews_per_day"])),
+        learn_limit=int(values["new_per_day"]),
+        review_limit=int(values["reviews_per_day"]),
         new_cards_ignore_review_limit=bool(values["new_cards_ignore_review_limit"]),
         max_ivl=float(values["maximum_interval"]),
         learning_step_count=len(values["learning_steps"]),

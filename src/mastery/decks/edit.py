@@ -10,11 +10,14 @@ it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mastery.decks.format import _insert_first, _string, _tag_list, parse_toml_deck
 from mastery.decks.spec import derive_key
 from mastery.errors import CardEditError
+
+BOM = "\ufeff"
 
 
 def edit_card_text(
@@ -33,6 +36,8 @@ def edit_card_text(
     `CardEditError` when the card cannot be edited there."""
     import tomlkit
 
+    if text.startswith(BOM):  # Notepad's UTF-8: the import reads past it, the file keeps it
+        return BOM + edit_card_text(text[1:], path, card_key, front, back, own_tags, was)
     before = parse_toml_deck(text, path)
     keys = [c.key for c in before.cards]
     if card_key not in keys:
@@ -52,7 +57,11 @@ def edit_card_text(
             f"{path}{where}: the card was changed in the file since it was imported; import "
             "the file again (mastery import FILE), then edit it"
         )
-    doc = tomlkit.parse(text)
+    # tomlkit reads a 1 MB file in seconds: it is given the card's own lines only (from its
+    # [[cards]] header to the next card's, as the deck reader's scan found them), or the
+    # whole file when the cards are written inline.
+    start, end = _span(text, mine.line, [c.line for c in before.cards])
+    doc = tomlkit.parse(text[start:end])
     entry = _entry(doc["cards"], card_key)
     if "id" not in entry:
         _insert_first(entry, "id", card_key, "\r\n" if "\r\n" in text else "\n")
@@ -63,7 +72,12 @@ def edit_card_text(
         entry["tags"] = _item(_tag_list(tags))
     elif "tags" in entry:
         del entry["tags"]
-    result = tomlkit.dumps(doc)
+    card = tomlkit.dumps(doc)
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
+        # A CRLF file stays one: a multi-line side's lines end in CRLF too (TOML reads
+        # either as a newline; a CR in the text itself is written as an escape).
+        card = re.sub(r"(?<!\r)\n", "\r\n", card)
+    result = text[:start] + card + text[end:]
     after = parse_toml_deck(result, path)
     if [c.key for c in after.cards] != keys:
         raise CardEditError(
@@ -74,6 +88,18 @@ def edit_card_text(
     if (edited.front, edited.back) != (front, back):  # a bug, never the learner's input
         raise AssertionError(f"{path}: card {card_key!r} was not written as edited")
     return result
+
+
+def _span(text: str, line: int | None, lines: list[int | None]) -> tuple[int, int]:
+    """Where the card whose ``[[cards]]`` header is on `line` starts and ends in `text` (up to
+    the next card's header); the whole text when the cards have no headers of their own."""
+    headers = sorted({n for n in lines if n is not None})
+    if line is None or len(headers) != len(lines) or line not in headers:
+        return 0, len(text)
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]  # where each line starts
+    following = headers.index(line) + 1
+    end = starts[headers[following] - 1] if following < len(headers) else len(text)
+    return starts[line - 1], end
 
 
 def _entry(cards: Any, card_key: str) -> Any:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.errors import ConflictError
 from mastery.model import CardView
-from mastery.states import CardState, LogKind, Rating
+from mastery.states import MARKED, CardState, Flag, LogKind, Rating, with_flag
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews
 
@@ -31,7 +31,7 @@ class UndoStep:
     card_id: int
     log_id: int | None = None
     # suspend: the card's `suspended` before; bury: its `buried_until` before; flag and
-    # mark: its tags before.
+    # mark: its tags before (only the flag or the mark of them is put back).
     before: Any = None
     # An answer's card schedule as the answer left it (`storage.cards.fingerprint`): undo
     # refuses if another window has changed the card since.
@@ -111,5 +111,19 @@ class UndoStack:
             elif step.kind == "bury":
                 card_rows.put_back_buried(conn, step.card_id, step.before)
             elif step.kind in ("flag", "mark"):
-                card_rows.put_back_tags(conn, step.card_id, step.before)
+                now_tags = card_rows.tags_of(conn, [step.card_id])[step.card_id]
+                card_rows.put_back_tags(
+                    conn, step.card_id, _taken_back(step.kind, now_tags, step.before)
+                )
         return True
+
+
+def _taken_back(kind: str, now: str, before: str) -> str:
+    """The card's tags as they are now with only the flag (or the mark) as it was before: a
+    re-import or an edit since may have changed its other tags, and undoing a flag must not
+    undo those."""
+    tags = now.split()
+    if kind == "flag":
+        return " ".join(with_flag(tags, Flag.of(before.split())))
+    rest = [t for t in tags if t != MARKED]
+    return " ".join([*rest, MARKED] if MARKED in before.split() else rest)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
@@ -114,7 +115,8 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_dict(view))
     else:
-        say(f"Added preset {view.name} (id {view.id}); `mastery preset use DECK {view.name}`.")
+        use = shlex.join(["mastery", "preset", "use", "DECK", view.name])  # pasted as it is
+        say(f"Added preset {view.name} (id {view.id}); `{use}`.")
     return 0
 
 

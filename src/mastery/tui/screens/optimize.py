@@ -264,7 +264,8 @@ class OptimizeScreen(MasteryScreen):
         top = max((p.reviews_per_day for p in self.points), default=1.0) or 1.0
         nearest = optimize.nearest(self.points, current)
         for p in self.points:
-            bar = "█" * max(1, round(p.reviews_per_day / top * 16))
+            # At least one block for any work, none for none (limits of 0).
+            bar = "█" * (max(1, round(p.reviews_per_day / top * 16)) if p.reviews_per_day else 0)
             label = f"{p.retention:.2f}" + (" ◀ now" if p is nearest else "")
             table.add_row(
                 label,

@@ -59,6 +59,12 @@ class SettingsScreen(MasteryScreen):
         self._leaving = False
         self.preset_id = DEFAULT_PRESET
         """The preset whose values the † settings show and edit."""
+        self._in_chooser: list[tuple[str, int]] = []
+        """The presets the chooser lists (names and ids), to redraw it only when they change."""
+        self._given: dict[str, str] = {}
+        """Each text box's text as this screen last put it there: a box still holding it was
+        not typed in, so leaving it saves nothing (another window may have changed the
+        value since)."""
 
     def compose(self) -> ComposeResult:
         values = {**self.col.settings(), **self._preset().values}
@@ -104,8 +110,27 @@ class SettingsScreen(MasteryScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._in_chooser = self._listed()
+        for box in self.query(Input):
+            if box.id and box.id.removeprefix("setting-") in SETTINGS:
+                self._given[box.id] = box.value
         # Start in the first setting's box: the screen is for typing values.
         self.query_one("#setting-desired_retention", Input).focus()
+
+    def refresh_data(self) -> None:
+        """Settings or presets changed in another window or from the CLI (the app's poll):
+        show them as stored now. A box being typed in keeps its text."""
+        preset = self._preset()  # Default, said, if it was removed
+        chooser = self.query_one(f"#{PRESET_CHOOSER}", Select)
+        if self._listed() != self._in_chooser and not chooser.expanded:
+            self._refresh_presets(preset.id, keep_typing=True)  # added, renamed or removed
+        else:  # an open list is left alone: resetting it lost the user's place in it
+            self.query_one("#settings-presets", Static).update(self._presets_text())
+            self._refresh_preset_values(keep_typing=True)
+        for key in SETTINGS:
+            if key not in PRESET_KEYS:
+                widget = self.query_one(f"#setting-{key}")
+                self._show(widget, self.col.setting(key), keep_typing=True)
 
     def _preset(self) -> PresetView:
         """The chosen preset; the Default one (said, and shown) if another window removed it."""
@@ -118,6 +143,9 @@ class SettingsScreen(MasteryScreen):
             )
             self._refresh_presets(DEFAULT_PRESET)
             return self.col.presets.preset(DEFAULT_PRESET)
+
+    def _listed(self) -> list[tuple[str, int]]:
+        return [(view.name, view.id) for view in self.col.presets.presets()]
 
     def _preset_options(self) -> list[tuple[Content, int]]:
         # Content, not str: a str prompt is read as markup, and preset names are user text.
@@ -195,12 +223,15 @@ class SettingsScreen(MasteryScreen):
         )
         return True
 
-    @staticmethod
-    def _show(widget: Widget, value: Any) -> None:
+    def _show(self, widget: Widget, value: Any, *, keep_typing: bool = False) -> None:
         """Put a value in its editor (a Switch or Select changed here saves nothing: it holds
-        the value in force, which the change handlers compare with)."""
+        the value in force, which the change handlers compare with); with `keep_typing`, a
+        text box being typed in is left as it is."""
         if isinstance(widget, Input):
-            widget.value = as_text(value)
+            given = self._given.get(widget.id or "")
+            if keep_typing and widget.has_focus and given is not None and widget.value != given:
+                return  # typed and not saved yet: Enter or Tab will save it
+            widget.value = self._given[widget.id or ""] = as_text(value)
             widget.cursor_position = len(widget.value)  # typing goes on from the end
         elif isinstance(widget, Switch):
             widget.value = bool(value)
@@ -212,6 +243,8 @@ class SettingsScreen(MasteryScreen):
         if key not in SETTINGS:
             return
         typed, chosen = widget.value, self.preset_id
+        if typed == self._given.get(widget.id or ""):
+            return  # not typed in: what it holds may be older than another window's change
         if typed.strip() == as_text(self._current(key)) or self.preset_id != chosen:
             return  # unchanged, or meant for a preset removed meanwhile
         self.save(key, typed, widget)
@@ -248,22 +281,23 @@ class SettingsScreen(MasteryScreen):
         self.preset_id = preset_id
         self._refresh_preset_values()
 
-    def _refresh_preset_values(self) -> None:
+    def _refresh_preset_values(self, *, keep_typing: bool = False) -> None:
         values = self._preset().values
         for key in PRESET_KEYS:
             widget = self.query_one(f"#setting-{key}")
             widget.remove_class("-invalid")
-            self._show(widget, values[key])
+            self._show(widget, values[key], keep_typing=keep_typing)
 
-    def _refresh_presets(self, chosen: int) -> None:
+    def _refresh_presets(self, chosen: int, *, keep_typing: bool = False) -> None:
         """After an add, rename or remove: the list, the chooser and the † values."""
         self.preset_id = chosen
         self.query_one("#settings-presets", Static).update(self._presets_text())
         chooser = self.query_one(f"#{PRESET_CHOOSER}", Select)
         with chooser.prevent(Select.Changed):
             chooser.set_options(self._preset_options())
+            self._in_chooser = self._listed()
             chooser.value = chosen
-        self._refresh_preset_values()
+        self._refresh_preset_values(keep_typing=keep_typing)
 
     def action_new_preset(self) -> None:
         """A new preset, a copy of the one shown; it is then the one edited."""
