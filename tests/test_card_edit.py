@@ -364,26 +364,31 @@ def test_undoing_a_flag_or_mark_takes_back_only_that(geo) -> None:
     assert "east" in path.read_text()
 
 
-def test_a_card_in_a_big_deck_file_is_edited_about_as_fast_as_the_file_is_read() -> None:
+def test_a_card_in_a_big_deck_file_is_edited_without_parsing_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A 20,000-card file (1 MB) took 15 s to save, the editor frozen meanwhile: tomlkit
-    parsed and wrote the whole file. Only the card's own lines go through it now; what stays
-    is the deck reader's check of the result (a ratio, so a busy machine does not fail it)."""
-    import time
+    parsed and wrote the whole file. Only the card's own lines go through it now (what is
+    asserted here, rather than a time: speed belongs to benchmarks); the deck reader still
+    checks the result."""
+    import tomlkit
 
-    from mastery.decks import parse_toml_deck
     from mastery.decks.edit import edit_card_text
 
+    parsed: list[int] = []
+    real_parse = tomlkit.parse
+
+    def parse(text: str):  # type: ignore[no-untyped-def]
+        parsed.append(len(text))
+        return real_parse(text)
+
+    monkeypatch.setattr(tomlkit, "parse", parse)
     big = DECK + "".join(
         f'\n[[cards]]\nid = "c{i}"\nfront = "q{i}"\nback = "a{i}"\n' for i in range(4000)
     )
-    started = time.perf_counter()
-    parse_toml_deck(big, "big.toml")
-    read = time.perf_counter() - started
-    started = time.perf_counter()
     text = edit_card_text(big, "big.toml", "c2000", "q2000", "edited", ())
-    edit = time.perf_counter() - started
     assert changed_lines(big, text) == ['-back = "a2000"', '+back = "edited"']
-    assert edit < 5 * read
+    assert parsed and max(parsed) < 200, parsed  # the card's lines, never the 200 kB file
 
 
 def test_only_the_cards_lines_change_whatever_surrounds_them() -> None:
