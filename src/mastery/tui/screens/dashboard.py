@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from mastery import present as fmt
@@ -49,35 +51,82 @@ class DashboardScreen(MasteryScreen):
         Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
+        """`deferred`: the app starts on another screen over this one (`mastery review`), so
+        nothing is built or read until the learner first comes back here; the first card
+        is drawn sooner, and the counts shown are those of that moment."""
         super().__init__(id="dashboard")
         self._decks: dict[str, DeckSummary] = {}
         self._has_note = False  # a mentor's note to read: shows the `m` key
+        self._built = not deferred
+        self._skip_resume = deferred
+        self._when_built: list[Callable[[], object]] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="today", markup=False)
-        yield Static(id="next", markup=False)
-        yield KeyTable(id="decks")
-        yield Static(id="limits", markup=False)
-        yield Static(id="empty", markup=False)
-        yield Static(id="goals", markup=False)
-        yield MentorLine(id="mentor-line")
-        yield Footer(compact=True)
+        if self._built:
+            yield from self._parts()
+
+    def _parts(self) -> list[Widget]:
+        return [
+            Header(),
+            Static(id="today", markup=False),
+            Static(id="next", markup=False),
+            KeyTable(id="decks"),
+            Static(id="limits", markup=False),
+            Static(id="empty", markup=False),
+            Static(id="goals", markup=False),
+            MentorLine(id="mentor-line"),
+            Footer(compact=True),
+        ]
 
     def on_mount(self) -> None:
+        if self._built:
+            self._set_up()
+
+    def _set_up(self) -> None:
         table = self.query_one("#decks", KeyTable)
         table.add_column("Deck", key="deck")
         for label in ("New", "Learning", "Due", "Total"):
             table.add_column(Text(label, justify="right"), key=label.lower())
-        self.refresh_data()
         table.focus()
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
+        """The one refresh of each showing: Textual sends a resume when the app starts, so
+        `on_mount` reads nothing. A deferred dashboard skips that first one: the app's start
+        screen is pushed over it (or `MasteryApp.on_mount` calls `show` when it is not)."""
+        if self._skip_resume:
+            self._skip_resume = False
+            return
+        if self.is_current:
+            await self.show()
+
+    async def show(self) -> None:
+        """Build the screen if it was deferred, then read and draw the counts."""
+        if not self._built:
+            self._built = True
+            await self.mount_all(self._parts())
+            self._set_up()
         self.refresh_data()
+        waiting, self._when_built = self._when_built, []
+        for then in waiting:
+            then()
+
+    @property
+    def is_built(self) -> bool:
+        return self._built
+
+    def when_built(self, then: Callable[[], object]) -> None:
+        """Run `then` (an action on the deck table) now, or once the deferred screen is built
+        (the palette's "deck: Preset…" from a review that `mastery review` started)."""
+        if self._built:
+            then()
+        else:
+            self._when_built.append(then)
 
     def refresh_data(self) -> None:
         """Reload the decks and today's numbers (after a review, an import, a settings change)."""
+        if not self._built:
+            return  # read when first shown
         now = self.now()
         with self.domain_errors():
             decks = self.col.decks(now=now)
