@@ -396,8 +396,8 @@ async def test_mastery_review_draws_the_card_first_and_the_dashboard_on_escape(
     """`mastery review`: the dashboard under the card is neither built nor read (no counts
     over the review log) until Escape; then it shows the counts of that moment."""
     reads: list[str] = []
-    stats, decks = type(geo).stats, type(geo).decks
-    monkeypatch.setattr(type(geo), "stats", lambda s, **kw: reads.append("stats") or stats(s, **kw))
+    today, decks = type(geo).today, type(geo).decks
+    monkeypatch.setattr(type(geo), "today", lambda s, **kw: reads.append("today") or today(s, **kw))
     monkeypatch.setattr(type(geo), "decks", lambda s, **kw: reads.append("decks") or decks(s, **kw))
     app = make_app(geo, start_review=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -412,7 +412,7 @@ async def test_mastery_review_draws_the_card_first_and_the_dashboard_on_escape(
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is dashboard
-        assert reads.count("stats") == 1
+        assert reads.count("today") == 1
         text = screen_text(app)
         assert "1 answer in" in text
         assert "Geography" in text
@@ -421,14 +421,14 @@ async def test_mastery_review_draws_the_card_first_and_the_dashboard_on_escape(
 
 async def test_the_dashboard_reads_its_counts_once_at_start(geo, monkeypatch) -> None:
     reads: list[str] = []
-    stats = type(geo).stats
-    monkeypatch.setattr(type(geo), "stats", lambda s, **kw: reads.append("stats") or stats(s, **kw))
+    today = type(geo).today
+    monkeypatch.setattr(type(geo), "today", lambda s, **kw: reads.append("today") or today(s, **kw))
     app = make_app(geo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert f"{len(CARDS)} to review today" in screen_text(app)
-        assert reads == ["stats"]
+        assert reads == ["today"]
 
 
 async def test_deck_preset_from_a_review_that_started_the_app(geo) -> None:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from mastery import present as fmt
-from mastery.model import DeckSummary, Stats
+from mastery.model import DeckSummary, Today
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable
@@ -130,8 +130,8 @@ class DashboardScreen(MasteryScreen):
         now = self.now()
         with self.domain_errors():
             decks = self.col.decks(now=now)
-            stats = self.col.stats(now=now)
-            self._show(decks, stats)
+            today = self.col.today(now=now)
+            self._show(decks, today)
         # Goals and the journal are drawn after the decks, so the first paint never waits.
         self.call_after_refresh(self._show_goals)
         self.call_after_refresh(self._show_mentor)
@@ -168,7 +168,7 @@ class DashboardScreen(MasteryScreen):
                 _goals_block(goals, wrote_today, journal_streak, earlier)
             )
 
-    def _show(self, decks: list[DeckSummary], stats: Stats) -> None:
+    def _show(self, decks: list[DeckSummary], today: Today) -> None:
         table = self.query_one("#decks", KeyTable)
         previous = table.cursor_key
         table.clear()
@@ -187,8 +187,8 @@ class DashboardScreen(MasteryScreen):
             table.move_cursor(row=list(self._decks).index(previous))
         self.set_class(not decks, "-empty")
 
-        self.query_one("#limits", Static).update(_limits_line(decks, stats))
-        self.query_one("#today", Static).update(self._today_line(stats))
+        self.query_one("#limits", Static).update(_limits_line(decks, today))
+        self.query_one("#today", Static).update(self._today_line(today))
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
             "    mastery import FILE\n\n"
@@ -196,21 +196,21 @@ class DashboardScreen(MasteryScreen):
             "package (.apkg). "
             "Then run mastery again to review it."
         )
-        self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
+        self.query_one("#next", Static).update(self._next_line(today) if decks else "")
 
-    def _today_line(self, stats: Stats) -> Content:
-        streak = fmt.plural(stats.streak_days, "day")
+    def _today_line(self, today: Today) -> Content:
+        streak = fmt.plural(today.streak_days, "day")
         return Content.assemble(
             ("Today ", "bold"),
             # "answers": every press of 1-4; "due"/"review" are the review cards (one name each).
-            f"{fmt.plural(stats.reviews_today, 'answer')} in {fmt.duration(stats.time_today_ms)}",
+            f"{fmt.plural(today.reviews_today, 'answer')} in {fmt.duration(today.time_today_ms)}",
             "  ·  ",
             ("Streak ", "bold"),
             streak,
         )
 
-    def _next_line(self, stats: Stats) -> Content:
-        due = stats.due_today
+    def _next_line(self, today: Today) -> Content:
+        due = today.due_today
         if due.total:
             return Content.assemble(
                 (f"{due.total} to review today", "bold"),
@@ -218,12 +218,12 @@ class DashboardScreen(MasteryScreen):
                 ("r", "bold $text-accent"),
                 " to start.",
             )
-        if stats.next_due is not None:
+        if today.next_due is not None:
             now = self.now()
             return Content.assemble(
                 ("All done for today.", "bold $text-success"),
-                f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
-                f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
+                f" Next review: {fmt.when(today.next_due, now, self.col.clock)}"
+                f" ({fmt.due_in(today.next_due, now, self.col.clock)}).",
             )
         tomorrow = self.col.new_tomorrow(now=self.now())
         if tomorrow is not None:
@@ -370,7 +370,7 @@ def _count(n: int, style: str, *, limited: bool = False) -> Text:
     )
 
 
-def _limits_line(decks: list[DeckSummary], stats: Stats) -> Content:
+def _limits_line(decks: list[DeckSummary], today: Today) -> Content:
     """Which daily limit cut the counts marked *: a deck's own preset, or the default
     preset's limit across every deck, which also makes the total less than the column's sum
     (limits as Anki applies them: docs/decks.md)."""
@@ -379,7 +379,7 @@ def _limits_line(decks: list[DeckSummary], stats: Stats) -> Content:
         for kind, limit in (("new", deck.new_limit), ("reviews", deck.due_limit)):
             if limit is not None:
                 bites.setdefault((kind, *limit), []).append(deck.name)
-    due = stats.due_today
+    due = today.due_today
     new_sum, due_sum = sum(d.new for d in decks), sum(d.due for d in decks)
     if not bites and new_sum == due.new and due_sum == due.review:
         return Content("")
