@@ -258,7 +258,7 @@ class MasteryApp(OrderedKeysApp[None]):
 
     def get_default_screen(self) -> Screen:
         """The dashboard, at the bottom of the stack; built only when first shown if the app
-        starts on another screen (`mastery review`, `mastery cram`, `mastery mentees`)."""
+        starts on another screen (`mastery review`, `mastery cram`, `mastery mentor open`)."""
         from mastery.tui.screens.dashboard import DashboardScreen
 
         starts_elsewhere = (
@@ -505,7 +505,6 @@ class MasteryApp(OrderedKeysApp[None]):
         """Close every screen above the first `keep`, then run `then`; when one of them is an
         editor with unsaved changes, only once the user says to discard them (the palette
         closes screens too, and must not lose what Escape would have asked about)."""
-        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
 
         def close() -> None:
             while len(self.screen_stack) > keep:
@@ -514,6 +513,11 @@ class MasteryApp(OrderedKeysApp[None]):
                 then()
 
         closing = self.screen_stack[keep:]
+        if not closing:  # the start screen: nothing to ask about, nor to import for it
+            close()
+            return
+        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
+
         if any(isinstance(s, UnsavedChanges) and s.has_unsaved_changes() for s in closing):
             self.push_screen(DiscardScreen(), lambda discard: close() if discard else None)
         else:
