@@ -442,3 +442,18 @@ async def test_deck_preset_from_a_review_that_started_the_app(geo) -> None:
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, PresetScreen)
+
+
+async def test_a_start_screen_that_cannot_open_leaves_the_dashboard_drawn(geo) -> None:
+    """`mastery review nope` (or a cram search with no cards): the dashboard that waited under
+    the start screen is built and shows its decks, with keys that work."""
+    app = make_app(geo, start_review=True, deck_key="nope")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "Geography" in screen_text(app)
+        assert f"{len(CARDS)} to review today" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
