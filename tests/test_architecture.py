@@ -115,6 +115,19 @@ def test_opening_an_existing_profile_does_not_import_sqlmodel(tmp_path) -> None:
     assert out == "False"
 
 
+def test_a_new_profile_does_not_import_sqlmodel(tmp_path) -> None:
+    """The first run (`mastery decks` on a new home, the bundled decks imported) creates the
+    schema from the SQL generated from models.py (storage/ddl.py), not from SQLModel."""
+    code = (
+        "import sys; from mastery.cli.main import main; "
+        f"code = main(['decks', '--home', {str(tmp_path)!r}]); "
+        "print('sqlmodel' in sys.modules, 'sqlalchemy' in sys.modules, code, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stderr.strip().splitlines()[-1] == "False False 0"
+    assert (tmp_path / "profiles" / "default" / "mastery.db").exists()
+
+
 def _contract(name_start: str) -> dict[str, Any]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     contracts = config["tool"]["importlinter"]["contracts"]
@@ -191,13 +204,15 @@ def test_cards_and_review_logs_have_one_writer_each_besides_repair_and_schema() 
     """Answers, cram answers, undo and imported histories all write through storage/: a
     schedule or log column cannot be filled one way here and another way there. The other
     writers are deliberate: deck content (the importer), repair (`mastery check`), the
-    optimizer's reschedule, and the schema (migrations and the deck-refiling trigger). A new
-    writer belongs in storage/, or in this list with a reason."""
+    optimizer's reschedule, and the schema (migrations and the deck-refiling trigger, in
+    models.py and in the SQL generated from it, storage/ddl.py). A new writer belongs in
+    storage/, or in this list with a reason."""
     assert _writers("reviewlog") == {
         "storage/reviews.py",
         "check.py",
         "migrations.py",
         "models.py",
+        "storage/ddl.py",
     }
     assert _writers("card") == {
         "storage/cards.py",

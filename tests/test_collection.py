@@ -402,3 +402,28 @@ def test_answers_through_the_queue_match_py_fsrs_with_fuzz_off(col: Collection, 
         else:
             assert ours.due - t == ref_gap
             t = ours.due
+
+
+def test_today_reads_no_more_than_today_and_the_streak(col: Collection, write_deck) -> None:
+    """The dashboard's figures (`Collection.today`) read today's logs and one day per day of
+    the streak: never a count over the whole review log, so the first screen is as fast at
+    1,000,000 answers; `stats` (the CLI's) keeps the total."""
+    col.import_files([write_deck(BASIC)], now=NOW)
+    for days_ago in (3, 2, 1, 0):
+        col.answer(col.card("demo/one").id, 3, now=NOW - timedelta(days=days_ago))
+    statements: list[str] = []
+    col.conn.set_trace_callback(statements.append)
+    try:
+        today = col.today(now=NOW)
+    finally:
+        col.conn.set_trace_callback(None)
+    stats = col.stats(now=NOW)
+    assert (today.reviews_today, today.streak_days, today.time_today_ms) == (
+        stats.reviews_today,
+        stats.streak_days,
+        stats.time_today_ms,
+    )
+    assert (today.due_today, today.next_due) == (stats.due_today, stats.next_due)
+    on_the_log = [s for s in statements if "FROM reviewlog" in s]
+    assert on_the_log and all("reviewed_at >=" in s for s in on_the_log)
+    assert not any(" FROM card" in s and "count(*)" in s and "WHERE" not in s for s in statements)

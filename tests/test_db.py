@@ -29,6 +29,36 @@ def test_schema_version_constants_agree() -> None:
     assert sorted(db.MIGRATIONS) == list(range(2, db.SCHEMA_VERSION + 1))
 
 
+def test_checked_in_ddl_is_the_one_generated_from_the_models() -> None:
+    """storage/ddl.py creates new profiles; after a change to models.py run
+    `python -m mastery.storage.ddl` (then `ruff format`) to write it again."""
+    from mastery.storage import ddl
+
+    assert ddl.generate() == ddl.STATEMENTS
+
+
+def test_a_new_database_has_the_schema_of_the_models(tmp_path: Path) -> None:
+    """The same tables, columns, indexes and triggers as SQLModel would create."""
+    from sqlmodel import SQLModel
+
+    def schema(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        return sorted((f"{kind} {name}", " ".join(sql.split())) for kind, name, sql in rows)
+
+    database = db.Database.open(tmp_path / "p.db")
+    reference = sqlite3.connect(tmp_path / "ref.db")
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'ref.db'}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    for trigger in models.TRIGGERS:
+        reference.execute(trigger)
+    assert schema(database.conn) == schema(reference)
+    database.close()
+    reference.close()
+
+
 def test_new_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
     database = db.Database.open(tmp_path / "p.db")
     assert database.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

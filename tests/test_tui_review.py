@@ -387,3 +387,73 @@ async def test_the_footer_shows_the_keys_again_after_textual_rebuilt_it(sure) ->
         await pilot.pause()
         await pilot.pause()
         assert "Capital of Peru?" in screen_text(app) and "j Unsure" in footer_line(app)
+
+
+# ----------------------------------------------------------------------------- start-up
+async def test_mastery_review_draws_the_card_first_and_the_dashboard_on_escape(
+    geo, monkeypatch
+) -> None:
+    """`mastery review`: the dashboard under the card is neither built nor read (no counts
+    over the review log) until Escape; then it shows the counts of that moment."""
+    reads: list[str] = []
+    today, decks = type(geo).today, type(geo).decks
+    monkeypatch.setattr(type(geo), "today", lambda s, **kw: reads.append("today") or today(s, **kw))
+    monkeypatch.setattr(type(geo), "decks", lambda s, **kw: reads.append("decks") or decks(s, **kw))
+    app = make_app(geo, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert any(front in screen_text(app) for front, _ in CARDS)
+        dashboard = app.screen_stack[0]
+        assert isinstance(dashboard, DashboardScreen)
+        assert not dashboard.children and reads == []
+        await pilot.press("space", "3")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dashboard
+        assert reads.count("today") == 1
+        text = screen_text(app)
+        assert "1 answer in" in text
+        assert "Geography" in text
+        assert geo.stats(now=app.now()).reviews_today == 1
+
+
+async def test_the_dashboard_reads_its_counts_once_at_start(geo, monkeypatch) -> None:
+    reads: list[str] = []
+    today = type(geo).today
+    monkeypatch.setattr(type(geo), "today", lambda s, **kw: reads.append("today") or today(s, **kw))
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert f"{len(CARDS)} to review today" in screen_text(app)
+        assert reads == ["today"]
+
+
+async def test_deck_preset_from_a_review_that_started_the_app(geo) -> None:
+    """The palette's "deck: Preset…" goes back to a dashboard not built yet: it waits for it."""
+    from mastery.tui.dialogs.preset import PresetScreen
+
+    app = make_app(geo, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_deck_preset()
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, PresetScreen)
+
+
+async def test_a_start_screen_that_cannot_open_leaves_the_dashboard_drawn(geo) -> None:
+    """`mastery review nope` (or a cram search with no cards): the dashboard that waited under
+    the start screen is built and shows its decks, with keys that work."""
+    app = make_app(geo, start_review=True, deck_key="nope")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "Geography" in screen_text(app)
+        assert f"{len(CARDS)} to review today" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)

@@ -44,6 +44,7 @@ from mastery.model import CardView as CardView
 from mastery.model import DeckSummary as DeckSummary
 from mastery.model import ImportReport as ImportReport
 from mastery.model import Stats as Stats
+from mastery.model import Today as Today
 from mastery.query import CardQuery
 from mastery.settings_store import SettingsStore
 from mastery.srs.answers import Answers
@@ -464,6 +465,9 @@ class Collection:
     # ------------------------------------------------------------------ stats (overview)
     def stats(self, *, now: datetime | None = None) -> Stats:
         return self.overview.stats(now=now)
+
+    def today(self, *, now: datetime | None = None) -> Today:
+        return self.overview.today(now=now)
 
     def review_streak(self, *, now: datetime | None = None) -> int:
         return self.overview.review_streak(now=now)

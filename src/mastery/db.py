@@ -1,8 +1,9 @@
 """The profile database: one SQLite file, opened with the pragmas Mastery relies on.
 
 Hot paths (the review queue, answers, bulk imports, stats) use the plain `sqlite3` connection;
-the schema itself is declared once with SQLModel in `models.py` and is only imported when a
-database must be created or migrated, which keeps `sqlmodel`'s 0.4 s import off start-up.
+the schema itself is declared once with SQLModel in `models.py`, and a new profile is created
+from the SQL generated from it (`storage/ddl.py`), which keeps `sqlmodel`'s import off every
+start-up, the first one included.
 
 Transactions are explicit: the connection runs in autocommit mode and `transaction()` issues
 `BEGIN IMMEDIATE` ... `COMMIT`, rolling back on any error, so one user action is one write.
@@ -387,16 +388,9 @@ def _create(path: Path) -> None:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table, index and trigger declared in models.py."""
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
-    from sqlalchemy.schema import CreateIndex, CreateTable
+    """Create every table, index and trigger declared in models.py, from the SQL generated
+    from it (`mastery.storage.ddl`), so a first run does not import SQLModel."""
+    from mastery.storage.ddl import STATEMENTS
 
-    from mastery import models
-
-    dialect = sqlite_dialect.dialect()
-    for table in models.SQLModel.metadata.sorted_tables:
-        conn.execute(str(CreateTable(table).compile(dialect=dialect)))
-        for index in table.indexes:
-            conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
-    for trigger in models.TRIGGERS:
-        conn.execute(trigger)
+    for statement in STATEMENTS:
+        conn.execute(statement)

@@ -279,8 +279,22 @@ class AnkiExportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Today:
+    """The dashboard's figures: today's reviews and time, the streak, what is due. Each is an
+    index range read (today's logs, one probe per day of the streak), whatever the size of
+    the review log, so the first screen draws as fast at 1,000,000 answers as at 1,000."""
+
+    reviews_today: int
+    time_today_ms: int
+    streak_days: int
+    due_today: QueueCounts
+    next_due: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
-    """The dashboard's figures: today's reviews and time, the streak, cards by state."""
+    """`mastery stats`' summary: `Today`'s figures, the reviews ever made and cards by
+    state (counts over every log and card: not for the first screen)."""
 
     reviews_today: int
     reviews_total: int

@@ -10,10 +10,40 @@
 The importer (`mastery.decks.importer`) turns specs into cards in a profile.
 """
 
-from mastery.decks.check import check_deck, format_deck_file, load_deck
-from mastery.decks.csv import parse_csv_deck
-from mastery.decks.format import dump_deck, format_deck, parse_toml_deck
-from mastery.decks.spec import CardSpec, DeckSpec, Problem, derive_key
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mastery.decks.check import check_deck, format_deck_file, load_deck
+    from mastery.decks.csv import parse_csv_deck
+    from mastery.decks.format import dump_deck, format_deck, parse_toml_deck
+    from mastery.decks.spec import CardSpec, DeckSpec, Problem, derive_key
+
+# Imported when first used: a screen that only needs `mastery.decks.namespace` (the review
+# screen's deck label) must not pay for the checker's HTML and Anki imports (~0.1 s).
+_HOMES = {
+    "check_deck": "check",
+    "format_deck_file": "check",
+    "load_deck": "check",
+    "parse_csv_deck": "csv",
+    "dump_deck": "format",
+    "format_deck": "format",
+    "parse_toml_deck": "format",
+    "CardSpec": "spec",
+    "DeckSpec": "spec",
+    "Problem": "spec",
+    "derive_key": "spec",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "CardSpec",

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mastery.days import streak, to_ms
-from mastery.model import DueSummary, Stats
+from mastery.model import DueSummary, Stats, Today
 from mastery.states import IN_LEARNING, CardState, scheduled
 from mastery.storage.entries import entry_days
 
@@ -25,8 +25,9 @@ class Overview:
     def __init__(self, col: Collection) -> None:
         self._col = col
 
-    def stats(self, *, now: datetime | None = None) -> Stats:
-        """Today's work and the collection's size, as the dashboard shows them."""
+    def today(self, *, now: datetime | None = None) -> Today:
+        """Today's work and what is due, as the dashboard and the done screen show them:
+        nothing here counts the whole review log or every card."""
         col = self._col
         now = now or col.now()
         clock = col.clock
@@ -38,6 +39,18 @@ class Overview:
             f"WHERE reviewed_at >= ? AND reviewed_at < ? AND {scheduled()}",
             (start, end),
         ).fetchone()
+        return Today(
+            reviews_today=done["reviews"],
+            time_today_ms=done["ms"],
+            streak_days=self.review_streak(now=now),
+            due_today=col.queue.counts(now=now),
+            next_due=col.queue.next_due(now=now),
+        )
+
+    def stats(self, *, now: datetime | None = None) -> Stats:
+        """`Today`'s figures, the scheduled reviews ever made and the cards by state."""
+        col = self._col
+        day = self.today(now=now)
         total = col.conn.execute(
             f"SELECT count(*) AS n FROM reviewlog WHERE {scheduled()}"
         ).fetchone()["n"]
@@ -48,17 +61,17 @@ class Overview:
             "coalesce(sum(suspended != 0), 0) AS suspended FROM card"
         ).fetchone()
         return Stats(
-            reviews_today=done["reviews"],
+            reviews_today=day.reviews_today,
             reviews_total=total,
-            time_today_ms=done["ms"],
-            streak_days=self.review_streak(now=now),
+            time_today_ms=day.time_today_ms,
+            streak_days=day.streak_days,
             cards_total=cards["total"],
             cards_new=cards["new"],
             cards_learning=cards["learning"],
             cards_review=cards["review"],
             cards_suspended=cards["suspended"],
-            due_today=col.queue.counts(now=now),
-            next_due=col.queue.next_due(now=now),
+            due_today=day.due_today,
+            next_due=day.next_due,
         )
 
     def due(self, *, now: datetime | None = None) -> DueSummary:

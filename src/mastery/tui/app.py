@@ -260,15 +260,22 @@ class MasteryApp(OrderedKeysApp[None]):
         )
 
     def get_default_screen(self) -> Screen:
+        """The dashboard, at the bottom of the stack; built only when first shown if the app
+        starts on another screen (`mastery review`, `mastery cram`, `mastery mentor open`)."""
         from mastery.tui.screens.dashboard import DashboardScreen
 
-        return DashboardScreen()
+        starts_elsewhere = (
+            self._start_review or self._cram_query is not None or self._start_screen is not None
+        )
+        return DashboardScreen(deferred=starts_elsewhere)
 
     # How often an open app looks for changes another process committed (`mastery config
     # set`, a second window): a pragma, so cheap at any size.
     POLL_SECONDS = 2.0
 
     def on_mount(self) -> None:
+        from mastery.tui.screens.dashboard import DashboardScreen
+
         self.collection.changed_elsewhere()  # the first look only remembers the version
         self.set_interval(self.POLL_SECONDS, self.poll_changes, name="poll-changes")
         self.apply_config()
@@ -279,6 +286,15 @@ class MasteryApp(OrderedKeysApp[None]):
             self.start_cram(self._cram_query)
         elif self._start_screen == "mentees":
             self.open_mentees(self._mentee)
+        dashboard = self.screen_stack[0]
+        if (
+            self.screen is dashboard
+            and isinstance(dashboard, DashboardScreen)
+            and not dashboard.is_built
+        ):
+            # The start screen could not open (an unknown deck, nothing to cram): show the
+            # dashboard, which waited for it.
+            self.call_later(dashboard.show)
         self.daily_backup()
 
     def poll_changes(self) -> None:
@@ -497,7 +513,6 @@ class MasteryApp(OrderedKeysApp[None]):
         """Close every screen above the first `keep`, then run `then`; when one of them is an
         editor with unsaved changes, only once the user says to discard them (the palette
         closes screens too, and must not lose what Escape would have asked about)."""
-        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
 
         def close() -> None:
             while len(self.screen_stack) > keep:
@@ -506,6 +521,11 @@ class MasteryApp(OrderedKeysApp[None]):
                 then()
 
         closing = self.screen_stack[keep:]
+        if not closing:  # the start screen: nothing to ask about, nor to import for it
+            close()
+            return
+        from mastery.tui.dialogs.unsaved import DiscardScreen, UnsavedChanges
+
         if any(isinstance(s, UnsavedChanges) and s.has_unsaved_changes() for s in closing):
             self.push_screen(DiscardScreen(), lambda discard: close() if discard else None)
         else:
@@ -559,7 +579,7 @@ class MasteryApp(OrderedKeysApp[None]):
 
         def choose() -> None:
             if isinstance(self.screen, DashboardScreen):
-                self.screen.action_deck_preset()
+                self.screen.when_built(self.screen.action_deck_preset)
 
         self.back_to_dashboard(choose)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from mastery import present as fmt
-from mastery.model import DeckSummary, Stats
+from mastery.model import DeckSummary, Today
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import MentorLine
 from mastery.tui.widgets.table import KeyTable
@@ -49,40 +51,87 @@ class DashboardScreen(MasteryScreen):
         Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
+        """`deferred`: the app starts on another screen over this one (`mastery review`), so
+        nothing is built or read until the learner first comes back here; the first card
+        is drawn sooner, and the counts shown are those of that moment."""
         super().__init__(id="dashboard")
         self._decks: dict[str, DeckSummary] = {}
         self._has_note = False  # a mentor's note to read: shows the `m` key
+        self._built = not deferred
+        self._skip_resume = deferred
+        self._when_built: list[Callable[[], object]] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="today", markup=False)
-        yield Static(id="next", markup=False)
-        yield KeyTable(id="decks")
-        yield Static(id="limits", markup=False)
-        yield Static(id="empty", markup=False)
-        yield Static(id="goals", markup=False)
-        yield MentorLine(id="mentor-line")
-        yield Footer(compact=True)
+        if self._built:
+            yield from self._parts()
+
+    def _parts(self) -> list[Widget]:
+        return [
+            Header(),
+            Static(id="today", markup=False),
+            Static(id="next", markup=False),
+            KeyTable(id="decks"),
+            Static(id="limits", markup=False),
+            Static(id="empty", markup=False),
+            Static(id="goals", markup=False),
+            MentorLine(id="mentor-line"),
+            Footer(compact=True),
+        ]
 
     def on_mount(self) -> None:
+        if self._built:
+            self._set_up()
+
+    def _set_up(self) -> None:
         table = self.query_one("#decks", KeyTable)
         table.add_column("Deck", key="deck")
         for label in ("New", "Learning", "Due", "Total"):
             table.add_column(Text(label, justify="right"), key=label.lower())
-        self.refresh_data()
         table.focus()
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
+        """The one refresh of each showing: Textual sends a resume when the app starts, so
+        `on_mount` reads nothing. A deferred dashboard skips that first one: the app's start
+        screen is pushed over it (or `MasteryApp.on_mount` calls `show` when it is not)."""
+        if self._skip_resume:
+            self._skip_resume = False
+            return
+        if self.is_current:
+            await self.show()
+
+    async def show(self) -> None:
+        """Build the screen if it was deferred, then read and draw the counts."""
+        if not self._built:
+            self._built = True
+            await self.mount_all(self._parts())
+            self._set_up()
         self.refresh_data()
+        waiting, self._when_built = self._when_built, []
+        for then in waiting:
+            then()
+
+    @property
+    def is_built(self) -> bool:
+        return self._built
+
+    def when_built(self, then: Callable[[], object]) -> None:
+        """Run `then` (an action on the deck table) now, or once the deferred screen is built
+        (the palette's "deck: Preset…" from a review that `mastery review` started)."""
+        if self._built:
+            then()
+        else:
+            self._when_built.append(then)
 
     def refresh_data(self) -> None:
         """Reload the decks and today's numbers (after a review, an import, a settings change)."""
+        if not self._built:
+            return  # read when first shown
         now = self.now()
         with self.domain_errors():
             decks = self.col.decks(now=now)
-            stats = self.col.stats(now=now)
-            self._show(decks, stats)
+            today = self.col.today(now=now)
+            self._show(decks, today)
         # Goals and the journal are drawn after the decks, so the first paint never waits.
         self.call_after_refresh(self._show_goals)
         self.call_after_refresh(self._show_mentor)
@@ -119,7 +168,7 @@ class DashboardScreen(MasteryScreen):
                 _goals_block(goals, wrote_today, journal_streak, earlier)
             )
 
-    def _show(self, decks: list[DeckSummary], stats: Stats) -> None:
+    def _show(self, decks: list[DeckSummary], today: Today) -> None:
         table = self.query_one("#decks", KeyTable)
         previous = table.cursor_key
         table.clear()
@@ -138,8 +187,8 @@ class DashboardScreen(MasteryScreen):
             table.move_cursor(row=list(self._decks).index(previous))
         self.set_class(not decks, "-empty")
 
-        self.query_one("#limits", Static).update(_limits_line(decks, stats))
-        self.query_one("#today", Static).update(self._today_line(stats))
+        self.query_one("#limits", Static).update(_limits_line(decks, today))
+        self.query_one("#today", Static).update(self._today_line(today))
         self.query_one("#empty", Static).update(
             "No decks yet.\n\nImport one from your shell:\n\n"
             "    mastery import FILE\n\n"
@@ -147,21 +196,21 @@ class DashboardScreen(MasteryScreen):
             "package (.apkg). "
             "Then run mastery again to review it."
         )
-        self.query_one("#next", Static).update(self._next_line(stats) if decks else "")
+        self.query_one("#next", Static).update(self._next_line(today) if decks else "")
 
-    def _today_line(self, stats: Stats) -> Content:
-        streak = fmt.plural(stats.streak_days, "day")
+    def _today_line(self, today: Today) -> Content:
+        streak = fmt.plural(today.streak_days, "day")
         return Content.assemble(
             ("Today ", "bold"),
             # "answers": every press of 1-4; "due"/"review" are the review cards (one name each).
-            f"{fmt.plural(stats.reviews_today, 'answer')} in {fmt.duration(stats.time_today_ms)}",
+            f"{fmt.plural(today.reviews_today, 'answer')} in {fmt.duration(today.time_today_ms)}",
             "  ·  ",
             ("Streak ", "bold"),
             streak,
         )
 
-    def _next_line(self, stats: Stats) -> Content:
-        due = stats.due_today
+    def _next_line(self, today: Today) -> Content:
+        due = today.due_today
         if due.total:
             return Content.assemble(
                 (f"{due.total} to review today", "bold"),
@@ -169,12 +218,12 @@ class DashboardScreen(MasteryScreen):
                 ("r", "bold $text-accent"),
                 " to start.",
             )
-        if stats.next_due is not None:
+        if today.next_due is not None:
             now = self.now()
             return Content.assemble(
                 ("All done for today.", "bold $text-success"),
-                f" Next review: {fmt.when(stats.next_due, now, self.col.clock)}"
-                f" ({fmt.due_in(stats.next_due, now, self.col.clock)}).",
+                f" Next review: {fmt.when(today.next_due, now, self.col.clock)}"
+                f" ({fmt.due_in(today.next_due, now, self.col.clock)}).",
             )
         tomorrow = self.col.new_tomorrow(now=self.now())
         if tomorrow is not None:
@@ -321,7 +370,7 @@ def _count(n: int, style: str, *, limited: bool = False) -> Text:
     )
 
 
-def _limits_line(decks: list[DeckSummary], stats: Stats) -> Content:
+def _limits_line(decks: list[DeckSummary], today: Today) -> Content:
     """Which daily limit cut the counts marked *: a deck's own preset, or the default
     preset's limit across every deck, which also makes the total less than the column's sum
     (limits as Anki applies them: docs/decks.md)."""
@@ -330,7 +379,7 @@ def _limits_line(decks: list[DeckSummary], stats: Stats) -> Content:
         for kind, limit in (("new", deck.new_limit), ("reviews", deck.due_limit)):
             if limit is not None:
                 bites.setdefault((kind, *limit), []).append(deck.name)
-    due = stats.due_today
+    due = today.due_today
     new_sum, due_sum = sum(d.new for d in decks), sum(d.due for d in decks)
     if not bites and new_sum == due.new and due_sum == due.review:
         return Content("")

@@ -83,7 +83,7 @@ class DoneScreen(MasteryScreen):
         with self.domain_errors():
             left = self.col.counts(now=now, deck_id=session.deck_id)
             next_due = self.col.next_due(now=now, deck_id=session.deck_id)
-            stats = self.col.stats(now=now)
+            stats = self.col.today(now=now)
             clock = self.col.clock
             if left.total and next_due is not None:
                 what = fmt.plural(left.total, "card")
@@ -127,7 +127,7 @@ class DoneScreen(MasteryScreen):
             "today's counts and your streak are as they were."
         )
         with self.domain_errors():
-            stats = self.col.stats(now=self.now())
+            stats = self.col.today(now=self.now())
             self.query_one("#done-today", Static).update(
                 f"Today: {fmt.plural(stats.reviews_today, 'answer')} · "
                 f"{fmt.plural(stats.due_today.total, 'card')} left to review."

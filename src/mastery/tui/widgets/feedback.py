@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
-from mastery.mentor import Comment, MentorNote
 from mastery.present import UNREAD_MARK
+
+if TYPE_CHECKING:
+    # Types only: the dashboard's MentorLine is on the start path, and `mastery.mentor`
+    # (pydantic file formats, PyNaCl) costs 0.1 s or more to import.
+    from mastery.mentor import Comment, MentorNote
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NEW_MARK = f"{UNREAD_MARK} new"
@@ -112,6 +117,8 @@ class FeedbackList(Vertical):
             (f"  {len(self.comments)}", "dim"),
             (f"  {unread} new", "bold $text-warning") if unread else "",
         )
+        from textual.widgets import Markdown  # not at start-up: markdown-it is heavy
+
         widgets: list[Static | Vertical] = [Static(title, classes="feedback-title")]
         for comment in self.comments:
             widgets.append(
