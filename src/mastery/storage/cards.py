@@ -190,6 +190,24 @@ class Replayed(NamedTuple):
     updated_at: int
     id: int
 
+    @classmethod
+    def of(
+        cls, card_id: int, memory: Memory, due: int | None, last: int | None, updated_at: int
+    ) -> Replayed:
+        """A card's row after its history was replayed up to `memory` (import and sync)."""
+        return cls(
+            state=memory.state,
+            step=memory.step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            due=due,
+            last_review=last,
+            reps=memory.reps,
+            lapses=memory.lapses,
+            updated_at=updated_at,
+            id=card_id,
+        )
+
 
 def write_replayed(conn: sqlite3.Connection, cards: Sequence[Replayed]) -> None:
     """Many cards' new schedules at once (`import --with-history`)."""

@@ -66,7 +66,7 @@ def log_reviews(conn: sqlite3.Connection, entries: Sequence[LogEntry]) -> None:
         conn.executemany(_INSERT, entries)
 
 
-class Replayed(NamedTuple):
+class ReplayedLog(NamedTuple):
     """A log row's schedule columns recomputed by a replay (sync: answers from other devices
     merged into a card's history, `sync/merge.py`); the answer itself is unchanged."""
 
@@ -86,11 +86,11 @@ class Replayed(NamedTuple):
     id: int
 
 
-def rewrite_schedules(conn: sqlite3.Connection, rows: Sequence[Replayed]) -> None:
+def rewrite_schedules(conn: sqlite3.Connection, rows: Sequence[ReplayedLog]) -> None:
     """Store replayed schedule columns on existing log rows (their ids stay)."""
     if rows:
         conn.executemany(
-            f"UPDATE reviewlog SET {', '.join(f'{c}=?' for c in Replayed._fields[:-1])} WHERE id=?",
+            f"UPDATE reviewlog SET {', '.join(f'{c}=?' for c in ReplayedLog._fields[:-1])} WHERE id=?",
             rows,
         )
 

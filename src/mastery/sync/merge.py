@@ -322,7 +322,7 @@ def replay(
         memory = Memory(state=0)
         due: int | None = None
         last: int | None = None
-        updates: list[review_log.Replayed] = []
+        updates: list[review_log.ReplayedLog] = []
         for r in conn.execute(
             "SELECT id, rating, reviewed_at FROM reviewlog "
             f"WHERE card_id = ? AND {scheduled()} "
@@ -334,7 +334,7 @@ def replay(
             assert after.due is not None  # an answer always schedules the card
             due_after = to_ms(after.due)
             updates.append(
-                review_log.Replayed(
+                review_log.ReplayedLog(
                     memory.state,
                     after.state,
                     memory.step,
@@ -353,20 +353,7 @@ def replay(
             )
             memory, due, last = after, due_after, r["reviewed_at"]
         review_log.rewrite_schedules(conn, updates)
-        replayed.append(
-            Replayed(
-                state=memory.state,
-                step=memory.step,
-                stability=memory.stability,
-                difficulty=memory.difficulty,
-                due=due,
-                last_review=last,
-                reps=memory.reps,
-                lapses=memory.lapses,
-                updated_at=now_ms,
-                id=card_id,
-            )
-        )
+        replayed.append(Replayed.of(card_id, memory, due, last, now_ms))
     card_rows.write_replayed(conn, replayed)
 
 

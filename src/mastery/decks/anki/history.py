@@ -155,20 +155,7 @@ def replay_history(
                 )
             )
             memory, due, last = after, due_after, a.reviewed_at
-        cards.append(
-            Replayed(
-                state=memory.state,
-                step=memory.step,
-                stability=memory.stability,
-                difficulty=memory.difficulty,
-                due=due,
-                last_review=last,
-                reps=memory.reps,
-                lapses=memory.lapses,
-                updated_at=now_ms,
-                id=card_id,
-            )
-        )
+        cards.append(Replayed.of(card_id, memory, due, last, now_ms))
         count = counts.setdefault(deck_key, [0, 0])
         count[0] += 1
         count[1] += len(answers)
