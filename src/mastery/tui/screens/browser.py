@@ -61,7 +61,7 @@ class BrowserScreen(MasteryScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self._query, placeholder=f"Search: {SEARCH_HELP}", id="search")
+        yield Input(self._query, placeholder=SEARCH_HELP, id="search")
         yield Static(id="found", markup=False)
         yield KeyTable(id="cards")
         yield Footer(compact=True)
