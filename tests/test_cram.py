@@ -4,6 +4,7 @@ change no card and no schedule figure), its undo, `CramQueue`, and the confidenc
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -324,3 +325,20 @@ def test_cli_cram_opens_the_app_on_the_search(capsys, cli_geo, monkeypatch) -> N
     assert run(capsys, "cram", "deck:geo", "is:new")[0] == 0
     assert run(capsys, "cram")[0] == 0  # every card
     assert opened == ["deck:geo is:new", ""]
+
+
+def test_cli_cram_list_says_when_as_the_browser_does(capsys, cli_geo) -> None:
+    """It printed "2026-12-21 09:14" where the browser says "in 14d" (issue 13: "in N days"
+    agrees everywhere, counted in learner's days)."""
+    from mastery import present
+    from mastery.collection import Collection
+
+    with Collection.open("default") as col:
+        card = col.card("geo/c1")
+        col.answer(card.id, 4)
+        due = col.card("geo/c1").due
+        expected = present.due_cell(due, col.now(), col.clock)
+    code, out, _ = run(capsys, "cram", "--list", "deck:geo")
+    row = next(line for line in out.splitlines()[2:] if line.split()[0] == str(card.id))
+    assert code == 0 and expected.startswith("in ") and row.endswith(expected)
+    assert not re.search(r"\d{4}-\d\d-\d\d", out)

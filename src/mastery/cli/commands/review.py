@@ -62,7 +62,7 @@ def _cram(col: Collection, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     if args.list or args.json:
         cards = col.cram_cards(query)
-        zone = col.clock.zone
+        now = col.now()
         if args.json:
             print_json(
                 [
@@ -90,7 +90,8 @@ def _cram(col: Collection, args: argparse.Namespace) -> int:
                         c.deck_key,
                         present.excerpt(c.front, 44),
                         c.state_name,
-                        c.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.due else "-",
+                        # As the browser says it ("today", "in 9d"): learner's days.
+                        present.due_cell(c.due, now, col.clock),
                     ]
                     for c in cards
                 ],
