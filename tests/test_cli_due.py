@@ -58,18 +58,21 @@ def profile(capsys, tmp_path: Path, monkeypatch) -> None:
 
 def test_due_is_one_short_line(capsys, profile) -> None:
     code, out, err = run(capsys, "due")
-    assert (code, out, err) == (0, "1 due · 2 new · journal ✗\n", "")
+    # "due" as the dashboard's Due column (review cards); the learning card apart
+    assert (code, out, err) == (0, "0 due · 1 learning · 2 new · journal ✗\n", "")
     assert run(capsys, "journal", "add", "Learned something")[0] == 0
-    assert run(capsys, "due")[1] == "1 due · 2 new · journal ✓\n"
-    assert run(capsys, "due", "--ascii")[1] == "1 due, 2 new, journal yes\n"
+    assert run(capsys, "due")[1] == "0 due · 1 learning · 2 new · journal ✓\n"
+    assert run(capsys, "due", "--ascii")[1] == "0 due, 1 learning, 2 new, journal yes\n"
     data = json.loads(run(capsys, "due", "--json")[1])
-    assert data == {"due": 1, "new": 2, "learning": 1, "review": 0, "journal_today": True}
+    assert data == {"due": 0, "learning": 1, "new": 2, "journal_today": True}
 
 
 def test_due_takes_the_global_options_before_or_after(capsys, profile) -> None:
     home = os.environ["MASTERY_HOME"]
-    assert run(capsys, "--home", home, "due")[1].startswith("1 due")
-    assert run(capsys, "due", "--profile", "default", "--home", home)[1].startswith("1 due")
+    assert run(capsys, "--home", home, "due")[1].startswith("0 due · 1 learning")
+    assert run(capsys, "due", "--profile", "default", "--home", home)[1].startswith(
+        "0 due · 1 learning"
+    )
     code, _, err = run(capsys, "due", "--bogus")
     assert code == 2 and len(err.splitlines()) == 1 and "--bogus" in err
 

@@ -1,7 +1,8 @@
 """`mastery due`: one short line for shell prompts, tmux status lines and cron reminders.
 
-`12 due · 3 new · journal ✓`: the cards due today (learning and review, limits applied),
-the new cards left today, and whether today has a journal entry. It runs on every prompt, so
+`12 due · 2 learning · 3 new · journal ✓`: the review cards due today and the learning
+cards waiting (the dashboard's Due and Learning; learning only when there are some), the new
+cards left today (limits applied), and whether today has a journal entry. It runs on every prompt, so
 it must be quick: `cli.main` parses it without building the other commands' parsers, and this
 path never imports textual, fsrs or pydantic (tests/test_cli_due.py checks; the benchmark
 `due_cli_ms` times the whole process). It reads only: a profile that does not exist yet is
@@ -44,11 +45,5 @@ def _due(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_dict())
         return 0
-    counts = summary.counts
-    due = counts.learning + counts.review
-    if args.ascii:
-        journal = "yes" if summary.journal_today else "no"
-        print(f"{due} due, {counts.new} new, journal {journal}")
-    else:
-        print(f"{due} due · {counts.new} new · journal {'✓' if summary.journal_today else '✗'}")
+    print(summary.line(ascii_only=args.ascii))
     return 0
