@@ -125,7 +125,9 @@ def test_add_without_quotes_joins_the_words_and_reads_inline_tags(capsys) -> Non
     assert code == 0 and entry["body"] == "Today I learned about #mental-models."
     assert entry["tags"] == ["mental-models"]
     code, out, _ = run(capsys, "journal", "add", "Retro", "with", "#team", "--tag", "work")
-    assert code == 0 and out.rstrip().endswith("#work #team")
+    # every tag shown once: #team in the title, #work after it
+    assert code == 0 and out.rstrip().endswith("Retro with #team  #work")
+    assert out.count("#team") == 1 and out.count("#work") == 1
     tagged = json.loads(run(capsys, "journal", "list", "--tag", "team", "--json")[1])
     assert [e["tags"] for e in tagged] == [["work", "team"]]
 

@@ -166,7 +166,12 @@ def _add(col: Collection, args: argparse.Namespace) -> int:
             safe_line(
                 f"Saved {entry.uid} ({entry.day.isoformat()}, {entry.visibility}): {entry.title}"
             )
-            + (safe_line("  #" + " #".join(entry.tags)) if entry.tags else "")
+            # Tags the title already shows inline (#grammar) are not said twice.
+            + (
+                safe_line("  #" + " #".join(extra))
+                if (extra := _not_in(entry.tags, entry.title))
+                else ""
+            )
         )
     return 0
 
@@ -378,3 +383,9 @@ def _read_stdin() -> str:
             "stdin", None, f"the entry is too large (at most {MAX_TEXT_BYTES} characters)"
         )
     return text
+
+
+def _not_in(tags: tuple[str, ...], title: str) -> list[str]:
+    """The tags a title does not already show as `#tag`."""
+    words = {w.casefold() for w in title.split()}
+    return [t for t in tags if f"#{t}".casefold() not in words]
