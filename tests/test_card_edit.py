@@ -453,3 +453,17 @@ def test_an_edited_deck_file_keeps_its_permissions(geo, mode: int) -> None:
     col.edit_card(card.id, card.front, "Nairobi!", ())
     assert 'back = "Nairobi!"' in path.read_text()
     assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+def test_two_flags_put_in_by_hand_are_found_under_the_one_shown(geo) -> None:
+    """A card holds one flag; tags edited by hand (or an old import) may hold two. The card
+    shows the lowest (red), and `flag:7` no longer finds it under the other."""
+    col, _ = geo
+    france = col.card("geo/france")
+    with col.db.transaction() as conn:
+        conn.execute(
+            "UPDATE card SET tags = ? WHERE id = ?", ("geo flag::purple flag::red", france.id)
+        )
+    assert col.card(france.id).flag is Flag.RED
+    assert [c.front for c in col.search_cards("flag:1", now=NOW)] == ["Capital of France?"]
+    assert col.search_cards("flag:7", now=NOW) == []

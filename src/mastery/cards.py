@@ -159,6 +159,12 @@ class Cards:
             else:
                 clauses.append("(' ' || c.tags || ' ') LIKE ? ESCAPE '\\'")
                 params.append(f"% {like(flag.tag)} %")
+                # A card shows its lowest flag (`Flag.of`): two flags put in by hand find it
+                # under that one only, as the browser and the review header show it.
+                for lower in Flag:
+                    if lower.tag is not None and lower < flag:
+                        clauses.append("(' ' || c.tags || ' ') NOT LIKE ? ESCAPE '\\'")
+                        params.append(f"% {like(lower.tag)} %")
         if wanted.due_within is not None:
             today = clock.day_of(now or self._col.now())
             clauses.append(IS_FILTERS["due"])
