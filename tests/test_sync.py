@@ -624,3 +624,79 @@ def test_two_syncs_of_one_profile_at_once_take_turns(
     assert chunks.sequences(folder, device) == [1]
     assert sync_of(b).run(PASS).received == 3
     assert state_of(a) == state_of(b)
+
+
+def test_a_replaced_header_is_refused_before_anything_is_sealed_with_its_key(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The host (or a device setting the target up again) puts another header in place, made
+    with the same passphrase: the key it gives would seal chunks nobody else can open, and the
+    chunks already there could no longer be read. One line; nothing is written or applied."""
+    from mastery.sync import crypto
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    original = (folder / chunks.HEADER_NAME).read_bytes()
+    chunks.write_header(folder, crypto.new_header(PASS, fast=True)[0])
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError, match="header changed") as caught:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(caught.value)
+    assert chunks.sequences(folder, a.meta("sync")["device"]) == []
+    with pytest.raises(SyncError, match="header changed"):
+        sync_of(b).setup(str(folder), PASS)
+    (folder / chunks.HEADER_NAME).write_bytes(original)  # the real header comes back
+    assert sync_of(a).run(PASS).sent == 1
+    assert sync_of(b).run(PASS).received == 1
+
+
+def test_a_target_with_chunks_but_no_header_is_not_given_a_new_one(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The header was deleted (or has not arrived yet on this device's copy of the folder):
+    a new header would make every chunk already there unreadable."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    (folder / chunks.HEADER_NAME).unlink()
+    with pytest.raises(SyncError, match="no sync header"):
+        sync_of(b).setup(str(folder), PASS)
+    assert not (folder / chunks.HEADER_NAME).exists()
+    assert sync_of(b).status().target is None
+
+
+def test_two_devices_setting_up_one_git_remote_at_once_both_end_joined(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B reads the empty remote, A sets it up and pushes, then B pushes its own header: B's
+    push is refused. One line, no half-made rebase left in B's clone; B's next setup joins."""
+    from mastery.sync.transport import GitTarget
+
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    b.answer(card_id(b, "de"), 3, now=NOW)
+    real_pull = GitTarget.pull
+    raced: list[bool] = []
+
+    def pull_then_a_sets_up(self: GitTarget) -> None:
+        real_pull(self)
+        if not raced:
+            raced.append(True)
+            sync_of(a).setup(url, PASS)
+
+    monkeypatch.setattr(GitTarget, "pull", pull_then_a_sets_up)
+    with pytest.raises(SyncError) as caught:
+        sync_of(b).setup(url, PASS)
+    assert "\n" not in str(caught.value) and "setup again" in str(caught.value)
+    assert sync_of(b).status().target is None
+    monkeypatch.setattr(GitTarget, "pull", real_pull)
+    assert sync_of(b).setup(url, PASS).joined
+    sync_of(a).run(PASS)
+    assert state_of(a) == state_of(b)
+    assert len(answers_of(a)) == 2

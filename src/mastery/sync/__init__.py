@@ -55,6 +55,19 @@ class SyncStatus:
     last_sync: int | None = None  # ms UTC
 
 
+def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
+    """The target's header must be the one this device joined: another one (set up again by
+    a device that raced this one, or put there by the host) opens with the same passphrase
+    but gives another key, so the chunks already there could no longer be read, and this
+    device's next ones could not be read by the others."""
+    pin = state.get("header")
+    if pin is not None and pin != header.pin:
+        raise SyncError(
+            "the target's sync header changed since this device joined it (set up again by "
+            "another device, or replaced by the host); nothing was applied or sent"
+        )
+
+
 class Sync:
     """Sync for one profile."""
 
@@ -107,11 +120,27 @@ class Sync:
         header = chunks.read_header(where.folder)
         joined = header is not None
         if header is None:
+            if chunks.devices(where.folder):
+                raise SyncError(
+                    f"{where.folder}: devices' chunks but no sync header (deleted, or not "
+                    "synced here yet); a new one would make them unreadable; nothing was set up"
+                )
             header, _ = crypto.new_header(passphrase, fast=self._fast_kdf)
             path = chunks.write_header(where.folder, header)
-            where.push([path])
+            try:
+                where.push([path])
+            except SyncError as exc:
+                # Another device set the target up first: its header stays, ours goes.
+                where.forget()
+                raise SyncError(
+                    f"{exc}; nothing was set up: run setup again (it joins the target "
+                    "if another device set it up meanwhile)"
+                ) from exc
         else:
+            if old.get("target") == target:
+                _check_pin(old, header)
             crypto.unlock(header, passphrase)  # a wrong passphrase: one line, nothing stored
+        state["header"] = header.pin
         self._col.set_meta(_META, state)
         report = self.run(passphrase, progress=progress)
         return SyncReport(
@@ -147,7 +176,9 @@ class Sync:
         header = chunks.read_header(folder)
         if header is None:
             raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
+        _check_pin(state, header)
         key = crypto.unlock(header, passphrase)
+        state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
         chunks.remove_leftovers(folder, me)
         seen: dict[str, int] = dict(state.get("seen", {}))

@@ -35,6 +35,12 @@ class Header(BaseModel):
     salt: str  # hex
     check: str  # hex: `_CHECK` sealed with the key
 
+    @property
+    def pin(self) -> str:
+        """What a device remembers of the header it joined (its salt and sealed check are
+        new with every header)."""
+        return f"{self.salt}:{self.check}"
+
     def to_bytes(self) -> bytes:
         return (json.dumps(self.model_dump(), indent=1) + "\n").encode()
 

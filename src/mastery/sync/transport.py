@@ -51,6 +51,9 @@ class FolderTarget:
     def push(self, paths: list[Path]) -> None:
         """Nothing to publish: the files are written in place."""
 
+    def forget(self) -> None:
+        """Nothing kept apart from the folder itself."""
+
 
 class GitTarget:
     """A git remote, cloned into `cache`."""
@@ -85,6 +88,21 @@ class GitTarget:
             raise SyncError(f"git {args[0]}: {last}")
         return done
 
+    def forget(self) -> None:
+        """Drop the clone: the next pull clones the remote afresh."""
+        import shutil
+
+        shutil.rmtree(self.cache, ignore_errors=True)
+
+    def _rebase(self) -> None:
+        """Pull with rebase; a failed one is aborted, so the clone is never left mid-rebase
+        (every later pull would fail on it)."""
+        done = self._git("pull", "--quiet", "--rebase", "origin", _BRANCH, check=False)
+        if done.returncode:
+            self._git("rebase", "--abort", check=False)
+            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            raise SyncError(f"git pull: {(lines or ['failed'])[-1].strip()}")
+
     def _remote_has_branch(self) -> bool:
         return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
 
@@ -105,7 +123,7 @@ class GitTarget:
             self._git("clone", "--quiet", "--", self.url, str(self.cache))
             self._git("checkout", "--quiet", "-B", _BRANCH)
         if self._remote_has_branch():
-            self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
+            self._rebase()
 
     def push(self, paths: list[Path]) -> None:
         """Commit `paths` (ours alone) and push, pulling again when another device pushed
@@ -119,7 +137,7 @@ class GitTarget:
             if not done.returncode:
                 return
             if attempt + 1 < _PUSH_TRIES:
-                self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
+                self._rebase()
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise SyncError(f"git push: {last} (the chunk is kept; the next sync pushes it)")
 
