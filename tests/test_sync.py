@@ -700,3 +700,23 @@ def test_two_devices_setting_up_one_git_remote_at_once_both_end_joined(
     sync_of(a).run(PASS)
     assert state_of(a) == state_of(b)
     assert len(answers_of(a)) == 2
+
+
+def test_git_history_on_the_host_does_not_tell_the_devices_time_zone(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit records its author's UTC offset: over months of syncs, where the learner
+    lives (and travels). Every sync commit says +0000."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    url = bare_repo(tmp_path)
+    a = open_profile("a")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(url, PASS)
+    log = subprocess.run(
+        ["git", "--git-dir", url, "log", "--format=%an %ae %ad|%cd"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert log and all(line.startswith("mastery mastery@invalid") for line in log)
+    assert all(line.count("+0000") == 2 for line in log), log

@@ -17,7 +17,7 @@ from mastery.errors import SyncError
 
 _PUSH_TRIES = 4
 _BRANCH = "main"
-# What the host sees in the history: no names, no e-mail, no machine.
+# What the host sees in the history: no names, no e-mail, no machine, no time zone.
 _GIT_IDENTITY = ("-c", "user.name=mastery", "-c", "user.email=mastery@invalid")
 
 
@@ -69,7 +69,9 @@ class GitTarget:
         return self.cache
 
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        # TZ: a commit records its author's UTC offset, which would tell the host where the
+        # learner is; every sync commit says +0000.
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "TZ": "UTC"}
         try:
             done = subprocess.run(
                 ["git", *_GIT_IDENTITY, *args],
