@@ -720,3 +720,44 @@ def test_git_history_on_the_host_does_not_tell_the_devices_time_zone(
     ).stdout.splitlines()
     assert log and all(line.startswith("mastery mastery@invalid") for line in log)
     assert all(line.count("+0000") == 2 for line in log), log
+
+
+@pytest.mark.parametrize("how", ["deleted", "force-pushed"])
+def test_chunks_the_target_lost_are_written_again_by_their_device(
+    open_profile: Callable[..., Collection], tmp_path: Path, how: str
+) -> None:
+    """The host deletes a device's chunk, or the git remote is force-pushed back to an older
+    history: a device joining later would wait at the gap for ever and never get that
+    device's answers. The device that wrote the chunk notices at its next sync and writes it
+    again (with all its events: which ones were in it is not kept), and the newcomer gets all."""
+    a, b, c = open_profile("a"), open_profile("b"), open_profile("c")
+    if how == "deleted":
+        folder = tmp_path / "t"
+        folder.mkdir()
+        target = str(folder)
+    else:
+        target = bare_repo(tmp_path)
+    sync_of(a).setup(target, PASS)
+    sync_of(b).setup(target, PASS)
+    before = subprocess.run(
+        ["git", "--git-dir", target, "rev-parse", "main"], capture_output=True, text=True
+    ).stdout.strip()
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    a.answer(card_id(a, "it"), 4, now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    a.suspend([card_id(a, "it")], now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    assert sync_of(b).run(PASS).received == 2
+    device = a.meta("sync")["device"]
+    if how == "deleted":
+        (folder / device / chunks.chunk_name(1)).unlink()
+    else:
+        subprocess.run(
+            ["git", "--git-dir", target, "update-ref", "refs/heads/main", before], check=True
+        )
+    a.answer(card_id(a, "de"), 1, now=NOW + timedelta(minutes=2))
+    assert sync_of(a).run(PASS).rewritten == (1 if how == "deleted" else 2)
+    assert sync_of(a).run(PASS).rewritten == 0
+    assert sync_of(b).run(PASS).received == 1  # b had read the lost chunks: nothing twice
+    assert sync_of(c).setup(target, PASS).received == 3
+    assert state_of(c) == state_of(a) == state_of(b)

@@ -39,6 +39,7 @@ class SyncReport:
     sent: int  # events written in this device's new chunk (0: none written)
     devices: int  # other devices seen in the target
     joined: bool = False  # setup joined an existing target (vs. made a new one)
+    rewritten: int = 0  # this device's chunks the target had lost, written again
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,12 @@ class Sync:
         self._col.set_meta(_META, state)
         report = self.run(passphrase, progress=progress)
         return SyncReport(
-            report.received, report.chunks_read, report.sent, report.devices, joined=joined
+            report.received,
+            report.chunks_read,
+            report.sent,
+            report.devices,
+            joined=joined,
+            rewritten=report.rewritten,
         )
 
     # ------------------------------------------------------------------ sync
@@ -206,12 +212,29 @@ class Sync:
                 progress(done, total)
         if own_left:
             next_seq = own_left[-1] + 1
+        # This device's chunks the target no longer has (deleted, a force-pushed remote):
+        # a device joining later would wait at the gap for ever. Written again below.
+        present = set(chunks.sequences(folder, me))
+        lost = [s for s in range(1, next_seq) if s not in present]
 
         now_ms = to_ms(col.now())
         written: list[Path] = []
         with col.db.transaction() as conn:
             touched, missing = merge.mark_resent(conn, me, resent)
             received = [(me, e) for e in missing] + received
+            if lost:
+                # Everything in the last lost chunk: a device that had not read them all
+                # reads on through it; one that had, drops what it already has.
+                again = merge.dumps(merge.resend(conn, me))
+                for seq in lost:
+                    written.append(
+                        chunks.write_chunk(
+                            folder,
+                            me,
+                            seq,
+                            crypto.seal(key, me, seq, again if seq == lost[-1] else []),
+                        )
+                    )
             out = merge.outgoing(conn, me, now_ms)
             if out.events:
                 # Written before the profile records it: a kill in between leaves a chunk
@@ -245,6 +268,7 @@ class Sync:
             chunks_read=len(todo),
             sent=len(out.events),
             devices=len(others),
+            rewritten=len(lost),
         )
 
     # ------------------------------------------------------------------ status

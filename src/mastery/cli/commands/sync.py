@@ -113,6 +113,7 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
                 "sent": report.sent,
                 "chunks_read": report.chunks_read,
                 "devices": report.devices,
+                "rewritten": report.rewritten,
             }
         )
         return 0
@@ -121,6 +122,11 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
         f"{present.plural(report.devices, 'other device')}, "
         f"{present.plural(report.sent, 'event')} sent."
     )
+    if report.rewritten:
+        print(
+            f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "
+            "the target had lost them (deleted, or a force-pushed remote)."
+        )
     return 0
 
 
