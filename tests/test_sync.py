@@ -761,3 +761,37 @@ def test_chunks_the_target_lost_are_written_again_by_their_device(
     assert sync_of(b).run(PASS).received == 1  # b had read the lost chunks: nothing twice
     assert sync_of(c).setup(target, PASS).received == 3
     assert state_of(c) == state_of(a) == state_of(b)
+
+
+def test_a_passphrase_file_from_windows_or_a_mac_opens_the_same_target(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Notepad's UTF-8 (a byte-order mark, CRLF) and a decomposed "é" (macOS file names and
+    some editors) are the same passphrase the learner typed on the other device."""
+    import unicodedata
+
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    folder = tmp_path / "t"
+    folder.mkdir()
+    phrase = "café au lait, très chaud"
+    a, b = open_profile("a"), open_profile("b")
+    home_a, home_b = str(a.db.path.parents[2]), str(b.db.path.parents[2])
+    a.close()
+    b.close()
+    linux, windows = tmp_path / "linux", tmp_path / "windows"
+    linux.write_text(unicodedata.normalize("NFC", phrase) + "\n", encoding="utf-8")
+    windows.write_bytes(
+        b"\xef\xbb\xbf" + unicodedata.normalize("NFD", phrase).encode() + b"\r\nsecond line\r\n"
+    )
+    for home, name, file in ((home_a, "a", linux), (home_b, "b", windows)):
+        code, out, err = _cli(
+            capsys, "sync", "setup", str(folder), "--passphrase-file", str(file),
+            "--home", home, "--profile", name,
+        )  # fmt: skip
+        assert code == 0, err

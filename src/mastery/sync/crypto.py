@@ -10,6 +10,7 @@ chunk renamed or moved to another device's folder is refused rather than applied
 from __future__ import annotations
 
 import json
+import unicodedata
 import zlib
 from typing import Any
 
@@ -60,10 +61,12 @@ def _kdf(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
 
     if not passphrase:
         raise SyncError("the sync passphrase is empty")
+    # NFC: "é" typed on one device and decomposed (e + accent) on another is one passphrase.
+    phrase = unicodedata.normalize("NFC", passphrase)
     return bytes(
         pwhash.argon2id.kdf(
             secret.SecretBox.KEY_SIZE,
-            passphrase.encode("utf-8"),
+            phrase.encode("utf-8"),
             salt,
             opslimit=opslimit,
             memlimit=memlimit,

@@ -71,7 +71,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
     if args.passphrase_file:
         path = os.path.expanduser(args.passphrase_file)
         try:
-            with open(path, encoding="utf-8") as fh:
+            # utf-8-sig: Notepad's byte-order mark is not part of the passphrase.
+            with open(path, encoding="utf-8-sig") as fh:
                 line = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError as exc:
             raise MasteryError(f"{safe_line(path)}: not UTF-8 text") from exc
