@@ -795,3 +795,21 @@ def test_a_passphrase_file_from_windows_or_a_mac_opens_the_same_target(
             "--home", home, "--profile", name,
         )  # fmt: skip
         assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"salt": "zz"}, {"salt": "00"}, {"check": "not hex"}, {"memlimit": -1}, {"opslimit": 10**30}],
+)
+def test_a_damaged_header_is_one_line_not_a_traceback(
+    open_profile: Callable[..., Collection], tmp_path: Path, damage: dict[str, Any]
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    path = folder / chunks.HEADER_NAME
+    path.write_text(json.dumps({**json.loads(path.read_text()), **damage}), encoding="utf-8")
+    with pytest.raises(SyncError) as caught:
+        sync_of(open_profile("b")).setup(str(folder), PASS)
+    assert "\n" not in str(caught.value) and "wrong sync passphrase" not in str(caught.value)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import unicodedata
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mastery.errors import SyncError
 
@@ -33,8 +33,10 @@ class Header(BaseModel):
     kdf: str
     opslimit: int
     memlimit: int
-    salt: str  # hex
-    check: str  # hex: `_CHECK` sealed with the key
+    # Hex, checked here: a damaged header is "not a header", never a traceback or a
+    # "wrong passphrase". The check is `_CHECK` sealed with the key (nonce, tag, 22 bytes).
+    salt: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    check: Annotated[str, Field(pattern=r"^[0-9a-f]{124}$")]
 
     @property
     def pin(self) -> str:
