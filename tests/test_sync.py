@@ -813,3 +813,40 @@ def test_a_damaged_header_is_one_line_not_a_traceback(
     with pytest.raises(SyncError) as caught:
         sync_of(open_profile("b")).setup(str(folder), PASS)
     assert "\n" not in str(caught.value) and "wrong sync passphrase" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_a_header_deleted_from_the_target_is_put_back_by_a_device_that_joined(
+    open_profile: Callable[..., Collection], tmp_path: Path, kind: str
+) -> None:
+    """Without the header nobody could open the chunks, and a new device would be refused;
+    every device that joined remembers it, so the next sync of any of them puts it back."""
+    a, b, c = open_profile("a"), open_profile("b"), open_profile("c")
+    if kind == "folder":
+        target = str(tmp_path / "t")
+        Path(target).mkdir()
+    else:
+        target = bare_repo(tmp_path)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(target, PASS)
+    sync_of(b).setup(target, PASS)
+    if kind == "folder":
+        (Path(target) / chunks.HEADER_NAME).unlink()
+    else:
+        work = tmp_path / "work"
+        subprocess.run(["git", "clone", "-q", target, str(work)], check=True)
+        subprocess.run(["git", "-C", str(work), "rm", "-q", chunks.HEADER_NAME], check=True)
+        subprocess.run(
+            ["git", "-C", str(work), "-c", "user.name=x", "-c", "user.email=x@x",
+             "commit", "-qm", "oops"], check=True,
+        )  # fmt: skip
+        subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True)
+    with pytest.raises(SyncError, match="no sync header"):
+        sync_of(c).setup(target, PASS)
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(b).run("not it")  # a wrong passphrase puts nothing back
+    b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
+    assert sync_of(b).run(PASS).sent == 1
+    assert sync_of(c).setup(target, PASS).received == 2
+    assert sync_of(a).run(PASS).received == 1
+    assert state_of(a) == state_of(b) == state_of(c)

@@ -120,7 +120,12 @@ class Sync:
         where.pull()
         header = chunks.read_header(where.folder)
         joined = header is not None
-        if header is None:
+        pinned = crypto.Header.from_pin(old.get("header")) if old.get("target") == target else None
+        if header is None and pinned is not None:
+            # This device joined this target before: the sync below puts its header back.
+            crypto.unlock(pinned, passphrase)
+            header = pinned
+        elif header is None:
             if chunks.devices(where.folder):
                 raise SyncError(
                     f"{where.folder}: devices' chunks but no sync header (deleted, or not "
@@ -180,10 +185,18 @@ class Sync:
         where.pull()
         folder = where.folder
         header = chunks.read_header(folder)
+        written: list[Path] = []
+        lost_header = header is None
         if header is None:
-            raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
+            # Deleted from the target (or a force-push to before it): every device that
+            # joined remembers it and puts it back; nothing else would open the chunks.
+            header = crypto.Header.from_pin(state.get("header"))
+            if header is None:
+                raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
         _check_pin(state, header)
         key = crypto.unlock(header, passphrase)
+        if lost_header:
+            written.append(chunks.write_header(folder, header))
         state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
         chunks.remove_leftovers(folder, me)
@@ -218,7 +231,6 @@ class Sync:
         lost = [s for s in range(1, next_seq) if s not in present]
 
         now_ms = to_ms(col.now())
-        written: list[Path] = []
         with col.db.transaction() as conn:
             touched, missing = merge.mark_resent(conn, me, resent)
             received = [(me, e) for e in missing] + received

@@ -39,10 +39,18 @@ class Header(BaseModel):
     check: Annotated[str, Field(pattern=r"^[0-9a-f]{124}$")]
 
     @property
-    def pin(self) -> str:
-        """What a device remembers of the header it joined (its salt and sealed check are
-        new with every header)."""
-        return f"{self.salt}:{self.check}"
+    def pin(self) -> dict[str, Any]:
+        """What a device remembers of the header it joined: all of it (nothing is secret), to
+        tell another header from it and to put it back if the target loses it."""
+        return self.model_dump()
+
+    @classmethod
+    def from_pin(cls, pin: object) -> Header | None:
+        """The header a device remembers, or None (none yet, or not one)."""
+        try:
+            return cls.model_validate(pin) if isinstance(pin, dict) else None
+        except ValidationError:
+            return None
 
     def to_bytes(self) -> bytes:
         return (json.dumps(self.model_dump(), indent=1) + "\n").encode()
