@@ -850,3 +850,12 @@ def test_a_header_deleted_from_the_target_is_put_back_by_a_device_that_joined(
     assert sync_of(c).setup(target, PASS).received == 2
     assert sync_of(a).run(PASS).received == 1
     assert state_of(a) == state_of(b) == state_of(c)
+
+
+def test_a_target_that_is_a_file_says_so(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+    with pytest.raises(SyncError, match="is a file, not a folder"):
+        sync_of(open_profile("a")).setup(str(file), PASS)

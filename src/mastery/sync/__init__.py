@@ -109,6 +109,8 @@ class Sync:
         kind = "git" if is_git_url(target) else "folder"
         if kind == "folder":
             path = Path(target).expanduser()
+            if path.exists() and not path.is_dir():
+                raise SyncError(f"{path}: is a file, not a folder (give a folder or a git URL)")
             if not path.is_dir():
                 raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
             target = str(path.resolve())
