@@ -859,3 +859,34 @@ def test_a_target_that_is_a_file_says_so(
     file.write_text("x", encoding="utf-8")
     with pytest.raises(SyncError, match="is a file, not a folder"):
         sync_of(open_profile("a")).setup(str(file), PASS)
+
+
+def test_a_rebase_left_by_a_killed_git_sync_is_cleared_by_the_next(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """kill -9 during `git pull --rebase` leaves the clone mid-rebase; the next sync clears
+    it and finishes, rather than failing on it."""
+    from mastery.sync.transport import GitTarget
+
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(url, PASS)
+    sync_of(b).setup(url, PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
+    with pytest.MonkeyPatch.context() as patch:  # b's chunk is committed, not pushed
+        patch.setattr(GitTarget, "push", lambda self, paths: None)
+        sync_of(b).run(PASS)
+    clone = b.db.path.parent / "sync" / "repo"
+    git = ["git", "-C", str(clone), "-c", "user.name=x", "-c", "user.email=x@x"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "sync"], check=True)
+    subprocess.run([*git, "fetch", "-q", "origin"], check=True)
+    stopped = subprocess.run(
+        [*git, "rebase", "-q", "--exec", "false", "origin/main"], capture_output=True
+    )
+    assert stopped.returncode and (clone / ".git" / "rebase-merge").is_dir()
+    assert sync_of(b).run(PASS).received == 0
+    assert sync_of(a).run(PASS).received == 1
+    assert state_of(a) == state_of(b)

@@ -32,6 +32,16 @@ def is_git_url(target: str) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
 
 
+def _reason(stderr: str) -> str:
+    """git's own reason in one line: its first `fatal:` or `error:` line (the lines after it
+    are advice), else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else "failed"
+
+
 class FolderTarget:
     """A folder used in place; Syncthing or Dropbox carries it between devices."""
 
@@ -86,8 +96,7 @@ class GitTarget:
         except subprocess.TimeoutExpired as exc:
             raise SyncError(f"git {args[0]} took more than 5 minutes; try again") from exc
         if check and done.returncode:
-            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            raise SyncError(f"git {args[0]}: {last}")
+            raise SyncError(f"git {args[0]}: {_reason(done.stderr)}")
         return done
 
     def forget(self) -> None:
@@ -102,8 +111,7 @@ class GitTarget:
         done = self._git("pull", "--quiet", "--rebase", "origin", _BRANCH, check=False)
         if done.returncode:
             self._git("rebase", "--abort", check=False)
-            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-            raise SyncError(f"git pull: {(lines or ['failed'])[-1].strip()}")
+            raise SyncError(f"git pull: {_reason(done.stderr)}")
 
     def _remote_has_branch(self) -> bool:
         return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
@@ -124,6 +132,11 @@ class GitTarget:
             # "--": a target that starts with "-" is a path, never an option for git.
             self._git("clone", "--quiet", "--", self.url, str(self.cache))
             self._git("checkout", "--quiet", "-B", _BRANCH)
+        git_dir = self.cache / ".git"
+        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+            # A sync killed mid-rebase: back to its own commits, which the pull below
+            # rebases again (each device's files are its own, so they apply cleanly).
+            self._git("rebase", "--abort", check=False)
         if self._remote_has_branch():
             self._rebase()
 
@@ -140,8 +153,9 @@ class GitTarget:
                 return
             if attempt + 1 < _PUSH_TRIES:
                 self._rebase()
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise SyncError(f"git push: {last} (the chunk is kept; the next sync pushes it)")
+        raise SyncError(
+            f"git push: {_reason(done.stderr)} (the chunk is kept; the next sync pushes it)"
+        )
 
 
 Target = FolderTarget | GitTarget
