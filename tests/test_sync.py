@@ -890,3 +890,56 @@ def test_a_rebase_left_by_a_killed_git_sync_is_cleared_by_the_next(
     assert sync_of(b).run(PASS).received == 0
     assert sync_of(a).run(PASS).received == 1
     assert state_of(a) == state_of(b)
+
+
+def test_a_header_with_weaker_key_settings_is_not_a_downgrade(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The host keeps the salt and the sealed check but lowers Argon2id's limits (a cheaper
+    key to guess): the check no longer opens, so nothing is ever sealed with that key; a
+    device that joined sees another header, a newcomer a wrong passphrase."""
+    from nacl import pwhash
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    path = folder / chunks.HEADER_NAME
+    header = json.loads(path.read_text())
+    assert header["opslimit"] == pwhash.argon2id.OPSLIMIT_MIN  # fast_kdf: make it differ
+    header["opslimit"] += 1
+    path.write_text(json.dumps(header), encoding="utf-8")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError, match="header changed"):
+        sync_of(a).run(PASS)
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(open_profile("b")).setup(str(folder), PASS)
+    assert chunks.sequences(folder, a.meta("sync")["device"]) == []
+
+
+def test_cli_says_when_chunks_the_target_lost_were_written_again(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(1)).unlink()
+    home = str(a.db.path.parents[2])
+    a.close()
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    code, out, err = _cli(capsys, "sync", "--home", home, "--profile", "a")
+    assert code == 0, err
+    assert "Wrote 1 chunk of this device again: the target had lost it" in out
+    code, out, err = _cli(capsys, "sync", "--json", "--home", home, "--profile", "a")
+    assert json.loads(out)["rewritten"] == 0
+    assert (folder / device / chunks.chunk_name(1)).exists()

@@ -126,7 +126,8 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
     if report.rewritten:
         print(
             f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "
-            "the target had lost them (deleted, or a force-pushed remote)."
+            f"the target had lost {'it' if report.rewritten == 1 else 'them'} "
+            "(deleted, or a force-pushed remote)."
         )
     return 0
 
