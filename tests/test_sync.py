@@ -943,3 +943,29 @@ def test_cli_says_when_chunks_the_target_lost_were_written_again(
     code, out, err = _cli(capsys, "sync", "--json", "--home", home, "--profile", "a")
     assert json.loads(out)["rewritten"] == 0
     assert (folder / device / chunks.chunk_name(1)).exists()
+
+
+def test_two_devices_setting_up_one_empty_folder_at_once_share_one_header(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B looks, finds no header, A writes one, then B writes its own: B's must not replace
+    A's (A would be refused for good); B joins A's instead."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    real = chunks.read_header
+    looks: list[Path] = []
+
+    def a_sets_up_after_b_looked(where: Path) -> Any:
+        header = real(where)
+        if not looks:
+            looks.append(where)
+            sync_of(a).setup(str(folder), PASS)
+        return header
+
+    monkeypatch.setattr(chunks, "read_header", a_sets_up_after_b_looked)
+    assert sync_of(b).setup(str(folder), PASS).joined
+    monkeypatch.setattr(chunks, "read_header", real)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    assert sync_of(a).run(PASS).sent == 1
+    assert sync_of(b).run(PASS).received == 1

@@ -134,16 +134,23 @@ class Sync:
                     "synced here yet); a new one would make them unreadable; nothing was set up"
                 )
             header, _ = crypto.new_header(passphrase, fast=self._fast_kdf)
-            path = chunks.write_header(where.folder, header)
-            try:
-                where.push([path])
-            except SyncError as exc:
-                # Another device set the target up first: its header stays, ours goes.
-                where.forget()
-                raise SyncError(
-                    f"{exc}; nothing was set up: run setup again (it joins the target "
-                    "if another device set it up meanwhile)"
-                ) from exc
+            made = chunks.create_header(where.folder, header)
+            if made is None:  # another device set the folder up meanwhile: join it
+                header = chunks.read_header(where.folder)
+                if header is None:
+                    raise SyncError(f"{where.folder}: the sync header vanished; run setup again")
+                crypto.unlock(header, passphrase)
+                joined = True
+            else:
+                try:
+                    where.push([made])
+                except SyncError as exc:
+                    # Another device set the target up first: its header stays, ours goes.
+                    where.forget()
+                    raise SyncError(
+                        f"{exc}; nothing was set up: run setup again (it joins the target "
+                        "if another device set it up meanwhile)"
+                    ) from exc
         else:
             if old.get("target") == target:
                 _check_pin(old, header)
