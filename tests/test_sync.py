@@ -969,3 +969,41 @@ def test_two_devices_setting_up_one_empty_folder_at_once_share_one_header(
     a.answer(card_id(a, "fr"), 3, now=NOW)
     assert sync_of(a).run(PASS).sent == 1
     assert sync_of(b).run(PASS).received == 1
+
+
+def test_a_restored_backup_never_writes_over_its_own_chunk_beyond_a_lost_one(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """A device restored from a backup finds its chunks 1 and 3 on the target (2 lost): it
+    must read 3 back too and carry on after it, not write a new chunk 3 over it (a device
+    that had read the old 3 would never see the new one's answers)."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    backup = a.backup(now=NOW)
+    for minute, key in enumerate(("fr", "de", "it"), 1):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=minute))
+        sync_of(a).run(PASS)
+    assert sync_of(b).run(PASS).received == 3
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(2)).unlink()
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)
+    restored = Collection.open_path(path)
+    try:
+        sync_of(restored).run(PASS)
+        restored.answer(card_id(restored, "fr"), 1, now=NOW + timedelta(hours=1))
+        sync_of(restored).run(PASS)
+        assert sync_of(b).run(PASS).received == 1
+        # The answer of the lost chunk 2 is now only on b (it was neither in the backup nor
+        # on the target); everything else is everywhere.
+        assert [k for k, _, _ in answers_of(restored)] == ["fr", "it", "fr"]
+        assert [k for k, _, _ in answers_of(b)] == ["fr", "de", "it", "fr"]
+        c = open_profile("c")
+        assert sync_of(c).setup(str(folder), PASS).received == 3
+        assert state_of(c) == state_of(restored)
+    finally:
+        restored.close()

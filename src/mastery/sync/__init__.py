@@ -213,7 +213,10 @@ class Sync:
         next_seq: int = int(state.get("next_seq", 1))
 
         # Everything is opened and checked before anything is applied.
-        own_left = chunks.following(folder, me, next_seq - 1)  # a killed sync's chunks
+        # Own chunks beyond the recorded sequence (a killed sync's, or a restored backup's),
+        # every one even past a gap: writing on after the gap would replace a chunk that
+        # others have read. The gap itself is written again below (`lost`).
+        own_left = [s for s in chunks.sequences(folder, me) if s >= next_seq]
         others = [d for d in chunks.devices(folder) if d != me]
         todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
         total = len(todo) + len(own_left)
