@@ -624,3 +624,386 @@ def test_two_syncs_of_one_profile_at_once_take_turns(
     assert chunks.sequences(folder, device) == [1]
     assert sync_of(b).run(PASS).received == 3
     assert state_of(a) == state_of(b)
+
+
+def test_a_replaced_header_is_refused_before_anything_is_sealed_with_its_key(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The host (or a device setting the target up again) puts another header in place, made
+    with the same passphrase: the key it gives would seal chunks nobody else can open, and the
+    chunks already there could no longer be read. One line; nothing is written or applied."""
+    from mastery.sync import crypto
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    original = (folder / chunks.HEADER_NAME).read_bytes()
+    chunks.write_header(folder, crypto.new_header(PASS, fast=True)[0])
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError, match="header changed") as caught:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(caught.value)
+    assert chunks.sequences(folder, a.meta("sync")["device"]) == []
+    with pytest.raises(SyncError, match="header changed"):
+        sync_of(b).setup(str(folder), PASS)
+    (folder / chunks.HEADER_NAME).write_bytes(original)  # the real header comes back
+    assert sync_of(a).run(PASS).sent == 1
+    assert sync_of(b).run(PASS).received == 1
+
+
+def test_a_target_with_chunks_but_no_header_is_not_given_a_new_one(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The header was deleted (or has not arrived yet on this device's copy of the folder):
+    a new header would make every chunk already there unreadable."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    (folder / chunks.HEADER_NAME).unlink()
+    with pytest.raises(SyncError, match="no sync header"):
+        sync_of(b).setup(str(folder), PASS)
+    assert not (folder / chunks.HEADER_NAME).exists()
+    assert sync_of(b).status().target is None
+
+
+def test_two_devices_setting_up_one_git_remote_at_once_both_end_joined(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B reads the empty remote, A sets it up and pushes, then B pushes its own header: B's
+    push is refused. One line, no half-made rebase left in B's clone; B's next setup joins."""
+    from mastery.sync.transport import GitTarget
+
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    b.answer(card_id(b, "de"), 3, now=NOW)
+    real_pull = GitTarget.pull
+    raced: list[bool] = []
+
+    def pull_then_a_sets_up(self: GitTarget) -> None:
+        real_pull(self)
+        if not raced:
+            raced.append(True)
+            sync_of(a).setup(url, PASS)
+
+    monkeypatch.setattr(GitTarget, "pull", pull_then_a_sets_up)
+    with pytest.raises(SyncError) as caught:
+        sync_of(b).setup(url, PASS)
+    assert "\n" not in str(caught.value) and "setup again" in str(caught.value)
+    assert sync_of(b).status().target is None
+    monkeypatch.setattr(GitTarget, "pull", real_pull)
+    assert sync_of(b).setup(url, PASS).joined
+    sync_of(a).run(PASS)
+    assert state_of(a) == state_of(b)
+    assert len(answers_of(a)) == 2
+
+
+def test_git_history_on_the_host_does_not_tell_the_devices_time_zone(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit records its author's UTC offset: over months of syncs, where the learner
+    lives (and travels). Every sync commit says +0000."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    url = bare_repo(tmp_path)
+    a = open_profile("a")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(url, PASS)
+    log = subprocess.run(
+        ["git", "--git-dir", url, "log", "--format=%an %ae %ad|%cd"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert log and all(line.startswith("mastery mastery@invalid") for line in log)
+    assert all(line.count("+0000") == 2 for line in log), log
+
+
+@pytest.mark.parametrize("how", ["deleted", "force-pushed"])
+def test_chunks_the_target_lost_are_written_again_by_their_device(
+    open_profile: Callable[..., Collection], tmp_path: Path, how: str
+) -> None:
+    """The host deletes a device's chunk, or the git remote is force-pushed back to an older
+    history: a device joining later would wait at the gap for ever and never get that
+    device's answers. The device that wrote the chunk notices at its next sync and writes it
+    again (with all its events: which ones were in it is not kept), and the newcomer gets all."""
+    a, b, c = open_profile("a"), open_profile("b"), open_profile("c")
+    if how == "deleted":
+        folder = tmp_path / "t"
+        folder.mkdir()
+        target = str(folder)
+    else:
+        target = bare_repo(tmp_path)
+    sync_of(a).setup(target, PASS)
+    sync_of(b).setup(target, PASS)
+    before = subprocess.run(
+        ["git", "--git-dir", target, "rev-parse", "main"], capture_output=True, text=True
+    ).stdout.strip()
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    a.answer(card_id(a, "it"), 4, now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    a.suspend([card_id(a, "it")], now=NOW + timedelta(minutes=1))
+    sync_of(a).run(PASS)
+    assert sync_of(b).run(PASS).received == 2
+    device = a.meta("sync")["device"]
+    if how == "deleted":
+        (folder / device / chunks.chunk_name(1)).unlink()
+    else:
+        subprocess.run(
+            ["git", "--git-dir", target, "update-ref", "refs/heads/main", before], check=True
+        )
+    a.answer(card_id(a, "de"), 1, now=NOW + timedelta(minutes=2))
+    assert sync_of(a).run(PASS).rewritten == (1 if how == "deleted" else 2)
+    assert sync_of(a).run(PASS).rewritten == 0
+    assert sync_of(b).run(PASS).received == 1  # b had read the lost chunks: nothing twice
+    assert sync_of(c).setup(target, PASS).received == 3
+    assert state_of(c) == state_of(a) == state_of(b)
+
+
+def test_a_passphrase_file_from_windows_or_a_mac_opens_the_same_target(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Notepad's UTF-8 (a byte-order mark, CRLF) and a decomposed "é" (macOS file names and
+    some editors) are the same passphrase the learner typed on the other device."""
+    import unicodedata
+
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    folder = tmp_path / "t"
+    folder.mkdir()
+    phrase = "café au lait, très chaud"
+    a, b = open_profile("a"), open_profile("b")
+    home_a, home_b = str(a.db.path.parents[2]), str(b.db.path.parents[2])
+    a.close()
+    b.close()
+    linux, windows = tmp_path / "linux", tmp_path / "windows"
+    linux.write_text(unicodedata.normalize("NFC", phrase) + "\n", encoding="utf-8")
+    windows.write_bytes(
+        b"\xef\xbb\xbf" + unicodedata.normalize("NFD", phrase).encode() + b"\r\nsecond line\r\n"
+    )
+    for home, name, file in ((home_a, "a", linux), (home_b, "b", windows)):
+        code, out, err = _cli(
+            capsys, "sync", "setup", str(folder), "--passphrase-file", str(file),
+            "--home", home, "--profile", name,
+        )  # fmt: skip
+        assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"salt": "zz"}, {"salt": "00"}, {"check": "not hex"}, {"memlimit": -1}, {"opslimit": 10**30}],
+)
+def test_a_damaged_header_is_one_line_not_a_traceback(
+    open_profile: Callable[..., Collection], tmp_path: Path, damage: dict[str, Any]
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    path = folder / chunks.HEADER_NAME
+    path.write_text(json.dumps({**json.loads(path.read_text()), **damage}), encoding="utf-8")
+    with pytest.raises(SyncError) as caught:
+        sync_of(open_profile("b")).setup(str(folder), PASS)
+    assert "\n" not in str(caught.value) and "wrong sync passphrase" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_a_header_deleted_from_the_target_is_put_back_by_a_device_that_joined(
+    open_profile: Callable[..., Collection], tmp_path: Path, kind: str
+) -> None:
+    """Without the header nobody could open the chunks, and a new device would be refused;
+    every device that joined remembers it, so the next sync of any of them puts it back."""
+    a, b, c = open_profile("a"), open_profile("b"), open_profile("c")
+    if kind == "folder":
+        target = str(tmp_path / "t")
+        Path(target).mkdir()
+    else:
+        target = bare_repo(tmp_path)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(target, PASS)
+    sync_of(b).setup(target, PASS)
+    if kind == "folder":
+        (Path(target) / chunks.HEADER_NAME).unlink()
+    else:
+        work = tmp_path / "work"
+        subprocess.run(["git", "clone", "-q", target, str(work)], check=True)
+        subprocess.run(["git", "-C", str(work), "rm", "-q", chunks.HEADER_NAME], check=True)
+        subprocess.run(
+            ["git", "-C", str(work), "-c", "user.name=x", "-c", "user.email=x@x",
+             "commit", "-qm", "oops"], check=True,
+        )  # fmt: skip
+        subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True)
+    with pytest.raises(SyncError, match="no sync header"):
+        sync_of(c).setup(target, PASS)
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(b).run("not it")  # a wrong passphrase puts nothing back
+    b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
+    assert sync_of(b).run(PASS).sent == 1
+    assert sync_of(c).setup(target, PASS).received == 2
+    assert sync_of(a).run(PASS).received == 1
+    assert state_of(a) == state_of(b) == state_of(c)
+
+
+def test_a_target_that_is_a_file_says_so(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+    with pytest.raises(SyncError, match="is a file, not a folder"):
+        sync_of(open_profile("a")).setup(str(file), PASS)
+
+
+def test_a_rebase_left_by_a_killed_git_sync_is_cleared_by_the_next(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """kill -9 during `git pull --rebase` leaves the clone mid-rebase; the next sync clears
+    it and finishes, rather than failing on it."""
+    from mastery.sync.transport import GitTarget
+
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(url, PASS)
+    sync_of(b).setup(url, PASS)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
+    with pytest.MonkeyPatch.context() as patch:  # b's chunk is committed, not pushed
+        patch.setattr(GitTarget, "push", lambda self, paths: None)
+        sync_of(b).run(PASS)
+    clone = b.db.path.parent / "sync" / "repo"
+    git = ["git", "-C", str(clone), "-c", "user.name=x", "-c", "user.email=x@x"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "sync"], check=True)
+    subprocess.run([*git, "fetch", "-q", "origin"], check=True)
+    stopped = subprocess.run(
+        [*git, "rebase", "-q", "--exec", "false", "origin/main"], capture_output=True
+    )
+    assert stopped.returncode and (clone / ".git" / "rebase-merge").is_dir()
+    assert sync_of(b).run(PASS).received == 0
+    assert sync_of(a).run(PASS).received == 1
+    assert state_of(a) == state_of(b)
+
+
+def test_a_header_with_weaker_key_settings_is_not_a_downgrade(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The host keeps the salt and the sealed check but lowers Argon2id's limits (a cheaper
+    key to guess): the check no longer opens, so nothing is ever sealed with that key; a
+    device that joined sees another header, a newcomer a wrong passphrase."""
+    from nacl import pwhash
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    sync_of(a).setup(str(folder), PASS)
+    path = folder / chunks.HEADER_NAME
+    header = json.loads(path.read_text())
+    assert header["opslimit"] == pwhash.argon2id.OPSLIMIT_MIN  # fast_kdf: make it differ
+    header["opslimit"] += 1
+    path.write_text(json.dumps(header), encoding="utf-8")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    with pytest.raises(SyncError, match="header changed"):
+        sync_of(a).run(PASS)
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(open_profile("b")).setup(str(folder), PASS)
+    assert chunks.sequences(folder, a.meta("sync")["device"]) == []
+
+
+def test_cli_says_when_chunks_the_target_lost_were_written_again(
+    open_profile: Callable[..., Collection],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = open_profile("a")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(1)).unlink()
+    home = str(a.db.path.parents[2])
+    a.close()
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    code, out, err = _cli(capsys, "sync", "--home", home, "--profile", "a")
+    assert code == 0, err
+    assert "Wrote 1 chunk of this device again: the target had lost it" in out
+    code, out, err = _cli(capsys, "sync", "--json", "--home", home, "--profile", "a")
+    assert json.loads(out)["rewritten"] == 0
+    assert (folder / device / chunks.chunk_name(1)).exists()
+
+
+def test_two_devices_setting_up_one_empty_folder_at_once_share_one_header(
+    open_profile: Callable[..., Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B looks, finds no header, A writes one, then B writes its own: B's must not replace
+    A's (A would be refused for good); B joins A's instead."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    real = chunks.read_header
+    looks: list[Path] = []
+
+    def a_sets_up_after_b_looked(where: Path) -> Any:
+        header = real(where)
+        if not looks:
+            looks.append(where)
+            sync_of(a).setup(str(folder), PASS)
+        return header
+
+    monkeypatch.setattr(chunks, "read_header", a_sets_up_after_b_looked)
+    assert sync_of(b).setup(str(folder), PASS).joined
+    monkeypatch.setattr(chunks, "read_header", real)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    assert sync_of(a).run(PASS).sent == 1
+    assert sync_of(b).run(PASS).received == 1
+
+
+def test_a_restored_backup_never_writes_over_its_own_chunk_beyond_a_lost_one(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """A device restored from a backup finds its chunks 1 and 3 on the target (2 lost): it
+    must read 3 back too and carry on after it, not write a new chunk 3 over it (a device
+    that had read the old 3 would never see the new one's answers)."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    backup = a.backup(now=NOW)
+    for minute, key in enumerate(("fr", "de", "it"), 1):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=minute))
+        sync_of(a).run(PASS)
+    assert sync_of(b).run(PASS).received == 3
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(2)).unlink()
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)
+    restored = Collection.open_path(path)
+    try:
+        sync_of(restored).run(PASS)
+        restored.answer(card_id(restored, "fr"), 1, now=NOW + timedelta(hours=1))
+        sync_of(restored).run(PASS)
+        assert sync_of(b).run(PASS).received == 1
+        # The answer of the lost chunk 2 is now only on b (it was neither in the backup nor
+        # on the target); everything else is everywhere.
+        assert [k for k, _, _ in answers_of(restored)] == ["fr", "it", "fr"]
+        assert [k for k, _, _ in answers_of(b)] == ["fr", "de", "it", "fr"]
+        c = open_profile("c")
+        assert sync_of(c).setup(str(folder), PASS).received == 3
+        assert state_of(c) == state_of(restored)
+    finally:
+        restored.close()

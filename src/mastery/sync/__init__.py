@@ -39,6 +39,7 @@ class SyncReport:
     sent: int  # events written in this device's new chunk (0: none written)
     devices: int  # other devices seen in the target
     joined: bool = False  # setup joined an existing target (vs. made a new one)
+    rewritten: int = 0  # this device's chunks the target had lost, written again
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,19 @@ class SyncStatus:
     pending_answers: int = 0  # received for cards this device does not have yet
     read_up_to: dict[str, int] = field(default_factory=dict)
     last_sync: int | None = None  # ms UTC
+
+
+def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
+    """The target's header must be the one this device joined: another one (set up again by
+    a device that raced this one, or put there by the host) opens with the same passphrase
+    but gives another key, so the chunks already there could no longer be read, and this
+    device's next ones could not be read by the others."""
+    pin = state.get("header")
+    if pin is not None and pin != header.pin:
+        raise SyncError(
+            "the target's sync header changed since this device joined it (set up again by "
+            "another device, or replaced by the host); nothing was applied or sent"
+        )
 
 
 class Sync:
@@ -95,6 +109,8 @@ class Sync:
         kind = "git" if is_git_url(target) else "folder"
         if kind == "folder":
             path = Path(target).expanduser()
+            if path.exists() and not path.is_dir():
+                raise SyncError(f"{path}: is a file, not a folder (give a folder or a git URL)")
             if not path.is_dir():
                 raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
             target = str(path.resolve())
@@ -106,16 +122,49 @@ class Sync:
         where.pull()
         header = chunks.read_header(where.folder)
         joined = header is not None
-        if header is None:
+        pinned = crypto.Header.from_pin(old.get("header")) if old.get("target") == target else None
+        if header is None and pinned is not None:
+            # This device joined this target before: the sync below puts its header back.
+            crypto.unlock(pinned, passphrase)
+            header = pinned
+        elif header is None:
+            if chunks.devices(where.folder):
+                raise SyncError(
+                    f"{where.folder}: devices' chunks but no sync header (deleted, or not "
+                    "synced here yet); a new one would make them unreadable; nothing was set up"
+                )
             header, _ = crypto.new_header(passphrase, fast=self._fast_kdf)
-            path = chunks.write_header(where.folder, header)
-            where.push([path])
+            made = chunks.create_header(where.folder, header)
+            if made is None:  # another device set the folder up meanwhile: join it
+                header = chunks.read_header(where.folder)
+                if header is None:
+                    raise SyncError(f"{where.folder}: the sync header vanished; run setup again")
+                crypto.unlock(header, passphrase)
+                joined = True
+            else:
+                try:
+                    where.push([made])
+                except SyncError as exc:
+                    # Another device set the target up first: its header stays, ours goes.
+                    where.forget()
+                    raise SyncError(
+                        f"{exc}; nothing was set up: run setup again (it joins the target "
+                        "if another device set it up meanwhile)"
+                    ) from exc
         else:
+            if old.get("target") == target:
+                _check_pin(old, header)
             crypto.unlock(header, passphrase)  # a wrong passphrase: one line, nothing stored
+        state["header"] = header.pin
         self._col.set_meta(_META, state)
         report = self.run(passphrase, progress=progress)
         return SyncReport(
-            report.received, report.chunks_read, report.sent, report.devices, joined=joined
+            report.received,
+            report.chunks_read,
+            report.sent,
+            report.devices,
+            joined=joined,
+            rewritten=report.rewritten,
         )
 
     # ------------------------------------------------------------------ sync
@@ -145,16 +194,29 @@ class Sync:
         where.pull()
         folder = where.folder
         header = chunks.read_header(folder)
+        written: list[Path] = []
+        lost_header = header is None
         if header is None:
-            raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
+            # Deleted from the target (or a force-push to before it): every device that
+            # joined remembers it and puts it back; nothing else would open the chunks.
+            header = crypto.Header.from_pin(state.get("header"))
+            if header is None:
+                raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
+        _check_pin(state, header)
         key = crypto.unlock(header, passphrase)
+        if lost_header:
+            written.append(chunks.write_header(folder, header))
+        state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
         chunks.remove_leftovers(folder, me)
         seen: dict[str, int] = dict(state.get("seen", {}))
         next_seq: int = int(state.get("next_seq", 1))
 
         # Everything is opened and checked before anything is applied.
-        own_left = chunks.following(folder, me, next_seq - 1)  # a killed sync's chunks
+        # Own chunks beyond the recorded sequence (a killed sync's, or a restored backup's),
+        # every one even past a gap: writing on after the gap would replace a chunk that
+        # others have read. The gap itself is written again below (`lost`).
+        own_left = [s for s in chunks.sequences(folder, me) if s >= next_seq]
         others = [d for d in chunks.devices(folder) if d != me]
         todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
         total = len(todo) + len(own_left)
@@ -175,12 +237,28 @@ class Sync:
                 progress(done, total)
         if own_left:
             next_seq = own_left[-1] + 1
+        # This device's chunks the target no longer has (deleted, a force-pushed remote):
+        # a device joining later would wait at the gap for ever. Written again below.
+        present = set(chunks.sequences(folder, me))
+        lost = [s for s in range(1, next_seq) if s not in present]
 
         now_ms = to_ms(col.now())
-        written: list[Path] = []
         with col.db.transaction() as conn:
             touched, missing = merge.mark_resent(conn, me, resent)
             received = [(me, e) for e in missing] + received
+            if lost:
+                # Everything in the last lost chunk: a device that had not read them all
+                # reads on through it; one that had, drops what it already has.
+                again = merge.dumps(merge.resend(conn, me))
+                for seq in lost:
+                    written.append(
+                        chunks.write_chunk(
+                            folder,
+                            me,
+                            seq,
+                            crypto.seal(key, me, seq, again if seq == lost[-1] else []),
+                        )
+                    )
             out = merge.outgoing(conn, me, now_ms)
             if out.events:
                 # Written before the profile records it: a kill in between leaves a chunk
@@ -214,6 +292,7 @@ class Sync:
             chunks_read=len(todo),
             sent=len(out.events),
             devices=len(others),
+            rewritten=len(lost),
         )
 
     # ------------------------------------------------------------------ status

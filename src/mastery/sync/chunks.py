@@ -42,6 +42,37 @@ def write_header(folder: Path, header: Header) -> Path:
     return write_atomic(folder / HEADER_NAME, header.to_bytes())
 
 
+def create_header(folder: Path, header: Header) -> Path | None:
+    """Write a new target's header unless one is there already (None then): two devices
+    setting up one folder at once must end with one header, not the last writer's. The
+    whole file is written aside and hard-linked into place, which fails when the name is
+    taken; a filesystem without hard links (FAT on a USB stick) gets a plain atomic write."""
+    import os
+    import tempfile
+
+    path = folder / HEADER_NAME
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{HEADER_NAME}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(header.to_bytes())
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return None
+            except OSError:
+                if path.exists():
+                    return None
+                return write_header(folder, header)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError as exc:
+        raise SyncError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+    return path
+
+
 def devices(folder: Path) -> list[str]:
     """The device ids that have a folder in the target, sorted."""
     try:

@@ -10,10 +10,11 @@ chunk renamed or moved to another device's folder is refused rather than applied
 from __future__ import annotations
 
 import json
+import unicodedata
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mastery.errors import SyncError
 
@@ -32,8 +33,24 @@ class Header(BaseModel):
     kdf: str
     opslimit: int
     memlimit: int
-    salt: str  # hex
-    check: str  # hex: `_CHECK` sealed with the key
+    # Hex, checked here: a damaged header is "not a header", never a traceback or a
+    # "wrong passphrase". The check is `_CHECK` sealed with the key (nonce, tag, 22 bytes).
+    salt: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    check: Annotated[str, Field(pattern=r"^[0-9a-f]{124}$")]
+
+    @property
+    def pin(self) -> dict[str, Any]:
+        """What a device remembers of the header it joined: all of it (nothing is secret), to
+        tell another header from it and to put it back if the target loses it."""
+        return self.model_dump()
+
+    @classmethod
+    def from_pin(cls, pin: object) -> Header | None:
+        """The header a device remembers, or None (none yet, or not one)."""
+        try:
+            return cls.model_validate(pin) if isinstance(pin, dict) else None
+        except ValidationError:
+            return None
 
     def to_bytes(self) -> bytes:
         return (json.dumps(self.model_dump(), indent=1) + "\n").encode()
@@ -54,10 +71,12 @@ def _kdf(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
 
     if not passphrase:
         raise SyncError("the sync passphrase is empty")
+    # NFC: "é" typed on one device and decomposed (e + accent) on another is one passphrase.
+    phrase = unicodedata.normalize("NFC", passphrase)
     return bytes(
         pwhash.argon2id.kdf(
             secret.SecretBox.KEY_SIZE,
-            passphrase.encode("utf-8"),
+            phrase.encode("utf-8"),
             salt,
             opslimit=opslimit,
             memlimit=memlimit,

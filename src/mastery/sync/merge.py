@@ -129,6 +129,56 @@ def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
     )
 
 
+def resend(conn: sqlite3.Connection, device: str) -> list[AnyEvent]:
+    """Every event this device has put on the target, rebuilt from the profile, for chunks
+    the target lost (deleted by the host, a force-pushed remote). Which events were in which
+    chunk is not kept, so all of them go again; the others drop what they already have (by
+    event id, and a card change by its (moment, device))."""
+    events: list[AnyEvent] = [
+        AnswerEvent(
+            id=r["event_id"],
+            deck=r["deck_key"],
+            card=r["card_key"],
+            at=r["reviewed_at"],
+            rating=r["rating"],
+            duration_ms=max(0, r["duration_ms"] or 0),
+            confidence=r["confidence"],
+        )
+        for r in conn.execute(
+            "SELECT s.event_id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
+            "d.key AS deck_key, c.key AS card_key FROM syncevent s "
+            "JOIN reviewlog r ON r.id = s.log_id AND r.reviewed_at = s.at "
+            "JOIN card c ON c.id = r.card_id JOIN deck d ON d.id = c.deck_id "
+            "WHERE s.device = ? AND s.undone = 0 AND s.pending IS NULL "
+            "ORDER BY s.at, s.event_id",
+            (device,),
+        )
+    ]
+    events += [
+        UndoEvent(id=r["event_id"])
+        for r in conn.execute(
+            "SELECT event_id FROM syncevent WHERE device = ? AND undone = 1 ORDER BY event_id",
+            (device,),
+        )
+    ]
+    events += [
+        CardEvent(
+            deck=r["deck_key"],
+            card=r["card_key"],
+            at=r["at"],
+            suspended=bool(r["suspended"]),
+            buried_until=r["buried_until"],
+        )
+        for r in conn.execute(
+            "SELECT d.key AS deck_key, c.key AS card_key, s.suspended, s.buried_until, s.at "
+            "FROM synccard s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id "
+            "WHERE s.device = ? ORDER BY c.id",
+            (device,),
+        )
+    ]
+    return events
+
+
 def mark_resent(
     conn: sqlite3.Connection, device: str, events: Iterable[AnyEvent]
 ) -> tuple[set[int], list[AnyEvent]]:

@@ -17,7 +17,7 @@ from mastery.errors import SyncError
 
 _PUSH_TRIES = 4
 _BRANCH = "main"
-# What the host sees in the history: no names, no e-mail, no machine.
+# What the host sees in the history: no names, no e-mail, no machine, no time zone.
 _GIT_IDENTITY = ("-c", "user.name=mastery", "-c", "user.email=mastery@invalid")
 
 
@@ -30,6 +30,16 @@ def is_git_url(target: str) -> bool:
     if target.endswith(".git") and not path.exists():
         return True
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+
+def _reason(stderr: str) -> str:
+    """git's own reason in one line: its first `fatal:` or `error:` line (the lines after it
+    are advice), else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else "failed"
 
 
 class FolderTarget:
@@ -51,6 +61,9 @@ class FolderTarget:
     def push(self, paths: list[Path]) -> None:
         """Nothing to publish: the files are written in place."""
 
+    def forget(self) -> None:
+        """Nothing kept apart from the folder itself."""
+
 
 class GitTarget:
     """A git remote, cloned into `cache`."""
@@ -66,7 +79,9 @@ class GitTarget:
         return self.cache
 
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        # TZ: a commit records its author's UTC offset, which would tell the host where the
+        # learner is; every sync commit says +0000.
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "TZ": "UTC"}
         try:
             done = subprocess.run(
                 ["git", *_GIT_IDENTITY, *args],
@@ -81,9 +96,22 @@ class GitTarget:
         except subprocess.TimeoutExpired as exc:
             raise SyncError(f"git {args[0]} took more than 5 minutes; try again") from exc
         if check and done.returncode:
-            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            raise SyncError(f"git {args[0]}: {last}")
+            raise SyncError(f"git {args[0]}: {_reason(done.stderr)}")
         return done
+
+    def forget(self) -> None:
+        """Drop the clone: the next pull clones the remote afresh."""
+        import shutil
+
+        shutil.rmtree(self.cache, ignore_errors=True)
+
+    def _rebase(self) -> None:
+        """Pull with rebase; a failed one is aborted, so the clone is never left mid-rebase
+        (every later pull would fail on it)."""
+        done = self._git("pull", "--quiet", "--rebase", "origin", _BRANCH, check=False)
+        if done.returncode:
+            self._git("rebase", "--abort", check=False)
+            raise SyncError(f"git pull: {_reason(done.stderr)}")
 
     def _remote_has_branch(self) -> bool:
         return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
@@ -104,8 +132,13 @@ class GitTarget:
             # "--": a target that starts with "-" is a path, never an option for git.
             self._git("clone", "--quiet", "--", self.url, str(self.cache))
             self._git("checkout", "--quiet", "-B", _BRANCH)
+        git_dir = self.cache / ".git"
+        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+            # A sync killed mid-rebase: back to its own commits, which the pull below
+            # rebases again (each device's files are its own, so they apply cleanly).
+            self._git("rebase", "--abort", check=False)
         if self._remote_has_branch():
-            self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
+            self._rebase()
 
     def push(self, paths: list[Path]) -> None:
         """Commit `paths` (ours alone) and push, pulling again when another device pushed
@@ -119,9 +152,10 @@ class GitTarget:
             if not done.returncode:
                 return
             if attempt + 1 < _PUSH_TRIES:
-                self._git("pull", "--quiet", "--rebase", "origin", _BRANCH)
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise SyncError(f"git push: {last} (the chunk is kept; the next sync pushes it)")
+                self._rebase()
+        raise SyncError(
+            f"git push: {_reason(done.stderr)} (the chunk is kept; the next sync pushes it)"
+        )
 
 
 Target = FolderTarget | GitTarget

@@ -71,7 +71,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
     if args.passphrase_file:
         path = os.path.expanduser(args.passphrase_file)
         try:
-            with open(path, encoding="utf-8") as fh:
+            # utf-8-sig: Notepad's byte-order mark is not part of the passphrase.
+            with open(path, encoding="utf-8-sig") as fh:
                 line = fh.readline().rstrip("\r\n")
         except UnicodeDecodeError as exc:
             raise MasteryError(f"{safe_line(path)}: not UTF-8 text") from exc
@@ -113,6 +114,7 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
                 "sent": report.sent,
                 "chunks_read": report.chunks_read,
                 "devices": report.devices,
+                "rewritten": report.rewritten,
             }
         )
         return 0
@@ -121,6 +123,12 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
         f"{present.plural(report.devices, 'other device')}, "
         f"{present.plural(report.sent, 'event')} sent."
     )
+    if report.rewritten:
+        print(
+            f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "
+            f"the target had lost {'it' if report.rewritten == 1 else 'them'} "
+            "(deleted, or a force-pushed remote)."
+        )
     return 0
 
 
