@@ -19,6 +19,7 @@ import pytest
 from conftest import NOW
 from mastery import paths
 from mastery.collection import Collection
+from mastery.days import utcnow
 from mastery.errors import SyncError
 from mastery.sync import Sync, chunks, merge
 
@@ -582,6 +583,11 @@ def test_suspending_and_burying_reach_the_other_device_and_the_latest_change_win
     b.bury(card_id(b, "fr"), now=NOW)
     a.unsuspend([card_id(a, "fr")], now=NOW)
     sync_of(b).run(PASS)
+    # A card change is stamped when it is synced, to the millisecond: a's sync comes a
+    # second later here, so two syncs in one millisecond (a tie, decided by the random
+    # device ids: docs/sync.md) cannot make this test flaky.
+    later = utcnow() + timedelta(seconds=1)
+    a.set_clock(lambda: later)
     sync_of(a).run(PASS)
     sync_of(b).run(PASS)
     assert state_of(a) == state_of(b)
