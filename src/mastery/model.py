@@ -198,20 +198,6 @@ class DueSummary:
             "journal_today": self.journal_today,
         }
 
-    def line(self, *, ascii_only: bool = False) -> str:
-        """`0 due · 2 learning · 18 new · journal ✓`: the dashboard's words (Due: review
-        cards), learning only when some are waiting, for a prompt that stays short."""
-        counts = self.counts
-        parts = [f"{counts.review} due"]
-        if counts.learning:
-            parts.append(f"{counts.learning} learning")
-        parts.append(f"{counts.new} new")
-        if ascii_only:
-            parts.append(f"journal {'yes' if self.journal_today else 'no'}")
-            return ", ".join(parts)
-        parts.append(f"journal {'✓' if self.journal_today else '✗'}")
-        return " · ".join(parts)
-
 
 @dataclass(frozen=True, slots=True)
 class PresetView:

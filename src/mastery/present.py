@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastery.days import DayClock
+
+if TYPE_CHECKING:
+    from mastery.model import DueSummary
 
 NONE = "—"
 """How a figure that could not be measured (a rate over no answers) is shown."""
@@ -225,3 +228,18 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def due_line(summary: DueSummary, *, ascii_only: bool = False) -> str:
+    """`0 due · 2 learning · 18 new · journal ✓` for `mastery due`: the dashboard's words
+    (Due: review cards), learning only when some are waiting, for a prompt that stays short."""
+    counts = summary.counts
+    parts = [f"{counts.review} due"]
+    if counts.learning:
+        parts.append(f"{counts.learning} learning")
+    parts.append(f"{counts.new} new")
+    if ascii_only:
+        parts.append(f"journal {'yes' if summary.journal_today else 'no'}")
+        return ", ".join(parts)
+    parts.append(f"journal {'✓' if summary.journal_today else '✗'}")
+    return " · ".join(parts)

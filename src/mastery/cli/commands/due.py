@@ -45,5 +45,7 @@ def _due(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_dict())
         return 0
-    print(summary.line(ascii_only=args.ascii))
+    from mastery import present
+
+    print(present.due_line(summary, ascii_only=args.ascii))
     return 0

@@ -65,21 +65,17 @@ class HelpScreen(MasteryModal):
         rows = screen_keys(self.under)
         width = max(len(keys) for keys, _, _, _ in rows) + 2
         desc_width = max(len(desc) for _, desc, _, ids in rows if ids) + 2
-        lines = [
-            Content.assemble(
+
+        def line(keys: str, desc: str, on: bool, ids: str | None) -> Content:
+            """One key's row; `ids` None leaves the keymap ids out (two columns in 80)."""
+            return Content.assemble(
                 (keys.ljust(width), "bold $text-accent" if on else "dim"),
-                (desc.ljust(desc_width), "" if on else "dim"),
-                (ids, "dim"),
+                (desc if ids is None else desc.ljust(desc_width), "" if on else "dim"),
+                (ids or "", "dim"),
             )
-            for keys, desc, on, ids in rows
-        ]
-        short = [  # without the ids, for two columns in 80
-            Content.assemble(
-                (keys.ljust(width), "bold $text-accent" if on else "dim"),
-                (desc, "" if on else "dim"),
-            )
-            for keys, desc, on, _ in rows
-        ]
+
+        lines = [line(keys, desc, on, ids) for keys, desc, on, ids in rows]
+        short = [line(keys, desc, on, None) for keys, desc, on, _ in rows]
         self.ids_shown = True
         self._box_width: int | None = None
         area = getattr(self.under, "AREA", "") or "mastery"

@@ -333,15 +333,14 @@ class TeamScreen(MasteryScreen):
             return f"Joined team {config.name} ({config.id})."
 
         def done(result: bool | None) -> None:
-            self.action_refresh()
-            if result and joined:
-                for i, team in enumerate(self._teams):
-                    if team.id == joined[0]:
-                        self._index = i
-                self.action_refresh()
-                self.refresh_bindings()
-                if not self.col.team.sync_enabled(joined[0]):
-                    self._ask_opt_in(joined[0])
+            if not (result and joined):
+                return
+            ids = [team.id for team in self.col.team.list()]
+            self._index = ids.index(joined[0]) if joined[0] in ids else 0
+            self.action_refresh()  # the joined team's report, read once
+            self.refresh_bindings()
+            if not self.col.team.sync_enabled(joined[0]):
+                self._ask_opt_in(joined[0])
 
         self.app.push_screen(
             FileActionScreen(
@@ -367,8 +366,8 @@ class TeamScreen(MasteryScreen):
             return
         if self.col.team.sync_enabled(report.team):
             with self.domain_errors():
+                # As `mastery team sync --disable`: automatic sync needs sync on anyway.
                 self.col.team.set_sync(report.team, False)
-                self.col.team.set_auto(report.team, False)
             self.notify(
                 "Opted out: nothing more is sent. Contributions already sealed stay until "
                 "you leave the team (`mastery team leave`).",
