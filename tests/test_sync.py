@@ -1013,3 +1013,41 @@ def test_a_restored_backup_never_writes_over_its_own_chunk_beyond_a_lost_one(
         assert state_of(c) == state_of(restored)
     finally:
         restored.close()
+
+
+def test_a_change_made_after_seeing_a_fast_clocks_change_wins_over_it(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """b's clock runs an hour ahead. a receives b's suspension, then takes it back a minute
+    later by the real time: by wall clocks b's older change (stamped an hour ahead) would win
+    for ever; by the hybrid logical clock a's change, made after seeing b's, wins on both."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    now = utcnow()
+    b.set_clock(lambda: now + timedelta(hours=1))
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    b.suspend([card_id(b, "fr")])
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert a.card("capitals/fr").suspended
+    a.set_clock(lambda: now + timedelta(minutes=1))
+    a.unsuspend([card_id(a, "fr")])
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert not b.card("capitals/fr").suspended and not a.card("capitals/fr").suspended
+    assert state_of(a) == state_of(b)
+
+
+def test_the_hybrid_logical_clock_never_goes_back_and_orders_what_it_has_seen() -> None:
+    from mastery.sync.hlc import Clock, stamp_of, wall_ms
+
+    clock = Clock()
+    first = clock.tick(1_000)
+    assert wall_ms(first) == 1_000
+    assert clock.tick(1_000) > first  # two changes in one millisecond stay ordered
+    assert clock.tick(500) > first  # a wall clock set back: still later
+    clock.observe(stamp_of(9_000, 7))
+    assert clock.tick(2_000) > stamp_of(9_000, 7)  # after what it has seen
+    assert wall_ms(clock.tick(20_000)) == 20_000  # and back on wall time once it is later

@@ -1,9 +1,10 @@
 """Sync between devices, end-to-end encrypted (issue 14; the design is docs/sync.md).
 
 `Sync(col)` sets a profile up against a target (`setup`), brings it and the target up to date
-(`run`) and says where it stands (`status`). What syncs today: scheduled answers, their
-undo, and cards' suspension and burial. The profile keeps its side in meta (`sync`: target, device id, next chunk number, the
-chunk each other device was read up to) and in the `syncevent` table.
+(`run`) and says where it stands (`status`). What syncs: scheduled answers and their undo
+(`merge.py`), and every channel in `registry.py`. The profile keeps its side in meta (`sync`:
+target, device id, next chunk number, the chunk each other device was read up to, the
+hybrid logical clock) and in the `syncevent` table and each channel's own.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import AnyEvent, parse
+from mastery.sync.channels import Channel
+from mastery.sync.events import AnswerEvent, AnyEvent, LogEvent, UndoEvent, parse
+from mastery.sync.hlc import Clock
+from mastery.sync.registry import CHANNELS, channel_of
 from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
 
 if TYPE_CHECKING:
@@ -54,6 +60,44 @@ class SyncStatus:
     pending_answers: int = 0  # received for cards this device does not have yet
     read_up_to: dict[str, int] = field(default_factory=dict)
     last_sync: int | None = None  # ms UTC
+
+
+Sourced = list[tuple[str, AnyEvent]]  # (device, event) in chunk order
+
+
+def _split(events: Sourced) -> tuple[list[tuple[str, LogEvent]], list[tuple[Channel, Sourced]]]:
+    """Answers and undos (the review log's path), and the rest by channel."""
+    answers: list[tuple[str, LogEvent]] = []
+    by_channel: dict[int, tuple[Channel, Sourced]] = {}
+    for device, event in events:
+        channel = channel_of(event)
+        if channel is None:
+            assert isinstance(event, AnswerEvent | UndoEvent)
+            answers.append((device, event))
+        else:
+            by_channel.setdefault(id(channel), (channel, []))[1].append((device, event))
+    return answers, list(by_channel.values())
+
+
+def _flatten(groups: list[tuple[Channel, Sourced]]) -> Sourced:
+    return [pair for _, events in groups for pair in events]
+
+
+def _observe(clock: Clock, event: BaseModel) -> None:
+    stamp = getattr(event, "stamp", None)
+    if isinstance(stamp, int):
+        clock.observe(stamp)
+
+
+def _apply_by_device(conn: Any, channel: Channel, events: Sourced) -> set[int]:
+    """A channel's events, applied device by device in chunk order."""
+    touched: set[int] = set()
+    start = 0
+    for i in range(1, len(events) + 1):
+        if i == len(events) or events[i][0] != events[start][0]:
+            touched |= channel.apply(conn, events[start][0], [e for _, e in events[start:i]])
+            start = i
+    return touched
 
 
 def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
@@ -243,13 +287,23 @@ class Sync:
         lost = [s for s in range(1, next_seq) if s not in present]
 
         now_ms = to_ms(col.now())
+        clock = Clock(int(state.get("clock", 0)))
+        own_answers, own_by_channel = _split([(me, e) for e in resent])
+        theirs, theirs_by_channel = _split(received)
         with col.db.transaction() as conn:
-            touched, missing = merge.mark_resent(conn, me, resent)
-            received = [(me, e) for e in missing] + received
+            touched, missing = merge.mark_resent(conn, me, [e for _, e in own_answers])
+            for channel, mine in own_by_channel:
+                channel.mark_resent(conn, me, [e for _, e in mine])
+            for _, event in [*own_answers, *_flatten(own_by_channel)]:
+                _observe(clock, event)
+            answers = [(me, e) for e in missing] + theirs
             if lost:
                 # Everything in the last lost chunk: a device that had not read them all
                 # reads on through it; one that had, drops what it already has.
-                again = merge.dumps(merge.resend(conn, me))
+                everything: list[BaseModel] = [*merge.resend(conn, me)]
+                for channel in CHANNELS:
+                    everything += channel.resend(conn, me)
+                again = merge.dumps(everything)
                 for seq in lost:
                     written.append(
                         chunks.write_chunk(
@@ -260,7 +314,9 @@ class Sync:
                         )
                     )
             out = merge.outgoing(conn, me, now_ms)
-            if out.events:
+            batches = [channel.outgoing(conn, me, clock, now_ms) for channel in CHANNELS]
+            outgoing: list[BaseModel] = [*out.events, *(e for b in batches for e in b.events)]
+            if outgoing:
                 # Written before the profile records it: a kill in between leaves a chunk
                 # that the next sync finds (`own_left`) and records, never a lost one.
                 written.append(
@@ -268,12 +324,19 @@ class Sync:
                         folder,
                         me,
                         next_seq,
-                        crypto.seal(key, me, next_seq, merge.dumps(out.events)),
+                        crypto.seal(key, me, next_seq, merge.dumps(outgoing)),
                     )
                 )
                 merge.mark_sent(conn, me, out)
+                for batch in batches:
+                    batch.mark(conn)
                 next_seq += 1
-            got, added = merge.apply(conn, received)
+            # Channel events first: an answer can need the card a content event brings.
+            for channel, group in theirs_by_channel:
+                for _, event in group:
+                    _observe(clock, event)
+                touched |= _apply_by_device(conn, channel, group)
+            got, added = merge.apply(conn, answers)
             touched |= got | out.cards
             schedulers = {}
 
@@ -283,14 +346,14 @@ class Sync:
                 return schedulers[deck_id]
 
             merge.replay(conn, touched, scheduler_for, now_ms)
-            state.update(seen=seen, next_seq=next_seq, last_sync=now_ms)
+            state.update(seen=seen, next_seq=next_seq, last_sync=now_ms, clock=clock.last)
             col.set_meta(_META, state)
         col.queue.forget()
         where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
         return SyncReport(
             received=added,
             chunks_read=len(todo),
-            sent=len(out.events),
+            sent=len(outgoing),
             devices=len(others),
             rewritten=len(lost),
         )

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from mastery.errors import SyncError
+from mastery.sync.hlc import MAX_STAMP
 
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
@@ -40,20 +41,25 @@ class UndoEvent(BaseModel):
     id: EventId
 
 
+Stamp = Annotated[int, Field(ge=0, le=MAX_STAMP)]  # a hybrid-logical-clock stamp (hlc.py)
+
+
 class CardEvent(BaseModel):
-    """A card's suspension and burial as one device set them; the latest (at, device) wins."""
+    """A card's suspension and burial as one device set them; the latest (stamp, device)
+    wins."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["card"] = "card"
     deck: Annotated[str, Field(min_length=1, max_length=1000)]
     card: Annotated[str, Field(min_length=1, max_length=1000)]
-    at: Annotated[int, Field(ge=0, lt=2**53)]
+    stamp: Stamp
     suspended: bool
     buried_until: Annotated[int, Field(ge=0, lt=2**53)] | None = None
 
 
 AnyEvent = AnswerEvent | UndoEvent | CardEvent
+LogEvent = AnswerEvent | UndoEvent  # the review log's own path (merge.py); the rest are channels'
 Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 

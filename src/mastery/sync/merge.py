@@ -16,13 +16,16 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
+from pydantic import BaseModel
+
 from mastery.days import from_ms, to_ms
 from mastery.states import LogKind, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
 from mastery.storage.reviews import LogEntry
-from mastery.sync.events import AnswerEvent, AnyEvent, CardEvent, UndoEvent
+from mastery.sync.cardstate import card_of
+from mastery.sync.events import AnswerEvent, LogEvent, UndoEvent
 
 if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
@@ -44,17 +47,16 @@ def card_seed(deck_key: str, card_key: str) -> int:
 class Outgoing(NamedTuple):
     """What this device sends next: events, and the bookkeeping once they are written."""
 
-    events: list[AnyEvent]
+    events: list[LogEvent]
     sent: list[tuple[str, int, int]]  # (event id, log id, moment)
     undone: list[str]  # event ids
     cards: set[int]
-    states: list[tuple[int, int, int | None, int]]  # (card id, suspended, buried until, at)
 
 
 def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
     """This device's scheduled answers not sent yet, its sent answers undone since, and the
     cards whose suspension or burial differs from what was last synced (dated `now_ms`)."""
-    events: list[AnyEvent] = []
+    events: list[LogEvent] = []
     sent: list[tuple[str, int, int]] = []
     cards: set[int] = set()
     rows = conn.execute(
@@ -89,26 +91,7 @@ def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
         )
     ]
     events += [UndoEvent(id=eid) for eid in undone]
-    states: list[tuple[int, int, int | None, int]] = []
-    for r in conn.execute(
-        "SELECT c.id, d.key AS deck_key, c.key AS card_key, c.suspended = 1 AS suspended, "
-        "c.buried_until FROM card c JOIN deck d ON d.id = c.deck_id "
-        "LEFT JOIN synccard s ON s.card_id = c.id WHERE CASE WHEN s.card_id IS NULL "
-        "THEN c.suspended = 1 OR c.buried_until IS NOT NULL "
-        "ELSE (c.suspended = 1) != s.suspended OR c.buried_until IS NOT s.buried_until END "
-        "ORDER BY c.id"
-    ):
-        events.append(
-            CardEvent(
-                deck=r["deck_key"],
-                card=r["card_key"],
-                at=now_ms,
-                suspended=bool(r["suspended"]),
-                buried_until=r["buried_until"],
-            )
-        )
-        states.append((r["id"], int(r["suspended"]), r["buried_until"], now_ms))
-    return Outgoing(events, sent, undone, cards, states)
+    return Outgoing(events, sent, undone, cards)
 
 
 def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
@@ -122,19 +105,14 @@ def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
         "UPDATE syncevent SET undone = 1, log_id = NULL WHERE event_id = ?",
         [(eid,) for eid in out.undone],
     )
-    conn.executemany(
-        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(*state, device) for state in out.states],
-    )
 
 
-def resend(conn: sqlite3.Connection, device: str) -> list[AnyEvent]:
+def resend(conn: sqlite3.Connection, device: str) -> list[LogEvent]:
     """Every event this device has put on the target, rebuilt from the profile, for chunks
     the target lost (deleted by the host, a force-pushed remote). Which events were in which
     chunk is not kept, so all of them go again; the others drop what they already have (by
     event id, and a card change by its (moment, device))."""
-    events: list[AnyEvent] = [
+    events: list[LogEvent] = [
         AnswerEvent(
             id=r["event_id"],
             deck=r["deck_key"],
@@ -161,46 +139,20 @@ def resend(conn: sqlite3.Connection, device: str) -> list[AnyEvent]:
             (device,),
         )
     ]
-    events += [
-        CardEvent(
-            deck=r["deck_key"],
-            card=r["card_key"],
-            at=r["at"],
-            suspended=bool(r["suspended"]),
-            buried_until=r["buried_until"],
-        )
-        for r in conn.execute(
-            "SELECT d.key AS deck_key, c.key AS card_key, s.suspended, s.buried_until, s.at "
-            "FROM synccard s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id "
-            "WHERE s.device = ? ORDER BY c.id",
-            (device,),
-        )
-    ]
     return events
 
 
 def mark_resent(
-    conn: sqlite3.Connection, device: str, events: Iterable[AnyEvent]
-) -> tuple[set[int], list[AnyEvent]]:
+    conn: sqlite3.Connection, device: str, events: Iterable[LogEvent]
+) -> tuple[set[int], list[LogEvent]]:
     """Record the events of this device's own chunks found on the target but not in the
     profile: a sync killed after writing one, or a backup restored since. An answer still in
     the review log (same card, moment and rating) is marked sent; the others are returned, to
     be added back as received ones (the target says they happened). Returns (cards touched,
     events to add)."""
     cards: set[int] = set()
-    missing: list[AnyEvent] = []
+    missing: list[LogEvent] = []
     for event in events:
-        if isinstance(event, CardEvent):
-            # What was sent, not what the card must become: a change made since (or the
-            # state of a restored backup) is then a difference, sent as the newer event.
-            card_id = _card_of(conn, event.deck, event.card)
-            if card_id is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, "
-                    "device) VALUES (?, ?, ?, ?, ?)",
-                    (card_id, int(event.suspended), event.buried_until, event.at, device),
-                )
-            continue
         if isinstance(event, UndoEvent):
             missing.append(event)
             continue
@@ -222,14 +174,6 @@ def mark_resent(
         )
         cards.add(row["card_id"])
     return cards, missing
-
-
-def _card_of(conn: sqlite3.Connection, deck: str, card: str) -> int | None:
-    row = conn.execute(
-        "SELECT c.id FROM card c JOIN deck d ON d.id = c.deck_id WHERE d.key = ? AND c.key = ?",
-        (deck, card),
-    ).fetchone()
-    return int(row["id"]) if row else None
 
 
 def _add_answer(conn: sqlite3.Connection, card_id: int, e: AnswerEvent) -> int:
@@ -261,25 +205,8 @@ def _add_answer(conn: sqlite3.Connection, card_id: int, e: AnswerEvent) -> int:
     )
 
 
-def _apply_card(conn: sqlite3.Connection, device: str, e: CardEvent) -> None:
-    """Another device's suspension and burial, when it is later than what this card last
-    synced ((at, device) order: every device picks the same winner)."""
-    card_id = _card_of(conn, e.deck, e.card)
-    if card_id is None:
-        return  # deck content syncs later; the next change of the card carries it again
-    last = conn.execute("SELECT at, device FROM synccard WHERE card_id = ?", (card_id,)).fetchone()
-    if last is not None and (last["at"], last["device"]) >= (e.at, device):
-        return
-    suspended = card_rows.set_synced_state(conn, card_id, e.suspended, e.buried_until)
-    conn.execute(
-        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (card_id, suspended, e.buried_until, e.at, device),
-    )
-
-
 def apply(
-    conn: sqlite3.Connection, received: Iterable[tuple[str, AnyEvent]]
+    conn: sqlite3.Connection, received: Iterable[tuple[str, LogEvent]]
 ) -> tuple[set[int], int]:
     """Add other devices' events ((device, event) in chunk order), and retry answers kept
     pending because their card was not here. An answer is new unless its event id is known
@@ -292,9 +219,6 @@ def apply(
         for r in conn.execute("SELECT device, pending FROM syncevent WHERE pending IS NOT NULL")
     ]
     for device, event in [*pending, *received]:
-        if isinstance(event, CardEvent):
-            _apply_card(conn, device, event)
-            continue
         known = conn.execute(
             "SELECT log_id, undone, pending FROM syncevent WHERE event_id = ?", (event.id,)
         ).fetchone()
@@ -320,7 +244,7 @@ def apply(
             continue
         if known is not None and known["pending"] is None:
             continue  # had already (sent or received), or undone
-        card_id = _card_of(conn, event.deck, event.card)
+        card_id = card_of(conn, event.deck, event.card)
         if card_id is None:
             if known is None:  # kept until the deck is imported here
                 conn.execute(
@@ -407,6 +331,6 @@ def replay(
     card_rows.write_replayed(conn, replayed)
 
 
-def dumps(events: Iterable[AnyEvent]) -> list[dict[str, object]]:
+def dumps(events: Iterable[BaseModel]) -> list[dict[str, object]]:
     """Events as JSON-ready dicts for a chunk (None fields left out: smaller chunks)."""
     return [json.loads(e.model_dump_json(exclude_none=True)) for e in events]
