@@ -272,6 +272,7 @@ class MasteryApp(OrderedKeysApp[None]):
     # How often an open app looks for changes another process committed (`mastery config
     # set`, a second window): a pragma, so cheap at any size.
     POLL_SECONDS = 2.0
+    BACKUP_DELAY = 1.0  # seconds after start-up: the daily backup waits for the first frame
 
     def on_mount(self) -> None:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -295,7 +296,8 @@ class MasteryApp(OrderedKeysApp[None]):
             # The start screen could not open (an unknown deck, nothing to cram): show the
             # dashboard, which waited for it.
             self.call_later(dashboard.show)
-        self.daily_backup()
+        # After the first frame: its imports and reads would compete with the first card's.
+        self.set_timer(self.BACKUP_DELAY, self.daily_backup)
 
     def poll_changes(self) -> None:
         """Settings (or cards, goals...) changed from the CLI or another window: read the
@@ -365,10 +367,18 @@ class MasteryApp(OrderedKeysApp[None]):
         return True
 
     def _focused_text(self) -> Input | TextArea | None:
-        from textual.widgets import Input, TextArea  # not at start-up: TextArea is heavy
-
+        # A class not imported yet cannot be focused: the check never imports TextArea,
+        # which is heavy (~3 ms), on the first frame's path.
+        kinds = tuple(
+            getattr(sys.modules[module], name)
+            for module, name in (
+                ("textual.widgets._input", "Input"),
+                ("textual.widgets._text_area", "TextArea"),
+            )
+            if module in sys.modules
+        )
         focused = self.focused
-        return focused if isinstance(focused, Input | TextArea) else None
+        return focused if kinds and isinstance(focused, kinds) else None
 
     def action_help_in_text(self) -> None:
         self.action_help()

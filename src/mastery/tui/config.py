@@ -23,9 +23,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from mastery import limits, paths
 from mastery.errors import InputError, MasteryError
 from mastery.files import write_atomic
@@ -98,6 +95,9 @@ def load(path: Path, *, themes: set[str]) -> TuiConfig:
 def save_theme(path: Path, theme: str) -> None:
     """Remember `theme` in `path`, keeping the rest of the file (comments included). A file
     that cannot be read is left alone: raises `MasteryError` saying so."""
+    import tomlkit  # only to write: reading is tomllib's (start-up must not pay ~5 ms)
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         text = limits.read_text_bounded(path, MAX_BYTES) if path.exists() else ""
         limits.loads_toml(text, source=path)  # the same checks as `load`
