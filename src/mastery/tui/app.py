@@ -169,7 +169,7 @@ class MasteryApp(OrderedKeysApp[None]):
     """The Mastery terminal app."""
 
     TITLE = "Mastery"
-    CSS_PATH = ["mastery.tcss", "goals_journal.tcss"]
+    CSS_PATH = ["mastery.tcss"]  # goals_journal.tcss comes with its screens
     COMMANDS = App.COMMANDS | {MasteryCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app-quit"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import getters
@@ -12,6 +13,9 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 
 from mastery.errors import MasteryError
+
+# The goals and journal screens' styles, parsed when one of them is first opened.
+GOALS_JOURNAL_CSS = Path(__file__).resolve().parent.parent / "goals_journal.tcss"
 
 if TYPE_CHECKING:
     from mastery.collection import Collection

@@ -25,7 +25,7 @@ from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVe
 from mastery.journal import EntryView
 from mastery.present import percent
 from mastery.tui.dialogs.unsaved import UnsavedChanges
-from mastery.tui.screens.base import MasteryModal, MasteryScreen
+from mastery.tui.screens.base import GOALS_JOURNAL_CSS, MasteryModal, MasteryScreen
 from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.goal_form import GoalDraft, GoalForm
 from mastery.tui.widgets.key_list import EntryList, KeyList, MilestoneList
@@ -73,6 +73,8 @@ def category_label(category: str) -> str:
 # ----------------------------------------------------------------------------- the list
 class GoalsScreen(MasteryScreen):
     """Every goal of one status with its progress bar and days left; Enter opens one."""
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     AREA = "goals"
     SUB_TITLE = "Goals"
@@ -226,6 +228,8 @@ class GoalsScreen(MasteryScreen):
 # ----------------------------------------------------------------------------- one goal
 class GoalScreen(MasteryScreen):
     """One goal: vision and current reality side by side, and everything that closes the gap."""
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     AREA = "goals"
     SUB_TITLE = "Goal"
@@ -661,6 +665,8 @@ class GoalFormScreen(UnsavedChanges, MasteryModal):
     cancels. A target date or cadence the domain cannot read is explained under its field and
     the form stays open. Dismisses with the goal's id, or None."""
 
+    CSS_PATH = GOALS_JOURNAL_CSS
+
     AREA = "goals"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="goal-form-save"),
@@ -802,6 +808,8 @@ class GoalFormScreen(UnsavedChanges, MasteryModal):
 class CheckInScreen(UnsavedChanges, MasteryModal):
     """The weekly check-in: how sure (1-10) the learner is that the goal will be met, and why."""
 
+    CSS_PATH = GOALS_JOURNAL_CSS
+
     AREA = "goals"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="check-in-save"),
@@ -881,6 +889,8 @@ class CheckInScreen(UnsavedChanges, MasteryModal):
 
 class MilestoneScreen(UnsavedChanges, MasteryModal):
     """Add a milestone after the goal's last one."""
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     AREA = "goals"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="milestone-cancel")]

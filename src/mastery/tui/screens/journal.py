@@ -29,7 +29,7 @@ from mastery.errors import MasteryError
 from mastery.journal import EntryView, Prompt, SearchHit
 from mastery.query import JOURNAL_HELP, JournalQuery, parse_journal
 from mastery.tui.dialogs.unsaved import UnsavedChanges
-from mastery.tui.screens.base import MasteryModal, MasteryScreen
+from mastery.tui.screens.base import GOALS_JOURNAL_CSS, MasteryModal, MasteryScreen
 from mastery.tui.widgets.entry_editor import EntryDraft, EntryEditor
 from mastery.tui.widgets.feedback import FeedbackList
 from mastery.tui.widgets.key_list import KeyList
@@ -83,6 +83,8 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
 # ----------------------------------------------------------------------------- the journal
 class JournalScreen(MasteryScreen):
     """Entries newest first with a reader; `/` searches and filters, `n` writes."""
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     AREA = "journal"
     SUB_TITLE = "Journal"
@@ -423,6 +425,8 @@ def toggle_shared(screen: MasteryScreen, entry: EntryView) -> EntryView:
 class EntryScreen(MasteryScreen):
     """One entry, rendered as Markdown; `e` edits it, Escape goes back."""
 
+    CSS_PATH = GOALS_JOURNAL_CSS
+
     AREA = "journal"
     SUB_TITLE = "Entry"
     BINDINGS = [
@@ -492,6 +496,8 @@ class EntryEditorScreen(UnsavedChanges, MasteryScreen):
     Escape cancels, asking first when something changed (`UnsavedChanges`). Dismisses with
     the entry's id, or None.
     """
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     AREA = "journal"
     BINDINGS = [
@@ -589,6 +595,8 @@ class PromptScreen(MasteryModal):
     """Choose how to start an entry: a prompt from `journal.prompts()`, or a blank page.
     Dismisses with the `Prompt`, "" for a blank page, or None."""
 
+    CSS_PATH = GOALS_JOURNAL_CSS
+
     AREA = "journal"
     BINDINGS = [
         Binding("enter", "choose", "Choose", id="prompt-choose"),
@@ -637,6 +645,8 @@ class QuickCaptureScreen(UnsavedChanges, MasteryModal):
     """A thought, quickly: ctrl+s saves it as today's private entry; Escape cancels (asking
     first when something was typed). Dismisses with the entry's id, or None."""
 
+    CSS_PATH = GOALS_JOURNAL_CSS
+
     AREA = "journal"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="capture-save"),
@@ -684,6 +694,8 @@ class QuickCaptureScreen(UnsavedChanges, MasteryModal):
 
 class ConfirmScreen(MasteryModal):
     """A yes/no question: y or Enter answers yes, n or Escape no. Dismisses with a bool."""
+
+    CSS_PATH = GOALS_JOURNAL_CSS
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm-yes"),
