@@ -113,6 +113,25 @@ class GitTarget:
             self._git("rebase", "--abort", check=False)
             raise SyncError(f"git pull: {_reason(done.stderr)}")
 
+    def _settle(self) -> None:
+        """Whatever a killed sync left in the clone, put right before pulling. Only this
+        device's own sync writes the clone, under the profile's sync lock, so no git of ours
+        is running: a leftover `index.lock` is stale; a rebase is aborted back to this
+        device's own commits (each device's files are its own, so they rebase again
+        cleanly); files written, or staged, but not committed are this device's chunks (a
+        kill between writing and committing): committed now, so they are pushed with the
+        next ones (a dirty index would also make every later `pull --rebase` refuse)."""
+        git_dir = self.cache / ".git"
+        (git_dir / "index.lock").unlink(missing_ok=True)
+        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+            self._git("rebase", "--abort", check=False)
+        self._commit_all()
+
+    def _commit_all(self) -> None:
+        self._git("add", "--all")
+        if self._git("diff", "--cached", "--quiet", check=False).returncode:
+            self._git("commit", "--quiet", "-m", "sync")
+
     def _remote_has_branch(self) -> bool:
         return bool(self._git("ls-remote", "--heads", "origin", _BRANCH).stdout.strip())
 
@@ -132,21 +151,17 @@ class GitTarget:
             # "--": a target that starts with "-" is a path, never an option for git.
             self._git("clone", "--quiet", "--", self.url, str(self.cache))
             self._git("checkout", "--quiet", "-B", _BRANCH)
-        git_dir = self.cache / ".git"
-        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
-            # A sync killed mid-rebase: back to its own commits, which the pull below
-            # rebases again (each device's files are its own, so they apply cleanly).
-            self._git("rebase", "--abort", check=False)
+        self._settle()
         if self._remote_has_branch():
             self._rebase()
 
     def push(self, paths: list[Path]) -> None:
-        """Commit `paths` (ours alone) and push, pulling again when another device pushed
-        first; a commit left unpushed by an earlier sync goes along."""
-        if paths:
-            self._git("add", "--", *(str(p.relative_to(self.cache)) for p in paths))
-        if self._git("diff", "--cached", "--quiet", check=False).returncode:
-            self._git("commit", "--quiet", "-m", "sync")
+        """Commit `paths` and push, pulling again when another device pushed first; a commit
+        left unpushed by an earlier sync goes along. Everything changed in the clone is
+        committed, not only `paths`: a chunk a killed sync wrote and recorded but never
+        committed is there too, and would otherwise never leave this device."""
+        del paths  # all of them are among the changes `_commit_all` takes
+        self._commit_all()
         for attempt in range(_PUSH_TRIES):
             done = self._git("push", "--quiet", "origin", f"HEAD:{_BRANCH}", check=False)
             if not done.returncode:

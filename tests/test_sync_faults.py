@@ -1,0 +1,193 @@
+"""Sync faults played for real (issue 14): `mastery sync` killed with SIGKILL wherever it is
+at the time, and a device that stayed offline for months. Whatever moment the kill lands on,
+the next sync finishes the job and every device ends the same, with nothing lost."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_sync import PASS, answers_of, bare_repo, state_of, sync_of
+
+from conftest import NOW
+from mastery import paths
+from mastery.collection import Collection
+
+CARDS = 120
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """A deck of `CARDS` cards (the capitals deck of test_sync has three)."""
+    path = tmp_path / "many.toml"
+    cards = "".join(
+        f'\n[[cards]]\nid = "c{i}"\nfront = "Question {i}?"\nback = "Answer {i}"\n'
+        for i in range(CARDS)
+    )
+    path.write_text(f'id = "many"\nname = "Many"\n{cards}', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def device(
+    tmp_path: Path, empty_profile_db: Path, many: Path
+) -> Iterator[Callable[[str], Collection]]:
+    opened: list[Collection] = []
+
+    def make(name: str) -> Collection:
+        home = tmp_path / f"home-{name}"
+        db = paths.database_path(name, home)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(empty_profile_db, db)
+        col = Collection.open(name, home=home, bundled=False, now=NOW)
+        col.set_setting("timezone", "UTC")
+        col.import_files([many], now=NOW)
+        opened.append(col)
+        return col
+
+    yield make
+    for col in opened:
+        col.close()
+
+
+def review(col: Collection, rng: random.Random, count: int, start: timedelta) -> None:
+    """`count` answers on random cards, a few minutes apart from `NOW + start`."""
+    ids = [r[0] for r in col.conn.execute("SELECT id FROM card ORDER BY id")]
+    for i in range(count):
+        col.answer(
+            rng.choice(ids),
+            rng.choice((1, 2, 3, 3, 3, 4)),
+            now=NOW + start + i * timedelta(minutes=3),
+        )
+
+
+def killed_sync(home: Path, name: str, after: float) -> bool:
+    """`mastery sync` in a process of its own, sent SIGKILL `after` seconds in (or left to
+    finish if it is quicker); returns whether the kill landed."""
+    env = {**os.environ, "MASTERY_SYNC_PASSPHRASE": PASS}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mastery", "sync", "--home", str(home), "--profile", name],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(after)
+    landed = proc.poll() is None
+    if landed:
+        proc.send_signal(signal.SIGKILL)
+    else:
+        proc.wait()
+    _, err = proc.communicate()
+    if not landed:
+        assert proc.returncode == 0, err.decode()
+    return landed
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_sync_killed_with_sigkill_anywhere_is_finished_by_the_next(
+    device: Callable[[str], Collection], tmp_path: Path, kind: str
+) -> None:
+    if kind == "git":
+        target = bare_repo(tmp_path)
+    else:
+        (tmp_path / "t").mkdir()
+        target = str(tmp_path / "t")
+    a, b = device("a"), device("b")
+    sync_of(a).setup(target, PASS)
+    sync_of(b).setup(target, PASS)
+    rng = random.Random(14)
+    home = a.db.path.parents[2]
+    # How long a whole `mastery sync` of 400 answers takes here; the kills land at fractions
+    # of it: in start-up, reading, sealing, the transaction, the push.
+    review(a, rng, 400, timedelta(days=0))
+    a.close()
+    started = time.perf_counter()
+    assert not killed_sync(home, "a", 60)
+    whole = time.perf_counter() - started
+    kills = 0
+    for round_, share in enumerate((0.5, 0.7, 0.85, 0.95, 1.05), 1):
+        a = Collection.open("a", home=home, bundled=False, now=NOW)
+        review(a, rng, 400, timedelta(days=round_))
+        a.close()
+        kills += killed_sync(home, "a", share * whole)
+    a = Collection.open("a", home=home, bundled=False, now=NOW)
+    assert kills  # at least one kill landed mid-way
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert len(answers_of(b)) == len(answers_of(a)) == 6 * 400
+    assert state_of(a) == state_of(b)
+    assert sync_of(a).run(PASS).sent == 0  # nothing was left half-sent
+    a.close()
+
+
+def test_a_device_offline_for_months_catches_up_and_everyone_ends_the_same(
+    device: Callable[[str], Collection], tmp_path: Path
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b, c = device("a"), device("b"), device("c")
+    for col in (a, b, c):
+        sync_of(col).setup(str(folder), PASS)
+    rng = random.Random(7)
+    # Four months: a and b review and sync every week; c reviews on its own, offline.
+    for week in range(17):
+        for col in (a, b, c):
+            review(col, rng, 15, timedelta(weeks=week, hours=rng.randrange(0, 12)))
+        for col in (a, b):
+            later = NOW + timedelta(weeks=week, days=1)
+            col.set_clock(lambda later=later: later)
+            sync_of(col).run(PASS)
+    assert len(answers_of(c)) == 17 * 15
+    later = NOW + timedelta(weeks=18)
+    c.set_clock(lambda: later)
+    report = sync_of(c).run(PASS)
+    assert report.received == 2 * 17 * 15 and report.sent == 17 * 15
+    for col in (a, b):
+        col.set_clock(lambda: later)
+        sync_of(col).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == len(answers_of(c)) == 3 * 17 * 15
+    assert state_of(a) == state_of(b) == state_of(c)
+
+
+@pytest.mark.parametrize("at", ["add", "commit"])
+def test_a_chunk_recorded_but_never_committed_to_git_still_reaches_the_others(
+    device: Callable[[str], Collection],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    at: str,
+) -> None:
+    """Killed after the profile recorded its chunk but before git took it (before `git add`,
+    or between `add` and `commit`): the next sync must still push it (it was left out, or it
+    made every later `git pull --rebase` refuse with "Your index contains uncommitted
+    changes")."""
+    from mastery.sync import transport
+
+    remote = bare_repo(tmp_path)
+    a, b = device("a"), device("b")
+    sync_of(a).setup(remote, PASS)
+    sync_of(b).setup(remote, PASS)
+    review(a, random.Random(1), 5, timedelta(0))
+
+    def dies(self: transport.GitTarget, paths: list[Path]) -> None:
+        if at == "commit":  # staged, not committed
+            subprocess.run(["git", "add", "--all"], cwd=self.cache, check=True)
+        raise KeyboardInterrupt  # SIGKILL, as far as the clone is concerned
+
+    monkeypatch.setattr(transport.GitTarget, "push", dies)
+    with pytest.raises(KeyboardInterrupt):
+        sync_of(a).run(PASS)
+    monkeypatch.undo()
+    assert sync_of(a).run(PASS).sent == 0  # recorded as sent already: only pushed now
+    assert sync_of(b).run(PASS).received == 5
+    assert state_of(a) == state_of(b)
