@@ -99,6 +99,14 @@ class Sync:
         """Remove the remembered key (False: there was none); syncs ask for the passphrase."""
         return self.keys.forget()
 
+    def remember(self, passphrase: str) -> None:
+        """Keep the key of `passphrase` on this device (the app's "remember" after a sync
+        that asked for it), checked against the header this device joined."""
+        header = crypto.Header.from_pin(self._state().get("header"))
+        if header is None:
+            raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
+        self.keys.save(crypto.unlock(header, passphrase))
+
     def set_auto(self, on: bool) -> None:
         """Whether the app syncs on its own. Kept in this device's sync meta, not in the
         settings: the settings are the person's and will sync, whether this device syncs by
@@ -355,11 +363,24 @@ class Sync:
         )
 
     # ------------------------------------------------------------------ status
-    def status(self) -> SyncStatus:
-        """The target, this device, what is waiting to be sent (no passphrase needed)."""
+    def status(self, *, counts: bool = True) -> SyncStatus:
+        """The target, this device, what is waiting to be sent (no passphrase needed).
+        Without `counts`, what waits is left at 0 (counting reads the review log): the
+        app's status line asks often."""
         state = self._state()
         if not state.get("target"):
             return SyncStatus(None, None, None)
+        if not counts:
+            return SyncStatus(
+                target=state["target"],
+                kind=state.get("kind"),
+                device=state["device"],
+                chunks_sent=int(state.get("next_seq", 1)) - 1,
+                read_up_to=dict(state.get("seen", {})),
+                last_sync=state.get("last_sync"),
+                key_remembered=self.keys.exists(),
+                auto=bool(state.get("auto", True)),
+            )
         conn = self._col.conn
         out = merge.outgoing(conn, state["device"], 0)
         pending = conn.execute(

@@ -153,11 +153,7 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(
-        f"Synced: {present.plural(report.received, 'answer')} received from "
-        f"{present.plural(report.devices, 'other device')}, "
-        f"{present.plural(report.sent, 'event')} sent."
-    )
+    print(present.synced(report.received, report.devices, report.sent))
     if report.rewritten:
         print(
             f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "

@@ -1,0 +1,55 @@
+"""The sync passphrase, asked when "Sync now" finds no key remembered on this device.
+
+The box hides what is typed; "Remember the key on this device" (on by default) keeps the key
+derived from it, as `mastery sync setup` does, so the next syncs (and the app's own) ask for
+nothing. The passphrase is checked by the sync itself, in its worker: deriving the key takes
+a moment, and a wrong one is said as the sync's one-line failure.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Static
+
+from mastery.tui.dialogs import MENTOR_CSS
+from mastery.tui.screens.base import MasteryModal
+from mastery.tui.widgets.tick_box import TickBox
+
+
+class PassphraseScreen(MasteryModal):
+    """Enter dismisses with (passphrase, remember); Escape with None."""
+
+    CSS_PATH = MENTOR_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sync-passphrase-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mentor-dialog confirm-box", id="sync-passphrase"):
+            yield Static("Sync passphrase", classes="dialog-title")
+            yield Input(
+                id="sync-passphrase-input",
+                password=True,
+                compact=True,
+                placeholder="the passphrase of this profile's sync target",
+            )
+            yield TickBox("Remember the key on this device", True, id="sync-remember")
+            yield Static(
+                "Enter syncs. The passphrase itself is never stored; a key kept here opens "
+                "only the sync target, whose reviews this profile holds already.",
+                classes="dialog-hint",
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#sync-passphrase-input", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.notify("Type the passphrase, or Escape to cancel.", severity="warning")
+            return
+        self.dismiss((event.value, self.query_one("#sync-remember", TickBox).value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
