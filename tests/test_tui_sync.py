@@ -235,3 +235,16 @@ async def test_a_sync_asked_while_one_runs_follows_it_never_alongside(
         await settle(app, pilot)
         await settle(app, pilot)
     assert overlapped == [False, False]  # two syncs, one after the other
+
+
+def test_the_status_says_how_long_ago_in_few_columns() -> None:
+    from datetime import timedelta
+
+    from mastery import present
+
+    assert present.ago(NOW, NOW + timedelta(seconds=59)) == "just now"
+    assert present.ago(NOW, NOW - timedelta(minutes=5)) == "just now"  # a clock behind
+    assert present.ago(NOW, NOW + timedelta(minutes=2, seconds=5)) == "2 min ago"
+    assert present.ago(NOW, NOW + timedelta(hours=3, minutes=59)) == "3 h ago"
+    assert present.ago(NOW, NOW + timedelta(days=1)) == "1 day ago"
+    assert present.ago(NOW, NOW + timedelta(days=40)) == "40 days ago"

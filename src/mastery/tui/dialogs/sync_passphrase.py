@@ -33,7 +33,7 @@ class PassphraseScreen(MasteryModal):
                 compact=True,
                 placeholder="the passphrase of this profile's sync target",
             )
-            yield TickBox("Remember the key on this device", True, id="sync-remember")
+            yield TickBox("Remember the key on this device", True, id="sync-remember", compact=True)
             yield Static(
                 "Enter syncs. The passphrase itself is never stored; a key kept here opens "
                 "only the sync target, whose reviews this profile holds already.",
