@@ -15,6 +15,7 @@ unprompted.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
@@ -113,7 +114,9 @@ class SyncRunner:
 
             typed = translate(exc, app.collection.db.path)
             error = str(typed) if typed is not None else f"{type(exc).__name__}: {exc}"
-        app.call_from_thread(self._done, reason, report, error)
+        # The app may have quit meanwhile: the sync is done (or rolled back), nothing to show.
+        with suppress(RuntimeError):
+            app.call_from_thread(self._done, reason, report, error)
 
     def _done(self, reason: Reason, report: SyncReport | None, error: str | None) -> None:
         """On the UI thread: say how it went, reload what it changed, run the queued one."""
