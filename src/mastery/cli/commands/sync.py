@@ -82,7 +82,13 @@ def register(sub: Any) -> None:
         "auto",
         help="whether the app syncs on its own (when it opens and after a review session)",
     )
-    a.add_argument("switch", choices=("on", "off"), metavar="on|off")
+    a.add_argument(
+        "switch",
+        choices=("on", "off"),
+        metavar="on|off",
+        help="on: sync when the app opens and after a review session (needs the remembered "
+        "key); off: only when asked (y on the dashboard)",
+    )
     a.set_defaults(run=with_profile(_auto))
 
 
