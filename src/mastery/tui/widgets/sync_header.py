@@ -37,7 +37,7 @@ class SyncHeader(Header):
     """Textual's header, the sync status in place of the clock."""
 
     def compose(self) -> ComposeResult:
-        yield from super().compose()  # its clock's empty space is hidden in mastery.tcss
+        yield from super().compose()  # its clock's space: hidden while a status shows
         yield SyncStatusLabel(id="sync-status", markup=False)
 
     def on_mount(self) -> None:
@@ -46,4 +46,5 @@ class SyncHeader(Header):
             self.watch(self.app, "sync_status", self._show)
 
     def _show(self, status: tuple[str, str]) -> None:
+        self.set_class(bool(status[0]), "-sync")  # the status takes the clock's place
         self.query_one(SyncStatusLabel).show(*status)
