@@ -115,6 +115,8 @@ async def test_a_failing_sync_is_one_line_and_the_app_keeps_working(
 
         commands = {t: h for t, _, h in MasteryCommands(app.screen)._commands()}
         assert commands["sync: Sync now"].startswith("Last sync failed: ")
+        await pilot.click("#sync-status")  # so does a click on the status
+        assert app.notes[-1][1] == commands["sync: Sync now"]
         await pilot.press("r", "space", "3")
         await pilot.pause()
         assert me.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == 1
@@ -248,3 +250,27 @@ def test_the_status_says_how_long_ago_in_few_columns() -> None:
     assert present.ago(NOW, NOW + timedelta(hours=3, minutes=59)) == "3 h ago"
     assert present.ago(NOW, NOW + timedelta(days=1)) == "1 day ago"
     assert present.ago(NOW, NOW + timedelta(days=40)) == "40 days ago"
+
+
+async def test_the_passphrase_dialog_can_sync_without_remembering(
+    devices: tuple[Collection, Collection],
+) -> None:
+    me, _ = devices
+    sync_of(me).forget_key()
+    app = make_app(me)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        app.screen.query_one("#sync-passphrase-input").value = PASS
+        await pilot.press("tab", "space")  # untick "Remember the key on this device"
+        assert not app.screen.query_one("#sync-remember").value
+        await pilot.press("shift+tab", "enter")
+        await settle(app, pilot)
+        assert me.card("capitals/fr").reps == 1
+        assert not sync_of(me).status().key_remembered
+        await pilot.press("y")  # asks again
+        await pilot.pause()
+        await pilot.press("escape")  # and Escape asks nothing more
+        await pilot.pause()
+        assert app.screen.id == "dashboard"
