@@ -19,7 +19,7 @@ from test_tui_helpers import make_app, screen_text
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.sync import Sync
-from mastery.tui.sync_runner import NOT_SET_UP
+from mastery.tui.app import MasteryCommands
 from mastery.tui.widgets.sync_header import SyncStatusLabel
 
 open_profile = test_sync.open_profile
@@ -111,8 +111,6 @@ async def test_a_failing_sync_is_one_line_and_the_app_keeps_working(
         assert errors[0].startswith("Sync failed: ") and "the sync folder is not there" in errors[0]
         assert "sync failed" in header_line(app)
         # The palette's "Sync now" says why; the app goes on: review a card.
-        from mastery.tui.app import MasteryCommands
-
         commands = {t: h for t, _, h in MasteryCommands(app.screen)._commands()}
         assert commands["sync: Sync now"].startswith("Last sync failed: ")
         await pilot.click("#sync-status")  # so does a click on the status
@@ -147,7 +145,7 @@ async def test_sync_now_from_the_palette(devices: tuple[Collection, Collection])
 async def test_y_asks_for_the_passphrase_and_remembers_the_key(
     devices: tuple[Collection, Collection],
 ) -> None:
-    from mastery.tui.dialogs.sync_passphrase import PassphraseScreen
+    from mastery.tui.dialogs.sync import PassphraseScreen
 
     me, other = devices
     sync_of(me).forget_key()
@@ -180,15 +178,67 @@ async def test_y_asks_for_the_passphrase_and_remembers_the_key(
         assert me.card("capitals/de").reps == 1
 
 
-async def test_sync_now_without_a_target_says_how_to_set_it_up(col: Collection) -> None:
-    app = make_app(col)
+async def test_sync_now_without_a_target_offers_the_setup(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    from mastery.tui.dialogs.sync import SetupScreen
+
+    me, other = open_profile("me"), open_profile("other")
+    sync_of(other).setup(str(folder), PASS)
+    other.answer(card_id(other, "fr"), 3, now=NOW)
+    sync_of(other).run()
+    app = make_app(me)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert not app.screen.query_one(SyncStatusLabel).display  # nothing to say
+        commands = {t: h for t, _, h in MasteryCommands(app.screen)._commands()}
+        assert commands["sync: Sync now"].startswith("Not set up yet")
         await pilot.press("y")
         await pilot.pause()
-        assert ("information", NOT_SET_UP) in app.notes
+        assert isinstance(app.screen, SetupScreen)
+        assert "Nobody can recover it" in " ".join(screen_text(app).split())
+        await pilot.press("enter")  # nothing typed: nothing happens
+        assert isinstance(app.screen, SetupScreen)
+        app.screen.query_one("#sync-target").value = str(folder)
+        app.screen.query_one("#sync-phrase").value = PASS
+        app.screen.query_one("#sync-phrase-again").value = PASS + "!"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert ("error", "The two passphrases differ: type them again.") in app.notes
+        assert app.focused.id == "sync-phrase" and not app.focused.value
+        app.screen.query_one("#sync-phrase").value = PASS
+        app.screen.query_one("#sync-phrase-again").value = PASS
+        await pilot.press("enter")
+        await settle(app, pilot)
         assert app.screen.id == "dashboard"
+        joined = (
+            f"Joined sync with {folder.resolve()}. "
+            "Synced: 1 answer received from 1 other device, 0 events sent."
+        )
+        assert ("information", joined) in app.notes
+        assert me.card("capitals/fr").reps == 1 and new_count(app) == "2"
+        assert sync_of(me).status().key_remembered
+        assert "synced just now" in header_line(app)
+
+
+async def test_a_setup_that_fails_is_one_line(col: Collection, tmp_path: Path) -> None:
+    app = make_app(col)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        app.screen.query_one("#sync-target").value = str(tmp_path / "nowhere")
+        app.screen.query_one("#sync-phrase").value = PASS
+        app.screen.query_one("#sync-phrase-again").value = PASS
+        await pilot.press("enter")
+        await settle(app, pilot)
+        errors = [text for severity, text in app.notes if severity == "error"]
+        assert errors == [
+            f"Sync setup failed: {tmp_path / 'nowhere'}: no such folder (make it first, or "
+            "give a git URL)"
+        ]
+        assert col.sync.status().target is None
+        assert not app.screen.query_one(SyncStatusLabel).display
 
 
 async def test_a_review_session_syncs_when_it_ends(
@@ -274,3 +324,25 @@ async def test_the_passphrase_dialog_can_sync_without_remembering(
         await pilot.press("escape")  # and Escape asks nothing more
         await pilot.pause()
         assert app.screen.id == "dashboard"
+
+
+def test_the_apps_git_never_asks_on_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ssh asks for a key's passphrase or a new host on the terminal, which the app draws on:
+    the app's git runs in a session of its own with no input, so it fails in one line."""
+    import subprocess
+
+    from mastery.sync import transport
+
+    seen: list[dict[str, Any]] = []
+
+    def run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        seen.append(kwargs)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(transport.subprocess, "run", run)
+    transport.GitTarget("git@example.org:me/s.git", tmp_path / "r", batch=True)._git("status")
+    transport.GitTarget("git@example.org:me/s.git", tmp_path / "r")._git("status")
+    assert seen[0]["start_new_session"] and seen[0]["stdin"] == subprocess.DEVNULL
+    assert not seen[1]["start_new_session"] and seen[1]["stdin"] is None  # the CLI may ask

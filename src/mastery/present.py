@@ -109,6 +109,13 @@ def ago(moment: datetime, now: datetime) -> str:
     return f"{plural(int(seconds // 86400), 'day')} ago"
 
 
+LOST_PASSPHRASE = (
+    "Keep the passphrase safe: it is the only key to what is on the target. Nobody can recover "
+    "it, and a lost passphrase means setting up a new target (each device keeps its own data)."
+)
+"""Said wherever a sync passphrase is chosen: `mastery sync setup` and the app's setup."""
+
+
 def synced(received: int, devices: int, sent: int) -> str:
     """What a sync did, as `mastery sync` and the app's "Sync now" say it."""
     return (

@@ -77,9 +77,10 @@ def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
 class Sync:
     """Sync for one profile."""
 
-    def __init__(self, col: Collection, *, fast_kdf: bool = False) -> None:
+    def __init__(self, col: Collection, *, fast_kdf: bool = False, batch: bool = False) -> None:
         self._col = col
         self._fast_kdf = fast_kdf  # Argon2id's smallest limits, for tests
+        self._batch = batch  # git without the terminal (the app): see `GitTarget`
 
     # ------------------------------------------------------------------ state
     def _state(self) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class Sync:
         if not state.get("target"):
             raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
         if state.get("kind") == "git":
-            return GitTarget(state["target"], self._cache / "repo")
+            return GitTarget(state["target"], self._cache / "repo", batch=self._batch)
         return FolderTarget(state["target"])
 
     # ------------------------------------------------------------------ setup

@@ -1,5 +1,6 @@
 """Sync in the app (issue 14): on its own when the app opens and after a review session, and
-when asked ("Sync now", `y` on the dashboard), always in a worker thread.
+when asked ("Sync now", `y` on the dashboard), always in a worker thread; asked with no sync
+target yet, it offers the setup (`dialogs/sync.py`), as `mastery sync setup` does.
 
 A sync reads and writes files (a git remote may take seconds), so it runs on a `Collection` of
 its own, as the daily backup does: the app's connection stays on the UI thread. One at a
@@ -15,6 +16,7 @@ unprompted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Literal
@@ -25,14 +27,14 @@ from mastery.days import from_ms
 from mastery.errors import MasteryError
 
 if TYPE_CHECKING:
-    from mastery.sync import SyncReport, SyncStatus
+    # Not at start-up: the sync package is loaded by the first sync (or status) only.
+    from mastery.sync import Sync, SyncReport, SyncStatus
     from mastery.tui.app import MasteryApp
 
-Reason = Literal["open", "session", "now"]
-NOT_SET_UP = (
-    "Sync is not set up: run `mastery sync setup TARGET` in your shell (TARGET: a folder "
-    "another tool syncs, or a git URL), then sync here with y or ctrl+p."
-)
+    # What one sync does, on the worker's own collection: run, run with a passphrase, set up.
+    Job = Callable[[Sync], SyncReport]
+
+Reason = Literal["open", "session", "now", "setup"]
 
 
 class SyncRunner:
@@ -54,11 +56,12 @@ class SyncRunner:
 
     def start(self, reason: Reason) -> None:
         """Sync now if this reason allows it: "now" always (asking for the passphrase when no
-        key is remembered), "open" and "session" only with the key and automatic sync on."""
+        key is remembered, for a target and a passphrase when there is no target yet), "open"
+        and "session" only with the key and automatic sync on."""
         status = self.status()
         if status is None or status.target is None:
-            if reason == "now":
-                self.app.notify(NOT_SET_UP, title="Sync", markup=False, timeout=12)
+            if reason == "now" and status is not None and not self.running:
+                self._ask_setup()
             self.show()
             return
         if reason != "now" and not (status.auto and status.key_remembered):
@@ -70,25 +73,39 @@ class SyncRunner:
                 self.app.notify("A sync is running: another follows it.", title="Sync")
             return
         if not status.key_remembered:
-            from mastery.tui.dialogs.sync_passphrase import PassphraseScreen
+            from mastery.tui.dialogs.sync import PassphraseScreen
 
             def given(answer: tuple[str, bool] | None) -> None:
-                if answer is None:
-                    return
-                if self.running:  # an automatic one began meanwhile
-                    self.app.notify("A sync is running: try again when it ends.", title="Sync")
-                    return
-                self._run(reason, *answer)
+                if answer is not None and self._free():
+                    phrase, remember = answer
+                    self._run(reason, partial(_with_passphrase, phrase, remember))
 
             self.app.push_screen(PassphraseScreen(), given)
             return
-        self._run(reason, None, False)
+        self._run(reason, _with_key)
 
-    def _run(self, reason: Reason, passphrase: str | None, remember: bool) -> None:
+    def _ask_setup(self) -> None:
+        """No target yet: the setup dialog (target, passphrase twice, the warning)."""
+        from mastery.tui.dialogs.sync import SetupScreen
+
+        def given(answer: tuple[str, str, bool] | None) -> None:
+            if answer is not None and self._free():
+                target, phrase, remember = answer
+                self._run("setup", partial(_set_up, target, phrase, remember))
+
+        self.app.push_screen(SetupScreen(), given)
+
+    def _free(self) -> bool:
+        """No sync running (an automatic one may have begun while a dialog was open)."""
+        if self.running:
+            self.app.notify("A sync is running: try again when it ends.", title="Sync")
+        return not self.running
+
+    def _run(self, reason: Reason, job: Job) -> None:
         self.running = True
         self.show()
         self.app.run_worker(
-            partial(self._work, reason, passphrase, remember),
+            partial(self._work, reason, job),
             name="sync",
             group="sync",
             thread=True,
@@ -96,17 +113,18 @@ class SyncRunner:
         )
 
     # ------------------------------------------------------------------ the worker
-    def _work(self, reason: Reason, passphrase: str | None, remember: bool) -> None:
+    def _work(self, reason: Reason, job: Job) -> None:
         """In the worker thread: sync on a connection of its own, then hand the outcome to
         the UI thread. Whatever goes wrong ends as a message: the app keeps running."""
         app = self.app
         report: SyncReport | None = None
         error: str | None = None
         try:
+            from mastery.sync import Sync
+
             with Collection.open_path(app.collection.db.path, clock=app.now) as col:
-                report = col.sync.run(passphrase)
-                if remember and passphrase is not None:
-                    col.sync.remember(passphrase)
+                # batch: git never asks on the terminal the app draws on.
+                report = job(Sync(col, batch=True))
         except MasteryError as exc:
             error = str(exc)
         except Exception as exc:  # a sync must never take the session down with it
@@ -124,9 +142,8 @@ class SyncRunner:
         self.running = False
         self.error = error
         if error is not None:
-            app.notify(
-                f"Sync failed: {error}", title="Sync", severity="error", markup=False, timeout=10
-            )
+            what = "Sync setup failed" if reason == "setup" else "Sync failed"
+            app.notify(f"{what}: {error}", title="Sync", severity="error", markup=False, timeout=10)
         elif report is not None:
             # The worker committed on its own connection: forget what the app's connection
             # cached (today's queue, settings), then redraw the screen showing.
@@ -135,8 +152,12 @@ class SyncRunner:
             refresh = getattr(screen, "refresh_data", None)
             if callable(refresh) and not screen.is_modal:
                 refresh()
-            if reason == "now":
+            if reason in ("now", "setup"):
                 text = present.synced(report.received, report.devices, report.sent)
+                if reason == "setup":
+                    how = "Joined" if report.joined else "Set up"
+                    target = self.status()
+                    text = f"{how} sync with {target.target if target else ''}. {text}"
                 app.notify(text, title="Sync", markup=False)
             elif report.received:
                 got = present.plural(report.received, "answer")
@@ -170,5 +191,23 @@ class SyncRunner:
             return f"Last sync failed: {self.error}"
         status = self.status()
         if status is None or status.target is None:
-            return "Not set up: mastery sync setup TARGET (a folder or a git URL)"
+            return "Not set up yet: choose a folder or a git remote (or: mastery sync setup)"
         return "Bring this profile and your other devices up to date (y on the dashboard)"
+
+
+def _with_key(sync: Sync) -> SyncReport:
+    """A sync with the key remembered on this device."""
+    return sync.run()
+
+
+def _with_passphrase(passphrase: str, remember: bool, sync: Sync) -> SyncReport:
+    """A sync with the passphrase typed in the dialog; its key kept if the box was ticked."""
+    report = sync.run(passphrase)
+    if remember:
+        sync.remember(passphrase)
+    return report
+
+
+def _set_up(target: str, passphrase: str, remember: bool, sync: Sync) -> SyncReport:
+    """The app's `mastery sync setup TARGET`."""
+    return sync.setup(target, passphrase, remember=remember)

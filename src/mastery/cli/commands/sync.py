@@ -23,10 +23,7 @@ if TYPE_CHECKING:
     from mastery.sync import Progress, SyncReport
 
 _ENV = "MASTERY_SYNC_PASSPHRASE"
-_LOST = (
-    "Keep the passphrase safe: it is the only key to what is on the target. Nobody can recover "
-    "it, and a lost passphrase means setting up a new target (each device keeps its own data)."
-)
+_LOST = present.LOST_PASSPHRASE
 
 
 def register(sub: Any) -> None:
