@@ -346,3 +346,29 @@ def test_the_apps_git_never_asks_on_the_terminal(
     transport.GitTarget("git@example.org:me/s.git", tmp_path / "r")._git("status")
     assert seen[0]["start_new_session"] and seen[0]["stdin"] == subprocess.DEVNULL
     assert not seen[1]["start_new_session"] and seen[1]["stdin"] is None  # the CLI may ask
+
+
+async def test_a_long_sync_shows_how_far_it_got(
+    devices: tuple[Collection, Collection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from mastery.tui.sync_runner import SyncRunner
+
+    me, other = devices
+    for n in range(11):  # eleven more chunks: twelve to read
+        other.answer(card_id(other, "de"), 3, now=NOW + timedelta(days=n + 1))
+        sync_of(other).run()
+    shown: list[str] = []
+    real = SyncRunner._progress
+
+    def progress(self: SyncRunner, percent: int) -> None:
+        real(self, percent)
+        shown.append(self.line()[0])
+
+    monkeypatch.setattr(SyncRunner, "_progress", progress)
+    app = make_app(me)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert shown[0] == "syncing… 8%" and shown[-1] == "syncing… 100%"
+        assert "synced just now" in header_line(app)

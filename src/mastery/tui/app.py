@@ -855,4 +855,7 @@ def run_app(
         cram_query=cram_query,
     )
     app.run()
+    if app.sync_runner.running:
+        # The process waits for it (a kill would be safe, but a sync finished is better).
+        print("mastery: finishing the sync with your other devices…", file=sys.stderr)
     return app.return_code or 0

@@ -28,11 +28,11 @@ from mastery.errors import MasteryError
 
 if TYPE_CHECKING:
     # Not at start-up: the sync package is loaded by the first sync (or status) only.
-    from mastery.sync import Sync, SyncReport, SyncStatus
+    from mastery.sync import Progress, Sync, SyncReport, SyncStatus
     from mastery.tui.app import MasteryApp
 
     # What one sync does, on the worker's own collection: run, run with a passphrase, set up.
-    Job = Callable[[Sync], SyncReport]
+    Job = Callable[[Sync, Progress], SyncReport]
 
 Reason = Literal["open", "session", "now", "setup"]
 
@@ -45,6 +45,7 @@ class SyncRunner:
         self.running = False
         self.queued: Reason | None = None  # asked while one ran: runs when it ends
         self.error: str | None = None  # the last sync's failure, until one succeeds
+        self.percent: int | None = None  # of the other devices' chunks read, while many are
 
     # ------------------------------------------------------------------ starting
     def status(self) -> SyncStatus | None:
@@ -119,12 +120,23 @@ class SyncRunner:
         app = self.app
         report: SyncReport | None = None
         error: str | None = None
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            """The header's "syncing… 40%": a new device reading a big profile waits a while.
+            Handed to the UI thread only when the figure changes."""
+            percent = done * 100 // total
+            if total >= 10 and percent != shown[0]:
+                shown[0] = percent
+                with suppress(RuntimeError):
+                    app.call_from_thread(self._progress, percent)
+
         try:
             from mastery.sync import Sync
 
             with Collection.open_path(app.collection.db.path, clock=app.now) as col:
                 # batch: git never asks on the terminal the app draws on.
-                report = job(Sync(col, batch=True))
+                report = job(Sync(col, batch=True), progress)
         except MasteryError as exc:
             error = str(exc)
         except Exception as exc:  # a sync must never take the session down with it
@@ -136,10 +148,15 @@ class SyncRunner:
         with suppress(RuntimeError):
             app.call_from_thread(self._done, reason, report, error)
 
+    def _progress(self, percent: int) -> None:
+        self.percent = percent
+        self.show()
+
     def _done(self, reason: Reason, report: SyncReport | None, error: str | None) -> None:
         """On the UI thread: say how it went, reload what it changed, run the queued one."""
         app = self.app
         self.running = False
+        self.percent = None
         self.error = error
         if error is not None:
             what = "Sync setup failed" if reason == "setup" else "Sync failed"
@@ -175,7 +192,7 @@ class SyncRunner:
     def line(self) -> tuple[str, str]:
         """(text, state) for the header: short enough for 80 columns beside the title."""
         if self.running:
-            return "syncing…", "busy"
+            return f"syncing… {self.percent}%" if self.percent is not None else "syncing…", "busy"
         status = self.status()
         if status is None or status.target is None:
             return "", ""
@@ -195,19 +212,21 @@ class SyncRunner:
         return "Bring this profile and your other devices up to date (y on the dashboard)"
 
 
-def _with_key(sync: Sync) -> SyncReport:
+def _with_key(sync: Sync, progress: Progress) -> SyncReport:
     """A sync with the key remembered on this device."""
-    return sync.run()
+    return sync.run(progress=progress)
 
 
-def _with_passphrase(passphrase: str, remember: bool, sync: Sync) -> SyncReport:
+def _with_passphrase(passphrase: str, remember: bool, sync: Sync, progress: Progress) -> SyncReport:
     """A sync with the passphrase typed in the dialog; its key kept if the box was ticked."""
-    report = sync.run(passphrase)
+    report = sync.run(passphrase, progress=progress)
     if remember:
         sync.remember(passphrase)
     return report
 
 
-def _set_up(target: str, passphrase: str, remember: bool, sync: Sync) -> SyncReport:
+def _set_up(
+    target: str, passphrase: str, remember: bool, sync: Sync, progress: Progress
+) -> SyncReport:
     """The app's `mastery sync setup TARGET`."""
-    return sync.setup(target, passphrase, remember=remember)
+    return sync.setup(target, passphrase, remember=remember, progress=progress)
