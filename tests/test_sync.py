@@ -447,6 +447,11 @@ def test_cli_setup_sync_and_status_on_two_devices(
     code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
     assert code == 2 and err == "mastery: error: wrong sync passphrase for this target\n"
     monkeypatch.delenv("MASTERY_SYNC_PASSPHRASE")
+    # Setup remembered the key: no passphrase needed; once forgotten, one line, no prompt.
+    code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
+    assert code == 0 and "0 answers received" in out, err
+    code, out, _ = _cli(capsys, "sync", "forget-key", "--home", home_a, "--profile", "a")
+    assert code == 0 and "Forgot the sync key" in out
     code, out, err = _cli(capsys, "sync", "--home", home_a, "--profile", "a")
     assert code == 2 and "--passphrase-file F or set MASTERY_SYNC_PASSPHRASE" in err
     assert err.count("\n") == 1

@@ -96,6 +96,34 @@ def months_ago(day: date, today: date) -> str:
     return f"{plural(months, 'month')} ago"
 
 
+def ago(moment: datetime, now: datetime) -> str:
+    """How long ago, short enough for a status line: "just now", "5 min ago", "3 h ago",
+    "2 days ago" (the app's sync status)."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{plural(int(seconds // 86400), 'day')} ago"
+
+
+LOST_PASSPHRASE = (
+    "Keep the passphrase safe: it is the only key to what is on the target. Nobody can recover "
+    "it, and a lost passphrase means setting up a new target (each device keeps its own data)."
+)
+"""Said wherever a sync passphrase is chosen: `mastery sync setup` and the app's setup."""
+
+
+def synced(received: int, devices: int, sent: int) -> str:
+    """What a sync did, as `mastery sync` and the app's "Sync now" say it."""
+    return (
+        f"Synced: {plural(received, 'answer')} received from "
+        f"{plural(devices, 'other device')}, {plural(sent, 'event')} sent."
+    )
+
+
 def interval(span: timedelta) -> str:
     """An interval as on the answer buttons (Anki's form): "1m", "10m", "3d", "2.1mo", "1.2y".
 

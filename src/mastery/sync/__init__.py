@@ -4,7 +4,9 @@
 (`run`) and says where it stands (`status`). What syncs: scheduled answers and their undo
 (`merge.py`), and every channel in `registry.py`. The profile keeps its side in meta (`sync`:
 target, device id, next chunk number, the chunk each other device was read up to, the
-hybrid logical clock) and in the `syncevent` table and each channel's own.
+hybrid logical clock, whether the app syncs on its own) and in the `syncevent` table and each
+channel's own; the key derived from the passphrase may be remembered beside it
+(`keystore.py`), so that `run()` needs no passphrase.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mastery.sync import chunks, crypto, merge
 from mastery.sync.channels import Channel
 from mastery.sync.events import AnswerEvent, AnyEvent, LogEvent, UndoEvent, parse
 from mastery.sync.hlc import Clock
+from mastery.sync.keystore import KeyStore
 from mastery.sync.registry import CHANNELS, channel_of
 from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
 
@@ -60,6 +63,8 @@ class SyncStatus:
     pending_answers: int = 0  # received for cards this device does not have yet
     read_up_to: dict[str, int] = field(default_factory=dict)
     last_sync: int | None = None  # ms UTC
+    key_remembered: bool = False  # this device keeps the key: syncs without the passphrase
+    auto: bool = True  # the app syncs on its own (when it opens, after a review session)
 
 
 Sourced = list[tuple[str, AnyEvent]]  # (device, event) in chunk order
@@ -116,9 +121,10 @@ def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
 class Sync:
     """Sync for one profile."""
 
-    def __init__(self, col: Collection, *, fast_kdf: bool = False) -> None:
+    def __init__(self, col: Collection, *, fast_kdf: bool = False, batch: bool = False) -> None:
         self._col = col
         self._fast_kdf = fast_kdf  # Argon2id's smallest limits, for tests
+        self._batch = batch  # git without the terminal (the app): see `GitTarget`
 
     # ------------------------------------------------------------------ state
     def _state(self) -> dict[str, Any]:
@@ -129,19 +135,72 @@ class Sync:
     def _cache(self) -> Path:
         return self._col.db.path.parent / "sync"
 
+    @property
+    def keys(self) -> KeyStore:
+        """The key remembered on this device (`PROFILE/sync/key`), if any."""
+        return KeyStore(self._cache)
+
+    def forget_key(self) -> bool:
+        """Remove the remembered key (False: there was none); syncs ask for the passphrase."""
+        return self.keys.forget()
+
+    def remember(self, passphrase: str) -> None:
+        """Keep the key of `passphrase` on this device (the app's "remember" after a sync
+        that asked for it), checked against the header this device joined."""
+        header = crypto.Header.from_pin(self._state().get("header"))
+        if header is None:
+            raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
+        self.keys.save(crypto.unlock(header, passphrase))
+
+    def set_auto(self, on: bool) -> None:
+        """Whether the app syncs on its own. Kept in this device's sync meta, not in the
+        settings: the settings are the person's and will sync, whether this device syncs by
+        itself is the device's (a slow link, a metered phone)."""
+        state = self._state()
+        if not state.get("target"):
+            raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
+        state["auto"] = on
+        self._col.set_meta(_META, state)
+
+    def _key(self, header: crypto.Header, passphrase: str | None, target: str) -> bytes:
+        """The key from `passphrase`, or the remembered one (None), checked against the
+        header either way: a stale remembered key must not seal chunks nobody can open."""
+        if passphrase is not None:
+            return crypto.unlock(header, passphrase)
+        key = self.keys.load()
+        if key is None:
+            raise SyncError(
+                "this device does not remember the sync key: give the passphrase "
+                "(or run `mastery sync setup TARGET` again to remember it)"
+            )
+        if not crypto.opens(header, key):
+            raise SyncError(
+                "the remembered key no longer opens the target (its passphrase changed?): "
+                f"run `mastery sync setup {target}` again"
+            )
+        return key
+
     def _target(self, state: dict[str, Any]) -> Target:
         if not state.get("target"):
             raise SyncError("no sync target yet: run `mastery sync setup TARGET` first")
         if state.get("kind") == "git":
-            return GitTarget(state["target"], self._cache / "repo")
+            return GitTarget(state["target"], self._cache / "repo", batch=self._batch)
         return FolderTarget(state["target"])
 
     # ------------------------------------------------------------------ setup
     def setup(
-        self, target: str, passphrase: str, *, progress: Progress | None = None
+        self,
+        target: str,
+        passphrase: str,
+        *,
+        remember: bool = True,
+        auto: bool | None = None,
+        progress: Progress | None = None,
     ) -> SyncReport:
         """Point this profile at `target` (a folder or a git remote) and sync once: a new
-        target gets its header (key from `passphrase`), an existing one must open with it."""
+        target gets its header (key from `passphrase`), an existing one must open with it.
+        `remember` keeps the derived key on this device (False removes one kept before);
+        `auto` switches the app's own syncs on or off (None: as they were, on at first)."""
         if not target.strip():
             raise SyncError("the sync target is empty: give a folder or a git URL")
         old = self._state()
@@ -160,6 +219,8 @@ class Sync:
             target = str(path.resolve())
         device = self._col.meta_once("sync_device", secrets.token_hex(16))
         state = {**old, "target": target, "kind": kind, "device": device}
+        if auto is not None:
+            state["auto"] = auto
         state.setdefault("next_seq", 1)
         state.setdefault("seen", {})
         where = self._target(state)
@@ -169,7 +230,7 @@ class Sync:
         pinned = crypto.Header.from_pin(old.get("header")) if old.get("target") == target else None
         if header is None and pinned is not None:
             # This device joined this target before: the sync below puts its header back.
-            crypto.unlock(pinned, passphrase)
+            key = crypto.unlock(pinned, passphrase)
             header = pinned
         elif header is None:
             if chunks.devices(where.folder):
@@ -177,13 +238,13 @@ class Sync:
                     f"{where.folder}: devices' chunks but no sync header (deleted, or not "
                     "synced here yet); a new one would make them unreadable; nothing was set up"
                 )
-            header, _ = crypto.new_header(passphrase, fast=self._fast_kdf)
+            header, key = crypto.new_header(passphrase, fast=self._fast_kdf)
             made = chunks.create_header(where.folder, header)
             if made is None:  # another device set the folder up meanwhile: join it
                 header = chunks.read_header(where.folder)
                 if header is None:
                     raise SyncError(f"{where.folder}: the sync header vanished; run setup again")
-                crypto.unlock(header, passphrase)
+                key = crypto.unlock(header, passphrase)
                 joined = True
             else:
                 try:
@@ -198,10 +259,16 @@ class Sync:
         else:
             if old.get("target") == target:
                 _check_pin(old, header)
-            crypto.unlock(header, passphrase)  # a wrong passphrase: one line, nothing stored
+            # A wrong passphrase: one line, nothing stored.
+            key = crypto.unlock(header, passphrase)
         state["header"] = header.pin
         self._col.set_meta(_META, state)
-        report = self.run(passphrase, progress=progress)
+        if remember:
+            self.keys.save(key)
+            report = self.run(progress=progress)  # the key just kept: no second derivation
+        else:
+            self.keys.forget()
+            report = self.run(passphrase, progress=progress)
         return SyncReport(
             report.received,
             report.chunks_read,
@@ -212,9 +279,10 @@ class Sync:
         )
 
     # ------------------------------------------------------------------ sync
-    def run(self, passphrase: str, *, progress: Progress | None = None) -> SyncReport:
+    def run(self, passphrase: str | None = None, *, progress: Progress | None = None) -> SyncReport:
         """Read the other devices' new chunks, write this device's new events, apply both in
-        one transaction, publish. Under a lock, so two syncs of one profile take turns."""
+        one transaction, publish. Under a lock, so two syncs of one profile take turns.
+        Without a passphrase, the key remembered on this device is used."""
         from filelock import FileLock, Timeout
 
         state = self._state()
@@ -230,7 +298,7 @@ class Sync:
         self,
         state: dict[str, Any],
         where: Target,
-        passphrase: str,
+        passphrase: str | None,
         progress: Progress | None,
     ) -> SyncReport:
         col = self._col
@@ -247,7 +315,7 @@ class Sync:
             if header is None:
                 raise SyncError(f"{folder}: no sync header (not set up, or emptied); run setup")
         _check_pin(state, header)
-        key = crypto.unlock(header, passphrase)
+        key = self._key(header, passphrase, str(state.get("target")))
         if lost_header:
             written.append(chunks.write_header(folder, header))
         state["header"] = header.pin  # a profile set up before pins: trusted from now on
@@ -359,11 +427,24 @@ class Sync:
         )
 
     # ------------------------------------------------------------------ status
-    def status(self) -> SyncStatus:
-        """The target, this device, what is waiting to be sent (no passphrase needed)."""
+    def status(self, *, counts: bool = True) -> SyncStatus:
+        """The target, this device, what is waiting to be sent (no passphrase needed).
+        Without `counts`, what waits is left at 0 (counting reads the review log): the
+        app's status line asks often."""
         state = self._state()
         if not state.get("target"):
             return SyncStatus(None, None, None)
+        if not counts:
+            return SyncStatus(
+                target=state["target"],
+                kind=state.get("kind"),
+                device=state["device"],
+                chunks_sent=int(state.get("next_seq", 1)) - 1,
+                read_up_to=dict(state.get("seen", {})),
+                last_sync=state.get("last_sync"),
+                key_remembered=self.keys.exists(),
+                auto=bool(state.get("auto", True)),
+            )
         conn = self._col.conn
         out = merge.outgoing(conn, state["device"], 0)
         pending = conn.execute(
@@ -378,4 +459,6 @@ class Sync:
             pending_answers=int(pending),
             read_up_to=dict(state.get("seen", {})),
             last_sync=state.get("last_sync"),
+            key_remembered=self.keys.exists(),
+            auto=bool(state.get("auto", True)),
         )

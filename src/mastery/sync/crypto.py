@@ -126,6 +126,16 @@ def unlock(header: Header, passphrase: str) -> bytes:
     return key
 
 
+def opens(header: Header, key: bytes) -> bool:
+    """Whether `key` (a remembered one) is the key of this header: its check value opens."""
+    from nacl import exceptions, secret
+
+    try:
+        return secret.SecretBox(key).decrypt(bytes.fromhex(header.check)) == _CHECK
+    except (exceptions.CryptoError, ValueError, TypeError):
+        return False
+
+
 def seal(key: bytes, device: str, seq: int, events: list[dict[str, Any]]) -> bytes:
     """One chunk: compressed JSON with its device and sequence, in a SecretBox."""
     from nacl import secret

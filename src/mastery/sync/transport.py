@@ -70,9 +70,13 @@ class GitTarget:
 
     kind = "git"
 
-    def __init__(self, url: str, cache: Path) -> None:
+    def __init__(self, url: str, cache: Path, *, batch: bool = False) -> None:
+        """`batch`: git runs without the terminal (the app: an ssh prompt for a key's
+        passphrase or a new host would draw over the screen and wait for keys the app
+        takes), so what would ask fails in one line instead; an ssh agent still works."""
         self.url = url
         self.cache = cache
+        self.batch = batch
 
     @property
     def folder(self) -> Path:
@@ -90,6 +94,9 @@ class GitTarget:
                 capture_output=True,
                 text=True,
                 timeout=300,
+                # A session of its own has no terminal for ssh to ask on.
+                stdin=subprocess.DEVNULL if self.batch else None,
+                start_new_session=self.batch,
             )
         except FileNotFoundError as exc:
             raise SyncError("git is not installed (needed for a git sync target)") from exc

@@ -23,12 +23,14 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.markup import escape
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.tui import terminal_safety
 from mastery.tui.key_order import OrderedKeysApp
+from mastery.tui.sync_runner import SyncRunner
 
 if TYPE_CHECKING:
     from textual.widgets import Input, TextArea
@@ -104,6 +106,7 @@ class MasteryCommands(Provider):
             "Fit FSRS to your reviews; weigh desired retentions by their workload",
         )
         yield "help: Keys", app.action_help, "The keys of the current screen"
+        yield "sync: Sync now", app.action_sync_now, app.sync_runner.details()
         yield (
             "profile: Check database",
             app.action_check_database,
@@ -170,6 +173,9 @@ class MasteryApp(OrderedKeysApp[None]):
 
     TITLE = "Mastery"
     CSS_PATH = ["mastery.tcss"]  # goals_journal.tcss comes with its screens
+    # The sync status the headers show (widgets/sync_header.py): (text, state), kept by
+    # `sync_runner`; no text when the profile has no sync target.
+    sync_status: reactive[tuple[str, str]] = reactive(("", ""))
     COMMANDS = App.COMMANDS | {MasteryCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app-quit"),
@@ -221,6 +227,7 @@ class MasteryApp(OrderedKeysApp[None]):
         self._cram_query = cram_query
         self._config_path: Path | None = None  # known once config.toml is read (on_mount)
         self._clashes_told: set[frozenset[str]] = set()
+        self.sync_runner = SyncRunner(self)
 
     def run(self, *, headless: bool = False, **kwargs: Any) -> None:
         """Textual's `run`, refused in one line without a terminal on both sides (a cron job,
@@ -298,6 +305,21 @@ class MasteryApp(OrderedKeysApp[None]):
             self.call_later(dashboard.show)
         # After the first frame: its imports and reads would compete with the first card's.
         self.set_timer(self.BACKUP_DELAY, self.daily_backup)
+        # After the first frame, never before it: the first card is not kept waiting.
+        self.call_after_refresh(self.sync_runner.start, "open")
+        self.set_interval(self.SYNC_STATUS_SECONDS, self.sync_runner.show, name="sync-status")
+
+    SYNC_STATUS_SECONDS = 30.0  # how often "synced 2 min ago" is worked out again
+
+    def action_sync_now(self) -> None:
+        """Sync with the other devices now (asks for the passphrase if no key is kept)."""
+        self.sync_runner.start("now")
+
+    def on_sync_status_label_clicked(self) -> None:
+        """The header's sync status clicked: why the last sync failed, or when it ran."""
+        runner = self.sync_runner
+        text = runner.details() if runner.error else runner.line()[0]
+        self.notify(text, title="Sync", markup=False)
 
     def poll_changes(self) -> None:
         """Settings (or cards, goals...) changed from the CLI or another window: read the
@@ -398,8 +420,14 @@ class MasteryApp(OrderedKeysApp[None]):
         for line in col.settings_warnings:
             self.notify(line, title="Setting reset", severity="warning", markup=False, timeout=10)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="team-sync")
     def after_review_session(self) -> None:
+        """A review session ended (answers given): teams set to sync automatically get this
+        member's record, and the profile syncs with its other devices; both in workers."""
+        self.team_auto_sync()
+        self.sync_runner.start("session")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="team-sync")
+    def team_auto_sync(self) -> None:
         """Teams set to sync automatically get this member's record after a session, on a
         connection of its own so the learner never waits for a shared folder."""
         try:
@@ -837,4 +865,7 @@ def run_app(
         cram_query=cram_query,
     )
     app.run()
+    if app.sync_runner.running:
+        # The process waits for it (a kill would be safe, but a sync finished is better).
+        print("mastery: finishing the sync with your other devices…", file=sys.stderr)
     return app.return_code or 0

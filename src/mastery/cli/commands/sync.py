@@ -1,8 +1,9 @@
 """`mastery sync`: set up, run and look at sync between devices (mastery.sync; docs/sync.md).
 
-The passphrase comes from `--passphrase-file F`, then `MASTERY_SYNC_PASSPHRASE`, then a prompt
-on a terminal; a script without either gets one line saying how to give it, never a prompt
-that hangs. It is never stored.
+The passphrase comes from `--passphrase-file F`, then `MASTERY_SYNC_PASSPHRASE`, then the key
+`sync setup` remembered on this device, then a prompt on a terminal; a script without any of
+them gets one line saying how to give it, never a prompt that hangs. The passphrase itself is
+never stored (the derived key is, unless `--no-remember`: mastery/sync/keystore.py says why).
 """
 
 from __future__ import annotations
@@ -22,14 +23,11 @@ if TYPE_CHECKING:
     from mastery.sync import Progress, SyncReport
 
 _ENV = "MASTERY_SYNC_PASSPHRASE"
-_LOST = (
-    "Keep the passphrase safe: it is the only key to what is on the target. Nobody can recover "
-    "it, and a lost passphrase means setting up a new target (each device keeps its own data)."
-)
+_LOST = present.LOST_PASSPHRASE
 
 
 def register(sub: Any) -> None:
-    """`sync`, `sync setup TARGET`, `sync status`."""
+    """`sync`, `sync setup TARGET`, `sync status`, `sync forget-key`, `sync auto on|off`."""
     p = sub.add_parser(
         "sync",
         help="sync this profile with your other devices (end-to-end encrypted)",
@@ -45,15 +43,50 @@ def register(sub: Any) -> None:
         help="sync with TARGET: a folder another tool syncs, or a git remote",
         description="Sync with TARGET, a folder another tool syncs (Syncthing, Dropbox) or a "
         "git remote (a private repository, a bare repository on a USB stick). The first device "
-        "sets the passphrase; the others join with the same one. " + _LOST,
+        "sets the passphrase; the others join with the same one. The key derived from it is "
+        "remembered on this device (PROFILE/sync/key, readable by you only), so `mastery sync` "
+        "and the app sync without asking; the passphrase itself is never stored. " + _LOST,
     )
     s.add_argument("target", metavar="TARGET", help="a folder path or a git URL")
     _passphrase_option(s, top=False)
+    s.add_argument(
+        "--no-remember",
+        dest="remember",
+        action="store_false",
+        help="do not keep the key on this device (and remove one kept before): every sync "
+        "asks for the passphrase, and the app does not sync on its own",
+    )
+    s.add_argument(
+        "--no-auto",
+        dest="auto",
+        action="store_const",
+        const=False,
+        default=None,
+        help="the app does not sync on its own when it opens and after a review session "
+        "(`mastery sync auto on` switches it back)",
+    )
     json_flag(s)
     s.set_defaults(run=with_profile(_setup))
     st = inner.add_parser("status", help="the target, this device, and what waits to be sent")
     json_flag(st)
     st.set_defaults(run=with_profile(_status))
+    f = inner.add_parser(
+        "forget-key",
+        help="remove the sync key remembered on this device (syncs then ask for the passphrase)",
+    )
+    f.set_defaults(run=with_profile(_forget_key))
+    a = inner.add_parser(
+        "auto",
+        help="whether the app syncs on its own (when it opens and after a review session)",
+    )
+    a.add_argument(
+        "switch",
+        choices=("on", "off"),
+        metavar="on|off",
+        help="on: sync when the app opens and after a review session (needs the remembered "
+        "key); off: only when asked (y on the dashboard)",
+    )
+    a.set_defaults(run=with_profile(_auto))
 
 
 def _passphrase_option(p: argparse.ArgumentParser, *, top: bool = True) -> None:
@@ -64,6 +97,11 @@ def _passphrase_option(p: argparse.ArgumentParser, *, top: bool = True) -> None:
         default=None if top else argparse.SUPPRESS,
         help=f"read the passphrase from the first line of F (or set {_ENV})",
     )
+
+
+def _given(args: argparse.Namespace) -> bool:
+    """A passphrase was given without a prompt (a file or the environment)."""
+    return bool(args.passphrase_file or os.environ.get(_ENV))
 
 
 def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
@@ -118,11 +156,7 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(
-        f"Synced: {present.plural(report.received, 'answer')} received from "
-        f"{present.plural(report.devices, 'other device')}, "
-        f"{present.plural(report.sent, 'event')} sent."
-    )
+    print(present.synced(report.received, report.devices, report.sent))
     if report.rewritten:
         print(
             f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "
@@ -138,20 +172,55 @@ def _setup(col: Collection, args: argparse.Namespace) -> int:
 
         print(textwrap.fill(_LOST, width=78))
     phrase = _passphrase(args, confirm=True)
-    report = col.sync.setup(args.target, phrase, progress=_progress(args))
+    report = col.sync.setup(
+        args.target, phrase, remember=args.remember, auto=args.auto, progress=_progress(args)
+    )
     status = col.sync.status()
     if args.json:
-        print_json({"target": status.target, "kind": status.kind, "joined": report.joined})
+        print_json(
+            {
+                "target": status.target,
+                "kind": status.kind,
+                "joined": report.joined,
+                "key_remembered": status.key_remembered,
+                "auto": status.auto,
+            }
+        )
         return 0
     how = "Joined" if report.joined else "Set up"
     print(f"{how} sync with {safe_line(status.target or '')} ({status.kind}).")
+    if status.key_remembered:
+        print("The key is remembered on this device: `mastery sync` and the app ask for nothing.")
+    else:
+        print("The key is not remembered: each sync asks for the passphrase.")
     return _report(report, args)
 
 
 def _sync(col: Collection, args: argparse.Namespace) -> int:
-    if col.sync.status().target is None:
+    sync = col.sync
+    if sync.status().target is None:
         raise MasteryError("no sync target yet: run `mastery sync setup TARGET` first")
-    return _report(col.sync.run(_passphrase(args), progress=_progress(args)), args)
+    # A passphrase given on purpose wins; else the remembered key; else a prompt.
+    phrase = _passphrase(args) if _given(args) or not sync.keys.exists() else None
+    return _report(sync.run(phrase, progress=_progress(args)), args)
+
+
+def _forget_key(col: Collection, args: argparse.Namespace) -> int:
+    if col.sync.forget_key():
+        print("Forgot the sync key on this device: syncs ask for the passphrase again.")
+    else:
+        print("No sync key was remembered on this device.")
+    return 0
+
+
+def _auto(col: Collection, args: argparse.Namespace) -> int:
+    on = args.switch == "on"
+    col.sync.set_auto(on)
+    if on:
+        print("The app syncs on its own when it opens and after a review session.")
+    else:
+        print("The app syncs only when asked (y on the dashboard, or ctrl+p: sync: Sync now).")
+    return 0
 
 
 def _status(col: Collection, args: argparse.Namespace) -> int:
@@ -167,6 +236,8 @@ def _status(col: Collection, args: argparse.Namespace) -> int:
                 "pending_answers": s.pending_answers,
                 "read_up_to": s.read_up_to,
                 "last_sync": s.last_sync,
+                "key_remembered": s.key_remembered,
+                "auto": s.auto,
             }
         )
         return 0
@@ -181,6 +252,12 @@ def _status(col: Collection, args: argparse.Namespace) -> int:
     print(f"Target:      {safe_line(s.target)} ({s.kind})")
     print(f"This device: {s.device}")
     print(f"Last sync:   {last}")
+    key = "remembered on this device" if s.key_remembered else "asked for at each sync"
+    print(f"Key:         {key}")
+    auto = "when the app opens and after a review session" if s.auto else "off"
+    if s.auto and not s.key_remembered:
+        auto += " (needs the remembered key)"
+    print(f"Automatic:   {auto}")
     print(f"Sent:        {present.plural(s.chunks_sent, 'chunk')}")
     print(f"To send:     {present.plural(s.unsent_answers, 'answer')}")
     print(f"Other devices read: {len(s.read_up_to)}")

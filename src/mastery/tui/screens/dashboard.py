@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from mastery import present as fmt
 from mastery.model import DeckSummary, Today
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.feedback import MentorLine
+from mastery.tui.widgets.sync_header import SyncHeader
 from mastery.tui.widgets.table import KeyTable
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class DashboardScreen(MasteryScreen):
         # Shift: the lower-case keys are taken (m mentor note, t stats); in help (?) too.
         Binding("M", "app.mentees", "Mentees", show=False, id="dashboard-mentees"),
         Binding("T", "app.team", "Team", show=False, id="dashboard-team"),
+        # y: Anki's key for Sync. The header shows how the last one went.
+        Binding("y", "app.sync_now", "Sync now", show=False, id="dashboard-sync"),
     ]
 
     def __init__(self, *, deferred: bool = False) -> None:
@@ -68,7 +71,7 @@ class DashboardScreen(MasteryScreen):
 
     def _parts(self) -> list[Widget]:
         return [
-            Header(),
+            SyncHeader(),
             Static(id="today", markup=False),
             Static(id="next", markup=False),
             KeyTable(id="decks"),

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from mastery import present as fmt
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.screens.review import RETAGS, CramScreen, ReviewScreen, Session, undo_step
+from mastery.tui.widgets.sync_header import SyncHeader
 
 
 class DoneScreen(MasteryScreen):
@@ -31,7 +32,7 @@ class DoneScreen(MasteryScreen):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SyncHeader()
         with Center(), Vertical(id="done-box"):
             yield Static(id="done-title")
             yield Static(id="done-session", markup=False)

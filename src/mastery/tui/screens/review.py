@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Markdown, Rule, Static
+from textual.widgets import Footer, Markdown, Rule, Static
 
 from mastery import present as fmt
 from mastery.cram import CramQueue
@@ -31,6 +31,7 @@ from mastery.states import CardState, Confidence, Flag, Rating
 from mastery.tui.dialogs.flag import flag_content
 from mastery.tui.screens.base import MasteryScreen
 from mastery.tui.widgets.rating_bar import RatingBar
+from mastery.tui.widgets.sync_header import SyncHeader
 
 # How long an answer waits for another window's write before the screen stops freezing and
 # waits in a worker instead (see `ReviewScreen.action_answer`).
@@ -208,7 +209,7 @@ class ReviewScreen(MasteryScreen):
         self._footer = ReviewFooter()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SyncHeader()
         with Horizontal(id="status"):
             yield Static(id="deck-name", markup=False)
             yield Static(id="card-flag", markup=False)
@@ -292,6 +293,11 @@ class ReviewScreen(MasteryScreen):
         if confidence is not None:
             label += f" · {Confidence(confidence).label}"
         return Content(label)
+
+    def refresh_data(self) -> None:
+        """Cards due changed elsewhere (a sync, another window): the counts again; the card
+        showing stays until it is answered."""
+        self._update_progress()
 
     def _update_progress(self) -> None:
         with self.domain_errors():
