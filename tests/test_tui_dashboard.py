@@ -166,7 +166,7 @@ async def test_palette_has_area_commands_for_screens_and_actions(col, write_deck
 async def test_daily_backup_runs_in_a_worker(col, write_deck) -> None:
     add_deck(col, write_deck, "geo", "Geography", GEO)
     app = make_app(col)
-    app.BACKUP_DELAY = 0.01  # after the first frame (1 s in use)
+    app.BACKGROUND_DELAY = 0.01  # after the first frame (1 s in use)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.05)
         await app.workers.wait_for_complete()

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import test_sync
 from test_sync import PASS, card_id, sync_of
-from test_tui_helpers import make_app, screen_text
+from test_tui_helpers import make_app as make_any_app
+from test_tui_helpers import screen_text
 
 from conftest import NOW
 from mastery.collection import Collection
@@ -45,6 +46,13 @@ def devices(open_profile: Callable[..., Collection], folder: Path) -> tuple[Coll
     return me, other
 
 
+def make_app(col: Collection, **kwargs: Any) -> Any:
+    """The app, with its first sync right after the first frame (a second later in use)."""
+    app = make_any_app(col, **kwargs)
+    app.BACKGROUND_DELAY = 0.01
+    return app
+
+
 def header_line(app: Any) -> str:
     return screen_text(app).splitlines()[0]
 
@@ -56,9 +64,13 @@ def new_count(app: Any) -> str:
 
 async def settle(app: Any, pilot: Any) -> None:
     """Let the sync begin (it waits for the first frame), end, and be shown."""
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause(0.05)
+    for _ in range(100):  # a worker started meanwhile is waited for too
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.sync_runner.running:
+            break
+    await pilot.pause()  # the header redrawn with the outcome
 
 
 async def test_the_app_syncs_when_it_opens_and_shows_what_came(
@@ -71,6 +83,7 @@ async def test_the_app_syncs_when_it_opens_and_shows_what_came(
         assert me.card("capitals/fr").reps == 1  # the other device's answer is here
         assert new_count(app) == "2"  # and the dashboard shows it
         line = header_line(app)
+        print("DBG", app.sync_status, app.sync_runner.running, app.screen.query_one("#sync-status").render())
         assert "Mastery" in line and "synced just now" in line
         assert ("information", "Sync: 1 answer from your other devices.") in app.notes
         # On the review screen too, at 80 columns.

@@ -279,7 +279,9 @@ class MasteryApp(OrderedKeysApp[None]):
     # How often an open app looks for changes another process committed (`mastery config
     # set`, a second window): a pragma, so cheap at any size.
     POLL_SECONDS = 2.0
-    BACKUP_DELAY = 1.0  # seconds after start-up: the daily backup waits for the first frame
+    # Seconds after start-up before the daily backup and the first sync: their imports and
+    # reads would compete with the first frame's.
+    BACKGROUND_DELAY = 1.0
 
     def on_mount(self) -> None:
         from mastery.tui.screens.dashboard import DashboardScreen
@@ -304,9 +306,9 @@ class MasteryApp(OrderedKeysApp[None]):
             # dashboard, which waited for it.
             self.call_later(dashboard.show)
         # After the first frame: its imports and reads would compete with the first card's.
-        self.set_timer(self.BACKUP_DELAY, self.daily_backup)
+        self.set_timer(self.BACKGROUND_DELAY, self.daily_backup)
         # After the first frame, never before it: the first card is not kept waiting.
-        self.call_after_refresh(self.sync_runner.start, "open")
+        self.set_timer(self.BACKGROUND_DELAY, lambda: self.sync_runner.start("open"))
         self.set_interval(self.SYNC_STATUS_SECONDS, self.sync_runner.show, name="sync-status")
 
     SYNC_STATUS_SECONDS = 30.0  # how often "synced 2 min ago" is worked out again

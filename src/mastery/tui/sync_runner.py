@@ -48,6 +48,15 @@ class SyncRunner:
         self.percent: int | None = None  # of the other devices' chunks read, while many are
 
     # ------------------------------------------------------------------ starting
+    def has_target(self) -> bool:
+        """Whether the profile syncs at all, read from its meta alone: a profile without a
+        target never imports the sync package (pydantic, libsodium: ~0.15 s at start-up)."""
+        try:
+            state = self.app.collection.meta("sync")
+        except MasteryError:
+            return False
+        return isinstance(state, dict) and bool(state.get("target"))
+
     def status(self) -> SyncStatus | None:
         """Where the profile stands (read on the UI thread: meta only, no counts)."""
         try:
@@ -59,9 +68,9 @@ class SyncRunner:
         """Sync now if this reason allows it: "now" always (asking for the passphrase when no
         key is remembered, for a target and a passphrase when there is no target yet), "open"
         and "session" only with the key and automatic sync on."""
-        status = self.status()
+        status = self.status() if self.has_target() else None
         if status is None or status.target is None:
-            if reason == "now" and status is not None and not self.running:
+            if reason == "now" and not self.running:
                 self._ask_setup()
             self.show()
             return
@@ -158,31 +167,36 @@ class SyncRunner:
         self.running = False
         self.percent = None
         self.error = error
-        if error is not None:
-            what = "Sync setup failed" if reason == "setup" else "Sync failed"
-            app.notify(f"{what}: {error}", title="Sync", severity="error", markup=False, timeout=10)
-        elif report is not None:
-            # The worker committed on its own connection: forget what the app's connection
-            # cached (today's queue, settings), then redraw the screen showing.
-            app.collection.changed_elsewhere()
-            screen = app.screen
-            refresh = getattr(screen, "refresh_data", None)
-            if callable(refresh) and not screen.is_modal:
-                refresh()
-            if reason in ("now", "setup"):
-                text = present.synced(report.received, report.devices, report.sent)
-                if reason == "setup":
-                    how = "Joined" if report.joined else "Set up"
-                    target = self.status()
-                    text = f"{how} sync with {target.target if target else ''}. {text}"
-                app.notify(text, title="Sync", markup=False)
-            elif report.received:
-                got = present.plural(report.received, "answer")
-                app.notify(f"Sync: {got} from your other devices.", title="Sync", markup=False)
-        self.show()
-        queued, self.queued = self.queued, None
-        if queued is not None:
-            self.start(queued)
+        try:
+            if error is not None:
+                what = "Sync setup failed" if reason == "setup" else "Sync failed"
+                app.notify(
+                    f"{what}: {error}", title="Sync", severity="error", markup=False, timeout=10
+                )
+            elif report is not None:
+                # The worker committed on its own connection: forget what the app's connection
+                # cached (today's queue, settings), then redraw the screen showing.
+                app.collection.changed_elsewhere()
+                screen = app.screen
+                refresh = getattr(screen, "refresh_data", None)
+                if callable(refresh) and not screen.is_modal:
+                    refresh()
+                if reason in ("now", "setup"):
+                    text = present.synced(report.received, report.devices, report.sent)
+                    if reason == "setup":
+                        how = "Joined" if report.joined else "Set up"
+                        target = self.status()
+                        text = f"{how} sync with {target.target if target else ''}. {text}"
+                    app.notify(text, title="Sync", markup=False)
+                elif report.received:
+                    got = present.plural(report.received, "answer")
+                    app.notify(f"Sync: {got} from your other devices.", title="Sync", markup=False)
+        finally:
+            # Whatever the redraw did, the header never stays at "syncing…".
+            self.show()
+            queued, self.queued = self.queued, None
+            if queued is not None:
+                self.start(queued)
 
     # ------------------------------------------------------------------ the status
     def show(self) -> None:
@@ -193,7 +207,7 @@ class SyncRunner:
         """(text, state) for the header: short enough for 80 columns beside the title."""
         if self.running:
             return f"syncing… {self.percent}%" if self.percent is not None else "syncing…", "busy"
-        status = self.status()
+        status = self.status() if self.has_target() else None
         if status is None or status.target is None:
             return "", ""
         if self.error is not None:

@@ -62,6 +62,7 @@ class DashboardScreen(MasteryScreen):
         self._decks: dict[str, DeckSummary] = {}
         self._has_note = False  # a mentor's note to read: shows the `m` key
         self._built = not deferred
+        self._building = False
         self._skip_resume = deferred
         self._when_built: list[Callable[[], object]] = []
 
@@ -105,10 +106,13 @@ class DashboardScreen(MasteryScreen):
 
     async def show(self) -> None:
         """Build the screen if it was deferred, then read and draw the counts."""
-        if not self._built:
-            self._built = True
+        if not self._built and not self._building:
+            # Built only once its table has columns: a refresh meanwhile (a sync ending,
+            # another window's change) waits for the one below.
+            self._building = True
             await self.mount_all(self._parts())
             self._set_up()
+            self._built = True
         self.refresh_data()
         waiting, self._when_built = self._when_built, []
         for then in waiting:
