@@ -83,7 +83,6 @@ async def test_the_app_syncs_when_it_opens_and_shows_what_came(
         assert me.card("capitals/fr").reps == 1  # the other device's answer is here
         assert new_count(app) == "2"  # and the dashboard shows it
         line = header_line(app)
-        print("DBG", app.sync_status, app.sync_runner.running, app.screen.query_one("#sync-status").render())
         assert "Mastery" in line and "synced just now" in line
         assert ("information", "Sync: 1 answer from your other devices.") in app.notes
         # On the review screen too, at 80 columns.

@@ -300,7 +300,7 @@ class MasteryApp(OrderedKeysApp[None]):
         if (
             self.screen is dashboard
             and isinstance(dashboard, DashboardScreen)
-            and not dashboard.is_built
+            and dashboard.is_waiting
         ):
             # The start screen could not open (an unknown deck, nothing to cram): show the
             # dashboard, which waited for it.

@@ -61,13 +61,16 @@ class DashboardScreen(MasteryScreen):
         super().__init__(id="dashboard")
         self._decks: dict[str, DeckSummary] = {}
         self._has_note = False  # a mentor's note to read: shows the `m` key
-        self._built = not deferred
+        self._deferred = deferred
+        # Built once its deck table has columns: a refresh before that (a sync ending early,
+        # another window's change) has nothing to draw into and waits for the first showing.
+        self._built = False
         self._building = False
         self._skip_resume = deferred
         self._when_built: list[Callable[[], object]] = []
 
     def compose(self) -> ComposeResult:
-        if self._built:
+        if not self._deferred:
             yield from self._parts()
 
     def _parts(self) -> list[Widget]:
@@ -84,8 +87,9 @@ class DashboardScreen(MasteryScreen):
         ]
 
     def on_mount(self) -> None:
-        if self._built:
+        if not self._deferred:
             self._set_up()
+            self._built = True
 
     def _set_up(self) -> None:
         table = self.query_one("#decks", KeyTable)
@@ -106,9 +110,7 @@ class DashboardScreen(MasteryScreen):
 
     async def show(self) -> None:
         """Build the screen if it was deferred, then read and draw the counts."""
-        if not self._built and not self._building:
-            # Built only once its table has columns: a refresh meanwhile (a sync ending,
-            # another window's change) waits for the one below.
+        if self._deferred and not self._built and not self._building:
             self._building = True
             await self.mount_all(self._parts())
             self._set_up()
@@ -121,6 +123,11 @@ class DashboardScreen(MasteryScreen):
     @property
     def is_built(self) -> bool:
         return self._built
+
+    @property
+    def is_waiting(self) -> bool:
+        """Deferred and not shown yet: waiting for the start screen to close."""
+        return self._deferred and not self._built and not self._building
 
     def when_built(self, then: Callable[[], object]) -> None:
         """Run `then` (an action on the deck table) now, or once the deferred screen is built
