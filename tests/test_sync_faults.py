@@ -22,6 +22,7 @@ from test_sync import PASS, answers_of, bare_repo, state_of, sync_of
 from conftest import NOW
 from mastery import paths
 from mastery.collection import Collection
+from mastery.errors import SyncError
 
 CARDS = 120
 
@@ -191,3 +192,72 @@ def test_a_chunk_recorded_but_never_committed_to_git_still_reaches_the_others(
     assert sync_of(a).run(PASS).sent == 0  # recorded as sent already: only pushed now
     assert sync_of(b).run(PASS).received == 5
     assert state_of(a) == state_of(b)
+
+
+def test_two_devices_that_set_up_one_synced_folder_at_once_recover_with_rejoin(
+    device: Callable[[str], Collection], tmp_path: Path
+) -> None:
+    """Syncthing: a and b each set up their own copy of one folder before it synced, so each
+    made a header; Syncthing then keeps a's header on both copies and brings b's chunks
+    (sealed under b's key) to a. a cannot open them, b finds its header replaced: both say
+    so in one line. `setup --rejoin` on b starts it over under a's header; afterwards both
+    have everything."""
+    from mastery.sync import chunks
+
+    fa, fb = tmp_path / "copy-a", tmp_path / "copy-b"
+    fa.mkdir()
+    fb.mkdir()
+    a, b = device("a"), device("b")
+    sync_of(a).setup(str(fa), PASS)
+    sync_of(b).setup(str(fb), PASS)
+    review(a, random.Random(1), 3, timedelta(0))
+    review(b, random.Random(2), 4, timedelta(hours=1))
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    dev_a, dev_b = a.meta("sync")["device"], b.meta("sync")["device"]
+
+    def carry(src: Path, dst: Path, name: str) -> None:  # what Syncthing does
+        shutil.copytree(src / name, dst / name, dirs_exist_ok=True)
+
+    shutil.copyfile(fa / chunks.HEADER_NAME, fb / chunks.HEADER_NAME)  # a's header won
+    carry(fa, fb, dev_a)
+    carry(fb, fa, dev_b)
+
+    with pytest.raises(SyncError) as refused:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(refused.value) and dev_b in str(refused.value)
+    with pytest.raises(SyncError, match="--rejoin") as refused:
+        sync_of(b).run(PASS)
+    assert "\n" not in str(refused.value)
+
+    sync_of(b).setup(str(fb), PASS, rejoin=True)
+    new_b = b.meta("sync")["device"]
+    assert new_b != dev_b and not (fb / dev_b).exists()  # its unreadable chunks went
+    shutil.rmtree(fa / dev_b)  # Syncthing carries the removal and the new folder
+    carry(fb, fa, new_b)
+    assert sync_of(a).run(PASS).received == 4
+    carry(fa, fb, dev_a)
+    sync_of(b).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == 7
+    assert state_of(a) == state_of(b)
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+def test_rejoin_is_refused_without_the_targets_passphrase(
+    device: Callable[[str], Collection], tmp_path: Path
+) -> None:
+    from mastery.sync import chunks, crypto
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a = device("a")
+    sync_of(a).setup(str(folder), PASS)
+    review(a, random.Random(3), 2, timedelta(0))
+    sync_of(a).run(PASS)
+    me = a.meta("sync")["device"]
+    chunks.write_header(folder, crypto.new_header("another passphrase", fast=True)[0])
+    with pytest.raises(SyncError, match="wrong sync passphrase"):
+        sync_of(a).setup(str(folder), PASS, rejoin=True)
+    # Nothing changed: same device, its chunk still there, still recorded as sent.
+    assert a.meta("sync")["device"] == me and chunks.sequences(folder, me) == [1]
+    assert a.sync.status().unsent_answers == 0

@@ -114,7 +114,9 @@ def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
     if pin is not None and pin != header.pin:
         raise SyncError(
             "the target's sync header changed since this device joined it (set up again by "
-            "another device, or replaced by the host); nothing was applied or sent"
+            "another device, or replaced by the host); nothing was applied or sent; if you "
+            "set it up again, run `mastery sync setup TARGET --rejoin` to start this device "
+            "over under it (nothing in this profile is lost)"
         )
 
 
@@ -195,12 +197,16 @@ class Sync:
         *,
         remember: bool = True,
         auto: bool | None = None,
+        rejoin: bool = False,
         progress: Progress | None = None,
     ) -> SyncReport:
         """Point this profile at `target` (a folder or a git remote) and sync once: a new
         target gets its header (key from `passphrase`), an existing one must open with it.
         `remember` keeps the derived key on this device (False removes one kept before);
-        `auto` switches the app's own syncs on or off (None: as they were, on at first)."""
+        `auto` switches the app's own syncs on or off (None: as they were, on at first).
+        `rejoin`: the target's header is not the one this device joined (two devices set up
+        one synced folder at once, each with its own), so this device starts over under the
+        target's header (`_rejoin`); without it, that is refused in one line."""
         if not target.strip():
             raise SyncError("the sync target is empty: give a folder or a git URL")
         old = self._state()
@@ -257,10 +263,13 @@ class Sync:
                         "if another device set it up meanwhile)"
                     ) from exc
         else:
-            if old.get("target") == target:
+            changed = old.get("target") == target and old.get("header") not in (None, header.pin)
+            if changed and not rejoin:
                 _check_pin(old, header)
             # A wrong passphrase: one line, nothing stored.
             key = crypto.unlock(header, passphrase)
+            if changed:
+                state = self._rejoin(state, where.folder)
         state["header"] = header.pin
         self._col.set_meta(_META, state)
         if remember:
@@ -277,6 +286,29 @@ class Sync:
             joined=joined,
             rewritten=report.rewritten,
         )
+
+    def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """Start this device over under the target's current header: its chunks there were
+        sealed with the key of the header it joined, which nobody else has (and which makes
+        every other device's sync refuse them), so they go, and everything this device ever
+        sent is sent again under a new device id. Nothing in the profile is lost: its answers
+        and changes are all in it, and what comes back from the others is recognised (answers
+        by card, moment and rating; changes by their stamps)."""
+        import shutil
+
+        old = str(state["device"])
+        device = secrets.token_hex(16)
+        with self._col.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM syncevent WHERE device = ? AND undone = 0 AND pending IS NULL",
+                (old,),
+            )
+            for channel in CHANNELS:
+                channel.forget_sent(conn, old)
+        self._col.set_meta("sync_device", device)
+        if (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
+            shutil.rmtree(folder / old)  # a git target commits the removal with the next push
+        return {**state, "device": device, "next_seq": 1, "seen": {}}
 
     # ------------------------------------------------------------------ sync
     def run(self, passphrase: str | None = None, *, progress: Progress | None = None) -> SyncReport:

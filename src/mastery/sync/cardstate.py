@@ -100,6 +100,9 @@ class CardStates:
             )
         ]
 
+    def forget_sent(self, conn: sqlite3.Connection, device: str) -> None:
+        conn.execute("DELETE FROM synccard WHERE device = ?", (device,))
+
     def mark_resent(
         self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]
     ) -> None:

@@ -50,6 +50,11 @@ class Channel(Protocol):
         """Everything this device has put on the target through this channel."""
         ...
 
+    def forget_sent(self, conn: sqlite3.Connection, device: str) -> None:
+        """Forget what `device` (this device, before it rejoined the target under a new
+        id) recorded as sent, so that all of it is sent again (`Sync.setup(rejoin=True)`)."""
+        ...
+
     def mark_resent(
         self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]
     ) -> None:

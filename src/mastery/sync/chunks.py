@@ -15,7 +15,7 @@ from mastery.files import write_atomic
 from mastery.sync.crypto import Header
 
 HEADER_NAME = "mastery-sync.json"
-_DEVICE = re.compile(r"^[0-9a-f]{32}$")
+DEVICE = re.compile(r"^[0-9a-f]{32}$")
 _CHUNK = re.compile(r"^([0-9]{8})\.chunk$")
 # A chunk bigger than this is not one of ours (a new device's first chunk of 1M answers is
 # well under it).
@@ -76,7 +76,7 @@ def create_header(folder: Path, header: Header) -> Path | None:
 def devices(folder: Path) -> list[str]:
     """The device ids that have a folder in the target, sorted."""
     try:
-        return sorted(p.name for p in folder.iterdir() if _DEVICE.match(p.name) and p.is_dir())
+        return sorted(p.name for p in folder.iterdir() if DEVICE.match(p.name) and p.is_dir())
     except OSError as exc:
         raise SyncError(f"{folder}: cannot list it ({exc.strerror or exc})") from exc
 

@@ -65,6 +65,14 @@ def register(sub: Any) -> None:
         help="the app does not sync on its own when it opens and after a review session "
         "(`mastery sync auto on` switches it back)",
     )
+    s.add_argument(
+        "--rejoin",
+        action="store_true",
+        help="the target was set up again since this device joined it (two devices set up "
+        "one synced folder at once): start this device over under the target's header "
+        "(its old chunks there are removed and everything is sent again; nothing in this "
+        "profile is lost)",
+    )
     json_flag(s)
     s.set_defaults(run=with_profile(_setup))
     st = inner.add_parser("status", help="the target, this device, and what waits to be sent")
@@ -173,7 +181,12 @@ def _setup(col: Collection, args: argparse.Namespace) -> int:
         print(textwrap.fill(_LOST, width=78))
     phrase = _passphrase(args, confirm=True)
     report = col.sync.setup(
-        args.target, phrase, remember=args.remember, auto=args.auto, progress=_progress(args)
+        args.target,
+        phrase,
+        remember=args.remember,
+        auto=args.auto,
+        rejoin=args.rejoin,
+        progress=_progress(args),
     )
     status = col.sync.status()
     if args.json:
