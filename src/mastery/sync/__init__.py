@@ -338,6 +338,11 @@ class Sync:
                 touched |= _apply_by_device(conn, channel, group)
             got, added = merge.apply(conn, answers)
             touched |= got | out.cards
+            for batch in batches:
+                touched |= batch.cards
+            # Settings and presets may have come with the chunks: every device replays with
+            # the ones it holds now, never a scheduler cached before them.
+            col.reload_settings()
             schedulers = {}
 
             def scheduler_for(deck_id: int) -> Any:
@@ -348,7 +353,7 @@ class Sync:
             merge.replay(conn, touched, scheduler_for, now_ms)
             state.update(seen=seen, next_seq=next_seq, last_sync=now_ms, clock=clock.last)
             col.set_meta(_META, state)
-        col.queue.forget()
+        col.reload_settings()
         where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
         return SyncReport(
             received=added,

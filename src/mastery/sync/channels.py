@@ -25,10 +25,13 @@ from mastery.sync.hlc import Clock
 
 
 class Batch(NamedTuple):
-    """A channel's outgoing events, and what to record once they are written to a chunk."""
+    """A channel's outgoing events, what to record once they are written to a chunk, and the
+    cards whose schedule the sync must replay because of them (settings that schedule: every
+    device replays them with the same settings, sync/settings.py)."""
 
     events: list[BaseModel]
     mark: Callable[[sqlite3.Connection], None]
+    cards: frozenset[int] = frozenset()
 
 
 class Channel(Protocol):

@@ -6,8 +6,9 @@ from pydantic import BaseModel
 
 from mastery.sync.cardstate import CardStates
 from mastery.sync.channels import Channel
+from mastery.sync.settings import settings_channel
 
-CHANNELS: list[Channel] = [CardStates()]
+CHANNELS: list[Channel] = [CardStates(), settings_channel()]
 
 
 def channel_of(event: BaseModel) -> Channel | None:
