@@ -276,3 +276,91 @@ def test_three_devices_changing_settings_presets_and_weights_end_identical(
     states = [everything_of(col) for col in devices]
     assert states[0] == states[1] == states[2]
     assert len(states[0][0][1]) == sum(len(answers_of(c)) for c in devices) // 3 > 0
+
+
+def test_a_backup_from_before_a_presets_first_sync_does_not_make_it_twice(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    a.presets.add("Light")
+    a.presets.use("capitals", "Light")
+    backup = a.backup(now=NOW)  # holds the preset, not yet its sync record
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)
+    restored = Collection.open_path(path)
+    try:
+        sync_of(restored).run(PASS)
+        sync_of(b).run(PASS)
+        assert [p.name for p in restored.presets.presets()] == ["Default", "Light"]
+        assert settings_of(restored) == settings_of(b)
+        assert sync_of(restored).run(PASS).sent == 0
+    finally:
+        restored.close()
+
+
+def test_a_preset_removed_on_one_device_and_edited_later_on_the_other_comes_back(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    a.presets.add("Light")
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    a.presets.remove("Light")
+    sync_of(a).run(PASS)
+    b.presets.edit("Light", "new_per_day", 7)  # b has not seen the removal: its edit is later
+    later_clock(b, 1)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert a.presets.preset("Light").values["new_per_day"] == 7
+    assert settings_of(a) == settings_of(b)
+
+
+def test_one_setting_changed_on_two_devices_in_the_same_millisecond_ends_alike(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    moment = utcnow() + timedelta(seconds=5)
+    for col, value in ((a, 11), (b, 12)):
+        col.set_setting("new_per_day", value)
+        col.set_clock(lambda: moment)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    # Equal stamps: the higher device id wins, on both.
+    winner = max((a, b), key=lambda col: col.meta("sync")["device"])
+    assert a.setting("new_per_day") == b.setting("new_per_day") == (11 if winner is a else 12)
+
+
+def test_empty_and_odd_values_from_the_target_are_checked_as_local_edits(
+    open_profile: Callable[..., Collection],
+) -> None:
+    from mastery.sync.events import SettingEvent
+    from mastery.sync.settings import settings_channel
+
+    col = open_profile("a")
+    uid = "0" * 32
+    events = [
+        SettingEvent(what="setting", key="timezone", stamp=5, value=""),  # empty: valid
+        SettingEvent(what="setting", key="learning_steps", stamp=6, value=[]),  # needs one
+        SettingEvent(what="preset", key=uid, stamp=7, value={"name": "", "config": {}}),
+        SettingEvent(what="preset", key="1" * 32, stamp=8, value={"name": "x" * 61, "config": {}}),
+        SettingEvent(
+            what="preset", key="2" * 32, stamp=9, value={"name": "Ok", "config": {"timezone": ""}}
+        ),
+        SettingEvent(what="deck_parameters", key="capitals", stamp=10, value=[1.0, 2.0]),
+    ]
+    with col.db.transaction() as conn:
+        settings_channel().apply(conn, "f" * 32, events)
+        waiting = conn.execute("SELECT count(*) FROM syncitem WHERE applied = 0").fetchone()[0]
+    col.reload_settings()
+    assert waiting == 5
+    assert [p.name for p in col.presets.presets()] == ["Default"]
+    assert col.setting("learning_steps") == ["1m", "10m"] and col.decks_with_own_parameters() == []

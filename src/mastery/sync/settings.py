@@ -189,6 +189,16 @@ class _Presets:
         if checked is None:
             return None  # another version's preset: waits
         name, config = checked
+        if row is None:
+            # A preset of this name that never synced is this one: a backup restored from
+            # before this device's first sync of it (its own chunk brings it back).
+            mapped = keys_by_local(conn, self.what)
+            same = conn.execute(
+                "SELECT id, name, created_at FROM preset WHERE name = ? AND id != ?",
+                (name, DEFAULT_PRESET),
+            ).fetchone()
+            if same is not None and _preset_local(same) not in mapped:
+                row = same
         clash = conn.execute(
             "SELECT id, created_at FROM preset WHERE name = ? AND id != ?",
             (name, row["id"] if row else -1),
