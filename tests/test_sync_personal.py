@@ -5,6 +5,7 @@ pseudonyms or whether a device contributes to a team."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -227,3 +228,39 @@ def test_a_mentees_entry_before_its_mentee_waits_and_unknown_rows_wait(
         titles = [r[0] for r in conn.execute("SELECT title FROM menteeentry")]
         waiting = conn.execute("SELECT count(*) FROM syncitem WHERE applied = 0").fetchone()[0]
     assert titles == ["t"] and waiting == 2
+
+
+def test_three_mentor_devices_in_random_orders_end_identical(
+    exchange: tuple[Collection, Collection, str, str],
+    open_profile: Callable[..., Collection],
+    folder: str,
+) -> None:
+    _, bo, first, second = exchange
+    devices = [bo, open_profile("bo-2"), open_profile("bo-3")]
+    for col in devices:
+        sync_of(col).setup(folder, PASS)
+    rng = random.Random(1411)
+    moment = NOW
+    for _ in range(6):
+        for col in devices:
+            moment += timedelta(minutes=rng.randint(1, 90))
+            action = rng.random()
+            comments = col.mentor.mentee_comments("Ana")
+            if action < 0.3:
+                col.mentor.comment("Ana", "entry", rng.choice([first, second]), "More?", now=moment)
+            elif action < 0.5 and comments:
+                col.mentor.edit_comment(rng.choice(comments).uid, f"v{rng.random()}", now=moment)
+            elif action < 0.6 and comments:
+                col.mentor.delete_comment(rng.choice(comments).uid, now=moment)
+            elif action < 0.8:
+                col.mentor.open_entry("Ana", rng.choice([first, second]), now=moment)
+            else:
+                col.mentor.set_note("Ana", f"note {rng.randint(1, 5)}", now=moment)
+        for col in rng.sample(devices, k=rng.randint(1, 3)):
+            sync_of(col).run(PASS)
+    for _ in range(2):
+        for col in rng.sample(devices, k=3):
+            sync_of(col).run(PASS)
+    states = [mentor_state(col) for col in devices]
+    assert states[0] == states[1] == states[2]
+    assert len(states[0][4]) >= 2  # the comments Bo wrote, and those added since
