@@ -364,3 +364,28 @@ def test_empty_and_odd_values_from_the_target_are_checked_as_local_edits(
     assert waiting == 5
     assert [p.name for p in col.presets.presets()] == ["Default"]
     assert col.setting("learning_steps") == ["1m", "10m"] and col.decks_with_own_parameters() == []
+
+
+def test_a_sync_killed_after_writing_its_chunk_does_not_send_the_settings_twice(
+    open_profile: Callable[..., Collection], folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mastery.sync import merge
+
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    a.set_setting("maximum_interval", 365)
+    a.presets.add("Light")
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(merge, "mark_sent", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sync_of(a).run(PASS)
+    monkeypatch.undo()
+    assert sync_of(a).run(PASS).sent == 0  # the chunk on the target was recognised
+    sync_of(b).run(PASS)
+    assert b.setting("maximum_interval") == 365
+    assert [p.name for p in b.presets.presets()] == ["Default", "Light"]
+    assert settings_of(a) == settings_of(b)
