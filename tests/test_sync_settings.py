@@ -389,3 +389,31 @@ def test_a_sync_killed_after_writing_its_chunk_does_not_send_the_settings_twice(
     assert b.setting("maximum_interval") == 365
     assert [p.name for p in b.presets.presets()] == ["Default", "Light"]
     assert settings_of(a) == settings_of(b)
+
+
+def test_cli_says_how_many_changes_came_besides_answers(
+    open_profile: Callable[..., Collection],
+    folder: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mastery.cli import main
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    a, b = open_profile("a"), open_profile("b")
+    a.set_setting("new_per_day", 33)
+    a.presets.add("Exam")
+    homes = {"a": str(a.db.path.parents[2]), "b": str(b.db.path.parents[2])}
+    a.close()
+    b.close()
+    for name in ("a", "b"):
+        assert main(["sync", "setup", folder, "--home", homes[name], "--profile", name]) == 0
+    out = capsys.readouterr().out
+    assert "Synced: 0 answers and 2 changes received from 1 other device, 0 events sent." in out
+    assert main(["sync", "--json", "--home", homes["b"], "--profile", "b"]) == 0
+    assert '"changes": 0' in capsys.readouterr().out
+    assert main(["config", "new_per_day", "--home", homes["b"], "--profile", "b"]) == 0
+    assert "33" in capsys.readouterr().out

@@ -46,6 +46,7 @@ class SyncReport:
     devices: int  # other devices seen in the target
     joined: bool = False  # setup joined an existing target (vs. made a new one)
     rewritten: int = 0  # this device's chunks the target had lost, written again
+    changes: int = 0  # other devices' changes besides answers (settings, card states...) read
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,7 @@ class Sync:
             report.devices,
             joined=joined,
             rewritten=report.rewritten,
+            changes=report.changes,
         )
 
     # ------------------------------------------------------------------ sync
@@ -361,6 +363,7 @@ class Sync:
             sent=len(outgoing),
             devices=len(others),
             rewritten=len(lost),
+            changes=len(_flatten(theirs_by_channel)),
         )
 
     # ------------------------------------------------------------------ status

@@ -115,11 +115,13 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
                 "chunks_read": report.chunks_read,
                 "devices": report.devices,
                 "rewritten": report.rewritten,
+                "changes": report.changes,
             }
         )
         return 0
+    changes = f" and {present.plural(report.changes, 'change')}" if report.changes else ""
     print(
-        f"Synced: {present.plural(report.received, 'answer')} received from "
+        f"Synced: {present.plural(report.received, 'answer')}{changes} received from "
         f"{present.plural(report.devices, 'other device')}, "
         f"{present.plural(report.sent, 'event')} sent."
     )
