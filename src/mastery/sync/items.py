@@ -28,7 +28,7 @@ from mastery.states import scheduled
 from mastery.sync.channels import Batch
 from mastery.sync.hlc import Clock, later, wall_ms
 
-MAX_VALUE_CHARS = 4_000_000  # one thing's JSON; a mentee's entry is at most ~1 MB of text
+MAX_VALUE_CHARS = 4_000_000  # one thing's JSON: twice the longest text a row may hold (personal.py)
 
 
 class Local(NamedTuple):
