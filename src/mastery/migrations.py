@@ -251,10 +251,24 @@ def to_6(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V7_SYNC_ITEMS = (
+    'CREATE TABLE syncitem (\n\tkind VARCHAR NOT NULL, \n\t"key" VARCHAR NOT NULL, \n'
+    "\tvalue VARCHAR, \n\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n"
+    '\tlocal VARCHAR, \n\tapplied INTEGER NOT NULL, \n\tPRIMARY KEY (kind, "key")\n)'
+)
+
+
+def to_7(conn: sqlite3.Connection) -> None:
+    """Schema 7: settings, presets and the mentor and team state that is the person's sync
+    (issue 14): each thing as last synced; empty until a sync target is set up."""
+    conn.execute(_V7_SYNC_ITEMS)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: to_2,
     3: to_3,
     4: to_4,
     5: to_5,
     6: to_6,
+    7: to_7,
 }

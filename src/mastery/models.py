@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Deck(SQLModel, table=True):
@@ -186,6 +186,24 @@ class SyncCard(SQLModel, table=True):
     buried_until: int | None = None  # ms UTC
     at: int  # ms UTC: when the sync that first carried this state ran
     device: str
+
+
+class SyncItem(SQLModel, table=True):
+    """One synced thing besides cards (a setting, a preset, a deck's preset, a mentor's
+    comment...) as last sent or received through sync (sync/items.py): a difference from the
+    profile is a change to send; (at, device) orders changes, the latest wins.
+
+    `value` is device-independent JSON (None: removed or back to its default); `local` says
+    which local row it names where that is not the key itself (a preset's id and creation
+    time); `applied` is 0 while a received value waits for what it needs (its deck)."""
+
+    kind: str = Field(primary_key=True)  # setting / preset / deck_preset / mentee / ...
+    key: str = Field(primary_key=True)  # the setting's name, a preset uid, a deck key, a uid
+    value: str | None = None
+    at: int  # the change's hybrid-logical-clock stamp
+    device: str
+    local: str | None = None
+    applied: int = 1
 
 
 class Setting(SQLModel, table=True):

@@ -116,10 +116,12 @@ LOST_PASSPHRASE = (
 """Said wherever a sync passphrase is chosen: `mastery sync setup` and the app's setup."""
 
 
-def synced(received: int, devices: int, sent: int) -> str:
-    """What a sync did, as `mastery sync` and the app's "Sync now" say it."""
+def synced(received: int, devices: int, sent: int, changes: int = 0) -> str:
+    """What a sync did, as `mastery sync` and the app's "Sync now" say it: answers, and the
+    other changes (settings, card states, entries...) when there were any."""
+    also = f" and {plural(changes, 'change')}" if changes else ""
     return (
-        f"Synced: {plural(received, 'answer')} received from "
+        f"Synced: {plural(received, 'answer')}{also} received from "
         f"{plural(devices, 'other device')}, {plural(sent, 'event')} sent."
     )
 

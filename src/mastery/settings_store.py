@@ -177,3 +177,23 @@ def write_meta(conn: sqlite3.Connection, name: str, value: Any) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (f"_{name}", json.dumps(value)),
     )
+
+
+def stored_settings(conn: sqlite3.Connection) -> dict[str, str]:
+    """The settings stored in the caller's transaction, by name (JSON text; meta values,
+    under a leading "_", left out). For sync, which holds a transaction and no Collection."""
+    return {
+        r["key"]: r["value"]
+        for r in conn.execute(
+            "SELECT key, value FROM setting WHERE key NOT LIKE '\\_%' ESCAPE '\\'"
+        )
+    }
+
+
+def write_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    """Store a setting's checked value in the caller's transaction (None: back to the default);
+    the caller forgets the caches (`Collection.reload_settings`)."""
+    if value is None:
+        conn.execute("DELETE FROM setting WHERE key = ?", (key,))
+    else:
+        _put(conn, key, settings_mod.encode(value))

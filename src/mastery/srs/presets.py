@@ -405,3 +405,47 @@ def _decoded_config(raw: str) -> dict[str, Any]:
 
     value = loads_json(raw, source="preset", max_depth=2)
     return value if isinstance(value, dict) else {}
+
+
+# ----------------------------------------------------------------------------- sync
+# Sync (sync/settings.py) stores another device's presets and deck links inside its own
+# transaction, with no Collection: through these, so this module stays the one writer of the
+# `preset` and `deckpreset` tables. The caller forgets the caches (`reload_settings`).
+def store_preset(
+    conn: Any, preset_id: int | None, name: str, values: dict[str, Any], at_ms: int
+) -> int:
+    """Write a checked preset (a new one when `preset_id` is None); returns its id."""
+    text = json.dumps(values, allow_nan=False)
+    if preset_id is not None:
+        conn.execute(
+            "UPDATE preset SET name = ?, config = ?, updated_at = ? WHERE id = ?",
+            (name, text, at_ms, preset_id),
+        )
+        return preset_id
+    new_id = int(
+        conn.execute("SELECT max(2, coalesce(max(id), 0) + 1) AS id FROM preset").fetchone()["id"]
+    )
+    conn.execute(
+        "INSERT INTO preset (id, name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        (new_id, name, text, at_ms, at_ms),
+    )
+    return new_id
+
+
+def rename_preset(conn: Any, preset_id: int, name: str) -> None:
+    conn.execute("UPDATE preset SET name = ? WHERE id = ?", (name, preset_id))
+
+
+def delete_preset(conn: Any, preset_id: int) -> None:
+    """Remove a preset; its decks go back to the default preset (as `Presets.remove`)."""
+    conn.execute("DELETE FROM deckpreset WHERE preset_id = ?", (preset_id,))
+    conn.execute("DELETE FROM preset WHERE id = ?", (preset_id,))
+
+
+def link_deck(conn: Any, deck_id: int, preset_id: int | None) -> None:
+    """Make a deck use a preset (None: the default preset)."""
+    conn.execute("DELETE FROM deckpreset WHERE deck_id = ?", (deck_id,))
+    if preset_id is not None:
+        conn.execute(
+            "INSERT INTO deckpreset (deck_id, preset_id) VALUES (?, ?)", (deck_id, preset_id)
+        )

@@ -49,6 +49,7 @@ class SyncReport:
     devices: int  # other devices seen in the target
     joined: bool = False  # setup joined an existing target (vs. made a new one)
     rewritten: int = 0  # this device's chunks the target had lost, written again
+    changes: int = 0  # other devices' changes besides answers (settings, card states...) read
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,30 +286,30 @@ class Sync:
             report.devices,
             joined=joined,
             rewritten=report.rewritten,
+            changes=report.changes,
         )
 
     def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
         """Start this device over under the target's current header: its chunks there were
         sealed with the key of the header it joined, which nobody else has (and which makes
         every other device's sync refuse them), so they go, and everything this device ever
-        sent is sent again under a new device id. Nothing in the profile is lost: its answers
-        and changes are all in it, and what comes back from the others is recognised (answers
-        by card, moment and rating; changes by their stamps)."""
+        sent goes again under a new device id. It goes the way a chunk the target lost does:
+        chunk 1 counts as lost, so the next sync writes it again holding every event the
+        device sent (same event ids, same stamps: a device that did read some of them drops
+        what it has), and every other device's chunks are read again. Nothing in the profile
+        is touched but the device id its sync records carry."""
         import shutil
 
         old = str(state["device"])
         device = secrets.token_hex(16)
         with self._col.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM syncevent WHERE device = ? AND undone = 0 AND pending IS NULL",
-                (old,),
-            )
+            merge.rename_device(conn, old, device)
             for channel in CHANNELS:
-                channel.forget_sent(conn, old)
+                channel.rename_device(conn, old, device)
         self._col.set_meta("sync_device", device)
         if (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
             shutil.rmtree(folder / old)  # a git target commits the removal with the next push
-        return {**state, "device": device, "next_seq": 1, "seen": {}}
+        return {**state, "device": device, "next_seq": 2, "seen": {}}
 
     # ------------------------------------------------------------------ sync
     def run(self, passphrase: str | None = None, *, progress: Progress | None = None) -> SyncReport:
@@ -438,6 +439,11 @@ class Sync:
                 touched |= _apply_by_device(conn, channel, group)
             got, added = merge.apply(conn, answers)
             touched |= got | out.cards
+            for batch in batches:
+                touched |= batch.cards
+            # Settings and presets may have come with the chunks: every device replays with
+            # the ones it holds now, never a scheduler cached before them.
+            col.reload_settings()
             schedulers = {}
 
             def scheduler_for(deck_id: int) -> Any:
@@ -448,7 +454,7 @@ class Sync:
             merge.replay(conn, touched, scheduler_for, now_ms)
             state.update(seen=seen, next_seq=next_seq, last_sync=now_ms, clock=clock.last)
             col.set_meta(_META, state)
-        col.queue.forget()
+        col.reload_settings()
         where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
         return SyncReport(
             received=added,
@@ -456,6 +462,7 @@ class Sync:
             sent=len(outgoing),
             devices=len(others),
             rewritten=len(lost),
+            changes=len(_flatten(theirs_by_channel)),
         )
 
     # ------------------------------------------------------------------ status

@@ -100,8 +100,8 @@ class CardStates:
             )
         ]
 
-    def forget_sent(self, conn: sqlite3.Connection, device: str) -> None:
-        conn.execute("DELETE FROM synccard WHERE device = ?", (device,))
+    def rename_device(self, conn: sqlite3.Connection, old: str, new: str) -> None:
+        conn.execute("UPDATE synccard SET device = ? WHERE device = ?", (new, old))
 
     def mark_resent(
         self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]

@@ -25,10 +25,13 @@ from mastery.sync.hlc import Clock
 
 
 class Batch(NamedTuple):
-    """A channel's outgoing events, and what to record once they are written to a chunk."""
+    """A channel's outgoing events, what to record once they are written to a chunk, and the
+    cards whose schedule the sync must replay because of them (settings that schedule: every
+    device replays them with the same settings, sync/settings.py)."""
 
     events: list[BaseModel]
     mark: Callable[[sqlite3.Connection], None]
+    cards: frozenset[int] = frozenset()
 
 
 class Channel(Protocol):
@@ -50,9 +53,9 @@ class Channel(Protocol):
         """Everything this device has put on the target through this channel."""
         ...
 
-    def forget_sent(self, conn: sqlite3.Connection, device: str) -> None:
-        """Forget what `device` (this device, before it rejoined the target under a new
-        id) recorded as sent, so that all of it is sent again (`Sync.setup(rejoin=True)`)."""
+    def rename_device(self, conn: sqlite3.Connection, old: str, new: str) -> None:
+        """This device rejoined the target under a new id (`Sync.setup(rejoin=True)`): what
+        its records say it sent as `old`, it sent as `new`."""
         ...
 
     def mark_resent(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
 
 from mastery.errors import SyncError
 from mastery.sync.hlc import MAX_STAMP
@@ -58,7 +58,41 @@ class CardEvent(BaseModel):
     buried_until: Annotated[int, Field(ge=0, lt=2**53)] | None = None
 
 
-AnyEvent = AnswerEvent | UndoEvent | CardEvent
+# What an item event names: a kind this version does not know (a newer Mastery's) is kept
+# waiting, not refused, so a device that upgrades later still gets it (sync/items.py).
+ItemKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,31}$")]
+ItemKey = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class SettingEvent(BaseModel):
+    """A setting, a preset, a deck's preset or a deck's own FSRS weights as one device set
+    them (sync/settings.py); `value` None: removed, or back to the default. The latest
+    (stamp, device) wins per (what, key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["setting"] = "setting"
+    what: ItemKind
+    key: ItemKey
+    stamp: Stamp
+    value: JsonValue = None
+
+
+class PersonalEvent(BaseModel):
+    """Mentor and team state that is the person's (sync/personal.py): feedback received, a
+    mentor's mentees, their entries and the comments written on them, the teams joined.
+    `value` None: removed. The latest (stamp, device) wins, but once read stays read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["personal"] = "personal"
+    what: ItemKind
+    key: ItemKey
+    stamp: Stamp
+    value: JsonValue = None
+
+
+AnyEvent = AnswerEvent | UndoEvent | CardEvent | SettingEvent | PersonalEvent
 LogEvent = AnswerEvent | UndoEvent  # the review log's own path (merge.py); the rest are channels'
 Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])

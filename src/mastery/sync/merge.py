@@ -142,6 +142,12 @@ def resend(conn: sqlite3.Connection, device: str) -> list[LogEvent]:
     return events
 
 
+def rename_device(conn: sqlite3.Connection, old: str, new: str) -> None:
+    """This device rejoined the target under a new id: the answers it sent as `old` it sent
+    as `new` (their event ids stay: they are only names)."""
+    conn.execute("UPDATE syncevent SET device = ? WHERE device = ?", (new, old))
+
+
 def mark_resent(
     conn: sqlite3.Connection, device: str, events: Iterable[LogEvent]
 ) -> tuple[set[int], list[LogEvent]]:

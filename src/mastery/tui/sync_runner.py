@@ -182,7 +182,9 @@ class SyncRunner:
                 if callable(refresh) and not screen.is_modal:
                     refresh()
                 if reason in ("now", "setup"):
-                    text = present.synced(report.received, report.devices, report.sent)
+                    text = present.synced(
+                        report.received, report.devices, report.sent, report.changes
+                    )
                     if reason == "setup":
                         how = "Joined" if report.joined else "Set up"
                         target = self.status()

@@ -161,10 +161,11 @@ def _report(report: SyncReport, args: argparse.Namespace) -> int:
                 "chunks_read": report.chunks_read,
                 "devices": report.devices,
                 "rewritten": report.rewritten,
+                "changes": report.changes,
             }
         )
         return 0
-    print(present.synced(report.received, report.devices, report.sent))
+    print(present.synced(report.received, report.devices, report.sent, report.changes))
     if report.rewritten:
         print(
             f"Wrote {present.plural(report.rewritten, 'chunk')} of this device again: "
