@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Deck(SQLModel, table=True):
@@ -186,6 +186,40 @@ class SyncCard(SQLModel, table=True):
     buried_until: int | None = None  # ms UTC
     at: int  # ms UTC: when the sync that first carried this state ran
     device: str
+
+
+class SyncContent(SQLModel, table=True):
+    """A card's content as last sent or received through sync (schema 7): `hash` of its
+    front, back, tags, note key, position and whether it is in its deck; a difference is a
+    change to send, (at, device) orders changes. `device` "" is a baseline recorded without
+    sending (a card of a deck with a file of its own, as this device first synced it)."""
+
+    card_id: int = Field(primary_key=True)
+    hash: int
+    at: int  # hybrid-logical-clock stamp (sync/hlc.py); 0 for a baseline
+    device: str
+
+
+class SyncDeck(SQLModel, table=True):
+    """A deck without a file of its own as last sent or received through sync (schema 7):
+    `hash` of its name, description, tags and version."""
+
+    deck_id: int = Field(primary_key=True)
+    hash: int
+    at: int
+    device: str
+
+
+class SyncPending(SQLModel, table=True):
+    """A received card change for a deck this device does not have yet (schema 7), applied
+    once the deck is here (imported, or brought by another device's chunk)."""
+
+    __table_args__ = (Index("ix_syncpending_deck", "deck"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck: str
+    device: str
+    event: str  # the event as JSON (sync/events.py)
 
 
 class Setting(SQLModel, table=True):

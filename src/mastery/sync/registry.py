@@ -6,8 +6,10 @@ from pydantic import BaseModel
 
 from mastery.sync.cardstate import CardStates
 from mastery.sync.channels import Channel
+from mastery.sync.content import Contents
 
-CHANNELS: list[Channel] = [CardStates()]
+# Content first: a card state or an answer can be for a card a content event creates.
+CHANNELS: list[Channel] = [Contents(), CardStates()]
 
 
 def channel_of(event: BaseModel) -> Channel | None:
