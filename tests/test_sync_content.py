@@ -299,3 +299,16 @@ def test_which_decks_travel_by_their_own_file(tmp_path: Path, deck: Path) -> Non
     assert not has_own_file(str(tmp_path / "gone.toml"), profile)
     assert not has_own_file(str(tmp_path / "animals.csv"), profile)
     assert not has_own_file("", profile)
+
+
+def test_a_card_too_big_to_sync_is_one_line_and_nothing_is_sent(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a = open_profile("a")
+    sync_of(a).setup(folder, PASS)
+    fr = card_id(a, "fr")
+    with a.db.transaction() as conn:
+        conn.execute("UPDATE card SET back = ? WHERE id = ?", ("x" * 1_000_001, fr))
+    with pytest.raises(SyncError, match=r"card capitals/fr: its back cannot be synced"):
+        sync_of(a).run(PASS)
+    assert sync_of(a).status().chunks_sent == 0

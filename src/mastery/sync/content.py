@@ -30,23 +30,18 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mastery import paths
 from mastery.decks.importer import add_synced_deck, set_deck_meta
-from mastery.states import FLAG_PREFIX, LEECH, MARKED, SUSPENDED_LEFT_DECK, SUSPENDED_NO
+from mastery.errors import SyncError
+from mastery.states import SUSPENDED_LEFT_DECK, SUSPENDED_NO, is_local_tag
 from mastery.storage import cards as card_rows
 from mastery.sync.channels import Batch
 from mastery.sync.events import ContentEvent, DeckEvent
 from mastery.sync.hlc import Clock, later, wall_ms
 
 BASELINE = ""  # the device of a hash recorded without sending (see the module docstring)
-# A card carrying a tag the profile sets (flag, mark, leech): sent at first sight even from a
-# deck with a file of its own, since no file holds these.
-_LOCAL_TAGS = (
-    f"((' ' || c.tags || ' ') LIKE '% {MARKED} %' OR (' ' || c.tags || ' ') LIKE '% {LEECH} %' "
-    f"OR (' ' || c.tags) LIKE '% {FLAG_PREFIX}%')"
-)
 _CARDS = (
     "SELECT c.id, c.deck_id, d.key AS deck_key, c.key AS card_key, c.front, c.back, c.tags, "
     "c.note_key, c.position, c.in_deck, c.updated_at, s.hash AS synced, s.at, s.device "
@@ -54,24 +49,29 @@ _CARDS = (
 )
 
 
-def _digest(*parts: object) -> int:
-    text = "\x1f".join(str(p) for p in parts)
-    return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
-    )
+def _digest(text: str) -> int:
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
-def card_hash(front: str, back: str, tags: str, note: str, position: int, in_deck: bool) -> int:
-    """What was synced of a card, as one integer (stored in `synccontent`)."""
-    return _digest(front, back, tags, note, position, int(bool(in_deck)))
+def card_hash(front: str, back: str, tags: str, note: str, position: int, in_deck: int) -> int:
+    """What was synced of a card, as one integer (stored in `synccontent`; SQL calls it as
+    `mastery_card_hash`)."""
+    return _digest(f"{front}\x1f{back}\x1f{tags}\x1f{note}\x1f{position}\x1f{int(in_deck)}")
 
 
 def deck_hash(name: str, description: str, tags: str, version: str) -> int:
-    return _digest(name, description, tags, version)
+    return _digest(f"{name}\x1f{description}\x1f{tags}\x1f{version}")
 
 
 def _event_hash(e: ContentEvent) -> int:
     return card_hash(e.front, e.back, e.tags, e.note, e.position, e.in_deck)
+
+
+def _has_local_tag(tags: str) -> bool:
+    """A tag the profile sets (flag, mark, leech): such a card is sent at first sight even
+    from a deck with a file of its own, since no file holds these."""
+    return any(is_local_tag(t) for t in tags.split())
 
 
 def _profile_folder(conn: sqlite3.Connection) -> Path | None:
@@ -109,17 +109,26 @@ def _fileless(conn: sqlite3.Connection) -> set[int]:
 
 
 def _content(r: sqlite3.Row, stamp: int) -> ContentEvent:
-    return ContentEvent(
-        deck=r["deck_key"],
-        card=r["card_key"],
-        stamp=stamp,
-        front=r["front"],
-        back=r["back"],
-        tags=r["tags"],
-        note=r["note_key"],
-        position=r["position"],
-        in_deck=bool(r["in_deck"]),
-    )
+    try:
+        return ContentEvent(
+            deck=r["deck_key"],
+            card=r["card_key"],
+            stamp=stamp,
+            front=r["front"],
+            back=r["back"],
+            tags=r["tags"],
+            note=r["note_key"],
+            position=r["position"],
+            in_deck=bool(r["in_deck"]),
+        )
+    except ValidationError as exc:
+        # A card no other device could read (a side of over a million characters): said
+        # before anything is written, never sent half.
+        first = exc.errors(include_url=False)[0]
+        raise SyncError(
+            f"card {r['deck_key']}/{r['card_key']}: its {first['loc'][0]} cannot be synced "
+            f"({first['msg'].lower()}); shorten it (mastery card edit) and sync again"
+        ) from exc
 
 
 def _deck_event(r: sqlite3.Row, stamp: int) -> DeckEvent:
@@ -307,24 +316,27 @@ class Contents:
             decks.append((r["id"], digest, stamp, device))
         cards: list[tuple[int, int, int, str]] = []
         baseline: list[tuple[int, int, int, str]] = []
-        local = {
-            int(r["id"])
-            for r in conn.execute(
-                f"SELECT c.id FROM card c LEFT JOIN synccontent s ON s.card_id = c.id "
-                f"WHERE s.card_id IS NULL AND {_LOCAL_TAGS}"
-            )
-        }
-        for r in conn.execute(f"{_CARDS} ORDER BY c.deck_id, c.position, c.id"):
-            digest = card_hash(
-                r["front"], r["back"], r["tags"], r["note_key"], r["position"], r["in_deck"]
-            )
+        # Compared in SQL, so a sync with nothing changed reads no card into Python.
+        conn.create_function("mastery_card_hash", 6, card_hash, deterministic=True)
+        whole = ",".join(str(i) for i in sorted(fileless)) or "NULL"  # ids: ints, not text
+        for r in conn.execute(
+            f"SELECT * FROM (SELECT c.id, c.deck_id, d.key AS deck_key, c.key AS card_key, "
+            "c.front, c.back, c.tags, c.note_key, c.position, c.in_deck, c.updated_at, "
+            "s.hash AS synced, s.device, mastery_card_hash(c.front, c.back, c.tags, "
+            "c.note_key, c.position, c.in_deck) AS digest FROM card c "
+            "JOIN deck d ON d.id = c.deck_id LEFT JOIN synccontent s ON s.card_id = c.id "
+            f"WHERE s.card_id IS NULL OR (s.device = '{BASELINE}' AND c.deck_id IN ({whole})) "
+            "OR s.hash != "
+            "mastery_card_hash(c.front, c.back, c.tags, c.note_key, c.position, c.in_deck)) "
+            f"ORDER BY deck_id, position, id"
+        ):
+            digest = r["digest"]
+            whole_deck = r["deck_id"] in fileless
             if r["synced"] is None:
-                if r["deck_id"] not in fileless and r["id"] not in local:
+                if not whole_deck and not _has_local_tag(r["tags"]):
                     baseline.append((r["id"], digest, 0, BASELINE))
                     continue
-            elif digest == r["synced"] and not (
-                r["device"] == BASELINE and r["deck_id"] in fileless
-            ):
+            elif digest == r["synced"] and not (r["device"] == BASELINE and whole_deck):
                 continue
             # Dated by the card's last change where that is before this sync.
             stamp = clock.tick(min(r["updated_at"] or now_ms, now_ms))
