@@ -244,7 +244,7 @@ def test_every_other_table_has_one_writer() -> None:
         "synccard": "sync/cardstate.py",
         "synccontent": "sync/content.py",
         "syncdeck": "sync/content.py",
-        "syncpending": "sync/content.py",
+        "syncpending": "sync/pending.py",
     }.items():
         found = _writers(table)
         assert writer in found and found <= {writer, "check.py", "migrations.py"}, table

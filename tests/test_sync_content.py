@@ -203,12 +203,14 @@ def test_a_change_for_a_deck_not_here_yet_waits_until_it_is_imported(
     a, b = open_profile("a"), open_profile("b", with_deck=False)
     sync_of(a).setup(folder, PASS)
     a.set_marked([card_id(a, "fr")], True, now=NOW)
+    a.suspend([card_id(a, "de")], now=NOW)  # a card state waits too (cardstate.py)
     sync_of(a).run(PASS)
     sync_of(b).setup(folder, PASS)
-    assert b.conn.execute("SELECT count(*) FROM syncpending").fetchone()[0] == 1
+    assert b.conn.execute("SELECT count(*) FROM syncpending").fetchone()[0] == 2
     b.import_files([deck], now=NOW)
     assert sync_of(b).run(PASS).sent == 0
     assert "marked" in b.card("capitals/fr").tags
+    assert b.card("capitals/de").suspended
     assert b.conn.execute("SELECT count(*) FROM syncpending").fetchone()[0] == 0
     assert state_of(a) == state_of(b)
 
@@ -312,3 +314,17 @@ def test_a_card_too_big_to_sync_is_one_line_and_nothing_is_sent(
     with pytest.raises(SyncError, match=r"card capitals/fr: its back cannot be synced"):
         sync_of(a).run(PASS)
     assert sync_of(a).status().chunks_sent == 0
+
+
+def test_channel_events_apply_in_the_registry_order_whatever_order_chunks_came_in() -> None:
+    """A card state read from one device's chunk before the content that creates its card
+    (another device's chunk) still finds the card: content is applied first."""
+    from mastery.sync import _split
+    from mastery.sync.events import CardEvent
+    from mastery.sync.registry import CHANNELS
+
+    state = CardEvent(deck="d", card="c", stamp=2, suspended=True)
+    made = ContentEvent(deck="d", card="c", stamp=1, front="f", back="b", note="d/c")
+    _, groups = _split([("x" * 32, state), ("y" * 32, made)])
+    assert [channel for channel, _ in groups] == CHANNELS[:2]
+    assert groups[0][1] == [("y" * 32, made)]

@@ -256,15 +256,16 @@ _V7_SYNC_CONTENT = (
     "\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tPRIMARY KEY (card_id)\n)",
     "CREATE TABLE syncdeck (\n\tdeck_id INTEGER NOT NULL, \n\thash INTEGER NOT NULL, \n"
     "\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tPRIMARY KEY (deck_id)\n)",
-    "CREATE TABLE syncpending (\n\tid INTEGER NOT NULL, \n\tdeck VARCHAR NOT NULL, \n"
-    "\tdevice VARCHAR NOT NULL, \n\tevent VARCHAR NOT NULL, \n\tPRIMARY KEY (id)\n)",
-    "CREATE INDEX ix_syncpending_deck ON syncpending (deck)",
+    "CREATE TABLE syncpending (\n\tid INTEGER NOT NULL, \n\tkind VARCHAR NOT NULL, \n"
+    "\tdeck VARCHAR NOT NULL, \n\tcard VARCHAR NOT NULL, \n\tdevice VARCHAR NOT NULL, \n"
+    "\tevent VARCHAR NOT NULL, \n\tPRIMARY KEY (id)\n)",
+    "CREATE INDEX ix_syncpending_card ON syncpending (deck, card)",
 )
 
 
 def to_7(conn: sqlite3.Connection) -> None:
     """Schema 7: card content and decks without a file of their own through sync (issue 14):
-    what was last synced of each, and changes waiting for a deck not here yet; empty until
+    what was last synced of each, and changes waiting for a card not here yet; empty until
     the next sync (a profile that synced before sends its flags, marks and such decks then)."""
     for statement in _V7_SYNC_CONTENT:
         conn.execute(statement)

@@ -211,15 +211,18 @@ class SyncDeck(SQLModel, table=True):
 
 
 class SyncPending(SQLModel, table=True):
-    """A received card change for a deck this device does not have yet (schema 7), applied
-    once the deck is here (imported, or brought by another device's chunk)."""
+    """A received change for a card this device does not have yet (schema 7): its content
+    (for a deck not here) or its state (for a card not here), applied by its channel once
+    the deck or card is here (imported, or brought by another device's chunk)."""
 
-    __table_args__ = (Index("ix_syncpending_deck", "deck"),)
+    __table_args__ = (Index("ix_syncpending_card", "deck", "card"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: str  # the event's kind (sync/events.py): the channel that applies it
     deck: str
+    card: str
     device: str
-    event: str  # the event as JSON (sync/events.py)
+    event: str  # the event as JSON
 
 
 class Setting(SQLModel, table=True):

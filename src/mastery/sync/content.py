@@ -19,7 +19,7 @@ answers kept pending for those cards apply (channel events are applied before an
 A change received for a card whose deck file this device can write changes the profile, not
 the file: the file has its own sync (git, Syncthing), and importing an older copy of it later
 is a newer local change, which then goes to the others. A change for a deck this device does
-not have yet waits (`syncpending`) until the deck is imported or arrives. Decks are never
+not have yet waits (`pending.py`) until the deck is imported or arrives. Decks are never
 removed (Mastery has no removal), so there is no tombstone.
 """
 
@@ -37,6 +37,7 @@ from mastery.decks.importer import add_synced_deck, set_deck_meta
 from mastery.errors import SyncError
 from mastery.states import SUSPENDED_LEFT_DECK, SUSPENDED_NO, is_local_tag
 from mastery.storage import cards as card_rows
+from mastery.sync import pending
 from mastery.sync.channels import Batch
 from mastery.sync.events import ContentEvent, DeckEvent
 from mastery.sync.hlc import Clock, later, wall_ms
@@ -209,14 +210,14 @@ def _apply_decks(conn: sqlite3.Connection, device: str, events: Iterable[DeckEve
 
 def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, ContentEvent]]) -> None:
     """Content events ((device, event)), in bulk: the latest per card, then one UPDATE or
-    INSERT each by `executemany`; events for decks not here are kept in `syncpending`."""
+    INSERT each by `executemany`; events for decks not here are kept (`pending.py`)."""
     known = _Known(conn)
     winners: dict[tuple[str, str], tuple[str, ContentEvent]] = {}
-    waiting: list[tuple[str, str, str]] = []
+    waiting: list[tuple[str, ContentEvent]] = []
     for device, e in received:
         deck = known.deck(e.deck)
         if deck is None:
-            waiting.append((e.deck, device, e.model_dump_json()))
+            waiting.append((device, e))
             continue
         have = deck[1].get(e.card)
         best = winners.get((e.deck, e.card))
@@ -227,7 +228,7 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
             last = (have[1], have[2])
         if later((e.stamp, device), last):
             winners[(e.deck, e.card)] = (device, e)
-    conn.executemany("INSERT INTO syncpending (deck, device, event) VALUES (?, ?, ?)", waiting)
+    pending.keep(conn, waiting)
     updates: list[tuple[object, ...]] = []
     inserts: list[tuple[object, ...]] = []
     for (deck_key, card_key), (_, e) in winners.items():
@@ -280,14 +281,9 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
 
 def _retry_pending(conn: sqlite3.Connection) -> None:
     """Changes kept for decks not here then: those whose deck is here now are applied."""
-    rows = conn.execute(
-        "SELECT p.id, p.device, p.event FROM syncpending p "
-        "WHERE EXISTS (SELECT 1 FROM deck d WHERE d.key = p.deck) ORDER BY p.id"
-    ).fetchall()
-    if not rows:
-        return
-    conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
-    _apply_cards(conn, [(r["device"], ContentEvent.model_validate_json(r["event"])) for r in rows])
+    kept = pending.take(conn, "content", ContentEvent, card_needed=False)
+    if kept:
+        _apply_cards(conn, kept)
 
 
 class Contents:
