@@ -128,7 +128,7 @@ def _content(r: sqlite3.Row, stamp: int) -> ContentEvent:
         first = exc.errors(include_url=False)[0]
         raise SyncError(
             f"card {r['deck_key']}/{r['card_key']}: its {first['loc'][0]} cannot be synced "
-            f"({first['msg'].lower()}); shorten it (mastery card edit) and sync again"
+            f"({first['msg'].lower()}); shorten it (e in the browser) and sync again"
         ) from exc
 
 
