@@ -328,3 +328,26 @@ def test_channel_events_apply_in_the_registry_order_whatever_order_chunks_came_i
     _, groups = _split([("x" * 32, state), ("y" * 32, made)])
     assert [channel for channel, _ in groups] == CHANNELS[:2]
     assert groups[0][1] == [("y" * 32, made)]
+
+
+def test_an_undone_flag_is_dated_by_the_sync_that_finds_it_not_by_the_flag(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    """An undo puts the old tags back without a new `updated_at`: dated by the card's last
+    change, it would lose to a change another device made between the flag and the undo."""
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    at(a, NOW + timedelta(hours=1))
+    a.set_flag([card_id(a, "fr")], 1)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    at(b, NOW + timedelta(hours=2))
+    b.set_marked([card_id(b, "fr")], True)
+    sync_of(b).run(PASS)
+    at(a, NOW + timedelta(hours=3))
+    assert a.undo() is not None  # the flag, taken back after b's mark, unseen by a yet
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert a.card("capitals/fr").tags == b.card("capitals/fr").tags == ()
+    assert state_of(a) == state_of(b)

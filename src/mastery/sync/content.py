@@ -69,6 +69,15 @@ def _event_hash(e: ContentEvent) -> int:
     return card_hash(e.front, e.back, e.tags, e.note, e.position, e.in_deck)
 
 
+def _changed_at(updated_at: int | None, synced: int | None, now_ms: int) -> int:
+    """The wall time of a change found at this sync: the card's `updated_at` when it is
+    after the last synced stamp (an edit, a flag), this sync's moment otherwise (an undo puts
+    the old tags back without touching `updated_at`), never later than this sync."""
+    if updated_at and (synced is None or updated_at > wall_ms(synced)):
+        return min(updated_at, now_ms)
+    return now_ms
+
+
 def _has_local_tag(tags: str) -> bool:
     """A tag the profile sets (flag, mark, leech): such a card is sent at first sight even
     from a deck with a file of its own, since no file holds these."""
@@ -300,14 +309,15 @@ class Contents:
         decks: list[tuple[int, int, int, str]] = []
         for r in conn.execute(
             "SELECT d.id, d.key, d.name, d.description, d.tags, d.version, d.updated_at, "
-            "s.hash AS synced FROM deck d LEFT JOIN syncdeck s ON s.deck_id = d.id ORDER BY d.id"
+            "s.hash AS synced, s.at FROM deck d LEFT JOIN syncdeck s ON s.deck_id = d.id "
+            "ORDER BY d.id"
         ):
             if r["id"] not in fileless:
                 continue
             digest = deck_hash(r["name"], r["description"], r["tags"], r["version"])
             if digest == r["synced"]:
                 continue
-            stamp = clock.tick(min(r["updated_at"] or now_ms, now_ms))
+            stamp = clock.tick(_changed_at(r["updated_at"], r["at"], now_ms))
             events.append(_deck_event(r, stamp))
             decks.append((r["id"], digest, stamp, device))
         cards: list[tuple[int, int, int, str]] = []
@@ -318,7 +328,7 @@ class Contents:
         for r in conn.execute(
             f"SELECT * FROM (SELECT c.id, c.deck_id, d.key AS deck_key, c.key AS card_key, "
             "c.front, c.back, c.tags, c.note_key, c.position, c.in_deck, c.updated_at, "
-            "s.hash AS synced, s.device, mastery_card_hash(c.front, c.back, c.tags, "
+            "s.hash AS synced, s.device, s.at, mastery_card_hash(c.front, c.back, c.tags, "
             "c.note_key, c.position, c.in_deck) AS digest FROM card c "
             "JOIN deck d ON d.id = c.deck_id LEFT JOIN synccontent s ON s.card_id = c.id "
             f"WHERE s.card_id IS NULL OR (s.device = '{BASELINE}' AND c.deck_id IN ({whole})) "
@@ -334,8 +344,7 @@ class Contents:
                     continue
             elif digest == r["synced"] and not (r["device"] == BASELINE and whole_deck):
                 continue
-            # Dated by the card's last change where that is before this sync.
-            stamp = clock.tick(min(r["updated_at"] or now_ms, now_ms))
+            stamp = clock.tick(_changed_at(r["updated_at"], r["at"], now_ms))
             events.append(_content(r, stamp))
             cards.append((r["id"], digest, stamp, device))
         # A baseline is no event: recorded now, whether or not a chunk is written.
