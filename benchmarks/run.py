@@ -962,6 +962,51 @@ def bench_sync(folder: Path) -> dict[str, float]:
     return out
 
 
+def bench_sync_content(big: Path, folder: Path) -> dict[str, float]:
+    """The content channel on the big profile (issue 14): its first sync, where every deck
+    has no file of its own (the synthetic decks' sources are not there), so every card goes
+    (`outgoing` and recording it sent, then `apply` into an empty profile, each one
+    transaction), the compressed chunk's size, and the check each later sync makes when
+    nothing changed. Answers are left out: their replay is `sync_join_s`."""
+    import zlib
+
+    from mastery.sync import merge
+    from mastery.sync.content import Contents
+    from mastery.sync.hlc import Clock
+
+    out: dict[str, float] = {}
+    copy = folder / "content-a.db"
+    shutil.copyfile(big, copy)
+    a = Collection.open_path(copy)
+    b = Collection.open_path(folder / "content-b.db")
+    channel = Contents()
+    now_ms = to_ms(NOW)
+    t0 = time.perf_counter()
+    with a.db.transaction() as conn:
+        batch = channel.outgoing(conn, "a" * 32, Clock(), now_ms)
+        batch.mark(conn)
+    out["sync_content_first_out_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plain = json.dumps(merge.dumps(batch.events), separators=(",", ":")).encode()
+    out["sync_content_chunk_mb"] = len(zlib.compress(plain, 6)) / 1e6
+    out["sync_content_dump_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with b.db.transaction() as conn:
+        channel.apply(conn, "a" * 32, batch.events)
+    out["sync_content_first_in_s"] = time.perf_counter() - t0
+    n = b.conn.execute("SELECT count(*) FROM card").fetchone()[0]
+    assert n == a.conn.execute("SELECT count(*) FROM card").fetchone()[0], n
+    t0 = time.perf_counter()
+    with a.db.transaction() as conn:
+        idle = channel.outgoing(conn, "a" * 32, Clock(), now_ms)
+    out["sync_content_idle_s"] = time.perf_counter() - t0
+    assert idle.events == [], len(idle.events)
+    out["sync_content_cards"] = n
+    a.close()
+    b.close()
+    return out
+
+
 SYNC_JOIN_ANSWERS = int(os.environ.get("SYNC_JOIN_ANSWERS", "50000"))
 
 
@@ -1036,6 +1081,8 @@ def main() -> None:
         if want("team_pg_10k"):
             results["team_pg_10k_s"] = round(bench_team_pg(folder)["total"], 3)
         if want("sync"):
+            for name, value in bench_sync_content(big, folder).items():
+                results[name] = round(value, 3)
             for name, value in bench_sync(folder).items():
                 results[name] = round(value, 3)
         for name, value in results.items():

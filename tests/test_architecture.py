@@ -243,6 +243,9 @@ def test_every_other_table_has_one_writer() -> None:
         "syncevent": "sync/merge.py",  # what went through sync, beside the replay it drives
         "synccard": "sync/cardstate.py",
         "syncitem": "sync/items.py",  # settings, presets, mentor and team state as synced
+        "synccontent": "sync/content.py",
+        "syncdeck": "sync/content.py",
+        "syncpending": "sync/pending.py",
     }.items():
         found = _writers(table)
         assert writer in found and found <= {writer, "check.py", "migrations.py"}, table

@@ -97,11 +97,16 @@ def card_id(col: Collection, key: str) -> int:
 
 
 def state_of(col: Collection) -> tuple[Any, ...]:
-    """What must be equal on every device: cards' schedules and the review log, by keys."""
+    """What must be equal on every device: cards' schedules and content, the review log and
+    the decks, by keys."""
     cards = col.conn.execute(
         "SELECT d.key, c.key, c.state, c.step, c.stability, c.difficulty, c.due, "
-        "c.last_review, c.reps, c.lapses, c.suspended, c.buried_until FROM card c JOIN deck d ON d.id = c.deck_id "
+        "c.last_review, c.reps, c.lapses, c.suspended, c.buried_until, c.front, c.back, "
+        "c.tags, c.note_key, c.position, c.in_deck FROM card c JOIN deck d ON d.id = c.deck_id "
         "ORDER BY d.key, c.key"
+    ).fetchall()
+    decks = col.conn.execute(
+        "SELECT key, name, description, tags, version FROM deck ORDER BY key"
     ).fetchall()
     logs = col.conn.execute(
         "SELECT d.key, c.key, r.reviewed_at, r.rating, r.duration_ms, r.state_before, "
@@ -110,7 +115,11 @@ def state_of(col: Collection) -> tuple[Any, ...]:
         "JOIN deck d ON d.id = c.deck_id WHERE r.kind = 'review' "
         "ORDER BY d.key, c.key, r.reviewed_at, r.rating"
     ).fetchall()
-    return tuple(tuple(r) for r in cards), tuple(tuple(r) for r in logs)
+    return (
+        tuple(tuple(r) for r in cards),
+        tuple(tuple(r) for r in logs),
+        tuple(tuple(r) for r in decks),
+    )
 
 
 def answers_of(col: Collection) -> list[tuple[str, int, int]]:
@@ -156,9 +165,14 @@ def test_answers_on_two_devices_the_same_day_are_all_kept(
 
 
 def test_three_devices_syncing_in_random_orders_end_identical(
-    open_profile: Callable[..., Collection], target: str
+    open_profile: Callable[..., Collection], target: str, deck: Path
 ) -> None:
-    devices = [open_profile(name) for name in ("a", "b", "c")]
+    devices = [open_profile(name, with_deck=False) for name in ("a", "b", "c")]
+    for col in devices:  # each its own copy of the file, which its edits write
+        copy = deck.parent / f"copy-{col.db.path.parent.name}" / deck.name
+        copy.parent.mkdir()
+        shutil.copyfile(deck, copy)
+        col.import_files([copy], now=NOW)
     for col in devices:
         sync_of(col).setup(target, PASS)
     rng = random.Random(14)
@@ -181,6 +195,16 @@ def test_three_devices_syncing_in_random_orders_end_identical(
                     col.unsuspend([card], now=moment)
                 else:
                     col.suspend([card], now=moment)
+            if rng.random() < 0.4:  # flags, marks and edits: the latest change wins
+                card = card_id(col, rng.choice(["fr", "de", "it"]))
+                what = rng.random()
+                if what < 0.4:
+                    col.set_flag([card], rng.randint(0, 7), now=moment)
+                elif what < 0.7:
+                    col.set_marked([card], rng.random() < 0.5, now=moment)
+                else:
+                    view = col.card(card)
+                    col.edit_card(card, f"{view.front} {rng.randint(0, 9)}", view.back, ["x"])
         for col in rng.sample(devices, k=rng.randint(1, 3)):
             sync_of(col).run(PASS)
     for _ in range(2):  # two full rounds: everyone has everything

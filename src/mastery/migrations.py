@@ -264,6 +264,26 @@ def to_7(conn: sqlite3.Connection) -> None:
     conn.execute(_V7_SYNC_ITEMS)
 
 
+_V8_SYNC_CONTENT = (
+    "CREATE TABLE synccontent (\n\tcard_id INTEGER NOT NULL, \n\thash INTEGER NOT NULL, \n"
+    "\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tPRIMARY KEY (card_id)\n)",
+    "CREATE TABLE syncdeck (\n\tdeck_id INTEGER NOT NULL, \n\thash INTEGER NOT NULL, \n"
+    "\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tPRIMARY KEY (deck_id)\n)",
+    "CREATE TABLE syncpending (\n\tid INTEGER NOT NULL, \n\tkind VARCHAR NOT NULL, \n"
+    "\tdeck VARCHAR NOT NULL, \n\tcard VARCHAR NOT NULL, \n\tdevice VARCHAR NOT NULL, \n"
+    "\tevent VARCHAR NOT NULL, \n\tPRIMARY KEY (id)\n)",
+    "CREATE INDEX ix_syncpending_card ON syncpending (deck, card)",
+)
+
+
+def to_8(conn: sqlite3.Connection) -> None:
+    """Schema 8: card content and decks without a file of their own through sync (issue 14):
+    what was last synced of each, and changes waiting for a card not here yet; empty until
+    the next sync (a profile that synced before sends its flags, marks and such decks then)."""
+    for statement in _V8_SYNC_CONTENT:
+        conn.execute(statement)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: to_2,
     3: to_3,
@@ -271,4 +291,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: to_5,
     6: to_6,
     7: to_7,
+    8: to_8,
 }

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class Deck(SQLModel, table=True):
@@ -204,6 +204,43 @@ class SyncItem(SQLModel, table=True):
     device: str
     local: str | None = None
     applied: int = 1
+
+
+class SyncContent(SQLModel, table=True):
+    """A card's content as last sent or received through sync (schema 8): `hash` of its
+    front, back, tags, note key, position and whether it is in its deck; a difference is a
+    change to send, (at, device) orders changes. `device` "" is a baseline recorded without
+    sending (a card of a deck with a file of its own, as this device first synced it)."""
+
+    card_id: int = Field(primary_key=True)
+    hash: int
+    at: int  # hybrid-logical-clock stamp (sync/hlc.py); 0 for a baseline
+    device: str
+
+
+class SyncDeck(SQLModel, table=True):
+    """A deck without a file of its own as last sent or received through sync (schema 8):
+    `hash` of its name, description, tags and version."""
+
+    deck_id: int = Field(primary_key=True)
+    hash: int
+    at: int
+    device: str
+
+
+class SyncPending(SQLModel, table=True):
+    """A received change for a card this device does not have yet (schema 8): its content
+    (for a deck not here) or its state (for a card not here), applied by its channel once
+    the deck or card is here (imported, or brought by another device's chunk)."""
+
+    __table_args__ = (Index("ix_syncpending_card", "deck", "card"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # the event's kind (sync/events.py): the channel that applies it
+    deck: str
+    card: str
+    device: str
+    event: str  # the event as JSON
 
 
 class Setting(SQLModel, table=True):

@@ -162,6 +162,42 @@ def _import_one(conn: sqlite3.Connection, spec: DeckSpec, now_ms: int) -> Import
     )
 
 
+def add_synced_deck(
+    conn: sqlite3.Connection,
+    key: str,
+    name: str,
+    description: str,
+    version: str,
+    tags: str,
+    now_ms: int,
+) -> int:
+    """A deck another device sent (sync): no file here, its cards follow."""
+    deck_id = conn.execute(
+        "INSERT INTO deck (key, name, description, version, tags, source, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, '', ?, ?)",
+        (key, name, description, version, tags, now_ms, now_ms),
+    ).lastrowid
+    assert deck_id is not None
+    return deck_id
+
+
+def set_deck_meta(
+    conn: sqlite3.Connection,
+    deck_id: int,
+    name: str,
+    description: str,
+    version: str,
+    tags: str,
+    now_ms: int,
+) -> None:
+    """A deck's name, description, version and tags as another device changed them (sync)."""
+    conn.execute(
+        "UPDATE deck SET name = ?, description = ?, version = ?, tags = ?, updated_at = ? "
+        "WHERE id = ?",
+        (name, description, version, tags, now_ms, deck_id),
+    )
+
+
 def set_source(conn: sqlite3.Connection, deck_id: int, source: str, now_ms: int) -> None:
     """The file a deck comes from now (a bundled deck's own copy, made by its first edit)."""
     conn.execute(

@@ -345,3 +345,29 @@ def write_content(
         "UPDATE card SET front = ?, back = ?, tags = ?, updated_at = ? WHERE id = ?",
         (front, back, tags, now_ms, card_id),
     )
+
+
+def write_synced_content(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Cards' content as another device changed it (sync): (note key, front, back, tags,
+    position, in deck 0/1, in deck again, updated at, card id). A card that left its deck is
+    suspended as such and back in it no longer, as an import of its deck file does; the
+    learner's own suspension stays."""
+    conn.executemany(
+        "UPDATE card SET note_key = ?, front = ?, back = ?, tags = ?, position = ?, "
+        "in_deck = ?, suspended = CASE WHEN ? THEN (CASE WHEN suspended = "
+        f"{SUSPENDED_LEFT_DECK} THEN {SUSPENDED_NO} ELSE suspended END) ELSE (CASE WHEN "
+        f"suspended = {SUSPENDED_NO} THEN {SUSPENDED_LEFT_DECK} ELSE suspended END) END, "
+        "updated_at = ? WHERE id = ?",
+        rows,
+    )
+
+
+def insert_synced(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """New cards another device sent (sync), as new cards: (deck id, key, note key, front,
+    back, tags, position, suspended, in deck, created at, updated at)."""
+    conn.executemany(
+        "INSERT INTO card (deck_id, key, note_key, front, back, tags, position, state, "
+        "reps, lapses, suspended, in_deck, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
+        rows,
+    )

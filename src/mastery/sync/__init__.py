@@ -82,7 +82,10 @@ def _split(events: Sourced) -> tuple[list[tuple[str, LogEvent]], list[tuple[Chan
             answers.append((device, event))
         else:
             by_channel.setdefault(id(channel), (channel, []))[1].append((device, event))
-    return answers, list(by_channel.values())
+    # In the registry's order, whatever order the devices' chunks came in: a card state is
+    # for a card that a content event may create.
+    order = {id(channel): i for i, channel in enumerate(CHANNELS)}
+    return answers, [by_channel[k] for k in sorted(by_channel, key=order.__getitem__)]
 
 
 def _flatten(groups: list[tuple[Channel, Sourced]]) -> Sourced:

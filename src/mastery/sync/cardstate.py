@@ -3,7 +3,7 @@
 A card whose state differs from what was last synced (`synccard`) is sent with a stamp; a
 received state wins when its (stamp, device) is later than the card's last synced one, so
 every device keeps the same, latest change. A card that left its deck file stays suspended as
-such (`set_synced_state`).
+such (`set_synced_state`). A state for a card not here yet is kept until it is (`pending.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from mastery.storage import cards as card_rows
+from mastery.sync import pending
 from mastery.sync.channels import Batch
 from mastery.sync.events import CardEvent
 from mastery.sync.hlc import Clock, later
@@ -44,6 +45,10 @@ class CardStates:
     kinds: tuple[type[BaseModel], ...] = (CardEvent,)
 
     def outgoing(self, conn: sqlite3.Connection, device: str, clock: Clock, now_ms: int) -> Batch:
+        # Every sync runs this step: states kept for a card that is here now apply first,
+        # each by its own device, before this device's differences are looked for.
+        for sender, e in pending.take(conn, "card", CardEvent, card_needed=True):
+            self.apply(conn, sender, [e])
         events: list[BaseModel] = []
         rows: list[tuple[int, int, int | None, int, str]] = []
         for r in conn.execute(
@@ -72,8 +77,9 @@ class CardStates:
         for e in events:
             assert isinstance(e, CardEvent)
             card_id = card_of(conn, e.deck, e.card)
-            if card_id is None:
-                continue  # not on this device; a content event brings the card with its state
+            if card_id is None:  # not on this device yet: kept until it is (pending.py)
+                pending.keep(conn, [(device, e)])
+                continue
             last = conn.execute(
                 "SELECT at, device FROM synccard WHERE card_id = ?", (card_id,)
             ).fetchone()

@@ -92,7 +92,48 @@ class PersonalEvent(BaseModel):
     value: JsonValue = None
 
 
-AnyEvent = AnswerEvent | UndoEvent | CardEvent | SettingEvent | PersonalEvent
+Text = Annotated[str, Field(max_length=1_000_000)]  # a card side: Anki notes can hold big HTML
+Short = Annotated[str, Field(max_length=10_000)]
+
+
+class DeckEvent(BaseModel):
+    """A deck without a file of its own (content.py): its row as one device last changed it,
+    so a device that lacks it can create it before its cards' `content` events."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["deck"] = "deck"
+    deck: Annotated[str, Field(min_length=1, max_length=1000)]
+    stamp: Stamp
+    name: Annotated[str, Field(min_length=1, max_length=1000)]
+    description: Short = ""
+    tags: Short = ""
+    version: Annotated[str, Field(max_length=1000)] = ""
+
+
+class ContentEvent(BaseModel):
+    """A card's content (front, back, tags with its flag and mark) as one device last changed
+    it, with what a device that lacks the card needs to create it (note key for siblings,
+    position for the new-card order, whether it is still in its deck); the latest (stamp,
+    device) wins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["content"] = "content"
+    deck: Annotated[str, Field(min_length=1, max_length=1000)]
+    card: Annotated[str, Field(min_length=1, max_length=1000)]
+    stamp: Stamp
+    front: Text
+    back: Text
+    tags: Short = ""
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+    position: Annotated[int, Field(ge=-(2**53), lt=2**53)] = 0
+    in_deck: bool = True
+
+
+AnyEvent = (
+    AnswerEvent | UndoEvent | CardEvent | DeckEvent | ContentEvent | SettingEvent | PersonalEvent
+)
 LogEvent = AnswerEvent | UndoEvent  # the review log's own path (merge.py); the rest are channels'
 Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])

@@ -1,0 +1,53 @@
+"""Received changes for a card this device does not have yet, kept until it does.
+
+A change can arrive before its card: a flag or a suspension of a card of a deck this device
+has not imported yet (a team deck, a file not copied here), or a chunk read before the one
+that brings the card. Dropping it would leave the devices different for good once the deck
+is imported, so the channel keeps it (`syncpending`) and takes it back at the start of every
+sync, once the deck (content: it creates the card) or the card (state) is here. Answers keep
+theirs in `syncevent` (merge.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+
+from mastery.sync.events import CardEvent, ContentEvent
+
+E = TypeVar("E", bound=BaseModel)
+
+
+def keep(conn: sqlite3.Connection, changes: Iterable[tuple[str, CardEvent | ContentEvent]]) -> None:
+    """Changes ((device, event)) kept for later; an event names its kind, deck and card."""
+    conn.executemany(
+        "INSERT INTO syncpending (kind, deck, card, device, event) VALUES (?, ?, ?, ?, ?)",
+        [(e.kind, e.deck, e.card, device, e.model_dump_json()) for device, e in changes],
+    )
+
+
+def take(
+    conn: sqlite3.Connection, kind: str, model: type[E], *, card_needed: bool
+) -> list[tuple[str, E]]:
+    """The kept changes of `kind` whose deck (or, `card_needed`, whose card) is here now, as
+    (device, event) in the order received; they leave the table (the channel applies them,
+    and keeps again any that still cannot apply)."""
+    here = (
+        "EXISTS (SELECT 1 FROM card c JOIN deck d ON d.id = c.deck_id "
+        "WHERE d.key = p.deck AND c.key = p.card)"
+        if card_needed
+        else "EXISTS (SELECT 1 FROM deck d WHERE d.key = p.deck)"
+    )
+    rows = conn.execute(
+        f"SELECT p.id, p.device, p.event FROM syncpending p WHERE p.kind = ? AND {here} "
+        "ORDER BY p.id",
+        (kind,),
+    ).fetchall()
+    if not rows:
+        return []
+    conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
+    adapter = TypeAdapter(model)
+    return [(r["device"], adapter.validate_json(r["event"])) for r in rows]
