@@ -24,7 +24,7 @@ come back. On the benchmark profile (1,000,000 logs, all of review cards) the fi
 about 0.9 s, 0.7 s of it FSRS's bucketing (SQLite sorts every row to GROUP BY; there is no
 cheaper exact way in SQL without an index), and about 0.35 s for one deck. The TUI computes
 them in a worker, and `progress` moves a bar. Those sorts spill to temporary files
-(`_sorts_on_disk`), and FSRS's bins are grouped a million log ids at a time (`_CHUNK_LOGS`):
+(`db.sorts_on_disk`), and FSRS's bins are grouped a million log ids at a time (`_CHUNK_LOGS`):
 at 10,000,000 logs the in-memory sort held 470 MB, now the process peaks near 54 MB.
 """
 
@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
+from mastery.db import sorts_on_disk
 from mastery.errors import MasteryError, NotFoundError
 from mastery.states import CardState, Confidence, Rating, scheduled
 
@@ -381,7 +381,7 @@ def calibration(
     deck_id = _deck_id(conn, deck_key) if deck_key is not None else None
     filters = _Filters(deck_id, to_ms(since) if since is not None else None, to_ms(now))
     starts = _period_starts(col, now, period)
-    with _sorts_on_disk(conn):
+    with sorts_on_disk(conn):
         report(0.0, "Confidence levels")
         levels, score, decks, periods = _confidence_figures(col, filters, starts, period)
         report(0.1, "Cards answered certain, then failed")
@@ -402,22 +402,6 @@ def calibration(
         deck_key=deck_key,
         since=since,
     )
-
-
-@contextmanager
-def _sorts_on_disk(conn: sqlite3.Connection) -> Iterator[None]:
-    """SQLite's sorts for the GROUP BYs below spill to temporary files instead of memory.
-
-    A profile opens with `temp_store=MEMORY` (small sorts stay fast), but every GROUP BY here
-    sorts the answers it groups: at 10,000,000 answers those "files" held 470 MB in the
-    process. On disk (the OS caches them) a sort keeps `cache_size` pages in memory and merges
-    the rest. No temporary tables live on a profile's connection, so switching loses none."""
-    (mode,) = conn.execute("PRAGMA temp_store").fetchone()
-    conn.execute("PRAGMA temp_store=FILE")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 def deck_choices(col: Collection) -> list[tuple[str, str]]:
