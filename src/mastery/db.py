@@ -345,13 +345,20 @@ def sorts_on_disk(conn: sqlite3.Connection) -> Iterator[None]:
     the whole review log (calibration, `mastery check`'s recount of the counters) sorts every
     answer it groups: at 10,000,000 answers those "files" held 470 MB in the process. On
     disk (the OS caches them) a sort keeps `cache_size` pages in memory and merges the rest.
-    No temporary tables live on a profile's connection, so switching loses none."""
+    No temporary tables live on a profile's connection, so switching loses none. Within a
+    transaction that has used temporary storage SQLite refuses the switch: the sorts then
+    stay in memory (switch before the transaction, as `mastery check` does)."""
     (mode,) = conn.execute("PRAGMA temp_store").fetchone()
-    conn.execute("PRAGMA temp_store=FILE")
+    try:
+        conn.execute("PRAGMA temp_store=FILE")
+        switched = True
+    except sqlite3.OperationalError:
+        switched = False
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA temp_store={int(mode)}")
+        if switched:
+            conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ each is tested by opening a database of the previous version (tests/data/profile
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 
@@ -279,12 +280,16 @@ def to_7(conn: sqlite3.Connection) -> None:
     Filling them takes a few seconds per million logs (one GROUP BY, its sort on disk: in
     memory it took 800 MB at 10,000,000 logs)."""
     (mode,) = conn.execute("PRAGMA temp_store").fetchone()
-    conn.execute("PRAGMA temp_store=FILE")
+    # Refused when an earlier migration in this transaction used temporary storage: then
+    # the sort stays in memory.
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("PRAGMA temp_store=FILE")
     try:
         for statement in _V7_COUNTERS:
             conn.execute(statement)
     finally:
-        conn.execute(f"PRAGMA temp_store={int(mode)}")
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
