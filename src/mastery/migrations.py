@@ -259,6 +259,7 @@ def to_6(conn: sqlite3.Connection) -> None:
 _V7_COUNTERS = (
     "CREATE TABLE cardcount (\n\tdeck_id INTEGER NOT NULL, \n\tsuspended INTEGER NOT NULL, \n\tstate INTEGER NOT NULL, \n\tstability_class INTEGER NOT NULL, \n\tcards INTEGER NOT NULL, \n\tPRIMARY KEY (deck_id, suspended, state, stability_class)\n)\n WITHOUT ROWID",
     "CREATE TABLE reviewhour (\n\thour INTEGER NOT NULL, \n\tdeck_id INTEGER NOT NULL, \n\treviews INTEGER NOT NULL, \n\tduration_ms INTEGER NOT NULL, \n\tlearning INTEGER NOT NULL, \n\trelearning INTEGER NOT NULL, \n\tmature INTEGER NOT NULL, \n\tscheduled INTEGER NOT NULL, \n\tpassed INTEGER NOT NULL, \n\tagain INTEGER NOT NULL, \n\tPRIMARY KEY (hour, deck_id)\n)\n WITHOUT ROWID",
+    "CREATE INDEX ix_reviewhour_deck ON reviewhour (deck_id, hour, passed, again)",
     "DROP INDEX ix_card_queue",
     "DROP INDEX ix_card_deck",
     "CREATE INDEX ix_card_deck ON card (deck_id, suspended, state, buried_until)",

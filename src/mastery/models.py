@@ -168,7 +168,11 @@ class ReviewHour(SQLModel, table=True):
     why hours). No foreign key: a deck removed takes its logs, and their triggers take
     their counts (a row left at zero counts nothing)."""
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # True retention per deck and period: a range of this index per deck and band.
+        Index("ix_reviewhour_deck", "deck_id", "hour", "passed", "again"),
+        {"sqlite_with_rowid": False},
+    )
 
     hour: int = Field(primary_key=True)  # UTC hours since the Unix epoch
     deck_id: int = Field(primary_key=True)

@@ -348,8 +348,8 @@ def _daily(
 ) -> tuple[tuple[DayCount, ...], tuple[DayActivity, ...]]:
     """Answers per day (heatmap) and, for the last ACTIVITY_DAYS, time and the state split.
 
-    Summed from `reviewhour` (one GROUP BY hour over the span, folded into days here), plus
-    what it does not hold, read from the log: the hours a day's bound cuts (`_hours`) and,
+    Summed from `reviewhour`: each day's whole hours are a range of its key (one statement,
+    a few sums per day), plus what it does not hold, read from the log: the hours a day's bound cuts (`_hours`) and,
     for every deck, answers without a deck (none unless written with foreign keys off).
     The bounds come from `DayClock`, so days are exact in every time zone.
     """
@@ -364,15 +364,25 @@ def _daily(
         for k in range(5):
             figures[k] += row[k + 1]
 
+    # Each day's whole hours, as ranges of reviewhour's key; for recent days two more
+    # ranges: the state split (21-bit fields of one sum) and the time.
     on_deck = " AND deck_id = :deck" if deck is not None else ""
-    for row in conn.execute(
-        "SELECT hour, sum(reviews), sum(duration_ms), sum(learning), sum(relearning), "
-        f"sum(mature) FROM reviewhour WHERE hour >= :lo AND hour < :hi{on_deck} GROUP BY hour",
-        {**params, "lo": starts[0], "hi": ends[-1]},
+    values = ", ".join(
+        f"({i}, {starts[i]}, {ends[i]}, {int(i >= span - ACTIVITY_DAYS)})"
+        for i in range(span - days, span)
+    )
+    in_day = f"FROM reviewhour WHERE hour >= d.a AND hour < d.b{on_deck}"
+    for i, count, packed, duration in conn.execute(
+        f"WITH d(i, a, b, recent) AS (VALUES {values}) "
+        f"SELECT d.i, (SELECT sum(reviews) {in_day}), "
+        "CASE WHEN d.recent THEN "
+        f"(SELECT sum(learning + (relearning << 21) + (mature << 42)) {in_day}) END, "
+        f"CASE WHEN d.recent THEN (SELECT sum(duration_ms) {in_day}) END FROM d",
+        params,
     ):
-        i = bisect_right(starts, row[0]) - 1
-        if row[0] < ends[i]:  # else an hour a bound cuts: counted from the log below
-            add(i, row)
+        packed = packed or 0
+        mask = (1 << 21) - 1
+        add(i, (i, count or 0, duration or 0, packed & mask, (packed >> 21) & mask, packed >> 42))
     counted = ", ".join(f"sum({v})" for v in hour_values()[:5])
     if pieces:
         where = "deck_id = :deck" if deck is not None else "deck_id IS NOT NULL"
@@ -416,8 +426,8 @@ def _retention(
     """True retention per deck and period, summed into the overall figure.
 
     For each deck and each disjoint band of days (the oldest from 365 to 90 days ago, then
-    90-30, 30-7, the last 7), the passed and failed answers summed from `reviewhour` (plus
-    the hours a band's bound cuts, from the log: `_hours`); no answer is read.
+    90-30, 30-7, the last 7), the passed and failed answers summed from `reviewhour`
+    through `ix_reviewhour_deck` (plus the hours a band's bound cuts, from the log: `_hours`).
     """
     span = len(bounds) - 1
     periods = sorted(RETENTION_PERIODS, reverse=True)  # 365, 90, 30, 7: oldest band first
@@ -428,20 +438,26 @@ def _retention(
         empty = tuple((0, 0) for _ in periods)
         return DeckRetention(deck_key, deck_name, _periods(periods, empty)), ()
     starts, ends, pieces = _hours(edges)
-    band = " ".join(
-        f"WHEN hour >= {starts[i]} AND hour < {ends[i]} THEN {i}"
-        for i in reversed(range(len(periods)))
-    )
     passed, again = hour_values()[-2:]
     found: dict[int, list[tuple[int, int]]] = {d["id"]: [(0, 0)] * len(periods) for d in decks}
     for chunk in range(0, len(decks), _DECKS_PER_QUERY):  # keeps each statement short
-        ids = ", ".join(str(int(deck["id"])) for deck in decks[chunk : chunk + _DECKS_PER_QUERY])
-        rows = conn.execute(
-            "SELECT deck_id, band, sum(passed), sum(again) FROM (SELECT deck_id, "
-            f"CASE {band} END AS band, passed, again FROM reviewhour WHERE hour >= {starts[0]} "
-            f"AND hour < {ends[-1]} AND deck_id IN ({ids})) WHERE band IS NOT NULL "
-            "GROUP BY deck_id, band"
-        ).fetchall()
+        part = decks[chunk : chunk + _DECKS_PER_QUERY]
+        values = ", ".join(
+            f"({int(deck['id'])}, {i}, {starts[i]}, {ends[i]})"
+            for deck in part
+            for i in range(len(periods))
+        )
+        ids = ", ".join(str(int(deck["id"])) for deck in part)
+        # A band's whole hours of a deck are one range of `ix_reviewhour_deck`; passed and
+        # failed as two 32-bit fields of one sum.
+        rows = [
+            (deck_id, i, packed >> 32, packed & 0xFFFFFFFF)
+            for deck_id, i, packed in conn.execute(
+                f"WITH b(deck, i, a, z) AS (VALUES {values}) SELECT b.deck, b.i, "
+                "(SELECT coalesce(sum((passed << 32) + again), 0) FROM reviewhour "
+                "WHERE deck_id = b.deck AND hour >= b.a AND hour < b.z) FROM b"
+            )
+        ]
         if pieces:
             rows += conn.execute(
                 f"WITH p(i, lo, hi) AS (VALUES {_pieces(pieces)}) SELECT deck_id, p.i, "
