@@ -24,7 +24,7 @@ come back. On the benchmark profile (1,000,000 logs, all of review cards) the fi
 about 0.9 s, 0.7 s of it FSRS's bucketing (SQLite sorts every row to GROUP BY; there is no
 cheaper exact way in SQL without an index), and about 0.35 s for one deck. The TUI computes
 them in a worker, and `progress` moves a bar. Those sorts spill to temporary files
-(`db.sorts_on_disk`), and FSRS's bins are grouped a million log ids at a time (`_CHUNK_LOGS`):
+(`_sorts_on_disk`), and FSRS's bins are grouped a million log ids at a time (`_CHUNK_LOGS`):
 at 10,000,000 logs the in-memory sort held 470 MB, now the process peaks near 54 MB.
 """
 
@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
-from mastery.db import sorts_on_disk
+from mastery.db import sorts_on_disk as _sorts_on_disk
 from mastery.errors import MasteryError, NotFoundError
 from mastery.states import CardState, Confidence, Rating, scheduled
 
@@ -381,7 +381,7 @@ def calibration(
     deck_id = _deck_id(conn, deck_key) if deck_key is not None else None
     filters = _Filters(deck_id, to_ms(since) if since is not None else None, to_ms(now))
     starts = _period_starts(col, now, period)
-    with sorts_on_disk(conn):
+    with _sorts_on_disk(conn):
         report(0.0, "Confidence levels")
         levels, score, decks, periods = _confidence_figures(col, filters, starts, period)
         report(0.1, "Cards answered certain, then failed")
