@@ -199,6 +199,9 @@ class Database:
                 f"{path}: cannot open profile database ({exc})"
             ) from exc
         conn.execute("PRAGMA foreign_keys=ON")
+        # A REPLACE that removes a row fires its delete triggers only with this on, so the
+        # statistics' counters (storage/counters.py) see every row that goes.
+        conn.execute("PRAGMA recursive_triggers=ON")
         # NORMAL is durable enough in WAL mode (a power cut may lose the last answer, never
         # corrupt the file) and avoids an fsync per answer.
         conn.execute("PRAGMA synchronous=NORMAL")
