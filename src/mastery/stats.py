@@ -349,9 +349,10 @@ def _daily(
     """Answers per day (heatmap) and, for the last ACTIVITY_DAYS, time and the state split.
 
     Summed from `reviewhour`: each day's whole hours are a range of its key (one statement,
-    a few sums per day), plus what it does not hold, read from the log: the hours a day's bound cuts (`_hours`) and,
-    for every deck, answers without a deck (none unless written with foreign keys off).
-    The bounds come from `DayClock`, so days are exact in every time zone.
+    a few sums per day), plus what it does not hold, read from the log: the hours a day's
+    bound cuts (`_hours`) and, for every deck, answers without a deck (none unless written
+    with foreign keys off). The bounds come from `DayClock`, so days are exact in every
+    time zone.
     """
     span = len(bounds) - 1
     deck = params["deck"]
@@ -524,7 +525,8 @@ def _forecast(col: Collection, today: date, params: dict[str, Any]) -> tuple[For
     # Buried past their due date: they count on the day they come back.
     for card in col.conn.execute(
         "SELECT state, due, buried_until FROM card "
-        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end AND buried_until > due{deck}",
+        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end "
+        f"AND buried_until > due{deck}",
         p,
     ):
         i = max(0, bisect_right(starts, card["buried_until"]) - 1)
@@ -589,7 +591,10 @@ def _cards(
     # The studied cards (`state != 0` as two ranges of the index: the same rows).
     studied = "suspended = 0 AND (state > 0 OR state < 0) AND stability > 0"
     deck = " AND deck_id = :deck" if params["deck"] is not None else ""
-    inner = f"SELECT {r_bucket} AS rb FROM card WHERE {studied}{deck} AND last_review IS NOT NULL LIMIT -1"
+    inner = (
+        f"SELECT {r_bucket} AS rb FROM card "
+        f"WHERE {studied}{deck} AND last_review IS NOT NULL LIMIT -1"
+    )
     counts = ", ".join(
         f"count(*) FILTER (WHERE rb = {i})" for i in range(len(RETRIEVABILITY_LABELS))
     )

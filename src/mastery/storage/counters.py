@@ -18,11 +18,12 @@ Why UTC hours and not learner's days: a learner's day depends on the time zone (
 machine's when none is set, so it can change without any setting changing) and on the
 rollover hour; hours do not. A day is the sum of its whole hours; when a day's bound falls
 inside an hour (a zone 30 or 45 minutes off UTC), that hour's answers on each side of the
-bound are counted from the log (`ix_revlog_time`, a few minutes of answers per day). So
+bound are counted from the log (`ix_revlog_time`: one hour of answers per day). So
 every figure is exact in every zone, and nothing is rebuilt when a setting changes.
 
 The rules of what counts where are written once, here (`hour_values`, `card_key`): the
-triggers, `recount` and the migration that filled the tables (a frozen copy) use them.
+triggers, the recount (`RECOUNT_HOURS`, `RECOUNT_CARDS`) and the migration that filled
+the tables (a frozen copy) use them.
 `mastery check` compares the tables with a recount from scratch and rebuilds them when they
 differ (`differences`, `rebuild`).
 """
