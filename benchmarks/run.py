@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from mastery.collection import Collection  # noqa: E402
 from mastery.days import to_ms  # noqa: E402
+from mastery.storage import counters  # noqa: E402
 
 CACHE = HERE / ".cache"
 BIG_VERSION = 4  # bump when the generator or the schema changes
@@ -104,9 +105,18 @@ def _fill(conn: sqlite3.Connection, size: Size) -> None:
             "AND tbl_name IN ('card', 'reviewlog')"
         )
     ]
+    # The counters' triggers too: the counters are filled once at the end (a GROUP BY each).
+    triggers = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name != 'tr_reviewlog_deck'"
+        )
+    ]
     conn.execute("BEGIN")
     for sql in indexes:
         conn.execute("DROP INDEX " + sql.split()[2])
+    for sql in triggers:
+        conn.execute("DROP TRIGGER " + sql.split()[2])
     now_ms = to_ms(NOW)
     day = 86_400_000
     start_of_today = to_ms(NOW.replace(hour=4, minute=0, second=0, microsecond=0))
@@ -200,6 +210,9 @@ def _fill(conn: sqlite3.Connection, size: Size) -> None:
             print(f"  {n + 1:,} of {size.logs:,} logs", file=sys.stderr)
     for sql in indexes:
         conn.execute(sql)
+    for sql in triggers:
+        conn.execute(sql)
+    counters.rebuild(conn)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
 

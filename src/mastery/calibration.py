@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mastery.days import from_ms, to_ms
+from mastery.db import sorts_on_disk as _sorts_on_disk
 from mastery.errors import MasteryError, NotFoundError
 from mastery.states import CardState, Confidence, Rating, scheduled
 
@@ -402,22 +402,6 @@ def calibration(
         deck_key=deck_key,
         since=since,
     )
-
-
-@contextmanager
-def _sorts_on_disk(conn: sqlite3.Connection) -> Iterator[None]:
-    """SQLite's sorts for the GROUP BYs below spill to temporary files instead of memory.
-
-    A profile opens with `temp_store=MEMORY` (small sorts stay fast), but every GROUP BY here
-    sorts the answers it groups: at 10,000,000 answers those "files" held 470 MB in the
-    process. On disk (the OS caches them) a sort keeps `cache_size` pages in memory and merges
-    the rest. No temporary tables live on a profile's connection, so switching loses none."""
-    (mode,) = conn.execute("PRAGMA temp_store").fetchone()
-    conn.execute("PRAGMA temp_store=FILE")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 def deck_choices(col: Collection) -> list[tuple[str, str]]:

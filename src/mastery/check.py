@@ -21,6 +21,9 @@ What it looks at, in order, and what it does when fixing (all fixes in one trans
    not a number or out of range, negative reps or lapses. Fixed the least surprising way
    (due now; reset to new only when the memory itself is unreadable).
 5. Review logs filed under another deck than their card's (a copy kept for fast statistics).
+6. The statistics' counters (answers per hour and deck, cards per deck and state: kept by
+   triggers, `storage/counters.py`) against a recount from the log and the cards; rebuilt
+   when they differ (only a file written without the triggers, or edited by hand, can).
 
 There is no media table: media files are only referenced from card text, so nothing is
 checked there.
@@ -37,8 +40,10 @@ from typing import TYPE_CHECKING, Any
 
 from mastery.backup import one_line
 from mastery.days import from_ms, to_ms
+from mastery.db import sorts_on_disk
 from mastery.errors import DatabaseCorruptError
 from mastery.states import CardState, Rating, scheduled
+from mastery.storage import counters
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -55,6 +60,7 @@ BAD_MEMORY = "cards with an unreadable stability or difficulty (reset to new)"
 BAD_COUNTS = "cards with negative reps or lapses (set to 0)"
 LOG_DECK = "review logs filed under another deck (refiled)"
 BAD_LOG = "review logs with an impossible rating or state (removed)"
+COUNTERS = "statistics counters that disagreed with a recount (rebuilt)"
 # A review log Mastery could not have written: such a log vouches for nothing (see _cards),
 # and reading it back would name a rating or state that does not exist.
 _BAD_LOG_WHERE = (
@@ -135,11 +141,14 @@ def check_database(
                     raise DatabaseCorruptError(
                         path, f"the database is damaged beyond repair ({still[0]})", RESTORE_HINT
                     )
-        if fix:
-            with col.db.transaction():
-                _check_rows(col, conn, problems, fix=True, now=now)
-        else:
-            _check_rows(col, conn, problems, fix=False, now=now)
+        # The whole log is sorted (last answers, the counters' recount): on disk, not in
+        # memory, switched before the transaction (SQLite refuses it inside one).
+        with sorts_on_disk(conn):
+            if fix:
+                with col.db.transaction():
+                    _check_rows(col, conn, problems, fix=True, now=now)
+            else:
+                _check_rows(col, conn, problems, fix=False, now=now)
     except sqlite3.DatabaseError as exc:
         raise DatabaseCorruptError(
             path, f"the database is damaged beyond repair ({exc})", RESTORE_HINT
@@ -218,6 +227,12 @@ def _check_rows(
                 "reviewlog.card_id) WHERE deck_id IS NOT (SELECT deck_id FROM card WHERE "
                 "card.id = reviewlog.card_id) AND card_id IN (SELECT id FROM card)"
             )
+    # Last: the repairs above keep the counters through their triggers.
+    wrong = counters.differences(conn)
+    if wrong:
+        problems[COUNTERS] = wrong
+        if fix:
+            counters.rebuild(conn)
 
 
 def _orphans(conn: sqlite3.Connection, problems: dict[str, int], fix: bool) -> None:

@@ -212,6 +212,7 @@ class Cram:
                     elapsed_days=0,
                     scheduled_days=0,
                     suspended_before=row["suspended"],
+                    deck_id=row["deck_id"],
                 ),
             )
         self._col.undo_stack.crammed(card_id, log_id)

@@ -41,7 +41,7 @@ from mastery.migrations import MIGRATIONS
 
 # The schema version this code writes; kept equal to models.SCHEMA_VERSION (a test checks it)
 # so opening an up-to-date profile never imports models.py.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 # How long one attempt to take the write lock waits inside SQLite, and how long `transaction()`
@@ -199,6 +199,9 @@ class Database:
                 f"{path}: cannot open profile database ({exc})"
             ) from exc
         conn.execute("PRAGMA foreign_keys=ON")
+        # A REPLACE that removes a row fires its delete triggers only with this on, so the
+        # statistics' counters (storage/counters.py) see every row that goes.
+        conn.execute("PRAGMA recursive_triggers=ON")
         # NORMAL is durable enough in WAL mode (a power cut may lose the last answer, never
         # corrupt the file) and avoids an fsync per answer.
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -335,6 +338,30 @@ class Database:
             pass  # busy or full: the log stays and is folded in next time; closing matters
         finally:
             self.conn.close()
+
+
+@contextmanager
+def sorts_on_disk(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within the block, SQLite's sorts spill to temporary files instead of memory.
+
+    A profile opens with `temp_store=MEMORY` (small sorts stay fast), but a GROUP BY over
+    the whole review log (calibration, `mastery check`'s recount of the counters) sorts every
+    answer it groups: at 10,000,000 answers those "files" held 470 MB in the process. On
+    disk (the OS caches them) a sort keeps `cache_size` pages in memory and merges the rest.
+    No temporary tables live on a profile's connection, so switching loses none. Within a
+    transaction that has used temporary storage SQLite refuses the switch: the sorts then
+    stay in memory (switch before the transaction, as `mastery check` does)."""
+    (mode,) = conn.execute("PRAGMA temp_store").fetchone()
+    try:
+        conn.execute("PRAGMA temp_store=FILE")
+        switched = True
+    except sqlite3.OperationalError:
+        switched = False
+    try:
+        yield
+    finally:
+        if switched:
+            conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:

@@ -10,8 +10,9 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from mastery.states import CardState, LogKind
+from mastery.storage import counters
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 class Deck(SQLModel, table=True):
@@ -59,8 +60,20 @@ class Card(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("deck_id", "key"),
-        # The due queue: learning/review cards by due time.
-        Index("ix_card_queue", "suspended", "state", "due"),
+        # The due queue: learning/review cards by due time. The columns after `due` make it
+        # cover the dashboard's counts per deck (burial), the stats' forecast and their
+        # stability and retrievability scan of every studied card (schema 9): an answer
+        # rewrites this entry anyway, since it changes `due`.
+        Index(
+            "ix_card_queue",
+            "suspended",
+            "state",
+            "due",
+            "buried_until",
+            "deck_id",
+            "last_review",
+            "stability",
+        ),
         # New cards in deck order; partial, so the planner never takes it for due queries.
         Index(
             "ix_card_new",
@@ -69,8 +82,9 @@ class Card(SQLModel, table=True):
             "position",
             sqlite_where=text(f"state = {CardState.NEW}"),
         ),
-        # Per-deck totals, suspended and state counts, answered from the index alone.
-        Index("ix_card_deck", "deck_id", "suspended", "state"),
+        # Per-deck suspended and state counts, answered from the index alone; with burial,
+        # so a deck's visible new cards are counted here, not in the wider due queue.
+        Index("ix_card_deck", "deck_id", "suspended", "state", "buried_until"),
         Index("ix_card_note", "note_key"),
     )
 
@@ -148,14 +162,54 @@ class ReviewLog(SQLModel, table=True):
     deck_id: int | None = None  # the card's deck, set by tr_reviewlog_deck on insert
 
 
+class ReviewHour(SQLModel, table=True):
+    """The review log summed per UTC hour and deck, kept by triggers (schema 9): what the
+    stats read instead of every answer (`storage/counters.py` says what counts where, and
+    why hours). No foreign key: a deck removed takes its logs, and their triggers take
+    their counts (a row left at zero counts nothing)."""
+
+    __table_args__ = (
+        # True retention per deck and period: a range of this index per deck and band.
+        Index("ix_reviewhour_deck", "deck_id", "hour", "passed", "again"),
+        {"sqlite_with_rowid": False},
+    )
+
+    hour: int = Field(primary_key=True)  # UTC hours since the Unix epoch
+    deck_id: int = Field(primary_key=True)
+    reviews: int = 0  # every answer, cram included
+    duration_ms: int = 0
+    learning: int = 0  # state before new or learning
+    relearning: int = 0
+    mature: int = 0  # review state before, stability before at least MATURE_DAYS
+    scheduled: int = 0  # scheduled reviews (kind "review")
+    passed: int = 0  # scheduled, review state before, not Again (true retention)
+    again: int = 0  # scheduled, review state before, Again
+
+
+class CardCount(SQLModel, table=True):
+    """Cards per deck, suspended or not, state and stability class, kept by triggers
+    (schema 9): the dashboard's deck sizes, the stats' card states and their stability
+    buckets without reading every card."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    deck_id: int = Field(primary_key=True)
+    suspended: int = Field(primary_key=True)  # 0/1
+    state: int = Field(primary_key=True)  # as stored on the card
+    stability_class: int = Field(primary_key=True)  # counters.CLASS_EDGES; -1: none
+    cards: int = 0
+
+
 # Triggers, created after the tables and indexes (SQLModel has no place for them).
 # tr_reviewlog_deck: every answer logged, by any code (review, cram, history imports), gets
-# its card's deck; cards never move between decks.
+# its card's deck; cards never move between decks. The counters' triggers keep reviewhour
+# and cardcount (storage/counters.py).
 TRIGGERS: tuple[str, ...] = (
     "CREATE TRIGGER tr_reviewlog_deck AFTER INSERT ON reviewlog "
     "WHEN NEW.deck_id IS NULL BEGIN "
     "UPDATE reviewlog SET deck_id = (SELECT deck_id FROM card WHERE card.id = NEW.card_id) "
     "WHERE id = NEW.id; END",
+    *counters.TRIGGERS,
 )
 
 

@@ -24,10 +24,11 @@ below is bounded by `DayClock.day_start`, so an answer at 03:30 with the rollove
 counts for the day before, in any time zone. "The last 7 days" are today and the 6 days
 before it.
 
-Performance: everything is aggregated in SQL over integer ms, as range counts over two
-covering indexes of the review log (see `models.ReviewLog`): `ix_revlog_time` (time order:
-heatmap, time per day) and `ix_revlog_deck` (deck order: retention per deck and period).
-The benchmark `stats_ms` times the whole `insight` over 1,000,000 review logs.
+Performance: nothing counts every answer or every card. Answers come from `reviewhour`
+(per UTC hour and deck) and card states from `cardcount`, both kept by triggers as the log
+and the cards are written (`storage/counters.py`); the forecast and the stability and
+retrievability distributions read `ix_card_queue`, which covers them. The benchmark
+`stats_ms` times the whole `insight` at 100,000 to 1,000,000 cards (`--size`).
 """
 
 from __future__ import annotations
@@ -42,10 +43,15 @@ from typing import TYPE_CHECKING, Any
 from mastery import present
 from mastery.days import to_ms
 from mastery.errors import NotFoundError
-from mastery.states import IN_LEARNING, MATURE_DAYS, CardState, Rating, scheduled
+from mastery.states import CardState
+from mastery.storage.counters import (
+    CLASS_BUCKETS,
+    HOUR_MS,
+    MATURE_CLASS,
+    hour_values,
+)
 
-# Written as IN lists, not `!=`, so the index can seek on them (`ix_revlog_deck`, `ix_card_queue`).
-_PASSED = f"({Rating.HARD}, {Rating.GOOD}, {Rating.EASY})"
+# Written as an IN list, not `!=`, so the index can seek on it (`ix_card_queue`).
 _STUDIED = f"({CardState.LEARNING}, {CardState.REVIEW}, {CardState.RELEARNING})"
 
 if TYPE_CHECKING:
@@ -56,8 +62,7 @@ ACTIVITY_DAYS = 30
 FORECAST_DAYS = 30
 RETENTION_PERIODS = (7, 30, 90, 365)
 
-# Stability buckets, in days: [0, 1), [1, 3), ... [365, inf).
-STABILITY_EDGES = (1, 3, 7, 14, 30, 90, 180, 365)
+# Stability buckets: below each of STABILITY_EDGES (storage/counters.py), then the rest.
 STABILITY_LABELS = (
     "<1d",
     "1-3d",
@@ -312,6 +317,28 @@ def _deck(conn: sqlite3.Connection, deck_key: str | None) -> tuple[int | None, s
     return row["id"], row["name"]
 
 
+def _hours(bounds: Sequence[int]) -> tuple[list[int], list[int], list[tuple[int, int, int]]]:
+    """How to count the consecutive ranges [bounds[i], bounds[i + 1]) (ms, each longer than
+    an hour) from `reviewhour`: range i holds the whole UTC hours starts[i] <= hour <
+    ends[i]; an hour cut by a bound (a zone 30 or 45 minutes off UTC) is counted from the
+    log instead, as pieces (i, lo, hi), one each side of the bound."""
+    starts = [-(-b // HOUR_MS) for b in bounds[:-1]]
+    ends = [b // HOUR_MS for b in bounds[1:]]
+    pieces = []
+    for i, bound in enumerate(bounds):
+        cut = bound % HOUR_MS
+        if cut:
+            if i > 0:
+                pieces.append((i - 1, bound - cut, bound))
+            if i < len(bounds) - 1:
+                pieces.append((i, bound, bound - cut + HOUR_MS))
+    return starts, ends, pieces
+
+
+def _pieces(pieces: Sequence[tuple[int, int, int]]) -> str:
+    return ", ".join(f"({i}, {int(lo)}, {int(hi)})" for i, lo, hi in pieces)
+
+
 def _daily(
     conn: sqlite3.Connection,
     bounds: Sequence[int],
@@ -321,54 +348,71 @@ def _daily(
 ) -> tuple[tuple[DayCount, ...], tuple[DayActivity, ...]]:
     """Answers per day (heatmap) and, for the last ACTIVITY_DAYS, time and the state split.
 
-    One statement: for each day a correlated count over `ix_revlog_time` (a covering range
-    scan), plus, for recent days only, two more such ranges (CASE skips them for older
-    days). Counting day ranges beats grouping 1,000,000 rows by an expression, which needs
-    a sort, and the bounds come from `DayClock`, so days are exact in every time zone.
+    Summed from `reviewhour`: each day's whole hours are a range of its key (one statement,
+    a few sums per day), plus what it does not hold, read from the log: the hours a day's
+    bound cuts (`_hours`) and, for every deck, answers without a deck (none unless written
+    with foreign keys off). The bounds come from `DayClock`, so days are exact in every
+    time zone.
     """
     span = len(bounds) - 1
-    deck = " AND deck_id = :deck" if params["deck"] is not None else ""
-    rows = [
-        (i, bounds[i], bounds[i + 1], int(i >= span - ACTIVITY_DAYS))
+    deck = params["deck"]
+    starts, ends, pieces = _hours(bounds)
+    # Per day: answers, time, learning, relearning, mature (the rest are young).
+    sums = [[0] * 5 for _ in range(span)]
+
+    def add(i: int, row: Sequence[int]) -> None:
+        figures = sums[i]
+        for k in range(5):
+            figures[k] += row[k + 1]
+
+    # Each day's whole hours, as ranges of reviewhour's key; for recent days two more
+    # ranges: the state split (21-bit fields of one sum) and the time.
+    on_deck = " AND deck_id = :deck" if deck is not None else ""
+    values = ", ".join(
+        f"({i}, {starts[i]}, {ends[i]}, {int(i >= span - ACTIVITY_DAYS)})"
         for i in range(span - days, span)
-    ]
-    values = ", ".join(f"({i}, {s}, {e}, {d})" for i, s, e, d in rows)
-    in_day = f"FROM reviewlog WHERE reviewed_at >= d.s AND reviewed_at < d.e{deck}"
-    # Recent days: the answers by state before (learning, relearning, mature; the rest are
-    # young) as 21-bit fields of one sum, and the time spent: two more ranges per day.
-    split = (
-        f"CASE WHEN state_before IN ({CardState.NEW}, {CardState.LEARNING}) THEN 1 "
-        f"WHEN state_before = {CardState.RELEARNING} THEN {1 << 21} "
-        f"WHEN stability_before >= {MATURE_DAYS} THEN {1 << 42} ELSE 0 END"
     )
-    sql = (
-        f"WITH d(i, s, e, recent) AS (VALUES {values}) "
-        f"SELECT d.i, (SELECT count(*) {in_day}) AS count, "
-        f"CASE WHEN d.recent THEN (SELECT sum({split}) {in_day}) END AS packed, "
-        f"CASE WHEN d.recent THEN (SELECT total(duration_ms) {in_day}) END AS duration "
-        "FROM d ORDER BY d.i"
-    )
+    in_day = f"FROM reviewhour WHERE hour >= d.a AND hour < d.b{on_deck}"
+    for i, count, packed, duration in conn.execute(
+        f"WITH d(i, a, b, recent) AS (VALUES {values}) "
+        f"SELECT d.i, (SELECT sum(reviews) {in_day}), "
+        "CASE WHEN d.recent THEN "
+        f"(SELECT sum(learning + (relearning << 21) + (mature << 42)) {in_day}) END, "
+        f"CASE WHEN d.recent THEN (SELECT sum(duration_ms) {in_day}) END FROM d",
+        params,
+    ):
+        packed = packed or 0
+        mask = (1 << 21) - 1
+        add(i, (i, count or 0, duration or 0, packed & mask, (packed >> 21) & mask, packed >> 42))
+    counted = ", ".join(f"sum({v})" for v in hour_values()[:5])
+    if pieces:
+        where = "deck_id = :deck" if deck is not None else "deck_id IS NOT NULL"
+        for row in conn.execute(
+            f"WITH p(i, lo, hi) AS (VALUES {_pieces(pieces)}) SELECT p.i, {counted} "
+            "FROM p JOIN reviewlog ON reviewed_at >= p.lo AND reviewed_at < p.hi "
+            f"WHERE {where} GROUP BY p.i",
+            params,
+        ):
+            add(row[0], row)
+    if deck is None:
+        values = ", ".join(hour_values()[:5])
+        for row in conn.execute(
+            # `+`: found through `ix_revlog_deck` (none, or a few), not a year of the log.
+            f"SELECT reviewed_at, {values} FROM reviewlog WHERE deck_id IS NULL "
+            "AND +reviewed_at >= ? AND +reviewed_at < ?",
+            (bounds[0], bounds[-1]),
+        ):
+            add(bisect_right(bounds, row[0]) - 1, row)
     heatmap: list[DayCount] = []
     activity: list[DayActivity] = []
-    mask = (1 << 21) - 1
-    for row in conn.execute(sql, params):
-        day = first + timedelta(days=row["i"])
-        count, duration = row["count"], row["duration"]
+    for i in range(span - days, span):
+        day = first + timedelta(days=i)
+        count, duration, learning, relearning, mature = sums[i]
         heatmap.append(DayCount(day, count))
-        if duration is not None:
-            packed = row["packed"] or 0
-            learning, relearning, mature = packed & mask, (packed >> 21) & mask, packed >> 42
+        if i >= span - ACTIVITY_DAYS:
             young = count - learning - relearning - mature
             activity.append(
-                DayActivity(
-                    day,
-                    count,
-                    int(duration),
-                    learning,
-                    young,
-                    mature,
-                    relearning,
-                )
+                DayActivity(day, count, int(duration), learning, young, mature, relearning)
             )
     return tuple(heatmap), tuple(activity)
 
@@ -383,9 +427,8 @@ def _retention(
     """True retention per deck and period, summed into the overall figure.
 
     For each deck and each disjoint band of days (the oldest from 365 to 90 days ago, then
-    90-30, 30-7, the last 7), two counts over `ix_revlog_deck` (deck, kind, state before,
-    rating, time): answers not Again, and Again. Every condition is part of the index key,
-    so each count is one range of the index: no answer is read twice, none is looked up.
+    90-30, 30-7, the last 7), the passed and failed answers summed from `reviewhour`
+    through `ix_reviewhour_deck` (plus the hours a band's bound cuts, from the log: `_hours`).
     """
     span = len(bounds) - 1
     periods = sorted(RETENTION_PERIODS, reverse=True)  # 365, 90, 30, 7: oldest band first
@@ -395,26 +438,37 @@ def _retention(
     if not decks:
         empty = tuple((0, 0) for _ in periods)
         return DeckRetention(deck_key, deck_name, _periods(periods, empty)), ()
-    in_band = (
-        f"FROM reviewlog WHERE deck_id = b.deck AND {scheduled()} "
-        f"AND state_before = {CardState.REVIEW} "
-        "AND reviewed_at >= b.lo AND reviewed_at < b.hi"
-    )
+    starts, ends, pieces = _hours(edges)
+    passed, again = hour_values()[-2:]
     found: dict[int, list[tuple[int, int]]] = {d["id"]: [(0, 0)] * len(periods) for d in decks}
     for chunk in range(0, len(decks), _DECKS_PER_QUERY):  # keeps each statement short
+        part = decks[chunk : chunk + _DECKS_PER_QUERY]
         values = ", ".join(
-            f"({int(deck['id'])}, {i}, {edges[i]}, {edges[i + 1]})"
-            for deck in decks[chunk : chunk + _DECKS_PER_QUERY]
+            f"({int(deck['id'])}, {i}, {starts[i]}, {ends[i]})"
+            for deck in part
             for i in range(len(periods))
         )
-        sql = (
-            f"WITH b(deck, band, lo, hi) AS (VALUES {values}) "
-            "SELECT b.deck, b.band, "
-            f"(SELECT count(*) {in_band} AND rating IN {_PASSED}) AS passed, "
-            f"(SELECT count(*) {in_band} AND rating = {Rating.AGAIN}) AS again FROM b"
-        )
-        for row in conn.execute(sql):
-            found[row["deck"]][row["band"]] = (row["passed"] + row["again"], row["again"])
+        ids = ", ".join(str(int(deck["id"])) for deck in part)
+        # A band's whole hours of a deck are one range of `ix_reviewhour_deck`; passed and
+        # failed as two 32-bit fields of one sum.
+        rows = [
+            (deck_id, i, packed >> 32, packed & 0xFFFFFFFF)
+            for deck_id, i, packed in conn.execute(
+                f"WITH b(deck, i, a, z) AS (VALUES {values}) SELECT b.deck, b.i, "
+                "(SELECT coalesce(sum((passed << 32) + again), 0) FROM reviewhour "
+                "WHERE deck_id = b.deck AND hour >= b.a AND hour < b.z) FROM b"
+            )
+        ]
+        if pieces:
+            rows += conn.execute(
+                f"WITH p(i, lo, hi) AS (VALUES {_pieces(pieces)}) SELECT deck_id, p.i, "
+                f"sum({passed}), sum({again}) FROM p JOIN reviewlog "
+                f"ON reviewed_at >= p.lo AND reviewed_at < p.hi WHERE deck_id IN ({ids}) "
+                "GROUP BY deck_id, p.i"
+            ).fetchall()
+        for deck_id, i, ok, failed in rows:
+            seen, missed = found[deck_id][i]
+            found[deck_id][i] = (seen + ok + failed, missed + failed)
     band_totals = [(0, 0)] * len(periods)
     per_deck = []
     for deck in decks:
@@ -449,15 +503,33 @@ def _forecast(col: Collection, today: date, params: dict[str, Any]) -> tuple[For
     days = [today + timedelta(days=n) for n in range(FORECAST_DAYS + 1)]
     starts = [to_ms(clock.day_start(d)) for d in days]
     deck = " AND deck_id = :deck" if params["deck"] is not None else ""
+    p = {**params, "end": starts[-1]}
+    # Cards not buried past their due date: counts of day ranges of `ix_card_queue` (it
+    # covers them); day 0 reaches back to every overdue card.
+    ranges = ", ".join(
+        f"({i}, {starts[i] if i else -(2**63)}, {starts[i + 1]})" for i in range(FORECAST_DAYS)
+    )
+    waiting = f"due >= d.lo AND due < d.hi AND (buried_until IS NULL OR buried_until <= due){deck}"
     learning = [0] * FORECAST_DAYS
     review = [0] * FORECAST_DAYS
+    for i, n_learning, n_review in col.conn.execute(
+        f"WITH d(i, lo, hi) AS (VALUES {ranges}) SELECT d.i, "
+        f"(SELECT count(*) FROM card WHERE suspended = 0 AND state IN "
+        f"({CardState.LEARNING}, {CardState.RELEARNING}) AND {waiting}), "
+        f"(SELECT count(*) FROM card WHERE suspended = 0 AND state = {CardState.REVIEW} "
+        f"AND {waiting}) FROM d",
+        p,
+    ):
+        learning[i] += n_learning
+        review[i] += n_review
+    # Buried past their due date: they count on the day they come back.
     for card in col.conn.execute(
         "SELECT state, due, buried_until FROM card "
-        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end{deck}",
-        {**params, "end": starts[-1]},
+        f"WHERE suspended = 0 AND state IN {_STUDIED} AND due < :end "
+        f"AND buried_until > due{deck}",
+        p,
     ):
-        when = max(card["due"], card["buried_until"] or 0)
-        i = max(0, bisect_right(starts, when) - 1)
+        i = max(0, bisect_right(starts, card["buried_until"]) - 1)
         if i < FORECAST_DAYS:
             if card["state"] == CardState.REVIEW:
                 review[i] += 1
@@ -484,8 +556,9 @@ def retrievability(stability: float, elapsed_days: float, parameters: Sequence[f
 def _cards(
     col: Collection, now_ms: int, params: dict[str, Any]
 ) -> tuple[CardStates, tuple[Bucket, ...], tuple[Bucket, ...]]:
-    """Card counts by state, and the stability and retrievability distributions of the
-    studied, unsuspended cards, in one scan of the card table.
+    """Card counts by state and the stability distribution of the studied, unsuspended
+    cards, from `cardcount` (kept by triggers); the retrievability distribution, which
+    changes by the minute, in one scan of `ix_card_queue` (it covers what is read).
 
     Retrievability is FSRS-6's forgetting curve at this moment, with the time since the last
     review in fractional days (as Anki's stats count it; card info counts whole learner's
@@ -515,41 +588,44 @@ def _cards(
         limit = f"CASE deck_id {own_limits} ELSE :x{k}_0 END" if own_limits else f":x{k}_0"
         whens.append(f"WHEN :now - last_review <= stability * {limit} THEN {k}")
     r_bucket = f"CASE {' '.join(whens)} ELSE 0 END"
-    s_bucket = (
-        "CASE "
-        + " ".join(f"WHEN stability < {edge} THEN {i}" for i, edge in enumerate(STABILITY_EDGES))
-        + f" ELSE {len(STABILITY_EDGES)} END"
-    )
-    studied = f"suspended = 0 AND state != {CardState.NEW} AND stability > 0"
-    deck = "WHERE deck_id = :deck" if params["deck"] is not None else ""
+    # The studied cards (`state != 0` as two ranges of the index: the same rows).
+    studied = "suspended = 0 AND (state > 0 OR state < 0) AND stability > 0"
+    deck = " AND deck_id = :deck" if params["deck"] is not None else ""
     inner = (
-        f"SELECT suspended != 0 AS s, state, "
-        f"state = {CardState.REVIEW} AND stability >= {MATURE_DAYS} AS m, "
-        f"CASE WHEN {studied} THEN {s_bucket} END AS sb, "
-        f"CASE WHEN {studied} AND last_review IS NOT NULL THEN {r_bucket} END AS rb "
-        f"FROM card {deck} LIMIT -1"
+        f"SELECT {r_bucket} AS rb FROM card "
+        f"WHERE {studied}{deck} AND last_review IS NOT NULL LIMIT -1"
     )
-    counts = [
-        "count(*) FILTER (WHERE s) AS suspended",
-        f"count(*) FILTER (WHERE NOT s AND state = {CardState.NEW}) AS new",
-        f"count(*) FILTER (WHERE NOT s AND state {IN_LEARNING}) AS learning",
-        f"count(*) FILTER (WHERE NOT s AND state = {CardState.REVIEW}) AS review",
-        "count(*) FILTER (WHERE NOT s AND m) AS mature",
-    ]
-    counts += [f"count(*) FILTER (WHERE sb = {i}) AS s{i}" for i in range(len(STABILITY_LABELS))]
-    counts += [
-        f"count(*) FILTER (WHERE rb = {i}) AS r{i}" for i in range(len(RETRIEVABILITY_LABELS))
-    ]
-    row = conn.execute(f"SELECT {', '.join(counts)} FROM ({inner})", p).fetchone()
-    s_counts = [row[f"s{i}"] for i in range(len(STABILITY_LABELS))]
-    r_counts = [row[f"r{i}"] for i in range(len(RETRIEVABILITY_LABELS))]
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE rb = {i})" for i in range(len(RETRIEVABILITY_LABELS))
+    )
+    r_counts = list(conn.execute(f"SELECT {counts} FROM ({inner})", p).fetchone())
+    on_deck = "WHERE deck_id = :deck" if params["deck"] is not None else ""
+    states = dict.fromkeys(("new", "learning", "review", "mature", "suspended"), 0)
+    s_counts = [0] * len(STABILITY_LABELS)
+    for suspended, state, stability_class, cards in conn.execute(
+        "SELECT suspended, state, stability_class, sum(cards) FROM cardcount "
+        f"{on_deck} GROUP BY 1, 2, 3",
+        params,
+    ):
+        if suspended:
+            states["suspended"] += cards
+            continue
+        if state == CardState.NEW:
+            states["new"] += cards
+        elif state in (CardState.LEARNING, CardState.RELEARNING):
+            states["learning"] += cards
+        elif state == CardState.REVIEW:
+            states["review"] += cards
+            states["mature"] += cards if stability_class >= MATURE_CLASS else 0
+        if state != CardState.NEW and stability_class >= 0:
+            s_counts[CLASS_BUCKETS[stability_class]] += cards
     return (
         CardStates(
-            row["new"],
-            row["learning"],
-            row["review"] - row["mature"],
-            row["mature"],
-            row["suspended"],
+            states["new"],
+            states["learning"],
+            states["review"] - states["mature"],
+            states["mature"],
+            states["suspended"],
         ),
         tuple(Bucket(label, n) for label, n in zip(STABILITY_LABELS, s_counts, strict=True)),
         tuple(Bucket(label, n) for label, n in zip(RETRIEVABILITY_LABELS, r_counts, strict=True)),

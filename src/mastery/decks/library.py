@@ -249,11 +249,13 @@ class Library:
             "new_left": new_left,
         }
         # Several small index-driven queries beat one GROUP BY over every card (dashboard_counts).
+        # Deck sizes from the counters kept as cards are written (storage/counters.py).
         sizes = {
             r["deck_id"]: (r["total"], r["suspended"])
             for r in conn.execute(
-                "SELECT deck_id, count(*) AS total, sum(suspended != 0) AS suspended FROM card "
-                "GROUP BY deck_id"
+                "SELECT deck_id, sum(cards) AS total, "
+                "coalesce(sum(cards) FILTER (WHERE suspended), 0) AS suspended "
+                "FROM cardcount GROUP BY deck_id"
             )
         }
         learning = {

@@ -163,6 +163,7 @@ class Answers:
                 scheduled_days=outcome.scheduled_days,
                 suspended_before=suspended,
                 tags_before=tags if new_tags != tags else None,
+                deck_id=row["deck_id"],
             ),
         )
         col.goals.after_answer(

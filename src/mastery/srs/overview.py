@@ -48,17 +48,21 @@ class Overview:
         )
 
     def stats(self, *, now: datetime | None = None) -> Stats:
-        """`Today`'s figures, the scheduled reviews ever made and the cards by state."""
+        """`Today`'s figures, the scheduled reviews ever made and the cards by state: from
+        the counters kept as answers and cards are written (`storage/counters.py`), so the
+        dashboard never counts the whole review log or every card."""
         col = self._col
         day = self.today(now=now)
         total = col.conn.execute(
-            f"SELECT count(*) AS n FROM reviewlog WHERE {scheduled()}"
+            "SELECT (SELECT coalesce(sum(scheduled), 0) FROM reviewhour) + (SELECT count(*) "
+            f"FROM reviewlog WHERE deck_id IS NULL AND {scheduled()}) AS n"
         ).fetchone()["n"]
         cards = col.conn.execute(
-            f"SELECT count(*) AS total, coalesce(sum(state = {CardState.NEW}), 0) AS new, "
-            f"coalesce(sum(state {IN_LEARNING}), 0) AS learning, "
-            f"coalesce(sum(state = {CardState.REVIEW}), 0) AS review, "
-            "coalesce(sum(suspended != 0), 0) AS suspended FROM card"
+            "SELECT coalesce(sum(cards), 0) AS total, "
+            f"coalesce(sum(cards) FILTER (WHERE state = {CardState.NEW}), 0) AS new, "
+            f"coalesce(sum(cards) FILTER (WHERE state {IN_LEARNING}), 0) AS learning, "
+            f"coalesce(sum(cards) FILTER (WHERE state = {CardState.REVIEW}), 0) AS review, "
+            "coalesce(sum(cards) FILTER (WHERE suspended), 0) AS suspended FROM cardcount"
         ).fetchone()
         return Stats(
             reviews_today=day.reviews_today,

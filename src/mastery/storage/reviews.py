@@ -47,6 +47,9 @@ class LogEntry(NamedTuple):
     scheduled_days: int
     suspended_before: int
     tags_before: str | None = None  # set only when the answer changed the tags (leech)
+    # The card's deck, when the writer has it at hand: the row is then written whole, once
+    # (left None, `tr_reviewlog_deck` fills it with a second write of the row).
+    deck_id: int | None = None
 
 
 _INSERT = (

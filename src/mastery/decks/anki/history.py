@@ -152,6 +152,7 @@ def replay_history(
                     elapsed_days=outcome.elapsed_days,
                     scheduled_days=outcome.scheduled_days,
                     suspended_before=row["suspended"],
+                    deck_id=row["deck_id"],
                 )
             )
             memory, due, last = after, due_after, a.reviewed_at
