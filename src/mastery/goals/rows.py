@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 _GOAL_COLUMNS = (
     "id, title, vision, category, target_date, status, cadence, visibility, created_at, "
-    "updated_at, closed_at"
+    "updated_at, closed_at, uid, conflict_of"
 )
 
 
@@ -42,6 +42,8 @@ class GoalRow:
     visibility: str
     created_at: datetime
     closed_at: datetime | None
+    uid: str
+    conflict_of: str | None
 
 
 class GoalRows:
@@ -114,6 +116,8 @@ class GoalRows:
                 visibility=r["visibility"],
                 created_at=from_ms(r["created_at"]),
                 closed_at=from_ms(r["closed_at"]) if r["closed_at"] is not None else None,
+                uid=r["uid"],
+                conflict_of=r["conflict_of"],
             )
             for r in self._conn.execute(f"SELECT {_GOAL_COLUMNS} FROM goal {where}", params)
         ]

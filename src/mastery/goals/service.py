@@ -9,6 +9,7 @@ The one module that writes the `goal`, `milestone` and `checkin` tables
 from __future__ import annotations
 
 import builtins
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -76,7 +77,8 @@ class Goals(GoalProgress):
         with self.col.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO goal (title, vision, category, target_date, status, cadence, "
-                "visibility, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+                "visibility, created_at, updated_at, uid) "
+                "VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
                 (
                     title,
                     vision.strip(),
@@ -86,6 +88,7 @@ class Goals(GoalProgress):
                     visibility,
                     now_ms,
                     now_ms,
+                    self._new_uid(),
                 ),
             )
             goal_id = int(cur.lastrowid or 0)
@@ -266,6 +269,14 @@ class Goals(GoalProgress):
         replaced = int(earlier["confidence"]) if earlier is not None else None
         return CheckInView(day, confidence, note, replaced)
 
+    def _new_uid(self) -> str:
+        """A random uid (g-<16 hex>), so two devices never give one uid to two goals (goals
+        from before schema 9 keep `g-<id>`, the name mentor files know them by)."""
+        while True:
+            uid = "g-" + secrets.token_hex(8)
+            if not self._conn.execute("SELECT 1 FROM goal WHERE uid = ?", (uid,)).fetchone():
+                return uid
+
     def _set_status(self, goal_id: int, status: str, now: datetime) -> None:
         now_ms = to_ms(now)
         closed = None if status == "active" else now_ms
@@ -388,4 +399,6 @@ class Goals(GoalProgress):
             check_in_due=due,
             confidence=confidences[-1] if confidences else None,
             confidence_falling=confidence_is_falling(confidences),
+            uid=goal.uid,
+            conflict_of=goal.conflict_of,
         )
