@@ -57,10 +57,15 @@ class GoalRows:
         return self.col.conn
 
     def _resolve(self, ref: int | str) -> int:
-        """A goal id from its number or words of its title (`refs.pick_by_title`)."""
+        """A goal id from its number, its uid (g-..., as sync and mentor files name it) or
+        words of its title (`refs.pick_by_title`)."""
         text = str(ref).strip()
         if not text:
             raise MasteryError("which goal? give its number or words of its title")
+        if text.startswith("g-"):
+            by_uid = self._conn.execute("SELECT id FROM goal WHERE uid = ?", (text,)).fetchone()
+            if by_uid is not None:
+                return int(by_uid["id"])
         if text.isdigit():
             number = ref_number(text)  # None: too long or not ASCII, so no goal has it
             row = (

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from mastery.conflicts import KEEP, original_title
 from mastery.dates import Adherence
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
@@ -268,6 +269,43 @@ class Goals(GoalProgress):
             )
         replaced = int(earlier["confidence"]) if earlier is not None else None
         return CheckInView(day, confidence, note, replaced)
+
+    def resolve(self, ref: int | str, keep: str) -> GoalView | None:
+        """Settle a conflict copy (a goal sync kept because two devices edited one goal
+        between syncs): `keep="this"` makes the copy's fields, milestones and decks the
+        goal's and deletes the copy, `"other"` deletes the copy, `"both"` keeps it as a goal
+        of its own. Returns the goal that stays (None: the original is gone, "other" kept)."""
+        copy = self._goal(self._resolve(ref))
+        if copy.conflict_of is None:
+            raise MasteryError(f"goal {copy.id} is not a conflict copy; nothing to resolve")
+        if keep not in KEEP:
+            raise MasteryError(f"keep this, other or both, not {keep!r}")
+        row = self._conn.execute("SELECT id FROM goal WHERE uid = ?", (copy.conflict_of,))
+        found = row.fetchone()
+        now = self.col.now()
+        with self.col.db.transaction() as conn:
+            if keep == "both" or (keep == "this" and found is None):
+                title = original_title(copy.title) if keep == "this" else copy.title
+                conn.execute(
+                    "UPDATE goal SET conflict_of = NULL, title = ? WHERE id = ?", (title, copy.id)
+                )
+                return self._view(self._goal(copy.id), now)
+            if keep == "this" and found is not None:
+                conn.execute(
+                    "UPDATE goal SET (title, vision, category, target_date, status, cadence, "
+                    "visibility, closed_at, updated_at) = (SELECT ?, vision, category, "
+                    "target_date, status, cadence, visibility, closed_at, ? FROM goal "
+                    "WHERE id = ?) WHERE id = ?",
+                    (original_title(copy.title), to_ms(now), copy.id, found["id"]),
+                )
+                for table in ("milestone", "goaldeck"):  # the copy's move to the goal
+                    conn.execute(f"DELETE FROM {table} WHERE goal_id = ?", (found["id"],))
+                    conn.execute(
+                        f"UPDATE {table} SET goal_id = ? WHERE goal_id = ?",
+                        (found["id"], copy.id),
+                    )
+            conn.execute("DELETE FROM goal WHERE id = ?", (copy.id,))
+        return None if found is None else self._view(self._goal(found["id"]), now)
 
     def _new_uid(self) -> str:
         """A random uid (g-<16 hex>), so two devices never give one uid to two goals (goals

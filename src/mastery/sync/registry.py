@@ -6,8 +6,9 @@ from pydantic import BaseModel
 
 from mastery.sync.cardstate import CardStates
 from mastery.sync.channels import Channel
+from mastery.sync.revisions import Revisions
 
-CHANNELS: list[Channel] = [CardStates()]
+CHANNELS: list[Channel] = [CardStates(), Revisions()]
 
 
 def channel_of(event: BaseModel) -> Channel | None:

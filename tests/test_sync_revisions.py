@@ -1,0 +1,198 @@
+# ruff: noqa: F811 (open_profile and deck are test_sync.py's fixtures, used by name)
+"""Journal entries and goals sync as revisions (issue 14, docs/sync.md "Journal entries and
+goals"): an edit on one device reaches the others; two edits of one entry between syncs keep
+both, one as a conflict copy with the same uid everywhere; an edit made after seeing the
+other's is no conflict; an edit made without seeing a deletion stays; goals' milestones,
+realities and check-ins from two devices merge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_sync import PASS, deck, notes_of, open_profile, sync_of  # noqa: F401 (fixtures)
+
+from conftest import NOW
+from mastery.collection import Collection
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> str:
+    path = tmp_path / "target"
+    path.mkdir()
+    return str(path)
+
+
+def pair(open_profile: Callable[..., Collection], folder: str) -> tuple[Collection, Collection]:
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    return a, b
+
+
+def entries(col: Collection) -> dict[str, tuple[str, str | None]]:
+    """uid -> (body, conflict_of)."""
+    return {e.uid: (e.body, e.conflict_of) for e in col.journal.list()}
+
+
+def test_an_entry_and_its_edit_reach_the_other_device(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    goal = a.goals.add("Speak German", now=NOW)
+    entry = a.journal.add("Dative", goals=[goal.id], visibility="shared", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    got = b.journal.get(entry.uid)
+    assert (got.body, got.goals, got.visibility) == ("Dative", ("Speak German",), "shared")
+    b.journal.edit(entry.uid, body="Dative and genitive", now=NOW + HOUR)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert a.journal.get(entry.uid).body == "Dative and genitive"
+    assert notes_of(a) == notes_of(b)
+    assert sync_of(a).run(PASS).sent == 0  # nothing changed since: nothing to send
+
+
+def three(open_profile: Callable[..., Collection], folder: str) -> list[Collection]:
+    devices = [open_profile(name) for name in ("a", "b", "c")]
+    for col in devices:
+        sync_of(col).setup(folder, PASS)
+    return devices
+
+
+def test_two_edits_between_syncs_keep_both_with_one_conflict_copy_everywhere(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b, c = three(open_profile, folder)
+    entry = a.journal.add("First draft", title="Dative", now=NOW)
+    for col in (a, b, c):
+        sync_of(col).run(PASS)
+    a.journal.edit(entry.uid, body="Edited on a", now=NOW + HOUR)
+    b.journal.edit(entry.uid, body="Edited on b", now=NOW + 2 * HOUR)
+    for col in (c, b, a, c, b):  # c hears b's edit before a's
+        sync_of(col).run(PASS)
+    assert notes_of(a) == notes_of(b) == notes_of(c)
+    shown = entries(a)
+    assert shown[entry.uid] == ("Edited on b", None)  # the later edit is the entry
+    copies = [uid for uid, (body, of) in shown.items() if of == entry.uid]
+    assert len(copies) == 1 and shown[copies[0]][0] == "Edited on a"
+    copy = a.journal.get(copies[0])
+    assert copy.title == "Dative (conflict copy, 2026-11-21 11:00 UTC)"
+    assert {e.uid for e in c.journal.list()} == {entry.uid, copy.uid}
+
+
+def test_an_edit_made_after_seeing_the_other_is_no_conflict(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    entry = a.journal.add("One", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    b.journal.edit(entry.uid, body="Two", now=NOW + HOUR)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    a.journal.edit(entry.uid, body="Three", now=NOW + 2 * HOUR)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert entries(b) == entries(a) == {entry.uid: ("Three", None)}
+
+
+def test_a_clock_an_hour_ahead_does_not_win_over_an_edit_made_after_seeing_it(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    entry = a.journal.add("One", now=NOW + 5 * HOUR)  # a's clock runs ahead
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    b.journal.edit(entry.uid, body="Seen, then edited", now=NOW + HOUR)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert entries(a) == entries(b) == {entry.uid: ("Seen, then edited", None)}
+
+
+def test_an_edit_made_without_seeing_a_deletion_stays(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    gone = a.journal.add("Will be deleted on a", now=NOW)
+    both = a.journal.add("Deleted on both", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    a.journal.delete(gone.uid)
+    b.journal.edit(gone.uid, body="But b edited it", now=NOW + HOUR)
+    a.journal.delete(both.uid)
+    b.journal.delete(both.uid)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert entries(a) == entries(b) == {gone.uid: ("But b edited it", None)}
+    # A deletion made after seeing the entry removes it everywhere.
+    b.journal.delete(gone.uid)
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert entries(a) == entries(b) == {}
+
+
+def test_a_goal_edited_on_two_devices_merges_its_parts(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    goal = a.goals.add(
+        "Speak German", reality="I read slowly", milestones=["A1"], decks=["capitals"], now=NOW
+    )
+    entry = a.journal.add("Linked", goals=[goal.id], now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    on_b = b.goals.get(goal.uid)
+    assert [m.title for m in on_b.milestones] == ["A1"] and on_b.reality == "I read slowly"
+    assert b.journal.get(entry.uid).goals == ("Speak German",)
+    a.goals.complete_milestone(goal.id, 1, now=NOW + HOUR)
+    a.goals.check_in(goal.id, 6, "fine", now=NOW + HOUR)
+    b.goals.edit(on_b.id, reality="I read a page a day", now=NOW + 2 * HOUR)
+    b.goals.check_in(on_b.id, 8, "better", now=NOW + 2 * HOUR)  # same day: the later stays
+    b.goals.add_milestone(on_b.id, "B1", now=NOW + 2 * HOUR)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert notes_of(a) == notes_of(b)
+    merged = a.goals.get(goal.id)
+    assert merged.reality == "I read a page a day"
+    assert [(c.confidence, c.note) for c in merged.check_ins] == [(8, "better")]
+    assert len(a.goals.realities(goal.id)) == 2
+    # The milestones were edited on both: the later goal stays, the other is a copy.
+    copies = [g for g in a.goals.list("all") if g.conflict_of == goal.uid]
+    assert [m.title for m in merged.milestones] == ["A1", "B1"] and len(copies) == 1
+    assert a.goals.get(copies[0].id).milestones[0].done
+
+
+def test_a_conflict_copy_is_resolved_once_for_every_device(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b, c = three(open_profile, folder)
+    first = a.journal.add("Base one", title="One", now=NOW)
+    second = a.journal.add("Base two", title="Two", now=NOW)
+    third = a.journal.add("Base three", title="Three", now=NOW)
+    for col in (a, b, c):
+        sync_of(col).run(PASS)
+    for entry in (first, second, third):
+        a.journal.edit(entry.uid, body=f"a {entry.title}", now=NOW + HOUR)
+        b.journal.edit(entry.uid, body=f"b {entry.title}", now=NOW + 2 * HOUR)
+    for col in (a, b, c, a):
+        sync_of(col).run(PASS)
+    copy_of = {e.conflict_of: e for e in a.journal.list() if e.conflict_of}
+    assert a.journal.resolve(copy_of[first.uid].uid, "this").body == "a One"  # type: ignore[union-attr]
+    assert a.journal.resolve(copy_of[second.uid].uid, "other").body == "b Two"  # type: ignore[union-attr]
+    kept = a.journal.resolve(copy_of[third.uid].uid, "both")
+    assert kept is not None and kept.conflict_of is None
+    for col in (a, b, c, a, b):
+        sync_of(col).run(PASS)
+    assert notes_of(a) == notes_of(b) == notes_of(c)
+    assert sorted((e.title, e.body) for e in c.journal.list()) == [
+        ("One", "a One"),
+        ("Three", "b Three"),
+        ("Three (conflict copy, 2026-11-21 11:00 UTC)", "a Three"),
+        ("Two", "b Two"),
+    ]
+    assert not [e for e in b.journal.list() if e.conflict_of]
