@@ -7,6 +7,7 @@ realities and check-ins from two devices merge."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -196,3 +197,100 @@ def test_a_conflict_copy_is_resolved_once_for_every_device(
         ("Two", "b Two"),
     ]
     assert not [e for e in b.journal.list() if e.conflict_of]
+
+
+def test_a_restored_backup_gets_its_later_entries_and_goals_back_and_sends_nothing_twice(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a = open_profile("a")
+    sync_of(a).setup(folder, PASS)
+    old = a.journal.add("Before the backup", now=NOW)
+    sync_of(a).run(PASS)
+    backup = a.backup(now=NOW)
+    a.journal.edit(old.uid, body="After the backup", now=NOW + HOUR)
+    goal = a.goals.add("Later goal", reality="starting", now=NOW + HOUR)
+    a.goals.check_in(goal.id, 5, "so so", now=NOW + HOUR)
+    sync_of(a).run(PASS)
+    expected = notes_of(a)
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)
+    restored = Collection.open_path(path)
+    try:
+        assert entries(restored) == {old.uid: ("Before the backup", None)}
+        sync_of(restored).run(PASS)
+        assert notes_of(restored) == expected
+        assert sync_of(restored).run(PASS).sent == 0
+    finally:
+        restored.close()
+
+
+def test_lost_chunks_are_written_again_with_entries_and_goals(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    goal = a.goals.add("Speak", reality="slow", milestones=["A1"], now=NOW)
+    a.journal.add("Entry", goals=[goal.id], now=NOW)
+    a.goals.check_in(goal.id, 7, "ok", now=NOW)
+    sync_of(a).run(PASS)
+    device = a.meta("sync")["device"]
+    lost = sorted((Path(folder) / device).glob("*.chunk"))
+    for chunk in lost:
+        chunk.unlink()
+    assert sync_of(a).run(PASS).rewritten == len(lost)
+    c = open_profile("c")
+    sync_of(c).setup(folder, PASS)
+    sync_of(b).run(PASS)
+    assert notes_of(c) == notes_of(a) == notes_of(b)
+    assert c.goals.get(goal.uid).check_ins[0].confidence == 7
+
+
+def test_an_entry_linked_to_a_goal_not_here_yet_is_linked_when_the_goal_comes(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    """Revisions are applied device by device: an entry from one device can name a goal
+    another device made, whose chunk this device has not read yet."""
+    a, b = pair(open_profile, folder)
+    goal = a.goals.add("From a", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    entry = b.journal.add("Linked on b", goals=[b.goals.get(goal.uid).id], now=NOW + HOUR)
+    sync_of(b).run(PASS)
+    c = open_profile("c")
+    # c reads b's chunk before a's: the link names a goal c does not have yet.
+    c_col = c
+    sync_of(c_col).setup(folder, PASS)
+    assert c.journal.get(entry.uid).goals == ("From a",)
+    assert notes_of(c) == notes_of(b)
+
+
+def test_a_revision_from_a_newer_mastery_is_refused_in_one_line(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    from mastery.errors import SyncError
+    from mastery.sync.events import parse
+
+    event = {
+        "kind": "entry",
+        "uid": "e-abc",
+        "stamp": 1,
+        "seen": {"0" * 32: 1},
+        "entry": {
+            "day": "2026-11-21",
+            "title": "",
+            "body": "x",
+            "tags": [],
+            "goals": [],
+            "visibility": "private",
+            "created_at": 0,
+            "mood": "new field",
+        },
+    }
+    with pytest.raises(SyncError, match="event 0.entry.entry.mood"):
+        parse([event], "dev/00000001.chunk")
+    empty = {**event, "uid": ""}
+    with pytest.raises(SyncError, match="nothing was applied"):
+        parse([empty], "dev/00000001.chunk")
+    part = {"kind": "goalpart", "id": "0" * 32, "goal": "g-1", "recorded_at": 0}
+    with pytest.raises(SyncError, match="a reality or a check-in"):
+        parse([part], "dev/00000001.chunk")

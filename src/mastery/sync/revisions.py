@@ -403,6 +403,14 @@ def _record_parts(
     return new
 
 
+def _land_parts(conn: sqlite3.Connection, device: str, parts: Sequence[GoalPartEvent]) -> None:
+    """Parts not seen before: recorded, and added to their goal when it is here."""
+    for part in _record_parts(conn, device, parts):
+        row = conn.execute("SELECT id FROM goal WHERE uid = ?", (part.goal,)).fetchone()
+        if row is not None:
+            _land_part(conn, row["id"], part)
+
+
 # ---------------------------------------------------------------------- the channel
 def _event(kind: str, uid: str, head: Head) -> BaseModel:
     if kind == ENTRY:
@@ -513,10 +521,7 @@ class Revisions:
         # Goals before entries: an entry links to the goals that are here.
         for kind, uid in sorted(touched, key=lambda t: t[0] != GOAL):
             _show(conn, kind, uid)
-        for part in _record_parts(conn, device, parts):
-            row = conn.execute("SELECT id FROM goal WHERE uid = ?", (part.goal,)).fetchone()
-            if row is not None:
-                _land_part(conn, row["id"], part)
+        _land_parts(conn, device, parts)
         return set()
 
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:
@@ -556,4 +561,4 @@ class Revisions:
             row = conn.execute(f"SELECT updated_at FROM {table} WHERE uid = ?", (uid,)).fetchone()
             if row is None or row["updated_at"] <= wall_ms(head.stamp):
                 _show(conn, kind, uid)
-        _record_parts(conn, device, parts)
+        _land_parts(conn, device, parts)
