@@ -7,6 +7,7 @@ realities and check-ins from two devices merge."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from datetime import timedelta
@@ -294,3 +295,62 @@ def test_a_revision_from_a_newer_mastery_is_refused_in_one_line(
     part = {"kind": "goalpart", "id": "0" * 32, "goal": "g-1", "recorded_at": 0}
     with pytest.raises(SyncError, match="a reality or a check-in"):
         parse([part], "dev/00000001.chunk")
+
+
+def conflicted(open_profile: Callable[..., Collection], folder: str) -> tuple[Collection, str]:
+    """Profile "a" after two devices edited one entry and one goal between syncs; returns it
+    and the entry's uid."""
+    a, b = pair(open_profile, folder)
+    entry = a.journal.add("Base", title="Dative", now=NOW)
+    goal = a.goals.add("Speak German", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    a.journal.edit(entry.uid, body="Edited on a", now=NOW + HOUR)
+    b.journal.edit(entry.uid, body="Edited on b", now=NOW + 2 * HOUR)
+    a.goals.edit(goal.id, vision="a's vision", now=NOW + HOUR)
+    b.goals.edit(goal.uid, vision="b's vision", now=NOW + 2 * HOUR)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    return a, entry.uid
+
+
+def test_the_cli_marks_conflict_copies_and_resolves_them(
+    open_profile: Callable[..., Collection], folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mastery.cli import main
+
+    a, uid = conflicted(open_profile, folder)
+    home = str(a.db.path.parent.parent.parent)
+    copy = next(e for e in a.journal.list() if e.conflict_of == uid)
+    goal_copy = next(g for g in a.goals.list() if g.conflict_of)
+    a.close()
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = main(["--no-bundled-decks", "--home", home, "--profile", "a", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = cli("journal", "list")
+    assert (
+        code == 0
+        and f"{copy.uid}  Dative (conflict copy, 2026-11-21 11:00 UTC) [⚠ conflict copy]" in out
+    )
+    code, out, _ = cli("journal", "show", copy.uid)
+    assert f"⚠ conflict copy of {uid}" in out
+    code, _, err = cli("journal", "resolve", uid, "--keep", "this")
+    assert code == 2 and err.count("\n") == 1 and "not a conflict copy" in err
+    with pytest.raises(SystemExit) as exited:
+        cli("journal", "resolve", copy.uid, "--keep", "mine")
+    assert exited.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    code, out, _ = cli("journal", "resolve", copy.uid, "--keep", "this")
+    assert code == 0 and out == f"Kept {uid} (2026-11-21): Dative\n"
+    code, out, _ = cli("journal", "show", uid, "--json")
+    assert json.loads(out)["body"] == "Edited on a"
+    code, out, _ = cli("goal", "list")
+    assert "[⚠ conflict copy]" in out
+    code, out, _ = cli("goal", "show", str(goal_copy.id))
+    assert f"mastery goal resolve {goal_copy.id} --keep this|other|both" in out
+    code, out, _ = cli("goal", "resolve", str(goal_copy.id), "--keep", "both")
+    assert code == 0 and "Kept goal" in out
+    code, out, _ = cli("goal", "list")
+    assert "conflict copy]" not in out and "(conflict copy," in out
