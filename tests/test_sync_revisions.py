@@ -354,3 +354,76 @@ def test_the_cli_marks_conflict_copies_and_resolves_them(
     assert code == 0 and "Kept goal" in out
     code, out, _ = cli("goal", "list")
     assert "conflict copy]" not in out and "(conflict copy," in out
+
+
+async def test_the_journal_marks_a_conflict_copy_and_r_resolves_it(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    from test_tui_helpers import make_app, screen_text
+
+    from mastery.tui.dialogs.resolve import ResolveScreen
+    from mastery.tui.screens.journal import EntryScreen, JournalScreen
+
+    a, uid = conflicted(open_profile, folder)
+    copy = next(e for e in a.journal.list() if e.conflict_of == uid)
+    app = make_app(a)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("J")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JournalScreen)
+        for _ in range(3):
+            if screen._selected() is not None and screen._selected().uid == copy.uid:  # type: ignore[union-attr]
+                break
+            await pilot.press("j")
+        text = screen_text(app)
+        assert "⚠ Dative (conflict copy" in text and "⚠ conflict copy (r: resolve)" in text
+        footer = text.splitlines()[-1]
+        assert "r Resolve" in footer and "? Help" in footer
+        await pilot.press("enter")  # the entry view offers it too
+        await pilot.pause()
+        assert isinstance(app.screen, EntryScreen)
+        assert "r Resolve" in screen_text(app).splitlines()[-1]
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveScreen)
+        await pilot.press("escape")  # decides nothing
+        await pilot.pause()
+        assert a.journal.get(copy.uid).conflict_of == uid
+        await pilot.press("r", "b")  # keep both
+        await pilot.pause()
+        assert a.journal.get(copy.uid).conflict_of is None
+        assert "r Resolve" not in screen_text(app).splitlines()[-1]
+        await pilot.press("escape")
+        await pilot.pause()
+        for _ in range(3):
+            await pilot.press("k")
+        assert "r Resolve" not in screen_text(app).splitlines()[-1]
+
+
+async def test_the_goal_view_marks_a_conflict_copy_and_keep_this_replaces_the_goal(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    from test_tui_helpers import make_app, screen_text
+
+    from mastery.tui.screens.goals import GoalScreen, GoalsScreen
+
+    a, _ = conflicted(open_profile, folder)
+    copy = next(g for g in a.goals.list() if g.conflict_of)
+    app = make_app(a)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, GoalsScreen)
+        assert "⚠ conflict copy" in screen_text(app)
+        await app.push_screen(GoalScreen(copy.id))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "⚠ conflict copy (r: resolve)" in text
+        footer = text.splitlines()[-1]
+        assert "r Resolve" in footer and "? Help" in footer
+        await pilot.press("r", "t")  # keep this one: the goal takes the copy's vision
+        await pilot.pause()
+        assert isinstance(app.screen, GoalsScreen)
+        assert [g.conflict_of for g in a.goals.list()] == [None]
+        assert a.goals.get(copy.conflict_of).vision == "a's vision"  # type: ignore[arg-type]
