@@ -246,10 +246,11 @@ def _link_entry(conn: sqlite3.Connection, entry_id: int, goal_uids: Iterable[str
     )
 
 
-def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: int) -> None:
+def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: int) -> bool:
+    """Write (or delete) a goal's rows; whether the goal is new here."""
     if payload is None:
         conn.execute("DELETE FROM goal WHERE uid = ?", (uid,))
-        return
+        return False
     f = json.loads(payload)
     values = (
         f["title"],
@@ -275,13 +276,6 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
             ).lastrowid
             or 0
         )
-        # Entries here that link to it (sent before it arrived), and its parts.
-        for r in conn.execute(
-            "SELECT e.id FROM journalentry e JOIN syncrevision s ON s.kind = 'entry' "
-            "AND s.uid = e.uid WHERE s.payload LIKE ?",
-            (f'%"{uid}"%',),
-        ).fetchall():
-            _link_entry(conn, r["id"], [uid])
         for part in conn.execute(
             "SELECT id, payload FROM syncpart WHERE goal_uid = ?", (uid,)
         ).fetchall():
@@ -304,25 +298,49 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
         "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT ?, id FROM deck WHERE key = ?",
         [(goal_id, key) for key in f["decks"]],
     )
+    return row is None
 
 
-def _show(conn: sqlite3.Connection, kind: str, uid: str) -> None:
-    """Make the rows of an item and its conflict copies what its heads show."""
-    heads = heads_of(conn, kind, uid)
-    shown, copies = layout(kind, uid, heads)
-    write = _entry_write if kind == ENTRY else _goal_write
-    table = "journalentry" if kind == ENTRY else "goal"
-    newest = max((h.stamp for h in heads), default=0)
-    write(conn, uid, shown, newest)
-    for r in conn.execute(
-        f"SELECT uid FROM {table} t WHERE conflict_of = ? AND NOT EXISTS (SELECT 1 FROM "
-        "syncrevision s WHERE s.kind = ? AND s.uid = t.uid)",
-        (uid, kind),
-    ).fetchall():
-        if r["uid"] not in copies:
-            write(conn, r["uid"], None, 0)
-    for copy, payload in copies.items():
-        write(conn, copy, payload, newest)
+def _show_all(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
+    """Make the rows of items ((kind, uid)) and their conflict copies what their heads show:
+    goals first, so an entry links to the goals that are here."""
+    items = sorted(set(items), key=lambda t: (t[0] != GOAL, t[1]))
+    derived: dict[str, dict[str, list[str]]] = {ENTRY: {}, GOAL: {}}
+    for kind, table in ((ENTRY, "journalentry"), (GOAL, "goal")):
+        for r in conn.execute(
+            f"SELECT uid, conflict_of FROM {table} t WHERE conflict_of IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM syncrevision s WHERE s.kind = ? AND s.uid = t.uid)",
+            (kind,),
+        ):
+            derived[kind].setdefault(r["conflict_of"], []).append(r["uid"])
+    arrived: set[str] = set()  # goals new here: entries shown earlier may name them
+    for kind, uid in items:
+        heads = heads_of(conn, kind, uid)
+        shown, copies = layout(kind, uid, heads)
+        newest = max((h.stamp for h in heads), default=0)
+        if kind == ENTRY:
+            _entry_write(conn, uid, shown, newest)
+        elif _goal_write(conn, uid, shown, newest):
+            arrived.add(uid)
+        for old in derived[kind].get(uid, []):
+            if old not in copies:
+                (_entry_write if kind == ENTRY else _goal_write)(conn, old, None, 0)
+        for copy, payload in copies.items():
+            if kind == ENTRY:
+                _entry_write(conn, copy, payload, newest)
+            elif _goal_write(conn, copy, payload, newest):
+                arrived.add(copy)
+    if arrived:
+        # One pass over the entries' revisions, not one per goal: a first sync brings many.
+        done = {uid for kind, uid in items if kind == ENTRY}
+        for r in conn.execute(
+            "SELECT e.id, e.uid, s.payload FROM journalentry e JOIN syncrevision s "
+            "ON s.kind = 'entry' AND s.uid = e.uid WHERE s.payload IS NOT NULL"
+        ).fetchall():
+            if r["uid"] not in done:
+                wanted = set(json.loads(r["payload"])["goals"]) & arrived
+                if wanted:
+                    _link_entry(conn, r["id"], wanted)
 
 
 # ---------------------------------------------------------------------- goal parts
@@ -518,9 +536,7 @@ class Revisions:
             kind, uid, head = _received(event, device)
             if _put_head(conn, kind, uid, head):
                 touched[(kind, uid)] = None
-        # Goals before entries: an entry links to the goals that are here.
-        for kind, uid in sorted(touched, key=lambda t: t[0] != GOAL):
-            _show(conn, kind, uid)
+        _show_all(conn, touched)
         _land_parts(conn, device, parts)
         return set()
 
@@ -550,6 +566,7 @@ class Revisions:
         # with what it had sent), but an edit made here after the revision was written (a
         # sync killed after its chunk, then an edit) stays, to be sent as the next one.
         parts: list[GoalPartEvent] = []
+        shown: list[tuple[str, str]] = []
         for event in events:
             if isinstance(event, GoalPartEvent):
                 parts.append(event)
@@ -560,5 +577,6 @@ class Revisions:
             table = "journalentry" if kind == ENTRY else "goal"
             row = conn.execute(f"SELECT updated_at FROM {table} WHERE uid = ?", (uid,)).fetchone()
             if row is None or row["updated_at"] <= wall_ms(head.stamp):
-                _show(conn, kind, uid)
+                shown.append((kind, uid))
+        _show_all(conn, shown)
         _land_parts(conn, device, parts)
