@@ -302,7 +302,7 @@ def conflicted(open_profile: Callable[..., Collection], folder: str) -> tuple[Co
     and the entry's uid."""
     a, b = pair(open_profile, folder)
     entry = a.journal.add("Base", title="Dative", now=NOW)
-    goal = a.goals.add("Speak German", now=NOW)
+    goal = a.goals.add("Speak German", milestones=["A1"], now=NOW)
     sync_of(a).run(PASS)
     sync_of(b).run(PASS)
     a.journal.edit(entry.uid, body="Edited on a", now=NOW + HOUR)

@@ -580,6 +580,8 @@ class GoalScreen(MasteryScreen):
         detail = self.detail
         if detail is None:
             return True
+        if action == "check_in" and detail.conflict_of is not None:
+            return False  # a copy is resolved first; and "r Resolve" needs its room at 80 columns
         if action in ("done", "drop", "check_in"):
             return detail.status == "active"
         if action == "reopen":

@@ -351,7 +351,9 @@ class JournalScreen(MasteryScreen):
     def action_resolve(self) -> None:
         entry = self._selected()
         if entry is not None and entry.conflict_of is not None:
-            resolve_entry(self, entry, lambda: self.refresh_data())
+            resolve_entry(
+                self, entry, lambda kept: self.refresh_data(keep=str(kept.id) if kept else None)
+            )
 
     def action_focus_search(self) -> None:
         self.query_one("#journal-filter", Input).focus()
@@ -426,8 +428,11 @@ class JournalScreen(MasteryScreen):
             self.dismiss()
 
 
-def resolve_entry(screen: MasteryScreen, entry: EntryView, then: Callable[[], None]) -> None:
-    """Ask which version of a conflict copy stays, settle it, say so, then call `then`."""
+def resolve_entry(
+    screen: MasteryScreen, entry: EntryView, then: Callable[[EntryView | None], None]
+) -> None:
+    """Ask which version of a conflict copy stays, settle it, say so, then call `then` with
+    the entry that stays (None: the copy was deleted and the original is gone)."""
 
     def chosen(keep: str | None) -> None:
         if keep is None:
@@ -437,7 +442,7 @@ def resolve_entry(screen: MasteryScreen, entry: EntryView, then: Callable[[], No
             screen.notify(
                 f"Kept: {kept.title}" if kept else "Deleted the conflict copy.", markup=False
             )
-        then()
+            then(kept)
 
     screen.app.push_screen(ResolveScreen("entry", entry.title), chosen)
 
@@ -478,13 +483,13 @@ class EntryScreen(MasteryScreen):
         if entry is not None and entry.conflict_of is not None:
             resolve_entry(self, entry, self._after_resolve)
 
-    def _after_resolve(self) -> None:
-        """The copy may be gone (kept the other): back to the list then."""
-        try:
-            self.col.journal.get(self.entry_id)
-        except MasteryError:
+    def _after_resolve(self, kept: EntryView | None) -> None:
+        """This copy may be gone (kept the other one, or this one's text in it): the entry
+        that stays is shown then."""
+        if kept is None:
             self.dismiss()
         else:
+            self.entry_id = kept.id
             self.refresh_data()
 
     def __init__(self, entry_id: int) -> None:
