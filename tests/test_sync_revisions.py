@@ -427,3 +427,31 @@ async def test_the_goal_view_marks_a_conflict_copy_and_keep_this_replaces_the_go
         assert isinstance(app.screen, GoalsScreen)
         assert [g.conflict_of for g in a.goals.list()] == [None]
         assert a.goals.get(copy.conflict_of).vision == "a's vision"  # type: ignore[arg-type]
+
+
+def test_an_entry_too_long_to_sync_is_refused_in_one_line_before_anything_is_sent(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    from mastery.errors import SyncError
+
+    a, b = pair(open_profile, folder)
+    a.journal.add("x" * 2_000_001, now=NOW)
+    with pytest.raises(SyncError, match="cannot sync: body: .*nothing was sent") as caught:
+        sync_of(a).run(PASS)
+    assert "\n" not in str(caught.value)
+    assert sync_of(b).run(PASS).chunks_read == 0  # nothing was written for b to refuse
+
+
+def test_two_devices_editing_in_the_same_millisecond_agree_on_the_copy(
+    open_profile: Callable[..., Collection], folder: str
+) -> None:
+    a, b = pair(open_profile, folder)
+    entry = a.journal.add("Base", now=NOW)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    a.journal.edit(entry.uid, body="on a", now=NOW + HOUR)
+    b.journal.edit(entry.uid, body="on b", now=NOW + HOUR)
+    for col in (b, a, b):
+        sync_of(col).run(PASS)
+    assert notes_of(a) == notes_of(b)
+    assert sorted(body for body, _ in entries(a).values()) == ["on a", "on b"]

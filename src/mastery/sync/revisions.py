@@ -35,9 +35,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mastery.conflicts import copy_title
+from mastery.errors import SyncError
 from mastery.sync.channels import Batch
 from mastery.sync.events import (
     CheckInFields,
@@ -431,11 +432,21 @@ def _land_parts(conn: sqlite3.Connection, device: str, parts: Sequence[GoalPartE
 
 # ---------------------------------------------------------------------- the channel
 def _event(kind: str, uid: str, head: Head) -> BaseModel:
-    if kind == ENTRY:
-        entry = EntryFields.model_validate_json(head.payload) if head.payload else None
-        return EntryRevision(uid=uid, stamp=head.stamp, seen=head.seen, entry=entry)
-    goal = GoalFields.model_validate_json(head.payload) if head.payload else None
-    return GoalRevision(uid=uid, stamp=head.stamp, seen=head.seen, goal=goal)
+    """The revision as an event, checked as a receiver checks it: an entry too big for the
+    others to accept is refused here, in one line, before any chunk is written."""
+    try:
+        if kind == ENTRY:
+            entry = EntryFields.model_validate_json(head.payload) if head.payload else None
+            return EntryRevision(uid=uid, stamp=head.stamp, seen=head.seen, entry=entry)
+        goal = GoalFields.model_validate_json(head.payload) if head.payload else None
+        return GoalRevision(uid=uid, stamp=head.stamp, seen=head.seen, goal=goal)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise SyncError(
+            f"{kind} {uid} cannot sync: {field}: {first['msg']}; shorten it and sync again "
+            "(nothing was sent)"
+        ) from exc
 
 
 def _received(event: BaseModel, device: str) -> tuple[str, str, Head]:
