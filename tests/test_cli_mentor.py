@@ -104,7 +104,7 @@ def shared(capsys, tmp_path: Path) -> dict[str, Any]:
     assert "1 shared entry and 1 shared goal" in out and str(bundle) in out
     ok(capsys, "bo", "mentor", "add", str(bundle))
     return {
-        "goal": f"g-{goal['id']}",
+        "goal": goal["uid"],
         "goal_id": goal["id"],
         "entry": entry["uid"],
         "bundle": bundle,

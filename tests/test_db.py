@@ -14,6 +14,8 @@ from mastery.errors import ProfileError
 
 V1_DUMP = ROOT / "tests" / "data" / "profile_v1.sql"
 V2_DUMP = ROOT / "tests" / "data" / "profile_v2.sql"
+V6_DUMP = ROOT / "tests" / "data" / "profile_v6.sql"
+V6_GOALS_DUMP = ROOT / "tests" / "data" / "profile_v6_goals.sql"
 MENTOR_TABLES = {"feedbackcomment", "feedbacknote", "mentee", "menteeentry", "mentorcomment"}
 
 
@@ -109,7 +111,30 @@ def test_database_of_the_second_schema_opens_and_keeps_its_data(tmp_path: Path) 
         assert col.mentor.mentees() == []
 
 
-@pytest.mark.parametrize("dump", [V1_DUMP, V2_DUMP], ids=["from-v1", "from-v2"])
+def test_goals_of_the_sixth_schema_get_their_mentor_names_as_uids(tmp_path: Path) -> None:
+    """Schema 10 gives every goal a uid that sync and mentor files share: an existing goal's is
+    `g-<id>`, the name mentor files already used, so comments received on it still find it;
+    a new goal's is random, and links survive."""
+    path = _load(V6_GOALS_DUMP, tmp_path / "v6.db")
+    with Collection.open_path(path) as col:
+        assert col.db.version == db.SCHEMA_VERSION
+        goals = {g.title: g for g in col.goals.list("all", now=NOW)}
+        assert (goals["Speak German"].uid, goals["Run"].uid) == ("g-1", "g-3")
+        assert [c.body for c in col.mentor.comments_for_goal(3)] == ["Keep running"]
+        assert [c.body for c in col.mentor.comments_for_goal("g-3")] == ["Keep running"]
+        entry = col.journal.get("e-olddative")
+        assert entry.goals == ("Speak German",) and entry.conflict_of is None
+        assert [d.key for d in col.goals.get("g-1", now=NOW).decks] == ["demo"]
+        new = col.goals.add("Swim", now=NOW)
+        assert new.uid.startswith("g-") and len(new.uid) == 18 and new.conflict_of is None
+        assert col.conn.execute("SELECT count(*) FROM syncrevision").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [V1_DUMP, V2_DUMP, V6_DUMP, V6_GOALS_DUMP],
+    ids=["from-v1", "from-v2", "from-v6", "from-v6-goals"],
+)
 def test_migrated_schema_equals_a_new_one(tmp_path: Path, dump: Path) -> None:
     """Migrating an older schema forward gives exactly the tables and indices a new profile
     gets."""

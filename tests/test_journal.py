@@ -24,7 +24,8 @@ def add_goal(col: Collection, title: str) -> int:
     with col.db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO goal (title, vision, category, status, visibility, created_at, "
-            "updated_at) VALUES (?, '', 'personal-mastery', 'active', 'private', ?, ?)",
+            "updated_at, uid) VALUES (?, '', 'personal-mastery', 'active', 'private', ?, ?, "
+            "'g-' || (SELECT coalesce(max(id), 0) + 1 FROM goal))",
             (title, to_ms(NOW), to_ms(NOW)),
         )
     return int(cur.lastrowid or 0)

@@ -82,6 +82,8 @@ class Seeded:
     dative: str  # shared entry, today, linked to both goals
     reading: str  # shared entry, 10 days ago
     private: str  # private entry with canaries
+    goal_uid: str  # the shared goal's uid: how mentor files name it
+    private_goal_uid: str
 
 
 def deck(key: str, name: str, fronts: list[str]) -> str:
@@ -155,7 +157,9 @@ def seed(col: Collection, write_deck: Callable[..., Path]) -> Seeded:
         goals=[goal.id],
         now=NOW,
     )
-    return Seeded(goal.id, private_goal.id, dative.uid, reading.uid, private.uid)
+    return Seeded(
+        goal.id, private_goal.id, dative.uid, reading.uid, private.uid, goal.uid, private_goal.uid
+    )
 
 
 @pytest.fixture
@@ -192,11 +196,11 @@ def test_bundle_holds_shared_entries_goals_and_summary(profiles, seeded, tmp_pat
         "body": "Learned the dative",
         "tags": ["german", "grammar"],
         "prompt": None,
-        "goals": [f"g-{seeded.goal}"],  # the link to the private goal is left out
+        "goals": [seeded.goal_uid],  # the link to the private goal is left out
     }
     assert doc["shared_entry_uids"] == sorted([seeded.reading, seeded.dative])
     [goal] = doc["goals"]
-    assert goal["id"] == f"g-{seeded.goal}"
+    assert goal["id"] == seeded.goal_uid
     assert (goal["title"], goal["vision"], goal["reality"]) == (
         "Speak German",
         "Chat with colleagues",
@@ -237,7 +241,7 @@ def test_private_entries_goals_and_card_text_never_reach_any_file(
     preview = mentee.mentor.export_bundle(bundle, name="Ana", decks=["german"], now=NOW)
     assert_no_private_bytes(bundle.read_bytes(), seeded.private)
     assert_no_private_bytes(preview.text.encode("utf-8"), seeded.private)
-    assert f'"g-{seeded.private_goal}"'.encode() not in bundle.read_bytes()
+    assert f'"{seeded.private_goal_uid}"'.encode() not in bundle.read_bytes()
     assert b"hidden" not in bundle.read_bytes()  # a deck not chosen is not even named
     assert_no_private_bytes(payload(bundle, mentor), seeded.private)  # nor inside the seal
     # What is shared is sealed too: none of it is readable on the way.
@@ -327,7 +331,7 @@ def test_mentor_lists_filters_and_opens_shared_entries(profiles, seeded, paired)
     assert mentor.mentor.mark_entries_read("Ana", now=NOW) == 1
     assert mentor.mentor.mentee("Ana").unread == 0
     [goal] = mentor.mentor.mentee_goals("Ana")
-    assert goal.id == f"g-{seeded.goal}" and goal.milestones[0].done
+    assert goal.id == seeded.goal_uid and goal.milestones[0].done
     assert [c for _, c in goal.confidence_trend] == [6, 8]
 
 
@@ -340,8 +344,8 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     on_reading = m.comment(
         "Ana", *m.resolve_target("Ana", seeded.reading[:6]), "Which story?", now=NOW
     )
-    on_goal = m.comment("Ana", "goal", seeded.goal, "Book the first chat", now=NOW)
-    assert on_goal.target_id == f"g-{seeded.goal}"
+    on_goal = m.comment("Ana", "goal", seeded.goal_uid, "Book the first chat", now=NOW)
+    assert on_goal.target_id == seeded.goal_uid
     m.set_note("Ana", "Steady progress this month.", now=NOW)
     feedback = tmp_path / "feedback.json"
     reply = m.reply("Ana", feedback, name="Bo", now=NOW + DAY)
@@ -355,7 +359,7 @@ def test_round_trip_comments_land_on_their_entries_and_goal(
     ]
     assert [c.body for c in mentee.mentor.comments_for_entry(seeded.reading)] == ["Which story?"]
     assert [c.body for c in mentee.mentor.comments_for_goal(seeded.goal)] == ["Book the first chat"]
-    assert mentee.mentor.comments_for_goal(f"g-{seeded.goal}")[0].uid == on_goal.uid
+    assert mentee.mentor.comments_for_goal(seeded.goal_uid)[0].uid == on_goal.uid
     assert mentee.mentor.comments_for_entry(seeded.private) == []
     assert mentee.mentor.unread_count() == 3
     note = mentee.mentor.latest_note()
@@ -544,7 +548,7 @@ def test_comment_needs_text_and_a_known_target(profiles, seeded, paired) -> None
     with pytest.raises(NotFoundError):
         m.comment("Ana", "goal", "g-99", "no such goal")
     with pytest.raises(NotFoundError):
-        m.comment("Ana", "goal", f"g-{seeded.private_goal}", "private goal")
+        m.comment("Ana", "goal", seeded.private_goal_uid, "private goal")
     with pytest.raises(MasteryError, match="entry or a goal"):
         m.comment("Ana", "card", seeded.dative, "what?")
 
@@ -654,7 +658,7 @@ def feedback(profiles, seeded, paired, tmp_path) -> Path:
     """A good feedback file for the mentee: comments on an entry and the goal, and a note."""
     _, mentor = profiles
     mentor.mentor.comment("Ana", "entry", seeded.dative, "Try it in a sentence", now=NOW)
-    mentor.mentor.comment("Ana", "goal", f"g-{seeded.goal}", "Book the chat", now=NOW)
+    mentor.mentor.comment("Ana", "goal", seeded.goal_uid, "Book the chat", now=NOW)
     mentor.mentor.set_note("Ana", "Well done", now=NOW)
     path = tmp_path / "feedback.json"
     mentor.mentor.reply("Ana", path, name="Bo", now=NOW + DAY)

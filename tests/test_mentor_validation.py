@@ -55,6 +55,8 @@ def bundle(capsys, tmp_path: Path) -> Path:
     sealed for Bo, her paired mentor."""
     pair_profiles("ana", "bo")
     ok(capsys, "ana", "goal", "add", "Speak German", "--milestone", "Finish A1", "--shared")
+    goal = json.loads(ok(capsys, "ana", "goal", "show", "1", "--json"))
+    (tmp_path / "goal-uid").write_text(goal["uid"])  # how mentor files name the goal
     ok(capsys, "ana", "goal", "checkin", "1", "6", "first week")
     ok(
         capsys,
@@ -151,7 +153,8 @@ def test_bundle_with_a_wrong_field_is_refused_naming_file_and_field(
 def feedback(capsys, bundle: Path, tmp_path: Path) -> Path:
     """Bo stored Ana's bundle, commented on her goal, wrote a note and replied."""
     ok(capsys, "bo", "mentor", "add", str(bundle))
-    ok(capsys, "bo", "mentor", "comment", "Ana", "g-1", "Book the first chat")
+    goal = (tmp_path / "goal-uid").read_text()
+    ok(capsys, "bo", "mentor", "comment", "Ana", goal, "Book the first chat")
     ok(capsys, "bo", "mentor", "note", "Ana", "A steady month")
     path = tmp_path / "bo.json"
     ok(capsys, "bo", "mentor", "reply", "Ana", "--to", str(path), "--name", "Bo")
@@ -346,7 +349,8 @@ def test_escape_sequences_in_feedback_never_reach_the_terminal(
     capsys, bundle: Path, tmp_path: Path
 ) -> None:
     ok(capsys, "bo", "mentor", "add", str(bundle))
-    ok(capsys, "bo", "mentor", "comment", "Ana", "g-1", f"Hi {ESCAPES}")
+    goal = (tmp_path / "goal-uid").read_text()
+    ok(capsys, "bo", "mentor", "comment", "Ana", goal, f"Hi {ESCAPES}")
     ok(capsys, "bo", "mentor", "note", "Ana", f"Note {ESCAPES}")
     reply = tmp_path / "bo.json"
     ok(capsys, "bo", "mentor", "reply", "Ana", "--to", str(reply), "--name", "Bo")
@@ -432,7 +436,7 @@ def test_fuzzed_mentor_files_are_stored_or_refused_with_one_line(
         pair(ana, bo)
         ana.mentor.export_bundle(source, name="Ana", now=NOW)
         bo.mentor.add_bundle(source, now=NOW)
-        bo.mentor.comment("Ana", "goal", f"g-{goal.id}", "Hi", now=NOW)
+        bo.mentor.comment("Ana", "goal", goal.uid, "Hi", now=NOW)
         bo.mentor.set_note("Ana", "Note", now=NOW)
         reply = tmp_path / "bo.json"
         bo.mentor.reply("Ana", reply, name="Bo", now=NOW)

@@ -10,7 +10,7 @@ import random
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +119,62 @@ def state_of(col: Collection) -> tuple[Any, ...]:
         tuple(tuple(r) for r in cards),
         tuple(tuple(r) for r in logs),
         tuple(tuple(r) for r in decks),
+        notes_of(col),
     )
+
+
+def notes_of(col: Collection) -> tuple[Any, ...]:
+    """Journal entries and goals by uid, with their goal links, milestones, decks, realities
+    and check-ins (local row ids differ between devices)."""
+    conn = col.conn
+
+    def rows(sql: str, *params: Any) -> tuple[tuple[Any, ...], ...]:
+        return tuple(tuple(r) for r in conn.execute(sql, params))
+
+    entries = tuple(
+        (
+            *e[1:],
+            rows(
+                "SELECT g.uid FROM entrygoal eg JOIN goal g ON g.id = eg.goal_id "
+                "WHERE eg.entry_id = ? ORDER BY g.uid",
+                e[0],
+            ),
+        )
+        for e in rows(
+            "SELECT id, uid, day, title, body, prompt, tags, visibility, created_at, "
+            "conflict_of FROM journalentry ORDER BY uid"
+        )
+    )
+    goals = tuple(
+        (
+            *g[1:],
+            rows(
+                "SELECT position, title, done_at FROM milestone WHERE goal_id = ? "
+                "ORDER BY position",
+                g[0],
+            ),
+            rows(
+                "SELECT d.key FROM goaldeck gd JOIN deck d ON d.id = gd.deck_id "
+                "WHERE gd.goal_id = ? ORDER BY d.key",
+                g[0],
+            ),
+            rows(
+                "SELECT text, recorded_at FROM goalreality WHERE goal_id = ? "
+                "ORDER BY recorded_at, text",
+                g[0],
+            ),
+            rows(
+                "SELECT day, confidence, note, recorded_at FROM checkin WHERE goal_id = ? "
+                "ORDER BY day",
+                g[0],
+            ),
+        )
+        for g in rows(
+            "SELECT id, uid, title, vision, category, target_date, status, cadence, "
+            "visibility, created_at, closed_at, conflict_of FROM goal ORDER BY uid"
+        )
+    )
+    return entries, goals
 
 
 def answers_of(col: Collection) -> list[tuple[str, int, int]]:
@@ -205,6 +260,7 @@ def test_three_devices_syncing_in_random_orders_end_identical(
                 else:
                     view = col.card(card)
                     col.edit_card(card, f"{view.front} {rng.randint(0, 9)}", view.back, ["x"])
+            edit_notes(col, rng, moment)
         for col in rng.sample(devices, k=rng.randint(1, 3)):
             sync_of(col).run(PASS)
     for _ in range(2):  # two full rounds: everyone has everything
@@ -213,6 +269,40 @@ def test_three_devices_syncing_in_random_orders_end_identical(
     states = [state_of(col) for col in devices]
     assert states[0] == states[1] == states[2]
     assert len(states[0][1]) == sum(len(answers_of(c)) for c in devices) // 3 > 0
+    entries, goals = states[0][3]
+    assert entries and goals  # journal entries and goals were compared too
+
+
+def edit_notes(col: Collection, rng: random.Random, moment: datetime) -> None:
+    """A random journal or goal change: add, edit (often the same entry or goal as another
+    device, so conflicts happen), delete, resolve a conflict copy, a milestone or check-in."""
+    listed = col.journal.list()
+    goals = col.goals.list("all", now=moment)
+    roll = rng.random()
+    if roll < 0.25 or not listed:
+        col.journal.add(f"entry {rng.random():.6f}", now=moment)
+    elif roll < 0.45:
+        entry = rng.choice(listed)
+        if entry.conflict_of:
+            col.journal.resolve(entry.uid, rng.choice(["this", "other", "both"]))
+        else:
+            col.journal.edit(entry.uid, body=f"edit {rng.random():.6f}", now=moment)
+    elif roll < 0.5:
+        col.journal.delete(rng.choice(listed).uid)
+    elif roll < 0.6 or not goals:
+        col.goals.add(f"goal {rng.random():.6f}", milestones=["one"], now=moment)
+    elif roll < 0.75:
+        goal = rng.choice(goals)
+        if goal.conflict_of:
+            col.goals.resolve(goal.uid, rng.choice(["this", "other", "both"]))
+        else:
+            col.goals.edit(goal.uid, title=f"goal {rng.random():.6f}", now=moment)
+    elif roll < 0.85:
+        goal = rng.choice(goals)
+        col.goals.check_in(goal.uid, rng.randint(1, 10), "why", now=moment)
+        col.goals.edit(goal.uid, reality=f"reality {rng.random():.6f}", now=moment)
+    else:
+        col.goals.complete_milestone(rng.choice(goals).uid, 1, now=moment)
 
 
 def test_undo_is_an_event_that_reaches_the_other_device(

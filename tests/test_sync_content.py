@@ -351,3 +351,30 @@ def test_an_undone_flag_is_dated_by_the_sync_that_finds_it_not_by_the_flag(
         sync_of(col).run(PASS)
     assert a.card("capitals/fr").tags == b.card("capitals/fr").tags == ()
     assert state_of(a) == state_of(b)
+
+
+def test_a_synced_edit_goes_into_the_other_devices_own_deck_file_and_can_be_edited_again(
+    open_profile: Callable[..., Collection], folder: str, deck: Path
+) -> None:
+    """Each device has its own copy of the deck file (outside the profile). An edit made on
+    a reaches b's file too: otherwise b's file keeps the old text, b's next edit of the card
+    is refused as "changed in the file since it was imported", and a re-import there would
+    bring the old text back."""
+    a, b = open_profile("a", with_deck=False), open_profile("b", with_deck=False)
+    own_copy(a, deck)
+    own_copy(b, deck)
+    sync_of(a).setup(folder, PASS)
+    sync_of(b).setup(folder, PASS)
+    at(a, NOW + timedelta(hours=1))
+    a.edit_card("capitals/fr", "Capital of Zanzibarland, today?", "Quuxopolis", [])
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    b_file = deck.parent / f"copy-{b.db.path.parent.name}" / deck.name
+    assert "Capital of Zanzibarland, today?" in b_file.read_text(encoding="utf-8")
+    at(b, NOW + timedelta(hours=2))
+    b.edit_card("capitals/fr", "Capital of Zanzibarland, still?", "Quuxopolis", [])
+    assert "still?" in b_file.read_text(encoding="utf-8")
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert content(a, "capitals/fr")[0] == "Capital of Zanzibarland, still?"
+    assert state_of(a) == state_of(b)

@@ -46,7 +46,7 @@ CANARY = "CANARY-PRIVATE-7f3a"
 class Pair:
     mentee: Collection
     mentor: Collection
-    goal: str  # g-<id>, shared
+    goal: str  # the goal's uid (g-...), shared
     dative: str  # shared entry uid, today
     reading: str  # shared entry uid, 10 days ago
 
@@ -86,7 +86,7 @@ def pair(mastery_home: Path, write_deck) -> Iterator[Pair]:
         now=NOW,
     )
     mentee.journal.add(f"My private {CANARY}", title=f"Secret {CANARY}", now=NOW)
-    yield Pair(mentee, mentor, f"g-{goal.id}", dative.uid, reading.uid)
+    yield Pair(mentee, mentor, goal.uid, dative.uid, reading.uid)
     for c in opened:
         c.close()
 
@@ -554,7 +554,9 @@ async def test_mentor_comments_appear_under_the_entry_and_goal_and_get_read(
         await pilot.pause()
         assert "Nice: now try the genitive" in screen_text(app)
         assert mentee.unread_count() == 1  # the entry's comment is read now
-        goal_id = int(paired.goal.removeprefix("g-"))
+        goal_id = paired.mentee.conn.execute(
+            "SELECT id FROM goal WHERE uid = ?", (paired.goal,)
+        ).fetchone()[0]
         await app.push_screen(GoalScreen(goal_id))
         await pilot.pause()
         assert "Book a tutor call" in screen_text(app)

@@ -326,6 +326,30 @@ def to_9(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA temp_store={int(mode)}")
 
 
+_V10_REVISIONS = (
+    "ALTER TABLE goal ADD COLUMN uid VARCHAR DEFAULT '' NOT NULL",
+    "ALTER TABLE goal ADD COLUMN conflict_of VARCHAR",
+    "UPDATE goal SET uid = 'g-' || id",
+    "CREATE UNIQUE INDEX ix_goal_uid ON goal (uid)",
+    "ALTER TABLE journalentry ADD COLUMN conflict_of VARCHAR",
+    "CREATE TABLE syncpart (\n\tid VARCHAR NOT NULL, \n\tgoal_uid VARCHAR NOT NULL, \n"
+    "\tdevice VARCHAR NOT NULL, \n\tpayload VARCHAR NOT NULL, \n\tPRIMARY KEY (id)\n)",
+    "CREATE INDEX ix_syncpart_goal ON syncpart (goal_uid)",
+    "CREATE TABLE syncrevision (\n\tkind VARCHAR NOT NULL, \n\tuid VARCHAR NOT NULL, \n"
+    "\tdevice VARCHAR NOT NULL, \n\tstamp INTEGER NOT NULL, \n\tseen VARCHAR NOT NULL, \n"
+    "\tpayload VARCHAR, \n\tPRIMARY KEY (kind, uid, device)\n)",
+)
+
+
+def to_10(conn: sqlite3.Connection) -> None:
+    """Schema 10: journal entries and goals sync as revisions (issue 14). Goals get a uid that
+    is the same on every device; existing goals get `g-<id>`, the name mentor files already
+    use for them, so references in feedback stay valid. Entries and goals can be conflict
+    copies; head revisions and goals' add-only parts are kept for sync."""
+    for statement in _V10_REVISIONS:
+        conn.execute(statement)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: to_2,
     3: to_3,
@@ -335,4 +359,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: to_7,
     8: to_8,
     9: to_9,
+    10: to_10,
 }

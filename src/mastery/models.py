@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from mastery.states import CardState, LogKind
 from mastery.storage import counters
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 class Deck(SQLModel, table=True):
@@ -297,6 +297,35 @@ class SyncPending(SQLModel, table=True):
     event: str  # the event as JSON
 
 
+class SyncRevision(SQLModel, table=True):
+    """A head revision of a journal entry or a goal (schema 10, `sync/revisions.py`): one that
+    no other known revision descends from. At most one per device (a device's next revision
+    of a thing always descends from its previous one); several heads are a conflict.
+
+    `seen` is the revision's version vector (JSON: device -> highest stamp it descends from),
+    `payload` the whole entry or goal as canonical JSON (None: deleted, a tombstone).
+    """
+
+    kind: str = Field(primary_key=True)  # "entry" or "goal"
+    uid: str = Field(primary_key=True)
+    device: str = Field(primary_key=True)
+    stamp: int  # hybrid-logical-clock stamp (sync/hlc.py)
+    seen: str
+    payload: str | None = None
+
+
+class SyncPart(SQLModel, table=True):
+    """An add-only part of a goal sent or received through sync (a current-reality version,
+    a check-in), by its derived id; kept so a part for a goal not yet here lands with it."""
+
+    __table_args__ = (Index("ix_syncpart_goal", "goal_uid"),)
+
+    id: str = Field(primary_key=True)
+    goal_uid: str
+    device: str
+    payload: str
+
+
 class Setting(SQLModel, table=True):
     """Per-profile settings as JSON values; `settings.py` owns names, defaults and validation."""
 
@@ -312,6 +341,8 @@ class Goal(SQLModel, table=True):
     goal can show how the gap closed. `target_date` is a learner's calendar date (ISO text).
     """
 
+    __table_args__ = (Index("ix_goal_uid", "uid", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     title: str
     vision: str = ""
@@ -323,6 +354,10 @@ class Goal(SQLModel, table=True):
     created_at: int
     updated_at: int
     closed_at: int | None = None
+    # Stable across devices and in mentor files (schema 9): goals made before it are
+    # `g-<id>`, so references in mentor files stay valid; new ones `g-<random hex>`.
+    uid: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    conflict_of: str | None = None  # a conflict copy: the uid of the goal it is a copy of
 
 
 class GoalReality(SQLModel, table=True):
@@ -393,6 +428,7 @@ class JournalEntry(SQLModel, table=True):
     visibility: str = "private"  # private / shared (with a mentor)
     created_at: int
     updated_at: int
+    conflict_of: str | None = None  # a conflict copy (schema 9): the uid of the entry it copies
 
 
 class EntryGoal(SQLModel, table=True):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 _GOAL_COLUMNS = (
     "id, title, vision, category, target_date, status, cadence, visibility, created_at, "
-    "updated_at, closed_at"
+    "updated_at, closed_at, uid, conflict_of"
 )
 
 
@@ -42,6 +42,8 @@ class GoalRow:
     visibility: str
     created_at: datetime
     closed_at: datetime | None
+    uid: str
+    conflict_of: str | None
 
 
 class GoalRows:
@@ -55,10 +57,15 @@ class GoalRows:
         return self.col.conn
 
     def _resolve(self, ref: int | str) -> int:
-        """A goal id from its number or words of its title (`refs.pick_by_title`)."""
+        """A goal id from its number, its uid (g-..., as sync and mentor files name it) or
+        words of its title (`refs.pick_by_title`)."""
         text = str(ref).strip()
         if not text:
             raise MasteryError("which goal? give its number or words of its title")
+        if text.startswith("g-"):
+            by_uid = self._conn.execute("SELECT id FROM goal WHERE uid = ?", (text,)).fetchone()
+            if by_uid is not None:
+                return int(by_uid["id"])
         if text.isdigit():
             number = ref_number(text)  # None: too long or not ASCII, so no goal has it
             row = (
@@ -114,6 +121,8 @@ class GoalRows:
                 visibility=r["visibility"],
                 created_at=from_ms(r["created_at"]),
                 closed_at=from_ms(r["closed_at"]) if r["closed_at"] is not None else None,
+                uid=r["uid"],
+                conflict_of=r["conflict_of"],
             )
             for r in self._conn.execute(f"SELECT {_GOAL_COLUMNS} FROM goal {where}", params)
         ]

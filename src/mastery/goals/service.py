@@ -9,10 +9,12 @@ The one module that writes the `goal`, `milestone` and `checkin` tables
 from __future__ import annotations
 
 import builtins
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from mastery.conflicts import KEEP, original_title
 from mastery.dates import Adherence
 from mastery.days import from_ms, to_ms
 from mastery.errors import MasteryError
@@ -76,7 +78,8 @@ class Goals(GoalProgress):
         with self.col.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO goal (title, vision, category, target_date, status, cadence, "
-                "visibility, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+                "visibility, created_at, updated_at, uid) "
+                "VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
                 (
                     title,
                     vision.strip(),
@@ -86,6 +89,7 @@ class Goals(GoalProgress):
                     visibility,
                     now_ms,
                     now_ms,
+                    self._new_uid(),
                 ),
             )
             goal_id = int(cur.lastrowid or 0)
@@ -266,6 +270,51 @@ class Goals(GoalProgress):
         replaced = int(earlier["confidence"]) if earlier is not None else None
         return CheckInView(day, confidence, note, replaced)
 
+    def resolve(self, ref: int | str, keep: str) -> GoalView | None:
+        """Settle a conflict copy (a goal sync kept because two devices edited one goal
+        between syncs): `keep="this"` makes the copy's fields, milestones and decks the
+        goal's and deletes the copy, `"other"` deletes the copy, `"both"` keeps it as a goal
+        of its own. Returns the goal that stays (None: the original is gone, "other" kept)."""
+        copy = self._goal(self._resolve(ref))
+        if copy.conflict_of is None:
+            raise MasteryError(f"goal {copy.id} is not a conflict copy; nothing to resolve")
+        if keep not in KEEP:
+            raise MasteryError(f"keep this, other or both, not {keep!r}")
+        row = self._conn.execute("SELECT id FROM goal WHERE uid = ?", (copy.conflict_of,))
+        found = row.fetchone()
+        now = self.col.now()
+        with self.col.db.transaction() as conn:
+            if keep == "both" or (keep == "this" and found is None):
+                title = original_title(copy.title) if keep == "this" else copy.title
+                conn.execute(
+                    "UPDATE goal SET conflict_of = NULL, title = ? WHERE id = ?", (title, copy.id)
+                )
+                return self._view(self._goal(copy.id), now)
+            if keep == "this" and found is not None:
+                conn.execute(
+                    "UPDATE goal SET (title, vision, category, target_date, status, cadence, "
+                    "visibility, closed_at, updated_at) = (SELECT ?, vision, category, "
+                    "target_date, status, cadence, visibility, closed_at, ? FROM goal "
+                    "WHERE id = ?) WHERE id = ?",
+                    (original_title(copy.title), to_ms(now), copy.id, found["id"]),
+                )
+                for table in ("milestone", "goaldeck"):  # the copy's move to the goal
+                    conn.execute(f"DELETE FROM {table} WHERE goal_id = ?", (found["id"],))
+                    conn.execute(
+                        f"UPDATE {table} SET goal_id = ? WHERE goal_id = ?",
+                        (found["id"], copy.id),
+                    )
+            conn.execute("DELETE FROM goal WHERE id = ?", (copy.id,))
+        return None if found is None else self._view(self._goal(found["id"]), now)
+
+    def _new_uid(self) -> str:
+        """A random uid (g-<16 hex>), so two devices never give one uid to two goals (goals
+        from before schema 9 keep `g-<id>`, the name mentor files know them by)."""
+        while True:
+            uid = "g-" + secrets.token_hex(8)
+            if not self._conn.execute("SELECT 1 FROM goal WHERE uid = ?", (uid,)).fetchone():
+                return uid
+
     def _set_status(self, goal_id: int, status: str, now: datetime) -> None:
         now_ms = to_ms(now)
         closed = None if status == "active" else now_ms
@@ -388,4 +437,6 @@ class Goals(GoalProgress):
             check_in_due=due,
             confidence=confidences[-1] if confidences else None,
             confidence_falling=confidence_is_falling(confidences),
+            uid=goal.uid,
+            conflict_of=goal.conflict_of,
         )

@@ -174,10 +174,14 @@ class GoalView:
     check_in_due: bool
     confidence: int | None
     confidence_falling: bool
+    uid: str  # the same on every device and in mentor files (g-...)
+    conflict_of: str | None  # a conflict copy made by sync: the uid of the original
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "uid": self.uid,
+            "conflict_of": self.conflict_of,
             "title": self.title,
             "category": self.category,
             "status": self.status,

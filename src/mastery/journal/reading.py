@@ -240,7 +240,7 @@ class JournalReader:
     def _entries(self, tail: str, params: Sequence[Any] = ()) -> builtins.list[EntryView]:
         rows = self.col.conn.execute(
             "SELECT e.id, e.uid, e.day, e.title, e.body, e.tags, e.prompt, e.visibility, "
-            f"e.created_at, e.updated_at FROM journalentry e {tail}",
+            f"e.created_at, e.updated_at, e.conflict_of FROM journalentry e {tail}",
             params,
         ).fetchall()
         if not rows:
@@ -311,6 +311,7 @@ def _view(
         visibility=r["visibility"],
         created=from_ms(r["created_at"]),
         updated=from_ms(r["updated_at"]),
+        conflict_of=r["conflict_of"],
     )
 
 

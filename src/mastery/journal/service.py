@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mastery.conflicts import KEEP, original_title
 from mastery.dates import parse_date
 from mastery.days import to_ms
 from mastery.errors import MasteryError
@@ -140,6 +141,48 @@ class Journal(JournalReader):
             conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (entry.id,))
             conn.execute("DELETE FROM journalentry WHERE id = ?", (entry.id,))
         return entry
+
+    def resolve(self, ref: str | int, keep: str) -> EntryView | None:
+        """Settle a conflict copy (an entry sync kept because two devices edited one entry
+        between syncs): `keep="this"` makes the copy's text the entry's and deletes the copy,
+        `"other"` deletes the copy, `"both"` keeps it as an entry of its own (the flag goes).
+        Returns the entry that stays (None when the original is gone and "other" is kept)."""
+        entry = self.get(ref)
+        if entry.conflict_of is None:
+            raise MasteryError(f"entry {entry.uid} is not a conflict copy; nothing to resolve")
+        if keep not in KEEP:
+            raise MasteryError(f"keep this, other or both, not {keep!r}")
+        original = self._entries("WHERE e.uid = ?", (entry.conflict_of,))
+        with self.col.db.transaction() as conn:
+            if keep == "both" or (keep == "this" and not original):
+                title = original_title(entry.own_title) if keep == "this" else entry.own_title
+                conn.execute(
+                    "UPDATE journalentry SET conflict_of = NULL, title = ? WHERE id = ?",
+                    (title, entry.id),
+                )
+                return self.get(entry.id)
+            conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (entry.id,))
+            conn.execute("DELETE FROM journalentry WHERE id = ?", (entry.id,))
+            if not original:
+                return None
+            if keep == "this":
+                conn.execute(
+                    "UPDATE journalentry SET day = ?, title = ?, body = ?, prompt = ?, tags = ?, "
+                    "visibility = ?, updated_at = ? WHERE id = ?",
+                    (
+                        entry.day.isoformat(),
+                        original_title(entry.own_title),
+                        entry.body,
+                        entry.prompt,
+                        " ".join(entry.tags),
+                        entry.visibility,
+                        to_ms(self.col.now()),
+                        original[0].id,
+                    ),
+                )
+                conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (original[0].id,))
+                self._link_goals(original[0].id, entry.goal_ids)
+        return self.get(original[0].id)
 
     # ------------------------------------------------------------------ Markdown out
     def export_markdown(self, entries: Iterable[EntryView] | None = None) -> str:

@@ -61,6 +61,7 @@ class EntryView:
     visibility: str
     created: datetime
     updated: datetime
+    conflict_of: str | None = None  # a conflict copy made by sync: the uid of the original
 
     @property
     def shared(self) -> bool:
@@ -85,6 +86,7 @@ class EntryView:
             "goal_ids": list(self.goal_ids),
             "prompt": self.prompt,
             "visibility": self.visibility,
+            "conflict_of": self.conflict_of,
             "created": self.created.isoformat(),
             "updated": self.updated.isoformat(),
         }

@@ -123,7 +123,8 @@ MAX_COUNT = 10**9
 MAX_STREAK = 100_000
 
 _ENTRY_UID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # as journal/fields.py (imports keep theirs)
-_GOAL_ID = r"^g-[1-9][0-9]{0,17}$"
+# A goal's uid: g-<number> for goals made before schema 9, g-<16 hex> since.
+_GOAL_ID = r"^g-([1-9][0-9]{0,17}|[0-9a-f]{16})$"
 _COMMENT_UID = r"^c-[a-z0-9]{6,40}$"
 _NOTE_UID = r"^n-[a-z0-9]{6,40}$"
 _PAIRING_ID = r"^p-[a-z0-9]{16,64}$"
@@ -420,7 +421,7 @@ def _app() -> str:
     return f"mastery {__version__}"
 
 
-def _bundle_entry(entry: EntryView, shared_goals: set[int]) -> dict[str, Any]:
+def _bundle_entry(entry: EntryView, shared_goals: dict[int, str]) -> dict[str, Any]:
     """An entry as a bundle carries it; links to private goals are left out."""
     return {
         "uid": entry.uid,
@@ -429,14 +430,14 @@ def _bundle_entry(entry: EntryView, shared_goals: set[int]) -> dict[str, Any]:
         "body": entry.body,
         "tags": list(entry.tags),
         "prompt": entry.prompt,
-        "goals": [f"g-{gid}" for gid in entry.goal_ids if gid in shared_goals],
+        "goals": [shared_goals[gid] for gid in entry.goal_ids if gid in shared_goals],
     }
 
 
 def _bundle_goal(goal: GoalDetail) -> dict[str, Any]:
     """A shared goal as a bundle carries it (no cadence, check-in notes or linked decks)."""
     return {
-        "id": f"g-{goal.id}",
+        "id": goal.uid,
         "title": goal.title,
         "vision": goal.vision,
         "reality": goal.reality,
@@ -472,7 +473,7 @@ def bundle_document(
     """A bundle's JSON object (not yet sealed): `entries` are the shared entries it carries,
     `shared_entry_uids` every entry the mentee shares (so the mentor's copy can drop the rest),
     `summary` the learning summary as `LearningSummary.to_dict()` gives it."""
-    shared_goals = {g.id for g in goals}
+    shared_goals = {g.id: g.uid for g in goals}
     return {
         "format": BUNDLE_FORMAT,
         "version": FORMAT_VERSION,

@@ -22,6 +22,7 @@ from typing import Any
 from mastery.dates import parse_date
 from mastery.days import from_ms, to_ms
 from mastery.errors import BundleError, MasteryError, NotFoundError
+from mastery.limits import ref_number
 from mastery.mentor import formats
 from mastery.mentor.formats import FEEDBACK_FORMAT
 from mastery.mentor.peers import Peers
@@ -329,8 +330,15 @@ class MenteeSide(Peers):
         return self._received("WHERE target_kind = 'entry' AND target_uid = ?", (uid,))
 
     def comments_for_goal(self, goal_id: int | str) -> list[Comment]:
-        """Mentors' comments on one of this profile's goals (its number or g-<id>)."""
-        return self._received("WHERE target_kind = 'goal' AND target_uid = ?", (goal_ref(goal_id),))
+        """Mentors' comments on one of this profile's goals (its number or its uid, g-...)."""
+        text = str(goal_id).strip()
+        row = (
+            self._conn.execute("SELECT uid FROM goal WHERE id = ?", (number,)).fetchone()
+            if (number := ref_number(text)) is not None
+            else None
+        )
+        uid = row["uid"] if row is not None else goal_ref(text)
+        return self._received("WHERE target_kind = 'goal' AND target_uid = ?", (uid,))
 
     def received_comments(self, *, unread_only: bool = False) -> list[Comment]:
         """Every comment received from mentors, oldest first (only unread ones if asked)."""
@@ -400,7 +408,7 @@ class MenteeSide(Peers):
         if kind == "entry":
             sql, param = "SELECT 1 FROM journalentry WHERE uid = ?", target
         else:
-            sql, param = "SELECT 1 FROM goal WHERE id = ?", int(target[2:])
+            sql, param = "SELECT 1 FROM goal WHERE uid = ?", target
         return self._conn.execute(sql, (param,)).fetchone() is not None
 
     def _received(self, where: str, params: Sequence[Any] = ()) -> builtins.list[Comment]:

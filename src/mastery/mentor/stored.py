@@ -26,7 +26,7 @@ from mastery.mentor.views import Comment, MentorNote, SharedEntry, SharedGoal
 if TYPE_CHECKING:
     from mastery.collection import Collection
 
-GOAL_ID = re.compile(r"g-([1-9][0-9]{0,17})")
+GOAL_ID = re.compile(r"g-([1-9][0-9]{0,17}|[0-9a-f]{16})")  # a goal's uid (formats._GOAL_ID)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
@@ -102,12 +102,14 @@ def clean_name(name: str) -> str:
 
 
 def goal_ref(goal: int | str) -> str:
-    """A goal as files name it (g-<id>), from its number or that form."""
+    """A goal as files name it (its uid, g-...), from that form or a number (g-<number>: how
+    goals made before schema 9 are named; a mentee's own goals are looked up by number in
+    `MenteeSide.comments_for_goal`)."""
     text = str(goal).strip()
     if (number := ref_number(text)) is not None:
         text = f"g-{number}"
     if not GOAL_ID.fullmatch(text):
-        raise MasteryError(f"a goal is given by its number or as g-<number>, not {goal!r}")
+        raise MasteryError(f"a goal is given by its number or its g- id, not {goal!r}")
     return text
 
 

@@ -122,7 +122,7 @@ class BundlePreview:
             "created": self.created.isoformat(),
             "since": self.since.isoformat() if self.since else None,
             "entries": [e.uid for e in self.entries],
-            "goals": [f"g-{g.id}" for g in self.goals],
+            "goals": [g.uid for g in self.goals],
             "entry_count": self.entry_count,
             "goal_count": self.goal_count,
             "summary": self.summary.to_dict(),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -275,7 +276,9 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
                     have[0],
                 )
             )
+    edited = _texts_before(conn, [int(str(u[-1])) for u in updates])
     card_rows.write_synced_content(conn, updates)
+    _into_files(conn, edited)
     if inserts:
         card_rows.insert_synced(conn, inserts)
         for deck_key in {k for k, _ in winners}:
@@ -286,6 +289,77 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
         assert deck is not None
         rows.append((deck[1][card_key][0], _event_hash(e), e.stamp, device))
     _record_cards(conn, rows)
+
+
+# A synced edit is written into the card's deck file when the file is this device's to write
+# (a TOML file outside the profile: the learner's own deck, in git or a synced folder): else
+# the file keeps the old text, and the next edit here is refused as "changed in the file
+# since it was imported". Past this many cards of one file in one sync, the change is a new
+# version of the file, which reaches the device through the file itself.
+_FILE_EDITS = 50
+
+
+def _texts_before(
+    conn: sqlite3.Connection, card_ids: Sequence[int]
+) -> dict[int, tuple[str, str, str, int]]:
+    """(front, back, tags, deck id) of cards about to get synced content."""
+    found: dict[int, tuple[str, str, str, int]] = {}
+    for start in range(0, len(card_ids), 500):
+        part = card_ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        for r in conn.execute(
+            f"SELECT id, front, back, tags, deck_id FROM card WHERE id IN ({marks})", part
+        ):
+            found[int(r["id"])] = (r["front"], r["back"], r["tags"], int(r["deck_id"]))
+    return found
+
+
+def _into_files(conn: sqlite3.Connection, before: dict[int, tuple[str, str, str, int]]) -> None:
+    """Write synced edits of cards whose deck has a file of the learner's own into that file
+    (one card's lines, as the card editor does). A file that cannot take it (changed since
+    its import, a cloze note, unwritable, gone) is left alone: the profile has the edit."""
+    from mastery.decks.edit import edit_card_text
+    from mastery.errors import MasteryError
+    from mastery.files import rewrite
+
+    by_deck: dict[int, list[int]] = {}
+    for card_id, (*_, deck_id) in before.items():
+        by_deck.setdefault(deck_id, []).append(card_id)
+    profile = _profile_folder(conn)
+    for deck_id, ids in by_deck.items():
+        deck = conn.execute("SELECT source, tags FROM deck WHERE id = ?", (deck_id,)).fetchone()
+        if deck is None or len(ids) > _FILE_EDITS:
+            continue
+        source = str(deck["source"] or "")
+        if not has_own_file(source, profile) or paths.is_bundled(Path(source)):
+            continue
+        if profile is not None and Path(source).resolve().is_relative_to(profile.resolve()):
+            continue  # a team clone's: the team's repository carries its changes
+        deck_tags = set(str(deck["tags"] or "").split())
+        for card_id in ids:
+            now = conn.execute(
+                "SELECT key, front, back, tags FROM card WHERE id = ?", (card_id,)
+            ).fetchone()
+            front, back, _, _ = before[card_id]
+            if now is None or (now["front"], now["back"]) == (front, back):
+                continue
+            own = tuple(
+                t for t in now["tags"].split() if t not in deck_tags and not is_local_tag(t)
+            )
+
+            change = partial(
+                edit_card_text,
+                path=source,
+                card_key=now["key"],
+                front=now["front"],
+                back=now["back"],
+                own_tags=own,
+                was=(front, back),
+            )
+            try:
+                rewrite(source, change)
+            except (MasteryError, OSError):
+                continue
 
 
 def _retry_pending(conn: sqlite3.Connection) -> None:

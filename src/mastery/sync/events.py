@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from mastery.errors import SyncError
 from mastery.sync.hlc import MAX_STAMP
@@ -131,8 +139,124 @@ class ContentEvent(BaseModel):
     in_deck: bool = True
 
 
+DeviceId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Uid = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]  # entry or goal uid
+Moment = Annotated[int, Field(ge=0, lt=2**53)]  # ms UTC
+Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+Line = Annotated[str, Field(max_length=10_000)]
+LongText = Annotated[str, Field(max_length=2_000_000)]  # an entry body, a goal vision
+Seen = Annotated[dict[DeviceId, Stamp], Field(max_length=10_000)]
+
+
+class EntryFields(BaseModel):
+    """A journal entry as a revision carries it: all of it (goals by uid)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: Day
+    title: Line
+    body: LongText
+    prompt: Line | None = None
+    tags: Annotated[tuple[Line, ...], Field(max_length=10_000)]
+    visibility: Literal["private", "shared"]
+    goals: Annotated[tuple[Uid, ...], Field(max_length=10_000)]
+    created_at: Moment
+    conflict_of: Uid | None = None
+
+
+class MilestoneFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Line
+    done_at: Moment | None = None
+
+
+class GoalFields(BaseModel):
+    """A goal as a revision carries it: its fields, milestones in order, linked decks by key
+    (its realities and check-ins travel as `GoalPartEvent`s)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Line
+    vision: LongText
+    category: Line
+    target_date: Day | None = None
+    status: Literal["active", "achieved", "dropped"]
+    cadence: Line | None = None
+    visibility: Literal["private", "shared"]
+    created_at: Moment
+    closed_at: Moment | None = None
+    milestones: Annotated[tuple[MilestoneFields, ...], Field(max_length=10_000)]
+    decks: Annotated[
+        tuple[Annotated[str, Field(min_length=1, max_length=1000)], ...], Field(max_length=10_000)
+    ]
+    conflict_of: Uid | None = None
+
+
+class EntryRevision(BaseModel):
+    """A journal entry as one device left it (`entry` None: deleted). `seen` is its version
+    vector: for each device, the latest of its revisions this one descends from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["entry"] = "entry"
+    uid: Uid
+    stamp: Stamp
+    seen: Seen
+    entry: EntryFields | None = None
+
+
+class GoalRevision(BaseModel):
+    """A goal as one device left it (`goal` None: deleted); `seen` as in `EntryRevision`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["goal"] = "goal"
+    uid: Uid
+    stamp: Stamp
+    seen: Seen
+    goal: GoalFields | None = None
+
+
+class CheckInFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: Day
+    confidence: Annotated[int, Field(ge=1, le=10)]
+    note: Line
+
+
+class GoalPartEvent(BaseModel):
+    """An add-only part of a goal: a version of its current reality or a check-in (exactly
+    one), named by an id derived from its content, so every device adds it once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["goalpart"] = "goalpart"
+    id: EventId
+    goal: Uid
+    recorded_at: Moment
+    reality: LongText | None = None
+    checkin: CheckInFields | None = None
+
+    @model_validator(mode="after")
+    def _one_part(self) -> GoalPartEvent:
+        if (self.reality is None) == (self.checkin is None):
+            raise ValueError("a goal part is a reality or a check-in")
+        return self
+
+
 AnyEvent = (
-    AnswerEvent | UndoEvent | CardEvent | DeckEvent | ContentEvent | SettingEvent | PersonalEvent
+    AnswerEvent
+    | UndoEvent
+    | CardEvent
+    | DeckEvent
+    | ContentEvent
+    | SettingEvent
+    | PersonalEvent
+    | EntryRevision
+    | GoalRevision
+    | GoalPartEvent
 )
 LogEvent = AnswerEvent | UndoEvent  # the review log's own path (merge.py); the rest are channels'
 Event = Annotated[AnyEvent, Field(discriminator="kind")]

@@ -8,10 +8,17 @@ from mastery.sync.cardstate import CardStates
 from mastery.sync.channels import Channel
 from mastery.sync.content import Contents
 from mastery.sync.personal import personal_channel
+from mastery.sync.revisions import Revisions
 from mastery.sync.settings import settings_channel
 
 # Content first: a card state or an answer can be for a card a content event creates.
-CHANNELS: list[Channel] = [Contents(), CardStates(), settings_channel(), personal_channel()]
+CHANNELS: list[Channel] = [
+    Contents(),
+    CardStates(),
+    settings_channel(),
+    personal_channel(),
+    Revisions(),
+]
 
 
 def channel_of(event: BaseModel) -> Channel | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import present
 from mastery.cli.common import json_flag, print_feedback, print_json, table, with_profile
+from mastery.conflicts import KEEP, MARK
 from mastery.limits import ref_number
 from mastery.text import safe_line
 
@@ -99,6 +100,15 @@ def register(sub: Any) -> None:
         p.add_argument("ref", metavar="GOAL", help="goal number or words of its title")
         json_flag(p)
         p.set_defaults(run=with_profile(_change))
+    p = goals.add_parser(
+        "resolve", help="settle a conflict copy sync kept: keep this one, the other or both"
+    )
+    p.add_argument(
+        "ref", metavar="GOAL", help="the conflict copy: goal number or words of its title"
+    )
+    p.add_argument("--keep", required=True, choices=KEEP, help="which version stays")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_resolve))
     # "check-in", as the app and the docs say it; "checkin" kept for scripts.
     p = goals.add_parser(
         "check-in", aliases=["checkin"], help="weekly check-in: confidence 1-10 and why"
@@ -139,7 +149,7 @@ def _list(col: Collection, args: argparse.Namespace) -> int:
             [
                 [
                     g.id,
-                    g.title,
+                    g.title + (f" [{MARK}]" if g.conflict_of else ""),
                     f"{present.bar(g.progress)} {present.percent(g.progress)}",
                     f"{g.milestones_done}/{g.milestones_total}",
                     g.target.isoformat() if g.target else "-",
@@ -148,6 +158,17 @@ def _list(col: Collection, args: argparse.Namespace) -> int:
                 for g in rows
             ],
         )
+    return 0
+
+
+def _resolve(col: Collection, args: argparse.Namespace) -> int:
+    kept = col.goals.resolve(args.ref, args.keep)
+    if args.json:
+        print_json(kept.to_dict() if kept else None)
+    elif kept is None:
+        print("Deleted the conflict copy.")
+    else:
+        print(safe_line(f"Kept goal {kept.id}: {kept.title}"))
     return 0
 
 
@@ -230,6 +251,8 @@ def _print_goal(g: Any) -> None:
     else:
         left = f" ({present.plural(-g.days_left, 'day')} late)"
     print(f"{g.id}. {safe_line(g.title)}  [{g.status}, {safe_line(g.category)}, {g.visibility}]")
+    if g.conflict_of:
+        print(f"{MARK}: resolve it with `mastery goal resolve {g.id} --keep this|other|both`")
     print(
         f"Target: {target}{left}    Progress: {present.bar(g.progress)} {present.percent(g.progress)}"
     )

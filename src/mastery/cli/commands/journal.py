@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mastery.cli.common import json_flag, print_feedback, print_json, with_profile
+from mastery.conflicts import KEEP, MARK
 from mastery.errors import MasteryError
 from mastery.files import write_atomic
 from mastery.limits import ref_number
@@ -126,6 +127,13 @@ def register(sub: Any) -> None:
         p.add_argument("ref", metavar="ENTRY", help="entry id (e-...) or number")
         json_flag(p)
         p.set_defaults(run=with_profile(_share))
+    p = actions.add_parser(
+        "resolve", help="settle a conflict copy sync kept: keep this one, the other or both"
+    )
+    p.add_argument("ref", metavar="ENTRY", help="the conflict copy: entry id (e-...) or number")
+    p.add_argument("--keep", required=True, choices=KEEP, help="which version stays")
+    json_flag(p)
+    p.set_defaults(run=with_profile(_resolve))
     p = actions.add_parser("search", help="find entries; every word must match")
     p.add_argument("words", nargs="*", metavar="WORD", help="words and filters (tag:x when:...)")
     filters(p)
@@ -217,6 +225,17 @@ def _delete(col: Collection, args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve(col: Collection, args: argparse.Namespace) -> int:
+    kept = col.journal.resolve(args.ref, args.keep)
+    if args.json:
+        print_json(kept.to_dict() if kept else None)
+    elif kept is None:
+        print("Deleted the conflict copy.")
+    else:
+        print(safe_line(f"Kept {kept.uid} ({kept.day.isoformat()}): {kept.title}"))
+    return 0
+
+
 def _share(col: Collection, args: argparse.Namespace) -> int:
     visibility = "shared" if args.journal_command == "share" else "private"
     entry = col.journal.edit(args.ref, visibility=visibility)
@@ -240,6 +259,7 @@ def _show(col: Collection, args: argparse.Namespace) -> int:
             safe_line(
                 f"{entry.uid}  {entry.day.isoformat()}  {entry.visibility}"
                 + (f"  prompt: {entry.prompt}" if entry.prompt else "")
+                + (f"  {MARK} of {entry.conflict_of}" if entry.conflict_of else "")
             )
         )
         if entry.tags:
@@ -324,7 +344,7 @@ def _find(col: Collection, args: argparse.Namespace) -> int:
     mark = _highlighter()
     for hit in hits:
         e = hit.entry
-        flags = " [shared]" if e.shared else ""
+        flags = (" [shared]" if e.shared else "") + (f" [{MARK}]" if e.conflict_of else "")
         tags = safe_line("  #" + " #".join(e.tags)) if e.tags else ""
         print(f"{e.day.isoformat()}  {e.uid}  {mark(e.title, hit.title_spans)}{flags}{tags}")
         for snippet, spans in hit.highlights:

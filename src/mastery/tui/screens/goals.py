@@ -18,12 +18,14 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.widgets.option_list import Option
 
 from mastery import present as fmt
+from mastery.conflicts import MARK
 from mastery.dates import DateParseError, describe_date, parse_cadence, parse_date
 from mastery.decks.namespace import deck_label
 from mastery.errors import MasteryError
 from mastery.goals import DISCIPLINES, STATUSES, GoalDetail, GoalView, RealityVersion
 from mastery.journal import EntryView
 from mastery.present import percent
+from mastery.tui.dialogs.resolve import ResolveScreen
 from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import GOALS_JOURNAL_CSS, MasteryModal, MasteryScreen
 from mastery.tui.widgets.feedback import FeedbackList
@@ -180,6 +182,8 @@ class GoalsScreen(MasteryScreen):
             days_left(goal.days_left if goal.status == "active" else None).truncate(8, pad=True),
         )
         facts: list[Content] = [Content(category_label(goal.category))]
+        if goal.conflict_of:
+            facts.insert(0, Content.styled(MARK, "bold $text-warning"))
         if goal.status != "active":
             facts.append(Content.styled(goal.status, "bold"))
         if goal.milestones_total:
@@ -242,6 +246,7 @@ class GoalScreen(MasteryScreen):
         Binding("x", "drop", "Drop goal", show=False, id="goal-drop"),
         Binding("o", "reopen", "Reopen", id="goal-reopen"),
         Binding("v", "toggle_shared", "Share with mentor", show=False, id="goal-share"),
+        Binding("r", "resolve", "Resolve", id="goal-resolve"),  # conflict copies only
         Binding("escape", "leave", "Back", id="goal-leave"),
     ]
 
@@ -349,6 +354,8 @@ class GoalScreen(MasteryScreen):
             Content.styled(detail.title, "bold"),  # user text, styled as a whole
             Content.styled(f"  {category_label(detail.category)}", "dim"),
         ]
+        if detail.conflict_of:
+            head.insert(0, Content.styled(f"{MARK} (r: resolve)  ", "bold $text-warning"))
         if detail.status != "active":
             head.append(Content.styled(f" · {detail.status}", status_style))
         elif detail.target is not None:  # the days left are in the gap
@@ -577,11 +584,35 @@ class GoalScreen(MasteryScreen):
         detail = self.detail
         if detail is None:
             return True
+        if action == "check_in" and detail.conflict_of is not None:
+            return False  # a copy is resolved first; and "r Resolve" needs its room at 80 columns
         if action in ("done", "drop", "check_in"):
             return detail.status == "active"
         if action == "reopen":
             return detail.status != "active"
+        if action == "resolve":
+            return detail.conflict_of is not None
         return True
+
+    def action_resolve(self) -> None:
+        detail = self.detail
+        if detail is None or detail.conflict_of is None:
+            return
+
+        def chosen(keep: str | None) -> None:
+            if keep is None:
+                return
+            with self.domain_errors():
+                kept = self.col.goals.resolve(detail.id, keep)
+                self.notify(
+                    f"Kept: {kept.title}" if kept else "Deleted the conflict copy.", markup=False
+                )
+                if kept is None or kept.id != detail.id:
+                    self.dismiss()  # this copy is gone
+                else:
+                    self._after(kept)
+
+        self.app.push_screen(ResolveScreen("goal", detail.title), chosen)
 
     def _after(self, result: object) -> None:
         if result is not None:

@@ -13,6 +13,7 @@ with spaces go in double quotes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from textual.app import ComposeResult
@@ -24,10 +25,12 @@ from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 from textual.widgets.option_list import Option
 
 from mastery import present as fmt
+from mastery.conflicts import MARK
 from mastery.dates import describe_date
 from mastery.errors import MasteryError
 from mastery.journal import EntryView, Prompt, SearchHit
 from mastery.query import JOURNAL_HELP, JournalQuery, parse_journal
+from mastery.tui.dialogs.resolve import ResolveScreen
 from mastery.tui.dialogs.unsaved import UnsavedChanges
 from mastery.tui.screens.base import GOALS_JOURNAL_CSS, MasteryModal, MasteryScreen
 from mastery.tui.widgets.entry_editor import EntryDraft, EntryEditor
@@ -72,6 +75,8 @@ def entry_meta(entry: EntryView, today: date, prompts: dict[str, Prompt]) -> Con
     if entry.prompt:
         prompt = prompts.get(entry.prompt)
         facts.append(Content.styled(prompt.name if prompt else entry.prompt, "dim italic"))
+    if entry.conflict_of:
+        facts.insert(0, Content.styled(f"{MARK} (r: resolve)", "bold $text-warning"))
     return Content("\n").join(
         [
             Content.styled(entry.title, "bold"),  # user text
@@ -94,6 +99,8 @@ class JournalScreen(MasteryScreen):
         Binding("e", "edit", "Edit", id="journal-edit"),
         Binding("delete", "delete", "Delete", id="journal-delete"),
         Binding("v", "toggle_shared", "Share", id="journal-share"),
+        # In the footer only while a conflict copy is selected (check_action).
+        Binding("r", "resolve", "Resolve", id="journal-resolve"),
         # Out of the footer to fit 80 columns (the reader shows the entry anyway).
         Binding("enter", "read", "Read", show=False, id="journal-read"),
         Binding("escape", "leave", "Back", id="journal-leave"),
@@ -260,6 +267,7 @@ class JournalScreen(MasteryScreen):
         first = Content.assemble(
             (f"{when:<11}", "dim"),
             (f"{fmt.SHARED_MARK} " if entry.shared else "  ", "bold $text-accent"),
+            ("⚠ " if entry.conflict_of else "", "bold $text-warning"),
             highlighted(entry.title, hit.title_spans, "bold"),  # user text
         )
         lines = [first.truncate(width, ellipsis=True)]
@@ -306,6 +314,7 @@ class JournalScreen(MasteryScreen):
     def on_option_list_option_highlighted(self, event: KeyList.OptionHighlighted) -> None:
         if event.option_list.id == "journal-list":
             self._read(event.option_id)
+            self.refresh_bindings()  # "r Resolve" shows for a conflict copy only
 
     def _read(self, key: str | None) -> None:
         """Show the entry `key` in the reader."""
@@ -331,9 +340,22 @@ class JournalScreen(MasteryScreen):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = self._selected() if self.is_mounted else None
+        copy = entry is not None and entry.conflict_of is not None
+        if action == "resolve":
+            return copy
+        if action == "toggle_shared" and copy:
+            return False  # a copy is resolved first; and "r Resolve" needs its room at 80 columns
         if action in ("edit", "delete", "toggle_shared", "read") and self.is_mounted:
-            return self._selected() is not None or None
+            return entry is not None or None
         return True
+
+    def action_resolve(self) -> None:
+        entry = self._selected()
+        if entry is not None and entry.conflict_of is not None:
+            resolve_entry(
+                self, entry, lambda kept: self.refresh_data(keep=str(kept.id) if kept else None)
+            )
 
     def action_focus_search(self) -> None:
         self.query_one("#journal-filter", Input).focus()
@@ -408,6 +430,25 @@ class JournalScreen(MasteryScreen):
             self.dismiss()
 
 
+def resolve_entry(
+    screen: MasteryScreen, entry: EntryView, then: Callable[[EntryView | None], None]
+) -> None:
+    """Ask which version of a conflict copy stays, settle it, say so, then call `then` with
+    the entry that stays (None: the copy was deleted and the original is gone)."""
+
+    def chosen(keep: str | None) -> None:
+        if keep is None:
+            return
+        with screen.domain_errors():
+            kept = screen.col.journal.resolve(entry.id, keep)
+            screen.notify(
+                f"Kept: {kept.title}" if kept else "Deleted the conflict copy.", markup=False
+            )
+            then(kept)
+
+    screen.app.push_screen(ResolveScreen("entry", entry.title), chosen)
+
+
 def toggle_shared(screen: MasteryScreen, entry: EntryView) -> EntryView:
     """Make a private entry shared or a shared one private, and say so."""
     visibility = "private" if entry.shared else "shared"
@@ -432,8 +473,28 @@ class EntryScreen(MasteryScreen):
     BINDINGS = [
         Binding("e", "edit", "Edit", id="entry-edit"),
         Binding("v", "toggle_shared", "Share", id="entry-share"),
+        Binding("r", "resolve", "Resolve", id="entry-resolve"),  # conflict copies only
         Binding("escape", "leave", "Back", id="entry-leave"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return self.entry is not None and self.entry.conflict_of is not None
+        return True
+
+    def action_resolve(self) -> None:
+        entry = self.entry
+        if entry is not None and entry.conflict_of is not None:
+            resolve_entry(self, entry, self._after_resolve)
+
+    def _after_resolve(self, kept: EntryView | None) -> None:
+        """This copy may be gone (kept the other one, or this one's text in it): the entry
+        that stays is shown then."""
+        if kept is None:
+            self.dismiss()
+        else:
+            self.entry_id = kept.id
+            self.refresh_data()
 
     def __init__(self, entry_id: int) -> None:
         super().__init__(id="entry-screen")
@@ -463,6 +524,7 @@ class EntryScreen(MasteryScreen):
         with self.domain_errors():
             entry = self.col.journal.get(self.entry_id)
             self.entry = entry
+            self.refresh_bindings()
             today = self.col.clock.day_of(self.now())
             prompts = {p.key: p for p in self.col.journal.prompts()}
             self.query_one("#entry-meta", Static).update(entry_meta(entry, today, prompts))
