@@ -66,6 +66,25 @@ def log_reviews(conn: sqlite3.Connection, entries: Sequence[LogEntry]) -> None:
         conn.executemany(_INSERT, entries)
 
 
+_SYNCED = (
+    "INSERT INTO reviewlog (id, card_id, rating, reviewed_at, duration_ms, confidence, "
+    "state_before, state_after, step_before, step_after, due_before, due_after, "
+    "stability_before, stability_after, difficulty_before, difficulty_after, "
+    "last_review_before, elapsed_days, scheduled_days, kind, suspended_before, deck_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+    f"?18, ?19, '{LogKind.REVIEW}', 0, (SELECT deck_id FROM card WHERE id = ?2))"
+)
+
+
+def log_synced(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Store answers received from other devices, already replayed (`sync/merge.py`): (id,
+    card id, rating, moment, duration, confidence, then the `ReplayedLog` columns without
+    the id). The ids were chosen by the merge (it links each to its event before the row
+    exists); the deck is set here, not by the insert trigger's second write per row."""
+    if rows:
+        conn.executemany(_SYNCED, rows)
+
+
 class ReplayedLog(NamedTuple):
     """A log row's schedule columns recomputed by a replay (sync: answers from other devices
     merged into a card's history, `sync/merge.py`); the answer itself is unchanged."""

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 __all__ = ["Progress", "Sync", "SyncReport", "SyncStatus"]
 
 _META = "sync"
-# Called with (chunks done, chunks in all) while other devices' chunks are read.
-Progress = Callable[[int, int], None]
+# Called with (share done, what is being done) while chunks are read and cards replayed.
+Progress = Callable[[float, str], None]
+# The share of the bar for reading and adding chunks; replaying the cards takes the rest.
+_READING = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,40 +214,42 @@ class Sync:
         seen: dict[str, int] = dict(state.get("seen", {}))
         next_seq: int = int(state.get("next_seq", 1))
 
-        # Everything is opened and checked before anything is applied.
-        # Own chunks beyond the recorded sequence (a killed sync's, or a restored backup's),
-        # every one even past a gap: writing on after the gap would replace a chunk that
-        # others have read. The gap itself is written again below (`lost`).
         own_left = [s for s in chunks.sequences(folder, me) if s >= next_seq]
         others = [d for d in chunks.devices(folder) if d != me]
         todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
-        total = len(todo) + len(own_left)
-        received: list[tuple[str, AnyEvent]] = []
-        resent: list[AnyEvent] = []
-        for done, (device, seq) in enumerate([*((me, s) for s in own_left), *todo], 1):
-            where_name = f"{device}/{chunks.chunk_name(seq)}"
-            raw = crypto.open_chunk(
-                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
-            )
-            events = parse(raw, where_name)
-            if device == me:
-                resent += events
-            else:
-                received += [(device, e) for e in events]
-                seen[device] = seq
-            if progress:
-                progress(done, total)
         if own_left:
             next_seq = own_left[-1] + 1
         # This device's chunks the target no longer has (deleted, a force-pushed remote):
         # a device joining later would wait at the gap for ever. Written again below.
         present = set(chunks.sequences(folder, me))
         lost = [s for s in range(1, next_seq) if s not in present]
+        total = len(todo) + len(own_left)
+
+        def read(done: int, device: str, seq: int) -> list[AnyEvent]:
+            where_name = f"{device}/{chunks.chunk_name(seq)}"
+            if progress:
+                progress(_READING * done / max(total, 1), f"reading chunk {done + 1} of {total}")
+            raw = crypto.open_chunk(
+                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
+            )
+            return parse(raw, where_name)
 
         now_ms = to_ms(col.now())
+        # One transaction. The chunks are opened, checked and added one at a time (a joining
+        # device never holds them all); one bad chunk raises and rolls everything back, so
+        # nothing is applied. This device's chunk is written after the replay, so its
+        # answers carry the schedules every device will have.
         with col.db.transaction() as conn:
-            touched, missing = merge.mark_resent(conn, me, resent)
-            received = [(me, e) for e in missing] + received
+            # Own chunks beyond the recorded sequence (a killed sync's, or a restored
+            # backup's), every one even past a gap: writing on after the gap would replace
+            # a chunk that others have read. The gap itself is written again below (`lost`).
+            changed: dict[int, int] = {}
+            missing: list[AnyEvent] = []
+            for done, seq in enumerate(own_left):
+                cards, gone = merge.mark_resent(conn, me, read(done, me, seq))
+                for card, at in cards.items():
+                    changed[card] = min(at, changed.get(card, at))
+                missing += gone
             if lost:
                 # Everything in the last lost chunk: a device that had not read them all
                 # reads on through it; one that had, drops what it already has.
@@ -259,22 +263,17 @@ class Sync:
                             crypto.seal(key, me, seq, again if seq == lost[-1] else []),
                         )
                     )
+            # What this device sends, read before anything received is added.
             out = merge.outgoing(conn, me, now_ms)
-            if out.events:
-                # Written before the profile records it: a kill in between leaves a chunk
-                # that the next sync finds (`own_left`) and records, never a lost one.
-                written.append(
-                    chunks.write_chunk(
-                        folder,
-                        me,
-                        next_seq,
-                        crypto.seal(key, me, next_seq, merge.dumps(out.events)),
-                    )
-                )
-                merge.mark_sent(conn, me, out)
-                next_seq += 1
-            got, added = merge.apply(conn, received)
-            touched |= got | out.cards
+            # Its card changes count before the others' are applied, so the latest of all
+            # wins here as everywhere (its chunk is written below).
+            merge.mark_cards_sent(conn, me, out)
+            m = merge.Merge(conn, out)
+            m.changed(changed)
+            m.add(me, missing)  # its own answers the target has and this profile lost
+            for done, (device, seq) in enumerate(todo, len(own_left)):
+                m.add(device, read(done, device, seq))
+                seen[device] = seq
             schedulers = {}
 
             def scheduler_for(deck_id: int) -> Any:
@@ -282,15 +281,44 @@ class Sync:
                     schedulers[deck_id] = col.scheduler_for(deck_id)
                 return schedulers[deck_id]
 
-            merge.replay(conn, touched, scheduler_for, now_ms)
-            state.update(seen=seen, next_seq=next_seq, last_sync=now_ms)
+            def replaying(done: int, cards: int) -> None:
+                if progress:
+                    share = _READING + (1 - _READING) * done / max(cards, 1)
+                    progress(share, f"replaying cards {done:,} of {cards:,}")
+
+            replayed_with = m.replay(
+                scheduler_for,
+                now_ms,
+                replayed_with=dict(state.get("replayed_with", {})),
+                progress=replaying,
+            )
+            if out.size:
+                # Written before the profile records them: a kill in between leaves chunks
+                # that the next sync finds (`own_left`) and records, never lost ones.
+                for events in m.chunks(me, out):
+                    written.append(
+                        chunks.write_chunk(
+                            folder, me, next_seq, crypto.seal(key, me, next_seq, events)
+                        )
+                    )
+                    next_seq += 1
+                merge.mark_sent(conn, me, out)
+            m.close()
+            state.update(
+                seen=seen,
+                next_seq=next_seq,
+                last_sync=now_ms,
+                replayed_with={**state.get("replayed_with", {}), **replayed_with},
+            )
             col.set_meta(_META, state)
+            if progress:
+                progress(1.0, "done")
         col.queue.forget()
         where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
         return SyncReport(
-            received=added,
+            received=m.added,
             chunks_read=len(todo),
-            sent=len(out.events),
+            sent=out.size,
             devices=len(others),
             rewritten=len(lost),
         )

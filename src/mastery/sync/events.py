@@ -9,15 +9,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from mastery.errors import SyncError
 
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
+# The schedule fields an answer carries (all or none): the card after it, as its sender's
+# replay left it, and `chain`, the digest of the card's answers before it (`merge.chain`).
+SHIPPED = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "elapsed_days",
+    "scheduled_days",
+    "chain",
+)
+
+
 class AnswerEvent(BaseModel):
-    """A scheduled answer given on one device (never cram or preview)."""
+    """A scheduled answer given on one device (never cram or preview).
+
+    Since Mastery sends its replayed schedules, an answer also carries the card after it and
+    the chain of the answers before it: a device whose own history of the card has the same
+    chain there takes the schedule as it is instead of replaying it (docs/sync.md). A chunk
+    of an older Mastery has none of them; its answers are replayed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -29,6 +48,32 @@ class AnswerEvent(BaseModel):
     rating: Annotated[int, Field(ge=1, le=4)]
     duration_ms: Annotated[int, Field(ge=0, lt=2**53)] = 0
     confidence: Annotated[int, Field(ge=1, le=3)] | None = None
+    state: Annotated[int, Field(ge=1, le=3)] | None = None  # learning, review, relearning
+    step: Annotated[int, Field(ge=0, lt=1000)] | None = None
+    stability: Annotated[float, Field(gt=0, le=36500, allow_inf_nan=False)] | None = None
+    difficulty: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+    due: Annotated[int, Field(ge=0, lt=2**53)] | None = None
+    elapsed_days: Annotated[int, Field(ge=0, lt=2**31)] | None = None
+    scheduled_days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    chain: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> AnswerEvent:
+        """A schedule with a field missing is no schedule: refused, not half taken."""
+        given = [
+            self.state,
+            self.stability,
+            self.difficulty,
+            self.due,
+            self.elapsed_days,
+            self.scheduled_days,
+            self.chain,
+        ]
+        if any(v is None for v in given) and any(v is not None for v in given):
+            raise ValueError("a shipped schedule must have all its fields or none")
+        if self.step is not None and self.state is None:
+            raise ValueError("a step without a schedule")
+        return self
 
 
 class UndoEvent(BaseModel):

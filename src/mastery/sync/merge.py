@@ -13,19 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pydantic import ValidationError
 
 from mastery.days import from_ms, to_ms
-from mastery.states import LogKind, scheduled
+from mastery.states import CardState, Rating, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
-from mastery.storage.reviews import LogEntry
 from mastery.sync.events import AnswerEvent, AnyEvent, CardEvent, UndoEvent
 
 if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
+
+# A device with many unsent answers (a first sync of a big profile) writes chunks of this
+# many events: a joining device opens and applies one at a time.
+CHUNK_EVENTS = 50_000
+_REVIEW, _AGAIN = int(CardState.REVIEW), int(Rating.AGAIN)
 
 
 def event_id(device: str, log_id: int, at: int) -> str:
@@ -42,13 +50,20 @@ def card_seed(deck_key: str, card_key: str) -> int:
 
 
 class Outgoing(NamedTuple):
-    """What this device sends next: events, and the bookkeeping once they are written."""
+    """What this device sends next, and the bookkeeping once it is written. Answers are
+    listed by log id only: their events are built after the replay (`Merge.chunks`), with
+    the schedules it gives them."""
 
-    events: list[AnyEvent]
-    sent: list[tuple[str, int, int]]  # (event id, log id, moment)
+    sent: list[tuple[str, int, int]]  # answers: (event id, log id, moment), oldest first
     undone: list[str]  # event ids
     cards: set[int]
+    events: list[AnyEvent]  # undo and card events
     states: list[tuple[int, int, int | None, int]]  # (card id, suspended, buried until, at)
+
+    @property
+    def size(self) -> int:
+        """Events to send in all (0: no chunk is written)."""
+        return len(self.sent) + len(self.events)
 
 
 def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
@@ -58,27 +73,13 @@ def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
     sent: list[tuple[str, int, int]] = []
     cards: set[int] = set()
     rows = conn.execute(
-        "SELECT r.id, r.card_id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
-        "d.key AS deck_key, c.key AS card_key FROM reviewlog r "
-        "JOIN card c ON c.id = r.card_id JOIN deck d ON d.id = c.deck_id "
+        "SELECT r.id, r.card_id, r.reviewed_at FROM reviewlog r "
         f"WHERE {scheduled('r')} AND NOT EXISTS (SELECT 1 FROM syncevent s "
         "WHERE s.log_id = r.id AND s.at = r.reviewed_at) ORDER BY r.id"
     )
-    for r in rows:
-        eid = event_id(device, r["id"], r["reviewed_at"])
-        events.append(
-            AnswerEvent(
-                id=eid,
-                deck=r["deck_key"],
-                card=r["card_key"],
-                at=r["reviewed_at"],
-                rating=r["rating"],
-                duration_ms=max(0, r["duration_ms"] or 0),
-                confidence=r["confidence"],
-            )
-        )
-        sent.append((eid, r["id"], r["reviewed_at"]))
-        cards.add(r["card_id"])
+    for log_id, card, at in rows:
+        sent.append((event_id(device, log_id, at), log_id, at))
+        cards.add(card)
     undone = [
         r["event_id"]
         for r in conn.execute(
@@ -108,11 +109,21 @@ def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
             )
         )
         states.append((r["id"], int(r["suspended"]), r["buried_until"], now_ms))
-    return Outgoing(events, sent, undone, cards, states)
+    return Outgoing(sent, undone, cards, events, states)
+
+
+def mark_cards_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
+    """Record the card changes `out` sends, before the other devices' are applied: one of
+    theirs wins here only if it is later, as on every device that reads both."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(*state, device) for state in out.states],
+    )
 
 
 def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
-    """Record what `out` sent (its chunk is written)."""
+    """Record the answers and undos `out` sent (its chunks are written)."""
     conn.executemany(
         "INSERT OR IGNORE INTO syncevent (event_id, log_id, device, at, undone) "
         "VALUES (?, ?, ?, ?, 0)",
@@ -121,11 +132,6 @@ def mark_sent(conn: sqlite3.Connection, device: str, out: Outgoing) -> None:
     conn.executemany(
         "UPDATE syncevent SET undone = 1, log_id = NULL WHERE event_id = ?",
         [(eid,) for eid in out.undone],
-    )
-    conn.executemany(
-        "INSERT OR REPLACE INTO synccard (card_id, suspended, buried_until, at, device) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(*state, device) for state in out.states],
     )
 
 
@@ -181,13 +187,14 @@ def resend(conn: sqlite3.Connection, device: str) -> list[AnyEvent]:
 
 def mark_resent(
     conn: sqlite3.Connection, device: str, events: Iterable[AnyEvent]
-) -> tuple[set[int], list[AnyEvent]]:
+) -> tuple[dict[int, int], list[AnyEvent]]:
     """Record the events of this device's own chunks found on the target but not in the
     profile: a sync killed after writing one, or a backup restored since. An answer still in
     the review log (same card, moment and rating) is marked sent; the others are returned, to
-    be added back as received ones (the target says they happened). Returns (cards touched,
-    events to add)."""
-    cards: set[int] = set()
+    be added back as received ones (the target says they happened). Returns (card id ->
+    moment of its first answer marked sent: replayed from there, as it was before the chunk
+    was written; events to add)."""
+    cards: dict[int, int] = {}
     missing: list[AnyEvent] = []
     for event in events:
         if isinstance(event, CardEvent):
@@ -220,7 +227,7 @@ def mark_resent(
             "VALUES (?, ?, ?, ?, 0)",
             (event.id, row["id"], device, event.at),
         )
-        cards.add(row["card_id"])
+        cards[row["card_id"]] = min(event.at, cards.get(row["card_id"], event.at))
     return cards, missing
 
 
@@ -230,35 +237,6 @@ def _card_of(conn: sqlite3.Connection, deck: str, card: str) -> int | None:
         (deck, card),
     ).fetchone()
     return int(row["id"]) if row else None
-
-
-def _add_answer(conn: sqlite3.Connection, card_id: int, e: AnswerEvent) -> int:
-    """A received answer as a log row; its schedule columns are filled by the replay."""
-    return review_log.log_review(
-        conn,
-        LogEntry(
-            card_id=card_id,
-            rating=e.rating,
-            reviewed_at=e.at,
-            duration_ms=e.duration_ms,
-            kind=LogKind.REVIEW,
-            confidence=e.confidence,
-            state_before=0,
-            state_after=0,
-            step_before=None,
-            step_after=None,
-            due_before=None,
-            due_after=e.at,
-            stability_before=None,
-            stability_after=0.0,
-            difficulty_before=None,
-            difficulty_after=0.0,
-            last_review_before=None,
-            elapsed_days=0,
-            scheduled_days=0,
-            suspended_before=0,
-        ),
-    )
 
 
 def _apply_card(conn: sqlite3.Connection, device: str, e: CardEvent) -> None:
@@ -278,133 +256,468 @@ def _apply_card(conn: sqlite3.Connection, device: str, e: CardEvent) -> None:
     )
 
 
-def apply(
-    conn: sqlite3.Connection, received: Iterable[tuple[str, AnyEvent]]
-) -> tuple[set[int], int]:
-    """Add other devices' events ((device, event) in chunk order), and retry answers kept
-    pending because their card was not here. An answer is new unless its event id is known
-    or this card has an answer of the same moment and rating (the same history imported on
-    two devices). Returns (cards touched, answers added)."""
-    cards: set[int] = set()
-    added = 0
-    pending = [
-        (r["device"], AnswerEvent.model_validate_json(r["pending"]))
-        for r in conn.execute("SELECT device, pending FROM syncevent WHERE pending IS NOT NULL")
-    ]
-    for device, event in [*pending, *received]:
-        if isinstance(event, CardEvent):
-            _apply_card(conn, device, event)
-            continue
-        known = conn.execute(
-            "SELECT log_id, undone, pending FROM syncevent WHERE event_id = ?", (event.id,)
-        ).fetchone()
-        if isinstance(event, UndoEvent):
-            if known is None:  # the undo came first: the answer is never taken
-                conn.execute(
-                    "INSERT INTO syncevent (event_id, log_id, device, at, undone) "
-                    "VALUES (?, NULL, ?, 0, 1)",
-                    (event.id, device),
-                )
-                continue
-            if known["log_id"] is not None:
-                row = conn.execute(
-                    "SELECT card_id FROM reviewlog WHERE id = ?", (known["log_id"],)
-                ).fetchone()
-                if row:
-                    cards.add(row["card_id"])
-                    review_log.delete(conn, known["log_id"])
-            conn.execute(
-                "UPDATE syncevent SET undone = 1, log_id = NULL, pending = NULL WHERE event_id = ?",
-                (event.id,),
-            )
-            continue
-        if known is not None and known["pending"] is None:
-            continue  # had already (sent or received), or undone
-        card_id = _card_of(conn, event.deck, event.card)
-        if card_id is None:
-            if known is None:  # kept until the deck is imported here
-                conn.execute(
-                    "INSERT INTO syncevent (event_id, log_id, device, at, undone, pending) "
-                    "VALUES (?, NULL, ?, ?, 0, ?)",
-                    (event.id, device, event.at, event.model_dump_json()),
-                )
-            continue
-        # The same answer already here under another id (both devices imported one Anki
-        # history): linked to it, not counted twice.
-        same = conn.execute(
-            "SELECT id FROM reviewlog WHERE card_id = ? AND reviewed_at = ? AND rating = ? "
-            f"AND {scheduled()} ORDER BY id LIMIT 1",
-            (card_id, event.at, event.rating),
-        ).fetchone()
-        log_id = same["id"] if same else _add_answer(conn, card_id, event)
-        conn.execute(
-            "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
-            "VALUES (?, ?, ?, ?, 0, NULL)",
-            (event.id, log_id, device, event.at),
+def fingerprint(scheduler: Scheduler) -> bytes:
+    """What a card's replay depends on besides its answers: the deck's scheduling options
+    and the learner's day (time zone, rollover hour). The first link of every chain, so a
+    device scheduling a deck otherwise never takes another's schedules for it."""
+    text = repr((scheduler.config, scheduler.clock))
+    return hashlib.blake2b(text.encode(), digest_size=8).digest()
+
+
+def chain(before: bytes, at: int, rating: int) -> bytes:
+    """The chain after one more answer: a digest of exactly what a replay reads (moment and
+    rating, in replay order). Equal chains, equal schedules."""
+    return hashlib.blake2b(
+        before + at.to_bytes(8, "big") + bytes((rating,)), digest_size=8
+    ).digest()
+
+
+# Temp tables of one sync (this connection only, dropped at the end): the answers received
+# (with their shipped schedule and log id, inserted into the review log once replayed), the
+# cards touched, and this device's answers to send (with the chain the replay gives them).
+_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS syncincoming (id INTEGER PRIMARY KEY, card_id INTEGER, "
+    "at INTEGER, rating INTEGER, duration_ms INTEGER, confidence INTEGER, state INTEGER, "
+    "step INTEGER, stability REAL, difficulty REAL, due INTEGER, elapsed_days INTEGER, "
+    "scheduled_days INTEGER, chain BLOB)",
+    "CREATE TEMP TABLE IF NOT EXISTS synctouched (card_id INTEGER PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS syncout (log_id INTEGER PRIMARY KEY, chain BLOB)",
+)
+_INCOMING = "INSERT INTO temp.syncincoming VALUES (" + ", ".join("?" * 14) + ")"
+_BATCH = 20_000  # rows written per executemany
+_LOOKUP = 500  # event ids per `IN (...)` lookup
+
+
+class Merge:
+    """One sync's merge, in the caller's transaction: other devices' events added chunk by
+    chunk (`add`), so a joining device never holds more than one chunk of them, then every
+    touched card replayed once (`replay`) and this device's answers exported with the
+    schedules the replay gave them (`chunks`).
+
+    No query per answer: cards are looked up in a dict, event ids in batches, received
+    answers go to a temp table with `executemany` and reach the review log with their final
+    schedule in one more."""
+
+    def __init__(self, conn: sqlite3.Connection, out: Outgoing) -> None:
+        """`out` is what this device sends, read before anything received is added."""
+        self.conn = conn
+        self.touched: set[int] = set()
+        self.added = 0
+        # Per card, the earliest moment from which its stored rows may be stale (an answer
+        # removed there); rows of new answers mark themselves.
+        self._changed: dict[int, int] = {}
+        self._cards: dict[tuple[str, str], int] | None = None
+        self._next_id: int | None = None
+        for sql in _TEMP:
+            conn.execute(sql)
+        for table in ("syncincoming", "synctouched", "syncout"):
+            conn.execute(f"DELETE FROM temp.{table}")
+        # This device's answers to send: their cards are replayed from them (their rows
+        # hold this device's own schedules until then), and exported afterwards.
+        conn.executemany(
+            "INSERT OR IGNORE INTO temp.syncout (log_id) VALUES (?)",
+            ((log_id,) for _, log_id, _ in out.sent),
         )
-        cards.add(card_id)
-        added += 0 if same else 1
-    return cards, added
+        self.touched |= out.cards
+        self._retry_pending()
 
+    def changed(self, cards: dict[int, int]) -> None:
+        """Cards whose rows from a moment on must be replayed (card id -> moment)."""
+        for card_id, at in cards.items():
+            self.touched.add(card_id)
+            self._changed[card_id] = min(at, self._changed.get(card_id, at))
 
-def replay(
-    conn: sqlite3.Connection,
-    card_ids: Iterable[int],
-    scheduler_for: Callable[[int], Scheduler],
-    now_ms: int,
-) -> None:
-    """Recompute each card's review-log rows and schedule from all its scheduled answers,
-    from a new card, in time order (ties by rating, then duration, as every device sees
-    them)."""
-    from mastery.scheduler import Memory
+    def close(self) -> None:
+        """Drop the temp tables' rows (the tables stay for this connection's next sync)."""
+        for table in ("syncincoming", "synctouched", "syncout"):
+            self.conn.execute(f"DELETE FROM temp.{table}")
 
-    replayed: list[Replayed] = []
-    for card_id in sorted(card_ids):
-        card = conn.execute(
-            "SELECT c.deck_id, c.key, d.key AS deck_key FROM card c "
-            "JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
-            (card_id,),
-        ).fetchone()
-        if card is None:
-            continue
-        seed = card_seed(card["deck_key"], card["key"])
-        answer = scheduler_for(card["deck_id"]).answer
-        memory = Memory(state=0)
-        due: int | None = None
-        last: int | None = None
-        updates: list[review_log.ReplayedLog] = []
-        for r in conn.execute(
-            "SELECT id, rating, reviewed_at FROM reviewlog "
-            f"WHERE card_id = ? AND {scheduled()} "
-            "ORDER BY reviewed_at, rating, duration_ms, id",
-            (card_id,),
-        ).fetchall():
-            outcome = answer(memory, r["rating"], from_ms(r["reviewed_at"]), seed + memory.reps)
-            after = outcome.memory
-            assert after.due is not None  # an answer always schedules the card
-            due_after = to_ms(after.due)
-            updates.append(
-                review_log.ReplayedLog(
-                    memory.state,
-                    after.state,
-                    memory.step,
-                    after.step,
-                    due,
-                    due_after,
-                    memory.stability,
-                    after.stability,
-                    memory.difficulty,
-                    after.difficulty,
-                    last,
-                    outcome.elapsed_days,
-                    outcome.scheduled_days,
-                    r["id"],
+    # ------------------------------------------------------------------ add
+    def _card(self, deck: str, card: str) -> int | None:
+        if self._cards is None:
+            self._cards = {
+                (r[0], r[1]): r[2]
+                for r in self.conn.execute(
+                    "SELECT d.key, c.key, c.id FROM card c JOIN deck d ON d.id = c.deck_id"
+                )
+            }
+        return self._cards.get((deck, card))
+
+    def _new_id(self) -> int:
+        if self._next_id is None:
+            row = self.conn.execute("SELECT max(id) FROM reviewlog").fetchone()
+            self._next_id = int(row[0] or 0) + 1
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _known(self, ids: list[str]) -> dict[str, tuple[int | None, int, str | None]]:
+        found: dict[str, tuple[int | None, int, str | None]] = {}
+        for i in range(0, len(ids), _LOOKUP):
+            part = ids[i : i + _LOOKUP]
+            for r in self.conn.execute(
+                "SELECT event_id, log_id, undone, pending FROM syncevent "
+                f"WHERE event_id IN ({', '.join('?' * len(part))})",
+                part,
+            ):
+                found[r[0]] = (r[1], r[2], r[3])
+        return found
+
+    def _retry_pending(self) -> None:
+        """Answers kept because their card was not here: added now if it is."""
+        rows = self.conn.execute(
+            "SELECT device, pending FROM syncevent WHERE pending IS NOT NULL"
+        ).fetchall()
+        for device, pending in ((r[0], r[1]) for r in rows):
+            self.add(device, [AnswerEvent.model_validate_json(pending)])
+
+    def add(self, device: str, events: Sequence[AnyEvent]) -> None:
+        """Another device's events, in chunk order. An answer is new unless its event id is
+        known (sent or received before, or undone); an undo removes its answer, or keeps the
+        answer from ever being taken when it comes first."""
+        conn = self.conn
+        known = self._known([e.id for e in events if not isinstance(e, CardEvent)])
+        rows: list[tuple[object, ...]] = []
+        links: list[tuple[object, ...]] = []
+
+        def flush() -> None:
+            conn.executemany(_INCOMING, rows)
+            conn.executemany(
+                "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, "
+                "pending) VALUES (?, ?, ?, ?, ?, ?)",
+                links,
+            )
+            rows.clear()
+            links.clear()
+
+        for event in events:
+            if isinstance(event, CardEvent):
+                flush()
+                _apply_card(conn, device, event)
+                continue
+            if isinstance(event, UndoEvent):
+                flush()
+                self._undo(device, event.id, known.get(event.id))
+                known[event.id] = (None, 1, None)
+                continue
+            was = known.get(event.id)
+            if was is not None and was[2] is None:
+                continue  # had already (sent or received), or undone
+            card_id = self._card(event.deck, event.card)
+            if card_id is None:
+                if was is None:  # kept until the deck is imported here
+                    links.append((event.id, None, device, event.at, 0, event.model_dump_json()))
+                    known[event.id] = (None, 0, "pending")
+                continue
+            log_id = self._new_id()
+            shipped = event.chain is not None
+            rows.append(
+                (
+                    log_id,
+                    card_id,
+                    event.at,
+                    event.rating,
+                    event.duration_ms,
+                    event.confidence,
+                    event.state,
+                    event.step,
+                    event.stability,
+                    event.difficulty,
+                    event.due,
+                    event.elapsed_days,
+                    event.scheduled_days,
+                    bytes.fromhex(event.chain) if shipped and event.chain else None,
                 )
             )
-            memory, due, last = after, due_after, r["reviewed_at"]
-        review_log.rewrite_schedules(conn, updates)
-        replayed.append(Replayed.of(card_id, memory, due, last, now_ms))
-    card_rows.write_replayed(conn, replayed)
+            links.append((event.id, log_id, device, event.at, 0, None))
+            known[event.id] = (log_id, 0, None)
+            self.touched.add(card_id)
+            self.added += 1
+            if len(rows) >= _BATCH:
+                flush()
+        flush()
+
+    def _undo(
+        self, device: str, event_id: str, known: tuple[int | None, int, str | None] | None
+    ) -> None:
+        conn = self.conn
+        if known is None:  # the undo came first: the answer is never taken
+            conn.execute(
+                "INSERT INTO syncevent (event_id, log_id, device, at, undone) "
+                "VALUES (?, NULL, ?, 0, 1)",
+                (event_id, device),
+            )
+            return
+        log_id = known[0]
+        if log_id is not None:
+            row = conn.execute(
+                "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ? UNION ALL "
+                "SELECT card_id, at FROM temp.syncincoming WHERE id = ?",
+                (log_id, log_id),
+            ).fetchone()
+            if row:
+                card_id, at = row[0], row[1]
+                self.touched.add(card_id)
+                self._changed[card_id] = min(at, self._changed.get(card_id, at))
+                review_log.delete(conn, log_id)
+                conn.execute("DELETE FROM temp.syncincoming WHERE id = ?", (log_id,))
+        conn.execute(
+            "UPDATE syncevent SET undone = 1, log_id = NULL, pending = NULL WHERE event_id = ?",
+            (event_id,),
+        )
+
+    # ------------------------------------------------------------------ replay
+    def replay(
+        self,
+        scheduler_for: Callable[[int], Scheduler],
+        now_ms: int,
+        *,
+        replayed_with: dict[str, str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, str]:
+        """Bring every touched card's review-log rows and schedule up to date, in replay
+        order (moment, rating, then duration and id):
+
+        - rows before the first change (a new answer, sent or received, or one removed) keep
+          the schedule they have: every sync leaves them replayed;
+        - from there, an answer received with a schedule whose chain equals this device's
+          chain at that point is taken as it is (the sender replayed the same answers);
+        - any other row is replayed with the scheduler from the row before it, fuzz seeded
+          from the deck and card keys.
+
+        A received answer with the same moment and rating as one before it is the same answer
+        (one Anki history imported on two devices): linked to it, not added. A deck whose
+        scheduling options changed since its cards were last replayed here
+        (`replayed_with`: deck key -> fingerprint) has its touched cards replayed from their
+        first answer. Returns the fingerprints used, to remember for the next sync."""
+        from mastery.scheduler import Memory
+
+        conn = self.conn
+        conn.executemany(
+            "INSERT OR IGNORE INTO temp.synctouched VALUES (?)", ((c,) for c in self.touched)
+        )
+        info = {
+            r[0]: (r[1], r[2], r[3])
+            for r in conn.execute(
+                "SELECT c.id, c.deck_id, c.key, d.key FROM temp.synctouched t "
+                "JOIN card c ON c.id = t.card_id JOIN deck d ON d.id = c.deck_id"
+            )
+        }
+        old = replayed_with or {}
+        used: dict[str, str] = {}
+        prints: dict[int, bytes] = {}
+        answers: dict[int, Callable[..., Any]] = {}
+        for deck_id in {v[0] for v in info.values()}:
+            scheduler = scheduler_for(deck_id)
+            prints[deck_id] = fingerprint(scheduler)
+            answers[deck_id] = scheduler.answer
+        for _deck_id, _key, deck_key in info.values():
+            used[deck_key] = prints[_deck_id].hex()
+        stale = {key for key, fp in used.items() if old.get(key, fp) != fp}
+
+        self._inserts: list[tuple[object, ...]] = []
+        self._updates: list[review_log.ReplayedLog] = []
+        self._chains: list[tuple[bytes, int]] = []
+        self._relinks: list[tuple[int, int]] = []
+        cards: list[Replayed] = []
+
+        def flush() -> None:
+            review_log.log_synced(conn, self._inserts)
+            review_log.rewrite_schedules(conn, self._updates)
+            conn.executemany("UPDATE temp.syncout SET chain = ? WHERE log_id = ?", self._chains)
+            conn.executemany("UPDATE syncevent SET log_id = ? WHERE log_id = ?", self._relinks)
+            card_rows.write_replayed(conn, cards)
+            for batch in (self._inserts, self._updates, self._chains, self._relinks, cards):
+                batch.clear()
+
+        total = len(info)
+        rows = conn.execute(
+            "SELECT r.card_id, r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
+            "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
+            "r.elapsed_days, r.scheduled_days, NULL, 0, o.log_id IS NOT NULL "
+            "FROM temp.synctouched t JOIN reviewlog r ON r.card_id = t.card_id "
+            "LEFT JOIN temp.syncout o ON o.log_id = r.id "
+            f"WHERE {scheduled('r')} UNION ALL "
+            "SELECT i.card_id, i.id, i.at, i.rating, i.duration_ms, i.confidence, i.state, "
+            "i.step, i.stability, i.difficulty, i.due, i.elapsed_days, i.scheduled_days, "
+            "i.chain, 1, 0 FROM temp.syncincoming i ORDER BY 1, 3, 4, 15, 5, 2"
+        )
+        seen: set[int] = set()
+        for done, (card_id, group) in enumerate(groupby(rows, key=itemgetter(0)), 1):
+            seen.add(card_id)
+            deck_id, card_key, deck_key = info[card_id]
+            cards.append(
+                self._replay_card(
+                    card_id,
+                    group,
+                    answers[deck_id],
+                    card_seed(deck_key, card_key),
+                    prints[deck_id],
+                    -1 if deck_key in stale else self._changed.get(card_id, 2**63),
+                    now_ms,
+                )
+            )
+            if len(self._inserts) + len(self._updates) >= _BATCH or len(cards) >= _BATCH:
+                flush()
+                if progress:
+                    progress(done, total)
+        for card_id in set(info) - seen:  # every answer undone: a new card again
+            cards.append(Replayed.of(card_id, Memory(state=0), None, None, now_ms))
+        flush()
+        if progress:
+            progress(total, total)
+        return used
+
+    def _replay_card(
+        self,
+        card_id: int,
+        rows: Iterable[tuple[Any, ...]],
+        answer: Callable[..., Any],
+        seed: int,
+        link: bytes,
+        from_moment: int,
+        now_ms: int,
+    ) -> Replayed:
+        """One card's rows in replay order (see `replay`); returns its schedule."""
+        from mastery.scheduler import Memory
+
+        inserts, updates, chains = self._inserts, self._updates, self._chains
+        dirty = False
+        # The card after the row before (a new card before the first).
+        state, step, stability, difficulty, due, last = 0, None, None, None, None, None
+        reps = lapses = 0
+        prev: tuple[int, int] | None = None
+        prev_id = 0
+        for row in rows:
+            (
+                _,
+                log_id,
+                at,
+                rating,
+                duration,
+                confidence,
+                s_state,
+                s_step,
+                s_stability,
+                s_difficulty,
+                s_due,
+                s_elapsed,
+                s_scheduled,
+                s_chain,
+                new,
+                out,
+            ) = row
+            if new and prev == (at, rating):
+                self._relinks.append((prev_id, log_id))
+                self.added -= 1
+                continue
+            if new or out or at >= from_moment:
+                dirty = True
+            if not dirty or (new and s_chain == link):
+                after = (s_state, s_step, s_stability, s_difficulty, s_due)
+                elapsed, scheduled_days = s_elapsed, s_scheduled
+            else:
+                outcome = answer(
+                    Memory(
+                        state,
+                        step,
+                        stability,
+                        difficulty,
+                        None if due is None else from_ms(due),
+                        None if last is None else from_ms(last),
+                        reps,
+                        lapses,
+                    ),
+                    rating,
+                    from_ms(at),
+                    seed + reps,
+                )
+                m = outcome.memory
+                after = (m.state, m.step, m.stability, m.difficulty, to_ms(m.due))
+                elapsed, scheduled_days = outcome.elapsed_days, outcome.scheduled_days
+            before = (
+                state,
+                after[0],
+                step,
+                after[1],
+                due,
+                after[4],
+                stability,
+                after[2],
+                difficulty,
+                after[3],
+                last,
+                elapsed,
+                scheduled_days,
+            )
+            if new:
+                inserts.append((log_id, card_id, rating, at, duration, confidence, *before))
+            elif dirty:
+                updates.append(review_log.ReplayedLog(*before, log_id))
+            if out:
+                chains.append((link, log_id))
+            lapses += state == _REVIEW and rating == _AGAIN
+            reps += 1
+            state, step, stability, difficulty, due = after
+            last = at
+            link = chain(link, at, rating)
+            prev, prev_id = (at, rating), log_id
+        return Replayed(
+            state, step, stability, difficulty, due, last, reps, lapses, now_ms, card_id
+        )
+
+    # ------------------------------------------------------------------ export
+    def chunks(
+        self, device: str, out: Outgoing, size: int = CHUNK_EVENTS
+    ) -> Iterator[list[dict[str, object]]]:
+        """This device's events of `out` as chunks of at most `size` events (a device with
+        a million unsent answers writes twenty chunks, not one that every joining device
+        must hold at once): answers first, oldest first, each with the schedule the replay
+        gave it and the chain before it, then undos and card changes."""
+        batch: list[dict[str, object]] = []
+        rows = self.conn.execute(
+            "SELECT r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, d.key, c.key, "
+            "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
+            "r.elapsed_days, r.scheduled_days, o.chain FROM temp.syncout o "
+            "JOIN reviewlog r ON r.id = o.log_id JOIN card c ON c.id = r.card_id "
+            "JOIN deck d ON d.id = c.deck_id ORDER BY o.log_id"
+        )
+        for r in rows:
+            base = {
+                "id": event_id(device, r[0], r[1]),
+                "deck": r[5],
+                "card": r[6],
+                "at": r[1],
+                "rating": r[2],
+                "duration_ms": max(0, r[3] or 0),
+                "confidence": r[4],
+            }
+            shipped = {
+                "state": r[7],
+                "step": r[8],
+                "stability": r[9],
+                "difficulty": r[10],
+                "due": r[11],
+                "elapsed_days": r[12],
+                "scheduled_days": r[13],
+                "chain": r[14].hex() if r[14] is not None else None,
+            }
+            try:
+                event = AnswerEvent.model_validate({**base, **shipped})
+            except ValidationError:
+                # A schedule the receivers would refuse (a row changed outside Mastery): the
+                # answer goes without it, and they replay it.
+                event = AnswerEvent.model_validate(base)
+            batch.append(event.model_dump(mode="json", exclude_none=True))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        for other in out.events:
+            batch.append(other.model_dump(mode="json", exclude_none=True))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 def dumps(events: Iterable[AnyEvent]) -> list[dict[str, object]]:
