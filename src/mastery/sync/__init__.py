@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import AnyEvent, parse
+from mastery.sync.events import ChunkEvent, parse_chunk
 from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
 
 if TYPE_CHECKING:
@@ -225,14 +225,14 @@ class Sync:
         lost = [s for s in range(1, next_seq) if s not in present]
         total = len(todo) + len(own_left)
 
-        def read(done: int, device: str, seq: int) -> list[AnyEvent]:
+        def read(done: int, device: str, seq: int) -> list[ChunkEvent]:
             where_name = f"{device}/{chunks.chunk_name(seq)}"
             if progress:
                 progress(_READING * done / max(total, 1), f"reading chunk {done + 1} of {total}")
             raw = crypto.open_chunk(
                 key, device, seq, chunks.read_chunk(folder, device, seq), where_name
             )
-            return parse(raw, where_name)
+            return parse_chunk(raw, where_name)
 
         now_ms = to_ms(col.now())
         # One transaction. The chunks are opened, checked and added one at a time (a joining
@@ -244,7 +244,7 @@ class Sync:
             # backup's), every one even past a gap: writing on after the gap would replace
             # a chunk that others have read. The gap itself is written again below (`lost`).
             changed: dict[int, int] = {}
-            missing: list[AnyEvent] = []
+            missing: list[ChunkEvent] = []
             for done, seq in enumerate(own_left):
                 cards, gone = merge.mark_resent(conn, me, read(done, me, seq))
                 for card, at in cards.items():

@@ -18,14 +18,14 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from mastery.days import from_ms, to_ms
 from mastery.states import CardState, Rating, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
-from mastery.sync.events import AnswerEvent, AnyEvent, CardEvent, UndoEvent
+from mastery.sync.events import Answer, AnswerEvent, AnyEvent, CardEvent, ChunkEvent, UndoEvent
 
 if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
@@ -186,8 +186,8 @@ def resend(conn: sqlite3.Connection, device: str) -> list[AnyEvent]:
 
 
 def mark_resent(
-    conn: sqlite3.Connection, device: str, events: Iterable[AnyEvent]
-) -> tuple[dict[int, int], list[AnyEvent]]:
+    conn: sqlite3.Connection, device: str, events: Iterable[ChunkEvent]
+) -> tuple[dict[int, int], list[ChunkEvent]]:
     """Record the events of this device's own chunks found on the target but not in the
     profile: a sync killed after writing one, or a backup restored since. An answer still in
     the review log (same card, moment and rating) is marked sent; the others are returned, to
@@ -195,7 +195,7 @@ def mark_resent(
     moment of its first answer marked sent: replayed from there, as it was before the chunk
     was written; events to add)."""
     cards: dict[int, int] = {}
-    missing: list[AnyEvent] = []
+    missing: list[ChunkEvent] = []
     for event in events:
         if isinstance(event, CardEvent):
             # What was sent, not what the card must become: a change made since (or the
@@ -208,16 +208,17 @@ def mark_resent(
                     (card_id, int(event.suspended), event.buried_until, event.at, device),
                 )
             continue
-        if isinstance(event, UndoEvent):
+        if not isinstance(event, dict):  # an undo (or a kind the merge adds as it comes)
             missing.append(event)
             continue
+        eid, at = event["id"], event["at"]
         row = conn.execute(
             "SELECT r.id, r.card_id FROM reviewlog r JOIN card c ON c.id = r.card_id "
             "JOIN deck d ON d.id = c.deck_id WHERE d.key = ? AND c.key = ? "
             f"AND r.reviewed_at = ? AND r.rating = ? AND {scheduled('r')} "
             "AND NOT EXISTS (SELECT 1 FROM syncevent s WHERE s.log_id = r.id "
             "AND s.event_id != ?)",
-            (event.deck, event.card, event.at, event.rating, event.id),
+            (event["deck"], event["card"], at, event["rating"], eid),
         ).fetchone()
         if row is None:
             missing.append(event)
@@ -225,9 +226,9 @@ def mark_resent(
         conn.execute(
             "INSERT OR IGNORE INTO syncevent (event_id, log_id, device, at, undone) "
             "VALUES (?, ?, ?, ?, 0)",
-            (event.id, row["id"], device, event.at),
+            (eid, row["id"], device, at),
         )
-        cards[row["card_id"]] = min(event.at, cards.get(row["card_id"], event.at))
+        cards[row["card_id"]] = min(at, cards.get(row["card_id"], at))
     return cards, missing
 
 
@@ -272,20 +273,50 @@ def chain(before: bytes, at: int, rating: int) -> bytes:
     ).digest()
 
 
-# Temp tables of one sync (this connection only, dropped at the end): the answers received
-# (with their shipped schedule and log id, inserted into the review log once replayed), the
+# Temp tables of one sync (this connection only, emptied at the end): the answers received
+# (with their shipped schedule; they reach the review log once replayed, in card order), the
 # cards touched, and this device's answers to send (with the chain the replay gives them).
 _TEMP = (
-    "CREATE TEMP TABLE IF NOT EXISTS syncincoming (id INTEGER PRIMARY KEY, card_id INTEGER, "
-    "at INTEGER, rating INTEGER, duration_ms INTEGER, confidence INTEGER, state INTEGER, "
-    "step INTEGER, stability REAL, difficulty REAL, due INTEGER, elapsed_days INTEGER, "
-    "scheduled_days INTEGER, chain BLOB)",
+    "CREATE TEMP TABLE IF NOT EXISTS syncincoming (id INTEGER PRIMARY KEY, "
+    "event_id TEXT UNIQUE, device TEXT, card_id INTEGER, at INTEGER, rating INTEGER, "
+    "duration_ms INTEGER, confidence INTEGER, state INTEGER, step INTEGER, stability REAL, "
+    "difficulty REAL, due INTEGER, elapsed_days INTEGER, scheduled_days INTEGER, chain BLOB)",
     "CREATE TEMP TABLE IF NOT EXISTS synctouched (card_id INTEGER PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS syncout (log_id INTEGER PRIMARY KEY, chain BLOB)",
+    "CREATE TEMP TABLE IF NOT EXISTS synclink (event_id TEXT, log_id INTEGER, device TEXT, "
+    "at INTEGER)",
 )
-_INCOMING = "INSERT INTO temp.syncincoming VALUES (" + ", ".join("?" * 14) + ")"
+_TEMP_TABLES = ("syncincoming", "synctouched", "syncout", "synclink")
+# Received answers past this many, and past half the log, are added with its indexes
+# rebuilt afterwards (`reviews.indexes_rebuilt`).
+_BULK = 50_000
+_INCOMING = (
+    "INSERT INTO temp.syncincoming (event_id, device, card_id, at, rating, duration_ms, "
+    "confidence, state, step, stability, difficulty, due, elapsed_days, scheduled_days, "
+    "chain) VALUES (" + ", ".join("?" * 15) + ")"
+)
+_LINK = (
+    "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UNREPLAYED = (None,) * 8  # an answer from an older Mastery: no schedule, replayed here
 _BATCH = 20_000  # rows written per executemany
 _LOOKUP = 500  # event ids per `IN (...)` lookup
+_PENDING: TypeAdapter[Answer] = TypeAdapter(Answer)
+
+
+class _Known(NamedTuple):
+    """What this device has of an event id: its log row, undone, kept pending (its card is
+    not here), or received earlier in this sync (`incoming`: not in the log yet)."""
+
+    log_id: int | None
+    undone: int
+    pending: str | None
+    incoming: bool = False
+
+
+_HAD = _Known(None, 0, None, True)
+_UNDONE = _Known(None, 1, None)
 
 
 class Merge:
@@ -295,8 +326,8 @@ class Merge:
     schedules the replay gave them (`chunks`).
 
     No query per answer: cards are looked up in a dict, event ids in batches, received
-    answers go to a temp table with `executemany` and reach the review log with their final
-    schedule in one more."""
+    answers wait in a temp table and reach the review log with their final schedule, in
+    card order, with `executemany`."""
 
     def __init__(self, conn: sqlite3.Connection, out: Outgoing) -> None:
         """`out` is what this device sends, read before anything received is added."""
@@ -307,11 +338,9 @@ class Merge:
         # removed there); rows of new answers mark themselves.
         self._changed: dict[int, int] = {}
         self._cards: dict[tuple[str, str], int] | None = None
-        self._next_id: int | None = None
         for sql in _TEMP:
             conn.execute(sql)
-        for table in ("syncincoming", "synctouched", "syncout"):
-            conn.execute(f"DELETE FROM temp.{table}")
+        self.close()
         # This device's answers to send: their cards are replayed from them (their rows
         # hold this device's own schedules until then), and exported afterwards.
         conn.executemany(
@@ -328,9 +357,10 @@ class Merge:
             self._changed[card_id] = min(at, self._changed.get(card_id, at))
 
     def close(self) -> None:
-        """Drop the temp tables' rows (the tables stay for this connection's next sync)."""
-        for table in ("syncincoming", "synctouched", "syncout"):
+        """Empty the temp tables (they stay for this connection's next sync)."""
+        for table in _TEMP_TABLES:
             self.conn.execute(f"DELETE FROM temp.{table}")
+        self.conn.execute("DROP TABLE IF EXISTS temp.syncrows")
 
     # ------------------------------------------------------------------ add
     def _card(self, deck: str, card: str) -> int | None:
@@ -343,23 +373,21 @@ class Merge:
             }
         return self._cards.get((deck, card))
 
-    def _new_id(self) -> int:
-        if self._next_id is None:
-            row = self.conn.execute("SELECT max(id) FROM reviewlog").fetchone()
-            self._next_id = int(row[0] or 0) + 1
-        self._next_id += 1
-        return self._next_id - 1
-
-    def _known(self, ids: list[str]) -> dict[str, tuple[int | None, int, str | None]]:
-        found: dict[str, tuple[int | None, int, str | None]] = {}
+    def _known(self, ids: list[str]) -> dict[str, _Known]:
+        found: dict[str, _Known] = {}
         for i in range(0, len(ids), _LOOKUP):
             part = ids[i : i + _LOOKUP]
+            marks = ", ".join("?" * len(part))
             for r in self.conn.execute(
                 "SELECT event_id, log_id, undone, pending FROM syncevent "
-                f"WHERE event_id IN ({', '.join('?' * len(part))})",
+                f"WHERE event_id IN ({marks})",
                 part,
             ):
-                found[r[0]] = (r[1], r[2], r[3])
+                found[r[0]] = _Known(r[1], r[2], r[3])
+            for r in self.conn.execute(
+                f"SELECT event_id FROM temp.syncincoming WHERE event_id IN ({marks})", part
+            ):
+                found[r[0]] = _HAD
         return found
 
     def _retry_pending(self) -> None:
@@ -368,24 +396,26 @@ class Merge:
             "SELECT device, pending FROM syncevent WHERE pending IS NOT NULL"
         ).fetchall()
         for device, pending in ((r[0], r[1]) for r in rows):
-            self.add(device, [AnswerEvent.model_validate_json(pending)])
+            self.add(device, [_PENDING.validate_json(pending)])
 
-    def add(self, device: str, events: Sequence[AnyEvent]) -> None:
+    def add(self, device: str, events: Sequence[ChunkEvent]) -> None:
         """Another device's events, in chunk order. An answer is new unless its event id is
         known (sent or received before, or undone); an undo removes its answer, or keeps the
         answer from ever being taken when it comes first."""
         conn = self.conn
-        known = self._known([e.id for e in events if not isinstance(e, CardEvent)])
+        known = self._known(
+            [
+                e["id"] if isinstance(e, dict) else e.id
+                for e in events
+                if not isinstance(e, CardEvent)
+            ]
+        )
         rows: list[tuple[object, ...]] = []
         links: list[tuple[object, ...]] = []
 
         def flush() -> None:
             conn.executemany(_INCOMING, rows)
-            conn.executemany(
-                "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, "
-                "pending) VALUES (?, ?, ?, ?, ?, ?)",
-                links,
-            )
+            conn.executemany(_LINK, links)
             rows.clear()
             links.clear()
 
@@ -397,48 +427,55 @@ class Merge:
             if isinstance(event, UndoEvent):
                 flush()
                 self._undo(device, event.id, known.get(event.id))
-                known[event.id] = (None, 1, None)
+                known[event.id] = _UNDONE
                 continue
-            was = known.get(event.id)
-            if was is not None and was[2] is None:
+            if not isinstance(event, dict):
+                continue  # an answer model: only dicts come from chunks and pending rows
+            eid = event["id"]
+            was = known.get(eid)
+            if was is not None and was.pending is None:
                 continue  # had already (sent or received), or undone
-            card_id = self._card(event.deck, event.card)
+            at = event["at"]
+            card_id = self._card(event["deck"], event["card"])
             if card_id is None:
                 if was is None:  # kept until the deck is imported here
-                    links.append((event.id, None, device, event.at, 0, event.model_dump_json()))
-                    known[event.id] = (None, 0, "pending")
+                    links.append((eid, None, device, at, 0, json.dumps(event)))
+                    known[eid] = _Known(None, 0, "pending")
                 continue
-            log_id = self._new_id()
-            shipped = event.chain is not None
+            r = event.get("replayed")
             rows.append(
                 (
-                    log_id,
+                    eid,
+                    device,
                     card_id,
-                    event.at,
-                    event.rating,
-                    event.duration_ms,
-                    event.confidence,
-                    event.state,
-                    event.step,
-                    event.stability,
-                    event.difficulty,
-                    event.due,
-                    event.elapsed_days,
-                    event.scheduled_days,
-                    bytes.fromhex(event.chain) if shipped and event.chain else None,
+                    at,
+                    event["rating"],
+                    event.get("duration_ms", 0),
+                    event.get("confidence"),
+                )
+                + (
+                    _UNREPLAYED
+                    if r is None
+                    else (
+                        r["state"],
+                        r.get("step"),
+                        r["stability"],
+                        r["difficulty"],
+                        r["due"],
+                        r["elapsed_days"],
+                        r["scheduled_days"],
+                        bytes.fromhex(r["chain"]),
+                    )
                 )
             )
-            links.append((event.id, log_id, device, event.at, 0, None))
-            known[event.id] = (log_id, 0, None)
+            known[eid] = _HAD
             self.touched.add(card_id)
             self.added += 1
             if len(rows) >= _BATCH:
                 flush()
         flush()
 
-    def _undo(
-        self, device: str, event_id: str, known: tuple[int | None, int, str | None] | None
-    ) -> None:
+    def _undo(self, device: str, event_id: str, known: _Known | None) -> None:
         conn = self.conn
         if known is None:  # the undo came first: the answer is never taken
             conn.execute(
@@ -447,22 +484,27 @@ class Merge:
                 (event_id, device),
             )
             return
-        log_id = known[0]
-        if log_id is not None:
+        at = 0
+        if known.incoming:  # received earlier in this sync: it never reaches the log
             row = conn.execute(
-                "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ? UNION ALL "
-                "SELECT card_id, at FROM temp.syncincoming WHERE id = ?",
-                (log_id, log_id),
+                "SELECT at FROM temp.syncincoming WHERE event_id = ?", (event_id,)
+            ).fetchone()
+            at = row[0] if row else 0
+            conn.execute("DELETE FROM temp.syncincoming WHERE event_id = ?", (event_id,))
+        elif known.log_id is not None:
+            row = conn.execute(
+                "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ?", (known.log_id,)
             ).fetchone()
             if row:
                 card_id, at = row[0], row[1]
                 self.touched.add(card_id)
                 self._changed[card_id] = min(at, self._changed.get(card_id, at))
-                review_log.delete(conn, log_id)
-                conn.execute("DELETE FROM temp.syncincoming WHERE id = ?", (log_id,))
+                review_log.delete(conn, known.log_id)
         conn.execute(
-            "UPDATE syncevent SET undone = 1, log_id = NULL, pending = NULL WHERE event_id = ?",
-            (event_id,),
+            "INSERT INTO syncevent (event_id, log_id, device, at, undone) "
+            "VALUES (?, NULL, ?, ?, 1) ON CONFLICT (event_id) DO UPDATE SET undone = 1, "
+            "log_id = NULL, pending = NULL",
+            (event_id, device, at),
         )
 
     # ------------------------------------------------------------------ replay
@@ -510,59 +552,79 @@ class Merge:
             scheduler = scheduler_for(deck_id)
             prints[deck_id] = fingerprint(scheduler)
             answers[deck_id] = scheduler.answer
-        for _deck_id, _key, deck_key in info.values():
-            used[deck_key] = prints[_deck_id].hex()
+        for deck_id, _card_key, deck_key in info.values():
+            used[deck_key] = prints[deck_id].hex()
         stale = {key for key, fp in used.items() if old.get(key, fp) != fp}
 
+        row = conn.execute("SELECT max(id) FROM reviewlog").fetchone()
+        self._next_id = int(row[0] or 0) + 1
         self._inserts: list[tuple[object, ...]] = []
         self._updates: list[review_log.ReplayedLog] = []
         self._chains: list[tuple[bytes, int]] = []
-        self._relinks: list[tuple[int, int]] = []
+        self._links: list[tuple[object, ...]] = []
         cards: list[Replayed] = []
 
         def flush() -> None:
             review_log.log_synced(conn, self._inserts)
             review_log.rewrite_schedules(conn, self._updates)
             conn.executemany("UPDATE temp.syncout SET chain = ? WHERE log_id = ?", self._chains)
-            conn.executemany("UPDATE syncevent SET log_id = ? WHERE log_id = ?", self._relinks)
+            conn.executemany("INSERT INTO temp.synclink VALUES (?, ?, ?, ?)", self._links)
             card_rows.write_replayed(conn, cards)
-            for batch in (self._inserts, self._updates, self._chains, self._relinks, cards):
+            for batch in (self._inserts, self._updates, self._chains, self._links, cards):
                 batch.clear()
 
         total = len(info)
-        rows = conn.execute(
-            "SELECT r.card_id, r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
-            "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
-            "r.elapsed_days, r.scheduled_days, NULL, 0, o.log_id IS NOT NULL "
-            "FROM temp.synctouched t JOIN reviewlog r ON r.card_id = t.card_id "
-            "LEFT JOIN temp.syncout o ON o.log_id = r.id "
-            f"WHERE {scheduled('r')} UNION ALL "
-            "SELECT i.card_id, i.id, i.at, i.rating, i.duration_ms, i.confidence, i.state, "
-            "i.step, i.stability, i.difficulty, i.due, i.elapsed_days, i.scheduled_days, "
-            "i.chain, 1, 0 FROM temp.syncincoming i ORDER BY 1, 3, 4, 15, 5, 2"
+        incoming = conn.execute("SELECT count(*) FROM temp.syncincoming").fetchone()[0]
+        bulk = (
+            incoming > _BULK
+            and incoming > conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] // 2
         )
-        seen: set[int] = set()
-        for done, (card_id, group) in enumerate(groupby(rows, key=itemgetter(0)), 1):
-            seen.add(card_id)
-            deck_id, card_key, deck_key = info[card_id]
-            cards.append(
-                self._replay_card(
-                    card_id,
-                    group,
-                    answers[deck_id],
-                    card_seed(deck_key, card_key),
-                    prints[deck_id],
-                    -1 if deck_key in stale else self._changed.get(card_id, 2**63),
-                    now_ms,
-                )
+        with review_log.indexes_rebuilt(conn, when=bulk):
+            # Every touched card's rows in replay order, copied aside first: the loop below
+            # writes to the tables they come from, which a live cursor must not see.
+            conn.execute("DROP TABLE IF EXISTS temp.syncrows")
+            conn.execute(
+                "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
+                "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
+                "r.elapsed_days, r.scheduled_days, NULL, 0, o.log_id IS NOT NULL, NULL, NULL "
+                "FROM temp.synctouched t JOIN reviewlog r ON r.card_id = t.card_id "
+                "LEFT JOIN temp.syncout o ON o.log_id = r.id "
+                f"WHERE {scheduled('r')} UNION ALL "
+                "SELECT i.card_id, i.id, i.at, i.rating, i.duration_ms, i.confidence, i.state, "
+                "i.step, i.stability, i.difficulty, i.due, i.elapsed_days, i.scheduled_days, "
+                "i.chain, 1, 0, i.event_id, i.device FROM temp.syncincoming i "
+                "ORDER BY 1, 3, 4, 15, 5, 2"
             )
-            if len(self._inserts) + len(self._updates) >= _BATCH or len(cards) >= _BATCH:
-                flush()
-                if progress:
-                    progress(done, total)
-        for card_id in set(info) - seen:  # every answer undone: a new card again
-            cards.append(Replayed.of(card_id, Memory(state=0), None, None, now_ms))
-        flush()
+            rows = conn.execute("SELECT * FROM temp.syncrows ORDER BY rowid")
+            seen: set[int] = set()
+            for done, (card_id, group) in enumerate(groupby(rows, key=itemgetter(0)), 1):
+                seen.add(card_id)
+                deck_id, card_key, deck_key = info[card_id]
+                cards.append(
+                    self._replay_card(
+                        card_id,
+                        deck_id,
+                        group,
+                        answers[deck_id],
+                        card_seed(deck_key, card_key),
+                        prints[deck_id],
+                        -1 if deck_key in stale else self._changed.get(card_id, 2**63),
+                        now_ms,
+                    )
+                )
+                if len(self._inserts) + len(self._updates) >= _BATCH or len(cards) >= _BATCH:
+                    flush()
+                    if progress:
+                        progress(done, total)
+            for card_id in set(info) - seen:  # every answer undone: a new card again
+                cards.append(Replayed.of(card_id, Memory(state=0), None, None, now_ms))
+            flush()
+        # Each received answer's event, linked to its log row: inserted in event-id order,
+        # so the table's key index is written in order rather than at random.
+        conn.execute(
+            "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
+            "SELECT event_id, log_id, device, at, 0, NULL FROM temp.synclink ORDER BY event_id"
+        )
         if progress:
             progress(total, total)
         return used
@@ -570,6 +632,7 @@ class Merge:
     def _replay_card(
         self,
         card_id: int,
+        deck_id: int,
         rows: Iterable[tuple[Any, ...]],
         answer: Callable[..., Any],
         seed: int,
@@ -580,7 +643,7 @@ class Merge:
         """One card's rows in replay order (see `replay`); returns its schedule."""
         from mastery.scheduler import Memory
 
-        inserts, updates, chains = self._inserts, self._updates, self._chains
+        inserts, updates, chains, links = self._inserts, self._updates, self._chains, self._links
         dirty = False
         # The card after the row before (a new card before the first).
         state, step, stability, difficulty, due, last = 0, None, None, None, None, None
@@ -605,9 +668,11 @@ class Merge:
                 s_chain,
                 new,
                 out,
+                eid,
+                device,
             ) = row
             if new and prev == (at, rating):
-                self._relinks.append((prev_id, log_id))
+                links.append((eid, prev_id, device, at))
                 self.added -= 1
                 continue
             if new or out or at >= from_moment:
@@ -650,7 +715,13 @@ class Merge:
                 scheduled_days,
             )
             if new:
-                inserts.append((log_id, card_id, rating, at, duration, confidence, *before))
+                # Log ids in replay order: the rows are appended to the log, not scattered.
+                log_id = self._next_id
+                self._next_id += 1
+                inserts.append(
+                    (log_id, card_id, rating, at, duration, confidence, *before, deck_id)
+                )
+                links.append((eid, log_id, device, at))
             elif dirty:
                 updates.append(review_log.ReplayedLog(*before, log_id))
             if out:
@@ -691,7 +762,7 @@ class Merge:
                 "duration_ms": max(0, r[3] or 0),
                 "confidence": r[4],
             }
-            shipped = {
+            replayed = {
                 "state": r[7],
                 "step": r[8],
                 "stability": r[9],
@@ -702,7 +773,7 @@ class Merge:
                 "chain": r[14].hex() if r[14] is not None else None,
             }
             try:
-                event = AnswerEvent.model_validate({**base, **shipped})
+                event = AnswerEvent.model_validate({**base, "replayed": replayed})
             except ValidationError:
                 # A schedule the receivers would refuse (a row changed outside Mastery): the
                 # answer goes without it, and they replay it.
