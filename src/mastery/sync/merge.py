@@ -738,12 +738,13 @@ class Merge:
 
     # ------------------------------------------------------------------ export
     def chunks(
-        self, device: str, out: Outgoing, size: int = CHUNK_EVENTS
+        self, device: str, out: Outgoing, size: int | None = None
     ) -> Iterator[list[dict[str, object]]]:
         """This device's events of `out` as chunks of at most `size` events (a device with
         a million unsent answers writes twenty chunks, not one that every joining device
         must hold at once): answers first, oldest first, each with the schedule the replay
         gave it and the chain before it, then undos and card changes."""
+        size = size or CHUNK_EVENTS
         batch: list[dict[str, object]] = []
         rows = self.conn.execute(
             "SELECT r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, d.key, c.key, "
