@@ -243,3 +243,19 @@ def test_a_deck_whose_options_changed_is_replayed_from_its_first_answer(
     assert state_of(a) == state_of(b)
     for col in (a, b):
         assert_replayed_from_scratch(col)
+
+
+def test_an_answer_in_the_place_of_an_undone_newest_one_is_still_sent(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    # A sync reads only the log rows after the newest one it saw, while that one is there.
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    assert a.undo() is not None  # the newest row goes; the next answer takes its id
+    a.answer(card_id(a, "de"), 1, now=NOW + DAY)
+    assert sync_of(a).status().unsent_answers == 1
+    assert sync_of(a).run(PASS).sent == 2  # the undo and the new answer
+    sync_of(b).setup(str(folder), PASS)
+    assert [key for key, _, _ in test_sync.answers_of(b)] == ["de"]
+    assert state_of(a) == state_of(b)

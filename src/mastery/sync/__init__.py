@@ -264,7 +264,7 @@ class Sync:
                         )
                     )
             # What this device sends, read before anything received is added.
-            out = merge.outgoing(conn, me, now_ms)
+            out = merge.outgoing(conn, me, now_ms, state.get("logged"))
             # Its card changes count before the others' are applied, so the latest of all
             # wins here as everywhere (its chunk is written below).
             merge.mark_cards_sent(conn, me, out)
@@ -309,6 +309,7 @@ class Sync:
                 next_seq=next_seq,
                 last_sync=now_ms,
                 replayed_with={**state.get("replayed_with", {}), **replayed_with},
+                logged=merge.last_logged(conn),
             )
             col.set_meta(_META, state)
             if progress:
@@ -330,7 +331,7 @@ class Sync:
         if not state.get("target"):
             return SyncStatus(None, None, None)
         conn = self._col.conn
-        out = merge.outgoing(conn, state["device"], 0)
+        out = merge.outgoing(conn, state["device"], 0, state.get("logged"))
         pending = conn.execute(
             "SELECT count(*) FROM syncevent WHERE pending IS NOT NULL"
         ).fetchone()[0]

@@ -66,16 +66,39 @@ class Outgoing(NamedTuple):
         return len(self.sent) + len(self.events)
 
 
-def outgoing(conn: sqlite3.Connection, device: str, now_ms: int) -> Outgoing:
+def last_logged(conn: sqlite3.Connection) -> list[int] | None:
+    """The review log's newest row as (id, moment), remembered at the end of a sync
+    (`outgoing`'s `after`)."""
+    row = conn.execute(
+        "SELECT id, reviewed_at FROM reviewlog WHERE id = (SELECT max(id) FROM reviewlog)"
+    ).fetchone()
+    return [int(row[0]), int(row[1])] if row else None
+
+
+def outgoing(
+    conn: sqlite3.Connection, device: str, now_ms: int, after: Sequence[int] | None = None
+) -> Outgoing:
     """This device's scheduled answers not sent yet, its sent answers undone since, and the
-    cards whose suspension or burial differs from what was last synced (dated `now_ms`)."""
+    cards whose suspension or burial differs from what was last synced (dated `now_ms`).
+
+    `after` is the log's newest row when the last sync ended (`last_logged`): every answer
+    up to it was sent or received then. While that row is still there, rows are only ever
+    added after it (SQLite gives a new row the highest id + 1), so only those are read;
+    otherwise (it was undone) the whole log is, a second for a million answers."""
     events: list[AnyEvent] = []
     sent: list[tuple[str, int, int]] = []
     cards: set[int] = set()
+    since = 0
+    if after is not None and len(after) == 2:
+        kept = conn.execute(
+            "SELECT 1 FROM reviewlog WHERE id = ? AND reviewed_at = ?", (after[0], after[1])
+        ).fetchone()
+        since = int(after[0]) if kept else 0
     rows = conn.execute(
-        "SELECT r.id, r.card_id, r.reviewed_at FROM reviewlog r "
-        f"WHERE {scheduled('r')} AND NOT EXISTS (SELECT 1 FROM syncevent s "
-        "WHERE s.log_id = r.id AND s.at = r.reviewed_at) ORDER BY r.id"
+        f"SELECT r.id, r.card_id, r.reviewed_at FROM reviewlog r WHERE r.id > ? AND "
+        f"{scheduled('r')} AND NOT EXISTS (SELECT 1 FROM syncevent s "
+        "WHERE s.log_id = r.id AND s.at = r.reviewed_at) ORDER BY r.id",
+        (since,),
     )
     for log_id, card, at in rows:
         sent.append((event_id(device, log_id, at), log_id, at))
@@ -302,6 +325,7 @@ _LINK = (
 _UNREPLAYED = (None,) * 8  # an answer from an older Mastery: no schedule, replayed here
 _BATCH = 20_000  # rows written per executemany
 _LOOKUP = 500  # event ids per `IN (...)` lookup
+_LOOKUPS = 2_000  # cards looked up one by one before all are read
 _PENDING: TypeAdapter[Answer] = TypeAdapter(Answer)
 
 
@@ -338,6 +362,7 @@ class Merge:
         # removed there); rows of new answers mark themselves.
         self._changed: dict[int, int] = {}
         self._cards: dict[tuple[str, str], int] | None = None
+        self._lookups = 0
         for sql in _TEMP:
             conn.execute(sql)
         self.close()
@@ -364,6 +389,11 @@ class Merge:
 
     # ------------------------------------------------------------------ add
     def _card(self, deck: str, card: str) -> int | None:
+        """A card's id by its keys: looked up one by one for an everyday sync, all read
+        into a dict at once past a few thousand (a device joining a big profile)."""
+        if self._cards is None and self._lookups < _LOOKUPS:
+            self._lookups += 1
+            return _card_of(self.conn, deck, card)
         if self._cards is None:
             self._cards = {
                 (r[0], r[1]): r[2]
@@ -587,7 +617,7 @@ class Merge:
                 "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
                 "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
                 "r.elapsed_days, r.scheduled_days, NULL, 0, o.log_id IS NOT NULL, NULL, NULL "
-                "FROM temp.synctouched t JOIN reviewlog r ON r.card_id = t.card_id "
+                "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
                 "LEFT JOIN temp.syncout o ON o.log_id = r.id "
                 f"WHERE {scheduled('r')} UNION ALL "
                 "SELECT i.card_id, i.id, i.at, i.rating, i.duration_ms, i.confidence, i.state, "
