@@ -259,3 +259,18 @@ def test_an_answer_in_the_place_of_an_undone_newest_one_is_still_sent(
     sync_of(b).setup(str(folder), PASS)
     assert [key for key, _, _ in test_sync.answers_of(b)] == ["de"]
     assert state_of(a) == state_of(b)
+
+
+def test_an_answer_and_its_undo_read_in_one_sync_never_reach_the_log(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    a.answer(card_id(a, "de"), 3, now=NOW + DAY)
+    sync_of(a).setup(str(folder), PASS)
+    assert a.undo() is not None  # "de", sent: its undo goes in the next chunk
+    sync_of(a).run(PASS)
+    assert sync_of(b).setup(str(folder), PASS).chunks_read == 2
+    assert [key for key, _, _ in test_sync.answers_of(b)] == ["fr"]
+    assert b.card("capitals/de").reps == 0
+    assert state_of(a) == state_of(b)

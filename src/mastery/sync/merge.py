@@ -301,7 +301,7 @@ def chain(before: bytes, at: int, rating: int) -> bytes:
 # cards touched, and this device's answers to send (with the chain the replay gives them).
 _TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS syncincoming (id INTEGER PRIMARY KEY, "
-    "event_id TEXT UNIQUE, device TEXT, card_id INTEGER, at INTEGER, rating INTEGER, "
+    "event_id TEXT, device TEXT, card_id INTEGER, at INTEGER, rating INTEGER, "
     "duration_ms INTEGER, confidence INTEGER, state INTEGER, step INTEGER, stability REAL, "
     "difficulty REAL, due INTEGER, elapsed_days INTEGER, scheduled_days INTEGER, chain BLOB)",
     "CREATE TEMP TABLE IF NOT EXISTS synctouched (card_id INTEGER PRIMARY KEY)",
@@ -313,11 +313,7 @@ _TEMP_TABLES = ("syncincoming", "synctouched", "syncout", "synclink")
 # Received answers past this many, and past half the log, are added with its indexes
 # rebuilt afterwards (`reviews.indexes_rebuilt`).
 _BULK = 50_000
-_INCOMING = (
-    "INSERT INTO temp.syncincoming (event_id, device, card_id, at, rating, duration_ms, "
-    "confidence, state, step, stability, difficulty, due, elapsed_days, scheduled_days, "
-    "chain) VALUES (" + ", ".join("?" * 15) + ")"
-)
+_INCOMING = "INSERT INTO temp.syncincoming VALUES (" + ", ".join("?" * 16) + ")"
 _LINK = (
     "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -330,16 +326,15 @@ _PENDING: TypeAdapter[Answer] = TypeAdapter(Answer)
 
 
 class _Known(NamedTuple):
-    """What this device has of an event id: its log row, undone, kept pending (its card is
-    not here), or received earlier in this sync (`incoming`: not in the log yet)."""
+    """What this device has of an event id: its log row (None: received earlier in this
+    sync, or not taken), undone, kept pending (its card is not here)."""
 
     log_id: int | None
     undone: int
     pending: str | None
-    incoming: bool = False
 
 
-_HAD = _Known(None, 0, None, True)
+_HAD = _Known(None, 0, None)
 _UNDONE = _Known(None, 1, None)
 
 
@@ -363,6 +358,12 @@ class Merge:
         self._changed: dict[int, int] = {}
         self._cards: dict[tuple[str, str], int] | None = None
         self._lookups = 0
+        self._had_events = conn.execute("SELECT 1 FROM syncevent LIMIT 1").fetchone() is not None
+        # Events this sync wrote to `syncevent` (kept pending, undone): `_known` sees them
+        # without a query. Received answers reach it only after the replay; one received
+        # twice is dropped there as the same answer, one undone is left out (`_undone`).
+        self._written: dict[str, _Known] = {}
+        self._undone: set[str] = set()
         for sql in _TEMP:
             conn.execute(sql)
         self.close()
@@ -404,20 +405,19 @@ class Merge:
         return self._cards.get((deck, card))
 
     def _known(self, ids: list[str]) -> dict[str, _Known]:
+        """What this device has of these event ids. A device whose sync log was empty
+        when this sync began (a new device joining) has nothing but what this sync wrote."""
         found: dict[str, _Known] = {}
-        for i in range(0, len(ids), _LOOKUP):
+        for i in range(0, len(ids) if self._had_events else 0, _LOOKUP):
             part = ids[i : i + _LOOKUP]
-            marks = ", ".join("?" * len(part))
             for r in self.conn.execute(
                 "SELECT event_id, log_id, undone, pending FROM syncevent "
-                f"WHERE event_id IN ({marks})",
+                f"WHERE event_id IN ({', '.join('?' * len(part))})",
                 part,
             ):
                 found[r[0]] = _Known(r[1], r[2], r[3])
-            for r in self.conn.execute(
-                f"SELECT event_id FROM temp.syncincoming WHERE event_id IN ({marks})", part
-            ):
-                found[r[0]] = _HAD
+        if self._written:
+            found.update((eid, self._written[eid]) for eid in ids if eid in self._written)
         return found
 
     def _retry_pending(self) -> None:
@@ -466,15 +466,21 @@ class Merge:
             if was is not None and was.pending is None:
                 continue  # had already (sent or received), or undone
             at = event["at"]
-            card_id = self._card(event["deck"], event["card"])
+            cards = self._cards
+            card_id = (
+                cards.get((event["deck"], event["card"]))
+                if cards is not None
+                else self._card(event["deck"], event["card"])
+            )
             if card_id is None:
                 if was is None:  # kept until the deck is imported here
                     links.append((eid, None, device, at, 0, json.dumps(event)))
-                    known[eid] = _Known(None, 0, "pending")
+                    known[eid] = self._written[eid] = _Known(None, 0, "pending")
                 continue
             r = event.get("replayed")
             rows.append(
                 (
+                    None,
                     eid,
                     device,
                     card_id,
@@ -506,22 +512,13 @@ class Merge:
         flush()
 
     def _undo(self, device: str, event_id: str, known: _Known | None) -> None:
+        """Take an answer back. One received earlier in this sync is left out of the replay
+        (`_undone`); one in the log is removed and its card replayed from there; one not
+        here yet is never taken (its event is marked undone first)."""
         conn = self.conn
-        if known is None:  # the undo came first: the answer is never taken
-            conn.execute(
-                "INSERT INTO syncevent (event_id, log_id, device, at, undone) "
-                "VALUES (?, NULL, ?, 0, 1)",
-                (event_id, device),
-            )
-            return
+        self._undone.add(event_id)
         at = 0
-        if known.incoming:  # received earlier in this sync: it never reaches the log
-            row = conn.execute(
-                "SELECT at FROM temp.syncincoming WHERE event_id = ?", (event_id,)
-            ).fetchone()
-            at = row[0] if row else 0
-            conn.execute("DELETE FROM temp.syncincoming WHERE event_id = ?", (event_id,))
-        elif known.log_id is not None:
+        if known is not None and known.log_id is not None:
             row = conn.execute(
                 "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ?", (known.log_id,)
             ).fetchone()
@@ -536,6 +533,7 @@ class Merge:
             "log_id = NULL, pending = NULL",
             (event_id, device, at),
         )
+        self._written[event_id] = _UNDONE
 
     # ------------------------------------------------------------------ replay
     def replay(
@@ -674,6 +672,7 @@ class Merge:
         from mastery.scheduler import Memory
 
         inserts, updates, chains, links = self._inserts, self._updates, self._chains, self._links
+        undone = self._undone
         dirty = False
         # The card after the row before (a new card before the first).
         state, step, stability, difficulty, due, last = 0, None, None, None, None, None
@@ -701,6 +700,8 @@ class Merge:
                 eid,
                 device,
             ) = row
+            if new and eid in undone:
+                continue  # taken back later in the chunks of this sync
             if new and prev == (at, rating):
                 links.append((eid, prev_id, device, at))
                 self.added -= 1
