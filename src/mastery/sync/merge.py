@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -288,12 +289,10 @@ def fingerprint(scheduler: Scheduler) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
-def chain(before: bytes, at: int, rating: int) -> bytes:
-    """The chain after one more answer: a digest of exactly what a replay reads (moment and
-    rating, in replay order). Equal chains, equal schedules."""
-    return hashlib.blake2b(
-        before + at.to_bytes(8, "big") + bytes((rating,)), digest_size=8
-    ).digest()
+# A card's chain: its deck's `fingerprint`, then for each answer in replay order
+# blake2b-64(chain + moment (8 bytes, big-endian) + rating (1 byte)) -- a digest of exactly
+# what a replay reads. Equal chains, equal schedules (`Merge._replay_card`).
+_LINK_PACK = struct.Struct(">QB").pack
 
 
 # Temp tables of one sync (this connection only, emptied at the end): the answers received
@@ -431,41 +430,39 @@ class Merge:
     def add(self, device: str, events: Sequence[ChunkEvent]) -> None:
         """Another device's events, in chunk order. An answer is new unless its event id is
         known (sent or received before, or undone); an undo removes its answer, or keeps the
-        answer from ever being taken when it comes first."""
+        answer from ever being taken when it comes first. The loop over answers is the hot
+        path of a join (a million of them): plain dicts, local names, one tuple each."""
         conn = self.conn
-        known = self._known(
-            [
-                e["id"] if isinstance(e, dict) else e.id
-                for e in events
-                if not isinstance(e, CardEvent)
-            ]
-        )
+        if self._had_events or self._written:
+            known = self._known(
+                [e["id"] if type(e) is dict else getattr(e, "id", "") for e in events]
+            )
+        else:
+            known = {}  # a new device: nothing known but what this chunk says
         rows: list[tuple[object, ...]] = []
         links: list[tuple[object, ...]] = []
+        append, touch, was_known = rows.append, self.touched.add, known.get
 
         def flush() -> None:
+            self.added += len(rows)
             conn.executemany(_INCOMING, rows)
             conn.executemany(_LINK, links)
             rows.clear()
             links.clear()
 
         for event in events:
-            if isinstance(event, CardEvent):
+            if type(event) is not dict:
                 flush()
-                _apply_card(conn, device, event)
+                if isinstance(event, CardEvent):
+                    _apply_card(conn, device, event)
+                elif isinstance(event, UndoEvent):
+                    self._undo(device, event.id, was_known(event.id))
+                    known[event.id] = _UNDONE
                 continue
-            if isinstance(event, UndoEvent):
-                flush()
-                self._undo(device, event.id, known.get(event.id))
-                known[event.id] = _UNDONE
-                continue
-            if not isinstance(event, dict):
-                continue  # an answer model: only dicts come from chunks and pending rows
             eid = event["id"]
-            was = known.get(eid)
+            was = was_known(eid)
             if was is not None and was.pending is None:
                 continue  # had already (sent or received), or undone
-            at = event["at"]
             cards = self._cards
             card_id = (
                 cards.get((event["deck"], event["card"]))
@@ -474,39 +471,24 @@ class Merge:
             )
             if card_id is None:
                 if was is None:  # kept until the deck is imported here
-                    links.append((eid, None, device, at, 0, json.dumps(event)))
+                    links.append((eid, None, device, event["at"], 0, json.dumps(event)))
                     known[eid] = self._written[eid] = _Known(None, 0, "pending")
                 continue
             r = event.get("replayed")
-            rows.append(
-                (
-                    None,
-                    eid,
-                    device,
-                    card_id,
-                    at,
-                    event["rating"],
-                    event.get("duration_ms", 0),
-                    event.get("confidence"),
-                )
-                + (
-                    _UNREPLAYED
-                    if r is None
-                    else (
-                        r["state"],
-                        r.get("step"),
-                        r["stability"],
-                        r["difficulty"],
-                        r["due"],
-                        r["elapsed_days"],
-                        r["scheduled_days"],
-                        bytes.fromhex(r["chain"]),
-                    )
-                )
-            )
+            if r is None:
+                append(
+                    (None, eid, device, card_id, event["at"], event["rating"],
+                     event.get("duration_ms", 0), event.get("confidence"), *_UNREPLAYED)
+                )  # fmt: skip
+            else:
+                append(
+                    (None, eid, device, card_id, event["at"], event["rating"],
+                     event.get("duration_ms", 0), event.get("confidence"), r["state"],
+                     r.get("step"), r["stability"], r["difficulty"], r["due"],
+                     r["elapsed_days"], r["scheduled_days"], bytes.fromhex(r["chain"]))
+                )  # fmt: skip
             known[eid] = _HAD
-            self.touched.add(card_id)
-            self.added += 1
+            touch(card_id)
             if len(rows) >= _BATCH:
                 flush()
         flush()
@@ -608,22 +590,26 @@ class Merge:
             and incoming > conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] // 2
         )
         with review_log.indexes_rebuilt(conn, when=bulk):
-            # Every touched card's rows in replay order, copied aside first: the loop below
-            # writes to the tables they come from, which a live cursor must not see.
+            # The touched cards' rows in the log, copied aside first: the loop below writes
+            # to the log, which a live cursor must not read. Received rows are read from
+            # where they wait; neither table is written until the loop ends.
             conn.execute("DROP TABLE IF EXISTS temp.syncrows")
             conn.execute(
-                "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, "
-                "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
-                "r.elapsed_days, r.scheduled_days, NULL, 0, o.log_id IS NOT NULL, NULL, NULL "
+                "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, "
+                "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
+                "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
+                "r.scheduled_days, o.log_id IS NOT NULL AS sent "
                 "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
-                "LEFT JOIN temp.syncout o ON o.log_id = r.id "
-                f"WHERE {scheduled('r')} UNION ALL "
-                "SELECT i.card_id, i.id, i.at, i.rating, i.duration_ms, i.confidence, i.state, "
-                "i.step, i.stability, i.difficulty, i.due, i.elapsed_days, i.scheduled_days, "
-                "i.chain, 1, 0, i.event_id, i.device FROM temp.syncincoming i "
-                "ORDER BY 1, 3, 4, 15, 5, 2"
+                f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}"
             )
-            rows = conn.execute("SELECT * FROM temp.syncrows ORDER BY rowid")
+            rows = conn.execute(
+                "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
+                "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
+                "scheduled_days, NULL, 0, sent, NULL, NULL FROM temp.syncrows UNION ALL "
+                "SELECT card_id, id, at, rating, duration_ms, confidence, state, step, "
+                "stability, difficulty, due, elapsed_days, scheduled_days, chain, 1, 0, "
+                "event_id, device FROM temp.syncincoming ORDER BY 1, 3, 4, 15, 5, 2"
+            )
             seen: set[int] = set()
             for done, (card_id, group) in enumerate(groupby(rows, key=itemgetter(0)), 1):
                 seen.add(card_id)
@@ -672,44 +658,50 @@ class Merge:
         from mastery.scheduler import Memory
 
         inserts, updates, chains, links = self._inserts, self._updates, self._chains, self._links
-        undone = self._undone
+        undone, blake2b, pack = self._undone, hashlib.blake2b, _LINK_PACK
         dirty = False
         # The card after the row before (a new card before the first).
         state, step, stability, difficulty, due, last = 0, None, None, None, None, None
         reps = lapses = 0
-        prev: tuple[int, int] | None = None
-        prev_id = 0
-        for row in rows:
-            (
-                _,
-                log_id,
-                at,
-                rating,
-                duration,
-                confidence,
-                s_state,
-                s_step,
-                s_stability,
-                s_difficulty,
-                s_due,
-                s_elapsed,
-                s_scheduled,
-                s_chain,
-                new,
-                out,
-                eid,
-                device,
-            ) = row
-            if new and eid in undone:
-                continue  # taken back later in the chunks of this sync
-            if new and prev == (at, rating):
-                links.append((eid, prev_id, device, at))
-                self.added -= 1
-                continue
-            if new or out or at >= from_moment:
+        prev_at = prev_rating = prev_id = -1
+        for (
+            _,
+            log_id,
+            at,
+            rating,
+            duration,
+            confidence,
+            s_state,
+            s_step,
+            s_stability,
+            s_difficulty,
+            s_due,
+            s_elapsed,
+            s_scheduled,
+            s_chain,
+            new,
+            out,
+            eid,
+            device,
+        ) in rows:
+            if new:
+                if eid in undone:
+                    continue  # taken back later in the chunks of this sync
+                if at == prev_at and rating == prev_rating:
+                    links.append((eid, prev_id, device, at))  # the same answer again
+                    self.added -= 1
+                    continue
+                dirty = True
+            elif out or at >= from_moment:
                 dirty = True
             if not dirty or (new and s_chain == link):
-                after = (s_state, s_step, s_stability, s_difficulty, s_due)
+                after_state, after_step, after_stability, after_difficulty, after_due = (
+                    s_state,
+                    s_step,
+                    s_stability,
+                    s_difficulty,
+                    s_due,
+                )
                 elapsed, scheduled_days = s_elapsed, s_scheduled
             else:
                 outcome = answer(
@@ -728,41 +720,47 @@ class Merge:
                     seed + reps,
                 )
                 m = outcome.memory
-                after = (m.state, m.step, m.stability, m.difficulty, to_ms(m.due))
+                after_state, after_step, after_stability, after_difficulty = (
+                    m.state,
+                    m.step,
+                    m.stability,
+                    m.difficulty,
+                )
+                after_due = to_ms(m.due)
                 elapsed, scheduled_days = outcome.elapsed_days, outcome.scheduled_days
-            before = (
-                state,
-                after[0],
-                step,
-                after[1],
-                due,
-                after[4],
-                stability,
-                after[2],
-                difficulty,
-                after[3],
-                last,
-                elapsed,
-                scheduled_days,
-            )
             if new:
                 # Log ids in replay order: the rows are appended to the log, not scattered.
                 log_id = self._next_id
                 self._next_id += 1
                 inserts.append(
-                    (log_id, card_id, rating, at, duration, confidence, *before, deck_id)
-                )
+                    (log_id, card_id, rating, at, duration, confidence, state, after_state,
+                     step, after_step, due, after_due, stability, after_stability, difficulty,
+                     after_difficulty, last, elapsed, scheduled_days, deck_id)
+                )  # fmt: skip
                 links.append((eid, log_id, device, at))
             elif dirty:
-                updates.append(review_log.ReplayedLog(*before, log_id))
+                updates.append(
+                    review_log.ReplayedLog(
+                        state, after_state, step, after_step, due, after_due, stability,
+                        after_stability, difficulty, after_difficulty, last, elapsed,
+                        scheduled_days, log_id,
+                    )
+                )  # fmt: skip
             if out:
                 chains.append((link, log_id))
-            lapses += state == _REVIEW and rating == _AGAIN
+            if rating == _AGAIN and state == _REVIEW:
+                lapses += 1
             reps += 1
-            state, step, stability, difficulty, due = after
+            state, step, stability, difficulty, due = (
+                after_state,
+                after_step,
+                after_stability,
+                after_difficulty,
+                after_due,
+            )
             last = at
-            link = chain(link, at, rating)
-            prev, prev_id = (at, rating), log_id
+            link = blake2b(link + pack(at, rating), digest_size=8).digest()
+            prev_at, prev_rating, prev_id = at, rating, log_id
         return Replayed(
             state, step, stability, difficulty, due, last, reps, lapses, now_ms, card_id
         )
