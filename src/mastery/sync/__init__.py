@@ -28,8 +28,9 @@ __all__ = ["Progress", "Sync", "SyncReport", "SyncStatus"]
 _META = "sync"
 # Called with (share done, what is being done) while chunks are read and cards replayed.
 Progress = Callable[[float, str], None]
-# The share of the bar for reading and adding chunks; replaying the cards takes the rest.
-_READING = 0.6
+# Where the bar stands when the chunks are read and added, and when the cards are replayed;
+# writing this device's chunks takes the rest.
+_READING, _REPLAYED = 0.6, 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +284,7 @@ class Sync:
 
             def replaying(done: int, cards: int) -> None:
                 if progress:
-                    share = _READING + (1 - _READING) * done / max(cards, 1)
+                    share = _READING + (_REPLAYED - _READING) * done / max(cards, 1)
                     progress(share, f"replaying cards {done:,} of {cards:,}")
 
             replayed_with = m.replay(
@@ -295,7 +296,11 @@ class Sync:
             if out.size:
                 # Written before the profile records them: a kill in between leaves chunks
                 # that the next sync finds (`own_left`) and records, never lost ones.
-                for events in m.chunks(me, out):
+                count = -(-out.size // merge.CHUNK_EVENTS)
+                for done, events in enumerate(m.chunks(me, out)):
+                    if progress:
+                        share = _REPLAYED + (1 - _REPLAYED) * done / count
+                        progress(share, f"writing chunk {done + 1} of {count}")
                     written.append(
                         chunks.write_chunk(
                             folder, me, next_seq, crypto.seal(key, me, next_seq, events)
