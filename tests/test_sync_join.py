@@ -274,3 +274,28 @@ def test_an_answer_and_its_undo_read_in_one_sync_never_reach_the_log(
     assert [key for key, _, _ in test_sync.answers_of(b)] == ["fr"]
     assert b.card("capitals/de").reps == 0
     assert state_of(a) == state_of(b)
+
+
+def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(merge, "_BULK", 0)  # the path of a million answers, on a few
+    a, b = open_profile("a"), open_profile("b")
+    for i in range(4):
+        a.answer(card_id(a, ("fr", "de")[i % 2]), 3, now=NOW + i * DAY)
+    b.answer(card_id(b, "fr"), 1, now=NOW + DAY / 2)  # a row of its own, interleaved
+
+    def indexes(col: Collection) -> list[str]:
+        rows = col.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviewlog' "
+            "ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
+    before = indexes(b)
+    sync_of(a).setup(str(folder), PASS)
+    assert sync_of(b).setup(str(folder), PASS).received == 4
+    sync_of(a).run(PASS)
+    assert indexes(b) == before
+    assert state_of(a) == state_of(b)
+    assert_replayed_from_scratch(b)

@@ -589,19 +589,19 @@ class Merge:
             incoming > _BULK
             and incoming > conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] // 2
         )
+        # The touched cards' rows in the log, copied aside first (while the log has its
+        # indexes): the loop below writes to the log, which a live cursor must not read.
+        # Received rows are read from where they wait; neither table is written meanwhile.
+        conn.execute("DROP TABLE IF EXISTS temp.syncrows")
+        conn.execute(
+            "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, "
+            "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
+            "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
+            "r.scheduled_days, o.log_id IS NOT NULL AS sent "
+            "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
+            f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}"
+        )
         with review_log.indexes_rebuilt(conn, when=bulk):
-            # The touched cards' rows in the log, copied aside first: the loop below writes
-            # to the log, which a live cursor must not read. Received rows are read from
-            # where they wait; neither table is written until the loop ends.
-            conn.execute("DROP TABLE IF EXISTS temp.syncrows")
-            conn.execute(
-                "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, "
-                "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
-                "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
-                "r.scheduled_days, o.log_id IS NOT NULL AS sent "
-                "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
-                f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}"
-            )
             rows = conn.execute(
                 "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
                 "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
