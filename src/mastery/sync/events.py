@@ -28,7 +28,7 @@ Days = Annotated[int, Field(ge=0, lt=2**31)]
 Chain = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
 
 
-class Replayed(BaseModel):
+class ReplayedSchedule(BaseModel):
     """What the sender's replay gave an answer: the card after it, and `chain`, the digest
     of the card's answers before it (`merge.chain`). A device whose own history of the card
     has the same chain there takes this as it is instead of replaying the answer
@@ -61,12 +61,12 @@ class AnswerEvent(BaseModel):
     rating: RatingValue
     duration_ms: Moment = 0
     confidence: ConfidenceValue | None = None
-    replayed: Replayed | None = None
+    replayed: ReplayedSchedule | None = None
 
 
 @with_config(ConfigDict(extra="forbid"))
 class ReplayedFields(TypedDict):
-    """`Replayed` as the hot path reads it (a dict: no object built per answer)."""
+    """`ReplayedSchedule` as the hot path reads it (a dict: no object built per answer)."""
 
     state: StateValue
     step: NotRequired[StepValue | None]

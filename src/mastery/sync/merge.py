@@ -1,11 +1,14 @@
 """Events out of and into the profile database, and each touched card replayed.
 
-Export reads this device's scheduled answers not sent yet and the sent ones undone since.
-Import adds other devices' answers (deduplicated by event id), removes undone ones, and then
-every touched card is replayed from a new card in time order with its deck's scheduler, its
-review-log rows rewritten in place (their ids stay, so the `syncevent` map stays right) and
-its schedule stored. Fuzz is seeded from the deck and card keys, not the local row id, so every
-device computes the same due dates from the same answers. Callers own the transaction.
+`outgoing` lists this device's scheduled answers not sent yet, the sent ones undone since and
+its card changes. A `Merge` adds other devices' events chunk by chunk (deduplicated by event
+id; undone answers removed), then replays every touched card in time order from its first
+change with its deck's scheduler, taking a received answer's shipped schedule where the
+chains agree (docs/sync.md, "Joining a big profile"), and exports this device's answers with
+the schedules the replay gave them. Existing log rows are rewritten in place (their ids
+stay, so the `syncevent` map stays right). Fuzz is seeded from the deck and card keys, not
+the local row id, so every device computes the same due dates from the same answers.
+Callers own the transaction.
 """
 
 from __future__ import annotations
