@@ -299,3 +299,20 @@ def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes(
     assert indexes(b) == before
     assert state_of(a) == state_of(b)
     assert_replayed_from_scratch(b)
+
+
+def test_an_answer_given_to_the_merge_as_a_model_is_added_like_a_read_one(
+    open_profile: Callable[..., Collection],
+) -> None:
+    from mastery.sync.events import AnswerEvent
+
+    a = open_profile("a")
+    model = AnswerEvent(id="c" * 32, deck="capitals", card="fr", at=to_ms(NOW), rating=3)
+    with a.db.transaction() as conn:
+        m = merge.Merge(conn, merge.outgoing(conn, "e" * 32, 0))
+        m.add("d" * 32, [model, model.model_dump(mode="json", exclude_none=True)])
+        m.replay(a.scheduler_for, to_ms(NOW))
+        m.close()
+    assert m.added == 1  # the second is the same event
+    assert a.card("capitals/fr").reps == 1
+    assert_replayed_from_scratch(a)

@@ -20,7 +20,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -453,14 +453,18 @@ class Merge:
             rows.clear()
             links.clear()
 
-        for event in events:
-            if type(event) is not dict:
+        for item in events:
+            if type(item) is dict:
+                event = item
+            elif isinstance(item, AnswerEvent):  # a model (built here, not read): as a dict
+                event = cast(Answer, item.model_dump(mode="json", exclude_none=True))
+            else:
                 flush()
-                if isinstance(event, CardEvent):
-                    _apply_card(conn, device, event)
-                elif isinstance(event, UndoEvent):
-                    self._undo(device, event.id, was_known(event.id))
-                    known[event.id] = _UNDONE
+                if isinstance(item, CardEvent):
+                    _apply_card(conn, device, item)
+                elif isinstance(item, UndoEvent):
+                    self._undo(device, item.id, was_known(item.id))
+                    known[item.id] = _UNDONE
                 continue
             eid = event["id"]
             was = was_known(eid)
