@@ -279,7 +279,7 @@ def test_an_answer_and_its_undo_read_in_one_sync_never_reach_the_log(
     assert state_of(a) == state_of(b)
 
 
-def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes(
+def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes_and_counters(
     open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(merge, "_BULK", 0)  # the path of a million answers, on a few
@@ -289,13 +289,15 @@ def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes(
     b.answer(card_id(b, "fr"), 1, now=NOW + DAY / 2)  # a row of its own, interleaved
 
     def indexes(col: Collection) -> list[str]:
+        """The log's indexes and triggers (the counters'), all dropped during the join."""
         rows = col.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviewlog' "
-            "ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name = 'reviewlog' ORDER BY name"
         )
         return [r[0] for r in rows]
 
     before = indexes(b)
+    assert "tr_reviewhour_insert" in before
     sync_of(a).setup(str(folder), PASS)
     assert sync_of(b).setup(str(folder), PASS).received == 4
     sync_of(a).run(PASS)

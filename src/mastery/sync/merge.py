@@ -238,7 +238,7 @@ _TEMP = (
 )
 _TEMP_TABLES = ("syncincoming", "synctouched", "syncout", "synclink")
 # Received answers past this many, and past half the log, are added with its indexes
-# rebuilt afterwards (`reviews.indexes_rebuilt`).
+# rebuilt afterwards (`reviews.rebuilt_after`).
 _BULK = 50_000
 _INCOMING = "INSERT INTO temp.syncincoming VALUES (" + ", ".join("?" * 16) + ")"
 _LINK = (
@@ -536,7 +536,7 @@ class Merge:
             "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
             f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}"
         )
-        with review_log.indexes_rebuilt(conn, when=bulk):
+        with review_log.rebuilt_after(conn, when=bulk):
             rows = conn.execute(
                 "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
                 "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
