@@ -943,10 +943,10 @@ def bench_sync(folder: Path) -> dict[str, float]:
         a.answer(card_id, 3, now=NOW + timedelta(seconds=i * 10))
     t0 = time.perf_counter()
     Sync(a, fast_kdf=True).run("benchmark passphrase")
-    out["sync_everyday_out_s"] = time.perf_counter() - t0
+    out["sync_small_everyday_out_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = Sync(b, fast_kdf=True).run("benchmark passphrase")
-    out["sync_everyday_in_s"] = time.perf_counter() - t0
+    out["sync_small_everyday_in_s"] = time.perf_counter() - t0
     assert report.received == 300, report
     join = folder / "sync-join"
     join.mkdir()
@@ -967,10 +967,10 @@ def bench_sync(folder: Path) -> dict[str, float]:
         )
     t0 = time.perf_counter()
     Sync(a, fast_kdf=True).run("benchmark passphrase")
-    out["sync_first_push_s"] = time.perf_counter() - t0
+    out["sync_small_first_push_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = Sync(b, fast_kdf=True).run("benchmark passphrase")
-    out["sync_join_s"] = time.perf_counter() - t0
+    out["sync_small_join_s"] = time.perf_counter() - t0
     assert report.received == SYNC_JOIN_ANSWERS, report
     return out
 
@@ -1021,6 +1021,125 @@ def bench_sync_content(big: Path, folder: Path) -> dict[str, float]:
 
 
 SYNC_JOIN_ANSWERS = int(os.environ.get("SYNC_JOIN_ANSWERS", "50000"))
+SYNC_PASS = "benchmark passphrase"
+# Bump when the chunk format changes: the cached target was written by the code of then.
+SYNC_TARGET_VERSION = 2
+
+
+def _sync_target(big: Path) -> tuple[Path, Path, float | None]:
+    """The big profile after its first sync, and the target it wrote (cached: the first
+    sync replays every answer through the scheduler, minutes for 1M answers). Returns
+    (profile, target, seconds of that first sync when it ran now, else None)."""
+    cached = CACHE / f"sync-{SIZE.name}-v{SYNC_TARGET_VERSION}"
+    profile, target = cached / "device-a.db", cached / "target"
+    if profile.exists():
+        return profile, target, None
+    from mastery.sync import Sync
+
+    work = cached.with_suffix(".tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "target").mkdir(parents=True)
+    shutil.copy2(big, work / "device-a.db")
+    col = Collection.open_path(work / "device-a.db")
+    t0 = time.perf_counter()
+    Sync(col, fast_kdf=True).setup(str(work / "target"), SYNC_PASS)
+    first = time.perf_counter() - t0
+    col.close()
+    work.rename(cached)
+    return profile, target, first
+
+
+def _device_copy(profile: Path, target: Path, folder: Path, name: str) -> Collection:
+    """A copy of a synced device, pointed at `target` (a copy of its target)."""
+    from mastery.sync import Sync
+
+    shutil.copy2(profile, folder / f"{name}.db")
+    col = Collection.open_path(folder / f"{name}.db")
+    state = dict(col.meta("sync"))
+    state["target"] = str(target)
+    col.set_meta("sync", state)
+    assert Sync(col).status().target == str(target)
+    return col
+
+
+def _new_device(big: Path, folder: Path) -> Collection:
+    """A new device with the big profile's decks, cards and settings but no answers (as
+    importing the same deck files on a new machine leaves it)."""
+    path = folder / "device-b.db"
+    shutil.copy2(big, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM reviewlog")
+    conn.execute(
+        "UPDATE card SET state = 0, step = NULL, stability = NULL, difficulty = NULL, "
+        "due = NULL, last_review = NULL, reps = 0, lapses = 0, suspended = 0, "
+        "buried_until = NULL"
+    )
+    conn.execute("COMMIT")
+    conn.execute("VACUUM")
+    conn.close()
+    return Collection.open_path(path)
+
+
+def bench_sync_big(big: Path, folder: Path) -> dict[str, float]:
+    """Issue 14 at the profile's size: a new empty device joining the target the big
+    profile's first sync wrote (setup to done: every answer added, taken or replayed), then
+    an everyday sync both ways (300 new answers on each device)."""
+    from mastery.sync import Sync
+
+    out: dict[str, float] = {}
+    profile, cached_target, first = _sync_target(big)
+    if first is not None:
+        out["sync_first_push_s"] = first
+    target = folder / "sync-big-target"
+    shutil.copytree(cached_target, target)
+    answers = int(sqlite3.connect(big).execute("SELECT count(*) FROM reviewlog").fetchone()[0])
+    b = _new_device(big, folder)
+    phases: dict[str, float] = {}
+
+    def bar(fraction: float, what: str) -> None:
+        phases.setdefault(what.split()[0], time.process_time())
+        print(f"\r  join {fraction:4.0%} {what:<40}", end="", file=sys.stderr, flush=True)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = Sync(b, fast_kdf=True).setup(str(target), SYNC_PASS, progress=bar)
+    out["sync_join_s"] = time.perf_counter() - t0
+    # On a shared machine the CPU time says more than the wall clock.
+    cpu = time.process_time() - c0
+    reading = phases.get("replaying", c0) - phases.get("reading", c0)
+    print(
+        f"\n  join: {cpu:.1f} s CPU ({reading:.1f} s reading and adding chunks, "
+        f"{cpu - reading:.1f} s replaying and writing), load average {os.getloadavg()[0]:.1f}",
+        file=sys.stderr,
+    )
+    assert report.joined and report.received == answers, (report, answers)
+    a = _device_copy(profile, target, folder, "device-a")
+    same = "SELECT c.state, c.due, c.stability FROM card c ORDER BY c.id"
+    assert a.conn.execute(same).fetchall() == b.conn.execute(same).fetchall()
+    # Everyday: 300 answers on each device, on due cards of its own, then A, B, A sync.
+    # A syncs once first (untimed): its cached profile predates the newest-row mark an
+    # everyday sync starts from, as a device upgraded from an earlier Mastery does once.
+    Sync(a, fast_kdf=True).run(SYNC_PASS)
+    due = [r[0] for r in a.conn.execute("SELECT id FROM card WHERE state = 2 ORDER BY due, id")]
+    for col, cards in ((a, due[:300]), (b, due[300:600])):
+        for i, card_id in enumerate(cards):
+            col.answer(card_id, 3, now=NOW + timedelta(seconds=i * 10))
+    t0 = time.perf_counter()
+    assert Sync(a, fast_kdf=True).run(SYNC_PASS).sent == 300
+    out["sync_everyday_out_s"] = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = Sync(b, fast_kdf=True).run(SYNC_PASS)
+    out["sync_everyday_s"] = time.perf_counter() - t0
+    print(f"  everyday both ways: {time.process_time() - c0:.2f} s CPU", file=sys.stderr)
+    assert report.received == 300 and report.sent == 300, report
+    t0 = time.perf_counter()
+    assert Sync(a, fast_kdf=True).run(SYNC_PASS).received == 300
+    out["sync_everyday_in_s"] = time.perf_counter() - t0
+    assert a.conn.execute(same).fetchall() == b.conn.execute(same).fetchall()
+    a.close()
+    b.close()
+    return out
 
 
 def main() -> None:
@@ -1097,6 +1216,9 @@ def main() -> None:
             for name, value in bench_sync_content(big, folder).items():
                 results[name] = round(value, 3)
             for name, value in bench_sync(folder).items():
+                results[name] = round(value, 3)
+        if want("sync") or want("sync_big"):
+            for name, value in bench_sync_big(big, folder).items():
                 results[name] = round(value, 3)
         for name, value in results.items():
             print(f"{name:>22}: {value}", file=sys.stderr)

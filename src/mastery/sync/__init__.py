@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
 
@@ -23,7 +23,7 @@ from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
 from mastery.sync.channels import Channel
-from mastery.sync.events import AnswerEvent, AnyEvent, LogEvent, UndoEvent, parse
+from mastery.sync.events import AnswerEvent, AnyEvent, ChunkEvent, UndoEvent, parse_chunk
 from mastery.sync.hlc import Clock
 from mastery.sync.keystore import KeyStore
 from mastery.sync.registry import CHANNELS, channel_of
@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 __all__ = ["Progress", "Sync", "SyncReport", "SyncStatus"]
 
 _META = "sync"
-# Called with (chunks done, chunks in all) while other devices' chunks are read.
-Progress = Callable[[int, int], None]
+# Called with (share done, what is being done) while chunks are read and cards replayed.
+Progress = Callable[[float, str], None]
+# Where the bar stands when the chunks are read and added, and when the cards are replayed;
+# writing this device's chunks takes the rest.
+_READING, _REPLAYED = 0.6, 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,42 +74,46 @@ class SyncStatus:
 Sourced = list[tuple[str, AnyEvent]]  # (device, event) in chunk order
 
 
-def _split(events: Sourced) -> tuple[list[tuple[str, LogEvent]], list[tuple[Channel, Sourced]]]:
-    """Answers and undos (the review log's path), and the rest by channel."""
-    answers: list[tuple[str, LogEvent]] = []
+def _split(
+    events: list[tuple[str, ChunkEvent]],
+) -> tuple[list[tuple[str, ChunkEvent]], list[tuple[Channel, Sourced]]]:
+    """Answers and undos (the review log's path: `merge.Merge`), and the rest by channel."""
+    answers: list[tuple[str, ChunkEvent]] = []
     by_channel: dict[int, tuple[Channel, Sourced]] = {}
     for device, event in events:
-        channel = channel_of(event)
+        channel = None if type(event) is dict else channel_of(cast(BaseModel, event))
         if channel is None:
-            assert isinstance(event, AnswerEvent | UndoEvent)
+            assert type(event) is dict or isinstance(event, AnswerEvent | UndoEvent)
             answers.append((device, event))
         else:
-            by_channel.setdefault(id(channel), (channel, []))[1].append((device, event))
-    # In the registry's order, whatever order the devices' chunks came in: a card state is
-    # for a card that a content event may create.
+            pair = (device, cast(AnyEvent, event))
+            by_channel.setdefault(id(channel), (channel, []))[1].append(pair)
+    # In the registry's order, whatever order they came in: a card state is for a card
+    # that a content event may create.
     order = {id(channel): i for i, channel in enumerate(CHANNELS)}
     return answers, [by_channel[k] for k in sorted(by_channel, key=order.__getitem__)]
 
 
-def _flatten(groups: list[tuple[Channel, Sourced]]) -> Sourced:
-    return [pair for _, events in groups for pair in events]
+def _split_chunk(
+    device: str, events: list[ChunkEvent]
+) -> tuple[list[ChunkEvent], list[tuple[Channel, Sourced]]]:
+    """One chunk's events (all `device`'s), split as `_split` does. Its answers (50,000
+    dicts) are picked without a tuple each: a million tuples made while a join holds
+    millions of objects cost seconds of garbage collection."""
+    log = (AnswerEvent, UndoEvent)
+    answers: list[ChunkEvent] = [e for e in events if type(e) is dict or isinstance(e, log)]
+    if len(answers) == len(events):
+        return answers, []
+    _, by_channel = _split(
+        [(device, e) for e in events if not (type(e) is dict or isinstance(e, log))]
+    )
+    return answers, by_channel
 
 
 def _observe(clock: Clock, event: BaseModel) -> None:
     stamp = getattr(event, "stamp", None)
     if isinstance(stamp, int):
         clock.observe(stamp)
-
-
-def _apply_by_device(conn: Any, channel: Channel, events: Sourced) -> set[int]:
-    """A channel's events, applied device by device in chunk order."""
-    touched: set[int] = set()
-    start = 0
-    for i in range(1, len(events) + 1):
-        if i == len(events) or events[i][0] != events[start][0]:
-            touched |= channel.apply(conn, events[start][0], [e for _, e in events[start:i]])
-            start = i
-    return touched
 
 
 def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
@@ -360,47 +367,48 @@ class Sync:
         seen: dict[str, int] = dict(state.get("seen", {}))
         next_seq: int = int(state.get("next_seq", 1))
 
-        # Everything is opened and checked before anything is applied.
-        # Own chunks beyond the recorded sequence (a killed sync's, or a restored backup's),
-        # every one even past a gap: writing on after the gap would replace a chunk that
-        # others have read. The gap itself is written again below (`lost`).
         own_left = [s for s in chunks.sequences(folder, me) if s >= next_seq]
         others = [d for d in chunks.devices(folder) if d != me]
         todo = [(d, s) for d in others for s in chunks.following(folder, d, seen.get(d, 0))]
-        total = len(todo) + len(own_left)
-        received: list[tuple[str, AnyEvent]] = []
-        resent: list[AnyEvent] = []
-        for done, (device, seq) in enumerate([*((me, s) for s in own_left), *todo], 1):
-            where_name = f"{device}/{chunks.chunk_name(seq)}"
-            raw = crypto.open_chunk(
-                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
-            )
-            events = parse(raw, where_name)
-            if device == me:
-                resent += events
-            else:
-                received += [(device, e) for e in events]
-                seen[device] = seq
-            if progress:
-                progress(done, total)
         if own_left:
             next_seq = own_left[-1] + 1
         # This device's chunks the target no longer has (deleted, a force-pushed remote):
         # a device joining later would wait at the gap for ever. Written again below.
         present = set(chunks.sequences(folder, me))
         lost = [s for s in range(1, next_seq) if s not in present]
+        total = len(todo) + len(own_left)
+
+        def read(done: int, device: str, seq: int) -> list[ChunkEvent]:
+            where_name = f"{device}/{chunks.chunk_name(seq)}"
+            if progress:
+                progress(_READING * done / max(total, 1), f"reading chunk {done + 1} of {total}")
+            raw = crypto.open_chunk(
+                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
+            )
+            return parse_chunk(raw, where_name)
 
         now_ms = to_ms(col.now())
         clock = Clock(int(state.get("clock", 0)))
-        own_answers, own_by_channel = _split([(me, e) for e in resent])
-        theirs, theirs_by_channel = _split(received)
+        # One transaction. The chunks are opened, checked and added one at a time (a joining
+        # device never holds them all); one bad chunk raises and rolls everything back, so
+        # nothing is applied. This device's chunks are written after the replay, so its
+        # answers carry the schedules every device will have.
         with col.db.transaction() as conn:
-            touched, missing = merge.mark_resent(conn, me, [e for _, e in own_answers])
-            for channel, mine in own_by_channel:
-                channel.mark_resent(conn, me, [e for _, e in mine])
-            for _, event in [*own_answers, *_flatten(own_by_channel)]:
-                _observe(clock, event)
-            answers = [(me, e) for e in missing] + theirs
+            # Own chunks beyond the recorded sequence (a killed sync's, or a restored
+            # backup's), every one even past a gap: writing on after the gap would replace
+            # a chunk that others have read. The gap itself is written again below (`lost`).
+            changed: dict[int, int] = {}
+            missing: list[ChunkEvent] = []
+            for done, seq in enumerate(own_left):
+                answers, by_channel = _split_chunk(me, read(done, me, seq))
+                for channel, mine in by_channel:
+                    for _, event in mine:
+                        _observe(clock, event)
+                    channel.mark_resent(conn, me, [e for _, e in mine])
+                cards, gone = merge.mark_resent(conn, me, answers)
+                for card, at in cards.items():
+                    changed[card] = min(at, changed.get(card, at))
+                missing += gone
             if lost:
                 # Everything in the last lost chunk: a device that had not read them all
                 # reads on through it; one that had, drops what it already has.
@@ -417,33 +425,39 @@ class Sync:
                             crypto.seal(key, me, seq, again if seq == lost[-1] else []),
                         )
                     )
-            out = merge.outgoing(conn, me, now_ms)
+            # What this device sends, read before anything received is applied. The
+            # channels' changes are recorded as sent at once (their chunk is written below,
+            # in this transaction), so a received one wins here only if it is later, as on
+            # every device that reads both.
+            out = merge.outgoing(conn, me, now_ms, state.get("logged"))
             batches = [channel.outgoing(conn, me, clock, now_ms) for channel in CHANNELS]
-            outgoing: list[BaseModel] = [*out.events, *(e for b in batches for e in b.events)]
-            if outgoing:
-                # Written before the profile records it: a kill in between leaves a chunk
-                # that the next sync finds (`own_left`) and records, never a lost one.
-                written.append(
-                    chunks.write_chunk(
-                        folder,
-                        me,
-                        next_seq,
-                        crypto.seal(key, me, next_seq, merge.dumps(outgoing)),
-                    )
-                )
-                merge.mark_sent(conn, me, out)
-                for batch in batches:
-                    batch.mark(conn)
-                next_seq += 1
-            # Channel events first: an answer can need the card a content event brings.
-            for channel, group in theirs_by_channel:
-                for _, event in group:
-                    _observe(clock, event)
-                touched |= _apply_by_device(conn, channel, group)
-            got, added = merge.apply(conn, answers)
-            touched |= got | out.cards
             for batch in batches:
-                touched |= batch.cards
+                batch.mark(conn)
+            sending: list[BaseModel] = [e for b in batches for e in b.events]
+            m = merge.Merge(conn, out)
+            m.changed(changed)
+            # A setting that schedules changed here: its cards are replayed from the start.
+            m.changed({card: 0 for b in batches for card in b.cards})
+            m.add(me, missing)  # its own answers the target has and this profile lost
+            changes = 0
+            for done, (device, seq) in enumerate(todo, len(own_left)):
+                answers, by_channel = _split_chunk(device, read(done, device, seq))
+                # A chunk's channel events first: an answer can need the card a content
+                # event brings.
+                for channel, group in by_channel:
+                    for _, event in group:
+                        _observe(clock, event)
+                    m.changed(
+                        {card: 0 for card in channel.apply(conn, device, [e for _, e in group])}
+                    )
+                    changes += len(group)
+                m.add(device, answers)
+                seen[device] = seq
+            # What waited for a card or deck that a later chunk brought, applied now (content
+            # before card states, as the registry orders them), then the answers for it.
+            for channel in CHANNELS:
+                m.changed({card: 0 for card in channel.settle(conn)})
+            m.retry_pending()
             # Settings and presets may have come with the chunks: every device replays with
             # the ones it holds now, never a scheduler cached before them.
             col.reload_settings()
@@ -454,18 +468,54 @@ class Sync:
                     schedulers[deck_id] = col.scheduler_for(deck_id)
                 return schedulers[deck_id]
 
-            merge.replay(conn, touched, scheduler_for, now_ms)
-            state.update(seen=seen, next_seq=next_seq, last_sync=now_ms, clock=clock.last)
+            def replaying(done: int, cards: int) -> None:
+                if progress:
+                    share = _READING + (_REPLAYED - _READING) * done / max(cards, 1)
+                    progress(share, f"replaying cards {done:,} of {cards:,}")
+
+            replayed_with = m.replay(
+                scheduler_for,
+                now_ms,
+                replayed_with=dict(state.get("replayed_with", {})),
+                progress=replaying,
+            )
+            size = out.size + len(sending)
+            if size:
+                # Written before the profile records them: a kill in between leaves chunks
+                # that the next sync finds (`own_left`) and records, never lost ones.
+                count = -(-size // merge.CHUNK_EVENTS)
+                for done, events in enumerate(m.chunks(me, out, sending)):
+                    if progress:
+                        share = _REPLAYED + (1 - _REPLAYED) * done / count
+                        progress(share, f"writing chunk {done + 1} of {count}")
+                    written.append(
+                        chunks.write_chunk(
+                            folder, me, next_seq, crypto.seal(key, me, next_seq, events)
+                        )
+                    )
+                    next_seq += 1
+                merge.mark_sent(conn, me, out)
+            m.close()
+            state.update(
+                seen=seen,
+                next_seq=next_seq,
+                last_sync=now_ms,
+                clock=clock.last,
+                replayed_with={**state.get("replayed_with", {}), **replayed_with},
+                logged=merge.last_logged(conn),
+            )
             col.set_meta(_META, state)
+            if progress:
+                progress(1.0, "done")
         col.reload_settings()
         where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
         return SyncReport(
-            received=added,
+            received=m.added,
             chunks_read=len(todo),
-            sent=len(outgoing),
+            sent=size,
             devices=len(others),
             rewritten=len(lost),
-            changes=len(_flatten(theirs_by_channel)),
+            changes=changes,
         )
 
     # ------------------------------------------------------------------ status
@@ -488,7 +538,7 @@ class Sync:
                 auto=bool(state.get("auto", True)),
             )
         conn = self._col.conn
-        out = merge.outgoing(conn, state["device"], 0)
+        out = merge.outgoing(conn, state["device"], 0, state.get("logged"))
         pending = conn.execute(
             "SELECT count(*) FROM syncevent WHERE pending IS NOT NULL"
         ).fetchone()[0]

@@ -47,8 +47,7 @@ class CardStates:
     def outgoing(self, conn: sqlite3.Connection, device: str, clock: Clock, now_ms: int) -> Batch:
         # Every sync runs this step: states kept for a card that is here now apply first,
         # each by its own device, before this device's differences are looked for.
-        for sender, e in pending.take(conn, "card", CardEvent, card_needed=True):
-            self.apply(conn, sender, [e])
+        self.settle(conn)
         events: list[BaseModel] = []
         rows: list[tuple[int, int, int | None, int, str]] = []
         for r in conn.execute(
@@ -87,6 +86,11 @@ class CardStates:
                 continue
             suspended = card_rows.set_synced_state(conn, card_id, e.suspended, e.buried_until)
             _record(conn, [(card_id, suspended, e.buried_until, e.stamp, device)])
+        return set()
+
+    def settle(self, conn: sqlite3.Connection) -> set[int]:
+        for sender, e in pending.take(conn, "card", CardEvent, card_needed=True):
+            self.apply(conn, sender, [e])
         return set()
 
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:

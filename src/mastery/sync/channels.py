@@ -9,8 +9,9 @@ the target but not in the profile (`mark_resent`). Changes carry a hybrid-logica
 (`hlc.py`); a channel decides with it which change wins, so every device ends the same
 whatever order the chunks arrive in.
 
-A channel is registered in `registry.CHANNELS`; the sync service applies received channel events
-before answers (an answer can need the card a content event brings).
+A channel is registered in `registry.CHANNELS`; the sync service applies each chunk's channel
+events before its answers (an answer can need the card a content event brings), and lets every
+channel `settle` what waited once all the chunks are read.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ class Channel(Protocol):
     def apply(self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]) -> set[int]:
         """Another device's events (of this channel's kinds, in chunk order); returns the
         ids of cards whose schedule must be replayed (usually none)."""
+        ...
+
+    def settle(self, conn: sqlite3.Connection) -> set[int]:
+        """Apply the received changes kept waiting for something this device lacked (a card,
+        a deck) and has now. Called once every chunk of a sync is read: chunks are applied
+        one at a time, and one read early can need what a later one brings (another
+        device's content). Returns the cards whose schedule must be replayed, as `apply`."""
         ...
 
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:

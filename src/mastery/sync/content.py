@@ -435,6 +435,10 @@ class Contents:
         _apply_cards(conn, [(device, e) for e in events if isinstance(e, ContentEvent)])
         return set()
 
+    def settle(self, conn: sqlite3.Connection) -> set[int]:
+        _retry_pending(conn)
+        return set()
+
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:
         # What was sent and is still so; a card changed since goes as a new event anyway.
         events: list[BaseModel] = []

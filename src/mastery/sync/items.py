@@ -284,6 +284,11 @@ class ItemChannel:
         self._settle(conn, touched)
         return set(cards_of(conn, touched.ids))
 
+    def settle(self, conn: sqlite3.Connection) -> set[int]:
+        touched = _Decks()
+        self._settle(conn, touched)
+        return set(cards_of(conn, touched.ids))
+
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:
         return [
             self._make(r["kind"], r["key"], r["at"], _loads(r["value"]))

@@ -45,7 +45,7 @@ class SyncRunner:
         self.running = False
         self.queued: Reason | None = None  # asked while one ran: runs when it ends
         self.error: str | None = None  # the last sync's failure, until one succeeds
-        self.percent: int | None = None  # of the other devices' chunks read, while many are
+        self.percent: int | None = None  # how far the running sync got (`Sync.run`'s progress)
 
     # ------------------------------------------------------------------ starting
     def has_target(self) -> bool:
@@ -131,11 +131,12 @@ class SyncRunner:
         error: str | None = None
         shown = [-1]
 
-        def progress(done: int, total: int) -> None:
-            """The header's "syncing… 40%": a new device reading a big profile waits a while.
-            Handed to the UI thread only when the figure changes."""
-            percent = done * 100 // total
-            if total >= 10 and percent != shown[0]:
+        def progress(fraction: float, what: str) -> None:
+            """The header's "syncing… 40%" (chunks read, cards replayed, chunks written): a
+            new device joining a big profile waits a while. Handed to the UI thread only
+            when the whole figure changes, and not at 0 (the header says "syncing…")."""
+            percent = round(fraction * 100)
+            if percent > 0 and percent != shown[0]:
                 shown[0] = percent
                 with suppress(RuntimeError):
                     app.call_from_thread(self._progress, percent)

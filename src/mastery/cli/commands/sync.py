@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mastery import present
-from mastery.cli.common import json_flag, print_json, with_profile
+from mastery.cli.common import json_flag, print_json, progress_bar, with_profile
 from mastery.errors import MasteryError
 from mastery.text import safe_line
 
@@ -140,14 +140,16 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
 
 
 def _progress(args: argparse.Namespace) -> Progress | None:
-    """A bar on stderr, rewritten in place, on a terminal only."""
+    """A bar on stderr, rewritten in place, on a terminal only: it moves while chunks are
+    read and while cards are replayed (a new device joining a big profile)."""
     if args.json or not sys.stderr.isatty():
         return None
+    bar = progress_bar(True)
 
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        line = f"\rreading {done}/{total} chunks {present.bar(done / total, 20)}"
-        print(line, end=end, file=sys.stderr, flush=True)
+    def show(fraction: float, what: str) -> None:
+        bar(fraction, what)
+        if fraction >= 1:
+            print(file=sys.stderr)
 
     return show
 
