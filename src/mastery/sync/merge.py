@@ -260,11 +260,14 @@ def apply(
                 )
             continue
         # The same answer already here under another id (both devices imported one Anki
-        # history): linked to it, not counted twice.
+        # history): linked to it, not counted twice. Never to a row that another event of
+        # the same device names: one device sends one event per answer, so that is a second
+        # answer of the same moment (and an undo of one must not take both).
         same = conn.execute(
-            "SELECT id FROM reviewlog WHERE card_id = ? AND reviewed_at = ? AND rating = ? "
-            f"AND {scheduled()} ORDER BY id LIMIT 1",
-            (card_id, event.at, event.rating),
+            "SELECT r.id FROM reviewlog r WHERE r.card_id = ? AND r.reviewed_at = ? "
+            f"AND r.rating = ? AND {scheduled('r')} AND NOT EXISTS (SELECT 1 FROM syncevent s "
+            "WHERE s.log_id = r.id AND s.device = ?) ORDER BY r.id LIMIT 1",
+            (card_id, event.at, event.rating, device),
         ).fetchone()
         log_id = same["id"] if same else _add_answer(conn, card_id, event)
         conn.execute(
