@@ -145,3 +145,62 @@ def test_two_answers_in_one_millisecond_then_one_undone_stay_one_everywhere(
     sync_of(b).run(PASS)
     assert len(test_sync.answers_of(a)) == len(test_sync.answers_of(b)) == 1
     assert state_of(a) == state_of(b)
+
+
+ENTRY = {
+    "day": "2026-11-21",
+    "title": "t",
+    "body": "b",
+    "tags": [],
+    "goals": [],
+    "visibility": "private",
+    "created_at": 0,
+}
+GOAL = {
+    "title": "g",
+    "vision": "",
+    "category": "",
+    "status": "active",
+    "visibility": "private",
+    "created_at": 0,
+    "milestones": [],
+    "decks": [],
+}
+NEVER = 2**53 - 1  # ms: the year 287,396
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"kind": "entry", "uid": "e-1", "stamp": 1, "seen": {}, "entry": {**ENTRY, "day": "2026-99-99"}},
+        {"kind": "entry", "uid": "e-1", "stamp": 1, "seen": {}, "entry": {**ENTRY, "created_at": NEVER}},
+        {"kind": "goal", "uid": "g-1", "stamp": 1, "seen": {}, "goal": {**GOAL, "target_date": "2026-02-30"}},
+        {"kind": "goal", "uid": "g-1", "stamp": 1, "seen": {}, "goal": {**GOAL, "closed_at": NEVER}},
+        {"kind": "goal", "uid": "g-1", "stamp": 1, "seen": {}, "goal": {**GOAL, "milestones": [{"title": "m", "done_at": NEVER}]}},
+        {"kind": "goalpart", "id": "0" * 32, "goal": "g-1", "recorded_at": 0, "checkin": {"day": "2026-13-01", "confidence": 5, "note": ""}},
+        {"kind": "card", "deck": "capitals", "card": "fr", "stamp": 5, "suspended": False, "buried_until": NEVER},
+        {"kind": "answer", "id": "0" * 32, "deck": "capitals", "card": "fr", "at": NEVER, "rating": 3},
+    ],
+)  # fmt: skip
+def test_a_sealed_event_with_a_day_or_moment_no_date_holds_is_refused_before_anything_is_applied(
+    open_profile: Callable[..., Collection], tmp_path: Path, event: dict[str, Any]
+) -> None:
+    """From the person's own devices, but a broken or much newer writer: stored, it would make
+    the journal, the goals or the card unreadable on every device that took it."""
+    from mastery.errors import SyncError
+    from mastery.sync import chunks, crypto
+
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a = open_profile("a")
+    sync = sync_of(a)
+    sync.setup(str(folder), PASS)
+    key = sync.keys.load()
+    assert key is not None
+    other = "f" * 32
+    (folder / other).mkdir()
+    chunks.write_chunk(folder, other, 1, crypto.seal(key, other, 1, [event]))
+    with pytest.raises(SyncError, match="nothing was applied"):
+        sync.run()
+    assert a.journal.list() == [] and a.goals.list("all", now=NOW) == []
+    assert a.card("capitals/fr").reps == 0
