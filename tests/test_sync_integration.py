@@ -204,3 +204,26 @@ def test_a_sealed_event_with_a_day_or_moment_no_date_holds_is_refused_before_any
         sync.run()
     assert a.journal.list() == [] and a.goals.list("all", now=NOW) == []
     assert a.card("capitals/fr").reps == 0
+
+
+def test_a_device_whose_clock_says_2300_sends_changes_the_others_can_read(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """A hybrid-logical-clock stamp of the year 2300 is past what a JSON number keeps exact,
+    which every reader refuses: the target would be stuck for every other device."""
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    future = datetime(2300, 1, 1, tzinfo=NOW.tzinfo)
+    a.set_clock(lambda: future)
+    a.set_setting("new_per_day", 7)
+    a.set_flag([card_id(a, "fr")], 2, now=future)
+    a.journal.add("from the future", now=future)
+    sync_of(a).run(PASS)
+    a.set_setting("new_per_day", 8)  # and a second change after it still wins
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert b.setting("new_per_day") == 8
+    assert everything_of(a) == everything_of(b)
