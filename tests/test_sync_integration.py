@@ -227,3 +227,127 @@ def test_a_device_whose_clock_says_2300_sends_changes_the_others_can_read(
     sync_of(b).run(PASS)
     assert b.setting("new_per_day") == 8
     assert everything_of(a) == everything_of(b)
+
+
+def busy(col: Collection, rng: random.Random, moment: datetime, rounds: int) -> datetime:
+    """`rounds` of every kind of change on one device; returns the moment after them."""
+    for _ in range(rounds):
+        moment += timedelta(minutes=rng.randint(1, 300))
+        touch_cards(col, rng, moment)
+        change_settings(col, rng)
+        edit_notes(col, rng, moment)
+    return moment
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rejoin_with_every_channel_sent_and_pending_ends_identical(
+    open_profile: Callable[..., Collection], tmp_path: Path, seed: int
+) -> None:
+    """Two copies of one Syncthing folder each set up by its own device; b rejoins under a's
+    header with entries, goals, presets, settings, a CSV deck and card changes, some sent
+    under its old id and some not yet."""
+    fa, fb = tmp_path / "copy-a", tmp_path / "copy-b"
+    fa.mkdir()
+    fb.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    csv = tmp_path / "animals.csv"
+    csv.write_text(CSV, encoding="utf-8")
+    b.import_files([csv], now=NOW)
+    rng = random.Random(seed)
+    sync_of(a).setup(str(fa), PASS)
+    sync_of(b).setup(str(fb), PASS)
+    moment = busy(a, rng, NOW, 3)
+    moment = busy(b, rng, moment, 3)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    moment = busy(b, rng, moment, 3)  # pending at the rejoin
+    moment = busy(a, rng, moment, 2)
+    sync_of(a).run(PASS)
+    dev_a = a.meta("sync")["device"]
+    from mastery.sync import chunks
+
+    shutil.copyfile(fa / chunks.HEADER_NAME, fb / chunks.HEADER_NAME)
+    shutil.copytree(fa / dev_a, fb / dev_a, dirs_exist_ok=True)
+    sync_of(b).setup(str(fb), PASS, rejoin=True)
+    new_b = b.meta("sync")["device"]
+    shutil.copytree(fb / new_b, fa / new_b, dirs_exist_ok=True)
+    for _ in range(2):
+        sync_of(a).run(PASS)
+        shutil.copytree(fa / dev_a, fb / dev_a, dirs_exist_ok=True)
+        sync_of(b).run(PASS)
+        shutil.copytree(fb / new_b, fa / new_b, dirs_exist_ok=True)
+    assert everything_of(a) == everything_of(b)
+    assert sync_of(a).run(PASS).sent == sync_of(b).run(PASS).sent == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_restored_backup_and_lost_chunks_with_every_channel_end_identical(
+    open_profile: Callable[..., Collection], tmp_path: Path, seed: int
+) -> None:
+    """a is restored from a backup older than its last syncs (the target has what it sent
+    since); then the host loses all of b's chunks; a new device c joins at the end."""
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    csv = tmp_path / "animals.csv"
+    csv.write_text(CSV, encoding="utf-8")
+    a.import_files([csv], now=NOW)
+    rng = random.Random(seed)
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    moment = busy(a, rng, NOW, 2)
+    sync_of(a).run(PASS)
+    backup = a.backup(now=NOW)
+    moment = busy(a, rng, moment, 3)
+    sync_of(a).run(PASS)
+    moment = busy(b, rng, moment, 3)
+    sync_of(b).run(PASS)
+    moment = busy(a, rng, moment, 2)
+    sync_of(a).run(PASS)
+    path = a.db.path
+    a.close()
+    shutil.copyfile(backup, path)
+    a = Collection.open_path(path)
+    try:
+        sync_of(a).run(PASS)
+        busy(a, rng, moment, 1)
+        sync_of(a).run(PASS)
+        sync_of(b).run(PASS)
+        dev_b = b.meta("sync")["device"]
+        for chunk in (folder / dev_b).glob("*.chunk"):
+            chunk.unlink()
+        sync_of(b).run(PASS)
+        sync_of(a).run(PASS)
+        c = open_profile("c")
+        sync_of(c).setup(str(folder), PASS)
+        sync_of(b).run(PASS)
+        sync_of(a).run(PASS)
+        assert everything_of(a) == everything_of(b) == everything_of(c)
+    finally:
+        a.close()
+
+
+def test_a_new_device_reading_an_edit_before_the_chunk_that_brings_its_deck_shows_the_edit(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Chunks are read device by device: c reads b's edit of a CSV card before a's chunk that
+    brings the deck. The edit waited for the deck, then for c's next sync: until then c
+    showed the old card, though it held the edit."""
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b, c = open_profile("a"), open_profile("b"), open_profile("c")
+    a.set_meta("sync_device", "f" * 32)  # a's chunks are read last
+    b.set_meta("sync_device", "0" * 32)
+    csv = tmp_path / "animals.csv"
+    csv.write_text(CSV, encoding="utf-8")
+    a.import_files([csv], now=NOW)
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    hund = b.cards.search("Hund")[0]
+    b.edit_card(hund.id, "Hund!", hund.back, ["noun"])
+    b.suspend([hund.id], now=NOW)
+    sync_of(b).run(PASS)
+    sync_of(c).setup(str(folder), PASS)
+    assert c.cards.search("Hund!")[0].suspended
+    sync_of(a).run(PASS)
+    assert everything_of(a) == everything_of(b) == everything_of(c)
