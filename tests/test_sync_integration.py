@@ -351,3 +351,101 @@ def test_a_new_device_reading_an_edit_before_the_chunk_that_brings_its_deck_show
     assert c.cards.search("Hund!")[0].suspended
     sync_of(a).run(PASS)
     assert everything_of(a) == everything_of(b) == everything_of(c)
+
+
+@pytest.mark.parametrize("choice", ["this", "other", "both"])
+@pytest.mark.parametrize("edits", ["copy", "original"])
+def test_a_copy_resolved_on_one_device_while_the_other_edits_it_again_loses_nothing(
+    open_profile: Callable[..., Collection], tmp_path: Path, choice: str, edits: str
+) -> None:
+    from test_sync import notes_of
+
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    hour = timedelta(hours=1)
+    entry = a.journal.add("Base", title="Dative", now=NOW)
+    goal = a.goals.add("Speak German", milestones=["A1"], now=NOW)
+    for col in (a, b):
+        sync_of(col).run(PASS)
+    a.journal.edit(entry.uid, body="Edited on a", now=NOW + hour)
+    b.journal.edit(entry.uid, body="Edited on b", now=NOW + 2 * hour)
+    a.goals.edit(goal.uid, vision="a's vision", now=NOW + hour)
+    b.goals.edit(goal.uid, vision="b's vision", now=NOW + 2 * hour)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    entry_copy = next(e for e in a.journal.list() if e.conflict_of)
+    goal_copy = next(g for g in a.goals.list("all", now=NOW) if g.conflict_of)
+    a.journal.resolve(entry_copy.uid, choice)
+    a.goals.resolve(goal_copy.uid, choice)
+    entry_on_b = entry_copy.uid if edits == "copy" else entry.uid
+    goal_on_b = goal_copy.uid if edits == "copy" else goal.uid
+    b.journal.edit(entry_on_b, body="Again on b", now=NOW + 3 * hour)
+    b.goals.edit(goal_on_b, vision="Again on b", now=NOW + 3 * hour)
+    for col in (a, b, a, b):
+        sync_of(col).run(PASS)
+    assert notes_of(a) == notes_of(b)
+    bodies = [e.body for e in a.journal.list()]
+    visions = [a.goals.get(g.uid).vision for g in a.goals.list("all", now=NOW)]
+    assert "Again on b" in bodies and "Again on b" in visions, (bodies, visions)
+
+
+def test_a_deck_on_one_device_only_brings_its_flags_presets_and_answers_once_imported(
+    open_profile: Callable[..., Collection], tmp_path: Path, deck: Path
+) -> None:
+    """A deck with a file of its own travels by that file: b gets its cards' changes only
+    once it imports the file, and then all of them (and sends none back as its own)."""
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b", with_deck=False)
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    fr, de = card_id(a, "fr"), card_id(a, "de")
+    a.answer(fr, 3, now=NOW)
+    a.answer(de, 1, now=NOW + timedelta(minutes=1))
+    a.set_flag([fr], 3, now=NOW)
+    a.set_marked([de], True, now=NOW)
+    a.suspend([card_id(a, "it")], now=NOW)
+    a.presets.add("Exam")
+    a.presets.edit("Exam", "desired_retention", 0.97)
+    a.presets.use("capitals", "Exam")
+    a.set_fsrs_parameters(PARAMS, deck_key="capitals")
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert b.decks() == [] and sync_of(b).status().pending_answers == 2
+    copy = tmp_path / "b-files" / deck.name
+    copy.parent.mkdir()
+    shutil.copyfile(deck, copy)
+    b.import_files([copy], now=NOW + timedelta(hours=1))
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert everything_of(a) == everything_of(b)
+    assert b.presets.preset("Exam").decks == ("capitals",)
+    assert b.card("capitals/fr").reps == 1 and b.card("capitals/it").suspended
+    assert sync_of(b).status().pending_answers == 0
+
+
+@pytest.mark.parametrize("depth", [500, 5000, 200_000])
+def test_a_value_nested_past_any_limit_is_one_short_line(depth: int) -> None:
+    """A setting or personal value is any JSON: nested deeper than Python's stack, it was a
+    RecursionError traceback; a few hundred deep, a line of thousands of characters."""
+    import zlib
+
+    from nacl import secret
+
+    from mastery.errors import SyncError
+    from mastery.sync import crypto
+    from mastery.sync.events import parse
+
+    key, device = b"k" * 32, "f" * 32
+    value = "[" * depth + "]" * depth
+    plain = (
+        f'{{"format":1,"device":"{device}","seq":1,"events":[{{"kind":"setting",'
+        f'"what":"setting","key":"x","stamp":1,"value":{value}}}]}}'
+    )
+    data = bytes(secret.SecretBox(key).encrypt(zlib.compress(plain.encode())))
+    with pytest.raises(SyncError, match="nothing was applied") as refused:
+        parse(crypto.open_chunk(key, device, 1, data, "w/00000001.chunk"), "w/00000001.chunk")
+    assert len(str(refused.value)) < 300 and "\n" not in str(refused.value)

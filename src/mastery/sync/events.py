@@ -290,5 +290,8 @@ def parse(raw: list[Any], where: str) -> list[AnyEvent]:
                 f"{where}: written by a newer Mastery (an event it does not know); "
                 "upgrade Mastery on this device"
             ) from exc
-        loc = ".".join(str(part) for part in first["loc"])
+        parts = [str(part) for part in first["loc"]]
+        if len(parts) > 8:  # a value nested hundreds deep: the way in, not its every step
+            parts = [*parts[:6], "…", *parts[-1:]]
+        loc = ".".join(parts)
         raise SyncError(f"{where}: event {loc}: {first['msg']}; nothing was applied") from exc
