@@ -449,3 +449,86 @@ def test_a_value_nested_past_any_limit_is_one_short_line(depth: int) -> None:
     with pytest.raises(SyncError, match="nothing was applied") as refused:
         parse(crypto.open_chunk(key, device, 1, data, "w/00000001.chunk"), "w/00000001.chunk")
     assert len(str(refused.value)) < 300 and "\n" not in str(refused.value)
+
+
+def plant(folder: Path, key: bytes, events: list[Any], seq: int = 1) -> None:
+    """A chunk of a device of the person's running a newer Mastery ("e" * 32)."""
+    from mastery.sync import chunks, crypto
+
+    other = "e" * 32
+    (folder / other).mkdir(exist_ok=True)
+    chunks.write_chunk(folder, other, seq, crypto.seal(key, other, seq, events))
+
+
+def test_a_local_change_after_a_newer_masterys_value_waits_is_sent_and_wins(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """A newer Mastery widened a range (new_per_day 100000): the value waits here. The person
+    then sets 30 on this device: a later change, which every device must get; it was never
+    sent while the newer value waited."""
+    from mastery.days import to_ms
+    from mastery.sync.hlc import stamp_of
+
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    key = sync_of(a).keys.load()
+    assert key is not None
+    newer = {"kind": "setting", "what": "setting", "key": "new_per_day", "value": 100000}
+    plant(folder, key, [{**newer, "stamp": stamp_of(to_ms(NOW))}])
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert a.setting("new_per_day") == b.setting("new_per_day") == 20
+    a.set_setting("new_per_day", 30)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert b.setting("new_per_day") == 30
+    assert everything_of(a) == everything_of(b)
+
+
+def test_an_edit_of_a_preset_a_newer_mastery_made_waits_without_a_second_preset(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """A preset this version knows, edited by a newer Mastery with a value it does not: the
+    edit waits; the preset stays one preset, here and on every device."""
+    from mastery.days import to_ms
+    from mastery.sync.hlc import stamp_of
+
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    a.presets.add("Exam")
+    a.presets.use("capitals", "Exam")
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    uid = a.conn.execute("SELECT key FROM syncitem WHERE kind = 'preset'").fetchone()[0]
+    key = sync_of(a).keys.load()
+    assert key is not None
+    later_ms = to_ms(NOW) + 10**9
+    edit = {"name": "Exam", "config": {"new_per_day": 100000}}
+    plant(
+        folder,
+        key,
+        [
+            {
+                "kind": "setting",
+                "what": "preset",
+                "key": uid,
+                "stamp": stamp_of(later_ms),
+                "value": edit,
+            }
+        ],
+    )
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert [p.name for p in a.presets.presets()] == ["Default", "Exam"]
+    a.presets.edit("Exam", "desired_retention", 0.8)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert [p.name for p in a.presets.presets()] == ["Default", "Exam"]
+    assert b.presets.preset("Exam").values["desired_retention"] == 0.8
+    assert everything_of(a) == everything_of(b)
