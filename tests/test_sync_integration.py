@@ -602,3 +602,38 @@ async def test_the_editor_says_so_and_keeps_the_text_when_a_sync_changed_the_ent
         assert editor.query_one("#entry-body", TextArea).text == "Base!"
         assert any("changed since the editor opened it" in m for _, m in app.notes)  # type: ignore[attr-defined]
         assert a.journal.get(entry.uid).body == "b's words"
+
+
+async def test_the_goal_form_says_so_when_a_sync_changed_the_goal_since_it_opened(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    from test_tui_helpers import SIZE, make_app
+    from textual.widgets import Input
+
+    from mastery.tui.screens.goals import GoalFormScreen, GoalScreen
+
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS, auto=False)
+    sync_of(b).setup(str(folder), PASS)
+    goal = a.goals.add("Speak German", vision="Talk", now=NOW)
+    for col in (a, b):
+        sync_of(col).run(PASS)
+    app = make_app(a)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(GoalScreen(goal.id))
+        await pilot.pause()
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, GoalFormScreen)
+        form.query_one("#goal-title", Input).value = "Speak German well"
+        b.goals.edit(goal.uid, vision="b's vision", now=NOW + timedelta(hours=1))
+        sync_of(b).run(PASS)
+        sync_of(a).run(PASS)  # `mastery sync` in another terminal
+        await pilot.press("ctrl+s")
+        assert app.screen is form
+        assert form.query_one("#goal-title", Input).value == "Speak German well"
+        assert any("changed since the form opened it" in m for _, m in app.notes)  # type: ignore[attr-defined]
+    detail = a.goals.get(goal.uid, now=NOW)
+    assert (detail.title, detail.vision) == ("Speak German", "b's vision")
