@@ -637,3 +637,53 @@ async def test_the_goal_form_says_so_when_a_sync_changed_the_goal_since_it_opene
         assert any("changed since the form opened it" in m for _, m in app.notes)  # type: ignore[attr-defined]
     detail = a.goals.get(goal.uid, now=NOW)
     assert (detail.title, detail.vision) == ("Speak German", "b's vision")
+
+
+@pytest.mark.parametrize(
+    "change", [{"day": "2026-99-99"}, {"read_at": NEVER}, {"received_at": NEVER}]
+)
+def test_a_mentees_entry_with_a_day_or_moment_no_date_holds_waits_and_is_not_stored(
+    open_profile: Callable[..., Collection], change: dict[str, Any]
+) -> None:
+    """Stored, it made the mentor's screens of that mentee unreadable (a newer or broken
+    writer's value waits, as a newer Mastery's does)."""
+    from mastery.sync.events import PersonalEvent
+    from mastery.sync.personal import personal_channel
+
+    col = open_profile("a")
+    entry = {
+        "day": "2026-01-02",
+        "title": "t",
+        "body": "b",
+        "tags": "",
+        "prompt": None,
+        "goal_ids": "",
+        "received_at": 1,
+        "changed_at": 1,
+        "read_at": None,
+    }
+    mentee = {
+        "display_name": "Ana",
+        "bundle_created_at": 1,
+        "summary_json": "{}",
+        "goals_json": "[]",
+        "added_at": 1,
+        "updated_at": 1,
+        "note": "",
+        "note_uid": None,
+        "note_updated_at": None,
+    }
+    pairing = "p-" + "a" * 26
+    with col.db.transaction() as conn:
+        personal_channel().apply(
+            conn,
+            "f" * 32,
+            [
+                PersonalEvent(what="mentee", key=pairing, stamp=5, value=mentee),
+                PersonalEvent(
+                    what="mentee_entry", key=f"{pairing}/e-1", stamp=6, value={**entry, **change}
+                ),
+            ],
+        )
+        stored = conn.execute("SELECT count(*) FROM menteeentry").fetchone()[0]
+    assert stored == 0
