@@ -90,7 +90,7 @@ def touch_cards(col: Collection, rng: random.Random, moment: datetime) -> None:
         col.edit_card(card, f"{view.front} {rng.randint(0, 9)}", view.back, ["x"])
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 579])
 def test_three_devices_changing_everything_in_random_orders_end_identical(
     open_profile: Callable[..., Collection],
     tmp_path: Path,
@@ -128,9 +128,12 @@ def test_three_devices_changing_everything_in_random_orders_end_identical(
             edit_notes(col, rng, moment)
         for col in rng.sample(devices, k=rng.randint(1, 3)):
             sync_of(col).run(PASS)
-    for _ in range(2):
-        for col in rng.sample(devices, k=3):
-            sync_of(col).run(PASS)
+    # Until a whole round moves nothing: a sync can make a change of its own while applying
+    # (two presets of one name: one moves aside), which goes out with its next sync.
+    for _ in range(5):
+        reports = [sync_of(col).run(PASS) for col in rng.sample(devices, k=3)]
+        if not any(r.sent or r.changes or r.received for r in reports):
+            break
     states = [everything_of(col) for col in devices]
     assert states[0] == states[1]
     assert states[1] == states[2]
