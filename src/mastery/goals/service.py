@@ -127,12 +127,10 @@ class Goals(GoalProgress):
         clear them; `decks` replaces the linked decks. A new `reality` becomes a new version,
         the earlier ones are kept (see `realities`).
 
-        `was`: the goal as a form opened it. If a sync (or another window) changed it since,
-        saving the form would overwrite that change, and the next sync would send it as made
-        after it, so no conflict copy could keep it: refused, nothing written."""
+        `was`: the goal as a form opened it: changed since (a sync), saving is refused."""
         now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
-        if was is not None and _edited(was) != _edited(self.get(goal.id, now=now)):
+        if was is not None and was.form() != self.get(goal.id, now=now).form():
             raise MasteryError(
                 "this goal changed since the form opened it (a sync, or another window); "
                 "nothing was saved: note your changes, then open the goal again"
@@ -450,19 +448,3 @@ class Goals(GoalProgress):
             uid=goal.uid,
             conflict_of=goal.conflict_of,
         )
-
-
-def _edited(goal: GoalDetail) -> tuple[object, ...]:
-    """What the goal form changes, as it was when the form opened."""
-    return (
-        goal.title,
-        goal.vision,
-        goal.reality,
-        goal.category,
-        goal.target,
-        goal.cadence,
-        tuple(d.key for d in goal.decks),
-        goal.status,
-        goal.visibility,
-        goal.conflict_of,
-    )
