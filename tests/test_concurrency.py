@@ -311,3 +311,40 @@ async def test_tui_ends_with_one_line_and_exit_2_on_an_uncaught_fault(
         "run `mastery check`, or restore a backup with `mastery backup --restore`".split()
     )
     col.close()
+
+
+def test_a_second_collection_in_the_app_process_keeps_the_apps_writes_safe_from_other_windows(
+    col: Collection,
+) -> None:
+    """The app opens a second collection in its own process for the daily backup and each
+    sync. Opening read the file's header with a plain open() and close(): closing any handle
+    of a file drops every POSIX lock the process holds on it, the app's connection's too. The
+    next `mastery` command in another window then took itself for the last one, folded the
+    write-ahead log into the file and deleted it, and every later write of the app went into
+    the deleted log: lost, though the app said "Saved"."""
+    import subprocess
+    import sys
+
+    path = col.db.path
+    entry = col.journal.add("before", now=NOW)
+    with Collection.open_path(path):  # the worker's (backup, sync)
+        pass
+    other = (
+        "import sys; from mastery.collection import Collection; "
+        "Collection.open_path(sys.argv[1]).close()"
+    )
+    subprocess.run([sys.executable, "-c", other, str(path)], check=True)  # another window
+    col.journal.edit(entry.uid, body="after", now=NOW)
+    seen = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("
+            "'SELECT body FROM journalentry').fetchone()[0])",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert seen == "after"

@@ -21,6 +21,7 @@ import errno
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -61,6 +62,14 @@ _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
 _MAGIC = b"SQLite format 3\x00"
+# Profiles this process has open, by real path, with how many connections. Reading one's
+# header with open() and close() while a connection holds it would drop that connection's
+# locks: POSIX releases every lock a process holds on a file when it closes any handle of it
+# (SQLite works around this for its own handles only). Another process's SQLite then takes
+# itself for the last one, folds the write-ahead log in and deletes it, and this process
+# writes on into the deleted log: lost. A profile open here was checked when it was opened.
+_OPEN_HERE: dict[str, int] = {}
+_OPEN_LOCK = threading.Lock()
 _EMPTY_HINT = "restore a backup with `mastery backup --restore`"
 
 
@@ -148,6 +157,7 @@ class Database:
         self.on_busy: Callable[[], None] | None = None
         self._timeout_set = BUSY_TIMEOUT
         self._depth = 0
+        self._counted = False  # in `_OPEN_HERE`
 
     @classmethod
     def open(
@@ -164,7 +174,8 @@ class Database:
         if not memory and not _fresh:
             try:
                 if path.exists():
-                    check_file(path)
+                    if not _open_here(path):
+                        check_file(path)
                 else:
                     _create(path)
             except OSError as exc:
@@ -221,6 +232,9 @@ class Database:
             raise translate(exc, path) or DatabaseCorruptError(
                 path, f"not a Mastery profile database ({exc})"
             ) from exc
+        if not memory:
+            db._counted = True
+            _count(path, 1)
         return db
 
     @property
@@ -338,6 +352,9 @@ class Database:
             pass  # busy or full: the log stays and is folded in next time; closing matters
         finally:
             self.conn.close()
+            if self._counted:
+                self._counted = False
+                _count(self.path, -1)
 
 
 @contextmanager
@@ -421,3 +438,23 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
     for statement in STATEMENTS:
         conn.execute(statement)
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def _open_here(path: Path) -> bool:
+    """Whether this process has a connection to the profile at `path` (see `_OPEN_HERE`)."""
+    with _OPEN_LOCK:
+        return _OPEN_HERE.get(_real(path), 0) > 0
+
+
+def _count(path: Path, step: int) -> None:
+    key = _real(path)
+    with _OPEN_LOCK:
+        left = _OPEN_HERE.get(key, 0) + step
+        if left > 0:
+            _OPEN_HERE[key] = left
+        else:
+            _OPEN_HERE.pop(key, None)

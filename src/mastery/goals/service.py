@@ -121,12 +121,20 @@ class Goals(GoalProgress):
         decks: Iterable[str] | None = None,
         visibility: str | None = None,
         now: datetime | None = None,
+        was: GoalDetail | None = None,
     ) -> GoalView:
         """Change what is given (None leaves a field alone). `target=""` and `cadence=""`
         clear them; `decks` replaces the linked decks. A new `reality` becomes a new version,
-        the earlier ones are kept (see `realities`)."""
+        the earlier ones are kept (see `realities`).
+
+        `was`: the goal as a form opened it: changed since (a sync), saving is refused."""
         now = now or self.col.now()
         goal = self._goal(self._resolve(ref))
+        if was is not None and was.form() != self.get(goal.id, now=now).form():
+            raise MasteryError(
+                "this goal changed since the form opened it (a sync, or another window); "
+                "nothing was saved: note your changes, then open the goal again"
+            )
         today = self.col.clock.day_of(now)
         fields: dict[str, Any] = {}
         if title is not None:

@@ -213,6 +213,22 @@ class GoalDetail(GoalView):
     mean_retrievability: float | None
     cadence: str | None
     adherence: Adherence | None
+
+    def form(self) -> tuple[object, ...]:
+        """What the goal form changes: equal before and after, nobody changed the goal."""
+        return (
+            self.title,
+            self.vision,
+            self.reality,
+            self.category,
+            self.target,
+            self.cadence,
+            tuple(d.key for d in self.decks),
+            self.status,
+            self.visibility,
+            self.conflict_of,
+        )
+
     check_ins: tuple[CheckInView, ...]
     confidence_trend: tuple[tuple[date, int], ...]
     history: tuple[ProgressPoint, ...]

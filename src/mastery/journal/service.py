@@ -96,12 +96,22 @@ class Journal(JournalReader):
         visibility: str | None = None,
         day: date | str | None = None,
         now: datetime | None = None,
+        was: EntryView | None = None,
     ) -> EntryView:
         """Change the given fields of an entry (None leaves a field as it is; `title=""`
         returns to a title derived from the body; `tags=()` / `goals=()` clear them). A new
-        body's `#tags` are added to the tags, as `add` adds them."""
+        body's `#tags` are added to the tags, as `add` adds them.
+
+        `was`: the entry as an editor opened it. If a sync (or another window) changed it
+        since, saving would overwrite that change, and the next sync would send it as made
+        after it, so no conflict copy could keep it: refused, nothing written."""
         now = now or self.col.now()
         entry = self.get(ref)
+        if was is not None and _edited(was) != _edited(entry):
+            raise MasteryError(
+                "this entry changed since the editor opened it (a sync, or another window); "
+                "nothing was saved: copy your text, then open the entry again"
+            )
         changes: dict[str, Any] = {}
         if body is not None:
             template = self._template_of(entry.prompt)
@@ -346,3 +356,17 @@ class Journal(JournalReader):
         for goal in self.col.conn.execute("SELECT id, title FROM goal ORDER BY id"):
             titles.setdefault(fold(goal["title"].strip()), goal["id"])
         return titles
+
+
+def _edited(entry: EntryView) -> tuple[object, ...]:
+    """What an edit of an entry can change, and when it was last changed."""
+    return (
+        entry.updated,
+        entry.day,
+        entry.own_title,
+        entry.body,
+        entry.tags,
+        entry.goal_ids,
+        entry.visibility,
+        entry.conflict_of,
+    )

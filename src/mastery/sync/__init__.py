@@ -434,7 +434,7 @@ class Sync:
             for batch in batches:
                 batch.mark(conn)
             sending: list[BaseModel] = [e for b in batches for e in b.events]
-            m = merge.Merge(conn, out)
+            m = merge.Merge(conn, out, me)
             m.changed(changed)
             # A setting that schedules changed here: its cards are replayed from the start.
             m.changed({card: 0 for b in batches for card in b.cards})

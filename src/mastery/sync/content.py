@@ -433,6 +433,9 @@ class Contents:
     def apply(self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]) -> set[int]:
         _apply_decks(conn, device, (e for e in events if isinstance(e, DeckEvent)))
         _apply_cards(conn, [(device, e) for e in events if isinstance(e, ContentEvent)])
+        # A device read before the one whose chunk brings the deck: its changes waited, and
+        # apply now (else shown only from this device's next sync on).
+        _retry_pending(conn)
         return set()
 
     def settle(self, conn: sqlite3.Connection) -> set[int]:

@@ -166,7 +166,7 @@ def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> li
         if inflater.unconsumed_tail:
             raise SyncError(f"{where}: too large once opened; nothing was applied")
         body = json.loads(plain)
-    except (zlib.error, ValueError) as exc:
+    except (zlib.error, ValueError, RecursionError) as exc:  # nested past Python's stack
         raise SyncError(f"{where}: not a sync chunk; nothing was applied") from exc
     if (
         not isinstance(body, dict)

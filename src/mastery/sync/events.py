@@ -7,9 +7,11 @@ Mastery wrote it), not skipped: skipping would advance the watermark past it for
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,8 +27,24 @@ from mastery.errors import SyncError
 from mastery.sync.hlc import MAX_STAMP
 
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+# Moments are ms UTC that a date can show: a later one (a broken writer, a clock set to the
+# year 30000) stored in the profile would make every read of its entry, goal or card fail.
+MAX_MOMENT = 253_370_764_800_000  # 9999-01-01 UTC
+Moment = Annotated[int, Field(ge=0, lt=MAX_MOMENT)]
+
+
+def _calendar_day(text: str) -> str:
+    """A day that is on the calendar ("2026-02-30" passes the pattern, not this)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a day of the calendar") from None
+    return text
+
+
+Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_calendar_day)]
+
 Key = Annotated[str, Field(min_length=1, max_length=1000)]
-Moment = Annotated[int, Field(ge=0, lt=2**53)]  # ms UTC (durations too)
 RatingValue = Annotated[int, Field(ge=1, le=4)]
 ConfidenceValue = Annotated[int, Field(ge=1, le=3)]
 # The schedule fields a replay gives an answer, shared by the model and the hot path's dict.
@@ -206,7 +224,6 @@ class ContentEvent(BaseModel):
 
 DeviceId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 Uid = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]  # entry or goal uid
-Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 Line = Annotated[str, Field(max_length=10_000)]
 LongText = Annotated[str, Field(max_length=2_000_000)]  # an entry body, a goal vision
 Seen = Annotated[dict[DeviceId, Stamp], Field(max_length=10_000)]
@@ -385,5 +402,8 @@ def _refused(
         loc[0] = index[loc[0]]
         if kind is not None:
             loc.insert(1, kind)
-    text = ".".join(str(part) for part in loc)
+    parts = [str(part) for part in loc]
+    if len(parts) > 8:  # a value nested hundreds deep: the way in, not its every step
+        parts = [*parts[:6], "…", *parts[-1:]]
+    text = ".".join(parts)
     return SyncError(f"{where}: event {text}: {first['msg']}; nothing was applied")

@@ -17,8 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mastery.errors import SyncError
+
 _SPAN = 1000  # counter values per millisecond
 MAX_STAMP = 2**53 - 1  # a JSON number every reader keeps exact
+# The latest wall time a stamp takes (2200-01-01 UTC): a clock set past it (a dead battery, a
+# typo) stamps as if it were then, counting up, so its stamps stay below MAX_STAMP (which every
+# other device's reader refuses to pass) for 55 years of counter.
+MAX_WALL_MS = 7_258_118_400_000
 
 
 def stamp_of(ms: int, counter: int = 0) -> int:
@@ -39,7 +45,13 @@ class Clock:
     def tick(self, wall: int) -> int:
         """The stamp of a change made on this device at wall time `wall` (ms UTC): after
         everything this device has stamped or seen, and at its wall time when that is later."""
-        self.last = max(self.last + 1, stamp_of(wall))
+        stamp = max(self.last + 1, stamp_of(min(wall, MAX_WALL_MS)))
+        if stamp > MAX_STAMP:  # only after seeing a stamp no Mastery gives (a broken writer)
+            raise SyncError(
+                "the sync clock is at its end (another device sent a change dated past the "
+                "year 2255); nothing was sent"
+            )
+        self.last = stamp
         return self.last
 
     def observe(self, stamp: int) -> None:

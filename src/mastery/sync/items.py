@@ -9,10 +9,12 @@ sent, stamped; a received value is stored when its (stamp, device) is later than
 record's, so every device keeps the same, latest value whatever order the chunks come in.
 
 A received value that needs something this device does not have yet (a deck's preset for a
-deck not imported here, a mentee's entry before the mentee, a kind only a newer Mastery
-knows) is recorded as waiting (`applied` 0) and stored once it can be: at the end of each
-apply and at the start of each outgoing. A waiting thing is never sent from here, so a
-device that has not got the deck yet cannot undo the link made on one that has.
+deck not imported here, a mentee's entry before the mentee, a range a newer Mastery widened)
+is kept (`pending.py`) and stored once it can be: at the end of each apply and at the start
+of each outgoing. Its record keeps what was last stored, so a change made here meanwhile (a
+setting set again) is still sent, and the kept value, when it is stored at last, wins only if
+it is the later one. A thing of a kind only a newer Mastery knows is recorded as waiting
+(`applied` 0), and never sent from here.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, NamedTuple, Protocol
 from pydantic import BaseModel, JsonValue
 
 from mastery.states import scheduled
+from mastery.sync import pending
 from mastery.sync.channels import Batch
 from mastery.sync.hlc import Clock, later, wall_ms
 
@@ -208,6 +211,10 @@ class ItemChannel:
                 )
                 touched.add(kind.decks(conn, r["key"], None, held.value))
         _save(conn, rows)
+        event = self.kinds[0]
+        kept = pending.take_items(conn, event)
+        if kept:
+            self._apply_pairs(conn, kept, touched)
 
     # ------------------------------------------------------------------ the channel
     def outgoing(self, conn: sqlite3.Connection, device: str, clock: Clock, now_ms: int) -> Batch:
@@ -241,9 +248,18 @@ class ItemChannel:
         return Batch(events, lambda c: _save(c, rows), cards_of(conn, touched.ids))
 
     def apply(self, conn: sqlite3.Connection, device: str, events: Sequence[BaseModel]) -> set[int]:
-        held_now: dict[str, dict[str, Local]] = {}
         touched = _Decks()
-        for event in events:
+        self._apply_pairs(conn, [(device, e) for e in events], touched)
+        self._settle(conn, touched)
+        return set(cards_of(conn, touched.ids))
+
+    def _apply_pairs(
+        self, conn: sqlite3.Connection, pairs: Sequence[tuple[str, BaseModel]], touched: _Decks
+    ) -> None:
+        """Received values ((device, event)); those that cannot be stored yet are kept."""
+        held_now: dict[str, dict[str, Local]] = {}
+        waiting: list[tuple[str, BaseModel]] = []
+        for device, event in pairs:
             what: str = getattr(event, "what")  # noqa: B009 (the channel's own event model)
             key: str = getattr(event, "key")  # noqa: B009
             stamp: int = getattr(event, "stamp")  # noqa: B009
@@ -265,7 +281,7 @@ class ItemChannel:
             held = kind.write(conn, key, merged, previous, wall_ms(stamp))
             if held is None:
                 if wins:
-                    _save(conn, [(what, key, canonical(value), stamp, device, None, 0)])
+                    waiting.append((device, event))
                 continue
             if what in held_now:
                 held_now[what][key] = held
@@ -281,8 +297,20 @@ class ItemChannel:
                     conn,
                     [(what, key, canonical(held.value), record.at, record.device, held.local, 1)],
                 )
-        self._settle(conn, touched)
-        return set(cards_of(conn, touched.ids))
+        self._keep(conn, waiting)
+
+    def _keep(self, conn: sqlite3.Connection, waiting: Sequence[tuple[str, BaseModel]]) -> None:
+        """Keep the values that must wait: the latest per thing, with any kept before."""
+        if not waiting:
+            return
+        latest: dict[tuple[str, str], tuple[str, BaseModel]] = {}
+        for device, event in [*pending.take_items(conn, self.kinds[0]), *waiting]:
+            thing = (getattr(event, "what"), getattr(event, "key"))  # noqa: B009
+            best = latest.get(thing)
+            stamp: int = getattr(event, "stamp")  # noqa: B009
+            if best is None or later((stamp, device), (getattr(best[1], "stamp"), best[0])):  # noqa: B009
+                latest[thing] = (device, event)
+        pending.keep_items(conn, list(latest.values()))
 
     def settle(self, conn: sqlite3.Connection) -> set[int]:
         touched = _Decks()

@@ -275,9 +275,11 @@ class Merge:
     answers wait in a temp table and reach the review log with their final schedule, in
     card order, with `executemany`."""
 
-    def __init__(self, conn: sqlite3.Connection, out: Outgoing) -> None:
-        """`out` is what this device sends, read before anything received is added."""
+    def __init__(self, conn: sqlite3.Connection, out: Outgoing, device: str = "") -> None:
+        """`out` is what this device sends, read before anything received is added;
+        `device` is this device's id (its answers in `out` are its own)."""
         self.conn = conn
+        self.device = device
         self.touched: set[int] = set()
         self.added = 0
         # Per card, the earliest moment from which its stored rows may be stale (an answer
@@ -532,15 +534,18 @@ class Merge:
             "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, "
             "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
             "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
-            "r.scheduled_days, o.log_id IS NOT NULL AS sent "
+            "r.scheduled_days, o.log_id IS NOT NULL AS sent, CASE WHEN o.log_id IS NOT NULL "
+            "THEN ? ELSE (SELECT s.device FROM syncevent s WHERE s.log_id = r.id LIMIT 1) "
+            "END AS device "
             "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
-            f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}"
+            f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}",
+            (self.device,),
         )
         with review_log.rebuilt_after(conn, when=bulk):
             rows = conn.execute(
                 "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
                 "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
-                "scheduled_days, NULL, 0, sent, NULL, NULL FROM temp.syncrows UNION ALL "
+                "scheduled_days, NULL, 0, sent, NULL, device FROM temp.syncrows UNION ALL "
                 "SELECT card_id, id, at, rating, duration_ms, confidence, state, step, "
                 "stability, difficulty, due, elapsed_days, scheduled_days, chain, 1, 0, "
                 "event_id, device FROM temp.syncincoming ORDER BY 1, 3, 4, 15, 5, 2"
@@ -599,6 +604,8 @@ class Merge:
         state, step, stability, difficulty, due, last = 0, None, None, None, None, None
         reps = lapses = 0
         prev_at = prev_rating = prev_id = -1
+        prev_device: str | None = None
+        prev_eid: str | None = None
         for (
             _,
             log_id,
@@ -622,8 +629,16 @@ class Merge:
             if new:
                 if eid in undone:
                     continue  # taken back later in the chunks of this sync
-                if at == prev_at and rating == prev_rating:
-                    links.append((eid, prev_id, device, at))  # the same answer again
+                # The same answer again (one Anki history imported on two devices), unless
+                # the row before is this device's own: one device sends one event per
+                # answer, so that is its second answer of the same moment (and an undo of
+                # one must not take both).
+                if (
+                    at == prev_at
+                    and rating == prev_rating
+                    and (device != prev_device or eid == prev_eid)
+                ):
+                    links.append((eid, prev_id, device, at))
                     self.added -= 1
                     continue
                 dirty = True
@@ -696,6 +711,7 @@ class Merge:
             last = at
             link = blake2b(link + pack(at, rating), digest_size=8).digest()
             prev_at, prev_rating, prev_id = at, rating, log_id
+            prev_device, prev_eid = device, eid
         return Replayed(
             state, step, stability, difficulty, due, last, reps, lapses, now_ms, card_id
         )

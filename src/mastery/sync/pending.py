@@ -5,7 +5,10 @@ has not imported yet (a team deck, a file not copied here), or a chunk read befo
 that brings the card. Dropping it would leave the devices different for good once the deck
 is imported, so the channel keeps it (`syncpending`) and takes it back at the start of every
 sync, once the deck (content: it creates the card) or the card (state) is here. Answers keep
-theirs in `syncevent` (merge.py).
+theirs in `syncevent` (merge.py). The item channels (items.py) keep here a value that cannot
+be stored yet (a deck's preset before the deck, a range a newer Mastery widened), by kind of
+event, what and key, so their record keeps what was last stored: a change made here since is
+still a change, and is sent.
 """
 
 from __future__ import annotations
@@ -45,6 +48,31 @@ def take(
         f"SELECT p.id, p.device, p.event FROM syncpending p WHERE p.kind = ? AND {here} "
         "ORDER BY p.id",
         (kind,),
+    ).fetchall()
+    if not rows:
+        return []
+    conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
+    adapter = TypeAdapter(model)
+    return [(r["device"], adapter.validate_json(r["event"])) for r in rows]
+
+
+def keep_items(conn: sqlite3.Connection, changes: Iterable[tuple[str, BaseModel]]) -> None:
+    """Item values ((device, event) with `what` and `key`) kept until they can be stored."""
+    conn.executemany(
+        "INSERT INTO syncpending (kind, deck, card, device, event) VALUES (?, ?, ?, ?, ?)",
+        [
+            (e.kind, e.what, e.key, device, e.model_dump_json())  # type: ignore[attr-defined]
+            for device, e in changes
+        ],
+    )
+
+
+def take_items(conn: sqlite3.Connection, model: type[E]) -> list[tuple[str, E]]:
+    """Every kept item value of `model`'s kind, in the order received; they leave the table
+    (the channel keeps again those that still cannot be stored)."""
+    kind = model.model_fields["kind"].default
+    rows = conn.execute(
+        "SELECT id, device, event FROM syncpending WHERE kind = ? ORDER BY id", (kind,)
     ).fetchall()
     if not rows:
         return []

@@ -27,10 +27,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from mastery.settings_store import read_meta, write_meta
-from mastery.sync.events import PersonalEvent
+from mastery.sync.events import Day, Moment, PersonalEvent
 from mastery.sync.items import ItemChannel, Local
 
-_Ms = Annotated[int, Field(ge=0, lt=2**53)]
+_Ms = Moment  # a moment a date can show: a later one made the mentor's screens unreadable
 _Text = Annotated[str, Field(max_length=2_000_000)]
 _Short = Annotated[str, Field(max_length=1000)]
 
@@ -73,7 +73,7 @@ class _Mentee(_Row):
 
 
 class _MenteeEntry(_Row):
-    day: _Short
+    day: Day
     title: _Text
     body: _Text
     tags: _Text = ""

@@ -199,6 +199,7 @@ class _Presets:
             ).fetchone()
             if same is not None and _preset_local(same) not in mapped:
                 row = same
+        received = name
         clash = conn.execute(
             "SELECT id, created_at FROM preset WHERE name = ? AND id != ?",
             (name, row["id"] if row else -1),
@@ -214,7 +215,11 @@ class _Presets:
             local = _preset_local(row)
         else:
             local = f"{store_preset(conn, None, name, config, at_ms)}:{at_ms}"
-        return Local({"name": name, "config": config}, local)
+        # Recorded as received: a name changed here to stay apart from another preset is this
+        # device's change, sent as such; recorded as changed, it was never sent, and a device
+        # that never held both presets under one name (one was renamed or removed before it
+        # got there) kept the name this one moved away from.
+        return Local({"name": received, "config": config}, local)
 
 
 def _checked_preset(value: JsonValue) -> tuple[str, dict[str, Any]] | None:

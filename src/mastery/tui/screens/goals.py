@@ -823,6 +823,7 @@ class GoalFormScreen(UnsavedChanges, MasteryModal):
                     cadence=draft.cadence,
                     decks=draft.decks,
                     now=now,
+                    was=self.goal,
                 )
         except DateParseError as exc:
             form.show_error("cadence" if exc.kind == "cadence" else "target", str(exc))

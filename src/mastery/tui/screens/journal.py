@@ -645,6 +645,7 @@ class EntryEditorScreen(UnsavedChanges, MasteryScreen):
                     visibility=visibility,
                     day=day if day and day != self.entry.day.isoformat() else None,
                     now=now,
+                    was=self.entry,
                 )
         except MasteryError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
