@@ -8,6 +8,7 @@ text with card N's answers in bold, then the note's extra text (its ``back``) af
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _OPEN = re.compile(r"\{\{c([^:{}]*)::")
@@ -163,10 +164,17 @@ def rebuild_cloze(cards: list[tuple[int, str, str]]) -> tuple[str, str] | None:
 def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], str] | None:
     """Walk one rendered card: the text is the same on both sides except where the front says
     "[hint]" and the back "**answer**" (or just "answer" when the note had it in bold already)."""
-    i = j = 0
+    return _walk(front, back, 0, 0, 0)
+
+
+def _walk(
+    front: str, back: str, i: int, j: int, length: int
+) -> tuple[str, list[tuple[int, int, str]], str] | None:
+    """`_read_card` from front[i] and back[j] (`length` plain characters read so far). A
+    cloze can often be read more than one way (a hint holding "][" looks like an empty hint
+    and then a second cloze); each reading is followed to the card's end, and the first
+    that gets there wins."""
     plain: list[str] = []
-    length = 0
-    found: list[tuple[int, int, str]] = []
     while i < len(front):
         if j < len(back) and front[i] == back[j]:
             plain.append(front[i])
@@ -174,28 +182,27 @@ def _read_card(front: str, back: str) -> tuple[str, list[tuple[int, int, str]], 
             i += 1
             j += 1
             continue
-        cloze = _cloze_at(front, i, back, j)
-        if cloze is None:
-            return None
-        close_hint, answer, after = cloze
-        hint = front[i + 1 : close_hint]
-        found.append((length, length + len(answer), "" if hint == "..." else hint))
-        plain.append(answer)
-        length += len(answer)
-        i, j = close_hint + 1, after
+        for close_hint, answer, after in _clozes_at(front, i, back, j):
+            tail = _walk(front, back, close_hint + 1, after, length + len(answer))
+            if tail is not None:
+                hint = front[i + 1 : close_hint]
+                text, found, rest = tail
+                here = (length, length + len(answer), "" if hint == "..." else hint)
+                return "".join(plain) + answer + text, [here, *found], rest
+        return None
     rest = back[j:]
     if rest and not rest.startswith("\n\n"):
         return None
-    return "".join(plain), found, rest[2:]
+    return "".join(plain), [], rest[2:]
 
 
-def _cloze_at(front: str, i: int, back: str, j: int) -> tuple[int, str, int] | None:
-    """The cloze whose "[hint]" starts at front[i] and whose answer starts at back[j]: (where
-    the hint's "]" is, the answer, where the back goes on). A hint may hold "]" and an answer
-    "*" (``{{c1::**kwargs}}``), so each reading is tried in turn and the first after which
-    both sides go on alike wins."""
+def _clozes_at(front: str, i: int, back: str, j: int) -> Iterator[tuple[int, str, int]]:
+    """Each reading of a cloze whose "[hint]" starts at front[i] and whose answer starts at
+    back[j]: (where the hint's "]" is, the answer, where the back goes on). A hint may hold
+    "]" and an answer "*" (``{{c1::**kwargs}}``), so every reading after which both sides go
+    on alike is given, in order."""
     if front[i] != "[":
-        return None
+        return
     close = front.find("]", i + 1)
     while close != -1:
         if back.startswith("**", j):
@@ -203,14 +210,13 @@ def _cloze_at(front: str, i: int, back: str, j: int) -> tuple[int, str, int] | N
         elif front.startswith("**", close + 1):
             start, marks = j, 0  # the note had it in bold already: "**{{c1::answer}}**"
         else:
-            return None
+            return
         end = back.find("**", start + 1)
         while end != -1:
             if _go_on_alike(front, close + 1, back, end + marks):
-                return close, back[start:end], end + marks
+                yield close, back[start:end], end + marks
             end = back.find("**", end + 1)
         close = front.find("]", close + 1)
-    return None
 
 
 def _go_on_alike(front: str, i: int, back: str, j: int) -> bool:
