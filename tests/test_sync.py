@@ -1004,7 +1004,7 @@ def test_a_rebase_left_by_a_killed_git_sync_is_cleared_by_the_next(
     sync_of(a).run(PASS)
     b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=1))
     with pytest.MonkeyPatch.context() as patch:  # b's chunk is committed, not pushed
-        patch.setattr(GitTarget, "push", lambda self, paths: None)
+        patch.setattr(GitTarget, "push", lambda self: None)
         sync_of(b).run(PASS)
     clone = b.db.path.parent / "sync" / "repo"
     git = ["git", "-C", str(clone), "-c", "user.name=x", "-c", "user.email=x@x"]

@@ -188,7 +188,7 @@ def test_a_chunk_recorded_but_never_committed_to_git_still_reaches_the_others(
     sync_of(b).setup(remote, PASS)
     review(a, random.Random(1), 5, timedelta(0))
 
-    def dies(self: transport.GitTarget, paths: list[Path]) -> None:
+    def dies(self: transport.GitTarget) -> None:
         if at == "commit":  # staged, not committed
             subprocess.run(["git", "add", "--all"], cwd=self.cache, check=True)
         raise KeyboardInterrupt  # SIGKILL, as far as the clone is concerned

@@ -314,7 +314,7 @@ def test_an_answer_given_to_the_merge_as_a_model_is_added_like_a_read_one(
     a = open_profile("a")
     model = AnswerEvent(id="c" * 32, deck="capitals", card="fr", at=to_ms(NOW), rating=3)
     with a.db.transaction() as conn:
-        m = merge.Merge(conn, merge.outgoing(conn, "e" * 32, 0))
+        m = merge.Merge(conn, merge.outgoing(conn, "e" * 32))
         m.add("d" * 32, [model, model.model_dump(mode="json", exclude_none=True)])
         m.replay(a.scheduler_for, to_ms(NOW))
         m.close()

@@ -265,7 +265,7 @@ class Sync:
                 joined = True
             else:
                 try:
-                    where.push([made])
+                    where.push()
                 except SyncError as exc:
                     # Another device set the target up first: its header stays, ours goes.
                     where.forget()
@@ -349,7 +349,6 @@ class Sync:
         where.pull()
         folder = where.folder
         header = chunks.read_header(folder)
-        written: list[Path] = []
         lost_header = header is None
         if header is None:
             # Deleted from the target (or a force-push to before it): every device that
@@ -360,7 +359,7 @@ class Sync:
         _check_pin(state, header)
         key = self._key(header, passphrase, str(state.get("target")))
         if lost_header:
-            written.append(chunks.write_header(folder, header))
+            chunks.write_header(folder, header)
         state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
         chunks.remove_leftovers(folder, me)
@@ -417,19 +416,17 @@ class Sync:
                     everything += channel.resend(conn, me)
                 again = merge.dumps(everything)
                 for seq in lost:
-                    written.append(
-                        chunks.write_chunk(
-                            folder,
-                            me,
-                            seq,
-                            crypto.seal(key, me, seq, again if seq == lost[-1] else []),
-                        )
+                    chunks.write_chunk(
+                        folder,
+                        me,
+                        seq,
+                        crypto.seal(key, me, seq, again if seq == lost[-1] else []),
                     )
             # What this device sends, read before anything received is applied. The
             # channels' changes are recorded as sent at once (their chunk is written below,
             # in this transaction), so a received one wins here only if it is later, as on
             # every device that reads both.
-            out = merge.outgoing(conn, me, now_ms, state.get("logged"))
+            out = merge.outgoing(conn, me, state.get("logged"))
             batches = [channel.outgoing(conn, me, clock, now_ms) for channel in CHANNELS]
             for batch in batches:
                 batch.mark(conn)
@@ -488,11 +485,7 @@ class Sync:
                     if progress:
                         share = _REPLAYED + (1 - _REPLAYED) * done / count
                         progress(share, f"writing chunk {done + 1} of {count}")
-                    written.append(
-                        chunks.write_chunk(
-                            folder, me, next_seq, crypto.seal(key, me, next_seq, events)
-                        )
-                    )
+                    chunks.write_chunk(folder, me, next_seq, crypto.seal(key, me, next_seq, events))
                     next_seq += 1
                 merge.mark_sent(conn, me, out)
             m.close()
@@ -508,7 +501,7 @@ class Sync:
             if progress:
                 progress(1.0, "done")
         col.reload_settings()
-        where.push(written + [folder / me / chunks.chunk_name(s) for s in own_left])
+        where.push()
         return SyncReport(
             received=m.added,
             chunks_read=len(todo),
@@ -538,7 +531,7 @@ class Sync:
                 auto=bool(state.get("auto", True)),
             )
         conn = self._col.conn
-        out = merge.outgoing(conn, state["device"], 0, state.get("logged"))
+        out = merge.outgoing(conn, state["device"], state.get("logged"))
         pending = conn.execute(
             "SELECT count(*) FROM syncevent WHERE pending IS NOT NULL"
         ).fetchone()[0]

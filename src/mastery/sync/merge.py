@@ -80,11 +80,8 @@ def last_logged(conn: sqlite3.Connection) -> list[int] | None:
     return [int(row[0]), int(row[1])] if row else None
 
 
-def outgoing(
-    conn: sqlite3.Connection, device: str, now_ms: int, after: Sequence[int] | None = None
-) -> Outgoing:
-    """This device's scheduled answers not sent yet and its sent answers undone since
-    (`now_ms` is kept for the callers' symmetry with the channels' `outgoing`).
+def outgoing(conn: sqlite3.Connection, device: str, after: Sequence[int] | None = None) -> Outgoing:
+    """This device's scheduled answers not sent yet and its sent answers undone since.
 
     `after` is the log's newest row when the last sync ended (`last_logged`): every answer
     up to it was sent or received then. While that row is still there, rows are only ever

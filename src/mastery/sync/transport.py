@@ -58,7 +58,7 @@ class FolderTarget:
         if not self.root.is_dir():
             raise SyncError(f"{self.root}: the sync folder is not there (unmounted?)")
 
-    def push(self, paths: list[Path]) -> None:
+    def push(self) -> None:
         """Nothing to publish: the files are written in place."""
 
     def forget(self) -> None:
@@ -162,12 +162,12 @@ class GitTarget:
         if self._remote_has_branch():
             self._rebase()
 
-    def push(self, paths: list[Path]) -> None:
-        """Commit `paths` and push, pulling again when another device pushed first; a commit
-        left unpushed by an earlier sync goes along. Everything changed in the clone is
-        committed, not only `paths`: a chunk a killed sync wrote and recorded but never
-        committed is there too, and would otherwise never leave this device."""
-        del paths  # all of them are among the changes `_commit_all` takes
+    def push(self) -> None:
+        """Commit everything changed in the clone and push, pulling again when another
+        device pushed first; a commit left unpushed by an earlier sync goes along. Every
+        change is this device's own (only its sync writes the clone): this sync's chunks, and
+        a chunk a killed sync wrote and recorded but never committed, which would otherwise
+        never leave this device."""
         self._commit_all()
         for attempt in range(_PUSH_TRIES):
             done = self._git("push", "--quiet", "origin", f"HEAD:{_BRANCH}", check=False)
