@@ -79,3 +79,25 @@ def take_items(conn: sqlite3.Connection, model: type[E]) -> list[tuple[str, E]]:
     conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
     adapter = TypeAdapter(model)
     return [(r["device"], adapter.validate_json(r["event"])) for r in rows]
+
+
+def keep_links(conn: sqlite3.Connection, kind: str, uid: str, keys: Iterable[str]) -> None:
+    """The links of item `uid` (a goal's decks) to things this device does not have yet,
+    in place of any kept for it before (its latest revision's are the ones that count)."""
+    conn.execute("DELETE FROM syncpending WHERE kind = ? AND card = ?", (kind, uid))
+    conn.executemany(
+        "INSERT INTO syncpending (kind, deck, card, device, event) VALUES (?, ?, ?, '', '')",
+        [(kind, key, uid) for key in keys],
+    )
+
+
+def take_links(conn: sqlite3.Connection, kind: str) -> list[tuple[str, str]]:
+    """The kept links of `kind` whose deck is here now, as (item uid, deck key); they leave
+    the table."""
+    rows = conn.execute(
+        "SELECT p.id, p.card, p.deck FROM syncpending p WHERE p.kind = ? "
+        "AND EXISTS (SELECT 1 FROM deck d WHERE d.key = p.deck) ORDER BY p.id",
+        (kind,),
+    ).fetchall()
+    conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
+    return [(r["card"], r["deck"]) for r in rows]

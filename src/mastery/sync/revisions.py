@@ -23,7 +23,9 @@ once agree). Goals' realities and check-ins are add-only parts (`GoalPartEvent`,
 from the content); a part for a goal not here yet waits in `syncpart` and lands with it.
 
 Changes are found by comparing each entry and goal with its head (no hook in every edit path);
-references to goals and decks this device does not have are kept, never taken as removed.
+references to goals and decks this device does not have are kept, never taken as removed. A
+goal's link to a deck not here is kept waiting (`syncpending`) and made once the deck comes,
+by a later chunk (`settle`) or an import here (the start of the next `outgoing`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from mastery.conflicts import copy_title
 from mastery.errors import SyncError
+from mastery.sync import pending
 from mastery.sync.channels import Batch
 from mastery.sync.events import (
     CheckInFields,
@@ -52,6 +55,8 @@ from mastery.sync.hlc import Clock, wall_ms
 
 ENTRY = "entry"
 GOAL = "goal"
+# Kept in `syncpending` (pending.py): a goal's link to a deck this device does not have yet.
+_DECK_LINK = "goaldeck"
 
 
 def _dumps(value: Any) -> str:
@@ -251,6 +256,7 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
     """Write (or delete) a goal's rows; whether the goal is new here."""
     if payload is None:
         conn.execute("DELETE FROM goal WHERE uid = ?", (uid,))
+        pending.keep_links(conn, _DECK_LINK, uid, ())
         return False
     f = json.loads(payload)
     values = (
@@ -299,7 +305,27 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
         "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT ?, id FROM deck WHERE key = ?",
         [(goal_id, key) for key in f["decks"]],
     )
+    here = {
+        r["key"]
+        for r in conn.execute(
+            "SELECT d.key FROM goaldeck gd JOIN deck d ON d.id = gd.deck_id WHERE gd.goal_id = ?",
+            (goal_id,),
+        )
+    }
+    pending.keep_links(conn, _DECK_LINK, uid, sorted(set(f["decks"]) - here))
     return row is None
+
+
+def _link_waiting_decks(conn: sqlite3.Connection) -> None:
+    """Link goals to the decks they name that have come since the goal was written: a deck
+    read in a later chunk (another device's) or imported here since. Before anything is
+    compared for sending: a link missing from the goal here would otherwise read as removed
+    by this device, and be sent as such."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT g.id, d.id FROM goal g, "
+        "deck d WHERE g.uid = ? AND d.key = ?",
+        pending.take_links(conn, _DECK_LINK),
+    )
 
 
 def _show_all(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
@@ -468,6 +494,7 @@ class Revisions:
     kinds: tuple[type[BaseModel], ...] = (EntryRevision, GoalRevision, GoalPartEvent)
 
     def outgoing(self, conn: sqlite3.Connection, device: str, clock: Clock, now_ms: int) -> Batch:
+        _link_waiting_decks(conn)
         # Goals first: an entry revision names goals, and a receiver links what it has.
         revisions: list[tuple[str, str, Head]] = []
         for kind, rows in ((GOAL, _goal_rows(conn)), (ENTRY, _entry_rows(conn))):
@@ -552,9 +579,10 @@ class Revisions:
         return set()
 
     def settle(self, conn: sqlite3.Connection) -> set[int]:
-        # Nothing waits here for another channel: a part for a goal not here yet lands with
-        # the goal's revision, an entry naming a goal is linked when the goal arrives, and
-        # links to decks not here are kept in the revision.
+        # A goal's link to a deck that a later chunk brought (content, another device's).
+        # A part for a goal not here yet lands with the goal's revision, and an entry naming
+        # a goal is linked when the goal arrives.
+        _link_waiting_decks(conn)
         return set()
 
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:
