@@ -317,7 +317,9 @@ class Sync:
             for channel in CHANNELS:
                 channel.rename_device(conn, old, device)
         self._col.set_meta("sync_device", device)
-        if (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
+        if (folder / old).is_symlink():
+            (folder / old).unlink()  # the host's link, never followed
+        elif (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
             shutil.rmtree(folder / old)  # a git target commits the removal with the next push
         return {**state, "device": device, "next_seq": 2, "seen": {}}
 
@@ -362,6 +364,7 @@ class Sync:
             chunks.write_header(folder, header)
         state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
+        chunks.check_own(folder, me)
         chunks.remove_leftovers(folder, me)
         seen: dict[str, int] = dict(state.get("seen", {}))
         next_seq: int = int(state.get("next_seq", 1))
