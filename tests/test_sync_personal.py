@@ -267,3 +267,52 @@ def test_three_mentor_devices_in_random_orders_end_identical(
     states = [mentor_state(col) for col in devices]
     assert states[0] == states[1] == states[2]
     assert len(states[0][4]) >= 2  # the comments Bo wrote, and those added since
+
+
+def test_team_and_mentor_files_keys_and_pairings_never_reach_the_target(
+    exchange: tuple[Collection, Collection, str, str],
+    open_profile: Callable[..., Collection],
+    folder: str,
+    tmp_path: Path,
+) -> None:
+    """Everything on the target, opened with the key: the header and sealed chunks only
+    (no bundle, feedback or team file), and inside them none of this device's own: its
+    identity's keys, its pairing id, the team pseudonym secret, a team contribution."""
+    import json
+    import re
+
+    from mastery.sync import chunks, crypto
+
+    ana, _, _, _ = exchange
+    team = make_team(tmp_path / "crew")
+    ana.team.join(team, sync=True)
+    ana.team.sync(now=NOW)
+    contributions = [p for p in team.rglob("*") if p.is_file() and p.suffix != ".toml"]
+    assert contributions  # a sealed contribution was written to the team folder
+    sync_of(ana).setup(folder, PASS)
+    target = Path(folder)
+    names = [p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()]
+    assert names and all(
+        n == chunks.HEADER_NAME or re.fullmatch(r"[0-9a-f]{32}/[0-9]{8}\.chunk", n)
+        for n in names
+    ), names
+    key = sync_of(ana).keys.load()
+    assert key is not None
+    opened = ""
+    for name in names:
+        if name != chunks.HEADER_NAME:
+            device, seq = name.split("/")
+            data = (target / name).read_bytes()
+            opened += json.dumps(crypto.open_chunk(key, device, int(seq[:8]), data, name))
+    assert "Try it in a sentence" in opened  # the feedback did go, as rows
+    identity = json.dumps(ana.meta("identity"))
+    secrets = [
+        *re.findall(r"[0-9A-Za-z+/=_-]{40,}", identity),  # the identity's keys
+        str(ana.meta("pairing_id")),
+        str(ana.meta("team_secret")),
+    ]
+    assert len(secrets) >= 4, secrets
+    for secret in secrets:
+        assert secret not in opened
+    for path in contributions:
+        assert path.name not in opened
