@@ -5,6 +5,7 @@ finished without losing anything."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import shutil
@@ -585,6 +586,41 @@ def test_cli_sync_before_setup_and_a_missing_folder_are_one_line(
         capsys, "sync", "setup", str(tmp_path / "nowhere"), "--passphrase-file", __file__
     )
     assert code == 2 and "no such folder" in err and err.count("\n") == 1
+
+
+def test_cli_setup_from_a_script_without_a_passphrase_is_one_line_and_sets_nothing_up(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    col: Collection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """cron, a script: no terminal, no --passphrase-file, no MASTERY_SYNC_PASSPHRASE (or an
+    empty one). One line saying how to give it, never a prompt that waits; then the file
+    and the variable each set it up without asking."""
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal; a prompt would fail
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for value in (None, ""):
+        if value is None:
+            monkeypatch.delenv("MASTERY_SYNC_PASSPHRASE", raising=False)
+        else:
+            monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", value)
+        code, _, err = _cli(capsys, "sync", "setup", str(folder))
+        assert code == 2 and err.count("\n") == 1, err
+        assert "--passphrase-file F or set MASTERY_SYNC_PASSPHRASE" in err
+        assert col.sync.status().target is None and list(folder.iterdir()) == []
+    phrase = tmp_path / "phrase"
+    phrase.write_text(PASS + "\n", encoding="utf-8")
+    code, out, err = _cli(capsys, "sync", "setup", str(folder), "--passphrase-file", str(phrase))
+    assert code == 0 and "Set up sync" in out, err
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    col.sync.forget_key()
+    code, out, err = _cli(capsys, "sync")
+    assert code == 0 and "Synced" in out, err
 
 
 def test_a_restored_backup_gets_its_later_answers_back_from_the_target(

@@ -324,3 +324,32 @@ def test_three_devices_syncing_at_the_same_moment_in_processes_of_their_own_lose
     finally:
         for col in cols:
             col.close()
+
+
+def test_answers_from_a_clock_days_ahead_and_one_behind_keep_both_everywhere(
+    device: Callable[[str], Collection], tmp_path: Path
+) -> None:
+    """Clock skew on answers: a's clock runs three days ahead, c's a year behind; b answers
+    the same card after seeing a's answer, at an earlier moment by the clocks. Every answer
+    stays, ordered by its moment, and every device computes the same schedule (a card
+    answered "in the future" is replayed, not refused)."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b, c = device("a"), device("b"), device("c")
+    for col in (a, b, c):
+        sync_of(col).setup(str(folder), PASS)
+    ahead, behind = NOW + timedelta(days=3), NOW - timedelta(days=365)
+    a.set_clock(lambda: ahead)
+    c.set_clock(lambda: behind)
+    card = "many/c1"
+    a.answer(a.card(card).id, 3)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    b.answer(b.card(card).id, 1, now=NOW)
+    c.answer(c.card(card).id, 4)
+    for col in (b, c, a, b, c):
+        sync_of(col).run(PASS)
+    moments = [at for key, at, _ in answers_of(a) if key == "c1"]
+    assert len(moments) == 3 and moments == sorted(moments)
+    assert state_of(a) == state_of(b) == state_of(c)
+    assert a.card(card).reps == 3

@@ -293,8 +293,7 @@ def test_team_and_mentor_files_keys_and_pairings_never_reach_the_target(
     target = Path(folder)
     names = [p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()]
     assert names and all(
-        n == chunks.HEADER_NAME or re.fullmatch(r"[0-9a-f]{32}/[0-9]{8}\.chunk", n)
-        for n in names
+        n == chunks.HEADER_NAME or re.fullmatch(r"[0-9a-f]{32}/[0-9]{8}\.chunk", n) for n in names
     ), names
     key = sync_of(ana).keys.load()
     assert key is not None
