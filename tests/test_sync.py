@@ -435,6 +435,40 @@ def test_a_damaged_or_foreign_chunk_is_refused_with_nothing_applied(
     assert state_of(a) == state_of(b)
 
 
+def test_a_chunk_damaged_for_good_is_mended_as_its_line_says(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Bit rot on the host, a bad copy by the synced-folder tool: the damaged chunk would stop
+    every other device's sync for ever (b's own answers included). The line says what to do;
+    done, the device that wrote it writes it again, and everyone ends the same."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    for minute, key in enumerate(("fr", "de", "it")):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=minute))
+        sync_of(a).run(PASS)
+    b.answer(card_id(b, "fr"), 1, now=NOW + timedelta(hours=1))
+    device = a.meta("sync")["device"]
+    damaged = folder / device / "00000002.chunk"
+    data = bytearray(damaged.read_bytes())
+    data[60] ^= 0x10
+    damaged.write_bytes(bytes(data))
+    for _ in range(2):  # the next sync does not mend it by itself
+        with pytest.raises(SyncError) as caught:
+            sync_of(b).run(PASS)
+    message = str(caught.value)
+    assert "\n" not in message and "00000002.chunk" in message
+    assert "remove it from the target" in message and "writes it again" in message
+    damaged.unlink()  # as the line says
+    assert sync_of(a).run(PASS).rewritten == 1
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == 4
+    assert state_of(a) == state_of(b)
+
+
 def test_files_that_are_not_ours_are_passed_over(
     open_profile: Callable[..., Collection], tmp_path: Path
 ) -> None:
