@@ -10,6 +10,7 @@ import json
 import random
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -918,6 +919,31 @@ def test_git_history_on_the_host_does_not_tell_the_devices_time_zone(
     ).stdout.splitlines()
     assert log and all(line.startswith("mastery mastery@invalid") for line in log)
     assert all(line.count("+0000") == 2 for line in log), log
+
+
+def test_git_history_on_the_host_does_not_tell_when_the_learner_studied(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The app syncs after every review session, so commit dates would be a diary of the
+    learner's study times for anyone who reads the repository (its host, a clone, a copy
+    left somewhere). The host sees sizes only: every sync commit carries one fixed date."""
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(url, PASS)
+    sync_of(b).setup(url, PASS)
+    for minute in range(3):
+        a.answer(card_id(a, "fr"), 3, now=NOW + timedelta(minutes=minute))
+        b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=minute))
+        time.sleep(1.1)  # git dates have seconds: a real date would differ
+        sync_of(a).run(PASS)
+        sync_of(b).run(PASS)  # its push loses the race: pulled, rebased, pushed again
+    dates = subprocess.run(
+        ["git", "--git-dir", url, "log", "--format=%ad|%cd"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert len(dates) == 7 and len(set(dates)) == 1, dates  # the header, six chunks
 
 
 @pytest.mark.parametrize("how", ["deleted", "force-pushed"])
