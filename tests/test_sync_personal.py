@@ -20,6 +20,7 @@ from test_team import make_team
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.days import utcnow
+from mastery.errors import SyncError
 from mastery.sync.events import PersonalEvent
 from mastery.sync.hlc import Clock
 from mastery.sync.personal import personal_channel
@@ -315,3 +316,23 @@ def test_team_and_mentor_files_keys_and_pairings_never_reach_the_target(
         assert secret not in opened
     for path in contributions:
         assert path.name not in opened
+
+
+def test_a_sync_folder_inside_a_teams_folder_or_the_profiles_own_is_refused(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Team files are no part of the personal target, and the personal target no part of a
+    team's folder: there every teammate would get the chunks. Nor inside the profile's
+    folder, which reaches another device only if synced itself (the database corrupts)."""
+    col = open_profile("ana")
+    team = make_team(tmp_path / "crew")
+    col.team.join(team)
+    for inside in (team, team / "sync", col.db.path.parent / "to-sync"):
+        inside.mkdir(exist_ok=True)
+        with pytest.raises(SyncError) as caught:
+            sync_of(col).setup(str(inside), PASS)
+        assert "\n" not in str(caught.value) and "give a folder" in str(caught.value)
+        assert sync_of(col).status().target is None and not (inside / "mastery-sync.json").exists()
+    beside = tmp_path / "mine"
+    beside.mkdir()
+    assert sync_of(col).setup(str(beside), PASS).joined is False

@@ -234,6 +234,7 @@ class Sync:
             if not path.is_dir():
                 raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
             target = str(path.resolve())
+            self._check_apart(path.resolve())
         device = self._col.meta_once("sync_device", secrets.token_hex(16))
         state = {**old, "target": target, "kind": kind, "device": device}
         if auto is not None:
@@ -298,6 +299,27 @@ class Sync:
             rewritten=report.rewritten,
             changes=report.changes,
         )
+
+    def _check_apart(self, folder: Path) -> None:
+        """A sync folder is the person's own. Inside a team's folder, the teammates would
+        get every chunk (and team files are no part of the personal target); inside the
+        profile's folder, it could reach another device only if that folder were synced,
+        which corrupts the profile's database."""
+        inside = (folder, *folder.parents)
+        teams = self._col.meta("teams")
+        for team_id, info in (teams if isinstance(teams, dict) else {}).items():
+            there = info.get("folder") if isinstance(info, dict) else None
+            if isinstance(there, str) and Path(there).expanduser().resolve() in inside:
+                raise SyncError(
+                    f"{folder}: inside the folder of the team {team_id!r}, so your teammates "
+                    "would get your sync files; give a folder of your own"
+                )
+        profile = self._col.db.path.parent.resolve()
+        if profile in inside:
+            raise SyncError(
+                f"{folder}: inside this profile's own folder; give a folder another tool "
+                "syncs (never the profile's folder: syncing it corrupts the database)"
+            )
 
     def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
         """Start this device over under the target's current header: its chunks there were
