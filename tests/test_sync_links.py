@@ -161,3 +161,32 @@ def test_an_entry_read_before_the_chunk_that_brings_its_goal_is_linked_to_it(
     for col in (a, b, c):
         sync_of(col).run(PASS)
     assert notes_of(a) == notes_of(b) == notes_of(c)
+
+
+def test_a_conflict_copy_read_before_the_chunk_that_brings_its_goal_is_linked_to_it(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Two devices edit one entry between syncs, each linking it to d's goal: a new device
+    reads both edits (the entry and its conflict copy) before d's chunk with the goal. The
+    copy must end linked as everywhere else, not only the entry."""
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    ids = {"a": "1" * 32, "b": "2" * 32, "c": "3" * 32, "d": "f" * 32}
+    cols = {}
+    for name, device in ids.items():
+        cols[name] = open_profile(name, with_deck=False)
+        cols[name].set_meta("sync_device", device)
+    a, b, c, d = (cols[n] for n in "abcd")
+    for col in (a, b, d):
+        sync_of(col).setup(str(folder), PASS)
+    entry = a.journal.add("First draft", title="Plan", now=NOW)
+    goal = d.goals.add("Speak German", now=NOW)
+    for col in (a, b, d, a, b):
+        sync_of(col).run(PASS)
+    a.journal.edit(entry.uid, body="On a", goals=[a.goals.get(goal.uid).id], now=NOW + HOUR)
+    b.journal.edit(entry.uid, body="On b", goals=[b.goals.get(goal.uid).id], now=NOW + 2 * HOUR)
+    for col in (a, b, a):
+        sync_of(col).run(PASS)
+    assert len(a.journal.list()) == 2  # the entry and its conflict copy
+    sync_of(c).setup(str(folder), PASS)
+    assert notes_of(c) == notes_of(a) == notes_of(b)
