@@ -318,21 +318,24 @@ def test_team_and_mentor_files_keys_and_pairings_never_reach_the_target(
         assert path.name not in opened
 
 
-def test_a_sync_folder_inside_a_teams_folder_or_the_profiles_own_is_refused(
+def test_a_sync_folder_in_a_teams_folder_or_holding_the_profile_is_refused(
     open_profile: Callable[..., Collection], tmp_path: Path
 ) -> None:
     """Team files are no part of the personal target, and the personal target no part of a
-    team's folder: there every teammate would get the chunks. Nor inside the profile's
-    folder, which reaches another device only if synced itself (the database corrupts)."""
+    team's folder: there every teammate would get the chunks. Nor the profile's folder (or
+    one holding it): the remembered key is in it, and the host would get it with the chunks
+    it opens; nor a folder among the sync cache's (the clone, the key)."""
     col = open_profile("ana")
     team = make_team(tmp_path / "crew")
     col.team.join(team)
-    for inside in (team, team / "sync", col.db.path.parent / "to-sync"):
-        inside.mkdir(exist_ok=True)
+    profile = col.db.path.parent
+    for inside in (team, team / "sync", profile, profile.parent, profile / "sync" / "t"):
+        inside.mkdir(parents=True, exist_ok=True)
         with pytest.raises(SyncError) as caught:
             sync_of(col).setup(str(inside), PASS)
         assert "\n" not in str(caught.value) and "give a folder" in str(caught.value)
         assert sync_of(col).status().target is None and not (inside / "mastery-sync.json").exists()
-    beside = tmp_path / "mine"
+    assert not sync_of(col).keys.exists()
+    beside = profile / "to-sync"  # a folder of its own, synced alone: nothing else goes
     beside.mkdir()
     assert sync_of(col).setup(str(beside), PASS).joined is False

@@ -301,10 +301,11 @@ class Sync:
         )
 
     def _check_apart(self, folder: Path) -> None:
-        """A sync folder is the person's own. Inside a team's folder, the teammates would
-        get every chunk (and team files are no part of the personal target); inside the
-        profile's folder, it could reach another device only if that folder were synced,
-        which corrupts the profile's database."""
+        """A sync folder is the person's own, apart from what must not travel. Inside a
+        team's folder, the teammates would get every chunk (and team files are no part of
+        the personal target). Holding this profile's sync folder, the host would get the
+        remembered key (and the database beside it); inside it, the target would sit among
+        the clone and the key, which a sync deletes and rewrites."""
         inside = (folder, *folder.parents)
         teams = self._col.meta("teams")
         for team_id, info in (teams if isinstance(teams, dict) else {}).items():
@@ -314,11 +315,12 @@ class Sync:
                     f"{folder}: inside the folder of the team {team_id!r}, so your teammates "
                     "would get your sync files; give a folder of your own"
                 )
-        profile = self._col.db.path.parent.resolve()
-        if profile in inside:
+        cache = self._cache.resolve()
+        if cache in inside or folder in cache.parents:
             raise SyncError(
-                f"{folder}: inside this profile's own folder; give a folder another tool "
-                "syncs (never the profile's folder: syncing it corrupts the database)"
+                f"{folder}: holds this profile's files or is among them (the key remembered "
+                "for sync would reach whoever holds the target); give a folder of your own, "
+                "outside the profile's"
             )
 
     def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
