@@ -326,10 +326,11 @@ def test_three_devices_syncing_at_the_same_moment_in_processes_of_their_own_lose
             col.close()
 
 
-def test_answers_from_a_clock_days_ahead_and_one_behind_keep_both_everywhere(
+def test_answers_from_a_clock_days_ahead_and_one_reset_to_1971_are_all_kept_everywhere(
     device: Callable[[str], Collection], tmp_path: Path
 ) -> None:
-    """Clock skew on answers: a's clock runs three days ahead, c's a year behind; b answers
+    """Clock skew on answers: a's clock runs three days ahead, c's was reset to 1971 (a dead
+    battery); b answers
     the same card after seeing a's answer, at an earlier moment by the clocks. Every answer
     stays, ordered by its moment, and every device computes the same schedule (a card
     answered "in the future" is replayed, not refused)."""
@@ -338,7 +339,7 @@ def test_answers_from_a_clock_days_ahead_and_one_behind_keep_both_everywhere(
     a, b, c = device("a"), device("b"), device("c")
     for col in (a, b, c):
         sync_of(col).setup(str(folder), PASS)
-    ahead, behind = NOW + timedelta(days=3), NOW - timedelta(days=365)
+    ahead, behind = NOW + timedelta(days=3), NOW - timedelta(days=365 * 55)  # 1971
     a.set_clock(lambda: ahead)
     c.set_clock(lambda: behind)
     card = "many/c1"
