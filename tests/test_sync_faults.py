@@ -354,3 +354,35 @@ def test_answers_from_a_clock_days_ahead_and_one_reset_to_1971_are_all_kept_ever
     assert len(moments) == 3 and moments == sorted(moments)
     assert state_of(a) == state_of(b) == state_of(c)
     assert a.card(card).reps == 3
+
+
+def test_a_target_full_mid_sync_is_one_line_and_the_next_sync_finishes(
+    device: Callable[[str], Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The synced folder's disk fills while this device writes its chunk: one line saying
+    so, nothing recorded as sent, no half-written file left for the others to trip on; with
+    room again, the next sync sends it all."""
+    from mastery.errors import MasteryError
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = device("a"), device("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    review(a, random.Random(3), 20, timedelta(0))
+    before = dict(a.meta("sync"))
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(MasteryError) as caught:
+        sync_of(a).run(PASS)
+    monkeypatch.undo()
+    assert "\n" not in str(caught.value) and "space" in str(caught.value).lower()
+    assert a.meta("sync")["next_seq"] == before["next_seq"]
+    assert [p.name for p in folder.rglob("*") if p.is_file() and p.name.endswith(".tmp")] == []
+    assert sync_of(b).run(PASS).received == 0
+    assert sync_of(a).run(PASS).sent == 20
+    assert sync_of(b).run(PASS).received == 20
+    assert state_of(a) == state_of(b)
