@@ -585,8 +585,8 @@ class Revisions:
         return set()
 
     def settle(self, conn: sqlite3.Connection) -> set[int]:
-        # A goal's link to a deck that a later chunk brought (content, another device's). A
-        # part for a goal not here yet lands with the goal's revision.
+        # A goal's link to a deck, an entry's to a goal, that a later chunk brought (another
+        # device's). A part for a goal not here yet lands with the goal's revision.
         _link_waiting(conn)
         return set()
 
