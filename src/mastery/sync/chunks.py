@@ -43,12 +43,15 @@ def _read_plain(path: Path, limit: int, what: str) -> bytes:
         if path.is_symlink():
             raise SyncError(
                 f"{path}: a link, not {what} (the target's host can put one there); "
-                "nothing was applied"
+                "nothing was applied; remove it from the target"
             ) from exc
         raise SyncError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SyncError(f"{path}: not a plain file, so not {what}; nothing was applied")
+            raise SyncError(
+                f"{path}: not a plain file, so not {what}; nothing was applied; remove it "
+                "from the target"
+            )
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise SyncError(f"{path}: too large to be {what}; nothing was applied")
