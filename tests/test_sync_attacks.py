@@ -80,6 +80,7 @@ def test_a_device_file_or_a_fifo_in_the_folder_is_one_line_not_a_hang_or_a_crash
     assert code == 2, (code, err[-500:])
     assert err.startswith("mastery: error: ") and err.count("\n") == 1, err
     assert ("00000001.chunk" if "chunk" in trap else "mastery-sync.json") in err
+    assert "remove it from the target" in err
     assert state_of(a) == before
 
 
