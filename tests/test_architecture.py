@@ -237,7 +237,8 @@ def test_every_other_table_has_one_writer() -> None:
     """Settings and meta values are written by settings_store.py alone (the importer's pending
     media list too); a goal and its parts and a journal entry and its goal links by their
     package's service module, a goal's history by goals/progress.py, decks by the importer,
-    deck presets and the deck-to-preset links by srs/presets.py. Sync (sync/revisions.py) also
+    deck presets and the deck-to-preset links by srs/presets.py, the mentor tables by the
+    mentor side that keeps them (the personal channel stores synced rows through it). Sync (sync/revisions.py) also
     writes goals and entries: it shows what other devices' revisions hold, conflict copies
     included, which no edit of this device's services could express."""
     assert _writers("setting") == {"settings_store.py"}
@@ -259,10 +260,30 @@ def test_every_other_table_has_one_writer() -> None:
         "synccontent": "sync/content.py",
         "syncdeck": "sync/content.py",
         "syncpending": "sync/pending.py",
+        # The mentor tables: each side of mentoring writes its own, sync through them too.
+        "feedbackcomment": "mentor/mentee.py",
+        "feedbacknote": "mentor/mentee.py",
+        "mentee": "mentor/mentoring.py",
+        "menteeentry": "mentor/mentoring.py",
+        "mentorcomment": "mentor/mentoring.py",
     }.items():
         found = _writers(table)
         synced = {"sync/revisions.py"} if table in _SYNCED_AS_REVISIONS else set()
         assert writer in found and found <= {writer, "check.py", "migrations.py", *synced}, table
+
+
+def test_tables_named_by_a_variable_are_written_only_by_their_owner() -> None:
+    """`_writers` finds a table by its name in the SQL; a write whose table is a variable
+    (`f"INSERT INTO {table}"`) hides from it, so only the owner of every table it can name
+    may write that way: the goals service (a goal's parts) and the mentee side (its two
+    feedback tables)."""
+    write = re.compile(r"(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\{")
+    found = {
+        str(p.relative_to(ROOT / "src" / "mastery"))
+        for p in (ROOT / "src" / "mastery").rglob("*.py")
+        if write.search(p.read_text(encoding="utf-8"))
+    }
+    assert found == {"goals/service.py", "mentor/mentee.py"}
 
 
 def test_goals_and_journal_are_packages_of_small_modules() -> None:

@@ -5,10 +5,12 @@ finished without losing anything."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -434,6 +436,40 @@ def test_a_damaged_or_foreign_chunk_is_refused_with_nothing_applied(
     assert state_of(a) == state_of(b)
 
 
+def test_a_chunk_damaged_for_good_is_mended_as_its_line_says(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Bit rot on the host, a bad copy by the synced-folder tool: the damaged chunk would stop
+    every other device's sync for ever (b's own answers included). The line says what to do;
+    done, the device that wrote it writes it again, and everyone ends the same."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    for minute, key in enumerate(("fr", "de", "it")):
+        a.answer(card_id(a, key), 3, now=NOW + timedelta(minutes=minute))
+        sync_of(a).run(PASS)
+    b.answer(card_id(b, "fr"), 1, now=NOW + timedelta(hours=1))
+    device = a.meta("sync")["device"]
+    damaged = folder / device / "00000002.chunk"
+    data = bytearray(damaged.read_bytes())
+    data[60] ^= 0x10
+    damaged.write_bytes(bytes(data))
+    for _ in range(2):  # the next sync does not mend it by itself
+        with pytest.raises(SyncError) as caught:
+            sync_of(b).run(PASS)
+    message = str(caught.value)
+    assert "\n" not in message and "00000002.chunk" in message
+    assert "remove it from the target" in message and "writes it again" in message
+    damaged.unlink()  # as the line says
+    assert sync_of(a).run(PASS).rewritten == 1
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert len(answers_of(a)) == len(answers_of(b)) == 4
+    assert state_of(a) == state_of(b)
+
+
 def test_files_that_are_not_ours_are_passed_over(
     open_profile: Callable[..., Collection], tmp_path: Path
 ) -> None:
@@ -585,6 +621,41 @@ def test_cli_sync_before_setup_and_a_missing_folder_are_one_line(
         capsys, "sync", "setup", str(tmp_path / "nowhere"), "--passphrase-file", __file__
     )
     assert code == 2 and "no such folder" in err and err.count("\n") == 1
+
+
+def test_cli_setup_from_a_script_without_a_passphrase_is_one_line_and_sets_nothing_up(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    col: Collection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """cron, a script: no terminal, no --passphrase-file, no MASTERY_SYNC_PASSPHRASE (or an
+    empty one). One line saying how to give it, never a prompt that waits; then the file
+    and the variable each set it up without asking."""
+    from mastery.sync import crypto
+
+    real = crypto.new_header
+    monkeypatch.setattr(crypto, "new_header", lambda p, fast=False: real(p, fast=True))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal; a prompt would fail
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for value in (None, ""):
+        if value is None:
+            monkeypatch.delenv("MASTERY_SYNC_PASSPHRASE", raising=False)
+        else:
+            monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", value)
+        code, _, err = _cli(capsys, "sync", "setup", str(folder))
+        assert code == 2 and err.count("\n") == 1, err
+        assert "--passphrase-file F or set MASTERY_SYNC_PASSPHRASE" in err
+        assert col.sync.status().target is None and list(folder.iterdir()) == []
+    phrase = tmp_path / "phrase"
+    phrase.write_text(PASS + "\n", encoding="utf-8")
+    code, out, err = _cli(capsys, "sync", "setup", str(folder), "--passphrase-file", str(phrase))
+    assert code == 0 and "Set up sync" in out, err
+    monkeypatch.setenv("MASTERY_SYNC_PASSPHRASE", PASS)
+    col.sync.forget_key()
+    code, out, err = _cli(capsys, "sync")
+    assert code == 0 and "Synced" in out, err
 
 
 def test_a_restored_backup_gets_its_later_answers_back_from_the_target(
@@ -848,6 +919,31 @@ def test_git_history_on_the_host_does_not_tell_the_devices_time_zone(
     ).stdout.splitlines()
     assert log and all(line.startswith("mastery mastery@invalid") for line in log)
     assert all(line.count("+0000") == 2 for line in log), log
+
+
+def test_git_history_on_the_host_does_not_tell_when_the_learner_studied(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """The app syncs after every review session, so commit dates would be a diary of the
+    learner's study times for anyone who reads the repository (its host, a clone, a copy
+    left somewhere). The host sees sizes only: every sync commit carries one fixed date."""
+    url = bare_repo(tmp_path)
+    a, b = open_profile("a"), open_profile("b")
+    sync_of(a).setup(url, PASS)
+    sync_of(b).setup(url, PASS)
+    for minute in range(3):
+        a.answer(card_id(a, "fr"), 3, now=NOW + timedelta(minutes=minute))
+        b.answer(card_id(b, "de"), 3, now=NOW + timedelta(minutes=minute))
+        time.sleep(1.1)  # git dates have seconds: a real date would differ
+        sync_of(a).run(PASS)
+        sync_of(b).run(PASS)  # its push loses the race: pulled, rebased, pushed again
+    dates = subprocess.run(
+        ["git", "--git-dir", url, "log", "--format=%ad|%cd"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert len(dates) == 7 and len(set(dates)) == 1, dates  # the header, six chunks
 
 
 @pytest.mark.parametrize("how", ["deleted", "force-pushed"])

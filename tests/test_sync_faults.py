@@ -270,3 +270,119 @@ def test_rejoin_is_refused_without_the_targets_passphrase(
     # Nothing changed: same device, its chunk still there, still recorded as sent.
     assert a.meta("sync")["device"] == me and chunks.sequences(folder, me) == sent
     assert a.sync.status().unsent_answers == 0
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_three_devices_syncing_at_the_same_moment_in_processes_of_their_own_lose_nothing(
+    device: Callable[[str], Collection], tmp_path: Path, kind: str
+) -> None:
+    """Really at once: three `mastery sync` processes started together, several rounds, each
+    with new answers. Over git two of them lose the push race and pull again; over a folder
+    one may list another's chunk while it is being written. Every sync ends well (or, over
+    git, says in one line that the next one pushes), and once each has synced again all
+    three hold every answer."""
+    if kind == "git":
+        target = bare_repo(tmp_path)
+    else:
+        (tmp_path / "t").mkdir()
+        target = str(tmp_path / "t")
+    names = ("a", "b", "c")
+    homes = {}
+    for name in names:
+        col = device(name)
+        sync_of(col).setup(target, PASS)
+        homes[name] = col.db.path.parents[2]
+        col.close()
+    rng = random.Random(5)
+    env = {**os.environ, "MASTERY_SYNC_PASSPHRASE": PASS}
+    for round_ in range(3):
+        for name in names:
+            col = Collection.open(name, home=homes[name], bundled=False, now=NOW)
+            review(col, rng, 30, timedelta(days=round_, hours=names.index(name)))
+            col.close()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "mastery", "sync", "--home", str(homes[n]), "--profile", n],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+            for n in names
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=300)
+            text = err.decode()
+            assert proc.returncode == 0 or (
+                proc.returncode == 2 and text.count("\n") == 1 and "next sync" in text
+            ), text
+    cols = [Collection.open(n, home=homes[n], bundled=False, now=NOW) for n in names]
+    try:
+        for col in (*cols, *cols):
+            sync_of(col).run(PASS)
+        assert [len(answers_of(col)) for col in cols] == [3 * 3 * 30] * 3
+        assert state_of(cols[0]) == state_of(cols[1]) == state_of(cols[2])
+    finally:
+        for col in cols:
+            col.close()
+
+
+def test_answers_from_a_clock_days_ahead_and_one_reset_to_1971_are_all_kept_everywhere(
+    device: Callable[[str], Collection], tmp_path: Path
+) -> None:
+    """Clock skew on answers: a's clock runs three days ahead, c's was reset to 1971 (a dead
+    battery); b answers
+    the same card after seeing a's answer, at an earlier moment by the clocks. Every answer
+    stays, ordered by its moment, and every device computes the same schedule (a card
+    answered "in the future" is replayed, not refused)."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b, c = device("a"), device("b"), device("c")
+    for col in (a, b, c):
+        sync_of(col).setup(str(folder), PASS)
+    ahead, behind = NOW + timedelta(days=3), NOW - timedelta(days=365 * 55)  # 1971
+    a.set_clock(lambda: ahead)
+    c.set_clock(lambda: behind)
+    card = "many/c1"
+    a.answer(a.card(card).id, 3)
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    b.answer(b.card(card).id, 1, now=NOW)
+    c.answer(c.card(card).id, 4)
+    for col in (b, c, a, b, c):
+        sync_of(col).run(PASS)
+    moments = [at for key, at, _ in answers_of(a) if key == "c1"]
+    assert len(moments) == 3 and moments == sorted(moments)
+    assert state_of(a) == state_of(b) == state_of(c)
+    assert a.card(card).reps == 3
+
+
+def test_a_target_full_mid_sync_is_one_line_and_the_next_sync_finishes(
+    device: Callable[[str], Collection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The synced folder's disk fills while this device writes its chunk: one line saying
+    so, nothing recorded as sent, no half-written file left for the others to trip on; with
+    room again, the next sync sends it all."""
+    from mastery.errors import MasteryError
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    a, b = device("a"), device("b")
+    sync_of(a).setup(str(folder), PASS)
+    sync_of(b).setup(str(folder), PASS)
+    review(a, random.Random(3), 20, timedelta(0))
+    before = dict(a.meta("sync"))
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(MasteryError) as caught:
+        sync_of(a).run(PASS)
+    monkeypatch.undo()
+    assert "\n" not in str(caught.value) and "space" in str(caught.value).lower()
+    assert a.meta("sync")["next_seq"] == before["next_seq"]
+    assert [p.name for p in folder.rglob("*") if p.is_file() and p.name.endswith(".tmp")] == []
+    assert sync_of(b).run(PASS).received == 0
+    assert sync_of(a).run(PASS).sent == 20
+    assert sync_of(b).run(PASS).received == 20
+    assert state_of(a) == state_of(b)

@@ -20,6 +20,7 @@ from test_team import make_team
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.days import utcnow
+from mastery.errors import SyncError
 from mastery.sync.events import PersonalEvent
 from mastery.sync.hlc import Clock
 from mastery.sync.personal import personal_channel
@@ -267,3 +268,74 @@ def test_three_mentor_devices_in_random_orders_end_identical(
     states = [mentor_state(col) for col in devices]
     assert states[0] == states[1] == states[2]
     assert len(states[0][4]) >= 2  # the comments Bo wrote, and those added since
+
+
+def test_team_and_mentor_files_keys_and_pairings_never_reach_the_target(
+    exchange: tuple[Collection, Collection, str, str],
+    open_profile: Callable[..., Collection],
+    folder: str,
+    tmp_path: Path,
+) -> None:
+    """Everything on the target, opened with the key: the header and sealed chunks only
+    (no bundle, feedback or team file), and inside them none of this device's own: its
+    identity's keys, its pairing id, the team pseudonym secret, a team contribution."""
+    import json
+    import re
+
+    from mastery.sync import chunks, crypto
+
+    ana, _, _, _ = exchange
+    team = make_team(tmp_path / "crew")
+    ana.team.join(team, sync=True)
+    ana.team.sync(now=NOW)
+    contributions = [p for p in team.rglob("*") if p.is_file() and p.suffix != ".toml"]
+    assert contributions  # a sealed contribution was written to the team folder
+    sync_of(ana).setup(folder, PASS)
+    target = Path(folder)
+    names = [p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()]
+    assert names and all(
+        n == chunks.HEADER_NAME or re.fullmatch(r"[0-9a-f]{32}/[0-9]{8}\.chunk", n) for n in names
+    ), names
+    key = sync_of(ana).keys.load()
+    assert key is not None
+    opened = ""
+    for name in names:
+        if name != chunks.HEADER_NAME:
+            device, seq = name.split("/")
+            data = (target / name).read_bytes()
+            opened += json.dumps(crypto.open_chunk(key, device, int(seq[:8]), data, name))
+    assert "Try it in a sentence" in opened  # the feedback did go, as rows
+    identity = json.dumps(ana.meta("identity"))
+    secrets = [
+        *re.findall(r"[0-9A-Za-z+/=_-]{40,}", identity),  # the identity's keys
+        str(ana.meta("pairing_id")),
+        str(ana.meta("team_secret")),
+    ]
+    assert len(secrets) >= 4, secrets
+    for secret in secrets:
+        assert secret not in opened
+    for path in contributions:
+        assert path.name not in opened
+
+
+def test_a_sync_folder_in_a_teams_folder_or_holding_the_profile_is_refused(
+    open_profile: Callable[..., Collection], tmp_path: Path
+) -> None:
+    """Team files are no part of the personal target, and the personal target no part of a
+    team's folder: there every teammate would get the chunks. Nor the profile's folder (or
+    one holding it): the remembered key is in it, and the host would get it with the chunks
+    it opens; nor a folder among the sync cache's (the clone, the key)."""
+    col = open_profile("ana")
+    team = make_team(tmp_path / "crew")
+    col.team.join(team)
+    profile = col.db.path.parent
+    for inside in (team, team / "sync", profile, profile.parent, profile / "sync" / "t"):
+        inside.mkdir(parents=True, exist_ok=True)
+        with pytest.raises(SyncError) as caught:
+            sync_of(col).setup(str(inside), PASS)
+        assert "\n" not in str(caught.value) and "give a folder" in str(caught.value)
+        assert sync_of(col).status().target is None and not (inside / "mastery-sync.json").exists()
+    assert not sync_of(col).keys.exists()
+    beside = profile / "to-sync"  # a folder of its own, synced alone: nothing else goes
+    beside.mkdir()
+    assert sync_of(col).setup(str(beside), PASS).joined is False

@@ -14,7 +14,8 @@ private goals are left out too. The file format itself lives in `formats.py`.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -425,3 +426,65 @@ def _since(since: date | str | None, today: date) -> date | None:
     if since is None or isinstance(since, date):
         return since
     return parse_date(since, today) if since.strip() else None
+
+
+# ---------------------------------------------------------------------- rows as synced
+# Another device of the same person received feedback; the personal channel
+# (sync/personal.py) checks its rows and stores them whole through these, so the feedback
+# tables keep one writer. The columns besides the uid, in the channel's models' order.
+FEEDBACK_COMMENT_FIELDS = (
+    "mentor_id",
+    "mentor_name",
+    "target_kind",
+    "target_uid",
+    "body",
+    "created_at",
+    "updated_at",
+    "received_at",
+    "read_at",
+)
+FEEDBACK_NOTE_FIELDS = (
+    "mentor_id",
+    "mentor_name",
+    "body",
+    "created_at",
+    "received_at",
+    "read_at",
+)
+
+
+def store_feedback_comment(conn: sqlite3.Connection, uid: str, row: Mapping[str, Any]) -> None:
+    """A received comment as another device of this person holds it (new or changed)."""
+    conn.execute(
+        "INSERT INTO feedbackcomment (comment_uid, mentor_id, mentor_name, target_kind, "
+        "target_uid, body, created_at, updated_at, received_at, read_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(comment_uid) DO UPDATE SET "
+        "mentor_id = excluded.mentor_id, mentor_name = excluded.mentor_name, "
+        "target_kind = excluded.target_kind, target_uid = excluded.target_uid, "
+        "body = excluded.body, created_at = excluded.created_at, "
+        "updated_at = excluded.updated_at, received_at = excluded.received_at, "
+        "read_at = excluded.read_at",
+        (uid, *(row[f] for f in FEEDBACK_COMMENT_FIELDS)),
+    )
+
+
+def remove_feedback_comment(conn: sqlite3.Connection, uid: str) -> None:
+    """A comment withdrawn on another device of this person."""
+    conn.execute("DELETE FROM feedbackcomment WHERE comment_uid = ?", (uid,))
+
+
+def store_feedback_note(conn: sqlite3.Connection, uid: str, row: Mapping[str, Any]) -> None:
+    """A received overall note as another device of this person holds it."""
+    conn.execute(
+        "INSERT INTO feedbacknote (note_uid, mentor_id, mentor_name, body, created_at, "
+        "received_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(note_uid) DO UPDATE "
+        "SET mentor_id = excluded.mentor_id, mentor_name = excluded.mentor_name, "
+        "body = excluded.body, created_at = excluded.created_at, "
+        "received_at = excluded.received_at, read_at = excluded.read_at",
+        (uid, *(row[f] for f in FEEDBACK_NOTE_FIELDS)),
+    )
+
+
+def remove_feedback_note(conn: sqlite3.Connection, uid: str) -> None:
+    """A note gone on another device of this person."""
+    conn.execute("DELETE FROM feedbacknote WHERE note_uid = ?", (uid,))

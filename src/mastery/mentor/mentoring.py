@@ -18,9 +18,10 @@ from __future__ import annotations
 import builtins
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from mastery.dates import parse_range
 from mastery.days import from_ms, to_ms
@@ -214,9 +215,7 @@ class MentorSide(Peers):
         transaction. Works whatever the stored copy holds, so an invalid one can be cleared."""
         info = self.mentee(ref)
         with self.col.db.transaction() as conn:
-            conn.execute("DELETE FROM mentorcomment WHERE mentee_id = ?", (info.id,))
-            conn.execute("DELETE FROM menteeentry WHERE mentee_id = ?", (info.id,))
-            conn.execute("DELETE FROM mentee WHERE id = ?", (info.id,))
+            _forget(conn, info.id)
         return info
 
     # ------------------------------------------------------------------ reading a mentee
@@ -677,3 +676,127 @@ def _tags(tag: str | Sequence[str] | None) -> set[str]:
         return set()
     items = [tag] if isinstance(tag, str) else tag
     return {t.strip().lstrip("#").casefold() for t in items if t.strip()}
+
+
+# ---------------------------------------------------------------------- rows as synced
+# Another device of the same person stored a mentee's bundle or wrote a comment; the personal
+# channel (sync/personal.py) checks its rows and stores them whole through these, so the
+# mentor's tables keep one writer. The columns besides the keys, in the channel's models'
+# order.
+MENTEE_FIELDS = (
+    "display_name",
+    "bundle_created_at",
+    "summary_json",
+    "goals_json",
+    "added_at",
+    "updated_at",
+    "note",
+    "note_uid",
+    "note_updated_at",
+)
+MENTEE_ENTRY_FIELDS = (
+    "day",
+    "title",
+    "body",
+    "tags",
+    "prompt",
+    "goal_ids",
+    "received_at",
+    "changed_at",
+    "read_at",
+)
+MENTOR_COMMENT_FIELDS = (
+    "target_kind",
+    "target_uid",
+    "body",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+def _mentee_id(conn: sqlite3.Connection, pairing: str) -> int | None:
+    row = conn.execute("SELECT id FROM mentee WHERE pairing_id = ?", (pairing,)).fetchone()
+    return int(row["id"]) if row else None
+
+
+def _forget(conn: sqlite3.Connection, mentee_id: int) -> None:
+    """A mentee, their entries and the mentor's comments on them."""
+    conn.execute("DELETE FROM mentorcomment WHERE mentee_id = ?", (mentee_id,))
+    conn.execute("DELETE FROM menteeentry WHERE mentee_id = ?", (mentee_id,))
+    conn.execute("DELETE FROM mentee WHERE id = ?", (mentee_id,))
+
+
+def store_mentee(conn: sqlite3.Connection, pairing: str, row: Mapping[str, Any]) -> None:
+    """A mentee's copy as another device of this person holds it (new or updated)."""
+    conn.execute(
+        "INSERT INTO mentee (pairing_id, display_name, bundle_created_at, summary_json, "
+        "goals_json, added_at, updated_at, note, note_uid, note_updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pairing_id) DO UPDATE SET "
+        "display_name = excluded.display_name, bundle_created_at = excluded.bundle_created_at, "
+        "summary_json = excluded.summary_json, goals_json = excluded.goals_json, "
+        "added_at = excluded.added_at, updated_at = excluded.updated_at, "
+        "note = excluded.note, note_uid = excluded.note_uid, "
+        "note_updated_at = excluded.note_updated_at",
+        (pairing, *(row[f] for f in MENTEE_FIELDS)),
+    )
+
+
+def forget_mentee(conn: sqlite3.Connection, pairing: str) -> None:
+    """A mentee forgotten on another device of this person: as `remove_mentee` here."""
+    mentee_id = _mentee_id(conn, pairing)
+    if mentee_id is not None:
+        _forget(conn, mentee_id)
+
+
+def store_mentee_entry(
+    conn: sqlite3.Connection, pairing: str, uid: str, row: Mapping[str, Any]
+) -> bool:
+    """A mentee's entry as another device of this person holds it; False when the mentee is
+    not here (yet): it comes in another chunk."""
+    mentee_id = _mentee_id(conn, pairing)
+    if mentee_id is None:
+        return False
+    conn.execute(
+        "INSERT INTO menteeentry (mentee_id, uid, day, title, body, tags, prompt, goal_ids, "
+        "received_at, changed_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(mentee_id, uid) DO UPDATE SET day = excluded.day, "
+        "title = excluded.title, body = excluded.body, tags = excluded.tags, "
+        "prompt = excluded.prompt, goal_ids = excluded.goal_ids, "
+        "received_at = excluded.received_at, changed_at = excluded.changed_at, "
+        "read_at = excluded.read_at",
+        (mentee_id, uid, *(row[f] for f in MENTEE_ENTRY_FIELDS)),
+    )
+    return True
+
+
+def remove_mentee_entry(conn: sqlite3.Connection, pairing: str, uid: str) -> None:
+    """A mentee's entry gone on another device of this person (no longer shared)."""
+    mentee_id = _mentee_id(conn, pairing)
+    if mentee_id is not None:
+        conn.execute("DELETE FROM menteeentry WHERE mentee_id = ? AND uid = ?", (mentee_id, uid))
+
+
+def store_mentor_comment(
+    conn: sqlite3.Connection, uid: str, pairing: str, row: Mapping[str, Any]
+) -> bool:
+    """A comment the mentor wrote on another device; False when its mentee is not here
+    (yet)."""
+    mentee_id = _mentee_id(conn, pairing)
+    if mentee_id is None:
+        return False
+    conn.execute(
+        "INSERT INTO mentorcomment (comment_uid, mentee_id, target_kind, target_uid, body, "
+        "created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(comment_uid) DO UPDATE SET mentee_id = excluded.mentee_id, "
+        "target_kind = excluded.target_kind, target_uid = excluded.target_uid, "
+        "body = excluded.body, created_at = excluded.created_at, "
+        "updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+        (uid, mentee_id, *(row[f] for f in MENTOR_COMMENT_FIELDS)),
+    )
+    return True
+
+
+def remove_mentor_comment(conn: sqlite3.Connection, uid: str) -> None:
+    """A comment row gone on another device (its mentee forgotten there)."""
+    conn.execute("DELETE FROM mentorcomment WHERE comment_uid = ?", (uid,))

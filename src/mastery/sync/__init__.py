@@ -234,6 +234,7 @@ class Sync:
             if not path.is_dir():
                 raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
             target = str(path.resolve())
+            self._check_apart(path.resolve())
         device = self._col.meta_once("sync_device", secrets.token_hex(16))
         state = {**old, "target": target, "kind": kind, "device": device}
         if auto is not None:
@@ -299,6 +300,29 @@ class Sync:
             changes=report.changes,
         )
 
+    def _check_apart(self, folder: Path) -> None:
+        """A sync folder is the person's own, apart from what must not travel. Inside a
+        team's folder, the teammates would get every chunk (and team files are no part of
+        the personal target). Holding this profile's sync folder, the host would get the
+        remembered key (and the database beside it); inside it, the target would sit among
+        the clone and the key, which a sync deletes and rewrites."""
+        inside = (folder, *folder.parents)
+        teams = self._col.meta("teams")
+        for team_id, info in (teams if isinstance(teams, dict) else {}).items():
+            there = info.get("folder") if isinstance(info, dict) else None
+            if isinstance(there, str) and Path(there).expanduser().resolve() in inside:
+                raise SyncError(
+                    f"{folder}: inside the folder of the team {team_id!r}, so your teammates "
+                    "would get your sync files; give a folder of your own"
+                )
+        cache = self._cache.resolve()
+        if cache in inside or folder in cache.parents:
+            raise SyncError(
+                f"{folder}: holds this profile's files or is among them (the key remembered "
+                "for sync would reach whoever holds the target); give a folder of your own, "
+                "outside the profile's"
+            )
+
     def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
         """Start this device over under the target's current header: its chunks there were
         sealed with the key of the header it joined, which nobody else has (and which makes
@@ -317,7 +341,9 @@ class Sync:
             for channel in CHANNELS:
                 channel.rename_device(conn, old, device)
         self._col.set_meta("sync_device", device)
-        if (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
+        if (folder / old).is_symlink():
+            (folder / old).unlink()  # the host's link, never followed
+        elif (folder / old).is_dir() and chunks.DEVICE.fullmatch(old):
             shutil.rmtree(folder / old)  # a git target commits the removal with the next push
         return {**state, "device": device, "next_seq": 2, "seen": {}}
 
@@ -362,6 +388,7 @@ class Sync:
             chunks.write_header(folder, header)
         state["header"] = header.pin  # a profile set up before pins: trusted from now on
         me: str = state["device"]
+        chunks.check_own(folder, me)
         chunks.remove_leftovers(folder, me)
         seen: dict[str, int] = dict(state.get("seen", {}))
         next_seq: int = int(state.get("next_seq", 1))

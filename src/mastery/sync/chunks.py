@@ -3,11 +3,18 @@
 The layout (docs/sync.md): `mastery-sync.json` at the top, one folder per device named by its
 random id, chunks `00000001.chunk` upward. Anything else in the target (a README, `.DS_Store`,
 a temp file left by a killed sync, git's own folder) is not ours and is passed over.
+
+The target is the host's to write (over git it can commit symbolic links, which no synced
+folder carries): a file of ours is read only when it is a plain file, never through a link
+(to /dev/zero, a FIFO, a file outside the target), and this device writes and clears only a
+plain folder of its own (`check_own`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 from mastery.errors import SyncError
@@ -20,6 +27,35 @@ _CHUNK = re.compile(r"^([0-9]{8})\.chunk$")
 # A chunk bigger than this is not one of ours (a new device's first chunk of 1M answers is
 # well under it).
 MAX_CHUNK = 512 * 1024 * 1024
+MAX_HEADER = 64 * 1024  # a header is a few hundred bytes
+
+
+def _read_plain(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of a plain file, at most `limit`, the file opened without following a link
+    and without waiting on a FIFO; anything else is one `SyncError` naming it. (`stat`
+    first would not do: /dev/zero says it is empty, then never ends.)"""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise  # the caller's to tell: no header yet, or a chunk gone
+    except OSError as exc:
+        if path.is_symlink():
+            raise SyncError(
+                f"{path}: a link, not {what} (the target's host can put one there); "
+                "nothing was applied; remove it from the target"
+            ) from exc
+        raise SyncError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SyncError(
+                f"{path}: not a plain file, so not {what}; nothing was applied; remove it "
+                "from the target"
+            )
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise SyncError(f"{path}: too large to be {what}; nothing was applied")
+    return data
 
 
 def chunk_name(seq: int) -> str:
@@ -30,7 +66,7 @@ def read_header(folder: Path) -> Header | None:
     """The target's header, or None for a target not set up yet."""
     path = folder / HEADER_NAME
     try:
-        data = path.read_bytes()
+        data = _read_plain(path, MAX_HEADER, "a sync header")
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -74,9 +110,14 @@ def create_header(folder: Path, header: Header) -> Path | None:
 
 
 def devices(folder: Path) -> list[str]:
-    """The device ids that have a folder in the target, sorted."""
+    """The device ids that have a folder in the target, sorted (a link is no device's
+    folder: none of ours makes one)."""
     try:
-        return sorted(p.name for p in folder.iterdir() if DEVICE.match(p.name) and p.is_dir())
+        return sorted(
+            p.name
+            for p in folder.iterdir()
+            if DEVICE.match(p.name) and p.is_dir() and not p.is_symlink()
+        )
     except OSError as exc:
         raise SyncError(f"{folder}: cannot list it ({exc.strerror or exc})") from exc
 
@@ -108,9 +149,7 @@ def following(folder: Path, device: str, after: int) -> list[int]:
 def read_chunk(folder: Path, device: str, seq: int) -> bytes:
     path = folder / device / chunk_name(seq)
     try:
-        if path.stat().st_size > MAX_CHUNK:
-            raise SyncError(f"{path}: too large to be a sync chunk; nothing was applied")
-        return path.read_bytes()
+        return _read_plain(path, MAX_CHUNK, "a sync chunk")
     except OSError as exc:
         raise SyncError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
@@ -118,6 +157,19 @@ def read_chunk(folder: Path, device: str, seq: int) -> bytes:
 def write_chunk(folder: Path, device: str, seq: int, data: bytes) -> Path:
     """Write a chunk atomically (temp file, fsync, rename, under a lock)."""
     return write_atomic(folder / device / chunk_name(seq), data)
+
+
+def check_own(folder: Path, device: str) -> None:
+    """This device's folder in the target must be a plain folder (or not there yet): the
+    host could make it a link to a folder elsewhere, where the sync would then write its
+    chunks and clear what it takes for its temp files."""
+    own = folder / device
+    if own.is_symlink() or (own.exists() and not own.is_dir()):
+        raise SyncError(
+            f"{own}: this device's folder in the target is not a plain folder (a link or a "
+            "file: the target's host can put one there); nothing was applied or sent; remove "
+            "it and sync again (this device then writes its chunks there again)"
+        )
 
 
 def remove_leftovers(folder: Path, device: str) -> None:

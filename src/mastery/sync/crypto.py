@@ -22,6 +22,12 @@ HEADER_FORMAT = "mastery-sync/1"
 _CHECK = b"mastery sync key check"
 # A chunk is at most this big once opened (a compressed bomb is refused, not inflated).
 MAX_PLAIN = 256 * 1024 * 1024
+# A chunk refused stops every sync that reads it (nothing is applied past it); its writer
+# still has what it held and writes a chunk missing from the target again (docs/sync.md).
+_REMEDY = (
+    "nothing was applied; if it stays so, remove it from the target: the device that wrote "
+    "it writes it again at its next sync"
+)
 
 
 class Header(BaseModel):
@@ -158,16 +164,16 @@ def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> li
     except (exceptions.CryptoError, ValueError) as exc:
         raise SyncError(
             f"{where}: cannot be opened (damaged, truncated, or sealed with another "
-            "passphrase); nothing was applied"
+            f"passphrase); {_REMEDY}"
         ) from exc
     try:
         inflater = zlib.decompressobj()
         plain = inflater.decompress(packed, MAX_PLAIN)
         if inflater.unconsumed_tail:
-            raise SyncError(f"{where}: too large once opened; nothing was applied")
+            raise SyncError(f"{where}: too large once opened; {_REMEDY}")
         body = json.loads(plain)
     except (zlib.error, ValueError, RecursionError) as exc:  # nested past Python's stack
-        raise SyncError(f"{where}: not a sync chunk; nothing was applied") from exc
+        raise SyncError(f"{where}: not a sync chunk; {_REMEDY}") from exc
     if (
         not isinstance(body, dict)
         or body.get("device") != device
@@ -175,8 +181,7 @@ def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> li
         or not isinstance(body.get("events"), list)
     ):
         raise SyncError(
-            f"{where}: belongs to another place in the target (moved or copied); "
-            "nothing was applied"
+            f"{where}: belongs to another place in the target (moved or copied); {_REMEDY}"
         )
     events: list[Any] = body["events"]
     return events

@@ -8,7 +8,8 @@ sync, once the deck (content: it creates the card) or the card (state) is here. 
 theirs in `syncevent` (merge.py). The item channels (items.py) keep here a value that cannot
 be stored yet (a deck's preset before the deck, a range a newer Mastery widened), by kind of
 event, what and key, so their record keeps what was last stored: a change made here since is
-still a change, and is sent.
+still a change, and is sent. The revisions channel keeps here an entry's or a goal's link to a
+goal or deck not here yet (`keep_links`), made once it comes.
 """
 
 from __future__ import annotations
@@ -79,3 +80,35 @@ def take_items(conn: sqlite3.Connection, model: type[E]) -> list[tuple[str, E]]:
     conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
     adapter = TypeAdapter(model)
     return [(r["device"], adapter.validate_json(r["event"])) for r in rows]
+
+
+# Links kept waiting (`keep_links`): the kind, and how to tell that what a link names is here.
+_LINKED = {
+    "goaldeck": "SELECT 1 FROM deck t WHERE t.key = p.card",  # a goal's deck, by key
+    "entrygoal": "SELECT 1 FROM goal t WHERE t.uid = p.card",  # an entry's goal, by uid
+}
+
+
+def keep_links(conn: sqlite3.Connection, kind: str, uid: str, keys: Iterable[str]) -> None:
+    """The links of item `uid` (a goal's decks, an entry's goals) to things this device does
+    not have yet, in place of any kept for it before (the item as now written is what
+    counts). Kept as (kind, item uid in `deck`, what it names in `card`): the table's index
+    finds an item's links at once, and every entry and goal is written on a first sync."""
+    assert kind in _LINKED
+    conn.execute("DELETE FROM syncpending WHERE deck = ? AND kind = ?", (uid, kind))
+    conn.executemany(
+        "INSERT INTO syncpending (kind, deck, card, device, event) VALUES (?, ?, ?, '', '')",
+        [(kind, uid, key) for key in keys],
+    )
+
+
+def take_links(conn: sqlite3.Connection, kind: str) -> list[tuple[str, str]]:
+    """The kept links of `kind` whose target is here now, as (item uid, key of what it
+    names); they leave the table."""
+    rows = conn.execute(
+        f"SELECT p.id, p.deck, p.card FROM syncpending p WHERE p.kind = ? "
+        f"AND EXISTS ({_LINKED[kind]}) ORDER BY p.id",
+        (kind,),
+    ).fetchall()
+    conn.executemany("DELETE FROM syncpending WHERE id = ?", [(r["id"],) for r in rows])
+    return [(r["deck"], r["card"]) for r in rows]

@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from mastery.mentor import mentee, mentoring
 from mastery.settings_store import read_meta, write_meta
 from mastery.sync.events import Day, Moment, PersonalEvent
 from mastery.sync.items import ItemChannel, Local
@@ -131,13 +132,9 @@ def _rows(conn: sqlite3.Connection, sql: str, key: str, fields: Sequence[str]) -
     return {str(r[key]): Local({f: r[f] for f in fields}) for r in conn.execute(sql).fetchall()}
 
 
-def _mentee_id(conn: sqlite3.Connection, pairing: str) -> int | None:
-    row = conn.execute("SELECT id FROM mentee WHERE pairing_id = ?", (pairing,)).fetchone()
-    return int(row["id"]) if row else None
-
-
 class _Table:
-    """A table whose rows are things of one kind, keyed by a uid column."""
+    """A table whose rows are things of one kind, keyed by a uid column: read here, stored
+    and removed by the mentor side that owns the table (one writer per table)."""
 
     what: str
     table: str
@@ -157,6 +154,13 @@ class _Table:
     ) -> set[int] | None:
         return set()
 
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        """Store a checked row; False when it must wait (what it names is not here)."""
+        raise NotImplementedError
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        raise NotImplementedError
+
     def write(
         self,
         conn: sqlite3.Connection,
@@ -166,19 +170,11 @@ class _Table:
         at_ms: int,
     ) -> Local | None:
         if value is None:
-            conn.execute(f"DELETE FROM {self.table} WHERE {self.uid} = ?", (key,))
+            self.remove(conn, key)
             return Local(None)
         row = _checked(self.model, value)
-        if row is None:
+        if row is None or not self.store(conn, key, row):
             return None
-        columns = [self.uid, *row]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in row)
-        conn.execute(
-            f"INSERT INTO {self.table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT({self.uid}) DO UPDATE SET {updates}",
-            (key, *row.values()),
-        )
         return Local(row)
 
 
@@ -186,41 +182,41 @@ class _FeedbackComments(_Table):
     what, table, uid, model = "feedback_comment", "feedbackcomment", "comment_uid", _FeedbackComment
     merge = staticmethod(_read_once)
 
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        mentee.store_feedback_comment(conn, key, row)
+        return True
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        mentee.remove_feedback_comment(conn, key)
+
 
 class _FeedbackNotes(_Table):
     what, table, uid, model = "feedback_note", "feedbacknote", "note_uid", _FeedbackNote
     merge = staticmethod(_read_once)
 
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        mentee.store_feedback_note(conn, key, row)
+        return True
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        mentee.remove_feedback_note(conn, key)
+
 
 class _Mentees(_Table):
     what, table, uid, model = "mentee", "mentee", "pairing_id", _Mentee
 
-    def write(
-        self,
-        conn: sqlite3.Connection,
-        key: str,
-        value: JsonValue,
-        record: Local | None,
-        at_ms: int,
-    ) -> Local | None:
-        if value is None:  # forgotten: their entries and the comments on them go too
-            mentee = _mentee_id(conn, key)
-            if mentee is not None:
-                conn.execute("DELETE FROM mentorcomment WHERE mentee_id = ?", (mentee,))
-                conn.execute("DELETE FROM menteeentry WHERE mentee_id = ?", (mentee,))
-        return super().write(conn, key, value, record, at_ms)
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        mentoring.store_mentee(conn, key, row)
+        return True
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        mentoring.forget_mentee(conn, key)  # their entries and the comments on them go too
 
 
-class _OfMentee(_Table):
-    """A mentee's entry or a mentor's comment: keyed by the mentee's pairing id and the
-    thing's own uid (entries) or by its uid (comments); waits for its mentee."""
+class _MenteeEntries(_Table):
+    """A mentee's entry, keyed by the mentee's pairing id and the entry's uid; waits for its
+    mentee."""
 
-    def _split(self, key: str) -> tuple[str, str]:
-        pairing, _, uid = key.partition("/")
-        return pairing, uid
-
-
-class _MenteeEntries(_OfMentee):
     what, table, uid, model = "mentee_entry", "menteeentry", "uid", _MenteeEntry
     merge = staticmethod(_read_once)
 
@@ -235,37 +231,20 @@ class _MenteeEntries(_OfMentee):
             ).fetchall()
         }
 
-    def write(
-        self,
-        conn: sqlite3.Connection,
-        key: str,
-        value: JsonValue,
-        record: Local | None,
-        at_ms: int,
-    ) -> Local | None:
-        pairing, uid = self._split(key)
-        mentee = _mentee_id(conn, pairing)
-        if value is None:
-            if mentee is not None:
-                conn.execute(
-                    "DELETE FROM menteeentry WHERE mentee_id = ? AND uid = ?", (mentee, uid)
-                )
-            return Local(None)
-        row = _checked(self.model, value)
-        if row is None or mentee is None or not uid:
-            return None  # its mentee comes in another chunk (or never: a newer version's)
-        columns = ["mentee_id", "uid", *row]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in row)
-        conn.execute(
-            f"INSERT INTO menteeentry ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT(mentee_id, uid) DO UPDATE SET {updates}",
-            (mentee, uid, *row.values()),
-        )
-        return Local(row)
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        pairing, _, uid = key.partition("/")
+        # Its mentee comes in another chunk (or never: a newer version's key).
+        return bool(uid) and mentoring.store_mentee_entry(conn, pairing, uid, row)
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        pairing, _, uid = key.partition("/")
+        mentoring.remove_mentee_entry(conn, pairing, uid)
 
 
-class _MentorComments(_OfMentee):
+class _MentorComments(_Table):
+    """A mentor's comment, keyed by its uid; its value names its mentee (`mentee`, a pairing
+    id), and it waits for them."""
+
     what, table, uid, model = "mentor_comment", "mentorcomment", "comment_uid", _MentorComment
 
     def current(self, conn: sqlite3.Connection, shared: dict[str, Any]) -> dict[str, Local]:
@@ -288,23 +267,14 @@ class _MentorComments(_OfMentee):
         at_ms: int,
     ) -> Local | None:
         if value is None:
-            conn.execute("DELETE FROM mentorcomment WHERE comment_uid = ?", (key,))
+            mentoring.remove_mentor_comment(conn, key)
             return Local(None)
         if not isinstance(value, dict) or not isinstance(value.get("mentee"), str):
             return None
         pairing = str(value["mentee"])
         row = _checked(self.model, {k: v for k, v in value.items() if k != "mentee"})
-        mentee = _mentee_id(conn, pairing)
-        if row is None or mentee is None:
+        if row is None or not mentoring.store_mentor_comment(conn, key, pairing, row):
             return None
-        columns = ["comment_uid", "mentee_id", *row]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in ["mentee_id", *row])
-        conn.execute(
-            f"INSERT INTO mentorcomment ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT(comment_uid) DO UPDATE SET {updates}",
-            (key, mentee, *row.values()),
-        )
         return Local({"mentee": pairing, **row})
 
 

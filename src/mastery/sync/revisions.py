@@ -23,7 +23,9 @@ once agree). Goals' realities and check-ins are add-only parts (`GoalPartEvent`,
 from the content); a part for a goal not here yet waits in `syncpart` and lands with it.
 
 Changes are found by comparing each entry and goal with its head (no hook in every edit path);
-references to goals and decks this device does not have are kept, never taken as removed.
+references to goals and decks this device does not have are kept, never taken as removed. A
+goal's link to a deck not here (an entry's to a goal) is kept waiting (`syncpending`) and made
+once it comes, by a later chunk (`settle`) or an import here (the start of `outgoing`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from mastery.conflicts import copy_title
 from mastery.errors import SyncError
+from mastery.sync import pending
 from mastery.sync.channels import Batch
 from mastery.sync.events import (
     CheckInFields,
@@ -52,6 +55,10 @@ from mastery.sync.hlc import Clock, wall_ms
 
 ENTRY = "entry"
 GOAL = "goal"
+# Kept in `syncpending` (pending.py): a goal's link to a deck, an entry's to a goal, that
+# this device does not have yet.
+_DECK_LINK = "goaldeck"
+_GOAL_LINK = "entrygoal"
 
 
 def _dumps(value: Any) -> str:
@@ -209,6 +216,7 @@ def _keep_unknown(
 def _entry_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: int) -> None:
     if payload is None:
         conn.execute("DELETE FROM journalentry WHERE uid = ?", (uid,))
+        pending.keep_links(conn, _GOAL_LINK, uid, ())
         return
     f = json.loads(payload)
     values = (
@@ -237,20 +245,30 @@ def _entry_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp:
             (*values, entry_id),
         )
         conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (entry_id,))
-    _link_entry(conn, int(entry_id or 0), f["goals"])
-
-
-def _link_entry(conn: sqlite3.Connection, entry_id: int, goal_uids: Iterable[str]) -> None:
+    entry_id = int(entry_id or 0)
     conn.executemany(
         "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT ?, id FROM goal WHERE uid = ?",
-        [(entry_id, g) for g in goal_uids],
+        [(entry_id, g) for g in f["goals"]],
     )
+    if f["goals"]:
+        here = {
+            r["uid"]
+            for r in conn.execute(
+                "SELECT g.uid FROM entrygoal eg JOIN goal g ON g.id = eg.goal_id "
+                "WHERE eg.entry_id = ?",
+                (entry_id,),
+            )
+        }
+        pending.keep_links(conn, _GOAL_LINK, uid, sorted(set(f["goals"]) - here))
+    elif row is not None:
+        pending.keep_links(conn, _GOAL_LINK, uid, ())
 
 
 def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: int) -> bool:
     """Write (or delete) a goal's rows; whether the goal is new here."""
     if payload is None:
         conn.execute("DELETE FROM goal WHERE uid = ?", (uid,))
+        pending.keep_links(conn, _DECK_LINK, uid, ())
         return False
     f = json.loads(payload)
     values = (
@@ -299,12 +317,43 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
         "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT ?, id FROM deck WHERE key = ?",
         [(goal_id, key) for key in f["decks"]],
     )
+    if f["decks"]:
+        here = {
+            r["key"]
+            for r in conn.execute(
+                "SELECT d.key FROM goaldeck gd JOIN deck d ON d.id = gd.deck_id "
+                "WHERE gd.goal_id = ?",
+                (goal_id,),
+            )
+        }
+        pending.keep_links(conn, _DECK_LINK, uid, sorted(set(f["decks"]) - here))
+    elif row is not None:
+        pending.keep_links(conn, _DECK_LINK, uid, ())
     return row is None
+
+
+def _link_waiting(conn: sqlite3.Connection) -> None:
+    """Make the links kept waiting whose goal or deck has come since the entry or goal was
+    written: read in a later chunk (another device's), or, for a deck, imported here since.
+    Before anything is compared for sending: a link missing here would otherwise read as
+    removed by this device (or a conflict copy differ from what its heads show), and be sent
+    as such."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT g.id, d.id FROM goal g, "
+        "deck d WHERE g.uid = ? AND d.key = ?",
+        pending.take_links(conn, _DECK_LINK),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT e.id, g.id "
+        "FROM journalentry e, goal g WHERE e.uid = ? AND g.uid = ?",
+        pending.take_links(conn, _GOAL_LINK),
+    )
 
 
 def _show_all(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
     """Make the rows of items ((kind, uid)) and their conflict copies what their heads show:
-    goals first, so an entry links to the goals that are here."""
+    goals first, so an entry links to the goals that are here (a link to one that is not
+    waits, `_link_waiting`)."""
     items = sorted(set(items), key=lambda t: (t[0] != GOAL, t[1]))
     derived: dict[str, dict[str, list[str]]] = {ENTRY: {}, GOAL: {}}
     for kind, table in ((ENTRY, "journalentry"), (GOAL, "goal")):
@@ -314,34 +363,17 @@ def _show_all(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> Non
             (kind,),
         ):
             derived[kind].setdefault(r["conflict_of"], []).append(r["uid"])
-    arrived: set[str] = set()  # goals new here: entries shown earlier may name them
     for kind, uid in items:
         heads = heads_of(conn, kind, uid)
         shown, copies = layout(kind, uid, heads)
         newest = max((h.stamp for h in heads), default=0)
-        if kind == ENTRY:
-            _entry_write(conn, uid, shown, newest)
-        elif _goal_write(conn, uid, shown, newest):
-            arrived.add(uid)
+        write = _entry_write if kind == ENTRY else _goal_write
+        write(conn, uid, shown, newest)
         for old in derived[kind].get(uid, []):
             if old not in copies:
-                (_entry_write if kind == ENTRY else _goal_write)(conn, old, None, 0)
+                write(conn, old, None, 0)
         for copy, payload in copies.items():
-            if kind == ENTRY:
-                _entry_write(conn, copy, payload, newest)
-            elif _goal_write(conn, copy, payload, newest):
-                arrived.add(copy)
-    if arrived:
-        # One pass over the entries' revisions, not one per goal: a first sync brings many.
-        done = {uid for kind, uid in items if kind == ENTRY}
-        for r in conn.execute(
-            "SELECT e.id, e.uid, s.payload FROM journalentry e JOIN syncrevision s "
-            "ON s.kind = 'entry' AND s.uid = e.uid WHERE s.payload IS NOT NULL"
-        ).fetchall():
-            if r["uid"] not in done:
-                wanted = set(json.loads(r["payload"])["goals"]) & arrived
-                if wanted:
-                    _link_entry(conn, r["id"], wanted)
+            write(conn, copy, payload, newest)
 
 
 # ---------------------------------------------------------------------- goal parts
@@ -468,6 +500,7 @@ class Revisions:
     kinds: tuple[type[BaseModel], ...] = (EntryRevision, GoalRevision, GoalPartEvent)
 
     def outgoing(self, conn: sqlite3.Connection, device: str, clock: Clock, now_ms: int) -> Batch:
+        _link_waiting(conn)
         # Goals first: an entry revision names goals, and a receiver links what it has.
         revisions: list[tuple[str, str, Head]] = []
         for kind, rows in ((GOAL, _goal_rows(conn)), (ENTRY, _entry_rows(conn))):
@@ -552,9 +585,9 @@ class Revisions:
         return set()
 
     def settle(self, conn: sqlite3.Connection) -> set[int]:
-        # Nothing waits here for another channel: a part for a goal not here yet lands with
-        # the goal's revision, an entry naming a goal is linked when the goal arrives, and
-        # links to decks not here are kept in the revision.
+        # A goal's link to a deck, an entry's to a goal, that a later chunk brought (another
+        # device's). A part for a goal not here yet lands with the goal's revision.
+        _link_waiting(conn)
         return set()
 
     def resend(self, conn: sqlite3.Connection, device: str) -> list[BaseModel]:

@@ -17,8 +17,11 @@ from mastery.errors import SyncError
 
 _PUSH_TRIES = 4
 _BRANCH = "main"
-# What the host sees in the history: no names, no e-mail, no machine, no time zone.
+# What the host sees in the history: no names, no e-mail, no machine, no time zone, no
+# time: the app syncs after every review session, so commit dates would tell anyone who
+# reads the repository when the learner studied. Every commit carries this date.
 _GIT_IDENTITY = ("-c", "user.name=mastery", "-c", "user.email=mastery@invalid")
+_GIT_DATE = "2000-01-01T00:00:00+0000"
 
 
 def is_git_url(target: str) -> bool:
@@ -84,8 +87,15 @@ class GitTarget:
 
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         # TZ: a commit records its author's UTC offset, which would tell the host where the
-        # learner is; every sync commit says +0000.
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "TZ": "UTC"}
+        # learner is; every sync commit says +0000, and the same date (`_GIT_DATE`).
+        env = {
+            **os.environ,
+            "GIT_TERMINAL_PROMPT": "0",
+            "LC_ALL": "C",
+            "TZ": "UTC",
+            "GIT_AUTHOR_DATE": _GIT_DATE,
+            "GIT_COMMITTER_DATE": _GIT_DATE,
+        }
         try:
             done = subprocess.run(
                 ["git", *_GIT_IDENTITY, *args],
