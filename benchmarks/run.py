@@ -679,9 +679,13 @@ t0 = time.perf_counter()
 def progress(fraction: float, what: str) -> None:
     print(f"  {{time.perf_counter() - t0:7.1f}} s  {{fraction:4.0%}}  {{what}}  (peak {{int(peak()) // 1024}} MB)",
           file=sys.stderr, flush=True)
+c0 = time.process_time()
 result = optimize.optimize(col, progress=progress)
 elapsed = time.perf_counter() - t0
-print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss, flush=True)
+print(result.fitted_on if hasattr(result, "fitted_on") else result.reviews, result.before_eval,
+      result.after_eval, result.health, file=sys.stderr, flush=True)
+print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss,
+      time.process_time() - c0, flush=True)
 """
 
 FIT_ONLY = r"""
@@ -702,9 +706,10 @@ for card_id, rating, gap in conn.execute(
     if gap > 0:
         items.append(FSRSItem(history))
 built = peak()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(items)
-print("RESULT", time.perf_counter() - t0, peak(), len(items), built, flush=True)
+print("RESULT", time.perf_counter() - t0, peak(), len(items), built, time.process_time() - c0,
+      flush=True)
 """
 
 
@@ -725,14 +730,20 @@ def bench_optimize_profile(big: Path) -> dict[str, float]:
     same items (built the plainest way, in another fresh process), its time and peak. Once
     each: at 1m a run takes minutes."""
     src = str(HERE.parent / "src")
-    seconds, peak_kb, items, _ = _subprocess_result(OPTIMIZE_PROFILE.format(src=src, db=str(big)))
-    fit_s, fit_peak_kb, fit_items, built_kb = _subprocess_result(FIT_ONLY.format(db=str(big)))
+    seconds, peak_kb, items, _, cpu = _subprocess_result(
+        OPTIMIZE_PROFILE.format(src=src, db=str(big))
+    )
+    fit_s, fit_peak_kb, fit_items, built_kb, fit_cpu = _subprocess_result(
+        FIT_ONLY.format(db=str(big))
+    )
     assert int(items) == int(fit_items), (items, fit_items)
     return {
         "optimize_profile_s": float(seconds),
+        "optimize_profile_cpu_s": float(cpu),
         "optimize_profile_peak_mb": int(peak_kb) / 1024,
         "optimize_profile_items": float(items),
         "fit_only_s": float(fit_s),
+        "fit_only_cpu_s": float(fit_cpu),
         "fit_only_peak_mb": int(fit_peak_kb) / 1024,
         "fit_only_items_built_mb": int(built_kb) / 1024,
     }
