@@ -763,7 +763,6 @@ class CompactLog:
     targets: array[int] = field(default_factory=lambda: array("I"))  # per card
     ranks: array[int] = field(default_factory=lambda: array("I"))
     cards: int = 0  # every card read, as `TrainingSet.cards`
-    recalled: int = 0  # targets answered Hard, Good or Easy
 
     def __len__(self) -> int:
         return len(self.ranks)
@@ -804,9 +803,12 @@ def compact_log(
 ) -> CompactLog:
     """Every card's scheduled answers, read as `training_set` reads them (the same answers
     left out, the same gaps), into a `CompactLog`; then each target's place in Anki's order,
-    read from SQLite in time order (a Python sort of 9,000,000 keys cost a gigabyte)."""
+    read from SQLite in time order (a Python sort of 9,000,000 keys cost a gigabyte).
+
+    The loop runs once per answer (10,000,000 at the largest benchmark): rows come in chunks
+    of `_PROGRESS_ROWS` (the progress is told after each), and each costs a few appends."""
     sql = (
-        "SELECT r.id, r.card_id, r.rating, r.elapsed_days, r.reviewed_at FROM reviewlog r "
+        "SELECT r.id, r.card_id, r.rating, r.elapsed_days FROM reviewlog r "
         f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
     )
     decks = scope_decks(col, deck_key, preset)
@@ -824,75 +826,90 @@ def compact_log(
     place: Any = array("I", [_UNMARKED]) * (high + 1) if dense else {}
     log = CompactLog()
     target_ids = array("q")
+    last = (col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1) if progress else 1
     cursor = col.conn.cursor()
     cursor.row_factory = None
-    rows: Iterable[tuple[Any, ...]] = cursor.execute(sql)
-    if progress is not None:
-        last = col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1
-        rows = _reporting(rows, last, lambda f: progress(0.9 * f))
+    cursor.execute(sql)
     ratings, gaps, starts, targets = log.ratings, log.gaps, log.starts, log.targets
+    add_rating, add_gap, add_id, card_ids = ratings.append, gaps.append, target_ids.append, []
     current: Any = None
     start = 0  # where the current card's answers begin
     found = 0  # the current card's targets
-    whole = True  # every time a whole number: SQLite's order by time is Anki's
-    for log_id, card_id, rating, elapsed, when in rows:
-        if card_id != current:
-            if found:
-                log.card_ids.append(current)
-                starts.append(len(gaps))
-                targets.append(found)
-            else:  # no target: its answers are dropped
-                del ratings[start:], gaps[start:]
-            current, start, found = card_id, len(gaps), 0
-            log.cards += 1
-        if len(gaps) == start:
-            elapsed = 0
-        elif type(elapsed) is not int or not 0 <= elapsed <= _MAX_GAP:
-            elapsed = _gap(elapsed)
-            if elapsed is None:
+    fresh = True  # no answer of the current card kept yet: the next one has no gap
+    cards = 0
+    while chunk := cursor.fetchmany(_PROGRESS_ROWS):
+        for log_id, card_id, rating, elapsed in chunk:
+            if card_id != current:
+                if found:
+                    card_ids.append(current)
+                    starts.append(len(gaps))
+                    targets.append(found)
+                elif not fresh:  # answers but no target: dropped
+                    del ratings[start:], gaps[start:]
+                current, start, found, fresh = card_id, len(gaps), 0, True
+                cards += 1
+            if fresh:
+                elapsed = 0
+            elif type(elapsed) is not int or not 0 <= elapsed <= _MAX_GAP:
+                elapsed = _gap(elapsed)
+                if elapsed is None:
+                    continue  # a log no one could have written (`mastery check` names those)
+            if type(rating) is not int or not 1 <= rating <= 4:
                 continue
-        if type(rating) is not int or not 1 <= rating <= 4:
-            continue
-        ratings.append(rating)
-        gaps.append(elapsed)
-        if elapsed > 0:
-            found += 1
-            target_ids.append(log_id)
-            place[log_id] = 0
-            log.recalled += rating != Rating.AGAIN
-            whole = whole and type(when) is int
+            add_rating(rating)
+            add_gap(elapsed)
+            fresh = False
+            if elapsed:
+                found += 1
+                add_id(log_id)
+                place[log_id] = 0
+        if progress is not None:
+            progress(0.9 * min(1.0, max(0.0, chunk[-1][1] / last)))
     if found:
-        log.card_ids.append(current)
+        card_ids.append(current)
         starts.append(len(gaps))
         targets.append(found)
-    else:
+    elif not fresh:
         del ratings[start:], gaps[start:]
-    when_sql = (
-        "reviewed_at"
-        if whole
-        else "CASE WHEN typeof(reviewed_at) = 'integer' OR (typeof(reviewed_at) = 'real' "
-        "AND abs(reviewed_at) <= 1.7976931348623157e308) THEN reviewed_at ELSE -1 END"
-    )  # `_when`: a time no number sorts first
-    n = 0
-    by_time = col.conn.cursor()
-    by_time.row_factory = None
-    ordered = by_time.execute(
-        f"SELECT id FROM reviewlog WHERE {scheduled()} ORDER BY {when_sql}, id"
-    )
-    if dense:
-        for (log_id,) in ordered:
-            if place[log_id] != _UNMARKED:
-                place[log_id] = n
-                n += 1
-    else:
-        for (log_id,) in ordered:
-            if log_id in place:
-                place[log_id] = n
-                n += 1
-    log.ranks = array("I", (place[i] for i in target_ids))
+    log.card_ids = array("q", card_ids)
+    log.cards = cards
+    log.ranks = _anki_places(col, place, dense, target_ids)
     if progress is not None:
         progress(1.0)
     return log
+
+
+def _anki_places(col: Collection, place: Any, dense: bool, target_ids: array[int]) -> array[int]:
+    """Each target's place in Anki's order (by time, then log id), in the order of
+    `target_ids`; `place` has the targets' log ids marked. SQLite reads the log ids in that
+    order from the time index; where a time is no number, or an infinite one (a hand-edited
+    log: `_when` sorts those first), it sorts by the same rule instead, which is slower."""
+    odd = col.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM reviewlog WHERE reviewed_at >= '') "
+        "OR EXISTS (SELECT 1 FROM reviewlog WHERE reviewed_at >= 9e999 OR reviewed_at <= -9e999)"
+    ).fetchone()[0]
+    when = (
+        "CASE WHEN typeof(reviewed_at) IN ('integer', 'real') AND abs(reviewed_at) < 9e999 "
+        "THEN reviewed_at ELSE -1 END"
+        if odd
+        else "reviewed_at"
+    )
+    cursor = col.conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(f"SELECT id FROM reviewlog WHERE {scheduled()} ORDER BY {when}, id")
+    n = 0
+    while chunk := cursor.fetchmany(_PROGRESS_ROWS):
+        if dense:
+            for (log_id,) in chunk:
+                if place[log_id] != _UNMARKED:
+                    place[log_id] = n
+                    n += 1
+        else:
+            for (log_id,) in chunk:
+                if log_id in place:
+                    place[log_id] = n
+                    n += 1
+    return array("I", [place[i] for i in target_ids])
 
 
 def _cards_sample(card_ids: Sequence[int], counts: Sequence[int], budget: int) -> set[int]:
@@ -959,85 +976,114 @@ def evaluate_log(
     within f32 rounding, not to the last bit (at 10,000,000 items fsrs-rs's f32 sums are the
     less exact of the two).
     """
-    from fsrs_rs_python import FSRS
+    from fsrs_rs_python import FSRS, FSRSItem
 
     nan = float("nan")
-    if not len(log):
+    n = len(log)
+    if not n:
         return [Evaluation(nan, nan, nan) for _ in weight_sets]
     models = [FSRS(list(w)) for w in weight_sets]
-    curves = [(-w[20], 0.9 ** (1 / -w[20]) - 1) for w in weight_sets]
     k = len(models)
     review = _review_maker()
-    from fsrs_rs_python import FSRSItem
-
-    weighted = [0.0] * k  # Anki's log loss, times the sum of weights
+    weighted = [0.0] * k  # Anki's log loss, times the sum of the weights
     plain = [0.0] * k
+    failed = [False] * k
     weight_sum = 0.0
-    bins: dict[tuple[int, int, int], list[float]] = {}  # actual, count, weight, predicted...
-    keys: dict[tuple[int, int, int], tuple[int, int, int]] = {}
-    last = max(len(log) - 1, 1)
+    # Per bin: recalled, count, weight, then each set's predicted recall summed.
+    bins: dict[tuple[int, int, int], list[float]] = {}
+    cells: dict[Any, list[float]] = {}  # per (gap, length, lapses): its bin's sums
+    last = max(n - 1, 1)
     ranks, ratings, gaps, starts = log.ranks, log.ratings, log.gaps, log.starts
     log_ = math.log
+    low, high = 1e-6, 1 - 1e-6
     t = 0
-    failed = [False] * k
     cards = len(log.card_ids)
     for first in range(0, cards, _EVAL_CARDS):
         batch = range(first, min(cards, first + _EVAL_CARDS))
+        base = starts[first]
         items = [
             FSRSItem([review(ratings[i], gaps[i]) for i in range(starts[c], starts[c + 1])])
             for c in batch
         ]
-        states = [model.historical_memory_state_batch(items) for model in models]
-        del items
-        for j, c in enumerate(batch):
+        # This batch's targets, once for every set of weights: the place of the state before
+        # each (among the batch's answers), its gap, whether recalled, its weight, its bin.
+        before: list[int] = []
+        gap_of: list[int] = []
+        recalled_of: list[bool] = []
+        weight_of: list[float] = []
+        cell_of: list[list[float]] = []
+        for c in batch:
             start, stop = starts[c], starts[c + 1]
             lapses = length = 0
-            card_states = [s[j] for s in states]
             for i in range(start + 1, stop):
-                gap, rating = gaps[i], ratings[i]
+                gap = gaps[i]
                 if not gap:
                     continue
                 length += 1
-                key = keys.get((gap, length, lapses))
-                if key is None:
-                    key = keys[gap, length, lapses] = _r_matrix_index(gap, length, lapses)
-                recalled = rating != 1
+                rating = ratings[i]
+                raw: Any = (
+                    gap << 24 | length << 12 | lapses
+                    if length < 4096 and lapses < 4096
+                    else (gap, length, lapses)
+                )
+                cell = cells.get(raw)
+                if cell is None:
+                    key = _r_matrix_index(gap, length, lapses)
+                    cell = bins.get(key)
+                    if cell is None:
+                        cell = bins[key] = [0.0] * (3 + k)
+                    cells[raw] = cell
                 w = 0.25 + 0.75 * (ranks[t] / last) ** 3
                 t += 1
-                weight_sum += w
-                cell = bins.get(key)
-                if cell is None:
-                    cell = bins[key] = [0.0] * (3 + k)
+                recalled = rating != 1
                 cell[0] += recalled
                 cell[1] += 1
                 cell[2] += w
-                for m in range(k):
-                    decay, factor = curves[m]
-                    p = (1 + factor * gap / card_states[m][i - start - 1].stability) ** decay
-                    cell[3 + m] += p
-                    try:
-                        weighted[m] -= w * log_(p if recalled else 1 - p)
-                    except ValueError:  # a prediction of exactly 0 or 1, wrong: as fsrs-rs
-                        failed[m] = True
-                    p = min(max(p, 1e-6), 1 - 1e-6)
-                    plain[m] -= log_(p if recalled else 1 - p)
-                if rating == 1:
+                weight_sum += w
+                before.append(i - base - 1)
+                gap_of.append(gap)
+                recalled_of.append(recalled)
+                weight_of.append(w)
+                cell_of.append(cell)
+                if not recalled:
                     lapses += 1
+        for m, model in enumerate(models):
+            states = model.historical_memory_state_batch(items)
+            stability = [s.stability for card in states for s in card]
+            del states
+            decay = -weight_sets[m][20]
+            factor = 0.9 ** (1 / decay) - 1
+            anki = kept = 0.0
+            slot = 3 + m
+            for at, gap, recalled, w, cell in zip(
+                before, gap_of, recalled_of, weight_of, cell_of, strict=True
+            ):
+                p = (1 + factor * gap / stability[at]) ** decay
+                cell[slot] += p
+                if low <= p <= high:
+                    loss = log_(p if recalled else 1 - p)
+                    anki += w * loss
+                    kept += loss
+                    continue
+                try:
+                    anki += w * log_(p if recalled else 1 - p)
+                except ValueError:  # a prediction of exactly 0 or 1, and wrong: as fsrs-rs
+                    failed[m] = True
+                p = min(max(p, low), high)
+                kept += log_(p if recalled else 1 - p)
+            weighted[m] -= anki
+            plain[m] -= kept
         if progress is not None:
             progress(batch.stop / cards)
     figures = []
     for m in range(k):
-        if failed[m]:
-            figures.append(Evaluation(nan, nan, plain[m] / len(log)))
-            continue
         squares = sum(
             (cell[3 + m] / cell[1] - cell[0] / cell[1]) ** 2 * cell[2] for cell in bins.values()
         )
-        figures.append(
-            Evaluation(
-                weighted[m] / weight_sum, math.sqrt(squares / weight_sum), plain[m] / len(log)
-            )
-        )
+        anki_loss, rmse = weighted[m] / weight_sum, math.sqrt(squares / weight_sum)
+        if failed[m] or not (math.isfinite(anki_loss) and math.isfinite(rmse)):
+            anki_loss = rmse = nan  # fsrs-rs refuses such weights (`evaluate`'s ValueError)
+        figures.append(Evaluation(anki_loss, rmse, plain[m] / n))
     return figures
 
 
