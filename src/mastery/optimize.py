@@ -873,13 +873,23 @@ def compact_log(
         del ratings[start:], gaps[start:]
     log.card_ids = array("q", card_ids)
     log.cards = cards
-    log.ranks = _anki_places(col, place, dense, target_ids)
-    if progress is not None:
-        progress(1.0)
+    log.ranks = _anki_places(
+        col,
+        place,
+        dense,
+        target_ids,
+        None if progress is None else lambda f: progress(0.9 + 0.1 * f),
+    )
     return log
 
 
-def _anki_places(col: Collection, place: Any, dense: bool, target_ids: array[int]) -> array[int]:
+def _anki_places(
+    col: Collection,
+    place: Any,
+    dense: bool,
+    target_ids: array[int],
+    progress: Callable[[float], object] | None,
+) -> array[int]:
     """Each target's place in Anki's order (by time, then log id), in the order of
     `target_ids`; `place` has the targets' log ids marked. SQLite reads the log ids in that
     order from the time index; where a time is no number, or an infinite one (a hand-edited
@@ -909,6 +919,8 @@ def _anki_places(col: Collection, place: Any, dense: bool, target_ids: array[int
                 if log_id in place:
                     place[log_id] = n
                     n += 1
+        if progress is not None:
+            progress(n / max(len(target_ids), 1))
     return array("I", [place[i] for i in target_ids])
 
 
