@@ -167,3 +167,30 @@ def test_evaluate_in_force_reads_a_large_scope_compactly(
     large = optimize.evaluate_in_force(learner)[1]
     assert large.log_loss == pytest.approx(whole.log_loss, rel=1e-5)
     assert large.log_loss_unweighted == pytest.approx(whole.log_loss_unweighted, rel=1e-12)
+
+
+def test_answers_of_the_same_millisecond_take_log_id_order(learner: Collection) -> None:
+    """The time index orders answers of one time by other columns (here their duration, the
+    later answer's shorter): they still take their places by log id, as Anki's revlog ids."""
+    ids = [
+        row[0]
+        for row in learner.conn.execute(
+            "SELECT id FROM reviewlog WHERE elapsed_days > 0 ORDER BY id LIMIT 3"
+        )
+    ]
+    with learner.db.transaction() as conn:
+        for n, log_id in enumerate(ids):
+            conn.execute(
+                "UPDATE reviewlog SET reviewed_at = 1700000000000, state_before = 2, "
+                "stability_before = 1.0, duration_ms = ? WHERE id = ?",
+                (9000 - n, log_id),
+            )
+    by_index = [
+        row[0]
+        for row in learner.conn.execute(
+            "SELECT id FROM reviewlog WHERE reviewed_at = 1700000000000 ORDER BY reviewed_at"
+        )
+    ]
+    assert by_index == ids[::-1]  # what SQLite reads first is not what Anki puts first
+    expected = [repr(i.reviews) for i in optimize.training_set(learner).anki_items]
+    assert in_anki_order(optimize.compact_log(learner)) == expected
