@@ -1008,7 +1008,7 @@ def evaluate_log(
     within f32 rounding, not to the last bit (at 10,000,000 items fsrs-rs's f32 sums are the
     less exact of the two).
     """
-    from fsrs_rs_python import FSRS, FSRSItem
+    from fsrs_rs_python import FSRS, FSRSItem, FSRSReview
 
     nan = float("nan")
     n = len(log)
@@ -1016,7 +1016,12 @@ def evaluate_log(
         return [Evaluation(nan, nan, nan) for _ in weight_sets]
     models = [FSRS(list(w)) for w in weight_sets]
     k = len(models)
-    review = _review_maker()
+    made: dict[int, Any] = {}  # one FSRSReview per (rating, gap), by rating | gap << 3
+
+    def review(rating: int, gap: int) -> Any:
+        made[rating | gap << 3] = value = FSRSReview(rating, gap)
+        return value
+
     weighted = [0.0] * k  # Anki's log loss, times the sum of the weights
     plain = [0.0] * k
     failed = [False] * k
@@ -1030,20 +1035,30 @@ def evaluate_log(
     low, high = 1e-6, 1 - 1e-6
     t = 0
     cards = len(log.card_ids)
+    curves = [(-w[20], 0.9 ** (1 / -w[20]) - 1) for w in weight_sets]
     for first in range(0, cards, _EVAL_CARDS):
         batch = range(first, min(cards, first + _EVAL_CARDS))
         base = starts[first]
         items = [
-            FSRSItem([review(ratings[i], gaps[i]) for i in range(starts[c], starts[c + 1])])
+            FSRSItem(
+                [
+                    made.get(r | g << 3) or review(r, g)
+                    for r, g in zip(
+                        ratings[starts[c] : starts[c + 1]],
+                        gaps[starts[c] : starts[c + 1]],
+                        strict=True,
+                    )
+                ]
+            )
             for c in batch
         ]
-        # This batch's targets, once for every set of weights: the place of the state before
-        # each (among the batch's answers), its gap, whether recalled, its weight, its bin.
-        before: list[int] = []
-        gap_of: list[int] = []
-        recalled_of: list[bool] = []
-        weight_of: list[float] = []
-        cell_of: list[list[float]] = []
+        # Each set's stabilities after each answer of the batch, in one flat list: the state
+        # before a target is the one after the answer before it.
+        sets = []
+        for m, model in enumerate(models):
+            states = model.historical_memory_state_batch(items)
+            sets.append(([s.stability for card in states for s in card], *curves[m], m))
+        del items, states
         for c in batch:
             start, stop = starts[c], starts[c + 1]
             lapses = length = 0
@@ -1052,7 +1067,6 @@ def evaluate_log(
                 if not gap:
                     continue
                 length += 1
-                rating = ratings[i]
                 raw: Any = (
                     gap << 24 | length << 12 | lapses
                     if length < 4096 and lapses < 4096
@@ -1067,44 +1081,28 @@ def evaluate_log(
                     cells[raw] = cell
                 w = 0.25 + 0.75 * (ranks[t] / last) ** 3
                 t += 1
-                recalled = rating != 1
+                recalled = ratings[i] != 1
                 cell[0] += recalled
                 cell[1] += 1
                 cell[2] += w
                 weight_sum += w
-                before.append(i - base - 1)
-                gap_of.append(gap)
-                recalled_of.append(recalled)
-                weight_of.append(w)
-                cell_of.append(cell)
+                at = i - base - 1
+                for stability, decay, factor, m in sets:
+                    p = (1 + factor * gap / stability[at]) ** decay
+                    cell[3 + m] += p
+                    if low <= p <= high:
+                        loss = log_(p if recalled else 1 - p)
+                        weighted[m] -= w * loss
+                        plain[m] -= loss
+                        continue
+                    try:
+                        weighted[m] -= w * log_(p if recalled else 1 - p)
+                    except ValueError:  # a prediction of exactly 0 or 1, and wrong: as fsrs-rs
+                        failed[m] = True
+                    p = min(max(p, low), high)
+                    plain[m] -= log_(p if recalled else 1 - p)
                 if not recalled:
                     lapses += 1
-        for m, model in enumerate(models):
-            states = model.historical_memory_state_batch(items)
-            stability = [s.stability for card in states for s in card]
-            del states
-            decay = -weight_sets[m][20]
-            factor = 0.9 ** (1 / decay) - 1
-            anki = kept = 0.0
-            slot = 3 + m
-            for at, gap, recalled, w, cell in zip(
-                before, gap_of, recalled_of, weight_of, cell_of, strict=True
-            ):
-                p = (1 + factor * gap / stability[at]) ** decay
-                cell[slot] += p
-                if low <= p <= high:
-                    loss = log_(p if recalled else 1 - p)
-                    anki += w * loss
-                    kept += loss
-                    continue
-                try:
-                    anki += w * log_(p if recalled else 1 - p)
-                except ValueError:  # a prediction of exactly 0 or 1, and wrong: as fsrs-rs
-                    failed[m] = True
-                p = min(max(p, low), high)
-                kept += log_(p if recalled else 1 - p)
-            weighted[m] -= anki
-            plain[m] -= kept
         if progress is not None:
             progress(batch.stop / cards)
     figures = []
