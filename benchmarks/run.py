@@ -749,6 +749,50 @@ def bench_optimize_profile(big: Path) -> dict[str, float]:
     }
 
 
+OPTIMIZE_SAMPLE = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from fsrs_rs_python import FSRS
+from mastery.collection import Collection
+from mastery import optimize
+col = Collection.open_path({db!r})
+log = optimize.compact_log(col)
+before = list(col.presets.parameters(None))
+sets = [("defaults", before)]
+for budget in {budgets!r}:
+    items, cards = optimize.fit_sample(log, budget)
+    t0 = time.process_time()
+    sets.append((len(items), [float(w) for w in FSRS(before).compute_parameters(items)]))
+    print(f"  fit on {{len(items):,}} items of {{cards:,}} cards: {{time.process_time() - t0:.1f}} s CPU",
+          file=sys.stderr, flush=True)
+    del items
+for (name, _), f in zip(sets, optimize.evaluate_log(log, [w for _, w in sets])):
+    print("RESULT", name, f.log_loss, f.rmse_bins, f.log_loss_unweighted, flush=True)
+"""
+
+
+def bench_optimize_sample(big: Path) -> dict[str, float]:
+    """Issue 15 (`--only optimize_sample`, never by default: minutes at 1m, 3 GB for the whole
+    fit): how well fits on samples of whole cards (`optimize.fit_sample`) and on all items
+    predict every item of the profile, by `optimize.evaluate_log`: Anki's log loss, RMSE
+    (bins) and the unweighted log loss, per fitted sample size (`all` for every item)."""
+    budgets = [100_000, 200_000, 400_000, 2_000_000, 10**12]
+    if SIZE.cards >= 1_000_000:
+        budgets = [500_000, 1_000_000, 2_000_000, 10**12]
+    script = OPTIMIZE_SAMPLE.format(src=str(HERE.parent / "src"), db=str(big), budgets=budgets)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, check=True
+    )
+    results: dict[str, float] = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT"):
+            _, name, log_loss, rmse, unweighted = line.split()
+            results[f"optimize_sample_{name}_log_loss"] = float(log_loss)
+            results[f"optimize_sample_{name}_rmse_bins"] = float(rmse)
+            results[f"optimize_sample_{name}_log_loss_unweighted"] = float(unweighted)
+    return results
+
+
 CALIBRATION = r"""
 import sys, time
 sys.path.insert(0, {src!r})
@@ -1207,6 +1251,9 @@ def main() -> None:
         if want("optimize_profile"):
             for name, value in bench_optimize_profile(big).items():
                 results[name] = round(value, 2)
+        if only is not None and "optimize_sample" in only:
+            for name, value in bench_optimize_sample(big).items():
+                results[name] = round(value, 5)
         if want("calibration"):
             for name, value in bench_calibration(big).items():
                 results[name] = round(value, 3)

@@ -31,6 +31,12 @@ none to leave out.
 
 After a fit, `health_check` runs Anki's health check (rslib `compute_params`): fsrs-rs's
 time-series-split evaluation, scaled by how hard the learner's retention makes prediction.
+
+Above `FIT_MAX_ITEMS` answers (a million cards studied for years) the same work runs on a
+`CompactLog` instead (`_optimize_large`): the log held as 5 bytes an answer, the fit on a fixed
+sample of whole cards, both weight sets measured on every item by `evaluate_log` (Anki's
+figures from fsrs-rs's memory states in f64, where fsrs-rs's own f32 sums drift at that size),
+so memory is bounded by the sample rather than by the log.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ HEALTH_MAX_REVIEWS = 200_000
 # whole cards with about this many training items, and measures both weight sets on every item
 # (`CompactLog`): fsrs-rs-python takes its training items only as a list of `FSRSItem`s and
 # peaks at 2.9 GB fitting 9,280,000 of them, while a sample of 2,000,000 predicts every review
-# as well to the third decimal (benchmarks/README.md, "Issue 15: the optimizer at 1M cards").
+# as well to the fourth decimal (benchmarks/README.md, "Issue 15: the optimizer at 1M cards").
 # Below it (every profile up to 100,000 cards of the benchmarks) the fit is on all items.
 FIT_MAX_ITEMS = 2_000_000
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
