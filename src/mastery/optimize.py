@@ -829,7 +829,7 @@ def compact_log(
     # Each target's log id marks its place: an array indexed by log id while ids are dense
     # (Mastery numbers its answers 1, 2, 3...), a dict otherwise.
     dense = low is not None and low >= 0 and high < 2 * count + 1_000_000
-    place: Any = array("I", [_UNMARKED]) * (high + 1) if dense else {}
+    place: Any = array("I", [_UNMARKED]) * (high + 1) if dense else _Marks()
     log = CompactLog()
     target_ids = array("q")
     last = (col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1) if progress else 1
@@ -843,6 +843,7 @@ def compact_log(
     found = 0  # the current card's targets
     fresh = True  # no answer of the current card kept yet: the next one has no gap
     cards = 0
+    max_gap = _MAX_GAP
     while chunk := cursor.fetchmany(_PROGRESS_ROWS):
         for log_id, card_id, rating, elapsed in chunk:
             if card_id != current:
@@ -856,7 +857,7 @@ def compact_log(
                 cards += 1
             if fresh:
                 elapsed = 0
-            elif type(elapsed) is not int or not 0 <= elapsed <= _MAX_GAP:
+            elif type(elapsed) is not int or not 0 <= elapsed <= max_gap:
                 elapsed = _gap(elapsed)
                 if elapsed is None:
                     continue  # a log no one could have written (`mastery check` names those)
@@ -882,7 +883,6 @@ def compact_log(
     log.ranks = _anki_places(
         col,
         place,
-        dense,
         target_ids,
         None if progress is None else lambda f: progress(0.9 + 0.1 * f),
     )
@@ -892,7 +892,6 @@ def compact_log(
 def _anki_places(
     col: Collection,
     place: Any,
-    dense: bool,
     target_ids: array[int],
     progress: Callable[[float], object] | None,
 ) -> array[int]:
@@ -920,28 +919,35 @@ def _anki_places(
         cursor.execute(f"SELECT reviewed_at, id FROM reviewlog WHERE {scheduled()} ORDER BY 1")
     n = 0
     previous: Any = None
-    run: list[int] = []  # the targets of one time so far, as the index gives them
+    previous_id = 0
+    run: list[int] = []  # the targets of one time, while more than one has it
     while chunk := cursor.fetchmany(_PROGRESS_ROWS):
         for when, log_id in chunk:
-            if dense:
-                if place[log_id] == _UNMARKED:
-                    continue
-            elif log_id not in place:
+            if place[log_id] == _UNMARKED:
                 continue
-            if when != previous:
-                if len(run) > 1:
-                    _by_id(place, run)
-                run = [log_id]
-                previous = when
-            else:
+            if when == previous:  # rare: answers of the same millisecond
+                if not run:
+                    run.append(previous_id)
                 run.append(log_id)
+            elif run:
+                _by_id(place, run)
+                run = []
             place[log_id] = n
             n += 1
+            previous, previous_id = when, log_id
         if progress is not None:
             progress(n / max(len(target_ids), 1))
-    if len(run) > 1:
+    if run:
         _by_id(place, run)
     return array("I", [place[i] for i in target_ids])
+
+
+class _Marks(dict[int, int]):
+    """Targets' places by log id where ids are too far apart for an array: an id not marked
+    reads as `_UNMARKED`, as in the array."""
+
+    def __missing__(self, log_id: int) -> int:
+        return _UNMARKED
 
 
 def _by_id(place: Any, run: list[int]) -> None:
@@ -1035,7 +1041,7 @@ def evaluate_log(
     # Per bin: recalled, count, weight, then each set's predicted recall summed.
     bins: dict[tuple[int, int, int], list[float]] = {}
     cells: dict[Any, list[float]] = {}  # per (gap, length, lapses): its bin's sums
-    last = max(n - 1, 1)
+    scale = 1 / max(n - 1, 1)
     ranks, ratings, gaps, starts = log.ranks, log.ratings, log.gaps, log.starts
     log_ = math.log
     low, high = 1e-6, 1 - 1e-6
@@ -1085,7 +1091,8 @@ def evaluate_log(
                     if cell is None:
                         cell = bins[key] = [0.0] * (3 + k)
                     cells[raw] = cell
-                w = 0.25 + 0.75 * (ranks[t] / last) ** 3
+                x = ranks[t] * scale
+                w = 0.25 + 0.75 * x * x * x
                 t += 1
                 recalled = ratings[i] != 1
                 cell[0] += recalled
