@@ -713,13 +713,7 @@ def optimize(
         progress=lambda f: report(0.15 * f, f"Reading reviews ({f:.0%})"),
     )
     if len(data) < MIN_REVIEWS:
-        where = f" in deck {deck_key}" if deck_key else ""
-        if preset is not None:
-            where = f" in preset {col.presets.preset(preset).name}'s decks"
-        raise NotEnoughReviews(
-            f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
-            f"learn from; there are {len(data)}{where} so far. Keep reviewing and try again."
-        )
+        raise _not_enough(col, deck_key, preset, len(data))
     before = col.presets.parameters(deck_key, preset=preset)
     report(0.15, "Measuring the weights in force")
     before_eval = evaluate(
@@ -995,14 +989,12 @@ def fit_sample(log: CompactLog, budget: int) -> tuple[list[Any], int]:
     import random
 
     review = _review_maker()
-    if len(log) <= budget:
-        chosen: Iterable[int] = range(len(log.card_ids))
-    else:
+    chosen: Sequence[int] = range(len(log.card_ids))
+    if len(log) > budget:
         chosen = sorted(_cards_sample(log.card_ids, log.targets, budget))
     items = [item for card in chosen for item in log.items_of(card, review)]
-    cards = len(log.card_ids) if len(log) <= budget else len(chosen)  # type: ignore[arg-type]
     random.Random(2023).shuffle(items)
-    return items, cards
+    return items, len(chosen)
 
 
 def evaluate_log(
@@ -1175,6 +1167,18 @@ def health_check_log(log: CompactLog, relearning_steps: int = 1) -> HealthCheck:
     return _health([p[1] for p in picked], [p[2] for p in picked], recalled, relearning_steps)
 
 
+def _not_enough(
+    col: Collection, deck_key: str | None, preset: str | int | None, items: int
+) -> NotEnoughReviews:
+    where = f" in deck {deck_key}" if deck_key else ""
+    if preset is not None:
+        where = f" in preset {col.presets.preset(preset).name}'s decks"
+    return NotEnoughReviews(
+        f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
+        f"learn from; there are {items}{where} so far. Keep reviewing and try again."
+    )
+
+
 def _optimize_large(
     col: Collection,
     deck_key: str | None,
@@ -1194,10 +1198,7 @@ def _optimize_large(
         progress=lambda f: report(0.25 * f, f"Reading reviews ({f:.0%})"),
     )
     if len(log) < MIN_REVIEWS:  # answers in scope, but few on a later day than the one before
-        raise NotEnoughReviews(
-            f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
-            f"learn from; there are {len(log)} so far. Keep reviewing and try again."
-        )
+        raise _not_enough(col, deck_key, preset, len(log))
     before = col.presets.parameters(deck_key, preset=preset)
     items, cards = fit_sample(log, FIT_MAX_ITEMS)
     sample = None if len(items) == len(log) else (len(items), cards)
