@@ -113,7 +113,9 @@ def test_tampered_times_and_sparse_log_ids_keep_anki_s_order(learner: Collection
 def test_a_large_scope_is_fitted_on_a_sample_and_measured_on_all(
     learner: Collection, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 700)
+    """Above FIT_MAX_ITEMS answers (2,400 here), the fit sees about FIT_SAMPLE_ITEMS items."""
+    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 2000)
+    monkeypatch.setattr(optimize, "FIT_SAMPLE_ITEMS", 700)
     monkeypatch.setattr(optimize, "_PROGRESS_ROWS", 100)
     monkeypatch.setattr(optimize, "_EVAL_CARDS", 50)
     seen: list[float] = []
@@ -122,7 +124,7 @@ def test_a_large_scope_is_fitted_on_a_sample_and_measured_on_all(
     assert result.reviews == 2100 and result.cards == 300
     assert result.sample == (700, 100)  # whole cards: 7 items each
     assert "a sample of 100 of 300 cards (700 of 2,100 reviews" in result.fitted_on
-    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 2_000_000)
+    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 2400)  # not above: the whole fit
     whole = optimize.optimize(learner)
     assert whole.sample is None and whole.after != result.after
     # Measured on every item: the figures are those of `evaluate` with the fitted weights.
@@ -133,7 +135,7 @@ def test_a_large_scope_is_fitted_on_a_sample_and_measured_on_all(
     assert result.before_eval.log_loss == pytest.approx(whole.before_eval.log_loss, rel=1e-5)
     assert result.improved and result.health is not None and result.health.passed
     assert json.loads(json.dumps(result.to_dict()))["sample"] == {"reviews": 700, "cards": 100}
-    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 700)
+    monkeypatch.setattr(optimize, "FIT_MAX_ITEMS", 2000)
     assert main(["--no-bundled-decks", "optimize"]) == 0
     assert "FSRS fitted to a sample of 100 of 300 cards" in capsys.readouterr().out
 

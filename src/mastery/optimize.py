@@ -74,12 +74,15 @@ HEALTH_RMSE_LIMIT = 1.53
 # items), and the scaled figures it judges are averages a sample of this size pins down well.
 HEALTH_MAX_REVIEWS = 200_000
 # Above this many scheduled answers in scope, `optimize` fits FSRS on a fixed random sample of
-# whole cards with about this many training items, and measures both weight sets on every item
-# (`CompactLog`): fsrs-rs-python takes its training items only as a list of `FSRSItem`s and
-# peaks at 2.9 GB fitting 9,280,000 of them, while a sample of 2,000,000 predicts every review
-# as well to the fourth decimal (benchmarks/README.md, "Issue 15: the optimizer at 1M cards").
-# Below it (every profile up to 100,000 cards of the benchmarks) the fit is on all items.
+# whole cards with about FIT_SAMPLE_ITEMS training items and measures both weight sets on every
+# item (`CompactLog`): fsrs-rs-python takes its training items only as a list of `FSRSItem`s
+# and peaks at 2.9 GB fitting 9,280,000 of them (the whole fit's peak passes 1 GB a little
+# above this threshold), while a sample of 1,000,000 predicts all 9,280,000 reviews as well,
+# to the fourth decimal of the log loss, in a seventh of the fit's time (benchmarks/README.md,
+# "Issue 15: the optimizer at 1M cards"). Below it (every profile up to 100,000 cards of the
+# benchmarks) the fit is on all items, as before.
 FIT_MAX_ITEMS = 2_000_000
+FIT_SAMPLE_ITEMS = 1_000_000
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
@@ -1200,7 +1203,7 @@ def _optimize_large(
     if len(log) < MIN_REVIEWS:  # answers in scope, but few on a later day than the one before
         raise _not_enough(col, deck_key, preset, len(log))
     before = col.presets.parameters(deck_key, preset=preset)
-    items, cards = fit_sample(log, FIT_MAX_ITEMS)
+    items, cards = fit_sample(log, FIT_SAMPLE_ITEMS)
     sample = None if len(items) == len(log) else (len(items), cards)
     what = f"{len(items):,} reviews" if sample is None else f"a sample of {cards:,} cards"
     report(0.25, f"Fitting FSRS to {what}")
