@@ -690,9 +690,13 @@ t0 = time.perf_counter()
 def progress(fraction: float, what: str) -> None:
     print(f"  {{time.perf_counter() - t0:7.1f}} s  {{fraction:4.0%}}  {{what}}  (peak {{int(peak()) // 1024}} MB)",
           file=sys.stderr, flush=True)
+c0 = time.process_time()
 result = optimize.optimize(col, progress=progress)
 elapsed = time.perf_counter() - t0
-print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss, flush=True)
+print(result.fitted_on if hasattr(result, "fitted_on") else result.reviews, result.before_eval,
+      result.after_eval, result.health, file=sys.stderr, flush=True)
+print("RESULT", elapsed, peak(), result.reviews, result.after_eval.log_loss,
+      time.process_time() - c0, flush=True)
 """
 
 FIT_ONLY = r"""
@@ -713,9 +717,10 @@ for card_id, rating, gap in conn.execute(
     if gap > 0:
         items.append(FSRSItem(history))
 built = peak()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(items)
-print("RESULT", time.perf_counter() - t0, peak(), len(items), built, flush=True)
+print("RESULT", time.perf_counter() - t0, peak(), len(items), built, time.process_time() - c0,
+      flush=True)
 """
 
 
@@ -736,17 +741,67 @@ def bench_optimize_profile(big: Path) -> dict[str, float]:
     same items (built the plainest way, in another fresh process), its time and peak. Once
     each: at 1m a run takes minutes."""
     src = str(HERE.parent / "src")
-    seconds, peak_kb, items, _ = _subprocess_result(OPTIMIZE_PROFILE.format(src=src, db=str(big)))
-    fit_s, fit_peak_kb, fit_items, built_kb = _subprocess_result(FIT_ONLY.format(db=str(big)))
+    seconds, peak_kb, items, _, cpu = _subprocess_result(
+        OPTIMIZE_PROFILE.format(src=src, db=str(big))
+    )
+    fit_s, fit_peak_kb, fit_items, built_kb, fit_cpu = _subprocess_result(
+        FIT_ONLY.format(db=str(big))
+    )
     assert int(items) == int(fit_items), (items, fit_items)
     return {
         "optimize_profile_s": float(seconds),
+        "optimize_profile_cpu_s": float(cpu),
         "optimize_profile_peak_mb": int(peak_kb) / 1024,
         "optimize_profile_items": float(items),
         "fit_only_s": float(fit_s),
+        "fit_only_cpu_s": float(fit_cpu),
         "fit_only_peak_mb": int(fit_peak_kb) / 1024,
         "fit_only_items_built_mb": int(built_kb) / 1024,
     }
+
+
+OPTIMIZE_SAMPLE = r"""
+import sys, time
+sys.path.insert(0, {src!r})
+from fsrs_rs_python import FSRS
+from mastery.collection import Collection
+from mastery import optimize
+col = Collection.open_path({db!r})
+log = optimize.compact_log(col)
+before = list(col.presets.parameters(None))
+sets = [("defaults", before)]
+for budget in {budgets!r}:
+    items, cards = optimize.fit_sample(log, budget)
+    t0 = time.process_time()
+    sets.append((len(items), [float(w) for w in FSRS(before).compute_parameters(items)]))
+    print(f"  fit on {{len(items):,}} items of {{cards:,}} cards: {{time.process_time() - t0:.1f}} s CPU",
+          file=sys.stderr, flush=True)
+    del items
+for (name, _), f in zip(sets, optimize.evaluate_log(log, [w for _, w in sets])):
+    print("RESULT", name, f.log_loss, f.rmse_bins, f.log_loss_unweighted, flush=True)
+"""
+
+
+def bench_optimize_sample(big: Path) -> dict[str, float]:
+    """Issue 15 (`--only optimize_sample`, never by default: minutes at 1m, 3 GB for the whole
+    fit): how well fits on samples of whole cards (`optimize.fit_sample`) and on all items
+    predict every item of the profile, by `optimize.evaluate_log`: Anki's log loss, RMSE
+    (bins) and the unweighted log loss, per fitted sample size (`all` for every item)."""
+    budgets = [100_000, 200_000, 400_000, 2_000_000, 10**12]
+    if SIZE.cards >= 1_000_000:
+        budgets = [500_000, 1_000_000, 2_000_000, 10**12]
+    script = OPTIMIZE_SAMPLE.format(src=str(HERE.parent / "src"), db=str(big), budgets=budgets)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, check=True
+    )
+    results: dict[str, float] = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT"):
+            _, name, log_loss, rmse, unweighted = line.split()
+            results[f"optimize_sample_{name}_log_loss"] = float(log_loss)
+            results[f"optimize_sample_{name}_rmse_bins"] = float(rmse)
+            results[f"optimize_sample_{name}_log_loss_unweighted"] = float(unweighted)
+    return results
 
 
 CALIBRATION = r"""
@@ -1207,6 +1262,9 @@ def main() -> None:
         if want("optimize_profile"):
             for name, value in bench_optimize_profile(big).items():
                 results[name] = round(value, 2)
+        if only is not None and "optimize_sample" in only:
+            for name, value in bench_optimize_sample(big).items():
+                results[name] = round(value, 5)
         if want("calibration"):
             for name, value in bench_calibration(big).items():
                 results[name] = round(value, 3)

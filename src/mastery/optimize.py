@@ -31,6 +31,12 @@ none to leave out.
 
 After a fit, `health_check` runs Anki's health check (rslib `compute_params`): fsrs-rs's
 time-series-split evaluation, scaled by how hard the learner's retention makes prediction.
+
+Above `FIT_MAX_ITEMS` answers (a million cards studied for years) the same work runs on a
+`CompactLog` instead (`_optimize_large`): the log held as 5 bytes an answer, the fit on a fixed
+sample of whole cards, both weight sets measured on every item by `evaluate_log` (Anki's
+figures from fsrs-rs's memory states in f64, where fsrs-rs's own f32 sums drift at that size),
+so memory is bounded by the sample rather than by the log.
 """
 
 from __future__ import annotations
@@ -67,6 +73,16 @@ HEALTH_RMSE_LIMIT = 1.53
 # (whole histories): its five fits cost more than the fit itself (18 s beside 14 s at 928,000
 # items), and the scaled figures it judges are averages a sample of this size pins down well.
 HEALTH_MAX_REVIEWS = 200_000
+# Above this many scheduled answers in scope, `optimize` fits FSRS on a fixed random sample of
+# whole cards with about FIT_SAMPLE_ITEMS training items and measures both weight sets on every
+# item (`CompactLog`): fsrs-rs-python takes its training items only as a list of `FSRSItem`s
+# and peaks at 2.9 GB fitting 9,280,000 of them (the whole fit's peak passes 1 GB a little
+# above this threshold), while a sample of 1,000,000 predicts all 9,280,000 reviews as well,
+# to the fourth decimal of the log loss, in a seventh of the fit's time (benchmarks/README.md,
+# "Issue 15: the optimizer at 1M cards"). Below it (every profile up to 100,000 cards of the
+# benchmarks) the fit is on all items, as before.
+FIT_MAX_ITEMS = 2_000_000
+FIT_SAMPLE_ITEMS = 1_000_000
 _ANKI_EPOCHS = 8  # the training config Anki passes with the time-series split
 # Below this many training items (answers on a later day than the previous one) a fit mostly
 # measures noise: fsrs-rs then only moves the first-answer stabilities, and Anki's manual also
@@ -175,6 +191,20 @@ class OptimizeResult:
     seconds: float
     health: HealthCheck | None = None
     preset: str | None = None  # fitted on a preset's decks, for that preset
+    # Above FIT_MAX_ITEMS: the (reviews, cards) of the sample the weights were fitted on; the
+    # figures are still measured on every review.
+    sample: tuple[int, int] | None = None
+
+    @property
+    def fitted_on(self) -> str:
+        """What the weights were fitted on, in words."""
+        if self.sample is None:
+            return f"{self.reviews:,} reviews of {self.cards:,} cards"
+        reviews, cards = self.sample
+        return (
+            f"a sample of {cards:,} of {self.cards:,} cards ({reviews:,} of {self.reviews:,} "
+            "reviews; measured on all)"
+        )
 
     @property
     def improved(self) -> bool:
@@ -198,6 +228,9 @@ class OptimizeResult:
             "before": {**self.before_eval.to_dict(), "parameters": _rounded(self.before)},
             "after": {**self.after_eval.to_dict(), "parameters": _rounded(self.after)},
             "improved": self.improved,
+            "sample": None
+            if self.sample is None
+            else {"reviews": self.sample[0], "cards": self.sample[1]},
             "health_check": self.health.to_dict() if self.health else None,
             "seconds": round(self.seconds, 3),
         }
@@ -508,9 +541,15 @@ def evaluate_in_force(
 ) -> tuple[int, Evaluation]:
     """Anki's Evaluate button: how well the weights in force predict the scope's reviews (the
     profile, one deck, or a preset's decks with the preset's weights, as Anki evaluates per
-    preset), as (training items, figures); nothing is fitted or stored."""
-    data = training_set(col, deck_key, preset=preset)
-    if not data.targets:
+    preset), as (training items, figures); nothing is fitted or stored. Above `FIT_MAX_ITEMS`
+    answers the log is read compactly (`evaluate_log`), so memory stays bounded."""
+    large = scope_reviews(col, deck_key, preset=preset) > FIT_MAX_ITEMS
+    data: TrainingSet | CompactLog = (
+        compact_log(col, deck_key, preset=preset)
+        if large
+        else training_set(col, deck_key, preset=preset)
+    )
+    if not len(data):
         where = f" in deck {deck_key}" if deck_key else ""
         if preset is not None:
             where = f" in preset {col.presets.preset(preset).name}'s decks"
@@ -522,6 +561,8 @@ def evaluate_in_force(
         if preset is not None
         else col.fsrs_parameters(deck_key)
     )
+    if isinstance(data, CompactLog):  # above FIT_MAX_ITEMS: every item, a batch at a time
+        return len(data), evaluate_log(data, [parameters])[0]
     return len(data), evaluate(data, parameters)
 
 
@@ -554,23 +595,34 @@ def health_check(data: TrainingSet, relearning_steps: int = 1) -> HealthCheck:
     most 1.11 or the scaled RMSE at most 1.53. Above `HEALTH_MAX_REVIEWS` items it runs on the
     items of a fixed sample of cards (`_health_sample`), and r and c are the sample's.
     """
-    from fsrs_rs_python import TrainingConfig, evaluate_with_time_series_splits
-
     n = len(data.anki_items)
     if n <= HEALTH_MIN_REVIEWS:
-        return HealthCheck(
-            None,
-            n,
-            f"it needs more than {HEALTH_MIN_REVIEWS} reviews on a later day than the one "
-            f"before, and there are {n}",
-        )
+        return _too_few_to_check(n)
     items: list[Any] = data.anki_items
     card_ids: Sequence[int] = data.card_ids
     if n > HEALTH_MAX_REVIEWS:
         items, card_ids, recalled = _health_sample(data)
-        n = len(items)
     else:
         recalled = sum(data.targets.recalled)  # the same answers, one per item
+    return _health(items, card_ids, recalled, relearning_steps)
+
+
+def _too_few_to_check(n: int) -> HealthCheck:
+    return HealthCheck(
+        None,
+        n,
+        f"it needs more than {HEALTH_MIN_REVIEWS} reviews on a later day than the one "
+        f"before, and there are {n}",
+    )
+
+
+def _health(
+    items: list[Any], card_ids: Sequence[int], recalled: int, relearning_steps: int
+) -> HealthCheck:
+    """Anki's call and rule on these items (in Anki's order), `recalled` of them recalled."""
+    from fsrs_rs_python import TrainingConfig, evaluate_with_time_series_splits
+
+    n = len(items)
     try:
         result = evaluate_with_time_series_splits(
             items,
@@ -655,6 +707,8 @@ def optimize(
     report = progress or (lambda fraction, what: None)
     started = time.perf_counter()
     report(0.0, "Reading reviews")
+    if scope_reviews(col, deck_key, preset=preset) > FIT_MAX_ITEMS:
+        return _optimize_large(col, deck_key, preset, report, started)
     data = training_set(
         col,
         deck_key,
@@ -662,13 +716,7 @@ def optimize(
         progress=lambda f: report(0.15 * f, f"Reading reviews ({f:.0%})"),
     )
     if len(data) < MIN_REVIEWS:
-        where = f" in deck {deck_key}" if deck_key else ""
-        if preset is not None:
-            where = f" in preset {col.presets.preset(preset).name}'s decks"
-        raise NotEnoughReviews(
-            f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
-            f"learn from; there are {len(data)}{where} so far. Keep reviewing and try again."
-        )
+        raise _not_enough(col, deck_key, preset, len(data))
     before = col.presets.parameters(deck_key, preset=preset)
     report(0.15, "Measuring the weights in force")
     before_eval = evaluate(
@@ -694,6 +742,495 @@ def optimize(
         seconds=time.perf_counter() - started,
         health=health,
         preset=None if preset is None else col.presets.preset(preset).name,
+    )
+
+
+# ----------------------------------------------------------------------------- large logs
+@dataclass
+class CompactLog:
+    """The reviews of a large scope, read once and kept compactly: each card's answers as a
+    rating (1 byte) and a gap in days (4 bytes), no fsrs-rs object per answer. Items for the
+    fit, the figures and the health check are built from it a batch of cards at a time, so at
+    10,000,000 answers nothing holds 9,000,000 `FSRSItem`s (1.2 GB) at once.
+
+    `card_ids` are the cards with at least one target, in card id order (the order
+    `training_set` reads them); card c's answers are `ratings[starts[c]:starts[c + 1]]` (and
+    `gaps`). `ranks` holds, for each target in that same card order, its place in Anki's order
+    (by the answer's time, then its log id), which fsrs-rs's figures weigh it by.
+    """
+
+    card_ids: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int] = field(default_factory=lambda: array("Q", [0]))
+    ratings: bytearray = field(default_factory=bytearray)
+    gaps: array[int] = field(default_factory=lambda: array("I"))
+    targets: array[int] = field(default_factory=lambda: array("I"))  # per card
+    ranks: array[int] = field(default_factory=lambda: array("I"))
+    cards: int = 0  # every card read, as `TrainingSet.cards`
+
+    def __len__(self) -> int:
+        return len(self.ranks)
+
+    def items_of(self, card: int, review: Callable[[int, int], Any]) -> Iterator[Any]:
+        """The training items of card `card` (an index into `card_ids`), its history up to
+        each target, as `training_set` builds them."""
+        from fsrs_rs_python import FSRSItem
+
+        start, stop = self.starts[card], self.starts[card + 1]
+        history = [review(self.ratings[i], self.gaps[i]) for i in range(start, stop)]
+        for i in range(1, stop - start):
+            if self.gaps[start + i]:
+                yield FSRSItem(history[: i + 1])
+
+
+def scope_reviews(
+    col: Collection, deck_key: str | None = None, *, preset: str | int | None = None
+) -> int:
+    """About how many scheduled answers a fit of this scope reads, from the counters kept as
+    answers are written (by the deck each answer was given in): enough to choose between the
+    whole fit and a sample, without counting the log."""
+    decks = scope_decks(col, deck_key, preset)
+    where = "" if decks is None else f" WHERE deck_id IN ({','.join(map(str, decks)) or 'NULL'})"
+    row = col.conn.execute(f"SELECT coalesce(sum(scheduled), 0) FROM reviewhour{where}").fetchone()
+    return int(row[0])
+
+
+_UNMARKED = 2**32 - 1
+
+
+def compact_log(
+    col: Collection,
+    deck_key: str | None = None,
+    *,
+    preset: str | int | None = None,
+    progress: Callable[[float], object] | None = None,
+) -> CompactLog:
+    """Every card's scheduled answers, read as `training_set` reads them (the same answers
+    left out, the same gaps), into a `CompactLog`; then each target's place in Anki's order,
+    read from SQLite in time order (a Python sort of 9,000,000 keys cost a gigabyte).
+
+    The loop runs once per answer (10,000,000 at the largest benchmark): rows come in chunks
+    of `_PROGRESS_ROWS` (the progress is told after each), and each costs a few appends."""
+    sql = (
+        "SELECT r.id, r.card_id, r.rating, r.elapsed_days FROM reviewlog r "
+        f"WHERE {scheduled('r')} ORDER BY r.card_id, r.reviewed_at, r.id"
+    )
+    decks = scope_decks(col, deck_key, preset)
+    if decks is not None:
+        sql = sql.replace(
+            "WHERE r.kind",
+            f"JOIN card c ON c.id = r.card_id WHERE 1{_deck_filter(decks)} AND r.kind",
+        )
+    low, high, count = col.conn.execute(
+        "SELECT min(id), max(id), count(*) FROM reviewlog"
+    ).fetchone()
+    # Each target's log id marks its place: an array indexed by log id while ids are dense
+    # (Mastery numbers its answers 1, 2, 3...), a dict otherwise.
+    dense = low is not None and low >= 0 and high < 2 * count + 1_000_000
+    place: Any = array("I", [_UNMARKED]) * (high + 1) if dense else _Marks()
+    log = CompactLog()
+    target_ids = array("q")
+    last = (col.conn.execute("SELECT max(id) FROM card").fetchone()[0] or 1) if progress else 1
+    cursor = col.conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(sql)
+    ratings, gaps, starts, targets = log.ratings, log.gaps, log.starts, log.targets
+    add_rating, add_gap, add_id = ratings.append, gaps.append, target_ids.append
+    card_ids = log.card_ids
+    current: Any = None
+    start = 0  # where the current card's answers begin
+    found = 0  # the current card's targets
+    fresh = True  # no answer of the current card kept yet: the next one has no gap
+    cards = 0
+    max_gap = _MAX_GAP
+    while chunk := cursor.fetchmany(_PROGRESS_ROWS):
+        for log_id, card_id, rating, elapsed in chunk:
+            if card_id != current:
+                if found:
+                    card_ids.append(current)
+                    starts.append(len(gaps))
+                    targets.append(found)
+                elif not fresh:  # answers but no target: dropped
+                    del ratings[start:], gaps[start:]
+                current, start, found, fresh = card_id, len(gaps), 0, True
+                cards += 1
+            if fresh:
+                elapsed = 0
+            elif type(elapsed) is not int or not 0 <= elapsed <= max_gap:
+                elapsed = _gap(elapsed)
+                if elapsed is None:
+                    continue  # a log no one could have written (`mastery check` names those)
+            if type(rating) is not int or not 1 <= rating <= 4:
+                continue
+            add_rating(rating)
+            add_gap(elapsed)
+            fresh = False
+            if elapsed:
+                found += 1
+                add_id(log_id)
+                place[log_id] = 0
+        if progress is not None:
+            progress(0.9 * min(1.0, max(0.0, chunk[-1][1] / last)))
+    if found:
+        card_ids.append(current)
+        starts.append(len(gaps))
+        targets.append(found)
+    elif not fresh:
+        del ratings[start:], gaps[start:]
+    log.cards = cards
+    log.ranks = _anki_places(
+        col,
+        place,
+        target_ids,
+        None if progress is None else lambda f: progress(0.9 + 0.1 * f),
+    )
+    return log
+
+
+def _anki_places(
+    col: Collection,
+    place: Any,
+    target_ids: array[int],
+    progress: Callable[[float], object] | None,
+) -> array[int]:
+    """Each target's place in Anki's order (by time, then log id), in the order of
+    `target_ids`; `place` has the targets' log ids marked. SQLite reads the log ids by time
+    from the time index, and answers of the same millisecond are put in log id order here
+    (SQLite sorting every time's answers by id took twice as long); where a time is no number,
+    or an infinite one (a hand-edited log: `_when` sorts those first), SQLite sorts by that
+    rule instead, which is slower."""
+    odd = col.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM reviewlog WHERE reviewed_at >= '') "
+        "OR EXISTS (SELECT 1 FROM reviewlog WHERE reviewed_at >= 9e999 OR reviewed_at <= -9e999)"
+    ).fetchone()[0]
+    when = (
+        "CASE WHEN typeof(reviewed_at) IN ('integer', 'real') AND abs(reviewed_at) < 9e999 "
+        "THEN reviewed_at ELSE -1 END"
+        if odd
+        else "reviewed_at"
+    )
+    cursor = col.conn.cursor()
+    cursor.row_factory = None
+    if odd:
+        cursor.execute(f"SELECT {when}, id FROM reviewlog WHERE {scheduled()} ORDER BY {when}, id")
+    else:  # the time index alone, without SQLite sorting answers of the same time by id
+        cursor.execute(f"SELECT reviewed_at, id FROM reviewlog WHERE {scheduled()} ORDER BY 1")
+    n = 0
+    previous: Any = None
+    previous_id = 0
+    run: list[int] = []  # the targets of one time, while more than one has it
+    while chunk := cursor.fetchmany(_PROGRESS_ROWS):
+        for when, log_id in chunk:
+            if place[log_id] == _UNMARKED:
+                continue
+            if when == previous:  # rare: answers of the same millisecond
+                if not run:
+                    run.append(previous_id)
+                run.append(log_id)
+            elif run:
+                _by_id(place, run)
+                run = []
+            place[log_id] = n
+            n += 1
+            previous, previous_id = when, log_id
+        if progress is not None:
+            progress(n / max(len(target_ids), 1))
+    if run:
+        _by_id(place, run)
+    # From an iterator: a list of 9,000,000 Python integers first cost 330 MB.
+    return array("I", map(place.__getitem__, target_ids))
+
+
+class _Marks(dict[int, int]):
+    """Targets' places by log id where ids are too far apart for an array: an id not marked
+    reads as `_UNMARKED`, as in the array."""
+
+    def __missing__(self, log_id: int) -> int:
+        return _UNMARKED
+
+
+def _by_id(place: Any, run: list[int]) -> None:
+    """Answers of the same time take their places in the order of their log ids."""
+    for log_id, where in zip(sorted(run), sorted(place[i] for i in run), strict=True):
+        place[log_id] = where
+
+
+def _cards_sample(card_ids: Sequence[int], counts: Sequence[int], budget: int) -> set[int]:
+    """The places (in `card_ids`) of a fixed random sample of cards whose items add up to
+    about `budget`: the cards shuffled by a fixed seed, taken until the budget is reached."""
+    import random
+
+    order = sorted(range(len(card_ids)), key=card_ids.__getitem__)
+    random.Random(2023).shuffle(order)
+    chosen: set[int] = set()
+    total = 0
+    for card in order:
+        if total >= budget:
+            break
+        chosen.add(card)
+        total += counts[card]
+    return chosen
+
+
+def _review_maker() -> Callable[[int, int], Any]:
+    """One `FSRSReview` per (rating, gap), shared by every history (fsrs-rs copies values)."""
+    from fsrs_rs_python import FSRSReview
+
+    made: dict[tuple[int, int], Any] = {}
+
+    def review(rating: int, gap: int) -> Any:
+        value = made.get((rating, gap))
+        if value is None:
+            value = made[rating, gap] = FSRSReview(rating, gap)
+        return value
+
+    return review
+
+
+def fit_sample(log: CompactLog, budget: int) -> tuple[list[Any], int]:
+    """The items the fit sees when the scope holds more than `budget`: every item of a fixed
+    random sample of whole cards (about `budget` items), in a fixed shuffled order as
+    `training_set` gives them; with the number of cards. All items when there are fewer."""
+    import random
+
+    review = _review_maker()
+    chosen: Sequence[int] = range(len(log.card_ids))
+    if len(log) > budget:
+        chosen = sorted(_cards_sample(log.card_ids, log.targets, budget))
+    items = [item for card in chosen for item in log.items_of(card, review)]
+    random.Random(2023).shuffle(items)
+    return items, len(chosen)
+
+
+def evaluate_log(
+    log: CompactLog,
+    weight_sets: Sequence[Sequence[float]],
+    progress: Callable[[float], object] | None = None,
+) -> list[Evaluation]:
+    """`evaluate` for each set of weights, on every item of a `CompactLog`, in one pass over
+    its cards, `_EVAL_CARDS` at a time.
+
+    Anki's figures are computed here the way fsrs-rs's `evaluate` computes them, from
+    fsrs-rs's own memory states: the recall predicted for each target, each weighed by its
+    place in Anki's order (0.25 + 0.75 (place / (n - 1))^3), log loss over all, RMSE over the
+    gap/length/lapse bins. fsrs-rs sums in f32 and Python in f64, so the figures agree to
+    within f32 rounding, not to the last bit (at 10,000,000 items fsrs-rs's f32 sums are the
+    less exact of the two).
+    """
+    from fsrs_rs_python import FSRS, FSRSItem, FSRSReview
+
+    nan = float("nan")
+    n = len(log)
+    if not n:
+        return [Evaluation(nan, nan, nan) for _ in weight_sets]
+    models = [FSRS(list(w)) for w in weight_sets]
+    k = len(models)
+    made: dict[int, Any] = {}  # one FSRSReview per (rating, gap), by rating | gap << 3
+
+    def review(rating: int, gap: int) -> Any:
+        made[rating | gap << 3] = value = FSRSReview(rating, gap)
+        return value
+
+    weighted = [0.0] * k  # Anki's log loss, times the sum of the weights
+    plain = [0.0] * k
+    failed = [False] * k
+    weight_sum = 0.0
+    # Per bin: recalled, count, weight, then each set's predicted recall summed.
+    bins: dict[tuple[int, int, int], list[float]] = {}
+    cells: dict[Any, list[float]] = {}  # per (gap, length, lapses): its bin's sums
+    scale = 1 / max(n - 1, 1)
+    ranks, ratings, gaps, starts = log.ranks, log.ratings, log.gaps, log.starts
+    log_ = math.log
+    low, high = 1e-6, 1 - 1e-6
+    t = 0
+    cards = len(log.card_ids)
+    curves = [(-w[20], 0.9 ** (1 / -w[20]) - 1) for w in weight_sets]
+    for first in range(0, cards, _EVAL_CARDS):
+        batch = range(first, min(cards, first + _EVAL_CARDS))
+        base = starts[first]
+        items = [
+            FSRSItem(
+                [
+                    made.get(r | g << 3) or review(r, g)
+                    for r, g in zip(
+                        ratings[starts[c] : starts[c + 1]],
+                        gaps[starts[c] : starts[c + 1]],
+                        strict=True,
+                    )
+                ]
+            )
+            for c in batch
+        ]
+        # Each set's stabilities after each answer of the batch, in one flat list: the state
+        # before a target is the one after the answer before it.
+        sets = []
+        for m, model in enumerate(models):
+            states = model.historical_memory_state_batch(items)
+            sets.append(([s.stability for card in states for s in card], *curves[m], m))
+        del items, states
+        for c in batch:
+            start, stop = starts[c], starts[c + 1]
+            lapses = length = 0
+            for i in range(start + 1, stop):
+                gap = gaps[i]
+                if not gap:
+                    continue
+                length += 1
+                raw: Any = (
+                    gap << 24 | length << 12 | lapses
+                    if length < 4096 and lapses < 4096
+                    else (gap, length, lapses)
+                )
+                cell = cells.get(raw)
+                if cell is None:
+                    key = _r_matrix_index(gap, length, lapses)
+                    cell = bins.get(key)
+                    if cell is None:
+                        cell = bins[key] = [0.0] * (3 + k)
+                    cells[raw] = cell
+                x = ranks[t] * scale
+                w = 0.25 + 0.75 * x * x * x
+                t += 1
+                recalled = ratings[i] != 1
+                cell[0] += recalled
+                cell[1] += 1
+                cell[2] += w
+                weight_sum += w
+                at = i - base - 1
+                for stability, decay, factor, m in sets:
+                    p = (1 + factor * gap / stability[at]) ** decay
+                    cell[3 + m] += p
+                    if low <= p <= high:
+                        loss = log_(p if recalled else 1 - p)
+                        weighted[m] -= w * loss
+                        plain[m] -= loss
+                        continue
+                    try:
+                        weighted[m] -= w * log_(p if recalled else 1 - p)
+                    except ValueError:  # a prediction of exactly 0 or 1, and wrong: as fsrs-rs
+                        failed[m] = True
+                    p = min(max(p, low), high)
+                    plain[m] -= log_(p if recalled else 1 - p)
+                if not recalled:
+                    lapses += 1
+        if progress is not None:
+            progress(batch.stop / cards)
+    figures = []
+    for m in range(k):
+        squares = sum(
+            (cell[3 + m] / cell[1] - cell[0] / cell[1]) ** 2 * cell[2] for cell in bins.values()
+        )
+        anki_loss, rmse = weighted[m] / weight_sum, math.sqrt(squares / weight_sum)
+        if failed[m] or not (math.isfinite(anki_loss) and math.isfinite(rmse)):
+            anki_loss = rmse = nan  # fsrs-rs refuses such weights (`evaluate`'s ValueError)
+        figures.append(Evaluation(anki_loss, rmse, plain[m] / n))
+    return figures
+
+
+def _r_matrix_index(gap: int, length: int, lapses: int) -> tuple[int, int, int]:
+    """fsrs-rs's bin of a target (`FSRSItem::r_matrix_index`): its gap, its count of answers
+    on a later day than the one before (plus one) and its lapses before, each on a log scale;
+    Rust's `round` rounds halves away from zero."""
+    gap_bin = math.floor(2.48 * 3.62 ** math.floor(math.log(gap) / math.log(3.62)) * 100 + 0.5)
+    n = length + 1
+    length_bin = math.floor(1.99 * 1.89 ** math.floor(math.log(n) / math.log(1.89)) + 0.5)
+    if not lapses:
+        return gap_bin, length_bin, 0
+    lapse_bin = math.floor(1.65 * 1.73 ** math.floor(math.log(lapses) / math.log(1.73)) + 0.5)
+    return gap_bin, length_bin, lapse_bin
+
+
+def health_check_log(log: CompactLog, relearning_steps: int = 1) -> HealthCheck:
+    """`health_check` on a `CompactLog`: the same sample of whole cards (above
+    `HEALTH_MAX_REVIEWS` items), its items in Anki's order, the same call and rule."""
+    n = len(log)
+    if n <= HEALTH_MIN_REVIEWS:
+        return _too_few_to_check(n)
+    chosen: Iterable[int]
+    if n <= HEALTH_MAX_REVIEWS:
+        chosen = range(len(log.card_ids))
+    else:
+        chosen = sorted(_cards_sample(log.card_ids, log.targets, HEALTH_MAX_REVIEWS))
+    review = _review_maker()
+    picked: list[tuple[int, Any, int]] = []
+    t = 0
+    firsts = array("Q", [0])  # where each card's targets begin among all targets
+    for count in log.targets:
+        t += count
+        firsts.append(t)
+    recalled = 0
+    for card in chosen:
+        first, start = firsts[card], log.starts[card]
+        recalled += sum(
+            log.ratings[i] != Rating.AGAIN
+            for i in range(start + 1, log.starts[card + 1])
+            if log.gaps[i]
+        )
+        for offset, item in enumerate(log.items_of(card, review)):
+            picked.append((log.ranks[first + offset], item, log.card_ids[card]))
+    picked.sort(key=lambda p: p[0])
+    return _health([p[1] for p in picked], [p[2] for p in picked], recalled, relearning_steps)
+
+
+def _not_enough(
+    col: Collection, deck_key: str | None, preset: str | int | None, items: int
+) -> NotEnoughReviews:
+    where = f" in deck {deck_key}" if deck_key else ""
+    if preset is not None:
+        where = f" in preset {col.presets.preset(preset).name}'s decks"
+    return NotEnoughReviews(
+        f"FSRS needs at least {MIN_REVIEWS} reviews on a later day than the one before to "
+        f"learn from; there are {items}{where} so far. Keep reviewing and try again."
+    )
+
+
+def _optimize_large(
+    col: Collection,
+    deck_key: str | None,
+    preset: str | int | None,
+    report: Progress,
+    started: float,
+) -> OptimizeResult:
+    """`optimize` above `FIT_MAX_ITEMS` answers: the log read once into a `CompactLog`, the fit
+    on a sample of whole cards, both weight sets measured on every item in one pass, the
+    health check on its own sample. Memory stays bounded by the sample, not the log."""
+    from fsrs_rs_python import FSRS
+
+    log = compact_log(
+        col,
+        deck_key,
+        preset=preset,
+        progress=lambda f: report(0.25 * f, f"Reading reviews ({f:.0%})"),
+    )
+    if len(log) < MIN_REVIEWS:  # answers in scope, but few on a later day than the one before
+        raise _not_enough(col, deck_key, preset, len(log))
+    before = col.presets.parameters(deck_key, preset=preset)
+    items, cards = fit_sample(log, FIT_SAMPLE_ITEMS)
+    sample = None if len(items) == len(log) else (len(items), cards)
+    what = f"{len(items):,} reviews" if sample is None else f"a sample of {cards:,} cards"
+    report(0.25, f"Fitting FSRS to {what}")
+    fitted = tuple(float(w) for w in FSRS(list(before)).compute_parameters(items))
+    del items
+    report(0.5, "Measuring the weights in force and the fitted weights")
+    before_eval, after_eval = evaluate_log(
+        log,
+        [before, fitted],
+        lambda f: report(0.5 + 0.3 * f, "Measuring the weights in force and the fitted weights"),
+    )
+    report(0.8, "Running Anki's health check")
+    health = health_check_log(log, relearning_steps_in_a_day(col, deck_key, preset=preset))
+    report(1.0, "Done")
+    return OptimizeResult(
+        deck_key=deck_key,
+        reviews=len(log),
+        cards=log.cards,
+        before=tuple(before),
+        after=fitted,
+        before_eval=before_eval,
+        after_eval=after_eval,
+        seconds=time.perf_counter() - started,
+        health=health,
+        preset=None if preset is None else col.presets.preset(preset).name,
+        sample=sample,
     )
 
 

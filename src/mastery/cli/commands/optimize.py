@@ -102,10 +102,7 @@ def _optimize(col: Collection, args: argparse.Namespace) -> int:
     if args.json:
         print_json({**result.to_dict(), "applied": bool(applied), "rescheduled": rescheduled})
         return 0
-    print(
-        f"FSRS fitted to {result.reviews:,} reviews of {result.cards:,} cards "
-        f"({result.scope}) in {result.seconds:.2f} s"
-    )
+    print(f"FSRS fitted to {result.fitted_on} ({result.scope}) in {result.seconds:.2f} s")
     _figures([("weights in force", result.before_eval), ("fitted weights", result.after_eval)])
     if result.health is not None:
         print(result.health.message)

@@ -232,8 +232,7 @@ class OptimizeScreen(MasteryScreen):
         )
         self.query_one("#opt-result", Static).update(
             Content.assemble(
-                f"{result.reviews:,} reviews of {result.cards:,} cards ({result.scope}), "
-                f"{result.seconds:.2f} s\n",
+                f"Fitted to {result.fitted_on} ({result.scope}), {result.seconds:.2f} s\n",
                 *_figures([("weights in force", b), ("fitted weights", a)]),
                 verdict,
                 *self._health(result),
