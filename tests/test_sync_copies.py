@@ -109,6 +109,10 @@ def two_copies(
     a.journal.edit(entry.uid, body="Edited on a", now=NOW + HOUR)
     b.answer(card_id(b, "it"), 2, now=NOW + 2 * HOUR)
     b.journal.edit(entry.uid, body="Edited on b", now=NOW + 2 * HOUR)
+    # Settings and card changes, one on each copy, go along with the rest.
+    a.set_setting("new_per_day", 7)
+    b.set_setting("desired_retention", 0.85)
+    b.suspend([card_id(b, "fr")], now=NOW + 2 * HOUR)
     return a, b, c, entry.uid
 
 
@@ -121,8 +125,12 @@ def assert_all_kept(devices: tuple[Collection, ...], uid: str) -> None:
     ]
     for col in devices:
         assert answers(col) == expected
-        # b's edit is the later one: the entry; a's is kept as its conflict copy.
-        assert bodies(col, uid) == [("Edited on a", True), ("Edited on b", False)]
+        # One edit is the entry, the other its conflict copy (which, the clock decides).
+        versions = bodies(col, uid)
+        assert [body for body, _ in versions] == ["Edited on a", "Edited on b"]
+        assert sorted(copy for _, copy in versions) == [False, True]
+        assert (col.setting("new_per_day"), col.setting("desired_retention")) == (7, 0.85)
+        assert col.card("capitals/fr").suspended
     first = devices[0]
     for col in devices[1:]:
         assert state_of(col) == state_of(first)
@@ -359,7 +367,7 @@ def test_cli_refuses_a_copy_in_one_line_and_new_device_sets_it_up(
     assert "\n" not in err and "--new-device" in err and "--moved" in err
     args = ["sync", "setup", target, "--new-device", "--home", home_b, "--profile", "a"]
     assert main(args) == 0
-    assert "from 1 other device, 2 events sent" in capsys.readouterr().out
+    assert "from 1 other device, 4 events sent" in capsys.readouterr().out
     with pytest.raises(SystemExit) as usage:
         main(["sync", "setup", target, "--moved", "--new-device"])
     assert usage.value.code == 2 and "not allowed with" in capsys.readouterr().err
