@@ -133,6 +133,22 @@ async def test_a_failing_sync_is_one_line_and_the_app_keeps_working(
         assert app.is_running
 
 
+async def test_a_copied_profile_is_a_failed_sync_that_says_what_to_run(
+    devices: tuple[Collection, Collection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me, _ = devices
+    monkeypatch.setenv("MASTERY_MACHINE_ID", "the machine it was copied to")
+    app = make_app(me)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        errors = [text for severity, text in app.notes if severity == "error"]
+        assert len(errors) == 1 and "\n" not in errors[0]
+        assert errors[0].startswith("Sync failed: this profile's sync was set up at ")
+        assert "--moved" in errors[0] and "--new-device" in errors[0]
+        assert "sync failed" in header_line(app)
+        assert me.card("capitals/fr").reps == 0  # nothing received
+
+
 async def test_sync_now_from_the_palette(devices: tuple[Collection, Collection]) -> None:
     from textual.command import CommandInput
 

@@ -4,7 +4,8 @@
 (`run`) and says where it stands (`status`). What syncs: scheduled answers and their undo
 (`merge.py`), and every channel in `registry.py`. The profile keeps its side in meta (`sync`:
 target, device id, next chunk number, the chunk each other device was read up to, the
-hybrid logical clock, whether the app syncs on its own) and in the `syncevent` table and each
+hybrid logical clock, whether the app syncs on its own, the place it was set up at:
+`place.py`) and in the `syncevent` table and each
 channel's own; the key derived from the passphrase may be remembered beside it
 (`keystore.py`), so that `run()` needs no passphrase.
 """
@@ -26,6 +27,7 @@ from mastery.sync.channels import Channel
 from mastery.sync.events import AnswerEvent, AnyEvent, ChunkEvent, UndoEvent, parse_chunk
 from mastery.sync.hlc import Clock
 from mastery.sync.keystore import KeyStore
+from mastery.sync.place import here
 from mastery.sync.registry import CHANNELS, channel_of
 from mastery.sync.transport import FolderTarget, GitTarget, Target, is_git_url
 
@@ -131,6 +133,19 @@ def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
         )
 
 
+def _elsewhere(target: str, recorded: dict[str, Any], place: dict[str, str]) -> SyncError:
+    """The line for a profile found away from the place its sync was set up at: a copy (the
+    original still syncs as this device) or a move; only the person knows which."""
+    where = str(recorded.get("profile", "?"))
+    other = " on another machine" if recorded.get("machine") != place["machine"] else ""
+    return SyncError(
+        f"this profile's sync was set up at {where}{other}, so this is a copy or a move; "
+        f"nothing was synced: if it moved (the old place will never sync again), run "
+        f"`mastery sync setup {target} --moved`; if it is a copy, run "
+        f"`mastery sync setup {target} --new-device` to sync it as a device of its own"
+    )
+
+
 class Sync:
     """Sync for one profile."""
 
@@ -209,6 +224,8 @@ class Sync:
         remember: bool = True,
         auto: bool | None = None,
         rejoin: bool = False,
+        moved: bool = False,
+        new_device: bool = False,
         progress: Progress | None = None,
     ) -> SyncReport:
         """Point this profile at `target` (a folder or a git remote) and sync once: a new
@@ -217,10 +234,28 @@ class Sync:
         `auto` switches the app's own syncs on or off (None: as they were, on at first).
         `rejoin`: the target's header is not the one this device joined (two devices set up
         one synced folder at once, each with its own), so this device starts over under the
-        target's header (`_rejoin`); without it, that is refused in one line."""
+        target's header (`_rejoin`); without it, that is refused in one line.
+        A profile away from the place its sync was set up at (`place.py`) is refused unless
+        it says what it is: `moved` (the same device: the new place is recorded) or
+        `new_device` (a copy: it goes on under a new device id, `_fork`)."""
         if not target.strip():
             raise SyncError("the sync target is empty: give a folder or a git URL")
+        if moved and new_device:
+            raise SyncError(
+                "give --moved (the same device, moved) or --new-device (a copy), not both"
+            )
+        if new_device and rejoin:
+            raise SyncError("give --new-device or --rejoin, not both: set up the copy first")
         old = self._state()
+        place = here(self._col.db.path)
+        recorded = old.get("place") if old.get("target") else None
+        if isinstance(recorded, dict) and recorded != place and not (moved or new_device):
+            raise _elsewhere(target, recorded, place)
+        if new_device and not old.get("target"):
+            raise SyncError(
+                "--new-device is for a copy of a profile that syncs; this one does not sync "
+                "yet: run `mastery sync setup TARGET` without it"
+            )
         if old.get("target") and old["target"] != target and old.get("next_seq", 1) > 1:
             raise SyncError(
                 f"this profile already syncs with {old['target']}; a second target is not "
@@ -235,12 +270,16 @@ class Sync:
                 raise SyncError(f"{path}: no such folder (make it first, or give a git URL)")
             target = str(path.resolve())
             self._check_apart(path.resolve())
-        device = self._col.meta_once("sync_device", secrets.token_hex(16))
+        # The state's own first: a copy made a device of its own keeps the new id there.
+        device = old.get("device") or self._col.meta_once("sync_device", secrets.token_hex(16))
         state = {**old, "target": target, "kind": kind, "device": device}
         if auto is not None:
             state["auto"] = auto
         state.setdefault("next_seq", 1)
         state.setdefault("seen", {})
+        if new_device:
+            state = self._fork(state)
+        state["place"] = place
         where = self._target(state)
         where.pull()
         header = chunks.read_header(where.folder)
@@ -284,6 +323,7 @@ class Sync:
                 state = self._rejoin(state, where.folder)
         state["header"] = header.pin
         self._col.set_meta(_META, state)
+        self._col.set_meta("sync_device", state["device"])
         if remember:
             self.keys.save(key)
             report = self.run(progress=progress)  # the key just kept: no second derivation
@@ -322,6 +362,22 @@ class Sync:
                 "for sync would reach whoever holds the target); give a folder of your own, "
                 "outside the profile's"
             )
+
+    def _fork(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Go on as a new device: this profile is a copy, and the one it was copied from
+        still syncs as the old device. The old device's chunks stay on the target, and its
+        rows here stay its own (answers, revisions, what each channel sent): the target has
+        them under the old id already, so sending them again would count them twice. Its
+        chunks up to the last this copy wrote are marked as read (they are this copy's past);
+        the later ones are the original's, read as any other device's. What this copy made
+        since its last sync was never recorded as sent, so it goes under the new id, and its
+        revisions descend from the old device's: an entry edited on both copies becomes a
+        conflict copy, not a lost edit."""
+        old = str(state["device"])
+        device = secrets.token_hex(16)
+        seen = dict(state.get("seen", {}))
+        seen[old] = max(int(seen.get(old, 0)), int(state.get("next_seq", 1)) - 1)
+        return {**state, "device": device, "next_seq": 1, "seen": seen}
 
     def _rejoin(self, state: dict[str, Any], folder: Path) -> dict[str, Any]:
         """Start this device over under the target's current header: its chunks there were
@@ -372,6 +428,11 @@ class Sync:
     ) -> SyncReport:
         col = self._col
         state = self._state()  # read again under the lock: another sync may just have ended
+        place = here(col.db.path)
+        recorded = state.get("place")
+        if isinstance(recorded, dict) and recorded != place:
+            raise _elsewhere(str(state.get("target")), recorded, place)
+        state["place"] = place  # a profile set up before places: recorded from now on
         where.pull()
         folder = where.folder
         header = chunks.read_header(folder)

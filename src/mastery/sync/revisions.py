@@ -6,7 +6,8 @@ so any device can tell whether one revision descends from another without having
 ones in between. A profile keeps an item's *heads* (`syncrevision`): the revisions no other
 known one descends from; a received revision that a head descends from is old and dropped, one
 that descends from heads replaces them. A device's own revisions of one item always descend
-from each other, so there is at most one head per device.
+from each other, so there is at most one head per device (a copied profile would break this,
+so it syncs only once made a device of its own: `place.py`).
 
 One head is the item. Several heads are a conflict (two devices edited it between syncs): the
 latest (stamp, device) live head is the item, and every other live head whose content differs

@@ -73,6 +73,20 @@ def register(sub: Any) -> None:
         "(its old chunks there are removed and everything is sent again; nothing in this "
         "profile is lost)",
     )
+    placed = s.add_mutually_exclusive_group()
+    placed.add_argument(
+        "--moved",
+        action="store_true",
+        help="this profile's folder moved (another path or machine) and the old place will "
+        "never sync again: record the new place; nothing else changes",
+    )
+    placed.add_argument(
+        "--new-device",
+        action="store_true",
+        help="this profile is a copy of another device's, which still syncs: go on as a new "
+        "device (what the copy made since its last sync is sent under a new id; nothing is "
+        "counted twice)",
+    )
     json_flag(s)
     s.set_defaults(run=with_profile(_setup))
     st = inner.add_parser("status", help="the target, this device, and what waits to be sent")
@@ -189,6 +203,8 @@ def _setup(col: Collection, args: argparse.Namespace) -> int:
         remember=args.remember,
         auto=args.auto,
         rejoin=args.rejoin,
+        moved=args.moved,
+        new_device=args.new_device,
         progress=_progress(args),
     )
     status = col.sync.status()
