@@ -10,6 +10,8 @@ import nacl.encoding
 import nacl.hash
 import pytest
 
+from mastery.identity import Identity
+from mastery.team.roster import entry_name
 from mastery.team.steward import contribution_id
 from mastery.team.wire import (
     MODULUS,
@@ -60,9 +62,16 @@ def test_a_share_of_the_wrong_length_or_not_base64_is_refused() -> None:
         decode_share("AAAA AAAAAAA=", 1)
 
 
-def test_a_contribution_id_is_libsodiums_blake2b_of_the_file() -> None:
-    """Stewards of earlier versions computed the id with libsodium: the ids must agree, or no
-    two stewards' sums ever would."""
+def test_contribution_ids_and_roster_names_are_libsodiums_blake2b() -> None:
+    """Earlier versions computed both digests with libsodium: a contribution's id must agree
+    between stewards (or no two sums ever would), a roster entry's name with the file a
+    member wrote (or the entry is refused as filed under another name)."""
     for data in (b"", b"{}", bytes(range(256)) * 40):
         expected = nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder)
         assert contribution_id(data) == expected.decode()
+    for _ in range(3):
+        public = Identity.generate().public
+        expected = nacl.hash.blake2b(
+            public.signing_bytes, digest_size=8, encoder=nacl.encoding.HexEncoder
+        )
+        assert entry_name(public) == expected.decode()
