@@ -63,7 +63,8 @@ from mastery.team.wire import (
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
 
 BATCH = 256  # contribution files opened together at most ...
-BATCH_BYTES = 32 * 1024 * 1024  # ... and at most this much of them (16 MB each at most)
+BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
+# two batches are held at once: one being opened, the next being read
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -226,11 +227,12 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     ids of every contribution file present (usable here or not).
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
-    puts in a round folder, a steward holds a batch of files, not all of them. Each batch is
-    cut in one slice per core, each opened on a thread of its own: libsodium (cffi) and
-    hashlib run without Python's lock, so unsealing, verifying and hashing use every core,
-    and a slice per thread (not a task per file) keeps the threads from queueing on the lock
-    for every file; the checks stay in one place (`_open_one`)."""
+    puts in a round folder, a steward holds two batches of files (one being opened while the
+    next is read), not all of them. Each batch is cut in one slice per core, each opened on a
+    thread of its own: libsodium (cffi) and hashlib run without Python's lock, so unsealing,
+    verifying and hashing use every core, and a slice per thread (not a task per file) keeps
+    the threads from queueing on the lock for every file; the checks stay in one place
+    (`_open_one`)."""
     shares: dict[str, _Share] = {}
     present: set[str] = set()
     # The share sealed to this steward is found by the start of its base64 text: the first
@@ -245,29 +247,35 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
             out.append((contribution, _open_one(r, entry, contribution, prefix)))
         return out
 
+    def collect(slices: list[Future[list[tuple[str, _Share | str]]]]) -> None:
+        for done in slices:
+            for contribution, result in done.result():
+                present.add(contribution)
+                if isinstance(result, str):
+                    outcome.ignore(result)
+                else:
+                    shares[contribution] = result
+
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        opening: list[Future[list[tuple[str, _Share | str]]]] = []
         for batch in _batches(r.store.each_contribution(r.round_id)):
+            # This batch was read while the threads opened the one before: collect that one,
+            # then hand this one over and read the next.
+            collect(opening)
             entries = [e for e in batch if isinstance(e, Entry)]
             for _ in range(len(batch) - len(entries)):
                 outcome.ignore("unreadable file")
             size = max(1, -(-len(entries) // workers))
-            slices: list[Future[list[tuple[str, _Share | str]]]] = [
+            opening = [
                 pool.submit(open_slice, entries[start : start + size])
                 for start in range(0, len(entries), size)
             ]
-            for done in slices:
-                for contribution, result in done.result():
-                    present.add(contribution)
-                    if isinstance(result, str):
-                        outcome.ignore(result)
-                    else:
-                        shares[contribution] = result
-            # Let go of this batch's files before the next one is read (the loop variable
-            # would otherwise hold them while the generator fills the next batch).
+            # Only the threads' slices hold this batch's files now: the loop variable would
+            # otherwise keep them while the generator fills the next batch.
             batch.clear()
             entries.clear()
-            slices.clear()
+        collect(opening)
     return shares, present
 
 
@@ -366,7 +374,11 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    shares, present = _open_shares(r, outcome)
+    with ThreadPoolExecutor(max_workers=1) as early:
+        # OpenDP's import and its search for the scale (0.1-0.3 s, once per process) run
+        # while the shares are opened: those threads wait on libsodium most of the time.
+        scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
+        shares, present = _open_shares(r, outcome)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
@@ -404,7 +416,7 @@ def _aggregate_round(
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     outcome.members = len(chosen)
     sums: list[int] | None = None
-    scale = noise_scale(layout.size, layout.sensitivity, config.rho)
+    scale = scale_found.result()
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
