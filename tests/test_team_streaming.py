@@ -4,16 +4,22 @@ sums them as wide integers."""
 from __future__ import annotations
 
 import random
+import re
 from array import array
 
 import nacl.encoding
 import nacl.hash
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from mastery.identity import Identity
 from mastery.team.roster import entry_name
 from mastery.team.steward import contribution_id
 from mastery.team.wire import (
+    B64,
+    B64_PATTERN,
     MODULUS,
     WireProblem,
     decode_packed,
@@ -75,3 +81,21 @@ def test_contribution_ids_and_roster_names_are_libsodiums_blake2b() -> None:
             public.signing_bytes, digest_size=8, encoder=nacl.encoding.HexEncoder
         )
         assert entry_name(public) == expected.decode()
+
+
+_BASE64_TEXT = TypeAdapter(B64)
+
+
+@given(st.text(alphabet="AZaz09+/=\n é\x00", max_size=13))
+@example("AAAA\n")  # Python's `$` would let a newline through; the check must not
+@example("AA=A")
+@example("AAA==")
+@example("")
+def test_base64_fields_accept_exactly_standard_padded_base64(text: str) -> None:
+    """Every base64 field of a round's files (shares, signed entries, sums) is checked
+    without decoding: it must accept exactly the texts of the standard padded pattern."""
+    try:
+        accepted = _BASE64_TEXT.validate_python(text) == text
+    except ValidationError:
+        accepted = False
+    assert accepted == (re.fullmatch(B64_PATTERN, text) is not None)
