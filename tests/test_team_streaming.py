@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 from array import array
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import nacl.encoding
 import nacl.hash
@@ -26,6 +28,7 @@ from mastery.team.wire import (
     decode_share,
     decode_vector,
     encode_vector,
+    round_of,
     sum_shares,
 )
 
@@ -99,3 +102,60 @@ def test_base64_fields_accept_exactly_standard_padded_base64(text: str) -> None:
     except ValidationError:
         accepted = False
     assert accepted == (re.fullmatch(B64_PATTERN, text) is not None)
+
+
+def test_a_steward_counts_each_members_newest_share_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steward keeps a running sum of every share on the roster, not the shares: a
+    member's older file in the round, a copy of a file and a key off the roster must still
+    leave exactly the newest share of each member in the two stewards' sums (noise off, so
+    the sums are the members' figures to the unit)."""
+    from test_team import STEWARDS, make_team
+
+    from mastery.team import load_team
+    from mastery.team import steward as steward_module
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.layout import deck_cards, layout_of
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster, roster_entry
+    from mastery.team.store import FolderStore
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    folder = make_team(tmp_path / "t", k=2)
+    config = load_team(folder)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    store = FolderStore(folder)
+    rng = random.Random(3)
+    now = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    round_id = round_of(now.date())
+
+    def contribute(member: Identity, name: str, when: datetime) -> list[int]:
+        vector = [rng.randrange(2) for _ in range(layout.size)]
+        sealed = seal_contribution(member, config, layout, round_id, vector, now=when)
+        store.put_contribution(round_id, name, sealed)
+        return vector
+
+    members = [Identity.generate() for _ in range(4)]
+    newest = []
+    for n, member in enumerate(members):
+        store.put_member(entry_name(member.public), roster_entry(member, config.id, now.date()))
+        if n == 0:  # an older contribution of the same member, still in the folder
+            contribute(member, "a" * 32, now - timedelta(hours=1))
+        newest.append(contribute(member, f"{n:032x}", now))
+    copy = (folder / "rounds" / round_id / "contributions" / f"{1:032x}.json").read_bytes()
+    store.put_contribution(round_id, "c" * 32, copy)
+    contribute(Identity.generate(), "d" * 32, now)  # not on the roster
+    closed = now + timedelta(days=7)
+    roster = read_roster(store, config.id, verify=False)
+    for steward in STEWARDS:
+        published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+        [outcome] = steward_module.aggregate(
+            steward, store, config, layout, roster, published, now=closed, today=closed.date()
+        )
+        assert outcome.status == "published" and outcome.members == 4, outcome
+    partials, problems = read_partials(store, config, round_id)
+    assert len(partials) == 2 and not problems
+    sums = [decode_vector(p.sums or "", layout.size) for p in partials]
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]

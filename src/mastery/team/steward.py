@@ -50,6 +50,7 @@ from mastery.team.wire import (
     ContributionFile,
     PartialPayload,
     SharePayload,
+    ShareSum,
     SignedFile,
     WireProblem,
     decode_share,
@@ -57,7 +58,6 @@ from mastery.team.wire import (
     encode_vector,
     parse,
     round_days,
-    sum_shares,
 )
 
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
@@ -108,7 +108,6 @@ class _Share:
     signer: str
     created_at: datetime
     contribution: str
-    vector: bytes  # as on the wire (`decode_share`): 8 bytes a value, one vector per member held
     on_roster: bool
 
 
@@ -222,9 +221,11 @@ def _put_back(
     store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
 
 
-def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str]]:
-    """The shares sealed to this steward that pass every check, by contribution id, and the
-    ids of every contribution file present (usable here or not).
+def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str], ShareSum]:
+    """The shares sealed to this steward that pass every check, by contribution id, the ids
+    of every contribution file present (usable here or not), and the sum of the vectors of
+    those shares signed by a key on the roster: only the sum is kept of them, not 10,000
+    vectors (`_aggregate_round` takes away those it does not count, rarely any).
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
     puts in a round folder, a steward holds two batches of files (one being opened while the
@@ -235,30 +236,31 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     (`_open_one`)."""
     shares: dict[str, _Share] = {}
     present: set[str] = set()
-    # The share sealed to this steward is found by the start of its base64 text: the first
-    # 48 bytes (64 characters) of the sealed file's header and this steward's key. Only that
-    # share is decoded (`_open_one` checks the whole header after decoding).
-    prefix = base64.b64encode(SEALED_MAGIC + r.identity.public.encryption_bytes)[:64].decode()
+    total = ShareSum(r.layout.size)
+    prefix = _share_prefix(r.identity)
 
-    def open_slice(entries: list[Entry]) -> list[tuple[str, _Share | str]]:
+    def open_slice(entries: list[Entry]) -> list[tuple[str, _Opened | str]]:
         out = []
         for entry in entries:
             contribution = contribution_id(entry.data)
             out.append((contribution, _open_one(r, entry, contribution, prefix)))
         return out
 
-    def collect(slices: list[Future[list[tuple[str, _Share | str]]]]) -> None:
+    def collect(slices: list[Future[list[tuple[str, _Opened | str]]]]) -> None:
         for done in slices:
             for contribution, result in done.result():
                 present.add(contribution)
                 if isinstance(result, str):
                     outcome.ignore(result)
-                else:
-                    shares[contribution] = result
+                elif contribution not in shares:  # a copy of a file has the same id
+                    share, vector = result
+                    shares[contribution] = share
+                    if share.on_roster:
+                        total.add(vector)
 
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        opening: list[Future[list[tuple[str, _Share | str]]]] = []
+        opening: list[Future[list[tuple[str, _Opened | str]]]] = []
         for batch in _batches(r.store.each_contribution(r.round_id)):
             # This batch was read while the threads opened the one before: collect that one,
             # then hand this one over and read the next.
@@ -276,7 +278,28 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
             batch.clear()
             entries.clear()
         collect(opening)
-    return shares, present
+    return shares, present, total
+
+
+def _vectors_of(r: _Round, wanted: set[str]) -> dict[str, bytes]:
+    """The vectors of the contributions `wanted` (ids), opened again: the sum counted them,
+    and they are to be taken away. Rare (a member's two files in one round, a file the other
+    steward did not list), so one thread reads the round again rather than every vector
+    being kept while the round is opened. `TeamError` when one is gone meanwhile."""
+    prefix = _share_prefix(r.identity)
+    found: dict[str, bytes] = {}
+    for entry in r.store.each_contribution(r.round_id):
+        if isinstance(entry, Entry) and (contribution := contribution_id(entry.data)) in wanted:
+            result = _open_one(r, entry, contribution, prefix)
+            if not isinstance(result, str):
+                found[contribution] = result[1]
+    if set(found) != wanted:
+        raise TeamError(
+            r.store.where,
+            f"round {r.round_id}: its contribution files changed while they were summed: "
+            "aggregate again",
+        )
+    return found
 
 
 def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
@@ -303,10 +326,20 @@ def contribution_id(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Share | str:
-    """One contribution file: the share sealed to this steward, or why it does not count.
-    `contribution` is the file's id, `prefix` how the base64 of a share for this steward
-    starts."""
+def _share_prefix(identity: Identity) -> str:
+    """How the base64 text of a share sealed to `identity` starts: the first 48 bytes (64
+    characters) of the sealed file's header and its key. Only the share that starts so is
+    decoded (`_open_one` checks the whole header after decoding)."""
+    return base64.b64encode(SEALED_MAGIC + identity.public.encryption_bytes)[:64].decode()
+
+
+_Opened = tuple[_Share, bytes]  # a share that passed every check, and its vector
+
+
+def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Opened | str:
+    """One contribution file: the share sealed to this steward and its vector (as on the
+    wire, `decode_share`), or why it does not count. `contribution` is the file's id,
+    `prefix` how the base64 of a share for this steward starts."""
     config, layout, round_id = r.config, r.layout, r.round_id
     mine = SEALED_MAGIC + r.identity.public.encryption_bytes
     where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
@@ -340,13 +373,10 @@ def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Share
         vector = decode_share(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
-    return _Share(
-        opened.sender.signing_key,
-        payload.created_at,
-        contribution,
-        vector,
-        opened.sender in r.roster,
+    share = _Share(
+        opened.sender.signing_key, payload.created_at, contribution, opened.sender in r.roster
     )
+    return share, vector
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
@@ -374,11 +404,7 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    with ThreadPoolExecutor(max_workers=1) as early:
-        # OpenDP's import and its search for the scale (0.1-0.3 s, once per process) run
-        # while the shares are opened: those threads wait on libsodium most of the time.
-        scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
-        shares, present = _open_shares(r, outcome)
+    shares, present, total = _open_shares(r, outcome)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
@@ -416,13 +442,18 @@ def _aggregate_round(
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     outcome.members = len(chosen)
     sums: list[int] | None = None
-    scale = scale_found.result()
+    scale = noise_scale(layout.size, layout.sensitivity, config.rho)
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
-        total = sum_shares((share.vector for share in chosen), layout.size)
+        # The running sum counted every share on the roster: take away those not chosen.
+        counted = {s.contribution for s in chosen}
+        extra = {c for c, s in shares.items() if s.on_roster and c not in counted}
+        if extra:
+            for vector in _vectors_of(r, extra).values():
+                total.remove(vector)
         noise = draw_noise(layout.size, scale)
-        sums = [(a + b) % MODULUS for a, b in zip(total, noise, strict=True)]
+        sums = [(a + b) % MODULUS for a, b in zip(total.values(), noise, strict=True)]
     payload = {
         "format": PARTIAL_FORMAT,
         "version": 1,
