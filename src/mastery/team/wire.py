@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import sys
@@ -81,8 +82,10 @@ def round_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@functools.lru_cache(maxsize=256)
 def round_days(round_id: str) -> tuple[date, date]:
-    """The first (Monday) and last (Sunday) day of a round."""
+    """The first (Monday) and last (Sunday) day of a round. Cached: a steward checks the
+    round of every contribution and every share it opens, nearly always the same one."""
     match = ROUND.match(round_id)
     if not match:
         raise WireProblem(f"{round_id[:20]!r} is not a round (an ISO week such as 2026-W49)")
