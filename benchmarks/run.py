@@ -798,10 +798,10 @@ if {step!r} == "report":
     assert figures.status == "shown" and figures.members == run.TEAM_PG_MEMBERS, figures
 else:
     steward = stewards[int({step!r})]
-    roster = read_roster(store, config.id, verify=False)
     published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
-    [outcome] = aggregate(
-        steward, store, config, layout, roster, published, now=closed, today=closed.date()
+    [outcome] = aggregate(  # as `Team.aggregate` calls it: the roster read beside the shares
+        steward, store, config, layout, lambda: read_roster(store, config.id, verify=False),
+        published, now=closed, today=closed.date()
     )
     assert outcome.status == "published" and outcome.members == run.TEAM_PG_MEMBERS, outcome
 print("RESULT", time.perf_counter() - t, peak(), before, time.process_time() - cpu, flush=True)

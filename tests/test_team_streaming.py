@@ -8,6 +8,7 @@ import re
 from array import array
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import nacl.encoding
 import nacl.hash
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from mastery.identity import Identity
-from mastery.team.roster import entry_name
+from mastery.team.roster import Roster, entry_name
 from mastery.team.steward import contribution_id
 from mastery.team.wire import (
     B64,
@@ -104,25 +105,19 @@ def test_base64_fields_accept_exactly_standard_padded_base64(text: str) -> None:
     assert accepted == (re.fullmatch(B64_PATTERN, text) is not None)
 
 
-def test_a_steward_counts_each_members_newest_share_exactly_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The steward keeps a running sum of every share on the roster, not the shares: a
-    member's older file in the round, a copy of a file and a key off the roster must still
-    leave exactly the newest share of each member in the two stewards' sums (noise off, so
-    the sums are the members' figures to the unit)."""
-    from test_team import STEWARDS, make_team
+def _round_of_four(folder: Path) -> tuple[Any, Any, Any, list[list[int]], datetime]:
+    """A team (k = 2, two stewards) whose closed round holds four members' contributions, a
+    member's older one, a copy of a file and a contribution of a key off the roster: (store,
+    config, layout, each member's newest vector, a moment after the round closed)."""
+    from test_team import make_team
 
     from mastery.team import load_team
-    from mastery.team import steward as steward_module
     from mastery.team.contribution import seal_contribution
     from mastery.team.layout import deck_cards, layout_of
-    from mastery.team.report import read_partials
-    from mastery.team.roster import read_roster, roster_entry
+    from mastery.team.roster import roster_entry
     from mastery.team.store import FolderStore
 
-    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
-    folder = make_team(tmp_path / "t", k=2)
+    make_team(folder, k=2)
     config = load_team(folder)
     layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
     store = FolderStore(folder)
@@ -136,9 +131,8 @@ def test_a_steward_counts_each_members_newest_share_exactly_once(
         store.put_contribution(round_id, name, sealed)
         return vector
 
-    members = [Identity.generate() for _ in range(4)]
     newest = []
-    for n, member in enumerate(members):
+    for n, member in enumerate(Identity.generate() for _ in range(4)):
         store.put_member(entry_name(member.public), roster_entry(member, config.id, now.date()))
         if n == 0:  # an older contribution of the same member, still in the folder
             contribute(member, "a" * 32, now - timedelta(hours=1))
@@ -146,16 +140,57 @@ def test_a_steward_counts_each_members_newest_share_exactly_once(
     copy = (folder / "rounds" / round_id / "contributions" / f"{1:032x}.json").read_bytes()
     store.put_contribution(round_id, "c" * 32, copy)
     contribute(Identity.generate(), "d" * 32, now)  # not on the roster
-    closed = now + timedelta(days=7)
-    roster = read_roster(store, config.id, verify=False)
-    for steward in STEWARDS:
+    return store, config, layout, newest, now + timedelta(days=7)
+
+
+def test_a_steward_counts_each_members_newest_share_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steward keeps a running sum of every share on the roster, not the shares: a
+    member's older file in the round, a copy of a file and a key off the roster must still
+    leave exactly the newest share of each member in the two stewards' sums (noise off, so
+    the sums are the members' figures to the unit). The first steward is given the roster,
+    the second a function reading it (read beside the first shares)."""
+    from test_team import STEWARDS
+
+    from mastery.team import steward as steward_module
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    rosters = [
+        read_roster(store, config.id, verify=False),
+        lambda: read_roster(store, config.id, verify=False),
+    ]
+    for steward, roster in zip(STEWARDS, rosters, strict=True):
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
         [outcome] = steward_module.aggregate(
             steward, store, config, layout, roster, published, now=closed, today=closed.date()
         )
         assert outcome.status == "published" and outcome.members == 4, outcome
-    partials, problems = read_partials(store, config, round_id)
+    partials, problems = read_partials(store, config, store.rounds()[0])
     assert len(partials) == 2 and not problems
     sums = [decode_vector(p.sums or "", layout.size) for p in partials]
     total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
     assert total == [sum(column) for column in zip(*newest, strict=True)]
+
+
+def test_a_roster_that_cannot_be_read_stops_the_steward_with_its_error(tmp_path: Path) -> None:
+    """Read beside the shares, a roster that cannot be read (a database gone, say) is still
+    the steward's one-line error, not a round refused, and nothing is published."""
+    from test_team import STEWARDS
+
+    from mastery.team.config import TeamError
+    from mastery.team.steward import aggregate
+
+    store, config, layout, _, closed = _round_of_four(tmp_path / "t")
+
+    def unreadable() -> Roster:
+        raise TeamError("postgresql://team", "cannot connect")
+
+    with pytest.raises(TeamError, match="cannot connect"):
+        aggregate(
+            STEWARDS[0], store, config, layout, unreadable, {}, now=closed, today=closed.date()
+        )
+    assert not list((tmp_path / "t").glob("rounds/*/partials/*.json"))
