@@ -313,6 +313,9 @@ class PostgresStore:
     def roster(self) -> tuple[list[Entry], list[str]]:
         return self._read(MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR)
 
+    def each_member(self) -> Iterator[Entry | str]:
+        return self._each_page(MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR)
+
     def put_member(self, name: str, data: bytes) -> None:
         self._check_name(MEMBERS_DIR, name)
         self._upsert(MEMBER, data, name=name)
@@ -343,10 +346,16 @@ class PostgresStore:
         short read): a steward holds one page, never the whole round."""
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{CONTRIBUTIONS}"
+        return self._each_page(CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, round=round_id)
+
+    def _each_page(
+        self, table: sa.Table, limit: int, folder: str, **keys: str
+    ) -> Iterator[Entry | str]:
+        """A table's rows a page at a time (keyset pages by name, each its own short read)."""
         after = ""
         while True:
             entries, problems, last = self._read_page(
-                CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, (after, EACH_PAGE), round=round_id
+                table, limit, folder, (after, EACH_PAGE), **keys
             )
             yield from problems
             yield from entries
