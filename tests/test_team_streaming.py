@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 from array import array
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from mastery.identity import Identity
 from mastery.team.roster import Roster, entry_name
 from mastery.team.steward import contribution_id
+from mastery.team.store import Entry
 from mastery.team.wire import (
     B64,
     B64_PATTERN,
@@ -194,3 +196,54 @@ def test_a_roster_that_cannot_be_read_stops_the_steward_with_its_error(tmp_path:
             STEWARDS[0], store, config, layout, unreadable, {}, now=closed, today=closed.date()
         )
     assert not list((tmp_path / "t").glob("rounds/*/partials/*.json"))
+
+
+def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steward opens again the shares it counted but does not keep (here a member's
+    older file). A member who rewrites that file while the steward runs (a shared drive, a
+    database) must not make the round fail, nor leave the older share in the sum."""
+    from test_team import STEWARDS
+
+    from mastery.team import steward as steward_module
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+    from mastery.team.store import FolderStore
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    older = next(tmp_path.glob(f"t/rounds/*/contributions/{'a' * 32}.json"))
+    member = Identity.generate()
+    reads = []
+
+    class Rewritten(FolderStore):
+        def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
+            reads.append(round_id)
+            if len(reads) > 1:  # after the first read: new bytes, a new id, same signer
+                sealed = seal_contribution(
+                    member, config, layout, round_id, [0] * layout.size, now=closed
+                )
+                older.write_bytes(sealed)
+            return super().each_contribution(round_id)
+
+    rewritten = Rewritten(store.folder)
+    for steward in STEWARDS:
+        published = {r: read_partials(rewritten, config, r)[0] for r in rewritten.rounds()}
+        [outcome] = steward_module.aggregate(
+            steward,
+            rewritten,
+            config,
+            layout,
+            read_roster(rewritten, config.id, verify=False),
+            published,
+            now=closed,
+            today=closed.date(),
+        )
+        assert outcome.status == "published" and outcome.members == 4, outcome
+    assert len(reads) > 2  # each steward read the round again
+    partials, _ = read_partials(store, config, store.rounds()[0])
+    sums = [decode_vector(p.sums or "", layout.size) for p in partials]
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]

@@ -235,7 +235,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     """The shares sealed to this steward that pass every check, by contribution id, the ids
     of every contribution file present (usable here or not), and the sum of the vectors of
     those shares signed by a key on the roster: only the sum is kept of them, not 10,000
-    vectors (`_aggregate_round` takes away those it does not count, rarely any).
+    vectors (`_chosen_sum` takes away those it does not count, rarely any).
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
     puts in a round folder, a steward holds two batches of files (one being opened while the
@@ -299,25 +299,56 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     return shares, present, total
 
 
-def _vectors_of(r: _Round, wanted: set[str]) -> dict[str, bytes]:
-    """The vectors of the contributions `wanted` (ids), opened again: the sum counted them,
-    and they are to be taken away. Rare (a member's two files in one round, a file the other
-    steward did not list), so one thread reads the round again rather than every vector
-    being kept while the round is opened. `TeamError` when one is gone meanwhile."""
+def _reopened(r: _Round, wanted: set[str]) -> Iterator[tuple[str, bytes]]:
+    """The contributions `wanted` (ids) opened again, as (id, vector), each once, those still
+    in the round and still usable: one thread reads the round again. Rare (see
+    `_chosen_sum`), so no vector is kept while the round is first opened."""
     prefix = _share_prefix(r.identity)
-    found: dict[str, bytes] = {}
+    seen: set[str] = set()
     for entry in r.store.each_contribution(r.round_id):
-        if isinstance(entry, Entry) and (contribution := contribution_id(entry.data)) in wanted:
+        if not isinstance(entry, Entry):
+            continue
+        contribution = contribution_id(entry.data)
+        if contribution in wanted and contribution not in seen:
             result = _open_one(r, entry, contribution, prefix)
             if not isinstance(result, str):
-                found[contribution] = result[2]
-    if set(found) != wanted:
-        raise TeamError(
-            r.store.where,
-            f"round {r.round_id}: its contribution files changed while they were summed: "
-            "aggregate again",
-        )
-    return found
+                seen.add(contribution)
+                yield contribution, result[2]
+
+
+def _chosen_sum(
+    r: _Round,
+    shares: dict[str, _Share],
+    chosen: list[_Share],
+    total: ShareSum,
+    outcome: RoundOutcome,
+) -> tuple[list[_Share], ShareSum]:
+    """The chosen shares and their sum, from the running sum of every share on the roster.
+
+    Shares on the roster that are not chosen (a member's older file, one the other steward
+    did not list: rarely any) are opened again and taken away. If one of them is no longer
+    there as it was (someone rewriting files while the round is summed), the chosen shares
+    are summed afresh from the files as they are now, and a chosen file gone meanwhile is
+    left out: so nobody can make the steward fail a round by rewriting files during its
+    run, only make it read the round twice."""
+    counted = {s.contribution for s in chosen}
+    extra = {c for c, s in shares.items() if s.on_roster and c not in counted}
+    if not extra:
+        return chosen, total
+    found = dict(_reopened(r, extra))
+    if set(found) == extra:
+        for vector in found.values():
+            total.remove(vector)
+        return chosen, total
+    found.clear()
+    fresh = ShareSum(r.layout.size)
+    summed: set[str] = set()
+    for contribution, vector in _reopened(r, counted):
+        fresh.add(vector)
+        summed.add(contribution)
+    for _ in range(len(counted - summed)):
+        outcome.ignore("changed or removed while the round was summed")
+    return [s for s in chosen if s.contribution in summed], fresh
 
 
 def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
@@ -461,18 +492,14 @@ def _aggregate_round(
             if not share.on_roster:
                 outcome.ignore("signed by a key that is not on the roster")
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
+    if len(chosen) >= config.k:
+        chosen, total = _chosen_sum(r, shares, chosen, total, outcome)
     outcome.members = len(chosen)
     sums: list[int] | None = None
     scale = scale_found.result()
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
-        # The running sum counted every share on the roster: take away those not chosen.
-        counted = {s.contribution for s in chosen}
-        extra = {c for c, s in shares.items() if s.on_roster and c not in counted}
-        if extra:
-            for vector in _vectors_of(r, extra).values():
-                total.remove(vector)
         noise = draw_noise(layout.size, scale)
         sums = [(a + b) % MODULUS for a, b in zip(total.values(), noise, strict=True)]
     payload = {
