@@ -66,6 +66,7 @@ __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sig
 BATCH = 256  # contribution files opened together at most ...
 BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
 # two batches are held at once: one being opened, the next being read
+WAITING = 1024  # shares opened before the roster is read, held at most (1.6 MB at 10,000 members)
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -256,7 +257,8 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
             out.append((contribution, _open_one(r, entry, contribution, prefix)))
         return out
 
-    # Shares opened before the roster is read wait for it here (a few thousand at most).
+    # Shares opened before the roster is read wait for it here, at most `WAITING` of them:
+    # then the roster is waited for (a busy machine can starve its thread).
     waiting: dict[str, _Opened] = {}
 
     def collect(slices: list[Future[list[tuple[str, _Opened | str]]]], last: bool) -> None:
@@ -267,7 +269,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
                     outcome.ignore(result)
                 elif contribution not in shares:  # a copy of a file has the same id
                     waiting[contribution] = result
-        if waiting and (last or r.roster.done()):
+        if waiting and (last or len(waiting) >= WAITING or r.roster.done()):
             roster = r.roster.result()
             for contribution, (sender, created_at, vector) in waiting.items():
                 share = _Share(sender.signing_key, created_at, contribution, sender in roster)
