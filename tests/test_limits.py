@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from mastery import limits
 from mastery.errors import InputError, MasteryError
+from mastery.files import read_fd_at_most
 
 
 def refused(call, *args, **kwargs) -> str:
@@ -47,6 +49,23 @@ def test_read_bounded_refuses_a_large_file_before_reading_it(tmp_path: Path) -> 
 
 def test_read_bounded_stops_on_an_endless_file() -> None:
     assert "too large" in refused(limits.read_bounded, "/dev/zero", 1024)
+
+
+def test_a_file_read_by_its_size_is_read_whole_even_if_it_grew_or_shrank(tmp_path: Path) -> None:
+    """A team folder's file is read by its `fstat` size: one that grew or shrank since (a
+    member's sync writing it) still comes whole, and never more than the limit and a byte."""
+    path = tmp_path / "c.json"
+    path.write_bytes(b"x" * 3_000_000)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for hint in (0, 10, 2_999_999, 3_000_000, 5_000_000):
+            os.lseek(fd, 0, os.SEEK_SET)
+            assert read_fd_at_most(fd, 4_000_000, hint) == b"x" * 3_000_000
+        for hint in (0, 10, 3_000_000):
+            os.lseek(fd, 0, os.SEEK_SET)
+            assert len(read_fd_at_most(fd, 1_500_000, hint)) == 1_500_001
+    finally:
+        os.close(fd)
 
 
 def test_read_errors_are_input_errors(tmp_path: Path) -> None:

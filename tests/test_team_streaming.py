@@ -1,12 +1,39 @@
-"""Issue 15: a steward holds each member's vector as 64-bit values, not Python integers."""
+"""Issue 15: a steward holds each member's vector as 64-bit values, not Python integers, and
+sums them as wide integers."""
 
 from __future__ import annotations
 
+import random
+import re
 from array import array
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import nacl.encoding
+import nacl.hash
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
-from mastery.team.wire import MODULUS, WireProblem, decode_packed, decode_vector, encode_vector
+from mastery.identity import Identity
+from mastery.team.roster import Roster, entry_name
+from mastery.team.steward import contribution_id
+from mastery.team.store import Entry
+from mastery.team.wire import (
+    B64,
+    B64_PATTERN,
+    MODULUS,
+    WireProblem,
+    decode_packed,
+    decode_share,
+    decode_vector,
+    encode_vector,
+    round_of,
+    sum_shares,
+)
 
 
 def test_packed_vectors_hold_the_same_values_in_8_bytes_each() -> None:
@@ -23,3 +50,200 @@ def test_packed_vectors_hold_the_same_values_in_8_bytes_each() -> None:
 def test_a_packed_vector_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(WireProblem, match="holds 2 values, not 3"):
         decode_packed(encode_vector([1, 2]), 3)
+
+
+def test_shares_summed_as_wide_integers_match_the_sum_of_each_coordinate() -> None:
+    """Every coordinate's sum modulo 2**64, also when each of 1,000 shares is at the top of
+    the range (a carry out of every coordinate, each time), and for no share at all."""
+    rng = random.Random(7)
+    length = 37
+    vectors = [[rng.randrange(MODULUS) for _ in range(length)] for _ in range(300)]
+    vectors += [[MODULUS - 1] * length for _ in range(1_000)]
+    vectors += [[0, 1, 2**63] + [rng.choice((0, 1, 2**64 - 2)) for _ in range(length - 3)]]
+    shares = [decode_share(encode_vector(v), length) for v in vectors]
+    expected = [sum(column) % MODULUS for column in zip(*vectors, strict=True)]
+    assert sum_shares(shares, length) == expected
+    assert sum_shares(shares[:1], length) == vectors[0]
+    assert sum_shares([], length) == [0] * length
+
+
+def test_a_share_of_the_wrong_length_or_not_base64_is_refused() -> None:
+    with pytest.raises(WireProblem, match="holds 2 values, not 3"):
+        decode_share(encode_vector([1, 2]), 3)
+    with pytest.raises(WireProblem, match="is not base64"):
+        decode_share("AAAA AAAAAAA=", 1)
+
+
+def test_contribution_ids_and_roster_names_are_libsodiums_blake2b() -> None:
+    """Earlier versions computed both digests with libsodium: a contribution's id must agree
+    between stewards (or no two sums ever would), a roster entry's name with the file a
+    member wrote (or the entry is refused as filed under another name)."""
+    for data in (b"", b"{}", bytes(range(256)) * 40):
+        expected = nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder)
+        assert contribution_id(data) == expected.decode()
+    for _ in range(3):
+        public = Identity.generate().public
+        expected = nacl.hash.blake2b(
+            public.signing_bytes, digest_size=8, encoder=nacl.encoding.HexEncoder
+        )
+        assert entry_name(public) == expected.decode()
+
+
+_BASE64_TEXT = TypeAdapter(B64)
+
+
+@given(st.text(alphabet="AZaz09+/=\n é\x00", max_size=13))
+@example("AAAA\n")  # Python's `$` would let a newline through; the check must not
+@example("AA=A")
+@example("AAA==")
+@example("")
+def test_base64_fields_accept_exactly_standard_padded_base64(text: str) -> None:
+    """Every base64 field of a round's files (shares, signed entries, sums) is checked
+    without decoding: it must accept exactly the texts of the standard padded pattern."""
+    try:
+        accepted = _BASE64_TEXT.validate_python(text) == text
+    except ValidationError:
+        accepted = False
+    assert accepted == (re.fullmatch(B64_PATTERN, text) is not None)
+
+
+def _round_of_four(folder: Path) -> tuple[Any, Any, Any, list[list[int]], datetime]:
+    """A team (k = 2, two stewards) whose closed round holds four members' contributions, a
+    member's older one, a copy of a file and a contribution of a key off the roster: (store,
+    config, layout, each member's newest vector, a moment after the round closed)."""
+    from test_team import make_team
+
+    from mastery.team import load_team
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.layout import deck_cards, layout_of
+    from mastery.team.roster import roster_entry
+    from mastery.team.store import FolderStore
+
+    make_team(folder, k=2)
+    config = load_team(folder)
+    layout = layout_of(deck_cards(config.deck_files), [g.id for g in config.goals])
+    store = FolderStore(folder)
+    rng = random.Random(3)
+    now = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    round_id = round_of(now.date())
+
+    def contribute(member: Identity, name: str, when: datetime) -> list[int]:
+        vector = [rng.randrange(2) for _ in range(layout.size)]
+        sealed = seal_contribution(member, config, layout, round_id, vector, now=when)
+        store.put_contribution(round_id, name, sealed)
+        return vector
+
+    newest = []
+    for n, member in enumerate(Identity.generate() for _ in range(4)):
+        store.put_member(entry_name(member.public), roster_entry(member, config.id, now.date()))
+        if n == 0:  # an older contribution of the same member, still in the folder
+            contribute(member, "a" * 32, now - timedelta(hours=1))
+        newest.append(contribute(member, f"{n:032x}", now))
+    copy = (folder / "rounds" / round_id / "contributions" / f"{1:032x}.json").read_bytes()
+    store.put_contribution(round_id, "c" * 32, copy)
+    contribute(Identity.generate(), "d" * 32, now)  # not on the roster
+    return store, config, layout, newest, now + timedelta(days=7)
+
+
+def test_a_steward_counts_each_members_newest_share_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steward keeps a running sum of every share on the roster, not the shares: a
+    member's older file in the round, a copy of a file and a key off the roster must still
+    leave exactly the newest share of each member in the two stewards' sums (noise off, so
+    the sums are the members' figures to the unit). The first steward is given the roster,
+    the second a function reading it (read beside the first shares)."""
+    from test_team import STEWARDS
+
+    from mastery.team import steward as steward_module
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    rosters = [
+        read_roster(store, config.id, verify=False),
+        lambda: read_roster(store, config.id, verify=False),
+    ]
+    for steward, roster in zip(STEWARDS, rosters, strict=True):
+        published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+        [outcome] = steward_module.aggregate(
+            steward, store, config, layout, roster, published, now=closed, today=closed.date()
+        )
+        assert outcome.status == "published" and outcome.members == 4, outcome
+    partials, problems = read_partials(store, config, store.rounds()[0])
+    assert len(partials) == 2 and not problems
+    sums = [decode_vector(p.sums or "", layout.size) for p in partials]
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]
+
+
+def test_a_roster_that_cannot_be_read_stops_the_steward_with_its_error(tmp_path: Path) -> None:
+    """Read beside the shares, a roster that cannot be read (a database gone, say) is still
+    the steward's one-line error, not a round refused, and nothing is published."""
+    from test_team import STEWARDS
+
+    from mastery.team.config import TeamError
+    from mastery.team.steward import aggregate
+
+    store, config, layout, _, closed = _round_of_four(tmp_path / "t")
+
+    def unreadable() -> Roster:
+        raise TeamError("postgresql://team", "cannot connect")
+
+    with pytest.raises(TeamError, match="cannot connect"):
+        aggregate(
+            STEWARDS[0], store, config, layout, unreadable, {}, now=closed, today=closed.date()
+        )
+    assert not list((tmp_path / "t").glob("rounds/*/partials/*.json"))
+
+
+def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steward opens again the shares it counted but does not keep (here a member's
+    older file). A member who rewrites that file while the steward runs (a shared drive, a
+    database) must not make the round fail, nor leave the older share in the sum."""
+    from test_team import STEWARDS
+
+    from mastery.team import steward as steward_module
+    from mastery.team.contribution import seal_contribution
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+    from mastery.team.store import FolderStore
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    older = next(tmp_path.glob(f"t/rounds/*/contributions/{'a' * 32}.json"))
+    member = Identity.generate()
+    reads = []
+
+    class Rewritten(FolderStore):
+        def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
+            reads.append(round_id)
+            if len(reads) > 1:  # after the first read: new bytes, a new id, same signer
+                sealed = seal_contribution(
+                    member, config, layout, round_id, [0] * layout.size, now=closed
+                )
+                older.write_bytes(sealed)
+            return super().each_contribution(round_id)
+
+    rewritten = Rewritten(store.folder)
+    for steward in STEWARDS:
+        published = {r: read_partials(rewritten, config, r)[0] for r in rewritten.rounds()}
+        [outcome] = steward_module.aggregate(
+            steward,
+            rewritten,
+            config,
+            layout,
+            read_roster(rewritten, config.id, verify=False),
+            published,
+            now=closed,
+            today=closed.date(),
+        )
+        assert outcome.status == "published" and outcome.members == 4, outcome
+    assert len(reads) > 2  # each steward read the round again
+    partials, _ = read_partials(store, config, store.rounds()[0])
+    sums = [decode_vector(p.sums or "", layout.size) for p in partials]
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]

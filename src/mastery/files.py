@@ -164,3 +164,24 @@ def read_at_most(handle: BinaryIO, limit: int) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
     return b"".join(chunks)
+
+
+def read_fd_at_most(fd: int, limit: int, size: int) -> bytes:
+    """Up to `limit` + 1 bytes of a regular file open at `fd`, whose `fstat` size is `size`.
+
+    `read_at_most` asks for a megabyte per read whatever the file holds, and Python allocates
+    what is asked: a steward reading 10,000 contributions of 7 KB spent most of its reading
+    time allocating and freeing those megabytes. The first read here asks for the file's size
+    and one byte more; a regular file that gives less than asked is at its end. A file that
+    grew since `fstat` is read on, a megabyte at a time, still never past `limit` + 1."""
+    chunks: list[bytes] = []
+    total = 0
+    ask = min(size, limit) + 1
+    while total <= limit:
+        chunk = os.read(fd, ask)
+        chunks.append(chunk)
+        total += len(chunk)
+        if len(chunk) < ask:
+            break
+        ask = min(READ_CHUNK, limit + 1 - total)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastery import paths
 from mastery.errors import InputError, MasteryError
-from mastery.files import read_at_most, write_atomic
+from mastery.files import read_fd_at_most, write_atomic
 from mastery.identity import PublicIdentity
 from mastery.limits import loads_toml
 from mastery.team_formats import (
@@ -72,18 +72,20 @@ class _Refused(Exception):
     """A file that is not read at all: not a regular file, or too large."""
 
 
-def _read_bounded(path: Path, limit: int) -> bytes:
+def _read_bounded(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
     """The bytes of a regular file, at most `limit` of them.
 
     Opened without blocking (a FIFO named x.json must not hang the report) and checked to be a
-    regular file before reading. Local until the shared limits helper (mastery.limits) lands.
+    regular file before reading; with `follow=False` a symbolic link is not opened at all.
+    Local until the shared limits helper (mastery.limits) lands.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise _Refused("not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = read_at_most(fh, limit)
+        data = read_fd_at_most(fd, limit, info.st_size)
     finally:
         os.close(fd)
     if len(data) > limit:

@@ -88,6 +88,8 @@ def is_url(location: object) -> bool:
 
 
 EACH_PAGE = 256  # contributions per page of `each_contribution`
+MEMBER_PAGE = 2048  # roster entries per page of `each_member` (a few KB each: a query per
+# 2,048 members, not per 256, and at most 32 MB of them held)
 
 
 # ----------------------------------------------------------------------------- the store
@@ -313,6 +315,9 @@ class PostgresStore:
     def roster(self) -> tuple[list[Entry], list[str]]:
         return self._read(MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR)
 
+    def each_member(self) -> Iterator[Entry | str]:
+        return self._each_page(MEMBER, MAX_MEMBER_BYTES, MEMBERS_DIR, size=MEMBER_PAGE)
+
     def put_member(self, name: str, data: bytes) -> None:
         self._check_name(MEMBERS_DIR, name)
         self._upsert(MEMBER, data, name=name)
@@ -343,14 +348,20 @@ class PostgresStore:
         short read): a steward holds one page, never the whole round."""
         self._check_round(round_id)
         folder = f"{ROUNDS_DIR}/{round_id}/{CONTRIBUTIONS}"
+        return self._each_page(
+            CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, size=EACH_PAGE, round=round_id
+        )
+
+    def _each_page(
+        self, table: sa.Table, limit: int, folder: str, *, size: int, **keys: str
+    ) -> Iterator[Entry | str]:
+        """A table's rows `size` at a time (keyset pages by name, each its own short read)."""
         after = ""
         while True:
-            entries, problems, last = self._read_page(
-                CONTRIBUTION, MAX_CONTRIBUTION_BYTES, folder, (after, EACH_PAGE), round=round_id
-            )
+            entries, problems, last = self._read_page(table, limit, folder, (after, size), **keys)
             yield from problems
             yield from entries
-            if last is None or len(entries) + len(problems) < EACH_PAGE:
+            if last is None or len(entries) + len(problems) < size:
                 return
             after = last  # the page's last name, rows refused as problems included
 

@@ -443,7 +443,8 @@ class Team:
             store,
             config,
             self.layout(config),
-            read_roster(store, config.id, verify=False),  # each share's signature does it
+            # Read beside the first shares; not re-verified: each share's signature does it.
+            lambda: read_roster(store, config.id, verify=False),
             published,
             now=now,
             today=self.col.clock.day_of(now),

@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
-from array import array
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-
-import nacl.encoding
-import nacl.hash
 
 from mastery.identity import (
     SEALED_MAGIC,
     Identity,
     IdentityFormatError,
+    PublicIdentity,
     SealedFileError,
     claimed_message,
 )
@@ -53,9 +51,10 @@ from mastery.team.wire import (
     ContributionFile,
     PartialPayload,
     SharePayload,
+    ShareSum,
     SignedFile,
     WireProblem,
-    decode_packed,
+    decode_share,
     dumps,
     encode_vector,
     parse,
@@ -65,7 +64,9 @@ from mastery.team.wire import (
 __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sign_partial"]
 
 BATCH = 256  # contribution files opened together at most ...
-BATCH_BYTES = 32 * 1024 * 1024  # ... and at most this much of them (16 MB each at most)
+BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
+# two batches are held at once: one being opened, the next being read
+WAITING = 1024  # shares opened before the roster is read, held at most (1.6 MB at 10,000 members)
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -99,7 +100,7 @@ class _Round:
     store: TeamStore
     config: TeamConfig
     layout: Layout
-    roster: Roster
+    roster: Future[Roster]  # being read while the first shares are opened
     round_id: str
     now: datetime
 
@@ -109,7 +110,6 @@ class _Share:
     signer: str
     created_at: datetime
     contribution: str
-    vector: array[int]  # 64-bit values: 8 bytes each, one vector per member held
     on_roster: bool
 
 
@@ -118,7 +118,7 @@ def aggregate(
     store: TeamStore,
     config: TeamConfig,
     layout: Layout,
-    roster: Roster,
+    roster: Roster | Callable[[], Roster],
     published: dict[str, list[PartialPayload]],
     *,
     now: datetime,
@@ -127,7 +127,9 @@ def aggregate(
     remember: Callable[[str, int, bytes], bytes] = lambda round_id, attempt, data: data,
 ) -> list[RoundOutcome]:
     """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
-    verified partial sums (`report.read_partials`).
+    verified partial sums (`report.read_partials`). `roster` is the roster, or a function
+    that reads it: then it is read on a thread of its own while the first shares are opened
+    (10,000 entries take a quarter of a second).
 
     The folder cannot be trusted to say what this steward published: anyone can delete its
     partial sum, and a second, freshly noised sum of the same contributions would let readers
@@ -147,23 +149,30 @@ def aggregate(
             f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",
         )
     outcomes = []
-    for round_id in store.rounds():
-        if not is_closed(round_id, today):
-            continue
-        partials = published.get(round_id, [])
-        if agreed(partials, config) is not None:
-            continue
-        try:
-            outcome = _settle_round(
-                _Round(identity, store, config, layout, roster, round_id, now),
-                partials,
-                recall(round_id),
-                remember,
-            )
-            if outcome is not None:
-                outcomes.append(outcome)
-        except TeamError as exc:  # one round's file in the way must not stop the others
-            outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
+    with ThreadPoolExecutor(max_workers=1) as side:
+        if isinstance(roster, Roster):
+            members: Future[Roster] = Future()
+            members.set_result(roster)
+        else:
+            members = side.submit(roster)
+        for round_id in store.rounds():
+            if not is_closed(round_id, today):
+                continue
+            partials = published.get(round_id, [])
+            if agreed(partials, config) is not None:
+                continue
+            try:
+                outcome = _settle_round(
+                    _Round(identity, store, config, layout, members, round_id, now),
+                    partials,
+                    recall(round_id),
+                    remember,
+                )
+                if outcome is not None:
+                    outcomes.append(outcome)
+            except TeamError as exc:  # one round's file in the way must not stop the others
+                outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
+        members.result()  # a roster that cannot be read is the error, not each round's
     return outcomes
 
 
@@ -223,37 +232,125 @@ def _put_back(
     store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
 
 
-def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str]]:
-    """The shares sealed to this steward that pass every check, by contribution id, and the
-    ids of every contribution file present (usable here or not).
+def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str], ShareSum]:
+    """The shares sealed to this steward that pass every check, by contribution id, the ids
+    of every contribution file present (usable here or not), and the sum of the vectors of
+    those shares signed by a key on the roster: only the sum is kept of them, not 10,000
+    vectors (`_chosen_sum` takes away those it does not count, rarely any).
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
-    puts in a round folder, a steward holds a batch of files, not all of them. Each batch is
-    opened on a few threads: libsodium runs without Python's lock (cffi), so unsealing and
-    verifying use every core; the checks stay in one place (`_open_one`)."""
+    puts in a round folder, a steward holds two batches of files (one being opened while the
+    next is read), not all of them. Each batch is cut in one slice per core, each opened on a
+    thread of its own: libsodium (cffi) and hashlib run without Python's lock, so unsealing,
+    verifying and hashing use every core, and a slice per thread (not a task per file) keeps
+    the threads from queueing on the lock for every file; the checks stay in one place
+    (`_open_one`)."""
     shares: dict[str, _Share] = {}
     present: set[str] = set()
+    total = ShareSum(r.layout.size)
+    prefix = _share_prefix(r.identity)
 
-    def open_one(entry: Entry) -> _Share | str:
-        return _open_one(r, entry)
+    def open_slice(entries: list[Entry]) -> list[tuple[str, _Opened | str]]:  # on a thread
+        out = []
+        for entry in entries:
+            contribution = contribution_id(entry.data)
+            out.append((contribution, _open_one(r, entry, contribution, prefix)))
+        return out
+
+    # Shares opened before the roster is read wait for it here, at most `WAITING` of them:
+    # then the roster is waited for (a busy machine can starve its thread).
+    waiting: dict[str, _Opened] = {}
+
+    def collect(slices: list[Future[list[tuple[str, _Opened | str]]]], last: bool) -> None:
+        for done in slices:
+            for contribution, result in done.result():
+                present.add(contribution)
+                if isinstance(result, str):
+                    outcome.ignore(result)
+                elif contribution not in shares:  # a copy of a file has the same id
+                    waiting[contribution] = result
+        if waiting and (last or len(waiting) >= WAITING or r.roster.done()):
+            roster = r.roster.result()
+            for contribution, (sender, created_at, vector) in waiting.items():
+                share = _Share(sender.signing_key, created_at, contribution, sender in roster)
+                shares[contribution] = share
+                if share.on_roster:
+                    total.add(vector)
+            waiting.clear()
 
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        opening: list[Future[list[tuple[str, _Opened | str]]]] = []
         for batch in _batches(r.store.each_contribution(r.round_id)):
+            # This batch was read while the threads opened the one before: collect that one,
+            # then hand this one over and read the next.
+            collect(opening, last=False)
             entries = [e for e in batch if isinstance(e, Entry)]
             for _ in range(len(batch) - len(entries)):
                 outcome.ignore("unreadable file")
-            present.update(contribution_id(e.data) for e in entries)
-            for result in pool.map(open_one, entries):
-                if isinstance(result, str):
-                    outcome.ignore(result)
-                else:
-                    shares[result.contribution] = result
-            # Let go of this batch's files before the next one is read (the loop variable
-            # would otherwise hold them while the generator fills the next batch).
+            size = max(1, -(-len(entries) // workers))
+            opening = [
+                pool.submit(open_slice, entries[start : start + size])
+                for start in range(0, len(entries), size)
+            ]
+            # Only the threads' slices hold this batch's files now: the loop variable would
+            # otherwise keep them while the generator fills the next batch.
             batch.clear()
             entries.clear()
-    return shares, present
+        collect(opening, last=True)
+    return shares, present, total
+
+
+def _reopened(r: _Round, wanted: set[str]) -> Iterator[tuple[str, bytes]]:
+    """The contributions `wanted` (ids) opened again, as (id, vector), each once, those still
+    in the round and still usable: one thread reads the round again. Rare (see
+    `_chosen_sum`), so no vector is kept while the round is first opened."""
+    prefix = _share_prefix(r.identity)
+    seen: set[str] = set()
+    for entry in r.store.each_contribution(r.round_id):
+        if not isinstance(entry, Entry):
+            continue
+        contribution = contribution_id(entry.data)
+        if contribution in wanted and contribution not in seen:
+            result = _open_one(r, entry, contribution, prefix)
+            if not isinstance(result, str):
+                seen.add(contribution)
+                yield contribution, result[2]
+
+
+def _chosen_sum(
+    r: _Round,
+    shares: dict[str, _Share],
+    chosen: list[_Share],
+    total: ShareSum,
+    outcome: RoundOutcome,
+) -> tuple[list[_Share], ShareSum]:
+    """The chosen shares and their sum, from the running sum of every share on the roster.
+
+    Shares on the roster that are not chosen (a member's older file, one the other steward
+    did not list: rarely any) are opened again and taken away. If one of them is no longer
+    there as it was (someone rewriting files while the round is summed), the chosen shares
+    are summed afresh from the files as they are now, and a chosen file gone meanwhile is
+    left out: so nobody can make the steward fail a round by rewriting files during its
+    run, only make it read the round twice."""
+    counted = {s.contribution for s in chosen}
+    extra = {c for c, s in shares.items() if s.on_roster and c not in counted}
+    if not extra:
+        return chosen, total
+    found = dict(_reopened(r, extra))
+    if set(found) == extra:
+        for vector in found.values():
+            total.remove(vector)
+        return chosen, total
+    found.clear()
+    fresh = ShareSum(r.layout.size)
+    summed: set[str] = set()
+    for contribution, vector in _reopened(r, counted):
+        fresh.add(vector)
+        summed.add(contribution)
+    for _ in range(len(counted - summed)):
+        outcome.ignore("changed or removed while the round was summed")
+    return [s for s in chosen if s.contribution in summed], fresh
 
 
 def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
@@ -274,23 +371,43 @@ def _batches(items: Iterable[Entry | str]) -> Iterator[list[Entry | str]]:
 def contribution_id(data: bytes) -> str:
     """A contribution's id: a digest of its file, the same for every steward whatever the
     shares inside say (an id a member chose could name one contribution to one steward and
-    another to the other, and no two sums would ever agree)."""
-    return nacl.hash.blake2b(data, digest_size=16, encoder=nacl.encoding.HexEncoder).decode()
+    another to the other, and no two sums would ever agree). BLAKE2b of 16 bytes, unkeyed:
+    the same digest as libsodium's `crypto_generichash`, from hashlib, which computes it
+    without Python's lock."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _open_one(r: _Round, entry: Entry) -> _Share | str:
-    """One contribution file: the share sealed to this steward, or why it does not count."""
+def _share_prefix(identity: Identity) -> str:
+    """How the base64 text of a share sealed to `identity` starts: the first 48 bytes (64
+    characters) of the sealed file's header and its key. Only the share that starts so is
+    decoded (`_open_one` checks the whole header after decoding)."""
+    return base64.b64encode(SEALED_MAGIC + identity.public.encryption_bytes)[:64].decode()
+
+
+_Opened = tuple[PublicIdentity, datetime, bytes]  # a share that passed every check: its
+# signer, its time and its vector
+
+
+def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Opened | str:
+    """One contribution file: the signer, time and vector (as on the wire, `decode_share`) of
+    the share sealed to this steward, or why it does not count. `contribution` is the file's
+    id, `prefix` how the base64 of a share for this steward starts. Whether the signer is
+    on the roster is the caller's to check."""
     config, layout, round_id = r.config, r.layout, r.round_id
     mine = SEALED_MAGIC + r.identity.public.encryption_bytes
     where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
     try:
-        contribution = parse(ContributionFile, entry.data)
-        if contribution.team != config.id or contribution.round != round_id:
+        found = parse(ContributionFile, entry.data)
+        if found.team != config.id or found.round != round_id:
             raise WireProblem("filed under another team or round")
-        if len(contribution.shares) != len(config.stewards):
+        if len(found.shares) != len(config.stewards):
             return "sealed for another set of stewards"
         box = next(
-            (b for b in (base64.b64decode(s) for s in contribution.shares) if b.startswith(mine)),
+            (
+                b
+                for b in (binascii.a2b_base64(s) for s in found.shares if s.startswith(prefix))
+                if b.startswith(mine)
+            ),
             None,
         )
         if box is None:
@@ -306,16 +423,10 @@ def _open_one(r: _Round, entry: Entry) -> _Share | str:
     if payload.created_at > r.now + SKEW:
         return "dated in the future"
     try:
-        vector = decode_packed(payload.share, layout.size)
+        vector = decode_share(payload.share, layout.size)
     except WireProblem:
         return "damaged, forged or not a contribution"
-    return _Share(
-        opened.sender.signing_key,
-        payload.created_at,
-        contribution_id(entry.data),
-        vector,
-        opened.sender in r.roster,
-    )
+    return opened.sender, payload.created_at, vector
 
 
 def _newest_per_member(shares: Iterable[_Share]) -> list[_Share]:
@@ -343,7 +454,11 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
-    shares, present = _open_shares(r, outcome)
+    with ThreadPoolExecutor(max_workers=1) as early:
+        # OpenDP's import and its search for the scale (0.1-0.3 s and 18 MB, once per
+        # process) run while the shares are opened: those threads mostly wait on libsodium.
+        scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
+        shares, present, total = _open_shares(r, outcome)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
@@ -379,17 +494,16 @@ def _aggregate_round(
             if not share.on_roster:
                 outcome.ignore("signed by a key that is not on the roster")
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
+    if len(chosen) >= config.k:
+        chosen, total = _chosen_sum(r, shares, chosen, total, outcome)
     outcome.members = len(chosen)
     sums: list[int] | None = None
-    scale = noise_scale(layout.size, layout.sensitivity, config.rho)
+    scale = scale_found.result()
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
-        sums = [0] * layout.size
-        for share in chosen:
-            sums = [(a + b) for a, b in zip(sums, share.vector, strict=True)]
         noise = draw_noise(layout.size, scale)
-        sums = [(a + b) % MODULUS for a, b in zip(sums, noise, strict=True)]
+        sums = [(a + b) % MODULUS for a, b in zip(total.values(), noise, strict=True)]
     payload = {
         "format": PARTIAL_FORMAT,
         "version": 1,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +57,11 @@ class TeamStore(Protocol):
         ...
 
     def roster(self) -> tuple[list[Entry], list[str]]: ...
+
+    def each_member(self) -> Iterator[Entry | str]:
+        """The roster's entries one at a time (a problem line for each that cannot be read):
+        10,000 of them are 9 MB read at once."""
+        ...
 
     def put_member(self, name: str, data: bytes) -> None: ...
 
@@ -142,24 +146,33 @@ class FolderStore:
             yield f"{folder}: a symbolic link out of the team folder"
             return
         try:
-            paths = sorted(folder.glob("*.json"))
+            # Names and link flags from one directory scan (`glob` and `Path` sorting cost a
+            # steward of 10,000 members more than reading the files did).
+            with os.scandir(folder) as scan:
+                found = sorted((e.name, e.is_symlink()) for e in scan if e.name.endswith(".json"))
             inside = self.folder.resolve()
+        except (FileNotFoundError, NotADirectoryError):
+            return  # no such folder yet (a round without partial sums): nothing in it
         except OSError as exc:
             yield f"{folder}: cannot list it ({exc.strerror or exc})"
             return
-        for path in paths:
-            if not NAME.match(path.stem):
-                yield f"{path}: not a name Mastery writes"
+        where = str(folder)
+        for file_name, is_link in found:
+            name = file_name[: -len(".json")]
+            if not NAME.match(name):
+                yield f"{folder / file_name}: not a name Mastery writes"
                 continue
-            if only is not None and path.stem not in only:
-                yield f"{path}: not a steward's partial sum (left unread)"
+            if only is not None and name not in only:
+                yield f"{folder / file_name}: not a steward's partial sum (left unread)"
                 continue
+            path = os.path.join(where, file_name)
             try:
-                info = os.lstat(path)
-                if stat.S_ISLNK(info.st_mode) and not path.resolve().is_relative_to(inside):
+                if is_link and not Path(path).resolve().is_relative_to(inside):
                     yield f"{path}: a symbolic link out of the team folder"
                     continue
-                yield Entry(path.stem, _read_bounded(path, limit))
+                # A file that was not a link when listed is opened without following one, so
+                # swapping in a link afterwards cannot lead the read out of the folder.
+                yield Entry(name, _read_bounded(path, limit, follow=is_link))
             except _Refused as exc:
                 yield f"{path}: {exc}"
             except (OSError, RuntimeError) as exc:
@@ -167,6 +180,9 @@ class FolderStore:
 
     def roster(self) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self.folder / MEMBERS_DIR, MAX_MEMBER_BYTES)
+
+    def each_member(self) -> Iterator[Entry | str]:
+        return self._each(self.folder / MEMBERS_DIR, MAX_MEMBER_BYTES)
 
     def rounds(self) -> list[str]:
         try:
