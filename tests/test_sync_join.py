@@ -5,6 +5,7 @@ ends with the same schedules, those of a replay of the whole log."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -212,6 +213,39 @@ def test_the_fast_parse_refuses_what_the_models_refuse_in_the_same_words(
     assert str(fast.value) == str(slow.value)
     assert "event 2.answer." in str(fast.value)
     assert len(parse_chunk(raw[:2], "x")) == 2
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {},
+        {"confidence": 2, "duration_ms": 0},
+        {"confidence": None, "replayed": None},
+        {"rating": "3"},  # pydantic's lax mode converts these: the shortcut leaves them to it
+        {"rating": True},
+        {"at": 5.0},
+        {"deck": "déck"},
+        {"replayed": {"state": 2, "stability": 3, "difficulty": 5.0, "due": 0,
+                      "elapsed_days": 0, "scheduled_days": 0, "chain": "0" * 16}},
+        {"replayed": {"state": 2, "step": None, "stability": 1.5, "difficulty": 5.0,
+                      "due": 0, "elapsed_days": 0, "scheduled_days": 0, "chain": "0" * 16}},
+    ],
+)  # fmt: skip
+def test_answers_read_by_the_shortcut_are_what_pydantic_gives(odd: dict[str, Any]) -> None:
+    """Plain answers skip pydantic (`events._plain_answer`); any other is validated as
+    before, so a chunk reads the same either way, mixed with other events or not."""
+    from mastery.sync.events import _ANSWERS
+
+    good = {"kind": "answer", "id": "a" * 32, "deck": "d", "card": "c", "at": 1, "rating": 3}
+    raw = [good, {**good, **odd, "id": "c" * 32}]
+
+    def text(events: list[Any]) -> str:  # types too: True == 1 and 5.0 == 5 in Python
+        return json.dumps(events, sort_keys=True)
+
+    expected = text(_ANSWERS.validate_python(raw))
+    assert text(parse_chunk(json.loads(json.dumps(raw)), "x")) == expected
+    mixed = parse_chunk([{"kind": "undo", "id": "b" * 32}, *raw], "x")
+    assert text(mixed[1:]) == expected
 
 
 def test_many_unsent_answers_are_written_as_several_chunks(
