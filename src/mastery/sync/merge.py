@@ -509,7 +509,7 @@ class Merge:
         cards: list[Replayed] = []
 
         def flush() -> None:
-            review_log.log_synced(conn, self._inserts)
+            review_log.log_synced(conn, self._inserts, tally)
             review_log.rewrite_schedules(conn, self._updates)
             conn.executemany("UPDATE temp.syncout SET chain = ? WHERE log_id = ?", self._chains)
             conn.executemany("INSERT INTO temp.synclink VALUES (?, ?, ?, ?)", self._links)
@@ -538,7 +538,7 @@ class Merge:
             f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}",
             (self.device,),
         )
-        with review_log.rebuilt_after(conn, when=bulk):
+        with review_log.rebuilt_after(conn, when=bulk) as tally:
             rows = conn.execute(
                 "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
                 "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
