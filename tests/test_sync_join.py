@@ -323,15 +323,16 @@ def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes_and_counters
     b.answer(card_id(b, "fr"), 1, now=NOW + DAY / 2)  # a row of its own, interleaved
 
     def indexes(col: Collection) -> list[str]:
-        """The log's indexes and triggers (the counters'), all dropped during the join."""
+        """The log's and the event map's indexes and the log's triggers (the counters'),
+        some dropped during the join."""
         rows = col.conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name = 'reviewlog' ORDER BY name"
+            "AND tbl_name IN ('reviewlog', 'syncevent') ORDER BY name"
         )
         return [r[0] for r in rows]
 
     before = indexes(b)
-    assert "tr_reviewhour_insert" in before
+    assert {"tr_reviewhour_insert", "ix_syncevent_log", "ix_revlog_card"} <= set(before)
     sync_of(a).setup(str(folder), PASS)
     assert sync_of(b).setup(str(folder), PASS).received == 4
     sync_of(a).run(PASS)

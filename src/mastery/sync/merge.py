@@ -571,11 +571,23 @@ class Merge:
                 cards.append(Replayed.of(card_id, Memory(state=0), None, None, now_ms))
             flush()
         # Each received answer's event, linked to its log row: inserted in event-id order,
-        # so the table's key index is written in order rather than at random.
+        # so the table's key index is written in order rather than at random; at a join,
+        # its log-id index is made again afterwards (one sort, not a million random inserts).
+        index = (
+            conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_syncevent_log'"
+            ).fetchone()
+            if bulk
+            else None
+        )
+        if index is not None:
+            conn.execute("DROP INDEX ix_syncevent_log")
         conn.execute(
             "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
             "SELECT event_id, log_id, device, at, 0, NULL FROM temp.synclink ORDER BY event_id"
         )
+        if index is not None:
+            conn.execute(index[0])
         if progress:
             progress(total, total)
         return used
