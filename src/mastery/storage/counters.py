@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
 
 from mastery.db import sorts_on_disk
 from mastery.states import MATURE_DAYS, CardState, Rating, scheduled
@@ -173,60 +175,59 @@ class HourTally:
     """`reviewhour`'s counts of the scheduled answers a writer adds with the insert trigger
     dropped (`reviews.rebuilt_after`: a device joining a big profile adds a million rows),
     kept in Python as the rows are written and added once at the end: a recount of the
-    whole log sorts every answer (3.5 s of a 40 s join), the tally costs a dict update a
-    row. The rules are `hour_values`' for a row of kind review (the only kind sync writes);
-    `test_counters` holds the two to each other."""
+    whole log sorts every answer (3.5 s of a 40 s join), the tally counts keys with
+    `Counter` (C) and sums durations per hour. The rules are `hour_values`' for a row of
+    kind review (the only kind sync writes); `test_counters` holds the two to each other."""
 
     def __init__(self) -> None:
-        # (hour, deck, state before, mature before, rating) -> [answers, their time]
-        self._rows: dict[tuple[int, int, int, bool, int], list[int]] = {}
+        # (hour, deck, state before, mature before, rating) -> answers
+        self._answers: Counter[tuple[int, int, int, bool, int]] = Counter()
+        self._durations: dict[tuple[int, int], int] = {}  # (hour, deck) -> their time
 
-    def add(
-        self,
-        at: int,
-        deck_id: int,
-        state_before: int,
-        stability_before: float | None,
-        rating: int,
-        duration_ms: int,
-    ) -> None:
-        """One scheduled answer written to the log (not counted by a trigger)."""
-        mature = stability_before is not None and stability_before >= MATURE_DAYS
-        key = (at // HOUR_MS, deck_id, state_before, mature, rating)
-        row = self._rows.get(key)
-        if row is None:
-            self._rows[key] = [1, duration_ms]
-        else:
-            row[0] += 1
-            row[1] += duration_ms
+    def add(self, rows: Iterable[tuple[int, int, int, float | None, int, int]]) -> None:
+        """Scheduled answers written to the log (not counted by a trigger): (moment, deck,
+        state before, stability before, rating, duration)."""
+        rows = list(rows)
+        self._answers.update(
+            (at // HOUR_MS, deck, state, stability is not None and stability >= MATURE_DAYS, rating)
+            for at, deck, state, stability, rating, _ in rows
+        )
+        durations = self._durations
+        for at, deck, _, _, _, duration in rows:
+            key = (at // HOUR_MS, deck)
+            durations[key] = durations.get(key, 0) + duration
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Add the tallied answers to `reviewhour` (the caller's transaction)."""
-        sums: dict[tuple[int, int], list[int]] = {}
+        sums = {key: [0, duration] + [0] * (len(HOUR_COLUMNS) - 2)
+                for key, duration in self._durations.items()}  # fmt: skip
         learning = (CardState.NEW, CardState.LEARNING)
-        for (hour, deck_id, state, mature, rating), (n, duration) in self._rows.items():
-            row = sums.setdefault((hour, deck_id), [0] * len(HOUR_COLUMNS))
+        passed = (Rating.HARD, Rating.GOOD, Rating.EASY)
+        for (hour, deck_id, state, mature, rating), n in self._answers.items():
+            row = sums[(hour, deck_id)]
             review = state == CardState.REVIEW
             counted = (
                 n,
-                duration,
+                0,  # duration: summed per hour above
                 n if state in learning else 0,
                 n if state == CardState.RELEARNING else 0,
                 n if mature and state not in (*learning, CardState.RELEARNING) else 0,
                 n,
-                n if review and rating in (Rating.HARD, Rating.GOOD, Rating.EASY) else 0,
+                n if review and rating in passed else 0,
                 n if review and rating == Rating.AGAIN else 0,
             )
             for i, value in enumerate(counted):
                 row[i] += value
         columns = ", ".join(("hour", "deck_id", *HOUR_COLUMNS))
         adds = ", ".join(f"{c} = {c} + excluded.{c}" for c in HOUR_COLUMNS)
+        marks = ", ".join("?" * (2 + len(HOUR_COLUMNS)))
         conn.executemany(
-            f"INSERT INTO reviewhour ({columns}) VALUES ({', '.join('?' * (2 + len(HOUR_COLUMNS)))}) "
+            f"INSERT INTO reviewhour ({columns}) VALUES ({marks}) "
             f"ON CONFLICT (hour, deck_id) DO UPDATE SET {adds}",
             [(hour, deck_id, *row) for (hour, deck_id), row in sums.items()],
         )
-        self._rows.clear()
+        self._answers.clear()
+        self._durations.clear()
 
 
 def differences(conn: sqlite3.Connection) -> int:

@@ -125,11 +125,8 @@ def log_synced(
     the counters' insert trigger is dropped (`rebuilt_after`), the rows are counted there."""
     if rows:
         conn.executemany(_SYNCED, rows)
-    if tally is not None:
-        add = tally.add
-        for r in rows:
-            # moment, deck, state before, stability before, rating, duration
-            add(r[3], r[19], r[6], r[12], r[2], r[4])
+    if tally is not None:  # moment, deck, state before, stability before, rating, duration
+        tally.add((r[3], r[19], r[6], r[12], r[2], r[4]) for r in rows)
 
 
 class ReplayedLog(NamedTuple):
