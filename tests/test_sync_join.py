@@ -22,7 +22,7 @@ from mastery.errors import SyncError
 from mastery.scheduler import Scheduler
 from mastery.storage import counters
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import parse, parse_chunk
+from mastery.sync.events import parse, parse_answer_chunk, parse_chunk
 
 DAY = timedelta(days=1)
 # test_sync.py's fixtures: a deck file and profiles (one per device) with it imported.
@@ -246,6 +246,43 @@ def test_answers_read_by_the_shortcut_are_what_pydantic_gives(odd: dict[str, Any
     assert text(parse_chunk(json.loads(json.dumps(raw)), "x")) == expected
     mixed = parse_chunk([{"kind": "undo", "id": "b" * 32}, *raw], "x")
     assert text(mixed[1:]) == expected
+
+
+def test_a_chunk_of_answers_read_from_its_json_in_one_step_reads_as_the_general_path(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    """`parse_answer_chunk` (pydantic straight from the JSON) gives what `events_of` and
+    `parse_chunk` give, and leaves every other chunk to them: one with another kind of
+    event, one moved to another place, one with an answer they refuse (in their words)."""
+    a = open_profile("a")
+    for i, key in enumerate(("fr", "de", "fr")):
+        a.answer(card_id(a, key), 3 - i % 2, now=NOW + i * DAY)
+    sync_of(a).setup(str(folder), PASS)
+    header = chunks.read_header(folder)
+    assert header is not None
+    key = crypto.unlock(header, PASS)
+    device = a.meta("sync")["device"]
+    sealed = (folder / device / chunks.chunk_name(1)).read_bytes()
+    plain = crypto.open_plain(key, sealed, "x")
+    fast = parse_answer_chunk(plain, device, 1)
+    assert fast is not None and len(fast) == 3
+    slow = parse_chunk(crypto.events_of(plain, device, 1, "x"), "x")
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    assert parse_answer_chunk(plain, device, 2) is None  # moved: the general path says so
+    with pytest.raises(SyncError, match="another place"):
+        crypto.events_of(plain, device, 2, "x")
+    events = json.loads(plain)["events"]
+    undo = {"kind": "undo", "id": "b" * 32}
+
+    def body(events: list[Any]) -> bytes:
+        return json.dumps({"format": 1, "device": device, "seq": 1, "events": events}).encode()
+
+    assert parse_answer_chunk(body([*events, undo]), device, 1) is None
+    assert len(parse_chunk([*events, undo], "x")) == 4
+    bad = [*events[:2], {**events[2], "rating": 5}]
+    assert parse_answer_chunk(body(bad), device, 1) is None
+    with pytest.raises(SyncError, match=r"x: event 2.answer.rating: "):
+        parse_chunk(bad, "x")
 
 
 def test_many_unsent_answers_are_written_as_several_chunks(

@@ -23,7 +23,14 @@ from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
 from mastery.sync.channels import Channel
-from mastery.sync.events import AnswerEvent, AnyEvent, ChunkEvent, UndoEvent, parse_chunk
+from mastery.sync.events import (
+    AnswerEvent,
+    AnyEvent,
+    ChunkEvent,
+    UndoEvent,
+    parse_answer_chunk,
+    parse_chunk,
+)
 from mastery.sync.hlc import Clock
 from mastery.sync.keystore import KeyStore
 from mastery.sync.registry import CHANNELS, channel_of
@@ -381,10 +388,11 @@ class Sync:
             where_name = f"{device}/{chunks.chunk_name(seq)}"
             if progress:
                 progress(_READING * done / max(total, 1), f"reading chunk {done + 1} of {total}")
-            raw = crypto.open_chunk(
-                key, device, seq, chunks.read_chunk(folder, device, seq), where_name
-            )
-            return parse_chunk(raw, where_name)
+            plain = crypto.open_plain(key, chunks.read_chunk(folder, device, seq), where_name)
+            answers = parse_answer_chunk(plain, device, seq)
+            if answers is not None:
+                return answers
+            return parse_chunk(crypto.events_of(plain, device, seq, where_name), where_name)
 
         now_ms = to_ms(col.now())
         clock = Clock(int(state.get("clock", 0)))

@@ -151,6 +151,11 @@ def seal(key: bytes, device: str, seq: int, events: list[dict[str, Any]]) -> byt
 def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> list[Any]:
     """The events of a chunk, once it is proven to be ours and in its place; anything else
     (tampered, truncated, another passphrase, moved) is one `SyncError` naming the file."""
+    return events_of(open_plain(key, data, where), device, seq, where)
+
+
+def open_plain(key: bytes, data: bytes, where: str) -> bytes:
+    """A chunk opened and inflated: its JSON, not yet read (`events_of`)."""
     from nacl import exceptions, secret
 
     try:
@@ -163,10 +168,19 @@ def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> li
     try:
         inflater = zlib.decompressobj()
         plain = inflater.decompress(packed, MAX_PLAIN)
-        if inflater.unconsumed_tail:
-            raise SyncError(f"{where}: too large once opened; nothing was applied")
+    except zlib.error as exc:
+        raise SyncError(f"{where}: not a sync chunk; nothing was applied") from exc
+    if inflater.unconsumed_tail:
+        raise SyncError(f"{where}: too large once opened; nothing was applied")
+    return plain
+
+
+def events_of(plain: bytes, device: str, seq: int, where: str) -> list[Any]:
+    """The events of an opened chunk (`open_plain`), once its JSON says it is `device`'s
+    chunk `seq`."""
+    try:
         body = json.loads(plain)
-    except (zlib.error, ValueError, RecursionError) as exc:  # nested past Python's stack
+    except (ValueError, RecursionError) as exc:  # nested past Python's stack
         raise SyncError(f"{where}: not a sync chunk; nothing was applied") from exc
     if (
         not isinstance(body, dict)

@@ -462,6 +462,37 @@ def parse_chunk(raw: list[Any], where: str) -> list[ChunkEvent]:
     return out
 
 
+@with_config(ConfigDict(extra="ignore"))
+class _AnswerChunk(TypedDict):
+    """A chunk holding answers only (`crypto.seal`'s body), read straight from its JSON."""
+
+    device: str
+    seq: int
+    events: list[Answer]
+
+
+_ANSWER_CHUNK: TypeAdapter[_AnswerChunk] = TypeAdapter(_AnswerChunk)
+
+
+def parse_answer_chunk(plain: bytes, device: str, seq: int) -> list[ChunkEvent] | None:
+    """The events of an opened chunk (`crypto.open_plain`) that holds answers only (all
+    but the first few of a big join), read and validated from its JSON by pydantic in one
+    step, without building Python objects for the JSON first (a fifth faster). None for
+    any other chunk, and for anything that fails: `crypto.events_of` and `parse_chunk`
+    then read it and word the error."""
+    # Every event names its kind, and `"kind":"` occurs nowhere else (a quote in a string
+    # is escaped): as many as answers, or another kind is there.
+    if plain.count(b'"kind":"') != plain.count(b'"kind":"answer"'):
+        return None
+    try:
+        body = _ANSWER_CHUNK.validate_json(plain)
+    except ValidationError:
+        return None
+    if body["device"] != device or body["seq"] != seq:
+        return None
+    return list(body["events"])
+
+
 def _refused(
     exc: ValidationError, where: str, index: list[int] | None = None, kind: str | None = None
 ) -> SyncError:
