@@ -424,3 +424,33 @@ def test_answers_and_a_card_state_read_before_the_chunk_that_brings_their_card_a
     assert sync_of(c).status().pending_answers == 0
     assert state_of(c) == state_of(b)
     assert_replayed_from_scratch(c)
+
+
+def test_events_go_into_a_chunk_as_their_json_says() -> None:
+    """`merge.dumps` (pydantic's JSON mode, no round trip) gives what reading back
+    `model_dump_json` gives, for every kind of value an event carries."""
+    from pydantic import BaseModel
+
+    from mastery.sync.events import ContentEvent, EntryFields, EntryRevision, SettingEvent
+
+    events: list[BaseModel] = [
+        ContentEvent(deck="d", card="c", stamp=5, front="f\x00é\u2028", back="", note="n"),
+        SettingEvent(what="x", key="k", stamp=3, value={"a": None, "b": [1, 2.5, None, -0.0]}),
+        SettingEvent(what="x", key="k", stamp=3),
+        EntryRevision(
+            uid="u",
+            stamp=1,
+            seen={"a" * 32: 1},
+            entry=EntryFields(
+                day="2026-01-01",
+                title="t",
+                body="b",
+                tags=("x",),
+                visibility="private",
+                goals=(),
+                created_at=1,
+            ),
+        ),  # fmt: skip
+    ]
+    expected = [json.loads(e.model_dump_json(exclude_none=True)) for e in events]
+    assert json.dumps(merge.dumps(events)) == json.dumps(expected)
