@@ -454,3 +454,22 @@ def test_events_go_into_a_chunk_as_their_json_says() -> None:
     ]
     expected = [json.loads(e.model_dump_json(exclude_none=True)) for e in events]
     assert json.dumps(merge.dumps(events)) == json.dumps(expected)
+
+
+def test_the_garbage_collector_is_back_on_after_a_sync_done_or_refused(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    """A sync pauses Python's cyclic collector (a join makes millions of objects without
+    cycles); it is on again afterwards, also after a chunk is refused."""
+    import gc
+
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    seen: list[bool] = []
+    sync_of(a).setup(str(folder), PASS, progress=lambda f, what: seen.append(gc.isenabled()))
+    assert gc.isenabled() and seen and not any(seen)  # off during, on after
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(1)).write_bytes(b"not a chunk")
+    with pytest.raises(SyncError, match="cannot be opened"):
+        sync_of(b).setup(str(folder), PASS)
+    assert gc.isenabled()
