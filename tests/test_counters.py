@@ -278,3 +278,62 @@ def test_check_rebuilds_counters_that_disagree_with_a_recount(
     col.close()
     assert main(["--no-bundled-decks", "check"]) == 0
     assert capsys.readouterr().out == "No problems found.\n"
+
+
+# A scheduled answer as sync writes it with the insert trigger dropped: state before,
+# stability before (None for a new card), rating, minutes after NOW (hours apart or not),
+# duration.
+SYNCED_ROW = st.tuples(
+    st.integers(0, 3),
+    st.one_of(st.none(), st.sampled_from([0.5, 20.99, 21.0, 21.01, 400.0])),
+    st.integers(1, 4),
+    st.integers(-180, 3000),
+    st.integers(0, 90_000),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(SYNCED_ROW, min_size=1, max_size=40), st.booleans())
+def test_rows_added_with_the_insert_trigger_dropped_are_counted_as_the_trigger_counts(
+    empty_profile_db: Path,
+    rows: list[tuple[int, float | None, int, int, int]],
+    answered_first: bool,
+) -> None:
+    """A join adds its rows without the insert trigger and counts them in Python
+    (`HourTally`, `reviews.rebuilt_after`): the counters end as a recount gives them, beside
+    an answer counted by the trigger before (same hours, so both add to one row)."""
+    from mastery.storage import reviews
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.db"
+        shutil.copyfile(empty_profile_db, path)
+        with Collection.open_path(path) as col:
+            col.import_files(two_decks(Path(folder)), now=NOW)
+            cards = [r[0] for r in col.conn.execute("SELECT id, deck_id FROM card")]
+            if answered_first:
+                col.answer(cards[0], 3, now=NOW)
+            with col.db.transaction() as conn:
+                first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM reviewlog").fetchone()
+                with reviews.rebuilt_after(conn, when=True) as tally:
+                    assert tally is not None
+                    synced = []
+                    for i, (state, stability, rating, minutes, duration) in enumerate(rows):
+                        card = cards[i % len(cards)]
+                        deck = conn.execute(
+                            "SELECT deck_id FROM card WHERE id = ?", (card,)
+                        ).fetchone()[0]
+                        at = int((NOW + timedelta(minutes=minutes)).timestamp() * 1000)
+                        synced.append(
+                            (first[0] + i, card, rating, at, duration, None, state, 2, None,
+                             None, None, at + 86_400_000, stability, 3.0, None, 5.0, None, 0,
+                             1, deck)
+                        )  # fmt: skip
+                    reviews.log_synced(conn, synced, tally)
+                    assert counters.differences(conn) != 0  # not counted yet: no trigger
+            assert counters.differences(col.conn) == 0
+            answers = col.conn.execute("SELECT sum(reviews) FROM reviewhour").fetchone()[0]
+            assert answers == len(rows) + answered_first

@@ -378,3 +378,38 @@ def test_a_synced_edit_goes_into_the_other_devices_own_deck_file_and_can_be_edit
     sync_of(a).run(PASS)
     assert content(a, "capitals/fr")[0] == "Capital of Zanzibarland, still?"
     assert state_of(a) == state_of(b)
+
+
+def test_a_deck_both_devices_imported_alike_is_not_rewritten_by_the_join(
+    open_profile: Callable[..., Collection], folder: str, csv_file: Path
+) -> None:
+    """The same CSV deck imported on both devices: the joining device takes the other's
+    (later) cards as its record of what was synced but leaves its own rows alone (a join of
+    100,000 such cards skips 100,000 writes); edits still go both ways after."""
+    b = open_profile("b", with_deck=False)
+    b.import_files([csv_file], now=NOW)
+    a = open_profile("a", with_deck=False)
+    at(a, NOW + timedelta(hours=1))
+    a.import_files([csv_file], now=NOW + timedelta(hours=1))
+    sync_of(a).setup(folder, PASS)
+
+    def written(col: Collection) -> list[tuple[str, int]]:
+        return col.conn.execute("SELECT key, updated_at FROM card ORDER BY key").fetchall()
+
+    before = written(b)
+    at(b, NOW + timedelta(hours=2))
+    sync_of(b).setup(folder, PASS)
+    assert written(b) == before
+    assert state_of(a) == state_of(b)
+    at(a, NOW + timedelta(hours=3))
+    maus = a.cards.search("Maus")[0]
+    a.edit_card(f"animals/{maus.key}", "Die Maus", "the mouse", ["noun"])
+    sync_of(a).run(PASS)
+    sync_of(b).run(PASS)
+    assert b.card(f"animals/{maus.key}").front == "Die Maus"
+    at(b, NOW + timedelta(hours=4))
+    b.edit_card(f"animals/{maus.key}", "Die Maus!", "the mouse", ["noun"])
+    sync_of(b).run(PASS)
+    sync_of(a).run(PASS)
+    assert a.card(f"animals/{maus.key}").front == "Die Maus!"
+    assert state_of(a) == state_of(b)

@@ -5,6 +5,7 @@ ends with the same schedules, those of a replay of the whole log."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from mastery.errors import SyncError
 from mastery.scheduler import Scheduler
 from mastery.storage import counters
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import parse, parse_chunk
+from mastery.sync.events import parse, parse_answer_chunk, parse_chunk
 
 DAY = timedelta(days=1)
 # test_sync.py's fixtures: a deck file and profiles (one per device) with it imported.
@@ -214,6 +215,76 @@ def test_the_fast_parse_refuses_what_the_models_refuse_in_the_same_words(
     assert len(parse_chunk(raw[:2], "x")) == 2
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {},
+        {"confidence": 2, "duration_ms": 0},
+        {"confidence": None, "replayed": None},
+        {"rating": "3"},  # pydantic's lax mode converts these: the shortcut leaves them to it
+        {"rating": True},
+        {"at": 5.0},
+        {"deck": "déck"},
+        {"replayed": {"state": 2, "stability": 3, "difficulty": 5.0, "due": 0,
+                      "elapsed_days": 0, "scheduled_days": 0, "chain": "0" * 16}},
+        {"replayed": {"state": 2, "step": None, "stability": 1.5, "difficulty": 5.0,
+                      "due": 0, "elapsed_days": 0, "scheduled_days": 0, "chain": "0" * 16}},
+    ],
+)  # fmt: skip
+def test_answers_read_by_the_shortcut_are_what_pydantic_gives(odd: dict[str, Any]) -> None:
+    """Plain answers skip pydantic (`events._plain_answer`); any other is validated as
+    before, so a chunk reads the same either way, mixed with other events or not."""
+    from mastery.sync.events import _ANSWERS
+
+    good = {"kind": "answer", "id": "a" * 32, "deck": "d", "card": "c", "at": 1, "rating": 3}
+    raw = [good, {**good, **odd, "id": "c" * 32}]
+
+    def text(events: list[Any]) -> str:  # types too: True == 1 and 5.0 == 5 in Python
+        return json.dumps(events, sort_keys=True)
+
+    expected = text(_ANSWERS.validate_python(raw))
+    assert text(parse_chunk(json.loads(json.dumps(raw)), "x")) == expected
+    mixed = parse_chunk([{"kind": "undo", "id": "b" * 32}, *raw], "x")
+    assert text(mixed[1:]) == expected
+
+
+def test_a_chunk_of_answers_read_from_its_json_in_one_step_reads_as_the_general_path(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    """`parse_answer_chunk` (pydantic straight from the JSON) gives what `events_of` and
+    `parse_chunk` give, and leaves every other chunk to them: one with another kind of
+    event, one moved to another place, one with an answer they refuse (in their words)."""
+    a = open_profile("a")
+    for i, key in enumerate(("fr", "de", "fr")):
+        a.answer(card_id(a, key), 3 - i % 2, now=NOW + i * DAY)
+    sync_of(a).setup(str(folder), PASS)
+    header = chunks.read_header(folder)
+    assert header is not None
+    key = crypto.unlock(header, PASS)
+    device = a.meta("sync")["device"]
+    sealed = (folder / device / chunks.chunk_name(1)).read_bytes()
+    plain = crypto.open_plain(key, sealed, "x")
+    fast = parse_answer_chunk(plain, device, 1)
+    assert fast is not None and len(fast) == 3
+    slow = parse_chunk(crypto.events_of(plain, device, 1, "x"), "x")
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    assert parse_answer_chunk(plain, device, 2) is None  # moved: the general path says so
+    with pytest.raises(SyncError, match="another place"):
+        crypto.events_of(plain, device, 2, "x")
+    events = json.loads(plain)["events"]
+    undo = {"kind": "undo", "id": "b" * 32}
+
+    def body(events: list[Any]) -> bytes:
+        return json.dumps({"format": 1, "device": device, "seq": 1, "events": events}).encode()
+
+    assert parse_answer_chunk(body([*events, undo]), device, 1) is None
+    assert len(parse_chunk([*events, undo], "x")) == 4
+    bad = [*events[:2], {**events[2], "rating": 5}]
+    assert parse_answer_chunk(body(bad), device, 1) is None
+    with pytest.raises(SyncError, match=r"x: event 2.answer.rating: "):
+        parse_chunk(bad, "x")
+
+
 def test_many_unsent_answers_are_written_as_several_chunks(
     open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -289,15 +360,16 @@ def test_a_join_adding_more_than_the_log_holds_rebuilds_its_indexes_and_counters
     b.answer(card_id(b, "fr"), 1, now=NOW + DAY / 2)  # a row of its own, interleaved
 
     def indexes(col: Collection) -> list[str]:
-        """The log's indexes and triggers (the counters'), all dropped during the join."""
+        """The log's and the event map's indexes and the log's triggers (the counters'),
+        some dropped during the join."""
         rows = col.conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            "AND tbl_name = 'reviewlog' ORDER BY name"
+            "AND tbl_name IN ('reviewlog', 'syncevent') ORDER BY name"
         )
         return [r[0] for r in rows]
 
     before = indexes(b)
-    assert "tr_reviewhour_insert" in before
+    assert {"tr_reviewhour_insert", "ix_syncevent_log", "ix_revlog_card"} <= set(before)
     sync_of(a).setup(str(folder), PASS)
     assert sync_of(b).setup(str(folder), PASS).received == 4
     sync_of(a).run(PASS)
@@ -352,3 +424,52 @@ def test_answers_and_a_card_state_read_before_the_chunk_that_brings_their_card_a
     assert sync_of(c).status().pending_answers == 0
     assert state_of(c) == state_of(b)
     assert_replayed_from_scratch(c)
+
+
+def test_events_go_into_a_chunk_as_their_json_says() -> None:
+    """`merge.dumps` (pydantic's JSON mode, no round trip) gives what reading back
+    `model_dump_json` gives, for every kind of value an event carries."""
+    from pydantic import BaseModel
+
+    from mastery.sync.events import ContentEvent, EntryFields, EntryRevision, SettingEvent
+
+    events: list[BaseModel] = [
+        ContentEvent(deck="d", card="c", stamp=5, front="f\x00é\u2028", back="", note="n"),
+        SettingEvent(what="x", key="k", stamp=3, value={"a": None, "b": [1, 2.5, None, -0.0]}),
+        SettingEvent(what="x", key="k", stamp=3),
+        EntryRevision(
+            uid="u",
+            stamp=1,
+            seen={"a" * 32: 1},
+            entry=EntryFields(
+                day="2026-01-01",
+                title="t",
+                body="b",
+                tags=("x",),
+                visibility="private",
+                goals=(),
+                created_at=1,
+            ),
+        ),  # fmt: skip
+    ]
+    expected = [json.loads(e.model_dump_json(exclude_none=True)) for e in events]
+    assert json.dumps(merge.dumps(events)) == json.dumps(expected)
+
+
+def test_the_garbage_collector_is_back_on_after_a_sync_done_or_refused(
+    open_profile: Callable[..., Collection], folder: Path
+) -> None:
+    """A sync pauses Python's cyclic collector (a join makes millions of objects without
+    cycles); it is on again afterwards, also after a chunk is refused."""
+    import gc
+
+    a, b = open_profile("a"), open_profile("b")
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    seen: list[bool] = []
+    sync_of(a).setup(str(folder), PASS, progress=lambda f, what: seen.append(gc.isenabled()))
+    assert gc.isenabled() and seen and not any(seen)  # off during, on after
+    device = a.meta("sync")["device"]
+    (folder / device / chunks.chunk_name(1)).write_bytes(b"not a chunk")
+    with pytest.raises(SyncError, match="cannot be opened"):
+        sync_of(b).setup(str(folder), PASS)
+    assert gc.isenabled()

@@ -277,6 +277,9 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
                 )
             )
     edited = _texts_before(conn, [int(str(u[-1])) for u in updates])
+    # A change that changes nothing here (the same deck imported on both devices, a new
+    # device's cards sent whole): only its record is kept, the card row is not written.
+    updates = [u for u in updates if not _same(u, edited[int(str(u[-1]))])]
     card_rows.write_synced_content(conn, updates)
     _into_files(conn, edited)
     if inserts:
@@ -299,22 +302,38 @@ def _apply_cards(conn: sqlite3.Connection, received: Sequence[tuple[str, Content
 _FILE_EDITS = 50
 
 
-def _texts_before(
-    conn: sqlite3.Connection, card_ids: Sequence[int]
-) -> dict[int, tuple[str, str, str, int]]:
-    """(front, back, tags, deck id) of cards about to get synced content."""
-    found: dict[int, tuple[str, str, str, int]] = {}
+# A card as `_texts_before` reads it: front, back, tags, deck id, then what else synced
+# content writes (note key, position, in deck, suspended).
+_Before = tuple[str, str, str, int, str, int, int, int]
+
+
+def _texts_before(conn: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, _Before]:
+    """Cards about to get synced content, as they are (`_Before`)."""
+    found: dict[int, _Before] = {}
     for start in range(0, len(card_ids), 500):
         part = card_ids[start : start + 500]
         marks = ",".join("?" * len(part))
         for r in conn.execute(
-            f"SELECT id, front, back, tags, deck_id FROM card WHERE id IN ({marks})", part
+            "SELECT id, front, back, tags, deck_id, note_key, position, in_deck, suspended "
+            f"FROM card WHERE id IN ({marks})",
+            part,
         ):
-            found[int(r["id"])] = (r["front"], r["back"], r["tags"], int(r["deck_id"]))
+            found[int(r[0])] = (r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7], r[8])
     return found
 
 
-def _into_files(conn: sqlite3.Connection, before: dict[int, tuple[str, str, str, int]]) -> None:
+def _same(update: tuple[object, ...], card: _Before) -> bool:
+    """Whether an update (`write_synced_content`'s row) would leave the card as it is: the
+    same content, and a suspension that agrees with whether it is in its deck."""
+    note, front, back, tags, position, in_deck = update[:6]
+    suspended = card[7]
+    kept = suspended != SUSPENDED_LEFT_DECK if in_deck else suspended != SUSPENDED_NO
+    return kept and (front, back, tags, note, position, in_deck) == (
+        card[0], card[1], card[2], card[4], card[5], card[6]
+    )  # fmt: skip
+
+
+def _into_files(conn: sqlite3.Connection, before: dict[int, _Before]) -> None:
     """Write synced edits of cards whose deck has a file of the learner's own into that file
     (one card's lines, as the card editor does). A file that cannot take it (changed since
     its import, a cloze note, unwritable, gone) is left alone: the profile has the edit."""
@@ -323,7 +342,7 @@ def _into_files(conn: sqlite3.Connection, before: dict[int, tuple[str, str, str,
     from mastery.files import rewrite
 
     by_deck: dict[int, list[int]] = {}
-    for card_id, (*_, deck_id) in before.items():
+    for card_id, (_, _, _, deck_id, *_) in before.items():
         by_deck.setdefault(deck_id, []).append(card_id)
     profile = _profile_folder(conn)
     for deck_id, ids in by_deck.items():
@@ -340,7 +359,7 @@ def _into_files(conn: sqlite3.Connection, before: dict[int, tuple[str, str, str,
             now = conn.execute(
                 "SELECT key, front, back, tags FROM card WHERE id = ?", (card_id,)
             ).fetchone()
-            front, back, _, _ = before[card_id]
+            front, back = before[card_id][:2]
             if now is None or (now["front"], now["back"]) == (front, back):
                 continue
             own = tuple(

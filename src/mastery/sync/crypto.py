@@ -157,6 +157,11 @@ def seal(key: bytes, device: str, seq: int, events: list[dict[str, Any]]) -> byt
 def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> list[Any]:
     """The events of a chunk, once it is proven to be ours and in its place; anything else
     (tampered, truncated, another passphrase, moved) is one `SyncError` naming the file."""
+    return events_of(open_plain(key, data, where), device, seq, where)
+
+
+def open_plain(key: bytes, data: bytes, where: str) -> bytes:
+    """A chunk opened and inflated: its JSON, not yet read (`events_of`)."""
     from nacl import exceptions, secret
 
     try:
@@ -169,10 +174,19 @@ def open_chunk(key: bytes, device: str, seq: int, data: bytes, where: str) -> li
     try:
         inflater = zlib.decompressobj()
         plain = inflater.decompress(packed, MAX_PLAIN)
-        if inflater.unconsumed_tail:
-            raise SyncError(f"{where}: too large once opened; {_REMEDY}")
+    except zlib.error as exc:
+        raise SyncError(f"{where}: not a sync chunk; {_REMEDY}") from exc
+    if inflater.unconsumed_tail:
+        raise SyncError(f"{where}: too large once opened; {_REMEDY}")
+    return plain
+
+
+def events_of(plain: bytes, device: str, seq: int, where: str) -> list[Any]:
+    """The events of an opened chunk (`open_plain`), once its JSON says it is `device`'s
+    chunk `seq`."""
+    try:
         body = json.loads(plain)
-    except (zlib.error, ValueError, RecursionError) as exc:  # nested past Python's stack
+    except (ValueError, RecursionError) as exc:  # nested past Python's stack
         raise SyncError(f"{where}: not a sync chunk; {_REMEDY}") from exc
     if (
         not isinstance(body, dict)

@@ -7,6 +7,7 @@ Mastery wrote it), not skipped: skipping would advance the watermark past it for
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal, NotRequired
 
@@ -356,25 +357,100 @@ def parse(raw: list[Any], where: str) -> list[AnyEvent]:
         raise _refused(exc, where) from exc
 
 
+_ANSWER_KEYS = frozenset(Answer.__annotations__)
+# Written out: `__required_keys__` cannot see `NotRequired` through string annotations.
+_ANSWER_NEEDS = frozenset(("kind", "id", "deck", "card", "at", "rating"))
+_REPLAYED_KEYS = frozenset(ReplayedFields.__annotations__)
+_REPLAYED_NEEDS = _REPLAYED_KEYS - {"step"}
+_HEX32 = re.compile(r"[0-9a-f]{32}").fullmatch
+_HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch
+
+
+def _plain_answer(e: dict[str, Any]) -> bool:
+    """Whether an answer is already what `Answer` validation returns: the exact types and
+    ranges a chunk Mastery wrote has (ASCII keys and ids, ints, finite floats). Only a
+    shortcut: whatever is not (a string for a number, a key out of range, any doubt) goes
+    through pydantic, which converts or refuses it in its own words. Three times faster
+    than pydantic for a million answers."""
+    keys = e.keys()
+    if not (keys <= _ANSWER_KEYS and keys >= _ANSWER_NEEDS):
+        return False
+    eid, deck, card, at, rating = e["id"], e["deck"], e["card"], e["at"], e["rating"]
+    if not (
+        type(eid) is str
+        and eid.isascii()
+        and _HEX32(eid)
+        and type(deck) is str
+        and deck.isascii()
+        and 0 < len(deck) <= 1000
+        and type(card) is str
+        and card.isascii()
+        and 0 < len(card) <= 1000
+        and type(at) is int
+        and 0 <= at < MAX_MOMENT
+        and type(rating) is int
+        and 1 <= rating <= 4
+    ):
+        return False
+    duration = e.get("duration_ms", 0)
+    if not (type(duration) is int and 0 <= duration < MAX_MOMENT):
+        return False
+    confidence = e.get("confidence")
+    if confidence is not None and not (type(confidence) is int and 1 <= confidence <= 3):
+        return False
+    r = e.get("replayed")
+    if r is None:
+        return True
+    if type(r) is not dict:
+        return False
+    keys = r.keys()
+    if not (keys <= _REPLAYED_KEYS and keys >= _REPLAYED_NEEDS):
+        return False
+    state, step, stability, difficulty = r["state"], r.get("step"), r["stability"], r["difficulty"]
+    due, elapsed, scheduled, chain = r["due"], r["elapsed_days"], r["scheduled_days"], r["chain"]
+    return (
+        type(state) is int
+        and 1 <= state <= 3
+        and (step is None or (type(step) is int and 0 <= step < 1000))
+        and type(stability) is float
+        and 0 < stability <= 36500  # NaN fails every comparison, inf this one
+        and type(difficulty) is float
+        and 1 <= difficulty <= 10
+        and type(due) is int
+        and 0 <= due < MAX_MOMENT
+        and type(elapsed) is int
+        and 0 <= elapsed < 2**31
+        and type(scheduled) is int
+        and 0 <= scheduled < 2**31
+        and type(chain) is str
+        and chain.isascii()
+        and _HEX16(chain) is not None
+    )
+
+
 def parse_chunk(raw: list[Any], where: str) -> list[ChunkEvent]:
     """A chunk's events in order, answers as `Answer` dicts (the hot path), the others as
-    models; the same checks as `parse`, and one `SyncError` naming the chunk otherwise."""
+    models; the same checks as `parse`, and one `SyncError` naming the chunk otherwise.
+    A chunk's answers that are all plain already (`_plain_answer`: every one a Mastery
+    writes) are kept as they are; otherwise pydantic validates them all."""
     if not isinstance(raw, list):
         return list(parse(raw, where))
     answers = [i for i, e in enumerate(raw) if isinstance(e, dict) and e.get("kind") == "answer"]
     if len(answers) == len(raw):
+        if all(map(_plain_answer, raw)):
+            return raw
         others: list[int] = []
     else:
         taken = set(answers)
         others = [i for i in range(len(raw)) if i not in taken]
     out: list[Any] = [None] * len(raw)
+    picked = [raw[i] for i in answers]
     try:
-        for i, event in zip(
-            answers, _ANSWERS.validate_python([raw[i] for i in answers]), strict=True
-        ):
-            out[i] = event
+        valid = picked if all(map(_plain_answer, picked)) else _ANSWERS.validate_python(picked)
     except ValidationError as exc:
         raise _refused(exc, where, answers, "answer") from exc
+    for i, event in zip(answers, valid, strict=True):
+        out[i] = event
     if others:
         try:
             for i, model in zip(
@@ -384,6 +460,37 @@ def parse_chunk(raw: list[Any], where: str) -> list[ChunkEvent]:
         except ValidationError as exc:
             raise _refused(exc, where, others) from exc
     return out
+
+
+@with_config(ConfigDict(extra="ignore"))
+class _AnswerChunk(TypedDict):
+    """A chunk holding answers only (`crypto.seal`'s body), read straight from its JSON."""
+
+    device: str
+    seq: int
+    events: list[Answer]
+
+
+_ANSWER_CHUNK: TypeAdapter[_AnswerChunk] = TypeAdapter(_AnswerChunk)
+
+
+def parse_answer_chunk(plain: bytes, device: str, seq: int) -> list[ChunkEvent] | None:
+    """The events of an opened chunk (`crypto.open_plain`) that holds answers only (all
+    but the first few of a big join), read and validated from its JSON by pydantic in one
+    step, without building Python objects for the JSON first (a fifth faster). None for
+    any other chunk, and for anything that fails: `crypto.events_of` and `parse_chunk`
+    then read it and word the error."""
+    # Every event names its kind, and `"kind":"` occurs nowhere else (a quote in a string
+    # is escaped): as many as answers, or another kind is there.
+    if plain.count(b'"kind":"') != plain.count(b'"kind":"answer"'):
+        return None
+    try:
+        body = _ANSWER_CHUNK.validate_json(plain)
+    except ValidationError:
+        return None
+    if body["device"] != device or body["seq"] != seq:
+        return None
+    return list(body["events"])
 
 
 def _refused(
