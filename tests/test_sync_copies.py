@@ -348,6 +348,34 @@ def test_the_machine_comes_from_the_variable_or_the_system(
     assert machine_id() == machine_id() != one
 
 
+def test_a_mac_is_known_by_its_hardware_uuid_not_its_hostname(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A Mac has no /etc/machine-id, and its hostname changes with the network it joins:
+    falling back to the hostname would refuse every sync after a move between networks."""
+    import subprocess
+    import sys
+
+    from mastery.sync import place
+
+    monkeypatch.delenv("MASTERY_MACHINE_ID", raising=False)
+    monkeypatch.setattr(place, "_SOURCES", (tmp_path / "no-machine-id",))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    uuid = "0F5A1B2C-3D4E-5F60-7182-93A4B5C6D7E8"
+
+    def ioreg(*args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        out = f'  | {{\n  |   "IOPlatformUUID" = "{uuid}"\n  |   "serial" = <00>\n'
+        return subprocess.CompletedProcess(args, 0, stdout=out, stderr="")
+
+    monkeypatch.setattr(place.subprocess, "run", ioreg)
+    monkeypatch.setattr(place.socket, "gethostname", lambda: "cafe-wifi.local")
+    at_cafe = place.machine_id()
+    monkeypatch.setattr(place.socket, "gethostname", lambda: "home.lan")
+    assert place.machine_id() == at_cafe
+    monkeypatch.setattr(place, "_MAC_UUID", place.re.compile("nothing matches"))
+    assert place.machine_id() != at_cafe  # without the uuid, the hostname decides
+
+
 def test_cli_refuses_a_copy_in_one_line_and_new_device_sets_it_up(
     open_profile: Callable[..., Collection],
     copy_of: Callable[[Collection, str], tuple[Collection, Collection]],

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 __all__ = ["MACHINE_ID_VARIABLE", "here", "machine_id"]
@@ -19,6 +22,39 @@ __all__ = ["MACHINE_ID_VARIABLE", "here", "machine_id"]
 # For tests and containers (whose machine id may be shared by every copy of an image).
 MACHINE_ID_VARIABLE = "MASTERY_MACHINE_ID"
 _SOURCES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
+_MAC_UUID = re.compile(r'"IOPlatformUUID"\s*=\s*"([0-9A-Fa-f-]{36})"')
+
+
+def _platform_id() -> str:
+    """The id macOS and Windows keep for the machine: neither has /etc/machine-id, and the
+    hostname a Mac reports can change with the network it joins (a false "copied profile"
+    refusal each time)."""
+    if sys.platform == "darwin":
+        try:
+            out = subprocess.run(
+                ["ioreg", "-rd1", "-c", "IOPlatformExpertDevice"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        found = _MAC_UUID.search(out)
+        return found.group(1) if found else ""
+    if sys.platform == "win32":
+        try:
+            import winreg
+
+            with winreg.OpenKey(  # type: ignore[attr-defined,unused-ignore]
+                winreg.HKEY_LOCAL_MACHINE,  # type: ignore[attr-defined,unused-ignore]
+                r"SOFTWARE\Microsoft\Cryptography",
+            ) as key:
+                value = winreg.QueryValueEx(key, "MachineGuid")[0]  # type: ignore[attr-defined,unused-ignore]
+        except OSError:
+            return ""
+        return str(value)
+    return ""
 
 
 def machine_id() -> str:
@@ -32,6 +68,8 @@ def machine_id() -> str:
             continue
         if raw:
             break
+    if not raw:
+        raw = _platform_id()
     if not raw:
         raw = "host:" + socket.gethostname()
     return hashlib.blake2b(raw.encode(), digest_size=16, person=b"mastery-place").hexdigest()
