@@ -1132,13 +1132,17 @@ def _sync_target(big: Path) -> tuple[Path, Path, float | None]:
 
 
 def _device_copy(profile: Path, target: Path, folder: Path, name: str) -> Collection:
-    """A copy of a synced device, pointed at `target` (a copy of its target)."""
+    """A copy of a synced device, pointed at `target` (a copy of its target), and moved
+    there: the cached profile never syncs again, so the copy is that device, not a copy of a
+    live one (`mastery sync setup --moved` would say the same)."""
     from mastery.sync import Sync
+    from mastery.sync.place import here
 
     shutil.copy2(profile, folder / f"{name}.db")
     col = Collection.open_path(folder / f"{name}.db")
     state = dict(col.meta("sync"))
     state["target"] = str(target)
+    state["place"] = here(folder / f"{name}.db")
     col.set_meta("sync", state)
     assert Sync(col).status().target == str(target)
     return col
