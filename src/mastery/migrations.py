@@ -350,6 +350,14 @@ def to_10(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def to_11(conn: sqlite3.Connection) -> None:
+    """Schema 11: answers waiting for their card are found by a partial index, so an
+    everyday sync no longer scans every answer that ever went through sync to find them."""
+    conn.execute(
+        "CREATE INDEX ix_syncevent_pending ON syncevent (device) WHERE pending IS NOT NULL"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: to_2,
     3: to_3,
@@ -360,4 +368,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     8: to_8,
     9: to_9,
     10: to_10,
+    11: to_11,
 }

@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from mastery.states import CardState, LogKind
 from mastery.storage import counters
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 class Deck(SQLModel, table=True):
@@ -221,7 +221,12 @@ class SyncEvent(SQLModel, table=True):
     is never taken again).
     """
 
-    __table_args__ = (Index("ix_syncevent_log", "log_id"),)
+    __table_args__ = (
+        Index("ix_syncevent_log", "log_id"),
+        # Answers waiting for their card: every sync looks for them twice, and a scan of a
+        # million answers to find none took 0.14 s of an everyday sync (schema 11).
+        Index("ix_syncevent_pending", "device", sqlite_where=text("pending IS NOT NULL")),
+    )
 
     event_id: str = Field(primary_key=True)
     log_id: int | None = None

@@ -34,6 +34,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE syncdeck (\n\tdeck_id INTEGER NOT NULL, \n\thash INTEGER NOT NULL, \n\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tPRIMARY KEY (deck_id)\n)",
     "CREATE TABLE syncevent (\n\tevent_id VARCHAR NOT NULL, \n\tlog_id INTEGER, \n\tdevice VARCHAR NOT NULL, \n\tat INTEGER NOT NULL, \n\tundone INTEGER NOT NULL, \n\tpending VARCHAR, \n\tPRIMARY KEY (event_id)\n)",
     "CREATE INDEX ix_syncevent_log ON syncevent (log_id)",
+    "CREATE INDEX ix_syncevent_pending ON syncevent (device) WHERE pending IS NOT NULL",
     'CREATE TABLE syncitem (\n\tkind VARCHAR NOT NULL, \n\t"key" VARCHAR NOT NULL, \n\tvalue VARCHAR, \n\tat INTEGER NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tlocal VARCHAR, \n\tapplied INTEGER NOT NULL, \n\tPRIMARY KEY (kind, "key")\n)',
     "CREATE TABLE syncpart (\n\tid VARCHAR NOT NULL, \n\tgoal_uid VARCHAR NOT NULL, \n\tdevice VARCHAR NOT NULL, \n\tpayload VARCHAR NOT NULL, \n\tPRIMARY KEY (id)\n)",
     "CREATE INDEX ix_syncpart_goal ON syncpart (goal_uid)",
