@@ -58,10 +58,8 @@ def _digest(text: str) -> int:
 
 def card_hash(front: str, back: str, tags: str, note: str, position: int, in_deck: int) -> int:
     """What was synced of a card, as one integer (stored in `synccontent`; SQL calls it as
-    `mastery_card_hash`). `_digest` written out: every sync calls this once per card."""
-    text = f"{front}\x1f{back}\x1f{tags}\x1f{note}\x1f{position}\x1f{int(in_deck)}"
-    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    `mastery_card_hash`)."""
+    return _digest(f"{front}\x1f{back}\x1f{tags}\x1f{note}\x1f{position}\x1f{int(in_deck)}")
 
 
 def deck_hash(name: str, description: str, tags: str, version: str) -> int:

@@ -21,6 +21,7 @@ count one person twice) and its partial sums, and every mentor or team file.
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -132,7 +133,7 @@ def _rows(conn: sqlite3.Connection, sql: str, key: str, fields: Sequence[str]) -
     return {str(r[key]): Local({f: r[f] for f in fields}) for r in conn.execute(sql).fetchall()}
 
 
-class _Table:
+class _Table(ABC):
     """A table whose rows are things of one kind, keyed by a uid column: read here, stored
     and removed by the mentor side that owns the table (one writer per table)."""
 
@@ -154,12 +155,18 @@ class _Table:
     ) -> set[int] | None:
         return set()
 
+    def checked(self, value: JsonValue) -> dict[str, Any] | None:
+        """A received value as the row `store` takes; None when this version cannot store
+        it (it waits)."""
+        return _checked(self.model, value)
+
+    @abstractmethod
     def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
         """Store a checked row; False when it must wait (what it names is not here)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def remove(self, conn: sqlite3.Connection, key: str) -> None:
-        raise NotImplementedError
+        """The row gone on another device."""
 
     def write(
         self,
@@ -172,7 +179,7 @@ class _Table:
         if value is None:
             self.remove(conn, key)
             return Local(None)
-        row = _checked(self.model, value)
+        row = self.checked(value)
         if row is None or not self.store(conn, key, row):
             return None
         return Local(row)
@@ -258,24 +265,18 @@ class _MentorComments(_Table):
             ).fetchall()
         }
 
-    def write(
-        self,
-        conn: sqlite3.Connection,
-        key: str,
-        value: JsonValue,
-        record: Local | None,
-        at_ms: int,
-    ) -> Local | None:
-        if value is None:
-            mentoring.remove_mentor_comment(conn, key)
-            return Local(None)
+    def checked(self, value: JsonValue) -> dict[str, Any] | None:
         if not isinstance(value, dict) or not isinstance(value.get("mentee"), str):
             return None
-        pairing = str(value["mentee"])
         row = _checked(self.model, {k: v for k, v in value.items() if k != "mentee"})
-        if row is None or not mentoring.store_mentor_comment(conn, key, pairing, row):
-            return None
-        return Local({"mentee": pairing, **row})
+        return None if row is None else {"mentee": str(value["mentee"]), **row}
+
+    def store(self, conn: sqlite3.Connection, key: str, row: dict[str, Any]) -> bool:
+        body = {k: v for k, v in row.items() if k != "mentee"}
+        return mentoring.store_mentor_comment(conn, key, row["mentee"], body)
+
+    def remove(self, conn: sqlite3.Connection, key: str) -> None:
+        mentoring.remove_mentor_comment(conn, key)
 
 
 _TEAMS = "teams"  # meta: {team id: {...}} (team/service.py)

@@ -247,8 +247,10 @@ def _deck_ids(conn: sqlite3.Connection) -> dict[str, int]:
     return {r["key"]: r["id"] for r in conn.execute('SELECT id, "key" FROM deck')}
 
 
-class _DeckPresets:
-    what = "deck_preset"
+class _PerDeck:
+    """A kind keyed by deck key, one value per deck (never deleted): a change replays that
+    deck's answered cards."""
+
     deletable = False
     merge = staticmethod(_take)
 
@@ -257,6 +259,10 @@ class _DeckPresets:
     ) -> set[int] | None:
         deck = _deck_ids(conn).get(key)
         return set() if deck is None else {deck}
+
+
+class _DeckPresets(_PerDeck):
+    what = "deck_preset"
 
     def current(self, conn: sqlite3.Connection, shared: dict[str, Any]) -> dict[str, Local]:
         uids: dict[int, str] = dict(shared.get("preset_uids", {}))
@@ -304,16 +310,8 @@ class _DeckPresets:
         return Local(value)
 
 
-class _DeckParameters:
+class _DeckParameters(_PerDeck):
     what = "deck_parameters"
-    deletable = False
-    merge = staticmethod(_take)
-
-    def decks(
-        self, conn: sqlite3.Connection, key: str, before: JsonValue, after: JsonValue
-    ) -> set[int] | None:
-        deck = _deck_ids(conn).get(key)
-        return set() if deck is None else {deck}
 
     def current(self, conn: sqlite3.Connection, shared: dict[str, Any]) -> dict[str, Local]:
         own = _own(conn)
