@@ -197,6 +197,14 @@ class HourTally:
             key = (at // HOUR_MS, deck)
             durations[key] = durations.get(key, 0) + duration
 
+    def cells(
+        self,
+    ) -> tuple[dict[tuple[int, int, int, bool, int], int], dict[tuple[int, int], int]]:
+        """The tally's two maps, for a loop that counts its rows as it makes them (a join's
+        stream, `sync/merge.py`), as `add` would: answers per (hour, deck, state before,
+        mature before, rating), time spent per (hour, deck)."""
+        return self._answers, self._durations
+
     def write(self, conn: sqlite3.Connection) -> None:
         """Add the tallied answers to `reviewhour` (the caller's transaction)."""
         sums = {key: [0, duration] + [0] * (len(HOUR_COLUMNS) - 2)

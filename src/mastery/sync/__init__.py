@@ -550,6 +550,8 @@ class Sync:
             # A setting that schedules changed here: its cards are replayed from the start.
             m.changed({card: 0 for b in batches for card in b.cards})
             m.add(me, missing)  # its own answers the target has and this profile lost
+            # A device joining (an empty log): answers go to the log as they are read.
+            streamed = m.stream(col.scheduler_for)
             changes = 0
             for done, (device, seq) in enumerate(todo, len(own_left)):
                 answers, by_channel = _split_chunk(device, read(done, device, seq))
@@ -562,6 +564,9 @@ class Sync:
                         {card: 0 for card in channel.apply(conn, device, [e for _, e in group])}
                     )
                     changes += len(group)
+                if by_channel and streamed:
+                    col.reload_settings()  # the chunk's settings schedule what it brings
+                    m.reschedule()
                 m.add(device, answers)
                 seen[device] = seq
             # What waited for a card or deck that a later chunk brought, applied now (content

@@ -19,6 +19,7 @@ import json
 import sqlite3
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -28,6 +29,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from mastery.days import from_ms, to_ms
 from mastery.states import CardState, Rating, scheduled
 from mastery.storage import cards as card_rows
+from mastery.storage import counters
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
 from mastery.sync.cardstate import card_of
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 # many events: a joining device opens and applies one at a time.
 CHUNK_EVENTS = 50_000
 _REVIEW, _AGAIN = int(CardState.REVIEW), int(Rating.AGAIN)
+_HOUR_MS, _MATURE = counters.HOUR_MS, counters.MATURE_DAYS
 
 
 def event_id(device: str, log_id: int, at: int) -> str:
@@ -231,13 +234,14 @@ _TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS synctouched (card_id INTEGER PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS syncout (log_id INTEGER PRIMARY KEY, chain BLOB)",
     "CREATE TEMP TABLE IF NOT EXISTS synclink (event_id TEXT, log_id INTEGER, device TEXT, "
-    "at INTEGER)",
+    "at INTEGER, chain BLOB)",
 )
 _TEMP_TABLES = ("syncincoming", "synctouched", "syncout", "synclink")
 # Received answers past this many, and past half the log, are added with its indexes
 # rebuilt afterwards (`reviews.rebuilt_after`).
 _BULK = 50_000
 _INCOMING = "INSERT INTO temp.syncincoming VALUES (" + ", ".join("?" * 16) + ")"
+_SYNCLINK = "INSERT INTO temp.synclink (event_id, log_id, device, at) VALUES (?, ?, ?, ?)"
 _LINK = (
     "INSERT OR REPLACE INTO syncevent (event_id, log_id, device, at, undone, pending) "
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -290,6 +294,12 @@ class Merge:
         # twice is dropped there as the same answer, one undone is left out (`_undone`).
         self._written: dict[str, _Known] = {}
         self._undone: set[str] = set()
+        self._streaming = False  # `stream`
+        self._runs: dict[int, list[Any]] = {}
+        self._demoted: set[int] = set()
+        self._later: dict[int, int] = {}
+        self._late: list[str] = []
+        self._stream_cards: dict[tuple[str, str], tuple[int, int]] | None = None
         for sql in _TEMP:
             conn.execute(sql)
         self.close()
@@ -304,6 +314,16 @@ class Merge:
 
     def changed(self, cards: dict[int, int]) -> None:
         """Cards whose rows from a moment on must be replayed (card id -> moment)."""
+        if self._streaming:
+            # A streamed card has its rows in the log: it is replayed as any other. One
+            # with no row yet waits: rows that come for it are streamed as they would be
+            # replayed, and one that gets none is replayed (as a new card) at the end.
+            for card_id, at in cards.items():
+                if card_id in self._runs or card_id in self._demoted:
+                    self._demote(card_id)
+                else:
+                    self._later[card_id] = min(at, self._later.get(card_id, at))
+            return
         for card_id, at in cards.items():
             self.touched.add(card_id)
             self._changed[card_id] = min(at, self._changed.get(card_id, at))
@@ -313,6 +333,7 @@ class Merge:
         for table in _TEMP_TABLES:
             self.conn.execute(f"DELETE FROM temp.{table}")
         self.conn.execute("DROP TABLE IF EXISTS temp.syncrows")
+        self.conn.execute("DROP INDEX IF EXISTS temp.ix_synclink_log")
 
     # ------------------------------------------------------------------ add
     def _card(self, deck: str, card: str) -> int | None:
@@ -356,6 +377,8 @@ class Merge:
             "WHERE d.key = json_extract(s.pending, '$.deck') "
             "AND c.key = json_extract(s.pending, '$.card'))"
         ).fetchall()
+        if rows:  # their cards came after the maps were read (a later chunk, `settle`)
+            self._cards = self._stream_cards = None
         for device, pending in ((r[0], r[1]) for r in rows):
             self.add(device, [_PENDING.validate_json(pending)])
 
@@ -371,6 +394,9 @@ class Merge:
             )
         else:
             known = {}  # a new device: nothing known but what this chunk says
+        if self._streaming:
+            self._stream_add(device, events, known)
+            return
         rows: list[tuple[object, ...]] = []
         links: list[tuple[object, ...]] = []
         append, touch, was_known = rows.append, self.touched.add, known.get
@@ -433,6 +459,8 @@ class Merge:
         here yet is never taken (its event is marked undone first)."""
         conn = self.conn
         self._undone.add(event_id)
+        if self._streaming and (known is None or known.log_id is None):
+            self._late.append(event_id)  # streamed earlier in this sync: `_finish_stream`
         at = 0
         if known is not None and known.log_id is not None:
             row = conn.execute(
@@ -450,6 +478,325 @@ class Merge:
             (event_id, device, at),
         )
         self._written[event_id] = _UNDONE
+
+    # ------------------------------------------------------------------ stream
+    def stream(self, scheduler_for: Callable[[int], Scheduler]) -> bool:
+        """Stream the answers of this sync into the log as they are read (True), instead of
+        keeping them aside for `replay`: a device joining with an empty log. Each card's
+        answers come in its replay order as a rule (every device writes its answers oldest
+        first), so each is taken with its shipped schedule (or replayed) the moment it is
+        read, with the card's running state kept in a dict: the million answers of a big
+        join go from chunk to log once, not through a temp table, a sort and back (a fifth
+        of a join). A card for which that is not so (an answer older than its last one,
+        one taken back, a change of its deck's scheduling options in a later chunk) is
+        demoted: its streamed rows stay in the log and `replay` replays it from there as
+        it replays any card, so the result is the same either way. `scheduler_for` gives
+        the scheduler of a deck as the settings stand; call `reschedule` after a chunk's
+        channel events."""
+        conn = self.conn
+        if (
+            self._streaming
+            or self.touched
+            or self._had_events
+            or self._written
+            or conn.execute("SELECT 1 FROM reviewlog LIMIT 1").fetchone() is not None
+        ):
+            return False
+        self._streaming = True
+        self._scheduler_for = scheduler_for
+        # deck id -> (its scheduler's `answer`, its fingerprint, its key), as read
+        self._decks: dict[int, tuple[Callable[..., Any], bytes, str]] = {}
+        self._dups: dict[int, list[tuple[object, ...]]] = {}  # log id -> answers linked to it
+        self._dup_ids: set[str] = set()
+        self._stack = ExitStack()
+        tally = self._stack.enter_context(review_log.rebuilt_after(conn, when=True))
+        assert tally is not None
+        self._tally = tally
+        self._stream_next = 1  # the log is empty: its ids are 1, 2, ...
+        self._stream_rows: list[tuple[object, ...]] = []
+        self._stream_links: list[tuple[object, ...]] = []
+        return True
+
+    def reschedule(self) -> None:
+        """Settings (and cards) may have changed with a chunk's channel events (the caller
+        reloaded them): a deck whose scheduling changed has its streamed cards demoted
+        (replayed from their first answer at the end), and the maps are read again."""
+        if not self._streaming:
+            return
+        self._cards = self._stream_cards = None
+        for deck_id, (_, old, key) in list(self._decks.items()):
+            scheduler = self._scheduler_for(deck_id)
+            now = fingerprint(scheduler)
+            if now != old:
+                self._demote_deck(deck_id)
+                del self._decks[deck_id]
+            else:
+                self._decks[deck_id] = (scheduler.answer, now, key)
+
+    def _deck(self, deck_id: int, key: str) -> tuple[Callable[..., Any], bytes, str]:
+        scheduler = self._scheduler_for(deck_id)
+        self._decks[deck_id] = found = (scheduler.answer, fingerprint(scheduler), key)
+        return found
+
+    def _demote(self, card_id: int) -> None:
+        """Replay this card at the end as `replay` replays any, from its first answer: its
+        rows streamed so far go back to the received answers (`_finish_stream`), with the
+        chains they were taken with, so the replay takes them again where they agree."""
+        self._runs.pop(card_id, None)
+        self._demoted.add(card_id)
+        self.touched.add(card_id)
+
+    def _demote_deck(self, deck_id: int) -> None:
+        for card_id in [c for c, run in self._runs.items() if run[0] == deck_id]:
+            self._demote(card_id)
+
+    def _stream_flush(self) -> None:
+        """The rows read since the last flush into the log (counted by the stream itself:
+        `HourTally.cells`), their links aside (`replay` writes them in event-id order)."""
+        review_log.log_synced(self.conn, self._stream_rows)
+        self.conn.executemany(
+            "INSERT INTO temp.synclink VALUES (?, ?, ?, ?, ?)", self._stream_links
+        )
+        self._stream_rows.clear()
+        self._stream_links.clear()
+
+    def _stream_add(
+        self, device: str, events: Sequence[ChunkEvent], known: dict[str, _Known]
+    ) -> None:
+        """`add` while streaming: the same checks in the same order, then each answer to
+        the log at once (`stream`). Answers of a demoted card wait in the temp table, as
+        every answer does otherwise."""
+        from mastery.scheduler import Memory
+
+        conn = self.conn
+        if self._stream_cards is None:
+            self._stream_cards = {
+                (r[0], r[1]): (r[2], r[3])
+                for r in conn.execute(
+                    "SELECT d.key, c.key, c.id, c.deck_id FROM card c "
+                    "JOIN deck d ON d.id = c.deck_id"
+                )
+            }
+        cards, runs, demoted, decks = self._stream_cards, self._runs, self._demoted, self._decks
+        inserts, links = self._stream_rows, self._stream_links
+        # The counters' cells, filled here: a million rows counted in the loop that reads
+        # them, not in a second pass over them.
+        answered, durations = self._tally.cells()
+        count, spent = answered.get, durations.get
+        waiting: list[tuple[object, ...]] = []  # answers of demoted cards (the temp table)
+        pending: list[tuple[object, ...]] = []
+        blake2b, pack, was_known = hashlib.blake2b, _LINK_PACK, known.get
+
+        def flush() -> None:
+            self.added += len(waiting)
+            conn.executemany(_INCOMING, waiting)
+            conn.executemany(_LINK, pending)
+            waiting.clear()
+            pending.clear()
+            self._stream_flush()
+
+        for item in events:
+            if type(item) is dict:
+                event = item
+            elif isinstance(item, AnswerEvent):
+                event = cast(Answer, item.model_dump(mode="json", exclude_none=True))
+            else:
+                flush()
+                if isinstance(item, UndoEvent):
+                    self._undo(device, item.id, was_known(item.id))
+                    known[item.id] = _UNDONE
+                continue
+            eid = event["id"]
+            was = was_known(eid)
+            if was is not None and was.pending is None:
+                continue  # had already (received earlier in this sync), or undone
+            found = cards.get((event["deck"], event["card"]))
+            if found is None:
+                if was is None:  # kept until the deck is imported here
+                    pending.append((eid, None, device, event["at"], 0, json.dumps(event)))
+                    known[eid] = self._written[eid] = _Known(None, 0, "pending")
+                continue
+            card_id, deck_id = found
+            at, rating = event["at"], event["rating"]
+            duration, confidence = event.get("duration_ms", 0), event.get("confidence")
+            r = event.get("replayed")
+            known[eid] = _HAD
+            run = runs.get(card_id)
+            if run is None and card_id not in demoted:
+                deck = decks.get(deck_id) or self._deck(deck_id, event["deck"])
+                seed = card_seed(event["deck"], event["card"])
+                run = [deck_id, seed, deck[1], -1, -1, -1, 0, None, None, 0, None, None, None,
+                       None, None, 0, 0]  # fmt: skip
+            elif run is not None and (
+                at < run[3]
+                or (at == run[3] and (rating < run[4] or (rating == run[4] and duration < run[5])))
+            ):
+                self._demote(card_id)  # older than its last one: replayed at the end
+                run = None
+            if run is None:
+                if r is None:
+                    waiting.append(
+                        (None, eid, device, card_id, at, rating, duration, confidence,
+                         *_UNREPLAYED)
+                    )  # fmt: skip
+                else:
+                    waiting.append(
+                        (None, eid, device, card_id, at, rating, duration, confidence,
+                         r["state"], r.get("step"), r["stability"], r["difficulty"], r["due"],
+                         r["elapsed_days"], r["scheduled_days"], bytes.fromhex(r["chain"]))
+                    )  # fmt: skip
+                if len(waiting) >= _BATCH:
+                    flush()
+                continue
+            (_, seed, link, p_at, p_rating, _, p_id, p_device, p_eid, state, step, stability,
+             difficulty, due, last, reps, lapses) = run  # fmt: skip
+            if at == p_at and rating == p_rating and (device != p_device or eid == p_eid):
+                # The same answer again (see `_replay_card`): linked to the row before.
+                links.append((eid, p_id, device, at, None))
+                self._dups.setdefault(p_id, []).append(
+                    (None, eid, device, card_id, at, rating, duration, confidence, *_UNREPLAYED)
+                )
+                self._dup_ids.add(eid)
+                continue
+            if r is not None and bytes.fromhex(r["chain"]) == link:
+                after_state, after_step, after_stability, after_difficulty, after_due = (
+                    r["state"], r.get("step"), r["stability"], r["difficulty"], r["due"]
+                )  # fmt: skip
+                elapsed, scheduled_days = r["elapsed_days"], r["scheduled_days"]
+            else:
+                outcome = decks[deck_id][0](
+                    Memory(
+                        state,
+                        step,
+                        stability,
+                        difficulty,
+                        None if due is None else from_ms(due),
+                        None if last is None else from_ms(last),
+                        reps,
+                        lapses,
+                    ),
+                    rating,
+                    from_ms(at),
+                    seed + reps,
+                )
+                m = outcome.memory
+                after_state, after_step, after_stability, after_difficulty = (
+                    m.state, m.step, m.stability, m.difficulty
+                )  # fmt: skip
+                after_due = to_ms(m.due)
+                elapsed, scheduled_days = outcome.elapsed_days, outcome.scheduled_days
+            log_id = self._stream_next
+            self._stream_next += 1
+            inserts.append(
+                (log_id, card_id, rating, at, duration, confidence, state, after_state,
+                 step, after_step, due, after_due, stability, after_stability, difficulty,
+                 after_difficulty, last, elapsed, scheduled_days, deck_id)
+            )  # fmt: skip
+            links.append((eid, log_id, device, at, link))
+            hour = at // _HOUR_MS
+            key = (hour, deck_id, state, stability is not None and stability >= _MATURE, rating)
+            answered[key] = count(key, 0) + 1
+            cell = (hour, deck_id)
+            durations[cell] = spent(cell, 0) + duration
+            self.added += 1
+            if rating == _AGAIN and state == _REVIEW:
+                lapses += 1
+            runs[card_id] = [
+                deck_id, seed, blake2b(link + pack(at, rating), digest_size=8).digest(), at,
+                rating, duration, log_id, device, eid, after_state, after_step,
+                after_stability, after_difficulty, after_due, at, reps + 1, lapses,
+            ]  # fmt: skip
+            if len(inserts) >= _BATCH:
+                flush()
+        flush()
+
+    def _finish_stream(
+        self, scheduler_for: Callable[[int], Scheduler], old: dict[str, str], now_ms: int
+    ) -> dict[str, str]:
+        """The end of `stream`: answers taken back after they were streamed removed (their
+        cards demoted), cards of a deck scheduled otherwise now demoted, and every other
+        streamed card's schedule written. Returns the fingerprints used, as `replay`."""
+        conn = self.conn
+        self._stream_flush()
+        self._streaming = False
+        for i in range(0, len(self._late), _LOOKUP):
+            part = self._late[i : i + _LOOKUP]
+            marks = ", ".join("?" * len(part))
+            found = conn.execute(
+                f"SELECT event_id, log_id FROM temp.synclink WHERE event_id IN ({marks})", part
+            ).fetchall()
+            conn.execute(f"DELETE FROM temp.synclink WHERE event_id IN ({marks})", part)
+            for eid, log_id in found:
+                if eid in self._dup_ids or log_id is None:
+                    continue  # the answer it was linked to stays
+                row = conn.execute(
+                    "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ?", (log_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                self._demote(row[0])
+                review_log.delete(conn, log_id)
+                self.added -= 1
+                # Answers linked to it as the same answer are answers of their own now.
+                for waiting in self._dups.pop(log_id, []):
+                    if waiting[1] in self._undone:
+                        continue
+                    conn.execute(_INCOMING, waiting)
+                    self.added += 1
+                    self._dup_ids.discard(str(waiting[1]))
+                    conn.execute("DELETE FROM temp.synclink WHERE event_id = ?", (waiting[1],))
+        used: dict[str, str] = {}
+        for deck_id, (_, streamed, key) in list(self._decks.items()):
+            now = fingerprint(scheduler_for(deck_id))
+            if now != streamed or old.get(key, now.hex()) != now.hex():
+                self._demote_deck(deck_id)
+            used[key] = now.hex()
+        # A card changed before any answer of it came, and none came: as `replay` leaves it.
+        for card_id, at in self._later.items():
+            if card_id not in self._runs:
+                self.touched.add(card_id)
+                self._changed[card_id] = min(at, self._changed.get(card_id, at))
+        cards = [
+            Replayed(run[9], run[10], run[11], run[12], run[13], run[14], run[15], run[16],
+                     now_ms, card_id)
+            for card_id, run in self._runs.items()
+        ]  # fmt: skip
+        for i in range(0, len(cards), _BATCH):
+            card_rows.write_replayed(conn, cards[i : i + _BATCH])
+        self._runs.clear()
+        if self._demoted:
+            self._move_demoted()
+        return used
+
+    def _move_demoted(self) -> None:
+        """The demoted cards' streamed rows back among the received answers, each with the
+        chain it was taken with (answers linked to one as the same answer too, to be
+        judged again), and out of the log: `replay` replays these cards from nothing, as it
+        would have without the stream."""
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS syncdemoted (card_id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.syncdemoted")
+        conn.executemany("INSERT INTO temp.syncdemoted VALUES (?)", ((c,) for c in self._demoted))
+        conn.execute("CREATE INDEX IF NOT EXISTS temp.ix_synclink_log ON synclink (log_id)")
+        # The log has no index on cards while streaming: read once, cards looked up.
+        rows = "FROM reviewlog r CROSS JOIN temp.syncdemoted d ON d.card_id = r.card_id"
+        moved = {r[0] for r in conn.execute(f"SELECT r.id {rows}")}
+        conn.execute(
+            "INSERT INTO temp.syncincoming (event_id, device, card_id, at, rating, "
+            "duration_ms, confidence, state, step, stability, difficulty, due, elapsed_days, "
+            "scheduled_days, chain) SELECT l.event_id, l.device, r.card_id, r.reviewed_at, "
+            "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
+            "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
+            f"r.scheduled_days, l.chain {rows} JOIN temp.synclink l ON l.log_id = r.id "
+            "AND l.chain IS NOT NULL ORDER BY r.id"
+        )
+        for log_id in moved & self._dups.keys():
+            for waiting in self._dups.pop(log_id):
+                if waiting[1] not in self._undone:
+                    conn.execute(_INCOMING, waiting)
+                    self.added += 1  # counted again: the replay drops it if it is the same
+        conn.execute(f"DELETE FROM temp.synclink WHERE log_id IN (SELECT r.id {rows})")
+        conn.execute("DELETE FROM reviewlog WHERE card_id IN temp.syncdemoted")
 
     # ------------------------------------------------------------------ replay
     def replay(
@@ -478,6 +825,9 @@ class Merge:
         from mastery.scheduler import Memory
 
         conn = self.conn
+        old = replayed_with or {}
+        streamed = self._streaming
+        used: dict[str, str] = self._finish_stream(scheduler_for, old, now_ms) if streamed else {}
         conn.executemany(
             "INSERT OR IGNORE INTO temp.synctouched VALUES (?)", ((c,) for c in self.touched)
         )
@@ -488,8 +838,6 @@ class Merge:
                 "JOIN card c ON c.id = t.card_id JOIN deck d ON d.id = c.deck_id"
             )
         }
-        old = replayed_with or {}
-        used: dict[str, str] = {}
         prints: dict[int, bytes] = {}
         answers: dict[int, Callable[..., Any]] = {}
         for deck_id in {v[0] for v in info.values()}:
@@ -512,7 +860,7 @@ class Merge:
             review_log.log_synced(conn, self._inserts, tally)
             review_log.rewrite_schedules(conn, self._updates)
             conn.executemany("UPDATE temp.syncout SET chain = ? WHERE log_id = ?", self._chains)
-            conn.executemany("INSERT INTO temp.synclink VALUES (?, ?, ?, ?)", self._links)
+            conn.executemany(_SYNCLINK, self._links)
             card_rows.write_replayed(conn, cards)
             for batch in (self._inserts, self._updates, self._chains, self._links, cards):
                 batch.clear()
@@ -527,6 +875,8 @@ class Merge:
         # indexes): the loop below writes to the log, which a live cursor must not read.
         # Received rows are read from where they wait; neither table is written meanwhile.
         conn.execute("DROP TABLE IF EXISTS temp.syncrows")
+        # After a stream no touched card has a row in the log (`_move_demoted`), which
+        # has no index on cards then: nothing is read.
         conn.execute(
             "CREATE TEMP TABLE syncrows AS SELECT r.card_id, r.id, r.reviewed_at, "
             "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
@@ -535,10 +885,16 @@ class Merge:
             "THEN ? ELSE (SELECT s.device FROM syncevent s WHERE s.log_id = r.id LIMIT 1) "
             "END AS device "
             "FROM temp.synctouched t CROSS JOIN reviewlog r ON r.card_id = t.card_id "
-            f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')}",
-            (self.device,),
+            f"LEFT JOIN temp.syncout o ON o.log_id = r.id WHERE {scheduled('r')} AND ?",
+            (self.device, not streamed),
         )
-        with review_log.rebuilt_after(conn, when=bulk) as tally:
+        stack = self._stack if streamed else ExitStack()
+        with stack:
+            tally = (
+                self._tally
+                if streamed
+                else stack.enter_context(review_log.rebuilt_after(conn, when=bulk))
+            )
             rows = conn.execute(
                 "SELECT card_id, id, reviewed_at, rating, duration_ms, confidence, state_after, "
                 "step_after, stability_after, difficulty_after, due_after, elapsed_days, "
@@ -577,7 +933,7 @@ class Merge:
             conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_syncevent_log'"
             ).fetchone()
-            if bulk
+            if bulk or streamed
             else None
         )
         if index is not None:
@@ -637,7 +993,8 @@ class Merge:
         ) in rows:
             if new:
                 if eid in undone:
-                    continue  # taken back later in the chunks of this sync
+                    self.added -= 1  # taken back later in the chunks of this sync
+                    continue
                 # The same answer again (one Anki history imported on two devices), unless
                 # the row before is this device's own: one device sends one event per
                 # answer, so that is its second answer of the same moment (and an undo of
@@ -751,7 +1108,8 @@ class Merge:
             "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
             "r.elapsed_days, r.scheduled_days, o.chain FROM temp.syncout o "
             "JOIN reviewlog r ON r.id = o.log_id JOIN card c ON c.id = r.card_id "
-            "JOIN deck d ON d.id = c.deck_id ORDER BY o.log_id"
+            "JOIN deck d ON d.id = c.deck_id "
+            "ORDER BY r.reviewed_at, r.rating, r.duration_ms, o.log_id"
         )
         for r in rows:
             base = {
