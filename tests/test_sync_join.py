@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import test_sync
+from pydantic import BaseModel
 from test_sync import PASS, card_id, state_of, sync_of
 
 from conftest import NOW
@@ -22,7 +23,7 @@ from mastery.errors import SyncError
 from mastery.scheduler import Scheduler
 from mastery.storage import counters
 from mastery.sync import chunks, crypto, merge
-from mastery.sync.events import parse, parse_answer_chunk, parse_chunk
+from mastery.sync.events import answer_of, parse, parse_answer_chunk, parse_chunk
 
 DAY = timedelta(days=1)
 # test_sync.py's fixtures: a deck file and profiles (one per device) with it imported.
@@ -169,8 +170,9 @@ def test_a_chunk_of_an_older_mastery_without_schedules_is_replayed(
     assert state_of(a) == state_of(b)
 
 
+@pytest.mark.parametrize("rows", [True, False], ids=["answer rows", "answer events"])
 def test_a_schedule_missing_a_field_refuses_the_chunk_with_nothing_applied(
-    open_profile: Callable[..., Collection], folder: Path
+    open_profile: Callable[..., Collection], folder: Path, rows: bool
 ) -> None:
     a, b = open_profile("a"), open_profile("b")
     a.answer(card_id(a, "fr"), 3, now=NOW)
@@ -181,10 +183,17 @@ def test_a_schedule_missing_a_field_refuses_the_chunk_with_nothing_applied(
     device = a.meta("sync")["device"]
     path = folder / device / chunks.chunk_name(1)
     events = crypto.open_chunk(key, device, 1, path.read_bytes(), "x")
-    del events[0]["replayed"]["chain"]
+    assert events[0]["kind"] == "answers"  # how a device writes its answers: rows
+    if rows:
+        events[0]["rows"][0][-1] = None  # the chain: part of a schedule
+        refused = r"00000001.chunk: event 0.answers: .*part of a schedule \(all of it or none\)"
+    else:  # a chunk of answer events (an earlier Mastery's)
+        events[0] = answer_of(tuple(events[0]["rows"][0]))  # type: ignore[arg-type]
+        del events[0]["replayed"]["chain"]
+        refused = r"00000001.chunk: event 0.answer.replayed.chain: "
     path.write_bytes(crypto.seal(key, device, 1, events))
     before = state_of(b)
-    with pytest.raises(SyncError, match=r"00000001.chunk: event 0.answer.replayed.chain: "):
+    with pytest.raises(SyncError, match=refused):
         sync_of(b).setup(str(folder), PASS)
     assert state_of(b) == before
 
@@ -248,12 +257,15 @@ def test_answers_read_by_the_shortcut_are_what_pydantic_gives(odd: dict[str, Any
     assert text(mixed[1:]) == expected
 
 
+@pytest.mark.parametrize("rows", [True, False], ids=["answer rows", "answer events"])
 def test_a_chunk_of_answers_read_from_its_json_in_one_step_reads_as_the_general_path(
-    open_profile: Callable[..., Collection], folder: Path
+    open_profile: Callable[..., Collection], folder: Path, rows: bool
 ) -> None:
     """`parse_answer_chunk` (pydantic straight from the JSON) gives what `events_of` and
     `parse_chunk` give, and leaves every other chunk to them: one with another kind of
-    event, one moved to another place, one with an answer they refuse (in their words)."""
+    event, one moved to another place, one with an answer they refuse (in their words).
+    Both shapes: answer rows (how a device writes them) and answer events (an earlier
+    Mastery's)."""
     a = open_profile("a")
     for i, key in enumerate(("fr", "de", "fr")):
         a.answer(card_id(a, key), 3 - i % 2, now=NOW + i * DAY)
@@ -263,25 +275,39 @@ def test_a_chunk_of_answers_read_from_its_json_in_one_step_reads_as_the_general_
     key = crypto.unlock(header, PASS)
     device = a.meta("sync")["device"]
     sealed = (folder / device / chunks.chunk_name(1)).read_bytes()
-    plain = crypto.open_plain(key, sealed, "x")
-    fast = parse_answer_chunk(plain, device, 1)
-    assert fast is not None and len(fast) == 3
-    slow = parse_chunk(crypto.events_of(plain, device, 1, "x"), "x")
-    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
-    assert parse_answer_chunk(plain, device, 2) is None  # moved: the general path says so
+    written = json.loads(crypto.open_plain(key, sealed, "x"))["events"]
+    assert [e["kind"] for e in written] == ["answers"] and len(written[0]["rows"]) == 3
+    events = written if rows else [answer_of(tuple(row)) for row in written[0]["rows"]]
+
+    def body(events: list[Any], seq: int = 1) -> bytes:
+        chunk = {"format": 1, "device": device, "seq": seq, "events": events}
+        return json.dumps(chunk, separators=(",", ":")).encode()  # as `crypto.seal` writes
+
+    def plain(found: list[Any]) -> str:
+        return json.dumps(
+            [e.model_dump(mode="json") if isinstance(e, BaseModel) else e for e in found],
+            sort_keys=True,
+        )
+
+    fast = parse_answer_chunk(body(events), device, 1)
+    assert fast is not None and len(fast) == len(events)
+    slow = parse_chunk(crypto.events_of(body(events), device, 1, "x"), "x")
+    assert plain(fast) == plain(slow)
+    assert parse_answer_chunk(body(events), device, 2) is None  # moved: the general path
     with pytest.raises(SyncError, match="another place"):
-        crypto.events_of(plain, device, 2, "x")
-    events = json.loads(plain)["events"]
+        crypto.events_of(body(events), device, 2, "x")
     undo = {"kind": "undo", "id": "b" * 32}
-
-    def body(events: list[Any]) -> bytes:
-        return json.dumps({"format": 1, "device": device, "seq": 1, "events": events}).encode()
-
     assert parse_answer_chunk(body([*events, undo]), device, 1) is None
-    assert len(parse_chunk([*events, undo], "x")) == 4
-    bad = [*events[:2], {**events[2], "rating": 5}]
+    assert len(parse_chunk([*events, undo], "x")) == len(events) + 1
+    if rows:
+        bad = [{"kind": "answers", "rows": [*events[0]["rows"][:2], [*events[0]["rows"][2]]]}]
+        bad[0]["rows"][2][4] = 5
+        refused = r"x: event 0.answers.rows.2.4: "
+    else:
+        bad = [*events[:2], {**events[2], "rating": 5}]
+        refused = r"x: event 2.answer.rating: "
     assert parse_answer_chunk(body(bad), device, 1) is None
-    with pytest.raises(SyncError, match=r"x: event 2.answer.rating: "):
+    with pytest.raises(SyncError, match=refused):
         parse_chunk(bad, "x")
 
 
@@ -429,7 +455,6 @@ def test_answers_and_a_card_state_read_before_the_chunk_that_brings_their_card_a
 def test_events_go_into_a_chunk_as_their_json_says() -> None:
     """`merge.dumps` (pydantic's JSON mode, no round trip) gives what reading back
     `model_dump_json` gives, for every kind of value an event carries."""
-    from pydantic import BaseModel
 
     from mastery.sync.events import ContentEvent, EntryFields, EntryRevision, SettingEvent
 

@@ -177,6 +177,12 @@ def delete(conn: sqlite3.Connection, log_id: int, kind: LogKind | None = None) -
         conn.execute("DELETE FROM reviewlog WHERE id = ? AND kind = ?", (log_id, kind))
 
 
+def delete_streamed(conn: sqlite3.Connection) -> None:
+    """Remove the rows a join streamed for the cards in `temp.syncdemoted` (`sync/merge.py`:
+    they go back among the received answers and are replayed)."""
+    conn.execute("DELETE FROM reviewlog WHERE card_id IN temp.syncdemoted")
+
+
 def history(conn: sqlite3.Connection, card_id: int) -> list[ReviewLogView]:
     """A card's scheduled answers, oldest first (cram answers never changed it)."""
     rows = conn.execute(

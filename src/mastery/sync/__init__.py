@@ -28,6 +28,7 @@ from mastery.sync import chunks, crypto, merge
 from mastery.sync.channels import Channel
 from mastery.sync.events import (
     AnswerEvent,
+    AnswersEvent,
     AnyEvent,
     ChunkEvent,
     UndoEvent,
@@ -94,7 +95,7 @@ def _split(
     for device, event in events:
         channel = None if type(event) is dict else channel_of(cast(BaseModel, event))
         if channel is None:
-            assert type(event) is dict or isinstance(event, AnswerEvent | UndoEvent)
+            assert type(event) is dict or isinstance(event, AnswerEvent | AnswersEvent | UndoEvent)
             answers.append((device, event))
         else:
             pair = (device, cast(AnyEvent, event))
@@ -111,7 +112,7 @@ def _split_chunk(
     """One chunk's events (all `device`'s), split as `_split` does. Its answers (50,000
     dicts) are picked without a tuple each: a million tuples made while a join holds
     millions of objects cost seconds of garbage collection."""
-    log = (AnswerEvent, UndoEvent)
+    log = (AnswerEvent, AnswersEvent, UndoEvent)
     answers: list[ChunkEvent] = [e for e in events if type(e) is dict or isinstance(e, log)]
     if len(answers) == len(events):
         return answers, []

@@ -8,8 +8,9 @@ Mastery wrote it), not skipped: skipping would advance the watermark past it for
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import (
     AfterValidator,
@@ -122,6 +123,88 @@ class Answer(TypedDict):
     duration_ms: NotRequired[Moment]
     confidence: NotRequired[ConfidenceValue | None]
     replayed: NotRequired[ReplayedFields | None]
+
+
+# An answer as a row of an `AnswersEvent`: `AnswerEvent`'s fields in this order, its schedule
+# (`ReplayedSchedule`'s fields) flat, all None for an answer sent without one.
+ROW_FIELDS = (
+    "id", "deck", "card", "at", "rating", "duration_ms", "confidence",
+    "state", "step", "stability", "difficulty", "due", "elapsed_days", "scheduled_days", "chain",
+)  # fmt: skip
+_SCHEDULE_AT = ROW_FIELDS.index("state")
+AnswerRow = tuple[
+    EventId, Key, Key, Moment, RatingValue, Moment, ConfidenceValue | None,
+    StateValue | None, StepValue | None, StabilityValue | None, DifficultyValue | None,
+    Moment | None, Days | None, Days | None, Chain | None,
+]  # fmt: skip
+
+
+def whole_schedules(rows: list[AnswerRow]) -> int | None:
+    """The index of the first row with part of a schedule (all of it, the step may be
+    None, or none of it), else None."""
+    for i, row in enumerate(rows):
+        schedule = row[_SCHEDULE_AT:]
+        if schedule[0] is None:
+            if schedule.count(None) != len(schedule):
+                return i
+        elif None in schedule[2:]:
+            return i
+    return None
+
+
+class AnswersEvent(BaseModel):
+    """Many answers, a row each (`ROW_FIELDS`): how `Merge.chunks` writes a device's answers.
+    A row is half the bytes of an `answer` event and is read three times faster (no key
+    per field), and a joining device reads a million of them. Same checks as `AnswerEvent`
+    (a row with part of a schedule is refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["answers"] = "answers"
+    rows: Annotated[list[AnswerRow], Field(max_length=1_000_000)]
+
+    @model_validator(mode="after")
+    def _whole(self) -> AnswersEvent:
+        bad = whole_schedules(self.rows)
+        if bad is not None:
+            raise ValueError(f"answer row {bad} has part of a schedule (all of it or none)")
+        return self
+
+
+def answer_of(row: AnswerRow) -> Answer:
+    """A row as the `Answer` dict of the same answer."""
+    fields = zip(ROW_FIELDS[:_SCHEDULE_AT], row[:_SCHEDULE_AT], strict=True)
+    answer: dict[str, Any] = {"kind": "answer", **dict(fields)}
+    if answer["confidence"] is None:
+        del answer["confidence"]
+    if row[_SCHEDULE_AT] is not None:
+        replayed = dict(zip(ROW_FIELDS[_SCHEDULE_AT:], row[_SCHEDULE_AT:], strict=True))
+        if replayed["step"] is None:
+            del replayed["step"]
+        answer["replayed"] = replayed
+    return cast(Answer, answer)
+
+
+def row_of(answer: Answer) -> AnswerRow:
+    """An `Answer` dict as a row."""
+    r = answer.get("replayed")
+    return (
+        answer["id"], answer["deck"], answer["card"], answer["at"], answer["rating"],
+        answer.get("duration_ms", 0), answer.get("confidence"),
+        *((r["state"], r.get("step"), r["stability"], r["difficulty"], r["due"],
+           r["elapsed_days"], r["scheduled_days"], r["chain"]) if r else (None,) * 8),
+    )  # fmt: skip
+
+
+def expand(events: Iterable[ChunkEvent]) -> list[ChunkEvent]:
+    """Events with each `AnswersEvent` as its answers, one `Answer` dict each."""
+    out: list[ChunkEvent] = []
+    for event in events:
+        if isinstance(event, AnswersEvent):
+            out += [answer_of(row) for row in event.rows]
+        else:
+            out.append(event)
+    return out
 
 
 class UndoEvent(BaseModel):
@@ -330,6 +413,7 @@ class GoalPartEvent(BaseModel):
 
 AnyEvent = (
     AnswerEvent
+    | AnswersEvent
     | UndoEvent
     | CardEvent
     | DeckEvent
@@ -340,7 +424,9 @@ AnyEvent = (
     | GoalRevision
     | GoalPartEvent
 )
-LogEvent = AnswerEvent | UndoEvent  # the review log's own path (merge.py); the rest are channels'
+LogEvent = (
+    AnswerEvent | AnswersEvent | UndoEvent
+)  # the review log's own path (merge.py); the rest are channels'
 Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
@@ -474,6 +560,37 @@ class _AnswerChunk(TypedDict):
 _ANSWER_CHUNK: TypeAdapter[_AnswerChunk] = TypeAdapter(_AnswerChunk)
 
 
+@with_config(ConfigDict(extra="forbid"))
+class _RowsBlock(TypedDict):
+    kind: Literal["answers"]
+    rows: Annotated[list[AnswerRow], Field(max_length=1_000_000)]
+
+
+@with_config(ConfigDict(extra="ignore"))
+class _RowsChunk(TypedDict):
+    """A chunk holding answer rows only (`AnswersEvent`), read straight from its JSON."""
+
+    device: str
+    seq: int
+    events: list[_RowsBlock]
+
+
+_ROWS_CHUNK: TypeAdapter[_RowsChunk] = TypeAdapter(_RowsChunk)
+
+
+def _rows_chunk(plain: bytes, device: str, seq: int) -> list[ChunkEvent] | None:
+    """`parse_answer_chunk` for a chunk of `AnswersEvent`s: three times faster again."""
+    try:
+        body = _ROWS_CHUNK.validate_json(plain)
+    except ValidationError:
+        return None
+    if body["device"] != device or body["seq"] != seq:
+        return None
+    if any(whole_schedules(block["rows"]) is not None for block in body["events"]):
+        return None
+    return [AnswersEvent.model_construct(rows=block["rows"]) for block in body["events"]]
+
+
 def parse_answer_chunk(plain: bytes, device: str, seq: int) -> list[ChunkEvent] | None:
     """The events of an opened chunk (`crypto.open_plain`) that holds answers only (all
     but the first few of a big join), read and validated from its JSON by pydantic in one
@@ -482,7 +599,10 @@ def parse_answer_chunk(plain: bytes, device: str, seq: int) -> list[ChunkEvent] 
     then read it and word the error."""
     # Every event names its kind, and `"kind":"` occurs nowhere else (a quote in a string
     # is escaped): as many as answers, or another kind is there.
-    if plain.count(b'"kind":"') != plain.count(b'"kind":"answer"'):
+    kinds = plain.count(b'"kind":"')
+    if kinds == plain.count(b'"kind":"answers"'):
+        return _rows_chunk(plain, device, seq)
+    if kinds != plain.count(b'"kind":"answer"'):
         return None
     try:
         body = _ANSWER_CHUNK.validate_json(plain)

@@ -33,7 +33,19 @@ from mastery.storage import counters
 from mastery.storage import reviews as review_log
 from mastery.storage.cards import Replayed
 from mastery.sync.cardstate import card_of
-from mastery.sync.events import Answer, AnswerEvent, ChunkEvent, LogEvent, UndoEvent
+from mastery.sync.events import (
+    Answer,
+    AnswerEvent,
+    AnswerRow,
+    AnswersEvent,
+    ChunkEvent,
+    LogEvent,
+    UndoEvent,
+    answer_of,
+    expand,
+    row_of,
+    whole_schedules,
+)
 
 if TYPE_CHECKING:
     from mastery.scheduler import Scheduler
@@ -184,7 +196,7 @@ def mark_resent(
     was written; events to add)."""
     cards: dict[int, int] = {}
     missing: list[ChunkEvent] = []
-    for event in events:
+    for event in expand(events):
         if not isinstance(event, dict):  # an undo (or a kind the merge adds as it comes)
             missing.append(event)
             continue
@@ -388,15 +400,17 @@ class Merge:
         answer from ever being taken when it comes first. The loop over answers is the hot
         path of a join (a million of them): plain dicts, local names, one tuple each."""
         conn = self.conn
+        if self._streaming:
+            self._stream_add(device, events)
+            return
+        if any(isinstance(e, AnswersEvent) for e in events):
+            events = expand(events)  # as dicts for the path below
         if self._had_events or self._written:
             known = self._known(
                 [e["id"] if type(e) is dict else getattr(e, "id", "") for e in events]
             )
         else:
             known = {}  # a new device: nothing known but what this chunk says
-        if self._streaming:
-            self._stream_add(device, events, known)
-            return
         rows: list[tuple[object, ...]] = []
         links: list[tuple[object, ...]] = []
         append, touch, was_known = rows.append, self.touched.add, known.get
@@ -560,14 +574,35 @@ class Merge:
         self._stream_rows.clear()
         self._stream_links.clear()
 
-    def _stream_add(
-        self, device: str, events: Sequence[ChunkEvent], known: dict[str, _Known]
-    ) -> None:
-        """`add` while streaming: the same checks in the same order, then each answer to
-        the log at once (`stream`). Answers of a demoted card wait in the temp table, as
-        every answer does otherwise."""
+    def _stream_add(self, device: str, events: Sequence[ChunkEvent]) -> None:
+        """`add` while streaming: answers in order, as rows (`_stream_rows`), undos between
+        them where they come."""
+        rows: list[AnswerRow] = []
+        for item in events:
+            if isinstance(item, AnswersEvent):
+                self._stream_rows_of(device, rows)
+                rows = []
+                self._stream_rows_of(device, item.rows)
+            elif type(item) is dict:
+                rows.append(row_of(item))
+            elif isinstance(item, AnswerEvent):  # a model (built here, not read)
+                rows.append(row_of(cast(Answer, item.model_dump(mode="json"))))
+            elif isinstance(item, UndoEvent):
+                self._stream_rows_of(device, rows)
+                rows = []
+                self._stream_flush()
+                self._undo(device, item.id, self._written.get(item.id))
+        self._stream_rows_of(device, rows)
+
+    def _stream_rows_of(self, device: str, rows: Sequence[AnswerRow]) -> None:
+        """The stream's hot loop (a million answers): each answer to the log at once with
+        its card's running state (`stream`). An answer this sync already took back or kept
+        waiting for its card is known by `_written`; answers of a demoted card wait in the
+        temp table, as every answer does otherwise."""
         from mastery.scheduler import Memory
 
+        if not rows:
+            return
         conn = self.conn
         if self._stream_cards is None:
             self._stream_cards = {
@@ -578,14 +613,14 @@ class Merge:
                 )
             }
         cards, runs, demoted, decks = self._stream_cards, self._runs, self._demoted, self._decks
-        inserts, links = self._stream_rows, self._stream_links
+        inserts, links, written = self._stream_rows, self._stream_links, self._written
         # The counters' cells, filled here: a million rows counted in the loop that reads
         # them, not in a second pass over them.
         answered, durations = self._tally.cells()
         count, spent = answered.get, durations.get
         waiting: list[tuple[object, ...]] = []  # answers of demoted cards (the temp table)
         pending: list[tuple[object, ...]] = []
-        blake2b, pack, was_known = hashlib.blake2b, _LINK_PACK, known.get
+        blake2b, pack, fromhex = hashlib.blake2b, _LINK_PACK, bytes.fromhex
 
         def flush() -> None:
             self.added += len(waiting)
@@ -595,36 +630,23 @@ class Merge:
             pending.clear()
             self._stream_flush()
 
-        for item in events:
-            if type(item) is dict:
-                event = item
-            elif isinstance(item, AnswerEvent):
-                event = cast(Answer, item.model_dump(mode="json", exclude_none=True))
-            else:
-                flush()
-                if isinstance(item, UndoEvent):
-                    self._undo(device, item.id, was_known(item.id))
-                    known[item.id] = _UNDONE
-                continue
-            eid = event["id"]
-            was = was_known(eid)
+        for row in rows:
+            (eid, deck_key, card_key, at, rating, duration, confidence, r_state, r_step,
+             r_stability, r_difficulty, r_due, r_elapsed, r_scheduled, r_chain) = row  # fmt: skip
+            was = written.get(eid) if written else None
             if was is not None and was.pending is None:
-                continue  # had already (received earlier in this sync), or undone
-            found = cards.get((event["deck"], event["card"]))
+                continue  # taken back earlier in this sync
+            found = cards.get((deck_key, card_key))
             if found is None:
                 if was is None:  # kept until the deck is imported here
-                    pending.append((eid, None, device, event["at"], 0, json.dumps(event)))
-                    known[eid] = self._written[eid] = _Known(None, 0, "pending")
+                    pending.append((eid, None, device, at, 0, json.dumps(answer_of(row))))
+                    written[eid] = _Known(None, 0, "pending")
                 continue
             card_id, deck_id = found
-            at, rating = event["at"], event["rating"]
-            duration, confidence = event.get("duration_ms", 0), event.get("confidence")
-            r = event.get("replayed")
-            known[eid] = _HAD
             run = runs.get(card_id)
             if run is None and card_id not in demoted:
-                deck = decks.get(deck_id) or self._deck(deck_id, event["deck"])
-                seed = card_seed(event["deck"], event["card"])
+                deck = decks.get(deck_id) or self._deck(deck_id, deck_key)
+                seed = card_seed(deck_key, card_key)
                 run = [deck_id, seed, deck[1], -1, -1, -1, 0, None, None, 0, None, None, None,
                        None, None, 0, 0]  # fmt: skip
             elif run is not None and (
@@ -634,17 +656,11 @@ class Merge:
                 self._demote(card_id)  # older than its last one: replayed at the end
                 run = None
             if run is None:
-                if r is None:
-                    waiting.append(
-                        (None, eid, device, card_id, at, rating, duration, confidence,
-                         *_UNREPLAYED)
-                    )  # fmt: skip
-                else:
-                    waiting.append(
-                        (None, eid, device, card_id, at, rating, duration, confidence,
-                         r["state"], r.get("step"), r["stability"], r["difficulty"], r["due"],
-                         r["elapsed_days"], r["scheduled_days"], bytes.fromhex(r["chain"]))
-                    )  # fmt: skip
+                waiting.append(
+                    (None, eid, device, card_id, at, rating, duration, confidence, r_state,
+                     r_step, r_stability, r_difficulty, r_due, r_elapsed, r_scheduled,
+                     None if r_chain is None else fromhex(r_chain))
+                )  # fmt: skip
                 if len(waiting) >= _BATCH:
                     flush()
                 continue
@@ -658,11 +674,11 @@ class Merge:
                 )
                 self._dup_ids.add(eid)
                 continue
-            if r is not None and bytes.fromhex(r["chain"]) == link:
+            if r_chain is not None and fromhex(r_chain) == link:
                 after_state, after_step, after_stability, after_difficulty, after_due = (
-                    r["state"], r.get("step"), r["stability"], r["difficulty"], r["due"]
+                    r_state, r_step, r_stability, r_difficulty, r_due
                 )  # fmt: skip
-                elapsed, scheduled_days = r["elapsed_days"], r["scheduled_days"]
+                elapsed, scheduled_days = r_elapsed, r_scheduled
             else:
                 outcome = decks[deck_id][0](
                     Memory(
@@ -796,7 +812,7 @@ class Merge:
                     conn.execute(_INCOMING, waiting)
                     self.added += 1  # counted again: the replay drops it if it is the same
         conn.execute(f"DELETE FROM temp.synclink WHERE log_id IN (SELECT r.id {rows})")
-        conn.execute("DELETE FROM reviewlog WHERE card_id IN temp.syncdemoted")
+        review_log.delete_streamed(conn)
 
     # ------------------------------------------------------------------ replay
     def replay(
@@ -1094,8 +1110,10 @@ class Merge:
         unsent answers writes twenty chunks, not one that every joining device must hold at
         once): `first`, the channels' events (a receiver applies a chunk's channel events
         before its answers, and the content that creates a card must not come in a chunk
-        after its answers), then the answers of `out`, oldest first, each with the schedule
-        the replay gave it and the chain before it, then its undos."""
+        after its answers), then the answers of `out` card by card, each card's in replay
+        order (a joining device streams them into its log as they come, `stream`, and its
+        inserts then look their cards up in order), each with the schedule the replay gave
+        it and the chain before it, as rows (`AnswersEvent`), then its undos."""
         size = size or CHUNK_EVENTS
         batch: list[dict[str, object]] = []
         for item in dumps(first):
@@ -1109,45 +1127,58 @@ class Merge:
             "r.elapsed_days, r.scheduled_days, o.chain FROM temp.syncout o "
             "JOIN reviewlog r ON r.id = o.log_id JOIN card c ON c.id = r.card_id "
             "JOIN deck d ON d.id = c.deck_id "
-            "ORDER BY r.reviewed_at, r.rating, r.duration_ms, o.log_id"
+            "ORDER BY r.card_id, r.reviewed_at, r.rating, r.duration_ms, o.log_id"
         )
+        answers: list[tuple[Any, ...]] = []
+
+        def block() -> dict[str, object]:
+            return {"kind": "answers", "rows": _checked_rows(answers)}
+
         for r in rows:
-            base = {
-                "id": event_id(device, r[0], r[1]),
-                "deck": r[5],
-                "card": r[6],
-                "at": r[1],
-                "rating": r[2],
-                "duration_ms": max(0, r[3] or 0),
-                "confidence": r[4],
-            }
-            replayed = {
-                "state": r[7],
-                "step": r[8],
-                "stability": r[9],
-                "difficulty": r[10],
-                "due": r[11],
-                "elapsed_days": r[12],
-                "scheduled_days": r[13],
-                "chain": r[14].hex() if r[14] is not None else None,
-            }
-            try:
-                event = AnswerEvent.model_validate({**base, "replayed": replayed})
-            except ValidationError:
-                # A schedule the receivers would refuse (a row changed outside Mastery): the
-                # answer goes without it, and they replay it.
-                event = AnswerEvent.model_validate(base)
-            batch.append(event.model_dump(mode="json", exclude_none=True))
-            if len(batch) >= size:
-                yield batch
-                batch = []
+            answers.append(
+                (event_id(device, r[0], r[1]), r[5], r[6], r[1], r[2], max(0, r[3] or 0), r[4],
+                 r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+                 r[14].hex() if r[14] is not None else None)
+            )  # fmt: skip
+            if len(batch) + len(answers) >= size:
+                yield [*batch, block()]
+                batch, answers = [], []
+        held = len(answers)  # the block's answers count one event each
+        if answers:
+            batch.append(block())
         for other in out.events:
             batch.append(other.model_dump(mode="json", exclude_none=True))
-            if len(batch) >= size:
+            if len(batch) + held >= size:
                 yield batch
-                batch = []
+                batch, held = [], 0
         if batch:
             yield batch
+
+
+_ROWS: TypeAdapter[list[AnswerRow]] = TypeAdapter(list[AnswerRow])
+_ROW: TypeAdapter[AnswerRow] = TypeAdapter(AnswerRow)
+
+
+def _checked_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Answer rows as every receiver will check them (`AnswersEvent`): a schedule they would
+    refuse (a row changed outside Mastery) is left out, and they replay that answer."""
+    try:
+        _ROWS.validate_python(rows)
+    except ValidationError:
+        pass
+    else:
+        if whole_schedules(rows) is None:
+            return rows
+    kept = []
+    for row in rows:
+        try:
+            _ROW.validate_python(row)
+            if whole_schedules([row]) is not None:
+                raise ValueError(row)
+        except (ValidationError, ValueError):
+            row = (*row[:7], *(None,) * 8)
+        kept.append(row)
+    return kept
 
 
 def dumps(events: Iterable[BaseModel]) -> list[dict[str, object]]:
