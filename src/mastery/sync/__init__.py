@@ -491,10 +491,14 @@ class Sync:
         lost = [s for s in range(1, next_seq) if s not in present]
         total = len(todo) + len(own_left)
 
+        # The bar's share for reading chunks: most of a sync, nearly all of a streamed join
+        # (its answers are replayed as they are read).
+        reading = [_READING]
+
         def read(done: int, device: str, seq: int) -> list[ChunkEvent]:
             where_name = f"{device}/{chunks.chunk_name(seq)}"
             if progress:
-                progress(_READING * done / max(total, 1), f"reading chunk {done + 1} of {total}")
+                progress(reading[0] * done / max(total, 1), f"reading chunk {done + 1} of {total}")
             plain = crypto.open_plain(key, chunks.read_chunk(folder, device, seq), where_name)
             answers = parse_answer_chunk(plain, device, seq)
             if answers is not None:
@@ -553,6 +557,8 @@ class Sync:
             m.add(me, missing)  # its own answers the target has and this profile lost
             # A device joining (an empty log): answers go to the log as they are read.
             streamed = m.stream(col.scheduler_for)
+            if streamed:
+                reading[0] = _REPLAYED
             changes = 0
             for done, (device, seq) in enumerate(todo, len(own_left)):
                 answers, by_channel = _split_chunk(device, read(done, device, seq))
@@ -587,8 +593,9 @@ class Sync:
 
             def replaying(done: int, cards: int) -> None:
                 if progress:
-                    share = _READING + (_REPLAYED - _READING) * done / max(cards, 1)
-                    progress(share, f"replaying cards {done:,} of {cards:,}")
+                    share = reading[0] + (_REPLAYED - reading[0]) * done / max(cards, 1)
+                    what = f"replaying cards {done:,} of {cards:,}" if cards else "cards replayed"
+                    progress(share, what)
 
             replayed_with = m.replay(
                 scheduler_for,

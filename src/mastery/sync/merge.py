@@ -1125,7 +1125,9 @@ class Merge:
             "SELECT r.id, r.reviewed_at, r.rating, r.duration_ms, r.confidence, d.key, c.key, "
             "r.state_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after, "
             "r.elapsed_days, r.scheduled_days, o.chain FROM temp.syncout o "
-            "JOIN reviewlog r ON r.id = o.log_id JOIN card c ON c.id = r.card_id "
+            # The answers to send first (a few hundred), sorted after: by the log's card
+            # index, SQLite would walk every row of the log.
+            "CROSS JOIN reviewlog r ON r.id = o.log_id JOIN card c ON c.id = r.card_id "
             "JOIN deck d ON d.id = c.deck_id "
             "ORDER BY r.card_id, r.reviewed_at, r.rating, r.duration_ms, o.log_id"
         )
