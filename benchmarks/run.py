@@ -356,7 +356,7 @@ col = Collection.open_path({db!r})
 app = MasteryApp(col, clock=lambda: NOW, start_review=True)
 def ready() -> None:
     screen = app.screen
-    if isinstance(screen, ReviewScreen) and screen.query_one("#front").children:
+    if isinstance(screen, ReviewScreen) and screen.query_one("#front").drawn:
         print("READY", screen.card.id, flush=True)
         app.exit()
     else:

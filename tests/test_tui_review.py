@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 from test_tui_helpers import SIZE, add_deck, make_app, review_count, screen_text
-from textual.widgets import Markdown
 
 from mastery.tui.screens import review as review_module
 from mastery.tui.screens.dashboard import DashboardScreen
 from mastery.tui.screens.done import DoneScreen
 from mastery.tui.screens.review import ReviewScreen
+from mastery.tui.widgets.card_face import CardFace
 from mastery.tui.widgets.rating_bar import RatingButton
 
 CARDS = [
@@ -237,7 +237,8 @@ async def test_card_text_with_rich_markup_is_shown_literally(col, write_deck) ->
         assert "Colour [red]this[/] and [/] and [link=x]" in text
         assert "Back [b]not bold[/b]" in text
         assert "Tricky [bold]deck" in text
-        assert app.screen.query_one("#front", Markdown).source.startswith("Colour [red]")
+        front = app.screen.query_one("#front", CardFace)
+        assert front.source.startswith("Colour [red]") and front.markdown is not None
 
 
 async def test_start_review_opens_straight_into_one_deck(col, write_deck) -> None:

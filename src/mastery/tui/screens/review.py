@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Markdown, Rule, Static
+from textual.widgets import Footer, Rule, Static
 
 from mastery import present as fmt
 from mastery.cram import CramQueue
@@ -30,6 +30,7 @@ from mastery.model import CardView, QueueCounts
 from mastery.states import CardState, Confidence, Flag, Rating
 from mastery.tui.dialogs.flag import flag_content
 from mastery.tui.screens.base import MasteryScreen
+from mastery.tui.widgets.card_face import CardFace
 from mastery.tui.widgets.rating_bar import RatingBar
 from mastery.tui.widgets.sync_header import SyncHeader
 
@@ -217,9 +218,9 @@ class ReviewScreen(MasteryScreen):
             yield Static(id="counts", markup=False)
             yield Static(id="progress", markup=False)
         with VerticalScroll(id="card"):
-            yield Markdown(id="front", open_links=False)
+            yield CardFace(id="front")
             yield Rule(id="divider")
-            yield Markdown(id="back", open_links=False)
+            yield CardFace(id="back")
         with Vertical(id="answer-area"):
             yield Center(Static("Press space or enter to show the answer", id="reveal-hint"))
             yield RatingBar(id="ratings")
@@ -240,8 +241,8 @@ class ReviewScreen(MasteryScreen):
         self.card = card
         self.confidence = None
         self._set_revealed(False)
-        self.query_one("#front", Markdown).update(card.front)
-        self.query_one("#back", Markdown).update(card.back)
+        self.query_one("#front", CardFace).show(card.front)
+        self.query_one("#back", CardFace).show(card.back)
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.query_one("#deck-name", Static).update(self._title(card))
         self.query_one("#card-state", Static).update(self._state_label(card))
@@ -363,8 +364,8 @@ class ReviewScreen(MasteryScreen):
         def saved(card: CardView | None) -> None:
             if card is not None and self.is_attached:
                 self.card = card
-                self.query_one("#front", Markdown).update(card.front)
-                self.query_one("#back", Markdown).update(card.back)
+                self.query_one("#front", CardFace).show(card.front)
+                self.query_one("#back", CardFace).show(card.back)
                 self._show_flag(card)
 
         self.app.push_screen(CardEditorScreen(self.card), saved)
