@@ -317,3 +317,16 @@ def test_an_answer_taken_back_after_another_device_gave_the_same_leaves_that_one
     streamed, _ = join_both_ways(open_profile, folder, monkeypatch)
     assert streamed.card("capitals/de").reps == 1  # b's answer
     assert len(test_sync.answers_of(streamed)) == 1
+
+
+def test_a_row_whose_schedule_receivers_would_refuse_goes_without_it() -> None:
+    """A schedule out of the range every reader checks (a row changed outside Mastery, a
+    stability past 100 years) is left out of its row, so the receivers replay that answer
+    instead of refusing the whole chunk; the other rows keep theirs."""
+    good = ("a" * 32, "d", "c", 1, 3, 0, None, 2, None, 5.0, 5.0, 2, 1, 1, "0" * 16)
+    far = ("b" * 32, "d", "c", 2, 3, 0, None, 2, None, 40_000.0, 5.0, 3, 1, 1, "1" * 16)
+    half = ("c" * 32, "d", "c", 3, 3, 0, None, 2, None, 5.0, 5.0, 4, 1, 1, None)
+    rows = merge._checked_rows([good, far, half])
+    assert rows[0] == good
+    assert rows[1] == (*far[:7], *(None,) * 8) and rows[2] == (*half[:7], *(None,) * 8)
+    assert merge._checked_rows([good]) == [good]
