@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from mastery.days import from_ms, to_ms
+from mastery.errors import SyncError
 from mastery.states import CardState, Rating, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import counters
@@ -274,7 +275,6 @@ class _Known(NamedTuple):
     pending: str | None
 
 
-_HAD = _Known(None, 0, None)
 _UNDONE = _Known(None, 1, None)
 
 
@@ -461,7 +461,7 @@ class Merge:
                      r.get("step"), r["stability"], r["difficulty"], r["due"],
                      r["elapsed_days"], r["scheduled_days"], bytes.fromhex(r["chain"]))
                 )  # fmt: skip
-            known[eid] = _HAD
+            # A second row of this id in the sync is added too: `_check_ids` judges it.
             touch(card_id)
             if len(rows) >= _BATCH:
                 flush()
@@ -735,6 +735,7 @@ class Merge:
         conn = self.conn
         self._stream_flush()
         self._streaming = False
+        self._check_ids(streamed=True)
         for i in range(0, len(self._late), _LOOKUP):
             part = self._late[i : i + _LOOKUP]
             marks = ", ".join("?" * len(part))
@@ -814,6 +815,40 @@ class Merge:
         conn.execute(f"DELETE FROM temp.synclink WHERE log_id IN (SELECT r.id {rows})")
         review_log.delete_streamed(conn)
 
+    def _check_ids(self, *, streamed: bool) -> None:
+        """An event id names one answer. The same id twice in one sync (an honest device's
+        chunk written again, `resend`) is one answer if both say the same card, moment and
+        rating (linked as the same answer); saying two answers, it is a broken or forged
+        chunk, refused whole: taking either would make this device differ from one that read
+        the other first (and the one left unlinked be sent on as this device's own). One
+        sort of the sync's event ids (0.6 s for a million), the answers compared only for
+        ids that come twice."""
+        conn = self.conn
+        ids = "SELECT event_id FROM temp.syncincoming"
+        answers = "SELECT event_id, card_id, at, rating FROM temp.syncincoming"
+        if streamed:  # the streamed rows are in the log, their ids in `synclink`
+            ids += " UNION ALL SELECT event_id FROM temp.synclink"
+            answers += (
+                " UNION ALL SELECT l.event_id, r.card_id, r.reviewed_at, r.rating "
+                "FROM temp.synclink l JOIN reviewlog r ON r.id = l.log_id"
+            )
+        conn.execute("DROP TABLE IF EXISTS temp.synctwice")
+        conn.execute(
+            "CREATE TEMP TABLE synctwice AS SELECT event_id FROM "
+            f"({ids}) GROUP BY event_id HAVING count(*) > 1"
+        )
+        bad = conn.execute(
+            f"SELECT event_id FROM ({answers}) WHERE event_id IN temp.synctwice "
+            "GROUP BY event_id HAVING count(DISTINCT card_id) > 1 OR count(DISTINCT at) > 1 "
+            "OR count(DISTINCT rating) > 1 ORDER BY event_id LIMIT 1"
+        ).fetchone()
+        conn.execute("DROP TABLE temp.synctwice")
+        if bad is not None:
+            raise SyncError(
+                f"answer event {bad[0]} came twice as two different answers (a broken or "
+                "forged chunk); nothing was applied"
+            )
+
     # ------------------------------------------------------------------ replay
     def replay(
         self,
@@ -843,6 +878,8 @@ class Merge:
         conn = self.conn
         old = replayed_with or {}
         streamed = self._streaming
+        if not streamed:
+            self._check_ids(streamed=False)
         used: dict[str, str] = self._finish_stream(scheduler_for, old, now_ms) if streamed else {}
         conn.executemany(
             "INSERT OR IGNORE INTO temp.synctouched VALUES (?)", ((c,) for c in self.touched)
