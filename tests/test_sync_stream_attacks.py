@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_sync
 from test_sync import PASS, card_id, deck, open_profile, state_of, sync_of  # noqa: F401
+from test_sync_join import assert_replayed_from_scratch
 from test_sync_stream import folder, indexes, join_both_ways, without_stream  # noqa: F401
 
 from conftest import NOW
@@ -130,3 +132,170 @@ def test_an_event_id_given_twice_is_one_answer_or_refused_as_without_the_stream(
     streamed, _ = join_both_ways(open_profile, folder, monkeypatch)
     assert streamed.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == taken
     assert sync_of(streamed).run(PASS).sent == 0  # nothing of another device's sent as its own
+
+
+def scheduled_row(n: int, card: str, days: float, **schedule: Any) -> list[Any]:
+    """A row with a whole schedule, fields changed by `schedule`."""
+    fields = {"state": 2, "step": None, "stability": 3.0, "difficulty": 5.0,
+              "due": to_ms(NOW + (days + 3) * DAY), "elapsed_days": 0, "scheduled_days": 3,
+              "chain": "0" * 16}  # fmt: skip
+    fields.update(schedule)
+    return [*row(n, card, days)[:7], *fields.values()]
+
+
+BAD_ROWS = {
+    "14 fields": row(9, "de", 5)[:-1],
+    "16 fields": [*row(9, "de", 5), None],
+    "moment as text": [*row(9, "de", 5)[:3], "soon", *row(9, "de", 5)[4:]],
+    "moment past 9999": [*row(9, "de", 5)[:3], 253_370_764_800_000, *row(9, "de", 5)[4:]],
+    "moment with a fraction": [*row(9, "de", 5)[:3], 1.5, *row(9, "de", 5)[4:]],
+    "rating 0": row(9, "de", 5, rating=0),
+    "negative duration": row(9, "de", 5, duration=-1),
+    "stability NaN": scheduled_row(9, "de", 5, stability=float("nan")),
+    "stability inf": scheduled_row(9, "de", 5, stability=float("inf")),
+    "difficulty 11": scheduled_row(9, "de", 5, difficulty=11.0),
+    "state 0": scheduled_row(9, "de", 5, state=0),
+    "no chain": scheduled_row(9, "de", 5, chain=None),
+    "chain too short": scheduled_row(9, "de", 5, chain="0" * 15),
+    "chain not hex": scheduled_row(9, "de", 5, chain="g" * 16),
+    "schedule without a state": scheduled_row(9, "de", 5, state=None),
+    "event id upper case": ["A" * 32, *row(9, "de", 5)[1:]],
+    "empty card key": row(9, "", 5),
+    "row as an object": dict(zip(("id", "deck"), row(9, "de", 5), strict=False)),
+}
+
+
+@pytest.mark.parametrize("where", ["first chunk", "after a streamed chunk"])
+@pytest.mark.parametrize("bad", list(BAD_ROWS), ids=list(BAD_ROWS))
+def test_a_bad_row_refuses_the_target_in_one_line_even_after_rows_were_streamed(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bad: str,
+    where: str,
+) -> None:
+    """Refused after the stream wrote rows (and dropped the log's indexes and counting
+    trigger): the transaction takes all of it back."""
+    monkeypatch.setattr(merge, "_BATCH", 2)  # rows flushed to the log before the refusal
+    setup_target(open_profile, folder)
+    good = answers(*(row(i, ("fr", "it")[i % 2], i) for i in range(1, 6)))
+    broken = answers(row(7, "de", 4), BAD_ROWS[bad])
+    if where == "first chunk":
+        write(folder, [good, broken])
+    else:
+        write(folder, [good], [broken])
+    refused_both_ways(open_profile, folder, monkeypatch, r"0000000[12]\.chunk: ")
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [[undo(1), answers(row(1, "fr", 1), row(2, "fr", 2))]],  # its undo first
+        [[answers(row(1, "fr", 1), row(2, "fr", 2)), undo(1)]],  # after, in the chunk
+        [[answers(row(1, "fr", 1), row(2, "fr", 2))], [undo(2)]],  # the newest, later
+        [[answers(row(1, "fr", 1), row(2, "fr", 2))], [undo(1), answers(row(3, "fr", 3))]],
+        [[answers(row(1, "fr", 1))], [undo(1)], [answers(row(1, "fr", 1))]],  # back again
+        [[undo(5)], [answers(row(1, "de", 1))]],  # an answer never seen
+        [[answers(row(1, "fr", 1), row(2, "de", 1))], [undo(2), undo(2), undo(1)]],
+    ],
+    ids=["undo first", "undo after", "newest later", "oldest later", "again after undo",
+         "unknown", "twice"],
+)  # fmt: skip
+def test_undos_in_any_order_give_the_join_without_the_stream(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[list[Any]],
+) -> None:
+    setup_target(open_profile, folder)
+    write(folder, *events)
+    undone = {e["id"] for chunk in events for e in chunk if e["kind"] == "undo"}
+    kept = {r[0] for chunk in events for e in chunk if e["kind"] == "answers" for r in e["rows"]}
+    streamed, _ = join_both_ways(open_profile, folder, monkeypatch)
+    assert len(test_sync.answers_of(streamed)) == len(kept - undone)
+
+
+def content(card: str, stamp: int = 1) -> dict[str, Any]:
+    return {"kind": "content", "deck": "capitals", "card": card, "stamp": stamp,
+            "front": f"Capital of {card}?", "back": card.upper(), "note": card}  # fmt: skip
+
+
+def test_rows_for_a_card_brought_by_a_later_chunk_wait_then_join_its_own_rows(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers for "es" before the card exists (kept pending), then its content and newer
+    answers in one chunk (streamed at once), then older ones: as without the stream."""
+    setup_target(open_profile, folder)
+    write(
+        folder,
+        [answers(row(1, "es", 1), row(2, "fr", 1))],
+        [content("es"), answers(row(3, "es", 5), row(4, "es", 6))],
+        [answers(row(5, "es", 2, rating=1))],
+    )
+    streamed, _ = join_both_ways(open_profile, folder, monkeypatch)
+    assert streamed.card("capitals/es").reps == 4
+    assert sync_of(streamed).status().pending_answers == 0
+
+
+def test_a_refused_join_leaves_no_setting_of_its_chunks_in_use(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream reloads settings after each chunk's channel events (they schedule what
+    comes next); a later chunk refused rolls them back, and the profile must not go on
+    scheduling with them."""
+    from test_sync_stream import read_first
+
+    a = setup_target(open_profile, folder)
+    a.set_setting("desired_retention", 0.8)
+    a.answer(card_id(a, "fr"), 3, now=NOW)
+    sync_of(a).run(PASS)
+    write(folder, [answers(BAD_ROWS["rating 0"])])
+    read_first(monkeypatch, a)
+    b = open_profile("b")
+    default = b.setting("desired_retention")
+    with pytest.raises(SyncError):
+        sync_of(b).setup(str(folder), PASS)
+    assert b.conn.execute("SELECT count(*) FROM reviewlog").fetchone()[0] == 0
+    assert b.setting("desired_retention") == default != 0.8
+
+
+@pytest.mark.parametrize("at", ["_stream_flush", "_finish_stream", "_move_demoted", "replay"])
+def test_a_join_killed_midway_leaves_nothing_and_the_next_sync_does_it_all(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    at: str,
+) -> None:
+    monkeypatch.setattr(merge, "_BATCH", 3)
+    a = setup_target(open_profile, folder)
+    for i in range(12):
+        a.answer(card_id(a, ("fr", "de", "it")[i % 3]), 1 + i % 4, now=NOW + i * DAY)
+    sync_of(a).run(PASS)
+    a.answer(card_id(a, "fr"), 2, now=NOW + DAY / 2)  # older: "fr" is demoted
+    sync_of(a).run(PASS)
+    b = open_profile("b")
+    before, shape = state_of(b), indexes(b)
+
+    class Killed(Exception):
+        pass
+
+    calls = [0]
+    real = getattr(merge.Merge, at)
+
+    def dying(self: merge.Merge, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 2 or at != "_stream_flush":
+            raise Killed
+        return real(self, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(merge.Merge, at, dying)
+        with pytest.raises(Killed):
+            sync_of(b).setup(str(folder), PASS)
+    assert state_of(b) == before
+    assert indexes(b) == shape
+    assert counters.differences(b.conn) == 0
+    assert b.conn.execute("SELECT count(*) FROM syncevent").fetchone()[0] == 0
+    sync_of(b).setup(str(folder), PASS)
+    assert state_of(b) == state_of(a)
+    assert_replayed_from_scratch(b)
