@@ -6,6 +6,7 @@ join what the join without the stream gives, row for row (`join_both_ways`)."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -197,9 +198,12 @@ def test_a_bad_row_refuses_the_target_in_one_line_even_after_rows_were_streamed(
         [[answers(row(1, "fr", 1))], [undo(1)], [answers(row(1, "fr", 1))]],  # back again
         [[undo(5)], [answers(row(1, "de", 1))]],  # an answer never seen
         [[answers(row(1, "fr", 1), row(2, "de", 1))], [undo(2), undo(2), undo(1)]],
+        [[answers(row(1, "fr", 1), row(1, "fr", 1))], [undo(1)]],  # of a row read twice
+        [[answers(row(1, "it", 1), row(2, "it", 3)), answers(row(1, "it", 1))],
+         [undo(1)]],  # of a row read twice, the copy after a newer one
     ],
     ids=["undo first", "undo after", "newest later", "oldest later", "again after undo",
-         "unknown", "twice"],
+         "unknown", "twice", "of a row twice", "of a row twice apart"],
 )  # fmt: skip
 def test_undos_in_any_order_give_the_join_without_the_stream(
     open_profile: Callable[..., Collection],
@@ -299,3 +303,70 @@ def test_a_join_killed_midway_leaves_nothing_and_the_next_sync_does_it_all(
     sync_of(b).setup(str(folder), PASS)
     assert state_of(b) == state_of(a)
     assert_replayed_from_scratch(b)
+
+
+SECOND = "d" * 32
+
+
+def random_target(rng: random.Random) -> dict[str, list[list[Any]]]:
+    """Two hand-written devices' chunks: answers in blocks, each device's clock mostly going
+    forward, sometimes back; the same answer on both devices; a row written again; undos of
+    earlier, later and unknown answers; the content of a card after answers for it; the
+    desired retention changed between answers; empty chunks."""
+    devices: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
+    given: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
+    clock = {OTHER: 0.0, SECOND: 0.0}
+    n = 0
+    stamp = 10
+    for _ in range(rng.randint(2, 6)):
+        device = rng.choice(list(devices))
+        other = SECOND if device == OTHER else OTHER
+        chunk: list[Any] = []
+        for _ in range(rng.randint(0, 4)):
+            roll = rng.random()
+            if roll < 0.6:
+                rows = []
+                for _ in range(rng.randint(1, 6)):
+                    pick = rng.random()
+                    if pick < 0.15 and given[other]:  # the same answer on both devices
+                        n += 1
+                        rows.append([f"{n:032x}", *rng.choice(given[other])[1:]])
+                    elif pick < 0.22 and given[device]:  # a row written again
+                        rows.append(list(rng.choice(given[device])))
+                    else:
+                        n += 1
+                        clock[device] += (
+                            rng.choice([0, 0.5, 1, 2, 3, -4]) if rng.random() < 0.9 else 0
+                        )
+                        rows.append(
+                            row(n, rng.choice(("fr", "de", "it", "es")), max(clock[device], 0),
+                                rng.randint(1, 4), rng.choice([0, 0, 1000, 5000]))
+                        )  # fmt: skip
+                given[device] += rows
+                chunk.append(answers(*rows))
+            elif roll < 0.8:
+                mine = [r[0] for r in given[device]]
+                target = rng.choice(mine) if mine and rng.random() < 0.8 else f"{n + 1:032x}"
+                chunk.append({"kind": "undo", "id": target})
+            elif roll < 0.9:
+                stamp += 1
+                chunk.append(content("es", stamp))
+            else:
+                stamp += 1
+                chunk.append({"kind": "setting", "what": "setting", "key": "desired_retention",
+                              "stamp": stamp, "value": rng.choice([0.8, 0.85, 0.9])})  # fmt: skip
+        devices[device].append(chunk)
+    return devices
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_random_target_joins_the_same_with_and_without_the_stream(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+) -> None:
+    setup_target(open_profile, folder)
+    for device, written in random_target(random.Random(seed)).items():
+        write(folder, *written, device=device)
+    join_both_ways(open_profile, folder, monkeypatch)

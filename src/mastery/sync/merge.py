@@ -666,7 +666,9 @@ class Merge:
                 continue
             (_, seed, link, p_at, p_rating, _, p_id, p_device, p_eid, state, step, stability,
              difficulty, due, last, reps, lapses) = run  # fmt: skip
-            if at == p_at and rating == p_rating and (device != p_device or eid == p_eid):
+            if at == p_at and rating == p_rating and eid == p_eid:
+                continue  # the row before read again (a chunk written again): one event
+            if at == p_at and rating == p_rating and device != p_device:
                 # The same answer again (see `_replay_card`): linked to the row before.
                 links.append((eid, p_id, device, at, None))
                 self._dups.setdefault(p_id, []).append(
@@ -842,12 +844,26 @@ class Merge:
             "GROUP BY event_id HAVING count(DISTINCT card_id) > 1 OR count(DISTINCT at) > 1 "
             "OR count(DISTINCT rating) > 1 ORDER BY event_id LIMIT 1"
         ).fetchone()
-        conn.execute("DROP TABLE temp.synctwice")
         if bad is not None:
             raise SyncError(
                 f"answer event {bad[0]} came twice as two different answers (a broken or "
                 "forged chunk); nothing was applied"
             )
+        # One row of each: the one streamed to the log if there is one, else the first read.
+        # The replay links a copy to its first only when nothing sorts between them.
+        dropped = 0
+        if streamed:
+            dropped += conn.execute(
+                "DELETE FROM temp.syncincoming WHERE event_id IN temp.synctwice "
+                "AND event_id IN (SELECT event_id FROM temp.synclink)"
+            ).rowcount
+        dropped += conn.execute(
+            "DELETE FROM temp.syncincoming WHERE event_id IN temp.synctwice AND id NOT IN "
+            "(SELECT min(id) FROM temp.syncincoming WHERE event_id IN temp.synctwice "
+            "GROUP BY event_id)"
+        ).rowcount
+        self.added -= dropped
+        conn.execute("DROP TABLE temp.synctwice")
 
     # ------------------------------------------------------------------ replay
     def replay(
