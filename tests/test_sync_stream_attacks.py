@@ -112,9 +112,12 @@ TWICE = "came twice as two different answers"
         ([[answers(row(1, "fr", 1))],
           [{"kind": "answer", "id": f"{1:032x}", "deck": "capitals", "card": "fr",
             "at": to_ms(NOW + DAY), "rating": 3}]], 1),
+        # written again after a second answer of the same moment (streamed a third time)
+        ([[answers(row(3, "fr", 0, 4, 1000))],
+          [answers(row(7, "fr", 0, 4, 1000), row(3, "fr", 0, 4, 1000))]], 2),
     ],
     ids=["in a block", "two cards", "older second", "two chunks", "two blocks", "same row",
-         "written again", "as an answer event"],
+         "written again", "as an answer event", "after a same-moment answer"],
 )  # fmt: skip
 def test_an_event_id_given_twice_is_one_answer_or_refused_as_without_the_stream(
     open_profile: Callable[..., Collection],
@@ -369,4 +372,20 @@ def test_a_random_target_joins_the_same_with_and_without_the_stream(
     setup_target(open_profile, folder)
     for device, written in random_target(random.Random(seed)).items():
         write(folder, *written, device=device)
+    join_both_ways(open_profile, folder, monkeypatch)
+
+
+def test_a_demoted_cards_rows_go_back_in_the_order_they_were_read(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which of equal answers is "the same answer" as which depends on the order they were
+    read (`_replay_card`): a demoted card's streamed rows went back after the rows that
+    waited, and two of OTHER's same-moment answers were linked to one of SECOND's in one
+    join and kept in the other."""
+    setup_target(open_profile, folder)
+    write(folder, [answers(row(6, "fr", 0, 4, 1000))], device=SECOND)
+    write(
+        folder,
+        [answers(row(8, "fr", 3)), answers(row(11, "fr", 0, 4, 1000), row(13, "fr", 0, 4, 1000))],
+    )
     join_both_ways(open_profile, folder, monkeypatch)
