@@ -315,7 +315,7 @@ def random_target(rng: random.Random) -> dict[str, list[list[Any]]]:
     """Two hand-written devices' chunks: answers in blocks, each device's clock mostly going
     forward, sometimes back; the same answer on both devices; a row written again; undos of
     earlier, later and unknown answers; the content of a card after answers for it; the
-    desired retention changed between answers; empty chunks."""
+    desired retention changed between answers; cards suspended and buried; empty chunks."""
     devices: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
     given: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
     clock = {OTHER: 0.0, SECOND: 0.0}
@@ -351,9 +351,15 @@ def random_target(rng: random.Random) -> dict[str, list[list[Any]]]:
                 mine = [r[0] for r in given[device]]
                 target = rng.choice(mine) if mine and rng.random() < 0.8 else f"{n + 1:032x}"
                 chunk.append({"kind": "undo", "id": target})
-            elif roll < 0.9:
+            elif roll < 0.85:
                 stamp += 1
                 chunk.append(content("es", stamp))
+            elif roll < 0.9:  # a card suspended or not, buried or not
+                stamp += 1
+                chunk.append({"kind": "card", "deck": "capitals", "stamp": stamp,
+                              "card": rng.choice(("fr", "de", "it", "es")),
+                              "suspended": rng.random() < 0.5,
+                              "buried_until": rng.choice([None, to_ms(NOW + 2 * DAY)])})  # fmt: skip
             else:
                 stamp += 1
                 chunk.append({"kind": "setting", "what": "setting", "key": "desired_retention",
@@ -389,3 +395,24 @@ def test_a_demoted_cards_rows_go_back_in_the_order_they_were_read(
         [answers(row(8, "fr", 3)), answers(row(11, "fr", 0, 4, 1000), row(13, "fr", 0, 4, 1000))],
     )
     join_both_ways(open_profile, folder, monkeypatch)
+
+
+def test_a_device_with_only_cram_answers_joins_without_the_stream_and_keeps_them(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream needs an empty log: cram answers (never sent) are rows of it."""
+    from test_sync_stream import Watch
+
+    a = setup_target(open_profile, folder)
+    for i in range(5):
+        a.answer(card_id(a, ("fr", "de")[i % 2]), 1 + i % 4, now=NOW + i * DAY)
+    sync_of(a).run(PASS)
+    b = open_profile("b")
+    b.cram_answer(card_id(b, "fr"), 3, now=NOW + DAY / 3)
+    watch = Watch(monkeypatch)
+    assert sync_of(b).setup(str(folder), PASS).received == 5
+    assert watch.streams == 0
+    assert test_sync.answers_of(b) == test_sync.answers_of(a)
+    assert b.conn.execute("SELECT count(*) FROM reviewlog WHERE kind != 'review'").fetchone()[0]
+    assert_replayed_from_scratch(b)
+    assert sync_of(b).run(PASS).sent == 0
