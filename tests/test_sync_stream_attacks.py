@@ -26,6 +26,7 @@ from mastery.storage import counters
 from mastery.sync import chunks, crypto, merge
 
 DAY = timedelta(days=1)
+KEYS = ("fr", "de", "it")
 OTHER = "e" * 32  # a device that writes its own chunks by hand
 
 
@@ -416,3 +417,31 @@ def test_a_device_with_only_cram_answers_joins_without_the_stream_and_keeps_them
     assert b.conn.execute("SELECT count(*) FROM reviewlog WHERE kind != 'review'").fetchone()[0]
     assert_replayed_from_scratch(b)
     assert sync_of(b).run(PASS).sent == 0
+
+
+def test_durations_whose_hour_sum_overflows_64_bits_join_as_without_the_stream(
+    open_profile: Callable[..., Collection], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each duration is checked (under 8,000 years), not their sum: 36,500 of the longest
+    in one hour pass 2**63 ms. The insert trigger's `+` then gives a float; the stream's
+    tally (Python integers) failed to write with a traceback."""
+    setup_target(open_profile, folder)
+    longest = 253_370_764_799_999
+    rows = [[f"{i + 1:032x}", "capitals", KEYS[i % 3], to_ms(NOW) + i, 3, longest, None,
+             *(None,) * 8] for i in range(36_500)]  # fmt: skip
+    write(folder, [answers(*rows)])
+    joined = []
+    for name, plain in (("plain", True), ("streamed", False)):
+        col = open_profile(name)
+        with monkeypatch.context() as m:
+            if plain:
+                m.setattr(merge.Merge, "stream", lambda self, scheduler_for: False)
+            assert sync_of(col).setup(str(folder), PASS).received == len(rows)
+        joined.append(col)
+    plain_col, streamed = joined
+    assert state_of(streamed) == state_of(plain_col)
+    hours = "SELECT hour, deck_id, reviews, duration_ms FROM reviewhour ORDER BY 1, 2"
+    got, want = (c.conn.execute(hours).fetchall() for c in (streamed, plain_col))
+    assert [tuple(r)[:3] for r in got] == [tuple(r)[:3] for r in want]
+    assert [r[3] for r in got] == pytest.approx([r[3] for r in want], rel=1e-12)
+    assert sum(r[3] for r in got) > 2**63
