@@ -445,3 +445,35 @@ def test_durations_whose_hour_sum_overflows_64_bits_join_as_without_the_stream(
     assert [tuple(r)[:3] for r in got] == [tuple(r)[:3] for r in want]
     assert [r[3] for r in got] == pytest.approx([r[3] for r in want], rel=1e-12)
     assert sum(r[3] for r in got) > 2**63
+
+
+@pytest.mark.parametrize(
+    "place", [{"seq": "1"}, {"device": None}], ids=["seq as text", "no device"]
+)
+@pytest.mark.parametrize("kind", ["answers", "answer"])
+def test_a_chunk_whose_place_is_not_exactly_its_own_is_refused_by_the_fast_read_too(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    place: dict[str, Any],
+    kind: str,
+) -> None:
+    """`crypto.events_of` refuses a chunk whose device and sequence are not its own; the
+    fast reads of answer chunks validated them lax, and took "1" for 1."""
+    import json
+    import zlib
+
+    from nacl import secret
+
+    setup_target(open_profile, folder)
+    event = answers(row(1, "fr", 1)) if kind == "answers" else {
+        "kind": "answer", "id": f"{1:032x}", "deck": "capitals", "card": "fr",
+        "at": to_ms(NOW), "rating": 3}  # fmt: skip
+    body = {"format": 1, "device": OTHER, "seq": 1, "events": [event]}
+    body.update({k: (OTHER if k == "device" else v) for k, v in place.items() if v is not None})
+    if place.get("device", "") is None:
+        body["device"] = OTHER.upper()
+    plain = json.dumps(body, separators=(",", ":")).encode()
+    sealed = bytes(secret.SecretBox(key_of(folder)).encrypt(zlib.compress(plain, 6)))
+    chunks.write_chunk(folder, OTHER, 1, sealed)
+    refused_both_ways(open_profile, folder, monkeypatch, "belongs to another place")
