@@ -448,7 +448,7 @@ def test_durations_whose_hour_sum_overflows_64_bits_join_as_without_the_stream(
 
 
 @pytest.mark.parametrize(
-    "place", [{"seq": "1"}, {"device": None}], ids=["seq as text", "no device"]
+    "place", [{"seq": "1"}, {"device": OTHER.upper()}], ids=["seq as text", "device in capitals"]
 )
 @pytest.mark.parametrize("kind", ["answers", "answer"])
 def test_a_chunk_whose_place_is_not_exactly_its_own_is_refused_by_the_fast_read_too(
@@ -470,9 +470,7 @@ def test_a_chunk_whose_place_is_not_exactly_its_own_is_refused_by_the_fast_read_
         "kind": "answer", "id": f"{1:032x}", "deck": "capitals", "card": "fr",
         "at": to_ms(NOW), "rating": 3}  # fmt: skip
     body = {"format": 1, "device": OTHER, "seq": 1, "events": [event]}
-    body.update({k: (OTHER if k == "device" else v) for k, v in place.items() if v is not None})
-    if place.get("device", "") is None:
-        body["device"] = OTHER.upper()
+    body.update(place)
     plain = json.dumps(body, separators=(",", ":")).encode()
     sealed = bytes(secret.SecretBox(key_of(folder)).encrypt(zlib.compress(plain, 6)))
     chunks.write_chunk(folder, OTHER, 1, sealed)
