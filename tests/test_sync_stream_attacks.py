@@ -312,11 +312,15 @@ def test_a_join_killed_midway_leaves_nothing_and_the_next_sync_does_it_all(
 SECOND = "d" * 32
 
 
-def random_target(rng: random.Random) -> dict[str, list[list[Any]]]:
+def random_target(
+    rng: random.Random, first: Callable[[list[Any]], list[Any]] | None = None
+) -> dict[str, list[list[Any]]]:
     """Two hand-written devices' chunks: answers in blocks, each device's clock mostly going
     forward, sometimes back; the same answer on both devices; a row written again; undos of
     earlier, later and unknown answers; the content of a card after answers for it; the
-    desired retention changed between answers; cards suspended and buried; empty chunks."""
+    desired retention changed between answers; cards suspended and buried; empty chunks.
+    `first` gives a row the schedule of a card's first answer under the default options
+    (taken as shipped where it is one, replayed elsewhere)."""
     devices: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
     given: dict[str, list[list[Any]]] = {OTHER: [], SECOND: []}
     clock = {OTHER: 0.0, SECOND: 0.0}
@@ -342,10 +346,10 @@ def random_target(rng: random.Random) -> dict[str, list[list[Any]]]:
                         clock[device] += (
                             rng.choice([0, 0.5, 1, 2, 3, -4]) if rng.random() < 0.9 else 0
                         )
-                        rows.append(
-                            row(n, rng.choice(("fr", "de", "it", "es")), max(clock[device], 0),
-                                rng.randint(1, 4), rng.choice([0, 0, 1000, 5000]))
-                        )  # fmt: skip
+                        new = row(n, rng.choice(("fr", "de", "it", "es")),
+                                  max(clock[device], 0), rng.randint(1, 4),
+                                  rng.choice([0, 0, 1000, 5000]))  # fmt: skip
+                        rows.append(first(new) if first and rng.random() < 0.4 else new)
                 given[device] += rows
                 chunk.append(answers(*rows))
             elif roll < 0.8:
@@ -376,8 +380,22 @@ def test_a_random_target_joins_the_same_with_and_without_the_stream(
     monkeypatch: pytest.MonkeyPatch,
     seed: int,
 ) -> None:
-    setup_target(open_profile, folder)
-    for device, written in random_target(random.Random(seed)).items():
+    from mastery.days import from_ms
+    from mastery.scheduler import Memory
+
+    a = setup_target(open_profile, folder)
+    scheduler = a.scheduler_for(a.card("capitals/fr").deck_id)
+    chain = merge.fingerprint(scheduler).hex()
+
+    def first(given: list[Any]) -> list[Any]:
+        seed = merge.card_seed("capitals", given[2])
+        outcome = scheduler.answer(Memory(state=0), given[4], from_ms(given[3]), seed)
+        m = outcome.memory
+        assert m.due is not None and m.stability is not None and m.difficulty is not None
+        return [*given[:7], m.state, m.step, m.stability, m.difficulty, to_ms(m.due),
+                outcome.elapsed_days, outcome.scheduled_days, chain]  # fmt: skip
+
+    for device, written in random_target(random.Random(seed), first).items():
         write(folder, *written, device=device)
     join_both_ways(open_profile, folder, monkeypatch)
 
