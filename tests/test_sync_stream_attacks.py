@@ -59,6 +59,11 @@ def undo(n: int) -> dict[str, Any]:
     return {"kind": "undo", "id": f"{n:032x}"}
 
 
+def content(card: str, stamp: int = 1) -> dict[str, Any]:
+    return {"kind": "content", "deck": "capitals", "card": card, "stamp": stamp,
+            "front": f"Capital of {card}?", "back": card.upper(), "note": card}  # fmt: skip
+
+
 def setup_target(open_profile: Callable[..., Collection], folder: Path) -> Collection:
     a = open_profile("a")
     sync_of(a).setup(str(folder), PASS)
@@ -205,9 +210,13 @@ def test_a_bad_row_refuses_the_target_in_one_line_even_after_rows_were_streamed(
         [[answers(row(1, "fr", 1), row(1, "fr", 1))], [undo(1)]],  # of a row read twice
         [[answers(row(1, "it", 1), row(2, "it", 3)), answers(row(1, "it", 1))],
          [undo(1)]],  # of a row read twice, the copy after a newer one
+        [[answers(row(1, "es", 1), row(2, "es", 2))], [undo(1)], [content("es")]],
+        [[answers(row(1, "es", 1), row(2, "fr", 2))], [content("es"), undo(1),
+          answers(row(1, "es", 1), row(3, "es", 3))]],
     ],
     ids=["undo first", "undo after", "newest later", "oldest later", "again after undo",
-         "unknown", "twice", "of a row twice", "of a row twice apart"],
+         "unknown", "twice", "of a row twice", "of a row twice apart", "of a waiting row",
+         "waiting row, then its card"],
 )  # fmt: skip
 def test_undos_in_any_order_give_the_join_without_the_stream(
     open_profile: Callable[..., Collection],
@@ -221,11 +230,6 @@ def test_undos_in_any_order_give_the_join_without_the_stream(
     kept = {r[0] for chunk in events for e in chunk if e["kind"] == "answers" for r in e["rows"]}
     streamed, _ = join_both_ways(open_profile, folder, monkeypatch)
     assert len(test_sync.answers_of(streamed)) == len(kept - undone)
-
-
-def content(card: str, stamp: int = 1) -> dict[str, Any]:
-    return {"kind": "content", "deck": "capitals", "card": card, "stamp": stamp,
-            "front": f"Capital of {card}?", "back": card.upper(), "note": card}  # fmt: skip
 
 
 def test_rows_for_a_card_brought_by_a_later_chunk_wait_then_join_its_own_rows(
