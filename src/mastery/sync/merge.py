@@ -849,6 +849,9 @@ class Merge:
             "CREATE TEMP TABLE synctwice AS SELECT event_id FROM "
             f"({ids}) GROUP BY event_id HAVING count(*) > 1"
         )
+        if conn.execute("SELECT 1 FROM temp.synctwice LIMIT 1").fetchone() is None:
+            conn.execute("DROP TABLE temp.synctwice")
+            return False  # the rule: the answers below are not read at all
         bad = conn.execute(
             f"SELECT event_id FROM ({answers}) WHERE event_id IN temp.synctwice "
             "GROUP BY event_id HAVING count(DISTINCT card_id) > 1 OR count(DISTINCT at) > 1 "
@@ -859,9 +862,6 @@ class Merge:
                 f"answer event {bad[0]} came twice as two different answers (a broken or "
                 "forged chunk); nothing was applied"
             )
-        if conn.execute("SELECT 1 FROM temp.synctwice LIMIT 1").fetchone() is None:
-            conn.execute("DROP TABLE temp.synctwice")
-            return False
         if streamed:  # their cards replayed, every copy among the received answers
             for (card_id,) in conn.execute(
                 "SELECT DISTINCT r.card_id FROM temp.synclink l JOIN reviewlog r "
