@@ -497,3 +497,40 @@ def test_a_chunk_whose_place_is_not_exactly_its_own_is_refused_by_the_fast_read_
     sealed = bytes(secret.SecretBox(key_of(folder)).encrypt(zlib.compress(plain, 6)))
     chunks.write_chunk(folder, OTHER, 1, sealed)
     refused_both_ways(open_profile, folder, monkeypatch, "belongs to another place")
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"state": 1, "step": 999},
+        {"state": 3, "step": 999},
+        {"state": 2, "step": 5},
+        {"state": 2, "stability": 5e-324},
+        {"state": 3, "step": 0, "stability": 5e-324, "difficulty": 1.0},
+        {"state": 2, "stability": 36500.0, "difficulty": 10.0, "due": 253_370_764_799_999},
+    ],
+)
+def test_an_odd_schedule_with_the_right_chain_is_taken_and_answers_replay_from_it(
+    open_profile: Callable[..., Collection],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    schedule: dict[str, Any],
+) -> None:
+    """A schedule in range but one no scheduler gives (a learning step past the steps, the
+    smallest stability, a due date in 9998), shipped with the chain a new device has: taken
+    as it is (the chain vouches for it), and the answers after it are replayed from it, in
+    both joins alike, without a crash."""
+    a = setup_target(open_profile, folder)
+    chain = merge.fingerprint(a.scheduler_for(a.card("capitals/fr").deck_id)).hex()
+    first = scheduled_row(1, "fr", 1, chain=chain, **schedule)
+    write(folder, [answers(first, row(2, "fr", 2), row(3, "fr", 3, rating=1), row(4, "fr", 4, 4))])
+    joined = []
+    for name, plain in (("plain", True), ("streamed", False)):
+        col = open_profile(name)
+        with monkeypatch.context() as m:
+            if plain:
+                m.setattr(merge.Merge, "stream", lambda self, scheduler_for: False)
+            assert sync_of(col).setup(str(folder), PASS).received == 4
+        assert counters.differences(col.conn) == 0
+        joined.append(state_of(col))
+    assert joined[0] == joined[1]
