@@ -829,12 +829,12 @@ class Merge:
     def _check_ids(self, *, streamed: bool) -> bool:
         """An event id names one answer. The same id twice in one sync (an honest device's
         chunk written again, `resend`) is one answer if both say the same card, moment and
-        rating (linked as the same answer); saying two answers, it is a broken or forged
-        chunk, refused whole: taking either would make this device differ from one that read
-        the other first (and the one left unlinked be sent on as this device's own). One
-        sort of the sync's event ids (0.6 s for a million), the answers compared only for
-        ids that come twice. Whether any did: they are in `temp.synctwice` for
-        `_one_of_each`."""
+        rating; saying two answers, it is a broken or forged chunk, refused whole: taking
+        either would make this device differ from one that read the other first (and the
+        one left unlinked be sent on as this device's own). One sort of the sync's event
+        ids (0.6 s for a million), the answers compared only for ids that come twice.
+        Whether any did: they wait in `temp.synctwice`, and `_one_of_each` keeps the first
+        read of each (a streamed join demotes their cards first)."""
         conn = self.conn
         ids = "SELECT event_id FROM temp.syncincoming"
         answers = "SELECT event_id, card_id, at, rating FROM temp.syncincoming"
