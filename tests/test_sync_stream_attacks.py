@@ -377,7 +377,7 @@ def random_target(
     return devices
 
 
-@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("seed", range(40))
 def test_a_random_target_joins_the_same_with_and_without_the_stream(
     open_profile: Callable[..., Collection],
     folder: Path,
