@@ -232,10 +232,21 @@ class HourTally:
         conn.executemany(
             f"INSERT INTO reviewhour ({columns}) VALUES ({marks}) "
             f"ON CONFLICT (hour, deck_id) DO UPDATE SET {adds}",
-            [(hour, deck_id, *row) for (hour, deck_id), row in sums.items()],
+            [(hour, deck_id, *map(_sqlite_number, row)) for (hour, deck_id), row in sums.items()],
         )
         self._answers.clear()
         self._durations.clear()
+
+
+_INT64 = 2**63
+
+
+def _sqlite_number(value: int) -> int | float:
+    """A sum as SQLite's `+` leaves it (the insert trigger's way): past a 64-bit integer,
+    a float. Durations are checked one by one (under 8,000 years each), not their sum: a
+    few tens of thousands of the longest in one hour overflow it, and the tally of a join
+    then failed with a traceback where the trigger gave a float."""
+    return value if -_INT64 <= value < _INT64 else float(value)
 
 
 def differences(conn: sqlite3.Connection) -> int:

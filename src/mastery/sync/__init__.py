@@ -144,6 +144,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _settings_reread(col: Collection) -> Iterator[None]:
+    """The profile's cached settings read again once the sync's transaction is over, an
+    error included: a sync reloads them from inside it (a join after each chunk's settings,
+    every sync before its replay), and a sync refused later rolls those settings back; the
+    app must not go on scheduling with settings the profile does not hold."""
+    try:
+        yield
+    finally:
+        col.reload_settings()
+
+
 def _check_pin(state: dict[str, Any], header: crypto.Header) -> None:
     """The target's header must be the one this device joined: another one (set up again by
     a device that raced this one, or put there by the host) opens with the same passphrase
@@ -511,7 +523,7 @@ class Sync:
         # device never holds them all); one bad chunk raises and rolls everything back, so
         # nothing is applied. This device's chunks are written after the replay, so its
         # answers carry the schedules every device will have.
-        with _collector_paused(), col.db.transaction() as conn:
+        with _collector_paused(), _settings_reread(col), col.db.transaction() as conn:
             # Own chunks beyond the recorded sequence (a killed sync's, or a restored
             # backup's), every one even past a gap: writing on after the gap would replace
             # a chunk that others have read. The gap itself is written again below (`lost`).
@@ -627,7 +639,6 @@ class Sync:
             col.set_meta(_META, state)
             if progress:
                 progress(1.0, "done")
-        col.reload_settings()
         where.push()
         return SyncReport(
             received=m.added,

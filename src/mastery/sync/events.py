@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    Strict,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -548,12 +549,17 @@ def parse_chunk(raw: list[Any], where: str) -> list[ChunkEvent]:
     return out
 
 
+# A chunk's place, exactly as `crypto.events_of` checks it (lax, "1" would pass for 1).
+_Device = Annotated[str, Strict()]
+_Seq = Annotated[int, Strict()]
+
+
 @with_config(ConfigDict(extra="ignore"))
 class _AnswerChunk(TypedDict):
     """A chunk holding answers only (`crypto.seal`'s body), read straight from its JSON."""
 
-    device: str
-    seq: int
+    device: _Device
+    seq: _Seq
     events: list[Answer]
 
 
@@ -570,8 +576,8 @@ class _RowsBlock(TypedDict):
 class _RowsChunk(TypedDict):
     """A chunk holding answer rows only (`AnswersEvent`), read straight from its JSON."""
 
-    device: str
-    seq: int
+    device: _Device
+    seq: _Seq
     events: list[_RowsBlock]
 
 

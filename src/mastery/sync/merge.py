@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from mastery.days import from_ms, to_ms
+from mastery.errors import SyncError
 from mastery.states import CardState, Rating, scheduled
 from mastery.storage import cards as card_rows
 from mastery.storage import counters
@@ -246,7 +247,7 @@ _TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS synctouched (card_id INTEGER PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS syncout (log_id INTEGER PRIMARY KEY, chain BLOB)",
     "CREATE TEMP TABLE IF NOT EXISTS synclink (event_id TEXT, log_id INTEGER, device TEXT, "
-    "at INTEGER, chain BLOB)",
+    "at INTEGER, chain BLOB, seq INTEGER)",
 )
 _TEMP_TABLES = ("syncincoming", "synctouched", "syncout", "synclink")
 # Received answers past this many, and past half the log, are added with its indexes
@@ -274,7 +275,6 @@ class _Known(NamedTuple):
     pending: str | None
 
 
-_HAD = _Known(None, 0, None)
 _UNDONE = _Known(None, 1, None)
 
 
@@ -345,6 +345,7 @@ class Merge:
         for table in _TEMP_TABLES:
             self.conn.execute(f"DELETE FROM temp.{table}")
         self.conn.execute("DROP TABLE IF EXISTS temp.syncrows")
+        self.conn.execute("DROP TABLE IF EXISTS temp.synctwice")
         self.conn.execute("DROP INDEX IF EXISTS temp.ix_synclink_log")
 
     # ------------------------------------------------------------------ add
@@ -461,7 +462,7 @@ class Merge:
                      r.get("step"), r["stability"], r["difficulty"], r["due"],
                      r["elapsed_days"], r["scheduled_days"], bytes.fromhex(r["chain"]))
                 )  # fmt: skip
-            known[eid] = _HAD
+            # A second row of this id in the sync is added too: `_check_ids` judges it.
             touch(card_id)
             if len(rows) >= _BATCH:
                 flush()
@@ -527,6 +528,7 @@ class Merge:
         assert tally is not None
         self._tally = tally
         self._stream_next = 1  # the log is empty: its ids are 1, 2, ...
+        self._read = 0  # answers read for cards here (`syncincoming` is empty)
         self._stream_rows: list[tuple[object, ...]] = []
         self._stream_links: list[tuple[object, ...]] = []
         return True
@@ -569,7 +571,7 @@ class Merge:
         `HourTally.cells`), their links aside (`replay` writes them in event-id order)."""
         review_log.log_synced(self.conn, self._stream_rows)
         self.conn.executemany(
-            "INSERT INTO temp.synclink VALUES (?, ?, ?, ?, ?)", self._stream_links
+            "INSERT INTO temp.synclink VALUES (?, ?, ?, ?, ?, ?)", self._stream_links
         )
         self._stream_rows.clear()
         self._stream_links.clear()
@@ -621,6 +623,7 @@ class Merge:
         waiting: list[tuple[object, ...]] = []  # answers of demoted cards (the temp table)
         pending: list[tuple[object, ...]] = []
         blake2b, pack, fromhex = hashlib.blake2b, _LINK_PACK, bytes.fromhex
+        seq = self._read
 
         def flush() -> None:
             self.added += len(waiting)
@@ -643,6 +646,9 @@ class Merge:
                     written[eid] = _Known(None, 0, "pending")
                 continue
             card_id, deck_id = found
+            # Its place among the received answers, as a join without the stream gives it
+            # (`syncincoming`'s ids): a demoted card's rows go back there in read order.
+            seq += 1
             run = runs.get(card_id)
             if run is None and card_id not in demoted:
                 deck = decks.get(deck_id) or self._deck(deck_id, deck_key)
@@ -657,7 +663,7 @@ class Merge:
                 run = None
             if run is None:
                 waiting.append(
-                    (None, eid, device, card_id, at, rating, duration, confidence, r_state,
+                    (seq, eid, device, card_id, at, rating, duration, confidence, r_state,
                      r_step, r_stability, r_difficulty, r_due, r_elapsed, r_scheduled,
                      None if r_chain is None else fromhex(r_chain))
                 )  # fmt: skip
@@ -666,11 +672,13 @@ class Merge:
                 continue
             (_, seed, link, p_at, p_rating, _, p_id, p_device, p_eid, state, step, stability,
              difficulty, due, last, reps, lapses) = run  # fmt: skip
-            if at == p_at and rating == p_rating and (device != p_device or eid == p_eid):
+            if at == p_at and rating == p_rating and eid == p_eid:
+                continue  # the row before read again (a chunk written again): one event
+            if at == p_at and rating == p_rating and device != p_device:
                 # The same answer again (see `_replay_card`): linked to the row before.
-                links.append((eid, p_id, device, at, None))
+                links.append((eid, p_id, device, at, None, seq))
                 self._dups.setdefault(p_id, []).append(
-                    (None, eid, device, card_id, at, rating, duration, confidence, *_UNREPLAYED)
+                    (seq, eid, device, card_id, at, rating, duration, confidence, *_UNREPLAYED)
                 )
                 self._dup_ids.add(eid)
                 continue
@@ -708,7 +716,7 @@ class Merge:
                  step, after_step, due, after_due, stability, after_stability, difficulty,
                  after_difficulty, last, elapsed, scheduled_days, deck_id)
             )  # fmt: skip
-            links.append((eid, log_id, device, at, link))
+            links.append((eid, log_id, device, at, link, seq))
             hour = at // _HOUR_MS
             key = (hour, deck_id, state, stability is not None and stability >= _MATURE, rating)
             answered[key] = count(key, 0) + 1
@@ -724,6 +732,7 @@ class Merge:
             ]  # fmt: skip
             if len(inserts) >= _BATCH:
                 flush()
+        self._read = seq
         flush()
 
     def _finish_stream(
@@ -735,6 +744,7 @@ class Merge:
         conn = self.conn
         self._stream_flush()
         self._streaming = False
+        twice = self._check_ids(streamed=True)
         for i in range(0, len(self._late), _LOOKUP):
             part = self._late[i : i + _LOOKUP]
             marks = ", ".join("?" * len(part))
@@ -782,6 +792,8 @@ class Merge:
         self._runs.clear()
         if self._demoted:
             self._move_demoted()
+        if twice:
+            self._one_of_each()
         return used
 
     def _move_demoted(self) -> None:
@@ -798,9 +810,9 @@ class Merge:
         rows = "FROM reviewlog r CROSS JOIN temp.syncdemoted d ON d.card_id = r.card_id"
         moved = {r[0] for r in conn.execute(f"SELECT r.id {rows}")}
         conn.execute(
-            "INSERT INTO temp.syncincoming (event_id, device, card_id, at, rating, "
+            "INSERT INTO temp.syncincoming (id, event_id, device, card_id, at, rating, "
             "duration_ms, confidence, state, step, stability, difficulty, due, elapsed_days, "
-            "scheduled_days, chain) SELECT l.event_id, l.device, r.card_id, r.reviewed_at, "
+            "scheduled_days, chain) SELECT l.seq, l.event_id, l.device, r.card_id, r.reviewed_at, "
             "r.rating, r.duration_ms, r.confidence, r.state_after, r.step_after, "
             "r.stability_after, r.difficulty_after, r.due_after, r.elapsed_days, "
             f"r.scheduled_days, l.chain {rows} JOIN temp.synclink l ON l.log_id = r.id "
@@ -813,6 +825,60 @@ class Merge:
                     self.added += 1  # counted again: the replay drops it if it is the same
         conn.execute(f"DELETE FROM temp.synclink WHERE log_id IN (SELECT r.id {rows})")
         review_log.delete_streamed(conn)
+
+    def _check_ids(self, *, streamed: bool) -> bool:
+        """An event id names one answer. The same id twice in one sync (an honest device's
+        chunk written again, `resend`) is one answer if both say the same card, moment and
+        rating; saying two answers, it is a broken or forged chunk, refused whole: taking
+        either would make this device differ from one that read the other first (and the
+        one left unlinked be sent on as this device's own). One sort of the sync's event
+        ids (0.6 s for a million), the answers compared only for ids that come twice.
+        Whether any did: they wait in `temp.synctwice`, and `_one_of_each` keeps the first
+        read of each (a streamed join demotes their cards first)."""
+        conn = self.conn
+        ids = "SELECT event_id FROM temp.syncincoming"
+        answers = "SELECT event_id, card_id, at, rating FROM temp.syncincoming"
+        if streamed:  # the streamed rows are in the log, their ids in `synclink`
+            ids += " UNION ALL SELECT event_id FROM temp.synclink"
+            answers += (
+                " UNION ALL SELECT l.event_id, r.card_id, r.reviewed_at, r.rating "
+                "FROM temp.synclink l JOIN reviewlog r ON r.id = l.log_id"
+            )
+        conn.execute("DROP TABLE IF EXISTS temp.synctwice")
+        conn.execute(
+            "CREATE TEMP TABLE synctwice AS SELECT event_id FROM "
+            f"({ids}) GROUP BY event_id HAVING count(*) > 1"
+        )
+        if conn.execute("SELECT 1 FROM temp.synctwice LIMIT 1").fetchone() is None:
+            conn.execute("DROP TABLE temp.synctwice")
+            return False  # the rule: the answers below are not read at all
+        bad = conn.execute(
+            f"SELECT event_id FROM ({answers}) WHERE event_id IN temp.synctwice "
+            "GROUP BY event_id HAVING count(DISTINCT card_id) > 1 OR count(DISTINCT at) > 1 "
+            "OR count(DISTINCT rating) > 1 ORDER BY event_id LIMIT 1"
+        ).fetchone()
+        if bad is not None:
+            raise SyncError(
+                f"answer event {bad[0]} came twice as two different answers (a broken or "
+                "forged chunk); nothing was applied"
+            )
+        if streamed:  # their cards replayed, every copy among the received answers
+            for (card_id,) in conn.execute(
+                "SELECT DISTINCT r.card_id FROM temp.synclink l JOIN reviewlog r "
+                "ON r.id = l.log_id WHERE l.event_id IN temp.synctwice"
+            ).fetchall():
+                self._demote(card_id)
+        return True
+
+    def _one_of_each(self) -> None:
+        """The first read of each answer that came twice (`_check_ids`), the copies dropped:
+        the replay links a copy to its first only when nothing sorts between them."""
+        self.added -= self.conn.execute(
+            "DELETE FROM temp.syncincoming WHERE event_id IN temp.synctwice AND id NOT IN "
+            "(SELECT min(id) FROM temp.syncincoming WHERE event_id IN temp.synctwice "
+            "GROUP BY event_id)"
+        ).rowcount
+        self.conn.execute("DROP TABLE temp.synctwice")
 
     # ------------------------------------------------------------------ replay
     def replay(
@@ -843,6 +909,8 @@ class Merge:
         conn = self.conn
         old = replayed_with or {}
         streamed = self._streaming
+        if not streamed and self._check_ids(streamed=False):
+            self._one_of_each()
         used: dict[str, str] = self._finish_stream(scheduler_for, old, now_ms) if streamed else {}
         conn.executemany(
             "INSERT OR IGNORE INTO temp.synctouched VALUES (?)", ((c,) for c in self.touched)
