@@ -601,7 +601,6 @@ class Merge:
         its card's running state (`stream`). An answer this sync already took back or kept
         waiting for its card is known by `_written`; answers of a demoted card wait in the
         temp table, as every answer does otherwise."""
-        from mastery.scheduler import Memory
 
         if not rows:
             return
@@ -688,27 +687,11 @@ class Merge:
                 )  # fmt: skip
                 elapsed, scheduled_days = r_elapsed, r_scheduled
             else:
-                outcome = decks[deck_id][0](
-                    Memory(
-                        state,
-                        step,
-                        stability,
-                        difficulty,
-                        None if due is None else from_ms(due),
-                        None if last is None else from_ms(last),
-                        reps,
-                        lapses,
-                    ),
-                    rating,
-                    from_ms(at),
-                    seed + reps,
-                )
-                m = outcome.memory
-                after_state, after_step, after_stability, after_difficulty = (
-                    m.state, m.step, m.stability, m.difficulty
+                (after_state, after_step, after_stability, after_difficulty, after_due, elapsed,
+                 scheduled_days) = _replayed(
+                    decks[deck_id][0], (state, step, stability, difficulty, due, last, reps,
+                    lapses), rating, at, seed,
                 )  # fmt: skip
-                after_due = to_ms(m.due)
-                elapsed, scheduled_days = outcome.elapsed_days, outcome.scheduled_days
             log_id = self._stream_next
             self._stream_next += 1
             inserts.append(
@@ -1044,7 +1027,6 @@ class Merge:
         now_ms: int,
     ) -> Replayed:
         """One card's rows in replay order (see `replay`); returns its schedule."""
-        from mastery.scheduler import Memory
 
         inserts, updates, chains, links = self._inserts, self._updates, self._chains, self._links
         undone, blake2b, pack = self._undone, hashlib.blake2b, _LINK_PACK
@@ -1104,30 +1086,11 @@ class Merge:
                 )
                 elapsed, scheduled_days = s_elapsed, s_scheduled
             else:
-                outcome = answer(
-                    Memory(
-                        state,
-                        step,
-                        stability,
-                        difficulty,
-                        None if due is None else from_ms(due),
-                        None if last is None else from_ms(last),
-                        reps,
-                        lapses,
-                    ),
-                    rating,
-                    from_ms(at),
-                    seed + reps,
-                )
-                m = outcome.memory
-                after_state, after_step, after_stability, after_difficulty = (
-                    m.state,
-                    m.step,
-                    m.stability,
-                    m.difficulty,
-                )
-                after_due = to_ms(m.due)
-                elapsed, scheduled_days = outcome.elapsed_days, outcome.scheduled_days
+                (after_state, after_step, after_stability, after_difficulty, after_due, elapsed,
+                 scheduled_days) = _replayed(
+                    answer, (state, step, stability, difficulty, due, last, reps, lapses),
+                    rating, at, seed,
+                )  # fmt: skip
             if new:
                 # Log ids in replay order: the rows are appended to the log, not scattered.
                 log_id = self._next_id
@@ -1223,6 +1186,41 @@ class Merge:
                 batch, held = [], 0
         if batch:
             yield batch
+
+
+def _replayed(
+    answer: Callable[..., Any],
+    before: tuple[Any, ...],
+    rating: int,
+    at: int,
+    seed: int,
+) -> tuple[Any, ...]:
+    """One answer replayed with the scheduler (`answer`), from the card as the row before
+    left it (`before`: state, step, stability, difficulty, due, last review, reps, lapses;
+    moments in ms): the row's schedule columns after it (state, step, stability,
+    difficulty, due, elapsed and scheduled days). Fuzz is seeded from the card and the
+    number of answers before, as on every device."""
+    from mastery.scheduler import Memory
+
+    state, step, stability, difficulty, due, last, reps, lapses = before
+    outcome = answer(
+        Memory(
+            state,
+            step,
+            stability,
+            difficulty,
+            None if due is None else from_ms(due),
+            None if last is None else from_ms(last),
+            reps,
+            lapses,
+        ),
+        rating,
+        from_ms(at),
+        seed + reps,
+    )
+    m = outcome.memory
+    return (m.state, m.step, m.stability, m.difficulty, to_ms(m.due), outcome.elapsed_days,
+            outcome.scheduled_days)  # fmt: skip
 
 
 _ROWS: TypeAdapter[list[AnswerRow]] = TypeAdapter(list[AnswerRow])
