@@ -60,6 +60,22 @@ GOAL = "goal"
 # this device does not have yet.
 _DECK_LINK = "goaldeck"
 _GOAL_LINK = "entrygoal"
+# Per kind of link: the SQL that links an item's row (id) to what a key names, the one that
+# reads the keys it is linked to, and the one that links by the item's uid (`_link_waiting`).
+_LINK_SQL = {
+    _DECK_LINK: (
+        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT ?, id FROM deck WHERE key = ?",
+        "SELECT d.key FROM goaldeck gd JOIN deck d ON d.id = gd.deck_id WHERE gd.goal_id = ?",
+        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT g.id, d.id FROM goal g, "
+        "deck d WHERE g.uid = ? AND d.key = ?",
+    ),
+    _GOAL_LINK: (
+        "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT ?, id FROM goal WHERE uid = ?",
+        "SELECT g.uid FROM entrygoal eg JOIN goal g ON g.id = eg.goal_id WHERE eg.entry_id = ?",
+        "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT e.id, g.id "
+        "FROM journalentry e, goal g WHERE e.uid = ? AND g.uid = ?",
+    ),
+}
 
 
 def _dumps(value: Any) -> str:
@@ -246,23 +262,22 @@ def _entry_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp:
             (*values, entry_id),
         )
         conn.execute("DELETE FROM entrygoal WHERE entry_id = ?", (entry_id,))
-    entry_id = int(entry_id or 0)
-    conn.executemany(
-        "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT ?, id FROM goal WHERE uid = ?",
-        [(entry_id, g) for g in f["goals"]],
-    )
-    if f["goals"]:
-        here = {
-            r["uid"]
-            for r in conn.execute(
-                "SELECT g.uid FROM entrygoal eg JOIN goal g ON g.id = eg.goal_id "
-                "WHERE eg.entry_id = ?",
-                (entry_id,),
-            )
-        }
-        pending.keep_links(conn, _GOAL_LINK, uid, sorted(set(f["goals"]) - here))
-    elif row is not None:
-        pending.keep_links(conn, _GOAL_LINK, uid, ())
+    _link(conn, _GOAL_LINK, uid, int(entry_id or 0), f["goals"], existed=row is not None)
+
+
+def _link(
+    conn: sqlite3.Connection, kind: str, uid: str, row_id: int, keys: list[str], *, existed: bool
+) -> None:
+    """Link item `uid` (its row `row_id`) to what `keys` name: those here now at once, the
+    others kept waiting until they come (`_link_waiting`); an item that had links waiting
+    and names none now has them dropped."""
+    make, made, _ = _LINK_SQL[kind]
+    conn.executemany(make, [(row_id, key) for key in keys])
+    if keys:
+        here = {r[0] for r in conn.execute(made, (row_id,))}
+        pending.keep_links(conn, kind, uid, sorted(set(keys) - here))
+    elif existed:
+        pending.keep_links(conn, kind, uid, ())
 
 
 def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: int) -> bool:
@@ -314,22 +329,7 @@ def _goal_write(conn: sqlite3.Connection, uid: str, payload: str | None, stamp: 
         "INSERT INTO milestone (goal_id, position, title, done_at) VALUES (?, ?, ?, ?)",
         [(goal_id, i, m["title"], m["done_at"]) for i, m in enumerate(f["milestones"], 1)],
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT ?, id FROM deck WHERE key = ?",
-        [(goal_id, key) for key in f["decks"]],
-    )
-    if f["decks"]:
-        here = {
-            r["key"]
-            for r in conn.execute(
-                "SELECT d.key FROM goaldeck gd JOIN deck d ON d.id = gd.deck_id "
-                "WHERE gd.goal_id = ?",
-                (goal_id,),
-            )
-        }
-        pending.keep_links(conn, _DECK_LINK, uid, sorted(set(f["decks"]) - here))
-    elif row is not None:
-        pending.keep_links(conn, _DECK_LINK, uid, ())
+    _link(conn, _DECK_LINK, uid, goal_id, f["decks"], existed=row is not None)
     return row is None
 
 
@@ -339,16 +339,8 @@ def _link_waiting(conn: sqlite3.Connection) -> None:
     Before anything is compared for sending: a link missing here would otherwise read as
     removed by this device (or a conflict copy differ from what its heads show), and be sent
     as such."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO goaldeck (goal_id, deck_id) SELECT g.id, d.id FROM goal g, "
-        "deck d WHERE g.uid = ? AND d.key = ?",
-        pending.take_links(conn, _DECK_LINK),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO entrygoal (entry_id, goal_id) SELECT e.id, g.id "
-        "FROM journalentry e, goal g WHERE e.uid = ? AND g.uid = ?",
-        pending.take_links(conn, _GOAL_LINK),
-    )
+    for kind in (_DECK_LINK, _GOAL_LINK):
+        conn.executemany(_LINK_SQL[kind][2], pending.take_links(conn, kind))
 
 
 def _show_all(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
