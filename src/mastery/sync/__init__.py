@@ -505,12 +505,12 @@ class Sync:
 
         # The bar's share for reading chunks: most of a sync, nearly all of a streamed join
         # (its answers are replayed as they are read).
-        reading = [_READING]
+        reading = _READING
 
         def read(done: int, device: str, seq: int) -> list[ChunkEvent]:
             where_name = f"{device}/{chunks.chunk_name(seq)}"
             if progress:
-                progress(reading[0] * done / max(total, 1), f"reading chunk {done + 1} of {total}")
+                progress(reading * done / max(total, 1), f"reading chunk {done + 1} of {total}")
             plain = crypto.open_plain(key, chunks.read_chunk(folder, device, seq), where_name)
             answers = parse_answer_chunk(plain, device, seq)
             if answers is not None:
@@ -570,7 +570,7 @@ class Sync:
             # A device joining (an empty log): answers go to the log as they are read.
             streamed = m.stream(col.scheduler_for)
             if streamed:
-                reading[0] = _REPLAYED
+                reading = _REPLAYED
             changes = 0
             for done, (device, seq) in enumerate(todo, len(own_left)):
                 answers, by_channel = _split_chunk(device, read(done, device, seq))
@@ -605,7 +605,7 @@ class Sync:
 
             def replaying(done: int, cards: int) -> None:
                 if progress:
-                    share = reading[0] + (_REPLAYED - reading[0]) * done / max(cards, 1)
+                    share = reading + (_REPLAYED - reading) * done / max(cards, 1)
                     what = f"replaying cards {done:,} of {cards:,}" if cards else "cards replayed"
                     progress(share, what)
 

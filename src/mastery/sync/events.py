@@ -425,9 +425,8 @@ AnyEvent = (
     | GoalRevision
     | GoalPartEvent
 )
-LogEvent = (
-    AnswerEvent | AnswersEvent | UndoEvent
-)  # the review log's own path (merge.py); the rest are channels'
+# The review log's own path (merge.py); the rest are channels'.
+LogEvent = AnswerEvent | AnswersEvent | UndoEvent
 Event = Annotated[AnyEvent, Field(discriminator="kind")]
 _EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 

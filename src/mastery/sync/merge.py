@@ -504,8 +504,9 @@ class Merge:
         join go from chunk to log once, not through a temp table, a sort and back (a fifth
         of a join). A card for which that is not so (an answer older than its last one,
         one taken back, a change of its deck's scheduling options in a later chunk) is
-        demoted: its streamed rows stay in the log and `replay` replays it from there as
-        it replays any card, so the result is the same either way. `scheduler_for` gives
+        demoted: its streamed rows go back among the received answers (`_move_demoted`)
+        and `replay` replays it as it replays any card, so the result is the same either
+        way. `scheduler_for` gives
         the scheduler of a deck as the settings stand; call `reschedule` after a chunk's
         channel events."""
         conn = self.conn
@@ -522,7 +523,6 @@ class Merge:
         # deck id -> (its scheduler's `answer`, its fingerprint, its key), as read
         self._decks: dict[int, tuple[Callable[..., Any], bytes, str]] = {}
         self._dups: dict[int, list[tuple[object, ...]]] = {}  # log id -> answers linked to it
-        self._dup_ids: set[str] = set()
         self._stack = ExitStack()
         tally = self._stack.enter_context(review_log.rebuilt_after(conn, when=True))
         assert tally is not None
@@ -601,7 +601,6 @@ class Merge:
         its card's running state (`stream`). An answer this sync already took back or kept
         waiting for its card is known by `_written`; answers of a demoted card wait in the
         temp table, as every answer does otherwise."""
-
         if not rows:
             return
         conn = self.conn
@@ -679,7 +678,6 @@ class Merge:
                 self._dups.setdefault(p_id, []).append(
                     (seq, eid, device, card_id, at, rating, duration, confidence, *_UNREPLAYED)
                 )
-                self._dup_ids.add(eid)
                 continue
             if r_chain is not None and fromhex(r_chain) == link:
                 after_state, after_step, after_stability, after_difficulty, after_due = (
@@ -731,13 +729,14 @@ class Merge:
         for i in range(0, len(self._late), _LOOKUP):
             part = self._late[i : i + _LOOKUP]
             marks = ", ".join("?" * len(part))
+            # A link without a chain is one to the row of the same answer read before.
             found = conn.execute(
-                f"SELECT event_id, log_id FROM temp.synclink WHERE event_id IN ({marks})", part
+                "SELECT log_id FROM temp.synclink WHERE chain IS NOT NULL "
+                f"AND event_id IN ({marks})",
+                part,
             ).fetchall()
             conn.execute(f"DELETE FROM temp.synclink WHERE event_id IN ({marks})", part)
-            for eid, log_id in found:
-                if eid in self._dup_ids or log_id is None:
-                    continue  # the answer it was linked to stays
+            for (log_id,) in found:
                 row = conn.execute(
                     "SELECT card_id, reviewed_at FROM reviewlog WHERE id = ?", (log_id,)
                 ).fetchone()
@@ -746,14 +745,8 @@ class Merge:
                 self._demote(row[0])
                 review_log.delete(conn, log_id)
                 self.added -= 1
-                # Answers linked to it as the same answer are answers of their own now.
-                for waiting in self._dups.pop(log_id, []):
-                    if waiting[1] in self._undone:
-                        continue
-                    conn.execute(_INCOMING, waiting)
-                    self.added += 1
-                    self._dup_ids.discard(str(waiting[1]))
-                    conn.execute("DELETE FROM temp.synclink WHERE event_id = ?", (waiting[1],))
+                for eid in self._unlink_same(log_id):
+                    conn.execute("DELETE FROM temp.synclink WHERE event_id = ?", (eid,))
         used: dict[str, str] = {}
         for deck_id, (_, streamed, key) in list(self._decks.items()):
             now = fingerprint(scheduler_for(deck_id))
@@ -802,12 +795,19 @@ class Merge:
             "AND l.chain IS NOT NULL ORDER BY r.id"
         )
         for log_id in moved & self._dups.keys():
-            for waiting in self._dups.pop(log_id):
-                if waiting[1] not in self._undone:
-                    conn.execute(_INCOMING, waiting)
-                    self.added += 1  # counted again: the replay drops it if it is the same
+            self._unlink_same(log_id)
         conn.execute(f"DELETE FROM temp.synclink WHERE log_id IN (SELECT r.id {rows})")
         review_log.delete_streamed(conn)
+
+    def _unlink_same(self, log_id: int) -> list[str]:
+        """The answers linked to streamed row `log_id` as the same answer, back among the
+        received answers (its row left the log, or goes back there too): the replay judges
+        them again, and counts them again if they are answers of their own. Returns their
+        event ids."""
+        again = [w for w in self._dups.pop(log_id, []) if w[1] not in self._undone]
+        self.conn.executemany(_INCOMING, again)
+        self.added += len(again)
+        return [str(w[1]) for w in again]
 
     def _check_ids(self, *, streamed: bool) -> bool:
         """An event id names one answer. The same id twice in one sync (an honest device's
@@ -1027,7 +1027,6 @@ class Merge:
         now_ms: int,
     ) -> Replayed:
         """One card's rows in replay order (see `replay`); returns its schedule."""
-
         inserts, updates, chains, links = self._inserts, self._updates, self._chains, self._links
         undone, blake2b, pack = self._undone, hashlib.blake2b, _LINK_PACK
         dirty = False
