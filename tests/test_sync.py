@@ -94,6 +94,15 @@ def bare_repo(tmp_path: Path) -> str:
     return str(repo)
 
 
+def read_first(monkeypatch: pytest.MonkeyPatch, col: Collection) -> None:
+    """Joining devices read `col`'s chunks before the other devices'."""
+    first = sync_of(col).status().device
+    real = chunks.devices
+    monkeypatch.setattr(
+        chunks, "devices", lambda where: sorted(real(where), key=lambda d: d != first)
+    )
+
+
 def card_id(col: Collection, key: str) -> int:
     return col.card(f"capitals/{key}").id
 

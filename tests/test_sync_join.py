@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import test_sync
 from pydantic import BaseModel
-from test_sync import PASS, card_id, state_of, sync_of
+from test_sync import PASS, card_id, read_first, state_of, sync_of
 
 from conftest import NOW
 from mastery.collection import Collection
@@ -439,11 +439,7 @@ def test_answers_and_a_card_state_read_before_the_chunk_that_brings_their_card_a
     b.answer(hund.id, 3, now=NOW + DAY)
     b.suspend([katze.id], now=NOW + DAY)
     sync_of(b).run(PASS)
-    first = sync_of(b).status().device
-    real = chunks.devices
-    monkeypatch.setattr(
-        chunks, "devices", lambda where: sorted(real(where), key=lambda d: d != first)
-    )
+    read_first(monkeypatch, b)
     c = open_profile("c", with_deck=False)
     assert sync_of(c).setup(str(folder), PASS).received == 1
     assert c.card(f"animals/{hund.key}").reps == 1

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import test_sync
-from test_sync import PASS, card_id, state_of, sync_of
+from test_sync import PASS, card_id, read_first, state_of, sync_of
 from test_sync_join import assert_replayed_from_scratch, scheduler_calls
 
 from conftest import NOW
@@ -61,17 +61,6 @@ def without_stream(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with monkeypatch.context() as m:
         m.setattr(merge.Merge, "stream", lambda self, scheduler_for: False)
         yield
-
-
-def read_first(monkeypatch: pytest.MonkeyPatch, col: Collection) -> None:
-    """Joining devices read `col`'s chunks before the other devices'."""
-    from mastery.sync import chunks
-
-    first = sync_of(col).status().device
-    real = chunks.devices
-    monkeypatch.setattr(
-        chunks, "devices", lambda where: sorted(real(where), key=lambda d: d != first)
-    )
 
 
 def indexes(col: Collection) -> list[str]:

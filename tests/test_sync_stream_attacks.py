@@ -255,7 +255,7 @@ def test_a_refused_join_leaves_no_setting_of_its_chunks_in_use(
     """The stream reloads settings after each chunk's channel events (they schedule what
     comes next); a later chunk refused rolls them back, and the profile must not go on
     scheduling with them."""
-    from test_sync_stream import read_first
+    from test_sync import read_first
 
     a = setup_target(open_profile, folder)
     a.set_setting("desired_retention", 0.8)
