@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -415,7 +414,7 @@ def _create(path: Path) -> None:
     a killed first run leaves no empty file and twenty simultaneous first runs make one
     profile (the link fails for all but the first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.new")
     try:
         Database.open(tmp, read_only=False, _fresh=True).close()
         try:

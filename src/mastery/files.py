@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,7 +62,7 @@ def _replace(path: Path, content: Callable[[], str | bytes], *, keep_mode: bool 
         with _removed(lock_path), FileLock(str(lock_path), timeout=10):
             _refuse_special(path)
             text = content()
-            tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            tmp = folder / f".{path.name}.{os.urandom(4).hex()}.tmp"
             # os.open rather than mkstemp: the new file gets the usual mode (umask), not 0600.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
@@ -102,7 +101,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
 
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{path.name}.{os.urandom(4).hex()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock_path = folder / f".{path.name}.lock"

@@ -26,7 +26,6 @@ import math
 import os
 import re
 import stat
-import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -254,6 +253,8 @@ def loads_toml(text: str, *, source: str | Path, max_depth: int = MAX_DEPTH) -> 
     `tomllib` raises RecursionError on deep arrays and ValueError on integers of more than 4,300
     digits; both become `InputError`. Floats must be finite (TOML's inf and nan are refused).
     """
+    import tomllib  # here, not at the top: off the first frame's path (issue 15), 2 ms
+
     try:
         data = tomllib.loads(text)
     except RecursionError:
