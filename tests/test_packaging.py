@@ -34,5 +34,6 @@ def test_wheel_contains_bundled_decks_and_prompts(tmp_path: Path) -> None:
     for deck in decks:
         assert f"mastery/_bundled_decks/{deck}" in names
     assert "mastery/prompts.toml" in names
-    assert "mastery/tui/mastery.tcss" in names
+    for sheet in sorted((ROOT / "src/mastery/tui").glob("*.tcss")):  # each screen's styles
+        assert f"mastery/tui/{sheet.name}" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)

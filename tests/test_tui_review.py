@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from test_tui_helpers import SIZE, add_deck, make_app, review_count, screen_text
@@ -458,3 +459,42 @@ async def test_a_start_screen_that_cannot_open_leaves_the_dashboard_drawn(geo) -
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_a_click_on_a_choice_answers_with_it_once(geo) -> None:
+    """The answer buttons take mouse clicks (a `Static` drawn as a button since issue 15): a
+    click answers with its rating, and a second click while it still shows pressed does not
+    answer the next card too."""
+    app = make_app(geo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        assert await pilot.click("#rating-3")
+        await pilot.pause()
+        assert [rating for _, rating, _ in logged(geo)] == [3]
+        assert "Capital of Peru?" in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert await pilot.click("#rating-2", times=2)
+        await pilot.pause()
+        assert [rating for _, rating, _ in logged(geo)] == [3, 2]
+
+
+def _sheets(app) -> set[str]:
+    return {Path(path).name for path, _ in app.stylesheet.source if path.endswith(".tcss")}
+
+
+async def test_the_first_frame_reads_only_its_own_styles_and_a_dialog_brings_its_own(geo) -> None:
+    """Issue 15: the dashboard and review screens' rules are the only ones parsed before the
+    first card (the other screens' rules cost ~25 ms); a dialog opened straight from the
+    review screen still gets its styles (the flag box is 30 columns wide, from screens.tcss)."""
+    app = make_app(geo, start_review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert _sheets(app) == {"mastery.tcss"}
+        await pilot.press("f")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "FlagScreen"
+        assert _sheets(app) == {"mastery.tcss", "screens.tcss"}
+        assert app.screen.query_one("#flag-box").outer_size.width == 30

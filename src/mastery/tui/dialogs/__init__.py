@@ -7,7 +7,6 @@ The mentor dialogs share the mentor styles (`MENTOR_CSS`).
 
 from __future__ import annotations
 
-from pathlib import Path
+from mastery.tui.screens.base import MENTOR_CSS
 
-MENTOR_CSS = Path(__file__).resolve().parent.parent / "mentor.tcss"
-"""The styles of the mentor screens and dialogs."""
+__all__ = ["MENTOR_CSS"]

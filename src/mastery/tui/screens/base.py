@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import getters
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
+from textual.types import CSSPathType
 
 from mastery.errors import MasteryError
 
-# The goals and journal screens' styles, parsed when one of them is first opened.
-GOALS_JOURNAL_CSS = Path(__file__).resolve().parent.parent / "goals_journal.tcss"
+_TUI = Path(__file__).resolve().parent.parent
+# Textual parses the app's stylesheet (mastery.tcss: the dashboard, review and done screens)
+# before the first frame; every other screen brings its styles (`CSS_PATH`), parsed the first
+# time one of them opens (a one-off ~20 ms reparse then). The shared file comes first, so the
+# rules keep the order they had in one file.
+SCREENS_CSS: list[str | PurePath] = [_TUI / "screens.tcss"]
+GOALS_JOURNAL_CSS: list[str | PurePath] = [*SCREENS_CSS, _TUI / "goals_journal.tcss"]
+MENTOR_CSS: list[str | PurePath] = [*SCREENS_CSS, _TUI / "mentor.tcss"]
 
 if TYPE_CHECKING:
     from mastery.collection import Collection
@@ -65,6 +72,10 @@ class MasteryMixin(MessagePump):
 class MasteryScreen(MasteryMixin, Screen):
     """A full screen of the app."""
 
+    CSS_PATH: ClassVar[CSSPathType | None] = SCREENS_CSS
+
 
 class MasteryModal(MasteryMixin, ModalScreen):
     """A dialog over another screen."""
+
+    CSS_PATH: ClassVar[CSSPathType | None] = SCREENS_CSS

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 class DashboardScreen(MasteryScreen):
     """Decks and counts; `r` reviews everything due, Enter reviews the deck under the cursor."""
 
+    CSS_PATH = None  # the first frame's: in the app's own stylesheet (mastery.tcss)
+
     AREA = "dashboard"
     SUB_TITLE = "Decks"
     BINDINGS = [

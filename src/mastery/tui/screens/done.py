@@ -20,6 +20,8 @@ from mastery.tui.widgets.sync_header import SyncHeader
 class DoneScreen(MasteryScreen):
     """Shown when the queue is empty; Enter or Escape goes back to the dashboard."""
 
+    CSS_PATH = None  # the first frame's: in the app's own stylesheet (mastery.tcss)
+
     AREA = "review"
     SUB_TITLE = "Review"
     BINDINGS = [

@@ -161,6 +161,8 @@ _CONFIDENCE_HINT = Content.assemble(
 class ReviewScreen(MasteryScreen):
     """One card at a time until the queue is empty."""
 
+    CSS_PATH = None  # the first frame's: in the app's own stylesheet (mastery.tcss)
+
     AREA = "review"
     SUB_TITLE = "Review"
     BINDINGS = [
