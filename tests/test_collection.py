@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from conftest import NOW
 from mastery.collection import Collection
+from mastery.days import to_ms
 from mastery.errors import DeckFormatError, NotFoundError
 
 BASIC = """
@@ -427,3 +429,46 @@ def test_today_reads_no_more_than_today_and_the_streak(col: Collection, write_de
     on_the_log = [s for s in statements if "FROM reviewlog" in s]
     assert on_the_log and all("reviewed_at >=" in s for s in on_the_log)
     assert not any(" FROM card" in s and "count(*)" in s and "WHERE" not in s for s in statements)
+
+
+def test_next_due_is_the_earliest_later_card_of_any_scheduled_state(
+    col: Collection, write_deck
+) -> None:
+    """`next_due` (the dashboard's "next card due" and the done screen's) asks SQLite for one
+    card per state (issue 15: `state != new` read every later card at 1M cards); it must
+    still be the earliest later due of learning, review and relearning cards, unsuspended,
+    in the deck asked for, whatever state holds it."""
+    cards = [(f"c{i}", f"front {i}", "back") for i in range(40)]
+    col.import_files(
+        [
+            write_deck(deck_with(*cards[:20])),
+            write_deck(deck_with(*cards[20:], deck_id="two"), name="two.toml"),
+        ],
+        now=NOW,
+    )
+    rng = random.Random(15)
+    ids = [r["id"] for r in col.conn.execute("SELECT id FROM card ORDER BY id")]
+    for trial in range(30):
+        with col.conn:
+            for card_id in ids:
+                col.conn.execute(
+                    "UPDATE card SET state = ?, due = ?, suspended = ? WHERE id = ?",
+                    (
+                        rng.choice([0, 1, 2, 3]),
+                        to_ms(NOW) + rng.randint(-5, 40) * 3_600_000,
+                        int(rng.random() < 0.2),
+                        card_id,
+                    ),
+                )
+        rows = col.conn.execute("SELECT deck_id, state, due, suspended FROM card").fetchall()
+        for deck in [None, *sorted({r["deck_id"] for r in rows})]:
+            later = [
+                r["due"]
+                for r in rows
+                if r["state"] != 0
+                and not r["suspended"]
+                and r["due"] > to_ms(NOW)
+                and deck in (None, r["deck_id"])
+            ]
+            found = col.next_due(now=NOW, deck_id=deck)
+            assert (to_ms(found) if found else None) == (min(later) if later else None), trial

@@ -285,9 +285,17 @@ class Queue:
         now = now or self._col.now()
         deck_sql = " AND deck_id = ?" if deck_id is not None else ""
         params: list[Any] = [to_ms(now)] + ([deck_id] if deck_id is not None else [])
+        # One seek per scheduled state on `ix_card_queue` (suspended, state, due): with
+        # `state != NEW` SQLite read every card due later (140 ms at 1M cards, on the
+        # dashboard's first frame) instead of the first one of each state.
+        per_state = [
+            f"SELECT min(due) AS due FROM card WHERE suspended = 0 AND state = {state} "
+            f"AND due > ?{deck_sql}"
+            for state in CardState
+            if state != CardState.NEW
+        ]
         row = self._col.conn.execute(
-            "SELECT min(due) AS due FROM card WHERE suspended = 0 "
-            f"AND state != {CardState.NEW} AND due > ?{deck_sql}",
-            params,
+            f"SELECT min(due) AS due FROM ({' UNION ALL '.join(per_state)})",
+            params * len(per_state),
         ).fetchone()
         return from_ms(row["due"]) if row["due"] is not None else None
