@@ -7,6 +7,7 @@ import gc
 import importlib
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,17 @@ def mastery_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MASTERY_HOME", str(home))
     monkeypatch.delenv("EDITOR", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def stewards_fork_as_the_cli_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mastery team aggregate` opens a folder's shares in forked processes when its thread is
+    the process's only one; a pytest-xdist worker runs a thread of its own, so a test on the
+    main thread forks as the command does, and the app's workers (other threads) do not."""
+    monkeypatch.setattr(
+        "mastery.team.steward._only_thread",
+        lambda: threading.current_thread() is threading.main_thread(),
+    )
 
 
 @pytest.fixture(scope="session")

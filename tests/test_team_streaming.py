@@ -145,8 +145,22 @@ def _round_of_four(folder: Path) -> tuple[Any, Any, Any, list[list[int]], dateti
     return store, config, layout, newest, now + timedelta(days=7)
 
 
+@pytest.fixture(params=["processes", "threads"])
+def opening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Both ways a steward opens a folder's shares: in forked processes (the command) or on
+    threads (the app's worker); how many reads of the round's folder the first takes."""
+    from mastery.team import steward as steward_module
+
+    if request.param == "threads":
+        monkeypatch.setattr(steward_module, "_only_thread", lambda: False)
+        return 1
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
+    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    return 2
+
+
 def test_a_steward_counts_each_members_newest_share_exactly_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opening: int
 ) -> None:
     """The steward keeps a running sum of every share on the roster, not the shares: a
     member's older file in the round, a copy of a file and a key off the roster must still
@@ -199,7 +213,7 @@ def test_a_roster_that_cannot_be_read_stops_the_steward_with_its_error(tmp_path:
 
 
 def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opening: int
 ) -> None:
     """The steward opens again the shares it counted but does not keep (here a member's
     older file). A member who rewrites that file while the steward runs (a shared drive, a
@@ -213,20 +227,26 @@ def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum
     from mastery.team.store import FolderStore
 
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    parts = opening
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     older = next(tmp_path.glob(f"t/rounds/*/contributions/{'a' * 32}.json"))
     member = Identity.generate()
-    reads = []
+    log = tmp_path / "reads"  # a file: forked children read the round too
+    log.write_text("")
 
     class Rewritten(FolderStore):
-        def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
-            reads.append(round_id)
-            if len(reads) > 1:  # after the first read: new bytes, a new id, same signer
+        def each_contribution(
+            self, round_id: str, part: tuple[int, int] = (0, 1)
+        ) -> Iterator[Entry | str]:
+            with log.open("a") as reads:
+                reads.write(f"{part}\n")
+            if len(log.read_text().splitlines()) > parts:  # after the first read: new bytes,
+                # a new id, the same signer
                 sealed = seal_contribution(
                     member, config, layout, round_id, [0] * layout.size, now=closed
                 )
                 older.write_bytes(sealed)
-            return super().each_contribution(round_id)
+            return super().each_contribution(round_id, part)
 
     rewritten = Rewritten(store.folder)
     for steward in STEWARDS:
@@ -242,8 +262,105 @@ def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum
             today=closed.date(),
         )
         assert outcome.status == "published" and outcome.members == 4, outcome
-    assert len(reads) > 2  # each steward read the round again
+    assert len(log.read_text().splitlines()) > 2 * parts  # each steward read the round again
     partials, _ = read_partials(store, config, store.rounds()[0])
     sums = [decode_vector(p.sums or "", layout.size) for p in partials]
     total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
     assert total == [sum(column) for column in zip(*newest, strict=True)]
+
+
+def _steward_runs(store: Any, config: Any, layout: Any, closed: datetime) -> list[list[int]]:
+    """Both stewards aggregate the round (noise off by the caller); their partial sums."""
+    from test_team import STEWARDS
+
+    from mastery.team import steward as steward_module
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+
+    for steward in STEWARDS:
+        published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+        [outcome] = steward_module.aggregate(
+            steward,
+            store,
+            config,
+            layout,
+            lambda: read_roster(store, config.id, verify=False),
+            published,
+            now=closed,
+            today=closed.date(),
+        )
+        assert outcome.status == "published" and outcome.members == 4, outcome
+    partials, _ = read_partials(store, config, store.rounds()[0])
+    return [decode_vector(p.sums or "", layout.size) for p in partials]
+
+
+def test_the_command_opens_a_folders_shares_in_two_processes_and_leaves_none_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: `mastery team aggregate` (the only thread of its process) opens the shares
+    in two forked processes, each half of the files, and reaps both: the same sums to the
+    unit as on threads, and no child process left."""
+    import os
+
+    from mastery.team import steward as steward_module
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
+    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    pids = tmp_path / "pids"
+    pids.write_text("")
+    opened = steward_module._open_one
+
+    def open_one(*args: Any) -> Any:
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return opened(*args)
+
+    monkeypatch.setattr(steward_module, "_open_one", open_one)
+    sums = _steward_runs(store, config, layout, closed)
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]
+    openers = pids.read_text().split()
+    assert str(os.getpid()) in openers  # the parent opens again only the older share
+    children = set(openers) - {str(os.getpid())}
+    assert len(children) == 4  # two children for each steward
+    for child in children:
+        with pytest.raises(ChildProcessError):  # reaped, not left running or a zombie
+            os.waitpid(int(child), os.WNOHANG)
+
+
+def test_a_child_that_dies_leaves_the_round_to_the_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked child killed mid-round (out of memory, a signal) sends nothing: the steward
+    opens the round on threads instead, publishes the same sums, and reaps the children."""
+    import os
+
+    from mastery.team import steward as steward_module
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
+    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    parent = os.getpid()
+    pids = tmp_path / "pids"
+    pids.write_text("")
+    opened = steward_module._open_one
+
+    def open_one(*args: Any) -> Any:
+        if os.getpid() != parent:
+            with pids.open("a") as out:
+                out.write(f"{os.getpid()}\n")
+            os.kill(os.getpid(), 9)
+        return opened(*args)
+
+    monkeypatch.setattr(steward_module, "_open_one", open_one)
+    sums = _steward_runs(store, config, layout, closed)
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]
+    children = set(pids.read_text().split())
+    assert len(children) == 4  # both stewards forked two, each killed
+    for child in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(int(child), os.WNOHANG)

@@ -74,8 +74,12 @@ class Roster:
     problems: list[str]
 
     def __contains__(self, identity: PublicIdentity) -> bool:
-        known = self.members.get(identity.signing_key)
-        return known is not None and known.encryption_key == identity.encryption_key
+        return self.has(identity.signing_key, identity.encryption_key)
+
+    def has(self, signing_key: str, encryption_key: str) -> bool:
+        """Whether an entry names both keys (base64, as `PublicIdentity` holds them)."""
+        known = self.members.get(signing_key)
+        return known is not None and known.encryption_key == encryption_key
 
     def __len__(self) -> int:
         return len(self.members)

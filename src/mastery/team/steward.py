@@ -23,12 +23,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
+import pickle
+import signal
+import sys
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 
 from mastery.identity import (
     SEALED_MAGIC,
@@ -44,7 +51,7 @@ from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
 from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
 from mastery.team.roster import Roster
-from mastery.team.store import Entry, TeamStore
+from mastery.team.store import Entry, FolderStore, TeamStore
 from mastery.team.wire import (
     MODULUS,
     PARTIAL_FORMAT,
@@ -67,6 +74,7 @@ BATCH = 256  # contribution files opened together at most ...
 BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
 # two batches are held at once: one being opened, the next being read
 WAITING = 1024  # shares opened before the roster is read, held at most (1.6 MB at 10,000 members)
+PROCESSES = 2  # processes that open a folder's shares, at most (one per core)
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -100,7 +108,7 @@ class _Round:
     store: TeamStore
     config: TeamConfig
     layout: Layout
-    roster: Future[Roster]  # being read while the first shares are opened
+    roster: _RosterRead  # read while the first shares are opened
     round_id: str
     now: datetime
 
@@ -111,6 +119,37 @@ class _Share:
     created_at: datetime
     contribution: str
     on_roster: bool
+    summed: int  # how many times its vector is in the running sum (copies of a file: more)
+
+
+class _RosterRead:
+    """The roster, read once: on a thread beside the first shares (`start`), or by whoever
+    first needs it. Nothing starts a thread before the shares' processes are forked."""
+
+    def __init__(self, source: Roster | Callable[[], Roster], side: ThreadPoolExecutor) -> None:
+        self._source = source
+        self._side = side
+        self._future: Future[Roster] | None = None
+        if isinstance(source, Roster):
+            self._future = Future()
+            self._future.set_result(source)
+
+    def start(self) -> None:
+        if self._future is None and not isinstance(self._source, Roster):
+            self._future = self._side.submit(self._source)
+
+    def done(self) -> bool:
+        return self._future is not None and self._future.done()
+
+    def result(self) -> Roster:
+        if self._future is None:
+            future: Future[Roster] = Future()
+            try:
+                future.set_result(self._source() if callable(self._source) else self._source)
+            except Exception as exc:  # kept, and raised to every caller, as a thread's would be
+                future.set_exception(exc)
+            self._future = future
+        return self._future.result()
 
 
 def aggregate(
@@ -150,11 +189,7 @@ def aggregate(
         )
     outcomes = []
     with ThreadPoolExecutor(max_workers=1) as side:
-        if isinstance(roster, Roster):
-            members: Future[Roster] = Future()
-            members.set_result(roster)
-        else:
-            members = side.submit(roster)
+        members = _RosterRead(roster, side)
         for round_id in store.rounds():
             if not is_closed(round_id, today):
                 continue
@@ -232,11 +267,18 @@ def _put_back(
     store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
 
 
-def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], set[str], ShareSum]:
+_Opening = tuple[dict[str, "_Share"], set[str], ShareSum]
+
+
+def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int]]) -> _Opening:
     """The shares sealed to this steward that pass every check, by contribution id, the ids
-    of every contribution file present (usable here or not), and the sum of the vectors of
-    those shares signed by a key on the roster: only the sum is kept of them, not 10,000
-    vectors (`_chosen_sum` takes away those it does not count, rarely any).
+    of every contribution file present (usable here or not), and a running sum of vectors:
+    only the sum is kept of them, not 10,000 vectors (`_chosen_sum` takes away those it does
+    not count, rarely any; `_Share.summed` says which are in it).
+
+    `children` are the processes `_fork_openers` started on a folder's shares: their
+    results, when all of them report, are the answer. Otherwise the shares are opened here,
+    on threads.
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
     puts in a round folder, a steward holds two batches of files (one being opened while the
@@ -245,6 +287,11 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
     verifying and hashing use every core, and a slice per thread (not a task per file) keeps
     the threads from queueing on the lock for every file; the checks stay in one place
     (`_open_one`)."""
+    if children:
+        opened = _collect_children(r, outcome, children)
+        if opened is not None:
+            return opened
+    r.roster.start()
     shares: dict[str, _Share] = {}
     present: set[str] = set()
     total = ShareSum(r.layout.size)
@@ -272,7 +319,8 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
         if waiting and (last or len(waiting) >= WAITING or r.roster.done()):
             roster = r.roster.result()
             for contribution, (sender, created_at, vector) in waiting.items():
-                share = _Share(sender.signing_key, created_at, contribution, sender in roster)
+                on_roster = sender in roster
+                share = _Share(sender.signing_key, created_at, contribution, on_roster, on_roster)
                 shares[contribution] = share
                 if share.on_roster:
                     total.add(vector)
@@ -299,6 +347,141 @@ def _open_shares(r: _Round, outcome: RoundOutcome) -> tuple[dict[str, _Share], s
             entries.clear()
         collect(opening, last=True)
     return shares, present, total
+
+
+def _forkable(r: _Round) -> bool:
+    """Whether this process may open a folder's shares in processes of its own: on Linux,
+    with more than one core, and only while no other thread runs (a thread holding a lock
+    at the fork would leave it held forever in the child; the app's workers, for one)."""
+    return (
+        sys.platform == "linux"
+        and isinstance(r.store, FolderStore)
+        and (os.cpu_count() or 1) > 1
+        and _only_thread()
+    )
+
+
+def _only_thread() -> bool:
+    return threading.active_count() == 1
+
+
+def _fork_openers(r: _Round) -> list[tuple[int, int]]:
+    """Processes that open this steward's shares of a folder's round, each every n-th file:
+    (pid, the pipe its result comes through). Opening 10,000 shares is half libsodium (which
+    runs beside Python's lock) and half Python (which does not): threads were held to one
+    core by the lock, processes forked after the imports use both at no start-up cost.
+    None when this process cannot fork (`_forkable`): the shares are opened on threads."""
+    if not _forkable(r):
+        return []
+    children: list[tuple[int, int]] = []
+    parts = min(PROCESSES, os.cpu_count() or 1)
+    for part in range(parts):
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            break
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            break
+        if pid == 0:  # the child: its part of the round, then its exit
+            os.close(read_end)
+            _open_part(r, part, parts, write_end)
+        os.close(write_end)
+        children.append((pid, read_end))
+    if len(children) < parts:  # could not start them all: open on threads instead
+        _reap(children)
+        return []
+    return children
+
+
+def _open_part(r: _Round, part: int, parts: int, pipe: int) -> NoReturn:
+    """In a forked child: open every `parts`-th contribution file from the `part`-th, sum
+    the vectors of those that pass `_open_one` (all of them: the roster is the parent's to
+    check), and send the parent what `_collect_children` reads. Exits, never returns: the
+    parent's `finally` blocks and exit handlers are not the child's to run."""
+    code = 1
+    try:
+        assert isinstance(r.store, FolderStore)
+        prefix = _share_prefix(r.identity)
+        total = ShareSum(r.layout.size)
+        found: list[tuple[str, str, str, datetime]] = []
+        present: list[str] = []
+        ignored: Counter[str] = Counter()
+        for entry in r.store.each_contribution(r.round_id, part=(part, parts)):
+            if not isinstance(entry, Entry):
+                ignored["unreadable file"] += 1
+                continue
+            contribution = contribution_id(entry.data)
+            present.append(contribution)
+            result = _open_one(r, entry, contribution, prefix)
+            if isinstance(result, str):
+                ignored[result] += 1
+                continue
+            sender, created_at, vector = result
+            total.add(vector)
+            found.append((contribution, sender.signing_key, sender.encryption_key, created_at))
+        data = pickle.dumps((found, present, dict(ignored), total.wide), pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(pipe, "wb") as out:
+            out.write(data)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent sees no result and opens the shares itself
+        pass
+    os._exit(code)
+
+
+def _collect_children(
+    r: _Round, outcome: RoundOutcome, children: list[tuple[int, int]]
+) -> _Opening | None:
+    """The forked children's results as `_open_shares` returns them, with the roster read
+    here meanwhile; None if any child failed (killed, out of memory): then nothing of theirs
+    counts and the shares are opened on threads."""
+    results = []
+    remaining = list(children)
+    try:
+        roster = r.roster.result()  # read here while the children open the shares
+        while remaining:
+            pid, pipe = remaining[0]
+            with os.fdopen(pipe, "rb") as source:  # closes the pipe: not `_reap`'s to close
+                remaining[0] = (pid, -1)
+                data = source.read()
+            _, status = os.waitpid(pid, 0)
+            remaining.pop(0)
+            if status != 0 or not data:
+                return None
+            results.append(pickle.loads(data))  # noqa: S301 - from our own child process
+    finally:
+        _reap(remaining)
+    shares: dict[str, _Share] = {}
+    present: set[str] = set()
+    total = ShareSum(r.layout.size)
+    for found, seen, ignored, wide in results:
+        present.update(seen)
+        for why, count in ignored.items():
+            outcome.ignored[why] = outcome.ignored.get(why, 0) + count
+        total.add_wide(wide)
+        for contribution, signing, encryption, created_at in found:
+            known = shares.get(contribution)
+            shares[contribution] = (
+                replace(known, summed=known.summed + 1)
+                if known is not None  # a copy of a file: the same contribution, summed again
+                else _Share(signing, created_at, contribution, roster.has(signing, encryption), 1)
+            )
+    return shares, present, total
+
+
+def _reap(children: list[tuple[int, int]]) -> None:
+    """Make sure no child outlives this call: stop and wait for any still running, close
+    the pipes still open (-1: closed already)."""
+    for pid, pipe in children:
+        if pipe >= 0:
+            os.close(pipe)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
 
 
 def _reopened(r: _Round, wanted: set[str]) -> Iterator[tuple[str, bytes]]:
@@ -334,13 +517,15 @@ def _chosen_sum(
     left out: so nobody can make the steward fail a round by rewriting files during its
     run, only make it read the round twice."""
     counted = {s.contribution for s in chosen}
-    extra = {c for c, s in shares.items() if s.on_roster and c not in counted}
+    # How many times each vector is in the sum beyond the once it counts (none: not at all).
+    extra = {c: s.summed - (c in counted) for c, s in shares.items() if s.summed > (c in counted)}
     if not extra:
         return chosen, total
-    found = dict(_reopened(r, extra))
-    if set(found) == extra:
-        for vector in found.values():
-            total.remove(vector)
+    found = dict(_reopened(r, set(extra)))
+    if set(found) == set(extra):
+        for contribution, vector in found.items():
+            for _ in range(extra[contribution]):
+                total.remove(vector)
         return chosen, total
     found.clear()
     fresh = ShareSum(r.layout.size)
@@ -454,11 +639,12 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
+    children = _fork_openers(r)  # before any thread of ours starts
     with ThreadPoolExecutor(max_workers=1) as early:
         # OpenDP's import and its search for the scale (0.1-0.3 s and 18 MB, once per
         # process) run while the shares are opened: those threads mostly wait on libsodium.
         scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
-        shares, present, total = _open_shares(r, outcome)
+        shares, present, total = _open_shares(r, outcome, children)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None

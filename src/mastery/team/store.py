@@ -139,9 +139,14 @@ class FolderStore:
         return entries, problems
 
     def _each(
-        self, folder: Path, limit: int, only: Collection[str] | None = None
+        self,
+        folder: Path,
+        limit: int,
+        only: Collection[str] | None = None,
+        part: tuple[int, int] = (0, 1),
     ) -> Iterator[Entry | str]:
-        """The files of a folder one at a time, each checked before it is opened."""
+        """The files of a folder one at a time, each checked before it is opened; `part`
+        (k, n) keeps every n-th file from the k-th, in name order (one process's share)."""
         if not self._inside(folder):
             yield f"{folder}: a symbolic link out of the team folder"
             return
@@ -150,6 +155,7 @@ class FolderStore:
             # steward of 10,000 members more than reading the files did).
             with os.scandir(folder) as scan:
                 found = sorted((e.name, e.is_symlink()) for e in scan if e.name.endswith(".json"))
+            found = found[part[0] :: part[1]]
             inside = self.folder.resolve()
         except (FileNotFoundError, NotADirectoryError):
             return  # no such folder yet (a round without partial sums): nothing in it
@@ -205,8 +211,12 @@ class FolderStore:
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
 
-    def each_contribution(self, round_id: str) -> Iterator[Entry | str]:
-        return self._each(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
+    def each_contribution(
+        self, round_id: str, part: tuple[int, int] = (0, 1)
+    ) -> Iterator[Entry | str]:
+        """`part` (k, n): only every n-th file from the k-th, for a steward's n processes."""
+        folder = self._round_dir(round_id, CONTRIBUTIONS)
+        return self._each(folder, MAX_CONTRIBUTION_BYTES, part=part)
 
     def partials(
         self, round_id: str, names: Collection[str] | None = None

@@ -299,6 +299,16 @@ class ShareSum:
         """Take away a vector added before (never one that was not: the slots would borrow)."""
         self._total -= self._spread(share)
 
+    @property
+    def wide(self) -> int:
+        """The sum as the one integer it is kept as: how another process hands its sum over
+        (`add_wide`)."""
+        return self._total
+
+    def add_wide(self, wide: int) -> None:
+        """Add another `ShareSum` of the same length, given as its `wide` integer."""
+        self._total += wide
+
     def values(self) -> list[int]:
         slots = array("Q")
         slots.frombytes(self._total.to_bytes(16 * self.length, "little"))
