@@ -12,7 +12,6 @@ channel's own; the key derived from the passphrase may be remembered beside it
 
 from __future__ import annotations
 
-import gc
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
 
+from mastery import collector
 from mastery.days import to_ms
 from mastery.errors import SyncError
 from mastery.sync import chunks, crypto, merge
@@ -126,22 +126,6 @@ def _observe(clock: Clock, event: BaseModel) -> None:
     stamp = getattr(event, "stamp", None)
     if isinstance(stamp, int):
         clock.observe(stamp)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a sync reads, merges and writes, and
-    back on as it was afterwards (an error included). A join makes millions of tuples and
-    dicts, none in a cycle (reference counting frees them), and the collector, which runs
-    as containers are made, scanned every live object again and again meanwhile: 4.7 s of
-    a 38 s join of 1M answers."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @contextmanager
@@ -523,7 +507,7 @@ class Sync:
         # device never holds them all); one bad chunk raises and rolls everything back, so
         # nothing is applied. This device's chunks are written after the replay, so its
         # answers carry the schedules every device will have.
-        with _collector_paused(), _settings_reread(col), col.db.transaction() as conn:
+        with collector.paused(), _settings_reread(col), col.db.transaction() as conn:
             # Own chunks beyond the recorded sequence (a killed sync's, or a restored
             # backup's), every one even past a gap: writing on after the gap would replace
             # a chunk that others have read. The gap itself is written again below (`lost`).

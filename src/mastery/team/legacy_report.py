@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import statistics
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mastery import collector
 from mastery.errors import MasteryError
 from mastery.present import plural
 from mastery.team_formats import (
@@ -156,23 +154,6 @@ def _deck_sizes(config: TeamConfig) -> dict[str, int]:
     return sizes
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while member records pile up.
-
-    Each record is a tree of frozen models and dicts without cycles, so the collector finds
-    nothing to free, yet it runs again and again over a heap that keeps growing: a third of a
-    1,000-member report went to it. Reference counting still frees everything as usual.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def build_report(
     config: TeamConfig,
     *,
@@ -184,7 +165,7 @@ def build_report(
 ) -> TeamReport:
     """Aggregate the team's member records into a `TeamReport` (k-anonymous)."""
     if records is None:
-        with _collector_paused():
+        with collector.paused():
             records, problems = read_records(config.folder, config.id, now.date())
     k = config.k
     today = now.date()

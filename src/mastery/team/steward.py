@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 
+from mastery import collector
 from mastery.identity import (
     SEALED_MAGIC,
     Identity,
@@ -188,7 +189,9 @@ def aggregate(
             f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",
         )
     outcomes = []
-    with ThreadPoolExecutor(max_workers=1) as side:
+    # The collector off (`mastery.collector`): 10,000 shares make no cycle, and the processes
+    # forked to open them start with it off.
+    with collector.paused(), ThreadPoolExecutor(max_workers=1) as side:
         members = _RosterRead(roster, side)
         for round_id in store.rounds():
             if not is_closed(round_id, today):
