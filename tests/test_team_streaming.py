@@ -156,6 +156,7 @@ def opening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         return 1
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
     monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     return 2
 
 
@@ -307,6 +308,7 @@ def test_the_command_opens_a_folders_shares_in_two_processes_and_leaves_none_beh
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
     monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     pids = tmp_path / "pids"
     pids.write_text("")
@@ -342,6 +344,7 @@ def test_a_child_that_dies_leaves_the_round_to_the_threads(
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
     monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     parent = os.getpid()
     pids = tmp_path / "pids"
@@ -366,3 +369,25 @@ def test_a_child_that_dies_leaves_the_round_to_the_threads(
     for child in children:
         with pytest.raises(ChildProcessError):
             os.waitpid(int(child), os.WNOHANG)
+
+
+def test_a_small_round_is_opened_on_threads_without_forking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork costs milliseconds and anyone can make hundreds of round folders: below
+    `FORK_FROM` files a round is opened on threads, also by the command."""
+    from mastery.team import steward as steward_module
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
+    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
+    assert store.contribution_names(store.rounds()[0]) < steward_module.FORK_FROM
+
+    def no_fork() -> int:
+        raise AssertionError("forked for a small round")
+
+    monkeypatch.setattr(steward_module.os, "fork", no_fork)
+    sums = _steward_runs(store, config, layout, closed)
+    total = [(a + b) % MODULUS for a, b in zip(*sums, strict=True)]
+    assert total == [sum(column) for column in zip(*newest, strict=True)]

@@ -75,7 +75,9 @@ BATCH = 256  # contribution files opened together at most ...
 BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
 # two batches are held at once: one being opened, the next being read
 WAITING = 1024  # shares opened before the roster is read, held at most (1.6 MB at 10,000 members)
-PROCESSES = 2  # processes that open a folder's shares, at most (one per core)
+PROCESSES = 2  # processes that open a folder's shares, at most (one per core) ...
+FORK_FROM = 512  # ... from this many files in the round: a fork costs milliseconds, and
+# anyone can make hundreds of small round folders
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
 
@@ -354,13 +356,15 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
 
 def _forkable(r: _Round) -> bool:
     """Whether this process may open a folder's shares in processes of its own: on Linux,
-    with more than one core, and only while no other thread runs (a thread holding a lock
-    at the fork would leave it held forever in the child; the app's workers, for one)."""
+    with more than one core, for a round of `FORK_FROM` files or more, and only while no
+    other thread runs (a thread holding a lock at the fork would leave it held forever in
+    the child; the app's workers, for one)."""
     return (
         sys.platform == "linux"
         and isinstance(r.store, FolderStore)
         and (os.cpu_count() or 1) > 1
         and _only_thread()
+        and r.store.contribution_names(r.round_id) >= FORK_FROM
     )
 
 

@@ -211,6 +211,15 @@ class FolderStore:
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
 
+    def contribution_names(self, round_id: str) -> int:
+        """How many files a round's contributions folder lists (none read): 0 when it cannot
+        be listed."""
+        try:
+            with os.scandir(self._round_dir(round_id, CONTRIBUTIONS)) as scan:
+                return sum(1 for e in scan if e.name.endswith(".json"))
+        except OSError:
+            return 0
+
     def each_contribution(
         self, round_id: str, part: tuple[int, int] = (0, 1)
     ) -> Iterator[Entry | str]:
