@@ -1,0 +1,362 @@
+"""Issue 15: the steward's forked opening of a folder's shares, attacked. Whatever lies in the
+round's folder, whatever happens while it is read, `mastery team aggregate` (forked children)
+must publish what the app's worker (threads) would, and leave no process or descriptor behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastery.identity import Identity
+from mastery.team.store import FolderStore
+from mastery.team.wire import MODULUS, decode_vector, round_of
+
+NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)
+CLOSED = NOW + timedelta(days=7)
+ROUND = round_of(NOW.date())
+
+
+def _fork(monkeypatch: pytest.MonkeyPatch, *, fork: bool = True) -> Any:
+    """The steward module set to open a round of any size in two forked children (`fork`),
+    or on threads as the app's worker does; noise off, so sums compare to the unit."""
+    from mastery.team import steward as steward_module
+
+    monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: fork)
+    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "FORK_FROM", 1)
+    return steward_module
+
+
+def _team(folder: Path) -> tuple[FolderStore, Any, Any]:
+    from test_team import make_team
+
+    from mastery.team import load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    make_team(folder, k=2)
+    config = load_team(folder)
+    return FolderStore(folder), config, layout_of(deck_cards(config.deck_files), ["basics"])
+
+
+def _contribute(
+    store: FolderStore, config: Any, layout: Any, who: Identity, name: str, when: datetime
+) -> list[int]:
+    from mastery.team.contribution import seal_contribution
+
+    vector = [random.Random(name).randrange(3) for _ in range(layout.size)]
+    store.put_contribution(
+        ROUND, name, seal_contribution(who, config, layout, ROUND, vector, now=when)
+    )
+    return vector
+
+
+def _join(store: FolderStore, config: Any, who: Identity) -> None:
+    from mastery.team.roster import entry_name, roster_entry
+
+    store.put_member(entry_name(who.public), roster_entry(who, config.id, NOW.date()))
+
+
+def _run(store: FolderStore, config: Any, layout: Any, steward: Identity) -> Any:
+    """One steward's `aggregate` of the folder's rounds (the roster read beside the shares,
+    as the command does); its outcome for ROUND."""
+    from mastery.team import steward as steward_module
+    from mastery.team.report import read_partials
+    from mastery.team.roster import read_roster
+
+    published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+    outcomes = steward_module.aggregate(
+        steward,
+        store,
+        config,
+        layout,
+        lambda: read_roster(store, config.id, verify=False),
+        published,
+        now=CLOSED,
+        today=CLOSED.date(),
+    )
+    return {o.round: o for o in outcomes}.get(ROUND)
+
+
+def _published(store: FolderStore, config: Any, layout: Any) -> list[tuple[Any, ...]]:
+    """Each steward's partial sum: the contributions it lists and its sums (noise off)."""
+    from mastery.team.report import read_partials
+
+    partials, _ = read_partials(store, config, ROUND)
+    return sorted(
+        (p.steward, tuple(p.contributions), p.n, decode_vector(p.sums or "", layout.size))
+        for p in partials
+    )
+
+
+def _total(partials: list[tuple[Any, ...]]) -> list[int]:
+    """The stewards' partial sums added: the members' figures (noise off)."""
+    return [sum(column) % MODULUS for column in zip(*(p[3] for p in partials), strict=True)]
+
+
+def _column_sums(vectors: list[list[int]]) -> list[int]:
+    return [sum(column) for column in zip(*vectors, strict=True)]
+
+
+def _children_of_this_process() -> set[int]:
+    """Our child processes still running or not yet reaped (zombies included)."""
+    found = set()
+    for task in Path("/proc/self/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+def _descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def _hostile_round(folder: Path, seed: int) -> None:
+    """A round as an attacker with write access leaves it: six members (one with an older
+    file, one file copied once, one twice), a key off the roster (and a copy of its file),
+    junk, a name Mastery never writes, a link out of the folder, a share dated in the
+    future, a contribution of another round filed here. File names are drawn from `seed`,
+    so copies and a member's two files fall in one child or in both."""
+    from mastery.team.contribution import seal_contribution
+
+    store, config, layout = _team(folder)
+    rng = random.Random(seed)
+
+    def name() -> str:
+        return f"{rng.getrandbits(128):032x}"
+
+    members = [Identity.generate() for _ in range(6)]
+    for who in members:
+        _join(store, config, who)
+    files = folder / "rounds" / ROUND / "contributions"
+    _contribute(store, config, layout, members[0], name(), NOW - timedelta(hours=2))
+    for who in members[:5]:
+        _contribute(store, config, layout, who, first := name(), NOW)
+        copies = {1: 1, 2: 2}.get(members.index(who), 0)
+        for _ in range(copies):
+            shutil.copy(files / f"{first}.json", files / f"{name()}.json")
+    _contribute(store, config, layout, members[5], name(), CLOSED + timedelta(days=1))
+    stranger = name()
+    _contribute(store, config, layout, Identity.generate(), stranger, NOW)
+    shutil.copy(files / f"{stranger}.json", files / f"{name()}.json")
+    (files / f"{name()}.json").write_text("{}")
+    (files / "Not-Ours.json").write_text("{}")
+    (folder.parent / "secret.json").write_text("{}")
+    (files / f"{name()}.json").symlink_to(folder.parent / "secret.json")
+    other = seal_contribution(members[4], config, layout, "2026-W40", [1] * layout.size, now=NOW)
+    (files / f"{name()}.json").write_bytes(other)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_forked_children_publish_what_the_threads_publish_for_a_hostile_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Both stewards sum the same hostile round once in forked children (the command) and
+    once on threads (the app): the same outcomes (members, every file ignored and why) and
+    the same partial sums to the unit."""
+    from test_team import STEWARDS
+
+    steward_module = _fork(monkeypatch)
+    _hostile_round(tmp_path / "fork" / "t", seed)
+    shutil.copytree(tmp_path / "fork", tmp_path / "threads", symlinks=True)
+    results = []
+    for way in ("fork", "threads"):
+        monkeypatch.setattr(steward_module, "_only_thread", lambda way=way: way == "fork")
+        store, config, layout = _team_of(tmp_path / way / "t")
+        outcomes = [_run(store, config, layout, s) for s in STEWARDS]
+        results.append(
+            (
+                [(o.status, o.members, o.ignored) for o in outcomes],
+                _published(store, config, layout),
+            )
+        )
+    assert results[0] == results[1]
+    [(first, second), partials] = results[0]
+    assert first[:2] == second[:2] == ("published", 5)
+
+
+def _team_of(folder: Path) -> tuple[FolderStore, Any, Any]:
+    from mastery.team import load_team
+    from mastery.team.layout import deck_cards, layout_of
+
+    config = load_team(folder)
+    return FolderStore(folder), config, layout_of(deck_cards(config.deck_files), ["basics"])
+
+
+def _round_of_members(folder: Path, members: int) -> tuple[FolderStore, Any, Any, list[list[int]]]:
+    """A round of `members` members' contributions, each on the roster: (store, config,
+    layout, their vectors)."""
+    store, config, layout = _team(folder)
+    vectors = []
+    for n in range(members):
+        who = Identity.generate()
+        _join(store, config, who)
+        vectors.append(_contribute(store, config, layout, who, f"{n + 1:032x}", NOW))
+    return store, config, layout, vectors
+
+
+def test_a_file_arriving_while_the_children_list_the_round_hides_no_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync (git pull, a shared drive) brings a file while the steward's children start:
+    if each child listed the folder itself, the second would cut a longer listing than the
+    first, and the files both children skip would be summed by neither: members left out
+    of the round without a word."""
+    from test_team import STEWARDS
+
+    _fork(monkeypatch)
+    store, config, layout, vectors = _round_of_members(tmp_path / "t", 6)
+    files = tmp_path / "t" / "rounds" / ROUND / "contributions"
+    listed = tmp_path / "listed"
+
+    class Syncing(FolderStore):
+        def each_contribution(self, round_id: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            found = super().each_contribution(round_id, *args, **kwargs)
+            part = kwargs.get("part", args[0] if args else (0, 1))
+            if part == (0, 2):  # the first child has listed the round, then a file arrives
+                first = next(found)
+                (files / "00.json").write_text("{}")  # named to be listed first
+                listed.touch()
+                return iter([first, *found])
+            if part == (1, 2):  # the second child starts after it
+                for _ in range(500):
+                    if listed.exists():
+                        break
+                    time.sleep(0.01)
+            return found
+
+    for steward in STEWARDS:
+        outcome = _run(Syncing(store.folder), config, layout, steward)
+        assert outcome.status == "published" and outcome.members == 6, outcome
+    assert listed.exists()  # the file did arrive meanwhile
+    assert _total(_published(store, config, layout)) == _column_sums(
+        vectors
+    )  # the file did arrive meanwhile
+
+
+def test_a_round_whose_contributions_folder_links_out_is_one_unreadable_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member commits a round's `contributions` as a link to a folder elsewhere: the
+    command says so once, as the app does, not once per child."""
+    from test_team import STEWARDS
+
+    outcomes = []
+    for fork in (True, False):
+        _fork(monkeypatch, fork=fork)
+        folder = tmp_path / str(fork)
+        store, config, layout, _ = _round_of_members(folder / "elsewhere", 3)
+        store, config, layout = _team(folder / "t")
+        (folder / "t" / "rounds" / ROUND).mkdir(parents=True)
+        (folder / "t" / "rounds" / ROUND / "contributions").symlink_to(
+            folder / "elsewhere" / "rounds" / ROUND / "contributions"
+        )
+        outcome = _run(store, config, layout, STEWARDS[0])
+        outcomes.append((outcome.status, outcome.members, outcome.ignored))
+    assert outcomes[0] == outcomes[1] == ("skipped", 0, {"unreadable file": 1})
+
+
+def _left_behind(before: set[int]) -> set[int]:
+    """Children started since `before` and not reaped (reaped here, so one test's leak does
+    not outlive it)."""
+    left = _children_of_this_process() - before
+    for pid in left:
+        with pytest.raises(ChildProcessError):
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.waitpid(pid, 0)
+    return left
+
+
+def test_a_thread_that_cannot_start_after_the_fork_leaves_no_child_or_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The children are forked before the steward's threads start; if a thread then cannot
+    start (a limit on threads), the error must not leave the children running (or zombies)
+    and their pipes open."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_team import STEWARDS
+
+    steward_module = _fork(monkeypatch)
+    store, config, layout, _ = _round_of_members(tmp_path / "t", 3)
+
+    class NoThreads(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if fn is steward_module.noise_scale:
+                raise RuntimeError("can't start new thread")
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(steward_module, "ThreadPoolExecutor", NoThreads)
+    children, descriptors = _children_of_this_process(), _descriptors()
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        _run(store, config, layout, STEWARDS[0])
+    assert _descriptors() == descriptors
+    assert not _left_behind(children)
+
+
+def test_whatever_escapes_a_childs_work_the_child_never_returns_into_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child runs none of the command's code after the fork: a Ctrl-C that lands as the
+    child starts (before its own handler) must end the child there, not unwind it through
+    the command (its `finally` blocks, the profile's close, buffered output written twice).
+    The round is then opened on threads."""
+    from test_team import STEWARDS
+
+    steward_module = _fork(monkeypatch)
+    store, config, layout, vectors = _round_of_members(tmp_path / "t", 3)
+    parent = os.getpid()
+    unwound = tmp_path / "unwound"
+
+    def interrupted(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(steward_module, "_open_part", interrupted)
+    children = _children_of_this_process()
+    try:
+        outcomes = [_run(store, config, layout, steward) for steward in STEWARDS]
+    finally:
+        if os.getpid() != parent:  # a child came back here: say so, and end it
+            unwound.touch()
+            os._exit(0)
+    assert not unwound.exists()
+    assert [(o.status, o.members) for o in outcomes] == [("published", 3)] * 2
+    assert _total(_published(store, config, layout)) == _column_sums(vectors)
+    assert not _left_behind(children)
+
+
+def test_a_roster_that_cannot_be_read_while_the_children_open_the_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent reads the roster while its children open the shares: a roster that
+    cannot be read (or a Ctrl-C then) is the command's error, nothing is published, and no
+    child or pipe is left."""
+    from test_team import STEWARDS
+
+    from mastery.team.config import TeamError
+    from mastery.team.steward import aggregate
+
+    _fork(monkeypatch)
+    store, config, layout, _ = _round_of_members(tmp_path / "t", 3)
+    for error in (TeamError("postgresql://team", "cannot connect"), KeyboardInterrupt()):
+
+        def unreadable(error: BaseException = error) -> Any:
+            raise error
+
+        children, descriptors = _children_of_this_process(), _descriptors()
+        with pytest.raises(type(error)):
+            aggregate(
+                STEWARDS[0], store, config, layout, unreadable, {}, now=CLOSED, today=CLOSED.date()
+            )
+        assert _descriptors() == descriptors
+        assert not _left_behind(children)
+    assert not list((tmp_path / "t").glob("rounds/*/partials/*.json"))
