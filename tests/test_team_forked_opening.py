@@ -360,3 +360,44 @@ def test_a_roster_that_cannot_be_read_while_the_children_open_the_round(
         assert _descriptors() == descriptors
         assert not _left_behind(children)
     assert not list((tmp_path / "t").glob("rounds/*/partials/*.json"))
+
+
+def test_the_command_writes_its_buffered_output_and_runs_its_exit_handlers_once(
+    tmp_path: Path,
+) -> None:
+    """A steward's command whose output goes to a pipe (a script, a log): text printed
+    before the round and still in the buffer, and the command's exit handlers, must come
+    out once, from the command; a child that flushed or exited as Python does would repeat
+    them (a fresh process: the only thread in it, as the command's)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import atexit, os, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from pathlib import Path
+from test_team import STEWARDS
+from test_team_forked_opening import CLOSED, ROUND, _round_of_members, _run
+from mastery.team import steward
+
+steward.FORK_FROM = 1
+steward.os.cpu_count = lambda: 2
+forks = []
+fork = os.fork
+def counted():
+    pid = fork()
+    forks.append(pid)
+    return pid
+steward.os.fork = counted
+store, config, layout, _ = _round_of_members(Path({str(tmp_path / "t")!r}), 3)
+atexit.register(lambda: print("exit handler"))
+print("before the round")
+outcome = _run(store, config, layout, STEWARDS[0])
+print(outcome.status, outcome.members, "after forking", len(forks))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines == ["before the round", "published 3 after forking 2", "exit handler"]
