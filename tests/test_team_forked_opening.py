@@ -401,3 +401,40 @@ print(outcome.status, outcome.members, "after forking", len(forks))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines == ["before the round", "published 3 after forking 2", "exit handler"]
+
+
+def test_an_older_round_opened_on_threads_leaves_the_members_round_to_the_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone can make a round folder holding one junk file, and a round nobody publishes
+    is opened again on every run (so is an older round the stewards still settle). Opened
+    first, on threads (too few files to fork), it must leave no thread of the steward's
+    running (the roster's read), or every later round, the members' big one too, is opened
+    on threads at half the speed."""
+    import threading
+
+    from test_team import STEWARDS
+
+    steward_module = _fork(monkeypatch)
+    others = threading.active_count()  # pytest's own (a worker's), none of the steward's
+    monkeypatch.setattr(steward_module, "_only_thread", lambda: threading.active_count() == others)
+    monkeypatch.setattr(steward_module, "FORK_FROM", 3)
+    store, config, layout, vectors = _round_of_members(tmp_path / "t", 3)
+    junk = tmp_path / "t" / "rounds" / "2026-W40" / "contributions"
+    junk.mkdir(parents=True)
+    (junk / f"{0:032x}.json").write_text("{}")
+    assert store.rounds() == ["2026-W40", ROUND]  # the junk round is opened first
+    forked = []
+    collect = steward_module._collect_children
+
+    def collected(r: Any, *args: Any) -> Any:
+        result = collect(r, *args)
+        forked.append((r.round_id, result is not None))
+        return result
+
+    monkeypatch.setattr(steward_module, "_collect_children", collected)
+    for steward in STEWARDS:
+        outcome = _run(store, config, layout, steward)
+        assert outcome.status == "published" and outcome.members == 3
+    assert forked == [(ROUND, True)] * 2
+    assert _total(_published(store, config, layout)) == _column_sums(vectors)
