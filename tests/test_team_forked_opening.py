@@ -119,12 +119,13 @@ def _descriptors() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 
 
-def _hostile_round(folder: Path, seed: int) -> None:
+def _hostile_round(folder: Path, seed: int) -> list[list[int]]:
     """A round as an attacker with write access leaves it: six members (one with an older
     file, one file copied once, one twice), a key off the roster (and a copy of its file),
     junk, a name Mastery never writes, a link out of the folder, a share dated in the
     future, a contribution of another round filed here. File names are drawn from `seed`,
-    so copies and a member's two files fall in one child or in both."""
+    so copies and a member's two files fall in one child or in both. The vectors that
+    count: each member's newest, made before the round closed."""
     from mastery.team.contribution import seal_contribution
 
     store, config, layout = _team(folder)
@@ -138,8 +139,9 @@ def _hostile_round(folder: Path, seed: int) -> None:
         _join(store, config, who)
     files = folder / "rounds" / ROUND / "contributions"
     _contribute(store, config, layout, members[0], name(), NOW - timedelta(hours=2))
+    counted = []
     for who in members[:5]:
-        _contribute(store, config, layout, who, first := name(), NOW)
+        counted.append(_contribute(store, config, layout, who, first := name(), NOW))
         copies = {1: 1, 2: 2}.get(members.index(who), 0)
         for _ in range(copies):
             shutil.copy(files / f"{first}.json", files / f"{name()}.json")
@@ -153,34 +155,74 @@ def _hostile_round(folder: Path, seed: int) -> None:
     (files / f"{name()}.json").symlink_to(folder.parent / "secret.json")
     other = seal_contribution(members[4], config, layout, "2026-W40", [1] * layout.size, now=NOW)
     (files / f"{name()}.json").write_bytes(other)
+    return counted
+
+
+def _junk_round(folder: Path, seed: int) -> list[list[int]]:
+    """A round of nothing but junk: files that are not contributions, one under a name
+    Mastery never writes, one linking out of the folder."""
+    _team(folder)
+    files = folder / "rounds" / ROUND / "contributions"
+    files.mkdir(parents=True)
+    for n in range(seed):
+        (files / f"{n:032x}.json").write_text("{}" if n % 2 else "not json")
+    (files / "Not-Ours.json").write_text("{}")
+    (folder.parent / "secret.json").write_text("{}")
+    (files / f"{'f' * 32}.json").symlink_to(folder.parent / "secret.json")
+    return []
+
+
+def _both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made: list[list[int]]
+) -> list[tuple[Any, ...]]:
+    """Both stewards sum the round under tmp_path/fork once in forked children (the command)
+    and, in a copy of it, once on threads (the app). Their outcomes (status, members, every
+    file ignored and why) and partial sums, the same both ways, after checking that no
+    child process or descriptor outlives either way."""
+    from test_team import STEWARDS
+
+    steward_module = _fork(monkeypatch)
+    shutil.copytree(tmp_path / "fork", tmp_path / "threads", symlinks=True)
+    results = []
+    for way in ("fork", "threads"):
+        monkeypatch.setattr(steward_module, "_only_thread", lambda way=way: way == "fork")
+        store, config, layout = _team_of(tmp_path / way / "t")
+        children, descriptors = _children_of_this_process(), _descriptors()
+        outcomes = [_run(store, config, layout, s) for s in STEWARDS]
+        assert _descriptors() == descriptors
+        assert not _left_behind(children)
+        results.append(
+            (
+                [o and (o.status, o.members, o.ignored) for o in outcomes],
+                _published(store, config, layout),
+            )
+        )
+    assert results[0] == results[1]
+    if made:
+        assert _total(results[0][1]) == _column_sums(made)
+    return results[0][0]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_forked_children_publish_what_the_threads_publish_for_a_hostile_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    """Both stewards sum the same hostile round once in forked children (the command) and
-    once on threads (the app): the same outcomes (members, every file ignored and why) and
-    the same partial sums to the unit."""
-    from test_team import STEWARDS
-
-    steward_module = _fork(monkeypatch)
-    _hostile_round(tmp_path / "fork" / "t", seed)
-    shutil.copytree(tmp_path / "fork", tmp_path / "threads", symlinks=True)
-    results = []
-    for way in ("fork", "threads"):
-        monkeypatch.setattr(steward_module, "_only_thread", lambda way=way: way == "fork")
-        store, config, layout = _team_of(tmp_path / way / "t")
-        outcomes = [_run(store, config, layout, s) for s in STEWARDS]
-        results.append(
-            (
-                [(o.status, o.members, o.ignored) for o in outcomes],
-                _published(store, config, layout),
-            )
-        )
-    assert results[0] == results[1]
-    [(first, second), partials] = results[0]
+    """Whatever an attacker leaves in a round (`_hostile_round`), the command's children
+    and the app's threads publish the same: each member's newest share once, to the unit."""
+    made = _hostile_round(tmp_path / "fork" / "t", seed)
+    first, second = _both_ways(tmp_path, monkeypatch, made)
     assert first[:2] == second[:2] == ("published", 5)
+
+
+@pytest.mark.parametrize("files", [1, 6])
+def test_a_round_of_nothing_but_junk_is_skipped_alike_by_children_and_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: int
+) -> None:
+    """Nothing to publish, and each junk file ignored once, for the same reason."""
+    _junk_round(tmp_path / "fork" / "t", files)
+    first, second = _both_ways(tmp_path, monkeypatch, [])
+    assert first == second
+    assert first[0] == "skipped" and sum(first[2].values()) == files + 2, first
 
 
 def _team_of(folder: Path) -> tuple[FolderStore, Any, Any]:
