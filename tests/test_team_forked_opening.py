@@ -480,3 +480,54 @@ def test_an_older_round_opened_on_threads_leaves_the_members_round_to_the_childr
         assert outcome.status == "published" and outcome.members == 3
     assert forked == [(ROUND, True)] * 2
     assert _total(_published(store, config, layout)) == _column_sums(vectors)
+
+
+def test_the_steward_command_opens_a_big_round_in_forked_children(
+    mastery_home: Path, tmp_path: Path
+) -> None:
+    """`mastery team aggregate`, run as a steward runs it (a fresh process, its profile
+    open), is the only thread of its process when the round is opened, so it forks: a
+    thread started anywhere on the way (opening the profile, say) would silently put every
+    round back on threads at half the speed. (A round of any size forks here, on any core
+    count.)"""
+    import subprocess
+    import sys
+
+    from test_team import make_team
+    from test_team_rounds import NOW, add_stewards, open_profile, study
+
+    folder = make_team(tmp_path / "crew", k=3, stewards=False)
+    stewards = [open_profile(mastery_home, f"s{n}") for n in range(2)]
+    add_stewards(folder, *stewards)
+    everyone = [*stewards, *(open_profile(mastery_home, f"m{n}") for n in range(3))]
+    for col in everyone:
+        col.team.join(folder, sync=True)
+        col.team.pull(now=NOW)
+        study(col, [0])
+        col.team.sync(now=NOW)
+        col.close()
+    script = """
+from mastery.cli import main
+from mastery.team import steward
+
+steward.FORK_FROM = 1
+steward.os.cpu_count = lambda: 2  # as on the steward's machines
+collect = steward._collect_children
+def collected(*args):
+    result = collect(*args)
+    print("children reported:", result is not None)
+    return result
+steward._collect_children = collected
+raise SystemExit(main(["--no-bundled-decks", "--profile", "s0", "team", "aggregate"]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "MASTERY_HOME": str(mastery_home)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "children reported: True"
+    assert "published the noised sum of 5 members" in done.stdout
