@@ -183,8 +183,17 @@ def _both_ways(
 
     steward_module = _fork(monkeypatch)
     shutil.copytree(tmp_path / "fork", tmp_path / "threads", symlinks=True)
+    collect = steward_module._collect_children
+    reported: dict[str, list[bool]] = {"fork": [], "threads": []}
     results = []
     for way in ("fork", "threads"):
+
+        def collected(*args: Any, way: str = way) -> Any:
+            result = collect(*args)
+            reported[way].append(result is not None)
+            return result
+
+        monkeypatch.setattr(steward_module, "_collect_children", collected)
         monkeypatch.setattr(steward_module, "_only_thread", lambda way=way: way == "fork")
         store, config, layout = _team_of(tmp_path / way / "t")
         children, descriptors = _children_of_this_process(), _descriptors()
@@ -197,6 +206,8 @@ def _both_ways(
                 _published(store, config, layout),
             )
         )
+    # The children's results summed each round (a failed child leaves it to the threads).
+    assert reported == {"fork": [True, True], "threads": []}
     assert results[0] == results[1]
     if made:
         assert _total(results[0][1]) == _column_sums(made)
@@ -531,3 +542,35 @@ raise SystemExit(main(["--no-bundled-decks", "--profile", "s0", "team", "aggrega
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "children reported: True"
     assert "published the noised sum of 5 members" in done.stdout
+
+
+def test_files_changed_before_the_steward_opens_them_again_give_the_same_sum_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the first opening and the second (the shares counted but not kept are taken
+    away), a member's older file is rewritten and another member's file removed: the round
+    is summed afresh from the files as they are then, the same by children and threads,
+    the removed file said once and left out."""
+    steward_module = _fork(monkeypatch)
+    folder = tmp_path / "fork" / "t"
+    store, config, layout = _team(folder)
+    members = [Identity.generate() for _ in range(4)]
+    for who in members:
+        _join(store, config, who)
+    _contribute(store, config, layout, members[0], "a" * 32, NOW - timedelta(hours=1))
+    made = [_contribute(store, config, layout, w, f"{n:032x}", NOW) for n, w in enumerate(members)]
+    reopen = steward_module._reopened
+    changed = set()
+
+    def changing(r: Any, wanted: set[str]) -> Any:
+        files = r.store.folder / "rounds" / ROUND / "contributions"
+        if r.store.folder not in changed:  # once per folder: the first steward's run
+            changed.add(r.store.folder)
+            (files / f"{'a' * 32}.json").write_text("{}")
+            (files / f"{2:032x}.json").unlink()
+        return reopen(r, wanted)
+
+    monkeypatch.setattr(steward_module, "_reopened", changing)
+    first, second = _both_ways(tmp_path, monkeypatch, [made[0], made[1], made[3]])
+    assert first == ("published", 3, {"changed or removed while the round was summed": 1})
+    assert second[:2] == ("published", 3)
