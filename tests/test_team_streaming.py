@@ -146,18 +146,30 @@ def _round_of_four(folder: Path) -> tuple[Any, Any, Any, list[list[int]], dateti
 
 
 @pytest.fixture(params=["processes", "threads"])
-def opening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+def opening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """Both ways a steward opens a folder's shares: in forked processes (the command) or on
-    threads (the app's worker); how many reads of the round's folder the first takes."""
+    threads (the app's worker); how many reads of the round's folder the first takes. The
+    processes' way checks afterwards that every round was summed from the children's
+    results: a child that fails leaves the round to the threads, and would test those."""
     from mastery.team import steward as steward_module
 
     if request.param == "threads":
         monkeypatch.setattr(steward_module, "_only_thread", lambda: False)
-        return 1
+        yield 1
+        return
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
     monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
-    return 2
+    collected = []
+    collect = steward_module._collect_children
+
+    def spied(*args: Any) -> Any:
+        collected.append(collect(*args))
+        return collected[-1]
+
+    monkeypatch.setattr(steward_module, "_collect_children", spied)
+    yield 2
+    assert collected and None not in collected, "a child failed: the threads summed the round"
 
 
 def test_a_steward_counts_each_members_newest_share_exactly_once(
@@ -234,7 +246,10 @@ def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum
 
     class Rewritten(FolderStore):
         def each_contribution(
-            self, round_id: str, part: tuple[int, int] = (0, 1)
+            self,
+            round_id: str,
+            part: tuple[int, int] = (0, 1),
+            listed: list[tuple[str, bool]] | None = None,
         ) -> Iterator[Entry | str]:
             with log.open("a") as reads:
                 reads.write(f"{part}\n")
@@ -244,7 +259,7 @@ def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum
                     member, config, layout, round_id, [0] * layout.size, now=closed
                 )
                 older.write_bytes(sealed)
-            return super().each_contribution(round_id, part)
+            return super().each_contribution(round_id, part, listed)
 
     sums = _steward_runs(Rewritten(store.folder), config, layout, closed)
     assert len(log.read_text().splitlines()) > 2 * parts  # each steward read the round again
@@ -364,7 +379,7 @@ def test_a_small_round_is_opened_on_threads_without_forking(
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
     monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
-    assert store.contribution_names(store.rounds()[0]) < steward_module.FORK_FROM
+    assert len(store.contribution_files(store.rounds()[0])) < steward_module.FORK_FROM
 
     def no_fork() -> int:
         raise AssertionError("forked for a small round")

@@ -127,31 +127,45 @@ class _Share:
 
 class _RosterRead:
     """The roster, read once: on a thread beside the first shares (`start`), or by whoever
-    first needs it. Nothing starts a thread before the shares' processes are forked."""
+    first needs it. Nothing starts a thread before the shares' processes are forked, and
+    the thread ends with the read (`settle`): a pool's idle thread, kept for the command's
+    other rounds, would keep every later round from forking (a round folder with one junk
+    file, opened on threads first, halved the speed of the members' round)."""
 
-    def __init__(self, source: Roster | Callable[[], Roster], side: ThreadPoolExecutor) -> None:
+    def __init__(self, source: Roster | Callable[[], Roster]) -> None:
         self._source = source
-        self._side = side
         self._future: Future[Roster] | None = None
+        self._thread: threading.Thread | None = None
         if isinstance(source, Roster):
             self._future = Future()
             self._future.set_result(source)
 
+    def _read(self, future: Future[Roster]) -> None:
+        try:
+            future.set_result(self._source() if callable(self._source) else self._source)
+        except Exception as exc:  # kept, and raised to every caller, as a thread's would be
+            future.set_exception(exc)
+
     def start(self) -> None:
-        if self._future is None and not isinstance(self._source, Roster):
-            self._future = self._side.submit(self._source)
+        if self._future is None:
+            self._future = Future()
+            self._thread = threading.Thread(target=self._read, args=(self._future,), daemon=True)
+            self._thread.start()
 
     def done(self) -> bool:
         return self._future is not None and self._future.done()
 
+    def settle(self) -> None:
+        """Wait for the read's thread, if one runs, to end (the roster or its error kept)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
     def result(self) -> Roster:
         if self._future is None:
-            future: Future[Roster] = Future()
-            try:
-                future.set_result(self._source() if callable(self._source) else self._source)
-            except Exception as exc:  # kept, and raised to every caller, as a thread's would be
-                future.set_exception(exc)
-            self._future = future
+            self._future = Future()
+            self._read(self._future)
+        self.settle()
         return self._future.result()
 
 
@@ -193,8 +207,8 @@ def aggregate(
     outcomes = []
     # The collector off (`mastery.collector`): 10,000 shares make no cycle, and the processes
     # forked to open them start with it off.
-    with collector.paused(), ThreadPoolExecutor(max_workers=1) as side:
-        members = _RosterRead(roster, side)
+    with collector.paused():
+        members = _RosterRead(roster)
         for round_id in store.rounds():
             if not is_closed(round_id, today):
                 continue
@@ -356,15 +370,13 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
 
 def _forkable(r: _Round) -> bool:
     """Whether this process may open a folder's shares in processes of its own: on Linux,
-    with more than one core, for a round of `FORK_FROM` files or more, and only while no
-    other thread runs (a thread holding a lock at the fork would leave it held forever in
-    the child; the app's workers, for one)."""
+    with more than one core, and only while no other thread runs (a thread holding a lock
+    at the fork would leave it held forever in the child; the app's workers, for one)."""
     return (
         sys.platform == "linux"
         and isinstance(r.store, FolderStore)
         and (os.cpu_count() or 1) > 1
         and _only_thread()
-        and r.store.contribution_names(r.round_id) >= FORK_FROM
     )
 
 
@@ -377,38 +389,58 @@ def _fork_openers(r: _Round) -> list[tuple[int, int]]:
     (pid, the pipe its result comes through). Opening 10,000 shares is half libsodium (which
     runs beside Python's lock) and half Python (which does not): threads were held to one
     core by the lock, processes forked after the imports use both at no start-up cost.
-    None when this process cannot fork (`_forkable`): the shares are opened on threads."""
+    None when this process cannot fork (`_forkable`) or the round has fewer than
+    `FORK_FROM` files: the shares are opened on threads.
+
+    The round is listed here, once: each child takes its part of that one listing (a file
+    arriving between two children's own listings would shift one's part against the
+    other's, and the files both skip would be summed by neither)."""
+    r.roster.settle()  # a read an earlier round started on a thread
     if not _forkable(r):
+        return []
+    assert isinstance(r.store, FolderStore)
+    listed = r.store.contribution_files(r.round_id)
+    if len(listed) < FORK_FROM:
         return []
     children: list[tuple[int, int]] = []
     parts = min(PROCESSES, os.cpu_count() or 1)
-    for part in range(parts):
-        try:
-            read_end, write_end = os.pipe()
-        except OSError:
-            break
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_end)
+    try:
+        for part in range(parts):
+            try:
+                read_end, write_end = os.pipe()
+            except OSError:
+                break
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read_end)
+                os.close(write_end)
+                break
+            if pid == 0:  # the child: its part of the round, then its exit, whatever happens
+                try:  # (a Ctrl-C as it starts must not unwind it through the command)
+                    os.close(read_end)
+                    _open_part(r, part, parts, listed, write_end)
+                finally:
+                    os._exit(1)
+            children.append((pid, read_end))
             os.close(write_end)
-            break
-        if pid == 0:  # the child: its part of the round, then its exit
-            os.close(read_end)
-            _open_part(r, part, parts, write_end)
-        os.close(write_end)
-        children.append((pid, read_end))
+    except BaseException:  # interrupted between forks: none of them outlives this call
+        _reap(children)
+        raise
     if len(children) < parts:  # could not start them all: open on threads instead
         _reap(children)
         return []
     return children
 
 
-def _open_part(r: _Round, part: int, parts: int, pipe: int) -> NoReturn:
-    """In a forked child: open every `parts`-th contribution file from the `part`-th, sum
-    the vectors of those that pass `_open_one` (all of them: the roster is the parent's to
-    check), and send the parent what `_collect_children` reads. Exits, never returns: the
-    parent's `finally` blocks and exit handlers are not the child's to run."""
+def _open_part(
+    r: _Round, part: int, parts: int, listed: list[tuple[str, bool]], pipe: int
+) -> NoReturn:
+    """In a forked child: open every `parts`-th contribution file of `listed` (the parent's
+    listing of the round) from the `part`-th, sum the vectors of those that pass `_open_one`
+    (all of them: the roster is the parent's to check), and send the parent what
+    `_collect_children` reads. Exits, never returns: the parent's `finally` blocks and exit
+    handlers are not the child's to run."""
     code = 1
     try:
         assert isinstance(r.store, FolderStore)
@@ -417,7 +449,7 @@ def _open_part(r: _Round, part: int, parts: int, pipe: int) -> NoReturn:
         found: list[tuple[str, str, str, datetime]] = []
         present: list[str] = []
         ignored: Counter[str] = Counter()
-        for entry in r.store.each_contribution(r.round_id, part=(part, parts)):
+        for entry in r.store.each_contribution(r.round_id, part=(part, parts), listed=listed):
             if not isinstance(entry, Entry):
                 ignored["unreadable file"] += 1
                 continue
@@ -444,23 +476,23 @@ def _collect_children(
 ) -> _Opening | None:
     """The forked children's results as `_open_shares` returns them, with the roster read
     here meanwhile; None if any child failed (killed, out of memory): then nothing of theirs
-    counts and the shares are opened on threads."""
+    counts and the shares are opened on threads. Each child is taken out of `children` as
+    it is reaped, and none is left in it on return."""
     results = []
-    remaining = list(children)
     try:
         roster = r.roster.result()  # read here while the children open the shares
-        while remaining:
-            pid, pipe = remaining[0]
+        while children:
+            pid, pipe = children[0]
             with os.fdopen(pipe, "rb") as source:  # closes the pipe: not `_reap`'s to close
-                remaining[0] = (pid, -1)
+                children[0] = (pid, -1)
                 data = source.read()
             _, status = os.waitpid(pid, 0)
-            remaining.pop(0)
+            children.pop(0)
             if status != 0 or not data:
                 return None
             results.append(pickle.loads(data))  # noqa: S301 - from our own child process
     finally:
-        _reap(remaining)
+        _reap(children)
     shares: dict[str, _Share] = {}
     present: set[str] = set()
     total = ShareSum(r.layout.size)
@@ -481,8 +513,10 @@ def _collect_children(
 
 def _reap(children: list[tuple[int, int]]) -> None:
     """Make sure no child outlives this call: stop and wait for any still running, close
-    the pipes still open (-1: closed already)."""
-    for pid, pipe in children:
+    the pipes still open (-1: closed already). Empties `children`, so a second call (the
+    round's own, after an error) closes nothing twice."""
+    while children:
+        pid, pipe = children.pop()
         if pipe >= 0:
             os.close(pipe)
         with contextlib.suppress(ChildProcessError):  # reaped already
@@ -647,11 +681,14 @@ def _aggregate_round(
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
     children = _fork_openers(r)  # before any thread of ours starts
-    with ThreadPoolExecutor(max_workers=1) as early:
-        # OpenDP's import and its search for the scale (0.1-0.3 s and 18 MB, once per
-        # process) run while the shares are opened: those threads mostly wait on libsodium.
-        scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
-        shares, present, total = _open_shares(r, outcome, children)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as early:
+            # OpenDP's import and its search for the scale (0.1-0.3 s and 18 MB, once per
+            # process) run while the shares are opened: those threads mostly wait on libsodium.
+            scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
+            shares, present, total = _open_shares(r, outcome, children)
+    finally:  # an error before the children were collected (a thread that cannot start)
+        _reap(children)
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None

@@ -144,18 +144,16 @@ class FolderStore:
         limit: int,
         only: Collection[str] | None = None,
         part: tuple[int, int] = (0, 1),
+        listed: list[tuple[str, bool]] | None = None,
     ) -> Iterator[Entry | str]:
         """The files of a folder one at a time, each checked before it is opened; `part`
-        (k, n) keeps every n-th file from the k-th, in name order (one process's share)."""
+        (k, n) keeps every n-th file from the k-th, in name order (one process's share) of
+        `listed` (`_listing`), or of the folder as listed now."""
         if not self._inside(folder):
             yield f"{folder}: a symbolic link out of the team folder"
             return
         try:
-            # Names and link flags from one directory scan (`glob` and `Path` sorting cost a
-            # steward of 10,000 members more than reading the files did).
-            with os.scandir(folder) as scan:
-                found = sorted((e.name, e.is_symlink()) for e in scan if e.name.endswith(".json"))
-            found = found[part[0] :: part[1]]
+            found = (self._listing(folder) if listed is None else listed)[part[0] :: part[1]]
             inside = self.folder.resolve()
         except (FileNotFoundError, NotADirectoryError):
             return  # no such folder yet (a round without partial sums): nothing in it
@@ -184,6 +182,14 @@ class FolderStore:
             except (OSError, RuntimeError) as exc:
                 yield f"{path}: cannot read it ({exc})"
 
+    @staticmethod
+    def _listing(folder: Path) -> list[tuple[str, bool]]:
+        """A folder's `.json` names, sorted, and whether each is a link: one directory scan
+        (`glob` and `Path` sorting cost a steward of 10,000 members more than reading the
+        files did)."""
+        with os.scandir(folder) as scan:
+            return sorted((e.name, e.is_symlink()) for e in scan if e.name.endswith(".json"))
+
     def roster(self) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self.folder / MEMBERS_DIR, MAX_MEMBER_BYTES)
 
@@ -211,21 +217,30 @@ class FolderStore:
     def contributions(self, round_id: str) -> tuple[list[Entry], list[str]]:
         return self._read_dir(self._round_dir(round_id, CONTRIBUTIONS), MAX_CONTRIBUTION_BYTES)
 
-    def contribution_names(self, round_id: str) -> int:
-        """How many files a round's contributions folder lists (none read): 0 when it cannot
-        be listed."""
+    def contribution_files(self, round_id: str) -> list[tuple[str, bool]]:
+        """A round's contribution files as listed once, none read (`each_contribution`'s
+        `listed`): empty when the folder cannot be listed or links out of the team folder.
+        A steward's processes each read their part of this one listing: listing the folder
+        each, a file arriving between their scans would shift one's part against the
+        other's, and the files both skip would be summed by neither."""
+        folder = self._round_dir(round_id, CONTRIBUTIONS)
+        if not self._inside(folder):
+            return []
         try:
-            with os.scandir(self._round_dir(round_id, CONTRIBUTIONS)) as scan:
-                return sum(1 for e in scan if e.name.endswith(".json"))
+            return self._listing(folder)
         except OSError:
-            return 0
+            return []
 
     def each_contribution(
-        self, round_id: str, part: tuple[int, int] = (0, 1)
+        self,
+        round_id: str,
+        part: tuple[int, int] = (0, 1),
+        listed: list[tuple[str, bool]] | None = None,
     ) -> Iterator[Entry | str]:
-        """`part` (k, n): only every n-th file from the k-th, for a steward's n processes."""
+        """`part` (k, n): only every n-th file from the k-th, for a steward's n processes, of
+        the files `listed` (`contribution_files`) or, without it, of the folder now."""
         folder = self._round_dir(round_id, CONTRIBUTIONS)
-        return self._each(folder, MAX_CONTRIBUTION_BYTES, part=part)
+        return self._each(folder, MAX_CONTRIBUTION_BYTES, part=part, listed=listed)
 
     def partials(
         self, round_id: str, names: Collection[str] | None = None
