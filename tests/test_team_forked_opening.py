@@ -32,7 +32,7 @@ def _fork(monkeypatch: pytest.MonkeyPatch, *, fork: bool = True) -> Any:
 
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: fork)
-    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "_cores", lambda: 2)
     monkeypatch.setattr(steward_module, "FORK_FROM", 1)
     return steward_module
 
@@ -434,7 +434,7 @@ from test_team_forked_opening import CLOSED, ROUND, _round_of_members, _run
 from mastery.team import steward
 
 steward.FORK_FROM = 1
-steward.os.cpu_count = lambda: 2
+steward._cores = lambda: 2
 forks = []
 fork = os.fork
 def counted():
@@ -522,7 +522,7 @@ from mastery.cli import main
 from mastery.team import steward
 
 steward.FORK_FROM = 1
-steward.os.cpu_count = lambda: 2  # as on the steward's machines
+steward._cores = lambda: 2  # as on the steward's machines
 collect = steward._collect_children
 def collected(*args):
     result = collect(*args)

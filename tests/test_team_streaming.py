@@ -158,7 +158,7 @@ def opening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         yield 1
         return
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
-    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "_cores", lambda: 2)
     monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     collected = []
     collect = steward_module._collect_children
@@ -304,7 +304,7 @@ def test_the_command_opens_a_folders_shares_in_two_processes_and_leaves_none_beh
 
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
-    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "_cores", lambda: 2)
     monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     pids = tmp_path / "pids"
@@ -340,7 +340,7 @@ def test_a_child_that_dies_leaves_the_round_to_the_threads(
 
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
-    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "_cores", lambda: 2)
     monkeypatch.setattr(steward_module, "FORK_FROM", 1)  # a round of a few files forks too
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     parent = os.getpid()
@@ -377,7 +377,7 @@ def test_a_small_round_is_opened_on_threads_without_forking(
 
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     monkeypatch.setattr(steward_module, "_only_thread", lambda: True)
-    monkeypatch.setattr(steward_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(steward_module, "_cores", lambda: 2)
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     assert len(store.contribution_files(store.rounds()[0])) < steward_module.FORK_FROM
 

@@ -345,7 +345,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
                     total.add(vector)
             waiting.clear()
 
-    workers = min(4, os.cpu_count() or 1)
+    workers = min(4, _cores())
     with ThreadPoolExecutor(max_workers=workers) as pool:
         opening: list[Future[list[tuple[str, _Opened | str]]]] = []
         for batch in _batches(r.store.each_contribution(r.round_id)):
@@ -375,9 +375,18 @@ def _forkable(r: _Round) -> bool:
     return (
         sys.platform == "linux"
         and isinstance(r.store, FolderStore)
-        and (os.cpu_count() or 1) > 1
+        and _cores() > 1
         and _only_thread()
     )
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's or `taskset`'s limit, not the
+    host's count, which `os.cpu_count` gives)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _only_thread() -> bool:
@@ -403,7 +412,7 @@ def _fork_openers(r: _Round) -> list[tuple[int, int]]:
     if len(listed) < FORK_FROM:
         return []
     children: list[tuple[int, int]] = []
-    parts = min(PROCESSES, os.cpu_count() or 1)
+    parts = min(PROCESSES, _cores())
     try:
         for part in range(parts):
             try:
