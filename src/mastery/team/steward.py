@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -37,7 +38,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 
-from mastery import collector
 from mastery.identity import (
     SEALED_MAGIC,
     Identity,
@@ -205,28 +205,25 @@ def aggregate(
             f"you are not a steward of this team (your fingerprint: {identity.fingerprint})",
         )
     outcomes = []
-    # The collector off (`mastery.collector`): 10,000 shares make no cycle, and the processes
-    # forked to open them start with it off.
-    with collector.paused():
-        members = _RosterRead(roster)
-        for round_id in store.rounds():
-            if not is_closed(round_id, today):
-                continue
-            partials = published.get(round_id, [])
-            if agreed(partials, config) is not None:
-                continue
-            try:
-                outcome = _settle_round(
-                    _Round(identity, store, config, layout, members, round_id, now),
-                    partials,
-                    recall(round_id),
-                    remember,
-                )
-                if outcome is not None:
-                    outcomes.append(outcome)
-            except TeamError as exc:  # one round's file in the way must not stop the others
-                outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
-        members.result()  # a roster that cannot be read is the error, not each round's
+    members = _RosterRead(roster)
+    for round_id in store.rounds():
+        if not is_closed(round_id, today):
+            continue
+        partials = published.get(round_id, [])
+        if agreed(partials, config) is not None:
+            continue
+        try:
+            outcome = _settle_round(
+                _Round(identity, store, config, layout, members, round_id, now),
+                partials,
+                recall(round_id),
+                remember,
+            )
+            if outcome is not None:
+                outcomes.append(outcome)
+        except TeamError as exc:  # one round's file in the way must not stop the others
+            outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
+    members.result()  # a roster that cannot be read is the error, not each round's
     return outcomes
 
 
@@ -452,6 +449,9 @@ def _open_part(
     handlers are not the child's to run."""
     code = 1
     try:
+        # The cyclic collector off for the child's short life: its shares make no cycle, and
+        # the collector's rescans of the heap were 6% of its work (`mastery.collector`).
+        gc.disable()
         assert isinstance(r.store, FolderStore)
         prefix = _share_prefix(r.identity)
         total = ShareSum(r.layout.size)
