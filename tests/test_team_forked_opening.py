@@ -111,7 +111,10 @@ def _children_of_this_process() -> set[int]:
     """Our child processes still running or not yet reaped (zombies included)."""
     found = set()
     for task in Path("/proc/self/task").iterdir():
-        found |= {int(p) for p in (task / "children").read_text().split()}
+        try:
+            found |= {int(p) for p in (task / "children").read_text().split()}
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended since the listing (the steward's roster reader)
     return found
 
 
