@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,27 @@ back = "Beta answer"
 
 
 STEWARDS = [Identity.generate() for _ in range(2)]  # stewards who are not among the profiles
+
+
+def aggregate_as_the_command(
+    steward: Identity, store: Any, config: Any, layout: Any, now: datetime
+) -> list[Any]:
+    """One steward's `aggregate` of the folder's closed rounds as `mastery team aggregate`
+    runs it: the published partial sums read first, the roster read beside the shares."""
+    from mastery.team.report import read_partials
+    from mastery.team.steward import aggregate
+
+    published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+    return aggregate(
+        steward,
+        store,
+        config,
+        layout,
+        lambda: read_roster(store, config.id, verify=False),
+        published,
+        now=now,
+        today=now.date(),
+    )
 
 
 def make_team(folder: Path, k: int = 3, goals: str | None = None, *, stewards: bool = True) -> Path:

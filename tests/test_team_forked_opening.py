@@ -69,21 +69,9 @@ def _join(store: FolderStore, config: Any, who: Identity) -> None:
 def _run(store: FolderStore, config: Any, layout: Any, steward: Identity) -> Any:
     """One steward's `aggregate` of the folder's rounds (the roster read beside the shares,
     as the command does); its outcome for ROUND."""
-    from mastery.team import steward as steward_module
-    from mastery.team.report import read_partials
-    from mastery.team.roster import read_roster
+    from test_team import aggregate_as_the_command
 
-    published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
-    outcomes = steward_module.aggregate(
-        steward,
-        store,
-        config,
-        layout,
-        lambda: read_roster(store, config.id, verify=False),
-        published,
-        now=CLOSED,
-        today=CLOSED.date(),
-    )
+    outcomes = aggregate_as_the_command(steward, store, config, layout, CLOSED)
     return {o.round: o for o in outcomes}.get(ROUND)
 
 

@@ -269,24 +269,12 @@ def test_rewriting_a_file_while_the_round_is_summed_never_fails_or_skews_the_sum
 
 def _steward_runs(store: Any, config: Any, layout: Any, closed: datetime) -> list[list[int]]:
     """Both stewards aggregate the round (noise off by the caller); their partial sums."""
-    from test_team import STEWARDS
+    from test_team import STEWARDS, aggregate_as_the_command
 
-    from mastery.team import steward as steward_module
     from mastery.team.report import read_partials
-    from mastery.team.roster import read_roster
 
     for steward in STEWARDS:
-        published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
-        [outcome] = steward_module.aggregate(
-            steward,
-            store,
-            config,
-            layout,
-            lambda: read_roster(store, config.id, verify=False),
-            published,
-            now=closed,
-            today=closed.date(),
-        )
+        [outcome] = aggregate_as_the_command(steward, store, config, layout, closed)
         assert outcome.status == "published" and outcome.members == 4, outcome
     partials, _ = read_partials(store, config, store.rounds()[0])
     return [decode_vector(p.sums or "", layout.size) for p in partials]

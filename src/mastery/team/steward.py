@@ -395,8 +395,8 @@ def _fork_openers(r: _Round) -> list[tuple[int, int]]:
     (pid, the pipe its result comes through). Opening 10,000 shares is half libsodium (which
     runs beside Python's lock) and half Python (which does not): threads were held to one
     core by the lock, processes forked after the imports use both at no start-up cost.
-    None when this process cannot fork (`_forkable`) or the round has fewer than
-    `FORK_FROM` files: the shares are opened on threads.
+    None (an empty list) when this process cannot fork (`_forkable`) or the round has
+    fewer than `FORK_FROM` files: the shares are opened on threads.
 
     The round is listed here, once: each child takes its part of that one listing (a file
     arriving between two children's own listings would shift one's part against the

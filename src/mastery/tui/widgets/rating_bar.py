@@ -52,15 +52,15 @@ class RatingButton(Static, can_focus=False):
 
     def __init__(self, label: Content, *, id: str, classes: str) -> None:
         super().__init__(label, id=id, classes=classes, markup=False)
-        self._label = label
 
     @property
     def label(self) -> Content:
-        return self._label
+        """The choice shown (`Button`'s name for it): the `Static`'s own content."""
+        assert isinstance(self.content, Content)
+        return self.content
 
     @label.setter
     def label(self, label: Content) -> None:
-        self._label = label
         self.update(label)
 
     def on_click(self, event: events.Click) -> None:
