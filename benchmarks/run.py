@@ -505,7 +505,7 @@ def bench_team(folder: Path) -> tuple[float, float, float]:
     return min(syncs), aggregate_s, min(reports)
 
 
-TEAM_PG_VERSION = 1  # bump when the contribution format or the generator changes
+TEAM_PG_VERSION = 3  # bump when the contribution format or the generator changes
 TEAM_PG_MEMBERS = 10_000
 
 
@@ -654,8 +654,9 @@ def bench_team_pg(folder: Path) -> dict[str, float]:
         t0 = time.perf_counter()
         t = t0
         for n, steward in enumerate(stewards):
-            # As `Team.aggregate` reads it: each share's own signature stands for the entry's.
-            roster = read_roster(store, config.id, verify=False)
+            # As `Team.aggregate` reads it on a steward's first run (no pairwise key kept):
+            # every entry verified and its key derived.
+            roster = read_roster(store, config.id, keys=(steward, {}))
             times[f"roster_{n}"] = time.perf_counter() - t
             t = time.perf_counter()
             published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
@@ -854,9 +855,11 @@ from datetime import timedelta
 import run
 from mastery.team import load_team
 from mastery.team.report import build_rounds_report, read_partials
+from mastery.team.peers import decode_peers, encode_peers
 from mastery.team.roster import read_roster
 from mastery.team.steward import aggregate
 from mastery.team.store import FolderStore
+import json, pathlib
 def peak() -> int:
     return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
 config, stewards, layout = run._team_pg_team_keys({team!r})
@@ -871,11 +874,18 @@ if {step!r} == "report":
     [figures] = report.rounds
     assert figures.status == "shown" and figures.members == run.TEAM_PG_MEMBERS, figures
 else:
-    steward = stewards[int({step!r})]
+    # As `Team.aggregate` does it: the pairwise keys kept from an earlier run ("warm"; none
+    # on a steward's first run, "cold") loaded, the roster read with them, and the keys kept
+    # again when the roster changed them (here in a file, in the profile for the command).
+    n, run_kind = {step!r}.split("-")
+    steward = stewards[int(n)]
+    kept_at = pathlib.Path({team!r}).with_name(f"team-folder-peers-{{n}}.json")
+    kept = decode_peers(steward, json.loads(kept_at.read_text())) if run_kind == "warm" else {{}}
     published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
-    [outcome] = aggregate(  # as `Team.aggregate` calls it: the roster read beside the shares
-        steward, store, config, layout, lambda: read_roster(store, config.id, verify=False),
-        published, now=closed, today=closed.date()
+    [outcome] = aggregate(
+        steward, store, config, layout, lambda: read_roster(store, config.id, keys=(steward, kept)),
+        published, now=closed, today=closed.date(), peers=kept,
+        keep_peers=lambda peers: kept_at.write_text(json.dumps(encode_peers(steward, peers))),
     )
     assert outcome.status == "published" and outcome.members == run.TEAM_PG_MEMBERS, outcome
 wall, cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -923,12 +933,16 @@ def bench_team_folder() -> dict[str, float]:
 
     team = _team_folder_10k()
     out: dict[str, float] = {"team_folder_10k_loadavg": os.getloadavg()[0]}
-    for step in ("0", "1", "report"):
+    for step in ("0-cold", "0-warm", "1-cold", "1-warm", "report"):
         script = TEAM_FOLDER_STEP.format(
             src=str(HERE.parent / "src"), bench=str(HERE), team=str(team), step=step
         )
+        partials = set(team.glob("rounds/*/partials/*.json"))
         seconds, peak_kb, before_kb, cpu, children_cpu, child_kb = _subprocess_result(script)
-        label = "report" if step == "report" else f"steward_{step}"
+        if step.endswith("cold"):  # the same steward's warm run publishes the round again
+            for partial in set(team.glob("rounds/*/partials/*.json")) - partials:
+                partial.unlink()
+        label = "report" if step == "report" else "steward_{}_{}".format(*step.split("-"))
         out[f"team_folder_10k_{label}_s"] = float(seconds)
         # Every process's CPU: the step's own (all its threads) and its forked children's.
         out[f"team_folder_10k_{label}_cpu_s"] = float(cpu) + float(children_cpu)

@@ -15,7 +15,7 @@ import pytest
 from conftest import NOW
 from mastery.collection import Collection
 from mastery.errors import DatabaseBusyError, MasteryError
-from mastery.identity import Identity
+from mastery.identity import PAIRED_MAGIC, Identity, Opened, Peer, PublicIdentity
 from mastery.team import (
     SUMMARY_VERSION,
     TeamError,
@@ -49,24 +49,61 @@ STEWARDS = [Identity.generate() for _ in range(2)]  # stewards who are not among
 
 
 def aggregate_as_the_command(
-    steward: Identity, store: Any, config: Any, layout: Any, now: datetime
+    steward: Identity,
+    store: Any,
+    config: Any,
+    layout: Any,
+    now: datetime,
+    kept: dict[bytes, Peer] | None = None,
 ) -> list[Any]:
     """One steward's `aggregate` of the folder's closed rounds as `mastery team aggregate`
-    runs it: the published partial sums read first, the roster read beside the shares."""
+    runs it: the published partial sums read first, the roster read beside the shares with
+    the pairwise keys `kept` from an earlier run (none: a steward's first run), which are
+    updated in place as the command keeps them in the profile."""
     from mastery.team.report import read_partials
     from mastery.team.steward import aggregate
 
+    known = {} if kept is None else kept
     published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+
+    def keep(peers: dict[bytes, Peer]) -> None:
+        known.clear()
+        known.update(peers)
+
     return aggregate(
         steward,
         store,
         config,
         layout,
-        lambda: read_roster(store, config.id, verify=False),
+        lambda: read_roster(store, config.id, keys=(steward, dict(known))),
         published,
         now=now,
         today=now.date(),
+        peers=dict(known),
+        keep_peers=keep,
     )
+
+
+def open_share(
+    identity: Identity,
+    box: bytes,
+    senders: list[PublicIdentity],
+    round_id: str,
+    team_id: str = "crew",
+) -> Opened:
+    """A share of a contribution opened by `identity` as a steward opens it: a paired share
+    with the pairs `identity` makes with `senders` (their tags for the team's round), a
+    sealed one (before paired shares) on its own."""
+    from mastery.team.peers import round_label, round_tags
+
+    if not box.startswith(PAIRED_MAGIC):
+        return identity.open(box)
+    peers = [
+        Peer(p.signing_bytes, p.encryption_bytes, identity.pair_key(p.encryption_bytes))
+        for p in senders
+    ]
+    label = round_label(team_id, round_id)
+    return identity.open_paired(box, round_tags(peers, label))
 
 
 def make_team(folder: Path, k: int = 3, goals: str | None = None, *, stewards: bool = True) -> Path:

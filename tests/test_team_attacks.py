@@ -16,6 +16,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from test_team import open_share
 from test_team_rounds import (
     CLOSED,
     NOW,
@@ -587,6 +588,7 @@ def test_a_member_who_rewrites_the_stewards_never_receives_a_contribution(
     victim = crew["members"][0]  # type: ignore[index]
     study(victim, [0, 2])
     victim.team.sync(now=NOW)
+    victim_key = Identity.of(victim).public
     before = sorted(folder.rglob("contributions/*.json"))
     mallory = [Identity.generate(), Identity.generate()]
     _replace_stewards(folder, *mallory)
@@ -599,7 +601,7 @@ def test_a_member_who_rewrites_the_stewards_never_receives_a_contribution(
         for box in json.loads(path.read_text())["shares"]:
             for key in mallory:
                 with pytest.raises(Exception, match="another identity"):
-                    key.open(base64.b64decode(box))
+                    open_share(key, base64.b64decode(box), [victim_key], path.parent.parent.name)
     # the CLI says so in one line, exit 2
     victim.close()
     code, _, err = _cli(capsys, "m0", "sync")

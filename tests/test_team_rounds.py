@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_team import make_team
+from test_team import make_team, open_share
 
 from conftest import NOW
 from mastery.cli import main
@@ -198,7 +198,7 @@ def test_reading_every_byte_of_the_folder_and_its_git_history_yields_no_figure(
     for path in contributions:
         for box in json.loads(path.read_text())["shares"]:
             with pytest.raises(Exception, match="another identity"):
-                outsider.open(base64.b64decode(box))
+                open_share(outsider, base64.b64decode(box), identities, path.parent.parent.name)
     # file names carry no stable pseudonym: the same member's two syncs use unrelated names
     member = crew["members"][1]  # type: ignore[index]
     before = {p.name for p in folder.glob(f"rounds/{ROUND}/contributions/*.json")}
@@ -225,10 +225,10 @@ def test_one_stewards_share_is_uniformly_random(crew: dict[str, object]) -> None
             base64.b64decode(b)
             for b in data["shares"]
             if base64.b64decode(b).startswith(
-                b"mastery-sealed-1\n" + steward.public.encryption_bytes
+                b"mastery-paired-1\n" + steward.public.encryption_bytes
             )
         )
-        payload = json.loads(steward.open(box).payload)
+        payload = json.loads(open_share(steward, box, [Identity.of(col).public], ROUND).payload)
         from mastery.team.wire import decode_vector
 
         seen.append(decode_vector(payload["share"], layout.size))
@@ -277,7 +277,7 @@ def test_made_up_and_repeated_contributions_never_lift_suppression(
         w47 = next(o for o in outcomes if o.round == ROUND)
         assert w47.status == "suppressed" and w47.members == 1
         if n == 0:  # the second steward sums exactly the first one's list
-            assert w47.ignored.get("signed by a key that is not on the roster") == 2
+            assert w47.ignored.get("not from a member on the roster") == 2
     assert all(not r.shown for r in _report(real).rounds)
 
 

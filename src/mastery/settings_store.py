@@ -115,9 +115,10 @@ class SettingsStore:
         return read_meta(self._col.conn, key)
 
     def set_meta(self, key: str, value: Any) -> None:
-        """Store an internal value (in its own transaction, or the caller's)."""
+        """Store an internal value (in its own transaction, or the caller's); None removes
+        it (a secret dropped is gone, not kept as `null`)."""
         with self._col.db.transaction() as conn:
-            _put(conn, f"_{key}", json.dumps(value))
+            write_meta(conn, key, value)
 
     def meta_once(self, key: str, value: Any) -> Any:
         """The meta value `key`, storing `value` first if there is none yet: made once for

@@ -35,6 +35,7 @@ from mastery.team.layout import (
     Layout,
     bucket,
 )
+from mastery.team.peers import round_label
 from mastery.team.wire import (
     CONTRIBUTION_FORMAT,
     MODULUS,
@@ -196,8 +197,9 @@ def seal_contribution(
     *,
     now: datetime,
 ) -> bytes:
-    """The contribution file: one share per steward in team.toml's order, each signed by this
-    profile and sealed to its steward."""
+    """The contribution file: one share per steward in team.toml's order, each sealed to its
+    steward under the key this profile shares with it (`Identity.seal_paired`), tagged for
+    this team's round."""
     if not config.stewards:
         raise TeamError(
             config.folder / "team.toml",
@@ -218,7 +220,9 @@ def seal_contribution(
             "length": len(share),
             "share": encode_vector(share),
         }
-        box = identity.seal(dumps(payload), to=steward.identity)
+        box = identity.seal_paired(
+            dumps(payload), to=steward.identity, label=round_label(config.id, round_id)
+        )
         sealed.append(base64.b64encode(box).decode("ascii"))
     return dumps(
         {

@@ -14,20 +14,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
+import nacl.bindings
+import nacl.exceptions
+
 from mastery.identity import (
+    KEY_BYTES,
     TEXT_PREFIX,
     Identity,
     IdentityFormatError,
+    Peer,
     PublicIdentity,
     SignatureError,
     claimed_message,
     verify,
 )
-from mastery.team.store import TeamStore
+from mastery.team.peers import entry_digest
+from mastery.team.store import Entry, TeamStore
 from mastery.team.wire import (
     ROSTER_FORMAT,
     RosterPayload,
@@ -72,6 +81,9 @@ class Roster:
 
     members: dict[str, PublicIdentity]
     problems: list[str]
+    # The pairwise keys of a steward's read (`read_roster(keys=...)`) by entry digest: one
+    # per member, each from an entry whose signature was verified (now, or when it was kept).
+    peers: dict[bytes, Peer] | None = None
 
     def __contains__(self, identity: PublicIdentity) -> bool:
         return self.has(identity.signing_key, identity.encryption_key)
@@ -109,7 +121,13 @@ def _named(data: bytes, team_id: str) -> PublicIdentity:
     return PublicIdentity.model_construct(signing_key=parts[0], encryption_key=parts[1])
 
 
-def read_roster(store: TeamStore, team_id: str, *, verify: bool = True) -> Roster:
+def read_roster(
+    store: TeamStore,
+    team_id: str,
+    *,
+    verify: bool = True,
+    keys: tuple[Identity, Mapping[bytes, Peer]] | None = None,
+) -> Roster:
     """Every valid entry of the roster; an entry that is forged, damaged, of another team or
     filed under another key's name is left out with one line saying why.
 
@@ -118,7 +136,15 @@ def read_roster(store: TeamStore, team_id: str, *, verify: bool = True) -> Roste
     when its own signature, inside the seal, verifies under the very key the entry names,
     which proves what the entry's self-signature would: that key's holder takes part in this
     team. The roster's role there is approval (the entry is present), and an entry with keys
-    that are not keys can match no verified signer."""
+    that are not keys can match no verified signer.
+
+    `keys` (a steward's identity and the peers it kept, by entry digest) reads the roster
+    with the pairwise key of each member (`Roster.peers`), for opening paired shares: an
+    entry kept before is only looked up; any other is verified and its key derived. A paired
+    share proves only the encryption key, so here the entry's signature is what binds that
+    key to the member's signing key, whatever `verify` says."""
+    if keys is not None:
+        return _read_paired(store, team_id, *keys)
     problems: list[str] = []  # the store's, then the entries'
     refused: list[str] = []
     members: dict[str, PublicIdentity] = {}
@@ -139,3 +165,102 @@ def read_roster(store: TeamStore, team_id: str, *, verify: bool = True) -> Roste
             continue
         members[identity.signing_key] = identity
     return Roster(members, problems + refused)
+
+
+PAIR_BATCH = 512  # entries verified and paired together, on two threads, at most
+PAIR_THREADS_FROM = 64  # fewer new entries than this are verified on the caller's thread
+
+
+def _read_paired(
+    store: TeamStore, team_id: str, identity: Identity, kept: Mapping[bytes, Peer]
+) -> Roster:
+    """`read_roster(keys=(identity, kept))`: entries `kept` (by `entry_digest`) are looked up;
+    the others are verified and paired in batches, on two threads when there are many
+    (a steward's first run: libsodium's verification and key derivation run beside
+    Python's lock). The threads end before this returns, so the steward can still fork."""
+    problems: list[str] = []
+    refused: list[str] = []
+    members: dict[str, PublicIdentity] = {}
+    peers: dict[bytes, Peer] = {}
+    pending: list[tuple[Entry, bytes]] = []
+
+    def add(entry: Entry, digest: bytes, peer: Peer) -> None:
+        if hashlib.blake2b(peer.signing, digest_size=8).hexdigest() != entry.name:
+            refused.append(
+                f"{store.where}/members/{entry.name}.json: filed under a name that is not its key's"
+            )
+            return
+        signing = base64.b64encode(peer.signing).decode("ascii")
+        members[signing] = PublicIdentity.model_construct(
+            signing_key=signing, encryption_key=base64.b64encode(peer.encryption).decode("ascii")
+        )
+        peers[digest] = peer
+
+    def settle(pool: ThreadPoolExecutor | None) -> None:
+        datas = [entry.data for entry, _ in pending]
+        if pool is None:
+            results = _pair_all(identity, team_id, datas)
+        else:
+            half = (len(datas) + 1) // 2
+            parts = [
+                pool.submit(_pair_all, identity, team_id, datas[i : i + half]) for i in (0, half)
+            ]
+            results = [r for part in parts for r in part.result()]
+        for (entry, digest), result in zip(pending, results, strict=True):
+            if isinstance(result, str):
+                refused.append(f"{store.where}/members/{entry.name}.json: {result}")
+            else:
+                add(entry, digest, result)
+        pending.clear()
+
+    with contextlib.ExitStack() as stack:
+        pool: ThreadPoolExecutor | None = None
+        for entry in store.each_member():
+            if isinstance(entry, str):
+                problems.append(entry)
+                continue
+            digest = entry_digest(team_id, entry.data)
+            peer = kept.get(digest)
+            if peer is not None:
+                add(entry, digest, peer)
+                continue
+            pending.append((entry, digest))
+            if len(pending) >= PAIR_BATCH:
+                pool = pool or stack.enter_context(ThreadPoolExecutor(max_workers=2))
+                settle(pool)
+        if pending:
+            if pool is None and len(pending) >= PAIR_THREADS_FROM:
+                pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+            settle(pool)
+    return Roster(members, problems + refused, peers)
+
+
+def _pair_all(identity: Identity, team_id: str, datas: list[bytes]) -> list[Peer | str]:
+    return [_pair_one(identity, team_id, data) for data in datas]
+
+
+def _pair_one(identity: Identity, team_id: str, data: bytes) -> Peer | str:
+    """A roster entry verified and paired with `identity`, or why not. The keys are checked
+    by libsodium itself: verification refuses a small-order signing key, and pairing an
+    encryption key that gives an all-zero secret (`Identity.pair_key`)."""
+    try:
+        wrapper = parse(SignedFile, data)
+        signed = base64.b64decode(wrapper.signed, validate=True)
+        payload = parse(RosterPayload, claimed_message(signed))
+        parts = payload.identity.removeprefix(TEXT_PREFIX).split(":")
+        if not payload.identity.startswith(TEXT_PREFIX) or len(parts) != 2:
+            raise WireProblem("not a public identity")
+        signing, encryption = (base64.b64decode(part, validate=True) for part in parts)
+        if len(signing) != KEY_BYTES or len(encryption) != KEY_BYTES:
+            raise WireProblem("not a public identity")
+        try:
+            nacl.bindings.crypto_sign_open(signed, signing)
+        except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+            raise SignatureError(
+                "roster entry", "the signature is not by the key it names (forged or changed)"
+            ) from None
+        if payload.team != team_id:
+            raise WireProblem(f"an entry of team {payload.team!r}, not of this team")
+        return Peer(signing, encryption, identity.pair_key(encryption))
+    except (WireProblem, SignatureError, IdentityFormatError, binascii.Error, ValueError) as exc:
+        return str(getattr(exc, "reason", exc))

@@ -305,8 +305,11 @@ class Team:
             if not self._summed(store, config, round_id):
                 removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
+        token = self._joined().get(config.id, {}).get("partials")
         with self._changing() as joined:
             joined.pop(config.id, None)
+        if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
+            self.col.set_meta(f"team_peers/{token}", None)
         return config, removed
 
     def _remove_legacy_record(self, config: TeamConfig) -> bool:
@@ -429,6 +432,7 @@ class Team:
         self, ref: str | None = None, *, now: datetime | None = None
     ) -> builtins.list[RoundOutcome]:
         """As a steward: sum every closed round not yet summed, add noise, publish."""
+        from mastery.team.peers import decode_peers, encode_peers
         from mastery.team.report import read_partials
         from mastery.team.roster import read_roster
         from mastery.team.steward import aggregate
@@ -437,15 +441,24 @@ class Team:
         self._check_terms(config)
         now = now or self.col.now()
         store = self.store(config)
+        identity = self.identity()
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
+        peers_key = f"team_peers/{self._membership_token(config.id)}"
+        try:
+            kept = decode_peers(identity, self.col.meta(peers_key))
+        except ValueError:  # a value edited by hand into no JSON: verified afresh, replaced
+            kept = {}
         return aggregate(
-            self.identity(),
+            identity,
             store,
             config,
             self.layout(config),
-            # Read beside the first shares; not re-verified: each share's signature does it.
-            lambda: read_roster(store, config.id, verify=False),
+            # Read beside the first shares, with the key this steward shares with each
+            # member: entries kept from earlier runs are only looked up, others verified.
+            lambda: read_roster(store, config.id, keys=(identity, kept)),
             published,
+            peers=kept,
+            keep_peers=lambda peers: self.col.set_meta(peers_key, encode_peers(identity, peers)),
             now=now,
             today=self.col.clock.day_of(now),
             recall=lambda round_id: self._partials(config.id, round_id),
@@ -454,10 +467,9 @@ class Team:
             ),
         )
 
-    def _partial_key(self, team_id: str, round_id: str, attempt: int = 1) -> str:
-        """Where the partial sum of a round is kept: under a token of this membership of this
-        folder (made on first use, dropped by `leave` or a join of another folder), since team
-        ids are names people choose and another `crew` must never get this one's sums."""
+    def _membership_token(self, team_id: str) -> str:
+        """A random token of this membership of this folder, made on first use: what a
+        steward keeps for a team (partial sums, pairwise keys) is kept under it."""
         token = self._joined().get(team_id, {}).get("partials")
         if not isinstance(token, str):
             with self._changing() as joined:
@@ -465,7 +477,13 @@ class Team:
                 if not isinstance(entry.get("partials"), str):
                     entry["partials"] = secrets.token_hex(8)
                 token = entry["partials"]
-        key = f"team_partial/{token}/{round_id}"
+        return token
+
+    def _partial_key(self, team_id: str, round_id: str, attempt: int = 1) -> str:
+        """Where the partial sum of a round is kept: under a token of this membership of this
+        folder (made on first use, dropped by `leave` or a join of another folder), since team
+        ids are names people choose and another `crew` must never get this one's sums."""
+        key = f"team_partial/{self._membership_token(team_id)}/{round_id}"
         return key if attempt == 1 else f"{key}/{attempt}"
 
     def _partials(self, team_id: str, round_id: str) -> dict[int, bytes]:

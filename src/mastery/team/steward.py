@@ -32,24 +32,28 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 
 from mastery.identity import (
+    PAIRED_MAGIC,
     SEALED_MAGIC,
     Identity,
     IdentityFormatError,
+    Peer,
     PublicIdentity,
     SealedFileError,
+    UnknownSenderError,
     claimed_message,
 )
 from mastery.present import plural
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale
+from mastery.team.peers import round_label, round_tags
 from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
 from mastery.team.roster import Roster
 from mastery.team.store import Entry, FolderStore, TeamStore
@@ -80,6 +84,7 @@ FORK_FROM = 512  # ... from this many files in the round: a fork costs milliseco
 # anyone can make hundreds of small round folders
 SKEW = timedelta(minutes=10)  # how far ahead of our clock a contribution may be dated
 CLOSE_AFTER = timedelta(days=1)  # a round closes this long after its last day ends
+NOT_ON_ROSTER = "not from a member on the roster"  # a share's key, or a paired share's tag
 
 
 def is_closed(round_id: str, today: date) -> bool:
@@ -114,6 +119,11 @@ class _Round:
     roster: _RosterRead  # read while the first shares are opened
     round_id: str
     now: datetime
+    known: Mapping[bytes, Peer] = field(default_factory=dict)  # pairs kept from earlier rounds
+    # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
+    # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
+    tags: dict[bytes, Peer] = field(default_factory=dict)
+    listed: list[tuple[str, bool]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +146,7 @@ class _RosterRead:
         self._source = source
         self._future: Future[Roster] | None = None
         self._thread: threading.Thread | None = None
+        self._peers: list[Peer] | None = None
         if isinstance(source, Roster):
             self._future = Future()
             self._future.set_result(source)
@@ -168,6 +179,21 @@ class _RosterRead:
         self.settle()
         return self._future.result()
 
+    def peers(self, identity: Identity) -> list[Peer]:
+        """The roster's members with the key `identity` shares with each: as a steward's
+        read gives them (`read_roster(keys=...)`), or derived here for a roster read without
+        (a key that cannot be paired with pairs with nobody)."""
+        roster = self.result()
+        if roster.peers is not None:
+            return list(roster.peers.values())
+        if self._peers is None:
+            self._peers = []
+            for member in roster.members.values():
+                with contextlib.suppress(IdentityFormatError, ValueError):
+                    key = identity.pair_key(member.encryption_bytes)
+                    self._peers.append(Peer(member.signing_bytes, member.encryption_bytes, key))
+        return self._peers
+
 
 def aggregate(
     identity: Identity,
@@ -181,6 +207,8 @@ def aggregate(
     today: date,
     recall: Callable[[str], dict[int, bytes]] = lambda round_id: {},
     remember: Callable[[str, int, bytes], bytes] = lambda round_id, attempt, data: data,
+    peers: Mapping[bytes, Peer] | None = None,
+    keep_peers: Callable[[dict[bytes, Peer]], None] | None = None,
 ) -> list[RoundOutcome]:
     """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
     verified partial sums (`report.read_partials`). `roster` is the roster, or a function
@@ -198,7 +226,12 @@ def aggregate(
     (a member's file only one of them could open, or both summed before seeing the other's
     sum), a steward sums again what the other steward listed, less what it cannot use: at most
     `MAX_ATTEMPTS` sums per steward and round, each over a different list, so the noise is
-    never averaged and a round settles within a run or two of each."""
+    never averaged and a round settles within a run or two of each.
+
+    Members seal their shares under the key they share with this steward (`team/peers.py`):
+    `peers` are the pairs kept from earlier runs (by roster entry digest), whose shares are
+    opened before the roster is read; `keep_peers` is given the roster's pairs when they
+    changed, for the next run."""
     if not config.has_steward(identity.public):
         raise TeamError(
             config.folder / "team.toml",
@@ -214,7 +247,7 @@ def aggregate(
             continue
         try:
             outcome = _settle_round(
-                _Round(identity, store, config, layout, members, round_id, now),
+                _Round(identity, store, config, layout, members, round_id, now, peers or {}),
                 partials,
                 recall(round_id),
                 remember,
@@ -223,7 +256,13 @@ def aggregate(
                 outcomes.append(outcome)
         except TeamError as exc:  # one round's file in the way must not stop the others
             outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
-    members.result()  # a roster that cannot be read is the error, not each round's
+    roster = members.result()  # a roster that cannot be read is the error, not each round's
+    if (
+        keep_peers is not None
+        and roster.peers is not None
+        and roster.peers.keys() != (peers or {}).keys()
+    ):
+        keep_peers(roster.peers)
     return outcomes
 
 
@@ -307,7 +346,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
         opened = _collect_children(r, outcome, children)
         if opened is not None:
             return opened
-    r.roster.start()
+    _roster_tags(r)  # a paired share needs its pair's tag: the roster first, on threads
     shares: dict[str, _Share] = {}
     present: set[str] = set()
     total = ShareSum(r.layout.size)
@@ -408,6 +447,9 @@ def _fork_openers(r: _Round) -> list[tuple[int, int]]:
     listed = r.store.contribution_files(r.round_id)
     if len(listed) < FORK_FROM:
         return []
+    r.listed[:] = listed
+    if not r.tags:  # no pairs kept (a steward's first run): the roster's, before forking
+        _roster_tags(r)
     children: list[tuple[int, int]] = []
     parts = min(PROCESSES, _cores())
     try:
@@ -458,6 +500,7 @@ def _open_part(
         found: list[tuple[str, str, str, datetime]] = []
         present: list[str] = []
         ignored: Counter[str] = Counter()
+        unknown: list[tuple[str, str]] = []  # paired shares of no pair known yet: (name, id)
         for entry in r.store.each_contribution(r.round_id, part=(part, parts), listed=listed):
             if not isinstance(entry, Entry):
                 ignored["unreadable file"] += 1
@@ -465,13 +508,18 @@ def _open_part(
             contribution = contribution_id(entry.data)
             present.append(contribution)
             result = _open_one(r, entry, contribution, prefix)
+            if result == NOT_ON_ROSTER:
+                unknown.append((entry.name, contribution))
+                continue
             if isinstance(result, str):
                 ignored[result] += 1
                 continue
             sender, created_at, vector = result
             total.add(vector)
             found.append((contribution, sender.signing_key, sender.encryption_key, created_at))
-        data = pickle.dumps((found, present, dict(ignored), total.wide), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(
+            (found, present, dict(ignored), total.wide, unknown), pickle.HIGHEST_PROTOCOL
+        )
         with os.fdopen(pipe, "wb") as out:
             out.write(data)
         code = 0
@@ -505,19 +553,87 @@ def _collect_children(
     shares: dict[str, _Share] = {}
     present: set[str] = set()
     total = ShareSum(r.layout.size)
-    for found, seen, ignored, wide in results:
+    unknown: list[tuple[str, str]] = []
+    for found, seen, ignored, wide, strangers in results:
         present.update(seen)
         for why, count in ignored.items():
             outcome.ignored[why] = outcome.ignored.get(why, 0) + count
         total.add_wide(wide)
+        unknown += strangers
         for contribution, signing, encryption, created_at in found:
-            known = shares.get(contribution)
-            shares[contribution] = (
-                replace(known, summed=known.summed + 1)
-                if known is not None  # a copy of a file: the same contribution, summed again
-                else _Share(signing, created_at, contribution, roster.has(signing, encryption), 1)
-            )
+            _count_share(shares, contribution, signing, encryption, created_at, roster)
+    if unknown:
+        _open_strangers(r, outcome, unknown, shares, total, roster)
     return shares, present, total
+
+
+def _count_share(
+    shares: dict[str, _Share],
+    contribution: str,
+    signing: str,
+    encryption: str,
+    created_at: datetime,
+    roster: Roster,
+) -> None:
+    """A share whose vector was just added to the running sum, as `_Share`s count them."""
+    known = shares.get(contribution)
+    shares[contribution] = (
+        replace(known, summed=known.summed + 1)
+        if known is not None  # a copy of a file: the same contribution, summed again
+        else _Share(signing, created_at, contribution, roster.has(signing, encryption), 1)
+    )
+
+
+def _open_strangers(
+    r: _Round,
+    outcome: RoundOutcome,
+    unknown: list[tuple[str, str]],
+    shares: dict[str, _Share],
+    total: ShareSum,
+    roster: Roster,
+) -> None:
+    """The paired shares the forked openers found no pair for, (file name, contribution id):
+    opened here with the tags of the roster just read (members who joined since the pairs
+    were kept), or, without any new tag, not from a member on the roster."""
+    before = set(r.tags)
+    _roster_tags(r)
+    if set(r.tags) == before:
+        for _ in unknown:
+            outcome.ignore(NOT_ON_ROSTER)
+        return
+    names = {f"{name}.json": contribution for name, contribution in unknown}
+    wanted = [(file_name, link) for file_name, link in r.listed if file_name in names]
+    prefix = _share_prefix(r.identity)
+    assert isinstance(r.store, FolderStore)  # only forked openers leave strangers
+    for entry in r.store.each_contribution(r.round_id, listed=wanted):
+        if not isinstance(entry, Entry):
+            outcome.ignore("unreadable file")
+            continue
+        contribution = contribution_id(entry.data)
+        if contribution != names[f"{entry.name}.json"]:
+            outcome.ignore("changed or removed while the round was summed")
+            continue
+        result = _open_one(r, entry, contribution, prefix)
+        if isinstance(result, str):
+            outcome.ignore(result)
+            continue
+        sender, created_at, vector = result
+        total.add(vector)
+        _count_share(
+            shares, contribution, sender.signing_key, sender.encryption_key, created_at, roster
+        )
+
+
+def _kept_tags(r: _Round) -> None:
+    """The round's tags of the pairs kept from earlier runs, into `r.tags`."""
+    r.tags.update(round_tags(r.known.values(), round_label(r.config.id, r.round_id)))
+
+
+def _roster_tags(r: _Round) -> None:
+    """The round's tags of every member on the roster, into `r.tags` (reads the roster).
+    Kept pairs stay: a member who left is then still recognised, and told apart."""
+    peers = r.roster.peers(r.identity)
+    r.tags.update(round_tags(peers, round_label(r.config.id, r.round_id)))
 
 
 def _reap(children: list[tuple[int, int]]) -> None:
@@ -612,24 +728,32 @@ def contribution_id(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _share_prefix(identity: Identity) -> str:
-    """How the base64 text of a share sealed to `identity` starts: the first 48 bytes (64
-    characters) of the sealed file's header and its key. Only the share that starts so is
+def _share_prefix(identity: Identity) -> tuple[str, str]:
+    """How the base64 text of a share for `identity` starts, paired or sealed: the first 48
+    bytes (64 characters) of the file's header and its key. Only a share that starts so is
     decoded (`_open_one` checks the whole header after decoding)."""
-    return base64.b64encode(SEALED_MAGIC + identity.public.encryption_bytes)[:64].decode()
+    key = identity.public.encryption_bytes
+    return (
+        base64.b64encode(PAIRED_MAGIC + key)[:64].decode(),
+        base64.b64encode(SEALED_MAGIC + key)[:64].decode(),
+    )
 
 
 _Opened = tuple[PublicIdentity, datetime, bytes]  # a share that passed every check: its
 # signer, its time and its vector
 
 
-def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Opened | str:
-    """One contribution file: the signer, time and vector (as on the wire, `decode_share`) of
-    the share sealed to this steward, or why it does not count. `contribution` is the file's
-    id, `prefix` how the base64 of a share for this steward starts. Whether the signer is
-    on the roster is the caller's to check."""
+def _open_one(r: _Round, entry: Entry, contribution: str, prefix: tuple[str, str]) -> _Opened | str:
+    """One contribution file: the sender, time and vector (as on the wire, `decode_share`)
+    of the share for this steward, or why it does not count. `contribution` is the file's
+    id, `prefix` how the base64 of a share for this steward starts (`_share_prefix`).
+
+    A paired share (`Identity.open_paired`) opens only with a tag of `r.tags`: one of no
+    known pair is `NOT_ON_ROSTER`. A sealed share (`Identity.seal`, before paired shares)
+    opens on its own: whether its signer is on the roster is the caller's to check."""
     config, layout, round_id = r.config, r.layout, r.round_id
-    mine = SEALED_MAGIC + r.identity.public.encryption_bytes
+    key = r.identity.public.encryption_bytes
+    mine = (PAIRED_MAGIC + key, SEALED_MAGIC + key)
     where = f"{r.store.where}/rounds/{round_id}/contributions/{entry.name}.json"
     try:
         found = parse(ContributionFile, entry.data)
@@ -647,8 +771,13 @@ def _open_one(r: _Round, entry: Entry, contribution: str, prefix: str) -> _Opene
         )
         if box is None:
             return "no share for this steward"
-        opened = r.identity.open(box, source=where, check_keys=False)
+        if box.startswith(PAIRED_MAGIC):
+            opened = r.identity.open_paired(box, r.tags, source=where)
+        else:
+            opened = r.identity.open(box, source=where, check_keys=False)
         payload = parse(SharePayload, opened.payload)
+    except UnknownSenderError:
+        return NOT_ON_ROSTER
     except (WireProblem, SealedFileError, IdentityFormatError, binascii.Error):
         return "damaged, forged or not a contribution"
     if payload.team != config.id or payload.round != round_id:
@@ -689,6 +818,7 @@ def _aggregate_round(
     used here; files it listed that are not here at all mean this folder is behind."""
     identity, store, config, layout, round_id = r.identity, r.store, r.config, r.layout, r.round_id
     outcome = RoundOutcome(round_id, "published")
+    _kept_tags(r)
     children = _fork_openers(r)  # before any thread of ours starts
     try:
         with ThreadPoolExecutor(max_workers=1) as early:
@@ -731,7 +861,7 @@ def _aggregate_round(
     else:
         for share in shares.values():
             if not share.on_roster:
-                outcome.ignore("signed by a key that is not on the roster")
+                outcome.ignore(NOT_ON_ROSTER)
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     if len(chosen) >= config.k:
         chosen, total = _chosen_sum(r, shares, chosen, total, outcome)

@@ -1,0 +1,91 @@
+"""A steward's pairwise keys with the team's members, kept in its profile between rounds.
+
+A member seals each share to a steward with `Identity.seal_paired`, under the key the two
+share. The steward derives that key from the member's roster entry once (an X25519 product,
+31 us), after verifying the entry's signature (58 us); the next rounds only read the entry
+and look its digest up here. So a round of 10,000 members costs the steward 10,000 symmetric
+opens instead of 10,000 X25519 products and Ed25519 verifications (benchmarks/README.md).
+
+The keys are as secret as the profile's own: they stay in the profile (a meta value of this
+device, never synced, carried by backups) and are authenticated with a key derived from the
+profile's secret, so a value edited by hand or brought from another profile is ignored (and
+rebuilt from the roster), never believed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mastery.identity import KEY_BYTES, Identity, Peer, paired_tag
+
+__all__ = ["decode_peers", "encode_peers", "entry_digest", "round_label", "round_tags"]
+
+PEERS_VERSION = 1
+DIGEST_BYTES = 16
+_RECORD = DIGEST_BYTES + 3 * KEY_BYTES  # entry digest, signing key, encryption key, shared key
+_MAC_PERSON = b"mastery-peers-v1"
+
+
+def entry_digest(team_id: str, data: bytes) -> bytes:
+    """What a roster entry of a team is known by here: a BLAKE2b digest of the team's id and
+    the file. An entry changed in any way, or read for another team, is another entry,
+    verified afresh."""
+    return hashlib.blake2b(f"{team_id}\x00".encode() + data, digest_size=DIGEST_BYTES).digest()
+
+
+def round_label(team_id: str, round_id: str) -> bytes:
+    """The label of a team's round, which a share's tag is computed over: a share of one
+    round or team has an unrelated tag in every other."""
+    return f"mastery-team-share\x00{team_id}\x00{round_id}".encode()
+
+
+def round_tags(peers: Iterable[Peer], label: bytes) -> dict[bytes, Peer]:
+    """The peers by the tag their shares of `label` carry."""
+    return {paired_tag(peer.key, label): peer for peer in peers}
+
+
+def _mac(identity: Identity, data: bytes) -> str:
+    return identity.keyed_digest(data, _MAC_PERSON).hex()
+
+
+def encode_peers(identity: Identity, peers: Mapping[bytes, Peer]) -> dict[str, Any]:
+    """The meta value that keeps `peers` (by entry digest) for `identity`'s next rounds."""
+    packed = b"".join(
+        digest + peer.signing + peer.encryption + peer.key for digest, peer in sorted(peers.items())
+    )
+    return {
+        "version": PEERS_VERSION,
+        "steward": identity.public.encryption_key,
+        "peers": base64.b64encode(packed).decode("ascii"),
+        "mac": _mac(identity, packed),
+    }
+
+
+def decode_peers(identity: Identity, value: object) -> dict[bytes, Peer]:
+    """The peers a meta value keeps, by entry digest; none when it is missing, damaged, of
+    another version or of another profile's keys (then the roster is verified afresh)."""
+    if not isinstance(value, dict) or value.get("version") != PEERS_VERSION:
+        return {}
+    text, mac = value.get("peers"), value.get("mac")
+    if value.get("steward") != identity.public.encryption_key:
+        return {}
+    if not isinstance(text, str) or not isinstance(mac, str):
+        return {}
+    try:
+        packed = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return {}
+    if len(packed) % _RECORD or not hmac.compare_digest(_mac(identity, packed), mac):
+        return {}
+    peers = {}
+    for start in range(0, len(packed), _RECORD):
+        record = packed[start : start + _RECORD]
+        signing = record[DIGEST_BYTES : DIGEST_BYTES + KEY_BYTES]
+        encryption = record[DIGEST_BYTES + KEY_BYTES : DIGEST_BYTES + 2 * KEY_BYTES]
+        peers[record[:DIGEST_BYTES]] = Peer(signing, encryption, record[-KEY_BYTES:])
+    return peers
