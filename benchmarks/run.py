@@ -880,13 +880,20 @@ else:
     n, run_kind = {step!r}.split("-")
     steward = stewards[int(n)]
     kept_at = pathlib.Path({team!r}).with_name(f"team-folder-peers-{{n}}.json")
-    kept = decode_peers(steward, json.loads(kept_at.read_text())) if run_kind == "warm" else {{}}
+    scales_at = kept_at.with_name("team-folder-noise-scales.json")
+    warm = run_kind == "warm"
+    kept = decode_peers(steward, json.loads(kept_at.read_text())) if warm else {{}}
+    scales = json.loads(scales_at.read_text()) if warm else {{}}
+    before_scales = dict(scales)
     published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
     [outcome] = aggregate(
         steward, store, config, layout, lambda: read_roster(store, config.id, keys=(steward, kept)),
         published, now=closed, today=closed.date(), peers=kept,
         keep_peers=lambda peers: kept_at.write_text(json.dumps(encode_peers(steward, peers))),
+        noise_scales=scales,
     )
+    if scales != before_scales:
+        scales_at.write_text(json.dumps(scales))
     assert outcome.status == "published" and outcome.members == run.TEAM_PG_MEMBERS, outcome
 wall, cpu = time.perf_counter() - t, time.process_time() - cpu
 # The processes a steward forks to open the shares (none on threads): their CPU time and

@@ -99,7 +99,7 @@ def open_share(
     if not box.startswith(PAIRED_MAGIC):
         return identity.open(box)
     peers = [
-        Peer(p.signing_bytes, p.encryption_bytes, identity.pair_key(p.encryption_bytes))
+        Peer.of(p.signing_bytes, p.encryption_bytes, identity.pair_key(p.encryption_bytes))
         for p in senders
     ]
     label = round_label(team_id, round_id)

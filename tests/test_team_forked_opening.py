@@ -324,25 +324,36 @@ def test_a_thread_that_cannot_start_after_the_fork_leaves_no_child_or_pipe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The children are forked before the steward's threads start; if a thread then cannot
-    start (a limit on threads), the error must not leave the children running (or zombies)
-    and their pipes open."""
+    start (a limit on threads) — here the roster read's, verifying entries new since the
+    keys were kept, while the children open the shares — the error must not leave the
+    children running (or zombies) and their pipes open."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from test_team import STEWARDS
+    from test_team import STEWARDS, aggregate_as_the_command
 
-    steward_module = _fork(monkeypatch)
+    from mastery.team import roster as roster_module
+
+    _fork(monkeypatch)
     store, config, layout, _ = _round_of_members(tmp_path / "t", 3)
+    kept: dict[bytes, Any] = {}
+    aggregate_as_the_command(STEWARDS[0], store, config, layout, CLOSED, kept)
+    assert len(kept) == 3
+    for partial in store.folder.glob("rounds/*/partials/*.json"):
+        partial.unlink()
+    _join(store, config, Identity.generate())  # an entry to verify on the roster's threads
+    forked = []
 
     class NoThreads(ThreadPoolExecutor):
         def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-            if fn is steward_module.noise_scale:
-                raise RuntimeError("can't start new thread")
-            return super().submit(fn, *args, **kwargs)
+            forked.append(bool(_children_of_this_process() - children))
+            raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(steward_module, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(roster_module, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(roster_module, "PAIR_THREADS_FROM", 1)
     children, descriptors = _children_of_this_process(), _descriptors()
     with pytest.raises(RuntimeError, match="can't start new thread"):
-        _run(store, config, layout, STEWARDS[0])
+        aggregate_as_the_command(STEWARDS[0], store, config, layout, CLOSED, kept)
+    assert forked == [True]  # the thread failed while the children ran
     assert _descriptors() == descriptors
     assert not _left_behind(children)
 

@@ -49,7 +49,7 @@ LABEL = round_label("crew", ROUND)
 
 
 def _peer(me: Identity, other: Identity) -> Peer:
-    return Peer(
+    return Peer.of(
         other.public.signing_bytes,
         other.public.encryption_bytes,
         me.pair_key(other.public.encryption_bytes),
@@ -351,3 +351,48 @@ def test_the_command_keeps_the_keys_in_the_profile_and_forgets_them_on_leave(
 def _meta_keys(col: Any) -> list[str]:
     rows = col.conn.execute("SELECT key FROM setting WHERE key LIKE '\\_%' ESCAPE '\\'")
     return [row[0][1:] for row in rows]
+
+
+def test_a_kept_noise_scale_is_used_only_while_opendp_says_it_protects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A steward keeps OpenDP's noise scale between runs (its search is a tenth of a second).
+    A kept scale is checked with OpenDP's privacy map before each use: one edited down by
+    hand (or kept by another OpenDP) would publish sums with too little noise, so it is
+    found afresh instead."""
+    from mastery.team import steward as steward_module
+    from mastery.team.noise import noise_scale
+    from mastery.team.report import read_partials
+
+    _fork(monkeypatch)
+    store, config, layout, people, vectors = _round(tmp_path, 3)
+    right = noise_scale(layout.size, layout.sensitivity, config.rho)
+    key = f"{layout.size}:{layout.sensitivity}:{config.rho!r}"
+
+    def published_sigma(scales: dict[str, Any]) -> float:
+        for partial in store.folder.glob(f"rounds/{ROUND}/partials/*.json"):
+            partial.unlink()
+        steward_module.aggregate(
+            STEWARDS[0],
+            store,
+            config,
+            layout,
+            lambda: read_roster(store, config.id, keys=(STEWARDS[0], {})),
+            {},
+            now=CLOSED,
+            today=CLOSED.date(),
+            noise_scales=scales,
+        )
+        [partial] = read_partials(store, config, ROUND)[0]
+        return partial.sigma
+
+    scales: dict[str, Any] = {}
+    assert published_sigma(scales) == right and scales == {key: right}  # found and kept
+    searched = []
+    monkeypatch.setattr(steward_module, "noise_scale", lambda *a: searched.append(a) or right)
+    assert published_sigma(scales) == right and searched == []  # the kept one, checked
+    for bad in (right / 10, 0.0, -1.0, float("nan"), "7", None):
+        scales[key] = bad
+        assert published_sigma(scales) == right and len(searched) == 1
+        assert scales[key] == right  # replaced by the one found afresh
+        searched.clear()

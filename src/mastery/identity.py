@@ -265,11 +265,27 @@ def claimed_message(signed: bytes) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Peer:
     """Someone this profile shares a key with (`Identity.pair_key`): their two public keys
-    (raw bytes) and the shared key, which is as secret as this profile's own keys."""
+    and the shared key, which is as secret as this profile's own keys. One bytes object of
+    the three (96 bytes), not three: a steward keeps 10,000 of them, and its forked openers
+    copy every page of them they touch."""
 
-    signing: bytes
-    encryption: bytes
-    key: bytes
+    record: bytes
+
+    @classmethod
+    def of(cls, signing: bytes, encryption: bytes, key: bytes) -> Peer:
+        return cls(signing + encryption + key)
+
+    @property
+    def signing(self) -> bytes:
+        return self.record[:KEY_BYTES]
+
+    @property
+    def encryption(self) -> bytes:
+        return self.record[KEY_BYTES : 2 * KEY_BYTES]
+
+    @property
+    def key(self) -> bytes:
+        return self.record[2 * KEY_BYTES :]
 
 
 def paired_tag(key: bytes, label: bytes) -> bytes:

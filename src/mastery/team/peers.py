@@ -55,9 +55,7 @@ def _mac(identity: Identity, data: bytes) -> str:
 
 def encode_peers(identity: Identity, peers: Mapping[bytes, Peer]) -> dict[str, Any]:
     """The meta value that keeps `peers` (by entry digest) for `identity`'s next rounds."""
-    packed = b"".join(
-        digest + peer.signing + peer.encryption + peer.key for digest, peer in sorted(peers.items())
-    )
+    packed = b"".join(digest + peer.record for digest, peer in sorted(peers.items()))
     return {
         "version": PEERS_VERSION,
         "steward": identity.public.encryption_key,
@@ -84,8 +82,7 @@ def decode_peers(identity: Identity, value: object) -> dict[bytes, Peer]:
         return {}
     peers = {}
     for start in range(0, len(packed), _RECORD):
-        record = packed[start : start + _RECORD]
-        signing = record[DIGEST_BYTES : DIGEST_BYTES + KEY_BYTES]
-        encryption = record[DIGEST_BYTES + KEY_BYTES : DIGEST_BYTES + 2 * KEY_BYTES]
-        peers[record[:DIGEST_BYTES]] = Peer(signing, encryption, record[-KEY_BYTES:])
+        peers[packed[start : start + DIGEST_BYTES]] = Peer(
+            packed[start + DIGEST_BYTES : start + _RECORD]
+        )
     return peers

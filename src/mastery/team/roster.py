@@ -16,7 +16,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -75,11 +75,38 @@ def roster_entry(identity: Identity, team_id: str, today: date) -> bytes:
     )
 
 
+class KeyTexts(Mapping[str, PublicIdentity]):
+    """Members kept as their two keys' base64 texts, each made a `PublicIdentity` only when
+    asked for: a steward's roster of 10,000 takes 2 MB so, not the 7 MB of 10,000 models."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: dict[str, str]) -> None:
+        self._pairs = pairs  # signing key -> encryption key
+
+    def __getitem__(self, signing_key: str) -> PublicIdentity:
+        return PublicIdentity.model_construct(
+            signing_key=signing_key, encryption_key=self._pairs[signing_key]
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __contains__(self, signing_key: object) -> bool:
+        return signing_key in self._pairs
+
+    def encryption_key(self, signing_key: str) -> str | None:
+        return self._pairs.get(signing_key)
+
+
 @dataclass(frozen=True, slots=True)
 class Roster:
     """The members whose entries passed every check, by signing key (base64)."""
 
-    members: dict[str, PublicIdentity]
+    members: Mapping[str, PublicIdentity]
     problems: list[str]
     # The pairwise keys of a steward's read (`read_roster(keys=...)`) by entry digest: one
     # per member, each from an entry whose signature was verified (now, or when it was kept).
@@ -90,6 +117,8 @@ class Roster:
 
     def has(self, signing_key: str, encryption_key: str) -> bool:
         """Whether an entry names both keys (base64, as `PublicIdentity` holds them)."""
+        if isinstance(self.members, KeyTexts):
+            return self.members.encryption_key(signing_key) == encryption_key
         known = self.members.get(signing_key)
         return known is not None and known.encryption_key == encryption_key
 
@@ -180,7 +209,7 @@ def _read_paired(
     Python's lock). The threads end before this returns, so the steward can still fork."""
     problems: list[str] = []
     refused: list[str] = []
-    members: dict[str, PublicIdentity] = {}
+    members: dict[str, str] = {}  # signing key -> encryption key (`KeyTexts`)
     peers: dict[bytes, Peer] = {}
     pending: list[tuple[Entry, bytes]] = []
 
@@ -191,9 +220,7 @@ def _read_paired(
             )
             return
         signing = base64.b64encode(peer.signing).decode("ascii")
-        members[signing] = PublicIdentity.model_construct(
-            signing_key=signing, encryption_key=base64.b64encode(peer.encryption).decode("ascii")
-        )
+        members[signing] = base64.b64encode(peer.encryption).decode("ascii")
         peers[digest] = peer
 
     def settle(pool: ThreadPoolExecutor | None) -> None:
@@ -232,7 +259,7 @@ def _read_paired(
             if pool is None and len(pending) >= PAIR_THREADS_FROM:
                 pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
             settle(pool)
-    return Roster(members, problems + refused, peers)
+    return Roster(KeyTexts(members), problems + refused, peers)
 
 
 def _pair_all(identity: Identity, team_id: str, datas: list[bytes]) -> list[Peer | str]:
@@ -261,6 +288,6 @@ def _pair_one(identity: Identity, team_id: str, data: bytes) -> Peer | str:
             ) from None
         if payload.team != team_id:
             raise WireProblem(f"an entry of team {payload.team!r}, not of this team")
-        return Peer(signing, encryption, identity.pair_key(encryption))
+        return Peer.of(signing, encryption, identity.pair_key(encryption))
     except (WireProblem, SignatureError, IdentityFormatError, binascii.Error, ValueError) as exc:
         return str(getattr(exc, "reason", exc))

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from mastery.team.steward import RoundOutcome
     from mastery.team.store import TeamStore
 
+# Meta: the noise scales OpenDP found for a steward's sums, by layout size, sensitivity and
+# rho (`steward._scale`): the same for every team, and public (the partial sums carry them).
+_NOISE_SCALES = "team_noise_scales"
+
 
 # ----------------------------------------------------------------------------- the facade part
 @dataclass(frozen=True, slots=True)
@@ -448,7 +452,13 @@ class Team:
             kept = decode_peers(identity, self.col.meta(peers_key))
         except ValueError:  # a value edited by hand into no JSON: verified afresh, replaced
             kept = {}
-        return aggregate(
+        try:
+            found = self.col.meta(_NOISE_SCALES)
+        except ValueError:
+            found = None
+        scales = dict(found) if isinstance(found, dict) else {}
+        before = dict(scales)
+        outcomes = aggregate(
             identity,
             store,
             config,
@@ -459,6 +469,7 @@ class Team:
             published,
             peers=kept,
             keep_peers=lambda peers: self.col.set_meta(peers_key, encode_peers(identity, peers)),
+            noise_scales=scales,
             now=now,
             today=self.col.clock.day_of(now),
             recall=lambda round_id: self._partials(config.id, round_id),
@@ -466,6 +477,9 @@ class Team:
                 config.id, round_id, attempt, data
             ),
         )
+        if scales != before:  # OpenDP's search, kept (each is checked again before use)
+            self.col.set_meta(_NOISE_SCALES, scales)
+        return outcomes
 
     def _membership_token(self, team_id: str) -> str:
         """A random token of this membership of this folder, made on first use: what a

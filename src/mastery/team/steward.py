@@ -26,13 +26,14 @@ import binascii
 import contextlib
 import gc
 import hashlib
+import math
 import os
 import pickle
 import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -52,7 +53,7 @@ from mastery.identity import (
 from mastery.present import plural
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
-from mastery.team.noise import draw_noise, noise_scale
+from mastery.team.noise import draw_noise, noise_scale, rho_of
 from mastery.team.peers import round_label, round_tags
 from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
 from mastery.team.roster import Roster
@@ -120,6 +121,7 @@ class _Round:
     round_id: str
     now: datetime
     known: Mapping[bytes, Peer] = field(default_factory=dict)  # pairs kept from earlier rounds
+    scales: MutableMapping[str, float] = field(default_factory=dict)  # noise scales kept (`_scale`)
     # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
     # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
     tags: dict[bytes, Peer] = field(default_factory=dict)
@@ -191,7 +193,7 @@ class _RosterRead:
             for member in roster.members.values():
                 with contextlib.suppress(IdentityFormatError, ValueError):
                     key = identity.pair_key(member.encryption_bytes)
-                    self._peers.append(Peer(member.signing_bytes, member.encryption_bytes, key))
+                    self._peers.append(Peer.of(member.signing_bytes, member.encryption_bytes, key))
         return self._peers
 
 
@@ -209,6 +211,7 @@ def aggregate(
     remember: Callable[[str, int, bytes], bytes] = lambda round_id, attempt, data: data,
     peers: Mapping[bytes, Peer] | None = None,
     keep_peers: Callable[[dict[bytes, Peer]], None] | None = None,
+    noise_scales: MutableMapping[str, float] | None = None,
 ) -> list[RoundOutcome]:
     """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
     verified partial sums (`report.read_partials`). `roster` is the roster, or a function
@@ -231,7 +234,8 @@ def aggregate(
     Members seal their shares under the key they share with this steward (`team/peers.py`):
     `peers` are the pairs kept from earlier runs (by roster entry digest), whose shares are
     opened before the roster is read; `keep_peers` is given the roster's pairs when they
-    changed, for the next run."""
+    changed, for the next run. `noise_scales` keeps OpenDP's noise scales between runs
+    (by layout size, sensitivity and rho): the caller stores it when it changed."""
     if not config.has_steward(identity.public):
         raise TeamError(
             config.folder / "team.toml",
@@ -247,7 +251,17 @@ def aggregate(
             continue
         try:
             outcome = _settle_round(
-                _Round(identity, store, config, layout, members, round_id, now, peers or {}),
+                _Round(
+                    identity,
+                    store,
+                    config,
+                    layout,
+                    members,
+                    round_id,
+                    now,
+                    peers or {},
+                    {} if noise_scales is None else noise_scales,
+                ),
                 partials,
                 recall(round_id),
                 remember,
@@ -823,8 +837,14 @@ def _aggregate_round(
     try:
         with ThreadPoolExecutor(max_workers=1) as early:
             # OpenDP's import and its search for the scale (0.1-0.3 s and 18 MB, once per
-            # process) run while the shares are opened: those threads mostly wait on libsodium.
-            scale_found = early.submit(noise_scale, layout.size, layout.sensitivity, config.rho)
+            # process) run while the shares are opened on threads (which mostly wait on
+            # libsodium); after forked openers are done (not beside them: their memory and
+            # OpenDP's would add up), with the scale kept from an earlier run.
+            scale_found = (
+                None
+                if children
+                else early.submit(_scale, r.scales, layout.size, layout.sensitivity, config.rho)
+            )
             shares, present, total = _open_shares(r, outcome, children)
     finally:  # an error before the children were collected (a thread that cannot start)
         _reap(children)
@@ -867,7 +887,11 @@ def _aggregate_round(
         chosen, total = _chosen_sum(r, shares, chosen, total, outcome)
     outcome.members = len(chosen)
     sums: list[int] | None = None
-    scale = scale_found.result()
+    scale = (
+        scale_found.result()
+        if scale_found is not None
+        else _scale(r.scales, layout.size, layout.sensitivity, config.rho)
+    )
     if len(chosen) < config.k:
         outcome.status = "suppressed"
     else:
@@ -894,6 +918,25 @@ def _aggregate_round(
     # `aggregate`), and the profile keeps each sum we publish, so nothing is re-noised.
     store.put_partial(round_id, partial_name(identity.public, attempt), data, replace=True)
     return outcome
+
+
+def _scale(scales: MutableMapping[str, float], size: int, sensitivity: int, rho: float) -> float:
+    """The noise scale for a sum (`noise_scale`): kept from an earlier run when OpenDP's own
+    privacy map confirms that it still costs at most `rho` (so a kept value changed by hand,
+    or kept by another OpenDP, is never trusted to protect anyone), found afresh otherwise
+    (OpenDP's search: 0.13 s) and kept."""
+    key = f"{size}:{sensitivity}:{rho!r}"
+    kept = scales.get(key)
+    if (
+        isinstance(kept, float)
+        and math.isfinite(kept)
+        and kept > 0
+        and rho_of(size, sensitivity, kept) <= rho
+    ):
+        return kept
+    scale = noise_scale(size, sensitivity, rho)
+    scales[key] = scale
+    return scale
 
 
 def sign_partial(identity: Identity, payload: dict[str, object]) -> bytes:
