@@ -347,7 +347,8 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
 
     `children` are the processes `_fork_openers` started on a folder's shares: their
     results, when all of them report, are the answer. Otherwise the shares are opened here,
-    on threads.
+    on threads, once the roster is read (a paired share opens only with its pair's tag, and
+    the roster has the pairs of members who joined since the keys were kept).
 
     Files are read a batch at a time (`TeamStore.each_contribution`), so however many someone
     puts in a round folder, a steward holds two batches of files (one being opened while the
@@ -639,8 +640,11 @@ def _open_strangers(
 
 
 def _kept_tags(r: _Round) -> None:
-    """The round's tags of the pairs kept from earlier runs, into `r.tags`."""
+    """The round's tags of the pairs kept from earlier runs, into `r.tags`, and of the
+    roster's if an earlier round of this run read it already."""
     r.tags.update(round_tags(r.known.values(), round_label(r.config.id, r.round_id)))
+    if r.roster.done():
+        _roster_tags(r)
 
 
 def _roster_tags(r: _Round) -> None:
