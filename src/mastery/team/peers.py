@@ -44,9 +44,19 @@ def round_label(team_id: str, round_id: str) -> bytes:
     return f"mastery-team-share\x00{team_id}\x00{round_id}".encode()
 
 
-def round_tags(peers: Iterable[Peer], label: bytes) -> dict[bytes, Peer]:
-    """The peers by the tag their shares of `label` carry."""
-    return {paired_tag(peer.key, label): peer for peer in peers}
+def round_tags(
+    peers: Iterable[Peer], label: bytes, into: dict[bytes, tuple[Peer, ...]] | None = None
+) -> dict[bytes, tuple[Peer, ...]]:
+    """The peers by the tag their shares of `label` carry (added to `into`, if given).
+    Several peers can share a tag: entries naming one encryption key pair with one key
+    (`Identity.open_paired` tells them apart), so none of them replaces another."""
+    tags = {} if into is None else into
+    for peer in peers:
+        tag = paired_tag(peer.key, label)
+        known = tags.get(tag, ())
+        if peer not in known:
+            tags[tag] = (*known, peer)
+    return tags
 
 
 def _mac(identity: Identity, data: bytes) -> str:

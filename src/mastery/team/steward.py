@@ -122,7 +122,7 @@ class _Round:
     known: Mapping[bytes, Peer] = field(default_factory=dict)  # pairs kept from earlier rounds
     # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
     # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
-    tags: dict[bytes, Peer] = field(default_factory=dict)
+    tags: dict[bytes, tuple[Peer, ...]] = field(default_factory=dict)
     listed: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -626,14 +626,14 @@ def _open_strangers(
 
 def _kept_tags(r: _Round) -> None:
     """The round's tags of the pairs kept from earlier runs, into `r.tags`."""
-    r.tags.update(round_tags(r.known.values(), round_label(r.config.id, r.round_id)))
+    round_tags(r.known.values(), round_label(r.config.id, r.round_id), into=r.tags)
 
 
 def _roster_tags(r: _Round) -> None:
     """The round's tags of every member on the roster, into `r.tags` (reads the roster).
     Kept pairs stay: a member who left is then still recognised, and told apart."""
     peers = r.roster.peers(r.identity)
-    r.tags.update(round_tags(peers, round_label(r.config.id, r.round_id)))
+    round_tags(peers, round_label(r.config.id, r.round_id), into=r.tags)
 
 
 def _reap(children: list[tuple[int, int]]) -> None:

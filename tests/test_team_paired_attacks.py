@@ -1,0 +1,90 @@
+"""Attacks on paired shares (issue 15), each played against the steward as it runs: a roster
+writer, a teammate, the folder's host or the other steward trying to make a paired share
+count wrongly, go uncounted, or make a run with kept keys count other than a first run.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_team import STEWARDS, aggregate_as_the_command
+from test_team_forked_opening import (
+    CLOSED,
+    NOW,
+    ROUND,
+    _column_sums,
+    _fork,
+    _published,
+    _total,
+)
+from test_team_paired import _round
+
+from mastery.identity import Identity, Peer, PublicIdentity
+from mastery.team.peers import entry_digest
+from mastery.team.roster import entry_name
+from mastery.team.store import FolderStore
+from mastery.team.wire import ROSTER_FORMAT, dumps
+
+
+def _entry_naming(signer: Identity, encryption: PublicIdentity, team_id: str) -> bytes:
+    """A roster entry `signer` signs for its own signing key and someone else's encryption
+    key: anyone can write one (the entry's signature binds only what its signer says)."""
+    payload = {
+        "format": ROSTER_FORMAT,
+        "version": 1,
+        "team": team_id,
+        "identity": f"mastery-id1:{signer.public.signing_key}:{encryption.encryption_key}",
+        "joined_on": NOW.date().isoformat(),
+    }
+    signed = signer.sign(dumps(payload))
+    return dumps(
+        {
+            "format": ROSTER_FORMAT,
+            "fingerprint": signer.fingerprint,
+            "signed": base64.b64encode(signed).decode("ascii"),
+        }
+    )
+
+
+def _outcomes(
+    store: FolderStore, config: Any, layout: Any, kept: list[dict[bytes, Peer]]
+) -> list[Any]:
+    for partial in store.folder.glob(f"rounds/{ROUND}/partials/*.json"):
+        partial.unlink()
+    found = []
+    for steward, keys in zip(STEWARDS, kept, strict=True):
+        done = aggregate_as_the_command(steward, store, config, layout, CLOSED, keys)
+        found += [o for o in done if o.round == ROUND]
+    return found
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_an_entry_claiming_a_members_encryption_key_never_silences_that_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """Mallory joins with an entry of her own signing key and the victim's encryption key
+    (she can sign that; she cannot read what it receives). Her pair with a steward is then
+    the victim's pair, so the two share every round's tag: the victim's shares must still
+    count as the victim's, on a first run and with kept keys, forked or on threads."""
+    _fork(monkeypatch, fork=fork)
+    store, config, layout, people, vectors = _round(tmp_path, 3)
+    victim = people[0]
+    victim_data = store.folder / "members" / f"{entry_name(victim.public)}.json"
+    victim_digest = entry_digest(config.id, victim_data.read_bytes())
+    while True:  # whichever order the steward reads them in, Mallory's entry comes last
+        mallory = Identity.generate()
+        data = _entry_naming(mallory, victim.public, config.id)
+        if (
+            entry_name(mallory.public) > entry_name(victim.public)
+            and entry_digest(config.id, data) > victim_digest
+        ):
+            break
+    store.put_member(entry_name(mallory.public), data)
+    kept: list[dict[bytes, Peer]] = [{}, {}]
+    for run in ("first", "kept"):
+        outcomes = _outcomes(store, config, layout, kept)
+        assert [(o.members, o.ignored) for o in outcomes] == [(3, {}), (3, {})], run
+        assert _total(_published(store, config, layout)) == _column_sums(vectors), run
