@@ -88,3 +88,31 @@ def test_an_entry_claiming_a_members_encryption_key_never_silences_that_member(
         outcomes = _outcomes(store, config, layout, kept)
         assert [(o.members, o.ignored) for o in outcomes] == [(3, {}), (3, {})], run
         assert _total(_published(store, config, layout)) == _column_sums(vectors), run
+
+
+def test_joining_another_folder_under_the_teams_id_drops_the_kept_keys(
+    mastery_home: Path, tmp_path: Path
+) -> None:
+    """A steward re-joins `crew` from another folder (another team that chose the same id):
+    its membership's sums are no longer this one's, nor are the keys it kept for the old
+    folder's members, which nothing would ever read or remove again."""
+    import test_team_rounds as rounds
+    from test_team import make_team
+
+    folders = [make_team(tmp_path / name, k=2, stewards=False) for name in ("old", "new")]
+    steward = rounds.open_profile(mastery_home, "s0")
+    for folder in folders:
+        rounds.add_stewards(folder, steward)
+    steward.team.join(folders[0])
+    steward.team.aggregate(now=rounds.CLOSED)  # reads the roster: the keys are kept
+    assert _kept(steward)
+    steward.team.join(folders[1])
+    assert _kept(steward) == []
+    steward.close()
+
+
+def _kept(col: Any) -> list[str]:
+    rows = col.conn.execute(
+        "SELECT key FROM setting WHERE key LIKE '\\_team\\_peers/%' ESCAPE '\\'"
+    )
+    return [row[0] for row in rows]

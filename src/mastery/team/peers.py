@@ -23,12 +23,26 @@ from typing import Any
 
 from mastery.identity import KEY_BYTES, Identity, Peer, paired_tag
 
-__all__ = ["decode_peers", "encode_peers", "entry_digest", "round_label", "round_tags"]
+__all__ = [
+    "decode_peers",
+    "encode_peers",
+    "entry_digest",
+    "kept_meta_key",
+    "round_label",
+    "round_tags",
+]
 
 PEERS_VERSION = 1
 DIGEST_BYTES = 16
 _RECORD = DIGEST_BYTES + 3 * KEY_BYTES  # entry digest, signing key, encryption key, shared key
 _MAC_PERSON = b"mastery-peers-v1"
+
+
+def kept_meta_key(token: str) -> str:
+    """The meta value a steward keeps its peers of one membership in (`Team._membership_token`):
+    whatever ends that membership (a leave here or on another device, a join of another
+    folder under the team's id) removes it, so no secret of a team left stays behind."""
+    return f"team_peers/{token}"
 
 
 def entry_digest(team_id: str, data: bytes) -> bytes:
