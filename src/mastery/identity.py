@@ -540,14 +540,14 @@ class Identity:
         context = len(_PAIRED_CONTEXT)
         body_start = context + 3 * KEY_BYTES
         # Whoever holds the pair's key made it: the keys it names must be the pair's own.
-        named = (
-            inner[context : context + KEY_BYTES],
-            inner[context + KEY_BYTES : body_start - KEY_BYTES],
-        )
-        peer = next(
-            (p for p in candidates if p.key == key and (p.signing, p.encryption) == named), None
-        )
-        if len(inner) < body_start or inner[:context] != _PAIRED_CONTEXT or peer is None:
+        signing = inner[context : context + KEY_BYTES]
+        encryption = inner[context + KEY_BYTES : body_start - KEY_BYTES]
+        for peer in candidates:
+            if peer.signing == signing and peer.encryption == encryption and peer.key == key:
+                break
+        else:
+            peer = None
+        if peer is None or len(inner) < body_start or inner[:context] != _PAIRED_CONTEXT:
             raise SignatureError(source, "the content does not name the keys it was sealed with")
         if inner[context + 2 * KEY_BYTES : body_start] != mine:
             raise WrongRecipientError(source, "made for another recipient")
