@@ -116,3 +116,41 @@ def _kept(col: Any) -> list[str]:
         "SELECT key FROM setting WHERE key LIKE '\\_team\\_peers/%' ESCAPE '\\'"
     )
     return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_thousands_of_entries_naming_one_members_key_cost_the_steward_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """Someone who can write the roster and the round signs 1,500 entries naming the
+    victim's encryption key (all one tag) and copies the victim's file 40 times. The victim
+    counts once, and the steward's work stays in proportion to the files: telling the
+    entries apart compares each peer about once, never each with every other (which made
+    a round of such entries take seconds, then minutes)."""
+    _fork(monkeypatch, fork=fork)
+    store, config, layout, people, vectors = _round(tmp_path, 3)
+    victim = people[0]
+    for _ in range(1500):
+        mallory = Identity.generate()
+        store.put_member(
+            entry_name(mallory.public), _entry_naming(mallory, victim.public, config.id)
+        )
+    contributions = store.folder / "rounds" / ROUND / "contributions"
+    original = contributions / f"{0:032x}.json"
+    for n in range(40):
+        (contributions / f"{n + 100:032x}.json").write_bytes(original.read_bytes())
+    compared = 0
+    equal = Peer.__eq__
+
+    def counted(self: Peer, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(Peer, "__eq__", counted)
+    kept: list[dict[bytes, Peer]] = [{}, {}]
+    for run in ("first", "kept"):
+        outcomes = _outcomes(store, config, layout, kept)
+        assert [(o.members, o.ignored) for o in outcomes] == [(3, {}), (3, {})], run
+        assert _total(_published(store, config, layout)) == _column_sums(vectors), run
+    assert compared < 4 * 1503 * 2  # each steward's kept peers met again on the roster

@@ -29,7 +29,7 @@ import binascii
 import functools
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -504,12 +504,17 @@ class Identity:
         return PAIRED_MAGIC + recipient + paired_tag(key, label) + nonce + box
 
     def open_paired(
-        self, data: bytes, peers: Mapping[bytes, Sequence[Peer]], *, source: str = "paired file"
+        self,
+        data: bytes,
+        peers: Mapping[bytes, Mapping[bytes, Peer]],
+        *,
+        source: str = "paired file",
     ) -> Opened:
         """What `seal_paired` made for this profile, after every check: `peers` are the
-        pairs this profile knows, by their tag for the file's label. Refusals are typed as
-        `open`'s are; a tag of no known pair is `UnknownSenderError` (someone not in `peers`,
-        a file of another label, or a damaged one: nobody else can tell them apart).
+        pairs this profile knows, by their tag for the file's label, then by their signing
+        and encryption keys (`team.peers.round_tags`). Refusals are typed as `open`'s are; a
+        tag of no known pair is `UnknownSenderError` (someone not in `peers`, a file of
+        another label, or a damaged one: nobody else can tell them apart).
 
         A tag may name several pairs: anyone can sign a roster entry naming someone else's
         encryption key, which gives the same pair's key. The keys named inside say which of
@@ -527,7 +532,7 @@ class Identity:
         candidates = peers.get(data[header : header + TAG_BYTES])
         if not candidates:
             raise UnknownSenderError(source, "not from anyone this profile shares a key with")
-        key = candidates[0].key
+        key = next(iter(candidates.values())).key
         nonce = data[header + TAG_BYTES : header + TAG_BYTES + NONCE_BYTES]
         try:
             inner = nacl.bindings.crypto_box_open_afternm(
@@ -540,14 +545,13 @@ class Identity:
         context = len(_PAIRED_CONTEXT)
         body_start = context + 3 * KEY_BYTES
         # Whoever holds the pair's key made it: the keys it names must be the pair's own.
-        signing = inner[context : context + KEY_BYTES]
-        encryption = inner[context + KEY_BYTES : body_start - KEY_BYTES]
-        for peer in candidates:
-            if peer.signing == signing and peer.encryption == encryption and peer.key == key:
-                break
-        else:
-            peer = None
-        if peer is None or len(inner) < body_start or inner[:context] != _PAIRED_CONTEXT:
+        peer = candidates.get(inner[context : context + 2 * KEY_BYTES])
+        if (
+            peer is None
+            or peer.key != key
+            or len(inner) < body_start
+            or inner[:context] != _PAIRED_CONTEXT
+        ):
             raise SignatureError(source, "the content does not name the keys it was sealed with")
         if inner[context + 2 * KEY_BYTES : body_start] != mine:
             raise WrongRecipientError(source, "made for another recipient")

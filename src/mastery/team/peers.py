@@ -59,17 +59,21 @@ def round_label(team_id: str, round_id: str) -> bytes:
 
 
 def round_tags(
-    peers: Iterable[Peer], label: bytes, into: dict[bytes, tuple[Peer, ...]] | None = None
-) -> dict[bytes, tuple[Peer, ...]]:
-    """The peers by the tag their shares of `label` carry (added to `into`, if given).
-    Several peers can share a tag: entries naming one encryption key pair with one key
-    (`Identity.open_paired` tells them apart), so none of them replaces another."""
+    peers: Iterable[Peer], label: bytes, into: dict[bytes, dict[bytes, Peer]] | None = None
+) -> dict[bytes, dict[bytes, Peer]]:
+    """The peers by the tag their shares of `label` carry, then by their two keys (signing,
+    encryption: what a paired file names inside), added to `into` if given. Several peers
+    can share a tag: entries naming one encryption key pair with one key, and anyone can
+    sign an entry naming someone else's (`Identity.open_paired` tells them apart by the keys
+    the file names; found, not searched: thousands of entries can name one key)."""
     tags = {} if into is None else into
     for peer in peers:
         tag = paired_tag(peer.key, label)
-        known = tags.get(tag, ())
-        if peer not in known:
-            tags[tag] = (*known, peer)
+        known = tags.get(tag)
+        if known is None:
+            tags[tag] = {peer.signing + peer.encryption: peer}
+        else:
+            known[peer.signing + peer.encryption] = peer
     return tags
 
 

@@ -122,7 +122,8 @@ class _Round:
     known: Mapping[bytes, Peer] = field(default_factory=dict)  # pairs kept from earlier rounds
     # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
     # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
-    tags: dict[bytes, tuple[Peer, ...]] = field(default_factory=dict)
+    tags: dict[bytes, dict[bytes, Peer]] = field(default_factory=dict)
+    tagged: set[Peer] = field(default_factory=set)  # the peers in `tags`, each once
     listed: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -626,14 +627,21 @@ def _open_strangers(
 
 def _kept_tags(r: _Round) -> None:
     """The round's tags of the pairs kept from earlier runs, into `r.tags`."""
-    round_tags(r.known.values(), round_label(r.config.id, r.round_id), into=r.tags)
+    _add_tags(r, r.known.values())
 
 
 def _roster_tags(r: _Round) -> None:
     """The round's tags of every member on the roster, into `r.tags` (reads the roster).
     Kept pairs stay: a member who left is then still recognised, and told apart."""
-    peers = r.roster.peers(r.identity)
-    round_tags(peers, round_label(r.config.id, r.round_id), into=r.tags)
+    _add_tags(r, r.roster.peers(r.identity))
+
+
+def _add_tags(r: _Round, peers: Iterable[Peer]) -> None:
+    """`peers`' tags of the round into `r.tags`, those of peers already there left out (most
+    of the roster's are the kept ones)."""
+    new = [peer for peer in peers if peer not in r.tagged]
+    r.tagged.update(new)
+    round_tags(new, round_label(r.config.id, r.round_id), into=r.tags)
 
 
 def _reap(children: list[tuple[int, int]]) -> None:
