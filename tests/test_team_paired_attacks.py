@@ -154,3 +154,32 @@ def test_thousands_of_entries_naming_one_members_key_cost_the_steward_each_once(
         assert [(o.members, o.ignored) for o in outcomes] == [(3, {}), (3, {})], run
         assert _total(_published(store, config, layout)) == _column_sums(vectors), run
     assert compared < 4 * 1503 * 2  # each steward's kept peers met again on the roster
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_member_whose_entry_changes_keys_counts_with_the_new_key_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """A member gets a new encryption key (same signing key, so the same roster file) after
+    the stewards kept the old pair: their file sealed under the new key counts, the one
+    under the old key never does, exactly as on a first run (the kept pair is found by the
+    entry's content, not its name), and the stewards say so alike."""
+    import nacl.public
+    from test_team_forked_opening import _contribute, _join
+
+    _fork(monkeypatch, fork=fork)
+    store, config, layout, people, vectors = _round(tmp_path, 3)
+    kept: list[dict[bytes, Peer]] = [{}, {}]
+    assert [o.members for o in _outcomes(store, config, layout, kept)] == [3, 3]
+    old = people[0]
+    new = Identity(old._signing, nacl.public.PrivateKey.generate())
+    _join(store, config, new)  # the same file name: the entry is replaced
+    fresh = _contribute(store, config, layout, new, f"{99:032x}", NOW)
+    for run in ("kept", "first"):
+        outcomes = _outcomes(store, config, layout, kept if run == "kept" else [{}, {}])
+        # both stewards say why the old file is left out, the second (which sums the first
+        # one's list) too, whether it opened the file with a kept key or found no key for it
+        assert [(o.members, o.ignored) for o in outcomes] == [
+            (3, {"not from a member on the roster": 1})
+        ] * 2, run
+        assert _total(_published(store, config, layout)) == _column_sums([fresh, *vectors[1:]])

@@ -839,6 +839,9 @@ def _aggregate_round(
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
+    for share in shares.values():  # as a file of no known pair is: however it was opened
+        if not share.on_roster:
+            outcome.ignore(NOT_ON_ROSTER)
     if others:
         target = max(others, key=lambda p: (p.created_at, p.steward))
         if target.layout_digest != layout.digest:
@@ -867,9 +870,6 @@ def _aggregate_round(
             signers.add(share.signer)
             chosen.append(share)
     else:
-        for share in shares.values():
-            if not share.on_roster:
-                outcome.ignore(NOT_ON_ROSTER)
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     if len(chosen) >= config.k:
         chosen, total = _chosen_sum(r, shares, chosen, total, outcome)
