@@ -839,8 +839,8 @@ def _aggregate_round(
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
-    for share in shares.values():  # as a file of no known pair is: however it was opened
-        if not share.on_roster:
+    for opened in shares.values():  # as a file of no known pair is: however it was opened
+        if not opened.on_roster:
             outcome.ignore(NOT_ON_ROSTER)
     if others:
         target = max(others, key=lambda p: (p.created_at, p.steward))
