@@ -183,3 +183,42 @@ def test_a_member_whose_entry_changes_keys_counts_with_the_new_key_only(
             (3, {"not from a member on the roster": 1})
         ] * 2, run
         assert _total(_published(store, config, layout)) == _column_sums([fresh, *vectors[1:]])
+
+
+@pytest.mark.parametrize(("fork_kept", "fork_fresh"), [(True, False), (False, True), (True, True)])
+def test_stewards_with_and_without_kept_keys_agree_when_members_joined_between_their_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork_kept: bool, fork_fresh: bool
+) -> None:
+    """The first steward kept its keys on an earlier run; since then three members joined
+    and one left. The second steward (no keys kept: a new device) sums first, the first one
+    follows with its old keys (the newcomers' shares opened once the roster is read), each
+    in forked children or on threads: one list, the members' sums, in one run each."""
+    from test_team_forked_opening import _contribute, _join
+
+    store, config, layout, people, vectors = _round(tmp_path, 4)
+    kept: dict[bytes, Peer] = {}
+    _fork(monkeypatch, fork=fork_kept)
+    aggregate_as_the_command(STEWARDS[0], store, config, layout, CLOSED, kept)
+    for partial in store.folder.glob(f"rounds/{ROUND}/partials/*.json"):
+        partial.unlink()
+    for n in range(3):
+        newcomer = Identity.generate()
+        _join(store, config, newcomer)
+        vectors.append(_contribute(store, config, layout, newcomer, f"{n + 10:032x}", NOW))
+    assert store.remove_member(entry_name(people[0].public))
+    _fork(monkeypatch, fork=fork_fresh)
+    [fresh] = [
+        o
+        for o in aggregate_as_the_command(STEWARDS[1], store, config, layout, CLOSED)
+        if o.round == ROUND
+    ]
+    _fork(monkeypatch, fork=fork_kept)
+    [follower] = [
+        o
+        for o in aggregate_as_the_command(STEWARDS[0], store, config, layout, CLOSED, kept)
+        if o.round == ROUND
+    ]
+    assert (fresh.members, follower.members) == (6, 6)
+    published = _published(store, config, layout)
+    assert len({p[1] for p in published}) == 1  # both partial sums list the same files
+    assert _total(published) == _column_sums(vectors[1:])
