@@ -339,3 +339,36 @@ def test_a_sync_folder_in_a_teams_folder_or_holding_the_profile_is_refused(
     beside = profile / "to-sync"  # a folder of its own, synced alone: nothing else goes
     beside.mkdir()
     assert sync_of(col).setup(str(beside), PASS).joined is False
+
+
+def _kept_keys(col: Collection) -> list[str]:
+    """The meta keys of a steward's kept pairwise keys (team/peers.py)."""
+    rows = col.conn.execute(
+        "SELECT key FROM setting WHERE key LIKE '\\_team\\_peers/%' ESCAPE '\\'"
+    )
+    return [row[0] for row in rows]
+
+
+def test_a_team_left_on_another_device_takes_the_stewards_kept_keys_with_it(
+    open_profile: Callable[..., Collection], folder: str, tmp_path: Path
+) -> None:
+    """The laptop is a steward and keeps the keys it shares with the members; the team is
+    left on the phone. The leave reaches the laptop, and so must its consequence: the keys
+    of a team left are secrets no device keeps (they never travel, so each drops its own)."""
+    import test_team_rounds as rounds
+
+    phone, laptop = open_profile("phone"), open_profile("laptop")
+    sync_of(phone).setup(folder, PASS)
+    sync_of(laptop).setup(folder, PASS)
+    team = make_team(tmp_path / "crew", k=2, stewards=False)
+    rounds.add_stewards(team, laptop)
+    phone.team.join(team, sync=True)
+    sync_of(phone).run(PASS)
+    sync_of(laptop).run(PASS)
+    laptop.team.aggregate(now=rounds.CLOSED)  # reads the roster: the phone's entry
+    assert _kept_keys(laptop) and not _kept_keys(phone)  # kept where made, never synced
+    phone.team.leave("crew")
+    later_clock(phone, 1)
+    sync_of(phone).run(PASS)
+    sync_of(laptop).run(PASS)
+    assert laptop.team.list() == [] and _kept_keys(laptop) == []

@@ -520,12 +520,21 @@ class Identity:
         return PAIRED_MAGIC + recipient + paired_tag(key, label) + nonce + box
 
     def open_paired(
-        self, data: bytes, peers: Mapping[bytes, Peer], *, source: str = "paired file"
+        self,
+        data: bytes,
+        peers: Mapping[bytes, Mapping[bytes, Peer]],
+        *,
+        source: str = "paired file",
     ) -> Opened:
         """What `seal_paired` made for this profile, after every check: `peers` are the
-        pairs this profile knows, by their tag for the file's label. Refusals are typed as
-        `open`'s are; a tag of no known pair is `UnknownSenderError` (someone not in `peers`,
-        a file of another label, or a damaged one: nobody else can tell them apart)."""
+        pairs this profile knows, by their tag for the file's label, then by their signing
+        and encryption keys (`team.peers.round_tags`). Refusals are typed as `open`'s are; a
+        tag of no known pair is `UnknownSenderError` (someone not in `peers`, a file of
+        another label, or a damaged one: nobody else can tell them apart).
+
+        A tag may name several pairs: anyone can sign a roster entry naming someone else's
+        encryption key, which gives the same pair's key. The keys named inside say which of
+        them sent it; a file naming none of them is refused."""
         header = len(PAIRED_MAGIC) + KEY_BYTES
         if not data.startswith(PAIRED_MAGIC):
             raise SealedFileError(source, "not a paired Mastery file")
@@ -536,13 +545,14 @@ class Identity:
             raise WrongRecipientError(
                 source, f"sealed for another identity, not for this profile ({self.fingerprint})"
             )
-        peer = peers.get(data[header : header + TAG_BYTES])
-        if peer is None:
+        candidates = peers.get(data[header : header + TAG_BYTES])
+        if not candidates:
             raise UnknownSenderError(source, "not from anyone this profile shares a key with")
+        key = next(iter(candidates.values())).key
         nonce = data[header + TAG_BYTES : header + TAG_BYTES + NONCE_BYTES]
         try:
             inner = nacl.bindings.crypto_box_open_afternm(
-                data[header + TAG_BYTES + NONCE_BYTES :], nonce, peer.key
+                data[header + TAG_BYTES + NONCE_BYTES :], nonce, key
             )
         except nacl.exceptions.CryptoError:
             raise TamperedError(
@@ -551,11 +561,12 @@ class Identity:
         context = len(_PAIRED_CONTEXT)
         body_start = context + 3 * KEY_BYTES
         # Whoever holds the pair's key made it: the keys it names must be the pair's own.
+        peer = candidates.get(inner[context : context + 2 * KEY_BYTES])
         if (
-            len(inner) < body_start
+            peer is None
+            or peer.key != key
+            or len(inner) < body_start
             or inner[:context] != _PAIRED_CONTEXT
-            or inner[context : context + KEY_BYTES] != peer.signing
-            or inner[context + KEY_BYTES : context + 2 * KEY_BYTES] != peer.encryption
         ):
             raise SignatureError(source, "the content does not name the keys it was sealed with")
         if inner[context + 2 * KEY_BYTES : body_start] != mine:

@@ -31,6 +31,7 @@ from mastery.mentor import mentee, mentoring
 from mastery.settings_store import read_meta, write_meta
 from mastery.sync.events import Day, Moment, PersonalEvent
 from mastery.sync.items import ItemChannel, Local
+from mastery.team.peers import kept_meta_key
 
 _Ms = Moment  # a moment a date can show: a later one made the mentor's screens unreadable
 _Text = Annotated[str, Field(max_length=2_000_000)]
@@ -328,7 +329,10 @@ class _Teams:
     ) -> Local | None:
         joined = _joined(conn)
         if value is None:
-            joined.pop(key, None)
+            left = joined.pop(key, None)
+            token = left.get("partials") if isinstance(left, dict) else None
+            if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
+                write_meta(conn, kept_meta_key(token), None)
             write_meta(conn, _TEAMS, joined)
             return Local(None)
         row = _checked(_Team, value)

@@ -23,12 +23,26 @@ from typing import Any
 
 from mastery.identity import KEY_BYTES, Identity, Peer, paired_tag
 
-__all__ = ["decode_peers", "encode_peers", "entry_digest", "round_label", "round_tags"]
+__all__ = [
+    "decode_peers",
+    "encode_peers",
+    "entry_digest",
+    "kept_meta_key",
+    "round_label",
+    "round_tags",
+]
 
 PEERS_VERSION = 1
 DIGEST_BYTES = 16
 _RECORD = DIGEST_BYTES + 3 * KEY_BYTES  # entry digest, signing key, encryption key, shared key
 _MAC_PERSON = b"mastery-peers-v1"
+
+
+def kept_meta_key(token: str) -> str:
+    """The meta value a steward keeps its peers of one membership in (`Team._membership_token`):
+    whatever ends that membership (a leave here or on another device, a join of another
+    folder under the team's id) removes it, so no secret of a team left stays behind."""
+    return f"team_peers/{token}"
 
 
 def entry_digest(team_id: str, data: bytes) -> bytes:
@@ -44,9 +58,23 @@ def round_label(team_id: str, round_id: str) -> bytes:
     return f"mastery-team-share\x00{team_id}\x00{round_id}".encode()
 
 
-def round_tags(peers: Iterable[Peer], label: bytes) -> dict[bytes, Peer]:
-    """The peers by the tag their shares of `label` carry."""
-    return {paired_tag(peer.key, label): peer for peer in peers}
+def round_tags(
+    peers: Iterable[Peer], label: bytes, into: dict[bytes, dict[bytes, Peer]] | None = None
+) -> dict[bytes, dict[bytes, Peer]]:
+    """The peers by the tag their shares of `label` carry, then by their two keys (signing,
+    encryption: what a paired file names inside), added to `into` if given. Several peers
+    can share a tag: entries naming one encryption key pair with one key, and anyone can
+    sign an entry naming someone else's (`Identity.open_paired` tells them apart by the keys
+    the file names; found, not searched: thousands of entries can name one key)."""
+    tags = {} if into is None else into
+    for peer in peers:
+        tag = paired_tag(peer.key, label)
+        known = tags.get(tag)
+        if known is None:
+            tags[tag] = {peer.signing + peer.encryption: peer}
+        else:
+            known[peer.signing + peer.encryption] = peer
+    return tags
 
 
 def _mac(identity: Identity, data: bytes) -> str:

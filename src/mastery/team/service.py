@@ -28,6 +28,7 @@ from mastery.team.config import (
     redacted_url,
 )
 from mastery.team.legacy_report import TeamReport, build_report
+from mastery.team.peers import kept_meta_key
 from mastery.team.records import member_record
 
 if TYPE_CHECKING:
@@ -149,7 +150,10 @@ class Team:
                 joined[config.id]["store_url"] = config.store_url
             where = config.store_url or str(config.folder)
             if (before.get("store_url") or before.get("folder")) != where:
-                joined[config.id].pop("partials", None)  # another team's store: not its sums
+                # another team's store: not its sums, nor its members' keys
+                token = joined[config.id].pop("partials", None)
+                if isinstance(token, str):
+                    self.col.set_meta(kept_meta_key(token), None)
         return config
 
     def accept(self, ref: str | None = None) -> TeamConfig:
@@ -309,11 +313,10 @@ class Team:
             if not self._summed(store, config, round_id):
                 removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
-        token = self._joined().get(config.id, {}).get("partials")
-        with self._changing() as joined:
-            joined.pop(config.id, None)
-        if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
-            self.col.set_meta(f"team_peers/{token}", None)
+        with self._changing() as joined:  # the keys go in the same transaction
+            token = joined.pop(config.id, {}).get("partials")
+            if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
+                self.col.set_meta(kept_meta_key(token), None)
         return config, removed
 
     def _remove_legacy_record(self, config: TeamConfig) -> bool:
@@ -447,7 +450,7 @@ class Team:
         store = self.store(config)
         identity = self.identity()
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
-        peers_key = f"team_peers/{self._membership_token(config.id)}"
+        peers_key = kept_meta_key(self._membership_token(config.id))
         try:
             kept = decode_peers(identity, self.col.meta(peers_key))
         except ValueError:  # a value edited by hand into no JSON: verified afresh, replaced

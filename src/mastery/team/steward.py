@@ -124,7 +124,8 @@ class _Round:
     scales: MutableMapping[str, float] = field(default_factory=dict)  # noise scales kept (`_scale`)
     # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
     # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
-    tags: dict[bytes, Peer] = field(default_factory=dict)
+    tags: dict[bytes, dict[bytes, Peer]] = field(default_factory=dict)
+    tagged: set[Peer] = field(default_factory=set)  # the peers in `tags`, each once
     listed: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -642,7 +643,7 @@ def _open_strangers(
 def _kept_tags(r: _Round) -> None:
     """The round's tags of the pairs kept from earlier runs, into `r.tags`, and of the
     roster's if an earlier round of this run read it already."""
-    r.tags.update(round_tags(r.known.values(), round_label(r.config.id, r.round_id)))
+    _add_tags(r, r.known.values())
     if r.roster.done():
         _roster_tags(r)
 
@@ -650,8 +651,15 @@ def _kept_tags(r: _Round) -> None:
 def _roster_tags(r: _Round) -> None:
     """The round's tags of every member on the roster, into `r.tags` (reads the roster).
     Kept pairs stay: a member who left is then still recognised, and told apart."""
-    peers = r.roster.peers(r.identity)
-    r.tags.update(round_tags(peers, round_label(r.config.id, r.round_id)))
+    _add_tags(r, r.roster.peers(r.identity))
+
+
+def _add_tags(r: _Round, peers: Iterable[Peer]) -> None:
+    """`peers`' tags of the round into `r.tags`, those of peers already there left out (most
+    of the roster's are the kept ones)."""
+    new = [peer for peer in peers if peer not in r.tagged]
+    r.tagged.update(new)
+    round_tags(new, round_label(r.config.id, r.round_id), into=r.tags)
 
 
 def _reap(children: list[tuple[int, int]]) -> None:
@@ -855,6 +863,9 @@ def _aggregate_round(
     if not shares and not others:  # say why, if files were there; publish nothing
         outcome.status, outcome.detail = "skipped", "nothing sealed for you to sum"
         return outcome if outcome.ignored else None
+    for opened in shares.values():  # as a file of no known pair is: however it was opened
+        if not opened.on_roster:
+            outcome.ignore(NOT_ON_ROSTER)
     if others:
         target = max(others, key=lambda p: (p.created_at, p.steward))
         if target.layout_digest != layout.digest:
@@ -883,9 +894,6 @@ def _aggregate_round(
             signers.add(share.signer)
             chosen.append(share)
     else:
-        for share in shares.values():
-            if not share.on_roster:
-                outcome.ignore(NOT_ON_ROSTER)
         chosen = _newest_per_member(s for s in shares.values() if s.on_roster)
     if len(chosen) >= config.k:
         chosen, total = _chosen_sum(r, shares, chosen, total, outcome)
