@@ -287,6 +287,16 @@ class Peer:
     def key(self) -> bytes:
         return self.record[2 * KEY_BYTES :]
 
+    @property
+    def named(self) -> bytes:
+        """The signing and encryption keys, as a paired file names its sender inside."""
+        return self.record[: 2 * KEY_BYTES]
+
+
+# The pairs a profile knows, by their tag for one label (`team.peers.round_tags`): a pair,
+# or the pairs that share the tag by the keys they name.
+Tags = Mapping[bytes, Peer | Mapping[bytes, Peer]]
+
 
 def paired_tag(key: bytes, label: bytes) -> bytes:
     """How a pair's files with `label` (a team's round, say) start: a keyed BLAKE2b digest.
@@ -522,7 +532,7 @@ class Identity:
     def open_paired(
         self,
         data: bytes,
-        peers: Mapping[bytes, Mapping[bytes, Peer]],
+        peers: Tags,
         *,
         source: str = "paired file",
     ) -> Opened:
@@ -545,10 +555,10 @@ class Identity:
             raise WrongRecipientError(
                 source, f"sealed for another identity, not for this profile ({self.fingerprint})"
             )
-        candidates = peers.get(data[header : header + TAG_BYTES])
-        if not candidates:
+        found = peers.get(data[header : header + TAG_BYTES])
+        if not found:
             raise UnknownSenderError(source, "not from anyone this profile shares a key with")
-        key = next(iter(candidates.values())).key
+        key = found.key if isinstance(found, Peer) else next(iter(found.values())).key
         nonce = data[header + TAG_BYTES : header + TAG_BYTES + NONCE_BYTES]
         try:
             inner = nacl.bindings.crypto_box_open_afternm(
@@ -561,7 +571,12 @@ class Identity:
         context = len(_PAIRED_CONTEXT)
         body_start = context + 3 * KEY_BYTES
         # Whoever holds the pair's key made it: the keys it names must be the pair's own.
-        peer = candidates.get(inner[context : context + 2 * KEY_BYTES])
+        named = inner[context : context + 2 * KEY_BYTES]
+        peer = (
+            (found if found.named == named else None)
+            if isinstance(found, Peer)
+            else found.get(named)
+        )
         if (
             peer is None
             or peer.key != key

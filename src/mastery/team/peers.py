@@ -23,6 +23,8 @@ from typing import Any
 
 from mastery.identity import KEY_BYTES, Identity, Peer, paired_tag
 
+RoundTags = dict[bytes, Peer | dict[bytes, Peer]]  # what `round_tags` makes (`identity.Tags`)
+
 __all__ = [
     "decode_peers",
     "encode_peers",
@@ -58,22 +60,25 @@ def round_label(team_id: str, round_id: str) -> bytes:
     return f"mastery-team-share\x00{team_id}\x00{round_id}".encode()
 
 
-def round_tags(
-    peers: Iterable[Peer], label: bytes, into: dict[bytes, dict[bytes, Peer]] | None = None
-) -> dict[bytes, dict[bytes, Peer]]:
-    """The peers by the tag their shares of `label` carry, then by their two keys (signing,
-    encryption: what a paired file names inside), added to `into` if given. Several peers
-    can share a tag: entries naming one encryption key pair with one key, and anyone can
-    sign an entry naming someone else's (`Identity.open_paired` tells them apart by the keys
-    the file names; found, not searched: thousands of entries can name one key)."""
-    tags = {} if into is None else into
+def round_tags(peers: Iterable[Peer], label: bytes, into: RoundTags | None = None) -> RoundTags:
+    """The peers by the tag their shares of `label` carry, added to `into` if given: a peer,
+    or, when several share a tag, those peers by their two keys (signing, encryption: what a
+    paired file names inside). Entries naming one encryption key pair with one key, and
+    anyone can sign an entry naming someone else's (`Identity.open_paired` tells them apart
+    by the keys the file names; found, not searched: thousands of entries can name one key).
+    A lone peer is kept as itself, not in a dict of one: 10,000 of those dicts were 3 MB,
+    in the steward and in each of its forked openers."""
+    tags: RoundTags = {} if into is None else into
     for peer in peers:
         tag = paired_tag(peer.key, label)
         known = tags.get(tag)
         if known is None:
-            tags[tag] = {peer.signing + peer.encryption: peer}
+            tags[tag] = peer
+        elif isinstance(known, Peer):
+            if known.named != peer.named:
+                tags[tag] = {known.named: known, peer.named: peer}
         else:
-            known[peer.signing + peer.encryption] = peer
+            known[peer.named] = peer
     return tags
 
 

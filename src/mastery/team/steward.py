@@ -54,7 +54,7 @@ from mastery.present import plural
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale, rho_of
-from mastery.team.peers import round_label, round_tags
+from mastery.team.peers import RoundTags, round_label, round_tags
 from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
 from mastery.team.roster import Roster
 from mastery.team.store import Entry, FolderStore, TeamStore
@@ -124,7 +124,7 @@ class _Round:
     scales: MutableMapping[str, float] = field(default_factory=dict)  # noise scales kept (`_scale`)
     # The round's tags of the pairs known so far (`_kept_tags`, `_roster_tags`), for paired
     # shares (`Identity.open_paired`), and the folder's listing the forked openers read.
-    tags: dict[bytes, dict[bytes, Peer]] = field(default_factory=dict)
+    tags: RoundTags = field(default_factory=dict)
     tagged: set[Peer] = field(default_factory=set)  # the peers in `tags`, each once
     listed: list[tuple[str, bool]] = field(default_factory=list)
 
