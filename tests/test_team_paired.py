@@ -396,3 +396,24 @@ def test_a_kept_noise_scale_is_used_only_while_opendp_says_it_protects(
         assert published_sigma(scales) == right and len(searched) == 1
         assert scales[key] == right  # replaced by the one found afresh
         searched.clear()
+
+
+def test_a_steward_never_pairs_with_a_roster_nobody_verified(tmp_path: Path) -> None:
+    """A roster read without checking signatures (as the report counts members) could hold
+    an entry naming a member's signing key beside someone else's encryption key: a steward
+    given one refuses to pair with it, rather than count whatever that key seals."""
+    from mastery.team.steward import aggregate
+
+    store, config, layout, _, _ = _round(tmp_path, 2)
+    with pytest.raises(ValueError, match="verified"):
+        aggregate(
+            STEWARDS[0],
+            store,
+            config,
+            layout,
+            read_roster(store, config.id, verify=False),
+            {},
+            now=CLOSED,
+            today=CLOSED.date(),
+        )
+    assert not list(store.folder.glob("rounds/*/partials/*.json"))  # nothing published

@@ -189,8 +189,8 @@ def test_a_steward_counts_each_members_newest_share_exactly_once(
     monkeypatch.setattr(steward_module, "draw_noise", lambda size, scale: [0] * size)
     store, config, layout, newest, closed = _round_of_four(tmp_path / "t")
     rosters = [
-        read_roster(store, config.id, verify=False),
-        lambda: read_roster(store, config.id, verify=False),
+        read_roster(store, config.id),
+        lambda: read_roster(store, config.id),
     ]
     for steward, roster in zip(STEWARDS, rosters, strict=True):
         published = {r: read_partials(store, config, r)[0] for r in store.rounds()}

@@ -111,6 +111,7 @@ class Roster:
     # The pairwise keys of a steward's read (`read_roster(keys=...)`) by entry digest: one
     # per member, each from an entry whose signature was verified (now, or when it was kept).
     peers: dict[bytes, Peer] | None = None
+    verified: bool = True  # every entry's signature checked (not `read_roster(verify=False)`)
 
     def __contains__(self, identity: PublicIdentity) -> bool:
         return self.has(identity.signing_key, identity.encryption_key)
@@ -160,12 +161,12 @@ def read_roster(
     """Every valid entry of the roster; an entry that is forged, damaged, of another team or
     filed under another key's name is left out with one line saying why.
 
-    `verify=False` is for a steward counting contributions: it skips the entry's signature
-    and key checks (a quarter of a steward's time for 10,000 members). A share counts only
-    when its own signature, inside the seal, verifies under the very key the entry names,
-    which proves what the entry's self-signature would: that key's holder takes part in this
-    team. The roster's role there is approval (the entry is present), and an entry with keys
-    that are not keys can match no verified signer.
+    `verify=False` skips the entry's signature and key checks, for counting members (the
+    report) and finding one's own entry (a sync): an entry with keys that are not keys, or
+    a key its holder never signed beside another, can do no harm there. A steward never
+    pairs with such a roster (`steward._RosterRead.peers` refuses it): a sealed share's own
+    signature proves its signer, but a paired share proves only the encryption key, which
+    only a verified entry binds to the member's signing key.
 
     `keys` (a steward's identity and the peers it kept, by entry digest) reads the roster
     with the pairwise key of each member (`Roster.peers`), for opening paired shares: an
@@ -193,7 +194,7 @@ def read_roster(
             refused.append(f"{where}: filed under a name that is not its key's")
             continue
         members[identity.signing_key] = identity
-    return Roster(members, problems + refused)
+    return Roster(members, problems + refused, verified=verify)
 
 
 PAIR_BATCH = 512  # entries verified and paired together, on two threads, at most

@@ -189,6 +189,9 @@ class _RosterRead:
         roster = self.result()
         if roster.peers is not None:
             return list(roster.peers.values())
+        if not roster.verified:  # a caller's mistake: an entry nobody verified could name
+            # a member's signing key beside someone else's encryption key
+            raise ValueError("a steward pairs only with a roster whose entries were verified")
         if self._peers is None:
             self._peers = []
             for member in roster.members.values():
