@@ -21,11 +21,11 @@ from test_team_forked_opening import (
     _total,
 )
 from test_team_paired import _round
+from test_team_paired import _sum_round as _outcomes
 
 from mastery.identity import Identity, Peer, PublicIdentity
 from mastery.team.peers import entry_digest
 from mastery.team.roster import entry_name
-from mastery.team.store import FolderStore
 from mastery.team.wire import ROSTER_FORMAT, dumps
 
 
@@ -47,18 +47,6 @@ def _entry_naming(signer: Identity, encryption: PublicIdentity, team_id: str) ->
             "signed": base64.b64encode(signed).decode("ascii"),
         }
     )
-
-
-def _outcomes(
-    store: FolderStore, config: Any, layout: Any, kept: list[dict[bytes, Peer]]
-) -> list[Any]:
-    for partial in store.folder.glob(f"rounds/{ROUND}/partials/*.json"):
-        partial.unlink()
-    found = []
-    for steward, keys in zip(STEWARDS, kept, strict=True):
-        done = aggregate_as_the_command(steward, store, config, layout, CLOSED, keys)
-        found += [o for o in done if o.round == ROUND]
-    return found
 
 
 @pytest.mark.parametrize("fork", [True, False])
