@@ -83,3 +83,29 @@ def test_report_warns_about_bad_files(capsys, tmp_path: Path) -> None:
 def test_no_team_joined(capsys) -> None:
     code, _, err = run(capsys, "team", "pull")
     assert code == 2 and "team join" in err
+
+
+def test_aggregate_with_nothing_to_sum_says_when_the_next_round_can_be(
+    capsys, tmp_path: Path
+) -> None:
+    """A steward's `team aggregate` while this week's round is still open: nothing to sum,
+    and the day from which that round can be summed (the day after its Sunday has ended)."""
+    import re
+
+    from mastery.team.steward import CLOSE_AFTER
+    from mastery.team.wire import round_days
+
+    folder = tmp_path / "team"
+    run(capsys, "team", "init", str(folder), "--name", "Core Team")
+    run(capsys, "team", "join", str(folder))
+    code, _, _ = run(capsys, "team", "sync", "--enable")
+    assert code == 0
+    run(capsys, "team", "aggregate")  # last week's round, if it has closed by now
+    code, out, _ = run(capsys, "team", "aggregate")
+    assert code == 0 and out.startswith("Nothing to sum")
+    found = re.search(r"Round (\S+) can be summed from (\S+) 04:00\.\n$", out)
+    assert found, out  # a profile's days start at 4:00 unless set otherwise
+    rounds = sorted({p.parent.parent.name for p in folder.rglob("contributions/*.json")})
+    assert found[1] in rounds  # this week's round, or last week's before its day has come
+    first = round_days(found[1])[1] + CLOSE_AFTER + CLOSE_AFTER
+    assert found[2] == first.isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from test_team import legacy_sync, make_team, member
@@ -195,6 +196,45 @@ async def test_a_sums_closed_rounds_for_a_steward(
         assert len(list(folder.glob(f"rounds/{ROUND}/partials/*.json"))) == 1
         rounds = str(screen.query_one("#team-rounds").render())
         assert "1 of 2 stewards have summed it" in rounds  # waiting for the other steward
+
+
+async def test_a_with_nothing_to_sum_says_when_the_next_round_can_be(
+    col: Collection, mastery_home: Path, tmp_path: Path
+) -> None:
+    """A steward presses `a` before this week's round has closed: last week's round is
+    summed, and pressing again says there is nothing to sum and from which day this
+    week's round can be (the day after its Sunday has ended, by the profile's day)."""
+    from test_team_rounds import ROUND, add_stewards, open_profile, study
+
+    from mastery.team.wire import round_of
+
+    folder = make_team(tmp_path / "t", k=2, stewards=False)
+    other = open_profile(mastery_home, "other")
+    add_stewards(folder, col)
+    for profile in (col, other):
+        profile.team.join(folder, sync=True)
+        profile.team.pull(now=NOW)
+        study(profile, [0, 7])
+        profile.team.sync(now=NOW)
+    other.close()
+    app = make_app(col, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_team(app, pilot)
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        earlier = round_of(NOW.date() - timedelta(days=7))
+        assert f"{earlier}: published (2 members)" in "\n".join(m for _, m in app.notes)  # type: ignore[attr-defined]
+        app.notes.clear()  # type: ignore[attr-defined]
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = "\n".join(m for _, m in app.notes)  # type: ignore[attr-defined]
+        assert "Nothing to sum" in notes
+        assert (
+            f"Round {ROUND} can be summed from 2026-11-24 04:00." in notes
+        )  # W47 ends Sunday 22nd
+    assert not list(folder.glob(f"rounds/{ROUND}/partials/*.json"))
 
 
 async def test_a_is_not_offered_to_a_member_who_is_no_steward(

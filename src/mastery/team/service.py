@@ -435,6 +435,25 @@ class Team:
             self._enrol(config)
         return SyncResult(config.id, tuple(rounds), legacy, on_roster, config.folder)
 
+    def next_to_close(
+        self, ref: str | None = None, *, now: datetime | None = None
+    ) -> tuple[str, datetime] | None:
+        """The earliest round of the team's folder a steward cannot sum yet, and when it can
+        (this profile's wall time): what to say when `aggregate` found nothing to do. A
+        round closes a day after its Sunday, by this profile's days, which start at its
+        day-start hour, so "the 8th" would mislead at 2 am on the 8th."""
+        from mastery.team.steward import CLOSE_AFTER, is_closed
+        from mastery.team.wire import round_days
+
+        config = self.get(ref)
+        clock = self.col.clock
+        today = clock.day_of(now or self.col.now())
+        for round_id in self.store(config).rounds():
+            if not is_closed(round_id, today):
+                first = round_days(round_id)[1] + CLOSE_AFTER + timedelta(days=1)
+                return round_id, clock.day_start(first).astimezone(clock.zone)
+        return None
+
     def aggregate(
         self, ref: str | None = None, *, now: datetime | None = None
     ) -> builtins.list[RoundOutcome]:

@@ -244,6 +244,16 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
     return 0
 
 
+def _nothing_to_sum(col: Collection, ref: str | None) -> str:
+    """Why `team aggregate` did nothing, and when it next will have something to do."""
+    line = "Nothing to sum: every closed round is already summed by you (or has no files)."
+    upcoming = col.team.next_to_close(ref)
+    if upcoming is not None:
+        round_id, when = upcoming
+        line += f" Round {round_id} can be summed from {when:%Y-%m-%d %H:%M}."
+    return line
+
+
 def _aggregate(col: Collection, args: argparse.Namespace) -> int:
     outcomes = col.team.aggregate(args.team)
     if args.json:
@@ -261,7 +271,7 @@ def _aggregate(col: Collection, args: argparse.Namespace) -> int:
         )
         return 0
     if not outcomes:
-        print("Nothing to sum: every closed round is already summed by you (or has no files).")
+        print(_nothing_to_sum(col, args.team))
     for o in outcomes:
         line = {
             "published": f"{o.round}: published the noised sum of {present.plural(o.members, 'member')}",

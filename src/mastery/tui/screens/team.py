@@ -452,6 +452,7 @@ class TeamScreen(MasteryScreen):
         try:
             with Collection.open_path(db_path) as col:
                 outcomes = col.team.aggregate(team_id, now=self.now())
+                upcoming = None if outcomes else col.team.next_to_close(team_id, now=self.now())
         except (MasteryError, OSError) as exc:
             self.post_message(self.Aggregated([str(exc)], True))
             return
@@ -460,7 +461,14 @@ class TeamScreen(MasteryScreen):
             + (f" ({o.members} members)" if o.members else "")
             + (f": {o.detail}" if o.detail else "")
             for o in outcomes
-        ] or ["Nothing to sum: every closed round is already summed by you."]
+        ] or [
+            "Nothing to sum: every closed round is already summed by you."
+            + (
+                f" Round {upcoming[0]} can be summed from {upcoming[1]:%Y-%m-%d %H:%M}."
+                if upcoming
+                else ""
+            )
+        ]
         failed = any(o.status not in ("published", "suppressed") for o in outcomes)
         self.post_message(self.Aggregated(lines, failed))
 
