@@ -622,6 +622,7 @@ def bench_team_pg(folder: Path) -> dict[str, float]:
     from pg import start_server
 
     from mastery.team import load_team
+    from mastery.team.peers import Kept
     from mastery.team.pg_store import PostgresStore, publish_team
     from mastery.team.report import build_rounds_report, read_partials
     from mastery.team.roster import read_roster
@@ -657,11 +658,11 @@ def bench_team_pg(folder: Path) -> dict[str, float]:
             # As `Team.aggregate` reads it on a steward's first run (no pairwise key kept):
             # every entry verified and its key derived; then as every later run reads it,
             # with the keys kept (`roster_warm_N`, not part of `total`).
-            roster = read_roster(store, config.id, keys=(steward, {}))
+            roster = read_roster(store, config.id, keys=(steward, Kept()))
             times[f"roster_{n}"] = time.perf_counter() - t
             t = time.perf_counter()
             assert roster.peers is not None
-            kept = roster.peers
+            kept = Kept(roster.peers, roster.refusals or {})
             roster = read_roster(store, config.id, keys=(steward, kept))
             warm = time.perf_counter() - t
             t = time.perf_counter()
@@ -862,7 +863,7 @@ from datetime import timedelta
 import run
 from mastery.team import load_team
 from mastery.team.report import build_rounds_report, read_partials
-from mastery.team.peers import decode_peers, encode_peers
+from mastery.team.peers import Kept, decode_peers, encode_peers
 from mastery.team.roster import read_roster
 from mastery.team.steward import aggregate
 from mastery.team.store import FolderStore
@@ -889,14 +890,14 @@ else:
     kept_at = pathlib.Path({team!r}).with_name(f"team-folder-peers-{{n}}.json")
     scales_at = kept_at.with_name("team-folder-noise-scales.json")
     warm = run_kind == "warm"
-    kept = decode_peers(steward, json.loads(kept_at.read_text())) if warm else {{}}
+    kept = decode_peers(steward, json.loads(kept_at.read_text())) if warm else Kept()
     scales = json.loads(scales_at.read_text()) if warm else {{}}
     before_scales = dict(scales)
     published = {{r: read_partials(store, config, r)[0] for r in store.rounds()}}
     [outcome] = aggregate(
         steward, store, config, layout, lambda: read_roster(store, config.id, keys=(steward, kept)),
-        published, now=closed, today=closed.date(), peers=kept,
-        keep_peers=lambda peers: kept_at.write_text(json.dumps(encode_peers(steward, peers))),
+        published, now=closed, today=closed.date(), kept=kept,
+        keep=lambda now_kept: kept_at.write_text(json.dumps(encode_peers(steward, now_kept))),
         noise_scales=scales,
     )
     if scales != before_scales:

@@ -59,28 +59,30 @@ def aggregate_as_the_command(
     """One steward's `aggregate` of the folder's closed rounds as `mastery team aggregate`
     runs it: the published partial sums read first, the roster read beside the shares with
     the pairwise keys `kept` from an earlier run (none: a steward's first run), which are
-    updated in place as the command keeps them in the profile."""
+    updated in place as the command keeps them in the profile (its kept refusals are not:
+    tests/test_team_paired.py has those)."""
+    from mastery.team.peers import Kept
     from mastery.team.report import read_partials
     from mastery.team.steward import aggregate
 
     known = {} if kept is None else kept
     published = {r: read_partials(store, config, r)[0] for r in store.rounds()}
 
-    def keep(peers: dict[bytes, Peer]) -> None:
+    def keep(now_kept: Kept) -> None:
         known.clear()
-        known.update(peers)
+        known.update(now_kept.peers)
 
     return aggregate(
         steward,
         store,
         config,
         layout,
-        lambda: read_roster(store, config.id, keys=(steward, dict(known))),
+        lambda: read_roster(store, config.id, keys=(steward, Kept(dict(known)))),
         published,
         now=now,
         today=now.date(),
-        peers=dict(known),
-        keep_peers=keep,
+        kept=Kept(dict(known)),
+        keep=keep,
     )
 
 

@@ -40,8 +40,8 @@ from mastery.identity import (
     WrongRecipientError,
     paired_tag,
 )
-from mastery.team.peers import decode_peers, encode_peers, round_label, round_tags
-from mastery.team.roster import entry_name, read_roster
+from mastery.team.peers import Kept, decode_peers, encode_peers, round_label, round_tags
+from mastery.team.roster import entry_name, read_roster, roster_entry
 from mastery.team.store import FolderStore
 from mastery.team.wire import CONTRIBUTION_FORMAT, SHARE_FORMAT, dumps, encode_vector, round_of
 
@@ -127,14 +127,21 @@ def test_a_key_that_cannot_be_paired_is_one_refusal() -> None:
 def test_kept_keys_come_back_only_for_the_profile_that_kept_them() -> None:
     steward, members = Identity.generate(), [Identity.generate() for _ in range(3)]
     peers = {bytes([n]) * 16: _peer(steward, m) for n, m in enumerate(members)}
-    value = json.loads(json.dumps(encode_peers(steward, peers)))  # as the profile stores it
-    assert decode_peers(steward, value) == peers
-    assert decode_peers(Identity.generate(), value) == {}  # another profile's: not believed
+    refused = {b"\x09" * 16: "the signature is not by the key it names (forged or changed)"}
+    value = json.loads(json.dumps(encode_peers(steward, Kept(peers, refused))))  # as stored
+    assert decode_peers(steward, value) == Kept(peers, refused)
+    assert decode_peers(Identity.generate(), value) == Kept()  # another profile's: not believed
     packed = bytearray(base64.b64decode(value["peers"]))
     packed[-1] ^= 1  # a key changed by hand
-    assert decode_peers(steward, {**value, "peers": base64.b64encode(packed).decode()}) == {}
-    for damaged in (None, "x", [], {**value, "version": 2}, {**value, "peers": "%%"}, {}):
-        assert decode_peers(steward, damaged) == {}
+    assert decode_peers(steward, {**value, "peers": base64.b64encode(packed).decode()}) == Kept()
+    # a refusal edited away (so that an entry would be verified again) or added: not believed
+    for edited in (
+        "{}",
+        json.dumps({(b"\x08" * 16).hex(): "junk", **json.loads(value["refused"])}),
+    ):
+        assert decode_peers(steward, {**value, "refused": edited}) == Kept()
+    for damaged in (None, "x", [], {**value, "version": 1}, {**value, "peers": "%%"}, {}):
+        assert decode_peers(steward, damaged) == Kept()
     # the keys are secrets: the stored value holds no key in clear
     assert all(base64.b64encode(p.key).decode() not in json.dumps(value) for p in peers.values())
 
@@ -217,7 +224,7 @@ def test_an_entry_that_pairs_a_members_signing_key_with_another_key_never_counts
     entry["signed"] = base64.b64encode(signed).decode()
     store.put_member(entry_name(victim.public), dumps(entry))
     steward = STEWARDS[0]
-    roster = read_roster(store, config.id, keys=(steward, {}))
+    roster = read_roster(store, config.id, keys=(steward, Kept()))
     assert victim.public.signing_key not in roster.members and len(roster.peers or {}) == 2
     assert any("signature" in p for p in roster.problems)
     # Mallory's share, naming the victim's signing key under Mallory's pair with the steward
@@ -330,7 +337,7 @@ def test_the_command_keeps_the_keys_in_the_profile_and_forgets_them_on_leave(
     first = {o.round: o for o in steward.team.aggregate(now=rounds.CLOSED)}[rounds.ROUND]
     assert first.status == "published" and first.members == 4
     [key] = [k for k in _meta_keys(steward) if k.startswith("team_peers/")]
-    kept = decode_peers(Identity.of(steward), steward.meta(key))
+    kept = decode_peers(Identity.of(steward), steward.meta(key)).peers
     assert len(kept) == 4
     # a value damaged by hand is not believed: the next run verifies afresh and replaces it
     steward.set_meta(key, {"version": 1, "peers": "AAAA", "mac": "00", "steward": "x"})
@@ -340,7 +347,7 @@ def test_the_command_keeps_the_keys_in_the_profile_and_forgets_them_on_leave(
         col.team.sync(now=later)
     outcomes = steward.team.aggregate(now=rounds.CLOSED + timedelta(days=7))
     assert [(o.round, o.members) for o in outcomes] == [(round_of(later.date()), 4)]
-    assert decode_peers(Identity.of(steward), steward.meta(key)) == kept
+    assert decode_peers(Identity.of(steward), steward.meta(key)).peers == kept
     # leaving the team drops the keys with it
     steward.team.leave("crew")
     assert not [k for k in _meta_keys(steward) if k.startswith("team_peers/")]
@@ -377,7 +384,7 @@ def test_a_kept_noise_scale_is_used_only_while_opendp_says_it_protects(
             store,
             config,
             layout,
-            lambda: read_roster(store, config.id, keys=(STEWARDS[0], {})),
+            lambda: read_roster(store, config.id, keys=(STEWARDS[0], Kept())),
             {},
             now=CLOSED,
             today=CLOSED.date(),
@@ -417,3 +424,73 @@ def test_a_steward_never_pairs_with_a_roster_nobody_verified(tmp_path: Path) -> 
             today=CLOSED.date(),
         )
     assert not list(store.folder.glob("rounds/*/partials/*.json"))  # nothing published
+
+
+def test_entries_refused_once_are_not_verified_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone fills the roster folder with junk entries (forged signatures, another team's):
+    each is refused, with its reason, on every run, but verified only once, since what a
+    steward keeps holds its refusals beside its pairs; a junk entry that changes is a new
+    entry, checked again."""
+    from mastery.team import roster as roster_module
+    from mastery.team.steward import aggregate
+
+    store, config, layout, people, _ = _round(tmp_path, 2)
+    mallory = Identity.generate()
+    for n in range(3):  # junk: no entry at all, each different
+        text = dumps({"format": "mastery-team-member", "version": 1, "team": config.id, "n": n})
+        store.put_member(f"{n:016x}", text)
+    other_team = roster_entry(mallory, "another-team", CLOSED.date())
+    store.put_member(entry_name(mallory.public), other_team)
+    checked: list[bytes] = []
+    pair_one = roster_module._pair_one
+
+    def counted(identity: Identity, team_id: str, data: bytes) -> Peer | str:
+        checked.append(data)
+        return pair_one(identity, team_id, data)
+
+    monkeypatch.setattr(roster_module, "_pair_one", counted)
+    kept = Kept()
+
+    def run() -> tuple[list[str], Kept]:
+        nonlocal kept
+        for partial in store.folder.glob(f"rounds/{ROUND}/partials/*.json"):
+            partial.unlink()
+        rosters = []
+
+        def read() -> Any:
+            rosters.append(read_roster(store, config.id, keys=(STEWARDS[0], kept)))
+            return rosters[-1]
+
+        def keep(now_kept: Kept) -> None:
+            nonlocal kept
+            kept = now_kept
+
+        [outcome] = [
+            o
+            for o in aggregate(
+                STEWARDS[0],
+                store,
+                config,
+                layout,
+                read,
+                {},
+                now=CLOSED,
+                today=CLOSED.date(),
+                kept=kept,
+                keep=keep,
+            )
+            if o.round == ROUND
+        ]
+        assert outcome.members == 2
+        return rosters[0].problems, kept
+
+    first, kept_first = run()
+    assert len(checked) == 6 and len(first) == 4 and len(kept_first.refused) == 4
+    checked.clear()
+    again, _ = run()
+    assert checked == [] and again == first  # the same lines, nothing verified
+    store.put_member("0" * 16, dumps({"format": "mastery-team-member", "version": 2}))
+    third, _ = run()
+    assert len(checked) == 1 and len(third) == 4  # the changed entry, checked afresh

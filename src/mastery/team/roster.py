@@ -35,7 +35,7 @@ from mastery.identity import (
     claimed_message,
     verify,
 )
-from mastery.team.peers import entry_digest
+from mastery.team.peers import Kept, entry_digest
 from mastery.team.store import Entry, TeamStore
 from mastery.team.wire import (
     ROSTER_FORMAT,
@@ -111,6 +111,8 @@ class Roster:
     # The pairwise keys of a steward's read (`read_roster(keys=...)`) by entry digest: one
     # per member, each from an entry whose signature was verified (now, or when it was kept).
     peers: dict[bytes, Peer] | None = None
+    # Why each entry a steward's read refused was refused, by entry digest (kept with `peers`).
+    refusals: dict[bytes, str] | None = None
     verified: bool = True  # every entry's signature checked (not `read_roster(verify=False)`)
 
     def __contains__(self, identity: PublicIdentity) -> bool:
@@ -156,7 +158,7 @@ def read_roster(
     team_id: str,
     *,
     verify: bool = True,
-    keys: tuple[Identity, Mapping[bytes, Peer]] | None = None,
+    keys: tuple[Identity, Kept] | None = None,
 ) -> Roster:
     """Every valid entry of the roster; an entry that is forged, damaged, of another team or
     filed under another key's name is left out with one line saying why.
@@ -168,9 +170,10 @@ def read_roster(
     signature proves its signer, but a paired share proves only the encryption key, which
     only a verified entry binds to the member's signing key.
 
-    `keys` (a steward's identity and the peers it kept, by entry digest) reads the roster
-    with the pairwise key of each member (`Roster.peers`), for opening paired shares: an
-    entry kept before is only looked up; any other is verified and its key derived. A paired
+    `keys` (a steward's identity and what it kept of the roster, `team.peers.Kept`) reads
+    the roster with the pairwise key of each member (`Roster.peers`), for opening paired
+    shares: an entry kept before (paired or refused) is only looked up; any other is
+    verified and its key derived (`Roster.refusals`: the refused ones' reasons). A paired
     share proves only the encryption key, so here the entry's signature is what binds that
     key to the member's signing key, whatever `verify` says."""
     if keys is not None:
@@ -201,9 +204,7 @@ PAIR_BATCH = 512  # entries verified and paired together, on two threads, at mos
 PAIR_THREADS_FROM = 64  # fewer new entries than this are verified on the caller's thread
 
 
-def _read_paired(
-    store: TeamStore, team_id: str, identity: Identity, kept: Mapping[bytes, Peer]
-) -> Roster:
+def _read_paired(store: TeamStore, team_id: str, identity: Identity, kept: Kept) -> Roster:
     """`read_roster(keys=(identity, kept))`: entries `kept` (by `entry_digest`) are looked up;
     the others are verified and paired in batches, on two threads when there are many
     (a steward's first run: libsodium's verification and key derivation run beside
@@ -212,6 +213,7 @@ def _read_paired(
     refused: list[str] = []
     members: dict[str, str] = {}  # signing key -> encryption key (`KeyTexts`)
     peers: dict[bytes, Peer] = {}
+    refusals: dict[bytes, str] = {}
     pending: list[tuple[Entry, bytes]] = []
 
     def add(entry: Entry, digest: bytes, peer: Peer) -> None:
@@ -237,6 +239,7 @@ def _read_paired(
         for (entry, digest), result in zip(pending, results, strict=True):
             if isinstance(result, str):
                 refused.append(f"{store.where}/members/{entry.name}.json: {result}")
+                refusals[digest] = result
             else:
                 add(entry, digest, result)
         pending.clear()
@@ -248,9 +251,14 @@ def _read_paired(
                 problems.append(entry)
                 continue
             digest = entry_digest(team_id, entry.data)
-            peer = kept.get(digest)
+            peer = kept.peers.get(digest)
             if peer is not None:
                 add(entry, digest, peer)
+                continue
+            why = kept.refused.get(digest)
+            if why is not None:
+                refused.append(f"{store.where}/members/{entry.name}.json: {why}")
+                refusals[digest] = why
                 continue
             pending.append((entry, digest))
             if len(pending) >= PAIR_BATCH:
@@ -260,7 +268,7 @@ def _read_paired(
             if pool is None and len(pending) >= PAIR_THREADS_FROM:
                 pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
             settle(pool)
-    return Roster(KeyTexts(members), problems + refused, peers)
+    return Roster(KeyTexts(members), problems + refused, peers, refusals)
 
 
 def _pair_all(identity: Identity, team_id: str, datas: list[bytes]) -> list[Peer | str]:

@@ -459,7 +459,7 @@ class Team:
         self, ref: str | None = None, *, now: datetime | None = None
     ) -> builtins.list[RoundOutcome]:
         """As a steward: sum every closed round not yet summed, add noise, publish."""
-        from mastery.team.peers import decode_peers, encode_peers
+        from mastery.team.peers import Kept, decode_peers, encode_peers
         from mastery.team.report import read_partials
         from mastery.team.roster import read_roster
         from mastery.team.steward import aggregate
@@ -474,7 +474,7 @@ class Team:
         try:
             kept = decode_peers(identity, self.col.meta(peers_key))
         except ValueError:  # a value edited by hand into no JSON: verified afresh, replaced
-            kept = {}
+            kept = Kept()
         try:
             found = self.col.meta(_NOISE_SCALES)
         except ValueError:
@@ -490,8 +490,8 @@ class Team:
             # member: entries kept from earlier runs are only looked up, others verified.
             lambda: read_roster(store, config.id, keys=(identity, kept)),
             published,
-            peers=kept,
-            keep_peers=lambda peers: self.col.set_meta(peers_key, encode_peers(identity, peers)),
+            kept=kept,
+            keep=lambda now_kept: self.col.set_meta(peers_key, encode_peers(identity, now_kept)),
             noise_scales=scales,
             now=now,
             today=self.col.clock.day_of(now),

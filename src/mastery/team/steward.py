@@ -54,7 +54,7 @@ from mastery.present import plural
 from mastery.team.config import TeamConfig, TeamError
 from mastery.team.layout import Layout
 from mastery.team.noise import draw_noise, noise_scale, rho_of
-from mastery.team.peers import RoundTags, round_label, round_tags
+from mastery.team.peers import Kept, RoundTags, round_label, round_tags
 from mastery.team.report import MAX_ATTEMPTS, agreed, partial_name
 from mastery.team.roster import Roster
 from mastery.team.store import Entry, FolderStore, TeamStore
@@ -213,8 +213,8 @@ def aggregate(
     today: date,
     recall: Callable[[str], dict[int, bytes]] = lambda round_id: {},
     remember: Callable[[str, int, bytes], bytes] = lambda round_id, attempt, data: data,
-    peers: Mapping[bytes, Peer] | None = None,
-    keep_peers: Callable[[dict[bytes, Peer]], None] | None = None,
+    kept: Kept | None = None,
+    keep: Callable[[Kept], None] | None = None,
     noise_scales: MutableMapping[str, float] | None = None,
 ) -> list[RoundOutcome]:
     """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
@@ -236,9 +236,9 @@ def aggregate(
     never averaged and a round settles within a run or two of each.
 
     Members seal their shares under the key they share with this steward (`team/peers.py`):
-    `peers` are the pairs kept from earlier runs (by roster entry digest), whose shares are
-    opened before the roster is read; `keep_peers` is given the roster's pairs when they
-    changed, for the next run. `noise_scales` keeps OpenDP's noise scales between runs
+    `kept` is what earlier runs kept of the roster (pairs by entry digest, whose shares are
+    opened before the roster is read, and refusals); `keep` is given what this run's roster
+    read would keep when it changed, for the next run. `noise_scales` keeps OpenDP's noise scales between runs
     (by layout size, sensitivity and rho): the caller stores it when it changed."""
     if not config.has_steward(identity.public):
         raise TeamError(
@@ -263,7 +263,7 @@ def aggregate(
                     members,
                     round_id,
                     now,
-                    peers or {},
+                    {} if kept is None else kept.peers,
                     {} if noise_scales is None else noise_scales,
                 ),
                 partials,
@@ -275,12 +275,10 @@ def aggregate(
         except TeamError as exc:  # one round's file in the way must not stop the others
             outcomes.append(RoundOutcome(round_id, "refused", detail=str(exc)))
     roster = members.result()  # a roster that cannot be read is the error, not each round's
-    if (
-        keep_peers is not None
-        and roster.peers is not None
-        and roster.peers.keys() != (peers or {}).keys()
-    ):
-        keep_peers(roster.peers)
+    if keep is not None and roster.peers is not None:
+        now_kept = Kept(roster.peers, roster.refusals or {})
+        if not now_kept.same_entries(kept or Kept()):
+            keep(now_kept)
     return outcomes
 
 
