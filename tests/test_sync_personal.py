@@ -372,3 +372,35 @@ def test_a_team_left_on_another_device_takes_the_stewards_kept_keys_with_it(
     sync_of(phone).run(PASS)
     sync_of(laptop).run(PASS)
     assert laptop.team.list() == [] and _kept_keys(laptop) == []
+
+
+def test_a_team_moved_to_another_database_on_another_device_starts_the_steward_afresh(
+    open_profile: Callable[..., Collection], folder: str, tmp_path: Path
+) -> None:
+    """The team's lead moves it to a database and the phone joins it there; the change
+    reaches the laptop, a steward of the old store: as joining the new store would, it
+    forgets the old store's kept keys and partial sums (another store's sums must never be
+    put back into this one)."""
+    import test_team_rounds as rounds
+
+    phone, laptop = open_profile("phone"), open_profile("laptop")
+    sync_of(phone).setup(folder, PASS)
+    sync_of(laptop).setup(folder, PASS)
+    team = make_team(tmp_path / "crew", k=2, stewards=False)
+    rounds.add_stewards(team, laptop)
+    phone.team.join(team, sync=True)
+    sync_of(phone).run(PASS)
+    sync_of(laptop).run(PASS)
+    laptop.team.aggregate(now=rounds.CLOSED)
+    token = laptop.meta("teams")["crew"]["partials"]
+    assert _kept_keys(laptop)
+    joined = phone.meta("teams")
+    joined["crew"]["store_url"] = "postgresql://db.example/crew"  # as a join there records it
+    phone.set_meta("teams", joined)
+    later_clock(phone, 1)
+    sync_of(phone).run(PASS)
+    sync_of(laptop).run(PASS)
+    moved = laptop.meta("teams")["crew"]
+    assert moved["store_url"] == "postgresql://db.example/crew"
+    assert "partials" not in moved and _kept_keys(laptop) == []
+    assert laptop.meta(f"team_peers/{token}") is None

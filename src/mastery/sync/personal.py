@@ -340,6 +340,12 @@ class _Teams:
             return None
         here = joined.get(key)
         entry: dict[str, Any] = dict(here) if isinstance(here, dict) else {"sync": False}
+        if isinstance(here, dict) and here.get("store_url") != row.get("store_url"):
+            # the team moved to another database (or between one and a folder): as a join
+            # there would, a steward starts afresh: not the old store's sums, nor its keys
+            token = entry.pop("partials", None)
+            if isinstance(token, str):
+                write_meta(conn, kept_meta_key(token), None)
         for field in _TEAM_FIELDS:
             if field == "folder" and entry.get("folder"):
                 continue
