@@ -349,12 +349,11 @@ def _kept_keys(col: Collection) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_a_team_left_on_another_device_takes_the_stewards_kept_keys_with_it(
+def _a_stewards_laptop_and_a_phone(
     open_profile: Callable[..., Collection], folder: str, tmp_path: Path
-) -> None:
-    """The laptop is a steward and keeps the keys it shares with the members; the team is
-    left on the phone. The leave reaches the laptop, and so must its consequence: the keys
-    of a team left are secrets no device keeps (they never travel, so each drops its own)."""
+) -> tuple[Collection, Collection]:
+    """One person's phone and laptop, synced; the laptop is a steward of a team the phone
+    joined, and has summed a round (so it keeps the key it shares with the phone's entry)."""
     import test_team_rounds as rounds
 
     phone, laptop = open_profile("phone"), open_profile("laptop")
@@ -366,6 +365,16 @@ def test_a_team_left_on_another_device_takes_the_stewards_kept_keys_with_it(
     sync_of(phone).run(PASS)
     sync_of(laptop).run(PASS)
     laptop.team.aggregate(now=rounds.CLOSED)  # reads the roster: the phone's entry
+    return phone, laptop
+
+
+def test_a_team_left_on_another_device_takes_the_stewards_kept_keys_with_it(
+    open_profile: Callable[..., Collection], folder: str, tmp_path: Path
+) -> None:
+    """The laptop is a steward and keeps the keys it shares with the members; the team is
+    left on the phone. The leave reaches the laptop, and so must its consequence: the keys
+    of a team left are secrets no device keeps (they never travel, so each drops its own)."""
+    phone, laptop = _a_stewards_laptop_and_a_phone(open_profile, folder, tmp_path)
     assert _kept_keys(laptop) and not _kept_keys(phone)  # kept where made, never synced
     phone.team.leave("crew")
     later_clock(phone, 1)
@@ -381,17 +390,7 @@ def test_a_team_moved_to_another_database_on_another_device_starts_the_steward_a
     reaches the laptop, a steward of the old store: as joining the new store would, it
     forgets the old store's kept keys and partial sums (another store's sums must never be
     put back into this one)."""
-    import test_team_rounds as rounds
-
-    phone, laptop = open_profile("phone"), open_profile("laptop")
-    sync_of(phone).setup(folder, PASS)
-    sync_of(laptop).setup(folder, PASS)
-    team = make_team(tmp_path / "crew", k=2, stewards=False)
-    rounds.add_stewards(team, laptop)
-    phone.team.join(team, sync=True)
-    sync_of(phone).run(PASS)
-    sync_of(laptop).run(PASS)
-    laptop.team.aggregate(now=rounds.CLOSED)
+    phone, laptop = _a_stewards_laptop_and_a_phone(open_profile, folder, tmp_path)
     token = laptop.meta("teams")["crew"]["partials"]
     assert _kept_keys(laptop)
     joined = phone.meta("teams")
