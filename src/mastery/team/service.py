@@ -26,6 +26,7 @@ from mastery.team.config import (
     init_team,
     load_team,
     redacted_url,
+    same_store,
 )
 from mastery.team.legacy_report import TeamReport, build_report
 from mastery.team.peers import kept_meta_key
@@ -148,9 +149,9 @@ class Team:
             }
             if config.store_url:
                 joined[config.id]["store_url"] = config.store_url
-            where = config.store_url or str(config.folder)
-            if (before.get("store_url") or before.get("folder")) != where:
-                # another team's store: not its sums, nor its members' keys
+            if before and not _same_place(before, config):
+                # another team's store: not its sums, nor its members' keys (the same
+                # database under another password is no other store: `same_store`)
                 token = joined[config.id].pop("partials", None)
                 if isinstance(token, str):
                     self.col.set_meta(kept_meta_key(token), None)
@@ -549,6 +550,13 @@ class Team:
         config = self.get(ref)
         now = now or self.col.now()
         return team_report(config, self.store(config), now=now, today=self.col.clock.day_of(now))
+
+
+def _same_place(before: dict[str, Any], config: TeamConfig) -> bool:
+    """Whether a team joined again lives where it lived (one database, or one folder)."""
+    if config.store_url or before.get("store_url"):
+        return same_store(before.get("store_url"), config.store_url)
+    return before.get("folder") == str(config.folder)
 
 
 def _terms(config: TeamConfig) -> dict[str, Any]:
