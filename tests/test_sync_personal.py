@@ -403,3 +403,30 @@ def test_a_team_moved_to_another_database_on_another_device_starts_the_steward_a
     assert moved["store_url"] == "postgresql://db.example/crew"
     assert "partials" not in moved and _kept_keys(laptop) == []
     assert laptop.meta(f"team_peers/{token}") is None
+
+
+def test_the_same_database_under_another_password_on_another_device_is_no_move(
+    open_profile: Callable[..., Collection], folder: str, tmp_path: Path
+) -> None:
+    """The laptop, a steward, joined the team's database with the old password; the phone
+    joins it again with the new one (spelled `postgres://`, the host in capitals). The
+    change reaches the laptop: the same database, so the steward keeps its membership's
+    token (under which its published partial sums are kept: losing them would let it sum a
+    round again with fresh noise) and its pairwise keys."""
+    phone, laptop = _a_stewards_laptop_and_a_phone(open_profile, folder, tmp_path)
+    token = laptop.meta("teams")["crew"]["partials"]
+    kept = _kept_keys(laptop)
+    assert kept
+    for device, url in (
+        (laptop, "postgresql://ana:old@db.example/crew?team=crew&sslmode=require"),
+        (phone, "postgres://ana:new@DB.example/crew?sslmode=require&team=crew"),
+    ):
+        joined = device.meta("teams")
+        joined["crew"]["store_url"] = url  # as a join there records it
+        device.set_meta("teams", joined)
+    later_clock(phone, 1)
+    sync_of(phone).run(PASS)
+    sync_of(laptop).run(PASS)
+    here = laptop.meta("teams")["crew"]
+    assert here["store_url"].startswith("postgres://ana:new@")  # the phone's, the newer
+    assert here["partials"] == token and _kept_keys(laptop) == kept

@@ -815,7 +815,10 @@ def test_a_steward_never_puts_another_teams_partial_sum_into_this_team(
 ) -> None:
     """A steward keeps its partial sums in the profile by team id and round; team ids are
     names people choose (`crew`). A steward of one `crew` who joins another `crew` must not
-    'put back' the first team's partial sum into the second team's folder."""
+    'put back' the first team's partial sum into the second team's folder. Nor does it sum
+    again last week's round, which the members seal anew there: it summed that week of the
+    same id in the first folder (a move looks just the same), and a second sum with its own
+    noise would let anyone reading both folders average the noise away."""
     from test_team import make_team
 
     for col in _everyone(crew):
@@ -827,11 +830,17 @@ def test_a_steward_never_puts_another_teams_partial_sum_into_this_team(
     for col in _everyone(crew):
         col.team.join(other, sync=True)  # the same id: this folder replaces the first
         col.team.pull(now=NOW)
-        col.team.sync(now=NOW)
+        col.team.sync(now=CLOSED)  # last week's round (summed in the first) and this week's
     first_team = {p.read_bytes() for p in crew["folder"].glob("rounds/*/partials/*.json")}  # type: ignore[attr-defined]
-    _aggregate_all(crew)
+    week_after = round_of(CLOSED.date())
+    later = CLOSED + timedelta(days=7)
+    for steward in crew["stewards"]:  # type: ignore[attr-defined]
+        outcomes = {o.round: o.status for o in steward.team.aggregate(now=later)}
+        assert outcomes == {ROUND: "refused", week_after: "published"}
     assert not first_team & {p.read_bytes() for p in other.glob("rounds/*/partials/*.json")}
-    assert _report(crew["members"][0]).latest.round == ROUND  # type: ignore[index,union-attr]
+    assert not list(other.glob(f"rounds/{ROUND}/partials/*.json"))
+    report = crew["members"][0].team.report(now=later)  # type: ignore[index,attr-defined]
+    assert report.latest.round == week_after
 
 
 # ----------------------------------------------------------------------------- both stores

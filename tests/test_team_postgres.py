@@ -437,6 +437,42 @@ def test_the_database_host_reads_no_member_figure_in_any_row(team: dict[str, Any
     store.close()
 
 
+def _partial_rows(dsn: str, round_id: str) -> dict[str, bytes]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT name, data FROM team_partial WHERE round = %s", (round_id,)
+        ).fetchall()
+    return {name: bytes(data) for name, data in rows}
+
+
+def test_a_steward_joining_again_with_a_new_password_never_sums_a_round_twice(
+    tmp_path: Path, pg_dsn: str, col: Collection
+) -> None:
+    """The database's password changes and the steward joins again with the new one (its
+    parameters in another order): the same database, so what it published there is still
+    its own. Someone deletes its partial sum: the steward puts back the very sum it
+    published, never a second, freshly noised one (the two would average the noise away)."""
+    me = Identity.of(col)
+    publish_team(pg_dsn, with_stewards(tmp_path / "crew", me, Identity.generate()))
+    config = col.team.join(pg_dsn)
+    with store_for(config) as store:
+        contribute(store, config, layout_for(config), [Identity.generate() for _ in range(3)])
+    [first] = col.team.aggregate(now=CLOSED)
+    assert (first.round, first.status, first.members) == (ROUND, "published", 3)
+    published = _partial_rows(pg_dsn, ROUND)
+    assert len(published) == 1
+    user, _, rest = pg_dsn.partition("@")
+    path, _, query = rest.partition("?")
+    rotated = f"{user}:rotated@{path}?{'&'.join(reversed(query.split('&')))}"
+    assert rotated != pg_dsn
+    col.team.join(rotated)
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute("DELETE FROM team_partial")
+    [again] = col.team.aggregate(now=CLOSED)
+    assert again.status == "published" and "is back" in (again.detail or "")
+    assert _partial_rows(pg_dsn, ROUND) == published
+
+
 def test_rows_forged_or_replayed_in_the_database_never_count(team: dict[str, Any]) -> None:
     config: TeamConfig = team["config"]
     store = store_for(config)

@@ -501,3 +501,47 @@ def test_leaving_keeps_contributions_a_steward_has_already_summed(crew: dict[str
     assert again and all(o.members == 4 for o in again)
     latest = _report(first).latest
     assert latest is not None and latest.members == 4
+
+
+def test_a_team_moved_to_another_folder_never_gets_a_round_summed_twice(
+    crew: dict[str, object], tmp_path: Path
+) -> None:
+    """The lead moves the team to another folder (or database) after the stewards summed
+    last week's round; everyone joins it there, and the members' next sync seals that
+    round again (no steward summed it in the new folder). A steward who summed it in the
+    old folder must not publish a second, freshly noised sum of the same members' week:
+    anyone reading both folders would average the noise away. It says why instead."""
+    for col in _everyone(crew):
+        study(col, [0, 1])
+    _sync_all(crew)
+    _aggregate_all(crew)
+    old: Path = crew["folder"]  # type: ignore[assignment]
+    moved = tmp_path / "moved"
+    shutil.copytree(old, moved, ignore=shutil.ignore_patterns("rounds", "members"))
+    for col in _everyone(crew):
+        col.team.join(moved, sync=True)
+        col.team.sync(now=CLOSED)  # last week's round: not summed here yet
+    assert len(list(moved.glob(f"rounds/{ROUND}/contributions/*.json"))) == 5
+    steward = crew["stewards"][0]  # type: ignore[index]
+    outcomes = {o.round: o for o in steward.team.aggregate(now=CLOSED)}
+    assert outcomes[ROUND].status == "refused"
+    assert "summed" in (outcomes[ROUND].detail or "")
+    assert not list(moved.glob(f"rounds/{ROUND}/partials/*.json"))
+    # the old folder's sums stay where they were: nothing of them is put in the new one
+    assert len(list(old.glob(f"rounds/{ROUND}/partials/*.json"))) == 2
+
+
+def test_a_steward_who_left_and_joined_again_waits_for_the_other_steward_quietly(
+    crew: dict[str, object],
+) -> None:
+    """A steward sums a round, leaves the team and joins it again (a membership afresh):
+    its sum is still in the folder, so while the other steward has not summed, there is
+    nothing to say of that round (it is no 'summed before' refusal)."""
+    for col in _everyone(crew):
+        study(col, [0, 1])
+    _sync_all(crew)
+    steward = crew["stewards"][0]  # type: ignore[index]
+    assert ROUND in [o.round for o in steward.team.aggregate(now=CLOSED)]
+    steward.team.leave("crew", now=CLOSED)
+    steward.team.join(crew["folder"], sync=True)
+    assert ROUND not in [o.round for o in steward.team.aggregate(now=CLOSED)]

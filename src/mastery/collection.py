@@ -265,6 +265,9 @@ class Collection:
     def set_meta(self, key: str, value: Any) -> None:
         self.settings_store.set_meta(key, value)
 
+    def meta_under(self, prefix: str) -> dict[str, Any]:
+        return self.settings_store.meta_under(prefix)
+
     def meta_once(self, key: str, value: Any) -> Any:
         return self.settings_store.meta_once(key, value)
 

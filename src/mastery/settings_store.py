@@ -9,6 +9,7 @@ a leading "_" (bundled deck versions, pairing ids), never shown as settings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -119,6 +120,19 @@ class SettingsStore:
         it (a secret dropped is gone, not kept as `null`)."""
         with self._col.db.transaction() as conn:
             write_meta(conn, key, value)
+
+    def meta_under(self, prefix: str) -> dict[str, Any]:
+        """The internal values whose names start with `prefix`, by name (one that is no
+        JSON left out): what a feature kept under keys it made up as it went."""
+        rows = self._col.conn.execute(
+            "SELECT key, value FROM setting WHERE substr(key, 1, ?) = ?",
+            (len(prefix) + 1, f"_{prefix}"),
+        )
+        found = {}
+        for row in rows:
+            with contextlib.suppress(StoredMetaError):
+                found[row["key"][1:]] = _decoded(row["key"][1:], row["value"])
+        return found
 
     def meta_once(self, key: str, value: Any) -> Any:
         """The meta value `key`, storing `value` first if there is none yet: made once for

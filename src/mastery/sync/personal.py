@@ -31,6 +31,7 @@ from mastery.mentor import mentee, mentoring
 from mastery.settings_store import read_meta, write_meta
 from mastery.sync.events import Day, Moment, PersonalEvent
 from mastery.sync.items import ItemChannel, Local
+from mastery.team.config import same_store
 from mastery.team.peers import kept_meta_key
 
 _Ms = Moment  # a moment a date can show: a later one made the mentor's screens unreadable
@@ -340,9 +341,10 @@ class _Teams:
             return None
         here = joined.get(key)
         entry: dict[str, Any] = dict(here) if isinstance(here, dict) else {"sync": False}
-        if isinstance(here, dict) and here.get("store_url") != row.get("store_url"):
+        if isinstance(here, dict) and not same_store(here.get("store_url"), row.get("store_url")):
             # the team moved to another database (or between one and a folder): as a join
             # there would, a steward starts afresh: not the old store's sums, nor its keys
+            # (the same database spelled otherwise, another password, say, is no move)
             token = entry.pop("partials", None)
             if isinstance(token, str):
                 write_meta(conn, kept_meta_key(token), None)

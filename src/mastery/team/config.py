@@ -200,6 +200,32 @@ def redacted_url(url: str, drop: tuple[str, ...] = ()) -> str:
         return f"{url.split(':', 1)[0]}://(a URL that cannot be parsed)"
 
 
+def same_store(first: str | None, second: str | None) -> bool:
+    """Whether two team locations' database URLs (None: a team folder) name one database.
+    A steward keeps its partial sums under its membership of a store and forgets them when
+    the team moves to another: a password changed or left to ~/.pgpass, `postgres://` for
+    `postgresql://`, or parameters in another order must not count as a move, or a partial
+    sum deleted from the store would be summed again with fresh noise (averaging it away)."""
+    if first is None or second is None:
+        return first == second
+    return _store_identity(first) == _store_identity(second)
+
+
+def _store_identity(url: str) -> tuple[object, ...]:
+    """A database URL without what does not choose the database: the password, the spelling
+    of the scheme and of the host, the order of the parameters."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        user, _, host = parts.netloc.rpartition("@")
+        query = sorted((k, v) for k, v in parse_qsl(parts.query) if "password" not in k.lower())
+    except ValueError:  # not a URL: only the very same text is the same store
+        return (url,)
+    scheme = "postgresql" if parts.scheme == "postgres" else parts.scheme
+    return (scheme, user.split(":", 1)[0], host.lower(), parts.path, tuple(query))
+
+
 def load_team(folder: str | Path, *, cache: str | Path | None = None) -> TeamConfig:
     """Read and validate a team folder; `TeamError` (one line) for the first problem.
 

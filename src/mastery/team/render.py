@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from mastery.present import plural
 from mastery.team.layout import BUCKETS, STREAK_BUCKETS
@@ -69,6 +69,16 @@ def _round_line(r: RoundFigures) -> str:
     if r.shown:
         return f"{r.round}: {plural(r.members, 'member')}"
     return f"{r.round}: {r.status} ({r.detail})"
+
+
+def nothing_to_sum(upcoming: tuple[str, datetime] | None) -> str:
+    """What `team aggregate` (CLI and team screen alike) says when it summed nothing, with
+    `Team.next_to_close`'s round and time when there is one."""
+    line = "Nothing to sum: every closed round is already summed by you (or has no files)."
+    if upcoming is not None:
+        round_id, when = upcoming
+        line += f" Round {round_id} can be summed from {when:%Y-%m-%d %H:%M}."
+    return line
 
 
 def render_rounds(report: RoundsReport, *, markdown: bool = False, cards: bool = False) -> str:

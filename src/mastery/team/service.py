@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import builtins
 import hashlib
 import hmac
@@ -26,6 +28,7 @@ from mastery.team.config import (
     init_team,
     load_team,
     redacted_url,
+    same_store,
 )
 from mastery.team.legacy_report import TeamReport, build_report
 from mastery.team.peers import kept_meta_key
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from mastery.team.report import RoundsReport
     from mastery.team.steward import RoundOutcome
     from mastery.team.store import TeamStore
+    from mastery.team.wire import PartialPayload
 
 # Meta: the noise scales OpenDP found for a steward's sums, by layout size, sensitivity and
 # rho (`steward._scale`): the same for every team, and public (the partial sums carry them).
@@ -148,9 +152,9 @@ class Team:
             }
             if config.store_url:
                 joined[config.id]["store_url"] = config.store_url
-            where = config.store_url or str(config.folder)
-            if (before.get("store_url") or before.get("folder")) != where:
-                # another team's store: not its sums, nor its members' keys
+            if before and not _same_place(before, config):
+                # another team's store: not its sums, nor its members' keys (the same
+                # database under another password is no other store: `same_store`)
                 token = joined[config.id].pop("partials", None)
                 if isinstance(token, str):
                     self.col.set_meta(kept_meta_key(token), None)
@@ -495,7 +499,9 @@ class Team:
             noise_scales=scales,
             now=now,
             today=self.col.clock.day_of(now),
-            recall=lambda round_id: self._partials(config.id, round_id),
+            recall=lambda round_id: self._recall(
+                config, identity, round_id, published.get(round_id, [])
+            ),
             remember=lambda round_id, attempt, data: self._keep_partial(
                 config.id, round_id, attempt, data
             ),
@@ -534,6 +540,55 @@ class Team:
                 kept[attempt] = value.encode("utf-8")
         return kept
 
+    def _recall(
+        self,
+        config: TeamConfig,
+        identity: Identity,
+        round_id: str,
+        published: builtins.list[PartialPayload],
+    ) -> dict[int, bytes]:
+        """The partial sums this membership published for a round; `TeamError` when there
+        are none, nor any of this steward's in the store (`published`), but an earlier
+        membership of this team (another folder or database, left since) summed the round:
+        the members' new files hold the same week, and a second, freshly noised sum of it
+        would let readers of both stores average the noise away."""
+        kept = self._partials(config.id, round_id)
+        me = identity.public.to_text()
+        if (
+            not kept
+            and not any(p.steward == me for p in published)
+            and self._summed_before(config.id, identity, round_id)
+        ):
+            raise TeamError(
+                config.folder,
+                f"you summed round {round_id} of team {config.id} where the team was before "
+                "(another folder or database): a second sum of the same week, with its own "
+                "noise, would let anyone average the noise away, so it is not summed here",
+            )
+        return kept
+
+    def _summed_before(self, team_id: str, identity: Identity, round_id: str) -> bool:
+        """Whether a partial sum this steward kept under another membership token (a
+        membership ended by a move, a join elsewhere or a leave: its sums stay) is one of
+        this team's round."""
+        from mastery.identity import SealedFileError, claimed_message
+        from mastery.team.wire import PartialPayload, SignedFile, WireProblem, parse
+
+        token = self._membership_token(team_id)
+        me = identity.public.to_text()
+        for key, value in self.col.meta_under("team_partial/").items():
+            parts = key.split("/")
+            if len(parts) < 3 or parts[1] == token or parts[2] != round_id:
+                continue
+            try:
+                signed = base64.b64decode(parse(SignedFile, str(value)).signed)
+                payload = parse(PartialPayload, claimed_message(signed))
+            except (WireProblem, SealedFileError, binascii.Error, ValueError):
+                continue
+            if payload.team == team_id and payload.round == round_id and payload.steward == me:
+                return True
+        return False
+
     def _keep_partial(self, team_id: str, round_id: str, attempt: int, data: bytes) -> bytes:
         """Keep a partial sum before publishing it; returns the one kept (race-free: of two
         processes summing the same round, both publish the first one's noise, never two)."""
@@ -549,6 +604,13 @@ class Team:
         config = self.get(ref)
         now = now or self.col.now()
         return team_report(config, self.store(config), now=now, today=self.col.clock.day_of(now))
+
+
+def _same_place(before: dict[str, Any], config: TeamConfig) -> bool:
+    """Whether a team joined again lives where it lived (one database, or one folder)."""
+    if config.store_url or before.get("store_url"):
+        return same_store(before.get("store_url"), config.store_url)
+    return before.get("folder") == str(config.folder)
 
 
 def _terms(config: TeamConfig) -> dict[str, Any]:

@@ -246,12 +246,9 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
 
 def _nothing_to_sum(col: Collection, ref: str | None) -> str:
     """Why `team aggregate` did nothing, and when it next will have something to do."""
-    line = "Nothing to sum: every closed round is already summed by you (or has no files)."
-    upcoming = col.team.next_to_close(ref)
-    if upcoming is not None:
-        round_id, when = upcoming
-        line += f" Round {round_id} can be summed from {when:%Y-%m-%d %H:%M}."
-    return line
+    from mastery.team.render import nothing_to_sum
+
+    return nothing_to_sum(col.team.next_to_close(ref))
 
 
 def _aggregate(col: Collection, args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from mastery.collection import Collection
 from mastery.errors import MasteryError
 from mastery.files import write_atomic
 from mastery.team import HEATMAP_WEEKS, JoinedTeam, TeamReport, render_text
-from mastery.team.render import members, privacy_line, render_rounds, share
+from mastery.team.render import members, nothing_to_sum, privacy_line, render_rounds, share
 from mastery.team.report import RoundsReport
 from mastery.team.service import SyncResult
 from mastery.tui.screens.base import MasteryScreen
@@ -461,14 +461,7 @@ class TeamScreen(MasteryScreen):
             + (f" ({o.members} members)" if o.members else "")
             + (f": {o.detail}" if o.detail else "")
             for o in outcomes
-        ] or [
-            "Nothing to sum: every closed round is already summed by you."
-            + (
-                f" Round {upcoming[0]} can be summed from {upcoming[1]:%Y-%m-%d %H:%M}."
-                if upcoming
-                else ""
-            )
-        ]
+        ] or [nothing_to_sum(upcoming)]
         failed = any(o.status not in ("published", "suppressed") for o in outcomes)
         self.post_message(self.Aggregated(lines, failed))
 
