@@ -85,6 +85,12 @@ def round_tags(peers: Iterable[Peer], label: bytes, into: RoundTags | None = Non
     return tags
 
 
+def _authenticated(packed: bytes, refused: str) -> bytes:
+    """Both parts of a kept value as one message, the first with its length in front: a
+    separator byte could also occur inside the packed keys."""
+    return len(packed).to_bytes(8, "big") + packed + refused.encode()
+
+
 def _mac(identity: Identity, data: bytes) -> str:
     return identity.keyed_digest(data, _MAC_PERSON).hex()
 
@@ -117,7 +123,7 @@ def encode_peers(identity: Identity, kept: Kept) -> dict[str, Any]:
         "steward": identity.public.encryption_key,
         "peers": base64.b64encode(packed).decode("ascii"),
         "refused": refused,
-        "mac": _mac(identity, packed + b"\x00" + refused.encode()),
+        "mac": _mac(identity, _authenticated(packed, refused)),
     }
 
 
@@ -136,7 +142,7 @@ def decode_peers(identity: Identity, value: object) -> Kept:
     except (binascii.Error, ValueError):
         return Kept()
     if len(packed) % _RECORD or not hmac.compare_digest(
-        _mac(identity, packed + b"\x00" + refused.encode()), mac
+        _mac(identity, _authenticated(packed, refused)), mac
     ):
         return Kept()
     peers = {}
