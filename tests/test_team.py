@@ -57,7 +57,7 @@ def aggregate_as_the_command(
     kept: dict[bytes, Peer] | None = None,
 ) -> list[Any]:
     """One steward's `aggregate` of the folder's closed rounds as `mastery team aggregate`
-    runs it: the published partial sums read first, the roster read beside the shares with
+    runs it: the published partial sums read first, the roster read once, with
     the pairwise keys `kept` from an earlier run (none: a steward's first run), which are
     updated in place as the command keeps them in the profile (its kept refusals are not:
     tests/test_team_paired.py has those)."""

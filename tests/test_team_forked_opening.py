@@ -67,8 +67,8 @@ def _join(store: FolderStore, config: Any, who: Identity) -> None:
 
 
 def _run(store: FolderStore, config: Any, layout: Any, steward: Identity) -> Any:
-    """One steward's `aggregate` of the folder's rounds (the roster read beside the shares,
-    as the command does); its outcome for ROUND."""
+    """One steward's `aggregate` of the folder's rounds, as the command runs it; its outcome
+    for ROUND."""
     from test_team import aggregate_as_the_command
 
     outcomes = aggregate_as_the_command(steward, store, config, layout, CLOSED)

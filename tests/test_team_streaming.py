@@ -179,7 +179,7 @@ def test_a_steward_counts_each_members_newest_share_exactly_once(
     member's older file in the round, a copy of a file and a key off the roster must still
     leave exactly the newest share of each member in the two stewards' sums (noise off, so
     the sums are the members' figures to the unit). The first steward is given the roster,
-    the second a function reading it (read beside the first shares)."""
+    the second a function reading it (read when first needed)."""
     from test_team import STEWARDS
 
     from mastery.team import steward as steward_module
@@ -206,7 +206,7 @@ def test_a_steward_counts_each_members_newest_share_exactly_once(
 
 
 def test_a_roster_that_cannot_be_read_stops_the_steward_with_its_error(tmp_path: Path) -> None:
-    """Read beside the shares, a roster that cannot be read (a database gone, say) is still
+    """Read when first needed, a roster that cannot be read (a database gone, say) is still
     the steward's one-line error, not a round refused, and nothing is published."""
     from test_team import STEWARDS
 

@@ -490,7 +490,7 @@ class Team:
             store,
             config,
             self.layout(config),
-            # Read beside the first shares, with the key this steward shares with each
+            # Read once (beside forked openers), with the key this steward shares with each
             # member: entries kept from earlier runs are only looked up, others verified.
             lambda: read_roster(store, config.id, keys=(identity, kept)),
             published,

@@ -79,7 +79,6 @@ __all__ = ["CLOSE_AFTER", "SKEW", "RoundOutcome", "aggregate", "is_closed", "sig
 BATCH = 256  # contribution files opened together at most ...
 BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this much of them (16 MB each at most);
 # two batches are held at once: one being opened, the next being read
-WAITING = 1024  # shares opened before the roster is read, held at most (1.6 MB at 10,000 members)
 PROCESSES = 2  # processes that open a folder's shares, at most (one per core) ...
 FORK_FROM = 512  # ... from this many files in the round: a fork costs milliseconds, and
 # anyone can make hundreds of small round folders
@@ -139,47 +138,29 @@ class _Share:
 
 
 class _RosterRead:
-    """The roster, read once: on a thread beside the first shares (`start`), or by whoever
-    first needs it. Nothing starts a thread before the shares' processes are forked, and
-    the thread ends with the read (`settle`): a pool's idle thread, kept for the command's
-    other rounds, would keep every later round from forking (a round folder with one junk
-    file, opened on threads first, halved the speed of the members' round)."""
+    """The roster, read once, on this thread, by whoever first needs it: the parent while
+    the forked openers open the shares, or before the shares are opened on threads (a
+    paired share opens only with its pair's tag). A read that failed fails every caller
+    alike."""
 
     def __init__(self, source: Roster | Callable[[], Roster]) -> None:
         self._source = source
         self._future: Future[Roster] | None = None
-        self._thread: threading.Thread | None = None
         self._peers: list[Peer] | None = None
         if isinstance(source, Roster):
             self._future = Future()
             self._future.set_result(source)
 
-    def _read(self, future: Future[Roster]) -> None:
-        try:
-            future.set_result(self._source() if callable(self._source) else self._source)
-        except Exception as exc:  # kept, and raised to every caller, as a thread's would be
-            future.set_exception(exc)
-
-    def start(self) -> None:
-        if self._future is None:
-            self._future = Future()
-            self._thread = threading.Thread(target=self._read, args=(self._future,), daemon=True)
-            self._thread.start()
-
     def done(self) -> bool:
-        return self._future is not None and self._future.done()
-
-    def settle(self) -> None:
-        """Wait for the read's thread, if one runs, to end (the roster or its error kept)."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        return self._future is not None
 
     def result(self) -> Roster:
         if self._future is None:
             self._future = Future()
-            self._read(self._future)
-        self.settle()
+            try:
+                self._future.set_result(self._source() if callable(self._source) else self._source)
+            except Exception as exc:  # kept, and raised to every caller
+                self._future.set_exception(exc)
         return self._future.result()
 
     def peers(self, identity: Identity) -> list[Peer]:
@@ -219,8 +200,8 @@ def aggregate(
 ) -> list[RoundOutcome]:
     """Sum every closed round whose stewards do not yet agree; `published` holds the rounds'
     verified partial sums (`report.read_partials`). `roster` is the roster, or a function
-    that reads it: then it is read on a thread of its own while the first shares are opened
-    (10,000 entries take a quarter of a second).
+    that reads it: then it is read once, while forked openers open a folder's shares (with
+    the pairs kept from the last run), or before the shares are opened on threads.
 
     The folder cannot be trusted to say what this steward published: anyone can delete its
     partial sum, and a second, freshly noised sum of the same contributions would let readers
@@ -376,27 +357,22 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
             out.append((contribution, _open_one(r, entry, contribution, prefix)))
         return out
 
-    # Shares opened before the roster is read wait for it here, at most `WAITING` of them:
-    # then the roster is waited for (a busy machine can starve its thread).
-    waiting: dict[str, _Opened] = {}
+    roster = r.roster.result()
 
-    def collect(slices: list[Future[list[tuple[str, _Opened | str]]]], last: bool) -> None:
+    def collect(slices: list[Future[list[tuple[str, _Opened | str]]]]) -> None:
         for done in slices:
             for contribution, result in done.result():
                 present.add(contribution)
                 if isinstance(result, str):
                     outcome.ignore(result)
                 elif contribution not in shares:  # a copy of a file has the same id
-                    waiting[contribution] = result
-        if waiting and (last or len(waiting) >= WAITING or r.roster.done()):
-            roster = r.roster.result()
-            for contribution, (sender, created_at, vector) in waiting.items():
-                on_roster = sender in roster
-                share = _Share(sender.signing_key, created_at, contribution, on_roster, on_roster)
-                shares[contribution] = share
-                if share.on_roster:
-                    total.add(vector)
-            waiting.clear()
+                    sender, created_at, vector = result
+                    on_roster = sender in roster
+                    shares[contribution] = _Share(
+                        sender.signing_key, created_at, contribution, on_roster, on_roster
+                    )
+                    if on_roster:
+                        total.add(vector)
 
     workers = min(4, _cores())
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -404,7 +380,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
         for batch in _batches(r.store.each_contribution(r.round_id)):
             # This batch was read while the threads opened the one before: collect that one,
             # then hand this one over and read the next.
-            collect(opening, last=False)
+            collect(opening)
             entries = [e for e in batch if isinstance(e, Entry)]
             for _ in range(len(batch) - len(entries)):
                 outcome.ignore("unreadable file")
@@ -417,7 +393,7 @@ def _open_shares(r: _Round, outcome: RoundOutcome, children: list[tuple[int, int
             # otherwise keep them while the generator fills the next batch.
             batch.clear()
             entries.clear()
-        collect(opening, last=True)
+        collect(opening)
     return shares, present, total
 
 
@@ -457,7 +433,6 @@ def _fork_openers(r: _Round) -> list[tuple[int, int]]:
     The round is listed here, once: each child takes its part of that one listing (a file
     arriving between two children's own listings would shift one's part against the
     other's, and the files both skip would be summed by neither)."""
-    r.roster.settle()  # a read an earlier round started on a thread
     if not _forkable(r):
         return []
     assert isinstance(r.store, FolderStore)
