@@ -32,7 +32,7 @@ from mastery.settings_store import read_meta, write_meta
 from mastery.sync.events import Day, Moment, PersonalEvent
 from mastery.sync.items import ItemChannel, Local
 from mastery.team.config import same_store
-from mastery.team.peers import kept_meta_key
+from mastery.team.peers import end_membership
 
 _Ms = Moment  # a moment a date can show: a later one made the mentor's screens unreadable
 _Text = Annotated[str, Field(max_length=2_000_000)]
@@ -331,9 +331,8 @@ class _Teams:
         joined = _joined(conn)
         if value is None:
             left = joined.pop(key, None)
-            token = left.get("partials") if isinstance(left, dict) else None
-            if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
-                write_meta(conn, kept_meta_key(token), None)
+            if isinstance(left, dict):
+                end_membership(conn, left)
             write_meta(conn, _TEAMS, joined)
             return Local(None)
         row = _checked(_Team, value)
@@ -345,9 +344,7 @@ class _Teams:
             # the team moved to another database (or between one and a folder): as a join
             # there would, a steward starts afresh: not the old store's sums, nor its keys
             # (the same database spelled otherwise, another password, say, is no move)
-            token = entry.pop("partials", None)
-            if isinstance(token, str):
-                write_meta(conn, kept_meta_key(token), None)
+            end_membership(conn, entry)
         for field in _TEAM_FIELDS:
             if field == "folder" and entry.get("folder"):
                 continue

@@ -19,11 +19,13 @@ import binascii
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mastery.identity import KEY_BYTES, Identity, Peer, paired_tag
+from mastery.settings_store import write_meta
 
 RoundTags = dict[bytes, Peer | dict[bytes, Peer]]  # what `round_tags` makes (`identity.Tags`)
 
@@ -31,6 +33,7 @@ __all__ = [
     "Kept",
     "decode_peers",
     "encode_peers",
+    "end_membership",
     "entry_digest",
     "kept_meta_key",
     "round_label",
@@ -48,6 +51,16 @@ def kept_meta_key(token: str) -> str:
     whatever ends that membership (a leave here or on another device, a join of another
     folder under the team's id) removes it, so no secret of a team left stays behind."""
     return f"team_peers/{token}"
+
+
+def end_membership(conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    """A team's membership here ends (a leave, here or synced from another device; a move
+    to another store; a join of another folder under its id): its token goes from the
+    joined team's `entry`, and with it the pairwise keys kept under it, secrets of a team
+    no longer joined. Its partial sums stay (`Team._summed_before` reads them)."""
+    token = entry.pop("partials", None)
+    if isinstance(token, str):
+        write_meta(conn, kept_meta_key(token), None)
 
 
 def entry_digest(team_id: str, data: bytes) -> bytes:

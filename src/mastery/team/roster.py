@@ -53,7 +53,11 @@ def entry_name(identity: PublicIdentity) -> str:
     """The roster file name of a key: 16 hex digits of its BLAKE2b digest (hashlib's, the
     digest libsodium's `crypto_generichash` gives, at a twentieth of the cost through cffi:
     a steward names 10,000 entries)."""
-    return hashlib.blake2b(identity.signing_bytes, digest_size=8).hexdigest()
+    return _name_of(identity.signing_bytes)
+
+
+def _name_of(signing_key: bytes) -> str:
+    return hashlib.blake2b(signing_key, digest_size=8).hexdigest()
 
 
 def roster_entry(identity: Identity, team_id: str, today: date) -> bytes:
@@ -217,7 +221,7 @@ def _read_paired(store: TeamStore, team_id: str, identity: Identity, kept: Kept)
     pending: list[tuple[Entry, bytes]] = []
 
     def add(entry: Entry, digest: bytes, peer: Peer) -> None:
-        if hashlib.blake2b(peer.signing, digest_size=8).hexdigest() != entry.name:
+        if _name_of(peer.signing) != entry.name:
             refused.append(
                 f"{store.where}/members/{entry.name}.json: filed under a name that is not its key's"
             )

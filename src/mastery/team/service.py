@@ -31,7 +31,7 @@ from mastery.team.config import (
     same_store,
 )
 from mastery.team.legacy_report import TeamReport, build_report
-from mastery.team.peers import kept_meta_key
+from mastery.team.peers import end_membership, kept_meta_key
 from mastery.team.records import member_record
 
 if TYPE_CHECKING:
@@ -155,9 +155,7 @@ class Team:
             if before and not _same_place(before, config):
                 # another team's store: not its sums, nor its members' keys (the same
                 # database under another password is no other store: `same_store`)
-                token = joined[config.id].pop("partials", None)
-                if isinstance(token, str):
-                    self.col.set_meta(kept_meta_key(token), None)
+                end_membership(self.col.conn, joined[config.id])
         return config
 
     def accept(self, ref: str | None = None) -> TeamConfig:
@@ -318,9 +316,7 @@ class Team:
                 removed = store.remove_contribution(round_id, name) or removed
         removed = store.remove_member(entry_name(self.identity().public)) or removed
         with self._changing() as joined:  # the keys go in the same transaction
-            token = joined.pop(config.id, {}).get("partials")
-            if isinstance(token, str):  # a steward's pairwise keys: secrets of a team left
-                self.col.set_meta(kept_meta_key(token), None)
+            end_membership(self.col.conn, joined.pop(config.id, {}))
         return config, removed
 
     def _remove_legacy_record(self, config: TeamConfig) -> bool:

@@ -244,13 +244,6 @@ def _sync(col: Collection, args: argparse.Namespace) -> int:
     return 0
 
 
-def _nothing_to_sum(col: Collection, ref: str | None) -> str:
-    """Why `team aggregate` did nothing, and when it next will have something to do."""
-    from mastery.team.render import nothing_to_sum
-
-    return nothing_to_sum(col.team.next_to_close(ref))
-
-
 def _aggregate(col: Collection, args: argparse.Namespace) -> int:
     outcomes = col.team.aggregate(args.team)
     if args.json:
@@ -268,7 +261,9 @@ def _aggregate(col: Collection, args: argparse.Namespace) -> int:
         )
         return 0
     if not outcomes:
-        print(_nothing_to_sum(col, args.team))
+        from mastery.team.render import nothing_to_sum
+
+        print(nothing_to_sum(col.team.next_to_close(args.team)))
     for o in outcomes:
         line = {
             "published": f"{o.round}: published the noised sum of {present.plural(o.members, 'member')}",

@@ -450,9 +450,10 @@ class TeamScreen(MasteryScreen):
     def _aggregate(self, db_path: Path, team_id: str) -> None:
         """As a steward: sum every closed round not yet summed, on a connection of its own."""
         try:
+            now = self.now()
             with Collection.open_path(db_path) as col:
-                outcomes = col.team.aggregate(team_id, now=self.now())
-                upcoming = None if outcomes else col.team.next_to_close(team_id, now=self.now())
+                outcomes = col.team.aggregate(team_id, now=now)
+                upcoming = None if outcomes else col.team.next_to_close(team_id, now=now)
         except (MasteryError, OSError) as exc:
             self.post_message(self.Aggregated([str(exc)], True))
             return
