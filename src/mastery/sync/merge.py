@@ -506,9 +506,8 @@ class Merge:
         one taken back, a change of its deck's scheduling options in a later chunk) is
         demoted: its streamed rows go back among the received answers (`_move_demoted`)
         and `replay` replays it as it replays any card, so the result is the same either
-        way. `scheduler_for` gives
-        the scheduler of a deck as the settings stand; call `reschedule` after a chunk's
-        channel events."""
+        way. `scheduler_for` gives the scheduler of a deck as the settings stand; call
+        `reschedule` after a chunk's channel events."""
         conn = self.conn
         if (
             self._streaming
